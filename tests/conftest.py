@@ -1,0 +1,42 @@
+"""Shared test fixtures: golden files (updated only with --update-golden) and paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+SHARED = ROOT.parent / "shared"
+WIKIHOUSE_DXF = SHARED / "fixtures" / "wikihouse" / "MicroHouse_othercomponents_v0.5.dxf"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", default=False,
+                     help="rewrite tests/golden/ files from the current output (review the diff)")
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest):
+    """golden(name, text): compare text to tests/golden/name; rewrite it with --update-golden."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="\n")
+            return
+        assert path.exists(), f"golden file {path} missing: run pytest --update-golden and review"
+        expected = path.read_text(encoding="utf-8")
+        assert text == expected, f"output differs from golden {name} (pytest --update-golden)"
+
+    return check
+
+
+@pytest.fixture
+def wikihouse_dxf() -> Path:
+    if not WIKIHOUSE_DXF.exists():
+        pytest.skip("shared WikiHouse fixture not present")
+    return WIKIHOUSE_DXF

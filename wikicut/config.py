@@ -1,0 +1,146 @@
+"""Reading the TOML data files (jobs, parts, profiles) with errors that name file, key and line.
+
+tomllib gives no positions for values, so `key_line` finds the line of a key in the source text:
+good enough to point an operator at the right line of a hand-edited file.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from .errors import InputError, suggest
+
+
+class TomlFile:
+    """A parsed TOML file that remembers its text, to report the line of a bad key."""
+
+    def __init__(self, path: Path, data: dict[str, Any], text: str, display: str | None = None):
+        self.path = path
+        self.data = data
+        self.text = text
+        self.display = display or str(path)
+
+    @classmethod
+    def load(cls, path: str | Path, display: str | None = None) -> "TomlFile":
+        path = Path(path)
+        shown = display or str(path)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise InputError("file not found", shown) from None
+        except IsADirectoryError:
+            raise InputError("is a directory, not a TOML file", shown) from None
+        except OSError as exc:
+            raise InputError(f"cannot read file ({exc.strerror})", shown) from None
+        if not raw.strip():
+            raise InputError("file is empty", shown)
+        if b"\x00" in raw:
+            raise InputError("binary file, not TOML text", shown)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InputError(f"not UTF-8 text (byte {exc.start})", shown) from None
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"TOML syntax error: {exc}", shown) from None
+        return cls(path, data, text, shown)
+
+    def line_of(self, key: str) -> int | None:
+        return key_line(self.text, key)
+
+    def where(self, dotted: str) -> str:
+        """'key 'a.b' (line N)' for messages."""
+        line = self.line_of(dotted.split(".")[-1].split("[")[0])
+        return f"key '{dotted}'" + (f" (line {line})" if line else "")
+
+    def error(self, dotted: str, what: str, part: str | None = None) -> InputError:
+        return InputError(f"{self.where(dotted)}: {what}", self.display, part)
+
+
+def key_line(text: str, key: str) -> int | None:
+    """1-based line where `key = ...` or `[key]` first appears, if it can be found."""
+    pat = re.compile(rf"^\s*(\[\[?\s*)?[\"']?{re.escape(key)}[\"']?\s*(=|\]|\.)", re.M)
+    m = pat.search(text)
+    if m is None:
+        pat = re.compile(rf"[\s{{,][\"']?{re.escape(key)}[\"']?\s*=")
+        m = pat.search(text)
+    if m is None:
+        return None
+    return text.count("\n", 0, m.start()) + 1
+
+
+def check_keys(tf: TomlFile, table: dict[str, Any], allowed: set[str] | list[str], prefix: str = "",
+               part: str | None = None) -> None:
+    """Refuse unknown keys, suggesting the nearest valid one (a typo must not be ignored)."""
+    for key in table:
+        if key not in allowed:
+            dotted = f"{prefix}{key}"
+            raise tf.error(dotted, f"unknown key{suggest(key, allowed)}", part)
+
+
+def get_number(tf: TomlFile, table: dict[str, Any], key: str, prefix: str = "", *,
+               default: float | None = None, required: bool = False, minimum: float | None = None,
+               positive: bool = False, integer: bool = False, part: str | None = None) -> float | None:
+    """A finite number from a table, range-checked, or a one-line error naming key and line."""
+    dotted = f"{prefix}{key}"
+    if key not in table:
+        if required:
+            raise InputError(f"missing required key '{dotted}'", tf.display, part)
+        return default
+    value = table[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise tf.error(dotted, f"must be a number, got {value!r}", part)
+    if not math.isfinite(value):
+        raise tf.error(dotted, f"must be finite, got {value!r}", part)
+    if integer and int(value) != value:
+        raise tf.error(dotted, f"must be a whole number, got {value!r}", part)
+    if positive and value <= 0:
+        raise tf.error(dotted, f"must be greater than 0, got {value!r}", part)
+    if minimum is not None and value < minimum:
+        raise tf.error(dotted, f"must be at least {minimum:g}, got {value!r}", part)
+    return int(value) if integer else float(value)
+
+
+def get_str(tf: TomlFile, table: dict[str, Any], key: str, prefix: str = "", *,
+            default: str | None = None, required: bool = False, choices: tuple[str, ...] | None = None,
+            part: str | None = None) -> str | None:
+    dotted = f"{prefix}{key}"
+    if key not in table:
+        if required:
+            raise InputError(f"missing required key '{dotted}'", tf.display, part)
+        return default
+    value = table[key]
+    if not isinstance(value, str):
+        raise tf.error(dotted, f"must be a string, got {value!r}", part)
+    if choices is not None and value not in choices:
+        raise tf.error(dotted, f"must be one of {', '.join(choices)}, got {value!r}"
+                       f"{suggest(value, choices)}", part)
+    return value
+
+
+def get_bool(tf: TomlFile, table: dict[str, Any], key: str, prefix: str = "", *,
+             default: bool = False, part: str | None = None) -> bool:
+    if key not in table:
+        return default
+    value = table[key]
+    if not isinstance(value, bool):
+        raise tf.error(f"{prefix}{key}", f"must be true or false, got {value!r}", part)
+    return value
+
+
+def get_table(tf: TomlFile, table: dict[str, Any], key: str, prefix: str = "",
+              part: str | None = None) -> dict[str, Any]:
+    value = table.get(key, {})
+    if not isinstance(value, dict):
+        raise tf.error(f"{prefix}{key}", f"must be a table, got {value!r}", part)
+    return value

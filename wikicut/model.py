@@ -1,0 +1,232 @@
+"""The geometry model every stage speaks: parts, stock sheets, layouts and toolpaths, in mm.
+
+A part's `outline` is a shapely Polygon: its exterior is cut outside (the part), its interiors
+are through-holes and slots cut inside. Pockets, drills and engravings sit inside the outline.
+Placing a part = rotate about the origin by `rotation` degrees counter-clockwise, then
+translate by (x, y): sheet coordinates with the sheet's lower-left corner at (0, 0).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import shapely
+from shapely import affinity
+from shapely.geometry import LineString, Polygon
+
+
+@dataclass(frozen=True)
+class Pocket:
+    """An area cleared to `depth` mm below the stock top (islands allowed as interiors)."""
+
+    shape: Polygon
+    depth: float
+
+
+@dataclass(frozen=True)
+class Drill:
+    """A drilled hole at (x, y); depth None means through the stock."""
+
+    x: float
+    y: float
+    diameter: float
+    depth: float | None = None
+
+
+@dataclass(frozen=True)
+class Engraving:
+    """A single-stroke line routed `depth` mm deep (markings, WikiHouse 1mmDEEP layers)."""
+
+    path: LineString
+    depth: float = 1.0
+
+
+@dataclass(frozen=True)
+class Part:
+    """One part: the outline with holes plus pockets, drills, engravings and a label."""
+
+    name: str
+    outline: Polygon
+    pockets: tuple[Pocket, ...] = ()
+    drills: tuple[Drill, ...] = ()
+    engravings: tuple[Engraving, ...] = ()
+    label: str = ""
+    source: str = ""
+    label_at: tuple[float, float] | None = None  # where the label goes; None = inside, chosen
+    label_height: float = 25.0
+
+    @property
+    def area(self) -> float:
+        return float(self.outline.area)
+
+    @property
+    def bounds(self) -> tuple[float, float, float, float]:
+        return tuple(self.outline.bounds)  # type: ignore[return-value]
+
+    @property
+    def text(self) -> str:
+        """The label text shown and engraved: the label, or the part's name."""
+        return self.label or self.name
+
+    def transformed(self, rotation: float, dx: float, dy: float) -> "Part":
+        """This part rotated about the origin (degrees CCW) and then moved by (dx, dy)."""
+
+        def tr(g):
+            if rotation % 360:
+                g = affinity.rotate(g, rotation, origin=(0.0, 0.0))
+            if dx or dy:
+                g = affinity.translate(g, dx, dy)
+            return g
+
+        def tr_pt(x: float, y: float) -> tuple[float, float]:
+            p = tr(shapely.Point(x, y))
+            return (p.x, p.y)
+
+        return replace(
+            self,
+            outline=tr(self.outline),
+            pockets=tuple(Pocket(tr(p.shape), p.depth) for p in self.pockets),
+            drills=tuple(Drill(*tr_pt(d.x, d.y), d.diameter, d.depth) for d in self.drills),
+            engravings=tuple(Engraving(tr(e.path), e.depth) for e in self.engravings),
+            label_at=None if self.label_at is None else tr_pt(*self.label_at),
+        )
+
+    def label_anchor(self) -> tuple[float, float]:
+        """A point inside the part for its label (a point on the surface, not the centroid,
+        which can fall outside an L-shaped part)."""
+        if self.label_at is not None:
+            return self.label_at
+        p = self.outline.point_on_surface()
+        return (p.x, p.y)
+
+
+@dataclass(frozen=True)
+class Stock:
+    """A sheet type in stock: size, measured thickness, edge margin, how many, keep-outs."""
+
+    width: float = 2440.0
+    height: float = 1220.0
+    thickness: float = 18.0
+    margin: float = 15.0
+    count: int | None = None  # None = as many as needed
+    material: str = "Plywood"
+    name: str = ""
+    keepouts: tuple[Polygon, ...] = ()  # sheet coordinates: clamps, screws, damage
+    price: float | None = None  # per sheet, for the cost summary
+    strip: bool = False  # one sheet of this height, shortest length used
+
+    @property
+    def usable(self) -> Polygon:
+        """Where parts may go: the sheet less its margin and keep-out zones."""
+        m = self.margin
+        box = shapely.box(m, m, self.width - m, self.height - m)
+        if self.keepouts:
+            box = box.difference(shapely.union_all(list(self.keepouts)))
+        return box
+
+    @property
+    def label(self) -> str:
+        return self.name or f"{self.material} {self.width:g}x{self.height:g}x{self.thickness:g}"
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One instance of a part on a sheet."""
+
+    instance: str  # unique id in the job, e.g. "wall-rib#3"
+    part: Part  # as designed (not moved)
+    x: float
+    y: float
+    rotation: float = 0.0
+
+    def placed(self) -> Part:
+        """The part in sheet coordinates."""
+        return self.part.transformed(self.rotation, self.x, self.y)
+
+
+@dataclass
+class SheetLayout:
+    """One sheet of a layout: which stock, which parts where."""
+
+    index: int  # 1-based, as in sheet-001
+    stock: Stock
+    placements: list[Placement] = field(default_factory=list)
+    used_length: float | None = None  # strip mode: the length actually used
+
+    @property
+    def utilisation(self) -> float:
+        """Part area over sheet area (the strip's used length in strip mode)."""
+        w = self.used_length if self.used_length else self.stock.width
+        area = w * self.stock.height
+        return sum(p.part.area for p in self.placements) / area if area > 0 else 0.0
+
+
+@dataclass
+class Layout:
+    sheets: list[SheetLayout]
+    unplaced: list[str] = field(default_factory=list)  # instance ids that found no room
+
+
+@dataclass(frozen=True)
+class NestItem:
+    """One instance to nest, with the rotations it may take (grain-locked: 0/180)."""
+
+    instance: str
+    part: Part
+    rotations: tuple[float, ...] = (0.0, 90.0, 180.0, 270.0)
+
+
+@dataclass(frozen=True)
+class NestSettings:
+    spacing: float = 12.0
+    rotations: tuple[float, ...] = (0.0, 90.0, 180.0, 270.0)
+    seed: int = 1
+    time_limit: float = 30.0
+    workers: int = 2
+
+
+# --- toolpaths: machine-independent moves, shared by toolpath, gcode, verify and preview ---
+
+MoveKind = Literal["rapid", "feed", "arc_cw", "arc_ccw"]
+
+
+@dataclass(frozen=True)
+class Move:
+    """One move to (x, y, z) in sheet coordinates (Z0 = stock top, negative = into it).
+
+    Arcs are in the XY plane with centre (x0 + i, y0 + j) relative to the move's start.
+    `feed` in mm/min; 0 for rapids.
+    """
+
+    kind: MoveKind
+    x: float
+    y: float
+    z: float
+    feed: float = 0.0
+    i: float = 0.0
+    j: float = 0.0
+
+
+OpKind = Literal["hole", "outline", "pocket", "drill", "engrave", "label"]
+
+
+@dataclass
+class Operation:
+    """The moves for one feature of one placed part, in cutting order."""
+
+    part: str  # instance id
+    kind: OpKind
+    moves: list[Move]
+    tabs: list[tuple[float, float]] = field(default_factory=list)  # tab centres, for previews
+
+
+@dataclass
+class SheetProgram:
+    """Everything the router does on one sheet, before it is written in a dialect."""
+
+    sheet: SheetLayout
+    operations: list[Operation]
+    cut_length: float = 0.0  # mm at feed
+    rapid_length: float = 0.0  # mm at rapid
+    est_seconds: float = 0.0  # estimated cycle time
