@@ -59,8 +59,18 @@ class TomlFile:
         return key_line(self.text, key)
 
     def where(self, dotted: str) -> str:
-        """'key 'a.b' (line N)' for messages."""
-        line = self.line_of(dotted.split(".")[-1].split("[")[0])
+        """"key 'a.b' (line N)" for messages; `part[3].x` looks after the 3rd [[part]]."""
+        start = 0
+        m = re.match(r"^(\w+)\[(\d+)\]\.", dotted)
+        if m:  # an array of tables: skip to its n-th header
+            heads = [h.start() for h in re.finditer(rf"^\s*\[\[\s*{m.group(1)}\s*\]\]",
+                                                    self.text, re.M)]
+            n = int(m.group(2))
+            if 0 < n <= len(heads):
+                start = heads[n - 1]
+        line = key_line(self.text[start:], dotted.split(".")[-1].split("[")[0])
+        if line is not None:
+            line += self.text.count("\n", 0, start)
         return f"key '{dotted}'" + (f" (line {line})" if line else "")
 
     def error(self, dotted: str, what: str, part: str | None = None) -> InputError:

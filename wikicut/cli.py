@@ -1,0 +1,380 @@
+"""The `wikicut` command: a thin click layer over the library (everything here is importable).
+
+Errors the user can fix are one line on stderr and an exit code (2 bad input, 3 unsafe job,
+4 interrupted); `--debug` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+import time
+import webbrowser
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import EXIT_INTERRUPTED, InputError, WikicutError
+
+
+class Ui:
+    """Terminal output: progress on stderr (a live line on a terminal), summaries on stdout."""
+
+    def __init__(self, quiet: bool = False, verbose: bool = False):
+        self.quiet, self.verbose = quiet, verbose
+        self.tty = sys.stderr.isatty()
+        self._last = 0.0
+        self._live = False
+
+    def progress(self, stage: str, frac: float, msg: str) -> None:
+        if self.quiet:
+            return
+        now = time.monotonic()
+        if self.tty:
+            if now - self._last < 0.1 and frac < 1.0:
+                return
+            bar = "#" * int(frac * 20)
+            click.echo(f"\r{stage:>6} [{bar:<20}] {msg}\x1b[K", nl=False, err=True)
+            self._live = True
+        elif self.verbose or now - self._last >= 2.0 or frac >= 1.0:
+            click.echo(f"{stage}: {msg}", err=True)
+        self._last = now
+
+    def done(self) -> None:
+        if self._live:
+            click.echo("", err=True)
+            self._live = False
+
+    def info(self, msg: str) -> None:
+        if not self.quiet:
+            self.done()
+            click.echo(msg)
+
+    def debug(self, msg: str) -> None:
+        if self.verbose:
+            self.done()
+            click.echo(msg, err=True)
+
+
+def handle_errors(fn):
+    """Turn user-facing errors into one line and an exit code; Ctrl-C into exit 4."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        debug = (ctx.find_root().obj or {}).get("debug", False)
+        try:
+            return fn(*args, **kwargs)
+        except WikicutError as exc:
+            if debug:
+                raise
+            click.echo(f"\nerror: {exc}" if sys.stderr.isatty() else f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            if debug:
+                raise
+            click.echo("\ninterrupted: nothing was written", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except click.exceptions.Exit:
+            raise
+        except Exception as exc:  # a bug: still one line, with how to get the traceback
+            if debug:
+                raise
+            click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the"
+                       " traceback, and please report it)", err=True)
+            sys.exit(1)
+
+    return wrapper
+
+
+def _params(values: tuple[str, ...]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for v in values:
+        name, sep, num = v.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"-p expects NAME=VALUE, got '{v}'")
+        try:
+            out[name.strip()] = float(num)
+        except ValueError:
+            raise InputError(f"-p {name.strip()}: '{num}' is not a number") from None
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="wikicut")
+@click.option("--debug", is_flag=True, help="Show the Python traceback on errors.")
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
+    """wikicut: WikiHouse-style plywood parts to cut-ready CNC jobs.
+
+    \b
+    Examples:
+      wikicut nest examples/house/job.toml -o out/
+      wikicut part parts/wall-rib.toml -p length=2000 -o wall-rib.dxf
+      wikicut gcode cutting-file.dxf --profile shopbot -o programs/
+      wikicut verify out/sheet-001.nc --profile grbl --sheet out/sheet-001.dxf
+    """
+    ctx.obj = {"debug": debug}
+
+
+@main.command()
+@click.argument("job_file", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), required=True,
+              help="Output folder (created; must not exist unless --force).")
+@click.option("--time-limit", type=float, help="Seconds of nesting search (overrides the job).")
+@click.option("--seed", type=int, help="Random seed (overrides the job).")
+@click.option("--iterations", type=int, help="Search budget per worker: byte-identical results.")
+@click.option("--profile", help="Machine profile name or TOML path (overrides the job).")
+@click.option("--no-gcode", is_flag=True, help="Write the layout only (DXF, SVG, report).")
+@click.option("--toolpaths", is_flag=True, help="Draw toolpaths over the SVG previews.")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option("--open", "open_", is_flag=True, help="Open index.html when done.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Print every progress step.")
+@handle_errors
+def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no_gcode,
+         toolpaths, force, open_, quiet, verbose) -> None:
+    """Nest a job's parts onto sheets and write G-code, DXF, previews and a report.
+
+    \b
+    Examples:
+      wikicut nest examples/house/job.toml -o out/
+      wikicut nest job.toml -o out/ --time-limit 60 --profile shopbot --force
+      wikicut nest job.toml -o layout/ --no-gcode --open
+    """
+    from .job import load_job
+    from .pipeline import run_nest
+
+    ui = Ui(quiet, verbose)
+    t0 = time.monotonic()
+    job = load_job(job_file, seed=seed, time_limit=time_limit, profile=profile,
+                   iterations=iterations)
+    res = run_nest(job, outdir, gcode=not no_gcode, force=force, profile=profile,
+                   toolpaths=toolpaths, progress=ui.progress)
+    ui.done()
+    tot = res.report.get("totals", {})
+    ui.info(f"{job.name}: {tot.get('placed', 0)} parts on {tot.get('sheets', 0)} sheets, "
+            f"{tot.get('utilisation', 0) * 100:.1f}% used, {time.monotonic() - t0:.1f} s")
+    if res.layout.unplaced:
+        click.echo(f"warning: {len(res.layout.unplaced)} parts did not fit the stock: "
+                   f"{', '.join(res.layout.unplaced[:8])}", err=True)
+    if tot.get("est_seconds"):
+        ui.info(f"estimated cutting time {tot['est_seconds'] / 3600:.2f} h, "
+                f"{tot.get('cut_length_m', 0):.0f} m of cut")
+    ui.info(f"wrote {len(res.files)} files to {outdir}/ (open {outdir}/index.html)")
+    if open_:
+        webbrowser.open((Path(outdir) / "index.html").resolve().as_uri())
+
+
+@main.command()
+@click.argument("part_file", type=click.Path(path_type=Path))
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Set a parameter (repeatable).")
+@click.option("-t", "--thickness", type=float, default=18.0, show_default=True,
+              help="Measured material thickness in mm.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Output file: .dxf (cutting file) or .svg (preview).")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@handle_errors
+def part(part_file: Path, params, thickness, output: Path, force) -> None:
+    """Render one parametric part file to DXF (or SVG).
+
+    \b
+    Examples:
+      wikicut part parts/wall-rib.toml -o wall-rib.dxf
+      wikicut part parts/spacer.toml -p length=600 -t 17.6 -o spacer.svg
+    """
+    part_obj = _load_any_part(part_file, _params(params), thickness)
+    _write_single(output, force, part_obj)
+    click.echo(f"{part_obj.name}: {part_obj.area / 1e6:.3f} m2, "
+               f"{len(part_obj.outline.interiors)} holes -> {output}")
+
+
+def _load_any_part(path: Path, params: dict[str, float], thickness: float):
+    if path.suffix.lower() == ".dxf":
+        from .dxfio import read_dxf_parts
+
+        if params:
+            raise InputError("a DXF part takes no parameters", path)
+        found = read_dxf_parts(path, display=str(path), thickness=thickness)
+        if len(found) != 1:
+            raise InputError(f"holds {len(found)} parts; preview the folder or a job instead",
+                             path)
+        return found[0]
+    from .parts import load_part
+
+    return load_part(path, params, thickness=thickness, display=str(path))
+
+
+def _write_single(output: Path, force: bool, part_obj) -> None:
+    """Write one file atomically (temp + rename): no half-written output."""
+    import os
+    import tempfile
+
+    if output.exists() and not force:
+        raise InputError("exists (use --force to overwrite)", output)
+    suffix = output.suffix.lower()
+    if suffix not in (".dxf", ".svg"):
+        raise InputError("output must end in .dxf or .svg", output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    os.close(fd)
+    try:
+        if suffix == ".dxf":
+            from .dxfio import write_part_dxf
+
+            write_part_dxf(part_obj, tmp)
+        else:
+            from .preview import part_svg
+
+            Path(tmp).write_text(part_svg(part_obj), encoding="utf-8", newline="\n")
+        os.replace(tmp, output)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@main.command()
+@click.argument("cutfile", type=click.Path(path_type=Path))
+@click.option("--profile", required=True, help="Machine profile name or TOML path.")
+@click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), required=True)
+@click.option("--tool-diameter", type=float, help="Override the profile's tool diameter (mm).")
+@click.option("--toolpaths", is_flag=True, help="Draw toolpaths over the SVG previews.")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option("-q", "--quiet", is_flag=True)
+@click.option("-v", "--verbose", is_flag=True)
+@handle_errors
+def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force, quiet,
+          verbose) -> None:
+    """Write programs for a cutting file made elsewhere (WikiHouse layer convention).
+
+    One program per sheet found in the file, each in that sheet's own coordinates.
+
+    \b
+    Example:
+      wikicut gcode MicroHouse_othercomponents_v0.5.dxf --profile shopbot -o programs/
+    """
+    from .pipeline import run_gcode
+    from .profiles import load_profile
+
+    ui = Ui(quiet, verbose)
+    prof = load_profile(profile).with_tool(tool_diameter)
+    res = run_gcode(cutfile, outdir, prof, force=force, progress=ui.progress)
+    ui.done()
+    ui.info(f"{cutfile.name}: {len(res.layout.sheets)} sheets, "
+            f"{sum(len(s.placements) for s in res.layout.sheets)} parts -> {outdir}/")
+
+
+@main.command()
+@click.argument("program", type=click.Path(path_type=Path))
+@click.option("--profile", required=True, help="Machine profile name or TOML path.")
+@click.option("--sheet", type=click.Path(path_type=Path),
+              help="The sheet DXF: also check gouges into parts and contours left uncut.")
+@click.option("--thickness", type=float, help="Stock thickness in mm (default: from --sheet).")
+@click.option("--tool-diameter", type=float, help="Override the profile's tool diameter (mm).")
+@handle_errors
+def verify(program: Path, profile, sheet, thickness, tool_diameter) -> None:
+    """Simulate a program and report safety violations (exit 3 if any).
+
+    \b
+    Example:
+      wikicut verify out/sheet-001.nc --profile grbl --sheet out/sheet-001.dxf
+    """
+    from .profiles import load_profile
+    from .verify import verify_program
+
+    prof = load_profile(profile).with_tool(tool_diameter)
+    try:
+        text = program.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", program) from None
+    except (UnicodeDecodeError, IsADirectoryError):
+        raise InputError("not a text program file", program) from None
+    layout = None
+    if sheet is not None:
+        from .dxfio import read_cutting_file
+
+        sheets = read_cutting_file(sheet, display=str(sheet))
+        if len(sheets) != 1:
+            raise InputError(f"holds {len(sheets)} sheets, expected one", sheet)
+        layout = sheets[0]
+    violations = verify_program(text, prof, sheet=layout, thickness=thickness)
+    for v in violations:
+        click.echo(f"{program}:{v.line}: {v.kind}: {v.message}")
+    if violations:
+        click.echo(f"{len(violations)} violations", err=True)
+        sys.exit(3)
+    click.echo(f"{program}: clean ({prof.name}{', checked against ' + str(sheet) if sheet else ''})")
+
+
+@main.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE")
+@click.option("-t", "--thickness", type=float, default=18.0, show_default=True)
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="SVG file for a part (default: beside it, in a temp folder); ignored for folders.")
+@click.option("--open", "open_", is_flag=True, help="Open the preview in a browser.")
+@handle_errors
+def preview(target: Path, params, thickness, output, open_) -> None:
+    """Preview a part file (SVG) or an output folder (its index.html).
+
+    \b
+    Examples:
+      wikicut preview parts/roof-rib.toml -p pitch=40 --open
+      wikicut preview out/ --open
+    """
+    if target.is_dir():
+        index = target / "index.html"
+        if not index.exists():
+            raise InputError("no index.html here: not a wikicut output folder", target)
+        click.echo(str(index))
+        if open_:
+            webbrowser.open(index.resolve().as_uri())
+        return
+    part_obj = _load_any_part(target, _params(params), thickness)
+    if output is None:
+        import tempfile
+
+        output = Path(tempfile.gettempdir()) / f"wikicut-{target.stem}.svg"
+    _write_single(output, True, part_obj)
+    click.echo(str(output))
+    if open_:
+        webbrowser.open(output.resolve().as_uri())
+
+
+@main.command("profiles")
+def profiles_cmd() -> None:
+    """List the machine profiles that ship with wikicut."""
+    from .profiles import PROFILE_DIR, available_profiles, load_profile
+
+    for name in available_profiles():
+        try:
+            p = load_profile(name)
+            click.echo(f"{name:<10} {p.dialect:<9} {p.units:<4} .{p.extension:<4} "
+                       f"tool {p.tool_diameter:g} mm  {p.description}")
+        except WikicutError as exc:
+            click.echo(f"{name:<10} BROKEN: {exc}")
+    click.echo(f"(in {PROFILE_DIR}; copy one and pass its path to --profile)")
+
+
+@main.command("parts")
+@click.argument("folder", type=click.Path(path_type=Path), required=False)
+def parts_cmd(folder: Path | None) -> None:
+    """List the parametric parts in a folder (default: the shipped parts/ library)."""
+    from .parts import part_info
+
+    folder = folder or Path(__file__).resolve().parent.parent / "parts"
+    for f in sorted(folder.glob("*.toml")):
+        try:
+            info = part_info(f)
+            ps = ", ".join(f"{k}={v:g}" for k, v in info.get("parameters", {}).items())
+            click.echo(f"{f.name:<26} {info.get('description', '')}")
+            if ps:
+                click.echo(f"{'':<26} params: {ps}")
+        except WikicutError as exc:
+            click.echo(f"{f.name:<26} BROKEN: {exc}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
