@@ -1,0 +1,420 @@
+"""One writer for every router: a SheetProgram -> program text in the profile's dialect.
+
+The profile is data (profiles/*.toml); the dialects differ only in small hooks: how a move, an
+arc, a feed change, a comment and the start/end look. G-code (grbl, linuxcnc, mach) and native
+OpenSBP (shopbot). Units are converted here, at the edge; everything before is mm.
+
+The writer adds nothing that moves the tool below what the planner made: it only splits a
+rapid that changes XY and Z so that Z goes up first (or XY first when going down), and writes
+arcs as lines (chord error <= arc_tolerance) when the profile has `arcs = false`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from .errors import UnsafeJobError
+from .model import Move, SheetProgram
+from .profiles import Profile
+from .toolpath import P3, _sweep
+
+GCODE_DIALECTS = ("grbl", "linuxcnc", "mach")
+
+
+def program_filename(index: int, profile: Profile) -> str:
+    """sheet-001.nc, sheet-001.sbp ... (the profile's extension)."""
+    return f"sheet-{index:03d}.{profile.extension.lstrip('.')}"
+
+
+def fmt_number(v: float, decimals: int) -> str:
+    """Fixed decimals, trailing zeros trimmed, never '-0': deterministic and short."""
+    s = f"{v:.{decimals}f}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    if s in ("-0", "-", ""):
+        s = "0"
+    return s
+
+
+class Writer:
+    """Line-by-line writer with modal state (last position, feed, motion word as written)."""
+
+    def __init__(self, profile: Profile):
+        self.p = profile
+        self.sbp = profile.dialect == "shopbot"
+        self.scale = profile.unit_scale
+        self.lines: list[str] = []
+        self.n = 0
+        self.last: dict[str, str] = {}
+        self.feed_word: str | None = None
+        self.pos: P3 = (0.0, 0.0, profile.clearance_height)
+        self.known = {"X": False, "Y": False, "Z": False}
+
+    # -- text ---------------------------------------------------------------------------------
+    def num(self, mm: float) -> str:
+        return fmt_number(mm * self.scale, self.p.decimals)
+
+    def rate(self, mm_per_min: float) -> str:
+        """Feed in program units: per minute for G-code, per second for OpenSBP."""
+        v = min(mm_per_min, self.p.feed_max) * self.scale
+        if self.sbp:
+            v /= 60.0
+        return fmt_number(v, max(self.p.decimals, 1) if self.sbp else 1)
+
+    def comment(self, text: str) -> None:
+        text = " ".join(str(text).split())
+        text = text.encode("ascii", "replace").decode("ascii")
+        style = "apostrophe" if self.sbp else self.p.comment_style
+        if style == "paren":
+            self.raw("(" + text.replace("(", "[").replace(")", "]") + ")", number=False)
+        elif style == "semicolon":
+            self.raw("; " + text, number=False)
+        else:
+            self.raw("' " + text, number=False)
+
+    def raw(self, line: str, number: bool = True) -> None:
+        if number and self.p.line_numbers and not self.sbp and line.strip() != "%":
+            self.n += 10
+            line = f"N{self.n} {line}"
+        self.lines.append(line)
+
+    # -- motion -------------------------------------------------------------------------------
+    def words(self, x: float | None, y: float | None, z: float | None,
+              force: bool = False) -> dict[str, str]:
+        """Axis words that change after rounding (all given ones when forced)."""
+        out = {}
+        for ax, v in (("X", x), ("Y", y), ("Z", z)):
+            if v is None:
+                continue
+            s = self.num(v)
+            if force or self.last.get(ax) != s:
+                out[ax] = s
+        return out
+
+    def emit_rapid(self, x: float, y: float, z: float) -> None:
+        x0, y0, z0 = self.pos
+        xy_moves = self.words(x, y, None) != {}
+        z_moves = self.words(None, None, z) != {}
+        if xy_moves and z_moves:  # never a diagonal rapid: up first, or across then down
+            if z > z0:
+                self._rapid(None, None, z)
+                self._rapid(x, y, None)
+            else:
+                self._rapid(x, y, None)
+                self._rapid(None, None, z)
+        elif xy_moves or z_moves:
+            self._rapid(x, y, z)
+        self.pos = (x, y, z)
+
+    def _rapid(self, x, y, z) -> None:
+        w = self.words(x, y, z)
+        if not w:
+            return
+        if self.sbp:
+            if set(w) == {"Z"}:
+                self.raw(f"JZ,{w['Z']}")
+            else:
+                self.raw("J2," + ",".join(self._full(x, y)) if "Z" not in w else
+                         "J3," + ",".join(self._full(x, y, z)))
+        else:
+            self.raw("G0 " + " ".join(f"{k}{v}" for k, v in w.items()))
+        self.last.update(w)
+
+    def _full(self, x, y, z=None) -> list[str]:
+        vals = [self.num(x), self.num(y)] + ([] if z is None else [self.num(z)])
+        self.last.update({"X": vals[0], "Y": vals[1]})
+        if z is not None:
+            self.last["Z"] = vals[2]
+        return vals
+
+    def emit_feed(self, x: float, y: float, z: float, feed: float) -> None:
+        w = self.words(x, y, z)
+        self.pos = (x, y, z)
+        if not w:
+            return
+        f = self.rate(feed)
+        if self.sbp:
+            if f != self.feed_word:
+                self.raw(f"MS,{f},{f}")
+                self.feed_word = f
+            if set(w) == {"Z"}:
+                self.raw(f"MZ,{w['Z']}")
+            elif "Z" not in w:
+                self.raw("M2," + ",".join(self._full(x, y)))
+            else:
+                self.raw("M3," + ",".join(self._full(x, y, z)))
+            self.last.update(w)
+            return
+        line = "G1 " + " ".join(f"{k}{v}" for k, v in w.items())
+        if f != self.feed_word:
+            line += f" F{f}"
+            self.feed_word = f
+        self.raw(line)
+        self.last.update(w)
+
+    def emit_arc(self, m: Move) -> None:
+        x0, y0, z0 = self.pos
+        cx, cy = x0 + m.i, y0 + m.j
+        helical = abs(m.z - z0) > 1e-9
+        if not self.p.arcs or (self.sbp and helical):
+            for x, y, z in arc_points(self.pos, m, self.p.arc_tolerance):
+                self.emit_feed(x, y, z, m.feed)
+            return
+        # centre offsets from the start point as written, so rounding cannot skew the radius
+        sx = float(self.last.get("X", self.num(x0))) / self.scale
+        sy = float(self.last.get("Y", self.num(y0))) / self.scale
+        i, j = self.num(cx - sx), self.num(cy - sy)
+        f = self.rate(m.feed)
+        ccw = m.kind == "arc_ccw"
+        if self.sbp:
+            if f != self.feed_word:
+                self.raw(f"MS,{f},{f}")
+                self.feed_word = f
+            xs, ys = self._full(m.x, m.y)
+            self.raw(f"CG,,{xs},{ys},{i},{j},T,{-1 if ccw else 1}")
+        else:
+            w = self.words(m.x, m.y, m.z)
+            w.update({k: self.num(v) for k, v in (("X", m.x), ("Y", m.y))})
+            line = f"{'G3' if ccw else 'G2'} X{w['X']} Y{w['Y']}"
+            if "Z" in w:
+                line += f" Z{w['Z']}"
+            line += f" I{i} J{j}"
+            if f != self.feed_word:
+                line += f" F{f}"
+                self.feed_word = f
+            self.raw(line)
+            self.last.update(w)
+        self.pos = (m.x, m.y, m.z)
+
+
+def _circle(a, b, c) -> tuple[float, float, float] | None:
+    """Centre and radius of the circle through three points (None if collinear)."""
+    ax, ay = a
+    bx, by = b
+    cx, cy = c
+    d = 2 * (ax * (by - cy) + bx * (cy - ay) + cx * (ay - by))
+    if abs(d) < 1e-9:
+        return None
+    a2, b2, c2 = ax * ax + ay * ay, bx * bx + by * by, cx * cx + cy * cy
+    ux = (a2 * (by - cy) + b2 * (cy - ay) + c2 * (ay - by)) / d
+    uy = (a2 * (cx - bx) + b2 * (ax - cx) + c2 * (bx - ax)) / d
+    return ux, uy, math.hypot(ax - ux, ay - uy)
+
+
+MIN_ARC_SEGMENTS = 4  # fewer chords than this stay lines
+MAX_ARC_RADIUS = 5000.0  # flatter than this is a line, not an arc
+
+
+def _arc_ok(pts: list[P3], tol: float) -> tuple[float, float, float, bool] | None:
+    """If the points (>= 3) are chords of one arc within `tol` (points on the circle, chord
+    sagitta <= tol, one turning direction, sweep < 360, Z linear along the arc), its centre,
+    radius and direction."""
+    c = _circle(pts[0][:2], pts[len(pts) // 2][:2], pts[-1][:2])
+    if c is None:
+        return None
+    ux, uy, rad = c
+    if rad > MAX_ARC_RADIUS or rad < 0.05:
+        return None
+    sweep = 0.0
+    lengths = []
+    sign = 0
+    for p, q in zip(pts, pts[1:]):
+        if abs(math.hypot(q[0] - ux, q[1] - uy) - rad) > tol / 4:
+            return None
+        chord = math.hypot(q[0] - p[0], q[1] - p[1])
+        if chord > 2 * rad or rad - math.sqrt(max(rad * rad - chord * chord / 4, 0.0)) > tol:
+            return None
+        cross = (p[0] - ux) * (q[1] - uy) - (p[1] - uy) * (q[0] - ux)
+        s = 1 if cross > 0 else -1
+        if sign and s != sign:
+            return None
+        sign = s
+        ang = 2 * math.asin(min(1.0, chord / (2 * rad)))
+        sweep += ang
+        lengths.append(ang)
+    if sweep >= 2 * math.pi - 1e-6:
+        return None
+    z0, z1 = pts[0][2], pts[-1][2]
+    acc = 0.0
+    for p, a in zip(pts[1:], lengths):
+        acc += a
+        if abs(z0 + (z1 - z0) * acc / sweep - p[2]) > 1e-6:
+            return None
+    return ux, uy, rad, sign > 0
+
+
+def fit_arcs(start: P3, moves: list[Move], tol: float) -> list[Move]:
+    """Runs of short feed moves that are chords of one arc (offset corners, circular holes)
+    as G2/G3 arcs: far shorter programs and smoother motion. Only where every chord is within
+    `tol` of the arc, so the tool never strays more than the linearisation tolerance."""
+    out: list[Move] = []
+    pos = start
+    i = 0
+    n = len(moves)
+    while i < n:
+        m = moves[i]
+        if m.kind != "feed":
+            out.append(m)
+            pos = (m.x, m.y, m.z)
+            i += 1
+            continue
+        best = None
+        j = i
+        pts = [pos]
+        while j < n and moves[j].kind == "feed" and moves[j].feed == m.feed:
+            pts.append((moves[j].x, moves[j].y, moves[j].z))
+            if len(pts) - 1 >= MIN_ARC_SEGMENTS:
+                fit = _arc_ok(pts, tol)
+                if fit is None:
+                    break
+                best = (j, fit)
+            j += 1
+        if best is None:
+            out.append(m)
+            pos = (m.x, m.y, m.z)
+            i += 1
+            continue
+        j, (ux, uy, rad, ccw) = best
+        end = moves[j]
+        seg = [pos] + [(q.x, q.y, q.z) for q in moves[i:j + 1]]
+        # split at the middle chord point so no single arc is more than 180 degrees
+        halves = [seg] if len(seg) < 2 * MIN_ARC_SEGMENTS else [seg[:len(seg) // 2 + 1],
+                                                                seg[len(seg) // 2:]]
+        for h in halves:
+            a, b = h[0], h[-1]
+            out.append(Move("arc_ccw" if ccw else "arc_cw", b[0], b[1], b[2], m.feed,
+                            ux - a[0], uy - a[1]))
+        pos = (end.x, end.y, end.z)
+        i = j + 1
+    return out
+
+
+def arc_points(start: P3, m: Move, tol: float) -> list[P3]:
+    """An arc as points with chord error <= tol (for `arcs = false` and helical OpenSBP)."""
+    cx, cy = start[0] + m.i, start[1] + m.j
+    rad = math.hypot(m.i, m.j)
+    a0 = math.atan2(start[1] - cy, start[0] - cx)
+    sweep = _sweep(a0, math.atan2(m.y - cy, m.x - cx), m.kind == "arc_ccw")
+    step = 2 * math.acos(max(-1.0, min(1.0, 1 - tol / rad))) if rad > tol else math.pi / 2
+    n = max(2, math.ceil(abs(sweep) / max(step, 1e-3)))
+    out = []
+    for k in range(1, n + 1):
+        a = a0 + sweep * k / n
+        out.append((cx + rad * math.cos(a), cy + rad * math.sin(a),
+                    start[2] + (m.z - start[2]) * k / n))
+    out[-1] = (m.x, m.y, m.z)
+    return out
+
+
+def _fill(line: str, p: Profile) -> str:
+    """Profile text with {speed} / {tool} filled in."""
+    return (line.replace("{speed}", fmt_number(p.spindle_speed, 0))
+            .replace("{tool}", str(p.tool_number)))
+
+
+def _duration(seconds: float) -> str:
+    s = int(round(seconds))
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return (f"{h} h " if h else "") + f"{m} min {s} s"
+
+
+def _check_units(p: Profile) -> None:
+    """A header that selects the other unit system would scale every move: refuse it."""
+    text = " ".join(p.header).upper()
+    other = "G21" if p.units == "inch" else "G20"
+    if re.search(rf"\b{other}\b", text):
+        raise UnsafeJobError(f"header selects {other} but the profile's units are {p.units}",
+                             p.source or None)
+
+
+def write_program(program: SheetProgram, profile: Profile, title: str = "") -> str:
+    """The whole program for one sheet in the profile's dialect ('\\n' line ends, final
+    newline). Deterministic: same program and profile -> same bytes."""
+    p = profile
+    w = Writer(p)
+    sheet = program.sheet
+    st = sheet.stock
+    unit = "in" if p.units == "inch" else "mm"
+    instances = [pl.instance for pl in sheet.placements]
+    w.comment(f"wikicut: {title or f'sheet {sheet.index}'}")
+    w.comment(f"sheet {sheet.index}: {st.width:g} x {st.height:g} x {st.thickness:g} mm"
+              f" {st.material}")
+    w.comment(f"parts ({len(instances)}): {', '.join(instances)}")
+    w.comment(f"machine: {p.name} ({p.dialect}), program units {unit}")
+    w.comment(f"tool: T{p.tool_number} {p.tool_diameter:g} mm {p.tool_type}, {p.flutes} flutes,"
+              f" {p.spindle_speed:g} rpm")
+    w.comment(f"feeds mm/min: cut {p.feed_cut:g}, plunge {p.feed_plunge:g}, ramp {p.feed_ramp:g}"
+              f"; entry {p.entry}, {p.direction}")
+    w.comment(f"depth: through {st.thickness + p.overcut:g} mm in passes <= {p.depth_per_pass:g}"
+              f" mm; tabs {'on' if p.tabs else 'off'}")
+    w.comment(f"estimated time {_duration(program.est_seconds)}, cut {program.cut_length / 1000:.2f}"
+              f" m, rapid {program.rapid_length / 1000:.2f} m")
+    w.comment("Z0 = stock top, X0 Y0 = sheet lower-left corner")
+    if w.sbp:
+        _sbp_start(w, p)
+    else:
+        _check_units(p)
+        for line in p.header:
+            w.raw(_fill(line, p))
+        if not re.search(r"\bG2[01]\b", " ".join(p.header).upper()):
+            w.raw("G20" if p.units == "inch" else "G21")
+        w.raw(f"G0 Z{w.num(p.clearance_height)}")
+        w.last["Z"] = w.num(p.clearance_height)
+        if p.spindle_on:
+            w.raw(_fill(p.spindle_on, p))
+        if p.spindle_dwell > 0:
+            if p.dialect == "mach":
+                w.comment("dwell in seconds (Mach: G4 P in seconds, not ms)")
+            w.raw(f"G4 P{fmt_number(p.spindle_dwell, 2)}")
+    for op in program.operations:
+        w.comment(f"{op.part} {op.kind}")
+        moves = fit_arcs(w.pos, op.moves, p.arc_tolerance) if p.arcs else op.moves
+        for m in moves:
+            if m.kind == "rapid":
+                w.emit_rapid(m.x, m.y, m.z)
+            elif m.kind == "feed":
+                w.emit_feed(m.x, m.y, m.z, m.feed)
+            else:
+                w.emit_arc(m)
+    # end: up to clearance, spindle off, footer
+    if w.sbp:
+        w.raw(f"JZ,{w.num(p.clearance_height)}")
+        if p.spindle_off:
+            w.raw(_fill(p.spindle_off, p))
+        for line in p.footer:
+            w.raw(_fill(line, p))
+        w.raw("END")
+        w.raw("")
+        w.raw("UNIT_ERROR:")
+        w.comment(f"This file is in {'inches' if p.units == 'inch' else 'millimetres'}: set the"
+                  f" ShopBot to {'inches' if p.units == 'inch' else 'millimetres'} and run again")
+        w.raw("PAUSE")
+        w.raw("END")
+    else:
+        if w.pos[2] < p.clearance_height:
+            w.emit_rapid(w.pos[0], w.pos[1], p.clearance_height)
+        if p.spindle_off:
+            w.raw(_fill(p.spindle_off, p))
+        for line in p.footer:
+            w.raw(_fill(line, p))
+    return "\n".join(w.lines) + "\n"
+
+
+def _sbp_start(w: Writer, p: Profile) -> None:
+    """OpenSBP start: absolute mode, a units guard (a file read in the wrong units would
+    scale every move by 25.4), jog speeds, clearance, spindle on and wait."""
+    w.raw("SA")
+    metric = 1 if p.units == "mm" else 0
+    w.raw(f"IF %(25)={1 - metric} THEN GOTO UNIT_ERROR")
+    for line in p.header:
+        w.raw(_fill(line, p))
+    rapid = fmt_number(p.rapid_rate * w.scale / 60.0, max(p.decimals, 1))
+    w.raw(f"JS,{rapid},{rapid}")
+    w.raw(f"JZ,{w.num(p.clearance_height)}")
+    w.last["Z"] = w.num(p.clearance_height)
+    if p.spindle_on:
+        w.raw(_fill(p.spindle_on, p))
+    if p.spindle_dwell > 0:
+        w.raw(f"PAUSE {fmt_number(p.spindle_dwell, 1)}")
