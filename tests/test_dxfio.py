@@ -1,0 +1,412 @@
+"""DXF reading (plain CAD and WikiHouse cutting files) and writing (sheet and part DXFs)."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import ezdxf
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from shapely.geometry import Polygon
+
+from wikicut.dxfio import (
+    LayerOp,
+    classify_layer,
+    part_dxf_text,
+    read_cutting_file,
+    read_dxf_parts,
+    sheet_dxf_text,
+    write_part_dxf,
+    write_sheet_dxf,
+)
+from wikicut.errors import InputError
+from wikicut.model import Drill, Engraving, Part, Placement, Pocket, SheetLayout, Stock
+
+DATA = Path(__file__).resolve().parent / "data" / "dxf"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def read(name: str, **kw):
+    return read_dxf_parts(DATA / name, display=name, **kw)
+
+
+def rounded_rect_area(w, h, r):
+    return w * h - (4 - math.pi) * r * r
+
+
+# --- layers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, op", [
+    ("6_anyTOOL_CUTTHROUGH_OUTSIDE", LayerOp("outside", None)),
+    ("3_anyTOOL_CUTTHROUGH_INSIDE", LayerOp("inside", None)),
+    ("5_anyTOOL_9mmDEEP_INSIDE", LayerOp("pocket", 9.0)),
+    ("4_anyTOOL_13mmDEEP_INSIDE", LayerOp("pocket", 13.0)),
+    ("4_anytool_12.5MMdeep_inside", LayerOp("pocket", 12.5)),
+    ("1_anyTOOL_1mmDEEP_INSIDE", LayerOp("engrave", 1.0)),
+    ("4_anyTOOL_1mmDEEP_POCKET", LayerOp("pocket", 1.0)),
+    ("1_anyTOOL_3mmDEEP_ENGRAVE", LayerOp("engrave", 3.0)),
+    ("2_anyTOOL_DRILL", LayerOp("drill", None)),
+    ("0_SHEET_BirchPly 2440x1220x18", LayerOp("sheet", None, "BirchPly")),
+    ("000_SHEET_MelamineFacedPly18mm", LayerOp("sheet", None, "MelamineFacedPly")),
+    ("00_SHEET_CladdingPanels", LayerOp("sheet", None, "CladdingPanels")),
+    ("DONOTCUT", LayerOp("ignore", None)),
+    ("DONOTCUT_LABELS", LayerOp("ignore", None)),
+    ("0", LayerOp("auto", None)),
+    ("Defpoints", LayerOp("ignore", None)),
+    ("Layer 7 from some CAD", LayerOp("auto", None)),
+])
+def test_classify_layer(name, op):
+    assert classify_layer(name) == op
+
+
+def test_layer_map_overrides_and_accepts_wikihouse_names():
+    m = {"Holes": "inside", "RECESS": "pocket:6", "Plan": "6_anyTOOL_CUTTHROUGH_OUTSIDE",
+         "notes": "ignore"}
+    assert classify_layer("holes", m) == LayerOp("inside", None)
+    assert classify_layer("RECESS", m) == LayerOp("pocket", 6.0)
+    assert classify_layer("Plan", m) == LayerOp("outside", None)
+    with pytest.raises(InputError, match="layer map for 'X'"):
+        classify_layer("X", {"X": "sideways"})
+    with pytest.raises(InputError, match="needs a depth"):
+        classify_layer("X", {"X": "pocket"})
+
+
+# --- reading plain CAD files ---------------------------------------------------------------
+
+
+def test_bulged_polyline_and_circles_are_exact():
+    (part,) = read("bulge.dxf")
+    assert part.name == "bulge-1" and part.source == "bulge.dxf"
+    assert part.bounds == pytest.approx((0, 0, 300, 200), abs=1e-9)
+    holes = [Polygon(r) for r in part.outline.interiors]
+    assert len(part.outline.interiors) == 3
+    slot = rounded_rect_area(60, 20, 10)
+    expected = rounded_rect_area(300, 200, 20) - 2 * math.pi * 100 - slot
+    assert part.area == pytest.approx(expected, rel=1e-4)
+    # every circle vertex on the true circle, chord error (sagitta) <= 0.01 mm
+    circles = [h for h in holes if abs(h.area - math.pi * 100) < 1]
+    assert len(circles) == 2
+    for c in circles:
+        cx, cy = (60, 100) if c.centroid.x < 150 else (240, 100)
+        true = shapely.Point(cx, cy).buffer(10, quad_segs=4096).exterior
+        assert shapely.hausdorff_distance(c.exterior, true) <= 0.0101
+        r = shapely.get_coordinates(c.exterior) - (cx, cy)
+        assert max(abs(math.hypot(*v) - 10) for v in r) < 1e-9
+
+
+def test_loose_lines_and_arcs_chain_into_loops():
+    (part,) = read("loose.dxf")
+    assert len(part.outline.interiors) == 1
+    outline = 400 * 100 + math.pi * 50**2 / 2
+    slot = 100 * 20 + math.pi * 100
+    assert Polygon(part.outline.exterior).area == pytest.approx(outline, rel=1e-4)
+    assert Polygon(part.outline.interiors[0]).area == pytest.approx(slot, rel=1e-3)
+
+
+def test_spline_and_ellipses():
+    (part,) = read("curves.dxf")
+    assert len(part.outline.interiors) == 2
+    areas = sorted(Polygon(r).area for r in part.outline.interiors)
+    assert areas[1] == pytest.approx(math.pi * 40 * 20, rel=1e-3)
+    assert areas[0] == pytest.approx(math.pi * 20 * 10 / 2, rel=1e-3)
+
+
+def test_insert_exploded_with_scale_rotation_nesting_and_layer_0_inheritance():
+    parts = read("insert.dxf")
+    a = 100 * 50 - math.pi * 64
+    assert sorted(round(p.area) for p in parts) == sorted(round(x) for x in (a, a, 4 * a))
+    assert all(len(p.outline.interiors) == 1 for p in parts)
+    big = max(parts, key=lambda p: p.area)
+    w = 200 * math.cos(math.radians(30)) + 100 * math.sin(math.radians(30))
+    assert big.bounds[2] == pytest.approx(w, abs=1e-6)
+
+
+def test_inch_file_is_scaled():
+    (part,) = read("inch.dxf")
+    assert part.bounds == pytest.approx((0, 0, 254, 127), abs=1e-9)
+    hole = Polygon(part.outline.interiors[0])
+    assert hole.area == pytest.approx(math.pi * 12.7**2, rel=2e-3)
+
+
+def test_cutting_file_without_sheets_is_one_sheet_of_the_extents():
+    (sheet,) = read_cutting_file(DATA / "insert.dxf")
+    assert sheet.stock.width == pytest.approx(700, abs=1e-3)
+    assert sheet.stock.margin == 0 and sheet.stock.thickness == 18
+    assert len(sheet.placements) == 3
+    for pl in sheet.placements:
+        assert (pl.x, pl.y, pl.rotation) == (0, 0, 0)
+        minx, miny, maxx, _maxy = pl.part.bounds
+        assert minx >= -1e-9 and miny >= -1e-9 and maxx <= sheet.stock.width + 1e-9
+
+
+# --- reading WikiHouse files ---------------------------------------------------------------
+
+
+def test_wikihouse_layers_sheets_labels_pockets():
+    sheets = read_cutting_file(DATA / "wikihouse_small.dxf")
+    assert [s.index for s in sheets] == [1, 2]
+    s1, s2 = sheets
+    assert (s1.stock.width, s1.stock.height, s1.stock.thickness) == (1220, 2440, 18)
+    assert s1.stock.material == "BirchPly"
+    assert (s2.stock.thickness, s2.stock.material) == (15, "OSB")
+    names = [p.instance for p in s1.placements]
+    assert names == ["WALL-A", "wikihouse_small-2", "wikihouse_small-3"]
+    wall = s1.placements[0].part
+    assert wall.label == "WALL-A"
+    assert wall.bounds == pytest.approx((100, 1400, 900, 2300))  # sheet-local
+    assert len(wall.outline.interiors) == 1
+    depths = sorted((p.depth, p.shape.area) for p in wall.pockets)
+    # the edge pocket clipped to the part (20 x 100 of its 40 x 100), and the circle
+    assert depths == [(9.0, pytest.approx(2000)), (9.0, pytest.approx(math.pi * 900, rel=1e-3))]
+    assert len(wall.engravings) == 1 and wall.engravings[0].depth == 1.0
+    assert wall.engravings[0].path.length == pytest.approx(150)
+    # a part cut out of another: in place the parent has no hole (the child's cut makes it)
+    lower = s1.placements[1].part
+    assert lower.area == pytest.approx(1e6) and lower.pockets[0].depth == 13
+    # sheet 2 is 1500 mm to the right in the drawing; the part is in sheet-local coordinates
+    assert s2.placements[0].part.bounds == pytest.approx((100, 100, 600, 600))
+
+
+def test_read_dxf_parts_moves_to_origin_and_gives_cutouts_their_hole():
+    parts = read("wikihouse_small.dxf")
+    assert [p.name for p in parts] == ["WALL-A", "wikihouse_small-2", "wikihouse_small-3",
+                                       "wikihouse_small-4"]
+    for p in parts:
+        assert p.bounds[:2] == pytest.approx((0, 0))
+    assert parts[1].area == pytest.approx(1e6 - 200 * 100)
+    assert parts[0].label_at == pytest.approx((400, 400))
+
+
+def test_pocket_deeper_than_thickness_refused():
+    with pytest.raises(InputError, match="20 mm deep in 18 mm stock") as e:
+        read("deep_pocket.dxf")
+    assert "entity" in str(e.value)
+    read("deep_pocket.dxf", thickness=25)  # fine in thicker stock
+    with pytest.raises(InputError, match="9 mm deep in 8 mm"):
+        read("wikihouse_small.dxf", thickness=8)
+
+
+@pytest.mark.parametrize("name, pattern", [
+    ("open.dxf", r"open\.dxf: open contour \(entity 2F, layer 0\) ends at \(0\.000, 0\.000\)"),
+    ("selfx.dxf", r"self-intersecting contour \(entity 2F, layer 6_anyTOOL_CUTTHROUGH_OUTSIDE\)"),
+    ("zero.dxf", r"zero-area contour \(entity 30, layer 6_anyTOOL_CUTTHROUGH_OUTSIDE\)"),
+    ("hatch.dxf", r"unsupported entity HATCH .*\(entity 30, layer 3_anyTOOL_CUTTHROUGH_INSIDE"),
+    ("absurd.dxf", r"beyond 1e\+06 mm \(entity 30, layer 0\).*units"),
+    ("not_dxf.dxf", r"not a DXF file"),
+    ("empty.dxf", r"empty"),
+    ("binary.dxf", r"binary data, not a DXF file"),
+    ("truncated.dxf", r"not a DXF file or damaged/truncated"),
+    ("missing.dxf", r"file not found"),
+])
+def test_bad_input_gives_one_line_input_error(name, pattern):
+    for reader in (read_dxf_parts, read_cutting_file):
+        with pytest.raises(InputError, match=pattern) as e:
+            reader(DATA / name, display=name)
+        msg = str(e.value)
+        assert "\n" not in msg and msg.startswith(name)
+
+
+def test_part_off_the_sheets_refused_in_cutting_file():
+    with pytest.raises(InputError, match=r"entity 31, layer 6_anyTOOL.*not on any sheet"):
+        read_cutting_file(DATA / "outside_sheet.dxf")
+    assert len(read_dxf_parts(DATA / "outside_sheet.dxf")) == 2
+
+
+def test_real_wikihouse_file(wikihouse_dxf):
+    t0 = time.perf_counter()
+    sheets = read_cutting_file(wikihouse_dxf, display="MicroHouse.dxf")
+    elapsed = time.perf_counter() - t0
+    assert elapsed < 3.0
+    assert len(sheets) == 27
+    assert [s.index for s in sheets] == list(range(1, 28))
+    # 107 LWPOLYLINEs on the outline layer; 2 of them (handles 2144, 2A84) are zero-area
+    # 4-vertex slivers lying on other parts' edges: 105 real parts.
+    placements = [p for s in sheets for p in s.placements]
+    assert len(placements) == 105
+    assert len({p.instance for p in placements}) == 105
+    mats = [s.stock.material for s in sheets]
+    assert mats == ["BirchPly"] * 5 + ["MelamineFacedPly"] * 14 + ["CladdingPanels"] * 8
+    for s in sheets:  # portrait sheets stay portrait
+        assert (s.stock.width, s.stock.thickness) == (1220, 18)
+        assert s.stock.height in (2440, 2500)
+        box = shapely.box(0, 0, s.stock.width, s.stock.height).buffer(0.01)
+        for pl in s.placements:
+            assert box.covers(pl.part.outline)
+            for pk in pl.part.pockets:
+                assert pk.depth in (9, 13)
+                assert pl.part.outline.exterior.buffer(0.01).union(
+                    Polygon(pl.part.outline.exterior)).covers(pk.shape)
+    parts = [p.part for p in placements]
+    assert sum(len(p.pockets) for p in parts) == 143
+    assert sum(len(p.engravings) for p in parts) == 6
+    # 22 holes on the hole layer (16 polylines + 6 circles), and 2 keyhole holes of 2A03
+    holes = sum(len(p.outline.interiors) for p in parts)
+    assert holes == 24
+
+
+def test_real_file_as_parts_for_renesting(wikihouse_dxf):
+    parts = read_dxf_parts(wikihouse_dxf)
+    assert len(parts) == 105
+    assert parts[0].name == "MicroHouse_othercomponents_v0.5-1"
+    for p in parts:
+        assert p.outline.is_valid and p.bounds[:2] == pytest.approx((0, 0), abs=1e-9)
+    # the 10 parts cut out of other parts left their holes in them
+    assert sum(len(p.outline.interiors) for p in parts) == 24 + 10 - 5
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def small_layout() -> SheetLayout:
+    outline = Polygon([(0, 0), (300, 0), (300, 200), (0, 200)],
+                      [[(20, 20), (80, 20), (80, 60), (20, 60)]])
+    part = Part(
+        name="panel", outline=outline,
+        pockets=(Pocket(shapely.box(150, 100, 250, 150), 9.0),
+                 Pocket(shapely.box(150, 20, 200, 60), 1.0)),
+        drills=(Drill(50, 150, 8.0), Drill(100, 150, 5.0, 6.0)),
+        engravings=(Engraving(shapely.LineString([(120, 170), (280, 170)]), 1.0),),
+    )
+    tri = Part(name="tri", outline=Polygon([(0, 0), (120, 0), (0, 90)]), label="TRI")
+    return SheetLayout(index=1, stock=Stock(1220, 2440, 18, 15, material="Birch Ply"),
+                       placements=[Placement("panel#1", part, 100, 100, 0),
+                                   Placement("panel#2", part, 600, 700, 90),
+                                   Placement("tri#1", tri, 300, 1200, 180)])
+
+
+def test_sheet_dxf_golden(golden):
+    golden("sheet_small.dxf", sheet_dxf_text(small_layout()))
+
+
+def test_writes_are_byte_identical(tmp_path):
+    a, b = tmp_path / "a.dxf", tmp_path / "b.dxf"
+    write_sheet_dxf(small_layout(), a)
+    write_sheet_dxf(small_layout(), b)
+    assert a.read_bytes() == b.read_bytes()
+    text = a.read_text(encoding="utf-8")
+    assert "2000-01-01" not in text or "0.0 @ 2000-01-01" in text
+    assert ezdxf.__version__ + " @" not in text
+    doc = ezdxf.readfile(a)
+    assert doc.dxfversion == "AC1024" and doc.header["$INSUNITS"] == 4
+    layers = {e.dxf.layer for e in doc.modelspace()}
+    assert layers == {"0_SHEET_BirchPly_1220x2440x18", "6_anyTOOL_CUTTHROUGH_OUTSIDE",
+                      "3_anyTOOL_CUTTHROUGH_INSIDE", "4_anyTOOL_9mmDEEP_INSIDE",
+                      "4_anyTOOL_1mmDEEP_POCKET", "2_anyTOOL_DRILL",
+                      "2_anyTOOL_6mmDEEP_DRILL", "1_anyTOOL_1mmDEEP_INSIDE", "DONOTCUT_LABELS"}
+    p1, p2 = tmp_path / "p1.dxf", tmp_path / "p2.dxf"
+    write_part_dxf(small_layout().placements[0].part, p1)
+    write_part_dxf(small_layout().placements[0].part, p2)
+    assert p1.read_bytes() == p2.read_bytes()
+
+
+def test_same_bytes_in_fresh_processes_whatever_the_hash_seed(tmp_path):
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); from test_dxfio import small_layout;"
+            "from wikicut.dxfio import write_sheet_dxf; write_sheet_dxf(small_layout(), sys.argv[2])")
+    outs = []
+    for seed in ("1", "7"):
+        out = tmp_path / f"s{seed}.dxf"
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        subprocess.run([sys.executable, "-c", code, str(Path(__file__).parent), str(out)],
+                       check=True, env=env)
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] == sheet_dxf_text(small_layout()).encode()
+
+
+def test_sheet_round_trip(tmp_path):
+    layout = small_layout()
+    path = tmp_path / "sheet.dxf"
+    write_sheet_dxf(layout, path)
+    (back,) = read_cutting_file(path)
+    assert back.stock.width == 1220 and back.stock.height == 2440
+    assert back.stock.thickness == 18 and back.stock.material == "BirchPly"
+    got = {p.instance: p.part for p in back.placements}
+    assert set(got) == {"panel#1", "panel#2", "tri#1"}
+    for pl in layout.placements:
+        placed, read_back = pl.placed(), got[pl.instance]
+        assert read_back.area == pytest.approx(placed.area, rel=1e-3)
+        assert read_back.outline.symmetric_difference(placed.outline).area < 1e-3 * placed.area
+        assert sorted((p.depth, round(p.shape.area, 2)) for p in read_back.pockets) == \
+            sorted((p.depth, round(p.shape.area, 2)) for p in placed.pockets)
+        assert sorted((round(d.x, 3), round(d.y, 3), d.diameter, d.depth)
+                      for d in read_back.drills) == \
+            sorted((round(d.x, 3), round(d.y, 3), d.diameter, d.depth) for d in placed.drills)
+        assert len(read_back.engravings) == len(placed.engravings)
+
+
+def test_part_round_trip(tmp_path):
+    part = small_layout().placements[0].part
+    path = tmp_path / "panel.dxf"
+    write_part_dxf(part, path)
+    (back,) = read_dxf_parts(path)
+    assert back.name == "panel" and back.area == pytest.approx(part.area, rel=1e-6)
+    assert part_dxf_text(part) == path.read_text(encoding="utf-8")
+
+
+def test_real_file_sheets_round_trip(wikihouse_dxf, tmp_path):
+    sheets = read_cutting_file(wikihouse_dxf)
+    for s in sheets[:6] + sheets[19:21]:
+        path = tmp_path / f"s{s.index}.dxf"
+        write_sheet_dxf(s, path)
+        (back,) = read_cutting_file(path)
+        assert back.stock == s.stock
+        a = {p.instance: p.part for p in s.placements}
+        b = {p.instance: p.part for p in back.placements}
+        assert set(a) == set(b)
+        for k, part in a.items():
+            assert b[k].area == pytest.approx(part.area, rel=1e-3)
+            assert len(b[k].pockets) == len(part.pockets)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 500), st.floats(0, 500)), min_size=3, max_size=12),
+       st.floats(2, 20))
+def test_random_convex_parts_round_trip(tmp_path_factory, pts, r):
+    hull = shapely.MultiPoint(pts).convex_hull
+    if not isinstance(hull, Polygon) or hull.area < 2000:
+        return
+    c = hull.centroid
+    if hull.exterior.distance(c) < r + 1:
+        return
+    hole = c.buffer(r, quad_segs=64)
+    part = Part(name="p", outline=Polygon(hull.exterior, [hole.exterior]))
+    path = tmp_path_factory.mktemp("rt") / "p.dxf"
+    write_part_dxf(part, path)
+    (back,) = read_dxf_parts(path)
+    assert back.area == pytest.approx(part.area, rel=1e-3)
+
+
+# --- fixtures and examples are reproducible -------------------------------------------------------
+
+
+def _fixture_module():
+    spec = importlib.util.spec_from_file_location("make_fixtures", DATA / "make_fixtures.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)  # type: ignore[union-attr]
+    return mod
+
+
+def test_committed_fixtures_match_the_generator():
+    mod = _fixture_module()
+    for name, text in mod.build(None, mod.FIXTURES).items():
+        assert (DATA / name).read_text(encoding="utf-8") == text, name
+    for name, text in mod.build(None, mod.EXAMPLE_PARTS).items():
+        assert (mod.EXAMPLES / name).read_text(encoding="utf-8") == text, name
+
+
+def test_examples_read():
+    ex = ROOT / "examples" / "dxf-parts"
+    got = {f.name: read_dxf_parts(f) for f in sorted(ex.glob("*.dxf"))}
+    assert {k: len(v) for k, v in got.items()} == {
+        "bracket.dxf": 1, "feet.dxf": 2, "lid.dxf": 1, "plate_inch.dxf": 1, "shelf.dxf": 1}
+    assert got["plate_inch.dxf"][0].bounds == pytest.approx((0, 0, 304.8, 203.2))
+    assert got["shelf.dxf"][0].name == "SHELF"
+    assert len(got["lid.dxf"][0].pockets) == 1
