@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import replace
 
@@ -13,7 +14,7 @@ from shapely.geometry import LineString, Point, Polygon
 from wikicut.errors import UnsafeJobError
 from wikicut.model import Drill, Engraving, Part, Placement, Pocket, SheetLayout, Stock
 from wikicut.profiles import load_profile
-from wikicut.toolpath import Track, pass_levels, plan_sheet, relief_loop, tour
+from wikicut.toolpath import pass_levels, plan_sheet, relief_loop, tour
 
 T = 18.0
 
@@ -251,7 +252,7 @@ def test_ramp_entry_is_no_steeper_than_the_ramp_angle():
     prog = plan_sheet(sheet_of((Part("p", shapely.box(0, 0, 300, 200)), 100, 100, 0)), prof)
     ms = moves_of(prog, "outline")
     steepest = 0.0
-    for a, b in zip(ms, ms[1:]):
+    for a, b in itertools.pairwise(ms):
         dxy = math.hypot(b.x - a.x, b.y - a.y)
         if b.z < a.z - 1e-9 and b.z < 0 and dxy > 1e-9:
             steepest = max(steepest, (a.z - b.z) / dxy)
@@ -262,7 +263,7 @@ def test_plunge_entry_plunges_at_plunge_feed():
     prof = grbl(tabs=False, entry="plunge")
     prog = plan_sheet(sheet_of((Part("p", shapely.box(0, 0, 300, 200)), 100, 100, 0)), prof)
     ms = moves_of(prog, "outline")
-    downs = [b for a, b in zip(ms, ms[1:]) if b.kind == "feed" and b.z < a.z
+    downs = [b for a, b in itertools.pairwise(ms) if b.kind == "feed" and b.z < a.z
              and (a.x, a.y) == (b.x, b.y)]
     assert len(downs) >= 3 and all(m.feed == prof.feed_plunge for m in downs)
 
@@ -270,7 +271,7 @@ def test_plunge_entry_plunges_at_plunge_feed():
 def test_tabs_hold_the_part_on_the_final_pass():
     prof = grbl(tab_count=0, tab_spacing=450, tab_length=15, tab_height=4)
     prog = plan_sheet(sheet_of((Part("p", shapely.box(0, 0, 600, 300)), 100, 100, 0)), prof)
-    op = [o for o in prog.operations if o.kind == "outline"][0]
+    op = next(o for o in prog.operations if o.kind == "outline")
     assert len(op.tabs) == math.ceil(1800 / 450)
     top = -(T - prof.tab_height)
     ms = op.moves
@@ -283,7 +284,7 @@ def test_tabs_hold_the_part_on_the_final_pass():
         assert min(math.dist((x, y), c) for c in corners) > prof.tab_length / 2
     # the outline is cut through everywhere except over the tabs: tabs * (length + tool)
     through = -(T + prof.overcut)
-    deep = [LineString([(a.x, a.y), (b.x, b.y)]) for a, b in zip(ms, ms[1:])
+    deep = [LineString([(a.x, a.y), (b.x, b.y)]) for a, b in itertools.pairwise(ms)
             if max(a.z, b.z) <= through + 1e-9 and (a.x, a.y) != (b.x, b.y)]
     ring = shapely.box(100, 100, 700, 400).buffer(prof.tool_radius, quad_segs=16).exterior
     uncut = ring.length - ring.intersection(shapely.union_all(deep).buffer(1e-3)).length
@@ -409,3 +410,95 @@ def test_verifier_finds_nothing_wrong_with_a_planned_sheet():
     sheet = sheet_of((part, 100, 100, 0), (slotted(name="b"), 500, 100, 90))
     text = write_program(plan_sheet(sheet, prof), prof)
     assert verify.verify_program(text, prof, sheet) == []
+
+
+# --- what real cutting files contain ---------------------------------------------------------
+
+
+def test_a_slot_exactly_as_wide_as_the_tool_is_cut():
+    plate = shapely.box(0, 0, 200, 100).difference(shapely.box(50, 30, 150, 36.0))
+    prog = plan_sheet(sheet_of((Part("rib", plate), 100, 100, 0)), grbl())
+    hole = next(op for op in prog.operations if op.kind == "hole")
+    cut = swept(hole.moves, 3.0, below=-T + 1e-6)
+    assert shapely.box(150, 130, 250, 136).difference(cut).area < 1e-3
+    reliefs = shapely.union_all([Point(c).buffer(6.0) for c in ((150, 130), (250, 130),
+                                                                (150, 136), (250, 136))])
+    gouge = cut.difference(shapely.box(150, 130, 250, 136)).difference(reliefs)
+    assert gouge.buffer(-0.011).is_empty  # at most NARROW_TOL/2 into each wall
+
+
+def test_a_rebate_pocket_along_the_part_edge_uses_room_outside_the_part():
+    prof = grbl()
+    part = Part("p", shapely.box(0, 0, 200, 100), pockets=(Pocket(shapely.box(0, 0, 4, 100), 9),))
+    prog = plan_sheet(sheet_of((part, 100, 100, 0)), prof)
+    cut = swept(moves_of(prog, "pocket"), prof.tool_radius + 1e-6, below=-9 + 1e-6)
+    assert shapely.box(100, 100, 104, 200).difference(cut).area < 1e-3
+    inside = shapely.box(100, 100, 300, 200)
+    reliefs = shapely.union_all([Point(c).buffer(prof.tool_diameter)
+                                 for c in ((104, 100), (104, 200))])
+    assert cut.intersection(inside).difference(shapely.box(100, 100, 104, 200)).difference(
+        reliefs).area < 1e-3
+    with pytest.raises(UnsafeJobError, match="pocket 2.00 mm wide"):  # a 2 mm mark stays refused
+        plan_sheet(sheet_of((Part("p", shapely.box(0, 0, 200, 100), pockets=(
+            Pocket(Point(50, 50).buffer(1.0, quad_segs=16), 9),)), 100, 100, 0)), prof)
+
+
+def test_the_wikihouse_cutting_file_plans_and_rs274_reads_it(wikihouse_dxf, tmp_path):
+    dxfio = pytest.importorskip("wikicut.dxfio", reason="wikicut.dxfio not written yet")
+    import shutil
+    import subprocess
+
+    from wikicut.gcode import write_program
+
+    sheets = dxfio.read_cutting_file(wikihouse_dxf)
+    # the file's sheets are portrait (1220 x 2440): a machine with that much Y travel
+    prof = grbl(y_max=2600)
+    planned = refused = 0
+    for sheet in [sheets[0]] + sheets[7:13]:
+        try:
+            prog = plan_sheet(sheet, prof)
+        except UnsafeJobError as e:  # parts drawn on the sheet edge, 2 mm marks as pockets
+            assert "narrower than" in str(e) or "outside the" in str(e), str(e)
+            refused += 1
+            continue
+        planned += 1
+        text = write_program(prog, prof)
+        if shutil.which("rs274") and sheet.placements:
+            f = tmp_path / f"s{sheet.index}.nc"
+            f.write_text(text)
+            res = subprocess.run(["rs274", "-g", str(f)], check=False, capture_output=True,
+                                 text=True, timeout=60)
+            assert res.returncode == 0, res.stdout[-500:]
+    assert planned >= 5 and refused >= 1
+
+
+def test_label_placement_with_a_stand_in_font(monkeypatch):
+    """Labels fit inside the part, clear of its holes, shrinking when needed, skipped when
+    they cannot fit (wikicut.font is replaced by a box-drawing stand-in)."""
+    import sys
+    import types
+
+    def text_strokes(text, height):
+        w = 0.6 * height
+        return [np.array([(k * w, 0), (k * w + 0.8 * w, 0), (k * w + 0.8 * w, height),
+                          (k * w, height), (k * w, 0)]) for k in range(len(text))]
+
+    fake = types.ModuleType("wikicut.font")
+    fake.text_strokes = text_strokes
+    fake.text_width = lambda text, height: 0.6 * height * len(text)
+    monkeypatch.setitem(sys.modules, "wikicut.font", fake)
+    prof = grbl()
+    plate = shapely.box(0, 0, 300, 120).difference(shapely.box(130, 40, 170, 80))
+    prog = plan_sheet(sheet_of((Part("p", plate, label="WALL-3", label_height=40), 100, 100, 0),
+                               (Part("tiny", shapely.box(0, 0, 30, 12), label="TOOLONG"),
+                                600, 100, 0)), prof)
+    labels = [op for op in prog.operations if op.kind == "label"]
+    assert labels and all(op.part == "p#1" for op in labels)
+    room = shapely.affinity.translate(plate, 100, 100).buffer(-prof.tool_radius)
+    for op in labels:
+        for m in op.moves:
+            if m.z < 0:
+                assert room.contains(Point(m.x, m.y))
+                assert m.z >= -prof.engrave_depth - 1e-9
+    seq = [op.kind for op in prog.operations if op.part == "p#1"]
+    assert seq.index("label") < seq.index("hole") < seq.index("outline")

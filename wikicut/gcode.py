@@ -11,8 +11,10 @@ arcs as lines (chord error <= arc_tolerance) when the profile has `arcs = false`
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+import textwrap
 
 from .errors import UnsafeJobError
 from .model import Move, SheetProgram
@@ -20,6 +22,7 @@ from .profiles import Profile
 from .toolpath import P3, _sweep
 
 GCODE_DIALECTS = ("grbl", "linuxcnc", "mach")
+COMMENT_WIDTH = 70  # characters of comment text per line
 
 
 def program_filename(index: int, profile: Profile) -> str:
@@ -63,15 +66,20 @@ class Writer:
         return fmt_number(v, max(self.p.decimals, 1) if self.sbp else 1)
 
     def comment(self, text: str) -> None:
+        """Comment lines, wrapped: controllers limit line length (GRBL 80, LinuxCNC 256)."""
         text = " ".join(str(text).split())
         text = text.encode("ascii", "replace").decode("ascii")
         style = "apostrophe" if self.sbp else self.p.comment_style
         if style == "paren":
-            self.raw("(" + text.replace("(", "[").replace(")", "]") + ")", number=False)
-        elif style == "semicolon":
-            self.raw("; " + text, number=False)
-        else:
-            self.raw("' " + text, number=False)
+            text = text.replace("(", "[").replace(")", "]")
+        for chunk in textwrap.wrap(text, COMMENT_WIDTH, break_long_words=True,
+                                   break_on_hyphens=False) or [""]:
+            if style == "paren":
+                self.raw(f"({chunk})", number=False)
+            elif style == "semicolon":
+                self.raw("; " + chunk, number=False)
+            else:
+                self.raw("' " + chunk, number=False)
 
     def raw(self, line: str, number: bool = True) -> None:
         if number and self.p.line_numbers and not self.sbp and line.strip() != "%":
@@ -93,7 +101,7 @@ class Writer:
         return out
 
     def emit_rapid(self, x: float, y: float, z: float) -> None:
-        x0, y0, z0 = self.pos
+        _x0, _y0, z0 = self.pos
         xy_moves = self.words(x, y, None) != {}
         z_moves = self.words(None, None, z) != {}
         if xy_moves and z_moves:  # never a diagonal rapid: up first, or across then down
@@ -203,6 +211,7 @@ def _circle(a, b, c) -> tuple[float, float, float] | None:
 
 
 MIN_ARC_SEGMENTS = 4  # fewer chords than this stay lines
+MAX_ARC_SEGMENTS = 64  # longer runs are split (keeps the fit linear in time)
 MAX_ARC_RADIUS = 5000.0  # flatter than this is a line, not an arc
 
 
@@ -219,7 +228,7 @@ def _arc_ok(pts: list[P3], tol: float) -> tuple[float, float, float, bool] | Non
     sweep = 0.0
     lengths = []
     sign = 0
-    for p, q in zip(pts, pts[1:]):
+    for p, q in itertools.pairwise(pts):
         if abs(math.hypot(q[0] - ux, q[1] - uy) - rad) > tol / 4:
             return None
         chord = math.hypot(q[0] - p[0], q[1] - p[1])
@@ -262,7 +271,8 @@ def fit_arcs(start: P3, moves: list[Move], tol: float) -> list[Move]:
         best = None
         j = i
         pts = [pos]
-        while j < n and moves[j].kind == "feed" and moves[j].feed == m.feed:
+        while (j < n and j - i < MAX_ARC_SEGMENTS and moves[j].kind == "feed"
+               and moves[j].feed == m.feed):
             pts.append((moves[j].x, moves[j].y, moves[j].z))
             if len(pts) - 1 >= MIN_ARC_SEGMENTS:
                 fit = _arc_ok(pts, tol)
@@ -275,7 +285,7 @@ def fit_arcs(start: P3, moves: list[Move], tol: float) -> list[Move]:
             pos = (m.x, m.y, m.z)
             i += 1
             continue
-        j, (ux, uy, rad, ccw) = best
+        j, (ux, uy, _rad, ccw) = best
         end = moves[j]
         seg = [pos] + [(q.x, q.y, q.z) for q in moves[i:j + 1]]
         # split at the middle chord point so no single arc is more than 180 degrees
@@ -314,7 +324,7 @@ def _fill(line: str, p: Profile) -> str:
 
 
 def _duration(seconds: float) -> str:
-    s = int(round(seconds))
+    s = round(seconds)
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
     return (f"{h} h " if h else "") + f"{m} min {s} s"

@@ -214,18 +214,19 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
 
 def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
     """Render every part file of the job at the job's measured thickness."""
-    from .dxfio import read_dxf_parts
-    from .parts import load_part
-
     out: list[tuple[JobPart, Part]] = []
     for jp in job.parts:
         display = jp.file
         if jp.path.suffix.lower() in DXF_SUFFIXES:
+            from .dxfio import read_dxf_parts
+
             found = read_dxf_parts(jp.path, layer_map=job.layer_map or None, display=display,
                                    thickness=job.thickness)
             if not found:
                 raise InputError("no closed part outlines found", display)
         else:
+            from .parts import load_part
+
             found = [load_part(jp.path, jp.params, thickness=job.thickness, display=display)]
         if jp.name:
             found = ([replace(found[0], name=jp.name)] if len(found) == 1 else

@@ -14,6 +14,7 @@ machine limits and the deepest allowed cut before a SheetProgram is returned.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ UNCUT_WIDTH = 0.5  # mm: an unreachable sliver this wide means a feature too nar
 LOW = -1.0e9  # "no tab here" in the tab height function
 TOL = 1e-6
 DRILL_MATCH = 0.5  # mm: a drill within the tool diameter +- this is plunged, not bored
+NARROW_TOL = 0.02  # mm: a slot this much narrower than the tool is still cut (runout is more)
 
 P3 = tuple[float, float, float]
 
@@ -105,6 +107,18 @@ class Track:
         p = self.pts[k] + (self.pts[k + 1] - self.pts[k]) * min(max(t, 0.0), 1.0)
         return (float(p[0]), float(p[1]))
 
+    def at_many(self, us: np.ndarray) -> np.ndarray:
+        """Positions at many parameters at once, (N, 2)."""
+        if self.length <= 0:
+            return np.repeat(self.pts[:1], len(us), axis=0)
+        w = np.mod(us, self.period)
+        if not self.closed:
+            w = np.where(w > self.length, self.period - w, w)
+        k = np.clip(np.searchsorted(self.cum, w, side="right") - 1, 0, len(self.cum) - 2)
+        d = self.cum[k + 1] - self.cum[k]
+        t = np.clip(np.where(d > 0, (w - self.cum[k]) / np.where(d > 0, d, 1.0), 0.0), 0.0, 1.0)
+        return self.pts[k] + (self.pts[k + 1] - self.pts[k]) * t[:, None]
+
     def _s(self, u: float) -> float:
         if self.length <= 0:
             return 0.0
@@ -137,7 +151,7 @@ def walk(track: Track, u0: float, u1: float, base: PL, tab: PL | None = None) ->
     knots = sorted(us)
     if tab is not None:  # where a tab's ramp meets the pass depth
         extra = []
-        for a, b in zip(knots, knots[1:]):
+        for a, b in itertools.pairwise(knots):
             d0 = tab.right(a) - base.right(a)
             d1 = tab.left(b) - base.left(b)
             if d0 * d1 < 0 and abs(d0) < 1e8 and abs(d1) < 1e8:
@@ -151,8 +165,8 @@ def walk(track: Track, u0: float, u1: float, base: PL, tab: PL | None = None) ->
         return max(base.right(u), tab.right(u)) if tab is not None else base.right(u)
 
     pts: list[P3] = []
-    for u in knots:
-        x, y = track.at(u)
+    xy = track.at_many(np.asarray(knots, dtype=float))
+    for u, (x, y) in zip(knots, xy.tolist()):
         for z in (zl(u), zr(u)):
             p = (x, y, z)
             if not pts or _dist3(pts[-1], p) > 1e-7:
@@ -165,13 +179,16 @@ def walk(track: Track, u0: float, u1: float, base: PL, tab: PL | None = None) ->
 
 def _collinear(a: P3, b: P3, c: P3) -> bool:
     """b lies on the segment a-c (in 3D, strictly between): it can be dropped."""
-    ab = np.subtract(b, a)
-    ac = np.subtract(c, a)
-    n = float(ac @ ac)
+    abx, aby, abz = b[0] - a[0], b[1] - a[1], b[2] - a[2]
+    acx, acy, acz = c[0] - a[0], c[1] - a[1], c[2] - a[2]
+    n = acx * acx + acy * acy + acz * acz
     if n <= 0:
         return False
-    t = float(ab @ ac) / n
-    return 0 < t < 1 and float(np.linalg.norm(ab - t * ac)) < 1e-9
+    t = (abx * acx + aby * acy + abz * acz) / n
+    if not 0 < t < 1:
+        return False
+    dx, dy, dz = abx - t * acx, aby - t * acy, abz - t * acz
+    return dx * dx + dy * dy + dz * dz < 1e-18
 
 
 def _dist3(a: P3, b: P3) -> float:
@@ -328,10 +345,22 @@ class Planner:
                               part=part.name if part else None)
 
     # -- geometry -----------------------------------------------------------------------------
-    def inside_loops(self, region: Polygon, what: str) -> list[np.ndarray]:
+    def inside_loops(self, region: Polygon, what: str, cover: Polygon | None = None) -> list[
+            np.ndarray]:
         """Tool-centre loops that cut the inside of `region` (a hole, slot or pocket), with
-        corner reliefs; refuses features (or parts of them) narrower than the tool."""
-        r = self.r
+        corner reliefs; refuses features (or parts of them) narrower than the tool. `cover` is
+        what must be cut when the tool may use more room than that (a pocket at the part's
+        edge). A feature exactly as wide as the tool is cut with NARROW_TOL of play."""
+        try:
+            return self._inside(region, what, cover, self.r)
+        except UnsafeJobError as first:
+            try:
+                return self._inside(region, what, cover, self.r - NARROW_TOL / 2)
+            except UnsafeJobError:
+                raise first from None
+
+    def _inside(self, region: Polygon, what: str, cover: Polygon | None, r: float) -> list[
+            np.ndarray]:
         inner = region.buffer(-r, quad_segs=QUAD_SEGS)
         word = what
         if what == "hole":
@@ -348,34 +377,44 @@ class Planner:
         loops = []
         for poly in sorted(polys, key=lambda g: (g.bounds[0], g.bounds[1])):
             poly = shapely.orient_polygons(poly) if hasattr(shapely, "orient_polygons") else poly
-            rings = [poly.exterior, *poly.interiors]
-            for ring in rings:
-                loop = _closed(ring.coords)
-                loops.append(loop)
+            for ring in [poly.exterior, *poly.interiors]:
+                loops.append(_closed(ring.coords))
         checked = [relief_loop(lp, region.boundary, r, self._relief()) for lp in loops]
-        self._check_cover(region.difference(inner), checked, word, feature=region)
+        need = (cover if cover is not None else region).difference(inner)
+        self._check_cover(need, checked, word, r, feature=cover or region)
         return [relief_loop(lp, region.boundary, r, self.p.corner_relief) for lp in loops]
 
     def outside_loop(self, outline: Polygon) -> np.ndarray:
         """The tool-centre loop round a part's outside, with reliefs in its inside corners."""
+        try:
+            return self._outside(outline, self.r)
+        except UnsafeJobError as first:
+            try:
+                return self._outside(outline, self.r - NARROW_TOL / 2)
+            except UnsafeJobError:
+                raise first from None
+
+    def _outside(self, outline: Polygon, r: float) -> np.ndarray:
         body = Polygon(outline.exterior)
-        grown = body.buffer(self.r, quad_segs=QUAD_SEGS)
+        grown = body.buffer(r, quad_segs=QUAD_SEGS)
         if grown.geom_type != "Polygon":  # cannot happen for a connected body; be safe
             grown = max(grown.geoms, key=lambda g: g.area)
         ring = _closed(grown.exterior.coords)
-        checked = relief_loop(ring, body.boundary, self.r, self._relief())
+        checked = relief_loop(ring, body.boundary, r, self._relief())
         reach = Polygon(grown.exterior).difference(body)  # what the tool must remove round it
-        self._check_cover(reach, [checked], "notch", outside=body, feature=reach)
-        return relief_loop(ring, body.boundary, self.r, self.p.corner_relief)
+        notches = body.buffer(2 * self.r + 1.0, quad_segs=QUAD_SEGS).buffer(
+            -(2 * self.r + 1.0), quad_segs=QUAD_SEGS).difference(body)
+        self._check_cover(reach, [checked], "notch", r, outside=body, feature=notches)
+        return relief_loop(ring, body.boundary, r, self.p.corner_relief)
 
     def _relief(self) -> str:
         return "dogbone" if self.p.corner_relief == "none" else self.p.corner_relief
 
-    def _check_cover(self, region, loops: list[np.ndarray], word: str,
+    def _check_cover(self, region, loops: list[np.ndarray], word: str, r: float,
                      outside: Polygon | None = None, feature=None) -> None:
         """Refuse when the tool, swept along the loops (reliefs included), leaves a piece of
         the feature wider than UNCUT_WIDTH: a neck, notch or slot narrower than the tool."""
-        swept = sweep(loops, self.r + 1e-3)
+        swept = sweep(loops, r + 1e-3)
         left = region.difference(swept)
         if outside is not None:
             left = left.difference(outside)
@@ -386,13 +425,9 @@ class Planner:
             return
         big = max(getattr(core, "geoms", [core]), key=lambda g: (g.area, g.bounds))
         c = big.representative_point()
-        if outside is not None:
-            feat = Polygon(outside.convex_hull.exterior).difference(outside)
-            pieces = [g for g in getattr(feat, "geoms", [feat]) if g.distance(c) < 1e-6]
-            feat_geom = pieces[0] if pieces else left
-        else:
-            feat_geom = feature if feature is not None else region
-        w = feature_width(feat_geom, c, self.r) if not feat_geom.is_empty else 0.0
+        feat = feature if feature is not None and not feature.is_empty else left
+        pieces = [g for g in getattr(feat, "geoms", [feat]) if g.distance(c) < 1e-6]
+        w = feature_width(pieces[0] if pieces else feat, c, self.r)
         raise self.refuse(f"{word} {w:.2f} mm wide at {_xy((c.x, c.y))} is narrower than the"
                           f" {self.p.tool_diameter:g} mm tool")
 
@@ -406,6 +441,27 @@ class Planner:
         w = feature_width(region, c, self.r)
         return self.refuse(f"{word} {w:.2f} mm wide at {_xy((c.x, c.y))} is narrower than the"
                            f" {self.p.tool_diameter:g} mm tool")
+
+    def pocket_room(self, shape: Polygon) -> Polygon:
+        """Where the tool may go to clear a pocket: the pocket, plus the strip just outside
+        the part (or inside its holes) next to it, which the outline or hole cut removes
+        anyway. This is what lets a rebate along a part's edge be cut with a wide tool."""
+        part = self.part
+        if part is None:
+            return shape
+        d = self.p.tool_diameter
+        body = Polygon(part.outline.exterior)
+        free = [body.buffer(d, quad_segs=QUAD_SEGS).difference(body)]
+        for ring in part.outline.interiors:
+            hole = Polygon(ring)
+            free.append(hole.difference(hole.buffer(-d, quad_segs=QUAD_SEGS)))
+        near = shape.buffer(d, quad_segs=QUAD_SEGS).intersection(shapely.union_all(free))
+        if near.is_empty or near.area < 1e-6:
+            return shape
+        room = shape.union(near)
+        if room.geom_type != "Polygon":
+            room = max(room.geoms, key=lambda g: g.intersection(shape).area)
+        return shapely.set_precision(room, 1e-6) if not room.is_valid else room
 
 
 # ----------------------------------------------------------------------------------------------
@@ -537,7 +593,7 @@ class Emitter:
                 self.rapid(x, y, self.pos[2])
                 self.rapid(x, y, self.p.safe_height)
             self.feed(x, y, max(z, 0.0), self.p.feed_plunge)
-            self.feed(x, y, z, min(self.p.feed_cut, self.p.feed_max))
+            self.feed(x, y, z, self.p.feed_plunge)  # down a floor already cleared
         else:
             self.feed(x, y, z)
 
@@ -622,8 +678,11 @@ class SheetPlanner(Planner):
             c = shape.representative_point()
             raise self.refuse(f"pocket {depth:g} mm deep at {_xy((c.x, c.y))} is deeper than the"
                               f" {self.t:g} mm stock")
-        finish = self.inside_loops(shape, "pocket")
-        inner = shape.buffer(-self.r, quad_segs=QUAD_SEGS)
+        room = self.pocket_room(shape)
+        finish = self.inside_loops(room, "pocket", cover=shape)
+        inner = room.buffer(-self.r, quad_segs=QUAD_SEGS)
+        if inner.is_empty:  # cut with NARROW_TOL of play: clearing rings from that offset
+            inner = room.buffer(-(self.r - NARROW_TOL / 2), quad_segs=QUAD_SEGS)
         step = self.p.stepover * self.p.tool_diameter
         rings: list[np.ndarray] = []
         k = 1
@@ -713,7 +772,8 @@ class SheetPlanner(Planner):
             z = z1
         em.arc(d.x - rc, d.y, -depth, d.x, d.y, ccw, p.feed_cut)
         em.arc(d.x + rc, d.y, -depth, d.x, d.y, ccw, p.feed_cut)
-        em.feed(d.x, d.y, -depth, p.feed_cut) if rc < self.r else None  # off the wall
+        if rc < self.r:  # the centre is cut too: leave the wall before lifting
+            em.feed(d.x, d.y, -depth, p.feed_cut)
         em.retract()
 
     def open_op(self, em: Emitter, pts: np.ndarray, depth: float) -> None:
@@ -825,7 +885,7 @@ def tour(points: Sequence[tuple[float, float]], start: tuple[float, float]) -> l
     improved, rounds = True, 0
     while improved and rounds < 50:
         improved, rounds = False, rounds + 1
-        for i in range(0, n - 1):
+        for i in range(n - 1):
             for j in range(i + 2, n + 1):
                 a, b = idx[i], idx[i + 1]
                 c = idx[j]

@@ -1,0 +1,131 @@
+"""The wikicut command end to end: outputs, one-line errors, exit codes, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from wikicut.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+HOUSE = ROOT / "examples" / "house" / "job.toml"
+DXF_JOB = ROOT / "examples" / "dxf-parts" / "job.toml"
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "wikicut.cli", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=600)
+
+
+def test_help_has_examples_on_every_command():
+    runner = CliRunner()
+    for cmd in ("nest", "part", "gcode", "verify", "preview"):
+        res = runner.invoke(main, [cmd, "--help"])
+        assert res.exit_code == 0 and "Example" in res.output, cmd
+
+
+def test_profiles_and_parts_listing():
+    runner = CliRunner()
+    res = runner.invoke(main, ["profiles"])
+    assert res.exit_code == 0 and "grbl" in res.output and "BROKEN" not in res.output
+    res = runner.invoke(main, ["parts"])
+    assert res.exit_code == 0 and "BROKEN" not in res.output
+    assert len([ln for ln in res.output.splitlines() if ln.split(" ")[0].endswith(".toml")]) >= 8
+
+
+def test_missing_job_is_one_line_exit_2(tmp_path):
+    res = run("nest", str(tmp_path / "nope.toml"), "-o", str(tmp_path / "out"))
+    assert res.returncode == 2
+    assert res.stderr.strip().count("\n") == 0
+    assert "nope.toml: file not found" in res.stderr and "Traceback" not in res.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_existing_output_folder_needs_force(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("operator's file")
+    res = run("nest", str(HOUSE), "-o", str(out), "--no-gcode")
+    assert res.returncode == 2 and "use --force" in res.stderr
+    assert (out / "keep.txt").read_text() == "operator's file"
+
+
+def test_part_renders_every_library_file(tmp_path):
+    files = sorted((ROOT / "parts").glob("*.toml"))
+    assert len(files) >= 8
+    for f in files:
+        out = tmp_path / f"{f.stem}.dxf"
+        res = CliRunner().invoke(main, ["part", str(f), "-t", "18.3", "-o", str(out)])
+        assert res.exit_code == 0, (f, res.output)
+        assert out.stat().st_size > 500
+
+
+def _check_sheets(out: Path, spacing: float) -> dict:
+    """Every part once, spacing and margin kept: read back from the written sheet DXFs."""
+    from wikicut.dxfio import read_cutting_file
+    from wikicut.nest import verify_layout
+    from wikicut.model import Layout
+
+    report = json.loads((out / "report.json").read_text())
+    sheets = []
+    for s in report["sheets"]:
+        (sheet,) = read_cutting_file(out / s["file_dxf"])
+        sheet.stock = type(sheet.stock)(**{**sheet.stock.__dict__,
+                                           "margin": s["stock"]["margin"]})
+        assert len(sheet.placements) == len(s["parts"]), s["file_dxf"]
+        sheets.append(sheet)
+    assert verify_layout(Layout(sheets), spacing - 0.01) == []
+    ids = [p["id"] for s in report["sheets"] for p in s["parts"]]
+    assert len(ids) == len(set(ids)) == report["totals"]["placed"]
+    return report
+
+
+@pytest.mark.slow
+def test_nest_example_house_job(tmp_path):
+    out = tmp_path / "out"
+    res = run("nest", str(HOUSE), "-o", str(out), "--time-limit", "10", "--iterations", "30",
+              "-q")
+    assert res.returncode == 0, res.stderr
+    report = _check_sheets(out, 12.0)
+    n = report["totals"]["sheets"]
+    assert n >= 6 and report["unplaced"] == []
+    for k in range(1, n + 1):
+        for ext in ("dxf", "svg", "nc"):
+            assert (out / f"sheet-{k:03d}.{ext}").exists()
+    assert (out / "index.html").exists()
+
+
+def test_nest_dxf_job_is_deterministic(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for out in (a, b):
+        res = run("nest", str(DXF_JOB), "-o", str(out), "--time-limit", "5", "--iterations",
+                  "5", "-q")
+        assert res.returncode == 0, res.stderr
+    _check_sheets(a, 12.0)
+    names = sorted(p.name for p in a.iterdir())
+    assert names == sorted(p.name for p in b.iterdir())
+    for name in names:
+        assert (a / name).read_bytes() == (b / name).read_bytes(), name
+        assert str(tmp_path) not in (a / name).read_text(errors="replace"), name
+
+
+def test_ctrl_c_leaves_no_output(tmp_path):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "wikicut.cli", "nest", str(HOUSE), "-o",
+                             str(out), "--time-limit", "120"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 4, err
+    assert "interrupted" in err
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
