@@ -40,7 +40,7 @@ description = "a test plate"
 [params]
 width = 400
 height = 300
-[[add]]
+[[feature]]
 type = "rectangle"
 x = 0
 y = 0

@@ -40,6 +40,7 @@ class _Shape:
     """One part at one rotation, rasterised: buffered (spacing) and bare interval lists."""
 
     rotation: float
+    bare: tuple[float, float, float, float]  # bounds of the bare part in the local frame
     dx: float  # placement offset: cell (i, j) -> x = j*res + dx, y = i*res + dy
     dy: float
     h: int
@@ -47,9 +48,6 @@ class _Shape:
     rows_b: np.ndarray
     lo_b: np.ndarray
     hi_b: np.ndarray
-    rows_p: np.ndarray
-    lo_p: np.ndarray
-    hi_p: np.ndarray
 
 
 def _intervals(geom, res: float, x0: float, y0: float, h: int, w: int):
@@ -85,9 +83,9 @@ def _shape(item: NestItem, rotation: float, spacing: float, res: float) -> _Shap
     w = int(math.ceil((bx1 - ox) / res)) + pad
     h = int(math.ceil((by1 - oy) / res)) + pad
     rb = _intervals(buf, res, ox, oy, h, w)
-    rp = _intervals(g, res, ox, oy, h, w)
+    gx0, gy0, gx1, gy1 = g.bounds
     # cell (i, j) of the sheet = local origin at (j*res, i*res) => translate by (-ox, -oy)
-    return _Shape(rotation, -ox, -oy, h, w, *rb, *rp)
+    return _Shape(rotation, (gx0 - ox, gy0 - oy, gx1 - ox, gy1 - oy), -ox, -oy, h, w, *rb)
 
 
 class _Sheet:
@@ -95,23 +93,31 @@ class _Sheet:
         self.stock, self.res, self.index = stock, res, index
         nx = int(stock.width // res)
         ny = int(stock.height // res)
-        xs = (np.arange(nx) + 0.5) * res
-        ys = (np.arange(ny) + 0.5) * res
-        X, Y = np.meshgrid(xs, ys)
-        free = stock.usable.buffer(-res * SQRT_HALF * 1.02, quad_segs=8)
-        self.blocked = (~shapely.contains_xy(free, X, Y)).astype(np.uint8)
-        self.pre_sheet = kernels.row_prefix(self.blocked)
         self.occ = np.zeros((ny, nx), np.uint8)
+        for zone in stock.keepouts:  # keep-outs are obstacles like placed parts
+            rows, lo, hi = _intervals(zone, res, 0.0, 0.0, ny, nx)
+            kernels.stamp(self.occ, rows, lo, hi, 0, 0)
         self.pre = kernels.row_prefix(self.occ)
         self.placements: list[Placement] = []
         self.max_x = 0.0
 
     def try_place(self, item: NestItem, shapes: list[_Shape]) -> bool:
         best = None
+        st, res = self.stock, self.res
+        lo_x, hi_x = st.margin, st.width - st.margin
+        lo_y, hi_y = st.margin, st.height - st.margin
         for s in shapes:
-            i, j = kernels.first_fit(self.pre, self.pre_sheet, s.rows_b, s.lo_b, s.hi_b,
-                                     s.rows_p, s.lo_p, s.hi_p, s.h, s.w, True)
-            if i < 0:
+            # exact sheet bounds: the bare part must lie within the margin (x = j*res + dx)
+            bx0, by0, bx1, by1 = s.bare
+            j_min = math.ceil((lo_x - bx0) / res - 1e-9)
+            j_max = math.floor((hi_x - bx1) / res + 1e-9)
+            i_min = math.ceil((lo_y - by0) / res - 1e-9)
+            i_max = math.floor((hi_y - by1) / res + 1e-9)
+            if j_min > j_max or i_min > i_max:
+                continue
+            found, i, j = kernels.first_fit(self.pre, s.rows_b, s.lo_b, s.hi_b, i_min, i_max,
+                                            j_min, j_max)
+            if not found:
                 continue
             key = (j + s.w, i)  # leftmost right edge, then lowest
             if best is None or key < best[0]:
@@ -130,9 +136,10 @@ class _Sheet:
 
 
 def _resolution(stocks: list[Stock], items: list[NestItem]) -> float:
+    """Cell size: fine enough for the smallest part, coarse enough to stay fast."""
     span = min(min(s.width, s.height) for s in stocks)
     small = min(min(b[2] - b[0], b[3] - b[1]) for b in (i.part.outline.bounds for i in items))
-    return float(max(span / 600.0, min(span / 150.0, small / 6.0), 1e-6))
+    return float(max(min(span / 300.0, max(span / 1000.0, small / 4.0)), 1e-6))
 
 
 def _pack(order: list[int], items: list[NestItem], shapes: dict, stocks: list[Stock],
@@ -186,8 +193,7 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
             key = (id(it.part), it.rotations)
             if key not in cache:
                 cache[key] = [_shape(it, r, settings.spacing, res) for r in it.rotations]
-            nx, ny = int(st.width // res), int(st.height // res)
-            shapes[(k, n)] = [s for s in cache[key] if s.w <= nx and s.h <= ny]
+            shapes[(k, n)] = cache[key]
     order = sorted(range(len(items)), key=lambda k: (-items[k].part.area, items[k].instance))
     best_sheets, best_unplaced = _pack(order, items, shapes, stocks, res)
     best = _score(best_sheets, best_unplaced)

@@ -27,48 +27,43 @@ def row_prefix(occ: np.ndarray) -> np.ndarray:
 def collides(pre: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
              i0: int, j0: int) -> bool:
     """True if any interval [lo, hi] of row rows[k] (shape-local) hits an occupied cell when
-    the shape's origin cell is at (i0, j0)."""
+    the shape's origin cell is at (i0, j0). Cells beyond the grid count as free: the spacing
+    band of a part may hang over the sheet edge (the bare part is kept inside by the caller)."""
     ny = pre.shape[0]
     nx = pre.shape[1] - 1
     for k in range(rows.shape[0]):
         i = i0 + rows[k]
-        a = j0 + lo[k]
-        b = j0 + hi[k]
-        if i < 0 or i >= ny or a < 0 or b >= nx:
-            return True
+        if i < 0 or i >= ny:
+            continue
+        a = max(j0 + lo[k], 0)
+        b = min(j0 + hi[k], nx - 1)
+        if a > b:
+            continue
         if pre[i, b + 1] - pre[i, a] > 0:
             return True
     return False
 
 
 @njit(cache=True)
-def first_fit(pre_parts: np.ndarray, pre_sheet: np.ndarray,
-              rows_b: np.ndarray, lo_b: np.ndarray, hi_b: np.ndarray,
-              rows_p: np.ndarray, lo_p: np.ndarray, hi_p: np.ndarray,
-              h: int, w: int, x_first: bool) -> tuple:
-    """The first position (bottom-left order) where the buffered shape misses every placed
-    part and the bare shape misses every blocked sheet cell. (-1, -1) if none."""
-    ny = pre_parts.shape[0]
-    nx = pre_parts.shape[1] - 1
-    if x_first:
-        for j in range(0, nx - w + 1):
-            for i in range(0, ny - h + 1):
-                if not collides(pre_sheet, rows_p, lo_p, hi_p, i, j):
-                    if not collides(pre_parts, rows_b, lo_b, hi_b, i, j):
-                        return i, j
-    else:
-        for i in range(0, ny - h + 1):
-            for j in range(0, nx - w + 1):
-                if not collides(pre_sheet, rows_p, lo_p, hi_p, i, j):
-                    if not collides(pre_parts, rows_b, lo_b, hi_b, i, j):
-                        return i, j
-    return -1, -1
+def first_fit(pre: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+              i_min: int, i_max: int, j_min: int, j_max: int) -> tuple:
+    """The first free position in bottom-left order, column by column (lowest x first, so
+    the last sheet fills from one end and leaves the largest offcut). Returns (found, i, j):
+    positions may be negative, as the spacing band can hang over the sheet edge."""
+    for j in range(j_min, j_max + 1):
+        for i in range(i_min, i_max + 1):
+            if not collides(pre, rows, lo, hi, i, j):
+                return True, i, j
+    return False, 0, 0
 
 
 @njit(cache=True)
 def stamp(occ: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
           i0: int, j0: int) -> None:
+    ny, nx = occ.shape
     for k in range(rows.shape[0]):
         i = i0 + rows[k]
-        for j in range(j0 + lo[k], j0 + hi[k] + 1):
+        if i < 0 or i >= ny:
+            continue
+        for j in range(max(j0 + lo[k], 0), min(j0 + hi[k], nx - 1) + 1):
             occ[i, j] = 1
