@@ -129,7 +129,7 @@ class _Sheet:
         self.pre = kernels.row_prefix(self.occ)
         x = j * self.res + s.dx
         y = i * self.res + s.dy
-        self.placements.append(Placement(item.instance, item.part, round(x, 4), round(y, 4),
+        self.placements.append(Placement(item.instance, item.part, x, y,
                                          s.rotation))
         self.max_x = max(self.max_x, (j + s.w) * self.res)
         return True
