@@ -101,6 +101,11 @@ def test_nest_example_house_job(tmp_path):
         for ext in ("dxf", "svg", "nc"):
             assert (out / f"sheet-{k:03d}.{ext}").exists()
     assert (out / "index.html").exists()
+    # every program is clean against its own sheet: cut through, no gouge, no rapid in stock
+    for k in range(1, n + 1):
+        res = CliRunner().invoke(main, ["verify", str(out / f"sheet-{k:03d}.nc"), "--profile",
+                                        "grbl", "--sheet", str(out / f"sheet-{k:03d}.dxf")])
+        assert res.exit_code == 0, res.output
 
 
 def test_nest_dxf_job_is_deterministic(tmp_path):

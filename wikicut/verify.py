@@ -1,0 +1,351 @@
+"""Simulate a written program and report what would break a bit, a spoilboard or a part.
+
+The simulator reads the program text back (not our internal moves), so it checks what the
+router will actually run: travel limits, depth, feeds, rapids in the stock and, given the
+sheet, gouges into parts and contours left uncut.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import shapely
+from shapely.geometry import LineString
+
+from .model import SheetLayout
+from .profiles import Profile
+
+INCH = 25.4
+
+
+@dataclass(frozen=True)
+class Violation:
+    line: int
+    kind: str  # travel-limit | depth | feed | rapid-in-stock | out-of-stock | gouge | uncut | syntax
+    message: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    kind: str  # rapid | feed
+    start: tuple[float, float, float]
+    end: tuple[float, float, float]
+    feed: float  # mm/min
+    line: int
+    spindle: bool = True
+
+
+_WORD = re.compile(r"([A-Z])\s*([-+]?(?:\d+\.?\d*|\.\d+))")
+
+
+def _strip_comment(line: str) -> str:
+    line = re.sub(r"\([^)]*\)", "", line)
+    return line.split(";", 1)[0].strip().upper()
+
+
+def _arc_points(x0, y0, x1, y1, cx, cy, cw: bool, tol: float = 0.05):
+    r = math.hypot(x0 - cx, y0 - cy)
+    a0 = math.atan2(y0 - cy, x0 - cx)
+    a1 = math.atan2(y1 - cy, x1 - cx)
+    if cw:
+        while a1 >= a0 - 1e-12:
+            a1 -= 2 * math.pi
+    else:
+        while a1 <= a0 + 1e-12:
+            a1 += 2 * math.pi
+    span = a1 - a0
+    step = 2 * math.acos(max(-1.0, 1 - tol / r)) if r > tol else math.pi / 4
+    n = max(2, int(abs(span) / max(step, 1e-3)) + 1)
+    return [(cx + r * math.cos(a0 + span * k / n), cy + r * math.sin(a0 + span * k / n))
+            for k in range(1, n + 1)]
+
+
+def simulate(text: str, profile: Profile) -> list[Segment]:
+    """Motion of a program in mm (arcs as short lines), with source line numbers.
+    Raises ValueError(line, message) for words it does not know."""
+    segs, _ = _simulate(text, profile)
+    return segs
+
+
+def _simulate(text: str, profile: Profile) -> tuple[list[Segment], list[Violation]]:
+    if profile.dialect == "shopbot":
+        return _simulate_sbp(text, profile)
+    segs: list[Segment] = []
+    bad: list[Violation] = []
+    scale = 1.0
+    absolute = True
+    pos = [0.0, 0.0, 0.0]
+    feed = 0.0
+    motion = None
+    spindle = False
+    known_g = {0, 1, 2, 3, 4, 17, 20, 21, 40, 49, 54, 61, 64, 80, 90, 91, 94}
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = _strip_comment(raw)
+        if not line or line == "%":
+            continue
+        words = _WORD.findall(line)
+        rest = _WORD.sub("", line).strip()
+        if rest:
+            bad.append(Violation(n, "syntax", f"cannot read '{rest}'"))
+            continue
+        w: dict[str, float] = {}
+        gs: list[float] = []
+        for letter, val in words:
+            if letter == "G":
+                gs.append(float(val))
+            elif letter == "M":
+                m = int(float(val))
+                if m in (3, 4):
+                    spindle = True
+                elif m in (5, 2, 30):
+                    spindle = False
+                elif m not in (6, 7, 8, 9, 0, 1):
+                    bad.append(Violation(n, "syntax", f"unknown M{m}"))
+            else:
+                w[letter] = float(val)
+        dwell = False
+        for g in gs:
+            gi = int(g) if g == int(g) else g
+            if gi == 20:
+                scale = INCH
+            elif gi == 21:
+                scale = 1.0
+            elif gi == 90:
+                absolute = True
+            elif gi == 91:
+                absolute = False
+            elif gi in (0, 1, 2, 3):
+                motion = gi
+            elif gi == 4:
+                dwell = True
+            elif gi not in known_g:
+                bad.append(Violation(n, "syntax", f"unsupported G{g:g}"))
+        if "F" in w:
+            feed = w["F"] * scale
+        if dwell or not any(k in w for k in "XYZ"):
+            continue
+        new = list(pos)
+        for i, k in enumerate("XYZ"):
+            if k in w:
+                new[i] = w[k] * scale + (pos[i] if not absolute else 0.0)
+        if motion is None:
+            bad.append(Violation(n, "syntax", "coordinates without a motion mode"))
+            continue
+        if motion in (2, 3):
+            cx = pos[0] + w.get("I", 0.0) * scale
+            cy = pos[1] + w.get("J", 0.0) * scale
+            if "R" in w:
+                bad.append(Violation(n, "syntax", "R arcs are not checked; use I/J"))
+                continue
+            pts = _arc_points(pos[0], pos[1], new[0], new[1], cx, cy, motion == 2)
+            z0 = pos[2]
+            prev = tuple(pos)
+            for k, (x, y) in enumerate(pts, 1):
+                z = z0 + (new[2] - z0) * k / len(pts)
+                cur = (x, y, z)
+                segs.append(Segment("feed", prev, cur, feed, n, spindle))
+                prev = cur
+        else:
+            segs.append(Segment("rapid" if motion == 0 else "feed", tuple(pos), tuple(new),
+                                feed, n, spindle))
+        pos = new
+    return segs, bad
+
+
+def _simulate_sbp(text: str, profile: Profile) -> tuple[list[Segment], list[Violation]]:
+    segs: list[Segment] = []
+    bad: list[Violation] = []
+    scale = INCH if profile.units == "inch" else 1.0
+    pos = [0.0, 0.0, 0.0]
+    ms_xy = ms_z = 0.0
+    spindle = False
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.split("'", 1)[0].strip()
+        if not line:
+            continue
+        parts = [p.strip() for p in line.split(",")]
+        cmd = parts[0].upper().split()[0] if parts[0].split() else ""
+        args = []
+        for p in parts[1:]:
+            try:
+                args.append(float(p) if p else None)
+            except ValueError:
+                args.append(None)
+        if cmd in ("SA", "SR", "VU", "VD", "VS", "PAUSE", "END", "SO", "TR", "CN", "RETURN"):
+            continue
+        if cmd.startswith("IF") or cmd.endswith(":") or cmd.startswith("GOTO") or cmd.startswith("&") or cmd.startswith("MSGBOX"):
+            continue
+        if cmd in ("C6",):
+            spindle = True
+            continue
+        if cmd in ("C7",):
+            spindle = False
+            continue
+        if cmd == "MS":
+            if args and args[0] is not None:
+                ms_xy = args[0] * scale * 60
+            if len(args) > 1 and args[1] is not None:
+                ms_z = args[1] * scale * 60
+            continue
+        if cmd == "JS":
+            continue
+        axes = {"M2": "XY", "M3": "XYZ", "MX": "X", "MY": "Y", "MZ": "Z",
+                "J2": "XY", "J3": "XYZ", "JX": "X", "JY": "Y", "JZ": "Z"}
+        if cmd in axes:
+            new = list(pos)
+            for i, ax in enumerate(axes[cmd]):
+                if i < len(args) and args[i] is not None:
+                    new["XYZ".index(ax)] = args[i] * scale
+            kind = "rapid" if cmd.startswith("J") else "feed"
+            f = ms_z if cmd == "MZ" else ms_xy
+            segs.append(Segment(kind, tuple(pos), tuple(new), f, n, spindle or kind == "rapid"))
+            pos = new
+            continue
+        if cmd == "CG":  # CG, dia, x, y, i, j, outin, dir(1 cw, -1 ccw), plunge...
+            try:
+                x, y, i, j = (args[1] * scale, args[2] * scale, args[3] * scale, args[4] * scale)
+                cw = (args[6] if len(args) > 6 and args[6] is not None else 1) == 1
+                pz = args[7] * scale if len(args) > 7 and args[7] is not None else None
+            except (IndexError, TypeError):
+                bad.append(Violation(n, "syntax", "CG needs dia, x, y, i, j"))
+                continue
+            z = pos[2] + (pz if pz else 0.0)
+            prev = tuple(pos)
+            pts = _arc_points(pos[0], pos[1], x, y, pos[0] + i, pos[1] + j, cw)
+            for k, (px, py) in enumerate(pts, 1):
+                cur = (px, py, pos[2] + (z - pos[2]) * k / len(pts))
+                segs.append(Segment("feed", prev, cur, ms_xy, n, spindle))
+                prev = cur
+            pos = [x, y, z]
+            continue
+        bad.append(Violation(n, "syntax", f"unknown OpenSBP command '{cmd}'"))
+    return segs, bad
+
+
+def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None,
+                   thickness: float | None = None) -> list[Violation]:
+    """Every violation in a program; empty when it is safe to run."""
+    segs, out = _simulate(text, profile)
+    t = sheet.stock.thickness if sheet is not None else thickness
+    floor = -(t + profile.max_overcut) if t is not None else profile.z_min
+    eps = 1e-6
+    lim = ((profile.x_min, profile.x_max), (profile.y_min, profile.y_max),
+           (profile.z_min, profile.z_max))
+    for s in segs:
+        for p in (s.start, s.end):
+            for ax, (lo, hi), v in zip("XYZ", lim, p):
+                if v < lo - eps or v > hi + eps:
+                    out.append(Violation(s.line, "travel-limit",
+                                         f"{ax}{v:.3f} outside the machine's {lo:g}..{hi:g}"))
+                    break
+        zmin = min(s.start[2], s.end[2])
+        if zmin < floor - 1e-3:
+            out.append(Violation(s.line, "depth", f"Z{zmin:.3f} is below the allowed {floor:.3f}"))
+        if s.kind == "rapid":
+            if zmin < -eps:
+                out.append(Violation(s.line, "rapid-in-stock", f"rapid move at Z{zmin:.3f}"))
+        else:
+            moving = s.start != s.end
+            if moving and s.feed <= 0:
+                out.append(Violation(s.line, "feed", "cutting move with no feed rate"))
+            elif moving and s.feed > profile.feed_max + 1e-6:
+                out.append(Violation(s.line, "feed", f"feed {s.feed:g} mm/min above the"
+                                     f" machine's {profile.feed_max:g}"))
+            if zmin < -eps and not s.spindle:
+                out.append(Violation(s.line, "feed", "cutting with the spindle off"))
+    if sheet is not None:
+        out += _check_sheet(segs, profile, sheet)
+    out.sort(key=lambda v: (v.line, v.kind))
+    dedup: list[Violation] = []
+    for v in out:
+        if not dedup or (v.line, v.kind) != (dedup[-1].line, dedup[-1].kind):
+            dedup.append(v)
+    return dedup
+
+
+def _check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout) -> list[Violation]:
+    out: list[Violation] = []
+    st = sheet.stock
+    r = profile.tool_radius
+    through = -st.thickness + 1e-3
+    cutting = [s for s in segs if s.kind == "feed" and min(s.start[2], s.end[2]) < -1e-6]
+    if not cutting:
+        return out
+    # out of stock: cutting with the tool centre beyond the sheet by more than the radius
+    box = shapely.box(-r - 0.5, -r - 0.5, st.width + r + 0.5, st.height + r + 0.5)
+    for s in cutting:
+        if not (box.contains(shapely.Point(s.start[:2])) and box.contains(shapely.Point(s.end[:2]))):
+            out.append(Violation(s.line, "out-of-stock", "cutting outside the sheet"))
+    lines = [LineString([s.start[:2], s.end[:2]]) if s.start[:2] != s.end[:2]
+             else shapely.Point(s.start[:2]) for s in cutting]
+    deep_idx = [k for k, s in enumerate(cutting) if min(s.start[2], s.end[2]) <= through]
+    swept_all = shapely.union_all(shapely.buffer(lines, r, quad_segs=8))
+    swept_deep = (shapely.union_all(shapely.buffer([lines[k] for k in deep_idx], r + 0.05,
+                                                   quad_segs=8)) if deep_idx else None)
+    for p in sheet.placements:
+        part = p.placed()
+        # material that must survive: the part less its pockets, engravings and relief zones
+        keep = part.outline
+        for pk in part.pockets:
+            keep = keep.difference(pk.shape.buffer(0.05))
+        allow = [e.path.buffer(r + 0.05) for e in part.engravings]
+        allow += [shapely.Point(d.x, d.y).buffer(max(d.diameter / 2, r) + 0.05)
+                  for d in part.drills]
+        corners = _concave_corners(part.outline)
+        for pk in part.pockets:  # a pocket's corners may get reliefs too
+            corners += list(pk.shape.exterior.coords)
+        allow += [shapely.Point(c).buffer(profile.tool_diameter * 1.5) for c in corners]
+        if allow:
+            keep = keep.difference(shapely.union_all(allow))
+        keep = keep.buffer(-0.05)
+        # engraving/labels shallower than the engrave depth may cross parts
+        shallow_ok = profile.engrave_depth + 0.01
+        deep_lines = [lines[k] for k, s in enumerate(cutting)
+                      if min(s.start[2], s.end[2]) < -shallow_ok]
+        if deep_lines and not keep.is_empty:
+            hit = shapely.union_all(shapely.buffer(deep_lines, r, quad_segs=8)).intersection(keep)
+            if hit.area > 0.5:
+                out.append(Violation(0, "gouge", f"{p.instance}: the tool enters the part "
+                                     f"({hit.area:.1f} mm2 near {_where(hit)})"))
+        # every outline and hole edge cut through, except at tabs
+        for k_ring, ring in enumerate([part.outline.exterior, *part.outline.interiors]):
+            length = ring.length
+            if swept_deep is None:
+                uncut = length
+            else:
+                uncut = ring.difference(swept_deep).length
+            n_tabs = (profile.tab_count or int(length / max(profile.tab_spacing, 1)) + 2)
+            allowance = n_tabs * (profile.tab_length + profile.tool_diameter) + 1.0
+            if not profile.tabs or k_ring > 0:
+                allowance = 1.0
+            if uncut > allowance:
+                kind = "outline" if k_ring == 0 else "hole"
+                out.append(Violation(0, "uncut", f"{p.instance}: {uncut:.1f} mm of the {kind} "
+                                     f"is not cut through (allowed {allowance:.0f} for tabs)"))
+    del swept_all
+    return out
+
+
+def _where(g) -> str:
+    p = g.representative_point()
+    return f"({p.x:.1f}, {p.y:.1f})"
+
+
+def _concave_corners(poly) -> list[tuple[float, float]]:
+    """Vertices where material turns inward: dogbone reliefs are allowed there."""
+    pts = []
+    for k_ring, ring in enumerate([poly.exterior, *poly.interiors]):
+        c = list(ring.coords)[:-1]
+        ccw = ring.is_ccw
+        is_ext = k_ring == 0
+        n = len(c)
+        for i in range(n):
+            (x0, y0), (x1, y1), (x2, y2) = c[i - 1], c[i], c[(i + 1) % n]
+            cross = (x1 - x0) * (y2 - y1) - (y1 - y0) * (x2 - x1)
+            left, right = cross > 1e-9, cross < -1e-9
+            concave = right if (ccw == is_ext) else left
+            if concave:
+                pts.append((x1, y1))
+    return pts
