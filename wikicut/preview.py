@@ -25,8 +25,9 @@ def _poly_d(poly, H: float) -> str:
     return " ".join([_ring(poly.exterior.coords, H)] + [_ring(r.coords, H) for r in poly.interiors])
 
 
-def _part_group(p: Part, H: float, gid: str, title: str) -> list[str]:
-    out = [f'<g class="part" id="{escape(gid, True)}" data-part="{escape(gid, True)}">',
+def _part_group(p: Part, H: float, instance: str, title: str) -> list[str]:
+    gid = "part-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in instance)
+    out = [f'<g class="part" id="{escape(gid, True)}" data-part="{escape(instance, True)}">',
            f"<title>{escape(title)}</title>",
            f'<path d="{_poly_d(p.outline, H)}" fill="#e8c990" fill-rule="evenodd" '
            'stroke="#5a3d10" stroke-width="1.5"/>']
@@ -69,7 +70,7 @@ def sheet_svg(sheet: SheetLayout, program: SheetProgram | None = None, spacing: 
         out.append(f'<path d="{_poly_d(z, H)}" fill="#d04040" fill-opacity="0.35">'
                    "<title>keep-out</title></path>")
     for p in sheet.placements:
-        out += _part_group(p.placed(), H, f"part-{p.instance}", f"{p.instance} {p.part.name}")
+        out += _part_group(p.placed(), H, p.instance, f"{p.instance} {p.part.name}")
     if toolpaths and program is not None:
         out.append('<g class="toolpaths" fill="none">')
         n = 0
@@ -108,7 +109,7 @@ def part_svg(part: Part) -> str:
     moved = part.transformed(0.0, pad - x0, pad - y0)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(W)}mm" height="{_f(H + 30)}mm"'
            f' viewBox="0 0 {_f(W)} {_f(H + 30)}">']
-    out += _part_group(moved, H, f"part-{part.name}", part.text)
+    out += _part_group(moved, H, part.name, part.text)
     out.append(f'<text x="{_f(pad)}" y="{_f(H + 20)}" font-size="16" font-family="sans-serif">'
                f"{escape(part.name)}: {_f(x1 - x0)} x {_f(y1 - y0)} mm, "
                f"{part.area / 1e6:.3f} m2</text></svg>")
