@@ -20,6 +20,7 @@ T = 18.0
 
 
 def grbl(**kw):
+    kw.setdefault("engrave_labels", False)  # label strokes are tested on their own below
     return replace(load_profile("grbl"), **kw)
 
 
@@ -350,8 +351,7 @@ def test_pocket_is_cleared_completely():
 
 
 def test_labels_are_engraved_inside_the_part_when_the_font_exists():
-    pytest.importorskip("wikicut.font", reason="wikicut.font (labels) not written yet")
-    prof = grbl()
+    prof = grbl(engrave_labels=True)
     part = Part("p", shapely.box(0, 0, 400, 200), label="WALL-3")
     prog = plan_sheet(sheet_of((part, 100, 100, 0)), prof)
     labels = moves_of(prog, "label")
@@ -407,7 +407,7 @@ def test_verifier_finds_nothing_wrong_with_a_planned_sheet():
     prof = grbl()
     part = Part("p", slotted().outline, pockets=(Pocket(shapely.box(20, 20, 70, 90), 9.0),),
                 drills=(Drill(40, 150, 6.0),))
-    sheet = sheet_of((part, 100, 100, 0), (slotted(name="b"), 500, 100, 90))
+    sheet = sheet_of((part, 100, 100, 0), (slotted(name="b"), 800, 100, 90))
     text = write_program(plan_sheet(sheet, prof), prof)
     assert verify.verify_program(text, prof, sheet) == []
 
@@ -487,7 +487,7 @@ def test_label_placement_with_a_stand_in_font(monkeypatch):
     fake.text_strokes = text_strokes
     fake.text_width = lambda text, height: 0.6 * height * len(text)
     monkeypatch.setitem(sys.modules, "wikicut.font", fake)
-    prof = grbl()
+    prof = grbl(engrave_labels=True)
     plate = shapely.box(0, 0, 300, 120).difference(shapely.box(130, 40, 170, 80))
     prog = plan_sheet(sheet_of((Part("p", plate, label="WALL-3", label_height=40), 100, 100, 0),
                                (Part("tiny", shapely.box(0, 0, 30, 12), label="TOOLONG"),
