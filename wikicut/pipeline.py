@@ -186,16 +186,130 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
     return NestResult(layout, programs, report, files, Path(outdir))
 
 
+TURN_NOTE = "turned 90 deg clockwise from the drawing to fit the machine's travel"
+
+
+def _within(box: tuple[float, float, float, float], profile: Profile) -> bool:
+    """Whether an XY box lies inside the machine's travel (work coordinates, X0 Y0 = sheet
+    corner)."""
+    x0, y0, x1, y1 = box
+    tol = 1e-6
+    return (x0 >= profile.x_min - tol and y0 >= profile.y_min - tol
+            and x1 <= profile.x_max + tol and y1 <= profile.y_max + tol)
+
+
+def _cut_box(sheet: SheetLayout, profile: Profile) -> tuple[float, float, float, float]:
+    """Where the tool centre goes: every part's bounds grown by the tool radius plus the
+    edge slack the toolpath allows (parts drawn flush with the sheet edge)."""
+    from .toolpath import EDGE_SLACK
+
+    boxes = [pl.placed().outline.bounds for pl in sheet.placements]
+    if not boxes:
+        return (0.0, 0.0, 0.0, 0.0)
+    g = profile.tool_radius + EDGE_SLACK
+    return (min(b[0] for b in boxes) - g, min(b[1] for b in boxes) - g,
+            max(b[2] for b in boxes) + g, max(b[3] for b in boxes) + g)
+
+
+def turn_sheet(sheet: SheetLayout) -> SheetLayout:
+    """The sheet turned a quarter clockwise, lower-left corner kept at 0,0: (x, y) -> (y, W - x).
+    A placement's rotation drops by 90 degrees and its offset turns with it, so every part,
+    pocket, drill and label turns exactly as drawn (a rotation, never a mirror: climb stays
+    climb)."""
+    from dataclasses import replace
+
+    from shapely import affinity
+
+    from .model import Placement
+
+    st = sheet.stock
+    turned = [Placement(p.instance, p.part, p.y, st.width - p.x, (p.rotation - 90.0) % 360.0)
+              for p in sheet.placements]
+    keep = tuple(affinity.translate(affinity.rotate(z, -90.0, origin=(0, 0)), 0.0, st.width)
+                 for z in st.keepouts)
+    stock = replace(st, width=st.height, height=st.width, keepouts=keep)
+    return SheetLayout(sheet.index, stock, turned, sheet.used_length)
+
+
+def fit_machine(sheet: SheetLayout, profile: Profile) -> tuple[SheetLayout, bool]:
+    """The sheet as drawn if it fits the machine's travel, else turned 90 degrees if that fits
+    (WikiHouse sheets are drawn portrait, most routers are landscape). A sheet fits when its
+    rectangle does, or failing that, where the tool goes. (sheet, turned?)"""
+    st = sheet.stock
+    turned = turn_sheet(sheet)
+    if _within((0.0, 0.0, st.width, st.height), profile):
+        return sheet, False
+    if _within((0.0, 0.0, st.height, st.width), profile):
+        return turned, True
+    if _within(_cut_box(sheet, profile), profile):
+        return sheet, False
+    if _within(_cut_box(turned, profile), profile):
+        return turned, True
+    return sheet, False  # fits neither way: plan_sheet refuses it, naming the travel limits
+
+
+def _write_cutfile_outputs(name: str, layout: Layout, notes: dict[int, str], outdir: Path,
+                           profile: Profile, force: bool, progress: Progress | None,
+                           settings: dict) -> NestResult:
+    """write_outputs for a cutting file, with a per-sheet note in each program's header
+    (which sheets were turned). Same files, same all-or-nothing staging."""
+    from .dxfio import write_sheet_dxf
+    from .gcode import program_filename, write_program
+    from .preview import index_html, sheet_svg
+    from .report import build_report, dumps
+    from .toolpath import plan_sheet
+
+    say = progress or (lambda stage, frac, msg: None)
+    n = len(layout.sheets)
+    programs: list[SheetProgram] = []
+    texts: list[str] = []
+    for k, sheet in enumerate(layout.sheets):
+        say("gcode", k / max(n, 1), f"sheet {sheet.index} of {n}")
+        program = plan_sheet(sheet, profile)
+        programs.append(program)
+        note = notes.get(sheet.index)
+        title = f"{name} sheet {sheet.index}" + (f" ({note})" if note else "")
+        texts.append(write_program(program, profile, title=title))
+    say("gcode", 1.0, f"{n} programs")
+    prog_files = [program_filename(s.index, profile) for s in layout.sheets]
+    report = build_report(name, layout, 0.0, programs=programs, program_files=prog_files,
+                          settings=settings)
+    files: list[str] = []
+    with staged_output(Path(outdir), force) as tmp:
+        svgs = []
+        for k, sheet in enumerate(layout.sheets):
+            stem = f"sheet-{sheet.index:03d}"
+            write_sheet_dxf(sheet, tmp / f"{stem}.dxf")
+            svg = sheet_svg(sheet, programs[k], spacing=0.0, toolpaths=False)
+            (tmp / f"{stem}.svg").write_text(svg, encoding="utf-8", newline="\n")
+            svgs.append(svg)
+            (tmp / prog_files[k]).write_text(texts[k], encoding="utf-8", newline="\n")
+            files += [f"{stem}.dxf", f"{stem}.svg", prog_files[k]]
+        (tmp / "index.html").write_text(index_html(report, svgs, title=name), encoding="utf-8",
+                                        newline="\n")
+        (tmp / "report.json").write_text(dumps(report), encoding="utf-8", newline="\n")
+        files += ["index.html", "report.json"]
+    return NestResult(layout, programs, report, files, Path(outdir))
+
+
 def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = False,
               layer_map: dict[str, str] | None = None, progress: Progress | None = None) -> NestResult:
-    """Programs for a cutting file laid out elsewhere: one per sheet, in its own coordinates."""
+    """Programs for a cutting file laid out elsewhere: one per sheet, in its own coordinates
+    (turned 90 degrees, and said so in the program header, when only that fits the machine)."""
     from .dxfio import read_cutting_file
 
     check_outdir(Path(outdir), force)
-    sheets = read_cutting_file(cutfile, layer_map=layer_map, display=str(cutfile))
-    if not sheets:
+    drawn = read_cutting_file(cutfile, layer_map=layer_map, display=str(cutfile))
+    if not drawn:
         raise UnsafeJobError("no sheets or parts found in the cutting file", cutfile)
-    layout = Layout(sheets=sheets)
-    return write_outputs(Path(cutfile).stem, layout, outdir, profile=profile, force=force,
-                         progress=progress, settings={"profile": profile.name,
-                                                      "tool_diameter": profile.tool_diameter})
+    sheets: list[SheetLayout] = []
+    notes: dict[int, str] = {}
+    for s in drawn:
+        fitted, turned = fit_machine(s, profile)
+        sheets.append(fitted)
+        if turned:
+            notes[s.index] = TURN_NOTE
+    settings = {"profile": profile.name, "tool_diameter": profile.tool_diameter,
+                "turned_sheets": sorted(notes)}
+    return _write_cutfile_outputs(Path(cutfile).stem, Layout(sheets=sheets), notes, outdir,
+                                  profile, force, progress, settings)

@@ -141,8 +141,9 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
     if last:
         out.append(f"<li>Offcut on the last sheet: {last['width']:.0f} mm, "
                    f"{last['area_m2']:.2f} m&sup2;</li>")
-    out.append(f"<li>Cut length: {t.get('cut_length_m', 0):.1f} m, estimated machine time "
-               f"{int(secs // 3600)}:{int(secs % 3600 // 60):02d}</li>")
+    if t.get("cut_length_m") is not None:
+        out.append(f"<li>Cut length: {t['cut_length_m']:.1f} m, estimated machine time "
+                   f"{int(secs // 3600)}:{int(secs % 3600 // 60):02d}</li>")
     if cost is not None:
         out.append(f"<li>Material cost: {cost:.2f}</li>")
     out.append("</ul>")

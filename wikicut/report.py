@@ -1,92 +1,134 @@
-"""report.json: the machine-readable record of a job (schema in docs/report-schema.md)."""
+"""report.json: the machine-readable record of a job (schema in docs/report-schema.md).
+
+CI diffs it and tools read it, so it is deterministic: floats rounded to fixed decimals, lists
+in layout order, no timestamps and no paths beyond the relative file names given.
+"""
 
 from __future__ import annotations
 
 import json
 
-from .model import Layout, SheetProgram
+from .model import Layout, SheetLayout, SheetProgram
 
 SCHEMA = "wikicut-report/1"
 
 
 def _r(v: float, n: int = 3) -> float:
+    """Round for a stable file (and never write -0.0, which would differ from 0.0 in a diff)."""
     v = round(float(v), n)
     return 0.0 if v == 0 else v
 
 
-def _offcut(sheet) -> dict:
-    """The free strip at the far (high-x) end of the sheet beyond the last part."""
+def instance_name(instance: str) -> str:
+    """The part name of an instance id "name#k" (names may themselves contain '#')."""
+    name, sep, k = instance.rpartition("#")
+    return name if sep and k.isdigit() else instance
+
+
+def sheet_length(sheet: SheetLayout) -> float:
+    """The sheet length that counts: the strip's used length in strip mode, else the width."""
+    return sheet.used_length if sheet.used_length else sheet.stock.width
+
+
+def offcut(sheet: SheetLayout, spacing: float = 0.0) -> dict:
+    """The free strip at the far (high-x) end of the sheet beyond the last part.
+
+    x_from/width/area_m2 are the physical piece left after the last part (to the sheet edge),
+    what an operator can saw off and keep; usable_width is the length a further part could still
+    take on this sheet (less the margin and the spacing to the last part).
+    """
     st = sheet.stock
-    x_end = max((p.placed().outline.bounds[2] for p in sheet.placements), default=st.margin)
-    width = max(0.0, st.width - st.margin - x_end)
-    return {"x_from": _r(x_end), "width": _r(width),
-            "area_m2": _r(width * st.height / 1e6, 4)}
+    ends = [p.placed().outline.bounds[2] for p in sheet.placements]
+    x_end = max(ends) if ends else 0.0
+    end = sheet_length(sheet) if sheet.used_length else st.width
+    width = max(0.0, end - x_end)
+    gap = spacing if ends else 0.0
+    usable = max(0.0, st.width - st.margin - max(x_end + gap, st.margin))
+    return {"x_from": _r(x_end), "width": _r(width), "area_m2": _r(width * st.height / 1e6, 4),
+            "usable_width": _r(usable)}
+
+
+def _stock(sheet: SheetLayout) -> dict:
+    st = sheet.stock
+    return {"name": st.label, "width": _r(st.width), "height": _r(st.height),
+            "thickness": _r(st.thickness), "material": st.material, "margin": _r(st.margin),
+            "price": None if st.price is None else _r(st.price, 2)}
+
+
+def _toolpath(prog: SheetProgram | None) -> dict | None:
+    if prog is None:
+        return None
+    return {"cut_length_m": _r(prog.cut_length / 1000, 2),
+            "rapid_length_m": _r(prog.rapid_length / 1000, 2),
+            "est_seconds": _r(prog.est_seconds, 1), "operations": len(prog.operations)}
 
 
 def build_report(job_name: str, layout: Layout, spacing: float,
                  programs: list[SheetProgram] | None = None,
                  program_files: list[str] | None = None, settings: dict | None = None) -> dict:
+    """The report of a nested (and maybe planned) layout; see docs/report-schema.md."""
+    if programs is not None and len(programs) != len(layout.sheets):
+        raise ValueError(f"{len(programs)} programs for {len(layout.sheets)} sheets")
+    if program_files is not None and len(program_files) != len(layout.sheets):
+        raise ValueError(f"{len(program_files)} program files for {len(layout.sheets)} sheets")
     sheets = []
+    rows: dict[str, dict] = {}  # part name -> parts row, in order of first appearance
+    sources: dict[str, str] = {}
     tot_cut = tot_sec = 0.0
-    part_rows: dict[tuple[str, str], dict] = {}
     for k, s in enumerate(layout.sheets):
-        prog = programs[k] if programs else None
         parts = []
         for p in s.placements:
-            g = p.placed().outline
             parts.append({"id": p.instance, "name": p.part.name, "source": p.part.source,
-                          "rotation": _r(p.rotation), "x": _r(p.x), "y": _r(p.y),
-                          "bbox": [_r(v) for v in g.bounds]})
-            row = part_rows.setdefault((p.part.name, p.part.source),
-                                       {"name": p.part.name, "source": p.part.source,
-                                        "quantity": 0, "placed": 0, "sheets": []})
+                          "rotation": _r(p.rotation % 360.0), "x": _r(p.x), "y": _r(p.y),
+                          "bbox": [_r(v) for v in p.placed().outline.bounds]})
+            sources.setdefault(p.part.name, p.part.source)
+            row = rows.setdefault(p.part.name, {"name": p.part.name, "source": p.part.source,
+                                                "quantity": 0, "placed": 0, "sheets": []})
             row["quantity"] += 1
             row["placed"] += 1
             if s.index not in row["sheets"]:
                 row["sheets"].append(s.index)
-        tp = None
+        prog = programs[k] if programs else None
         if prog is not None:
-            tp = {"cut_length_m": _r(prog.cut_length / 1000, 2),
-                  "rapid_length_m": _r(prog.rapid_length / 1000, 2),
-                  "est_seconds": _r(prog.est_seconds, 1)}
             tot_cut += prog.cut_length
             tot_sec += prog.est_seconds
-        st = s.stock
         sheets.append({
             "index": s.index, "file_dxf": f"sheet-{s.index:03d}.dxf",
             "file_svg": f"sheet-{s.index:03d}.svg",
             "file_program": program_files[k] if program_files else None,
-            "stock": {"width": _r(st.width), "height": _r(st.height),
-                      "thickness": _r(st.thickness), "material": st.material,
-                      "margin": _r(st.margin), "price": st.price},
-            "utilisation": _r(s.utilisation, 4),
+            "stock": _stock(s), "utilisation": _r(s.utilisation, 4),
             "used_length": None if s.used_length is None else _r(s.used_length),
-            "offcut": _offcut(s), "parts": parts, "toolpath": tp})
+            "offcut": offcut(s, spacing), "parts": parts, "toolpath": _toolpath(prog)})
     unplaced = []
     for inst in layout.unplaced:
-        name = inst.split("#")[0]
-        unplaced.append({"id": inst, "name": name})
-        row = part_rows.setdefault((name, ""), {"name": name, "source": "", "quantity": 0,
-                                                "placed": 0, "sheets": []})
+        name = instance_name(inst)
+        src = sources.get(name, "")
+        unplaced.append({"id": inst, "name": name, "source": src})
+        row = rows.setdefault(name, {"name": name, "source": src, "quantity": 0, "placed": 0,
+                                     "sheets": []})
         row["quantity"] += 1
     part_area = sum(p.part.area for s in layout.sheets for p in s.placements)
-    sheet_area = sum(s.stock.width * s.stock.height for s in layout.sheets)
+    sheet_area = sum(sheet_length(s) * s.stock.height for s in layout.sheets)
     prices = [s.stock.price for s in layout.sheets]
     placed = sum(len(s.placements) for s in layout.sheets)
+    record = {"spacing": _r(spacing)}
+    record.update(settings or {})
     return {
-        "schema": SCHEMA, "job": job_name, "settings": settings or {"spacing": spacing},
-        "sheets": sheets, "unplaced": unplaced,
-        "parts": sorted(part_rows.values(), key=lambda r: (r["name"], r["source"])),
+        "schema": SCHEMA, "job": job_name, "settings": record,
+        "sheets": sheets, "unplaced": unplaced, "parts": list(rows.values()),
         "totals": {"sheets": len(layout.sheets), "parts": placed + len(unplaced),
                    "placed": placed, "unplaced": len(unplaced),
                    "part_area_m2": _r(part_area / 1e6, 4),
                    "sheet_area_m2": _r(sheet_area / 1e6, 4),
                    "utilisation": _r(part_area / sheet_area, 4) if sheet_area else 0.0,
-                   "cut_length_m": _r(tot_cut / 1000, 2), "est_seconds": _r(tot_sec, 1),
+                   "cut_length_m": _r(tot_cut / 1000, 2) if programs else None,
+                   "est_seconds": _r(tot_sec, 1) if programs else None,
                    "cost": (_r(sum(prices), 2) if prices and all(p is not None for p in prices)
                             else None)},
     }
 
 
 def dumps(report: dict) -> str:
-    return json.dumps(report, indent=2) + "\n"
+    """The report as stable JSON text: keys in schema order, 2-space indent, final newline."""
+    return json.dumps(report, indent=2, sort_keys=False, ensure_ascii=False,
+                      allow_nan=False) + "\n"

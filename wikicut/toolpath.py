@@ -24,7 +24,7 @@ import shapely
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 
 from .errors import UnsafeJobError
-from .model import Move, Operation, Part, Placement, SheetLayout, SheetProgram
+from .model import Drill, Move, Operation, Part, Placement, SheetLayout, SheetProgram
 from .profiles import Profile
 
 QUAD_SEGS = 16  # buffer arcs: 5.6 deg steps, chord error 0.004 mm on a 6 mm tool
@@ -34,6 +34,7 @@ UNCUT_WIDTH = 0.5  # mm: an unreachable sliver this wide means a feature too nar
 LOW = -1.0e9  # "no tab here" in the tab height function
 TOL = 1e-6
 DRILL_MATCH = 0.5  # mm: a drill within the tool diameter +- this is plunged, not bored
+EDGE_SLACK = 0.5  # mm: a cutting tool centre may pass this far beyond radius off the sheet edge
 NARROW_TOL = 0.02  # mm: a slot this much narrower than the tool is still cut (runout is more)
 
 P3 = tuple[float, float, float]
@@ -469,6 +470,19 @@ class Planner:
 # ----------------------------------------------------------------------------------------------
 
 
+def _round_hole(shape: Polygon) -> tuple[float, float, float] | None:
+    """(x, y, diameter) when a pocket is a plain circle (as a DXF CIRCLE flattens), else None."""
+    if not isinstance(shape, Polygon) or shape.interiors or shape.is_empty:
+        return None
+    x0, y0, x1, y1 = shape.bounds
+    d = max(x1 - x0, y1 - y0)
+    if d <= 0 or abs((x1 - x0) - (y1 - y0)) > 0.01 * d:
+        return None
+    if abs(shape.area - math.pi * d * d / 4) > 0.01 * shape.area:
+        return None
+    return ((x0 + x1) / 2, (y0 + y1) / 2, round(d, 3))
+
+
 def tab_centres(track: Track, profile: Profile, perimeter: float) -> list[float]:
     """Arc-length positions (on the loop) of tab centres: evenly spread, moved onto straight
     stretches long enough to hold a tab so none sits on a corner; at least 2 on any part."""
@@ -678,6 +692,13 @@ class SheetPlanner(Planner):
             c = shape.representative_point()
             raise self.refuse(f"pocket {depth:g} mm deep at {_xy((c.x, c.y))} is deeper than the"
                               f" {self.t:g} mm stock")
+        hole = _round_hole(shape)
+        if hole is not None and self.p.tool_diameter - DRILL_MATCH <= hole[2] < \
+                self.p.tool_diameter + NARROW_TOL:
+            # a small circle on a DEEP layer (WikiHouse screw pilots) is a blind drilled hole:
+            # plunged like a drill within DRILL_MATCH of the tool, never enlarged beyond that
+            self.drill_op(em, Drill(hole[0], hole[1], hole[2], depth), shape)
+            return
         room = self.pocket_room(shape)
         finish = self.inside_loops(room, "pocket", cover=shape)
         inner = room.buffer(-self.r, quad_segs=QUAD_SEGS)
@@ -999,13 +1020,17 @@ def _bind(fn, *args):
 
 
 def _check_on_sheet(self: SheetPlanner, part: Part) -> None:
-    """A part (plus the tool round it) must lie on the sheet and within the machine."""
+    """A part must lie on the sheet, inside its margin when the stock has one. Parts drawn
+    flush with the sheet edge (WikiHouse cutting files, margin 0) are fine: the tool then cuts
+    air just beyond the edge (see EDGE_SLACK, checked on the moves in _check_program)."""
     x0, y0, x1, y1 = part.outline.bounds
-    w, h = self.sheet.stock.width, self.sheet.stock.height
-    d = self.p.tool_diameter
-    if x0 - d < -1e-6 or y0 - d < -1e-6 or x1 + d > w + 1e-6 or y1 + d > h + 1e-6:
-        raise self.refuse(f"part at ({x0:.1f}, {y0:.1f})-({x1:.1f}, {y1:.1f}) with the"
-                          f" {d:g} mm tool round it is outside the {w:g}x{h:g} sheet")
+    st = self.sheet.stock
+    w, h, m = st.width, st.height, max(float(st.margin), 0.0)
+    tol = 0.011  # the DXF reader's flush-with-the-edge tolerance
+    if x0 < m - tol or y0 < m - tol or x1 > w - m + tol or y1 > h - m + tol:
+        less = f" less its {m:g} mm margin" if m > 0 else ""
+        raise self.refuse(f"part at ({x0:.1f}, {y0:.1f})-({x1:.1f}, {y1:.1f}) is outside the"
+                          f" {w:g}x{h:g} sheet{less}")
 
 
 SheetPlanner._check_on_sheet = _check_on_sheet  # type: ignore[attr-defined]
@@ -1038,8 +1063,8 @@ def _check_program(program: SheetProgram, p: Profile, sheet: SheetLayout) -> Non
                 if z < floor or z < p.z_min - 1e-9:
                     raise UnsafeJobError(f"cut to Z{z:.2f} is deeper than the {t:g} mm stock +"
                                          f" {p.max_overcut:g} mm allowed overcut ({where})")
-                if z < 0 and (x - r < -1e-6 or y - r < -1e-6 or x + r > w + 1e-6
-                              or y + r > h + 1e-6):
+                if z < 0 and (x + r + EDGE_SLACK < 0 or y + r + EDGE_SLACK < 0
+                              or x - r - EDGE_SLACK > w or y - r - EDGE_SLACK > h):
                     raise UnsafeJobError(f"cut outside the {w:g}x{h:g} sheet: {where}")
                 if not (p.x_min - 1e-6 <= x <= p.x_max + 1e-6 and p.y_min - 1e-6 <= y
                         <= p.y_max + 1e-6 and z <= p.z_max + 1e-9):

@@ -1,28 +1,68 @@
 """Nesting: irregular parts with holes onto as few sheets as possible.
 
-A conservative raster core (Numba, kernels.py) finds bottom-left positions fast; the exact
-shapely check (`verify_layout`) has the last word before anything is written. Anytime search:
-orders are perturbed until the budget runs out, the best layout kept by (sheets, length of
-the last sheet used, -utilisation): fewest sheets first, then the largest offcut.
+Each part at each allowed rotation is rasterised conservatively (raster.py): cell-disjoint
+parts are at least `spacing` apart, holes stay free so small parts nest inside big ones. A
+whole layout is then one Numba call (`kernels.decode`): items in a given order, each placed
+bottom-left on the first open sheet that takes it. Because a decode costs milliseconds, the
+search can afford thousands of them: a local search over the order and the rotation of each
+item (swaps, moves to the front, rotation changes), keeping the best layout by
+(unplaced, sheets, part area on the last sheet, length of the last sheet used): fewest sheets
+first, then the emptiest last sheet, which the next moves try to empty completely and which
+otherwise leaves the largest offcut.
+
+Two workers (seed, seed + 1) search in parallel when `settings.workers` > 1; the best result
+wins, ties to the lower seed. With `settings.iterations` set, the result depends only on the
+inputs and the seed. The exact shapely check (`verify_layout`) has the last word before a
+layout is returned.
 """
 
 from __future__ import annotations
 
 import math
+import multiprocessing
+import os
 import random
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from shapely import affinity
 
-from ..errors import UnsafeJobError
 from ..model import Layout, NestItem, NestSettings, Placement, SheetLayout, Stock
 from . import kernels
+from .raster import Variant, limits, sheet_grid, variant
 
-SQRT_HALF = math.sqrt(0.5)
+MODE_RIGHT_EDGE = 0  # smallest right edge first: strips and the last sheet's offcut
+MODE_BOTTOM_LEFT = 1  # smallest x then y: column by column
+
+# Ctrl-C during a compiled decode would surface as a SystemError; nest() defers it to
+# between decodes (milliseconds apart) through this flag.
+_interrupted = False
+
+
+class _DeferCtrlC:
+    def __enter__(self):
+        global _interrupted
+        _interrupted = False
+        self.old = None
+        if threading.current_thread() is threading.main_thread():
+            self.old = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    @staticmethod
+    def _on_sigint(signum, frame):
+        global _interrupted
+        _interrupted = True
+
+    def __exit__(self, *exc):
+        global _interrupted
+        if self.old is not None:
+            signal.signal(signal.SIGINT, self.old)
+        _interrupted = False
+        return False
 
 
 @dataclass(frozen=True)
@@ -36,146 +76,210 @@ class NestProgress:
 
 
 @dataclass
-class _Shape:
-    """One part at one rotation, rasterised: buffered (spacing) and bare interval lists."""
+class _Problem:
+    """Everything the decode kernel needs, as flat numpy arrays."""
 
-    rotation: float
-    bare: tuple[float, float, float, float]  # bounds of the bare part in the local frame
-    dx: float  # placement offset: cell (i, j) -> x = j*res + dx, y = i*res + dy
-    dy: float
-    h: int
-    w: int
-    rows_b: np.ndarray
-    lo_b: np.ndarray
-    hi_b: np.ndarray
-
-
-def _intervals(geom, res: float, x0: float, y0: float, h: int, w: int):
-    """Per-row runs of cells whose square may touch geom (centre within res*sqrt(1/2))."""
-    grown = geom.buffer(res * SQRT_HALF * 1.02, quad_segs=8)
-    xs = x0 + (np.arange(w) + 0.5) * res
-    ys = y0 + (np.arange(h) + 0.5) * res
-    X, Y = np.meshgrid(xs, ys)
-    inside = shapely.contains_xy(grown, X, Y)
-    rows, lo, hi = [], [], []
-    for i in range(h):
-        r = inside[i]
-        if not r.any():
-            continue
-        d = np.diff(np.concatenate(([0], r.astype(np.int8), [0])))
-        starts = np.flatnonzero(d == 1)
-        ends = np.flatnonzero(d == -1) - 1
-        rows += [i] * len(starts)
-        lo += starts.tolist()
-        hi += ends.tolist()
-    return (np.array(rows, np.int64), np.array(lo, np.int64), np.array(hi, np.int64))
+    items: list[NestItem]
+    stocks: list[Stock]
+    res: float
+    variants: list[Variant]
+    item_v0: np.ndarray
+    item_v1: np.ndarray
+    item_vars: np.ndarray
+    item_need: np.ndarray
+    item_area: np.ndarray
+    rows: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    var_s0: np.ndarray
+    var_s1: np.ndarray
+    var_right: np.ndarray
+    lim: np.ndarray
+    st_nu: np.ndarray
+    st_nv: np.ndarray
+    st_count: np.ndarray
+    st_init: np.ndarray
+    strip: bool
 
 
-def _shape(item: NestItem, rotation: float, spacing: float, res: float) -> _Shape:
-    g = item.part.outline
-    if rotation:
-        g = affinity.rotate(g, rotation, origin=(0.0, 0.0))
-    # tiny spacings (below 1 nm) buffer to an empty shape in GEOS: treat them as none
-    buf = g.buffer(spacing / 2.0, quad_segs=8) if spacing > 1e-6 else g
-    bx0, by0, bx1, by1 = buf.bounds
-    pad = 1
-    ox, oy = bx0 - pad * res, by0 - pad * res  # local frame origin (cell 0,0 corner)
-    w = int(math.ceil((bx1 - ox) / res)) + pad
-    h = int(math.ceil((by1 - oy) / res)) + pad
-    rb = _intervals(buf, res, ox, oy, h, w)
-    gx0, gy0, gx1, gy1 = g.bounds
-    # cell (i, j) of the sheet = local origin at (j*res, i*res) => translate by (-ox, -oy)
-    return _Shape(rotation, (gx0 - ox, gy0 - oy, gx1 - ox, gy1 - oy), -ox, -oy, h, w, *rb)
-
-
-class _Sheet:
-    def __init__(self, stock: Stock, res: float, index: int):
-        self.stock, self.res, self.index = stock, res, index
-        nx = int(stock.width // res)
-        ny = int(stock.height // res)
-        self.occ = np.zeros((ny, nx), np.uint8)
-        for zone in stock.keepouts:  # keep-outs are obstacles like placed parts
-            rows, lo, hi = _intervals(zone, res, 0.0, 0.0, ny, nx)
-            kernels.stamp(self.occ, rows, lo, hi, 0, 0)
-        self.pre = kernels.row_prefix(self.occ)
-        self.placements: list[Placement] = []
-        self.max_x = 0.0
-
-    def try_place(self, item: NestItem, shapes: list[_Shape]) -> bool:
-        best = None
-        st, res = self.stock, self.res
-        lo_x, hi_x = st.margin, st.width - st.margin
-        lo_y, hi_y = st.margin, st.height - st.margin
-        for s in shapes:
-            # exact sheet bounds: the bare part must lie within the margin (x = j*res + dx)
-            bx0, by0, bx1, by1 = s.bare
-            j_min = math.ceil((lo_x - bx0) / res - 1e-9)
-            j_max = math.floor((hi_x - bx1) / res + 1e-9)
-            i_min = math.ceil((lo_y - by0) / res - 1e-9)
-            i_max = math.floor((hi_y - by1) / res + 1e-9)
-            if j_min > j_max or i_min > i_max:
-                continue
-            found, i, j = kernels.first_fit(self.pre, s.rows_b, s.lo_b, s.hi_b, i_min, i_max,
-                                            j_min, j_max)
-            if not found:
-                continue
-            key = (j + s.w, i)  # leftmost right edge, then lowest
-            if best is None or key < best[0]:
-                best = (key, s, i, j)
-        if best is None:
-            return False
-        _, s, i, j = best
-        kernels.stamp(self.occ, s.rows_b, s.lo_b, s.hi_b, i, j)
-        self.pre = kernels.row_prefix(self.occ)
-        x = j * self.res + s.dx
-        y = i * self.res + s.dy
-        self.placements.append(Placement(item.instance, item.part, x, y,
-                                         s.rotation))
-        self.max_x = max(self.max_x, (j + s.w) * self.res)
-        return True
-
-
-def _resolution(stocks: list[Stock], items: list[NestItem]) -> float:
-    """Cell size: fine enough for the smallest part, coarse enough to stay fast."""
+def resolution(stocks: list[Stock], items: list[NestItem]) -> float:
+    """Cell size: fine enough for the smallest part, coarse enough to stay fast (about 4 mm
+    on a 2440 x 1220 sheet, 300 cells across the short side)."""
     span = min(min(s.width, s.height) for s in stocks)
     small = min(min(b[2] - b[0], b[3] - b[1]) for b in (i.part.outline.bounds for i in items))
     return float(max(min(span / 300.0, max(span / 1000.0, small / 4.0)), 1e-6))
 
 
-def _pack(order: list[int], items: list[NestItem], shapes: dict, stocks: list[Stock],
-          res: float) -> tuple[list[_Sheet], list[str]]:
-    sheets: list[_Sheet] = []
-    used = [0] * len(stocks)
-    unplaced: list[str] = []
-    for k in order:
-        it = items[k]
-        placed = False
-        for sh in sheets:
-            if sh.try_place(it, shapes[(k, stocks.index(sh.stock))]):
-                placed = True
-                break
-        while not placed:
-            si = next((n for n, s in enumerate(stocks)
-                       if (s.count is None or used[n] < s.count)
-                       and shapes[(k, n)]), None)
-            if si is None:
-                unplaced.append(it.instance)
-                break
-            used[si] += 1
-            sh = _Sheet(stocks[si], res, len(sheets) + 1)
-            sheets.append(sh)
-            placed = sh.try_place(it, shapes[(k, si)])
-            if not placed:  # fits nowhere even on an empty sheet of this stock
-                sheets.pop()
-                used[si] -= 1
-                unplaced.append(it.instance)
-                break
-    return sheets, unplaced
+def _build(items: list[NestItem], stocks: list[Stock], spacing: float, res: float) -> _Problem:
+    variants: list[Variant] = []
+    cache: dict[tuple[int, float], int] = {}
+    item_v0, item_v1, item_vars, need, area = [], [], [], [], []
+    for it in items:
+        item_v0.append(len(item_vars))
+        for rot in it.rotations:
+            key = (id(it.part), float(rot) % 360.0)
+            if key not in cache:
+                cache[key] = len(variants)
+                variants.append(variant(it.part.outline, key[1], spacing, res))
+            item_vars.append(cache[key])
+        item_v1.append(len(item_vars))
+        # a lower bound on the cells the bare part covers (all inside the sheet grid)
+        need.append(int(it.part.outline.area / (res * res)))
+        area.append(it.part.outline.area)
+    s0, s1, right = [], [], []
+    n = 0
+    for v in variants:
+        s0.append(n)
+        n += v.rows.size
+        s1.append(n)
+        right.append(v.bare[2] - v.ox)
+    cat = (lambda xs: np.concatenate(xs).astype(np.int32) if xs else np.zeros(0, np.int32))
+    lim = np.zeros((len(stocks), len(variants), 4), np.int64)
+    for t, st in enumerate(stocks):
+        for s, v in enumerate(variants):
+            lim[t, s] = limits(v, st.width, st.height, st.margin, res)
+    grids = [sheet_grid(st.width, st.height, st.margin, st.keepouts, res) for st in stocks]
+    nu = max(g.shape[0] for g in grids)
+    nv = max(g.shape[1] for g in grids)
+    init = np.full((len(stocks), nu, nv), -1, np.int32)
+    for t, g in enumerate(grids):
+        init[t, :g.shape[0], :g.shape[1]] = g
+    return _Problem(
+        items, stocks, res, variants,
+        np.array(item_v0, np.int64), np.array(item_v1, np.int64),
+        np.array(item_vars, np.int64), np.array(need, np.int64), np.array(area, np.float64),
+        cat([v.rows for v in variants]), cat([v.lo for v in variants]),
+        cat([v.hi for v in variants]),
+        np.array(s0, np.int64), np.array(s1, np.int64), np.array(right, np.float64), lim,
+        np.array([g.shape[0] for g in grids], np.int64),
+        np.array([g.shape[1] for g in grids], np.int64),
+        np.array([-1 if st.count is None else st.count for st in stocks], np.int64), init,
+        all(st.strip for st in stocks))
 
 
-def _score(sheets: list[_Sheet], unplaced: list[str]) -> tuple:
-    util = sum(sum(p.part.area for p in s.placements) for s in sheets)
-    return (len(unplaced), len(sheets), sheets[-1].max_x if sheets else 0.0, -util)
+@dataclass
+class _Solution:
+    order: np.ndarray
+    pref: np.ndarray
+    mode: int
+    key: tuple
+    out: tuple  # the decode kernel's result
+
+
+def _decode(p: _Problem, order: np.ndarray, pref: np.ndarray, mode: int,
+            max_open: int) -> _Solution:
+    out = kernels.decode(order, pref, p.item_v0, p.item_v1, p.item_vars, p.item_need,
+                         p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.var_right, p.lim,
+                         p.st_nu, p.st_nv, p.st_count, p.st_init, p.res, mode, max_open)
+    if _interrupted:
+        raise KeyboardInterrupt
+    sheet, _, _, _, stock, maxx = out
+    n_sheets = stock.shape[0]
+    unplaced = int(np.count_nonzero(sheet < 0))
+    if n_sheets == 0:
+        key = (unplaced, 0, 0.0, 0.0)
+    elif p.strip:
+        key = (unplaced, n_sheets, round(float(maxx.max()), 6), 0.0)
+    else:
+        last = n_sheets - 1
+        last_area = float(p.item_area[sheet == last].sum())
+        key = (unplaced, n_sheets, round(last_area, 3), round(float(maxx[last]), 6))
+    return _Solution(order, pref, mode, key, out)
+
+
+def _initial_orders(p: _Problem) -> list[np.ndarray]:
+    """Classic first-fit-decreasing orders: by area, by longest side, by bounding box."""
+    n = len(p.items)
+    idx = np.arange(n)
+    b = np.array([it.part.outline.bounds for it in p.items]).reshape(n, 4)
+    w, h = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
+    keys = [p.item_area, np.maximum(w, h), w * h]
+    # lexsort: last key is primary; ties by item index keep it deterministic
+    return [np.lexsort((idx, -k)).astype(np.int64) for k in keys]
+
+
+def _mutate(rng: random.Random, sol: _Solution, p: _Problem) -> tuple[np.ndarray, np.ndarray]:
+    order = sol.order.copy()
+    pref = sol.pref.copy()
+    n = order.shape[0]
+    for _ in range(1 + int(rng.random() < 0.3) + int(rng.random() < 0.1)):
+        r = rng.random()
+        if r < 0.4 and n > 1:  # swap two items, mostly near each other
+            a = rng.randrange(n)
+            b = min(n - 1, max(0, a + rng.choice((-1, 1)) * (1 + int(rng.expovariate(0.2)))))
+            if rng.random() < 0.3:
+                b = rng.randrange(n)
+            order[a], order[b] = order[b], order[a]
+        elif r < 0.7 and n > 1:  # move a late item forward (fills holes on earlier sheets)
+            a = rng.randrange(n // 3, n) if n >= 3 else rng.randrange(n)
+            b = rng.randrange(0, a + 1)
+            x = order[a]
+            order[b + 1:a + 1] = order[b:a].copy()
+            order[b] = x
+        else:  # change an item's rotation: a fixed one, or free choice again
+            i = rng.randrange(n)
+            k = int(p.item_v1[i] - p.item_v0[i])
+            pref[i] = -1 if rng.random() < 0.3 or k <= 1 else rng.randrange(k)
+    return order, pref
+
+
+def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
+            budget: int, report: Callable[[_Solution, bool], None] | None) -> _Solution:
+    """Anytime local search from the best first-fit-decreasing layout; equal moves are
+    accepted so the search drifts across plateaus of equal sheet counts."""
+    n = len(p.items)
+    max_open = 0 if n <= 400 else 8
+    pref0 = np.full(n, -1, np.int64)
+    best: _Solution | None = None
+    for mode in (MODE_RIGHT_EDGE, MODE_BOTTOM_LEFT):
+        for order in _initial_orders(p):
+            s = _decode(p, order, pref0, mode, max_open)
+            if best is None or s.key < best.key:
+                best = s
+    assert best is not None
+    if report:
+        report(best, True)
+    cur = best
+    rng = random.Random(seed)
+    count = 0
+    last_report = time.monotonic()
+    while count < budget and time.monotonic() < deadline and best.key[0:2] != (0, _lower(p)):
+        count += 1
+        order, pref = _mutate(rng, cur, p)
+        s = _decode(p, order, pref, cur.mode, max_open)
+        if s.key <= cur.key:
+            cur = s
+            if s.key < best.key:
+                best = s
+                if report:
+                    report(best, True)
+        elif count % 200 == 0 and rng.random() < 0.5:
+            cur = best  # restart from the best now and then
+        if report and time.monotonic() - last_report > 0.5:
+            last_report = time.monotonic()
+            report(best, False)
+    return best
+
+
+def _lower(p: _Problem) -> int:
+    """Sheets no layout can beat (area bound on the first stock type), 0 for strips."""
+    if p.strip:
+        return 0
+    st = p.stocks[0]
+    return max(1, math.ceil(float(p.item_area.sum()) / st.usable.area - 1e-9))
+
+
+def _child(conn, p: _Problem, settings: NestSettings, seed: int, deadline: float,
+           budget: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides about Ctrl-C
+    try:
+        s = _search(p, settings, seed, deadline, budget, None)
+        conn.send((s.order, s.pref, s.mode))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which falls back
+        conn.send(repr(exc))
+    finally:
+        conn.close()
+        os._exit(0)
 
 
 def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
@@ -184,61 +288,96 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
     t0 = time.monotonic()
     if not items:
         return Layout([])
-    _check_oversize(items, stocks)
-    res = _resolution(stocks, items)
-    shapes: dict = {}
-    cache: dict = {}
-    for k, it in enumerate(items):
-        for n, st in enumerate(stocks):
-            key = (id(it.part), it.rotations)
-            if key not in cache:
-                cache[key] = [_shape(it, r, settings.spacing, res) for r in it.rotations]
-            shapes[(k, n)] = cache[key]
-    order = sorted(range(len(items)), key=lambda k: (-items[k].part.area, items[k].instance))
-    best_sheets, best_unplaced = _pack(order, items, shapes, stocks, res)
-    best = _score(best_sheets, best_unplaced)
-    total = len(items)
+    from ..job import check_fits
 
-    def report(improved: bool) -> None:
+    check_fits(items, stocks)
+    res = settings_resolution(settings, stocks, items)
+    p = _build(items, stocks, settings.spacing, res)
+    deadline = t0 + settings.time_limit
+    budget = settings.iterations if settings.iterations is not None else 10**12
+
+    def report(s: _Solution, improved: bool) -> None:
         if progress:
-            placed = total - len(best_unplaced)
-            area = sum(s.stock.width * s.stock.height for s in best_sheets) or 1.0
-            util = sum(p.part.area for s in best_sheets for p in s.placements) / area
-            progress(NestProgress(len(best_sheets), util, time.monotonic() - t0, placed, total,
-                                  improved))
+            sheet, stock = s.out[0], s.out[4]
+            area = sum(p.stocks[t].width * p.stocks[t].height for t in stock.tolist()) or 1.0
+            placed = int(np.count_nonzero(sheet >= 0))
+            util = float(p.item_area[sheet >= 0].sum()) / area
+            progress(NestProgress(int(stock.shape[0]), util, time.monotonic() - t0, placed,
+                                  len(items), improved))
 
-    report(True)
-    rng = random.Random(settings.seed)
-    budget = settings.iterations if settings.iterations is not None else 10**9
-    it_count = 0
-    while it_count < budget and time.monotonic() - t0 < settings.time_limit:
-        it_count += 1
-        cand = list(order)
-        for _ in range(rng.randint(1, 4)):
-            a, b = rng.randrange(len(cand)), rng.randrange(len(cand))
-            cand[a], cand[b] = cand[b], cand[a]
-        sheets, unplaced = _pack(cand, items, shapes, stocks, res)
-        sc = _score(sheets, unplaced)
-        if sc < best:
-            best, best_sheets, best_unplaced, order = sc, sheets, unplaced, cand
-            report(True)
-        elif it_count % 5 == 0:
-            report(False)
-    layout = Layout(
-        [SheetLayout(n + 1, s.stock, sorted(s.placements, key=lambda p: p.instance),
-                     used_length=(s.max_x + s.stock.margin if s.stock.strip else None))
-         for n, s in enumerate(best_sheets)],
-        sorted(best_unplaced))
+    with _DeferCtrlC():
+        best = _run(p, items, settings, deadline, budget, report)
+    layout = _layout(p, best)
     problems = verify_layout(layout, settings.spacing)
     if problems:
         raise RuntimeError("nester produced an invalid layout: " + "; ".join(problems[:3]))
     return layout
 
 
-def _check_oversize(items: list[NestItem], stocks: list[Stock]) -> None:
-    from ..job import check_fits
+def _run(p: _Problem, items: list[NestItem], settings: NestSettings, deadline: float,
+         budget: int, report: Callable[[_Solution, bool], None]) -> _Solution:
+    child = None
+    workers = max(1, settings.workers)
+    if workers > 1 and len(items) > 1 and "fork" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("fork")
+        recv, send = ctx.Pipe(duplex=False)
+        child = ctx.Process(target=_child, args=(send, p, settings, settings.seed + 1,
+                                                 deadline, budget), daemon=True)
+        child.start()
+        send.close()
+    try:
+        best = _search(p, settings, settings.seed, deadline, budget, report)
+        if child is not None:
+            got = None
+            wait_until = max(deadline, time.monotonic()) + 30.0
+            while time.monotonic() < wait_until and child.is_alive() or recv.poll(0):
+                if _interrupted:
+                    raise KeyboardInterrupt
+                if recv.poll(0.1):
+                    got = recv.recv()
+                    break
+            child.join(5.0)
+            if isinstance(got, tuple):
+                other = _decode(p, got[0], got[1], got[2], 0 if len(items) <= 400 else 8)
+                if other.key < best.key:
+                    best = other
+                    report(best, True)
+    finally:
+        if child is not None and child.is_alive():
+            child.terminate()
+            child.join()
+    return best
 
-    check_fits(items, stocks)
+
+def settings_resolution(settings: NestSettings, stocks: list[Stock],
+                        items: list[NestItem]) -> float:
+    r = getattr(settings, "resolution", None)
+    return float(r) if r else resolution(stocks, items)
+
+
+def _layout(p: _Problem, s: _Solution) -> Layout:
+    sheet, var, us, vs, stock, maxx = s.out
+    per: list[list[Placement]] = [[] for _ in range(stock.shape[0])]
+    unplaced = []
+    for i, it in enumerate(p.items):
+        k = int(sheet[i])
+        if k < 0:
+            unplaced.append(it.instance)
+            continue
+        v = p.variants[int(var[i])]
+        m = p.stocks[int(stock[k])].margin
+        x = m + int(us[i]) * p.res - v.ox
+        y = m + int(vs[i]) * p.res - v.oy
+        per[k].append(Placement(it.instance, it.part, x, y, v.rotation))
+    sheets = []
+    for k in range(stock.shape[0]):
+        st = p.stocks[int(stock[k])]
+        used = None
+        if st.strip:
+            right = max(float(shapely.bounds(pl.placed().outline)[2]) for pl in per[k])
+            used = min(st.width, right + st.margin)
+        sheets.append(SheetLayout(k + 1, st, sorted(per[k], key=lambda q: q.instance), used))
+    return Layout(sheets, sorted(unplaced))
 
 
 def verify_layout(layout: Layout, spacing: float) -> list[str]:

@@ -1,69 +1,276 @@
 """Numba kernels of the raster nester: pure functions over numpy arrays.
 
-A shape is rasterised conservatively into per-row column intervals; the sheet keeps, per
-row, a prefix sum of occupied cells, so testing an interval is two lookups.
+The sheet is a grid of square cells indexed [u, v] (u along x, v along y). A part at one
+rotation is rasterised conservatively (every cell its spacing-buffered outline touches) into
+intervals: interval k covers cells v0 + lo[k] .. v0 + hi[k] of grid row u0 + rows[k] when the
+shape's origin cell is at (u0, v0). Cell-disjoint shapes are therefore exactly disjoint, and
+>= spacing apart once each is buffered by spacing / 2.
+
+The grid stores, per cell, `last[u, v]` = the largest occupied v' <= v in row u (-1 if none).
+One lookup answers "is any cell of [a, b] occupied?" (last[u, b] >= a) AND says how far a
+shape must move up to clear it, which is what makes bottom-left search skip whole obstacles.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
+from numba import types
+from numba.typed import List
+
+GRID_TYPE = types.int32[:, ::1]
+NONE = -(1 << 40)  # first_fit's "no position"
 
 
 @njit(cache=True)
-def row_prefix(occ: np.ndarray) -> np.ndarray:
-    """prefix[i, j] = number of occupied cells occ[i, :j]."""
-    ny, nx = occ.shape
-    pre = np.zeros((ny, nx + 1), np.int32)
-    for i in range(ny):
-        s = 0
-        for j in range(nx):
-            s += occ[i, j]
-            pre[i, j + 1] = s
-    return pre
+def empty_grid(nu: int, nv: int) -> np.ndarray:
+    """A grid with nothing occupied."""
+    return np.full((nu, nv), -1, np.int32)
 
 
 @njit(cache=True)
-def collides(pre: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-             i0: int, j0: int) -> bool:
-    """True if any interval [lo, hi] of row rows[k] (shape-local) hits an occupied cell when
-    the shape's origin cell is at (i0, j0). Cells beyond the grid count as free: the spacing
-    band of a part may hang over the sheet edge (the bare part is kept inside by the caller)."""
-    ny = pre.shape[0]
-    nx = pre.shape[1] - 1
-    for k in range(rows.shape[0]):
-        i = i0 + rows[k]
-        if i < 0 or i >= ny:
+def collides(last: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+             s0: int, s1: int, u: int, v: int) -> bool:
+    """True if shape intervals s0..s1-1 placed with origin cell (u, v) hit an occupied cell.
+    Cells beyond the grid count as free: a part's spacing band may hang over the sheet edge
+    (the caller keeps the bare part inside the usable area)."""
+    nu, nv = last.shape
+    for k in range(s0, s1):
+        r = u + rows[k]
+        if r < 0 or r >= nu:
             continue
-        a = max(j0 + lo[k], 0)
-        b = min(j0 + hi[k], nx - 1)
-        if a > b:
-            continue
-        if pre[i, b + 1] - pre[i, a] > 0:
+        a = v + lo[k]
+        b = v + hi[k]
+        if a < 0:
+            a = 0
+        if b >= nv:
+            b = nv - 1
+        if a <= b and last[r, b] >= a:
             return True
     return False
 
 
 @njit(cache=True)
-def first_fit(pre: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-              i_min: int, i_max: int, j_min: int, j_max: int) -> tuple:
-    """The first free position in bottom-left order, column by column (lowest x first, so
-    the last sheet fills from one end and leaves the largest offcut). Returns (found, i, j):
-    positions may be negative, as the spacing band can hang over the sheet edge."""
-    for j in range(j_min, j_max + 1):
-        for i in range(i_min, i_max + 1):
-            if not collides(pre, rows, lo, hi, i, j):
-                return True, i, j
-    return False, 0, 0
+def first_fit(last: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+              s0: int, s1: int, u_min: int, u_max: int, v_min: int, v_max: int) -> tuple:
+    """The first free origin cell in (u, then v) order: lowest x first, so sheets fill from
+    x = 0 and the last one leaves the largest offcut. Returns (u, v), or (NONE, NONE) if none (origins
+    may be negative: the spacing band hangs over the margin).
+
+    A collision of interval k with the obstacle ending at v' proves every origin up to
+    v' - lo[k] collides too, so the scan jumps there; the interval that collided last is
+    tested first at the next origin (it usually collides again)."""
+    nu, nv = last.shape
+    n = s1 - s0
+    if n <= 0 or u_min > u_max or v_min > v_max:
+        return NONE, NONE
+    hint = s0
+    for u in range(u_min, u_max + 1):
+        v = v_min
+        while v <= v_max:
+            k = hint
+            hit = False
+            for _ in range(n):
+                r = u + rows[k]
+                if 0 <= r < nu:
+                    a = v + lo[k]
+                    b = v + hi[k]
+                    if a < 0:
+                        a = 0
+                    if b >= nv:
+                        b = nv - 1
+                    if a <= b:
+                        p = last[r, b]
+                        if p >= a:
+                            v = p - lo[k] + 1
+                            hint = k
+                            hit = True
+                            break
+                k += 1
+                if k == s1:
+                    k = s0
+            if not hit:
+                return u, v
+    return NONE, NONE
 
 
 @njit(cache=True)
-def stamp(occ: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-          i0: int, j0: int) -> None:
-    ny, nx = occ.shape
-    for k in range(rows.shape[0]):
-        i = i0 + rows[k]
-        if i < 0 or i >= ny:
+def stamp(last: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+          s0: int, s1: int, u: int, v: int) -> int:
+    """Occupy the shape's cells at origin (u, v); returns how many cells were newly taken."""
+    nu, nv = last.shape
+    added = 0
+    for k in range(s0, s1):
+        r = u + rows[k]
+        if r < 0 or r >= nu:
             continue
-        for j in range(max(j0 + lo[k], 0), min(j0 + hi[k], nx - 1) + 1):
-            occ[i, j] = 1
+        a = v + lo[k]
+        b = v + hi[k]
+        if a < 0:
+            a = 0
+        if b >= nv:
+            b = nv - 1
+        if a > b:
+            continue
+        for c in range(a, b + 1):
+            if last[r, c] != c:
+                last[r, c] = c
+                added += 1
+        # cells after b up to the next occupied one now see b as their last occupied cell
+        c = b + 1
+        while c < nv and last[r, c] != c and last[r, c] < b:
+            last[r, c] = b
+            c += 1
+    return added
+
+
+@njit(cache=True)
+def occupancy(last: np.ndarray) -> np.ndarray:
+    """The boolean occupancy grid (for tests and previews)."""
+    nu, nv = last.shape
+    occ = np.zeros((nu, nv), np.bool_)
+    for r in range(nu):
+        for c in range(nv):
+            occ[r, c] = last[r, c] == c
+    return occ
+
+
+@njit(cache=True)
+def _best_on_sheet(last, rows, lo, hi, var_s0, var_s1, var_right, lim, t, cands, res, mode):
+    """Best position over the candidate variants on one sheet: smallest right edge of the
+    bare part (mode 0) or smallest origin (u, v) (mode 1), ties to the lower v, then to the
+    earlier variant. Returns (variant, u, v) or (-1, -1, -1)."""
+    best_s = -1
+    best_u = -1
+    best_v = -1
+    best_key = 1e300
+    for q in range(cands.shape[0]):
+        s = cands[q]
+        u0 = lim[t, s, 0]
+        u1 = lim[t, s, 1]
+        if u0 > u1:
+            continue
+        if best_s >= 0:  # only positions that can beat the best so far
+            if mode == 0:
+                cap = int(np.floor((best_key - var_right[s]) / res + 1e-9))
+            else:
+                cap = best_u
+            if cap < u1:
+                u1 = cap
+            if u0 > u1:
+                continue
+        u, v = first_fit(last, rows, lo, hi, var_s0[s], var_s1[s], u0, u1,
+                         lim[t, s, 2], lim[t, s, 3])
+        if u == NONE:
+            continue
+        key = u * res + var_right[s] if mode == 0 else float(u)
+        if best_s < 0 or key < best_key - 1e-9 or (key <= best_key + 1e-9 and v < best_v):
+            best_s, best_u, best_v, best_key = s, u, v, key
+    return best_s, best_u, best_v
+
+
+@njit(cache=True)
+def decode(order, pref, item_v0, item_v1, item_vars, item_need,
+           rows, lo, hi, var_s0, var_s1, var_right,
+           lim, st_nu, st_nv, st_count, st_init, res, mode, max_open):
+    """Pack items in `order` bottom-left, first fit over the open sheets, opening sheets of
+    the first stock type (in preference order) that has copies left and can take the item.
+
+    pref[i] >= 0 forces item i's variant (rotation) index pref[i] while it fits anywhere;
+    -1 lets each placement choose the best rotation. `item_need[i]` is a lower bound on the
+    free cells item i needs: sheets with fewer free cells than every item still to come are
+    closed and their grid released (memory for 1500-part jobs). `max_open` > 0 limits first
+    fit to the last `max_open` open sheets (speed on huge jobs).
+
+    Returns per item (sheet, variant, u, v) (sheet -1 = unplaced) and per sheet
+    (stock type, max x of the bare parts)."""
+    n = order.shape[0]
+    n_st = st_nu.shape[0]
+    out_sheet = np.full(item_v0.shape[0], -1, np.int64)
+    out_var = np.full(item_v0.shape[0], -1, np.int64)
+    out_u = np.zeros(item_v0.shape[0], np.int64)
+    out_v = np.zeros(item_v0.shape[0], np.int64)
+    sheet_stock = np.zeros(n + 1, np.int64)
+    sheet_maxx = np.zeros(n + 1, np.float64)
+    free = np.zeros(n + 1, np.int64)
+    closed = np.zeros(n + 1, np.bool_)
+    used = np.zeros(n_st, np.int64)
+    grids = List.empty_list(GRID_TYPE)
+    # suffix minimum of the cells still needed: when to close a sheet for good
+    sufmin = np.zeros(n + 1, np.int64)
+    sufmin[n] = 1 << 62
+    for p in range(n - 1, -1, -1):
+        sufmin[p] = min(sufmin[p + 1], item_need[order[p]])
+    n_sheets = 0
+    first_open = 0
+    for p in range(n):
+        it = order[p]
+        allv = item_vars[item_v0[it]:item_v1[it]]
+        if pref[it] >= 0 and pref[it] < allv.shape[0]:
+            cands = allv[pref[it]:pref[it] + 1]
+        else:
+            cands = allv
+        need = item_need[it]
+        done = False
+        k0 = first_open
+        if max_open > 0 and n_sheets - max_open > k0:
+            k0 = n_sheets - max_open
+        for k in range(k0, n_sheets):
+            if closed[k]:
+                continue
+            if free[k] < sufmin[p]:
+                closed[k] = True
+                grids[k] = np.empty((1, 1), np.int32)
+                continue
+            if free[k] < need:
+                continue
+            t = sheet_stock[k]
+            s, u, v = _best_on_sheet(grids[k], rows, lo, hi, var_s0, var_s1, var_right, lim,
+                                     t, cands, res, mode)
+            if s < 0 and cands.shape[0] < allv.shape[0]:
+                continue
+            if s >= 0:
+                free[k] -= stamp(grids[k], rows, lo, hi, var_s0[s], var_s1[s], u, v)
+                out_sheet[it] = k
+                out_var[it] = s
+                out_u[it] = u
+                out_v[it] = v
+                x = u * res + var_right[s]
+                if x > sheet_maxx[k]:
+                    sheet_maxx[k] = x
+                done = True
+                break
+        while first_open < n_sheets and closed[first_open]:
+            first_open += 1
+        if done:
+            continue
+        # a new sheet: the first stock type with copies left that takes the item
+        for t in range(n_st):
+            if st_count[t] >= 0 and used[t] >= st_count[t]:
+                continue
+            g = st_init[t, :st_nu[t], :st_nv[t]].copy()
+            s, u, v = _best_on_sheet(g, rows, lo, hi, var_s0, var_s1, var_right, lim,
+                                     t, cands, res, mode)
+            if s < 0 and cands.shape[0] < allv.shape[0]:
+                s, u, v = _best_on_sheet(g, rows, lo, hi, var_s0, var_s1, var_right, lim,
+                                         t, allv, res, mode)
+            if s < 0:
+                continue
+            k = n_sheets
+            n_sheets += 1
+            used[t] += 1
+            grids.append(g)
+            sheet_stock[k] = t
+            free[k] = 0
+            for r in range(st_nu[t]):
+                for c in range(st_nv[t]):
+                    if g[r, c] != c:
+                        free[k] += 1
+            free[k] -= stamp(g, rows, lo, hi, var_s0[s], var_s1[s], u, v)
+            out_sheet[it] = k
+            out_var[it] = s
+            out_u[it] = u
+            out_v[it] = v
+            sheet_maxx[k] = u * res + var_right[s]
+            break
+    return out_sheet, out_var, out_u, out_v, sheet_stock[:n_sheets], sheet_maxx[:n_sheets]

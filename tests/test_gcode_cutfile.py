@@ -1,0 +1,203 @@
+"""`wikicut gcode` on the real WikiHouse cutting file (27 portrait sheets, 105 parts): sheets
+turned to fit the machine, parts flush with the sheet edge cut, pockets and engravings to their
+layer's depth, screw pilot holes smaller than the tool refused, every program read by LinuxCNC's
+own interpreter (rs274)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import shapely
+
+from wikicut.dxfio import read_cutting_file
+from wikicut.errors import UnsafeJobError
+from wikicut.gcode import write_program
+from wikicut.model import Part, Placement, SheetLayout, Stock
+from wikicut.pipeline import TURN_NOTE, fit_machine, run_gcode, turn_sheet
+from wikicut.profiles import Profile, load_profile
+from wikicut.toolpath import EDGE_SLACK, plan_sheet
+
+# The largest tool that cuts every sheet: the 2 mm screw pilots (layer 5_anyTOOL_9mmDEEP_INSIDE)
+# are plunged by a tool within DRILL_MATCH (0.5 mm) of them; 2.6 mm and up is refused.
+TOOL = 2.5
+GCODE_PROFILES = ["linuxcnc", "mach3", "mach4"]
+SUBSET = [3, 18, 20]  # pockets + flush edges; the 2 mm and 5 mm pilots; a 2500 mm sheet
+CANON = re.compile(r"\b(STRAIGHT_TRAVERSE|STRAIGHT_FEED|ARC_FEED)\(([^)]*)\)")
+
+
+def rs274() -> str | None:
+    path = shutil.which("rs274") or ("/usr/bin/rs274" if os.path.exists("/usr/bin/rs274")
+                                     else None)
+    if path is None and os.environ.get("CI"):
+        pytest.fail("rs274 (LinuxCNC's interpreter) is required in CI")
+    return path
+
+
+def canon_moves(path: Path, inch: bool) -> list[tuple[str, float, float, float]]:
+    """The program as LinuxCNC reads it: (kind, x, y, z) in mm. Fails on any interpreter
+    error (rs274 exits non-zero)."""
+    exe = rs274()
+    if exe is None:
+        pytest.skip("rs274 not installed")
+    done = subprocess.run([exe, "-g", str(path)], capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert done.returncode == 0, f"{path.name}: rs274 refused it: {done.stdout[-500:]}"
+    k = 25.4 if inch else 1.0
+    out = []
+    for kind, args in CANON.findall(done.stdout):
+        v = [float(a) for a in args.split(",")]
+        # ARC_FEED(first_end, second_end, first_axis, second_axis, rotation, axis_end_point...)
+        xyz = (v[0], v[1], v[5]) if kind == "ARC_FEED" else (v[0], v[1], v[2])
+        out.append((kind, xyz[0] * k, xyz[1] * k, xyz[2] * k))
+    assert out, f"{path.name}: no moves"
+    return out
+
+
+def check_depths(moves, thickness: float, prof: Profile) -> None:
+    floor = -(thickness + prof.max_overcut) - 1e-3
+    for kind, _x, _y, z in moves:
+        assert z >= floor, f"{kind} to Z{z:.3f} below the {floor:.3f} floor"
+        if kind == "STRAIGHT_TRAVERSE":
+            assert z >= -1e-3, f"rapid to Z{z:.3f} below the stock top"
+
+
+_CACHE: dict[str, object] = {}  # once per module: the fixture path is function-scoped
+
+
+@pytest.fixture
+def sheets(wikihouse_dxf):
+    if "sheets" not in _CACHE:
+        _CACHE["sheets"] = read_cutting_file(wikihouse_dxf)
+    return _CACHE["sheets"]
+
+
+@pytest.fixture
+def grbl_run(wikihouse_dxf, tmp_path_factory):
+    """The whole file through run_gcode for GRBL, once. Arc fitting is off here only for
+    speed (gcode.fit_arcs takes ~55 s on these 1.2 M moves); the other dialects below keep
+    their arcs for rs274 to read."""
+    if "grbl" not in _CACHE:
+        prof = replace(load_profile("grbl").with_tool(TOOL), arcs=False)
+        out = tmp_path_factory.mktemp("grbl") / "out"
+        _CACHE["grbl"] = (prof, out, run_gcode(wikihouse_dxf, out, prof))
+    return _CACHE["grbl"]
+
+
+def test_every_sheet_gives_a_program_and_a_sheet_dxf(grbl_run):
+    _prof, out, res = grbl_run
+    assert sorted(p.name for p in out.glob("sheet-*.nc")) == [
+        f"sheet-{i:03d}.nc" for i in range(1, 28)]
+    assert len(list(out.glob("sheet-*.dxf"))) == 27
+    assert len(res.programs) == 27
+    assert res.report["settings"]["turned_sheets"] == list(range(1, 28))
+
+
+def test_portrait_sheets_are_turned_and_say_so(grbl_run, sheets):
+    _prof, out, res = grbl_run
+    for drawn, cut in zip(sheets, res.layout.sheets):
+        assert (cut.stock.width, cut.stock.height) == (drawn.stock.height, drawn.stock.width)
+        text = (out / f"sheet-{cut.index:03d}.nc").read_text()
+        header = " ".join(text.split("\n")[:3]).replace("(", "").replace(")", "")
+        assert " ".join(TURN_NOTE.split()) in " ".join(header.split()).replace("[", "").replace(
+            "]", "")
+
+
+def test_rs274_accepts_every_program_within_depth_and_above_stock(grbl_run, sheets):
+    prof, out, res = grbl_run
+    for sheet in res.layout.sheets:
+        moves = canon_moves(out / f"sheet-{sheet.index:03d}.nc", inch=False)
+        check_depths(moves, sheet.stock.thickness, prof)
+        if sheet.placements:  # the cut reaches through the stock
+            assert min(z for *_, z in moves) <= -sheet.stock.thickness
+
+
+def test_pockets_and_pilots_are_cut_to_their_layer_depth(grbl_run):
+    _prof, _out, res = grbl_run
+    deepest: dict[str, float] = {}
+    for prog in res.programs:
+        for op in prog.operations:
+            if op.kind in ("pocket", "drill", "engrave"):
+                z = min(m.z for m in op.moves)
+                deepest[op.kind] = min(deepest.get(op.kind, 0.0), z)
+                assert round(-z, 6) in (1.0, 9.0, 13.0), (op.part, op.kind, z)
+    assert deepest == {"pocket": -13.0, "engrave": -1.0}
+
+
+@pytest.mark.parametrize("name", GCODE_PROFILES)
+def test_other_gcode_dialects_on_a_subset_pass_rs274(name, sheets, tmp_path):
+    prof = load_profile(name).with_tool(TOOL)
+    for i in SUBSET:
+        sheet, turned = fit_machine(sheets[i - 1], prof)
+        assert turned
+        path = tmp_path / f"sheet-{i:03d}.{prof.extension}"
+        path.write_text(write_program(plan_sheet(sheet, prof), prof))
+        check_depths(canon_moves(path, inch=prof.units == "inch"), sheet.stock.thickness, prof)
+
+
+def test_shopbot_plans_the_sheets_its_travel_holds(sheets):
+    prof = load_profile("shopbot").with_tool(TOOL)
+    for i in SUBSET:
+        sheet, _ = fit_machine(sheets[i - 1], prof)
+        text = write_program(plan_sheet(sheet, prof), prof)
+        assert text.count("\nM3,") + text.count("\nJ3,") > 0
+    # a 2500 mm cladding sheet whose parts reach its far end does not fit 2489 mm of travel
+    sheet, _ = fit_machine(sheets[20], prof)
+    with pytest.raises(UnsafeJobError, match="travel limits"):
+        plan_sheet(sheet, prof)
+
+
+def test_verify_finds_nothing_on_the_programs(grbl_run):
+    verify = pytest.importorskip("wikicut.verify")
+    prof, out, res = grbl_run
+    for sheet in [res.layout.sheets[k - 1] for k in (3, 18, 20)]:
+        text = (out / f"sheet-{sheet.index:03d}.nc").read_text()
+        assert verify.verify_program(text, prof, sheet=sheet) == []
+
+
+def test_pilot_holes_smaller_than_the_default_tool_are_refused(wikihouse_dxf, tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(UnsafeJobError) as err:
+        run_gcode(wikihouse_dxf, out, load_profile("grbl"))
+    msg = str(err.value)
+    assert "\n" not in msg
+    assert str(wikihouse_dxf) in msg and "part 'MicroHouse_othercomponents_v0.5-" in msg
+    assert re.search(r"\b[25]\.00 mm wide .* (narrower|smaller) than the 6 mm tool", msg), msg
+    assert not out.exists()
+
+
+def test_turning_a_sheet_keeps_every_part_on_it(sheets):
+    for s in sheets:
+        t = turn_sheet(s)
+        assert (t.stock.width, t.stock.height) == (s.stock.height, s.stock.width)
+        for a, b in zip(s.placements, t.placements):
+            pa, pb = a.placed(), b.placed()
+            assert pb.outline.area == pytest.approx(pa.outline.area)
+            x0, y0, x1, y1 = pb.outline.bounds
+            assert x0 >= -0.02 and y0 >= -0.02
+            assert x1 <= t.stock.width + 0.02 and y1 <= t.stock.height + 0.02
+            for da, db in zip(pa.drills, pb.drills):  # (x, y) -> (y, W - x)
+                assert (db.x, db.y) == pytest.approx((da.y, s.stock.width - da.x))
+
+
+def test_a_sheet_that_fits_as_drawn_is_left_alone():
+    part = Part("p", shapely.box(0, 0, 300, 200))
+    sheet = SheetLayout(1, Stock(2440, 1220, 18, 0), [Placement("p#1", part, 0, 0, 0)])
+    assert fit_machine(sheet, load_profile("grbl")) == (sheet, False)
+
+
+def test_a_flush_part_is_cut_with_the_tool_just_beyond_the_sheet_edge():
+    prof = load_profile("grbl")
+    part = Part("p", shapely.box(0, 0, 300, 200))
+    flush = SheetLayout(1, Stock(1000, 800, 18, 0), [Placement("p#1", part, 0, 0, 0)])
+    prog = plan_sheet(flush, prof)
+    xs = [m.x for op in prog.operations for m in op.moves if m.z < 0]
+    assert -prof.tool_radius - EDGE_SLACK <= min(xs) < 0
+    off = SheetLayout(1, Stock(1000, 800, 18, 0), [Placement("p#1", part, -0.5, 0, 0)])
+    with pytest.raises(UnsafeJobError, match="outside the 1000x800 sheet"):
+        plan_sheet(off, prof)

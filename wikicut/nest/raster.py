@@ -1,0 +1,140 @@
+"""Conservative rasterisation of parts and sheets into the interval form the kernels use.
+
+A part is cut into vertical bands one cell wide (shapely, vectorised). Each connected piece
+of the part inside a band projects onto y as one interval, and every cell of that interval
+really is touched by the piece (the piece is connected and spans the band's cells it
+projects onto). So the cells marked are exactly the cells the part touches: conservative
+(disjoint cells => disjoint parts) without the extra ring a centre-distance test would add.
+Holes that span a whole cell stay free, which is what lets small parts nest inside them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely import affinity
+from shapely.geometry import Polygon
+
+QUAD_SEGS = 8
+# GEOS buffers put the arc vertices ON the circle, so chords cut inside it: grow the radius
+# so the polygonal buffer contains the true one (the spacing is then never short).
+ARC_GROW = 1.0 / math.cos(math.pi / (4 * QUAD_SEGS))
+TOL = 1e-7  # mm: slack when rounding positions against the margin (verify allows 1e-6)
+
+
+def intervals(geom, res: float, ox: float, oy: float, nu: int | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-band runs of the cells `geom` touches; band u covers x in [ox + u*res, ox +
+    (u+1)*res] and cell v covers y in [oy + v*res, oy + (v+1)*res] (closed: a shape touching
+    a cell's edge marks it). Returns (rows, lo, hi) int32 arrays, sorted, runs merged."""
+    x0, y0, x1, y1 = geom.bounds
+    if nu is None:
+        nu = int(math.floor((x1 - ox) / res)) + 1
+    u0 = max(int(math.floor((x0 - ox) / res)) - 1, 0)
+    us = np.arange(u0, nu)
+    empty = np.zeros(0, np.int32)
+    if us.size == 0 or geom.is_empty:
+        return empty, empty, empty
+    boxes = shapely.box(ox + us * res, y0 - 1.0, ox + (us + 1) * res, y1 + 1.0)
+    pieces = shapely.intersection(geom, boxes)
+    parts, idx = shapely.get_parts(pieces, return_index=True)
+    if parts.size == 0:
+        return empty, empty, empty
+    keep = ~shapely.is_empty(parts)
+    parts, idx = parts[keep], idx[keep]
+    b = shapely.bounds(parts)
+    rows = us[idx]
+    lo = np.floor((b[:, 1] - oy) / res).astype(np.int64)
+    hi = np.floor((b[:, 3] - oy) / res).astype(np.int64)
+    o = np.lexsort((lo, rows))
+    rows, lo, hi = rows[o], lo[o], hi[o]
+    # merge overlapping or adjacent runs of the same band
+    out_r, out_l, out_h = [], [], []
+    for r, a, z in zip(rows.tolist(), lo.tolist(), hi.tolist()):
+        if out_r and out_r[-1] == r and a <= out_h[-1] + 1:
+            if z > out_h[-1]:
+                out_h[-1] = z
+        else:
+            out_r.append(r)
+            out_l.append(a)
+            out_h.append(z)
+    return (np.array(out_r, np.int32), np.array(out_l, np.int32), np.array(out_h, np.int32))
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One part at one rotation: where its raster's origin sits and its bare extent, all in
+    the rotated part's own frame. The origin is chosen so that the bare part's lower-left
+    bound lies exactly on a cell corner: a part as wide as the usable area still fits.
+    Origin cell (u, v) on a sheet => translate by (margin + u*res - ox, margin + v*res - oy)."""
+
+    rotation: float
+    ox: float
+    oy: float
+    bare: tuple[float, float, float, float]  # rotated, unbuffered bounds
+    rows: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+def grow(outline: Polygon, spacing: float, res: float) -> Polygon:
+    """The outline grown by spacing / 2, never smaller than the exact offset. Outlines with
+    many vertices are simplified first and grown by the simplification tolerance too, which
+    keeps rasterisation fast on traced or curve-heavy DXF parts."""
+    g = outline
+    extra = 0.0
+    if len(g.exterior.coords) + sum(len(i.coords) for i in g.interiors) > 400:
+        extra = res * 0.05
+        g = g.simplify(extra, preserve_topology=True)
+    d = spacing / 2.0 * ARC_GROW + extra if spacing > 1e-6 else extra
+    if d > 0:
+        g = g.buffer(d, quad_segs=QUAD_SEGS)
+    return g
+
+
+def variant(outline: Polygon, rotation: float, spacing: float, res: float) -> Variant:
+    """Rasterise one part at one rotation (buffered by spacing / 2, holes shrunk by it)."""
+    g = affinity.rotate(outline, rotation, origin=(0.0, 0.0)) if rotation % 360 else outline
+    gb = grow(g, spacing, res)
+    bx0, by0 = g.bounds[0], g.bounds[1]
+    ox = bx0 - math.ceil((bx0 - gb.bounds[0]) / res - 1e-9) * res
+    oy = by0 - math.ceil((by0 - gb.bounds[1]) / res - 1e-9) * res
+    rows, lo, hi = intervals(gb, res, ox, oy)
+    return Variant(float(rotation), ox, oy, tuple(g.bounds), rows, lo, hi)
+
+
+def limits(var: Variant, width: float, height: float, margin: float, res: float
+           ) -> tuple[int, int, int, int]:
+    """The origin cells (u_min, u_max, v_min, v_max) that keep the bare part inside the
+    sheet less its margin (exactly, up to TOL; the spacing band may hang over the margin).
+    The sheet grid starts at (margin, margin)."""
+    bx0, by0, bx1, by1 = var.bare
+    u_min = math.ceil((var.ox - bx0 - TOL) / res)
+    u_max = math.floor((width - 2 * margin + var.ox - bx1 + TOL) / res)
+    v_min = math.ceil((var.oy - by0 - TOL) / res)
+    v_max = math.floor((height - 2 * margin + var.oy - by1 + TOL) / res)
+    return u_min, u_max, v_min, v_max
+
+
+def sheet_grid(width: float, height: float, margin: float, keepouts, res: float
+               ) -> np.ndarray:
+    """The initial `last` grid of a sheet's usable rectangle (cell (0, 0) at (margin,
+    margin)): keep-out zones occupied (the cells they touch)."""
+    from . import kernels
+
+    nu = max(int(math.ceil((width - 2 * margin) / res - 1e-9)), 1)
+    nv = max(int(math.ceil((height - 2 * margin) / res - 1e-9)), 1)
+    g = kernels.empty_grid(nu, nv)
+    for zone in keepouts:
+        zone = zone.intersection(shapely.box(0, 0, width, height))
+        if zone.is_empty:
+            continue
+        rows, lo, hi = intervals(zone, res, margin, margin, nu)
+        if rows.size:
+            lo = np.clip(lo, 0, nv - 1).astype(np.int32)
+            hi = np.clip(hi, 0, nv - 1).astype(np.int32)
+            kernels.stamp(g, rows, lo, hi, 0, rows.size, 0, 0)
+    return g
