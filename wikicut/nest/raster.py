@@ -20,8 +20,11 @@ from shapely.geometry import Polygon
 
 QUAD_SEGS = 8
 # GEOS buffers put the arc vertices ON the circle, so chords cut inside it: grow the radius
-# so the polygonal buffer contains the true one (the spacing is then never short).
-ARC_GROW = 1.0 / math.cos(math.pi / (4 * QUAD_SEGS))
+# so the polygonal buffer contains the true one (the spacing is then never short). A corner
+# fillet of angle A gets round(A / quantum) chords (quantum = pi / 2 / QUAD_SEGS), so one
+# chord spans up to 1.5 quanta (A just under 1.5 quanta gives a single chord): half-angle
+# 0.75 quantum, not 0.5.
+ARC_GROW = 1.0 / math.cos(3.0 * math.pi / (8 * QUAD_SEGS))
 TOL = 1e-7  # mm: slack when rounding positions against the margin (verify allows 1e-6)
 
 
@@ -30,13 +33,15 @@ def intervals(geom, res: float, ox: float, oy: float, nu: int | None = None
     """Per-band runs of the cells `geom` touches; band u covers x in [ox + u*res, ox +
     (u+1)*res] and cell v covers y in [oy + v*res, oy + (v+1)*res] (closed: a shape touching
     a cell's edge marks it). Returns (rows, lo, hi) int32 arrays, sorted, runs merged."""
+    empty = np.zeros(0, np.int32)
+    if geom.is_empty:  # before its bounds, which are NaN
+        return empty, empty, empty
     x0, y0, x1, y1 = geom.bounds
     if nu is None:
         nu = int(math.floor((x1 - ox) / res)) + 1
     u0 = max(int(math.floor((x0 - ox) / res)) - 1, 0)
     us = np.arange(u0, nu)
-    empty = np.zeros(0, np.int32)
-    if us.size == 0 or geom.is_empty:
+    if us.size == 0:
         return empty, empty, empty
     boxes = shapely.box(ox + us * res, y0 - 1.0, ox + (us + 1) * res, y1 + 1.0)
     pieces = shapely.intersection(geom, boxes)
@@ -89,7 +94,9 @@ def grow(outline: Polygon, spacing: float, res: float) -> Polygon:
     if len(g.exterior.coords) + sum(len(i.coords) for i in g.interiors) > 400:
         extra = res * 0.05
         g = g.simplify(extra, preserve_topology=True)
-    d = spacing / 2.0 * ARC_GROW + extra if spacing > 1e-6 else extra
+    # the chords of the buffer's arcs cut inside the radius by the same factor whether the
+    # radius is spacing or simplification tolerance: grow both
+    d = ((spacing / 2.0 if spacing > 1e-6 else 0.0) + extra) * ARC_GROW
     if d > 0:
         g = g.buffer(d, quad_segs=QUAD_SEGS)
     return g
@@ -133,6 +140,10 @@ def sheet_grid(width: float, height: float, margin: float, keepouts, res: float
         if zone.is_empty:
             continue
         rows, lo, hi = intervals(zone, res, margin, margin, nu)
+        # runs wholly below or above the grid (clamps in the margin band) take no cell; the
+        # clip below would otherwise move them onto the first or last usable row
+        inside = (hi >= 0) & (lo <= nv - 1)
+        rows, lo, hi = rows[inside], lo[inside], hi[inside]
         if rows.size:
             lo = np.clip(lo, 0, nv - 1).astype(np.int32)
             hi = np.clip(hi, 0, nv - 1).astype(np.int32)

@@ -1,0 +1,707 @@
+"""The nesting core: each Numba kernel and the rasteriser against slow obvious references on
+seeded random inputs, then nest() on small jobs (placement, spacing, margin, keep-outs,
+rotations, part-in-part, stock counts, determinism, strip mode)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import shapely
+from shapely import affinity
+from shapely.geometry import Polygon
+
+from wikicut.errors import UnsafeJobError
+from wikicut.model import Layout, NestItem, NestSettings, Part, Stock
+from wikicut.nest import kernels, nest, verify_layout
+from wikicut.nest.raster import grow, intervals, limits, sheet_grid, variant
+
+# --- slow references -------------------------------------------------------------------------
+
+
+def _paint(occ: np.ndarray, rows, lo, hi, u: int, v: int) -> None:
+    """Mark a shape's cells on a boolean grid by hand (cells beyond the grid are dropped)."""
+    nu, nv = occ.shape
+    for r, a, b in zip(rows.tolist(), lo.tolist(), hi.tolist()):
+        r += u
+        if 0 <= r < nu:
+            a, b = max(a + v, 0), min(b + v, nv - 1)
+            if a <= b:
+                occ[r, a:b + 1] = True
+
+
+def _hits(occ: np.ndarray, rows, lo, hi, u: int, v: int) -> bool:
+    """Does the shape at origin (u, v) cover an occupied cell? (cells beyond the grid: free)"""
+    nu, nv = occ.shape
+    for r, a, b in zip(rows.tolist(), lo.tolist(), hi.tolist()):
+        r += u
+        if 0 <= r < nu:
+            a, b = max(a + v, 0), min(b + v, nv - 1)
+            if a <= b and occ[r, a:b + 1].any():
+                return True
+    return False
+
+
+def _last_of(occ: np.ndarray) -> np.ndarray:
+    """The `last` grid a boolean occupancy implies: largest occupied v' <= v, else -1."""
+    nv = occ.shape[1]
+    idx = np.where(occ, np.arange(nv)[None, :], -1)
+    return np.maximum.accumulate(idx, axis=1).astype(np.int32)
+
+
+def _random_shape(rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Random intervals: a few rows (gaps, negative offsets, several runs per row)."""
+    n = int(rng.integers(1, 9))
+    rows = rng.integers(-2, 6, n)
+    lo = rng.integers(-3, 7, n)
+    hi = lo + rng.integers(0, 5, n)
+    o = np.lexsort((lo, rows))
+    return (rows[o].astype(np.int32), lo[o].astype(np.int32), hi[o].astype(np.int32))
+
+
+def _random_grid(rng: np.random.Generator, nu: int, nv: int
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """A `last` grid built by stamping random shapes, and the same occupancy painted by hand."""
+    last = kernels.empty_grid(nu, nv)
+    occ = np.zeros((nu, nv), bool)
+    for _ in range(int(rng.integers(0, 6))):
+        rows, lo, hi = _random_shape(rng)
+        u, v = int(rng.integers(-3, nu + 1)), int(rng.integers(-3, nv + 1))
+        before = int(occ.sum())
+        added = kernels.stamp(last, rows, lo, hi, 0, rows.size, u, v)
+        _paint(occ, rows, lo, hi, u, v)
+        assert added == int(occ.sum()) - before
+    return last, occ
+
+
+# --- kernels ---------------------------------------------------------------------------------
+
+
+def test_stamp_and_occupancy_match_hand_painting():
+    rng = np.random.default_rng(1)
+    for _ in range(400):
+        nu, nv = int(rng.integers(1, 12)), int(rng.integers(1, 14))
+        last, occ = _random_grid(rng, nu, nv)
+        np.testing.assert_array_equal(kernels.occupancy(last), occ)
+        np.testing.assert_array_equal(last, _last_of(occ))  # the skyline invariant itself
+
+
+def test_stamp_of_a_sub_range_of_intervals_only():
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        rows, lo, hi = _random_shape(rng)
+        s0 = int(rng.integers(0, rows.size + 1))
+        s1 = int(rng.integers(s0, rows.size + 1))
+        last = kernels.empty_grid(9, 9)
+        occ = np.zeros((9, 9), bool)
+        kernels.stamp(last, rows, lo, hi, s0, s1, 2, 2)
+        _paint(occ, rows[s0:s1], lo[s0:s1], hi[s0:s1], 2, 2)
+        np.testing.assert_array_equal(kernels.occupancy(last), occ)
+
+
+def test_collides_matches_the_boolean_grid():
+    rng = np.random.default_rng(3)
+    n_hit = 0
+    for _ in range(300):
+        nu, nv = int(rng.integers(1, 12)), int(rng.integers(1, 14))
+        last, occ = _random_grid(rng, nu, nv)
+        rows, lo, hi = _random_shape(rng)
+        for _ in range(10):
+            u, v = int(rng.integers(-6, nu + 2)), int(rng.integers(-8, nv + 4))
+            want = _hits(occ, rows, lo, hi, u, v)
+            n_hit += want
+            assert kernels.collides(last, rows, lo, hi, 0, rows.size, u, v) == want
+    assert 300 < n_hit < 2700  # both answers well exercised
+
+
+def _brute_first_fit(occ, rows, lo, hi, u_min, u_max, v_min, v_max):
+    for u in range(u_min, u_max + 1):
+        for v in range(v_min, v_max + 1):
+            if not _hits(occ, rows, lo, hi, u, v):
+                return u, v
+    return kernels.NONE, kernels.NONE
+
+
+def test_first_fit_matches_brute_force_in_u_then_v_order():
+    rng = np.random.default_rng(4)
+    found = 0
+    for _ in range(300):
+        nu, nv = int(rng.integers(1, 12)), int(rng.integers(1, 14))
+        last, occ = _random_grid(rng, nu, nv)
+        # a denser grid now and then, so that the search must jump over obstacles
+        if rng.random() < 0.5:
+            for _ in range(4):
+                r, a, b = _random_shape(rng)
+                u, v = int(rng.integers(0, nu)), int(rng.integers(0, nv))
+                kernels.stamp(last, r, a, b, 0, r.size, u, v)
+                _paint(occ, r, a, b, u, v)
+        rows, lo, hi = _random_shape(rng)
+        u_min = int(rng.integers(-4, nu))
+        u_max = u_min + int(rng.integers(-1, nu + 3))
+        v_min = int(rng.integers(-5, nv))
+        v_max = v_min + int(rng.integers(-1, nv + 3))
+        got = kernels.first_fit(last, rows, lo, hi, 0, rows.size, u_min, u_max, v_min, v_max)
+        want = _brute_first_fit(occ, rows, lo, hi, u_min, u_max, v_min, v_max)
+        assert tuple(got) == want
+        found += want[0] != kernels.NONE
+    assert 50 < found < 290
+
+
+def test_first_fit_on_an_empty_shape_or_range():
+    last = kernels.empty_grid(4, 4)
+    e = np.zeros(0, np.int32)
+    assert tuple(kernels.first_fit(last, e, e, e, 0, 0, 0, 3, 0, 3)) == (kernels.NONE,) * 2
+    one = np.zeros(1, np.int32)
+    assert tuple(kernels.first_fit(last, one, one, one, 0, 1, 2, 1, 0, 3)) == (kernels.NONE,) * 2
+    assert tuple(kernels.first_fit(last, one, one, one, 0, 1, 0, 3, 0, 3)) == (0, 0)
+
+
+def _random_problem(rng: np.random.Generator, n_items: int, n_var: int):
+    """Flat arrays in the decode kernel's layout: variants of random shapes, items choosing
+    1-3 of them, one or two stock types with counts and random keep-out cells."""
+    shapes = [_random_shape(rng) for _ in range(n_var)]
+    rows = np.concatenate([sh[0] for sh in shapes])
+    lo = np.concatenate([sh[1] for sh in shapes])
+    hi = np.concatenate([sh[2] for sh in shapes])
+    var_s1 = np.cumsum([sh[0].size for sh in shapes]).astype(np.int64)
+    var_s0 = np.r_[0, var_s1[:-1]].astype(np.int64)
+    var_right = rng.uniform(0.5, 6.0, n_var)
+    item_vars, item_v0, item_v1 = [], [], []
+    for _ in range(n_items):
+        item_v0.append(len(item_vars))
+        k = min(n_var, int(rng.integers(1, 4)))
+        item_vars += rng.choice(n_var, k, replace=False).tolist()
+        item_v1.append(len(item_vars))
+    n_st = int(rng.integers(1, 3))
+    st_nu = rng.integers(4, 10, n_st).astype(np.int64)
+    st_nv = rng.integers(4, 10, n_st).astype(np.int64)
+    st_count = np.array([int(rng.choice([-1, 1, 2])) for _ in range(n_st)], np.int64)
+    init = np.full((n_st, st_nu.max(), st_nv.max()), -1, np.int32)
+    for t in range(n_st):
+        g = kernels.empty_grid(int(st_nu[t]), int(st_nv[t]))
+        if rng.random() < 0.5:
+            r, a, b = _random_shape(rng)
+            kernels.stamp(g, r, a, b, 0, r.size, int(rng.integers(0, 4)), int(rng.integers(0, 4)))
+        init[t, :st_nu[t], :st_nv[t]] = g
+    lim = np.zeros((n_st, n_var, 4), np.int64)
+    for t in range(n_st):
+        for v in range(n_var):
+            u0, v0 = int(rng.integers(-2, 2)), int(rng.integers(-2, 2))
+            lim[t, v] = (u0, u0 + int(rng.integers(-1, st_nu[t])), v0,
+                         v0 + int(rng.integers(-1, st_nv[t])))
+    return {"item_v0": np.array(item_v0, np.int64), "item_v1": np.array(item_v1, np.int64),
+            "item_vars": np.array(item_vars, np.int64), "rows": rows, "lo": lo, "hi": hi,
+            "var_s0": var_s0, "var_s1": var_s1, "var_right": var_right, "lim": lim,
+            "st_nu": st_nu, "st_nv": st_nv, "st_count": st_count, "st_init": init}
+
+
+def test_best_on_sheet_is_the_best_first_fit_over_the_variants():
+    rng = np.random.default_rng(15)
+    for _ in range(200):
+        P = _random_problem(rng, 1, int(rng.integers(1, 5)))
+        last, occ = _random_grid(rng, int(P["st_nu"][0]), int(P["st_nv"][0]))
+        cands = rng.permutation(P["var_s0"].size).astype(np.int64)
+        res = float(rng.choice([1.0, 2.5]))
+        for mode in (0, 1):
+            got = kernels._best_on_sheet(last, P["rows"], P["lo"], P["hi"], P["var_s0"],
+                                         P["var_s1"], P["var_right"], P["lim"], 0, cands,
+                                         res, mode)
+            best = (-1, -1, -1)
+            best_key = None
+            for s in cands.tolist():
+                sl = slice(P["var_s0"][s], P["var_s1"][s])
+                u, v = _brute_first_fit(occ, P["rows"][sl], P["lo"][sl], P["hi"][sl],
+                                        *P["lim"][0, s].tolist())
+                if u == kernels.NONE:
+                    continue
+                key = u * res + P["var_right"][s] if mode == 0 else float(u)
+                if (best_key is None or key < best_key - 1e-9
+                        or (key <= best_key + 1e-9 and v < best[2])):
+                    best, best_key = (s, u, v), key
+            assert tuple(got) == best
+
+
+def test_decode_layouts_are_cell_disjoint_within_limits_and_respect_counts():
+    rng = np.random.default_rng(16)
+    n_unplaced = n_sheets = 0
+    for case in range(150):
+        n = int(rng.integers(1, 12))
+        P = _random_problem(rng, n, int(rng.integers(1, 6)))
+        order = rng.permutation(n).astype(np.int64)
+        k_vars = P["item_v1"] - P["item_v0"]
+        pref = np.array([int(rng.integers(-1, k)) for k in k_vars.tolist()], np.int64)
+        need = np.zeros(n, np.int64)  # no early closing: every sheet stays a candidate
+        res = 2.0
+        sheet, var, us, vs, stock, maxx = kernels.decode(
+            order, pref, P["item_v0"], P["item_v1"], P["item_vars"], need, P["rows"], P["lo"],
+            P["hi"], P["var_s0"], P["var_s1"], P["var_right"], P["lim"], P["st_nu"],
+            P["st_nv"], P["st_count"], P["st_init"], res, int(case % 2), 0)
+        n_sheets += stock.size
+        for t in range(P["st_nu"].size):
+            if P["st_count"][t] >= 0:
+                assert np.count_nonzero(stock == t) <= P["st_count"][t]
+        occ = [kernels.occupancy(np.ascontiguousarray(
+            P["st_init"][t, :P["st_nu"][t], :P["st_nv"][t]])) for t in stock.tolist()]
+        right = np.full(stock.size, -np.inf)
+        for i in range(n):
+            if sheet[i] < 0:
+                n_unplaced += 1
+                # no stock type with copies left could have taken it on a fresh sheet
+                for t in range(P["st_nu"].size):
+                    if 0 <= P["st_count"][t] <= np.count_nonzero(stock == t):
+                        continue
+                    g = np.ascontiguousarray(P["st_init"][t, :P["st_nu"][t], :P["st_nv"][t]])
+                    for s in P["item_vars"][P["item_v0"][i]:P["item_v1"][i]].tolist():
+                        sl = slice(P["var_s0"][s], P["var_s1"][s])
+                        got = kernels.first_fit(g, P["rows"][sl], P["lo"][sl], P["hi"][sl],
+                                                0, sl.stop - sl.start, *P["lim"][t, s].tolist())
+                        assert got[0] == kernels.NONE
+                continue
+            s, k = int(var[i]), int(sheet[i])
+            assert s in P["item_vars"][P["item_v0"][i]:P["item_v1"][i]].tolist()
+            u0, u1, v0, v1 = P["lim"][stock[k], s].tolist()
+            assert u0 <= us[i] <= u1 and v0 <= vs[i] <= v1
+            sl = slice(P["var_s0"][s], P["var_s1"][s])
+            assert not _hits(occ[k], P["rows"][sl], P["lo"][sl], P["hi"][sl], us[i], vs[i])
+            _paint(occ[k], P["rows"][sl], P["lo"][sl], P["hi"][sl], int(us[i]), int(vs[i]))
+            right[k] = max(right[k], us[i] * res + P["var_right"][s])
+        np.testing.assert_allclose(maxx, right)
+    assert n_unplaced > 20 and n_sheets > 100
+
+
+# --- rasterisation ---------------------------------------------------------------------------
+
+
+def _random_polygon(rng: np.random.Generator, size: float = 60.0) -> Polygon:
+    """A random valid polygon, often with holes: a star, or a union of boxes, less circles."""
+    if rng.random() < 0.5:
+        n = int(rng.integers(3, 12))
+        ang = np.sort(rng.uniform(0, 2 * math.pi, n))
+        rad = rng.uniform(0.3, 1.0, n) * size / 2
+        g = Polygon(np.c_[rad * np.cos(ang), rad * np.sin(ang)])
+    else:
+        xy = rng.uniform(0, size * 0.7, (int(rng.integers(1, 4)), 2))
+        wh = rng.uniform(size * 0.1, size * 0.5, xy.shape)
+        g = shapely.union_all(shapely.box(xy[:, 0], xy[:, 1], xy[:, 0] + wh[:, 0],
+                                          xy[:, 1] + wh[:, 1]))
+    g = shapely.make_valid(g.buffer(0))
+    for _ in range(int(rng.integers(0, 3))):
+        if g.is_empty:
+            break
+        c = shapely.Point(rng.uniform(*g.bounds[0::2]), rng.uniform(*g.bounds[1::2]))
+        g = g.difference(c.buffer(rng.uniform(1, size / 4)))
+    if rng.random() < 0.3:
+        g = affinity.rotate(g, float(rng.uniform(0, 360)), origin=(0, 0))
+    polys = [p for p in shapely.get_parts(g) if isinstance(p, Polygon) and p.area > 1.0]
+    return max(polys, key=lambda p: p.area) if polys else _random_polygon(rng, size)
+
+
+def _cells(rows, lo, hi) -> set[tuple[int, int]]:
+    return {(r, c) for r, a, b in zip(rows.tolist(), lo.tolist(), hi.tolist())
+            for c in range(a, b + 1)}
+
+
+def test_intervals_mark_exactly_the_cells_the_geometry_touches():
+    rng = np.random.default_rng(5)
+    for case in range(150):
+        g = _random_polygon(rng)
+        if case % 5 == 0:  # a vertex or edge exactly on cell edges: the closed-cell cases
+            g = affinity.translate(shapely.box(0, 0, 12.0, 8.0), 4.0, 2.0)
+            if case % 10 == 0:
+                g = g.union(affinity.translate(g, 12.0, 8.0)).buffer(0)
+        res = float(rng.choice([1.0, 2.0, 3.7, 5.0]))
+        x0, y0, x1, y1 = g.bounds
+        ox = x0 - float(rng.choice([0.0, res, rng.uniform(0, 2 * res)]))
+        oy = y0 + float(rng.uniform(-2 * res, 2 * res))
+        rows, lo, hi = intervals(g, res, ox, oy)
+        assert rows.dtype == lo.dtype == hi.dtype == np.int32
+        assert np.all(lo <= hi)
+        key = rows.astype(np.int64) * 10**6 + lo
+        assert np.all(np.diff(key) > 0)  # sorted by row then lo
+        same = rows[1:] == rows[:-1]
+        assert np.all(lo[1:][same] > hi[:-1][same] + 1)  # runs merged
+        marked = _cells(rows, lo, hi)
+        us = np.arange(math.floor((x0 - ox) / res) - 1, int((x1 - ox) / res) + 2)
+        vs = np.arange(math.floor((y0 - oy) / res) - 1, int((y1 - oy) / res) + 2)
+        uu, vv = (a.ravel() for a in np.meshgrid(us, vs, indexing="ij"))
+        bx0, by0 = ox + uu * res, oy + vv * res
+        eps = 1e-9
+        inner = shapely.box(bx0 + eps, by0 + eps, bx0 + res - eps, by0 + res - eps)
+        touched = shapely.intersects(inner, g)
+        dist = shapely.distance(shapely.box(bx0, by0, bx0 + res, by0 + res), g)
+        for u, v, t, d in zip(uu.tolist(), vv.tolist(), touched.tolist(), dist.tolist()):
+            if t:
+                assert (u, v) in marked, f"case {case}: cell {(u, v)} touched but not marked"
+            if (u, v) in marked:
+                assert d <= 1e-9, f"case {case}: cell {(u, v)} marked {d} mm away"
+        assert marked <= set(zip(uu.tolist(), vv.tolist()))
+
+
+def test_intervals_of_an_empty_geometry():
+    rows, lo, hi = intervals(Polygon(), 1.0, 0.0, 0.0, 5)
+    assert rows.size == lo.size == hi.size == 0
+
+
+def _placed(var, outline: Polygon, u: int, v: int, res: float, margin: float = 0.0) -> Polygon:
+    """The bare part of a variant at origin cell (u, v), as the driver places it."""
+    g = affinity.rotate(outline, var.rotation, origin=(0, 0)) if var.rotation % 360 else outline
+    return affinity.translate(g, margin + u * res - var.ox, margin + v * res - var.oy)
+
+
+def test_cell_disjoint_variants_are_at_least_spacing_apart():
+    rng = np.random.default_rng(6)
+    tight = 0
+    for case in range(120):
+        a, b = _random_polygon(rng, 50.0), _random_polygon(rng, 30.0)
+        spacing = float(rng.choice([0.0, 3.0, 12.0, rng.uniform(0, 20)]))
+        res = float(rng.choice([1.0, 2.5, 4.0, rng.uniform(0.5, 6.0)]))
+        rots = (0.0, 90.0, 180.0, 270.0, float(rng.uniform(0, 360)))
+        va = variant(a, float(rng.choice(rots)), spacing, res)
+        vb = variant(b, float(rng.choice(rots)), spacing, res)
+        n = int(200 / res)
+        last = kernels.empty_grid(2 * n, 2 * n)
+        ua, wa = n // 2, n // 2
+        kernels.stamp(last, va.rows, va.lo, va.hi, 0, va.rows.size, ua, wa)
+        pa = _placed(va, a, ua, wa, res)
+        # the tightest spots first fit finds (from each side), then random spots nearby
+        spots = []
+        for u_min in (0, ua, ua + 1):
+            spots.append(tuple(kernels.first_fit(last, vb.rows, vb.lo, vb.hi, 0, vb.rows.size,
+                                                 u_min, n, 0, n)))
+        for u in rng.integers(ua - 60 // res, ua + 60 // res, 8).tolist():
+            spots.append(tuple(kernels.first_fit(last, vb.rows, vb.lo, vb.hi, 0, vb.rows.size,
+                                                 u, u, wa, n)))  # just above part a
+        spots += [(int(rng.integers(0, n)), int(rng.integers(0, n))) for _ in range(30)]
+        for ub, wb in spots:
+            if ub == kernels.NONE:
+                continue
+            if kernels.collides(last, vb.rows, vb.lo, vb.hi, 0, vb.rows.size, ub, wb):
+                continue
+            d = pa.distance(_placed(vb, b, ub, wb, res))
+            assert d >= spacing - 1e-9, (case, spacing, res, ub, wb, d)
+            tight += d < spacing + 2 * res
+    assert tight > 400  # many placements really are close
+
+
+def test_grow_is_never_smaller_than_the_exact_offset():
+    """The polygonal buffer's chords must not cut into the true spacing / 2 offset, also
+    when a many-vertex outline is simplified first."""
+    rng = np.random.default_rng(14)
+    shapes = [_random_polygon(rng) for _ in range(30)]
+    shapes.append(shapely.Point(0, 0).buffer(40.0, quad_segs=200))  # 800 vertices: simplified
+    shapes.append(shapely.Point(0, 0).buffer(40.0, quad_segs=200).difference(
+        shapely.Point(0, 0).buffer(20.0, quad_segs=200)))  # a ring: the hole shrinks too
+    for g in shapes:
+        for spacing in (0.0, 3.0, 12.0, 25.0):
+            exact = g.buffer(spacing / 2, quad_segs=256) if spacing else g
+            # every point of the true offset's boundary is covered (grow may keep tiny
+            # voids the true offset fills: harmless, no part's spacing band fits in them)
+            pts = shapely.points(shapely.get_coordinates(exact.boundary))
+            assert shapely.covers(grow(g, spacing, 4.0).buffer(1e-9), pts).all()
+
+
+def test_variant_origin_puts_the_bare_lower_left_on_a_cell_corner():
+    rng = np.random.default_rng(7)
+    for _ in range(60):
+        g = _random_polygon(rng)
+        res = float(rng.uniform(0.5, 6.0))
+        spacing = float(rng.uniform(0, 20))
+        rot = float(rng.choice([0.0, 90.0, 180.0, 270.0, rng.uniform(0, 360)]))
+        var = variant(g, rot, spacing, res)
+        gr = affinity.rotate(g, rot, origin=(0, 0))
+        assert var.bare == pytest.approx(gr.bounds, abs=1e-9)
+        for k in (0, 1):
+            steps = (var.bare[k] - (var.ox, var.oy)[k]) / res
+            assert abs(steps - round(steps)) < 1e-9
+        # the origin is at or below the buffered outline's lower-left: no band dropped
+        gb = gr.buffer(spacing / 2)
+        assert var.ox <= gb.bounds[0] + 1e-6 and var.oy <= gb.bounds[1] + 1e-6
+
+
+def test_limits_keep_the_bare_part_exactly_inside_the_margin():
+    rng = np.random.default_rng(8)
+    for _ in range(80):
+        g = _random_polygon(rng)
+        res = float(rng.uniform(0.5, 6.0))
+        var = variant(g, float(rng.choice([0.0, 90.0, 33.0])), float(rng.uniform(0, 15)), res)
+        w, h = (float(x) for x in rng.uniform(80, 200, 2))
+        m = float(rng.uniform(0, 20))
+        u_min, u_max, v_min, v_max = limits(var, w, h, m, res)
+        tol = 1e-6
+        for u, v in ((u_min, v_min), (u_max, v_max), (u_min, v_max), (u_max, v_min)):
+            x0, y0, x1, y1 = _placed(var, g, u, v, res, m).bounds
+            assert x0 >= m - tol and y0 >= m - tol and x1 <= w - m + tol and y1 <= h - m + tol
+        # one cell further is outside on each side
+        assert _placed(var, g, u_min - 1, v_min, res, m).bounds[0] < m - 1e-8
+        assert _placed(var, g, u_max + 1, v_min, res, m).bounds[2] > w - m + 1e-8
+        assert _placed(var, g, u_min, v_min - 1, res, m).bounds[1] < m - 1e-8
+        assert _placed(var, g, u_min, v_max + 1, res, m).bounds[3] > h - m + 1e-8
+
+
+def test_a_part_as_wide_as_the_usable_area_has_exactly_one_column():
+    part = shapely.box(-7.3, 2.1, 572.7, 40.0)  # 580 wide: a 600 sheet less 2 x 10 mm margin
+    for res in (4.0, 3.3, 7.77):
+        var = variant(part, 0.0, 12.0, res)
+        u_min, u_max, _, _ = limits(var, 600.0, 300.0, 10.0, res)
+        assert u_min == u_max
+        x0, _, x1, _ = _placed(var, part, u_min, 0, res, 10.0).bounds
+        assert x0 == pytest.approx(10.0, abs=1e-9) and x1 == pytest.approx(590.0, abs=1e-9)
+
+
+def test_sheet_grid_marks_exactly_the_usable_cells_keep_outs_touch():
+    rng = np.random.default_rng(9)
+    for case in range(60):
+        w, h = (float(x) for x in rng.uniform(60, 200, 2))
+        m = float(rng.choice([0.0, 10.0, rng.uniform(0, 20)]))
+        res = float(rng.uniform(1.5, 6.0))
+        zones = []
+        for _ in range(int(rng.integers(0, 4))):
+            x, y = rng.uniform(-10, w), rng.uniform(-10, h)
+            zones.append(shapely.box(x, y, x + rng.uniform(1, 40), y + rng.uniform(1, 40)))
+        if case % 3 == 0 and m > 1:  # clamps inside the margin band only: no usable cell is lost
+            zones.append(shapely.box(w / 3, 0, w / 3 + 10, m * 0.8))
+            zones.append(shapely.box(0, h / 2, m * 0.8, h / 2 + 10))
+            zones.append(shapely.box(w / 2, h - m * 0.8, w / 2 + 10, h))
+        grid = sheet_grid(w, h, m, zones, res)
+        nu, nv = grid.shape
+        assert nu == max(math.ceil((w - 2 * m) / res - 1e-9), 1)
+        assert nv == max(math.ceil((h - 2 * m) / res - 1e-9), 1)
+        occ = kernels.occupancy(grid)
+        np.testing.assert_array_equal(grid, _last_of(occ))
+        uu, vv = (a.ravel() for a in np.meshgrid(np.arange(nu), np.arange(nv), indexing="ij"))
+        bx, by = m + uu * res, m + vv * res
+        eps = 1e-9
+        cells = shapely.box(bx, by, bx + res, by + res)
+        inner = shapely.box(bx + eps, by + eps, bx + res - eps, by + res - eps)
+        sheet = shapely.box(0, 0, w, h)
+        z = shapely.union_all(zones).intersection(sheet) if zones else Polygon()
+        must = shapely.intersects(inner, z)
+        may = shapely.distance(cells, z) <= 1e-9 if zones else np.zeros(uu.size, bool)
+        got = occ[uu, vv]
+        assert np.all(got[must]), f"case {case}: a cell under a keep-out is free"
+        assert not np.any(got & ~may), f"case {case}: a cell away from every keep-out is taken"
+
+
+# --- nest() on small jobs --------------------------------------------------------------------
+
+
+def _settings(**kw) -> NestSettings:
+    base = {"spacing": 6.0, "seed": 1, "time_limit": 20.0, "workers": 1, "iterations": 60}
+    base.update(kw)
+    return NestSettings(**base)
+
+
+def _rect(name: str, w: float, h: float, x0: float = 0.0, y0: float = 0.0) -> Part:
+    return Part(name, shapely.box(x0, y0, x0 + w, y0 + h))
+
+
+def _items(parts: list[Part], copies: int = 1,
+           rotations: tuple[float, ...] = (0.0, 90.0, 180.0, 270.0)) -> list[NestItem]:
+    return [NestItem(f"{p.name}#{k + 1}", p, rotations) for p in parts for k in range(copies)]
+
+
+def _signature(layout: Layout) -> tuple:
+    """Everything a layout says, for exact comparisons between runs."""
+    return (tuple((s.index, s.stock.label, s.used_length,
+                   tuple((p.instance, p.x, p.y, p.rotation) for p in s.placements))
+                  for s in layout.sheets), tuple(layout.unplaced))
+
+
+def _check(layout: Layout, items: list[NestItem], spacing: float) -> None:
+    """Independent of verify_layout: each item once, inside the usable area, clear of
+    keep-outs, >= spacing from its neighbours, at one of its allowed rotations."""
+    by_id = {it.instance: it for it in items}
+    seen = [p.instance for s in layout.sheets for p in s.placements] + list(layout.unplaced)
+    assert sorted(seen) == sorted(by_id)
+    assert verify_layout(layout, spacing) == []
+    for k, s in enumerate(layout.sheets):
+        assert s.index == k + 1 and s.placements
+        st, m = s.stock, s.stock.margin
+        geoms = []
+        for p in s.placements:
+            it = by_id[p.instance]
+            assert p.part is it.part
+            assert any(abs((p.rotation - r) % 360.0) < 1e-9 for r in it.rotations), p
+            g = p.placed().outline
+            x0, y0, x1, y1 = g.bounds
+            assert x0 >= m - 1e-6 and y0 >= m - 1e-6
+            assert x1 <= st.width - m + 1e-6 and y1 <= st.height - m + 1e-6
+            for z in st.keepouts:
+                assert g.intersection(z).area < 1e-6, f"{p.instance} on a keep-out"
+            geoms.append(g)
+        for i in range(len(geoms)):
+            for j in range(i + 1, len(geoms)):
+                assert geoms[i].distance(geoms[j]) >= spacing - 1e-6
+
+
+def test_a_mixed_small_job_is_placed_once_each_and_verifies():
+    rng = np.random.default_rng(10)
+    parts = [Part(f"blob{i}", affinity.scale(_random_polygon(rng), 2.0, 2.0)) for i in range(6)]
+    parts += [_rect("panel", 180, 90), _rect("strip", 300, 25), _rect("square", 60, 60, 5, 5)]
+    items = _items(parts, copies=2)
+    clamps = (shapely.box(200, 0, 260, 40), shapely.box(380, 250, 420, 300))
+    stock = Stock(width=600, height=300, margin=10, keepouts=clamps)
+    layout = nest(items, [stock], _settings(spacing=8.0))
+    _check(layout, items, 8.0)
+    assert not layout.unplaced
+    # no sheet is opened that the first-fit rule could have avoided by a lot
+    area = sum(p.area for p in parts) * 2
+    assert len(layout.sheets) <= math.ceil(area / stock.usable.area) + 2
+
+
+def test_zero_spacing_and_arbitrary_rotations():
+    rng = np.random.default_rng(11)
+    parts = [Part(f"p{i}", affinity.scale(_random_polygon(rng), 1.5, 1.5)) for i in range(5)]
+    items = _items(parts, copies=3, rotations=(0.0, 45.0, 137.5))
+    layout = nest(items, [Stock(width=400, height=250, margin=5)], _settings(spacing=0.0))
+    _check(layout, items, 0.0)
+    assert not layout.unplaced
+
+
+def test_grain_locked_items_never_turn_a_quarter():
+    long = _rect("rib", 260, 40)
+    free = _rect("block", 50, 120)
+    items = _items([long], copies=6, rotations=(0.0, 180.0)) + _items([free], copies=4)
+    # the sheet is taller than wide: a free rib would rather stand upright
+    layout = nest(items, [Stock(width=300, height=600, margin=10)], _settings())
+    _check(layout, items, 6.0)
+    assert not layout.unplaced
+    rots = {p.instance.split("#")[0]: set() for s in layout.sheets for p in s.placements}
+    for s in layout.sheets:
+        for p in s.placements:
+            rots[p.instance.split("#")[0]].add(p.rotation % 360.0)
+    assert rots["rib"] <= {0.0, 180.0}
+    only90 = _items([long], copies=2, rotations=(90.0,))
+    lay90 = nest(only90, [Stock(width=300, height=600, margin=10)], _settings())
+    _check(lay90, only90, 6.0)
+    assert {p.rotation for s in lay90.sheets for p in s.placements} == {90.0}
+
+
+def _frame(outer: float, hole: float) -> Part:
+    o = shapely.box(0, 0, outer, outer)
+    c = (outer - hole) / 2
+    return Part("frame", o.difference(shapely.box(c, c, c + hole, c + hole)))
+
+
+def test_a_small_part_nests_inside_a_frames_hole():
+    frame = _frame(480.0, 300.0)
+    small = _rect("tile", 100, 100)
+    items = [NestItem("frame#1", frame), NestItem("tile#1", small), NestItem("tile#2", small)]
+    # one 500 x 500 sheet: the tiles only fit in the frame's hole
+    stock = Stock(width=500, height=500, margin=10, count=1)
+    layout = nest(items, [stock], _settings(spacing=10.0))
+    _check(layout, items, 10.0)
+    assert not layout.unplaced and len(layout.sheets) == 1
+    pl = {p.instance: p for p in layout.sheets[0].placements}
+    placed_frame = pl["frame#1"].placed().outline
+    hole = Polygon(placed_frame.interiors[0])
+    for t in ("tile#1", "tile#2"):
+        assert hole.contains(pl[t].placed().outline)
+
+
+def test_part_in_part_without_a_sheet_limit_saves_a_sheet():
+    frame = _frame(480.0, 380.0)
+    items = [NestItem("frame#1", frame)] + _items([_rect("tile", 150, 80)], copies=4)
+    layout = nest(items, [Stock(width=500, height=500, margin=10)], _settings(spacing=10.0))
+    _check(layout, items, 10.0)
+    assert len(layout.sheets) == 1
+
+
+@pytest.mark.parametrize("res_side", ["width", "height"])
+def test_a_part_exactly_as_large_as_the_usable_area_fits(res_side):
+    w, h, m = 610.0, 410.0, 12.5
+    if res_side == "width":
+        part = _rect("full", w - 2 * m, 100, x0=-33.3, y0=7.7)
+    else:
+        part = _rect("full", 100, h - 2 * m, x0=4.4, y0=-21.0)
+    items = [NestItem("full#1", part, (0.0,))]
+    c = 0.8 * m  # clamps on the margin band only
+    clamps = (shapely.box(100, 0, 140, c), shapely.box(0, 200, c, 240),
+              shapely.box(300, h - c, 340, h), shapely.box(w - c, 100, w, 140))
+    for keepouts in ((), clamps):  # clamps on the margin band take no usable room
+        stock = Stock(width=w, height=h, margin=m, keepouts=keepouts)
+        layout = nest(items, [stock], _settings())
+        _check(layout, items, 6.0)
+        assert not layout.unplaced
+        x0, y0, x1, y1 = layout.sheets[0].placements[0].placed().outline.bounds
+        # bottom-left: in the very corner, the clamps notwithstanding
+        assert x0 == pytest.approx(m, abs=1e-6) and y0 == pytest.approx(m, abs=1e-6)
+        if res_side == "width":
+            assert x1 == pytest.approx(w - m, abs=1e-6)
+        else:
+            assert y1 == pytest.approx(h - m, abs=1e-6)
+
+
+def test_an_oversize_part_is_refused():
+    items = [NestItem("big#1", _rect("big", 601, 100))]
+    with pytest.raises(UnsafeJobError, match="larger than every sheet"):
+        nest(items, [Stock(width=620, height=400, margin=10)], _settings())
+    # a rotation that fits makes it fine; grain-locked it is refused again
+    tall = [NestItem("t#1", _rect("t", 100, 590))]
+    assert not nest(tall, [Stock(width=620, height=400, margin=10)], _settings()).unplaced
+    locked = [NestItem("t#1", _rect("t", 100, 590), (0.0, 180.0))]
+    with pytest.raises(UnsafeJobError):
+        nest(locked, [Stock(width=620, height=400, margin=10)], _settings())
+
+
+def test_stock_counts_are_respected():
+    items = _items([_rect("slab", 250, 150)], copies=7)
+    one = Stock(width=300, height=400, margin=10, count=1, name="one")  # two slabs a sheet
+    layout = nest(items, [one], _settings())
+    _check(layout, items, 6.0)
+    assert len(layout.sheets) == 1 and len(layout.sheets[0].placements) == 2
+    assert len(layout.unplaced) == 5
+    # two stock types: the first one's copies are used up before the second is opened
+    other = Stock(width=600, height=400, margin=10, count=None, name="other")  # four a sheet
+    layout = nest(items, [one, other], _settings())
+    _check(layout, items, 6.0)
+    assert not layout.unplaced
+    assert [s.stock.name for s in layout.sheets] == ["one", "other", "other"]
+    two = Stock(width=300, height=400, margin=10, count=2, name="two")
+    layout = nest(items, [two, one], _settings())
+    _check(layout, items, 6.0)
+    assert [s.stock.name for s in layout.sheets] == ["two", "two", "one"]
+    assert len(layout.unplaced) == 1
+
+
+def test_empty_job():
+    assert nest([], [Stock()], _settings()).sheets == []
+
+
+def _det_job() -> tuple[list[NestItem], list[Stock]]:
+    rng = np.random.default_rng(12)
+    parts = [Part(f"d{i}", affinity.scale(_random_polygon(rng), 2.5, 2.5)) for i in range(8)]
+    return _items(parts, copies=3), [Stock(width=500, height=300, margin=10)]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_with_iterations_set_the_layout_is_deterministic(workers):
+    items, stocks = _det_job()
+    a = nest(items, stocks, _settings(iterations=150, workers=workers, seed=3))
+    b = nest(items, stocks, _settings(iterations=150, workers=workers, seed=3))
+    _check(a, items, 6.0)
+    assert _signature(a) == _signature(b)
+    # a job built again (new objects, other ids in memory) gives the same layout
+    items2, stocks2 = _det_job()
+    c = nest(items2, stocks2, _settings(iterations=150, workers=workers, seed=3))
+    assert _signature(c) == _signature(a)
+    # a long time limit changes nothing once the iteration budget is set
+    d = nest(items, stocks, _settings(iterations=150, workers=workers, seed=3, time_limit=60))
+    assert _signature(d) == _signature(a)
+
+
+def test_strip_mode_used_length_is_the_parts_extent_plus_the_margin():
+    rng = np.random.default_rng(13)
+    parts = [Part(f"s{i}", affinity.scale(_random_polygon(rng), 2.0, 2.0)) for i in range(5)]
+    parts.append(_rect("beam", 200, 30))
+    items = _items(parts, copies=2)
+    stock = Stock(width=3000, height=250, margin=8, strip=True)
+    layout = nest(items, [stock], _settings(iterations=100))
+    _check(layout, items, 6.0)
+    assert len(layout.sheets) == 1 and not layout.unplaced
+    s = layout.sheets[0]
+    right = max(p.placed().outline.bounds[2] for p in s.placements)
+    assert s.used_length is not None
+    assert right - 1e-9 <= s.used_length <= right + stock.margin + 1e-9
+    assert s.used_length < 0.5 * stock.width  # a strip is used from x = 0, not spread out
