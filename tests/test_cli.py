@@ -27,7 +27,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 def test_help_has_examples_on_every_command():
     runner = CliRunner()
-    for cmd in ("nest", "part", "gcode", "verify", "preview"):
+    for cmd in sorted(main.commands):
         res = runner.invoke(main, [cmd, "--help"])
         assert res.exit_code == 0 and "Example" in res.output, cmd
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -14,7 +15,7 @@ import pytest
 import shapely
 
 from wikicut.model import Drill, Layout, Part, Placement, Pocket, SheetLayout, Stock
-from wikicut.preview import index_html, part_svg, sheet_svg
+from wikicut.preview import index_html, label_box, part_svg, sheet_svg, write_preview_folder
 from wikicut.report import SCHEMA, build_report, dumps
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -43,7 +44,8 @@ def test_sheet_svg_is_xml_with_one_part_element_each():
     assert {g.get("data-part") for g in parts} == {"rib#1", "rib#2", "rib#3"}
     for g in parts:  # labelled: a title and a visible text with id and name
         assert g.find(f"{SVG}title").text.startswith("rib#")
-        assert 'rib <&"x">' in g.find(f"{SVG}text").text
+        label = [t for t in g.iter(f"{SVG}text") if t.get("class") == "label"]
+        assert len(label) == 1 and label[0].text == g.get("data-part") + ' rib <&"x">'
     assert sheet_svg(lay.sheets[0]) == svg  # deterministic
 
 
@@ -66,15 +68,44 @@ def test_report_schema_and_totals():
     assert json.loads(dumps(rep)) == rep and dumps(rep) == dumps(build_report("job", lay, 12.0))
 
 
-def test_index_html_shows_every_sheet_in_headless_chromium(tmp_path):
+VISIBLE_JS = """<script>
+(() => {
+  const bad = [];
+  const secs = document.querySelectorAll('section.sheet');
+  secs.forEach((sec, k) => {
+    const svg = sec.querySelector('svg');
+    const r = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
+    const st = svg ? getComputedStyle(svg) : null;
+    if (!svg || r.width < 600 || r.height < 200 || st.display === 'none'
+        || st.visibility !== 'visible') bad.push('sheet' + (k + 1));
+    svg && svg.querySelectorAll('g.part').forEach(g => {
+      const b = g.getBoundingClientRect();
+      if (b.width < 5 || b.height < 5 || b.left < r.left - 1 || b.right > r.right + 1)
+        bad.push(g.getAttribute('data-part'));
+    });
+  });
+  document.title = (bad.length ? 'bad:' + bad.join(',') : 'ok:' + secs.length);
+})();
+</script>"""
+
+
+def _chromium():
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
         if os.environ.get("CI"):
             pytest.fail("chromium missing in CI (.ci/run installs it)")
         pytest.skip("chromium not installed (apt-get install chromium)")
+    return browser
+
+
+def test_index_html_shows_every_sheet_in_headless_chromium(tmp_path):
+    browser = _chromium()
     lay = layout(3)
     rep = build_report("job", lay, 12.0)
-    html = index_html(rep, [sheet_svg(s) for s in lay.sheets], title="job")
+    html = index_html(rep, [sheet_svg(s, total=3) for s in lay.sheets], title="job")
+    # self-contained: no script, nothing fetched (the only URL is the SVG namespace)
+    assert "<script" not in html and "src=" not in html
+    assert set(re.findall(r"https?://[^\s\"']+", html)) == {"http://www.w3.org/2000/svg"}
     page = tmp_path / "index.html"
     page.write_text(html, encoding="utf-8")
     flags = [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -82,13 +113,154 @@ def test_index_html_shows_every_sheet_in_headless_chromium(tmp_path):
              "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}"]
     png = tmp_path / "shot.png"
     res = subprocess.run(flags + [f"--screenshot={png}", "--window-size=1400,4000",
-                                  page.as_uri()], capture_output=True, text=True, timeout=120)
+                                  page.as_uri()], check=False, capture_output=True, text=True,
+                         timeout=120)
     assert png.exists(), res.stderr[-2000:]
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     w, h = struct.unpack(">II", data[16:24])
     assert (w, h) == (1400, 4000) and len(data) > 20_000  # not a blank page
-    dom = subprocess.run(flags + ["--dump-dom", page.as_uri()], capture_output=True, text=True,
-                         timeout=120).stdout
+    # every sheet laid out at a real size and every part inside its sheet, measured by the
+    # browser itself (a probe script added to a copy of the page)
+    probe = tmp_path / "probe.html"
+    probe.write_text(html.replace("</body>", VISIBLE_JS + "</body>"), encoding="utf-8")
+    dom = subprocess.run(flags + ["--window-size=1400,4000", "--dump-dom", probe.as_uri()],
+                         check=False, capture_output=True, text=True, timeout=120).stdout
+    assert "<title>ok:3</title>" in dom, re.findall(r"<title>.*?</title>", dom)
     assert dom.count('<section class="sheet"') == 3
     assert dom.count('class="part"') == 9
+    assert "Sheet 3 of 3" in dom
+
+
+def _svg_parts(svg: str, cls: str, tag: str = "*") -> list[ET.Element]:
+    return [e for e in ET.fromstring(svg).iter() if e.get("class") == cls
+            and (tag == "*" or e.tag == f"{SVG}{tag}")]
+
+
+def test_holes_pockets_drills_margin_keepouts_and_legend_are_distinct():
+    svg = sheet_svg(layout(1).sheets[0], total=3)
+    assert len(_svg_parts(svg, "hole")) == 3 and len(_svg_parts(svg, "pocket")) == 3
+    assert len(_svg_parts(svg, "drill")) == 3 and len(_svg_parts(svg, "margin")) == 1
+    assert len(_svg_parts(svg, "keepout")) == 1
+    fills = {c: _svg_parts(svg, c)[0].get("fill") for c in ("outline", "pocket", "keepout")}
+    assert len(set(fills.values())) == 3
+    title = _svg_parts(svg, "legend-title")[0].text
+    assert title.startswith("Sheet 1 of 3: ") and "3 parts" in title and "% used" in title
+    root = ET.fromstring(svg)  # to scale: mm units, viewBox = the sheet (+ legend band)
+    assert root.get("width") == "2440mm" and root.get("viewBox").startswith("0 0 2440 ")
+
+
+def test_y_is_flipped_like_the_machine():
+    part = Part("sq", shapely.box(0, 0, 100, 100))
+    sheet = SheetLayout(1, Stock(1000, 500, 18, 0), [Placement("sq#1", part, 10, 20, 0.0)])
+    d = _svg_parts(sheet_svg(sheet), "outline")[0].get("d")
+    assert "10,480" in d and "110,380" in d  # sheet y=20 is 20 mm above the bottom edge
+
+
+def test_hostile_names_are_escaped_everywhere():
+    evil = '</text><script>alert(1)</script>&"'
+    part = Part(evil, shapely.box(0, 0, 300, 100), source=evil)
+    st = Stock(1000, 500, 18, 10, name=evil)
+    lay = Layout([SheetLayout(1, st, [Placement(evil + "#1", part, 20, 20, 0.0)])],
+                 unplaced=[evil + "#2"])
+    svg = sheet_svg(lay.sheets[0])
+    ET.fromstring(svg)
+    assert "<script>" not in svg
+    ET.fromstring(part_svg(part))
+    html = index_html(build_report(evil, lay, 0.0), [svg], title=evil)
+    assert "<script>" not in html and html.count("&lt;script&gt;") >= 4
+
+
+@pytest.mark.parametrize("shape", [
+    shapely.Polygon([(0, 0), (60, 0), (35, 90), (60, 180), (0, 180), (25, 90)]),  # bowtie
+    shapely.box(0, 0, 600, 40).union(shapely.box(0, 0, 40, 900)),  # L
+    shapely.box(0, 0, 30, 800),  # tall and narrow: turned
+    shapely.box(0, 0, 400, 400).difference(shapely.box(40, 40, 360, 360)),  # frame
+])
+def test_label_fits_inside_the_part(shape):
+    text = "bowtie#15 bowtie"
+    x, y, size, vertical = label_box(shape, text)
+    hw, hh = 0.6 * len(text) * size / 2, 0.35 * size
+    if vertical:
+        hw, hh = hh, hw
+    assert size >= 5
+    assert shape.contains(shapely.box(x - hw, y - hh, x + hw, y + hh))
+    if shape.bounds[3] - shape.bounds[1] > 10 * (shape.bounds[2] - shape.bounds[0]):
+        assert vertical
+
+
+def test_toolpath_overlay_cuts_rapids_tabs_and_order():
+    from wikicut.profiles import load_profile
+    from wikicut.toolpath import plan_sheet
+
+    sheet = layout(1).sheets[0]
+    prog = plan_sheet(sheet, load_profile("grbl"))
+    plain = sheet_svg(sheet, prog)
+    assert not _svg_parts(plain, "toolpaths")  # only when asked
+    svg = sheet_svg(sheet, prog, toolpaths=True)
+    assert len(_svg_parts(svg, "part", "g")) == 3
+    rapids = _svg_parts(svg, "rapid")
+    assert rapids and all(r.get("stroke-dasharray") for r in rapids)
+    cuts = _svg_parts(svg, "cut")
+    assert len(cuts) >= 3 * 3  # outline, hole and pocket of each part at least
+    assert len({c.get("stroke") for c in cuts}) >= 2  # shallow pocket vs through cut colours
+    assert len(_svg_parts(svg, "tab")) == sum(len(op.tabs) for op in prog.operations) > 0
+    order = [int(t.text) for t in _svg_parts(svg, "order")]
+    numbered = [op for op in prog.operations if op.kind not in ("label", "engrave")]
+    assert order == list(range(1, len(numbered) + 1))
+    assert sheet_svg(sheet, prog, toolpaths=True) == svg
+
+
+def test_golden_small_sheet(golden):
+    part = Part("plate", shapely.box(0, 0, 200, 100).difference(shapely.box(90, 40, 110, 60)),
+                pockets=(Pocket(shapely.box(10, 10, 60, 40), 6.0),),
+                drills=(Drill(170, 70, 8.0),), source="plate.toml")
+    st = Stock(600, 300, 18, 10, keepouts=(shapely.box(500, 0, 600, 60),), price=20)
+    sheet = SheetLayout(1, st, [Placement("plate#1", part, 20, 20, 0.0),
+                                Placement("plate#2", part, 450, 80, 90.0)])
+    golden("sheet_small.svg", sheet_svg(sheet, total=1))
+
+
+def test_part_svg_shows_holes_pockets_drills_and_size():
+    part = layout(1).sheets[0].placements[0].part
+    svg = part_svg(part)
+    for cls in ("outline", "hole", "pocket", "drill", "label"):
+        assert len(_svg_parts(svg, cls)) == 1, cls
+    assert "400 x 200 mm" in svg
+
+
+def test_preview_folder_rebuilds_index_and_cli(tmp_path):
+    from click.testing import CliRunner
+
+    from wikicut.cli import main
+    from wikicut.pipeline import write_outputs
+
+    lay = layout(2)
+    out = tmp_path / "out"
+    write_outputs("job", lay, out, profile=None, spacing=12.0)
+    first = (out / "index.html").read_text(encoding="utf-8")
+    (out / "index.html").unlink()
+    assert write_preview_folder(out) == out / "index.html"
+    assert (out / "index.html").read_text(encoding="utf-8") == first
+    res = CliRunner().invoke(main, ["preview", str(out)])
+    assert res.exit_code == 0 and res.output.strip() == str(out / "index.html")
+    (out / "sheet-002.svg").unlink()
+    res = CliRunner().invoke(main, ["preview", str(out)])
+    assert res.exit_code == 2 and "sheet-002.svg" in res.output
+    res = CliRunner().invoke(main, ["preview", str(tmp_path)])
+    assert res.exit_code == 2 and "not a wikicut output folder" in res.output
+
+
+def test_preview_part_file_cli(tmp_path):
+    from click.testing import CliRunner
+
+    from wikicut.cli import main
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    part = os.path.join(root, "parts", "spacer.toml")
+    out = tmp_path / "s.svg"
+    res = CliRunner().invoke(main, ["preview", part, "-p", "length=600", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert len(_svg_parts(out.read_text(encoding="utf-8"), "part", "g")) == 1
+    res = CliRunner().invoke(main, ["preview", part, "-o", str(tmp_path / "s.dxf")])
+    assert res.exit_code == 2 and "must end in .svg" in res.output

@@ -164,7 +164,7 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
                 f"{tot.get('cut_length_m', 0):.0f} m of cut")
     ui.info(f"wrote {len(res.files)} files to {outdir}/ (open {outdir}/index.html)")
     if open_:
-        webbrowser.open((Path(outdir) / "index.html").resolve().as_uri())
+        _open_in_browser(Path(outdir) / "index.html")
 
 
 @main.command()
@@ -308,44 +308,78 @@ def verify(program: Path, profile, sheet, thickness, tool_diameter) -> None:
     click.echo(f"{program}: clean ({prof.name}{', checked against ' + str(sheet) if sheet else ''})")
 
 
+def _open_in_browser(path: Path) -> None:
+    """Open a preview in the desktop's browser; say so (not fail) when there is none."""
+    if not webbrowser.open(path.resolve().as_uri()):
+        click.echo(f"warning: no browser to open; open {path} yourself", err=True)
+
+
 @main.command()
 @click.argument("target", type=click.Path(path_type=Path))
-@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE")
-@click.option("-t", "--thickness", type=float, default=18.0, show_default=True)
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Set a parameter of a part file (repeatable).")
+@click.option("-t", "--thickness", type=float, default=18.0, show_default=True,
+              help="Measured material thickness in mm (a part file's slots follow it).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
-              help="SVG file for a part (default: beside it, in a temp folder); ignored for folders.")
+              help="SVG file for a part (default: wikicut-<name>.svg in the temp folder); "
+                   "not for folders.")
 @click.option("--open", "open_", is_flag=True, help="Open the preview in a browser.")
 @handle_errors
 def preview(target: Path, params, thickness, output, open_) -> None:
-    """Preview a part file (SVG) or an output folder (its index.html).
+    """Preview a part file (SVG) or an output folder (rebuilds and opens its index.html).
+
+    A folder's index.html is rebuilt from its report.json and sheet SVGs. The path of the
+    preview is printed.
 
     \b
     Examples:
       wikicut preview parts/roof-rib.toml -p pitch=40 --open
+      wikicut preview parts/wall-rib.toml -p length=2000 -o wall-rib.svg
       wikicut preview out/ --open
     """
     if target.is_dir():
-        index = target / "index.html"
-        if not index.exists():
-            raise InputError("no index.html here: not a wikicut output folder", target)
+        from .preview import write_preview_folder
+
+        if output is not None:
+            raise InputError("-o is for a part file; a folder's preview is its index.html",
+                             target)
+        if params:
+            raise InputError("-p is for a part file, not an output folder", target)
+        if (target / "report.json").exists():
+            index = write_preview_folder(target)
+        else:
+            index = target / "index.html"
+            if not index.exists():
+                raise InputError("no report.json or index.html here: not a wikicut output "
+                                 "folder", target)
         click.echo(str(index))
         if open_:
-            webbrowser.open(index.resolve().as_uri())
+            _open_in_browser(index)
         return
     part_obj = _load_any_part(target, _params(params), thickness)
     if output is None:
         import tempfile
 
-        output = Path(tempfile.gettempdir()) / f"wikicut-{target.stem}.svg"
+        from .pipeline import safe_name
+
+        output = Path(tempfile.gettempdir()) / f"wikicut-{safe_name(target.stem)}.svg"
+    elif output.suffix.lower() != ".svg":
+        raise InputError("a preview is an SVG: the output must end in .svg", output)
     _write_single(output, True, part_obj)
     click.echo(str(output))
     if open_:
-        webbrowser.open(output.resolve().as_uri())
+        _open_in_browser(output)
 
 
 @main.command("profiles")
 def profiles_cmd() -> None:
-    """List the machine profiles that ship with wikicut."""
+    """List the machine profiles that ship with wikicut.
+
+    \b
+    Examples:
+      wikicut profiles
+      cp profiles/grbl.toml my-router.toml   # edit, then: wikicut nest JOB.toml --profile my-router.toml
+    """
     from .profiles import PROFILE_DIR, available_profiles, load_profile
 
     for name in available_profiles():
@@ -361,7 +395,13 @@ def profiles_cmd() -> None:
 @main.command("parts")
 @click.argument("folder", type=click.Path(path_type=Path), required=False)
 def parts_cmd(folder: Path | None) -> None:
-    """List the parametric parts in a folder (default: the shipped parts/ library)."""
+    """List the parametric parts in a folder (default: the shipped parts/ library).
+
+    \b
+    Examples:
+      wikicut parts
+      wikicut parts my-parts/
+    """
     from .parts import part_info
 
     folder = folder or Path(__file__).resolve().parent.parent / "parts"

@@ -172,6 +172,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
             stem = f"sheet-{sheet.index:03d}"
             write_sheet_dxf(sheet, tmp / f"{stem}.dxf")
             svg = sheet_svg(sheet, programs[k] if programs else None, spacing=spacing,
+                            total=len(layout.sheets),
                             toolpaths=toolpaths)
             (tmp / f"{stem}.svg").write_text(svg, encoding="utf-8", newline="\n")
             svgs.append(svg)
@@ -280,7 +281,8 @@ def _write_cutfile_outputs(name: str, layout: Layout, notes: dict[int, str], out
         for k, sheet in enumerate(layout.sheets):
             stem = f"sheet-{sheet.index:03d}"
             write_sheet_dxf(sheet, tmp / f"{stem}.dxf")
-            svg = sheet_svg(sheet, programs[k], spacing=0.0, toolpaths=False)
+            svg = sheet_svg(sheet, programs[k], spacing=0.0, toolpaths=False,
+                            total=len(layout.sheets))
             (tmp / f"{stem}.svg").write_text(svg, encoding="utf-8", newline="\n")
             svgs.append(svg)
             (tmp / prog_files[k]).write_text(texts[k], encoding="utf-8", newline="\n")

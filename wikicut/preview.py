@@ -1,17 +1,35 @@
 """SVG previews of sheets and parts, and index.html with every sheet of a job.
 
-SVGs are to scale (mm), y flipped so the sheet's lower-left is bottom-left as on the machine;
-one <g class="part"> per placed part so tools and tests can find them.
+SVGs are to scale (viewBox in mm, width/height in mm), y flipped so the sheet's lower-left is
+bottom-left as on the machine; one <g class="part"> per placed part so tools and tests can find
+them. Output is deterministic text (fixed number formatting) and valid XML; every user string
+is escaped (part names may hold <&">).
 """
 
 from __future__ import annotations
 
+import json
+import os
 from html import escape
+from pathlib import Path
 
+import shapely
+from shapely.geometry import LineString, Polygon
+
+from .errors import InputError
 from .model import Part, SheetLayout, SheetProgram
+
+SVG_NS = "http://www.w3.org/2000/svg"
+
+# colours: one place, so the legend always matches the drawing
+C_SHEET, C_MARGIN, C_KEEPOUT = "#f4ead8", "#c8c8c8", "#d04040"
+C_PART, C_EDGE, C_HOLE = "#e8c990", "#5a3d10", "#1f5fa0"
+C_POCKET, C_DRILL, C_ENGRAVE = "#a8763a", "#a00000", "#333333"
+C_RAPID, C_TAB = "#0077ee", "#00a000"
 
 
 def _f(v: float) -> str:
+    """A number as short fixed text (2 decimals, trailing zeros trimmed, never -0)."""
     s = f"{v:.2f}".rstrip("0").rstrip(".")
     return "0" if s in ("-0", "") else s
 
@@ -21,145 +39,410 @@ def _ring(coords, H: float) -> str:
     return "M" + " L".join(f"{_f(x)},{_f(H - y)}" for x, y in pts[:-1]) + " Z"
 
 
-def _poly_d(poly, H: float) -> str:
+def _poly_d(poly: Polygon, H: float) -> str:
     return " ".join([_ring(poly.exterior.coords, H)] + [_ring(r.coords, H) for r in poly.interiors])
 
 
+def _polys(geom) -> list[Polygon]:
+    return [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon) and not g.is_empty]
+
+
+def _chord(poly: Polygon, cx: float, cy: float, vertical: bool) -> LineString | None:
+    """The straight run inside the part through (cx, cy): where a label has room."""
+    x0, y0, x1, y1 = poly.bounds
+    line = (LineString([(cx, y0 - 1), (cx, y1 + 1)]) if vertical
+            else LineString([(x0 - 1, cy), (x1 + 1, cy)]))
+    pt = shapely.Point(cx, cy)
+    inter = line.intersection(poly)
+    for seg in getattr(inter, "geoms", [inter]):
+        if isinstance(seg, LineString) and not seg.is_empty and seg.distance(pt) < 1e-6:
+            return seg
+    return None
+
+
+CHAR_W = 0.68  # average advance of a sans-serif character, in em (generous: labels stay in)
+
+
+def label_box(poly, text: str, max_size: float = 40.0) -> tuple[float, float, float, bool]:
+    """Where a label fits inside a part: (x, y, font size, vertical?).
+
+    Tries the middle of the longest straight run through the widest inscribed circle (a point
+    deep inside, even in an L, a ring or a bowtie), across and up; the text's box must lie
+    inside the part, shrinking until it does. Tall narrow parts get their label turned 90
+    degrees.
+    """
+    circle = shapely.maximum_inscribed_circle(poly)
+    (cx, cy), _ = circle.coords
+    n = max(len(text), 1)
+    best = (0.0, cx, cy, False)
+    for vertical in (False, True):
+        seg = _chord(poly, cx, cy, vertical)
+        if seg is None:
+            continue
+        mid = seg.interpolate(0.5, normalized=True)
+        for x, y in ((mid.x, mid.y), (cx, cy)):
+            size = min(max_size, seg.length * 0.92 / (CHAR_W * n))
+            while size > best[0] and size >= 3.0:
+                hw, hh = CHAR_W * n * size / 2, 0.4 * size
+                if vertical:
+                    hw, hh = hh, hw
+                if poly.contains(shapely.box(x - hw, y - hh, x + hw, y + hh)):
+                    best = (size, x, y, vertical)
+                    break
+                size *= 0.85
+    size, x, y, vertical = best
+    if size == 0.0:  # nothing fits (a sliver): a small label at the deepest point
+        return cx, cy, 3.0, False
+    return x, y, size, vertical
+
+
+def _label_area(p: Part):
+    """The part less its pockets and drills: where its label can be read."""
+    cut = [pk.shape for pk in p.pockets] + [shapely.Point(d.x, d.y).buffer(d.diameter / 2 + 2)
+                                            for d in p.drills]
+    if not cut:
+        return p.outline
+    free = p.outline.difference(shapely.union_all(cut))
+    return free if free.area > 0.05 * p.outline.area else p.outline
+
+
 def _part_group(p: Part, H: float, instance: str, title: str) -> list[str]:
+    """One placed part: filled outline (holes show through), holes, pockets, drills,
+    engravings and a label that fits, in one <g class="part">."""
     gid = "part-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in instance)
     out = [f'<g class="part" id="{escape(gid, True)}" data-part="{escape(instance, True)}">',
            f"<title>{escape(title)}</title>",
-           f'<path d="{_poly_d(p.outline, H)}" fill="#e8c990" fill-rule="evenodd" '
-           'stroke="#5a3d10" stroke-width="1.5"/>']
+           (f'<path class="outline" d="{_poly_d(p.outline, H)}" fill="{C_PART}" '
+            f'fill-rule="evenodd" stroke="{C_EDGE}" stroke-width="1.5"/>')]
+    for hole in p.outline.interiors:
+        out.append(f'<path class="hole" d="{_ring(hole.coords, H)}" fill="none" '
+                   f'stroke="{C_HOLE}" stroke-width="1.5"/>')
     for pk in p.pockets:
-        out.append(f'<path d="{_poly_d(pk.shape, H)}" fill="#b08040" fill-rule="evenodd" '
-                   f'stroke="#6b4a1c" stroke-width="0.8"><title>pocket {_f(pk.depth)} mm'
-                   '</title></path>')
+        for poly in _polys(pk.shape):
+            out.append(f'<path class="pocket" d="{_poly_d(poly, H)}" fill="{C_POCKET}" '
+                       'fill-rule="evenodd" stroke="#6b4a1c" stroke-width="0.8">'
+                       f"<title>pocket {_f(pk.depth)} mm deep</title></path>")
+        x0, y0, x1, y1 = pk.shape.bounds
+        fs = min(14.0, (x1 - x0) / 5, (y1 - y0) / 2)
+        if fs >= 5:
+            c = pk.shape.representative_point()
+            out.append(f'<text class="depth" x="{_f(c.x)}" y="{_f(H - c.y)}" font-size="{_f(fs)}"'
+                       ' font-family="sans-serif" text-anchor="middle" '
+                       f'dominant-baseline="middle" fill="#fff">{_f(pk.depth)}</text>')
     for d in p.drills:
-        r = d.diameter / 2
-        out.append(f'<circle cx="{_f(d.x)}" cy="{_f(H - d.y)}" r="{_f(r)}" fill="#fff" '
-                   'stroke="#a00" stroke-width="0.8"/>')
+        r, cx, cy = d.diameter / 2, d.x, H - d.y
+        k = r * 0.7
+        depth = "through" if d.depth is None else f"{_f(d.depth)} mm deep"
+        out.append(f'<g class="drill"><title>drill {_f(d.diameter)} mm, {depth}</title>'
+                   f'<circle cx="{_f(cx)}" cy="{_f(cy)}" r="{_f(r)}" fill="#fff" '
+                   f'stroke="{C_DRILL}" stroke-width="0.8"/><path d="M{_f(cx - k)},{_f(cy - k)} '
+                   f'L{_f(cx + k)},{_f(cy + k)} M{_f(cx - k)},{_f(cy + k)} L{_f(cx + k)},'
+                   f'{_f(cy - k)}" stroke="{C_DRILL}" stroke-width="0.6"/></g>')
     for e in p.engravings:
         pts = " ".join(f"{_f(x)},{_f(H - y)}" for x, y in e.path.coords)
-        out.append(f'<polyline points="{pts}" fill="none" stroke="#333" stroke-width="0.8"/>')
-    x0, y0, x1, y1 = p.outline.bounds
-    size = max(8.0, min(40.0, (x1 - x0) / max(len(title), 1) * 1.6, (y1 - y0) * 0.35))
-    ax, ay = p.label_anchor()
-    out.append(f'<text x="{_f(ax)}" y="{_f(H - ay)}" font-size="{_f(size)}" '
-               'font-family="sans-serif" text-anchor="middle" dominant-baseline="middle" '
-               f'fill="#222">{escape(title)}</text>')
+        out.append(f'<polyline class="engraving" points="{pts}" fill="none" stroke="{C_ENGRAVE}"'
+                   ' stroke-width="0.8"/>')
+    x, y, size, vertical = label_box(_label_area(p), title)
+    turn = f' transform="rotate(-90 {_f(x)} {_f(H - y)})"' if vertical else ""
+    out.append(f'<text class="label" x="{_f(x)}" y="{_f(H - y)}" font-size="{_f(size)}"'
+               f'{turn} font-family="sans-serif" text-anchor="middle" '
+               'dominant-baseline="middle" fill="#222">' + escape(title) + "</text>")
     out.append("</g>")
     return out
 
 
+def _depth_colour(z: float, thickness: float) -> str:
+    """Cut colour by depth: orange for shallow (engrave, pocket), red through, dark overcut."""
+    f = -z / thickness if thickness > 0 else 1.0
+    if f > 1.0 + 1e-6:
+        return "#600000"
+    f = max(0.0, min(1.0, f))
+    g = round(0xA0 * (1 - f))
+    return f"#{0xF0 - round(0x30 * f):02x}{g:02x}00"
+
+
+def _cut_line(run: list[tuple[float, float]], z: float | None, H: float,
+              thickness: float) -> list[str]:
+    """One run of cutting at constant depth as a polyline (nothing if it has no length)."""
+    if len(run) < 2 or z is None:
+        return []
+    pts = " ".join(f"{_f(x)},{_f(H - y)}" for x, y in run)
+    return [(f'<polyline class="cut" points="{pts}" stroke="{_depth_colour(z, thickness)}" '
+             'stroke-width="0.6"/>')]
+
+
+def _toolpath_overlay(program: SheetProgram, H: float, thickness: float) -> list[str]:
+    """Cuts coloured by depth, rapids dashed, tabs marked, the cuts numbered in program order
+    where they start (engraved text is not numbered: one number per stroke is noise)."""
+    from .gcode import arc_points
+
+    out = ['<g class="toolpaths" fill="none">']
+    labels: list[str] = []
+    pos: tuple[float, float, float] | None = None
+    n = 0
+    for op in program.operations:
+        run: list[tuple[float, float]] = []
+        run_z: float | None = None
+        started = False
+
+        for mv in op.moves:
+            if mv.kind == "rapid":
+                out += _cut_line(run, run_z, H, thickness)
+                run, run_z = [], None
+                if pos is not None and (abs(pos[0] - mv.x) > 1e-6 or abs(pos[1] - mv.y) > 1e-6):
+                    out.append(f'<line class="rapid" x1="{_f(pos[0])}" y1="{_f(H - pos[1])}" '
+                               f'x2="{_f(mv.x)}" y2="{_f(H - mv.y)}" stroke="{C_RAPID}" '
+                               'stroke-width="0.6" stroke-dasharray="6,4"/>')
+            else:
+                start = pos if pos is not None else (mv.x, mv.y, mv.z)
+                pts = ([(mv.x, mv.y, mv.z)] if mv.kind == "feed"
+                       else arc_points(start, mv, 0.2))
+                if mv.z < 0 and not started and op.kind not in ("label", "engrave"):
+                    n += 1
+                    labels.append(f'<text class="order" x="{_f(start[0])}" y="{_f(H - start[1])}"'
+                                  ' font-size="10" font-family="sans-serif" fill="#c00" '
+                                  'stroke="#fff" stroke-width="2" paint-order="stroke">'
+                                  f"{n}</text>")
+                    started = True
+                if mv.z >= 0 or (run_z is not None and abs(mv.z - run_z) > 1e-6):
+                    out += _cut_line(run, run_z, H, thickness)
+                    run, run_z = [], None
+                if mv.z < 0:
+                    if not run:
+                        run = [(start[0], start[1])]
+                    run += [(x, y) for x, y, _ in pts]
+                    run_z = mv.z
+            pos = (mv.x, mv.y, mv.z)
+        out += _cut_line(run, run_z, H, thickness)
+        for tx, ty in op.tabs:
+            out.append(f'<circle class="tab" cx="{_f(tx)}" cy="{_f(H - ty)}" r="4" '
+                       f'fill="{C_TAB}"/>')
+    out += labels
+    out.append("</g>")
+    return out
+
+
+def _legend(sheet: SheetLayout, H: float, total: int | None,
+            toolpaths: bool) -> tuple[list[str], float]:
+    """Sheet n of N, stock, parts, utilisation; colour key; a scale bar. Sized to the sheet
+    (a 2440 mm sheet gets 28 mm text) and wrapped to its width. (lines, band height)"""
+    st = sheet.stock
+    W = st.width
+    k = max(0.2, min(1.0, max(W, H) / 2440.0))  # text size follows the sheet
+    of = f" of {total}" if total else ""
+    used = f", strip {_f(sheet.used_length)} mm used" if sheet.used_length else ""
+    title = (f"Sheet {sheet.index}{of}: {st.label}, {len(sheet.placements)} parts, "
+             f"{sheet.utilisation * 100:.1f}% used{used}")
+    fs = min(28 * k, W * 0.95 / (CHAR_W * max(len(title), 1)))
+    out = ['<g class="legend" font-family="sans-serif">',
+           (f'<text class="legend-title" x="{_f(10 * k)}" y="{_f(H + 35 * k)}" '
+            f'font-size="{_f(fs)}">{escape(title)}</text>')]
+    keys = [("part", f'fill="{C_PART}" stroke="{C_EDGE}"'),
+            ("hole", f'fill="{C_SHEET}" stroke="{C_HOLE}"'),
+            ("pocket", f'fill="{C_POCKET}" stroke="#6b4a1c"'),
+            ("drill", f'fill="#fff" stroke="{C_DRILL}"'),
+            ("engraving", f'fill="none" stroke="{C_ENGRAVE}"'),
+            ("margin", f'fill="{C_MARGIN}" stroke="none"'),
+            ("keep-out", f'fill="{C_KEEPOUT}" fill-opacity="0.35" stroke="none"')]
+    if toolpaths:
+        keys += [("cut (orange shallow, red through)", 'fill="none" stroke="#c00000"'),
+                 ("rapid", f'fill="none" stroke="{C_RAPID}" stroke-dasharray="6,4"'),
+                 ("tab", f'fill="{C_TAB}" stroke="none"')]
+    bar = 500.0 if W >= 1200 else 100.0 if W >= 250 else 10.0
+    x, y = 10 * k, H + 55 * k
+    for name, style in keys:
+        step = (36 + 11 * len(name) + 30) * k
+        if x + step > W - 10 * k:
+            x, y = 10 * k, y + 30 * k
+        out.append(f'<rect x="{_f(x)}" y="{_f(y)}" width="{_f(30 * k)}" height="{_f(20 * k)}" '
+                   f'{style} stroke-width="{_f(1.5 * k)}"/>')
+        out.append(f'<text x="{_f(x + 36 * k)}" y="{_f(y + 16 * k)}" font-size="{_f(20 * k)}">'
+                   f"{escape(name)}</text>")
+        x += step
+    if x + 20 * k + bar > W - 10 * k:
+        x, y = 10 * k, y + 30 * k
+    bx = max(x + 20 * k, W - bar - 20 * k)
+    out.append(f'<path class="scale" d="M{_f(bx)},{_f(y)} V{_f(y + 20 * k)} H{_f(bx + bar)} '
+               f'V{_f(y)}" fill="none" stroke="#000" stroke-width="{_f(2 * k)}"/>')
+    out.append(f'<text x="{_f(bx + bar / 2)}" y="{_f(y + 16 * k)}" font-size="{_f(18 * k)}" '
+               f'text-anchor="middle">{_f(bar)} mm</text>')
+    out.append("</g>")
+    return out, y + 35 * k - H
+
+
 def sheet_svg(sheet: SheetLayout, program: SheetProgram | None = None, spacing: float = 0.0,
               toolpaths: bool = False, total: int | None = None) -> str:
+    """One sheet to scale: margin and keep-outs shaded, parts filled and labelled, a legend;
+    with `toolpaths` and a program, the router's moves drawn over it. `total` is the job's
+    sheet count, for "Sheet n of N"."""
     st = sheet.stock
-    W, H = st.width, st.height
-    m = st.margin
-    legend_h = 60.0
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(W)}mm" '
-           f'height="{_f(H + legend_h)}mm" viewBox="0 0 {_f(W)} {_f(H + legend_h)}">',
-           f'<rect x="0" y="0" width="{_f(W)}" height="{_f(H)}" fill="#f4ead8" '
-           'stroke="#000" stroke-width="2"/>']
+    W, H, m = st.width, st.height, st.margin
+    drawn_paths = bool(toolpaths and program is not None)
+    legend, legend_h = _legend(sheet, H, total, drawn_paths)
+    Ht = H + legend_h
+    out = [(f'<svg xmlns="{SVG_NS}" width="{_f(W)}mm" height="{_f(Ht)}mm" '
+            f'viewBox="0 0 {_f(W)} {_f(Ht)}" data-sheet="{sheet.index}">'),
+           f"<title>Sheet {sheet.index}: {escape(st.label)}</title>",
+           (f'<rect class="sheet" x="0" y="0" width="{_f(W)}" height="{_f(H)}" fill="{C_SHEET}" '
+            'stroke="#000" stroke-width="2"/>')]
     if m > 0:
-        out.append(f'<path d="M0,0 H{_f(W)} V{_f(H)} H0 Z M{_f(m)},{_f(m)} V{_f(H - m)} '
-                   f'H{_f(W - m)} V{_f(m)} Z" fill="#c8c8c8" fill-opacity="0.6" '
-                   'fill-rule="evenodd"><title>margin</title></path>')
+        out.append(f'<path class="margin" d="M0,0 H{_f(W)} V{_f(H)} H0 Z M{_f(m)},{_f(m)} '
+                   f'V{_f(H - m)} H{_f(W - m)} V{_f(m)} Z" fill="{C_MARGIN}" fill-opacity="0.6" '
+                   f'fill-rule="evenodd"><title>margin {_f(m)} mm</title></path>')
     for z in st.keepouts:
-        out.append(f'<path d="{_poly_d(z, H)}" fill="#d04040" fill-opacity="0.35">'
-                   "<title>keep-out</title></path>")
+        for poly in _polys(z):
+            out.append(f'<path class="keepout" d="{_poly_d(poly, H)}" fill="{C_KEEPOUT}" '
+                       'fill-opacity="0.35" stroke="#a02020" stroke-dasharray="8,4">'
+                       "<title>keep-out</title></path>")
     for p in sheet.placements:
         out += _part_group(p.placed(), H, p.instance, f"{p.instance} {p.part.name}")
-    if toolpaths and program is not None:
-        out.append('<g class="toolpaths" fill="none">')
-        n = 0
-        for op in program.operations:
-            pts: list[str] = []
-            prev = None
-            for mv in op.moves:
-                if prev is not None and mv.kind == "rapid":
-                    out.append(f'<line x1="{_f(prev[0])}" y1="{_f(H - prev[1])}" x2="{_f(mv.x)}"'
-                               f' y2="{_f(H - mv.y)}" stroke="#08f" stroke-width="0.6" '
-                               'stroke-dasharray="6,4"/>')
-                elif mv.z < 0:
-                    pts.append(f"{_f(mv.x)},{_f(H - mv.y)}")
-                prev = (mv.x, mv.y)
-            if pts:
-                n += 1
-                out.append(f'<polyline points="{" ".join(pts)}" stroke="#c00" '
-                           'stroke-width="0.5"/>')
-                x, y = pts[0].split(",")
-                out.append(f'<text x="{x}" y="{y}" font-size="14" fill="#c00">{n}</text>')
-            for tx, ty in op.tabs:
-                out.append(f'<circle cx="{_f(tx)}" cy="{_f(H - ty)}" r="4" fill="#0a0"/>')
-        out.append("</g>")
-    of = f" of {total}" if total else ""
-    out.append(f'<text class="legend" x="10" y="{_f(H + 40)}" font-size="30" '
-               f'font-family="sans-serif">Sheet {sheet.index}{of}: {escape(st.label)}, '
-               f"{len(sheet.placements)} parts, {sheet.utilisation * 100:.1f}% used</text>")
+    if drawn_paths:
+        out += _toolpath_overlay(program, H, st.thickness)
+    out += legend
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
 def part_svg(part: Part) -> str:
+    """A designer's quick look at one part, to scale: outline, holes, pockets, drills, its
+    label, overall dimension lines and a one-line summary."""
     x0, y0, x1, y1 = part.outline.bounds
-    pad = 20.0
-    W, H = x1 - x0 + 2 * pad, y1 - y0 + 2 * pad
+    w, h = x1 - x0, y1 - y0
+    pad = 40.0
+    W, H = w + 2 * pad, h + 2 * pad
     moved = part.transformed(0.0, pad - x0, pad - y0)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(W)}mm" height="{_f(H + 30)}mm"'
-           f' viewBox="0 0 {_f(W)} {_f(H + 30)}">']
+    fs = max(6.0, min(16.0, 0.04 * max(w, h)))
+    out = [(f'<svg xmlns="{SVG_NS}" width="{_f(W)}mm" height="{_f(H + 30)}mm" '
+            f'viewBox="0 0 {_f(W)} {_f(H + 30)}">'),
+           f'<rect x="0" y="0" width="{_f(W)}" height="{_f(H)}" fill="{C_SHEET}"/>']
     out += _part_group(moved, H, part.name, part.text)
-    out.append(f'<text x="{_f(pad)}" y="{_f(H + 20)}" font-size="16" font-family="sans-serif">'
-               f"{escape(part.name)}: {_f(x1 - x0)} x {_f(y1 - y0)} mm, "
-               f"{part.area / 1e6:.3f} m2</text></svg>")
+    dy, dx = pad + h + 20, pad - 20  # dimension lines below and left of the part
+    out.append(f'<g class="dimensions" stroke="#444" stroke-width="0.8" fill="none">'
+               f'<path d="M{_f(pad)},{_f(dy - 6)} V{_f(dy + 6)} M{_f(pad)},{_f(dy)} '
+               f'H{_f(pad + w)} M{_f(pad + w)},{_f(dy - 6)} V{_f(dy + 6)}"/>'
+               f'<path d="M{_f(dx - 6)},{_f(pad)} H{_f(dx + 6)} M{_f(dx)},{_f(pad)} '
+               f'V{_f(pad + h)} M{_f(dx - 6)},{_f(pad + h)} H{_f(dx + 6)}"/></g>')
+    out.append(f'<text class="dimension" x="{_f(pad + w / 2)}" y="{_f(dy - 4)}" '
+               f'font-size="{_f(fs)}" font-family="sans-serif" text-anchor="middle">'
+               f"{_f(w)} mm</text>")
+    out.append(f'<text class="dimension" x="{_f(dx - 4)}" y="{_f(pad + h / 2)}" '
+               f'font-size="{_f(fs)}" font-family="sans-serif" text-anchor="middle" '
+               f'transform="rotate(-90 {_f(dx - 4)} {_f(pad + h / 2)})">{_f(h)} mm</text>')
+    info = (f"{escape(part.name)}: {_f(w)} x {_f(h)} mm, {part.area / 1e6:.3f} m2, "
+            f"{len(part.outline.interiors)} holes, {len(part.pockets)} pockets, "
+            f"{len(part.drills)} drills")
+    fi = max(6.0, min(16.0, W * 0.95 / (CHAR_W * max(len(info), 1))))
+    out.append(f'<text x="{_f(pad / 4)}" y="{_f(H + 20)}" font-size="{_f(fi)}" '
+               f'font-family="sans-serif">{info}</text></svg>')
     return "\n".join(out) + "\n"
+
+
+def _hm(seconds: float) -> str:
+    s = round(seconds / 60) * 60
+    return f"{int(s // 3600)}:{int(s % 3600 // 60):02d}"
 
 
 def index_html(report: dict, svgs: list[str], title: str = "") -> str:
+    """The job on one self-contained page (inline CSS and SVGs, no script, no network):
+    summary, every sheet with links to its files, and the parts list."""
     t = report.get("totals", {})
+    sheets = report.get("sheets", [])
+    n = len(sheets)
+    cur = report.get("settings", {}).get("currency") or ""
     name = escape(title or str(report.get("job", "")))
-    secs = t.get("est_seconds") or 0
-    last = report["sheets"][-1]["offcut"] if report.get("sheets") else None
-    rows = []
-    for p in report.get("parts", []):
-        cls = ' class="unplaced"' if p["placed"] < p["quantity"] else ""
-        rows.append(f"<tr{cls}><td>{escape(p['name'])}</td><td>{escape(p['source'])}</td>"
-                    f"<td>{p['quantity']}</td><td>{p['placed']}</td>"
-                    f"<td>{', '.join(str(s) for s in p['sheets'])}</td></tr>")
-    cost = t.get("cost")
+    last = sheets[-1]["offcut"] if sheets else None
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+           '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{name}: {t.get('sheets', 0)} sheets</title>",
-           "<style>body{font-family:sans-serif;margin:1em}section.sheet{margin:1em 0}"
-           "section.sheet svg{width:100%;height:auto;max-width:1400px;border:1px solid #999}"
-           "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:2px 6px}"
-           "tr.unplaced{background:#fbb}</style></head><body>",
+           ("<style>body{font-family:sans-serif;margin:1em;color:#222}"
+            "section.sheet{margin:1.5em 0}section.sheet h2{margin:.2em 0}"
+            "section.sheet svg{display:block;width:100%;height:auto;max-width:1400px;"
+            "border:1px solid #999;background:#fff}"
+            "nav a{margin-right:.6em}.meta{color:#555;font-size:90%}"
+            "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:2px 6px}"
+            "td.n{text-align:right}tr.unplaced,p.unplaced{background:#fbb}"
+            "p.unplaced{padding:.4em;border:1px solid #c00}</style></head><body>"),
            f"<h1>{name}</h1>", '<ul class="summary">',
            f"<li>Sheets: {t.get('sheets', 0)}</li>",
            f"<li>Parts placed: {t.get('placed', 0)} of {t.get('parts', 0)}</li>",
-           f"<li>Utilisation: {t.get('utilisation', 0) * 100:.1f}%</li>"]
+           (f"<li>Utilisation: {t.get('utilisation', 0) * 100:.1f}% "
+            f"({t.get('part_area_m2', 0):.2f} m&sup2; of parts on "
+            f"{t.get('sheet_area_m2', 0):.2f} m&sup2; of sheet)</li>")]
     if last:
-        out.append(f"<li>Offcut on the last sheet: {last['width']:.0f} mm, "
-                   f"{last['area_m2']:.2f} m&sup2;</li>")
+        out.append(f"<li>Offcut on the last sheet: {last['width']:.0f} mm from x = "
+                   f"{last['x_from']:.0f} mm, {last['area_m2']:.2f} m&sup2;</li>")
     if t.get("cut_length_m") is not None:
         out.append(f"<li>Cut length: {t['cut_length_m']:.1f} m, estimated machine time "
-                   f"{int(secs // 3600)}:{int(secs % 3600 // 60):02d}</li>")
-    if cost is not None:
-        out.append(f"<li>Material cost: {cost:.2f}</li>")
+                   f"{_hm(t.get('est_seconds') or 0)} (h:mm)</li>")
+    if t.get("cost") is not None:
+        out.append(f"<li>Material cost: {t['cost']:.2f}{' ' + escape(cur) if cur else ''}</li>")
+    st = report.get("settings", {})
+    bits = [f"{k} {escape(str(st[k]))}" for k in ("profile", "tool_diameter", "spacing", "seed")
+            if st.get(k) is not None]
+    if bits:
+        out.append(f'<li class="meta">Settings: {", ".join(bits)}</li>')
     out.append("</ul>")
     if report.get("unplaced"):
-        out.append('<p class="unplaced">Unplaced: '
+        out.append(f'<p class="unplaced">{len(report["unplaced"])} parts did not fit: '
                    + ", ".join(escape(u["id"]) for u in report["unplaced"]) + "</p>")
-    for s, svg in zip(report.get("sheets", []), svgs):
-        links = [f'<a href="{escape(s["file_dxf"])}">DXF</a>']
+    if sheets:
+        out.append("<nav>Sheets: " + " ".join(f'<a href="#sheet-{s["index"]}">{s["index"]}</a>'
+                                               for s in sheets) + "</nav>")
+    for s, svg in zip(sheets, svgs):
+        links = [f'<a href="{escape(s["file_dxf"], True)}">DXF</a>',
+                 f'<a href="{escape(s["file_svg"], True)}">SVG</a>']
         if s.get("file_program"):
-            links.append(f'<a href="{escape(s["file_program"])}">program</a>')
-        out.append(f'<section class="sheet" id="sheet-{s["index"]}"><h2>Sheet {s["index"]} '
-                   f'({s["utilisation"] * 100:.1f}%) {" ".join(links)}</h2>')
-        out.append(svg.split("?>", 1)[-1])
+            links.append(f'<a href="{escape(s["file_program"], True)}">program</a>')
+        tp = s.get("toolpath")
+        meta = (f"{len(s['parts'])} parts, {s['utilisation'] * 100:.1f}% used"
+                + (f", {tp['cut_length_m']:.1f} m of cut, {_hm(tp['est_seconds'])}" if tp else ""))
+        out.append(f'<section class="sheet" id="sheet-{s["index"]}"><h2>Sheet {s["index"]} of '
+                   f'{n} {" ".join(links)}</h2><p class="meta">{escape(s["stock"]["name"])}: '
+                   f"{meta}</p>")
+        body = svg.split("?>", 1)[-1] if svg.lstrip().startswith("<?xml") else svg
+        out.append(body.strip())
         out.append("</section>")
-    out.append("<h2>Parts</h2><table><tr><th>part</th><th>source</th><th>quantity</th>"
-               "<th>placed</th><th>sheets</th></tr>")
-    out += rows
+    out.append('<h2 id="parts">Parts</h2><table><tr><th>part</th><th>source</th>'
+               "<th>quantity</th><th>placed</th><th>sheets</th></tr>")
+    for p in report.get("parts", []):
+        cls = ' class="unplaced"' if p["placed"] < p["quantity"] else ""
+        on = ", ".join(f'<a href="#sheet-{k}">{k}</a>' for k in p["sheets"])
+        out.append(f"<tr{cls}><td>{escape(p['name'])}</td><td>{escape(p['source'])}</td>"
+                   f'<td class="n">{p["quantity"]}</td><td class="n">{p["placed"]}</td>'
+                   f"<td>{on}</td></tr>")
     out.append("</table></body></html>")
     return "\n".join(out) + "\n"
+
+
+def write_preview_folder(outdir: Path) -> Path:
+    """Rebuild an output folder's index.html from its report.json and sheet SVGs (after an
+    upgrade, or when index.html was lost); written atomically. Returns the index path."""
+    outdir = Path(outdir)
+    rep_path = outdir / "report.json"
+    try:
+        report = json.loads(rep_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("no report.json here: not a wikicut output folder", outdir) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"not a readable report: {exc}", rep_path) from None
+    if not isinstance(report, dict) or report.get("schema") != "wikicut-report/1":
+        raise InputError("unknown report schema (expected wikicut-report/1)", rep_path)
+    svgs = []
+    for s in report.get("sheets", []):
+        f = outdir / Path(str(s.get("file_svg", ""))).name  # never outside the folder
+        try:
+            svgs.append(f.read_text(encoding="utf-8"))
+        except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError):
+            raise InputError("sheet preview missing or unreadable", f) from None
+    html = index_html(report, svgs, title=str(report.get("job", "")))
+    index = outdir / "index.html"
+    tmp = outdir / f".index.html.{os.getpid()}.tmp"  # a plain file: the umask's permissions
+    try:
+        tmp.write_text(html, encoding="utf-8", newline="\n")
+        os.replace(tmp, index)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return index
+
+
