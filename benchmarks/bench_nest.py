@@ -1,0 +1,512 @@
+"""Nesting benchmarks: wikicut's nester beside sparrow (spyrrow) and u-nesting, same process.
+
+    python benchmarks/bench_nest.py [--seconds N] [--only NAME ...] [--quick]
+                                    [--skip-strip] [--skip-bins] [--skip-scaling]
+
+1. strip: ESICUP strip instances, density after N s beside spyrrow's with the same seconds.
+2. bins: packingsolver/OpenCutList sheet jobs and examples/house: sheets used against the area
+   lower bound and u-nesting's sheets.
+3. scaling: time to the first valid layout (construction only) for 50..1500 WikiHouse-like
+   parts, sheets, peak RSS; each size in a fresh process so the RSS is its own.
+
+Every layout, ours and the others', is checked with wikicut.nest.verify_layout; a failure is
+printed as INVALID. The machines are noisy, so each comparison runs back to back in the same
+process. See benchmarks/README.md for the columns and measured results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import shapely
+from shapely.geometry import Polygon
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import instances as I
+
+from wikicut.model import (
+    Layout,
+    NestItem,
+    NestSettings,
+    Part,
+    Placement,
+    SheetLayout,
+    Stock,
+)
+from wikicut.nest import nest, verify_layout
+
+REPO = Path(__file__).resolve().parents[1]
+HOUSE_JOB = REPO / "examples" / "house" / "job.toml"
+QUICK_STRIP = ["fu", "jakobs1", "shirts"]
+QUICK_BINS = ["table", "stool_x10", "chair", "house"]
+SCALING_SIZES = [50, 150, 500, 1500]
+QUICK_SCALING = [50, 150, 500]
+SEED = 1
+
+
+# --------------------------------------------------------------------------- output
+
+
+def table(title: str, header: list[str], rows: list[list[str]]) -> str:
+    """A plain aligned text table: first column left, numbers right."""
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+
+    def line(r):
+        return "  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w)
+                         for i, (c, w) in enumerate(zip(r, widths))).rstrip()
+
+    out = [title, line(header), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{100 * x:.2f}"
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, MiB. Linux's VmHWM first: unlike
+    getrusage (which also keeps the peak of exited threads) it restarts at /proc/self/
+    clear_refs, so a measurement can leave out the JIT warm-up."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+# --------------------------------------------------------------------------- strip
+
+
+def wikicut_strip(inst: I.StripInstance, seconds: float, workers: int) -> dict:
+    items = inst.nest_items()
+    stock = inst.stock()
+    t = time.monotonic()
+    try:
+        lay = nest(items, [stock], NestSettings(spacing=0.0, seed=SEED, time_limit=seconds,
+                                                workers=workers))
+    except RuntimeError as exc:  # the nester's own final check refused its layout
+        return {"status": "INVALID", "detail": str(exc), "time": time.monotonic() - t}
+    el = time.monotonic() - t
+    problems = verify_layout(lay, 0.0)
+    if lay.unplaced:
+        problems.append(f"{len(lay.unplaced)} unplaced")
+    if problems or len(lay.sheets) != 1:
+        return {"status": "INVALID", "detail": "; ".join(problems[:3]), "time": el}
+    used = lay.sheets[0].used_length
+    return {"status": "ok", "density": inst.total_area / (used * inst.strip_height),
+            "length": used, "time": el}
+
+
+def spyrrow_strip(inst: I.StripInstance, seconds: float, workers: int) -> dict:
+    """sparrow on the same instance and budget; its layout is checked like ours."""
+    try:
+        import spyrrow
+    except ImportError:
+        return {"status": "n/a", "detail": "spyrrow is not installed"}
+    sitems = [spyrrow.Item(it.id, [tuple(p) for p in it.polygon.exterior.coords[:-1]],
+                           demand=it.demand, allowed_orientations=list(it.orientations))
+              for it in inst.items]
+    sinst = spyrrow.StripPackingInstance(inst.name, inst.strip_height, sitems)
+    cfg = spyrrow.StripPackingConfig(early_termination=True,
+                                     total_computation_time=max(1, round(seconds)),
+                                     num_workers=workers, seed=SEED)
+    t = time.monotonic()
+    try:
+        sol = sinst.solve(cfg)
+    except Exception as exc:  # noqa: BLE001 - a competitor's failure is a table cell
+        return {"status": "n/a", "detail": f"spyrrow failed: {exc}"}
+    el = time.monotonic() - t
+    parts = {it.id: part for it, part in zip(inst.items, inst.parts())}
+    stock = replace(inst.stock(), width=max(sol.width, 1e-9))
+    placements = [Placement(f"{p.id}#{k}", parts[p.id], float(p.translation[0]),
+                            float(p.translation[1]), float(p.rotation))
+                  for k, p in enumerate(sol.placed_items)]
+    lay = Layout([SheetLayout(1, stock, placements, sol.width)])
+    problems = check_other(lay, 0.0, inst.total_area)
+    if len(placements) != inst.count:
+        problems.append(f"{inst.count - len(placements)} unplaced")
+    if problems:
+        return {"status": "INVALID", "detail": "; ".join(problems[:3]), "time": el}
+    return {"status": "ok", "density": inst.total_area / (sol.width * inst.strip_height),
+            "length": sol.width, "time": el}
+
+
+def check_other(lay: Layout, spacing: float, total_area: float) -> list[str]:
+    """verify_layout for another solver's layout, forgiving float noise: their collision
+    engines work to a tolerance, so parts that touch (spacing 0) overlap by ~1e-5 mm2. Only
+    overlaps or overhangs larger than 1e-9 of the total part area, or gaps short of
+    `spacing` by more than 1 micron, count."""
+    if not verify_layout(lay, spacing):
+        return []
+    tol = 1e-9 * total_area
+    real = []
+    for sheet in lay.sheets:
+        geoms = [p.placed().outline for p in sheet.placements]
+        if not geoms:
+            continue
+        outside = sum(g.difference(sheet.stock.usable).area for g in geoms)
+        if outside > tol:
+            real.append(f"sheet {sheet.index}: {outside:.3g} mm2 outside the usable area")
+        tree = shapely.STRtree(geoms)
+        a, b = tree.query(np.array(geoms, dtype=object), predicate="dwithin",
+                          distance=max(spacing - 1e-3, 0.0))
+        for i, j in zip(a.tolist(), b.tolist()):
+            if i >= j:
+                continue
+            gi, gj = geoms[i], geoms[j]
+            ov = gi.intersection(gj).area
+            if ov > tol or (spacing > 0 and gi.distance(gj) < spacing - 1e-3):
+                real.append(f"sheet {sheet.index}: {sheet.placements[i].instance} and "
+                            f"{sheet.placements[j].instance} {gi.distance(gj):.3f} mm apart, "
+                            f"overlap {ov:.3g} mm2")
+    return real
+
+
+def run_strip(names: list[str], seconds: float, workers: int) -> str:
+    best = I.best_known()
+    rows = []
+    for name in names:
+        inst = I.load_strip(name)
+        ours = wikicut_strip(inst, seconds, workers)
+        theirs = spyrrow_strip(inst, seconds, workers)
+        ratio = (f"{ours['density'] / theirs['density']:.3f}"
+                 if ours["status"] == theirs["status"] == "ok" else "n/a")
+        bk = best.get(name, I.BestKnown(None, None))
+        rows.append([
+            name, str(inst.count),
+            pct(ours.get("density")) if ours["status"] == "ok" else ours["status"],
+            f"{ours['time']:.1f}",
+            pct(theirs.get("density")) if theirs["status"] == "ok" else theirs["status"],
+            f"{theirs['time']:.1f}" if "time" in theirs else "n/a",
+            ratio,
+            "n/a" if bk.literature is None else f"{bk.literature:.2f}",
+            "n/a" if bk.sparrow_record is None else f"{bk.sparrow_record:.2f}",
+        ])
+        for who, r in (("wikicut", ours), ("spyrrow", theirs)):
+            if r["status"] != "ok":
+                print(f"  {name}: {who} {r['status']}: {r.get('detail', '')}", flush=True)
+        print("  " + "  ".join(rows[-1]), flush=True)
+    return table(f"Strip packing: density % after {seconds:g} s, {workers} workers",
+                 ["instance", "items", "wikicut%", "s", "spyrrow%", "s", "ratio",
+                  "best%", "record%"], rows)
+
+
+# --------------------------------------------------------------------------- bins
+
+
+def _house() -> tuple[list[NestItem], Stock, NestSettings]:
+    from wikicut.job import job_items, load_job
+
+    job = load_job(HOUSE_JOB)
+    return job_items(job), job.stocks[0], job.settings
+
+
+def bins_problem(name: str) -> tuple[list[NestItem], Stock, float]:
+    """Items, the (unlimited) sheet and the spacing of a bins job or 'house'."""
+    if name == "house":
+        items, stock, settings = _house()
+        return items, replace(stock, count=None), settings.spacing
+    b = I.load_bins(name)
+    return b.nest_items(), b.stock(), b.spacing
+
+
+def wikicut_bins(items: list[NestItem], stock: Stock, spacing: float, seconds: float,
+                 workers: int) -> dict:
+    t = time.monotonic()
+    try:
+        lay = nest(items, [stock], NestSettings(spacing=spacing, seed=SEED,
+                                                time_limit=seconds, workers=workers))
+    except RuntimeError as exc:
+        return {"status": "INVALID", "detail": str(exc), "time": time.monotonic() - t}
+    el = time.monotonic() - t
+    problems = verify_layout(lay, spacing)
+    if lay.unplaced:
+        problems.append(f"{len(lay.unplaced)} unplaced")
+    if problems:
+        return {"status": "INVALID", "detail": "; ".join(problems[:3]), "time": el}
+    return {"status": "ok", "sheets": len(lay.sheets), "time": el,
+            "util": sum(p.part.area for s in lay.sheets for p in s.placements)
+            / (len(lay.sheets) * stock.width * stock.height)}
+
+
+def unesting_bins(items: list[NestItem], stock: Stock, spacing: float, seconds: float,
+                  strategy: str) -> dict:
+    """u-nesting's multi-sheet solve on the same parts; its layout is checked like ours."""
+    try:
+        import u_nesting
+    except ImportError:
+        return {"status": "n/a", "detail": "u-nesting is not installed"}
+    kinds: dict[int, tuple[str, Part, tuple[float, ...], int]] = {}
+    for it in items:  # group instances of one part (same object) into a quantity
+        k = kinds.get(id(it.part))
+        kinds[id(it.part)] = (k[0], k[1], k[2], k[3] + 1) if k else (
+            f"g{len(kinds)}", it.part, it.rotations, 1)
+    geoms = []
+    for gid, part, rots, qty in kinds.values():
+        poly = part.outline
+        g = {"id": gid, "polygon": [list(p) for p in poly.exterior.coords[:-1]],
+             "quantity": qty}
+        if poly.interiors:
+            g["holes"] = [[list(p) for p in r.coords[:-1]] for r in poly.interiors]
+        if tuple(rots) != (0.0,):
+            g["rotations"] = [float(a) for a in rots]
+        geoms.append(g)
+    cfg = {"strategy": strategy, "spacing": spacing, "margin": stock.margin,
+           "time_limit_ms": int(seconds * 1000), "multi_sheet": True}
+    t = time.monotonic()
+    try:
+        r = u_nesting.solve_2d(geoms, {"width": stock.width, "height": stock.height}, cfg)
+    except Exception as exc:  # noqa: BLE001 - a competitor's failure is a table cell
+        return {"status": "n/a", "detail": f"u-nesting raised {exc}"}
+    el = time.monotonic() - t
+    if not r.get("success"):
+        return {"status": "n/a", "detail": f"u-nesting refused: {r.get('code')} "
+                f"{r.get('error')}", "time": el}
+    by_id = {gid: part for gid, part, _, _ in kinds.values()}
+    n_sheets = int(r["boundaries_used"])
+    sheets = [SheetLayout(k + 1, stock, []) for k in range(max(n_sheets, 1))]
+    for p in r["placements"]:
+        k = int(p["boundary_index"])
+        while k >= len(sheets):
+            sheets.append(SheetLayout(len(sheets) + 1, stock, []))
+        sheets[k].placements.append(Placement(
+            f"{p['geometry_id']}#{p['instance']}", by_id[p["geometry_id"]],
+            float(p["position"][0]), float(p["position"][1]),
+            math.degrees(float(p["rotation"][0]))))
+    problems = check_other(Layout(sheets), spacing, sum(it.part.area for it in items))
+    if r.get("unplaced_count"):
+        problems.append(f"{r['unplaced_count']} unplaced")
+    if problems:
+        return {"status": "INVALID", "detail": f"{len(problems)} problems: "
+                + "; ".join(problems[:2]), "time": el, "sheets": n_sheets}
+    return {"status": "ok", "sheets": n_sheets, "time": el}
+
+
+def run_bins(names: list[str], seconds: float, workers: int, strategy: str) -> str:
+    rows = []
+    for name in names:
+        items, stock, spacing = bins_problem(name)
+        area = sum(it.part.area for it in items)
+        lb = I.area_lower_bound(area, stock)
+        ours = wikicut_bins(items, stock, spacing, seconds, workers)
+        theirs = unesting_bins(items, stock, spacing, seconds, strategy)
+
+        def cell(r):
+            return str(r["sheets"]) if r["status"] == "ok" else r["status"]
+
+        rows.append([name, str(len(items)), f"{stock.width:.0f}x{stock.height:.0f}",
+                     f"{spacing:g}/{stock.margin:g}", str(lb), cell(ours),
+                     pct(ours.get("util")), f"{ours['time']:.1f}", cell(theirs),
+                     f"{theirs['time']:.1f}" if "time" in theirs else "n/a"])
+        for who, r in (("wikicut", ours), ("u-nesting", theirs)):
+            if r["status"] != "ok":
+                print(f"  {name}: {who} {r['status']}: {r.get('detail', '')}", flush=True)
+        print("  " + "  ".join(rows[-1]), flush=True)
+    return table(f"Sheet jobs: sheets used after {seconds:g} s ({workers} workers; "
+                 f"u-nesting '{strategy}', multi_sheet)",
+                 ["job", "parts", "sheet mm", "spc/mrg", "bound", "wikicut", "util%", "s",
+                  "u-nest", "s"], rows)
+
+
+# --------------------------------------------------------------------------- scaling
+
+
+def _rect_holes(rng, w, h, n, hw, hh) -> list[list[tuple[float, float]]]:
+    """n rectangular through-holes of hw x hh along the part's length, inside the outline."""
+    holes = []
+    for k in range(n):
+        cx = w * (k + 1) / (n + 1) + rng.uniform(-0.1, 0.1) * w / (n + 1)
+        cy = h / 2
+        holes.append([(cx - hw / 2, cy - hh / 2), (cx + hw / 2, cy - hh / 2),
+                      (cx + hw / 2, cy + hh / 2), (cx - hw / 2, cy + hh / 2)])
+    return holes
+
+
+def _rib(rng) -> Polygon:
+    """A long rib (~2400 x 300) with 18.5 mm notches cut into both long edges."""
+    w, h = rng.uniform(1800, 2400), rng.uniform(250, 350)
+    slot, depth = 18.5, rng.uniform(0.2, 0.3) * h  # notches stay clear of the holes
+    n = int(rng.integers(3, 7))
+    xs = sorted(w * (k + 1) / (n + 1) for k in range(n))
+    bottom = [(0.0, 0.0)]
+    for x in xs:
+        bottom += [(x - slot / 2, 0.0), (x - slot / 2, depth), (x + slot / 2, depth),
+                   (x + slot / 2, 0.0)]
+    bottom.append((w, 0.0))
+    top = [(w, h)]
+    for x in reversed(xs[::2]):
+        top += [(x + slot / 2, h), (x + slot / 2, h - depth), (x - slot / 2, h - depth),
+                (x - slot / 2, h)]
+    top.append((0.0, h))
+    return Polygon(bottom + top, _rect_holes(rng, w, h, int(rng.integers(0, 3)), 150, 0.2 * h))
+
+
+def _beam(rng) -> Polygon:
+    w, h = rng.uniform(1000, 2300), rng.uniform(140, 250)
+    return Polygon([(0, 0), (w, 0), (w, h), (0, h)],
+                   _rect_holes(rng, w, h, int(rng.integers(0, 4)), 18.5, h * 0.4))
+
+
+def _spacer(rng) -> Polygon:
+    w, h = rng.uniform(200, 600), rng.uniform(150, 300)
+    c = rng.uniform(10, 30)  # chamfered corners
+    outer = [(c, 0), (w - c, 0), (w, c), (w, h - c), (w - c, h), (c, h), (0, h - c), (0, c)]
+    return Polygon(outer, _rect_holes(rng, w, h, int(rng.integers(1, 3)), 40, 18.5))
+
+
+def _wedge(rng) -> Polygon:
+    w, a, b = rng.uniform(120, 220), rng.uniform(25, 40), rng.uniform(8, 15)
+    return Polygon([(0, 0), (w, 0), (w, b), (0, a)])
+
+
+def _bowtie(rng) -> Polygon:
+    w, h = rng.uniform(120, 200), rng.uniform(60, 100)
+    n = rng.uniform(0.25, 0.4) * h  # waist
+    q = w / 2
+    return Polygon([(0, 0), (q - 10, (h - n) / 2), (q + 10, (h - n) / 2), (w, 0), (w, h),
+                    (q + 10, (h + n) / 2), (q - 10, (h + n) / 2), (0, h)])
+
+
+MAKERS = [(_rib, 0.2), (_beam, 0.15), (_spacer, 0.3), (_wedge, 0.2), (_bowtie, 0.15)]
+
+
+def wikihouse_like(n: int, seed: int = SEED) -> list[NestItem]:
+    """n parts like a WikiHouse kit: a pool of about n/5 distinct designs (each repeated, as in
+    a real kit), weighted towards many small connectors and a fifth long ribs."""
+    rng = np.random.default_rng(seed)
+    designs = []
+    for k in range(max(5, n // 5)):
+        maker = MAKERS[k % len(MAKERS)][0] if k < len(MAKERS) else MAKERS[
+            int(rng.choice(len(MAKERS), p=[w for _, w in MAKERS]))][0]
+        poly = shapely.geometry.polygon.orient(maker(rng), 1.0)
+        assert poly.is_valid, maker.__name__
+        designs.append(Part(name=f"{maker.__name__[1:]}-{k}", outline=poly, source="bench"))
+    items = []
+    counts: dict[str, int] = {}
+    for i in range(n):
+        part = designs[i] if i < len(designs) else designs[int(rng.integers(len(designs)))]
+        counts[part.name] = counts.get(part.name, 0) + 1
+        rots = (0.0, 180.0) if part.name.startswith("wedge") else (0.0, 90.0, 180.0, 270.0)
+        items.append(NestItem(f"{part.name}#{counts[part.name]}", part, rots))
+    return items
+
+
+def scaling_one(n: int) -> dict:
+    """One size, in this (fresh) process: warm the JIT up first so the time is the nester's,
+    not Numba's compiler; the peak RSS is reset after the warm-up (Linux), so it is the
+    resident size at the start ('base': Python, numpy, shapely, Numba) plus the nest's own."""
+    stock = Stock(width=2440, height=1220, thickness=18, margin=15)
+    settings = NestSettings(spacing=12.0, seed=SEED, time_limit=3600, workers=1, iterations=0)
+    nest(wikihouse_like(5, seed=99), [stock], settings)
+    gc.collect()
+    try:  # reset the peak to now (Linux), so compiling the kernels is not counted
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+    base = peak_rss_mb()
+    items = wikihouse_like(n)
+    area = sum(it.part.area for it in items)
+    t = time.monotonic()
+    try:
+        lay = nest(items, [stock], settings)
+    except RuntimeError as exc:
+        return {"n": n, "status": "INVALID", "detail": str(exc),
+                "time": time.monotonic() - t, "rss": peak_rss_mb(), "base": base}
+    el = time.monotonic() - t
+    problems = verify_layout(lay, settings.spacing)
+    if lay.unplaced:
+        problems.append(f"{len(lay.unplaced)} unplaced")
+    return {"n": n, "status": "INVALID" if problems else "ok", "detail": "; ".join(problems[:3]),
+            "time": el, "sheets": len(lay.sheets), "bound": I.area_lower_bound(area, stock),
+            "rss": peak_rss_mb(), "base": base}
+
+
+def run_scaling(sizes: list[str]) -> str:
+    rows = []
+    for n in sizes:
+        proc = subprocess.run([sys.executable, __file__, "--scaling-one", str(n)],
+                              check=False, capture_output=True, text=True, cwd=REPO)
+        try:
+            r = json.loads(proc.stdout.strip().splitlines()[-1])
+        except (IndexError, json.JSONDecodeError):
+            r = {"n": n, "status": "ERROR",
+                 "detail": (proc.stderr.strip().splitlines() or ["no output"])[-1]}
+        if r["status"] != "ok":
+            print(f"  scaling {n}: {r['status']}: {r.get('detail', '')}", flush=True)
+        rows.append([str(n), r["status"] if r["status"] != "ok" else "valid",
+                     f"{r['time']:.2f}" if "time" in r else "n/a",
+                     str(r.get("sheets", "n/a")), str(r.get("bound", "n/a")),
+                     f"{r['rss']:.0f}" if "rss" in r else "n/a",
+                     f"{r['base']:.0f}" if "base" in r else "n/a"])
+        print("  " + "  ".join(rows[-1]), flush=True)
+    return table("Scaling: first valid layout (iterations=0, 1 worker), 2440x1220, "
+                 "spacing 12, margin 15",
+                 ["parts", "layout", "s", "sheets", "bound", "peakMB", "baseMB"], rows)
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seconds", type=float, default=None,
+                    help="time per solver per instance (default 30; 5 with --quick)")
+    ap.add_argument("--only", nargs="+", default=None, metavar="NAME",
+                    help="instances/jobs to run (strip or bins names, 'house', or sizes)")
+    ap.add_argument("--quick", action="store_true", help="a small subset, under 3 minutes")
+    ap.add_argument("--skip-strip", action="store_true")
+    ap.add_argument("--skip-bins", action="store_true")
+    ap.add_argument("--skip-scaling", action="store_true")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--unesting-strategy", default="nfp")
+    ap.add_argument("--scaling-one", type=int, default=None, help=argparse.SUPPRESS)
+    a = ap.parse_args(argv)
+    if a.scaling_one is not None:
+        print(json.dumps(scaling_one(a.scaling_one)))
+        return 0
+    seconds = a.seconds if a.seconds is not None else (5.0 if a.quick else 30.0)
+    strip = QUICK_STRIP if a.quick else I.strip_names()
+    bins = QUICK_BINS if a.quick else I.bin_names() + ["house"]
+    sizes = QUICK_SCALING if a.quick else SCALING_SIZES
+    if a.only:
+        only = set(a.only)
+        strip = [n for n in I.strip_names() if n in only]
+        bins = [n for n in I.bin_names() + ["house"] if n in only]
+        sizes = [n for n in SCALING_SIZES + [int(x) for x in only if x.isdigit()]
+                 if str(n) in only]
+        sizes = sorted(set(sizes))
+        unknown = only - set(strip) - set(bins) - {str(n) for n in sizes}
+        if unknown:
+            ap.error(f"unknown instance(s): {', '.join(sorted(unknown))}")
+    out = []
+    t0 = time.monotonic()
+    if not a.skip_strip and strip:
+        print(f"strip: {len(strip)} instances x {seconds:g} s x 2 solvers", flush=True)
+        out.append(run_strip(strip, seconds, a.workers))
+    if not a.skip_bins and bins:
+        print(f"bins: {len(bins)} jobs x {seconds:g} s x 2 solvers", flush=True)
+        out.append(run_bins(bins, seconds, a.workers, a.unesting_strategy))
+    if not a.skip_scaling and sizes:
+        print(f"scaling: {sizes}", flush=True)
+        out.append(run_scaling(sizes))
+    print()
+    print("\n".join(out))
+    print(f"total {time.monotonic() - t0:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,338 @@
+"""Loaders for the public nesting benchmarks in ../shared/benchmarks (see its README).
+
+Two families, turned into wikicut's own model (mm, shapely polygons, NestItem, Stock) so the
+benchmark drives exactly the nester the factory uses:
+
+- strip/*.json: ESICUP strip-packing instances in jagua-rs/sparrow JSON (`strip_height`,
+  `items[{id, demand, allowed_orientations, shape: {type: simple_polygon, data}}]`).
+- bins/*.json: packingsolver "irregular" JSON (`bin_types`, `item_types`, `parameters`),
+  mostly OpenCutList woodworking exports in inches (converted to mm), a few in mm.
+
+Paths resolve against the repository (`<repo>/../shared`), never the working directory, so
+CI (a clone elsewhere with `shared` beside it) finds the same files.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import shapely
+from shapely.geometry import Polygon
+
+from wikicut.model import NestItem, Part, Stock
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH_DIR = REPO / ".." / "shared" / "benchmarks"
+STRIP_DIR = BENCH_DIR / "strip"
+BINS_DIR = BENCH_DIR / "bins"
+BEST_DIR = BENCH_DIR / "best_known"
+
+MM_PER_INCH = 25.4
+# packingsolver's files carry no unit. No real sheet is smaller than this many units on its
+# longest side in mm, and no OpenCutList sheet (at most 110 in) is larger in inches.
+INCH_SHEET_LIMIT = 200.0
+ARC_SEGMENT_DEG = 5.0  # circular arcs of "general" shapes become chords of at most this angle
+
+
+class InstanceError(ValueError):
+    """A benchmark file that cannot be read as the format says (names the file and item)."""
+
+
+# --------------------------------------------------------------------------- strip packing
+
+
+@dataclass(frozen=True)
+class StripItem:
+    id: str
+    polygon: Polygon
+    demand: int
+    orientations: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class StripInstance:
+    """An ESICUP strip instance: fixed strip height, shortest used length wanted."""
+
+    name: str
+    strip_height: float
+    items: tuple[StripItem, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(it.demand for it in self.items)
+
+    @property
+    def total_area(self) -> float:
+        return sum(it.polygon.area * it.demand for it in self.items)
+
+    def max_length(self) -> float:
+        """A strip length that surely holds every item: 2.5 x the area bound, and never less
+        than the longest item side (a long thin item on a tall strip) nor the sum of widths
+        across the narrowest orientation (what a trivial row of items would need)."""
+        area_bound = self.total_area / self.strip_height
+        longest = max(max(_extent(it.polygon, a)[0] for a in it.orientations)
+                      for it in self.items)
+        row = sum(min(_extent(it.polygon, a)[0] for a in it.orientations) * it.demand
+                  for it in self.items)
+        return max(2.5 * area_bound, 1.05 * longest, min(row, 4.0 * area_bound))
+
+    def stock(self, length: float | None = None) -> Stock:
+        """wikicut's strip mode: one sheet of the strip's height, no margin."""
+        return Stock(width=length or self.max_length(), height=self.strip_height,
+                     thickness=1.0, margin=0.0, count=1, name=self.name, strip=True)
+
+    def parts(self) -> list[Part]:
+        return [Part(name=f"{self.name}-{it.id}", outline=it.polygon, source=self.name)
+                for it in self.items]
+
+    def nest_items(self) -> list[NestItem]:
+        """One NestItem per copy; copies of an item share one Part (the nester caches
+        rasters per part object)."""
+        out: list[NestItem] = []
+        for it, part in zip(self.items, self.parts()):
+            out.extend(NestItem(f"{part.name}#{k + 1}", part, it.orientations)
+                       for k in range(it.demand))
+        return out
+
+
+def _extent(poly: Polygon, angle: float) -> tuple[float, float]:
+    """Width and height of `poly` rotated by `angle` degrees."""
+    g = shapely.affinity.rotate(poly, angle, origin=(0, 0)) if angle % 360 else poly
+    x0, y0, x1, y1 = g.bounds
+    return x1 - x0, y1 - y0
+
+
+def strip_names() -> list[str]:
+    return sorted(p.stem for p in STRIP_DIR.glob("*.json"))
+
+
+def _path(folder: Path, name_or_path: str | Path) -> Path:
+    p = Path(name_or_path)
+    if p.suffix == ".json" and p.exists():
+        return p
+    p = folder / f"{name_or_path}.json"
+    if not p.exists():
+        raise InstanceError(f"{p}: no such benchmark instance")
+    return p
+
+
+def _polygon(points, where: str, holes=()) -> Polygon:
+    """A valid, oriented polygon; refuse what the nester could not cut rather than repair
+    it silently (a repair could change the part)."""
+    try:
+        poly = Polygon(points, holes)
+    except (ValueError, TypeError) as exc:
+        raise InstanceError(f"{where}: not a polygon ({exc})") from None
+    if not poly.is_valid or poly.area <= 0:
+        raise InstanceError(f"{where}: invalid polygon ({shapely.is_valid_reason(poly)})")
+    return shapely.geometry.polygon.orient(poly, 1.0)
+
+
+def load_strip(name_or_path: str | Path) -> StripInstance:
+    """Read one strip instance by name ('albano') or path."""
+    path = _path(STRIP_DIR, name_or_path)
+    data = json.loads(path.read_text())
+    items = []
+    for k, it in enumerate(data["items"]):
+        where = f"{path.name}: items[{k}] (id {it.get('id')})"
+        shape = it["shape"]
+        if shape.get("type") != "simple_polygon":
+            raise InstanceError(f"{where}: shape type {shape.get('type')!r} is not supported")
+        demand = int(it.get("demand", 1))
+        if demand < 1:
+            raise InstanceError(f"{where}: demand {demand} < 1")
+        rots = tuple(float(a) % 360.0 for a in (it.get("allowed_orientations") or [0.0]))
+        items.append(StripItem(str(it["id"]), _polygon(shape["data"], where), demand, rots))
+    height = float(data["strip_height"])
+    if height <= 0:
+        raise InstanceError(f"{path.name}: strip_height must be > 0")
+    return StripInstance(str(data.get("name") or path.stem), height, tuple(items))
+
+
+# --------------------------------------------------------------------------- bin packing
+
+
+@dataclass(frozen=True)
+class BinItem:
+    id: str
+    polygon: Polygon  # mm, holes as interiors
+    copies: int
+    rotations: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class BinInstance:
+    """A multi-sheet job: one sheet type, spacing between parts, margin at the sheet edge."""
+
+    name: str
+    units: str  # of the file: "in" or "mm"; everything here is in mm
+    sheet_width: float
+    sheet_height: float
+    sheet_copies: int | None  # the file's upper bound; None = unlimited
+    margin: float
+    spacing: float
+    items: tuple[BinItem, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(it.copies for it in self.items)
+
+    @property
+    def total_area(self) -> float:
+        return sum(it.polygon.area * it.copies for it in self.items)
+
+    def stock(self, limited: bool = False) -> Stock:
+        """The sheet as a wikicut Stock; unlimited by default because the files' `copies` is
+        only an upper bound for packingsolver (one file even caps it at 1)."""
+        return Stock(width=self.sheet_width, height=self.sheet_height, thickness=18.0,
+                     margin=self.margin, count=self.sheet_copies if limited else None,
+                     name=self.name)
+
+    def nest_items(self) -> list[NestItem]:
+        out: list[NestItem] = []
+        for it in self.items:
+            part = Part(name=f"{self.name}-{it.id}", outline=it.polygon, source=self.name)
+            out.extend(NestItem(f"{part.name}#{k + 1}", part, it.rotations)
+                       for k in range(it.copies))
+        return out
+
+
+def bin_names() -> list[str]:
+    return sorted(p.stem for p in BINS_DIR.glob("*.json"))
+
+
+def _rotations(value, where: str) -> tuple[float, ...]:
+    """packingsolver's `allowed_rotations` [{start, end}] as wikicut's discrete angles.
+    A fixed angle stays; a range (free rotation) becomes the multiples of 90 degrees in it,
+    the angles wikicut offers. Missing = packingsolver's default, 0 only."""
+    if not value:
+        return (0.0,)
+    out: list[float] = []
+    for r in value:
+        a, b = float(r["start"]), float(r["end"])
+        if b < a:
+            raise InstanceError(f"{where}: rotation range {a}..{b} is empty")
+        angles = [a] if a == b else [90.0 * k for k in range(math.ceil(a / 90 - 1e-9),
+                                                             math.floor(b / 90 + 1e-9) + 1)]
+        for ang in angles:
+            ang = ang % 360.0
+            if ang not in out:
+                out.append(ang)
+    return tuple(out) or (0.0,)
+
+
+def _ring(shape: dict, where: str) -> list[tuple[float, float]]:
+    """The points of a packingsolver shape: a `polygon`/`rectangle` with vertices, or a
+    `general` chain of LineSegment/CircularArc elements (arcs cut into short chords)."""
+    kind = shape.get("type", "polygon")
+    if kind in ("polygon", "rectangle") and "vertices" in shape:
+        return [(float(v["x"]), float(v["y"])) for v in shape["vertices"]]
+    if kind == "rectangle":
+        w, h = float(shape["width"]), float(shape["height"])
+        return [(0.0, 0.0), (w, 0.0), (w, h), (0.0, h)]
+    if kind == "circle":
+        c, r = shape["center"], float(shape["radius"])
+        n = int(360 / ARC_SEGMENT_DEG)
+        return [(c["x"] + r * math.cos(2 * math.pi * k / n),
+                 c["y"] + r * math.sin(2 * math.pi * k / n)) for k in range(n)]
+    if kind == "general":
+        if shape.get("is_path"):
+            raise InstanceError(f"{where}: an open path is not a part outline")
+        pts: list[tuple[float, float]] = []
+        for e in shape["elements"]:
+            s = (float(e["start"]["x"]), float(e["start"]["y"]))
+            t = (float(e["end"]["x"]), float(e["end"]["y"]))
+            if e["type"] == "LineSegment":
+                pts.append(s)
+            elif e["type"] == "CircularArc":
+                pts.extend(_arc(s, t, e, where)[:-1])
+            else:
+                raise InstanceError(f"{where}: element type {e['type']!r} is not supported")
+        return pts
+    raise InstanceError(f"{where}: shape type {kind!r} is not supported")
+
+
+def _arc(s, t, e: dict, where: str) -> list[tuple[float, float]]:
+    c = (float(e["center"]["x"]), float(e["center"]["y"]))
+    r = math.hypot(s[0] - c[0], s[1] - c[1])
+    a0 = math.atan2(s[1] - c[1], s[0] - c[0])
+    a1 = math.atan2(t[1] - c[1], t[0] - c[0])
+    ccw = e.get("orientation", "Anticlockwise") in ("Anticlockwise", "CounterClockwise")
+    sweep = (a1 - a0) % (2 * math.pi) if ccw else -((a0 - a1) % (2 * math.pi))
+    if abs(sweep) < 1e-12:
+        sweep = 2 * math.pi if ccw else -2 * math.pi
+    n = max(1, math.ceil(abs(math.degrees(sweep)) / ARC_SEGMENT_DEG))
+    return [(c[0] + r * math.cos(a0 + sweep * k / n), c[1] + r * math.sin(a0 + sweep * k / n))
+            for k in range(n + 1)]
+
+
+def load_bins(name_or_path: str | Path) -> BinInstance:
+    """Read one packingsolver job by name ('table') or path, in mm."""
+    path = _path(BINS_DIR, name_or_path)
+    data = json.loads(path.read_text())
+    bins = data["bin_types"]
+    if len(bins) != 1:
+        raise InstanceError(f"{path.name}: {len(bins)} bin types; one is supported")
+    b = bins[0]
+    x0, y0, x1, y1 = Polygon(_ring(b, f"{path.name}: bin_types[0]")).bounds
+    w, h = x1 - x0, y1 - y0
+    if w <= 0 or h <= 0:
+        raise InstanceError(f"{path.name}: bin_types[0] has no area")
+    units = "in" if max(w, h) < INCH_SHEET_LIMIT else "mm"
+    k = MM_PER_INCH if units == "in" else 1.0
+    params = data.get("parameters") or {}
+    items = []
+    for i, it in enumerate(data["item_types"]):
+        where = f"{path.name}: item_types[{i}]"
+        shapes = it.get("shapes", [it])
+        if len(shapes) != 1:
+            raise InstanceError(f"{where}: {len(shapes)} shapes; one per item is supported")
+        sh = shapes[0]
+        outer = [(x * k, y * k) for x, y in _ring(sh, where)]
+        holes = [[(x * k, y * k) for x, y in _ring(hh, f"{where}.holes[{j}]")]
+                 for j, hh in enumerate(sh.get("holes") or [])]
+        copies = int(it.get("copies", 1))
+        if copies < 1:
+            raise InstanceError(f"{where}: copies {copies} < 1")
+        items.append(BinItem(str(i), _polygon(outer, where, holes), copies,
+                             _rotations(it.get("allowed_rotations"), where)))
+    copies = b.get("copies")
+    return BinInstance(
+        name=path.stem, units=units, sheet_width=w * k, sheet_height=h * k,
+        sheet_copies=None if copies is None else int(copies),
+        margin=float(b.get("item_bin_minimum_spacing") or 0.0) * k,
+        spacing=float(params.get("item_item_minimum_spacing") or 0.0) * k,
+        items=tuple(items))
+
+
+# --------------------------------------------------------------------------- references
+
+
+@dataclass(frozen=True)
+class BestKnown:
+    literature: float | None  # best known density (%) in data_literature.csv
+    sparrow_record: float | None  # sparrow's best-ever layout, against the file's height (%)
+
+
+def best_known() -> dict[str, BestKnown]:
+    """Published best strip densities per instance name (%). The literature table names
+    blaz as 'blaz'; our file is blaz1."""
+    lit: dict[str, float] = {}
+    with open(BEST_DIR / "data_literature.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            name = Path(row["Path"]).name.split(".")[0]
+            lit[{"blaz": "blaz1"}.get(name, name)] = float(row["Best known solution value"])
+    rec: dict[str, float] = {}
+    with open(BEST_DIR / "sparrow_records_density.csv", newline="") as f:
+        for row in csv.DictReader(f):
+            rec[row["instance"]] = float(row["density_pct"])
+    return {n: BestKnown(lit.get(n), rec.get(n)) for n in sorted(set(lit) | set(rec))}
+
+
+def area_lower_bound(total_area: float, stock: Stock) -> int:
+    """Sheets no layout can beat: total part area over the usable sheet area, rounded up."""
+    return max(1, math.ceil(total_area / stock.usable.area - 1e-9))

@@ -1,0 +1,145 @@
+"""The benchmark loaders (benchmarks/instances.py) read every shipped instance correctly."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from wikicut.model import NestSettings
+from wikicut.nest import nest, verify_layout
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("bench_instances",
+                                                  ROOT / "benchmarks" / "instances.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["bench_instances"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+I = _load()
+
+pytestmark = pytest.mark.skipif(not I.BENCH_DIR.is_dir(),
+                                reason="../shared/benchmarks is not beside the repo")
+
+
+def test_every_instance_is_shipped():
+    assert len(I.strip_names()) == 13
+    assert len(I.bin_names()) == 12
+
+
+@pytest.mark.parametrize("name", I.strip_names() if I.STRIP_DIR.is_dir() else [])
+def test_strip_instances_parse(name):
+    s = I.load_strip(name)
+    raw = json.loads((I.STRIP_DIR / f"{name}.json").read_text())
+    assert s.strip_height == raw["strip_height"] > 0
+    assert s.count == sum(it["demand"] for it in raw["items"]) == len(s.nest_items())
+    for it in s.items:
+        assert it.polygon.is_valid and it.polygon.area > 0
+        assert it.orientations and all(0 <= a < 360 for a in it.orientations)
+    # the strip we offer the nester is long enough for a trivial layout
+    assert s.max_length() >= s.total_area / s.strip_height
+    ids = [n.instance for n in s.nest_items()]
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("name", I.bin_names() if I.BINS_DIR.is_dir() else [])
+def test_bin_instances_parse(name):
+    b = I.load_bins(name)
+    assert b.sheet_width > 0 and b.sheet_height > 0 and b.margin >= 0 and b.spacing >= 0
+    assert b.count == len(b.nest_items()) > 0
+    for it in b.items:
+        assert it.polygon.is_valid and it.polygon.area > 0, it.id
+        assert it.rotations
+    # every part fits the usable sheet at one of its rotations (else the job is unsolvable)
+    st = b.stock()
+    assert 1 <= I.area_lower_bound(b.total_area, st) <= b.count
+
+
+def test_inches_become_millimetres():
+    b = I.load_bins("table")
+    raw = json.loads((I.BINS_DIR / "table.json").read_text())
+    assert b.units == "in"
+    assert b.sheet_width == pytest.approx(96 * 25.4) and b.sheet_height == pytest.approx(1219.2)
+    assert b.margin == pytest.approx(raw["bin_types"][0]["item_bin_minimum_spacing"] * 25.4)
+    assert b.spacing == pytest.approx(20.0, abs=1e-6)  # 0.787 in
+    v = raw["item_types"][0]["shapes"][0]["vertices"]
+    xs = [p["x"] for p in v]
+    x0, _, x1, _ = b.items[0].polygon.bounds
+    assert x1 - x0 == pytest.approx((max(xs) - min(xs)) * 25.4)
+    holes = raw["item_types"][0]["shapes"][0].get("holes") or []
+    assert len(b.items[0].polygon.interiors) == len(holes)
+    assert b.items[0].rotations == (0.0, 180.0)
+
+
+def test_millimetre_files_stay_millimetres():
+    b = I.load_bins("deer")
+    assert b.units == "mm" and b.sheet_width == 2800.0 and b.sheet_copies is None
+    assert b.items[0].rotations == (0.0,)  # packingsolver's default: no rotation
+
+
+def test_general_shapes_and_rotation_ranges():
+    b = I.load_bins("frame")  # LineSegment chains; free rotation 0..360
+    assert b.units == "in" and b.margin == pytest.approx(12.7)
+    assert all(it.rotations == (0.0, 90.0, 180.0, 270.0) for it in b.items)
+    assert I._rotations([{"start": 0, "end": 0}, {"start": 180, "end": 180}], "x") == (0.0,
+                                                                                        180.0)
+    assert I._rotations([{"start": 0, "end": 360}], "x") == (0.0, 90.0, 180.0, 270.0)
+    assert I._rotations(None, "x") == (0.0,)
+
+
+def test_arc_elements_are_chords_on_the_circle():
+    pts = I._arc((1.0, 0.0), (-1.0, 0.0), {"center": {"x": 0, "y": 0},
+                                           "orientation": "Anticlockwise"}, "x")
+    assert pts[0] == (1.0, 0.0) and pts[-1] == pytest.approx((-1.0, 0.0))
+    assert all(abs(x * x + y * y - 1) < 1e-9 and y >= -1e-12 for x, y in pts)
+
+
+def test_bad_files_name_the_item(tmp_path):
+    p = tmp_path / "bad.json"
+    p.write_text(json.dumps({"name": "bad", "strip_height": 10, "items": [
+        {"id": 7, "demand": 1, "allowed_orientations": [0],
+         "shape": {"type": "simple_polygon", "data": [[0, 0], [2, 2], [2, 0], [0, 2]]}}]}))
+    with pytest.raises(I.InstanceError, match=r"bad.json: items\[0\] \(id 7\)"):
+        I.load_strip(p)
+
+
+def test_best_known_densities():
+    best = I.best_known()
+    assert best["blaz1"].literature == pytest.approx(85.49)
+    assert best["albano"].sparrow_record == pytest.approx(89.821)
+    assert set(I.strip_names()) <= set(best)
+
+
+def test_a_tiny_strip_instance_nests_and_verifies():
+    s = I.load_strip("fu")
+    lay = nest(s.nest_items(), [s.stock()],
+               NestSettings(spacing=0.0, seed=1, time_limit=20, workers=1, iterations=30))
+    assert not lay.unplaced and len(lay.sheets) == 1
+    assert verify_layout(lay, 0.0) == []
+    sheet = lay.sheets[0]
+    density = s.total_area / (sheet.used_length * s.strip_height)
+    assert 0.5 < density <= 1.0
+
+
+def test_scaling_kits_are_valid_and_deterministic():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import bench_nest
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    for n in (50, 1500):
+        items = bench_nest.wikihouse_like(n)
+        assert len(items) == n and len({it.instance for it in items}) == n
+        parts = {id(it.part): it.part for it in items}.values()
+        assert all(p.outline.is_valid and p.outline.area > 0 for p in parts)
+        again = bench_nest.wikihouse_like(n)
+        assert [it.part.outline.wkb for it in items] == [it.part.outline.wkb for it in again]
+    assert any(p.outline.interiors for p in parts)  # holes, as in real kits
