@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -40,3 +42,21 @@ def wikihouse_dxf() -> Path:
     if not WIKIHOUSE_DXF.exists():
         pytest.skip("shared WikiHouse fixture not present")
     return WIKIHOUSE_DXF
+
+
+def find_rs274() -> str | None:
+    """LinuxCNC's standalone interpreter, the real consumer our G-code is tested against;
+    missing is a failure in CI (.ci/run installs linuxcnc-uspace), a skip elsewhere."""
+    exe = shutil.which("rs274") or ("/usr/bin/rs274" if os.path.exists("/usr/bin/rs274")
+                                    else None)
+    if exe is None and os.environ.get("CI"):
+        pytest.fail("rs274 (LinuxCNC's interpreter) is required in CI")
+    return exe
+
+
+@pytest.fixture
+def rs274() -> str:
+    exe = find_rs274()
+    if exe is None:
+        pytest.skip("rs274 (LinuxCNC's standalone interpreter) not installed")
+    return exe

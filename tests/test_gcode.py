@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import re
-import shutil
 import subprocess
 from dataclasses import replace
 
@@ -52,15 +51,6 @@ def program_text(name: str, **kw) -> str:
 
 
 # --- rs274 -----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def rs274():
-    if shutil.which("rs274") is None:
-        if __import__("os").environ.get("CI"):
-            pytest.fail("rs274 missing in CI (.ci/run installs linuxcnc-uspace)")
-        pytest.skip("rs274 (LinuxCNC's standalone interpreter) not installed")
-    return shutil.which("rs274")
 
 
 NUM = r"(-?\d+(?:\.\d+)?)"

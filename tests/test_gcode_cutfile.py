@@ -5,15 +5,14 @@ own interpreter (rs274)."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import shapely
+from conftest import find_rs274
 
 from wikicut.dxfio import read_cutting_file
 from wikicut.errors import UnsafeJobError
@@ -31,18 +30,10 @@ SUBSET = [3, 18, 20]  # pockets + flush edges; the 2 mm and 5 mm pilots; a 2500 
 CANON = re.compile(r"\b(STRAIGHT_TRAVERSE|STRAIGHT_FEED|ARC_FEED)\(([^)]*)\)")
 
 
-def rs274() -> str | None:
-    path = shutil.which("rs274") or ("/usr/bin/rs274" if os.path.exists("/usr/bin/rs274")
-                                     else None)
-    if path is None and os.environ.get("CI"):
-        pytest.fail("rs274 (LinuxCNC's interpreter) is required in CI")
-    return path
-
-
 def canon_moves(path: Path, inch: bool) -> list[tuple[str, float, float, float]]:
     """The program as LinuxCNC reads it: (kind, x, y, z) in mm. Fails on any interpreter
     error (rs274 exits non-zero)."""
-    exe = rs274()
+    exe = find_rs274()
     if exe is None:
         pytest.skip("rs274 not installed")
     done = subprocess.run([exe, "-g", str(path)], capture_output=True, text=True, timeout=60,

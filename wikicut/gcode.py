@@ -16,6 +16,9 @@ import math
 import re
 import textwrap
 
+import numpy as np
+from numba import njit
+
 from .errors import UnsafeJobError
 from .model import Move, SheetProgram
 from .profiles import Profile
@@ -256,7 +259,85 @@ def _arc_ok(pts: list[P3], tol: float) -> tuple[float, float, float, bool] | Non
 def fit_arcs(start: P3, moves: list[Move], tol: float) -> list[Move]:
     """Runs of short feed moves that are chords of one arc (offset corners, circular holes)
     as G2/G3 arcs: far shorter programs and smoother motion. Only where every chord is within
-    `tol` of the arc, so the tool never strays more than the linearisation tolerance."""
+    `tol` of the arc, so the tool never strays more than the linearisation tolerance.
+
+    The search runs in a Numba kernel (`_scan_arcs`); a test whose outcome the kernel cannot
+    vouch for (a value within ARC_EPS of a threshold, where its libm hypot could round
+    differently from CPython's) is redone by `_fit_one` in Python, so the result is exactly
+    that of `fit_arcs_py`, byte for byte."""
+    n = len(moves)
+    if n == 0:
+        return []
+    pts = [tuple(start)] + [(m.x, m.y, m.z) for m in moves]  # pts[k]: where move k starts
+    xyz = np.array(pts, dtype=float)
+    px, py, pz = (np.ascontiguousarray(xyz[:, k]) for k in range(3))
+    feed = np.array([m.feed if m.kind == "feed" else np.nan for m in moves])  # NaN: not a feed
+    best = np.full(n, -2, dtype=np.int64)  # -1 no arc, else the last move of the arc
+    i = 0
+    while i < n:
+        i = int(_scan_arcs(px, py, pz, feed, i, float(tol), best))
+        if i < n:  # an uncertain test: this start in Python
+            best[i] = _fit_one(pts, moves, i, tol)
+            i = i + 1 if best[i] < 0 else int(best[i]) + 1
+    best = best.tolist()
+    out: list[Move] = []
+    i = 0
+    while i < n:
+        m = moves[i]
+        j = best[i]
+        if j < 0:
+            out.append(m)
+            i += 1
+            continue
+        seg = pts[i:j + 2]
+        ux, uy, ccw = _centre(seg)
+        _emit_arc(out, seg, ux, uy, ccw, m.feed)
+        i = j + 1
+    return out
+
+
+def _emit_arc(out: list[Move], seg: list[P3], ux: float, uy: float, ccw: bool,
+              feed: float) -> None:
+    """One accepted arc as G2/G3 moves, split at the middle chord point so that no single arc
+    is more than 180 degrees (controllers disagree about longer ones)."""
+    halves = [seg] if len(seg) < 2 * MIN_ARC_SEGMENTS else [seg[:len(seg) // 2 + 1],
+                                                            seg[len(seg) // 2:]]
+    for h in halves:
+        a, b = h[0], h[-1]
+        out.append(Move("arc_ccw" if ccw else "arc_cw", b[0], b[1], b[2], feed,
+                        ux - a[0], uy - a[1]))
+
+
+def _centre(seg: list[P3]) -> tuple[float, float, bool]:
+    """Centre and direction of an accepted arc, computed exactly as _arc_ok does."""
+    c = _circle(seg[0][:2], seg[len(seg) // 2][:2], seg[-1][:2])
+    ux, uy, _rad = c
+    p, q = seg[0], seg[1]
+    return ux, uy, (p[0] - ux) * (q[1] - uy) - (p[1] - uy) * (q[0] - ux) > 0
+
+
+def _fit_one(pts: list[P3], moves: list[Move], i: int, tol: float) -> int:
+    """The last move of the longest arc starting at move i (-1 if none), in Python: the
+    reference for `_scan_arcs` (pts[k] is where move k starts)."""
+    m = moves[i]
+    if m.kind != "feed":
+        return -1
+    best = -1
+    j = i
+    n = len(moves)
+    while (j < n and j - i < MAX_ARC_SEGMENTS and moves[j].kind == "feed"
+           and moves[j].feed == m.feed):
+        if j - i + 1 >= MIN_ARC_SEGMENTS:
+            if _arc_ok(pts[i:j + 2], tol) is None:
+                break
+            best = j
+        j += 1
+    return best
+
+
+def fit_arcs_py(start: P3, moves: list[Move], tol: float) -> list[Move]:
+    """fit_arcs in plain Python (the original, ~100x slower): the reference the kernel is
+    tested against."""
     out: list[Move] = []
     pos = start
     i = 0
@@ -288,16 +369,110 @@ def fit_arcs(start: P3, moves: list[Move], tol: float) -> list[Move]:
         j, (ux, uy, _rad, ccw) = best
         end = moves[j]
         seg = [pos] + [(q.x, q.y, q.z) for q in moves[i:j + 1]]
-        # split at the middle chord point so no single arc is more than 180 degrees
-        halves = [seg] if len(seg) < 2 * MIN_ARC_SEGMENTS else [seg[:len(seg) // 2 + 1],
-                                                                seg[len(seg) // 2:]]
-        for h in halves:
-            a, b = h[0], h[-1]
-            out.append(Move("arc_ccw" if ccw else "arc_cw", b[0], b[1], b[2], m.feed,
-                            ux - a[0], uy - a[1]))
+        _emit_arc(out, seg, ux, uy, ccw, m.feed)
         pos = (end.x, end.y, end.z)
         i = j + 1
     return out
+
+
+ARC_EPS = 1e-7  # mm (and rad): kernel values this close to a threshold are decided in Python
+
+
+@njit(cache=True)
+def _near(a: float, b: float) -> bool:
+    return abs(a - b) < ARC_EPS
+
+
+@njit(cache=True)
+def _arc_test(px, py, pz, a: int, b: int, tol: float) -> int:
+    """_arc_ok on points a..b (inclusive) of the arrays: 1 an arc, 0 not, 2 too close to a
+    threshold to say (same operations in the same order as _arc_ok)."""
+    mid = a + (b - a + 1) // 2
+    ax, ay = px[a], py[a]
+    bx, by = px[mid], py[mid]
+    cx, cy = px[b], py[b]
+    d = 2 * (ax * (by - cy) + bx * (cy - ay) + cx * (ay - by))
+    if abs(d) < 1e-9:
+        return 0
+    a2, b2, c2 = ax * ax + ay * ay, bx * bx + by * by, cx * cx + cy * cy
+    ux = (a2 * (by - cy) + b2 * (cy - ay) + c2 * (ay - by)) / d
+    uy = (a2 * (cx - bx) + b2 * (ax - cx) + c2 * (bx - ax)) / d
+    rad = math.hypot(ax - ux, ay - uy)
+    if _near(rad, MAX_ARC_RADIUS) or _near(rad, 0.05):
+        return 2
+    if rad > MAX_ARC_RADIUS or rad < 0.05:
+        return 0
+    unsure = False
+    sweep = 0.0
+    sign = 0
+    for k in range(a, b):
+        qx, qy = px[k + 1], py[k + 1]
+        dev = abs(math.hypot(qx - ux, qy - uy) - rad)
+        if _near(dev, tol / 4):
+            unsure = True
+        elif dev > tol / 4:
+            return 2 if unsure else 0
+        chord = math.hypot(qx - px[k], qy - py[k])
+        if _near(chord, 2 * rad):
+            unsure = True
+        elif chord > 2 * rad:
+            return 2 if unsure else 0
+        sag = rad - math.sqrt(max(rad * rad - chord * chord / 4, 0.0))
+        if _near(sag, tol):
+            unsure = True
+        elif sag > tol:
+            return 2 if unsure else 0
+        cross = (px[k] - ux) * (qy - uy) - (py[k] - uy) * (qx - ux)
+        if abs(cross) < ARC_EPS:
+            unsure = True
+        s = 1 if cross > 0 else -1
+        if sign != 0 and s != sign:
+            return 2 if unsure else 0
+        sign = s
+        sweep += 2 * math.asin(min(1.0, chord / (2 * rad)))
+    if _near(sweep, 2 * math.pi - 1e-6):
+        unsure = True
+    elif sweep >= 2 * math.pi - 1e-6:
+        return 2 if unsure else 0
+    z0, z1 = pz[a], pz[b]
+    acc = 0.0
+    for k in range(a, b):
+        chord = math.hypot(px[k + 1] - px[k], py[k + 1] - py[k])
+        acc += 2 * math.asin(min(1.0, chord / (2 * rad)))
+        dz = abs(z0 + (z1 - z0) * acc / sweep - pz[k + 1])
+        if _near(dz, 1e-6):
+            unsure = True
+        elif dz > 1e-6:
+            return 2 if unsure else 0
+    return 2 if unsure else 1
+
+
+@njit(cache=True)
+def _scan_arcs(px, py, pz, feed, i: int, tol: float, best) -> int:
+    """From move i on, best[k] = the last move of the longest arc starting at move k (-1: none)
+    for every k where a run starts, as fit_arcs walks them. Returns len(feed) when done, or the
+    start whose test was uncertain (left for Python)."""
+    n = len(feed)
+    while i < n:
+        f = feed[i]
+        if math.isnan(f):  # not a feed move
+            best[i] = -1
+            i += 1
+            continue
+        found = -1
+        j = i
+        while j < n and j - i < MAX_ARC_SEGMENTS and feed[j] == f:
+            if j - i + 1 >= MIN_ARC_SEGMENTS:
+                r = _arc_test(px, py, pz, i, j + 1, tol)
+                if r == 2:
+                    return i
+                if r == 0:
+                    break
+                found = j
+            j += 1
+        best[i] = found
+        i = i + 1 if found < 0 else found + 1
+    return n
 
 
 def arc_points(start: P3, m: Move, tol: float) -> list[P3]:

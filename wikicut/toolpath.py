@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from numba import njit
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 
 from .errors import UnsafeJobError
@@ -67,6 +68,26 @@ class PL:
         if k >= len(self.u) - 1:
             return float(self.z[-1])
         return _lerp(self.u[k], self.z[k], self.u[k + 1], self.z[k + 1], u)
+
+    def right_many(self, us: np.ndarray) -> np.ndarray:
+        """right() at many u (the same arithmetic as _lerp, elementwise)."""
+        k = np.searchsorted(self.u, us, side="right") - 1
+        return self._lerp_many(us, k, k + 1, k < 0, k >= len(self.u) - 1)
+
+    def left_many(self, us: np.ndarray) -> np.ndarray:
+        """left() at many u."""
+        k = np.searchsorted(self.u, us, side="left")
+        return self._lerp_many(us, k - 1, k, k <= 0, k >= len(self.u))
+
+    def _lerp_many(self, us, ka, kb, lo, hi) -> np.ndarray:
+        last = len(self.u) - 1
+        ka, kb = np.clip(ka, 0, last), np.clip(kb, 0, last)
+        u0, u1, z0, z1 = self.u[ka], self.u[kb], self.z[ka], self.z[kb]
+        du = u1 - u0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (us - u0) / du
+            v = np.where(du <= 0, z1, z0 + (z1 - z0) * t)
+        return np.where(lo, self.z[0], np.where(hi, self.z[-1], v))
 
     def left(self, u: float) -> float:
         """Value just before u (the earlier value at a jump)."""
@@ -128,6 +149,19 @@ class Track:
             w = self.period - w
         return w
 
+    def vertex_params_array(self, u0: float, u1: float) -> np.ndarray:
+        """vertex_params as an array (same values: the period added up the same way)."""
+        if self.length <= 0:
+            return np.zeros(0)
+        base = math.floor(u0 / self.period) * self.period
+        inner = self.cum if self.closed else np.concatenate([self.cum, self.period - self.cum])
+        out = []
+        while base <= u1 + TOL:
+            u = base + inner
+            out.append(u[(u0 - TOL <= u) & (u <= u1 + TOL)])
+            base += self.period
+        return np.concatenate(out) if out else np.zeros(0)
+
     def vertex_params(self, u0: float, u1: float) -> list[float]:
         """Every u in [u0, u1] where the walk passes a vertex."""
         if self.length <= 0:
@@ -145,7 +179,76 @@ class Track:
 
 
 def walk(track: Track, u0: float, u1: float, base: PL, tab: PL | None = None) -> list[P3]:
-    """Points of the path from u0 to u1 at depth max(base, tab), exact at every knot."""
+    """Points of the path from u0 to u1 at depth max(base, tab), exact at every knot.
+
+    Vectorised: every knot at once with numpy (the same IEEE operations, in the same order,
+    as `walk_py`, the scalar reference), then the sequential clean-up in a Numba kernel."""
+    us = [track.vertex_params_array(u0, u1), np.array([u0, u1], dtype=float)]
+    for f in (base, tab) if tab is not None else (base,):
+        us.append(f.u[(u0 <= f.u) & (f.u <= u1)])
+    knots = np.unique(np.concatenate(us))
+    if tab is not None:  # where a tab's ramp meets the pass depth
+        a, b = knots[:-1], knots[1:]
+        d0 = tab.right_many(a) - base.right_many(a)
+        d1 = tab.left_many(b) - base.left_many(b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cross = (d0 * d1 < 0) & (np.abs(d0) < 1e8) & (np.abs(d1) < 1e8)
+            extra = a[cross] + (b[cross] - a[cross]) * d0[cross] / (d0[cross] - d1[cross])
+        knots = np.unique(np.concatenate([knots, extra]))
+    if tab is not None:
+        zl = np.maximum(base.left_many(knots), tab.left_many(knots))
+        zr = np.maximum(base.right_many(knots), tab.right_many(knots))
+    else:
+        zl, zr = base.left_many(knots), base.right_many(knots)
+    xy = track.at_many(knots)
+    n = len(knots)
+    xs = np.repeat(xy[:, 0], 2)
+    ys = np.repeat(xy[:, 1], 2)
+    zs = np.empty(2 * n)
+    zs[0::2], zs[1::2] = zl, zr
+    keep = _clean_walk(xs, ys, zs)
+    if len(keep) and keep[-1] < 0:  # a distance within rounding of the threshold: exactly
+        return walk_py(track, u0, u1, base, tab)
+    return list(zip(xs[keep].tolist(), ys[keep].tolist(), zs[keep].tolist()))
+
+
+@njit(cache=True)
+def _clean_walk(xs, ys, zs):
+    """Indices of the walk's points kept: repeats (within 1e-7) dropped, and a point that lies
+    on the segment between its neighbours replaced by the next (as _dist3 / _collinear).
+    [-1] when a distance is too close to the threshold to decide as CPython would."""
+    n = len(xs)
+    keep = np.empty(n, np.int64)
+    m = 0
+    for k in range(n):
+        x, y, z = xs[k], ys[k], zs[k]
+        if m > 0:
+            q = keep[m - 1]
+            d = math.sqrt((xs[q] - x) ** 2 + (ys[q] - y) ** 2 + (zs[q] - z) ** 2)
+            if abs(d - 1e-7) < 1e-12:  # x ** 2 in CPython is libm pow: may round apart
+                keep[0] = -1
+                return keep[:1]
+            if not d > 1e-7:
+                continue
+        if m >= 2:
+            a, b = keep[m - 2], keep[m - 1]
+            abx, aby, abz = xs[b] - xs[a], ys[b] - ys[a], zs[b] - zs[a]
+            acx, acy, acz = x - xs[a], y - ys[a], z - zs[a]
+            nn = acx * acx + acy * acy + acz * acz
+            if nn > 0:
+                t = (abx * acx + aby * acy + abz * acz) / nn
+                if 0 < t < 1:
+                    dx, dy, dz = abx - t * acx, aby - t * acy, abz - t * acz
+                    if dx * dx + dy * dy + dz * dz < 1e-18:
+                        keep[m - 1] = k
+                        continue
+        keep[m] = k
+        m += 1
+    return keep[:m]
+
+
+def walk_py(track: Track, u0: float, u1: float, base: PL, tab: PL | None = None) -> list[P3]:
+    """walk, one knot at a time (the original): the reference walk is tested against."""
     us = set(track.vertex_params(u0, u1)) | {u0, u1}
     for f in (base, tab) if tab is not None else (base,):
         us |= {float(u) for u in f.u if u0 <= u <= u1}
@@ -327,6 +430,27 @@ def _orient(loop: np.ndarray, ccw: bool) -> np.ndarray:
     return loop if is_ccw == ccw else loop[::-1].copy()
 
 
+# Features already proven cuttable (the tool sweeps all of them), by shape up to translation:
+# a whole house repeats a dozen parts hundreds of times, and the proof (a union of hundreds of
+# buffered segments) is most of the planning time. Only passes are remembered; a shape is the
+# same when its coordinates, moved to its own lower-left corner, agree to 1e-6 mm.
+_COVERED: dict[tuple, bool] = {}
+_COVERED_MAX = 4096
+
+
+def _shape_key(g) -> bytes:
+    """A geometry up to translation, as bytes (coordinates rounded to 1e-6 mm)."""
+    x0, y0 = g.bounds[:2]
+    moved = shapely.transform(g, lambda c: np.round(c - (x0, y0), 6) + 0.0)
+    return shapely.to_wkb(moved)
+
+
+def _covered(key: tuple) -> None:
+    if len(_COVERED) >= _COVERED_MAX:
+        _COVERED.clear()
+    _COVERED[key] = True
+
+
 class Planner:
     """Plans one sheet; holds the context an error message needs (file, part)."""
 
@@ -380,10 +504,16 @@ class Planner:
             poly = shapely.orient_polygons(poly) if hasattr(shapely, "orient_polygons") else poly
             for ring in [poly.exterior, *poly.interiors]:
                 loops.append(_closed(ring.coords))
-        checked = [relief_loop(lp, region.boundary, r, self._relief()) for lp in loops]
-        need = (cover if cover is not None else region).difference(inner)
-        self._check_cover(need, checked, word, r, feature=cover or region)
-        return [relief_loop(lp, region.boundary, r, self.p.corner_relief) for lp in loops]
+        final = [relief_loop(lp, region.boundary, r, self.p.corner_relief) for lp in loops]
+        key = ("in", what, r, self._relief(), _shape_key(region),
+               None if cover is None else _shape_key(cover))
+        if key not in _COVERED:
+            checked = final if self._relief() == self.p.corner_relief else [
+                relief_loop(lp, region.boundary, r, self._relief()) for lp in loops]
+            need = (cover if cover is not None else region).difference(inner)
+            self._check_cover(need, checked, word, r, feature=cover or region)
+            _covered(key)
+        return final
 
     def outside_loop(self, outline: Polygon) -> np.ndarray:
         """The tool-centre loop round a part's outside, with reliefs in its inside corners."""
@@ -401,12 +531,17 @@ class Planner:
         if grown.geom_type != "Polygon":  # cannot happen for a connected body; be safe
             grown = max(grown.geoms, key=lambda g: g.area)
         ring = _closed(grown.exterior.coords)
-        checked = relief_loop(ring, body.boundary, r, self._relief())
-        reach = Polygon(grown.exterior).difference(body)  # what the tool must remove round it
-        notches = body.buffer(2 * self.r + 1.0, quad_segs=QUAD_SEGS).buffer(
-            -(2 * self.r + 1.0), quad_segs=QUAD_SEGS).difference(body)
-        self._check_cover(reach, [checked], "notch", r, outside=body, feature=notches)
-        return relief_loop(ring, body.boundary, r, self.p.corner_relief)
+        final = relief_loop(ring, body.boundary, r, self.p.corner_relief)
+        key = ("out", r, self.r, self._relief(), _shape_key(body))
+        if key not in _COVERED:
+            checked = final if self._relief() == self.p.corner_relief else relief_loop(
+                ring, body.boundary, r, self._relief())
+            reach = Polygon(grown.exterior).difference(body)  # what the tool must remove
+            notches = body.buffer(2 * self.r + 1.0, quad_segs=QUAD_SEGS).buffer(
+                -(2 * self.r + 1.0), quad_segs=QUAD_SEGS).difference(body)
+            self._check_cover(reach, [checked], "notch", r, outside=body, feature=notches)
+            _covered(key)
+        return final
 
     def _relief(self) -> str:
         return "dogbone" if self.p.corner_relief == "none" else self.p.corner_relief
@@ -612,8 +747,35 @@ class Emitter:
             self.feed(x, y, z)
 
     def path(self, pts: Sequence[P3]) -> None:
-        for x, y, z in pts:
-            self.feed(x, y, z)
+        """Feed through the points (as feed() one by one, but the distances and feeds of a
+        long walk in a few numpy operations)."""
+        pts = list(pts)
+        k = 0
+        while k < len(pts) and _dist3(self.pos, pts[k]) <= 1e-7:
+            k += 1  # already there (the walk starts where approach() left the tool)
+        pts = pts[k:]
+        if len(pts) < 8:
+            for x, y, z in pts:
+                self.feed(x, y, z)
+            return
+        a = np.array([self.pos] + pts, dtype=float)
+        d = a[1:] - a[:-1]
+        dxy = np.hypot(d[:, 0], d[:, 1])
+        dist = np.sqrt(dxy * dxy + d[:, 2] * d[:, 2])
+        # within rounding of a threshold (numpy's arithmetic may differ from math's by an ulp):
+        # decide those one by one, exactly as feed() does
+        if (dist[1:] <= 1e-7 + 1e-12).any() or (np.abs(dxy - 1e-7) < 1e-12).any():
+            for x, y, z in pts:
+                self.feed(x, y, z)
+            return
+        p = self.p
+        f_plunge, f_cut = min(p.feed_plunge, p.feed_max), min(p.feed_cut, p.feed_max)
+        f_ramp = min(min(p.feed_ramp, p.feed_cut), p.feed_max)
+        dz = d[:, 2]
+        feeds = np.where(dxy < 1e-7, np.where(dz < 0, f_plunge, f_cut),
+                         np.where(dz < -1e-9, f_ramp, f_cut)).tolist()
+        self.moves.extend([Move("feed", x, y, z, f) for (x, y, z), f in zip(pts, feeds)])
+        self.pos = pts[-1]
 
     def arc(self, x: float, y: float, z: float, cx: float, cy: float, ccw: bool,
             f: float) -> None:
@@ -843,10 +1005,17 @@ class SheetPlanner(Planner):
         if room.is_empty:
             return []
         ax, ay = part.label_anchor()
-        centres = [(ax, ay)]
         big = max(getattr(room, "geoms", [room]), key=lambda g: g.area)
-        pl = shapely.maximum_inscribed_circle(big, tolerance=0.5)
-        centres.append(tuple(pl.coords[0]))
+
+        widest: list[tuple[float, float]] = []
+
+        def centres():  # the widest point only if the anchor will not do (it is slow to find)
+            yield (ax, ay)
+            if not widest:
+                widest.append(tuple(shapely.maximum_inscribed_circle(big, tolerance=0.5)
+                                    .coords[0]))
+            yield widest[0]
+
         rect = big.minimum_rotated_rectangle
         rc = np.asarray(rect.exterior.coords)
         e1, e2 = rc[1] - rc[0], rc[2] - rc[1]
@@ -863,7 +1032,7 @@ class SheetPlanner(Planner):
                 return []
             allp = np.vstack(strokes)
             mid = (allp.min(axis=0) + allp.max(axis=0)) / 2
-            for cx, cy in centres:
+            for cx, cy in centres():
                 for ang in angles:
                     a = math.radians(ang)
                     rot = np.array([[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]])
@@ -898,24 +1067,30 @@ def tour(points: Sequence[tuple[float, float]], start: tuple[float, float]) -> l
         left.remove(k)
         cur = pts[k]
     path = np.vstack([np.asarray(start, dtype=float)[None], pts[order]])
+    # every distance the 2-opt may need, by the same np.hypot as one at a time
+    dist = np.hypot(path[:, None, 0] - path[None, :, 0], path[:, None, 1] - path[None, :, 1])
+    idx = _two_opt(dist, 50)
+    return [order[k - 1] for k in idx[1:].tolist()]
 
-    def dist(a: int, b: int) -> float:
-        return float(np.hypot(*(path[a] - path[b])))
 
-    idx = list(range(n + 1))
+@njit(cache=True)
+def _two_opt(dist, max_rounds):
+    """2-opt on an open path from fixed node 0: reverse a stretch while that shortens it."""
+    n = dist.shape[0] - 1
+    idx = np.arange(n + 1)
     improved, rounds = True, 0
-    while improved and rounds < 50:
+    while improved and rounds < max_rounds:
         improved, rounds = False, rounds + 1
         for i in range(n - 1):
             for j in range(i + 2, n + 1):
                 a, b = idx[i], idx[i + 1]
                 c = idx[j]
-                old = dist(a, b) + (dist(c, idx[j + 1]) if j + 1 <= n else 0.0)
-                new = dist(a, c) + (dist(b, idx[j + 1]) if j + 1 <= n else 0.0)
+                old = dist[a, b] + (dist[c, idx[j + 1]] if j + 1 <= n else 0.0)
+                new = dist[a, c] + (dist[b, idx[j + 1]] if j + 1 <= n else 0.0)
                 if new < old - 1e-9:
-                    idx[i + 1:j + 1] = idx[i + 1:j + 1][::-1]
+                    idx[i + 1:j + 1] = idx[i + 1:j + 1][::-1].copy()
                     improved = True
-    return [order[k - 1] for k in idx[1:]]
+    return idx
 
 
 def nesting_depth(outlines: Sequence[Polygon]) -> list[int]:
@@ -1037,6 +1212,56 @@ SheetPlanner._check_on_sheet = _check_on_sheet  # type: ignore[attr-defined]
 
 
 def _check_program(program: SheetProgram, p: Profile, sheet: SheetLayout) -> None:
+    """The last word on safety (see _check_program_py). Every check of _check_program_py on
+    every point, in numpy; only when one fails (or is within rounding of failing) does the
+    point-by-point loop run, to find the first offending move and name it."""
+    if _program_suspect(program, p, sheet):
+        _check_program_py(program, p, sheet)
+
+
+def _program_suspect(program: SheetProgram, p: Profile, sheet: SheetLayout) -> bool:
+    """Whether any move might fail a check of _check_program_py (conservative: True whenever
+    in doubt)."""
+    moves = [m for op in program.operations for m in op.moves]
+    if not moves:
+        return False
+    end = np.array([(m.x, m.y, m.z) for m in moves], dtype=float)
+    start = np.vstack([[0.0, 0.0, p.clearance_height], end[:-1]])
+    rapid = np.array([m.kind == "rapid" for m in moves])
+    feed = np.array([m.feed for m in moves], dtype=float)
+    # every point each move passes through: its end, and for arcs the sampled points
+    pts = [end]
+    for k, m in enumerate(moves):
+        if m.kind in ("arc_cw", "arc_ccw"):
+            pts.append(np.asarray(move_points(tuple(start[k].tolist()), m), dtype=float))
+    pts = np.vstack(pts)
+    x, y, z = pts[:, 0], pts[:, 1], pts[:, 2]
+    t = sheet.stock.thickness
+    w, h = sheet.stock.width, sheet.stock.height
+    r = p.tool_radius
+    floor = -(t + p.max_overcut) - 1e-9
+    if (z < floor).any() or (z < p.z_min - 1e-9).any():
+        return True
+    low = z < 0
+    if (low & ((x + r + EDGE_SLACK < 0) | (y + r + EDGE_SLACK < 0) | (x - r - EDGE_SLACK > w)
+               | (y - r - EDGE_SLACK > h))).any():
+        return True
+    inside = ((p.x_min - 1e-6 <= x) & (x <= p.x_max + 1e-6) & (p.y_min - 1e-6 <= y)
+              & (y <= p.y_max + 1e-6) & (z <= p.z_max + 1e-9))
+    if not inside.all():
+        return True
+    cut = ~rapid
+    if ((feed[cut] <= 0) | (feed[cut] > p.feed_max + 1e-9)).any():
+        return True
+    zmin = np.minimum(end[:, 2], start[:, 2])
+    if (rapid & (zmin < -1e-9)).any():
+        return True
+    moved = np.hypot(end[:, 0] - start[:, 0], end[:, 1] - start[:, 1]) > 1e-9 * (1 - 1e-6)
+    moved[0] = False  # the first move may rapid from wherever the machine is
+    return bool((rapid & moved & (zmin < p.safe_height - 1e-9)).any())
+
+
+def _check_program_py(program: SheetProgram, p: Profile, sheet: SheetLayout) -> None:
     """The last word on safety, on the moves themselves: no rapid below the stock top, no
     XY rapid below safe height, nothing deeper than thickness + max_overcut, every cut (tool
     radius included) on the sheet, everything inside the machine's travel."""
