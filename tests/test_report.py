@@ -197,3 +197,20 @@ def test_dumps_is_deterministic_and_round_trips(planned, golden):
 def test_mismatched_programs_are_refused():
     with pytest.raises(ValueError):
         build_report("x", shelves(), 12.0, programs=[])
+
+
+def test_part_sources_hold_no_absolute_paths(tmp_path):
+    """A part read through an absolute path reports its file name only: outputs must not
+    depend on where the checkout lives."""
+    from wikicut.dxfio import read_dxf_parts
+    from wikicut.parts import load_part
+
+    root = Path(__file__).resolve().parents[1]
+    part = load_part(root / "parts" / "spacer.toml", {}, thickness=18.0,
+                     display=str(root / "parts" / "spacer.toml"))
+    assert part.source == "spacer.toml"
+    assert load_part(root / "parts" / "spacer.toml", {}, thickness=18.0,
+                     display="parts/spacer.toml").source == "parts/spacer.toml"
+    dxf = next((root / "examples" / "dxf-parts").glob("*.dxf"))
+    found = read_dxf_parts(dxf, display=str(dxf), thickness=18.0)
+    assert found and all(p.source == dxf.name for p in found)
