@@ -1,0 +1,228 @@
+"""Load: a several-hundred-part job end to end, Ctrl-C during the G-code stage of the whole
+house, and the fast paths of arc fitting and path walking against their scalar references."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from wikicut import gcode, toolpath
+from wikicut.model import Move
+from wikicut.profiles import load_profile
+
+ROOT = Path(__file__).resolve().parent.parent
+WHOLE_HOUSE = ROOT / "examples" / "whole-house" / "job.toml"
+
+
+def scaled_job(tmp_path: Path, divide: int, time_limit: float) -> tuple[Path, int]:
+    """The whole-house job with every quantity divided (at least 1) and the given nest time,
+    written to tmp_path with absolute part paths. Returns (path, number of parts)."""
+    text = WHOLE_HOUSE.read_text(encoding="utf-8")
+    total = 0
+
+    def qty(m: re.Match) -> str:
+        nonlocal total
+        q = max(1, int(m.group(1)) // divide)
+        total += q
+        return f"quantity = {q}"
+
+    text = re.sub(r"^quantity = (\d+)", qty, text, flags=re.MULTILINE)
+    parts = (ROOT / "parts").as_posix()
+    text = text.replace('file = "../../parts/', f'file = "{parts}/')
+    text = re.sub(r"^time_limit = .*$", f"time_limit = {time_limit:g}", text, flags=re.MULTILINE)
+    path = tmp_path / "job.toml"
+    path.write_text(text, encoding="utf-8")
+    return path, total
+
+
+@pytest.mark.slow
+def test_several_hundred_parts_end_to_end(tmp_path):
+    """~300 parts nested and written: one program, DXF and SVG per sheet, every part placed
+    once, and report counts that agree with the files and the programs."""
+    job, n_parts = scaled_job(tmp_path, divide=5, time_limit=4)
+    assert 250 <= n_parts <= 350
+    out = tmp_path / "out"
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "wikicut.cli", "nest", str(job), "-o", str(out),
+                           "-v"], check=False, capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
+    elapsed = time.monotonic() - t0
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "nest:" in proc.stderr and "gcode:" in proc.stderr  # progress of both long stages
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    sheets = report["sheets"]
+    n = len(sheets)
+    assert n >= 20
+    for k in range(1, n + 1):
+        for ext in ("nc", "dxf", "svg"):
+            f = out / f"sheet-{k:03d}.{ext}"
+            assert f.exists() and f.stat().st_size > 0, f
+        assert sheets[k - 1]["file_program"] == f"sheet-{k:03d}.nc"
+        text = (out / f"sheet-{k:03d}.nc").read_text(encoding="utf-8")
+        assert text.endswith("M2\n")  # the grbl footer: the program is complete
+        deepest = min(float(z) for z in re.findall(r"Z(-?[\d.]+)", text))
+        assert -18.3 - 0.5 - 1e-9 <= deepest <= -18.3  # through the stock, within overcut
+        assert sheets[k - 1]["toolpath"]["cut_length_m"] > 0
+    assert not list(out.glob(f"sheet-{n + 1:03d}.*"))
+    placed = [p["id"] for s in sheets for p in s["parts"]]
+    assert len(placed) == n_parts == len(set(placed))
+    assert report["unplaced"] == []
+    print(f"\n{n_parts} parts on {n} sheets in {elapsed:.1f} s")
+
+
+def _interrupt_after(args: list[str], marker: str):
+    proc = subprocess.Popen([sys.executable, "-m", "wikicut.cli", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        seen.append(line)
+        if marker in line:
+            proc.send_signal(signal.SIGINT)
+            break
+    _, err = proc.communicate(timeout=120)
+    return proc, "".join(seen) + err
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_writing_programs_leaves_no_output(tmp_path):
+    """The whole house interrupted in the G-code stage (after the nesting is done): exit 4,
+    one line, no output folder and no staging folder left behind."""
+    job, _ = scaled_job(tmp_path, divide=1, time_limit=2)
+    out = tmp_path / "out"
+    proc, err = _interrupt_after(["nest", str(job), "-o", str(out), "-v"], "gcode: sheet 3 ")
+    assert "gcode: sheet 3 " in err, err[-2000:]
+    assert proc.returncode == 4, err[-2000:]
+    assert "interrupted" in err
+    assert "Traceback" not in err
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+# -- fast paths against their references -----------------------------------------------------
+
+
+def _arc_moves(rng: random.Random) -> tuple[tuple[float, float, float], list[Move]]:
+    """A mixture of what fit_arcs meets: polygonal arcs (some helical, some noisy), straight
+    runs, plunges and rapids, with feeds that change."""
+    moves: list[Move] = []
+    x, y, z = rng.uniform(0, 2000), rng.uniform(0, 1000), -rng.uniform(0, 18)
+    start = (x, y, z)
+    for _ in range(rng.randint(3, 12)):
+        kind = rng.random()
+        feed = rng.choice([1000.0, 1000.0, 2000.0])
+        if kind < 0.5:
+            rad = rng.choice([0.3, 1.25, 3.0, 10.0, 250.0, rng.uniform(0.05, 50)])
+            n = rng.randint(2, 90)
+            step = rng.choice([1, -1]) * rng.uniform(0.02, 0.4)
+            cx, cy = x - rad, y
+            dz = rng.choice([0.0, 0.0, -0.05, 0.01])
+            noise = rng.choice([0.0, 0.0, 1e-4, 0.01])
+            for k in range(1, n + 1):
+                a = step * k
+                x = cx + rad * math.cos(a) + rng.uniform(-noise, noise)
+                y = cy + rad * math.sin(a) + rng.uniform(-noise, noise)
+                z += dz
+                moves.append(Move("feed", x, y, z, feed))
+        elif kind < 0.8:
+            for _ in range(rng.randint(1, 20)):
+                x += rng.uniform(-5, 5)
+                y += rng.uniform(-5, 5)
+                moves.append(Move("feed", x, y, z, feed))
+        else:
+            z = 5.0
+            moves.append(Move("rapid", x, y, z))
+            x, y = rng.uniform(0, 2000), rng.uniform(0, 1000)
+            moves.append(Move("rapid", x, y, z))
+            z = -rng.uniform(1, 18)
+            moves.append(Move("feed", x, y, z, 500.0))
+    return start, moves
+
+
+def test_fit_arcs_kernel_matches_the_python_reference():
+    rng = random.Random(5)
+    arcs = 0
+    for _ in range(150):
+        start, moves = _arc_moves(rng)
+        for tol in (0.02, 0.005):
+            fast = gcode.fit_arcs(start, moves, tol)
+            assert fast == gcode.fit_arcs_py(start, moves, tol)
+            arcs += sum(m.kind.startswith("arc") for m in fast)
+    assert arcs > 100  # the cases do exercise arcs, not only lines
+
+
+def test_fit_arcs_uncertain_tests_are_redone_in_python(monkeypatch):
+    """With every kernel test 'uncertain' the Python fallback alone gives the same result."""
+    rng = random.Random(9)
+    start, moves = _arc_moves(rng)
+    want = gcode.fit_arcs_py(start, moves, 0.02)
+    calls = []
+    real = gcode._fit_one
+
+    def spy(*a):
+        calls.append(a[2])
+        return real(*a)
+
+    monkeypatch.setattr(gcode, "_fit_one", spy)
+    monkeypatch.setattr(gcode, "_scan_arcs", lambda px, py, pz, feed, i, tol, best: i)
+    assert gcode.fit_arcs(start, moves, 0.02) == want
+    assert calls
+
+
+def test_walk_matches_the_scalar_reference():
+    prof = load_profile("grbl")
+    rng = np.random.default_rng(3)
+    for trial in range(60):
+        n = int(rng.integers(3, 40))
+        ang = np.sort(rng.uniform(0, 2 * np.pi, n))
+        rad = rng.uniform(5, 200, n)
+        pts = np.c_[rad * np.cos(ang), rad * np.sin(ang)] + rng.uniform(0, 1000, 2)
+        closed = trial % 3 != 0
+        track = toolpath.Track(pts, closed=closed)
+        u0 = float(rng.uniform(0, track.period))
+        levels = toolpath.pass_levels(18.3 + 0.3, prof)
+        knots, u1 = toolpath.descend_knots(track, u0, 0.0, levels, prof)
+        base = toolpath.PL.of(knots)
+        tab = None
+        if closed:
+            centres = toolpath.tab_centres(track, prof, track.length)
+            tab = toolpath.tab_function(track, centres, u0, u1, prof, 18.3, 18.6)
+        assert toolpath.walk(track, u0, u1, base, tab) == toolpath.walk_py(track, u0, u1, base,
+                                                                            tab)
+
+
+def test_vectorised_safety_check_still_refuses(monkeypatch):
+    """The numpy pre-check hands every doubtful program to the move-by-move check: a program
+    with one move below the floor is refused with the same message either way."""
+    from wikicut.errors import UnsafeJobError
+    from wikicut.model import Operation, SheetLayout, SheetProgram, Stock
+
+    prof = load_profile("grbl")
+    stock = Stock(width=2440, height=1220, thickness=18)
+    sheet = SheetLayout(1, stock, [])
+    good = [Move("rapid", 10, 10, 5), Move("feed", 10, 10, -5, 500), Move("feed", 20, 10, -5,
+                                                                          1000)]
+    toolpath._check_program(SheetProgram(sheet, [Operation("p", "hole", good)]), prof, sheet)
+    for bad in (Move("feed", 20, 10, -30, 1000), Move("rapid", 30, 10, -1),
+                Move("feed", 2600, 10, -5, 1000), Move("feed", 20, 10, -5, 1e6)):
+        ops = [Operation("p", "hole", good + [bad])]
+        program = SheetProgram(sheet, ops)
+        assert toolpath._program_suspect(program, prof, sheet)
+        with pytest.raises(UnsafeJobError) as fast:
+            toolpath._check_program(program, prof, sheet)
+        with pytest.raises(UnsafeJobError) as slow:
+            toolpath._check_program_py(program, prof, sheet)
+        assert str(fast.value) == str(slow.value)
