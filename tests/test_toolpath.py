@@ -260,6 +260,21 @@ def test_ramp_entry_is_no_steeper_than_the_ramp_angle():
     assert 0 < steepest <= math.tan(math.radians(5)) + 1e-6
 
 
+
+def test_a_hole_barely_larger_than_the_tool_is_plunged_not_ramped_in_place():
+    """Its tool path is a loop of a few hundredths of a mm: a 5 degree ramp along it would
+    circle in place thousands of times (a 40 MB program once); it is plunged instead, and the
+    hole is still cut through."""
+    prof = grbl(tabs=False, entry="ramp", ramp_angle=5)
+    d = prof.tool_diameter + 0.01
+    part = Part("p", shapely.box(0, 0, 200, 200).difference(Point(100, 100).buffer(d / 2, 64)))
+    prog = plan_sheet(sheet_of((part, 100, 100, 0)), prof)
+    ms = moves_of(prog, "hole")
+    assert 0 < len(ms) < 1000
+    assert min(m.z for m in ms) <= -T
+    downs = [b for a, b in itertools.pairwise(ms) if b.z < min(a.z, 0) - 1e-9]
+    assert downs and all(b.feed == prof.feed_plunge for b in downs)
+
 def test_plunge_entry_plunges_at_plunge_feed():
     prof = grbl(tabs=False, entry="plunge")
     prog = plan_sheet(sheet_of((Part("p", shapely.box(0, 0, 300, 200)), 100, 100, 0)), prof)

@@ -26,8 +26,7 @@ from ezdxf.math import bulge_to_arc
 from shapely.geometry import LinearRing, LineString, Polygon
 
 from .errors import InputError
-from .model import (Drill, Engraving, Part, Placement, Pocket, SheetLayout, Stock,
-                    portable_source)
+from .model import Drill, Engraving, Part, Placement, Pocket, SheetLayout, Stock
 
 __all__ = [
     "DEFAULT_LAYER_MAP",
@@ -946,7 +945,7 @@ def _make_parts(raw: list[_RawPart], stem: str, shown: str,
             drills=tuple(rp.drills),
             engravings=tuple(rp.engravings),
             label=lab.text if lab else "",
-            source=portable_source(shown),
+            source=shown,
             label_at=(lab.x, lab.y) if lab else None,
             label_height=lab.height if lab and lab.height > 0 else 25.0,
         ))

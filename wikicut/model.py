@@ -46,7 +46,7 @@ class Engraving:
 def portable_source(shown: str) -> str:
     """A part's source as written into outputs: as given when relative, the file name alone
     when absolute, so reports and previews hold no machine-specific paths (and stay
-    byte-identical across checkouts)."""
+    byte-identical across checkouts). Error messages keep the path as given."""
     path = PurePath(shown)
     return path.name if path.is_absolute() else path.as_posix()
 

@@ -21,7 +21,7 @@ from shapely.geometry import LineString, Polygon
 from .config import TomlFile, check_keys, get_table
 from .errors import InputError, suggest
 from .expr import RESERVED, ExprError, evaluate, names_used
-from .model import Drill, Engraving, Part, Pocket, portable_source
+from .model import Drill, Engraving, Part, Pocket
 
 TOP_KEYS = {"name", "description", "label", "label_at", "label_height", "params", "derived",
             "feature", "drill", "engrave"}
@@ -360,8 +360,7 @@ def load_part(path: str | Path, params: dict[str, float] | None = None, thicknes
     height = ctx.num(data, "label_height", "label_height", 25.0)
     _positive(ctx, "label_height", label_height=height)
     return Part(name=name, outline=body, pockets=tuple(out_pockets), drills=drills,
-                engravings=engr, label=label, source=portable_source(tf.display),
-                label_at=label_at,
+                engravings=engr, label=label, source=tf.display, label_at=label_at,
                 label_height=height)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from .model import Layout, SheetLayout, SheetProgram
+from .model import Layout, SheetLayout, SheetProgram, portable_source
 
 SCHEMA = "wikicut-report/1"
 
@@ -78,11 +78,12 @@ def build_report(job_name: str, layout: Layout, spacing: float,
     for k, s in enumerate(layout.sheets):
         parts = []
         for p in s.placements:
-            parts.append({"id": p.instance, "name": p.part.name, "source": p.part.source,
+            src = portable_source(p.part.source)
+            parts.append({"id": p.instance, "name": p.part.name, "source": src,
                           "rotation": _r(p.rotation % 360.0), "x": _r(p.x), "y": _r(p.y),
                           "bbox": [_r(v) for v in p.placed().outline.bounds]})
-            sources.setdefault(p.part.name, p.part.source)
-            row = rows.setdefault(p.part.name, {"name": p.part.name, "source": p.part.source,
+            sources.setdefault(p.part.name, src)
+            row = rows.setdefault(p.part.name, {"name": p.part.name, "source": src,
                                                 "quantity": 0, "placed": 0, "sheets": []})
             row["quantity"] += 1
             row["placed"] += 1

@@ -321,12 +321,15 @@ def descend_knots(track: Track, u0: float, z0: float, levels: Sequence[float],
                   profile: Profile) -> tuple[list[tuple[float, float]], float]:
     """Depth knots from z0 down through `levels`, ramping along the path; returns the knots and
     the end u. Each level is reached by a ramp and then held until every point of the path has
-    been cut at that level or deeper."""
+    been cut at that level or deeper. A path shorter than the tool's diameter (a hole barely
+    larger than the tool, a dot of a label) is plunged: a ramp there would circle in place for
+    thousands of laps and add nothing a plunge does not."""
     knots = [(u0, z0)]
     u, zp = u0, z0
     period = track.period
+    can_ramp = track.length >= profile.tool_diameter
     for k, z in enumerate(levels):
-        lr = ramp_length(zp - z, profile)
+        lr = ramp_length(zp - z, profile) if can_ramp else 0.0
         if lr <= 0:
             knots.append((u, z))  # vertical plunge at feed_plunge
         else:

@@ -11,6 +11,7 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import shapely
 from shapely.geometry import LineString
 
@@ -45,7 +46,9 @@ def _strip_comment(line: str) -> str:
     return line.split(";", 1)[0].strip().upper()
 
 
-def _arc_points(x0, y0, x1, y1, cx, cy, cw: bool, tol: float = 0.05):
+def _arc_points(x0, y0, x1, y1, cx, cy, cw: bool, tol: float = 0.005):
+    """An arc as chords for the simulation, within `tol` (well below the 0.05 mm the sheet
+    checks allow, so a chord never makes a full cut look short)."""
     r = math.hypot(x0 - cx, y0 - cy)
     a0 = math.atan2(y0 - cy, x0 - cx)
     a1 = math.atan2(y1 - cy, x1 - cx)
@@ -280,10 +283,12 @@ def _check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout) -> l
             out.append(Violation(s.line, "out-of-stock", "cutting outside the sheet"))
     lines = [LineString([s.start[:2], s.end[:2]]) if s.start[:2] != s.end[:2]
              else shapely.Point(s.start[:2]) for s in cutting]
-    deep_idx = [k for k, s in enumerate(cutting) if min(s.start[2], s.end[2]) <= through]
-    swept_all = shapely.union_all(shapely.buffer(lines, r, quad_segs=8))
-    swept_deep = (shapely.union_all(shapely.buffer([lines[k] for k in deep_idx], r + 0.05,
-                                                   quad_segs=8)) if deep_idx else None)
+    # swept areas per segment, found per part through a tree: a union over the whole sheet
+    # for every part grows with sheets x parts and took minutes on a house
+    lowest = np.array([min(s.start[2], s.end[2]) for s in cutting])
+    shallow_ok = profile.engrave_depth + 0.01  # engraving/labels may cross parts
+    gouging = _Swept([ln for ln, z in zip(lines, lowest) if z < -shallow_ok], r)
+    through_cut = _Swept([ln for ln, z in zip(lines, lowest) if z <= through], r + 0.05)
     for p in sheet.placements:
         part = p.placed()
         # material that must survive: the part less its pockets, engravings and relief zones
@@ -300,22 +305,15 @@ def _check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout) -> l
         if allow:
             keep = keep.difference(shapely.union_all(allow))
         keep = keep.buffer(-0.05)
-        # engraving/labels shallower than the engrave depth may cross parts
-        shallow_ok = profile.engrave_depth + 0.01
-        deep_lines = [lines[k] for k, s in enumerate(cutting)
-                      if min(s.start[2], s.end[2]) < -shallow_ok]
-        if deep_lines and not keep.is_empty:
-            hit = shapely.union_all(shapely.buffer(deep_lines, r, quad_segs=8)).intersection(keep)
+        if not keep.is_empty:
+            hit = gouging.near(keep).intersection(keep)
             if hit.area > 0.5:
                 out.append(Violation(0, "gouge", f"{p.instance}: the tool enters the part "
                                      f"({hit.area:.1f} mm2 near {_where(hit)})"))
         # every outline and hole edge cut through, except at tabs
         for k_ring, ring in enumerate([part.outline.exterior, *part.outline.interiors]):
             length = ring.length
-            if swept_deep is None:
-                uncut = length
-            else:
-                uncut = ring.difference(swept_deep).length
+            uncut = ring.difference(through_cut.near(ring)).length
             n_tabs = (profile.tab_count or int(length / max(profile.tab_spacing, 1)) + 2)
             allowance = n_tabs * (profile.tab_length + profile.tool_diameter) + 1.0
             if not profile.tabs or k_ring > 0:
@@ -324,8 +322,23 @@ def _check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout) -> l
                 kind = "outline" if k_ring == 0 else "hole"
                 out.append(Violation(0, "uncut", f"{p.instance}: {uncut:.1f} mm of the {kind} "
                                      f"is not cut through (allowed {allowance:.0f} for tabs)"))
-    del swept_all
     return out
+
+
+class _Swept:
+    """The area swept by a set of cutting segments (each buffered by `radius`), unioned only
+    over the segments near the geometry asked about."""
+
+    def __init__(self, lines: list, radius: float):
+        self.shapes = np.array(shapely.buffer(lines, radius, quad_segs=8) if lines else [],
+                               dtype=object)
+        self.tree = shapely.STRtree(self.shapes)
+
+    def near(self, geom):
+        idx = self.tree.query(geom, predicate="intersects") if len(self.shapes) else []
+        if len(idx) == 0:
+            return shapely.Polygon()
+        return shapely.union_all(self.shapes[np.sort(idx)])
 
 
 def _where(g) -> str:
