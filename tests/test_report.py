@@ -214,3 +214,15 @@ def test_part_sources_hold_no_absolute_paths():
     assert {p["source"] for p in rep["sheets"][0]["parts"]} == {"shelf.toml"}
     assert rep["unplaced"][0]["source"] == rep["parts"][0]["source"] == "shelf.toml"
     assert "/home/op" not in dumps(rep)
+
+
+def test_unplaced_parts_name_their_file_even_with_no_copy_placed():
+    lay = Layout(shelves().sheets, unplaced=["shelf#3", "beam#1", "beam#2"])
+    rep = build_report("shelves", lay, 12.0, settings=SETTINGS,
+                       sources={"beam": "parts/beam.toml", "shelf": "parts/other.toml"})
+    by_id = {u["id"]: u["source"] for u in rep["unplaced"]}
+    # a placed copy names the file it came from; a part with none placed, the job's file
+    assert by_id == {"shelf#3": "parts/shelf.toml", "beam#1": "parts/beam.toml",
+                     "beam#2": "parts/beam.toml"}
+    beam = next(r for r in rep["parts"] if r["name"] == "beam")
+    assert beam["source"] == "parts/beam.toml" and beam["quantity"] == 2 and beam["placed"] == 0

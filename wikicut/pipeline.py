@@ -124,7 +124,8 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
         raise RuntimeError("nested layout failed verification: " + "; ".join(problems[:3]))
     return write_outputs(job.name, layout, outdir, profile=prof, force=force,
                          spacing=job.settings.spacing, toolpaths=toolpaths, progress=say,
-                         settings=_settings_record(job, prof))
+                         settings=_settings_record(job, prof),
+                         sources={it.part.name: it.part.source for it in items})
 
 
 def _settings_record(job: Job, prof: Profile | None) -> dict:
@@ -140,8 +141,10 @@ def _settings_record(job: Job, prof: Profile | None) -> dict:
 
 def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile | None,
                   force: bool = False, spacing: float = 0.0, toolpaths: bool = False,
-                  progress: Progress | None = None, settings: dict | None = None) -> NestResult:
-    """Plan and write every output for a layout; nothing appears unless all succeeded."""
+                  progress: Progress | None = None, settings: dict | None = None,
+                  sources: dict[str, str] | None = None) -> NestResult:
+    """Plan and write every output for a layout; nothing appears unless all succeeded.
+    `sources` (part name -> file) names the files of parts left unplaced."""
     from .dxfio import write_sheet_dxf
     from .preview import index_html, sheet_svg
     from .report import build_report, dumps
@@ -164,7 +167,8 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
         say("gcode", 1.0, f"{n} programs")
 
     report = build_report(name, layout, spacing, programs=programs or None,
-                          program_files=prog_files or None, settings=settings)
+                          program_files=prog_files or None, settings=settings,
+                          sources=sources)
     files: list[str] = []
     with staged_output(Path(outdir), force) as tmp:
         svgs = []

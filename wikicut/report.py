@@ -65,15 +65,17 @@ def _toolpath(prog: SheetProgram | None) -> dict | None:
 
 def build_report(job_name: str, layout: Layout, spacing: float,
                  programs: list[SheetProgram] | None = None,
-                 program_files: list[str] | None = None, settings: dict | None = None) -> dict:
-    """The report of a nested (and maybe planned) layout; see docs/report-schema.md."""
+                 program_files: list[str] | None = None, settings: dict | None = None,
+                 sources: dict[str, str] | None = None) -> dict:
+    """The report of a nested (and maybe planned) layout; see docs/report-schema.md.
+    `sources` (part name -> file) names the files of parts of which no copy was placed."""
     if programs is not None and len(programs) != len(layout.sheets):
         raise ValueError(f"{len(programs)} programs for {len(layout.sheets)} sheets")
     if program_files is not None and len(program_files) != len(layout.sheets):
         raise ValueError(f"{len(program_files)} program files for {len(layout.sheets)} sheets")
     sheets = []
     rows: dict[str, dict] = {}  # part name -> parts row, in order of first appearance
-    sources: dict[str, str] = {}
+    seen: dict[str, str] = {}  # part name -> source, of the parts placed
     tot_cut = tot_sec = 0.0
     for k, s in enumerate(layout.sheets):
         parts = []
@@ -82,7 +84,7 @@ def build_report(job_name: str, layout: Layout, spacing: float,
             parts.append({"id": p.instance, "name": p.part.name, "source": src,
                           "rotation": _r(p.rotation % 360.0), "x": _r(p.x), "y": _r(p.y),
                           "bbox": [_r(v) for v in p.placed().outline.bounds]})
-            sources.setdefault(p.part.name, src)
+            seen.setdefault(p.part.name, src)
             row = rows.setdefault(p.part.name, {"name": p.part.name, "source": src,
                                                 "quantity": 0, "placed": 0, "sheets": []})
             row["quantity"] += 1
@@ -103,7 +105,7 @@ def build_report(job_name: str, layout: Layout, spacing: float,
     unplaced = []
     for inst in layout.unplaced:
         name = instance_name(inst)
-        src = sources.get(name, "")
+        src = seen.get(name) or portable_source((sources or {}).get(name, ""))
         unplaced.append({"id": inst, "name": name, "source": src})
         row = rows.setdefault(name, {"name": name, "source": src, "quantity": 0, "placed": 0,
                                      "sheets": []})
