@@ -256,14 +256,18 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
     """Anytime local search from the best first-fit-decreasing layout; equal moves are
     accepted so the search drifts across plateaus of equal sheet counts."""
     n = len(p.items)
-    max_open = 0 if n <= 400 else 8
+    max_open = 0  # every open sheet: failures are memoised per sheet, so this stays cheap
     pref0 = np.full(n, -1, np.int64)
     best: _Solution | None = None
-    for mode in (MODE_RIGHT_EDGE, MODE_BOTTOM_LEFT):
-        for order in _initial_orders(p):
-            s = _decode(p, order, pref0, mode, max_open)
-            if best is None or s.key < best.key:
-                best = s
+    starts = [(mode, order) for mode in (MODE_RIGHT_EDGE, MODE_BOTTOM_LEFT)
+              for order in _initial_orders(p)]
+    for mode, order in starts:  # the first always; the others while there is time
+        # (all of them when the iterations are fixed: the result must not depend on time)
+        if best is not None and settings.iterations is None and time.monotonic() >= deadline:
+            break
+        s = _decode(p, order, pref0, mode, max_open)
+        if best is None or s.key < best.key:
+            best = s
     assert best is not None
     if report:
         report(best, True)
@@ -413,7 +417,7 @@ def _run(p: _Problem, items: list[NestItem], settings: NestSettings, deadline: f
                     break
             child.join(5.0)
             if isinstance(got, tuple):
-                other = _decode(p, got[0], got[1], got[2], 0 if len(items) <= 400 else 8)
+                other = _decode(p, got[0], got[1], got[2], 0)
                 if other.key < best.key:
                     best = other
                     report(best, True)
