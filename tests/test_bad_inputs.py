@@ -96,6 +96,20 @@ def narrow_slot(msp):
                        dxfattribs={"layer": "3_anyTOOL_CUTTHROUGH_INSIDE"})
 
 
+def zero_area(msp):
+    square(msp)
+    msp.add_lwpolyline([(600, 0), (900, 0), (600, 0)], close=True,
+                       dxfattribs={"layer": "6_anyTOOL_CUTTHROUGH_OUTSIDE"})
+
+
+def inch_header_mm_numbers(msp):
+    """Declared inches, drawn in mm (as SketchUp exports WikiHouse files): 2000 "inches" is a
+    50 m part, 2000 mm a beam."""
+    msp.doc.header["$INSUNITS"] = 1
+    msp.add_lwpolyline([(0, 0), (2000, 0), (2000, 20), (0, 20)], close=True,
+                       dxfattribs={"layer": "6_anyTOOL_CUTTHROUGH_OUTSIDE"})
+
+
 # (id, files, extra args, exit code, substrings the one line must hold)
 CASES = [
     ("job-toml-syntax", {"job.toml": "[sheet\nwidth = 1"}, [], 2,
@@ -117,6 +131,8 @@ CASES = [
      ["p.dxf", "self-intersect", "6_anyTOOL_CUTTHROUGH_OUTSIDE"]),
     ("unsupported-entity", {"p.dxf": dxf_with(face3d)}, [], 2, ["p.dxf", "3DFACE"]),
     ("absurd-coordinates", {"p.dxf": dxf_with(huge)}, [], 2, ["p.dxf", "unit"]),
+    ("zero-area-entity", {"p.dxf": dxf_with(zero_area)}, [], 2,
+     ["p.dxf", "zero-area contour", "6_anyTOOL_CUTTHROUGH_OUTSIDE"]),
     ("part-larger-than-sheets", {"p.dxf": dxf_with(long_beam)}, [], 3,
      ["p.dxf", "larger than every sheet"]),
     ("slot-narrower-than-tool", {"p.dxf": dxf_with(narrow_slot)}, [], 3,
@@ -163,3 +179,23 @@ def test_bad_input(case, tmp_path, monkeypatch):
     for s in expect:
         assert s in lines[0], (name, s, lines[0])
     assert not (tmp_path / "out").exists()
+
+
+def test_a_unit_mix_up_is_read_as_mm_and_said(tmp_path, monkeypatch):
+    """Declared inches but sized in mm (the shipped MicroHouse file is one): read as mm, as
+    every WikiHouse maker does, with one warning line naming the file; the job goes on."""
+    (tmp_path / "p.dxf").write_bytes(dxf_with(inch_header_mm_numbers))
+    job = JOB.replace("{part}", "p.dxf").replace("{profile}", "grbl")
+    (tmp_path / "job.toml").write_text(job.replace("{machine_extra}", "")
+                                       .replace("{part_extra}", ""))
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, ["nest", "job.toml", "-o", "out", "--no-gcode"])
+    err = res.stderr if hasattr(res, "stderr") else res.output
+    assert res.exit_code == 0, err
+    warned = [ln for ln in err.splitlines() if ln.startswith("warning:")]
+    assert len(warned) == 1 and "p.dxf" in warned[0] and "read as millimetres" in warned[0]
+    import json
+
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    x0, y0, x1, y1 = report["sheets"][0]["parts"][0]["bbox"]
+    assert {round(x1 - x0), round(y1 - y0)} == {2000, 20}  # mm, not 50800 x 508

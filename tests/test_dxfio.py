@@ -410,3 +410,24 @@ def test_examples_read():
     assert got["plate_inch.dxf"][0].bounds == pytest.approx((0, 0, 304.8, 203.2))
     assert got["shelf.dxf"][0].name == "SHELF"
     assert len(got["lid.dxf"][0].pockets) == 1
+
+
+def test_duplicated_entities_are_one_contour(tmp_path):
+    """CAD exports often copy entities onto themselves (and draw a line both ways): cut once,
+    never twice, and never refused as overlapping outlines."""
+    doc = ezdxf.new("R2010")
+    doc.header["$INSUNITS"] = 4
+    msp = doc.modelspace()
+    box = [(0, 0), (400, 0), (400, 300), (0, 300)]
+    for pts in (box, box, box[::-1]):
+        msp.add_lwpolyline(pts, close=True, dxfattribs={"layer": "6_anyTOOL_CUTTHROUGH_OUTSIDE"})
+    hole = [(100, 100), (200, 100), (200, 200), (100, 200)]
+    for pts in (hole, hole):
+        msp.add_lwpolyline(pts, close=True, dxfattribs={"layer": "3_anyTOOL_CUTTHROUGH_INSIDE"})
+    for a, b in [((250, 50), (350, 50)), ((350, 50), (350, 150)), ((350, 150), (250, 150)),
+                 ((250, 150), (250, 50)), ((350, 50), (250, 50))]:  # the last: a copy, reversed
+        msp.add_line(a, b, dxfattribs={"layer": "3_anyTOOL_CUTTHROUGH_INSIDE"})
+    doc.saveas(tmp_path / "dup.dxf")
+    (part,) = read_dxf_parts(tmp_path / "dup.dxf")
+    assert len(part.outline.interiors) == 2
+    assert part.area == pytest.approx(400 * 300 - 100 * 100 - 100 * 100)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import functools
 import sys
 import time
+import warnings
 import webbrowser
 from pathlib import Path
 
 import click
 
 from . import __version__
-from .errors import EXIT_INTERRUPTED, InputError, WikicutError
+from .errors import EXIT_INTERRUPTED, InputError, InputWarning, WikicutError
 
 
 class Ui:
@@ -57,6 +58,17 @@ class Ui:
             click.echo(msg, err=True)
 
 
+_python_showwarning = warnings.showwarning
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """InputWarnings as one line for the operator; anything else as Python shows it."""
+    if issubclass(category, InputWarning):
+        click.echo(f"warning: {message}", err=True)
+    else:
+        _python_showwarning(message, category, filename, lineno, file, line)
+
+
 def handle_errors(fn):
     """Turn user-facing errors into one line and an exit code; Ctrl-C into exit 4."""
 
@@ -65,7 +77,10 @@ def handle_errors(fn):
         ctx = click.get_current_context()
         debug = (ctx.find_root().obj or {}).get("debug", False)
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always", InputWarning)
+                warnings.showwarning = _show_warning
+                return fn(*args, **kwargs)
         except WikicutError as exc:
             if debug:
                 raise

@@ -16,6 +16,7 @@ import contextlib
 import io
 import math
 import re
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -25,7 +26,7 @@ import shapely
 from ezdxf.math import bulge_to_arc
 from shapely.geometry import LinearRing, LineString, Polygon
 
-from .errors import InputError
+from .errors import InputError, InputWarning
 from .model import Drill, Engraving, Part, Placement, Pocket, SheetLayout, Stock
 
 __all__ = [
@@ -512,6 +513,9 @@ class _Reader:
                 ext = p.pts.max(axis=0) - p.pts.min(axis=0)
                 biggest = max(biggest, float(ext.max()))
         if biggest * s > MAX_PART and biggest <= MAX_PART:
+            warnings.warn(f"{self.shown}: $INSUNITS={self.insunits} would make the largest "
+                          f"outline {biggest * s / 1000:.1f} m long; read as millimetres "
+                          f"({biggest:.0f} mm): check the sizes", InputWarning, stacklevel=2)
             return 1.0
         return s
 

@@ -58,3 +58,8 @@ def suggest(name: str, valid: list[str] | tuple[str, ...] | set[str]) -> str:
     """' (did you mean 'x'?)' for the nearest valid key, or '' when nothing is close."""
     close = difflib.get_close_matches(name, sorted(valid), n=1, cutoff=0.5)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class InputWarning(UserWarning):
+    """Input read on an assumption the operator should know about (a DXF's declared units
+    overruled by its sizes): the CLI prints it as one `warning:` line and goes on."""
