@@ -243,7 +243,7 @@ def test_decode_layouts_are_cell_disjoint_within_limits_and_respect_counts():
         sheet, var, us, vs, stock, maxx = kernels.decode(
             order, pref, P["item_v0"], P["item_v1"], P["item_vars"], need, P["rows"], P["lo"],
             P["hi"], P["var_s0"], P["var_s1"], P["var_right"], P["lim"], P["st_nu"],
-            P["st_nv"], P["st_count"], P["st_init"], res, int(case % 2), 0)
+            P["st_nv"], P["st_count"], P["st_init"], res, int(case % 2))
         n_sheets += stock.size
         for t in range(P["st_nu"].size):
             if P["st_count"][t] >= 0:

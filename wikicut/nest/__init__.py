@@ -174,7 +174,7 @@ class _Solution:
     out: tuple  # the decode kernel's result
 
 
-def _decode(p: _Problem, order: np.ndarray, pref: np.ndarray, mode: int, max_open: int,
+def _decode(p: _Problem, order: np.ndarray, pref: np.ndarray, mode: int,
             lim: np.ndarray | None = None) -> _Solution:
     """One layout from an order; `lim` overrides the placement limits (a strip's target
     length), and then the key is (area left unplaced, length used): smooth enough for the
@@ -182,7 +182,7 @@ def _decode(p: _Problem, order: np.ndarray, pref: np.ndarray, mode: int, max_ope
     out = kernels.decode(order, pref, p.item_v0, p.item_v1, p.item_vars, p.item_need,
                          p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.var_right,
                          p.lim if lim is None else lim,
-                         p.st_nu, p.st_nv, p.st_count, p.st_init, p.res, mode, max_open)
+                         p.st_nu, p.st_nv, p.st_count, p.st_init, p.res, mode)
     if _interrupted:
         raise KeyboardInterrupt
     sheet, _, _, _, stock, maxx = out
@@ -256,7 +256,6 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
     """Anytime local search from the best first-fit-decreasing layout; equal moves are
     accepted so the search drifts across plateaus of equal sheet counts."""
     n = len(p.items)
-    max_open = 0  # every open sheet: failures are memoised per sheet, so this stays cheap
     pref0 = np.full(n, -1, np.int64)
     best: _Solution | None = None
     starts = [(mode, order) for mode in (MODE_RIGHT_EDGE, MODE_BOTTOM_LEFT)
@@ -265,7 +264,7 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
         # (all of them when the iterations are fixed: the result must not depend on time)
         if best is not None and settings.iterations is None and time.monotonic() >= deadline:
             break
-        s = _decode(p, order, pref0, mode, max_open)
+        s = _decode(p, order, pref0, mode)
         if best is None or s.key < best.key:
             best = s
     assert best is not None
@@ -273,14 +272,14 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
         report(best, True)
     rng = random.Random(seed)
     if p.strip:
-        return _search_strip(p, best, rng, deadline, budget, report, max_open)
+        return _search_strip(p, best, rng, deadline, budget, report)
     cur = best
     count = 0
     last_report = time.monotonic()
     while count < budget and time.monotonic() < deadline and best.key[0:2] != (0, _lower(p)):
         count += 1
         order, pref = _mutate(rng, cur, p)
-        s = _decode(p, order, pref, cur.mode, max_open)
+        s = _decode(p, order, pref, cur.mode)
         if s.key <= cur.key:
             cur = s
             if s.key < best.key:
@@ -296,7 +295,7 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
 
 
 def _search_strip(p: _Problem, best: _Solution, rng: random.Random, deadline: float,
-                  budget: int, report, max_open: int) -> _Solution:
+                  budget: int, report) -> _Solution:
     """Strip packing: fix a target length a little shorter than the best, search for an
     order that fits everything within it (minimising the area left out), and shorten the
     target on success; the step shrinks when the search stalls."""
@@ -306,21 +305,21 @@ def _search_strip(p: _Problem, best: _Solution, rng: random.Random, deadline: fl
     best_len = best.key[2]
     target = best_len * (1 - step)
     lim = _strip_limits(p, target)
-    cur = _decode(p, best.order, best.pref, best.mode, max_open, lim)
+    cur = _decode(p, best.order, best.pref, best.mode, lim)
     count = stall = 0
     last_report = time.monotonic()
     while count < budget and time.monotonic() < deadline:
         count += 1
         order, pref = _mutate(rng, cur, p)
-        s = _decode(p, order, pref, cur.mode, max_open, lim)
+        s = _decode(p, order, pref, cur.mode, lim)
         if s.key[0] == 0:  # everything fits in the target: a new best
-            best = _decode(p, s.order, s.pref, s.mode, max_open)
+            best = _decode(p, s.order, s.pref, s.mode)
             best_len = best.key[2]
             if report:
                 report(best, True)
             target = best_len * (1 - step)
             lim = _strip_limits(p, target)
-            cur = _decode(p, s.order, s.pref, s.mode, max_open, lim)
+            cur = _decode(p, s.order, s.pref, s.mode, lim)
             stall = 0
             continue
         if s.key <= cur.key:
@@ -332,7 +331,7 @@ def _search_strip(p: _Problem, best: _Solution, rng: random.Random, deadline: fl
             step /= 2  # too ambitious: aim closer
             target = best_len * (1 - step)
             lim = _strip_limits(p, target)
-            cur = _decode(p, best.order, best.pref, best.mode, max_open, lim)
+            cur = _decode(p, best.order, best.pref, best.mode, lim)
             stall = 0
         if report and time.monotonic() - last_report > 0.5:
             last_report = time.monotonic()
@@ -417,7 +416,7 @@ def _run(p: _Problem, items: list[NestItem], settings: NestSettings, deadline: f
                     break
             child.join(5.0)
             if isinstance(got, tuple):
-                other = _decode(p, got[0], got[1], got[2], 0)
+                other = _decode(p, got[0], got[1], got[2])
                 if other.key < best.key:
                     best = other
                     report(best, True)

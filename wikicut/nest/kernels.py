@@ -185,15 +185,14 @@ def _best_on_sheet(last, rows, lo, hi, var_s0, var_s1, var_right, lim, t, cands,
 @njit(cache=True)
 def decode(order, pref, item_v0, item_v1, item_vars, item_need,
            rows, lo, hi, var_s0, var_s1, var_right,
-           lim, st_nu, st_nv, st_count, st_init, res, mode, max_open):
+           lim, st_nu, st_nv, st_count, st_init, res, mode):
     """Pack items in `order` bottom-left, first fit over the open sheets, opening sheets of
     the first stock type (in preference order) that has copies left and can take the item.
 
     pref[i] >= 0 forces item i's variant (rotation) index pref[i] while it fits anywhere;
     -1 lets each placement choose the best rotation. `item_need[i]` is a lower bound on the
     free cells item i needs: sheets with fewer free cells than every item still to come are
-    closed and their grid released (memory for 1500-part jobs). `max_open` > 0 limits first
-    fit to the last `max_open` open sheets (speed on huge jobs).
+    closed and their grid released (memory for 1500-part jobs).
 
     Returns per item (sheet, variant, u, v) (sheet -1 = unplaced) and per sheet
     (stock type, max x of the bare parts)."""
@@ -228,10 +227,7 @@ def decode(order, pref, item_v0, item_v1, item_vars, item_need,
             cands = allv
         need = item_need[it]
         done = False
-        k0 = first_open
-        if max_open > 0 and n_sheets - max_open > k0:
-            k0 = n_sheets - max_open
-        for k in range(k0, n_sheets):
+        for k in range(first_open, n_sheets):
             if closed[k]:
                 continue
             if free[k] < sufmin[p]:
