@@ -704,17 +704,19 @@ class Emitter:
         self.p = profile
         self.moves: list[Move] = []
         self.pos = pos
+        # plunge, cut and ramp feeds, each capped at the machine's maximum: feed_for and path
+        # pick among these by the same rule
+        cap = profile.feed_max
+        self.rates = (min(profile.feed_plunge, cap), min(profile.feed_cut, cap),
+                      min(profile.feed_ramp, profile.feed_cut, cap))
 
     def feed_for(self, a: P3, b: P3) -> float:
+        f_plunge, f_cut, f_ramp = self.rates
         dxy = math.hypot(b[0] - a[0], b[1] - a[1])
         dz = b[2] - a[2]
         if dxy < 1e-7:
-            f = self.p.feed_plunge if dz < 0 else self.p.feed_cut
-        elif dz < -1e-9:
-            f = min(self.p.feed_ramp, self.p.feed_cut)
-        else:
-            f = self.p.feed_cut
-        return min(f, self.p.feed_max)
+            return f_plunge if dz < 0 else f_cut
+        return f_ramp if dz < -1e-9 else f_cut
 
     def feed(self, x: float, y: float, z: float, f: float | None = None) -> None:
         b = (x, y, z)
@@ -771,9 +773,7 @@ class Emitter:
             for x, y, z in pts:
                 self.feed(x, y, z)
             return
-        p = self.p
-        f_plunge, f_cut = min(p.feed_plunge, p.feed_max), min(p.feed_cut, p.feed_max)
-        f_ramp = min(min(p.feed_ramp, p.feed_cut), p.feed_max)
+        f_plunge, f_cut, f_ramp = self.rates
         dz = d[:, 2]
         feeds = np.where(dxy < 1e-7, np.where(dz < 0, f_plunge, f_cut),
                          np.where(dz < -1e-9, f_ramp, f_cut)).tolist()
