@@ -9,7 +9,6 @@ translate by (x, y): sheet coordinates with the sheet's lower-left corner at (0,
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from pathlib import PurePath
 from typing import Literal
 
 import shapely
@@ -41,14 +40,6 @@ class Engraving:
 
     path: LineString
     depth: float = 1.0
-
-
-def portable_source(shown: str) -> str:
-    """A part's source as written into outputs: as given when relative, the file name alone
-    when absolute, so reports and previews hold no machine-specific paths (and stay
-    byte-identical across checkouts). Error messages keep the path as given."""
-    path = PurePath(shown)
-    return path.name if path.is_absolute() else path.as_posix()
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@ in layout order, no timestamps and no paths beyond the relative file names given
 from __future__ import annotations
 
 import json
+from pathlib import PurePath
 
-from .model import Layout, SheetLayout, SheetProgram, portable_source
+from .model import Layout, SheetLayout, SheetProgram
 
 SCHEMA = "wikicut-report/1"
 
@@ -17,6 +18,14 @@ def _r(v: float, n: int = 3) -> float:
     """Round for a stable file (and never write -0.0, which would differ from 0.0 in a diff)."""
     v = round(float(v), n)
     return 0.0 if v == 0 else v
+
+
+def portable_source(shown: str) -> str:
+    """A part's source as written into outputs: as given when relative, the file name alone
+    when absolute, so reports and previews hold no machine-specific paths (and stay
+    byte-identical across checkouts). Error messages keep the path as given."""
+    path = PurePath(shown)
+    return path.name if path.is_absolute() else path.as_posix()
 
 
 def instance_name(instance: str) -> str:
