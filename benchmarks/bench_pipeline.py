@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
-import resource
 import sys
 import tempfile
 import time
@@ -23,6 +22,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench_nest import peak_rss_mb  # noqa: E402
 
 WIKIHOUSE = ROOT.parent / "shared" / "fixtures" / "wikihouse" / "MicroHouse_othercomponents_v0.5.dxf"
 JOBS = {"house": ROOT / "examples" / "house" / "job.toml",
@@ -86,7 +87,7 @@ def instrumented(timers: Timers):
             setattr(mod, fname, fn)
 
 
-def run(name: str, path: Path, time_limit: float, profile: str) -> dict[str, float]:
+def run(path: Path, time_limit: float, profile: str) -> dict[str, float]:
     import wikicut.job
     from wikicut.pipeline import run_gcode, run_nest
     from wikicut.profiles import load_profile
@@ -128,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"skipping {n}: {JOBS[n]} not found", file=sys.stderr)
             continue
         print(f"running {n} ...", file=sys.stderr, flush=True)
-        results[n] = run(n, JOBS[n], args.time_limit, args.profile)
+        results[n] = run(JOBS[n], args.time_limit, args.profile)
     if not results:
         return 1
     cols = list(results)
@@ -143,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
             row += f"{'-':>{width}}" if v is None else (
                 f"{v:>{width}.0f}" if stage.startswith("#") else f"{v:>{width}.2f}")
         print(row)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mb()
     print(f"peak RSS of this process (all jobs): {rss:.0f} MB; nest time limit {args.time_limit:g} s,"
           f" profile {args.profile}, tool 2.5 mm for the cutting file")
     return 0
