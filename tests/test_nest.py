@@ -13,8 +13,9 @@ from shapely import affinity
 from shapely.geometry import Polygon
 
 from wikicut.errors import UnsafeJobError
-from wikicut.model import Layout, NestItem, NestSettings, Part, Stock
+from wikicut.model import Layout, NestItem, NestSettings, Part, Placement, SheetLayout, Stock
 from wikicut.nest import kernels, nest, verify_layout
+from wikicut.nest.compact import compact_sheet
 from wikicut.nest.raster import grow, intervals, limits, sheet_grid, variant
 
 # --- slow references -------------------------------------------------------------------------
@@ -712,3 +713,47 @@ def test_strip_mode_used_length_is_the_parts_extent_plus_the_margin():
     assert s.used_length is not None
     assert right - 1e-9 <= s.used_length <= right + stock.margin + 1e-9
     assert s.used_length < 0.5 * stock.width  # a strip is used from x = 0, not spread out
+
+
+# --- exact compaction --------------------------------------------------------------------------
+
+
+def _sheet(stock: Stock, *placed: tuple[Part, float, float]) -> SheetLayout:
+    return SheetLayout(1, stock, [Placement(f"{p.name}#{k}", p, x, y)
+                                  for k, (p, x, y) in enumerate(placed)])
+
+
+def test_compaction_slides_parts_left_and_down_to_spacing():
+    stock = Stock(width=500, height=300, margin=10)
+    a, b = _rect("a", 100, 50), _rect("b", 80, 120)
+    sheet = compact_sheet(_sheet(stock, (a, 40.0, 70.0), (b, 230.0, 33.0)), 6.0, 2.0)
+    (pa, pb) = sheet.placements
+    assert (pa.x, pa.y) == pytest.approx((10.0, 10.0))
+    # b stops 6 mm (plus the grown outline's chord allowance) right of a, on the margin
+    assert pb.y == pytest.approx(10.0)
+    gap = pb.x - 110.0
+    assert 6.0 <= gap <= 6.0 + 0.1
+    assert verify_layout(Layout([sheet]), 6.0) == []
+
+
+def test_compaction_keeps_a_part_in_its_hole_and_off_keep_outs():
+    frame = _frame(300.0, 200.0)  # hole from (50, 50) to (250, 250) in its own frame
+    tile = _rect("tile", 60, 60)
+    clamp = shapely.box(0, 0, 150, 40)  # in the margin band and beyond it: blocks the bottom
+    stock = Stock(width=700, height=400, margin=10, keepouts=(clamp,))
+    sheet = compact_sheet(_sheet(stock, (frame, 380.0, 90.0), (tile, 530.0, 220.0),
+                                 (tile, 20.0, 300.0)), 4.0, 2.0)
+    pf, pt, pk = (p.placed().outline for p in sheet.placements)
+    assert Polygon(pf.interiors[0]).contains(pt)  # still inside the hole: it never jumps out
+    assert pk.bounds[1] >= 40.0 + 2.0 - 1e-6  # stopped by the clamp (spacing / 2 from it)
+    assert verify_layout(Layout([sheet]), 4.0) == []
+
+
+def test_strip_length_is_exact_not_rounded_up_to_raster_cells():
+    # 3 x 3 squares, three to a column of a 10-high strip: exactly 6 long; the raster's
+    # cells (10 / 300 does not divide 3) alone would leave a gap between the columns
+    items = _items([_rect("sq", 3, 3)], copies=6, rotations=(0.0,))
+    stock = Stock(width=100, height=10, margin=0, strip=True)
+    layout = nest(items, [stock], _settings(spacing=0.0, iterations=50))
+    _check(layout, items, 0.0)
+    assert layout.sheets[0].used_length == pytest.approx(6.0, abs=1e-3)

@@ -12,8 +12,10 @@ otherwise leaves the largest offcut.
 
 Two workers (seed, seed + 1) search in parallel when `settings.workers` > 1; the best result
 wins, ties to the lower seed. With `settings.iterations` set, the result depends only on the
-inputs and the seed. The exact shapely check (`verify_layout`) has the last word before a
-layout is returned.
+inputs and the seed. In strip mode the result is then compacted in exact coordinates
+(compact.py: every part slid left and down), which gives back the raster's slack between
+neighbours. The exact shapely check (`verify_layout`) has the last word before a layout is
+returned.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import shapely
 
 from ..model import Layout, NestItem, NestSettings, Placement, SheetLayout, Stock
 from . import kernels
+from .compact import compact
 from .raster import Variant, limits, sheet_grid, variant
 
 MODE_RIGHT_EDGE = 0  # smallest right edge first: strips and the last sheet's offcut
@@ -389,6 +392,11 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
     problems = verify_layout(layout, settings.spacing)
     if problems:
         raise RuntimeError("nester produced an invalid layout: " + "; ".join(problems[:3]))
+    if p.strip and layout.sheets:  # the raster's slack between neighbours, given back in exact coordinates
+        tight = compact(layout, settings.spacing, res)
+        if (tight.sheets[0].used_length < layout.sheets[0].used_length
+                and not verify_layout(tight, settings.spacing)):
+            layout = tight
     return layout
 
 
