@@ -757,3 +757,69 @@ def test_strip_length_is_exact_not_rounded_up_to_raster_cells():
     layout = nest(items, [stock], _settings(spacing=0.0, iterations=50))
     _check(layout, items, 0.0)
     assert layout.sheets[0].used_length == pytest.approx(6.0, abs=1e-3)
+
+
+# --- strip: overlap removal ---------------------------------------------------------------------
+
+
+def _painted(p, var_of, u_of, v_of) -> np.ndarray:
+    """Cell counts by hand from the raster intervals (the slow reference)."""
+    cnt = np.zeros((int(p.st_nu[0]), int(p.st_nv[0])), np.int32)
+    for s, u, v in zip(var_of.tolist(), u_of.tolist(), v_of.tolist()):
+        occ = np.zeros(cnt.shape, bool)
+        _paint(occ, p.rows[p.var_s0[s]:p.var_s1[s]], p.lo[p.var_s0[s]:p.var_s1[s]],
+               p.hi[p.var_s0[s]:p.var_s1[s]], u, v)
+        cnt += occ
+    return cnt
+
+
+def test_separate_removes_overlap_and_keeps_the_cap():
+    from wikicut.nest import _build
+    from wikicut.nest import overlap
+
+    rng = np.random.default_rng(5)
+    parts = [Part(f"b{i}", affinity.scale(_random_polygon(rng), 0.5, 0.5)) for i in range(4)]
+    items = _items(parts, copies=3)
+    stock = Stock(width=400, height=120, margin=0, strip=True)
+    p = _build(items, [stock], 2.0, 2.0)
+    n = len(items)
+    var_of = p.item_vars[p.item_v0].copy()  # everyone at the first rotation, all piled up
+    u_of = p.lim[0, var_of, 0].copy()
+    v_of = p.lim[0, var_of, 2].copy()
+    cnt = _painted(p, var_of, u_of, v_of)
+    assert cnt.max() > 1
+    w = np.ones(cnt.shape)
+    S = np.zeros((cnt.shape[0], cnt.shape[1] + 1))
+    overlap._prefix_rows(cnt, w, S, 0, cnt.shape[0] - 1)
+    cap = np.floor((300.0 - p.var_right) / p.res).astype(np.int64)
+    left, moves = overlap.separate(cnt, w, S, var_of, u_of, v_of, p.item_v0, p.item_v1,
+                                   p.item_vars, p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.lim,
+                                   0, cap, 5000, 100, 0.5 / cnt.shape[0], 5, 1, 1.3)
+    assert left == 0 and 0 < moves < 5000
+    assert np.array_equal(cnt, _painted(p, var_of, u_of, v_of))  # the kernel's own count
+    assert cnt.max() == 1
+    for i in range(n):
+        s = var_of[i]
+        assert p.item_v0[i] <= np.flatnonzero(p.item_vars == s).max()
+        assert p.lim[0, s, 0] <= u_of[i] <= min(p.lim[0, s, 1], cap[s])
+        assert p.lim[0, s, 2] <= v_of[i] <= p.lim[0, s, 3]
+
+
+def test_strip_overlap_phase_is_deterministic_and_only_shortens(monkeypatch):
+    import wikicut.nest as nest_mod
+
+    rng = np.random.default_rng(21)
+    parts = [Part(f"s{i}", affinity.scale(_random_polygon(rng), 1.5, 1.5)) for i in range(6)]
+    items = _items(parts, copies=3)
+    stock = Stock(width=3000, height=260, margin=5, strip=True)
+    run = lambda k: nest(items, [stock], _settings(iterations=k, spacing=2.0))  # noqa: E731
+    a, b = run(3000), run(3000)
+    _check(a, items, 2.0)
+    assert _signature(a) == _signature(b)
+    # raster lengths (no compaction): the overlap phase starts from the layout the
+    # bottom-left phase found in its 10 % of the budget, and only ever keeps shorter ones
+    monkeypatch.setattr(nest_mod, "compact", lambda layout, *args: layout)
+    a = run(3000)
+    monkeypatch.setattr(nest_mod, "BL_SHARE", 1.0)
+    bl = run(300)
+    assert a.sheets[0].used_length < bl.sheets[0].used_length - 1.0

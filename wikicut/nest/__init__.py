@@ -48,6 +48,14 @@ _interrupted = False
 # fruitless moves (+ per item). Tuned on ESICUP instances; within noise of nearby values.
 TARGET_LAST = 0.3  # sheets: share of forward moves that take a part off the last sheet
 STEP0 = 0.02
+BL_SHARE = 0.1  # strips: share of the time (or budget) for the bottom-left search
+OV_STEP0 = 0.01  # overlap phase: first target 1% shorter, halved down to OV_STEP_MIN
+OV_STEP_MIN = 0.001
+OV_SAMPLES = 100  # coarse positions tried per rotation for a moved part
+OV_BUMP = 5  # moves without progress before contested cells get dearer
+OV_FACTOR = 1.3  # by this factor
+OV_PATIENCE0, OV_PATIENCE1 = 2000, 100  # moves before a target is given up
+OV_CHUNK = 200  # moves per kernel call (between deadline checks)
 STALL0 = 400
 STALL1 = 4
 
@@ -188,10 +196,16 @@ def _decode(p: _Problem, order: np.ndarray, pref: np.ndarray, mode: int,
                          p.st_nu, p.st_nv, p.st_count, p.st_init, p.res, mode)
     if _interrupted:
         raise KeyboardInterrupt
+    return _solution(p, order, pref, mode, out, lim is not None)
+
+
+def _solution(p: _Problem, order: np.ndarray, pref: np.ndarray, mode: int, out: tuple,
+              targeted: bool = False) -> _Solution:
+    """A layout (the decode kernel's result, or the overlap search's) with its key."""
     sheet, _, _, _, stock, maxx = out
     n_sheets = stock.shape[0]
     unplaced = int(np.count_nonzero(sheet < 0))
-    if lim is not None:
+    if targeted:
         key = (round(float(p.item_area[sheet < 0].sum()), 6),
                round(float(maxx.max()), 6) if n_sheets else 0.0)
     elif n_sheets == 0:
@@ -275,7 +289,14 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
         report(best, True)
     rng = random.Random(seed)
     if p.strip:
-        return _search_strip(p, best, rng, deadline, budget, report)
+        if best.key[0] > 0:
+            return best
+        # bottom-left search first (fast to a good layout), then overlap removal (denser)
+        now = time.monotonic()
+        split = now + BL_SHARE * max(deadline - now, 0.0)
+        bl_budget = int(budget * BL_SHARE)
+        best = _search_strip(p, best, rng, split, bl_budget, report)
+        return _strip_overlap(p, best, rng, deadline, budget - bl_budget, report)
     cur = best
     count = 0
     last_report = time.monotonic()
@@ -342,6 +363,82 @@ def _search_strip(p: _Problem, best: _Solution, rng: random.Random, deadline: fl
     return best
 
 
+def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: float,
+                   budget: int, report) -> _Solution:
+    """Shorten the strip by overlap removal (overlap.py) from the best bottom-left layout:
+    a target 1% shorter, separate; on success shorten again, and when a target resists
+    (moves beyond a budget that grows with the job) go back to the last valid layout and aim
+    half as far."""
+    from . import overlap
+
+    sheet, var, us, vs, stock, _ = best.out
+    if stock.shape[0] != 1 or budget <= 0:
+        return best
+    t = int(stock[0])
+    n = len(p.items)
+    nu, nv = int(p.st_nu[t]), int(p.st_nv[t])
+    base = (p.st_init[t, :nu, :nv] == np.arange(nv)[None, :]).astype(np.int32)
+    var_of, u_of, v_of = var.copy(), us.copy(), vs.copy()
+    cnt = base.copy()
+    for i in range(n):
+        s = int(var_of[i])
+        overlap._paint(cnt, p.rows, p.lo, p.hi, p.var_s0[s], p.var_s1[s], u_of[i], v_of[i], 1)
+    w = np.ones((nu, nv))
+    S = np.zeros((nu, nv + 1))
+    valid = (cnt.copy(), var_of.copy(), u_of.copy(), v_of.copy())
+    bias = 0.5 / nu
+    patience = OV_PATIENCE0 + OV_PATIENCE1 * n
+    step = OV_STEP0
+    best_len = best.key[2]
+
+    def aim(length: float):
+        w[:] = 1.0
+        overlap._prefix_rows(cnt, w, S, 0, nu - 1)
+        cap = np.floor((length - p.var_right) / p.res + 1e-9).astype(np.int64)
+        reach = np.minimum(p.lim[t, :, 1], cap) >= p.lim[t, :, 0]
+        ok = all(reach[p.item_vars[p.item_v0[i]:p.item_v1[i]]].any() for i in range(n))
+        return cap, ok
+
+    cap, ok = aim(best_len * (1 - step))
+    count = spent = 0
+    last_report = time.monotonic()
+    while ok and count < budget and time.monotonic() < deadline:
+        left, used = overlap.separate(cnt, w, S, var_of, u_of, v_of, p.item_v0, p.item_v1,
+                                      p.item_vars, p.rows, p.lo, p.hi, p.var_s0, p.var_s1,
+                                      p.lim, t, cap, min(OV_CHUNK, budget - count),
+                                      OV_SAMPLES, bias, OV_BUMP, rng.randrange(1 << 30),
+                                      OV_FACTOR)
+        if _interrupted:
+            raise KeyboardInterrupt
+        count += max(used, 1)
+        spent += max(used, 1)
+        if left == 0:
+            maxx = np.array([float((u_of * p.res + p.var_right[var_of]).max())])
+            out = (np.zeros(n, np.int64), var_of.copy(), u_of.copy(), v_of.copy(),
+                   stock.copy(), maxx)
+            s = _solution(p, best.order, best.pref, best.mode, out)
+            if s.key < best.key:
+                best = s
+                best_len = best.key[2]
+                if report:
+                    report(best, True)
+            valid = (cnt.copy(), var_of.copy(), u_of.copy(), v_of.copy())
+            spent = 0
+        elif spent > patience:
+            if step <= OV_STEP_MIN:
+                step = OV_STEP0 * 2  # start over bolder from the best
+            cnt[:], var_of[:], u_of[:], v_of[:] = valid
+            step = max(step / 2, OV_STEP_MIN)
+            spent = 0
+        else:
+            continue
+        cap, ok = aim(best_len * (1 - step))
+        if report and time.monotonic() - last_report > 0.5:
+            last_report = time.monotonic()
+            report(best, False)
+    return best
+
+
 def _lower(p: _Problem) -> int:
     """Sheets no layout can beat (area bound on the first stock type), 0 for strips."""
     if p.strip:
@@ -355,7 +452,7 @@ def _child(conn, p: _Problem, settings: NestSettings, seed: int, deadline: float
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides about Ctrl-C
     try:
         s = _search(p, settings, seed, deadline, budget, None)
-        conn.send((s.order, s.pref, s.mode))
+        conn.send((s.order, s.pref, s.mode, s.out))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which falls back
         conn.send(repr(exc))
     finally:
@@ -424,7 +521,7 @@ def _run(p: _Problem, items: list[NestItem], settings: NestSettings, deadline: f
                     break
             child.join(5.0)
             if isinstance(got, tuple):
-                other = _decode(p, got[0], got[1], got[2])
+                other = _solution(p, *got)
                 if other.key < best.key:
                     best = other
                     report(best, True)

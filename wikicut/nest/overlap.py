@@ -1,0 +1,211 @@
+"""Strip packing by overlap removal on the raster (the approach of the strip-packing
+literature: GLS of Egeblad et al., sparrow), after the bottom-left search has found a layout.
+
+Fix a strip length a little shorter than the best layout, pull the parts that stick out back
+in (they now overlap others), then move one overlapping part at a time to the position and
+rotation where it overlaps least. Overlap is counted in raster cells, each weighted: cells
+that stay overlapped get heavier (guided local search), so the parts that keep fighting
+over a spot are pushed to look elsewhere. No overlap left = a valid layout at that length
+(cell-disjoint grown outlines, as in the decoder); then shorten again. Where it gives up,
+the last valid layout stands.
+
+The grid `cnt[u, v]` counts the parts (and keep-out zones, fixed at 1) covering each cell;
+`S[u, c]` is the row prefix sum of cnt * weight, so the weighted overlap of a part at any
+position costs one subtraction per raster interval.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def _paint(cnt, rows, lo, hi, s0, s1, u, v, delta):
+    nu, nv = cnt.shape
+    for k in range(s0, s1):
+        r = u + rows[k]
+        if r < 0 or r >= nu:
+            continue
+        a = max(v + lo[k], 0)
+        b = min(v + hi[k], nv - 1)
+        for c in range(a, b + 1):
+            cnt[r, c] += delta
+
+
+@njit(cache=True)
+def _prefix_rows(cnt, w, S, r0, r1):
+    nu, nv = cnt.shape
+    for r in range(max(r0, 0), min(r1, nu - 1) + 1):
+        acc = 0.0
+        S[r, 0] = 0.0
+        for c in range(nv):
+            acc += cnt[r, c] * w[r, c]
+            S[r, c + 1] = acc
+
+
+@njit(cache=True)
+def _cost(S, rows, lo, hi, s0, s1, u, v, nu, nv):
+    c = 0.0
+    for k in range(s0, s1):
+        r = u + rows[k]
+        if r < 0 or r >= nu:
+            continue
+        a = v + lo[k]
+        b = v + hi[k]
+        if a < 0:
+            a = 0
+        if b >= nv:
+            b = nv - 1
+        if a <= b:
+            c += S[r, b + 1] - S[r, a]
+    return c
+
+
+@njit(cache=True)
+def _over(cnt, rows, lo, hi, s0, s1, u, v):
+    """Overlapped cells of a painted part (each counted once per extra part on it)."""
+    nu, nv = cnt.shape
+    o = 0
+    for k in range(s0, s1):
+        r = u + rows[k]
+        if r < 0 or r >= nu:
+            continue
+        a = max(v + lo[k], 0)
+        b = min(v + hi[k], nv - 1)
+        for c in range(a, b + 1):
+            if cnt[r, c] > 1:
+                o += cnt[r, c] - 1
+    return o
+
+
+@njit(cache=True)
+def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, nu, nv, samples,
+               bias, cur_s, cur_u, cur_v):
+    """The least weighted-overlap position over the candidate variants: a coarse sample of
+    each variant's range (random offset), then a descent with halving steps from the best.
+    The current position competes too. Ties go left: `bias` per cell of u."""
+    bs, bu, bv = -1, 0, 0
+    best = math.inf
+    if cur_s >= 0 and cur_u <= ucap[cur_s]:
+        bs, bu, bv = cur_s, cur_u, cur_v
+        best = _cost(S, rows, lo, hi, var_s0[cur_s], var_s1[cur_s], cur_u, cur_v, nu, nv) \
+            + bias * cur_u
+    for q in range(cands.shape[0]):
+        s = cands[q]
+        u0 = lim[t, s, 0]
+        u1 = min(lim[t, s, 1], ucap[s])
+        v0 = lim[t, s, 2]
+        v1 = lim[t, s, 3]
+        if u0 > u1 or v0 > v1:
+            continue
+        span_u = u1 - u0 + 1
+        span_v = v1 - v0 + 1
+        stride = max(1, int(math.sqrt(span_u * span_v / samples)))
+        su = u0 + np.random.randint(min(stride, span_u))
+        sv0 = v0 + np.random.randint(min(stride, span_v))
+        ls, lu, lv = -1, 0, 0
+        lbest = math.inf
+        for u in range(su, u1 + 1, stride):
+            for v in range(sv0, v1 + 1, stride):
+                c = _cost(S, rows, lo, hi, var_s0[s], var_s1[s], u, v, nu, nv) + bias * u
+                if c < lbest:
+                    lbest, ls, lu, lv = c, s, u, v
+        if ls < 0:
+            continue
+        d = stride
+        while d >= 1:
+            moved = True
+            while moved:
+                moved = False
+                for m in range(4):
+                    uu = lu + (d if m == 0 else -d if m == 1 else 0)
+                    vv = lv + (d if m == 2 else -d if m == 3 else 0)
+                    if uu < u0 or uu > u1 or vv < v0 or vv > v1:
+                        continue
+                    c = _cost(S, rows, lo, hi, var_s0[s], var_s1[s], uu, vv, nu, nv) + bias * uu
+                    if c < lbest - 1e-12:
+                        lbest, lu, lv = c, uu, vv
+                        moved = True
+            d //= 2
+        if lbest < best - 1e-12:
+            best, bs, bu, bv = lbest, ls, lu, lv
+    return bs, bu, bv
+
+
+@njit(cache=True)
+def separate(cnt, w, S, var_of, u_of, v_of, item_v0, item_v1, item_vars, rows, lo, hi,
+             var_s0, var_s1, lim, t, ucap, moves, samples, bias, bump, seed, factor=1.5):
+    """Up to `moves` moves of overlapping parts; items beyond `ucap` are pulled in first.
+    Returns the overlap left (0 = a valid layout) and the moves made. State (cnt, w, S,
+    var_of, u_of, v_of) is updated in place, so calls continue where the last stopped."""
+    np.random.seed(seed)
+    nu, nv = cnt.shape
+    n = var_of.shape[0]
+    # pull in what sticks out of the strip
+    for i in range(n):
+        s = var_of[i]
+        if u_of[i] <= ucap[s]:
+            continue
+        _paint(cnt, rows, lo, hi, var_s0[s], var_s1[s], u_of[i], v_of[i], -1)
+        _prefix_rows(cnt, w, S, u_of[i] + rows[var_s0[s]], u_of[i] + rows[var_s1[s] - 1])
+        cands = item_vars[item_v0[i]:item_v1[i]]
+        bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, nu, nv,
+                                samples, bias, -1, 0, 0)
+        var_of[i], u_of[i], v_of[i] = bs, bu, bv
+        _paint(cnt, rows, lo, hi, var_s0[bs], var_s1[bs], bu, bv, 1)
+        _prefix_rows(cnt, w, S, bu + rows[var_s0[bs]], bu + rows[var_s1[bs] - 1])
+    ov = np.zeros(n, np.int64)
+    best_total = 1 << 62
+    stall = 0
+    for m in range(moves):
+        total = 0
+        k = 0
+        for i in range(n):
+            s = var_of[i]
+            ov[i] = _over(cnt, rows, lo, hi, var_s0[s], var_s1[s], u_of[i], v_of[i])
+            total += ov[i]
+            if ov[i] > 0:
+                k += 1
+        if total == 0:
+            return 0, m
+        if total < best_total:
+            best_total = total
+            stall = 0
+        else:
+            stall += 1
+        if stall > bump:  # stuck: make the contested cells dearer
+            for r in range(nu):
+                touched = False
+                for c in range(nv):
+                    if cnt[r, c] > 1:
+                        w[r, c] *= factor
+                        touched = True
+                if touched:
+                    _prefix_rows(cnt, w, S, r, r)
+            stall = 0
+            best_total = total
+        pick = np.random.randint(k)
+        i = 0
+        for j in range(n):
+            if ov[j] > 0:
+                if pick == 0:
+                    i = j
+                    break
+                pick -= 1
+        s = var_of[i]
+        _paint(cnt, rows, lo, hi, var_s0[s], var_s1[s], u_of[i], v_of[i], -1)
+        _prefix_rows(cnt, w, S, u_of[i] + rows[var_s0[s]], u_of[i] + rows[var_s1[s] - 1])
+        cands = item_vars[item_v0[i]:item_v1[i]]
+        bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, nu, nv,
+                                samples, bias, s, u_of[i], v_of[i])
+        var_of[i], u_of[i], v_of[i] = bs, bu, bv
+        _paint(cnt, rows, lo, hi, var_s0[bs], var_s1[bs], bu, bv, 1)
+        _prefix_rows(cnt, w, S, bu + rows[var_s0[bs]], bu + rows[var_s1[bs] - 1])
+    total = 0
+    for i in range(n):
+        s = var_of[i]
+        total += _over(cnt, rows, lo, hi, var_s0[s], var_s1[s], u_of[i], v_of[i])
+    return total, moves
