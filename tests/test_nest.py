@@ -792,9 +792,11 @@ def test_separate_removes_overlap_and_keeps_the_cap():
     S = np.zeros((cnt.shape[0], cnt.shape[1] + 1))
     overlap._prefix_rows(cnt, w, S, 0, cnt.shape[0] - 1)
     cap = np.floor((300.0 - p.var_right) / p.res).astype(np.int64)
-    left, moves = overlap.separate(cnt, w, S, var_of, u_of, v_of, p.item_v0, p.item_v1,
+    mark = np.zeros(cnt.shape, np.int32)
+    left, moves = overlap.separate(cnt, w, S, mark, var_of, u_of, v_of, p.item_v0, p.item_v1,
                                    p.item_vars, p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.lim,
-                                   0, cap, 5000, 100, 0.5 / cnt.shape[0], 5, 1, 1.3)
+                                   0, cap, np.zeros(1, np.int64), 5000, 100,
+                                   0.5 / cnt.shape[0], 5, 1, 1.3)
     assert left == 0 and 0 < moves < 5000
     assert np.array_equal(cnt, _painted(p, var_of, u_of, v_of))  # the kernel's own count
     assert cnt.max() == 1
@@ -812,7 +814,8 @@ def test_strip_overlap_phase_is_deterministic_and_only_shortens(monkeypatch):
     parts = [Part(f"s{i}", affinity.scale(_random_polygon(rng), 1.5, 1.5)) for i in range(6)]
     items = _items(parts, copies=3)
     stock = Stock(width=3000, height=260, margin=5, strip=True)
-    run = lambda k: nest(items, [stock], _settings(iterations=k, spacing=2.0))  # noqa: E731
+    run = lambda k: nest(items, [stock], _settings(iterations=k, spacing=2.0,  # noqa: E731
+                                                   time_limit=600.0))
     a, b = run(3000), run(3000)
     _check(a, items, 2.0)
     assert _signature(a) == _signature(b)

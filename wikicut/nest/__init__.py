@@ -35,6 +35,7 @@ import shapely
 
 from ..model import Layout, NestItem, NestSettings, Placement, SheetLayout, Stock
 from . import kernels
+from . import overlap
 from .compact import compact
 from .raster import Variant, limits, sheet_grid, variant
 
@@ -55,6 +56,9 @@ OV_SAMPLES = 100  # coarse positions tried per rotation for a moved part
 OV_BUMP = 5  # moves without progress before contested cells get dearer
 OV_FACTOR = 1.3  # by this factor
 OV_PATIENCE0, OV_PATIENCE1 = 2000, 100  # moves before a target is given up
+BINS_BL_SHARE = 0.5  # sheets: share for the order search before sheet elimination
+OV_MAX_CELLS = 8_000_000  # sheet elimination only when the grids fit in this many cells
+ZERO_OFFS = np.zeros(1, np.int64)  # one sheet (the strip) at u = 0
 OV_CHUNK = 200  # moves per kernel call (between deadline checks)
 STALL0 = 400
 STALL1 = 4
@@ -297,6 +301,18 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
         bl_budget = int(budget * BL_SHARE)
         best = _search_strip(p, best, rng, split, bl_budget, report)
         return _strip_overlap(p, best, rng, deadline, budget - bl_budget, report)
+    now = time.monotonic()
+    if not _sheets_overlap_applies(p, best):
+        return _search_sheets(p, best, rng, deadline, budget, report)
+    split = now + BINS_BL_SHARE * max(deadline - now, 0.0)
+    bl_budget = int(budget * BINS_BL_SHARE)
+    best = _search_sheets(p, best, rng, split, bl_budget, report)
+    return _sheets_overlap(p, best, rng, deadline, budget - bl_budget, report)
+
+
+def _search_sheets(p: _Problem, best: _Solution, rng: random.Random, deadline: float,
+                   budget: int, report) -> _Solution:
+    """Local search over the order and rotations, judged by the decoder's layout."""
     cur = best
     count = 0
     last_report = time.monotonic()
@@ -315,6 +331,123 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
         if report and time.monotonic() - last_report > 0.5:
             last_report = time.monotonic()
             report(best, False)
+    return best
+
+
+def _hang(p: _Problem, t: int) -> int:
+    """Cells a part's grown raster can reach beyond the sheet grid along u."""
+    nu = int(p.st_nu[t])
+    h = 0
+    for s in range(p.var_s0.shape[0]):
+        u0, u1 = int(p.lim[t, s, 0]), int(p.lim[t, s, 1])
+        if u0 > u1 or p.var_s1[s] == p.var_s0[s]:
+            continue
+        rmin, rmax = int(p.rows[p.var_s0[s]]), int(p.rows[p.var_s1[s] - 1])
+        h = max(h, -(u0 + rmin), u1 + rmax - (nu - 1))
+    return h
+
+
+def _sheets_overlap_applies(p: _Problem, best: _Solution) -> bool:
+    """Sheet elimination needs every part placed, all sheets of one stock type, a sheet
+    above the area bound, and the sheets but one to fit in memory side by side."""
+    sheet, _, _, _, stock, _ = best.out
+    if stock.shape[0] < 2 or np.any(sheet < 0) or np.any(stock != stock[0]):
+        return False
+    if best.key[1] <= _lower(p):
+        return False
+    t = int(stock[0])
+    cells = (stock.shape[0] - 1) * (int(p.st_nu[t]) + 2 * _hang(p, t) + 1) * int(p.st_nv[t])
+    return cells <= OV_MAX_CELLS
+
+
+def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: float,
+                    budget: int, report) -> _Solution:
+    """Empty a sheet by overlap removal: lay the other sheets side by side in one grid (a
+    free band between them, wider than any part's spacing band reaches), drop the parts of
+    the least-filled sheet in where they overlap least, and separate (overlap.py), parts
+    moving freely between sheets. Success: one sheet fewer, try the next. A sheet that
+    resists (moves beyond a budget that grows with the job) is left for the next
+    least-filled one."""
+    n = len(p.items)
+    lower = _lower(p)
+    count = 0
+    tried = 0
+    last_report = time.monotonic()
+    while count < budget and time.monotonic() < deadline and _sheets_overlap_applies(p, best):
+        sheet, var, us, vs, stock, _ = best.out
+        k_sheets = stock.shape[0]
+        if k_sheets <= lower:
+            break
+        t = int(stock[0])
+        nu, nv = int(p.st_nu[t]), int(p.st_nv[t])
+        hang = _hang(p, t)
+        pitch = nu + 2 * hang + 1
+        area = np.array([p.item_area[sheet == k].sum() for k in range(k_sheets)])
+        victims = np.argsort(area, kind="stable")
+        drop = int(victims[tried % k_sheets])
+        keep = [k for k in range(k_sheets) if k != drop]
+        m = len(keep)
+        offs = np.arange(m, dtype=np.int64) * pitch + hang
+        where = {k: j for j, k in enumerate(keep)}
+        base = (p.st_init[t, :nu, :nv] == np.arange(nv)[None, :]).astype(np.int32)
+        cnt = np.zeros((m * pitch, nv), np.int32)
+        for j in range(m):
+            cnt[offs[j]:offs[j] + nu] = base
+        var_of, u_of, v_of = var.copy(), us.copy(), vs.copy()
+        for i in range(n):
+            if sheet[i] == drop:
+                var_of[i] = -1
+                continue
+            u_of[i] += offs[where[int(sheet[i])]]
+            s = int(var_of[i])
+            overlap._paint(cnt, p.rows, p.lo, p.hi, p.var_s0[s], p.var_s1[s], u_of[i],
+                           v_of[i], 1)
+        w = np.ones(cnt.shape)
+        S = np.zeros((cnt.shape[0], nv + 1))
+        overlap._prefix_rows(cnt, w, S, 0, cnt.shape[0] - 1)
+        mark = np.zeros(cnt.shape, np.int32)
+        cap = np.full(p.var_s0.shape[0], 1 << 40, np.int64)
+        patience = OV_PATIENCE0 + OV_PATIENCE1 * n
+        spent = 0
+        left = -1
+        while spent < patience and count < budget and time.monotonic() < deadline:
+            left, used = overlap.separate(cnt, w, S, mark, var_of, u_of, v_of, p.item_v0,
+                                          p.item_v1, p.item_vars, p.rows, p.lo, p.hi,
+                                          p.var_s0, p.var_s1, p.lim, t, cap, offs,
+                                          min(OV_CHUNK, budget - count), OV_SAMPLES,
+                                          0.5 / cnt.shape[0], OV_BUMP, rng.randrange(1 << 30),
+                                          OV_FACTOR)
+            if _interrupted:
+                raise KeyboardInterrupt
+            count += max(used, 1)
+            spent += max(used, 1)
+            if left == 0:
+                break
+            if report and time.monotonic() - last_report > 0.5:
+                last_report = time.monotonic()
+                report(best, False)
+        if left != 0:
+            tried += 1
+            continue
+        # back to sheets: fullest first, so the last one leaves the largest offcut
+        j_of = np.searchsorted(offs + int(p.lim[t, :, 0].min()), u_of, side="right") - 1
+        u_loc = u_of - offs[j_of]
+        fill = np.array([p.item_area[j_of == j].sum() for j in range(m)])
+        rank = np.empty(m, np.int64)
+        rank[np.argsort(-fill, kind="stable")] = np.arange(m)
+        new_sheet = rank[j_of]
+        right = u_loc * p.res + p.var_right[var_of]
+        maxx = np.array([right[new_sheet == k].max() for k in range(m)])
+        out = (new_sheet.astype(np.int64), var_of.copy(), u_loc.astype(np.int64),
+               v_of.copy(), np.full(m, t, np.int64), maxx)
+        s = _solution(p, best.order, best.pref, best.mode, out)
+        if s.key < best.key:
+            best = s
+            tried = 0
+            if report:
+                report(best, True)
+        else:
+            tried += 1
     return best
 
 
@@ -369,8 +502,6 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
     a target 1% shorter, separate; on success shorten again, and when a target resists
     (moves beyond a budget that grows with the job) go back to the last valid layout and aim
     half as far."""
-    from . import overlap
-
     sheet, var, us, vs, stock, _ = best.out
     if stock.shape[0] != 1 or budget <= 0:
         return best
@@ -385,6 +516,7 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
         overlap._paint(cnt, p.rows, p.lo, p.hi, p.var_s0[s], p.var_s1[s], u_of[i], v_of[i], 1)
     w = np.ones((nu, nv))
     S = np.zeros((nu, nv + 1))
+    mark = np.zeros((nu, nv), np.int32)
     valid = (cnt.copy(), var_of.copy(), u_of.copy(), v_of.copy())
     bias = 0.5 / nu
     patience = OV_PATIENCE0 + OV_PATIENCE1 * n
@@ -403,9 +535,9 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
     count = spent = 0
     last_report = time.monotonic()
     while ok and count < budget and time.monotonic() < deadline:
-        left, used = overlap.separate(cnt, w, S, var_of, u_of, v_of, p.item_v0, p.item_v1,
+        left, used = overlap.separate(cnt, w, S, mark, var_of, u_of, v_of, p.item_v0, p.item_v1,
                                       p.item_vars, p.rows, p.lo, p.hi, p.var_s0, p.var_s1,
-                                      p.lim, t, cap, min(OV_CHUNK, budget - count),
+                                      p.lim, t, cap, ZERO_OFFS, min(OV_CHUNK, budget - count),
                                       OV_SAMPLES, bias, OV_BUMP, rng.randrange(1 << 30),
                                       OV_FACTOR)
         if _interrupted:

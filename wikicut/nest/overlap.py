@@ -82,78 +82,87 @@ def _over(cnt, rows, lo, hi, s0, s1, u, v):
 
 
 @njit(cache=True)
-def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, nu, nv, samples,
+def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, nv, samples,
                bias, cur_s, cur_u, cur_v):
-    """The least weighted-overlap position over the candidate variants: a coarse sample of
-    each variant's range (random offset), then a descent with halving steps from the best.
-    The current position competes too. Ties go left: `bias` per cell of u."""
+    """The least weighted-overlap position over the candidate variants and sheets (`offs`:
+    where each sheet starts along u): a coarse sample of each range (random offset), then a
+    descent with halving steps from the best. The current position competes too. Ties go
+    left: `bias` per cell of u."""
     bs, bu, bv = -1, 0, 0
     best = math.inf
     if cur_s >= 0 and cur_u <= ucap[cur_s]:
         bs, bu, bv = cur_s, cur_u, cur_v
         best = _cost(S, rows, lo, hi, var_s0[cur_s], var_s1[cur_s], cur_u, cur_v, nu, nv) \
             + bias * cur_u
+    per = max(samples // offs.shape[0], 16)
     for q in range(cands.shape[0]):
         s = cands[q]
-        u0 = lim[t, s, 0]
-        u1 = min(lim[t, s, 1], ucap[s])
-        v0 = lim[t, s, 2]
-        v1 = lim[t, s, 3]
-        if u0 > u1 or v0 > v1:
-            continue
-        span_u = u1 - u0 + 1
-        span_v = v1 - v0 + 1
-        stride = max(1, int(math.sqrt(span_u * span_v / samples)))
-        su = u0 + np.random.randint(min(stride, span_u))
-        sv0 = v0 + np.random.randint(min(stride, span_v))
-        ls, lu, lv = -1, 0, 0
-        lbest = math.inf
-        for u in range(su, u1 + 1, stride):
-            for v in range(sv0, v1 + 1, stride):
-                c = _cost(S, rows, lo, hi, var_s0[s], var_s1[s], u, v, nu, nv) + bias * u
-                if c < lbest:
-                    lbest, ls, lu, lv = c, s, u, v
-        if ls < 0:
-            continue
-        d = stride
-        while d >= 1:
-            moved = True
-            while moved:
-                moved = False
-                for m in range(4):
-                    uu = lu + (d if m == 0 else -d if m == 1 else 0)
-                    vv = lv + (d if m == 2 else -d if m == 3 else 0)
-                    if uu < u0 or uu > u1 or vv < v0 or vv > v1:
-                        continue
-                    c = _cost(S, rows, lo, hi, var_s0[s], var_s1[s], uu, vv, nu, nv) + bias * uu
-                    if c < lbest - 1e-12:
-                        lbest, lu, lv = c, uu, vv
-                        moved = True
-            d //= 2
-        if lbest < best - 1e-12:
-            best, bs, bu, bv = lbest, ls, lu, lv
+        for o in range(offs.shape[0]):
+            u0 = offs[o] + lim[t, s, 0]
+            u1 = min(offs[o] + lim[t, s, 1], ucap[s])
+            v0 = lim[t, s, 2]
+            v1 = lim[t, s, 3]
+            if u0 > u1 or v0 > v1:
+                continue
+            span_u = u1 - u0 + 1
+            span_v = v1 - v0 + 1
+            stride = max(1, int(math.sqrt(span_u * span_v / per)))
+            su = u0 + np.random.randint(min(stride, span_u))
+            sv0 = v0 + np.random.randint(min(stride, span_v))
+            lu, lv = -1, 0
+            lbest = math.inf
+            for u in range(su, u1 + 1, stride):
+                for v in range(sv0, v1 + 1, stride):
+                    c = _cost(S, rows, lo, hi, var_s0[s], var_s1[s], u, v, nu, nv) + bias * u
+                    if c < lbest:
+                        lbest, lu, lv = c, u, v
+            if lu < 0:
+                continue
+            d = stride
+            while d >= 1:
+                moved = True
+                while moved:
+                    moved = False
+                    for m in range(4):
+                        uu = lu + (d if m == 0 else -d if m == 1 else 0)
+                        vv = lv + (d if m == 2 else -d if m == 3 else 0)
+                        if uu < u0 or uu > u1 or vv < v0 or vv > v1:
+                            continue
+                        c = _cost(S, rows, lo, hi, var_s0[s], var_s1[s], uu, vv, nu, nv) \
+                            + bias * uu
+                        if c < lbest - 1e-12:
+                            lbest, lu, lv = c, uu, vv
+                            moved = True
+                d //= 2
+            if lbest < best - 1e-12:
+                best, bs, bu, bv = lbest, s, lu, lv
     return bs, bu, bv
 
 
 @njit(cache=True)
-def separate(cnt, w, S, var_of, u_of, v_of, item_v0, item_v1, item_vars, rows, lo, hi,
-             var_s0, var_s1, lim, t, ucap, moves, samples, bias, bump, seed, factor=1.5):
-    """Up to `moves` moves of overlapping parts; items beyond `ucap` are pulled in first.
+def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, rows, lo, hi,
+             var_s0, var_s1, lim, t, ucap, offs, moves, samples, bias, bump, seed, factor):
+    """Up to `moves` moves of overlapping parts; items beyond `ucap` are pulled in first,
+    and items not placed yet (variant -1) put where they overlap least.
     Returns the overlap left (0 = a valid layout) and the moves made. State (cnt, w, S,
-    var_of, u_of, v_of) is updated in place, so calls continue where the last stopped."""
+    var_of, u_of, v_of) is updated in place, so calls continue where the last stopped.
+    `mark` (int32, like cnt) is scratch for the weight updates."""
     np.random.seed(seed)
+    epoch = 0
+    mark[:] = 0
     nu, nv = cnt.shape
     n = var_of.shape[0]
     # pull in what sticks out of the strip
     for i in range(n):
         s = var_of[i]
-        if u_of[i] <= ucap[s]:
-            continue
-        _paint(cnt, rows, lo, hi, var_s0[s], var_s1[s], u_of[i], v_of[i], -1)
-        _prefix_rows(cnt, w, S, u_of[i] + rows[var_s0[s]], u_of[i] + rows[var_s1[s] - 1])
+        if s >= 0:
+            if u_of[i] <= ucap[s]:
+                continue
+            _paint(cnt, rows, lo, hi, var_s0[s], var_s1[s], u_of[i], v_of[i], -1)
+            _prefix_rows(cnt, w, S, u_of[i] + rows[var_s0[s]], u_of[i] + rows[var_s1[s] - 1])
         cands = item_vars[item_v0[i]:item_v1[i]]
-        bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, nu, nv,
-                                samples, bias, -1, 0, 0)
+        bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
+                                nu, nv, samples, bias, -1, 0, 0)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _paint(cnt, rows, lo, hi, var_s0[bs], var_s1[bs], bu, bv, 1)
         _prefix_rows(cnt, w, S, bu + rows[var_s0[bs]], bu + rows[var_s1[bs] - 1])
@@ -176,15 +185,21 @@ def separate(cnt, w, S, var_of, u_of, v_of, item_v0, item_v1, item_vars, rows, l
             stall = 0
         else:
             stall += 1
-        if stall > bump:  # stuck: make the contested cells dearer
-            for r in range(nu):
-                touched = False
-                for c in range(nv):
-                    if cnt[r, c] > 1:
-                        w[r, c] *= factor
-                        touched = True
-                if touched:
-                    _prefix_rows(cnt, w, S, r, r)
+        if stall > bump:  # stuck: make the contested cells dearer (each once)
+            epoch += 1
+            for j in range(n):
+                if ov[j] == 0:
+                    continue
+                s = var_of[j]
+                for q in range(var_s0[s], var_s1[s]):
+                    r = u_of[j] + rows[q]
+                    if r < 0 or r >= nu:
+                        continue
+                    for c in range(max(v_of[j] + lo[q], 0), min(v_of[j] + hi[q], nv - 1) + 1):
+                        if cnt[r, c] > 1 and mark[r, c] != epoch:
+                            mark[r, c] = epoch
+                            w[r, c] *= factor
+                _prefix_rows(cnt, w, S, u_of[j] + rows[var_s0[s]], u_of[j] + rows[var_s1[s] - 1])
             stall = 0
             best_total = total
         pick = np.random.randint(k)
@@ -199,8 +214,8 @@ def separate(cnt, w, S, var_of, u_of, v_of, item_v0, item_v1, item_vars, rows, l
         _paint(cnt, rows, lo, hi, var_s0[s], var_s1[s], u_of[i], v_of[i], -1)
         _prefix_rows(cnt, w, S, u_of[i] + rows[var_s0[s]], u_of[i] + rows[var_s1[s] - 1])
         cands = item_vars[item_v0[i]:item_v1[i]]
-        bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, nu, nv,
-                                samples, bias, s, u_of[i], v_of[i])
+        bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
+                                nu, nv, samples, bias, s, u_of[i], v_of[i])
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _paint(cnt, rows, lo, hi, var_s0[bs], var_s1[bs], bu, bv, 1)
         _prefix_rows(cnt, w, S, bu + rows[var_s0[bs]], bu + rows[var_s1[bs] - 1])
