@@ -826,3 +826,25 @@ def test_strip_overlap_phase_is_deterministic_and_only_shortens(monkeypatch):
     monkeypatch.setattr(nest_mod, "BL_SHARE", 1.0)
     bl = run(300)
     assert a.sheets[0].used_length < bl.sheets[0].used_length - 1.0
+
+
+def test_sheet_elimination_moves_parts_between_sheets():
+    import random
+
+    from wikicut.nest import _build, _layout, _sheets_overlap, _solution
+
+    # three 90 x 185 panels fit side by side on one 300 x 200 sheet (4 mm apart), but start
+    # on a sheet each: the overlap phase empties two sheets, one at a time
+    items = _items([_rect("panel", 90, 185)], copies=3)
+    stock = Stock(width=300, height=200, margin=5)
+    p = _build(items, [stock], 4.0, 1.0)
+    var = p.item_vars[p.item_v0].copy()
+    out = (np.arange(3, dtype=np.int64), var, p.lim[0, var, 0].copy(),
+           p.lim[0, var, 2].copy(), np.zeros(3, np.int64), np.zeros(3))
+    start = _solution(p, np.arange(3), np.full(3, -1, np.int64), 0, out)
+    assert start.key[1] == 3
+    best = _sheets_overlap(p, start, random.Random(1), math.inf, 20000, None)
+    assert best.key[:2] == (0, 1)
+    layout = _layout(p, best)
+    _check(layout, items, 4.0)
+    assert [len(s.placements) for s in layout.sheets] == [3]
