@@ -10,12 +10,19 @@ item (swaps, moves to the front, rotation changes), keeping the best layout by
 first, then the emptiest last sheet, which the next moves try to empty completely and which
 otherwise leaves the largest offcut.
 
+Then overlap removal (overlap.py) takes over from the best layout: parts placed on the
+raster where they may overlap, moved one at a time to where they overlap least, with
+guided-local-search weights on cells that stay contested. Sheets: when the layout is above
+the area bound, half the time goes to emptying the least-filled sheet into the others (laid
+side by side in one grid). Strips: after a tenth of the time, the strip is shortened 1 % at a
+time (less when a target resists). A layout with no overlap left is valid exactly as a decoded
+one is. In strip mode the result is finally compacted in exact coordinates (compact.py:
+every part slid left and down), which gives back the raster's slack between neighbours.
+
 Two workers (seed, seed + 1) search in parallel when `settings.workers` > 1; the best result
-wins, ties to the lower seed. With `settings.iterations` set, the result depends only on the
-inputs and the seed. In strip mode the result is then compacted in exact coordinates
-(compact.py: every part slid left and down), which gives back the raster's slack between
-neighbours. The exact shapely check (`verify_layout`) has the last word before a layout is
-returned.
+wins, ties to the lower seed. With `settings.iterations` set (counting decodes and overlap
+moves), the result depends only on the inputs and the seed. The exact shapely check
+(`verify_layout`) has the last word before a layout is returned.
 """
 
 from __future__ import annotations
