@@ -828,10 +828,14 @@ def test_strip_overlap_phase_is_deterministic_and_only_shortens(monkeypatch):
     assert a.sheets[0].used_length < bl.sheets[0].used_length - 1.0
 
 
-def test_sheet_elimination_moves_parts_between_sheets():
+@pytest.mark.parametrize("window", [1, 12])
+def test_sheet_elimination_moves_parts_between_sheets(window, monkeypatch):
     import random
 
+    import wikicut.nest as nest_mod
     from wikicut.nest import _build, _layout, _sheets_overlap, _solution
+
+    monkeypatch.setattr(nest_mod, "OV_WINDOW", window)  # 1: into one other sheet at a time
 
     # three 90 x 185 panels fit side by side on one 300 x 200 sheet (4 mm apart), but start
     # on a sheet each: the overlap phase empties two sheets, one at a time

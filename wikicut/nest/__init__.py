@@ -64,7 +64,8 @@ OV_BUMP = 5  # moves without progress before contested cells get dearer
 OV_FACTOR = 1.3  # by this factor
 OV_PATIENCE0, OV_PATIENCE1 = 2000, 100  # moves before a target is given up
 BINS_BL_SHARE = 0.5  # sheets: share for the order search before sheet elimination
-OV_MAX_CELLS = 8_000_000  # sheet elimination only when the grids fit in this many cells
+OV_MAX_CELLS = 8_000_000  # sheet elimination: at most this many raster cells side by side
+OV_WINDOW = 8  # and at most this many sheets (the least-filled)
 ZERO_OFFS = np.zeros(1, np.int64)  # one sheet (the strip) at u = 0
 OV_CHUNK = 200  # moves per kernel call (between deadline checks)
 STALL0 = 400
@@ -355,27 +356,22 @@ def _hang(p: _Problem, t: int) -> int:
 
 
 def _sheets_overlap_applies(p: _Problem, best: _Solution) -> bool:
-    """Sheet elimination needs every part placed, all sheets of one stock type, a sheet
-    above the area bound, and the sheets but one to fit in memory side by side."""
+    """Sheet elimination needs every part placed, all sheets of one stock type and a sheet
+    above the area bound."""
     sheet, _, _, _, stock, _ = best.out
     if stock.shape[0] < 2 or np.any(sheet < 0) or np.any(stock != stock[0]):
         return False
-    if best.key[1] <= _lower(p):
-        return False
-    t = int(stock[0])
-    cells = (stock.shape[0] - 1) * (int(p.st_nu[t]) + 2 * _hang(p, t) + 1) * int(p.st_nv[t])
-    return cells <= OV_MAX_CELLS
+    return best.key[1] > _lower(p)
 
 
 def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: float,
                     budget: int, report) -> _Solution:
-    """Empty a sheet by overlap removal: lay the other sheets side by side in one grid (a
-    free band between them, wider than any part's spacing band reaches), drop the parts of
-    the least-filled sheet in where they overlap least, and separate (overlap.py), parts
-    moving freely between sheets. Success: one sheet fewer, try the next. A sheet that
-    resists (moves beyond a budget that grows with the job) is left for the next
-    least-filled one."""
-    n = len(p.items)
+    """Empty a sheet by overlap removal: lay the least-filled other sheets (up to
+    OV_WINDOW, and OV_MAX_CELLS raster cells) side by side in one grid, a free band between
+    them wider than any part's spacing band reaches; drop the parts of the sheet to empty in
+    where they overlap least, and separate (overlap.py), parts moving freely between those
+    sheets. Success: one sheet fewer, try again. A sheet that resists (moves beyond a budget
+    that grows with the parts involved) is left for the next least-filled one."""
     lower = _lower(p)
     count = 0
     tried = 0
@@ -392,34 +388,36 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
         area = np.array([p.item_area[sheet == k].sum() for k in range(k_sheets)])
         victims = np.argsort(area, kind="stable")
         drop = int(victims[tried % k_sheets])
-        keep = [k for k in range(k_sheets) if k != drop]
-        m = len(keep)
-        offs = np.arange(m, dtype=np.int64) * pitch + hang
+        m = max(1, min(k_sheets - 1, OV_WINDOW, OV_MAX_CELLS // (pitch * nv)))
+        keep = sorted([int(k) for k in victims if k != drop][:m])
         where = {k: j for j, k in enumerate(keep)}
+        idx = np.flatnonzero(np.isin(sheet, keep + [drop]))
+        offs = np.arange(m, dtype=np.int64) * pitch + hang
         base = (p.st_init[t, :nu, :nv] == np.arange(nv)[None, :]).astype(np.int32)
         cnt = np.zeros((m * pitch, nv), np.int32)
         for j in range(m):
             cnt[offs[j]:offs[j] + nu] = base
-        var_of, u_of, v_of = var.copy(), us.copy(), vs.copy()
-        for i in range(n):
+        var_of, u_of, v_of = var[idx].copy(), us[idx].copy(), vs[idx].copy()
+        for q, i in enumerate(idx.tolist()):
             if sheet[i] == drop:
-                var_of[i] = -1
+                var_of[q] = -1
                 continue
-            u_of[i] += offs[where[int(sheet[i])]]
-            s = int(var_of[i])
-            overlap._paint(cnt, p.rows, p.lo, p.hi, p.var_s0[s], p.var_s1[s], u_of[i],
-                           v_of[i], 1)
+            u_of[q] += offs[where[int(sheet[i])]]
+            s = int(var_of[q])
+            overlap._paint(cnt, p.rows, p.lo, p.hi, p.var_s0[s], p.var_s1[s], u_of[q],
+                           v_of[q], 1)
         w = np.ones(cnt.shape)
         S = np.zeros((cnt.shape[0], nv + 1))
         overlap._prefix_rows(cnt, w, S, 0, cnt.shape[0] - 1)
         mark = np.zeros(cnt.shape, np.int32)
         cap = np.full(p.var_s0.shape[0], 1 << 40, np.int64)
-        patience = OV_PATIENCE0 + OV_PATIENCE1 * n
+        v0s, v1s = p.item_v0[idx].copy(), p.item_v1[idx].copy()
+        patience = OV_PATIENCE0 + OV_PATIENCE1 * idx.size
         spent = 0
         left = -1
         while spent < patience and count < budget and time.monotonic() < deadline:
-            left, used = overlap.separate(cnt, w, S, mark, var_of, u_of, v_of, p.item_v0,
-                                          p.item_v1, p.item_vars, p.rows, p.lo, p.hi,
+            left, used = overlap.separate(cnt, w, S, mark, var_of, u_of, v_of, v0s, v1s,
+                                          p.item_vars, p.rows, p.lo, p.hi,
                                           p.var_s0, p.var_s1, p.lim, t, cap, offs,
                                           min(OV_CHUNK, budget - count), OV_SAMPLES,
                                           0.5 / cnt.shape[0], OV_BUMP, rng.randrange(1 << 30),
@@ -436,17 +434,24 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
         if left != 0:
             tried += 1
             continue
-        # back to sheets: fullest first, so the last one leaves the largest offcut
+        # back to sheets (the window's come back in the same slots), then fullest first, so
+        # the last one leaves the largest offcut
         j_of = np.searchsorted(offs + int(p.lim[t, :, 0].min()), u_of, side="right") - 1
-        u_loc = u_of - offs[j_of]
-        fill = np.array([p.item_area[j_of == j].sum() for j in range(m)])
-        rank = np.empty(m, np.int64)
-        rank[np.argsort(-fill, kind="stable")] = np.arange(m)
-        new_sheet = rank[j_of]
-        right = u_loc * p.res + p.var_right[var_of]
-        maxx = np.array([right[new_sheet == k].max() for k in range(m)])
-        out = (new_sheet.astype(np.int64), var_of.copy(), u_loc.astype(np.int64),
-               v_of.copy(), np.full(m, t, np.int64), maxx)
+        new_sheet = sheet.copy()
+        new_u = us.copy()
+        new_sheet[idx] = np.array(keep, np.int64)[j_of]
+        new_u[idx] = u_of - offs[j_of]
+        new_var, new_v = var.copy(), vs.copy()
+        new_var[idx], new_v[idx] = var_of, v_of
+        alive = [k for k in range(k_sheets) if k != drop]
+        fill = np.array([p.item_area[new_sheet == k].sum() for k in alive])
+        rank = np.full(k_sheets, -1, np.int64)
+        rank[np.array(alive)[np.argsort(-fill, kind="stable")]] = np.arange(len(alive))
+        new_sheet = rank[new_sheet]
+        right = new_u * p.res + p.var_right[new_var]
+        maxx = np.array([right[new_sheet == k].max() for k in range(len(alive))])
+        out = (new_sheet.astype(np.int64), new_var, new_u.astype(np.int64), new_v,
+               np.full(len(alive), t, np.int64), maxx)
         s = _solution(p, best.order, best.pref, best.mode, out)
         if s.key < best.key:
             best = s
