@@ -185,8 +185,8 @@ class NestSettings:
     time_limit: float = 30.0
     workers: int = 2
     # Search budget per worker (layouts decoded + overlap moves). With it set, the result
-    # depends only on inputs and seed
-    # (byte-identical on any machine, for CI); time_limit still caps the run.
+    # depends only on inputs and seed (byte-identical on any machine, for CI); time_limit
+    # still caps the run.
     iterations: int | None = None
 
 
