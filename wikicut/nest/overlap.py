@@ -166,15 +166,26 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _paint(cnt, rows, lo, hi, var_s0[bs], var_s1[bs], bu, bv, 1)
         _prefix_rows(cnt, w, S, bu + rows[var_s0[bs]], bu + rows[var_s1[bs] - 1])
+    # each variant's cell box (rows, then columns) relative to its origin: a move can only
+    # change the overlap of parts whose box meets the moved part's old or new box
+    n_var = var_s0.shape[0]
+    vbox = np.zeros((n_var, 4), np.int64)
+    for s in range(n_var):
+        if var_s1[s] > var_s0[s]:
+            vbox[s, 0] = rows[var_s0[s]]
+            vbox[s, 1] = rows[var_s1[s] - 1]
+            vbox[s, 2] = lo[var_s0[s]:var_s1[s]].min()
+            vbox[s, 3] = hi[var_s0[s]:var_s1[s]].max()
     ov = np.zeros(n, np.int64)
+    for i in range(n):
+        s = var_of[i]
+        ov[i] = _over(cnt, rows, lo, hi, var_s0[s], var_s1[s], u_of[i], v_of[i])
     best_total = 1 << 62
     stall = 0
     for m in range(moves):
         total = 0
         k = 0
         for i in range(n):
-            s = var_of[i]
-            ov[i] = _over(cnt, rows, lo, hi, var_s0[s], var_s1[s], u_of[i], v_of[i])
             total += ov[i]
             if ov[i] > 0:
                 k += 1
@@ -211,6 +222,8 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
                     break
                 pick -= 1
         s = var_of[i]
+        a0, a1 = u_of[i] + vbox[s, 0], u_of[i] + vbox[s, 1]
+        b0, b1 = v_of[i] + vbox[s, 2], v_of[i] + vbox[s, 3]
         _paint(cnt, rows, lo, hi, var_s0[s], var_s1[s], u_of[i], v_of[i], -1)
         _prefix_rows(cnt, w, S, u_of[i] + rows[var_s0[s]], u_of[i] + rows[var_s1[s] - 1])
         cands = item_vars[item_v0[i]:item_v1[i]]
@@ -219,8 +232,16 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _paint(cnt, rows, lo, hi, var_s0[bs], var_s1[bs], bu, bv, 1)
         _prefix_rows(cnt, w, S, bu + rows[var_s0[bs]], bu + rows[var_s1[bs] - 1])
+        c0, c1 = bu + vbox[bs, 0], bu + vbox[bs, 1]
+        d0, d1 = bv + vbox[bs, 2], bv + vbox[bs, 3]
+        for j in range(n):
+            s = var_of[j]
+            e0, e1 = u_of[j] + vbox[s, 0], u_of[j] + vbox[s, 1]
+            f0, f1 = v_of[j] + vbox[s, 2], v_of[j] + vbox[s, 3]
+            if j == i or (e0 <= a1 and e1 >= a0 and f0 <= b1 and f1 >= b0) \
+                    or (e0 <= c1 and e1 >= c0 and f0 <= d1 and f1 >= d0):
+                ov[j] = _over(cnt, rows, lo, hi, var_s0[s], var_s1[s], u_of[j], v_of[j])
     total = 0
     for i in range(n):
-        s = var_of[i]
-        total += _over(cnt, rows, lo, hi, var_s0[s], var_s1[s], u_of[i], v_of[i])
+        total += ov[i]
     return total, moves
