@@ -852,3 +852,14 @@ def test_sheet_elimination_moves_parts_between_sheets(window, monkeypatch):
     layout = _layout(p, best)
     _check(layout, items, 4.0)
     assert [len(s.placements) for s in layout.sheets] == [3]
+
+
+def test_strip_progress_reports_use_of_the_length_so_far():
+    items = _items([_rect("sq", 40, 40)], copies=12, rotations=(0.0,))
+    stock = Stock(width=5000, height=125, margin=5, strip=True)
+    seen = []
+    layout = nest(items, [stock], _settings(spacing=0.0, iterations=200), progress=seen.append)
+    last = [q for q in seen if q.improved][-1]
+    # not the whole 5 m roll: 12 squares on about 4 x 3 of them
+    assert 0.5 < last.utilisation <= 1.0
+    assert last.utilisation == pytest.approx(layout.sheets[0].utilisation, abs=0.05)

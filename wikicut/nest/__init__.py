@@ -620,8 +620,13 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
 
     def report(s: _Solution, improved: bool) -> None:
         if progress:
-            sheet, stock = s.out[0], s.out[4]
-            area = sum(p.stocks[t].width * p.stocks[t].height for t in stock.tolist()) or 1.0
+            sheet, stock, maxx = s.out[0], s.out[4], s.out[5]
+            if p.strip and stock.shape[0]:  # a strip is used up to its length so far
+                st = p.stocks[int(stock[0])]
+                area = (float(maxx.max()) + 2 * st.margin) * st.height
+            else:
+                area = sum(p.stocks[t].width * p.stocks[t].height for t in stock.tolist())
+            area = area or 1.0
             placed = int(np.count_nonzero(sheet >= 0))
             util = float(p.item_area[sheet >= 0].sum()) / area
             progress(NestProgress(int(stock.shape[0]), util, time.monotonic() - t0, placed,
