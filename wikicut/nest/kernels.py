@@ -29,6 +29,24 @@ def empty_grid(nu: int, nv: int) -> np.ndarray:
 
 
 @njit(cache=True)
+def span(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray, k: int, u: int, v: int, nu: int,
+         nv: int) -> tuple:
+    """Interval k of a shape at origin (u, v) on an nu x nv grid: (row, first, last cell),
+    clipped to the grid; row -1 when the row is off it, first > last when the cells are.
+    Cells beyond the grid are left out: a part's spacing band may hang over the edge."""
+    r = u + rows[k]
+    if r < 0 or r >= nu:
+        return -1, 0, -1
+    a = v + lo[k]
+    b = v + hi[k]
+    if a < 0:
+        a = 0
+    if b >= nv:
+        b = nv - 1
+    return r, a, b
+
+
+@njit(cache=True)
 def collides(last: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
              s0: int, s1: int, u: int, v: int) -> bool:
     """True if shape intervals s0..s1-1 placed with origin cell (u, v) hit an occupied cell.
@@ -36,16 +54,8 @@ def collides(last: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
     (the caller keeps the bare part inside the usable area)."""
     nu, nv = last.shape
     for k in range(s0, s1):
-        r = u + rows[k]
-        if r < 0 or r >= nu:
-            continue
-        a = v + lo[k]
-        b = v + hi[k]
-        if a < 0:
-            a = 0
-        if b >= nv:
-            b = nv - 1
-        if a <= b and last[r, b] >= a:
+        r, a, b = span(rows, lo, hi, k, u, v, nu, nv)
+        if r >= 0 and a <= b and last[r, b] >= a:
             return True
     return False
 
@@ -71,21 +81,14 @@ def first_fit(last: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray
             k = hint
             hit = False
             for _ in range(n):
-                r = u + rows[k]
-                if 0 <= r < nu:
-                    a = v + lo[k]
-                    b = v + hi[k]
-                    if a < 0:
-                        a = 0
-                    if b >= nv:
-                        b = nv - 1
-                    if a <= b:
-                        p = last[r, b]
-                        if p >= a:
-                            v = p - lo[k] + 1
-                            hint = k
-                            hit = True
-                            break
+                r, a, b = span(rows, lo, hi, k, u, v, nu, nv)
+                if r >= 0 and a <= b:
+                    p = last[r, b]
+                    if p >= a:
+                        v = p - lo[k] + 1
+                        hint = k
+                        hit = True
+                        break
                 k += 1
                 if k == s1:
                     k = s0
@@ -101,16 +104,8 @@ def stamp(last: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
     nu, nv = last.shape
     added = 0
     for k in range(s0, s1):
-        r = u + rows[k]
-        if r < 0 or r >= nu:
-            continue
-        a = v + lo[k]
-        b = v + hi[k]
-        if a < 0:
-            a = 0
-        if b >= nv:
-            b = nv - 1
-        if a > b:
+        r, a, b = span(rows, lo, hi, k, u, v, nu, nv)
+        if r < 0 or a > b:
             continue
         for c in range(a, b + 1):
             if last[r, c] != c:

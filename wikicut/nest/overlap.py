@@ -21,18 +21,17 @@ import math
 import numpy as np
 from numba import njit
 
+from .kernels import span
+
 
 @njit(cache=True)
 def _paint(cnt, rows, lo, hi, s0, s1, u, v, delta):
     nu, nv = cnt.shape
     for k in range(s0, s1):
-        r = u + rows[k]
-        if r < 0 or r >= nu:
-            continue
-        a = max(v + lo[k], 0)
-        b = min(v + hi[k], nv - 1)
-        for c in range(a, b + 1):
-            cnt[r, c] += delta
+        r, a, b = span(rows, lo, hi, k, u, v, nu, nv)
+        if r >= 0:
+            for c in range(a, b + 1):
+                cnt[r, c] += delta
 
 
 @njit(cache=True)
@@ -47,19 +46,19 @@ def _prefix_rows(cnt, w, S, r0, r1):
 
 
 @njit(cache=True)
+def _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u, v, delta):
+    """Add (delta 1) or take away (-1) variant s at (u, v), and refresh the prefix sums of
+    the rows it covers."""
+    _paint(cnt, rows, lo, hi, var_s0[s], var_s1[s], u, v, delta)
+    _prefix_rows(cnt, w, S, u + rows[var_s0[s]], u + rows[var_s1[s] - 1])
+
+
+@njit(cache=True)
 def _cost(S, rows, lo, hi, s0, s1, u, v, nu, nv):
     c = 0.0
     for k in range(s0, s1):
-        r = u + rows[k]
-        if r < 0 or r >= nu:
-            continue
-        a = v + lo[k]
-        b = v + hi[k]
-        if a < 0:
-            a = 0
-        if b >= nv:
-            b = nv - 1
-        if a <= b:
+        r, a, b = span(rows, lo, hi, k, u, v, nu, nv)
+        if r >= 0 and a <= b:
             c += S[r, b + 1] - S[r, a]
     return c
 
@@ -70,11 +69,9 @@ def _over(cnt, rows, lo, hi, s0, s1, u, v):
     nu, nv = cnt.shape
     o = 0
     for k in range(s0, s1):
-        r = u + rows[k]
-        if r < 0 or r >= nu:
+        r, a, b = span(rows, lo, hi, k, u, v, nu, nv)
+        if r < 0:
             continue
-        a = max(v + lo[k], 0)
-        b = min(v + hi[k], nv - 1)
         for c in range(a, b + 1):
             if cnt[r, c] > 1:
                 o += cnt[r, c] - 1
@@ -158,14 +155,12 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
         if s >= 0:
             if u_of[i] <= ucap[s]:
                 continue
-            _paint(cnt, rows, lo, hi, var_s0[s], var_s1[s], u_of[i], v_of[i], -1)
-            _prefix_rows(cnt, w, S, u_of[i] + rows[var_s0[s]], u_of[i] + rows[var_s1[s] - 1])
+            _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u_of[i], v_of[i], -1)
         cands = item_vars[item_v0[i]:item_v1[i]]
         bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
                                 nu, nv, samples, bias, -1, 0, 0)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
-        _paint(cnt, rows, lo, hi, var_s0[bs], var_s1[bs], bu, bv, 1)
-        _prefix_rows(cnt, w, S, bu + rows[var_s0[bs]], bu + rows[var_s1[bs] - 1])
+        _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, bs, bu, bv, 1)
     # each variant's cell box (rows, then columns) relative to its origin: a move can only
     # change the overlap of parts whose box meets the moved part's old or new box
     n_var = var_s0.shape[0]
@@ -203,10 +198,10 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
                     continue
                 s = var_of[j]
                 for q in range(var_s0[s], var_s1[s]):
-                    r = u_of[j] + rows[q]
-                    if r < 0 or r >= nu:
+                    r, a, b = span(rows, lo, hi, q, u_of[j], v_of[j], nu, nv)
+                    if r < 0:
                         continue
-                    for c in range(max(v_of[j] + lo[q], 0), min(v_of[j] + hi[q], nv - 1) + 1):
+                    for c in range(a, b + 1):
                         if cnt[r, c] > 1 and mark[r, c] != epoch:
                             mark[r, c] = epoch
                             w[r, c] *= factor
@@ -224,14 +219,12 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
         s = var_of[i]
         a0, a1 = u_of[i] + vbox[s, 0], u_of[i] + vbox[s, 1]
         b0, b1 = v_of[i] + vbox[s, 2], v_of[i] + vbox[s, 3]
-        _paint(cnt, rows, lo, hi, var_s0[s], var_s1[s], u_of[i], v_of[i], -1)
-        _prefix_rows(cnt, w, S, u_of[i] + rows[var_s0[s]], u_of[i] + rows[var_s1[s] - 1])
+        _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u_of[i], v_of[i], -1)
         cands = item_vars[item_v0[i]:item_v1[i]]
         bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
                                 nu, nv, samples, bias, s, u_of[i], v_of[i])
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
-        _paint(cnt, rows, lo, hi, var_s0[bs], var_s1[bs], bu, bv, 1)
-        _prefix_rows(cnt, w, S, bu + rows[var_s0[bs]], bu + rows[var_s1[bs] - 1])
+        _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, bs, bu, bv, 1)
         c0, c1 = bu + vbox[bs, 0], bu + vbox[bs, 1]
         d0, d1 = bv + vbox[bs, 2], bv + vbox[bs, 3]
         for j in range(n):
