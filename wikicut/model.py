@@ -162,6 +162,13 @@ class SheetLayout:
         return sum(p.part.area for p in self.placements) / area if area > 0 else 0.0
 
 
+def strip_length(stock: Stock, placements: list[Placement]) -> float:
+    """The length of a strip its placed parts use: their right-most extent plus the margin
+    (never beyond the strip)."""
+    right = max(float(shapely.bounds(p.placed().outline)[2]) for p in placements)
+    return min(stock.width, right + stock.margin)
+
+
 @dataclass
 class Layout:
     sheets: list[SheetLayout]

@@ -40,7 +40,15 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from ..model import Layout, NestItem, NestSettings, Placement, SheetLayout, Stock
+from ..model import (
+    Layout,
+    NestItem,
+    NestSettings,
+    Placement,
+    SheetLayout,
+    Stock,
+    strip_length,
+)
 from . import kernels
 from . import overlap
 from .compact import compact
@@ -355,6 +363,56 @@ def _hang(p: _Problem, t: int) -> int:
     return h
 
 
+def _obstacles(p: _Problem, t: int) -> np.ndarray:
+    """Stock type t's grid as part counts: 1 where a keep-out takes the cell, else 0."""
+    nu, nv = int(p.st_nu[t]), int(p.st_nv[t])
+    return (p.st_init[t, :nu, :nv] == np.arange(nv)[None, :]).astype(np.int32)
+
+
+class _Overlap:
+    """Overlap-search state on one raster (a strip, or sheets side by side starting at
+    `offs` along u): per-cell part counts, cell weights and their row prefix sums, each
+    part's variant and origin cell (variant -1: not placed yet, put in by the first run)."""
+
+    def __init__(self, p: _Problem, t: int, cnt: np.ndarray, var_of: np.ndarray,
+                 u_of: np.ndarray, v_of: np.ndarray, item_v0: np.ndarray, item_v1: np.ndarray,
+                 offs: np.ndarray):
+        self.p, self.t, self.offs = p, t, offs
+        self.cnt, self.var_of, self.u_of, self.v_of = cnt, var_of, u_of, v_of
+        self.item_v0, self.item_v1 = item_v0, item_v1
+        for i in np.flatnonzero(var_of >= 0).tolist():
+            sv = int(var_of[i])
+            overlap._paint(cnt, p.rows, p.lo, p.hi, p.var_s0[sv], p.var_s1[sv], u_of[i],
+                           v_of[i], 1)
+        self.w = np.ones(cnt.shape)
+        self.S = np.zeros((cnt.shape[0], cnt.shape[1] + 1))
+        self.mark = np.zeros(cnt.shape, np.int32)
+        self.reset_weights()
+
+    def reset_weights(self) -> None:
+        self.w[:] = 1.0
+        overlap._prefix_rows(self.cnt, self.w, self.S, 0, self.cnt.shape[0] - 1)
+
+    def state(self) -> tuple:
+        return (self.cnt.copy(), self.var_of.copy(), self.u_of.copy(), self.v_of.copy())
+
+    def restore(self, state: tuple) -> None:
+        self.cnt[:], self.var_of[:], self.u_of[:], self.v_of[:] = state
+
+    def run(self, cap: np.ndarray, moves: int, rng: random.Random) -> tuple[int, int]:
+        """Up to `moves` moves (overlap.separate): (overlap left, moves counted, >= 1)."""
+        p = self.p
+        left, used = overlap.separate(self.cnt, self.w, self.S, self.mark, self.var_of,
+                                      self.u_of, self.v_of, self.item_v0, self.item_v1,
+                                      p.item_vars, p.rows, p.lo, p.hi, p.var_s0, p.var_s1,
+                                      p.lim, self.t, cap, self.offs, moves, OV_SAMPLES,
+                                      0.5 / self.cnt.shape[0], OV_BUMP,
+                                      rng.randrange(1 << 30), OV_FACTOR)
+        if _interrupted:
+            raise KeyboardInterrupt
+        return left, max(used, 1)
+
+
 def _sheets_overlap_applies(p: _Problem, best: _Solution) -> bool:
     """Sheet elimination needs every part placed, all sheets of one stock type and a sheet
     above the area bound."""
@@ -373,6 +431,12 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
     sheets. Success: one sheet fewer, try again. A sheet that resists (moves beyond a budget
     that grows with the parts involved) is left for the next least-filled one."""
     lower = _lower(p)
+    t = int(best.out[4][0])
+    nu, nv = int(p.st_nu[t]), int(p.st_nv[t])
+    hang = _hang(p, t)
+    pitch = nu + 2 * hang + 1
+    base = _obstacles(p, t)
+    cap = np.full(p.var_s0.shape[0], 1 << 40, np.int64)
     count = 0
     tried = 0
     last_report = time.monotonic()
@@ -381,51 +445,31 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
         k_sheets = stock.shape[0]
         if k_sheets <= lower:
             break
-        t = int(stock[0])
-        nu, nv = int(p.st_nu[t]), int(p.st_nv[t])
-        hang = _hang(p, t)
-        pitch = nu + 2 * hang + 1
-        area = np.array([p.item_area[sheet == k].sum() for k in range(k_sheets)])
+        area = np.bincount(sheet, weights=p.item_area, minlength=k_sheets)
         victims = np.argsort(area, kind="stable")
         drop = int(victims[tried % k_sheets])
         m = max(1, min(k_sheets - 1, OV_WINDOW, OV_MAX_CELLS // (pitch * nv)))
         keep = sorted([int(k) for k in victims if k != drop][:m])
-        where = {k: j for j, k in enumerate(keep)}
         idx = np.flatnonzero(np.isin(sheet, keep + [drop]))
         offs = np.arange(m, dtype=np.int64) * pitch + hang
-        base = (p.st_init[t, :nu, :nv] == np.arange(nv)[None, :]).astype(np.int32)
         cnt = np.zeros((m * pitch, nv), np.int32)
         for j in range(m):
             cnt[offs[j]:offs[j] + nu] = base
-        var_of, u_of, v_of = var[idx].copy(), us[idx].copy(), vs[idx].copy()
-        for q, i in enumerate(idx.tolist()):
-            if sheet[i] == drop:
-                var_of[q] = -1
-                continue
-            u_of[q] += offs[where[int(sheet[i])]]
-            s = int(var_of[q])
-            overlap._paint(cnt, p.rows, p.lo, p.hi, p.var_s0[s], p.var_s1[s], u_of[q],
-                           v_of[q], 1)
-        w = np.ones(cnt.shape)
-        S = np.zeros((cnt.shape[0], nv + 1))
-        overlap._prefix_rows(cnt, w, S, 0, cnt.shape[0] - 1)
-        mark = np.zeros(cnt.shape, np.int32)
-        cap = np.full(p.var_s0.shape[0], 1 << 40, np.int64)
-        v0s, v1s = p.item_v0[idx].copy(), p.item_v1[idx].copy()
+        slot = np.full(k_sheets, -1, np.int64)
+        slot[keep] = np.arange(m)
+        var_of, u_of = var[idx].copy(), us[idx].copy()
+        on_drop = sheet[idx] == drop
+        var_of[on_drop] = -1
+        u_of[~on_drop] += offs[slot[sheet[idx][~on_drop]]]
+        ov = _Overlap(p, t, cnt, var_of, u_of, vs[idx].copy(), p.item_v0[idx].copy(),
+                      p.item_v1[idx].copy(), offs)
         patience = OV_PATIENCE0 + OV_PATIENCE1 * idx.size
         spent = 0
         left = -1
         while spent < patience and count < budget and time.monotonic() < deadline:
-            left, used = overlap.separate(cnt, w, S, mark, var_of, u_of, v_of, v0s, v1s,
-                                          p.item_vars, p.rows, p.lo, p.hi,
-                                          p.var_s0, p.var_s1, p.lim, t, cap, offs,
-                                          min(OV_CHUNK, budget - count), OV_SAMPLES,
-                                          0.5 / cnt.shape[0], OV_BUMP, rng.randrange(1 << 30),
-                                          OV_FACTOR)
-            if _interrupted:
-                raise KeyboardInterrupt
-            count += max(used, 1)
-            spent += max(used, 1)
+            left, used = ov.run(cap, min(OV_CHUNK, budget - count), rng)
+            count += used
+            spent += used
             if left == 0:
                 break
             if report and time.monotonic() - last_report > 0.5:
@@ -436,22 +480,22 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
             continue
         # back to sheets (the window's come back in the same slots), then fullest first, so
         # the last one leaves the largest offcut
-        j_of = np.searchsorted(offs + int(p.lim[t, :, 0].min()), u_of, side="right") - 1
+        j_of = np.searchsorted(offs + int(p.lim[t, :, 0].min()), ov.u_of, side="right") - 1
         new_sheet = sheet.copy()
         new_u = us.copy()
         new_sheet[idx] = np.array(keep, np.int64)[j_of]
-        new_u[idx] = u_of - offs[j_of]
+        new_u[idx] = ov.u_of - offs[j_of]
         new_var, new_v = var.copy(), vs.copy()
-        new_var[idx], new_v[idx] = var_of, v_of
-        alive = [k for k in range(k_sheets) if k != drop]
-        fill = np.array([p.item_area[new_sheet == k].sum() for k in alive])
+        new_var[idx], new_v[idx] = ov.var_of, ov.v_of
+        alive = np.array([k for k in range(k_sheets) if k != drop])
+        fill = np.bincount(new_sheet, weights=p.item_area, minlength=k_sheets)[alive]
         rank = np.full(k_sheets, -1, np.int64)
-        rank[np.array(alive)[np.argsort(-fill, kind="stable")]] = np.arange(len(alive))
+        rank[alive[np.argsort(-fill, kind="stable")]] = np.arange(alive.size)
         new_sheet = rank[new_sheet]
-        right = new_u * p.res + p.var_right[new_var]
-        maxx = np.array([right[new_sheet == k].max() for k in range(len(alive))])
+        maxx = np.full(alive.size, -np.inf)
+        np.maximum.at(maxx, new_sheet, new_u * p.res + p.var_right[new_var])
         out = (new_sheet.astype(np.int64), new_var, new_u.astype(np.int64), new_v,
-               np.full(len(alive), t, np.int64), maxx)
+               np.full(alive.size, t, np.int64), maxx)
         s = _solution(p, best.order, best.pref, best.mode, out)
         if s.key < best.key:
             best = s
@@ -514,30 +558,20 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
     a target 1% shorter, separate; on success shorten again, and when a target resists
     (moves beyond a budget that grows with the job) go back to the last valid layout and aim
     half as far."""
-    sheet, var, us, vs, stock, _ = best.out
+    _, var, us, vs, stock, _ = best.out
     if stock.shape[0] != 1 or budget <= 0:
         return best
     t = int(stock[0])
     n = len(p.items)
-    nu, nv = int(p.st_nu[t]), int(p.st_nv[t])
-    base = (p.st_init[t, :nu, :nv] == np.arange(nv)[None, :]).astype(np.int32)
-    var_of, u_of, v_of = var.copy(), us.copy(), vs.copy()
-    cnt = base.copy()
-    for i in range(n):
-        s = int(var_of[i])
-        overlap._paint(cnt, p.rows, p.lo, p.hi, p.var_s0[s], p.var_s1[s], u_of[i], v_of[i], 1)
-    w = np.ones((nu, nv))
-    S = np.zeros((nu, nv + 1))
-    mark = np.zeros((nu, nv), np.int32)
-    valid = (cnt.copy(), var_of.copy(), u_of.copy(), v_of.copy())
-    bias = 0.5 / nu
+    ov = _Overlap(p, t, _obstacles(p, t), var.copy(), us.copy(), vs.copy(), p.item_v0,
+                  p.item_v1, ZERO_OFFS)
+    valid = ov.state()
     patience = OV_PATIENCE0 + OV_PATIENCE1 * n
     step = OV_STEP0
     best_len = best.key[2]
 
     def aim(length: float):
-        w[:] = 1.0
-        overlap._prefix_rows(cnt, w, S, 0, nu - 1)
+        ov.reset_weights()
         cap = np.floor((length - p.var_right) / p.res + 1e-9).astype(np.int64)
         reach = np.minimum(p.lim[t, :, 1], cap) >= p.lim[t, :, 0]
         ok = all(reach[p.item_vars[p.item_v0[i]:p.item_v1[i]]].any() for i in range(n))
@@ -547,18 +581,12 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
     count = spent = 0
     last_report = time.monotonic()
     while ok and count < budget and time.monotonic() < deadline:
-        left, used = overlap.separate(cnt, w, S, mark, var_of, u_of, v_of, p.item_v0, p.item_v1,
-                                      p.item_vars, p.rows, p.lo, p.hi, p.var_s0, p.var_s1,
-                                      p.lim, t, cap, ZERO_OFFS, min(OV_CHUNK, budget - count),
-                                      OV_SAMPLES, bias, OV_BUMP, rng.randrange(1 << 30),
-                                      OV_FACTOR)
-        if _interrupted:
-            raise KeyboardInterrupt
-        count += max(used, 1)
-        spent += max(used, 1)
+        left, used = ov.run(cap, min(OV_CHUNK, budget - count), rng)
+        count += used
+        spent += used
         if left == 0:
-            maxx = np.array([float((u_of * p.res + p.var_right[var_of]).max())])
-            out = (np.zeros(n, np.int64), var_of.copy(), u_of.copy(), v_of.copy(),
+            maxx = np.array([float((ov.u_of * p.res + p.var_right[ov.var_of]).max())])
+            out = (np.zeros(n, np.int64), ov.var_of.copy(), ov.u_of.copy(), ov.v_of.copy(),
                    stock.copy(), maxx)
             s = _solution(p, best.order, best.pref, best.mode, out)
             if s.key < best.key:
@@ -566,12 +594,12 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
                 best_len = best.key[2]
                 if report:
                     report(best, True)
-            valid = (cnt.copy(), var_of.copy(), u_of.copy(), v_of.copy())
+            valid = ov.state()
             spent = 0
         elif spent > patience:
             if step <= OV_STEP_MIN:
                 step = OV_STEP0 * 2  # start over bolder from the best
-            cnt[:], var_of[:], u_of[:], v_of[:] = valid
+            ov.restore(valid)
             step = max(step / 2, OV_STEP_MIN)
             spent = 0
         else:
@@ -704,10 +732,7 @@ def _layout(p: _Problem, s: _Solution) -> Layout:
     sheets = []
     for k in range(stock.shape[0]):
         st = p.stocks[int(stock[k])]
-        used = None
-        if st.strip:
-            right = max(float(shapely.bounds(pl.placed().outline)[2]) for pl in per[k])
-            used = min(st.width, right + st.margin)
+        used = strip_length(st, per[k]) if st.strip else None
         sheets.append(SheetLayout(k + 1, st, sorted(per[k], key=lambda q: q.instance), used))
     return Layout(sheets, sorted(unplaced))
 

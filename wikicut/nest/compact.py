@@ -18,11 +18,10 @@ import math
 from dataclasses import replace
 
 import numpy as np
-import shapely
 from numba import njit
 from shapely import affinity
 
-from ..model import Layout, SheetLayout
+from ..model import Layout, SheetLayout, strip_length
 from .raster import grow
 
 GAP = 1e-4  # mm left between grown outlines (verify allows parts to touch)
@@ -180,10 +179,7 @@ def compact_sheet(sheet: SheetLayout, spacing: float, res: float) -> SheetLayout
                             GAP, MAX_ROUNDS)
     moved = [replace(pl, x=pl.x + float(dx[i]), y=pl.y + float(dy[i]))
              for i, pl in enumerate(places)]
-    used = sheet.used_length
-    if st.strip:
-        right = max(float(shapely.bounds(pl.placed().outline)[2]) for pl in moved)
-        used = min(st.width, right + st.margin)
+    used = strip_length(st, moved) if st.strip else sheet.used_length
     return replace(sheet, placements=moved, used_length=used)
 
 
