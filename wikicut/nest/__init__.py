@@ -487,7 +487,9 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
         new_u[idx] = ov.u_of - offs[j_of]
         new_var, new_v = var.copy(), vs.copy()
         new_var[idx], new_v[idx] = ov.var_of, ov.v_of
-        alive = np.array([k for k in range(k_sheets) if k != drop])
+        # the sheets that hold parts now: the emptied one, and any other the separation
+        # happened to clear (its parts all moved away) too
+        alive = np.flatnonzero(np.bincount(new_sheet, minlength=k_sheets))
         fill = np.bincount(new_sheet, weights=p.item_area, minlength=k_sheets)[alive]
         rank = np.full(k_sheets, -1, np.int64)
         rank[alive[np.argsort(-fill, kind="stable")]] = np.arange(alive.size)
