@@ -863,3 +863,47 @@ def test_strip_progress_reports_use_of_the_length_so_far():
     # not the whole 5 m roll: 12 squares on about 4 x 3 of them
     assert 0.5 < last.utilisation <= 1.0
     assert last.utilisation == pytest.approx(layout.sheets[0].utilisation, abs=0.05)
+
+
+def _cutting_stock_job() -> tuple[list[NestItem], Stock]:
+    """Six each of three strips 95 high, 480, 300 and 180 long, on sheets 1000 x 100 usable:
+    one of each fills a sheet (968 mm with spacing), but first fit decreasing pairs the long
+    ones, triples the middle ones and puts five short ones a sheet: 3 + 2 + 2 = 7 sheets."""
+    parts = [_rect("A", 480, 95), _rect("B", 300, 95), _rect("C", 180, 95)]
+    return _items(parts, copies=6, rotations=(0.0, 180.0)), Stock(width=1010, height=110,
+                                                                   margin=5)
+
+
+def test_sheet_patterns_beat_first_fit_decreasing_on_a_cutting_stock_job():
+    import random
+
+    from wikicut.nest import _build, _decode, _initial_orders, _layout, _patterns
+
+    items, stock = _cutting_stock_job()
+    p = _build(items, [stock], 4.0, 1.0)
+    first = _decode(p, _initial_orders(p)[0], np.full(len(items), -1, np.int64), 0)
+    assert first.key[:2] == (0, 7)
+    best, used = _patterns(p, first, random.Random(1), math.inf, 10**6, None)
+    assert best.key[:2] == (0, 6) and used > 0
+    layout = _layout(p, best)
+    _check(layout, items, 4.0)
+    assert len(layout.sheets) == 6
+
+
+def test_sheet_patterns_through_nest_are_deterministic():
+    items, stock = _cutting_stock_job()
+    a = nest(items, [stock], _settings(spacing=4.0, iterations=200, seed=5))
+    b = nest(items, [stock], _settings(spacing=4.0, iterations=200, seed=5))
+    _check(a, items, 4.0)
+    assert len(a.sheets) == 6 and _signature(a) == _signature(b)
+
+
+def test_sheet_patterns_only_for_repeated_designs():
+    from wikicut.nest.patterns import applies, item_types
+
+    one_each = item_types(np.array([0, 1, 2]), np.array([1, 2, 3]), np.array([0, 1, 2]),
+                          np.ones(3))
+    repeated = item_types(np.array([0, 1, 2, 3]), np.array([1, 2, 3, 4]),
+                          np.array([0, 0, 1, 1]), np.ones(4))
+    assert one_each.count == 3 and not applies(one_each)
+    assert repeated.count == 2 and repeated.demand.tolist() == [2, 2] and applies(repeated)

@@ -51,6 +51,7 @@ from ..model import (
 )
 from . import kernels
 from . import overlap
+from . import patterns
 from .compact import compact
 from .raster import Variant, limits, sheet_grid, variant
 
@@ -76,6 +77,7 @@ OV_MAX_CELLS = 8_000_000  # sheet elimination: at most this many raster cells si
 OV_WINDOW = 8  # and at most this many sheets (the least-filled)
 ZERO_OFFS = np.zeros(1, np.int64)  # one sheet (the strip) at u = 0
 OV_CHUNK = 200  # moves per kernel call (between deadline checks)
+PATTERN_SHARE = 0.3  # sheets: at most this share of the time (or budget) for sheet patterns
 STALL0 = 400
 STALL1 = 4
 
@@ -317,6 +319,8 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
         bl_budget = int(budget * BL_SHARE)
         best = _search_strip(p, best, rng, split, bl_budget, report)
         return _strip_overlap(p, best, rng, deadline, budget - bl_budget, report)
+    best, used = _patterns(p, best, rng, deadline, budget, report)
+    budget -= used
     now = time.monotonic()
     if not _sheets_overlap_applies(p, best):
         return _search_sheets(p, best, rng, deadline, budget, report)
@@ -324,6 +328,42 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
     bl_budget = int(budget * BINS_BL_SHARE)
     best = _search_sheets(p, best, rng, split, bl_budget, report)
     return _sheets_overlap(p, best, rng, deadline, budget - bl_budget, report)
+
+
+def _patterns(p: _Problem, best: _Solution, rng: random.Random, deadline: float, budget: int,
+              report) -> tuple[_Solution, int]:
+    """Jobs of few designs in many copies: the best choice of repeated single-sheet patterns
+    (patterns.py), when it beats the layout so far. Returns it and the decodes spent."""
+    if len(p.stocks) != 1 or best.key[0] != 0 or best.key[1] <= _lower(p):
+        return best, 0
+    types = patterns.item_types(p.item_v0, p.item_v1, p.item_vars, p.item_area)
+    if not patterns.applies(types):
+        return best, 0
+    one = np.ones(1, np.int64)
+    pref = np.full(len(p.items), -1, np.int64)
+
+    def decode1(order: np.ndarray, mode: int) -> tuple:
+        out = kernels.decode(order, pref, p.item_v0, p.item_v1, p.item_vars, p.item_need,
+                             p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.var_right, p.lim,
+                             p.st_nu, p.st_nv, one, p.st_init, p.res, mode)
+        if _interrupted:
+            raise KeyboardInterrupt
+        return out
+
+    pool = patterns.Pool(types, p.stocks[0].usable.area, decode1)
+    now = time.monotonic()
+    patterns.generate(pool, rng, now + PATTERN_SHARE * max(deadline - now, 0.0),
+                      max(1, int(budget * PATTERN_SHARE)))
+    x = patterns.choose(pool)
+    if x is None:
+        return best, pool.decodes
+    out, order = patterns.layout(pool, x, len(p.items), p.res, p.var_right)
+    s = _solution(p, order, np.full(len(p.items), -1, np.int64), best.mode, out)
+    if s.key < best.key:
+        best = s
+        if report:
+            report(best, True)
+    return best, pool.decodes
 
 
 def _search_sheets(p: _Problem, best: _Solution, rng: random.Random, deadline: float,

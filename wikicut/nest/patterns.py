@@ -1,0 +1,244 @@
+"""Sheet patterns for jobs with many copies of few designs (cutting-stock column generation).
+
+A WikiHouse kit is a few dozen designs, each cut tens of times. The order search decodes the
+whole job at once, seconds for 1500 parts, and so cannot afford many tries; here a try is one
+sheet. A pattern is one sheet's layout, from the decoder on a single sheet and an order of
+candidate copies, counted as copies per design ("type": items with the same rotated rasters).
+A linear program over the patterns found so far (fewest sheets such that every type is cut
+often enough) prices each type (its dual value); new patterns are decoded from orders that
+favour a high price per area and are kept when worth more than a sheet (Gilmore and Gomory's
+column generation, with the decoder as a heuristic pricing step). An integer program (HiGHS
+through scipy) then picks how many sheets of each pattern to cut; copies beyond a type's demand
+are left off the emptiest sheets. Identical sheets help the operator too: one program, cut
+several times.
+
+Pure search: the caller supplies the single-sheet decode (and with it the Ctrl-C check).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import LinearConstraint, linprog, milp
+
+MAX_TYPES = 30  # more designs than this: the integer program grows, the gain shrinks
+MIN_REPEAT = 2.0  # at least this many copies per design on average
+TRIES = 100  # candidate patterns decoded per round of the linear program
+QUIET_ROUNDS = 2  # rounds without a new pattern before the pool is final
+MAX_ROUNDS = 60
+MILP_NODES = 5000  # a node limit, not a time limit: the choice must not depend on time
+
+
+@dataclass
+class Types:
+    """Items grouped into interchangeable designs."""
+
+    of: np.ndarray  # type of each item
+    members: list[np.ndarray]  # item indices of each type, ascending
+    demand: np.ndarray
+    area: np.ndarray
+
+    @property
+    def count(self) -> int:
+        return len(self.members)
+
+
+def item_types(item_v0: np.ndarray, item_v1: np.ndarray, item_vars: np.ndarray,
+               item_area: np.ndarray) -> Types:
+    """Items whose rotated rasters are the same objects are the same design to the nester."""
+    keys: dict[tuple, int] = {}
+    of = np.zeros(item_v0.shape[0], np.int64)
+    for i in range(item_v0.shape[0]):
+        k = tuple(item_vars[item_v0[i]:item_v1[i]].tolist())
+        of[i] = keys.setdefault(k, len(keys))
+    members = [np.flatnonzero(of == t) for t in range(len(keys))]
+    return Types(of, members, np.array([m.size for m in members], np.int64),
+                 np.array([float(item_area[m[0]]) for m in members]))
+
+
+def applies(types: Types) -> bool:
+    """Worth it when designs repeat: few types, several copies each."""
+    n = int(types.demand.sum())
+    return 1 <= types.count <= MAX_TYPES and n >= MIN_REPEAT * types.count and n > 1
+
+
+@dataclass
+class Pattern:
+    counts: np.ndarray  # copies per type
+    slot_type: np.ndarray  # per placed part, in placement order: its type
+    var: np.ndarray  # and its variant and cell (as the decoder returned them)
+    u: np.ndarray
+    v: np.ndarray
+
+    @property
+    def key(self) -> tuple:
+        return tuple(self.counts.tolist())
+
+
+class Pool:
+    """The patterns found so far, by their counts (one layout per distinct count vector)."""
+
+    def __init__(self, types: Types, usable_area: float,
+                 decode1: Callable[[np.ndarray, int], tuple]):
+        self.types = types
+        self.decode1 = decode1
+        # copies of a type worth offering one sheet: no more than its area lets fit
+        self.fit = np.minimum(types.demand,
+                              np.floor(usable_area / types.area).astype(np.int64) + 1)
+        self.patterns: dict[tuple, Pattern] = {}
+        self.decodes = 0
+
+    def decode(self, order: np.ndarray, mode: int) -> Pattern:
+        out = self.decode1(order, mode)
+        self.decodes += 1
+        placed = order[out[0][order] >= 0]
+        t = self.types.of[placed]
+        return Pattern(np.bincount(t, minlength=self.types.count), t, out[1][placed],
+                       out[2][placed], out[3][placed])
+
+    def by_types(self, prio: list[int], mode: int) -> Pattern:
+        """One sheet from whole types in priority order (copies of a type together)."""
+        order = np.concatenate([self.types.members[t][:self.fit[t]] for t in prio])
+        return self.decode(order.astype(np.int64), mode)
+
+    def add(self, pat: Pattern) -> bool:
+        if pat.counts.sum() == 0 or pat.key in self.patterns:
+            return False
+        self.patterns[pat.key] = pat
+        return True
+
+    def matrix(self) -> np.ndarray:
+        return np.array([p.counts for p in self.patterns.values()], np.float64).T
+
+
+def _prices(a: np.ndarray, demand: np.ndarray) -> np.ndarray | None:
+    """Dual values of the covering constraints of min sum(x), a @ x >= demand, x >= 0."""
+    lp = linprog(np.ones(a.shape[1]), A_ub=-a, b_ub=-demand.astype(np.float64),
+                 bounds=(0, None), method="highs")
+    if lp.status != 0:
+        return None
+    return np.maximum(-np.asarray(lp.ineqlin.marginals), 0.0)
+
+
+def _candidate(pool: Pool, pi: np.ndarray, rng: random.Random) -> Pattern:
+    """A pattern decoded from an order that favours valuable types: by price per area, by
+    area (big parts first, valuable ones only) or by price, with multiplicative noise; often
+    one type (drawn by price) forced first; sometimes copies of neighbouring types mixed."""
+    ty = pool.types
+    nt = ty.count
+    sigma = rng.choice((0.3, 1.0, 2.0))
+    noise = np.exp(np.array([rng.gauss(0.0, sigma) for _ in range(nt)]))
+    f = rng.random()
+    if f < 0.4:
+        key = pi / ty.area * noise
+    elif f < 0.8:
+        key = ty.area * noise * (pi > 1e-9)
+    else:
+        key = pi * noise
+    prio = [int(t) for t in np.argsort(-key, kind="stable")
+            if pi[t] > 1e-9 or rng.random() < 0.3]
+    if not prio:
+        prio = [int(np.argmax(pi))]
+    if rng.random() < 0.5:
+        first = rng.choices(prio, weights=[float(pi[t]) + 1e-9 for t in prio])[0]
+        prio = [first] + [t for t in prio if t != first]
+    mode = rng.randrange(2)
+    if rng.random() >= 0.3:
+        return pool.by_types(prio, mode)
+    order = np.concatenate([ty.members[t][:pool.fit[t]] for t in prio]).astype(np.int64)
+    for _ in range(order.size // 4):
+        i = rng.randrange(order.size)
+        j = min(order.size - 1, i + rng.randrange(1, 6))
+        order[i], order[j] = order[j], order[i]
+    return pool.decode(order, mode)
+
+
+def generate(pool: Pool, rng: random.Random, deadline: float, budget: int,
+             interrupted: Callable[[], bool] = lambda: False) -> None:
+    """Grow the pool: start patterns (each type first, in both placement modes), then rounds
+    of pricing until no pattern worth more than a sheet turns up, the time or the decode
+    budget runs out."""
+    ty = pool.types
+    base = [int(t) for t in np.argsort(-ty.area, kind="stable")]
+    for mode in (0, 1):
+        for s in range(ty.count):
+            pool.add(pool.by_types([base[s]] + base[:s] + base[s + 1:], mode))
+    quiet = 0
+    for _ in range(MAX_ROUNDS):
+        if quiet >= QUIET_ROUNDS or time.monotonic() >= deadline or pool.decodes >= budget:
+            break
+        pi = _prices(pool.matrix(), ty.demand)
+        if pi is None:
+            return
+        added = 0
+        for _ in range(TRIES):
+            if pool.decodes >= budget or interrupted():
+                break
+            pat = _candidate(pool, pi, rng)
+            if float(pat.counts @ pi) > 1.0 + 1e-6:
+                added += pool.add(pat)
+        quiet = 0 if added else quiet + 1
+
+
+def choose(pool: Pool) -> np.ndarray | None:
+    """Sheets of each pattern (in pool order): fewest sheets covering every type, from the
+    integer program; None if it finds no solution."""
+    a = pool.matrix()
+    ty = pool.types
+    if a.size == 0 or np.any(a.sum(axis=1) == 0):
+        return None
+    res = milp(np.ones(a.shape[1]),
+               constraints=LinearConstraint(a, lb=ty.demand.astype(np.float64), ub=np.inf),
+               integrality=np.ones(a.shape[1]), options={"node_limit": MILP_NODES})
+    if res.x is None:
+        return None
+    x = np.round(res.x).astype(np.int64)
+    if np.any(a @ x < ty.demand):
+        return None
+    return x
+
+
+def layout(pool: Pool, x: np.ndarray, n_items: int, res: float,
+           var_right: np.ndarray) -> tuple[tuple, np.ndarray]:
+    """The chosen sheets as the decoder's result tuple (sheet, variant, u, v per item; stock
+    and max x per sheet), fullest sheet first so surplus copies come off the emptiest and the
+    last sheet leaves the largest offcut; and an order (items sheet by sheet) for the order
+    search to start from."""
+    ty = pool.types
+    pats = list(pool.patterns.values())
+    fill = [float(p.counts @ ty.area) for p in pats]
+    picks = [j for j in sorted(range(len(pats)), key=lambda j: (-fill[j], j))
+             for _ in range(int(x[j]))]
+    sheet = np.full(n_items, -1, np.int64)
+    var = np.full(n_items, -1, np.int64)
+    us = np.zeros(n_items, np.int64)
+    vs = np.zeros(n_items, np.int64)
+    nxt = np.zeros(ty.count, np.int64)
+    k = 0
+    order: list[int] = []
+    for j in picks:
+        pat = pats[j]
+        took = False
+        for q in range(pat.slot_type.size):
+            t = int(pat.slot_type[q])
+            if nxt[t] >= ty.demand[t]:
+                continue  # surplus copy: left out
+            i = int(ty.members[t][nxt[t]])
+            nxt[t] += 1
+            sheet[i], var[i], us[i], vs[i] = k, pat.var[q], pat.u[q], pat.v[q]
+            order.append(i)
+            took = True
+        k += took
+    # fullest first after the surplus came off
+    fill_k = np.bincount(sheet, weights=ty.area[ty.of], minlength=k)
+    rank = np.empty(k, np.int64)
+    rank[np.argsort(-fill_k, kind="stable")] = np.arange(k)
+    sheet = rank[sheet]
+    maxx = np.full(k, -np.inf)
+    np.maximum.at(maxx, sheet, us * res + var_right[var])
+    order_arr = np.array(sorted(order, key=lambda i: int(sheet[i])), np.int64)
+    return (sheet, var, us, vs, np.zeros(k, np.int64), maxx), order_arr
