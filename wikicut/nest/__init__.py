@@ -334,7 +334,7 @@ def _patterns(p: _Problem, best: _Solution, rng: random.Random, deadline: float,
               report) -> tuple[_Solution, int]:
     """Jobs of few designs in many copies: the best choice of repeated single-sheet patterns
     (patterns.py), when it beats the layout so far. Returns it and the decodes spent."""
-    if len(p.stocks) != 1 or best.key[0] != 0 or best.key[1] <= _lower(p):
+    if budget <= 0 or len(p.stocks) != 1 or best.key[0] != 0 or best.key[1] <= _lower(p):
         return best, 0
     types = patterns.item_types(p.item_v0, p.item_v1, p.item_vars, p.item_area)
     if not patterns.applies(types):
