@@ -10,6 +10,10 @@ item (swaps, moves to the front, rotation changes), keeping the best layout by
 first, then the emptiest last sheet, which the next moves try to empty completely and which
 otherwise leaves the largest offcut.
 
+Jobs of few designs in many copies (a house kit) are also solved as a cutting-stock problem
+(patterns.py): one-sheet layouts from the same decoder, priced by a linear program, combined
+by an integer program; kept when they beat the order search's first layout.
+
 Then overlap removal (overlap.py) takes over from the best layout: parts placed on the
 raster where they may overlap, moved one at a time to where they overlap least, with
 guided-local-search weights on cells that stay contested. Sheets: when the layout is above
