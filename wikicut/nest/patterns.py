@@ -157,8 +157,7 @@ def _candidate(pool: Pool, pi: np.ndarray, rng: random.Random) -> Pattern:
     return pool.decode(order, mode)
 
 
-def generate(pool: Pool, rng: random.Random, deadline: float, budget: int,
-             interrupted: Callable[[], bool] = lambda: False) -> None:
+def generate(pool: Pool, rng: random.Random, deadline: float, budget: int) -> None:
     """Grow the pool: start patterns (each type first, in both placement modes), then rounds
     of pricing until no pattern worth more than a sheet turns up, the time or the decode
     budget runs out."""
@@ -176,7 +175,7 @@ def generate(pool: Pool, rng: random.Random, deadline: float, budget: int,
             return
         added = 0
         for _ in range(TRIES):
-            if pool.decodes >= budget or interrupted():
+            if pool.decodes >= budget:
                 break
             pat = _candidate(pool, pi, rng)
             if float(pat.counts @ pi) > 1.0 + 1e-6:
