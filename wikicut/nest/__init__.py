@@ -216,13 +216,21 @@ def _decode(p: _Problem, order: np.ndarray, pref: np.ndarray, mode: int,
     """One layout from an order; `lim` overrides the placement limits (a strip's target
     length), and then the key is (area left unplaced, length used): smooth enough for the
     search to make progress where the length alone sits on long plateaus."""
+    return _solution(p, order, pref, mode, _decode_raw(p, order, pref, mode, lim),
+                     lim is not None)
+
+
+def _decode_raw(p: _Problem, order: np.ndarray, pref: np.ndarray, mode: int,
+                lim: np.ndarray | None = None, count: np.ndarray | None = None) -> tuple:
+    """The decode kernel's result; `count` overrides the stock counts (one sheet: a
+    pattern)."""
     out = kernels.decode(order, pref, p.item_v0, p.item_v1, p.item_vars, p.item_need,
                          p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.var_right,
-                         p.lim if lim is None else lim,
-                         p.st_nu, p.st_nv, p.st_count, p.st_init, p.res, mode)
+                         p.lim if lim is None else lim, p.st_nu, p.st_nv,
+                         p.st_count if count is None else count, p.st_init, p.res, mode)
     if _interrupted:
         raise KeyboardInterrupt
-    return _solution(p, order, pref, mode, out, lim is not None)
+    return out
 
 
 def _solution(p: _Problem, order: np.ndarray, pref: np.ndarray, mode: int, out: tuple,
@@ -346,22 +354,17 @@ def _patterns(p: _Problem, best: _Solution, rng: random.Random, deadline: float,
     one = np.ones(1, np.int64)
     pref = np.full(len(p.items), -1, np.int64)
 
-    def decode1(order: np.ndarray, mode: int) -> tuple:
-        out = kernels.decode(order, pref, p.item_v0, p.item_v1, p.item_vars, p.item_need,
-                             p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.var_right, p.lim,
-                             p.st_nu, p.st_nv, one, p.st_init, p.res, mode)
-        if _interrupted:
-            raise KeyboardInterrupt
-        return out
-
-    pool = patterns.Pool(types, p.stocks[0].usable.area, decode1)
+    pool = patterns.Pool(types, p.stocks[0].usable.area,
+                         lambda order, mode: _decode_raw(p, order, pref, mode, count=one))
     now = time.monotonic()
     patterns.generate(pool, rng, now + PATTERN_SHARE * max(deadline - now, 0.0),
                       max(1, int(budget * PATTERN_SHARE)))
     x = patterns.choose(pool)
     if x is None:
         return best, pool.decodes
-    out, order = patterns.layout(pool, x, len(p.items), p.res, p.var_right)
+    sheet, var, us, vs, order = patterns.assign(pool, x, len(p.items))
+    out = _sheets_out(p, sheet, var, us, vs, 0)
+    order = order[np.argsort(out[0][order], kind="stable")]  # sheet by sheet, as numbered now
     s = _solution(p, order, np.full(len(p.items), -1, np.int64), best.mode, out)
     if s.key < best.key:
         best = s
@@ -392,6 +395,23 @@ def _search_sheets(p: _Problem, best: _Solution, rng: random.Random, deadline: f
             last_report = time.monotonic()
             report(best, False)
     return best
+
+
+def _sheets_out(p: _Problem, sheet: np.ndarray, var: np.ndarray, us: np.ndarray,
+                vs: np.ndarray, t: int) -> tuple:
+    """A layout found outside the decoder (every item placed, sheets of stock type t numbered
+    with gaps allowed) as the decoder's result tuple: empty sheets dropped, the others fullest
+    first so the last one leaves the largest offcut, and each sheet's max x of bare parts."""
+    k = int(sheet.max()) + 1
+    alive = np.flatnonzero(np.bincount(sheet, minlength=k))
+    fill = np.bincount(sheet, weights=p.item_area, minlength=k)[alive]
+    rank = np.full(k, -1, np.int64)
+    rank[alive[np.argsort(-fill, kind="stable")]] = np.arange(alive.size)
+    sheet = rank[sheet]
+    maxx = np.full(alive.size, -np.inf)
+    np.maximum.at(maxx, sheet, us * p.res + p.var_right[var])
+    return (sheet.astype(np.int64), var, us.astype(np.int64), vs,
+            np.full(alive.size, t, np.int64), maxx)
 
 
 def _hang(p: _Problem, t: int) -> int:
@@ -531,17 +551,8 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
         new_u[idx] = ov.u_of - offs[j_of]
         new_var, new_v = var.copy(), vs.copy()
         new_var[idx], new_v[idx] = ov.var_of, ov.v_of
-        # the sheets that hold parts now: the emptied one, and any other the separation
-        # happened to clear (its parts all moved away) too
-        alive = np.flatnonzero(np.bincount(new_sheet, minlength=k_sheets))
-        fill = np.bincount(new_sheet, weights=p.item_area, minlength=k_sheets)[alive]
-        rank = np.full(k_sheets, -1, np.int64)
-        rank[alive[np.argsort(-fill, kind="stable")]] = np.arange(alive.size)
-        new_sheet = rank[new_sheet]
-        maxx = np.full(alive.size, -np.inf)
-        np.maximum.at(maxx, new_sheet, new_u * p.res + p.var_right[new_var])
-        out = (new_sheet.astype(np.int64), new_var, new_u.astype(np.int64), new_v,
-               np.full(alive.size, t, np.int64), maxx)
+        # drops the emptied sheet, and any other the separation happened to clear too
+        out = _sheets_out(p, new_sheet, new_var, new_u, new_v, t)
         s = _solution(p, best.order, best.pref, best.mode, out)
         if s.key < best.key:
             best = s
@@ -631,9 +642,8 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
         count += used
         spent += used
         if left == 0:
-            maxx = np.array([float((ov.u_of * p.res + p.var_right[ov.var_of]).max())])
-            out = (np.zeros(n, np.int64), ov.var_of.copy(), ov.u_of.copy(), ov.v_of.copy(),
-                   stock.copy(), maxx)
+            out = _sheets_out(p, np.zeros(n, np.int64), ov.var_of.copy(), ov.u_of.copy(),
+                              ov.v_of.copy(), t)
             s = _solution(p, best.order, best.pref, best.mode, out)
             if s.key < best.key:
                 best = s

@@ -63,7 +63,7 @@ def item_types(item_v0: np.ndarray, item_v1: np.ndarray, item_vars: np.ndarray,
 def applies(types: Types) -> bool:
     """Worth it when designs repeat: few types, several copies each."""
     n = int(types.demand.sum())
-    return 1 <= types.count <= MAX_TYPES and n >= MIN_REPEAT * types.count and n > 1
+    return 1 <= types.count <= MAX_TYPES and n >= MIN_REPEAT * types.count
 
 
 @dataclass
@@ -201,12 +201,10 @@ def choose(pool: Pool) -> np.ndarray | None:
     return x
 
 
-def layout(pool: Pool, x: np.ndarray, n_items: int, res: float,
-           var_right: np.ndarray) -> tuple[tuple, np.ndarray]:
-    """The chosen sheets as the decoder's result tuple (sheet, variant, u, v per item; stock
-    and max x per sheet), fullest sheet first so surplus copies come off the emptiest and the
-    last sheet leaves the largest offcut; and an order (items sheet by sheet) for the order
-    search to start from."""
+def assign(pool: Pool, x: np.ndarray, n_items: int) -> tuple[np.ndarray, ...]:
+    """The chosen sheets, fullest pattern first, filled with the items (surplus copies left
+    out, so they come off the emptiest sheets): sheet, variant, u, v per item, and the items
+    in placement order, sheet by sheet, for the order search to start from."""
     ty = pool.types
     pats = list(pool.patterns.values())
     fill = [float(p.counts @ ty.area) for p in pats]
@@ -217,11 +215,9 @@ def layout(pool: Pool, x: np.ndarray, n_items: int, res: float,
     us = np.zeros(n_items, np.int64)
     vs = np.zeros(n_items, np.int64)
     nxt = np.zeros(ty.count, np.int64)
-    k = 0
     order: list[int] = []
-    for j in picks:
+    for k, j in enumerate(picks):
         pat = pats[j]
-        took = False
         for q in range(pat.slot_type.size):
             t = int(pat.slot_type[q])
             if nxt[t] >= ty.demand[t]:
@@ -230,14 +226,4 @@ def layout(pool: Pool, x: np.ndarray, n_items: int, res: float,
             nxt[t] += 1
             sheet[i], var[i], us[i], vs[i] = k, pat.var[q], pat.u[q], pat.v[q]
             order.append(i)
-            took = True
-        k += took
-    # fullest first after the surplus came off
-    fill_k = np.bincount(sheet, weights=ty.area[ty.of], minlength=k)
-    rank = np.empty(k, np.int64)
-    rank[np.argsort(-fill_k, kind="stable")] = np.arange(k)
-    sheet = rank[sheet]
-    maxx = np.full(k, -np.inf)
-    np.maximum.at(maxx, sheet, us * res + var_right[var])
-    order_arr = np.array(sorted(order, key=lambda i: int(sheet[i])), np.int64)
-    return (sheet, var, us, vs, np.zeros(k, np.int64), maxx), order_arr
+    return sheet, var, us, vs, np.array(order, np.int64)
