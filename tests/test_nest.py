@@ -828,6 +828,54 @@ def test_strip_overlap_phase_is_deterministic_and_only_shortens(monkeypatch):
     assert a.sheets[0].used_length < bl.sheets[0].used_length - 1.0
 
 
+def test_strip_exploration_goes_on_from_failed_layouts(monkeypatch):
+    """Separations cut short (50 moves, one strike) fail often: the search must go on from
+    the pool of failed layouts (disrupted) and still only keep valid, shorter ones."""
+    import wikicut.nest as nest_mod
+
+    monkeypatch.setattr(nest_mod, "OV_NO_GAIN", 50)
+    monkeypatch.setattr(nest_mod, "OV_STRIKES", 1)
+    restored = []
+    real_restore = nest_mod._Overlap.restore
+    monkeypatch.setattr(nest_mod._Overlap, "restore",
+                        lambda self, st: restored.append(1) or real_restore(self, st))
+    rng = np.random.default_rng(8)
+    parts = [Part(f"e{i}", affinity.scale(_random_polygon(rng), 1.5, 1.5)) for i in range(5)]
+    items = _items(parts, copies=3)
+    stock = Stock(width=3000, height=200, margin=0, strip=True)
+    run = lambda k: nest(items, [stock], _settings(iterations=k, spacing=1.0,  # noqa: E731
+                                                   time_limit=600.0))
+    a, b = run(20000), run(20000)
+    _check(a, items, 1.0)
+    assert _signature(a) == _signature(b)
+    assert restored  # failed separations happened and the search went on from them
+    monkeypatch.setattr(nest_mod, "BL_SHARE", 1.0)
+    bl = run(2000)
+    assert a.sheets[0].used_length <= bl.sheets[0].used_length
+
+
+def test_overlap_state_moves_parts_within_their_limits():
+    from wikicut.nest import _build, _obstacles, _Overlap
+
+    items = _items([_rect("a", 40, 20), _rect("b", 30, 30)], copies=1, rotations=(0.0,))
+    stock = Stock(width=500, height=100, margin=0, strip=True)
+    p = _build(items, [stock], 0.0, 1.0)
+    var = p.item_vars[p.item_v0].copy()
+    u = p.lim[0, var, 0].copy()
+    v = p.lim[0, var, 2].copy()
+    ov = _Overlap(p, 0, _obstacles(p, 0), var.copy(), u.copy(), v.copy(), p.item_v0,
+                  p.item_v1, np.zeros(1, np.int64))
+    assert ov.cnt.max() == 2  # both in the corner
+    cap = np.full(var.size, 1 << 40, np.int64)
+    ov.move(1, int(var[1]), 10_000, -50, cap)  # far beyond the strip's end and its bottom
+    assert ov.u_of[1] == p.lim[0, var[1], 1] and ov.v_of[1] == p.lim[0, var[1], 2]
+    assert ov.cnt.max() == 1 and int(ov.cnt.sum()) == np.count_nonzero(ov.cnt)
+    cap[:] = 100
+    ov.move(1, int(var[1]), 10_000, 0, cap)
+    assert ov.u_of[1] == 100
+    assert ov.length() == pytest.approx(100 * p.res + p.var_right[var[1]])
+
+
 @pytest.mark.parametrize("window", [1, 12])
 def test_sheet_elimination_moves_parts_between_sheets(window, monkeypatch):
     import random

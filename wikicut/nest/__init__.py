@@ -18,9 +18,10 @@ Then overlap removal (overlap.py) takes over from the best layout: parts placed 
 raster where they may overlap, moved one at a time to where they overlap least, with
 guided-local-search weights on cells that stay contested. Sheets: when the layout is above
 the area bound, half the time goes to emptying the least-filled sheet into the others (laid
-side by side in one grid). Strips: after a tenth of the time, the strip is shortened 1 % at a
-time (less when a target resists). A layout with no overlap left is valid exactly as a decoded
-one is. In strip mode the result is finally compacted in exact coordinates (compact.py:
+side by side in one grid). Strips: after a tenth of the time, the strip is shortened 0.2 % at
+a time, as sparrow explores (a cut through the middle, failed layouts pooled and disrupted by
+swapping two large parts). A layout with no overlap left is valid exactly as a decoded one
+is. In strip mode the result is finally compacted in exact coordinates (compact.py:
 every part slid left and down), which gives back the raster's slack between neighbours.
 
 Two workers (seed, seed + 1) search in parallel when `settings.workers` > 1; the best result
@@ -70,8 +71,11 @@ _interrupted = False
 TARGET_LAST = 0.3  # sheets: share of forward moves that take a part off the last sheet
 STEP0 = 0.02
 BL_SHARE = 0.1  # strips: share of the time (or budget) for the bottom-left search
-OV_STEP0 = 0.01  # overlap phase: first target 1% shorter, halved down to OV_STEP_MIN
-OV_STEP_MIN = 0.001
+OV_SHRINK = 0.002  # strips: each valid layout is followed by a target this much shorter
+OV_NO_GAIN = 2000  # strips: moves without a new least overlap end a strike
+OV_STRIKES = 3  # strikes in a row without a 2 % gain end a separation
+OV_LARGE = 0.75  # disruption swaps parts among the largest that make up this share of area
+OV_POOL, OV_POOL_SD = 16, 0.25  # failed layouts kept per length; |N(0, sd)| picks one
 OV_SAMPLES = 100  # coarse positions tried per rotation for a moved part
 OV_BUMP = 5  # moves without progress before contested cells get dearer
 OV_FACTOR = 1.3  # by this factor
@@ -461,7 +465,28 @@ class _Overlap:
         return (self.cnt.copy(), self.var_of.copy(), self.u_of.copy(), self.v_of.copy())
 
     def restore(self, state: tuple) -> None:
+        """Back to a saved layout; the weights stay."""
         self.cnt[:], self.var_of[:], self.u_of[:], self.v_of[:] = state
+        overlap._prefix_rows(self.cnt, self.w, self.S, 0, self.cnt.shape[0] - 1)
+
+    def move(self, i: int, sv: int, u: int, v: int, cap: np.ndarray) -> None:
+        """Part i to variant sv at (u, v), clamped to its limits (u also to `cap`). The
+        prefix sums are left stale: reset_weights or restore refresh them."""
+        p = self.p
+        old = int(self.var_of[i])
+        overlap._paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[old], p.var_s1[old],
+                       self.u_of[i], self.v_of[i], -1)
+        lim = p.lim[self.t, sv]
+        u = int(min(max(u, lim[0]), min(lim[1], cap[sv])))
+        v = int(min(max(v, lim[2]), lim[3]))
+        self.var_of[i], self.u_of[i], self.v_of[i] = sv, u, v
+        overlap._paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[sv], p.var_s1[sv], u, v, 1)
+
+    def length(self) -> float:
+        """How far the bare parts reach along u (a strip's length)."""
+        placed = self.var_of >= 0
+        return float((self.u_of[placed] * self.p.res
+                      + self.p.var_right[self.var_of[placed]]).max(initial=0.0))
 
     def run(self, cap: np.ndarray, moves: int, rng: random.Random) -> tuple[int, int]:
         """Up to `moves` moves (overlap.separate): (overlap left, moves counted, >= 1)."""
@@ -611,10 +636,15 @@ def _search_strip(p: _Problem, best: _Solution, rng: random.Random, deadline: fl
 
 def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: float,
                    budget: int, report) -> _Solution:
-    """Shorten the strip by overlap removal (overlap.py) from the best bottom-left layout:
-    a target 1% shorter, separate; on success shorten again, and when a target resists
-    (moves beyond a budget that grows with the job) go back to the last valid layout and aim
-    half as far."""
+    """Shorten the strip by overlap removal (overlap.py) from the best bottom-left layout,
+    exploring as sparrow does: shorten by OV_SHRINK (the parts right of the middle move left
+    by that much, so the new overlap lies along one cut, not piled at the end) and separate;
+    on success shorten again. Separation runs in strikes: moves until OV_NO_GAIN of them
+    bring no new least overlap, then back to the least-overlap layout (weights kept); a
+    strike that gains under 2 % counts, OV_STRIKES of them in a row give up. A failed layout
+    joins a pool at that length, and the search goes on from one of the pool (the less
+    overlap, the likelier), disrupted by swapping two large parts. The length only goes
+    down; the last valid layout stands."""
     _, var, us, vs, stock, _ = best.out
     if stock.shape[0] != 1 or budget <= 0:
         return best
@@ -622,49 +652,110 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
     n = len(p.items)
     ov = _Overlap(p, t, _obstacles(p, t), var.copy(), us.copy(), vs.copy(), p.item_v0,
                   p.item_v1, ZERO_OFFS)
-    valid = ov.state()
-    patience = OV_PATIENCE0 + OV_PATIENCE1 * n
-    step = OV_STEP0
-    best_len = best.key[2]
+    by_area = np.argsort(-p.item_area, kind="stable")
+    share = np.cumsum(p.item_area[by_area]) / max(float(p.item_area.sum()), 1e-12)
+    large = by_area[:int(np.searchsorted(share, OV_LARGE)) + 1].tolist()
+    mid_u, mid_v = _variant_centres(p)
+    used = 0
+    last_report = time.monotonic()
+    cap = np.zeros(0, np.int64)
 
-    def aim(length: float):
-        ov.reset_weights()
+    def live() -> bool:
+        return used < budget and time.monotonic() < deadline
+
+    def shrink(length: float) -> bool:
+        """Cap the strip at `length`; False when some part no longer fits in it at all."""
+        nonlocal cap
+        old = ov.length()
         cap = np.floor((length - p.var_right) / p.res + 1e-9).astype(np.int64)
         reach = np.minimum(p.lim[t, :, 1], cap) >= p.lim[t, :, 0]
-        ok = all(reach[p.item_vars[p.item_v0[i]:p.item_v1[i]]].any() for i in range(n))
-        return cap, ok
+        if not all(reach[p.item_vars[p.item_v0[i]:p.item_v1[i]]].any() for i in range(n)):
+            return False
+        cut = int(round((old - length) / p.res))
+        middle = old / 2 / p.res
+        for i in range(n):
+            sv = int(ov.var_of[i])
+            if cut > 0 and ov.u_of[i] + mid_u[sv] > middle:
+                ov.move(i, sv, int(ov.u_of[i]) - cut, int(ov.v_of[i]), cap)
+        ov.reset_weights()
+        return True
 
-    cap, ok = aim(best_len * (1 - step))
-    count = spent = 0
-    last_report = time.monotonic()
-    while ok and count < budget and time.monotonic() < deadline:
-        left, used = ov.run(cap, min(OV_CHUNK, budget - count), rng)
-        count += used
-        spent += used
+    def disrupt() -> None:
+        """Swap two large parts (centre to centre), of different sizes where possible."""
+        a = rng.choice(large)
+        others = [j for j in large if abs(p.item_area[j] - p.item_area[a]) > 0.01 * p.item_area[a]]
+        b = rng.choice(others or [j for j in range(n) if j != a])
+        sa, sb = int(ov.var_of[a]), int(ov.var_of[b])
+        ua, va, ub, vb = (int(x) for x in (ov.u_of[a], ov.v_of[a], ov.u_of[b], ov.v_of[b]))
+        ov.move(a, sa, round(ub + mid_u[sb] - mid_u[sa]), round(vb + mid_v[sb] - mid_v[sa]), cap)
+        ov.move(b, sb, round(ua + mid_u[sa] - mid_u[sb]), round(va + mid_v[sa] - mid_v[sb]), cap)
+        ov.reset_weights()
+
+    def separate() -> int:
+        """Overlap left (0: a valid layout, which stays in `ov`)."""
+        nonlocal used, last_report
+        least, least_state = -1, None
+        strikes = 0
+        while strikes < OV_STRIKES and live():
+            first = least  # the loss this strike starts from (-1: not known yet)
+            stale = 0
+            while stale < OV_NO_GAIN and live():
+                left, k = ov.run(cap, min(OV_CHUNK, budget - used), rng)
+                used += k
+                if report and time.monotonic() - last_report > 0.5:
+                    last_report = time.monotonic()
+                    report(best, False)
+                if first < 0:
+                    first = left
+                if left == 0:
+                    return 0
+                if least < 0 or left < least:
+                    if least < 0 or left < 0.98 * least:
+                        stale = 0
+                    least, least_state = left, ov.state()
+                else:
+                    stale += k
+            strikes = strikes + 1 if first >= 0 and first * 0.98 <= least else 0
+            if least_state is not None:
+                ov.restore(least_state)
+        return max(least, 1)
+
+    pool: list[tuple[int, float, tuple]] = []
+    target = best.key[2] * (1 - OV_SHRINK)
+    ok = shrink(target)
+    while ok and live():
+        left = separate()
         if left == 0:
             out = _sheets_out(p, np.zeros(n, np.int64), ov.var_of.copy(), ov.u_of.copy(),
                               ov.v_of.copy(), t)
             s = _solution(p, best.order, best.pref, best.mode, out)
             if s.key < best.key:
                 best = s
-                best_len = best.key[2]
                 if report:
                     report(best, True)
-            valid = ov.state()
-            spent = 0
-        elif spent > patience:
-            if step <= OV_STEP_MIN:
-                step = OV_STEP0 * 2  # start over bolder from the best
-            ov.restore(valid)
-            step = max(step / 2, OV_STEP_MIN)
-            spent = 0
-        else:
-            continue
-        cap, ok = aim(best_len * (1 - step))
-        if report and time.monotonic() - last_report > 0.5:
-            last_report = time.monotonic()
-            report(best, False)
+            pool.clear()
+            target = min(target, best.key[2]) * (1 - OV_SHRINK)
+            ok = shrink(target)
+        elif live():
+            pool.append((left, rng.random(), ov.state()))
+            pool.sort(key=lambda e: (e[0], e[1]))
+            del pool[OV_POOL:]
+            k = min(int(abs(rng.gauss(0.0, OV_POOL_SD)) * len(pool)), len(pool) - 1)
+            ov.restore(pool[k][2])
+            disrupt()
     return best
+
+
+def _variant_centres(p: _Problem) -> tuple[np.ndarray, np.ndarray]:
+    """Each variant's cell-box centre relative to its origin cell (u, v)."""
+    k = p.var_s0.shape[0]
+    cu, cv = np.zeros(k), np.zeros(k)
+    for s in range(k):
+        a, b = int(p.var_s0[s]), int(p.var_s1[s])
+        if b > a:
+            cu[s] = (p.rows[a] + p.rows[b - 1]) / 2
+            cv[s] = (p.lo[a:b].min() + p.hi[a:b].max()) / 2
+    return cu, cv
 
 
 def _lower(p: _Problem) -> int:
