@@ -310,11 +310,11 @@ def _cells(rows, lo, hi) -> set[tuple[int, int]]:
             for c in range(a, b + 1)}
 
 
-def test_intervals_mark_exactly_the_cells_the_geometry_touches():
+def test_intervals_mark_exactly_the_cells_whose_interior_the_geometry_meets():
     rng = np.random.default_rng(5)
     for case in range(150):
         g = _random_polygon(rng)
-        if case % 5 == 0:  # a vertex or edge exactly on cell edges: the closed-cell cases
+        if case % 5 == 0:  # a vertex or edge exactly on cell edges: not the next cell
             g = affinity.translate(shapely.box(0, 0, 12.0, 8.0), 4.0, 2.0)
             if case % 10 == 0:
                 g = g.union(affinity.translate(g, 12.0, 8.0)).buffer(0)
@@ -342,8 +342,32 @@ def test_intervals_mark_exactly_the_cells_the_geometry_touches():
             if t:
                 assert (u, v) in marked, f"case {case}: cell {(u, v)} touched but not marked"
             if (u, v) in marked:
-                assert d <= 1e-9, f"case {case}: cell {(u, v)} marked {d} mm away"
+                assert t, f"case {case}: cell {(u, v)} marked, {d} mm away, interior free"
         assert marked <= set(zip(uu.tolist(), vv.tolist()))
+
+
+def test_parts_touching_along_cell_edges_share_no_cell():
+    a = intervals(shapely.box(0, 0, 2, 2), 0.5, 0.0, 0.0)
+    assert _cells(*a) == {(u, v) for u in range(4) for v in range(4)}  # exactly 4 x 4
+    b = intervals(shapely.box(2, 0, 3, 2), 0.5, 0.0, 0.0)  # touches a along x = 2
+    c = intervals(shapely.box(2.01, 0, 3, 2), 0.5, 0.0, 0.0)
+    assert not _cells(*a) & _cells(*b)
+    assert min(u for u, _ in _cells(*c)) == 4
+    d = intervals(shapely.box(1.99, 1.99, 3, 3), 0.5, 0.0, 0.0)  # pokes 0.01 into a
+    assert (3, 3) in _cells(*a) & _cells(*d)
+
+
+def test_resolution_aligns_to_whole_unit_coordinates():
+    from wikicut.nest import resolution
+
+    stock = Stock(width=1000, height=70.007, margin=0, strip=True)
+    whole = _items([Part("t", Polygon([(3, 2), (15, 2), (3, 10)]))], copies=2)
+    assert resolution([stock], whole) == 0.25  # 70 / 300 = 0.233: a quarter unit
+    odd = _items([Part("t", Polygon([(3, 2), (15.5, 2), (3, 10)]))], copies=2)
+    assert resolution([stock], odd) == pytest.approx(70.007 / 300)
+    tilted = _items([Part("t", Polygon([(3, 2), (15, 2), (3, 10)]))], copies=2,
+                    rotations=(0.0, 45.0))
+    assert resolution([stock], tilted) == pytest.approx(70.007 / 300)
 
 
 def test_intervals_of_an_empty_geometry():

@@ -154,7 +154,23 @@ def resolution(stocks: list[Stock], items: list[NestItem]) -> float:
     on a 2440 x 1220 sheet, 300 cells across the short side)."""
     span = min(min(s.width, s.height) for s in stocks)
     small = min(min(b[2] - b[0], b[3] - b[1]) for b in (i.part.outline.bounds for i in items))
-    return float(max(min(span / 300.0, max(span / 1000.0, small / 4.0)), 1e-6))
+    res = float(max(min(span / 300.0, max(span / 1000.0, small / 4.0)), 1e-6))
+    if res < 1.0 and _on_unit_grid(items):  # 1 / k: the parts' edges fall on cell edges
+        res = 1.0 / round(1.0 / res)
+    return res
+
+
+def _on_unit_grid(items: list[NestItem]) -> bool:
+    """Every vertex a whole number of units from its part's lower-left bound, and rotations
+    by quarter turns only (which keep that true): the benchmark instances' coordinates. On a
+    raster of 1 / k units such parts lie exactly on cells, and touching parts share none."""
+    for it in items:
+        if any(float(r) % 90.0 for r in it.rotations):
+            return False
+        xy = shapely.get_coordinates(it.part.outline) - np.array(it.part.outline.bounds[:2])
+        if np.abs(xy - np.round(xy)).max(initial=0.0) > 1e-9:
+            return False
+    return True
 
 
 def _build(items: list[NestItem], stocks: list[Stock], spacing: float, res: float) -> _Problem:

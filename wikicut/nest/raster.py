@@ -1,10 +1,11 @@
 """Conservative rasterisation of parts and sheets into the interval form the kernels use.
 
 A part is cut into vertical bands one cell wide (shapely, vectorised). Each connected piece
-of the part inside a band projects onto y as one interval, and every cell of that interval
-really is touched by the piece (the piece is connected and spans the band's cells it
-projects onto). So the cells marked are exactly the cells the part touches: conservative
-(disjoint cells => disjoint parts) without the extra ring a centre-distance test would add.
+of the part inside a band projects onto y as one interval, and the piece meets the interior
+of every cell of that interval (it is connected and spans the cells it projects onto). So
+the cells marked are exactly the cells whose interior the part meets: conservative
+(disjoint cells => parts at most touching) without the extra ring a centre-distance test
+would add.
 Holes that span a whole cell stay free, which is what lets small parts nest inside them.
 """
 
@@ -26,13 +27,19 @@ QUAD_SEGS = 8
 # 0.75 quantum, not 0.5.
 ARC_GROW = 1.0 / math.cos(3.0 * math.pi / (8 * QUAD_SEGS))
 TOL = 1e-7  # mm: slack when rounding positions against the margin (verify allows 1e-6)
+# A cell is taken when the shape's interior meets it: shapes that only touch along cell edges
+# (parts with no spacing, on a raster aligned to their coordinates) share no cell. These
+# tolerances (in cells) keep float noise on an edge from taking the next cell.
+EDGE_EPS = 1e-9
+AREA_EPS = 1e-9
 
 
 def intervals(geom, res: float, ox: float, oy: float, nu: int | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per-band runs of the cells `geom` touches; band u covers x in [ox + u*res, ox +
-    (u+1)*res] and cell v covers y in [oy + v*res, oy + (v+1)*res] (closed: a shape touching
-    a cell's edge marks it). Returns (rows, lo, hi) int32 arrays, sorted, runs merged."""
+    """Per-band runs of the cells whose interior `geom` meets; band u covers x in (ox +
+    u*res, ox + (u+1)*res) and cell v covers y in (oy + v*res, oy + (v+1)*res). Two shapes
+    with no common cell do not overlap (they may touch along cell edges). Returns (rows, lo,
+    hi) int32 arrays, sorted, runs merged."""
     empty = np.zeros(0, np.int32)
     if geom.is_empty:  # before its bounds, which are NaN
         return empty, empty, empty
@@ -48,12 +55,12 @@ def intervals(geom, res: float, ox: float, oy: float, nu: int | None = None
     parts, idx = shapely.get_parts(pieces, return_index=True)
     if parts.size == 0:
         return empty, empty, empty
-    keep = ~shapely.is_empty(parts)
+    keep = shapely.area(parts) > AREA_EPS * res * res  # not a band's edge alone
     parts, idx = parts[keep], idx[keep]
     b = shapely.bounds(parts)
     rows = us[idx]
-    lo = np.floor((b[:, 1] - oy) / res).astype(np.int64)
-    hi = np.floor((b[:, 3] - oy) / res).astype(np.int64)
+    lo = np.floor((b[:, 1] - oy) / res + EDGE_EPS).astype(np.int64)
+    hi = np.ceil((b[:, 3] - oy) / res - EDGE_EPS).astype(np.int64) - 1
     o = np.lexsort((lo, rows))
     rows, lo, hi = rows[o], lo[o], hi[o]
     # merge overlapping or adjacent runs of the same band
