@@ -831,15 +831,25 @@ def test_separate_removes_overlap_and_keeps_the_cap():
         assert p.lim[0, s, 2] <= v_of[i] <= p.lim[0, s, 3]
 
 
+def _strip_job(seed: int, designs: int, height: float, margin: float, spacing: float):
+    """Random parts (three copies of each design) on a 3000-long strip, and a nest() run
+    with a fixed budget of `k` iterations: (items, run)."""
+    rng = np.random.default_rng(seed)
+    parts = [Part(f"s{i}", affinity.scale(_random_polygon(rng), 1.5, 1.5))
+             for i in range(designs)]
+    items = _items(parts, copies=3)
+    stock = Stock(width=3000, height=height, margin=margin, strip=True)
+
+    def run(k: int) -> Layout:
+        return nest(items, [stock], _settings(iterations=k, spacing=spacing, time_limit=600.0))
+
+    return items, run
+
+
 def test_strip_overlap_phase_is_deterministic_and_only_shortens(monkeypatch):
     import wikicut.nest as nest_mod
 
-    rng = np.random.default_rng(21)
-    parts = [Part(f"s{i}", affinity.scale(_random_polygon(rng), 1.5, 1.5)) for i in range(6)]
-    items = _items(parts, copies=3)
-    stock = Stock(width=3000, height=260, margin=5, strip=True)
-    run = lambda k: nest(items, [stock], _settings(iterations=k, spacing=2.0,  # noqa: E731
-                                                   time_limit=600.0))
+    items, run = _strip_job(21, 6, height=260, margin=5, spacing=2.0)
     a, b = run(3000), run(3000)
     _check(a, items, 2.0)
     assert _signature(a) == _signature(b)
@@ -863,12 +873,7 @@ def test_strip_exploration_goes_on_from_failed_layouts(monkeypatch):
     real_restore = nest_mod._Overlap.restore
     monkeypatch.setattr(nest_mod._Overlap, "restore",
                         lambda self, st: restored.append(1) or real_restore(self, st))
-    rng = np.random.default_rng(8)
-    parts = [Part(f"e{i}", affinity.scale(_random_polygon(rng), 1.5, 1.5)) for i in range(5)]
-    items = _items(parts, copies=3)
-    stock = Stock(width=3000, height=200, margin=0, strip=True)
-    run = lambda k: nest(items, [stock], _settings(iterations=k, spacing=1.0,  # noqa: E731
-                                                   time_limit=600.0))
+    items, run = _strip_job(8, 5, height=200, margin=0, spacing=1.0)
     a, b = run(20000), run(20000)
     _check(a, items, 1.0)
     assert _signature(a) == _signature(b)

@@ -276,9 +276,13 @@ def _solution(p: _Problem, order: np.ndarray, pref: np.ndarray, mode: int, out: 
 def _strip_limits(p: _Problem, length: float) -> np.ndarray:
     """Placement limits that keep every bare part within `length` of the strip's start."""
     lim = p.lim.copy()
-    cap = np.floor((length - p.var_right) / p.res + 1e-9).astype(np.int64)
-    lim[:, :, 1] = np.minimum(lim[:, :, 1], cap[None, :])
+    lim[:, :, 1] = np.minimum(lim[:, :, 1], _strip_cap(p, length)[None, :])
     return lim
+
+
+def _strip_cap(p: _Problem, length: float) -> np.ndarray:
+    """Per variant, the last origin cell along u that keeps the bare part within `length`."""
+    return np.floor((length - p.var_right) / p.res + 1e-9).astype(np.int64)
 
 
 def _initial_orders(p: _Problem) -> list[np.ndarray]:
@@ -683,15 +687,15 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
         """Cap the strip at `length`; False when some part no longer fits in it at all."""
         nonlocal cap
         old = ov.length()
-        cap = np.floor((length - p.var_right) / p.res + 1e-9).astype(np.int64)
+        cap = _strip_cap(p, length)
         reach = np.minimum(p.lim[t, :, 1], cap) >= p.lim[t, :, 0]
         if not all(reach[p.item_vars[p.item_v0[i]:p.item_v1[i]]].any() for i in range(n)):
             return False
         cut = int(round((old - length) / p.res))
         middle = old / 2 / p.res
-        for i in range(n):
+        for i in range(n if cut > 0 else 0):
             sv = int(ov.var_of[i])
-            if cut > 0 and ov.u_of[i] + mid_u[sv] > middle:
+            if ov.u_of[i] + mid_u[sv] > middle:
                 ov.move(i, sv, int(ov.u_of[i]) - cut, int(ov.v_of[i]), cap)
         ov.reset_weights()
         return True
@@ -699,12 +703,14 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
     def disrupt() -> None:
         """Swap two large parts (centre to centre), of different sizes where possible."""
         a = rng.choice(large)
-        others = [j for j in large if abs(p.item_area[j] - p.item_area[a]) > 0.01 * p.item_area[a]]
+        area = p.item_area
+        others = [j for j in large if abs(area[j] - area[a]) > 0.01 * area[a]]
         b = rng.choice(others or [j for j in range(n) if j != a])
         sa, sb = int(ov.var_of[a]), int(ov.var_of[b])
         ua, va, ub, vb = (int(x) for x in (ov.u_of[a], ov.v_of[a], ov.u_of[b], ov.v_of[b]))
-        ov.move(a, sa, round(ub + mid_u[sb] - mid_u[sa]), round(vb + mid_v[sb] - mid_v[sa]), cap)
-        ov.move(b, sb, round(ua + mid_u[sa] - mid_u[sb]), round(va + mid_v[sa] - mid_v[sb]), cap)
+        du, dv = mid_u[sb] - mid_u[sa], mid_v[sb] - mid_v[sa]  # a's origin to b's, centred
+        ov.move(a, sa, round(ub + du), round(vb + dv), cap)
+        ov.move(b, sb, round(ua - du), round(va - dv), cap)
         ov.reset_weights()
 
     def separate() -> int:
@@ -764,14 +770,8 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
 
 def _variant_centres(p: _Problem) -> tuple[np.ndarray, np.ndarray]:
     """Each variant's cell-box centre relative to its origin cell (u, v)."""
-    k = p.var_s0.shape[0]
-    cu, cv = np.zeros(k), np.zeros(k)
-    for s in range(k):
-        a, b = int(p.var_s0[s]), int(p.var_s1[s])
-        if b > a:
-            cu[s] = (p.rows[a] + p.rows[b - 1]) / 2
-            cv[s] = (p.lo[a:b].min() + p.hi[a:b].max()) / 2
-    return cu, cv
+    box = overlap.cell_boxes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1)
+    return (box[:, 0] + box[:, 1]) / 2, (box[:, 2] + box[:, 3]) / 2
 
 
 def _lower(p: _Problem) -> int:

@@ -137,6 +137,21 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
 
 
 @njit(cache=True)
+def cell_boxes(rows, lo, hi, var_s0, var_s1):
+    """Each variant's cell box relative to its origin cell: (first row, last row, lowest
+    column, highest column); zeros for a variant with no cells."""
+    n_var = var_s0.shape[0]
+    vbox = np.zeros((n_var, 4), np.int64)
+    for s in range(n_var):
+        if var_s1[s] > var_s0[s]:
+            vbox[s, 0] = rows[var_s0[s]]
+            vbox[s, 1] = rows[var_s1[s] - 1]
+            vbox[s, 2] = lo[var_s0[s]:var_s1[s]].min()
+            vbox[s, 3] = hi[var_s0[s]:var_s1[s]].max()
+    return vbox
+
+
+@njit(cache=True)
 def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, rows, lo, hi,
              var_s0, var_s1, lim, t, ucap, offs, moves, samples, bias, bump, seed, factor):
     """Up to `moves` moves of overlapping parts; items beyond `ucap` are pulled in first,
@@ -161,16 +176,9 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
                                 nu, nv, samples, bias, -1, 0, 0)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, bs, bu, bv, 1)
-    # each variant's cell box (rows, then columns) relative to its origin: a move can only
-    # change the overlap of parts whose box meets the moved part's old or new box
-    n_var = var_s0.shape[0]
-    vbox = np.zeros((n_var, 4), np.int64)
-    for s in range(n_var):
-        if var_s1[s] > var_s0[s]:
-            vbox[s, 0] = rows[var_s0[s]]
-            vbox[s, 1] = rows[var_s1[s] - 1]
-            vbox[s, 2] = lo[var_s0[s]:var_s1[s]].min()
-            vbox[s, 3] = hi[var_s0[s]:var_s1[s]].max()
+    # a move can only change the overlap of parts whose box meets the moved part's old or
+    # new box
+    vbox = cell_boxes(rows, lo, hi, var_s0, var_s1)
     ov = np.zeros(n, np.int64)
     for i in range(n):
         s = var_of[i]

@@ -136,7 +136,7 @@ def limits(var: Variant, width: float, height: float, margin: float, res: float
 def sheet_grid(width: float, height: float, margin: float, keepouts, res: float
                ) -> np.ndarray:
     """The initial `last` grid of a sheet's usable rectangle (cell (0, 0) at (margin,
-    margin)): keep-out zones occupied (the cells they touch)."""
+    margin)): keep-out zones occupied (the cells whose interior they meet)."""
     from . import kernels
 
     nu = max(int(math.ceil((width - 2 * margin) / res - 1e-9)), 1)
