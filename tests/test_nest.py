@@ -824,11 +824,36 @@ def test_separate_removes_overlap_and_keeps_the_cap():
     assert left == 0 and 0 < moves < 5000
     assert np.array_equal(cnt, _painted(p, var_of, u_of, v_of))  # the kernel's own count
     assert cnt.max() == 1
+    # moves refresh each row's sums from the part's first cell on: the same numbers as
+    # whole-row sums of the final counts and weights
+    whole = np.zeros_like(S)
+    overlap._prefix_rows(cnt, w, whole, 0, cnt.shape[0] - 1)
+    assert np.array_equal(S, whole)
     for i in range(n):
         s = var_of[i]
         assert p.item_v0[i] <= np.flatnonzero(p.item_vars == s).max()
         assert p.lim[0, s, 0] <= u_of[i] <= min(p.lim[0, s, 1], cap[s])
         assert p.lim[0, s, 2] <= v_of[i] <= p.lim[0, s, 3]
+
+
+def test_overlap_cost_stops_at_its_limit():
+    from wikicut.nest import _build
+    from wikicut.nest import overlap
+
+    rng = np.random.default_rng(8)
+    items = _items([Part("b", _random_polygon(rng))], copies=1, rotations=(0.0,))
+    p = _build(items, [Stock(width=300, height=100, margin=0, strip=True)], 0.0, 2.0)
+    nu, nv = int(p.st_nu[0]), int(p.st_nv[0])
+    S = np.zeros((nu, nv + 1))
+    S[:, 1:] = np.cumsum(rng.random((nu, nv)), axis=1)
+    s0, s1 = int(p.var_s0[0]), int(p.var_s1[0])
+    u0, u1, v0, v1 = (int(x) for x in p.lim[0, 0])
+    for u, v in ((u0, v0), ((u0 + u1) // 2, (v0 + v1) // 2), (u1, v1)):
+        full = overlap._cost(S, p.rows, p.lo, p.hi, s0, s1, u, v, nu, nv)
+        assert full > 0
+        assert overlap._cost(S, p.rows, p.lo, p.hi, s0, s1, u, v, nu, nv, full * 1.01) == full
+        part = overlap._cost(S, p.rows, p.lo, p.hi, s0, s1, u, v, nu, nv, full / 3)
+        assert full / 3 <= part < full  # stopped early, still no better than the limit
 
 
 def _strip_job(seed: int, designs: int, height: float, margin: float, spacing: float):
