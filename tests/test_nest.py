@@ -836,6 +836,47 @@ def test_separate_removes_overlap_and_keeps_the_cap():
         assert p.lim[0, s, 2] <= v_of[i] <= p.lim[0, s, 3]
 
 
+def test_separate_keeps_count_of_overlap_between_moves():
+    """The overlap separate reports (each part's cells times the other parts on them, kept
+    up to date from the cells a moved part shares with its neighbours) equals a count from
+    scratch, after any number of moves."""
+    from wikicut.nest import _build
+    from wikicut.nest import overlap
+
+    rng = np.random.default_rng(11)
+    parts = [Part(f"b{i}", _random_polygon(rng)) for i in range(5)]
+    items = _items(parts, copies=3)
+    p = _build(items, [Stock(width=600, height=150, margin=0, strip=True)], 2.0, 2.0)
+    nu, nv = int(p.st_nu[0]), int(p.st_nv[0])
+    # shared cells of two shapes, against painting both by hand
+    for _ in range(20):
+        sa, sb = (int(x) for x in rng.integers(0, p.var_s0.size, 2))
+        ua, ub = (int(x) for x in rng.integers(-20, nu, 2))
+        va, vb = (int(x) for x in rng.integers(-20, nv, 2))
+        both = (_painted(p, np.array([sa]), np.array([ua]), np.array([va]))
+                + _painted(p, np.array([sb]), np.array([ub]), np.array([vb])))
+        assert overlap._common(p.rows, p.lo, p.hi, p.var_s0[sa], p.var_s1[sa], ua, va,
+                               p.var_s0[sb], p.var_s1[sb], ub, vb, nu, nv) \
+            == np.count_nonzero(both == 2)
+    var_of = p.item_vars[p.item_v0].copy()
+    u_of = p.lim[0, var_of, 0].copy()
+    v_of = p.lim[0, var_of, 2].copy()
+    cnt = _painted(p, var_of, u_of, v_of)
+    w = np.ones(cnt.shape)
+    S = np.zeros((nu, nv + 1))
+    overlap._prefix_rows(cnt, w, S, 0, nu - 1)
+    cap = np.floor((60.0 - p.var_right) / p.res).astype(np.int64)  # too short: never done
+    mark = np.zeros(cnt.shape, np.int32)
+    for moves in (1, 7, 60):
+        left, used = overlap.separate(cnt, w, S, mark, var_of, u_of, v_of, p.item_v0,
+                                      p.item_v1, p.item_vars, p.rows, p.lo, p.hi, p.var_s0,
+                                      p.var_s1, p.lim, 0, cap, np.zeros(1, np.int64), moves,
+                                      100, 0.5 / nu, 5, moves, 1.3)
+        assert used == moves and left > 0
+        c = _painted(p, var_of, u_of, v_of).astype(np.int64)
+        assert left == int((c * (c - 1)).sum())  # each part on a cell counts the others
+
+
 def test_overlap_cost_stops_at_its_limit():
     from wikicut.nest import _build
     from wikicut.nest import overlap

@@ -95,6 +95,33 @@ def _over(cnt, rows, lo, hi, s0, s1, u, v):
 
 
 @njit(cache=True)
+def _common(rows, lo, hi, sa0, sa1, ua, va, sb0, sb1, ub, vb, nu, nv):
+    """Grid cells that shape A at (ua, va) and shape B at (ub, vb) both cover: one merge of
+    their interval lists (sorted by row, then first cell; disjoint within a row)."""
+    n = 0
+    ka, kb = sa0, sb0
+    while ka < sa1 and kb < sb1:
+        ra, rb = ua + rows[ka], ub + rows[kb]
+        if ra < rb:
+            ka += 1
+            continue
+        if rb < ra:
+            kb += 1
+            continue
+        a1, b1 = va + hi[ka], vb + hi[kb]
+        if 0 <= ra < nu:
+            x0 = max(va + lo[ka], vb + lo[kb], 0)
+            x1 = min(a1, b1, nv - 1)
+            if x1 >= x0:
+                n += x1 - x0 + 1
+        if a1 < b1:
+            ka += 1
+        else:
+            kb += 1
+    return n
+
+
+@njit(cache=True)
 def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, nv, samples,
                bias, cur_s, cur_u, cur_v):
     """The least weighted-overlap position over the candidate variants and sheets (`offs`:
@@ -193,8 +220,9 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
                                 nu, nv, samples, bias, -1, 0, 0)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, bs, bu, bv, 1)
-    # a move can only change the overlap of parts whose box meets the moved part's old or
-    # new box
+    # a move changes another part's overlap by the cells it shares with the moved part's
+    # new footprint less those it shared with the old one (only parts whose box meets one
+    # of those can share any)
     vbox = cell_boxes(rows, lo, hi, var_s0, var_s1)
     ov = np.zeros(n, np.int64)
     for i in range(n):
@@ -241,24 +269,32 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
                     i = j
                     break
                 pick -= 1
-        s = var_of[i]
-        a0, a1 = u_of[i] + vbox[s, 0], u_of[i] + vbox[s, 1]
-        b0, b1 = v_of[i] + vbox[s, 2], v_of[i] + vbox[s, 3]
-        _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u_of[i], v_of[i], -1)
+        s, su, sv = var_of[i], u_of[i], v_of[i]
+        a0, a1 = su + vbox[s, 0], su + vbox[s, 1]
+        b0, b1 = sv + vbox[s, 2], sv + vbox[s, 3]
+        _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, su, sv, -1)
         cands = item_vars[item_v0[i]:item_v1[i]]
         bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
-                                nu, nv, samples, bias, s, u_of[i], v_of[i])
+                                nu, nv, samples, bias, s, su, sv)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, bs, bu, bv, 1)
+        ov[i] = _over(cnt, rows, lo, hi, var_s0[bs], var_s1[bs], bu, bv)
+        if bs == s and bu == su and bv == sv:
+            continue
         c0, c1 = bu + vbox[bs, 0], bu + vbox[bs, 1]
         d0, d1 = bv + vbox[bs, 2], bv + vbox[bs, 3]
         for j in range(n):
-            s = var_of[j]
-            e0, e1 = u_of[j] + vbox[s, 0], u_of[j] + vbox[s, 1]
-            f0, f1 = v_of[j] + vbox[s, 2], v_of[j] + vbox[s, 3]
-            if j == i or (e0 <= a1 and e1 >= a0 and f0 <= b1 and f1 >= b0) \
-                    or (e0 <= c1 and e1 >= c0 and f0 <= d1 and f1 >= d0):
-                ov[j] = _over(cnt, rows, lo, hi, var_s0[s], var_s1[s], u_of[j], v_of[j])
+            if j == i:
+                continue
+            sj, uj, vj = var_of[j], u_of[j], v_of[j]
+            e0, e1 = uj + vbox[sj, 0], uj + vbox[sj, 1]
+            f0, f1 = vj + vbox[sj, 2], vj + vbox[sj, 3]
+            if e0 <= a1 and e1 >= a0 and f0 <= b1 and f1 >= b0:
+                ov[j] -= _common(rows, lo, hi, var_s0[sj], var_s1[sj], uj, vj, var_s0[s],
+                                 var_s1[s], su, sv, nu, nv)
+            if e0 <= c1 and e1 >= c0 and f0 <= d1 and f1 >= d0:
+                ov[j] += _common(rows, lo, hi, var_s0[sj], var_s1[sj], uj, vj, var_s0[bs],
+                                 var_s1[bs], bu, bv, nu, nv)
     total = 0
     for i in range(n):
         total += ov[i]
