@@ -48,12 +48,19 @@ def _prefix_rows(cnt, w, S, r0, r1):
 @njit(cache=True)
 def _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u, v, delta):
     """Add (delta 1) or take away (-1) variant s at (u, v), and refresh the prefix sums of
-    the rows it covers from its first cell in each row on (the sums before it are the same
-    numbers added in the same order, so the result equals a whole-row refresh)."""
+    the rows it covers."""
     _paint(cnt, rows, lo, hi, var_s0[s], var_s1[s], u, v, delta)
+    _refresh(cnt, w, S, rows, lo, hi, var_s0[s], var_s1[s], u, v)
+
+
+@njit(cache=True)
+def _refresh(cnt, w, S, rows, lo, hi, s0, s1, u, v):
+    """Prefix sums of the rows a shape at (u, v) covers, from its first cell in each row on
+    (the sums before it are the same numbers added in the same order, so the result equals
+    a whole-row refresh)."""
     nu, nv = cnt.shape
     last = -1
-    for k in range(var_s0[s], var_s1[s]):  # by row, then first cell
+    for k in range(s0, s1):  # by row, then first cell
         r, a, b = span(rows, lo, hi, k, u, v, nu, nv)
         if r < 0 or r == last or a > b:
             continue
@@ -258,7 +265,7 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
                         if cnt[r, c] > 1 and mark[r, c] != epoch:
                             mark[r, c] = epoch
                             w[r, c] *= factor
-                _prefix_rows(cnt, w, S, u_of[j] + rows[var_s0[s]], u_of[j] + rows[var_s1[s] - 1])
+                _refresh(cnt, w, S, rows, lo, hi, var_s0[s], var_s1[s], u_of[j], v_of[j])
             stall = 0
             best_total = total
         pick = np.random.randint(k)
