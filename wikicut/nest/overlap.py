@@ -132,9 +132,9 @@ def _common(rows, lo, hi, sa0, sa1, ua, va, sb0, sb1, ub, vb, nu, nv):
 def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, nv, samples,
                bias, cur_s, cur_u, cur_v):
     """The least weighted-overlap position over the candidate variants and sheets (`offs`:
-    where each sheet starts along u): a coarse sample of each range (random offset), then a
-    descent with halving steps from the best. The current position competes too. Ties go
-    left: `bias` per cell of u."""
+    where each sheet starts along u): a coarse sample of each range (random offset), then,
+    per variant, a descent with halving steps from the best sample. The current position
+    competes too. Ties go left: `bias` per cell of u."""
     bs, bu, bv = -1, 0, 0
     best = math.inf
     if cur_s >= 0 and cur_u <= ucap[cur_s]:
@@ -144,6 +144,11 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
     per = max(samples // offs.shape[0], 16)
     for q in range(cands.shape[0]):
         s = cands[q]
+        # coarse samples on every sheet; the descent goes from the best of them, within
+        # its sheet
+        lu, lv = -1, 0
+        lbest = math.inf
+        du0, du1, dv0, dv1, dstride = 0, -1, 0, -1, 1
         for o in range(offs.shape[0]):
             u0 = offs[o] + lim[t, s, 0]
             u1 = min(offs[o] + lim[t, s, 1], ucap[s])
@@ -156,34 +161,33 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
             stride = max(1, int(math.sqrt(span_u * span_v / per)))
             su = u0 + np.random.randint(min(stride, span_u))
             sv0 = v0 + np.random.randint(min(stride, span_v))
-            lu, lv = -1, 0
-            lbest = math.inf
             for u in range(su, u1 + 1, stride):
                 for v in range(sv0, v1 + 1, stride):
                     c = _cost(S, rows, lo, hi, var_s0[s], var_s1[s], u, v, nu, nv,
                               lbest - bias * u) + bias * u
                     if c < lbest:
                         lbest, lu, lv = c, u, v
-            if lu < 0:
-                continue
-            d = stride
-            while d >= 1:
-                moved = True
-                while moved:
-                    moved = False
-                    for m in range(4):
-                        uu = lu + (d if m == 0 else -d if m == 1 else 0)
-                        vv = lv + (d if m == 2 else -d if m == 3 else 0)
-                        if uu < u0 or uu > u1 or vv < v0 or vv > v1:
-                            continue
-                        c = _cost(S, rows, lo, hi, var_s0[s], var_s1[s], uu, vv, nu, nv,
-                                  lbest - bias * uu) + bias * uu
-                        if c < lbest - 1e-12:
-                            lbest, lu, lv = c, uu, vv
-                            moved = True
-                d //= 2
-            if lbest < best - 1e-12:
-                best, bs, bu, bv = lbest, s, lu, lv
+                        du0, du1, dv0, dv1, dstride = u0, u1, v0, v1, stride
+        if lu < 0:
+            continue
+        d = dstride
+        while d >= 1:
+            moved = True
+            while moved:
+                moved = False
+                for m in range(4):
+                    uu = lu + (d if m == 0 else -d if m == 1 else 0)
+                    vv = lv + (d if m == 2 else -d if m == 3 else 0)
+                    if uu < du0 or uu > du1 or vv < dv0 or vv > dv1:
+                        continue
+                    c = _cost(S, rows, lo, hi, var_s0[s], var_s1[s], uu, vv, nu, nv,
+                              lbest - bias * uu) + bias * uu
+                    if c < lbest - 1e-12:
+                        lbest, lu, lv = c, uu, vv
+                        moved = True
+            d //= 2
+        if lbest < best - 1e-12:
+            best, bs, bu, bv = lbest, s, lu, lv
     return bs, bu, bv
 
 
