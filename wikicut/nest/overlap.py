@@ -36,13 +36,18 @@ def _paint(cnt, rows, lo, hi, s0, s1, u, v, delta):
 
 @njit(cache=True)
 def _prefix_rows(cnt, w, S, r0, r1):
-    nu, nv = cnt.shape
-    for r in range(max(r0, 0), min(r1, nu - 1) + 1):
-        acc = 0.0
+    for r in range(max(r0, 0), min(r1, cnt.shape[0] - 1) + 1):
         S[r, 0] = 0.0
-        for c in range(nv):
-            acc += cnt[r, c] * w[r, c]
-            S[r, c + 1] = acc
+        _sum_row(cnt, w, S, r, 0)
+
+
+@njit(cache=True)
+def _sum_row(cnt, w, S, r, a):
+    """Row r's prefix sums of cnt * w from cell a on, going on from S[r, a]."""
+    acc = S[r, a]
+    for c in range(a, cnt.shape[1]):
+        acc += cnt[r, c] * w[r, c]
+        S[r, c + 1] = acc
 
 
 @njit(cache=True)
@@ -65,10 +70,7 @@ def _refresh(cnt, w, S, rows, lo, hi, s0, s1, u, v):
         if r < 0 or r == last or a > b:
             continue
         last = r
-        acc = S[r, a]
-        for c in range(a, nv):
-            acc += cnt[r, c] * w[r, c]
-            S[r, c + 1] = acc
+        _sum_row(cnt, w, S, r, a)
 
 
 @njit(cache=True)
