@@ -997,6 +997,38 @@ def test_sheet_elimination_moves_parts_between_sheets(window, monkeypatch):
     assert [len(s.placements) for s in layout.sheets] == [3]
 
 
+def test_sheet_elimination_leaves_a_shorter_last_sheet_when_it_cannot_empty_it(monkeypatch):
+    import random
+
+    import wikicut.nest as nest_mod
+    from wikicut.nest import _build, _layout, _sheets_overlap, _solution
+
+    monkeypatch.setattr(nest_mod, "_lower", lambda p: 1)  # the area bound says 2: try anyway
+
+    # sheet 0: a 200 x 190 panel leaves a band 82 mm wide beside it, room for two of the
+    # four 80 x 90 blocks that start in a row on sheet 1 (reaching x = 257). The sheet
+    # cannot be emptied, but cut by cut its two last blocks end up stacked at its start.
+    panel, block = _rect("panel", 200, 190), _rect("block", 80, 90)
+    items = _items([panel]) + _items([block], copies=4)
+    stock = Stock(width=300, height=200, margin=5)
+    p = _build(items, [stock], 4.0, 1.0)
+    var = p.item_vars[p.item_v0].copy()  # 0 degrees
+    u = p.lim[0, var, 0].copy()
+    v = p.lim[0, var, 2].copy()
+    u[1:4] += np.array([0, 84, 168])  # three blocks in a row along the bottom
+    v[4] += 94  # the fourth above the first
+    sheet = np.array([0, 1, 1, 1, 1], np.int64)
+    out = (sheet, var, u, v, np.zeros(2, np.int64), np.zeros(2))
+    start = _solution(p, np.arange(5), np.full(5, -1, np.int64), 0, out)
+    _check(_layout(p, start), items, 4.0)
+    best = _sheets_overlap(p, start, random.Random(1), math.inf, 30000, None)
+    layout = _layout(p, best)
+    _check(layout, items, 4.0)
+    assert [len(s.placements) for s in layout.sheets] == [3, 2]
+    last = max(q.placed().outline.bounds[2] for q in layout.sheets[1].placements)
+    assert last <= 5 + 80 + 1  # one column of two blocks: a 210 mm offcut
+
+
 def test_strip_progress_reports_use_of_the_length_so_far():
     items = _items([_rect("sq", 40, 40)], copies=12, rotations=(0.0,))
     stock = Stock(width=5000, height=125, margin=5, strip=True)

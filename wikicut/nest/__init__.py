@@ -72,17 +72,17 @@ TARGET_LAST = 0.3  # sheets: share of forward moves that take a part off the las
 STEP0 = 0.02
 BL_SHARE = 0.1  # strips: share of the time (or budget) for the bottom-left search
 OV_SHRINK = 0.002  # strips: each valid layout is followed by a target this much shorter
-OV_NO_GAIN = 2000  # strips: moves without a new least overlap end a strike
+OV_NO_GAIN = 2000  # moves without a new least overlap end a strike
 OV_STRIKES = 3  # strikes in a row without a 2 % gain end a separation
 OV_LARGE = 0.75  # disruption swaps parts among the largest that make up this share of area
 OV_POOL, OV_POOL_SD = 16, 0.25  # failed layouts kept per length; |N(0, sd)| picks one
 OV_SAMPLES = 100  # coarse positions tried per rotation for a moved part
 OV_BUMP = 5  # moves without progress before contested cells get dearer
 OV_FACTOR = 1.3  # by this factor
-OV_PATIENCE0, OV_PATIENCE1 = 2000, 100  # moves before a target is given up
 BINS_BL_SHARE = 0.5  # sheets: share for the order search before sheet elimination
 OV_MAX_CELLS = 8_000_000  # sheet elimination: at most this many raster cells side by side
-OV_WINDOW = 8  # and at most this many sheets (the least-filled)
+OV_WINDOW = 8  # and at most this many sheets besides the one to empty (the least-filled)
+OV_STEP0, OV_STEP_MIN = 0.1, 0.005  # its cuts: first and least, share of the sheet length
 ZERO_OFFS = np.zeros(1, np.int64)  # one sheet (the strip) at u = 0
 OV_CHUNK = 200  # moves per kernel call (between deadline checks)
 PATTERN_SHARE = 0.3  # sheets: at most this share of the time (or budget) for sheet patterns
@@ -502,6 +502,15 @@ class _Overlap:
         self.var_of[i], self.u_of[i], self.v_of[i] = sv, u, v
         overlap._paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[sv], p.var_s1[sv], u, v, 1)
 
+    def move_to(self, i: int, sv: int, u: int, v: int) -> None:
+        """Part i to variant sv at (u, v) as given; prefix sums left stale."""
+        p = self.p
+        old = int(self.var_of[i])
+        overlap._paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[old], p.var_s1[old],
+                       self.u_of[i], self.v_of[i], -1)
+        self.var_of[i], self.u_of[i], self.v_of[i] = sv, u, v
+        overlap._paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[sv], p.var_s1[sv], u, v, 1)
+
     def length(self) -> float:
         """How far the bare parts reach along u (a strip's length)."""
         placed = self.var_of >= 0
@@ -533,79 +542,105 @@ def _sheets_overlap_applies(p: _Problem, best: _Solution) -> bool:
 
 def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: float,
                     budget: int, report) -> _Solution:
-    """Empty a sheet by overlap removal: lay the least-filled other sheets (up to
-    OV_WINDOW, and OV_MAX_CELLS raster cells) side by side in one grid, a free band between
-    them wider than any part's spacing band reaches; drop the parts of the sheet to empty in
-    where they overlap least, and separate (overlap.py), parts moving freely between those
-    sheets. Success: one sheet fewer, try again. A sheet that resists (moves beyond a budget
-    that grows with the parts involved) is left for the next least-filled one."""
-    lower = _lower(p)
+    """Empty the least-filled sheet by overlap removal, a cut at a time: lay it and the
+    least-filled others (up to OV_WINDOW, and OV_MAX_CELLS raster cells) side by side in
+    one grid, a free band between them wider than any part's spacing band reaches; shorten
+    the sheet to empty (its parts right of its middle move left by the cut, as a strip's
+    do), and separate (`_separate`), parts moving freely between those sheets. On success
+    cut again; on failure back to the last valid layout and half the cut (from OV_STEP0 of
+    the sheet's length down to OV_STEP_MIN, then from the top again). A cut beyond the
+    sheet's last part empties it: one sheet fewer, and the next window. Many small cuts
+    succeed where dropping a whole sheet's parts at once does not, and each valid layout on
+    the way leaves the last sheet shorter (a larger offcut)."""
     t = int(best.out[4][0])
     nu, nv = int(p.st_nu[t]), int(p.st_nv[t])
     hang = _hang(p, t)
     pitch = nu + 2 * hang + 1
     base = _obstacles(p, t)
-    cap = np.full(p.var_s0.shape[0], 1 << 40, np.int64)
-    count = 0
-    tried = 0
+    sheet_len = float(p.stocks[t].width)
+    lim0 = int(p.lim[t, :, 0].min())
+    mid_u, _ = _variant_centres(p)
+    used = 0
     last_report = time.monotonic()
-    while count < budget and time.monotonic() < deadline and _sheets_overlap_applies(p, best):
-        sheet, var, us, vs, stock, _ = best.out
-        k_sheets = stock.shape[0]
-        if k_sheets <= lower:
-            break
+
+    def live() -> bool:
+        return used < budget and time.monotonic() < deadline
+
+    def tick(k: int) -> None:
+        nonlocal used, last_report
+        used += k
+        if report and time.monotonic() - last_report > 0.5:
+            last_report = time.monotonic()
+            report(best, False)
+
+    while live() and _sheets_overlap_applies(p, best):
+        sheet, var, us, vs, _, _ = best.out
+        k_sheets = int(best.out[4].shape[0])
         area = np.bincount(sheet, weights=p.item_area, minlength=k_sheets)
-        victims = np.argsort(area, kind="stable")
-        drop = int(victims[tried % k_sheets])
-        m = max(1, min(k_sheets - 1, OV_WINDOW, OV_MAX_CELLS // (pitch * nv)))
-        keep = sorted([int(k) for k in victims if k != drop][:m])
-        idx = np.flatnonzero(np.isin(sheet, keep + [drop]))
-        offs = np.arange(m, dtype=np.int64) * pitch + hang
-        cnt = np.zeros((m * pitch, nv), np.int32)
-        for j in range(m):
+        by_fill = [int(k) for k in np.argsort(area, kind="stable")]
+        drop = by_fill[0]
+        m = max(1, min(k_sheets - 1, OV_WINDOW, OV_MAX_CELLS // (pitch * nv) - 1))
+        slots = sorted(by_fill[1:m + 1]) + [drop]  # the sheet to empty is the last
+        idx = np.flatnonzero(np.isin(sheet, slots))
+        offs = np.arange(m + 1, dtype=np.int64) * pitch + hang
+        cnt = np.zeros(((m + 1) * pitch, nv), np.int32)
+        for j in range(m + 1):
             cnt[offs[j]:offs[j] + nu] = base
         slot = np.full(k_sheets, -1, np.int64)
-        slot[keep] = np.arange(m)
-        var_of, u_of = var[idx].copy(), us[idx].copy()
-        on_drop = sheet[idx] == drop
-        var_of[on_drop] = -1
-        u_of[~on_drop] += offs[slot[sheet[idx][~on_drop]]]
-        ov = _Overlap(p, t, cnt, var_of, u_of, vs[idx].copy(), p.item_v0[idx].copy(),
-                      p.item_v1[idx].copy(), offs)
-        patience = OV_PATIENCE0 + OV_PATIENCE1 * idx.size
-        spent = 0
-        left = -1
-        while spent < patience and count < budget and time.monotonic() < deadline:
-            left, used = ov.run(cap, min(OV_CHUNK, budget - count), rng)
-            count += used
-            spent += used
-            if left == 0:
+        slot[slots] = np.arange(m + 1)
+        ov = _Overlap(p, t, cnt, var[idx].copy(), us[idx] + offs[slot[sheet[idx]]],
+                      vs[idx].copy(), p.item_v0[idx].copy(), p.item_v1[idx].copy(), offs)
+        lo_u, hi_u = offs[m] + p.lim[t, :, 0], offs[m] + p.lim[t, :, 1]
+
+        def on_drop() -> np.ndarray:
+            return ov.u_of >= offs[m] + lim0
+
+        def drop_len() -> float:
+            right = (ov.u_of - offs[m]) * p.res + p.var_right[ov.var_of]
+            return float(right[on_drop()].max(initial=0.0))
+
+        cur = drop_len()
+        step = OV_STEP0 * sheet_len
+        valid = ov.state()
+        while live():
+            target = cur - step
+            if target > 0:
+                cap = offs[m] + _strip_cap(p, target)
+            else:  # nothing may stay on it (an origin cell can lie before the sheet)
+                cap = offs[m] + p.lim[t, :, 0] - 1
+            cut = int(round(step / p.res))
+            middle = offs[m] + cur / 2 / p.res
+            for i in np.flatnonzero(on_drop()).tolist():
+                sv, u = int(ov.var_of[i]), int(ov.u_of[i])
+                if u + mid_u[sv] > middle and cap[sv] >= lo_u[sv]:
+                    ov.move_to(i, sv, max(min(u - cut, int(cap[sv]), int(hi_u[sv])),
+                                          int(lo_u[sv])), int(ov.v_of[i]))
+            ov.reset_weights()
+            if _separate(ov, cap, rng, lambda: budget - used, live, tick) != 0:
+                ov.restore(valid)
+                step /= 2
+                if step < OV_STEP_MIN * sheet_len:
+                    step = OV_STEP0 * sheet_len
+                continue
+            valid = ov.state()
+            cur = drop_len()
+            # back to sheets (the window's come back in the same slots), then fullest
+            # first, so the last one leaves the largest offcut
+            j_of = np.searchsorted(offs + lim0, ov.u_of, side="right") - 1
+            new_sheet, new_u = sheet.copy(), us.copy()
+            new_sheet[idx] = np.array(slots, np.int64)[j_of]
+            new_u[idx] = ov.u_of - offs[j_of]
+            new_var, new_v = var.copy(), vs.copy()
+            new_var[idx], new_v[idx] = ov.var_of, ov.v_of
+            # drops the emptied sheet, and any other the separation happened to clear too
+            out = _sheets_out(p, new_sheet, new_var, new_u, new_v, t)
+            s = _solution(p, best.order, best.pref, best.mode, out)
+            if s.key < best.key:
+                best = s
+                if report:
+                    report(best, True)
+            if not on_drop().any():
                 break
-            if report and time.monotonic() - last_report > 0.5:
-                last_report = time.monotonic()
-                report(best, False)
-        if left != 0:
-            tried += 1
-            continue
-        # back to sheets (the window's come back in the same slots), then fullest first, so
-        # the last one leaves the largest offcut
-        j_of = np.searchsorted(offs + int(p.lim[t, :, 0].min()), ov.u_of, side="right") - 1
-        new_sheet = sheet.copy()
-        new_u = us.copy()
-        new_sheet[idx] = np.array(keep, np.int64)[j_of]
-        new_u[idx] = ov.u_of - offs[j_of]
-        new_var, new_v = var.copy(), vs.copy()
-        new_var[idx], new_v[idx] = ov.var_of, ov.v_of
-        # drops the emptied sheet, and any other the separation happened to clear too
-        out = _sheets_out(p, new_sheet, new_var, new_u, new_v, t)
-        s = _solution(p, best.order, best.pref, best.mode, out)
-        if s.key < best.key:
-            best = s
-            tried = 0
-            if report:
-                report(best, True)
-        else:
-            tried += 1
     return best
 
 
@@ -713,34 +748,15 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
         ov.move(b, sb, round(ua - du), round(va - dv), cap)
         ov.reset_weights()
 
-    def separate() -> int:
-        """Overlap left (0: a valid layout, which stays in `ov`)."""
+    def tick(k: int) -> None:
         nonlocal used, last_report
-        least, least_state = -1, None
-        strikes = 0
-        while strikes < OV_STRIKES and live():
-            first = least  # the loss this strike starts from (-1: not known yet)
-            stale = 0
-            while stale < OV_NO_GAIN and live():
-                left, k = ov.run(cap, min(OV_CHUNK, budget - used), rng)
-                used += k
-                if report and time.monotonic() - last_report > 0.5:
-                    last_report = time.monotonic()
-                    report(best, False)
-                if first < 0:
-                    first = left
-                if left == 0:
-                    return 0
-                if least < 0 or left < least:
-                    if least < 0 or left < 0.98 * least:
-                        stale = 0
-                    least, least_state = left, ov.state()
-                else:
-                    stale += k
-            strikes = strikes + 1 if first >= 0 and first * 0.98 <= least else 0
-            if least_state is not None:
-                ov.restore(least_state)
-        return max(least, 1)
+        used += k
+        if report and time.monotonic() - last_report > 0.5:
+            last_report = time.monotonic()
+            report(best, False)
+
+    def separate() -> int:
+        return _separate(ov, cap, rng, lambda: budget - used, live, tick)
 
     pool: list[tuple[int, float, tuple]] = []
     target = best.key[2] * (1 - OV_SHRINK)
@@ -766,6 +782,37 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
             ov.restore(pool[k][2])
             disrupt()
     return best
+
+
+def _separate(ov: _Overlap, cap: np.ndarray, rng: random.Random, left_moves: Callable[[], int],
+              live: Callable[[], bool], tick: Callable[[int], None],
+              no_gain: int = OV_NO_GAIN, max_strikes: int = OV_STRIKES) -> int:
+    """Overlap removal in strikes: moves until OV_NO_GAIN of them bring no new least
+    overlap, then back to the least-overlap layout (weights kept); a strike that gains
+    under 2 % counts, OV_STRIKES of them in a row give up. Returns the overlap left (0: a
+    valid layout, which stays in `ov`); `tick` hears of the moves made."""
+    least, least_state = -1, None
+    strikes = 0
+    while strikes < max_strikes and live():
+        first = least  # the loss this strike starts from (-1: not known yet)
+        stale = 0
+        while stale < no_gain and live():
+            left, k = ov.run(cap, min(OV_CHUNK, left_moves()), rng)
+            tick(k)
+            if first < 0:
+                first = left
+            if left == 0:
+                return 0
+            if least < 0 or left < least:
+                if least < 0 or left < 0.98 * least:
+                    stale = 0
+                least, least_state = left, ov.state()
+            else:
+                stale += k
+        strikes = strikes + 1 if first >= 0 and first * 0.98 <= least else 0
+        if least_state is not None:
+            ov.restore(least_state)
+    return max(least, 1)
 
 
 def _variant_centres(p: _Problem) -> tuple[np.ndarray, np.ndarray]:
