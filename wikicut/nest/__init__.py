@@ -492,15 +492,9 @@ class _Overlap:
     def move(self, i: int, sv: int, u: int, v: int, cap: np.ndarray) -> None:
         """Part i to variant sv at (u, v), clamped to its limits (u also to `cap`). The
         prefix sums are left stale: reset_weights or restore refresh them."""
-        p = self.p
-        old = int(self.var_of[i])
-        overlap._paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[old], p.var_s1[old],
-                       self.u_of[i], self.v_of[i], -1)
-        lim = p.lim[self.t, sv]
-        u = int(min(max(u, lim[0]), min(lim[1], cap[sv])))
-        v = int(min(max(v, lim[2]), lim[3]))
-        self.var_of[i], self.u_of[i], self.v_of[i] = sv, u, v
-        overlap._paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[sv], p.var_s1[sv], u, v, 1)
+        lim = self.p.lim[self.t, sv]
+        self.move_to(i, sv, int(min(max(u, lim[0]), min(lim[1], cap[sv]))),
+                     int(min(max(v, lim[2]), lim[3])))
 
     def move_to(self, i: int, sv: int, u: int, v: int) -> None:
         """Part i to variant sv at (u, v) as given; prefix sums left stale."""
@@ -529,6 +523,28 @@ class _Overlap:
         if _interrupted:
             raise KeyboardInterrupt
         return left, max(used, 1)
+
+
+class _Spend:
+    """Overlap moves spent against a budget and a deadline, with progress reports at most
+    twice a second (the two explorations, sheets and strips, count the same way)."""
+
+    def __init__(self, budget: int, deadline: float, report) -> None:
+        self.budget, self.deadline, self.report = budget, deadline, report
+        self.used = 0
+        self.last_report = time.monotonic()
+
+    def live(self) -> bool:
+        return self.used < self.budget and time.monotonic() < self.deadline
+
+    def left(self) -> int:
+        return self.budget - self.used
+
+    def tick(self, k: int, best: _Solution) -> None:
+        self.used += k
+        if self.report and time.monotonic() - self.last_report > 0.5:
+            self.last_report = time.monotonic()
+            self.report(best, False)
 
 
 def _sheets_overlap_applies(p: _Problem, best: _Solution) -> bool:
@@ -560,20 +576,8 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
     sheet_len = float(p.stocks[t].width)
     lim0 = int(p.lim[t, :, 0].min())
     mid_u, _ = _variant_centres(p)
-    used = 0
-    last_report = time.monotonic()
-
-    def live() -> bool:
-        return used < budget and time.monotonic() < deadline
-
-    def tick(k: int) -> None:
-        nonlocal used, last_report
-        used += k
-        if report and time.monotonic() - last_report > 0.5:
-            last_report = time.monotonic()
-            report(best, False)
-
-    while live() and _sheets_overlap_applies(p, best):
+    spend = _Spend(budget, deadline, report)
+    while spend.live() and _sheets_overlap_applies(p, best):
         sheet, var, us, vs, _, _ = best.out
         k_sheets = int(best.out[4].shape[0])
         area = np.bincount(sheet, weights=p.item_area, minlength=k_sheets)
@@ -602,7 +606,7 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
         cur = drop_len()
         step = OV_STEP0 * sheet_len
         valid = ov.state()
-        while live():
+        while spend.live():
             target = cur - step
             if target > 0:
                 cap = offs[m] + _strip_cap(p, target)
@@ -616,7 +620,7 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
                     ov.move_to(i, sv, max(min(u - cut, int(cap[sv]), int(hi_u[sv])),
                                           int(lo_u[sv])), int(ov.v_of[i]))
             ov.reset_weights()
-            if _separate(ov, cap, rng, lambda: budget - used, live, tick) != 0:
+            if _separate(ov, cap, rng, spend, best) != 0:
                 ov.restore(valid)
                 step /= 2
                 if step < OV_STEP_MIN * sheet_len:
@@ -711,12 +715,8 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
     share = np.cumsum(p.item_area[by_area]) / max(float(p.item_area.sum()), 1e-12)
     large = by_area[:int(np.searchsorted(share, OV_LARGE)) + 1].tolist()
     mid_u, mid_v = _variant_centres(p)
-    used = 0
-    last_report = time.monotonic()
+    spend = _Spend(budget, deadline, report)
     cap = np.zeros(0, np.int64)
-
-    def live() -> bool:
-        return used < budget and time.monotonic() < deadline
 
     def shrink(length: float) -> bool:
         """Cap the strip at `length`; False when some part no longer fits in it at all."""
@@ -748,21 +748,11 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
         ov.move(b, sb, round(ua - du), round(va - dv), cap)
         ov.reset_weights()
 
-    def tick(k: int) -> None:
-        nonlocal used, last_report
-        used += k
-        if report and time.monotonic() - last_report > 0.5:
-            last_report = time.monotonic()
-            report(best, False)
-
-    def separate() -> int:
-        return _separate(ov, cap, rng, lambda: budget - used, live, tick)
-
     pool: list[tuple[int, float, tuple]] = []
     target = best.key[2] * (1 - OV_SHRINK)
     ok = shrink(target)
-    while ok and live():
-        left = separate()
+    while ok and spend.live():
+        left = _separate(ov, cap, rng, spend, best)
         if left == 0:
             out = _sheets_out(p, np.zeros(n, np.int64), ov.var_of.copy(), ov.u_of.copy(),
                               ov.v_of.copy(), t)
@@ -774,7 +764,7 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
             pool.clear()
             target = min(target, best.key[2]) * (1 - OV_SHRINK)
             ok = shrink(target)
-        elif live():
+        elif spend.live():
             pool.append((left, rng.random(), ov.state()))
             pool.sort(key=lambda e: (e[0], e[1]))
             del pool[OV_POOL:]
@@ -784,21 +774,21 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
     return best
 
 
-def _separate(ov: _Overlap, cap: np.ndarray, rng: random.Random, left_moves: Callable[[], int],
-              live: Callable[[], bool], tick: Callable[[int], None],
-              no_gain: int = OV_NO_GAIN, max_strikes: int = OV_STRIKES) -> int:
+def _separate(ov: _Overlap, cap: np.ndarray, rng: random.Random, spend: _Spend,
+              best: _Solution) -> int:
     """Overlap removal in strikes: moves until OV_NO_GAIN of them bring no new least
     overlap, then back to the least-overlap layout (weights kept); a strike that gains
     under 2 % counts, OV_STRIKES of them in a row give up. Returns the overlap left (0: a
-    valid layout, which stays in `ov`); `tick` hears of the moves made."""
+    valid layout, which stays in `ov`); the moves count in `spend`, whose progress reports
+    show `best`."""
     least, least_state = -1, None
     strikes = 0
-    while strikes < max_strikes and live():
+    while strikes < OV_STRIKES and spend.live():
         first = least  # the loss this strike starts from (-1: not known yet)
         stale = 0
-        while stale < no_gain and live():
-            left, k = ov.run(cap, min(OV_CHUNK, left_moves()), rng)
-            tick(k)
+        while stale < OV_NO_GAIN and spend.live():
+            left, k = ov.run(cap, min(OV_CHUNK, spend.left()), rng)
+            spend.tick(k, best)
             if first < 0:
                 first = left
             if left == 0:
