@@ -397,14 +397,38 @@ def _patterns(p: _Problem, best: _Solution, rng: random.Random, deadline: float,
     return best, pool.decodes
 
 
+class _Spend:
+    """Work (layouts decoded, overlap moves) spent against a budget and a deadline, with
+    progress reports at most twice a second: every search phase counts the same way."""
+
+    def __init__(self, budget: int, deadline: float, report) -> None:
+        self.budget, self.deadline, self.report = budget, deadline, report
+        self.used = 0
+        self.last_report = time.monotonic()
+
+    def live(self) -> bool:
+        return self.used < self.budget and time.monotonic() < self.deadline
+
+    def left(self) -> int:
+        return self.budget - self.used
+
+    def tick(self, k: int, best: _Solution) -> None:
+        self.used += k
+        self.progress(best)
+
+    def progress(self, best: _Solution) -> None:
+        if self.report and time.monotonic() - self.last_report > 0.5:
+            self.last_report = time.monotonic()
+            self.report(best, False)
+
+
 def _search_sheets(p: _Problem, best: _Solution, rng: random.Random, deadline: float,
                    budget: int, report) -> _Solution:
     """Local search over the order and rotations, judged by the decoder's layout."""
     cur = best
-    count = 0
-    last_report = time.monotonic()
-    while count < budget and time.monotonic() < deadline and best.key[0:2] != (0, _lower(p)):
-        count += 1
+    spend = _Spend(budget, deadline, report)
+    while spend.live() and best.key[0:2] != (0, _lower(p)):
+        spend.used += 1
         order, pref = _mutate(rng, cur, p)
         s = _decode(p, order, pref, cur.mode)
         if s.key <= cur.key:
@@ -413,11 +437,9 @@ def _search_sheets(p: _Problem, best: _Solution, rng: random.Random, deadline: f
                 best = s
                 if report:
                     report(best, True)
-        elif count % 200 == 0 and rng.random() < 0.5:
+        elif spend.used % 200 == 0 and rng.random() < 0.5:
             cur = best  # restart from the best now and then
-        if report and time.monotonic() - last_report > 0.5:
-            last_report = time.monotonic()
-            report(best, False)
+        spend.progress(best)
     return best
 
 
@@ -523,28 +545,6 @@ class _Overlap:
         if _interrupted:
             raise KeyboardInterrupt
         return left, max(used, 1)
-
-
-class _Spend:
-    """Overlap moves spent against a budget and a deadline, with progress reports at most
-    twice a second (the two explorations, sheets and strips, count the same way)."""
-
-    def __init__(self, budget: int, deadline: float, report) -> None:
-        self.budget, self.deadline, self.report = budget, deadline, report
-        self.used = 0
-        self.last_report = time.monotonic()
-
-    def live(self) -> bool:
-        return self.used < self.budget and time.monotonic() < self.deadline
-
-    def left(self) -> int:
-        return self.budget - self.used
-
-    def tick(self, k: int, best: _Solution) -> None:
-        self.used += k
-        if self.report and time.monotonic() - self.last_report > 0.5:
-            self.last_report = time.monotonic()
-            self.report(best, False)
 
 
 def _sheets_overlap_applies(p: _Problem, best: _Solution) -> bool:
@@ -660,10 +660,10 @@ def _search_strip(p: _Problem, best: _Solution, rng: random.Random, deadline: fl
     target = best_len * (1 - step)
     lim = _strip_limits(p, target)
     cur = _decode(p, best.order, best.pref, best.mode, lim)
-    count = stall = 0
-    last_report = time.monotonic()
-    while count < budget and time.monotonic() < deadline:
-        count += 1
+    stall = 0
+    spend = _Spend(budget, deadline, report)
+    while spend.live():
+        spend.used += 1
         order, pref = _mutate(rng, cur, p)
         s = _decode(p, order, pref, cur.mode, lim)
         if s.key[0] == 0:  # everything fits in the target: a new best
@@ -687,9 +687,7 @@ def _search_strip(p: _Problem, best: _Solution, rng: random.Random, deadline: fl
             lim = _strip_limits(p, target)
             cur = _decode(p, best.order, best.pref, best.mode, lim)
             stall = 0
-        if report and time.monotonic() - last_report > 0.5:
-            last_report = time.monotonic()
-            report(best, False)
+        spend.progress(best)
     return best
 
 
