@@ -723,6 +723,26 @@ def test_with_iterations_set_the_layout_is_deterministic(workers):
     assert _signature(d) == _signature(a)
 
 
+def _short_roll_job():
+    """Four boards on a roll 240 mm long: the first-fit-decreasing orders leave one out,
+    another order fits them all (60 x 100 and 100 x 60 side by side, the two long boards
+    stacked beside them)."""
+    sizes = [(60, 100), (100, 60), (140, 40), (120, 40)]
+    items = [NestItem(f"b{k}#1", Part(name=f"b{k}", outline=shapely.box(0, 0, w, h),
+                                      source="roll.toml"), (0.0, 90.0))
+             for k, (w, h) in enumerate(sizes)]
+    return items, Stock(width=240, height=100, margin=0, strip=True)
+
+
+def test_a_roll_too_short_for_the_first_layouts_is_searched_until_everything_fits():
+    items, roll = _short_roll_job()
+    first = nest(items, [roll], NestSettings(spacing=0, seed=1, workers=1, iterations=0))
+    assert len(first.unplaced) == 1
+    lay = nest(items, [roll], NestSettings(spacing=0, seed=1, workers=1, iterations=500))
+    assert lay.unplaced == [] and verify_layout(lay, 0) == []
+    assert lay.sheets[0].used_length <= 240 + 1e-6
+
+
 def test_strip_mode_used_length_is_the_parts_extent_plus_the_margin():
     rng = np.random.default_rng(13)
     parts = [Part(f"s{i}", affinity.scale(_random_polygon(rng), 2.0, 2.0)) for i in range(5)]

@@ -8,7 +8,8 @@ search can afford thousands of them: a local search over the order and the rotat
 item (swaps, moves to the front, rotation changes), keeping the best layout by
 (unplaced, sheets, part area on the last sheet, length of the last sheet used): fewest sheets
 first, then the emptiest last sheet, which the next moves try to empty completely and which
-otherwise leaves the largest offcut.
+otherwise leaves the largest offcut. When the first layouts leave parts out (a roll too
+short, too few sheets in stock), the search first tries to fit them.
 
 Jobs of few designs in many copies (a house kit) are also solved as a cutting-stock problem
 (patterns.py): one-sheet layouts from the same decoder, priced by a linear program, combined
@@ -346,9 +347,12 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
     if report:
         report(best, True)
     rng = random.Random(seed)
-    if p.strip:
+    if best.key[0] > 0:  # parts left out (a roll too short, sheets counted): fit them first
+        best, used = _fit_all(p, best, rng, deadline, budget, report)
+        budget -= used
         if best.key[0] > 0:
             return best
+    if p.strip:
         # bottom-left search first (fast to a good layout), then overlap removal (denser)
         now = time.monotonic()
         split = now + BL_SHARE * max(deadline - now, 0.0)
@@ -364,6 +368,48 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
     bl_budget = int(budget * BINS_BL_SHARE)
     best = _search_sheets(p, best, rng, split, bl_budget, report)
     return _sheets_overlap(p, best, rng, deadline, budget - bl_budget, report)
+
+
+def _fit_all(p: _Problem, best: _Solution, rng: random.Random, deadline: float, budget: int,
+             report) -> tuple[_Solution, int]:
+    """Parts left out by the first layouts (a roll too short, too few sheets in stock):
+    search the order and rotations, until everything fits or the time is up, for the fewest
+    parts left out and then the least part area left out (which moves where the count sits
+    on long plateaus), with parts left out brought forward in the order. The layout kept is
+    the best by the usual key. Returns it and the decodes spent; once everything fits, the
+    usual phases go on with the time left."""
+
+    def both(order: np.ndarray, pref: np.ndarray, mode: int) -> tuple[_Solution, _Solution]:
+        raw = _decode_raw(p, order, pref, mode)
+        s, t = _solution(p, order, pref, mode, raw), _solution(p, order, pref, mode, raw, True)
+        t.key = (s.key[0],) + t.key
+        return s, t
+
+    cur = lead = both(best.order, best.pref, best.mode)[1]
+    spend = _Spend(budget, deadline, report)
+    while spend.live() and best.key[0] > 0:
+        spend.used += 1
+        order, pref = _mutate(rng, cur, p)
+        out = np.flatnonzero(cur.out[0][order] < 0)
+        if out.size and rng.random() < 0.3:  # a part left out, earlier in the order
+            a = int(out[rng.randrange(out.size)])
+            b = rng.randrange(a + 1)
+            x = order[a]
+            order[b + 1:a + 1] = order[b:a].copy()
+            order[b] = x
+        s, t = both(order, pref, cur.mode)
+        if t.key <= cur.key:
+            cur = t
+        elif spend.used % 200 == 0 and rng.random() < 0.5:
+            cur = lead  # back to the best now and then
+        if t.key < lead.key:
+            lead = t
+        if s.key < best.key:
+            best = s
+            if report:
+                report(best, True)
+        spend.progress(best)
+    return best, spend.used
 
 
 def _patterns(p: _Problem, best: _Solution, rng: random.Random, deadline: float, budget: int,
