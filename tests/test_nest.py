@@ -743,6 +743,21 @@ def test_a_roll_too_short_for_the_first_layouts_is_searched_until_everything_fit
     assert lay.sheets[0].used_length <= 240 + 1e-6
 
 
+def test_a_roll_too_short_for_any_order_is_fitted_by_overlap_removal():
+    """Two bars 105 x 25 mm with a 22 x 8 mm notch at one end, on a roll 38 mm wide and 200
+    mm long: end to end they need 210 mm, side by side 50; only lapped, the end of one
+    beside the other's notch, do they fit (187 x 33.5 mm). No order of the bottom-left
+    decoder finds that; overlap removal does."""
+    bar = Part(name="bar", outline=Polygon([(0, 0), (105, 0), (105, 17), (83, 17), (83, 25),
+                                            (0, 25)]), source="roll.toml")
+    items = [NestItem(f"bar#{q}", bar) for q in (1, 2)]
+    roll = Stock(width=38, height=200, margin=0, strip=True)
+    first = nest(items, [roll], NestSettings(spacing=0, seed=1, workers=1, iterations=0))
+    assert first.unplaced == ["bar#2"]
+    lay = nest(items, [roll], NestSettings(spacing=0, seed=1, workers=1, iterations=1000))
+    assert lay.unplaced == [] and verify_layout(lay, 0) == []
+
+
 def test_strip_mode_used_length_is_the_parts_extent_plus_the_margin():
     rng = np.random.default_rng(13)
     parts = [Part(f"s{i}", affinity.scale(_random_polygon(rng), 2.0, 2.0)) for i in range(5)]

@@ -72,6 +72,7 @@ _interrupted = False
 TARGET_LAST = 0.3  # sheets: share of forward moves that take a part off the last sheet
 STEP0 = 0.02
 BL_SHARE = 0.1  # strips: share of the time (or budget) for the bottom-left search
+FIT_SHARE = 0.5  # the same on a roll too short for the first layouts
 OV_SHRINK = 0.002  # strips: each valid layout is followed by a target this much shorter
 OV_NO_GAIN = 2000  # moves without a new least overlap end a strike
 OV_STRIKES = 3  # strikes in a row without a 2 % gain end a separation
@@ -347,18 +348,24 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
     if report:
         report(best, True)
     rng = random.Random(seed)
-    if best.key[0] > 0:  # parts left out (a roll too short, sheets counted): fit them first
+    if p.strip:
+        # bottom-left search first (fast to a good layout), then overlap removal (denser);
+        # a roll too short for the first layouts: the order search first tries to fit
+        # everything, and overlap removal goes on from the least left out
+        share = FIT_SHARE if best.key[0] > 0 else BL_SHARE
+        now = time.monotonic()
+        split = now + share * max(deadline - now, 0.0)
+        bl_budget = int(budget * share)
+        used = 0
+        if best.key[0] > 0:
+            best, used = _fit_all(p, best, rng, split, bl_budget, report)
+        best = _search_strip(p, best, rng, split, bl_budget - used, report)
+        return _strip_overlap(p, best, rng, deadline, budget - bl_budget, report)
+    if best.key[0] > 0:  # too few sheets in stock: fit what can be fitted
         best, used = _fit_all(p, best, rng, deadline, budget, report)
         budget -= used
         if best.key[0] > 0:
             return best
-    if p.strip:
-        # bottom-left search first (fast to a good layout), then overlap removal (denser)
-        now = time.monotonic()
-        split = now + BL_SHARE * max(deadline - now, 0.0)
-        bl_budget = int(budget * BL_SHARE)
-        best = _search_strip(p, best, rng, split, bl_budget, report)
-        return _strip_overlap(p, best, rng, deadline, budget - bl_budget, report)
     best, used = _patterns(p, best, rng, deadline, budget, report)
     budget -= used
     now = time.monotonic()
@@ -747,7 +754,8 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
     strike that gains under 2 % counts, OV_STRIKES of them in a row give up. A failed layout
     joins a pool at that length, and the search goes on from one of the pool (the less
     overlap, the likelier), disrupted by swapping two large parts. The length only goes
-    down; the last valid layout stands."""
+    down; the last valid layout stands. A layout with parts left out (a roll too short)
+    first has them put in where they overlap least, within the whole roll."""
     _, var, us, vs, stock, _ = best.out
     if stock.shape[0] != 1 or budget <= 0:
         return best
@@ -793,7 +801,9 @@ def _strip_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: f
         ov.reset_weights()
 
     pool: list[tuple[int, float, tuple]] = []
-    target = best.key[2] * (1 - OV_SHRINK)
+    # parts left out (a roll too short): first all of them within the whole roll (the
+    # first separation puts them where they overlap least)
+    target = float(p.stocks[t].width) if best.key[0] > 0 else best.key[2] * (1 - OV_SHRINK)
     ok = shrink(target)
     while ok and spend.live():
         left = _separate(ov, cap, rng, spend, best)
