@@ -143,3 +143,20 @@ def test_scaling_kits_are_valid_and_deterministic():
         again = bench_nest.wikihouse_like(n)
         assert [it.part.outline.wkb for it in items] == [it.part.outline.wkb for it in again]
     assert any(p.outline.interiors for p in parts)  # holes, as in real kits
+
+
+def test_an_offcut_that_saves_no_sheet_is_left_unused():
+    """stool_x10 fits on two full sheets; the first layouts with a 1220 x 1220 offcut listed
+    first put one small part on the offcut (three sheets to handle); the search drops it."""
+    from dataclasses import replace
+
+    b = I.load_bins("stool_x10")
+    full = b.stock()
+    offcut = replace(full, width=1220.0, count=1, name="offcut")
+    first = nest(b.nest_items(), [offcut, full],
+                 NestSettings(spacing=b.spacing, workers=1, iterations=0))
+    assert [s.stock.name for s in first.sheets].count("offcut") == 1
+    lay = nest(b.nest_items(), [offcut, full],
+               NestSettings(spacing=b.spacing, workers=1, iterations=300))
+    assert lay.unplaced == [] and verify_layout(lay, b.spacing) == []
+    assert [s.stock.name for s in lay.sheets] == [full.name] * 2

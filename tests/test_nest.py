@@ -684,12 +684,16 @@ def test_stock_counts_are_respected():
     _check(layout, items, 6.0)
     assert len(layout.sheets) == 1 and len(layout.sheets[0].placements) == 2
     assert len(layout.unplaced) == 5
-    # two stock types: the first one's copies are used up before the second is opened
+    # two stock types: the first one is used where it saves a sheet of the second (six
+    # slabs: one + other), and left alone where it does not (seven: two of other either way)
     other = Stock(width=600, height=400, margin=10, count=None, name="other")  # four a sheet
+    layout = nest(items[:6], [one, other], _settings())
+    _check(layout, items[:6], 6.0)
+    assert sorted(s.stock.name for s in layout.sheets) == ["one", "other"]
     layout = nest(items, [one, other], _settings())
     _check(layout, items, 6.0)
     assert not layout.unplaced
-    assert [s.stock.name for s in layout.sheets] == ["one", "other", "other"]
+    assert [s.stock.name for s in layout.sheets] == ["other", "other"]
     two = Stock(width=300, height=400, margin=10, count=2, name="two")
     layout = nest(items, [two, one], _settings())
     _check(layout, items, 6.0)
@@ -756,6 +760,27 @@ def test_a_roll_too_short_for_any_order_is_fitted_by_overlap_removal():
     assert first.unplaced == ["bar#2"]
     lay = nest(items, [roll], NestSettings(spacing=0, seed=1, workers=1, iterations=1000))
     assert lay.unplaced == [] and verify_layout(lay, 0) == []
+
+
+def test_offcuts_listed_first_save_a_full_sheet():
+    """The example house takes 7 full sheets; with two 1220 x 1220 offcuts listed first it
+    takes 6 and both offcuts. The decoder alone opens an offcut only for a part no open
+    sheet takes, and left both unused."""
+    from dataclasses import replace
+    from pathlib import Path
+
+    from wikicut.job import job_items, load_job
+
+    job = load_job(Path(__file__).resolve().parents[1] / "examples" / "house" / "job.toml")
+    items = job_items(job)
+    full = replace(job.stocks[0], count=None)
+    offcut = replace(full, width=1220.0, count=2, name="offcut")
+    settings = replace(job.settings, workers=1, iterations=300)
+    assert len(nest(items, [full], settings).sheets) == 7
+    lay = nest(items, [offcut, full], settings)
+    assert lay.unplaced == [] and verify_layout(lay, settings.spacing) == []
+    names = [s.stock.name for s in lay.sheets]
+    assert names.count("offcut") == 2 and len(names) == 8
 
 
 def test_strip_mode_used_length_is_the_parts_extent_plus_the_margin():

@@ -9,7 +9,9 @@ item (swaps, moves to the front, rotation changes), keeping the best layout by
 (unplaced, sheets, part area on the last sheet, length of the last sheet used): fewest sheets
 first, then the emptiest last sheet, which the next moves try to empty completely and which
 otherwise leaves the largest offcut. When the first layouts leave parts out (a roll too
-short, too few sheets in stock), the search first tries to fit them.
+short, too few sheets in stock), the search first tries to fit them. With a stock list
+(offcuts first), sheets count kind by kind, the last-listed kind first (`_sheets_rank`), and
+the search tries one sheet fewer of each kind in use (`_tighten`).
 
 Jobs of few designs in many copies (a house kit) are also solved as a cutting-stock problem
 (patterns.py): one-sheet layouts from the same decoder, priced by a linear program, combined
@@ -41,7 +43,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
@@ -87,6 +89,7 @@ OV_WINDOW = 8  # and at most this many sheets besides the one to empty (the leas
 OV_STEP0, OV_STEP_MIN = 0.1, 0.005  # its cuts: first and least, share of the sheet length
 ZERO_OFFS = np.zeros(1, np.int64)  # one sheet (the strip) at u = 0
 OV_CHUNK = 200  # moves per kernel call (between deadline checks)
+TIGHTEN_SHARE = 0.1  # stock lists: share of the time left for one sheet fewer of a type
 PATTERN_SHARE = 0.3  # sheets: at most this share of the time (or budget) for sheet patterns
 STALL0 = 400
 STALL1 = 4
@@ -271,8 +274,19 @@ def _solution(p: _Problem, order: np.ndarray, pref: np.ndarray, mode: int, out: 
     else:
         last = n_sheets - 1
         last_area = float(p.item_area[sheet == last].sum())
-        key = (unplaced, n_sheets, round(last_area, 3), round(float(maxx[last]), 6))
+        key = (unplaced, _sheets_rank(p, stock), round(last_area, 3), round(float(maxx[last]), 6))
     return _Solution(order, pref, mode, key, out)
+
+
+def _sheets_rank(p: _Problem, stock: np.ndarray) -> int:
+    """The sheets used, as one number to minimise: their count for one stock type; for a
+    stock list, the fewest sheets of the last-listed type first, then of the one before it,
+    and so on (offcuts listed first are used when they save a sheet listed after them, and
+    left alone when they do not)."""
+    if len(p.stocks) == 1:
+        return int(stock.shape[0])
+    base = len(p.items) + 1  # more sheets than any one type can hold
+    return sum(base ** int(t) for t in stock.tolist())
 
 
 def _strip_limits(p: _Problem, length: float) -> np.ndarray:
@@ -366,6 +380,9 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
         budget -= used
         if best.key[0] > 0:
             return best
+    if len(p.stocks) > 1:  # a stock list: fewer of the sheets listed last, if the others can
+        p, best, used = _tighten(p, best, rng, deadline, budget, report)
+        budget -= used
     best, used = _patterns(p, best, rng, deadline, budget, report)
     budget -= used
     now = time.monotonic()
@@ -375,6 +392,43 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
     bl_budget = int(budget * BINS_BL_SHARE)
     best = _search_sheets(p, best, rng, split, bl_budget, report)
     return _sheets_overlap(p, best, rng, deadline, budget - bl_budget, report)
+
+
+def _tighten(p: _Problem, best: _Solution, rng: random.Random, deadline: float, budget: int,
+             report) -> tuple[_Problem, _Solution, int]:
+    """A stock list (offcuts first, say): the decoder opens a sheet of an earlier type only
+    for a part no open sheet takes, so offcuts often stay unused while a new sheet is cut, or
+    get one small part. Try one sheet fewer of each type in use, the last-listed first: the
+    best order decoded with that count, and `_fit_all` for TIGHTEN_SHARE of the time left if
+    parts are left out. A layout with everything placed that ranks better (`_sheets_rank`)
+    is kept, and with it the tighter counts, for the rest of the search. Returns the problem
+    with those counts, the layout and the decodes spent."""
+    spent = 0
+    tried: set[tuple[int, ...]] = set()
+    while time.monotonic() < deadline and spent < budget:
+        counts = np.bincount(best.out[4], minlength=len(p.stocks))
+        for t in range(len(p.stocks) - 1, -1, -1):
+            cap = p.st_count.copy()
+            cap[t] = counts[t] - 1
+            if counts[t] == 0 or tuple(cap.tolist()) in tried:
+                continue
+            tried.add(tuple(cap.tolist()))
+            q = replace(p, st_count=cap)
+            s = _decode(q, best.order, best.pref, best.mode)
+            spent += 1
+            if s.key[0] > 0:
+                now = time.monotonic()
+                s, used = _fit_all(q, s, rng, now + TIGHTEN_SHARE * max(deadline - now, 0.0),
+                                   int(TIGHTEN_SHARE * max(budget - spent, 0)), None)
+                spent += used
+            if s.key[0] == 0 and s.key < best.key:
+                p, best = q, s
+                if report:
+                    report(best, True)
+                break
+        else:
+            break
+    return p, best, spent
 
 
 def _fit_all(p: _Problem, best: _Solution, rng: random.Random, deadline: float, budget: int,
