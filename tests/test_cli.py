@@ -109,6 +109,32 @@ def test_nest_example_house_job(tmp_path):
         assert res.exit_code == 0, res.output
 
 
+def test_nest_with_offcuts_listed_first_says_which_sheets_to_fetch(tmp_path):
+    """The house with two 1220 x 1220 offcuts (price 0) listed before the full sheets: six
+    full sheets and both offcuts (seven full sheets without them), and the summary names the
+    kinds and the cost."""
+    text = HOUSE.read_text().replace("[sheet]\n", """[[sheet]]
+name = "offcut"
+width = 1220
+height = 1220
+thickness = 18.3
+margin = 15
+count = 2
+material = "BirchPly"
+price = 0
+
+[[sheet]]
+""", 1)
+    (tmp_path / "parts").symlink_to(ROOT / "parts")
+    (tmp_path / "x" / "y").mkdir(parents=True)
+    job = tmp_path / "x" / "y" / "job.toml"
+    job.write_text(text)
+    res = run("nest", str(job), "-o", str(tmp_path / "out"), "--iterations", "600",
+              "--no-gcode")
+    assert res.returncode == 0, res.stderr
+    assert "sheets: 2 x offcut, 6 x BirchPly 2440x1220x18.3; cost 375.00" in res.stdout
+
+
 @pytest.mark.slow
 def test_nest_renests_the_whole_wikihouse_cutting_file(tmp_path):
     """Issue 2: every part of the real MicroHouse file re-nested onto standard sheets, each

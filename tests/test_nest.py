@@ -775,7 +775,7 @@ def test_offcuts_listed_first_save_a_full_sheet():
     items = job_items(job)
     full = replace(job.stocks[0], count=None)
     offcut = replace(full, width=1220.0, count=2, name="offcut")
-    settings = replace(job.settings, workers=1, iterations=300)
+    settings = replace(job.settings, workers=1, iterations=600)
     assert len(nest(items, [full], settings).sheets) == 7
     lay = nest(items, [offcut, full], settings)
     assert lay.unplaced == [] and verify_layout(lay, settings.spacing) == []

@@ -11,6 +11,7 @@ import sys
 import time
 import warnings
 import webbrowser
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -171,6 +172,12 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
     tot = res.report.get("totals", {})
     ui.info(f"{job.name}: {tot.get('placed', 0)} parts on {tot.get('sheets', 0)} sheets, "
             f"{tot.get('utilisation', 0) * 100:.1f}% used, {time.monotonic() - t0:.1f} s")
+    kinds = Counter(s.stock.label for s in res.layout.sheets)
+    if len(kinds) > 1:  # a stock list: which sheets to fetch (offcuts used, sheets saved)
+        listed = [st.label for st in job.stocks]
+        cost = f"; cost {tot['cost']:.2f}" if tot.get("cost") is not None else ""
+        ui.info("sheets: " + ", ".join(f"{kinds[k]} x {k}" for k in sorted(kinds, key=listed.index))
+                + cost)
     if res.layout.unplaced:
         click.echo(f"warning: {len(res.layout.unplaced)} parts did not fit the stock: "
                    f"{', '.join(res.layout.unplaced[:8])}", err=True)

@@ -89,7 +89,7 @@ OV_WINDOW = 8  # and at most this many sheets besides the one to empty (the leas
 OV_STEP0, OV_STEP_MIN = 0.1, 0.005  # its cuts: first and least, share of the sheet length
 ZERO_OFFS = np.zeros(1, np.int64)  # one sheet (the strip) at u = 0
 OV_CHUNK = 200  # moves per kernel call (between deadline checks)
-TIGHTEN_SHARE = 0.1  # stock lists: share of the time left for one sheet fewer of a type
+TIGHTEN_SHARE = 0.25  # stock lists: share of the time left for one sheet fewer of a kind
 PATTERN_SHARE = 0.3  # sheets: at most this share of the time (or budget) for sheet patterns
 STALL0 = 400
 STALL1 = 4
