@@ -88,10 +88,18 @@ def test_millimetre_files_stay_millimetres():
 def test_general_shapes_and_rotation_ranges():
     b = I.load_bins("frame")  # LineSegment chains; free rotation 0..360
     assert b.units == "in" and b.margin == pytest.approx(12.7)
-    assert all(it.rotations == (0.0, 90.0, 180.0, 270.0) for it in b.items)
+    # free rotation: quarter turns for boards, 45-degree steps for parts filling under 3/4
+    # of their bounding box (the frame's 20 curved and angled designs)
+    eighth = tuple(45.0 * k for k in range(8))
+    for it in b.items:
+        x0, y0, x1, y1 = it.polygon.bounds
+        boxy = it.polygon.area >= I.FREE_FILL * (x1 - x0) * (y1 - y0)
+        assert it.rotations == ((0.0, 90.0, 180.0, 270.0) if boxy else eighth)
+    assert sum(it.rotations == eighth for it in b.items) == 20
     assert I._rotations([{"start": 0, "end": 0}, {"start": 180, "end": 180}], "x") == (0.0,
                                                                                         180.0)
     assert I._rotations([{"start": 0, "end": 360}], "x") == (0.0, 90.0, 180.0, 270.0)
+    assert I._rotations([{"start": 0, "end": 90}], "x", 45.0) == (0.0, 45.0, 90.0)
     assert I._rotations(None, "x") == (0.0,)
 
 
