@@ -1,12 +1,15 @@
 """Nesting benchmarks: wikicut's nester beside sparrow (spyrrow) and u-nesting, same process.
 
     python benchmarks/bench_nest.py [--seconds N] [--only NAME ...] [--quick]
-                                    [--skip-strip] [--skip-bins] [--skip-scaling]
+                                    [--skip-strip] [--skip-bins] [--skip-stock]
+                                    [--skip-scaling]
 
 1. strip: ESICUP strip instances, density after N s beside spyrrow's with the same seconds.
 2. bins: packingsolver/OpenCutList sheet jobs and examples/house: sheets used against the area
    lower bound and u-nesting's sheets.
-3. scaling: time to the first valid layout (construction only) for 50..1500 WikiHouse-like
+3. stock: stock lists (offcuts listed before the full sheets): the sheets of each kind, beside
+   the full sheets the job takes alone.
+4. scaling: time to the first valid layout (construction only) for 50..1500 WikiHouse-like
    parts, sheets, peak RSS; each size in a fresh process so the RSS is its own.
 
 Every layout, ours and the others', is checked with wikicut.nest.verify_layout; a failure is
@@ -321,6 +324,38 @@ def run_bins(names: list[str], seconds: float, workers: int, strategy: str) -> s
                   "u-nest", "s"], rows)
 
 
+# --------------------------------------------------------------------------- stock lists
+
+# (job, offcut width, offcuts): offcuts as tall as the sheet, listed before the full sheets
+STOCK_JOBS = [("house", 1220.0, 2), ("house", 800.0, 2), ("stool_x10", 1220.0, 1)]
+
+
+def run_stock(seconds: float, workers: int) -> str:
+    """Stock lists: the sheets of each kind with offcuts listed first, beside the full
+    sheets the same job takes alone. An offcut should be used when it saves a full sheet and
+    left alone when it does not."""
+    rows = []
+    for name, width, n in STOCK_JOBS:
+        items, stock, spacing = bins_problem(name)
+        offcut = replace(stock, width=width, count=n, name="offcut")
+        alone = wikicut_bins(items, stock, spacing, seconds, workers)
+        t = time.monotonic()
+        lay = nest(items, [offcut, stock], NestSettings(spacing=spacing, seed=SEED,
+                                                         time_limit=seconds, workers=workers))
+        el = time.monotonic() - t
+        bad = verify_layout(lay, spacing) + ([f"{len(lay.unplaced)} unplaced"]
+                                              if lay.unplaced else [])
+        used = sum(s.stock.name == "offcut" for s in lay.sheets)
+        rows.append([name, f"{n} x {width:.0f}x{stock.height:.0f}",
+                     str(alone["sheets"]) if alone["status"] == "ok" else alone["status"],
+                     "INVALID" if bad else str(len(lay.sheets) - used), "" if bad else str(used),
+                     f"{el:.1f}"])
+        print("  " + "  ".join(rows[-1]), flush=True)
+    return table(f"Stock lists: offcuts listed before the full sheets, {seconds:g} s "
+                 f"({workers} workers)",
+                 ["job", "offcuts", "full alone", "full", "offcuts used", "s"], rows)
+
+
 # --------------------------------------------------------------------------- scaling
 
 
@@ -465,10 +500,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seconds", type=float, default=None,
                     help="time per solver per instance (default 30; 5 with --quick)")
     ap.add_argument("--only", nargs="+", default=None, metavar="NAME",
-                    help="instances/jobs to run (strip or bins names, 'house', or sizes)")
+                    help="instances/jobs to run (strip or bins names, 'house', 'stock', or "
+                         "sizes)")
     ap.add_argument("--quick", action="store_true", help="a small subset, under 3 minutes")
     ap.add_argument("--skip-strip", action="store_true")
     ap.add_argument("--skip-bins", action="store_true")
+    ap.add_argument("--skip-stock", action="store_true")
     ap.add_argument("--skip-scaling", action="store_true")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--unesting-strategy", default="nfp")
@@ -481,6 +518,7 @@ def main(argv: list[str] | None = None) -> int:
     strip = QUICK_STRIP if a.quick else I.strip_names()
     bins = QUICK_BINS if a.quick else I.bin_names() + ["house"]
     sizes = QUICK_SCALING if a.quick else SCALING_SIZES
+    stock = True
     if a.only:
         only = set(a.only)
         strip = [n for n in I.strip_names() if n in only]
@@ -488,7 +526,8 @@ def main(argv: list[str] | None = None) -> int:
         sizes = [n for n in SCALING_SIZES + [int(x) for x in only if x.isdigit()]
                  if str(n) in only]
         sizes = sorted(set(sizes))
-        unknown = only - set(strip) - set(bins) - {str(n) for n in sizes}
+        stock = "stock" in only
+        unknown = only - set(strip) - set(bins) - {str(n) for n in sizes} - {"stock"}
         if unknown:
             ap.error(f"unknown instance(s): {', '.join(sorted(unknown))}")
     out = []
@@ -499,6 +538,9 @@ def main(argv: list[str] | None = None) -> int:
     if not a.skip_bins and bins:
         print(f"bins: {len(bins)} jobs x {seconds:g} s x 2 solvers", flush=True)
         out.append(run_bins(bins, seconds, a.workers, a.unesting_strategy))
+    if not a.skip_stock and stock:
+        print(f"stock: {len(STOCK_JOBS)} jobs x {seconds:g} s x 2 runs", flush=True)
+        out.append(run_stock(seconds, a.workers))
     if not a.skip_scaling and sizes:
         print(f"scaling: {sizes}", flush=True)
         out.append(run_scaling(sizes))
