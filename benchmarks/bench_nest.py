@@ -226,12 +226,12 @@ def bins_problem(name: str) -> tuple[list[NestItem], Stock, float]:
     return b.nest_items(), b.stock(), b.spacing
 
 
-def wikicut_bins(items: list[NestItem], stock: Stock, spacing: float, seconds: float,
+def wikicut_bins(items: list[NestItem], stocks: list[Stock], spacing: float, seconds: float,
                  workers: int) -> dict:
     t = time.monotonic()
     try:
-        lay = nest(items, [stock], NestSettings(spacing=spacing, seed=SEED,
-                                                time_limit=seconds, workers=workers))
+        lay = nest(items, stocks, NestSettings(spacing=spacing, seed=SEED,
+                                               time_limit=seconds, workers=workers))
     except RuntimeError as exc:
         return {"status": "INVALID", "detail": str(exc), "time": time.monotonic() - t}
     el = time.monotonic() - t
@@ -240,9 +240,9 @@ def wikicut_bins(items: list[NestItem], stock: Stock, spacing: float, seconds: f
         problems.append(f"{len(lay.unplaced)} unplaced")
     if problems:
         return {"status": "INVALID", "detail": "; ".join(problems[:3]), "time": el}
-    return {"status": "ok", "sheets": len(lay.sheets), "time": el,
+    return {"status": "ok", "sheets": len(lay.sheets), "time": el, "layout": lay,
             "util": sum(p.part.area for s in lay.sheets for p in s.placements)
-            / (len(lay.sheets) * stock.width * stock.height)}
+            / sum(s.stock.width * s.stock.height for s in lay.sheets)}
 
 
 def unesting_bins(items: list[NestItem], stock: Stock, spacing: float, seconds: float,
@@ -304,7 +304,7 @@ def run_bins(names: list[str], seconds: float, workers: int, strategy: str) -> s
         items, stock, spacing = bins_problem(name)
         area = sum(it.part.area for it in items)
         lb = I.area_lower_bound(area, stock)
-        ours = wikicut_bins(items, stock, spacing, seconds, workers)
+        ours = wikicut_bins(items, [stock], spacing, seconds, workers)
         theirs = unesting_bins(items, stock, spacing, seconds, strategy)
 
         def cell(r):
@@ -338,18 +338,18 @@ def run_stock(seconds: float, workers: int) -> str:
     for name, width, n in STOCK_JOBS:
         items, stock, spacing = bins_problem(name)
         offcut = replace(stock, width=width, count=n, name="offcut")
-        alone = wikicut_bins(items, stock, spacing, seconds, workers)
-        t = time.monotonic()
-        lay = nest(items, [offcut, stock], NestSettings(spacing=spacing, seed=SEED,
-                                                         time_limit=seconds, workers=workers))
-        el = time.monotonic() - t
-        bad = verify_layout(lay, spacing) + ([f"{len(lay.unplaced)} unplaced"]
-                                              if lay.unplaced else [])
-        used = sum(s.stock.name == "offcut" for s in lay.sheets)
+        alone = wikicut_bins(items, [stock], spacing, seconds, workers)
+        listed = wikicut_bins(items, [offcut, stock], spacing, seconds, workers)
+        if listed["status"] == "ok":
+            used = sum(s.stock.name == "offcut" for s in listed["layout"].sheets)
+            full, offcuts = str(listed["sheets"] - used), str(used)
+        else:
+            full, offcuts = listed["status"], ""
+            print(f"  {name}: wikicut {listed['status']}: {listed.get('detail', '')}",
+                  flush=True)
         rows.append([name, f"{n} x {width:.0f}x{stock.height:.0f}",
                      str(alone["sheets"]) if alone["status"] == "ok" else alone["status"],
-                     "INVALID" if bad else str(len(lay.sheets) - used), "" if bad else str(used),
-                     f"{el:.1f}"])
+                     full, offcuts, f"{listed['time']:.1f}"])
         print("  " + "  ".join(rows[-1]), flush=True)
     return table(f"Stock lists: offcuts listed before the full sheets, {seconds:g} s "
                  f"({workers} workers)",

@@ -312,6 +312,13 @@ def _initial_orders(p: _Problem) -> list[np.ndarray]:
     return [np.lexsort((idx, -k)).astype(np.int64) for k in keys]
 
 
+def _move_forward(order: np.ndarray, a: int, b: int) -> None:
+    """The item at position a to position b <= a, the ones between one step back."""
+    x = order[a]
+    order[b + 1:a + 1] = order[b:a].copy()
+    order[b] = x
+
+
 def _mutate(rng: random.Random, sol: _Solution, p: _Problem) -> tuple[np.ndarray, np.ndarray]:
     order = sol.order.copy()
     pref = sol.pref.copy()
@@ -331,10 +338,7 @@ def _mutate(rng: random.Random, sol: _Solution, p: _Problem) -> tuple[np.ndarray
                 on_last = np.flatnonzero(sheet[order] == sheet.max())
                 if on_last.size:
                     a = int(on_last[rng.randrange(on_last.size)])
-            b = rng.randrange(0, a + 1)
-            x = order[a]
-            order[b + 1:a + 1] = order[b:a].copy()
-            order[b] = x
+            _move_forward(order, a, rng.randrange(0, a + 1))
         else:  # change an item's rotation: a fixed one, or free choice again
             i = rng.randrange(n)
             k = int(p.item_v1[i] - p.item_v0[i])
@@ -408,9 +412,11 @@ def _tighten(p: _Problem, best: _Solution, rng: random.Random, deadline: float, 
     while time.monotonic() < deadline and spent < budget:
         counts = np.bincount(best.out[4], minlength=len(p.stocks))
         for t in range(len(p.stocks) - 1, -1, -1):
+            if counts[t] == 0:
+                continue
             cap = p.st_count.copy()
             cap[t] = counts[t] - 1
-            if counts[t] == 0 or tuple(cap.tolist()) in tried:
+            if tuple(cap.tolist()) in tried:
                 continue
             tried.add(tuple(cap.tolist()))
             q = replace(p, st_count=cap)
@@ -454,10 +460,7 @@ def _fit_all(p: _Problem, best: _Solution, rng: random.Random, deadline: float, 
         out = np.flatnonzero(cur.out[0][order] < 0)
         if out.size and rng.random() < 0.3:  # a part left out, earlier in the order
             a = int(out[rng.randrange(out.size)])
-            b = rng.randrange(a + 1)
-            x = order[a]
-            order[b + 1:a + 1] = order[b:a].copy()
-            order[b] = x
+            _move_forward(order, a, rng.randrange(a + 1))
         s, t = both(order, pref, cur.mode)
         if t.key <= cur.key:
             cur = t
