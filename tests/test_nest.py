@@ -857,7 +857,8 @@ def _painted(p, var_of, u_of, v_of) -> np.ndarray:
     return cnt
 
 
-def test_separate_removes_overlap_and_keeps_the_cap():
+@pytest.mark.parametrize("n_anchors", [0, 2])
+def test_separate_removes_overlap_and_keeps_the_cap(n_anchors):
     from wikicut.nest import _build
     from wikicut.nest import overlap
 
@@ -880,7 +881,7 @@ def test_separate_removes_overlap_and_keeps_the_cap():
     left, moves = overlap.separate(cnt, w, S, mark, var_of, u_of, v_of, p.item_v0, p.item_v1,
                                    p.item_vars, p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.lim,
                                    0, cap, np.zeros(1, np.int64), 5000, 100,
-                                   0.5 / cnt.shape[0], 5, 1, 1.3)
+                                   0.5 / cnt.shape[0], 5, 1, 1.3, n_anchors)
     assert left == 0 and 0 < moves < 5000
     assert np.array_equal(cnt, _painted(p, var_of, u_of, v_of))  # the kernel's own count
     assert cnt.max() == 1
@@ -931,10 +932,40 @@ def test_separate_keeps_count_of_overlap_between_moves():
         left, used = overlap.separate(cnt, w, S, mark, var_of, u_of, v_of, p.item_v0,
                                       p.item_v1, p.item_vars, p.rows, p.lo, p.hi, p.var_s0,
                                       p.var_s1, p.lim, 0, cap, np.zeros(1, np.int64), moves,
-                                      100, 0.5 / nu, 5, moves, 1.3)
+                                      100, 0.5 / nu, 5, moves, 1.3, 2)
         assert used == moves and left > 0
         c = _painted(p, var_of, u_of, v_of).astype(np.int64)
         assert left == int((c * (c - 1)).sum())  # each part on a cell counts the others
+
+
+def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
+    """Anchors prune coarse samples by one look-up each: they must be cells the variant
+    covers; where every sample's anchor is taken, the variant is sampled in full."""
+    from wikicut.nest import _build
+    from wikicut.nest import overlap
+
+    rng = np.random.default_rng(3)
+    parts = [Part(f"b{i}", _random_polygon(rng)) for i in range(4)]
+    p = _build(_items(parts, copies=1), [Stock(width=600, height=150, margin=0, strip=True)],
+               2.0, 2.0)
+    nu, nv = int(p.st_nu[0]), int(p.st_nv[0])
+    anc = overlap.anchors(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, 3)
+    for s in range(p.var_s0.size):
+        u, v = int(p.lim[0, s, 0]), int(p.lim[0, s, 2])
+        painted = _painted(p, np.array([s]), np.array([u]), np.array([v]))
+        for r, c in anc[s]:
+            if 0 <= u + r < nu and 0 <= v + c < nv:
+                assert painted[u + r, v + c] == 1
+    full = np.ones((nu, nv), np.int32)
+    S = np.zeros((nu, nv + 1))
+    overlap._prefix_rows(full, np.ones((nu, nv)), S, 0, nu - 1)
+    cap = p.lim[0, :, 1].copy()
+    cands = p.item_vars[p.item_v0[0]:p.item_v1[0]]
+    bs, bu, bv = overlap._best_spot(S, cands, p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.lim,
+                                    0, cap, np.zeros(1, np.int64), nu, nv, 100, 0.0, -1, 0, 0,
+                                    anc)
+    assert bs in cands.tolist()
+    assert p.lim[0, bs, 0] <= bu <= p.lim[0, bs, 1] and p.lim[0, bs, 2] <= bv <= p.lim[0, bs, 3]
 
 
 def test_overlap_cost_stops_at_its_limit():

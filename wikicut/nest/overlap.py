@@ -132,11 +132,15 @@ def _common(rows, lo, hi, sa0, sa1, ua, va, sb0, sb1, ub, vb, nu, nv):
 
 @njit(cache=True)
 def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, nv, samples,
-               bias, cur_s, cur_u, cur_v):
+               bias, cur_s, cur_u, cur_v, anc):
     """The least weighted-overlap position over the candidate variants and sheets (`offs`:
     where each sheet starts along u): a coarse sample of each range (random offset), then,
     per variant, a descent with halving steps from the best sample. The current position
-    competes too. Ties go left: `bias` per cell of u."""
+    competes too. Ties go left: `bias` per cell of u. Coarse samples with one of the
+    variant's anchor cells (`anchors`) taken are skipped unevaluated (one look-up instead of
+    a sum over the shape's rows): the least overlap is rarely there, and most samples on a
+    crowded sheet are; a variant none of whose samples is left is sampled again in full."""
+    n_anc = anc.shape[1]
     bs, bu, bv = -1, 0, 0
     best = math.inf
     if cur_s >= 0 and cur_u <= ucap[cur_s]:
@@ -151,7 +155,12 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
         lu, lv = -1, 0
         lbest = math.inf
         du0, du1, dv0, dv1, dstride = 0, -1, 0, -1, 1
-        for o in range(offs.shape[0]):
+        n_off = offs.shape[0]
+        for oo in range(2 * n_off if n_anc > 0 else n_off):
+            o = oo % n_off
+            check = n_anc > 0 and oo < n_off
+            if oo == n_off and lu >= 0:
+                break
             u0 = offs[o] + lim[t, s, 0]
             u1 = min(offs[o] + lim[t, s, 1], ucap[s])
             v0 = lim[t, s, 2]
@@ -165,6 +174,8 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
             sv0 = v0 + np.random.randint(min(stride, span_v))
             for u in range(su, u1 + 1, stride):
                 for v in range(sv0, v1 + 1, stride):
+                    if check and _anchor_taken(S, anc, s, u, v, nu, nv):
+                        continue
                     c = _cost(S, rows, lo, hi, var_s0[s], var_s1[s], u, v, nu, nv,
                               lbest - bias * u) + bias * u
                     if c < lbest:
@@ -194,6 +205,31 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
 
 
 @njit(cache=True)
+def anchors(rows, lo, hi, var_s0, var_s1, k):
+    """k cells each variant covers, relative to its origin (row, column): the middles of
+    intervals spread evenly through its interval list (which runs row by row)."""
+    n_var = var_s0.shape[0]
+    anc = np.zeros((n_var, k, 2), np.int64)
+    for s in range(n_var):
+        n = var_s1[s] - var_s0[s]
+        for j in range(k if n > 0 else 0):
+            q = var_s0[s] + n * (j + 1) // (k + 1)
+            anc[s, j, 0] = rows[q]
+            anc[s, j, 1] = (lo[q] + hi[q]) // 2
+    return anc
+
+
+@njit(cache=True)
+def _anchor_taken(S, anc, s, u, v, nu, nv):
+    """Whether a cell under one of variant s's anchors at (u, v) is taken (cnt * w > 0)."""
+    for j in range(anc.shape[1]):
+        r, c = u + anc[s, j, 0], v + anc[s, j, 1]
+        if 0 <= r < nu and 0 <= c < nv and S[r, c + 1] > S[r, c]:
+            return True
+    return False
+
+
+@njit(cache=True)
 def cell_boxes(rows, lo, hi, var_s0, var_s1):
     """Each variant's cell box relative to its origin cell: (first row, last row, lowest
     column, highest column); zeros for a variant with no cells."""
@@ -210,13 +246,16 @@ def cell_boxes(rows, lo, hi, var_s0, var_s1):
 
 @njit(cache=True)
 def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, rows, lo, hi,
-             var_s0, var_s1, lim, t, ucap, offs, moves, samples, bias, bump, seed, factor):
+             var_s0, var_s1, lim, t, ucap, offs, moves, samples, bias, bump, seed, factor,
+             n_anchors):
     """Up to `moves` moves of overlapping parts; items beyond `ucap` are pulled in first,
     and items not placed yet (variant -1) put where they overlap least.
     Returns the overlap left (0 = a valid layout) and the moves made. State (cnt, w, S,
     var_of, u_of, v_of) is updated in place, so calls continue where the last stopped.
-    `mark` (int32, like cnt) is scratch for the weight updates."""
+    `mark` (int32, like cnt) is scratch for the weight updates. `n_anchors` per variant
+    prune the coarse samples (`_best_spot`; 0: none)."""
     np.random.seed(seed)
+    anc = anchors(rows, lo, hi, var_s0, var_s1, n_anchors)
     epoch = 0
     mark[:] = 0
     nu, nv = cnt.shape
@@ -230,7 +269,7 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
             _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u_of[i], v_of[i], -1)
         cands = item_vars[item_v0[i]:item_v1[i]]
         bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
-                                nu, nv, samples, bias, -1, 0, 0)
+                                nu, nv, samples, bias, -1, 0, 0, anc)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, bs, bu, bv, 1)
     # a move changes another part's overlap by the cells it shares with the moved part's
@@ -288,7 +327,7 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, su, sv, -1)
         cands = item_vars[item_v0[i]:item_v1[i]]
         bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
-                                nu, nv, samples, bias, s, su, sv)
+                                nu, nv, samples, bias, s, su, sv, anc)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, bs, bu, bv, 1)
         ov[i] = _over(cnt, rows, lo, hi, var_s0[bs], var_s1[bs], bu, bv)
