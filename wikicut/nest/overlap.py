@@ -60,17 +60,31 @@ def _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u, v, delta):
 
 @njit(cache=True)
 def _refresh(cnt, w, S, rows, lo, hi, s0, s1, u, v):
-    """Prefix sums of the rows a shape at (u, v) covers, from its first cell in each row on
-    (the sums before it are the same numbers added in the same order, so the result equals
-    a whole-row refresh)."""
+    """Prefix sums of the rows a shape at (u, v) covers: summed again from its first to its
+    last cell in each row (the sums before are the same numbers added in the same order),
+    the rest of the row shifted by the change (no chain of additions: it vectorises). The
+    shift can differ from a fresh sum in the last bits; readers allow for that
+    (`_anchor_taken`), and `_prefix_rows` sums afresh."""
     nu, nv = cnt.shape
-    last = -1
-    for k in range(s0, s1):  # by row, then first cell
-        r, a, b = span(rows, lo, hi, k, u, v, nu, nv)
-        if r < 0 or r == last or a > b:
+    k = s0
+    while k < s1:  # by row, then first cell
+        k1 = k + 1
+        while k1 < s1 and rows[k1] == rows[k]:
+            k1 += 1
+        r, a, _ = span(rows, lo, hi, k, u, v, nu, nv)
+        _, _, b = span(rows, lo, hi, k1 - 1, u, v, nu, nv)
+        k = k1
+        if r < 0 or a > b:
             continue
-        last = r
-        _sum_row(cnt, w, S, r, a)
+        old = S[r, b + 1]
+        acc = S[r, a]
+        for c in range(a, b + 1):
+            acc += cnt[r, c] * w[r, c]
+            S[r, c + 1] = acc
+        d = acc - old
+        if d != 0.0:
+            for c in range(b + 2, nv + 1):
+                S[r, c] += d
 
 
 @njit(cache=True)
@@ -224,7 +238,7 @@ def _anchor_taken(S, anc, s, u, v, nu, nv):
     """Whether a cell under one of variant s's anchors at (u, v) is taken (cnt * w > 0)."""
     for j in range(anc.shape[1]):
         r, c = u + anc[s, j, 0], v + anc[s, j, 1]
-        if 0 <= r < nu and 0 <= c < nv and S[r, c + 1] > S[r, c]:
+        if 0 <= r < nu and 0 <= c < nv and S[r, c + 1] - S[r, c] > 0.5:  # w >= 1
             return True
     return False
 
