@@ -165,7 +165,8 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
     for q in range(cands.shape[0]):
         s = cands[q]
         # coarse samples on every sheet; the descent goes from the best of them, within
-        # its sheet
+        # its sheet. With anchors, a first pass over the sheets skips samples whose anchor
+        # cells are taken, and a second pass (without) runs only if none was left.
         lu, lv = -1, 0
         lbest = math.inf
         du0, du1, dv0, dv1, dstride = 0, -1, 0, -1, 1
