@@ -38,16 +38,18 @@ def _paint(cnt, rows, lo, hi, s0, s1, u, v, delta):
 def _prefix_rows(cnt, w, S, r0, r1):
     for r in range(max(r0, 0), min(r1, cnt.shape[0] - 1) + 1):
         S[r, 0] = 0.0
-        _sum_row(cnt, w, S, r, 0)
+        _sum_row(cnt, w, S, r, 0, cnt.shape[1] - 1)
 
 
 @njit(cache=True)
-def _sum_row(cnt, w, S, r, a):
-    """Row r's prefix sums of cnt * w from cell a on, going on from S[r, a]."""
+def _sum_row(cnt, w, S, r, a, b):
+    """Row r's prefix sums of cnt * w over cells a..b, going on from S[r, a]; returns the
+    last one."""
     acc = S[r, a]
-    for c in range(a, cnt.shape[1]):
+    for c in range(a, b + 1):
         acc += cnt[r, c] * w[r, c]
         S[r, c + 1] = acc
+    return acc
 
 
 @njit(cache=True)
@@ -77,11 +79,7 @@ def _refresh(cnt, w, S, rows, lo, hi, s0, s1, u, v):
         if r < 0 or a > b:
             continue
         old = S[r, b + 1]
-        acc = S[r, a]
-        for c in range(a, b + 1):
-            acc += cnt[r, c] * w[r, c]
-            S[r, c + 1] = acc
-        d = acc - old
+        d = _sum_row(cnt, w, S, r, a, b) - old
         if d != 0.0:
             for c in range(b + 2, nv + 1):
                 S[r, c] += d
