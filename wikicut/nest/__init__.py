@@ -83,6 +83,7 @@ OV_POOL, OV_POOL_SD = 16, 0.25  # failed layouts kept per length; |N(0, sd)| pic
 OV_SAMPLES = 100  # coarse positions tried per rotation for a moved part
 OV_BUMP = 5  # moves without progress before contested cells get dearer
 OV_FACTOR = 1.3  # by this factor
+OV_SETTLE = 1  # sheet elimination: slide parts left and down after each valid layout
 OV_ANCHORS = 2  # cells of a moved part that must be free for a coarse sample to count
 BINS_BL_SHARE = 0.2  # sheets: share for the order search before sheet elimination
 OV_MAX_CELLS = 8_000_000  # sheet elimination: at most this many raster cells side by side
@@ -207,6 +208,7 @@ def _build(items: list[NestItem], stocks: list[Stock], spacing: float, res: floa
     for t, st in enumerate(stocks):
         for s, v in enumerate(variants):
             lim[t, s] = limits(v, st.width, st.height, st.margin, res)
+    item_v0, item_v1, item_vars = _distinct(variants, lim, right, item_v0, item_v1, item_vars)
     grids = [sheet_grid(st.width, st.height, st.margin, st.keepouts, res) for st in stocks]
     nu = max(g.shape[0] for g in grids)
     nv = max(g.shape[1] for g in grids)
@@ -226,6 +228,27 @@ def _build(items: list[NestItem], stocks: list[Stock], spacing: float, res: floa
         np.array([1 if st.strip else -1 if st.count is None else st.count for st in stocks],
                  np.int64), init,
         all(st.strip for st in stocks))
+
+
+def _distinct(variants: list[Variant], lim: np.ndarray, right: list[float],
+              item_v0: list[int], item_v1: list[int], item_vars: list[int]
+              ) -> tuple[list[int], list[int], list[int]]:
+    """Each item's rotations less those whose raster, limits and right edge repeat an
+    earlier one's (a board turned half way, a symmetric panel): the same cells in the same
+    places, so trying both is the same move twice. The one kept places the part; the
+    raster guarantees its spacing just as well."""
+    sig = [(v.rows.tobytes(), v.lo.tobytes(), v.hi.tobytes(), lim[:, s].tobytes(),
+            round(right[s], 9)) for s, v in enumerate(variants)]
+    v0, v1, out = [], [], []
+    for a, b in zip(item_v0, item_v1):
+        v0.append(len(out))
+        seen = set()
+        for s in item_vars[a:b]:
+            if sig[s] not in seen:
+                seen.add(sig[s])
+                out.append(s)
+        v1.append(len(out))
+    return v0, v1, out
 
 
 @dataclass
@@ -638,6 +661,17 @@ class _Overlap:
         self.var_of[i], self.u_of[i], self.v_of[i] = sv, u, v
         overlap._paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[sv], p.var_s1[sv], u, v, 1)
 
+    def settle(self) -> None:
+        """Slide every part of a layout without overlap left, then down, as far as it goes
+        on its sheet (overlap.slide), so that free space gathers at the sheets' ends."""
+        p = self.p
+        for axis in ((0, 1, 0, 1) if OV_SETTLE == 2 else (0, 1)):
+            key, other = (self.u_of, self.v_of) if axis == 0 else (self.v_of, self.u_of)
+            order = np.lexsort((other, key))
+            overlap.slide(self.cnt, self.w, self.S, self.var_of, self.u_of, self.v_of, p.rows,
+                          p.lo, p.hi, p.var_s0, p.var_s1, p.lim, self.t, self.offs,
+                          order.astype(np.int64), axis, OV_SETTLE == 3)
+
     def length(self) -> float:
         """How far the bare parts reach along u (a strip's length)."""
         placed = self.var_of >= 0
@@ -714,6 +748,8 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
             right = (ov.u_of - offs[m]) * p.res + p.var_right[ov.var_of]
             return float(right[on_drop()].max(initial=0.0))
 
+        if OV_SETTLE:
+            ov.settle()
         cur = drop_len()
         step = OV_STEP0 * sheet_len
         valid = ov.state()
@@ -737,6 +773,8 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
                 if step < OV_STEP_MIN * sheet_len:
                     step = OV_STEP0 * sheet_len
                 continue
+            if OV_SETTLE:
+                ov.settle()
             valid = ov.state()
             cur = drop_len()
             # back to sheets (the window's come back in the same slots), then fullest
