@@ -1078,6 +1078,17 @@ def test_overlap_state_moves_parts_within_their_limits():
     assert ov.length() == pytest.approx(100 * p.res + p.var_right[var[1]])
 
 
+def test_with_a_fixed_budget_phases_end_at_the_deadline_not_at_a_share_of_the_time():
+    import time
+
+    from wikicut.nest import _phase_end
+
+    deadline = time.monotonic() + 100.0
+    assert _phase_end(deadline, 0.2, True) == deadline  # the budget splits the phases
+    end = _phase_end(deadline, 0.2, False)
+    assert time.monotonic() < end <= time.monotonic() + 20.0 + 1e-6
+
+
 def test_settle_slides_parts_left_then_down_on_their_own_sheet():
     from wikicut.nest import _build, _obstacles, _Overlap
 

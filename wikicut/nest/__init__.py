@@ -21,11 +21,13 @@ Then overlap removal (overlap.py) takes over from the best layout: parts placed 
 raster where they may overlap, moved one at a time to where they overlap least, with
 guided-local-search weights on cells that stay contested. Sheets: when the layout is above
 the area bound, half the time goes to emptying the least-filled sheet into the others (laid
-side by side in one grid). Strips: after a tenth of the time, the strip is shortened 0.2 % at
-a time, as sparrow explores (a cut through the middle, failed layouts pooled and disrupted by
-swapping two large parts). A layout with no overlap left is valid exactly as a decoded one
-is. In strip mode the result is finally compacted in exact coordinates (compact.py:
-every part slid left and down), which gives back the raster's slack between neighbours.
+side by side in one grid; each valid layout on the way settled, every part slid left and
+then down, so the free space gathers at the sheets' ends). Strips: after a tenth of the
+time, the strip is shortened 0.2 % at a time, as sparrow explores (a cut through the
+middle, failed layouts pooled and disrupted by swapping two large parts). A layout with no
+overlap left is valid exactly as a decoded one is. In strip mode the result is finally
+compacted in exact coordinates (compact.py: every part slid left and down), which gives
+back the raster's slack between neighbours.
 
 Two workers (seed, seed + 1) search in parallel when `settings.workers` > 1; the best result
 wins, ties to the lower seed. With `settings.iterations` set (counting decodes and overlap
@@ -83,7 +85,7 @@ OV_POOL, OV_POOL_SD = 16, 0.25  # failed layouts kept per length; |N(0, sd)| pic
 OV_SAMPLES = 100  # coarse positions tried per rotation for a moved part
 OV_BUMP = 5  # moves without progress before contested cells get dearer
 OV_FACTOR = 1.3  # by this factor
-OV_SETTLE = 1  # sheet elimination: slide parts left and down after each valid layout
+OV_SETTLE = True  # sheet elimination: slide parts left, then down, after each valid layout
 OV_ANCHORS = 2  # cells of a moved part that must be free for a coarse sample to count
 BINS_BL_SHARE = 0.2  # sheets: share for the order search before sheet elimination
 OV_MAX_CELLS = 8_000_000  # sheet elimination: at most this many raster cells side by side
@@ -376,12 +378,13 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
     accepted so the search drifts across plateaus of equal sheet counts."""
     n = len(p.items)
     pref0 = np.full(n, -1, np.int64)
+    fixed = settings.iterations is not None
     best: _Solution | None = None
     starts = [(mode, order) for mode in (MODE_RIGHT_EDGE, MODE_BOTTOM_LEFT)
               for order in _initial_orders(p)]
     for mode, order in starts:  # the first always; the others while there is time
         # (all of them when the iterations are fixed: the result must not depend on time)
-        if best is not None and settings.iterations is None and time.monotonic() >= deadline:
+        if best is not None and not fixed and time.monotonic() >= deadline:
             break
         s = _decode(p, order, pref0, mode)
         if best is None or s.key < best.key:
@@ -395,8 +398,7 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
         # a roll too short for the first layouts: the order search first tries to fit
         # everything, and overlap removal goes on from the least left out
         share = FIT_SHARE if best.key[0] > 0 else BL_SHARE
-        now = time.monotonic()
-        split = now + share * max(deadline - now, 0.0)
+        split = _phase_end(deadline, share, fixed)
         bl_budget = int(budget * share)
         used = 0
         if best.key[0] > 0:
@@ -409,21 +411,31 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
         if best.key[0] > 0:
             return best
     if len(p.stocks) > 1:  # a stock list: fewer of the sheets listed last, if the others can
-        p, best, used = _tighten(p, best, rng, deadline, budget, report)
+        p, best, used = _tighten(p, best, rng, deadline, budget, report, fixed)
         budget -= used
-    best, used = _patterns(p, best, rng, deadline, budget, report)
+    best, used = _patterns(p, best, rng, deadline, budget, report, fixed)
     budget -= used
-    now = time.monotonic()
     if not _sheets_overlap_applies(p, best):
         return _search_sheets(p, best, rng, deadline, budget, report)
-    split = now + BINS_BL_SHARE * max(deadline - now, 0.0)
+    split = _phase_end(deadline, BINS_BL_SHARE, fixed)
     bl_budget = int(budget * BINS_BL_SHARE)
     best = _search_sheets(p, best, rng, split, bl_budget, report)
     return _sheets_overlap(p, best, rng, deadline, budget - bl_budget, report)
 
 
+def _phase_end(deadline: float, share: float, fixed: bool) -> float:
+    """When a phase given `share` of what is left must stop. With a fixed budget
+    (`iterations`) the phases split the budget alone and run to the overall deadline: a
+    phase cut short by a slow or busy machine would make the result depend on it. The time
+    limit still caps the whole run."""
+    if fixed:
+        return deadline
+    now = time.monotonic()
+    return now + share * max(deadline - now, 0.0)
+
+
 def _tighten(p: _Problem, best: _Solution, rng: random.Random, deadline: float, budget: int,
-             report) -> tuple[_Problem, _Solution, int]:
+             report, fixed: bool = False) -> tuple[_Problem, _Solution, int]:
     """A stock list (offcuts first, say): the decoder opens a sheet of an earlier type only
     for a part no open sheet takes, so offcuts often stay unused while a new sheet is cut, or
     get one small part. Try one sheet fewer of each type in use, the last-listed first: the
@@ -447,8 +459,7 @@ def _tighten(p: _Problem, best: _Solution, rng: random.Random, deadline: float, 
             s = _decode(q, best.order, best.pref, best.mode)
             spent += 1
             if s.key[0] > 0:
-                now = time.monotonic()
-                s, used = _fit_all(q, s, rng, now + TIGHTEN_SHARE * max(deadline - now, 0.0),
+                s, used = _fit_all(q, s, rng, _phase_end(deadline, TIGHTEN_SHARE, fixed),
                                    int(TIGHTEN_SHARE * max(budget - spent, 0)), None)
                 spent += used
             if s.key[0] == 0 and s.key < best.key:
@@ -501,7 +512,7 @@ def _fit_all(p: _Problem, best: _Solution, rng: random.Random, deadline: float, 
 
 
 def _patterns(p: _Problem, best: _Solution, rng: random.Random, deadline: float, budget: int,
-              report) -> tuple[_Solution, int]:
+              report, fixed: bool = False) -> tuple[_Solution, int]:
     """Jobs of few designs in many copies: the best choice of repeated single-sheet patterns
     (patterns.py), when it beats the layout so far. Returns it and the decodes spent."""
     if budget <= 0 or len(p.stocks) != 1 or best.key[0] != 0 or best.key[1] <= _lower(p):
@@ -514,8 +525,7 @@ def _patterns(p: _Problem, best: _Solution, rng: random.Random, deadline: float,
 
     pool = patterns.Pool(types, p.stocks[0].usable.area,
                          lambda order, mode: _decode_raw(p, order, pref, mode, count=one))
-    now = time.monotonic()
-    patterns.generate(pool, rng, now + PATTERN_SHARE * max(deadline - now, 0.0),
+    patterns.generate(pool, rng, _phase_end(deadline, PATTERN_SHARE, fixed),
                       max(1, int(budget * PATTERN_SHARE)))
     x = patterns.choose(pool)
     if x is None:
@@ -663,14 +673,15 @@ class _Overlap:
 
     def settle(self) -> None:
         """Slide every part of a layout without overlap left, then down, as far as it goes
-        on its sheet (overlap.slide), so that free space gathers at the sheets' ends."""
+        on its sheet (overlap.slide), so that free space gathers at the sheets' ends. The
+        weights go back to 1 (each cut starts from 1 anyway)."""
         p = self.p
-        for axis in ((0, 1, 0, 1) if OV_SETTLE == 2 else (0, 1)):
+        self.reset_weights()
+        for axis in (0, 1):  # parts nearest the edge first, so the others slide up to them
             key, other = (self.u_of, self.v_of) if axis == 0 else (self.v_of, self.u_of)
-            order = np.lexsort((other, key))
             overlap.slide(self.cnt, self.w, self.S, self.var_of, self.u_of, self.v_of, p.rows,
                           p.lo, p.hi, p.var_s0, p.var_s1, p.lim, self.t, self.offs,
-                          order.astype(np.int64), axis, OV_SETTLE == 3)
+                          np.lexsort((other, key)).astype(np.int64), axis)
 
     def length(self) -> float:
         """How far the bare parts reach along u (a strip's length)."""
@@ -710,9 +721,10 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
     do), and separate (`_separate`), parts moving freely between those sheets. On success
     cut again; on failure back to the last valid layout and half the cut (from OV_STEP0 of
     the sheet's length down to OV_STEP_MIN, then from the top again). A cut beyond the
-    sheet's last part empties it: one sheet fewer, and the next window. Many small cuts
-    succeed where dropping a whole sheet's parts at once does not, and each valid layout on
-    the way leaves the last sheet shorter (a larger offcut)."""
+    sheet's last part empties it: one sheet fewer, and the next window. Each valid layout
+    is settled first (`_Overlap.settle`): a long part needs free space in one piece. Many
+    small cuts succeed where dropping a whole sheet's parts at once does not, and each
+    valid layout on the way leaves the last sheet shorter (a larger offcut)."""
     t = int(best.out[4][0])
     nu, nv = int(p.st_nu[t]), int(p.st_nv[t])
     hang = _hang(p, t)

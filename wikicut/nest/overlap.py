@@ -219,12 +219,14 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
 
 @njit(cache=True)
 def slide(cnt, w, S, var_of, u_of, v_of, rows, lo, hi, var_s0, var_s1, lim, t, offs, order,
-          axis, jump):
+          axis):
     """Each part in `order` in turn slid towards lower u (axis 0) or v (axis 1), a cell at
     a time while it overlaps nothing, within its own sheet (`offs`: where each starts along
     u): gravity on a layout without overlap, so that the free space between parts gathers
     at the sheets' far ends, where a long part fits, not in slivers between neighbours.
-    Returns the number of parts that moved."""
+    The weights must all be 1 (S then counts cells exactly): a position is free when the
+    cells under it hold only the part itself, still painted where it started, so a part
+    that cannot move costs two interval sums, not a repaint. Returns the parts moved."""
     nu, nv = cnt.shape
     moved = 0
     for q in range(order.shape[0]):
@@ -232,35 +234,26 @@ def slide(cnt, w, S, var_of, u_of, v_of, rows, lo, hi, var_s0, var_s1, lim, t, o
         s = var_of[i]
         if s < 0:
             continue
+        s0, s1 = var_s0[s], var_s1[s]
         u0, v0 = u_of[i], v_of[i]
         o = 0
         for j in range(offs.shape[0]):
             if offs[j] + lim[t, s, 0] <= u0:
                 o = j
-        _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u0, v0, -1)
         u, v = u0, v0
-        if jump and axis == 0:
-            for uu in range(offs[o] + lim[t, s, 0], u0):
-                if _cost(S, rows, lo, hi, var_s0[s], var_s1[s], uu, v, nu, nv, 0.5) < 0.5:
-                    u = uu
-                    break
-        elif jump:
-            for vv in range(lim[t, s, 2], v0):
-                if _cost(S, rows, lo, hi, var_s0[s], var_s1[s], u, vv, nu, nv, 0.5) < 0.5:
-                    v = vv
-                    break
-        elif axis == 0:
-            while u > offs[o] + lim[t, s, 0] and \
-                    _cost(S, rows, lo, hi, var_s0[s], var_s1[s], u - 1, v, nu, nv, 0.5) < 0.5:
-                u -= 1
-        else:
-            while v > lim[t, s, 2] and \
-                    _cost(S, rows, lo, hi, var_s0[s], var_s1[s], u, v - 1, nu, nv, 0.5) < 0.5:
-                v -= 1
-        _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u, v, 1)
+        while True:
+            uu, vv = (u - 1, v) if axis == 0 else (u, v - 1)
+            if uu < offs[o] + lim[t, s, 0] or vv < lim[t, s, 2]:
+                break
+            own = _common(rows, lo, hi, s0, s1, u0, v0, s0, s1, uu, vv, nu, nv) + 0.5
+            if _cost(S, rows, lo, hi, s0, s1, uu, vv, nu, nv, own) >= own:
+                break
+            u, v = uu, vv
         if u != u0 or v != v0:
+            _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u0, v0, -1)
+            _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u, v, 1)
+            u_of[i], v_of[i] = u, v
             moved += 1
-        u_of[i], v_of[i] = u, v
     return moved
 
 
