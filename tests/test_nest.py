@@ -1089,34 +1089,6 @@ def test_with_a_fixed_budget_phases_end_at_the_deadline_not_at_a_share_of_the_ti
     assert time.monotonic() < end <= time.monotonic() + 20.0 + 1e-6
 
 
-def test_settle_slides_parts_left_then_down_on_their_own_sheet():
-    from wikicut.nest import _build, _obstacles, _Overlap
-
-    # two 100 x 60 sheets side by side (offsets 0 and 120 cells): on each a 20 x 20 block
-    # floats mid-sheet, and on the second a 30 x 10 bar lies right of its block
-    items = _items([_rect("a", 20, 20)], copies=2, rotations=(0.0,)) \
-        + _items([_rect("bar", 30, 10)], rotations=(0.0,))
-    stock = Stock(width=100, height=60, margin=0)
-    p = _build(items, [stock], 0.0, 1.0)
-    var = p.item_vars[p.item_v0].copy()
-    grid = np.zeros((240, 60), np.int32)
-    grid[:100], grid[120:220] = _obstacles(p, 0), _obstacles(p, 0)
-    offs = np.array([0, 120], np.int64)
-    u0 = p.lim[0, var, 0] + np.array([40, 120 + 40, 120 + 60])
-    v0 = p.lim[0, var, 2] + np.array([30, 30, 35])
-    ov = _Overlap(p, 0, grid, var.copy(), u0.copy(), v0.copy(), p.item_v0, p.item_v1, offs)
-    ov.settle()
-    u, v = ov.u_of - p.lim[0, var, 0], ov.v_of - p.lim[0, var, 2]
-    # each block into its sheet's corner (not across the gap onto the first sheet); the bar
-    # left until it meets the block (which is settled first), then down to the bottom
-    assert (u.tolist(), v.tolist()) == ([0, 120, 120 + 20], [0, 0, 0])
-    assert ov.cnt.max() == 1 and int(ov.cnt.sum()) == 20 * 20 * 2 + 30 * 10
-    S = np.zeros_like(ov.S)
-    from wikicut.nest import overlap
-    overlap._prefix_rows(ov.cnt, ov.w, S, 0, ov.cnt.shape[0] - 1)
-    assert np.allclose(S, ov.S, rtol=1e-12, atol=1e-9)
-
-
 @pytest.mark.parametrize("window", [1, 12])
 def test_sheet_elimination_moves_parts_between_sheets(window, monkeypatch):
     import random

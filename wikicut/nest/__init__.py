@@ -21,8 +21,7 @@ Then overlap removal (overlap.py) takes over from the best layout: parts placed 
 raster where they may overlap, moved one at a time to where they overlap least, with
 guided-local-search weights on cells that stay contested. Sheets: when the layout is above
 the area bound, half the time goes to emptying the least-filled sheet into the others (laid
-side by side in one grid; each valid layout on the way settled, every part slid left and
-then down, so the free space gathers at the sheets' ends). Strips: after a tenth of the
+side by side in one grid). Strips: after a tenth of the
 time, the strip is shortened 0.2 % at a time, as sparrow explores (a cut through the
 middle, failed layouts pooled and disrupted by swapping two large parts). A layout with no
 overlap left is valid exactly as a decoded one is. In strip mode the result is finally
@@ -85,7 +84,6 @@ OV_POOL, OV_POOL_SD = 16, 0.25  # failed layouts kept per length; |N(0, sd)| pic
 OV_SAMPLES = 100  # coarse positions tried per rotation for a moved part
 OV_BUMP = 5  # moves without progress before contested cells get dearer
 OV_FACTOR = 1.3  # by this factor
-OV_SETTLE = True  # sheet elimination: slide parts left, then down, after each valid layout
 OV_ANCHORS = 2  # cells of a moved part that must be free for a coarse sample to count
 BINS_BL_SHARE = 0.2  # sheets: share for the order search before sheet elimination
 OV_MAX_CELLS = 8_000_000  # sheet elimination: at most this many raster cells side by side
@@ -671,18 +669,6 @@ class _Overlap:
         self.var_of[i], self.u_of[i], self.v_of[i] = sv, u, v
         overlap._paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[sv], p.var_s1[sv], u, v, 1)
 
-    def settle(self) -> None:
-        """Slide every part of a layout without overlap left, then down, as far as it goes
-        on its sheet (overlap.slide), so that free space gathers at the sheets' ends. The
-        weights go back to 1 (each cut starts from 1 anyway)."""
-        p = self.p
-        self.reset_weights()
-        for axis in (0, 1):  # parts nearest the edge first, so the others slide up to them
-            key, other = (self.u_of, self.v_of) if axis == 0 else (self.v_of, self.u_of)
-            overlap.slide(self.cnt, self.w, self.S, self.var_of, self.u_of, self.v_of, p.rows,
-                          p.lo, p.hi, p.var_s0, p.var_s1, p.lim, self.t, self.offs,
-                          np.lexsort((other, key)).astype(np.int64), axis)
-
     def length(self) -> float:
         """How far the bare parts reach along u (a strip's length)."""
         placed = self.var_of >= 0
@@ -721,10 +707,9 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
     do), and separate (`_separate`), parts moving freely between those sheets. On success
     cut again; on failure back to the last valid layout and half the cut (from OV_STEP0 of
     the sheet's length down to OV_STEP_MIN, then from the top again). A cut beyond the
-    sheet's last part empties it: one sheet fewer, and the next window. Each valid layout
-    is settled first (`_Overlap.settle`): a long part needs free space in one piece. Many
-    small cuts succeed where dropping a whole sheet's parts at once does not, and each
-    valid layout on the way leaves the last sheet shorter (a larger offcut)."""
+    sheet's last part empties it: one sheet fewer, and the next window. Many small cuts
+    succeed where dropping a whole sheet's parts at once does not, and each valid layout on
+    the way leaves the last sheet shorter (a larger offcut)."""
     t = int(best.out[4][0])
     nu, nv = int(p.st_nu[t]), int(p.st_nv[t])
     hang = _hang(p, t)
@@ -760,8 +745,6 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
             right = (ov.u_of - offs[m]) * p.res + p.var_right[ov.var_of]
             return float(right[on_drop()].max(initial=0.0))
 
-        if OV_SETTLE:
-            ov.settle()
         cur = drop_len()
         step = OV_STEP0 * sheet_len
         valid = ov.state()
@@ -785,8 +768,6 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
                 if step < OV_STEP_MIN * sheet_len:
                     step = OV_STEP0 * sheet_len
                 continue
-            if OV_SETTLE:
-                ov.settle()
             valid = ov.state()
             cur = drop_len()
             # back to sheets (the window's come back in the same slots), then fullest

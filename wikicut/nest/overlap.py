@@ -218,46 +218,6 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
 
 
 @njit(cache=True)
-def slide(cnt, w, S, var_of, u_of, v_of, rows, lo, hi, var_s0, var_s1, lim, t, offs, order,
-          axis):
-    """Each part in `order` in turn slid towards lower u (axis 0) or v (axis 1), a cell at
-    a time while it overlaps nothing, within its own sheet (`offs`: where each starts along
-    u): gravity on a layout without overlap, so that the free space between parts gathers
-    at the sheets' far ends, where a long part fits, not in slivers between neighbours.
-    The weights must all be 1 (S then counts cells exactly): a position is free when the
-    cells under it hold only the part itself, still painted where it started, so a part
-    that cannot move costs two interval sums, not a repaint. Returns the parts moved."""
-    nu, nv = cnt.shape
-    moved = 0
-    for q in range(order.shape[0]):
-        i = order[q]
-        s = var_of[i]
-        if s < 0:
-            continue
-        s0, s1 = var_s0[s], var_s1[s]
-        u0, v0 = u_of[i], v_of[i]
-        o = 0
-        for j in range(offs.shape[0]):
-            if offs[j] + lim[t, s, 0] <= u0:
-                o = j
-        u, v = u0, v0
-        while True:
-            uu, vv = (u - 1, v) if axis == 0 else (u, v - 1)
-            if uu < offs[o] + lim[t, s, 0] or vv < lim[t, s, 2]:
-                break
-            own = _common(rows, lo, hi, s0, s1, u0, v0, s0, s1, uu, vv, nu, nv) + 0.5
-            if _cost(S, rows, lo, hi, s0, s1, uu, vv, nu, nv, own) >= own:
-                break
-            u, v = uu, vv
-        if u != u0 or v != v0:
-            _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u0, v0, -1)
-            _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u, v, 1)
-            u_of[i], v_of[i] = u, v
-            moved += 1
-    return moved
-
-
-@njit(cache=True)
 def anchors(rows, lo, hi, var_s0, var_s1, k):
     """k cells each variant covers, relative to its origin (row, column): the middles of
     intervals spread evenly through its interval list (which runs row by row)."""
