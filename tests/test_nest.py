@@ -5,6 +5,7 @@ rotations, part-in-part, stock counts, determinism, strip mode)."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -741,6 +742,35 @@ def test_with_iterations_set_the_layout_is_deterministic(workers):
     # a long time limit changes nothing once the iteration budget is set
     d = nest(items, stocks, _settings(iterations=150, workers=workers, seed=3, time_limit=60))
     assert _signature(d) == _signature(a)
+
+
+class _BusyClock:
+    """A machine so busy that 50 s pass during the first 500 clock readings (then the clock
+    stops): a phase that ended at its share of the time would end early."""
+
+    def __init__(self) -> None:
+        self.readings = 0
+
+    def monotonic(self) -> float:
+        self.readings += 1
+        return 50.0 * min(self.readings, 500) / 500
+
+
+@pytest.mark.parametrize("strip", [True, False])
+def test_with_iterations_set_a_busy_machine_changes_nothing(strip, monkeypatch):
+    import wikicut.nest as nest_mod
+    from wikicut.nest import patterns
+
+    items, stocks = _det_job()  # on a 400 mm sheet: two sheets, elimination tries for one
+    stocks = [replace(stocks[0], width=900 if strip else 400, strip=strip)]
+    settings = _settings(iterations=3000, seed=2, time_limit=100.0)
+    calm = nest(items, stocks, settings)
+    clock = _BusyClock()
+    monkeypatch.setattr(nest_mod, "time", clock)
+    monkeypatch.setattr(patterns, "time", clock)
+    busy = nest(items, stocks, settings)
+    assert clock.readings > 500  # the clock did run 50 s of the 100
+    assert _signature(busy) == _signature(calm)
 
 
 def _short_roll_job():
