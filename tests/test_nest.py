@@ -1206,7 +1206,7 @@ def test_sheet_patterns_beat_first_fit_decreasing_on_a_cutting_stock_job():
     p = _build(items, [stock], 4.0, 1.0)
     first = _decode(p, _initial_orders(p)[0], np.full(len(items), -1, np.int64), 0)
     assert first.key[:2] == (0, 7)
-    best, used = _patterns(p, first, random.Random(1), math.inf, 10**6, None)
+    best, used = _patterns(p, first, random.Random(1), math.inf, 10**6, None, False)
     assert best.key[:2] == (0, 6) and used > 0
     layout = _layout(p, best)
     _check(layout, items, 4.0)

@@ -21,12 +21,11 @@ Then overlap removal (overlap.py) takes over from the best layout: parts placed 
 raster where they may overlap, moved one at a time to where they overlap least, with
 guided-local-search weights on cells that stay contested. Sheets: when the layout is above
 the area bound, half the time goes to emptying the least-filled sheet into the others (laid
-side by side in one grid). Strips: after a tenth of the
-time, the strip is shortened 0.2 % at a time, as sparrow explores (a cut through the
-middle, failed layouts pooled and disrupted by swapping two large parts). A layout with no
-overlap left is valid exactly as a decoded one is. In strip mode the result is finally
-compacted in exact coordinates (compact.py: every part slid left and down), which gives
-back the raster's slack between neighbours.
+side by side in one grid). Strips: after a tenth of the time, the strip is shortened 0.2 % at
+a time, as sparrow explores (a cut through the middle, failed layouts pooled and disrupted by
+swapping two large parts). A layout with no overlap left is valid exactly as a decoded one
+is. In strip mode the result is finally compacted in exact coordinates (compact.py:
+every part slid left and down), which gives back the raster's slack between neighbours.
 
 Two workers (seed, seed + 1) search in parallel when `settings.workers` > 1; the best result
 wins, ties to the lower seed. With `settings.iterations` set (counting decodes and overlap
@@ -433,7 +432,7 @@ def _phase_end(deadline: float, share: float, fixed: bool) -> float:
 
 
 def _tighten(p: _Problem, best: _Solution, rng: random.Random, deadline: float, budget: int,
-             report, fixed: bool = False) -> tuple[_Problem, _Solution, int]:
+             report, fixed: bool) -> tuple[_Problem, _Solution, int]:
     """A stock list (offcuts first, say): the decoder opens a sheet of an earlier type only
     for a part no open sheet takes, so offcuts often stay unused while a new sheet is cut, or
     get one small part. Try one sheet fewer of each type in use, the last-listed first: the
@@ -510,7 +509,7 @@ def _fit_all(p: _Problem, best: _Solution, rng: random.Random, deadline: float, 
 
 
 def _patterns(p: _Problem, best: _Solution, rng: random.Random, deadline: float, budget: int,
-              report, fixed: bool = False) -> tuple[_Solution, int]:
+              report, fixed: bool) -> tuple[_Solution, int]:
     """Jobs of few designs in many copies: the best choice of repeated single-sheet patterns
     (patterns.py), when it beats the layout so far. Returns it and the decodes spent."""
     if budget <= 0 or len(p.stocks) != 1 or best.key[0] != 0 or best.key[1] <= _lower(p):
