@@ -394,12 +394,29 @@ def _fixture_module():
     return mod
 
 
+def _numbers_rounded(text: str) -> list[str]:
+    """The DXF text, line by line, with every number to 10 significant digits (and below
+    1e-9 as 0): ezdxf releases compute spline fit points differently in the last bits
+    (-1.4e-14 against 0.0), which is not a change to the fixture."""
+    out = []
+    for line in text.splitlines():
+        try:
+            v = float(line)
+        except ValueError:
+            out.append(line)
+            continue
+        out.append(f"{0.0 if abs(v) < 1e-9 else v:.10g}")
+    return out
+
+
 def test_committed_fixtures_match_the_generator():
     mod = _fixture_module()
     for name, text in mod.build(None, mod.FIXTURES).items():
-        assert (DATA / name).read_text(encoding="utf-8") == text, name
+        assert _numbers_rounded((DATA / name).read_text(encoding="utf-8")) == \
+            _numbers_rounded(text), name
     for name, text in mod.build(None, mod.EXAMPLE_PARTS).items():
-        assert (mod.EXAMPLES / name).read_text(encoding="utf-8") == text, name
+        assert _numbers_rounded((mod.EXAMPLES / name).read_text(encoding="utf-8")) == \
+            _numbers_rounded(text), name
 
 
 def test_examples_read():
