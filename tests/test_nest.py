@@ -347,6 +347,31 @@ def test_intervals_mark_exactly_the_cells_whose_interior_the_geometry_meets():
         assert marked <= set(zip(uu.tolist(), vv.tolist()))
 
 
+def test_curve_heavy_outlines_cut_in_slabs_give_the_same_cells(monkeypatch):
+    # outlines with many vertices across many bands are cut into slabs first, then bands:
+    # the same point sets, so the same cells as cutting the whole outline band by band
+    from wikicut.nest import raster
+
+    rng = np.random.default_rng(11)
+    shapes = []
+    for _ in range(20):
+        g = _random_polygon(rng, 300.0).buffer(float(rng.uniform(1, 20)), quad_segs=24)
+        shapes.append(affinity.rotate(g, float(rng.uniform(0, 360)), origin=(0, 0)))
+    shapes.append(shapely.Point(0, 0).buffer(400, quad_segs=64).difference(
+        shapely.Point(30, -20).buffer(250, quad_segs=64)))  # a ring, most bands cut twice
+    for k, g in enumerate(shapes):
+        res = float(rng.choice([1.0, 3.7, 4.064]))
+        ox, oy = g.bounds[0] - float(rng.uniform(0, res)), g.bounds[1]
+        assert shapely.get_num_coordinates(g) > raster.SLAB_VERTICES
+        assert (g.bounds[2] - g.bounds[0]) / res > 2 * raster.SLAB  # the slab path runs
+        two = intervals(g, res, ox, oy)
+        monkeypatch.setattr(raster, "SLAB_VERTICES", 10**9)
+        one = intervals(g, res, ox, oy)
+        monkeypatch.undo()
+        for a, b in zip(two, one):
+            assert a.dtype == b.dtype and np.array_equal(a, b), f"shape {k}"
+
+
 def test_parts_touching_along_cell_edges_share_no_cell():
     a = intervals(shapely.box(0, 0, 2, 2), 0.5, 0.0, 0.0)
     assert _cells(*a) == {(u, v) for u in range(4) for v in range(4)}  # exactly 4 x 4

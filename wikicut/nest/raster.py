@@ -32,6 +32,8 @@ TOL = 1e-7  # mm: slack when rounding positions against the margin (verify allow
 # tolerances (in cells) keep float noise on an edge from taking the next cell.
 EDGE_EPS = 1e-9
 AREA_EPS = 1e-9
+SLAB = 8  # bands per slab when cutting a large outline into bands (`intervals`)
+SLAB_VERTICES = 64  # outlines with more vertices are cut in two steps
 
 
 def intervals(geom, res: float, ox: float, oy: float, nu: int | None = None
@@ -51,7 +53,18 @@ def intervals(geom, res: float, ox: float, oy: float, nu: int | None = None
     if us.size == 0:
         return empty, empty, empty
     boxes = shapely.box(ox + us * res, y0 - 1.0, ox + (us + 1) * res, y1 + 1.0)
-    pieces = shapely.intersection(geom, boxes)
+    if us.size > 2 * SLAB and shapely.get_num_coordinates(geom) > SLAB_VERTICES:
+        # cut into slabs of SLAB bands first, then each band from its slab's piece: each
+        # cut then walks a slab's few vertices, not the whole outline (rasterising a
+        # curve-heavy part takes half the time); the pieces are the same point sets
+        slab = np.arange(us.size) // SLAB
+        k = slab[-1] + 1
+        s0 = ox + us[::SLAB] * res
+        s1 = ox + (us[np.minimum(np.arange(k) * SLAB + SLAB - 1, us.size - 1)] + 1) * res
+        slabs = shapely.intersection(geom, shapely.box(s0, y0 - 1.0, s1, y1 + 1.0))
+        pieces = shapely.intersection(slabs[slab], boxes)
+    else:
+        pieces = shapely.intersection(geom, boxes)
     parts, idx = shapely.get_parts(pieces, return_index=True)
     if parts.size == 0:
         return empty, empty, empty
