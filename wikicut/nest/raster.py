@@ -1,12 +1,15 @@
 """Conservative rasterisation of parts and sheets into the interval form the kernels use.
 
-A part is cut into vertical bands one cell wide (shapely, vectorised). Each connected piece
-of the part inside a band projects onto y as one interval, and the piece meets the interior
-of every cell of that interval (it is connected and spans the cells it projects onto). So
-the cells marked are exactly the cells whose interior the part meets: conservative
+A part is cut into vertical bands one cell wide. Within a band, the vertices' x split it
+into slices where no vertex lies; in a slice the part is a stack of trapezoids, each between
+two of its edges (paired bottom to top, even-odd, holes included), and each projects onto y
+as one interval whose ends are those edges' ends at the slice's sides. A trapezoid meets the
+interior of every cell of its interval (it is connected and spans the cells it projects
+onto), so the cells marked are exactly the cells whose interior the part meets: conservative
 (disjoint cells => parts at most touching) without the extra ring a centre-distance test
-would add.
-Holes that span a whole cell stay free, which is what lets small parts nest inside them.
+would add. Holes that span a whole cell stay free, which is what lets small parts nest
+inside them. One Numba call per shape (`_scan`): the same cells as cutting the shape with
+shapely band by band, which it replaced, at a tenth of the time.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from numba import njit
 from shapely import affinity
 from shapely.geometry import Polygon
 
@@ -32,8 +36,6 @@ TOL = 1e-7  # mm: slack when rounding positions against the margin (verify allow
 # tolerances (in cells) keep float noise on an edge from taking the next cell.
 EDGE_EPS = 1e-9
 AREA_EPS = 1e-9
-SLAB = 8  # bands per slab when cutting a large outline into bands (`intervals`)
-SLAB_VERTICES = 64  # outlines with more vertices are cut in two steps
 
 
 def intervals(geom, res: float, ox: float, oy: float, nu: int | None = None
@@ -41,52 +43,128 @@ def intervals(geom, res: float, ox: float, oy: float, nu: int | None = None
     """Per-band runs of the cells whose interior `geom` meets; band u covers x in (ox +
     u*res, ox + (u+1)*res) and cell v covers y in (oy + v*res, oy + (v+1)*res). Two shapes
     with no common cell do not overlap (they may touch along cell edges). Returns (rows, lo,
-    hi) int32 arrays, sorted, runs merged."""
+    hi) int32 arrays, sorted, runs merged. Lines and points in `geom` take no cell."""
     empty = np.zeros(0, np.int32)
-    if geom.is_empty:  # before its bounds, which are NaN
+    polys = [g for g in shapely.get_parts(geom) if g.geom_type == "Polygon" and not g.is_empty]
+    if not polys:
         return empty, empty, empty
-    x0, y0, x1, y1 = geom.bounds
+    x0, _, x1, _ = shapely.total_bounds(polys)
     if nu is None:
         nu = int(math.floor((x1 - ox) / res)) + 1
     u0 = max(int(math.floor((x0 - ox) / res)) - 1, 0)
-    us = np.arange(u0, nu)
-    if us.size == 0:
-        return empty, empty, empty
-    boxes = shapely.box(ox + us * res, y0 - 1.0, ox + (us + 1) * res, y1 + 1.0)
-    if us.size > 2 * SLAB and shapely.get_num_coordinates(geom) > SLAB_VERTICES:
-        # cut into slabs of SLAB bands first, then each band from its slab's piece: each
-        # cut then walks a slab's few vertices, not the whole outline (rasterising a
-        # curve-heavy part takes half the time); the pieces are the same point sets
-        slab = np.arange(us.size) // SLAB
-        k = slab[-1] + 1
-        s0 = ox + us[::SLAB] * res
-        s1 = ox + (us[np.minimum(np.arange(k) * SLAB + SLAB - 1, us.size - 1)] + 1) * res
-        slabs = shapely.intersection(geom, shapely.box(s0, y0 - 1.0, s1, y1 + 1.0))
-        pieces = shapely.intersection(slabs[slab], boxes)
-    else:
-        pieces = shapely.intersection(geom, boxes)
-    parts, idx = shapely.get_parts(pieces, return_index=True)
-    if parts.size == 0:
-        return empty, empty, empty
-    keep = shapely.area(parts) > AREA_EPS * res * res  # not a band's edge alone
-    parts, idx = parts[keep], idx[keep]
-    b = shapely.bounds(parts)
-    rows = us[idx]
-    lo = np.floor((b[:, 1] - oy) / res + EDGE_EPS).astype(np.int64)
-    hi = np.ceil((b[:, 3] - oy) / res - EDGE_EPS).astype(np.int64) - 1
-    o = np.lexsort((lo, rows))
-    rows, lo, hi = rows[o], lo[o], hi[o]
-    # merge overlapping or adjacent runs of the same band
-    out_r, out_l, out_h = [], [], []
-    for r, a, z in zip(rows.tolist(), lo.tolist(), hi.tolist()):
-        if out_r and out_r[-1] == r and a <= out_h[-1] + 1:
-            if z > out_h[-1]:
-                out_h[-1] = z
-        else:
-            out_r.append(r)
-            out_l.append(a)
-            out_h.append(z)
-    return (np.array(out_r, np.int32), np.array(out_l, np.int32), np.array(out_h, np.int32))
+    rings = []
+    for poly in polys:
+        rings.append(poly.exterior)
+        rings.extend(poly.interiors)
+    xy = shapely.get_coordinates(rings).astype(np.float64)
+    ends = np.cumsum(shapely.get_num_coordinates(rings)).astype(np.int64)
+    return _scan(xy, ends, float(res), float(ox), float(oy), u0, int(nu), EDGE_EPS, AREA_EPS)
+
+
+@njit(cache=True)
+def _edge_y(x1, y1, x2, y2, x):
+    """y of the edge (x1, y1)-(x2, y2) at x (its ends exactly at its ends)."""
+    if x == x1:
+        return y1
+    if x == x2:
+        return y2
+    return y1 + (x - x1) / (x2 - x1) * (y2 - y1)
+
+
+@njit(cache=True)
+def _scan(xy, ends, res, ox, oy, u0, nu, edge_eps, area_eps):
+    """The runs of bands u0..nu-1 (see the module docstring); `xy` holds the rings one
+    after another, each closed (first point repeated), ring k ending before ends[k]."""
+    m = xy.shape[0]
+    ex1, ey1, ex2, ey2 = np.empty(m), np.empty(m), np.empty(m), np.empty(m)
+    n_e = 0
+    first = 0
+    for r in range(ends.shape[0]):
+        for k in range(first, ends[r] - 1):
+            if xy[k, 0] != xy[k + 1, 0]:  # a vertical edge bounds no slice's trapezoid
+                ex1[n_e], ey1[n_e] = xy[k, 0], xy[k, 1]
+                ex2[n_e], ey2[n_e] = xy[k + 1, 0], xy[k + 1, 1]
+                n_e += 1
+        first = ends[r]
+    exlo = np.minimum(ex1[:n_e], ex2[:n_e])
+    exhi = np.maximum(ex1[:n_e], ex2[:n_e])
+    cand = np.empty(n_e, np.int64)
+    cross = np.empty(n_e, np.int64)
+    ym = np.empty(n_e)
+    cuts = np.empty(2 * n_e + 2)
+    cap = 16
+    run_lo, run_hi = np.empty(cap, np.int64), np.empty(cap, np.int64)
+    rows, los, his = [0], [0], [0]  # typed by the first element, dropped at the end
+    for u in range(u0, nu):
+        xa, xb = ox + u * res, ox + (u + 1) * res
+        nc, nk = 0, 2
+        cuts[0], cuts[1] = xa, xb
+        for e in range(n_e):
+            if exlo[e] < xb and exhi[e] > xa:
+                cand[nc] = e
+                nc += 1
+                if xa < ex1[e] < xb:
+                    cuts[nk] = ex1[e]
+                    nk += 1
+                if xa < ex2[e] < xb:
+                    cuts[nk] = ex2[e]
+                    nk += 1
+        if nc == 0:
+            continue
+        xs = np.sort(cuts[:nk])
+        nr = 0
+        for i in range(nk - 1):
+            p, q = xs[i], xs[i + 1]
+            if not q > p:
+                continue
+            xm = 0.5 * (p + q)
+            k = 0
+            for j in range(nc):  # the edges across the slice, no vertex inside it
+                e = cand[j]
+                if exlo[e] < xm < exhi[e]:
+                    cross[k] = e
+                    ym[k] = _edge_y(ex1[e], ey1[e], ex2[e], ey2[e], xm)
+                    k += 1
+            o = np.argsort(ym[:k])
+            for j in range(0, k - 1, 2):
+                a, b = cross[o[j]], cross[o[j + 1]]
+                ap = _edge_y(ex1[a], ey1[a], ex2[a], ey2[a], p)
+                aq = _edge_y(ex1[a], ey1[a], ex2[a], ey2[a], q)
+                bp = _edge_y(ex1[b], ey1[b], ex2[b], ey2[b], p)
+                bq = _edge_y(ex1[b], ey1[b], ex2[b], ey2[b], q)
+                if (q - p) * (bp - ap + bq - aq) * 0.5 <= area_eps * res * res:
+                    continue  # a sliver at a band's edge, float noise: no cell
+                lo = int(math.floor((min(ap, aq) - oy) / res + edge_eps))
+                hi = int(math.ceil((max(bp, bq) - oy) / res - edge_eps)) - 1
+                if hi < lo:
+                    continue
+                if nr == cap:
+                    cap *= 2
+                    grown_lo, grown_hi = np.empty(cap, np.int64), np.empty(cap, np.int64)
+                    grown_lo[:nr], grown_hi[:nr] = run_lo[:nr], run_hi[:nr]
+                    run_lo, run_hi = grown_lo, grown_hi
+                run_lo[nr], run_hi[nr] = lo, hi
+                nr += 1
+        if nr == 0:
+            continue
+        o = np.argsort(run_lo[:nr], kind="mergesort")
+        a, z = run_lo[o[0]], run_hi[o[0]]
+        for j in range(1, nr):  # merge overlapping or adjacent runs
+            if run_lo[o[j]] <= z + 1:
+                z = max(z, run_hi[o[j]])
+            else:
+                rows.append(u)
+                los.append(a)
+                his.append(z)
+                a, z = run_lo[o[j]], run_hi[o[j]]
+        rows.append(u)
+        los.append(a)
+        his.append(z)
+    n = len(rows) - 1
+    out_r, out_l, out_h = np.empty(n, np.int32), np.empty(n, np.int32), np.empty(n, np.int32)
+    for i in range(n):
+        out_r[i], out_l[i], out_h[i] = rows[i + 1], los[i + 1], his[i + 1]
+    return out_r, out_l, out_h
 
 
 @dataclass(frozen=True)
