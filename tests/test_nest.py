@@ -206,14 +206,15 @@ def test_best_on_sheet_is_the_best_first_fit_over_the_variants():
         cands = rng.permutation(P["var_s0"].size).astype(np.int64)
         res = float(rng.choice([1.0, 2.5]))
         for mode in (0, 1):
-            full = np.zeros(P["var_s0"].size, np.bool_)
+            start = np.full(P["var_s0"].size, kernels.UNKNOWN, np.int32)
             got = kernels._best_on_sheet(last, P["rows"], P["lo"], P["hi"], P["var_s0"],
                                          P["var_s1"], P["var_right"], P["lim"], 0, cands,
-                                         res, mode, full)
-            # asked again with what it learnt (variants that fit nowhere): the same answer
+                                         res, mode, start)
+            # asked again with what it learnt (where each variant's search may start): the
+            # same answer
             again = kernels._best_on_sheet(last, P["rows"], P["lo"], P["hi"], P["var_s0"],
                                            P["var_s1"], P["var_right"], P["lim"], 0, cands,
-                                           res, mode, full)
+                                           res, mode, start)
             assert tuple(again) == tuple(got)
             best = (-1, -1, -1)
             best_key = None
@@ -223,7 +224,7 @@ def test_best_on_sheet_is_the_best_first_fit_over_the_variants():
                                         *P["lim"][0, s].tolist())
                 if u == kernels.NONE:
                     continue
-                assert not full[s]  # only variants that fit nowhere are marked
+                assert start[s] <= u  # what it learnt never skips a free position
                 key = u * res + P["var_right"][s] if mode == 0 else float(u)
                 if (best_key is None or key < best_key - 1e-9
                         or (key <= best_key + 1e-9 and v < best[2])):

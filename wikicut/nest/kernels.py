@@ -20,6 +20,7 @@ from numba.typed import List
 
 GRID_TYPE = types.int32[:, ::1]
 NONE = -(1 << 40)  # first_fit's "no position"
+UNKNOWN = -(1 << 30)  # no column known to collide yet (`_best_on_sheet`)
 
 
 @njit(cache=True)
@@ -132,29 +133,27 @@ def occupancy(last: np.ndarray) -> np.ndarray:
 
 @njit(cache=True)
 def _best_on_sheet(last, rows, lo, hi, var_s0, var_s1, var_right, lim, t, cands, res, mode,
-                   full):
+                   start):
     """Best position over the candidate variants on one sheet: smallest right edge of the
     bare part (mode 0) or smallest origin (u, v) (mode 1), ties to the lower v, then to the
     earlier variant. Returns (variant, u, v) or (-1, -1, -1).
 
-    `full[s]` marks variants already known not to fit on this sheet anywhere: a sheet only
-    ever fills up, so they never will, and are skipped (this is what lets first fit look at
-    every open sheet of a 1500-part job, where copies of the same part ask again and again).
-    A variant that finds no room in its whole range is marked here."""
+    `start[s]`: the first column where variant s may still fit on this sheet. A sheet only
+    ever fills up, so every origin before the column where first fit last found s (or past
+    the range it last searched in vain) collides for good, and the next search starts there;
+    past the variant's range, it fits nowhere. This is what lets first fit look at every
+    open sheet of a 1500-part job, where copies of the same part ask again and again, without
+    walking the full columns each time. Updated here."""
     best_s = -1
     best_u = -1
     best_v = -1
     best_key = 1e300
     for q in range(cands.shape[0]):
         s = cands[q]
-        if full[s]:
-            continue
-        u0 = lim[t, s, 0]
+        u0 = max(lim[t, s, 0], start[s])
         u1 = lim[t, s, 1]
         if u0 > u1:
-            full[s] = True
             continue
-        whole = True
         if best_s >= 0:  # only positions that can beat the best so far
             if mode == 0:
                 cap = int(np.floor((best_key - var_right[s]) / res + 1e-9))
@@ -162,15 +161,14 @@ def _best_on_sheet(last, rows, lo, hi, var_s0, var_s1, var_right, lim, t, cands,
                 cap = best_u
             if cap < u1:
                 u1 = cap
-                whole = False
             if u0 > u1:
                 continue
         u, v = first_fit(last, rows, lo, hi, var_s0[s], var_s1[s], u0, u1,
                          lim[t, s, 2], lim[t, s, 3])
         if u == NONE:
-            if whole:
-                full[s] = True
+            start[s] = u1 + 1
             continue
+        start[s] = u
         key = u * res + var_right[s] if mode == 0 else float(u)
         if best_s < 0 or key < best_key - 1e-9 or (key <= best_key + 1e-9 and v < best_v):
             best_s, best_u, best_v, best_key = s, u, v, key
@@ -204,8 +202,9 @@ def decode(order, pref, item_v0, item_v1, item_vars, item_need,
     used = np.zeros(n_st, np.int64)
     grids = List.empty_list(GRID_TYPE)
     n_var = var_s0.shape[0]
-    full = np.zeros((n + 1, n_var), np.bool_)  # [sheet, variant]: known not to fit there
-    scratch = np.zeros(n_var, np.bool_)  # the same for a new, still empty sheet
+    # [sheet, variant]: the first column where it may still fit (`_best_on_sheet`)
+    start = np.full((n + 1, n_var), UNKNOWN, np.int32)
+    scratch = np.full(n_var, UNKNOWN, np.int32)  # the same for a new, still empty sheet
     # suffix minimum of the cells still needed: when to close a sheet for good
     sufmin = np.zeros(n + 1, np.int64)
     sufmin[n] = 1 << 62
@@ -233,7 +232,7 @@ def decode(order, pref, item_v0, item_v1, item_vars, item_need,
                 continue
             t = sheet_stock[k]
             s, u, v = _best_on_sheet(grids[k], rows, lo, hi, var_s0, var_s1, var_right, lim,
-                                     t, cands, res, mode, full[k])
+                                     t, cands, res, mode, start[k])
             if s < 0 and cands.shape[0] < allv.shape[0]:
                 continue
             if s >= 0:
@@ -256,7 +255,7 @@ def decode(order, pref, item_v0, item_v1, item_vars, item_need,
             if st_count[t] >= 0 and used[t] >= st_count[t]:
                 continue
             g = st_init[t, :st_nu[t], :st_nv[t]].copy()
-            scratch[:] = False
+            scratch[:] = UNKNOWN
             s, u, v = _best_on_sheet(g, rows, lo, hi, var_s0, var_s1, var_right, lim,
                                      t, cands, res, mode, scratch)
             if s < 0 and cands.shape[0] < allv.shape[0]:
@@ -265,7 +264,7 @@ def decode(order, pref, item_v0, item_v1, item_vars, item_need,
             if s < 0:
                 continue
             k = n_sheets
-            full[k, :] = scratch
+            start[k, :] = scratch
             n_sheets += 1
             used[t] += 1
             grids.append(g)
