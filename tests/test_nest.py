@@ -205,17 +205,24 @@ def test_best_on_sheet_is_the_best_first_fit_over_the_variants():
         last, occ = _random_grid(rng, int(P["st_nu"][0]), int(P["st_nv"][0]))
         cands = rng.permutation(P["var_s0"].size).astype(np.int64)
         res = float(rng.choice([1.0, 2.5]))
+        key_k, key_n = kernels.shape_keys(P["rows"], P["lo"], P["hi"], P["var_s0"],
+                                          P["var_s1"], P["lim"], 0, last.shape[1])
         for mode in (0, 1):
             start = np.full(P["var_s0"].size, kernels.UNKNOWN, np.int32)
+            runs = np.full(last.shape[0], -1, np.int32)
             got = kernels._best_on_sheet(last, P["rows"], P["lo"], P["hi"], P["var_s0"],
                                          P["var_s1"], P["var_right"], P["lim"], 0, cands,
-                                         res, mode, start)
-            # asked again with what it learnt (where each variant's search may start): the
-            # same answer
+                                         res, mode, start, runs, key_k, key_n)
+            # asked again with what it learnt (where each variant's search may start, each
+            # row's longest free run): the same answer
             again = kernels._best_on_sheet(last, P["rows"], P["lo"], P["hi"], P["var_s0"],
                                            P["var_s1"], P["var_right"], P["lim"], 0, cands,
-                                           res, mode, start)
+                                           res, mode, start, runs, key_k, key_n)
             assert tuple(again) == tuple(got)
+            for r in np.flatnonzero(runs >= 0).tolist():  # the runs it worked out are right
+                free = np.concatenate(([0], (~occ[r]).astype(np.int64), [0]))
+                edges = np.flatnonzero(np.diff(free))
+                assert runs[r] == max(np.diff(edges)[::2], default=0)
             best = (-1, -1, -1)
             best_key = None
             for s in cands.tolist():
@@ -230,6 +237,57 @@ def test_best_on_sheet_is_the_best_first_fit_over_the_variants():
                         or (key <= best_key + 1e-9 and v < best[2])):
                     best, best_key = (s, u, v), key
             assert tuple(got) == best
+
+
+def _slow_best(occ, P, t: int, cands, res: float, mode: int) -> tuple[int, int, int]:
+    """_best_on_sheet by brute force: each variant's first free origin, the best by key."""
+    best, best_key = (-1, -1, -1), None
+    for s in cands:
+        sl = slice(P["var_s0"][s], P["var_s1"][s])
+        u, v = _brute_first_fit(occ, P["rows"][sl], P["lo"][sl], P["hi"][sl],
+                                *P["lim"][t, s].tolist())
+        if u == kernels.NONE:
+            continue
+        key = u * res + P["var_right"][s] if mode == 0 else float(u)
+        if best_key is None or key < best_key - 1e-9 or (key <= best_key + 1e-9
+                                                         and v < best[2]):
+            best, best_key = (s, u, v), key
+    return best
+
+
+def test_decode_places_each_part_where_a_fresh_look_at_every_sheet_would():
+    # what each sheet remembers (where a rotation may still fit, each row's longest free
+    # run) only saves work: the layout is the one brute-force first fit gives, sheet by
+    # sheet in order, on one stock type without limits
+    rng = np.random.default_rng(21)
+    for case in range(120):
+        n = int(rng.integers(4, 16))
+        P = _random_problem(rng, n, int(rng.integers(1, 5)))
+        P["st_count"][:] = -1
+        order = rng.permutation(n).astype(np.int64)
+        pref = np.full(n, -1, np.int64)
+        res, mode = 2.0, int(case % 2)
+        sheet, var, us, vs, stock, _ = kernels.decode(
+            order, pref, P["item_v0"], P["item_v1"], P["item_vars"], np.zeros(n, np.int64),
+            P["rows"], P["lo"], P["hi"], P["var_s0"], P["var_s1"], P["var_right"], P["lim"],
+            P["st_nu"][:1], P["st_nv"][:1], P["st_count"][:1], P["st_init"][:1], res, mode)
+        fresh = kernels.occupancy(np.ascontiguousarray(
+            P["st_init"][0, :P["st_nu"][0], :P["st_nv"][0]]))
+        occs: list[np.ndarray] = []
+        for i in order.tolist():
+            cands = P["item_vars"][P["item_v0"][i]:P["item_v1"][i]].tolist()
+            want = (-1, -1, 0, 0)  # unplaced: fits no fresh sheet either
+            for k, occ in enumerate(occs + [fresh.copy()]):
+                s, u, v = _slow_best(occ, P, 0, cands, res, mode)
+                if s >= 0:
+                    if k == len(occs):
+                        occs.append(occ)
+                    sl = slice(P["var_s0"][s], P["var_s1"][s])
+                    _paint(occs[k], P["rows"][sl], P["lo"][sl], P["hi"][sl], u, v)
+                    want = (k, s, u, v)
+                    break
+            assert (sheet[i], var[i], us[i], vs[i]) == want, f"case {case}, item {i}"
+        assert stock.size == len(occs)
 
 
 def test_decode_layouts_are_cell_disjoint_within_limits_and_respect_counts():

@@ -19,6 +19,7 @@ from numba import types
 from numba.typed import List
 
 GRID_TYPE = types.int32[:, ::1]
+RUNS_TYPE = types.int32[::1]
 NONE = -(1 << 40)  # first_fit's "no position"
 UNKNOWN = -(1 << 30)  # no column known to collide yet (`_best_on_sheet`)
 
@@ -65,18 +66,87 @@ def collides(last: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
 def first_fit(last: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray,
               s0: int, s1: int, u_min: int, u_max: int, v_min: int, v_max: int) -> tuple:
     """The first free origin cell in (u, then v) order: lowest x first, so sheets fill from
+    x = 0 and the last one leaves the largest offcut. Returns (u, v), or (NONE, NONE) if none
+    (origins may be negative: the spacing band hangs over the margin). See `_first_fit`."""
+    return _first_fit(last, rows, lo, hi, s0, s1, u_min, u_max, v_min, v_max,
+                      np.zeros(1, np.int32), -1, 0)
+
+
+@njit(cache=True)
+def _longest(rows, lo, hi, s0, s1, v_min, v_max, nv):
+    """The interval of a shape with the most cells on the grid wherever v lies in v_min..
+    v_max, and that many cells (-1, 0 for none)."""
+    kt, need = -1, 0
+    for k in range(s0, s1):
+        n = nv
+        for v in (v_min, v_max):
+            a = max(v + lo[k], 0)
+            b = min(v + hi[k], nv - 1)
+            n = min(n, b - a + 1)
+        if n > need:
+            kt, need = k, n
+    return kt, need
+
+
+@njit(cache=True)
+def shape_keys(rows, lo, hi, var_s0, var_s1, lim, t, nv):
+    """Per variant, `_longest` over its v range on stock type t (nv cells across)."""
+    n_var = var_s0.shape[0]
+    key_k = np.full(n_var, -1, np.int64)
+    key_n = np.zeros(n_var, np.int64)
+    for s in range(n_var):
+        key_k[s], key_n[s] = _longest(rows, lo, hi, var_s0[s], var_s1[s], lim[t, s, 2],
+                                      lim[t, s, 3], nv)
+    return key_k, key_n
+
+
+@njit(cache=True)
+def _row_run(last, r):
+    """The longest run of free cells in row r."""
+    best = 0
+    run = 0
+    for c in range(last.shape[1]):
+        if last[r, c] == c:
+            run = 0
+        else:
+            run += 1
+            if run > best:
+                best = run
+    return best
+
+
+@njit(cache=True)
+def forget_runs(runs, r0, r1):
+    """Rows r0..r1 (clipped) changed: their longest free runs are not known any more."""
+    for r in range(max(r0, 0), min(r1, runs.shape[0] - 1) + 1):
+        runs[r] = -1
+
+
+@njit(cache=True)
+def _first_fit(last, rows, lo, hi, s0, s1, u_min, u_max, v_min, v_max, runs, kt, need):
+    """The first free origin cell in (u, then v) order: lowest x first, so sheets fill from
     x = 0 and the last one leaves the largest offcut. Returns (u, v), or (NONE, NONE) if none (origins
     may be negative: the spacing band hangs over the margin).
 
     A collision of interval k with the obstacle ending at v' proves every origin up to
     v' - lo[k] collides too, so the scan jumps there; the interval that collided last is
-    tested first at the next origin (it usually collides again)."""
+    tested first at the next origin (it usually collides again). `runs[r]` (kt >= 0): the
+    longest free run of row r (-1: not known, worked out here when first needed); a column
+    whose row under interval kt has none of `need` cells cannot take the shape and is
+    skipped without a look along it."""
     nu, nv = last.shape
     n = s1 - s0
     if n <= 0 or u_min > u_max or v_min > v_max:
         return NONE, NONE
     hint = s0
     for u in range(u_min, u_max + 1):
+        if kt >= 0:
+            r = u + rows[kt]
+            if 0 <= r < nu:
+                if runs[r] < 0:  # not known since the row last changed
+                    runs[r] = _row_run(last, r)
+                if runs[r] < need:
+                    continue
         v = v_min
         while v <= v_max:
             k = hint
@@ -133,7 +203,7 @@ def occupancy(last: np.ndarray) -> np.ndarray:
 
 @njit(cache=True)
 def _best_on_sheet(last, rows, lo, hi, var_s0, var_s1, var_right, lim, t, cands, res, mode,
-                   start):
+                   start, runs, key_k, key_n):
     """Best position over the candidate variants on one sheet: smallest right edge of the
     bare part (mode 0) or smallest origin (u, v) (mode 1), ties to the lower v, then to the
     earlier variant. Returns (variant, u, v) or (-1, -1, -1).
@@ -143,7 +213,9 @@ def _best_on_sheet(last, rows, lo, hi, var_s0, var_s1, var_right, lim, t, cands,
     the range it last searched in vain) collides for good, and the next search starts there;
     past the variant's range, it fits nowhere. This is what lets first fit look at every
     open sheet of a 1500-part job, where copies of the same part ask again and again, without
-    walking the full columns each time. Updated here."""
+    walking the full columns each time. Updated here. `runs`: each row's longest free run
+    (-1: not known yet); `key_k[s]`, `key_n[s]`: variant s's longest interval and its cells
+    (`shape_keys`), which let first fit skip columns without looking."""
     best_s = -1
     best_u = -1
     best_v = -1
@@ -163,8 +235,8 @@ def _best_on_sheet(last, rows, lo, hi, var_s0, var_s1, var_right, lim, t, cands,
                 u1 = cap
             if u0 > u1:
                 continue
-        u, v = first_fit(last, rows, lo, hi, var_s0[s], var_s1[s], u0, u1,
-                         lim[t, s, 2], lim[t, s, 3])
+        u, v = _first_fit(last, rows, lo, hi, var_s0[s], var_s1[s], u0, u1,
+                          lim[t, s, 2], lim[t, s, 3], runs, key_k[s], key_n[s])
         if u == NONE:
             start[s] = u1 + 1
             continue
@@ -201,6 +273,11 @@ def decode(order, pref, item_v0, item_v1, item_vars, item_need,
     closed = np.zeros(n + 1, np.bool_)
     used = np.zeros(n_st, np.int64)
     grids = List.empty_list(GRID_TYPE)
+    runs = List.empty_list(RUNS_TYPE)  # per sheet, each row's longest free run
+    key_k = np.zeros((n_st, var_s0.shape[0]), np.int64)
+    key_n = np.zeros((n_st, var_s0.shape[0]), np.int64)
+    for t in range(n_st):
+        key_k[t], key_n[t] = shape_keys(rows, lo, hi, var_s0, var_s1, lim, t, st_nv[t])
     n_var = var_s0.shape[0]
     # [sheet, variant]: the first column where it may still fit (`_best_on_sheet`)
     start = np.full((n + 1, n_var), UNKNOWN, np.int32)
@@ -227,16 +304,19 @@ def decode(order, pref, item_v0, item_v1, item_vars, item_need,
             if free[k] < sufmin[p]:
                 closed[k] = True
                 grids[k] = np.empty((1, 1), np.int32)
+                runs[k] = np.zeros(1, np.int32)
                 continue
             if free[k] < need:
                 continue
             t = sheet_stock[k]
             s, u, v = _best_on_sheet(grids[k], rows, lo, hi, var_s0, var_s1, var_right, lim,
-                                     t, cands, res, mode, start[k])
+                                     t, cands, res, mode, start[k], runs[k], key_k[t],
+                                     key_n[t])
             if s < 0 and cands.shape[0] < allv.shape[0]:
                 continue
             if s >= 0:
                 free[k] -= stamp(grids[k], rows, lo, hi, var_s0[s], var_s1[s], u, v)
+                forget_runs(runs[k], u + rows[var_s0[s]], u + rows[var_s1[s] - 1])
                 out_sheet[it] = k
                 out_var[it] = s
                 out_u[it] = u
@@ -255,12 +335,13 @@ def decode(order, pref, item_v0, item_v1, item_vars, item_need,
             if st_count[t] >= 0 and used[t] >= st_count[t]:
                 continue
             g = st_init[t, :st_nu[t], :st_nv[t]].copy()
+            gr = np.full(st_nu[t], -1, np.int32)
             scratch[:] = UNKNOWN
             s, u, v = _best_on_sheet(g, rows, lo, hi, var_s0, var_s1, var_right, lim,
-                                     t, cands, res, mode, scratch)
+                                     t, cands, res, mode, scratch, gr, key_k[t], key_n[t])
             if s < 0 and cands.shape[0] < allv.shape[0]:
                 s, u, v = _best_on_sheet(g, rows, lo, hi, var_s0, var_s1, var_right, lim,
-                                         t, allv, res, mode, scratch)
+                                         t, allv, res, mode, scratch, gr, key_k[t], key_n[t])
             if s < 0:
                 continue
             k = n_sheets
@@ -268,6 +349,7 @@ def decode(order, pref, item_v0, item_v1, item_vars, item_need,
             n_sheets += 1
             used[t] += 1
             grids.append(g)
+            runs.append(gr)
             sheet_stock[k] = t
             free[k] = 0
             for r in range(st_nu[t]):
@@ -275,6 +357,7 @@ def decode(order, pref, item_v0, item_v1, item_vars, item_need,
                     if g[r, c] != c:
                         free[k] += 1
             free[k] -= stamp(g, rows, lo, hi, var_s0[s], var_s1[s], u, v)
+            forget_runs(gr, u + rows[var_s0[s]], u + rows[var_s1[s] - 1])
             out_sheet[it] = k
             out_var[it] = s
             out_u[it] = u
