@@ -198,6 +198,22 @@ def _random_problem(rng: np.random.Generator, n_items: int, n_var: int):
             "st_nu": st_nu, "st_nv": st_nv, "st_count": st_count, "st_init": init}
 
 
+def _slow_best(occ, P, t: int, cands, res: float, mode: int) -> tuple[int, int, int]:
+    """_best_on_sheet by brute force: each variant's first free origin, the best by key."""
+    best, best_key = (-1, -1, -1), None
+    for s in cands:
+        sl = slice(P["var_s0"][s], P["var_s1"][s])
+        u, v = _brute_first_fit(occ, P["rows"][sl], P["lo"][sl], P["hi"][sl],
+                                *P["lim"][t, s].tolist())
+        if u == kernels.NONE:
+            continue
+        key = u * res + P["var_right"][s] if mode == 0 else float(u)
+        if best_key is None or key < best_key - 1e-9 or (key <= best_key + 1e-9
+                                                         and v < best[2]):
+            best, best_key = (s, u, v), key
+    return best
+
+
 def test_best_on_sheet_is_the_best_first_fit_over_the_variants():
     rng = np.random.default_rng(15)
     for _ in range(200):
@@ -223,36 +239,13 @@ def test_best_on_sheet_is_the_best_first_fit_over_the_variants():
                 free = np.concatenate(([0], (~occ[r]).astype(np.int64), [0]))
                 edges = np.flatnonzero(np.diff(free))
                 assert runs[r] == max(np.diff(edges)[::2], default=0)
-            best = (-1, -1, -1)
-            best_key = None
-            for s in cands.tolist():
+            assert tuple(got) == _slow_best(occ, P, 0, cands.tolist(), res, mode)
+            for s in cands.tolist():  # what it learnt never skips a free position
                 sl = slice(P["var_s0"][s], P["var_s1"][s])
-                u, v = _brute_first_fit(occ, P["rows"][sl], P["lo"][sl], P["hi"][sl],
+                u, _ = _brute_first_fit(occ, P["rows"][sl], P["lo"][sl], P["hi"][sl],
                                         *P["lim"][0, s].tolist())
-                if u == kernels.NONE:
-                    continue
-                assert start[s] <= u  # what it learnt never skips a free position
-                key = u * res + P["var_right"][s] if mode == 0 else float(u)
-                if (best_key is None or key < best_key - 1e-9
-                        or (key <= best_key + 1e-9 and v < best[2])):
-                    best, best_key = (s, u, v), key
-            assert tuple(got) == best
-
-
-def _slow_best(occ, P, t: int, cands, res: float, mode: int) -> tuple[int, int, int]:
-    """_best_on_sheet by brute force: each variant's first free origin, the best by key."""
-    best, best_key = (-1, -1, -1), None
-    for s in cands:
-        sl = slice(P["var_s0"][s], P["var_s1"][s])
-        u, v = _brute_first_fit(occ, P["rows"][sl], P["lo"][sl], P["hi"][sl],
-                                *P["lim"][t, s].tolist())
-        if u == kernels.NONE:
-            continue
-        key = u * res + P["var_right"][s] if mode == 0 else float(u)
-        if best_key is None or key < best_key - 1e-9 or (key <= best_key + 1e-9
-                                                         and v < best[2]):
-            best, best_key = (s, u, v), key
-    return best
+                if u != kernels.NONE:
+                    assert start[s] <= u
 
 
 def test_decode_places_each_part_where_a_fresh_look_at_every_sheet_would():
