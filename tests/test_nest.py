@@ -971,6 +971,23 @@ def test_compaction_keeps_a_part_in_its_hole_and_off_keep_outs():
     assert verify_layout(Layout([sheet]), 4.0) == []
 
 
+def test_the_last_sheet_of_a_sheet_job_is_compacted():
+    """A sheet job's last sheet keeps the largest offcut: its parts slide left and down in
+    exact coordinates (the square beside the triangle's slanted side is placed by the
+    raster up to a cell off; it moves 0.77 mm left here), so nothing is left to slide."""
+    tri = Part("tri", Polygon([(0, 0), (97.3, 0), (0, 83.1)]))
+    sq, panel = _rect("sq", 41.7, 41.7), _rect("panel", 185, 95)
+    items = _items([panel], copies=2, rotations=(0.0,)) + _items([tri, sq], rotations=(0.0,))
+    stock = Stock(width=200, height=110, margin=5)
+    layout = nest(items, [stock], _settings(spacing=3.0, iterations=40))
+    _check(layout, items, 3.0)
+    last = layout.sheets[-1]
+    assert len(layout.sheets) == 3 and len(last.placements) == 2
+    moved = compact_sheet(last, 3.0, 1.0)
+    for a, b in zip(last.placements, moved.placements):
+        assert (a.x, a.y) == pytest.approx((b.x, b.y), abs=1e-3)  # nothing left to slide
+
+
 def test_strip_length_is_exact_not_rounded_up_to_raster_cells():
     # 3 x 3 squares, three to a column of a 10-high strip: exactly 6 long; the raster's
     # cells (10 / 300 does not divide 3) alone would leave a gap between the columns

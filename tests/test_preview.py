@@ -264,3 +264,17 @@ def test_preview_part_file_cli(tmp_path):
     assert len(_svg_parts(out.read_text(encoding="utf-8"), "part", "g")) == 1
     res = CliRunner().invoke(main, ["preview", part, "-o", str(tmp_path / "s.dxf")])
     assert res.exit_code == 2 and "must end in .svg" in res.output
+
+
+def test_index_names_the_larger_offcut_of_the_last_sheet():
+    """Parts along the bottom: the offcut named is the strip along the top; parts at the
+    start of the sheet: the strip at the far end."""
+    st = Stock(2440, 1220, 18, 10)
+    board = Part("board", shapely.box(0, 0, 2400, 250))
+    low = Layout([SheetLayout(1, st, [Placement("board#1", board, 10, 10, 0.0)])])
+    html = index_html(build_report("job", low, 12.0), [""])
+    assert "Offcut on the last sheet: 960 mm along the top from y = 260 mm, 2.34 m&sup2;" in html
+    post = Part("post", shapely.box(0, 0, 250, 1200))
+    left = Layout([SheetLayout(1, st, [Placement("post#1", post, 10, 10, 0.0)])])
+    html = index_html(build_report("job", left, 12.0), [""])
+    assert "Offcut on the last sheet: 2180 mm from x = 260 mm, 2.66 m&sup2;" in html

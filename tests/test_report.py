@@ -28,6 +28,7 @@ SECTIONS = {
     "sheets[]": lambda r: r["sheets"],
     "sheets[].stock": lambda r: [s["stock"] for s in r["sheets"]],
     "sheets[].offcut": lambda r: [s["offcut"] for s in r["sheets"]],
+    "sheets[].offcut.top": lambda r: [s["offcut"]["top"] for s in r["sheets"]],
     "sheets[].parts[]": lambda r: [p for s in r["sheets"] for p in s["parts"]],
     "sheets[].toolpath": lambda r: [s["toolpath"] for s in r["sheets"] if s["toolpath"]],
     "unplaced[]": lambda r: r["unplaced"],
@@ -179,11 +180,28 @@ def test_offcut_and_strip_mode():
     s = rep["sheets"][0]
     assert s["used_length"] == 640.0
     assert s["offcut"] == {"x_from": 610.0, "width": 30.0, "area_m2": 0.018,
-                           "usable_width": 2368.0}
+                           "usable_width": 2368.0,
+                           "top": {"y_from": 310.0, "height": 290.0, "area_m2": 0.1856,
+                                   "usable_height": 268.0}}
     assert rep["totals"]["sheet_area_m2"] == 0.384
     empty = SheetLayout(2, Stock(1000, 500, 18, 10), [])
     assert offcut(empty) == {"x_from": 0.0, "width": 1000.0, "area_m2": 0.5,
-                             "usable_width": 980.0}
+                             "usable_width": 980.0,
+                             "top": {"y_from": 0.0, "height": 500.0, "area_m2": 0.5,
+                                     "usable_height": 480.0}}
+
+
+def test_offcut_along_the_top_of_long_parts_stacked_from_the_bottom():
+    """Two full-length boards at the bottom of the sheet leave no room at the far end but a
+    strip the whole length of the sheet above them; the report gives both."""
+    st = Stock(2440, 1220, 18, 10)
+    board = Part("board", shapely.box(0, 0, 2400, 250))
+    sheet = SheetLayout(1, st, [Placement("board#1", board, 10, 10, 0.0),
+                                Placement("board#2", board, 10, 272, 0.0)])
+    cut = offcut(sheet, 12.0)
+    assert cut["width"] == 30.0 and cut["usable_width"] == 8.0
+    assert cut["top"] == {"y_from": 522.0, "height": 698.0, "area_m2": 1.7031,
+                          "usable_height": 676.0}
 
 
 def test_dumps_is_deterministic_and_round_trips(planned, golden):

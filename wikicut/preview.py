@@ -368,7 +368,11 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
            (f"<li>Utilisation: {t.get('utilisation', 0) * 100:.1f}% "
             f"({t.get('part_area_m2', 0):.2f} m&sup2; of parts on "
             f"{t.get('sheet_area_m2', 0):.2f} m&sup2; of sheet)</li>")]
-    if last:
+    top = (last or {}).get("top")
+    if top and top["area_m2"] > last["area_m2"]:
+        out.append(f"<li>Offcut on the last sheet: {top['height']:.0f} mm along the top from "
+                   f"y = {top['y_from']:.0f} mm, {top['area_m2']:.2f} m&sup2;</li>")
+    elif last:
         out.append(f"<li>Offcut on the last sheet: {last['width']:.0f} mm from x = "
                    f"{last['x_from']:.0f} mm, {last['area_m2']:.2f} m&sup2;</li>")
     if t.get("cut_length_m") is not None:

@@ -40,21 +40,29 @@ def sheet_length(sheet: SheetLayout) -> float:
 
 
 def offcut(sheet: SheetLayout, spacing: float = 0.0) -> dict:
-    """The free strip at the far (high-x) end of the sheet beyond the last part.
+    """The free strips beyond the parts: at the far (high-x) end, and along the top (high y,
+    the whole length used). Long parts stacked from y = 0 leave their offcut at the top, so
+    an operator needs both to see what can be saved.
 
     x_from/width/area_m2 are the physical piece left after the last part (to the sheet edge),
     what an operator can saw off and keep; usable_width is the length a further part could still
-    take on this sheet (less the margin and the spacing to the last part).
+    take on this sheet (less the margin and the spacing to the last part). `top` is the same
+    across the sheet's top edge.
     """
     st = sheet.stock
-    ends = [p.placed().outline.bounds[2] for p in sheet.placements]
-    x_end = max(ends) if ends else 0.0
-    end = sheet_length(sheet) if sheet.used_length else st.width
-    width = max(0.0, end - x_end)
-    gap = spacing if ends else 0.0
+    bounds = [p.placed().outline.bounds for p in sheet.placements]
+    x_end = max((b[2] for b in bounds), default=0.0)
+    y_end = max((b[3] for b in bounds), default=0.0)
+    length = sheet_length(sheet) if sheet.used_length else st.width
+    width = max(0.0, length - x_end)
+    height = max(0.0, st.height - y_end)
+    gap = spacing if bounds else 0.0
     usable = max(0.0, st.width - st.margin - max(x_end + gap, st.margin))
+    usable_h = max(0.0, st.height - st.margin - max(y_end + gap, st.margin))
     return {"x_from": _r(x_end), "width": _r(width), "area_m2": _r(width * st.height / 1e6, 4),
-            "usable_width": _r(usable)}
+            "usable_width": _r(usable),
+            "top": {"y_from": _r(y_end), "height": _r(height),
+                    "area_m2": _r(height * length / 1e6, 4), "usable_height": _r(usable_h)}}
 
 
 def _stock(sheet: SheetLayout) -> dict:

@@ -60,7 +60,7 @@ from ..model import (
 from . import kernels
 from . import overlap
 from . import patterns
-from .compact import compact
+from .compact import compact, compact_sheet
 from .raster import Variant, limits, sheet_grid, variant
 
 MODE_RIGHT_EDGE = 0  # smallest right edge first: strips and the last sheet's offcut
@@ -1012,6 +1012,11 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
         tight = compact(layout, settings.spacing, res)
         if (tight.sheets[0].used_length < layout.sheets[0].used_length
                 and not verify_layout(tight, settings.spacing)):
+            layout = tight
+    elif layout.sheets:  # the last sheet's parts slid left and down: a larger offcut
+        tight = replace(layout, sheets=layout.sheets[:-1]
+                        + [compact_sheet(layout.sheets[-1], settings.spacing, res)])
+        if not verify_layout(tight, settings.spacing):
             layout = tight
     return layout
 
