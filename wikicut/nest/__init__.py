@@ -57,6 +57,7 @@ from ..model import (
     Stock,
     strip_length,
 )
+from . import bundle
 from . import kernels
 from . import overlap
 from . import patterns
@@ -93,6 +94,7 @@ OV_CHUNK = 200  # moves per kernel call (between deadline checks)
 TIGHTEN_SHARE = 0.25  # stock lists: share of the time left for one sheet fewer of a kind
 PATTERN_SHARE = 0.3  # sheets: at most this share of the time (or budget) for sheet patterns
 STALL0 = 400
+BUNDLES = True  # thin designs' copies stacked into one item (bundle.py)
 STALL1 = 4
 
 
@@ -153,6 +155,7 @@ class _Problem:
     st_count: np.ndarray
     st_init: np.ndarray
     strip: bool
+    item_mult: np.ndarray | None = None  # parts per item (bundles); None: one each
 
 
 def resolution(stocks: list[Stock], items: list[NestItem]) -> float:
@@ -286,7 +289,8 @@ def _solution(p: _Problem, order: np.ndarray, pref: np.ndarray, mode: int, out: 
     """A layout (the decode kernel's result, or the overlap search's) with its key."""
     sheet, _, _, _, stock, maxx = out
     n_sheets = stock.shape[0]
-    unplaced = int(np.count_nonzero(sheet < 0))
+    unplaced = int(np.count_nonzero(sheet < 0) if p.item_mult is None
+                   else p.item_mult[sheet < 0].sum())  # parts, not items
     if targeted:
         key = (round(float(p.item_area[sheet < 0].sum()), 6),
                round(float(maxx.max()), 6) if n_sheets else 0.0)
@@ -984,7 +988,13 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
 
     check_fits(items, stocks)
     res = settings_resolution(settings, stocks, items)
+    parts = items
+    items, bundles = bundle.make_bundles(items, stocks, settings.spacing) if BUNDLES \
+        else (items, {})
+    mult = bundle.counts(items, bundles)  # parts per item
     p = _build(items, stocks, settings.spacing, res)
+    if bundles:
+        p.item_mult = mult
     deadline = t0 + settings.time_limit
     budget = settings.iterations if settings.iterations is not None else 10**12
 
@@ -997,14 +1007,14 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
             else:
                 area = sum(p.stocks[t].width * p.stocks[t].height for t in stock.tolist())
             area = area or 1.0
-            placed = int(np.count_nonzero(sheet >= 0))
+            placed = int(mult[sheet >= 0].sum())
             util = float(p.item_area[sheet >= 0].sum()) / area
             progress(NestProgress(int(stock.shape[0]), util, time.monotonic() - t0, placed,
-                                  len(items), improved))
+                                  len(parts), improved))
 
     with _DeferCtrlC():
         best = _run(p, items, settings, deadline, budget, report)
-    layout = _layout(p, best)
+    layout = _expand(_layout(p, best), bundles)
     problems = verify_layout(layout, settings.spacing)
     if problems:
         raise RuntimeError("nester produced an invalid layout: " + "; ".join(problems[:3]))
@@ -1054,6 +1064,26 @@ def _run(p: _Problem, items: list[NestItem], settings: NestSettings, deadline: f
             child.terminate()
             child.join()
     return best
+
+
+def _expand(layout: Layout, bundles: dict[str, bundle.Bundle]) -> Layout:
+    """The layout with every bundle back as its copies (placements by instance again; a
+    strip's used length from the copies, which the bundle's closed outline may exceed)."""
+    if not bundles:
+        return layout
+    sheets = []
+    for s in layout.sheets:
+        per = sorted(bundle.expand(s.placements, bundles), key=lambda q: q.instance)
+        used = strip_length(s.stock, per) if s.stock.strip else None
+        sheets.append(replace(s, placements=per, used_length=used))
+    unplaced = sorted(x.instance for u in layout.unplaced
+                      for x in (bundles[u].items if u in bundles else [_Named(u)]))
+    return Layout(sheets, unplaced)
+
+
+@dataclass(frozen=True)
+class _Named:
+    instance: str
 
 
 def settings_resolution(settings: NestSettings, stocks: list[Stock],

@@ -1,0 +1,197 @@
+"""Bundles: the copies of a thin design stacked into one item before nesting.
+
+Long thin curved parts (the arcs of a frame: 25 mm wide, a metre long, four of each) are
+where a raster search is weakest: two copies fit side by side only at one exact offset, which
+sampled positions almost never hit, so they end up scattered with air between them. Stacked
+once, exactly, as an operator would lay them out by hand (each copy moved against the last
+along the direction that gives the smallest bundle), they become one compact item that the
+search places like any other. On frame's curved parts as a strip this took the density from
+0.55 to 0.65 (sparrow: 0.61).
+
+A design is bundled when it has several copies with the same rotations, its area is under
+FILL of its minimum rotated rectangle, the bundle is at least GAIN times as square, it fits
+a sheet, and every pair of copies in it keeps the spacing (checked exactly, as
+`verify_layout` will). The bundle's outline is the union of its copies with the gaps between
+them closed (a superset: it only keeps other parts further away). After nesting, each
+placed bundle becomes its copies again (`expand`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from shapely import affinity
+from shapely.geometry import Polygon
+
+from ..errors import UnsafeJobError
+from ..model import NestItem, Part, Placement, Stock
+
+FILL = 0.3  # designs whose area is under this share of their minimum rotated rectangle
+GAIN = 1.5  # and whose bundle is at least this much squarer
+STEP_DEG = 3  # directions tried for the stacking
+BISECT = 20  # halvings of the stacking distance (a thousandth of a mm on a metre)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """Copies of one design: copy i lies at i * step in the design's own coordinates."""
+
+    items: tuple[NestItem, ...]
+    step: tuple[float, float]
+
+
+def squareness(g) -> float:
+    """Area over the area of the minimum rotated rectangle (1 for a rectangle)."""
+    box = shapely.minimum_rotated_rectangle(g).area
+    return float(g.area / box) if box > 0 else 1.0
+
+
+def _apart(a: Polygon, b: Polygon, spacing: float) -> bool:
+    """The rule of `verify_layout`: at least `spacing` apart; with no spacing, touching is
+    allowed but no overlap."""
+    d = a.distance(b)
+    return not (d < spacing - 1e-6 or (d <= 0 and a.intersection(b).area > 1e-6))
+
+
+def _moved(g: Polygon, dx: float, dy: float) -> Polygon:
+    return shapely.transform(g, lambda c: c + (dx, dy))
+
+
+def _stack_distance(grown: Polygon, ux: float, uy: float) -> float | None:
+    """The least distance along (ux, uy) at which a copy of `grown` (the part grown by a
+    little over half the spacing, prepared) no longer meets it: bisection from a distance
+    that surely clears (None if that fails)."""
+    x0, y0, x1, y1 = grown.bounds
+    hi = math.hypot(x1 - x0, y1 - y0) + 1.0
+    if shapely.intersects(grown, _moved(grown, ux * hi, uy * hi)):
+        return None
+    lo = 0.0
+    for _ in range(BISECT):
+        mid = (lo + hi) / 2
+        if shapely.intersects(grown, _moved(grown, ux * mid, uy * mid)):
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def _outline(part: Polygon, k: int, sx: float, sy: float, spacing: float) -> Polygon | None:
+    """The bundle's outline: k copies, the gaps between them closed; None unless one
+    polygon that holds every copy."""
+    copies = [affinity.translate(part, i * sx, i * sy) for i in range(k)]
+    union = shapely.unary_union(copies)
+    r = spacing * 0.51 + 1.5  # over half the gaps between copies (`_bundle_one`)
+    closed = union.buffer(r, join_style="mitre").buffer(-r, join_style="mitre")
+    out = shapely.unary_union([closed, union])
+    if out.geom_type != "Polygon" or out.is_empty:
+        return None
+    # tiny slivers left between copies are not holes anything could use
+    return Polygon(out.exterior, [h for h in out.interiors if Polygon(h).area > 1.0])
+
+
+def _fits(part: Part, rotations: tuple[float, ...], stocks: list[Stock]) -> bool:
+    from ..job import check_fits
+
+    try:
+        check_fits([NestItem(part.name, part, rotations)], stocks)
+    except UnsafeJobError:
+        return False
+    return True
+
+
+def _bundle_one(items: list[NestItem], stocks: list[Stock], spacing: float
+                ) -> tuple[Part, tuple[float, float], int] | None:
+    """The best stacking of as many of these copies as fit a sheet: (bundle part, step,
+    copies), or None when bundling does not pay."""
+    part = items[0].part
+    g = part.outline
+    base = squareness(g)
+    # grown by a little over half the spacing (a buffer's chords fall short of the true
+    # offset by under 1 %): copies whose grown outlines do not meet keep the spacing
+    grown = g.buffer(spacing / 2 * 1.02 + 1e-3)
+    shapely.prepare(grown)
+    xy = shapely.get_coordinates(g.convex_hull)
+    k = len(items)
+    best = None
+    for deg in range(0, 180, STEP_DEG):
+        ux, uy = math.cos(math.radians(deg)), math.sin(math.radians(deg))
+        d = _stack_distance(grown, ux, uy)
+        if d is None:
+            continue
+        # the bundle's minimum rectangle is its copies' convex hull's: from the vertices
+        pts = np.concatenate([xy + (i * ux * d, i * uy * d) for i in range(k)])
+        box = shapely.minimum_rotated_rectangle(shapely.multipoints(pts)).area
+        if best is None or box < best[0] - 1e-9:
+            best = (box, (ux * d, uy * d))
+    if best is None:
+        return None
+    sx, sy = best[1]
+    for k in range(len(items), 1, -1):  # as many copies as still fit a sheet
+        out = _outline(g, k, sx, sy, spacing)
+        if out is None or squareness(out) < GAIN * base:
+            continue
+        copies = [affinity.translate(g, i * sx, i * sy) for i in range(k)]
+        if not all(_apart(copies[i], copies[j], spacing)
+                   for i in range(k) for j in range(i + 1, k)):
+            continue
+        bundle = Part(part.name, out, source=part.source)
+        if _fits(bundle, items[0].rotations, stocks):
+            return bundle, (sx, sy), k
+    return None
+
+
+def make_bundles(items: list[NestItem], stocks: list[Stock], spacing: float
+                 ) -> tuple[list[NestItem], dict[str, Bundle]]:
+    """The items to nest, thin designs' copies bundled, and each bundle by the instance
+    name its item carries (its first copy's)."""
+    groups: dict[tuple[int, tuple[float, ...]], list[NestItem]] = {}
+    for it in items:
+        groups.setdefault((id(it.part), tuple(it.rotations)), []).append(it)
+    out: list[NestItem] = []
+    bundles: dict[str, Bundle] = {}
+    done: set[tuple[int, tuple[float, ...]]] = set()
+    for it in items:
+        key = (id(it.part), tuple(it.rotations))
+        if key in done:
+            continue
+        done.add(key)
+        group = groups[key]
+        made = None
+        if len(group) >= 2 and squareness(it.part.outline) < FILL:
+            made = _bundle_one(group, stocks, spacing)
+        if made is None:
+            out.extend(group)
+            continue
+        part, step, k = made
+        for a in range(0, len(group) - len(group) % k, k):  # bundles of k; the rest alone
+            chunk = tuple(group[a:a + k])
+            out.append(NestItem(chunk[0].instance, part, chunk[0].rotations))
+            bundles[chunk[0].instance] = Bundle(chunk, step)
+        out.extend(group[len(group) - len(group) % k:])
+    return out, bundles
+
+
+def expand(placements: list[Placement], bundles: dict[str, Bundle]) -> list[Placement]:
+    """Placements with each placed bundle replaced by its copies (same rotation, each moved
+    by its step turned with the bundle)."""
+    res: list[Placement] = []
+    for pl in placements:
+        b = bundles.get(pl.instance)
+        if b is None:
+            res.append(pl)
+            continue
+        c, s = math.cos(math.radians(pl.rotation)), math.sin(math.radians(pl.rotation))
+        for i, it in enumerate(b.items):
+            dx, dy = i * b.step[0], i * b.step[1]
+            res.append(Placement(it.instance, it.part, pl.x + c * dx - s * dy,
+                                 pl.y + s * dx + c * dy, pl.rotation))
+    return res
+
+
+def counts(items: list[NestItem], bundles: dict[str, Bundle]) -> np.ndarray:
+    """How many parts each item stands for (progress counts parts, not items)."""
+    return np.array([len(bundles[it.instance].items) if it.instance in bundles else 1
+                     for it in items], np.int64)
