@@ -112,3 +112,25 @@ def test_squareness():
     assert bundle.squareness(shapely.box(0, 0, 3, 1)) == pytest.approx(1.0)
     assert bundle.squareness(arc().outline) < bundle.FILL
     assert math.isclose(bundle.squareness(Polygon([(0, 0), (2, 0), (0, 2)])), 0.5)
+
+
+def test_a_bundle_counts_its_copies_area_not_its_closed_outline(monkeypatch):
+    """The area bound and the keys use the parts' own area: a bundle's outline also covers
+    the gaps between its copies, which would raise the bound and end the search early."""
+    import wikicut.nest as nest_mod
+
+    seen = {}
+    real_build = nest_mod._build
+
+    def spy(items, stocks, spacing, res):
+        p = real_build(items, stocks, spacing, res)
+        seen["p"] = p
+        return p
+
+    monkeypatch.setattr(nest_mod, "_build", spy)
+    items = items_of(arc(), 4)
+    nest(items, [SHEET], NestSettings(spacing=6.0, seed=1, time_limit=20.0, workers=1,
+                                      iterations=20))
+    p = seen["p"]
+    assert len(p.items) == 1 and p.items[0].part.area > 4 * arc().area + 100
+    assert p.item_area[0] == pytest.approx(4 * arc().area)

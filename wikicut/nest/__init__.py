@@ -13,6 +13,10 @@ short, too few sheets in stock), the search first tries to fit them. With a stoc
 (offcuts first), sheets count kind by kind, the last-listed kind first (`_sheets_rank`), and
 the search tries one sheet fewer of each kind in use (`_tighten`).
 
+Thin designs in several copies (curved ribs) are first stacked into bundles, one item each,
+and expanded again at the end (bundle.py): the raster search rarely finds the one offset at
+which two such arcs nest.
+
 Jobs of few designs in many copies (a house kit) are also solved as a cutting-stock problem
 (patterns.py): one-sheet layouts from the same decoder, priced by a linear program, combined
 by an integer program; kept when they beat the order search's first layout.
@@ -993,8 +997,10 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
         else (items, {})
     mult = bundle.counts(items, bundles)  # parts per item
     p = _build(items, stocks, settings.spacing, res)
-    if bundles:
+    if bundles:  # a bundle counts its copies' parts and area (its outline closes the gaps)
         p.item_mult = mult
+        p.item_area = np.array([sum(c.part.area for c in bundles[it.instance].items)
+                                if it.instance in bundles else it.part.area for it in items])
     deadline = t0 + settings.time_limit
     budget = settings.iterations if settings.iterations is not None else 10**12
 
