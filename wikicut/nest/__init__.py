@@ -99,6 +99,9 @@ TIGHTEN_SHARE = 0.25  # stock lists: share of the time left for one sheet fewer 
 PATTERN_SHARE = 0.3  # sheets: at most this share of the time (or budget) for sheet patterns
 STALL0 = 400
 BUNDLES = True  # thin designs' copies stacked into one item (bundle.py)
+# passes of the last sheet's exact compaction: most of the slack goes in the first few, and a
+# sheet of curved parts takes about 0.05 s a pass (1.2-1.5 s for the strip's 30)
+LAST_SHEET_ROUNDS = 6
 STALL1 = 4
 
 
@@ -1031,7 +1034,8 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
             layout = tight
     elif layout.sheets:  # the last sheet's parts slid left and down: a larger offcut
         tight = replace(layout, sheets=layout.sheets[:-1]
-                        + [compact_sheet(layout.sheets[-1], settings.spacing, res)])
+                        + [compact_sheet(layout.sheets[-1], settings.spacing, res,
+                                         LAST_SHEET_ROUNDS)])
         if not verify_layout(tight, settings.spacing):
             layout = tight
     return layout

@@ -134,10 +134,11 @@ def _edges(geom) -> np.ndarray:
     return np.vstack(rows) if rows else np.zeros((0, 4))
 
 
-def compact_sheet(sheet: SheetLayout, spacing: float, res: float) -> SheetLayout:
-    """The sheet with every part slid left and down as far as its neighbours allow, in
-    exact coordinates; parts keep at least `spacing` between them and stay in the usable
-    area. Keep-out zones stay where they are."""
+def compact_sheet(sheet: SheetLayout, spacing: float, res: float,
+                  rounds: int = MAX_ROUNDS) -> SheetLayout:
+    """The sheet with every part slid left and down as far as its neighbours allow (at most
+    `rounds` passes each way), in exact coordinates; parts keep at least `spacing` between
+    them and stay in the usable area. Keep-out zones stay where they are."""
     places = sheet.placements
     if not places:
         return sheet
@@ -176,7 +177,7 @@ def compact_sheet(sheet: SheetLayout, spacing: float, res: float) -> SheetLayout
                             np.array(e0, np.int64), np.array(e1, np.int64),
                             np.array(boxes, np.float64), np.array(bares, np.float64),
                             np.array(movable, np.bool_), float(st.margin), float(st.margin),
-                            GAP, MAX_ROUNDS)
+                            GAP, rounds)
     moved = [replace(pl, x=pl.x + float(dx[i]), y=pl.y + float(dy[i]))
              for i, pl in enumerate(places)]
     used = strip_length(st, moved) if st.strip else sheet.used_length
