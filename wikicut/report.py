@@ -53,7 +53,7 @@ def offcut(sheet: SheetLayout, spacing: float = 0.0) -> dict:
     bounds = [p.placed().outline.bounds for p in sheet.placements]
     x_end = max((b[2] for b in bounds), default=0.0)
     y_end = max((b[3] for b in bounds), default=0.0)
-    length = sheet_length(sheet) if sheet.used_length else st.width
+    length = sheet_length(sheet)
     width = max(0.0, length - x_end)
     height = max(0.0, st.height - y_end)
     gap = spacing if bounds else 0.0

@@ -98,11 +98,11 @@ OV_CHUNK = 200  # moves per kernel call (between deadline checks)
 TIGHTEN_SHARE = 0.25  # stock lists: share of the time left for one sheet fewer of a kind
 PATTERN_SHARE = 0.3  # sheets: at most this share of the time (or budget) for sheet patterns
 STALL0 = 400
+STALL1 = 4
 BUNDLES = True  # thin designs' copies stacked into one item (bundle.py)
 # passes of the last sheet's exact compaction: most of the slack goes in the first few, and a
 # sheet of curved parts takes about 0.05 s a pass (1.2-1.5 s for the strip's 30)
 LAST_SHEET_ROUNDS = 6
-STALL1 = 4
 
 
 class _DeferCtrlC:
@@ -1086,14 +1086,9 @@ def _expand(layout: Layout, bundles: dict[str, bundle.Bundle]) -> Layout:
         per = sorted(bundle.expand(s.placements, bundles), key=lambda q: q.instance)
         used = strip_length(s.stock, per) if s.stock.strip else None
         sheets.append(replace(s, placements=per, used_length=used))
-    unplaced = sorted(x.instance for u in layout.unplaced
-                      for x in (bundles[u].items if u in bundles else [_Named(u)]))
+    unplaced = sorted(x for u in layout.unplaced
+                      for x in ([c.instance for c in bundles[u].items] if u in bundles else [u]))
     return Layout(sheets, unplaced)
-
-
-@dataclass(frozen=True)
-class _Named:
-    instance: str
 
 
 def settings_resolution(settings: NestSettings, stocks: list[Stock],
