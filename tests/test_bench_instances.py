@@ -88,14 +88,14 @@ def test_millimetre_files_stay_millimetres():
 def test_general_shapes_and_rotation_ranges():
     b = I.load_bins("frame")  # LineSegment chains; free rotation 0..360
     assert b.units == "in" and b.margin == pytest.approx(12.7)
-    # free rotation: quarter turns for boards, 45-degree steps for parts filling under 3/4
+    # free rotation: quarter turns for boards, 22.5-degree steps for parts filling under 3/4
     # of their bounding box (the frame's 20 curved and angled designs)
-    eighth = tuple(45.0 * k for k in range(8))
+    sixteenth = tuple(22.5 * k for k in range(16))
     for it in b.items:
         x0, y0, x1, y1 = it.polygon.bounds
         boxy = it.polygon.area >= I.FREE_FILL * (x1 - x0) * (y1 - y0)
-        assert it.rotations == ((0.0, 90.0, 180.0, 270.0) if boxy else eighth)
-    assert sum(it.rotations == eighth for it in b.items) == 20
+        assert it.rotations == ((0.0, 90.0, 180.0, 270.0) if boxy else sixteenth)
+    assert sum(it.rotations == sixteenth for it in b.items) == 20
     assert I._rotations([{"start": 0, "end": 0}, {"start": 180, "end": 180}], "x") == (0.0,
                                                                                         180.0)
     assert I._rotations([{"start": 0, "end": 360}], "x") == (0.0, 90.0, 180.0, 270.0)
