@@ -88,6 +88,7 @@ OV_POOL, OV_POOL_SD = 16, 0.25  # failed layouts kept per length; |N(0, sd)| pic
 OV_SAMPLES = 100  # coarse positions tried per rotation for a moved part
 OV_BUMP = 5  # moves without progress before contested cells get dearer
 OV_FACTOR = 1.3  # by this factor
+OV_DESCENTS = 3  # a moved part descends from the best sample of only this many rotations (0: all)
 OV_ANCHORS = 2  # cells of a moved part that must be free for a coarse sample to count
 BINS_BL_SHARE = 0.2  # sheets: share for the order search before sheet elimination
 OV_MAX_CELLS = 8_000_000  # sheet elimination: at most this many raster cells side by side
@@ -693,7 +694,8 @@ class _Overlap:
                                       p.item_vars, p.rows, p.lo, p.hi, p.var_s0, p.var_s1,
                                       p.lim, self.t, cap, self.offs, moves, OV_SAMPLES,
                                       0.5 / self.cnt.shape[0], OV_BUMP,
-                                      rng.randrange(1 << 30), OV_FACTOR, OV_ANCHORS)
+                                      rng.randrange(1 << 30), OV_FACTOR, OV_ANCHORS,
+                                      OV_DESCENTS)
         if _interrupted:
             raise KeyboardInterrupt
         return left, max(used, 1)

@@ -144,10 +144,12 @@ def _common(rows, lo, hi, sa0, sa1, ua, va, sb0, sb1, ub, vb, nu, nv):
 
 @njit(cache=True)
 def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, nv, samples,
-               bias, cur_s, cur_u, cur_v, anc):
+               bias, cur_s, cur_u, cur_v, anc, top):
     """The least weighted-overlap position over the candidate variants and sheets (`offs`:
     where each sheet starts along u): a coarse sample of each range (random offset), then,
-    per variant, a descent with halving steps from the best sample. The current position
+    per variant, a descent with halving steps from the best sample; with `top` > 0 only the
+    variants with the `top` best samples descend (frame's curved parts turn in 16 steps: a
+    descent for each made moves slow, and 7 sheets came half as often). The current position
     competes too. Ties go left: `bias` per cell of u. Coarse samples with one of the
     variant's anchor cells (`anchors`) taken are skipped unevaluated (one look-up instead of
     a sum over the shape's rows): the least overlap is rarely there, and most samples on a
@@ -160,7 +162,10 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
         best = _cost(S, rows, lo, hi, var_s0[cur_s], var_s1[cur_s], cur_u, cur_v, nu, nv) \
             + bias * cur_u
     per = max(samples // offs.shape[0], 16)
-    for q in range(cands.shape[0]):
+    nq = cands.shape[0]
+    q_best = np.full(nq, math.inf)
+    q_box = np.zeros((nq, 7), np.int64)  # best sample u, v; its range u0, u1, v0, v1; stride
+    for q in range(nq):
         s = cands[q]
         # coarse samples on every sheet; the descent goes from the best of them, within
         # its sheet. With anchors, a first pass over the sheets skips samples whose anchor
@@ -196,6 +201,20 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
                         du0, du1, dv0, dv1, dstride = u0, u1, v0, v1, stride
         if lu < 0:
             continue
+        q_best[q] = lbest
+        q_box[q, 0], q_box[q, 1], q_box[q, 2], q_box[q, 3] = lu, lv, du0, du1
+        q_box[q, 4], q_box[q, 5], q_box[q, 6] = dv0, dv1, dstride
+    # the descent, from the best sample of each variant (or of the `top` best variants)
+    thr = math.inf
+    if 0 < top < nq:
+        thr = np.sort(q_best)[top - 1]
+    for q in range(nq):
+        if q_best[q] == math.inf or q_best[q] > thr:
+            continue
+        s = cands[q]
+        lbest = q_best[q]
+        lu, lv, du0, du1 = q_box[q, 0], q_box[q, 1], q_box[q, 2], q_box[q, 3]
+        dv0, dv1, dstride = q_box[q, 4], q_box[q, 5], q_box[q, 6]
         d = dstride
         while d >= 1:
             moved = True
@@ -260,7 +279,7 @@ def cell_boxes(rows, lo, hi, var_s0, var_s1):
 @njit(cache=True)
 def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, rows, lo, hi,
              var_s0, var_s1, lim, t, ucap, offs, moves, samples, bias, bump, seed, factor,
-             n_anchors):
+             n_anchors, top=0):
     """Up to `moves` moves of overlapping parts; items beyond `ucap` are pulled in first,
     and items not placed yet (variant -1) put where they overlap least.
     Returns the overlap left (0 = a valid layout) and the moves made. State (cnt, w, S,
@@ -282,7 +301,7 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
             _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u_of[i], v_of[i], -1)
         cands = item_vars[item_v0[i]:item_v1[i]]
         bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
-                                nu, nv, samples, bias, -1, 0, 0, anc)
+                                nu, nv, samples, bias, -1, 0, 0, anc, top)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, bs, bu, bv, 1)
     # a move changes another part's overlap by the cells it shares with the moved part's
@@ -340,7 +359,7 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, su, sv, -1)
         cands = item_vars[item_v0[i]:item_v1[i]]
         bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
-                                nu, nv, samples, bias, s, su, sv, anc)
+                                nu, nv, samples, bias, s, su, sv, anc, top)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, bs, bu, bv, 1)
         ov[i] = _over(cnt, rows, lo, hi, var_s0[bs], var_s1[bs], bu, bv)
