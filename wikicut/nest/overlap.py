@@ -148,12 +148,13 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
     """The least weighted-overlap position over the candidate variants and sheets (`offs`:
     where each sheet starts along u): a coarse sample of each range (random offset), then,
     per variant, a descent with halving steps from the best sample; with `top` > 0 only the
-    variants with the `top` best samples descend (frame's curved parts turn in 16 steps: a
-    descent for each made moves slow, and 7 sheets came half as often). The current position
-    competes too. Ties go left: `bias` per cell of u. Coarse samples with one of the
-    variant's anchor cells (`anchors`) taken are skipped unevaluated (one look-up instead of
-    a sum over the shape's rows): the least overlap is rarely there, and most samples on a
-    crowded sheet are; a variant none of whose samples is left is sampled again in full."""
+    variants with the `top` best samples (ties included) descend (frame's curved parts turn
+    in 16 steps: a descent for each made moves slow, and 7 sheets came half as often). The
+    current position competes too. Ties go left: `bias` per cell of u. Coarse samples with
+    one of the variant's anchor cells (`anchors`) taken are skipped unevaluated (one look-up
+    instead of a sum over the shape's rows): the least overlap is rarely there, and most
+    samples on a crowded sheet are; a variant none of whose samples is left is sampled again
+    in full."""
     n_anc = anc.shape[1]
     bs, bu, bv = -1, 0, 0
     best = math.inf
