@@ -1012,8 +1012,8 @@ def _painted(p, var_of, u_of, v_of) -> np.ndarray:
     return cnt
 
 
-@pytest.mark.parametrize("n_anchors", [0, 2])
-def test_separate_removes_overlap_and_keeps_the_cap(n_anchors):
+@pytest.mark.parametrize("n_anchors, top, rot_keep", [(0, 0, 0), (2, 0, 0), (2, 3, 0), (2, 3, 2)])
+def test_separate_removes_overlap_and_keeps_the_cap(n_anchors, top, rot_keep):
     from wikicut.nest import _build
     from wikicut.nest import overlap
 
@@ -1036,7 +1036,7 @@ def test_separate_removes_overlap_and_keeps_the_cap(n_anchors):
     left, moves = overlap.separate(cnt, w, S, mark, var_of, u_of, v_of, p.item_v0, p.item_v1,
                                    p.item_vars, p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.lim,
                                    0, cap, np.zeros(1, np.int64), 5000, 100,
-                                   0.5 / cnt.shape[0], 5, 1, 1.3, n_anchors)
+                                   0.5 / cnt.shape[0], 5, 1, 1.3, n_anchors, top, rot_keep)
     assert left == 0 and 0 < moves < 5000
     assert np.array_equal(cnt, _painted(p, var_of, u_of, v_of))  # the kernel's own count
     assert cnt.max() == 1
@@ -1091,6 +1091,12 @@ def test_separate_keeps_count_of_overlap_between_moves():
         assert used == moves and left > 0
         c = _painted(p, var_of, u_of, v_of).astype(np.int64)
         assert left == int((c * (c - 1)).sum())  # each part on a cell counts the others
+        # contested cells got dearer (only their rows' sums redone from the first changed
+        # cell): still the whole-row sums of the counts and weights, to rounding
+        whole = np.zeros_like(S)
+        overlap._prefix_rows(cnt, w, whole, 0, nu - 1)
+        assert np.allclose(S, whole, rtol=1e-12, atol=1e-9)
+    assert w.max() > 1.0
 
 
 def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():

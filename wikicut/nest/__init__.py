@@ -88,6 +88,7 @@ OV_POOL, OV_POOL_SD = 16, 0.25  # failed layouts kept per length; |N(0, sd)| pic
 OV_SAMPLES = 100  # coarse positions tried per rotation for a moved part
 OV_BUMP = 5  # moves without progress before contested cells get dearer
 OV_FACTOR = 1.3  # by this factor
+OV_ROT_KEEP = 0  # a move samples about this many of a part's rotations (0: all)
 OV_DESCENTS = 3  # a moved part descends from the best sample of only this many rotations (0: all)
 OV_ANCHORS = 2  # cells of a moved part that must be free for a coarse sample to count
 BINS_BL_SHARE = 0.2  # sheets: share for the order search before sheet elimination
@@ -695,7 +696,7 @@ class _Overlap:
                                       p.lim, self.t, cap, self.offs, moves, OV_SAMPLES,
                                       0.5 / self.cnt.shape[0], OV_BUMP,
                                       rng.randrange(1 << 30), OV_FACTOR, OV_ANCHORS,
-                                      OV_DESCENTS)
+                                      OV_DESCENTS, OV_ROT_KEEP)
         if _interrupted:
             raise KeyboardInterrupt
         return left, max(used, 1)

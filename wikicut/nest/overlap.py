@@ -86,6 +86,17 @@ def _refresh(cnt, w, S, rows, lo, hi, s0, s1, u, v):
 
 
 @njit(cache=True)
+def _refresh_span(cnt, w, S, r, a, b):
+    """Row r's prefix sums after cells a..b changed: summed again over a..b, the rest of
+    the row shifted by the change."""
+    old = S[r, b + 1]
+    d = _sum_row(cnt, w, S, r, a, b) - old
+    if d != 0.0:
+        for c in range(b + 2, S.shape[1]):
+            S[r, c] += d
+
+
+@njit(cache=True)
 def _cost(S, rows, lo, hi, s0, s1, u, v, nu, nv, limit=math.inf):
     """Weighted overlap of a shape at (u, v). Every term is >= 0, so the sum can stop once
     it reaches `limit` (a position no better than the best so far): the caller's
@@ -144,7 +155,7 @@ def _common(rows, lo, hi, sa0, sa1, ua, va, sb0, sb1, ub, vb, nu, nv):
 
 @njit(cache=True)
 def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, nv, samples,
-               bias, cur_s, cur_u, cur_v, anc, top):
+               bias, cur_s, cur_u, cur_v, anc, top, rot_keep=0):
     """The least weighted-overlap position over the candidate variants and sheets (`offs`:
     where each sheet starts along u): a coarse sample of each range (random offset), then,
     per variant, a descent with halving steps from the best sample; with `top` > 0 only the
@@ -154,7 +165,11 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
     one of the variant's anchor cells (`anchors`) taken are skipped unevaluated (one look-up
     instead of a sum over the shape's rows): the least overlap is rarely there, and most
     samples on a crowded sheet are; a variant none of whose samples is left is sampled again
-    in full."""
+    in full. With `top` > 0 a sample's sum also stops at the `top`-th least sample of the
+    variants before (it cannot descend then). The descent's first step is half the sample
+    stride: a whole stride lands on the neighbouring samples, already worse. With
+    `rot_keep` > 0 each variant but the current one is sampled with chance rot_keep / its
+    count (a part with 16 rotations looks at about that many per move)."""
     n_anc = anc.shape[1]
     bs, bu, bv = -1, 0, 0
     best = math.inf
@@ -166,8 +181,11 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
     nq = cands.shape[0]
     q_best = np.full(nq, math.inf)
     q_box = np.zeros((nq, 7), np.int64)  # best sample u, v; its range u0, u1, v0, v1; stride
+    tops = np.full(max(top, 1), math.inf)  # the `top` least samples so far, ascending
     for q in range(nq):
         s = cands[q]
+        if 0 < rot_keep < nq and s != cur_s and np.random.random() * nq >= rot_keep:
+            continue
         # coarse samples on every sheet; the descent goes from the best of them, within
         # its sheet. With anchors, a first pass over the sheets skips samples whose anchor
         # cells are taken, and a second pass (without) runs only if none was left.
@@ -196,13 +214,19 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
                     if check and _anchor_taken(S, anc, s, u, v, nu, nv):
                         continue
                     c = _cost(S, rows, lo, hi, var_s0[s], var_s1[s], u, v, nu, nv,
-                              lbest - bias * u) + bias * u
+                              min(lbest, tops[-1]) - bias * u) + bias * u
                     if c < lbest:
                         lbest, lu, lv = c, u, v
                         du0, du1, dv0, dv1, dstride = u0, u1, v0, v1, stride
         if lu < 0:
             continue
         q_best[q] = lbest
+        if top > 0 and lbest < tops[-1]:
+            j = top - 1
+            while j > 0 and tops[j - 1] > lbest:
+                tops[j] = tops[j - 1]
+                j -= 1
+            tops[j] = lbest
         q_box[q, 0], q_box[q, 1], q_box[q, 2], q_box[q, 3] = lu, lv, du0, du1
         q_box[q, 4], q_box[q, 5], q_box[q, 6] = dv0, dv1, dstride
     # the descent, from the best sample of each variant (or of the `top` best variants)
@@ -216,7 +240,7 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
         lbest = q_best[q]
         lu, lv, du0, du1 = q_box[q, 0], q_box[q, 1], q_box[q, 2], q_box[q, 3]
         dv0, dv1, dstride = q_box[q, 4], q_box[q, 5], q_box[q, 6]
-        d = dstride
+        d = max(dstride // 2, 1)
         while d >= 1:
             moved = True
             while moved:
@@ -280,7 +304,7 @@ def cell_boxes(rows, lo, hi, var_s0, var_s1):
 @njit(cache=True)
 def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, rows, lo, hi,
              var_s0, var_s1, lim, t, ucap, offs, moves, samples, bias, bump, seed, factor,
-             n_anchors, top=0):
+             n_anchors, top=0, rot_keep=0):
     """Up to `moves` moves of overlapping parts; items beyond `ucap` are pulled in first,
     and items not placed yet (variant -1) put where they overlap least.
     Returns the overlap left (0 = a valid layout) and the moves made. State (cnt, w, S,
@@ -302,7 +326,7 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
             _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u_of[i], v_of[i], -1)
         cands = item_vars[item_v0[i]:item_v1[i]]
         bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
-                                nu, nv, samples, bias, -1, 0, 0, anc, top)
+                                nu, nv, samples, bias, -1, 0, 0, anc, top, rot_keep)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, bs, bu, bv, 1)
     # a move changes another part's overlap by the cells it shares with the moved part's
@@ -339,11 +363,16 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
                     r, a, b = span(rows, lo, hi, q, u_of[j], v_of[j], nu, nv)
                     if r < 0:
                         continue
+                    c0, c1 = -1, -1
                     for c in range(a, b + 1):
                         if cnt[r, c] > 1 and mark[r, c] != epoch:
                             mark[r, c] = epoch
                             w[r, c] *= factor
-                _refresh(cnt, w, S, rows, lo, hi, var_s0[s], var_s1[s], u_of[j], v_of[j])
+                            if c0 < 0:
+                                c0 = c
+                            c1 = c
+                    if c1 >= 0:  # prefix sums again from the first cell changed
+                        _refresh_span(cnt, w, S, r, c0, c1)
             stall = 0
             best_total = total
         pick = np.random.randint(k)
@@ -360,7 +389,7 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, su, sv, -1)
         cands = item_vars[item_v0[i]:item_v1[i]]
         bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
-                                nu, nv, samples, bias, s, su, sv, anc, top)
+                                nu, nv, samples, bias, s, su, sv, anc, top, rot_keep)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, bs, bu, bv, 1)
         ov[i] = _over(cnt, rows, lo, hi, var_s0[bs], var_s1[bs], bu, bv)
