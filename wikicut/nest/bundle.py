@@ -56,26 +56,28 @@ def _apart(a: Polygon, b: Polygon, spacing: float) -> bool:
     return not (d < spacing - 1e-6 or (d <= 0 and a.intersection(b).area > 1e-6))
 
 
-def _moved(g: Polygon, dx: float, dy: float) -> Polygon:
-    return shapely.transform(g, lambda c: c + (dx, dy))
+def _moved(g: Polygon, dxy: np.ndarray) -> np.ndarray:
+    """Copies of `g`, copy i moved by dxy[i] (one coordinate transform for them all)."""
+    copies = np.array([g] * len(dxy), dtype=object)
+    m = len(shapely.get_coordinates(g))
+    return shapely.transform(copies, lambda c: c + np.repeat(dxy, m, axis=0))
 
 
-def _stack_distance(grown: Polygon, ux: float, uy: float) -> float | None:
-    """The least distance along (ux, uy) at which a copy of `grown` (the part grown by a
-    little over half the spacing, prepared) no longer meets it: bisection from a distance
-    that surely clears (None if that fails)."""
+def _stack_distances(grown: Polygon, ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
+    """The least distance along each (ux, uy) at which a copy of `grown` (the part grown by
+    a little over half the spacing, prepared) no longer meets it: bisection from a distance
+    that surely clears (NaN if that fails), all directions at once."""
     x0, y0, x1, y1 = grown.bounds
-    hi = math.hypot(x1 - x0, y1 - y0) + 1.0
-    if shapely.intersects(grown, _moved(grown, ux * hi, uy * hi)):
-        return None
-    lo = 0.0
+    u = np.stack([ux, uy], axis=1)
+    hi = np.full(len(u), math.hypot(x1 - x0, y1 - y0) + 1.0)
+    clear = ~shapely.intersects(grown, _moved(grown, u * hi[:, None]))
+    lo = np.zeros(len(u))
     for _ in range(BISECT):
         mid = (lo + hi) / 2
-        if shapely.intersects(grown, _moved(grown, ux * mid, uy * mid)):
-            lo = mid
-        else:
-            hi = mid
-    return hi
+        meets = shapely.intersects(grown, _moved(grown, u * mid[:, None]))
+        lo = np.where(meets, mid, lo)
+        hi = np.where(meets, hi, mid)
+    return np.where(clear, hi, np.nan)
 
 
 def _outline(part: Polygon, k: int, sx: float, sy: float, spacing: float) -> Polygon | None:
@@ -116,10 +118,12 @@ def _bundle_one(items: list[NestItem], stocks: list[Stock], spacing: float
     xy = shapely.get_coordinates(g.convex_hull)
     k = len(items)
     best = None
-    for deg in range(0, 180, STEP_DEG):
-        ux, uy = math.cos(math.radians(deg)), math.sin(math.radians(deg))
-        d = _stack_distance(grown, ux, uy)
-        if d is None:
+    degs = np.arange(0, 180, STEP_DEG)
+    uxs = np.array([math.cos(math.radians(d)) for d in degs.tolist()])
+    uys = np.array([math.sin(math.radians(d)) for d in degs.tolist()])
+    ds = _stack_distances(grown, uxs, uys)
+    for ux, uy, d in zip(uxs.tolist(), uys.tolist(), ds.tolist()):
+        if math.isnan(d):
             continue
         # the bundle's minimum rectangle is its copies' convex hull's: from the vertices
         pts = np.concatenate([xy + (i * ux * d, i * uy * d) for i in range(k)])
