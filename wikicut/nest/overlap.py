@@ -310,7 +310,8 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
     Returns the overlap left (0 = a valid layout) and the moves made. State (cnt, w, S,
     var_of, u_of, v_of) is updated in place, so calls continue where the last stopped.
     `mark` (int32, like cnt) is scratch for the weight updates. `n_anchors` per variant
-    prune the coarse samples (`_best_spot`; 0: none)."""
+    prune the coarse samples; `top` and `rot_keep` limit the descents and the rotations
+    sampled (`_best_spot`; 0: none, all)."""
     np.random.seed(seed)
     anc = anchors(rows, lo, hi, var_s0, var_s1, n_anchors)
     epoch = 0
