@@ -1122,10 +1122,12 @@ def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
     overlap._prefix_rows(full, np.ones((nu, nv)), S, 0, nu - 1)
     cap = p.lim[0, :, 1].copy()
     cands = p.item_vars[p.item_v0[0]:p.item_v1[0]]
-    for top in (0, 1, 3):  # descents from every rotation's best sample, or the best few
+    # descents from every rotation's best sample, or the best few; with rotations sampled
+    # at random (rot_keep), a part put in afresh still looks at them all and gets a spot
+    for top, rot_keep in [(0, 0), (1, 0), (3, 0)] + [(3, 1)] * 40:
         bs, bu, bv = overlap._best_spot(S, cands, p.rows, p.lo, p.hi, p.var_s0, p.var_s1,
                                         p.lim, 0, cap, np.zeros(1, np.int64), nu, nv, 100, 0.0,
-                                        -1, 0, 0, anc, top)
+                                        -1, 0, 0, anc, top, rot_keep)
         assert bs in cands.tolist()
         assert (p.lim[0, bs, 0] <= bu <= p.lim[0, bs, 1]
                 and p.lim[0, bs, 2] <= bv <= p.lim[0, bs, 3])

@@ -168,8 +168,9 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
     in full. With `top` > 0 a sample's sum also stops at the `top`-th least sample of the
     variants before (it cannot descend then). The descent's first step is half the sample
     stride: a whole stride lands on the neighbouring samples, already worse. With
-    `rot_keep` > 0 each variant but the current one is sampled with chance rot_keep / its
-    count (a part with 16 rotations looks at about that many per move)."""
+    `rot_keep` > 0 a move of a placed part samples each variant but its current one with
+    chance rot_keep / their count (a part with 16 rotations looks at about that many per
+    move); a part put in afresh (`cur_s` -1) samples them all, so it always gets a spot."""
     n_anc = anc.shape[1]
     bs, bu, bv = -1, 0, 0
     best = math.inf
@@ -184,7 +185,8 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
     tops = np.full(max(top, 1), math.inf)  # the `top` least samples so far, ascending
     for q in range(nq):
         s = cands[q]
-        if 0 < rot_keep < nq and s != cur_s and np.random.random() * nq >= rot_keep:
+        if cur_s >= 0 and 0 < rot_keep < nq and s != cur_s \
+                and np.random.random() * nq >= rot_keep:
             continue
         # coarse samples on every sheet; the descent goes from the best of them, within
         # its sheet. With anchors, a first pass over the sheets skips samples whose anchor
