@@ -118,9 +118,9 @@ def _bundle_one(items: list[NestItem], stocks: list[Stock], spacing: float
     xy = shapely.get_coordinates(g.convex_hull)
     k = len(items)
     best = None
-    degs = np.arange(0, 180, STEP_DEG)
-    uxs = np.array([math.cos(math.radians(d)) for d in degs.tolist()])
-    uys = np.array([math.sin(math.radians(d)) for d in degs.tolist()])
+    degs = range(0, 180, STEP_DEG)
+    uxs = np.array([math.cos(math.radians(d)) for d in degs])
+    uys = np.array([math.sin(math.radians(d)) for d in degs])
     ds = _stack_distances(grown, uxs, uys)
     for ux, uy, d in zip(uxs.tolist(), uys.tolist(), ds.tolist()):
         if math.isnan(d):

@@ -76,13 +76,8 @@ def _refresh(cnt, w, S, rows, lo, hi, s0, s1, u, v):
         r, a, _ = span(rows, lo, hi, k, u, v, nu, nv)
         _, _, b = span(rows, lo, hi, k1 - 1, u, v, nu, nv)
         k = k1
-        if r < 0 or a > b:
-            continue
-        old = S[r, b + 1]
-        d = _sum_row(cnt, w, S, r, a, b) - old
-        if d != 0.0:
-            for c in range(b + 2, nv + 1):
-                S[r, c] += d
+        if r >= 0 and a <= b:
+            _refresh_span(cnt, w, S, r, a, b)
 
 
 @njit(cache=True)
@@ -231,10 +226,9 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
             tops[j] = lbest
         q_box[q, 0], q_box[q, 1], q_box[q, 2], q_box[q, 3] = lu, lv, du0, du1
         q_box[q, 4], q_box[q, 5], q_box[q, 6] = dv0, dv1, dstride
-    # the descent, from the best sample of each variant (or of the `top` best variants)
-    thr = math.inf
-    if 0 < top < nq:
-        thr = np.sort(q_best)[top - 1]
+    # the descent, from the best sample of each variant (or of the `top` best variants:
+    # the values in `tops` are the `top` least of q_best, the others no less than the last)
+    thr = tops[-1] if 0 < top < nq else math.inf
     for q in range(nq):
         if q_best[q] == math.inf or q_best[q] > thr:
             continue
