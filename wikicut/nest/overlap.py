@@ -305,7 +305,7 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
     and items not placed yet (variant -1) put where they overlap least.
     Returns the overlap left (0 = a valid layout) and the moves made. State (cnt, w, S,
     var_of, u_of, v_of) is updated in place, so calls continue where the last stopped.
-    `mark` (int32, like cnt) is scratch for the weight updates. `n_anchors` per variant
+    `mark` (int16 or wider, like cnt) is scratch for the weight updates. `n_anchors` per variant
     prune the coarse samples; `top` and `rot_keep` limit the descents and the rotations
     sampled (`_best_spot`; 0: none, all)."""
     np.random.seed(seed)
@@ -352,6 +352,9 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
             stall += 1
         if stall > bump:  # stuck: make the contested cells dearer (each once)
             epoch += 1
+            if epoch > 30000:  # `mark` may be int16
+                mark[:] = 0
+                epoch = 1
             for j in range(n):
                 if ov[j] == 0:
                     continue
