@@ -630,7 +630,7 @@ def _hang(p: _Problem, t: int) -> int:
 def _obstacles(p: _Problem, t: int) -> np.ndarray:
     """Stock type t's grid as part counts: 1 where a keep-out takes the cell, else 0."""
     nu, nv = int(p.st_nu[t]), int(p.st_nv[t])
-    return (p.st_init[t, :nu, :nv] == np.arange(nv)[None, :]).astype(np.int16)
+    return (p.st_init[t, :nu, :nv] == np.arange(nv)[None, :]).astype(overlap.COUNT)
 
 
 class _Overlap:
@@ -642,19 +642,16 @@ class _Overlap:
                  u_of: np.ndarray, v_of: np.ndarray, item_v0: np.ndarray, item_v1: np.ndarray,
                  offs: np.ndarray):
         self.p, self.t, self.offs = p, t, offs
-        # compact cell arrays (counts stay far below 2**15, weights need no float64: the
-        # sums are float64): two searches side by side share the cache (frame's window is
-        # 1.4 M cells; the same moves about a tenth faster)
-        cnt = cnt.astype(np.int16, copy=False)
+        cnt = cnt.astype(overlap.COUNT, copy=False)  # compact: see overlap.COUNT
         self.cnt, self.var_of, self.u_of, self.v_of = cnt, var_of, u_of, v_of
         self.item_v0, self.item_v1 = item_v0, item_v1
         for i in np.flatnonzero(var_of >= 0).tolist():
             sv = int(var_of[i])
             overlap._paint(cnt, p.rows, p.lo, p.hi, p.var_s0[sv], p.var_s1[sv], u_of[i],
                            v_of[i], 1)
-        self.w = np.ones(cnt.shape, np.float32)
+        self.w = np.ones(cnt.shape, overlap.WEIGHT)
         self.S = np.zeros((cnt.shape[0], cnt.shape[1] + 1))
-        self.mark = np.zeros(cnt.shape, np.int16)
+        self.mark = np.zeros(cnt.shape, overlap.MARK)
         self.reset_weights()
 
     def reset_weights(self) -> None:
@@ -746,7 +743,7 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
         slots = sorted(by_fill[1:m + 1]) + [drop]  # the sheet to empty is the last
         idx = np.flatnonzero(np.isin(sheet, slots))
         offs = np.arange(m + 1, dtype=np.int64) * pitch + hang
-        cnt = np.zeros(((m + 1) * pitch, nv), np.int16)
+        cnt = np.zeros(((m + 1) * pitch, nv), overlap.COUNT)
         for j in range(m + 1):
             cnt[offs[j]:offs[j] + nu] = base
         slot = np.full(k_sheets, -1, np.int64)

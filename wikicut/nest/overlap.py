@@ -23,6 +23,14 @@ from numba import njit
 
 from .kernels import span
 
+# compact cell arrays, so two searches side by side (the two workers) share the cache:
+# part counts stay far below 2**15; weights need no float64 (their products are summed in
+# float64); MARK is the weight update's scratch, its epoch restarts before it would overflow
+COUNT = np.int16
+WEIGHT = np.float32
+MARK = np.int16
+_EPOCH_MAX = int(np.iinfo(MARK).max)
+
 
 @njit(cache=True)
 def _paint(cnt, rows, lo, hi, s0, s1, u, v, delta):
@@ -305,8 +313,8 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
     and items not placed yet (variant -1) put where they overlap least.
     Returns the overlap left (0 = a valid layout) and the moves made. State (cnt, w, S,
     var_of, u_of, v_of) is updated in place, so calls continue where the last stopped.
-    `mark` (int16 or wider, like cnt) is scratch for the weight updates. `n_anchors` per variant
-    prune the coarse samples; `top` and `rot_keep` limit the descents and the rotations
+    `mark` (MARK or wider, cnt's shape) is scratch for the weight updates. `n_anchors` per
+    variant prune the coarse samples; `top` and `rot_keep` limit the descents and the rotations
     sampled (`_best_spot`; 0: none, all)."""
     np.random.seed(seed)
     anc = anchors(rows, lo, hi, var_s0, var_s1, n_anchors)
@@ -352,7 +360,7 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
             stall += 1
         if stall > bump:  # stuck: make the contested cells dearer (each once)
             epoch += 1
-            if epoch > 30000:  # `mark` may be int16
+            if epoch > _EPOCH_MAX:  # `mark` holds MARK
                 mark[:] = 0
                 epoch = 1
             for j in range(n):
