@@ -1296,6 +1296,39 @@ def test_sheet_elimination_leaves_a_shorter_last_sheet_when_it_cannot_empty_it(m
     assert last <= 5 + 80 + 1  # one column of two blocks: a 210 mm offcut
 
 
+def test_sheet_elimination_empties_a_full_sheet_of_a_stock_list_and_leaves_the_offcut():
+    import random
+
+    from wikicut.nest import _build, _layout, _sheets_overlap, _solution
+
+    # an offcut (listed first) holds one block; full sheet A a 200 x 190 panel, with a band
+    # 86 mm wide beside it; full sheet B two 80 x 90 blocks, which fit stacked in that band.
+    # Elimination works on the full sheets only: B is emptied, the offcut stays as it was.
+    offcut = Stock(width=120, height=200, margin=5, count=1, name="offcut")
+    full = Stock(width=300, height=200, margin=5, name="full")
+    panel, block = _rect("panel", 200, 190), _rect("block", 80, 90)
+    items = _items([block], rotations=(0.0,)) + _items([panel]) \
+        + [NestItem(f"block#{k}", block, (0.0,)) for k in (2, 3)]
+    p = _build(items, [offcut, full], 4.0, 1.0)
+    kind = np.array([0, 1, 1, 1])  # each item's stock type
+    var = p.item_vars[p.item_v0].copy()  # 0 degrees
+    u = p.lim[kind, var, 0].copy()
+    v = p.lim[kind, var, 2].copy()
+    u[3] += 84  # B's two blocks in a row
+    sheet = np.array([0, 1, 2, 2], np.int64)
+    out = (sheet, var, u, v, np.array([0, 1, 1], np.int64), np.zeros(3))
+    start = _solution(p, np.arange(4), np.full(4, -1, np.int64), 0, out)
+    _check(_layout(p, start), items, 4.0)
+    best = _sheets_overlap(p, start, random.Random(1), math.inf, 30000, None)
+    layout = _layout(p, best)
+    _check(layout, items, 4.0)
+    assert [(s.stock.name, len(s.placements)) for s in layout.sheets] == \
+        [("offcut", 1), ("full", 3)]
+    before = _layout(p, start).sheets[0].placements[0]
+    after = layout.sheets[0].placements[0]
+    assert (after.instance, after.x, after.y) == (before.instance, before.x, before.y)
+
+
 def test_strip_progress_reports_use_of_the_length_so_far():
     items = _items([_rect("sq", 40, 40)], copies=12, rotations=(0.0,))
     stock = Stock(width=5000, height=125, margin=5, strip=True)

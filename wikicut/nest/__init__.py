@@ -24,8 +24,9 @@ by an integer program; kept when they beat the order search's first layout.
 Then overlap removal (overlap.py) takes over from the best layout: parts placed on the
 raster where they may overlap, moved one at a time to where they overlap least, with
 guided-local-search weights on cells that stay contested. Sheets: when the layout is above
-the area bound, half the time goes to emptying the least-filled sheet into the others (laid
-side by side in one grid). Strips: after a tenth of the time, the strip is shortened 0.2 % at
+the area bound, most of the time goes to emptying the least-filled sheet into the others (laid
+side by side in one grid; with a stock list, among the sheets of the last-listed kind in use,
+the offcuts' layouts staying as they are). Strips: after a tenth of the time, the strip is shortened 0.2 % at
 a time, as sparrow explores (a cut through the middle, failed layouts pooled and disrupted by
 swapping two large parts). A layout with no overlap left is valid exactly as a decoded one
 is. In strip mode the result is finally compacted in exact coordinates (compact.py:
@@ -598,20 +599,24 @@ def _search_sheets(p: _Problem, best: _Solution, rng: random.Random, deadline: f
 
 
 def _sheets_out(p: _Problem, sheet: np.ndarray, var: np.ndarray, us: np.ndarray,
-                vs: np.ndarray, t: int) -> tuple:
-    """A layout found outside the decoder (every item placed, sheets of stock type t numbered
-    with gaps allowed) as the decoder's result tuple: empty sheets dropped, the others fullest
-    first so the last one leaves the largest offcut, and each sheet's max x of bare parts."""
+                vs: np.ndarray, t: int | np.ndarray) -> tuple:
+    """A layout found outside the decoder (every item placed, sheets numbered with gaps
+    allowed; `t` the stock type of all of them, or of each sheet number) as the decoder's
+    result tuple: empty sheets dropped, the others by stock type as listed and within a type
+    fullest first, so the last one leaves the largest offcut; each sheet's max x of bare
+    parts."""
     k = int(sheet.max()) + 1
+    kind = np.full(k, t, np.int64) if np.isscalar(t) else np.asarray(t, np.int64)[:k]
     alive = np.flatnonzero(np.bincount(sheet, minlength=k))
     fill = np.bincount(sheet, weights=p.item_area, minlength=k)[alive]
     rank = np.full(k, -1, np.int64)
-    rank[alive[np.argsort(-fill, kind="stable")]] = np.arange(alive.size)
+    rank[alive[np.lexsort((-fill, kind[alive]))]] = np.arange(alive.size)
+    new_kind = np.empty(alive.size, np.int64)
+    new_kind[rank[alive]] = kind[alive]
     sheet = rank[sheet]
     maxx = np.full(alive.size, -np.inf)
     np.maximum.at(maxx, sheet, us * p.res + p.var_right[var])
-    return (sheet.astype(np.int64), var, us.astype(np.int64), vs,
-            np.full(alive.size, t, np.int64), maxx)
+    return (sheet.astype(np.int64), var, us.astype(np.int64), vs, new_kind, maxx)
 
 
 def _hang(p: _Problem, t: int) -> int:
@@ -703,13 +708,30 @@ class _Overlap:
         return left, max(used, 1)
 
 
-def _sheets_overlap_applies(p: _Problem, best: _Solution) -> bool:
-    """Sheet elimination needs every part placed, all sheets of one stock type and a sheet
-    above the area bound."""
+def _elim_type(p: _Problem, best: _Solution) -> int:
+    """The stock type whose sheets sheet elimination empties, or -1: every part placed, and
+    among the sheets of the last-listed type in use (the only one, or a stock list's full
+    sheets after its offcuts: the sheets that count most, `_sheets_rank`) one more than
+    their parts' area needs. The other types' sheets stay as they are."""
     sheet, _, _, _, stock, _ = best.out
-    if stock.shape[0] < 2 or np.any(sheet < 0) or np.any(stock != stock[0]):
-        return False
-    return best.key[1] > _lower(p)
+    if stock.shape[0] < 2 or np.any(sheet < 0):
+        return -1
+    t = int(stock.max())
+    of_t = np.flatnonzero(stock == t)
+    if of_t.size < 2:
+        return -1
+    if len(p.stocks) == 1:
+        bound = _lower(p)
+    else:  # the area bound (`_lower`) of the parts on these sheets alone
+        area = float(p.item_area[np.isin(sheet, of_t)].sum())
+        bound = math.ceil(area / p.stocks[t].usable.area - 1e-9)
+    return t if of_t.size > bound else -1
+
+
+def _sheets_overlap_applies(p: _Problem, best: _Solution) -> bool:
+    """Sheet elimination needs every part placed and a sheet of one stock type above the
+    area bound of its parts (`_elim_type`)."""
+    return _elim_type(p, best) >= 0
 
 
 def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: float,
@@ -724,7 +746,7 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
     sheet's last part empties it: one sheet fewer, and the next window. Many small cuts
     succeed where dropping a whole sheet's parts at once does not, and each valid layout on
     the way leaves the last sheet shorter (a larger offcut)."""
-    t = int(best.out[4][0])
+    t = _elim_type(p, best)
     nu, nv = int(p.st_nu[t]), int(p.st_nv[t])
     hang = _hang(p, t)
     pitch = nu + 2 * hang + 1
@@ -733,13 +755,14 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
     lim0 = int(p.lim[t, :, 0].min())
     mid_u, _ = _variant_centres(p)
     spend = _Spend(budget, deadline, report)
-    while spend.live() and _sheets_overlap_applies(p, best):
-        sheet, var, us, vs, _, _ = best.out
-        k_sheets = int(best.out[4].shape[0])
+    while spend.live() and _elim_type(p, best) == t:
+        sheet, var, us, vs, kind, _ = best.out
+        k_sheets = int(kind.shape[0])
+        of_t = np.flatnonzero(kind == t)  # only these sheets take part
         area = np.bincount(sheet, weights=p.item_area, minlength=k_sheets)
-        by_fill = [int(k) for k in np.argsort(area, kind="stable")]
+        by_fill = [int(k) for k in of_t[np.argsort(area[of_t], kind="stable")]]
         drop = by_fill[0]
-        m = max(1, min(k_sheets - 1, OV_WINDOW, OV_MAX_CELLS // (pitch * nv) - 1))
+        m = max(1, min(of_t.size - 1, OV_WINDOW, OV_MAX_CELLS // (pitch * nv) - 1))
         slots = sorted(by_fill[1:m + 1]) + [drop]  # the sheet to empty is the last
         idx = np.flatnonzero(np.isin(sheet, slots))
         offs = np.arange(m + 1, dtype=np.int64) * pitch + hang
@@ -793,7 +816,7 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
             new_var, new_v = var.copy(), vs.copy()
             new_var[idx], new_v[idx] = ov.var_of, ov.v_of
             # drops the emptied sheet, and any other the separation happened to clear too
-            out = _sheets_out(p, new_sheet, new_var, new_u, new_v, t)
+            out = _sheets_out(p, new_sheet, new_var, new_u, new_v, kind)
             s = _solution(p, best.order, best.pref, best.mode, out)
             if s.key < best.key:
                 best = s
