@@ -80,9 +80,16 @@ def test_several_hundred_parts_end_to_end(tmp_path):
     print(f"\n{n_parts} parts on {n} sheets in {elapsed:.1f} s")
 
 
+def _reset_sigint() -> None:
+    """Ctrl-C as an operator's shell gives it: a test run started in the background (`cmd &`
+    in a script) ignores SIGINT, and a child inherits that, so the signal would be lost."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt_after(args: list[str], marker: str):
     proc = subprocess.Popen([sys.executable, "-m", "wikicut.cli", *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_reset_sigint)
     seen = []
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
