@@ -26,11 +26,12 @@ raster where they may overlap, moved one at a time to where they overlap least, 
 guided-local-search weights on cells that stay contested. Sheets: when the layout is above
 the area bound, most of the time goes to emptying the least-filled sheet into the others (laid
 side by side in one grid; with a stock list, among the sheets of the last-listed kind in use,
-the offcuts' layouts staying as they are). Strips: after a tenth of the time, the strip is shortened 0.2 % at
-a time, as sparrow explores (a cut through the middle, failed layouts pooled and disrupted by
-swapping two large parts). A layout with no overlap left is valid exactly as a decoded one
-is. In strip mode the result is finally compacted in exact coordinates (compact.py:
-every part slid left and down), which gives back the raster's slack between neighbours.
+the offcuts' layouts staying as they are). Strips: after a tenth of the time, the strip is
+shortened 0.2 % at a time, as sparrow explores (a cut through the middle, failed layouts
+pooled and disrupted by swapping two large parts). A layout with no overlap left is valid
+exactly as a decoded one is. In strip mode the result is finally compacted in exact
+coordinates (compact.py: every part slid left and down), which gives back the raster's slack
+between neighbours.
 
 Two workers (seed, seed + 1) search in parallel when `settings.workers` > 1; the best result
 wins, ties to the lower seed. With `settings.iterations` set (counting decodes and overlap
@@ -426,7 +427,7 @@ def _search(p: _Problem, settings: NestSettings, seed: int, deadline: float,
         budget -= used
     best, used = _patterns(p, best, rng, deadline, budget, report, fixed)
     budget -= used
-    if not _sheets_overlap_applies(p, best):
+    if _elim_type(p, best) < 0:  # no sheet elimination
         return _search_sheets(p, best, rng, deadline, budget, report)
     split = _phase_end(deadline, BINS_BL_SHARE, fixed)
     bl_budget = int(budget * BINS_BL_SHARE)
@@ -610,13 +611,12 @@ def _sheets_out(p: _Problem, sheet: np.ndarray, var: np.ndarray, us: np.ndarray,
     alive = np.flatnonzero(np.bincount(sheet, minlength=k))
     fill = np.bincount(sheet, weights=p.item_area, minlength=k)[alive]
     rank = np.full(k, -1, np.int64)
-    rank[alive[np.lexsort((-fill, kind[alive]))]] = np.arange(alive.size)
-    new_kind = np.empty(alive.size, np.int64)
-    new_kind[rank[alive]] = kind[alive]
+    order = alive[np.lexsort((-fill, kind[alive]))]  # the sheets as they will be numbered
+    rank[order] = np.arange(alive.size)
     sheet = rank[sheet]
     maxx = np.full(alive.size, -np.inf)
     np.maximum.at(maxx, sheet, us * p.res + p.var_right[var])
-    return (sheet.astype(np.int64), var, us.astype(np.int64), vs, new_kind, maxx)
+    return (sheet.astype(np.int64), var, us.astype(np.int64), vs, kind[order], maxx)
 
 
 def _hang(p: _Problem, t: int) -> int:
@@ -722,16 +722,9 @@ def _elim_type(p: _Problem, best: _Solution) -> int:
         return -1
     if len(p.stocks) == 1:
         bound = _lower(p)
-    else:  # the area bound (`_lower`) of the parts on these sheets alone
-        area = float(p.item_area[np.isin(sheet, of_t)].sum())
-        bound = math.ceil(area / p.stocks[t].usable.area - 1e-9)
+    else:  # the parts on these sheets alone
+        bound = _area_bound(float(p.item_area[np.isin(sheet, of_t)].sum()), p.stocks[t])
     return t if of_t.size > bound else -1
-
-
-def _sheets_overlap_applies(p: _Problem, best: _Solution) -> bool:
-    """Sheet elimination needs every part placed and a sheet of one stock type above the
-    area bound of its parts (`_elim_type`)."""
-    return _elim_type(p, best) >= 0
 
 
 def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: float,
@@ -995,8 +988,12 @@ def _lower(p: _Problem) -> int:
     """Sheets no layout can beat (area bound on the first stock type), 0 for strips."""
     if p.strip:
         return 0
-    st = p.stocks[0]
-    return max(1, math.ceil(float(p.item_area.sum()) / st.usable.area - 1e-9))
+    return max(1, _area_bound(float(p.item_area.sum()), p.stocks[0]))
+
+
+def _area_bound(area: float, stock: Stock) -> int:
+    """Sheets of `stock` that parts of this total area need at least."""
+    return math.ceil(area / stock.usable.area - 1e-9)
 
 
 def _child(conn, p: _Problem, settings: NestSettings, seed: int, deadline: float,
