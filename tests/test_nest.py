@@ -1264,6 +1264,24 @@ def test_sheet_elimination_moves_parts_between_sheets(window, monkeypatch):
     assert [len(s.placements) for s in layout.sheets] == [3]
 
 
+def test_sheet_elimination_returns_a_layout_already_at_the_bound_as_it_is():
+    import random
+
+    from wikicut.nest import _build, _sheets_overlap, _solution
+
+    # the order search before it can reach the area bound within its share of the time
+    # (the house job did, with one worker): nothing to empty then, and no crash
+    items = _items([_rect("panel", 90, 185)], copies=3)
+    p = _build(items, [Stock(width=300, height=200, margin=5)], 4.0, 1.0)
+    var = p.item_vars[p.item_v0].copy()
+    u = p.lim[0, var, 0] + np.array([0, 94, 188])
+    out = (np.zeros(3, np.int64), var, u, p.lim[0, var, 2].copy(), np.zeros(1, np.int64),
+           np.zeros(1))
+    start = _solution(p, np.arange(3), np.full(3, -1, np.int64), 0, out)
+    assert start.key[:2] == (0, 1)
+    assert _sheets_overlap(p, start, random.Random(1), math.inf, 1000, None) is start
+
+
 def test_sheet_elimination_leaves_a_shorter_last_sheet_when_it_cannot_empty_it(monkeypatch):
     import random
 

@@ -740,6 +740,8 @@ def _sheets_overlap(p: _Problem, best: _Solution, rng: random.Random, deadline: 
     succeed where dropping a whole sheet's parts at once does not, and each valid layout on
     the way leaves the last sheet shorter (a larger offcut)."""
     t = _elim_type(p, best)
+    if t < 0:  # the search before reached the bound, or parts are left out
+        return best
     nu, nv = int(p.st_nu[t]), int(p.st_nv[t])
     hang = _hang(p, t)
     pitch = nu + 2 * hang + 1
