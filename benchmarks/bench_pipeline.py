@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_nest import peak_rss_mb  # noqa: E402
+from bench_nest import peak_rss_mb
 
 WIKIHOUSE = ROOT.parent / "shared" / "fixtures" / "wikihouse" / "MicroHouse_othercomponents_v0.5.dxf"
 JOBS = {"house": ROOT / "examples" / "house" / "job.toml",

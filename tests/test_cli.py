@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -72,8 +71,8 @@ def test_part_renders_every_library_file(tmp_path):
 def _check_sheets(out: Path, spacing: float) -> dict:
     """Every part once, spacing and margin kept: read back from the written sheet DXFs."""
     from wikicut.dxfio import read_cutting_file
-    from wikicut.nest import verify_layout
     from wikicut.model import Layout
+    from wikicut.nest import verify_layout
 
     report = json.loads((out / "report.json").read_text())
     sheets = []

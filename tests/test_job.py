@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import shapely
 
 from wikicut.errors import InputError, UnsafeJobError
 from wikicut.job import check_fits, load_job
 from wikicut.model import NestItem, Part, Stock
-
-import shapely
 
 GOOD = """\
 name = "shed"

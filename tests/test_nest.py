@@ -1014,8 +1014,7 @@ def _painted(p, var_of, u_of, v_of) -> np.ndarray:
 
 @pytest.mark.parametrize("n_anchors, top, rot_keep", [(0, 0, 0), (2, 0, 0), (2, 3, 0), (2, 3, 2)])
 def test_separate_removes_overlap_and_keeps_the_cap(n_anchors, top, rot_keep):
-    from wikicut.nest import _build
-    from wikicut.nest import overlap
+    from wikicut.nest import _build, overlap
 
     rng = np.random.default_rng(5)
     parts = [Part(f"b{i}", affinity.scale(_random_polygon(rng), 0.5, 0.5)) for i in range(4)]
@@ -1056,8 +1055,7 @@ def test_separate_keeps_count_of_overlap_between_moves():
     """The overlap separate reports (each part's cells times the other parts on them, kept
     up to date from the cells a moved part shares with its neighbours) equals a count from
     scratch, after any number of moves."""
-    from wikicut.nest import _build
-    from wikicut.nest import overlap
+    from wikicut.nest import _build, overlap
 
     rng = np.random.default_rng(11)
     parts = [Part(f"b{i}", _random_polygon(rng)) for i in range(5)]
@@ -1102,8 +1100,7 @@ def test_separate_keeps_count_of_overlap_between_moves():
 def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
     """Anchors prune coarse samples by one look-up each: they must be cells the variant
     covers; where every sample's anchor is taken, the variant is sampled in full."""
-    from wikicut.nest import _build
-    from wikicut.nest import overlap
+    from wikicut.nest import _build, overlap
 
     rng = np.random.default_rng(3)
     parts = [Part(f"b{i}", _random_polygon(rng)) for i in range(4)]
@@ -1134,8 +1131,7 @@ def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
 
 
 def test_overlap_cost_stops_at_its_limit():
-    from wikicut.nest import _build
-    from wikicut.nest import overlap
+    from wikicut.nest import _build, overlap
 
     rng = np.random.default_rng(8)
     items = _items([Part("b", _random_polygon(rng))], copies=1, rotations=(0.0,))

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wikicut.errors import UnsafeJobError
-from wikicut.model import Layout, NestItem, NestSettings, Part, Placement, SheetLayout, Stock
+from wikicut.model import NestItem, NestSettings, Part, Placement, SheetLayout, Stock
 from wikicut.profiles import available_profiles, load_profile
 
 PROFILES = available_profiles()

@@ -30,7 +30,7 @@ class TomlFile:
         self.display = display or str(path)
 
     @classmethod
-    def load(cls, path: str | Path, display: str | None = None) -> "TomlFile":
+    def load(cls, path: str | Path, display: str | None = None) -> TomlFile:
         path = Path(path)
         shown = display or str(path)
         try:
@@ -64,7 +64,7 @@ class TomlFile:
         m = re.match(r"^(\w+)\[(\d+)\]\.", dotted)
         if m:  # an array of tables: skip to its n-th header
             heads = [h.start() for h in re.finditer(rf"^\s*\[\[\s*{m.group(1)}\s*\]\]",
-                                                    self.text, re.M)]
+                                                    self.text, re.MULTILINE)]
             n = int(m.group(2))
             if 0 < n <= len(heads):
                 start = heads[n - 1]
@@ -79,7 +79,7 @@ class TomlFile:
 
 def key_line(text: str, key: str) -> int | None:
     """1-based line where `key = ...` or `[key]` first appears, if it can be found."""
-    pat = re.compile(rf"^\s*(\[\[?\s*)?[\"']?{re.escape(key)}[\"']?\s*(=|\]|\.)", re.M)
+    pat = re.compile(rf"^\s*(\[\[?\s*)?[\"']?{re.escape(key)}[\"']?\s*(=|\]|\.)", re.MULTILINE)
     m = pat.search(text)
     if m is None:
         pat = re.compile(rf"[\s{{,][\"']?{re.escape(key)}[\"']?\s*=")

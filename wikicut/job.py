@@ -96,7 +96,7 @@ def _keepouts(tf: TomlFile, value: Any, key: str) -> tuple[Any, ...]:
 
 def _stock(tf: TomlFile, table: dict[str, Any], prefix: str) -> Stock:
     check_keys(tf, table, SHEET_KEYS, prefix)
-    num = lambda k, **kw: get_number(tf, table, k, prefix, **kw)  # noqa: E731
+    num = lambda k, **kw: get_number(tf, table, k, prefix, **kw)
     width = num("width", required=True, positive=True)
     height = num("height", required=True, positive=True)
     thickness = num("thickness", required=True, positive=True)

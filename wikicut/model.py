@@ -69,7 +69,7 @@ class Part:
         """The label text shown and engraved: the label, or the part's name."""
         return self.label or self.name
 
-    def transformed(self, rotation: float, dx: float, dy: float) -> "Part":
+    def transformed(self, rotation: float, dx: float, dy: float) -> Part:
         """This part rotated about the origin (degrees CCW) and then moved by (dx, dy)."""
 
         def tr(g):

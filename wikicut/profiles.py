@@ -97,7 +97,7 @@ class Profile:
         """Multiply mm by this to get program units."""
         return 1.0 / INCH if self.units == "inch" else 1.0
 
-    def with_tool(self, diameter: float | None) -> "Profile":
+    def with_tool(self, diameter: float | None) -> Profile:
         return self if diameter is None else replace(self, tool_diameter=float(diameter))
 
 

@@ -63,10 +63,7 @@ from ..model import (
     Stock,
     strip_length,
 )
-from . import bundle
-from . import kernels
-from . import overlap
-from . import patterns
+from . import bundle, kernels, overlap, patterns
 from .compact import compact, compact_sheet
 from .raster import Variant, limits, sheet_grid, variant
 
