@@ -79,7 +79,8 @@ class TomlFile:
 
 def key_line(text: str, key: str) -> int | None:
     """1-based line where `key = ...` or `[key]` first appears, if it can be found."""
-    pat = re.compile(rf"^\s*(\[\[?\s*)?[\"']?{re.escape(key)}[\"']?\s*(=|\]|\.)", re.MULTILINE)
+    pat = re.compile(rf"^\s*(\[\[?\s*)?[\"']?{re.escape(key)}[\"']?\s*(=|\]|\.)",
+                     re.MULTILINE)
     m = pat.search(text)
     if m is None:
         pat = re.compile(rf"[\s{{,][\"']?{re.escape(key)}[\"']?\s*=")

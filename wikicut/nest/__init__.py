@@ -91,7 +91,8 @@ OV_ROT_KEEP = 4  # a move samples about this many of a part's rotations and its 
 OV_DESCENTS = 3  # a moved part descends from the best sample of only this many rotations (0: all)
 OV_ANCHORS = 2  # cells of a moved part that must be free for a coarse sample to count
 BINS_BL_SHARE = 0.05  # sheets: share for the order search before sheet elimination (frame: 7
-# sheets in 19 of 24 one-worker runs of 30 s against 15 of 24 with 0.2; sofa 3 of 6 against 2)
+# sheets in 19 of 24 one-worker runs of 30 s against 15 of 24 with 0.2; sofa_structure one
+# sheet in 6 of 8 against 3 of 8)
 OV_MAX_CELLS = 8_000_000  # sheet elimination: at most this many raster cells side by side
 OV_WINDOW = 8  # and at most this many sheets besides the one to empty (the least-filled)
 OV_STEP0, OV_STEP_MIN = 0.1, 0.005  # its cuts: first and least, share of the sheet length
