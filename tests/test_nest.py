@@ -1266,7 +1266,7 @@ def test_sheet_elimination_returns_a_layout_already_at_the_bound_as_it_is():
     from wikicut.nest import _build, _sheets_overlap, _solution
 
     # the order search before it can reach the area bound within its share of the time
-    # (the house job did, with one worker): nothing to empty then, and no crash
+    # (the table job did, with one worker at 30 s): nothing to empty then, and no crash
     items = _items([_rect("panel", 90, 185)], copies=3)
     p = _build(items, [Stock(width=300, height=200, margin=5)], 4.0, 1.0)
     var = p.item_vars[p.item_v0].copy()
