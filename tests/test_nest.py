@@ -15,14 +15,15 @@ from shapely.geometry import Polygon
 
 from wikicut.errors import UnsafeJobError
 from wikicut.model import Layout, NestItem, NestSettings, Part, Placement, SheetLayout, Stock
-from wikicut.nest import kernels, nest, verify_layout
+from wikicut.nest import nest, verify_layout
+from wikicut.nest.kernels import decode as kernels
 from wikicut.nest.compact import compact_sheet
 from wikicut.nest.raster import grow, intervals, limits, sheet_grid, variant
 
 # --- slow references -------------------------------------------------------------------------
 
 
-def _paint(occ: np.ndarray, rows, lo, hi, u: int, v: int) -> None:
+def paint(occ: np.ndarray, rows, lo, hi, u: int, v: int) -> None:
     """Mark a shape's cells on a boolean grid by hand (cells beyond the grid are dropped)."""
     nu, nv = occ.shape
     for r, a, b in zip(rows.tolist(), lo.tolist(), hi.tolist()):
@@ -72,7 +73,7 @@ def _random_grid(rng: np.random.Generator, nu: int, nv: int
         u, v = int(rng.integers(-3, nu + 1)), int(rng.integers(-3, nv + 1))
         before = int(occ.sum())
         added = kernels.stamp(last, rows, lo, hi, 0, rows.size, u, v)
-        _paint(occ, rows, lo, hi, u, v)
+        paint(occ, rows, lo, hi, u, v)
         assert added == int(occ.sum()) - before
     return last, occ
 
@@ -98,7 +99,7 @@ def test_stamp_of_a_sub_range_of_intervals_only():
         last = kernels.empty_grid(9, 9)
         occ = np.zeros((9, 9), bool)
         kernels.stamp(last, rows, lo, hi, s0, s1, 2, 2)
-        _paint(occ, rows[s0:s1], lo[s0:s1], hi[s0:s1], 2, 2)
+        paint(occ, rows[s0:s1], lo[s0:s1], hi[s0:s1], 2, 2)
         np.testing.assert_array_equal(kernels.occupancy(last), occ)
 
 
@@ -137,7 +138,7 @@ def test_first_fit_matches_brute_force_in_u_then_v_order():
                 r, a, b = _random_shape(rng)
                 u, v = int(rng.integers(0, nu)), int(rng.integers(0, nv))
                 kernels.stamp(last, r, a, b, 0, r.size, u, v)
-                _paint(occ, r, a, b, u, v)
+                paint(occ, r, a, b, u, v)
         rows, lo, hi = _random_shape(rng)
         u_min = int(rng.integers(-4, nu))
         u_max = u_min + int(rng.integers(-1, nu + 3))
@@ -199,7 +200,7 @@ def _random_problem(rng: np.random.Generator, n_items: int, n_var: int):
 
 
 def _slow_best(occ, P, t: int, cands, res: float, mode: int) -> tuple[int, int, int]:
-    """_best_on_sheet by brute force: each variant's first free origin, the best by key."""
+    """best_on_sheet by brute force: each variant's first free origin, the best by key."""
     best, best_key = (-1, -1, -1), None
     for s in cands:
         sl = slice(P["var_s0"][s], P["var_s1"][s])
@@ -226,12 +227,12 @@ def test_best_on_sheet_is_the_best_first_fit_over_the_variants():
         for mode in (0, 1):
             start = np.full(P["var_s0"].size, kernels.UNKNOWN, np.int32)
             runs = np.full(last.shape[0], -1, np.int32)
-            got = kernels._best_on_sheet(last, P["rows"], P["lo"], P["hi"], P["var_s0"],
+            got = kernels.best_on_sheet(last, P["rows"], P["lo"], P["hi"], P["var_s0"],
                                          P["var_s1"], P["var_right"], P["lim"], 0, cands,
                                          res, mode, start, runs, key_k, key_n)
             # asked again with what it learnt (where each variant's search may start, each
             # row's longest free run): the same answer
-            again = kernels._best_on_sheet(last, P["rows"], P["lo"], P["hi"], P["var_s0"],
+            again = kernels.best_on_sheet(last, P["rows"], P["lo"], P["hi"], P["var_s0"],
                                            P["var_s1"], P["var_right"], P["lim"], 0, cands,
                                            res, mode, start, runs, key_k, key_n)
             assert tuple(again) == tuple(got)
@@ -276,7 +277,7 @@ def test_decode_places_each_part_where_a_fresh_look_at_every_sheet_would():
                     if k == len(occs):
                         occs.append(occ)
                     sl = slice(P["var_s0"][s], P["var_s1"][s])
-                    _paint(occs[k], P["rows"][sl], P["lo"][sl], P["hi"][sl], u, v)
+                    paint(occs[k], P["rows"][sl], P["lo"][sl], P["hi"][sl], u, v)
                     want = (k, s, u, v)
                     break
             assert (sheet[i], var[i], us[i], vs[i]) == want, f"case {case}, item {i}"
@@ -325,7 +326,7 @@ def test_decode_layouts_are_cell_disjoint_within_limits_and_respect_counts():
             assert u0 <= us[i] <= u1 and v0 <= vs[i] <= v1
             sl = slice(P["var_s0"][s], P["var_s1"][s])
             assert not _hits(occ[k], P["rows"][sl], P["lo"][sl], P["hi"][sl], us[i], vs[i])
-            _paint(occ[k], P["rows"][sl], P["lo"][sl], P["hi"][sl], int(us[i]), int(vs[i]))
+            paint(occ[k], P["rows"][sl], P["lo"][sl], P["hi"][sl], int(us[i]), int(vs[i]))
             right[k] = max(right[k], us[i] * res + P["var_right"][s])
         np.testing.assert_allclose(maxx, right)
     assert n_unplaced > 20 and n_sheets > 100
@@ -1006,7 +1007,7 @@ def _painted(p, var_of, u_of, v_of) -> np.ndarray:
     cnt = np.zeros((int(p.st_nu[0]), int(p.st_nv[0])), np.int32)
     for s, u, v in zip(var_of.tolist(), u_of.tolist(), v_of.tolist()):
         occ = np.zeros(cnt.shape, bool)
-        _paint(occ, p.rows[p.var_s0[s]:p.var_s1[s]], p.lo[p.var_s0[s]:p.var_s1[s]],
+        paint(occ, p.rows[p.var_s0[s]:p.var_s1[s]], p.lo[p.var_s0[s]:p.var_s1[s]],
                p.hi[p.var_s0[s]:p.var_s1[s]], u, v)
         cnt += occ
     return cnt
@@ -1014,7 +1015,8 @@ def _painted(p, var_of, u_of, v_of) -> np.ndarray:
 
 @pytest.mark.parametrize("n_anchors, top, rot_keep", [(0, 0, 0), (2, 0, 0), (2, 3, 0), (2, 3, 2)])
 def test_separate_removes_overlap_and_keeps_the_cap(n_anchors, top, rot_keep):
-    from wikicut.nest import _build, overlap
+    from wikicut.nest import _build
+    from wikicut.nest.kernels import overlap
 
     rng = np.random.default_rng(5)
     parts = [Part(f"b{i}", affinity.scale(_random_polygon(rng), 0.5, 0.5)) for i in range(4)]
@@ -1029,7 +1031,7 @@ def test_separate_removes_overlap_and_keeps_the_cap(n_anchors, top, rot_keep):
     assert cnt.max() > 1
     w = np.ones(cnt.shape)
     S = np.zeros((cnt.shape[0], cnt.shape[1] + 1))
-    overlap._prefix_rows(cnt, w, S, 0, cnt.shape[0] - 1)
+    overlap.prefix_rows(cnt, w, S, 0, cnt.shape[0] - 1)
     cap = np.floor((300.0 - p.var_right) / p.res).astype(np.int64)
     mark = np.zeros(cnt.shape, np.int32)
     left, moves = overlap.separate(cnt, w, S, mark, var_of, u_of, v_of, p.item_v0, p.item_v1,
@@ -1042,7 +1044,7 @@ def test_separate_removes_overlap_and_keeps_the_cap(n_anchors, top, rot_keep):
     # moves refresh each row's sums over the part's cells and shift the rest: the same
     # as whole-row sums of the final counts and weights, to rounding
     whole = np.zeros_like(S)
-    overlap._prefix_rows(cnt, w, whole, 0, cnt.shape[0] - 1)
+    overlap.prefix_rows(cnt, w, whole, 0, cnt.shape[0] - 1)
     assert np.allclose(S, whole, rtol=1e-12, atol=1e-9)
     for i in range(n):
         s = var_of[i]
@@ -1055,7 +1057,8 @@ def test_separate_keeps_count_of_overlap_between_moves():
     """The overlap separate reports (each part's cells times the other parts on them, kept
     up to date from the cells a moved part shares with its neighbours) equals a count from
     scratch, after any number of moves."""
-    from wikicut.nest import _build, overlap
+    from wikicut.nest import _build
+    from wikicut.nest.kernels import overlap
 
     rng = np.random.default_rng(11)
     parts = [Part(f"b{i}", _random_polygon(rng)) for i in range(5)]
@@ -1069,7 +1072,7 @@ def test_separate_keeps_count_of_overlap_between_moves():
         va, vb = (int(x) for x in rng.integers(-20, nv, 2))
         both = (_painted(p, np.array([sa]), np.array([ua]), np.array([va]))
                 + _painted(p, np.array([sb]), np.array([ub]), np.array([vb])))
-        assert overlap._common(p.rows, p.lo, p.hi, p.var_s0[sa], p.var_s1[sa], ua, va,
+        assert overlap.common(p.rows, p.lo, p.hi, p.var_s0[sa], p.var_s1[sa], ua, va,
                                p.var_s0[sb], p.var_s1[sb], ub, vb, nu, nv) \
             == np.count_nonzero(both == 2)
     var_of = p.item_vars[p.item_v0].copy()
@@ -1078,7 +1081,7 @@ def test_separate_keeps_count_of_overlap_between_moves():
     cnt = _painted(p, var_of, u_of, v_of)
     w = np.ones(cnt.shape)
     S = np.zeros((nu, nv + 1))
-    overlap._prefix_rows(cnt, w, S, 0, nu - 1)
+    overlap.prefix_rows(cnt, w, S, 0, nu - 1)
     cap = np.floor((60.0 - p.var_right) / p.res).astype(np.int64)  # too short: never done
     mark = np.zeros(cnt.shape, np.int32)
     for moves in (1, 7, 60):
@@ -1092,7 +1095,7 @@ def test_separate_keeps_count_of_overlap_between_moves():
         # contested cells got dearer (only their rows' sums redone from the first changed
         # cell): still the whole-row sums of the counts and weights, to rounding
         whole = np.zeros_like(S)
-        overlap._prefix_rows(cnt, w, whole, 0, nu - 1)
+        overlap.prefix_rows(cnt, w, whole, 0, nu - 1)
         assert np.allclose(S, whole, rtol=1e-12, atol=1e-9)
     assert w.max() > 1.0
 
@@ -1100,7 +1103,8 @@ def test_separate_keeps_count_of_overlap_between_moves():
 def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
     """Anchors prune coarse samples by one look-up each: they must be cells the variant
     covers; where every sample's anchor is taken, the variant is sampled in full."""
-    from wikicut.nest import _build, overlap
+    from wikicut.nest import _build
+    from wikicut.nest.kernels import overlap
 
     rng = np.random.default_rng(3)
     parts = [Part(f"b{i}", _random_polygon(rng)) for i in range(4)]
@@ -1116,13 +1120,13 @@ def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
                 assert painted[u + r, v + c] == 1
     full = np.ones((nu, nv), np.int32)
     S = np.zeros((nu, nv + 1))
-    overlap._prefix_rows(full, np.ones((nu, nv)), S, 0, nu - 1)
+    overlap.prefix_rows(full, np.ones((nu, nv)), S, 0, nu - 1)
     cap = p.lim[0, :, 1].copy()
     cands = p.item_vars[p.item_v0[0]:p.item_v1[0]]
     # descents from every rotation's best sample, or the best few; with rotations sampled
     # at random (rot_keep), a part put in afresh still looks at them all and gets a spot
     for top, rot_keep in [(0, 0), (1, 0), (3, 0)] + [(3, 1)] * 40:
-        bs, bu, bv = overlap._best_spot(S, cands, p.rows, p.lo, p.hi, p.var_s0, p.var_s1,
+        bs, bu, bv = overlap.best_spot(S, cands, p.rows, p.lo, p.hi, p.var_s0, p.var_s1,
                                         p.lim, 0, cap, np.zeros(1, np.int64), nu, nv, 100, 0.0,
                                         -1, 0, 0, anc, top, rot_keep)
         assert bs in cands.tolist()
@@ -1131,7 +1135,8 @@ def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
 
 
 def test_overlap_cost_stops_at_its_limit():
-    from wikicut.nest import _build, overlap
+    from wikicut.nest import _build
+    from wikicut.nest.kernels import overlap
 
     rng = np.random.default_rng(8)
     items = _items([Part("b", _random_polygon(rng))], copies=1, rotations=(0.0,))
@@ -1142,10 +1147,10 @@ def test_overlap_cost_stops_at_its_limit():
     s0, s1 = int(p.var_s0[0]), int(p.var_s1[0])
     u0, u1, v0, v1 = (int(x) for x in p.lim[0, 0])
     for u, v in ((u0, v0), ((u0 + u1) // 2, (v0 + v1) // 2), (u1, v1)):
-        full = overlap._cost(S, p.rows, p.lo, p.hi, s0, s1, u, v, nu, nv)
+        full = overlap.cost(S, p.rows, p.lo, p.hi, s0, s1, u, v, nu, nv)
         assert full > 0
-        assert overlap._cost(S, p.rows, p.lo, p.hi, s0, s1, u, v, nu, nv, full * 1.01) == full
-        part = overlap._cost(S, p.rows, p.lo, p.hi, s0, s1, u, v, nu, nv, full / 3)
+        assert overlap.cost(S, p.rows, p.lo, p.hi, s0, s1, u, v, nu, nv, full * 1.01) == full
+        part = overlap.cost(S, p.rows, p.lo, p.hi, s0, s1, u, v, nu, nv, full / 3)
         assert full / 3 <= part < full  # stopped early, still no better than the limit
 
 

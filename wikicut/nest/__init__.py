@@ -63,7 +63,9 @@ from ..model import (
     Stock,
     strip_length,
 )
-from . import bundle, kernels, overlap, patterns
+from . import bundle, patterns
+from .kernels import decode as kernels
+from .kernels import overlap
 from .compact import compact, compact_sheet
 from .raster import Variant, limits, sheet_grid, variant
 
@@ -651,7 +653,7 @@ class _Overlap:
         self.item_v0, self.item_v1 = item_v0, item_v1
         for i in np.flatnonzero(var_of >= 0).tolist():
             sv = int(var_of[i])
-            overlap._paint(cnt, p.rows, p.lo, p.hi, p.var_s0[sv], p.var_s1[sv], u_of[i],
+            overlap.paint(cnt, p.rows, p.lo, p.hi, p.var_s0[sv], p.var_s1[sv], u_of[i],
                            v_of[i], 1)
         self.w = np.ones(cnt.shape, overlap.WEIGHT)
         self.S = np.zeros((cnt.shape[0], cnt.shape[1] + 1))
@@ -660,7 +662,7 @@ class _Overlap:
 
     def reset_weights(self) -> None:
         self.w[:] = 1.0
-        overlap._prefix_rows(self.cnt, self.w, self.S, 0, self.cnt.shape[0] - 1)
+        overlap.prefix_rows(self.cnt, self.w, self.S, 0, self.cnt.shape[0] - 1)
 
     def state(self) -> tuple:
         return (self.cnt.copy(), self.var_of.copy(), self.u_of.copy(), self.v_of.copy())
@@ -668,7 +670,7 @@ class _Overlap:
     def restore(self, state: tuple) -> None:
         """Back to a saved layout; the weights stay."""
         self.cnt[:], self.var_of[:], self.u_of[:], self.v_of[:] = state
-        overlap._prefix_rows(self.cnt, self.w, self.S, 0, self.cnt.shape[0] - 1)
+        overlap.prefix_rows(self.cnt, self.w, self.S, 0, self.cnt.shape[0] - 1)
 
     def move(self, i: int, sv: int, u: int, v: int, cap: np.ndarray) -> None:
         """Part i to variant sv at (u, v), clamped to its limits (u also to `cap`). The
@@ -681,10 +683,10 @@ class _Overlap:
         """Part i to variant sv at (u, v) as given; prefix sums left stale."""
         p = self.p
         old = int(self.var_of[i])
-        overlap._paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[old], p.var_s1[old],
+        overlap.paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[old], p.var_s1[old],
                        self.u_of[i], self.v_of[i], -1)
         self.var_of[i], self.u_of[i], self.v_of[i] = sv, u, v
-        overlap._paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[sv], p.var_s1[sv], u, v, 1)
+        overlap.paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[sv], p.var_s1[sv], u, v, 1)
 
     def length(self) -> float:
         """How far the bare parts reach along u (a strip's length)."""

@@ -14,114 +14,17 @@ the next slide (along the contact) from catching on the neighbour's corner.
 
 from __future__ import annotations
 
-import math
 from dataclasses import replace
 
 import numpy as np
-from numba import njit
 from shapely import affinity
 
 from ..model import Layout, SheetLayout, strip_length
+from .kernels.compact import compact_kernel
 from .raster import grow
 
 GAP = 1e-4  # mm left between grown outlines (verify allows parts to touch)
 MAX_ROUNDS = 30
-
-
-@njit(cache=True)
-def _hit(ax, ay, x0, y0, x1, y1, axis):
-    """Distance from point a, moving in -axis, to segment (x0, y0)-(x1, y1); -1 if the ray
-    (backwards included) misses it or runs along it."""
-    if axis == 0:
-        p, q, p0, q0, p1, q1 = ay, ax, y0, x0, y1, x1
-    else:
-        p, q, p0, q0, p1, q1 = ax, ay, x0, y0, x1, y1
-    if p0 == p1:
-        return math.inf
-    lo = p0 if p0 < p1 else p1
-    hi = p1 if p0 < p1 else p0
-    if p < lo or p > hi:
-        return math.inf
-    s = q0 + (q1 - q0) * (p - p0) / (p1 - p0)
-    return q - s
-
-
-@njit(cache=True)
-def _slide(i, axis, ex0, ey0, ex1, ey1, e0, e1, dx, dy, box, limit, tol):
-    """How far part i can slide in -axis before a vertex of it meets an edge of another part
-    (or a vertex of another meets an edge of it); capped by `limit`."""
-    best = limit
-    n = e0.shape[0]
-    a0 = box[i, axis]
-    a1 = box[i, axis + 2]
-    b0 = box[i, 1 - axis]
-    b1 = box[i, 3 - axis]
-    for j in range(n):
-        if j == i:
-            continue
-        if box[j, 1 - axis] > b1 + tol or box[j, 3 - axis] < b0 - tol:
-            continue  # no overlap across the slide
-        if box[j, axis] > a1 + tol:
-            continue  # wholly ahead of part i's far side: never met
-        if a0 - box[j, axis + 2] >= best:
-            continue  # farther than what already stops part i
-        # vertices of i against edges of j (j stays, i moves in -axis)
-        for k in range(e0[i], e1[i]):
-            ax = ex0[k] + dx[i]
-            ay = ey0[k] + dy[i]
-            for m in range(e0[j], e1[j]):
-                t = _hit(ax, ay, ex0[m] + dx[j], ey0[m] + dy[j], ex1[m] + dx[j],
-                         ey1[m] + dy[j], axis)
-                if -tol <= t < best:
-                    best = t
-        # vertices of j against edges of i (seen from i, j moves in +axis)
-        for m in range(e0[j], e1[j]):
-            bx = ex0[m] + dx[j]
-            by = ey0[m] + dy[j]
-            for k in range(e0[i], e1[i]):
-                t = -_hit(bx, by, ex0[k] + dx[i], ey0[k] + dy[i], ex1[k] + dx[i],
-                          ey1[k] + dy[i], axis)
-                if -tol <= t < best:
-                    best = t
-    return best
-
-
-@njit(cache=True)
-def compact_kernel(ex0, ey0, ex1, ey1, e0, e1, box0, bare0, movable, lo_x, lo_y, gap,
-                   max_rounds):
-    """Alternate passes left (parts by their left edge) and down (by their bottom edge)
-    until nothing moves. Returns each part's translation (dx, dy)."""
-    n = e0.shape[0]
-    dx = np.zeros(n)
-    dy = np.zeros(n)
-    box = box0.copy()
-    tol = gap * 0.5
-    for _ in range(max_rounds):
-        moved = 0.0
-        for axis in range(2):
-            order = np.argsort(box[:, axis], kind="mergesort")
-            for i in order:
-                if not movable[i]:
-                    continue
-                lim = (bare0[i, 0] + dx[i] - lo_x) if axis == 0 else (bare0[i, 1] + dy[i] - lo_y)
-                if lim <= gap:
-                    continue
-                t = _slide(i, axis, ex0, ey0, ex1, ey1, e0, e1, dx, dy, box, lim, tol)
-                step = t if t == lim else t - gap
-                if step <= gap:
-                    continue
-                if axis == 0:
-                    dx[i] -= step
-                    box[i, 0] -= step
-                    box[i, 2] -= step
-                else:
-                    dy[i] -= step
-                    box[i, 1] -= step
-                    box[i, 3] -= step
-                moved += step
-        if moved <= gap:
-            break
-    return dx, dy
 
 
 def _edges(geom) -> np.ndarray:

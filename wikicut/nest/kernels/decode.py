@@ -21,7 +21,7 @@ from numba.typed import List
 GRID_TYPE = types.int32[:, ::1]
 RUNS_TYPE = types.int32[::1]
 NONE = -(1 << 40)  # first_fit's "no position"
-UNKNOWN = -(1 << 30)  # no column known to collide yet (`_best_on_sheet`)
+UNKNOWN = -(1 << 30)  # no column known to collide yet (`best_on_sheet`)
 
 
 @njit(cache=True)
@@ -202,7 +202,7 @@ def occupancy(last: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def _best_on_sheet(last, rows, lo, hi, var_s0, var_s1, var_right, lim, t, cands, res, mode,
+def best_on_sheet(last, rows, lo, hi, var_s0, var_s1, var_right, lim, t, cands, res, mode,
                    start, runs, key_k, key_n):
     """Best position over the candidate variants on one sheet: smallest right edge of the
     bare part (mode 0) or smallest origin (u, v) (mode 1), ties to the lower v, then to the
@@ -279,7 +279,7 @@ def decode(order, pref, item_v0, item_v1, item_vars, item_need,
     for t in range(n_st):
         key_k[t], key_n[t] = shape_keys(rows, lo, hi, var_s0, var_s1, lim, t, st_nv[t])
     n_var = var_s0.shape[0]
-    # [sheet, variant]: the first column where it may still fit (`_best_on_sheet`)
+    # [sheet, variant]: the first column where it may still fit (`best_on_sheet`)
     start = np.full((n + 1, n_var), UNKNOWN, np.int32)
     scratch = np.full(n_var, UNKNOWN, np.int32)  # the same for a new, still empty sheet
     # suffix minimum of the cells still needed: when to close a sheet for good
@@ -309,7 +309,7 @@ def decode(order, pref, item_v0, item_v1, item_vars, item_need,
             if free[k] < need:
                 continue
             t = sheet_stock[k]
-            s, u, v = _best_on_sheet(grids[k], rows, lo, hi, var_s0, var_s1, var_right, lim,
+            s, u, v = best_on_sheet(grids[k], rows, lo, hi, var_s0, var_s1, var_right, lim,
                                      t, cands, res, mode, start[k], runs[k], key_k[t],
                                      key_n[t])
             if s < 0 and cands.shape[0] < allv.shape[0]:
@@ -337,10 +337,10 @@ def decode(order, pref, item_v0, item_v1, item_vars, item_need,
             g = st_init[t, :st_nu[t], :st_nv[t]].copy()
             gr = np.full(st_nu[t], -1, np.int32)
             scratch[:] = UNKNOWN
-            s, u, v = _best_on_sheet(g, rows, lo, hi, var_s0, var_s1, var_right, lim,
+            s, u, v = best_on_sheet(g, rows, lo, hi, var_s0, var_s1, var_right, lim,
                                      t, cands, res, mode, scratch, gr, key_k[t], key_n[t])
             if s < 0 and cands.shape[0] < allv.shape[0]:
-                s, u, v = _best_on_sheet(g, rows, lo, hi, var_s0, var_s1, var_right, lim,
+                s, u, v = best_on_sheet(g, rows, lo, hi, var_s0, var_s1, var_right, lim,
                                          t, allv, res, mode, scratch, gr, key_k[t], key_n[t])
             if s < 0:
                 continue

@@ -21,7 +21,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .kernels import span
+from .decode import span
 
 # compact cell arrays, so two searches side by side (the two workers) share the cache:
 # part counts stay far below 2**15; weights need no float64 (their products are summed in
@@ -33,7 +33,7 @@ _EPOCH_MAX = int(np.iinfo(MARK).max)
 
 
 @njit(cache=True)
-def _paint(cnt, rows, lo, hi, s0, s1, u, v, delta):
+def paint(cnt, rows, lo, hi, s0, s1, u, v, delta):
     nu, nv = cnt.shape
     for k in range(s0, s1):
         r, a, b = span(rows, lo, hi, k, u, v, nu, nv)
@@ -43,7 +43,7 @@ def _paint(cnt, rows, lo, hi, s0, s1, u, v, delta):
 
 
 @njit(cache=True)
-def _prefix_rows(cnt, w, S, r0, r1):
+def prefix_rows(cnt, w, S, r0, r1):
     for r in range(max(r0, 0), min(r1, cnt.shape[0] - 1) + 1):
         S[r, 0] = 0.0
         _sum_row(cnt, w, S, r, 0, cnt.shape[1] - 1)
@@ -64,7 +64,7 @@ def _sum_row(cnt, w, S, r, a, b):
 def _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u, v, delta):
     """Add (delta 1) or take away (-1) variant s at (u, v), and refresh the prefix sums of
     the rows it covers."""
-    _paint(cnt, rows, lo, hi, var_s0[s], var_s1[s], u, v, delta)
+    paint(cnt, rows, lo, hi, var_s0[s], var_s1[s], u, v, delta)
     _refresh(cnt, w, S, rows, lo, hi, var_s0[s], var_s1[s], u, v)
 
 
@@ -74,7 +74,7 @@ def _refresh(cnt, w, S, rows, lo, hi, s0, s1, u, v):
     last cell in each row (the sums before are the same numbers added in the same order),
     the rest of the row shifted by the change (no chain of additions: it vectorises). The
     shift can differ from a fresh sum in the last bits; readers allow for that
-    (`_anchor_taken`), and `_prefix_rows` sums afresh."""
+    (`_anchor_taken`), and `prefix_rows` sums afresh."""
     nu, nv = cnt.shape
     k = s0
     while k < s1:  # by row, then first cell
@@ -100,7 +100,7 @@ def _refresh_span(cnt, w, S, r, a, b):
 
 
 @njit(cache=True)
-def _cost(S, rows, lo, hi, s0, s1, u, v, nu, nv, limit=math.inf):
+def cost(S, rows, lo, hi, s0, s1, u, v, nu, nv, limit=math.inf):
     """Weighted overlap of a shape at (u, v). Every term is >= 0, so the sum can stop once
     it reaches `limit` (a position no better than the best so far): the caller's
     comparisons come out the same, in a fraction of the rows."""
@@ -130,7 +130,7 @@ def _over(cnt, rows, lo, hi, s0, s1, u, v):
 
 
 @njit(cache=True)
-def _common(rows, lo, hi, sa0, sa1, ua, va, sb0, sb1, ub, vb, nu, nv):
+def common(rows, lo, hi, sa0, sa1, ua, va, sb0, sb1, ub, vb, nu, nv):
     """Grid cells that shape A at (ua, va) and shape B at (ub, vb) both cover: one merge of
     their interval lists (sorted by row, then first cell; disjoint within a row)."""
     n = 0
@@ -157,7 +157,7 @@ def _common(rows, lo, hi, sa0, sa1, ua, va, sb0, sb1, ub, vb, nu, nv):
 
 
 @njit(cache=True)
-def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, nv, samples,
+def best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, nv, samples,
                bias, cur_s, cur_u, cur_v, anc, top, rot_keep=0):
     """The least weighted-overlap position over the candidate variants and sheets (`offs`:
     where each sheet starts along u): a coarse sample of each range (random offset), then,
@@ -179,7 +179,7 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
     best = math.inf
     if cur_s >= 0 and cur_u <= ucap[cur_s]:
         bs, bu, bv = cur_s, cur_u, cur_v
-        best = _cost(S, rows, lo, hi, var_s0[cur_s], var_s1[cur_s], cur_u, cur_v, nu, nv) \
+        best = cost(S, rows, lo, hi, var_s0[cur_s], var_s1[cur_s], cur_u, cur_v, nu, nv) \
             + bias * cur_u
     per = max(samples // offs.shape[0], 16)
     nq = cands.shape[0]
@@ -218,7 +218,7 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
                 for v in range(sv0, v1 + 1, stride):
                     if check and _anchor_taken(S, anc, s, u, v, nu, nv):
                         continue
-                    c = _cost(S, rows, lo, hi, var_s0[s], var_s1[s], u, v, nu, nv,
+                    c = cost(S, rows, lo, hi, var_s0[s], var_s1[s], u, v, nu, nv,
                               min(lbest, tops[-1]) - bias * u) + bias * u
                     if c < lbest:
                         lbest, lu, lv = c, u, v
@@ -254,7 +254,7 @@ def _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, n
                     vv = lv + (d if m == 2 else -d if m == 3 else 0)
                     if uu < du0 or uu > du1 or vv < dv0 or vv > dv1:
                         continue
-                    c = _cost(S, rows, lo, hi, var_s0[s], var_s1[s], uu, vv, nu, nv,
+                    c = cost(S, rows, lo, hi, var_s0[s], var_s1[s], uu, vv, nu, nv,
                               lbest - bias * uu) + bias * uu
                     if c < lbest - 1e-12:
                         lbest, lu, lv = c, uu, vv
@@ -315,7 +315,7 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
     var_of, u_of, v_of) is updated in place, so calls continue where the last stopped.
     `mark` (MARK or wider, cnt's shape) is scratch for the weight updates. `n_anchors` per
     variant prune the coarse samples; `top` and `rot_keep` limit the descents and the rotations
-    sampled (`_best_spot`; 0: none, all)."""
+    sampled (`best_spot`; 0: none, all)."""
     np.random.seed(seed)
     anc = anchors(rows, lo, hi, var_s0, var_s1, n_anchors)
     epoch = 0
@@ -330,7 +330,7 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
                 continue
             _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u_of[i], v_of[i], -1)
         cands = item_vars[item_v0[i]:item_v1[i]]
-        bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
+        bs, bu, bv = best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
                                 nu, nv, samples, bias, -1, 0, 0, anc, top, rot_keep)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, bs, bu, bv, 1)
@@ -396,7 +396,7 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
         b0, b1 = sv + vbox[s, 2], sv + vbox[s, 3]
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, su, sv, -1)
         cands = item_vars[item_v0[i]:item_v1[i]]
-        bs, bu, bv = _best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
+        bs, bu, bv = best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
                                 nu, nv, samples, bias, s, su, sv, anc, top, rot_keep)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, bs, bu, bv, 1)
@@ -412,10 +412,10 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
             e0, e1 = uj + vbox[sj, 0], uj + vbox[sj, 1]
             f0, f1 = vj + vbox[sj, 2], vj + vbox[sj, 3]
             if e0 <= a1 and e1 >= a0 and f0 <= b1 and f1 >= b0:
-                ov[j] -= _common(rows, lo, hi, var_s0[sj], var_s1[sj], uj, vj, var_s0[s],
+                ov[j] -= common(rows, lo, hi, var_s0[sj], var_s1[sj], uj, vj, var_s0[s],
                                  var_s1[s], su, sv, nu, nv)
             if e0 <= c1 and e1 >= c0 and f0 <= d1 and f1 >= d0:
-                ov[j] += _common(rows, lo, hi, var_s0[sj], var_s1[sj], uj, vj, var_s0[bs],
+                ov[j] += common(rows, lo, hi, var_s0[sj], var_s1[sj], uj, vj, var_s0[bs],
                                  var_s1[bs], bu, bv, nu, nv)
     total = 0
     for i in range(n):
