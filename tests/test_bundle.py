@@ -102,9 +102,7 @@ def test_too_little_stock_leaves_out_the_fewest_parts_and_lists_every_copy():
         ["arc#1", "arc#2", "arc#3", "arc#4"]
     assert layout.unplaced == ["block#1"]
     _, bundles = bundle.make_bundles(items, [one], 6.0)
-    from wikicut.nest import _expand
-
-    out = _expand(Layout([], ["arc#1", "block#1"]), bundles)
+    out = bundle.expand_layout(Layout([], ["arc#1", "block#1"]), bundles)
     assert out.unplaced == ["arc#1", "arc#2", "arc#3", "arc#4", "block#1"]
 
 
@@ -120,14 +118,14 @@ def test_a_bundle_counts_its_copies_area_not_its_closed_outline(monkeypatch):
     import wikicut.nest as nest_mod
 
     seen = {}
-    real_build = nest_mod._build
+    real_build = nest_mod.build
 
     def spy(items, stocks, spacing, res):
         p = real_build(items, stocks, spacing, res)
         seen["p"] = p
         return p
 
-    monkeypatch.setattr(nest_mod, "_build", spy)
+    monkeypatch.setattr(nest_mod, "build", spy)
     items = items_of(arc(), 4)
     nest(items, [SHEET], NestSettings(spacing=6.0, seed=1, time_limit=20.0, workers=1,
                                       iterations=20))

@@ -16,9 +16,13 @@ from shapely.geometry import Polygon
 from wikicut.errors import UnsafeJobError
 from wikicut.model import Layout, NestItem, NestSettings, Part, Placement, SheetLayout, Stock
 from wikicut.nest import nest, verify_layout
-from wikicut.nest.kernels import decode as kernels
+from wikicut.nest.budget import Budget
 from wikicut.nest.compact import compact_sheet
+from wikicut.nest.kernels import decode as kernels
+from wikicut.nest.params import DEFAULT
+from wikicut.nest.problem import build
 from wikicut.nest.raster import grow, intervals, limits, sheet_grid, variant
+from wikicut.nest.solution import Decoded, solution, to_layout
 
 # --- slow references -------------------------------------------------------------------------
 
@@ -705,13 +709,13 @@ def test_grain_locked_items_never_turn_a_quarter():
 
 
 def test_rotations_with_the_same_raster_are_tried_once():
-    from wikicut.nest import _build, resolution
+    from wikicut.nest import resolution
 
     board = _rect("board", 300, 40)
     ell = Part("ell", Polygon([(0, 0), (120, 0), (120, 30), (30, 30), (30, 90), (0, 90)]))
     items = _items([board, ell], copies=1)
     stocks = [Stock(width=600, height=400, margin=5)]
-    p = _build(items, stocks, 6.0, resolution(stocks, items))
+    p = build(items, stocks, 6.0, resolution(stocks, items))
     kept = [p.item_vars[p.item_v0[i]:p.item_v1[i]].tolist() for i in range(2)]
     assert [p.variants[s].rotation for s in kept[0]] == [0.0, 90.0]  # 180, 270 repeat them
     assert [p.variants[s].rotation for s in kept[1]] == [0.0, 90.0, 180.0, 270.0]
@@ -852,14 +856,16 @@ class _BusyClock:
 @pytest.mark.parametrize("strip", [True, False])
 def test_with_iterations_set_a_busy_machine_changes_nothing(strip, monkeypatch):
     import wikicut.nest as nest_mod
-    from wikicut.nest import patterns
+    from wikicut.nest import budget, search, workers
+    from wikicut.nest.phases import patterns
 
     items, stocks = _det_job()  # on a 400 mm sheet: two sheets, elimination tries for one
     stocks = [replace(stocks[0], width=900 if strip else 400, strip=strip)]
     settings = _settings(iterations=3000, seed=2, time_limit=100.0)
     calm = nest(items, stocks, settings)
     clock = _BusyClock()
-    monkeypatch.setattr(nest_mod, "time", clock)
+    for mod in (nest_mod, budget, search, workers):
+        monkeypatch.setattr(mod, "time", clock)
     monkeypatch.setattr(patterns, "time", clock)
     busy = nest(items, stocks, settings)
     assert clock.readings > 200  # the clock did run 50 s of the 100
@@ -1015,14 +1021,13 @@ def _painted(p, var_of, u_of, v_of) -> np.ndarray:
 
 @pytest.mark.parametrize("n_anchors, top, rot_keep", [(0, 0, 0), (2, 0, 0), (2, 3, 0), (2, 3, 2)])
 def test_separate_removes_overlap_and_keeps_the_cap(n_anchors, top, rot_keep):
-    from wikicut.nest import _build
     from wikicut.nest.kernels import overlap
 
     rng = np.random.default_rng(5)
     parts = [Part(f"b{i}", affinity.scale(_random_polygon(rng), 0.5, 0.5)) for i in range(4)]
     items = _items(parts, copies=3)
     stock = Stock(width=400, height=120, margin=0, strip=True)
-    p = _build(items, [stock], 2.0, 2.0)
+    p = build(items, [stock], 2.0, 2.0)
     n = len(items)
     var_of = p.item_vars[p.item_v0].copy()  # everyone at the first rotation, all piled up
     u_of = p.lim[0, var_of, 0].copy()
@@ -1057,13 +1062,12 @@ def test_separate_keeps_count_of_overlap_between_moves():
     """The overlap separate reports (each part's cells times the other parts on them, kept
     up to date from the cells a moved part shares with its neighbours) equals a count from
     scratch, after any number of moves."""
-    from wikicut.nest import _build
     from wikicut.nest.kernels import overlap
 
     rng = np.random.default_rng(11)
     parts = [Part(f"b{i}", _random_polygon(rng)) for i in range(5)]
     items = _items(parts, copies=3)
-    p = _build(items, [Stock(width=600, height=150, margin=0, strip=True)], 2.0, 2.0)
+    p = build(items, [Stock(width=600, height=150, margin=0, strip=True)], 2.0, 2.0)
     nu, nv = int(p.st_nu[0]), int(p.st_nv[0])
     # shared cells of two shapes, against painting both by hand
     for _ in range(20):
@@ -1103,12 +1107,11 @@ def test_separate_keeps_count_of_overlap_between_moves():
 def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
     """Anchors prune coarse samples by one look-up each: they must be cells the variant
     covers; where every sample's anchor is taken, the variant is sampled in full."""
-    from wikicut.nest import _build
     from wikicut.nest.kernels import overlap
 
     rng = np.random.default_rng(3)
     parts = [Part(f"b{i}", _random_polygon(rng)) for i in range(4)]
-    p = _build(_items(parts, copies=1), [Stock(width=600, height=150, margin=0, strip=True)],
+    p = build(_items(parts, copies=1), [Stock(width=600, height=150, margin=0, strip=True)],
                2.0, 2.0)
     nu, nv = int(p.st_nu[0]), int(p.st_nv[0])
     anc = overlap.anchors(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, 3)
@@ -1135,12 +1138,11 @@ def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
 
 
 def test_overlap_cost_stops_at_its_limit():
-    from wikicut.nest import _build
     from wikicut.nest.kernels import overlap
 
     rng = np.random.default_rng(8)
     items = _items([Part("b", _random_polygon(rng))], copies=1, rotations=(0.0,))
-    p = _build(items, [Stock(width=300, height=100, margin=0, strip=True)], 0.0, 2.0)
+    p = build(items, [Stock(width=300, height=100, margin=0, strip=True)], 0.0, 2.0)
     nu, nv = int(p.st_nu[0]), int(p.st_nv[0])
     S = np.zeros((nu, nv + 1))
     S[:, 1:] = np.cumsum(rng.random((nu, nv)), axis=1)
@@ -1163,8 +1165,9 @@ def _strip_job(seed: int, designs: int, height: float, margin: float, spacing: f
     items = _items(parts, copies=3)
     stock = Stock(width=3000, height=height, margin=margin, strip=True)
 
-    def run(k: int) -> Layout:
-        return nest(items, [stock], _settings(iterations=k, spacing=spacing, time_limit=600.0))
+    def run(k: int, params=DEFAULT) -> Layout:
+        return nest(items, [stock], _settings(iterations=k, spacing=spacing, time_limit=600.0),
+                    params=params)
 
     return items, run
 
@@ -1180,43 +1183,41 @@ def test_strip_overlap_phase_is_deterministic_and_only_shortens(monkeypatch):
     # bottom-left phase found in its 10 % of the budget, and only ever keeps shorter ones
     monkeypatch.setattr(nest_mod, "compact", lambda layout, *args: layout)
     a = run(3000)
-    monkeypatch.setattr(nest_mod, "BL_SHARE", 1.0)
-    bl = run(300)
+    bl = run(300, replace(DEFAULT, bl_share=1.0))
     assert a.sheets[0].used_length < bl.sheets[0].used_length - 1.0
 
 
 def test_strip_exploration_goes_on_from_failed_layouts(monkeypatch):
     """Separations cut short (50 moves, one strike) fail often: the search must go on from
     the pool of failed layouts (disrupted) and still only keep valid, shorter ones."""
-    import wikicut.nest as nest_mod
+    from wikicut.nest.overlap import Overlap
 
-    monkeypatch.setattr(nest_mod, "OV_NO_GAIN", 50)
-    monkeypatch.setattr(nest_mod, "OV_STRIKES", 1)
+    prm = replace(DEFAULT, ov_no_gain=50, ov_strikes=1)
     restored = []
-    real_restore = nest_mod._Overlap.restore
-    monkeypatch.setattr(nest_mod._Overlap, "restore",
+    real_restore = Overlap.restore
+    monkeypatch.setattr(Overlap, "restore",
                         lambda self, st: restored.append(1) or real_restore(self, st))
     items, run = _strip_job(8, 5, height=200, margin=0, spacing=1.0)
-    a, b = run(20000), run(20000)
+    a, b = run(20000, prm), run(20000, prm)
     _check(a, items, 1.0)
     assert _signature(a) == _signature(b)
     assert restored  # failed separations happened and the search went on from them
-    monkeypatch.setattr(nest_mod, "BL_SHARE", 1.0)
-    bl = run(2000)
+    bl = run(2000, replace(prm, bl_share=1.0))
     assert a.sheets[0].used_length <= bl.sheets[0].used_length
 
 
 def test_overlap_state_moves_parts_within_their_limits():
-    from wikicut.nest import _build, _obstacles, _Overlap
+    from wikicut.nest.overlap import Overlap
+    from wikicut.nest.problem import obstacles
 
     items = _items([_rect("a", 40, 20), _rect("b", 30, 30)], copies=1, rotations=(0.0,))
     stock = Stock(width=500, height=100, margin=0, strip=True)
-    p = _build(items, [stock], 0.0, 1.0)
+    p = build(items, [stock], 0.0, 1.0)
     var = p.item_vars[p.item_v0].copy()
     u = p.lim[0, var, 0].copy()
     v = p.lim[0, var, 2].copy()
-    ov = _Overlap(p, 0, _obstacles(p, 0), var.copy(), u.copy(), v.copy(), p.item_v0,
-                  p.item_v1, np.zeros(1, np.int64))
+    ov = Overlap(p, DEFAULT, 0, obstacles(p, 0), var.copy(), u.copy(), v.copy(), p.item_v0,
+                 p.item_v1, np.zeros(1, np.int64))
     assert ov.cnt.max() == 2  # both in the corner
     cap = np.full(var.size, 1 << 40, np.int64)
     ov.move(1, int(var[1]), 10_000, -50, cap)  # far beyond the strip's end and its bottom
@@ -1231,11 +1232,10 @@ def test_overlap_state_moves_parts_within_their_limits():
 def test_with_a_fixed_budget_phases_end_at_the_deadline_not_at_a_share_of_the_time():
     import time
 
-    from wikicut.nest import _phase_end
-
     deadline = time.monotonic() + 100.0
-    assert _phase_end(deadline, 0.2, True) == deadline  # the budget splits the phases
-    end = _phase_end(deadline, 0.2, False)
+    # the budget splits the phases
+    assert Budget(1, deadline, fixed=True).phase_end(0.2) == deadline
+    end = Budget(1, deadline, fixed=False).phase_end(0.2)
     assert time.monotonic() < end <= time.monotonic() + 20.0 + 1e-6
 
 
@@ -1243,24 +1243,23 @@ def test_with_a_fixed_budget_phases_end_at_the_deadline_not_at_a_share_of_the_ti
 def test_sheet_elimination_moves_parts_between_sheets(window, monkeypatch):
     import random
 
-    import wikicut.nest as nest_mod
-    from wikicut.nest import _build, _layout, _sheets_overlap, _solution
+    from wikicut.nest.phases.eliminate import eliminate
 
-    monkeypatch.setattr(nest_mod, "OV_WINDOW", window)  # 1: into one other sheet at a time
+    prm = replace(DEFAULT, ov_window=window)  # 1: into one other sheet at a time
 
     # three 90 x 185 panels fit side by side on one 300 x 200 sheet (4 mm apart), but start
     # on a sheet each: the overlap phase empties two sheets, one at a time
     items = _items([_rect("panel", 90, 185)], copies=3)
     stock = Stock(width=300, height=200, margin=5)
-    p = _build(items, [stock], 4.0, 1.0)
+    p = build(items, [stock], 4.0, 1.0)
     var = p.item_vars[p.item_v0].copy()
     out = (np.arange(3, dtype=np.int64), var, p.lim[0, var, 0].copy(),
            p.lim[0, var, 2].copy(), np.zeros(3, np.int64), np.zeros(3))
-    start = _solution(p, np.arange(3), np.full(3, -1, np.int64), 0, out)
+    start = solution(p, np.arange(3), np.full(3, -1, np.int64), 0, Decoded(*out))
     assert start.key[1] == 3
-    best = _sheets_overlap(p, start, random.Random(1), math.inf, 20000, None)
+    best = eliminate(p, start, random.Random(1), Budget(20000, math.inf), prm)
     assert best.key[:2] == (0, 1)
-    layout = _layout(p, best)
+    layout = to_layout(p, best)
     _check(layout, items, 4.0)
     assert [len(s.placements) for s in layout.sheets] == [3]
 
@@ -1268,28 +1267,27 @@ def test_sheet_elimination_moves_parts_between_sheets(window, monkeypatch):
 def test_sheet_elimination_returns_a_layout_already_at_the_bound_as_it_is():
     import random
 
-    from wikicut.nest import _build, _sheets_overlap, _solution
+    from wikicut.nest.phases.eliminate import eliminate
 
     # the order search before it can reach the area bound within its share of the time
     # (the table job did, with one worker at 30 s): nothing to empty then, and no crash
     items = _items([_rect("panel", 90, 185)], copies=3)
-    p = _build(items, [Stock(width=300, height=200, margin=5)], 4.0, 1.0)
+    p = build(items, [Stock(width=300, height=200, margin=5)], 4.0, 1.0)
     var = p.item_vars[p.item_v0].copy()
     u = p.lim[0, var, 0] + np.array([0, 94, 188])
     out = (np.zeros(3, np.int64), var, u, p.lim[0, var, 2].copy(), np.zeros(1, np.int64),
            np.zeros(1))
-    start = _solution(p, np.arange(3), np.full(3, -1, np.int64), 0, out)
+    start = solution(p, np.arange(3), np.full(3, -1, np.int64), 0, Decoded(*out))
     assert start.key[:2] == (0, 1)
-    assert _sheets_overlap(p, start, random.Random(1), math.inf, 1000, None) is start
+    assert eliminate(p, start, random.Random(1), Budget(1000, math.inf), DEFAULT) is start
 
 
 def test_sheet_elimination_leaves_a_shorter_last_sheet_when_it_cannot_empty_it(monkeypatch):
     import random
 
-    import wikicut.nest as nest_mod
-    from wikicut.nest import _build, _layout, _sheets_overlap, _solution
+    from wikicut.nest.phases import eliminate as phase
 
-    monkeypatch.setattr(nest_mod, "_lower", lambda p: 1)  # the area bound says 2: try anyway
+    monkeypatch.setattr(phase, "lower", lambda p: 1)  # the area bound says 2: try anyway
 
     # sheet 0: a 200 x 190 panel leaves a band 82 mm wide beside it, room for two of the
     # four 80 x 90 blocks that start in a row on sheet 1 (reaching x = 257). The sheet
@@ -1297,7 +1295,7 @@ def test_sheet_elimination_leaves_a_shorter_last_sheet_when_it_cannot_empty_it(m
     panel, block = _rect("panel", 200, 190), _rect("block", 80, 90)
     items = _items([panel]) + _items([block], copies=4)
     stock = Stock(width=300, height=200, margin=5)
-    p = _build(items, [stock], 4.0, 1.0)
+    p = build(items, [stock], 4.0, 1.0)
     var = p.item_vars[p.item_v0].copy()  # 0 degrees
     u = p.lim[0, var, 0].copy()
     v = p.lim[0, var, 2].copy()
@@ -1305,10 +1303,10 @@ def test_sheet_elimination_leaves_a_shorter_last_sheet_when_it_cannot_empty_it(m
     v[4] += 94  # the fourth above the first
     sheet = np.array([0, 1, 1, 1, 1], np.int64)
     out = (sheet, var, u, v, np.zeros(2, np.int64), np.zeros(2))
-    start = _solution(p, np.arange(5), np.full(5, -1, np.int64), 0, out)
-    _check(_layout(p, start), items, 4.0)
-    best = _sheets_overlap(p, start, random.Random(1), math.inf, 30000, None)
-    layout = _layout(p, best)
+    start = solution(p, np.arange(5), np.full(5, -1, np.int64), 0, Decoded(*out))
+    _check(to_layout(p, start), items, 4.0)
+    best = phase.eliminate(p, start, random.Random(1), Budget(30000, math.inf), DEFAULT)
+    layout = to_layout(p, best)
     _check(layout, items, 4.0)
     assert [len(s.placements) for s in layout.sheets] == [3, 2]
     last = max(q.placed().outline.bounds[2] for q in layout.sheets[1].placements)
@@ -1318,7 +1316,7 @@ def test_sheet_elimination_leaves_a_shorter_last_sheet_when_it_cannot_empty_it(m
 def test_sheet_elimination_empties_a_full_sheet_of_a_stock_list_and_leaves_the_offcut():
     import random
 
-    from wikicut.nest import _build, _layout, _sheets_overlap, _solution
+    from wikicut.nest.phases.eliminate import eliminate
 
     # an offcut (listed first) holds one block; full sheet A a 200 x 190 panel, with a band
     # 86 mm wide beside it; full sheet B two 80 x 90 blocks, which fit stacked in that band.
@@ -1328,7 +1326,7 @@ def test_sheet_elimination_empties_a_full_sheet_of_a_stock_list_and_leaves_the_o
     panel, block = _rect("panel", 200, 190), _rect("block", 80, 90)
     items = _items([block], rotations=(0.0,)) + _items([panel]) \
         + [NestItem(f"block#{k}", block, (0.0,)) for k in (2, 3)]
-    p = _build(items, [offcut, full], 4.0, 1.0)
+    p = build(items, [offcut, full], 4.0, 1.0)
     kind = np.array([0, 1, 1, 1])  # each item's stock type
     var = p.item_vars[p.item_v0].copy()  # 0 degrees
     u = p.lim[kind, var, 0].copy()
@@ -1336,14 +1334,14 @@ def test_sheet_elimination_empties_a_full_sheet_of_a_stock_list_and_leaves_the_o
     u[3] += 84  # B's two blocks in a row
     sheet = np.array([0, 1, 2, 2], np.int64)
     out = (sheet, var, u, v, np.array([0, 1, 1], np.int64), np.zeros(3))
-    start = _solution(p, np.arange(4), np.full(4, -1, np.int64), 0, out)
-    _check(_layout(p, start), items, 4.0)
-    best = _sheets_overlap(p, start, random.Random(1), math.inf, 30000, None)
-    layout = _layout(p, best)
+    start = solution(p, np.arange(4), np.full(4, -1, np.int64), 0, Decoded(*out))
+    _check(to_layout(p, start), items, 4.0)
+    best = eliminate(p, start, random.Random(1), Budget(30000, math.inf), DEFAULT)
+    layout = to_layout(p, best)
     _check(layout, items, 4.0)
     assert [(s.stock.name, len(s.placements)) for s in layout.sheets] == \
         [("offcut", 1), ("full", 3)]
-    before = _layout(p, start).sheets[0].placements[0]
+    before = to_layout(p, start).sheets[0].placements[0]
     after = layout.sheets[0].placements[0]
     assert (after.instance, after.x, after.y) == (before.instance, before.x, before.y)
 
@@ -1371,15 +1369,18 @@ def _cutting_stock_job() -> tuple[list[NestItem], Stock]:
 def test_sheet_patterns_beat_first_fit_decreasing_on_a_cutting_stock_job():
     import random
 
-    from wikicut.nest import _build, _decode, _initial_orders, _layout, _patterns
+    from wikicut.nest.phases import patterns
+    from wikicut.nest.solution import decode
+    from wikicut.nest.walk import initial_orders
 
     items, stock = _cutting_stock_job()
-    p = _build(items, [stock], 4.0, 1.0)
-    first = _decode(p, _initial_orders(p)[0], np.full(len(items), -1, np.int64), 0)
+    p = build(items, [stock], 4.0, 1.0)
+    first = decode(p, initial_orders(p)[0], np.full(len(items), -1, np.int64), 0)
     assert first.key[:2] == (0, 7)
-    best, used = _patterns(p, first, random.Random(1), math.inf, 10**6, None, False)
-    assert best.key[:2] == (0, 6) and used > 0
-    layout = _layout(p, best)
+    budget = Budget(10**6, math.inf)
+    best = patterns.solve(p, first, random.Random(1), budget, DEFAULT)
+    assert best.key[:2] == (0, 6) and budget.used > 0
+    layout = to_layout(p, best)
     _check(layout, items, 4.0)
     assert len(layout.sheets) == 6
 
@@ -1393,7 +1394,7 @@ def test_sheet_patterns_through_nest_are_deterministic():
 
 
 def test_sheet_patterns_only_for_repeated_designs():
-    from wikicut.nest.patterns import applies, item_types
+    from wikicut.nest.phases.patterns import applies, item_types
 
     one_each = item_types(np.array([0, 1, 2]), np.array([1, 2, 3]), np.array([0, 1, 2]),
                           np.ones(3))

@@ -19,7 +19,7 @@ placed bundle becomes its copies again (`expand`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
@@ -27,7 +27,8 @@ from shapely import affinity
 from shapely.geometry import Polygon
 
 from ..errors import UnsafeJobError
-from ..model import NestItem, Part, Placement, Stock
+from ..model import Layout, NestItem, Part, Placement, Stock, strip_length
+from .feasibility import check_fits
 
 FILL = 0.3  # designs whose area is under this share of their minimum rotated rectangle
 GAIN = 1.5  # and whose bundle is at least this much squarer
@@ -95,8 +96,6 @@ def _outline(part: Polygon, k: int, sx: float, sy: float, spacing: float) -> Pol
 
 
 def _fits(part: Part, rotations: tuple[float, ...], stocks: list[Stock]) -> bool:
-    from ..job import check_fits
-
     try:
         check_fits([NestItem(part.name, part, rotations)], stocks)
     except UnsafeJobError:
@@ -193,6 +192,21 @@ def expand(placements: list[Placement], bundles: dict[str, Bundle]) -> list[Plac
             res.append(Placement(it.instance, it.part, pl.x + c * dx - s * dy,
                                  pl.y + s * dx + c * dy, pl.rotation))
     return res
+
+
+def expand_layout(layout: Layout, bundles: dict[str, Bundle]) -> Layout:
+    """The layout with every bundle back as its copies (placements by instance again; a
+    strip's used length from the copies, which the bundle's closed outline may exceed)."""
+    if not bundles:
+        return layout
+    sheets = []
+    for s in layout.sheets:
+        per = sorted(expand(s.placements, bundles), key=lambda q: q.instance)
+        used = strip_length(s.stock, per) if s.stock.strip else None
+        sheets.append(replace(s, placements=per, used_length=used))
+    unplaced = sorted(x for u in layout.unplaced
+                      for x in ([c.instance for c in bundles[u].items] if u in bundles else [u]))
+    return Layout(sheets, unplaced)
 
 
 def counts(items: list[NestItem], bundles: dict[str, Bundle]) -> np.ndarray:

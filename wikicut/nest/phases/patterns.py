@@ -12,7 +12,7 @@ through scipy) then picks how many sheets of each pattern to cut; copies beyond 
 are left off the emptiest sheets. Identical sheets help the operator too: one program, cut
 several times.
 
-Pure search: the caller supplies the single-sheet decode (and with it the Ctrl-C check).
+`solve` is the phase: the pool from the single-sheet decode, its choice as a layout.
 """
 
 from __future__ import annotations
@@ -24,6 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import LinearConstraint, linprog, milp
+
+from ..budget import Budget
+from ..params import Params
+from ..problem import Problem, lower
+from ..solution import Decoded, Solution, decode_raw, regroup, solution
 
 MAX_TYPES = 30  # more designs than this: the integer program grows, the gain shrinks
 MIN_REPEAT = 2.0  # at least this many copies per design on average
@@ -83,7 +88,7 @@ class Pool:
     """The patterns found so far, by their counts (one layout per distinct count vector)."""
 
     def __init__(self, types: Types, usable_area: float,
-                 decode1: Callable[[np.ndarray, int], tuple]):
+                 decode1: Callable[[np.ndarray, int], Decoded]):
         self.types = types
         self.decode1 = decode1
         # copies of a type worth offering one sheet: no more than its area lets fit
@@ -95,10 +100,10 @@ class Pool:
     def decode(self, order: np.ndarray, mode: int) -> Pattern:
         out = self.decode1(order, mode)
         self.decodes += 1
-        placed = order[out[0][order] >= 0]
+        placed = order[out.sheet[order] >= 0]
         t = self.types.of[placed]
-        return Pattern(np.bincount(t, minlength=self.types.count), t, out[1][placed],
-                       out[2][placed], out[3][placed])
+        return Pattern(np.bincount(t, minlength=self.types.count), t, out.var[placed],
+                       out.u[placed], out.v[placed])
 
     def by_types(self, prio: list[int], mode: int) -> Pattern:
         """One sheet from whole types in priority order (copies of a type together)."""
@@ -227,3 +232,34 @@ def assign(pool: Pool, x: np.ndarray, n_items: int) -> tuple[np.ndarray, ...]:
             sheet[i], var[i], us[i], vs[i] = k, pat.var[q], pat.u[q], pat.v[q]
             order.append(i)
     return sheet, var, us, vs, np.array(order, np.int64)
+
+
+def solve(p: Problem, best: Solution, rng: random.Random, budget: Budget,
+          prm: Params) -> Solution:
+    """The best choice of repeated single-sheet patterns, when it beats `best` (everything
+    placed on one stock type, above the area bound, and few designs in many copies)."""
+    if (budget.left() <= 0 or len(p.stocks) != 1 or best.key.unplaced != 0
+            or best.key.sheets <= lower(p)):
+        return best
+    types = item_types(p.item_v0, p.item_v1, p.item_vars, p.item_area)
+    if not applies(types):
+        return best
+    one = np.ones(1, np.int64)
+    pref = np.full(len(p.items), -1, np.int64)
+
+    pool = Pool(types, p.stocks[0].usable.area,
+                lambda order, mode: decode_raw(p, order, pref, mode, count=one))
+    part = budget.share(prm.pattern_share, least=1)
+    generate(pool, rng, part.deadline, part.iterations)
+    budget.spend(pool.decodes)
+    x = choose(pool)
+    if x is None:
+        return best
+    sheet, var, us, vs, order = assign(pool, x, len(p.items))
+    out = regroup(p, sheet, var, us, vs, 0)
+    order = order[np.argsort(out.sheet[order], kind="stable")]  # sheet by sheet, as numbered
+    s = solution(p, order, np.full(len(p.items), -1, np.int64), best.mode, out)
+    if s.key < best.key:
+        best = s
+        budget.improved(best)
+    return best

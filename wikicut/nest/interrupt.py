@@ -1,0 +1,40 @@
+"""Ctrl-C during a compiled kernel call would surface as a SystemError; `DeferCtrlC` holds it
+until the kernel returns (milliseconds later), where `check` raises KeyboardInterrupt."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Self
+
+_pending = False  # set by the SIGINT handler: a signal handler can only reach module state
+
+
+def check() -> None:
+    """Raise KeyboardInterrupt if Ctrl-C came during the last kernel call."""
+    if _pending:
+        raise KeyboardInterrupt
+
+
+class DeferCtrlC:
+    """While active (in the main thread), Ctrl-C only marks itself pending for `check`."""
+
+    def __enter__(self) -> Self:
+        global _pending
+        _pending = False
+        self.old = None
+        if threading.current_thread() is threading.main_thread():
+            self.old = signal.signal(signal.SIGINT, self._on_sigint)
+        return self
+
+    @staticmethod
+    def _on_sigint(signum, frame) -> None:
+        global _pending
+        _pending = True
+
+    def __exit__(self, *exc) -> bool:
+        global _pending
+        if self.old is not None:
+            signal.signal(signal.SIGINT, self.old)
+        _pending = False
+        return False

@@ -1,0 +1,117 @@
+"""Overlap removal on the raster (the kernels: kernels/overlap.py), the engine of the strip's
+overlap phase and of sheet elimination: the search state (`Overlap`) and one separation run
+in strikes (`separate`)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from . import interrupt
+from .budget import Budget
+from .kernels import overlap as kernel
+from .params import Params
+from .problem import Problem
+from .solution import Solution
+
+
+class Overlap:
+    """Overlap-search state on one raster (a strip, or sheets side by side starting at
+    `offs` along u): per-cell part counts, cell weights and their row prefix sums, each
+    part's variant and origin cell (variant -1: not placed yet, put in by the first run)."""
+
+    def __init__(self, p: Problem, prm: Params, t: int, cnt: np.ndarray, var_of: np.ndarray,
+                 u_of: np.ndarray, v_of: np.ndarray, item_v0: np.ndarray, item_v1: np.ndarray,
+                 offs: np.ndarray):
+        self.p, self.prm, self.t, self.offs = p, prm, t, offs
+        cnt = cnt.astype(kernel.COUNT, copy=False)  # compact: see kernel.COUNT
+        self.cnt, self.var_of, self.u_of, self.v_of = cnt, var_of, u_of, v_of
+        self.item_v0, self.item_v1 = item_v0, item_v1
+        for i in np.flatnonzero(var_of >= 0).tolist():
+            sv = int(var_of[i])
+            kernel.paint(cnt, p.rows, p.lo, p.hi, p.var_s0[sv], p.var_s1[sv], u_of[i],
+                         v_of[i], 1)
+        self.w = np.ones(cnt.shape, kernel.WEIGHT)
+        self.S = np.zeros((cnt.shape[0], cnt.shape[1] + 1))
+        self.mark = np.zeros(cnt.shape, kernel.MARK)
+        self.reset_weights()
+
+    def reset_weights(self) -> None:
+        self.w[:] = 1.0
+        kernel.prefix_rows(self.cnt, self.w, self.S, 0, self.cnt.shape[0] - 1)
+
+    def state(self) -> tuple:
+        return (self.cnt.copy(), self.var_of.copy(), self.u_of.copy(), self.v_of.copy())
+
+    def restore(self, state: tuple) -> None:
+        """Back to a saved layout; the weights stay."""
+        self.cnt[:], self.var_of[:], self.u_of[:], self.v_of[:] = state
+        kernel.prefix_rows(self.cnt, self.w, self.S, 0, self.cnt.shape[0] - 1)
+
+    def move(self, i: int, sv: int, u: int, v: int, cap: np.ndarray) -> None:
+        """Part i to variant sv at (u, v), clamped to its limits (u also to `cap`). The
+        prefix sums are left stale: reset_weights or restore refresh them."""
+        lim = self.p.lim[self.t, sv]
+        self.move_to(i, sv, int(min(max(u, lim[0]), min(lim[1], cap[sv]))),
+                     int(min(max(v, lim[2]), lim[3])))
+
+    def move_to(self, i: int, sv: int, u: int, v: int) -> None:
+        """Part i to variant sv at (u, v) as given; prefix sums left stale."""
+        p = self.p
+        old = int(self.var_of[i])
+        kernel.paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[old], p.var_s1[old],
+                     self.u_of[i], self.v_of[i], -1)
+        self.var_of[i], self.u_of[i], self.v_of[i] = sv, u, v
+        kernel.paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[sv], p.var_s1[sv], u, v, 1)
+
+    def length(self) -> float:
+        """How far the bare parts reach along u (a strip's length)."""
+        placed = self.var_of >= 0
+        return float((self.u_of[placed] * self.p.res
+                      + self.p.var_right[self.var_of[placed]]).max(initial=0.0))
+
+    def run(self, cap: np.ndarray, moves: int, rng: random.Random) -> tuple[int, int]:
+        """Up to `moves` moves (kernel.separate): (overlap left, moves counted, >= 1)."""
+        p, prm = self.p, self.prm
+        left, used = kernel.separate(self.cnt, self.w, self.S, self.mark, self.var_of,
+                                     self.u_of, self.v_of, self.item_v0, self.item_v1,
+                                     p.item_vars, p.rows, p.lo, p.hi, p.var_s0, p.var_s1,
+                                     p.lim, self.t, cap, self.offs, moves, prm.ov_samples,
+                                     0.5 / self.cnt.shape[0], prm.ov_bump,
+                                     rng.randrange(1 << 30), prm.ov_factor, prm.ov_anchors,
+                                     prm.ov_descents, prm.ov_rot_keep)
+        interrupt.check()
+        return left, max(used, 1)
+
+
+def separate(ov: Overlap, cap: np.ndarray, rng: random.Random, budget: Budget,
+             best: Solution) -> int:
+    """Overlap removal in strikes: moves until `ov_no_gain` of them bring no new least
+    overlap, then back to the least-overlap layout (weights kept); a strike that gains
+    under 2 % counts, `ov_strikes` of them in a row give up. Returns the overlap left (0: a
+    valid layout, which stays in `ov`); the moves count in `budget`, whose progress reports
+    show `best`."""
+    prm = ov.prm
+    least, least_state = -1, None
+    strikes = 0
+    while strikes < prm.ov_strikes and budget.live():
+        first = least  # the loss this strike starts from (-1: not known yet)
+        stale = 0
+        while stale < prm.ov_no_gain and budget.live():
+            left, k = ov.run(cap, min(prm.ov_chunk, budget.left()), rng)
+            budget.tick(k, best)
+            if first < 0:
+                first = left
+            if left == 0:
+                return 0
+            if least < 0 or left < least:
+                if least < 0 or left < 0.98 * least:
+                    stale = 0
+                least, least_state = left, ov.state()
+            else:
+                stale += k
+        strikes = strikes + 1 if first >= 0 and first * 0.98 <= least else 0
+        if least_state is not None:
+            ov.restore(least_state)
+    return max(least, 1)

@@ -1,0 +1,64 @@
+"""The search's tuning constants, in one place.
+
+Tuned on the ESICUP strip instances and the bins benchmarks (benchmarks/); values near these
+are within noise. Measurements live in benchmarks/results, not here. Tests pass a changed
+copy (`dataclasses.replace(DEFAULT, ...)`) to `nest(..., params=...)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Params:
+    # order search (sheets): share of forward moves that take a part off the last sheet,
+    # which is the one the next moves try to empty
+    target_last: float = 0.3
+    # strip order search: the first target is this much shorter than the best; the step
+    # halves after stall0 + stall1 * items fruitless moves
+    step0: float = 0.02
+    stall0: int = 400
+    stall1: int = 4
+    # strips: share of the time (or budget) for the bottom-left search before overlap
+    # removal, which is denser but needs a layout to start from
+    bl_share: float = 0.1
+    # the same on a roll too short for the first layouts: fitting everything comes first
+    fit_share: float = 0.5
+    # sheets: share for the order search before sheet elimination; elimination empties
+    # sheets the order search rarely does, so it gets most of the time
+    bins_bl_share: float = 0.05
+    # stock lists: share of the time left for one sheet fewer of a kind
+    tighten_share: float = 0.25
+    # sheets: at most this share of the time (or budget) for cutting-stock patterns
+    pattern_share: float = 0.3
+    # strips: each valid layout is followed by a target this much shorter (small steps
+    # leave little overlap to remove)
+    ov_shrink: float = 0.002
+    ov_no_gain: int = 2000  # moves without a new least overlap end a strike
+    ov_strikes: int = 3  # strikes in a row without a 2 % gain end a separation
+    ov_large: float = 0.75  # disruption swaps parts among the largest that make this share
+    ov_pool: int = 16  # failed layouts kept per length ...
+    ov_pool_sd: float = 0.25  # ... and |N(0, sd)| * pool size picks one
+    ov_samples: int = 100  # coarse positions tried per rotation for a moved part
+    ov_bump: int = 5  # moves without progress before contested cells get dearer ...
+    ov_factor: float = 1.3  # ... by this factor
+    # a move samples about this many of a part's rotations and its own (0: all): a part with
+    # 16 rotations otherwise makes every move slow
+    ov_rot_keep: int = 4
+    # a moved part descends from the best sample of only this many rotations (0: all)
+    ov_descents: int = 3
+    ov_anchors: int = 2  # cells of a moved part that must be free for a coarse sample to count
+    ov_chunk: int = 200  # moves per kernel call (between deadline checks)
+    # sheet elimination: at most this many raster cells side by side (memory) ...
+    ov_max_cells: int = 8_000_000
+    ov_window: int = 8  # ... and at most this many sheets besides the one to empty
+    ov_step0: float = 0.1  # its cuts: the first, as a share of the sheet length ...
+    ov_step_min: float = 0.005  # ... and the least, before starting from the first again
+    bundles: bool = True  # thin designs' copies stacked into one item (bundle.py)
+    # passes of the last sheet's exact compaction: most of the slack goes in the first few,
+    # and a sheet of curved parts takes about 0.05 s a pass
+    last_sheet_rounds: int = 6
+
+
+DEFAULT = Params()

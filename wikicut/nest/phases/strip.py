@@ -1,0 +1,149 @@
+"""Strip packing: the target-length order search (a walk, walk.py), then overlap removal
+(overlap.py) from its best layout, exploring as sparrow does."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+from ..budget import Budget
+from ..overlap import Overlap, separate
+from ..params import Params
+from ..problem import Problem, obstacles, strip_cap, strip_limits, variant_centres
+from ..solution import Solution, decode, regroup, solution
+from ..walk import Walk
+
+ZERO_OFFS = np.zeros(1, np.int64)  # one sheet (the strip) at u = 0
+LEAST_STEP = 0.002  # the target's step halves on a stall down to this share of the length
+
+
+class _TargetWalk(Walk):
+    """Walk by the area left out within a target length (`Solution.fit` of a decode with the
+    target's limits); everything fitting is a new best, and a target a step shorter."""
+
+    restart = False
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.step = self.prm.step0
+        self.lim = self._aim()
+
+    def _aim(self) -> np.ndarray:
+        return strip_limits(self.p, self.best.key.last * (1 - self.step))
+
+    def rank(self, s: Solution) -> tuple:
+        return s.fit.area_out, s.fit.length
+
+    def start(self) -> Solution:
+        b = self.best
+        return self.decode(b.order, b.pref, b.mode)
+
+    def decode(self, order: np.ndarray, pref: np.ndarray, mode: int) -> Solution:
+        return decode(self.p, order, pref, mode, self.lim)
+
+    def offer(self, s: Solution) -> Solution | None:
+        if s.fit.area_out != 0:
+            return None
+        self.best = decode(self.p, s.order, s.pref, s.mode)
+        self.budget.improved(self.best)
+        self.lim = self._aim()
+        return self.decode(s.order, s.pref, s.mode)
+
+    def stalled(self, stall: int) -> Solution | None:
+        if stall <= self.prm.stall0 + self.prm.stall1 * len(self.p.items) \
+                or self.step <= LEAST_STEP:
+            return None
+        self.step /= 2  # too ambitious: aim closer
+        self.lim = self._aim()
+        return self.start()
+
+
+def search_strip(p: Problem, best: Solution, rng: random.Random, budget: Budget,
+                 prm: Params) -> Solution:
+    """Fix a target length a little shorter than the best, search for an order that fits
+    everything within it (minimising the area left out), and shorten the target on success;
+    the step shrinks when the search stalls."""
+    if best.key.unplaced > 0:
+        return best
+    return _TargetWalk(p, best, rng, budget, prm).run()
+
+
+def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget,
+                  prm: Params) -> Solution:
+    """Shorten the strip by overlap removal (overlap.py) from the best bottom-left layout,
+    exploring as sparrow does: shorten by `ov_shrink` (the parts right of the middle move left
+    by that much, so the new overlap lies along one cut, not piled at the end) and separate;
+    on success shorten again (separation: `overlap.separate`). A failed layout
+    joins a pool at that length, and the search goes on from one of the pool (the less
+    overlap, the likelier), disrupted by swapping two large parts. The length only goes
+    down; the last valid layout stands. A layout with parts left out (a roll too short)
+    first has them put in where they overlap least, within the whole roll."""
+    _, var, us, vs, stock, _ = best.out
+    if stock.shape[0] != 1 or budget.left() <= 0:
+        return best
+    t = int(stock[0])
+    n = len(p.items)
+    ov = Overlap(p, prm, t, obstacles(p, t), var.copy(), us.copy(), vs.copy(), p.item_v0,
+                 p.item_v1, ZERO_OFFS)
+    by_area = np.argsort(-p.item_area, kind="stable")
+    share = np.cumsum(p.item_area[by_area]) / max(float(p.item_area.sum()), 1e-12)
+    large = by_area[:int(np.searchsorted(share, prm.ov_large)) + 1].tolist()
+    mid_u, mid_v = variant_centres(p)
+    cap = np.zeros(0, np.int64)
+
+    def shrink(length: float) -> bool:
+        """Cap the strip at `length`; False when some part no longer fits in it at all."""
+        nonlocal cap
+        old = ov.length()
+        cap = strip_cap(p, length)
+        reach = np.minimum(p.lim[t, :, 1], cap) >= p.lim[t, :, 0]
+        if not all(reach[p.item_vars[p.item_v0[i]:p.item_v1[i]]].any() for i in range(n)):
+            return False
+        cut = int(round((old - length) / p.res))
+        middle = old / 2 / p.res
+        for i in range(n if cut > 0 else 0):
+            sv = int(ov.var_of[i])
+            if ov.u_of[i] + mid_u[sv] > middle:
+                ov.move(i, sv, int(ov.u_of[i]) - cut, int(ov.v_of[i]), cap)
+        ov.reset_weights()
+        return True
+
+    def disrupt() -> None:
+        """Swap two large parts (centre to centre), of different sizes where possible."""
+        a = rng.choice(large)
+        area = p.item_area
+        others = [j for j in large if abs(area[j] - area[a]) > 0.01 * area[a]]
+        b = rng.choice(others or [j for j in range(n) if j != a])
+        sa, sb = int(ov.var_of[a]), int(ov.var_of[b])
+        ua, va, ub, vb = (int(x) for x in (ov.u_of[a], ov.v_of[a], ov.u_of[b], ov.v_of[b]))
+        du, dv = mid_u[sb] - mid_u[sa], mid_v[sb] - mid_v[sa]  # a's origin to b's, centred
+        ov.move(a, sa, round(ub + du), round(vb + dv), cap)
+        ov.move(b, sb, round(ua - du), round(va - dv), cap)
+        ov.reset_weights()
+
+    pool: list[tuple[int, float, tuple]] = []
+    # parts left out (a roll too short): first all of them within the whole roll (the
+    # first separation puts them where they overlap least)
+    target = float(p.stocks[t].width) if best.key.unplaced > 0 else best.key.last * (1 - prm.ov_shrink)
+    ok = shrink(target)
+    while ok and budget.live():
+        left = separate(ov, cap, rng, budget, best)
+        if left == 0:
+            out = regroup(p, np.zeros(n, np.int64), ov.var_of.copy(), ov.u_of.copy(),
+                              ov.v_of.copy(), t)
+            s = solution(p, best.order, best.pref, best.mode, out)
+            if s.key < best.key:
+                best = s
+                budget.improved(best)
+            pool.clear()
+            target = min(target, best.key.last) * (1 - prm.ov_shrink)
+            ok = shrink(target)
+        elif budget.live():
+            pool.append((left, rng.random(), ov.state()))
+            pool.sort(key=lambda e: (e[0], e[1]))
+            del pool[prm.ov_pool:]
+            k = min(int(abs(rng.gauss(0.0, prm.ov_pool_sd)) * len(pool)), len(pool) - 1)
+            ov.restore(pool[k][2])
+            disrupt()
+    return best

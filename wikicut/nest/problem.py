@@ -1,0 +1,194 @@
+"""The nesting problem as flat numpy arrays: every part at every allowed rotation
+rasterised once (raster.py), with its placement limits on each stock type, and each stock
+type's initial grid. The decode kernel and the overlap search read nothing else."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+
+from ..model import NestItem, NestSettings, Stock
+from .kernels.overlap import COUNT, cell_boxes
+from .raster import Variant, limits, sheet_grid, variant
+
+
+@dataclass
+class Problem:
+    """Everything the decode kernel needs, as flat numpy arrays."""
+
+    items: list[NestItem]
+    stocks: list[Stock]
+    res: float
+    variants: list[Variant]
+    item_v0: np.ndarray
+    item_v1: np.ndarray
+    item_vars: np.ndarray
+    item_need: np.ndarray
+    item_area: np.ndarray
+    rows: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    var_s0: np.ndarray
+    var_s1: np.ndarray
+    var_right: np.ndarray
+    lim: np.ndarray
+    st_nu: np.ndarray
+    st_nv: np.ndarray
+    st_count: np.ndarray
+    st_init: np.ndarray
+    strip: bool
+    item_mult: np.ndarray | None = None  # parts per item (bundles); None: one each
+
+
+def resolution(stocks: list[Stock], items: list[NestItem]) -> float:
+    """Cell size: fine enough for the smallest part, coarse enough to stay fast (about 4 mm
+    on a 2440 x 1220 sheet, 300 cells across the short side)."""
+    span = min(min(s.width, s.height) for s in stocks)
+    small = min(min(b[2] - b[0], b[3] - b[1]) for b in (i.part.outline.bounds for i in items))
+    res = float(max(min(span / 300.0, max(span / 1000.0, small / 4.0)), 1e-6))
+    if res < 1.0 and _on_unit_grid(items):  # 1 / k: the parts' edges fall on cell edges
+        res = 1.0 / round(1.0 / res)
+    return res
+
+
+def _on_unit_grid(items: list[NestItem]) -> bool:
+    """Every vertex a whole number of units from its part's lower-left bound, and rotations
+    by quarter turns only (which keep that true): the benchmark instances' coordinates. On a
+    raster of 1 / k units such parts lie exactly on cells, and touching parts share none."""
+    for it in items:
+        if any(float(r) % 90.0 for r in it.rotations):
+            return False
+        xy = shapely.get_coordinates(it.part.outline) - np.array(it.part.outline.bounds[:2])
+        if np.abs(xy - np.round(xy)).max(initial=0.0) > 1e-9:
+            return False
+    return True
+
+
+def build(items: list[NestItem], stocks: list[Stock], spacing: float, res: float) -> Problem:
+    variants: list[Variant] = []
+    cache: dict[tuple[int, float], int] = {}
+    item_v0, item_v1, item_vars, need, area = [], [], [], [], []
+    for it in items:
+        item_v0.append(len(item_vars))
+        for rot in it.rotations:
+            key = (id(it.part), float(rot) % 360.0)
+            if key not in cache:
+                cache[key] = len(variants)
+                variants.append(variant(it.part.outline, key[1], spacing, res))
+            item_vars.append(cache[key])
+        item_v1.append(len(item_vars))
+        # a lower bound on the cells the bare part covers (all inside the sheet grid)
+        need.append(int(it.part.outline.area / (res * res)))
+        area.append(it.part.outline.area)
+    s0, s1, right = [], [], []
+    n = 0
+    for v in variants:
+        s0.append(n)
+        n += v.rows.size
+        s1.append(n)
+        right.append(v.bare[2] - v.ox)
+    cat = (lambda xs: np.concatenate(xs).astype(np.int32) if xs else np.zeros(0, np.int32))
+    lim = np.zeros((len(stocks), len(variants), 4), np.int64)
+    for t, st in enumerate(stocks):
+        for s, v in enumerate(variants):
+            lim[t, s] = limits(v, st.width, st.height, st.margin, res)
+    item_v0, item_v1, item_vars = _distinct(variants, lim, right, item_v0, item_v1, item_vars)
+    grids = [sheet_grid(st.width, st.height, st.margin, st.keepouts, res) for st in stocks]
+    nu = max(g.shape[0] for g in grids)
+    nv = max(g.shape[1] for g in grids)
+    init = np.full((len(stocks), nu, nv), -1, np.int32)
+    for t, g in enumerate(grids):
+        init[t, :g.shape[0], :g.shape[1]] = g
+    return Problem(
+        items, stocks, res, variants,
+        np.array(item_v0, np.int64), np.array(item_v1, np.int64),
+        np.array(item_vars, np.int64), np.array(need, np.int64), np.array(area, np.float64),
+        cat([v.rows for v in variants]), cat([v.lo for v in variants]),
+        cat([v.hi for v in variants]),
+        np.array(s0, np.int64), np.array(s1, np.int64), np.array(right, np.float64), lim,
+        np.array([g.shape[0] for g in grids], np.int64),
+        np.array([g.shape[1] for g in grids], np.int64),
+        # a strip is one roll: what does not fit in it is left out, never put on a second
+        np.array([1 if st.strip else -1 if st.count is None else st.count for st in stocks],
+                 np.int64), init,
+        all(st.strip for st in stocks))
+
+
+def _distinct(variants: list[Variant], lim: np.ndarray, right: list[float],
+              item_v0: list[int], item_v1: list[int], item_vars: list[int]
+              ) -> tuple[list[int], list[int], list[int]]:
+    """Each item's rotations less those whose raster, limits and right edge repeat an
+    earlier one's (a board turned half way, a symmetric panel): the same cells in the same
+    places, so trying both is the same move twice. The one kept places the part; the
+    raster guarantees its spacing just as well."""
+    sig = [(v.rows.tobytes(), v.lo.tobytes(), v.hi.tobytes(), lim[:, s].tobytes(),
+            round(right[s], 9)) for s, v in enumerate(variants)]
+    v0, v1, out = [], [], []
+    for a, b in zip(item_v0, item_v1):
+        v0.append(len(out))
+        seen = set()
+        for s in item_vars[a:b]:
+            if sig[s] not in seen:
+                seen.add(sig[s])
+                out.append(s)
+        v1.append(len(out))
+    return v0, v1, out
+
+
+def settings_resolution(settings: NestSettings, stocks: list[Stock],
+                        items: list[NestItem]) -> float:
+    """The cell size `settings` ask for, else `resolution`."""
+    r = getattr(settings, "resolution", None)
+    return float(r) if r else resolution(stocks, items)
+
+
+def strip_limits(p: Problem, length: float) -> np.ndarray:
+    """Placement limits that keep every bare part within `length` of the strip's start."""
+    lim = p.lim.copy()
+    lim[:, :, 1] = np.minimum(lim[:, :, 1], strip_cap(p, length)[None, :])
+    return lim
+
+
+def strip_cap(p: Problem, length: float) -> np.ndarray:
+    """Per variant, the last origin cell along u that keeps the bare part within `length`."""
+    return np.floor((length - p.var_right) / p.res + 1e-9).astype(np.int64)
+
+
+def lower(p: Problem) -> int:
+    """Sheets no layout can beat (area bound on the first stock type), 0 for strips."""
+    if p.strip:
+        return 0
+    return max(1, area_bound(float(p.item_area.sum()), p.stocks[0]))
+
+
+def area_bound(area: float, stock: Stock) -> int:
+    """Sheets of `stock` that parts of this total area need at least."""
+    return math.ceil(area / stock.usable.area - 1e-9)
+
+
+def overhang(p: Problem, t: int) -> int:
+    """Cells a part's grown raster can reach beyond the sheet grid along u."""
+    nu = int(p.st_nu[t])
+    h = 0
+    for s in range(p.var_s0.shape[0]):
+        u0, u1 = int(p.lim[t, s, 0]), int(p.lim[t, s, 1])
+        if u0 > u1 or p.var_s1[s] == p.var_s0[s]:
+            continue
+        rmin, rmax = int(p.rows[p.var_s0[s]]), int(p.rows[p.var_s1[s] - 1])
+        h = max(h, -(u0 + rmin), u1 + rmax - (nu - 1))
+    return h
+
+
+def obstacles(p: Problem, t: int) -> np.ndarray:
+    """Stock type t's grid as part counts: 1 where a keep-out takes the cell, else 0."""
+    nu, nv = int(p.st_nu[t]), int(p.st_nv[t])
+    return (p.st_init[t, :nu, :nv] == np.arange(nv)[None, :]).astype(COUNT)
+
+
+def variant_centres(p: Problem) -> tuple[np.ndarray, np.ndarray]:
+    """Each variant's cell-box centre relative to its origin cell (u, v)."""
+    box = cell_boxes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1)
+    return (box[:, 0] + box[:, 1]) / 2, (box[:, 2] + box[:, 3]) / 2

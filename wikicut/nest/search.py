@@ -1,0 +1,62 @@
+"""One worker's search: the first-fit-decreasing layouts, then the phases in turn (see the
+package docstring), each given the budget (or a share of it)."""
+
+from __future__ import annotations
+
+import random
+import time
+
+import numpy as np
+
+from .budget import Budget
+from .params import Params
+from .phases import patterns
+from .phases.eliminate import elim_type, eliminate
+from .phases.fit import fit_all, tighten
+from .phases.order import search_order
+from .phases.strip import search_strip, strip_overlap
+from .problem import Problem
+from .solution import MODE_BOTTOM_LEFT, MODE_RIGHT_EDGE, Solution, decode
+from .walk import initial_orders
+
+
+def search(p: Problem, seed: int, budget: Budget, prm: Params) -> Solution:
+    """The best layout found from the best first-fit-decreasing one."""
+    n = len(p.items)
+    pref0 = np.full(n, -1, np.int64)
+    best: Solution | None = None
+    starts = [(mode, order) for mode in (MODE_RIGHT_EDGE, MODE_BOTTOM_LEFT)
+              for order in initial_orders(p)]
+    for mode, order in starts:  # the first always; the others while there is time
+        # (all of them when the iterations are fixed: the result must not depend on time)
+        if best is not None and not budget.fixed and time.monotonic() >= budget.deadline:
+            break
+        s = decode(p, order, pref0, mode)
+        if best is None or s.key < best.key:
+            best = s
+    assert best is not None
+    budget.improved(best)
+    rng = random.Random(seed)
+    if p.strip:
+        # bottom-left search first (fast to a good layout), then overlap removal (denser);
+        # a roll too short for the first layouts: the order search first tries to fit
+        # everything, and overlap removal goes on from the least left out
+        bl = budget.share(prm.fit_share if best.key.unplaced > 0 else prm.bl_share)
+        if best.key.unplaced > 0:
+            best = fit_all(p, best, rng, bl, prm)
+        best = search_strip(p, best, rng, bl, prm)
+        budget.spend(bl.iterations)
+        return strip_overlap(p, best, rng, budget, prm)
+    if best.key.unplaced > 0:  # too few sheets in stock: fit what can be fitted
+        best = fit_all(p, best, rng, budget, prm)
+        if best.key.unplaced > 0:
+            return best
+    if len(p.stocks) > 1:  # a stock list: fewer of the sheets listed last, if the others can
+        p, best = tighten(p, best, rng, budget, prm)
+    best = patterns.solve(p, best, rng, budget, prm)
+    if elim_type(p, best) < 0:  # no sheet elimination
+        return search_order(p, best, rng, budget, prm)
+    bl = budget.share(prm.bins_bl_share)
+    best = search_order(p, best, rng, bl, prm)
+    budget.spend(bl.iterations)
+    return eliminate(p, best, rng, budget, prm)
