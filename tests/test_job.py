@@ -8,7 +8,8 @@ import pytest
 import shapely
 
 from wikicut.errors import InputError, UnsafeJobError
-from wikicut.job import check_fits, load_job
+from wikicut.job import load_job
+from wikicut.nest.feasibility import check_fits
 from wikicut.model import NestItem, Part, Stock
 
 GOOD = """\

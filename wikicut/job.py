@@ -13,7 +13,7 @@ from typing import Any
 import shapely
 
 from .config import TomlFile, check_keys, get_bool, get_number, get_str, get_table
-from .errors import InputError, UnsafeJobError
+from .errors import InputError
 from .model import NestItem, NestSettings, Part, Stock
 
 SHEET_KEYS = {"width", "height", "thickness", "margin", "count", "strip", "material", "name",
@@ -245,37 +245,4 @@ def job_items(job: Job) -> list[NestItem]:
             k = counts.get(part.name, 0) + 1
             counts[part.name] = k
             items.append(NestItem(instance=f"{part.name}#{k}", part=part, rotations=rots))
-    check_fits(items, job.stocks)
     return items
-
-
-def check_fits(items: list[NestItem], stocks: tuple[Stock, ...] | list[Stock]) -> None:
-    """Refuse a part that fits no sheet at any allowed rotation (before a long search)."""
-    from shapely import affinity
-
-    seen: set[tuple[int, tuple[float, ...]]] = set()
-    for it in items:
-        key = (id(it.part), it.rotations)
-        if key in seen:
-            continue
-        seen.add(key)
-        ok = False
-        for ang in it.rotations:
-            g = affinity.rotate(it.part.outline, ang, origin=(0, 0)) if ang else it.part.outline
-            x0, y0, x1, y1 = g.bounds
-            w, h = x1 - x0, y1 - y0
-            for s in stocks:
-                if w <= s.width - 2 * s.margin + 1e-9 and h <= s.height - 2 * s.margin + 1e-9:
-                    ok = True
-                    break
-            if ok:
-                break
-        if not ok:
-            x0, y0, x1, y1 = it.part.outline.bounds
-            sizes = ", ".join(f"{s.width - 2 * s.margin:g} x {s.height - 2 * s.margin:g}"
-                              for s in stocks)
-            raise UnsafeJobError(
-                f"part is {x1 - x0:.1f} x {y1 - y0:.1f} mm, larger than every sheet's usable"
-                f" area ({sizes} mm inside the margin) at rotations"
-                f" {', '.join(f'{a:g}' for a in it.rotations)}",
-                it.part.source, it.part.name)
