@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 import re
 import subprocess
-from dataclasses import replace
 
 import pytest
 import shapely
@@ -42,7 +41,7 @@ def sample_sheet() -> SheetLayout:
 
 def profile(name: str, **kw):
     # labels off: the goldens must not change when the font's glyphs are redrawn
-    return replace(load_profile(name), engrave_labels=False, **kw)
+    return load_profile(name).updated(engrave={"labels": False}, **kw)
 
 
 def program_text(name: str, **kw) -> str:
@@ -87,16 +86,16 @@ def test_rs274_runs_every_program_and_it_stays_safe(name, variant, rs274, tmp_pa
     assert len(moves) > 100
     k = 25.4 if prof.units == "inch" else 1.0  # canonical moves are in program units
     stock = sample_sheet().stock
-    r = prof.tool_radius
+    r = prof.tool.radius
     pos = (0.0, 0.0, 0.0)
     arcs = 0
     for kind, x, y, z, extra in moves:
         x, y, z = x * k, y * k, z * k
-        assert z >= -(T + prof.max_overcut) - 1e-3, (kind, x, y, z)
+        assert z >= -(T + prof.depth.max_overcut) - 1e-3, (kind, x, y, z)
         if kind == "STRAIGHT_TRAVERSE":
             assert z >= -1e-6 and pos[2] >= -1e-6, ("rapid in the stock", x, y, z)
             if math.hypot(x - pos[0], y - pos[1]) > 1e-6:  # an XY rapid
-                assert min(z, pos[2]) >= prof.safe_height - 1e-3, ("low XY rapid", x, y, z)
+                assert min(z, pos[2]) >= prof.heights.safe - 1e-3, ("low XY rapid", x, y, z)
         pts = [(x, y)]
         if kind == "ARC_FEED":
             arcs += 1
@@ -110,7 +109,7 @@ def test_rs274_runs_every_program_and_it_stays_safe(name, variant, rs274, tmp_pa
         pos = (x, y, z)
     assert (arcs > 0) == prof.arcs
     deepest = min(m[3] for m in moves) * k
-    assert deepest == pytest.approx(-(T + prof.overcut), abs=1e-3)
+    assert deepest == pytest.approx(-(T + prof.depth.overcut), abs=1e-3)
 
 
 # --- goldens and determinism -----------------------------------------------------------------
@@ -170,14 +169,14 @@ def test_gcode_text_rules(name):
             assert not re.search(r"\b(G8[0-9]|M6|G43)\b", line), line
         if "F" in words:
             assert words["F"] != last_f, f"repeated modal feed: {line}"
-            assert float(words["F"]) <= prof.feed_max
+            assert float(words["F"]) <= prof.feeds.max
             last_f = words["F"]
         if words.get("G") == "0":
             assert not ({"X", "Y"} & set(words) and "Z" in words), f"diagonal rapid: {line}"
             if "Z" in words:
                 assert float(words["Z"]) >= 0
             if {"X", "Y"} & set(words):
-                assert z_before is not None and z_before >= prof.safe_height, line
+                assert z_before is not None and z_before >= prof.heights.safe, line
     lines = [ln for ln in text.splitlines() if not ln.startswith("(")]
     assert lines[-1].split()[-1] in ("M2", "M30")
     assert any(re.search(r"\bM5\b", ln) for ln in lines[-3:])
@@ -202,7 +201,7 @@ def test_line_numbers_and_comment_styles():
 
 
 def test_feeds_are_clamped_to_the_machine_maximum():
-    text = program_text("grbl", feed_cut=20000.0, feed_max=7000.0)
+    text = program_text("grbl", feeds={"cut": 20000.0, "max": 7000.0})
     feeds = [float(f) for f in re.findall(r"F([\d.]+)", text)]
     assert feeds and max(feeds) == 7000.0
 
@@ -248,8 +247,8 @@ def test_shopbot_program():
             if cmd == "JZ":
                 assert v[0] >= 0
             if cmd in ("J2", "J3"):
-                assert zs and zs[-1] >= prof.safe_height / 25.4 - 1e-4
-    assert min(zs) == pytest.approx(-(T + prof.overcut) / 25.4, abs=1e-4)
+                assert zs and zs[-1] >= prof.heights.safe / 25.4 - 1e-4
+    assert min(zs) == pytest.approx(-(T + prof.depth.overcut) / 25.4, abs=1e-4)
     assert not any(ln.startswith("CG") and ln.count(",") < 7 for ln in lines)
 
 

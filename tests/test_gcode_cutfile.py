@@ -17,9 +17,9 @@ from conftest import find_rs274
 from wikicut.dxfio import read_cutting_file
 from wikicut.errors import UnsafeJobError
 from wikicut.gcode import write_program
-from wikicut.model import Part, Placement, SheetLayout, Stock
+from wikicut.model import Part, Placement, Profile, SheetLayout, Stock
 from wikicut.pipeline import TURN_NOTE, fit_machine, run_gcode, turn_sheet
-from wikicut.profiles import Profile, load_profile
+from wikicut.profiles import load_profile
 from wikicut.toolpath import EDGE_SLACK, plan_sheet
 
 # The largest tool that cuts every sheet: the 2 mm screw pilots (layer 5_anyTOOL_9mmDEEP_INSIDE)
@@ -51,7 +51,7 @@ def canon_moves(path: Path, inch: bool) -> list[tuple[str, float, float, float]]
 
 
 def check_depths(moves, thickness: float, prof: Profile) -> None:
-    floor = -(thickness + prof.max_overcut) - 1e-3
+    floor = -(thickness + prof.depth.max_overcut) - 1e-3
     for kind, _x, _y, z in moves:
         assert z >= floor, f"{kind} to Z{z:.3f} below the {floor:.3f} floor"
         if kind == "STRAIGHT_TRAVERSE":
@@ -188,7 +188,7 @@ def test_a_flush_part_is_cut_with_the_tool_just_beyond_the_sheet_edge():
     flush = SheetLayout(1, Stock(1000, 800, 18, 0), [Placement("p#1", part, 0, 0, 0)])
     prog = plan_sheet(flush, prof)
     xs = [m.x for op in prog.operations for m in op.moves if m.z < 0]
-    assert -prof.tool_radius - EDGE_SLACK <= min(xs) < 0
+    assert -prof.tool.radius - EDGE_SLACK <= min(xs) < 0
     off = SheetLayout(1, Stock(1000, 800, 18, 0), [Placement("p#1", part, -0.5, 0, 0)])
     with pytest.raises(UnsafeJobError, match="outside the 1000x800 sheet"):
         plan_sheet(off, prof)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from dataclasses import replace
 
 import pytest
 import shapely
@@ -45,16 +44,17 @@ def parts(draw) -> Part:
 @st.composite
 def profiles(draw):
     prof = load_profile(draw(st.sampled_from(PROFILES)))
-    return replace(
-        prof,
-        tool_diameter=draw(st.sampled_from([3.175, 6.0, 6.35, 8.0])),
-        depth_per_pass=draw(st.floats(2.0, 12.0)),
-        overcut=draw(st.floats(0.0, 0.5)),
-        entry=draw(st.sampled_from(["plunge", "ramp", "helix"])),
-        direction=draw(st.sampled_from(["climb", "conventional"])),
-        tabs=draw(st.booleans()),
-        arcs=draw(st.booleans()),
-    )
+    diameter = draw(st.sampled_from([3.175, 6.0, 6.35, 8.0]))
+    per_pass = draw(st.floats(2.0, 12.0))
+    overcut = draw(st.floats(0.0, 0.5))
+    entry = draw(st.sampled_from(["plunge", "ramp", "helix"]))
+    direction = draw(st.sampled_from(["climb", "conventional"]))
+    tabs = draw(st.booleans())
+    arcs = draw(st.booleans())
+    return prof.updated(tool={"diameter": diameter},
+                        depth={"per_pass": per_pass, "overcut": overcut},
+                        entry={"mode": entry}, direction=direction, tabs={"enabled": tabs},
+                        arcs=arcs)
 
 
 def _placed_sheet(part: Part, thickness: float, n: int) -> SheetLayout:
@@ -79,8 +79,8 @@ def test_every_program_is_safe(part, prof, thickness, n):
         program = plan_sheet(sheet, prof)
     except UnsafeJobError:
         return  # refusing is always safe (e.g. a feature narrower than this tool)
-    deepest = -(thickness + prof.max_overcut) - 1e-6
-    r = prof.tool_radius
+    deepest = -(thickness + prof.depth.max_overcut) - 1e-6
+    r = prof.tool.radius
     for op in program.operations:
         for m in op.moves:
             assert m.z >= deepest, (op.kind, m)
@@ -98,8 +98,8 @@ def test_every_program_is_safe(part, prof, thickness, n):
         (x0, y0, z0), (x1, y1, z1) = seg.start, seg.end
         for x, y, z in ((x0, y0, z0), (x1, y1, z1)):
             assert z >= deepest, seg
-            assert prof.x_min - 1e-6 <= x <= prof.x_max + 1e-6, seg
-            assert prof.y_min - 1e-6 <= y <= prof.y_max + 1e-6, seg
+            assert prof.limits.x_min - 1e-6 <= x <= prof.limits.x_max + 1e-6, seg
+            assert prof.limits.y_min - 1e-6 <= y <= prof.limits.y_max + 1e-6, seg
         if seg.kind == "rapid":
             assert min(z0, z1) >= -1e-9, ("rapid below the stock top", seg)
 
@@ -162,7 +162,7 @@ def test_rs274_sees_no_rapid_in_stock(profile, tmp_path, rs274):
         kind, z = m.group(1), float(m.group(4)) * unit
         if kind == "STRAIGHT_TRAVERSE":
             assert z >= -1e-6, line
-        assert z >= -(18.0 + prof.max_overcut) - 1e-3, line
+        assert z >= -(18.0 + prof.depth.max_overcut) - 1e-3, line
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -20,8 +19,8 @@ T = 18.0
 
 
 def grbl(**kw):
-    kw.setdefault("engrave_labels", False)  # label strokes are tested on their own below
-    return replace(load_profile("grbl"), **kw)
+    kw.setdefault("engrave", {"labels": False})  # label strokes are tested on their own below
+    return load_profile("grbl").updated(**kw)
 
 
 def sheet_of(*parts_at, width=1200.0, height=800.0, thickness=T) -> SheetLayout:
@@ -65,20 +64,20 @@ def swept(moves, r, below=0.0):
 
 
 def test_outline_path_is_offset_outward_by_the_tool_radius():
-    prof = grbl(tabs=False)
+    prof = grbl(tabs={"enabled": False})
     part = Part("plate", shapely.box(0, 0, 300, 200))
     prog = plan_sheet(sheet_of((part, 100, 100, 0)), prof)
     placed = shapely.box(100, 100, 400, 300)
     pts = through_xy(moves_of(prog, "outline"), T)
     path = LineString(pts)
-    expected = placed.buffer(prof.tool_radius, quad_segs=16).exterior
+    expected = placed.buffer(prof.tool.radius, quad_segs=16).exterior
     assert path.hausdorff_distance(expected) < 0.05
     d = shapely.distance(shapely.points(pts), placed.boundary)
-    assert d.min() > prof.tool_radius - 1e-6 and d.max() < prof.tool_radius + 1e-6
+    assert d.min() > prof.tool.radius - 1e-6 and d.max() < prof.tool.radius + 1e-6
 
 
 def test_hole_path_is_offset_inward_and_never_gouges():
-    prof = grbl(tabs=False)
+    prof = grbl(tabs={"enabled": False})
     part = slotted()
     prog = plan_sheet(sheet_of((part, 100, 100, 0)), prof)
     hole = Point(320, 170).buffer(25, quad_segs=16)
@@ -87,12 +86,12 @@ def test_hole_path_is_offset_inward_and_never_gouges():
     pts = through_xy(hole_ops[0].moves, T)
     assert shapely.contains(hole, shapely.points(pts)).all()
     d = shapely.distance(shapely.points(pts), hole.boundary)
-    assert d.min() > prof.tool_radius - 1e-3
+    assert d.min() > prof.tool.radius - 1e-3
     # no cutting move's tool disc reaches into the part's material (beyond reliefs)
     material = shapely.affinity.translate(part.outline, 100, 100)
-    reliefs = shapely.union_all([Point(c).buffer(prof.tool_diameter)
+    reliefs = shapely.union_all([Point(c).buffer(prof.tool.diameter)
                                  for c in ((200, 220), (218, 220))])
-    cut = swept(moves_of(prog), prof.tool_radius - 0.01)
+    cut = swept(moves_of(prog), prof.tool.radius - 0.01)
     assert material.difference(reliefs).intersection(cut).area < 1e-6
 
 
@@ -101,24 +100,24 @@ def test_hole_path_is_offset_inward_and_never_gouges():
 
 @pytest.mark.parametrize("relief", ["dogbone", "tbone"])
 def test_a_tenon_fits_the_slot_with_reliefs(relief):
-    prof = grbl(tabs=False, corner_relief=relief)
+    prof = grbl(tabs={"enabled": False}, corners={"relief": relief})
     part = slotted()
     prog = plan_sheet(sheet_of((part, 100, 100, 0)), prof)
     ms = moves_of(prog, "outline")
-    cut = swept(ms, prof.tool_radius + 1e-6, below=-T + 1e-6)
+    cut = swept(ms, prof.tool.radius + 1e-6, below=-T + 1e-6)
     loop = Polygon(through_xy(ms, T))
     left = loop.difference(cut)  # what is left of the part once cut free
     tenon = shapely.box(200, 220, 218, 300)  # the slot in sheet coordinates, full size
     assert tenon.intersection(left).area < 1e-3
-    reliefs = shapely.union_all([Point(c).buffer(prof.tool_diameter)
+    reliefs = shapely.union_all([Point(c).buffer(prof.tool.diameter)
                                  for c in ((200, 220), (218, 220))])
     assert left.contains(shapely.box(100, 100, 200, 300).buffer(-0.01).difference(reliefs))
 
 
 def test_without_reliefs_the_corners_stay_round():
-    prof = grbl(tabs=False, corner_relief="none")
+    prof = grbl(tabs={"enabled": False}, corners={"relief": "none"})
     prog = plan_sheet(sheet_of((slotted(), 100, 100, 0)), prof)
-    cut = swept(moves_of(prog, "outline"), prof.tool_radius, below=-T + 1e-6)
+    cut = swept(moves_of(prog, "outline"), prof.tool.radius, below=-T + 1e-6)
     assert cut.distance(Point(200, 220)) > 0.5
 
 
@@ -142,7 +141,7 @@ def test_relief_goes_along_the_bisector_until_the_tool_touches_the_corner():
 
 
 def test_slot_narrower_than_the_tool_is_refused_with_part_and_position():
-    prof = grbl(tool_diameter=6.35)
+    prof = grbl(tool={"diameter": 6.35})
     plate = shapely.box(0, 0, 200, 100).difference(shapely.box(50, 30, 150, 35.9))
     part = Part("rib", plate, source="parts/rib.toml")
     with pytest.raises(UnsafeJobError) as e:
@@ -204,20 +203,20 @@ def test_parts_off_the_sheet_or_beyond_the_machine_are_refused():
     with pytest.raises(UnsafeJobError, match="outside the 1200x800 sheet"):
         plan_sheet(sheet_of((part, 1100, 100, 0)), grbl())
     with pytest.raises(UnsafeJobError, match="travel limits"):
-        plan_sheet(sheet_of((part, 100, 100, 0)), grbl(x_max=150))
+        plan_sheet(sheet_of((part, 100, 100, 0)), grbl(limits={"x_max": 150}))
     with pytest.raises(UnsafeJobError, match="allowed overcut"):
-        plan_sheet(sheet_of((part, 100, 100, 0)), grbl(overcut=1.5, max_overcut=1.0))
+        plan_sheet(sheet_of((part, 100, 100, 0)), grbl(depth={"overcut": 1.5, "max_overcut": 1.0}))
     with pytest.raises(UnsafeJobError, match="Z limit"):
-        plan_sheet(sheet_of((part, 100, 100, 0)), grbl(z_min=-10))
+        plan_sheet(sheet_of((part, 100, 100, 0)), grbl(limits={"z_min": -10}))
 
 
 # --- passes, tabs, entry ---------------------------------------------------------------------
 
 
 def test_pass_levels_are_equal_steps_to_the_through_depth():
-    p = grbl(depth_per_pass=6.5, final_pass=0)
+    p = grbl(depth={"per_pass": 6.5, "final_pass": 0})
     assert pass_levels(18.3, p) == pytest.approx([-6.1, -12.2, -18.3])
-    p = grbl(depth_per_pass=6.5, final_pass=0.5)
+    p = grbl(depth={"per_pass": 6.5, "final_pass": 0.5})
     assert pass_levels(18.3, p) == pytest.approx([-5.933333, -11.866667, -17.8, -18.3])
 
 
@@ -227,29 +226,29 @@ def test_safety_rules_on_every_move():
                 drills=(Drill(40, 150, 6.0), Drill(260, 170, 14.0)),
                 engravings=(Engraving(LineString([(150, 20), (250, 20)]), 1.0),))
     prog = plan_sheet(sheet_of((part, 100, 100, 0), (slotted(name="b"), 500, 100, 0)), prof)
-    pos = (0.0, 0.0, prof.clearance_height)
+    pos = (0.0, 0.0, prof.heights.clearance)
     for op in prog.operations:
         for m in op.moves:
-            assert m.z >= -(T + prof.max_overcut) - 1e-9
+            assert m.z >= -(T + prof.depth.max_overcut) - 1e-9
             if m.kind == "rapid":
                 assert m.z >= 0 and pos[2] >= 0
                 if (m.x, m.y) != pos[:2]:
-                    assert m.z >= prof.safe_height and pos[2] >= prof.safe_height
+                    assert m.z >= prof.heights.safe and pos[2] >= prof.heights.safe
             else:
-                assert 0 < m.feed <= prof.feed_max
+                assert 0 < m.feed <= prof.feeds.max
             if m.kind == "feed" and m.z < min(pos[2], 0) - 1e-9:  # going down into stock
                 if (m.x, m.y) == pos[:2]:
-                    assert m.feed == prof.feed_plunge  # vertical: only at plunge feed
+                    assert m.feed == prof.feeds.plunge  # vertical: only at plunge feed
                 else:
-                    assert m.feed <= prof.feed_ramp
+                    assert m.feed <= prof.feeds.ramp
             pos = (m.x, m.y, m.z)
-    assert min(m.z for m in moves_of(prog, "outline")) == pytest.approx(-(T + prof.overcut))
+    assert min(m.z for m in moves_of(prog, "outline")) == pytest.approx(-(T + prof.depth.overcut))
     assert min(m.z for m in moves_of(prog, "pocket")) == pytest.approx(-9.0)
     assert prog.cut_length > 0 and prog.rapid_length > 0 and prog.est_seconds > 0
 
 
 def test_ramp_entry_is_no_steeper_than_the_ramp_angle():
-    prof = grbl(tabs=False, ramp_angle=5)
+    prof = grbl(tabs={"enabled": False}, entry={"ramp_angle": 5})
     prog = plan_sheet(sheet_of((Part("p", shapely.box(0, 0, 300, 200)), 100, 100, 0)), prof)
     ms = moves_of(prog, "outline")
     steepest = 0.0
@@ -265,31 +264,31 @@ def test_a_hole_barely_larger_than_the_tool_is_plunged_not_ramped_in_place():
     """Its tool path is a loop of a few hundredths of a mm: a 5 degree ramp along it would
     circle in place thousands of times (a 40 MB program once); it is plunged instead, and the
     hole is still cut through."""
-    prof = grbl(tabs=False, entry="ramp", ramp_angle=5)
-    d = prof.tool_diameter + 0.01
+    prof = grbl(tabs={"enabled": False}, entry={"mode": "ramp", "ramp_angle": 5})
+    d = prof.tool.diameter + 0.01
     part = Part("p", shapely.box(0, 0, 200, 200).difference(Point(100, 100).buffer(d / 2, 64)))
     prog = plan_sheet(sheet_of((part, 100, 100, 0)), prof)
     ms = moves_of(prog, "hole")
     assert 0 < len(ms) < 1000
     assert min(m.z for m in ms) <= -T
     downs = [b for a, b in itertools.pairwise(ms) if b.z < min(a.z, 0) - 1e-9]
-    assert downs and all(b.feed == prof.feed_plunge for b in downs)
+    assert downs and all(b.feed == prof.feeds.plunge for b in downs)
 
 def test_plunge_entry_plunges_at_plunge_feed():
-    prof = grbl(tabs=False, entry="plunge")
+    prof = grbl(tabs={"enabled": False}, entry={"mode": "plunge"})
     prog = plan_sheet(sheet_of((Part("p", shapely.box(0, 0, 300, 200)), 100, 100, 0)), prof)
     ms = moves_of(prog, "outline")
     downs = [b for a, b in itertools.pairwise(ms) if b.kind == "feed" and b.z < a.z
              and (a.x, a.y) == (b.x, b.y)]
-    assert len(downs) >= 3 and all(m.feed == prof.feed_plunge for m in downs)
+    assert len(downs) >= 3 and all(m.feed == prof.feeds.plunge for m in downs)
 
 
 def test_tabs_hold_the_part_on_the_final_pass():
-    prof = grbl(tab_count=0, tab_spacing=450, tab_length=15, tab_height=4)
+    prof = grbl(tabs={"count": 0, "spacing": 450, "length": 15, "height": 4})
     prog = plan_sheet(sheet_of((Part("p", shapely.box(0, 0, 600, 300)), 100, 100, 0)), prof)
     op = next(o for o in prog.operations if o.kind == "outline")
     assert len(op.tabs) == math.ceil(1800 / 450)
-    top = -(T - prof.tab_height)
+    top = -(T - prof.tabs.height)
     ms = op.moves
     lifted = [m for m in ms if abs(m.z - top) < 1e-9]
     assert lifted
@@ -297,18 +296,18 @@ def test_tabs_hold_the_part_on_the_final_pass():
     for x, y in op.tabs:
         assert min(abs(x - 97), abs(x - 703), abs(y - 97), abs(y - 403)) < 1e-6
         corners = [(97, 97), (703, 97), (703, 403), (97, 403)]
-        assert min(math.dist((x, y), c) for c in corners) > prof.tab_length / 2
+        assert min(math.dist((x, y), c) for c in corners) > prof.tabs.length / 2
     # the outline is cut through everywhere except over the tabs: tabs * (length + tool)
-    through = -(T + prof.overcut)
+    through = -(T + prof.depth.overcut)
     deep = [LineString([(a.x, a.y), (b.x, b.y)]) for a, b in itertools.pairwise(ms)
             if max(a.z, b.z) <= through + 1e-9 and (a.x, a.y) != (b.x, b.y)]
-    ring = shapely.box(100, 100, 700, 400).buffer(prof.tool_radius, quad_segs=16).exterior
+    ring = shapely.box(100, 100, 700, 400).buffer(prof.tool.radius, quad_segs=16).exterior
     uncut = ring.length - ring.intersection(shapely.union_all(deep).buffer(1e-3)).length
-    assert uncut == pytest.approx(4 * (prof.tab_length + prof.tool_diameter), abs=0.5)
+    assert uncut == pytest.approx(4 * (prof.tabs.length + prof.tool.diameter), abs=0.5)
 
 
 def test_tiny_parts_still_get_two_tabs_and_holes_none():
-    prof = grbl(tab_spacing=450)
+    prof = grbl(tabs={"spacing": 450})
     prog = plan_sheet(sheet_of((slotted(), 100, 100, 0),
                                (Part("tiny", shapely.box(0, 0, 60, 40)), 600, 100, 0)), prof)
     for op in prog.operations:
@@ -326,8 +325,8 @@ def test_conventional_milling_reverses_the_direction():
         x, y = pts[:, 0], pts[:, 1]
         return 0.5 * float(np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
 
-    assert signed_area(grbl(tabs=False)) < 0  # climb: outside contours clockwise
-    assert signed_area(grbl(tabs=False, direction="conventional")) > 0
+    assert signed_area(grbl(tabs={"enabled": False})) < 0  # climb: outside contours clockwise
+    assert signed_area(grbl(tabs={"enabled": False}, direction="conventional")) > 0
 
 
 # --- drills, pockets, labels -----------------------------------------------------------------
@@ -336,7 +335,7 @@ def test_conventional_milling_reverses_the_direction():
 def test_drills_plunge_peck_or_bore():
     part = Part("p", shapely.box(0, 0, 200, 100),
                 drills=(Drill(20, 20, 6.2), Drill(60, 50, 16.0), Drill(150, 50, 30.0, 8.0)))
-    prog = plan_sheet(sheet_of((part, 100, 100, 0)), grbl(peck=5))
+    prog = plan_sheet(sheet_of((part, 100, 100, 0)), grbl(drill={"peck": 5}))
     drills = [op for op in prog.operations if op.kind in ("drill", "pocket")]
     plunge = [op for op in drills if all(m.kind != "arc_ccw" for m in op.moves)
               and all((m.x, m.y) == (120, 120) for m in op.moves)]
@@ -357,24 +356,24 @@ def test_pocket_is_cleared_completely():
     part = Part("p", shapely.box(0, 0, 200, 100), pockets=(Pocket(pocket, 9.0),))
     prog = plan_sheet(sheet_of((part, 50, 50, 0), width=400, height=300), prof)
     pocket = shapely.affinity.translate(pocket, 50, 50)
-    cut = swept(moves_of(prog, "pocket"), prof.tool_radius + 1e-6, below=-9.0 + 1e-6)
+    cut = swept(moves_of(prog, "pocket"), prof.tool.radius + 1e-6, below=-9.0 + 1e-6)
     assert pocket.difference(cut).area < 1e-3  # reliefs reach the square corners too
-    wall = swept(moves_of(prog, "pocket"), prof.tool_radius - 0.01)
-    reliefs = shapely.union_all([Point(c).buffer(prof.tool_diameter)
+    wall = swept(moves_of(prog, "pocket"), prof.tool.radius - 0.01)
+    reliefs = shapely.union_all([Point(c).buffer(prof.tool.diameter)
                                  for c in pocket.exterior.coords])
     assert wall.difference(pocket).difference(reliefs).area < 1e-6  # only dogbones leave it
 
 
 def test_labels_are_engraved_inside_the_part_when_the_font_exists():
-    prof = grbl(engrave_labels=True)
+    prof = grbl(engrave={"labels": True})
     part = Part("p", shapely.box(0, 0, 400, 200), label="WALL-3")
     prog = plan_sheet(sheet_of((part, 100, 100, 0)), prof)
     labels = moves_of(prog, "label")
     assert labels
-    assert min(m.z for m in labels) == pytest.approx(-prof.engrave_depth)
-    inside = shapely.box(100, 100, 500, 300).buffer(-prof.tool_radius)
+    assert min(m.z for m in labels) == pytest.approx(-prof.engrave.depth)
+    inside = shapely.box(100, 100, 500, 300).buffer(-prof.tool.radius)
     assert all(inside.contains(Point(m.x, m.y)) for m in labels if m.z < 0)
-    off = plan_sheet(sheet_of((part, 100, 100, 0)), replace(prof, engrave_labels=False))
+    off = plan_sheet(sheet_of((part, 100, 100, 0)), prof.updated(engrave={"labels": False}))
     assert not moves_of(off, "label")
 
 
@@ -446,10 +445,10 @@ def test_a_rebate_pocket_along_the_part_edge_uses_room_outside_the_part():
     prof = grbl()
     part = Part("p", shapely.box(0, 0, 200, 100), pockets=(Pocket(shapely.box(0, 0, 4, 100), 9),))
     prog = plan_sheet(sheet_of((part, 100, 100, 0)), prof)
-    cut = swept(moves_of(prog, "pocket"), prof.tool_radius + 1e-6, below=-9 + 1e-6)
+    cut = swept(moves_of(prog, "pocket"), prof.tool.radius + 1e-6, below=-9 + 1e-6)
     assert shapely.box(100, 100, 104, 200).difference(cut).area < 1e-3
     inside = shapely.box(100, 100, 300, 200)
-    reliefs = shapely.union_all([Point(c).buffer(prof.tool_diameter)
+    reliefs = shapely.union_all([Point(c).buffer(prof.tool.diameter)
                                  for c in ((104, 100), (104, 200))])
     assert cut.intersection(inside).difference(shapely.box(100, 100, 104, 200)).difference(
         reliefs).area < 1e-3
@@ -467,7 +466,7 @@ def test_the_wikihouse_cutting_file_plans_and_rs274_reads_it(wikihouse_dxf, tmp_
 
     sheets = dxfio.read_cutting_file(wikihouse_dxf)
     # the file's sheets are portrait (1220 x 2440): a machine with that much Y travel
-    prof = grbl(y_max=2600)
+    prof = grbl(limits={"y_max": 2600})
     planned = refused = 0
     for sheet in [sheets[0]] + sheets[7:13]:
         try:
@@ -502,18 +501,18 @@ def test_label_placement_with_a_stand_in_font(monkeypatch):
     fake.text_strokes = text_strokes
     fake.text_width = lambda text, height: 0.6 * height * len(text)
     monkeypatch.setitem(sys.modules, "wikicut.font", fake)
-    prof = grbl(engrave_labels=True)
+    prof = grbl(engrave={"labels": True})
     plate = shapely.box(0, 0, 300, 120).difference(shapely.box(130, 40, 170, 80))
     prog = plan_sheet(sheet_of((Part("p", plate, label="WALL-3", label_height=40), 100, 100, 0),
                                (Part("tiny", shapely.box(0, 0, 30, 12), label="TOOLONG"),
                                 600, 100, 0)), prof)
     labels = [op for op in prog.operations if op.kind == "label"]
     assert labels and all(op.part == "p#1" for op in labels)
-    room = shapely.affinity.translate(plate, 100, 100).buffer(-prof.tool_radius)
+    room = shapely.affinity.translate(plate, 100, 100).buffer(-prof.tool.radius)
     for op in labels:
         for m in op.moves:
             if m.z < 0:
                 assert room.contains(Point(m.x, m.y))
-                assert m.z >= -prof.engrave_depth - 1e-9
+                assert m.z >= -prof.engrave.depth - 1e-9
     seq = [op.kind for op in prog.operations if op.part == "p#1"]
     assert seq.index("label") < seq.index("hole") < seq.index("outline")

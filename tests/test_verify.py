@@ -52,7 +52,7 @@ def test_inch_programs_are_read_in_mm(grbl):
 def test_sheet_checks_find_gouge_and_uncut(grbl):
     part = Part("sq", shapely.box(0, 0, 100, 100))
     sheet = SheetLayout(1, Stock(400, 300, 18, 0), [Placement("sq#1", part, 100, 100)])
-    r = grbl.tool_radius
+    r = grbl.tool.radius
     ring = [(100 - r, 100 - r), (200 + r, 100 - r), (200 + r, 200 + r), (100 - r, 200 + r),
             (100 - r, 100 - r)]
     path = "".join(f"G1 X{x:.3f} Y{y:.3f}\n" for x, y in ring[1:])

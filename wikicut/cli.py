@@ -408,7 +408,7 @@ def profiles_cmd() -> None:
         try:
             p = load_profile(name)
             click.echo(f"{name:<10} {p.dialect:<9} {p.units:<4} .{p.extension:<4} "
-                       f"tool {p.tool_diameter:g} mm  {p.description}")
+                       f"tool {p.tool.diameter:g} mm  {p.description}")
         except WikicutError as exc:
             click.echo(f"{name:<10} BROKEN: {exc}")
     click.echo(f"(in {PROFILE_DIR}; copy one and pass its path to --profile)")

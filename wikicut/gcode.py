@@ -20,9 +20,7 @@ import numpy as np
 from numba import njit
 
 from .errors import UnsafeJobError
-from .model import Move, SheetProgram
-from .profiles import Profile
-from .toolpath import P3, _sweep
+from .model import P3, Move, Profile, SheetProgram, arc_points, sheet_stem
 
 GCODE_DIALECTS = ("grbl", "linuxcnc", "mach")
 COMMENT_WIDTH = 70  # characters of comment text per line
@@ -30,7 +28,7 @@ COMMENT_WIDTH = 70  # characters of comment text per line
 
 def program_filename(index: int, profile: Profile) -> str:
     """sheet-001.nc, sheet-001.sbp ... (the profile's extension)."""
-    return f"sheet-{index:03d}.{profile.extension.lstrip('.')}"
+    return f"{sheet_stem(index)}.{profile.extension.lstrip('.')}"
 
 
 def fmt_number(v: float, decimals: int) -> str:
@@ -54,7 +52,7 @@ class Writer:
         self.n = 0
         self.last: dict[str, str] = {}
         self.feed_word: str | None = None
-        self.pos: P3 = (0.0, 0.0, profile.clearance_height)
+        self.pos: P3 = (0.0, 0.0, profile.heights.clearance)
         self.known = {"X": False, "Y": False, "Z": False}
 
     # -- text ---------------------------------------------------------------------------------
@@ -63,7 +61,7 @@ class Writer:
 
     def rate(self, mm_per_min: float) -> str:
         """Feed in program units: per minute for G-code, per second for OpenSBP."""
-        v = min(mm_per_min, self.p.feed_max) * self.scale
+        v = min(mm_per_min, self.p.feeds.max) * self.scale
         if self.sbp:
             v /= 60.0
         return fmt_number(v, max(self.p.decimals, 1) if self.sbp else 1)
@@ -475,27 +473,10 @@ def _scan_arcs(px, py, pz, feed, i: int, tol: float, best) -> int:
     return n
 
 
-def arc_points(start: P3, m: Move, tol: float) -> list[P3]:
-    """An arc as points with chord error <= tol (for `arcs = false` and helical OpenSBP)."""
-    cx, cy = start[0] + m.i, start[1] + m.j
-    rad = math.hypot(m.i, m.j)
-    a0 = math.atan2(start[1] - cy, start[0] - cx)
-    sweep = _sweep(a0, math.atan2(m.y - cy, m.x - cx), m.kind == "arc_ccw")
-    step = 2 * math.acos(max(-1.0, min(1.0, 1 - tol / rad))) if rad > tol else math.pi / 2
-    n = max(2, math.ceil(abs(sweep) / max(step, 1e-3)))
-    out = []
-    for k in range(1, n + 1):
-        a = a0 + sweep * k / n
-        out.append((cx + rad * math.cos(a), cy + rad * math.sin(a),
-                    start[2] + (m.z - start[2]) * k / n))
-    out[-1] = (m.x, m.y, m.z)
-    return out
-
-
 def _fill(line: str, p: Profile) -> str:
     """Profile text with {speed} / {tool} filled in."""
-    return (line.replace("{speed}", fmt_number(p.spindle_speed, 0))
-            .replace("{tool}", str(p.tool_number)))
+    return (line.replace("{speed}", fmt_number(p.spindle.speed, 0))
+            .replace("{tool}", str(p.tool.number)))
 
 
 def _duration(seconds: float) -> str:
@@ -528,12 +509,12 @@ def write_program(program: SheetProgram, profile: Profile, title: str = "") -> s
               f" {st.material}")
     w.comment(f"parts ({len(instances)}): {', '.join(instances)}")
     w.comment(f"machine: {p.name} ({p.dialect}), program units {unit}")
-    w.comment(f"tool: T{p.tool_number} {p.tool_diameter:g} mm {p.tool_type}, {p.flutes} flutes,"
-              f" {p.spindle_speed:g} rpm")
-    w.comment(f"feeds mm/min: cut {p.feed_cut:g}, plunge {p.feed_plunge:g}, ramp {p.feed_ramp:g}"
-              f"; entry {p.entry}, {p.direction}")
-    w.comment(f"depth: through {st.thickness + p.overcut:g} mm in passes <= {p.depth_per_pass:g}"
-              f" mm; tabs {'on' if p.tabs else 'off'}")
+    w.comment(f"tool: T{p.tool.number} {p.tool.diameter:g} mm {p.tool.type}, {p.tool.flutes} flutes,"
+              f" {p.spindle.speed:g} rpm")
+    w.comment(f"feeds mm/min: cut {p.feeds.cut:g}, plunge {p.feeds.plunge:g}, ramp {p.feeds.ramp:g}"
+              f"; entry {p.entry.mode}, {p.direction}")
+    w.comment(f"depth: through {st.thickness + p.depth.overcut:g} mm in passes <= {p.depth.per_pass:g}"
+              f" mm; tabs {'on' if p.tabs.enabled else 'off'}")
     w.comment(f"estimated time {_duration(program.est_seconds)}, cut {program.cut_length / 1000:.2f}"
               f" m, rapid {program.rapid_length / 1000:.2f} m")
     w.comment("Z0 = stock top, X0 Y0 = sheet lower-left corner")
@@ -545,14 +526,14 @@ def write_program(program: SheetProgram, profile: Profile, title: str = "") -> s
             w.raw(_fill(line, p))
         if not re.search(r"\bG2[01]\b", " ".join(p.header).upper()):
             w.raw("G20" if p.units == "inch" else "G21")
-        w.raw(f"G0 Z{w.num(p.clearance_height)}")
-        w.last["Z"] = w.num(p.clearance_height)
-        if p.spindle_on:
-            w.raw(_fill(p.spindle_on, p))
-        if p.spindle_dwell > 0:
+        w.raw(f"G0 Z{w.num(p.heights.clearance)}")
+        w.last["Z"] = w.num(p.heights.clearance)
+        if p.spindle.on:
+            w.raw(_fill(p.spindle.on, p))
+        if p.spindle.dwell > 0:
             if p.dialect == "mach":
                 w.comment("dwell in seconds (Mach: G4 P in seconds, not ms)")
-            w.raw(f"G4 P{fmt_number(p.spindle_dwell, 2)}")
+            w.raw(f"G4 P{fmt_number(p.spindle.dwell, 2)}")
     for op in program.operations:
         w.comment(f"{op.part} {op.kind}")
         moves = fit_arcs(w.pos, op.moves, p.arc_tolerance) if p.arcs else op.moves
@@ -565,9 +546,9 @@ def write_program(program: SheetProgram, profile: Profile, title: str = "") -> s
                 w.emit_arc(m)
     # end: up to clearance, spindle off, footer
     if w.sbp:
-        w.raw(f"JZ,{w.num(p.clearance_height)}")
-        if p.spindle_off:
-            w.raw(_fill(p.spindle_off, p))
+        w.raw(f"JZ,{w.num(p.heights.clearance)}")
+        if p.spindle.off:
+            w.raw(_fill(p.spindle.off, p))
         for line in p.footer:
             w.raw(_fill(line, p))
         w.raw("END")
@@ -578,10 +559,10 @@ def write_program(program: SheetProgram, profile: Profile, title: str = "") -> s
         w.raw("PAUSE")
         w.raw("END")
     else:
-        if w.pos[2] < p.clearance_height:
-            w.emit_rapid(w.pos[0], w.pos[1], p.clearance_height)
-        if p.spindle_off:
-            w.raw(_fill(p.spindle_off, p))
+        if w.pos[2] < p.heights.clearance:
+            w.emit_rapid(w.pos[0], w.pos[1], p.heights.clearance)
+        if p.spindle.off:
+            w.raw(_fill(p.spindle.off, p))
         for line in p.footer:
             w.raw(_fill(line, p))
     return "\n".join(w.lines) + "\n"
@@ -595,11 +576,11 @@ def _sbp_start(w: Writer, p: Profile) -> None:
     w.raw(f"IF %(25)={1 - metric} THEN GOTO UNIT_ERROR")
     for line in p.header:
         w.raw(_fill(line, p))
-    rapid = fmt_number(p.rapid_rate * w.scale / 60.0, max(p.decimals, 1))
+    rapid = fmt_number(p.feeds.rapid * w.scale / 60.0, max(p.decimals, 1))
     w.raw(f"JS,{rapid},{rapid}")
-    w.raw(f"JZ,{w.num(p.clearance_height)}")
-    w.last["Z"] = w.num(p.clearance_height)
-    if p.spindle_on:
-        w.raw(_fill(p.spindle_on, p))
-    if p.spindle_dwell > 0:
-        w.raw(f"PAUSE {fmt_number(p.spindle_dwell, 1)}")
+    w.raw(f"JZ,{w.num(p.heights.clearance)}")
+    w.last["Z"] = w.num(p.heights.clearance)
+    if p.spindle.on:
+        w.raw(_fill(p.spindle.on, p))
+    if p.spindle.dwell > 0:
+        w.raw(f"PAUSE {fmt_number(p.spindle.dwell, 1)}")

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from .errors import InputError, UnsafeJobError
 from .job import Job, job_items
-from .model import Layout, SheetLayout, SheetProgram, Stock
-from .profiles import Profile, load_profile
+from .model import Layout, Profile, SheetLayout, SheetProgram, Stock
+from .profiles import load_profile
 
 Progress = Callable[[str, float, str], None]  # (stage, fraction 0..1, message)
 
@@ -86,7 +86,7 @@ def preflight_toolpaths(items, profile: Profile, stocks: tuple[Stock, ...]) -> N
             continue
         seen.add(id(it.part))
         x0, y0, x1, y1 = it.part.outline.bounds
-        pad = profile.tool_diameter * 2 + 10
+        pad = profile.tool.diameter * 2 + 10
         stock = Stock(width=x1 - x0 + 2 * pad, height=y1 - y0 + 2 * pad,
                       thickness=stocks[0].thickness, margin=0)
         sheet = SheetLayout(1, stock, [Placement(it.instance, it.part, pad - x0, pad - y0, 0.0)])
@@ -96,9 +96,10 @@ def preflight_toolpaths(items, profile: Profile, stocks: tuple[Stock, ...]) -> N
 def _unbounded(profile: Profile, stock: Stock) -> Profile:
     from dataclasses import replace
 
-    return replace(profile, x_min=min(profile.x_min, 0), y_min=min(profile.y_min, 0),
-                   x_max=max(profile.x_max, stock.width + 100),
-                   y_max=max(profile.y_max, stock.height + 100))
+    lim = profile.limits
+    return replace(profile, limits=replace(lim, x_min=min(lim.x_min, 0), y_min=min(lim.y_min, 0),
+                                           x_max=max(lim.x_max, stock.width + 100),
+                                           y_max=max(lim.y_max, stock.height + 100)))
 
 
 def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
@@ -133,7 +134,7 @@ def _settings_record(job: Job, prof: Profile | None) -> dict:
     rec = {"seed": s.seed, "time_limit": s.time_limit, "iterations": s.iterations,
            "spacing": s.spacing, "rotations": list(s.rotations),
            "thickness": job.thickness, "profile": prof.name if prof else None,
-           "tool_diameter": prof.tool_diameter if prof else None}
+           "tool_diameter": prof.tool.diameter if prof else None}
     if job.currency:
         rec["currency"] = job.currency
     return rec
@@ -173,7 +174,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
     with staged_output(Path(outdir), force) as tmp:
         svgs = []
         for k, sheet in enumerate(layout.sheets):
-            stem = f"sheet-{sheet.index:03d}"
+            stem = sheet.stem
             write_sheet_dxf(sheet, tmp / f"{stem}.dxf")
             svg = sheet_svg(sheet, programs[k] if programs else None, spacing=spacing,
                             total=len(layout.sheets),
@@ -199,8 +200,8 @@ def _within(box: tuple[float, float, float, float], profile: Profile) -> bool:
     corner)."""
     x0, y0, x1, y1 = box
     tol = 1e-6
-    return (x0 >= profile.x_min - tol and y0 >= profile.y_min - tol
-            and x1 <= profile.x_max + tol and y1 <= profile.y_max + tol)
+    return (x0 >= profile.limits.x_min - tol and y0 >= profile.limits.y_min - tol
+            and x1 <= profile.limits.x_max + tol and y1 <= profile.limits.y_max + tol)
 
 
 def _cut_box(sheet: SheetLayout, profile: Profile) -> tuple[float, float, float, float]:
@@ -211,7 +212,7 @@ def _cut_box(sheet: SheetLayout, profile: Profile) -> tuple[float, float, float,
     boxes = [pl.placed().outline.bounds for pl in sheet.placements]
     if not boxes:
         return (0.0, 0.0, 0.0, 0.0)
-    g = profile.tool_radius + EDGE_SLACK
+    g = profile.tool.radius + EDGE_SLACK
     return (min(b[0] for b in boxes) - g, min(b[1] for b in boxes) - g,
             max(b[2] for b in boxes) + g, max(b[3] for b in boxes) + g)
 
@@ -283,7 +284,7 @@ def _write_cutfile_outputs(name: str, layout: Layout, notes: dict[int, str], out
     with staged_output(Path(outdir), force) as tmp:
         svgs = []
         for k, sheet in enumerate(layout.sheets):
-            stem = f"sheet-{sheet.index:03d}"
+            stem = sheet.stem
             write_sheet_dxf(sheet, tmp / f"{stem}.dxf")
             svg = sheet_svg(sheet, programs[k], spacing=0.0, toolpaths=False,
                             total=len(layout.sheets))
@@ -315,7 +316,7 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
         sheets.append(fitted)
         if turned:
             notes[s.index] = TURN_NOTE
-    settings = {"profile": profile.name, "tool_diameter": profile.tool_diameter,
+    settings = {"profile": profile.name, "tool_diameter": profile.tool.diameter,
                 "turned_sheets": sorted(notes)}
     return _write_cutfile_outputs(Path(cutfile).stem, Layout(sheets=sheets), notes, outdir,
                                   profile, force, progress, settings)

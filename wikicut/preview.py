@@ -17,7 +17,7 @@ import shapely
 from shapely.geometry import LineString, Polygon
 
 from .errors import InputError
-from .model import Part, SheetLayout, SheetProgram
+from .model import Part, SheetLayout, SheetProgram, arc_points
 
 SVG_NS = "http://www.w3.org/2000/svg"
 
@@ -174,8 +174,6 @@ def _cut_line(run: list[tuple[float, float]], z: float | None, H: float,
 def _toolpath_overlay(program: SheetProgram, H: float, thickness: float) -> list[str]:
     """Cuts coloured by depth, rapids dashed, tabs marked, the cuts numbered in program order
     where they start (engraved text is not numbered: one number per stroke is noise)."""
-    from .gcode import arc_points
-
     out = ['<g class="toolpaths" fill="none">']
     labels: list[str] = []
     pos: tuple[float, float, float] | None = None

@@ -113,8 +113,8 @@ def build_report(job_name: str, layout: Layout, spacing: float,
             tot_cut += prog.cut_length
             tot_sec += prog.est_seconds
         sheets.append({
-            "index": s.index, "file_dxf": f"sheet-{s.index:03d}.dxf",
-            "file_svg": f"sheet-{s.index:03d}.svg",
+            "index": s.index, "file_dxf": f"{s.stem}.dxf",
+            "file_svg": f"{s.stem}.svg",
             "file_program": program_files[k] if program_files else None,
             "stock": _stock(s), "utilisation": _r(s.utilisation, 4),
             "used_length": None if s.used_length is None else _r(s.used_length),

@@ -25,8 +25,19 @@ from numba import njit
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 
 from .errors import UnsafeJobError
-from .model import Drill, Move, Operation, Part, Placement, SheetLayout, SheetProgram
-from .profiles import Profile
+from .model import (
+    P3,
+    Drill,
+    Move,
+    Operation,
+    Part,
+    Placement,
+    Profile,
+    SheetLayout,
+    SheetProgram,
+    arc_points,
+    move_length,
+)
 
 QUAD_SEGS = 16  # buffer arcs: 5.6 deg steps, chord error 0.004 mm on a 6 mm tool
 DOGBONE_MAX_ANGLE = 170.0  # degrees: flatter corners lose too little to be worth a relief
@@ -37,8 +48,8 @@ TOL = 1e-6
 DRILL_MATCH = 0.5  # mm: a drill within the tool diameter +- this is plunged, not bored
 EDGE_SLACK = 0.5  # mm: a cutting tool centre may pass this far beyond radius off the sheet edge
 NARROW_TOL = 0.02  # mm: a slot this much narrower than the tool is still cut (runout is more)
+CHECK_TOL = 0.01  # mm: chord error of arcs sampled for the safety checks (well inside EDGE_SLACK)
 
-P3 = tuple[float, float, float]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -302,9 +313,9 @@ def _dist3(a: P3, b: P3) -> float:
 def pass_levels(depth: float, profile: Profile) -> list[float]:
     """Equal depth steps no deeper than depth_per_pass (no thin sliver pass), plus the optional
     thin final pass; negative Z values, last = -depth."""
-    fin = profile.final_pass if 0 < profile.final_pass < depth else 0.0
+    fin = profile.depth.final_pass if 0 < profile.depth.final_pass < depth else 0.0
     main = depth - fin
-    n = max(1, math.ceil(main / profile.depth_per_pass - 1e-9))
+    n = max(1, math.ceil(main / profile.depth.per_pass - 1e-9))
     levels = [-main * (k + 1) / n for k in range(n)]
     if fin:
         levels.append(-depth)
@@ -312,9 +323,9 @@ def pass_levels(depth: float, profile: Profile) -> list[float]:
 
 
 def ramp_length(dz: float, profile: Profile) -> float:
-    if profile.entry == "plunge" or dz <= 0:
+    if profile.entry.mode == "plunge" or dz <= 0:
         return 0.0
-    return dz / math.tan(math.radians(max(min(profile.ramp_angle, 89.0), 0.5)))
+    return dz / math.tan(math.radians(max(min(profile.entry.ramp_angle, 89.0), 0.5)))
 
 
 def descend_knots(track: Track, u0: float, z0: float, levels: Sequence[float],
@@ -327,7 +338,7 @@ def descend_knots(track: Track, u0: float, z0: float, levels: Sequence[float],
     knots = [(u0, z0)]
     u, zp = u0, z0
     period = track.period
-    can_ramp = track.length >= profile.tool_diameter
+    can_ramp = track.length >= profile.tool.diameter
     for k, z in enumerate(levels):
         lr = ramp_length(zp - z, profile) if can_ramp else 0.0
         if lr <= 0:
@@ -461,8 +472,8 @@ class Planner:
         self.sheet = sheet
         self.p = profile
         self.t = float(sheet.stock.thickness)
-        self.r = profile.tool_radius
-        self.through = self.t + profile.overcut
+        self.r = profile.tool.radius
+        self.through = self.t + profile.depth.overcut
         self.part: Part | None = None
         self.pl: Placement | None = None
 
@@ -498,7 +509,7 @@ class Planner:
         if inner.is_empty or inner.area <= 0:
             c = region.representative_point()
             raise self.refuse(f"{word} {feature_width(region):.2f} mm wide at {_xy((c.x, c.y))}"
-                              f" is narrower than the {self.p.tool_diameter:g} mm tool")
+                              f" is narrower than the {self.p.tool.diameter:g} mm tool")
         if what == "hole" and inner.geom_type != "Polygon":
             raise self._narrow(region, inner, word)
         polys = list(getattr(inner, "geoms", [inner]))
@@ -507,11 +518,11 @@ class Planner:
             poly = shapely.orient_polygons(poly) if hasattr(shapely, "orient_polygons") else poly
             for ring in [poly.exterior, *poly.interiors]:
                 loops.append(_closed(ring.coords))
-        final = [relief_loop(lp, region.boundary, r, self.p.corner_relief) for lp in loops]
+        final = [relief_loop(lp, region.boundary, r, self.p.corners.relief) for lp in loops]
         key = ("in", what, r, self._relief(), _shape_key(region),
                None if cover is None else _shape_key(cover))
         if key not in _COVERED:
-            checked = final if self._relief() == self.p.corner_relief else [
+            checked = final if self._relief() == self.p.corners.relief else [
                 relief_loop(lp, region.boundary, r, self._relief()) for lp in loops]
             need = (cover if cover is not None else region).difference(inner)
             self._check_cover(need, checked, word, r, feature=cover or region)
@@ -534,10 +545,10 @@ class Planner:
         if grown.geom_type != "Polygon":  # cannot happen for a connected body; be safe
             grown = max(grown.geoms, key=lambda g: g.area)
         ring = _closed(grown.exterior.coords)
-        final = relief_loop(ring, body.boundary, r, self.p.corner_relief)
+        final = relief_loop(ring, body.boundary, r, self.p.corners.relief)
         key = ("out", r, self.r, self._relief(), _shape_key(body))
         if key not in _COVERED:
-            checked = final if self._relief() == self.p.corner_relief else relief_loop(
+            checked = final if self._relief() == self.p.corners.relief else relief_loop(
                 ring, body.boundary, r, self._relief())
             reach = Polygon(grown.exterior).difference(body)  # what the tool must remove
             notches = body.buffer(2 * self.r + 1.0, quad_segs=QUAD_SEGS).buffer(
@@ -547,7 +558,7 @@ class Planner:
         return final
 
     def _relief(self) -> str:
-        return "dogbone" if self.p.corner_relief == "none" else self.p.corner_relief
+        return "dogbone" if self.p.corners.relief == "none" else self.p.corners.relief
 
     def _check_cover(self, region, loops: list[np.ndarray], word: str, r: float,
                      outside: Polygon | None = None, feature=None) -> None:
@@ -568,7 +579,7 @@ class Planner:
         pieces = [g for g in getattr(feat, "geoms", [feat]) if g.distance(c) < 1e-6]
         w = feature_width(pieces[0] if pieces else feat, c, self.r)
         raise self.refuse(f"{word} {w:.2f} mm wide at {_xy((c.x, c.y))} is narrower than the"
-                          f" {self.p.tool_diameter:g} mm tool")
+                          f" {self.p.tool.diameter:g} mm tool")
 
     def _narrow(self, region: Polygon, inner, word: str) -> UnsafeJobError:
         """A hole whose inward offset splits: the neck between the pieces is too narrow."""
@@ -579,7 +590,7 @@ class Planner:
             region.representative_point()
         w = feature_width(region, c, self.r)
         return self.refuse(f"{word} {w:.2f} mm wide at {_xy((c.x, c.y))} is narrower than the"
-                           f" {self.p.tool_diameter:g} mm tool")
+                           f" {self.p.tool.diameter:g} mm tool")
 
     def pocket_room(self, shape: Polygon) -> Polygon:
         """Where the tool may go to clear a pocket: the pocket, plus the strip just outside
@@ -588,7 +599,7 @@ class Planner:
         part = self.part
         if part is None:
             return shape
-        d = self.p.tool_diameter
+        d = self.p.tool.diameter
         body = Polygon(part.outline.exterior)
         free = [body.buffer(d, quad_segs=QUAD_SEGS).difference(body)]
         for ring in part.outline.interiors:
@@ -625,11 +636,11 @@ def tab_centres(track: Track, profile: Profile, perimeter: float) -> list[float]
     """Arc-length positions (on the loop) of tab centres: evenly spread, moved onto straight
     stretches long enough to hold a tab so none sits on a corner; at least 2 on any part."""
     p = profile
-    if not p.tabs or p.tab_height <= 0 or perimeter < p.tab_min_perimeter:
+    if not p.tabs.enabled or p.tabs.height <= 0 or perimeter < p.tabs.min_perimeter:
         return []
-    span = p.tab_length + p.tool_diameter  # the lifted stretch of the tool centre
-    n = p.tab_count if p.tab_count > 0 else max(2, math.ceil(perimeter / p.tab_spacing))
-    n = min(n, int(track.length // (span + p.tool_diameter)))
+    span = p.tabs.length + p.tool.diameter  # the lifted stretch of the tool centre
+    n = p.tabs.count if p.tabs.count > 0 else max(2, math.ceil(perimeter / p.tabs.spacing))
+    n = min(n, int(track.length // (span + p.tool.diameter)))
     if n <= 0:
         return []
     pts, cum, total = track.pts, track.cum, track.length
@@ -638,7 +649,7 @@ def tab_centres(track: Track, profile: Profile, perimeter: float) -> list[float]
     turn = np.abs((np.diff(np.concatenate([ang, ang[:1]])) + np.pi) % (2 * np.pi) - np.pi)
     corners = [0.0] + [float(cum[k + 1]) for k in np.nonzero(np.degrees(turn) > CORNER_TURN)[0]]
     corners = sorted(set(corners))
-    margin = p.tool_diameter / 2
+    margin = p.tool.diameter / 2
     allowed: list[tuple[float, float]] = []
     for a, b in zip(corners, corners[1:] + [corners[0] + total]):
         lo, hi = a + span / 2 + margin, b - span / 2 - margin
@@ -658,7 +669,7 @@ def tab_centres(track: Track, profile: Profile, perimeter: float) -> list[float]
                 if best is None or cand < best:
                     best = cand
         c = best[1]
-        if all(min(abs(c - o), total - abs(c - o)) >= span + p.tool_diameter for o in chosen):
+        if all(min(abs(c - o), total - abs(c - o)) >= span + p.tool.diameter for o in chosen):
             chosen.append(c)
     return sorted(chosen)
 
@@ -670,10 +681,10 @@ def tab_function(track: Track, centres: Sequence[float], u0: float, u1: float,
     if not centres:
         return None
     p = profile
-    top = -(t - p.tab_height)
+    top = -(t - p.tabs.height)
     drop = through + top  # from the tab top down to the through depth (positive)
-    span = p.tab_length + p.tool_diameter
-    rl = min(drop, p.tab_length / 2)
+    span = p.tabs.length + p.tool.diameter
+    rl = min(drop, p.tabs.length / 2)
     flat = span - rl
     knots: list[tuple[float, float]] = []
     per = track.period
@@ -706,9 +717,9 @@ class Emitter:
         self.pos = pos
         # plunge, cut and ramp feeds, each capped at the machine's maximum: feed_for and path
         # pick among these by the same rule
-        cap = profile.feed_max
-        self.rates = (min(profile.feed_plunge, cap), min(profile.feed_cut, cap),
-                      min(profile.feed_ramp, profile.feed_cut, cap))
+        cap = profile.feeds.max
+        self.rates = (min(profile.feeds.plunge, cap), min(profile.feeds.cut, cap),
+                      min(profile.feeds.ramp, profile.feeds.cut, cap))
 
     def feed_for(self, a: P3, b: P3) -> float:
         f_plunge, f_cut, f_ramp = self.rates
@@ -734,9 +745,9 @@ class Emitter:
     def retract(self) -> None:
         x, y, z = self.pos
         if z < 0:
-            self.feed(x, y, 0.0, min(self.p.feed_cut, self.p.feed_max))
-        if z < self.p.safe_height:
-            self.rapid(x, y, self.p.safe_height)
+            self.feed(x, y, 0.0, min(self.p.feeds.cut, self.p.feeds.max))
+        if z < self.p.heights.safe:
+            self.rapid(x, y, self.p.heights.safe)
 
     def approach(self, x: float, y: float, z: float) -> None:
         """To (x, y, z) from anywhere: up to safe height, across, then down by feed (z must be
@@ -745,9 +756,9 @@ class Emitter:
             if math.hypot(x - self.pos[0], y - self.pos[1]) > 1e-7:
                 self.retract()
                 self.rapid(x, y, self.pos[2])
-                self.rapid(x, y, self.p.safe_height)
-            self.feed(x, y, max(z, 0.0), self.p.feed_plunge)
-            self.feed(x, y, z, self.p.feed_plunge)  # down a floor already cleared
+                self.rapid(x, y, self.p.heights.safe)
+            self.feed(x, y, max(z, 0.0), self.p.feeds.plunge)
+            self.feed(x, y, z, self.p.feeds.plunge)  # down a floor already cleared
         else:
             self.feed(x, y, z)
 
@@ -783,46 +794,9 @@ class Emitter:
     def arc(self, x: float, y: float, z: float, cx: float, cy: float, ccw: bool,
             f: float) -> None:
         x0, y0, _ = self.pos
-        self.moves.append(Move("arc_ccw" if ccw else "arc_cw", x, y, z, min(f, self.p.feed_max),
+        self.moves.append(Move("arc_ccw" if ccw else "arc_cw", x, y, z, min(f, self.p.feeds.max),
                                cx - x0, cy - y0))
         self.pos = (x, y, z)
-
-
-def move_points(start: P3, m: Move, step: float = 2.0) -> list[P3]:
-    """A move as points (arcs sampled), for checks and lengths."""
-    if m.kind not in ("arc_cw", "arc_ccw"):
-        return [(m.x, m.y, m.z)]
-    cx, cy = start[0] + m.i, start[1] + m.j
-    a0 = math.atan2(start[1] - cy, start[0] - cx)
-    a1 = math.atan2(m.y - cy, m.x - cx)
-    rad = math.hypot(m.i, m.j)
-    sweep = _sweep(a0, a1, m.kind == "arc_ccw")
-    n = max(4, int(abs(sweep) * rad / step) + 1)
-    out = []
-    for k in range(1, n + 1):
-        a = a0 + sweep * k / n
-        out.append((cx + rad * math.cos(a), cy + rad * math.sin(a),
-                    start[2] + (m.z - start[2]) * k / n))
-    out[-1] = (m.x, m.y, m.z)
-    return out
-
-
-def _sweep(a0: float, a1: float, ccw: bool) -> float:
-    """Signed sweep from a0 to a1; equal angles are a full circle."""
-    d = (a1 - a0) % (2 * math.pi) if ccw else -((a0 - a1) % (2 * math.pi))
-    if abs(d) < 1e-9:
-        d = 2 * math.pi if ccw else -2 * math.pi
-    return d
-
-
-def move_length(start: P3, m: Move) -> float:
-    if m.kind in ("arc_cw", "arc_ccw"):
-        cx, cy = start[0] + m.i, start[1] + m.j
-        rad = math.hypot(m.i, m.j)
-        sweep = _sweep(math.atan2(start[1] - cy, start[0] - cx), math.atan2(m.y - cy, m.x - cx),
-                       m.kind == "arc_ccw")
-        return math.hypot(abs(sweep) * rad, m.z - start[2])
-    return _dist3(start, (m.x, m.y, m.z))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -858,8 +832,8 @@ class SheetPlanner(Planner):
             raise self.refuse(f"pocket {depth:g} mm deep at {_xy((c.x, c.y))} is deeper than the"
                               f" {self.t:g} mm stock")
         hole = _round_hole(shape)
-        if hole is not None and self.p.tool_diameter - DRILL_MATCH <= hole[2] < \
-                self.p.tool_diameter + NARROW_TOL:
+        if hole is not None and self.p.tool.diameter - DRILL_MATCH <= hole[2] < \
+                self.p.tool.diameter + NARROW_TOL:
             # a small circle on a DEEP layer (WikiHouse screw pilots) is a blind drilled hole:
             # plunged like a drill within DRILL_MATCH of the tool, never enlarged beyond that
             self.drill_op(em, Drill(hole[0], hole[1], hole[2], depth), shape)
@@ -869,7 +843,7 @@ class SheetPlanner(Planner):
         inner = room.buffer(-self.r, quad_segs=QUAD_SEGS)
         if inner.is_empty:  # cut with NARROW_TOL of play: clearing rings from that offset
             inner = room.buffer(-(self.r - NARROW_TOL / 2), quad_segs=QUAD_SEGS)
-        step = self.p.stepover * self.p.tool_diameter
+        step = self.p.pocket.stepover * self.p.tool.diameter
         rings: list[np.ndarray] = []
         k = 1
         while True:
@@ -897,7 +871,7 @@ class SheetPlanner(Planner):
                 here = em.pos[2]
                 linkable = (here < 0 and link.length < 1e-7) or (
                     here < 0 and allowed.contains(link)
-                    and (link.length <= self.p.tool_diameter or (first and here <= zprev + 1e-9)))
+                    and (link.length <= self.p.tool.diameter or (first and here <= zprev + 1e-9)))
                 if linkable:
                     em.feed(x, y, here)
                     zstart = here
@@ -917,49 +891,49 @@ class SheetPlanner(Planner):
         p = self.p
         depth = self.through if d.depth is None else float(d.depth)
         where = _xy((d.x, d.y))
-        if depth > self.t + p.max_overcut + 1e-9:
+        if depth > self.t + p.depth.max_overcut + 1e-9:
             raise self.refuse(f"drill at {where} is {depth:g} mm deep, beyond the {self.t:g} mm"
-                              f" stock + {p.max_overcut:g} mm allowed overcut")
-        if d.diameter < p.tool_diameter - DRILL_MATCH:
+                              f" stock + {p.depth.max_overcut:g} mm allowed overcut")
+        if d.diameter < p.tool.diameter - DRILL_MATCH:
             raise self.refuse(f"drill {d.diameter:g} mm at {where} is smaller than the"
-                              f" {p.tool_diameter:g} mm tool")
-        if d.diameter <= p.tool_diameter + DRILL_MATCH:
+                              f" {p.tool.diameter:g} mm tool")
+        if d.diameter <= p.tool.diameter + DRILL_MATCH:
             em.approach(d.x, d.y, 0.0)
             zs = [-depth]
-            if p.peck > 0:
-                n = max(1, math.ceil(depth / p.peck - 1e-9))
+            if p.drill.peck > 0:
+                n = max(1, math.ceil(depth / p.drill.peck - 1e-9))
                 zs = [-depth * (k + 1) / n for k in range(n)]
             done = 0.0
             for z in zs:
                 if done < 0:
-                    em.feed(d.x, d.y, done, min(p.feed_cut, p.feed_max))  # back down the hole
-                em.feed(d.x, d.y, z, p.feed_plunge)
+                    em.feed(d.x, d.y, done, min(p.feeds.cut, p.feeds.max))  # back down the hole
+                em.feed(d.x, d.y, z, p.feeds.plunge)
                 if z > -depth + 1e-9:
-                    em.feed(d.x, d.y, 0.0, min(p.feed_cut, p.feed_max))  # clear the chips
+                    em.feed(d.x, d.y, 0.0, min(p.feeds.cut, p.feeds.max))  # clear the chips
                 done = z
             em.retract()
             return
-        rc = (d.diameter - p.tool_diameter) / 2
+        rc = (d.diameter - p.tool.diameter) / 2
         through = d.depth is None or depth >= self.t
         if rc > self.r * 0.95 and not through:  # a blind bore wider than 2 tools: a pocket
             self.pocket_op(em, Point(d.x, d.y).buffer(d.diameter / 2, quad_segs=32), depth)
             return
         ccw = p.direction == "climb"  # a hole: counter-clockwise climbs on a CW spindle
         em.approach(d.x + rc, d.y, 0.0)
-        pitch = min(2 * math.pi * rc * math.tan(math.radians(max(p.ramp_angle, 0.5))),
-                    p.depth_per_pass)
+        pitch = min(2 * math.pi * rc * math.tan(math.radians(max(p.entry.ramp_angle, 0.5))),
+                    p.depth.per_pass)
         z = 0.0
-        feed = min(p.feed_ramp, p.feed_cut)
+        feed = min(p.feeds.ramp, p.feeds.cut)
         while z > -depth + 1e-9:
             z1 = max(z - pitch, -depth)
             zm = (z + z1) / 2
             em.arc(d.x - rc, d.y, zm, d.x, d.y, ccw, feed)
             em.arc(d.x + rc, d.y, z1, d.x, d.y, ccw, feed)
             z = z1
-        em.arc(d.x - rc, d.y, -depth, d.x, d.y, ccw, p.feed_cut)
-        em.arc(d.x + rc, d.y, -depth, d.x, d.y, ccw, p.feed_cut)
+        em.arc(d.x - rc, d.y, -depth, d.x, d.y, ccw, p.feeds.cut)
+        em.arc(d.x + rc, d.y, -depth, d.x, d.y, ccw, p.feeds.cut)
         if rc < self.r:  # the centre is cut too: leave the wall before lifting
-            em.feed(d.x, d.y, -depth, p.feed_cut)
+            em.feed(d.x, d.y, -depth, p.feeds.cut)
         em.retract()
 
     def open_op(self, em: Emitter, pts: np.ndarray, depth: float) -> None:
@@ -969,7 +943,7 @@ class SheetPlanner(Planner):
         track = Track(pts, closed=closed)
         if track.length < 1e-6:
             em.approach(float(pts[0][0]), float(pts[0][1]), 0.0)
-            em.feed(float(pts[0][0]), float(pts[0][1]), -depth, self.p.feed_plunge)
+            em.feed(float(pts[0][0]), float(pts[0][1]), -depth, self.p.feeds.plunge)
             em.retract()
             return
         if closed:
@@ -992,7 +966,7 @@ class SheetPlanner(Planner):
     def label_strokes(self, part: Part) -> list[np.ndarray]:
         """The part's label as single strokes placed inside the part, clear of holes and
         features; [] when it cannot fit (a label never fails a job)."""
-        if not self.p.engrave_labels or not part.text.strip():
+        if not self.p.engrave.labels or not part.text.strip():
             return []
         try:
             from .font import text_strokes
@@ -1122,18 +1096,18 @@ def plan_sheet(sheet: SheetLayout, profile: Profile) -> SheetProgram:
     t = sp.t
     if t <= 0:
         raise UnsafeJobError(f"sheet {sheet.index}: stock thickness {t:g} mm is not positive")
-    if sp.through > t + p.max_overcut + 1e-9:
+    if sp.through > t + p.depth.max_overcut + 1e-9:
         raise UnsafeJobError(f"through-cut depth {sp.through:g} mm is beyond the {t:g} mm stock"
-                             f" + {p.max_overcut:g} mm allowed overcut", p.source or None)
-    if -sp.through < p.z_min - 1e-9:
+                             f" + {p.depth.max_overcut:g} mm allowed overcut", p.source or None)
+    if -sp.through < p.limits.z_min - 1e-9:
         raise UnsafeJobError(f"through-cut depth {sp.through:g} mm is below the machine's Z limit"
-                             f" ({p.z_min:g})", p.source or None)
-    if max(p.clearance_height, p.safe_height) > p.z_max + 1e-9:
-        raise UnsafeJobError(f"clearance height {p.clearance_height:g} mm is above the machine's"
-                             f" Z limit ({p.z_max:g})", p.source or None)
+                             f" ({p.limits.z_min:g})", p.source or None)
+    if max(p.heights.clearance, p.heights.safe) > p.limits.z_max + 1e-9:
+        raise UnsafeJobError(f"clearance height {p.heights.clearance:g} mm is above the machine's"
+                             f" Z limit ({p.limits.z_max:g})", p.source or None)
     placed = [pl.placed() for pl in sheet.placements]
     depth = nesting_depth([pp.outline for pp in placed])
-    pos: P3 = (0.0, 0.0, p.clearance_height)
+    pos: P3 = (0.0, 0.0, p.heights.clearance)
     ops: list[Operation] = []
     for level in sorted(set(depth), reverse=True):
         group = [k for k in range(len(placed)) if depth[k] == level]
@@ -1158,7 +1132,7 @@ def _part_operations(sp: SheetPlanner, pl: Placement, part: Part, pos: P3) -> tu
     sp._check_on_sheet(part)
     features: list[tuple[str, Callable[[Emitter], list], tuple[float, float]]] = []
     for s in sp.label_strokes(part):
-        features.append(("label", _bind(sp.open_op, s, p.engrave_depth), tuple(s[0])))
+        features.append(("label", _bind(sp.open_op, s, p.engrave.depth), tuple(s[0])))
     for e in part.engravings:
         if e.depth > sp.t + 1e-9 or e.depth <= 0:
             raise sp.refuse(f"engraving {e.depth:g} mm deep at {_xy(e.path.coords[0])} is not"
@@ -1229,39 +1203,39 @@ def _program_suspect(program: SheetProgram, p: Profile, sheet: SheetLayout) -> b
     if not moves:
         return False
     end = np.array([(m.x, m.y, m.z) for m in moves], dtype=float)
-    start = np.vstack([[0.0, 0.0, p.clearance_height], end[:-1]])
+    start = np.vstack([[0.0, 0.0, p.heights.clearance], end[:-1]])
     rapid = np.array([m.kind == "rapid" for m in moves])
     feed = np.array([m.feed for m in moves], dtype=float)
     # every point each move passes through: its end, and for arcs the sampled points
     pts = [end]
     for k, m in enumerate(moves):
         if m.kind in ("arc_cw", "arc_ccw"):
-            pts.append(np.asarray(move_points(tuple(start[k].tolist()), m), dtype=float))
+            pts.append(np.asarray(arc_points(tuple(start[k].tolist()), m, CHECK_TOL), dtype=float))
     pts = np.vstack(pts)
     x, y, z = pts[:, 0], pts[:, 1], pts[:, 2]
     t = sheet.stock.thickness
     w, h = sheet.stock.width, sheet.stock.height
-    r = p.tool_radius
-    floor = -(t + p.max_overcut) - 1e-9
-    if (z < floor).any() or (z < p.z_min - 1e-9).any():
+    r = p.tool.radius
+    floor = -(t + p.depth.max_overcut) - 1e-9
+    if (z < floor).any() or (z < p.limits.z_min - 1e-9).any():
         return True
     low = z < 0
     if (low & ((x + r + EDGE_SLACK < 0) | (y + r + EDGE_SLACK < 0) | (x - r - EDGE_SLACK > w)
                | (y - r - EDGE_SLACK > h))).any():
         return True
-    inside = ((p.x_min - 1e-6 <= x) & (x <= p.x_max + 1e-6) & (p.y_min - 1e-6 <= y)
-              & (y <= p.y_max + 1e-6) & (z <= p.z_max + 1e-9))
+    inside = ((p.limits.x_min - 1e-6 <= x) & (x <= p.limits.x_max + 1e-6) & (p.limits.y_min - 1e-6 <= y)
+              & (y <= p.limits.y_max + 1e-6) & (z <= p.limits.z_max + 1e-9))
     if not inside.all():
         return True
     cut = ~rapid
-    if ((feed[cut] <= 0) | (feed[cut] > p.feed_max + 1e-9)).any():
+    if ((feed[cut] <= 0) | (feed[cut] > p.feeds.max + 1e-9)).any():
         return True
     zmin = np.minimum(end[:, 2], start[:, 2])
     if (rapid & (zmin < -1e-9)).any():
         return True
     moved = np.hypot(end[:, 0] - start[:, 0], end[:, 1] - start[:, 1]) > 1e-9 * (1 - 1e-6)
     moved[0] = False  # the first move may rapid from wherever the machine is
-    return bool((rapid & moved & (zmin < p.safe_height - 1e-9)).any())
+    return bool((rapid & moved & (zmin < p.heights.safe - 1e-9)).any())
 
 
 def _check_program_py(program: SheetProgram, p: Profile, sheet: SheetLayout) -> None:
@@ -1270,34 +1244,34 @@ def _check_program_py(program: SheetProgram, p: Profile, sheet: SheetLayout) -> 
     radius included) on the sheet, everything inside the machine's travel."""
     t = sheet.stock.thickness
     w, h = sheet.stock.width, sheet.stock.height
-    r = p.tool_radius
-    floor = -(t + p.max_overcut) - 1e-9
-    pos: P3 = (0.0, 0.0, p.clearance_height)
+    r = p.tool.radius
+    floor = -(t + p.depth.max_overcut) - 1e-9
+    pos: P3 = (0.0, 0.0, p.heights.clearance)
     first = True
     for op in program.operations:
         for m in op.moves:
-            pts = move_points(pos, m)
+            pts = arc_points(pos, m, CHECK_TOL)
             zs = [q[2] for q in pts] + [pos[2]]
             where = f"{op.kind} of '{op.part}' at ({m.x:.1f}, {m.y:.1f}, {m.z:.2f})"
             if m.kind == "rapid":
                 if min(zs) < -1e-9:
                     raise UnsafeJobError(f"internal: rapid below the stock top, {where}")
                 moved = math.hypot(m.x - pos[0], m.y - pos[1]) > 1e-9
-                if moved and not first and min(zs) < p.safe_height - 1e-9:
+                if moved and not first and min(zs) < p.heights.safe - 1e-9:
                     raise UnsafeJobError(f"internal: rapid below safe height, {where}")
-            elif m.feed <= 0 or m.feed > p.feed_max + 1e-9:
+            elif m.feed <= 0 or m.feed > p.feeds.max + 1e-9:
                 raise UnsafeJobError(f"internal: feed {m.feed:g} out of range, {where}")
             for x, y, z in pts:
-                if z < floor or z < p.z_min - 1e-9:
+                if z < floor or z < p.limits.z_min - 1e-9:
                     raise UnsafeJobError(f"cut to Z{z:.2f} is deeper than the {t:g} mm stock +"
-                                         f" {p.max_overcut:g} mm allowed overcut ({where})")
+                                         f" {p.depth.max_overcut:g} mm allowed overcut ({where})")
                 if z < 0 and (x + r + EDGE_SLACK < 0 or y + r + EDGE_SLACK < 0
                               or x - r - EDGE_SLACK > w or y - r - EDGE_SLACK > h):
                     raise UnsafeJobError(f"cut outside the {w:g}x{h:g} sheet: {where}")
-                if not (p.x_min - 1e-6 <= x <= p.x_max + 1e-6 and p.y_min - 1e-6 <= y
-                        <= p.y_max + 1e-6 and z <= p.z_max + 1e-9):
-                    raise UnsafeJobError(f"move outside the machine's travel limits (x {p.x_min:g}"
-                                         f"..{p.x_max:g}, y {p.y_min:g}..{p.y_max:g}): {where}",
+                if not (p.limits.x_min - 1e-6 <= x <= p.limits.x_max + 1e-6 and p.limits.y_min - 1e-6 <= y
+                        <= p.limits.y_max + 1e-6 and z <= p.limits.z_max + 1e-9):
+                    raise UnsafeJobError(f"move outside the machine's travel limits (x {p.limits.x_min:g}"
+                                         f"..{p.limits.x_max:g}, y {p.limits.y_min:g}..{p.limits.y_max:g}): {where}",
                                          p.source or None)
             pos = (m.x, m.y, m.z)
             first = False
@@ -1307,20 +1281,20 @@ def _measure(program: SheetProgram, p: Profile) -> None:
     """Cut and rapid lengths and a cycle-time estimate (feeds, rapid rate, spindle dwell, and
     the final retract to clearance height)."""
     cut = rapid = secs = 0.0
-    pos: P3 = (0.0, 0.0, p.clearance_height)
+    pos: P3 = (0.0, 0.0, p.heights.clearance)
     for op in program.operations:
         for m in op.moves:
             d = move_length(pos, m)
             if m.kind == "rapid":
                 rapid += d
-                secs += d / p.rapid_rate * 60.0
+                secs += d / p.feeds.rapid * 60.0
             else:
                 cut += d
                 secs += d / m.feed * 60.0
             pos = (m.x, m.y, m.z)
-    end = max(0.0, p.clearance_height - pos[2])
+    end = max(0.0, p.heights.clearance - pos[2])
     rapid += end
-    secs += end / p.rapid_rate * 60.0 + (p.spindle_dwell if program.operations else 0.0)
+    secs += end / p.feeds.rapid * 60.0 + (p.spindle.dwell if program.operations else 0.0)
     program.cut_length = round(cut, 3)
     program.rapid_length = round(rapid, 3)
     program.est_seconds = round(secs, 1)

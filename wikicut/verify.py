@@ -7,7 +7,6 @@ sheet, gouges into parts and contours left uncut.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
@@ -15,10 +14,11 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
-from .model import SheetLayout
-from .profiles import Profile
+from .model import INCH, Move, Profile, SheetLayout, arc_points
 
-INCH = 25.4
+# Chord error of arcs in the simulation: well below the 0.05 mm the sheet checks allow, so a
+# chord never makes a full cut look short.
+ARC_TOL = 0.005
 
 
 @dataclass(frozen=True)
@@ -44,25 +44,6 @@ _WORD = re.compile(r"([A-Z])\s*([-+]?(?:\d+\.?\d*|\.\d+))")
 def _strip_comment(line: str) -> str:
     line = re.sub(r"\([^)]*\)", "", line)
     return line.split(";", 1)[0].strip().upper()
-
-
-def _arc_points(x0, y0, x1, y1, cx, cy, cw: bool, tol: float = 0.005):
-    """An arc as chords for the simulation, within `tol` (well below the 0.05 mm the sheet
-    checks allow, so a chord never makes a full cut look short)."""
-    r = math.hypot(x0 - cx, y0 - cy)
-    a0 = math.atan2(y0 - cy, x0 - cx)
-    a1 = math.atan2(y1 - cy, x1 - cx)
-    if cw:
-        while a1 >= a0 - 1e-12:
-            a1 -= 2 * math.pi
-    else:
-        while a1 <= a0 + 1e-12:
-            a1 += 2 * math.pi
-    span = a1 - a0
-    step = 2 * math.acos(max(-1.0, 1 - tol / r)) if r > tol else math.pi / 4
-    n = max(2, int(abs(span) / max(step, 1e-3)) + 1)
-    return [(cx + r * math.cos(a0 + span * k / n), cy + r * math.sin(a0 + span * k / n))
-            for k in range(1, n + 1)]
 
 
 def simulate(text: str, profile: Profile) -> list[Segment]:
@@ -142,12 +123,9 @@ def _simulate(text: str, profile: Profile) -> tuple[list[Segment], list[Violatio
             if "R" in w:
                 bad.append(Violation(n, "syntax", "R arcs are not checked; use I/J"))
                 continue
-            pts = _arc_points(pos[0], pos[1], new[0], new[1], cx, cy, motion == 2)
-            z0 = pos[2]
+            arc = Move("arc_cw" if motion == 2 else "arc_ccw", *new, i=cx - pos[0], j=cy - pos[1])
             prev = tuple(pos)
-            for k, (x, y) in enumerate(pts, 1):
-                z = z0 + (new[2] - z0) * k / len(pts)
-                cur = (x, y, z)
+            for cur in arc_points(prev, arc, ARC_TOL):
                 segs.append(Segment("feed", prev, cur, feed, n, spindle))
                 prev = cur
         else:
@@ -216,9 +194,8 @@ def _simulate_sbp(text: str, profile: Profile) -> tuple[list[Segment], list[Viol
                 continue
             z = pos[2] + (pz if pz else 0.0)
             prev = tuple(pos)
-            pts = _arc_points(pos[0], pos[1], x, y, pos[0] + i, pos[1] + j, cw)
-            for k, (px, py) in enumerate(pts, 1):
-                cur = (px, py, pos[2] + (z - pos[2]) * k / len(pts))
+            arc = Move("arc_cw" if cw else "arc_ccw", x, y, z, i=i, j=j)
+            for cur in arc_points(prev, arc, ARC_TOL):
                 segs.append(Segment("feed", prev, cur, ms_xy, n, spindle))
                 prev = cur
             pos = [x, y, z]
@@ -232,10 +209,10 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
     """Every violation in a program; empty when it is safe to run."""
     segs, out = _simulate(text, profile)
     t = sheet.stock.thickness if sheet is not None else thickness
-    floor = -(t + profile.max_overcut) if t is not None else profile.z_min
+    floor = -(t + profile.depth.max_overcut) if t is not None else profile.limits.z_min
     eps = 1e-6
-    lim = ((profile.x_min, profile.x_max), (profile.y_min, profile.y_max),
-           (profile.z_min, profile.z_max))
+    lim = ((profile.limits.x_min, profile.limits.x_max), (profile.limits.y_min, profile.limits.y_max),
+           (profile.limits.z_min, profile.limits.z_max))
     for s in segs:
         for p in (s.start, s.end):
             for ax, (lo, hi), v in zip("XYZ", lim, p):
@@ -253,9 +230,9 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
             moving = s.start != s.end
             if moving and s.feed <= 0:
                 out.append(Violation(s.line, "feed", "cutting move with no feed rate"))
-            elif moving and s.feed > profile.feed_max + 1e-6:
+            elif moving and s.feed > profile.feeds.max + 1e-6:
                 out.append(Violation(s.line, "feed", f"feed {s.feed:g} mm/min above the"
-                                     f" machine's {profile.feed_max:g}"))
+                                     f" machine's {profile.feeds.max:g}"))
             if zmin < -eps and not s.spindle:
                 out.append(Violation(s.line, "feed", "cutting with the spindle off"))
     if sheet is not None:
@@ -271,7 +248,7 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
 def _check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout) -> list[Violation]:
     out: list[Violation] = []
     st = sheet.stock
-    r = profile.tool_radius
+    r = profile.tool.radius
     through = -st.thickness + 1e-3
     cutting = [s for s in segs if s.kind == "feed" and min(s.start[2], s.end[2]) < -1e-6]
     if not cutting:
@@ -286,7 +263,7 @@ def _check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout) -> l
     # swept areas per segment, found per part through a tree: a union over the whole sheet
     # for every part grows with sheets x parts and took minutes on a house
     lowest = np.array([min(s.start[2], s.end[2]) for s in cutting])
-    shallow_ok = profile.engrave_depth + 0.01  # engraving/labels may cross parts
+    shallow_ok = profile.engrave.depth + 0.01  # engraving/labels may cross parts
     gouging = _Swept([ln for ln, z in zip(lines, lowest) if z < -shallow_ok], r)
     through_cut = _Swept([ln for ln, z in zip(lines, lowest) if z <= through], r + 0.05)
     for p in sheet.placements:
@@ -301,7 +278,7 @@ def _check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout) -> l
         corners = _concave_corners(part.outline)
         for pk in part.pockets:  # a pocket's corners may get reliefs too
             corners += list(pk.shape.exterior.coords)
-        allow += [shapely.Point(c).buffer(profile.tool_diameter * 1.5) for c in corners]
+        allow += [shapely.Point(c).buffer(profile.tool.diameter * 1.5) for c in corners]
         if allow:
             keep = keep.difference(shapely.union_all(allow))
         keep = keep.buffer(-0.05)
@@ -314,9 +291,9 @@ def _check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout) -> l
         for k_ring, ring in enumerate([part.outline.exterior, *part.outline.interiors]):
             length = ring.length
             uncut = ring.difference(through_cut.near(ring)).length
-            n_tabs = (profile.tab_count or int(length / max(profile.tab_spacing, 1)) + 2)
-            allowance = n_tabs * (profile.tab_length + profile.tool_diameter) + 1.0
-            if not profile.tabs or k_ring > 0:
+            n_tabs = (profile.tabs.count or int(length / max(profile.tabs.spacing, 1)) + 2)
+            allowance = n_tabs * (profile.tabs.length + profile.tool.diameter) + 1.0
+            if not profile.tabs.enabled or k_ring > 0:
                 allowance = 1.0
             if uncut > allowance:
                 kind = "outline" if k_ring == 0 else "hole"

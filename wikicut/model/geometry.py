@@ -1,4 +1,4 @@
-"""The geometry model every stage speaks: parts, stock sheets, layouts and toolpaths, in mm.
+"""Geometry: parts, stock sheets and layouts, in mm.
 
 A part's `outline` is a shapely Polygon: its exterior is cut outside (the part), its interiors
 are through-holes and slots cut inside. Pockets, drills and engravings sit inside the outline.
@@ -9,7 +9,6 @@ translate by (x, y): sheet coordinates with the sheet's lower-left corner at (0,
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Literal
 
 import shapely
 from shapely import affinity
@@ -155,11 +154,21 @@ class SheetLayout:
     used_length: float | None = None  # strip mode: the length actually used
 
     @property
+    def stem(self) -> str:
+        """The file name of this sheet's outputs without extension: sheet-001 ..."""
+        return sheet_stem(self.index)
+
+    @property
     def utilisation(self) -> float:
         """Part area over sheet area (the strip's used length in strip mode)."""
         w = self.used_length if self.used_length else self.stock.width
         area = w * self.stock.height
         return sum(p.part.area for p in self.placements) / area if area > 0 else 0.0
+
+
+def sheet_stem(index: int) -> str:
+    """sheet-001, sheet-002 ...: every output of a sheet is named so (programs, DXF, SVG)."""
+    return f"sheet-{index:03d}"
 
 
 def strip_length(stock: Stock, placements: list[Placement]) -> float:
@@ -173,71 +182,3 @@ def strip_length(stock: Stock, placements: list[Placement]) -> float:
 class Layout:
     sheets: list[SheetLayout]
     unplaced: list[str] = field(default_factory=list)  # instance ids that found no room
-
-
-@dataclass(frozen=True)
-class NestItem:
-    """One instance to nest, with the rotations it may take (grain-locked: 0/180)."""
-
-    instance: str
-    part: Part
-    rotations: tuple[float, ...] = (0.0, 90.0, 180.0, 270.0)
-
-
-@dataclass(frozen=True)
-class NestSettings:
-    spacing: float = 12.0
-    rotations: tuple[float, ...] = (0.0, 90.0, 180.0, 270.0)
-    seed: int = 1
-    time_limit: float = 30.0
-    workers: int = 2
-    # Search budget per worker (layouts decoded + overlap moves). With it set, the result
-    # depends only on inputs and seed (byte-identical on any machine, for CI); time_limit
-    # still caps the run.
-    iterations: int | None = None
-
-
-# --- toolpaths: machine-independent moves, shared by toolpath, gcode, verify and preview ---
-
-MoveKind = Literal["rapid", "feed", "arc_cw", "arc_ccw"]
-
-
-@dataclass(frozen=True)
-class Move:
-    """One move to (x, y, z) in sheet coordinates (Z0 = stock top, negative = into it).
-
-    Arcs are in the XY plane with centre (x0 + i, y0 + j) relative to the move's start.
-    `feed` in mm/min; 0 for rapids.
-    """
-
-    kind: MoveKind
-    x: float
-    y: float
-    z: float
-    feed: float = 0.0
-    i: float = 0.0
-    j: float = 0.0
-
-
-OpKind = Literal["hole", "outline", "pocket", "drill", "engrave", "label"]
-
-
-@dataclass
-class Operation:
-    """The moves for one feature of one placed part, in cutting order."""
-
-    part: str  # instance id
-    kind: OpKind
-    moves: list[Move]
-    tabs: list[tuple[float, float]] = field(default_factory=list)  # tab centres, for previews
-
-
-@dataclass
-class SheetProgram:
-    """Everything the router does on one sheet, before it is written in a dialect."""
-
-    sheet: SheetLayout
-    operations: list[Operation]
-    cut_length: float = 0.0  # mm at feed
-    rapid_length: float = 0.0  # mm at rapid
-    est_seconds: float = 0.0  # estimated cycle time

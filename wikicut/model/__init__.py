@@ -1,0 +1,52 @@
+"""The model every stage speaks, in mm: geometry, what to nest, moves, and the machine."""
+
+from .geometry import (
+    Drill,
+    Engraving,
+    Layout,
+    Part,
+    Placement,
+    Pocket,
+    SheetLayout,
+    Stock,
+    sheet_stem,
+    strip_length,
+)
+from .machine import (
+    DIALECTS,
+    INCH,
+    Corners,
+    Depths,
+    Drilling,
+    Entry,
+    Feeds,
+    Heights,
+    Marking,
+    Pocketing,
+    Profile,
+    Spindle,
+    Tabs,
+    Tool,
+    Travel,
+)
+from .motion import (
+    P3,
+    Move,
+    MoveKind,
+    Operation,
+    OpKind,
+    SheetProgram,
+    arc_points,
+    is_arc,
+    move_length,
+    sweep,
+)
+from .nesting import NestItem, NestSettings
+
+__all__ = [
+    "DIALECTS", "INCH", "P3", "Corners", "Depths", "Drill", "Drilling", "Engraving", "Entry",
+    "Feeds", "Heights", "Layout", "Marking", "Move", "MoveKind", "NestItem", "NestSettings",
+    "OpKind", "Operation", "Part", "Placement", "Pocket", "Pocketing", "Profile",
+    "SheetLayout", "SheetProgram", "Spindle", "Stock", "Tabs", "Tool", "Travel", "arc_points",
+    "is_arc", "move_length", "sheet_stem", "strip_length", "sweep",
+]

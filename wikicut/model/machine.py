@@ -1,0 +1,165 @@
+"""A router and how to talk to it: the machine profile, as nested frozen dataclasses.
+
+Each nested group is one table of a profile TOML (`[tool]`, `[feeds]`, `[depth]` ...), with the
+same key names, so the file and the code read alike. Lengths in mm, feeds in mm/min, whatever
+`units` says the program is written in (conversion happens only in the writer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+INCH = 25.4
+DIALECTS = ("grbl", "linuxcnc", "mach", "shopbot")
+
+
+@dataclass(frozen=True)
+class Spindle:
+    speed: float = 18000.0
+    on: str = "M3 S{speed}"
+    off: str = "M5"
+    dwell: float = 3.0  # s after start, before the first cut
+
+
+@dataclass(frozen=True)
+class Tool:
+    diameter: float = 6.0
+    type: str = "flat"  # flat | upcut | downcut | compression | ball | vbit
+    number: int = 1
+    flutes: int = 2
+
+    @property
+    def radius(self) -> float:
+        return self.diameter / 2.0
+
+
+@dataclass(frozen=True)
+class Feeds:
+    """mm/min; `rapid` only estimates time (the controller moves G0 at its own rate)."""
+
+    cut: float = 3000.0
+    plunge: float = 600.0
+    ramp: float = 1500.0
+    max: float = 10000.0
+    rapid: float = 8000.0
+
+
+@dataclass(frozen=True)
+class Depths:
+    per_pass: float = 6.0
+    final_pass: float = 0.0  # thin last pass for a clean bottom; 0 = none
+    overcut: float = 0.3  # into the spoilboard for a clean cut-through
+    max_overcut: float = 1.0  # never deeper than thickness + this
+
+
+@dataclass(frozen=True)
+class Heights:
+    """Above the stock top."""
+
+    safe: float = 5.0
+    clearance: float = 20.0
+
+
+@dataclass(frozen=True)
+class Tabs:
+    """Hold-downs left on an outline's final passes."""
+
+    enabled: bool = True
+    count: int = 0  # per outline; 0 = by spacing
+    spacing: float = 400.0
+    length: float = 12.0
+    height: float = 4.0
+    min_perimeter: float = 300.0  # smaller outlines get none
+
+
+@dataclass(frozen=True)
+class Entry:
+    mode: str = "ramp"  # plunge | ramp | helix
+    ramp_angle: float = 5.0  # degrees
+    helix_diameter: float = 0.0  # 0 = tool diameter
+
+
+@dataclass(frozen=True)
+class Corners:
+    relief: str = "dogbone"  # dogbone | tbone | none
+
+
+@dataclass(frozen=True)
+class Pocketing:
+    stepover: float = 0.45  # fraction of the tool diameter
+
+
+@dataclass(frozen=True)
+class Drilling:
+    peck: float = 0.0  # peck depth; 0 = single plunge
+
+
+@dataclass(frozen=True)
+class Marking:
+    """Engraved lines and part labels."""
+
+    depth: float = 1.0
+    labels: bool = True
+
+
+@dataclass(frozen=True)
+class Travel:
+    """The machine's travel in work coordinates (X0 Y0 sheet corner, Z0 stock top)."""
+
+    x_min: float = 0.0
+    x_max: float = 2500.0
+    y_min: float = 0.0
+    y_max: float = 1250.0
+    z_min: float = -25.0
+    z_max: float = 100.0
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A router and how to talk to it (profiles/*.toml)."""
+
+    name: str
+    dialect: str = "grbl"  # one of DIALECTS
+    description: str = ""
+    units: str = "mm"  # units of the written program: mm | inch
+    extension: str = "nc"
+    header: tuple[str, ...] = ()
+    footer: tuple[str, ...] = ()
+    decimals: int = 3
+    line_numbers: bool = False
+    comment_style: str = "paren"  # paren | semicolon | apostrophe (OpenSBP)
+    arcs: bool = True  # G2/G3 (CG for OpenSBP); false = lines only
+    arc_tolerance: float = 0.02  # chord error when arcs are written as lines
+    direction: str = "climb"  # climb | conventional
+    spindle: Spindle = field(default_factory=Spindle)
+    tool: Tool = field(default_factory=Tool)
+    feeds: Feeds = field(default_factory=Feeds)
+    depth: Depths = field(default_factory=Depths)
+    heights: Heights = field(default_factory=Heights)
+    tabs: Tabs = field(default_factory=Tabs)
+    entry: Entry = field(default_factory=Entry)
+    corners: Corners = field(default_factory=Corners)
+    pocket: Pocketing = field(default_factory=Pocketing)
+    drill: Drilling = field(default_factory=Drilling)
+    engrave: Marking = field(default_factory=Marking)
+    limits: Travel = field(default_factory=Travel)
+    source: str = ""
+
+    @property
+    def unit_scale(self) -> float:
+        """Multiply mm by this to get program units."""
+        return 1.0 / INCH if self.units == "inch" else 1.0
+
+    def updated(self, **changes) -> Profile:
+        """This profile with some values changed: top-level fields by name, a table's keys as
+        a dict, e.g. `updated(arcs=False, tabs={"enabled": False})`."""
+        for name, value in changes.items():
+            if isinstance(value, dict):
+                changes[name] = replace(getattr(self, name), **value)
+        return replace(self, **changes)
+
+    def with_tool(self, diameter: float | None) -> Profile:
+        """This profile with another tool diameter (None: unchanged)."""
+        if diameter is None:
+            return self
+        return replace(self, tool=replace(self.tool, diameter=float(diameter)))

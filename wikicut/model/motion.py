@@ -1,0 +1,101 @@
+"""Toolpaths as machine-independent moves, shared by cam, post, verify and render.
+
+One arc sampler (`arc_points`) and one arc length (`move_length`) serve every stage, so a
+program, its preview and its checks see the same curve.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .geometry import SheetLayout
+
+P3 = tuple[float, float, float]
+
+MoveKind = Literal["rapid", "feed", "arc_cw", "arc_ccw"]
+
+
+@dataclass(frozen=True)
+class Move:
+    """One move to (x, y, z) in sheet coordinates (Z0 = stock top, negative = into it).
+
+    Arcs are in the XY plane with centre (x0 + i, y0 + j) relative to the move's start.
+    `feed` in mm/min; 0 for rapids.
+    """
+
+    kind: MoveKind
+    x: float
+    y: float
+    z: float
+    feed: float = 0.0
+    i: float = 0.0
+    j: float = 0.0
+
+
+OpKind = Literal["hole", "outline", "pocket", "drill", "engrave", "label"]
+
+
+@dataclass
+class Operation:
+    """The moves for one feature of one placed part, in cutting order."""
+
+    part: str  # instance id
+    kind: OpKind
+    moves: list[Move]
+    tabs: list[tuple[float, float]] = field(default_factory=list)  # tab centres, for previews
+
+
+@dataclass
+class SheetProgram:
+    """Everything the router does on one sheet, before it is written in a dialect."""
+
+    sheet: SheetLayout
+    operations: list[Operation]
+    cut_length: float = 0.0  # mm at feed
+    rapid_length: float = 0.0  # mm at rapid
+    est_seconds: float = 0.0  # estimated cycle time
+
+
+def is_arc(m: Move) -> bool:
+    return m.kind in ("arc_cw", "arc_ccw")
+
+
+def sweep(a0: float, a1: float, ccw: bool) -> float:
+    """Signed sweep from angle a0 to a1 (radians); equal angles are a full circle."""
+    d = (a1 - a0) % (2 * math.pi) if ccw else -((a0 - a1) % (2 * math.pi))
+    if abs(d) < 1e-9:
+        d = 2 * math.pi if ccw else -2 * math.pi
+    return d
+
+
+def arc_points(start: P3, m: Move, tol: float) -> list[P3]:
+    """The points a move passes through after `start`: its end for a line, for an arc (helical
+    when Z changes) points with chord error <= tol, the last exactly the move's end."""
+    if not is_arc(m):
+        return [(m.x, m.y, m.z)]
+    cx, cy = start[0] + m.i, start[1] + m.j
+    rad = math.hypot(m.i, m.j)
+    a0 = math.atan2(start[1] - cy, start[0] - cx)
+    sw = sweep(a0, math.atan2(m.y - cy, m.x - cx), m.kind == "arc_ccw")
+    step = 2 * math.acos(max(-1.0, min(1.0, 1 - tol / rad))) if rad > tol else math.pi / 2
+    n = max(2, math.ceil(abs(sw) / max(step, 1e-3)))
+    out = []
+    for k in range(1, n + 1):
+        a = a0 + sw * k / n
+        out.append((cx + rad * math.cos(a), cy + rad * math.sin(a),
+                    start[2] + (m.z - start[2]) * k / n))
+    out[-1] = (m.x, m.y, m.z)
+    return out
+
+
+def move_length(start: P3, m: Move) -> float:
+    """Length of the path of a move from `start` (arcs exact, helices included)."""
+    if is_arc(m):
+        cx, cy = start[0] + m.i, start[1] + m.j
+        rad = math.hypot(m.i, m.j)
+        sw = sweep(math.atan2(start[1] - cy, start[0] - cx), math.atan2(m.y - cy, m.x - cx),
+                   m.kind == "arc_ccw")
+        return math.hypot(abs(sw) * rad, m.z - start[2])
+    return math.sqrt((m.x - start[0]) ** 2 + (m.y - start[1]) ** 2 + (m.z - start[2]) ** 2)
