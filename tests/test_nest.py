@@ -203,6 +203,14 @@ def _random_problem(rng: np.random.Generator, n_items: int, n_var: int):
             "st_nu": st_nu, "st_nv": st_nv, "st_count": st_count, "st_init": init}
 
 
+def _shapes(P) -> kernels.Shapes:
+    return kernels.Shapes(P["rows"], P["lo"], P["hi"], P["var_s0"], P["var_s1"], P["var_right"])
+
+
+def _choices(P, need: np.ndarray) -> kernels.Choices:
+    return kernels.Choices(P["item_v0"], P["item_v1"], P["item_vars"], need)
+
+
 def _slow_best(occ, P, t: int, cands, res: float, mode: int) -> tuple[int, int, int]:
     """best_on_sheet by brute force: each variant's first free origin, the best by key."""
     best, best_key = (-1, -1, -1), None
@@ -231,14 +239,12 @@ def test_best_on_sheet_is_the_best_first_fit_over_the_variants():
         for mode in (0, 1):
             start = np.full(P["var_s0"].size, kernels.UNKNOWN, np.int32)
             runs = np.full(last.shape[0], -1, np.int32)
-            got = kernels.best_on_sheet(last, P["rows"], P["lo"], P["hi"], P["var_s0"],
-                                         P["var_s1"], P["var_right"], P["lim"], 0, cands,
-                                         res, mode, start, runs, key_k, key_n)
+            got = kernels.best_on_sheet(last, _shapes(P), P["lim"], 0, cands, res, mode,
+                                        start, runs, key_k, key_n)
             # asked again with what it learnt (where each variant's search may start, each
             # row's longest free run): the same answer
-            again = kernels.best_on_sheet(last, P["rows"], P["lo"], P["hi"], P["var_s0"],
-                                           P["var_s1"], P["var_right"], P["lim"], 0, cands,
-                                           res, mode, start, runs, key_k, key_n)
+            again = kernels.best_on_sheet(last, _shapes(P), P["lim"], 0, cands, res, mode,
+                                          start, runs, key_k, key_n)
             assert tuple(again) == tuple(got)
             for r in np.flatnonzero(runs >= 0).tolist():  # the runs it worked out are right
                 free = np.concatenate(([0], (~occ[r]).astype(np.int64), [0]))
@@ -266,9 +272,9 @@ def test_decode_places_each_part_where_a_fresh_look_at_every_sheet_would():
         pref = np.full(n, -1, np.int64)
         res, mode = 2.0, int(case % 2)
         sheet, var, us, vs, stock, _ = kernels.decode(
-            order, pref, P["item_v0"], P["item_v1"], P["item_vars"], np.zeros(n, np.int64),
-            P["rows"], P["lo"], P["hi"], P["var_s0"], P["var_s1"], P["var_right"], P["lim"],
-            P["st_nu"][:1], P["st_nv"][:1], P["st_count"][:1], P["st_init"][:1], res, mode)
+            order, pref, mode, _choices(P, np.zeros(n, np.int64)), _shapes(P),
+            kernels.Sheets(P["lim"], P["st_nu"][:1], P["st_nv"][:1], P["st_count"][:1],
+                           P["st_init"][:1], res))
         fresh = kernels.occupancy(np.ascontiguousarray(
             P["st_init"][0, :P["st_nu"][0], :P["st_nv"][0]]))
         occs: list[np.ndarray] = []
@@ -300,9 +306,8 @@ def test_decode_layouts_are_cell_disjoint_within_limits_and_respect_counts():
         need = np.zeros(n, np.int64)  # no early closing: every sheet stays a candidate
         res = 2.0
         sheet, var, us, vs, stock, maxx = kernels.decode(
-            order, pref, P["item_v0"], P["item_v1"], P["item_vars"], need, P["rows"], P["lo"],
-            P["hi"], P["var_s0"], P["var_s1"], P["var_right"], P["lim"], P["st_nu"],
-            P["st_nv"], P["st_count"], P["st_init"], res, int(case % 2))
+            order, pref, int(case % 2), _choices(P, need), _shapes(P),
+            kernels.Sheets(P["lim"], P["st_nu"], P["st_nv"], P["st_count"], P["st_init"], res))
         n_sheets += stock.size
         for t in range(P["st_nu"].size):
             if P["st_count"][t] >= 0:
@@ -1039,10 +1044,11 @@ def test_separate_removes_overlap_and_keeps_the_cap(n_anchors, top, rot_keep):
     overlap.prefix_rows(cnt, w, S, 0, cnt.shape[0] - 1)
     cap = np.floor((300.0 - p.var_right) / p.res).astype(np.int64)
     mark = np.zeros(cnt.shape, np.int32)
-    left, moves = overlap.separate(cnt, w, S, mark, var_of, u_of, v_of, p.item_v0, p.item_v1,
-                                   p.item_vars, p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.lim,
-                                   0, cap, np.zeros(1, np.int64), 5000, 100,
-                                   0.5 / cnt.shape[0], 5, 1, 1.3, n_anchors, top, rot_keep)
+    left, moves = overlap.separate(
+        overlap.Grid(cnt, w, S, mark),
+        overlap.Parts(var_of, u_of, v_of, p.item_v0, p.item_v1, p.item_vars), p.shapes(),
+        p.lim, 0, cap, np.zeros(1, np.int64), 5000, 1,
+        overlap.Tuning(100, 0.5 / cnt.shape[0], 5, 1.3, n_anchors, top, rot_keep))
     assert left == 0 and 0 < moves < 5000
     assert np.array_equal(cnt, _painted(p, var_of, u_of, v_of))  # the kernel's own count
     assert cnt.max() == 1
@@ -1089,10 +1095,11 @@ def test_separate_keeps_count_of_overlap_between_moves():
     cap = np.floor((60.0 - p.var_right) / p.res).astype(np.int64)  # too short: never done
     mark = np.zeros(cnt.shape, np.int32)
     for moves in (1, 7, 60):
-        left, used = overlap.separate(cnt, w, S, mark, var_of, u_of, v_of, p.item_v0,
-                                      p.item_v1, p.item_vars, p.rows, p.lo, p.hi, p.var_s0,
-                                      p.var_s1, p.lim, 0, cap, np.zeros(1, np.int64), moves,
-                                      100, 0.5 / nu, 5, moves, 1.3, 2)
+        left, used = overlap.separate(
+            overlap.Grid(cnt, w, S, mark),
+            overlap.Parts(var_of, u_of, v_of, p.item_v0, p.item_v1, p.item_vars), p.shapes(),
+            p.lim, 0, cap, np.zeros(1, np.int64), moves, moves,
+            overlap.Tuning(100, 0.5 / nu, 5, 1.3, 2))
         assert used == moves and left > 0
         c = _painted(p, var_of, u_of, v_of).astype(np.int64)
         assert left == int((c * (c - 1)).sum())  # each part on a cell counts the others
@@ -1129,9 +1136,10 @@ def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
     # descents from every rotation's best sample, or the best few; with rotations sampled
     # at random (rot_keep), a part put in afresh still looks at them all and gets a spot
     for top, rot_keep in [(0, 0), (1, 0), (3, 0)] + [(3, 1)] * 40:
-        bs, bu, bv = overlap.best_spot(S, cands, p.rows, p.lo, p.hi, p.var_s0, p.var_s1,
-                                        p.lim, 0, cap, np.zeros(1, np.int64), nu, nv, 100, 0.0,
-                                        -1, 0, 0, anc, top, rot_keep)
+        bs, bu, bv = overlap.best_spot(S, cands, p.shapes(), p.lim, 0, cap,
+                                       np.zeros(1, np.int64),
+                                       overlap.Tuning(100, 0.0, 0, 1.0, 3, top, rot_keep),
+                                       -1, 0, 0, anc)
         assert bs in cands.tolist()
         assert (p.lim[0, bs, 0] <= bu <= p.lim[0, bs, 1]
                 and p.lim[0, bs, 2] <= bv <= p.lim[0, bs, 3])

@@ -74,13 +74,13 @@ class Overlap:
     def run(self, cap: np.ndarray, moves: int, rng: random.Random) -> tuple[int, int]:
         """Up to `moves` moves (kernel.separate): (overlap left, moves counted, >= 1)."""
         p, prm = self.p, self.prm
-        left, used = kernel.separate(self.cnt, self.w, self.S, self.mark, self.var_of,
-                                     self.u_of, self.v_of, self.item_v0, self.item_v1,
-                                     p.item_vars, p.rows, p.lo, p.hi, p.var_s0, p.var_s1,
-                                     p.lim, self.t, cap, self.offs, moves, prm.ov_samples,
-                                     0.5 / self.cnt.shape[0], prm.ov_bump,
-                                     rng.randrange(1 << 30), prm.ov_factor, prm.ov_anchors,
-                                     prm.ov_descents, prm.ov_rot_keep)
+        grid = kernel.Grid(self.cnt, self.w, self.S, self.mark)
+        parts = kernel.Parts(self.var_of, self.u_of, self.v_of, self.item_v0, self.item_v1,
+                             p.item_vars)
+        tuning = kernel.Tuning(prm.ov_samples, 0.5 / self.cnt.shape[0], prm.ov_bump,
+                               prm.ov_factor, prm.ov_anchors, prm.ov_descents, prm.ov_rot_keep)
+        left, used = kernel.separate(grid, parts, p.shapes(), p.lim, self.t, cap, self.offs,
+                                     moves, rng.randrange(1 << 30), tuning)
         interrupt.check()
         return left, max(used, 1)
 

@@ -11,6 +11,7 @@ import numpy as np
 import shapely
 
 from ..model import NestItem, NestSettings, Stock
+from .kernels.decode import Choices, Shapes, Sheets
 from .kernels.overlap import COUNT, cell_boxes
 from .raster import Variant, limits, sheet_grid, variant
 
@@ -41,6 +42,17 @@ class Problem:
     st_init: np.ndarray
     strip: bool
     item_mult: np.ndarray | None = None  # parts per item (bundles); None: one each
+
+    def shapes(self) -> Shapes:
+        return Shapes(self.rows, self.lo, self.hi, self.var_s0, self.var_s1, self.var_right)
+
+    def choices(self) -> Choices:
+        return Choices(self.item_v0, self.item_v1, self.item_vars, self.item_need)
+
+    def sheets(self, lim: np.ndarray | None = None, count: np.ndarray | None = None) -> Sheets:
+        """The stock types; `lim` and `count` override the limits and counts."""
+        return Sheets(self.lim if lim is None else lim, self.st_nu, self.st_nv,
+                      self.st_count if count is None else count, self.st_init, self.res)
 
 
 def resolution(stocks: list[Stock], items: list[NestItem]) -> float:

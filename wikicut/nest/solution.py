@@ -65,10 +65,7 @@ def decode_raw(p: Problem, order: np.ndarray, pref: np.ndarray, mode: int,
                lim: np.ndarray | None = None, count: np.ndarray | None = None) -> Decoded:
     """The decode kernel's layout; `lim` overrides the placement limits (a strip's target
     length), `count` the stock counts (one sheet: a pattern)."""
-    out = kernel.decode(order, pref, p.item_v0, p.item_v1, p.item_vars, p.item_need,
-                        p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.var_right,
-                        p.lim if lim is None else lim, p.st_nu, p.st_nv,
-                        p.st_count if count is None else count, p.st_init, p.res, mode)
+    out = kernel.decode(order, pref, mode, p.choices(), p.shapes(), p.sheets(lim, count))
     interrupt.check()
     return Decoded(*out)
 

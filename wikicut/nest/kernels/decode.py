@@ -13,15 +13,50 @@ shape must move up to clear it, which is what makes bottom-left search skip whol
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
-from numba import njit
-from numba import types
+from numba import njit, types
 from numba.typed import List
 
 GRID_TYPE = types.int32[:, ::1]
 RUNS_TYPE = types.int32[::1]
 NONE = -(1 << 40)  # first_fit's "no position"
 UNKNOWN = -(1 << 30)  # no column known to collide yet (`best_on_sheet`)
+
+
+class Shapes(NamedTuple):
+    """Every variant (a part at one rotation): intervals var_s0[s] .. var_s1[s] - 1 of (rows,
+    lo, hi), and how far right of its origin cell the bare part reaches (mm)."""
+
+    rows: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    var_s0: np.ndarray
+    var_s1: np.ndarray
+    var_right: np.ndarray
+
+
+class Choices(NamedTuple):
+    """Item i may take variants item_vars[item_v0[i]:item_v1[i]]; it needs at least
+    item_need[i] free cells."""
+
+    item_v0: np.ndarray
+    item_v1: np.ndarray
+    item_vars: np.ndarray
+    item_need: np.ndarray
+
+
+class Sheets(NamedTuple):
+    """Stock types: lim[t, s] = variant s's origin cells (u_min, u_max, v_min, v_max) on
+    type t; grid sizes, copies in stock (-1: any), initial grids (keep-outs); cell size."""
+
+    lim: np.ndarray
+    st_nu: np.ndarray
+    st_nv: np.ndarray
+    st_count: np.ndarray
+    st_init: np.ndarray
+    res: float
 
 
 @njit(cache=True)
@@ -202,8 +237,7 @@ def occupancy(last: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def best_on_sheet(last, rows, lo, hi, var_s0, var_s1, var_right, lim, t, cands, res, mode,
-                   start, runs, key_k, key_n):
+def best_on_sheet(last, shapes, lim, t, cands, res, mode, start, runs, key_k, key_n):
     """Best position over the candidate variants on one sheet: smallest right edge of the
     bare part (mode 0) or smallest origin (u, v) (mode 1), ties to the lower v, then to the
     earlier variant. Returns (variant, u, v) or (-1, -1, -1).
@@ -216,6 +250,7 @@ def best_on_sheet(last, rows, lo, hi, var_s0, var_s1, var_right, lim, t, cands, 
     walking the full columns each time. Updated here. `runs`: each row's longest free run
     (-1: not known yet); `key_k[s]`, `key_n[s]`: variant s's longest interval and its cells
     (`shape_keys`), which let first fit skip columns without looking."""
+    rows, lo, hi, var_s0, var_s1, var_right = shapes
     best_s = -1
     best_u = -1
     best_v = -1
@@ -248,9 +283,7 @@ def best_on_sheet(last, rows, lo, hi, var_s0, var_s1, var_right, lim, t, cands, 
 
 
 @njit(cache=True)
-def decode(order, pref, item_v0, item_v1, item_vars, item_need,
-           rows, lo, hi, var_s0, var_s1, var_right,
-           lim, st_nu, st_nv, st_count, st_init, res, mode):
+def decode(order, pref, mode, choices, shapes, sheets):
     """Pack items in `order` bottom-left, first fit over the open sheets, opening sheets of
     the first stock type (in preference order) that has copies left and can take the item.
 
@@ -261,6 +294,9 @@ def decode(order, pref, item_v0, item_v1, item_vars, item_need,
 
     Returns per item (sheet, variant, u, v) (sheet -1 = unplaced) and per sheet
     (stock type, max x of the bare parts)."""
+    item_v0, item_v1, item_vars, item_need = choices
+    rows, lo, hi, var_s0, var_s1, var_right = shapes
+    lim, st_nu, st_nv, st_count, st_init, res = sheets
     n = order.shape[0]
     n_st = st_nu.shape[0]
     out_sheet = np.full(item_v0.shape[0], -1, np.int64)
@@ -309,9 +345,8 @@ def decode(order, pref, item_v0, item_v1, item_vars, item_need,
             if free[k] < need:
                 continue
             t = sheet_stock[k]
-            s, u, v = best_on_sheet(grids[k], rows, lo, hi, var_s0, var_s1, var_right, lim,
-                                     t, cands, res, mode, start[k], runs[k], key_k[t],
-                                     key_n[t])
+            s, u, v = best_on_sheet(grids[k], shapes, lim, t, cands, res, mode, start[k],
+                                    runs[k], key_k[t], key_n[t])
             if s < 0 and cands.shape[0] < allv.shape[0]:
                 continue
             if s >= 0:
@@ -337,11 +372,11 @@ def decode(order, pref, item_v0, item_v1, item_vars, item_need,
             g = st_init[t, :st_nu[t], :st_nv[t]].copy()
             gr = np.full(st_nu[t], -1, np.int32)
             scratch[:] = UNKNOWN
-            s, u, v = best_on_sheet(g, rows, lo, hi, var_s0, var_s1, var_right, lim,
-                                     t, cands, res, mode, scratch, gr, key_k[t], key_n[t])
+            s, u, v = best_on_sheet(g, shapes, lim, t, cands, res, mode, scratch, gr,
+                                    key_k[t], key_n[t])
             if s < 0 and cands.shape[0] < allv.shape[0]:
-                s, u, v = best_on_sheet(g, rows, lo, hi, var_s0, var_s1, var_right, lim,
-                                         t, allv, res, mode, scratch, gr, key_k[t], key_n[t])
+                s, u, v = best_on_sheet(g, shapes, lim, t, allv, res, mode, scratch, gr,
+                                        key_k[t], key_n[t])
             if s < 0:
                 continue
             k = n_sheets

@@ -17,11 +17,48 @@ position costs one subtraction per raster interval.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
 from .decode import span
+
+
+class Grid(NamedTuple):
+    """The overlap search's cells: part counts, weights, their row prefix sums (one column
+    more), and scratch for the weight updates (MARK or wider)."""
+
+    cnt: np.ndarray
+    w: np.ndarray
+    S: np.ndarray
+    mark: np.ndarray
+
+
+class Parts(NamedTuple):
+    """Each part's variant (-1: not placed yet) and origin cell, and the variants it may
+    take: item_vars[item_v0[i]:item_v1[i]]."""
+
+    var_of: np.ndarray
+    u_of: np.ndarray
+    v_of: np.ndarray
+    item_v0: np.ndarray
+    item_v1: np.ndarray
+    item_vars: np.ndarray
+
+
+class Tuning(NamedTuple):
+    """How a move searches (`best_spot`, `separate`): coarse samples per rotation, the pull
+    to the left per cell of u, moves without progress before contested cells get dearer and
+    by what factor, anchor cells per variant, descents (0: all), rotations sampled (0: all)."""
+
+    samples: int
+    bias: float
+    bump: int
+    factor: float
+    anchors: int
+    top: int = 0
+    rot_keep: int = 0
 
 # compact cell arrays, so two searches side by side (the two workers) share the cache:
 # part counts stay far below 2**15; weights need no float64 (their products are summed in
@@ -157,23 +194,26 @@ def common(rows, lo, hi, sa0, sa1, ua, va, sb0, sb1, ub, vb, nu, nv):
 
 
 @njit(cache=True)
-def best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs, nu, nv, samples,
-               bias, cur_s, cur_u, cur_v, anc, top, rot_keep=0):
+def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v, anc):
     """The least weighted-overlap position over the candidate variants and sheets (`offs`:
     where each sheet starts along u): a coarse sample of each range (random offset), then,
     per variant, a descent with halving steps from the best sample; with `top` > 0 only the
-    variants with the `top` best samples (ties included) descend (frame's curved parts turn
-    in 16 steps: a descent for each made moves slow, and 7 sheets came half as often). The
-    current position competes too. Ties go left: `bias` per cell of u. Coarse samples with
-    one of the variant's anchor cells (`anchors`) taken are skipped unevaluated (one look-up
-    instead of a sum over the shape's rows): the least overlap is rarely there, and most
-    samples on a crowded sheet are; a variant none of whose samples is left is sampled again
-    in full. With `top` > 0 a sample's sum also stops at the `top`-th least sample of the
-    variants before (it cannot descend then). The descent's first step is half the sample
-    stride: a whole stride lands on the neighbouring samples, already worse. With
-    `rot_keep` > 0 a move of a placed part samples each variant but its current one with
-    chance rot_keep / their count (a part with 16 rotations looks at about that many per
-    move); a part put in afresh (`cur_s` -1) samples them all, so it always gets a spot."""
+    variants with the `top` best samples (ties included) descend (a part that turns in 16
+    steps would make every move slow otherwise). The current position competes too. Ties go
+    left: `bias` per cell of u. Coarse samples with one of the variant's anchor cells
+    (`anchors`) taken are skipped unevaluated (one look-up instead of a sum over the shape's
+    rows): the least overlap is rarely there, and most samples on a crowded sheet are; a
+    variant none of whose samples is left is sampled again in full. With `top` > 0 a
+    sample's sum also stops at the `top`-th least sample of the variants before (it cannot
+    descend then). The descent's first step is half the sample stride: a whole stride lands
+    on the neighbouring samples, already worse. With `rot_keep` > 0 a move of a placed part
+    samples each variant but its current one with chance rot_keep / their count (a part with
+    16 rotations looks at about that many per move); a part put in afresh (`cur_s` -1)
+    samples them all, so it always gets a spot. `samples`, `bias`, `top`, `rot_keep`: from
+    `tuning`."""
+    rows, lo, hi, var_s0, var_s1, _ = shapes
+    samples, bias, _, _, _, top, rot_keep = tuning
+    nu, nv = S.shape[0], S.shape[1] - 1
     n_anc = anc.shape[1]
     bs, bu, bv = -1, 0, 0
     best = math.inf
@@ -306,16 +346,17 @@ def cell_boxes(rows, lo, hi, var_s0, var_s1):
 
 
 @njit(cache=True)
-def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, rows, lo, hi,
-             var_s0, var_s1, lim, t, ucap, offs, moves, samples, bias, bump, seed, factor,
-             n_anchors, top=0, rot_keep=0):
+def separate(grid, parts, shapes, lim, t, ucap, offs, moves, seed, tuning):
     """Up to `moves` moves of overlapping parts; items beyond `ucap` are pulled in first,
     and items not placed yet (variant -1) put where they overlap least.
-    Returns the overlap left (0 = a valid layout) and the moves made. State (cnt, w, S,
-    var_of, u_of, v_of) is updated in place, so calls continue where the last stopped.
-    `mark` (MARK or wider, cnt's shape) is scratch for the weight updates. `n_anchors` per
-    variant prune the coarse samples; `top` and `rot_keep` limit the descents and the rotations
-    sampled (`best_spot`; 0: none, all)."""
+    Returns the overlap left (0 = a valid layout) and the moves made. The state (`grid`,
+    `parts`) is updated in place, so calls continue where the last stopped. `tuning`'s
+    anchors per variant prune the coarse samples; its `top` and `rot_keep` limit the
+    descents and the rotations sampled (`best_spot`; 0: none, all)."""
+    cnt, w, S, mark = grid
+    var_of, u_of, v_of, item_v0, item_v1, item_vars = parts
+    rows, lo, hi, var_s0, var_s1, _ = shapes
+    _, _, bump, factor, n_anchors, _, _ = tuning
     np.random.seed(seed)
     anc = anchors(rows, lo, hi, var_s0, var_s1, n_anchors)
     epoch = 0
@@ -330,8 +371,7 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
                 continue
             _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u_of[i], v_of[i], -1)
         cands = item_vars[item_v0[i]:item_v1[i]]
-        bs, bu, bv = best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
-                                nu, nv, samples, bias, -1, 0, 0, anc, top, rot_keep)
+        bs, bu, bv = best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, -1, 0, 0, anc)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, bs, bu, bv, 1)
     # a move changes another part's overlap by the cells it shares with the moved part's
@@ -396,8 +436,7 @@ def separate(cnt, w, S, mark, var_of, u_of, v_of, item_v0, item_v1, item_vars, r
         b0, b1 = sv + vbox[s, 2], sv + vbox[s, 3]
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, su, sv, -1)
         cands = item_vars[item_v0[i]:item_v1[i]]
-        bs, bu, bv = best_spot(S, cands, rows, lo, hi, var_s0, var_s1, lim, t, ucap, offs,
-                                nu, nv, samples, bias, s, su, sv, anc, top, rot_keep)
+        bs, bu, bv = best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, s, su, sv, anc)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, bs, bu, bv, 1)
         ov[i] = _over(cnt, rows, lo, hi, var_s0[bs], var_s1[bs], bu, bv)
