@@ -7,8 +7,10 @@ Errors the user can fix are one line on stderr and an exit code (2 bad input, 3 
 from __future__ import annotations
 
 import functools
+import math
 import sys
 import time
+import traceback
 import warnings
 import webbrowser
 from collections import Counter
@@ -28,6 +30,8 @@ class Ui:
         self.tty = sys.stderr.isatty()
         self._last = 0.0
         self._live = False
+        # without a terminal: the open stage, the line printed for it, its latest state
+        self._stage = self._said = self._msg = ""
 
     def progress(self, stage: str, frac: float, msg: str) -> None:
         if self.quiet:
@@ -39,11 +43,28 @@ class Ui:
             bar = "#" * int(frac * 20)
             click.echo(f"\r{stage:>6} [{bar:<20}] {msg}\x1b[K", nl=False, err=True)
             self._live = True
-        elif self.verbose or now - self._last >= 2.0 or frac >= 1.0:
+        elif self.verbose:
             click.echo(f"{stage}: {msg}", err=True)
+        elif stage != self._stage:  # a log, not a screen: a line when a stage starts ...
+            self._close_stage()
+            click.echo(f"{stage}: {msg}", err=True)
+            self._stage, self._said, self._msg = stage, msg, msg
+            if frac >= 1.0:
+                self._stage = ""
+        else:
+            self._msg = msg
+            if frac >= 1.0:  # ... and one when it ends
+                self._close_stage()
         self._last = now
 
+    def _close_stage(self) -> None:
+        """Without a terminal: the open stage's last state, unless already printed."""
+        if self._stage and self._msg != self._said:
+            click.echo(f"{self._stage}: {self._msg}", err=True)
+        self._stage = self._said = self._msg = ""
+
     def done(self) -> None:
+        self._close_stage()
         if self._live:
             click.echo("", err=True)
             self._live = False
@@ -57,6 +78,67 @@ class Ui:
         if self.verbose:
             self.done()
             click.echo(msg, err=True)
+
+
+class Number(click.ParamType):
+    """A number checked at the edge as the job file's keys are: finite, in range, whole where
+    it must be (`--tool-diameter nan` or `-6` is bad input, never a program)."""
+
+    name = "number"
+
+    def __init__(self, *, positive: bool = False, minimum: float | None = None,
+                 maximum: float | None = None, integer: bool = False):
+        self.positive, self.minimum, self.maximum = positive, minimum, maximum
+        self.integer = integer
+        self.name = "integer" if integer else "number"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            v = value
+        else:
+            try:
+                v = int(value) if self.integer else float(value)
+            except (TypeError, ValueError):
+                self.fail(f"'{value}' is not {'a whole number' if self.integer else 'a number'}",
+                          param, ctx)
+        if not math.isfinite(v):
+            self.fail(f"must be a finite number, got {value}", param, ctx)
+        if self.positive and v <= 0:
+            self.fail(f"must be greater than 0, got {value}", param, ctx)
+        if self.minimum is not None and v < self.minimum:
+            self.fail(f"must be at least {self.minimum:g}, got {value}", param, ctx)
+        if self.maximum is not None and v > self.maximum:
+            self.fail(f"must be at most {self.maximum:g}, got {value}", param, ctx)
+        return v
+
+
+# Ranges no real job leaves (a sanity limit, not a machine's: profiles check those).
+TOOL_DIAMETER = Number(positive=True, maximum=100.0)  # mm
+THICKNESS = Number(positive=True, maximum=500.0)  # mm
+TIME_LIMIT = Number(positive=True, maximum=1e6)  # s
+SEED = Number(integer=True, minimum=0, maximum=2**63 - 1)
+ITERATIONS = Number(integer=True, minimum=1, maximum=10**12)
+
+
+class Group(click.Group):
+    """Usage errors (an unknown option, `--tool-diameter nan`) as one line, exit 2, like
+    every other bad input."""
+
+    def main(self, *args, **kwargs):
+        kwargs.pop("standalone_mode", None)
+        try:
+            rv = super().main(*args, standalone_mode=False, **kwargs)
+        except click.UsageError as exc:
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            click.echo(f"error: {' '.join(exc.format_message().split())}{where}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("interrupted: nothing was written", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
 
 _python_showwarning = warnings.showwarning
@@ -83,13 +165,13 @@ def handle_errors(fn):
                 warnings.showwarning = _show_warning
                 return fn(*args, **kwargs)
         except WikicutError as exc:
-            if debug:
-                raise
+            if debug:  # the traceback, and still the exit code CI gates on
+                traceback.print_exc()
             click.echo(f"\nerror: {exc}" if sys.stderr.isatty() else f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             if debug:
-                raise
+                traceback.print_exc()
             click.echo("\ninterrupted: nothing was written", err=True)
             sys.exit(EXIT_INTERRUPTED)
         except click.exceptions.Exit:
@@ -117,7 +199,7 @@ def _params(values: tuple[str, ...]) -> dict[str, float]:
     return out
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="wikicut")
 @click.option("--debug", is_flag=True, help="Show the Python traceback on errors.")
 @click.pass_context
@@ -138,9 +220,11 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.argument("job_file", type=click.Path(path_type=Path))
 @click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), required=True,
               help="Output folder (created; must not exist unless --force).")
-@click.option("--time-limit", type=float, help="Seconds of nesting search (overrides the job).")
-@click.option("--seed", type=int, help="Random seed (overrides the job).")
-@click.option("--iterations", type=int, help="Search budget per worker: byte-identical results.")
+@click.option("--time-limit", type=TIME_LIMIT,
+              help="Seconds of nesting search (overrides the job).")
+@click.option("--seed", type=SEED, help="Random seed (overrides the job).")
+@click.option("--iterations", type=ITERATIONS,
+              help="Search budget per worker: byte-identical results.")
 @click.option("--profile", help="Machine profile name or TOML path (overrides the job).")
 @click.option("--no-gcode", is_flag=True, help="Write the layout only (DXF, SVG, report).")
 @click.option("--toolpaths", is_flag=True, help="Draw toolpaths over the SVG previews.")
@@ -164,6 +248,7 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
 
     ui = Ui(quiet, verbose)
     t0 = time.monotonic()
+    profile = _cli_profile(profile)
     job = load_job(job_file, seed=seed, time_limit=time_limit, profile=profile,
                    iterations=iterations)
     res = run_nest(job, outdir, gcode=not no_gcode, force=force, profile=profile,
@@ -193,7 +278,7 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
 @click.argument("part_file", type=click.Path(path_type=Path))
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Set a parameter (repeatable).")
-@click.option("-t", "--thickness", type=float, default=18.0, show_default=True,
+@click.option("-t", "--thickness", type=THICKNESS, default=18.0, show_default=True,
               help="Measured material thickness in mm.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Output file: .dxf (cutting file) or .svg (preview).")
@@ -242,6 +327,9 @@ def _write_single(output: Path, force: bool, part_obj) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # the user's normal permissions, not mkstemp's 0600
     try:
         if suffix == ".dxf":
             from .dxfio import write_part_dxf
@@ -261,7 +349,8 @@ def _write_single(output: Path, force: bool, part_obj) -> None:
 @click.argument("cutfile", type=click.Path(path_type=Path))
 @click.option("--profile", required=True, help="Machine profile name or TOML path.")
 @click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), required=True)
-@click.option("--tool-diameter", type=float, help="Override the profile's tool diameter (mm).")
+@click.option("--tool-diameter", type=TOOL_DIAMETER,
+              help="Override the profile's tool diameter (mm).")
 @click.option("--toolpaths", is_flag=True, help="Draw toolpaths over the SVG previews.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("-q", "--quiet", is_flag=True)
@@ -293,8 +382,10 @@ def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force,
 @click.option("--profile", required=True, help="Machine profile name or TOML path.")
 @click.option("--sheet", type=click.Path(path_type=Path),
               help="The sheet DXF: also check gouges into parts and contours left uncut.")
-@click.option("--thickness", type=float, help="Stock thickness in mm (default: from --sheet).")
-@click.option("--tool-diameter", type=float, help="Override the profile's tool diameter (mm).")
+@click.option("--thickness", type=THICKNESS,
+              help="Stock thickness in mm (default: from --sheet).")
+@click.option("--tool-diameter", type=TOOL_DIAMETER,
+              help="Override the profile's tool diameter (mm).")
 @handle_errors
 def verify(program: Path, profile, sheet, thickness, tool_diameter) -> None:
     """Simulate a program and report safety violations (exit 3 if any).
@@ -322,12 +413,31 @@ def verify(program: Path, profile, sheet, thickness, tool_diameter) -> None:
             raise InputError(f"holds {len(sheets)} sheets, expected one", sheet)
         layout = sheets[0]
     violations = verify_program(text, prof, sheet=layout, thickness=thickness)
-    for v in violations:
-        click.echo(f"{program}:{v.line}: {v.kind}: {v.message}")
+    _report_violations(program, violations)
     if violations:
         click.echo(f"{len(violations)} violations", err=True)
         sys.exit(3)
     click.echo(f"{program}: clean ({prof.name}{', checked against ' + str(sheet) if sheet else ''})")
+
+
+def _cli_profile(profile: str | None) -> str | None:
+    """A profile path given on the command line is relative to the current folder (the job
+    file's `profile` key is relative to the job)."""
+    if profile and (profile.endswith(".toml") or "/" in profile or "\\" in profile):
+        return str(Path(profile).resolve())
+    return profile
+
+
+def _report_violations(program: Path, violations) -> None:
+    """One line per distinct violation: a program in the wrong dialect breaks every line the
+    same way, and 3,000 copies of one message hide the others."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for v in violations:
+        groups.setdefault((v.kind, v.message), []).append(v.line)
+    for (kind, message), lines in groups.items():
+        more = (f" (and {len(lines) - 1} more lines like it, up to line {lines[-1]})"
+                if len(lines) > 1 else "")
+        click.echo(f"{program}:{lines[0]}: {kind}: {message}{more}")
 
 
 def _open_in_browser(path: Path) -> None:
@@ -340,7 +450,7 @@ def _open_in_browser(path: Path) -> None:
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Set a parameter of a part file (repeatable).")
-@click.option("-t", "--thickness", type=float, default=18.0, show_default=True,
+@click.option("-t", "--thickness", type=THICKNESS, default=18.0, show_default=True,
               help="Measured material thickness in mm (a part file's slots follow it).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="SVG file for a part (default: wikicut-<name>.svg in the temp folder); "
