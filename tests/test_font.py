@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from wikicut.font import _font, text_strokes, text_width
+from wikicut.cam.font import font_data, text_strokes, text_width
 
 
 def test_every_glyph_stays_in_its_box():
-    for ch, strokes in _font()["glyphs"].items():
+    for ch, strokes in font_data()["glyphs"].items():
         for s in strokes:
             a = np.asarray(s, float)
             assert a.shape[1] == 2 and len(a) >= 2, ch

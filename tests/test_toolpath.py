@@ -488,7 +488,7 @@ def test_the_wikihouse_cutting_file_plans_and_rs274_reads_it(wikihouse_dxf, tmp_
 
 def test_label_placement_with_a_stand_in_font(monkeypatch):
     """Labels fit inside the part, clear of its holes, shrinking when needed, skipped when
-    they cannot fit (wikicut.font is replaced by a box-drawing stand-in)."""
+    they cannot fit (wikicut.cam.font is replaced by a box-drawing stand-in)."""
     import sys
     import types
 
@@ -497,10 +497,10 @@ def test_label_placement_with_a_stand_in_font(monkeypatch):
         return [np.array([(k * w, 0), (k * w + 0.8 * w, 0), (k * w + 0.8 * w, height),
                           (k * w, height), (k * w, 0)]) for k in range(len(text))]
 
-    fake = types.ModuleType("wikicut.font")
+    fake = types.ModuleType("wikicut.cam.font")
     fake.text_strokes = text_strokes
     fake.text_width = lambda text, height: 0.6 * height * len(text)
-    monkeypatch.setitem(sys.modules, "wikicut.font", fake)
+    monkeypatch.setitem(sys.modules, "wikicut.cam.font", fake)
     prof = grbl(engrave={"labels": True})
     plate = shapely.box(0, 0, 300, 120).difference(shapely.box(130, 40, 170, 80))
     prog = plan_sheet(sheet_of((Part("p", plate, label="WALL-3", label_height=40), 100, 100, 0),

@@ -969,7 +969,7 @@ class SheetPlanner(Planner):
         if not self.p.engrave.labels or not part.text.strip():
             return []
         try:
-            from .font import text_strokes
+            from .cam.font import text_strokes
         except ImportError:
             return []
         keep = Polygon(part.outline.exterior, [h.coords for h in part.outline.interiors])

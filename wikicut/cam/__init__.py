@@ -1,0 +1,1 @@
+"""The toolpath stage: a placed sheet of parts -> machine-independent moves, in cutting order."""
