@@ -38,7 +38,7 @@ STAGES = [
     ("preflight", "wikicut.pipeline", "preflight_toolpaths"),
     ("nest", "wikicut.nest", "nest"),
     ("verify", "wikicut.nest", "verify_layout"),
-    ("toolpath", "wikicut.toolpath", "plan_sheet"),
+    ("toolpath", "wikicut.cam", "plan_sheet"),
     ("gcode", "wikicut.gcode", "write_program"),
     ("dxf", "wikicut.dxfio", "write_sheet_dxf"),
     ("svg", "wikicut.preview", "sheet_svg"),

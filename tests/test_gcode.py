@@ -15,7 +15,7 @@ from wikicut.errors import UnsafeJobError
 from wikicut.gcode import fmt_number, program_filename, write_program
 from wikicut.model import Drill, Engraving, Part, Placement, Pocket, SheetLayout, Stock
 from wikicut.profiles import load_profile
-from wikicut.toolpath import plan_sheet
+from wikicut.cam import plan_sheet
 
 T = 18.0
 GCODE_PROFILES = ["grbl", "linuxcnc", "mach3", "mach4"]

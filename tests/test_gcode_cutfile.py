@@ -20,7 +20,7 @@ from wikicut.gcode import write_program
 from wikicut.model import Part, Placement, Profile, SheetLayout, Stock
 from wikicut.pipeline import TURN_NOTE, fit_machine, run_gcode, turn_sheet
 from wikicut.profiles import load_profile
-from wikicut.toolpath import EDGE_SLACK, plan_sheet
+from wikicut.cam import EDGE_SLACK, plan_sheet
 
 # The largest tool that cuts every sheet: the 2 mm screw pilots (layer 5_anyTOOL_9mmDEEP_INSIDE)
 # are plunged by a tool within DRILL_MATCH (0.5 mm) of them; 2.6 mm and up is refused.

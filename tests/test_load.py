@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from wikicut import gcode, toolpath
+from wikicut import gcode
+from wikicut.cam import plan as toolpath
 from wikicut.model import Move
 from wikicut.profiles import load_profile
 

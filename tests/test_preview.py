@@ -191,7 +191,7 @@ def test_label_fits_inside_the_part(shape):
 
 def test_toolpath_overlay_cuts_rapids_tabs_and_order():
     from wikicut.profiles import load_profile
-    from wikicut.toolpath import plan_sheet
+    from wikicut.cam import plan_sheet
 
     sheet = layout(1).sheets[0]
     prog = plan_sheet(sheet, load_profile("grbl"))

@@ -14,7 +14,7 @@ from wikicut.gcode import program_filename
 from wikicut.model import Drill, Layout, Part, Placement, Pocket, SheetLayout, Stock
 from wikicut.profiles import load_profile
 from wikicut.report import SCHEMA, build_report, dumps, offcut
-from wikicut.toolpath import plan_sheet
+from wikicut.cam import plan_sheet
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "report-schema.md"
 SETTINGS = {"seed": 1, "time_limit": 10.0, "iterations": None, "spacing": 12.0,

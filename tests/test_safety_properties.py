@@ -72,7 +72,7 @@ def _placed_sheet(part: Part, thickness: float, n: int) -> SheetLayout:
 @given(part=parts(), prof=profiles(), thickness=st.floats(6.0, 25.0), n=st.integers(1, 3))
 def test_every_program_is_safe(part, prof, thickness, n):
     from wikicut.gcode import write_program
-    from wikicut.toolpath import plan_sheet
+    from wikicut.cam import plan_sheet
 
     sheet = _placed_sheet(part, thickness, n)
     try:
@@ -145,7 +145,7 @@ def _rs274_canon(path) -> list[str]:
 def test_rs274_sees_no_rapid_in_stock(profile, tmp_path, rs274):
     """LinuxCNC's own interpreter reads our program: no traverse below Z0, depth bounded."""
     from wikicut.gcode import write_program
-    from wikicut.toolpath import plan_sheet
+    from wikicut.cam import plan_sheet
 
     prof = load_profile(profile)
     part = Part("plate", shapely.box(0, 0, 300, 200).difference(

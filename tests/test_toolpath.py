@@ -13,7 +13,7 @@ from shapely.geometry import LineString, Point, Polygon
 from wikicut.errors import UnsafeJobError
 from wikicut.model import Drill, Engraving, Part, Placement, Pocket, SheetLayout, Stock
 from wikicut.profiles import load_profile
-from wikicut.toolpath import pass_levels, plan_sheet, relief_loop, tour
+from wikicut.cam.plan import pass_levels, plan_sheet, relief_loop, tour
 
 T = 18.0
 

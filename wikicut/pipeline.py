@@ -78,7 +78,7 @@ def preflight_toolpaths(items, profile: Profile, stocks: tuple[Stock, ...]) -> N
     """Plan each distinct part alone before nesting, so an uncuttable part (a slot narrower
     than the tool) is refused in seconds rather than after a long search."""
     from .model import Placement
-    from .toolpath import plan_sheet
+    from .cam import plan_sheet
 
     seen: set[int] = set()
     for it in items:
@@ -157,7 +157,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
     n = len(layout.sheets)
     if profile is not None:
         from .gcode import program_filename, write_program
-        from .toolpath import plan_sheet
+        from .cam import plan_sheet
 
         for k, sheet in enumerate(layout.sheets):
             say("gcode", k / max(n, 1), f"sheet {sheet.index} of {n}")
@@ -207,7 +207,7 @@ def _within(box: tuple[float, float, float, float], profile: Profile) -> bool:
 def _cut_box(sheet: SheetLayout, profile: Profile) -> tuple[float, float, float, float]:
     """Where the tool centre goes: every part's bounds grown by the tool radius plus the
     edge slack the toolpath allows (parts drawn flush with the sheet edge)."""
-    from .toolpath import EDGE_SLACK
+    from .cam import EDGE_SLACK
 
     boxes = [pl.placed().outline.bounds for pl in sheet.placements]
     if not boxes:
@@ -263,7 +263,7 @@ def _write_cutfile_outputs(name: str, layout: Layout, notes: dict[int, str], out
     from .gcode import program_filename, write_program
     from .preview import index_html, sheet_svg
     from .report import build_report, dumps
-    from .toolpath import plan_sheet
+    from .cam import plan_sheet
 
     say = progress or (lambda stage, frac, msg: None)
     n = len(layout.sheets)

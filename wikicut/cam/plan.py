@@ -24,8 +24,8 @@ import shapely
 from numba import njit
 from shapely.geometry import LineString, MultiLineString, Point, Polygon
 
-from .errors import UnsafeJobError
-from .model import (
+from ..errors import UnsafeJobError
+from ..model import (
     P3,
     Drill,
     Move,
@@ -969,7 +969,7 @@ class SheetPlanner(Planner):
         if not self.p.engrave.labels or not part.text.strip():
             return []
         try:
-            from .cam.font import text_strokes
+            from .font import text_strokes
         except ImportError:
             return []
         keep = Polygon(part.outline.exterior, [h.coords for h in part.outline.interiors])
