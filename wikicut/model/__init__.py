@@ -42,6 +42,22 @@ from .motion import (
     sweep,
 )
 from .nesting import NestItem, NestSettings
+from .tooling import (
+    CHIP_TARGETS,
+    DEFAULT_RULES,
+    TOOL_TYPES,
+    ChipLoad,
+    Cutter,
+    CuttingData,
+    CuttingRules,
+    MachineLimits,
+    Material,
+    ToolLibrary,
+    check_cutting,
+    cutting_data,
+    depth_derate,
+    plan_passes,
+)
 
 __all__ = [
     "DIALECTS", "INCH", "P3", "Corners", "Depths", "Drill", "Drilling", "Engraving", "Entry",
@@ -49,4 +65,7 @@ __all__ = [
     "OpKind", "Operation", "Part", "Placement", "Pocket", "Pocketing", "Profile",
     "SheetLayout", "SheetProgram", "Spindle", "Stock", "Tabs", "Tool", "Travel", "arc_points",
     "is_arc", "move_length", "sheet_stem", "strip_length", "sweep",
+    "CHIP_TARGETS", "DEFAULT_RULES", "TOOL_TYPES", "ChipLoad", "Cutter", "CuttingData",
+    "CuttingRules", "MachineLimits", "Material", "ToolLibrary", "check_cutting", "cutting_data",
+    "depth_derate", "plan_passes",
 ]
