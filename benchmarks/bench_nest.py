@@ -211,7 +211,7 @@ def run_strip(names: list[str], seconds: float, workers: int) -> str:
 
 
 def _house() -> tuple[list[NestItem], Stock, NestSettings]:
-    from wikicut.job import job_items, load_job
+    from wikicut.io.job import job_items, load_job
 
     job = load_job(HOUSE_JOB)
     return job_items(job), job.stocks[0], job.settings

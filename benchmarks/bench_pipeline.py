@@ -32,7 +32,7 @@ JOBS = {"house": ROOT / "examples" / "house" / "job.toml",
 
 # (stage, module, function): the functions the pipeline looks up at call time
 STAGES = [
-    ("read", "wikicut.job", "load_job"),
+    ("read", "wikicut.io.job", "load_job"),
     ("read", "wikicut.pipeline", "job_items"),
     ("read", "wikicut.dxfio", "read_cutting_file"),
     ("preflight", "wikicut.pipeline", "preflight_toolpaths"),
@@ -42,7 +42,7 @@ STAGES = [
     ("gcode", "wikicut.gcode", "write_program"),
     ("dxf", "wikicut.dxfio", "write_sheet_dxf"),
     ("svg", "wikicut.preview", "sheet_svg"),
-    ("report", "wikicut.report", "build_report"),
+    ("report", "wikicut.io.report", "build_report"),
     ("report", "wikicut.preview", "index_html"),
 ]
 ORDER = ["read", "preflight", "nest", "verify", "toolpath", "gcode", "dxf", "svg", "report",
@@ -88,9 +88,9 @@ def instrumented(timers: Timers):
 
 
 def run(path: Path, time_limit: float, profile: str) -> dict[str, float]:
-    import wikicut.job
+    import wikicut.io.job
     from wikicut.pipeline import run_gcode, run_nest
-    from wikicut.profiles import load_profile
+    from wikicut.io.profiles import load_profile
 
     timers = Timers()
     with tempfile.TemporaryDirectory() as tmp, instrumented(timers):
@@ -99,7 +99,7 @@ def run(path: Path, time_limit: float, profile: str) -> dict[str, float]:
             prof = load_profile(profile).with_tool(2.5)
             res = run_gcode(path, Path(tmp) / "out", prof)
         else:
-            job = wikicut.job.load_job(path, time_limit=time_limit)
+            job = wikicut.io.job.load_job(path, time_limit=time_limit)
             res = run_nest(job, Path(tmp) / "out", profile=profile)
         total = time.perf_counter() - t0
     out = dict(timers.spent)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from wikicut.expr import MAX_LEN, ExprError, evaluate, names_used
+from wikicut.io.parts.expr import MAX_LEN, ExprError, evaluate, names_used
 
 NAMES = {"thickness": 18.3, "clearance": 0.3, "length": 2400.0, "width": 250.0, "pitch": 30.0}
 

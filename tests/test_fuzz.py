@@ -78,8 +78,8 @@ def _toml_sources() -> list[Path]:
 
 @pytest.mark.parametrize("src", _toml_sources(), ids=lambda p: p.name)
 def test_toml_readers_refuse_cleanly(src, tmp_path):
-    from wikicut.job import job_items, load_job
-    from wikicut.parts import load_part
+    from wikicut.io.job import job_items, load_job
+    from wikicut.io.parts import load_part
 
     is_job = src.name == "job.toml"
     if is_job:  # the job's relative part paths (../../parts/...) must resolve from tmp_path
@@ -101,7 +101,7 @@ def test_toml_readers_refuse_cleanly(src, tmp_path):
 
 
 def test_profile_reader_refuses_cleanly(tmp_path):
-    from wikicut.profiles import PROFILE_DIR, load_profile
+    from wikicut.io.profiles import PROFILE_DIR, load_profile
 
     data = (PROFILE_DIR / "grbl.toml").read_bytes()
     for k, mutated in enumerate(mutations(data, seed=7, n=N)):

@@ -19,7 +19,7 @@ from wikicut.errors import UnsafeJobError
 from wikicut.gcode import write_program
 from wikicut.model import Part, Placement, Profile, SheetLayout, Stock
 from wikicut.pipeline import TURN_NOTE, fit_machine, run_gcode, turn_sheet
-from wikicut.profiles import load_profile
+from wikicut.io.profiles import load_profile
 from wikicut.cam import EDGE_SLACK, plan_sheet
 
 # The largest tool that cuts every sheet: the 2 mm screw pilots (layer 5_anyTOOL_9mmDEEP_INSIDE)

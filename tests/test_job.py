@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 from wikicut.errors import InputError, UnsafeJobError
-from wikicut.job import load_job
+from wikicut.io.job import load_job
 from wikicut.nest.feasibility import check_fits
 from wikicut.model import NestItem, Part, Stock
 

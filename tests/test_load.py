@@ -19,7 +19,7 @@ import pytest
 from wikicut import gcode
 from wikicut.cam import plan as toolpath
 from wikicut.model import Move
-from wikicut.profiles import load_profile
+from wikicut.io.profiles import load_profile
 
 ROOT = Path(__file__).resolve().parent.parent
 WHOLE_HOUSE = ROOT / "examples" / "whole-house" / "job.toml"

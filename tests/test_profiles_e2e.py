@@ -13,10 +13,10 @@ import pytest
 from conftest import find_rs274
 
 from wikicut.dxfio import read_cutting_file
-from wikicut.job import job_items, load_job
+from wikicut.io.job import job_items, load_job
 from wikicut.nest import nest
 from wikicut.pipeline import job_profile, write_outputs
-from wikicut.profiles import load_profile
+from wikicut.io.profiles import load_profile
 from wikicut.verify import verify_program
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -12,8 +12,8 @@ import shapely
 
 from wikicut.gcode import program_filename
 from wikicut.model import Drill, Layout, Part, Placement, Pocket, SheetLayout, Stock
-from wikicut.profiles import load_profile
-from wikicut.report import SCHEMA, build_report, dumps, offcut
+from wikicut.io.profiles import load_profile
+from wikicut.io.report import SCHEMA, build_report, dumps, offcut
 from wikicut.cam import plan_sheet
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "report-schema.md"

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from wikicut.errors import UnsafeJobError
 from wikicut.model import NestItem, NestSettings, Part, Placement, SheetLayout, Stock
-from wikicut.profiles import available_profiles, load_profile
+from wikicut.io.profiles import available_profiles, load_profile
 
 PROFILES = available_profiles()
 

@@ -18,7 +18,7 @@ from wikicut.model import (
     depth_derate,
     plan_passes,
 )
-from wikicut.profiles import load_profile
+from wikicut.io.profiles import load_profile
 from wikicut.tooling_io import load_library, load_materials, shipped_dir
 
 PROFILES = ["grbl", "linuxcnc", "mach3", "mach4", "shopbot"]

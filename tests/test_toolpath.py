@@ -12,7 +12,7 @@ from shapely.geometry import LineString, Point, Polygon
 
 from wikicut.errors import UnsafeJobError
 from wikicut.model import Drill, Engraving, Part, Placement, Pocket, SheetLayout, Stock
-from wikicut.profiles import load_profile
+from wikicut.io.profiles import load_profile
 from wikicut.cam.plan import pass_levels, plan_sheet, relief_loop, tour
 
 T = 18.0

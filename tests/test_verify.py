@@ -6,7 +6,7 @@ import pytest
 import shapely
 
 from wikicut.model import Part, Placement, SheetLayout, Stock
-from wikicut.profiles import load_profile
+from wikicut.io.profiles import load_profile
 from wikicut.verify import simulate, verify_program
 
 HEAD = "G90 G94 G17\nG21\nG0 Z20\nM3 S18000\nG4 P2\n"

@@ -243,7 +243,7 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
       wikicut nest job.toml -o out/ --time-limit 60 --profile shopbot --force
       wikicut nest job.toml -o layout/ --no-gcode --open
     """
-    from .job import load_job
+    from .io.job import load_job
     from .pipeline import run_nest
 
     ui = Ui(quiet, verbose)
@@ -309,7 +309,7 @@ def _load_any_part(path: Path, params: dict[str, float], thickness: float):
             raise InputError(f"holds {len(found)} parts; preview the folder or a job instead",
                              path)
         return found[0]
-    from .parts import load_part
+    from .io.parts import load_part
 
     return load_part(path, params, thickness=thickness, display=str(path))
 
@@ -367,7 +367,7 @@ def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force,
       wikicut gcode MicroHouse_othercomponents_v0.5.dxf --profile shopbot -o programs/
     """
     from .pipeline import run_gcode
-    from .profiles import load_profile
+    from .io.profiles import load_profile
 
     ui = Ui(quiet, verbose)
     prof = load_profile(profile).with_tool(tool_diameter)
@@ -394,7 +394,7 @@ def verify(program: Path, profile, sheet, thickness, tool_diameter) -> None:
     Example:
       wikicut verify out/sheet-001.nc --profile grbl --sheet out/sheet-001.dxf
     """
-    from .profiles import load_profile
+    from .io.profiles import load_profile
     from .verify import verify_program
 
     prof = load_profile(profile).with_tool(tool_diameter)
@@ -512,7 +512,7 @@ def profiles_cmd() -> None:
       wikicut profiles
       cp profiles/grbl.toml my-router.toml   # edit, then: wikicut nest JOB.toml --profile my-router.toml
     """
-    from .profiles import PROFILE_DIR, available_profiles, load_profile
+    from .io.profiles import PROFILE_DIR, available_profiles, load_profile
 
     for name in available_profiles():
         try:
@@ -534,7 +534,7 @@ def parts_cmd(folder: Path | None) -> None:
       wikicut parts
       wikicut parts my-parts/
     """
-    from .parts import part_info
+    from .io.parts import part_info
 
     folder = folder or Path(__file__).resolve().parent.parent / "parts"
     for f in sorted(folder.glob("*.toml")):

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError, UnsafeJobError
-from .job import Job, job_items
+from .io.job import Job, job_items
 from .model import Layout, Profile, SheetLayout, SheetProgram, Stock
-from .profiles import load_profile
+from .io.profiles import load_profile
 
 Progress = Callable[[str, float, str], None]  # (stage, fraction 0..1, message)
 
@@ -148,7 +148,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
     `sources` (part name -> file) names the files of parts left unplaced."""
     from .dxfio import write_sheet_dxf
     from .preview import index_html, sheet_svg
-    from .report import build_report, dumps
+    from .io.report import build_report, dumps
 
     say = progress or (lambda stage, frac, msg: None)
     programs: list[SheetProgram] = []
@@ -262,7 +262,7 @@ def _write_cutfile_outputs(name: str, layout: Layout, notes: dict[int, str], out
     from .dxfio import write_sheet_dxf
     from .gcode import program_filename, write_program
     from .preview import index_html, sheet_svg
-    from .report import build_report, dumps
+    from .io.report import build_report, dumps
     from .cam import plan_sheet
 
     say = progress or (lambda stage, frac, msg: None)

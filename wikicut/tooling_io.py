@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .config import TomlFile, check_keys, get_number, get_str, get_table
+from .io.toml import TomlFile, check_keys, get_number, get_str, get_table
 from .errors import InputError, suggest
 from .model.tooling import TOOL_TYPES, ChipLoad, Cutter, CuttingRules, Material, ToolLibrary
 

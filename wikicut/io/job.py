@@ -12,9 +12,9 @@ from typing import Any
 
 import shapely
 
-from .config import TomlFile, check_keys, get_bool, get_number, get_str, get_table
-from .errors import InputError
-from .model import NestItem, NestSettings, Part, Stock
+from ..errors import InputError
+from ..model import NestItem, NestSettings, Part, Stock
+from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
 
 SHEET_KEYS = {"width", "height", "thickness", "margin", "count", "strip", "material", "name",
               "price", "keepouts"}
@@ -218,7 +218,7 @@ def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
     for jp in job.parts:
         display = jp.file
         if jp.path.suffix.lower() in DXF_SUFFIXES:
-            from .dxfio import read_dxf_parts
+            from ..dxfio import read_dxf_parts
 
             found = read_dxf_parts(jp.path, layer_map=job.layer_map or None, display=display,
                                    thickness=job.thickness)

@@ -17,7 +17,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from .errors import InputError, suggest
+from ..errors import InputError, suggest
 
 
 class TomlFile:

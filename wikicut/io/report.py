@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import PurePath
 
-from .model import Layout, SheetLayout, SheetProgram
+from ..model import Layout, SheetLayout, SheetProgram
 
 SCHEMA = "wikicut-report/1"
 

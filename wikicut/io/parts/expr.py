@@ -12,7 +12,7 @@ import math
 import operator
 from collections.abc import Mapping
 
-from .errors import suggest
+from ...errors import suggest
 
 
 def _round(x: float, n: float = 0.0) -> float:

@@ -9,11 +9,11 @@ from dataclasses import MISSING, fields, replace
 from pathlib import Path
 from typing import Any
 
-from .config import TomlFile, check_keys, get_bool, get_number, get_str, get_table
-from .errors import InputError
-from .model.machine import DIALECTS, Profile, Travel
+from ..errors import InputError
+from ..model.machine import DIALECTS, Profile, Travel
+from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
 
-PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
+PROFILE_DIR = Path(__file__).resolve().parent.parent.parent / "profiles"
 
 
 # Keys every profile must give: (table, key); "" is the top level.
@@ -51,7 +51,7 @@ def resolve_profile_path(name_or_path: str | Path, relative_to: Path | None = No
         return p
     p = PROFILE_DIR / f"{s}.toml"
     if not p.exists():
-        from .errors import suggest
+        from ..errors import suggest
 
         raise InputError(f"unknown machine profile '{s}'{suggest(s, available_profiles())};"
                          f" shipped profiles: {', '.join(available_profiles())}")

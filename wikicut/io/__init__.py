@@ -1,0 +1,1 @@
+"""Reading wikicut's inputs (job, part, profile and DXF files) and writing its output folder."""

@@ -1,0 +1,115 @@
+"""Parametric part files (parts/*.toml): declarative shapes over named parameters.
+
+A part is built in file order from `[[feature]]` tables: each adds material to the body or
+cuts it away (a cut that stays inside becomes a hole, one across an edge a notch or slot).
+Expressions may use the parameters, `[derived]` values and `thickness`, the job's
+measured ply thickness, so slots follow the plywood actually in stock. Format: docs/parts.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import shapely
+from shapely.geometry import Polygon
+
+from ...errors import InputError, suggest
+from ...model import Part, Pocket
+from ..toml import TomlFile, check_keys
+from .schema import OPS, TOP_KEYS, expression_names, fill_label
+from .shapes import (
+    DEFAULT_OP,
+    Context,
+    copies,
+    feature_shape,
+    read_drills,
+    read_engravings,
+    require_positive,
+    snap,
+)
+
+
+def load_part(path: str | Path, params: dict[str, float] | None = None, thickness: float = 18.0,
+              display: str | None = None) -> Part:
+    """Render a part file at the measured `thickness` with parameter overrides."""
+    path = Path(path)
+    tf = TomlFile.load(path, display=display or path.name)
+    data = tf.data
+    name = data.get("name", path.stem)
+    if not isinstance(name, str) or not name.strip():
+        raise tf.error("name", "must be a non-empty string")
+    check_keys(tf, data, TOP_KEYS, part=name)
+    ctx = Context(tf, name, expression_names(tf, name, params, thickness, data))
+    thickness = ctx.names["thickness"]
+
+    body = None
+    split_at: str | None = None  # the feature after which the part stayed in pieces
+    pockets: list[tuple[str, Polygon, float]] = []
+    for k, f in enumerate(ctx.tables(data, "feature")):
+        where = f"feature[{k + 1}]"
+        op = f.get("op", DEFAULT_OP.get(f.get("type"), "add"))
+        if op not in OPS:
+            raise tf.error(f"{where}.op", f"must be one of {', '.join(OPS)}, got {op!r}"
+                           f"{suggest(str(op), OPS)}", name)
+        geoms = copies(ctx, f, where, feature_shape(ctx, f, where))
+        if op != "pocket" and "depth_mm" in f:
+            raise tf.error(f"{where}.depth_mm", "only a pocket has a depth (op = 'pocket')", name)
+        if op == "add":
+            g = shapely.union_all(geoms)
+            body = g if body is None else body.union(g)
+        elif op == "cut":
+            if body is None:
+                raise tf.error(f"{where}.op", "a cut before any material was added", name)
+            for j, cg in enumerate(geoms):
+                if body.intersection(cg).area < 1e-6:
+                    copy = f" (copy {j + 1} of {len(geoms)})" if len(geoms) > 1 else ""
+                    raise tf.error(f"{where}.type", f"cut{copy} misses the part: it lies "
+                                   "outside the material added so far", name)
+            body = body.difference(shapely.union_all(geoms))
+        else:
+            depth = ctx.num(f, "depth_mm", where)
+            if not 0 < depth < thickness:
+                raise tf.error(f"{where}.depth_mm", f"pocket depth {depth:g} mm must be between"
+                               f" 0 and the {thickness:g} mm thickness", name)
+            pockets += [(where, pg, depth) for pg in geoms]
+        if body is not None and body.geom_type == "Polygon":
+            split_at = None
+        elif split_at is None:
+            split_at = where
+    if body is None or body.is_empty:
+        raise InputError("no material: add at least one [[feature]] with op 'add'",
+                         tf.display, name)
+    if body.area < 1.0:
+        raise InputError(f"part is only {body.area:.3g} mm2: check the sizes and parameters",
+                         tf.display, name)
+    if body.geom_type != "Polygon":
+        n = len(getattr(body, "geoms", []))
+        at = f"{tf.where(f'{split_at}.type')}: " if split_at else ""
+        raise InputError(f"{at}part falls apart into {n} pieces (check the cuts and "
+                         "parameters)", tf.display, name)
+    body = snap(body)
+    if body.geom_type != "Polygon" or not body.is_valid or body.area <= 0:
+        raise InputError("outline is not a valid shape (pieces touch only at a point?)",
+                         tf.display, name)
+    grown = body.buffer(1e-6)
+    out_pockets = []
+    for where, pg, depth in pockets:
+        pg = snap(pg)
+        if pg.is_empty or pg.geom_type != "Polygon" or not grown.contains(pg):
+            raise tf.error(f"{where}.op", "pocket lies outside the part or over a hole", name)
+        out_pockets.append(Pocket(pg, depth))
+
+    drills = read_drills(ctx, data, body, thickness)
+    engr = read_engravings(ctx, data, grown, thickness)
+    label = fill_label(tf, name, data.get("label", name), ctx.names)
+    label_at = None
+    if "label_at" in data:
+        label_at = ctx.point(data["label_at"], "label_at")
+        if not body.contains(shapely.Point(label_at)):
+            raise tf.error("label_at", f"label position ({label_at[0]:g}, {label_at[1]:g}) is "
+                           "not on the part", name)
+    height = ctx.num(data, "label_height", "label_height", 25.0)
+    require_positive(ctx, "label_height", label_height=height)
+    return Part(name=name, outline=body, pockets=tuple(out_pockets), drills=drills,
+                engravings=engr, label=label, source=tf.display, label_at=label_at,
+                label_height=height)

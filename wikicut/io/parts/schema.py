@@ -1,0 +1,156 @@
+"""The part-file format: top-level keys, parameter and derived names (checked, ordered, with
+overrides applied) and labels with `{expr}` fields."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from ...errors import InputError, suggest
+from ..toml import TomlFile, get_table
+from .expr import RESERVED, ExprError, evaluate, names_used
+
+TOP_KEYS = {"name", "description", "label", "label_at", "label_height", "params", "derived",
+            "feature", "drill", "engrave"}
+OPS = ("add", "cut", "pocket")
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def declared_params(tf: TomlFile, data: dict, name: str | None) -> dict[str, float]:
+    """The [params] table: names checked (no clash with functions) and defaults numeric."""
+    declared = get_table(tf, data, "params", part=name)
+    out: dict[str, float] = {}
+    for k, v in declared.items():
+        _check_name(tf, f"params.{k}", k, name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise tf.error(f"params.{k}", f"default must be a finite number, got {v!r}", name)
+        out[k] = float(v)
+    return out
+
+
+def _check_name(tf: TomlFile, dotted: str, k: str, name: str | None) -> None:
+    if not NAME_RE.match(k) or k.startswith("__"):
+        raise tf.error(dotted, f"'{k}' is not a usable name (letters, digits and _)", name)
+    if k in RESERVED or k == "thickness":
+        raise tf.error(dotted, f"'{k}' is reserved (a function, constant or the job's "
+                       "thickness); choose another name", name)
+
+
+def expression_names(tf: TomlFile, name: str, params: dict[str, float] | None, thickness: float,
+           data: dict) -> dict[str, float]:
+    """Every value expressions may use: thickness, parameters (overridden), derived values."""
+    declared = declared_params(tf, data, name)
+    if isinstance(thickness, bool) or not isinstance(thickness, (int, float)) \
+            or not 0 < thickness <= 1000:
+        raise InputError(f"material thickness must be a number of mm in (0, 1000], got "
+                         f"{thickness!r}",
+                         tf.display, name)
+    names: dict[str, float] = {"thickness": float(thickness), **declared}
+    for k, v in (params or {}).items():
+        if k not in declared:
+            raise InputError(f"unknown parameter '{k}'{suggest(k, declared)}; parameters: "
+                             f"{', '.join(declared) or 'none'}", tf.display, name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            raise InputError(f"parameter '{k}' must be a finite number, got {v!r}",
+                             tf.display, name)
+        names[k] = float(v)
+    derived = get_table(tf, data, "derived", part=name)
+    for k in derived:
+        _check_name(tf, f"derived.{k}", k, name)
+        if k in declared:
+            raise tf.error(f"derived.{k}", "redefines a parameter", name)
+    for k in _derived_order(tf, name, derived):
+        try:
+            names[k] = evaluate(derived[k], names)
+        except ExprError as exc:
+            raise tf.error(f"derived.{k}", str(exc), name) from None
+    return names
+
+
+def _derived_order(tf: TomlFile, name: str, derived: dict[str, Any]) -> list[str]:
+    """Derived values in an order where each comes after those it uses; cycles refused.
+
+    File order is kept wherever it already works, so errors point at the first bad line.
+    """
+    deps: dict[str, list[str]] = {}
+    for k, v in derived.items():
+        try:
+            deps[k] = sorted(n for n in names_used(v) if n in derived)
+        except ExprError as exc:
+            raise tf.error(f"derived.{k}", str(exc), name) from None
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1 = visiting, 2 = done
+
+    def visit(k: str, path: list[str]) -> None:
+        if state.get(k) == 2:
+            return
+        if state.get(k) == 1:
+            cycle = path[path.index(k):] + [k]
+            raise tf.error(f"derived.{k}", "derived values form a cycle: "
+                           + " -> ".join(cycle), name)
+        state[k] = 1
+        for d in deps[k]:
+            visit(d, path + [k])
+        state[k] = 2
+        order.append(k)
+
+    for k in derived:
+        visit(k, [])
+    return order
+
+
+_FIELD = re.compile(r"\{\{|\}\}|\{([^{}:]*)(?::([^{}]*))?\}|[{}]")
+_SPEC = re.compile(r"^[<>^]?\d{0,2}(\.\d{1,2})?[fg]?$")
+
+
+def fill_label(tf: TomlFile, name: str, label: Any, names: dict[str, float]) -> str:
+    """The label with `{expr}` or `{expr:.1f}` filled in; `{{`/`}}` are literal braces.
+
+    Fields go through the safe evaluator, never str.format (which can walk attributes).
+    """
+    if not isinstance(label, str):
+        raise tf.error("label", f"must be a string, got {label!r}", name)
+
+    def fill(m: re.Match) -> str:
+        tok = m.group(0)
+        if tok in ("{{", "}}"):
+            return tok[0]
+        if tok in ("{", "}"):
+            raise tf.error("label", "unmatched brace (write {{ or }} for a literal one)", name)
+        try:
+            v = evaluate(m.group(1), names)
+        except ExprError as exc:
+            raise tf.error("label", str(exc), name) from None
+        spec = m.group(2)
+        if spec is None:
+            return _fmt(v)
+        if not _SPEC.match(spec):
+            raise tf.error("label", f"format '{spec}' not understood (try .1f)", name)
+        return format(v, spec)
+
+    return _FIELD.sub(fill, label)
+
+
+def _fmt(v: float) -> str:
+    """Whole numbers without '.0', others with up to 2 decimals: 2400, 18.3, 33.33."""
+    if abs(v - round(v)) < 1e-9:
+        return str(round(v))
+    return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
+def part_parameters(path: str | Path) -> dict[str, float]:
+    """The declared parameters of a part file with their defaults, in file order."""
+    tf = TomlFile.load(path)
+    name = tf.data.get("name") if isinstance(tf.data.get("name"), str) else None
+    return declared_params(tf, tf.data, name)
+
+
+def part_info(path: str | Path) -> dict:
+    """Name, description and parameters of a part file, for `wikicut parts`."""
+    tf = TomlFile.load(path)
+    name = tf.data.get("name", Path(path).stem)
+    desc = tf.data.get("description", "")
+    return {"name": str(name), "description": desc if isinstance(desc, str) else str(desc),
+            "parameters": declared_params(tf, tf.data, name if isinstance(name, str) else None)}
