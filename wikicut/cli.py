@@ -492,7 +492,7 @@ def preview(target: Path, params, thickness, output, open_) -> None:
     if output is None:
         import tempfile
 
-        from .pipeline import safe_name
+        from .io.staging import safe_name
 
         output = Path(tempfile.gettempdir()) / f"wikicut-{safe_name(target.stem)}.svg"
     elif output.suffix.lower() != ".svg":

@@ -1,23 +1,17 @@
-"""The whole job, part files to an output folder, written all at once or not at all.
-
-Outputs go to a temporary sibling folder and are moved into place only when every file was
-written: an operator can never load a half-written sheet-001.nc from a failed or interrupted run.
-"""
+"""The whole job, part files to an output folder, written all at once or not at all
+(io.staging)."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import InputError, UnsafeJobError
+from .errors import UnsafeJobError
 from .io.job import Job, job_items
-from .model import Layout, Profile, SheetLayout, SheetProgram, Stock
 from .io.profiles import load_profile
+from .io.staging import check_outdir, staged_output
+from .model import Layout, Profile, SheetLayout, SheetProgram, Stock
 
 Progress = Callable[[str, float, str], None]  # (stage, fraction 0..1, message)
 
@@ -31,44 +25,6 @@ class NestResult:
     outdir: Path | None = None
 
 
-def check_outdir(outdir: Path, force: bool) -> None:
-    """Refuse to overwrite an existing output folder unless asked (--force)."""
-    if outdir.exists():
-        if not outdir.is_dir():
-            raise InputError("exists and is not a folder", outdir)
-        if any(outdir.iterdir()) and not force:
-            raise InputError("output folder exists and is not empty (use --force to replace it)",
-                             outdir)
-
-
-@contextmanager
-def staged_output(outdir: Path, force: bool) -> Iterator[Path]:
-    """A temporary folder beside `outdir`, swapped into place only if the block succeeds."""
-    outdir = Path(outdir)
-    check_outdir(outdir, force)
-    parent = outdir.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.tmp-", dir=parent))
-    try:
-        yield tmp
-        if outdir.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.old-", dir=parent))
-            os.replace(outdir, old / "x")
-            os.replace(tmp, outdir)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, outdir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def safe_name(name: str) -> str:
-    """A file name from user text that cannot escape the output folder."""
-    keep = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).strip("._")
-    return keep or "part"
-
-
 def job_profile(job: Job, profile: str | None = None) -> Profile:
     prof = load_profile(profile or job.profile, relative_to=job.base)
     return prof.with_tool(job.tool_diameter)
@@ -77,8 +33,8 @@ def job_profile(job: Job, profile: str | None = None) -> Profile:
 def preflight_toolpaths(items, profile: Profile, stocks: tuple[Stock, ...]) -> None:
     """Plan each distinct part alone before nesting, so an uncuttable part (a slot narrower
     than the tool) is refused in seconds rather than after a long search."""
-    from .model import Placement
     from .cam import plan_sheet
+    from .model import Placement
 
     seen: set[int] = set()
     for it in items:
@@ -143,30 +99,18 @@ def _settings_record(job: Job, prof: Profile | None) -> dict:
 def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile | None,
                   force: bool = False, spacing: float = 0.0, toolpaths: bool = False,
                   progress: Progress | None = None, settings: dict | None = None,
-                  sources: dict[str, str] | None = None) -> NestResult:
-    """Plan and write every output for a layout; nothing appears unless all succeeded.
-    `sources` (part name -> file) names the files of parts left unplaced."""
+                  sources: dict[str, str] | None = None,
+                  notes: dict[int, str] | None = None) -> NestResult:
+    """Plan and write every output for a layout (a DXF and an SVG per sheet, a program per
+    sheet when there is a profile, index.html, report.json); nothing appears unless all
+    succeeded. `sources` (part name -> file) names the files of parts left unplaced; `notes`
+    (sheet index -> text) go into that sheet's program header."""
     from .dxfio import write_sheet_dxf
-    from .preview import index_html, sheet_svg
     from .io.report import build_report, dumps
+    from .preview import index_html, sheet_svg
 
-    say = progress or (lambda stage, frac, msg: None)
-    programs: list[SheetProgram] = []
-    texts: list[str] = []
-    prog_files: list[str] = []
-    n = len(layout.sheets)
-    if profile is not None:
-        from .gcode import program_filename, write_program
-        from .cam import plan_sheet
-
-        for k, sheet in enumerate(layout.sheets):
-            say("gcode", k / max(n, 1), f"sheet {sheet.index} of {n}")
-            program = plan_sheet(sheet, profile)
-            programs.append(program)
-            texts.append(write_program(program, profile, title=f"{name} sheet {sheet.index}"))
-            prog_files.append(program_filename(sheet.index, profile))
-        say("gcode", 1.0, f"{n} programs")
-
+    programs, texts, prog_files = _programs(name, layout, profile, notes or {},
+                                            progress or (lambda stage, frac, msg: None))
     report = build_report(name, layout, spacing, programs=programs or None,
                           program_files=prog_files or None, settings=settings,
                           sources=sources)
@@ -179,17 +123,42 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
             svg = sheet_svg(sheet, programs[k] if programs else None, spacing=spacing,
                             total=len(layout.sheets),
                             toolpaths=toolpaths)
-            (tmp / f"{stem}.svg").write_text(svg, encoding="utf-8", newline="\n")
+            _write_text(tmp / f"{stem}.svg", svg)
             svgs.append(svg)
             files += [f"{stem}.dxf", f"{stem}.svg"]
             if programs:
-                (tmp / prog_files[k]).write_text(texts[k], encoding="utf-8", newline="\n")
+                _write_text(tmp / prog_files[k], texts[k])
                 files.append(prog_files[k])
-        (tmp / "index.html").write_text(index_html(report, svgs, title=name), encoding="utf-8",
-                                        newline="\n")
-        (tmp / "report.json").write_text(dumps(report), encoding="utf-8", newline="\n")
+        _write_text(tmp / "index.html", index_html(report, svgs, title=name))
+        _write_text(tmp / "report.json", dumps(report))
         files += ["index.html", "report.json"]
     return NestResult(layout, programs, report, files, Path(outdir))
+
+
+def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[int, str],
+              say: Progress) -> tuple[list[SheetProgram], list[str], list[str]]:
+    """Each sheet's planned program, its text and its file name (none without a profile)."""
+    if profile is None:
+        return [], [], []
+    from .cam import plan_sheet
+    from .gcode import program_filename, write_program
+
+    programs: list[SheetProgram] = []
+    texts: list[str] = []
+    n = len(layout.sheets)
+    for k, sheet in enumerate(layout.sheets):
+        say("gcode", k / max(n, 1), f"sheet {sheet.index} of {n}")
+        program = plan_sheet(sheet, profile)
+        programs.append(program)
+        note = notes.get(sheet.index)
+        title = f"{name} sheet {sheet.index}" + (f" ({note})" if note else "")
+        texts.append(write_program(program, profile, title=title))
+    say("gcode", 1.0, f"{n} programs")
+    return programs, texts, [program_filename(s.index, profile) for s in layout.sheets]
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8", newline="\n")
 
 
 TURN_NOTE = "turned 90 deg clockwise from the drawing to fit the machine's travel"
@@ -254,51 +223,6 @@ def fit_machine(sheet: SheetLayout, profile: Profile) -> tuple[SheetLayout, bool
     return sheet, False  # fits neither way: plan_sheet refuses it, naming the travel limits
 
 
-def _write_cutfile_outputs(name: str, layout: Layout, notes: dict[int, str], outdir: Path,
-                           profile: Profile, force: bool, progress: Progress | None,
-                           settings: dict) -> NestResult:
-    """write_outputs for a cutting file, with a per-sheet note in each program's header
-    (which sheets were turned). Same files, same all-or-nothing staging."""
-    from .dxfio import write_sheet_dxf
-    from .gcode import program_filename, write_program
-    from .preview import index_html, sheet_svg
-    from .io.report import build_report, dumps
-    from .cam import plan_sheet
-
-    say = progress or (lambda stage, frac, msg: None)
-    n = len(layout.sheets)
-    programs: list[SheetProgram] = []
-    texts: list[str] = []
-    for k, sheet in enumerate(layout.sheets):
-        say("gcode", k / max(n, 1), f"sheet {sheet.index} of {n}")
-        program = plan_sheet(sheet, profile)
-        programs.append(program)
-        note = notes.get(sheet.index)
-        title = f"{name} sheet {sheet.index}" + (f" ({note})" if note else "")
-        texts.append(write_program(program, profile, title=title))
-    say("gcode", 1.0, f"{n} programs")
-    prog_files = [program_filename(s.index, profile) for s in layout.sheets]
-    report = build_report(name, layout, 0.0, programs=programs, program_files=prog_files,
-                          settings=settings)
-    files: list[str] = []
-    with staged_output(Path(outdir), force) as tmp:
-        svgs = []
-        for k, sheet in enumerate(layout.sheets):
-            stem = sheet.stem
-            write_sheet_dxf(sheet, tmp / f"{stem}.dxf")
-            svg = sheet_svg(sheet, programs[k], spacing=0.0, toolpaths=False,
-                            total=len(layout.sheets))
-            (tmp / f"{stem}.svg").write_text(svg, encoding="utf-8", newline="\n")
-            svgs.append(svg)
-            (tmp / prog_files[k]).write_text(texts[k], encoding="utf-8", newline="\n")
-            files += [f"{stem}.dxf", f"{stem}.svg", prog_files[k]]
-        (tmp / "index.html").write_text(index_html(report, svgs, title=name), encoding="utf-8",
-                                        newline="\n")
-        (tmp / "report.json").write_text(dumps(report), encoding="utf-8", newline="\n")
-        files += ["index.html", "report.json"]
-    return NestResult(layout, programs, report, files, Path(outdir))
-
-
 def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = False,
               layer_map: dict[str, str] | None = None, progress: Progress | None = None) -> NestResult:
     """Programs for a cutting file laid out elsewhere: one per sheet, in its own coordinates
@@ -318,5 +242,5 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
             notes[s.index] = TURN_NOTE
     settings = {"profile": profile.name, "tool_diameter": profile.tool.diameter,
                 "turned_sheets": sorted(notes)}
-    return _write_cutfile_outputs(Path(cutfile).stem, Layout(sheets=sheets), notes, outdir,
-                                  profile, force, progress, settings)
+    return write_outputs(Path(cutfile).stem, Layout(sheets=sheets), outdir, profile=profile,
+                         force=force, progress=progress, settings=settings, notes=notes)
