@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from wikicut.errors import EXIT_UNSAFE, InputError, UnsafeJobError
+from wikicut.io.profiles import load_profile
+from wikicut.io.tools import load_library, load_materials, shipped_dir
 from wikicut.model import (
     ChipLoad,
     CuttingRules,
@@ -18,8 +20,6 @@ from wikicut.model import (
     depth_derate,
     plan_passes,
 )
-from wikicut.io.profiles import load_profile
-from wikicut.tooling_io import load_library, load_materials, shipped_dir
 
 PROFILES = ["grbl", "linuxcnc", "mach3", "mach4", "shopbot"]
 RIGID = MachineLimits(feed_max=8000, spindle_min=6000, spindle_max=24000, name="the gantry")

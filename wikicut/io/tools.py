@@ -9,9 +9,9 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .io.toml import TomlFile, check_keys, get_number, get_str, get_table
-from .errors import InputError, suggest
-from .model.tooling import TOOL_TYPES, ChipLoad, Cutter, CuttingRules, Material, ToolLibrary
+from ..errors import InputError, suggest
+from ..model.tooling import TOOL_TYPES, ChipLoad, Cutter, CuttingRules, Material, ToolLibrary
+from .toml import TomlFile, check_keys, get_number, get_str, get_table
 
 SCHEMA = 1
 LIBRARY = "library.toml"
@@ -31,7 +31,7 @@ _SOURCE_KEYS = {"maker", "title", "url", "note"}
 
 def shipped_dir() -> Path:
     """The tools/ folder shipped beside profiles/ (found like the profiles are)."""
-    return Path(__file__).resolve().parent.parent / "tools"
+    return Path(__file__).resolve().parent.parent.parent / "tools"
 
 
 def load_library(library: str | Path | None = None,
