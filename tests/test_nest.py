@@ -860,16 +860,21 @@ class _BusyClock:
 
 @pytest.mark.parametrize("strip", [True, False])
 def test_with_iterations_set_a_busy_machine_changes_nothing(strip, monkeypatch):
+    import importlib
+
     import wikicut.nest as nest_mod
-    from wikicut.nest import budget, search, workers
+    from wikicut.nest import budget, bundle, search, workers
     from wikicut.nest.phases import patterns
+
+    # a module the package shadows with its function of the same name
+    compact = importlib.import_module("wikicut.nest.compact")
 
     items, stocks = _det_job()  # on a 400 mm sheet: two sheets, elimination tries for one
     stocks = [replace(stocks[0], width=900 if strip else 400, strip=strip)]
     settings = _settings(iterations=3000, seed=2, time_limit=100.0)
     calm = nest(items, stocks, settings)
     clock = _BusyClock()
-    for mod in (nest_mod, budget, search, workers):
+    for mod in (nest_mod, budget, bundle, compact, search, workers):
         monkeypatch.setattr(mod, "time", clock)
     monkeypatch.setattr(patterns, "time", clock)
     busy = nest(items, stocks, settings)
@@ -1399,6 +1404,79 @@ def test_sheet_patterns_through_nest_are_deterministic():
     b = nest(items, [stock], _settings(spacing=4.0, iterations=200, seed=5))
     _check(a, items, 4.0)
     assert len(a.sheets) == 6 and _signature(a) == _signature(b)
+
+
+def test_the_integer_program_stops_at_the_phase_end(monkeypatch):
+    """HiGHS gets a time limit (the pattern phase's end): on a large pool a node limit alone
+    ran seconds past the deadline. Stopped before any solution, the linear program rounded up
+    stands in, or nothing (the layout before stays)."""
+    import random
+    import time
+
+    from wikicut.nest.phases import patterns
+    from wikicut.nest.solution import decode
+    from wikicut.nest.walk import initial_orders
+
+    items, stock = _cutting_stock_job()
+    p = build(items, [stock], 4.0, 1.0)
+    first = decode(p, initial_orders(p)[0], np.full(len(items), -1, np.int64), 0)
+    seen = []
+    real = patterns.milp
+
+    def spy(*args, **kw):
+        seen.append(dict(kw["options"]))  # milp empties the dict
+        return real(*args, **kw)
+
+    monkeypatch.setattr(patterns, "milp", spy)
+    budget = Budget(10**12, time.monotonic() + 5.0)
+    best = patterns.solve(p, first, random.Random(1), budget, DEFAULT)
+    assert best.key[:2] == (0, 6)
+    limit = seen[-1]["time_limit"]
+    assert 0.0 <= limit <= 0.3 * 5.0 and seen[-1]["node_limit"] == patterns.MILP_NODES
+
+    types = patterns.item_types(p.item_v0, p.item_v1, p.item_vars, p.item_area)
+    pool = patterns.Pool(types, stock.usable.area, lambda order, mode: None)
+    rows = [(1, 1, 1), (2, 0, 0), (0, 3, 0), (0, 0, 5), (1, 1, 0)]
+    for k, c in enumerate(rows):
+        pool.add(patterns.Pattern(np.array(c), np.zeros(0, np.int64), *[np.zeros(0)] * 3))
+    assert patterns.choose(pool, math.inf).sum() == 6
+    t = time.monotonic()
+    late = patterns.choose(pool, t - 1.0)  # the clock has run out: no solve may run on
+    assert time.monotonic() - t < 1.0
+    assert late is None or np.all(pool.matrix() @ late >= types.demand)
+
+
+def test_compaction_begins_no_pass_after_its_deadline():
+    stock = Stock(width=300, height=200, margin=0)
+    a, b = _rect("a", 60, 40), _rect("b", 50, 50)
+    sheet = _sheet(stock, (a, 40.0, 70.0), (b, 230.0, 33.0))
+    assert _signature_sheet(compact_sheet(sheet, 6.0, 2.0, deadline=0.0)) == \
+        _signature_sheet(sheet)
+    assert _signature_sheet(compact_sheet(sheet, 6.0, 2.0)) != _signature_sheet(sheet)
+
+
+def _signature_sheet(sheet: SheetLayout) -> tuple:
+    return tuple((p.instance, p.x, p.y) for p in sheet.placements)
+
+
+def test_a_pattern_job_with_a_short_limit_ends_near_it():
+    """Many copies of 24 designs (the sheet patterns and their integer program run), two
+    workers, 3 s: the call returns near the limit (a generous margin: the machine is
+    shared). The kernels are ready before the clock starts."""
+    import time
+
+    from wikicut.nest import load_kernels
+
+    rng = np.random.default_rng(3)
+    parts = [_rect(f"r{k}", float(rng.integers(80, 600)), float(rng.integers(40, 300)))
+             for k in range(24)]
+    items = _items(parts, copies=12)
+    load_kernels()
+    t = time.monotonic()
+    layout = nest(items, [Stock(width=1220, height=610, margin=5)],
+                  _settings(time_limit=3.0, workers=2, iterations=None))
+    assert time.monotonic() - t < 3.0 + 4.0
+    _check(layout, items, 6.0)
 
 
 def test_sheet_patterns_only_for_repeated_designs():

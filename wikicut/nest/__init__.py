@@ -33,6 +33,11 @@ two large parts). A layout with no overlap left is valid exactly as a decoded on
 strip mode the result is finally compacted in exact coordinates (compact.py: every part
 slid left and down), which gives back the raster's slack between neighbours.
 
+The time limit covers everything from the call on: bundles, the raster, the search (until
+`finish_share` of the limit is left) and the end (the exact check, compaction, which stops
+at the limit, the check again). Only the kernels' compilation, or loading from Numba's cache,
+comes before the clock starts (warmup.py), once per process.
+
 search.py runs the phases in turn, each given the one `Budget` (budget.py) or a share of it;
 their tuning is `params.Params`. Two workers (seed, seed + 1; workers.py) search in parallel
 when `settings.workers` > 1; the best result wins, ties to the lower seed. With
@@ -59,8 +64,10 @@ from .interrupt import DeferCtrlC
 from .params import DEFAULT, Params
 from .problem import build, resolution, settings_resolution
 from .solution import Solution, to_layout
+from .warmup import load_kernels
 
-__all__ = ["NestProgress", "Params", "check_fits", "nest", "resolution", "verify_layout"]
+__all__ = ["NestProgress", "Params", "check_fits", "load_kernels", "nest", "resolution",
+           "verify_layout"]
 
 
 @dataclass(frozen=True)
@@ -79,15 +86,19 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
          progress: Callable[[NestProgress], None] | None = None, *,
          params: Params = DEFAULT) -> Layout:
     """Nest items onto the fewest sheets; see the module docstring. `params`: the search's
-    tuning (tests)."""
-    t0 = time.monotonic()
+    tuning (tests). The time limit counts from after the kernels are ready
+    (`load_kernels`)."""
     if not items:
         return Layout([])
+    load_kernels()
+    t0 = time.monotonic()
+    end = t0 + settings.time_limit
+    search_end = t0 + settings.time_limit * (1.0 - params.finish_share)
     check_fits(items, stocks)
     res = settings_resolution(settings, stocks, items)
     parts = items
-    items, bundles = (bundle.make_bundles(items, stocks, settings.spacing) if params.bundles
-                      else (items, {}))
+    items, bundles = (bundle.make_bundles(items, stocks, settings.spacing, search_end)
+                      if params.bundles else (items, {}))
     mult = bundle.counts(items, bundles)  # parts per item
     p = build(items, stocks, settings.spacing, res)
     if bundles:  # a bundle counts its copies' parts and area (its outline closes the gaps)
@@ -110,8 +121,7 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
                                   len(parts), improved))
 
     fixed = settings.iterations is not None
-    budget = Budget(settings.iterations if fixed else 10**12, t0 + settings.time_limit,
-                    report, fixed)
+    budget = Budget(settings.iterations if fixed else 10**12, search_end, report, fixed)
     with DeferCtrlC():
         best = workers.run(p, max(1, settings.workers), settings.seed, budget, params)
     layout = bundle.expand_layout(to_layout(p, best), bundles)
@@ -119,16 +129,15 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
     if problems:
         raise RuntimeError("nester produced an invalid layout: " + "; ".join(problems[:3]))
     if p.strip and layout.sheets:  # the raster's slack between neighbours, given back exactly
-        tight = compact(layout, settings.spacing, res)
+        tight = compact(layout, settings.spacing, res, end)
         if (tight.sheets[0].used_length < layout.sheets[0].used_length
                 and not verify_layout(tight, settings.spacing)):
             layout = tight
     elif layout.sheets:  # the last sheet's parts slid left and down: a larger offcut
-        tight = replace(layout, sheets=layout.sheets[:-1]
-                        + [compact_sheet(layout.sheets[-1], settings.spacing, res,
-                                         params.last_sheet_rounds)])
-        if not verify_layout(tight, settings.spacing):
-            layout = tight
+        last = compact_sheet(layout.sheets[-1], settings.spacing, res,
+                             params.last_sheet_rounds, end)
+        if not verify_layout(replace(layout, sheets=[last]), settings.spacing):
+            layout = replace(layout, sheets=layout.sheets[:-1] + [last])
     return layout
 
 

@@ -18,6 +18,7 @@ placed bundle becomes its copies again (`expand`).
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -145,10 +146,11 @@ def _bundle_one(items: list[NestItem], stocks: list[Stock], spacing: float
     return None
 
 
-def make_bundles(items: list[NestItem], stocks: list[Stock], spacing: float
-                 ) -> tuple[list[NestItem], dict[str, Bundle]]:
+def make_bundles(items: list[NestItem], stocks: list[Stock], spacing: float,
+                 deadline: float = math.inf) -> tuple[list[NestItem], dict[str, Bundle]]:
     """The items to nest, thin designs' copies bundled, and each bundle by the instance
-    name its item carries (its first copy's)."""
+    name its item carries (its first copy's). No design is bundled after `deadline`
+    (monotonic clock): its copies are nested one by one."""
     groups: dict[tuple[int, tuple[float, ...]], list[NestItem]] = {}
     for it in items:
         groups.setdefault((id(it.part), tuple(it.rotations)), []).append(it)
@@ -162,7 +164,8 @@ def make_bundles(items: list[NestItem], stocks: list[Stock], spacing: float
         done.add(key)
         group = groups[key]
         made = None
-        if len(group) >= 2 and squareness(it.part.outline) < FILL:
+        if (len(group) >= 2 and squareness(it.part.outline) < FILL
+                and time.monotonic() < deadline):
             made = _bundle_one(group, stocks, spacing)
         if made is None:
             out.extend(group)

@@ -14,13 +14,15 @@ the next slide (along the contact) from catching on the neighbour's corner.
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import replace
 
 import numpy as np
 from shapely import affinity
 
 from ..model import Layout, SheetLayout, strip_length
-from .kernels.compact import compact_kernel
+from .kernels.compact import compact_pass
 from .raster import grow
 
 GAP = 1e-4  # mm left between grown outlines (verify allows parts to touch)
@@ -37,11 +39,12 @@ def _edges(geom) -> np.ndarray:
     return np.vstack(rows) if rows else np.zeros((0, 4))
 
 
-def compact_sheet(sheet: SheetLayout, spacing: float, res: float,
-                  rounds: int = MAX_ROUNDS) -> SheetLayout:
+def compact_sheet(sheet: SheetLayout, spacing: float, res: float, rounds: int = MAX_ROUNDS,
+                  deadline: float = math.inf) -> SheetLayout:
     """The sheet with every part slid left and down as far as its neighbours allow (at most
-    `rounds` passes each way), in exact coordinates; parts keep at least `spacing` between
-    them and stay in the usable area. Keep-out zones stay where they are."""
+    `rounds` passes each way, until nothing moves; none begun after `deadline`, monotonic
+    clock), in exact coordinates; parts keep at least `spacing` between them and stay in
+    the usable area. Keep-out zones stay where they are."""
     places = sheet.placements
     if not places:
         return sheet
@@ -76,17 +79,24 @@ def compact_sheet(sheet: SheetLayout, spacing: float, res: float,
             continue
         add(_edges(zone), (0.0, 0.0), False)
     e = np.vstack(blocks)
-    dx, dy = compact_kernel(e[:, 0].copy(), e[:, 1].copy(), e[:, 2].copy(), e[:, 3].copy(),
-                            np.array(e0, np.int64), np.array(e1, np.int64),
-                            np.array(boxes, np.float64), np.array(bares, np.float64),
-                            np.array(movable, np.bool_), float(st.margin), float(st.margin),
-                            GAP, rounds)
+    edges = (e[:, 0].copy(), e[:, 1].copy(), e[:, 2].copy(), e[:, 3].copy(),
+             np.array(e0, np.int64), np.array(e1, np.int64))
+    box, bare = np.array(boxes, np.float64), np.array(bares, np.float64)
+    move = np.array(movable, np.bool_)
+    dx, dy = np.zeros(len(blocks)), np.zeros(len(blocks))
+    for _ in range(rounds):
+        if time.monotonic() >= deadline:
+            break
+        if compact_pass(*edges, box, bare, move, float(st.margin), float(st.margin), GAP,
+                        dx, dy) <= GAP:
+            break
     moved = [replace(pl, x=pl.x + float(dx[i]), y=pl.y + float(dy[i]))
              for i, pl in enumerate(places)]
     used = strip_length(st, moved) if st.strip else sheet.used_length
     return replace(sheet, placements=moved, used_length=used)
 
 
-def compact(layout: Layout, spacing: float, res: float) -> Layout:
+def compact(layout: Layout, spacing: float, res: float, deadline: float = math.inf) -> Layout:
     """Every sheet compacted (see compact_sheet)."""
-    return replace(layout, sheets=[compact_sheet(s, spacing, res) for s in layout.sheets])
+    return replace(layout, sheets=[compact_sheet(s, spacing, res, deadline=deadline)
+                                   for s in layout.sheets])

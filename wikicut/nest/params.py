@@ -56,6 +56,9 @@ class Params:
     ov_step0: float = 0.1  # its cuts: the first, as a share of the sheet length ...
     ov_step_min: float = 0.005  # ... and the least, before starting from the first again
     bundles: bool = True  # thin designs' copies stacked into one item (bundle.py)
+    # share of the time limit kept after the search for the end: bundles expanded, the
+    # exact check, compaction (a strip's takes seconds on a few hundred parts) and its check
+    finish_share: float = 0.05
     # passes of the last sheet's exact compaction: most of the slack goes in the first few,
     # and a sheet of curved parts takes about 0.05 s a pass
     last_sheet_rounds: int = 6

@@ -68,38 +68,31 @@ def slide(i, axis, ex0, ey0, ex1, ey1, e0, e1, dx, dy, box, limit, tol):
 
 
 @njit(cache=True)
-def compact_kernel(ex0, ey0, ex1, ey1, e0, e1, box0, bare0, movable, lo_x, lo_y, gap,
-                   max_rounds):
-    """Alternate passes left (parts by their left edge) and down (by their bottom edge)
-    until nothing moves. Returns each part's translation (dx, dy)."""
-    n = e0.shape[0]
-    dx = np.zeros(n)
-    dy = np.zeros(n)
-    box = box0.copy()
+def compact_pass(ex0, ey0, ex1, ey1, e0, e1, box, bare0, movable, lo_x, lo_y, gap, dx, dy):
+    """One pass left (parts by their left edge), then one down (by their bottom edge):
+    each movable part's translation so far (dx, dy) and bounding box (`box`) updated in
+    place. Returns how far the parts moved in all."""
     tol = gap * 0.5
-    for _ in range(max_rounds):
-        moved = 0.0
-        for axis in range(2):
-            order = np.argsort(box[:, axis], kind="mergesort")
-            for i in order:
-                if not movable[i]:
-                    continue
-                lim = (bare0[i, 0] + dx[i] - lo_x) if axis == 0 else (bare0[i, 1] + dy[i] - lo_y)
-                if lim <= gap:
-                    continue
-                t = slide(i, axis, ex0, ey0, ex1, ey1, e0, e1, dx, dy, box, lim, tol)
-                step = t if t == lim else t - gap
-                if step <= gap:
-                    continue
-                if axis == 0:
-                    dx[i] -= step
-                    box[i, 0] -= step
-                    box[i, 2] -= step
-                else:
-                    dy[i] -= step
-                    box[i, 1] -= step
-                    box[i, 3] -= step
-                moved += step
-        if moved <= gap:
-            break
-    return dx, dy
+    moved = 0.0
+    for axis in range(2):
+        order = np.argsort(box[:, axis], kind="mergesort")
+        for i in order:
+            if not movable[i]:
+                continue
+            lim = (bare0[i, 0] + dx[i] - lo_x) if axis == 0 else (bare0[i, 1] + dy[i] - lo_y)
+            if lim <= gap:
+                continue
+            t = slide(i, axis, ex0, ey0, ex1, ey1, e0, e1, dx, dy, box, lim, tol)
+            step = t if t == lim else t - gap
+            if step <= gap:
+                continue
+            if axis == 0:
+                dx[i] -= step
+                box[i, 0] -= step
+                box[i, 2] -= step
+            else:
+                dy[i] -= step
+                box[i, 1] -= step
+                box[i, 3] -= step
+            moved += step
+    return moved

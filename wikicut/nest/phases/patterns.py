@@ -12,6 +12,11 @@ through scipy) then picks how many sheets of each pattern to cut; copies beyond 
 are left off the emptiest sheets. Identical sheets help the operator too: one program, cut
 several times.
 
+HiGHS gets a node limit (with `iterations` set, the choice must not depend on time) and a time
+limit (the phase's end): on a large pool a node limit alone took seconds past the deadline. A
+program stopped by the clock with no solution falls back to the linear program's solution
+rounded up, which is a valid choice too.
+
 `solve` is the phase: the pool from the single-sheet decode, its choice as a layout.
 """
 
@@ -35,7 +40,8 @@ MIN_REPEAT = 2.0  # at least this many copies per design on average
 TRIES = 100  # candidate patterns decoded per round of the linear program
 QUIET_ROUNDS = 2  # rounds without a new pattern before the pool is final
 MAX_ROUNDS = 60
-MILP_NODES = 5000  # a node limit, not a time limit: the choice must not depend on time
+MILP_NODES = 5000  # besides the time limit: with `iterations` set, the one that binds
+MILP_SHARE = 1 / 3  # of the phase's time kept for the integer program (without `iterations`)
 
 
 @dataclass
@@ -120,11 +126,22 @@ class Pool:
         return np.array([p.counts for p in self.patterns.values()], np.float64).T
 
 
-def _prices(a: np.ndarray, demand: np.ndarray) -> np.ndarray | None:
-    """Dual values of the covering constraints of min sum(x), a @ x >= demand, x >= 0."""
+def _seconds(end: float) -> float:
+    """HiGHS's time limit for a solve that must end at `end` (monotonic clock)."""
+    return max(end - time.monotonic(), 0.0)
+
+
+def _relaxation(a: np.ndarray, demand: np.ndarray, end: float):
+    """The linear program min sum(x), a @ x >= demand, x >= 0, solved by `end`; None if not."""
     lp = linprog(np.ones(a.shape[1]), A_ub=-a, b_ub=-demand.astype(np.float64),
-                 bounds=(0, None), method="highs")
-    if lp.status != 0:
+                 bounds=(0, None), method="highs", options={"time_limit": _seconds(end)})
+    return lp if lp.status == 0 else None
+
+
+def _prices(a: np.ndarray, demand: np.ndarray, end: float) -> np.ndarray | None:
+    """Dual values of the covering constraints (`_relaxation`)."""
+    lp = _relaxation(a, demand, end)
+    if lp is None:
         return None
     return np.maximum(-np.asarray(lp.ineqlin.marginals), 0.0)
 
@@ -170,17 +187,19 @@ def generate(pool: Pool, rng: random.Random, deadline: float, budget: int) -> No
     base = [int(t) for t in np.argsort(-ty.area, kind="stable")]
     for mode in (0, 1):
         for s in range(ty.count):
+            if s and time.monotonic() >= deadline:  # at least one start pattern per mode
+                break
             pool.add(pool.by_types([base[s]] + base[:s] + base[s + 1:], mode))
     quiet = 0
     for _ in range(MAX_ROUNDS):
         if quiet >= QUIET_ROUNDS or time.monotonic() >= deadline or pool.decodes >= budget:
             break
-        pi = _prices(pool.matrix(), ty.demand)
+        pi = _prices(pool.matrix(), ty.demand, deadline)
         if pi is None:
             return
         added = 0
         for _ in range(TRIES):
-            if pool.decodes >= budget:
+            if pool.decodes >= budget or time.monotonic() >= deadline:
                 break
             pat = _candidate(pool, pi, rng)
             if float(pat.counts @ pi) > 1.0 + 1e-6:
@@ -188,22 +207,27 @@ def generate(pool: Pool, rng: random.Random, deadline: float, budget: int) -> No
         quiet = 0 if added else quiet + 1
 
 
-def choose(pool: Pool) -> np.ndarray | None:
+def choose(pool: Pool, end: float) -> np.ndarray | None:
     """Sheets of each pattern (in pool order): fewest sheets covering every type, from the
-    integer program; None if it finds no solution."""
+    integer program stopped at `end` (its best solution so far, optimal or not); if it has
+    none, the linear program's solution rounded up. None if neither is found in time."""
     a = pool.matrix()
     ty = pool.types
     if a.size == 0 or np.any(a.sum(axis=1) == 0):
         return None
     res = milp(np.ones(a.shape[1]),
                constraints=LinearConstraint(a, lb=ty.demand.astype(np.float64), ub=np.inf),
-               integrality=np.ones(a.shape[1]), options={"node_limit": MILP_NODES})
-    if res.x is None:
+               integrality=np.ones(a.shape[1]),
+               options={"node_limit": MILP_NODES, "time_limit": _seconds(end)})
+    if res.x is not None:
+        x = np.round(res.x).astype(np.int64)
+        if np.all(a @ x >= ty.demand):
+            return x
+    lp = _relaxation(a, ty.demand, end)
+    if lp is None:
         return None
-    x = np.round(res.x).astype(np.int64)
-    if np.any(a @ x < ty.demand):
-        return None
-    return x
+    x = np.ceil(lp.x - 1e-9).astype(np.int64)  # a covering stays covered when rounded up
+    return x if np.all(a @ x >= ty.demand) else None
 
 
 def assign(pool: Pool, x: np.ndarray, n_items: int) -> tuple[np.ndarray, ...]:
@@ -250,9 +274,11 @@ def solve(p: Problem, best: Solution, rng: random.Random, budget: Budget,
     pool = Pool(types, p.stocks[0].usable.area,
                 lambda order, mode: decode_raw(p, order, pref, mode, count=one))
     part = budget.share(prm.pattern_share, least=1)
-    generate(pool, rng, part.deadline, part.iterations)
+    end = part.deadline
+    grow_end = end if budget.fixed else end - MILP_SHARE * max(end - time.monotonic(), 0.0)
+    generate(pool, rng, grow_end, part.iterations)
     budget.spend(pool.decodes)
-    x = choose(pool)
+    x = choose(pool, end)
     if x is None:
         return best
     sheet, var, us, vs, order = assign(pool, x, len(p.items))
