@@ -3,6 +3,7 @@
     python benchmarks/bench_nest.py [--seconds N] [--only NAME ...] [--quick]
                                     [--skip-strip] [--skip-bins] [--skip-stock]
                                     [--skip-scaling]
+    python benchmarks/bench_nest.py --timing [--limits 5 10 20] [--only JOB ...]
 
 1. strip: ESICUP strip instances, density after N s beside spyrrow's with the same seconds.
 2. bins: packingsolver/OpenCutList sheet jobs and examples/house: sheets used against the area
@@ -11,6 +12,9 @@
    the full sheets the job takes alone.
 4. scaling: time to the first valid layout (construction only) for 50..1500 WikiHouse-like
    parts, sheets, peak RSS; each size in a fresh process so the RSS is its own.
+5. timing (--timing, alone): nest()'s wall time against its time limit (house, whole house,
+   a strip, the mixed 520-part job of mixed.py), reading excluded; and the kernels' cold
+   start (compiled into an empty cache) against a warm one, each in a fresh process.
 
 Every layout, ours and the others', is checked with wikicut.nest.verify_layout; a failure is
 printed as INVALID. The machines are noisy, so each comparison runs back to back in the same
@@ -23,6 +27,7 @@ import argparse
 import gc
 import json
 import math
+import os
 import resource
 import subprocess
 import sys
@@ -495,6 +500,67 @@ def run_scaling(sizes: list[str]) -> str:
 # --------------------------------------------------------------------------- main
 
 
+TIMING_JOBS = ["house", "whole-house", "swim", "mixed"]
+
+
+def timing_job(name: str) -> tuple[list[NestItem], list[Stock], NestSettings]:
+    """A job of the timing table, read (its reading is not timed)."""
+    if name in ("house", "whole-house"):
+        from wikicut.job import job_items, load_job
+
+        job = load_job(REPO / "examples" / name / "job.toml")
+        return job_items(job), list(job.stocks), job.settings
+    if name == "mixed":
+        from mixed import mixed_job
+
+        return mixed_job()
+    inst = I.load_strip(name)
+    return inst.nest_items(), [inst.stock()], NestSettings(spacing=0.0)
+
+
+def cold_start() -> list[list[str]]:
+    """load_kernels in fresh processes: into an empty Numba cache (compiling), then from it."""
+    import os
+    import tempfile
+
+    code = ("import time; t = time.monotonic(); import wikicut.nest as n; "
+            "i = time.monotonic() - t; print(i, n.load_kernels())")
+    rows = []
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        for label in ("cold (empty cache)", "warm"):
+            got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                                 text=True, check=True).stdout.split()
+            rows.append([label, f"{float(got[0]):.1f}", f"{float(got[1]):.1f}"])
+    return rows
+
+
+def run_timing(jobs: list[str], limits: list[float], workers: int) -> str:
+    """Wall time of nest() against its limit, the kernels ready first (as nest() does before
+    its clock starts) and the job read before the clock."""
+    from wikicut.nest import load_kernels
+
+    load_kernels()
+    rows = []
+    for name in jobs:
+        items, stocks, settings = timing_job(name)
+        for limit in limits:
+            s = replace(settings, time_limit=limit, workers=workers, seed=SEED,
+                        iterations=None)
+            t = time.monotonic()
+            lay = nest(items, stocks, s)
+            wall = time.monotonic() - t
+            over = 100.0 * (wall / limit - 1.0)
+            rows.append([name, str(len(items)), f"{limit:g}", f"{wall:.2f}", f"{over:+.1f} %",
+                         "ok" if wall <= 1.05 * limit else "OVER", str(len(lay.sheets))])
+            print(" ".join(rows[-1]), flush=True)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    out = table(f"Time limit kept ({workers} workers, load average {load:.1f} at the end)",
+                ["job", "parts", "limit s", "wall s", "overrun", "<= 105 %", "sheets"], rows)
+    return out + "\n" + table("Kernels' cold start (fresh processes)",
+                               ["run", "import s", "load_kernels s"], cold_start())
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seconds", type=float, default=None,
@@ -509,10 +575,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-scaling", action="store_true")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--unesting-strategy", default="nfp")
+    ap.add_argument("--timing", action="store_true",
+                    help="only the time-limit table (with --only: its jobs) and cold start")
+    ap.add_argument("--limits", type=float, nargs="+", default=[5.0, 10.0, 20.0])
     ap.add_argument("--scaling-one", type=int, default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.scaling_one is not None:
         print(json.dumps(scaling_one(a.scaling_one)))
+        return 0
+    if a.timing:
+        print(run_timing(a.only or TIMING_JOBS, a.limits, a.workers))
         return 0
     seconds = a.seconds if a.seconds is not None else (5.0 if a.quick else 30.0)
     strip = QUICK_STRIP if a.quick else I.strip_names()
