@@ -70,7 +70,7 @@ def test_part_renders_every_library_file(tmp_path):
 
 def _check_sheets(out: Path, spacing: float) -> dict:
     """Every part once, spacing and margin kept: read back from the written sheet DXFs."""
-    from wikicut.dxfio import read_cutting_file
+    from wikicut.io.dxf import read_cutting_file
     from wikicut.model import Layout
     from wikicut.nest import verify_layout
 

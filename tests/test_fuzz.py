@@ -59,7 +59,7 @@ def _dxf_sources() -> list[Path]:
 
 @pytest.mark.parametrize("src", _dxf_sources(), ids=lambda p: p.name)
 def test_dxf_reader_refuses_cleanly(src, tmp_path):
-    from wikicut.dxfio import read_dxf_parts
+    from wikicut.io.dxf import read_dxf_parts
 
     data = src.read_bytes()
     for k, mutated in enumerate(mutations(data, seed=hash(src.name) & 0xFFFF, n=N)):

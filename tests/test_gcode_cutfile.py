@@ -14,7 +14,7 @@ import pytest
 import shapely
 from conftest import find_rs274
 
-from wikicut.dxfio import read_cutting_file
+from wikicut.io.dxf import read_cutting_file
 from wikicut.errors import UnsafeJobError
 from wikicut.gcode import write_program
 from wikicut.model import Part, Placement, Profile, SheetLayout, Stock

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import find_rs274
 
-from wikicut.dxfio import read_cutting_file
+from wikicut.io.dxf import read_cutting_file
 from wikicut.io.job import job_items, load_job
 from wikicut.nest import nest
 from wikicut.pipeline import job_profile, write_outputs

@@ -458,7 +458,7 @@ def test_a_rebate_pocket_along_the_part_edge_uses_room_outside_the_part():
 
 
 def test_the_wikihouse_cutting_file_plans_and_rs274_reads_it(wikihouse_dxf, tmp_path):
-    dxfio = pytest.importorskip("wikicut.dxfio", reason="wikicut.dxfio not written yet")
+    dxfio = pytest.importorskip("wikicut.io.dxf", reason="wikicut.io.dxf not written yet")
     import shutil
     import subprocess
 

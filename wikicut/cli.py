@@ -300,7 +300,7 @@ def part(part_file: Path, params, thickness, output: Path, force) -> None:
 
 def _load_any_part(path: Path, params: dict[str, float], thickness: float):
     if path.suffix.lower() == ".dxf":
-        from .dxfio import read_dxf_parts
+        from .io.dxf import read_dxf_parts
 
         if params:
             raise InputError("a DXF part takes no parameters", path)
@@ -332,7 +332,7 @@ def _write_single(output: Path, force: bool, part_obj) -> None:
     os.chmod(tmp, 0o666 & ~umask)  # the user's normal permissions, not mkstemp's 0600
     try:
         if suffix == ".dxf":
-            from .dxfio import write_part_dxf
+            from .io.dxf import write_part_dxf
 
             write_part_dxf(part_obj, tmp)
         else:
@@ -406,7 +406,7 @@ def verify(program: Path, profile, sheet, thickness, tool_diameter) -> None:
         raise InputError("not a text program file", program) from None
     layout = None
     if sheet is not None:
-        from .dxfio import read_cutting_file
+        from .io.dxf import read_cutting_file
 
         sheets = read_cutting_file(sheet, display=str(sheet))
         if len(sheets) != 1:

@@ -105,7 +105,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
     sheet when there is a profile, index.html, report.json); nothing appears unless all
     succeeded. `sources` (part name -> file) names the files of parts left unplaced; `notes`
     (sheet index -> text) go into that sheet's program header."""
-    from .dxfio import write_sheet_dxf
+    from .io.dxf import write_sheet_dxf
     from .io.report import build_report, dumps
     from .preview import index_html, sheet_svg
 
@@ -227,7 +227,7 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
               layer_map: dict[str, str] | None = None, progress: Progress | None = None) -> NestResult:
     """Programs for a cutting file laid out elsewhere: one per sheet, in its own coordinates
     (turned 90 degrees, and said so in the program header, when only that fits the machine)."""
-    from .dxfio import read_cutting_file
+    from .io.dxf import read_cutting_file
 
     check_outdir(Path(outdir), force)
     drawn = read_cutting_file(cutfile, layer_map=layer_map, display=str(cutfile))

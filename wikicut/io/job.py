@@ -218,7 +218,7 @@ def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
     for jp in job.parts:
         display = jp.file
         if jp.path.suffix.lower() in DXF_SUFFIXES:
-            from ..dxfio import read_dxf_parts
+            from .dxf import read_dxf_parts
 
             found = read_dxf_parts(jp.path, layer_map=job.layer_map or None, display=display,
                                    thickness=job.thickness)

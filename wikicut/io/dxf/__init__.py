@@ -1,0 +1,22 @@
+"""DXF in and out: WikiHouse cutting files and plain CAD outlines <-> Parts and sheets.
+
+layers (layer names -> operations), entities (entity -> points in mm), chain (loose pieces
+-> loops), assemble (loops -> parts with holes, pockets, drills, labels), read (the public
+readers), write (sheet and part DXFs, same layout -> same bytes).
+"""
+
+from .layers import DEFAULT_LAYER_MAP, LayerOp, classify_layer
+from .read import read_cutting_file, read_dxf_parts
+from .write import part_dxf_text, sheet_dxf_text, write_part_dxf, write_sheet_dxf
+
+__all__ = [
+    "DEFAULT_LAYER_MAP",
+    "LayerOp",
+    "classify_layer",
+    "part_dxf_text",
+    "read_cutting_file",
+    "read_dxf_parts",
+    "sheet_dxf_text",
+    "write_part_dxf",
+    "write_sheet_dxf",
+]

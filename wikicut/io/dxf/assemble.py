@@ -1,0 +1,354 @@
+"""Loops assembled into parts: each outline with the holes, pockets, drills, engravings and
+label inside it, and the sheet rectangles the parts lie on."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from shapely.geometry import LinearRing, LineString, Polygon
+
+from ...errors import InputError
+from ...model import Drill, Engraving, Pocket
+from .chain import SNAP_TOL
+from .entities import Drawing, Label, Piece
+from .layers import LayerOp
+
+__all__ = ["SLIVER_WIDTH", "DrawnPart", "DrawnSheet", "assemble"]
+
+SLIVER_WIDTH = 0.1  # mm: a closed contour narrower than this on average encloses nothing
+
+
+@dataclass
+class DrawnPart:
+    """A part as found in the drawing (drawing coordinates, mm), before it is named."""
+
+    outline: Polygon
+    handle: str
+    layer: str
+    pockets: list[Pocket] = field(default_factory=list)
+    drills: list[Drill] = field(default_factory=list)
+    engravings: list[Engraving] = field(default_factory=list)
+    label: Label | None = None
+    sheet: int | None = None  # index into the sorted sheets
+    # outlines of parts cut out of this one: in place, their own cut makes the hole
+    cutouts: list[Polygon] = field(default_factory=list)
+
+
+@dataclass
+class DrawnSheet:
+    """A sheet rectangle and the layer (name, material) it was drawn on."""
+
+    poly: Polygon
+    layer: str
+    handle: str
+    op: LayerOp
+
+
+@dataclass
+class _Sorted:
+    """The loops of a drawing by what they become."""
+
+    sheets: list[DrawnSheet] = field(default_factory=list)
+    cut: list[tuple[Piece, Polygon]] = field(default_factory=list)
+    pockets: list[tuple[Piece, Polygon]] = field(default_factory=list)
+    engravings: list[tuple[Piece, LineString]] = field(default_factory=list)
+    drills: list[Piece] = field(default_factory=list)
+    slivers: list[Piece] = field(default_factory=list)
+
+
+def assemble(drawing: Drawing, loops: list[Piece]) -> tuple[list[DrawnSheet], list[DrawnPart]]:
+    """Sheets (sorted rows top to bottom, then left to right) and parts in drawing mm."""
+    shown = drawing.shown
+    got = _sort_loops(loops, shown)
+    sheets = _sort_sheets(got.sheets)
+    parts = _outlines(got.cut, shown)
+    owners = _Owners(parts, shown)
+    for p in got.slivers:  # debris on or inside a part is dropped; anywhere else refused
+        if not owners.near(LineString(p.pts)):
+            raise InputError(f"zero-area contour {p.where}: remove it", shown)
+    _add_pockets(owners, got.pockets)
+    for p, line in got.engravings:
+        depth = p.op.depth if p.op.depth is not None else 1.0
+        rp, clipped = owners.owner(line, p, "engraving")
+        for g in clipped:
+            rp.engravings.append(Engraving(g, float(depth)))  # type: ignore[union-attr]
+    for p in got.drills:
+        cx, cy, r = p.circle  # type: ignore[misc]
+        rp = owners.smallest(shapely.Point(cx, cy), "within")
+        if rp is None:
+            raise InputError(f"drill {p.where} is not inside any part outline", shown)
+        rp.drills.append(Drill(cx, cy, 2 * r, p.op.depth))
+    _add_labels(owners, drawing.labels)
+    _place_on_sheets(parts, sheets)
+    parts.sort(key=lambda rp: (rp.sheet if rp.sheet is not None else len(sheets),
+                               -round(rp.outline.bounds[3], 3),
+                               round(rp.outline.bounds[0], 3)))
+    return sheets, parts
+
+
+def _sort_loops(loops: list[Piece], shown: str) -> _Sorted:
+    out = _Sorted()
+    for p in loops:
+        k = p.op.kind
+        if k == "sheet":
+            if p.closed:
+                out.sheets.append(_sheet(p, shown))
+            continue
+        if k == "engrave" or (k == "pocket" and not p.closed):
+            line = LineString(np.vstack([p.pts, p.pts[:1]]) if p.closed else p.pts)
+            out.engravings.append((p, line))
+            continue
+        poly = _polygon(p, shown)
+        if poly is None:
+            out.slivers.append(p)
+        elif k == "drill":
+            if p.circle is None:
+                raise InputError(f"drill layer holds a contour that is not a CIRCLE "
+                                 f"{p.where}", shown)
+            out.drills.append(p)
+        elif k == "pocket":
+            out.pockets.append((p, poly))
+        else:
+            out.cut.append((p, poly))
+    return out
+
+
+class _Owners:
+    """Which part a pocket, engraving, drill or label belongs to (an STRtree of outlines)."""
+
+    def __init__(self, parts: list[DrawnPart], shown: str):
+        self.parts, self.shown = parts, shown
+        self.shells = [Polygon(rp.outline.exterior) for rp in parts]
+        self.tree = shapely.STRtree(self.shells)
+
+    def near(self, geom) -> bool:
+        return len(self.tree.query(geom, predicate="dwithin", distance=SLIVER_WIDTH)) > 0
+
+    def smallest(self, geom, predicate: str, keep=None) -> DrawnPart | None:
+        """The smallest part whose outline satisfies `predicate` for geom (and `keep`)."""
+        hits = [int(i) for i in self.tree.query(geom, predicate=predicate)
+                if keep is None or keep(int(i))]
+        if not hits:
+            return None
+        return self.parts[min(hits, key=lambda i: (self.shells[i].area, i))]
+
+    def owner(self, geom, p: Piece, what: str) -> tuple[DrawnPart | None, list]:
+        """The part that holds most of `geom`, and geom clipped to that part's outline:
+        pockets and engravings drawn over a part's edge (hinge recesses in the MicroHouse
+        doors) are cut only where there is material; beyond the edge is air."""
+        size = shapely.length if isinstance(geom, LineString) else shapely.area
+        best, best_key, best_clip = None, None, None
+        for i in sorted(int(k) for k in self.tree.query(geom, predicate="intersects")):
+            clip = shapely.intersection(geom, self.shells[i])
+            key = (round(float(size(clip)), 6), -self.shells[i].area)
+            if key[0] > 0 and (best_key is None or key > best_key):
+                best, best_key, best_clip = i, key, clip
+        if best is None:
+            if self.near(geom):
+                return None, []  # drawn wholly beside a part's edge: air, nothing to cut
+            raise InputError(f"{what} {p.where} is not inside any part outline", self.shown)
+        kind = LineString if isinstance(geom, LineString) else Polygon
+        pieces = [g for g in shapely.get_parts(best_clip) if isinstance(g, kind)]
+        if kind is LineString and len(pieces) > 1:
+            pieces = list(shapely.get_parts(shapely.line_merge(shapely.multilinestrings(pieces))))
+        return self.parts[best], [g for g in pieces if size(g) > 0]
+
+
+def _add_pockets(owners: _Owners, pockets: list[tuple[Piece, Polygon]]) -> None:
+    """Pockets of one depth drawn inside each other are one pocket with islands."""
+    for group in _group_by_depth(pockets):
+        for shell, islands in _even_odd([poly for _p, poly in group]):
+            p, poly = group[shell]
+            shape = Polygon(poly.exterior, list(poly.interiors)
+                            + [group[j][1].exterior for j in islands])
+            rp, clipped = owners.owner(shape, p, "pocket")
+            for g in clipped:
+                if g.area >= 1e-3:
+                    rp.pockets.append(Pocket(g, float(p.op.depth)))  # type: ignore[union-attr]
+
+
+def _add_labels(owners: _Owners, labels: list[Label]) -> None:
+    """A label belongs to the part whose material it sits on, not to a part cut out of it."""
+    material = [rp.outline.difference(shapely.union_all(rp.cutouts)) if rp.cutouts
+                else rp.outline for rp in owners.parts]
+    for lab in labels:
+        pt = shapely.Point(lab.x, lab.y)
+        rp = owners.smallest(pt, "covered_by", keep=lambda i: material[i].covers(pt))
+        if rp is not None and rp.label is None:
+            rp.label = lab
+
+
+def _place_on_sheets(parts: list[DrawnPart], sheets: list[DrawnSheet]) -> None:
+    if not sheets:
+        return
+    # parts drawn flush with a sheet edge stick out by float noise (1e-12 mm)
+    stree = shapely.STRtree([s.poly.buffer(SNAP_TOL, join_style="mitre") for s in sheets])
+    for rp in parts:
+        inside = [int(i) for i in stree.query(rp.outline, predicate="covered_by")]
+        if inside:
+            rp.sheet = min(inside)
+
+
+def _polygon(p: Piece, shown: str) -> Polygon | None:
+    """The loop as a polygon; None for a zero-width sliver (CAD debris: SketchUp leaves
+    collapsed arcs in the real MicroHouse file), which the caller drops or refuses."""
+    if not p.closed:
+        raise InputError(f"open contour {p.where} ends at ({p.pts[-1][0]:.3f}, "
+                         f"{p.pts[-1][1]:.3f})", shown)
+    if len(p.pts) < 3:
+        return None
+    ring = LinearRing(p.pts)
+    poly = Polygon(ring)
+    if 2.0 * abs(shapely.area(shapely.make_valid(poly))) < SLIVER_WIDTH * ring.length:
+        return None
+    if not ring.is_simple:
+        # A ring that only touches itself (a hole joined to the edge by a zero-width slit,
+        # as in the real MicroHouse file) is one valid polygon of the same area: the
+        # enclosed parts become holes and the slit, which encloses nothing, is not cut.
+        # Snapped to a 1e-4 mm grid: the slit ends differ by 1e-12 mm, which would
+        # leave rings passing twice through one point once written with 4 decimals.
+        fixed = shapely.set_precision(shapely.make_valid(poly), 1e-4)
+        if isinstance(fixed, Polygon) and abs(fixed.area - abs(poly.area)) <= \
+                1e-5 * fixed.area:
+            return shapely.normalize(fixed)
+        x, y = _self_crossing(ring)
+        raise InputError(f"self-intersecting contour {p.where} near ({x:.3f}, {y:.3f})", shown)
+    return poly
+
+
+def _sheet(p: Piece, shown: str) -> DrawnSheet:
+    poly = Polygon(p.pts) if len(p.pts) >= 3 else Polygon()
+    box = shapely.box(*poly.bounds) if not poly.is_empty else None
+    if box is None or poly.area < 1.0 or abs(poly.area - box.area) > 1e-3 * box.area:
+        raise InputError(f"sheet boundary {p.where} is not an axis-aligned rectangle", shown)
+    return DrawnSheet(box, p.layer, p.handle, p.op)
+
+
+def _sort_sheets(sheets: list[DrawnSheet]) -> list[DrawnSheet]:
+    """Rows top to bottom (a sheet joins a row when its centre is within the row's first
+    sheet's height), then left to right; duplicates dropped."""
+    uniq: list[DrawnSheet] = []
+    for s in sheets:
+        if not any(s.poly.equals_exact(u.poly, 1e-6) for u in uniq):
+            uniq.append(s)
+    rest = sorted(uniq, key=lambda s: (-s.poly.bounds[3], s.poly.bounds[0]))
+    out: list[DrawnSheet] = []
+    while rest:
+        top = rest[0]
+        lo, hi = top.poly.bounds[1], top.poly.bounds[3]
+        row = [s for s in rest if lo <= (s.poly.bounds[1] + s.poly.bounds[3]) / 2 <= hi]
+        out.extend(sorted(row, key=lambda s: (s.poly.bounds[0], -s.poly.bounds[3])))
+        rest = [s for s in rest if s not in row]
+    return out
+
+
+def _outlines(cut: list[tuple[Piece, Polygon]], shown: str) -> list[DrawnPart]:
+    """Outlines with their holes: explicit layers decide, "auto" loops by nesting."""
+    if not cut:
+        return []
+    polys = [poly for _p, poly in cut]
+    parent = _parents(polys)
+    role: dict[int, str] = {}
+    holes: dict[int, list[int]] = {}
+    cutouts: dict[int, list[int]] = {}
+    for i in sorted(range(len(cut)), key=lambda i: (-polys[i].area, i)):
+        p = cut[i][0]
+        par = parent[i]
+        prole = role.get(par) if par is not None else None
+        k = p.op.kind
+        if k == "auto":
+            k = "outside" if prole in (None, "hole") else "inside"
+        if k == "outside":
+            role[i] = "outline"
+            holes[i] = []
+            if prole == "outline":  # a part cut out of another part (WikiHouse does)
+                cutouts.setdefault(par, []).append(i)  # type: ignore[arg-type]
+        else:
+            _check_hole(cut, polys, i, par, prole, shown)
+            role[i] = "hole"
+            holes[par].append(i)  # type: ignore[index]
+    out: list[DrawnPart] = []
+    for i in sorted(holes):
+        p = cut[i][0]
+        shape = Polygon(polys[i].exterior, list(polys[i].interiors)
+                        + [polys[j].exterior for j in holes[i]])
+        if not shape.is_valid:
+            why = shapely.is_valid_reason(shape)
+            raise InputError(f"part outline {p.where} with its holes is not a valid shape "
+                             f"({why}): holes overlap each other?", shown)
+        rp = DrawnPart(shape, p.handle, p.layer)
+        rp.cutouts = [Polygon(polys[j].exterior) for j in cutouts.get(i, [])]
+        out.append(rp)
+    return out
+
+
+def _check_hole(cut, polys, i: int, par: int | None, prole: str | None, shown: str) -> None:
+    p = cut[i][0]
+    if prole is None:
+        raise InputError(f"hole or slot {p.where} is not inside any part outline", shown)
+    if prole == "hole":
+        raise InputError(f"hole or slot {p.where} lies inside another hole "
+                         f"{cut[par][0].where}", shown)  # type: ignore[index]
+    if polys[i].interiors:
+        raise InputError(f"hole or slot {p.where} touches itself around an island", shown)
+
+
+def _self_crossing(ring: LinearRing) -> tuple[float, float]:
+    """A point where a ring touches or crosses itself, for the error message."""
+    try:
+        pt = shapely.get_point(shapely.intersection(ring, ring, grid_size=None), 0)
+        merged = shapely.node(ring)
+        segs = shapely.get_parts(merged)
+        ends = np.concatenate([shapely.get_coordinates(s)[[0, -1]] for s in segs])
+        vals, counts = np.unique(np.round(ends, 6), axis=0, return_counts=True)
+        cross = vals[counts > 2]
+        if len(cross):
+            return float(cross[0][0]), float(cross[0][1])
+        if pt is not None and not pt.is_empty:
+            return pt.x, pt.y
+    except shapely.errors.GEOSException:
+        pass
+    c = ring.coords[0]
+    return c[0], c[1]
+
+
+def _parents(polys: list[Polygon]) -> list[int | None]:
+    """For each polygon, the smallest other polygon that contains it (None at top level)."""
+    tree = shapely.STRtree(polys)
+    inner, outer = tree.query(polys, predicate="within")
+    parent: list[int | None] = [None] * len(polys)
+    best = [math.inf] * len(polys)
+    areas = [p.area for p in polys]
+    for i, j in zip(inner.tolist(), outer.tolist()):
+        if i == j or areas[j] <= areas[i]:
+            continue
+        if areas[j] < best[i]:
+            best[i], parent[i] = areas[j], j
+    return parent
+
+
+def _even_odd(polys: list[Polygon]) -> list[tuple[int, list[int]]]:
+    """Shells (even nesting depth) with their islands (odd depth, directly inside)."""
+    parent = _parents(polys)
+    depth: dict[int, int] = {}
+
+    def d(i: int) -> int:
+        if i not in depth:
+            depth[i] = 0 if parent[i] is None else d(parent[i]) + 1  # type: ignore[arg-type]
+        return depth[i]
+
+    shells = {i: [] for i in range(len(polys)) if d(i) % 2 == 0}
+    for i in range(len(polys)):
+        if d(i) % 2 == 1:
+            shells[parent[i]].append(i)  # type: ignore[index]
+    return sorted(shells.items())
+
+
+def _group_by_depth(items: list[tuple[Piece, Polygon]]) -> list[list[tuple[Piece, Polygon]]]:
+    groups: dict[float, list[tuple[Piece, Polygon]]] = {}
+    for it in items:
+        groups.setdefault(float(it[0].op.depth), []).append(it)  # type: ignore[arg-type]
+    return [groups[k] for k in sorted(groups)]

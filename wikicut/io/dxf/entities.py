@@ -1,0 +1,373 @@
+"""A DXF file's entities as flattened point lists and text notes in millimetres.
+
+Arcs, bulges, ellipses and splines are flattened with a chord error <= CHORD_TOL, blocks are
+exploded (entities on layer 0 take the INSERT's layer), and the drawing units are decided
+once for the whole file.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import ezdxf
+import numpy as np
+from ezdxf.math import bulge_to_arc
+
+from ...errors import InputError, InputWarning
+from .layers import LayerOp, classify_layer
+
+__all__ = ["CHORD_TOL", "MAX_COORD", "MAX_PART", "Drawing", "Label", "Piece",
+           "dedupe_consecutive", "read_drawing"]
+
+CHORD_TOL = 0.01  # mm: max distance between a flattened arc and the true arc
+MAX_COORD = 1e6  # mm: beyond this the file is surely in other units than it says
+MAX_PART = 10_000.0  # mm: no sheet or part a router cuts is longer than this
+MAX_BLOCK_DEPTH = 20
+
+_UNITS = {0: 1.0, 1: 25.4, 2: 304.8, 4: 1.0, 5: 10.0, 6: 1000.0, 8: 25.4e-6, 9: 0.0254,
+          13: 0.001, 14: 100.0}
+_GEOMETRY = {"LINE", "ARC", "CIRCLE", "LWPOLYLINE", "POLYLINE", "ELLIPSE", "SPLINE"}
+_ANNOTATIONS = {"TEXT", "MTEXT", "ATTRIB", "ATTDEF", "DIMENSION", "ARC_DIMENSION",
+                "LARGE_RADIAL_DIMENSION", "LEADER", "MLEADER", "MULTILEADER", "VIEWPORT",
+                "XLINE", "RAY"}
+
+
+@dataclass
+class Piece:
+    """A flattened entity (or chain of entities) in drawing coordinates."""
+
+    pts: np.ndarray  # (n, 2)
+    closed: bool
+    layer: str
+    op: LayerOp
+    handle: str
+    circle: tuple[float, float, float] | None = None  # centre x, y, radius
+
+    @property
+    def where(self) -> str:
+        return f"(entity {self.handle}, layer {self.layer})"
+
+
+@dataclass
+class Label:
+    """A TEXT or MTEXT note: a part's name when it sits on the part."""
+
+    x: float
+    y: float
+    text: str
+    height: float
+
+
+@dataclass
+class Drawing:
+    """Everything read from one DXF, in mm; `shown` names the file in messages."""
+
+    pieces: list[Piece]
+    labels: list[Label]
+    shown: str
+
+
+def arc_segments(r: float, sweep: float, tol: float) -> int:
+    """Segments so that the chord error stays <= tol (at least 8 per full turn)."""
+    sweep = abs(sweep)
+    if r <= tol:
+        return max(2, math.ceil(sweep / (math.pi / 4)))
+    step = 2.0 * math.acos(1.0 - tol / r)
+    n = math.ceil(sweep / step - 1e-9)
+    return int(min(max(n, math.ceil(sweep / (math.pi / 4)), 1), 20_000))
+
+
+def arc_pts(cx: float, cy: float, r: float, a0: float, sweep: float, tol: float) -> np.ndarray:
+    """Points on an arc from angle a0 (radians) over sweep (signed), ends included exactly."""
+    n = arc_segments(r, sweep, tol)
+    t = a0 + sweep * np.linspace(0.0, 1.0, n + 1)
+    return np.column_stack((cx + r * np.cos(t), cy + r * np.sin(t)))
+
+
+def bulge_pts(verts: list[tuple[float, float, float]], closed: bool, tol: float) -> np.ndarray:
+    """Polyline vertices (x, y, bulge) to points, each bulged segment as a flattened arc."""
+    out: list[np.ndarray] = []
+    n = len(verts)
+    segs = n if closed else n - 1
+    for i in range(segs):
+        x0, y0, b = verts[i]
+        x1, y1, _ = verts[(i + 1) % n]
+        if b and abs(b) > 1e-12 and (x0 != x1 or y0 != y1):
+            c, _a_start, _a_end, r = bulge_to_arc((x0, y0), (x1, y1), b)
+            a0 = math.atan2(y0 - c.y, x0 - c.x)
+            sweep = 4.0 * math.atan(b)
+            pts = arc_pts(c.x, c.y, r, a0, sweep, tol)
+            pts[0] = (x0, y0)
+            pts[-1] = (x1, y1)
+            out.append(pts[:-1])
+        else:
+            out.append(np.array([[x0, y0]]))
+    if not closed:
+        out.append(np.array([verts[-1][:2]]))
+    elif n:
+        out.append(np.array([verts[0][:2]]))
+    return np.concatenate(out) if out else np.zeros((0, 2))
+
+
+def _to_wcs(entity, pts: np.ndarray) -> np.ndarray:
+    """OCS -> WCS for 2D entities drawn with a flipped extrusion (mirrored in some CADs)."""
+    ext = entity.dxf.get("extrusion", (0.0, 0.0, 1.0))
+    if tuple(round(v, 12) for v in ext) == (0.0, 0.0, 1.0):
+        return pts
+    ocs = entity.ocs()
+    return np.array([(v.x, v.y) for v in ocs.points_to_wcs([(x, y, 0.0) for x, y in pts])])
+
+
+def dedupe_consecutive(pts: np.ndarray) -> np.ndarray:
+    """The points less each one equal (within 1e-9) to the one before it."""
+    if len(pts) < 2:
+        return pts
+    keep = np.ones(len(pts), dtype=bool)
+    keep[1:] = np.any(np.abs(np.diff(pts, axis=0)) > 1e-9, axis=1)
+    return pts[keep]
+
+
+# Flattening, one function per entity type: (points, closed, circle) in drawing units, or
+# None to skip the entity; `fail(detail)` raises an InputError naming file and entity.
+
+def _line(e, tol, fail):
+    s, t = e.dxf.start, e.dxf.end
+    return np.array([(s.x, s.y), (t.x, t.y)]), False, None
+
+
+def _circle(e, tol, fail):
+    c, r = e.dxf.center, float(e.dxf.radius)
+    if not r > 0:
+        fail(f"CIRCLE of radius {r:g}")
+    pts = _to_wcs(e, arc_pts(c.x, c.y, r, 0.0, 2 * math.pi, tol)[:-1])
+    cw = _to_wcs(e, np.array([(c.x, c.y)]))[0]
+    return pts, True, (float(cw[0]), float(cw[1]), r)
+
+
+def _arc(e, tol, fail):
+    c, r = e.dxf.center, float(e.dxf.radius)
+    a0 = math.radians(e.dxf.start_angle)
+    sweep = (math.radians(e.dxf.end_angle) - a0) % (2 * math.pi)
+    if sweep < 1e-12:
+        sweep = 2 * math.pi
+    return _to_wcs(e, arc_pts(c.x, c.y, r, a0, sweep, tol)), False, None
+
+
+def _lwpolyline(e, tol, fail):
+    verts = [(float(x), float(y), float(b)) for x, y, b in e.get_points("xyb")]
+    if not verts:
+        return None
+    closed = bool(e.closed)
+    return _to_wcs(e, bulge_pts(verts, closed, tol)), closed, None
+
+
+def _polyline(e, tol, fail):
+    if e.is_poly_face_mesh or e.is_polygon_mesh:
+        fail("unsupported entity POLYLINE mesh on cut layer")
+    verts = []
+    zs = set()
+    for v in e.vertices:
+        loc = v.dxf.location
+        zs.add(round(loc.z, 6))
+        verts.append((loc.x, loc.y, float(v.dxf.get("bulge", 0.0))))
+    if not verts:
+        return None
+    if e.is_3d_polyline and len(zs) > 1:
+        fail("3D POLYLINE that is not flat")
+    closed = bool(e.is_closed)
+    pts = bulge_pts(verts, closed, tol)
+    return (_to_wcs(e, pts) if e.is_2d_polyline else pts), closed, None
+
+
+def _ellipse(e, tol, fail):
+    ct = e.construction_tool()
+    span = (ct.end_param - ct.start_param) % (2 * math.pi)
+    full = span < 1e-9 or abs(span - 2 * math.pi) < 1e-9
+    pts = np.array([(v.x, v.y) for v in ct.flattening(tol, segments=8)])
+    if full and len(pts) > 2 and np.allclose(pts[0], pts[-1], atol=1e-9):
+        pts = pts[:-1]
+    return pts, full, None
+
+
+def _spline(e, tol, fail):
+    ct = e.construction_tool()
+    pts = np.array([(v.x, v.y) for v in ct.flattening(tol, segments=8)])
+    closed = bool(e.closed) or (len(pts) > 2 and np.allclose(pts[0], pts[-1], atol=1e-9))
+    if closed and np.allclose(pts[0], pts[-1], atol=1e-9):
+        pts = pts[:-1]
+    return pts, closed, None
+
+
+_FLATTEN = {"LINE": _line, "CIRCLE": _circle, "ARC": _arc, "LWPOLYLINE": _lwpolyline,
+            "POLYLINE": _polyline, "ELLIPSE": _ellipse, "SPLINE": _spline}
+
+
+def open_dxf(path: Path, shown: str):
+    """The ezdxf document, or one InputError saying why the file is not a readable DXF."""
+    try:
+        head = path.read_bytes()[:64]
+    except FileNotFoundError:
+        raise InputError("file not found", shown) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a DXF file", shown) from None
+    except OSError as exc:
+        raise InputError(f"cannot read file ({exc.strerror})", shown) from None
+    if not head.strip():
+        raise InputError("file is empty, not a DXF file", shown)
+    if b"\x00" in head and not head.startswith(b"AutoCAD Binary DXF"):
+        raise InputError("binary data, not a DXF file", shown)
+    try:
+        return ezdxf.readfile(path)
+    except ezdxf.DXFStructureError as exc:
+        raise InputError(f"not a DXF file or damaged/truncated ({exc})", shown) from None
+    except OSError as exc:  # ezdxf says "is not a DXF file" with an IOError
+        why = exc.strerror or "not a DXF file"
+        raise InputError(f"cannot read file: {why}", shown) from None
+    except Exception as exc:  # noqa: BLE001 - damaged files make ezdxf raise anything
+        raise InputError(f"not a readable DXF file ({type(exc).__name__}: {exc})",
+                         shown) from None
+
+
+class _Collector:
+    """One pass over the model space: pieces and labels in drawing units."""
+
+    def __init__(self, shown: str, layer_map: dict[str, str] | None, tol: float):
+        self.shown = shown
+        self.layer_map = layer_map
+        self.tol = tol
+        self._ops: dict[str, LayerOp] = {}
+        self.pieces: list[Piece] = []
+        self.labels: list[Label] = []
+
+    def op(self, layer: str) -> LayerOp:
+        op = self._ops.get(layer)
+        if op is None:
+            op = self._ops[layer] = classify_layer(layer, self.layer_map)
+        return op
+
+    def entity(self, e, parent_layer: str | None, handle: str, depth: int) -> None:
+        kind = e.dxftype()
+        layer = e.dxf.get("layer", "0")
+        if parent_layer is not None and layer == "0":
+            layer = parent_layer  # block entities on layer 0 take the INSERT's layer
+        where = f"(entity {handle}, layer {layer})"
+        if kind == "INSERT":
+            self._insert(e, layer, handle, depth, where)
+            return
+        op = self.op(layer)
+        if kind in ("TEXT", "MTEXT", "ATTRIB"):
+            self._label(e, kind)
+            return
+        if kind in _ANNOTATIONS or op.kind == "ignore":
+            return
+        if kind not in _GEOMETRY:
+            if op.kind == "sheet":
+                return
+            raise InputError(f"unsupported entity {kind} on cut layer {where}: draw it with "
+                             "lines, arcs, circles or polylines", self.shown)
+        got = self._flatten(e, kind, where)
+        if got is not None:
+            self._add(got, kind, where, layer, op, handle)
+
+    def _insert(self, e, layer: str, handle: str, depth: int, where: str) -> None:
+        if depth > MAX_BLOCK_DEPTH:
+            raise InputError(f"blocks nested too deeply {where}", self.shown)
+        try:
+            subs = list(e.virtual_entities())
+        except Exception as exc:  # noqa: BLE001 - bad block refs raise many types
+            raise InputError(f"cannot explode block reference {where}: {exc}",
+                             self.shown) from None
+        for sub in subs:
+            self.entity(sub, layer, handle, depth + 1)
+
+    def _flatten(self, e, kind: str, where: str):
+        def fail(detail: str):
+            raise InputError(f"{detail} {where}", self.shown)
+
+        try:
+            return _FLATTEN[kind](e, self.tol, fail)
+        except InputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - malformed entity data
+            raise InputError(f"cannot read {kind} {where}: {exc}", self.shown) from None
+
+    def _add(self, got, kind: str, where: str, layer: str, op: LayerOp, handle: str) -> None:
+        pts, closed, circle = got
+        pts = dedupe_consecutive(np.asarray(pts, dtype=float)[:, :2])
+        if len(pts) < 2:
+            return  # a zero-length line or a point: no geometry to cut
+        if not np.all(np.isfinite(pts)):
+            raise InputError(f"{kind} with non-finite coordinates {where}", self.shown)
+        if closed and len(pts) > 2 and np.all(np.abs(pts[0] - pts[-1]) < 1e-9):
+            pts = pts[:-1]
+        self.pieces.append(Piece(pts, closed, layer, op, handle, circle))
+
+    def _label(self, e, kind: str) -> None:
+        try:
+            if kind == "MTEXT":
+                text = e.plain_text()
+                p = e.dxf.insert
+                h = float(e.dxf.get("char_height", 2.5))
+            else:
+                text = e.dxf.text
+                _align, p1, p2 = e.get_placement()
+                p = p2 if p2 is not None and _align.name != "LEFT" else p1
+                h = float(e.dxf.get("height", 2.5))
+        except Exception:  # noqa: BLE001 - an unreadable note never stops a cut
+            return
+        text = " ".join(str(text).split())
+        if text:
+            self.labels.append(Label(float(p.x), float(p.y), text, h))
+
+
+def _decide_scale(pieces: list[Piece], insunits: int, shown: str) -> float:
+    """The header scale, unless it makes every sheet or part absurdly large while the raw
+    numbers are a plausible size in mm: SketchUp exports WikiHouse files in mm with
+    $INSUNITS=1 (inches), and the real MicroHouse file is one of them."""
+    s = _UNITS[insunits]
+    if s <= 1.0:
+        return s
+    biggest = 0.0
+    for p in pieces:
+        if p.closed and p.op.kind in ("sheet", "outside", "auto"):
+            ext = p.pts.max(axis=0) - p.pts.min(axis=0)
+            biggest = max(biggest, float(ext.max()))
+    if biggest * s > MAX_PART and biggest <= MAX_PART:
+        warnings.warn(f"{shown}: $INSUNITS={insunits} would make the largest "
+                      f"outline {biggest * s / 1000:.1f} m long; read as millimetres "
+                      f"({biggest:.0f} mm): check the sizes", InputWarning, stacklevel=2)
+        return 1.0
+    return s
+
+
+def _to_mm(col: _Collector, scale: float, insunits: int) -> None:
+    for p in col.pieces:
+        p.pts = p.pts * scale
+        if p.circle:
+            p.circle = tuple(v * scale for v in p.circle)  # type: ignore[assignment]
+        if np.abs(p.pts).max(initial=0.0) > MAX_COORD:
+            raise InputError(
+                f"coordinates beyond {MAX_COORD:g} mm {p.where}: are the drawing units "
+                f"right? ($INSUNITS={insunits}, read as x{scale:g} to mm)", col.shown)
+    for lab in col.labels:
+        lab.x, lab.y, lab.height = lab.x * scale, lab.y * scale, lab.height * scale
+
+
+def read_drawing(path: str | Path, layer_map: dict[str, str] | None = None,
+                 shown: str | None = None) -> Drawing:
+    """Every piece of cut geometry and every note of a DXF, flattened and in mm."""
+    path = Path(path)
+    shown = shown or str(path)
+    doc = open_dxf(path, shown)
+    insunits = int(doc.header.get("$INSUNITS", 0) or 0)
+    if insunits not in _UNITS:
+        raise InputError(f"unsupported drawing units $INSUNITS={insunits}; "
+                         "save the DXF in mm or inches", shown)
+    col = _Collector(shown, layer_map, CHORD_TOL / _UNITS[insunits])
+    for entity in doc.modelspace():
+        col.entity(entity, None, entity.dxf.handle, 0)
+    _to_mm(col, _decide_scale(col.pieces, insunits, shown), insunits)
+    return Drawing(col.pieces, col.labels, shown)

@@ -1,0 +1,160 @@
+"""What a DXF layer means for the router, from its name.
+
+A layer's name says what it is (WikiHouse convention, matched by pattern because real files
+vary); other layers go through a layer map, and unknown layers are outline-or-hole by nesting
+so that plain DXFs work.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ...errors import InputError
+
+__all__ = ["DEFAULT_LAYER_MAP", "ENGRAVE_MAX_DEPTH", "LayerOp", "classify_layer",
+           "sheet_material", "sheet_thickness"]
+
+ENGRAVE_MAX_DEPTH = 1.5  # mm: shallower "mmDEEP" layers are engravings, not pockets
+DEFAULT_THICKNESS = 18.0
+
+# Layer names that are not WikiHouse-style: value syntax is a kind, "kind:depth", or a
+# WikiHouse layer name.  "auto" = outline or hole by nesting (outermost loop is the outline).
+DEFAULT_LAYER_MAP: dict[str, str] = {
+    "0": "auto",
+    "defpoints": "ignore",
+    "outline": "outside",
+    "outlines": "outside",
+    "outside": "outside",
+    "cut": "auto",
+    "cutting": "auto",
+    "holes": "inside",
+    "hole": "inside",
+    "inside": "inside",
+    "pocket": "pocket:9",
+    "engrave": "engrave:1",
+    "engraving": "engrave:1",
+    "drill": "drill",
+    "drills": "drill",
+    "text": "ignore",
+    "labels": "ignore",
+    "notes": "ignore",
+    "dimensions": "ignore",
+}
+
+_KINDS = ("outside", "inside", "pocket", "engrave", "sheet", "ignore", "drill", "auto")
+_DEPTH_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*mm\s*_?\s*DEEP", re.IGNORECASE)
+_SIZE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*[x×]\s*(\d+(?:\.\d+)?)\s*[x×]\s*(\d+(?:\.\d+)?)",
+                      re.IGNORECASE)
+_THICK_RE = re.compile(r"(\d+(?:\.\d+)?)\s*mm", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class LayerOp:
+    """What a layer means for the router.
+
+    kind: "outside" | "inside" | "pocket" | "engrave" | "sheet" | "ignore", plus "drill"
+    (CIRCLEs are drilled) and "auto" (outline or hole by nesting, for plain CAD layers).
+    """
+
+    kind: str
+    depth: float | None  # mm for pocket/engrave (and blind drills); None = through
+    material: str | None = None  # for sheet layers, e.g. "BirchPly"
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", "."))
+
+
+def sheet_material(name: str) -> str:
+    """'0_SHEET_BirchPly 2440x1220x18' -> 'BirchPly': the name less prefix, sizes, thickness."""
+    rest = re.sub(r"^.*?SHEET", "", name, count=1, flags=re.IGNORECASE)
+    rest = _SIZE_RE.sub("", rest)
+    rest = _THICK_RE.sub("", rest)
+    rest = rest.strip(" _-")
+    return rest or "Plywood"
+
+
+def sheet_thickness(name: str) -> float:
+    """The stock thickness a sheet layer's name gives ('..._2440x1220x18', '..._18mm')."""
+    m = _SIZE_RE.search(name)
+    if m:
+        return float(m.group(3))
+    t = _THICK_RE.search(name)
+    if t:
+        return float(t.group(1))
+    return DEFAULT_THICKNESS
+
+
+def _depth_layer(up: str, depth: float | None) -> LayerOp | None:
+    """Drills, engravings and pockets: the layers named by what the tool does below the top."""
+    if "DRILL" in up:
+        return LayerOp("drill", depth)
+    if "ENGRAVE" in up:
+        return LayerOp("engrave", depth if depth is not None else 1.0)
+    if "POCKET" in up:
+        return LayerOp("pocket", depth) if depth is not None else None
+    if depth is not None:
+        return LayerOp("engrave" if depth <= ENGRAVE_MAX_DEPTH else "pocket", depth)
+    return None
+
+
+def _by_pattern(name: str) -> LayerOp | None:
+    """The WikiHouse meaning of a layer name, or None when the name follows no convention."""
+    up = name.upper()
+    if "DONOTCUT" in up or "DO_NOT_CUT" in up or "DO NOT CUT" in up:
+        return LayerOp("ignore", None)
+    if re.search(r"(^|[^A-Z])SHEET", up):
+        return LayerOp("sheet", None, sheet_material(name))
+    m = _DEPTH_RE.search(name)
+    depth = _num(m.group(1)) if m else None
+    if "DRILL" in up or "ENGRAVE" in up or "POCKET" in up or depth is not None:
+        return _depth_layer(up, depth)
+    through = "CUTTHROUGH" in up or "CUT_THROUGH" in up or "THROUGH" in up
+    if "OUTSIDE" in up:
+        return LayerOp("outside", None)
+    if "INSIDE" in up:
+        return LayerOp("inside", None)
+    if through:
+        return LayerOp("auto", None)
+    return None
+
+
+def _from_value(value: str, name: str) -> LayerOp:
+    """Parse a layer-map value: 'outside', 'pocket:9', 'engrave', or a WikiHouse layer name."""
+    kind, _, depth_s = value.strip().partition(":")
+    kind = kind.strip().lower()
+    if kind in _KINDS:
+        depth: float | None = None
+        if depth_s.strip():
+            try:
+                depth = float(depth_s)
+            except ValueError:
+                raise InputError(f"layer map for '{name}': bad depth '{depth_s}'") from None
+            if not depth > 0:
+                raise InputError(f"layer map for '{name}': depth must be > 0, got {depth_s}")
+        elif kind == "pocket":
+            raise InputError(f"layer map for '{name}': a pocket needs a depth, e.g. 'pocket:9'")
+        elif kind == "engrave":
+            depth = 1.0
+        return LayerOp(kind, depth, sheet_material(name) if kind == "sheet" else None)
+    op = _by_pattern(value)
+    if op is None:
+        raise InputError(f"layer map for '{name}': '{value}' is not one of {', '.join(_KINDS)} "
+                         "(optionally ':depth') nor a WikiHouse layer name")
+    return op
+
+
+def classify_layer(name: str, layer_map: dict[str, str] | None = None) -> LayerOp:
+    """What layer `name` means: the user's map first, then the WikiHouse patterns, then the
+    default map; anything else is "auto" so plain DXFs from any CAD cut as drawn."""
+    low = name.strip().lower()
+    for key, value in (layer_map or {}).items():
+        if key.strip().lower() == low:
+            return _from_value(value, name)
+    op = _by_pattern(name)
+    if op is not None:
+        return op
+    if low in DEFAULT_LAYER_MAP:
+        return _from_value(DEFAULT_LAYER_MAP[low], name)
+    return LayerOp("auto", None)

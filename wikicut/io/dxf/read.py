@@ -1,0 +1,152 @@
+"""DXF in: WikiHouse cutting files and plain CAD outlines as wikicut Parts and sheets.
+
+Reading runs the stages in order: entities (flattened, in mm), chain (loose pieces into
+loops), assemble (loops into parts on sheets), then names the parts and checks depths
+against the stock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import ezdxf
+import shapely
+from shapely.geometry import Polygon
+
+from ...errors import InputError
+from ...model import Part, Placement, SheetLayout, Stock
+from .assemble import DrawnPart, DrawnSheet, assemble
+from .chain import loops
+from .entities import read_drawing
+from .layers import DEFAULT_THICKNESS, LayerOp, sheet_material, sheet_thickness
+
+__all__ = ["read_cutting_file", "read_dxf_parts"]
+
+_DAMAGED = (ValueError, TypeError, KeyError, IndexError, AttributeError, StopIteration,
+            ArithmeticError, ezdxf.DXFError, shapely.errors.GEOSException)
+
+
+def _analyse(path, layer_map, display) -> tuple[str, list[DrawnSheet], list[DrawnPart]]:
+    """Read and assemble; damaged entity data the checks did not foresee still gives one
+    InputError naming the file, never a raw exception."""
+    shown = display or str(path)
+    try:
+        drawing = read_drawing(path, layer_map, shown)
+        sheets, raw = assemble(drawing, loops(drawing.pieces, shown))
+    except InputError:
+        raise
+    except _DAMAGED as exc:
+        raise InputError(f"damaged or unsupported DXF data ({type(exc).__name__}: {exc})",
+                         shown) from None
+    return shown, sheets, raw
+
+
+def _parse_stock(sheet: DrawnSheet) -> Stock:
+    """Stock from a sheet rectangle (its own size and orientation) and its layer name."""
+    minx, miny, maxx, maxy = sheet.poly.bounds
+    material = sheet.op.material or sheet_material(sheet.layer)
+    return Stock(width=round(maxx - minx, 2), height=round(maxy - miny, 2),
+                 thickness=sheet_thickness(sheet.layer), margin=0.0, material=material)
+
+
+def _check_depths(rp: DrawnPart, t: float | None, shown: str, name: str) -> None:
+    if t is None:
+        return
+    for pk in rp.pockets:
+        if pk.depth >= t:
+            raise InputError(f"pocket {pk.depth:g} mm deep in {t:g} mm stock "
+                             f"(outline entity {rp.handle}, layer {rp.layer}): "
+                             "put it on a CUTTHROUGH_INSIDE layer", shown, name)
+    for d in rp.drills:
+        if d.depth is not None and d.depth >= t:
+            raise InputError(f"drill {d.depth:g} mm deep in {t:g} mm stock "
+                             f"(outline entity {rp.handle})", shown, name)
+
+
+def _make_parts(raw: list[DrawnPart], stem: str, shown: str,
+                thickness_of: Callable[[DrawnPart], float | None]) -> list[Part]:
+    """Named Parts in drawing coordinates (not yet moved), checking pocket depths."""
+    used: set[str] = set()
+    out: list[Part] = []
+    for n, rp in enumerate(raw, start=1):
+        base = rp.label.text if rp.label else f"{stem}-{n}"
+        name, k = base, 2
+        while name in used:
+            name, k = f"{base}-{k}", k + 1
+        used.add(name)
+        _check_depths(rp, thickness_of(rp), shown, name)
+        lab = rp.label
+        out.append(Part(
+            name=name,
+            outline=rp.outline,
+            pockets=tuple(rp.pockets),
+            drills=tuple(rp.drills),
+            engravings=tuple(rp.engravings),
+            label=lab.text if lab else "",
+            source=shown,
+            label_at=(lab.x, lab.y) if lab else None,
+            label_height=lab.height if lab and lab.height > 0 else 25.0,
+        ))
+    return out
+
+
+def read_dxf_parts(path, layer_map: dict[str, str] | None = None, display: str | None = None,
+                   thickness: float | None = None) -> list[Part]:
+    """Every outline in a DXF with what lies inside it, as Parts moved to bounding-box min
+    (0, 0). Names are '<stem>-<n>' in sheet-then-position order, or the TEXT inside the part.
+    Pocket depths are checked against `thickness`, else against the part's sheet layer."""
+    shown, sheets, raw = _analyse(path, layer_map, display)
+    stocks = [_parse_stock(s) for s in sheets]
+
+    def thick(rp: DrawnPart) -> float | None:
+        if thickness is not None:
+            return thickness
+        return stocks[rp.sheet].thickness if rp.sheet is not None else None
+
+    if not raw:
+        raise InputError("no part outlines found (no closed contour on a cut layer)", shown)
+    for rp in raw:  # nested separately, a part must carry the holes its cut-outs left
+        if rp.cutouts:
+            rest = rp.outline.difference(shapely.union_all(rp.cutouts))
+            if not isinstance(rest, Polygon) or rest.is_empty:
+                raise InputError(f"parts cut out of the part (entity {rp.handle}, layer "
+                                 f"{rp.layer}) split it in pieces", shown)
+            rp.outline = shapely.normalize(rest)
+    parts = _make_parts(raw, Path(path).stem, shown, thick)
+    out = []
+    for p in parts:
+        minx, miny, _, _ = p.outline.bounds
+        out.append(p.transformed(0.0, -minx, -miny))
+    return out
+
+
+def read_cutting_file(path, layer_map: dict[str, str] | None = None,
+                      display: str | None = None) -> list[SheetLayout]:
+    """A cutting file as sheets: each sheet rectangle (0_SHEET_* layers) with the parts on it
+    in the sheet's own frame (lower-left 0,0), placed at x=y=0 with no rotation."""
+    shown, sheets, raw = _analyse(path, layer_map, display)
+    stocks = [_parse_stock(s) for s in sheets]
+    if sheets:
+        for rp in raw:
+            if rp.sheet is None:
+                crosses = any(rp.outline.intersects(s.poly) for s in sheets)
+                what = "crosses a sheet boundary" if crosses else "is not on any sheet"
+                raise InputError(f"part outline (entity {rp.handle}, layer {rp.layer}) {what}",
+                                 shown)
+    elif not raw:
+        raise InputError("no sheets and no part outlines found", shown)
+    else:
+        minx, miny, maxx, maxy = shapely.union_all([rp.outline for rp in raw]).bounds
+        sheets = [DrawnSheet(shapely.box(minx, miny, maxx, maxy), "", "", LayerOp("sheet", None))]
+        stocks = [Stock(width=round(maxx - minx, 4), height=round(maxy - miny, 4),
+                        thickness=DEFAULT_THICKNESS, margin=0.0)]
+        for rp in raw:
+            rp.sheet = 0
+    parts = _make_parts(raw, Path(path).stem, shown, lambda rp: stocks[rp.sheet].thickness)
+    layouts = [SheetLayout(index=i + 1, stock=stocks[i]) for i in range(len(sheets))]
+    for rp, part in zip(raw, parts):
+        minx, miny = sheets[rp.sheet].poly.bounds[:2]  # type: ignore[index]
+        local = part.transformed(0.0, -minx, -miny)
+        layouts[rp.sheet].placements.append(Placement(part.name, local, 0.0, 0.0, 0.0))
+    return layouts

@@ -1,0 +1,191 @@
+"""Writing DXF: a WikiHouse-style cutting file for one sheet (or one part).
+
+Header metadata is fixed, so the same layout always gives the same bytes. Layer names follow
+the WikiHouse convention (layers.py reads them back as the same operations).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+from dataclasses import replace
+from pathlib import Path
+
+import ezdxf
+import shapely
+
+from ...model import Part, SheetLayout, Stock
+from .layers import ENGRAVE_MAX_DEPTH
+
+__all__ = ["part_dxf_text", "sheet_dxf_text", "write_part_dxf", "write_sheet_dxf"]
+
+LAYER_OUTSIDE = "6_anyTOOL_CUTTHROUGH_OUTSIDE"
+LAYER_INSIDE = "3_anyTOOL_CUTTHROUGH_INSIDE"
+LAYER_ENGRAVE = "1_anyTOOL_1mmDEEP_INSIDE"
+LAYER_DRILL = "2_anyTOOL_DRILL"
+LAYER_LABELS = "DONOTCUT_LABELS"
+_ROUND = 4
+_BAD_LAYER_CHARS = re.compile(r'[<>/\\":;?*|=`,\s]+')
+
+
+def _g(v: float) -> str:
+    return f"{round(float(v), 4):g}"
+
+
+def pocket_layer(depth: float) -> str:
+    """Pocket layer name; shallow pockets say POCKET so they are not read back as engraving."""
+    if depth > ENGRAVE_MAX_DEPTH:
+        return f"4_anyTOOL_{_g(depth)}mmDEEP_INSIDE"
+    return f"4_anyTOOL_{_g(depth)}mmDEEP_POCKET"
+
+
+def engrave_layer(depth: float, closed: bool) -> str:
+    if depth == 1.0 and not closed:
+        return LAYER_ENGRAVE
+    return f"1_anyTOOL_{_g(depth)}mmDEEP_ENGRAVE"
+
+
+def drill_layer(depth: float | None) -> str:
+    return LAYER_DRILL if depth is None else f"2_anyTOOL_{_g(depth)}mmDEEP_DRILL"
+
+
+def sheet_layer(stock: Stock) -> str:
+    material = _BAD_LAYER_CHARS.sub("", stock.material) or "Plywood"
+    return (f"0_SHEET_{material}_{stock.width:g}x{stock.height:g}x{stock.thickness:g}")
+
+
+@contextlib.contextmanager
+def _fixed_meta():
+    saved = ezdxf.options.write_fixed_meta_data_for_testing
+    ezdxf.options.write_fixed_meta_data_for_testing = True
+    try:
+        yield
+    finally:
+        ezdxf.options.write_fixed_meta_data_for_testing = saved
+
+
+class _Writer:
+    """Collects entities for one DXF; layers are created in first-use order."""
+
+    def __init__(self) -> None:
+        with _fixed_meta():  # ezdxf stamps the creation time and version at new()
+            self.doc = ezdxf.new("R2010", setup=False)
+        self.doc.units = ezdxf.units.MM
+        self.doc.header["$INSUNITS"] = 4
+        self.doc.header["$MEASUREMENT"] = 1
+        self.msp = self.doc.modelspace()
+
+    def extents(self, x0: float, y0: float, x1: float, y1: float) -> None:
+        """Real extents, so CAD programs open the file zoomed on the drawing."""
+        lo = (round(x0, _ROUND) + 0.0, round(y0, _ROUND) + 0.0, 0.0)
+        hi = (round(x1, _ROUND) + 0.0, round(y1, _ROUND) + 0.0, 0.0)
+        self.doc.header["$EXTMIN"], self.doc.header["$EXTMAX"] = lo, hi
+        self.doc.header["$LIMMIN"], self.doc.header["$LIMMAX"] = lo[:2], hi[:2]
+
+    def layer(self, name: str, color: int) -> str:
+        if name not in self.doc.layers:
+            self.doc.layers.add(name, color=color)
+        return name
+
+    def ring(self, coords, layer: str, color: int, closed: bool = True) -> None:
+        pts = [(round(x, _ROUND) + 0.0, round(y, _ROUND) + 0.0) for x, y in coords]
+        if closed and len(pts) > 1 and pts[0] == pts[-1]:
+            pts = pts[:-1]
+        clean = [pts[0]] if pts else []
+        for p in pts[1:]:
+            if p != clean[-1]:
+                clean.append(p)
+        if len(clean) < 2:
+            return
+        self.msp.add_lwpolyline(clean, format="xy", close=closed,
+                                dxfattribs={"layer": self.layer(layer, color)})
+
+    def part(self, part: Part, instance: str,
+             anchor: tuple[float, float] | None = None) -> None:
+        poly = shapely.orient_polygons(part.outline) if hasattr(shapely, "orient_polygons") \
+            else shapely.geometry.polygon.orient(part.outline)
+        self.ring(poly.exterior.coords, LAYER_OUTSIDE, 6)
+        for hole in poly.interiors:
+            self.ring(hole.coords, LAYER_INSIDE, 3)
+        for pk in part.pockets:
+            layer = pocket_layer(pk.depth)
+            self.ring(pk.shape.exterior.coords, layer, 5)
+            for isl in pk.shape.interiors:
+                self.ring(isl.coords, layer, 5)
+        for d in part.drills:
+            self.msp.add_circle((round(d.x, _ROUND) + 0.0, round(d.y, _ROUND) + 0.0),
+                                round(d.diameter / 2, _ROUND),
+                                dxfattribs={"layer": self.layer(drill_layer(d.depth), 2)})
+        for e in part.engravings:
+            closed = e.path.is_closed
+            self.ring(e.path.coords, engrave_layer(e.depth, closed), 1, closed)
+        x, y = anchor if anchor is not None else part.label_anchor()
+        text = self.msp.add_text(instance, height=round(part.label_height, _ROUND),
+                                 dxfattribs={"layer": self.layer(LAYER_LABELS, 8)})
+        text.set_placement((round(x, _ROUND) + 0.0, round(y, _ROUND) + 0.0),
+                           align=ezdxf.enums.TextEntityAlignment.MIDDLE_CENTER)
+
+    def text(self) -> str:
+        stream = io.StringIO()
+        _sort_classes(self.doc)
+        with _fixed_meta():  # no timestamps, GUIDs or ezdxf version in the output
+            self.doc.write(stream)
+        return stream.getvalue()
+
+
+def _sort_classes(doc) -> None:
+    """ezdxf adds CLASS entries by iterating a set of type names, so their order follows
+    PYTHONHASHSEED; register them all now in sorted order so write() adds none."""
+    doc.classes.add_required_classes(doc.dxfversion)
+    doc.classes.classes = dict(sorted(doc.classes.classes.items()))
+
+
+def sheet_dxf_text(sheet: SheetLayout) -> str:
+    """One sheet as a WikiHouse cutting file (R2010, mm, lower-left 0,0), as a string."""
+    w = _Writer()
+    st = sheet.stock
+    width = sheet.used_length if sheet.used_length else st.width
+    w.ring([(0, 0), (width, 0), (width, st.height), (0, st.height)],
+           sheet_layer(replace(st, width=width)), 7)
+    w.extents(0.0, 0.0, width, st.height)
+    placed = [pl.placed() for pl in sheet.placements]
+    for pl, part in zip(sheet.placements, placed):
+        w.part(part, pl.instance, _free_anchor(part, placed))
+    return w.text()
+
+
+def _free_anchor(part: Part, placed: list[Part]) -> tuple[float, float]:
+    """The label point, moved off any part cut out of this one so it reads back right."""
+    x, y = part.label_anchor()
+    pt = shapely.Point(x, y)
+    inner = [q.outline for q in placed if q is not part and q.outline.covers(pt)]
+    if not inner:
+        return x, y
+    free = part.outline.difference(shapely.union_all(inner))
+    if free.is_empty:
+        return x, y
+    p = free.point_on_surface()
+    return p.x, p.y
+
+
+def part_dxf_text(part: Part) -> str:
+    """One part in its own coordinates with WikiHouse layers, as a string."""
+    w = _Writer()
+    w.part(part, part.text)
+    w.extents(*part.bounds)
+    return w.text()
+
+
+def _write(text: str, path) -> None:
+    Path(path).write_text(text, encoding="utf-8", newline="")
+
+
+def write_sheet_dxf(sheet: SheetLayout, path) -> None:
+    """Write one sheet's cutting file (same layout -> same bytes)."""
+    _write(sheet_dxf_text(sheet), path)
+
+
+def write_part_dxf(part: Part, path) -> None:
+    """Write one part as a DXF (same part -> same bytes)."""
+    _write(part_dxf_text(part), path)
