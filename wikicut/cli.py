@@ -366,8 +366,8 @@ def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force,
     Example:
       wikicut gcode MicroHouse_othercomponents_v0.5.dxf --profile shopbot -o programs/
     """
-    from .pipeline import run_gcode
     from .io.profiles import load_profile
+    from .pipeline import run_gcode
 
     ui = Ui(quiet, verbose)
     prof = load_profile(profile).with_tool(tool_diameter)
@@ -535,8 +535,9 @@ def parts_cmd(folder: Path | None) -> None:
       wikicut parts my-parts/
     """
     from .io.parts import part_info
+    from .io.shipped import shipped_dir
 
-    folder = folder or Path(__file__).resolve().parent.parent / "parts"
+    folder = folder or shipped_dir("parts")
     for f in sorted(folder.glob("*.toml")):
         try:
             info = part_info(f)

@@ -11,9 +11,10 @@ from typing import Any
 
 from ..errors import InputError
 from ..model.machine import DIALECTS, Profile, Travel
+from .shipped import shipped_dir
 from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
 
-PROFILE_DIR = Path(__file__).resolve().parent.parent.parent / "profiles"
+PROFILE_DIR = shipped_dir("profiles")
 
 
 # Keys every profile must give: (table, key); "" is the top level.
@@ -60,8 +61,8 @@ def resolve_profile_path(name_or_path: str | Path, relative_to: Path | None = No
 
 def load_profile(name_or_path: str | Path, relative_to: Path | None = None) -> Profile:
     path = resolve_profile_path(name_or_path, relative_to)
-    shown = path.name if path.parent == PROFILE_DIR else str(name_or_path)
-    tf = TomlFile.load(path, display=f"profiles/{path.name}" if path.parent == PROFILE_DIR else shown)
+    shown = f"profiles/{path.name}" if path.parent == PROFILE_DIR else str(name_or_path)
+    tf = TomlFile.load(path, display=shown)
     return parse_profile(tf)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import InputError, suggest
 from ..model.tooling import TOOL_TYPES, ChipLoad, Cutter, CuttingRules, Material, ToolLibrary
+from . import shipped
 from .toml import TomlFile, check_keys, get_number, get_str, get_table
 
 SCHEMA = 1
@@ -31,7 +32,7 @@ _SOURCE_KEYS = {"maker", "title", "url", "note"}
 
 def shipped_dir() -> Path:
     """The tools/ folder shipped beside profiles/ (found like the profiles are)."""
-    return Path(__file__).resolve().parent.parent.parent / "tools"
+    return shipped.shipped_dir("tools")
 
 
 def load_library(library: str | Path | None = None,
