@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Polygon
 
+from wikicut.errors import InputError
 from wikicut.io.dxf import (
     LayerOp,
     classify_layer,
@@ -27,7 +28,6 @@ from wikicut.io.dxf import (
     write_part_dxf,
     write_sheet_dxf,
 )
-from wikicut.errors import InputError
 from wikicut.model import Drill, Engraving, Part, Placement, Pocket, SheetLayout, Stock
 
 DATA = Path(__file__).resolve().parent / "data" / "dxf"

@@ -9,8 +9,8 @@ import shapely
 
 from wikicut.errors import InputError, UnsafeJobError
 from wikicut.io.job import load_job
-from wikicut.nest.feasibility import check_fits
 from wikicut.model import NestItem, Part, Stock
+from wikicut.nest.feasibility import check_fits
 
 GOOD = """\
 name = "shed"

@@ -18,8 +18,8 @@ import pytest
 
 from wikicut import gcode
 from wikicut.cam import plan as toolpath
-from wikicut.model import Move
 from wikicut.io.profiles import load_profile
+from wikicut.model import Move
 
 ROOT = Path(__file__).resolve().parent.parent
 WHOLE_HOUSE = ROOT / "examples" / "whole-house" / "job.toml"

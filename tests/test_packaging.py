@@ -71,3 +71,12 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
     run([wikicut, "nest", "-q", "job.toml", "-o", "out"], work, env)
     assert (work / "out" / "sheet-001.nc").exists()
     assert (work / "out" / "report.json").exists()
+
+
+def test_io_public_names_resolve() -> None:
+    import wikicut.io as io
+
+    for name in io.__all__:
+        assert getattr(io, name).__name__ == name
+    with pytest.raises(AttributeError):
+        io.no_such_name  # noqa: B018

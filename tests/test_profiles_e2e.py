@@ -14,9 +14,9 @@ from conftest import find_rs274
 
 from wikicut.io.dxf import read_cutting_file
 from wikicut.io.job import job_items, load_job
+from wikicut.io.profiles import load_profile
 from wikicut.nest import nest
 from wikicut.pipeline import job_profile, write_outputs
-from wikicut.io.profiles import load_profile
 from wikicut.verify import verify_program
 
 ROOT = Path(__file__).resolve().parents[1]
