@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import functools
 import math
+import signal
 import sys
+import threading
 import time
 import traceback
 import warnings
@@ -152,13 +154,26 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
         _python_showwarning(message, category, filename, lineno, file, line)
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def _stop(signum, frame) -> None:
+    """SIGTERM and SIGHUP (a closed terminal, a service stopping) end a run as Ctrl-C does:
+    the staged output folder is removed on the way out."""
+    raise KeyboardInterrupt
+
+
 def handle_errors(fn):
-    """Turn user-facing errors into one line and an exit code; Ctrl-C into exit 4."""
+    """Turn user-facing errors into one line and an exit code; Ctrl-C, SIGTERM and SIGHUP
+    into exit 4."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         ctx = click.get_current_context()
         debug = (ctx.find_root().obj or {}).get("debug", False)
+        if threading.current_thread() is threading.main_thread():
+            for sig in STOP_SIGNALS[1:]:
+                signal.signal(sig, _stop)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("always", InputWarning)
@@ -170,6 +185,9 @@ def handle_errors(fn):
             click.echo(f"\nerror: {exc}" if sys.stderr.isatty() else f"error: {exc}", err=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
+            if threading.current_thread() is threading.main_thread():
+                for sig in STOP_SIGNALS:  # a second Ctrl-C must not break the exit
+                    signal.signal(sig, signal.SIG_IGN)
             if debug:
                 traceback.print_exc()
             click.echo("\ninterrupted: nothing was written", err=True)

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import UnsafeJobError
+from .errors import UnsafeJobError, WikicutError
 from .io.job import Job, job_items
 from .io.profiles import load_profile
-from .io.staging import check_outdir, staged_output
+from .io.staging import Staging, staged_output
 from .model import Layout, Profile, SheetLayout, SheetProgram, Stock
 
 Progress = Callable[[str, float, str], None]  # (stage, fraction 0..1, message)
@@ -64,25 +65,37 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
     """Nest a job and write its outputs (DXF, G-code, SVG, index.html, report.json)."""
     from .nest import nest, verify_layout
 
-    check_outdir(Path(outdir), force)
     say = progress or (lambda stage, frac, msg: None)
-    items = job_items(job)
-    prof = job_profile(job, profile) if gcode else None
-    if prof is not None:
-        preflight_toolpaths(items, prof, job.stocks)
+    with staged_output(Path(outdir), force, job_inputs(job, profile if gcode else None)) as stage:
+        items = job_items(job)
+        prof = job_profile(job, profile) if gcode else None
+        if prof is not None:
+            preflight_toolpaths(items, prof, job.stocks)
 
-    def on_nest(p) -> None:
-        say("nest", min(1.0, p.elapsed / max(job.settings.time_limit, 1e-9)),
-            f"{p.sheets} sheets, {p.utilisation * 100:.1f}% used, {p.placed}/{p.total} placed")
+        def on_nest(p) -> None:
+            say("nest", min(1.0, p.elapsed / max(job.settings.time_limit, 1e-9)),
+                f"{p.sheets} sheets, {p.utilisation * 100:.1f}% used, {p.placed}/{p.total} placed")
 
-    layout = nest(items, list(job.stocks), job.settings, progress=on_nest)
-    problems = verify_layout(layout, job.settings.spacing)
-    if problems:  # a nester bug must never reach a router
-        raise RuntimeError("nested layout failed verification: " + "; ".join(problems[:3]))
-    return write_outputs(job.name, layout, outdir, profile=prof, force=force,
-                         spacing=job.settings.spacing, toolpaths=toolpaths, progress=say,
-                         settings=_settings_record(job, prof),
-                         sources={it.part.name: it.part.source for it in items})
+        layout = nest(items, list(job.stocks), job.settings, progress=on_nest)
+        problems = verify_layout(layout, job.settings.spacing)
+        if problems:  # a nester bug must never reach a router
+            raise RuntimeError("nested layout failed verification: " + "; ".join(problems[:3]))
+        return write_outputs(job.name, layout, outdir, profile=prof, force=force,
+                             spacing=job.settings.spacing, toolpaths=toolpaths, progress=say,
+                             settings=_settings_record(job, prof),
+                             sources={it.part.name: it.part.source for it in items}, stage=stage)
+
+
+def job_inputs(job: Job, profile: str | None = None) -> list[Path]:
+    """Every file the job reads: an output folder must not hold one (it would be replaced)."""
+    from .io.profiles import resolve_profile_path
+
+    paths = [job.path, *(jp.path for jp in job.parts)]
+    try:
+        paths.append(resolve_profile_path(profile or job.profile, job.base))
+    except WikicutError:
+        pass  # an unknown profile is refused, naming it, when it is loaded
+    return paths
 
 
 def _settings_record(job: Job, prof: Profile | None) -> dict:
@@ -100,11 +113,13 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
                   force: bool = False, spacing: float = 0.0, toolpaths: bool = False,
                   progress: Progress | None = None, settings: dict | None = None,
                   sources: dict[str, str] | None = None,
-                  notes: dict[int, str] | None = None) -> NestResult:
+                  notes: dict[int, str] | None = None,
+                  stage: Staging | None = None) -> NestResult:
     """Plan and write every output for a layout (a DXF and an SVG per sheet, a program per
     sheet when there is a profile, index.html, report.json); nothing appears unless all
     succeeded. `sources` (part name -> file) names the files of parts left unplaced; `notes`
-    (sheet index -> text) go into that sheet's program header."""
+    (sheet index -> text) go into that sheet's program header. Inside a caller's `stage`
+    (begun before its slow work) the files go there and the caller commits."""
     from .io.dxf import write_sheet_dxf
     from .io.report import build_report, dumps
     from .preview import index_html, sheet_svg
@@ -115,7 +130,8 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
                           program_files=prog_files or None, settings=settings,
                           sources=sources)
     files: list[str] = []
-    with staged_output(Path(outdir), force) as tmp:
+    with nullcontext(stage) if stage else staged_output(Path(outdir), force) as staging:
+        tmp = staging.tmp
         svgs = []
         for k, sheet in enumerate(layout.sheets):
             stem = sheet.stem
@@ -229,18 +245,19 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
     (turned 90 degrees, and said so in the program header, when only that fits the machine)."""
     from .io.dxf import read_cutting_file
 
-    check_outdir(Path(outdir), force)
-    drawn = read_cutting_file(cutfile, layer_map=layer_map, display=str(cutfile))
-    if not drawn:
-        raise UnsafeJobError("no sheets or parts found in the cutting file", cutfile)
-    sheets: list[SheetLayout] = []
-    notes: dict[int, str] = {}
-    for s in drawn:
-        fitted, turned = fit_machine(s, profile)
-        sheets.append(fitted)
-        if turned:
-            notes[s.index] = TURN_NOTE
-    settings = {"profile": profile.name, "tool_diameter": profile.tool.diameter,
-                "turned_sheets": sorted(notes)}
-    return write_outputs(Path(cutfile).stem, Layout(sheets=sheets), outdir, profile=profile,
-                         force=force, progress=progress, settings=settings, notes=notes)
+    with staged_output(Path(outdir), force, [Path(cutfile)]) as stage:
+        drawn = read_cutting_file(cutfile, layer_map=layer_map, display=str(cutfile))
+        if not drawn:
+            raise UnsafeJobError("no sheets or parts found in the cutting file", cutfile)
+        sheets: list[SheetLayout] = []
+        notes: dict[int, str] = {}
+        for s in drawn:
+            fitted, turned = fit_machine(s, profile)
+            sheets.append(fitted)
+            if turned:
+                notes[s.index] = TURN_NOTE
+        settings = {"profile": profile.name, "tool_diameter": profile.tool.diameter,
+                    "turned_sheets": sorted(notes)}
+        return write_outputs(Path(cutfile).stem, Layout(sheets=sheets), outdir, profile=profile,
+                             force=force, progress=progress, settings=settings, notes=notes,
+                             stage=stage)

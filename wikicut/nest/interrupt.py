@@ -7,6 +7,7 @@ import signal
 import threading
 from typing import Self
 
+STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)  # SIGTERM, SIGHUP end a run as Ctrl-C
 _pending = False  # set by the SIGINT handler: a signal handler can only reach module state
 
 
@@ -17,14 +18,15 @@ def check() -> None:
 
 
 class DeferCtrlC:
-    """While active (in the main thread), Ctrl-C only marks itself pending for `check`."""
+    """While active (in the main thread), Ctrl-C (or SIGTERM, SIGHUP) only marks itself
+    pending for `check`."""
 
     def __enter__(self) -> Self:
         global _pending
         _pending = False
         self.old = None
         if threading.current_thread() is threading.main_thread():
-            self.old = signal.signal(signal.SIGINT, self._on_sigint)
+            self.old = {sig: signal.signal(sig, self._on_sigint) for sig in STOPS}
         return self
 
     @staticmethod
@@ -35,6 +37,7 @@ class DeferCtrlC:
     def __exit__(self, *exc) -> bool:
         global _pending
         if self.old is not None:
-            signal.signal(signal.SIGINT, self.old)
+            for sig, handler in self.old.items():
+                signal.signal(sig, handler)
         _pending = False
         return False

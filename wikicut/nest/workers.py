@@ -1,6 +1,6 @@
 """Two searches in parallel: the parent searches with `seed`, a forked child with seed + 1;
-the better result wins, ties to the parent (the lower seed). The child ignores Ctrl-C: the
-parent decides (interrupt.py)."""
+the better result wins, ties to the parent (the lower seed). The child ignores Ctrl-C and
+SIGHUP: the parent decides (interrupt.py)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ GRACE = 30.0  # seconds past the deadline the parent waits for the child's resul
 
 def _child(conn, p: Problem, seed: int, budget: Budget, prm: Params) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's terminate() ends it at once
     try:
         s = search(p, seed, budget, prm)
         conn.send((s.order, s.pref, s.mode, s.out))

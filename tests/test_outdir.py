@@ -1,0 +1,197 @@
+"""The output folder: nothing the user had is lost, nothing half-written is left (issue 33).
+
+OUTDIR is resolved first and refused (exit 2) when it is, or contains, an input or the
+current folder; the final rename never replaces a folder that appeared meanwhile; an
+unwritable place is refused before the nest; SIGTERM, SIGHUP and a double Ctrl-C end a run
+as one Ctrl-C does (exit 4, no `.OUT.tmp-*`, no traceback).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from wikicut.cli import main
+from wikicut.errors import InputError
+from wikicut.io.staging import Staging, staged_output
+
+ROOT = Path(__file__).resolve().parent.parent
+HOUSE = ROOT / "examples" / "house" / "job.toml"
+
+JOB = """\
+[sheet]
+width = 1220
+height = 1220
+thickness = 18
+[nest]
+iterations = 1
+[[part]]
+file = "parts/spacer.toml"
+quantity = 2
+"""
+
+
+@pytest.fixture
+def job(tmp_path, monkeypatch) -> Path:
+    """tmp/work/job.toml with its part in tmp/work/parts/; the current folder is tmp/work."""
+    work = tmp_path / "work"
+    (work / "parts").mkdir(parents=True)
+    (work / "parts" / "spacer.toml").write_text((ROOT / "parts" / "spacer.toml").read_text())
+    (work / "job.toml").write_text(JOB)
+    monkeypatch.chdir(work)
+    return work / "job.toml"
+
+
+def nest(*args: str):
+    res = CliRunner().invoke(main, ["nest", "job.toml", "--no-gcode", *args])
+    return res.exit_code, (res.stderr if hasattr(res, "stderr") else res.output)
+
+
+def _inputs_intact(job: Path) -> None:
+    assert job.read_text() == JOB
+    assert (job.parent / "parts" / "spacer.toml").is_file()
+
+
+@pytest.mark.parametrize("out, said", [
+    (".", "is the current folder"),
+    ("../work", "is the current folder"),
+    ("..", "contains the current folder"),
+    ("{abs}", "is the current folder"),
+    ("parts", "contains the input file spacer.toml"),
+    ("parts/spacer.toml", "is the input file spacer.toml"),
+    ("job.toml", "is the input file job.toml"),
+])
+def test_outdir_holding_an_input_or_the_current_folder_is_refused(job, out, said):
+    out = out.replace("{abs}", str(job.parent))
+    code, err = nest("-o", out, "--force")
+    assert code == 2, err
+    assert err.count("\n") == 1 and err.startswith("error: ") and said in err, err
+    _inputs_intact(job)
+    assert not [p for p in job.parent.parent.rglob(".*tmp-*")]
+
+
+def test_job_folder_from_elsewhere_is_refused(job, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, ["nest", str(job), "-o", str(job.parent), "--force"])
+    assert res.exit_code == 2 and "contains the input file" in res.output, res.output
+    _inputs_intact(job)
+
+
+def test_force_replaces_only_a_wikicut_output_folder(job):
+    (job.parent / "mine").mkdir()
+    (job.parent / "mine" / "notes.txt").write_text("keep me")
+    code, err = nest("-o", "mine", "--force")
+    assert code == 2 and "not a wikicut output folder" in err, err
+    assert (job.parent / "mine" / "notes.txt").read_text() == "keep me"
+    assert nest("-o", "out")[0] == 0
+    assert nest("-o", "out", "--force")[0] == 0  # an earlier output is replaced
+    assert sorted(p.name for p in job.parent.iterdir()) == ["job.toml", "mine", "out", "parts"]
+
+
+def test_a_folder_that_appears_during_the_run_is_never_replaced(job, monkeypatch):
+    """The emptiness check at the start is not enough: another run may write OUTDIR while
+    this one nests. The rename refuses it (exit 2) and the other run's files stay."""
+    import wikicut.nest
+
+    real = wikicut.nest.nest
+
+    def and_meanwhile(*a, **k):
+        (job.parent / "out").mkdir()
+        (job.parent / "out" / "report.json").write_text("the other run's")
+        return real(*a, **k)
+
+    monkeypatch.setattr(wikicut.nest, "nest", and_meanwhile)
+    code, err = nest("-o", "out")
+    assert code == 2 and "appeared while this run was working" in err, err
+    assert [ln for ln in err.splitlines() if ln.startswith("error")] == err.splitlines()[-1:]
+    assert os.listdir(job.parent / "out") == ["report.json"]
+    assert (job.parent / "out" / "report.json").read_text() == "the other run's"
+    assert not list(job.parent.glob(".out.*"))
+
+
+def test_staging_commit_is_atomic_and_refuses_what_appeared(tmp_path):
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match="appeared"), staged_output(out, force=False) as stage:
+        (stage.tmp / "a.nc").write_text("mine")
+        out.mkdir()
+        (out / "b.nc").write_text("theirs")
+    assert os.listdir(out) == ["b.nc"]
+    assert os.listdir(tmp_path) == ["out"]
+    st = Staging(tmp_path / "empty", force=False)  # an empty folder made by the user is used
+    (tmp_path / "empty").mkdir()
+    (st.tmp / "a.nc").write_text("mine")
+    st.commit()
+    assert os.listdir(tmp_path / "empty") == ["a.nc"]
+
+
+def test_two_runs_into_one_folder_one_wins_the_other_says_so(job):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    cmd = [sys.executable, "-m", "wikicut.cli", "nest", "job.toml", "--no-gcode", "-o", "out"]
+    procs = [subprocess.Popen(cmd, cwd=job.parent, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [(p.wait(timeout=300), p.stderr.read()) for p in procs]
+    codes = sorted(c for c, _ in outs)
+    assert codes == [0, 2], outs
+    err = next(e for c, e in outs if c == 2)
+    assert "out: output folder" in err and "Traceback" not in err, err
+    assert sorted(os.listdir(job.parent / "out")) == ["index.html", "report.json",
+                                                      "sheet-001.dxf", "sheet-001.svg"]
+    assert not list(job.parent.glob(".out.*"))
+
+
+def test_unwritable_place_is_refused_before_the_nest(job, monkeypatch):
+    import tempfile
+
+    import wikicut.nest
+
+    def no_nest(*a, **k):
+        raise AssertionError("nested before finding the output folder unwritable")
+
+    def read_only(*a, **k):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    real_mkdtemp = tempfile.mkdtemp
+    monkeypatch.setattr(wikicut.nest, "nest", no_nest)
+    monkeypatch.setattr(tempfile, "mkdtemp", read_only)
+    code, err = nest("-o", "ro/out")
+    assert code == 2 and "cannot write the output folder here (Permission denied)" in err, err
+    (job.parent / "file").write_text("")
+    monkeypatch.setattr(tempfile, "mkdtemp", real_mkdtemp)
+    code, err = nest("-o", "file/out")
+    assert code == 2 and "cannot write the output folder here" in err, err
+
+
+def test_read_only_outdir_at_the_rename_is_exit_2(job, monkeypatch):
+    def refuse(src, dst):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr("wikicut.io.staging.os.rename", refuse)
+    code, err = nest("-o", "out")
+    assert code == 2 and "cannot write the output folder (Permission denied)" in err, err
+    assert sorted(p.name for p in job.parent.iterdir()) == ["job.toml", "parts"]
+
+
+@pytest.mark.parametrize("signals", [(signal.SIGTERM,), (signal.SIGHUP,),
+                                     (signal.SIGINT, signal.SIGINT)],
+                         ids=["sigterm", "sighup", "double-ctrl-c"])
+def test_signals_end_a_run_like_ctrl_c(tmp_path, signals):
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "wikicut.cli", "nest", str(HOUSE), "-o",
+                             str(out), "--time-limit", "120"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = proc.stderr.readline()  # "nest: ..." once the search runs (no terminal: a log)
+    assert first.startswith("nest:"), first
+    for sig in signals:
+        proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 4, err
+    assert err.strip() == "interrupted: nothing was written", err
+    assert not out.exists()
+    assert os.listdir(tmp_path) == []
