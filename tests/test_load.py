@@ -13,12 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from wikicut import gcode
-from wikicut.cam import plan as toolpath
-from wikicut.io.profiles import load_profile
 from wikicut.model import Move
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -188,49 +185,3 @@ def test_fit_arcs_uncertain_tests_are_redone_in_python(monkeypatch):
     monkeypatch.setattr(gcode, "_scan_arcs", lambda px, py, pz, feed, i, tol, best: i)
     assert gcode.fit_arcs(start, moves, 0.02) == want
     assert calls
-
-
-def test_walk_matches_the_scalar_reference():
-    prof = load_profile("grbl")
-    rng = np.random.default_rng(3)
-    for trial in range(60):
-        n = int(rng.integers(3, 40))
-        ang = np.sort(rng.uniform(0, 2 * np.pi, n))
-        rad = rng.uniform(5, 200, n)
-        pts = np.c_[rad * np.cos(ang), rad * np.sin(ang)] + rng.uniform(0, 1000, 2)
-        closed = trial % 3 != 0
-        track = toolpath.Track(pts, closed=closed)
-        u0 = float(rng.uniform(0, track.period))
-        levels = toolpath.pass_levels(18.3 + 0.3, prof)
-        knots, u1 = toolpath.descend_knots(track, u0, 0.0, levels, prof)
-        base = toolpath.PL.of(knots)
-        tab = None
-        if closed:
-            centres = toolpath.tab_centres(track, prof, track.length)
-            tab = toolpath.tab_function(track, centres, u0, u1, prof, 18.3, 18.6)
-        assert toolpath.walk(track, u0, u1, base, tab) == toolpath.walk_py(track, u0, u1, base,
-                                                                            tab)
-
-
-def test_vectorised_safety_check_still_refuses(monkeypatch):
-    """The numpy pre-check hands every doubtful program to the move-by-move check: a program
-    with one move below the floor is refused with the same message either way."""
-    from wikicut.errors import UnsafeJobError
-    from wikicut.model import Operation, SheetLayout, SheetProgram, Stock
-
-    prof = load_profile("grbl")
-    stock = Stock(width=2440, height=1220, thickness=18)
-    sheet = SheetLayout(1, stock, [])
-    good = [Move("rapid", 10, 10, 5), Move("feed", 10, 10, -5, 500), Move("feed", 20, 10, -5,
-                                                                          1000)]
-    toolpath._check_program(SheetProgram(sheet, [Operation("p", "hole", good)]), prof, sheet)
-    for bad in (Move("feed", 20, 10, -30, 1000), Move("rapid", 30, 10, -1),
-                Move("feed", 2600, 10, -5, 1000), Move("feed", 20, 10, -5, 1e6)):
-        ops = [Operation("p", "hole", good + [bad])]
-        program = SheetProgram(sheet, ops)
-        assert toolpath._program_suspect(program, prof, sheet)
-        with pytest.raises(UnsafeJobError) as fast:
-            toolpath._check_program(program, prof, sheet)
-        with pytest.raises(UnsafeJobError) as slow:
-            toolpath._check_program_py(program, prof, sheet)
-        assert str(fast.value) == str(slow.value)

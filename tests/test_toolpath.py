@@ -8,12 +8,27 @@ import math
 import numpy as np
 import pytest
 import shapely
+from reference_cam import walk_py
 from shapely.geometry import LineString, Point, Polygon
 
+from wikicut.cam import depth, plan_sheet, safety, tabs
+from wikicut.cam.depth import pass_levels
+from wikicut.cam.offsets import relief_loop
+from wikicut.cam.order import tour
 from wikicut.errors import UnsafeJobError
-from wikicut.model import Drill, Engraving, Part, Placement, Pocket, SheetLayout, Stock
 from wikicut.io.profiles import load_profile
-from wikicut.cam.plan import pass_levels, plan_sheet, relief_loop, tour
+from wikicut.model import (
+    Drill,
+    Engraving,
+    Move,
+    Operation,
+    Part,
+    Placement,
+    Pocket,
+    SheetLayout,
+    SheetProgram,
+    Stock,
+)
 
 T = 18.0
 
@@ -488,19 +503,15 @@ def test_the_wikihouse_cutting_file_plans_and_rs274_reads_it(wikihouse_dxf, tmp_
 
 def test_label_placement_with_a_stand_in_font(monkeypatch):
     """Labels fit inside the part, clear of its holes, shrinking when needed, skipped when
-    they cannot fit (wikicut.cam.font is replaced by a box-drawing stand-in)."""
-    import sys
-    import types
+    they cannot fit (the font is replaced by a box-drawing stand-in)."""
+    from wikicut.cam import labels
 
     def text_strokes(text, height):
         w = 0.6 * height
         return [np.array([(k * w, 0), (k * w + 0.8 * w, 0), (k * w + 0.8 * w, height),
                           (k * w, height), (k * w, 0)]) for k in range(len(text))]
 
-    fake = types.ModuleType("wikicut.cam.font")
-    fake.text_strokes = text_strokes
-    fake.text_width = lambda text, height: 0.6 * height * len(text)
-    monkeypatch.setitem(sys.modules, "wikicut.cam.font", fake)
+    monkeypatch.setattr(labels, "text_strokes", text_strokes)
     prof = grbl(engrave={"labels": True})
     plate = shapely.box(0, 0, 300, 120).difference(shapely.box(130, 40, 170, 80))
     prog = plan_sheet(sheet_of((Part("p", plate, label="WALL-3", label_height=40), 100, 100, 0),
@@ -516,3 +527,50 @@ def test_label_placement_with_a_stand_in_font(monkeypatch):
                 assert m.z >= -prof.engrave.depth - 1e-9
     seq = [op.kind for op in prog.operations if op.part == "p#1"]
     assert seq.index("label") < seq.index("hole") < seq.index("outline")
+
+
+@pytest.mark.parametrize("kernel", [True, False])
+def test_walk_matches_the_scalar_reference(kernel, monkeypatch):
+    """The vectorised walk and its Numba clean-up give the one-knot-at-a-time walk exactly;
+    so does the Python clean-up it falls back on when the kernel cannot decide."""
+    if not kernel:
+        monkeypatch.setattr(depth, "clean_walk", lambda xs, ys, zs: np.array([-1]))
+    prof = load_profile("grbl")
+    rng = np.random.default_rng(3)
+    for trial in range(60):
+        n = int(rng.integers(3, 40))
+        ang = np.sort(rng.uniform(0, 2 * np.pi, n))
+        rad = rng.uniform(5, 200, n)
+        pts = np.c_[rad * np.cos(ang), rad * np.sin(ang)] + rng.uniform(0, 1000, 2)
+        closed = trial % 3 != 0
+        track = depth.Track(pts, closed=closed)
+        u0 = float(rng.uniform(0, track.period))
+        levels = depth.pass_levels(18.3 + 0.3, prof)
+        knots, u1 = depth.descend_knots(track, u0, 0.0, levels, prof)
+        base = depth.PL.of(knots)
+        tab = None
+        if closed:
+            centres = tabs.tab_centres(track, prof, track.length)
+            tab = tabs.tab_function(track, centres, u0, u1, prof, 18.3, 18.6)
+        assert depth.walk(track, u0, u1, base, tab) == walk_py(track, u0, u1, base, tab)
+
+
+def test_vectorised_safety_check_still_refuses(monkeypatch):
+    """The numpy pre-check hands every doubtful program to the move-by-move check: a program
+    with one move below the floor is refused with the same message either way."""
+    prof = load_profile("grbl")
+    stock = Stock(width=2440, height=1220, thickness=18)
+    sheet = SheetLayout(1, stock, [])
+    good = [Move("rapid", 10, 10, 5), Move("feed", 10, 10, -5, 500), Move("feed", 20, 10, -5,
+                                                                          1000)]
+    safety.check_program(SheetProgram(sheet, [Operation("p", "hole", good)]), prof, sheet)
+    for bad in (Move("feed", 20, 10, -30, 1000), Move("rapid", 30, 10, -1),
+                Move("feed", 2600, 10, -5, 1000), Move("feed", 20, 10, -5, 1e6)):
+        ops = [Operation("p", "hole", good + [bad])]
+        program = SheetProgram(sheet, ops)
+        assert safety.program_suspect(program, prof, sheet)
+        with pytest.raises(UnsafeJobError) as fast:
+            safety.check_program(program, prof, sheet)
+        with pytest.raises(UnsafeJobError) as slow:
+            safety.check_moves(program, prof, sheet)
+        assert str(fast.value) == str(slow.value)

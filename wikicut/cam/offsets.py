@@ -1,0 +1,233 @@
+"""Kerf offsets: the tool-centre loops round a part and inside its holes, slots and pockets.
+
+Every path is the tool centre, offset here with shapely (round joins: the tool rolls round
+outside corners), never by the controller (no G41/G42), so every dialect cuts the same.
+Corners the tool cannot reach come out sharp and get a dogbone or T-bone; a feature (or a
+piece of one) narrower than the tool is refused, naming its width.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import shapely
+from shapely.geometry import Point, Polygon
+
+from ..errors import UnsafeJobError
+from ..model import Profile
+from .context import Context, shape_key, xy_text
+from .depth import TOL
+
+QUAD_SEGS = 16  # buffer arcs: 5.6 deg steps, chord error 0.004 mm on a 6 mm tool
+DOGBONE_MAX_ANGLE = 170.0  # degrees: flatter corners lose too little to be worth a relief
+UNCUT_WIDTH = 0.5  # mm: an unreachable sliver this wide means a feature too narrow to cut
+NARROW_TOL = 0.02  # mm: a slot this much narrower than the tool is still cut (runout is more)
+
+
+def feature_width(region: Polygon, near: Point | None = None, r: float = 10.0) -> float:
+    """The width of a feature (twice its largest inscribed circle), near a point if given."""
+    g = region if near is None else region.intersection(near.buffer(4 * r))
+    if g.is_empty:
+        g = region
+    if g.geom_type != "Polygon":
+        g = max(getattr(g, "geoms", [g]), key=lambda q: q.area)
+    line = shapely.maximum_inscribed_circle(g, tolerance=0.01)
+    return 2.0 * float(line.length)
+
+
+def relief_loop(loop: np.ndarray, boundary, r: float, mode: str) -> np.ndarray:
+    """The loop with an out-and-back excursion at every corner the round tool cannot reach:
+    a sharp vertex of the offset loop (angle < DOGBONE_MAX_ANGLE) whose corner point, r/sin(a/2)
+    away along the bisector, is a corner of the feature. Dogbone: along the bisector until the
+    tool touches the corner point; T-bone: along the longer adjacent edge until it does."""
+    if mode == "none" or len(loop) < 4:
+        return loop
+    pts = loop[:-1]
+    n = len(pts)
+    out: list[np.ndarray] = []
+    for k in range(n):
+        q, prev, nxt = pts[k], pts[k - 1], pts[(k + 1) % n]
+        out.append(q)
+        a, b = prev - q, nxt - q
+        la, lb = math.hypot(*a), math.hypot(*b)
+        if la < 1e-9 or lb < 1e-9:
+            continue
+        ua, ub = a / la, b / lb
+        theta = math.acos(max(-1.0, min(1.0, float(ua @ ub))))
+        if math.degrees(theta) >= DOGBONE_MAX_ANGLE or theta < 1e-3:
+            continue
+        bis = ua + ub
+        bis = bis / max(math.hypot(*bis), 1e-12)
+        c = q - bis * (r / math.sin(theta / 2))
+        if boundary.distance(Point(c)) > 0.01 * r + 1e-6:
+            continue  # not a corner of the feature (a pinch between arcs, say)
+        w = q - c
+        dist = math.hypot(*w)
+        if dist <= r + 1e-3:
+            continue
+        end = c + w * (r / dist)
+        if mode == "tbone":
+            u = -(ua if la >= lb else ub)
+            wu = float(w @ u)
+            disc = wu * wu - dist * dist + r * r
+            if disc >= 0:
+                end = q + u * (-wu - math.sqrt(disc))
+        out.extend([end, q])
+    out.append(out[0])
+    return np.asarray(out)
+
+
+def sweep(paths: Sequence[np.ndarray], r: float):
+    """The area a tool of radius r covers along polylines: segment by segment, because GEOS
+    can mis-buffer a line that doubles back on itself (a dogbone's out-and-back)."""
+    segs = []
+    for pts in paths:
+        pts = np.asarray(pts, dtype=float)
+        if len(pts) == 1:
+            segs.append(Point(pts[0]))
+        a, b = pts[:-1], pts[1:]
+        segs += list(shapely.linestrings(np.stack([a, b], axis=1)))
+    return shapely.union_all(shapely.buffer(np.asarray(segs, dtype=object), r,
+                                            quad_segs=QUAD_SEGS))
+
+
+def closed_loop(coords) -> np.ndarray:
+    """A ring's coordinates as an (N, 2) loop whose last point repeats the first."""
+    a = np.asarray(coords, dtype=float)[:, :2]
+    if np.hypot(*(a[0] - a[-1])) > TOL:
+        a = np.vstack([a, a[:1]])
+    return a
+
+
+def oriented(loop: np.ndarray, ccw: bool) -> np.ndarray:
+    """The loop turning counter-clockwise (ccw) or clockwise."""
+    is_ccw = shapely.LinearRing(loop).is_ccw
+    return loop if is_ccw == ccw else loop[::-1].copy()
+
+
+def for_direction(loop: np.ndarray, profile: Profile) -> np.ndarray:
+    """Loops come oriented for climb cutting; conventional reverses them."""
+    return loop if profile.direction == "climb" else loop[::-1].copy()
+
+
+def inside_loops(ctx: Context, region: Polygon, what: str, cover: Polygon | None = None) -> list[
+        np.ndarray]:
+    """Tool-centre loops that cut the inside of `region` (a hole, slot or pocket), with
+    corner reliefs; refuses features (or parts of them) narrower than the tool. `cover` is
+    what must be cut when the tool may use more room than that (a pocket at the part's
+    edge). A feature exactly as wide as the tool is cut with NARROW_TOL of play."""
+    try:
+        return _inside(ctx, region, what, cover, ctx.r)
+    except UnsafeJobError as first:
+        try:
+            return _inside(ctx, region, what, cover, ctx.r - NARROW_TOL / 2)
+        except UnsafeJobError:
+            raise first from None
+
+
+def _inside(ctx: Context, region: Polygon, what: str, cover: Polygon | None, r: float) -> list[
+        np.ndarray]:
+    p = ctx.profile
+    inner = region.buffer(-r, quad_segs=QUAD_SEGS)
+    word = what
+    if what == "hole":
+        rect = region.minimum_rotated_rectangle
+        xs = np.hypot(*np.diff(np.asarray(rect.exterior.coords)[:3], axis=0).T)
+        word = "slot" if xs.max() > 1.5 * max(xs.min(), 1e-9) else "hole"
+    if inner.is_empty or inner.area <= 0:
+        c = region.representative_point()
+        raise ctx.refuse(f"{word} {feature_width(region):.2f} mm wide at {xy_text((c.x, c.y))}"
+                         f" is narrower than the {p.tool.diameter:g} mm tool")
+    if what == "hole" and inner.geom_type != "Polygon":
+        raise _narrow(ctx, region, inner, word)
+    polys = list(getattr(inner, "geoms", [inner]))
+    loops = []
+    for poly in sorted(polys, key=lambda g: (g.bounds[0], g.bounds[1])):
+        poly = shapely.orient_polygons(poly) if hasattr(shapely, "orient_polygons") else poly
+        for ring in [poly.exterior, *poly.interiors]:
+            loops.append(closed_loop(ring.coords))
+    final = [relief_loop(lp, region.boundary, r, p.corners.relief) for lp in loops]
+    relief = _proof_relief(p)
+    key = ("in", what, r, relief, shape_key(region),
+           None if cover is None else shape_key(cover))
+    if key not in ctx.proofs:
+        checked = final if relief == p.corners.relief else [
+            relief_loop(lp, region.boundary, r, relief) for lp in loops]
+        need = (cover if cover is not None else region).difference(inner)
+        _check_cover(ctx, need, checked, word, r, feature=cover or region)
+        ctx.proofs.add(key)
+    return final
+
+
+def outside_loop(ctx: Context, outline: Polygon) -> np.ndarray:
+    """The tool-centre loop round a part's outside, with reliefs in its inside corners."""
+    try:
+        return _outside(ctx, outline, ctx.r)
+    except UnsafeJobError as first:
+        try:
+            return _outside(ctx, outline, ctx.r - NARROW_TOL / 2)
+        except UnsafeJobError:
+            raise first from None
+
+
+def _outside(ctx: Context, outline: Polygon, r: float) -> np.ndarray:
+    p = ctx.profile
+    body = Polygon(outline.exterior)
+    grown = body.buffer(r, quad_segs=QUAD_SEGS)
+    if grown.geom_type != "Polygon":  # cannot happen for a connected body; be safe
+        grown = max(grown.geoms, key=lambda g: g.area)
+    ring = closed_loop(grown.exterior.coords)
+    final = relief_loop(ring, body.boundary, r, p.corners.relief)
+    relief = _proof_relief(p)
+    key = ("out", r, ctx.r, relief, shape_key(body))
+    if key not in ctx.proofs:
+        checked = final if relief == p.corners.relief else relief_loop(
+            ring, body.boundary, r, relief)
+        reach = Polygon(grown.exterior).difference(body)  # what the tool must remove
+        notches = body.buffer(2 * ctx.r + 1.0, quad_segs=QUAD_SEGS).buffer(
+            -(2 * ctx.r + 1.0), quad_segs=QUAD_SEGS).difference(body)
+        _check_cover(ctx, reach, [checked], "notch", r, outside=body, feature=notches)
+        ctx.proofs.add(key)
+    return final
+
+
+def _proof_relief(p: Profile) -> str:
+    """The relief a cover proof assumes: with reliefs off, a square inside corner left round
+    is what was asked for, so the proof asks whether a dogbone would reach it."""
+    return "dogbone" if p.corners.relief == "none" else p.corners.relief
+
+
+def _check_cover(ctx: Context, region, loops: list[np.ndarray], word: str, r: float,
+                 outside: Polygon | None = None, feature=None) -> None:
+    """Refuse when the tool, swept along the loops (reliefs included), leaves a piece of
+    the feature wider than UNCUT_WIDTH: a neck, notch or slot narrower than the tool."""
+    swept = sweep(loops, r + 1e-3)
+    left = region.difference(swept)
+    if outside is not None:
+        left = left.difference(outside)
+    if left.is_empty:
+        return
+    core = left.buffer(-UNCUT_WIDTH / 2)
+    if core.is_empty:
+        return
+    big = max(getattr(core, "geoms", [core]), key=lambda g: (g.area, g.bounds))
+    c = big.representative_point()
+    feat = feature if feature is not None and not feature.is_empty else left
+    pieces = [g for g in getattr(feat, "geoms", [feat]) if g.distance(c) < 1e-6]
+    w = feature_width(pieces[0] if pieces else feat, c, ctx.r)
+    raise ctx.refuse(f"{word} {w:.2f} mm wide at {xy_text((c.x, c.y))} is narrower than the"
+                     f" {ctx.profile.tool.diameter:g} mm tool")
+
+
+def _narrow(ctx: Context, region: Polygon, inner, word: str) -> UnsafeJobError:
+    """A hole whose inward offset splits: the neck between the pieces is too narrow."""
+    opened = inner.buffer(ctx.r, quad_segs=QUAD_SEGS)
+    gap = region.difference(opened)
+    parts = sorted(getattr(gap, "geoms", [gap]), key=lambda g: -g.area)
+    c = parts[0].representative_point() if parts and not gap.is_empty else \
+        region.representative_point()
+    w = feature_width(region, c, ctx.r)
+    return ctx.refuse(f"{word} {w:.2f} mm wide at {xy_text((c.x, c.y))} is narrower than the"
+                      f" {ctx.profile.tool.diameter:g} mm tool")

@@ -1,0 +1,53 @@
+"""Cutting order: what is cut first, and a short rapid tour through the rest.
+
+A part is freed by its outline, so everything inside it comes first (labels and engravings,
+then pockets, drills, holes), and parts sitting in other parts' holes are cut before those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import shapely
+from shapely.geometry import Polygon
+
+from .kernels import two_opt
+
+# the rank of each kind of feature inside a part (lower first; the outline is always last)
+FEATURE_RANK = {"label": 0, "engrave": 0, "pocket": 1, "drill": 2, "hole": 3}
+
+
+def tour(points: Sequence[tuple[float, float]], start: tuple[float, float]) -> list[int]:
+    """Visit order of points from `start`: nearest neighbour, then 2-opt (open path, fixed
+    start), deterministic (ties broken by index)."""
+    n = len(points)
+    if n <= 1:
+        return list(range(n))
+    pts = np.asarray(points, dtype=float)
+    left = list(range(n))
+    order: list[int] = []
+    cur = np.asarray(start, dtype=float)
+    while left:
+        d = np.hypot(*(pts[left] - cur).T)
+        k = left[int(np.argmin(d))]
+        order.append(k)
+        left.remove(k)
+        cur = pts[k]
+    path = np.vstack([np.asarray(start, dtype=float)[None], pts[order]])
+    # every distance the 2-opt may need, by the same np.hypot as one at a time
+    dist = np.hypot(path[:, None, 0] - path[None, :, 0], path[:, None, 1] - path[None, :, 1])
+    idx = two_opt(dist, 50)
+    return [order[k - 1] for k in idx[1:].tolist()]
+
+
+def nesting_depth(outlines: Sequence[Polygon]) -> list[int]:
+    """How many other parts' outlines surround each part (it sits in their holes)."""
+    bodies = [Polygon(o.exterior) for o in outlines]
+    tree = shapely.STRtree(bodies)
+    depth = [0] * len(bodies)
+    for k, o in enumerate(outlines):
+        for j in tree.query(o, predicate="within"):
+            if int(j) != k:
+                depth[k] += 1
+    return depth

@@ -1,0 +1,163 @@
+"""Safety is checked on the result, not assumed: the setup before a sheet is planned, each
+part against the sheet, and the last word, every move of the planned program against the
+sheet, the machine's travel and the deepest allowed cut. Also the program's lengths and time.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..errors import UnsafeJobError
+from ..model import P3, Part, Profile, SheetLayout, SheetProgram, arc_points, move_length
+from .context import Context
+
+EDGE_SLACK = 0.5  # mm: a cutting tool centre may pass this far beyond radius off the sheet edge
+CHECK_TOL = 0.01  # mm: chord error of arcs sampled for the safety checks (well inside EDGE_SLACK)
+
+
+def check_setup(sheet: SheetLayout, profile: Profile, through: float) -> None:
+    """Refuse a stock, through-cut depth or clearance height no part could be cut with."""
+    p = profile
+    t = float(sheet.stock.thickness)
+    if t <= 0:
+        raise UnsafeJobError(f"sheet {sheet.index}: stock thickness {t:g} mm is not positive")
+    if through > t + p.depth.max_overcut + 1e-9:
+        raise UnsafeJobError(f"through-cut depth {through:g} mm is beyond the {t:g} mm stock"
+                             f" + {p.depth.max_overcut:g} mm allowed overcut", p.source or None)
+    if -through < p.limits.z_min - 1e-9:
+        raise UnsafeJobError(f"through-cut depth {through:g} mm is below the machine's Z limit"
+                             f" ({p.limits.z_min:g})", p.source or None)
+    if max(p.heights.clearance, p.heights.safe) > p.limits.z_max + 1e-9:
+        raise UnsafeJobError(f"clearance height {p.heights.clearance:g} mm is above the machine's"
+                             f" Z limit ({p.limits.z_max:g})", p.source or None)
+
+
+def check_on_sheet(ctx: Context, part: Part) -> None:
+    """A part must lie on the sheet, inside its margin when the stock has one. Parts drawn
+    flush with the sheet edge (WikiHouse cutting files, margin 0) are fine: the tool then cuts
+    air just beyond the edge (see EDGE_SLACK, checked on the moves in check_program)."""
+    x0, y0, x1, y1 = part.outline.bounds
+    st = ctx.sheet.stock
+    w, h, m = st.width, st.height, max(float(st.margin), 0.0)
+    tol = 0.011  # the DXF reader's flush-with-the-edge tolerance
+    if x0 < m - tol or y0 < m - tol or x1 > w - m + tol or y1 > h - m + tol:
+        less = f" less its {m:g} mm margin" if m > 0 else ""
+        raise ctx.refuse(f"part at ({x0:.1f}, {y0:.1f})-({x1:.1f}, {y1:.1f}) is outside the"
+                         f" {w:g}x{h:g} sheet{less}")
+
+
+def check_program(program: SheetProgram, p: Profile, sheet: SheetLayout) -> None:
+    """The last word on safety (see check_moves). Every check of check_moves on every point,
+    in numpy; only when one fails (or is within rounding of failing) does the move-by-move
+    check run, to find the first offending move and name it."""
+    if program_suspect(program, p, sheet):
+        check_moves(program, p, sheet)
+
+
+def program_suspect(program: SheetProgram, p: Profile, sheet: SheetLayout) -> bool:
+    """Whether any move might fail a check of check_moves (conservative: True whenever in
+    doubt)."""
+    moves = [m for op in program.operations for m in op.moves]
+    if not moves:
+        return False
+    end = np.array([(m.x, m.y, m.z) for m in moves], dtype=float)
+    start = np.vstack([[0.0, 0.0, p.heights.clearance], end[:-1]])
+    rapid = np.array([m.kind == "rapid" for m in moves])
+    feed = np.array([m.feed for m in moves], dtype=float)
+    # every point each move passes through: its end, and for arcs the sampled points
+    pts = [end]
+    for k, m in enumerate(moves):
+        if m.kind in ("arc_cw", "arc_ccw"):
+            pts.append(np.asarray(arc_points(tuple(start[k].tolist()), m, CHECK_TOL), dtype=float))
+    pts = np.vstack(pts)
+    x, y, z = pts[:, 0], pts[:, 1], pts[:, 2]
+    t = sheet.stock.thickness
+    w, h = sheet.stock.width, sheet.stock.height
+    r = p.tool.radius
+    floor = -(t + p.depth.max_overcut) - 1e-9
+    if (z < floor).any() or (z < p.limits.z_min - 1e-9).any():
+        return True
+    low = z < 0
+    if (low & ((x + r + EDGE_SLACK < 0) | (y + r + EDGE_SLACK < 0) | (x - r - EDGE_SLACK > w)
+               | (y - r - EDGE_SLACK > h))).any():
+        return True
+    lim = p.limits
+    inside = ((lim.x_min - 1e-6 <= x) & (x <= lim.x_max + 1e-6) & (lim.y_min - 1e-6 <= y)
+              & (y <= lim.y_max + 1e-6) & (z <= lim.z_max + 1e-9))
+    if not inside.all():
+        return True
+    cut = ~rapid
+    if ((feed[cut] <= 0) | (feed[cut] > p.feeds.max + 1e-9)).any():
+        return True
+    zmin = np.minimum(end[:, 2], start[:, 2])
+    if (rapid & (zmin < -1e-9)).any():
+        return True
+    moved = np.hypot(end[:, 0] - start[:, 0], end[:, 1] - start[:, 1]) > 1e-9 * (1 - 1e-6)
+    moved[0] = False  # the first move may rapid from wherever the machine is
+    return bool((rapid & moved & (zmin < p.heights.safe - 1e-9)).any())
+
+
+def check_moves(program: SheetProgram, p: Profile, sheet: SheetLayout) -> None:
+    """The last word on safety, move by move: no rapid below the stock top, no XY rapid below
+    safe height, nothing deeper than thickness + max_overcut, every cut (tool
+    radius included) on the sheet, everything inside the machine's travel."""
+    t = sheet.stock.thickness
+    w, h = sheet.stock.width, sheet.stock.height
+    r = p.tool.radius
+    floor = -(t + p.depth.max_overcut) - 1e-9
+    lim = p.limits
+    pos: P3 = (0.0, 0.0, p.heights.clearance)
+    first = True
+    for op in program.operations:
+        for m in op.moves:
+            pts = arc_points(pos, m, CHECK_TOL)
+            zs = [q[2] for q in pts] + [pos[2]]
+            where = f"{op.kind} of '{op.part}' at ({m.x:.1f}, {m.y:.1f}, {m.z:.2f})"
+            if m.kind == "rapid":
+                if min(zs) < -1e-9:
+                    raise UnsafeJobError(f"internal: rapid below the stock top, {where}")
+                moved = math.hypot(m.x - pos[0], m.y - pos[1]) > 1e-9
+                if moved and not first and min(zs) < p.heights.safe - 1e-9:
+                    raise UnsafeJobError(f"internal: rapid below safe height, {where}")
+            elif m.feed <= 0 or m.feed > p.feeds.max + 1e-9:
+                raise UnsafeJobError(f"internal: feed {m.feed:g} out of range, {where}")
+            for x, y, z in pts:
+                if z < floor or z < p.limits.z_min - 1e-9:
+                    raise UnsafeJobError(f"cut to Z{z:.2f} is deeper than the {t:g} mm stock +"
+                                         f" {p.depth.max_overcut:g} mm allowed overcut ({where})")
+                if z < 0 and (x + r + EDGE_SLACK < 0 or y + r + EDGE_SLACK < 0
+                              or x - r - EDGE_SLACK > w or y - r - EDGE_SLACK > h):
+                    raise UnsafeJobError(f"cut outside the {w:g}x{h:g} sheet: {where}")
+                if not (lim.x_min - 1e-6 <= x <= lim.x_max + 1e-6
+                        and lim.y_min - 1e-6 <= y <= lim.y_max + 1e-6 and z <= lim.z_max + 1e-9):
+                    raise UnsafeJobError(f"move outside the machine's travel limits"
+                                         f" (x {lim.x_min:g}..{lim.x_max:g},"
+                                         f" y {lim.y_min:g}..{lim.y_max:g}): {where}",
+                                         p.source or None)
+            pos = (m.x, m.y, m.z)
+            first = False
+
+
+def measure(program: SheetProgram, p: Profile) -> None:
+    """Cut and rapid lengths and a cycle-time estimate (feeds, rapid rate, spindle dwell, and
+    the final retract to clearance height)."""
+    cut = rapid = secs = 0.0
+    pos: P3 = (0.0, 0.0, p.heights.clearance)
+    for op in program.operations:
+        for m in op.moves:
+            d = move_length(pos, m)
+            if m.kind == "rapid":
+                rapid += d
+                secs += d / p.feeds.rapid * 60.0
+            else:
+                cut += d
+                secs += d / m.feed * 60.0
+            pos = (m.x, m.y, m.z)
+    end = max(0.0, p.heights.clearance - pos[2])
+    rapid += end
+    secs += end / p.feeds.rapid * 60.0 + (p.spindle.dwell if program.operations else 0.0)
+    program.cut_length = round(cut, 3)
+    program.rapid_length = round(rapid, 3)
+    program.est_seconds = round(secs, 1)

@@ -1,0 +1,82 @@
+"""Tabs: short lifts of the final passes round an outline, holding the part in the sheet."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..model import Profile
+from .depth import LOW, PL, Track
+
+CORNER_TURN = 20.0  # degrees of turn that make a vertex a corner (no tabs there)
+
+def tab_centres(track: Track, profile: Profile, perimeter: float) -> list[float]:
+    """Arc-length positions (on the loop) of tab centres: evenly spread, moved onto straight
+    stretches long enough to hold a tab so none sits on a corner; at least 2 on any part."""
+    p = profile
+    if not p.tabs.enabled or p.tabs.height <= 0 or perimeter < p.tabs.min_perimeter:
+        return []
+    span = p.tabs.length + p.tool.diameter  # the lifted stretch of the tool centre
+    n = p.tabs.count if p.tabs.count > 0 else max(2, math.ceil(perimeter / p.tabs.spacing))
+    n = min(n, int(track.length // (span + p.tool.diameter)))
+    if n <= 0:
+        return []
+    pts, cum, total = track.pts, track.cum, track.length
+    d = np.diff(pts, axis=0)
+    ang = np.arctan2(d[:, 1], d[:, 0])
+    turn = np.abs((np.diff(np.concatenate([ang, ang[:1]])) + np.pi) % (2 * np.pi) - np.pi)
+    corners = [0.0] + [float(cum[k + 1]) for k in np.nonzero(np.degrees(turn) > CORNER_TURN)[0]]
+    corners = sorted(set(corners))
+    margin = p.tool.diameter / 2
+    allowed: list[tuple[float, float]] = []
+    for a, b in zip(corners, corners[1:] + [corners[0] + total]):
+        lo, hi = a + span / 2 + margin, b - span / 2 - margin
+        if hi >= lo:
+            allowed.append((lo, hi))
+    if not allowed:
+        allowed = [(0.0, total)]
+    chosen: list[float] = []
+    for i in range(n):
+        ideal = (i + 0.5) * total / n
+        best = None
+        for lo, hi in allowed:
+            for shift in (0.0, total, -total):
+                c = min(max(ideal + shift, lo), hi)
+                dist = abs(c - ideal - shift)
+                cand = (dist, c % total)
+                if best is None or cand < best:
+                    best = cand
+        c = best[1]
+        if all(min(abs(c - o), total - abs(c - o)) >= span + p.tool.diameter for o in chosen):
+            chosen.append(c)
+    return sorted(chosen)
+
+
+def tab_function(track: Track, centres: Sequence[float], u0: float, u1: float,
+                 profile: Profile, t: float, through: float) -> PL | None:
+    """Depth floor over the tabs: flat at the tab top, then a steep ramp (45 deg, steeper on
+    short tabs) back down so the tool never plunges vertically into the material ahead."""
+    if not centres:
+        return None
+    p = profile
+    top = -(t - p.tabs.height)
+    drop = through + top  # from the tab top down to the through depth (positive)
+    span = p.tabs.length + p.tool.diameter
+    rl = min(drop, p.tabs.length / 2)
+    flat = span - rl
+    knots: list[tuple[float, float]] = []
+    per = track.period
+    m0 = math.floor((u0 - span) / per)
+    m1 = math.ceil((u1 + span) / per)
+    for m in range(m0, m1 + 1):
+        for c in centres:
+            a = c - span / 2 + m * per
+            b = a + flat
+            e = b + rl
+            if e < u0 or a > u1:
+                continue
+            knots += [(a, LOW), (a, top), (b, top), (e, -through), (e, LOW)]
+    knots.sort(key=lambda k: k[0])
+    return PL.of(knots) if knots else None
