@@ -39,7 +39,7 @@ STAGES = [
     ("nest", "wikicut.nest", "nest"),
     ("verify", "wikicut.nest", "verify_layout"),
     ("toolpath", "wikicut.cam", "plan_sheet"),
-    ("gcode", "wikicut.gcode", "write_program"),
+    ("gcode", "wikicut.post", "write_program"),
     ("dxf", "wikicut.io.dxf", "write_sheet_dxf"),
     ("svg", "wikicut.preview", "sheet_svg"),
     ("report", "wikicut.io.report", "build_report"),

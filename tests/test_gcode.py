@@ -12,7 +12,7 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from wikicut.errors import UnsafeJobError
-from wikicut.gcode import fmt_number, program_filename, write_program
+from wikicut.post import fmt_number, program_filename, write_program
 from wikicut.model import Drill, Engraving, Part, Placement, Pocket, SheetLayout, Stock
 from wikicut.io.profiles import load_profile
 from wikicut.cam import plan_sheet

@@ -16,7 +16,7 @@ from conftest import find_rs274
 
 from wikicut.io.dxf import read_cutting_file
 from wikicut.errors import UnsafeJobError
-from wikicut.gcode import write_program
+from wikicut.post import write_program
 from wikicut.model import Part, Placement, Profile, SheetLayout, Stock
 from wikicut.pipeline import TURN_NOTE, fit_machine, run_gcode, turn_sheet
 from wikicut.io.profiles import load_profile
@@ -71,7 +71,7 @@ def sheets(wikihouse_dxf):
 @pytest.fixture
 def grbl_run(wikihouse_dxf, tmp_path_factory):
     """The whole file through run_gcode for GRBL, once. Arc fitting is off here only for
-    speed (gcode.fit_arcs takes ~55 s on these 1.2 M moves); the other dialects below keep
+    speed (post.fit_arcs takes ~55 s on these 1.2 M moves); the other dialects below keep
     their arcs for rs274 to read."""
     if "grbl" not in _CACHE:
         prof = replace(load_profile("grbl").with_tool(TOOL), arcs=False)

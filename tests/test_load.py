@@ -1,11 +1,9 @@
 """Load: a several-hundred-part job end to end, Ctrl-C during the G-code stage of the whole
-house, and the fast paths of arc fitting and path walking against their scalar references."""
+house. The kernels' tests against their references are in test_arcfit and test_toolpath."""
 
 from __future__ import annotations
 
 import json
-import math
-import random
 import re
 import signal
 import subprocess
@@ -14,9 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
-from wikicut import gcode
-from wikicut.model import Move
 
 ROOT = Path(__file__).resolve().parent.parent
 WHOLE_HOUSE = ROOT / "examples" / "whole-house" / "job.toml"
@@ -115,73 +110,3 @@ def test_ctrl_c_while_writing_programs_leaves_no_output(tmp_path):
     assert "Traceback" not in err
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
-
-
-# -- fast paths against their references -----------------------------------------------------
-
-
-def _arc_moves(rng: random.Random) -> tuple[tuple[float, float, float], list[Move]]:
-    """A mixture of what fit_arcs meets: polygonal arcs (some helical, some noisy), straight
-    runs, plunges and rapids, with feeds that change."""
-    moves: list[Move] = []
-    x, y, z = rng.uniform(0, 2000), rng.uniform(0, 1000), -rng.uniform(0, 18)
-    start = (x, y, z)
-    for _ in range(rng.randint(3, 12)):
-        kind = rng.random()
-        feed = rng.choice([1000.0, 1000.0, 2000.0])
-        if kind < 0.5:
-            rad = rng.choice([0.3, 1.25, 3.0, 10.0, 250.0, rng.uniform(0.05, 50)])
-            n = rng.randint(2, 90)
-            step = rng.choice([1, -1]) * rng.uniform(0.02, 0.4)
-            cx, cy = x - rad, y
-            dz = rng.choice([0.0, 0.0, -0.05, 0.01])
-            noise = rng.choice([0.0, 0.0, 1e-4, 0.01])
-            for k in range(1, n + 1):
-                a = step * k
-                x = cx + rad * math.cos(a) + rng.uniform(-noise, noise)
-                y = cy + rad * math.sin(a) + rng.uniform(-noise, noise)
-                z += dz
-                moves.append(Move("feed", x, y, z, feed))
-        elif kind < 0.8:
-            for _ in range(rng.randint(1, 20)):
-                x += rng.uniform(-5, 5)
-                y += rng.uniform(-5, 5)
-                moves.append(Move("feed", x, y, z, feed))
-        else:
-            z = 5.0
-            moves.append(Move("rapid", x, y, z))
-            x, y = rng.uniform(0, 2000), rng.uniform(0, 1000)
-            moves.append(Move("rapid", x, y, z))
-            z = -rng.uniform(1, 18)
-            moves.append(Move("feed", x, y, z, 500.0))
-    return start, moves
-
-
-def test_fit_arcs_kernel_matches_the_python_reference():
-    rng = random.Random(5)
-    arcs = 0
-    for _ in range(150):
-        start, moves = _arc_moves(rng)
-        for tol in (0.02, 0.005):
-            fast = gcode.fit_arcs(start, moves, tol)
-            assert fast == gcode.fit_arcs_py(start, moves, tol)
-            arcs += sum(m.kind.startswith("arc") for m in fast)
-    assert arcs > 100  # the cases do exercise arcs, not only lines
-
-
-def test_fit_arcs_uncertain_tests_are_redone_in_python(monkeypatch):
-    """With every kernel test 'uncertain' the Python fallback alone gives the same result."""
-    rng = random.Random(9)
-    start, moves = _arc_moves(rng)
-    want = gcode.fit_arcs_py(start, moves, 0.02)
-    calls = []
-    real = gcode._fit_one
-
-    def spy(*a):
-        calls.append(a[2])
-        return real(*a)
-
-    monkeypatch.setattr(gcode, "_fit_one", spy)
-    monkeypatch.setattr(gcode, "_scan_arcs", lambda px, py, pz, feed, i, tol, best: i)
-    assert gcode.fit_arcs(start, moves, 0.02) == want
-    assert calls

@@ -11,10 +11,10 @@ import pytest
 import shapely
 
 from wikicut.cam import plan_sheet
-from wikicut.gcode import program_filename
 from wikicut.io.profiles import load_profile
 from wikicut.io.report import SCHEMA, build_report, dumps, offcut
 from wikicut.model import Drill, Layout, Part, Placement, Pocket, SheetLayout, Stock
+from wikicut.post import program_filename
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "report-schema.md"
 SETTINGS = {"seed": 1, "time_limit": 10.0, "iterations": None, "spacing": 12.0,

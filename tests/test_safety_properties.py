@@ -71,7 +71,7 @@ def _placed_sheet(part: Part, thickness: float, n: int) -> SheetLayout:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(part=parts(), prof=profiles(), thickness=st.floats(6.0, 25.0), n=st.integers(1, 3))
 def test_every_program_is_safe(part, prof, thickness, n):
-    from wikicut.gcode import write_program
+    from wikicut.post import write_program
     from wikicut.cam import plan_sheet
 
     sheet = _placed_sheet(part, thickness, n)
@@ -144,7 +144,7 @@ def _rs274_canon(path) -> list[str]:
 @pytest.mark.parametrize("profile", [p for p in PROFILES if p != "shopbot"])
 def test_rs274_sees_no_rapid_in_stock(profile, tmp_path, rs274):
     """LinuxCNC's own interpreter reads our program: no traverse below Z0, depth bounded."""
-    from wikicut.gcode import write_program
+    from wikicut.post import write_program
     from wikicut.cam import plan_sheet
 
     prof = load_profile(profile)

@@ -431,7 +431,7 @@ def test_planning_is_deterministic():
 
 def test_verifier_finds_nothing_wrong_with_a_planned_sheet():
     verify = pytest.importorskip("wikicut.verify", reason="wikicut.verify not written yet")
-    from wikicut.gcode import write_program
+    from wikicut.post import write_program
 
     prof = grbl()
     part = Part("p", slotted().outline, pockets=(Pocket(shapely.box(20, 20, 70, 90), 9.0),),
@@ -477,7 +477,7 @@ def test_the_wikihouse_cutting_file_plans_and_rs274_reads_it(wikihouse_dxf, tmp_
     import shutil
     import subprocess
 
-    from wikicut.gcode import write_program
+    from wikicut.post import write_program
 
     sheets = dxfio.read_cutting_file(wikihouse_dxf)
     # the file's sheets are portrait (1220 x 2440): a machine with that much Y travel

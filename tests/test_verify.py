@@ -79,7 +79,7 @@ def test_opensbp_is_simulated():
 
 def test_written_programs_are_clean(grbl):
     """Our own writer's output for a sheet passes the verifier with the sheet given."""
-    from wikicut.gcode import write_program
+    from wikicut.post import write_program
     from wikicut.cam import plan_sheet
 
     part = Part("plate", shapely.box(0, 0, 300, 200).difference(

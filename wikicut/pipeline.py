@@ -157,7 +157,7 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
     if profile is None:
         return [], [], []
     from .cam import plan_sheet
-    from .gcode import program_filename, write_program
+    from .post import program_filename, write_program
 
     programs: list[SheetProgram] = []
     texts: list[str] = []

@@ -1,0 +1,93 @@
+"""G-code (grbl, linuxcnc, mach): G0/G1/G2/G3 with modal axis and feed words."""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import UnsafeJobError
+from ..model import Move, Profile
+from .writer import Writer, fmt_number
+
+
+def _check_units(p: Profile) -> None:
+    """A header that selects the other unit system would scale every move: refuse it."""
+    text = " ".join(p.header).upper()
+    other = "G21" if p.units == "inch" else "G20"
+    if re.search(rf"\b{other}\b", text):
+        raise UnsafeJobError(f"header selects {other} but the profile's units are {p.units}",
+                             p.source or None)
+
+
+class GcodeWriter(Writer):
+    """G-code as GRBL and LinuxCNC read it; line numbers and comment style from the profile."""
+
+    def __init__(self, profile: Profile):
+        super().__init__(profile)
+        self.n = 0  # the last line number written
+
+    def raw(self, line: str, number: bool = True) -> None:
+        if number and self.p.line_numbers and line.strip() != "%":
+            self.n += 10
+            line = f"N{self.n} {line}"
+        self.lines.append(line)
+
+    def rate(self, mm_per_min: float) -> str:
+        return fmt_number(min(mm_per_min, self.p.feeds.max) * self.scale, 1)
+
+    def start(self) -> None:
+        p = self.p
+        _check_units(p)
+        for line in p.header:
+            self.raw(self.fill(line))
+        if not re.search(r"\bG2[01]\b", " ".join(p.header).upper()):
+            self.raw("G20" if p.units == "inch" else "G21")
+        self.raw(f"G0 Z{self.num(p.heights.clearance)}")
+        self.last["Z"] = self.num(p.heights.clearance)
+        if p.spindle.on:
+            self.raw(self.fill(p.spindle.on))
+        if p.spindle.dwell > 0:
+            self.dwell(p.spindle.dwell)
+
+    def dwell(self, seconds: float) -> None:
+        """Wait for the spindle to reach speed (G4 P in seconds, as GRBL and LinuxCNC read it)."""
+        self.raw(f"G4 P{fmt_number(seconds, 2)}")
+
+    def end(self) -> None:
+        p = self.p
+        if self.pos[2] < p.heights.clearance:
+            self.emit_rapid(self.pos[0], self.pos[1], p.heights.clearance)
+        if p.spindle.off:
+            self.raw(self.fill(p.spindle.off))
+        for line in p.footer:
+            self.raw(self.fill(line))
+
+    def rapid(self, words: dict[str, str], x, y, z) -> None:
+        self.raw("G0 " + " ".join(f"{k}{v}" for k, v in words.items()))
+
+    def feed(self, words: dict[str, str], x: float, y: float, z: float, rate: str) -> None:
+        line = "G1 " + " ".join(f"{k}{v}" for k, v in words.items())
+        self.raw(line + self._feed_word(rate))
+
+    def arc(self, m: Move, i: str, j: str, rate: str, ccw: bool) -> None:
+        w = self.words(m.x, m.y, m.z)
+        w.update({k: self.num(v) for k, v in (("X", m.x), ("Y", m.y))})
+        line = f"{'G3' if ccw else 'G2'} X{w['X']} Y{w['Y']}"
+        if "Z" in w:
+            line += f" Z{w['Z']}"
+        self.raw(line + f" I{i} J{j}" + self._feed_word(rate))
+        self.last.update(w)
+
+    def _feed_word(self, rate: str) -> str:
+        """' F<rate>' when the feed changes (F is modal), else nothing."""
+        if rate == self.feed_word:
+            return ""
+        self.feed_word = rate
+        return f" F{rate}"
+
+
+class MachWriter(GcodeWriter):
+    """Mach3/Mach4: G-code whose G4 P counts seconds where others may read milliseconds."""
+
+    def dwell(self, seconds: float) -> None:
+        self.comment("dwell in seconds (Mach: G4 P in seconds, not ms)")
+        super().dwell(seconds)

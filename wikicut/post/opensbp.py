@@ -1,0 +1,86 @@
+"""ShopBot's native OpenSBP: comma-separated commands (J2/M3/CG...), speeds per second,
+a units guard, no line numbers and no helical arcs (those are written as lines)."""
+
+from __future__ import annotations
+
+from ..model import Move
+from .writer import Writer, fmt_number
+
+
+class OpenSbpWriter(Writer):
+    comment_style = "apostrophe"
+    helical_arcs = False
+
+    def rate(self, mm_per_min: float) -> str:
+        """Per second, as MS and JS take it."""
+        v = min(mm_per_min, self.p.feeds.max) * self.scale / 60.0
+        return fmt_number(v, max(self.p.decimals, 1))
+
+    def start(self) -> None:
+        """Absolute mode, a units guard (a file read in the wrong units would scale every move
+        by 25.4), jog speeds, clearance, spindle on and wait."""
+        p = self.p
+        self.raw("SA")
+        metric = 1 if p.units == "mm" else 0
+        self.raw(f"IF %(25)={1 - metric} THEN GOTO UNIT_ERROR")
+        for line in p.header:
+            self.raw(self.fill(line))
+        rapid = fmt_number(p.feeds.rapid * self.scale / 60.0, max(p.decimals, 1))
+        self.raw(f"JS,{rapid},{rapid}")
+        self.raw(f"JZ,{self.num(p.heights.clearance)}")
+        self.last["Z"] = self.num(p.heights.clearance)
+        if p.spindle.on:
+            self.raw(self.fill(p.spindle.on))
+        if p.spindle.dwell > 0:
+            self.raw(f"PAUSE {fmt_number(p.spindle.dwell, 1)}")
+
+    def end(self) -> None:
+        p = self.p
+        units = "inches" if p.units == "inch" else "millimetres"
+        self.raw(f"JZ,{self.num(p.heights.clearance)}")
+        if p.spindle.off:
+            self.raw(self.fill(p.spindle.off))
+        for line in p.footer:
+            self.raw(self.fill(line))
+        self.raw("END")
+        self.raw("")
+        self.raw("UNIT_ERROR:")
+        self.comment(f"This file is in {units}: set the ShopBot to {units} and run again")
+        self.raw("PAUSE")
+        self.raw("END")
+
+    def rapid(self, words: dict[str, str], x, y, z) -> None:
+        if set(words) == {"Z"}:
+            self.raw(f"JZ,{words['Z']}")
+        elif "Z" not in words:
+            self.raw("J2," + ",".join(self._full(x, y)))
+        else:
+            self.raw("J3," + ",".join(self._full(x, y, z)))
+
+    def feed(self, words: dict[str, str], x: float, y: float, z: float, rate: str) -> None:
+        self._speed(rate)
+        if set(words) == {"Z"}:
+            self.raw(f"MZ,{words['Z']}")
+        elif "Z" not in words:
+            self.raw("M2," + ",".join(self._full(x, y)))
+        else:
+            self.raw("M3," + ",".join(self._full(x, y, z)))
+
+    def arc(self, m: Move, i: str, j: str, rate: str, ccw: bool) -> None:
+        self._speed(rate)
+        xs, ys = self._full(m.x, m.y)
+        self.raw(f"CG,,{xs},{ys},{i},{j},T,{-1 if ccw else 1}")
+
+    def _speed(self, rate: str) -> None:
+        """MS when the speed changes (it is modal)."""
+        if rate != self.feed_word:
+            self.raw(f"MS,{rate},{rate}")
+            self.feed_word = rate
+
+    def _full(self, x, y, z=None) -> list[str]:
+        """Every axis word of a command (OpenSBP has no modal axes), remembered as written."""
+        vals = [self.num(x), self.num(y)] + ([] if z is None else [self.num(z)])
+        self.last.update({"X": vals[0], "Y": vals[1]})
+        if z is not None:
+            self.last["Z"] = vals[2]
+        return vals

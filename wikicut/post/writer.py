@@ -1,0 +1,203 @@
+"""The modal writer every dialect shares: a SheetProgram -> program text, line by line.
+
+The profile is data (profiles/*.toml); a dialect is a small subclass (post/gcode.py,
+post/opensbp.py) saying how a rapid, a feed, an arc, the start and the end look. Units are
+converted here, at the edge; everything before is mm.
+
+The writer adds nothing that moves the tool below what the planner made: it only splits a
+rapid that changes XY and Z so that Z goes up first (or XY first when going down), and writes
+arcs as lines (chord error <= arc_tolerance) when the profile has `arcs = false`.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+from ..model import P3, Move, Profile, SheetProgram, arc_points
+from .arcfit import fit_arcs
+
+COMMENT_WIDTH = 70  # characters of comment text per line
+
+
+def fmt_number(v: float, decimals: int) -> str:
+    """Fixed decimals, trailing zeros trimmed, never '-0': deterministic and short."""
+    s = f"{v:.{decimals}f}"
+    if "." in s:
+        s = s.rstrip("0").rstrip(".")
+    if s in ("-0", "-", ""):
+        s = "0"
+    return s
+
+
+def _duration(seconds: float) -> str:
+    s = round(seconds)
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return (f"{h} h " if h else "") + f"{m} min {s} s"
+
+
+class Writer:
+    """Line-by-line writer with modal state (last position, feed, axis words as written).
+
+    A dialect implements start(), end(), rapid(), feed(), arc() and rate(); `comment_style`
+    and `helical_arcs` say how it writes comments and whether its arcs may change Z.
+    """
+
+    helical_arcs = True
+
+    def __init__(self, profile: Profile):
+        self.p = profile
+        self.scale = profile.unit_scale
+        self.lines: list[str] = []
+        self.last: dict[str, str] = {}  # axis -> its word as last written
+        self.feed_word: str | None = None  # the feed as last written
+        self.pos: P3 = (0.0, 0.0, profile.heights.clearance)
+
+    @property
+    def comment_style(self) -> str:
+        return self.p.comment_style
+
+    def program(self, program: SheetProgram, title: str = "") -> str:
+        """The whole program for one sheet ('\\n' line ends, final newline)."""
+        p = self.p
+        sheet = program.sheet
+        st = sheet.stock
+        unit = "in" if p.units == "inch" else "mm"
+        instances = [pl.instance for pl in sheet.placements]
+        self.comment(f"wikicut: {title or f'sheet {sheet.index}'}")
+        self.comment(f"sheet {sheet.index}: {st.width:g} x {st.height:g} x {st.thickness:g} mm"
+                     f" {st.material}")
+        self.comment(f"parts ({len(instances)}): {', '.join(instances)}")
+        self.comment(f"machine: {p.name} ({p.dialect}), program units {unit}")
+        self.comment(f"tool: T{p.tool.number} {p.tool.diameter:g} mm {p.tool.type},"
+                     f" {p.tool.flutes} flutes, {p.spindle.speed:g} rpm")
+        self.comment(f"feeds mm/min: cut {p.feeds.cut:g}, plunge {p.feeds.plunge:g},"
+                     f" ramp {p.feeds.ramp:g}; entry {p.entry.mode}, {p.direction}")
+        self.comment(f"depth: through {st.thickness + p.depth.overcut:g} mm in passes"
+                     f" <= {p.depth.per_pass:g} mm; tabs {'on' if p.tabs.enabled else 'off'}")
+        self.comment(f"estimated time {_duration(program.est_seconds)}, cut"
+                     f" {program.cut_length / 1000:.2f} m, rapid"
+                     f" {program.rapid_length / 1000:.2f} m")
+        self.comment("Z0 = stock top, X0 Y0 = sheet lower-left corner")
+        self.start()
+        for op in program.operations:
+            self.comment(f"{op.part} {op.kind}")
+            moves = fit_arcs(self.pos, op.moves, p.arc_tolerance) if p.arcs else op.moves
+            for m in moves:
+                if m.kind == "rapid":
+                    self.emit_rapid(m.x, m.y, m.z)
+                elif m.kind == "feed":
+                    self.emit_feed(m.x, m.y, m.z, m.feed)
+                else:
+                    self.emit_arc(m)
+        self.end()
+        return "\n".join(self.lines) + "\n"
+
+    # the dialect's part
+    def start(self) -> None:
+        """Units, spindle and safe height: everything before the first operation."""
+        raise NotImplementedError
+
+    def end(self) -> None:
+        """Up to clearance, spindle off, footer."""
+        raise NotImplementedError
+
+    def rapid(self, words: dict[str, str], x, y, z) -> None:
+        """One rapid line for the axis words that change."""
+        raise NotImplementedError
+
+    def feed(self, words: dict[str, str], x: float, y: float, z: float, rate: str) -> None:
+        """One cutting line for the axis words that change, at `rate` (program units)."""
+        raise NotImplementedError
+
+    def arc(self, m: Move, i: str, j: str, rate: str, ccw: bool) -> None:
+        """One arc to m's end, centre offsets (i, j) already written as numbers."""
+        raise NotImplementedError
+
+    def rate(self, mm_per_min: float) -> str:
+        """A feed in program units."""
+        raise NotImplementedError
+
+    # text
+    def num(self, mm: float) -> str:
+        return fmt_number(mm * self.scale, self.p.decimals)
+
+    def fill(self, line: str) -> str:
+        """Profile text with {speed} / {tool} filled in."""
+        return (line.replace("{speed}", fmt_number(self.p.spindle.speed, 0))
+                .replace("{tool}", str(self.p.tool.number)))
+
+    def comment(self, text: str) -> None:
+        """Comment lines, wrapped: controllers limit line length (GRBL 80, LinuxCNC 256)."""
+        text = " ".join(str(text).split())
+        text = text.encode("ascii", "replace").decode("ascii")
+        style = self.comment_style
+        if style == "paren":
+            text = text.replace("(", "[").replace(")", "]")
+        for chunk in textwrap.wrap(text, COMMENT_WIDTH, break_long_words=True,
+                                   break_on_hyphens=False) or [""]:
+            if style == "paren":
+                self.raw(f"({chunk})", number=False)
+            elif style == "semicolon":
+                self.raw("; " + chunk, number=False)
+            else:
+                self.raw("' " + chunk, number=False)
+
+    def raw(self, line: str, number: bool = True) -> None:
+        """One line as given (`number`: a dialect may number it)."""
+        self.lines.append(line)
+
+    # motion
+    def words(self, x: float | None, y: float | None, z: float | None,
+              force: bool = False) -> dict[str, str]:
+        """Axis words that change after rounding (all given ones when forced)."""
+        out = {}
+        for ax, v in (("X", x), ("Y", y), ("Z", z)):
+            if v is None:
+                continue
+            s = self.num(v)
+            if force or self.last.get(ax) != s:
+                out[ax] = s
+        return out
+
+    def emit_rapid(self, x: float, y: float, z: float) -> None:
+        z0 = self.pos[2]
+        xy_moves = self.words(x, y, None) != {}
+        z_moves = self.words(None, None, z) != {}
+        if xy_moves and z_moves:  # never a diagonal rapid: up first, or across then down
+            if z > z0:
+                self._rapid(None, None, z)
+                self._rapid(x, y, None)
+            else:
+                self._rapid(x, y, None)
+                self._rapid(None, None, z)
+        elif xy_moves or z_moves:
+            self._rapid(x, y, z)
+        self.pos = (x, y, z)
+
+    def _rapid(self, x, y, z) -> None:
+        w = self.words(x, y, z)
+        if w:
+            self.rapid(w, x, y, z)
+            self.last.update(w)
+
+    def emit_feed(self, x: float, y: float, z: float, feed: float) -> None:
+        w = self.words(x, y, z)
+        self.pos = (x, y, z)
+        if w:
+            self.feed(w, x, y, z, self.rate(feed))
+            self.last.update(w)
+
+    def emit_arc(self, m: Move) -> None:
+        x0, y0, z0 = self.pos
+        helical = abs(m.z - z0) > 1e-9
+        if not self.p.arcs or (helical and not self.helical_arcs):
+            for x, y, z in arc_points(self.pos, m, self.p.arc_tolerance):
+                self.emit_feed(x, y, z, m.feed)
+            return
+        # centre offsets from the start point as written, so rounding cannot skew the radius
+        sx = float(self.last.get("X", self.num(x0))) / self.scale
+        sy = float(self.last.get("Y", self.num(y0))) / self.scale
+        i, j = self.num(x0 + m.i - sx), self.num(y0 + m.j - sy)
+        self.arc(m, i, j, self.rate(m.feed), m.kind == "arc_ccw")
+        self.pos = (m.x, m.y, m.z)
