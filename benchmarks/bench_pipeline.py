@@ -41,9 +41,9 @@ STAGES = [
     ("toolpath", "wikicut.cam", "plan_sheet"),
     ("gcode", "wikicut.post", "write_program"),
     ("dxf", "wikicut.io.dxf", "write_sheet_dxf"),
-    ("svg", "wikicut.preview", "sheet_svg"),
+    ("svg", "wikicut.render", "sheet_svg"),
     ("report", "wikicut.io.report", "build_report"),
-    ("report", "wikicut.preview", "index_html"),
+    ("report", "wikicut.render", "index_html"),
 ]
 ORDER = ["read", "preflight", "nest", "verify", "toolpath", "gcode", "dxf", "svg", "report",
          "other", "total"]

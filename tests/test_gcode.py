@@ -11,11 +11,11 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
-from wikicut.errors import UnsafeJobError
-from wikicut.post import fmt_number, program_filename, write_program
-from wikicut.model import Drill, Engraving, Part, Placement, Pocket, SheetLayout, Stock
-from wikicut.io.profiles import load_profile
 from wikicut.cam import plan_sheet
+from wikicut.errors import UnsafeJobError
+from wikicut.io.profiles import load_profile
+from wikicut.model import Drill, Engraving, Part, Placement, Pocket, SheetLayout, Stock
+from wikicut.post import fmt_number, program_filename, write_program
 
 T = 18.0
 GCODE_PROFILES = ["grbl", "linuxcnc", "mach3", "mach4"]

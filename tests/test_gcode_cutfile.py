@@ -14,13 +14,13 @@ import pytest
 import shapely
 from conftest import find_rs274
 
-from wikicut.io.dxf import read_cutting_file
+from wikicut.cam import EDGE_SLACK, plan_sheet
 from wikicut.errors import UnsafeJobError
-from wikicut.post import write_program
+from wikicut.io.dxf import read_cutting_file
+from wikicut.io.profiles import load_profile
 from wikicut.model import Part, Placement, Profile, SheetLayout, Stock
 from wikicut.pipeline import TURN_NOTE, fit_machine, run_gcode, turn_sheet
-from wikicut.io.profiles import load_profile
-from wikicut.cam import EDGE_SLACK, plan_sheet
+from wikicut.post import write_program
 
 # The largest tool that cuts every sheet: the 2 mm screw pilots (layer 5_anyTOOL_9mmDEEP_INSIDE)
 # are plunged by a tool within DRILL_MATCH (0.5 mm) of them; 2.6 mm and up is refused.

@@ -14,9 +14,9 @@ import xml.etree.ElementTree as ET
 import pytest
 import shapely
 
-from wikicut.model import Drill, Layout, Part, Placement, Pocket, SheetLayout, Stock
-from wikicut.preview import index_html, label_box, part_svg, sheet_svg, write_preview_folder
 from wikicut.io.report import SCHEMA, build_report, dumps
+from wikicut.model import Drill, Layout, Part, Placement, Pocket, SheetLayout, Stock
+from wikicut.render import index_html, label_box, part_svg, sheet_svg, write_preview_folder
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -190,8 +190,8 @@ def test_label_fits_inside_the_part(shape):
 
 
 def test_toolpath_overlay_cuts_rapids_tabs_and_order():
-    from wikicut.io.profiles import load_profile
     from wikicut.cam import plan_sheet
+    from wikicut.io.profiles import load_profile
 
     sheet = layout(1).sheets[0]
     prog = plan_sheet(sheet, load_profile("grbl"))

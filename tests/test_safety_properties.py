@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wikicut.errors import UnsafeJobError
-from wikicut.model import NestItem, NestSettings, Part, Placement, SheetLayout, Stock
 from wikicut.io.profiles import available_profiles, load_profile
+from wikicut.model import NestItem, NestSettings, Part, Placement, SheetLayout, Stock
 
 PROFILES = available_profiles()
 
@@ -71,8 +71,8 @@ def _placed_sheet(part: Part, thickness: float, n: int) -> SheetLayout:
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(part=parts(), prof=profiles(), thickness=st.floats(6.0, 25.0), n=st.integers(1, 3))
 def test_every_program_is_safe(part, prof, thickness, n):
-    from wikicut.post import write_program
     from wikicut.cam import plan_sheet
+    from wikicut.post import write_program
 
     sheet = _placed_sheet(part, thickness, n)
     try:
@@ -144,8 +144,8 @@ def _rs274_canon(path) -> list[str]:
 @pytest.mark.parametrize("profile", [p for p in PROFILES if p != "shopbot"])
 def test_rs274_sees_no_rapid_in_stock(profile, tmp_path, rs274):
     """LinuxCNC's own interpreter reads our program: no traverse below Z0, depth bounded."""
-    from wikicut.post import write_program
     from wikicut.cam import plan_sheet
+    from wikicut.post import write_program
 
     prof = load_profile(profile)
     part = Part("plate", shapely.box(0, 0, 300, 200).difference(

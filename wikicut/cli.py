@@ -354,7 +354,7 @@ def _write_single(output: Path, force: bool, part_obj) -> None:
 
             write_part_dxf(part_obj, tmp)
         else:
-            from .preview import part_svg
+            from .render import part_svg
 
             Path(tmp).write_text(part_svg(part_obj), encoding="utf-8", newline="\n")
         os.replace(tmp, output)
@@ -488,7 +488,7 @@ def preview(target: Path, params, thickness, output, open_) -> None:
       wikicut preview out/ --open
     """
     if target.is_dir():
-        from .preview import write_preview_folder
+        from .render import write_preview_folder
 
         if output is not None:
             raise InputError("-o is for a part file; a folder's preview is its index.html",

@@ -122,7 +122,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
     (begun before its slow work) the files go there and the caller commits."""
     from .io.dxf import write_sheet_dxf
     from .io.report import build_report, dumps
-    from .preview import index_html, sheet_svg
+    from .render import index_html, sheet_svg
 
     programs, texts, prog_files = _programs(name, layout, profile, notes or {},
                                             progress or (lambda stage, frac, msg: None))
