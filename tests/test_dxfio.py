@@ -448,3 +448,20 @@ def test_duplicated_entities_are_one_contour(tmp_path):
     (part,) = read_dxf_parts(tmp_path / "dup.dxf")
     assert len(part.outline.interiors) == 2
     assert part.area == pytest.approx(400 * 300 - 100 * 100 - 100 * 100)
+
+
+def test_units_and_join_tolerance_keywords(tmp_path):
+    doc = ezdxf.new("R2010")
+    doc.header["$INSUNITS"] = 4
+    msp = doc.modelspace()
+    for a, b in [((0, 0), (100, 0)), ((100.1, 0), (100, 50)), ((100, 50), (0, 50)),
+                 ((0, 50), (0, 0))]:
+        msp.add_line(a, b, dxfattribs={"layer": "CUT"})
+    doc.saveas(tmp_path / "gap.dxf")
+    (part,) = read_dxf_parts(tmp_path / "gap.dxf", join_tolerance=3, units="inch")
+    assert part.outline.bounds[2:] == pytest.approx((2540, 1270), abs=3)
+    (part,) = read_cutting_file(tmp_path / "gap.dxf", join_tolerance=0.3)[0].placements
+    with pytest.raises(InputError, match="units 'furlong'"):
+        read_dxf_parts(tmp_path / "gap.dxf", units="furlong")
+    with pytest.raises(InputError, match="join tolerance"):
+        read_dxf_parts(tmp_path / "gap.dxf", join_tolerance=-1)

@@ -5,12 +5,14 @@ layers (layer names -> operations), entities (entity -> points in mm), chain (lo
 readers), write (sheet and part DXFs, same layout -> same bytes).
 """
 
+from .entities import UNIT_NAMES
 from .layers import DEFAULT_LAYER_MAP, LayerOp, classify_layer
 from .read import read_cutting_file, read_dxf_parts
 from .write import part_dxf_text, sheet_dxf_text, write_part_dxf, write_sheet_dxf
 
 __all__ = [
     "DEFAULT_LAYER_MAP",
+    "UNIT_NAMES",
     "LayerOp",
     "classify_layer",
     "part_dxf_text",

@@ -14,9 +14,10 @@ import numpy as np
 from ...errors import InputError
 from .entities import Piece, dedupe_consecutive
 
-__all__ = ["SNAP_TOL", "loops"]
+__all__ = ["MAX_JOIN_TOL", "SNAP_TOL", "loops"]
 
 SNAP_TOL = 0.01  # mm: loose endpoints closer than this are joined
+MAX_JOIN_TOL = 5.0  # mm: a wider gap is a drawing error, not an exporter's rounding
 
 
 def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL) -> list[Piece]:

@@ -20,7 +20,7 @@ from ...errors import InputError, InputWarning
 from .layers import LayerOp, classify_layer
 
 __all__ = ["CHORD_TOL", "MAX_COORD", "MAX_PART", "Drawing", "Label", "Piece",
-           "dedupe_consecutive", "read_drawing"]
+           "UNIT_NAMES", "dedupe_consecutive", "read_drawing", "unit_scale"]
 
 CHORD_TOL = 0.01  # mm: max distance between a flattened arc and the true arc
 MAX_COORD = 1e6  # mm: beyond this the file is surely in other units than it says
@@ -29,6 +29,9 @@ MAX_BLOCK_DEPTH = 20
 
 _UNITS = {0: 1.0, 1: 25.4, 2: 304.8, 4: 1.0, 5: 10.0, 6: 1000.0, 8: 25.4e-6, 9: 0.0254,
           13: 0.001, 14: 100.0}
+# The names a user gives for drawing units ("units" keyword, job key, --units) -> mm factor.
+UNIT_NAMES = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "inch": 25.4, "ft": 304.8}
+
 _GEOMETRY = {"LINE", "ARC", "CIRCLE", "LWPOLYLINE", "POLYLINE", "ELLIPSE", "SPLINE"}
 _ANNOTATIONS = {"TEXT", "MTEXT", "ATTRIB", "ATTDEF", "DIMENSION", "ARC_DIMENSION",
                 "LARGE_RADIAL_DIMENSION", "LEADER", "MLEADER", "MULTILEADER", "VIEWPORT",
@@ -356,18 +359,31 @@ def _to_mm(col: _Collector, scale: float, insunits: int) -> None:
         lab.x, lab.y, lab.height = lab.x * scale, lab.y * scale, lab.height * scale
 
 
+def unit_scale(units: str, shown: str | None = None) -> float:
+    """The mm factor of a units name the user gave ("mm", "cm", "m", "inch", "ft")."""
+    key = str(units).strip().lower()
+    key = {"in": "inch", "inches": "inch", "\"": "inch", "feet": "ft", "foot": "ft"}.get(key, key)
+    if key not in UNIT_NAMES:
+        raise InputError(f"units '{units}' not one of {', '.join(UNIT_NAMES)}", shown)
+    return UNIT_NAMES[key]
+
+
 def read_drawing(path: str | Path, layer_map: dict[str, str] | None = None,
-                 shown: str | None = None) -> Drawing:
-    """Every piece of cut geometry and every note of a DXF, flattened and in mm."""
+                 shown: str | None = None, units: str | None = None) -> Drawing:
+    """Every piece of cut geometry and every note of a DXF, flattened and in mm.
+    `units` ("mm", "cm", "m", "inch", "ft") overrides what the file says."""
     path = Path(path)
     shown = shown or str(path)
+    forced = unit_scale(units, shown) if units is not None else None
     doc = open_dxf(path, shown)
     insunits = int(doc.header.get("$INSUNITS", 0) or 0)
-    if insunits not in _UNITS:
+    if forced is None and insunits not in _UNITS:
         raise InputError(f"unsupported drawing units $INSUNITS={insunits}; "
                          "save the DXF in mm or inches", shown)
-    col = _Collector(shown, layer_map, CHORD_TOL / _UNITS[insunits])
+    scale0 = forced if forced is not None else _UNITS[insunits]
+    col = _Collector(shown, layer_map, CHORD_TOL / scale0)
     for entity in doc.modelspace():
         col.entity(entity, None, entity.dxf.handle, 0)
-    _to_mm(col, _decide_scale(col.pieces, insunits, shown), insunits)
+    scale = forced if forced is not None else _decide_scale(col.pieces, insunits, shown)
+    _to_mm(col, scale, insunits)
     return Drawing(col.pieces, col.labels, shown)

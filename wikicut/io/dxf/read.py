@@ -7,6 +7,7 @@ against the stock.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from shapely.geometry import Polygon
 from ...errors import InputError
 from ...model import Part, Placement, SheetLayout, Stock
 from .assemble import DrawnPart, DrawnSheet, assemble
-from .chain import loops
+from .chain import MAX_JOIN_TOL, SNAP_TOL, loops
 from .entities import read_drawing
 from .layers import DEFAULT_THICKNESS, LayerOp, sheet_material, sheet_thickness
 
@@ -27,19 +28,34 @@ _DAMAGED = (ValueError, TypeError, KeyError, IndexError, AttributeError, StopIte
             ArithmeticError, ezdxf.DXFError, shapely.errors.GEOSException)
 
 
-def _analyse(path, layer_map, display) -> tuple[str, list[DrawnSheet], list[DrawnPart]]:
+def _analyse(path, layer_map, display, units=None, join_tolerance=None
+             ) -> tuple[str, list[DrawnSheet], list[DrawnPart]]:
     """Read and assemble; damaged entity data the checks did not foresee still gives one
     InputError naming the file, never a raw exception."""
     shown = display or str(path)
+    tol = _join_tolerance(join_tolerance, shown)
     try:
-        drawing = read_drawing(path, layer_map, shown)
-        sheets, raw = assemble(drawing, loops(drawing.pieces, shown))
+        drawing = read_drawing(path, layer_map, shown, units=units)
+        sheets, raw = assemble(drawing, loops(drawing.pieces, shown, tol))
     except InputError:
         raise
     except _DAMAGED as exc:
         raise InputError(f"damaged or unsupported DXF data ({type(exc).__name__}: {exc})",
                          shown) from None
     return shown, sheets, raw
+
+
+def _join_tolerance(value: float | None, shown: str) -> float:
+    if value is None:
+        return SNAP_TOL
+    try:
+        tol = float(value)
+    except (TypeError, ValueError):
+        raise InputError(f"join tolerance '{value}' is not a number", shown) from None
+    if not (math.isfinite(tol) and 0 < tol <= MAX_JOIN_TOL):
+        raise InputError(f"join tolerance {value} mm: give a number above 0 and at most "
+                         f"{MAX_JOIN_TOL:g} mm", shown)
+    return tol
 
 
 def _parse_stock(sheet: DrawnSheet) -> Stock:
@@ -92,11 +108,14 @@ def _make_parts(raw: list[DrawnPart], stem: str, shown: str,
 
 
 def read_dxf_parts(path, layer_map: dict[str, str] | None = None, display: str | None = None,
-                   thickness: float | None = None) -> list[Part]:
+                   thickness: float | None = None, *, units: str | None = None,
+                   join_tolerance: float | None = None) -> list[Part]:
     """Every outline in a DXF with what lies inside it, as Parts moved to bounding-box min
     (0, 0). Names are '<stem>-<n>' in sheet-then-position order, or the TEXT inside the part.
-    Pocket depths are checked against `thickness`, else against the part's sheet layer."""
-    shown, sheets, raw = _analyse(path, layer_map, display)
+    Pocket depths are checked against `thickness`, else against the part's sheet layer.
+    `units` ("mm", "cm", "m", "inch", "ft") overrides the file's; `join_tolerance` (mm) is
+    how far apart loose ends may be and still meet."""
+    shown, sheets, raw = _analyse(path, layer_map, display, units, join_tolerance)
     stocks = [_parse_stock(s) for s in sheets]
 
     def thick(rp: DrawnPart) -> float | None:
@@ -122,10 +141,12 @@ def read_dxf_parts(path, layer_map: dict[str, str] | None = None, display: str |
 
 
 def read_cutting_file(path, layer_map: dict[str, str] | None = None,
-                      display: str | None = None) -> list[SheetLayout]:
+                      display: str | None = None, *, units: str | None = None,
+                      join_tolerance: float | None = None) -> list[SheetLayout]:
     """A cutting file as sheets: each sheet rectangle (0_SHEET_* layers) with the parts on it
-    in the sheet's own frame (lower-left 0,0), placed at x=y=0 with no rotation."""
-    shown, sheets, raw = _analyse(path, layer_map, display)
+    in the sheet's own frame (lower-left 0,0), placed at x=y=0 with no rotation.
+    `units` and `join_tolerance` as for read_dxf_parts."""
+    shown, sheets, raw = _analyse(path, layer_map, display, units, join_tolerance)
     stocks = [_parse_stock(s) for s in sheets]
     if sheets:
         for rp in raw:
