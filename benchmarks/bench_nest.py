@@ -506,7 +506,7 @@ TIMING_JOBS = ["house", "whole-house", "swim", "mixed"]
 def timing_job(name: str) -> tuple[list[NestItem], list[Stock], NestSettings]:
     """A job of the timing table, read (its reading is not timed)."""
     if name in ("house", "whole-house"):
-        from wikicut.job import job_items, load_job
+        from wikicut.io.job import job_items, load_job
 
         job = load_job(REPO / "examples" / name / "job.toml")
         return job_items(job), list(job.stocks), job.settings

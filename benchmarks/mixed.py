@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from wikicut.io.parts import load_part
 from wikicut.model import NestItem, NestSettings, Stock
-from wikicut.parts import load_part
 
 PARTS = Path(__file__).resolve().parents[1] / "parts"
 THICKNESS = 18.3

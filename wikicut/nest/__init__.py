@@ -34,9 +34,10 @@ strip mode the result is finally compacted in exact coordinates (compact.py: eve
 slid left and down), which gives back the raster's slack between neighbours.
 
 The time limit covers everything from the call on: bundles, the raster, the search (until
-`finish_share` of the limit is left) and the end (the exact check, compaction, which stops
-at the limit, the check again). Only the kernels' compilation, or loading from Numba's cache,
-comes before the clock starts (warmup.py), once per process.
+`finish_share` of the limit is left, and `finish_per_part` more a part) and the end (the exact
+check, compaction, which stops at the limit, the check again). Only the kernels'
+compilation, or loading from Numba's cache, comes before the clock starts (warmup.py), once
+per process.
 
 search.py runs the phases in turn, each given the one `Budget` (budget.py) or a share of it;
 their tuning is `params.Params`. Two workers (seed, seed + 1; workers.py) search in parallel
@@ -93,7 +94,8 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
     load_kernels()
     t0 = time.monotonic()
     end = t0 + settings.time_limit
-    search_end = t0 + settings.time_limit * (1.0 - params.finish_share)
+    search_end = end - (settings.time_limit * params.finish_share
+                        + len(items) * params.finish_per_part)
     check_fits(items, stocks)
     res = settings_resolution(settings, stocks, items)
     parts = items

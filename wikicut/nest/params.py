@@ -59,6 +59,7 @@ class Params:
     # share of the time limit kept after the search for the end: bundles expanded, the
     # exact check, compaction (a strip's takes seconds on a few hundred parts) and its check
     finish_share: float = 0.05
+    finish_per_part: float = 2e-4  # ... and this many seconds a part (the check: 0.3 s on 1500)
     # passes of the last sheet's exact compaction: most of the slack goes in the first few,
     # and a sheet of curved parts takes about 0.05 s a pass
     last_sheet_rounds: int = 6
