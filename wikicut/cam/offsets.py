@@ -37,6 +37,22 @@ def feature_width(region: Polygon, near: Point | None = None, r: float = 10.0) -
     return 2.0 * float(line.length)
 
 
+def width_at(feature, c: Point, r: float) -> float:
+    """The width of the feature where the tool failed at c: twice the largest radius of a disc
+    that fits in the feature and covers c (c lies in the opening by that radius), so a notch,
+    neck or slot is measured across its narrowest part there and not clipped by the window."""
+    pieces = [g for g in getattr(feature, "geoms", [feature]) if g.distance(c) < 1e-6]
+    if not pieces:
+        return feature_width(feature, c, r)
+    g = pieces[0].intersection(c.buffer(2 * r + 1.0, quad_segs=QUAD_SEGS))
+    lo, hi = 0.0, r
+    while hi - lo > 0.002:
+        mid = (lo + hi) / 2
+        opened = g.buffer(-mid, quad_segs=QUAD_SEGS).buffer(mid, quad_segs=QUAD_SEGS)
+        lo, hi = (mid, hi) if opened.distance(c) < 1e-6 else (lo, mid)
+    return 2.0 * lo
+
+
 def relief_loop(loop: np.ndarray, boundary, r: float, mode: str) -> np.ndarray:
     """The loop with an out-and-back excursion at every corner the round tool cannot reach:
     a sharp vertex of the offset loop (angle < DOGBONE_MAX_ANGLE) whose corner point, r/sin(a/2)
@@ -60,9 +76,9 @@ def relief_loop(loop: np.ndarray, boundary, r: float, mode: str) -> np.ndarray:
             continue
         bis = ua + ub
         bis = bis / max(math.hypot(*bis), 1e-12)
-        c = q - bis * (r / math.sin(theta / 2))
-        if boundary.distance(Point(c)) > 0.01 * r + 1e-6:
-            continue  # not a corner of the feature (a pinch between arcs, say)
+        c = corner_point(q, bis, theta, boundary, r)
+        if c is None:
+            continue
         w = q - c
         dist = math.hypot(*w)
         if dist <= r + 1e-3:
@@ -77,6 +93,25 @@ def relief_loop(loop: np.ndarray, boundary, r: float, mode: str) -> np.ndarray:
         out.extend([end, q])
     out.append(out[0])
     return np.asarray(out)
+
+
+def corner_point(q: np.ndarray, bis: np.ndarray, theta: float, boundary, r: float
+                 ) -> np.ndarray | None:
+    """The point of the feature's corner that a relief at the sharp offset vertex q must reach,
+    or None when q is no corner of the feature (a pinch between arcs, say). The sharp corner
+    lies r/sin(a/2) back along the bisector; a corner rounded with a radius below r (Skylark
+    draws 0.25 mm) misses it by up to r(1/sin(a/2) - 1), and the relief reaches its apex."""
+    s = math.sin(theta / 2)
+    c = q - bis * (r / s)
+    d = boundary.distance(Point(c))
+    if d <= 0.01 * r + 1e-6:
+        return c
+    if d >= r * (1.0 / s - 1.0):
+        return None
+    apex = shapely.get_coordinates(shapely.shortest_line(boundary, Point(c)))[0]
+    p = np.asarray(apex, dtype=float)
+    off = abs(float(np.cross(bis, p - q)))  # how far the apex lies from the bisector
+    return p if off <= 0.5 * d + 0.01 * r else None
 
 
 def sweep(paths: Sequence[np.ndarray], r: float):
@@ -215,8 +250,7 @@ def _check_cover(ctx: Context, region, loops: list[np.ndarray], word: str, r: fl
     big = max(getattr(core, "geoms", [core]), key=lambda g: (g.area, g.bounds))
     c = big.representative_point()
     feat = feature if feature is not None and not feature.is_empty else left
-    pieces = [g for g in getattr(feat, "geoms", [feat]) if g.distance(c) < 1e-6]
-    w = feature_width(pieces[0] if pieces else feat, c, ctx.r)
+    w = width_at(feat, c, ctx.r)
     raise ctx.refuse(f"{word} {w:.2f} mm wide at {xy_text((c.x, c.y))} is narrower than the"
                      f" {ctx.profile.tool.diameter:g} mm tool")
 
@@ -228,6 +262,6 @@ def _narrow(ctx: Context, region: Polygon, inner, word: str) -> UnsafeJobError:
     parts = sorted(getattr(gap, "geoms", [gap]), key=lambda g: -g.area)
     c = parts[0].representative_point() if parts and not gap.is_empty else \
         region.representative_point()
-    w = feature_width(region, c, ctx.r)
+    w = width_at(region, c, ctx.r)
     return ctx.refuse(f"{word} {w:.2f} mm wide at {xy_text((c.x, c.y))} is narrower than the"
                       f" {ctx.profile.tool.diameter:g} mm tool")
