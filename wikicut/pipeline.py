@@ -7,12 +7,16 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .errors import UnsafeJobError, WikicutError
 from .io.job import Job, job_items
 from .io.profiles import load_profile
 from .io.staging import Staging, staged_output
 from .model import Layout, Profile, SheetLayout, SheetProgram, Stock
+
+if TYPE_CHECKING:
+    from .cam import Proofs
 
 Progress = Callable[[str, float, str], None]  # (stage, fraction 0..1, message)
 
@@ -31,9 +35,11 @@ def job_profile(job: Job, profile: str | None = None) -> Profile:
     return prof.with_tool(job.tool_diameter)
 
 
-def preflight_toolpaths(items, profile: Profile, stocks: tuple[Stock, ...]) -> None:
+def preflight_toolpaths(items, profile: Profile, stocks: tuple[Stock, ...],
+                        proofs: Proofs | None = None) -> None:
     """Plan each distinct part alone before nesting, so an uncuttable part (a slot narrower
-    than the tool) is refused in seconds rather than after a long search."""
+    than the tool) is refused in seconds rather than after a long search. `proofs` keeps
+    what was proven for the sheets planned later."""
     from .cam import plan_sheet
     from .model import Placement
 
@@ -47,7 +53,7 @@ def preflight_toolpaths(items, profile: Profile, stocks: tuple[Stock, ...]) -> N
         stock = Stock(width=x1 - x0 + 2 * pad, height=y1 - y0 + 2 * pad,
                       thickness=stocks[0].thickness, margin=0)
         sheet = SheetLayout(1, stock, [Placement(it.instance, it.part, pad - x0, pad - y0, 0.0)])
-        plan_sheet(sheet, _unbounded(profile, stock))
+        plan_sheet(sheet, _unbounded(profile, stock), proofs)
 
 
 def _unbounded(profile: Profile, stock: Stock) -> Profile:
@@ -63,14 +69,16 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
              profile: str | None = None, toolpaths: bool = False,
              progress: Progress | None = None) -> NestResult:
     """Nest a job and write its outputs (DXF, G-code, SVG, index.html, report.json)."""
+    from .cam import Proofs
     from .nest import nest, verify_layout
 
     say = progress or (lambda stage, frac, msg: None)
     with staged_output(Path(outdir), force, job_inputs(job, profile if gcode else None)) as stage:
         items = job_items(job)
         prof = job_profile(job, profile) if gcode else None
+        proofs = Proofs()
         if prof is not None:
-            preflight_toolpaths(items, prof, job.stocks)
+            preflight_toolpaths(items, prof, job.stocks, proofs)
 
         def on_nest(p) -> None:
             say("nest", min(1.0, p.elapsed / max(job.settings.time_limit, 1e-9)),
@@ -83,7 +91,8 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
         return write_outputs(job.name, layout, outdir, profile=prof, force=force,
                              spacing=job.settings.spacing, toolpaths=toolpaths, progress=say,
                              settings=_settings_record(job, prof),
-                             sources={it.part.name: it.part.source for it in items}, stage=stage)
+                             sources={it.part.name: it.part.source for it in items}, stage=stage,
+                             proofs=proofs)
 
 
 def job_inputs(job: Job, profile: str | None = None) -> list[Path]:
@@ -114,18 +123,20 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
                   progress: Progress | None = None, settings: dict | None = None,
                   sources: dict[str, str] | None = None,
                   notes: dict[int, str] | None = None,
-                  stage: Staging | None = None) -> NestResult:
+                  stage: Staging | None = None, proofs: Proofs | None = None) -> NestResult:
     """Plan and write every output for a layout (a DXF and an SVG per sheet, a program per
     sheet when there is a profile, index.html, report.json); nothing appears unless all
     succeeded. `sources` (part name -> file) names the files of parts left unplaced; `notes`
     (sheet index -> text) go into that sheet's program header. Inside a caller's `stage`
-    (begun before its slow work) the files go there and the caller commits."""
+    (begun before its slow work) the files go there and the caller commits. `proofs` carries
+    what the preflight proved cuttable."""
     from .io.dxf import write_sheet_dxf
     from .io.report import build_report, dumps
     from .render import index_html, sheet_svg
 
     programs, texts, prog_files = _programs(name, layout, profile, notes or {},
-                                            progress or (lambda stage, frac, msg: None))
+                                            progress or (lambda stage, frac, msg: None),
+                                            proofs)
     report = build_report(name, layout, spacing, programs=programs or None,
                           program_files=prog_files or None, settings=settings,
                           sources=sources)
@@ -152,19 +163,21 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
 
 
 def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[int, str],
-              say: Progress) -> tuple[list[SheetProgram], list[str], list[str]]:
+              say: Progress, proofs: Proofs | None
+              ) -> tuple[list[SheetProgram], list[str], list[str]]:
     """Each sheet's planned program, its text and its file name (none without a profile)."""
     if profile is None:
         return [], [], []
-    from .cam import plan_sheet
+    from .cam import Proofs, plan_sheet
     from .post import program_filename, write_program
 
+    proofs = proofs if proofs is not None else Proofs()  # shared by the sheets
     programs: list[SheetProgram] = []
     texts: list[str] = []
     n = len(layout.sheets)
     for k, sheet in enumerate(layout.sheets):
         say("gcode", k / max(n, 1), f"sheet {sheet.index} of {n}")
-        program = plan_sheet(sheet, profile)
+        program = plan_sheet(sheet, profile, proofs)
         programs.append(program)
         note = notes.get(sheet.index)
         title = f"{name} sheet {sheet.index}" + (f" ({note})" if note else "")
