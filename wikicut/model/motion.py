@@ -45,6 +45,18 @@ class Operation:
     kind: OpKind
     moves: list[Move]
     tabs: list[tuple[float, float]] = field(default_factory=list)  # tab centres, for previews
+    tool: int = 0  # number of the tool in SheetProgram.tools; 0 = the profile's one tool
+
+
+@dataclass(frozen=True)
+class ToolUse:
+    """A tool as a program uses it: what the operator fits, and how it turns."""
+
+    number: int  # T word, tool table pocket
+    name: str
+    diameter: float
+    rpm: float
+    length_offset: int = 0  # H word for tool length compensation; 0 = the tool's number
 
 
 @dataclass
@@ -56,6 +68,8 @@ class SheetProgram:
     cut_length: float = 0.0  # mm at feed
     rapid_length: float = 0.0  # mm at rapid
     est_seconds: float = 0.0  # estimated cycle time
+    # the tools in the order they are first used; empty = the profile's one tool (no changes)
+    tools: tuple[ToolUse, ...] = ()
 
 
 def is_arc(m: Move) -> bool:
