@@ -183,3 +183,34 @@ def test_ctrl_c_leaves_no_output(tmp_path):
     assert "interrupted" in err
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
+
+
+def test_parts_left_unplaced_are_exit_3_naming_them_unless_allowed(tmp_path):
+    """Issue 35: CI must tell a job whose parts do not fit; nothing partial is written."""
+    job = tmp_path / "job.toml"
+    job.write_text(f"""name = "tight"
+[sheet]
+width = 1000
+height = 500
+thickness = 18
+margin = 10
+count = 1
+[nest]
+spacing = 5
+seed = 1
+time_limit = 5
+[machine]
+profile = "grbl"
+[[part]]
+file = "{(ROOT / 'parts' / 'spacer.toml').as_posix()}"
+quantity = 6
+""")
+    out = tmp_path / "out"
+    res = run("nest", str(job), "-o", str(out), "--iterations", "20")
+    assert res.returncode == 3, res.stderr
+    assert "parts did not fit the stock: spacer#" in res.stderr and "--allow-unplaced" in res.stderr
+    assert not out.exists() and not list(tmp_path.glob(".out*"))
+    res = run("nest", str(job), "-o", str(out), "--iterations", "20", "--allow-unplaced")
+    assert res.returncode == 0, res.stderr
+    assert "warning:" in res.stderr and "did not fit" in res.stderr
+    assert json.loads((out / "report.json").read_text())["unplaced"]

@@ -246,13 +246,15 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--profile", help="Machine profile name or TOML path (overrides the job).")
 @click.option("--no-gcode", is_flag=True, help="Write the layout only (DXF, SVG, report).")
 @click.option("--toolpaths", is_flag=True, help="Draw toolpaths over the SVG previews.")
+@click.option("--allow-unplaced", is_flag=True,
+              help="Write the sheets even when some parts did not fit (else exit 3).")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("--open", "open_", is_flag=True, help="Open index.html when done.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Print every progress step.")
 @handle_errors
 def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no_gcode,
-         toolpaths, force, open_, quiet, verbose) -> None:
+         toolpaths, allow_unplaced, force, open_, quiet, verbose) -> None:
     """Nest a job's parts onto sheets and write G-code, DXF, previews and a report.
 
     \b
@@ -262,7 +264,7 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
       wikicut nest job.toml -o layout/ --no-gcode --open
     """
     from .io.job import load_job
-    from .pipeline import run_nest
+    from .pipeline import run_nest, unplaced_message
 
     ui = Ui(quiet, verbose)
     t0 = time.monotonic()
@@ -270,7 +272,7 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
     job = load_job(job_file, seed=seed, time_limit=time_limit, profile=profile,
                    iterations=iterations)
     res = run_nest(job, outdir, gcode=not no_gcode, force=force, profile=profile,
-                   toolpaths=toolpaths, progress=ui.progress)
+                   toolpaths=toolpaths, allow_unplaced=allow_unplaced, progress=ui.progress)
     ui.done()
     tot = res.report.get("totals", {})
     ui.info(f"{job.name}: {tot.get('placed', 0)} parts on {tot.get('sheets', 0)} sheets, "
@@ -281,9 +283,9 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
         cost = f"; cost {tot['cost']:.2f}" if tot.get("cost") is not None else ""
         ui.info("sheets: " + ", ".join(f"{kinds[k]} x {k}" for k in sorted(kinds, key=listed.index))
                 + cost)
-    if res.layout.unplaced:
-        click.echo(f"warning: {len(res.layout.unplaced)} parts did not fit the stock: "
-                   f"{', '.join(res.layout.unplaced[:8])}", err=True)
+    if res.layout.unplaced:  # only with --allow-unplaced
+        click.echo("warning: " + unplaced_message(res.layout.unplaced, tot.get("parts", 0)),
+                   err=True)
     if tot.get("est_seconds"):
         ui.info(f"estimated cutting time {tot['est_seconds'] / 3600:.2f} h, "
                 f"{tot.get('cut_length_m', 0):.0f} m of cut")

@@ -67,8 +67,9 @@ def _unbounded(profile: Profile, stock: Stock) -> Profile:
 
 def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
              profile: str | None = None, toolpaths: bool = False,
-             progress: Progress | None = None) -> NestResult:
-    """Nest a job and write its outputs (DXF, G-code, SVG, index.html, report.json)."""
+             allow_unplaced: bool = False, progress: Progress | None = None) -> NestResult:
+    """Nest a job and write its outputs (DXF, G-code, SVG, index.html, report.json). Parts
+    left unplaced refuse the job (nothing written) unless `allow_unplaced`."""
     from .cam import Proofs
     from .nest import nest, verify_layout
 
@@ -88,11 +89,21 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
         problems = verify_layout(layout, job.settings.spacing)
         if problems:  # a nester bug must never reach a router
             raise RuntimeError("nested layout failed verification: " + "; ".join(problems[:3]))
+        if layout.unplaced and not allow_unplaced:  # before any program is planned or written
+            raise UnsafeJobError(unplaced_message(layout.unplaced, len(items))
+                                 + " (--allow-unplaced writes the sheets that fit)", job.path)
         return write_outputs(job.name, layout, outdir, profile=prof, force=force,
                              spacing=job.settings.spacing, toolpaths=toolpaths, progress=say,
                              settings=_settings_record(job, prof),
                              sources={it.part.name: it.part.source for it in items}, stage=stage,
                              proofs=proofs)
+
+
+def unplaced_message(unplaced: list[str], total: int) -> str:
+    """Which parts did not fit, named (the first 12; a count for the rest)."""
+    more = f" and {len(unplaced) - 12} more" if len(unplaced) > 12 else ""
+    return (f"{len(unplaced)} of {total} parts did not fit the stock: "
+            + ", ".join(unplaced[:12]) + more)
 
 
 def job_inputs(job: Job, profile: str | None = None) -> list[Path]:
