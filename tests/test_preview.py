@@ -49,6 +49,13 @@ def test_sheet_svg_is_xml_with_one_part_element_each():
     assert sheet_svg(lay.sheets[0]) == svg  # deterministic
 
 
+def test_parts_carry_their_placement_for_hover_and_click():
+    g = _svg_parts(sheet_svg(layout(1).sheets[0]), "part", "g")[1]
+    assert (g.get("data-x"), g.get("data-y"), g.get("data-rotation")) == ("600", "150", "0")
+    assert g.get("data-size") == "400 x 200" and g.get("data-source") == "rib.toml"
+    assert "at x 600, y 150 mm, rotated 0 deg" in g.find(f"{SVG}title").text
+
+
 def test_part_svg_is_xml():
     root = ET.fromstring(part_svg(layout(1).sheets[0].placements[0].part))
     assert root.tag == f"{SVG}svg"
@@ -84,6 +91,18 @@ VISIBLE_JS = """<script>
         bad.push(g.getAttribute('data-part'));
     });
   });
+  // zoom about the pointer with the wheel, then a click on a part shows its placement
+  const svg = secs[0].querySelector('svg'), w0 = svg.viewBox.baseVal.width;
+  const r = svg.getBoundingClientRect();
+  svg.dispatchEvent(new WheelEvent('wheel', {deltaY: -100, clientX: r.left + 10,
+                                             clientY: r.top + 10, bubbles: true, cancelable: true}));
+  if (!(svg.viewBox.baseVal.width < w0)) bad.push('zoom');
+  svg.dispatchEvent(new MouseEvent('dblclick', {bubbles: true}));
+  if (svg.viewBox.baseVal.width !== w0) bad.push('reset');
+  svg.querySelector('g.part path.outline').dispatchEvent(new MouseEvent('click', {bubbles: true}));
+  const info = document.getElementById('details');
+  if (info.hidden || !info.textContent.includes('rib#1') || !info.textContent.includes('x 150'))
+    bad.push('details');
   document.title = (bad.length ? 'bad:' + bad.join(',') : 'ok:' + secs.length);
 })();
 </script>"""
@@ -103,8 +122,8 @@ def test_index_html_shows_every_sheet_in_headless_chromium(tmp_path):
     lay = layout(3)
     rep = build_report("job", lay, 12.0)
     html = index_html(rep, [sheet_svg(s, total=3) for s in lay.sheets], title="job")
-    # self-contained: no script, nothing fetched (the only URL is the SVG namespace)
-    assert "<script" not in html and "src=" not in html
+    # self-contained: one inline script, nothing fetched (the only URL is the SVG namespace)
+    assert html.count("<script>") == 1 and "src=" not in html
     assert set(re.findall(r"https?://[^\s\"']+", html)) == {"http://www.w3.org/2000/svg"}
     page = tmp_path / "index.html"
     page.write_text(html, encoding="utf-8")
@@ -146,8 +165,13 @@ def test_holes_pockets_drills_margin_keepouts_and_legend_are_distinct():
     assert len(set(fills.values())) == 3
     title = _svg_parts(svg, "legend-title")[0].text
     assert title.startswith("Sheet 1 of 3: ") and "3 parts" in title and "% used" in title
-    root = ET.fromstring(svg)  # to scale: mm units, viewBox = the sheet (+ legend band)
-    assert root.get("width") == "2440mm" and root.get("viewBox").startswith("0 0 2440 ")
+    root = ET.fromstring(svg)  # mm in the viewBox (the sheet + legend band), fits a window
+    assert root.get("width") is None and root.get("viewBox").startswith("0 0 2440 ")
+    height = root.get("viewBox").split()[3]  # to scale on paper
+    assert f"@media print{{svg:root{{width:2440mm;height:{height}mm}}}}" in svg
+    origin = _svg_parts(svg, "origin")  # X0 Y0 at the lower-left corner, X right, Y up
+    assert len(origin) == 1 and origin[0].find(f"{SVG}circle").get("cy") == "1220"
+    assert [t.text for t in origin[0].iter(f"{SVG}text")] == ["X", "Y"]
 
 
 def test_y_is_flipped_like_the_machine():
@@ -168,7 +192,8 @@ def test_hostile_names_are_escaped_everywhere():
     assert "<script>" not in svg
     ET.fromstring(part_svg(part))
     html = index_html(build_report(evil, lay, 0.0), [svg], title=evil)
-    assert "<script>" not in html and html.count("&lt;script&gt;") >= 4
+    assert html.count("<script>") == 1 and "<script>alert" not in html  # only the page's own
+    assert html.count("&lt;script&gt;") >= 4
 
 
 @pytest.mark.parametrize("shape", [

@@ -15,9 +15,55 @@ def _hm(seconds: float) -> str:
     return f"{int(s // 3600)}:{int(s % 3600 // 60):02d}"
 
 
+# Zoom (wheel), pan (drag) and reset (double-click) each sheet by its viewBox; a click on a
+# part shows its placement. Plain inline script: the page works offline, from a file.
+VIEW_JS = """<script>
+(() => {
+  const info = document.getElementById('details');
+  document.querySelectorAll('section.sheet svg').forEach(svg => {
+    const b = svg.viewBox.baseVal, home = [b.x, b.y, b.width, b.height];
+    let vb = home.slice(), drag = null, moved = 0;
+    const set = () => svg.setAttribute('viewBox', vb.join(' '));
+    const at = e => {
+      const r = svg.getBoundingClientRect();
+      return [vb[0] + (e.clientX - r.left) / r.width * vb[2],
+              vb[1] + (e.clientY - r.top) / r.height * vb[3], r];
+    };
+    svg.addEventListener('wheel', e => {
+      e.preventDefault();
+      const [x, y] = at(e), f = e.deltaY < 0 ? 0.8 : 1.25;
+      vb = [x - (x - vb[0]) * f, y - (y - vb[1]) * f, vb[2] * f, vb[3] * f];
+      set();
+    }, {passive: false});
+    svg.addEventListener('pointerdown', e => { drag = [e.clientX, e.clientY, vb[0], vb[1]]; moved = 0; });
+    window.addEventListener('pointerup', () => { drag = null; });
+    svg.addEventListener('pointermove', e => {
+      if (!drag) return;
+      const r = svg.getBoundingClientRect();
+      moved = Math.max(moved, Math.abs(e.clientX - drag[0]) + Math.abs(e.clientY - drag[1]));
+      vb[0] = drag[2] - (e.clientX - drag[0]) / r.width * vb[2];
+      vb[1] = drag[3] - (e.clientY - drag[1]) / r.height * vb[3];
+      set();
+    });
+    svg.addEventListener('dblclick', () => { vb = home.slice(); set(); });
+    svg.addEventListener('click', e => {
+      const g = e.target.closest('g.part');
+      if (!g || moved > 4) return;
+      const d = g.dataset;
+      info.textContent = 'sheet ' + svg.dataset.sheet + ': ' + d.part + ' (' + d.name + ') at x '
+        + d.x + ', y ' + d.y + ' mm, rotated ' + d.rotation + ' deg, ' + d.size + ' mm'
+        + (d.source ? ', from ' + d.source : '');
+      info.hidden = false;
+    });
+  });
+})();
+</script>"""
+
+
 def index_html(report: dict, svgs: list[str], title: str = "") -> str:
-    """The job on one self-contained page (inline CSS and SVGs, no script, no network):
-    summary, every sheet with links to its files, and the parts list."""
+    """The job on one self-contained page (inline CSS, SVGs and a few lines of script, no
+    network): summary, every sheet with links to its files (zoom and pan, a part's details
+    on click), and the parts list."""
     t = report.get("totals", {})
     sheets = report.get("sheets", [])
     n = len(sheets)
@@ -30,12 +76,18 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
            ("<style>body{font-family:sans-serif;margin:1em;color:#222}"
             "section.sheet{margin:1.5em 0}section.sheet h2{margin:.2em 0}"
             "section.sheet svg{display:block;width:100%;height:auto;max-width:1400px;"
-            "border:1px solid #999;background:#fff}"
+            "border:1px solid #999;background:#fff;cursor:grab;touch-action:none}"
+            "g.part:hover path.outline{fill:#f6dcaa}"
+            "#details{position:fixed;right:1em;bottom:1em;max-width:40em;background:#ffd;"
+            "border:1px solid #999;padding:.4em .6em}"
             "nav a{margin-right:.6em}.meta{color:#555;font-size:90%}"
             "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:2px 6px}"
             "td.n{text-align:right}tr.unplaced,p.unplaced{background:#fbb}"
             "p.unplaced{padding:.4em;border:1px solid #c00}</style></head><body>"),
-           f"<h1>{name}</h1>", '<ul class="summary">',
+           f"<h1>{name}</h1>",
+           ('<p class="meta">Wheel to zoom, drag to pan, double-click to see the whole sheet; '
+            "click a part for its placement.</p>"),
+           '<ul class="summary">',
            f"<li>Sheets: {t.get('sheets', 0)}</li>",
            f"<li>Parts placed: {t.get('placed', 0)} of {t.get('parts', 0)}</li>",
            (f"<li>Utilisation: {t.get('utilisation', 0) * 100:.1f}% "
@@ -87,7 +139,9 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
         out.append(f"<tr{cls}><td>{escape(p['name'])}</td><td>{escape(p['source'])}</td>"
                    f'<td class="n">{p["quantity"]}</td><td class="n">{p["placed"]}</td>'
                    f"<td>{on}</td></tr>")
-    out.append("</table></body></html>")
+    out.append('</table><p id="details" hidden></p>')
+    out.append(VIEW_JS)
+    out.append("</body></html>")
     return "\n".join(out) + "\n"
 
 

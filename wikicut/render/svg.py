@@ -1,8 +1,9 @@
 """SVG previews of sheets and parts, with the router's toolpaths drawn over a sheet on request.
 
-SVGs are to scale (viewBox in mm, width/height in mm), y flipped so the sheet's lower-left is
-bottom-left as on the machine; one <g class="part"> per placed part so tools and tests can find
-them. Output is deterministic text (fixed number formatting) and valid XML; every user string
+SVGs are in mm (viewBox): opened in a browser they fit the window, printed they are to
+scale (a print stylesheet gives the size in mm). y is flipped so the sheet's lower-left is
+bottom-left as on the machine, marked with the origin and the axes; one <g class="part"> per
+placed part (with its placement in data- attributes) so tools, tests and the page find them. Output is deterministic text (fixed number formatting) and valid XML; every user string
 is escaped (part names may hold <&">).
 """
 
@@ -102,12 +103,15 @@ def _label_area(p: Part):
     return free if free.area > 0.05 * p.outline.area else p.outline
 
 
-def _part_group(p: Part, H: float, instance: str, title: str) -> list[str]:
+def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
+                hover: str = "") -> list[str]:
     """One placed part: filled outline (holes show through), holes, pockets, drills,
-    engravings and a label that fits, in one <g class="part">."""
+    engravings and a label that fits, in one <g class="part">; `hover` adds to its tooltip,
+    `data` (attributes) to its element."""
     gid = "part-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in instance)
-    out = [f'<g class="part" id="{escape(gid, True)}" data-part="{escape(instance, True)}">',
-           f"<title>{escape(title)}</title>",
+    out = [f'<g class="part" id="{escape(gid, True)}" data-part="{escape(instance, True)}"'
+           f"{data}>",
+           f"<title>{escape(title + hover)}</title>",
            (f'<path class="outline" d="{_poly_d(p.outline, H)}" fill="{C_PART}" '
             f'fill-rule="evenodd" stroke="{C_EDGE}" stroke-width="1.5"/>')]
     for hole in p.outline.interiors:
@@ -264,6 +268,45 @@ def _legend(sheet: SheetLayout, H: float, total: int | None,
     return out, y + 35 * k - H
 
 
+def _origin(H: float, k: float) -> list[str]:
+    """The machine's X0 Y0 (the sheet's lower-left corner) and which way X and Y run."""
+    a, h = 120 * k, 12 * k
+    return ['<g class="origin" stroke="#000" fill="#000" font-family="sans-serif">',
+            "<title>origin X0 Y0: the sheet's lower-left corner</title>",
+            f'<circle cx="0" cy="{_f(H)}" r="{_f(8 * k)}" fill="none" stroke-width="{_f(2 * k)}"/>',
+            (f'<path d="M0,{_f(H)} H{_f(a)} M0,{_f(H)} V{_f(H - a)}" fill="none" '
+             f'stroke-width="{_f(2.5 * k)}"/>'),
+            (f'<path d="M{_f(a + h)},{_f(H)} L{_f(a)},{_f(H - h / 2)} L{_f(a)},{_f(H + h / 2)} Z '
+             f'M0,{_f(H - a - h)} L{_f(-h / 2)},{_f(H - a)} L{_f(h / 2)},{_f(H - a)} Z" '
+             'stroke="none"/>'),
+            (f'<text x="{_f(a + h + 4 * k)}" y="{_f(H - 4 * k)}" font-size="{_f(20 * k)}" '
+             'stroke="none">X</text>'),
+            (f'<text x="{_f(6 * k)}" y="{_f(H - a - h)}" font-size="{_f(20 * k)}" '
+             'stroke="none">Y</text>'),
+            "</g>"]
+
+
+PRINT_CSS = "@media print{{svg:root{{width:{w}mm;height:{h}mm}}}}"
+
+
+def _svg_open(W: float, Ht: float, extra: str = "") -> list[str]:
+    """The root element: a viewBox in mm and no size, so a browser fits it to the window; the
+    size in mm only for printing (svg:root: not when the SVG is inlined in index.html)."""
+    return [f'<svg xmlns="{SVG_NS}" viewBox="0 0 {_f(W)} {_f(Ht)}"{extra}>',
+            f"<style>{PRINT_CSS.format(w=_f(W), h=_f(Ht))}</style>"]
+
+
+def _placement_data(p) -> tuple[str, str]:
+    """A placement as data- attributes (for the page's details panel) and tooltip lines."""
+    x0, y0, x1, y1 = p.placed().outline.bounds
+    vals = {"name": p.part.name, "x": _f(p.x), "y": _f(p.y), "rotation": _f(p.rotation),
+            "size": f"{_f(x1 - x0)} x {_f(y1 - y0)}", "source": p.part.source or ""}
+    data = "".join(f' data-{k}="{escape(v, True)}"' for k, v in vals.items())
+    hover = (f"\nat x {vals['x']}, y {vals['y']} mm, rotated {vals['rotation']} deg"
+             f"\n{vals['size']} mm" + (f"\n{vals['source']}" if vals["source"] else ""))
+    return data, hover
+
+
 def sheet_svg(sheet: SheetLayout, program: SheetProgram | None = None, spacing: float = 0.0,
               toolpaths: bool = False, total: int | None = None) -> str:
     """One sheet to scale: margin and keep-outs shaded, parts filled and labelled, a legend;
@@ -274,8 +317,7 @@ def sheet_svg(sheet: SheetLayout, program: SheetProgram | None = None, spacing: 
     drawn_paths = bool(toolpaths and program is not None)
     legend, legend_h = _legend(sheet, H, total, drawn_paths)
     Ht = H + legend_h
-    out = [(f'<svg xmlns="{SVG_NS}" width="{_f(W)}mm" height="{_f(Ht)}mm" '
-            f'viewBox="0 0 {_f(W)} {_f(Ht)}" data-sheet="{sheet.index}">'),
+    out = [*_svg_open(W, Ht, f' data-sheet="{sheet.index}"'),
            f"<title>Sheet {sheet.index}: {escape(st.label)}</title>",
            (f'<rect class="sheet" x="0" y="0" width="{_f(W)}" height="{_f(H)}" fill="{C_SHEET}" '
             'stroke="#000" stroke-width="2"/>')]
@@ -289,9 +331,11 @@ def sheet_svg(sheet: SheetLayout, program: SheetProgram | None = None, spacing: 
                        'fill-opacity="0.35" stroke="#a02020" stroke-dasharray="8,4">'
                        "<title>keep-out</title></path>")
     for p in sheet.placements:
-        out += _part_group(p.placed(), H, p.instance, f"{p.instance} {p.part.name}")
+        data, hover = _placement_data(p)
+        out += _part_group(p.placed(), H, p.instance, f"{p.instance} {p.part.name}", data, hover)
     if drawn_paths:
         out += _toolpath_overlay(program, H, st.thickness)
+    out += _origin(H, max(0.2, min(1.0, max(W, H) / 2440.0)))
     out += legend
     out.append("</svg>")
     return "\n".join(out) + "\n"
@@ -306,8 +350,7 @@ def part_svg(part: Part) -> str:
     W, H = w + 2 * pad, h + 2 * pad
     moved = part.transformed(0.0, pad - x0, pad - y0)
     fs = max(6.0, min(16.0, 0.04 * max(w, h)))
-    out = [(f'<svg xmlns="{SVG_NS}" width="{_f(W)}mm" height="{_f(H + 30)}mm" '
-            f'viewBox="0 0 {_f(W)} {_f(H + 30)}">'),
+    out = [*_svg_open(W, H + 30),
            f'<rect x="0" y="0" width="{_f(W)}" height="{_f(H)}" fill="{C_SHEET}"/>']
     out += _part_group(moved, H, part.name, part.text)
     dy, dx = pad + h + 20, pad - 20  # dimension lines below and left of the part
