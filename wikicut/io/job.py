@@ -120,14 +120,8 @@ def _stock(tf: TomlFile, table: dict[str, Any], prefix: str) -> Stock:
     )
 
 
-def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | None = None,
-             profile: str | None = None, iterations: int | None = None) -> Job:
-    """Read and check a job file; command-line options override the job's values."""
-    path = Path(path)
-    tf = TomlFile.load(path)
-    data = tf.data
-    check_keys(tf, data, TOP_KEYS)
-
+def _stocks(tf: TomlFile, data: dict[str, Any]) -> list[Stock]:
+    """The [sheet] table or [[sheet]] tables: one thickness, strip mode alone."""
     sheets = data.get("sheet")
     if sheets is None:
         raise InputError("missing required table [sheet]", tf.display)
@@ -142,7 +136,12 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
                        " (parametric slots follow it): split the job by thickness")
     if sum(1 for s in stocks if s.strip) and len(stocks) > 1:
         raise tf.error("strip", "strip mode takes a single [sheet]")
+    return stocks
 
+
+def _settings(tf: TomlFile, data: dict[str, Any], seed: int | None, time_limit: float | None,
+              iterations: int | None) -> NestSettings:
+    """The [nest] table with the command line's overrides."""
     nest_t = get_table(tf, data, "nest")
     check_keys(tf, nest_t, NEST_KEYS, "nest.")
     defaults = NestSettings()
@@ -168,17 +167,11 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
         settings = replace(settings, time_limit=float(time_limit))
     if iterations is not None:
         settings = replace(settings, iterations=int(iterations))
+    return settings
 
-    mach = get_table(tf, data, "machine")
-    check_keys(tf, mach, MACHINE_KEYS, "machine.")
-    prof = profile or get_str(tf, mach, "profile", "machine.", default="grbl")
-    tool = get_number(tf, mach, "tool_diameter", "machine.", default=None, positive=True)
 
-    layers = get_table(tf, data, "layers")
-    for k, v in layers.items():
-        if not isinstance(v, str):
-            raise tf.error(f"layers.{k}", f"must be a string naming the operation, got {v!r}")
-
+def _job_parts(tf: TomlFile, data: dict[str, Any], path: Path) -> list[JobPart]:
+    """The [[part]] tables, each naming a part file that exists."""
     raw_parts = data.get("part")
     if raw_parts is None:
         raise InputError("no parts: add at least one [[part]] with a file", tf.display)
@@ -205,7 +198,30 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
         parts.append(JobPart(file=file, path=ppath, quantity=int(qty),
                              params={k: float(v) for k, v in params.items()}, rotations=rots,
                              name=get_str(tf, p, "name", where), key=where.rstrip(".")))
+    return parts
 
+
+def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | None = None,
+             profile: str | None = None, iterations: int | None = None) -> Job:
+    """Read and check a job file; command-line options override the job's values."""
+    path = Path(path)
+    tf = TomlFile.load(path)
+    data = tf.data
+    check_keys(tf, data, TOP_KEYS)
+    stocks = _stocks(tf, data)
+    settings = _settings(tf, data, seed, time_limit, iterations)
+
+    mach = get_table(tf, data, "machine")
+    check_keys(tf, mach, MACHINE_KEYS, "machine.")
+    prof = profile or get_str(tf, mach, "profile", "machine.", default="grbl")
+    tool = get_number(tf, mach, "tool_diameter", "machine.", default=None, positive=True)
+
+    layers = get_table(tf, data, "layers")
+    for k, v in layers.items():
+        if not isinstance(v, str):
+            raise tf.error(f"layers.{k}", f"must be a string naming the operation, got {v!r}")
+
+    parts = _job_parts(tf, data, path)
     return Job(path=path, name=get_str(tf, data, "name", default=path.stem) or path.stem,
                stocks=tuple(stocks), settings=settings, profile=prof, tool_diameter=tool,
                parts=tuple(parts), layer_map=dict(layers),

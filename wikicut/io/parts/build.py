@@ -42,55 +42,7 @@ def load_part(path: str | Path, params: dict[str, float] | None = None, thicknes
     ctx = Context(tf, name, expression_names(tf, name, params, thickness, data))
     thickness = ctx.names["thickness"]
 
-    body = None
-    split_at: str | None = None  # the feature after which the part stayed in pieces
-    pockets: list[tuple[str, Polygon, float]] = []
-    for k, f in enumerate(ctx.tables(data, "feature")):
-        where = f"feature[{k + 1}]"
-        op = f.get("op", DEFAULT_OP.get(f.get("type"), "add"))
-        if op not in OPS:
-            raise tf.error(f"{where}.op", f"must be one of {', '.join(OPS)}, got {op!r}"
-                           f"{suggest(str(op), OPS)}", name)
-        geoms = copies(ctx, f, where, feature_shape(ctx, f, where))
-        if op != "pocket" and "depth_mm" in f:
-            raise tf.error(f"{where}.depth_mm", "only a pocket has a depth (op = 'pocket')", name)
-        if op == "add":
-            g = shapely.union_all(geoms)
-            body = g if body is None else body.union(g)
-        elif op == "cut":
-            if body is None:
-                raise tf.error(f"{where}.op", "a cut before any material was added", name)
-            for j, cg in enumerate(geoms):
-                if body.intersection(cg).area < 1e-6:
-                    copy = f" (copy {j + 1} of {len(geoms)})" if len(geoms) > 1 else ""
-                    raise tf.error(f"{where}.type", f"cut{copy} misses the part: it lies "
-                                   "outside the material added so far", name)
-            body = body.difference(shapely.union_all(geoms))
-        else:
-            depth = ctx.num(f, "depth_mm", where)
-            if not 0 < depth < thickness:
-                raise tf.error(f"{where}.depth_mm", f"pocket depth {depth:g} mm must be between"
-                               f" 0 and the {thickness:g} mm thickness", name)
-            pockets += [(where, pg, depth) for pg in geoms]
-        if body is not None and body.geom_type == "Polygon":
-            split_at = None
-        elif split_at is None:
-            split_at = where
-    if body is None or body.is_empty:
-        raise InputError("no material: add at least one [[feature]] with op 'add'",
-                         tf.display, name)
-    if body.area < 1.0:
-        raise InputError(f"part is only {body.area:.3g} mm2: check the sizes and parameters",
-                         tf.display, name)
-    if body.geom_type != "Polygon":
-        n = len(getattr(body, "geoms", []))
-        at = f"{tf.where(f'{split_at}.type')}: " if split_at else ""
-        raise InputError(f"{at}part falls apart into {n} pieces (check the cuts and "
-                         "parameters)", tf.display, name)
-    body = snap(body)
-    if body.geom_type != "Polygon" or not body.is_valid or body.area <= 0:
-        raise InputError("outline is not a valid shape (pieces touch only at a point?)",
-                         tf.display, name)
+    body, pockets = _features(ctx, data, thickness)
     grown = body.buffer(1e-6)
     out_pockets = []
     for where, pg, depth in pockets:
@@ -113,3 +65,71 @@ def load_part(path: str | Path, params: dict[str, float] | None = None, thicknes
     return Part(name=name, outline=body, pockets=tuple(out_pockets), drills=drills,
                 engravings=engr, label=label, source=tf.display, label_at=label_at,
                 label_height=height)
+
+
+def _features(ctx: Context, data: dict, thickness: float
+              ) -> tuple[Polygon, list[tuple[str, Polygon, float]]]:
+    """The [[feature]] tables in file order: the body (one polygon, snapped to the grid) and
+    the pockets as (where, shape, depth)."""
+    tf, name = ctx.tf, ctx.name
+    body = None
+    split_at: str | None = None  # the feature after which the part stayed in pieces
+    pockets: list[tuple[str, Polygon, float]] = []
+    for k, f in enumerate(ctx.tables(data, "feature")):
+        where = f"feature[{k + 1}]"
+        op = f.get("op", DEFAULT_OP.get(f.get("type"), "add"))
+        if op not in OPS:
+            raise tf.error(f"{where}.op", f"must be one of {', '.join(OPS)}, got {op!r}"
+                           f"{suggest(str(op), OPS)}", name)
+        geoms = copies(ctx, f, where, feature_shape(ctx, f, where))
+        if op != "pocket" and "depth_mm" in f:
+            raise tf.error(f"{where}.depth_mm", "only a pocket has a depth (op = 'pocket')", name)
+        if op == "add":
+            g = shapely.union_all(geoms)
+            body = g if body is None else body.union(g)
+        elif op == "cut":
+            body = _cut(ctx, body, geoms, where)
+        else:
+            depth = ctx.num(f, "depth_mm", where)
+            if not 0 < depth < thickness:
+                raise tf.error(f"{where}.depth_mm", f"pocket depth {depth:g} mm must be between"
+                               f" 0 and the {thickness:g} mm thickness", name)
+            pockets += [(where, pg, depth) for pg in geoms]
+        if body is not None and body.geom_type == "Polygon":
+            split_at = None
+        elif split_at is None:
+            split_at = where
+    return _checked_body(ctx, body, split_at), pockets
+
+
+def _cut(ctx: Context, body, geoms: list, where: str):
+    """The body less a cut feature, each copy of which must hit the material."""
+    if body is None:
+        raise ctx.tf.error(f"{where}.op", "a cut before any material was added", ctx.name)
+    for j, cg in enumerate(geoms):
+        if body.intersection(cg).area < 1e-6:
+            copy = f" (copy {j + 1} of {len(geoms)})" if len(geoms) > 1 else ""
+            raise ctx.tf.error(f"{where}.type", f"cut{copy} misses the part: it lies "
+                               "outside the material added so far", ctx.name)
+    return body.difference(shapely.union_all(geoms))
+
+
+def _checked_body(ctx: Context, body, split_at: str | None) -> Polygon:
+    """The body as one valid polygon on the grid, or an error saying what is wrong."""
+    tf, name = ctx.tf, ctx.name
+    if body is None or body.is_empty:
+        raise InputError("no material: add at least one [[feature]] with op 'add'",
+                         tf.display, name)
+    if body.area < 1.0:
+        raise InputError(f"part is only {body.area:.3g} mm2: check the sizes and parameters",
+                         tf.display, name)
+    if body.geom_type != "Polygon":
+        n = len(getattr(body, "geoms", []))
+        at = f"{tf.where(f'{split_at}.type')}: " if split_at else ""
+        raise InputError(f"{at}part falls apart into {n} pieces (check the cuts and "
+                         "parameters)", tf.display, name)
+    body = snap(body)
+    if body.geom_type != "Polygon" or not body.is_valid or body.area <= 0:
+        raise InputError("outline is not a valid shape (pieces touch only at a point?)",
+                         tf.display, name)
+    return body

@@ -107,22 +107,9 @@ def evaluate(text: str | float, names: Mapping[str, float]) -> float:
 
 def _eval(node: ast.AST, names: Mapping[str, float], src: str) -> float:
     if isinstance(node, ast.Constant):
-        if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise ExprError(f"expression '{src}': {REACH} (only numbers, not "
-                            f"{type(node.value).__name__} values)")
-        return float(node.value)
+        return _constant(node, src)
     if isinstance(node, ast.Name):
-        if node.id.startswith("__"):
-            raise ExprError(f"expression '{src}': {REACH} ('{node.id}')")
-        if node.id in names:
-            return float(names[node.id])
-        if node.id in CONSTS:
-            return CONSTS[node.id]
-        if node.id in FUNCS:
-            raise ExprError(f"expression '{src}': '{node.id}' is a function, call it as "
-                            f"{node.id}(...)")
-        raise ExprError(f"expression '{src}': unknown name '{node.id}'"
-                        f"{suggest(node.id, list(names) + list(CONSTS))}")
+        return _name(node, names, src)
     if isinstance(node, ast.BinOp) and type(node.op) in _BIN:
         a, b = _eval(node.left, names, src), _eval(node.right, names, src)
         if isinstance(node.op, ast.Pow) and a < 0 and b != int(b):
@@ -134,13 +121,7 @@ def _eval(node: ast.AST, names: Mapping[str, float], src: str) -> float:
             return 0.0 if v else 1.0
         return -v if isinstance(node.op, ast.USub) else v
     if isinstance(node, ast.Compare) and all(type(op) in _CMP for op in node.ops):
-        left = _eval(node.left, names, src)
-        for op, comp in zip(node.ops, node.comparators):
-            right = _eval(comp, names, src)
-            if not _CMP[type(op)](left, right):
-                return 0.0
-            left = right
-        return 1.0
+        return _compare(node, names, src)
     if isinstance(node, ast.BoolOp):  # `and` / `or` on truth values 0 and non-0
         vals = (_eval(v, names, src) for v in node.values)
         if isinstance(node.op, ast.And):
@@ -155,6 +136,38 @@ def _eval(node: ast.AST, names: Mapping[str, float], src: str) -> float:
         raise ExprError(f"expression '{src}': {REACH} ({type(node).__name__})")
     what = type(getattr(node, "op", node)).__name__
     raise ExprError(f"expression '{src}': {what} is not supported in part arithmetic")
+
+
+def _constant(node: ast.Constant, src: str) -> float:
+    if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
+        raise ExprError(f"expression '{src}': {REACH} (only numbers, not "
+                        f"{type(node.value).__name__} values)")
+    return float(node.value)
+
+
+def _name(node: ast.Name, names: Mapping[str, float], src: str) -> float:
+    if node.id.startswith("__"):
+        raise ExprError(f"expression '{src}': {REACH} ('{node.id}')")
+    if node.id in names:
+        return float(names[node.id])
+    if node.id in CONSTS:
+        return CONSTS[node.id]
+    if node.id in FUNCS:
+        raise ExprError(f"expression '{src}': '{node.id}' is a function, call it as "
+                        f"{node.id}(...)")
+    raise ExprError(f"expression '{src}': unknown name '{node.id}'"
+                    f"{suggest(node.id, list(names) + list(CONSTS))}")
+
+
+def _compare(node: ast.Compare, names: Mapping[str, float], src: str) -> float:
+    """A chained comparison (a < b <= c) as 1.0 or 0.0, evaluated left to right."""
+    left = _eval(node.left, names, src)
+    for op, comp in zip(node.ops, node.comparators):
+        right = _eval(comp, names, src)
+        if not _CMP[type(op)](left, right):
+            return 0.0
+        left = right
+    return 1.0
 
 
 def _call(node: ast.Call, names: Mapping[str, float], src: str) -> float:
