@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..model.machine import DIALECTS, Profile, Travel
+from ..model.machine import CHANGER_MODES, DIALECTS, Profile, Travel
 from .shipped import shipped_dir
 from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
 
@@ -25,6 +25,7 @@ _CHOICES = {("", "dialect"): DIALECTS, ("", "units"): ("mm", "inch"),
             ("", "comment_style"): ("paren", "semicolon", "apostrophe"),
             ("", "direction"): ("climb", "conventional"),
             ("entry", "mode"): ("plunge", "ramp", "helix"),
+            ("changer", "mode"): CHANGER_MODES,
             ("corners", "relief"): ("dogbone", "tbone", "none"),
             ("tool", "type"): ("flat", "upcut", "downcut", "compression", "ball", "vbit")}
 _POSITIVE = {("tool", "diameter"), ("feeds", "cut"), ("feeds", "plunge"), ("feeds", "ramp"),
@@ -86,6 +87,9 @@ def parse_profile(tf: TomlFile) -> Profile:
                        f" depth.overcut ({prof.depth.overcut:g})")
     if prof.limits.z_min > 0:
         raise tf.error("limits.z", "minimum must be at or below the stock top (0)")
+    if prof.dialect == "grbl" and prof.changer.mode == "m6":
+        raise tf.error("changer.mode", "GRBL has no M6: use \"split\" (one program per tool)"
+                       " or \"pause\" (M0)")
     if prof.tabs.height and prof.tabs.enabled and prof.tabs.length <= 0:
         raise tf.error("tabs.length", "must be greater than 0")
     return prof
@@ -119,8 +123,16 @@ def _read_table(tf: TomlFile, table: dict, section: str, defaults: Any,
 
 
 def _read_limits(tf: TomlFile, table: dict) -> Travel:
-    check_keys(tf, table, {"x", "y", "z"}, "limits.")
+    check_keys(tf, table, {"x", "y", "z", "acceleration"}, "limits.")
     values: dict[str, float] = {}
+    if "acceleration" in table:  # [x, y, z] mm/s^2, for the time estimate
+        acc = table["acceleration"]
+        if (not isinstance(acc, list) or len(acc) != 3
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0
+                           for v in acc)):
+            raise tf.error("limits.acceleration", f"must be [x, y, z] mm/s^2, each > 0,"
+                           f" got {acc!r}")
+        values.update(zip(("accel_x", "accel_y", "accel_z"), map(float, acc)))
     for key in ("x", "y", "z"):
         if key not in table:
             raise InputError(f"missing required key 'limits.{key}'", tf.display)

@@ -13,8 +13,10 @@ from .geometry import (
     strip_length,
 )
 from .machine import (
+    CHANGER_MODES,
     DIALECTS,
     INCH,
+    Changer,
     Corners,
     Depths,
     Drilling,
@@ -61,7 +63,7 @@ from .tooling import (
 )
 
 __all__ = [
-    "DIALECTS", "INCH", "P3", "Corners", "Depths", "Drill", "Drilling", "Engraving", "Entry",
+    "CHANGER_MODES", "Changer", "DIALECTS", "INCH", "P3", "Corners", "Depths", "Drill", "Drilling", "Engraving", "Entry",
     "Feeds", "Heights", "Layout", "Marking", "Move", "MoveKind", "NestItem", "NestSettings",
     "OpKind", "Operation", "Part", "Placement", "Pocket", "Pocketing", "Profile",
     "SheetLayout", "SheetProgram", "ToolUse", "Spindle", "Stock", "Tabs", "Tool", "Travel", "arc_points",

@@ -112,6 +112,29 @@ class Travel:
     y_max: float = 1250.0
     z_min: float = -25.0
     z_max: float = 100.0
+    # mm/s^2 per axis, for the cycle-time estimate (a trapezoidal speed profile per move)
+    accel_x: float = 500.0
+    accel_y: float = 500.0
+    accel_z: float = 300.0
+
+
+CHANGER_MODES = ("split", "pause", "m6")
+
+
+@dataclass(frozen=True)
+class Changer:
+    """How the machine changes tools. `m6`: an automatic changer (T M6 with G43 length
+    compensation); `pause`: the program stops (M0 / PAUSE) for the operator to fit the next
+    tool and re-zero Z; `split`: one program per tool per sheet (GRBL has no M6)."""
+
+    mode: str = "split"  # one of CHANGER_MODES
+    seconds: float = 0.0  # per change, for the estimate; 0 = 10 s for m6, 60 s by hand
+
+    @property
+    def change_seconds(self) -> float:
+        if self.seconds > 0:
+            return self.seconds
+        return 10.0 if self.mode == "m6" else 60.0
 
 
 @dataclass(frozen=True)
@@ -143,6 +166,7 @@ class Profile:
     drill: Drilling = field(default_factory=Drilling)
     engrave: Marking = field(default_factory=Marking)
     limits: Travel = field(default_factory=Travel)
+    changer: Changer = field(default_factory=Changer)
     source: str = ""
 
     @property

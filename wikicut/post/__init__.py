@@ -6,21 +6,28 @@ mach (gcode.py), native OpenSBP for shopbot (opensbp.py). Arc fitting lives in a
 
 from __future__ import annotations
 
-from ..model import Profile, SheetProgram, sheet_stem
+from dataclasses import dataclass, replace
+
+from ..model import Profile, SheetProgram, ToolUse, sheet_stem
 from .arcfit import fit_arcs
 from .gcode import GcodeWriter, MachWriter
 from .opensbp import OpenSbpWriter
-from .writer import Writer, fmt_number
+from .writer import Writer, fmt_number, tool_label
 
 __all__ = [
     "GcodeWriter",
     "MachWriter",
     "OpenSbpWriter",
+    "ProgramFile",
     "Writer",
     "fit_arcs",
     "fmt_number",
     "program_filename",
+    "split_by_tool",
+    "tool_label",
+    "tool_table",
     "write_program",
+    "write_sheet_programs",
     "writer_for",
 ]
 
@@ -42,3 +49,56 @@ def write_program(program: SheetProgram, profile: Profile, title: str = "") -> s
 def program_filename(index: int, profile: Profile) -> str:
     """sheet-001.nc, sheet-001.sbp ... (the profile's extension)."""
     return f"{sheet_stem(index)}.{profile.extension.lstrip('.')}"
+
+
+@dataclass(frozen=True)
+class ProgramFile:
+    """One program file of a sheet: its name, its text and the tools it uses, in order."""
+
+    name: str
+    text: str
+    tools: tuple[ToolUse, ...] = ()
+    program: SheetProgram | None = None  # the operations it cuts
+
+
+def split_by_tool(program: SheetProgram) -> list[SheetProgram]:
+    """The program as one program per run of operations with the same tool, in cutting
+    order (a tool used twice, apart, gets two)."""
+    by_number = {t.number: t for t in program.tools}
+    runs: list[list] = []
+    for op in program.operations:
+        n = op.tool or program.tools[0].number
+        if not runs or runs[-1][0] != n:
+            runs.append([n, []])
+        runs[-1][1].append(op)
+    return [replace(program, operations=ops, tools=(by_number[n],)) for n, ops in runs]
+
+
+def write_sheet_programs(program: SheetProgram, profile: Profile,
+                         title: str = "") -> list[ProgramFile]:
+    """The files a sheet's program is written as: one (sheet-001.nc) with one tool or a tool
+    changer or pauses, else one per tool in cutting order (sheet-001-1-T2.nc,
+    sheet-001-2-T5.nc ...), each whole (its own start, spindle and end)."""
+    index = program.sheet.index
+    if len(program.tools) <= 1 or profile.changer.mode != "split":
+        return [ProgramFile(program_filename(index, profile),
+                            write_program(program, profile, title), program.tools, program)]
+    parts = split_by_tool(program)
+    ext = profile.extension.lstrip(".")
+    out = []
+    for k, part in enumerate(parts, 1):
+        tool = part.tools[0]
+        text = writer_for(profile).program(part, title, part=f"{k} of {len(parts)}")
+        out.append(ProgramFile(f"{sheet_stem(index)}-{k}-T{tool.number}.{ext}", text,
+                               part.tools, part))
+    return out
+
+
+def tool_table(tools: list[ToolUse]) -> str:
+    """A LinuxCNC tool table (tool.tbl) for these tools: pocket = number, no length offset
+    (touch each tool off, or measure it, before the job)."""
+    lines = []
+    for t in sorted({t.number: t for t in tools}.values(), key=lambda t: t.number):
+        name = " ".join(f"{t.name or tool_label(t)}".split())
+        lines.append(f"T{t.number} P{t.number} D{fmt_number(t.diameter, 4)} Z0 ;{name}")
+    return "\n".join(lines) + "\n"

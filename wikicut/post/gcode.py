@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 from ..errors import UnsafeJobError
-from ..model import Move, Profile
-from .writer import Writer, fmt_number
+from ..model import Move, Profile, ToolUse
+from .writer import Writer, fmt_number, tool_label
+
+_M6 = re.compile(r"\bM0*6\b")
 
 
 def _check_units(p: Profile) -> None:
@@ -34,19 +36,34 @@ class GcodeWriter(Writer):
     def rate(self, mm_per_min: float) -> str:
         return fmt_number(min(mm_per_min, self.p.feeds.max) * self.scale, 1)
 
-    def start(self) -> None:
+    def start(self, spindle: bool = True) -> None:
         p = self.p
         _check_units(p)
         for line in p.header:
+            if self.tool is not None and _M6.search(line.upper()):
+                continue  # with several tools the writer changes them itself
             self.raw(self.fill(line))
         if not re.search(r"\bG2[01]\b", " ".join(p.header).upper()):
             self.raw("G20" if p.units == "inch" else "G21")
         self.raw(f"G0 Z{self.num(p.heights.clearance)}")
         self.last["Z"] = self.num(p.heights.clearance)
-        if p.spindle.on:
-            self.raw(self.fill(p.spindle.on))
-        if p.spindle.dwell > 0:
-            self.dwell(p.spindle.dwell)
+        if spindle:
+            self.spindle_on()
+
+    def change_tool(self, tool: ToolUse, first: bool) -> None:
+        """M6 with length compensation, or an M0 pause for a change by hand (never at the
+        start: the operator fits the first tool before running the program)."""
+        mode = self.p.changer.mode
+        if mode == "m6":
+            self.comment(f"tool change: {tool_label(tool)}")
+            self.raw(f"T{tool.number} M6")
+            self.raw(f"G43 H{tool.length_offset or tool.number}")
+        elif mode == "pause" and not first:
+            self.comment(f"tool change: fit {tool_label(tool)}, re-zero Z on the stock top,"
+                         f" then resume (cycle start)")
+            self.raw("M0")
+        else:
+            self.comment(f"fit {tool_label(tool)} and zero Z on the stock top before starting")
 
     def dwell(self, seconds: float) -> None:
         """Wait for the spindle to reach speed (G4 P in seconds, as GRBL and LinuxCNC read it)."""

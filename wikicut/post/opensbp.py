@@ -3,8 +3,8 @@ a units guard, no line numbers and no helical arcs (those are written as lines).
 
 from __future__ import annotations
 
-from ..model import Move
-from .writer import Writer, fmt_number
+from ..model import Move, ToolUse
+from .writer import Writer, fmt_number, tool_label
 
 
 class OpenSbpWriter(Writer):
@@ -16,7 +16,7 @@ class OpenSbpWriter(Writer):
         v = min(mm_per_min, self.p.feeds.max) * self.scale / 60.0
         return fmt_number(v, max(self.p.decimals, 1))
 
-    def start(self) -> None:
+    def start(self, spindle: bool = True) -> None:
         """Absolute mode, a units guard (a file read in the wrong units would scale every move
         by 25.4), jog speeds, clearance, spindle on and wait."""
         p = self.p
@@ -29,10 +29,28 @@ class OpenSbpWriter(Writer):
         self.raw(f"JS,{rapid},{rapid}")
         self.raw(f"JZ,{self.num(p.heights.clearance)}")
         self.last["Z"] = self.num(p.heights.clearance)
-        if p.spindle.on:
-            self.raw(self.fill(p.spindle.on))
-        if p.spindle.dwell > 0:
-            self.raw(f"PAUSE {fmt_number(p.spindle.dwell, 1)}")
+        if spindle:
+            self.spindle_on()
+
+    def dwell(self, seconds: float) -> None:
+        self.raw(f"PAUSE {fmt_number(seconds, 1)}")
+
+    def change_tool(self, tool: ToolUse, first: bool) -> None:
+        """ShopBot's ATC macro (C9 with &Tool), or a PAUSE for a change by hand; the
+        spindle's speed is the operator's where C6 cannot set it."""
+        mode = self.p.changer.mode
+        rpm = "" if "{speed}" in self.p.spindle.on else f", spindle at {tool.rpm:g} rpm"
+        if mode == "m6":
+            self.comment(f"tool change: {tool_label(tool)}{rpm}")
+            self.raw(f"&Tool = {tool.number}")
+            self.raw("C9")
+        elif mode == "pause" and not first:
+            self.comment(f"tool change: fit {tool_label(tool)}{rpm}, re-zero Z on the stock"
+                         f" top (C2), then continue")
+            self.raw("PAUSE")
+        else:
+            self.comment(f"fit {tool_label(tool)}{rpm} and zero Z on the stock top before"
+                         f" starting")
 
     def end(self) -> None:
         p = self.p

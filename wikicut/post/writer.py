@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import textwrap
 
-from ..model import P3, Move, Profile, SheetProgram, arc_points
+from ..model import P3, Move, Profile, SheetProgram, ToolUse, arc_points
 from .arcfit import fit_arcs
 
 COMMENT_WIDTH = 70  # characters of comment text per line
@@ -36,6 +36,12 @@ def _duration(seconds: float) -> str:
     return (f"{h} h " if h else "") + f"{m} min {s} s"
 
 
+def tool_label(t: ToolUse) -> str:
+    """T2 3 mm "3 mm upcut": the number, the diameter and the name an operator checks."""
+    name = f' "{t.name}"' if t.name else ""
+    return f"T{t.number} {t.diameter:g} mm{name}"
+
+
 class Writer:
     """Line-by-line writer with modal state (last position, feed, axis words as written).
 
@@ -52,35 +58,58 @@ class Writer:
         self.last: dict[str, str] = {}  # axis -> its word as last written
         self.feed_word: str | None = None  # the feed as last written
         self.pos: P3 = (0.0, 0.0, profile.heights.clearance)
+        self.tool: ToolUse | None = None  # the tool in the spindle, in a program with tools
 
     @property
     def comment_style(self) -> str:
         return self.p.comment_style
 
-    def program(self, program: SheetProgram, title: str = "") -> str:
-        """The whole program for one sheet ('\\n' line ends, final newline)."""
+    def program(self, program: SheetProgram, title: str = "", part: str = "") -> str:
+        """The whole program for one sheet ('\\n' line ends, final newline). With tools
+        (program.tools), each change as the profile's changer says; `part` names this program
+        among the sheet's ("2 of 3") when the sheet is split into one program per tool."""
         p = self.p
         sheet = program.sheet
         st = sheet.stock
         unit = "in" if p.units == "inch" else "mm"
         instances = [pl.instance for pl in sheet.placements]
+        tools = program.tools
+        if len(tools) > 1 and p.changer.mode == "split":
+            raise ValueError("a program with several tools on a machine that changes them"
+                             " between programs: write it with write_sheet_programs")
         self.comment(f"wikicut: {title or f'sheet {sheet.index}'}")
+        if part:
+            self.comment(f"program {part} for this sheet: run them in order")
         self.comment(f"sheet {sheet.index}: {st.width:g} x {st.height:g} x {st.thickness:g} mm"
                      f" {st.material}")
         self.comment(f"parts ({len(instances)}): {', '.join(instances)}")
         self.comment(f"machine: {p.name} ({p.dialect}), program units {unit}")
-        self.comment(f"tool: T{p.tool.number} {p.tool.diameter:g} mm {p.tool.type},"
-                     f" {p.tool.flutes} flutes, {p.spindle.speed:g} rpm")
-        self.comment(f"feeds mm/min: cut {p.feeds.cut:g}, plunge {p.feeds.plunge:g},"
-                     f" ramp {p.feeds.ramp:g}; entry {p.entry.mode}, {p.direction}")
-        self.comment(f"depth: through {st.thickness + p.depth.overcut:g} mm in passes"
-                     f" <= {p.depth.per_pass:g} mm; tabs {'on' if p.tabs.enabled else 'off'}")
+        if not tools:
+            self.comment(f"tool: T{p.tool.number} {p.tool.diameter:g} mm {p.tool.type},"
+                         f" {p.tool.flutes} flutes, {p.spindle.speed:g} rpm")
+            self.comment(f"feeds mm/min: cut {p.feeds.cut:g}, plunge {p.feeds.plunge:g},"
+                         f" ramp {p.feeds.ramp:g}; entry {p.entry.mode}, {p.direction}")
+            self.comment(f"depth: through {st.thickness + p.depth.overcut:g} mm in passes"
+                         f" <= {p.depth.per_pass:g} mm; tabs {'on' if p.tabs.enabled else 'off'}")
+        else:
+            self.tool_comments(program)
+            self.comment(f"depth: through {st.thickness + p.depth.overcut:g} mm; entry"
+                         f" {p.entry.mode}, {p.direction}; tabs"
+                         f" {'on' if p.tabs.enabled else 'off'}")
         self.comment(f"estimated time {_duration(program.est_seconds)}, cut"
                      f" {program.cut_length / 1000:.2f} m, rapid"
                      f" {program.rapid_length / 1000:.2f} m")
         self.comment("Z0 = stock top, X0 Y0 = sheet lower-left corner")
-        self.start()
+        if tools:
+            self.tool = tools[0]
+            self.start(spindle=False)
+            self.change(tools[0], first=True)
+        else:
+            self.start()
+        by_number = {t.number: t for t in tools}
         for op in program.operations:
+            if tools and op.tool and op.tool != self.tool.number:
+                self.change(by_number[op.tool], first=False)
             self.comment(f"{op.part} {op.kind}")
             moves = fit_arcs(self.pos, op.moves, p.arc_tolerance) if p.arcs else op.moves
             for m in moves:
@@ -93,9 +122,59 @@ class Writer:
         self.end()
         return "\n".join(self.lines) + "\n"
 
-    # the dialect's part
-    def start(self) -> None:
-        """Units, spindle and safe height: everything before the first operation."""
+    def tool_comments(self, program: SheetProgram) -> None:
+        """Which tools, in which order, and what each cuts: what the operator lays out."""
+        counts: dict[int, int] = {}
+        feeds: dict[int, float] = {}
+        for op in program.operations:
+            n = op.tool or program.tools[0].number
+            counts[n] = counts.get(n, 0) + 1
+            feeds[n] = max([feeds.get(n, 0.0)] + [m.feed for m in op.moves if m.kind != "rapid"])
+        mode = {"m6": "automatic (M6)", "pause": "by hand at a pause",
+                "split": "by hand between programs"}[self.p.changer.mode]
+        if len(program.tools) > 1:
+            self.comment(f"tools ({len(program.tools)}), in cutting order; changes {mode}:")
+        for k, t in enumerate(program.tools, 1):
+            lead = f"{k}." if len(program.tools) > 1 else "tool:"
+            self.comment(f"{lead} {tool_label(t)}, {t.rpm:g} rpm, feed up to"
+                         f" {feeds.get(t.number, 0.0):g} mm/min,"
+                         f" {counts.get(t.number, 0)} operations")
+
+    def change(self, tool: ToolUse, first: bool) -> None:
+        """Change to `tool`: up to clearance, spindle off, the dialect's change, every axis
+        word written afresh (a new tool's length moves Z), up again, spindle on at its rpm."""
+        p = self.p
+        if not first:
+            self.emit_rapid(self.pos[0], self.pos[1], p.heights.clearance)
+            if p.spindle.off:
+                self.raw(self.fill(p.spindle.off))
+        self.tool = tool
+        self.change_tool(tool, first)
+        if not first or p.changer.mode == "m6":
+            self.last = {}
+            self.feed_word = None
+            self._rapid(None, None, p.heights.clearance)
+            self.pos = (self.pos[0], self.pos[1], p.heights.clearance)
+        self.spindle_on()
+
+    def spindle_on(self) -> None:
+        if self.p.spindle.on:
+            self.raw(self.fill(self.p.spindle.on))
+        if self.p.spindle.dwell > 0:
+            self.dwell(self.p.spindle.dwell)
+
+        # the dialect's part
+    def start(self, spindle: bool = True) -> None:
+        """Units, safe height and (`spindle`) the spindle: everything before the first
+        operation."""
+        raise NotImplementedError
+
+    def change_tool(self, tool: ToolUse, first: bool) -> None:
+        """The dialect's words that change the tool (the spindle is off, Z at clearance)."""
+        raise NotImplementedError
+
+    def dwell(self, seconds: float) -> None:
+        """Wait for the spindle to reach speed."""
         raise NotImplementedError
 
     def end(self) -> None:
@@ -123,9 +202,10 @@ class Writer:
         return fmt_number(mm * self.scale, self.p.decimals)
 
     def fill(self, line: str) -> str:
-        """Profile text with {speed} / {tool} filled in."""
-        return (line.replace("{speed}", fmt_number(self.p.spindle.speed, 0))
-                .replace("{tool}", str(self.p.tool.number)))
+        """Profile text with {speed} / {tool} filled in (the current tool's, if any)."""
+        speed, number = ((self.p.spindle.speed, self.p.tool.number) if self.tool is None
+                         else (self.tool.rpm, self.tool.number))
+        return line.replace("{speed}", fmt_number(speed, 0)).replace("{tool}", str(number))
 
     def comment(self, text: str) -> None:
         """Comment lines, wrapped: controllers limit line length (GRBL 80, LinuxCNC 256)."""

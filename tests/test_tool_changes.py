@@ -1,0 +1,191 @@
+"""Programs with several tools: M6 with length compensation where the machine has a changer,
+a pause or one program per tool where it has not; the tool table; golden files per dialect."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from dataclasses import replace
+
+import pytest
+
+from tests.test_gcode import ALL_PROFILES, GCODE_PROFILES, profile, sample_sheet
+from wikicut.cam import plan_sheet
+from wikicut.errors import WikicutError
+from wikicut.io.profiles import PROFILE_DIR, load_profile
+from wikicut.model import SheetProgram, ToolUse
+from wikicut.post import split_by_tool, tool_table, write_program, write_sheet_programs
+
+SMALL = ToolUse(2, "3 mm upcut", 3.0, 20000)
+BIG = ToolUse(1, "6 mm compression", 6.0, 18000)
+VBIT = ToolUse(5, "60 deg V-bit", 6.0, 16000, length_offset=15)
+INSIDE = ("engrave", "pocket", "drill", "label")
+
+
+def multi_program(name: str, three: bool = False) -> SheetProgram:
+    """The sample sheet cut with a small tool for the features inside the parts and a large
+    one for holes and outlines (three: the engraving with a V-bit first)."""
+    prof = profile(name)
+    prog = plan_sheet(sample_sheet(), prof)
+    ops = prog.operations
+    first = [replace(o, tool=VBIT.number) for o in ops if three and o.kind == "engrave"]
+    small = [replace(o, tool=SMALL.number) for o in ops
+             if o.kind in INSIDE and not (three and o.kind == "engrave")]
+    big = [replace(o, tool=BIG.number) for o in ops if o.kind not in INSIDE]
+    tools = ((VBIT,) if three else ()) + (SMALL, BIG)
+    return replace(prog, operations=first + small + big, tools=tools)
+
+
+def multi_text(name: str, **changer) -> str:
+    prof = profile(name)
+    if changer:
+        prof = prof.updated(changer=changer)
+    return write_program(multi_program(name), prof, title="multi (1)")
+
+
+def lines(text: str) -> list[str]:
+    return [ln for ln in text.splitlines() if ln and not ln.startswith(("(", ";", "'"))]
+
+
+def flat(text: str) -> str:
+    """The comments of a program as one line (they are wrapped at 70 characters)."""
+    out = []
+    for ln in text.splitlines():
+        if ln.startswith("("):
+            out.append(ln[1:-1])
+        elif ln.startswith(("; ", "' ")):
+            out.append(ln[2:])
+    return " ".join(out)
+
+
+@pytest.mark.parametrize("name", ["linuxcnc", "mach3", "mach4"])
+def test_m6_change_after_spindle_off_and_retract(name):
+    prof = profile(name)
+    text = multi_text(name)
+    body = [re.sub(r"^N\d+ ", "", ln) for ln in lines(text)]
+    assert not any(ln == "T1 M6" and k < 3 for k, ln in enumerate(body))  # header's M6 dropped
+    changes = [k for k, ln in enumerate(body) if re.fullmatch(r"T\d+ M6", ln)]
+    assert [body[k] for k in changes] == ["T2 M6", "T1 M6"]
+    assert body[changes[0] + 1] == "G43 H2" and body[changes[1] + 1] == "G43 H1"
+    second = changes[1]
+    assert body[second - 1] == "M5" and body[second - 2] == f"G0 Z{prof.heights.clearance:g}"
+    after = body[second + 2:second + 5]
+    assert after[0] == f"G0 Z{prof.heights.clearance:g}" and after[1] == "M3 S18000"
+    assert after[2].startswith("G4 P")
+    assert body[changes[0] + 3] == "M3 S20000"  # the first tool's own rpm
+
+
+def test_pause_mode_stops_with_the_tool_to_fit():
+    text = multi_text("grbl", mode="pause")
+    assert "M6" not in text and "G43" not in text
+    body = lines(text)
+    k = body.index("M0")
+    assert body[k - 1] == "M5" and body[k - 2] == "G0 Z20"
+    assert body[k + 2] == "M3 S18000"
+    assert 'tool change: fit T1 6 mm "6 mm compression", re-zero Z on the stock top' in flat(text)
+    assert text.count("M0") == 1  # the first tool is fitted before the start, no pause
+
+
+def test_shopbot_pause_and_atc():
+    paused = multi_text("shopbot", mode="pause")
+    body = lines(paused)
+    k = body.index("PAUSE")
+    assert body[k - 1] == "C7" and body[k - 2].startswith("JZ,")
+    assert "spindle at 18000 rpm, re-zero Z" in flat(paused)
+    atc = lines(multi_text("shopbot", mode="m6"))
+    assert atc.count("C9") == 2 and "&Tool = 1" in atc
+
+
+@pytest.mark.parametrize("name", ["grbl", "shopbot"])
+def test_split_mode_writes_one_program_per_tool_in_order(name):
+    prof = profile(name)
+    prog = multi_program(name, three=True)
+    files = write_sheet_programs(prog, prof, title="multi (1)")
+    ext = prof.extension
+    assert [f.name for f in files] == [f"sheet-001-1-T5.{ext}", f"sheet-001-2-T2.{ext}",
+                                       f"sheet-001-3-T1.{ext}"]
+    assert [f.tools for f in files] == [(VBIT,), (SMALL,), (BIG,)]
+    assert sum(len(f.program.operations) for f in files) == len(prog.operations)
+    for k, f in enumerate(files, 1):
+        assert f"program {k} of 3 for this sheet" in f.text
+        assert "M6" not in f.text and "PAUSE\n" not in f.text.split("END")[0]
+        assert f"fit T{f.tools[0].number} " in f.text
+    single = write_sheet_programs(plan_sheet(sample_sheet(), prof), prof)
+    assert [f.name for f in single] == [f"sheet-001.{ext}"]
+
+
+def test_split_by_tool_keeps_runs_in_order():
+    prog = multi_program("grbl")
+    ops = prog.operations
+    mixed = replace(prog, operations=[ops[-1], *ops[:-1]])  # an outline first: T1, T2, T1
+    assert [p.tools[0].number for p in split_by_tool(mixed)] == [1, 2, 1]
+
+
+def test_tool_table():
+    assert tool_table([SMALL, BIG, SMALL, VBIT]) == (
+        "T1 P1 D6 Z0 ;6 mm compression\nT2 P2 D3 Z0 ;3 mm upcut\nT5 P5 D6 Z0 ;60 deg V-bit\n")
+
+
+@pytest.mark.parametrize("name", ["linuxcnc", "mach3", "mach4", "grbl"])
+def test_rs274_runs_multi_tool_programs_with_a_tool_table(name, rs274, tmp_path):
+    """rs274 (with the tool table) runs the changes; each call has its own HOME, since rs274
+    shares $HOME/.tool.mmap between runs."""
+    changer = {} if name != "grbl" else {"mode": "pause"}
+    text = multi_text(name, **changer)
+    tbl = tmp_path / "tool.tbl"
+    tbl.write_text(tool_table([SMALL, BIG]))
+    prog = tmp_path / "prog.ngc"
+    prog.write_text(text)
+    env = dict(os.environ, HOME=str(tmp_path))
+    res = subprocess.run([rs274, "-t", str(tbl), "-g", str(prog)], capture_output=True,
+                         text=True, timeout=120, env=env, cwd=tmp_path, check=False)
+    assert res.returncode == 0, res.stdout[-1500:] + res.stderr[-1500:]
+    out = res.stdout
+    assert "error" not in out.lower().replace("error_", ""), out[-1500:]
+    if name != "grbl":
+        assert out.count("CHANGE_TOOL(") == 2
+        assert "USE_TOOL_LENGTH_OFFSET" in out
+    speeds = re.findall(r"SET_SPINDLE_SPEED\(\d+, ([\d.]+)\)", out)
+    assert [float(s) for s in speeds][-2:] == [20000, 18000]
+
+
+@pytest.mark.parametrize("name", ALL_PROFILES)
+def test_golden_multi_tool_programs(name, golden):
+    """Each profile's own way (M6, or one program per tool), and GRBL's pause."""
+    prof = profile(name)
+    files = write_sheet_programs(multi_program(name), prof, title="multi (1)")
+    assert files == write_sheet_programs(multi_program(name), prof, title="multi (1)")
+    for f in files:
+        golden(f.name.replace("sheet-001", f"sheet-multi-{name}"), f.text)
+    if name == "grbl":
+        golden("sheet-multi-grbl-pause.nc", multi_text(name, mode="pause"))
+
+
+def test_several_tools_are_never_written_as_one_program_without_changes():
+    with pytest.raises(ValueError, match="write_sheet_programs"):
+        multi_text("grbl")
+
+
+@pytest.mark.parametrize("name", GCODE_PROFILES + ["shopbot"])
+def test_single_tool_programs_unchanged_by_the_changer(name):
+    """A program without tools never changes one, whatever the changer."""
+    prof = profile(name)
+    prog = plan_sheet(sample_sheet(), prof)
+    texts = {write_program(prog, prof.updated(changer={"mode": m})) for m in
+             ("split", "pause", "m6")}
+    assert len(texts) == 1
+
+
+def test_profile_changer_keys(tmp_path):
+    assert load_profile("linuxcnc").changer.mode == "m6"
+    assert load_profile("grbl").changer.change_seconds == 60
+    assert load_profile("mach3").limits.accel_z == 300
+    src = (PROFILE_DIR / "grbl.toml").read_text()
+    bad = tmp_path / "bad.toml"
+    bad.write_text(src.replace('mode = "split"', 'mode = "m6"'))
+    with pytest.raises(WikicutError, match="GRBL has no M6"):
+        load_profile(bad)
+    bad.write_text(src.replace("acceleration = [500, 500, 300]", "acceleration = [500, 0]"))
+    with pytest.raises(WikicutError, match="acceleration"):
+        load_profile(bad)
