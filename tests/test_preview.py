@@ -16,7 +16,14 @@ import shapely
 
 from wikicut.io.report import SCHEMA, build_report, dumps
 from wikicut.model import Drill, Layout, Part, Placement, Pocket, SheetLayout, Stock
-from wikicut.render import index_html, label_box, part_svg, sheet_svg, write_preview_folder
+from wikicut.render import (
+    index_html,
+    label_box,
+    part_svg,
+    sheet_svg,
+    with_toolpaths,
+    write_preview_folder,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -214,26 +221,101 @@ def test_label_fits_inside_the_part(shape):
         assert vertical
 
 
-def test_toolpath_overlay_cuts_rapids_tabs_and_order():
+def test_toolpath_overlay_is_the_program_read_back():
+    """Cuts at the tool's width, one stroke per pass and depth, rapids dashed, entries
+    numbered; drawn from the program text through the verifier's simulator."""
     from wikicut.cam import plan_sheet
     from wikicut.io.profiles import load_profile
+    from wikicut.post import write_program
+    from wikicut.verify import simulate
 
+    prof = load_profile("grbl")
     sheet = layout(1).sheets[0]
-    prog = plan_sheet(sheet, load_profile("grbl"))
-    plain = sheet_svg(sheet, prog)
-    assert not _svg_parts(plain, "toolpaths")  # only when asked
-    svg = sheet_svg(sheet, prog, toolpaths=True)
+    moves = simulate(write_program(plan_sheet(sheet, prof), prof), prof)
+    assert not _svg_parts(sheet_svg(sheet), "toolpaths")  # only when asked
+    svg = sheet_svg(sheet, moves, prof.tool.diameter)
     assert len(_svg_parts(svg, "part", "g")) == 3
     rapids = _svg_parts(svg, "rapid")
-    assert rapids and all(r.get("stroke-dasharray") for r in rapids)
+    assert len(rapids) == sum(1 for m in moves if m.kind == "rapid"
+                              and abs(m.end[0] - m.start[0]) + abs(m.end[1] - m.start[1]) > 1e-6)
+    assert all(r.get("stroke-dasharray") for r in rapids)
     cuts = _svg_parts(svg, "cut")
     assert len(cuts) >= 3 * 3  # outline, hole and pocket of each part at least
+    assert {c.get("stroke-width") for c in cuts} == {f"{prof.tool.diameter:g}"}
     assert len({c.get("stroke") for c in cuts}) >= 2  # shallow pocket vs through cut colours
-    assert len(_svg_parts(svg, "tab")) == sum(len(op.tabs) for op in prog.operations) > 0
+    depths = {float(c.get("data-z")) for c in cuts}
+    assert min(depths) <= -18 and max(depths) > -18  # passes (and tabs) at their own depths
     order = [int(t.text) for t in _svg_parts(svg, "order")]
-    numbered = [op for op in prog.operations if op.kind not in ("label", "engrave")]
-    assert order == list(range(1, len(numbered) + 1))
-    assert sheet_svg(sheet, prog, toolpaths=True) == svg
+    assert order == list(range(1, len(order) + 1)) and len(order) >= 9
+    assert sheet_svg(sheet, moves, prof.tool.diameter) == svg
+    # redrawn from the file alone: the same bytes
+    assert with_toolpaths(sheet_svg(sheet), moves, prof.tool.diameter) == svg
+    assert with_toolpaths(svg, moves, prof.tool.diameter) == svg
+
+
+def _program_moves(text: str) -> tuple[set[tuple[float, float]], int]:
+    """An independent reading of a G-code program: the XY ends of every move below the
+    surface, and the number of rapids that go somewhere in XY (modal words, mm, absolute)."""
+    pos = {"X": 0.0, "Y": 0.0, "Z": 0.0}
+    motion, ends, rapids = None, set(), 0
+    for raw in text.splitlines():
+        line = re.sub(r"\(.*?\)|;.*", "", raw).upper()
+        words = dict(re.findall(r"([A-Z])\s*(-?[\d.]+)", line))
+        for g in re.findall(r"G\s*0*(\d+)", line):
+            if g in ("0", "1", "2", "3"):
+                motion = g
+        new = {k: float(words[k]) if k in words else pos[k] for k in "XYZ"}
+        if motion and any(k in words for k in "XYZ"):
+            if motion == "0" and (new["X"], new["Y"]) != (pos["X"], pos["Y"]):
+                rapids += 1
+            elif motion != "0" and new["Z"] < 0 and pos["Z"] < 0:
+                ends.add((round(new["X"], 2), round(new["Y"], 2)))
+            pos = new
+    return ends, rapids
+
+
+def test_preview_toolpaths_from_the_folder_draws_the_programs_written(tmp_path):
+    """Issue 35: a short nest, then `preview OUTDIR --toolpaths`: the parts stand where the
+    report (the layout the programs were planned from) puts them, and the moves drawn are
+    the programs', read here independently; nothing is nested again."""
+    from click.testing import CliRunner
+
+    from wikicut.cli import main
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    job = os.path.join(root, "examples", "house", "job.toml")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["nest", job, "-o", str(out), "--time-limit", "2", "-q"])
+    assert res.exit_code == 0, res.output
+    report = json.loads((out / "report.json").read_text())
+    first = (out / "sheet-001.svg").read_text()
+    res = CliRunner().invoke(main, ["preview", str(out), "--toolpaths"])
+    assert res.exit_code == 0 and res.output.strip() == str(out / "index.html"), res.output
+    assert json.loads((out / "report.json").read_text()) == report
+    for s in report["sheets"]:
+        svg = (out / s["file_svg"]).read_text()
+        placed = {g.get("data-part"): (float(g.get("data-x")), float(g.get("data-y")),
+                                       float(g.get("data-rotation")))
+                  for g in _svg_parts(svg, "part", "g")}
+        assert placed == {p["id"]: (p["x"], p["y"], p["rotation"]) for p in s["parts"]}
+        H = float(ET.fromstring(svg).find(f"{SVG}rect").get("height"))
+        drawn = {(round(float(x), 2), round(H - float(y), 2))
+                 for c in _svg_parts(svg, "cut")
+                 for x, y in (p.split(",") for p in c.get("points").split())}
+        ends, rapids = _program_moves((out / s["file_program"]).read_text())
+        missed = [e for e in ends - drawn  # (a coordinate rounded the other way: 0.01 mm)
+                  if min(abs(e[0] - d[0]) + abs(e[1] - d[1]) for d in drawn) > 0.021]
+        assert ends and not missed, missed[:5]
+        assert len(_svg_parts(svg, "rapid")) == rapids
+    index = (out / "index.html").read_text()
+    assert index.count('class="toolpaths"') == len(report["sheets"])
+    # drawn by `nest --toolpaths` from the programs just written: the same picture
+    again = tmp_path / "again"
+    res = CliRunner().invoke(main, ["nest", job, "-o", str(again), "--time-limit", "2", "-q",
+                                    "--toolpaths"])
+    assert res.exit_code == 0, res.output
+    assert _svg_parts((again / "sheet-001.svg").read_text(), "cut")
+    assert first != (out / "sheet-001.svg").read_text()
 
 
 def test_golden_small_sheet(golden):

@@ -391,7 +391,8 @@ def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force,
 
     ui = Ui(quiet, verbose)
     prof = load_profile(profile).with_tool(tool_diameter)
-    res = run_gcode(cutfile, outdir, prof, force=force, progress=ui.progress)
+    res = run_gcode(cutfile, outdir, prof, force=force, toolpaths=toolpaths,
+                    progress=ui.progress)
     ui.done()
     ui.info(f"{cutfile.name}: {len(res.layout.sheets)} sheets, "
             f"{sum(len(s.placements) for s in res.layout.sheets)} parts -> {outdir}/")
@@ -475,9 +476,14 @@ def _open_in_browser(path: Path) -> None:
 @click.option("-o", "--output", type=click.Path(path_type=Path),
               help="SVG file for a part (default: wikicut-<name>.svg in the temp folder); "
                    "not for folders.")
+@click.option("--toolpaths", is_flag=True,
+              help="A folder: draw its programs' moves, read back from the files, over the "
+                   "sheets.")
+@click.option("--profile", help="With --toolpaths: the programs' profile (default: the "
+                                "report's).")
 @click.option("--open", "open_", is_flag=True, help="Open the preview in a browser.")
 @handle_errors
-def preview(target: Path, params, thickness, output, open_) -> None:
+def preview(target: Path, params, thickness, output, toolpaths, profile, open_) -> None:
     """Preview a part file (SVG) or an output folder (rebuilds and opens its index.html).
 
     A folder's index.html is rebuilt from its report.json and sheet SVGs. The path of the
@@ -487,7 +493,7 @@ def preview(target: Path, params, thickness, output, open_) -> None:
     Examples:
       wikicut preview parts/roof-rib.toml -p pitch=40 --open
       wikicut preview parts/wall-rib.toml -p length=2000 -o wall-rib.svg
-      wikicut preview out/ --open
+      wikicut preview out/ --toolpaths --open
     """
     if target.is_dir():
         from .render import write_preview_folder
@@ -497,7 +503,11 @@ def preview(target: Path, params, thickness, output, open_) -> None:
                              target)
         if params:
             raise InputError("-p is for a part file, not an output folder", target)
-        if (target / "report.json").exists():
+        if toolpaths:
+            from .pipeline import preview_toolpaths
+
+            index = preview_toolpaths(target, _cli_profile(profile))
+        elif (target / "report.json").exists():
             index = write_preview_folder(target)
         else:
             index = target / "index.html"
@@ -508,6 +518,8 @@ def preview(target: Path, params, thickness, output, open_) -> None:
         if open_:
             _open_in_browser(index)
         return
+    if toolpaths:
+        raise InputError("--toolpaths is for an output folder", target)
     part_obj = _load_any_part(target, _params(params), thickness)
     if output is None:
         import tempfile

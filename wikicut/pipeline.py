@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import UnsafeJobError, WikicutError
+from .errors import InputError, UnsafeJobError, WikicutError
 from .io.job import Job, job_items
 from .io.profiles import load_profile
 from .io.staging import Staging, staged_output
@@ -144,6 +144,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
     from .io.dxf import write_sheet_dxf
     from .io.report import build_report, dumps
     from .render import index_html, sheet_svg
+    from .verify import simulate  # the preview draws the program as written, read back
 
     programs, texts, prog_files = _programs(name, layout, profile, notes or {},
                                             progress or (lambda stage, frac, msg: None),
@@ -158,9 +159,8 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
         for k, sheet in enumerate(layout.sheets):
             stem = sheet.stem
             write_sheet_dxf(sheet, tmp / f"{stem}.dxf")
-            svg = sheet_svg(sheet, programs[k] if programs else None, spacing=spacing,
-                            total=len(layout.sheets),
-                            toolpaths=toolpaths)
+            moves = simulate(texts[k], profile) if toolpaths and programs else None
+            svg = sheet_svg(sheet, moves, _tool_width(profile), total=len(layout.sheets))
             _write_text(tmp / f"{stem}.svg", svg)
             svgs.append(svg)
             files += [f"{stem}.dxf", f"{stem}.svg"]
@@ -195,6 +195,70 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
         texts.append(write_program(program, profile, title=title))
     say("gcode", 1.0, f"{n} programs")
     return programs, texts, [program_filename(s.index, profile) for s in layout.sheets]
+
+
+def _tool_width(profile: Profile | None) -> float:
+    return profile.tool.diameter if profile is not None else 0.0
+
+
+def preview_toolpaths(outdir: Path, profile: str | None = None) -> Path:
+    """Redraw an output folder's sheet previews over its programs as written (read back by
+    the verifier's simulator, never a new nest or plan) and rebuild index.html. The profile
+    is the one the report names (or `profile`), with the report's tool diameter."""
+    from .render import read_report, with_toolpaths, write_preview_folder
+    from .verify import read_program
+
+    outdir = Path(outdir)
+    report = read_report(outdir)
+    st = report.get("settings", {})
+    name = profile or st.get("profile")
+    if not name:
+        raise InputError("the report names no machine profile (written with --no-gcode?): "
+                         "no programs to draw", outdir / "report.json")
+    prof = _named_profile(name, outdir).with_tool(st.get("tool_diameter"))
+    for s in report.get("sheets", []):
+        prog = outdir / Path(str(s.get("file_program") or "")).name
+        svg_path = outdir / Path(str(s.get("file_svg", ""))).name
+        try:
+            text, svg = prog.read_text(encoding="utf-8"), svg_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise InputError("program or sheet preview missing or unreadable", prog) from None
+        moves, bad = read_program(text, prof)
+        if bad:
+            raise InputError(f"line {bad[0].line}: {bad[0].message} (not a {prof.name} "
+                             "program? pass --profile)", prog)
+        _replace_text(svg_path, with_toolpaths(svg, moves, prof.tool.diameter))
+    return write_preview_folder(outdir)
+
+
+def _named_profile(name: str, outdir: Path) -> Profile:
+    """A profile by file name or path, or by the name a report records (its `name` key)."""
+    from .io.profiles import available_profiles
+
+    try:
+        return load_profile(name, relative_to=outdir)
+    except WikicutError:
+        for shipped in available_profiles():
+            try:
+                prof = load_profile(shipped)
+            except WikicutError:
+                continue
+            if prof.name == name:
+                return prof
+        raise
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Rewrite a file atomically (a plain new file: the umask's permissions)."""
+    import os
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        _write_text(tmp, text)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -264,7 +328,8 @@ def fit_machine(sheet: SheetLayout, profile: Profile) -> tuple[SheetLayout, bool
 
 
 def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = False,
-              layer_map: dict[str, str] | None = None, progress: Progress | None = None) -> NestResult:
+              layer_map: dict[str, str] | None = None, toolpaths: bool = False,
+              progress: Progress | None = None) -> NestResult:
     """Programs for a cutting file laid out elsewhere: one per sheet, in its own coordinates
     (turned 90 degrees, and said so in the program header, when only that fits the machine)."""
     from .io.dxf import read_cutting_file
@@ -283,5 +348,5 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
         settings = {"profile": profile.name, "tool_diameter": profile.tool.diameter,
                     "turned_sheets": sorted(notes)}
         return write_outputs(Path(cutfile).stem, Layout(sheets=sheets), outdir, profile=profile,
-                             force=force, progress=progress, settings=settings, notes=notes,
-                             stage=stage)
+                             force=force, toolpaths=toolpaths, progress=progress,
+                             settings=settings, notes=notes, stage=stage)

@@ -1,8 +1,11 @@
-"""Previews: sheet and part SVGs (svg.py) and the job's index.html (html.py)."""
+"""Previews: sheet and part SVGs (svg.py), the programs' moves over a sheet (toolpaths.py)
+and the job's index.html (html.py)."""
 
 from __future__ import annotations
 
-from .html import index_html, write_preview_folder
-from .svg import label_box, part_svg, sheet_svg
+from .html import index_html, read_report, write_preview_folder
+from .svg import label_box, part_svg, sheet_svg, with_toolpaths
+from .toolpaths import toolpath_overlay
 
-__all__ = ["index_html", "label_box", "part_svg", "sheet_svg", "write_preview_folder"]
+__all__ = ["index_html", "label_box", "part_svg", "read_report", "sheet_svg", "toolpath_overlay",
+           "with_toolpaths", "write_preview_folder"]

@@ -145,11 +145,9 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
     return "\n".join(out) + "\n"
 
 
-def write_preview_folder(outdir: Path) -> Path:
-    """Rebuild an output folder's index.html from its report.json and sheet SVGs (after an
-    upgrade, or when index.html was lost); written atomically. Returns the index path."""
-    outdir = Path(outdir)
-    rep_path = outdir / "report.json"
+def read_report(outdir: Path) -> dict:
+    """An output folder's report.json, or a one-line refusal."""
+    rep_path = Path(outdir) / "report.json"
     try:
         report = json.loads(rep_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -158,6 +156,14 @@ def write_preview_folder(outdir: Path) -> Path:
         raise InputError(f"not a readable report: {exc}", rep_path) from None
     if not isinstance(report, dict) or report.get("schema") != "wikicut-report/1":
         raise InputError("unknown report schema (expected wikicut-report/1)", rep_path)
+    return report
+
+
+def write_preview_folder(outdir: Path) -> Path:
+    """Rebuild an output folder's index.html from its report.json and sheet SVGs (after an
+    upgrade, or when index.html was lost); written atomically. Returns the index path."""
+    outdir = Path(outdir)
+    report = read_report(outdir)
     svgs = []
     for s in report.get("sheets", []):
         f = outdir / Path(str(s.get("file_svg", ""))).name  # never outside the folder

@@ -9,12 +9,17 @@ is escaped (part names may hold <&">).
 
 from __future__ import annotations
 
+import html
+import re
+from collections.abc import Iterable
 from html import escape
 
 import shapely
 from shapely.geometry import LineString, Polygon
 
-from ..model import Part, SheetLayout, SheetProgram, arc_points
+from ..errors import InputError
+from ..model import Part, SheetLayout
+from .toolpaths import C_RAPID, Motion, toolpath_overlay
 
 SVG_NS = "http://www.w3.org/2000/svg"
 
@@ -22,12 +27,17 @@ SVG_NS = "http://www.w3.org/2000/svg"
 C_SHEET, C_MARGIN, C_KEEPOUT = "#f4ead8", "#c8c8c8", "#d04040"
 C_PART, C_EDGE, C_HOLE = "#e8c990", "#5a3d10", "#1f5fa0"
 C_POCKET, C_DRILL, C_ENGRAVE = "#a8763a", "#a00000", "#333333"
-C_RAPID, C_TAB = "#0077ee", "#00a000"
 
 
 def _f(v: float) -> str:
     """A number as short fixed text (2 decimals, trailing zeros trimmed, never -0)."""
     s = f"{v:.2f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def _f3(v: float) -> str:
+    """A placement as report.json gives it (3 decimals)."""
+    s = f"{v:.3f}".rstrip("0").rstrip(".")
     return "0" if s in ("-0", "") else s
 
 
@@ -109,8 +119,8 @@ def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
     engravings and a label that fits, in one <g class="part">; `hover` adds to its tooltip,
     `data` (attributes) to its element."""
     gid = "part-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in instance)
-    out = [f'<g class="part" id="{escape(gid, True)}" data-part="{escape(instance, True)}"'
-           f"{data}>",
+    out = [(f'<g class="part" id="{escape(gid, True)}" data-part="{escape(instance, True)}"'
+           f"{data}>"),
            f"<title>{escape(title + hover)}</title>",
            (f'<path class="outline" d="{_poly_d(p.outline, H)}" fill="{C_PART}" '
             f'fill-rule="evenodd" stroke="{C_EDGE}" stroke-width="1.5"/>')]
@@ -151,86 +161,14 @@ def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
     return out
 
 
-def _depth_colour(z: float, thickness: float) -> str:
-    """Cut colour by depth: orange for shallow (engrave, pocket), red through, dark overcut."""
-    f = -z / thickness if thickness > 0 else 1.0
-    if f > 1.0 + 1e-6:
-        return "#600000"
-    f = max(0.0, min(1.0, f))
-    g = round(0xA0 * (1 - f))
-    return f"#{0xF0 - round(0x30 * f):02x}{g:02x}00"
+def _scale(W: float, H: float) -> float:
+    return max(0.2, min(1.0, max(W, H) / 2440.0))  # text size follows the sheet
 
 
-def _cut_line(run: list[tuple[float, float]], z: float | None, H: float,
-              thickness: float) -> list[str]:
-    """One run of cutting at constant depth as a polyline (nothing if it has no length)."""
-    if len(run) < 2 or z is None:
-        return []
-    pts = " ".join(f"{_f(x)},{_f(H - y)}" for x, y in run)
-    return [(f'<polyline class="cut" points="{pts}" stroke="{_depth_colour(z, thickness)}" '
-             'stroke-width="0.6"/>')]
-
-
-def _toolpath_overlay(program: SheetProgram, H: float, thickness: float) -> list[str]:
-    """Cuts coloured by depth, rapids dashed, tabs marked, the cuts numbered in program order
-    where they start (engraved text is not numbered: one number per stroke is noise)."""
-    out = ['<g class="toolpaths" fill="none">']
-    labels: list[str] = []
-    pos: tuple[float, float, float] | None = None
-    n = 0
-    for op in program.operations:
-        run: list[tuple[float, float]] = []
-        run_z: float | None = None
-        started = False
-
-        for mv in op.moves:
-            if mv.kind == "rapid":
-                out += _cut_line(run, run_z, H, thickness)
-                run, run_z = [], None
-                if pos is not None and (abs(pos[0] - mv.x) > 1e-6 or abs(pos[1] - mv.y) > 1e-6):
-                    out.append(f'<line class="rapid" x1="{_f(pos[0])}" y1="{_f(H - pos[1])}" '
-                               f'x2="{_f(mv.x)}" y2="{_f(H - mv.y)}" stroke="{C_RAPID}" '
-                               'stroke-width="0.6" stroke-dasharray="6,4"/>')
-            else:
-                start = pos if pos is not None else (mv.x, mv.y, mv.z)
-                pts = ([(mv.x, mv.y, mv.z)] if mv.kind == "feed"
-                       else arc_points(start, mv, 0.2))
-                if mv.z < 0 and not started and op.kind not in ("label", "engrave"):
-                    n += 1
-                    labels.append(f'<text class="order" x="{_f(start[0])}" y="{_f(H - start[1])}"'
-                                  ' font-size="10" font-family="sans-serif" fill="#c00" '
-                                  'stroke="#fff" stroke-width="2" paint-order="stroke">'
-                                  f"{n}</text>")
-                    started = True
-                if mv.z >= 0 or (run_z is not None and abs(mv.z - run_z) > 1e-6):
-                    out += _cut_line(run, run_z, H, thickness)
-                    run, run_z = [], None
-                if mv.z < 0:
-                    if not run:
-                        run = [(start[0], start[1])]
-                    run += [(x, y) for x, y, _ in pts]
-                    run_z = mv.z
-            pos = (mv.x, mv.y, mv.z)
-        out += _cut_line(run, run_z, H, thickness)
-        for tx, ty in op.tabs:
-            out.append(f'<circle class="tab" cx="{_f(tx)}" cy="{_f(H - ty)}" r="4" '
-                       f'fill="{C_TAB}"/>')
-    out += labels
-    out.append("</g>")
-    return out
-
-
-def _legend(sheet: SheetLayout, H: float, total: int | None,
-            toolpaths: bool) -> tuple[list[str], float]:
+def _legend(W: float, H: float, title: str, toolpaths: bool) -> tuple[list[str], float]:
     """Sheet n of N, stock, parts, utilisation; colour key; a scale bar. Sized to the sheet
     (a 2440 mm sheet gets 28 mm text) and wrapped to its width. (lines, band height)"""
-    st = sheet.stock
-    W = st.width
-    k = max(0.2, min(1.0, max(W, H) / 2440.0))  # text size follows the sheet
-    of = f" of {total}" if total else ""
-    used = f", strip {_f(sheet.used_length)} mm used" if sheet.used_length else ""
-    title = (f"Sheet {sheet.index}{of}: {st.label}, {len(sheet.placements)} parts, "
-             f"{sheet.utilisation * 100:.1f}% used{used}")
+    k = _scale(W, H)
     fs = min(28 * k, W * 0.95 / (CHAR_W * max(len(title), 1)))
     out = ['<g class="legend" font-family="sans-serif">',
            (f'<text class="legend-title" x="{_f(10 * k)}" y="{_f(H + 35 * k)}" '
@@ -243,9 +181,9 @@ def _legend(sheet: SheetLayout, H: float, total: int | None,
             ("margin", f'fill="{C_MARGIN}" stroke="none"'),
             ("keep-out", f'fill="{C_KEEPOUT}" fill-opacity="0.35" stroke="none"')]
     if toolpaths:
-        keys += [("cut (orange shallow, red through)", 'fill="none" stroke="#c00000"'),
-                 ("rapid", f'fill="none" stroke="{C_RAPID}" stroke-dasharray="6,4"'),
-                 ("tab", f'fill="{C_TAB}" stroke="none"')]
+        keys += [("cut at tool width (orange shallow, red through)",
+                  'fill="#c00000" fill-opacity="0.5" stroke="none"'),
+                 ("rapid", f'fill="none" stroke="{C_RAPID}" stroke-dasharray="6,4"')]
     bar = 500.0 if W >= 1200 else 100.0 if W >= 250 else 10.0
     x, y = 10 * k, H + 55 * k
     for name, style in keys:
@@ -299,7 +237,7 @@ def _svg_open(W: float, Ht: float, extra: str = "") -> list[str]:
 def _placement_data(p) -> tuple[str, str]:
     """A placement as data- attributes (for the page's details panel) and tooltip lines."""
     x0, y0, x1, y1 = p.placed().outline.bounds
-    vals = {"name": p.part.name, "x": _f(p.x), "y": _f(p.y), "rotation": _f(p.rotation),
+    vals = {"name": p.part.name, "x": _f3(p.x), "y": _f3(p.y), "rotation": _f3(p.rotation % 360),
             "size": f"{_f(x1 - x0)} x {_f(y1 - y0)}", "source": p.part.source or ""}
     data = "".join(f' data-{k}="{escape(v, True)}"' for k, v in vals.items())
     hover = (f"\nat x {vals['x']}, y {vals['y']} mm, rotated {vals['rotation']} deg"
@@ -307,38 +245,77 @@ def _placement_data(p) -> tuple[str, str]:
     return data, hover
 
 
-def sheet_svg(sheet: SheetLayout, program: SheetProgram | None = None, spacing: float = 0.0,
-              toolpaths: bool = False, total: int | None = None) -> str:
-    """One sheet to scale: margin and keep-outs shaded, parts filled and labelled, a legend;
-    with `toolpaths` and a program, the router's moves drawn over it. `total` is the job's
-    sheet count, for "Sheet n of N"."""
+def _sheet_title(sheet: SheetLayout, total: int | None) -> str:
     st = sheet.stock
-    W, H, m = st.width, st.height, st.margin
-    drawn_paths = bool(toolpaths and program is not None)
-    legend, legend_h = _legend(sheet, H, total, drawn_paths)
-    Ht = H + legend_h
-    out = [*_svg_open(W, Ht, f' data-sheet="{sheet.index}"'),
-           f"<title>Sheet {sheet.index}: {escape(st.label)}</title>",
-           (f'<rect class="sheet" x="0" y="0" width="{_f(W)}" height="{_f(H)}" fill="{C_SHEET}" '
-            'stroke="#000" stroke-width="2"/>')]
-    if m > 0:
-        out.append(f'<path class="margin" d="M0,0 H{_f(W)} V{_f(H)} H0 Z M{_f(m)},{_f(m)} '
-                   f'V{_f(H - m)} H{_f(W - m)} V{_f(m)} Z" fill="{C_MARGIN}" fill-opacity="0.6" '
-                   f'fill-rule="evenodd"><title>margin {_f(m)} mm</title></path>')
-    for z in st.keepouts:
-        for poly in _polys(z):
-            out.append(f'<path class="keepout" d="{_poly_d(poly, H)}" fill="{C_KEEPOUT}" '
-                       'fill-opacity="0.35" stroke="#a02020" stroke-dasharray="8,4">'
-                       "<title>keep-out</title></path>")
-    for p in sheet.placements:
-        data, hover = _placement_data(p)
-        out += _part_group(p.placed(), H, p.instance, f"{p.instance} {p.part.name}", data, hover)
-    if drawn_paths:
-        out += _toolpath_overlay(program, H, st.thickness)
-    out += _origin(H, max(0.2, min(1.0, max(W, H) / 2440.0)))
+    of = f" of {total}" if total else ""
+    used = f", strip {_f(sheet.used_length)} mm used" if sheet.used_length else ""
+    return (f"Sheet {sheet.index}{of}: {st.label}, {len(sheet.placements)} parts, "
+            f"{sheet.utilisation * 100:.1f}% used{used}")
+
+
+def _assemble(head: str, body: list[str], W: float, H: float, thickness: float, title: str,
+              moves: Iterable[Motion] | None, tool_diameter: float) -> str:
+    """The sheet's drawing (`body`: sheet, margin, keep-outs, parts) with the toolpaths, the
+    origin and the legend, under a root sized to them."""
+    legend, legend_h = _legend(W, H, title, moves is not None)
+    out = [*_svg_open(W, H + legend_h, f" {head}"), *body]
+    if moves is not None:
+        out += toolpath_overlay(moves, H, thickness, tool_diameter)
+    out += _origin(H, _scale(W, H))
     out += legend
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
+              tool_diameter: float = 0.0, spacing: float = 0.0, total: int | None = None) -> str:
+    """One sheet in mm: margin and keep-outs shaded, parts filled and labelled, origin, a
+    legend; with `moves` (the written program read back by wikicut.verify.simulate) the
+    router's moves drawn over it at the tool's width. `total` is the job's sheet count."""
+    st = sheet.stock
+    W, H, m = st.width, st.height, st.margin
+    body = [f"<title>Sheet {sheet.index}: {escape(st.label)}</title>",
+            (f'<rect class="sheet" x="0" y="0" width="{_f(W)}" height="{_f(H)}" '
+             f'fill="{C_SHEET}" stroke="#000" stroke-width="2"/>')]
+    if m > 0:
+        body.append(f'<path class="margin" d="M0,0 H{_f(W)} V{_f(H)} H0 Z M{_f(m)},{_f(m)} '
+                    f'V{_f(H - m)} H{_f(W - m)} V{_f(m)} Z" fill="{C_MARGIN}" '
+                    'fill-opacity="0.6" fill-rule="evenodd">'
+                    f"<title>margin {_f(m)} mm</title></path>")
+    for z in st.keepouts:
+        for poly in _polys(z):
+            body.append(f'<path class="keepout" d="{_poly_d(poly, H)}" fill="{C_KEEPOUT}" '
+                        'fill-opacity="0.35" stroke="#a02020" stroke-dasharray="8,4">'
+                        "<title>keep-out</title></path>")
+    for p in sheet.placements:
+        data, hover = _placement_data(p)
+        body += _part_group(p.placed(), H, p.instance, f"{p.instance} {p.part.name}", data,
+                            hover)
+    head = f'data-sheet="{sheet.index}" data-thickness="{_f(st.thickness)}"'
+    return _assemble(head, body, W, H, st.thickness, _sheet_title(sheet, total), moves,
+                     tool_diameter)
+
+
+_ROOT = re.compile(r'<svg [^>]*viewBox="0 0 ([\d.]+) [\d.]+" (data-sheet="\d+" '
+                   r'data-thickness="([\d.]+)")>')
+_SHEET = re.compile(r'<rect class="sheet" x="0" y="0" width="[\d.]+" height="([\d.]+)"')
+_TITLE = re.compile(r'<text class="legend-title"[^>]*>(.*?)</text>')
+
+
+def with_toolpaths(svg: str, moves: Iterable[Motion], tool_diameter: float) -> str:
+    """A sheet SVG written by sheet_svg, its toolpaths (re)drawn from `moves`: an output
+    folder's previews follow its programs without the layout (byte-identical to drawing them
+    when the folder was written)."""
+    root, sheet, title = _ROOT.search(svg), _SHEET.search(svg), _TITLE.search(svg)
+    lines = svg.splitlines()
+    ends = [k for k, ln in enumerate(lines) if ln.startswith(('<g class="toolpaths"',
+                                                                '<g class="origin"'))]
+    if not (root and sheet and title and ends and lines[1].startswith("<style>")):
+        raise InputError("not a sheet preview written by this version of wikicut (run the "
+                         "job again)")
+    W, H, t = float(root.group(1)), float(sheet.group(1)), float(root.group(3))
+    return _assemble(root.group(2), lines[2:ends[0]], W, H, t, html.unescape(title.group(1)),
+                     moves, tool_diameter)
 
 
 def part_svg(part: Part) -> str:

@@ -1,0 +1,98 @@
+"""The router's moves drawn over a sheet, read back from the written program.
+
+The moves are the verifier's simulation of the program text (wikicut.verify.simulate), not
+the planner's own list: what the preview shows is what the machine will run. Cuts are drawn
+at the tool's width (so engraving shows as wide as it cuts), one stroke per pass at constant
+depth and coloured by depth (a tab is a lighter stroke where the last pass lifts); rapids
+dashed; each entry into the stock that cuts deeper than an engraving numbered in program order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from ..io.dxf.layers import ENGRAVE_MAX_DEPTH
+
+C_RAPID = "#0077ee"
+EPS = 1e-6
+
+
+class Motion(Protocol):
+    """A straight move of the simulation (wikicut.verify.Segment)."""
+
+    kind: str  # rapid | feed
+    start: tuple[float, float, float]
+    end: tuple[float, float, float]
+
+
+def _f(v: float) -> str:
+    s = f"{v:.2f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def depth_colour(z: float, thickness: float) -> str:
+    """Cut colour by depth: orange for shallow (engrave, pocket), red through, dark overcut."""
+    f = -z / thickness if thickness > 0 else 1.0
+    if f > 1.0 + EPS:
+        return "#600000"
+    f = max(0.0, min(1.0, f))
+    g = round(0xA0 * (1 - f))
+    return f"#{0xF0 - round(0x30 * f):02x}{g:02x}00"
+
+
+def _cut(run: list[tuple[float, float]], z: float, H: float, thickness: float,
+         width: float) -> list[str]:
+    if len(run) < 2:
+        return []
+    pts = " ".join(f"{_f(x)},{_f(H - y)}" for x, y in run)
+    return [(f'<polyline class="cut" points="{pts}" data-z="{_f(z)}" '
+            f'stroke="{depth_colour(z, thickness)}" stroke-width="{_f(width)}"/>')]
+
+
+def toolpath_overlay(moves: Iterable[Motion], H: float, thickness: float,
+                     tool_diameter: float) -> list[str]:
+    """SVG lines of one <g class="toolpaths">: cuts at the tool's width, rapids, entry order."""
+    width = max(tool_diameter, 0.3)
+    out = [(f'<g class="toolpaths" fill="none" stroke-linecap="round" stroke-linejoin="round" '
+           f'stroke-opacity="0.5" data-tool="{_f(tool_diameter)}">')]
+    labels: list[str] = []
+    run: list[tuple[float, float]] = []
+    run_z = 0.0
+    entry: list[float] | None = None  # where the tool went into the stock, deepest z since
+
+    def number() -> None:
+        if entry is not None and entry[2] < -ENGRAVE_MAX_DEPTH - EPS:
+            labels.append(f'<text class="order" x="{_f(entry[0])}" y="{_f(H - entry[1])}" '
+                          'font-size="10" font-family="sans-serif" fill="#c00" stroke="#fff" '
+                          'stroke-width="2" stroke-opacity="1" paint-order="stroke">'
+                          f"{len(labels) + 1}</text>")
+
+    for m in moves:
+        (x0, y0, z0), (x1, y1, z1) = m.start, m.end
+        level = m.kind == "feed" and z0 < -EPS and abs(z1 - z0) <= EPS
+        if not (level and run and abs(z0 - run_z) <= EPS):
+            out += _cut(run, run_z, H, thickness, width)
+            run = []
+        if level:
+            if not run:
+                run, run_z = [(x0, y0)], z0
+            run.append((x1, y1))
+        elif m.kind == "feed" and min(z0, z1) < -EPS and abs(x1 - x0) + abs(y1 - y0) > EPS:
+            out += _cut([(x0, y0), (x1, y1)], min(z0, z1), H, thickness, width)  # a ramp
+        if m.kind == "rapid" and abs(x1 - x0) + abs(y1 - y0) > EPS:
+            out.append(f'<line class="rapid" x1="{_f(x0)}" y1="{_f(H - y0)}" x2="{_f(x1)}" '
+                       f'y2="{_f(H - y1)}" stroke="{C_RAPID}" stroke-width="0.6" '
+                       'stroke-opacity="1" stroke-dasharray="6,4"/>')
+        if z0 >= -EPS and z1 < -EPS:
+            entry = [x0, y0, z1]
+        elif entry is not None and z1 < -EPS:
+            entry[2] = min(entry[2], z1)
+        elif entry is not None:  # out of the stock: number the cut if it went deeper than
+            number()  # an engraving (one number per stroke of text is noise)
+            entry = None
+    out += _cut(run, run_z, H, thickness, width)
+    number()
+    out += labels
+    out.append("</g>")
+    return out
