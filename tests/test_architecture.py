@@ -24,6 +24,7 @@ ALLOWED = {
     "render": {"model", "errors", "io"},
     "diff": {"model", "errors", "io", "verify", "render"},
     "pipeline": {"model", "errors", "io", "nest", "cam", "post", "verify", "render"},
+    "cluster": {"model", "errors", "io", "nest", "pipeline"},
 }
 
 

@@ -16,6 +16,8 @@ import traceback
 import warnings
 import webbrowser
 from collections import Counter
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -120,6 +122,7 @@ THICKNESS = Number(positive=True, maximum=500.0)  # mm
 TIME_LIMIT = Number(positive=True, maximum=1e6)  # s
 SEED = Number(integer=True, minimum=0, maximum=2**63 - 1)
 ITERATIONS = Number(integer=True, minimum=1, maximum=10**12)
+WORKERS = Number(integer=True, minimum=1, maximum=4096)
 
 
 class Group(click.Group):
@@ -252,9 +255,13 @@ def main(ctx: click.Context, debug: bool) -> None:
 @click.option("--open", "open_", is_flag=True, help="Open index.html when done.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Print every progress step.")
+@click.option("--workers", type=WORKERS,
+              help="Independent searches (overrides the job); over 2 run on a Dask cluster.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run the searches on this Dask cluster (docs/cluster.md).")
 @handle_errors
 def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no_gcode,
-         toolpaths, allow_unplaced, force, open_, quiet, verbose) -> None:
+         toolpaths, allow_unplaced, force, open_, quiet, verbose, workers, scheduler) -> None:
     """Nest a job's parts onto sheets and write G-code, DXF, previews and a report.
 
     \b
@@ -271,8 +278,11 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
     profile = _cli_profile(profile)
     job = load_job(job_file, seed=seed, time_limit=time_limit, profile=profile,
                    iterations=iterations)
-    res = run_nest(job, outdir, gcode=not no_gcode, force=force, profile=profile,
-                   toolpaths=toolpaths, allow_unplaced=allow_unplaced, progress=ui.progress)
+    if workers:
+        job = replace(job, settings=replace(job.settings, workers=workers))
+    with _searches(scheduler, job.settings.workers):
+        res = run_nest(job, outdir, gcode=not no_gcode, force=force, profile=profile,
+                       toolpaths=toolpaths, allow_unplaced=allow_unplaced, progress=ui.progress)
     ui.done()
     tot = res.report.get("totals", {})
     ui.info(f"{job.name}: {tot.get('placed', 0)} parts on {tot.get('sheets', 0)} sheets, "
@@ -292,6 +302,73 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
     ui.info(f"wrote {len(res.files)} files to {outdir}/ (open {outdir}/index.html)")
     if open_:
         _open_in_browser(Path(outdir) / "index.html")
+
+
+@contextmanager
+def _searches(scheduler: str | None, workers: int):
+    """Where a job's searches run: the two local processes, or a Dask cluster (the one at
+    `scheduler`, or a LocalCluster for more than two)."""
+    if not scheduler and workers <= 2:
+        yield
+        return
+    from .cluster import connect, searches_on
+
+    with connect(scheduler) as client, searches_on(client):
+        yield
+
+
+@main.command()
+@click.argument("jobs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), required=True,
+              help="Output folder: one folder per job (by its name), batch.json, index.html.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="A running Dask scheduler (default: a local cluster on this machine).")
+@click.option("--workers", type=WORKERS, help="Local cluster processes (default: the cores).")
+@click.option("--time-limit", type=TIME_LIMIT, help="Seconds of search per job.")
+@click.option("--seed", type=SEED, help="Random seed (overrides the jobs).")
+@click.option("--iterations", type=ITERATIONS,
+              help="Search budget per worker: byte-identical results.")
+@click.option("--profile", help="Machine profile name or TOML path (overrides the jobs).")
+@click.option("--no-gcode", is_flag=True, help="Write the layouts only (DXF, SVG, report).")
+@click.option("--toolpaths", is_flag=True, help="Draw toolpaths over the SVG previews.")
+@click.option("--allow-unplaced", is_flag=True, help="Write jobs with parts left over.")
+@click.option("--force", is_flag=True, help="Replace existing job folders.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@handle_errors
+def batch(jobs, outdir: Path, scheduler, workers, time_limit, seed, iterations, profile,
+          no_gcode, toolpaths, allow_unplaced, force, quiet) -> None:
+    """Prepare many jobs on a Dask cluster, each as `wikicut nest` would.
+
+    Exit 0 when every job succeeded, 2 when every failure was bad input, else 3; each
+    failure is one line here and in OUTDIR/batch.json.
+
+    \b
+    Examples:
+      wikicut batch jobs/*.toml -o out/
+      wikicut batch jobs/*.toml -o out/ --scheduler tcp://10.0.0.5:8786
+    """
+    from .cluster import run_batch
+
+    profile = _cli_profile(profile)
+    overrides = {k: v for k, v in (("seed", seed), ("time_limit", time_limit),
+                                   ("iterations", iterations), ("profile", profile)) if v is not None}
+    options = {"gcode": not no_gcode, "profile": profile,
+               "toolpaths": toolpaths, "allow_unplaced": allow_unplaced}
+
+    def say(j) -> None:
+        if j.ok and not quiet:
+            click.echo(f"{j.name}: {j.sheets} sheets, {j.utilisation * 100:.1f}% used, "
+                       f"{j.seconds:.1f} s")
+        elif not j.ok:
+            click.echo(f"error: {j.name}: {j.error}", err=True)
+
+    res = run_batch(list(jobs), outdir, address=scheduler, workers=workers, force=force,
+                    overrides=overrides, options=options, say=say)
+    if not quiet:
+        ok = sum(j.ok for j in res.jobs)
+        click.echo(f"{ok} of {len(res.jobs)} jobs prepared in {res.seconds:.1f} s on "
+                   f"{res.workers} workers; wrote {outdir}/index.html")
+    sys.exit(res.exit_code)
 
 
 @main.command()

@@ -41,7 +41,8 @@ per process.
 
 search.py runs the phases in turn, each given the one `Budget` (budget.py) or a share of it;
 their tuning is `params.Params`. Two workers (seed, seed + 1; workers.py) search in parallel
-when `settings.workers` > 1; the best result wins, ties to the lower seed. With
+when `settings.workers` > 1 (on a cluster, `workers` of them: wikicut.cluster); the best
+result wins, ties to the lower seed. With
 `settings.iterations` set (counting decodes and overlap moves), the result depends only on
 the inputs and the seed. The exact shapely check (`verify_layout`) has the last word before
 a layout is returned.
@@ -124,8 +125,11 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
 
     fixed = settings.iterations is not None
     budget = Budget(settings.iterations if fixed else 10**12, search_end, report, fixed)
+    spec = workers.SearchSpec(items, stocks, settings.spacing, res, p.item_mult,
+                              p.item_area if bundles else None, params, budget.iterations,
+                              fixed, max(search_end - time.monotonic(), 0.0))
     with DeferCtrlC():
-        best = workers.run(p, max(1, settings.workers), settings.seed, budget, params)
+        best = workers.run(p, max(1, settings.workers), settings.seed, budget, params, spec)
     layout = bundle.expand_layout(to_layout(p, best), bundles)
     problems = verify_layout(layout, settings.spacing)
     if problems:

@@ -1,22 +1,90 @@
-"""Two searches in parallel: the parent searches with `seed`, a forked child with seed + 1;
-the better result wins, ties to the parent (the lower seed). The child ignores Ctrl-C and
-SIGHUP: the parent decides (interrupt.py)."""
+"""Independent searches (seed, seed + 1, ...), the best result kept, ties to the lower seed.
+
+Locally (the default) two: the parent searches with `seed`, a forked child with seed + 1. The
+child ignores Ctrl-C and SIGHUP: the parent decides (interrupt.py). A daemonic process (a Dask
+worker's) may not have children: it runs the two searches one after the other, each with the
+whole iteration budget (the same result) and half of the time. Inside `searching_on(pool)`
+all `workers` searches go to the pool (a cluster: wikicut.cluster.search), as plain data
+(`SearchSpec`): each rebuilds the raster where it runs and sends back its layout's arrays."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
+import numpy as np
+
+from ..model import NestItem, Stock
 from . import interrupt
 from .budget import Budget
 from .params import Params
-from .problem import Problem
+from .problem import Problem, build
 from .search import search
-from .solution import Solution, solution
+from .solution import Decoded, Solution, solution
 
 GRACE = 30.0  # seconds past the deadline the parent waits for the child's result
+
+Found = tuple[np.ndarray, np.ndarray, int, tuple]  # (order, pref, mode, decoded arrays)
+
+
+@dataclass(frozen=True)
+class SearchSpec:
+    """One search's inputs as plain, picklable data (no raster, no compiled code)."""
+
+    items: list[NestItem]
+    stocks: list[Stock]
+    spacing: float
+    res: float
+    item_mult: np.ndarray | None
+    item_area: np.ndarray | None
+    params: Params
+    iterations: int
+    fixed: bool
+    seconds: float  # the search's time from when it starts (a deadline is per machine)
+
+
+Pool = Callable[[SearchSpec, list[int]], list[Found]]
+_pool: contextvars.ContextVar[Pool | None] = contextvars.ContextVar("wikicut_pool", default=None)
+
+
+@contextlib.contextmanager
+def searching_on(pool: Pool | None) -> Iterator[None]:
+    """Inside, `run` sends every search to `pool` (seeds -> results in the same order)."""
+    token = _pool.set(pool)
+    try:
+        yield
+    finally:
+        _pool.reset(token)
+
+
+def problem(spec: SearchSpec) -> Problem:
+    p = build(spec.items, spec.stocks, spacing=spec.spacing, res=spec.res)
+    if spec.item_mult is not None:
+        p.item_mult = spec.item_mult
+    if spec.item_area is not None:
+        p.item_area = spec.item_area
+    return p
+
+
+def search_spec(spec: SearchSpec, seed: int) -> Found:
+    """One search where it runs (a cluster's worker): kernels loaded once per process."""
+    from .warmup import load_kernels
+
+    load_kernels()
+    s = search(problem(spec), seed,
+               Budget(spec.iterations, time.monotonic() + spec.seconds, None, spec.fixed),
+               spec.params)
+    return _found(s)
+
+
+def _found(s: Solution) -> Found:
+    return (s.order, s.pref, s.mode, tuple(s.out))
 
 
 def _child(conn, p: Problem, seed: int, budget: Budget, prm: Params) -> None:
@@ -24,8 +92,7 @@ def _child(conn, p: Problem, seed: int, budget: Budget, prm: Params) -> None:
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's terminate() ends it at once
     try:
-        s = search(p, seed, budget, prm)
-        conn.send((s.order, s.pref, s.mode, s.out))
+        conn.send(_found(search(p, seed, budget, prm)))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which falls back
         conn.send(repr(exc))
     finally:
@@ -33,34 +100,53 @@ def _child(conn, p: Problem, seed: int, budget: Budget, prm: Params) -> None:
         os._exit(0)
 
 
-def run(p: Problem, workers: int, seed: int, budget: Budget, prm: Params) -> Solution:
-    """The best of `workers` (1 or 2) searches, each with the whole budget."""
-    child = None
-    if workers > 1 and len(p.items) > 1 and "fork" in multiprocessing.get_all_start_methods():
-        ctx = multiprocessing.get_context("fork")
-        recv, send = ctx.Pipe(duplex=False)
-        quiet = Budget(budget.iterations, budget.deadline, None, budget.fixed)
-        child = ctx.Process(target=_child, args=(send, p, seed + 1, quiet, prm), daemon=True)
-        child.start()
-        send.close()
+def _better(p: Problem, best: Solution, got, budget: Budget) -> Solution:
+    if isinstance(got, tuple):
+        order, pref, mode, out = got
+        other = solution(p, order, pref, mode, Decoded(*out))
+        if other.key < best.key:
+            budget.improved(other)
+            return other
+    return best
+
+
+def run(p: Problem, workers: int, seed: int, budget: Budget, prm: Params,
+        spec: SearchSpec | None = None) -> Solution:
+    """The best of `workers` searches, each with the whole iteration budget: on the pool
+    when one is set (and `spec` given), else 1 or 2 locally."""
+    pool = _pool.get()
+    if pool is not None and spec is not None and workers > 1 and len(p.items) > 1:
+        found = pool(spec, [seed + k for k in range(workers)])
+        best = solution(p, found[0][0], found[0][1], found[0][2], Decoded(*found[0][3]))
+        budget.improved(best)
+        for got in found[1:]:  # in seed order: ties stay with the lower seed
+            best = _better(p, best, got, budget)
+        return best
+    if workers < 2 or len(p.items) < 2:
+        return search(p, seed, budget, prm)
+    quiet = Budget(budget.iterations, budget.deadline, None, budget.fixed)
+    if multiprocessing.current_process().daemon or "fork" not in (
+            multiprocessing.get_all_start_methods()):
+        first = Budget(budget.iterations, budget.phase_end(0.5), budget.report, budget.fixed)
+        best = search(p, seed, first, prm)
+        return _better(p, best, _found(search(p, seed + 1, quiet, prm)), budget)
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_child, args=(send, p, seed + 1, quiet, prm), daemon=True)
+    child.start()
+    send.close()
     try:
         best = search(p, seed, budget, prm)
-        if child is not None:
-            got = None
-            wait_until = max(budget.deadline, time.monotonic()) + GRACE
-            while time.monotonic() < wait_until and child.is_alive() or recv.poll(0):
-                interrupt.check()
-                if recv.poll(0.1):
-                    got = recv.recv()
-                    break
-            child.join(5.0)
-            if isinstance(got, tuple):
-                other = solution(p, *got)
-                if other.key < best.key:
-                    best = other
-                    budget.improved(best)
+        got = None
+        wait_until = max(budget.deadline, time.monotonic()) + GRACE
+        while time.monotonic() < wait_until and child.is_alive() or recv.poll(0):
+            interrupt.check()
+            if recv.poll(0.1):
+                got = recv.recv()
+                break
+        child.join(5.0)
+        return _better(p, best, got, budget)
     finally:
-        if child is not None and child.is_alive():
+        if child.is_alive():
             child.terminate()
             child.join()
-    return best

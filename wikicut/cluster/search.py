@@ -1,0 +1,35 @@
+"""One job's independent searches (seed, seed + 1, ...) as Dask tasks: the nester's
+`workers.run` hands them over inside `searches_on(client)`; a search lost with its worker
+is run again elsewhere (the same seed and iterations: the same result)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+from ..nest.workers import Found, SearchSpec, search_spec, searching_on
+
+RETRIES = 2
+
+
+def dask_searches(client):
+    """A pool for `searching_on`: every seed a task, the results in seed order."""
+
+    def pool(spec: SearchSpec, seeds: list[int]) -> list[Found]:
+        # the spec rides in each task (not scattered): it survives any worker's loss
+        futures = [client.submit(search_spec, spec, seed, pure=False, retries=RETRIES,
+                                 key=f"wikicut-search-{seed}-{id(spec)}") for seed in seeds]
+        try:
+            return client.gather(futures)
+        except BaseException:
+            client.cancel(futures)
+            raise
+
+    return pool
+
+
+@contextlib.contextmanager
+def searches_on(client) -> Iterator[None]:
+    """Inside, the nester runs its `workers` searches on the client's cluster."""
+    with searching_on(dask_searches(client)):
+        yield
