@@ -3,6 +3,7 @@ a pause or one program per tool where it has not; the tool table; golden files p
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
@@ -14,7 +15,7 @@ from tests.test_gcode import ALL_PROFILES, GCODE_PROFILES, profile, sample_sheet
 from wikicut.cam import plan_sheet
 from wikicut.errors import WikicutError
 from wikicut.io.profiles import PROFILE_DIR, load_profile
-from wikicut.model import SheetProgram, ToolUse
+from wikicut.model import Move, Operation, SheetProgram, ToolUse, estimate
 from wikicut.post import split_by_tool, tool_table, write_program, write_sheet_programs
 
 SMALL = ToolUse(2, "3 mm upcut", 3.0, 20000)
@@ -34,7 +35,10 @@ def multi_program(name: str, three: bool = False) -> SheetProgram:
              if o.kind in INSIDE and not (three and o.kind == "engrave")]
     big = [replace(o, tool=BIG.number) for o in ops if o.kind not in INSIDE]
     tools = ((VBIT,) if three else ()) + (SMALL, BIG)
-    return replace(prog, operations=first + small + big, tools=tools)
+    ops = first + small + big
+    est = estimate(ops, prof, tools=tuple(t.number for t in tools))
+    return replace(prog, operations=ops, tools=tools, cut_length=round(est.cut_length, 3),
+                   rapid_length=round(est.rapid_length, 3), est_seconds=round(est.seconds, 1))
 
 
 def multi_text(name: str, **changer) -> str:
@@ -189,3 +193,35 @@ def test_profile_changer_keys(tmp_path):
     bad.write_text(src.replace("acceleration = [500, 500, 300]", "acceleration = [500, 0]"))
     with pytest.raises(WikicutError, match="acceleration"):
         load_profile(bad)
+
+
+def test_estimate_accelerates_and_brakes():
+    prof = load_profile("grbl").updated(spindle={"dwell": 0.0}, heights={"clearance": 0.0})
+    a, v = prof.limits.accel_x, 3000 / 60
+    long = [Operation("p", "outline", [Move("feed", 1000, 0, 0, 3000)])]
+    assert estimate(long, prof).seconds == pytest.approx(1000 / v + v / a)
+    short = [Operation("p", "outline", [Move("feed", 2, 0, 0, 3000)])]
+    assert estimate(short, prof).seconds == pytest.approx(2 * math.sqrt(2 / a))
+    chords = [Operation("p", "outline", [Move("feed", 10 * k, 0, 0, 3000)
+                                         for k in range(1, 101)])]
+    assert estimate(chords, prof).seconds == pytest.approx(1000 / v + v / a)
+    corner = [Operation("p", "outline", [Move("feed", 500, 0, 0, 3000),
+                                         Move("feed", 500, 500, 0, 3000)])]
+    assert estimate(corner, prof).seconds == pytest.approx(2 * (500 / v + v / a))
+    diagonal = [Operation("p", "outline", [Move("feed", 0, 0, -100, 3000)])]
+    az = prof.limits.accel_z
+    vr = prof.feeds.rapid / 60  # and the retract to clearance at rapid
+    assert estimate(diagonal, prof).seconds == pytest.approx(100 / v + v / az + 100 / vr + vr / az)
+
+
+def test_estimate_counts_changes_and_time_per_tool():
+    prof = profile("linuxcnc")
+    prog = multi_program("linuxcnc", three=True)
+    numbers = tuple(t.number for t in prog.tools)
+    est = estimate(prog.operations, prof, tools=numbers)
+    assert est.changes == 2 and set(est.tool_seconds) == set(numbers)
+    assert est.seconds == pytest.approx(sum(est.tool_seconds.values()) + 2 * 10)
+    one = estimate(prog.operations, prof)
+    assert one.changes == 0 and est.seconds > one.seconds + 20
+    files = write_sheet_programs(prog, prof, title="x")
+    assert len(files) == 1  # linuxcnc's program on an m6 machine: one file

@@ -5,7 +5,7 @@
 (tool: T1 6 mm upcut, 2 flutes, 18000 rpm)
 (feeds mm/min: cut 3000, plunge 600, ramp 1500; entry ramp, climb)
 (depth: through 18.3 mm in passes <= 6.5 mm; tabs on)
-(estimated time 2 min 49 s, cut 6.72 m, rapid 0.63 m)
+(estimated time 3 min 6 s, cut 6.72 m, rapid 0.63 m)
 (Z0 = stock top, X0 Y0 = sheet lower-left corner)
 G90 G94 G17
 G21

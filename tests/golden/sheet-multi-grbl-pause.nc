@@ -2,13 +2,14 @@
 (sheet 1: 500 x 400 x 18 mm Plywood)
 (parts [2]: rib#1, cleat#1)
 (machine: GRBL [grbl], program units mm)
-(tools [2], in cutting order; changes by hand at a pause:)
+(tools [2], in cutting order; 1 change[s] by hand at a pause, 60 s)
+(each:)
 (1. T2 3 mm "3 mm upcut", 20000 rpm, feed up to 3000 mm/min, 4)
-(operations)
+(operations, 1 min 8 s)
 (2. T1 6 mm "6 mm compression", 18000 rpm, feed up to 3000 mm/min, 3)
-(operations)
+(operations, 2 min 2 s)
 (depth: through 18.3 mm; entry ramp, climb; tabs on)
-(estimated time 2 min 49 s, cut 6.72 m, rapid 0.63 m)
+(estimated time 4 min 10 s, cut 6.72 m, rapid 0.64 m)
 (Z0 = stock top, X0 Y0 = sheet lower-left corner)
 G90 G94 G17
 G21

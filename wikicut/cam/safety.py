@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from ..errors import UnsafeJobError
-from ..model import P3, Part, Profile, SheetLayout, SheetProgram, arc_points, move_length
+from ..model import P3, Part, Profile, SheetLayout, SheetProgram, arc_points, estimate
 from .context import Context
 
 EDGE_SLACK = 0.5  # mm: a cutting tool centre may pass this far beyond radius off the sheet edge
@@ -141,23 +141,9 @@ def check_moves(program: SheetProgram, p: Profile, sheet: SheetLayout) -> None:
 
 
 def measure(program: SheetProgram, p: Profile) -> None:
-    """Cut and rapid lengths and a cycle-time estimate (feeds, rapid rate, spindle dwell, and
-    the final retract to clearance height)."""
-    cut = rapid = secs = 0.0
-    pos: P3 = (0.0, 0.0, p.heights.clearance)
-    for op in program.operations:
-        for m in op.moves:
-            d = move_length(pos, m)
-            if m.kind == "rapid":
-                rapid += d
-                secs += d / p.feeds.rapid * 60.0
-            else:
-                cut += d
-                secs += d / m.feed * 60.0
-            pos = (m.x, m.y, m.z)
-    end = max(0.0, p.heights.clearance - pos[2])
-    rapid += end
-    secs += end / p.feeds.rapid * 60.0 + (p.spindle.dwell if program.operations else 0.0)
-    program.cut_length = round(cut, 3)
-    program.rapid_length = round(rapid, 3)
-    program.est_seconds = round(secs, 1)
+    """Cut and rapid lengths and a cycle-time estimate (model.timing: feeds with acceleration,
+    spindle dwells, tool changes and the final retract to clearance height)."""
+    est = estimate(program.operations, p, tools=tuple(t.number for t in program.tools))
+    program.cut_length = round(est.cut_length, 3)
+    program.rapid_length = round(est.rapid_length, 3)
+    program.est_seconds = round(est.seconds, 1)

@@ -45,6 +45,7 @@ from .motion import (
     sweep,
 )
 from .nesting import NestItem, NestSettings
+from .timing import Estimate, estimate
 from .tooling import (
     CHIP_TARGETS,
     DEFAULT_RULES,
@@ -70,5 +71,5 @@ __all__ = [
     "is_arc", "move_length", "sheet_stem", "strip_length", "sweep",
     "CHIP_TARGETS", "DEFAULT_RULES", "TOOL_TYPES", "ChipLoad", "Cutter", "CuttingData",
     "CuttingRules", "MachineLimits", "Material", "ToolLibrary", "check_cutting", "cutting_data",
-    "depth_derate", "plan_passes",
+    "depth_derate", "plan_passes", "Estimate", "estimate",
 ]

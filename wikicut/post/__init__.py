@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..model import Profile, SheetProgram, ToolUse, sheet_stem
+from ..model import Profile, SheetProgram, ToolUse, estimate, sheet_stem
 from .arcfit import fit_arcs
 from .gcode import GcodeWriter, MachWriter
 from .opensbp import OpenSbpWriter
@@ -61,9 +61,9 @@ class ProgramFile:
     program: SheetProgram | None = None  # the operations it cuts
 
 
-def split_by_tool(program: SheetProgram) -> list[SheetProgram]:
+def split_by_tool(program: SheetProgram, profile: Profile | None = None) -> list[SheetProgram]:
     """The program as one program per run of operations with the same tool, in cutting
-    order (a tool used twice, apart, gets two)."""
+    order (a tool used twice, apart, gets two); measured again when given the profile."""
     by_number = {t.number: t for t in program.tools}
     runs: list[list] = []
     for op in program.operations:
@@ -71,7 +71,15 @@ def split_by_tool(program: SheetProgram) -> list[SheetProgram]:
         if not runs or runs[-1][0] != n:
             runs.append([n, []])
         runs[-1][1].append(op)
-    return [replace(program, operations=ops, tools=(by_number[n],)) for n, ops in runs]
+    out = []
+    for n, ops in runs:
+        est = estimate(ops, profile, tools=(n,)) if profile is not None else None
+        out.append(replace(program, operations=ops, tools=(by_number[n],)) if est is None else
+                   replace(program, operations=ops, tools=(by_number[n],),
+                           cut_length=round(est.cut_length, 3),
+                           rapid_length=round(est.rapid_length, 3),
+                           est_seconds=round(est.seconds, 1)))
+    return out
 
 
 def write_sheet_programs(program: SheetProgram, profile: Profile,
@@ -83,7 +91,7 @@ def write_sheet_programs(program: SheetProgram, profile: Profile,
     if len(program.tools) <= 1 or profile.changer.mode != "split":
         return [ProgramFile(program_filename(index, profile),
                             write_program(program, profile, title), program.tools, program)]
-    parts = split_by_tool(program)
+    parts = split_by_tool(program, profile)
     ext = profile.extension.lstrip(".")
     out = []
     for k, part in enumerate(parts, 1):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import textwrap
 
-from ..model import P3, Move, Profile, SheetProgram, ToolUse, arc_points
+from ..model import P3, Move, Profile, SheetProgram, ToolUse, arc_points, estimate
 from .arcfit import fit_arcs
 
 COMMENT_WIDTH = 70  # characters of comment text per line
@@ -132,13 +132,17 @@ class Writer:
             feeds[n] = max([feeds.get(n, 0.0)] + [m.feed for m in op.moves if m.kind != "rapid"])
         mode = {"m6": "automatic (M6)", "pause": "by hand at a pause",
                 "split": "by hand between programs"}[self.p.changer.mode]
+        numbers = tuple(t.number for t in program.tools)
+        est = estimate(program.operations, self.p, tools=numbers)
         if len(program.tools) > 1:
-            self.comment(f"tools ({len(program.tools)}), in cutting order; changes {mode}:")
+            self.comment(f"tools ({len(program.tools)}), in cutting order; {est.changes}"
+                         f" change(s) {mode}, {self.p.changer.change_seconds:g} s each:")
         for k, t in enumerate(program.tools, 1):
             lead = f"{k}." if len(program.tools) > 1 else "tool:"
             self.comment(f"{lead} {tool_label(t)}, {t.rpm:g} rpm, feed up to"
                          f" {feeds.get(t.number, 0.0):g} mm/min,"
-                         f" {counts.get(t.number, 0)} operations")
+                         f" {counts.get(t.number, 0)} operations,"
+                         f" {_duration(est.tool_seconds.get(t.number, 0.0))}")
 
     def change(self, tool: ToolUse, first: bool) -> None:
         """Change to `tool`: up to clearance, spindle off, the dialect's change, every axis

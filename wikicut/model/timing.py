@@ -1,0 +1,155 @@
+"""How long a program takes: moves at their feed with a trapezoidal speed profile from the
+machine's per-axis acceleration, spindle dwells, and tool changes.
+
+The speed through a corner between two moves is limited as a controller's planner limits it:
+full speed straight on, none at a reversal, and the speed an arc's centripetal acceleration
+allows. A backward and a forward pass then make every move's entry and exit speeds reachable
+within its length (as GRBL's and LinuxCNC's planners do), so a run of short chords is not
+counted as stopping at every vertex, nor a short zig-zag as cruising at full feed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from .machine import Profile
+from .motion import P3, Move, Operation, is_arc, move_length
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A program's lengths and time; `tool_seconds` per tool number (0 = the profile's one
+    tool) counts its moves and spindle dwells, `changes` the tool changes between them."""
+
+    cut_length: float  # mm at feed
+    rapid_length: float  # mm at rapid
+    seconds: float
+    changes: int = 0
+    tool_seconds: dict[int, float] = field(default_factory=dict)
+
+
+def _directions(start: P3, m: Move) -> tuple[tuple[float, float, float], ...]:
+    """Unit directions at a move's start and end (tangents for an arc)."""
+    if not is_arc(m):
+        d = (m.x - start[0], m.y - start[1], m.z - start[2])
+        n = math.sqrt(d[0] ** 2 + d[1] ** 2 + d[2] ** 2) or 1.0
+        u = (d[0] / n, d[1] / n, d[2] / n)
+        return u, u
+    cx, cy = start[0] + m.i, start[1] + m.j
+    s = 1.0 if m.kind == "arc_ccw" else -1.0
+    out = []
+    for px, py in ((start[0], start[1]), (m.x, m.y)):
+        tx, ty = -s * (py - cy), s * (px - cx)
+        n = math.hypot(tx, ty) or 1.0
+        out.append((tx / n, ty / n, 0.0))
+    return out[0], out[1]
+
+
+def _accel(u: tuple[float, float, float], limits: tuple[float, float, float]) -> float:
+    """The acceleration along direction u that keeps every axis within its own."""
+    return min((a / abs(c) for a, c in zip(limits, u) if abs(c) > 1e-9), default=limits[0])
+
+
+def _move_time(d: float, v: float, a: float, v0: float, v1: float) -> float:
+    """Seconds to travel d mm entering at v0 and leaving at v1 (both reachable), cruising at
+    most at v, accelerating at a."""
+    d_acc = (v * v - v0 * v0) / (2 * a)
+    d_dec = (v * v - v1 * v1) / (2 * a)
+    if d_acc + d_dec <= d:
+        return (v - v0) / a + (v - v1) / a + (d - d_acc - d_dec) / v
+    peak = math.sqrt(max((2 * a * d + v0 * v0 + v1 * v1) / 2, max(v0, v1) ** 2))
+    return max(peak - v0, 0.0) / a + max(peak - v1, 0.0) / a
+
+
+def motion_seconds(start: P3, moves: list[Move], profile: Profile) -> list[float]:
+    """Seconds for each move, from rest at `start` to rest after the last."""
+    lim = profile.limits
+    axes = (lim.accel_x, lim.accel_y, lim.accel_z)
+    n = len(moves)
+    length = [0.0] * n
+    speed = [0.0] * n  # cruise, mm/s
+    acc = [0.0] * n
+    dirs = []
+    pos = start
+    for k, m in enumerate(moves):
+        length[k] = move_length(pos, m)
+        u0, u1 = _directions(pos, m)
+        dirs.append((u0, u1))
+        v = (profile.feeds.rapid if m.kind == "rapid" else m.feed) / 60.0
+        a = min(_accel(u0, axes), _accel(u1, axes))
+        if is_arc(m):
+            v = min(v, math.sqrt(a * max(math.hypot(m.i, m.j), 1e-6)))
+        speed[k], acc[k] = max(v, 1e-6), a
+        pos = (m.x, m.y, m.z)
+    # junction speeds: the slower cruise, scaled by how straight the path goes on
+    junction = [0.0] * (n + 1)
+    for k in range(1, n):
+        if moves[k].kind == "rapid" or moves[k - 1].kind == "rapid":
+            continue  # G0 stops exactly at its ends (G61-like in every controller)
+        cos = sum(p * q for p, q in zip(dirs[k - 1][1], dirs[k][0]))
+        junction[k] = min(speed[k - 1], speed[k]) * max(0.0, cos)
+    for k in range(n - 1, -1, -1):  # backward: can stop (or slow) in time
+        junction[k] = min(junction[k], math.sqrt(junction[k + 1] ** 2 + 2 * acc[k] * length[k]))
+    for k in range(n):  # forward: can reach the speed in time
+        junction[k + 1] = min(junction[k + 1], math.sqrt(junction[k] ** 2
+                                                          + 2 * acc[k] * length[k]))
+    return [_move_time(length[k], speed[k], acc[k], min(junction[k], speed[k]),
+                       min(junction[k + 1], speed[k])) if length[k] > 1e-12 else 0.0
+            for k in range(n)]
+
+
+def estimate(operations: list[Operation], profile: Profile, start: P3 | None = None,
+             tools: tuple[int, ...] = ()) -> Estimate:
+    """Lengths and time of a program's operations: their moves with acceleration, a spindle
+    start (dwell) per tool, a change between tools (the changer's time each), and the retract
+    to clearance at the end. `tools` lists the tool numbers in use (empty = one tool)."""
+    p = profile
+    pos: P3 = start or (0.0, 0.0, p.heights.clearance)
+    moves: list[Move] = []
+    owner: list[int] = []
+    current = tools[0] if tools else 0
+    changes = 0
+    for op in operations:
+        if tools and op.tool and op.tool != current:
+            changes += 1
+            current = op.tool
+            # every change begins at clearance (the writer goes up first)
+            last = moves[-1] if moves else Move("rapid", *pos)
+            if last.z < p.heights.clearance:
+                moves.append(Move("rapid", last.x, last.y, p.heights.clearance))
+                owner.append(owner[-1] if owner else current)
+        moves.extend(op.moves)
+        owner.extend([current] * len(op.moves))
+    if moves and moves[-1].z < p.heights.clearance:
+        moves.append(Move("rapid", moves[-1].x, moves[-1].y, p.heights.clearance))
+        owner.append(owner[-1])
+    secs = motion_seconds(pos, moves, p)
+    cut = rapid = 0.0
+    per_tool: dict[int, float] = {}
+    for m, t, s in zip(moves, owner, secs):
+        d = move_length(pos, m)
+        if m.kind == "rapid":
+            rapid += d
+        else:
+            cut += d
+        per_tool[t] = per_tool.get(t, 0.0) + s
+        pos = (m.x, m.y, m.z)
+    if operations and p.spindle.dwell > 0:
+        for t in per_tool:  # the spindle starts once per tool run
+            per_tool[t] += p.spindle.dwell * _runs(operations, t, tools)
+    total = sum(per_tool.values()) + changes * p.changer.change_seconds
+    return Estimate(cut, rapid, total, changes, per_tool)
+
+
+def _runs(operations: list[Operation], tool: int, tools: tuple[int, ...]) -> int:
+    """How many times the spindle starts with `tool`: once per run of its operations."""
+    if not tools:
+        return 1
+    runs, current = 0, None
+    for op in operations:
+        t = op.tool or current or tools[0]
+        if t != current and t == tool:
+            runs += 1
+        current = t
+    return runs
