@@ -612,6 +612,40 @@ def preview(target: Path, params, thickness, output, toolpaths, profile, open_) 
         _open_in_browser(output)
 
 
+@main.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@click.option("--html", "html_file", type=click.Path(path_type=Path),
+              help="Also write a page with both layouts overlaid.")
+@handle_errors
+def diff_cmd(old: Path, new: Path, as_json, html_file) -> None:
+    """Compare two output folders for CI: per sheet the parts added, removed or moved, per
+    program the cut length, estimated time, deepest cut, tools and first differing move.
+
+    Exit 0 when they are the same, 1 when they differ (as diff does), 2 on bad input.
+
+    \b
+    Examples:
+      wikicut diff old-out/ new-out/
+      wikicut diff old-out/ new-out/ --json --html diff.html
+    """
+    import json
+
+    from .diff import diff_folders, diff_html, diff_text
+
+    d = diff_folders(old, new)
+    if html_file is not None:
+        html_file.write_text(diff_html(d), encoding="utf-8", newline="\n")
+    if as_json:
+        click.echo(json.dumps(d.as_dict(), indent=1, sort_keys=True))
+    else:
+        click.echo(diff_text(d) or f"{old} and {new}: the same sheets, parts and moves", nl=False)
+        if d.equal:
+            click.echo("")
+    sys.exit(0 if d.equal else 1)
+
+
 @main.command("profiles")
 def profiles_cmd() -> None:
     """List the machine profiles that ship with wikicut.

@@ -205,6 +205,7 @@ def preview_toolpaths(outdir: Path, profile: str | None = None) -> Path:
     """Redraw an output folder's sheet previews over its programs as written (read back by
     the verifier's simulator, never a new nest or plan) and rebuild index.html. The profile
     is the one the report names (or `profile`), with the report's tool diameter."""
+    from .io.profiles import profile_named
     from .render import read_report, with_toolpaths, write_preview_folder
     from .verify import read_program
 
@@ -215,7 +216,7 @@ def preview_toolpaths(outdir: Path, profile: str | None = None) -> Path:
     if not name:
         raise InputError("the report names no machine profile (written with --no-gcode?): "
                          "no programs to draw", outdir / "report.json")
-    prof = _named_profile(name, outdir).with_tool(st.get("tool_diameter"))
+    prof = profile_named(name, outdir).with_tool(st.get("tool_diameter"))
     for s in report.get("sheets", []):
         prog = outdir / Path(str(s.get("file_program") or "")).name
         svg_path = outdir / Path(str(s.get("file_svg", ""))).name
@@ -229,23 +230,6 @@ def preview_toolpaths(outdir: Path, profile: str | None = None) -> Path:
                              "program? pass --profile)", prog)
         _replace_text(svg_path, with_toolpaths(svg, moves, prof.tool.diameter))
     return write_preview_folder(outdir)
-
-
-def _named_profile(name: str, outdir: Path) -> Profile:
-    """A profile by file name or path, or by the name a report records (its `name` key)."""
-    from .io.profiles import available_profiles
-
-    try:
-        return load_profile(name, relative_to=outdir)
-    except WikicutError:
-        for shipped in available_profiles():
-            try:
-                prof = load_profile(shipped)
-            except WikicutError:
-                continue
-            if prof.name == name:
-                return prof
-        raise
 
 
 def _replace_text(path: Path, text: str) -> None:

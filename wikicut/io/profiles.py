@@ -9,7 +9,7 @@ from dataclasses import MISSING, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, WikicutError
 from ..model.machine import CHANGER_MODES, DIALECTS, Profile, Travel
 from .shipped import shipped_dir
 from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
@@ -65,6 +65,22 @@ def load_profile(name_or_path: str | Path, relative_to: Path | None = None) -> P
     shown = f"profiles/{path.name}" if path.parent == PROFILE_DIR else str(name_or_path)
     tf = TomlFile.load(path, display=shown)
     return parse_profile(tf)
+
+
+def profile_named(name: str, relative_to: Path | None = None) -> Profile:
+    """A profile by file name or path, or by the name a report records (a profile's `name`
+    key, e.g. "GRBL" for grbl.toml): output folders are read back with it."""
+    try:
+        return load_profile(name, relative_to)
+    except WikicutError:
+        for shipped in available_profiles():
+            try:
+                prof = load_profile(shipped)
+            except WikicutError:
+                continue
+            if prof.name == name:
+                return prof
+        raise
 
 
 def parse_profile(tf: TomlFile) -> Profile:
