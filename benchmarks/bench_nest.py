@@ -24,6 +24,7 @@ process. See benchmarks/README.md for the columns and measured results.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import math
@@ -452,10 +453,9 @@ def scaling_one(n: int) -> dict:
     settings = NestSettings(spacing=12.0, seed=SEED, time_limit=3600, workers=1, iterations=0)
     nest(wikihouse_like(5, seed=99), [stock], settings)
     gc.collect()
-    try:  # reset the peak to now (Linux), so compiling the kernels is not counted
+    # reset the peak to now (Linux), so compiling the kernels is not counted
+    with contextlib.suppress(OSError):
         Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pass
     base = peak_rss_mb()
     items = wikihouse_like(n)
     area = sum(it.part.area for it in items)

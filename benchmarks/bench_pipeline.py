@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_nest import peak_rss_mb
+from bench_nest import peak_rss_mb  # noqa: E402 (the benchmarks folder is not a package)
 
 WIKIHOUSE = ROOT.parent / "shared" / "fixtures" / "wikihouse" / "MicroHouse_othercomponents_v0.5.dxf"
 JOBS = {"house": ROOT / "examples" / "house" / "job.toml",
@@ -89,8 +89,8 @@ def instrumented(timers: Timers):
 
 def run(path: Path, time_limit: float, profile: str) -> dict[str, float]:
     import wikicut.io.job
-    from wikicut.pipeline import run_gcode, run_nest
     from wikicut.io.profiles import load_profile
+    from wikicut.pipeline import run_gcode, run_nest
 
     timers = Timers()
     with tempfile.TemporaryDirectory() as tmp, instrumented(timers):

@@ -24,21 +24,21 @@ def _load():
     return mod
 
 
-I = _load()
+INST = _load()
 
-pytestmark = pytest.mark.skipif(not I.BENCH_DIR.is_dir(),
+pytestmark = pytest.mark.skipif(not INST.BENCH_DIR.is_dir(),
                                 reason="../shared/benchmarks is not beside the repo")
 
 
 def test_every_instance_is_shipped():
-    assert len(I.strip_names()) == 13
-    assert len(I.bin_names()) == 12
+    assert len(INST.strip_names()) == 13
+    assert len(INST.bin_names()) == 12
 
 
-@pytest.mark.parametrize("name", I.strip_names() if I.STRIP_DIR.is_dir() else [])
+@pytest.mark.parametrize("name", INST.strip_names() if INST.STRIP_DIR.is_dir() else [])
 def test_strip_instances_parse(name):
-    s = I.load_strip(name)
-    raw = json.loads((I.STRIP_DIR / f"{name}.json").read_text())
+    s = INST.load_strip(name)
+    raw = json.loads((INST.STRIP_DIR / f"{name}.json").read_text())
     assert s.strip_height == raw["strip_height"] > 0
     assert s.count == sum(it["demand"] for it in raw["items"]) == len(s.nest_items())
     for it in s.items:
@@ -50,9 +50,9 @@ def test_strip_instances_parse(name):
     assert len(set(ids)) == len(ids)
 
 
-@pytest.mark.parametrize("name", I.bin_names() if I.BINS_DIR.is_dir() else [])
+@pytest.mark.parametrize("name", INST.bin_names() if INST.BINS_DIR.is_dir() else [])
 def test_bin_instances_parse(name):
-    b = I.load_bins(name)
+    b = INST.load_bins(name)
     assert b.sheet_width > 0 and b.sheet_height > 0 and b.margin >= 0 and b.spacing >= 0
     assert b.count == len(b.nest_items()) > 0
     for it in b.items:
@@ -60,12 +60,12 @@ def test_bin_instances_parse(name):
         assert it.rotations
     # every part fits the usable sheet at one of its rotations (else the job is unsolvable)
     st = b.stock()
-    assert 1 <= I.area_lower_bound(b.total_area, st) <= b.count
+    assert 1 <= INST.area_lower_bound(b.total_area, st) <= b.count
 
 
 def test_inches_become_millimetres():
-    b = I.load_bins("table")
-    raw = json.loads((I.BINS_DIR / "table.json").read_text())
+    b = INST.load_bins("table")
+    raw = json.loads((INST.BINS_DIR / "table.json").read_text())
     assert b.units == "in"
     assert b.sheet_width == pytest.approx(96 * 25.4) and b.sheet_height == pytest.approx(1219.2)
     assert b.margin == pytest.approx(raw["bin_types"][0]["item_bin_minimum_spacing"] * 25.4)
@@ -80,31 +80,31 @@ def test_inches_become_millimetres():
 
 
 def test_millimetre_files_stay_millimetres():
-    b = I.load_bins("deer")
+    b = INST.load_bins("deer")
     assert b.units == "mm" and b.sheet_width == 2800.0 and b.sheet_copies is None
     assert b.items[0].rotations == (0.0,)  # packingsolver's default: no rotation
 
 
 def test_general_shapes_and_rotation_ranges():
-    b = I.load_bins("frame")  # LineSegment chains; free rotation 0..360
+    b = INST.load_bins("frame")  # LineSegment chains; free rotation 0..360
     assert b.units == "in" and b.margin == pytest.approx(12.7)
     # free rotation: quarter turns for boards, 22.5-degree steps for parts filling under 3/4
     # of their bounding box (the frame's 20 curved and angled designs)
     sixteenth = tuple(22.5 * k for k in range(16))
     for it in b.items:
         x0, y0, x1, y1 = it.polygon.bounds
-        boxy = it.polygon.area >= I.FREE_FILL * (x1 - x0) * (y1 - y0)
+        boxy = it.polygon.area >= INST.FREE_FILL * (x1 - x0) * (y1 - y0)
         assert it.rotations == ((0.0, 90.0, 180.0, 270.0) if boxy else sixteenth)
     assert sum(it.rotations == sixteenth for it in b.items) == 20
-    assert I._rotations([{"start": 0, "end": 0}, {"start": 180, "end": 180}], "x") == (0.0,
+    assert INST._rotations([{"start": 0, "end": 0}, {"start": 180, "end": 180}], "x") == (0.0,
                                                                                         180.0)
-    assert I._rotations([{"start": 0, "end": 360}], "x") == (0.0, 90.0, 180.0, 270.0)
-    assert I._rotations([{"start": 0, "end": 90}], "x", 45.0) == (0.0, 45.0, 90.0)
-    assert I._rotations(None, "x") == (0.0,)
+    assert INST._rotations([{"start": 0, "end": 360}], "x") == (0.0, 90.0, 180.0, 270.0)
+    assert INST._rotations([{"start": 0, "end": 90}], "x", 45.0) == (0.0, 45.0, 90.0)
+    assert INST._rotations(None, "x") == (0.0,)
 
 
 def test_arc_elements_are_chords_on_the_circle():
-    pts = I._arc((1.0, 0.0), (-1.0, 0.0), {"center": {"x": 0, "y": 0},
+    pts = INST._arc((1.0, 0.0), (-1.0, 0.0), {"center": {"x": 0, "y": 0},
                                            "orientation": "Anticlockwise"}, "x")
     assert pts[0] == (1.0, 0.0) and pts[-1] == pytest.approx((-1.0, 0.0))
     assert all(abs(x * x + y * y - 1) < 1e-9 and y >= -1e-12 for x, y in pts)
@@ -115,19 +115,19 @@ def test_bad_files_name_the_item(tmp_path):
     p.write_text(json.dumps({"name": "bad", "strip_height": 10, "items": [
         {"id": 7, "demand": 1, "allowed_orientations": [0],
          "shape": {"type": "simple_polygon", "data": [[0, 0], [2, 2], [2, 0], [0, 2]]}}]}))
-    with pytest.raises(I.InstanceError, match=r"bad.json: items\[0\] \(id 7\)"):
-        I.load_strip(p)
+    with pytest.raises(INST.InstanceError, match=r"bad.json: items\[0\] \(id 7\)"):
+        INST.load_strip(p)
 
 
 def test_best_known_densities():
-    best = I.best_known()
+    best = INST.best_known()
     assert best["blaz1"].literature == pytest.approx(85.49)
     assert best["albano"].sparrow_record == pytest.approx(89.821)
-    assert set(I.strip_names()) <= set(best)
+    assert set(INST.strip_names()) <= set(best)
 
 
 def test_a_tiny_strip_instance_nests_and_verifies():
-    s = I.load_strip("fu")
+    s = INST.load_strip("fu")
     lay = nest(s.nest_items(), [s.stock()],
                NestSettings(spacing=0.0, seed=1, time_limit=20, workers=1, iterations=30))
     assert not lay.unplaced and len(lay.sheets) == 1
@@ -158,7 +158,7 @@ def test_an_offcut_that_saves_no_sheet_is_left_unused():
     first put one small part on the offcut (three sheets to handle); the search drops it."""
     from dataclasses import replace
 
-    b = I.load_bins("stool_x10")
+    b = INST.load_bins("stool_x10")
     full = b.stock()
     offcut = replace(full, width=1220.0, count=1, name="offcut")
     first = nest(b.nest_items(), [offcut, full],

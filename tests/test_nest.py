@@ -1437,7 +1437,7 @@ def test_the_integer_program_stops_at_the_phase_end(monkeypatch):
     types = patterns.item_types(p.item_v0, p.item_v1, p.item_vars, p.item_area)
     pool = patterns.Pool(types, stock.usable.area, lambda order, mode: None)
     rows = [(1, 1, 1), (2, 0, 0), (0, 3, 0), (0, 0, 5), (1, 1, 0)]
-    for k, c in enumerate(rows):
+    for c in rows:
         pool.add(patterns.Pattern(np.array(c), np.zeros(0, np.int64), *[np.zeros(0)] * 3))
     assert patterns.choose(pool, math.inf).sum() == 6
     t = time.monotonic()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import shapely
 
-from wikicut.model import Part, Placement, SheetLayout, Stock
 from wikicut.io.profiles import load_profile
+from wikicut.model import Part, Placement, SheetLayout, Stock
 from wikicut.verify import simulate, verify_program
 
 HEAD = "G90 G94 G17\nG21\nG0 Z20\nM3 S18000\nG4 P2\n"
@@ -79,8 +79,8 @@ def test_opensbp_is_simulated():
 
 def test_written_programs_are_clean(grbl):
     """Our own writer's output for a sheet passes the verifier with the sheet given."""
-    from wikicut.post import write_program
     from wikicut.cam import plan_sheet
+    from wikicut.post import write_program
 
     part = Part("plate", shapely.box(0, 0, 300, 200).difference(
         shapely.box(100, 150, 118.3, 201)).difference(shapely.Point(60, 60).buffer(20)))

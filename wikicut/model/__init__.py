@@ -64,12 +64,12 @@ from .tooling import (
 )
 
 __all__ = [
-    "CHANGER_MODES", "Changer", "DIALECTS", "INCH", "P3", "Corners", "Depths", "Drill", "Drilling", "Engraving", "Entry",
-    "Feeds", "Heights", "Layout", "Marking", "Move", "MoveKind", "NestItem", "NestSettings",
-    "OpKind", "Operation", "Part", "Placement", "Pocket", "Pocketing", "Profile",
-    "SheetLayout", "SheetProgram", "ToolUse", "Spindle", "Stock", "Tabs", "Tool", "Travel", "arc_points",
-    "is_arc", "move_length", "sheet_stem", "strip_length", "sweep",
-    "CHIP_TARGETS", "DEFAULT_RULES", "TOOL_TYPES", "ChipLoad", "Cutter", "CuttingData",
-    "CuttingRules", "MachineLimits", "Material", "ToolLibrary", "check_cutting", "cutting_data",
-    "depth_derate", "plan_passes", "Estimate", "estimate",
+    "CHANGER_MODES", "CHIP_TARGETS", "Changer", "ChipLoad", "Corners", "Cutter", "CuttingData",
+    "CuttingRules", "DEFAULT_RULES", "DIALECTS", "Depths", "Drill", "Drilling", "Engraving",
+    "Entry", "Estimate", "Feeds", "Heights", "INCH", "Layout", "MachineLimits", "Marking",
+    "Material", "Move", "MoveKind", "NestItem", "NestSettings", "OpKind", "Operation", "P3",
+    "Part", "Placement", "Pocket", "Pocketing", "Profile", "SheetLayout", "SheetProgram",
+    "Spindle", "Stock", "TOOL_TYPES", "Tabs", "Tool", "ToolLibrary", "ToolUse", "Travel",
+    "arc_points", "check_cutting", "cutting_data", "depth_derate", "estimate", "is_arc",
+    "move_length", "plan_passes", "sheet_stem", "strip_length", "sweep",
 ]

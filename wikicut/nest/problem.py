@@ -102,7 +102,10 @@ def build(items: list[NestItem], stocks: list[Stock], spacing: float, res: float
         n += v.rows.size
         s1.append(n)
         right.append(v.bare[2] - v.ox)
-    cat = (lambda xs: np.concatenate(xs).astype(np.int32) if xs else np.zeros(0, np.int32))
+
+    def cat(xs: list) -> np.ndarray:
+        return np.concatenate(xs).astype(np.int32) if xs else np.zeros(0, np.int32)
+
     lim = np.zeros((len(stocks), len(variants), 4), np.int64)
     for t, st in enumerate(stocks):
         for s, v in enumerate(variants):

@@ -160,8 +160,8 @@ def forget_runs(runs, r0, r1):
 @njit(cache=True)
 def _first_fit(last, rows, lo, hi, s0, s1, u_min, u_max, v_min, v_max, runs, kt, need):
     """The first free origin cell in (u, then v) order: lowest x first, so sheets fill from
-    x = 0 and the last one leaves the largest offcut. Returns (u, v), or (NONE, NONE) if none (origins
-    may be negative: the spacing band hangs over the margin).
+    x = 0 and the last one leaves the largest offcut. Returns (u, v), or (NONE, NONE) if none
+    (origins may be negative: the spacing band hangs over the margin).
 
     A collision of interval k with the obstacle ending at v' proves every origin up to
     v' - lo[k] collides too, so the scan jumps there; the interval that collided last is

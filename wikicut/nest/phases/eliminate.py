@@ -84,11 +84,12 @@ def eliminate(p: Problem, best: Solution, rng: random.Random, budget: Budget,
                       vs[idx].copy(), p.item_v0[idx].copy(), p.item_v1[idx].copy(), offs)
         lo_u, hi_u = offs[m] + p.lim[t, :, 0], offs[m] + p.lim[t, :, 1]
 
-        def on_drop() -> np.ndarray:
-            return ov.u_of >= offs[m] + lim0
+        # bound now: these read the overlap state of this window only
+        def on_drop(ov=ov, start=offs[m] + lim0) -> np.ndarray:
+            return ov.u_of >= start
 
-        def drop_len() -> float:
-            right = (ov.u_of - offs[m]) * p.res + p.var_right[ov.var_of]
+        def drop_len(ov=ov, origin=offs[m]) -> float:
+            right = (ov.u_of - origin) * p.res + p.var_right[ov.var_of]
             return float(right[on_drop()].max(initial=0.0))
 
         cur = drop_len()
@@ -96,10 +97,9 @@ def eliminate(p: Problem, best: Solution, rng: random.Random, budget: Budget,
         valid = ov.state()
         while budget.live():
             target = cur - step
-            if target > 0:
-                cap = offs[m] + strip_cap(p, target)
-            else:  # nothing may stay on it (an origin cell can lie before the sheet)
-                cap = offs[m] + p.lim[t, :, 0] - 1
+            # at no length left, nothing may stay on it (an origin cell can lie before it)
+            cap = (offs[m] + strip_cap(p, target) if target > 0
+                   else offs[m] + p.lim[t, :, 0] - 1)
             cut = int(round(step / p.res))
             middle = offs[m] + cur / 2 / p.res
             for i in np.flatnonzero(on_drop()).tolist():

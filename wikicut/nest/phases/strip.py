@@ -125,7 +125,8 @@ def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget
     pool: list[tuple[int, float, tuple]] = []
     # parts left out (a roll too short): first all of them within the whole roll (the
     # first separation puts them where they overlap least)
-    target = float(p.stocks[t].width) if best.key.unplaced > 0 else best.key.last * (1 - prm.ov_shrink)
+    target = (float(p.stocks[t].width) if best.key.unplaced > 0
+              else best.key.last * (1 - prm.ov_shrink))
     ok = shrink(target)
     while ok and budget.live():
         left = separate(ov, cap, rng, budget, best)
