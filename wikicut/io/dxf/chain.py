@@ -1,36 +1,65 @@
 """Loose pieces joined into loops: CAD files draw outlines as separate LINEs and ARCs.
 
-Exact duplicates are dropped, endpoints closer than SNAP_TOL meet, and a contour on a cut layer
-that stays open or branches is refused with the point where it does.
+Exact duplicates are dropped and endpoints closer than SNAP_TOL meet. Then, as exporters
+(Rhino, Grasshopper) leave outlines open by a fraction of a millimetre, the ends still loose
+are joined to the nearest loose end within the join tolerance: nearest pairs first and only
+loose ends, so that a wide tolerance never merges corners of contours that already close.
+A contour on a cut or pocket layer that stays open, branches, overlaps or ends on another
+is refused, every one of them named (up to MAX_LISTED).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
+import shapely
+from shapely.geometry import LineString
 
 from ...errors import InputError
 from .entities import Piece, dedupe_consecutive
 
-__all__ = ["MAX_JOIN_TOL", "SNAP_TOL", "loops"]
+__all__ = ["DEFAULT_JOIN_TOL", "MAX_JOIN_TOL", "SNAP_TOL", "Joined", "default_join_tol", "loops"]
 
-SNAP_TOL = 0.01  # mm: loose endpoints closer than this are joined
+SNAP_TOL = 0.01  # mm: loose endpoints closer than this are one point
+DEFAULT_JOIN_TOL = 0.5  # mm: Rhino/Grasshopper leave gaps up to 0.36 mm (WikiHouse Wren)
+JOIN_TOL_PER_SIZE = 0.002  # x the drawing's diagonal: small (inch) parts join tighter
 MAX_JOIN_TOL = 5.0  # mm: a wider gap is a drawing error, not an exporter's rounding
+MAX_LISTED = 10  # problems named one by one in a refusal; the rest counted
+
+_CUT = ("outside", "inside", "auto")
 
 
-def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL) -> list[Piece]:
-    """Closed loops and open paths after de-duplication and chaining of loose pieces."""
+@dataclass
+class Joined:
+    """The loops and open paths of a drawing, and what joining them took."""
+
+    pieces: list[Piece]
+    gaps: list[float] = field(default_factory=list)  # gaps closed by the join pass
+    construction: list[Piece] = field(default_factory=list)  # open strokes not cut
+    covered: int = 0  # loose stubs lying on another piece or shorter than the tolerance
+
+
+def default_join_tol(pieces: list[Piece], scale: float) -> float:
+    """DEFAULT_JOIN_TOL mm, less for a small drawing (never below SNAP_TOL), in mm."""
+    pts = [p.pts for p in pieces if p.op.kind != "ignore" and len(p.pts)]
+    if not pts:
+        return DEFAULT_JOIN_TOL
+    allp = np.concatenate(pts)
+    diag = float(np.hypot(*(allp.max(axis=0) - allp.min(axis=0)))) * scale
+    return max(SNAP_TOL, min(DEFAULT_JOIN_TOL, JOIN_TOL_PER_SIZE * diag))
+
+
+def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL,
+          join: float | None = None) -> Joined:
+    """Closed loops and open paths after de-duplication and chaining of loose pieces.
+    `tol` and `join` (default: tol) in mm."""
+    join = tol if join is None else max(join, tol)
     seen: set[bytes] = set()
     closed: list[Piece] = []
     loose: dict[str, list[Piece]] = {}
-    # A file with outlines on an OUTSIDE layer keeps all its cuts on named layers: what
-    # lies on layer 0 / unknown layers there is construction geometry, not to be cut.
-    explicit = any(p.op.kind == "outside" for p in pieces)
     for p in pieces:
-        if explicit and p.op.kind == "auto":
-            continue
         r = np.round(p.pts, 6)
         key_f = (p.layer + ("C" if p.closed else "O")).encode() + r.tobytes()
         key_r = (p.layer + ("C" if p.closed else "O")).encode() + r[::-1].tobytes()
@@ -46,9 +75,47 @@ def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL) -> list[Piece]
             if length <= tol:
                 continue  # a speck: nothing to cut
             loose.setdefault(p.layer, []).append(p)
+    # A file with outlines on an OUTSIDE layer names its cuts: open strokes on its layer 0 or
+    # unknown layers are construction lines (closed loops there are still cut).
+    explicit = any(p.op.kind == "outside" for p in pieces)
+    out = Joined(closed)
+    problems: list[str] = []
     for group in loose.values():  # dict keeps first-seen order: deterministic
-        closed.extend(_Chainer(group, tol, shown).chain())
-    return closed
+        group, covered = _drop_covered(group, tol)
+        ch = _Chainer(group, tol, join, shown)
+        got = ch.chain()
+        out.covered += covered + ch.specks
+        out.gaps.extend(ch.gaps)
+        kind = group[0].op.kind
+        if kind in _CUT or kind == "pocket":
+            bad = ch.problems() if not (explicit and kind == "auto") else []
+            if kind == "auto" and explicit:
+                out.construction.extend(p for p in got if not p.closed)
+                got = [p for p in got if p.closed]
+            problems.extend(bad)
+        out.pieces.extend(got)
+    if problems:
+        more = len(problems) - MAX_LISTED
+        listed = "; ".join(problems[:MAX_LISTED]) + (f"; and {more} more" if more > 0 else "")
+        raise InputError(f"{listed} (join tolerance {join:g} mm): close them, or give a larger "
+                         "join tolerance if the gaps are an exporter's rounding", shown)
+    return out
+
+
+def _drop_covered(group: list[Piece], tol: float) -> tuple[list[Piece], int]:
+    """The pieces less those lying wholly (within tol) on another one of the group."""
+    if len(group) < 2:
+        return group, 0
+    lines = [LineString(p.pts) for p in group]
+    tree = shapely.STRtree(lines)
+    a, b = tree.query(lines, predicate="dwithin", distance=tol)
+    dropped: set[int] = set()
+    for i, j in zip(a.tolist(), b.tolist()):
+        if i == j or i in dropped or j in dropped or lines[i].length > lines[j].length:
+            continue
+        if shapely.difference(lines[i], shapely.buffer(lines[j], tol)).length <= tol:
+            dropped.add(i)
+    return [p for k, p in enumerate(group) if k not in dropped], len(dropped)
 
 
 def _cluster(ends: np.ndarray, tol: float) -> list[int]:
@@ -75,22 +142,50 @@ def _cluster(ends: np.ndarray, tol: float) -> list[int]:
     return [find(i) for i in range(len(ends))]
 
 
+def _close_gaps(ends: np.ndarray, node: list[int], join: float) -> list[float]:
+    """Join loose ends (nodes with one end) to the nearest loose end within `join`, nearest
+    pairs first; `node` is updated in place. Returns the gaps closed."""
+    count: dict[int, int] = {}
+    for n in node:
+        count[n] = count.get(n, 0) + 1
+    loose = sorted(n for n, c in count.items() if c == 1)
+    if len(loose) < 2:
+        return []
+    pts = ends[loose]
+    tree = shapely.STRtree(shapely.points(pts))
+    a, b = tree.query(shapely.points(pts), predicate="dwithin", distance=join)
+    pairs = sorted((float(np.hypot(*(pts[i] - pts[j]))), i, j)
+                   for i, j in zip(a.tolist(), b.tolist()) if i < j)
+    done: set[int] = set()
+    gaps = []
+    for d, i, j in pairs:
+        if i in done or j in done:
+            continue
+        done.update((i, j))
+        keep, drop = loose[i], loose[j]
+        for k, n in enumerate(node):
+            if n == drop:
+                node[k] = keep
+        gaps.append(d)
+    return gaps
+
+
 class _Chainer:
     """The loose pieces of one layer as a graph: endpoints are nodes, pieces are edges."""
 
-    def __init__(self, pieces: list[Piece], tol: float, shown: str):
-        self.pieces, self.tol, self.shown = pieces, tol, shown
+    def __init__(self, pieces: list[Piece], tol: float, join: float, shown: str):
+        self.pieces, self.tol, self.join, self.shown = pieces, tol, join, shown
         self.ends = np.array([[p.pts[0], p.pts[-1]] for p in pieces]).reshape(-1, 2)
         self.node = _cluster(self.ends, tol)
+        self.gaps = _close_gaps(self.ends, self.node, join) if join > tol else []
         self.adj: dict[int, list[tuple[int, int]]] = {}  # node -> [(piece, end 0/1)]
         for k in range(len(self.ends)):
             self.adj.setdefault(self.node[k], []).append((k // 2, k % 2))
         self.used = [False] * len(pieces)
+        self.opened: list[Piece] = []
 
     def chain(self) -> list[Piece]:
-        """Join pieces whose ends meet within tol; dangling ends on cut layers refused."""
-        if self.pieces[0].op.kind in ("outside", "inside", "auto"):
-            self._check_closed()
+        """Join pieces whose ends meet; open paths are returned open."""
         out: list[Piece] = []
         adj, node = self.adj, self.node
         for i, e in [(i, e) for i in range(len(self.pieces)) for e in (0, 1)]:
@@ -101,18 +196,90 @@ class _Chainer:
             if not self.used[i]:
                 parts, a, b = self._walk(i, 0)
                 out.append(_joined(self.pieces[i], parts, a == b))
+        # an open path no longer than the join tolerance (a stub whose ends the gap pass
+        # joined to each other) outlines nothing
+        specks = [p for p in out if not p.closed and _length(p.pts) <= self.join]
+        self.specks = len(specks)
+        out = [p for p in out if not any(p is q for q in specks)]
+        self.opened = [p for p in out if not p.closed]
         return out
 
-    def _check_closed(self) -> None:
-        for n, inc in self.adj.items():
-            if len(inc) != 2:
-                p = self.pieces[inc[0][0]]
+    def problems(self) -> list[str]:
+        """What keeps this layer's contours from closing, each case named."""
+        branch = [n for n, inc in self.adj.items() if len(inc) > 2]
+        if not branch and not self.opened:
+            return []
+        found = self._overlaps()
+        found += self._shared_edges(branch)
+        if not found:
+            for n in branch:
+                p = self.pieces[self.adj[n][0][0]]
                 x, y = self.ends[n]
-                if len(inc) == 1:
-                    raise InputError(f"open contour {p.where} ends at ({x:.3f}, {y:.3f}): "
-                                     f"close it (gap > {self.tol:g} mm)", self.shown)
-                raise InputError(f"contour branches {p.where} at ({x:.3f}, {y:.3f}): "
-                                 f"{len(inc)} lines meet there", self.shown)
+                whose = ", ".join(self.pieces[q].handle for q, _e in self.adj[n])
+                found.append(f"contour branches {p.where} at ({x:.3f}, {y:.3f}): "
+                             f"{len(self.adj[n])} lines meet there (entities {whose})")
+        found += self._open_ends()
+        return found
+
+    def _lines(self) -> list[LineString]:
+        return [LineString(p.pts) for p in self.pieces]
+
+    def _overlaps(self) -> list[str]:
+        lines = self._lines()
+        tree = shapely.STRtree(lines)
+        a, b = tree.query(lines, predicate="intersects")
+        out = []
+        for i, j in zip(a.tolist(), b.tolist()):
+            if i >= j:
+                continue
+            common = shapely.intersection(lines[i], lines[j])
+            if common.length > self.tol:
+                x0, y0, x1, y1 = common.bounds
+                pi, pj = self.pieces[i], self.pieces[j]
+                out.append(f"lines overlap along {common.length:.3f} from ({x0:.3f}, "
+                           f"{y0:.3f}) to ({x1:.3f}, {y1:.3f}): entity {pi.handle} and "
+                           f"entity {pj.handle} (layer {pi.layer}; collinear overlap)")
+        return out
+
+    def _shared_edges(self, branch: list[int]) -> list[str]:
+        hubs = set(branch)
+        out = []
+        for i, p in enumerate(self.pieces):
+            a, b = self.node[2 * i], self.node[2 * i + 1]
+            if a in hubs and b in hubs and a != b:
+                others = sorted({self.pieces[q].handle for q, _e in self.adj[a] + self.adj[b]
+                                 if q != i})
+                (x0, y0), (x1, y1) = self.ends[a], self.ends[b]
+                out.append(f"two contours share an edge {p.where} from ({x0:.3f}, {y0:.3f}) "
+                           f"to ({x1:.3f}, {y1:.3f}), with entities {', '.join(others)}: "
+                           "draw each outline whole, a tool width apart")
+        return out
+
+    def _open_ends(self) -> list[str]:
+        lines = self._lines()
+        out = []
+        for p in self.opened:
+            start, end = p.pts[0], p.pts[-1]
+            on = [k for k, ln in enumerate(lines) if self.pieces[k].handle != p.handle
+                  and ln.distance(shapely.Point(start)) <= self.tol
+                  and min(np.hypot(*(self.ends[2 * k] - start)),
+                          np.hypot(*(self.ends[2 * k + 1] - start))) > self.tol]
+            if on:
+                q = self.pieces[on[0]]
+                out.append(f"contour {p.where} ends on entity {q.handle} at ({start[0]:.3f}, "
+                           f"{start[1]:.3f}), not at its end (T-junction)")
+                continue
+            gap = min(self._nearest(start, p, 0), self._nearest(end, p, -1))
+            out.append(f"open contour {p.where} ends at ({start[0]:.3f}, {start[1]:.3f}) "
+                       f"and ({end[0]:.3f}, {end[1]:.3f}), gap {gap:.3f} mm")
+        return out
+
+    def _nearest(self, at: np.ndarray, p: Piece, own: int) -> float:
+        """How far the nearest other loose end (its own other end included) is from `at`."""
+        others = [q.pts[k] for q in self.opened for k in (0, -1) if not (q is p and k == own)]
+        if not others:
+            return math.inf
+        return float(np.hypot(*(np.array(others) - at).T).min())
 
     def _walk(self, start_piece: int, start_end: int) -> tuple[list[np.ndarray], int, int]:
         """Follow pieces from one end until a dead end, a branch or back to the start."""
@@ -135,6 +302,10 @@ class _Chainer:
             if not nxt or self.used[nxt[0][0]]:
                 return parts, first_node, far
             pi, pe = nxt[0]
+
+
+def _length(pts: np.ndarray) -> float:
+    return float(np.hypot(*np.diff(pts, axis=0).T).sum()) if len(pts) > 1 else 0.0
 
 
 def _joined(first: Piece, parts: list[np.ndarray], closed: bool) -> Piece:

@@ -8,6 +8,8 @@ once for the whole file.
 from __future__ import annotations
 
 import math
+import re
+import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,13 +21,16 @@ from ezdxf.math import bulge_to_arc
 from ...errors import InputError, InputWarning
 from .layers import LayerOp, classify_layer
 
-__all__ = ["CHORD_TOL", "MAX_COORD", "MAX_PART", "Drawing", "Label", "Piece",
-           "UNIT_NAMES", "dedupe_consecutive", "read_drawing", "unit_scale"]
+__all__ = ["CHORD_TOL", "MAX_BLOCK_DEPTH", "MAX_ENTITIES", "MAX_FILE_BYTES",
+           "MAX_SPLINE_POINTS", "UNIT_NAMES", "Drawing", "DrawingUnits", "Label", "Piece",
+           "dedupe_consecutive", "hidden_layers", "read_drawing", "unit_scale"]
 
 CHORD_TOL = 0.01  # mm: max distance between a flattened arc and the true arc
-MAX_COORD = 1e6  # mm: beyond this the file is surely in other units than it says
-MAX_PART = 10_000.0  # mm: no sheet or part a router cuts is longer than this
-MAX_BLOCK_DEPTH = 20
+# Budgets: documented in docs/dxf.md; real cutting files stay far below each of them.
+MAX_BLOCK_DEPTH = 20  # INSERT nesting levels (real files: 1-2)
+MAX_ENTITIES = 1_000_000  # entities after block expansion (a whole house: ~10,000)
+MAX_SPLINE_POINTS = 10_000  # control or fit points of one SPLINE (real files: < 100)
+MAX_FILE_BYTES = 200 * 1024 * 1024  # a whole-house cutting file is a few MB
 
 _UNITS = {0: 1.0, 1: 25.4, 2: 304.8, 4: 1.0, 5: 10.0, 6: 1000.0, 8: 25.4e-6, 9: 0.0254,
           13: 0.001, 14: 100.0}
@@ -64,13 +69,25 @@ class Label:
     height: float
 
 
+@dataclass(frozen=True)
+class DrawingUnits:
+    """How a drawing's numbers become mm, and where that came from (for messages)."""
+
+    scale: float  # mm per drawing unit
+    said: str  # "$INSUNITS=1", "unitless (no HEADER section), read as mm", "units='inch'"
+    stated: bool  # the file or the user said so (the plausibility check only warns)
+    insunits: int | None = None
+
+
 @dataclass
 class Drawing:
-    """Everything read from one DXF, in mm; `shown` names the file in messages."""
+    """Everything read from one DXF, in drawing units until `units` is applied (then mm);
+    `shown` names the file in messages."""
 
     pieces: list[Piece]
     labels: list[Label]
     shown: str
+    units: DrawingUnits = DrawingUnits(1.0, "mm", True)
 
 
 def arc_segments(r: float, sweep: float, tol: float) -> int:
@@ -196,6 +213,10 @@ def _ellipse(e, tol, fail):
 
 
 def _spline(e, tol, fail):
+    n = max(len(e.control_points), len(e.fit_points))
+    if n > MAX_SPLINE_POINTS:  # checked before flattening: 10^6 points take > 10 GB there
+        fail(f"SPLINE with {n:,} control points: over the reader's limit of "
+             f"{MAX_SPLINE_POINTS:,}")
     ct = e.construction_tool()
     pts = np.array([(v.x, v.y) for v in ct.flattening(tol, segments=8)])
     closed = bool(e.closed) or (len(pts) > 2 and np.allclose(pts[0], pts[-1], atol=1e-9))
@@ -208,10 +229,24 @@ _FLATTEN = {"LINE": _line, "CIRCLE": _circle, "ARC": _arc, "LWPOLYLINE": _lwpoly
             "POLYLINE": _polyline, "ELLIPSE": _ellipse, "SPLINE": _spline}
 
 
+_HEADER_RE = re.compile(rb"SECTION\s*\r?\n\s*2\s*\r?\n\s*HEADER\b")
+
+
 def open_dxf(path: Path, shown: str):
-    """The ezdxf document, or one InputError saying why the file is not a readable DXF."""
+    """The ezdxf document and whether the file has a HEADER section (ezdxf fills in
+    $INSUNITS=6, metres, when there is none), or one InputError saying why the file is not
+    a readable DXF."""
     try:
-        head = path.read_bytes()[:64]
+        st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError("not a regular file (a FIFO or device?), not a DXF file", shown)
+        if st.st_size > MAX_FILE_BYTES:
+            raise InputError(f"file of {st.st_size / 2**20:.0f} MB: over the reader's limit "
+                             f"of {MAX_FILE_BYTES // 2**20} MB for a DXF", shown)
+        data = path.read_bytes()
+        head = data[:64]
     except FileNotFoundError:
         raise InputError("file not found", shown) from None
     except IsADirectoryError:
@@ -222,8 +257,9 @@ def open_dxf(path: Path, shown: str):
         raise InputError("file is empty, not a DXF file", shown)
     if b"\x00" in head and not head.startswith(b"AutoCAD Binary DXF"):
         raise InputError("binary data, not a DXF file", shown)
+    has_header = head.startswith(b"AutoCAD Binary DXF") or bool(_HEADER_RE.search(data))
     try:
-        return ezdxf.readfile(path)
+        return ezdxf.readfile(path), has_header
     except ezdxf.DXFStructureError as exc:
         raise InputError(f"not a DXF file or damaged/truncated ({exc})", shown) from None
     except OSError as exc:  # ezdxf says "is not a DXF file" with an IOError
@@ -237,8 +273,11 @@ def open_dxf(path: Path, shown: str):
 class _Collector:
     """One pass over the model space: pieces and labels in drawing units."""
 
-    def __init__(self, shown: str, layer_map: dict[str, str] | None, tol: float):
+    def __init__(self, shown: str, layer_map: dict[str, str] | None, tol: float,
+                 hidden: set[str]):
         self.shown = shown
+        self.hidden = hidden
+        self.skipped: set[str] = set()
         self.layer_map = layer_map
         self.tol = tol
         self._ops: dict[str, LayerOp] = {}
@@ -257,6 +296,10 @@ class _Collector:
         if parent_layer is not None and layer == "0":
             layer = parent_layer  # block entities on layer 0 take the INSERT's layer
         where = f"(entity {handle}, layer {layer})"
+        if layer in self.hidden:
+            if kind not in _ANNOTATIONS and kind not in ("TEXT", "MTEXT"):
+                self.skipped.add(layer)
+            return
         if kind == "INSERT":
             self._insert(e, layer, handle, depth, where)
             return
@@ -279,7 +322,8 @@ class _Collector:
         if depth > MAX_BLOCK_DEPTH:
             raise InputError(f"blocks nested too deeply {where}", self.shown)
         try:
-            subs = list(e.virtual_entities())
+            tiles = list(e.multi_insert()) if e.mcount > 1 else [e]  # MINSERT: rows x cols
+            subs = [sub for tile in tiles for sub in tile.virtual_entities()]
         except Exception as exc:  # noqa: BLE001 - bad block refs raise many types
             raise InputError(f"cannot explode block reference {where}: {exc}",
                              self.shown) from None
@@ -326,64 +370,87 @@ class _Collector:
             self.labels.append(Label(float(p.x), float(p.y), text, h))
 
 
-def _decide_scale(pieces: list[Piece], insunits: int, shown: str) -> float:
-    """The header scale, unless it makes every sheet or part absurdly large while the raw
-    numbers are a plausible size in mm: SketchUp exports WikiHouse files in mm with
-    $INSUNITS=1 (inches), and the real MicroHouse file is one of them."""
-    s = _UNITS[insunits]
-    if s <= 1.0:
-        return s
-    biggest = 0.0
-    for p in pieces:
-        if p.closed and p.op.kind in ("sheet", "outside", "auto"):
-            ext = p.pts.max(axis=0) - p.pts.min(axis=0)
-            biggest = max(biggest, float(ext.max()))
-    if biggest * s > MAX_PART and biggest <= MAX_PART:
-        warnings.warn(f"{shown}: $INSUNITS={insunits} would make the largest "
-                      f"outline {biggest * s / 1000:.1f} m long; read as millimetres "
-                      f"({biggest:.0f} mm): check the sizes", InputWarning, stacklevel=2)
-        return 1.0
-    return s
+def _expanded(doc, shown: str) -> int:
+    """Entities the model space holds once every INSERT and MINSERT is expanded, counted
+    before expanding: 8 levels of 10 INSERTs would be 10^8 entities from a few KB."""
+    memo: dict[str, tuple[int, int]] = {}  # block -> (entities, nesting depth)
 
+    def walk(entities, name: str, depth: int) -> tuple[int, int]:
+        if depth > MAX_BLOCK_DEPTH:
+            raise InputError(f"blocks nested deeper than {MAX_BLOCK_DEPTH} levels (block "
+                             f"'{name}'): over the reader's limit", shown)
+        total, deepest = 0, 0
+        for e in entities:
+            if e.dxftype() != "INSERT":
+                total += 1
+                continue
+            bname = e.dxf.get("name", "")
+            if bname not in memo:
+                block = doc.blocks.get(bname)
+                memo[bname] = (0, 0)  # a block that inserts itself counts as empty here
+                memo[bname] = walk(block, bname, depth + 1) if block is not None else (1, 0)
+            n, d = memo[bname]
+            total += max(1, int(e.mcount)) * n
+            deepest = max(deepest, d + 1)
+            if total > MAX_ENTITIES:
+                break
+        return total, deepest
 
-def _to_mm(col: _Collector, scale: float, insunits: int) -> None:
-    for p in col.pieces:
-        p.pts = p.pts * scale
-        if p.circle:
-            p.circle = tuple(v * scale for v in p.circle)  # type: ignore[assignment]
-        if np.abs(p.pts).max(initial=0.0) > MAX_COORD:
-            raise InputError(
-                f"coordinates beyond {MAX_COORD:g} mm {p.where}: are the drawing units "
-                f"right? ($INSUNITS={insunits}, read as x{scale:g} to mm)", col.shown)
-    for lab in col.labels:
-        lab.x, lab.y, lab.height = lab.x * scale, lab.y * scale, lab.height * scale
+    total, _ = walk(doc.modelspace(), "*Model_Space", 0)
+    if total > MAX_ENTITIES:
+        raise InputError(f"more than {MAX_ENTITIES:,} entities once blocks are expanded: "
+                         "over the reader's limit (no cutting file comes near it)", shown)
+    return total
 
 
 def unit_scale(units: str, shown: str | None = None) -> float:
     """The mm factor of a units name the user gave ("mm", "cm", "m", "inch", "ft")."""
     key = str(units).strip().lower()
-    key = {"in": "inch", "inches": "inch", "\"": "inch", "feet": "ft", "foot": "ft"}.get(key, key)
+    key = {"in": "inch", "inches": "inch", "feet": "ft", "foot": "ft"}.get(key, key)
     if key not in UNIT_NAMES:
         raise InputError(f"units '{units}' not one of {', '.join(UNIT_NAMES)}", shown)
     return UNIT_NAMES[key]
 
 
+def hidden_layers(doc) -> set[str]:
+    """Layers switched off or frozen: what the designer hid is not cut."""
+    out = set()
+    for layer in doc.layers:
+        try:
+            if layer.is_off() or layer.is_frozen():
+                out.add(layer.dxf.name)
+        except Exception:  # noqa: BLE001 - a damaged layer table entry hides nothing
+            continue
+    return out
+
+
 def read_drawing(path: str | Path, layer_map: dict[str, str] | None = None,
                  shown: str | None = None, units: str | None = None) -> Drawing:
-    """Every piece of cut geometry and every note of a DXF, flattened and in mm.
-    `units` ("mm", "cm", "m", "inch", "ft") overrides what the file says."""
+    """Every piece of cut geometry and every note of a DXF, flattened, in drawing units
+    (`Drawing.units` says how they scale to mm). `units` ("mm", "cm", "m", "inch", "ft")
+    overrides what the file says."""
     path = Path(path)
     shown = shown or str(path)
     forced = unit_scale(units, shown) if units is not None else None
-    doc = open_dxf(path, shown)
-    insunits = int(doc.header.get("$INSUNITS", 0) or 0)
+    doc, has_header = open_dxf(path, shown)
+    insunits = int(doc.header.get("$INSUNITS", 0) or 0) if has_header else 0
     if forced is None and insunits not in _UNITS:
         raise InputError(f"unsupported drawing units $INSUNITS={insunits}; "
-                         "save the DXF in mm or inches", shown)
-    scale0 = forced if forced is not None else _UNITS[insunits]
-    col = _Collector(shown, layer_map, CHORD_TOL / scale0)
+                         "save the DXF in mm or inches, or give the units", shown)
+    if forced is not None:
+        du = DrawingUnits(forced, f"units='{units}'", stated=True)
+    elif insunits == 0:
+        why = "no HEADER section" if not has_header else "$INSUNITS=0"
+        du = DrawingUnits(1.0, f"unitless ({why}), read as mm", stated=False)
+    else:
+        du = DrawingUnits(_UNITS[insunits], f"$INSUNITS={insunits}", stated=True,
+                          insunits=insunits)
+    _expanded(doc, shown)
+    col = _Collector(shown, layer_map, CHORD_TOL / du.scale, hidden_layers(doc))
     for entity in doc.modelspace():
         col.entity(entity, None, entity.dxf.handle, 0)
-    scale = forced if forced is not None else _decide_scale(col.pieces, insunits, shown)
-    _to_mm(col, scale, insunits)
-    return Drawing(col.pieces, col.labels, shown)
+    if col.skipped:
+        names = ", ".join(f"'{n}'" for n in sorted(col.skipped))
+        warnings.warn(f"{shown}: layers switched off or frozen are not cut: {names}",
+                      InputWarning, stacklevel=2)
+    return Drawing(col.pieces, col.labels, shown, du)

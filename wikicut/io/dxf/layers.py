@@ -1,19 +1,21 @@
 """What a DXF layer means for the router, from its name.
 
 A layer's name says what it is (WikiHouse convention, matched by pattern because real files
-vary); other layers go through a layer map, and unknown layers are outline-or-hole by nesting
-so that plain DXFs work.
+vary: any case, `<d>mmDEEP`, `HALF_MILL_<d>MM`, and R12's 26-character truncations such as
+`4_ANYTOOL_CUTTHROUGH_OUTSI` or `5_ANYTOOL_HALF_MILL_9MM_IN`); other layers go through a
+layer map, and unknown layers are outline-or-hole by nesting (`guessed`) so that plain DXFs
+work.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ...errors import InputError
 
 __all__ = ["DEFAULT_LAYER_MAP", "ENGRAVE_MAX_DEPTH", "LayerOp", "classify_layer",
-           "sheet_material", "sheet_thickness"]
+           "is_wikihouse_name", "sheet_material", "sheet_thickness"]
 
 ENGRAVE_MAX_DEPTH = 1.5  # mm: shallower "mmDEEP" layers are engravings, not pockets
 DEFAULT_THICKNESS = 18.0
@@ -47,6 +49,12 @@ _DEPTH_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*mm\s*_?\s*DEEP", re.IGNORECASE)
 _SIZE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*[x×]\s*(\d+(?:\.\d+)?)\s*[x×]\s*(\d+(?:\.\d+)?)",
                       re.IGNORECASE)
 _THICK_RE = re.compile(r"(\d+(?:\.\d+)?)\s*mm", re.IGNORECASE)
+_HALF_MILL_RE = re.compile(r"HALF_?\s*MILL\D*?(\d+(?:[.,]\d+)?)\s*MM", re.IGNORECASE)
+# "9mmDEE" / "9MMD": a depth cut short by R12's 26-character limit
+_CUT_DEPTH_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*mm_?D(?:E(?:E)?)?$", re.IGNORECASE)
+_SIZE_TAIL_RE = re.compile(r"[\s_-]*\d+(?:\.\d+)?(?:\s*[x×]\s*\d*(?:\.\d+)?)*\s*(?:mm)?$",
+                           re.IGNORECASE)
+R12_NAME_LENGTH = 26  # AutoCAD R12 cuts layer names here
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,9 @@ class LayerOp:
     kind: str
     depth: float | None  # mm for pocket/engrave (and blind drills); None = through
     material: str | None = None  # for sheet layers, e.g. "BirchPly"
+    # "auto" only because nothing else matched (not the user's map, nor a known name): such a
+    # layer's contours inside parts are refused in a file that follows WikiHouse names
+    guessed: bool = field(default=False, compare=False)
 
 
 def _num(text: str) -> float:
@@ -71,6 +82,7 @@ def sheet_material(name: str) -> str:
     rest = re.sub(r"^.*?SHEET", "", name, count=1, flags=re.IGNORECASE)
     rest = _SIZE_RE.sub("", rest)
     rest = _THICK_RE.sub("", rest)
+    rest = _SIZE_TAIL_RE.sub("", rest.strip(" _-"))  # "SPRUCEPLY_2440X122" (truncated size)
     rest = rest.strip(" _-")
     return rest or "Plywood"
 
@@ -99,21 +111,43 @@ def _depth_layer(up: str, depth: float | None) -> LayerOp | None:
     return None
 
 
+def _truncated(up: str, word: str) -> bool:
+    """The name ends in `word` or, cut at R12's length, in a start of it ('_OUTSI', '_IN')."""
+    last = re.split(r"[\s_\-]", up)[-1]
+    if last == word or up.endswith(word):
+        return True
+    least = 1 if len(up) == R12_NAME_LENGTH else 3
+    return len(last) >= least and word.startswith(last) and len(last) < len(word)
+
+
+def _depth_of(name: str) -> float | None:
+    for rx in (_DEPTH_RE, _HALF_MILL_RE):
+        m = rx.search(name)
+        if m:
+            return _num(m.group(1))
+    if len(name) == R12_NAME_LENGTH:
+        m = _CUT_DEPTH_RE.search(name)
+        if m:
+            return _num(m.group(1))
+    return None
+
+
 def _by_pattern(name: str) -> LayerOp | None:
     """The WikiHouse meaning of a layer name, or None when the name follows no convention."""
-    up = name.upper()
+    up = name.upper().strip()
     if "DONOTCUT" in up or "DO_NOT_CUT" in up or "DO NOT CUT" in up:
         return LayerOp("ignore", None)
     if re.search(r"(^|[^A-Z])SHEET", up):
         return LayerOp("sheet", None, sheet_material(name))
-    m = _DEPTH_RE.search(name)
-    depth = _num(m.group(1)) if m else None
+    depth = _depth_of(name)
     if "DRILL" in up or "ENGRAVE" in up or "POCKET" in up or depth is not None:
         return _depth_layer(up, depth)
+    if "MILL" in up:
+        return None  # a mill-out without its depth: never guessed into a through cut
     through = "CUTTHROUGH" in up or "CUT_THROUGH" in up or "THROUGH" in up
-    if "OUTSIDE" in up:
+    if "OUTSIDE" in up or (through and _truncated(up, "OUTSIDE")):
         return LayerOp("outside", None)
-    if "INSIDE" in up:
+    if "INSIDE" in up or (through and _truncated(up, "INSIDE")):
         return LayerOp("inside", None)
     if through:
         return LayerOp("auto", None)
@@ -157,4 +191,9 @@ def classify_layer(name: str, layer_map: dict[str, str] | None = None) -> LayerO
         return op
     if low in DEFAULT_LAYER_MAP:
         return _from_value(DEFAULT_LAYER_MAP[low], name)
-    return LayerOp("auto", None)
+    return LayerOp("auto", None, guessed=True)
+
+
+def is_wikihouse_name(name: str) -> bool:
+    """A name in WikiHouse's '<n>_anyTOOL_...' style: such a file names every cut it wants."""
+    return bool(re.match(r"^\s*\d+_(ANY|\d+MM)?TOOL", name, re.IGNORECASE))

@@ -8,6 +8,7 @@ against the stock.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,11 +16,12 @@ import ezdxf
 import shapely
 from shapely.geometry import Polygon
 
-from ...errors import InputError
+from ...errors import InputError, InputWarning
 from ...model import Part, Placement, SheetLayout, Stock
 from .assemble import DrawnPart, DrawnSheet, assemble
-from .chain import MAX_JOIN_TOL, SNAP_TOL, loops
-from .entities import read_drawing
+from .chain import MAX_JOIN_TOL, SNAP_TOL, Joined, default_join_tol, loops
+from .entities import Drawing, read_drawing
+from .units import check_coords, settle_units, to_mm
 from .layers import DEFAULT_THICKNESS, LayerOp, sheet_material, sheet_thickness
 
 __all__ = ["read_cutting_file", "read_dxf_parts"]
@@ -36,7 +38,13 @@ def _analyse(path, layer_map, display, units=None, join_tolerance=None
     tol = _join_tolerance(join_tolerance, shown)
     try:
         drawing = read_drawing(path, layer_map, shown, units=units)
-        sheets, raw = assemble(drawing, loops(drawing.pieces, shown, tol))
+        mm, joined = _join(drawing, drawing.units.scale, tol)
+        scale = settle_units(drawing.units, joined.pieces, shown, units is not None)
+        if scale != drawing.units.scale:
+            mm, joined = _join(drawing, scale, tol)
+        check_coords(mm)
+        _report(joined, shown)
+        sheets, raw = assemble(mm, joined.pieces)
     except InputError:
         raise
     except _DAMAGED as exc:
@@ -45,9 +53,30 @@ def _analyse(path, layer_map, display, units=None, join_tolerance=None
     return shown, sheets, raw
 
 
-def _join_tolerance(value: float | None, shown: str) -> float:
+def _join(drawing: Drawing, scale: float, tol: float | None) -> tuple[Drawing, Joined]:
+    mm = to_mm(drawing, scale)
+    join = tol if tol is not None else default_join_tol(drawing.pieces, scale)
+    return mm, loops(mm.pieces, mm.shown, min(SNAP_TOL, join), join)
+
+
+def _report(joined: Joined, shown: str) -> None:
+    if joined.gaps:
+        warnings.warn(f"{shown}: closed {len(joined.gaps)} gap(s) between line ends, the "
+                      f"largest {max(joined.gaps):.3f} mm", InputWarning, stacklevel=4)
+    if joined.covered:
+        warnings.warn(f"{shown}: {joined.covered} stub(s) (lying on another line, or "
+                      "shorter than the join tolerance) not cut", InputWarning, stacklevel=4)
+    if joined.construction:
+        layers = sorted({p.layer for p in joined.construction})
+        warnings.warn(f"{shown}: {len(joined.construction)} open stroke(s) on layer(s) "
+                      f"{', '.join(repr(n) for n in layers)} not cut (construction lines: "
+                      "the file names its cuts on WikiHouse layers)", InputWarning,
+                      stacklevel=4)
+
+
+def _join_tolerance(value: float | None, shown: str) -> float | None:
     if value is None:
-        return SNAP_TOL
+        return None
     try:
         tol = float(value)
     except (TypeError, ValueError):

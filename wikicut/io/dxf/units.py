@@ -1,0 +1,78 @@
+"""Drawing units: what the file or the user says, checked against the size of what it draws.
+
+The check runs on the assembled loops (LINE-only files included), both ways: an outline tens
+of metres long whose numbers are a plausible size in mm is read as mm (SketchUp writes
+WikiHouse files in mm with $INSUNITS=1, the real MicroHouse file among them); a unitless
+drawing whose largest outline is a few centimetres is read as mm with a warning that names
+the inch reading. The user's `units` is never second-guessed.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import replace
+
+import numpy as np
+
+from ...errors import InputError, InputWarning
+from .entities import Drawing, DrawingUnits, Piece
+
+__all__ = ["MAX_COORD", "MAX_PART", "SMALL_PART", "check_coords", "largest", "settle_units",
+           "to_mm"]
+
+MAX_COORD = 1e6  # mm: beyond this the file is surely in other units than it says
+MAX_PART = 10_000.0  # mm: no sheet or part a router cuts is longer than this
+SMALL_PART = 100.0  # mm: a unitless drawing whose largest outline is shorter may be inches
+
+_SIZED = ("sheet", "outside", "inside", "auto", "pocket", "drill")
+
+
+def to_mm(drawing: Drawing, scale: float) -> Drawing:
+    """A copy of the drawing with every piece and note scaled by `scale` to mm."""
+    pieces = []
+    for p in drawing.pieces:
+        circle = tuple(v * scale for v in p.circle) if p.circle else None
+        pieces.append(replace(p, pts=p.pts * scale, circle=circle))
+    labels = [replace(lab, x=lab.x * scale, y=lab.y * scale, height=lab.height * scale)
+              for lab in drawing.labels]
+    return replace(drawing, pieces=pieces, labels=labels,
+                   units=replace(drawing.units, scale=scale))
+
+
+def largest(loops: list[Piece]) -> float:
+    """The longest side of the largest closed loop on a cut, pocket or sheet layer."""
+    big = 0.0
+    for p in loops:
+        if p.closed and p.op.kind in _SIZED and len(p.pts):
+            big = max(big, float((p.pts.max(axis=0) - p.pts.min(axis=0)).max()))
+    return big
+
+
+def settle_units(units: DrawingUnits, loops_mm: list[Piece], shown: str,
+                 forced: bool) -> float:
+    """The mm scale to read the drawing with, given its loops read at `units.scale`."""
+    s = units.scale
+    big = largest(loops_mm)
+    if forced or big == 0.0:
+        return s
+    raw = big / s
+    if big > MAX_PART and raw <= MAX_PART and s > 1.0:
+        warnings.warn(f"{shown}: {units.said} would make the largest outline "
+                      f"{big / 1000:.1f} m long; read as millimetres ({raw:.0f} mm): "
+                      "check the sizes, or give the units", InputWarning, stacklevel=3)
+        return 1.0
+    if not units.stated and big < SMALL_PART:
+        warnings.warn(f"{shown}: {units.said}: the largest outline is {big:.1f} mm long; "
+                      f"if the drawing is in inches ({big * 25.4:.0f} mm), give units = "
+                      "'inch'", InputWarning, stacklevel=3)
+    return s
+
+
+def check_coords(drawing: Drawing) -> None:
+    """Refuse coordinates no machine reaches: the units are surely wrong."""
+    du = drawing.units
+    for p in drawing.pieces:
+        if np.abs(p.pts).max(initial=0.0) > MAX_COORD:
+            raise InputError(
+                f"coordinates beyond {MAX_COORD:g} mm {p.where}: are the drawing units "
+                f"right? ({du.said}, read as x{du.scale:g} to mm)", drawing.shown)
