@@ -355,15 +355,26 @@ def batch(jobs, outdir: Path, scheduler, workers, time_limit, seed, iterations, 
     options = {"gcode": not no_gcode, "profile": profile,
                "toolpaths": toolpaths, "allow_unplaced": allow_unplaced}
 
+    written: list[str] = []
+
     def say(j) -> None:
+        if j.ok:
+            written.append(j.name)
         if j.ok and not quiet:
             click.echo(f"{j.name}: {j.sheets} sheets, {j.utilisation * 100:.1f}% used, "
                        f"{j.seconds:.1f} s")
         elif not j.ok:
             click.echo(f"error: {j.name}: {j.error}", err=True)
 
-    res = run_batch(list(jobs), outdir, address=scheduler, workers=workers, force=force,
-                    overrides=overrides, options=options, say=say)
+    try:
+        res = run_batch(list(jobs), outdir, address=scheduler, workers=workers, force=force,
+                        overrides=overrides, options=options, say=say)
+    except KeyboardInterrupt:
+        if not written:
+            raise
+        click.echo(f"\ninterrupted: the rest cancelled; written whole before: "
+                   f"{', '.join(written)} (no batch.json)", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     if not quiet:
         ok = sum(j.ok for j in res.jobs)
         click.echo(f"{ok} of {len(res.jobs)} jobs prepared in {res.seconds:.1f} s on "
