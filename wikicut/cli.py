@@ -231,7 +231,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     Examples:
       wikicut nest examples/house/job.toml -o out/
       wikicut part parts/wall-rib.toml -p length=2000 -o wall-rib.dxf
-      wikicut gcode cutting-file.dxf --profile shopbot -o programs/
+      wikicut gcode out/sheet-001.dxf --profile shopbot -o programs/
       wikicut verify out/sheet-001.nc --profile grbl --sheet out/sheet-001.dxf
     """
     ctx.obj = {"debug": debug}
@@ -267,8 +267,8 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
     \b
     Examples:
       wikicut nest examples/house/job.toml -o out/
-      wikicut nest job.toml -o out/ --time-limit 60 --profile shopbot --force
-      wikicut nest job.toml -o layout/ --no-gcode --open
+      wikicut nest examples/house/job.toml -o out/ --time-limit 10 --profile shopbot --force
+      wikicut nest examples/house/job.toml -o layout/ --no-gcode --open
     """
     from .io.job import load_job
     from .pipeline import run_nest, unplaced_message
@@ -471,8 +471,11 @@ def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force,
     One program per sheet found in the file, each in that sheet's own coordinates.
 
     \b
-    Example:
-      wikicut gcode MicroHouse_othercomponents_v0.5.dxf --profile shopbot -o programs/
+    Examples:
+      wikicut nest examples/dxf-parts/job.toml -o layout/ --no-gcode
+      wikicut gcode layout/sheet-001.dxf --profile shopbot -o programs/
+      wikicut gcode examples/microhouse/MicroHouse_othercomponents_v0.5.dxf --profile grbl \\
+        --tool-diameter 2.5 -o microhouse/
     """
     from .io.profiles import load_profile
     from .pipeline import run_gcode
@@ -500,7 +503,8 @@ def verify(program: Path, profile, sheet, thickness, tool_diameter) -> None:
     """Simulate a program and report safety violations (exit 3 if any).
 
     \b
-    Example:
+    Examples:
+      wikicut nest examples/house/job.toml -o out/
       wikicut verify out/sheet-001.nc --profile grbl --sheet out/sheet-001.dxf
     """
     from .io.profiles import load_profile
@@ -581,6 +585,7 @@ def preview(target: Path, params, thickness, output, toolpaths, profile, open_) 
     Examples:
       wikicut preview parts/roof-rib.toml -p pitch=40 --open
       wikicut preview parts/wall-rib.toml -p length=2000 -o wall-rib.svg
+      wikicut nest examples/house/job.toml -o out/
       wikicut preview out/ --toolpaths --open
     """
     if target.is_dir():
@@ -638,6 +643,8 @@ def diff_cmd(old: Path, new: Path, as_json, html_file) -> None:
 
     \b
     Examples:
+      wikicut nest examples/house/job.toml -o old-out/ --seed 1
+      wikicut nest examples/house/job.toml -o new-out/ --seed 2
       wikicut diff old-out/ new-out/
       wikicut diff old-out/ new-out/ --json --html diff.html
     """
@@ -664,7 +671,8 @@ def profiles_cmd() -> None:
     \b
     Examples:
       wikicut profiles
-      cp profiles/grbl.toml my-router.toml   # edit, then: wikicut nest JOB.toml --profile my-router.toml
+      cp profiles/grbl.toml my-router.toml   # edit it, then:
+      wikicut nest examples/house/job.toml -o out/ --profile my-router.toml
     """
     from .io.profiles import PROFILE_DIR, available_profiles, load_profile
 
@@ -686,6 +694,7 @@ def parts_cmd(folder: Path | None) -> None:
     \b
     Examples:
       wikicut parts
+      cp -r parts my-parts   # add your own, then:
       wikicut parts my-parts/
     """
     from .io.parts import part_info
