@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -117,9 +118,10 @@ def run_batch(paths: list[Path], outdir: Path, *, address: str | None = None,
             if say:
                 say(outcomes[k])
     with connect(address, workers) as client:
-        n_workers = len(client.scheduler_info().get("workers", {}))
+        n_workers = len(client.nthreads())
+        run = uuid.uuid4().hex  # keys unique on a scheduler others share
         futures = {client.submit(prepare, task, pure=False, retries=RETRIES,
-                                 key=f"wikicut-job-{k}-{folder}"): k
+                                 key=f"wikicut-job-{folder}-{run}"): k
                    for k, (task, folder) in pending.items()}
         try:
             for fut in as_completed(list(futures)):

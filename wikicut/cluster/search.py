@@ -5,6 +5,7 @@ is run again elsewhere (the same seed and iterations: the same result)."""
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Iterator
 
 from ..nest.workers import Found, SearchSpec, search_spec, searching_on
@@ -16,9 +17,10 @@ def dask_searches(client):
     """A pool for `searching_on`: every seed a task, the results in seed order."""
 
     def pool(spec: SearchSpec, seeds: list[int]) -> list[Found]:
+        run = uuid.uuid4().hex  # keys unique on a scheduler others share
         # the spec rides in each task (not scattered): it survives any worker's loss
         futures = [client.submit(search_spec, spec, seed, pure=False, retries=RETRIES,
-                                 key=f"wikicut-search-{seed}-{id(spec)}") for seed in seeds]
+                                 key=f"wikicut-search-{seed}-{run}") for seed in seeds]
         try:
             return client.gather(futures)
         except BaseException:
