@@ -214,3 +214,22 @@ quantity = 6
     assert res.returncode == 0, res.stderr
     assert "warning:" in res.stderr and "did not fit" in res.stderr
     assert json.loads((out / "report.json").read_text())["unplaced"]
+
+
+def test_outputs_have_the_users_permissions(tmp_path):
+    """Issue 35: the output folder and `wikicut part` files follow the umask, not the
+    temporary folder's 0700 / 0600 (a web server or a share must read them)."""
+    import os
+
+    old = os.umask(0o022)
+    try:
+        out = tmp_path / "out"
+        res = run("nest", str(DXF_JOB), "-o", str(out), "--time-limit", "2", "--no-gcode")
+        assert res.returncode == 0, res.stderr
+        assert out.stat().st_mode & 0o777 == 0o755
+        assert (out / "report.json").stat().st_mode & 0o777 == 0o644
+        res = run("part", str(ROOT / "parts" / "spacer.toml"), "-o", str(tmp_path / "s.dxf"))
+        assert res.returncode == 0, res.stderr
+        assert (tmp_path / "s.dxf").stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)

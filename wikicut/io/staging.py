@@ -71,6 +71,9 @@ class Staging:
         try:
             parent.mkdir(parents=True, exist_ok=True)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.outdir.name}.tmp-", dir=parent))
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(self.tmp, 0o777 & ~umask)  # the user's permissions, not mkdtemp's 0700
         except OSError as exc:
             raise InputError(f"cannot write the output folder here ({exc.strerror})",
                              self.shown) from None
