@@ -5,6 +5,7 @@ killed mid-run, and a job's searches spread over the cluster. Outputs must equal
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -61,10 +62,8 @@ class Processes:
     @staticmethod
     def kill(proc: subprocess.Popen) -> None:
         if proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)  # the nanny and its worker process
-            except ProcessLookupError:
-                pass
         proc.wait()
         proc.log.close()
 
@@ -126,33 +125,41 @@ def _alone(job: Path, out: Path, **settings) -> dict[str, bytes]:
     return _files(out)
 
 
-def test_a_batch_survives_a_failing_job_and_a_killed_worker(cluster, tmp_path):
-    address, procs = cluster
-    jobs = _jobs(tmp_path / "jobs")
-    victim = procs.worker(address, "victim")
-    out = tmp_path / "out"
+def _run_killing(address: str, procs: Processes, victim: str, args: list[str]):
+    """Run `wikicut ARGS`, killing the worker `victim` (started here) once it holds a task;
+    (completed process, whether it was killed)."""
     with Client(address, timeout="60s") as client:
-        client.wait_for_workers(3, timeout=120)
-        run = subprocess.Popen([sys.executable, "-m", "wikicut.cli", "batch", *map(str, jobs),
-                                "-o", str(out), "--scheduler", address, "--iterations", ITER,
-                                "--no-gcode"], env=ENV, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
+        before = len(client.nthreads())
+        proc = procs.worker(address, victim)
+        client.wait_for_workers(before + 1, timeout=120)
+        run = subprocess.Popen([sys.executable, "-m", "wikicut.cli", *args], env=ENV,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             killed = False
             deadline = time.monotonic() + 120
             while not killed and run.poll() is None and time.monotonic() < deadline:
-                names = {a: w.get("name") for a, w in client.scheduler_info()["workers"].items()}
-                busy = [a for a, keys in client.processing().items()
-                        if names.get(a) == "victim" and keys]
-                if busy:
-                    Processes.kill(victim)
+                names = {a: w.get("name") for a, w in client.scheduler_info(-1)["workers"].items()}
+                if any(names.get(a) == victim and keys
+                       for a, keys in client.processing().items()):
+                    Processes.kill(proc)
                     killed = True
                 time.sleep(0.05)
-            _, stderr = run.communicate(timeout=240)
+            out, err = run.communicate(timeout=240)
         finally:
             if run.poll() is None:
                 run.kill()
                 run.wait()
+    return subprocess.CompletedProcess(run.args, run.returncode, out, err), killed
+
+
+def test_a_batch_survives_a_failing_job_and_a_killed_worker(cluster, tmp_path):
+    address, procs = cluster
+    jobs = _jobs(tmp_path / "jobs")
+    out = tmp_path / "out"
+    run, killed = _run_killing(address, procs, "victim", [
+        "batch", *map(str, jobs), "-o", str(out), "--scheduler", address, "--iterations", ITER,
+        "--no-gcode"])
+    stderr = run.stderr
     assert killed, "the victim worker never ran a job"
     assert run.returncode == 3, stderr
     summary = json.loads((out / "batch.json").read_text())
@@ -172,15 +179,16 @@ def test_a_batch_survives_a_failing_job_and_a_killed_worker(cluster, tmp_path):
 
 
 def test_a_jobs_searches_give_the_same_bytes_locally_and_on_the_cluster(cluster, tmp_path):
-    address, _ = cluster
+    """... and a worker killed during a search costs only that search, run again."""
+    address, procs = cluster
     job = _jobs(tmp_path / "jobs")[0]
     local2 = _alone(job, tmp_path / "local-2")  # workers = 2: the two local processes
     with connect(address) as client, searches_on(client):
         assert _alone(job, tmp_path / "cluster-2") == local2
-    cli = subprocess.run([sys.executable, "-m", "wikicut.cli", "nest", str(job), "-o",
-                          str(tmp_path / "cluster-4"), "--iterations", ITER, "--no-gcode",
-                          "--workers", "4", "--scheduler", address, "-q"],
-                         check=False, env=ENV, capture_output=True, text=True, timeout=240)
+    cli, killed = _run_killing(address, procs, "victim-2", [
+        "nest", str(job), "-o", str(tmp_path / "cluster-4"), "--iterations", ITER,
+        "--no-gcode", "--workers", "4", "--scheduler", address, "-q"])
+    assert killed, "the victim worker never ran a search"
     assert cli.returncode == 0, cli.stderr
     with connect(None, 2) as client, searches_on(client):  # a LocalCluster
         assert _files(tmp_path / "cluster-4") == _alone(job, tmp_path / "local-4", workers=4)
