@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import shapely
 from shapely.geometry import Polygon
-from wikicut.gcode import write_program
 
 from wikicut.cam import plan_sheet
 from wikicut.errors import UnsafeJobError
 from wikicut.io.profiles import load_profile
 from wikicut.model import Part, Placement, SheetLayout, Stock
+from wikicut.post import write_program
 from wikicut.verify import verify_program
 
 
