@@ -25,6 +25,7 @@ ALLOWED = {
     "diff": {"model", "errors", "io", "verify", "render"},
     "pipeline": {"model", "errors", "io", "nest", "cam", "post", "verify", "render"},
     "cluster": {"model", "errors", "io", "nest", "pipeline"},
+    "recut": {"model", "errors", "io", "nest", "cam", "post", "verify", "render", "pipeline"},
 }
 
 

@@ -56,12 +56,18 @@ def test_several_hundred_parts_end_to_end(tmp_path):
     sheets = report["sheets"]
     n = len(sheets)
     assert n >= 20
+    runs = {r["file"]: r for r in report["programs"]}
+    assert sorted(p.name for p in out.glob("*.nc")) == sorted(runs)  # each layout once
     for k in range(1, n + 1):
-        for ext in ("nc", "dxf", "svg"):
+        for ext in ("dxf", "svg"):
             f = out / f"sheet-{k:03d}.{ext}"
             assert f.exists() and f.stat().st_size > 0, f
-        assert sheets[k - 1]["file_program"] == f"sheet-{k:03d}.nc"
-        text = (out / f"sheet-{k:03d}.nc").read_text(encoding="utf-8")
+        run = runs[sheets[k - 1]["file_program"]]
+        first = run["sheets"][0]
+        assert run["file"] == f"sheet-{first:03d}" + (f"-x{run['count']}" if run["count"] > 1
+                                                      else "") + ".nc"
+        assert k in run["sheets"] and len(run["sheets"]) == run["count"]
+        text = (out / run["file"]).read_text(encoding="utf-8")
         assert text.endswith("M2\n")  # the grbl footer: the program is complete
         deepest = min(float(z) for z in re.findall(r"Z(-?[\d.]+)", text))
         assert -18.3 - 0.5 - 1e-9 <= deepest <= -18.3  # through the stock, within overcut

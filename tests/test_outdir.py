@@ -141,7 +141,7 @@ def test_two_runs_into_one_folder_one_wins_the_other_says_so(job):
     assert codes == [0, 2], outs
     err = next(e for c, e in outs if c == 2)
     assert "out: output folder" in err and "Traceback" not in err, err
-    assert sorted(os.listdir(job.parent / "out")) == ["index.html", "report.json",
+    assert sorted(os.listdir(job.parent / "out")) == ["index.html", "parts.csv", "report.json",
                                                       "sheet-001.dxf", "sheet-001.svg"]
     assert not list(job.parent.glob(".out.*"))
 

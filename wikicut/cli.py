@@ -489,6 +489,48 @@ def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force,
             f"{sum(len(s.placements) for s in res.layout.sheets)} parts -> {outdir}/")
 
 
+def _xy(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        x, y = (float(v) for v in value.split(","))
+    except ValueError:
+        raise click.BadParameter("give X,Y in mm, e.g. 100,50") from None
+    return x, y
+
+
+@main.command()
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.argument("part")
+@click.option("--on", "offcut", type=click.Path(path_type=Path),
+              help="An offcut TOML ([sheet] table as in a job) to cut the part on.")
+@click.option("--at", "at", callback=_xy, metavar="X,Y",
+              help="Put the part's lower-left corner here on a sheet like its own (mm).")
+@click.option("-o", "--output", "dest", type=click.Path(path_type=Path), required=True)
+@click.option("--profile", help="Machine profile (default: the job's, from report.json).")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@handle_errors
+def recut(outdir: Path, part, offcut, at, dest: Path, profile, force) -> None:
+    """Cut one part of a finished job again, alone, on an offcut or at a given spot.
+
+    PART is an instance id (wall-rib#3) or a part name (its first copy). Thickness,
+    profile and tool come from OUTDIR/report.json, the geometry from the sheet's DXF.
+
+    \b
+    Examples:
+      wikicut nest examples/house/job.toml -o out/
+      wikicut recut out/ spacer --at 100,100 -o recut/
+      wikicut verify recut/sheet-001.nc --profile grbl --sheet recut/sheet-001.dxf
+    """
+    from .recut import recut as run_recut
+
+    if offcut is not None and at is not None:
+        raise click.UsageError("give --on or --at, not both")
+    res = run_recut(outdir, part, dest, offcut=offcut, at=at, profile=_cli_profile(profile),
+                    force=force)
+    click.echo(f"{part}: {res.report['sheets'][0]['file_program']} -> {dest}/")
+
+
 @main.command()
 @click.argument("program", type=click.Path(path_type=Path))
 @click.option("--profile", required=True, help="Machine profile name or TOML path.")

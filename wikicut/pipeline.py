@@ -94,7 +94,7 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
                                  + " (--allow-unplaced writes the sheets that fit)", job.path)
         return write_outputs(job.name, layout, outdir, profile=prof, force=force,
                              spacing=job.settings.spacing, toolpaths=toolpaths, progress=say,
-                             settings=_settings_record(job, prof),
+                             settings=_settings_record(job, prof, profile),
                              sources={it.part.name: it.part.source for it in items}, stage=stage,
                              proofs=proofs)
 
@@ -118,12 +118,21 @@ def job_inputs(job: Job, profile: str | None = None) -> list[Path]:
     return paths
 
 
-def _settings_record(job: Job, prof: Profile | None) -> dict:
+def _profile_ref(job: Job, profile: str | None) -> str:
+    """How `wikicut recut` finds the job's profile again: a shipped profile's name, or the
+    path to its file as given (only its name when absolute: reports hold no machine paths)."""
+    from .io.report import portable_source
+
+    return portable_source(str(profile or job.profile))
+
+
+def _settings_record(job: Job, prof: Profile | None, profile: str | None = None) -> dict:
     s = job.settings
     rec = {"seed": s.seed, "time_limit": s.time_limit, "iterations": s.iterations,
            "spacing": s.spacing, "rotations": list(s.rotations),
            "thickness": job.thickness, "profile": prof.name if prof else None,
-           "tool_diameter": prof.tool.diameter if prof else None}
+           "tool_diameter": prof.tool.diameter if prof else None,
+           "profile_ref": _profile_ref(job, profile) if prof else None}
     if job.currency:
         rec["currency"] = job.currency
     return rec
@@ -136,11 +145,12 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
                   notes: dict[int, str] | None = None,
                   stage: Staging | None = None, proofs: Proofs | None = None) -> NestResult:
     """Plan and write every output for a layout (a DXF and an SVG per sheet, a program per
-    sheet when there is a profile, index.html, report.json); nothing appears unless all
+    distinct layout when there is a profile, index.html, report.json, parts.csv); nothing appears unless all
     succeeded. `sources` (part name -> file) names the files of parts left unplaced; `notes`
     (sheet index -> text) go into that sheet's program header. Inside a caller's `stage`
     (begun before its slow work) the files go there and the caller commits. `proofs` carries
     what the preflight proved cuttable."""
+    from .io.cutlist import cutlist_csv
     from .io.dxf import write_sheet_dxf
     from .io.report import build_report, dumps
     from .render import index_html, sheet_svg
@@ -164,12 +174,13 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
             _write_text(tmp / f"{stem}.svg", svg)
             svgs.append(svg)
             files += [f"{stem}.dxf", f"{stem}.svg"]
-            if programs:
+            if programs and texts[k]:  # a repeated layout's program is written once
                 _write_text(tmp / prog_files[k], texts[k])
                 files.append(prog_files[k])
         _write_text(tmp / "index.html", index_html(report, svgs, title=name))
         _write_text(tmp / "report.json", dumps(report))
-        files += ["index.html", "report.json"]
+        _write_text(tmp / "parts.csv", cutlist_csv(layout, programs, prog_files))
+        files += ["index.html", "report.json", "parts.csv"]
     return NestResult(layout, programs, report, files, Path(outdir))
 
 
@@ -180,21 +191,33 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
     if profile is None:
         return [], [], []
     from .cam import Proofs, plan_sheet
-    from .post import program_filename, write_program
+    from .cam.repeats import repeat_groups, repeat_stem, sheets_text
+    from .post import write_program
 
     proofs = proofs if proofs is not None else Proofs()  # shared by the sheets
-    programs: list[SheetProgram] = []
-    texts: list[str] = []
-    n = len(layout.sheets)
-    for k, sheet in enumerate(layout.sheets):
-        say("gcode", k / max(n, 1), f"sheet {sheet.index} of {n}")
-        program = plan_sheet(sheet, profile, proofs)
-        programs.append(program)
-        note = notes.get(sheet.index)
-        title = f"{name} sheet {sheet.index}" + (f" ({note})" if note else "")
-        texts.append(write_program(program, profile, title=title))
-    say("gcode", 1.0, f"{n} programs")
-    return programs, texts, [program_filename(s.index, profile) for s in layout.sheets]
+    sheets = layout.sheets
+    programs: list[SheetProgram] = [None] * len(sheets)  # type: ignore[list-item]
+    texts: list[str] = [""] * len(sheets)  # one text per distinct program, at its first sheet
+    files: list[str] = [""] * len(sheets)
+    groups = repeat_groups(layout)
+    ext = profile.extension.lstrip(".")
+    for g, group in enumerate(groups):
+        first = sheets[group[0]]
+        say("gcode", g / max(len(groups), 1), f"sheet {first.index} of {len(sheets)}")
+        program = plan_sheet(first, profile, proofs)
+        note = notes.get(first.index)
+        if len(group) == 1:
+            title = f"{name} sheet {first.index}"
+        else:
+            title = (f"{name} sheet {first.index}, cut x {len(group)}"
+                     f" (sheets {sheets_text([sheets[k].index for k in group])})")
+        texts[group[0]] = write_program(program, profile,
+                                        title=title + (f" ({note})" if note else ""))
+        for k in group:
+            programs[k] = program
+            files[k] = f"{repeat_stem(first.index, len(group))}.{ext}"
+    say("gcode", 1.0, f"{len(groups)} programs for {len(sheets)} sheets")
+    return programs, texts, files
 
 
 def _tool_width(profile: Profile | None) -> float:

@@ -262,3 +262,13 @@ def job_items(job: Job) -> list[NestItem]:
             counts[part.name] = k
             items.append(NestItem(instance=f"{part.name}#{k}", part=part, rotations=rots))
     return items
+
+
+def load_offcut(path: str | Path) -> Stock:
+    """An offcut to re-cut a part on (`wikicut recut --on`): a TOML file holding one [sheet]
+    table, written as in a job (width, height, thickness, margin, keepouts ...)."""
+    tf = TomlFile.load(path)
+    check_keys(tf, tf.data, {"sheet"})
+    if not isinstance(tf.data.get("sheet"), dict):
+        raise tf.error("sheet", "an offcut file holds one [sheet] table")
+    return _stock(tf, get_table(tf, tf.data, "sheet"), "sheet.")

@@ -80,6 +80,19 @@ def _toolpath(prog: SheetProgram | None) -> dict | None:
             "est_seconds": _r(prog.est_seconds, 1), "operations": len(prog.operations)}
 
 
+def program_runs(sheets: list[dict]) -> list[dict]:
+    """Each distinct program once, with the sheets it cuts (a repeated layout is one program
+    run `count` times: cam/repeats.py), in order of its first sheet."""
+    runs: dict[str, dict] = {}
+    for s in sheets:
+        if s["file_program"]:
+            run = runs.setdefault(s["file_program"], {"file": s["file_program"], "count": 0,
+                                                      "sheets": []})
+            run["count"] += 1
+            run["sheets"].append(s["index"])
+    return list(runs.values())
+
+
 def build_report(job_name: str, layout: Layout, spacing: float,
                  programs: list[SheetProgram] | None = None,
                  program_files: list[str] | None = None, settings: dict | None = None,
@@ -135,7 +148,7 @@ def build_report(job_name: str, layout: Layout, spacing: float,
     record.update(settings or {})
     return {
         "schema": SCHEMA, "job": job_name, "settings": record,
-        "sheets": sheets, "unplaced": unplaced, "parts": list(rows.values()),
+        "sheets": sheets, "programs": program_runs(sheets), "unplaced": unplaced, "parts": list(rows.values()),
         "totals": {"sheets": len(layout.sheets), "parts": placed + len(unplaced),
                    "placed": placed, "unplaced": len(unplaced),
                    "part_area_m2": _r(part_area / 1e6, 4),

@@ -60,6 +60,16 @@ VIEW_JS = """<script>
 </script>"""
 
 
+def _programs_table(runs: list[dict]) -> str:
+    """The distinct programs, each with how many times to run it and on which sheets."""
+    rows = "".join(f'<tr><td><a href="{escape(r["file"], True)}">{escape(r["file"])}</a></td>'
+                   f'<td class="n">cut x {r["count"]}</td><td>'
+                   + ", ".join(f'<a href="#sheet-{k}">{k}</a>' for k in r["sheets"])
+                   + "</td></tr>" for r in runs)
+    return ('<h2 id="programs">Programs</h2><table><tr><th>program</th><th>run</th>'
+            f"<th>sheets</th></tr>{rows}</table>")
+
+
 def index_html(report: dict, svgs: list[str], title: str = "") -> str:
     """The job on one self-contained page (inline CSS, SVGs and a few lines of script, no
     network): summary, every sheet with links to its files (zoom and pan, a part's details
@@ -114,6 +124,9 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
     if report.get("unplaced"):
         out.append(f'<p class="unplaced">{len(report["unplaced"])} parts did not fit: '
                    + ", ".join(escape(u["id"]) for u in report["unplaced"]) + "</p>")
+    runs = {r["file"]: r for r in report.get("programs", [])}
+    if len(runs) < sum(r["count"] for r in runs.values()):  # some layouts repeat
+        out.append(_programs_table(list(runs.values())))
     if sheets:
         out.append("<nav>Sheets: " + " ".join(f'<a href="#sheet-{s["index"]}">{s["index"]}</a>'
                                                for s in sheets) + "</nav>")
@@ -121,7 +134,9 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
         links = [f'<a href="{escape(s["file_dxf"], True)}">DXF</a>',
                  f'<a href="{escape(s["file_svg"], True)}">SVG</a>']
         if s.get("file_program"):
-            links.append(f'<a href="{escape(s["file_program"], True)}">program</a>')
+            count = runs.get(s["file_program"], {}).get("count", 1)
+            links.append(f'<a href="{escape(s["file_program"], True)}">program'
+                         + (f" (cut x {count})" if count > 1 else "") + "</a>")
         tp = s.get("toolpath")
         meta = (f"{len(s['parts'])} parts, {s['utilisation'] * 100:.1f}% used"
                 + (f", {tp['cut_length_m']:.1f} m of cut, {_hm(tp['est_seconds'])}" if tp else ""))

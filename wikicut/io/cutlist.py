@@ -1,0 +1,69 @@
+"""parts.csv: the cut list, one row per placed part, for spreadsheets and ERP.
+
+Columns: part (instance id), name, source, sheet, program, x, y, rotation, width, height
+(of the placed bounding box), area_m2 (holes excluded) and cut_length_m (the feed moves of
+that part's operations: outlines, holes, pockets, drills, engravings, labels; empty without
+programs). Coordinates in mm from the sheet's lower-left corner, as in report.json.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from ..model import P3, Layout, SheetLayout, SheetProgram, move_length
+from .report import portable_source
+
+COLUMNS = ("part", "name", "source", "sheet", "program", "x", "y", "rotation", "width",
+           "height", "area_m2", "cut_length_m")
+
+
+def part_cut_lengths(program: SheetProgram, start_z: float = 0.0) -> dict[str, float]:
+    """Length at feed (mm) of each instance's operations in a program."""
+    out: dict[str, float] = {}
+    pos: P3 = (0.0, 0.0, start_z)
+    for op in program.operations:
+        total = 0.0
+        for m in op.moves:
+            if m.kind != "rapid":
+                total += move_length(pos, m)
+            pos = (m.x, m.y, m.z)
+        out[op.part] = out.get(op.part, 0.0) + total
+    return out
+
+
+def _place_key(p) -> tuple:
+    return (p.part.name, round(p.x, 3), round(p.y, 3), round(p.rotation % 360.0, 3))
+
+
+def _sheet_lengths(sheet: SheetLayout, program: SheetProgram | None) -> dict[str, float]:
+    """Cut length per instance of `sheet`; a repeated layout's program was planned on its
+    first sheet, so its instances are matched to this sheet's by part and place."""
+    if program is None:
+        return {}
+    lengths = part_cut_lengths(program)
+    if program.sheet is sheet:
+        return lengths
+    theirs = {_place_key(p): p.instance for p in program.sheet.placements}
+    return {p.instance: lengths.get(theirs.get(_place_key(p), ""), 0.0)
+            for p in sheet.placements}
+
+
+def cutlist_csv(layout: Layout, programs: list[SheetProgram] | None = None,
+                program_files: list[str] | None = None) -> str:
+    """The cut list as CSV text (',' separated, '\\n' line ends, header row first)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for k, sheet in enumerate(layout.sheets):
+        prog = programs[k] if programs else None
+        lengths = _sheet_lengths(sheet, prog)
+        for p in sheet.placements:
+            x0, y0, x1, y1 = p.placed().outline.bounds
+            cut = lengths.get(p.instance)
+            w.writerow([p.instance, p.part.name, portable_source(p.part.source), sheet.index,
+                        program_files[k] if program_files else "",
+                        f"{p.x:.3f}", f"{p.y:.3f}", f"{p.rotation % 360.0:g}",
+                        f"{x1 - x0:.3f}", f"{y1 - y0:.3f}", f"{p.part.area / 1e6:.4f}",
+                        "" if cut is None else f"{cut / 1000:.3f}"])
+    return buf.getvalue()

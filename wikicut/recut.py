@@ -1,0 +1,134 @@
+"""Re-cutting one part of a finished job (`wikicut recut`): a part broke, or was cut from a
+bad sheet, and is cut again, alone, on an offcut or at a chosen spot of a fresh sheet.
+
+Everything comes from the job's output folder: the part's geometry as cut from its sheet's
+DXF (so no part file, parameters or nesting are needed), the thickness, machine profile and
+tool diameter from report.json. The program is planned, verified and written like any
+sheet's (pipeline.write_outputs), into a new folder.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from .errors import InputError, UnsafeJobError
+from .io.dxf import read_cutting_file
+from .io.job import load_offcut
+from .io.profiles import load_profile
+from .model import Layout, Part, Placement, Profile, SheetLayout, Stock
+from .pipeline import NestResult, write_outputs
+
+_MATCH = 0.01  # mm: a DXF part is the report's part when their boxes agree this closely
+
+
+def load_report(outdir: Path) -> dict:
+    path = Path(outdir) / "report.json"
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("no report.json here: not a wikicut output folder", outdir) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"not a readable report: {exc}", path) from None
+    if not isinstance(report, dict) or report.get("schema") != "wikicut-report/1":
+        raise InputError("unknown report schema (expected wikicut-report/1)", path)
+    return report
+
+
+def find_part(report: dict, part: str) -> tuple[dict, dict]:
+    """(sheet, placed part) for an instance id ("wall-rib#3") or a part name (its first copy)."""
+    for key in ("id", "name"):
+        for s in report["sheets"]:
+            for p in s["parts"]:
+                if p[key] == part:
+                    return s, p
+    names = sorted({p["name"] for s in report["sheets"] for p in s["parts"]})
+    raise InputError(f"no part '{part}' in this job (parts: {', '.join(names[:20])}"
+                     + (" ..." if len(names) > 20 else "") + ")")
+
+
+def part_as_cut(outdir: Path, sheet: dict, placed: dict) -> Part:
+    """The part's geometry from its sheet's DXF, in the sheet's frame, named by its id."""
+    dxf = Path(outdir) / Path(sheet["file_dxf"]).name
+    if not dxf.exists():
+        raise InputError("sheet DXF missing", dxf)
+    drawn = read_cutting_file(dxf, display=str(dxf))
+    want = placed["bbox"]
+    for s in drawn:
+        for p in s.placements:
+            got = p.part.outline.bounds
+            if all(abs(a - b) <= _MATCH for a, b in zip(got, want)):
+                return replace(p.part, name=placed["name"], label=p.part.label or placed["name"],
+                               source=placed["source"])
+    raise InputError(f"part {placed['id']} not found at {want} in the sheet's DXF", dxf)
+
+
+def recut_profile(report: dict, profile: str | None) -> Profile:
+    """The job's profile and tool (report settings), or `profile` when given."""
+    st = report.get("settings", {})
+    ref = profile or st.get("profile_ref")
+    if not ref:
+        raise InputError("the report names no machine profile: give --profile")
+    return load_profile(ref).with_tool(st.get("tool_diameter"))
+
+
+def place_on(part: Part, stock: Stock, at: tuple[float, float] | None, gap: float) -> Placement:
+    """The part with its box's lower-left corner at `at`, or else at the first spot of the
+    stock (bottom row first, then left to right, every 5 mm, as drawn or turned a quarter)
+    inside its margin and `gap` (room for the tool) clear of every keep-out; refused if none
+    fits."""
+    import shapely
+
+    room = shapely.box(stock.margin, stock.margin, stock.width - stock.margin,
+                       stock.height - stock.margin)
+    blocked = shapely.union_all([z.buffer(gap) for z in stock.keepouts]) if stock.keepouts \
+        else shapely.Polygon()
+    shapely.prepare(room)
+    shapely.prepare(blocked)
+    name = part.name + "#recut"
+    for rot in [0.0] if at is not None else [0.0, 90.0]:
+        shape = Placement(name, part, 0.0, 0.0, rot).placed().outline
+        x0, y0, x1, y1 = shape.bounds
+        if at is not None:
+            spots = [at]
+        else:
+            lo = stock.margin + gap
+            xs = [lo + 5.0 * i for i in range(int((stock.width - lo - (x1 - x0)) // 5) + 1)]
+            ys = [lo + 5.0 * j for j in range(int((stock.height - lo - (y1 - y0)) // 5) + 1)]
+            spots = [(x, y) for y in ys for x in xs]
+        for tx, ty in spots:
+            moved = shapely.affinity.translate(shape, tx - x0, ty - y0)
+            if room.contains(moved) and not blocked.intersects(moved):
+                return Placement(name, part, tx - x0, ty - y0, rot)
+    x0, y0, x1, y1 = part.outline.bounds
+    raise UnsafeJobError(f"part {part.name} ({x1 - x0:.0f} x {y1 - y0:.0f} mm) does not fit"
+                         f" {'at that spot on ' if at else ''}the {stock.width:g} x"
+                         f" {stock.height:g} mm stock (margin {stock.margin:g}, keep-outs"
+                         f" avoided)")
+
+
+def recut(outdir: Path, part: str, dest: Path, *, offcut: Path | None = None,
+          at: tuple[float, float] | None = None, profile: str | None = None,
+          force: bool = False) -> NestResult:
+    """Write the program (and DXF, preview, report) for one part of a job into `dest`."""
+    report = load_report(outdir)
+    sheet, placed = find_part(report, part)
+    shape = part_as_cut(outdir, sheet, placed)
+    prof = recut_profile(report, profile)
+    st = sheet["stock"]
+    if offcut is not None:
+        stock = load_offcut(offcut)
+        if abs(stock.thickness - st["thickness"]) > 0.5:
+            raise InputError(f"offcut is {stock.thickness:g} mm thick, the job's sheets"
+                             f" {st['thickness']:g} mm: re-cut from the same board", offcut)
+    else:
+        stock = Stock(width=st["width"], height=st["height"], thickness=st["thickness"],
+                      margin=st["margin"], material=st["material"], name=st["name"])
+    pl = place_on(shape, stock, at, prof.tool.diameter)
+    layout = Layout(sheets=[SheetLayout(1, stock, [pl])])
+    settings = {"profile": prof.name, "profile_ref": report["settings"].get("profile_ref"),
+                "tool_diameter": prof.tool.diameter, "thickness": stock.thickness,
+                "recut_of": placed["id"], "recut_from_sheet": sheet["index"]}
+    return write_outputs(f"recut {placed['id']}", layout, dest, profile=prof, force=force,
+                         spacing=report["settings"].get("spacing", 0.0), settings=settings)
