@@ -7,7 +7,8 @@ Two things are not the commands' own: `pip install` (the environment the tests r
 that install) and the test command itself are left out, and the copied example jobs get a
 2 s `time_limit` (the small-job variant: the same commands, a shorter search). A line is a
 synopsis, not an example, when it holds a placeholder (OUTDIR, [--seed N], A|B).
-`wikicut diff` may exit 1 (its documented "they differ").
+`wikicut diff` may exit 1 (its documented "they differ"); a `--watch` preview must serve its
+page and end with exit 0 on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import urllib.request
 from pathlib import Path
 
 import click
@@ -92,7 +95,8 @@ def test_every_source_has_examples():
 
 def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    command = re.search(r"^pip install -e '\.\[test\]' && python -m pytest.*$", readme, re.MULTILINE)
+    command = re.search(r"^pip install -e '\.\[test\]' && python -m pytest.*$", readme,
+                        re.MULTILINE)
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8").strip().splitlines()[-1]
     assert command and ci == command.group(0)
 
@@ -114,7 +118,23 @@ def test_documented_commands_run(source, workdir):
     """The commands of one source, in order, as a reader would type them."""
     folder, env = workdir
     for command in SOURCES[source]:
+        if "--watch" in command:  # serves until Ctrl-C: it must serve its page, then stop
+            _run_watch(command, folder, env)
+            continue
         res = subprocess.run(["bash", "-c", command], cwd=folder, env=env, capture_output=True,
                              text=True, timeout=900, check=False)
         ok = (0, 1) if command.startswith("wikicut diff") else (0,)
         assert res.returncode in ok, f"{source}: {command}\n{res.stderr[-2000:]}"
+
+
+def _run_watch(command: str, folder: Path, env: dict) -> None:
+    proc = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=folder, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), (command, proc.stderr.read()[-2000:])
+        with urllib.request.urlopen(url, timeout=30) as page:
+            assert 'class="part"' in page.read().decode("utf-8"), command
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0, (command, proc.stderr.read()[-2000:])

@@ -615,9 +615,15 @@ def _open_in_browser(path: Path) -> None:
                    "sheets.")
 @click.option("--profile", help="With --toolpaths: the programs' profile (default: the "
                                 "report's).")
+@click.option("--watch", is_flag=True,
+              help="A part file: serve a live preview on 127.0.0.1 that follows every save "
+                   "(Ctrl-C ends it).")
+@click.option("--port", type=Number(integer=True, minimum=0, maximum=65535), default=0,
+              help="With --watch: the port (default: any free one).")
 @click.option("--open", "open_", is_flag=True, help="Open the preview in a browser.")
 @handle_errors
-def preview(target: Path, params, thickness, output, toolpaths, profile, open_) -> None:
+def preview(target: Path, params, thickness, output, toolpaths, profile, watch, port,
+            open_) -> None:
     """Preview a part file (SVG) or an output folder (rebuilds and opens its index.html).
 
     A folder's index.html is rebuilt from its report.json and sheet SVGs. The path of the
@@ -627,6 +633,7 @@ def preview(target: Path, params, thickness, output, toolpaths, profile, open_) 
     Examples:
       wikicut preview parts/roof-rib.toml -p pitch=40 --open
       wikicut preview parts/wall-rib.toml -p length=2000 -o wall-rib.svg
+      wikicut preview parts/spacer.toml --watch --open   # edit, save: the page follows
       wikicut nest examples/house/job.toml -o out/
       wikicut preview out/ --toolpaths --open
     """
@@ -655,6 +662,9 @@ def preview(target: Path, params, thickness, output, toolpaths, profile, open_) 
         return
     if toolpaths:
         raise InputError("--toolpaths is for an output folder", target)
+    if watch:
+        _watch(target, _params(params), thickness, port, open_)
+        return
     part_obj = _load_any_part(target, _params(params), thickness)
     if output is None:
         import tempfile
@@ -704,6 +714,34 @@ def diff_cmd(old: Path, new: Path, as_json, html_file) -> None:
         if d.equal:
             click.echo("")
     sys.exit(0 if d.equal else 1)
+
+
+def _watch(target: Path, params: dict[str, float], thickness: float, port: int,
+           open_: bool) -> None:
+    """Serve a part file's live preview until Ctrl-C (the normal end: exit 0)."""
+    from .render.watch import watch_part
+
+    if target.suffix.lower() != ".toml":
+        raise InputError("--watch follows a parametric part file (.toml)", target)
+    if not target.is_file():
+        raise InputError("file not found", target)
+
+    def ready(url: str) -> None:
+        click.echo(f"watching {target}: {url} (Ctrl-C to stop)", err=True)
+        click.echo(url)
+        if open_:
+            webbrowser.open(url)
+
+    def rendered(w) -> None:
+        click.echo(f"error: {w.error}" if w.error else f"rendered {target} (version {w.version})",
+                   err=True)
+
+    try:
+        watch_part(target, params, thickness, port, ready=ready, rendered=rendered)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    except OSError as exc:
+        raise InputError(f"cannot listen on 127.0.0.1:{port} ({exc.strerror})") from None
 
 
 @main.command("profiles")
