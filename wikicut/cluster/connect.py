@@ -34,4 +34,9 @@ def connect(address: str | None = None, workers: int | None = None) -> Iterator:
     with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                       dashboard_address=":0", silence_logs=logging.CRITICAL) as cluster, \
             Client(cluster) as client:
+        # the in-process scheduler's GC timing callback: a Ctrl-C (raised by the signal
+        # handler) that lands while it runs is printed and dropped, and the run goes on
+        from distributed.gc import disable_gc_diagnosis
+
+        disable_gc_diagnosis(force=True)
         yield client

@@ -5,9 +5,11 @@ is run again elsewhere (the same seed and iterations: the same result)."""
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
 from collections.abc import Iterator
 
+from ..nest.interrupt import check
 from ..nest.workers import Found, SearchSpec, search_spec, searching_on
 
 RETRIES = 2
@@ -22,6 +24,9 @@ def dask_searches(client):
         futures = [client.submit(search_spec, spec, seed, pure=False, retries=RETRIES,
                                  key=f"wikicut-search-{seed}-{run}") for seed in seeds]
         try:
+            while not all(f.done() for f in futures):
+                check()  # Ctrl-C is held (DeferCtrlC) while the nester waits here
+                time.sleep(0.1)
             return client.gather(futures)
         except BaseException:
             client.cancel(futures)
