@@ -233,3 +233,20 @@ def test_outputs_have_the_users_permissions(tmp_path):
         assert (tmp_path / "s.dxf").stat().st_mode & 0o777 == 0o644
     finally:
         os.umask(old)
+
+
+def test_terminal_progress_is_a_bar_per_stage_with_time_left(monkeypatch, capsys):
+    from wikicut import cli
+
+    clock = iter(range(100))
+    monkeypatch.setattr(cli.time, "monotonic", lambda: float(next(clock)) * 2)
+    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True)
+    ui = cli.Ui()
+    for k in range(4):
+        ui.progress("nest", k / 4, f"{k} sheets")
+    ui.progress("gcode", 0.0, "sheet 1 of 2")
+    ui.progress("gcode", 0.5, "sheet 2 of 2")
+    ui.done()
+    lines = capsys.readouterr().err.split("\n")
+    assert lines[0].split("\r")[-1].startswith("  nest [###############     ] 3 sheets, ~")
+    assert "left" in lines[0] and lines[1].split("\r")[-1].startswith(" gcode [##########")

@@ -13,8 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
 import shapely

@@ -26,6 +26,10 @@ from . import __version__
 from .errors import EXIT_INTERRUPTED, InputError, InputWarning, WikicutError
 
 
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
 class Ui:
     """Terminal output: progress on stderr (a live line on a terminal), summaries on stdout."""
 
@@ -36,16 +40,24 @@ class Ui:
         self._live = False
         # without a terminal: the open stage, the line printed for it, its latest state
         self._stage = self._said = self._msg = ""
+        self._bar, self._bar_t0 = "", 0.0  # on a terminal: the stage its bar shows
 
     def progress(self, stage: str, frac: float, msg: str) -> None:
         if self.quiet:
             return
         now = time.monotonic()
         if self.tty:
-            if now - self._last < 0.1 and frac < 1.0:
+            if stage != self._bar:  # a bar per stage: the last one's stays on its line
+                if self._live:
+                    click.echo("", err=True)
+                self._bar, self._bar_t0 = stage, now
+            elif now - self._last < 0.1 and frac < 1.0:
                 return
             bar = "#" * int(frac * 20)
-            click.echo(f"\r{stage:>6} [{bar:<20}] {msg}\x1b[K", nl=False, err=True)
+            spent = now - self._bar_t0
+            left = (f", ~{_duration(spent * (1 - frac) / frac)} left"
+                    if 0.02 < frac < 1.0 and spent > 1.0 else "")
+            click.echo(f"\r{stage:>6} [{bar:<20}] {msg}{left}\x1b[K", nl=False, err=True)
             self._live = True
         elif self.verbose:
             click.echo(f"{stage}: {msg}", err=True)
@@ -72,6 +84,7 @@ class Ui:
         if self._live:
             click.echo("", err=True)
             self._live = False
+        self._bar = ""
 
     def info(self, msg: str) -> None:
         if not self.quiet:
