@@ -68,18 +68,20 @@ def toolpath_overlay(moves: Iterable[Motion], H: float, thickness: float,
                           'stroke-width="2" stroke-opacity="1" paint-order="stroke">'
                           f"{len(labels) + 1}</text>")
 
+    ramp = False  # the run is a ramp (z changing along XY), drawn at its deepest
     for m in moves:
         (x0, y0, z0), (x1, y1, z1) = m.start, m.end
-        level = m.kind == "feed" and z0 < -EPS and abs(z1 - z0) <= EPS
-        if not (level and run and abs(z0 - run_z) <= EPS):
+        cutting = m.kind == "feed" and min(z0, z1) < -EPS and abs(x1 - x0) + abs(y1 - y0) > EPS
+        level = cutting and abs(z1 - z0) <= EPS
+        same = level and not ramp and abs(z0 - run_z) <= EPS
+        if not (run and (same or (cutting and not level and ramp))):
             out += _cut(run, run_z, H, thickness, width)
             run = []
-        if level:
+        if cutting:
             if not run:
-                run, run_z = [(x0, y0)], z0
+                run, run_z, ramp = [(x0, y0)], min(z0, z1), not level
             run.append((x1, y1))
-        elif m.kind == "feed" and min(z0, z1) < -EPS and abs(x1 - x0) + abs(y1 - y0) > EPS:
-            out += _cut([(x0, y0), (x1, y1)], min(z0, z1), H, thickness, width)  # a ramp
+            run_z = min(run_z, z1)
         if m.kind == "rapid" and abs(x1 - x0) + abs(y1 - y0) > EPS:
             out.append(f'<line class="rapid" x1="{_f(x0)}" y1="{_f(H - y0)}" x2="{_f(x1)}" '
                        f'y2="{_f(H - y1)}" stroke="{C_RAPID}" stroke-width="0.6" '
