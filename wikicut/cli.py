@@ -353,12 +353,13 @@ def batch(jobs, outdir: Path, scheduler, workers, time_limit, seed, iterations, 
     """Prepare many jobs on a Dask cluster, each as `wikicut nest` would.
 
     Exit 0 when every job succeeded, 2 when every failure was bad input, else 3; each
-    failure is one line here and in OUTDIR/batch.json.
+    failure is one line here and in OUTDIR/batch.json. A running cluster: --scheduler
+    tcp://HOST:8786 (docs/cluster.md).
 
     \b
     Examples:
-      wikicut batch jobs/*.toml -o out/
-      wikicut batch jobs/*.toml -o out/ --scheduler tcp://10.0.0.5:8786
+      wikicut batch examples/dxf-parts/job.toml examples/house/job.toml -o out/
+      wikicut batch examples/house/job.toml -o out2/ --workers 1 --seed 7
     """
     from .cluster import run_batch
 
