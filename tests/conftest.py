@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
-SHARED = ROOT.parent / "shared"
-WIKIHOUSE_DXF = SHARED / "fixtures" / "wikihouse" / "MicroHouse_othercomponents_v0.5.dxf"
+WIKIHOUSE_DXF = ROOT / "examples" / "microhouse" / "MicroHouse_othercomponents_v0.5.dxf"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,8 +40,7 @@ def golden(request: pytest.FixtureRequest):
 
 @pytest.fixture
 def wikihouse_dxf() -> Path:
-    if not WIKIHOUSE_DXF.exists():
-        pytest.skip("shared WikiHouse fixture not present")
+    """The real MicroHouse cutting file; it ships in examples/, so it is always there."""
     return WIKIHOUSE_DXF
 
 
@@ -52,6 +52,15 @@ def find_rs274() -> str | None:
     if exe is None and os.environ.get("CI"):
         pytest.fail("rs274 (LinuxCNC's interpreter) is required in CI")
     return exe
+
+
+def run_rs274(exe: str, program: Path | str, timeout: float = 120) -> subprocess.CompletedProcess:
+    """rs274 -g on a program, with a HOME of its own: rs274 maps $HOME/.tool.mmap shared, so
+    two at once under one HOME crash each other (a bus error in parallel runs)."""
+    with tempfile.TemporaryDirectory(prefix="rs274-home-") as home:
+        env = {**os.environ, "HOME": home}
+        return subprocess.run([exe, "-g", str(program)], capture_output=True, text=True,
+                              timeout=timeout, check=False, env=env, cwd=home)
 
 
 @pytest.fixture

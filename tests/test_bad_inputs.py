@@ -3,6 +3,7 @@ no traceback, and no output folder."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import ezdxf
@@ -156,6 +157,127 @@ CASES = [
 ]
 
 
+def two_squares(gap):
+    def build(msp):
+        square(msp, 0, 0)
+        square(msp, 300 + gap, 0)
+    return build
+
+
+FIFO = object()  # a named pipe: reading it would block forever
+DEV_ZERO = Path("/dev/zero")  # a symlink to it: reading it would never end
+GRBL = (ROOT / "profiles" / "grbl.toml").read_text()
+LONG_LABEL = PART.format(w="width").replace('description', f'label = "{"x" * 100_000}"\ndescription')
+REPEATS = PART.format(w="width") + "".join(
+    f'[[feature]]\ntype = "circle"\nop = "cut"\ncx = {20 + k}\ncy = 20\nd = 0.5\n'
+    f'repeat = {{ count = 1000, dx = 0.1, dy = 0.1 }}\n' for k in range(300))
+CHAIN = PART.format(w="width") + "[derived]\n" + "d0 = 1\n" + "".join(
+    f'd{k} = "d{k - 1} + 1"\n' for k in range(1, 1000))
+GCODE = ["gcode", "p.dxf", "--profile", "grbl", "-o", "out"]
+JOB_WITH = lambda old, new: JOB.replace(old, new)
+
+# Issue 33: data loss, unsafe programs, unbounded work, numbers the user gives.
+CASES += [
+    ("outdir-is-current-folder", {}, ["-o", ".", "--force"], 2,
+     [".: output folder is the current folder"]),
+    ("outdir-is-parent-folder", {}, ["-o", "..", "--force"], 2,
+     ["output folder contains the current folder"]),
+    ("outdir-is-the-job-file", {}, ["-o", "job.toml", "--force"], 2,
+     ["output folder is the input file job.toml"]),
+    ("outdir-is-a-part-file", {}, ["-o", "p.toml"], 2,
+     ["output folder is the input file p.toml"]),
+    ("outdir-holds-a-part-file", {"parts/q.toml": PART.format(w="width"),
+                                  "job.toml": JOB.replace("{part}", "parts/q.toml")},
+     ["-o", "parts", "--force"], 2, ["output folder contains the input file q.toml"]),
+    ("outdir-not-ours-with-force", {"mine/notes.txt": "keep"}, ["-o", "mine", "--force"], 2,
+     ["not a wikicut output folder (no report.json)"]),
+    ("outdir-not-empty", {"mine/notes.txt": "keep"}, ["-o", "mine"], 2,
+     ["output folder exists and is not empty"]),
+    ("outdir-is-a-file", {"notes.txt": "keep"}, ["-o", "notes.txt"], 2,
+     ["exists and is not a folder"]),
+    ("outdir-under-a-file", {"notes.txt": "keep"}, ["-o", "notes.txt/out"], 2,
+     ["cannot write the output folder here"]),
+    ("gcode-tool-negative", {"p.dxf": dxf_with(square)}, GCODE + ["--tool-diameter", "-6"], 2,
+     ["--tool-diameter", "must be greater than 0"]),
+    ("gcode-tool-zero", {"p.dxf": dxf_with(square)}, GCODE + ["--tool-diameter", "0"], 2,
+     ["--tool-diameter", "must be greater than 0"]),
+    ("gcode-tool-nan", {"p.dxf": dxf_with(square)}, GCODE + ["--tool-diameter", "nan"], 2,
+     ["--tool-diameter", "finite"]),
+    ("gcode-tool-huge", {"p.dxf": dxf_with(square)}, GCODE + ["--tool-diameter", "1e308"], 2,
+     ["--tool-diameter", "at most 100"]),
+    ("gcode-parts-2mm-apart", {"p.dxf": dxf_with(two_squares(2))}, GCODE, 3,
+     ["p.dxf", "2.0 mm apart, closer than the 6 mm tool"]),
+    ("nest-spacing-under-tool", {"job.toml": JOB.replace("spacing = 12", "spacing = 2")}, [], 3,
+     ["job.toml", "nest.spacing 2 mm is less than the 6 mm tool"]),
+    ("fifo-job", {"job.toml": FIFO}, [], 2, ["job.toml", "not a regular file"]),
+    ("fifo-part-toml", {"p.toml": FIFO}, [], 2, ["p.toml", "not a regular file"]),
+    ("fifo-part-dxf", {"p.dxf": FIFO}, [], 2, ["p.dxf", "not a regular file"]),
+    ("fifo-profile", {"m.toml": FIFO}, ["--profile", "m.toml"], 2,
+     ["m.toml", "not a regular file"]),
+    ("fifo-program", {"a.nc": FIFO}, ["verify", "a.nc", "--profile", "grbl"], 2,
+     ["a.nc", "not a regular file"]),
+    ("dev-zero-part", {"p.toml": DEV_ZERO}, [], 2, ["p.toml", "not a regular file"]),
+    ("dev-zero-dxf", {"p.dxf": DEV_ZERO}, ["gcode", "p.dxf", "--profile", "grbl", "-o", "out"],
+     2, ["p.dxf", "not a regular file"]),
+    ("file-too-large", {"p.toml": PART.format(w="width") + "#" * (4 * 2**20) + "\n"}, [], 2,
+     ["p.toml", "MB is larger than the 4 MB"]),
+    ("part-tables-1.25M", {"job.toml": JOB + '[[part]]\nfile = "{part}"\n' * 1_250_000}, [], 2,
+     ["job.toml", "MB is larger than the 4 MB"]),
+    ("label-100000-chars", {"p.toml": LONG_LABEL}, [], 2,
+     ["p.toml", "key 'label'", "100000 characters: longer than the 200"]),
+    ("features-after-repeats", {"p.toml": REPEATS}, [], 2,
+     ["p.toml", "more than 2000 shapes after repeats"]),
+    ("derived-chain-1000", {"p.toml": CHAIN}, [], 2,
+     ["p.toml", "1000 derived values: more than the 200"]),
+    ("quantity-100000", {"job.toml": JOB.replace("quantity = 1", "quantity = 100000")}, [], 2, ["job.toml", "part[1].quantity", "at most 5000"]),
+    ("parts-after-quantities", {"job.toml": JOB + "".join(
+        '[[part]]\nfile = "{part}"\nquantity = 5000\n' for _ in range(2))}, [], 2,
+     ["job.toml", "10001 parts after quantities: more than the 5000"]),
+    ("part-tables-beyond-budget", {"job.toml": JOB + '[[part]]\nfile = "{part}"\n' * 10_000},
+     [], 2, ["job.toml", "10001 [[part]] tables: more than the 10000"]),
+    ("spacing-1e9", {"job.toml": JOB.replace("spacing = 12", "spacing = 1e9")}, [], 2,
+     ["job.toml", "nest.spacing", "at most 500"]),
+    ("rotations-nan", {"job.toml": JOB.replace("iterations = 1", "iterations = 1\n"
+                                               "rotations = [nan]")}, [], 2,
+     ["job.toml", "nest.rotations", "finite"]),
+    ("part-rotations-inf", {"job.toml": JOB.replace("{part_extra}", "rotations = [0, inf]")},
+     [], 2, ["job.toml", "part[1].rotations", "finite"]),
+    ("tool-diameter-1e308", {"job.toml": JOB.replace("{machine_extra}",
+                                                     "tool_diameter = 1e308")}, [], 2,
+     ["job.toml", "machine.tool_diameter", "at most 100"]),
+    ("keepout-nan", {"job.toml": JOB.replace("margin = 15", "margin = 15\n"
+                                             "keepouts = [[0, 0, nan, 100]]")}, [], 2,
+     ["job.toml", "sheet.keepouts[0]", "not a valid rectangle"]),
+    ("keepout-polygon-inf", {"job.toml": JOB.replace("margin = 15", "margin = 15\nkeepouts = "
+                                                     "[[[0, 0], [inf, 0], [0, 9]]]")}, [], 2,
+     ["job.toml", "sheet.keepouts[0]", "not a valid rectangle"]),
+    ("margin-nan", {"job.toml": JOB.replace("margin = 15", "margin = nan")}, [], 2,
+     ["job.toml", "sheet.margin", "finite"]),
+    ("sheet-width-inf", {"job.toml": JOB.replace("width = 2440", "width = inf")}, [], 2,
+     ["job.toml", "sheet.width", "finite"]),
+    ("sheet-thickness-huge", {"job.toml": JOB.replace("thickness = 18", "thickness = 1e308")},
+     [], 2, ["job.toml", "sheet.thickness", "not a sheet thickness"]),
+    ("sheet-count-zero", {"job.toml": JOB.replace("margin = 15", "margin = 15\ncount = 0")},
+     [], 2, ["job.toml", "sheet.count", "greater than 0"]),
+    ("workers-5000", {"job.toml": JOB.replace("iterations = 1", "iterations = 1\n"
+                                              "workers = 5000")}, [], 2,
+     ["job.toml", "nest.workers", "at most 4096"]),
+    ("job-param-nan", {"job.toml": JOB.replace("{part_extra}", "params = { width = nan }")},
+     [], 2, ["job.toml", "part[1].params.width", "finite"]),
+    ("time-limit-nan", {}, ["--time-limit", "nan"], 2, ["--time-limit", "finite"]),
+    ("time-limit-negative", {}, ["--time-limit", "-1"], 2,
+     ["--time-limit", "greater than 0"]),
+    ("seed-negative", {}, ["--seed", "-1"], 2, ["--seed", "at least 0"]),
+    ("iterations-zero", {}, ["--iterations", "0"], 2, ["--iterations", "at least 1"]),
+    ("part-param-nan", {}, ["part", "p.toml", "-p", "width=nan", "-o", "out.dxf"], 2,
+     ["-p width", "finite"]),
+    ("profile-tool-huge", {"m.toml": GRBL.replace("diameter = 6.0", "diameter = 1e308")},
+     ["--profile", "m.toml"], 2, ["m.toml", "tool.diameter", "at most 100"]),
+    ("profile-limits-nan", {"m.toml": GRBL.replace("x = [-20", "x = [nan")},
+     ["--profile", "m.toml"], 2, ["m.toml", "limits.x", "min < max"]),
+]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_bad_input(case, tmp_path, monkeypatch):
     name, files, args, code, expect = case
@@ -163,14 +285,26 @@ def test_bad_input(case, tmp_path, monkeypatch):
     part = next((f for f in files if f.startswith("p.")), "p.toml")
     files.setdefault("p.toml", PART.format(w="width"))
     job = files.pop("job.toml", JOB)
-    job = job.replace("{part}", part).replace("{profile}", "grbl")
-    job = job.replace("{machine_extra}", "").replace("{part_extra}", "")
-    (tmp_path / "job.toml").write_text(job)
+    if job is not FIFO:
+        job = job.replace("{part}", part).replace("{profile}", "grbl")
+        job = job.replace("{machine_extra}", "").replace("{part_extra}", "")
+    if job is FIFO:
+        os.mkfifo(tmp_path / "job.toml")
+    else:
+        (tmp_path / "job.toml").write_text(job)
     for fname, content in files.items():
         p = tmp_path / fname
-        p.write_bytes(content if isinstance(content, bytes) else content.encode())
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if content is FIFO:
+            os.mkfifo(p)
+        elif isinstance(content, Path):
+            p.symlink_to(content)
+        else:
+            p.write_bytes(content if isinstance(content, bytes) else content.encode())
     monkeypatch.chdir(tmp_path)
-    res = CliRunner().invoke(main, ["nest", "job.toml", "-o", "out", *args])
+    command = args if args and args[0] in ("gcode", "verify", "part") else [
+        "nest", "job.toml", "-o", "out", *args]
+    res = CliRunner().invoke(main, command)
     err = res.stderr if hasattr(res, "stderr") else res.output
     lines = [ln for ln in err.splitlines() if ln.strip()]
     assert res.exit_code == code, (name, err)
@@ -179,6 +313,9 @@ def test_bad_input(case, tmp_path, monkeypatch):
     for s in expect:
         assert s in lines[0], (name, s, lines[0])
     assert not (tmp_path / "out").exists()
+    assert not [p for p in tmp_path.iterdir() if ".tmp-" in p.name]
+    if job is not FIFO and "job.toml" not in files:
+        assert (tmp_path / "job.toml").read_text() == job  # inputs intact
 
 
 def test_a_unit_mix_up_is_read_as_mm_and_said(tmp_path, monkeypatch):

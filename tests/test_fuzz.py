@@ -6,6 +6,8 @@ Mutations are seeded (deterministic in CI) and bounded in number so the run stay
 from __future__ import annotations
 
 import random
+import zlib
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -52,6 +54,22 @@ def mutations(data: bytes, seed: int, n: int):
             yield b"\n".join(ls)
 
 
+def stable_seed(name: str) -> int:
+    """A seed from a file name that is the same in every interpreter (hash() is salted per
+    process, so a failure could not be replayed)."""
+    return zlib.crc32(name.encode()) & 0xFFFF
+
+
+@contextmanager
+def replay(seed: int, k: int):
+    """Name the seed and case on any failure: `mutations(data, seed, n)`'s k-th item."""
+    try:
+        yield
+    except BaseException as exc:
+        exc.add_note(f"replay: mutations(data, seed={seed}, n={N}), case {k}")
+        raise
+
+
 def _dxf_sources() -> list[Path]:
     found = sorted((ROOT / "examples" / "dxf-parts").glob("*.dxf"))
     return found[:3]
@@ -62,14 +80,16 @@ def test_dxf_reader_refuses_cleanly(src, tmp_path):
     from wikicut.io.dxf import read_dxf_parts
 
     data = src.read_bytes()
-    for k, mutated in enumerate(mutations(data, seed=hash(src.name) & 0xFFFF, n=N)):
+    seed = stable_seed(src.name)
+    for k, mutated in enumerate(mutations(data, seed=seed, n=N)):
         f = tmp_path / f"m{k}.dxf"
         f.write_bytes(mutated)
-        try:
-            read_dxf_parts(f, display=f.name)
-        except WikicutError as exc:
-            msg = str(exc)
-            assert "\n" not in msg and f.name in msg, msg
+        with replay(seed, k):
+            try:
+                read_dxf_parts(f, display=f.name)
+            except WikicutError as exc:
+                msg = str(exc)
+                assert "\n" not in msg and f.name in msg, msg
 
 
 def _toml_sources() -> list[Path]:
@@ -89,15 +109,17 @@ def test_toml_readers_refuse_cleanly(src, tmp_path):
     else:
         f = tmp_path / src.name
     data = src.read_bytes()
-    for mutated in mutations(data, seed=len(data), n=N):
+    seed = stable_seed(src.name)
+    for k, mutated in enumerate(mutations(data, seed=seed, n=N)):
         f.write_bytes(mutated)
-        try:
-            if is_job:
-                job_items(load_job(f))
-            else:
-                load_part(f, thickness=18.0, display=f.name)
-        except WikicutError as exc:
-            assert "\n" not in str(exc)
+        with replay(seed, k):
+            try:
+                if is_job:
+                    job_items(load_job(f))
+                else:
+                    load_part(f, thickness=18.0, display=f.name)
+            except WikicutError as exc:
+                assert "\n" not in str(exc)
 
 
 def test_profile_reader_refuses_cleanly(tmp_path):
@@ -107,10 +129,11 @@ def test_profile_reader_refuses_cleanly(tmp_path):
     for k, mutated in enumerate(mutations(data, seed=7, n=N)):
         f = tmp_path / "p.toml"
         f.write_bytes(mutated)
-        try:
-            load_profile(f)
-        except WikicutError as exc:
-            assert "\n" not in str(exc)
+        with replay(7, k):
+            try:
+                load_profile(f)
+            except WikicutError as exc:
+                assert "\n" not in str(exc)
 
 
 # --- the nester: random jobs in, a valid layout (or a clean refusal) out ---

@@ -6,13 +6,12 @@ own interpreter (rs274)."""
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import shapely
-from conftest import find_rs274
+from conftest import find_rs274, run_rs274
 
 from wikicut.cam import EDGE_SLACK, plan_sheet
 from wikicut.errors import UnsafeJobError
@@ -36,8 +35,7 @@ def canon_moves(path: Path, inch: bool) -> list[tuple[str, float, float, float]]
     exe = find_rs274()
     if exe is None:
         pytest.skip("rs274 not installed")
-    done = subprocess.run([exe, "-g", str(path)], capture_output=True, text=True, timeout=60,
-                          check=False)
+    done = run_rs274(exe, path, timeout=60)
     assert done.returncode == 0, f"{path.name}: rs274 refused it: {done.stdout[-500:]}"
     k = 25.4 if inch else 1.0
     out = []
@@ -144,7 +142,7 @@ def test_shopbot_plans_the_sheets_its_travel_holds(sheets):
 
 
 def test_verify_finds_nothing_on_the_programs(grbl_run):
-    verify = pytest.importorskip("wikicut.verify")
+    from wikicut import verify
     prof, out, res = grbl_run
     for sheet in [res.layout.sheets[k - 1] for k in (3, 18, 20)]:
         text = (out / f"sheet-{sheet.index:03d}.nc").read_text()

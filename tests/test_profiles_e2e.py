@@ -5,12 +5,11 @@ offset except at tabs, no gouge, no rapid in the stock, never deeper than allowe
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from conftest import find_rs274
+from conftest import find_rs274, run_rs274
 
 from wikicut.io.dxf import read_cutting_file
 from wikicut.io.job import job_items, load_job
@@ -54,8 +53,7 @@ def test_every_profile_cuts_the_examples_cleanly(job_name, profile, layouts, tmp
         violations = verify_program(text, prof, sheet=sheet[0], thickness=job.thickness)
         assert violations == [], f"{prog.name}: {violations[:3]}"
         if prof.dialect != "shopbot" and exe is not None:
-            done = subprocess.run([exe, "-g", str(prog)], capture_output=True, text=True,
-                                  timeout=120)
+            done = run_rs274(exe, prog)
             assert done.returncode == 0, f"{prog.name}: {done.stdout[-400:]}"
             assert "STRAIGHT_FEED" in done.stdout
 

@@ -5,11 +5,10 @@ overcut, and never moves rapidly below the stock top; every nest keeps spacing a
 from __future__ import annotations
 
 import re
-import shutil
-import subprocess
 
 import pytest
 import shapely
+from conftest import find_rs274, run_rs274
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -90,10 +89,8 @@ def test_every_program_is_safe(part, prof, thickness, n):
                 assert -r - 1e-6 <= m.x <= sheet.stock.width + r + 1e-6
                 assert -r - 1e-6 <= m.y <= sheet.stock.height + r + 1e-6
     text = write_program(program, prof)
-    try:
-        from wikicut.verify import simulate
-    except ImportError:  # the written program is checked by the simulator when it is there
-        return
+    from wikicut.verify import simulate
+
     for seg in simulate(text, prof):
         (x0, y0, z0), (x1, y1, z1) = seg.start, seg.end
         for x, y, z in ((x0, y0, z0), (x1, y1, z1)):
@@ -136,7 +133,7 @@ def test_every_nest_keeps_spacing_and_margin(data):
 
 
 def _rs274_canon(path) -> list[str]:
-    res = subprocess.run(["rs274", "-g", str(path)], capture_output=True, text=True, timeout=60)
+    res = run_rs274(find_rs274(), path, timeout=60)
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
     return res.stdout.splitlines()
 
@@ -165,9 +162,3 @@ def test_rs274_sees_no_rapid_in_stock(profile, tmp_path, rs274):
         assert z >= -(18.0 + prof.depth.max_overcut) - 1e-3, line
 
 
-@pytest.fixture
-def rs274():
-    if shutil.which("rs274") is None:
-        if __import__("os").environ.get("CI"):
-            pytest.fail("rs274 missing in CI (.ci/run installs linuxcnc-uspace)")
-        pytest.skip("rs274 not installed (apt-get install linuxcnc-uspace)")

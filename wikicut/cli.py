@@ -7,7 +7,6 @@ Errors the user can fix are one line on stderr and an exit code (2 bad input, 3 
 from __future__ import annotations
 
 import functools
-import math
 import signal
 import sys
 import threading
@@ -24,6 +23,8 @@ import click
 
 from . import __version__
 from .errors import EXIT_INTERRUPTED, InputError, InputWarning, WikicutError
+from .io import limits
+from .io.limits import Range
 
 
 def _duration(seconds: float) -> str:
@@ -98,44 +99,35 @@ class Ui:
 
 
 class Number(click.ParamType):
-    """A number checked at the edge as the job file's keys are: finite, in range, whole where
-    it must be (`--tool-diameter nan` or `-6` is bad input, never a program)."""
+    """A number checked at the edge against the same Range as the job file's key
+    (`--tool-diameter nan` or `-6` is bad input, never a program)."""
 
     name = "number"
 
-    def __init__(self, *, positive: bool = False, minimum: float | None = None,
-                 maximum: float | None = None, integer: bool = False):
-        self.positive, self.minimum, self.maximum = positive, minimum, maximum
-        self.integer = integer
-        self.name = "integer" if integer else "number"
+    def __init__(self, rng: Range):
+        self.rng = rng
+        self.name = "integer" if rng.integer else "number"
 
     def convert(self, value, param, ctx):
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             v = value
         else:
             try:
-                v = int(value) if self.integer else float(value)
+                v = int(value) if self.rng.integer else float(value)
             except (TypeError, ValueError):
-                self.fail(f"'{value}' is not {'a whole number' if self.integer else 'a number'}",
-                          param, ctx)
-        if not math.isfinite(v):
-            self.fail(f"must be a finite number, got {value}", param, ctx)
-        if self.positive and v <= 0:
-            self.fail(f"must be greater than 0, got {value}", param, ctx)
-        if self.minimum is not None and v < self.minimum:
-            self.fail(f"must be at least {self.minimum:g}, got {value}", param, ctx)
-        if self.maximum is not None and v > self.maximum:
-            self.fail(f"must be at most {self.maximum:g}, got {value}", param, ctx)
+                what = "a whole number" if self.rng.integer else "a number"
+                self.fail(f"'{value}' is not {what}", param, ctx)
+        if why := self.rng.problem(v):
+            self.fail(why, param, ctx)
         return v
 
 
-# Ranges no real job leaves (a sanity limit, not a machine's: profiles check those).
-TOOL_DIAMETER = Number(positive=True, maximum=100.0)  # mm
-THICKNESS = Number(positive=True, maximum=500.0)  # mm
-TIME_LIMIT = Number(positive=True, maximum=1e6)  # s
-SEED = Number(integer=True, minimum=0, maximum=2**63 - 1)
-ITERATIONS = Number(integer=True, minimum=1, maximum=10**12)
-WORKERS = Number(integer=True, minimum=1, maximum=4096)
+TOOL_DIAMETER = Number(limits.TOOL_DIAMETER)
+THICKNESS = Number(limits.THICKNESS)
+TIME_LIMIT = Number(limits.TIME_LIMIT)
+SEED = Number(limits.SEED)
+ITERATIONS = Number(limits.ITERATIONS)
+WORKERS = Number(limits.WORKERS)
 
 
 class Group(click.Group):
@@ -230,6 +222,8 @@ def _params(values: tuple[str, ...]) -> dict[str, float]:
             out[name.strip()] = float(num)
         except ValueError:
             raise InputError(f"-p {name.strip()}: '{num}' is not a number") from None
+        if why := limits.COORDINATE.problem(out[name.strip()]):
+            raise InputError(f"-p {name.strip()}: {why}")
     return out
 
 
@@ -568,10 +562,8 @@ def verify(program: Path, profile, sheet, thickness, tool_diameter) -> None:
 
     prof = load_profile(profile).with_tool(tool_diameter)
     try:
-        text = program.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("file not found", program) from None
-    except (UnicodeDecodeError, IsADirectoryError):
+        text = limits.read_input_bytes(program).decode("utf-8")
+    except UnicodeDecodeError:
         raise InputError("not a text program file", program) from None
     layout = None
     if sheet is not None:

@@ -79,6 +79,10 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
         prof = job_profile(job, profile) if gcode else None
         proofs = Proofs()
         if prof is not None:
+            if job.settings.spacing < prof.tool.diameter - CLEARANCE_TOL:
+                raise UnsafeJobError(f"nest.spacing {job.settings.spacing:g} mm is less than the"
+                                     f" {prof.tool.diameter:g} mm tool: each cut would gouge the"
+                                     " part beside it", job.path)
             preflight_toolpaths(items, prof, job.stocks, proofs)
 
         def on_nest(p) -> None:
@@ -166,7 +170,9 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
     with nullcontext(stage) if stage else staged_output(Path(outdir), force) as staging:
         tmp = staging.tmp
         svgs = []
+        say = progress or (lambda stage, frac, msg: None)
         for k, sheet in enumerate(layout.sheets):
+            say("write", k / max(len(layout.sheets), 1), f"sheet {k + 1} of {len(layout.sheets)}")
             stem = sheet.stem
             write_sheet_dxf(sheet, tmp / f"{stem}.dxf")
             moves = simulate(texts[k], profile) if toolpaths and programs else None
@@ -181,6 +187,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
         _write_text(tmp / "report.json", dumps(report))
         _write_text(tmp / "parts.csv", cutlist_csv(layout, programs, prog_files))
         files += ["index.html", "report.json", "parts.csv"]
+        say("write", 1.0, f"{len(files)} files")
     return NestResult(layout, programs, report, files, Path(outdir))
 
 
@@ -334,6 +341,30 @@ def fit_machine(sheet: SheetLayout, profile: Profile) -> tuple[SheetLayout, bool
     return sheet, False  # fits neither way: plan_sheet refuses it, naming the travel limits
 
 
+CLEARANCE_TOL = 1e-3  # mm: parts drawn exactly one tool apart share the cut's centre line
+
+
+def check_clearance(sheet: SheetLayout, tool: float, file: Path | str) -> None:
+    """Refuse (exit 3) parts drawn closer together than the tool is wide: the cut around one
+    would gouge the other. (Overlapping contours are the DXF reader's to refuse: the shipped
+    MicroHouse file draws some holes as contours inside parts.)"""
+    import numpy as np
+    import shapely
+
+    geoms = [p.placed().outline for p in sheet.placements]
+    if len(geoms) < 2:
+        return
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(np.array(geoms, dtype=object), predicate="dwithin",
+                      distance=tool - CLEARANCE_TOL)
+    for i, j in sorted(zip(a.tolist(), b.tolist())):
+        if i < j and (d := geoms[i].distance(geoms[j])) > 0:
+            raise UnsafeJobError(
+                f"sheet {sheet.index}: parts {sheet.placements[i].instance} and"
+                f" {sheet.placements[j].instance} are {d:.1f} mm apart, closer than the"
+                f" {tool:g} mm tool: the cut around one would gouge the other", file)
+
+
 def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = False,
               layer_map: dict[str, str] | None = None, toolpaths: bool = False,
               progress: Progress | None = None) -> NestResult:
@@ -348,6 +379,7 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
         sheets: list[SheetLayout] = []
         notes: dict[int, str] = {}
         for s in drawn:
+            check_clearance(s, profile.tool.diameter, cutfile)
             fitted, turned = fit_machine(s, profile)
             sheets.append(fitted)
             if turned:

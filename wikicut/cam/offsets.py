@@ -57,7 +57,8 @@ def relief_loop(loop: np.ndarray, boundary, r: float, mode: str) -> np.ndarray:
     """The loop with an out-and-back excursion at every corner the round tool cannot reach:
     a sharp vertex of the offset loop (angle < DOGBONE_MAX_ANGLE) whose corner point, r/sin(a/2)
     away along the bisector, is a corner of the feature. Dogbone: along the bisector until the
-    tool touches the corner point; T-bone: along the longer adjacent edge until it does."""
+    tool touches the corner point; T-bone: along the longer adjacent edge until it does.
+    Corners sharper than 60 degrees get none: the excursion would run down a V."""
     if mode == "none" or len(loop) < 4:
         return loop
     pts = loop[:-1]
@@ -81,8 +82,9 @@ def relief_loop(loop: np.ndarray, boundary, r: float, mode: str) -> np.ndarray:
             continue
         w = q - c
         dist = math.hypot(*w)
-        if dist <= r + 1e-3:
-            continue
+        if dist <= r + 1e-3 or dist > 2 * r + 1e-3:
+            continue  # no relief needed; or a corner under 60 deg, where one would gouge both
+            # walls for more than a tool radius (a V-notch: the cover check refuses it)
         end = c + w * (r / dist)
         if mode == "tbone":
             u = -(ua if la >= lb else ub)

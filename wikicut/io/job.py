@@ -14,6 +14,7 @@ import shapely
 
 from ..errors import InputError
 from ..model import NestItem, NestSettings, Part, Stock
+from . import limits as lim
 from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
 
 SHEET_KEYS = {"width", "height", "thickness", "margin", "count", "strip", "material", "name",
@@ -23,7 +24,6 @@ MACHINE_KEYS = {"profile", "tool_diameter"}
 PART_KEYS = {"file", "quantity", "params", "rotations", "name"}
 TOP_KEYS = {"name", "description", "sheet", "nest", "machine", "part", "layers", "currency"}
 DXF_SUFFIXES = {".dxf"}
-MAX_QUANTITY = 100_000
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ def _rotations(tf: TomlFile, value: Any, key: str) -> tuple[float, ...]:
         raise tf.error(key, f"must be a non-empty list of angles in degrees, got {value!r}")
     out: list[float] = []
     for v in value:
+        if why := lim.ANGLE.problem(v):
+            raise tf.error(key, f"angle {why}")
         a = float(v) % 360.0
         if a not in out:
             out.append(a)
@@ -79,6 +81,9 @@ def _keepouts(tf: TomlFile, value: Any, key: str) -> tuple[Any, ...]:
     zones = []
     for i, z in enumerate(value):
         try:
+            flat = z if len(z) == 4 and not isinstance(z[0], list) else [v for p in z for v in p]
+            if any(lim.COORDINATE.problem(float(v)) for v in flat):
+                raise ValueError  # nan, inf or far off any sheet
             if len(z) == 4 and all(isinstance(v, (int, float)) for v in z):
                 x0, y0, x1, y1 = (float(v) for v in z)
                 if x1 <= x0 or y1 <= y0:
@@ -100,13 +105,13 @@ def _stock(tf: TomlFile, table: dict[str, Any], prefix: str) -> Stock:
     width = num("width", required=True, positive=True)
     height = num("height", required=True, positive=True)
     thickness = num("thickness", required=True, positive=True)
-    margin = num("margin", default=15.0, minimum=0.0)
-    count = num("count", default=None, positive=True, integer=True)
-    price = num("price", default=None, minimum=0.0)
-    if thickness > 200:
+    margin = num("margin", default=15.0, rng=lim.MARGIN)
+    count = num("count", default=None, rng=lim.SHEET_COUNT)
+    price = num("price", default=None, rng=lim.PRICE)
+    if lim.THICKNESS.problem(thickness):
         raise tf.error(f"{prefix}thickness", f"{thickness:g} mm is not a sheet thickness"
                        " (inches or metres given?)")
-    if width > 20000 or height > 20000:
+    if lim.SHEET_SIZE.problem(width) or lim.SHEET_SIZE.problem(height):
         raise tf.error(f"{prefix}width", "sheet larger than 20 m: units mixed up?")
     if 2 * margin >= min(width, height):
         raise tf.error(f"{prefix}margin", f"{margin:g} mm leaves no room on a"
@@ -148,16 +153,16 @@ def _settings(tf: TomlFile, data: dict[str, Any], seed: int | None, time_limit: 
     rotations = (_rotations(tf, nest_t["rotations"], "nest.rotations") if "rotations" in nest_t
                  else defaults.rotations)
     settings = NestSettings(
-        spacing=get_number(tf, nest_t, "spacing", "nest.", default=defaults.spacing, minimum=0.0),
+        spacing=get_number(tf, nest_t, "spacing", "nest.", default=defaults.spacing,
+                           rng=lim.SPACING),
         rotations=rotations,
-        seed=get_number(tf, nest_t, "seed", "nest.", default=defaults.seed, integer=True,
-                        minimum=0),
+        seed=get_number(tf, nest_t, "seed", "nest.", default=defaults.seed, rng=lim.SEED),
         time_limit=get_number(tf, nest_t, "time_limit", "nest.", default=defaults.time_limit,
-                              positive=True),
+                              rng=lim.TIME_LIMIT),
         workers=get_number(tf, nest_t, "workers", "nest.", default=defaults.workers,
-                           integer=True, positive=True),
-        iterations=get_number(tf, nest_t, "iterations", "nest.", default=None, integer=True,
-                              positive=True),
+                           rng=lim.WORKERS),
+        iterations=get_number(tf, nest_t, "iterations", "nest.", default=None,
+                              rng=lim.ITERATIONS),
     )
     if seed is not None:
         settings = replace(settings, seed=int(seed))
@@ -177,18 +182,21 @@ def _job_parts(tf: TomlFile, data: dict[str, Any], path: Path) -> list[JobPart]:
         raise InputError("no parts: add at least one [[part]] with a file", tf.display)
     if not isinstance(raw_parts, list) or not all(isinstance(p, dict) for p in raw_parts):
         raise tf.error("part", "must be [[part]] tables")
+    if len(raw_parts) > lim.MAX_PART_ENTRIES:
+        raise InputError(f"{len(raw_parts)} [[part]] tables: more than the"
+                         f" {lim.MAX_PART_ENTRIES} a job may list", tf.display)
     parts = []
     for i, p in enumerate(raw_parts):
         where = f"part[{i + 1}]."
         check_keys(tf, p, PART_KEYS, where)
         file = get_str(tf, p, "file", where, required=True)
-        qty = get_number(tf, p, "quantity", where, default=1, integer=True, positive=True)
-        if qty > MAX_QUANTITY:
-            raise tf.error(f"{where}quantity", f"{qty} is more than {MAX_QUANTITY}")
+        qty = get_number(tf, p, "quantity", where, default=1, rng=lim.QUANTITY)
         params = get_table(tf, p, "params", where)
         for k, v in params.items():
             if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise tf.error(f"{where}params.{k}", f"must be a number, got {v!r}")
+            if why := lim.COORDINATE.problem(v):
+                raise tf.error(f"{where}params.{k}", why)
         rots = _rotations(tf, p["rotations"], f"{where}rotations") if "rotations" in p else None
         ppath = (path.parent / file)
         if not ppath.exists():
@@ -198,6 +206,10 @@ def _job_parts(tf: TomlFile, data: dict[str, Any], path: Path) -> list[JobPart]:
         parts.append(JobPart(file=file, path=ppath, quantity=int(qty),
                              params={k: float(v) for k, v in params.items()}, rotations=rots,
                              name=get_str(tf, p, "name", where), key=where.rstrip(".")))
+    total = sum(jp.quantity for jp in parts)
+    if total > lim.MAX_PARTS:
+        raise InputError(f"{total} parts after quantities: more than the {lim.MAX_PARTS} a job"
+                         " may nest (a whole house is about 1,500): split the job", tf.display)
     return parts
 
 
@@ -214,7 +226,8 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
     mach = get_table(tf, data, "machine")
     check_keys(tf, mach, MACHINE_KEYS, "machine.")
     prof = profile or get_str(tf, mach, "profile", "machine.", default="grbl")
-    tool = get_number(tf, mach, "tool_diameter", "machine.", default=None, positive=True)
+    tool = get_number(tf, mach, "tool_diameter", "machine.", default=None,
+                      rng=lim.TOOL_DIAMETER)
 
     layers = get_table(tf, data, "layers")
     for k, v in layers.items():
@@ -261,6 +274,9 @@ def job_items(job: Job) -> list[NestItem]:
             k = counts.get(part.name, 0) + 1
             counts[part.name] = k
             items.append(NestItem(instance=f"{part.name}#{k}", part=part, rotations=rots))
+            if len(items) > lim.MAX_PARTS:
+                raise InputError(f"more than {lim.MAX_PARTS} parts after quantities (a whole"
+                                 " house is about 1,500): split the job", job.path)
     return items
 
 

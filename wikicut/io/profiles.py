@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import InputError, WikicutError
 from ..model.machine import CHANGER_MODES, DIALECTS, Profile, Travel
+from .limits import COORDINATE, TOOL_DIAMETER
 from .shipped import shipped_dir
 from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
 
@@ -134,7 +135,9 @@ def _read_table(tf: TomlFile, table: dict, section: str, defaults: Any,
         else:
             out[key] = get_number(tf, table, key, prefix, minimum=0.0,
                                   positive=(section, key) in _POSITIVE,
-                                  integer=(section, key) in _INTS)
+                                  integer=(section, key) in _INTS,
+                                  rng=TOOL_DIAMETER if (section, key) == ("tool", "diameter")
+                                  else None)
     return out
 
 
@@ -154,7 +157,8 @@ def _read_limits(tf: TomlFile, table: dict) -> Travel:
             raise InputError(f"missing required key 'limits.{key}'", tf.display)
         lim = table[key]
         if (not isinstance(lim, list) or len(lim) != 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in lim)
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                           and COORDINATE.problem(v) is None for v in lim)
                 or lim[0] >= lim[1]):
             raise tf.error(f"limits.{key}", f"must be [min, max] with min < max, got {lim!r}")
         values[f"{key}_min"], values[f"{key}_max"] = float(lim[0]), float(lim[1])

@@ -18,6 +18,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from ..errors import InputError, suggest
+from .limits import MAX_TOML_BYTES, Range, read_input_bytes
 
 
 class TomlFile:
@@ -33,14 +34,7 @@ class TomlFile:
     def load(cls, path: str | Path, display: str | None = None) -> TomlFile:
         path = Path(path)
         shown = display or str(path)
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise InputError("file not found", shown) from None
-        except IsADirectoryError:
-            raise InputError("is a directory, not a TOML file", shown) from None
-        except OSError as exc:
-            raise InputError(f"cannot read file ({exc.strerror})", shown) from None
+        raw = read_input_bytes(path, shown, MAX_TOML_BYTES)
         if not raw.strip():
             raise InputError("file is empty", shown)
         if b"\x00" in raw:
@@ -101,8 +95,10 @@ def check_keys(tf: TomlFile, table: dict[str, Any], allowed: set[str] | list[str
 
 def get_number(tf: TomlFile, table: dict[str, Any], key: str, prefix: str = "", *,
                default: float | None = None, required: bool = False, minimum: float | None = None,
-               positive: bool = False, integer: bool = False, part: str | None = None) -> float | None:
-    """A finite number from a table, range-checked, or a one-line error naming key and line."""
+               positive: bool = False, integer: bool = False, part: str | None = None,
+               rng: Range | None = None) -> float | None:
+    """A finite number from a table, range-checked (`rng` as on the command line, or the
+    other bounds), or a one-line error naming key and line."""
     dotted = f"{prefix}{key}"
     if key not in table:
         if required:
@@ -113,6 +109,9 @@ def get_number(tf: TomlFile, table: dict[str, Any], key: str, prefix: str = "", 
         raise tf.error(dotted, f"must be a number, got {value!r}", part)
     if not math.isfinite(value):
         raise tf.error(dotted, f"must be finite, got {value!r}", part)
+    if rng is not None and (why := rng.problem(value)):
+        raise tf.error(dotted, why, part)
+    integer = integer or (rng is not None and rng.integer)
     if integer and int(value) != value:
         raise tf.error(dotted, f"must be a whole number, got {value!r}", part)
     if positive and value <= 0:

@@ -15,6 +15,7 @@ from shapely.geometry import Polygon
 
 from ...errors import InputError, suggest
 from ...model import Part, Pocket
+from ..limits import MAX_FEATURES, MAX_LABEL
 from ..toml import TomlFile, check_keys
 from .schema import OPS, TOP_KEYS, expression_names, fill_label
 from .shapes import (
@@ -38,6 +39,9 @@ def load_part(path: str | Path, params: dict[str, float] | None = None, thicknes
     name = data.get("name", path.stem)
     if not isinstance(name, str) or not name.strip():
         raise tf.error("name", "must be a non-empty string")
+    if len(name) > MAX_LABEL:
+        raise tf.error("name", f"{len(name)} characters: longer than the {MAX_LABEL} a name may"
+                       " be")
     check_keys(tf, data, TOP_KEYS, part=name)
     ctx = Context(tf, name, expression_names(tf, name, params, thickness, data))
     thickness = ctx.names["thickness"]
@@ -75,6 +79,7 @@ def _features(ctx: Context, data: dict, thickness: float
     body = None
     split_at: str | None = None  # the feature after which the part stayed in pieces
     pockets: list[tuple[str, Polygon, float]] = []
+    shapes = 0
     for k, f in enumerate(ctx.tables(data, "feature")):
         where = f"feature[{k + 1}]"
         op = f.get("op", DEFAULT_OP.get(f.get("type"), "add"))
@@ -82,6 +87,11 @@ def _features(ctx: Context, data: dict, thickness: float
             raise tf.error(f"{where}.op", f"must be one of {', '.join(OPS)}, got {op!r}"
                            f"{suggest(str(op), OPS)}", name)
         geoms = copies(ctx, f, where, feature_shape(ctx, f, where))
+        shapes += len(geoms)
+        if shapes > MAX_FEATURES:  # each is unioned into the body: the work grows with the square
+            raise tf.error(f"{where}.repeat" if "repeat" in f else where, f"more than"
+                           f" {MAX_FEATURES} shapes after repeats: a part file may have no more",
+                           name)
         if op != "pocket" and "depth_mm" in f:
             raise tf.error(f"{where}.depth_mm", "only a pocket has a depth (op = 'pocket')", name)
         if op == "add":

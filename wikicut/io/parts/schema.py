@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ...errors import InputError, suggest
+from ..limits import MAX_DERIVED, MAX_LABEL
 from ..toml import TomlFile, get_table
 from .expr import RESERVED, ExprError, evaluate, names_used
 
@@ -57,6 +58,9 @@ def expression_names(tf: TomlFile, name: str, params: dict[str, float] | None, t
                              tf.display, name)
         names[k] = float(v)
     derived = get_table(tf, data, "derived", part=name)
+    if len(derived) > MAX_DERIVED:
+        raise tf.error("derived", f"{len(derived)} derived values: more than the {MAX_DERIVED}"
+                       " a part file may define", name)
     for k in derived:
         _check_name(tf, f"derived.{k}", k, name)
         if k in declared:
@@ -83,21 +87,29 @@ def _derived_order(tf: TomlFile, name: str, derived: dict[str, Any]) -> list[str
     order: list[str] = []
     state: dict[str, int] = {}  # 1 = visiting, 2 = done
 
-    def visit(k: str, path: list[str]) -> None:
-        if state.get(k) == 2:
-            return
-        if state.get(k) == 1:
-            cycle = path[path.index(k):] + [k]
-            raise tf.error(f"derived.{k}", "derived values form a cycle: "
-                           + " -> ".join(cycle), name)
-        state[k] = 1
-        for d in deps[k]:
-            visit(d, path + [k])
-        state[k] = 2
-        order.append(k)
-
-    for k in derived:
-        visit(k, [])
+    for root in derived:  # depth first, with its own stack: a long chain is not a recursion
+        stack: list[tuple[str, int]] = [(root, 0)]
+        while stack:
+            k, i = stack[-1]
+            if i == 0:
+                if state.get(k) == 2:
+                    stack.pop()
+                    continue
+                state[k] = 1
+            if i < len(deps[k]):
+                stack[-1] = (k, i + 1)
+                d = deps[k][i]
+                if state.get(d) == 1:
+                    path = [s for s, _ in stack]
+                    cycle = path[path.index(d):] + [d]
+                    raise tf.error(f"derived.{d}", "derived values form a cycle: "
+                                   + " -> ".join(cycle), name)
+                if state.get(d) != 2:
+                    stack.append((d, 0))
+                continue
+            state[k] = 2
+            order.append(k)
+            stack.pop()
     return order
 
 
@@ -112,6 +124,9 @@ def fill_label(tf: TomlFile, name: str, label: Any, names: dict[str, float]) -> 
     """
     if not isinstance(label, str):
         raise tf.error("label", f"must be a string, got {label!r}", name)
+    if len(label) > MAX_LABEL:
+        raise tf.error("label", f"{len(label)} characters: longer than the {MAX_LABEL} a label"
+                       " may be", name)
 
     def fill(m: re.Match) -> str:
         tok = m.group(0)
@@ -130,7 +145,11 @@ def fill_label(tf: TomlFile, name: str, label: Any, names: dict[str, float]) -> 
             raise tf.error("label", f"format '{spec}' not understood (try .1f)", name)
         return format(v, spec)
 
-    return _FIELD.sub(fill, label)
+    text = _FIELD.sub(fill, label)
+    if len(text) > MAX_LABEL:
+        raise tf.error("label", f"{len(text)} characters once filled in: longer than the"
+                       f" {MAX_LABEL} a label may be", name)
+    return text
 
 
 def _fmt(v: float) -> str:
