@@ -196,7 +196,7 @@ thickness = 18
 margin = 10
 count = 1
 [nest]
-spacing = 5
+spacing = 6  # at least the tool: closer, each cut would gouge its neighbour
 seed = 1
 time_limit = 5
 [machine]

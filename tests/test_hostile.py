@@ -94,12 +94,14 @@ def test_counts_agree_when_parts_do_not_fit(tmp_path):
     job = job.replace("../../parts", str(ROOT / "parts")).replace("[sheet]", "[sheet]\ncount = 1")
     (tmp_path / "job.toml").write_text(job)
     res = subprocess.run([sys.executable, "-m", "wikicut.cli", "nest", "job.toml", "-o", "out",
-                          "--no-gcode", "--time-limit", "6"], check=False, cwd=tmp_path,
+                          "--no-gcode", "--time-limit", "6", "--allow-unplaced"], check=False, cwd=tmp_path,
                          capture_output=True,
                          text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     progress = re.findall(r"(\d+)/(\d+) placed", res.stderr)
     placed, total = map(int, progress[-1])
     summary = int(re.search(r"(\d+) parts on 1 sheets", res.stdout).group(1))
-    unplaced = int(re.search(r"warning: (\d+) parts did not fit", res.stderr).group(1))
+    unplaced = int(re.search(r"warning: (\d+) of 71 parts did not fit", res.stderr).group(1))
+    used = re.findall(r"(\d+\.\d)% used", res.stderr)[-1]
+    assert f"{used}% used" in res.stdout, (res.stdout, res.stderr)
     assert placed == summary and placed + unplaced == total == 71, (res.stdout, res.stderr)

@@ -90,6 +90,8 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
                 f"{p.sheets} sheets, {p.utilisation * 100:.1f}% used, {p.placed}/{p.total} placed")
 
         layout = nest(items, list(job.stocks), job.settings, progress=on_nest)
+        say("nest", 1.0, nest_summary(layout, len(items)))  # the log's last nest line is the
+        # result, so it agrees with the summary and the unplaced count that follow
         problems = verify_layout(layout, job.settings.spacing)
         if problems:  # a nester bug must never reach a router
             raise RuntimeError("nested layout failed verification: " + "; ".join(problems[:3]))
@@ -101,6 +103,17 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
                              settings=_settings_record(job, prof, profile),
                              sources={it.part.name: it.part.source for it in items}, stage=stage,
                              proofs=proofs)
+
+
+def nest_summary(layout: Layout, total: int) -> str:
+    """"N sheets, U% used, P/T placed" with U rounded as report.json's totals are."""
+    from .io.report import sheet_length
+
+    placed = sum(len(sh.placements) for sh in layout.sheets)
+    area = sum(pl.part.area for sh in layout.sheets for pl in sh.placements)
+    sheets = sum(sheet_length(sh) * sh.stock.height for sh in layout.sheets)
+    used = round(area / sheets, 4) if sheets else 0.0
+    return f"{len(layout.sheets)} sheets, {used * 100:.1f}% used, {placed}/{total} placed"
 
 
 def unplaced_message(unplaced: list[str], total: int) -> str:
