@@ -624,7 +624,7 @@ def _open_in_browser(path: Path) -> None:
 @click.option("--watch", is_flag=True,
               help="A part file: serve a live preview on 127.0.0.1 that follows every save "
                    "(Ctrl-C ends it).")
-@click.option("--port", type=Number(integer=True, minimum=0, maximum=65535), default=0,
+@click.option("--port", type=Number(limits.PORT), default=0,
               help="With --watch: the port (default: any free one).")
 @click.option("--open", "open_", is_flag=True, help="Open the preview in a browser.")
 @handle_errors

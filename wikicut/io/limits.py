@@ -54,6 +54,7 @@ SHEET_COUNT = Range(integer=True, positive=True, maximum=100_000)
 PRICE = Range(minimum=0.0, maximum=1e9)
 COORDINATE = Range(minimum=-1e6, maximum=1e6)  # mm: keep-outs, part parameters
 ANGLE = Range(minimum=-1e6, maximum=1e6)  # degrees
+PORT = Range(integer=True, minimum=0, maximum=65535)  # a network port (0: any free one)
 
 MAX_FILE_BYTES = 64 * 2**20  # a program file (the DXF reader has its own, io/dxf/entities)
 MAX_TOML_BYTES = 4 * 2**20  # a job, part or profile (a 1,500-part job is ~100 KB): parsing
