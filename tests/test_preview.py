@@ -258,6 +258,23 @@ def test_toolpath_overlay_is_the_program_read_back():
     assert with_toolpaths(svg, moves, prof.tool.diameter) == svg
 
 
+def test_tool_changes_are_marked_and_each_tool_cuts_at_its_width():
+    from wikicut.io.profiles import load_profile
+    from wikicut.render import tool_changes, toolpath_overlay
+    from wikicut.verify import simulate
+
+    text = (Path(__file__).parent / "golden" / "sheet-multi-linuxcnc.ngc").read_text()
+    changes = tool_changes(text)
+    assert [(t, d) for _, t, d in changes] == [(2, 3.0), (1, 6.0)]
+    moves = simulate(text, load_profile("linuxcnc"))
+    svg = "".join(toolpath_overlay(moves, 300.0, 18.3, 6.0, changes))
+    assert svg.count('class="toolchange"') == 2 and "T2 3 mm" in svg
+    widths = re.findall(r'class="cut"[^>]*stroke-width="([\d.]+)"', svg)
+    assert set(widths) == {"3", "6"}
+    first_t1 = svg.index("T1 6 mm")
+    assert set(re.findall(r'stroke-width="([\d.]+)"', svg[first_t1:])) - {"2", "0.6"} == {"6"}
+
+
 def _program_moves(text: str) -> tuple[set[tuple[float, float]], int]:
     """An independent reading of a G-code program: the XY ends of every move below the
     surface, and the number of rapids that go somewhere in XY (modal words, mm, absolute)."""

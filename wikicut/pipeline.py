@@ -170,7 +170,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
     from .io.cutlist import cutlist_csv
     from .io.dxf import write_sheet_dxf
     from .io.report import build_report, dumps
-    from .render import index_html, sheet_svg
+    from .render import index_html, sheet_svg, tool_changes
     from .verify import simulate  # the preview draws the program as written, read back
 
     programs, texts, prog_files = _programs(name, layout, profile, notes or {},
@@ -189,7 +189,8 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
             stem = sheet.stem
             write_sheet_dxf(sheet, tmp / f"{stem}.dxf")
             moves = simulate(texts[k], profile) if toolpaths and programs else None
-            svg = sheet_svg(sheet, moves, _tool_width(profile), total=len(layout.sheets))
+            svg = sheet_svg(sheet, moves, _tool_width(profile), total=len(layout.sheets),
+                            changes=tool_changes(texts[k]) if moves else ())
             _write_text(tmp / f"{stem}.svg", svg)
             svgs.append(svg)
             files += [f"{stem}.dxf", f"{stem}.svg"]
@@ -249,7 +250,7 @@ def preview_toolpaths(outdir: Path, profile: str | None = None) -> Path:
     the verifier's simulator, never a new nest or plan) and rebuild index.html. The profile
     is the one the report names (or `profile`), with the report's tool diameter."""
     from .io.profiles import profile_named
-    from .render import read_report, with_toolpaths, write_preview_folder
+    from .render import read_report, tool_changes, with_toolpaths, write_preview_folder
     from .verify import read_program
 
     outdir = Path(outdir)
@@ -271,7 +272,8 @@ def preview_toolpaths(outdir: Path, profile: str | None = None) -> Path:
         if bad:
             raise InputError(f"line {bad[0].line}: {bad[0].message} (not a {prof.name} "
                              "program? pass --profile)", prog)
-        _replace_text(svg_path, with_toolpaths(svg, moves, prof.tool.diameter))
+        _replace_text(svg_path, with_toolpaths(svg, moves, prof.tool.diameter,
+                                               tool_changes(text)))
     return write_preview_folder(outdir)
 
 

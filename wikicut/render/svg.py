@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from html import escape
 
 import shapely
@@ -254,13 +254,14 @@ def _sheet_title(sheet: SheetLayout, total: int | None) -> str:
 
 
 def _assemble(head: str, body: list[str], W: float, H: float, thickness: float, title: str,
-              moves: Iterable[Motion] | None, tool_diameter: float) -> str:
+              moves: Iterable[Motion] | None, tool_diameter: float,
+              changes: Sequence[tuple[int, int, float]] = ()) -> str:
     """The sheet's drawing (`body`: sheet, margin, keep-outs, parts) with the toolpaths, the
     origin and the legend, under a root sized to them."""
     legend, legend_h = _legend(W, H, title, moves is not None)
     out = [*_svg_open(W, H + legend_h, f" {head}"), *body]
     if moves is not None:
-        out += toolpath_overlay(moves, H, thickness, tool_diameter)
+        out += toolpath_overlay(moves, H, thickness, tool_diameter, changes)
     out += _origin(H, _scale(W, H))
     out += legend
     out.append("</svg>")
@@ -268,10 +269,11 @@ def _assemble(head: str, body: list[str], W: float, H: float, thickness: float, 
 
 
 def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
-              tool_diameter: float = 0.0, spacing: float = 0.0, total: int | None = None) -> str:
+              tool_diameter: float = 0.0, spacing: float = 0.0, total: int | None = None,
+              changes: Sequence[tuple[int, int, float]] = ()) -> str:
     """One sheet in mm: margin and keep-outs shaded, parts filled and labelled, origin, a
     legend; with `moves` (the written program read back by wikicut.verify.simulate) the
-    router's moves drawn over it at the tool's width. `total` is the job's sheet count."""
+    router's moves drawn over it at the tool's width (`changes`: render.tool_changes). `total` is the job's sheet count."""
     st = sheet.stock
     W, H, m = st.width, st.height, st.margin
     body = [f"<title>Sheet {sheet.index}: {escape(st.label)}</title>",
@@ -293,7 +295,7 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
                             hover)
     head = f'data-sheet="{sheet.index}" data-thickness="{_f(st.thickness)}"'
     return _assemble(head, body, W, H, st.thickness, _sheet_title(sheet, total), moves,
-                     tool_diameter)
+                     tool_diameter, changes)
 
 
 _ROOT = re.compile(r'<svg [^>]*viewBox="0 0 ([\d.]+) [\d.]+" (data-sheet="\d+" '
@@ -302,7 +304,8 @@ _SHEET = re.compile(r'<rect class="sheet" x="0" y="0" width="[\d.]+" height="([\
 _TITLE = re.compile(r'<text class="legend-title"[^>]*>(.*?)</text>')
 
 
-def with_toolpaths(svg: str, moves: Iterable[Motion], tool_diameter: float) -> str:
+def with_toolpaths(svg: str, moves: Iterable[Motion], tool_diameter: float,
+                   changes: Sequence[tuple[int, int, float]] = ()) -> str:
     """A sheet SVG written by sheet_svg, its toolpaths (re)drawn from `moves`: an output
     folder's previews follow its programs without the layout (byte-identical to drawing them
     when the folder was written)."""
@@ -315,7 +318,7 @@ def with_toolpaths(svg: str, moves: Iterable[Motion], tool_diameter: float) -> s
                          "job again)")
     W, H, t = float(root.group(1)), float(sheet.group(1)), float(root.group(3))
     return _assemble(root.group(2), lines[2:ends[0]], W, H, t, html.unescape(title.group(1)),
-                     moves, tool_diameter)
+                     moves, tool_diameter, changes)
 
 
 def part_svg(part: Part) -> str:

@@ -2,14 +2,16 @@
 
 The moves are the verifier's simulation of the program text (wikicut.verify.simulate), not
 the planner's own list: what the preview shows is what the machine will run. Cuts are drawn
-at the tool's width (so engraving shows as wide as it cuts), one stroke per pass at constant
+at the tool's width (so engraving shows as wide as it cuts; each tool's width after a
+change, marked where it happens), one stroke per pass at constant
 depth and coloured by depth (a tab is a lighter stroke where the last pass lifts); rapids
 dashed; each entry into the stock that cuts deeper than an engraving numbered in program order.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from ..io.dxf.layers import ENGRAVE_MAX_DEPTH
@@ -24,6 +26,7 @@ class Motion(Protocol):
     kind: str  # rapid | feed
     start: tuple[float, float, float]
     end: tuple[float, float, float]
+    line: int
 
 
 def _f(v: float) -> str:
@@ -50,10 +53,27 @@ def _cut(run: list[tuple[float, float]], z: float, H: float, thickness: float,
             f'stroke="{depth_colour(z, thickness)}" stroke-width="{_f(width)}"/>')]
 
 
+_CHANGE = re.compile(r"tool change:\s*T(\d+)\s+([\d.]+)\s*mm")
+
+
+def tool_changes(text: str) -> list[tuple[int, int, float]]:
+    """(line, tool, diameter in mm) of each tool change a program announces (the writers'
+    "tool change: T2 3 mm ..." comment before it)."""
+    out = []
+    for n, line in enumerate(text.splitlines(), 1):
+        m = _CHANGE.search(line)
+        if m:
+            out.append((n, int(m.group(1)), float(m.group(2))))
+    return out
+
+
 def toolpath_overlay(moves: Iterable[Motion], H: float, thickness: float,
-                     tool_diameter: float) -> list[str]:
-    """SVG lines of one <g class="toolpaths">: cuts at the tool's width, rapids, entry order."""
+                     tool_diameter: float,
+                     changes: Sequence[tuple[int, int, float]] = ()) -> list[str]:
+    """SVG lines of one <g class="toolpaths">: cuts at the tool's width (each tool's after a
+    change), tool changes marked, rapids, entry order."""
     width = max(tool_diameter, 0.3)
+    pending = sorted(changes)
     out = [(f'<g class="toolpaths" fill="none" stroke-linecap="round" stroke-linejoin="round" '
            f'stroke-opacity="0.5" data-tool="{_f(tool_diameter)}">')]
     labels: list[str] = []
@@ -71,6 +91,17 @@ def toolpath_overlay(moves: Iterable[Motion], H: float, thickness: float,
     ramp = False  # the run is a ramp (z changing along XY), drawn at its deepest
     for m in moves:
         (x0, y0, z0), (x1, y1, z1) = m.start, m.end
+        if pending and m.line > pending[0][0]:  # the next tool is in from here
+            out += _cut(run, run_z, H, thickness, width)
+            run = []
+            while pending and m.line > pending[0][0]:
+                _, tool, dia = pending.pop(0)
+            width = max(dia, 0.3)
+            out.append(f'<g class="toolchange" stroke-opacity="1"><title>tool change: T{tool} '
+                       f'{_f(dia)} mm</title><circle cx="{_f(x0)}" cy="{_f(H - y0)}" r="8" '
+                       f'stroke="#606" stroke-width="2"/><text x="{_f(x0 + 10)}" '
+                       f'y="{_f(H - y0 - 10)}" font-size="16" font-family="sans-serif" '
+                       f'fill="#606">T{tool} {_f(dia)} mm</text></g>')
         cutting = m.kind == "feed" and min(z0, z1) < -EPS and abs(x1 - x0) + abs(y1 - y0) > EPS
         level = cutting and abs(z1 - z0) <= EPS
         same = level and not ramp and abs(z0 - run_z) <= EPS
