@@ -3,8 +3,9 @@
 SVGs are in mm (viewBox): opened in a browser they fit the window, printed they are to
 scale (a print stylesheet gives the size in mm). y is flipped so the sheet's lower-left is
 bottom-left as on the machine, marked with the origin and the axes; one <g class="part"> per
-placed part (with its placement in data- attributes) so tools, tests and the page find them. Output is deterministic text (fixed number formatting) and valid XML; every user string
-is escaped (part names may hold <&">).
+placed part (with its placement in data- attributes) so tools, tests and the page find
+them. Output is deterministic text (fixed number formatting) and valid XML; every user
+string is escaped (part names may hold <&">).
 """
 
 from __future__ import annotations
@@ -273,7 +274,8 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
               changes: Sequence[tuple[int, int, float]] = ()) -> str:
     """One sheet in mm: margin and keep-outs shaded, parts filled and labelled, origin, a
     legend; with `moves` (the written program read back by wikicut.verify.simulate) the
-    router's moves drawn over it at the tool's width (`changes`: render.tool_changes). `total` is the job's sheet count."""
+    router's moves drawn over it at the tool's width (`changes`: render.tool_changes).
+    `total` is the job's sheet count."""
     st = sheet.stock
     W, H, m = st.width, st.height, st.margin
     body = [f"<title>Sheet {sheet.index}: {escape(st.label)}</title>",
