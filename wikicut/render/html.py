@@ -35,7 +35,10 @@ VIEW_JS = """<script>
       vb = [x - (x - vb[0]) * f, y - (y - vb[1]) * f, vb[2] * f, vb[3] * f];
       set();
     }, {passive: false});
-    svg.addEventListener('pointerdown', e => { drag = [e.clientX, e.clientY, vb[0], vb[1]]; moved = 0; });
+    svg.addEventListener('pointerdown', e => {
+      drag = [e.clientX, e.clientY, vb[0], vb[1]];
+      moved = 0;
+    });
     window.addEventListener('pointerup', () => { drag = null; });
     svg.addEventListener('pointermove', e => {
       if (!drag) return;
