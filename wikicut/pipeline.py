@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from contextlib import nullcontext
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from .model import Layout, Profile, SheetLayout, SheetProgram, Stock
 
 if TYPE_CHECKING:
     from .cam import Proofs
+    from .model.tooling import Tooling
 
 Progress = Callable[[str, float, str], None]  # (stage, fraction 0..1, message)
 
@@ -31,12 +33,41 @@ class NestResult:
 
 
 def job_profile(job: Job, profile: str | None = None) -> Profile:
+    """The profile of the job's main tool (the one that cuts the outlines)."""
+    return job_profile_of(job_tooling(job, profile), job)
+
+
+def job_tooling(job: Job, profile: str | None = None) -> Tooling:
+    """The job's tools with their feeds (cam.resolve_tooling); chip-load warnings are shown
+    as InputWarning lines."""
+    import warnings
+
+    from .cam import resolve_tooling
+    from .errors import InputWarning
+    from .io.tools import load_library
+
     prof = load_profile(profile or job.profile, relative_to=job.base)
-    return prof.with_tool(job.tool_diameter)
+    lib = load_library(job.library, job.materials)
+    tooling = resolve_tooling(prof, lib, job.material, job.thickness,
+                              tool_diameter=job.tool_diameter, tools=job.tools,
+                              operations=job.operations)
+    said = set()
+    for t in (*tooling.tools, *(s for _, _, s in tooling.special)):
+        for w in t.data.warnings if t.data else ():
+            if w not in said:
+                said.add(w)
+                warnings.warn(w, InputWarning, stacklevel=2)
+    return tooling
+
+
+def job_profile_of(tooling: Tooling, job: Job) -> Profile:
+    from .cam.choose import main_tool
+
+    return main_tool(tooling, job.thickness).profile
 
 
 def preflight_toolpaths(items, profile: Profile, stocks: tuple[Stock, ...],
-                        proofs: Proofs | None = None) -> None:
+                        proofs: Proofs | None = None, tooling: Tooling | None = None) -> None:
     """Plan each distinct part alone before nesting, so an uncuttable part (a slot narrower
     than the tool) is refused in seconds rather than after a long search. `proofs` keeps
     what was proven for the sheets planned later."""
@@ -53,7 +84,8 @@ def preflight_toolpaths(items, profile: Profile, stocks: tuple[Stock, ...],
         stock = Stock(width=x1 - x0 + 2 * pad, height=y1 - y0 + 2 * pad,
                       thickness=stocks[0].thickness, margin=0)
         sheet = SheetLayout(1, stock, [Placement(it.instance, it.part, pad - x0, pad - y0, 0.0)])
-        plan_sheet(sheet, _unbounded(profile, stock), proofs)
+        wide = tooling.map_profiles(partial(_unbounded, stock=stock)) if tooling else None
+        plan_sheet(sheet, _unbounded(profile, stock), proofs, wide)
 
 
 def _unbounded(profile: Profile, stock: Stock) -> Profile:
@@ -76,14 +108,15 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
     say = progress or (lambda stage, frac, msg: None)
     with staged_output(Path(outdir), force, job_inputs(job, profile if gcode else None)) as stage:
         items = job_items(job)
-        prof = job_profile(job, profile) if gcode else None
+        tooling = job_tooling(job, profile) if gcode else None
+        prof = job_profile_of(tooling, job) if tooling else None
         proofs = Proofs()
         if prof is not None:
             if job.settings.spacing < prof.tool.diameter - CLEARANCE_TOL:
                 raise UnsafeJobError(f"nest.spacing {job.settings.spacing:g} mm is less than the"
                                      f" {prof.tool.diameter:g} mm tool: each cut would gouge the"
                                      " part beside it", job.path)
-            preflight_toolpaths(items, prof, job.stocks, proofs)
+            preflight_toolpaths(items, prof, job.stocks, proofs, tooling)
 
         def on_nest(p) -> None:
             say("nest", min(1.0, p.elapsed / max(job.settings.time_limit, 1e-9)),
@@ -102,7 +135,7 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
                              spacing=job.settings.spacing, toolpaths=toolpaths, progress=say,
                              settings=_settings_record(job, prof, profile),
                              sources={it.part.name: it.part.source for it in items}, stage=stage,
-                             proofs=proofs)
+                             proofs=proofs, tooling=tooling)
 
 
 def nest_summary(layout: Layout, total: int) -> str:
@@ -160,13 +193,14 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
                   progress: Progress | None = None, settings: dict | None = None,
                   sources: dict[str, str] | None = None,
                   notes: dict[int, str] | None = None,
-                  stage: Staging | None = None, proofs: Proofs | None = None) -> NestResult:
+                  stage: Staging | None = None, proofs: Proofs | None = None,
+                  tooling: Tooling | None = None) -> NestResult:
     """Plan and write every output for a layout (a DXF and an SVG per sheet, a program per
     distinct layout when there is a profile, index.html, report.json, parts.csv); nothing appears unless all
     succeeded. `sources` (part name -> file) names the files of parts left unplaced; `notes`
     (sheet index -> text) go into that sheet's program header. Inside a caller's `stage`
     (begun before its slow work) the files go there and the caller commits. `proofs` carries
-    what the preflight proved cuttable."""
+    what the preflight proved cuttable; `tooling` the job's rack (None: the profile's tool)."""
     from .io.cutlist import cutlist_csv
     from .io.dxf import write_sheet_dxf
     from .io.report import build_report, dumps
@@ -175,7 +209,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
 
     programs, texts, prog_files = _programs(name, layout, profile, notes or {},
                                             progress or (lambda stage, frac, msg: None),
-                                            proofs)
+                                            proofs, tooling)
     report = build_report(name, layout, spacing, programs=programs or None,
                           program_files=prog_files or None, settings=settings,
                           sources=sources)
@@ -206,7 +240,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
 
 
 def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[int, str],
-              say: Progress, proofs: Proofs | None
+              say: Progress, proofs: Proofs | None, tooling: Tooling | None = None
               ) -> tuple[list[SheetProgram], list[str], list[str]]:
     """Each sheet's planned program, its text and its file name (none without a profile)."""
     if profile is None:
@@ -225,7 +259,7 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
     for g, group in enumerate(groups):
         first = sheets[group[0]]
         say("gcode", g / max(len(groups), 1), f"sheet {first.index} of {len(sheets)}")
-        program = plan_sheet(first, profile, proofs)
+        program = plan_sheet(first, profile, proofs, tooling)
         note = notes.get(first.index)
         if len(group) == 1:
             title = f"{name} sheet {first.index}"

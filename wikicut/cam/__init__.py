@@ -7,6 +7,7 @@ ramps: depth as a function of distance along a path), tabs, pockets, drills, lab
 
 from .context import Proofs
 from .plan import plan_sheet
+from .rack import resolve_tooling
 from .safety import EDGE_SLACK
 
-__all__ = ["EDGE_SLACK", "Proofs", "plan_sheet"]
+__all__ = ["EDGE_SLACK", "Proofs", "plan_sheet", "resolve_tooling"]

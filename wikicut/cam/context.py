@@ -14,7 +14,8 @@ class Proofs:
     """Features already proven cuttable (the tool sweeps all of them), by shape up to
     translation. A whole house repeats a dozen parts hundreds of times, and the proof (a union
     of hundreds of buffered segments) is most of the planning time: a job shares one Proofs
-    over its preflight and every sheet. Only passes are remembered."""
+    over its preflight and every sheet. Passes are remembered, and which
+    tool of a rack could not cut a shape (cam.choose)."""
 
     MAX = 4096
 

@@ -6,12 +6,13 @@ then pockets, drills, holes), and parts sitting in other parts' holes are cut be
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
+from ..model import Operation
 from .kernels import two_opt
 
 # the rank of each kind of feature inside a part (lower first; the outline is always last)
@@ -51,3 +52,23 @@ def nesting_depth(outlines: Sequence[Polygon]) -> list[int]:
             if int(j) != k:
                 depth[k] += 1
     return depth
+
+
+def by_tool(ops: list[Operation], levels: Sequence[int],
+            phase: Callable[[Operation], tuple]) -> list[Operation]:
+    """The operations regrouped by tool to change tools as little as possible: a stable sort
+    by `phase` (small tools' inside features, then the main tool's features and outlines,
+    then outlines only a small tool can cut), each part's features still before its outline.
+    `levels` are the ops' parts' nesting depths: when the regrouping would cut a hole before
+    the outline of a part sitting in it, the planned order (part by part) is kept."""
+    order = sorted(range(len(ops)), key=lambda k: (phase(ops[k]), k))
+    at = {k: i for i, k in enumerate(order)}
+    for level in sorted(set(levels)):
+        if level == 0:
+            continue
+        inner = [at[k] for k in range(len(ops)) if levels[k] >= level
+                 and ops[k].kind == "outline"]
+        outer = [at[k] for k in range(len(ops)) if levels[k] < level and ops[k].kind == "hole"]
+        if inner and outer and max(inner) > min(outer):
+            return list(ops)
+    return [ops[k] for k in order]

@@ -1,100 +1,133 @@
-"""The sheet planner: a placed sheet of parts -> every operation, in cutting order."""
+"""The sheet planner: a placed sheet of parts -> every operation, in cutting order, each cut
+with a tool of the job's rack (see choose)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 import numpy as np
-from shapely.geometry import Polygon
+from shapely.geometry import GeometryCollection, Polygon
 
 from ..model import P3, Operation, Part, Placement, Profile, SheetLayout, SheetProgram
+from ..model.tooling import Tooling, ToolSetting
+from .choose import Chooser
 from .context import Context, Proofs, xy_text
-from .drills import drill_op, pocket_drill
+from .drills import drill_op, pocket_drill, round_hole
 from .emit import Emitter
 from .labels import engrave_op, label_strokes
 from .loops import loop_op
 from .offsets import for_direction, inside_loops, oriented, outside_loop
-from .order import FEATURE_RANK, nesting_depth, tour
+from .order import FEATURE_RANK, by_tool, nesting_depth, tour
 from .pockets import check_pocket_depth, pocket_op
 from .safety import check_on_sheet, check_program, check_setup, measure
 
-# one feature of a part: its kind, how to cut it (given an Emitter; returns tab centres or
-# None) and where it starts, for the tour
-Feature = tuple[str, Callable[[Emitter], list | None], tuple[float, float]]
+# one feature of a part: its kind, how to cut it (given the tool's Context and an Emitter;
+# returns tab centres or None), where it starts (for the tour), how deep it goes and, for a
+# round hole, its diameter (a drill may make it), and its shape (a tool's refusal of it is
+# remembered by shape)
+Cut = Callable[[Context, Emitter], list | None]
+Feature = tuple[str, Cut, tuple[float, float], float, float | None, object]
 
 
-def plan_sheet(sheet: SheetLayout, profile: Profile, proofs: Proofs | None = None
-               ) -> SheetProgram:
+def plan_sheet(sheet: SheetLayout, profile: Profile, proofs: Proofs | None = None,
+               tooling: Tooling | None = None) -> SheetProgram:
     """All operations for a sheet in cutting order (sheet coordinates, mm, Z0 = stock top):
     inner features before each outline, parts inside other parts' holes first, parts in a
     short rapid tour. Refuses (UnsafeJobError) anything that cannot be cut safely. `proofs`
-    carries the features proven cuttable from sheet to sheet of a job (see Proofs)."""
-    ctx = Context(sheet, profile, proofs if proofs is not None else Proofs())
-    check_setup(sheet, profile, ctx.through)
+    carries the features proven cuttable from sheet to sheet of a job (see Proofs);
+    `tooling` the job's rack (None: the profile's one tool). With more than one tool, every
+    operation names its tool and the sheet is cut tool by tool (order.by_tool)."""
+    tooling = tooling if tooling is not None else Tooling((ToolSetting(profile),))
+    chooser = Chooser(sheet, tooling, proofs if proofs is not None else Proofs())
+    main = chooser.main
+    check_setup(sheet, main.profile, chooser.through)
     placed = [pl.placed() for pl in sheet.placements]
     depth = nesting_depth([pp.outline for pp in placed])
-    pos: P3 = (0.0, 0.0, profile.heights.clearance)
+    pos: P3 = (0.0, 0.0, main.profile.heights.clearance)
     ops: list[Operation] = []
+    level_of: list[int] = []
     for level in sorted(set(depth), reverse=True):
         group = [k for k in range(len(placed)) if depth[k] == level]
         reps = [placed[k].outline.representative_point() for k in group]
         for gi in tour([(q.x, q.y) for q in reps], (pos[0], pos[1])):
             k = group[gi]
-            ctx.part = placed[k]
-            part_ops, pos = _part_operations(ctx, sheet.placements[k], placed[k], pos)
+            chooser.part = placed[k]
+            part_ops, pos = _part_operations(chooser, sheet.placements[k], placed[k], pos)
             ops += part_ops
-    ctx.part = None
-    program = SheetProgram(sheet, ops)
-    check_program(program, profile, sheet)
-    measure(program, profile)
+            level_of += [level] * len(part_ops)
+    chooser.part = None
+    if tooling.single:
+        program = SheetProgram(sheet, ops)
+        check_program(program, main.profile, sheet)
+    else:
+        ops = by_tool(ops, level_of, chooser.phase_key)
+        used = list(dict.fromkeys(op.tool for op in ops))
+        program = SheetProgram(sheet, ops, tools=tuple(chooser.use(n) for n in used))
+        for n in used:
+            check_program(SheetProgram(sheet, [op for op in ops if op.tool == n]),
+                          tooling.tool(n).profile, sheet)
+    measure(program, main.profile)
     return program
 
 
-def _part_operations(ctx: Context, pl: Placement, part: Part, pos: P3) -> tuple[
+def _part_operations(ch: Chooser, pl: Placement, part: Part, pos: P3) -> tuple[
         list[Operation], P3]:
     """The operations of one placed part: labels and engravings, pockets, drills, holes, then
     the outline (which frees the part, so it must be last)."""
-    p = ctx.profile
-    check_on_sheet(ctx, part)
+    check_on_sheet(ch.context(ch.main), part)
+    t = ch.thickness
     features: list[Feature] = []
-    for s in label_strokes(part, p):
-        features.append(("label", _bind(engrave_op, ctx, s, p.engrave.depth), tuple(s[0])))
+    label = ch.candidates("label", ch.main.profile.engrave.depth)
+    if label:
+        lp = label[0].profile
+        for s in label_strokes(part, lp):
+            features.append(("label", _bind(engrave_op, s, lp.engrave.depth), tuple(s[0]),
+                             lp.engrave.depth, None, None))
     for e in part.engravings:
-        if e.depth > ctx.t + 1e-9 or e.depth <= 0:
-            raise ctx.refuse(f"engraving {e.depth:g} mm deep at {xy_text(e.path.coords[0])} is"
-                             f" not within the {ctx.t:g} mm stock")
-        cut = _bind(engrave_op, ctx, np.asarray(e.path.coords), e.depth)
-        features.append(("engrave", cut, tuple(e.path.coords[0])[:2]))
+        if e.depth > t + 1e-9 or e.depth <= 0:
+            raise ch.context(ch.main).refuse(
+                f"engraving {e.depth:g} mm deep at {xy_text(e.path.coords[0])} is not within"
+                f" the {t:g} mm stock")
+        cut = _bind(engrave_op, np.asarray(e.path.coords), e.depth)
+        features.append(("engrave", cut, tuple(e.path.coords[0])[:2], e.depth, None, None))
     for pk in part.pockets:
         c = pk.shape.representative_point()
-        features.append(("pocket", _bind(_pocket, ctx, pk.shape, pk.depth), (c.x, c.y)))
+        hole = round_hole(pk.shape)
+        features.append(("pocket", _bind(_pocket, pk.shape, pk.depth), (c.x, c.y), pk.depth,
+                         hole[2] if hole else None, GeometryCollection([part.outline, pk.shape])))
     for d in part.drills:
-        features.append(("drill", _bind(drill_op, ctx, d), (d.x, d.y)))
+        deep = ch.through if d.depth is None else float(d.depth)
+        features.append(("drill", _bind(drill_op, d), (d.x, d.y), deep, d.diameter, None))
     for ring in part.outline.interiors:
         hole = Polygon(ring)
-        loops = inside_loops(ctx, hole, "hole")
         c = hole.representative_point()
-        features.append(("hole", _bind(loop_op, ctx, for_direction(loops[0], p), ctx.through,
-                                       False), (c.x, c.y)))
-    outline = for_direction(oriented(outside_loop(ctx, part.outline), ccw=False), p)
+        features.append(("hole", _bind(_hole, hole), (c.x, c.y), ch.through, None, hole))
     ops: list[Operation] = []
     for rank in sorted(set(FEATURE_RANK.values())):
         group = [f for f in features if FEATURE_RANK[f[0]] == rank]
         for gi in tour([f[2] for f in group], (pos[0], pos[1])):
-            kind, fn, _ = group[gi]
-            em = Emitter(p, pos)
-            tabs = fn(em) or []
-            ops.append(Operation(pl.instance, kind, em.moves, list(tabs)))
-            pos = em.pos
-    em = Emitter(p, pos)
-    tabs = loop_op(ctx, em, outline, ctx.through, tabs=True)
-    ops.append(Operation(pl.instance, "outline", em.moves, tabs))
-    return ops, em.pos
+            kind, fn, _, deep, dia, geom = group[gi]
+            op, pos = ch.cut(pl.instance, kind, fn, deep, dia, pos, geom)
+            ops.append(op)
+    op, pos = ch.cut(pl.instance, "outline", _outline, ch.through, None, pos, part.outline)
+    ops.append(op)
+    return ops, pos
 
 
-def _bind(fn, ctx: Context, *args) -> Callable[[Emitter], list | None]:
-    """fn(ctx, em, *args) as a function of the Emitter alone."""
-    return lambda em: fn(ctx, em, *args)
+def _bind(fn, *args) -> Cut:
+    """fn(ctx, em, *args) as a function of the tool's Context and the Emitter."""
+    return lambda ctx, em: fn(ctx, em, *args)
+
+
+def _outline(ctx: Context, em: Emitter) -> list:
+    p = ctx.profile
+    outline = for_direction(oriented(outside_loop(ctx, ctx.part.outline), ccw=False), p)
+    return loop_op(ctx, em, outline, ctx.through, tabs=True)
+
+
+def _hole(ctx: Context, em: Emitter, hole: Polygon) -> None:
+    loops = inside_loops(ctx, hole, "hole")
+    loop_op(ctx, em, for_direction(loops[0], ctx.profile), ctx.through, False)
 
 
 def _pocket(ctx: Context, em: Emitter, shape: Polygon, depth: float) -> None:
@@ -105,4 +138,3 @@ def _pocket(ctx: Context, em: Emitter, shape: Polygon, depth: float) -> None:
         drill_op(ctx, em, drill)
     else:
         pocket_op(ctx, em, shape, depth)
-

@@ -14,13 +14,15 @@ import shapely
 
 from ..errors import InputError
 from ..model import NestItem, NestSettings, Part, Stock
+from ..model.tooling import OPERATION_KINDS, OperationSettings
 from . import limits as lim
 from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
 
 SHEET_KEYS = {"width", "height", "thickness", "margin", "count", "strip", "material", "name",
               "price", "keepouts"}
 NEST_KEYS = {"spacing", "rotations", "seed", "time_limit", "iterations", "workers"}
-MACHINE_KEYS = {"profile", "tool_diameter"}
+MACHINE_KEYS = {"profile", "tool_diameter", "tools", "library", "materials", "operations"}
+OPERATION_KEYS = {"tool", "feed", "plunge", "ramp", "rpm", "per_pass"}
 PART_KEYS = {"file", "quantity", "params", "rotations", "name"}
 TOP_KEYS = {"name", "description", "sheet", "nest", "machine", "part", "layers", "currency"}
 DXF_SUFFIXES = {".dxf"}
@@ -50,6 +52,14 @@ class Job:
     parts: tuple[JobPart, ...]
     layer_map: dict[str, str] = field(default_factory=dict)
     currency: str = ""
+    tools: tuple[int, ...] = ()  # the rack, by number in the tool library
+    operations: tuple[OperationSettings, ...] = ()  # [machine.operations.<kind>]
+    library: Path | None = None  # a tool library beside the job; None: the shipped one
+    materials: Path | None = None
+
+    @property
+    def material(self) -> str:
+        return self.stocks[0].material
 
     @property
     def thickness(self) -> float:
@@ -174,7 +184,6 @@ def _settings(tf: TomlFile, data: dict[str, Any], seed: int | None, time_limit: 
         settings = replace(settings, iterations=int(iterations))
     return settings
 
-
 def _job_parts(tf: TomlFile, data: dict[str, Any], path: Path) -> list[JobPart]:
     """The [[part]] tables, each naming a part file that exists."""
     raw_parts = data.get("part")
@@ -228,6 +237,13 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
     prof = profile or get_str(tf, mach, "profile", "machine.", default="grbl")
     tool = get_number(tf, mach, "tool_diameter", "machine.", default=None,
                       rng=lim.TOOL_DIAMETER)
+    rack = _rack(tf, mach.get("tools", []))
+    operations = _operations(tf, get_table(tf, mach, "operations", "machine."))
+    libs = {k: path.parent / get_str(tf, mach, k, "machine.") for k in ("library", "materials")
+            if k in mach}
+    for k, p in libs.items():
+        if not p.exists():
+            raise tf.error(f"machine.{k}", f"file '{p}' not found")
 
     layers = get_table(tf, data, "layers")
     for k, v in layers.items():
@@ -238,7 +254,32 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
     return Job(path=path, name=get_str(tf, data, "name", default=path.stem) or path.stem,
                stocks=tuple(stocks), settings=settings, profile=prof, tool_diameter=tool,
                parts=tuple(parts), layer_map=dict(layers),
-               currency=get_str(tf, data, "currency", default="") or "")
+               currency=get_str(tf, data, "currency", default="") or "", tools=rack,
+               operations=operations, library=libs.get("library"),
+               materials=libs.get("materials"))
+
+
+def _rack(tf: TomlFile, value: Any) -> tuple[int, ...]:
+    if (not isinstance(value, list) or len(set(map(str, value))) != len(value) or not all(
+            isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in value)):
+        raise tf.error("machine.tools", "must be a list of distinct tool numbers in the tool"
+                       f" library, got {value!r}")
+    return tuple(value)
+
+
+def _operations(tf: TomlFile, table: dict[str, Any]) -> tuple[OperationSettings, ...]:
+    """[machine.operations.<kind>] tables: a tool and feeds for one kind of operation."""
+    check_keys(tf, table, {"all", *OPERATION_KINDS}, "machine.operations.")
+    out = []
+    for kind, row in table.items():
+        prefix = f"machine.operations.{kind}."
+        if not isinstance(row, dict):
+            raise tf.error(prefix.rstrip("."), "must be a table")
+        check_keys(tf, row, OPERATION_KEYS, prefix)
+        vals = {k: get_number(tf, row, k, prefix, default=None, positive=True,
+                              integer=k == "tool") for k in OPERATION_KEYS}
+        out.append(OperationSettings(kind, **vals))
+    return tuple(out)
 
 
 def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:

@@ -107,6 +107,13 @@ def parse_profile(tf: TomlFile) -> Profile:
     if prof.dialect == "grbl" and prof.changer.mode == "m6":
         raise tf.error("changer.mode", "GRBL has no M6: use \"split\" (one program per tool)"
                        " or \"pause\" (M0)")
+    sp = prof.spindle
+    if (sp.min > 0) != (sp.max > 0) or sp.min > sp.max:
+        raise tf.error("spindle.min", "give the spindle's range as both min and max (rpm),"
+                       f" min <= max, got {sp.min:g}..{sp.max:g}")
+    if sp.max > 0 and not sp.min <= sp.speed <= sp.max:
+        raise tf.error("spindle.speed", f"{sp.speed:g} rpm is outside the spindle's range"
+                       f" {sp.min:g}..{sp.max:g}")
     if prof.tabs.height and prof.tabs.enabled and prof.tabs.length <= 0:
         raise tf.error("tabs.length", "must be greater than 0")
     return prof
@@ -125,6 +132,14 @@ def _read_table(tf: TomlFile, table: dict, section: str, defaults: Any,
         default = getattr(defaults, key)
         if isinstance(default, bool):
             out[key] = get_bool(tf, table, key, prefix)
+        elif (section, key) == ("tools", "rack"):
+            v = table[key]
+            if (not isinstance(v, list) or not v or not all(
+                    isinstance(n, int) and not isinstance(n, bool) and n > 0 for n in v)
+                    or len(set(v)) != len(v)):
+                raise tf.error(f"{prefix}{key}", "must be a list of distinct tool numbers in"
+                               f" the tool library, got {v!r}")
+            out[key] = tuple(v)
         elif isinstance(default, tuple):
             v = table[key]
             if not isinstance(v, list) or not all(isinstance(s, str) for s in v):

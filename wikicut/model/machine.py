@@ -19,6 +19,8 @@ class Spindle:
     on: str = "M3 S{speed}"
     off: str = "M5"
     dwell: float = 3.0  # s after start, before the first cut
+    min: float = 0.0  # the range the spindle can run (rpm); 0 = only `speed` is known
+    max: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,14 @@ class Tool:
     @property
     def radius(self) -> float:
         return self.diameter / 2.0
+
+
+@dataclass(frozen=True)
+class Rack:
+    """The tools the machine holds, by number in the tool library (tools/library.toml); empty:
+    the one tool of [tool], cut with the profile's own feeds."""
+
+    rack: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -156,6 +166,7 @@ class Profile:
     direction: str = "climb"  # climb | conventional
     spindle: Spindle = field(default_factory=Spindle)
     tool: Tool = field(default_factory=Tool)
+    tools: Rack = field(default_factory=Rack)
     feeds: Feeds = field(default_factory=Feeds)
     depth: Depths = field(default_factory=Depths)
     heights: Heights = field(default_factory=Heights)

@@ -146,11 +146,12 @@ class MachineLimits:
     @classmethod
     def of(cls, profile: Profile, spindle_min: float | None = None,
            spindle_max: float | None = None) -> MachineLimits:
-        """A profile's limits. Profiles state one spindle speed and no range, so that speed is
-        the range unless another is given: the only speed the machine is known to run."""
-        speed = profile.spindle.speed
-        return cls(profile.feeds.max, speed if spindle_min is None else spindle_min,
-                   speed if spindle_max is None else spindle_max, profile.name)
+        """A profile's limits: its `[spindle] min`/`max` range, or where it gives none its one
+        speed, the only speed the machine is known to run; `spindle_min`/`spindle_max` win."""
+        sp = profile.spindle
+        lo, hi = (sp.min, sp.max) if sp.min > 0 and sp.max > 0 else (sp.speed, sp.speed)
+        return cls(profile.feeds.max, lo if spindle_min is None else spindle_min,
+                   hi if spindle_max is None else spindle_max, profile.name)
 
 
 @dataclass(frozen=True)
@@ -336,3 +337,100 @@ def _check_pass(tool: Cutter, material: Material, per_pass: float) -> None:
         raise UnsafeJobError(f"{tool.label}: depth per pass {per_pass:g} mm in {material.key}"
                              f" is deeper than the tool allows ({multiple:g} x D ="
                              f" {multiple * tool.diameter:g} mm)")
+
+
+OPERATION_KINDS = ("outline", "hole", "pocket", "drill", "engrave", "label")
+
+
+@dataclass(frozen=True)
+class OperationSettings:
+    """A job's own settings for one kind of operation (`[machine.operations.<kind>]`; kind
+    "all" for every kind): which tool, and feeds that replace the tool's derived ones. None
+    leaves a value to the tool."""
+
+    kind: str
+    tool: int | None = None
+    feed: float | None = None
+    plunge: float | None = None
+    ramp: float | None = None
+    rpm: float | None = None
+    per_pass: float | None = None
+
+    @property
+    def sets_cutting(self) -> bool:
+        return any(v is not None for v in (self.feed, self.plunge, self.ramp, self.rpm,
+                                            self.per_pass))
+
+
+@dataclass(frozen=True)
+class ToolSetting:
+    """A tool of the rack resolved for a job: the profile that cuts with it (its diameter,
+    feeds, depth per pass and spindle speed) and the cutter it is (None: the profile's own
+    tool, cut with the profile's feeds)."""
+
+    profile: Profile
+    cutter: Cutter | None = None
+    data: CuttingData | None = None
+
+    @property
+    def number(self) -> int:
+        return self.cutter.number if self.cutter else self.profile.tool.number
+
+    @property
+    def diameter(self) -> float:
+        """The cutting diameter (a V-bit's is the width it cuts at the engraving depth)."""
+        return self.profile.tool.diameter
+
+    @property
+    def reach(self) -> float:
+        """The deepest cut the tool can make (its flute length)."""
+        return self.cutter.flute_length if self.cutter else math.inf
+
+    @property
+    def kind(self) -> str:
+        return self.cutter.type if self.cutter else self.profile.tool.type
+
+    @property
+    def name(self) -> str:
+        return self.cutter.name if self.cutter else f"{self.diameter:g} mm {self.kind}"
+
+
+@dataclass(frozen=True)
+class Tooling:
+    """The tools a job cuts with (the rack, in the job's order) and the job's per-operation
+    settings: `forced` names the tool of a kind, `special` a tool's settings for one kind."""
+
+    tools: tuple[ToolSetting, ...]
+    forced: tuple[tuple[str, int], ...] = ()
+    special: tuple[tuple[str, int, ToolSetting], ...] = ()
+
+    def tool(self, number: int) -> ToolSetting:
+        for t in self.tools:
+            if t.number == number:
+                return t
+        raise KeyError(number)
+
+    def setting(self, kind: str, number: int) -> ToolSetting:
+        """The settings tool `number` cuts an operation of `kind` with."""
+        for k, n, s in self.special:
+            if k == kind and n == number:
+                return s
+        return self.tool(number)
+
+    def forced_tool(self, kind: str) -> int | None:
+        for k, n in self.forced:
+            if k == kind:
+                return n
+        return None
+
+    @property
+    def single(self) -> bool:
+        """One tool: programs name no tool and change none (as before racks)."""
+        return len(self.tools) == 1
+
+    def map_profiles(self, fn) -> Tooling:
+        """The same tooling with fn applied to every tool's profile (e.g. wider limits)."""
+        def m(s: ToolSetting) -> ToolSetting:
+            return ToolSetting(fn(s.profile), s.cutter, s.data)
+        return Tooling(tuple(m(t) for t in self.tools), self.forced,
+                       tuple((k, n, m(s)) for k, n, s in self.special))

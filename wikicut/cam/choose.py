@@ -1,0 +1,145 @@
+"""The right tool for each feature: profile cuts (outlines) and holes with the largest end
+mill that keeps the geometry (its dogbones sized to it), what that tool cannot make (narrow
+slots and notches, small holes, screw pilots) with the next smaller one that can, engraving
+and labels with a V-bit or else the smallest end mill, holes a drill of their size fits with
+that drill. "Keeps the geometry" is decided by cutting: the planner's own refusals (a slot
+narrower than the tool, a corner it cannot relieve) move a feature on to the next tool, and a
+feature no tool cuts is refused with its size."""
+
+from __future__ import annotations
+
+import re
+
+from ..errors import UnsafeJobError
+from ..model import P3, Operation, SheetLayout, ToolUse
+from ..model.tooling import Tooling, ToolSetting
+from .context import Context, Proofs, shape_key
+from .emit import Emitter
+from .rack import is_end_mill
+
+DRILL_FIT = 0.1  # mm: a drill makes holes of its own diameter, within this
+
+
+class Chooser:
+    """The tools of one sheet: a Context per tool setting, the part being cut, and the choice
+    of tool for each feature (remembered across sheets, by shape, in the job's Proofs)."""
+
+    def __init__(self, sheet: SheetLayout, tooling: Tooling, proofs: Proofs):
+        self.sheet = sheet
+        self.tooling = tooling
+        self.proofs = proofs
+        self.thickness = float(sheet.stock.thickness)
+        self.main = main_tool(tooling, self.thickness)
+        self.through = self.thickness + self.main.profile.depth.overcut
+        self._ctx: dict[int, Context] = {}
+        self._part = None
+        small = sorted((t for t in tooling.tools if t.number != self.main.number),
+                       key=lambda t: (t.kind != "vbit", t.diameter, t.number))
+        self._rank = {t.number: k for k, t in enumerate(small)}
+
+    @property
+    def part(self):
+        return self._part
+
+    @part.setter
+    def part(self, part) -> None:
+        self._part = part
+        for ctx in self._ctx.values():
+            ctx.part = part
+
+    def context(self, setting: ToolSetting) -> Context:
+        ctx = self._ctx.get(id(setting))
+        if ctx is None:
+            ctx = self._ctx[id(setting)] = Context(self.sheet, setting.profile, self.proofs)
+            ctx.part = self._part
+        return ctx
+
+    def candidates(self, kind: str, depth: float, hole: float | None = None
+                   ) -> list[ToolSetting]:
+        """The tools that may cut a feature, in the order they are tried."""
+        tl = self.tooling
+        if tl.single:
+            numbers = [tl.tools[0].number]
+        else:
+            forced = tl.forced_tool(kind) or tl.forced_tool("all")
+            if forced is not None:
+                numbers = [forced]
+            else:
+                reach = [t for t in tl.tools if t.reach >= depth - 1e-9]
+                mills = sorted((t for t in reach if is_end_mill(t.kind)),
+                               key=lambda t: (-t.diameter, t.number))
+                first = []
+                if kind in ("label", "engrave"):
+                    first = [t for t in reach if t.kind == "vbit"]
+                    mills = mills[::-1]
+                elif hole is not None and kind in ("drill", "pocket"):
+                    first = [t for t in reach if t.kind == "drill"
+                             and abs(t.cutter.diameter - hole) <= DRILL_FIT]
+                numbers = [t.number for t in first + mills]
+        return [tl.setting(kind, n) for n in numbers]
+
+    def cut(self, instance: str, kind: str, fn, depth: float, hole: float | None, pos: P3,
+            geom=None) -> tuple[Operation, P3]:
+        """Cut one feature with the first candidate tool that can; refuse it, with its size,
+        when none can."""
+        cands = self.candidates(kind, depth, hole)
+        if not cands:
+            ctx = self.context(self.main)
+            longest = max(t.reach for t in self.tooling.tools)
+            raise ctx.refuse(f"{kind} {depth:g} mm deep: no tool in the rack reaches it (the"
+                             f" longest flutes are {longest:g} mm)")
+        key = None if geom is None or len(cands) == 1 else shape_key(geom)
+        failed: list[tuple[ToolSetting, UnsafeJobError]] = []
+        for s in cands:
+            if key is not None and ("refused", kind, s.number, key) in self.proofs:
+                continue
+            ctx = self.context(s)
+            em = Emitter(s.profile, pos)
+            try:
+                tabs = fn(ctx, em) or []
+            except UnsafeJobError as err:
+                if len(cands) == 1:
+                    raise
+                failed.append((s, err))
+                if key is not None:
+                    self.proofs.add(("refused", kind, s.number, key))
+                continue
+            number = 0 if self.tooling.single else s.number
+            return Operation(instance, kind, em.moves, list(tabs), tool=number), em.pos
+        if len(failed) < len(cands):  # remembered refusals: cut again for the message
+            return self.cut(instance, kind, fn, depth, hole, pos, None)
+        raise self._none_fits(failed)
+
+    def _none_fits(self, failed: list[tuple[ToolSetting, UnsafeJobError]]) -> UnsafeJobError:
+        err = min(failed, key=lambda f: f[0].diameter)[1]
+        rack = ", ".join(f"T{t.number} {t.diameter:g} mm" for t, _ in failed)
+        m = re.search(r"(\d+(?:\.\d+)?) mm wide", err.detail) or re.search(
+            r"drill (\d+(?:\.\d+)?) mm", err.detail)
+        need = ""
+        if m:
+            need = f": it needs a tool of at most {float(m.group(1)):g} mm"
+        return UnsafeJobError(f"{err.detail}; no tool of the rack cuts it (tried {rack}){need}",
+                              err.file, err.part)
+
+    def phase_key(self, op: Operation) -> tuple[int, int]:
+        """Small tools' inside features first, then the main tool (its features and outlines),
+        then outlines only a small tool can cut (order.by_tool)."""
+        if op.tool == self.main.number:
+            return (1, 0)
+        return (2 if op.kind == "outline" else 0, self._rank.get(op.tool, 0))
+
+    def use(self, number: int) -> ToolUse:
+        t = self.tooling.tool(number)
+        d = t.cutter.diameter if t.cutter else t.diameter
+        return ToolUse(number, t.name, d, t.profile.spindle.speed)
+
+
+def main_tool(tooling: Tooling, thickness: float) -> ToolSetting:
+    """The tool that cuts the outlines: the largest end mill reaching through the sheet."""
+    tools = tooling.tools
+    if len(tools) == 1:
+        return tools[0]
+    mills = [t for t in tools if is_end_mill(t.kind)] or list(tools)
+    through = [t for t in mills
+               if t.reach >= thickness + t.profile.depth.overcut - 1e-9] or mills
+    return max(through, key=lambda t: (t.diameter, -t.number))
