@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import ezdxf
@@ -17,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Polygon
 
-from wikicut.errors import InputError
+from wikicut.errors import InputError, InputWarning
 from wikicut.io.dxf import (
     LayerOp,
     classify_layer,
@@ -465,3 +466,188 @@ def test_units_and_join_tolerance_keywords(tmp_path):
         read_dxf_parts(tmp_path / "gap.dxf", units="furlong")
     with pytest.raises(InputError, match="join tolerance"):
         read_dxf_parts(tmp_path / "gap.dxf", join_tolerance=-1)
+
+
+# --- real exporters' habits (issues 31 and 33) ----------------------------------------------
+
+
+@pytest.mark.parametrize("name, op", [
+    ("4_ANYTOOL_CUTTHROUGH_OUTSI", LayerOp("outside", None)),
+    ("3_ANYTOOL_CUTTHROUGH_INSID", LayerOp("inside", None)),
+    ("5_ANYTOOL_HALF_MILL_9MM_IN", LayerOp("pocket", 9.0)),
+    ("5_anytool_half_mill_9mm_inside", LayerOp("pocket", 9.0)),
+    ("1_ANYTOOL_1MMDEEP_LABELS_S", LayerOp("engrave", 1.0)),
+    ("4_anyTOOL_9MMDEEP_POCKET", LayerOp("pocket", 9.0)),
+    ("0_SHEET_SPRUCEPLY_2440X122", LayerOp("sheet", None, "SPRUCEPLY")),
+])
+def test_wikihouse_layer_variants(name, op):
+    assert classify_layer(name) == op
+
+
+def test_mill_layer_without_depth_is_not_a_through_cut():
+    op = classify_layer("5_ANYTOOL_HALF_MILL_INSIDE")
+    assert op.kind == "auto" and op.guessed
+
+
+def _new():
+    doc = ezdxf.new("R2010")
+    doc.header["$INSUNITS"] = 4  # ezdxf's default is 6, metres
+    return doc
+
+
+def _doc(layers_rects, units=4):
+    doc = _new()
+    doc.header["$INSUNITS"] = units
+    msp = doc.modelspace()
+    for layer, (x, y, w, h) in layers_rects:
+        msp.add_lwpolyline([(x, y), (x + w, y), (x + w, y + h), (x, y + h)], close=True,
+                           dxfattribs={"layer": layer})
+    return doc
+
+
+def test_unknown_layer_inside_a_part_is_refused_in_a_wikihouse_file(tmp_path):
+    doc = _doc([("6_anyTOOL_CUTTHROUGH_OUTSIDE", (0, 0, 500, 300)),
+                ("5_anyTOOL_HALF_MILL_INSIDE", (50, 50, 100, 50))])
+    doc.saveas(tmp_path / "u.dxf")
+    with pytest.raises(InputError, match=r"layer '5_anyTOOL_HALF_MILL_INSIDE'.*layer map"):
+        read_dxf_parts(tmp_path / "u.dxf")
+    m = {"5_anyTOOL_HALF_MILL_INSIDE": "pocket:9"}
+    (part,) = read_dxf_parts(tmp_path / "u.dxf", layer_map=m)
+    assert len(part.pockets) == 1
+
+
+def test_auto_layers_kept_beside_an_outside_layer(tmp_path):
+    doc = _doc([("6_anyTOOL_CUTTHROUGH_OUTSIDE", (0, 0, 100, 100)),
+                ("CUT", (200, 0, 100, 100)), ("Layer1", (400, 0, 100, 100))])
+    doc.saveas(tmp_path / "a.dxf")
+    assert len(read_dxf_parts(tmp_path / "a.dxf")) == 3
+
+
+def test_minsert_frozen_layers_crossing_and_open_pocket(tmp_path):
+    doc = _new()
+    blk = doc.blocks.new("T")
+    blk.add_lwpolyline([(0, 0), (50, 0), (50, 50), (0, 50)], close=True)
+    doc.modelspace().add_blockref("T", (0, 0), dxfattribs={
+        "row_count": 2, "column_count": 3, "row_spacing": 100, "column_spacing": 100})
+    doc.layers.add("HIDDEN").off()
+    doc.modelspace().add_lwpolyline([(0, 500), (50, 500), (50, 550)], close=True,
+                                    dxfattribs={"layer": "HIDDEN"})
+    doc.saveas(tmp_path / "m.dxf")
+    with pytest.warns(InputWarning, match="HIDDEN"):
+        assert len(read_dxf_parts(tmp_path / "m.dxf")) == 6
+    doc = _doc([("0", (0, 0, 100, 100)), ("0", (50, 50, 100, 100))])
+    doc.saveas(tmp_path / "x.dxf")
+    with pytest.raises(InputError, match=r"cross each other.*entity \w+.*entity \w+"):
+        read_dxf_parts(tmp_path / "x.dxf")
+    doc = _doc([("6_anyTOOL_CUTTHROUGH_OUTSIDE", (0, 0, 300, 300))])
+    doc.modelspace().add_lwpolyline([(10, 10.2), (10, 100), (100, 100), (100, 10), (10, 10)],
+                                    dxfattribs={"layer": "4_anyTOOL_9mmDEEP_POCKET"})
+    doc.saveas(tmp_path / "p.dxf")
+    with pytest.raises(InputError, match="open contour.*9mmDEEP_POCKET.*gap 0.200 mm"):
+        read_dxf_parts(tmp_path / "p.dxf", join_tolerance=0.1)
+
+
+def test_open_contours_all_listed_with_gaps_and_cases_named(tmp_path):
+    doc = _new()
+    msp = doc.modelspace()
+    for k in range(12):  # twelve squares, each open by 2 mm
+        x = 200 * k
+        for a, b in [((x, 0), (x + 100, 0)), ((x + 100, 0), (x + 100, 100)),
+                     ((x + 100, 100), (x, 100)), ((x, 100), (x, 2))]:
+            msp.add_line(a, b)
+    doc.saveas(tmp_path / "o.dxf")
+    with pytest.raises(InputError) as e:
+        read_dxf_parts(tmp_path / "o.dxf")
+    msg = str(e.value)
+    assert msg.count("open contour") == 10 and "and 2 more" in msg and "gap 2.000 mm" in msg
+    doc = _new()
+    msp = doc.modelspace()  # two squares drawn with one shared edge
+    for a, b in [((0, 0), (100, 0)), ((100, 0), (100, 100)), ((100, 100), (0, 100)),
+                 ((0, 100), (0, 0)), ((100, 0), (200, 0)), ((200, 0), (200, 100)),
+                 ((200, 100), (100, 100))]:
+        msp.add_line(a, b)
+    doc.saveas(tmp_path / "s.dxf")
+    with pytest.raises(InputError, match=r"share an edge .* from \(100.000, 0.000\) to "
+                                         r"\(100.000, 100.000\)"):
+        read_dxf_parts(tmp_path / "s.dxf")
+    doc = _new()
+    msp = doc.modelspace()  # a line ending on the middle of another
+    for a, b in [((0, 0), (100, 0)), ((100, 0), (100, 100)), ((100, 100), (0, 100)),
+                 ((0, 100), (0, 0)), ((50, 0), (50, 50))]:
+        msp.add_line(a, b)
+    doc.saveas(tmp_path / "t.dxf")
+    with pytest.raises(InputError, match="T-junction"):
+        read_dxf_parts(tmp_path / "t.dxf")
+
+
+def test_gaps_closed_with_one_warning_and_near_duplicates_cut_once(tmp_path):
+    doc = _new()
+    msp = doc.modelspace()
+    for a, b in [((0, 0), (100, 0)), ((100.3, 0), (100, 100)), ((100, 100), (0, 100)),
+                 ((0, 100.2), (0, 0))]:
+        msp.add_line(a, b, dxfattribs={"layer": "CUT"})
+    pts = [(300, 0), (400, 0), (400, 100), (300, 100)]
+    msp.add_lwpolyline(pts, close=True)
+    msp.add_lwpolyline(pts[2:] + pts[:2], close=True)  # same outline, other start
+    msp.add_lwpolyline((pts[1:] + pts[:1])[::-1], close=True)  # and reversed
+    doc.saveas(tmp_path / "g.dxf")
+    with pytest.warns(InputWarning) as rec:
+        parts = read_dxf_parts(tmp_path / "g.dxf")
+    said = " ".join(str(w.message) for w in rec)
+    assert len(parts) == 2
+    assert "closed 2 gap(s)" in said and "largest 0.300 mm" in said
+    assert "2 outline(s) drawn twice cut once" in said
+
+
+def test_border_rectangle_is_the_sheet(tmp_path):
+    doc = _doc([("0", (0, 0, 2440, 1220)), ("0", (100, 100, 500, 300)),
+                ("0", (150, 150, 50, 20)), ("0", (800, 100, 300, 300))])
+    doc.saveas(tmp_path / "b.dxf")
+    assert sorted(round(p.area) for p in read_dxf_parts(tmp_path / "b.dxf")) == \
+        [90000, 150000 - 1000]
+    (sheet,) = read_cutting_file(tmp_path / "b.dxf")
+    assert (sheet.stock.width, sheet.stock.height) == (2440, 1220)
+
+
+@pytest.mark.parametrize("name, units, size, warned", [
+    ("openscad_lines.dxf", None, (2000, 1000), None),
+    ("insunits1_mm.dxf", None, (2000, 1000), "read as millimetres"),
+    ("sketchup_inch.dxf", None, (40, 20), "give units = 'inch'"),
+    ("sketchup_inch.dxf", "inch", (1016, 508), None),
+])
+def test_units_of_line_only_and_unitless_files(name, units, size, warned):
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        (part,) = read(name, units=units)
+    said = " ".join(str(w.message) for w in rec)
+    assert part.bounds[2:] == pytest.approx(size)
+    assert (warned in said) if warned else not said
+
+
+def test_budgets_refused_in_one_line(tmp_path):
+    doc = _new()
+    doc.modelspace().add_spline(fit_points=None).control_points = [
+        (i, (i * 7) % 13, 0) for i in range(20_000)]
+    doc.saveas(tmp_path / "spl.dxf")
+    t0 = time.perf_counter()
+    with pytest.raises(InputError, match="SPLINE with 20,000 control points"):
+        read_dxf_parts(tmp_path / "spl.dxf")
+    doc = _new()
+    prev = None
+    for k in range(8):  # 8 levels of 10 inserts: 10^8 entities once expanded
+        blk = doc.blocks.new(f"B{k}")
+        for i in range(10):
+            if prev is None:
+                blk.add_line((i, 0), (i, 1))
+            else:
+                blk.add_blockref(prev, (0, 2 * i))
+        prev = f"B{k}"
+    doc.modelspace().add_blockref(prev, (0, 0))
+    doc.saveas(tmp_path / "bomb.dxf")
+    with pytest.raises(InputError, match="entities once blocks are expanded"):
+        read_dxf_parts(tmp_path / "bomb.dxf")
+    assert time.perf_counter() - t0 < 20
+    fifo = tmp_path / "f.dxf"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        read_dxf_parts(fifo)

@@ -293,9 +293,36 @@ def build(out: Path, table) -> dict[str, str]:
     return texts
 
 
+def _lines_only(rects: list[tuple[float, float, float, float]], header: str) -> str:
+    """DXF text as OpenSCAD (no HEADER) or SketchUp R12 write it: LINE entities only."""
+    out = header
+    out += "0\nSECTION\n2\nENTITIES\n"
+    for x, y, w, h in rects:
+        c = [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+        for (x0, y0), (x1, y1) in zip(c, c[1:] + c[:1]):
+            out += f"0\nLINE\n8\n0\n10\n{x0:g}\n20\n{y0:g}\n11\n{x1:g}\n21\n{y1:g}\n"
+    return out + "0\nENDSEC\n0\nEOF\n"
+
+
+# (file, rectangles: outline then holes, header text)
+UNIT_FIXTURES = {
+    # OpenSCAD: no HEADER at all (ezdxf would say metres), a 2000 x 1000 mm panel
+    "openscad_lines.dxf": ([(0, 0, 2000, 1000), (100, 100, 200, 50)], ""),
+    # SketchUp R12 in inches with no units: a 40 x 20 inch panel, nothing says inches
+    "sketchup_inch.dxf": ([(0, 0, 40, 20), (2, 2, 4, 1)],
+                          "0\nSECTION\n2\nHEADER\n9\n$ACADVER\n1\nAC1009\n0\nENDSEC\n"),
+    # $INSUNITS=1 (inches) on numbers drawn in mm: a 2000 x 1000 mm panel
+    "insunits1_mm.dxf": ([(0, 0, 2000, 1000), (100, 100, 200, 50)],
+                         "0\nSECTION\n2\nHEADER\n9\n$ACADVER\n1\nAC1009\n9\n$INSUNITS\n70\n1\n"
+                         "0\nENDSEC\n"),
+}
+
+
 def main() -> int:
     build(HERE, FIXTURES)
     build(EXAMPLES, EXAMPLE_PARTS)
+    for name, (rects, header) in UNIT_FIXTURES.items():
+        (HERE / name).write_text(_lines_only(rects, header), encoding="utf-8", newline="")
     # broken files for the error tests
     (HERE / "not_dxf.dxf").write_text("hello, this is not a drawing\n", encoding="utf-8")
     (HERE / "empty.dxf").write_bytes(b"")

@@ -4,21 +4,27 @@ label inside it, and the sheet rectangles the parts lie on."""
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 from shapely.geometry import LinearRing, LineString, Polygon
 
-from ...errors import InputError
+from ...errors import InputError, InputWarning
 from ...model import Drill, Engraving, Pocket
 from .chain import SNAP_TOL
 from .entities import Drawing, Label, Piece
-from .layers import LayerOp
+from .layers import LayerOp, is_wikihouse_name
 
-__all__ = ["SLIVER_WIDTH", "DrawnPart", "DrawnSheet", "assemble"]
+__all__ = ["DUPLICATE_TOL", "SLIVER_WIDTH", "STOCK_SIZES", "DrawnPart", "DrawnSheet",
+           "assemble"]
 
 SLIVER_WIDTH = 0.1  # mm: a closed contour narrower than this on average encloses nothing
+DUPLICATE_TOL = 0.05  # mm: outlines this close everywhere are one outline drawn twice
+# Sheet sizes a border rectangle drawn around the parts is taken for (mm, either way round)
+STOCK_SIZES = ((2440, 1220), (2500, 1250), (3050, 1525), (2400, 1200), (3000, 1500),
+               (1830, 915), (1220, 610))
 
 
 @dataclass
@@ -63,8 +69,13 @@ def assemble(drawing: Drawing, loops: list[Piece]) -> tuple[list[DrawnSheet], li
     """Sheets (sorted rows top to bottom, then left to right) and parts in drawing mm."""
     shown = drawing.shown
     got = _sort_loops(loops, shown)
+    got.cut = _unique(got.cut, shown)
+    _refuse_crossing(got.cut, shown)
+    if not got.sheets:
+        got.sheets, got.cut = _border(got.cut)
     sheets = _sort_sheets(got.sheets)
-    parts = _outlines(got.cut, shown)
+    named = any(is_wikihouse_name(p.layer) for p in loops)
+    parts = _outlines(got.cut, shown, named)
     owners = _Owners(parts, shown)
     for p in got.slivers:  # debris on or inside a part is dropped; anywhere else refused
         if not owners.near(LineString(p.pts)):
@@ -245,7 +256,88 @@ def _sort_sheets(sheets: list[DrawnSheet]) -> list[DrawnSheet]:
     return out
 
 
-def _outlines(cut: list[tuple[Piece, Polygon]], shown: str) -> list[DrawnPart]:
+def _unique(cut: list[tuple[Piece, Polygon]], shown: str) -> list[tuple[Piece, Polygon]]:
+    """Outlines equal within DUPLICATE_TOL (any start vertex, either direction) cut once."""
+    if len(cut) < 2:
+        return cut
+    polys = [poly for _p, poly in cut]
+    tree = shapely.STRtree(polys)
+    a, b = tree.query(polys, predicate="intersects")
+    dup: dict[int, int] = {}
+    for i, j in zip(a.tolist(), b.tolist()):
+        if j <= i or j in dup or i in dup:
+            continue
+        pi, pj = polys[i], polys[j]
+        if abs(pi.area - pj.area) > 1e-3 * max(pi.area, pj.area) + DUPLICATE_TOL:
+            continue
+        if shapely.hausdorff_distance(pi.exterior, pj.exterior, densify=0.25) <= DUPLICATE_TOL:
+            dup[j] = i
+    if dup:
+        ex = ", ".join(f"{cut[j][0].handle} = {cut[i][0].handle}" for j, i in
+                       sorted(dup.items())[:10])
+        warnings.warn(f"{shown}: {len(dup)} outline(s) drawn twice cut once (entities {ex})",
+                      InputWarning, stacklevel=3)
+    return [c for k, c in enumerate(cut) if k not in dup]
+
+
+def _refuse_crossing(cut: list[tuple[Piece, Polygon]], shown: str) -> None:
+    """Two contours that cross each other make no part: which one is the cut?"""
+    if len(cut) < 2:
+        return
+    polys = [poly for _p, poly in cut]
+    tree = shapely.STRtree(polys)
+    a, b = tree.query(polys, predicate="overlaps")
+    twins = []
+    for i, j in zip(a.tolist(), b.tolist()):
+        if i < j and cut[i][0].op.kind == cut[j][0].op.kind != "inside":
+            # a hole drawn over another part's edge is the MicroHouse's way: not refused
+            common = shapely.intersection(polys[i], polys[j])
+            if common.area <= SLIVER_WIDTH * SLIVER_WIDTH:
+                continue
+            small, big = sorted((polys[i].area, polys[j].area))
+            if small >= 0.99 * big and common.area >= 0.9 * small:
+                # the same outline drawn twice, one copy turned a little (the MicroHouse
+                # file has such pairs): both were cut before, kept, and told
+                twins.append(f"{cut[i][0].handle}/{cut[j][0].handle}")
+                continue
+            pt = common.representative_point()
+            raise InputError(f"contours cross each other: {cut[i][0].where} and "
+                             f"{cut[j][0].where} overlap near ({pt.x:.3f}, {pt.y:.3f})", shown)
+    if twins:
+        warnings.warn(f"{shown}: {len(twins)} pair(s) of nearly equal outlines lie on each "
+                      f"other (entities {', '.join(twins[:10])}): both are cut; delete one "
+                      "copy if it is drawn twice", InputWarning, stacklevel=3)
+
+
+def _is_stock(poly: Polygon) -> bool:
+    minx, miny, maxx, maxy = poly.bounds
+    w, h = sorted((maxx - minx, maxy - miny), reverse=True)
+    return any(abs(w - a) <= 0.01 * a and abs(h - b) <= 0.01 * b for a, b in STOCK_SIZES)
+
+
+def _border(cut: list[tuple[Piece, Polygon]]) -> tuple[list[DrawnSheet],
+                                                       list[tuple[Piece, Polygon]]]:
+    """A rectangle around everything is the sheet, not a part with the parts as holes: when
+    it is of a stock size, or when what it holds nests two deep (parts with their holes)."""
+    if len(cut) < 2:
+        return [], cut
+    k = max(range(len(cut)), key=lambda i: (cut[i][1].area, -i))
+    p, rect = cut[k]
+    box = shapely.box(*rect.bounds)
+    if p.op.kind not in ("auto", "outside") or abs(rect.area - box.area) > 1e-4 * box.area:
+        return [], cut
+    rest = [c for i, c in enumerate(cut) if i != k]
+    if not all(rect.contains(poly) for _q, poly in rest):
+        return [], cut
+    polys = [poly for _q, poly in rest]
+    deep = any(par is not None for par in _parents(polys))
+    if not (_is_stock(rect) or deep):
+        return [], cut
+    return [DrawnSheet(box, p.layer, p.handle, LayerOp("sheet", None))], rest
+
+
+def _outlines(cut: list[tuple[Piece, Polygon]], shown: str,
+              named: bool = False) -> list[DrawnPart]:
     """Outlines with their holes: explicit layers decide, "auto" loops by nesting."""
     if not cut:
         return []
@@ -260,6 +352,11 @@ def _outlines(cut: list[tuple[Piece, Polygon]], shown: str) -> list[DrawnPart]:
         prole = role.get(par) if par is not None else None
         k = p.op.kind
         if k == "auto":
+            if p.op.guessed and named and prole == "outline":
+                raise InputError(
+                    f"layer '{p.layer}' is not a layer wikicut knows, and it holds a contour "
+                    f"inside a part {p.where}: say what it is in the layer map, e.g. "
+                    f"\"{p.layer}\" = \"inside\" (through hole) or \"pocket:9\"", shown)
             k = "outside" if prole in (None, "hole") else "inside"
         if k == "outside":
             role[i] = "outline"
