@@ -131,3 +131,100 @@ def test_recut_at_a_spot_and_refusals(house, tmp_path):
     res = CliRunner().invoke(main, ["recut", str(house), "no-such-part", "-o",
                                     str(tmp_path / "no2")])
     assert res.exit_code != 0 and "no part 'no-such-part'" in res.output
+
+
+def test_holddown_screws_on_every_house_sheet_clear_of_every_toolpath(house):
+    """Screws in the waste of every sheet of the example house, each at least the tool
+    radius + head radius + clearance from every cut's centre line (measured here on the
+    moves), the edge distance from the sheet edge, and none inside a part."""
+    from wikicut.cam import plan_sheet
+    from wikicut.cam.safety import screw_distances, toolpath_segments
+    from wikicut.io.dxf import read_cutting_file
+    from wikicut.post import write_program
+    from wikicut.verify import verify_program
+
+    prof = load_profile("grbl").updated(holddown={"mode": "screws"})
+    h = prof.holddown
+    need = prof.tool.radius + h.diameter / 2 + h.clearance
+    sheets = sorted(house.glob("sheet-*.dxf"))
+    assert len(sheets) >= 6
+    for dxf in sheets:
+        (sheet,) = read_cutting_file(dxf)
+        program = plan_sheet(sheet, prof)
+        screws = program.screws
+        assert len(screws) >= 4, dxf.name
+        dist = screw_distances(screws, toolpath_segments(program, prof))
+        assert dist.min() >= need - 1e-6, (dxf.name, dist.min())
+        st = sheet.stock
+        parts = shapely.union_all([pl.placed().outline for pl in sheet.placements])
+        for x, y in screws:
+            assert h.edge - 1e-6 <= x <= st.width - h.edge + 1e-6
+            assert h.edge - 1e-6 <= y <= st.height - h.edge + 1e-6
+            assert parts.distance(shapely.Point(x, y)) >= need
+        text = write_program(program, prof)  # the independent verifier agrees
+        assert verify_program(text, prof, sheet=sheet, screws=list(screws)) == []
+    assert plan_sheet(sheet, load_profile("grbl")).screws == ()  # mode "none": a vacuum table
+
+
+def test_check_screws_refuses_a_toolpath_over_a_screw():
+    from wikicut.cam import plan_sheet
+    from wikicut.cam.safety import check_screws
+    from wikicut.errors import UnsafeJobError
+
+    prof = load_profile("grbl").updated(holddown={"mode": "screws"})
+    program = plan_sheet(sheet(1), prof)
+    assert program.screws
+    program.screws = (*program.screws, (20.0, 20.0))  # on rib#1's corner
+    with pytest.raises(UnsafeJobError, match="hold-down screw at \\(20.0, 20.0\\)"):
+        check_screws(program, prof)
+
+
+def test_screws_in_the_dxf_svg_and_report_and_the_verifier_checks_them(tmp_path):
+    from wikicut.io.dxf import read_screws, sheet_dxf_text
+
+    prof = load_profile("grbl").updated(holddown={"mode": "mark"})
+    out = tmp_path / "out"
+    write_outputs("ribs", Layout([sheet(1)]), out, profile=prof, spacing=12.0)
+    report = json.loads((out / "report.json").read_text())
+    screws = [tuple(s) for s in report["sheets"][0]["screws"]]
+    assert len(screws) >= 2
+    assert read_screws(out / "sheet-001.dxf") == screws
+    assert (out / "sheet-001.svg").read_text().count('class="screw"') == len(screws)
+    args = ["verify", str(out / "sheet-001.nc"), "--profile", "grbl", "--sheet"]
+    res = CliRunner().invoke(main, [*args, str(out / "sheet-001.dxf")])
+    assert res.exit_code == 0, res.output
+    bad = tmp_path / "bad.dxf"  # a screw on rib#1's corner: the program now cuts over it
+    bad.write_text(sheet_dxf_text(sheet(1), [*screws, (20.0, 20.0)]))
+    res = CliRunner().invoke(main, [*args, str(bad)])
+    assert res.exit_code == 3 and "screw: cut passes" in res.output, res.output
+
+
+def test_keepouts_are_crossed_only_above_the_clamps():
+    """A clamp between the two ribs: every move over it is at clamp + safe height or
+    higher, and the verifier refuses a program planned without the clamp height."""
+    from dataclasses import replace
+
+    from wikicut.cam import plan_sheet
+    from wikicut.post import write_program
+    from wikicut.verify import verify_program
+
+    base = sheet(1)
+    clamp = shapely.box(540, 0, 580, 640)  # a bar between the ribs: every tour crosses it
+    clamped = SheetLayout(1, replace(base.stock, keepouts=(clamp,)), base.placements)
+    prof = load_profile("grbl").updated(heights={"clamp": 60.0})
+    program = plan_sheet(clamped, prof)
+    pos = (0.0, 0.0, prof.heights.clearance)
+    crossings = 0
+    for op in program.operations:
+        for m in op.moves:
+            path = shapely.LineString([pos[:2], (m.x, m.y)]) if pos[:2] != (m.x, m.y) \
+                else shapely.Point(m.x, m.y)
+            if path.intersects(clamp):
+                crossings += 1
+                assert min(pos[2], m.z) >= 65.0 - 1e-9, (op.part, m)
+            pos = (m.x, m.y, m.z)
+    assert crossings > 0  # the tour does cross the clamp (else the test proves nothing)
+    assert verify_program(write_program(program, prof), prof, sheet=clamped) == []
+    low = plan_sheet(clamped, load_profile("grbl"))  # planned for no clamp height
+    bad = verify_program(write_program(low, prof), prof, sheet=clamped)
+    assert bad and all(v.kind == "keepout" for v in bad)

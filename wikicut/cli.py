@@ -567,13 +567,14 @@ def verify(program: Path, profile, sheet, thickness, tool_diameter) -> None:
         raise InputError("not a text program file", program) from None
     layout = None
     if sheet is not None:
-        from .io.dxf import read_cutting_file
+        from .io.dxf import read_cutting_file, read_screws
 
         sheets = read_cutting_file(sheet, display=str(sheet))
         if len(sheets) != 1:
             raise InputError(f"holds {len(sheets)} sheets, expected one", sheet)
         layout = sheets[0]
-    violations = verify_program(text, prof, sheet=layout, thickness=thickness)
+    screws = read_screws(sheet) if sheet is not None else None
+    violations = verify_program(text, prof, sheet=layout, thickness=thickness, screws=screws)
     _report_violations(program, violations)
     if violations:
         click.echo(f"{len(violations)} violations", err=True)

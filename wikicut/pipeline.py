@@ -196,11 +196,12 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
                   stage: Staging | None = None, proofs: Proofs | None = None,
                   tooling: Tooling | None = None) -> NestResult:
     """Plan and write every output for a layout (a DXF and an SVG per sheet, a program per
-    distinct layout when there is a profile, index.html, report.json, parts.csv); nothing appears unless all
-    succeeded. `sources` (part name -> file) names the files of parts left unplaced; `notes`
-    (sheet index -> text) go into that sheet's program header. Inside a caller's `stage`
-    (begun before its slow work) the files go there and the caller commits. `proofs` carries
-    what the preflight proved cuttable; `tooling` the job's rack (None: the profile's tool)."""
+    distinct layout when there is a profile, index.html, report.json, parts.csv); nothing
+    appears unless all succeeded. `sources` (part name -> file) names the files of parts
+    left unplaced; `notes` (sheet index -> text) go into that sheet's program header. Inside
+    a caller's `stage` (begun before its slow work) the files go there and the caller
+    commits. `proofs` carries what the preflight proved cuttable; `tooling` the job's rack
+    (None: the profile's tool)."""
     from .io.cutlist import cutlist_csv
     from .io.dxf import write_sheet_dxf
     from .io.report import build_report, dumps
@@ -221,10 +222,12 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
         for k, sheet in enumerate(layout.sheets):
             say("write", k / max(len(layout.sheets), 1), f"sheet {k + 1} of {len(layout.sheets)}")
             stem = sheet.stem
-            write_sheet_dxf(sheet, tmp / f"{stem}.dxf")
+            write_sheet_dxf(sheet, tmp / f"{stem}.dxf", programs[k].screws if programs else ())
             moves = simulate(texts[k], profile) if toolpaths and programs else None
             svg = sheet_svg(sheet, moves, _tool_width(profile), total=len(layout.sheets),
-                            changes=tool_changes(texts[k]) if moves else ())
+                            changes=tool_changes(texts[k]) if moves else (),
+                            screws=programs[k].screws if programs else (),
+                            screw_diameter=profile.holddown.diameter if profile else 10.0)
             _write_text(tmp / f"{stem}.svg", svg)
             svgs.append(svg)
             files += [f"{stem}.dxf", f"{stem}.svg"]

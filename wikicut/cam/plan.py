@@ -14,12 +14,14 @@ from .choose import Chooser
 from .context import Context, Proofs, xy_text
 from .drills import drill_op, pocket_drill, round_hole
 from .emit import Emitter
+from .holddown import place_screws
+from .keepouts import lift_over_keepouts
 from .labels import engrave_op, label_strokes
 from .loops import loop_op
 from .offsets import for_direction, inside_loops, oriented, outside_loop
 from .order import FEATURE_RANK, by_tool, nesting_depth, tour
 from .pockets import check_pocket_depth, pocket_op
-from .safety import check_on_sheet, check_program, check_setup, measure
+from .safety import check_on_sheet, check_program, check_screws, check_setup, measure
 
 # one feature of a part: its kind, how to cut it (given the tool's Context and an Emitter;
 # returns tab centres or None), where it starts (for the tour), how deep it goes and, for a
@@ -56,16 +58,22 @@ def plan_sheet(sheet: SheetLayout, profile: Profile, proofs: Proofs | None = Non
             ops += part_ops
             level_of += [level] * len(part_ops)
     chooser.part = None
+    screws = place_screws(sheet, main.profile)
     if tooling.single:
-        program = SheetProgram(sheet, ops)
+        program = SheetProgram(sheet, ops, screws=screws)
+        lift_over_keepouts(program, main.profile)
         check_program(program, main.profile, sheet)
+        check_screws(program, main.profile)
     else:
         ops = by_tool(ops, level_of, chooser.phase_key)
         used = list(dict.fromkeys(op.tool for op in ops))
-        program = SheetProgram(sheet, ops, tools=tuple(chooser.use(n) for n in used))
+        program = SheetProgram(sheet, ops, tools=tuple(chooser.use(n) for n in used),
+                               screws=screws)
+        lift_over_keepouts(program, main.profile)
         for n in used:
-            check_program(SheetProgram(sheet, [op for op in ops if op.tool == n]),
-                          tooling.tool(n).profile, sheet)
+            alone = SheetProgram(sheet, [op for op in ops if op.tool == n], screws=screws)
+            check_program(alone, tooling.tool(n).profile, sheet)
+            check_screws(alone, tooling.tool(n).profile)
     measure(program, main.profile)
     return program
 

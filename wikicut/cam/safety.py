@@ -140,6 +140,49 @@ def check_moves(program: SheetProgram, p: Profile, sheet: SheetLayout) -> None:
             first = False
 
 
+def toolpath_segments(program: SheetProgram, p: Profile) -> np.ndarray:
+    """Every XY segment the tool centre travels below the stock top, (n, 4): x0 y0 x1 y1
+    (arcs as chords within CHECK_TOL)."""
+    segs = []
+    pos: P3 = (0.0, 0.0, p.heights.clearance)
+    for op in program.operations:
+        for m in op.moves:
+            pts = [pos, *arc_points(pos, m, CHECK_TOL)]
+            for a, b in zip(pts, pts[1:]):
+                if min(a[2], b[2]) < 0:
+                    segs.append((a[0], a[1], b[0], b[1]))
+            pos = (m.x, m.y, m.z)
+    return np.asarray(segs, dtype=float).reshape(-1, 4)
+
+
+def screw_distances(screws, segs: np.ndarray) -> np.ndarray:
+    """Each screw centre's distance to the nearest segment (inf without segments)."""
+    out = np.full(len(screws), np.inf)
+    if not len(segs):
+        return out
+    a, d = segs[:, :2], segs[:, 2:] - segs[:, :2]
+    dd = np.maximum((d ** 2).sum(axis=1), 1e-18)
+    for k, c in enumerate(np.asarray(screws, dtype=float).reshape(-1, 2)):
+        t = np.clip(((c - a) * d).sum(axis=1) / dd, 0.0, 1.0)
+        out[k] = float(np.sqrt((((a + d * t[:, None]) - c) ** 2).sum(axis=1)).min())
+    return out
+
+
+def check_screws(program: SheetProgram, p: Profile) -> None:
+    """Never a toolpath over a screw: every cut's centre stays the tool radius, the head's
+    radius and the clearance away from every hold-down screw."""
+    if not program.screws:
+        return
+    h = p.holddown
+    need = p.tool.radius + h.diameter / 2 + h.clearance
+    dist = screw_distances(program.screws, toolpath_segments(program, p))
+    k = int(np.argmin(dist))
+    if dist[k] < need - 1e-6:
+        x, y = program.screws[k]
+        raise UnsafeJobError(f"internal: a toolpath passes {dist[k]:.1f} mm from the hold-down"
+                             f" screw at ({x:.1f}, {y:.1f}), less than {need:g} mm")
+
+
 def measure(program: SheetProgram, p: Profile) -> None:
     """Cut and rapid lengths and a cycle-time estimate (model.timing: feeds with acceleration,
     spindle dwells, tool changes and the final retract to clearance height)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, WikicutError
-from ..model.machine import CHANGER_MODES, DIALECTS, Profile, Travel
+from ..model.machine import CHANGER_MODES, DIALECTS, HOLDDOWN_MODES, Profile, Travel
 from .limits import COORDINATE, TOOL_DIAMETER
 from .shipped import shipped_dir
 from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
@@ -102,6 +102,9 @@ def parse_profile(tf: TomlFile) -> Profile:
     if prof.depth.max_overcut < prof.depth.overcut:
         raise tf.error("depth.max_overcut", f"({prof.depth.max_overcut:g}) is less than"
                        f" depth.overcut ({prof.depth.overcut:g})")
+    if prof.holddown.mode not in HOLDDOWN_MODES:
+        raise tf.error("holddown.mode", f"'{prof.holddown.mode}' is not one of"
+                       f" {', '.join(HOLDDOWN_MODES)}")
     if prof.limits.z_min > 0:
         raise tf.error("limits.z", "minimum must be at or below the stock top (0)")
     if prof.dialect == "grbl" and prof.changer.mode == "m6":

@@ -131,7 +131,8 @@ def build_report(job_name: str, layout: Layout, spacing: float,
             "file_program": program_files[k] if program_files else None,
             "stock": _stock(s), "utilisation": _r(s.utilisation, 4),
             "used_length": None if s.used_length is None else _r(s.used_length),
-            "offcut": offcut(s, spacing), "parts": parts, "toolpath": _toolpath(prog)})
+            "offcut": offcut(s, spacing), "parts": parts, "toolpath": _toolpath(prog),
+            "screws": [[_r(x), _r(y)] for x, y in (prog.screws if prog else ())]})
     unplaced = []
     for inst in layout.unplaced:
         name = instance_name(inst)
@@ -148,7 +149,8 @@ def build_report(job_name: str, layout: Layout, spacing: float,
     record.update(settings or {})
     return {
         "schema": SCHEMA, "job": job_name, "settings": record,
-        "sheets": sheets, "programs": program_runs(sheets), "unplaced": unplaced, "parts": list(rows.values()),
+        "sheets": sheets, "programs": program_runs(sheets), "unplaced": unplaced,
+        "parts": list(rows.values()),
         "totals": {"sheets": len(layout.sheets), "parts": placed + len(unplaced),
                    "placed": placed, "unplaced": len(unplaced),
                    "part_area_m2": _r(part_area / 1e6, 4),

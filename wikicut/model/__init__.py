@@ -15,6 +15,7 @@ from .geometry import (
 from .machine import (
     CHANGER_MODES,
     DIALECTS,
+    HOLDDOWN_MODES,
     INCH,
     Changer,
     Corners,
@@ -23,6 +24,7 @@ from .machine import (
     Entry,
     Feeds,
     Heights,
+    Holddown,
     Marking,
     Pocketing,
     Profile,
@@ -67,6 +69,7 @@ from .tooling import (
 __all__ = [
     "CHANGER_MODES", "CHIP_TARGETS", "Changer", "ChipLoad", "Corners", "Cutter", "CuttingData",
     "CuttingRules", "DEFAULT_RULES", "DIALECTS", "Depths", "Drill", "Drilling", "Engraving",
+    "HOLDDOWN_MODES", "Holddown",
     "Entry", "Estimate", "Feeds", "Heights", "INCH", "Layout", "MachineLimits", "Marking",
     "Material", "Move", "MoveKind", "NestItem", "NestSettings", "OpKind", "Operation", "P3",
     "Part", "Placement", "Pocket", "Pocketing", "Profile", "Rack", "SheetLayout", "SheetProgram",

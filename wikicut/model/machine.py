@@ -68,6 +68,12 @@ class Heights:
 
     safe: float = 5.0
     clearance: float = 20.0
+    clamp: float = 0.0  # top of the clamps over keep-outs; crossed at clamp + safe
+
+    @property
+    def over_keepouts(self) -> float:
+        """The lowest Z a rapid may cross a keep-out (a clamp, a damaged area) at."""
+        return max(self.safe, self.clamp + self.safe)
 
 
 @dataclass(frozen=True)
@@ -148,6 +154,21 @@ class Changer:
 
 
 @dataclass(frozen=True)
+class Holddown:
+    """How a sheet is held: screws through the waste (placed by cam/holddown.py), or none
+    (a vacuum table)."""
+
+    mode: str = "none"  # none | screws | mark
+    diameter: float = 10.0  # screw head, mm
+    clearance: float = 10.0  # from every toolpath's cutting edge to the head, mm
+    edge: float = 30.0  # from the sheet edge to a screw's centre, mm
+    spacing: float = 500.0  # grid pitch per sheet, mm
+
+
+HOLDDOWN_MODES = ("none", "screws", "mark")
+
+
+@dataclass(frozen=True)
 class Profile:
     """A router and how to talk to it (profiles/*.toml)."""
 
@@ -174,6 +195,7 @@ class Profile:
     entry: Entry = field(default_factory=Entry)
     corners: Corners = field(default_factory=Corners)
     pocket: Pocketing = field(default_factory=Pocketing)
+    holddown: Holddown = field(default_factory=Holddown)
     drill: Drilling = field(default_factory=Drilling)
     engrave: Marking = field(default_factory=Marking)
     limits: Travel = field(default_factory=Travel)

@@ -70,6 +70,8 @@ class SheetProgram:
     est_seconds: float = 0.0  # estimated cycle time
     # the tools in the order they are first used; empty = the profile's one tool (no changes)
     tools: tuple[ToolUse, ...] = ()
+    # hold-down screw centres (cam/holddown.py): no toolpath comes near them
+    screws: tuple[tuple[float, float], ...] = ()
 
 
 def is_arc(m: Move) -> bool:

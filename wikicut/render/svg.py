@@ -271,11 +271,12 @@ def _assemble(head: str, body: list[str], W: float, H: float, thickness: float, 
 
 def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
               tool_diameter: float = 0.0, spacing: float = 0.0, total: int | None = None,
-              changes: Sequence[tuple[int, int, float]] = ()) -> str:
-    """One sheet in mm: margin and keep-outs shaded, parts filled and labelled, origin, a
-    legend; with `moves` (the written program read back by wikicut.verify.simulate) the
-    router's moves drawn over it at the tool's width (`changes`: render.tool_changes).
-    `total` is the job's sheet count."""
+              changes: Sequence[tuple[int, int, float]] = (),
+              screws: Iterable[tuple[float, float]] = (), screw_diameter: float = 10.0) -> str:
+    """One sheet in mm: margin and keep-outs shaded, parts filled and labelled, hold-down
+    screws, origin, a legend; with `moves` (the written program read back by
+    wikicut.verify.simulate) the router's moves drawn over it at the tool's width
+    (`changes`: render.tool_changes). `total` is the job's sheet count."""
     st = sheet.stock
     W, H, m = st.width, st.height, st.margin
     body = [f"<title>Sheet {sheet.index}: {escape(st.label)}</title>",
@@ -295,6 +296,10 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
         data, hover = _placement_data(p)
         body += _part_group(p.placed(), H, p.instance, f"{p.instance} {p.part.name}", data,
                             hover)
+    for x, y in screws:
+        body.append(f'<circle class="screw" cx="{_f(x)}" cy="{_f(H - y)}" '
+                    f'r="{_f(screw_diameter / 2)}" fill="#333" stroke="#fff">'
+                    f"<title>hold-down screw at x {_f(x)}, y {_f(y)}</title></circle>")
     head = f'data-sheet="{sheet.index}" data-thickness="{_f(st.thickness)}"'
     return _assemble(head, body, W, H, st.thickness, _sheet_title(sheet, total), moves,
                      tool_diameter, changes)

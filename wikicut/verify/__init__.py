@@ -12,7 +12,9 @@ from ..model import Profile, SheetLayout
 from .checks import check_motion, check_sheet
 from .gcode import read_gcode
 from .motion import Segment, Violation
+from .keepouts import check_keepouts
 from .opensbp import read_opensbp
+from .screws import check_screws
 
 __all__ = ["Segment", "Violation", "check_motion", "check_sheet", "read_program", "simulate",
            "verify_program"]
@@ -31,11 +33,15 @@ def simulate(text: str, profile: Profile) -> list[Segment]:
 
 
 def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None,
-                   thickness: float | None = None) -> list[Violation]:
-    """Every violation in a program, one per line and kind; empty when it is safe to run."""
+                   thickness: float | None = None,
+                   screws: list[tuple[float, float]] | None = None) -> list[Violation]:
+    """Every violation in a program, one per line and kind; empty when it is safe to run.
+    `screws`: hold-down screw centres no cut may come near."""
     segs, out = read_program(text, profile)
     t = sheet.stock.thickness if sheet is not None else thickness
     out += check_motion(segs, profile, t)
+    out += check_screws(segs, profile, screws or [])
+    out += check_keepouts(segs, profile, sheet.stock.keepouts if sheet is not None else ())
     if sheet is not None:
         out += check_sheet(segs, profile, sheet)
     out.sort(key=lambda v: (v.line, v.kind))

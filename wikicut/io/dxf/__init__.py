@@ -8,7 +8,7 @@ readers), write (sheet and part DXFs, same layout -> same bytes).
 from .entities import UNIT_NAMES
 from .layers import DEFAULT_LAYER_MAP, LayerOp, classify_layer
 from .read import read_cutting_file, read_dxf_parts
-from .write import part_dxf_text, sheet_dxf_text, write_part_dxf, write_sheet_dxf
+from .write import part_dxf_text, read_screws, sheet_dxf_text, write_part_dxf, write_sheet_dxf
 
 __all__ = [
     "DEFAULT_LAYER_MAP",
@@ -18,6 +18,7 @@ __all__ = [
     "part_dxf_text",
     "read_cutting_file",
     "read_dxf_parts",
+    "read_screws",
     "sheet_dxf_text",
     "write_part_dxf",
     "write_sheet_dxf",

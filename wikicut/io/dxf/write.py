@@ -18,13 +18,15 @@ import shapely
 from ...model import Part, SheetLayout, Stock
 from .layers import ENGRAVE_MAX_DEPTH
 
-__all__ = ["part_dxf_text", "sheet_dxf_text", "write_part_dxf", "write_sheet_dxf"]
+__all__ = ["part_dxf_text", "read_screws", "sheet_dxf_text", "write_part_dxf",
+           "write_sheet_dxf"]
 
 LAYER_OUTSIDE = "6_anyTOOL_CUTTHROUGH_OUTSIDE"
 LAYER_INSIDE = "3_anyTOOL_CUTTHROUGH_INSIDE"
 LAYER_ENGRAVE = "1_anyTOOL_1mmDEEP_INSIDE"
 LAYER_DRILL = "2_anyTOOL_DRILL"
 LAYER_LABELS = "DONOTCUT_LABELS"
+LAYER_SCREWS = "DONOTCUT_SCREWS"  # hold-down screws: drawn for the operator, never cut
 _ROUND = 4
 _BAD_LAYER_CHARS = re.compile(r'[<>/\\":;?*|=`,\s]+')
 
@@ -141,8 +143,9 @@ def _sort_classes(doc) -> None:
     doc.classes.classes = dict(sorted(doc.classes.classes.items()))
 
 
-def sheet_dxf_text(sheet: SheetLayout) -> str:
-    """One sheet as a WikiHouse cutting file (R2010, mm, lower-left 0,0), as a string."""
+def sheet_dxf_text(sheet: SheetLayout, screws=()) -> str:
+    """One sheet as a WikiHouse cutting file (R2010, mm, lower-left 0,0), as a string;
+    hold-down `screws` (centres) as points on LAYER_SCREWS, which readers do not cut."""
     w = _Writer()
     st = sheet.stock
     width = sheet.used_length if sheet.used_length else st.width
@@ -152,6 +155,9 @@ def sheet_dxf_text(sheet: SheetLayout) -> str:
     placed = [pl.placed() for pl in sheet.placements]
     for pl, part in zip(sheet.placements, placed):
         w.part(part, pl.instance, _free_anchor(part, placed))
+    for x, y in screws:
+        w.msp.add_point((round(x, _ROUND) + 0.0, round(y, _ROUND) + 0.0, 0.0),
+                        dxfattribs={"layer": w.layer(LAYER_SCREWS, 1)})
     return w.text()
 
 
@@ -181,9 +187,16 @@ def _write(text: str, path) -> None:
     Path(path).write_text(text, encoding="utf-8", newline="")
 
 
-def write_sheet_dxf(sheet: SheetLayout, path) -> None:
+def write_sheet_dxf(sheet: SheetLayout, path, screws=()) -> None:
     """Write one sheet's cutting file (same layout -> same bytes)."""
-    _write(sheet_dxf_text(sheet), path)
+    _write(sheet_dxf_text(sheet, screws), path)
+
+
+def read_screws(path) -> list[tuple[float, float]]:
+    """The hold-down screw centres of a sheet DXF written by write_sheet_dxf."""
+    doc = ezdxf.readfile(str(path))
+    return [(float(e.dxf.location.x), float(e.dxf.location.y))
+            for e in doc.modelspace().query(f'POINT[layer=="{LAYER_SCREWS}"]')]
 
 
 def write_part_dxf(part: Part, path) -> None:
