@@ -37,7 +37,7 @@ def repeated(tmp_path_factory) -> Path:
     """Sheets 1, 2 and 4 alike, sheet 3 different."""
     out = tmp_path_factory.mktemp("rep") / "out"
     lay = Layout([sheet(1), sheet(2), sheet(3, dx=5.0), sheet(4)])
-    write_outputs("ribs", lay, out, profile=load_profile("grbl"), spacing=12.0)
+    write_outputs("ribs", lay, out, profile=load_profile("grbl"), spacing=12.0, toolpaths=True)
     return out
 
 
@@ -54,6 +54,9 @@ def test_repeated_layouts_are_one_program_named_with_its_count(repeated):
         "sheet-001-x3.nc", "sheet-001-x3.nc", "sheet-003.nc", "sheet-001-x3.nc"]
     head = (repeated / "sheet-001-x3.nc").read_text().splitlines()[0]
     assert "cut x 3" in head and "sheets 1-2, 4" in head
+    drawn = [(repeated / f"sheet-{k:03d}.svg").read_text().split('<g class="toolpaths"')[1][:15000]
+             for k in (1, 2, 4)]
+    assert len(drawn[0]) > 1000 and drawn[0] == drawn[1] == drawn[2]  # each copy's toolpaths
     html = (repeated / "index.html").read_text()
     assert "cut x 3" in html and 'id="programs"' in html
 

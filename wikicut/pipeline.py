@@ -231,7 +231,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
             _write_text(tmp / f"{stem}.svg", svg)
             svgs.append(svg)
             files += [f"{stem}.dxf", f"{stem}.svg"]
-            if programs and texts[k]:  # a repeated layout's program is written once
+            if programs and prog_files[k] not in files:  # a repeated layout's: written once
                 _write_text(tmp / prog_files[k], texts[k])
                 files.append(prog_files[k])
         _write_text(tmp / "index.html", index_html(report, svgs, title=name))
@@ -255,7 +255,7 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
     proofs = proofs if proofs is not None else Proofs()  # shared by the sheets
     sheets = layout.sheets
     programs: list[SheetProgram] = [None] * len(sheets)  # type: ignore[list-item]
-    texts: list[str] = [""] * len(sheets)  # one text per distinct program, at its first sheet
+    texts: list[str] = [""] * len(sheets)  # a repeated layout's sheets share one text
     files: list[str] = [""] * len(sheets)
     groups = repeat_groups(layout)
     ext = profile.extension.lstrip(".")
@@ -269,10 +269,10 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
         else:
             title = (f"{name} sheet {first.index}, cut x {len(group)}"
                      f" (sheets {sheets_text([sheets[k].index for k in group])})")
-        texts[group[0]] = write_program(program, profile,
-                                        title=title + (f" ({note})" if note else ""))
+        text = write_program(program, profile, title=title + (f" ({note})" if note else ""))
         for k in group:
             programs[k] = program
+            texts[k] = text
             files[k] = f"{repeat_stem(first.index, len(group))}.{ext}"
     say("gcode", 1.0, f"{len(groups)} programs for {len(sheets)} sheets")
     return programs, texts, files
