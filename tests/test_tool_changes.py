@@ -17,6 +17,7 @@ from wikicut.errors import WikicutError
 from wikicut.io.profiles import PROFILE_DIR, load_profile
 from wikicut.model import Move, Operation, SheetProgram, ToolUse, estimate
 from wikicut.post import split_by_tool, tool_table, write_program, write_sheet_programs
+from wikicut.verify import ToolLimits, program_tools, verify_program
 
 SMALL = ToolUse(2, "3 mm upcut", 3.0, 20000)
 BIG = ToolUse(1, "6 mm compression", 6.0, 18000)
@@ -34,11 +35,12 @@ def multi_program(name: str, three: bool = False) -> SheetProgram:
     small = [replace(o, tool=SMALL.number) for o in ops
              if o.kind in INSIDE and not (three and o.kind == "engrave")]
     big = [replace(o, tool=BIG.number) for o in ops if o.kind not in INSIDE]
-    tools = ((VBIT,) if three else ()) + (SMALL, BIG)
+    tools = ((VBIT,) if three else ()) + (SMALL, replace(BIG, diameter=prof.tool.diameter))
     ops = first + small + big
     est = estimate(ops, prof, tools=tuple(t.number for t in tools))
     return replace(prog, operations=ops, tools=tools, cut_length=round(est.cut_length, 3),
-                   rapid_length=round(est.rapid_length, 3), est_seconds=round(est.seconds, 1))
+                   rapid_length=round(est.rapid_length, 3), est_seconds=round(est.seconds, 1),
+                   tool_seconds={t: round(v, 1) for t, v in est.tool_seconds.items()})
 
 
 def multi_text(name: str, **changer) -> str:
@@ -109,7 +111,7 @@ def test_split_mode_writes_one_program_per_tool_in_order(name):
     ext = prof.extension
     assert [f.name for f in files] == [f"sheet-001-1-T5.{ext}", f"sheet-001-2-T2.{ext}",
                                        f"sheet-001-3-T1.{ext}"]
-    assert [f.tools for f in files] == [(VBIT,), (SMALL,), (BIG,)]
+    assert [[t.number for t in f.tools] for f in files] == [[5], [2], [1]]
     assert sum(len(f.program.operations) for f in files) == len(prog.operations)
     for k, f in enumerate(files, 1):
         assert f"program {k} of 3 for this sheet" in f.text
@@ -225,3 +227,79 @@ def test_estimate_counts_changes_and_time_per_tool():
     assert one.changes == 0 and est.seconds > one.seconds + 20
     files = write_sheet_programs(prog, prof, title="x")
     assert len(files) == 1  # linuxcnc's program on an m6 machine: one file
+
+
+@pytest.fixture
+def planned_with_tools(monkeypatch):
+    """The planner giving the sample sheet two tools (until it assigns them itself)."""
+    import wikicut.cam
+
+    def plan(sheet, prof, proofs=None):
+        prog = multi_program("linuxcnc")
+        est = estimate(prog.operations, prof, tools=tuple(t.number for t in prog.tools))
+        return replace(prog, sheet=sheet, est_seconds=round(est.seconds, 1),
+                       tool_seconds={t: round(v, 1) for t, v in est.tool_seconds.items()})
+
+    monkeypatch.setattr(wikicut.cam, "plan_sheet", plan)
+
+
+@pytest.mark.parametrize("name", ["linuxcnc", "grbl"])
+def test_outputs_with_several_tools(name, planned_with_tools, tmp_path):
+    from wikicut.model import Layout
+    from wikicut.pipeline import preview_toolpaths, write_outputs
+
+    prof = profile(name)
+    res = write_outputs("multi", Layout(sheets=[sample_sheet()]), tmp_path / "out",
+                        profile=prof, toolpaths=True, settings={"profile": name})
+    sheet = res.report["sheets"][0]
+    if name == "linuxcnc":
+        programs = ["sheet-001.ngc"]
+        assert "tool.tbl" in res.files
+        assert (tmp_path / "out" / "tool.tbl").read_text() == tool_table([SMALL, BIG])
+    else:
+        programs = ["sheet-001-1-T2.nc", "sheet-001-2-T1.nc"]
+        assert "tool.tbl" not in res.files
+    assert [p["file"] for p in sheet["programs"]] == programs
+    assert sheet["file_program"] == programs[0]
+    assert [(t["order"], t["number"]) for t in sheet["tools"]] == [(1, 2), (2, 1)]
+    assert all(t["est_seconds"] > 0 for t in sheet["tools"])
+    assert sheet["tool_changes"] == 1
+    for k, f in enumerate(programs, 1):
+        text = (tmp_path / "out" / f).read_text()
+        found = verify_program(text, prof, sheet=sample_sheet())
+        if k < len(programs):  # the outlines are cut by a later program
+            found = [v for v in found if v.kind != "uncut"]
+        assert found == [], f
+    preview_toolpaths(tmp_path / "out")
+    index = (tmp_path / "out" / "index.html").read_text()
+    assert "tools in order: T2 3 mm 3 mm upcut" in index
+    if name == "grbl":
+        assert 'href="sheet-001-2-T1.nc">program 2 (T1)</a>' in index
+
+
+@pytest.mark.parametrize("name,mode", [("linuxcnc", "m6"), ("mach3", "m6"), ("grbl", "pause"),
+                                       ("shopbot", "pause"), ("shopbot", "m6")])
+def test_multi_tool_programs_verify_clean(name, mode):
+    prof = profile(name).updated(changer={"mode": mode})
+    text = write_program(multi_program(name), prof)
+    assert verify_program(text, prof, sheet=sample_sheet()) == []
+    assert program_tools(text, prof) == {2: ToolLimits(2, 3.0),
+                                         1: ToolLimits(1, prof.tool.diameter)}
+
+
+def test_cli_verify_refuses_grbl_dialect_and_reads_a_tool_table(tmp_path):
+    from click.testing import CliRunner
+
+    from wikicut.cli import main
+
+    prog = tmp_path / "p.nc"
+    prog.write_text("G21\nG64 P0.02\nT1 M6\nG0 Z20\nM2\n")
+    res = CliRunner().invoke(main, ["verify", str(prog), "--profile", "grbl"])
+    assert res.exit_code == 3 and "G64" in res.output + (res.stderr or "")
+    tbl = tmp_path / "tool.tbl"
+    tbl.write_text(tool_table([SMALL, BIG]))
+    ngc = tmp_path / "p.ngc"
+    ngc.write_text(multi_text("linuxcnc"))
+    res = CliRunner().invoke(main, ["verify", str(ngc), "--profile", "linuxcnc",
+                                    "--tool-table", str(tbl), "--thickness", "18"])
+    assert res.exit_code == 0, res.output

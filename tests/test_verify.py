@@ -7,7 +7,7 @@ import shapely
 
 from wikicut.io.profiles import load_profile
 from wikicut.model import Part, Placement, SheetLayout, Stock
-from wikicut.verify import simulate, verify_program
+from wikicut.verify import ToolLimits, simulate, tools_from_table, verify_program
 
 HEAD = "G90 G94 G17\nG21\nG0 Z20\nM3 S18000\nG4 P2\n"
 TAIL = "G0 Z20\nM5\nM2\n"
@@ -90,3 +90,55 @@ def test_written_programs_are_clean(grbl):
         prof = load_profile(name)
         text = write_program(plan_sheet(sheet, prof), prof)
         assert verify_program(text, prof, sheet=sheet) == [], name
+
+
+@pytest.mark.parametrize("words,kind", [("G64 P0.02", "dialect"), ("T1 M6", "dialect"),
+                                        ("G43 H1", "dialect"), ("G7.5", "syntax")])
+def test_grbl_refuses_words_other_controllers_read(grbl, words, kind):
+    text = HEAD.replace("G21\n", f"G21\n{words}\n") + "G0 X10\n" + TAIL
+    assert kind in kinds(text, grbl, thickness=18)
+    if kind == "dialect":
+        for name in ("linuxcnc", "mach3"):
+            text_ok = text.replace("M3", "M5\nM3") if "M6" in words else text
+            assert verify_program(text_ok, load_profile(name), thickness=18) == [], name
+
+
+@pytest.mark.parametrize("change", ["G0 Z20\nT2 M6\nG43 H2\n",  # spindle still on
+                                    "M5\nT2 M6\nG43 H2\n"])  # tool still low (Z5)
+def test_a_change_needs_the_spindle_off_and_a_retract(change):
+    prof = load_profile("linuxcnc")
+    text = HEAD + "G0 X10 Y10\nG0 Z5\nG1 Z-2 F600\nG1 X50\nG1 Z5\n" + change + TAIL
+    found = [v for v in verify_program(text, prof, thickness=18) if v.kind == "tool-change"]
+    assert len(found) == 1
+    safe = HEAD + "G0 X10 Y10\nG0 Z5\nG1 Z-2 F600\nG1 X50\nG1 Z5\nG0 Z20\nM5\nT2 M6\nG43 H2\n"
+    assert verify_program(safe + "M3 S18000\n" + TAIL, prof, thickness=18) == []
+
+
+def test_pauses_are_changes_too(grbl):
+    text = HEAD + "G0 X10 Y10\n(tool change: fit T2 3 mm)\nM0\nM3 S20000\n" + TAIL
+    assert {v.message for v in verify_program(text, grbl, thickness=18)} == {
+        "tool change to T2 with the spindle on"}
+    sbp = load_profile("shopbot")
+    text = "SA\nJZ,0.8\nC6\nJ2,1,1\nPAUSE\nC7\nEND\n"
+    assert [v.kind for v in verify_program(text, sbp, thickness=18)] == ["tool-change"]
+
+
+def test_each_tool_keeps_its_limits():
+    prof = load_profile("linuxcnc")
+    text = (HEAD + "G0 Z20\nM5\nT2 M6\nG43 H2\nM3 S20000\nG0 X10 Y10\nG0 Z5\nG1 Z0 F600\n"
+            "G1 X20 Z-4 F1500\nG1 X50 F3000\nG1 X60 Z-9\nG1 X100\nG1 Z5\n" + TAIL)
+    assert verify_program(text, prof, thickness=18) == []
+    deep = verify_program(text, prof, thickness=18, tools=[ToolLimits(2, 3.0, 4.0)])
+    assert [(v.line, v.kind, v.message) for v in deep] == [
+        (16, "tool", "pass 5.000 mm deep, T2 may cut 4 mm per pass")]
+    fast = verify_program(text, prof, thickness=18, tools=[ToolLimits(2, 3.0, max_feed=2500)])
+    assert [v.line for v in fast] == [15, 16, 17, 18]  # the retract too: F is modal
+    slow = [ToolLimits(2, 3.0, max_rpm=18000)]
+    assert {v.kind for v in verify_program(text, prof, thickness=18, tools=slow)} == {"tool"}
+    other = {1: ToolLimits(1, 6.0, max_depth_per_pass=1.0)}  # not the tool in use
+    assert verify_program(text, prof, thickness=18, tools=other) == []
+
+
+def test_tool_table_is_read():
+    table = "T1 P1 D6 Z0 ;6 mm compression\nT2 P2 D3.175 Z0 ;1/8 in upcut\n; a comment\n"
+    assert tools_from_table(table) == {1: ToolLimits(1, 6.0), 2: ToolLimits(2, 3.175)}

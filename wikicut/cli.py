@@ -548,8 +548,10 @@ def recut(outdir: Path, part, offcut, at, dest: Path, profile, force) -> None:
               help="Stock thickness in mm (default: from --sheet).")
 @click.option("--tool-diameter", type=TOOL_DIAMETER,
               help="Override the profile's tool diameter (mm).")
+@click.option("--tool-table", type=click.Path(path_type=Path),
+              help="A LinuxCNC tool table (tool.tbl): each tool's diameter for the sheet checks.")
 @handle_errors
-def verify(program: Path, profile, sheet, thickness, tool_diameter) -> None:
+def verify(program: Path, profile, sheet, thickness, tool_diameter, tool_table) -> None:
     """Simulate a program and report safety violations (exit 3 if any).
 
     \b
@@ -574,7 +576,16 @@ def verify(program: Path, profile, sheet, thickness, tool_diameter) -> None:
             raise InputError(f"holds {len(sheets)} sheets, expected one", sheet)
         layout = sheets[0]
     screws = read_screws(sheet) if sheet is not None else None
-    violations = verify_program(text, prof, sheet=layout, thickness=thickness, screws=screws)
+    tools = None
+    if tool_table is not None:
+        from .verify import tools_from_table
+
+        try:
+            tools = tools_from_table(tool_table.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            raise InputError("tool table missing or unreadable", tool_table) from None
+    violations = verify_program(text, prof, sheet=layout, thickness=thickness,
+                                screws=screws, tools=tools)
     _report_violations(program, violations)
     if violations:
         click.echo(f"{len(violations)} violations", err=True)

@@ -19,6 +19,7 @@ from .model import Layout, Profile, SheetLayout, SheetProgram, Stock
 if TYPE_CHECKING:
     from .cam import Proofs
     from .model.tooling import Tooling
+    from .post import ProgramFile
 
 Progress = Callable[[str, float, str], None]  # (stage, fraction 0..1, message)
 
@@ -208,12 +209,15 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
     from .render import index_html, sheet_svg, tool_changes
     from .verify import simulate  # the preview draws the program as written, read back
 
-    programs, texts, prog_files = _programs(name, layout, profile, notes or {},
-                                            progress or (lambda stage, frac, msg: None),
-                                            proofs, tooling)
+    programs, sheet_files = _programs(name, layout, profile, notes or {},
+                                      progress or (lambda stage, frac, msg: None), proofs,
+                                      tooling)
+    prog_files = [fs[0].name for fs in sheet_files]
     report = build_report(name, layout, spacing, programs=programs or None,
                           program_files=prog_files or None, settings=settings,
-                          sources=sources)
+                          sources=sources,
+                          program_parts=[[(f.name, f.program) for f in fs]
+                                         for fs in sheet_files] or None)
     files: list[str] = []
     with nullcontext(stage) if stage else staged_output(Path(outdir), force) as staging:
         tmp = staging.tmp
@@ -223,17 +227,24 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
             say("write", k / max(len(layout.sheets), 1), f"sheet {k + 1} of {len(layout.sheets)}")
             stem = sheet.stem
             write_sheet_dxf(sheet, tmp / f"{stem}.dxf", programs[k].screws if programs else ())
-            moves = simulate(texts[k], profile) if toolpaths and programs else None
+            # a sheet cut in one program per tool is drawn from all of them, in order
+            text = "".join(f.text for f in sheet_files[k]) if programs else ""
+            moves = simulate(text, profile) if toolpaths and programs else None
             svg = sheet_svg(sheet, moves, _tool_width(profile), total=len(layout.sheets),
-                            changes=tool_changes(texts[k]) if moves else (),
+                            changes=tool_changes(text) if moves else (),
                             screws=programs[k].screws if programs else (),
                             screw_diameter=profile.holddown.diameter if profile else 10.0)
             _write_text(tmp / f"{stem}.svg", svg)
             svgs.append(svg)
             files += [f"{stem}.dxf", f"{stem}.svg"]
-            if programs and prog_files[k] not in files:  # a repeated layout's: written once
-                _write_text(tmp / prog_files[k], texts[k])
-                files.append(prog_files[k])
+            for f in sheet_files[k] if programs else []:
+                if f.name not in files:  # a repeated layout's: written once
+                    _write_text(tmp / f.name, f.text)
+                    files.append(f.name)
+        table = _tool_table(programs, profile)
+        if table:
+            _write_text(tmp / TOOL_TABLE, table)
+            files.append(TOOL_TABLE)
         _write_text(tmp / "index.html", index_html(report, svgs, title=name))
         _write_text(tmp / "report.json", dumps(report))
         _write_text(tmp / "parts.csv", cutlist_csv(layout, programs, prog_files))
@@ -244,21 +255,21 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
 
 def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[int, str],
               say: Progress, proofs: Proofs | None, tooling: Tooling | None = None
-              ) -> tuple[list[SheetProgram], list[str], list[str]]:
-    """Each sheet's planned program, its text and its file name (none without a profile)."""
+              ) -> tuple[list[SheetProgram], list[list[ProgramFile]]]:
+    """Each sheet's planned program and the files it is written as: one, or one per tool
+    where the machine changes tools between programs (none without a profile). A repeated
+    layout's sheets share its files."""
     if profile is None:
-        return [], [], []
+        return [], []
     from .cam import Proofs, plan_sheet
     from .cam.repeats import repeat_groups, repeat_stem, sheets_text
-    from .post import write_program
+    from .post import write_sheet_programs
 
     proofs = proofs if proofs is not None else Proofs()  # shared by the sheets
     sheets = layout.sheets
     programs: list[SheetProgram] = [None] * len(sheets)  # type: ignore[list-item]
-    texts: list[str] = [""] * len(sheets)  # a repeated layout's sheets share one text
-    files: list[str] = [""] * len(sheets)
+    files: list[list[ProgramFile]] = [[] for _ in sheets]  # a repeated layout's: shared
     groups = repeat_groups(layout)
-    ext = profile.extension.lstrip(".")
     for g, group in enumerate(groups):
         first = sheets[group[0]]
         say("gcode", g / max(len(groups), 1), f"sheet {first.index} of {len(sheets)}")
@@ -269,13 +280,27 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
         else:
             title = (f"{name} sheet {first.index}, cut x {len(group)}"
                      f" (sheets {sheets_text([sheets[k].index for k in group])})")
-        text = write_program(program, profile, title=title + (f" ({note})" if note else ""))
+        written = write_sheet_programs(program, profile,
+                                       title=title + (f" ({note})" if note else ""),
+                                       stem=repeat_stem(first.index, len(group)))
         for k in group:
             programs[k] = program
-            texts[k] = text
-            files[k] = f"{repeat_stem(first.index, len(group))}.{ext}"
+            files[k] = written
     say("gcode", 1.0, f"{len(groups)} programs for {len(sheets)} sheets")
-    return programs, texts, files
+    return programs, files
+
+
+TOOL_TABLE = "tool.tbl"
+
+
+def _tool_table(programs: list[SheetProgram], profile: Profile | None) -> str:
+    """LinuxCNC's tool table for the tools the programs change to (T<n> M6 needs it)."""
+    from .post import tool_table
+
+    tools = [t for p in programs for t in p.tools]
+    if profile is None or profile.dialect != "linuxcnc" or not tools:
+        return ""
+    return tool_table(tools)
 
 
 def _tool_width(profile: Profile | None) -> float:
@@ -299,10 +324,14 @@ def preview_toolpaths(outdir: Path, profile: str | None = None) -> Path:
                          "no programs to draw", outdir / "report.json")
     prof = profile_named(name, outdir).with_tool(st.get("tool_diameter"))
     for s in report.get("sheets", []):
-        prog = outdir / Path(str(s.get("file_program") or "")).name
+        # a sheet cut in one program per tool: all of them, in order
+        names = [p.get("file") for p in s.get("programs") or []] or [s.get("file_program")]
         svg_path = outdir / Path(str(s.get("file_svg", ""))).name
+        prog = outdir / Path(str(names[0] or "")).name
         try:
-            text, svg = prog.read_text(encoding="utf-8"), svg_path.read_text(encoding="utf-8")
+            text = "".join((outdir / Path(str(n or "")).name).read_text(encoding="utf-8")
+                           for n in names)
+            svg = svg_path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             raise InputError("program or sheet preview missing or unreadable", prog) from None
         moves, bad = read_program(text, prof)

@@ -190,3 +190,4 @@ def measure(program: SheetProgram, p: Profile) -> None:
     program.cut_length = round(est.cut_length, 3)
     program.rapid_length = round(est.rapid_length, 3)
     program.est_seconds = round(est.seconds, 1)
+    program.tool_seconds = {t: round(v, 1) for t, v in est.tool_seconds.items()}

@@ -93,12 +93,30 @@ def program_runs(sheets: list[dict]) -> list[dict]:
     return list(runs.values())
 
 
+def _tools(prog: SheetProgram | None, parts: list[tuple[str, SheetProgram]] | None) -> dict:
+    """With several tools: which to fit, in which order, for how long (per tool and per
+    program file). Nothing for a program with the profile's one tool."""
+    if prog is None or not prog.tools:
+        return {"tools": None, "programs": None, "tool_changes": None}
+    est = prog.tool_seconds
+    tools = [{"order": k, "number": t.number, "name": t.name, "diameter": _r(t.diameter),
+              "rpm": _r(t.rpm, 0), "est_seconds": _r(est.get(t.number, 0.0), 1)}
+             for k, t in enumerate(prog.tools, 1)]
+    files = [{"file": name, "tools": [t.number for t in part.tools],
+              "est_seconds": _r(part.est_seconds, 1)} for name, part in parts or []]
+    return {"tools": tools, "programs": files,
+            "tool_changes": sum(1 for a, b in zip(prog.operations, prog.operations[1:])
+                                if a.tool and b.tool and a.tool != b.tool)}
+
+
 def build_report(job_name: str, layout: Layout, spacing: float,
                  programs: list[SheetProgram] | None = None,
                  program_files: list[str] | None = None, settings: dict | None = None,
-                 sources: dict[str, str] | None = None) -> dict:
+                 sources: dict[str, str] | None = None,
+                 program_parts: list[list[tuple[str, SheetProgram]]] | None = None) -> dict:
     """The report of a nested (and maybe planned) layout; see docs/report-schema.md.
-    `sources` (part name -> file) names the files of parts of which no copy was placed."""
+    `sources` (part name -> file) names the files of parts of which no copy was placed;
+    `program_parts` each sheet's program files (name, what it cuts) where it has several."""
     if programs is not None and len(programs) != len(layout.sheets):
         raise ValueError(f"{len(programs)} programs for {len(layout.sheets)} sheets")
     if program_files is not None and len(program_files) != len(layout.sheets):
@@ -132,7 +150,8 @@ def build_report(job_name: str, layout: Layout, spacing: float,
             "stock": _stock(s), "utilisation": _r(s.utilisation, 4),
             "used_length": None if s.used_length is None else _r(s.used_length),
             "offcut": offcut(s, spacing), "parts": parts, "toolpath": _toolpath(prog),
-            "screws": [[_r(x), _r(y)] for x, y in (prog.screws if prog else ())]})
+            "screws": [[_r(x), _r(y)] for x, y in (prog.screws if prog else ())],
+            **_tools(prog, program_parts[k] if program_parts else None)})
     unplaced = []
     for inst in layout.unplaced:
         name = instance_name(inst)

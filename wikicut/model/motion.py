@@ -72,6 +72,8 @@ class SheetProgram:
     tools: tuple[ToolUse, ...] = ()
     # hold-down screw centres (cam/holddown.py): no toolpath comes near them
     screws: tuple[tuple[float, float], ...] = ()
+    # estimated seconds per tool number (moves and spindle starts; changes not included)
+    tool_seconds: dict[int, float] = field(default_factory=dict)
 
 
 def is_arc(m: Move) -> bool:

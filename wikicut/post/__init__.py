@@ -78,26 +78,28 @@ def split_by_tool(program: SheetProgram, profile: Profile | None = None) -> list
                    replace(program, operations=ops, tools=(by_number[n],),
                            cut_length=round(est.cut_length, 3),
                            rapid_length=round(est.rapid_length, 3),
-                           est_seconds=round(est.seconds, 1)))
+                           est_seconds=round(est.seconds, 1),
+                           tool_seconds={t: round(v, 1) for t, v in est.tool_seconds.items()}))
     return out
 
 
-def write_sheet_programs(program: SheetProgram, profile: Profile,
-                         title: str = "") -> list[ProgramFile]:
+def write_sheet_programs(program: SheetProgram, profile: Profile, title: str = "",
+                         stem: str = "") -> list[ProgramFile]:
     """The files a sheet's program is written as: one (sheet-001.nc) with one tool or a tool
     changer or pauses, else one per tool in cutting order (sheet-001-1-T2.nc,
-    sheet-001-2-T5.nc ...), each whole (its own start, spindle and end)."""
-    index = program.sheet.index
+    sheet-001-2-T5.nc ...), each whole (its own start, spindle and end). `stem` names them
+    (default: the sheet's, sheet-001)."""
+    stem = stem or sheet_stem(program.sheet.index)
+    ext = profile.extension.lstrip(".")
     if len(program.tools) <= 1 or profile.changer.mode != "split":
-        return [ProgramFile(program_filename(index, profile),
+        return [ProgramFile(f"{stem}.{ext}",
                             write_program(program, profile, title), program.tools, program)]
     parts = split_by_tool(program, profile)
-    ext = profile.extension.lstrip(".")
     out = []
     for k, part in enumerate(parts, 1):
         tool = part.tools[0]
         text = writer_for(profile).program(part, title, part=f"{k} of {len(parts)}")
-        out.append(ProgramFile(f"{sheet_stem(index)}-{k}-T{tool.number}.{ext}", text,
+        out.append(ProgramFile(f"{stem}-{k}-T{tool.number}.{ext}", text,
                                part.tools, part))
     return out
 

@@ -136,13 +136,22 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
     for s, svg in zip(sheets, svgs):
         links = [f'<a href="{escape(s["file_dxf"], True)}">DXF</a>',
                  f'<a href="{escape(s["file_svg"], True)}">SVG</a>']
-        if s.get("file_program"):
+        progs = s.get("programs") or []
+        if len(progs) > 1:  # one program per tool: run them in this order
+            links += [f'<a href="{escape(p["file"], True)}">program {k}'
+                      f' (T{"+T".join(str(t) for t in p["tools"])})</a>'
+                      for k, p in enumerate(progs, 1)]
+        elif s.get("file_program"):
             count = runs.get(s["file_program"], {}).get("count", 1)
             links.append(f'<a href="{escape(s["file_program"], True)}">program'
                          + (f" (cut x {count})" if count > 1 else "") + "</a>")
         tp = s.get("toolpath")
         meta = (f"{len(s['parts'])} parts, {s['utilisation'] * 100:.1f}% used"
                 + (f", {tp['cut_length_m']:.1f} m of cut, {_hm(tp['est_seconds'])}" if tp else ""))
+        if s.get("tools"):  # which tool to fit, in which order, for how long
+            meta += "; tools in order: " + ", ".join(
+                f"T{t['number']} {t['diameter']:g} mm {t['name']} ({_hm(t['est_seconds'])})"
+                for t in s["tools"])
         out.append(f'<section class="sheet" id="sheet-{s["index"]}"><h2>Sheet {s["index"]} of '
                    f'{n} {" ".join(links)}</h2><p class="meta">{escape(s["stock"]["name"])}: '
                    f"{meta}</p>")

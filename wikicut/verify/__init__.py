@@ -9,22 +9,33 @@ sheet, gouges into parts and contours left uncut. It is the independent check of
 from __future__ import annotations
 
 from ..model import Profile, SheetLayout
-from .checks import check_motion, check_sheet
-from .gcode import read_gcode
+from .checks import check_motion, check_sheet, check_tools
+from .gcode import comments, read_gcode
 from .motion import Segment, Violation
 from .keepouts import check_keepouts
 from .opensbp import read_opensbp
 from .screws import check_screws
+from .tools import ToolLimits, tools_from_header, tools_from_table
 
-__all__ = ["Segment", "Violation", "check_motion", "check_sheet", "read_program", "simulate",
-           "verify_program"]
+__all__ = ["Segment", "ToolLimits", "Violation", "check_motion", "check_sheet", "check_tools",
+           "program_tools", "read_program", "simulate", "tools_from_table", "verify_program"]
 
 
 def read_program(text: str, profile: Profile) -> tuple[list[Segment], list[Violation]]:
-    """A program's motion in mm and the lines it cannot read, in the profile's dialect."""
+    """A program's motion in mm and the lines it cannot read (or its controller would
+    refuse), in the profile's dialect."""
     if profile.dialect == "shopbot":
         return read_opensbp(text, profile)
-    return read_gcode(text)
+    return read_gcode(text, profile.dialect)
+
+
+def program_tools(text: str, profile: Profile) -> dict[int, ToolLimits]:
+    """The tools a program's header lists (number and diameter)."""
+    if profile.dialect == "shopbot":
+        found = [ln.split("'", 1)[1].strip() for ln in text.splitlines() if "'" in ln]
+    else:
+        found = [c.strip() for ln in text.splitlines() for c in comments(ln)]
+    return tools_from_header(found)
 
 
 def simulate(text: str, profile: Profile) -> list[Segment]:
@@ -34,16 +45,24 @@ def simulate(text: str, profile: Profile) -> list[Segment]:
 
 def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None,
                    thickness: float | None = None,
-                   screws: list[tuple[float, float]] | None = None) -> list[Violation]:
+                   screws: list[tuple[float, float]] | None = None,
+                   tools: dict[int, ToolLimits] | list[ToolLimits] | None = None
+                   ) -> list[Violation]:
     """Every violation in a program, one per line and kind; empty when it is safe to run.
-    `screws`: hold-down screw centres no cut may come near."""
+    `screws`: hold-down screw centres no cut may come near. `tools` (a tool table's, or
+    limits by number) adds each tool's own limits; the tools the program's header lists give
+    their diameters where `tools` does not."""
     segs, out = read_program(text, profile)
+    if isinstance(tools, list):
+        tools = {t.number: t for t in tools}
+    known = program_tools(text, profile) | (tools or {})
     t = sheet.stock.thickness if sheet is not None else thickness
     out += check_motion(segs, profile, t)
     out += check_screws(segs, profile, screws or [])
     out += check_keepouts(segs, profile, sheet.stock.keepouts if sheet is not None else ())
+    out += check_tools(segs, known)
     if sheet is not None:
-        out += check_sheet(segs, profile, sheet)
+        out += check_sheet(segs, profile, sheet, known)
     out.sort(key=lambda v: (v.line, v.kind))
     dedup: list[Violation] = []
     for v in out:

@@ -9,6 +9,7 @@ from shapely.geometry import LineString
 
 from ..model import Profile, SheetLayout
 from .motion import Segment, Violation
+from .tools import ToolLimits
 
 
 def check_motion(segs: list[Segment], profile: Profile,
@@ -22,7 +23,12 @@ def check_motion(segs: list[Segment], profile: Profile,
     lim = ((profile.limits.x_min, profile.limits.x_max),
            (profile.limits.y_min, profile.limits.y_max),
            (profile.limits.z_min, profile.limits.z_max))
+    moved = False  # before the first move, where the tool stands is not known
     for s in segs:
+        if s.kind == "change":
+            out += _check_change(s, profile, moved)
+            continue
+        moved = True
         for p in (s.start, s.end):
             for ax, (lo, hi), v in zip("XYZ", lim, p):
                 if v < lo - eps or v > hi + eps:
@@ -47,15 +53,60 @@ def check_motion(segs: list[Segment], profile: Profile,
     return out
 
 
-def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout) -> list[Violation]:
-    """Cutting outside the sheet, into a part (gouge), and outlines or holes left uncut."""
+def _check_change(s: Segment, profile: Profile, moved: bool) -> list[Violation]:
+    """Hands go near the cutter at a change or a stop: spindle off, tool up at clearance."""
+    out = []
+    what = f"tool change to T{s.tool}" if s.tool else "stop for a tool change"
+    if s.spindle:
+        out.append(Violation(s.line, "tool-change", f"{what} with the spindle on"))
+    if moved and s.start[2] < profile.heights.clearance - 1e-3:
+        out.append(Violation(s.line, "tool-change", f"{what} at Z{s.start[2]:.3f}, below the"
+                             f" clearance height {profile.heights.clearance:g}"))
+    return out
+
+
+def check_tools(segs: list[Segment], tools: dict[int, ToolLimits]) -> list[Violation]:
+    """Each tool's own limits where known: feed, spindle speed and depth per pass (the step
+    below the deepest level the tool has cut at since it last came out of the stock)."""
+    out: list[Violation] = []
+    level = 0.0
+    for s in segs:
+        if s.kind == "change" or s.kind == "rapid":
+            level = 0.0 if s.kind == "rapid" and s.start[:2] != s.end[:2] else level
+            continue
+        t = tools.get(s.tool)
+        if t is None:
+            continue
+        if t.max_feed is not None and s.start != s.end and s.feed > t.max_feed + 1e-6:
+            out.append(Violation(s.line, "tool", f"feed {s.feed:g} mm/min above T{t.number}'s"
+                                 f" {t.max_feed:g}"))
+        if t.max_rpm is not None and s.rpm > t.max_rpm + 1e-6:
+            out.append(Violation(s.line, "tool", f"spindle {s.rpm:g} rpm above T{t.number}'s"
+                                 f" {t.max_rpm:g}"))
+        if s.start[:2] == s.end[:2]:
+            continue  # a plunge (or pecking) is no pass
+        z = min(s.start[2], s.end[2])
+        if t.max_depth_per_pass is not None and level - z > t.max_depth_per_pass + 1e-3:
+            out.append(Violation(s.line, "tool", f"pass {level - z:.3f} mm deep, T{t.number}"
+                                 f" may cut {t.max_depth_per_pass:g} mm per pass"))
+        level = min(level, z)
+    return out
+
+
+def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
+                tools: dict[int, ToolLimits] | None = None) -> list[Violation]:
+    """Cutting outside the sheet, into a part (gouge), and outlines or holes left uncut;
+    each segment swept by its own tool where `tools` says its diameter."""
     out: list[Violation] = []
     st = sheet.stock
-    r = profile.tool.radius
+    tools = tools or {}
     through = -st.thickness + 1e-3
     cutting = [s for s in segs if s.kind == "feed" and min(s.start[2], s.end[2]) < -1e-6]
     if not cutting:
         return out
+    radii = np.array([tools[s.tool].diameter / 2 if s.tool in tools else profile.tool.radius
+                      for s in cutting])
+    r = float(radii.max())
     # out of stock: cutting with the tool centre beyond the sheet by more than the radius
     box = shapely.box(-r - 0.5, -r - 0.5, st.width + r + 0.5, st.height + r + 0.5)
     for s in cutting:
@@ -67,8 +118,9 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout) -> li
     # for every part grows with sheets x parts and took minutes on a house
     lowest = np.array([min(s.start[2], s.end[2]) for s in cutting])
     shallow_ok = profile.engrave.depth + 0.01  # engraving/labels may cross parts
-    gouging = _Swept([ln for ln, z in zip(lines, lowest) if z < -shallow_ok], r)
-    through_cut = _Swept([ln for ln, z in zip(lines, lowest) if z <= through], r + 0.05)
+    deep, thru = lowest < -shallow_ok, lowest <= through
+    gouging = _Swept([ln for ln, k in zip(lines, deep) if k], radii[deep])
+    through_cut = _Swept([ln for ln, k in zip(lines, thru) if k], radii[thru] + 0.05)
     for p in sheet.placements:
         part = p.placed()
         # material that must survive: the part less its pockets, engravings and relief zones
@@ -81,7 +133,7 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout) -> li
         corners = _concave_corners(part.outline)
         for pk in part.pockets:  # a pocket's corners may get reliefs too
             corners += list(pk.shape.exterior.coords)
-        allow += [shapely.Point(c).buffer(profile.tool.diameter * 1.5) for c in corners]
+        allow += [shapely.Point(c).buffer(2 * r * 1.5) for c in corners]
         if allow:
             keep = keep.difference(shapely.union_all(allow))
         keep = keep.buffer(-0.05)
@@ -95,7 +147,7 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout) -> li
             length = ring.length
             uncut = ring.difference(through_cut.near(ring)).length
             n_tabs = (profile.tabs.count or int(length / max(profile.tabs.spacing, 1)) + 2)
-            allowance = n_tabs * (profile.tabs.length + profile.tool.diameter) + 1.0
+            allowance = n_tabs * (profile.tabs.length + 2 * r) + 1.0
             if not profile.tabs.enabled or k_ring > 0:
                 allowance = 1.0
             if uncut > allowance:
@@ -109,7 +161,7 @@ class _Swept:
     """The area swept by a set of cutting segments (each buffered by `radius`), unioned only
     over the segments near the geometry asked about."""
 
-    def __init__(self, lines: list, radius: float):
+    def __init__(self, lines: list, radius):
         self.shapes = np.array(shapely.buffer(lines, radius, quad_segs=8) if lines else [],
                                dtype=object)
         self.tree = shapely.STRtree(self.shapes)

@@ -15,26 +15,30 @@ ARC_TOL = 0.005
 @dataclass(frozen=True)
 class Violation:
     line: int
-    kind: str  # travel-limit | depth | feed | rapid-in-stock | out-of-stock | gouge | uncut | syntax
+    # travel-limit | depth | feed | rapid-in-stock | out-of-stock | gouge | uncut | syntax |
+    # dialect | tool-change | tool
+    kind: str
     message: str
 
 
 @dataclass(frozen=True)
 class Segment:
-    kind: str  # rapid | feed
+    kind: str  # rapid | feed | change (a tool change or a stop for one: start == end)
     start: tuple[float, float, float]
     end: tuple[float, float, float]
     feed: float  # mm/min
     line: int
     spindle: bool = True
+    tool: int = 0  # the tool in the spindle, when the program says (0: the profile's)
+    rpm: float = 0.0  # the spindle speed last set (0: not set)
 
 
 def arc_segments(start: tuple[float, float, float], arc: Move, feed: float, line: int,
-                 spindle: bool) -> list[Segment]:
+                 spindle: bool, tool: int = 0, rpm: float = 0.0) -> list[Segment]:
     """An arc as short feed segments (chord error ARC_TOL)."""
     out = []
     prev = start
     for cur in arc_points(start, arc, ARC_TOL):
-        out.append(Segment("feed", prev, cur, feed, line, spindle))
+        out.append(Segment("feed", prev, cur, feed, line, spindle, tool, rpm))
         prev = cur
     return out

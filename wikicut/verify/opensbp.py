@@ -1,9 +1,13 @@
-"""ShopBot OpenSBP read back: J/M moves, MS speeds (per second), CG arcs, spindle C6/C7."""
+"""ShopBot OpenSBP read back: J/M moves, MS speeds (per second), CG arcs, spindle C6/C7 and
+TR, tool changes (C9 with &Tool) and stops for one (PAUSE)."""
 
 from __future__ import annotations
 
+import re
+
 from ..model import INCH, Move, Profile
 from .motion import Segment, Violation, arc_segments
+from .tools import tool_in_comment
 
 _AXES = {"M2": "XY", "M3": "XYZ", "MX": "X", "MY": "Y", "MZ": "Z",
          "J2": "XY", "J3": "XYZ", "JX": "X", "JY": "Y", "JZ": "Z"}  # command -> its axes
@@ -19,9 +23,26 @@ def read_opensbp(text: str, profile: Profile) -> tuple[list[Segment], list[Viola
     pos = [0.0, 0.0, 0.0]
     ms_xy = ms_z = 0.0
     spindle = False
+    rpm = 0.0
+    tool = pending = 0
     for n, raw in enumerate(text.splitlines(), 1):
+        if "'" in raw:
+            fit = tool_in_comment(raw.split("'", 1)[1])
+            if fit is not None:
+                tool = fit
         line = raw.split("'", 1)[0].strip()
         if not line:
+            continue
+        if line.startswith("&"):  # a variable: &Tool = n names the next tool for C9
+            m = re.fullmatch(r"&TOOL\s*=\s*(\d+)", line.upper())
+            if m:
+                pending = int(m.group(1))
+            continue
+        if line.upper() == "C9" or line.upper() == "PAUSE":  # ATC change, or a stop for one
+            if line.upper() == "C9":
+                tool = pending
+            p = tuple(pos)
+            segs.append(Segment("change", p, p, 0.0, n, spindle, tool, rpm))
             continue
         parts = [p.strip() for p in line.split(",")]
         cmd = parts[0].upper().split()[0] if parts[0].split() else ""
@@ -31,9 +52,12 @@ def read_opensbp(text: str, profile: Profile) -> tuple[list[Segment], list[Viola
                 args.append(float(p) if p else None)
             except ValueError:
                 args.append(None)
-        if cmd in ("SA", "SR", "VU", "VD", "VS", "PAUSE", "END", "SO", "TR", "CN", "RETURN"):
+        if cmd in ("SA", "SR", "VU", "VD", "VS", "PAUSE", "END", "SO", "CN", "RETURN"):
             continue
         if cmd.startswith(("IF", "GOTO", "&", "MSGBOX")) or cmd.endswith(":"):
+            continue
+        if cmd == "TR":
+            rpm = args[0] if args and args[0] is not None else rpm
             continue
         if cmd == "C6":
             spindle = True
@@ -57,7 +81,8 @@ def read_opensbp(text: str, profile: Profile) -> tuple[list[Segment], list[Viola
                     new["XYZ".index(ax)] = args[i] * scale
             kind = "rapid" if cmd.startswith("J") else "feed"
             f = ms_z if cmd == "MZ" else ms_xy
-            segs.append(Segment(kind, tuple(pos), tuple(new), f, n, spindle or kind == "rapid"))
+            segs.append(Segment(kind, tuple(pos), tuple(new), f, n, spindle or kind == "rapid",
+                                tool, rpm if spindle else 0.0))
             pos = new
             continue
         if cmd == "CG":  # CG, dia, x, y, i, j, outin, dir(1 cw, -1 ccw), plunge...
@@ -70,7 +95,8 @@ def read_opensbp(text: str, profile: Profile) -> tuple[list[Segment], list[Viola
                 continue
             z = pos[2] + (pz if pz else 0.0)
             arc = Move("arc_cw" if cw else "arc_ccw", x, y, z, i=i, j=j)
-            segs += arc_segments(tuple(pos), arc, ms_xy, n, spindle)
+            segs += arc_segments(tuple(pos), arc, ms_xy, n, spindle, tool,
+                                 rpm if spindle else 0.0)
             pos = [x, y, z]
             continue
         bad.append(Violation(n, "syntax", f"unknown OpenSBP command '{cmd}'"))

@@ -1,0 +1,51 @@
+"""The tools a program uses and their limits, from a tool table or the program's header.
+
+A program with several tools names them (T words, or the writer's "fit T<n>" comments for
+changes by hand); the limits say how deep, how fast and how quick each may cut. What is not
+known is not checked (a tool table gives diameters only).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ToolLimits:
+    number: int
+    diameter: float
+    max_depth_per_pass: float | None = None  # mm
+    max_feed: float | None = None  # mm/min
+    max_rpm: float | None = None
+
+
+_TABLE = re.compile(r"^\s*T(\d+)\b[^;]*?\bD\s*([-+]?\d*\.?\d+)", re.IGNORECASE)
+_HEADER = re.compile(r"^\s*(?:\d+\.|tool:)\s+T(\d+)\s+(\d*\.?\d+) mm\b")
+_CURRENT = re.compile(r"(?:\bfit|tool change:)\s+T(\d+)\b")
+
+
+def tools_from_table(text: str) -> dict[int, ToolLimits]:
+    """Tools of a LinuxCNC tool table (T<n> P<n> D<diameter> ... ;name)."""
+    out = {}
+    for line in text.splitlines():
+        m = _TABLE.match(line.split(";", 1)[0])
+        if m:
+            out[int(m.group(1))] = ToolLimits(int(m.group(1)), float(m.group(2)))
+    return out
+
+
+def tools_from_header(comments: list[str]) -> dict[int, ToolLimits]:
+    """Tools listed in a program's header comments ("1. T2 3 mm ...", "tool: T2 3 mm ...")."""
+    out = {}
+    for c in comments:
+        m = _HEADER.match(c)
+        if m:
+            out[int(m.group(1))] = ToolLimits(int(m.group(1)), float(m.group(2)))
+    return out
+
+
+def tool_in_comment(comment: str) -> int | None:
+    """The tool a change by hand fits ("fit T2 ...", "tool change: T2"), if the comment says."""
+    m = _CURRENT.search(comment)
+    return int(m.group(1)) if m else None
