@@ -234,7 +234,7 @@ def planned_with_tools(monkeypatch):
     """The planner giving the sample sheet two tools (until it assigns them itself)."""
     import wikicut.cam
 
-    def plan(sheet, prof, proofs=None):
+    def plan(sheet, prof, proofs=None, tooling=None):
         prog = multi_program("linuxcnc")
         est = estimate(prog.operations, prof, tools=tuple(t.number for t in prog.tools))
         return replace(prog, sheet=sheet, est_seconds=round(est.seconds, 1),
