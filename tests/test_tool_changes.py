@@ -303,3 +303,18 @@ def test_cli_verify_refuses_grbl_dialect_and_reads_a_tool_table(tmp_path):
     res = CliRunner().invoke(main, ["verify", str(ngc), "--profile", "linuxcnc",
                                     "--tool-table", str(tbl), "--thickness", "18"])
     assert res.exit_code == 0, res.output
+
+
+def test_cli_verify_with_a_material_checks_the_library_limits(tmp_path):
+    from click.testing import CliRunner
+
+    from wikicut.cli import main
+
+    ngc = tmp_path / "p.ngc"
+    ngc.write_text(multi_text("linuxcnc"))
+    res = CliRunner().invoke(main, ["verify", str(ngc), "--profile", "linuxcnc",
+                                    "--thickness", "18", "--material", "plywood"])
+    assert res.exit_code in (0, 3), res.output
+    res = CliRunner().invoke(main, ["verify", str(ngc), "--profile", "linuxcnc",
+                                    "--thickness", "18", "--material", "cheese"])
+    assert res.exit_code != 0 and "cheese" in res.output + (res.stderr or "")

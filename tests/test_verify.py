@@ -142,3 +142,23 @@ def test_each_tool_keeps_its_limits():
 def test_tool_table_is_read():
     table = "T1 P1 D6 Z0 ;6 mm compression\nT2 P2 D3.175 Z0 ;1/8 in upcut\n; a comment\n"
     assert tools_from_table(table) == {1: ToolLimits(1, 6.0), 2: ToolLimits(2, 3.175)}
+
+
+def test_limits_from_the_tool_library():
+    from wikicut.io.tools import load_library
+    from wikicut.verify import limits_from_library
+
+    lib = load_library()
+    limits = limits_from_library(lib, "plywood")
+    c = next(c for c in lib.tools if "plywood" in c.chip_load)
+    t = limits[c.number]
+    assert t.diameter == c.diameter and t.max_rpm == c.max_rpm and t.flutes == c.flutes
+    assert t.max_depth_per_pass == pytest.approx(c.pass_limit(lib.material("plywood")))
+    prof = load_profile("linuxcnc")
+    n, chip = c.number, t.max_chip_load
+    rpm = min(18000, c.max_rpm)
+    feed = chip * c.flutes * rpm * 1.5  # half as much again as the maker allows per tooth
+    text = (HEAD + f"G0 Z20\nM5\nT{n} M6\nG43 H{n}\nM3 S{rpm:g}\nG0 X10 Y10\nG0 Z5\n"
+            f"G1 Z0 F600\nG1 X20 Z-1 F{feed:.0f}\nG1 Z5\n" + TAIL)
+    found = verify_program(text, prof, thickness=18, tools=limits)
+    assert any("chip load" in v.message for v in found), found

@@ -550,8 +550,13 @@ def recut(outdir: Path, part, offcut, at, dest: Path, profile, force) -> None:
               help="Override the profile's tool diameter (mm).")
 @click.option("--tool-table", type=click.Path(path_type=Path),
               help="A LinuxCNC tool table (tool.tbl): each tool's diameter for the sheet checks.")
+@click.option("--material", help="Check each tool's limits in this material (depth per pass,"
+              " rpm, chip load) from the tool library (--library, else the shipped one).")
+@click.option("--library", type=click.Path(path_type=Path),
+              help="A tool library TOML for --material.")
 @handle_errors
-def verify(program: Path, profile, sheet, thickness, tool_diameter, tool_table) -> None:
+def verify(program: Path, profile, sheet, thickness, tool_diameter, tool_table, material,
+           library) -> None:
     """Simulate a program and report safety violations (exit 3 if any).
 
     \b
@@ -584,6 +589,11 @@ def verify(program: Path, profile, sheet, thickness, tool_diameter, tool_table) 
             tools = tools_from_table(tool_table.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError):
             raise InputError("tool table missing or unreadable", tool_table) from None
+    if material is not None:
+        from .io.tools import load_library
+        from .verify import limits_from_library
+
+        tools = limits_from_library(load_library(library), material) | (tools or {})
     violations = verify_program(text, prof, sheet=layout, thickness=thickness,
                                 screws=screws, tools=tools)
     _report_violations(program, violations)

@@ -11,14 +11,15 @@ from __future__ import annotations
 from ..model import Profile, SheetLayout
 from .checks import check_motion, check_sheet, check_tools
 from .gcode import comments, read_gcode
-from .motion import Segment, Violation
 from .keepouts import check_keepouts
+from .motion import Segment, Violation
 from .opensbp import read_opensbp
 from .screws import check_screws
-from .tools import ToolLimits, tools_from_header, tools_from_table
+from .tools import ToolLimits, limits_from_library, tools_from_header, tools_from_table
 
 __all__ = ["Segment", "ToolLimits", "Violation", "check_motion", "check_sheet", "check_tools",
-           "program_tools", "read_program", "simulate", "tools_from_table", "verify_program"]
+           "limits_from_library", "program_tools", "read_program", "simulate", "tools_from_table",
+           "verify_program"]
 
 
 def read_program(text: str, profile: Profile) -> tuple[list[Segment], list[Violation]]:

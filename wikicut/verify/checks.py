@@ -80,6 +80,10 @@ def check_tools(segs: list[Segment], tools: dict[int, ToolLimits]) -> list[Viola
         if t.max_feed is not None and s.start != s.end and s.feed > t.max_feed + 1e-6:
             out.append(Violation(s.line, "tool", f"feed {s.feed:g} mm/min above T{t.number}'s"
                                  f" {t.max_feed:g}"))
+        if (t.max_chip_load is not None and t.flutes and s.rpm > 0 and s.start != s.end
+                and s.feed / (s.rpm * t.flutes) > t.max_chip_load * (1 + 1e-6)):
+            out.append(Violation(s.line, "tool", f"chip load {s.feed / (s.rpm * t.flutes):.3f}"
+                                 f" mm/tooth above T{t.number}'s {t.max_chip_load:g}"))
         if t.max_rpm is not None and s.rpm > t.max_rpm + 1e-6:
             out.append(Violation(s.line, "tool", f"spindle {s.rpm:g} rpm above T{t.number}'s"
                                  f" {t.max_rpm:g}"))

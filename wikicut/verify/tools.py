@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..model import ToolLibrary
+
 
 @dataclass(frozen=True)
 class ToolLimits:
@@ -18,6 +20,20 @@ class ToolLimits:
     max_depth_per_pass: float | None = None  # mm
     max_feed: float | None = None  # mm/min
     max_rpm: float | None = None
+    max_chip_load: float | None = None  # mm per tooth, with `flutes`
+    flutes: int = 0
+
+
+def limits_from_library(library: ToolLibrary, material: str) -> dict[int, ToolLimits]:
+    """Each tool's limits in `material` from a tool library: the deepest pass, the fastest
+    spindle and the largest chip load its maker rates (unrated tools: diameter and rpm)."""
+    mat = library.material(material)
+    out = {}
+    for c in library.tools:
+        chip = c.chip_load.get(mat.key)
+        out[c.number] = ToolLimits(c.number, c.diameter, c.pass_limit(mat) if chip else None,
+                                   None, c.max_rpm, chip.max if chip else None, c.flutes)
+    return out
 
 
 _TABLE = re.compile(r"^\s*T(\d+)\b[^;]*?\bD\s*([-+]?\d*\.?\d+)", re.IGNORECASE)
