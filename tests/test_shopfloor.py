@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -231,3 +232,34 @@ def test_keepouts_are_crossed_only_above_the_clamps():
     low = plan_sheet(clamped, load_profile("grbl"))  # planned for no clamp height
     bad = verify_program(write_program(low, prof), prof, sheet=clamped)
     assert bad and all(v.kind == "keepout" for v in bad)
+
+
+@pytest.mark.parametrize("name", ["grbl", "shopbot"])
+def test_spoilboard_zero_and_work_offset(name, tmp_path):
+    """Z0 on the spoilboard: every Z is the stock-top program's plus the measured thickness,
+    the header says so, and the verifier reads it back as safe."""
+    from wikicut.cam import plan_sheet
+    from wikicut.post import write_program
+    from wikicut.verify import verify_program
+
+    base = load_profile(name)
+    spoil = base.updated(z_zero="spoilboard",
+                         work_offset="" if base.dialect == "shopbot" else "G55")
+    program = plan_sheet(sheet(1), base)
+    top, low = write_program(program, base), write_program(program, spoil)
+    k = base.unit_scale  # program units per mm
+    assert "Z0 = spoilboard top" in low and f"stock top at Z{18.3 * k:.4g}" in low
+    assert ("work offset G55" in low and "\nG55\n" in low) == (base.dialect != "shopbot")
+    zword = r"(?<![A-Z(\[])Z(-?\d+\.?\d*)"  # G-code words (OpenSBP: the verifier below)
+    def zs(text):
+        code = "\n".join(ln for ln in text.splitlines() if not ln.startswith(("(", "'", ";")))
+        return [float(v) for v in re.findall(zword, code)]
+
+    zt, zl = zs(top), zs(low)
+    if name != "shopbot":
+        assert zt and len(zt) == len(zl)
+        assert all(abs(b - a - 18.3 * k) < 2e-3 for a, b in zip(zt, zl))
+        assert min(zl) >= -1.0  # into the spoilboard by at most the overcut
+    assert verify_program(low, spoil, sheet=sheet(1)) == []
+    if name == "grbl":  # read as stock-top zero, the parts are left uncut: refused
+        assert verify_program(low, base, sheet=sheet(1))

@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, WikicutError
-from ..model.machine import CHANGER_MODES, DIALECTS, HOLDDOWN_MODES, Profile, Travel
+from ..model.machine import (
+    CHANGER_MODES,
+    DIALECTS,
+    HOLDDOWN_MODES,
+    WORK_OFFSETS,
+    Z_ZEROS,
+    Profile,
+    Travel,
+)
 from .limits import COORDINATE, TOOL_DIAMETER
 from .shipped import shipped_dir
 from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
@@ -102,6 +110,11 @@ def parse_profile(tf: TomlFile) -> Profile:
     if prof.depth.max_overcut < prof.depth.overcut:
         raise tf.error("depth.max_overcut", f"({prof.depth.max_overcut:g}) is less than"
                        f" depth.overcut ({prof.depth.overcut:g})")
+    if prof.z_zero not in Z_ZEROS:
+        raise tf.error("z_zero", f"'{prof.z_zero}' is not one of {', '.join(Z_ZEROS)}")
+    if prof.work_offset not in WORK_OFFSETS or (prof.work_offset and prof.dialect == "shopbot"):
+        raise tf.error("work_offset", f"'{prof.work_offset}' is not one of"
+                       f" {', '.join(WORK_OFFSETS[1:])} (G-code dialects only)")
     if prof.holddown.mode not in HOLDDOWN_MODES:
         raise tf.error("holddown.mode", f"'{prof.holddown.mode}' is not one of"
                        f" {', '.join(HOLDDOWN_MODES)}")

@@ -166,6 +166,8 @@ class Holddown:
 
 
 HOLDDOWN_MODES = ("none", "screws", "mark")
+Z_ZEROS = ("stock-top", "spoilboard")
+WORK_OFFSETS = ("", "G54", "G55", "G56", "G57", "G58", "G59")
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,8 @@ class Profile:
     arcs: bool = True  # G2/G3 (CG for OpenSBP); false = lines only
     arc_tolerance: float = 0.02  # chord error when arcs are written as lines
     direction: str = "climb"  # climb | conventional
+    z_zero: str = "stock-top"  # one of Z_ZEROS: where the operator sets Z0
+    work_offset: str = ""  # G54..G59 written at the start (G-code dialects); "" = none
     spindle: Spindle = field(default_factory=Spindle)
     tool: Tool = field(default_factory=Tool)
     tools: Rack = field(default_factory=Rack)

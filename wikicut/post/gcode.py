@@ -45,8 +45,10 @@ class GcodeWriter(Writer):
             self.raw(self.fill(line))
         if not re.search(r"\bG2[01]\b", " ".join(p.header).upper()):
             self.raw("G20" if p.units == "inch" else "G21")
-        self.raw(f"G0 Z{self.num(p.heights.clearance)}")
-        self.last["Z"] = self.num(p.heights.clearance)
+        if p.work_offset:
+            self.raw(p.work_offset)
+        self.raw(f"G0 Z{self.num(p.heights.clearance + self.z0)}")
+        self.last["Z"] = self.num(p.heights.clearance + self.z0)
         if spindle:
             self.spindle_on()
 

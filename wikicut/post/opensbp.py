@@ -27,8 +27,8 @@ class OpenSbpWriter(Writer):
             self.raw(self.fill(line))
         rapid = fmt_number(p.feeds.rapid * self.scale / 60.0, max(p.decimals, 1))
         self.raw(f"JS,{rapid},{rapid}")
-        self.raw(f"JZ,{self.num(p.heights.clearance)}")
-        self.last["Z"] = self.num(p.heights.clearance)
+        self.raw(f"JZ,{self.num(p.heights.clearance + self.z0)}")
+        self.last["Z"] = self.num(p.heights.clearance + self.z0)
         if spindle:
             self.spindle_on()
 
@@ -55,7 +55,7 @@ class OpenSbpWriter(Writer):
     def end(self) -> None:
         p = self.p
         units = "inches" if p.units == "inch" else "millimetres"
-        self.raw(f"JZ,{self.num(p.heights.clearance)}")
+        self.raw(f"JZ,{self.num(p.heights.clearance + self.z0)}")
         if p.spindle.off:
             self.raw(self.fill(p.spindle.off))
         for line in p.footer:
@@ -97,7 +97,7 @@ class OpenSbpWriter(Writer):
 
     def _full(self, x, y, z=None) -> list[str]:
         """Every axis word of a command (OpenSBP has no modal axes), remembered as written."""
-        vals = [self.num(x), self.num(y)] + ([] if z is None else [self.num(z)])
+        vals = [self.num(x), self.num(y)] + ([] if z is None else [self.num(z + self.z0)])
         self.last.update({"X": vals[0], "Y": vals[1]})
         if z is not None:
             self.last["Z"] = vals[2]

@@ -58,6 +58,7 @@ class Writer:
         self.last: dict[str, str] = {}  # axis -> its word as last written
         self.feed_word: str | None = None  # the feed as last written
         self.pos: P3 = (0.0, 0.0, profile.heights.clearance)
+        self.z0 = 0.0  # added to every Z word: the stock top's height above the program's Z0
         self.tool: ToolUse | None = None  # the tool in the spindle, in a program with tools
 
     @property
@@ -99,7 +100,11 @@ class Writer:
         self.comment(f"estimated time {_duration(program.est_seconds)}, cut"
                      f" {program.cut_length / 1000:.2f} m, rapid"
                      f" {program.rapid_length / 1000:.2f} m")
-        self.comment("Z0 = stock top, X0 Y0 = sheet lower-left corner")
+        self.z0 = st.thickness if p.z_zero == "spoilboard" else 0.0
+        zero = (f"Z0 = spoilboard top (stock top at Z{self.num(self.z0)}, the measured"
+                f" thickness)" if self.z0 else "Z0 = stock top")
+        self.comment(f"{zero}, X0 Y0 = sheet lower-left corner"
+                     + (f", work offset {p.work_offset}" if p.work_offset else ""))
         if tools:
             self.tool = tools[0]
             self.start(spindle=False)
@@ -239,7 +244,7 @@ class Writer:
         for ax, v in (("X", x), ("Y", y), ("Z", z)):
             if v is None:
                 continue
-            s = self.num(v)
+            s = self.num(v + self.z0) if ax == "Z" else self.num(v)
             if force or self.last.get(ax) != s:
                 out[ax] = s
         return out

@@ -8,6 +8,8 @@ sheet, gouges into parts and contours left uncut. It is the independent check of
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..model import Profile, SheetLayout
 from .checks import check_motion, check_sheet, check_tools
 from .gcode import comments, read_gcode
@@ -58,6 +60,10 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
         tools = {t.number: t for t in tools}
     known = program_tools(text, profile) | (tools or {})
     t = sheet.stock.thickness if sheet is not None else thickness
+    if profile.z_zero == "spoilboard" and t is not None:  # back to Z0 = stock top
+        segs = [replace(s, start=(*s.start[:2], s.start[2] - t * (k > 0)),  # the reader's
+                        end=(*s.end[:2], s.end[2] - t))  # start is a guess: Z0 either way
+                for k, s in enumerate(segs)]
     out += check_motion(segs, profile, t)
     out += check_screws(segs, profile, screws or [])
     out += check_keepouts(segs, profile, sheet.stock.keepouts if sheet is not None else ())

@@ -56,4 +56,4 @@ MACH = Dialect(
 DIALECTS = {"grbl": GRBL, "linuxcnc": LINUXCNC, "mach": MACH}
 
 # What the simulator itself follows; other accepted codes cannot be checked (refused as such).
-SIMULATED_G = _codes(0, 1, 2, 3, 4, 17, 20, 21, 40, 43, 49, 54, 61, 64, 80, 90, 91, 94)
+SIMULATED_G = _codes(0, 1, 2, 3, 4, 17, 20, 21, 40, 43, 49, range(54, 60), 61, 64, 80, 90, 91, 94)
