@@ -109,8 +109,10 @@ def test_ctrl_c_while_writing_programs_leaves_no_output(tmp_path):
     one line, no output folder and no staging folder left behind."""
     job, _ = scaled_job(tmp_path, divide=1, time_limit=2)
     out = tmp_path / "out"
-    proc, err = _interrupt_after(["nest", str(job), "-o", str(out), "-v"], "gcode: sheet 3 ")
-    assert "gcode: sheet 3 " in err, err[-2000:]
+    # repeated layouts share a program, so which sheet numbers the stage names depends on
+    # the layout: any program line will do
+    proc, err = _interrupt_after(["nest", str(job), "-o", str(out), "-v"], "gcode: sheet ")
+    assert "gcode: sheet " in err, err[-2000:]
     assert proc.returncode == 4, err[-2000:]
     assert "interrupted" in err
     assert "Traceback" not in err
