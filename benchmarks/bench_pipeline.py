@@ -25,7 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench_nest import peak_rss_mb  # noqa: E402 (the benchmarks folder is not a package)
 
-WIKIHOUSE = ROOT.parent / "shared" / "fixtures" / "wikihouse" / "MicroHouse_othercomponents_v0.5.dxf"
+WIKIHOUSE = (ROOT.parent / "shared" / "fixtures" / "wikihouse"
+             / "MicroHouse_othercomponents_v0.5.dxf")
 JOBS = {"house": ROOT / "examples" / "house" / "job.toml",
         "whole-house": ROOT / "examples" / "whole-house" / "job.toml",
         "wikihouse": WIKIHOUSE}
@@ -145,7 +146,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{v:>{width}.0f}" if stage.startswith("#") else f"{v:>{width}.2f}")
         print(row)
     rss = peak_rss_mb()
-    print(f"peak RSS of this process (all jobs): {rss:.0f} MB; nest time limit {args.time_limit:g} s,"
+    print(f"peak RSS of this process (all jobs): {rss:.0f} MB; nest time limit"
+          f" {args.time_limit:g} s,"
           f" profile {args.profile}, tool 2.5 mm for the cutting file")
     return 0
 

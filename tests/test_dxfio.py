@@ -311,7 +311,8 @@ def test_writes_are_byte_identical(tmp_path):
 
 def test_same_bytes_in_fresh_processes_whatever_the_hash_seed(tmp_path):
     code = ("import sys; sys.path.insert(0, sys.argv[1]); from test_dxfio import small_layout;"
-            "from wikicut.io.dxf import write_sheet_dxf; write_sheet_dxf(small_layout(), sys.argv[2])")
+            "from wikicut.io.dxf import write_sheet_dxf;"
+            " write_sheet_dxf(small_layout(), sys.argv[2])")
     outs = []
     for seed in ("1", "7"):
         out = tmp_path / f"s{seed}.dxf"

@@ -47,7 +47,8 @@ def mutations(data: bytes, seed: int, n: int):
             yield b"\n".join(ls)
         else:
             ls = list(lines)
-            idx = [i for i, ln in enumerate(ls) if ln.strip()[:1].isdigit() or ln.strip()[:1] == b"-"]
+            idx = [i for i, ln in enumerate(ls)
+                   if ln.strip()[:1].isdigit() or ln.strip()[:1] == b"-"]
             if idx:
                 i = rng.choice(idx)
                 ls[i] = rng.choice([b"1e308", b"-1e9", b"nan", b"0", b"inf", b"99999999999"])

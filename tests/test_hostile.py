@@ -94,7 +94,8 @@ def test_counts_agree_when_parts_do_not_fit(tmp_path):
     job = job.replace("../../parts", str(ROOT / "parts")).replace("[sheet]", "[sheet]\ncount = 1")
     (tmp_path / "job.toml").write_text(job)
     res = subprocess.run([sys.executable, "-m", "wikicut.cli", "nest", "job.toml", "-o", "out",
-                          "--no-gcode", "--time-limit", "6", "--allow-unplaced"], check=False, cwd=tmp_path,
+                          "--no-gcode", "--time-limit", "6", "--allow-unplaced"], check=False,
+                         cwd=tmp_path,
                          capture_output=True,
                          text=True, timeout=300)
     assert res.returncode == 0, res.stderr

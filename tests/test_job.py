@@ -69,7 +69,8 @@ def test_multiple_stocks_and_keepouts(tmp_path):
 
 
 @pytest.mark.parametrize("old,new,expect", [
-    ("spacing = 12", "spacng = 12", "key 'nest.spacng' (line 9): unknown key (did you mean 'spacing'?)"),
+    ("spacing = 12", "spacng = 12",
+     "key 'nest.spacng' (line 9): unknown key (did you mean 'spacing'?)"),
     ("margin = 15", "margin = -1", "key 'sheet.margin' (line 6): must be at least 0, got -1"),
     ("width = 2440\n", "", "missing required key 'sheet.width'"),
     ("quantity = 8", "quantity = 0", "key 'part[1].quantity' (line 18): must be greater than 0"),

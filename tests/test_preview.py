@@ -107,7 +107,8 @@ VISIBLE_JS = """<script>
   const svg = secs[0].querySelector('svg'), w0 = svg.viewBox.baseVal.width;
   const r = svg.getBoundingClientRect();
   svg.dispatchEvent(new WheelEvent('wheel', {deltaY: -100, clientX: r.left + 10,
-                                             clientY: r.top + 10, bubbles: true, cancelable: true}));
+                                             clientY: r.top + 10, bubbles: true,
+                                             cancelable: true}));
   if (!(svg.viewBox.baseVal.width < w0)) bad.push('zoom');
   svg.dispatchEvent(new MouseEvent('dblclick', {bubbles: true}));
   if (svg.viewBox.baseVal.width !== w0) bad.push('reset');

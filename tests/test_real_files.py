@@ -8,9 +8,9 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
+import independent_dxf
 import pytest
 
-import independent_dxf
 from wikicut.errors import InputError
 from wikicut.io.dxf import read_dxf_parts
 

@@ -139,8 +139,8 @@ def _program_diff(index: int, folders: tuple[Path, Path], sheets: tuple[dict, di
     names = [s.get("file_program") if s else None for s in sheets]
     read = [_read(f, n, p) for f, n, p in zip(folders, names, profiles)]
     tp = [(s or {}).get("toolpath") or {} for s in sheets]
-    deep = [round(-min((m.end[2] for m in moves if m.kind == "feed"), default=0.0), 3) if text is not None
-            else None for text, moves in read]
+    deep = [round(-min((m.end[2] for m in moves if m.kind == "feed"), default=0.0), 3)
+            if text is not None else None for text, moves in read]
     d = ProgramDiff(index, names[0], names[1],
                     cut_length_m=(tp[0].get("cut_length_m"), tp[1].get("cut_length_m")),
                     est_seconds=(tp[0].get("est_seconds"), tp[1].get("est_seconds")),

@@ -122,8 +122,8 @@ def get_number(tf: TomlFile, table: dict[str, Any], key: str, prefix: str = "", 
 
 
 def get_str(tf: TomlFile, table: dict[str, Any], key: str, prefix: str = "", *,
-            default: str | None = None, required: bool = False, choices: tuple[str, ...] | None = None,
-            part: str | None = None) -> str | None:
+            default: str | None = None, required: bool = False,
+            choices: tuple[str, ...] | None = None, part: str | None = None) -> str | None:
     dotted = f"{prefix}{key}"
     if key not in table:
         if required:

@@ -187,7 +187,7 @@ def _add_labels(owners: _Owners, labels: list[Label]) -> None:
                 else rp.outline for rp in owners.parts]
     for lab in labels:
         pt = shapely.Point(lab.x, lab.y)
-        rp = owners.smallest(pt, "covered_by", keep=lambda i: material[i].covers(pt))
+        rp = owners.smallest(pt, "covered_by", keep=lambda i, pt=pt: material[i].covers(pt))
         if rp is not None and rp.label is None:
             rp.label = lab
 

@@ -21,8 +21,8 @@ from ...model import Part, Placement, SheetLayout, Stock
 from .assemble import DrawnPart, DrawnSheet, assemble
 from .chain import MAX_JOIN_TOL, SNAP_TOL, Joined, default_join_tol, loops
 from .entities import Drawing, read_drawing
-from .units import check_coords, settle_units, to_mm
 from .layers import DEFAULT_THICKNESS, LayerOp, sheet_material, sheet_thickness
+from .units import check_coords, settle_units, to_mm
 
 __all__ = ["read_cutting_file", "read_dxf_parts"]
 

@@ -95,7 +95,7 @@ def feature_shape(ctx: Context, f: dict, where: str):
                            f"{suggest(str(kind), SHAPE_KEYS)}; one of {', '.join(SHAPE_KEYS)}",
                            ctx.name)
     check_keys(ctx.tf, f, SHAPE_KEYS[kind] | COMMON, f"{where}.", ctx.name)
-    n = lambda k, d=None: ctx.num(f, k, where, d)
+    n = lambda k, d=None: ctx.num(f, k, where, d)  # noqa: E731 (this feature's numbers)
     if kind == "rectangle":
         w, h = n("w"), n("h")
         if ("cx" in f or "cy" in f) and ("x" in f or "y" in f):
@@ -166,7 +166,8 @@ def copies(ctx: Context, f: dict, where: str, geom_or_pt):
         if count != int(count) or not 1 <= count <= 1000:
             raise ctx.tf.error(f"{where}.repeat.count", "must be a whole number 1..1000",
                                ctx.name)
-        dx, dy = ctx.num(rep, "dx", f"{where}.repeat", 0.0), ctx.num(rep, "dy", f"{where}.repeat", 0.0)
+        dx = ctx.num(rep, "dx", f"{where}.repeat", 0.0)
+        dy = ctx.num(rep, "dy", f"{where}.repeat", 0.0)
         out = [affinity.translate(geom_or_pt, k * dx, k * dy) for k in range(int(count))]
     mir = f.get("mirror")
     if mir is not None:
