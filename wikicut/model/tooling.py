@@ -263,6 +263,26 @@ def check_cutting(tool: Cutter, material: Material, machine: MachineLimits, *, r
     """Check settings (given by a profile or a user, or derived) against the tool's and the
     machine's limits: refuse what is unsafe, warn about what is only poor. Plunge and ramp
     default to the rules' fractions of the feed."""
+    _check_speeds(tool, machine, rpm, feed)
+    plunge = rules.plunge_fraction * feed if plunge is None else plunge
+    ramp = rules.ramp_fraction * feed if ramp is None else ramp
+    if tool.type == "drill":  # a drill only moves down: its feed is the plunge
+        plunge = ramp = feed
+    _check_feeds(tool.label, machine, feed, plunge, ramp)
+    _check_pass(tool, material, depth_per_pass)
+    rng = _range(tool, material, depth_per_pass, rules)
+    chip = feed / (rpm * tool.flutes)
+    at = f"in {material.key} at {depth_per_pass:.3g} mm per pass"
+    _check_chip(tool.label, chip, rng, rpm, feed, at, rules)
+    warnings = _chip_warnings(tool.label, chip, rng, at, feed, plunge, ramp)
+    warnings += _tool_warnings(tool, depth_per_pass)
+    return CuttingData(tool.number, material.key, rpm, feed, plunge, ramp, depth_per_pass,
+                       passes, chip, rng, tuple(warnings))
+
+
+def _check_speeds(tool: Cutter, machine: MachineLimits, rpm: float, feed: float) -> None:
+    """Refuse a spindle speed or feed that is not a positive number, or an rpm the tool or
+    the spindle cannot run at: checked first, the chip load divides by them."""
     label = tool.label
     for what, value in (("spindle speed", rpm), ("feed", feed)):
         if not (value > 0 and math.isfinite(value)):
@@ -273,20 +293,22 @@ def check_cutting(tool: Cutter, material: Material, machine: MachineLimits, *, r
     if rpm > machine.spindle_max + 1e-6 or rpm < machine.spindle_min - 1e-6:
         raise UnsafeJobError(f"{label}: spindle speed {rpm:.0f} rpm is outside {machine.name}'s"
                              f" range {machine.spindle_min:g}-{machine.spindle_max:g} rpm")
-    plunge = rules.plunge_fraction * feed if plunge is None else plunge
-    ramp = rules.ramp_fraction * feed if ramp is None else ramp
-    if tool.type == "drill":  # a drill only moves down: its feed is the plunge
-        plunge = ramp = feed
+
+
+def _check_feeds(label: str, machine: MachineLimits, feed: float, plunge: float,
+                 ramp: float) -> None:
+    """Refuse a feed, plunge or ramp feed the machine cannot move at."""
     for what, value in (("feed", feed), ("plunge feed", plunge), ("ramp feed", ramp)):
         if not value > 0:
             raise UnsafeJobError(f"{label}: {what} {value:g} mm/min is not positive")
         if value > machine.feed_max + 1e-6:
             raise UnsafeJobError(f"{label}: {what} {value:.0f} mm/min is above {machine.name}'s"
                                  f" max feed {machine.feed_max:g} mm/min")
-    _check_pass(tool, material, depth_per_pass)
-    rng = _range(tool, material, depth_per_pass, rules)
-    chip = feed / (rpm * tool.flutes)
-    at = f"in {material.key} at {depth_per_pass:.3g} mm per pass"
+
+
+def _check_chip(label: str, chip: float, rng: ChipLoad, rpm: float, feed: float, at: str,
+                rules: CuttingRules) -> None:
+    """Refuse a chip load that rubs (burns the edge) or exceeds the tool's max (breaks it)."""
     if chip < rules.rubbing_floor:
         raise UnsafeJobError(f"{label}: chip load {chip:.3f} mm/tooth ({feed:.0f} mm/min at"
                              f" {rpm:.0f} rpm) is below the rubbing floor {rules.rubbing_floor:g}"
@@ -294,6 +316,12 @@ def check_cutting(tool: Cutter, material: Material, machine: MachineLimits, *, r
     if chip > rng.max + 1e-9:
         raise UnsafeJobError(f"{label}: chip load {chip:.3f} mm/tooth ({feed:.0f} mm/min at"
                              f" {rpm:.0f} rpm) is above the tool's max {rng.max:.3f} {at}")
+
+
+def _chip_warnings(label: str, chip: float, rng: ChipLoad, at: str, feed: float,
+                   plunge: float, ramp: float) -> list[str]:
+    """Poor but safe speeds: a chip load under the range, a plunge or ramp faster than the
+    cut."""
     warnings = []
     if chip < rng.min - 1e-9:
         warnings.append(f"{label}: chip load {chip:.3f} mm/tooth is below the recommended"
@@ -303,6 +331,13 @@ def check_cutting(tool: Cutter, material: Material, machine: MachineLimits, *, r
         if value > feed + 1e-6:
             warnings.append(f"{label}: {what} {value:.0f} mm/min is above the cutting feed"
                             f" {feed:.0f}")
+    return warnings
+
+
+def _tool_warnings(tool: Cutter, depth_per_pass: float) -> list[str]:
+    """Poor but safe uses of the tool's geometry: finish, chip packing, a long slender cutter."""
+    label = tool.label
+    warnings = []
     if tool.type == "compression" and depth_per_pass <= tool.upcut_length:
         warnings.append(f"{label}: {depth_per_pass:.3g} mm per pass is within the upcut part"
                         f" ({tool.upcut_length:g} mm): the top face may fuzz")
@@ -311,8 +346,7 @@ def check_cutting(tool: Cutter, material: Material, machine: MachineLimits, *, r
     if tool.flute_length > 4 * tool.diameter and tool.type != "drill":
         warnings.append(f"{label}: flutes longer than 4 x D break more easily: keep passes"
                         " shallow and enter by ramp or helix")
-    return CuttingData(tool.number, material.key, rpm, feed, plunge, ramp, depth_per_pass,
-                       passes, chip, rng, tuple(warnings))
+    return warnings
 
 
 def _range(tool: Cutter, material: Material, depth_per_pass: float,

@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 
 from ..model import INCH, Move
-from .dialects import DIALECTS, LINUXCNC, SIMULATED_G
+from .dialects import DIALECTS, LINUXCNC, SIMULATED_G, Dialect
 from .motion import Segment, Violation, arc_segments
 from .tools import tool_in_comment
 
 _WORD = re.compile(r"([A-Z])\s*([-+]?(?:\d+\.?\d*|\.\d+))")
+_UNITS = {20: INCH, 21: 1.0}  # G20/G21: mm per program unit
+_DISTANCE = {90: True, 91: False}  # G90/G91: absolute coordinates or not
 
 
 def _strip_comment(line: str) -> str:
@@ -31,107 +33,138 @@ def read_gcode(text: str, dialect: str = "linuxcnc") -> tuple[list[Segment], lis
     """Motion of a G-code program in mm (arcs as short lines), with source line numbers, and
     the lines it cannot read or that the dialect's controller would refuse. A tool change
     (M6) or a stop (M0, M1) is a 'change' segment where the tool stands."""
-    d = DIALECTS.get(dialect, LINUXCNC)
-    segs: list[Segment] = []
-    bad: list[Violation] = []
-    scale = 1.0
-    absolute = True
-    pos = [0.0, 0.0, 0.0]
-    feed = 0.0
-    motion = None
-    spindle = False
-    rpm = 0.0
-    tool = pending = 0
+    reader = _GcodeReader(DIALECTS.get(dialect, LINUXCNC))
     for n, raw in enumerate(text.splitlines(), 1):
+        reader.read_line(n, raw)
+    return reader.segs, reader.bad
+
+
+class _GcodeReader:
+    """The controller's modal state between lines (units, distance mode, motion, feed,
+    spindle, tool), so each word group can be read by its own method."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.d = dialect
+        self.segs: list[Segment] = []
+        self.bad: list[Violation] = []
+        self.scale = 1.0
+        self.absolute = True
+        self.pos = [0.0, 0.0, 0.0]
+        self.feed = 0.0
+        self.motion: float | None = None
+        self.spindle = False
+        self.rpm = 0.0
+        self.tool = self.pending = 0
+
+    def read_line(self, n: int, raw: str) -> None:
+        """One source line: the tool named in a comment, then M, S, G, F words, then motion
+        (the order a controller applies them in within a line)."""
         for c in comments(raw):
             fit = tool_in_comment(c)
             if fit is not None:
-                tool = fit
+                self.tool = fit
         line = _strip_comment(raw)
         if not line or line == "%":
-            continue
+            return
         words = _WORD.findall(line)
         rest = _WORD.sub("", line).strip()
         if rest:
-            bad.append(Violation(n, "syntax", f"cannot read '{rest}'"))
-            continue
+            self.bad.append(Violation(n, "syntax", f"cannot read '{rest}'"))
+            return
+        for letter, val in words:  # T before M6 on the same line
+            if letter == "T":
+                self.pending = int(float(val))
+        w, gs, stop = self._words(n, words)
+        if "S" in w:
+            self.rpm = w["S"]
+        if stop:
+            p = tuple(self.pos)
+            self.segs.append(Segment("change", p, p, 0.0, n, self.spindle, self.tool, self.rpm))
+        dwell = self._g_words(n, gs)
+        if "F" in w:
+            self.feed = w["F"] * self.scale
+        if dwell or not any(k in w for k in "XYZ"):
+            return
+        self._move(n, w)
+
+    def _words(self, n: int, words: list[tuple[str, str]]
+               ) -> tuple[dict[str, float], list[float], bool]:
+        """Split a line's words into values by letter and G codes, applying M codes at once;
+        whether an M code stops for a tool."""
         w: dict[str, float] = {}
         gs: list[float] = []
         stop = False
-        for letter, val in words:  # T before M6 on the same line
-            if letter == "T":
-                pending = int(float(val))
         for letter, val in words:
-            if letter not in d.letters:
-                bad.append(Violation(n, "dialect", f"{d.name} has no {letter} word"))
+            if letter not in self.d.letters:
+                self.bad.append(Violation(n, "dialect", f"{self.d.name} has no {letter} word"))
             if letter == "G":
                 gs.append(float(val))
             elif letter == "M":
-                m = float(val)
-                if m not in d.m:
-                    bad.append(Violation(n, "dialect", f"M{m:g} is not {d.name} G-code"))
-                    continue
-                if m in (3, 4):
-                    spindle = True
-                elif m in (5, 2, 30):
-                    spindle = False
-                elif m == 6:
-                    tool, stop = pending, True
-                elif m in (0, 1):
-                    stop = True
-                elif m not in (7, 8, 9):
-                    bad.append(Violation(n, "syntax", f"unknown M{m:g}"))
+                stop = self._m_word(n, float(val)) or stop
             else:
                 w[letter] = float(val)
-        if "S" in w:
-            rpm = w["S"]
-        if stop:
-            p = tuple(pos)
-            segs.append(Segment("change", p, p, 0.0, n, spindle, tool, rpm))
+        return w, gs, stop
+
+    def _m_word(self, n: int, m: float) -> bool:
+        """Spindle on/off, tool change or stop; True when the machine stops for a tool."""
+        if m not in self.d.m:
+            self.bad.append(Violation(n, "dialect", f"M{m:g} is not {self.d.name} G-code"))
+        elif m in (3, 4):
+            self.spindle = True
+        elif m in (5, 2, 30):
+            self.spindle = False
+        elif m == 6:
+            self.tool = self.pending
+            return True
+        elif m in (0, 1):
+            return True
+        elif m not in (7, 8, 9):
+            self.bad.append(Violation(n, "syntax", f"unknown M{m:g}"))
+        return False
+
+    def _g_words(self, n: int, gs: list[float]) -> bool:
+        """Units, distance and motion modes; True for a dwell (G4: its X or P is no move)."""
         dwell = False
         for g in gs:
             gi = int(g) if g == int(g) else g
-            if g not in d.g:
+            if g not in self.d.g:
                 known = any(g in other.g for other in DIALECTS.values())
-                bad.append(Violation(n, "dialect", f"G{g:g} is not {d.name} G-code") if known
-                           else Violation(n, "syntax", f"unsupported G{g:g}"))
-                continue
-            if gi == 20:
-                scale = INCH
-            elif gi == 21:
-                scale = 1.0
-            elif gi == 90:
-                absolute = True
-            elif gi == 91:
-                absolute = False
+                self.bad.append(
+                    Violation(n, "dialect", f"G{g:g} is not {self.d.name} G-code") if known
+                    else Violation(n, "syntax", f"unsupported G{g:g}"))
+            elif gi in _UNITS:
+                self.scale = _UNITS[gi]
+            elif gi in _DISTANCE:
+                self.absolute = _DISTANCE[gi]
             elif gi in (0, 1, 2, 3):
-                motion = gi
+                self.motion = gi
             elif gi == 4:
                 dwell = True
             elif g not in SIMULATED_G:
-                bad.append(Violation(n, "syntax", f"unsupported G{g:g}"))
-        if "F" in w:
-            feed = w["F"] * scale
-        if dwell or not any(k in w for k in "XYZ"):
-            continue
+                self.bad.append(Violation(n, "syntax", f"unsupported G{g:g}"))
+        return dwell
+
+    def _move(self, n: int, w: dict[str, float]) -> None:
+        """A line's coordinates in the modal motion: a rapid, a feed or an arc (I/J only)."""
+        pos = self.pos
         new = list(pos)
         for i, k in enumerate("XYZ"):
             if k in w:
-                new[i] = w[k] * scale + (pos[i] if not absolute else 0.0)
-        if motion is None:
-            bad.append(Violation(n, "syntax", "coordinates without a motion mode"))
-            continue
-        on = rpm if spindle else 0.0
-        if motion in (2, 3):
-            cx = pos[0] + w.get("I", 0.0) * scale
-            cy = pos[1] + w.get("J", 0.0) * scale
+                new[i] = w[k] * self.scale + (pos[i] if not self.absolute else 0.0)
+        if self.motion is None:
+            self.bad.append(Violation(n, "syntax", "coordinates without a motion mode"))
+            return
+        on = self.rpm if self.spindle else 0.0
+        if self.motion in (2, 3):
             if "R" in w:
-                bad.append(Violation(n, "syntax", "R arcs are not checked; use I/J"))
-                continue
-            arc = Move("arc_cw" if motion == 2 else "arc_ccw", *new, i=cx - pos[0], j=cy - pos[1])
-            segs += arc_segments(tuple(pos), arc, feed, n, spindle, tool, on)
+                self.bad.append(Violation(n, "syntax", "R arcs are not checked; use I/J"))
+                return
+            cx = pos[0] + w.get("I", 0.0) * self.scale
+            cy = pos[1] + w.get("J", 0.0) * self.scale
+            kind = "arc_cw" if self.motion == 2 else "arc_ccw"
+            arc = Move(kind, *new, i=cx - pos[0], j=cy - pos[1])
+            self.segs += arc_segments(tuple(pos), arc, self.feed, n, self.spindle, self.tool, on)
         else:
-            segs.append(Segment("rapid" if motion == 0 else "feed", tuple(pos), tuple(new),
-                                feed, n, spindle, tool, on))
-        pos = new
-    return segs, bad
+            self.segs.append(Segment("rapid" if self.motion == 0 else "feed", tuple(pos),
+                                     tuple(new), self.feed, n, self.spindle, self.tool, on))
+        self.pos = new
