@@ -13,91 +13,135 @@ _AXES = {"M2": "XY", "M3": "XYZ", "MX": "X", "MY": "Y", "MZ": "Z",
          "J2": "XY", "J3": "XYZ", "JX": "X", "JY": "Y", "JZ": "Z"}  # command -> its axes
 
 
+_IGNORED = frozenset(("SA", "SR", "VU", "VD", "VS", "PAUSE", "END", "SO", "CN", "RETURN",
+                      "JS"))  # no motion: modes, values, output switches, jog speeds
+_CONTROL = ("IF", "GOTO", "&", "MSGBOX")  # program flow: the reader follows the text as written
+
+
 def read_opensbp(text: str, profile: Profile) -> tuple[list[Segment], list[Violation]]:
     """Motion of an OpenSBP program in mm (arcs as short lines), with source line numbers,
     and the commands it cannot read. The units are the profile's (the file's guard checks
     the machine's)."""
-    segs: list[Segment] = []
-    bad: list[Violation] = []
-    scale = INCH if profile.units == "inch" else 1.0
-    pos = [0.0, 0.0, 0.0]
-    ms_xy = ms_z = 0.0
-    spindle = False
-    rpm = 0.0
-    tool = pending = 0
+    reader = _SbpReader(INCH if profile.units == "inch" else 1.0)
     for n, raw in enumerate(text.splitlines(), 1):
+        reader.read_line(n, raw)
+    return reader.segs, reader.bad
+
+
+def _command(line: str) -> tuple[str, list[float | None]]:
+    """A command and its comma-separated arguments (None where empty or not a number)."""
+    parts = [p.strip() for p in line.split(",")]
+    cmd = parts[0].upper().split()[0] if parts[0].split() else ""
+    args: list[float | None] = []
+    for p in parts[1:]:
+        try:
+            args.append(float(p) if p else None)
+        except ValueError:
+            args.append(None)
+    return cmd, args
+
+
+class _SbpReader:
+    """The state a ShopBot carries between commands (position, MS speeds, spindle, tool), so
+    each command family can be read by its own method."""
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+        self.segs: list[Segment] = []
+        self.bad: list[Violation] = []
+        self.pos = [0.0, 0.0, 0.0]
+        self.ms_xy = self.ms_z = 0.0
+        self.spindle = False
+        self.rpm = 0.0
+        self.tool = self.pending = 0
+
+    def read_line(self, n: int, raw: str) -> None:
+        """One source line: the tool named in a comment, then its command."""
         if "'" in raw:
             fit = tool_in_comment(raw.split("'", 1)[1])
             if fit is not None:
-                tool = fit
+                self.tool = fit
         line = raw.split("'", 1)[0].strip()
         if not line:
-            continue
+            return
         if line.startswith("&"):  # a variable: &Tool = n names the next tool for C9
             m = re.fullmatch(r"&TOOL\s*=\s*(\d+)", line.upper())
             if m:
-                pending = int(m.group(1))
-            continue
-        if line.upper() == "C9" or line.upper() == "PAUSE":  # ATC change, or a stop for one
-            if line.upper() == "C9":
-                tool = pending
-            p = tuple(pos)
-            segs.append(Segment("change", p, p, 0.0, n, spindle, tool, rpm))
-            continue
-        parts = [p.strip() for p in line.split(",")]
-        cmd = parts[0].upper().split()[0] if parts[0].split() else ""
-        args = []
-        for p in parts[1:]:
-            try:
-                args.append(float(p) if p else None)
-            except ValueError:
-                args.append(None)
-        if cmd in ("SA", "SR", "VU", "VD", "VS", "PAUSE", "END", "SO", "CN", "RETURN"):
-            continue
-        if cmd.startswith(("IF", "GOTO", "&", "MSGBOX")) or cmd.endswith(":"):
-            continue
-        if cmd == "TR":
-            rpm = args[0] if args and args[0] is not None else rpm
-            continue
-        if cmd == "C6":
-            spindle = True
-            continue
-        if cmd == "C7":
-            spindle = False
-            continue
-        if cmd == "MS":
-            if args and args[0] is not None:
-                ms_xy = args[0] * scale * 60
-            if len(args) > 1 and args[1] is not None:
-                ms_z = args[1] * scale * 60
-            continue
-        if cmd == "JS":
-            continue
+                self.pending = int(m.group(1))
+            return
+        if line.upper() in ("C9", "PAUSE"):
+            self._change(n, line.upper() == "C9")
+            return
+        cmd, args = _command(line)
+        if cmd in _IGNORED or cmd.startswith(_CONTROL) or cmd.endswith(":"):
+            return
+        setting = _SETTINGS.get(cmd)
         axes = _AXES.get(cmd)
-        if axes:
-            new = list(pos)
-            for i, ax in enumerate(axes):
-                if i < len(args) and args[i] is not None:
-                    new["XYZ".index(ax)] = args[i] * scale
-            kind = "rapid" if cmd.startswith("J") else "feed"
-            f = ms_z if cmd == "MZ" else ms_xy
-            segs.append(Segment(kind, tuple(pos), tuple(new), f, n, spindle or kind == "rapid",
-                                tool, rpm if spindle else 0.0))
-            pos = new
-            continue
-        if cmd == "CG":  # CG, dia, x, y, i, j, outin, dir(1 cw, -1 ccw), plunge...
-            try:
-                x, y, i, j = (args[1] * scale, args[2] * scale, args[3] * scale, args[4] * scale)
-                cw = (args[6] if len(args) > 6 and args[6] is not None else 1) == 1
-                pz = args[7] * scale if len(args) > 7 and args[7] is not None else None
-            except (IndexError, TypeError):
-                bad.append(Violation(n, "syntax", "CG needs dia, x, y, i, j"))
-                continue
-            z = pos[2] + (pz if pz else 0.0)
-            arc = Move("arc_cw" if cw else "arc_ccw", x, y, z, i=i, j=j)
-            segs += arc_segments(tuple(pos), arc, ms_xy, n, spindle, tool,
-                                 rpm if spindle else 0.0)
-            pos = [x, y, z]
-            continue
-        bad.append(Violation(n, "syntax", f"unknown OpenSBP command '{cmd}'"))
-    return segs, bad
+        if setting is not None:
+            setting(self, args)
+        elif axes:
+            self._line_move(n, cmd, axes, args)
+        elif cmd == "CG":
+            self._arc(n, args)
+        else:
+            self.bad.append(Violation(n, "syntax", f"unknown OpenSBP command '{cmd}'"))
+
+    def _change(self, n: int, atc: bool) -> None:
+        """An ATC change (C9, to the tool &Tool named) or a stop for one (PAUSE)."""
+        if atc:
+            self.tool = self.pending
+        p = tuple(self.pos)
+        self.segs.append(Segment("change", p, p, 0.0, n, self.spindle, self.tool, self.rpm))
+
+    def _spindle_speed(self, args: list[float | None]) -> None:
+        """TR: the rpm (kept when the argument is missing)."""
+        self.rpm = args[0] if args and args[0] is not None else self.rpm
+
+    def _spindle_on(self, args: list[float | None]) -> None:
+        """C6: the spindle starts."""
+        self.spindle = True
+
+    def _spindle_off(self, args: list[float | None]) -> None:
+        """C7: the spindle stops."""
+        self.spindle = False
+
+    def _move_speeds(self, args: list[float | None]) -> None:
+        """MS: XY and Z speeds, per second in program units, as mm/min."""
+        if args and args[0] is not None:
+            self.ms_xy = args[0] * self.scale * 60
+        if len(args) > 1 and args[1] is not None:
+            self.ms_z = args[1] * self.scale * 60
+
+    def _line_move(self, n: int, cmd: str, axes: str, args: list[float | None]) -> None:
+        """J (rapid) or M (feed) on the command's axes; an empty argument keeps that axis."""
+        new = list(self.pos)
+        for i, ax in enumerate(axes):
+            if i < len(args) and args[i] is not None:
+                new["XYZ".index(ax)] = args[i] * self.scale
+        kind = "rapid" if cmd.startswith("J") else "feed"
+        f = self.ms_z if cmd == "MZ" else self.ms_xy
+        self.segs.append(Segment(kind, tuple(self.pos), tuple(new), f, n,
+                                 self.spindle or kind == "rapid", self.tool,
+                                 self.rpm if self.spindle else 0.0))
+        self.pos = new
+
+    def _arc(self, n: int, args: list[float | None]) -> None:
+        """CG, dia, x, y, i, j, outin, dir (1 cw, -1 ccw), plunge: an arc at the MS XY speed,
+        descending by the plunge when one is given."""
+        sc = self.scale
+        try:
+            x, y, i, j = (args[1] * sc, args[2] * sc, args[3] * sc, args[4] * sc)
+            cw = (args[6] if len(args) > 6 and args[6] is not None else 1) == 1
+            pz = args[7] * sc if len(args) > 7 and args[7] is not None else None
+        except (IndexError, TypeError):
+            self.bad.append(Violation(n, "syntax", "CG needs dia, x, y, i, j"))
+            return
+        z = self.pos[2] + (pz if pz else 0.0)
+        arc = Move("arc_cw" if cw else "arc_ccw", x, y, z, i=i, j=j)
+        self.segs += arc_segments(tuple(self.pos), arc, self.ms_xy, n, self.spindle, self.tool,
+                                  self.rpm if self.spindle else 0.0)
+        self.pos = [x, y, z]
+
+
+_SETTINGS = {"TR": _SbpReader._spindle_speed, "C6": _SbpReader._spindle_on,
+             "C7": _SbpReader._spindle_off, "MS": _SbpReader._move_speeds}  # command -> setter
