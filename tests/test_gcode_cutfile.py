@@ -9,6 +9,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import ezdxf
 import pytest
 import shapely
 from conftest import find_rs274, run_rs274
@@ -73,9 +74,28 @@ def grbl_run(wikihouse_dxf, tmp_path_factory):
     their arcs for rs274 to read."""
     if "grbl" not in _CACHE:
         prof = replace(load_profile("grbl").with_tool(TOOL), arcs=False)
-        out = tmp_path_factory.mktemp("grbl") / "out"
-        _CACHE["grbl"] = (prof, out, run_gcode(wikihouse_dxf, out, prof))
+        tmp = tmp_path_factory.mktemp("grbl")
+        out = tmp / "out"
+        _CACHE["grbl"] = (prof, out, run_gcode(drawn_once(wikihouse_dxf, tmp), out, prof))
     return _CACHE["grbl"]
+
+
+# Nine parts are drawn inside another part's outline, which has no hole for them: an
+# octagonal disc twice in each of two panels (sheets 4 and 5, the copy turned 22.5 degrees) and
+# offcut pieces inside panels on sheets 13, 17 and 19. Cut as drawn, each cut enters its host,
+# and run_gcode refuses the file (the simulator's check before writing); the tests here run on
+# the file without them.
+INSIDE_OTHERS = ("1E05", "1E06", "8DA6", "8DA7", "26B4", "26B5", "2966", "2A41", "2A42")
+
+
+def drawn_once(dxf: Path, tmp: Path) -> Path:
+    doc = ezdxf.readfile(dxf)
+    for handle in INSIDE_OTHERS:
+        if handle in doc.entitydb:
+            doc.modelspace().delete_entity(doc.entitydb[handle])
+    path = tmp / dxf.name
+    doc.saveas(path)
+    return path
 
 
 def test_every_sheet_gives_a_program_and_a_sheet_dxf(grbl_run):

@@ -128,6 +128,44 @@ TIME_LIMIT = Number(limits.TIME_LIMIT)
 SEED = Number(limits.SEED)
 ITERATIONS = Number(limits.ITERATIONS)
 WORKERS = Number(limits.WORKERS)
+JOIN_TOLERANCE = Number(limits.Range(positive=True, maximum=100.0))  # mm; the reader limits it
+UNITS = click.Choice(["mm", "cm", "m", "inch", "ft"])
+
+
+def reading_options(fn):
+    """The job's reading options as flags (`gcode`, `part`): one reading for every command."""
+    for opt in reversed([
+        click.option("--units", type=UNITS,
+                     help="Units of a DXF whose header does not say (or says wrongly)."),
+        click.option("--join-tolerance", type=JOIN_TOLERANCE,
+                     help="Loose ends this close (mm) are joined into a contour."),
+        click.option("--layer", "layers", multiple=True, metavar="NAME=OPERATION",
+                     help="Map a DXF layer to an operation, as the job's [layers] (repeatable)."),
+        click.option("--options", "options_file", type=click.Path(path_type=Path),
+                     help="A TOML with the job's [layers], [dxf] and [sheet] thickness keys."),
+    ]):
+        fn = opt(fn)
+    return fn
+
+
+def _reading(options_file, layers, units, join_tolerance, thickness):
+    """The reading the flags ask for, over the --options file's."""
+    from dataclasses import replace
+
+    from .io.job import Reading, load_reading
+
+    base = load_reading(options_file) if options_file else Reading()
+    layer_map = dict(base.layer_map)
+    for v in layers:
+        name, sep, op = v.partition("=")
+        if not sep or not name.strip() or not op.strip():
+            raise InputError(f"--layer expects NAME=OPERATION, got '{v}'")
+        layer_map[name.strip()] = op.strip()
+    return replace(base, layer_map=layer_map, units=units or base.units,
+                   join_tolerance=join_tolerance or base.join_tolerance,
+                   thickness=thickness if thickness is not None else base.thickness)
+
+
 
 
 class Group(click.Group):
@@ -394,13 +432,15 @@ def batch(jobs, outdir: Path, scheduler, workers, time_limit, seed, iterations, 
 @click.argument("part_file", type=click.Path(path_type=Path))
 @click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
               help="Set a parameter (repeatable).")
-@click.option("-t", "--thickness", type=THICKNESS, default=18.0, show_default=True,
-              help="Measured material thickness in mm.")
+@click.option("-t", "--thickness", type=THICKNESS,
+              help="Measured material thickness in mm (default: --options, else 18).")
 @click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
               help="Output file: .dxf (cutting file) or .svg (preview).")
 @click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@reading_options
 @handle_errors
-def part(part_file: Path, params, thickness, output: Path, force) -> None:
+def part(part_file: Path, params, thickness, output: Path, force, units, join_tolerance, layers,
+         options_file) -> None:
     """Render one parametric part file to DXF (or SVG).
 
     \b
@@ -408,19 +448,21 @@ def part(part_file: Path, params, thickness, output: Path, force) -> None:
       wikicut part parts/wall-rib.toml -o wall-rib.dxf
       wikicut part parts/spacer.toml -p length=600 -t 17.6 -o spacer.svg
     """
-    part_obj = _load_any_part(part_file, _params(params), thickness)
+    reading = _reading(options_file, layers, units, join_tolerance, thickness)
+    part_obj = _load_any_part(part_file, _params(params), reading.thickness or 18.0, reading)
     _write_single(output, force, part_obj)
     click.echo(f"{part_obj.name}: {part_obj.area / 1e6:.3f} m2, "
                f"{len(part_obj.outline.interiors)} holes -> {output}")
 
 
-def _load_any_part(path: Path, params: dict[str, float], thickness: float):
+def _load_any_part(path: Path, params: dict[str, float], thickness: float, reading=None):
     if path.suffix.lower() == ".dxf":
         from .io.dxf import read_dxf_parts
 
         if params:
             raise InputError("a DXF part takes no parameters", path)
-        found = read_dxf_parts(path, display=str(path), thickness=thickness)
+        kw = reading.dxf_keywords() if reading is not None else {}
+        found = read_dxf_parts(path, display=str(path), thickness=thickness, **kw)
         if len(found) != 1:
             raise InputError(f"holds {len(found)} parts; preview the folder or a job instead",
                              path)
@@ -469,11 +511,14 @@ def _write_single(output: Path, force: bool, part_obj) -> None:
               help="Override the profile's tool diameter (mm).")
 @click.option("--toolpaths", is_flag=True, help="Draw toolpaths over the SVG previews.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option("-t", "--thickness", type=THICKNESS,
+              help="Measured stock thickness in mm (default: the sheet layer's, else 18).")
+@reading_options
 @click.option("-q", "--quiet", is_flag=True)
 @click.option("-v", "--verbose", is_flag=True)
 @handle_errors
-def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force, quiet,
-          verbose) -> None:
+def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force, thickness,
+          units, join_tolerance, layers, options_file, quiet, verbose) -> None:
     """Write programs for a cutting file made elsewhere (WikiHouse layer convention).
 
     One program per sheet found in the file, each in that sheet's own coordinates.
@@ -489,8 +534,9 @@ def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force,
     from .pipeline import run_gcode
 
     ui = Ui(quiet, verbose)
+    reading = _reading(options_file, layers, units, join_tolerance, thickness)
     prof = load_profile(profile).with_tool(tool_diameter)
-    res = run_gcode(cutfile, outdir, prof, force=force, toolpaths=toolpaths,
+    res = run_gcode(cutfile, outdir, prof, force=force, toolpaths=toolpaths, reading=reading,
                     progress=ui.progress)
     ui.done()
     ui.info(f"{cutfile.name}: {len(res.layout.sheets)} sheets, "

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import nullcontext
 from functools import partial
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import InputError, UnsafeJobError, WikicutError
-from .io.job import Job, job_items
+from .io.job import Job, Reading, job_items
 from .io.profiles import load_profile
 from .io.staging import Staging, staged_output
 from .model import Layout, Profile, SheetLayout, SheetProgram, Stock
@@ -161,7 +161,7 @@ def job_inputs(job: Job, profile: str | None = None) -> list[Path]:
     """Every file the job reads: an output folder must not hold one (it would be replaced)."""
     from .io.profiles import resolve_profile_path
 
-    paths = [job.path, *(jp.path for jp in job.parts)]
+    paths = [job.path, *(jp.path for jp in job.parts), *job.blocks]
     try:
         paths.append(resolve_profile_path(profile or job.profile, job.base))
     except WikicutError:
@@ -213,6 +213,8 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
                                       progress or (lambda stage, frac, msg: None), proofs,
                                       tooling)
     prog_files = [fs[0].name for fs in sheet_files]
+    if profile is not None:
+        check_programs(layout, sheet_files, profile)
     report = build_report(name, layout, spacing, programs=programs or None,
                           program_files=prog_files or None, settings=settings,
                           sources=sources,
@@ -288,6 +290,33 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
             files[k] = written
     say("gcode", 1.0, f"{len(groups)} programs for {len(sheets)} sheets")
     return programs, files
+
+
+def check_programs(layout: Layout, sheet_files: list[list[ProgramFile]], profile: Profile
+                   ) -> None:
+    """Run every sheet's programs (in order, as one) through the independent simulator
+    (wikicut.verify) against the sheet before anything is written: a program it rejects is a
+    reading, planner or writer bug, and never reaches a router. Refuses with the first
+    violation's part, place and rule."""
+    from .verify import verify_program
+
+    for sheet, files in zip(layout.sheets, sheet_files):
+        bad = verify_program("".join(f.text for f in files), profile, sheet=sheet)
+        if not bad:
+            continue
+        v = bad[0]
+        name = files[0].name if len(files) == 1 else f"{sheet.stem}'s programs"
+        where = f"line {v.line} of {name}" if v.line and len(files) == 1 else name
+        detail, part = v.message, None
+        for pl in sheet.placements:
+            if detail.startswith(f"{pl.instance}: "):
+                part, detail = pl, detail[len(pl.instance) + 2:]
+                break
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise UnsafeJobError(f"sheet {sheet.index} ({where}) fails the check before writing:"
+                             f" {v.kind}: {detail}{more}; nothing written",
+                             (part.part.source or None) if part else None,
+                             part.instance if part else None)
 
 
 TOOL_TABLE = "tool.tbl"
@@ -448,13 +477,21 @@ def check_clearance(sheet: SheetLayout, tool: float, file: Path | str) -> None:
 
 def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = False,
               layer_map: dict[str, str] | None = None, toolpaths: bool = False,
-              progress: Progress | None = None) -> NestResult:
+              reading: Reading | None = None, progress: Progress | None = None) -> NestResult:
     """Programs for a cutting file laid out elsewhere: one per sheet, in its own coordinates
-    (turned 90 degrees, and said so in the program header, when only that fits the machine)."""
+    (turned 90 degrees, and said so in the program header, when only that fits the machine).
+    `reading` is read as a job reads its DXF parts (a measured thickness replaces the
+    drawing's); `layer_map` adds to its layer map."""
     from .io.dxf import read_cutting_file
 
+    reading = reading or Reading()
+    if layer_map:
+        reading = replace(reading, layer_map={**reading.layer_map, **layer_map})
     with staged_output(Path(outdir), force, [Path(cutfile)]) as stage:
-        drawn = read_cutting_file(cutfile, layer_map=layer_map, display=str(cutfile))
+        drawn = read_cutting_file(cutfile, display=str(cutfile), **reading.dxf_keywords())
+        if reading.thickness is not None:
+            drawn = [replace(s, stock=replace(s.stock, thickness=reading.thickness))
+                     for s in drawn]
         if not drawn:
             raise UnsafeJobError("no sheets or parts found in the cutting file", cutfile)
         sheets: list[SheetLayout] = []

@@ -12,7 +12,7 @@ from typing import Any
 
 import shapely
 
-from ..errors import InputError
+from ..errors import InputError, suggest
 from ..model import NestItem, NestSettings, Part, Stock
 from ..model.tooling import OPERATION_KINDS, OperationSettings
 from . import limits as lim
@@ -23,8 +23,12 @@ SHEET_KEYS = {"width", "height", "thickness", "margin", "count", "strip", "mater
 NEST_KEYS = {"spacing", "rotations", "seed", "time_limit", "iterations", "workers"}
 MACHINE_KEYS = {"profile", "tool_diameter", "tools", "library", "materials", "operations"}
 OPERATION_KEYS = {"tool", "feed", "plunge", "ramp", "rpm", "per_pass"}
-PART_KEYS = {"file", "quantity", "params", "rotations", "name"}
-TOP_KEYS = {"name", "description", "sheet", "nest", "machine", "part", "layers", "currency"}
+PART_KEYS = {"file", "quantity", "params", "rotations", "name", "units"}
+BLOCK_KEYS = {"dir", "quantity", "rotations", "units"}
+DXF_KEYS = {"units", "join_tolerance"}
+TOP_KEYS = {"name", "description", "sheet", "nest", "machine", "part", "block", "layers",
+            "currency", "dxf"}
+READING_KEYS = {"sheet", "layers", "dxf"}  # an --options file for gcode and part
 DXF_SUFFIXES = {".dxf"}
 
 
@@ -39,6 +43,27 @@ class JobPart:
     rotations: tuple[float, ...] | None = None
     name: str | None = None
     key: str = "part[1]"  # where it is in the job, for messages
+    units: str | None = None  # a DXF's units when the file cannot tell (None: the job's)
+    label: str = ""  # a block's label (E-XXS-A): engraved on the part, its name and sort key
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a DXF is read, the same for a job and for `gcode` and `part`: the layer map, the
+    units when the file cannot tell, how far apart loose ends may be and still meet (mm),
+    the measured thickness (None: the drawing's or the job's)."""
+
+    layer_map: dict[str, str] = field(default_factory=dict)
+    units: str | None = None
+    join_tolerance: float | None = None
+    thickness: float | None = None
+
+    def dxf_keywords(self, units: str | None = None) -> dict[str, Any]:
+        """Keywords for read_dxf_parts and read_cutting_file (`units` overrides)."""
+        return {"layer_map": self.layer_map or None, "units": units or self.units,
+                "join_tolerance": self.join_tolerance}
+
+
 
 
 @dataclass(frozen=True)
@@ -52,6 +77,8 @@ class Job:
     parts: tuple[JobPart, ...]
     layer_map: dict[str, str] = field(default_factory=dict)
     currency: str = ""
+    reading: Reading = field(default_factory=Reading)
+    blocks: tuple[Path, ...] = ()  # the production CSVs of its [[block]] entries
     tools: tuple[int, ...] = ()  # the rack, by number in the tool library
     operations: tuple[OperationSettings, ...] = ()  # [machine.operations.<kind>]
     library: Path | None = None  # a tool library beside the job; None: the shipped one
@@ -184,11 +211,10 @@ def _settings(tf: TomlFile, data: dict[str, Any], seed: int | None, time_limit: 
         settings = replace(settings, iterations=int(iterations))
     return settings
 
+
 def _job_parts(tf: TomlFile, data: dict[str, Any], path: Path) -> list[JobPart]:
     """The [[part]] tables, each naming a part file that exists."""
-    raw_parts = data.get("part")
-    if raw_parts is None:
-        raise InputError("no parts: add at least one [[part]] with a file", tf.display)
+    raw_parts = data.get("part", [])
     if not isinstance(raw_parts, list) or not all(isinstance(p, dict) for p in raw_parts):
         raise tf.error("part", "must be [[part]] tables")
     if len(raw_parts) > lim.MAX_PART_ENTRIES:
@@ -214,12 +240,30 @@ def _job_parts(tf: TomlFile, data: dict[str, Any], path: Path) -> list[JobPart]:
             raise tf.error(f"{where}params", "a DXF part takes no parameters")
         parts.append(JobPart(file=file, path=ppath, quantity=int(qty),
                              params={k: float(v) for k, v in params.items()}, rotations=rots,
-                             name=get_str(tf, p, "name", where), key=where.rstrip(".")))
+                             name=get_str(tf, p, "name", where), key=where.rstrip("."),
+                             units=_units(tf, p, where)))
+    return parts
+
+
+def _check_total(tf: TomlFile, parts: list[JobPart]) -> None:
     total = sum(jp.quantity for jp in parts)
     if total > lim.MAX_PARTS:
         raise InputError(f"{total} parts after quantities: more than the {lim.MAX_PARTS} a job"
                          " may nest (a whole house is about 1,500): split the job", tf.display)
-    return parts
+
+
+def _job_blocks(tf: TomlFile, data: dict[str, Any]) -> tuple[list[JobPart], list[Path]]:
+    """The [[block]] tables: their parts and their production CSVs."""
+    raw_blocks = data.get("block", [])
+    if not isinstance(raw_blocks, list) or not all(isinstance(b, dict) for b in raw_blocks):
+        raise tf.error("block", "must be [[block]] tables")
+    parts: list[JobPart] = []
+    csvs = []
+    for i, b in enumerate(raw_blocks):
+        block_parts, csv = _block(tf, b, f"block[{i + 1}].")
+        parts += block_parts
+        csvs.append(csv)
+    return parts, csvs
 
 
 def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | None = None,
@@ -245,16 +289,18 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
         if not p.exists():
             raise tf.error(f"machine.{k}", f"file '{p}' not found")
 
-    layers = get_table(tf, data, "layers")
-    for k, v in layers.items():
-        if not isinstance(v, str):
-            raise tf.error(f"layers.{k}", f"must be a string naming the operation, got {v!r}")
-
+    reading = _reading(tf, data, thickness=stocks[0].thickness)
     parts = _job_parts(tf, data, path)
+    block_parts, csvs = _job_blocks(tf, data)
+    if not parts and not block_parts:
+        raise InputError("no parts: add at least one [[part]] with a file (or a [[block]])",
+                         tf.display)
+    _check_total(tf, parts + block_parts)
     return Job(path=path, name=get_str(tf, data, "name", default=path.stem) or path.stem,
                stocks=tuple(stocks), settings=settings, profile=prof, tool_diameter=tool,
-               parts=tuple(parts), layer_map=dict(layers),
-               currency=get_str(tf, data, "currency", default="") or "", tools=rack,
+               parts=tuple(parts + block_parts), layer_map=dict(reading.layer_map),
+               currency=get_str(tf, data, "currency", default="") or "", reading=reading,
+               blocks=tuple(csvs), tools=rack,
                operations=operations, library=libs.get("library"),
                materials=libs.get("materials"))
 
@@ -282,6 +328,98 @@ def _operations(tf: TomlFile, table: dict[str, Any]) -> tuple[OperationSettings,
     return tuple(out)
 
 
+def _units(tf: TomlFile, table: dict[str, Any], prefix: str) -> str | None:
+    units = get_str(tf, table, "units", prefix)
+    if units is None:
+        return None
+    from .dxf import UNIT_NAMES
+
+    if units not in UNIT_NAMES:
+        raise tf.error(f"{prefix}units", f"'{units}' is not one of "
+                       f"{', '.join(UNIT_NAMES)}{suggest(units, list(UNIT_NAMES))}")
+    return units
+
+
+def _reading(tf: TomlFile, data: dict[str, Any], thickness: float | None) -> Reading:
+    """The [layers] map and the [dxf] table (units, join_tolerance)."""
+    layers = get_table(tf, data, "layers")
+    for k, v in layers.items():
+        if not isinstance(v, str):
+            raise tf.error(f"layers.{k}", f"must be a string naming the operation, got {v!r}")
+    dxf = get_table(tf, data, "dxf")
+    check_keys(tf, dxf, DXF_KEYS, "dxf.")
+    tol = get_number(tf, dxf, "join_tolerance", "dxf.", default=None, positive=True)
+    return Reading(layer_map=dict(layers), units=_units(tf, dxf, "dxf."),
+                   join_tolerance=tol, thickness=thickness)
+
+
+def load_reading(path: str | Path) -> Reading:
+    """An --options file for `gcode` and `part`: the job's [layers], [dxf] and
+    [sheet] thickness keys, nothing else."""
+    tf = TomlFile.load(Path(path))
+    check_keys(tf, tf.data, READING_KEYS)
+    sheet = get_table(tf, tf.data, "sheet")
+    check_keys(tf, sheet, {"thickness"}, "sheet.")
+    t = get_number(tf, sheet, "thickness", "sheet.", default=None, rng=lim.THICKNESS)
+    return _reading(tf, tf.data, thickness=t)
+
+
+def _block(tf: TomlFile, b: dict[str, Any], where: str) -> tuple[list[JobPart], Path]:
+    """A [[block]]: a WikiHouse Skylark block folder (one DXF per label and
+    <name>_production.csv with Label,Quantity) times `quantity` blocks."""
+    check_keys(tf, b, BLOCK_KEYS, where)
+    rel = get_str(tf, b, "dir", where, required=True)
+    n = get_number(tf, b, "quantity", where, default=1, rng=lim.QUANTITY)
+    rots = _rotations(tf, b["rotations"], f"{where}rotations") if "rotations" in b else None
+    units = _units(tf, b, where)
+    folder = tf.path.parent / rel
+    if not folder.is_dir():
+        raise tf.error(f"{where}dir", f"block folder '{rel}' not found")
+    csvs = sorted(folder.glob("*_production.csv"))
+    if len(csvs) != 1:
+        raise tf.error(f"{where}dir", f"'{rel}' holds {len(csvs)} *_production.csv files,"
+                       " expected one (Label,Quantity)")
+    name = csvs[0].name[: -len("_production.csv")]
+    out = []
+    for label, qty in read_production_csv(csvs[0]):
+        dxf = next((p for p in (folder / f"{label}.dxf", folder / f"{name}-{label}.dxf")
+                    if p.exists()), None)
+        if dxf is None:
+            raise InputError(f"label {label}: no {label}.dxf or {name}-{label}.dxf in the"
+                             " block folder", csvs[0])
+        out.append(JobPart(file=str(Path(rel) / dxf.name), path=dxf, quantity=qty * int(n),
+                           rotations=rots, name=label, key=where.rstrip("."), units=units,
+                           label=label))
+    return out, csvs[0]
+
+
+def read_production_csv(path: Path) -> list[tuple[str, int]]:
+    """(label, quantity) rows of a Skylark production CSV (header Label,Quantity)."""
+    import csv
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            rows = [r for r in csv.reader(f) if any(c.strip() for c in r)]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read ({exc})", path) from None
+    if not rows or [c.strip().lower() for c in rows[0][:2]] != ["label", "quantity"]:
+        raise InputError("expected a header Label,Quantity", path)
+    out = []
+    for k, row in enumerate(rows[1:], start=2):
+        try:
+            label, qty = row[0].strip(), int(row[1])
+        except (IndexError, ValueError):
+            raise InputError(f"row {k}: expected a label and a whole quantity, got"
+                             f" {','.join(row)!r}", path) from None
+        if not label or qty < 0:
+            raise InputError(f"row {k}: expected a label and a quantity >= 0", path)
+        if qty:
+            out.append((label, qty))
+    if not out:
+        raise InputError("no parts listed", path)
+    return out
+
+
 def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
     """Render every part file of the job at the job's measured thickness."""
     out: list[tuple[JobPart, Part]] = []
@@ -290,8 +428,8 @@ def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
         if jp.path.suffix.lower() in DXF_SUFFIXES:
             from .dxf import read_dxf_parts
 
-            found = read_dxf_parts(jp.path, layer_map=job.layer_map or None, display=display,
-                                   thickness=job.thickness)
+            found = read_dxf_parts(jp.path, display=display, thickness=job.thickness,
+                                   **job.reading.dxf_keywords(jp.units))
             if not found:
                 raise InputError("no closed part outlines found", display)
         else:
@@ -301,6 +439,8 @@ def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
         if jp.name:
             found = ([replace(found[0], name=jp.name)] if len(found) == 1 else
                      [replace(p, name=f"{jp.name}-{k + 1}") for k, p in enumerate(found)])
+        if jp.label:
+            found = [replace(p, label=jp.label) for p in found]
         out.extend((jp, p) for p in found)
     return out
 

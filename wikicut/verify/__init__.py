@@ -58,7 +58,13 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
     segs, out = read_program(text, profile)
     if isinstance(tools, list):
         tools = {t.number: t for t in tools}
-    known = program_tools(text, profile) | (tools or {})
+    listed = program_tools(text, profile)
+    known = listed | (tools or {})
+    if len(listed) == 1 and all(s.tool == 0 for s in segs):
+        # one tool listed and never changed: that tool is in the spindle (the header's
+        # diameter, not the profile's: a job may cut with another tool than its profile's)
+        (number,) = listed
+        segs = [replace(s, tool=number) for s in segs]
     t = sheet.stock.thickness if sheet is not None else thickness
     if profile.z_zero == "spoilboard" and t is not None:  # back to Z0 = stock top
         segs = [replace(s, start=(*s.start[:2], s.start[2] - t * (k > 0)),  # the reader's
@@ -72,7 +78,8 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
         out += check_sheet(segs, profile, sheet, known)
     out.sort(key=lambda v: (v.line, v.kind))
     dedup: list[Violation] = []
-    for v in out:
-        if not dedup or (v.line, v.kind) != (dedup[-1].line, dedup[-1].kind):
+    for v in out:  # the sheet checks (line 0) name a part each: keep every part
+        if not dedup or (v.line, v.kind) != (dedup[-1].line, dedup[-1].kind) or (
+                v.line == 0 and v.message != dedup[-1].message):
             dedup.append(v)
     return dedup
