@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from contextlib import nullcontext
-from functools import partial
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -162,10 +163,8 @@ def job_inputs(job: Job, profile: str | None = None) -> list[Path]:
     from .io.profiles import resolve_profile_path
 
     paths = [job.path, *(jp.path for jp in job.parts), *job.blocks]
-    try:
+    with contextlib.suppress(WikicutError):  # an unknown profile is refused when it is loaded
         paths.append(resolve_profile_path(profile or job.profile, job.base))
-    except WikicutError:
-        pass  # an unknown profile is refused, naming it, when it is loaded
     return paths
 
 

@@ -114,7 +114,8 @@ def _rotations(tf: TomlFile, value: Any, key: str) -> tuple[float, ...]:
 def _keepouts(tf: TomlFile, value: Any, key: str) -> tuple[Any, ...]:
     """Keep-outs as [x0, y0, x1, y1] rectangles or [[x, y], ...] polygons, sheet coordinates."""
     if not isinstance(value, list):
-        raise tf.error(key, "must be a list of [x0, y0, x1, y1] rectangles or [[x, y], ...] polygons")
+        raise tf.error(key, "must be a list of [x0, y0, x1, y1] rectangles or [[x, y], ...]"
+                            " polygons")
     zones = []
     for i, z in enumerate(value):
         try:
@@ -138,7 +139,10 @@ def _keepouts(tf: TomlFile, value: Any, key: str) -> tuple[Any, ...]:
 
 def _stock(tf: TomlFile, table: dict[str, Any], prefix: str) -> Stock:
     check_keys(tf, table, SHEET_KEYS, prefix)
-    num = lambda k, **kw: get_number(tf, table, k, prefix, **kw)
+
+    def num(k: str, **kw):
+        return get_number(tf, table, k, prefix, **kw)
+
     width = num("width", required=True, positive=True)
     height = num("height", required=True, positive=True)
     thickness = num("thickness", required=True, positive=True)
@@ -157,7 +161,8 @@ def _stock(tf: TomlFile, table: dict[str, Any], prefix: str) -> Stock:
         width=width, height=height, thickness=thickness, margin=margin, count=count,
         material=get_str(tf, table, "material", prefix, default="Plywood"),
         name=get_str(tf, table, "name", prefix, default=""),
-        keepouts=_keepouts(tf, table["keepouts"], f"{prefix}keepouts") if "keepouts" in table else (),
+        keepouts=(_keepouts(tf, table["keepouts"], f"{prefix}keepouts")
+                  if "keepouts" in table else ()),
         price=price, strip=get_bool(tf, table, "strip", prefix),
     )
 

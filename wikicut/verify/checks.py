@@ -114,7 +114,8 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
     # out of stock: cutting with the tool centre beyond the sheet by more than the radius
     box = shapely.box(-r - 0.5, -r - 0.5, st.width + r + 0.5, st.height + r + 0.5)
     for s in cutting:
-        if not (box.contains(shapely.Point(s.start[:2])) and box.contains(shapely.Point(s.end[:2]))):
+        ends = (shapely.Point(s.start[:2]), shapely.Point(s.end[:2]))
+        if not (box.contains(ends[0]) and box.contains(ends[1])):
             out.append(Violation(s.line, "out-of-stock", "cutting outside the sheet"))
     lines = [LineString([s.start[:2], s.end[:2]]) if s.start[:2] != s.end[:2]
              else shapely.Point(s.start[:2]) for s in cutting]

@@ -1,0 +1,5 @@
+"""`python -m wikicut.cli`."""
+
+from . import main
+
+main()

@@ -1,0 +1,125 @@
+"""Commands that check outputs: verify a program, diff two output folders."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from ..io import limits
+from .common import THICKNESS, TOOL_DIAMETER, handle_errors
+
+
+@click.command()
+@click.argument("program", type=click.Path(path_type=Path))
+@click.option("--profile", required=True, help="Machine profile name or TOML path.")
+@click.option("--sheet", type=click.Path(path_type=Path),
+              help="The sheet DXF: also check gouges into parts and contours left uncut.")
+@click.option("--thickness", type=THICKNESS,
+              help="Stock thickness in mm (default: from --sheet).")
+@click.option("--tool-diameter", type=TOOL_DIAMETER,
+              help="Override the profile's tool diameter (mm).")
+@click.option("--tool-table", type=click.Path(path_type=Path),
+              help="A LinuxCNC tool table (tool.tbl): each tool's diameter for the sheet checks.")
+@click.option("--material", help="Check each tool's limits in this material (depth per pass,"
+              " rpm, chip load) from the tool library (--library, else the shipped one).")
+@click.option("--library", type=click.Path(path_type=Path),
+              help="A tool library TOML for --material.")
+@handle_errors
+def verify(program: Path, profile, sheet, thickness, tool_diameter, tool_table, material,
+           library) -> None:
+    """Simulate a program and report safety violations (exit 3 if any).
+
+    \b
+    Examples:
+      wikicut nest examples/house/job.toml -o out/
+      wikicut verify out/sheet-001.nc --profile grbl --sheet out/sheet-001.dxf
+    """
+    from ..io.profiles import load_profile
+    from ..verify import verify_program
+
+    prof = load_profile(profile).with_tool(tool_diameter)
+    try:
+        text = limits.read_input_bytes(program).decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError("not a text program file", program) from None
+    layout = None
+    if sheet is not None:
+        from ..io.dxf import read_cutting_file, read_screws
+
+        sheets = read_cutting_file(sheet, display=str(sheet))
+        if len(sheets) != 1:
+            raise InputError(f"holds {len(sheets)} sheets, expected one", sheet)
+        layout = sheets[0]
+    screws = read_screws(sheet) if sheet is not None else None
+    tools = None
+    if tool_table is not None:
+        from ..verify import tools_from_table
+
+        try:
+            tools = tools_from_table(tool_table.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
+            raise InputError("tool table missing or unreadable", tool_table) from None
+    if material is not None:
+        from ..io.tools import load_library
+        from ..verify import limits_from_library
+
+        tools = limits_from_library(load_library(library), material) | (tools or {})
+    violations = verify_program(text, prof, sheet=layout, thickness=thickness,
+                                screws=screws, tools=tools)
+    report_violations(program, violations)
+    if violations:
+        click.echo(f"{len(violations)} violations", err=True)
+        sys.exit(3)
+    against = f", checked against {sheet}" if sheet else ""
+    click.echo(f"{program}: clean ({prof.name}{against})")
+
+
+def report_violations(program: Path, violations) -> None:
+    """One line per distinct violation: a program in the wrong dialect breaks every line the
+    same way, and 3,000 copies of one message hide the others."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for v in violations:
+        groups.setdefault((v.kind, v.message), []).append(v.line)
+    for (kind, message), lines in groups.items():
+        more = (f" (and {len(lines) - 1} more lines like it, up to line {lines[-1]})"
+                if len(lines) > 1 else "")
+        click.echo(f"{program}:{lines[0]}: {kind}: {message}{more}")
+
+
+@click.command("diff")
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@click.option("--html", "html_file", type=click.Path(path_type=Path),
+              help="Also write a page with both layouts overlaid.")
+@handle_errors
+def diff_cmd(old: Path, new: Path, as_json, html_file) -> None:
+    """Compare two output folders for CI: per sheet the parts added, removed or moved, per
+    program the cut length, estimated time, deepest cut, tools and first differing move.
+
+    Exit 0 when they are the same, 1 when they differ (as diff does), 2 on bad input.
+
+    \b
+    Examples:
+      wikicut nest examples/house/job.toml -o old-out/ --seed 1
+      wikicut nest examples/house/job.toml -o new-out/ --seed 2
+      wikicut diff old-out/ new-out/
+      wikicut diff old-out/ new-out/ --json --html diff.html
+    """
+    import json
+
+    from ..diff import diff_folders, diff_html, diff_text
+
+    d = diff_folders(old, new)
+    if html_file is not None:
+        html_file.write_text(diff_html(d), encoding="utf-8", newline="\n")
+    if as_json:
+        click.echo(json.dumps(d.as_dict(), indent=1, sort_keys=True))
+    else:
+        click.echo(diff_text(d) or f"{old} and {new}: the same sheets, parts and moves", nl=False)
+        if d.equal:
+            click.echo("")
+    sys.exit(0 if d.equal else 1)

@@ -1,0 +1,251 @@
+"""Commands for designers: render or preview a part, list the shipped parts and profiles."""
+
+from __future__ import annotations
+
+import webbrowser
+from pathlib import Path
+
+import click
+
+from ..errors import InputError, WikicutError
+from ..io import limits
+from .common import (
+    THICKNESS,
+    Number,
+    build_reading,
+    cli_profile,
+    handle_errors,
+    open_in_browser,
+    parse_params,
+    reading_options,
+)
+
+
+@click.command()
+@click.argument("part_file", type=click.Path(path_type=Path))
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Set a parameter (repeatable).")
+@click.option("-t", "--thickness", type=THICKNESS,
+              help="Measured material thickness in mm (default: --options, else 18).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), required=True,
+              help="Output file: .dxf (cutting file) or .svg (preview).")
+@click.option("--force", is_flag=True, help="Overwrite an existing output file.")
+@reading_options
+@handle_errors
+def part(part_file: Path, params, thickness, output: Path, force, units, join_tolerance, layers,
+         options_file) -> None:
+    """Render one parametric part file to DXF (or SVG).
+
+    \b
+    Examples:
+      wikicut part parts/wall-rib.toml -o wall-rib.dxf
+      wikicut part parts/spacer.toml -p length=600 -t 17.6 -o spacer.svg
+    """
+    reading = build_reading(options_file, layers, units, join_tolerance, thickness)
+    part_obj = load_any_part(part_file, parse_params(params), reading.thickness or 18.0, reading)
+    write_single(output, force, part_obj)
+    click.echo(f"{part_obj.name}: {part_obj.area / 1e6:.3f} m2, "
+               f"{len(part_obj.outline.interiors)} holes -> {output}")
+
+
+def load_any_part(path: Path, params: dict[str, float], thickness: float, reading=None):
+    if path.suffix.lower() == ".dxf":
+        from ..io.dxf import read_dxf_parts
+
+        if params:
+            raise InputError("a DXF part takes no parameters", path)
+        kw = reading.dxf_keywords() if reading is not None else {}
+        found = read_dxf_parts(path, display=str(path), thickness=thickness, **kw)
+        if len(found) != 1:
+            raise InputError(f"holds {len(found)} parts; preview the folder or a job instead",
+                             path)
+        return found[0]
+    from ..io.parts import load_part
+
+    return load_part(path, params, thickness=thickness, display=str(path))
+
+
+def write_single(output: Path, force: bool, part_obj) -> None:
+    """Write one file atomically (temp + rename): no half-written output."""
+    import os
+    import tempfile
+
+    if output.exists() and not force:
+        raise InputError("exists (use --force to overwrite)", output)
+    suffix = output.suffix.lower()
+    if suffix not in (".dxf", ".svg"):
+        raise InputError("output must end in .dxf or .svg", output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # the user's normal permissions, not mkstemp's 0600
+    try:
+        if suffix == ".dxf":
+            from ..io.dxf import write_part_dxf
+
+            write_part_dxf(part_obj, tmp)
+        else:
+            from ..render import part_svg
+
+            Path(tmp).write_text(part_svg(part_obj), encoding="utf-8", newline="\n")
+        os.replace(tmp, output)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+@click.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("-p", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="Set a parameter of a part file (repeatable).")
+@click.option("-t", "--thickness", type=THICKNESS, default=18.0, show_default=True,
+              help="Measured material thickness in mm (a part file's slots follow it).")
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              help="SVG file for a part (default: wikicut-<name>.svg in the temp folder); "
+                   "not for folders.")
+@click.option("--toolpaths", is_flag=True,
+              help="A folder: draw its programs' moves, read back from the files, over the "
+                   "sheets.")
+@click.option("--profile", help="With --toolpaths: the programs' profile (default: the "
+                                "report's).")
+@click.option("--watch", is_flag=True,
+              help="A part file: serve a live preview on 127.0.0.1 that follows every save "
+                   "(Ctrl-C ends it).")
+@click.option("--port", type=Number(limits.PORT), default=0,
+              help="With --watch: the port (default: any free one).")
+@click.option("--open", "open_", is_flag=True, help="Open the preview in a browser.")
+@handle_errors
+def preview(target: Path, params, thickness, output, toolpaths, profile, watch, port,
+            open_) -> None:
+    """Preview a part file (SVG) or an output folder (rebuilds and opens its index.html).
+
+    A folder's index.html is rebuilt from its report.json and sheet SVGs. The path of the
+    preview is printed.
+
+    \b
+    Examples:
+      wikicut preview parts/roof-rib.toml -p pitch=40 --open
+      wikicut preview parts/wall-rib.toml -p length=2000 -o wall-rib.svg
+      wikicut preview parts/spacer.toml --watch --open   # edit, save: the page follows
+      wikicut nest examples/house/job.toml -o out/
+      wikicut preview out/ --toolpaths --open
+    """
+    if target.is_dir():
+        from ..render import write_preview_folder
+
+        if output is not None:
+            raise InputError("-o is for a part file; a folder's preview is its index.html",
+                             target)
+        if params:
+            raise InputError("-p is for a part file, not an output folder", target)
+        if toolpaths:
+            from ..pipeline import preview_toolpaths
+
+            index = preview_toolpaths(target, cli_profile(profile))
+        elif (target / "report.json").exists():
+            index = write_preview_folder(target)
+        else:
+            index = target / "index.html"
+            if not index.exists():
+                raise InputError("no report.json or index.html here: not a wikicut output "
+                                 "folder", target)
+        click.echo(str(index))
+        if open_:
+            open_in_browser(index)
+        return
+    if toolpaths:
+        raise InputError("--toolpaths is for an output folder", target)
+    if watch:
+        serve_watch(target, parse_params(params), thickness, port, open_)
+        return
+    part_obj = load_any_part(target, parse_params(params), thickness)
+    if output is None:
+        import tempfile
+
+        from ..io.staging import safe_name
+
+        output = Path(tempfile.gettempdir()) / f"wikicut-{safe_name(target.stem)}.svg"
+    elif output.suffix.lower() != ".svg":
+        raise InputError("a preview is an SVG: the output must end in .svg", output)
+    write_single(output, True, part_obj)
+    click.echo(str(output))
+    if open_:
+        open_in_browser(output)
+
+
+def serve_watch(target: Path, params: dict[str, float], thickness: float, port: int,
+           open_: bool) -> None:
+    """Serve a part file's live preview until Ctrl-C (the normal end: exit 0)."""
+    from ..render.watch import watch_part
+
+    if target.suffix.lower() != ".toml":
+        raise InputError("--watch follows a parametric part file (.toml)", target)
+    if not target.is_file():
+        raise InputError("file not found", target)
+
+    def ready(url: str) -> None:
+        click.echo(f"watching {target}: {url} (Ctrl-C to stop)", err=True)
+        click.echo(url)
+        if open_:
+            webbrowser.open(url)
+
+    def rendered(w) -> None:
+        click.echo(f"error: {w.error}" if w.error else f"rendered {target} (version {w.version})",
+                   err=True)
+
+    try:
+        watch_part(target, params, thickness, port, ready=ready, rendered=rendered)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+    except OSError as exc:
+        raise InputError(f"cannot listen on 127.0.0.1:{port} ({exc.strerror})") from None
+
+
+@click.command("profiles")
+def profiles_cmd() -> None:
+    """List the machine profiles that ship with wikicut.
+
+    \b
+    Examples:
+      wikicut profiles
+      cp profiles/grbl.toml my-router.toml   # edit it, then:
+      wikicut nest examples/house/job.toml -o out/ --profile my-router.toml
+    """
+    from ..io.profiles import PROFILE_DIR, available_profiles, load_profile
+
+    for name in available_profiles():
+        try:
+            p = load_profile(name)
+            click.echo(f"{name:<10} {p.dialect:<9} {p.units:<4} .{p.extension:<4} "
+                       f"tool {p.tool.diameter:g} mm  {p.description}")
+        except WikicutError as exc:
+            click.echo(f"{name:<10} BROKEN: {exc}")
+    click.echo(f"(in {PROFILE_DIR}; copy one and pass its path to --profile)")
+
+
+@click.command("parts")
+@click.argument("folder", type=click.Path(path_type=Path), required=False)
+def parts_cmd(folder: Path | None) -> None:
+    """List the parametric parts in a folder (default: the shipped parts/ library).
+
+    \b
+    Examples:
+      wikicut parts
+      cp -r parts my-parts   # add your own, then:
+      wikicut parts my-parts/
+    """
+    from ..io.parts import part_info
+    from ..io.shipped import shipped_dir
+
+    folder = folder or shipped_dir("parts")
+    for f in sorted(folder.glob("*.toml")):
+        try:
+            info = part_info(f)
+            ps = ", ".join(f"{k}={v:g}" for k, v in info.get("parameters", {}).items())
+            click.echo(f"{f.name:<26} {info.get('description', '')}")
+            if ps:
+                click.echo(f"{'':<26} params: {ps}")
+        except WikicutError as exc:
+            click.echo(f"{f.name:<26} BROKEN: {exc}")

@@ -1,0 +1,257 @@
+"""Commands that prepare jobs: nest, batch, gcode (and recut)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+
+import click
+
+from ..errors import EXIT_INTERRUPTED
+from .common import (
+    ITERATIONS,
+    SEED,
+    THICKNESS,
+    TIME_LIMIT,
+    TOOL_DIAMETER,
+    WORKERS,
+    Ui,
+    build_reading,
+    cli_profile,
+    handle_errors,
+    open_in_browser,
+    reading_options,
+)
+
+
+@click.command()
+@click.argument("job_file", type=click.Path(path_type=Path))
+@click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), required=True,
+              help="Output folder (created; must not exist unless --force).")
+@click.option("--time-limit", type=TIME_LIMIT,
+              help="Seconds of nesting search (overrides the job).")
+@click.option("--seed", type=SEED, help="Random seed (overrides the job).")
+@click.option("--iterations", type=ITERATIONS,
+              help="Search budget per worker: byte-identical results.")
+@click.option("--profile", help="Machine profile name or TOML path (overrides the job).")
+@click.option("--no-gcode", is_flag=True, help="Write the layout only (DXF, SVG, report).")
+@click.option("--toolpaths", is_flag=True, help="Draw toolpaths over the SVG previews.")
+@click.option("--allow-unplaced", is_flag=True,
+              help="Write the sheets even when some parts did not fit (else exit 3).")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option("--open", "open_", is_flag=True, help="Open index.html when done.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Print every progress step.")
+@click.option("--workers", type=WORKERS,
+              help="Independent searches (overrides the job); over 2 run on a Dask cluster.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="Run the searches on this Dask cluster (docs/cluster.md).")
+@handle_errors
+def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no_gcode,
+         toolpaths, allow_unplaced, force, open_, quiet, verbose, workers, scheduler) -> None:
+    """Nest a job's parts onto sheets and write G-code, DXF, previews and a report.
+
+    \b
+    Examples:
+      wikicut nest examples/house/job.toml -o out/
+      wikicut nest examples/house/job.toml -o out/ --time-limit 10 --profile shopbot --force
+      wikicut nest examples/house/job.toml -o layout/ --no-gcode --open
+    """
+    from ..io.job import load_job
+    from ..pipeline import run_nest, unplaced_message
+
+    ui = Ui(quiet, verbose)
+    t0 = time.monotonic()
+    profile = cli_profile(profile)
+    job = load_job(job_file, seed=seed, time_limit=time_limit, profile=profile,
+                   iterations=iterations)
+    if workers:
+        job = replace(job, settings=replace(job.settings, workers=workers))
+    with searches_for(scheduler, job.settings.workers):
+        res = run_nest(job, outdir, gcode=not no_gcode, force=force, profile=profile,
+                       toolpaths=toolpaths, allow_unplaced=allow_unplaced, progress=ui.progress)
+    ui.done()
+    tot = res.report.get("totals", {})
+    ui.info(f"{job.name}: {tot.get('placed', 0)} parts on {tot.get('sheets', 0)} sheets, "
+            f"{tot.get('utilisation', 0) * 100:.1f}% used, {time.monotonic() - t0:.1f} s")
+    kinds = Counter(s.stock.label for s in res.layout.sheets)
+    if len(kinds) > 1:  # a stock list: which sheets to fetch (offcuts used, sheets saved)
+        listed = [st.label for st in job.stocks]
+        cost = f"; cost {tot['cost']:.2f}" if tot.get("cost") is not None else ""
+        ui.info("sheets: " + ", ".join(f"{kinds[k]} x {k}" for k in sorted(kinds, key=listed.index))
+                + cost)
+    if res.layout.unplaced:  # only with --allow-unplaced
+        click.echo("warning: " + unplaced_message(res.layout.unplaced, tot.get("parts", 0)),
+                   err=True)
+    if tot.get("est_seconds"):
+        ui.info(f"estimated cutting time {tot['est_seconds'] / 3600:.2f} h, "
+                f"{tot.get('cut_length_m', 0):.0f} m of cut")
+    ui.info(f"wrote {len(res.files)} files to {outdir}/ (open {outdir}/index.html)")
+    if open_:
+        open_in_browser(Path(outdir) / "index.html")
+
+
+@contextmanager
+def searches_for(scheduler: str | None, workers: int):
+    """Where a job's searches run: the two local processes, or a Dask cluster (the one at
+    `scheduler`, or a LocalCluster for more than two)."""
+    if not scheduler and workers <= 2:
+        yield
+        return
+    from ..cluster import connect, searches_on
+
+    with connect(scheduler) as client, searches_on(client):
+        yield
+
+
+@click.command()
+@click.argument("jobs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), required=True,
+              help="Output folder: one folder per job (by its name), batch.json, index.html.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="A running Dask scheduler (default: a local cluster on this machine).")
+@click.option("--workers", type=WORKERS, help="Local cluster processes (default: the cores).")
+@click.option("--time-limit", type=TIME_LIMIT, help="Seconds of search per job.")
+@click.option("--seed", type=SEED, help="Random seed (overrides the jobs).")
+@click.option("--iterations", type=ITERATIONS,
+              help="Search budget per worker: byte-identical results.")
+@click.option("--profile", help="Machine profile name or TOML path (overrides the jobs).")
+@click.option("--no-gcode", is_flag=True, help="Write the layouts only (DXF, SVG, report).")
+@click.option("--toolpaths", is_flag=True, help="Draw toolpaths over the SVG previews.")
+@click.option("--allow-unplaced", is_flag=True, help="Write jobs with parts left over.")
+@click.option("--force", is_flag=True, help="Replace existing job folders.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@handle_errors
+def batch(jobs, outdir: Path, scheduler, workers, time_limit, seed, iterations, profile,
+          no_gcode, toolpaths, allow_unplaced, force, quiet) -> None:
+    """Prepare many jobs on a Dask cluster, each as `wikicut nest` would.
+
+    Exit 0 when every job succeeded, 2 when every failure was bad input, else 3; each
+    failure is one line here and in OUTDIR/batch.json. A running cluster: --scheduler
+    tcp://HOST:8786 (docs/cluster.md).
+
+    \b
+    Examples:
+      wikicut batch examples/dxf-parts/job.toml examples/house/job.toml -o out/
+      wikicut batch examples/house/job.toml -o out2/ --workers 1 --seed 7
+    """
+    from ..cluster import run_batch
+
+    profile = cli_profile(profile)
+    given = (("seed", seed), ("time_limit", time_limit), ("iterations", iterations),
+             ("profile", profile))
+    overrides = {k: v for k, v in given if v is not None}
+    options = {"gcode": not no_gcode, "profile": profile,
+               "toolpaths": toolpaths, "allow_unplaced": allow_unplaced}
+
+    written: list[str] = []
+
+    def say(j) -> None:
+        if j.ok:
+            written.append(j.name)
+        if j.ok and not quiet:
+            click.echo(f"{j.name}: {j.sheets} sheets, {j.utilisation * 100:.1f}% used, "
+                       f"{j.seconds:.1f} s")
+        elif not j.ok:
+            click.echo(f"error: {j.name}: {j.error}", err=True)
+
+    try:
+        res = run_batch(list(jobs), outdir, address=scheduler, workers=workers, force=force,
+                        overrides=overrides, options=options, say=say)
+    except KeyboardInterrupt:
+        if not written:
+            raise
+        click.echo(f"\ninterrupted: the rest cancelled; written whole before: "
+                   f"{', '.join(written)} (no batch.json)", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    if not quiet:
+        ok = sum(j.ok for j in res.jobs)
+        click.echo(f"{ok} of {len(res.jobs)} jobs prepared in {res.seconds:.1f} s on "
+                   f"{res.workers} workers; wrote {outdir}/index.html")
+    sys.exit(res.exit_code)
+
+
+@click.command()
+@click.argument("cutfile", type=click.Path(path_type=Path))
+@click.option("--profile", required=True, help="Machine profile name or TOML path.")
+@click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), required=True)
+@click.option("--tool-diameter", type=TOOL_DIAMETER,
+              help="Override the profile's tool diameter (mm).")
+@click.option("--toolpaths", is_flag=True, help="Draw toolpaths over the SVG previews.")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@click.option("-t", "--thickness", type=THICKNESS,
+              help="Measured stock thickness in mm (default: the sheet layer's, else 18).")
+@reading_options
+@click.option("-q", "--quiet", is_flag=True)
+@click.option("-v", "--verbose", is_flag=True)
+@handle_errors
+def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force, thickness,
+          units, join_tolerance, layers, options_file, quiet, verbose) -> None:
+    """Write programs for a cutting file made elsewhere (WikiHouse layer convention).
+
+    One program per sheet found in the file, each in that sheet's own coordinates.
+
+    \b
+    Examples:
+      wikicut nest examples/dxf-parts/job.toml -o layout/ --no-gcode
+      wikicut gcode layout/sheet-001.dxf --profile shopbot -o programs/
+      wikicut gcode examples/microhouse/MicroHouse_othercomponents_v0.5.dxf --profile grbl \\
+        --tool-diameter 2.5 -o microhouse/
+    """
+    from ..io.profiles import load_profile
+    from ..pipeline import run_gcode
+
+    ui = Ui(quiet, verbose)
+    reading = build_reading(options_file, layers, units, join_tolerance, thickness)
+    prof = load_profile(profile).with_tool(tool_diameter)
+    res = run_gcode(cutfile, outdir, prof, force=force, toolpaths=toolpaths, reading=reading,
+                    progress=ui.progress)
+    ui.done()
+    ui.info(f"{cutfile.name}: {len(res.layout.sheets)} sheets, "
+            f"{sum(len(s.placements) for s in res.layout.sheets)} parts -> {outdir}/")
+
+
+def parse_xy(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        x, y = (float(v) for v in value.split(","))
+    except ValueError:
+        raise click.BadParameter("give X,Y in mm, e.g. 100,50") from None
+    return x, y
+
+
+@click.command()
+@click.argument("outdir", type=click.Path(path_type=Path))
+@click.argument("part")
+@click.option("--on", "offcut", type=click.Path(path_type=Path),
+              help="An offcut TOML ([sheet] table as in a job) to cut the part on.")
+@click.option("--at", "at", callback=parse_xy, metavar="X,Y",
+              help="Put the part's lower-left corner here on a sheet like its own (mm).")
+@click.option("-o", "--output", "dest", type=click.Path(path_type=Path), required=True)
+@click.option("--profile", help="Machine profile (default: the job's, from report.json).")
+@click.option("--force", is_flag=True, help="Replace an existing output folder.")
+@handle_errors
+def recut(outdir: Path, part, offcut, at, dest: Path, profile, force) -> None:
+    """Cut one part of a finished job again, alone, on an offcut or at a given spot.
+
+    PART is an instance id (wall-rib#3) or a part name (its first copy). Thickness,
+    profile and tool come from OUTDIR/report.json, the geometry from the sheet's DXF.
+
+    \b
+    Examples:
+      wikicut nest examples/house/job.toml -o out/
+      wikicut recut out/ spacer --at 100,100 -o recut/
+      wikicut verify recut/sheet-001.nc --profile grbl --sheet recut/sheet-001.dxf
+    """
+    from ..recut import recut as run_recut
+
+    if offcut is not None and at is not None:
+        raise click.UsageError("give --on or --at, not both")
+    res = run_recut(outdir, part, dest, offcut=offcut, at=at, profile=cli_profile(profile),
+                    force=force)
+    click.echo(f"{part}: {res.report['sheets'][0]['file_program']} -> {dest}/")
