@@ -243,12 +243,12 @@ def test_outputs_have_the_users_permissions(tmp_path):
 
 
 def test_terminal_progress_is_a_bar_per_stage_with_time_left(monkeypatch, capsys):
-    from wikicut import cli
+    from wikicut.cli import common
 
     clock = iter(range(100))
-    monkeypatch.setattr(cli.time, "monotonic", lambda: float(next(clock)) * 2)
-    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True)
-    ui = cli.Ui()
+    monkeypatch.setattr(common.time, "monotonic", lambda: float(next(clock)) * 2)
+    monkeypatch.setattr(common.sys.stderr, "isatty", lambda: True)
+    ui = common.Ui()
     for k in range(4):
         ui.progress("nest", k / 4, f"{k} sheets")
     ui.progress("gcode", 0.0, "sheet 1 of 2")
