@@ -23,6 +23,8 @@ from .depth import TOL
 QUAD_SEGS = 16  # buffer arcs: 5.6 deg steps, chord error 0.004 mm on a 6 mm tool
 DOGBONE_MAX_ANGLE = 170.0  # degrees: flatter corners lose too little to be worth a relief
 UNCUT_WIDTH = 0.5  # mm: an unreachable sliver this wide means a feature too narrow to cut
+EDGE_REACH = 0.05  # mm: a through edge this close to the tool is cut (the simulator's rule)
+EDGE_SHORT = 1.0  # mm of a hole's edge may lie beyond it (the simulator allows as much)
 NARROW_TOL = 0.02  # mm: a slot this much narrower than the tool is still cut (runout is more)
 
 
@@ -194,8 +196,22 @@ def _inside(ctx: Context, region: Polygon, what: str, cover: Polygon | None, r: 
             relief_loop(lp, region.boundary, r, relief) for lp in loops]
         need = (cover if cover is not None else region).difference(inner)
         _check_cover(ctx, need, checked, word, r, feature=cover or region)
+        if what == "hole":
+            _check_edge(ctx, region, checked, word, r)
         ctx.proofs.add(key)
     return final
+
+
+def _check_edge(ctx: Context, region: Polygon, loops: list[np.ndarray], word: str,
+                r: float) -> None:
+    """A through hole's whole edge must be reached (as the simulator checks it, within
+    EDGE_REACH): slivers thinner than UNCUT_WIDTH pass the cover check but leave the hole
+    short of its drawing, e.g. the points of an outline drawn twice, one copy turned."""
+    short = region.boundary.difference(sweep(loops, r + EDGE_REACH))
+    if short.length > EDGE_SHORT:
+        c = short.representative_point()
+        raise ctx.refuse(f"{word} at {xy_text((c.x, c.y))}: {short.length:.1f} mm of its edge"
+                         f" lies beyond the reach of the {ctx.profile.tool.diameter:g} mm tool")
 
 
 def outside_loop(ctx: Context, outline: Polygon) -> np.ndarray:
