@@ -199,8 +199,6 @@ def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force,
     Examples:
       wikicut nest examples/dxf-parts/job.toml -o layout/ --no-gcode
       wikicut gcode layout/sheet-001.dxf --profile shopbot -o programs/
-      wikicut gcode examples/microhouse/MicroHouse_othercomponents_v0.5.dxf --profile grbl \\
-        --tool-diameter 2.5 -o microhouse/
     """
     from ..io.profiles import load_profile
     from ..pipeline import run_gcode
