@@ -17,9 +17,11 @@ def check_keepouts(segs: list[Segment], profile: Profile, zones) -> list[Violati
     shapely.prepare(area)
     high = profile.heights.over_keepouts - 1e-3
     out: list[Violation] = []
-    for s in segs:
+    for k, s in enumerate(segs):
         if min(s.start[2], s.end[2]) >= high:
             continue
+        if k == 0 and s.kind == "rapid":
+            continue  # from wherever the machine stands before the program: not the program's
         path = (shapely.LineString([s.start[:2], s.end[:2]]) if s.start[:2] != s.end[:2]
                 else shapely.Point(s.start[:2]))
         if area.intersects(path) and (not out or out[-1].line != s.line):
