@@ -12,6 +12,7 @@ arcs as lines (chord error <= arc_tolerance) when the profile has `arcs = false`
 from __future__ import annotations
 
 import textwrap
+from abc import ABC, abstractmethod
 
 from ..model import P3, Move, Profile, SheetProgram, ToolUse, arc_points, estimate
 from .arcfit import fit_arcs
@@ -42,7 +43,7 @@ def tool_label(t: ToolUse) -> str:
     return f"T{t.number} {t.diameter:g} mm{name}"
 
 
-class Writer:
+class Writer(ABC):
     """Line-by-line writer with modal state (last position, feed, axis words as written).
 
     A dialect implements start(), end(), rapid(), feed(), arc() and rate(); `comment_style`
@@ -172,39 +173,39 @@ class Writer:
         if self.p.spindle.dwell > 0:
             self.dwell(self.p.spindle.dwell)
 
-        # the dialect's part
+    # the dialect's part
+    @abstractmethod
     def start(self, spindle: bool = True) -> None:
         """Units, safe height and (`spindle`) the spindle: everything before the first
         operation."""
-        raise NotImplementedError
 
+    @abstractmethod
     def change_tool(self, tool: ToolUse, first: bool) -> None:
         """The dialect's words that change the tool (the spindle is off, Z at clearance)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def dwell(self, seconds: float) -> None:
         """Wait for the spindle to reach speed."""
-        raise NotImplementedError
 
+    @abstractmethod
     def end(self) -> None:
         """Up to clearance, spindle off, footer."""
-        raise NotImplementedError
 
+    @abstractmethod
     def rapid(self, words: dict[str, str], x, y, z) -> None:
         """One rapid line for the axis words that change."""
-        raise NotImplementedError
 
+    @abstractmethod
     def feed(self, words: dict[str, str], x: float, y: float, z: float, rate: str) -> None:
         """One cutting line for the axis words that change, at `rate` (program units)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def arc(self, m: Move, i: str, j: str, rate: str, ccw: bool) -> None:
         """One arc to m's end, centre offsets (i, j) already written as numbers."""
-        raise NotImplementedError
 
+    @abstractmethod
     def rate(self, mm_per_min: float) -> str:
         """A feed in program units."""
-        raise NotImplementedError
 
     # text
     def num(self, mm: float) -> str:
