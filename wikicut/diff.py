@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import InputError, WikicutError
 from .io.profiles import profile_named
-from .render import read_report
+from .io.report import read_report
 from .verify import read_program
 
 __all__ = ["FolderDiff", "ProgramDiff", "SheetDiff", "diff_folders", "diff_html", "diff_text"]

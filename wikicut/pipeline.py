@@ -340,7 +340,8 @@ def preview_toolpaths(outdir: Path, profile: str | None = None) -> Path:
     the verifier's simulator, never a new nest or plan) and rebuild index.html. The profile
     is the one the report names (or `profile`), with the report's tool diameter."""
     from .io.profiles import profile_named
-    from .render import read_report, tool_changes, with_toolpaths, write_preview_folder
+    from .io.report import read_report
+    from .render import tool_changes, with_toolpaths, write_preview_folder
     from .verify import read_program
 
     outdir = Path(outdir)

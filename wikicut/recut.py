@@ -9,7 +9,6 @@ sheet's (pipeline.write_outputs), into a new folder.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,23 +16,11 @@ from .errors import InputError, UnsafeJobError
 from .io.dxf import read_cutting_file
 from .io.job import load_offcut
 from .io.profiles import load_profile
+from .io.report import read_report
 from .model import Layout, Part, Placement, Profile, SheetLayout, Stock
 from .pipeline import NestResult, write_outputs
 
 _MATCH = 0.01  # mm: a DXF part is the report's part when their boxes agree this closely
-
-
-def load_report(outdir: Path) -> dict:
-    path = Path(outdir) / "report.json"
-    try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("no report.json here: not a wikicut output folder", outdir) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a readable report: {exc}", path) from None
-    if not isinstance(report, dict) or report.get("schema") != "wikicut-report/1":
-        raise InputError("unknown report schema (expected wikicut-report/1)", path)
-    return report
 
 
 def find_part(report: dict, part: str) -> tuple[dict, dict]:
@@ -112,7 +99,7 @@ def recut(outdir: Path, part: str, dest: Path, *, offcut: Path | None = None,
           at: tuple[float, float] | None = None, profile: str | None = None,
           force: bool = False) -> NestResult:
     """Write the program (and DXF, preview, report) for one part of a job into `dest`."""
-    report = load_report(outdir)
+    report = read_report(outdir)
     sheet, placed = find_part(report, part)
     shape = part_as_cut(outdir, sheet, placed)
     prof = recut_profile(report, profile)

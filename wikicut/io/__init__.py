@@ -14,7 +14,7 @@ _HOME = {
     "available_profiles": "profiles", "load_profile": "profiles", "parse_profile": "profiles",
     "resolve_profile_path": "profiles",
     "load_library": "tools",
-    "build_report": "report", "dumps": "report",
+    "build_report": "report", "dumps": "report", "read_report": "report",
     "check_outdir": "staging", "safe_name": "staging", "staged_output": "staging",
     "shipped_dir": "shipped",
     "load_part": "parts", "part_info": "parts", "part_parameters": "parts",

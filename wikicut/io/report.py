@@ -7,8 +7,9 @@ in layout order, no timestamps and no paths beyond the relative file names given
 from __future__ import annotations
 
 import json
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
+from ..errors import InputError
 from ..model import Layout, SheetLayout, SheetProgram
 
 SCHEMA = "wikicut-report/1"
@@ -186,3 +187,17 @@ def dumps(report: dict) -> str:
     """The report as stable JSON text: keys in schema order, 2-space indent, final newline."""
     return json.dumps(report, indent=2, sort_keys=False, ensure_ascii=False,
                       allow_nan=False) + "\n"
+
+
+def read_report(outdir: Path) -> dict:
+    """An output folder's report.json, or a one-line refusal."""
+    rep_path = Path(outdir) / "report.json"
+    try:
+        report = json.loads(rep_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("no report.json here: not a wikicut output folder", outdir) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"not a readable report: {exc}", rep_path) from None
+    if not isinstance(report, dict) or report.get("schema") != "wikicut-report/1":
+        raise InputError("unknown report schema (expected wikicut-report/1)", rep_path)
+    return report

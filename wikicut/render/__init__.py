@@ -3,10 +3,10 @@ and the job's index.html (html.py)."""
 
 from __future__ import annotations
 
-from .html import index_html, read_report, write_preview_folder
+from .html import index_html, write_preview_folder
 from .svg import label_box, part_svg, sheet_svg, with_toolpaths
 from .toolpaths import tool_changes, toolpath_overlay
 
-__all__ = ["index_html", "label_box", "part_svg", "read_report", "sheet_svg", "tool_changes",
+__all__ = ["index_html", "label_box", "part_svg", "sheet_svg", "tool_changes",
            "toolpath_overlay",
            "with_toolpaths", "write_preview_folder"]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 from html import escape
 from pathlib import Path
 
 from ..errors import InputError
+from ..io.report import read_report
 
 
 def _hm(seconds: float) -> str:
@@ -170,20 +170,6 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
     out.append(VIEW_JS)
     out.append("</body></html>")
     return "\n".join(out) + "\n"
-
-
-def read_report(outdir: Path) -> dict:
-    """An output folder's report.json, or a one-line refusal."""
-    rep_path = Path(outdir) / "report.json"
-    try:
-        report = json.loads(rep_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError("no report.json here: not a wikicut output folder", outdir) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a readable report: {exc}", rep_path) from None
-    if not isinstance(report, dict) or report.get("schema") != "wikicut-report/1":
-        raise InputError("unknown report schema (expected wikicut-report/1)", rep_path)
-    return report
 
 
 def write_preview_folder(outdir: Path) -> Path:
