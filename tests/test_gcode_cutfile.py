@@ -210,3 +210,42 @@ def test_a_flush_part_is_cut_with_the_tool_just_beyond_the_sheet_edge():
     off = SheetLayout(1, Stock(1000, 800, 18, 0), [Placement("p#1", part, -0.5, 0, 0)])
     with pytest.raises(UnsafeJobError, match="outside the 1000x800 sheet"):
         plan_sheet(off, prof)
+
+
+def test_the_measured_thickness_is_the_one_the_reading_checks(tmp_path):
+    """`--thickness` (and an --options file's [sheet] thickness) replaces the sheet layer's
+    x18 in the reading itself: a 9 mm pocket in 8 mm stock is refused there, naming it, and
+    the stock the programs are cut from is the measured one."""
+    from click.testing import CliRunner
+
+    from wikicut.cli import main
+
+    doc = ezdxf.new("R2010")
+    doc.units = 4
+    msp = doc.modelspace()
+    for layer, (x0, y0, x1, y1) in [("0_SHEET_BirchPly 2440x1220x18", (0, 0, 2440, 1220)),
+                                    ("6_anyTOOL_CUTTHROUGH_OUTSIDE", (100, 100, 600, 400)),
+                                    ("5_anyTOOL_9mmDEEP_INSIDE", (200, 200, 300, 300))]:
+        msp.add_lwpolyline([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], close=True,
+                           dxfattribs={"layer": layer})
+    dxf = tmp_path / "cut.dxf"
+    doc.saveas(dxf)
+    assert [s.stock.thickness for s in read_cutting_file(dxf)] == [18.0]
+    assert [s.stock.thickness for s in read_cutting_file(dxf, thickness=12)] == [12.0]
+    opts = tmp_path / "opts.toml"
+    opts.write_text("[sheet]\nthickness = 8\n")
+    for how in (["--thickness", "8"], ["--options", str(opts)]):
+        out = tmp_path / "out"
+        r = CliRunner().invoke(main, ["gcode", str(dxf), "--profile", "grbl", "-o", str(out),
+                                      *how], catch_exceptions=False)
+        assert r.exit_code == 2, r.output
+        assert "pocket 9 mm deep in 8 mm stock" in r.output and "entity" in r.output
+        assert not out.exists()
+    out = tmp_path / "out12"
+    r = CliRunner().invoke(main, ["gcode", str(dxf), "--profile", "grbl", "-o", str(out),
+                                  "--thickness", "12"], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    text = (out / "sheet-001.nc").read_text()
+    prof = load_profile("grbl")
+    deepest = min(float(z) for z in re.findall(r"Z(-[\d.]+)", text))
+    assert deepest == pytest.approx(-(12 + prof.depth.overcut), abs=0.01)

@@ -488,10 +488,8 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
     if layer_map:
         reading = replace(reading, layer_map={**reading.layer_map, **layer_map})
     with staged_output(Path(outdir), force, [Path(cutfile)]) as stage:
-        drawn = read_cutting_file(cutfile, display=str(cutfile), **reading.dxf_keywords())
-        if reading.thickness is not None:
-            drawn = [replace(s, stock=replace(s.stock, thickness=reading.thickness))
-                     for s in drawn]
+        drawn = read_cutting_file(cutfile, display=str(cutfile), thickness=reading.thickness,
+                                  **reading.dxf_keywords())
         if not drawn:
             raise UnsafeJobError("no sheets or parts found in the cutting file", cutfile)
         sheets: list[SheetLayout] = []

@@ -87,12 +87,14 @@ def _join_tolerance(value: float | None, shown: str) -> float | None:
     return tol
 
 
-def _parse_stock(sheet: DrawnSheet) -> Stock:
-    """Stock from a sheet rectangle (its own size and orientation) and its layer name."""
+def _parse_stock(sheet: DrawnSheet, thickness: float | None = None) -> Stock:
+    """Stock from a sheet rectangle (its own size and orientation) and its layer name; a
+    measured `thickness` replaces the one the layer name gives."""
     minx, miny, maxx, maxy = sheet.poly.bounds
     material = sheet.op.material or sheet_material(sheet.layer)
+    t = thickness if thickness is not None else sheet_thickness(sheet.layer)
     return Stock(width=round(maxx - minx, 2), height=round(maxy - miny, 2),
-                 thickness=sheet_thickness(sheet.layer), margin=0.0, material=material)
+                 thickness=t, margin=0.0, material=material)
 
 
 def _check_depths(rp: DrawnPart, t: float | None, shown: str, name: str) -> None:
@@ -171,12 +173,14 @@ def read_dxf_parts(path, layer_map: dict[str, str] | None = None, display: str |
 
 def read_cutting_file(path, layer_map: dict[str, str] | None = None,
                       display: str | None = None, *, units: str | None = None,
-                      join_tolerance: float | None = None) -> list[SheetLayout]:
+                      join_tolerance: float | None = None,
+                      thickness: float | None = None) -> list[SheetLayout]:
     """A cutting file as sheets: each sheet rectangle (0_SHEET_* layers) with the parts on it
     in the sheet's own frame (lower-left 0,0), placed at x=y=0 with no rotation.
-    `units` and `join_tolerance` as for read_dxf_parts."""
+    `units` and `join_tolerance` as for read_dxf_parts; `thickness` (mm, measured) replaces
+    the sheet layer's (or the default) in the stock and in the depth checks alike."""
     shown, sheets, raw = _analyse(path, layer_map, display, units, join_tolerance)
-    stocks = [_parse_stock(s) for s in sheets]
+    stocks = [_parse_stock(s, thickness) for s in sheets]
     if sheets:
         for rp in raw:
             if rp.sheet is None:
@@ -190,7 +194,8 @@ def read_cutting_file(path, layer_map: dict[str, str] | None = None,
         minx, miny, maxx, maxy = shapely.union_all([rp.outline for rp in raw]).bounds
         sheets = [DrawnSheet(shapely.box(minx, miny, maxx, maxy), "", "", LayerOp("sheet", None))]
         stocks = [Stock(width=round(maxx - minx, 4), height=round(maxy - miny, 4),
-                        thickness=DEFAULT_THICKNESS, margin=0.0)]
+                        thickness=thickness if thickness is not None else DEFAULT_THICKNESS,
+                        margin=0.0)]
         for rp in raw:
             rp.sheet = 0
     parts = _make_parts(raw, Path(path).stem, shown, lambda rp: stocks[rp.sheet].thickness)
