@@ -259,6 +259,44 @@ def test_toolpath_overlay_is_the_program_read_back():
     assert with_toolpaths(svg, moves, prof.tool.diameter) == svg
 
 
+def test_tabs_are_marked_where_the_tool_rises_over_them():
+    """Issue 35: the overlay marks every tab the planner left, found in the program read
+    back (the tool rising inside the stock and coming down again), at its height."""
+    import dataclasses
+
+    from wikicut.cam import plan_sheet
+    from wikicut.io.profiles import load_profile
+    from wikicut.post import write_program
+    from wikicut.verify import simulate
+
+    prof = load_profile("grbl")
+    sheet = layout(1).sheets[0]
+    plan = plan_sheet(sheet, prof)
+    centres = [c for op in plan.operations for c in op.tabs]
+    assert len(centres) >= 3 * 2  # every outline holds its part with two or more
+    svg = sheet_svg(sheet, simulate(write_program(plan, prof), prof), prof.tool.diameter)
+    marks = _svg_parts(svg, "tab")
+    assert len(marks) == len(centres)
+    lines = [shapely.LineString([(float(x), 1220 - float(y)) for x, y in
+                                 (p.split(",") for p in m.get("points").split())])
+             for m in marks]
+    for c in centres:  # each planned tab under exactly one mark, near its middle
+        near = [ln for ln in lines if ln.distance(shapely.Point(c)) < 0.05]
+        assert len(near) == 1, c
+        assert abs(near[0].project(shapely.Point(c)) - near[0].length / 2) < prof.tool.diameter
+    for m, ln in zip(marks, lines):
+        assert float(m.get("data-height")) == pytest.approx(prof.tabs.height, abs=0.01)
+        assert ln.length == pytest.approx(prof.tabs.length + prof.tool.diameter, abs=1.0)
+        assert m.get("stroke-width") == f"{prof.tool.diameter:g}"
+    assert "tab (material left)" in svg  # in the legend
+    # no tabs planned, none drawn: the pocket's and the hole's passes are not tabs
+    bare = dataclasses.replace(prof, tabs=dataclasses.replace(prof.tabs, enabled=False))
+    plan = plan_sheet(sheet, bare)
+    assert not [c for op in plan.operations for c in op.tabs]
+    svg = sheet_svg(sheet, simulate(write_program(plan, bare), bare), bare.tool.diameter)
+    assert not _svg_parts(svg, "tab") and _svg_parts(svg, "cut")
+
+
 def test_tool_changes_are_marked_and_each_tool_cuts_at_its_width():
     from wikicut.io.profiles import load_profile
     from wikicut.render import tool_changes, toolpath_overlay

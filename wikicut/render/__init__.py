@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from .html import index_html, write_preview_folder
 from .svg import label_box, part_svg, sheet_svg, with_toolpaths
-from .toolpaths import tool_changes, toolpath_overlay
+from .toolpaths import Tab, tab_spans, tool_changes, toolpath_overlay
 
-__all__ = ["index_html", "label_box", "part_svg", "sheet_svg", "tool_changes",
-           "toolpath_overlay",
-           "with_toolpaths", "write_preview_folder"]
+__all__ = ["Tab", "index_html", "label_box", "part_svg", "sheet_svg", "tab_spans",
+           "tool_changes", "toolpath_overlay", "with_toolpaths", "write_preview_folder"]

@@ -20,7 +20,7 @@ from shapely.geometry import LineString, Polygon
 
 from ..errors import InputError
 from ..model import Part, SheetLayout
-from .toolpaths import C_RAPID, Motion, toolpath_overlay
+from .toolpaths import C_RAPID, C_TAB, Motion, toolpath_overlay
 
 SVG_NS = "http://www.w3.org/2000/svg"
 
@@ -184,6 +184,7 @@ def _legend(W: float, H: float, title: str, toolpaths: bool) -> tuple[list[str],
     if toolpaths:
         keys += [("cut at tool width (orange shallow, red through)",
                   'fill="#c00000" fill-opacity="0.5" stroke="none"'),
+                 ("tab (material left)", f'fill="{C_TAB}" stroke="none"'),
                  ("rapid", f'fill="none" stroke="{C_RAPID}" stroke-dasharray="6,4"')]
     bar = 500.0 if W >= 1200 else 100.0 if W >= 250 else 10.0
     x, y = 10 * k, H + 55 * k

@@ -4,19 +4,22 @@ The moves are the verifier's simulation of the program text (wikicut.verify.simu
 the planner's own list: what the preview shows is what the machine will run. Cuts are drawn
 at the tool's width (so engraving shows as wide as it cuts; each tool's width after a
 change, marked where it happens), one stroke per pass at constant
-depth and coloured by depth (a tab is a lighter stroke where the last pass lifts); rapids
-dashed; each entry into the stock that cuts deeper than an engraving numbered in program order.
+depth and coloured by depth; tabs (where a pass rises inside the stock and comes back
+down) marked over it, so the material left to hold a part shows; rapids dashed; each entry
+into the stock that cuts deeper than an engraving numbered in program order.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from ..io.dxf.layers import ENGRAVE_MAX_DEPTH
 
 C_RAPID = "#0077ee"
+C_TAB = "#10a040"
 EPS = 1e-6
 
 
@@ -53,6 +56,62 @@ def _cut(run: list[tuple[float, float]], z: float, H: float, thickness: float,
             f'stroke="{depth_colour(z, thickness)}" stroke-width="{_f(width)}"/>')]
 
 
+@dataclass(frozen=True)
+class Tab:
+    """Where a pass lifts over material left in place: the tool's XY path from where it
+    rises to where it is back down, the pass's depth and the top of the lift."""
+
+    points: tuple[tuple[float, float], ...]
+    bottom: float
+    top: float
+    line: int  # the program line of the rise
+
+
+def tab_spans(moves: Iterable[Motion]) -> list[Tab]:
+    """The tabs a program leaves: inside the stock, the tool rises (straight up or along a
+    ramp) without leaving it, moves on, and comes back down to the depth it rose from. A rise
+    that leaves the stock is an exit, and a descent from the surface an entry: neither is a
+    tab."""
+    tabs: list[Tab] = []
+    open_: tuple[float, list[tuple[float, float]], float, int] | None = None
+    for m in moves:
+        (x0, y0, z0), (x1, y1, z1) = m.start, m.end
+        if m.kind != "feed" or z1 >= -EPS:  # a rapid or a rise out of the stock: no tab
+            open_ = None
+            continue
+        if open_ is None:
+            if z0 < -EPS and z1 > z0 + EPS:
+                open_ = (z0, [(x0, y0), (x1, y1)], z1, m.line)
+            continue
+        bottom, path, top, line = open_
+        if abs(x1 - x0) + abs(y1 - y0) > EPS:
+            path.append((x1, y1))
+        if z1 <= bottom + EPS:  # back down at the pass's depth: the tab is behind it
+            (ax, ay), (bx, by) = path[0], path[-1]
+            if abs(bx - ax) + abs(by - ay) > EPS:
+                tabs.append(Tab(tuple(path), bottom, top, line))
+            open_ = None
+        else:
+            open_ = (bottom, path, max(top, z1), line)
+    return tabs
+
+
+def _tab_marks(tabs: Sequence[Tab], H: float, thickness: float, tool_diameter: float,
+               changes: Sequence[tuple[int, int, float]]) -> list[str]:
+    """Each tab over the cuts, at the width of the tool that leaves it."""
+    out = []
+    for t in tabs:
+        width = max(next((d for n, _, d in sorted(changes, reverse=True) if n < t.line),
+                         tool_diameter), 0.3)
+        pts = " ".join(f"{_f(x)},{_f(H - y)}" for x, y in t.points)
+        left = thickness + t.top  # from the sheet's underside to the top of the lift
+        out.append(f'<polyline class="tab" points="{pts}" data-z="{_f(t.top)}" '
+                   f'data-height="{_f(left)}" stroke="{C_TAB}" stroke-width="{_f(width)}" '
+                   f'stroke-opacity="0.9"><title>tab: {_f(left)} mm of material left, the '
+                   f"tool lifts to Z{_f(t.top)}</title></polyline>")
+    return out
+
+
 _CHANGE = re.compile(r"tool change:\s*T(\d+)\s+([\d.]+)\s*mm")
 
 
@@ -71,7 +130,8 @@ def toolpath_overlay(moves: Iterable[Motion], H: float, thickness: float,
                      tool_diameter: float,
                      changes: Sequence[tuple[int, int, float]] = ()) -> list[str]:
     """SVG lines of one <g class="toolpaths">: cuts at the tool's width (each tool's after a
-    change), tool changes marked, rapids, entry order."""
+    change), tabs, tool changes marked, rapids, entry order."""
+    moves = list(moves)
     width = max(tool_diameter, 0.3)
     pending = sorted(changes)
     out = [(f'<g class="toolpaths" fill="none" stroke-linecap="round" stroke-linejoin="round" '
@@ -126,6 +186,7 @@ def toolpath_overlay(moves: Iterable[Motion], H: float, thickness: float,
             entry = None
     out += _cut(run, run_z, H, thickness, width)
     number()
+    out += _tab_marks(tab_spans(moves), H, thickness, tool_diameter, changes)
     out += labels
     out.append("</g>")
     return out
