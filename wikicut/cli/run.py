@@ -84,6 +84,8 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
         cost = f"; cost {tot['cost']:.2f}" if tot.get("cost") is not None else ""
         ui.info("sheets: " + ", ".join(f"{kinds[k]} x {k}" for k in sorted(kinds, key=listed.index))
                 + cost)
+    if fil := tot.get("fillers"):  # fillers left out are no fault: only counted
+        ui.info(f"fillers: {fil['placed']} placed, {fil['left']} left out (no room)")
     if res.layout.unplaced:  # only with --allow-unplaced
         click.echo("warning: " + unplaced_message(res.layout.unplaced, tot.get("parts", 0)),
                    err=True)

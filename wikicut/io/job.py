@@ -13,9 +13,10 @@ from typing import Any
 import shapely
 
 from ..errors import InputError, suggest
-from ..model import NestItem, NestSettings, Part, Stock
+from ..model import Lock, NestItem, NestSettings, Part, Stock
 from ..model.tooling import OPERATION_KINDS, OperationSettings
 from . import limits as lim
+from .locks import check_locks, read_locks
 from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
 
 SHEET_KEYS = {"width", "height", "thickness", "margin", "count", "strip", "material", "name",
@@ -23,7 +24,7 @@ SHEET_KEYS = {"width", "height", "thickness", "margin", "count", "strip", "mater
 NEST_KEYS = {"spacing", "rotations", "seed", "time_limit", "iterations", "workers"}
 MACHINE_KEYS = {"profile", "tool_diameter", "tools", "library", "materials", "operations"}
 OPERATION_KEYS = {"tool", "feed", "plunge", "ramp", "rpm", "per_pass"}
-PART_KEYS = {"file", "quantity", "params", "rotations", "name", "units"}
+PART_KEYS = {"file", "quantity", "params", "rotations", "name", "units", "lock", "filler"}
 BLOCK_KEYS = {"dir", "quantity", "rotations", "units"}
 DXF_KEYS = {"units", "join_tolerance"}
 TOP_KEYS = {"name", "description", "sheet", "nest", "machine", "part", "block", "layers",
@@ -45,6 +46,8 @@ class JobPart:
     key: str = "part[1]"  # where it is in the job, for messages
     units: str | None = None  # a DXF's units when the file cannot tell (None: the job's)
     label: str = ""  # a block's label (E-XXS-A): engraved on the part, its name and sort key
+    locks: tuple[Lock, ...] = ()  # the first copies' places (io/locks.py)
+    filler: bool = False  # only the room the other parts leave (at most `quantity`)
 
 
 @dataclass(frozen=True)
@@ -217,7 +220,7 @@ def _settings(tf: TomlFile, data: dict[str, Any], seed: int | None, time_limit: 
     return settings
 
 
-def _job_parts(tf: TomlFile, data: dict[str, Any], path: Path) -> list[JobPart]:
+def _job_parts(tf: TomlFile, data: dict[str, Any], path: Path, n_stocks: int) -> list[JobPart]:
     """The [[part]] tables, each naming a part file that exists."""
     raw_parts = data.get("part", [])
     if not isinstance(raw_parts, list) or not all(isinstance(p, dict) for p in raw_parts):
@@ -243,11 +246,24 @@ def _job_parts(tf: TomlFile, data: dict[str, Any], path: Path) -> list[JobPart]:
             raise tf.error(f"{where}file", f"part file '{file}' not found")
         if ppath.suffix.lower() in DXF_SUFFIXES and params:
             raise tf.error(f"{where}params", "a DXF part takes no parameters")
+        locks, filler = _placing(tf, p, where, int(qty), n_stocks)
         parts.append(JobPart(file=file, path=ppath, quantity=int(qty),
                              params={k: float(v) for k, v in params.items()}, rotations=rots,
                              name=get_str(tf, p, "name", where), key=where.rstrip("."),
-                             units=_units(tf, p, where)))
+                             units=_units(tf, p, where), locks=locks, filler=filler))
     return parts
+
+
+def _placing(tf: TomlFile, p: dict[str, Any], where: str, qty: int, n_stocks: int
+             ) -> tuple[tuple[Lock, ...], bool]:
+    """A [[part]]'s `lock` (io/locks.py) and `filler` keys."""
+    locks = read_locks(tf, p["lock"], f"{where}lock", n_stocks) if "lock" in p else ()
+    if len(locks) > qty:
+        raise tf.error(f"{where}lock", f"{len(locks)} locks for a quantity of {qty}")
+    filler = get_bool(tf, p, "filler", where)
+    if filler and locks:
+        raise tf.error(f"{where}filler", "a locked part is placed, not a filler: drop one")
+    return locks, filler
 
 
 def _check_total(tf: TomlFile, parts: list[JobPart]) -> None:
@@ -295,7 +311,7 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
             raise tf.error(f"machine.{k}", f"file '{p}' not found")
 
     reading = _reading(tf, data, thickness=stocks[0].thickness)
-    parts = _job_parts(tf, data, path)
+    parts = _job_parts(tf, data, path, len(stocks))
     block_parts, csvs = _job_blocks(tf, data)
     if not parts and not block_parts:
         raise InputError("no parts: add at least one [[part]] with a file (or a [[block]])",
@@ -446,6 +462,9 @@ def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
                      [replace(p, name=f"{jp.name}-{k + 1}") for k, p in enumerate(found)])
         if jp.label:
             found = [replace(p, label=jp.label) for p in found]
+        if jp.locks and len(found) > 1:
+            raise InputError(f"{jp.key}.lock: the file holds {len(found)} parts; a lock places"
+                             " one (give it a file of its own)", job.path, found[0].name)
         out.extend((jp, p) for p in found)
     return out
 
@@ -456,13 +475,16 @@ def job_items(job: Job) -> list[NestItem]:
     counts: dict[str, int] = {}
     for jp, part in load_job_parts(job):
         rots = jp.rotations or job.settings.rotations
-        for _ in range(jp.quantity):
+        for q in range(jp.quantity):
             k = counts.get(part.name, 0) + 1
             counts[part.name] = k
-            items.append(NestItem(instance=f"{part.name}#{k}", part=part, rotations=rots))
+            items.append(NestItem(instance=f"{part.name}#{k}", part=part, rotations=rots,
+                                  lock=jp.locks[q] if q < len(jp.locks) else None,
+                                  filler=jp.filler))
             if len(items) > lim.MAX_PARTS:
                 raise InputError(f"more than {lim.MAX_PARTS} parts after quantities (a whole"
                                  " house is about 1,500): split the job", job.path)
+    check_locks(items, job.stocks, job.settings.spacing, job.path)
     return items
 
 

@@ -123,6 +123,7 @@ def build_report(job_name: str, layout: Layout, spacing: float,
     if program_files is not None and len(program_files) != len(layout.sheets):
         raise ValueError(f"{len(program_files)} program files for {len(layout.sheets)} sheets")
     sheets = []
+    locked, fillers = set(layout.locked), set(layout.fillers)
     rows: dict[str, dict] = {}  # part name -> parts row, in order of first appearance
     seen: dict[str, str] = {}  # part name -> source, of the parts placed
     tot_cut = tot_sec = 0.0
@@ -132,7 +133,8 @@ def build_report(job_name: str, layout: Layout, spacing: float,
             src = portable_source(p.part.source)
             parts.append({"id": p.instance, "name": p.part.name, "source": src,
                           "rotation": _r(p.rotation % 360.0), "x": _r(p.x), "y": _r(p.y),
-                          "bbox": [_r(v) for v in p.placed().outline.bounds]})
+                          "bbox": [_r(v) for v in p.placed().outline.bounds],
+                          **_role(p.instance, locked, fillers)})
             seen.setdefault(p.part.name, src)
             row = rows.setdefault(p.part.name, {"name": p.part.name, "source": src,
                                                 "quantity": 0, "placed": 0, "sheets": []})
@@ -179,8 +181,26 @@ def build_report(job_name: str, layout: Layout, spacing: float,
                    "cut_length_m": _r(tot_cut / 1000, 2) if programs else None,
                    "est_seconds": _r(tot_sec, 1) if programs else None,
                    "cost": (_r(sum(prices), 2) if prices and all(p is not None for p in prices)
-                            else None)},
+                            else None),
+                   **_filler_totals(layout)},
     }
+
+
+def _role(instance: str, locked: set[str], fillers: set[str]) -> dict:
+    """A placed part's `locked` or `filler` flag, only where it is one (reports of jobs
+    without either stay as they were)."""
+    if instance in locked:
+        return {"locked": True}
+    if instance in fillers:
+        return {"filler": True}
+    return {}
+
+
+def _filler_totals(layout: Layout) -> dict:
+    """`totals.fillers` (placed, left out: no fault) when the job has fillers."""
+    if not layout.fillers and not layout.fillers_left:
+        return {}
+    return {"fillers": {"placed": len(layout.fillers), "left": len(layout.fillers_left)}}
 
 
 def dumps(report: dict) -> str:

@@ -47,7 +47,7 @@ from .motion import (
     move_length,
     sweep,
 )
-from .nesting import NestItem, NestSettings
+from .nesting import Lock, NestItem, NestSettings, locked_placement
 from .timing import Estimate, estimate
 from .tooling import (
     CHIP_TARGETS,
@@ -70,10 +70,10 @@ __all__ = [
     "CHANGER_MODES", "CHIP_TARGETS", "Changer", "ChipLoad", "Corners", "Cutter", "CuttingData",
     "CuttingRules", "DEFAULT_RULES", "DIALECTS", "Depths", "Drill", "Drilling", "Engraving",
     "HOLDDOWN_MODES", "Holddown",
-    "Entry", "Estimate", "Feeds", "Heights", "INCH", "Layout", "MachineLimits", "Marking",
+    "Entry", "Estimate", "Feeds", "Heights", "INCH", "Layout", "Lock", "MachineLimits", "Marking",
     "Material", "Move", "MoveKind", "NestItem", "NestSettings", "OpKind", "Operation", "P3",
     "Part", "Placement", "Pocket", "Pocketing", "Profile", "Rack", "SheetLayout", "SheetProgram",
     "Spindle", "Stock", "TOOL_TYPES", "Tabs", "Tool", "ToolLibrary", "ToolUse", "Travel",
     "arc_points", "check_cutting", "cutting_data", "depth_derate", "estimate", "is_arc",
-    "move_length", "plan_passes", "sheet_stem", "strip_length", "sweep",
+    "locked_placement", "move_length", "plan_passes", "sheet_stem", "strip_length", "sweep",
 ]

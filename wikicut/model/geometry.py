@@ -114,6 +114,9 @@ class Stock:
     keepouts: tuple[Polygon, ...] = ()  # sheet coordinates: clamps, screws, damage
     price: float | None = None  # per sheet, for the cost summary
     strip: bool = False  # one sheet of this height, shortest length used
+    # the nester's copy of a sheet that holds locked parts (cut anyway, so using it for the
+    # other parts costs no sheet); never in a layout it returns
+    locked: bool = False
 
     @property
     def usable(self) -> Polygon:
@@ -182,3 +185,7 @@ def strip_length(stock: Stock, placements: list[Placement]) -> float:
 class Layout:
     sheets: list[SheetLayout]
     unplaced: list[str] = field(default_factory=list)  # instance ids that found no room
+    # fillers (NestItem.filler): those placed and those left out (which is no fault)
+    fillers: list[str] = field(default_factory=list)
+    fillers_left: list[str] = field(default_factory=list)
+    locked: list[str] = field(default_factory=list)  # instance ids placed by their lock

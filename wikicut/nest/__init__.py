@@ -46,6 +46,9 @@ result wins, ties to the lower seed. With
 `settings.iterations` set (counting decodes and overlap moves), the result depends only on
 the inputs and the seed. The exact shapely check (`verify_layout`) has the last word before
 a layout is returned.
+
+Parts the user locked in place and fillers (parts that only take the room left) are set
+aside first, the search runs on the others around them (locked.py, fillers.py).
 """
 
 from __future__ import annotations
@@ -62,7 +65,9 @@ from . import bundle, workers
 from .budget import Budget
 from .compact import compact, compact_sheet
 from .feasibility import check_fits
+from .fillers import fill
 from .interrupt import DeferCtrlC
+from .locked import locked_stocks, place_locked
 from .params import DEFAULT, Params
 from .problem import build, resolution, settings_resolution
 from .solution import Solution, to_layout
@@ -92,6 +97,8 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
     (`load_kernels`)."""
     if not items:
         return Layout([])
+    if any(it.lock is not None or it.filler for it in items):
+        return _nest_around(items, stocks, settings, progress, params)
     load_kernels()
     t0 = time.monotonic()
     end = t0 + settings.time_limit
@@ -144,6 +151,30 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
                              params.last_sheet_rounds, end)
         if not verify_layout(replace(layout, sheets=[last]), settings.spacing):
             layout = replace(layout, sheets=layout.sheets[:-1] + [last])
+    return layout
+
+
+def _nest_around(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
+                 progress: Callable[[NestProgress], None] | None, params: Params) -> Layout:
+    """The items not locked and not fillers nested around the locked ones (locked.py), then
+    the fillers into the room left (fillers.py), each search a share of the time limit."""
+    t0 = time.monotonic()
+    locked = [it for it in items if it.lock is not None]
+    fillers = [it for it in items if it.lock is None and it.filler]
+    free = [it for it in items if it.lock is None and not it.filler]
+    res = settings_resolution(settings, stocks, items)
+    search, sheet_of = locked_stocks(locked, stocks, settings.spacing, res)
+    share = settings.time_limit * (1.0 - params.filler_share) if fillers else settings.time_limit
+    layout = nest(free, search, replace(settings, time_limit=share), progress, params=params)
+    if locked:
+        layout = place_locked(layout, locked, stocks, sheet_of)
+    left = max(settings.time_limit - (time.monotonic() - t0), 1e-3)
+    layout = fill(layout, fillers, settings.spacing, res,
+                  lambda its, sts: nest(its, sts, replace(settings, time_limit=left),
+                                        params=params))
+    problems = verify_layout(layout, settings.spacing)
+    if problems:
+        raise RuntimeError("nester produced an invalid layout: " + "; ".join(problems[:3]))
     return layout
 
 

@@ -63,6 +63,8 @@ class Params:
     # passes of the last sheet's exact compaction: most of the slack goes in the first few,
     # and a sheet of curved parts takes about 0.05 s a pass
     last_sheet_rounds: int = 6
+    # share of the time limit kept for fillers (fillers.py) after the job's own parts
+    filler_share: float = 0.2
 
 
 DEFAULT = Params()

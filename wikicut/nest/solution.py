@@ -101,11 +101,12 @@ def sheets_rank(p: Problem, stock: np.ndarray) -> int:
     """The sheets used, as one number to minimise: their count for one stock type; for a
     stock list, the fewest sheets of the last-listed type first, then of the one before it,
     and so on (offcuts listed first are used when they save a sheet listed after them, and
-    left alone when they do not)."""
+    left alone when they do not). A sheet holding locked parts (`Stock.locked`, nest/locked.py)
+    is cut anyway: it counts nothing, so the search fills it before any other."""
     if len(p.stocks) == 1:
         return int(stock.shape[0])
     base = len(p.items) + 1  # more sheets than any one type can hold
-    return sum(base ** int(t) for t in stock.tolist())
+    return sum(base ** int(t) for t in stock.tolist() if not p.stocks[int(t)].locked)
 
 
 def regroup(p: Problem, sheet: np.ndarray, var: np.ndarray, us: np.ndarray,

@@ -1,0 +1,107 @@
+"""A [[part]]'s `lock` (where the user put it) read and checked against the stock.
+
+`lock = { sheet = 1, x = 100, y = 200, rotation = 90 }` (or a list of such tables, one per
+copy locked) puts a copy on the output's sheet `sheet`, turned by `rotation`, the lower-left
+corner of its turned bounding box at (x, y) in sheet coordinates; `stock` picks the
+[[sheet]] entry (from 1, default 1). Refused, one line naming the part and key: a lock
+outside its sheet's usable area (margins, keep-outs), nearer another locked part than the
+spacing, at a rotation the part may not take, on more sheets than the stock holds, or with
+sheet numbers that skip one.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..model import Lock, NestItem, Stock, locked_placement
+from . import limits as lim
+from .toml import TomlFile, check_keys, get_number
+
+LOCK_KEYS = {"sheet", "x", "y", "rotation", "stock"}
+TOL = 1e-6  # mm, as the layout check allows
+
+
+def read_locks(tf: TomlFile, value: Any, key: str, n_stocks: int) -> tuple[Lock, ...]:
+    """A part's `lock`: one table, or a list of tables (one per copy locked)."""
+    if isinstance(value, dict):
+        tables = [(value, key)]
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+        tables = [(v, f"{key}[{i + 1}]") for i, v in enumerate(value)]
+    else:
+        raise tf.error(key, "must be a table { sheet = 1, x = ..., y = ..., rotation = ... }"
+                            " or a list of them")
+    out = []
+    for table, where in tables:
+        prefix = f"{where}."
+        check_keys(tf, table, LOCK_KEYS, prefix)
+        sheet = get_number(tf, table, "sheet", prefix, required=True, rng=lim.SHEET_COUNT)
+        x = get_number(tf, table, "x", prefix, required=True, rng=lim.COORDINATE)
+        y = get_number(tf, table, "y", prefix, required=True, rng=lim.COORDINATE)
+        rot = get_number(tf, table, "rotation", prefix, default=0.0, rng=lim.ANGLE)
+        stock = get_number(tf, table, "stock", prefix, default=1, rng=lim.SHEET_COUNT)
+        if stock > n_stocks:
+            raise tf.error(f"{prefix}stock", f"the job lists {n_stocks} [[sheet]] entries,"
+                           f" not {stock}")
+        out.append(Lock(int(sheet), float(x), float(y), float(rot) % 360.0, int(stock) - 1,
+                        where))
+    return tuple(out)
+
+
+def check_locks(items: list[NestItem], stocks: tuple[Stock, ...] | list[Stock],
+                spacing: float, file: str | Path) -> None:
+    """Refuse locks the nester cannot keep (see the module docstring)."""
+    locked = [it for it in items if it.lock is not None]
+    if not locked:
+        return
+    sheets: dict[int, list[NestItem]] = {}
+    for it in locked:
+        lk = it.lock
+        if not any(abs((lk.rotation - r + 180.0) % 360.0 - 180.0) < 1e-9 for r in it.rotations):
+            raise InputError(f"{lk.key}.rotation: {lk.rotation:g} is not one of the part's"
+                             f" rotations ({', '.join(f'{r:g}' for r in it.rotations)})",
+                             file, it.part.name)
+        sheets.setdefault(lk.sheet, []).append(it)
+    for k in range(1, max(sheets) + 1):
+        if k not in sheets:
+            first = sheets[min(s for s in sheets if s > k)][0]
+            raise InputError(f"{first.lock.key}.sheet: no part is locked on sheet {k}: locked"
+                             f" sheets are numbered 1, 2, ... without a gap", file,
+                             first.part.name)
+    per_stock = [0] * len(stocks)
+    for k, its in sorted(sheets.items()):
+        t = its[0].lock.stock
+        for it in its[1:]:
+            if it.lock.stock != t:
+                raise InputError(f"{it.lock.key}.stock: sheet {k} is sheet[{t + 1}] for"
+                                 f" {its[0].instance}, not sheet[{it.lock.stock + 1}]", file,
+                                 it.part.name)
+        per_stock[t] += 1
+        st = stocks[t]
+        have = 1 if st.strip else st.count
+        if have is not None and per_stock[t] > have:
+            raise InputError(f"{its[0].lock.key}.sheet: {per_stock[t]} sheets of sheet[{t + 1}]"
+                             f" hold locked parts, but it has {have}", file, its[0].part.name)
+        _check_sheet(its, st, k, spacing, file)
+
+
+def _check_sheet(its: list[NestItem], st: Stock, k: int, spacing: float,
+                 file: str | Path) -> None:
+    """The locked parts of sheet k inside its usable area and the spacing apart."""
+    usable = st.usable.buffer(TOL)
+    placed = [locked_placement(it).placed().outline for it in its]
+    for it, g in zip(its, placed):
+        if not usable.contains(g):
+            lk = it.lock
+            raise InputError(f"{lk.key}: at x = {lk.x:g}, y = {lk.y:g}, rotation"
+                             f" {lk.rotation:g} the part is not inside sheet {k}'s usable area"
+                             f" ({st.width:g} x {st.height:g} mm less the {st.margin:g} mm"
+                             " margin and keep-outs)", file, it.part.name)
+    for (a, ga), (b, gb) in combinations(zip(its, placed), 2):
+        d = ga.distance(gb)
+        if d < spacing - TOL or (d <= 0 and ga.intersection(gb).area > TOL):
+            what = "overlaps" if d <= 0 else f"is {d:.3f} mm from"
+            raise InputError(f"{b.lock.key}: {b.instance} {what} {a.instance}, locked on"
+                             f" sheet {k} too (spacing {spacing:g} mm)", file, b.part.name)
