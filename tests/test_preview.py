@@ -54,10 +54,10 @@ def test_sheet_svg_is_xml_with_one_part_element_each():
     parts = [g for g in root.iter(f"{SVG}g") if g.get("class") == "part"]
     assert len(parts) == 3
     assert {g.get("data-part") for g in parts} == {"rib#1", "rib#2", "rib#3"}
-    for g in parts:  # labelled: a title and a visible text with id and name
-        assert g.find(f"{SVG}title").text.startswith("rib#")
+    for g in parts:  # a title with id and name; the visible label is the engraved text
+        assert g.find(f"{SVG}title").text.startswith(g.get("data-part") + ' rib <&"x">\n')
         label = [t for t in g.iter(f"{SVG}text") if t.get("class") == "label"]
-        assert len(label) == 1 and label[0].text == g.get("data-part") + ' rib <&"x">'
+        assert len(label) == 1 and label[0].text == 'rib <&"x">'
     assert sheet_svg(lay.sheets[0]) == svg  # deterministic
 
 

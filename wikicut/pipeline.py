@@ -218,7 +218,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
                           program_files=prog_files or None, settings=settings,
                           sources=sources,
                           program_parts=[[(f.name, f.program) for f in fs]
-                                         for fs in sheet_files] or None)
+                                         for fs in sheet_files] or None, profile=profile)
     files: list[str] = []
     with nullcontext(stage) if stage else staged_output(Path(outdir), force) as staging:
         tmp = staging.tmp

@@ -10,7 +10,7 @@ import json
 from pathlib import Path, PurePath
 
 from ..errors import InputError
-from ..model import Layout, SheetLayout, SheetProgram
+from ..model import Layout, Profile, SheetLayout, SheetProgram
 
 SCHEMA = "wikicut-report/1"
 
@@ -114,10 +114,13 @@ def build_report(job_name: str, layout: Layout, spacing: float,
                  programs: list[SheetProgram] | None = None,
                  program_files: list[str] | None = None, settings: dict | None = None,
                  sources: dict[str, str] | None = None,
-                 program_parts: list[list[tuple[str, SheetProgram]]] | None = None) -> dict:
+                 program_parts: list[list[tuple[str, SheetProgram]]] | None = None,
+                 profile: Profile | None = None) -> dict:
     """The report of a nested (and maybe planned) layout; see docs/report-schema.md.
     `sources` (part name -> file) names the files of parts of which no copy was placed;
-    `program_parts` each sheet's program files (name, what it cuts) where it has several."""
+    `program_parts` each sheet's program files (name, what it cuts) where it has several;
+    `profile` (the machine the programs are for) adds where zero is and how the sheet is
+    held to the settings, for the job sheet."""
     if programs is not None and len(programs) != len(layout.sheets):
         raise ValueError(f"{len(programs)} programs for {len(layout.sheets)} sheets")
     if program_files is not None and len(program_files) != len(layout.sheets):
@@ -131,7 +134,8 @@ def build_report(job_name: str, layout: Layout, spacing: float,
         parts = []
         for p in s.placements:
             src = portable_source(p.part.source)
-            parts.append({"id": p.instance, "name": p.part.name, "source": src,
+            parts.append({"id": p.instance, "name": p.part.name, "label": p.part.text,
+                          "source": src,
                           "rotation": _r(p.rotation % 360.0), "x": _r(p.x), "y": _r(p.y),
                           "bbox": [_r(v) for v in p.placed().outline.bounds],
                           **_role(p.instance, locked, fillers)})
@@ -169,6 +173,9 @@ def build_report(job_name: str, layout: Layout, spacing: float,
     placed = sum(len(s.placements) for s in layout.sheets)
     record = {"spacing": _r(spacing)}
     record.update(settings or {})
+    if profile is not None:
+        record.update(z_zero=profile.z_zero, work_offset=profile.work_offset or None,
+                      holddown=profile.holddown.mode)
     return {
         "schema": SCHEMA, "job": job_name, "settings": record,
         "sheets": sheets, "programs": program_runs(sheets), "unplaced": unplaced,

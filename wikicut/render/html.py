@@ -63,24 +63,146 @@ VIEW_JS = """<script>
 </script>"""
 
 
-def _programs_table(runs: list[dict]) -> str:
-    """The distinct programs, each with how many times to run it and on which sheets."""
-    rows = "".join(f'<tr><td><a href="{escape(r["file"], True)}">{escape(r["file"])}</a></td>'
-                   f'<td class="n">cut x {r["count"]}</td><td>'
-                   + ", ".join(f'<a href="#sheet-{k}">{k}</a>' for k in r["sheets"])
-                   + "</td></tr>" for r in runs)
-    return ('<h2 id="programs">Programs</h2><table><tr><th>program</th><th>run</th>'
-            f"<th>sheets</th></tr>{rows}</table>")
+def _sheets_text(indices: list[int]) -> str:
+    """Sheet numbers as runs: "3-30, 32"."""
+    runs: list[list[int]] = []
+    for i in indices:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def _tool(t: dict) -> str:
+    return f"T{t['number']} {t['diameter']:g} mm {escape(str(t['name']))}"
+
+
+def _run_steps(s: dict, settings: dict) -> list[str]:
+    """The programs that cut a sheet, in the order to run them, each with the tool to fit."""
+    tools = {t["number"]: t for t in s.get("tools") or []}
+    if s.get("programs"):  # several tools: one file per tool, or one with its changes
+        return [f'<a href="{escape(p["file"], True)}">{escape(p["file"])}</a>: fit '
+                + ", then ".join(_tool(tools[n]) if n in tools else f"T{n}" for n in p["tools"])
+                + f" ({_hm(p['est_seconds'])})" for p in s["programs"]]
+    if not s.get("file_program"):
+        return []
+    dia = settings.get("tool_diameter")
+    fit = f": fit the {dia:g} mm tool" if dia is not None else ""
+    tp = s.get("toolpath")
+    return [f'<a href="{escape(s["file_program"], True)}">{escape(s["file_program"])}</a>{fit}'
+            + (f" ({_hm(tp['est_seconds'])})" if tp else "")]
+
+
+def _zero(settings: dict, thickness: float) -> str:
+    """Where zero is, as the programs' header says it."""
+    if settings.get("z_zero") is None:
+        return ""
+    z = ("the spoilboard top (the stock top is Z" + f"{thickness:g})"
+         if settings["z_zero"] == "spoilboard" else "the stock top")
+    wo = settings.get("work_offset")
+    return (f"X0 Y0 at the sheet's lower-left corner (the origin mark), Z0 on {z}; "
+            f"measured thickness {thickness:g} mm" + (f"; work offset {escape(wo)}" if wo else ""))
+
+
+def _holddown(s: dict, settings: dict) -> str:
+    screws = s.get("screws") or []
+    if not screws:
+        mode = settings.get("holddown")
+        return "none (vacuum table)" if mode == "none" else ""
+    at = "; ".join(f"{k}: {x:g}, {y:g}" for k, (x, y) in enumerate(screws, 1))
+    return (f"{len(screws)} screws to drive before cutting, at x, y mm from X0 Y0 "
+            f'(the dark dots): <span class="screws">{at}</span>')
+
+
+def _sort_table(s: dict) -> str:
+    """The sheet's parts by the text engraved on them: what goes where off the machine."""
+    rows: dict[tuple[str, str, str], int] = {}
+    for p in s["parts"]:
+        key = (str(p.get("label", p["name"])), str(p["name"]), str(p["source"]))
+        rows[key] = rows.get(key, 0) + 1
+    body = "".join(f'<tr><td class="lab">{escape(lab)}</td><td>{escape(name)}</td>'
+                   f'<td class="n">{n}</td><td>{escape(src)}</td></tr>'
+                   for (lab, name, src), n in rows.items())
+    return ('<table class="sort"><tr><th>label</th><th>part</th><th>per sheet</th>'
+            f"<th>source</th></tr>{body}</table>")
+
+
+def _sheet_card(s: dict, run: dict | None, settings: dict) -> str:
+    """What an operator needs at the machine for a sheet (or a layout cut N times): the
+    programs in order with their tools, where zero is, the screws, the time, and the
+    parts to sort."""
+    count = run["count"] if run else 1
+    tp = s.get("toolpath")
+    items = []
+    steps = _run_steps(s, settings)
+    if steps:
+        items.append("<li><b>Run</b>" + (f" (cut x {count}: sheets "
+                                         f"{_sheets_text(run['sheets'])}, one at a time)"
+                                         if count > 1 else "")
+                     + "<ol>" + "".join(f"<li>{x}</li>" for x in steps) + "</ol></li>")
+    zero = _zero(settings, s["stock"]["thickness"])
+    if zero:
+        items.append(f"<li><b>Zero</b> {zero}</li>")
+    hold = _holddown(s, settings)
+    if hold:
+        items.append(f"<li><b>Hold-down</b> {hold}</li>")
+    if tp:
+        items.append(f"<li><b>Time</b> {_hm(tp['est_seconds'])} (h:mm) a sheet"
+                     + (f", {_hm(tp['est_seconds'] * count)} for all {count}" if count > 1
+                        else "") + f"; {tp['cut_length_m']:.1f} m of cut</li>")
+    items.append(f"<li><b>Stock</b> {escape(s['stock']['name'])}, "
+                 f"{len(s['parts'])} parts, {s['utilisation'] * 100:.1f}% used</li>")
+    return (f'<div class="card"><ul class="steps">{"".join(items)}</ul>'
+            f'<div class="parts"><b>Parts to sort</b>{_sort_table(s)}</div></div>')
+
+
+def _programs_table(runs: list[dict], by_index: dict[int, dict], settings: dict) -> str:
+    """The distinct programs in order, each with its tools, how many times to run it and on
+    which sheets."""
+    rows = []
+    for r in runs:
+        s = by_index.get(r["sheets"][0], {})
+        files = ([p["file"] for p in s["programs"]] if s.get("programs") else [r["file"]])
+        dia = settings.get("tool_diameter")
+        tools = (", ".join(_tool(t) for t in s.get("tools") or [])
+                 or (f"{dia:g} mm" if dia is not None else ""))
+        tp = s.get("toolpath")
+        rows.append("<tr><td>" + "<br>".join(f'<a href="{escape(f, True)}">{escape(f)}</a>'
+                                             for f in files)
+                    + f'</td><td>{tools}</td><td class="n">cut x {r["count"]}</td><td>'
+                    + ", ".join(f'<a href="#sheet-{k}">{k}</a>' for k in r["sheets"])
+                    + f'</td><td class="n">{_hm(tp["est_seconds"]) if tp else ""}</td></tr>')
+    return ('<h2 id="programs">Programs, in sheet order</h2><table><tr><th>program</th>'
+            "<th>tools</th><th>run</th><th>sheets</th><th>time a sheet</th></tr>"
+            + "".join(rows) + "</table>")
+
+
+# On paper: the job on a first page, then a page per sheet (one per distinct layout: a
+# repeated layout's page says "cut x N" and its sheets), the drawing fitted to the page
+# above what to run and the parts to sort. Screen-only things are left off.
+PRINT_CSS = (
+    "@page{size:landscape;margin:8mm}"
+    "@media print{body{margin:0;font-size:9pt}"
+    ".screen,nav,#details,#parts-list{display:none!important}"
+    "section.sheet{break-before:page;break-inside:avoid;margin:0}"
+    "section.sheet.repeat{display:none}"
+    "section.sheet h2{font-size:12pt}"
+    "section.sheet svg{width:100%;height:118mm;max-width:none;border:none}"
+    ".card{font-size:8pt;gap:4mm}.card table{font-size:8pt}"
+    "a{color:inherit;text-decoration:none}}")
 
 
 def index_html(report: dict, svgs: list[str], title: str = "") -> str:
     """The job on one self-contained page (inline CSS, SVGs and a few lines of script, no
     network): summary, every sheet with links to its files (zoom and pan, a part's details
-    on click), and the parts list."""
+    on click), what to run on it and the parts to sort, and the parts list. Printed, it is
+    the job sheet: the job on page one, then one page per sheet (per distinct layout)."""
     t = report.get("totals", {})
     sheets = report.get("sheets", [])
+    st = report.get("settings", {})
     n = len(sheets)
-    cur = report.get("settings", {}).get("currency") or ""
+    cur = st.get("currency") or ""
     name = escape(title or str(report.get("job", "")))
     last = sheets[-1]["offcut"] if sheets else None
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
@@ -96,16 +218,27 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
             "nav a{margin-right:.6em}.meta{color:#555;font-size:90%}"
             "table{border-collapse:collapse}td,th{border:1px solid #bbb;padding:2px 6px}"
             "td.n{text-align:right}tr.unplaced,p.unplaced{background:#fbb}"
-            "p.unplaced{padding:.4em;border:1px solid #c00}</style></head><body>"),
+            "p.unplaced{padding:.4em;border:1px solid #c00}"
+            ".card{display:flex;flex-wrap:wrap;gap:1em;margin-top:.4em;font-size:90%}"
+            ".card ul.steps{flex:1 1 28em;margin:0;padding-left:1.2em}.card ol{margin:0}"
+            ".card .parts{flex:1 1 22em}td.lab{font-weight:bold}"
+            f"{PRINT_CSS}</style></head><body>"),
            f"<h1>{name}</h1>",
-           ('<p class="meta">Wheel to zoom, drag to pan, double-click to see the whole sheet; '
-            "click a part for its placement.</p>"),
+           ('<p class="meta screen">Wheel to zoom, drag to pan, double-click to see the whole '
+            "sheet; click a part for its placement. Print this page for the job sheet: a page "
+            "per sheet.</p>"),
            '<ul class="summary">',
            f"<li>Sheets: {t.get('sheets', 0)}</li>",
            f"<li>Parts placed: {t.get('placed', 0)} of {t.get('parts', 0)}</li>",
            (f"<li>Utilisation: {t.get('utilisation', 0) * 100:.1f}% "
             f"({t.get('part_area_m2', 0):.2f} m&sup2; of parts on "
             f"{t.get('sheet_area_m2', 0):.2f} m&sup2; of sheet)</li>")]
+    stocks: dict[str, int] = {}
+    for s in sheets:
+        stocks[s["stock"]["name"]] = stocks.get(s["stock"]["name"], 0) + 1
+    if stocks:
+        out.append("<li>Stock: " + ", ".join(f"{k} x {escape(nm)}" for nm, k in stocks.items())
+                   + "</li>")
     top = (last or {}).get("top")
     if top and top["area_m2"] > last["area_m2"]:
         out.append(f"<li>Offcut on the last sheet: {top['height']:.0f} mm along the top from "
@@ -118,7 +251,13 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
                    f"{_hm(t.get('est_seconds') or 0)} (h:mm)</li>")
     if t.get("cost") is not None:
         out.append(f"<li>Material cost: {t['cost']:.2f}{' ' + escape(cur) if cur else ''}</li>")
-    st = report.get("settings", {})
+    if st.get("z_zero") is not None and sheets:
+        out.append(f"<li>Zero: {_zero(st, sheets[0]['stock']['thickness'])}</li>")
+    if st.get("holddown") is not None:
+        out.append(f"<li>Hold-down: {escape(str(st['holddown']))}"
+                   + (f", {sum(len(s['screws']) for s in sheets)} screws in all (each "
+                      "sheet's page lists its own)" if st["holddown"] != "none" else "")
+                   + "</li>")
     bits = [f"{k} {escape(str(st[k]))}" for k in ("profile", "tool_diameter", "spacing", "seed")
             if st.get(k) is not None]
     if bits:
@@ -128,48 +267,44 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
         out.append(f'<p class="unplaced">{len(report["unplaced"])} parts did not fit: '
                    + ", ".join(escape(u["id"]) for u in report["unplaced"]) + "</p>")
     runs = {r["file"]: r for r in report.get("programs", [])}
-    if len(runs) < sum(r["count"] for r in runs.values()):  # some layouts repeat
-        out.append(_programs_table(list(runs.values())))
+    if runs:
+        out.append(_programs_table(list(runs.values()), {s["index"]: s for s in sheets}, st))
     if sheets:
         out.append("<nav>Sheets: " + " ".join(f'<a href="#sheet-{s["index"]}">{s["index"]}</a>'
                                                for s in sheets) + "</nav>")
     for s, svg in zip(sheets, svgs):
-        links = [f'<a href="{escape(s["file_dxf"], True)}">DXF</a>',
-                 f'<a href="{escape(s["file_svg"], True)}">SVG</a>']
-        progs = s.get("programs") or []
-        if len(progs) > 1:  # one program per tool: run them in this order
-            links += [f'<a href="{escape(p["file"], True)}">program {k}'
-                      f' (T{"+T".join(str(t) for t in p["tools"])})</a>'
-                      for k, p in enumerate(progs, 1)]
-        elif s.get("file_program"):
-            count = runs.get(s["file_program"], {}).get("count", 1)
-            links.append(f'<a href="{escape(s["file_program"], True)}">program'
-                         + (f" (cut x {count})" if count > 1 else "") + "</a>")
-        tp = s.get("toolpath")
-        meta = (f"{len(s['parts'])} parts, {s['utilisation'] * 100:.1f}% used"
-                + (f", {tp['cut_length_m']:.1f} m of cut, {_hm(tp['est_seconds'])}" if tp else ""))
-        if s.get("tools"):  # which tool to fit, in which order, for how long
-            meta += "; tools in order: " + ", ".join(
-                f"T{t['number']} {t['diameter']:g} mm {t['name']} ({_hm(t['est_seconds'])})"
-                for t in s["tools"])
-        out.append(f'<section class="sheet" id="sheet-{s["index"]}"><h2>Sheet {s["index"]} of '
-                   f'{n} {" ".join(links)}</h2><p class="meta">{escape(s["stock"]["name"])}: '
-                   f"{meta}</p>")
-        body = svg.split("?>", 1)[-1] if svg.lstrip().startswith("<?xml") else svg
-        out.append(body.strip())
-        out.append("</section>")
-    out.append('<h2 id="parts">Parts</h2><table><tr><th>part</th><th>source</th>'
-               "<th>quantity</th><th>placed</th><th>sheets</th></tr>")
+        out += _sheet_section(s, svg, runs.get(s.get("file_program") or ""), n, st)
+    out.append('<div id="parts-list"><h2 id="parts">Parts</h2><table><tr><th>part</th>'
+               "<th>source</th><th>quantity</th><th>placed</th><th>sheets</th></tr>")
     for p in report.get("parts", []):
         cls = ' class="unplaced"' if p["placed"] < p["quantity"] else ""
         on = ", ".join(f'<a href="#sheet-{k}">{k}</a>' for k in p["sheets"])
         out.append(f"<tr{cls}><td>{escape(p['name'])}</td><td>{escape(p['source'])}</td>"
                    f'<td class="n">{p["quantity"]}</td><td class="n">{p["placed"]}</td>'
                    f"<td>{on}</td></tr>")
-    out.append('</table><p id="details" hidden></p>')
+    out.append('</table></div><p id="details" hidden></p>')
     out.append(VIEW_JS)
     out.append("</body></html>")
     return "\n".join(out) + "\n"
+
+
+def _sheet_section(s: dict, svg: str, run: dict | None, n: int, settings: dict) -> list[str]:
+    """One sheet: its heading and files, the drawing, and its card. A sheet cut by the
+    program of an earlier sheet is marked `repeat` (printed once, with that sheet)."""
+    count = run["count"] if run else 1
+    repeat = bool(run) and run["sheets"][0] != s["index"]
+    links = [f'<a href="{escape(s["file_dxf"], True)}">DXF</a>',
+             f'<a href="{escape(s["file_svg"], True)}">SVG</a>']
+    if not s.get("programs") and s.get("file_program"):
+        links.append(f'<a href="{escape(s["file_program"], True)}">program'
+                     + (f" (cut x {count})" if count > 1 else "") + "</a>")
+    head = (f"Sheet {s['index']} of {n}" if count == 1 else
+            f"Sheet {s['index']} of {n}, cut x {count}: sheets {_sheets_text(run['sheets'])}")
+    cls = "sheet repeat" if repeat else "sheet"
+    body = svg.split("?>", 1)[-1] if svg.lstrip().startswith("<?xml") else svg
+    return [f'<section class="{cls}" id="sheet-{s["index"]}"><h2>{head} '
+            f'<span class="screen">{" ".join(links)}</span></h2>', body.strip(),
+            _sheet_card(s, run, settings), "</section>"]
 
 
 def write_preview_folder(outdir: Path) -> Path:

@@ -117,8 +117,9 @@ def _label_area(p: Part):
 def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
                 hover: str = "") -> list[str]:
     """One placed part: filled outline (holes show through), holes, pockets, drills,
-    engravings and a label that fits, in one <g class="part">; `hover` adds to its tooltip,
-    `data` (attributes) to its element."""
+    engravings and its label, in one <g class="part">; `title` (its tooltip) and `hover`
+    name it, `data` (attributes) go on its element. The label is the text the router engraves
+    on it (Part.text), so the parts on a printed sheet read as the parts off the machine."""
     gid = "part-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in instance)
     out = [(f'<g class="part" id="{escape(gid, True)}" data-part="{escape(instance, True)}"'
            f"{data}>"),
@@ -153,11 +154,11 @@ def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
         pts = " ".join(f"{_f(x)},{_f(H - y)}" for x, y in e.path.coords)
         out.append(f'<polyline class="engraving" points="{pts}" fill="none" stroke="{C_ENGRAVE}"'
                    ' stroke-width="0.8"/>')
-    x, y, size, vertical = label_box(_label_area(p), title)
+    x, y, size, vertical = label_box(_label_area(p), p.text)
     turn = f' transform="rotate(-90 {_f(x)} {_f(H - y)})"' if vertical else ""
     out.append(f'<text class="label" x="{_f(x)}" y="{_f(H - y)}" font-size="{_f(size)}"'
                f'{turn} font-family="sans-serif" text-anchor="middle" '
-               'dominant-baseline="middle" fill="#222">' + escape(title) + "</text>")
+               'dominant-baseline="middle" fill="#222">' + escape(p.text) + "</text>")
     out.append("</g>")
     return out
 
@@ -297,10 +298,13 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
         data, hover = _placement_data(p)
         body += _part_group(p.placed(), H, p.instance, f"{p.instance} {p.part.name}", data,
                             hover)
-    for x, y in screws:
+    fs, r = 30 * _scale(W, H), screw_diameter / 2
+    for n, (x, y) in enumerate(screws, 1):  # numbered as the job sheet lists them
         body.append(f'<circle class="screw" cx="{_f(x)}" cy="{_f(H - y)}" '
-                    f'r="{_f(screw_diameter / 2)}" fill="#333" stroke="#fff">'
-                    f"<title>hold-down screw at x {_f(x)}, y {_f(y)}</title></circle>")
+                    f'r="{_f(r)}" fill="#333" stroke="#fff">'
+                    f"<title>hold-down screw {n} at x {_f(x)}, y {_f(y)}</title></circle>")
+        body.append(f'<text class="screw-n" x="{_f(x + r + 2)}" y="{_f(H - y - r)}" '
+                    f'font-size="{_f(fs)}" font-family="sans-serif" fill="#333">{n}</text>')
     head = f'data-sheet="{sheet.index}" data-thickness="{_f(st.thickness)}"'
     return _assemble(head, body, W, H, st.thickness, _sheet_title(sheet, total), moves,
                      tool_diameter, changes)
