@@ -463,8 +463,8 @@ def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
         if jp.label:
             found = [replace(p, label=jp.label) for p in found]
         if jp.locks and len(found) > 1:
-            raise InputError(f"{jp.key}.lock: the file holds {len(found)} parts; a lock places"
-                             " one (give it a file of its own)", job.path, found[0].name)
+            raise InputError(f"key '{jp.key}.lock': the file holds {len(found)} parts; a lock"
+                             " places one (give it a file of its own)", job.path, found[0].name)
         out.extend((jp, p) for p in found)
     return out
 

@@ -60,14 +60,14 @@ def check_locks(items: list[NestItem], stocks: tuple[Stock, ...] | list[Stock],
     for it in locked:
         lk = it.lock
         if not any(abs((lk.rotation - r + 180.0) % 360.0 - 180.0) < 1e-9 for r in it.rotations):
-            raise InputError(f"{lk.key}.rotation: {lk.rotation:g} is not one of the part's"
+            raise InputError(f"key '{lk.key}.rotation': {lk.rotation:g} is not one of the part's"
                              f" rotations ({', '.join(f'{r:g}' for r in it.rotations)})",
                              file, it.part.name)
         sheets.setdefault(lk.sheet, []).append(it)
     for k in range(1, max(sheets) + 1):
         if k not in sheets:
             first = sheets[min(s for s in sheets if s > k)][0]
-            raise InputError(f"{first.lock.key}.sheet: no part is locked on sheet {k}: locked"
+            raise InputError(f"key '{first.lock.key}.sheet': no part is locked on sheet {k}: locked"
                              f" sheets are numbered 1, 2, ... without a gap", file,
                              first.part.name)
     per_stock = [0] * len(stocks)
@@ -75,15 +75,16 @@ def check_locks(items: list[NestItem], stocks: tuple[Stock, ...] | list[Stock],
         t = its[0].lock.stock
         for it in its[1:]:
             if it.lock.stock != t:
-                raise InputError(f"{it.lock.key}.stock: sheet {k} is sheet[{t + 1}] for"
+                raise InputError(f"key '{it.lock.key}.stock': sheet {k} is sheet[{t + 1}] for"
                                  f" {its[0].instance}, not sheet[{it.lock.stock + 1}]", file,
                                  it.part.name)
         per_stock[t] += 1
         st = stocks[t]
         have = 1 if st.strip else st.count
         if have is not None and per_stock[t] > have:
-            raise InputError(f"{its[0].lock.key}.sheet: {per_stock[t]} sheets of sheet[{t + 1}]"
-                             f" hold locked parts, but it has {have}", file, its[0].part.name)
+            raise InputError(f"key '{its[0].lock.key}.sheet': {per_stock[t]} sheets of"
+                             f" sheet[{t + 1}] hold locked parts, but it has {have}", file,
+                             its[0].part.name)
         _check_sheet(its, st, k, spacing, file)
 
 
@@ -95,7 +96,7 @@ def _check_sheet(its: list[NestItem], st: Stock, k: int, spacing: float,
     for it, g in zip(its, placed):
         if not usable.contains(g):
             lk = it.lock
-            raise InputError(f"{lk.key}: at x = {lk.x:g}, y = {lk.y:g}, rotation"
+            raise InputError(f"key '{lk.key}': at x = {lk.x:g}, y = {lk.y:g}, rotation"
                              f" {lk.rotation:g} the part is not inside sheet {k}'s usable area"
                              f" ({st.width:g} x {st.height:g} mm less the {st.margin:g} mm"
                              " margin and keep-outs)", file, it.part.name)
@@ -103,5 +104,5 @@ def _check_sheet(its: list[NestItem], st: Stock, k: int, spacing: float,
         d = ga.distance(gb)
         if d < spacing - TOL or (d <= 0 and ga.intersection(gb).area > TOL):
             what = "overlaps" if d <= 0 else f"is {d:.3f} mm from"
-            raise InputError(f"{b.lock.key}: {b.instance} {what} {a.instance}, locked on"
+            raise InputError(f"key '{b.lock.key}': {b.instance} {what} {a.instance}, locked on"
                              f" sheet {k} too (spacing {spacing:g} mm)", file, b.part.name)
