@@ -295,15 +295,27 @@ def _sheet_section(s: dict, svg: str, run: dict | None, n: int, settings: dict) 
     repeat = bool(run) and run["sheets"][0] != s["index"]
     links = [f'<a href="{escape(s["file_dxf"], True)}">DXF</a>',
              f'<a href="{escape(s["file_svg"], True)}">SVG</a>']
-    if not s.get("programs") and s.get("file_program"):
+    progs = s.get("programs") or []
+    if len(progs) > 1:  # one program per tool: run them in this order
+        links += [f'<a href="{escape(p["file"], True)}">program {k}'
+                  f' (T{"+T".join(str(t) for t in p["tools"])})</a>'
+                  for k, p in enumerate(progs, 1)]
+    elif s.get("file_program"):
         links.append(f'<a href="{escape(s["file_program"], True)}">program'
                      + (f" (cut x {count})" if count > 1 else "") + "</a>")
+    tp = s.get("toolpath")
+    meta = (f"{len(s['parts'])} parts, {s['utilisation'] * 100:.1f}% used"
+            + (f", {tp['cut_length_m']:.1f} m of cut, {_hm(tp['est_seconds'])}" if tp else ""))
+    if s.get("tools"):  # which tool to fit, in which order, for how long
+        meta += "; tools in order: " + ", ".join(
+            f"{_tool(t)} ({_hm(t['est_seconds'])})" for t in s["tools"])
     head = (f"Sheet {s['index']} of {n}" if count == 1 else
             f"Sheet {s['index']} of {n}, cut x {count}: sheets {_sheets_text(run['sheets'])}")
     cls = "sheet repeat" if repeat else "sheet"
     body = svg.split("?>", 1)[-1] if svg.lstrip().startswith("<?xml") else svg
     return [f'<section class="{cls}" id="sheet-{s["index"]}"><h2>{head} '
-            f'<span class="screen">{" ".join(links)}</span></h2>', body.strip(),
+            f'<span class="screen">{" ".join(links)}</span></h2>',
+            f'<p class="meta screen">{escape(s["stock"]["name"])}: {meta}</p>', body.strip(),
             _sheet_card(s, run, settings), "</section>"]
 
 
