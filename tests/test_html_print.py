@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -172,3 +173,36 @@ def test_the_sheet_page_shows_the_layout_fitted_with_its_labels_and_screws(print
     for x, y in s["screws"]:  # the screws as dark dots
         r, c = at(x, y)
         assert img[r, c].max() < 110, (x, y)
+    svg = (out / s["file_svg"]).read_text(encoding="utf-8")  # numbered as the page lists them
+    assert re.findall(r'<text class="screw-n"[^>]*>(\d+)</text>', svg) == [
+        str(n) for n in range(1, len(s["screws"]) + 1)]
+
+
+def test_a_sheet_cut_by_one_program_per_tool_lists_them_in_order_with_the_tool_to_fit():
+    """Split programs (one file per tool, no changer): the card runs them in order, each
+    with its tool; the programs table on page one names both files and the tools."""
+    from wikicut.io.report import build_report
+    from wikicut.render import index_html
+
+    rep = build_report("split", Layout([sheet(1)]), 12.0)
+    s = rep["sheets"][0]
+    s.update(file_program="sheet-001-1-T2.nc", toolpath={
+        "cut_length_m": 12.5, "rapid_length_m": 3.0, "est_seconds": 600.0, "operations": 9},
+        tools=[{"order": 1, "number": 2, "name": "upcut", "diameter": 3.0, "rpm": 18000,
+                "est_seconds": 200.0},
+               {"order": 2, "number": 1, "name": "compression", "diameter": 6.0,
+                "rpm": 16000, "est_seconds": 400.0}],
+        programs=[{"file": "sheet-001-1-T2.nc", "tools": [2], "est_seconds": 200.0},
+                  {"file": "sheet-001-2-T1.nc", "tools": [1], "est_seconds": 400.0}])
+    rep["programs"] = [{"file": "sheet-001-1-T2.nc", "count": 1, "sheets": [1]}]
+    rep["settings"].update(z_zero="spoilboard", work_offset=None, holddown="none")
+    html = index_html(rep, [""])
+    card = html[html.index('<div class="card">'):]
+    run = re.findall(r'<li><a href="([^"]+)">[^<]*</a>: fit ([^<]*)</li>', card)
+    assert run == [("sheet-001-1-T2.nc", "T2 3 mm upcut (0:03)"),
+                   ("sheet-001-2-T1.nc", "T1 6 mm compression (0:07)")]
+    assert "Z0 on the spoilboard top (the stock top is Z18.3)" in card
+    assert "Hold-down</b> none" in card and "work offset" not in card
+    table = html[html.index('id="programs"'):html.index("<nav>")]
+    assert table.index("sheet-001-1-T2.nc") < table.index("sheet-001-2-T1.nc")
+    assert "T2 3 mm upcut, T1 6 mm compression" in table
