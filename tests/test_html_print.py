@@ -99,7 +99,8 @@ def test_the_job_then_one_page_per_distinct_layout(printed):
     first = _text(pdf[0])
     for words in ("ribs <&>", "Sheets: 4", "Parts placed: 12 of 12", "Stock: 4 x BirchPly",
                   "sheet-001-x3.nc", "cut x 3", "sheet-003.nc", "work offset G55",
-                  "Z0 on the stock top", "Hold-down: screws"):
+                  "Z0 on the stock top", "Hold-down: screws",
+                  "Machine: profile GRBL, 6 mm tool"):
         assert words in first, words
     assert "Sheet 1 of 4" not in first  # the sheets start on their own pages
     pages = [_text(pdf[k]) for k in (1, 2)]

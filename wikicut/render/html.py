@@ -178,6 +178,49 @@ def _programs_table(runs: list[dict], by_index: dict[int, dict], settings: dict)
             + "".join(rows) + "</table>")
 
 
+def _machine_lines(report: dict) -> list[str]:
+    """The job's summary beyond the totals: stock, offcut, time, cost, zero, hold-down and
+    the machine, as <li> lines."""
+    t, st = report.get("totals", {}), report.get("settings", {})
+    sheets = report.get("sheets", [])
+    cur = st.get("currency") or ""
+    last = sheets[-1]["offcut"] if sheets else None
+    out: list[str] = []
+    stocks: dict[str, int] = {}
+    for s in sheets:
+        stocks[s["stock"]["name"]] = stocks.get(s["stock"]["name"], 0) + 1
+    if stocks:
+        out.append("<li>Stock: " + ", ".join(f"{k} x {escape(nm)}" for nm, k in stocks.items())
+                   + "</li>")
+    top = (last or {}).get("top")
+    if top and top["area_m2"] > last["area_m2"]:
+        out.append(f"<li>Offcut on the last sheet: {top['height']:.0f} mm along the top from "
+                   f"y = {top['y_from']:.0f} mm, {top['area_m2']:.2f} m&sup2;</li>")
+    elif last:
+        out.append(f"<li>Offcut on the last sheet: {last['width']:.0f} mm from x = "
+                   f"{last['x_from']:.0f} mm, {last['area_m2']:.2f} m&sup2;</li>")
+    if t.get("cut_length_m") is not None:
+        out.append(f"<li>Cut length: {t['cut_length_m']:.1f} m, estimated machine time "
+                   f"{_hm(t.get('est_seconds') or 0)} (h:mm)</li>")
+    if t.get("cost") is not None:
+        out.append(f"<li>Material cost: {t['cost']:.2f}{' ' + escape(cur) if cur else ''}</li>")
+    if st.get("z_zero") is not None and sheets:
+        out.append(f"<li>Zero: {_zero(st, sheets[0]['stock']['thickness'])}</li>")
+    if st.get("holddown") is not None:
+        out.append(f"<li>Hold-down: {escape(str(st['holddown']))}"
+                   + (f", {sum(len(s['screws']) for s in sheets)} screws in all (each "
+                      "sheet's page lists its own)" if st["holddown"] != "none" else "")
+                   + "</li>")
+    if st.get("profile") is not None:
+        dia = st.get("tool_diameter")
+        out.append(f"<li>Machine: profile {escape(str(st['profile']))}"
+                   + (f", {dia:g} mm tool" if dia is not None else "") + "</li>")
+    bits = [f"{k} {escape(str(st[k]))}" for k in ("spacing", "seed") if st.get(k) is not None]
+    if bits:
+        out.append(f'<li class="meta">Settings: {", ".join(bits)}</li>')
+    return out
+
+
 # On paper: the job on a first page, then a page per sheet (one per distinct layout: a
 # repeated layout's page says "cut x N" and its sheets), the drawing fitted to the page
 # above what to run and the parts to sort. Screen-only things are left off.
@@ -202,9 +245,7 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
     sheets = report.get("sheets", [])
     st = report.get("settings", {})
     n = len(sheets)
-    cur = st.get("currency") or ""
     name = escape(title or str(report.get("job", "")))
-    last = sheets[-1]["offcut"] if sheets else None
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{name}: {t.get('sheets', 0)} sheets</title>",
@@ -233,35 +274,7 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
            (f"<li>Utilisation: {t.get('utilisation', 0) * 100:.1f}% "
             f"({t.get('part_area_m2', 0):.2f} m&sup2; of parts on "
             f"{t.get('sheet_area_m2', 0):.2f} m&sup2; of sheet)</li>")]
-    stocks: dict[str, int] = {}
-    for s in sheets:
-        stocks[s["stock"]["name"]] = stocks.get(s["stock"]["name"], 0) + 1
-    if stocks:
-        out.append("<li>Stock: " + ", ".join(f"{k} x {escape(nm)}" for nm, k in stocks.items())
-                   + "</li>")
-    top = (last or {}).get("top")
-    if top and top["area_m2"] > last["area_m2"]:
-        out.append(f"<li>Offcut on the last sheet: {top['height']:.0f} mm along the top from "
-                   f"y = {top['y_from']:.0f} mm, {top['area_m2']:.2f} m&sup2;</li>")
-    elif last:
-        out.append(f"<li>Offcut on the last sheet: {last['width']:.0f} mm from x = "
-                   f"{last['x_from']:.0f} mm, {last['area_m2']:.2f} m&sup2;</li>")
-    if t.get("cut_length_m") is not None:
-        out.append(f"<li>Cut length: {t['cut_length_m']:.1f} m, estimated machine time "
-                   f"{_hm(t.get('est_seconds') or 0)} (h:mm)</li>")
-    if t.get("cost") is not None:
-        out.append(f"<li>Material cost: {t['cost']:.2f}{' ' + escape(cur) if cur else ''}</li>")
-    if st.get("z_zero") is not None and sheets:
-        out.append(f"<li>Zero: {_zero(st, sheets[0]['stock']['thickness'])}</li>")
-    if st.get("holddown") is not None:
-        out.append(f"<li>Hold-down: {escape(str(st['holddown']))}"
-                   + (f", {sum(len(s['screws']) for s in sheets)} screws in all (each "
-                      "sheet's page lists its own)" if st["holddown"] != "none" else "")
-                   + "</li>")
-    bits = [f"{k} {escape(str(st[k]))}" for k in ("profile", "tool_diameter", "spacing", "seed")
-            if st.get(k) is not None]
-    if bits:
-        out.append(f'<li class="meta">Settings: {", ".join(bits)}</li>')
+    out += _machine_lines(report)
     out.append("</ul>")
     if report.get("unplaced"):
         out.append(f'<p class="unplaced">{len(report["unplaced"])} parts did not fit: '
