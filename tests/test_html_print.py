@@ -175,6 +175,7 @@ def test_the_sheet_page_shows_the_layout_fitted_with_its_labels_and_screws(print
         r, c = at(x, y)
         assert img[r, c].max() < 110, (x, y)
     svg = (out / s["file_svg"]).read_text(encoding="utf-8")  # numbered as the page lists them
+    assert "hold-down screw (numbered)" in svg  # in the legend
     assert re.findall(r'<text class="screw-n"[^>]*>(\d+)</text>', svg) == [
         str(n) for n in range(1, len(s["screws"]) + 1)]
 

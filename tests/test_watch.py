@@ -105,14 +105,14 @@ class Page:
             return {}
         return json.loads(raw) if isinstance(raw, str) else {}
 
-    def wait(self, ok, what: str) -> tuple[dict, float]:
+    def wait(self, ok, what: str, limit: float = WITHIN_S) -> tuple[dict, float]:
         """Poll the page until `ok(state)`; the state and how long it took."""
         t0 = time.monotonic()
         while True:
             st = self.state()
             if st.get("ready") == "complete" and ok(st):
                 return st, time.monotonic() - t0
-            assert time.monotonic() - t0 < WITHIN_S, f"{what}: {st}"
+            assert time.monotonic() - t0 < limit, f"{what}: {st}"
             time.sleep(0.1)
 
     def close(self) -> None:
@@ -156,7 +156,7 @@ def test_the_open_page_follows_every_save_by_itself(tmp_path):
     try:
         page = Page(browser, url, tmp_path / "chromium")
         first, _ = page.wait(lambda s: s.get("info") and s.get("width", 0) > 0,
-                             "the first shape")
+                             "the first shape", limit=60)  # a browser starting, not a save
         length0, width0 = _length(first["info"]), first["width"]
         assert 700 < length0 < 800 and not first["error"]
         page.evaluate("window.__testMark = 'before the save'; 1")

@@ -167,7 +167,8 @@ def _scale(W: float, H: float) -> float:
     return max(0.2, min(1.0, max(W, H) / 2440.0))  # text size follows the sheet
 
 
-def _legend(W: float, H: float, title: str, toolpaths: bool) -> tuple[list[str], float]:
+def _legend(W: float, H: float, title: str, toolpaths: bool,
+            screws: bool = False) -> tuple[list[str], float]:
     """Sheet n of N, stock, parts, utilisation; colour key; a scale bar. Sized to the sheet
     (a 2440 mm sheet gets 28 mm text) and wrapped to its width. (lines, band height)"""
     k = _scale(W, H)
@@ -182,6 +183,8 @@ def _legend(W: float, H: float, title: str, toolpaths: bool) -> tuple[list[str],
             ("engraving", f'fill="none" stroke="{C_ENGRAVE}"'),
             ("margin", f'fill="{C_MARGIN}" stroke="none"'),
             ("keep-out", f'fill="{C_KEEPOUT}" fill-opacity="0.35" stroke="none"')]
+    if screws:
+        keys.append(("hold-down screw (numbered)", 'fill="#333" stroke="none"'))
     if toolpaths:
         keys += [("cut at tool width (orange shallow, red through)",
                   'fill="#c00000" fill-opacity="0.5" stroke="none"'),
@@ -261,7 +264,8 @@ def _assemble(head: str, body: list[str], W: float, H: float, thickness: float, 
               changes: Sequence[tuple[int, int, float]] = ()) -> str:
     """The sheet's drawing (`body`: sheet, margin, keep-outs, parts) with the toolpaths, the
     origin and the legend, under a root sized to them."""
-    legend, legend_h = _legend(W, H, title, moves is not None)
+    legend, legend_h = _legend(W, H, title, moves is not None,
+                               any(ln.startswith('<circle class="screw"') for ln in body))
     out = [*_svg_open(W, H + legend_h, f" {head}"), *body]
     if moves is not None:
         out += toolpath_overlay(moves, H, thickness, tool_diameter, changes)
