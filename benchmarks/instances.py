@@ -29,6 +29,9 @@ REPO = Path(__file__).resolve().parents[1]
 BENCH_DIR = REPO / ".." / "shared" / "benchmarks"
 STRIP_DIR = BENCH_DIR / "strip"
 BINS_DIR = BENCH_DIR / "bins"
+# packingsolver's users' jobs that wikicut lost (issue 36), shipped with the repository: see
+# benchmarks/bins/README.md for their source and licence
+USER_BINS_DIR = REPO / "benchmarks" / "bins"
 BEST_DIR = BENCH_DIR / "best_known"
 
 MM_PER_INCH = 25.4
@@ -202,7 +205,9 @@ class BinInstance:
 
 
 def bin_names() -> list[str]:
-    return sorted(p.stem for p in BINS_DIR.glob("*.json"))
+    """The shared OpenCutList jobs, then the users' jobs shipped here."""
+    return (sorted(p.stem for p in BINS_DIR.glob("*.json"))
+            + sorted(p.stem for p in USER_BINS_DIR.glob("*.json")))
 
 
 FREE_FILL = 0.75  # a part filling less of its bounding box turns in FREE_STEP steps
@@ -276,7 +281,8 @@ def _arc(s, t, e: dict, where: str) -> list[tuple[float, float]]:
 
 def load_bins(name_or_path: str | Path) -> BinInstance:
     """Read one packingsolver job by name ('table') or path, in mm."""
-    path = _path(BINS_DIR, name_or_path)
+    mine = USER_BINS_DIR / f"{name_or_path}.json"
+    path = mine if mine.exists() else _path(BINS_DIR, name_or_path)
     data = json.loads(path.read_text())
     bins = data["bin_types"]
     if len(bins) != 1:

@@ -32,7 +32,8 @@ pytestmark = pytest.mark.skipif(not INST.BENCH_DIR.is_dir(),
 
 def test_every_instance_is_shipped():
     assert len(INST.strip_names()) == 13
-    assert len(INST.bin_names()) == 12
+    assert len(INST.bin_names()) == 12 + 3  # shared OpenCutList jobs + benchmarks/bins/
+    assert len(list(INST.USER_BINS_DIR.glob("*.json"))) == 3
 
 
 @pytest.mark.parametrize("name", INST.strip_names() if INST.STRIP_DIR.is_dir() else [])

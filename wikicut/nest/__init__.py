@@ -61,7 +61,7 @@ import numpy as np
 import shapely
 
 from ..model import Layout, NestItem, NestSettings, Stock
-from . import bundle, workers
+from . import bundle, fill, workers
 from .budget import Budget
 from .compact import compact, compact_sheet
 from .feasibility import check_fits
@@ -146,7 +146,12 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
         if (tight.sheets[0].used_length < layout.sheets[0].used_length
                 and not verify_layout(tight, settings.spacing)):
             layout = tight
-    elif layout.sheets:  # the last sheet's parts slid left and down: a larger offcut
+    elif layout.sheets:
+        # exact fits the raster cannot see: the last sheet emptied into the others
+        fewer = fill.fill_last_sheets(layout, parts, settings.spacing, res, end)
+        if len(fewer.sheets) < len(layout.sheets) and not verify_layout(fewer, settings.spacing):
+            layout = fewer
+        # the last sheet's parts slid left and down: a larger offcut
         last = compact_sheet(layout.sheets[-1], settings.spacing, res,
                              params.last_sheet_rounds, end)
         if not verify_layout(replace(layout, sheets=[last]), settings.spacing):

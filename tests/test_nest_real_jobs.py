@@ -1,0 +1,78 @@
+"""Three real users' jobs from packingsolver's repository (benchmarks/bins/, see its README)
+that need an exact fit: the sheet counts packingsolver reaches, at a small fixed
+`iterations`, every layout checked here independently of the nester's own check."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+import shapely
+
+from wikicut.model import Layout, NestSettings
+from wikicut.nest import nest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _instances():
+    spec = importlib.util.spec_from_file_location("bench_instances_real",
+                                                  ROOT / "benchmarks" / "instances.py")
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules["bench_instances_real"] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+INST = _instances()
+
+
+def _check(layout: Layout, job) -> None:
+    """Every part once, inside the sheet less its margin, no two closer than the spacing."""
+    names = sorted(p.instance for s in layout.sheets for p in s.placements)
+    assert names == sorted(it.instance for it in job.nest_items()) and not layout.unplaced
+    m = job.margin
+    for sheet in layout.sheets:
+        usable = shapely.box(m, m, job.sheet_width - m, job.sheet_height - m).buffer(1e-6)
+        geoms = [p.placed().outline for p in sheet.placements]
+        for g in geoms:
+            assert usable.contains(g)
+        tree = shapely.STRtree(geoms)
+        for i, g in enumerate(geoms):
+            for j in tree.query(g, predicate="dwithin", distance=job.spacing + 1.0).tolist():
+                if j > i:
+                    assert g.intersection(geoms[j]).area <= 1e-9
+                    assert g.distance(geoms[j]) >= job.spacing - 1e-6
+
+
+def _nest(name: str, iterations: int) -> tuple[Layout, object]:
+    job = INST.load_bins(name)
+    layout = nest(job.nest_items(), [job.stock()],
+                  NestSettings(spacing=job.spacing, seed=1, time_limit=60.0, workers=1,
+                               iterations=iterations))
+    _check(layout, job)
+    return layout, job
+
+
+def test_twelve_squares_fill_one_sheet_exactly():
+    """Three 300 mm squares and two 50 mm gaps are the 1000 mm inside the margin: the
+    raster's columns (a cell of slack, straight edges grown for arcs) leave the last
+    squares a sheet of their own; the exact fill puts them in the third column."""
+    layout, job = _nest("2024-08-25_1", 100)
+    assert job.spacing == pytest.approx(50.0) and job.margin == pytest.approx(100.0)
+    assert len(layout.sheets) == 1
+    xs = sorted({round(p.placed().outline.bounds[0], 3) for p in layout.sheets[0].placements})
+    assert xs == pytest.approx([100.0, 450.0, 800.0], abs=1e-3)
+
+
+def test_parts_1270_mm_apart_fit_two_to_a_sheet_diagonally():
+    """Nine parts, 1270 mm spacing, 96 x 48 in sheets: two fit a sheet corner to corner
+    with 1.3 mm to spare (the raster's outlines, grown for arcs, are 7 mm too far out at
+    this spacing), so 5 sheets, not 9."""
+    layout, job = _nest("2026-02-05_2", 100)
+    assert job.spacing == pytest.approx(1270.0)
+    assert [len(s.placements) for s in layout.sheets] == [2, 2, 2, 2, 1]
+    a, b = (p.placed().outline for p in layout.sheets[0].placements)
+    assert job.spacing <= a.distance(b) < job.spacing + 2.0
