@@ -1,4 +1,4 @@
-"""Exact fill (nest/fill.py) and the tight outlines it compacts with (compact.tight_grow),
+"""Exact fill (nest/exact_fill.py) and the tight outlines it compacts with (compact.tight_grow),
 against shapely's own offsets and distances."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from shapely.geometry import Polygon
 from wikicut.model import Layout, NestItem, Part, Placement, SheetLayout, Stock
 from wikicut.nest import verify_layout
 from wikicut.nest.compact import compact_sheet, tight_grow
-from wikicut.nest.fill import fill_last_sheets, place
+from wikicut.nest.exact_fill import fill_last_sheets, place
 
 
 def _sq(name: str, a: float) -> Part:

@@ -61,9 +61,10 @@ import numpy as np
 import shapely
 
 from ..model import Layout, NestItem, NestSettings, Stock
-from . import bundle, fill, workers
+from . import bundle, workers
 from .budget import Budget
 from .compact import compact, compact_sheet
+from .exact_fill import fill_last_sheets
 from .feasibility import check_fits
 from .fillers import fill
 from .interrupt import DeferCtrlC
@@ -148,7 +149,7 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
             layout = tight
     elif layout.sheets:
         # exact fits the raster cannot see: the last sheet emptied into the others
-        fewer = fill.fill_last_sheets(layout, parts, settings.spacing, res, end)
+        fewer = fill_last_sheets(layout, parts, settings.spacing, res, end)
         if len(fewer.sheets) < len(layout.sheets) and not verify_layout(fewer, settings.spacing):
             layout = fewer
         # the last sheet's parts slid left and down: a larger offcut
