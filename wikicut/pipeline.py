@@ -300,7 +300,9 @@ def check_programs(layout: Layout, sheet_files: list[list[ProgramFile]], profile
     from .verify import verify_program
 
     for sheet, files in zip(layout.sheets, sheet_files):
-        bad = verify_program("".join(f.text for f in files), profile, sheet=sheet)
+        screws = list(files[0].program.screws) if files and files[0].program else None
+        bad = verify_program("".join(f.text for f in files), profile, sheet=sheet,
+                             screws=screws)
         if not bad:
             continue
         v = bad[0]

@@ -4,8 +4,8 @@ A screw must sit clear of every cut (a cutter meeting a steel screw breaks, and 
 sheet), far enough from the sheet edge not to split it, and close enough to every part that
 none lifts or chatters as it is freed: a grid over the sheet (the free point nearest each
 cell's centre) plus points beside long thin parts, which flex and lift first. They are
-listed in the report for the operator to drive before starting ("screws" and "mark" alike
-for now: pilots drilled by the program need a pause in it to drive the screws).
+listed in the report for the operator to drive before starting, or drilled or marked by the
+program's first operation ("drill", "mark": cam/pilots.py).
 safety.check_screws proves every toolpath clear of them on the moves themselves.
 """
 

@@ -20,6 +20,7 @@ from .labels import engrave_op, label_strokes
 from .loops import loop_op
 from .offsets import for_direction, inside_loops, oriented, outside_loop
 from .order import FEATURE_RANK, by_tool, nesting_depth, tour
+from .pilots import pilot_ops, pilot_tool_first
 from .pockets import check_pocket_depth, pocket_op
 from .safety import check_on_sheet, check_program, check_screws, check_setup, measure
 
@@ -59,13 +60,18 @@ def plan_sheet(sheet: SheetLayout, profile: Profile, proofs: Proofs | None = Non
             level_of += [level] * len(part_ops)
     chooser.part = None
     screws = place_screws(sheet, main.profile)
+    # pilots first, from where the machine stands; the parts' cuts are planned as if from
+    # there too (the writer's stop after the pilots lifts the tool to clearance anyway)
+    pilots = pilot_ops(chooser, screws, (0.0, 0.0, main.profile.heights.clearance))
     if tooling.single:
-        program = SheetProgram(sheet, ops, screws=screws)
+        program = SheetProgram(sheet, pilots + ops, screws=screws)
         lift_over_keepouts(program, main.profile)
         check_program(program, main.profile, sheet)
         check_screws(program, main.profile)
     else:
-        ops = by_tool(ops, level_of, chooser.phase_key)
+        phase = pilot_tool_first(chooser.phase_key, pilots[0].tool) if pilots else (
+            chooser.phase_key)
+        ops = pilots + by_tool(ops, level_of, phase)
         used = list(dict.fromkeys(op.tool for op in ops))
         program = SheetProgram(sheet, ops, tools=tuple(chooser.use(n) for n in used),
                                screws=screws)

@@ -140,16 +140,16 @@ def check_moves(program: SheetProgram, p: Profile, sheet: SheetLayout) -> None:
             first = False
 
 
-def toolpath_segments(program: SheetProgram, p: Profile) -> np.ndarray:
+def toolpath_segments(program: SheetProgram, p: Profile, pilots: bool = True) -> np.ndarray:
     """Every XY segment the tool centre travels below the stock top, (n, 4): x0 y0 x1 y1
-    (arcs as chords within CHECK_TOL)."""
+    (arcs as chords within CHECK_TOL); without the screws' own pilots unless `pilots`."""
     segs = []
     pos: P3 = (0.0, 0.0, p.heights.clearance)
     for op in program.operations:
         for m in op.moves:
             pts = [pos, *arc_points(pos, m, CHECK_TOL)]
             for a, b in zip(pts, pts[1:]):
-                if min(a[2], b[2]) < 0:
+                if min(a[2], b[2]) < 0 and (pilots or op.kind != "pilot"):
                     segs.append((a[0], a[1], b[0], b[1]))
             pos = (m.x, m.y, m.z)
     return np.asarray(segs, dtype=float).reshape(-1, 4)
@@ -170,12 +170,13 @@ def screw_distances(screws, segs: np.ndarray) -> np.ndarray:
 
 def check_screws(program: SheetProgram, p: Profile) -> None:
     """Never a toolpath over a screw: every cut's centre stays the tool radius, the head's
-    radius and the clearance away from every hold-down screw."""
+    radius and the clearance away from every hold-down screw (its own pilot aside: drilled
+    before the screw is driven)."""
     if not program.screws:
         return
     h = p.holddown
     need = p.tool.radius + h.diameter / 2 + h.clearance
-    dist = screw_distances(program.screws, toolpath_segments(program, p))
+    dist = screw_distances(program.screws, toolpath_segments(program, p, pilots=False))
     k = int(np.argmin(dist))
     if dist[k] < need - 1e-6:
         x, y = program.screws[k]

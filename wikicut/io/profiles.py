@@ -14,6 +14,8 @@ from ..model.machine import (
     CHANGER_MODES,
     DIALECTS,
     HOLDDOWN_MODES,
+    LEAD_INS,
+    TAB_MODES,
     WORK_OFFSETS,
     Z_ZEROS,
     Profile,
@@ -34,13 +36,15 @@ _CHOICES = {("", "dialect"): DIALECTS, ("", "units"): ("mm", "inch"),
             ("", "comment_style"): ("paren", "semicolon", "apostrophe"),
             ("", "direction"): ("climb", "conventional"),
             ("entry", "mode"): ("plunge", "ramp", "helix"),
+            ("entry", "lead_in"): LEAD_INS, ("tabs", "mode"): TAB_MODES,
             ("changer", "mode"): CHANGER_MODES,
             ("corners", "relief"): ("dogbone", "tbone", "none"),
             ("tool", "type"): ("flat", "upcut", "downcut", "compression", "ball", "vbit")}
 _POSITIVE = {("tool", "diameter"), ("feeds", "cut"), ("feeds", "plunge"), ("feeds", "ramp"),
              ("feeds", "max"), ("feeds", "rapid"), ("depth", "per_pass"), ("heights", "safe"),
              ("heights", "clearance"), ("tabs", "length"), ("tabs", "spacing"),
-             ("", "arc_tolerance"), ("pocket", "stepover"), ("engrave", "depth")}
+             ("", "arc_tolerance"), ("pocket", "stepover"), ("engrave", "depth"),
+             ("onion", "skin"), ("holddown", "mark_depth")}
 _INTS = {("", "decimals"), ("tool", "number"), ("tool", "flutes"), ("tabs", "count")}
 # The profile's tables: the nested dataclass fields of Profile ([limits] is read apart).
 _TABLES = {f.name: f.default_factory for f in fields(Profile)

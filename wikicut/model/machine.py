@@ -86,6 +86,20 @@ class Tabs:
     length: float = 12.0
     height: float = 4.0
     min_perimeter: float = 300.0  # smaller outlines get none
+    mode: str = "tabs"  # one of TAB_MODES: "onion" leaves a skin instead ([onion])
+
+
+TAB_MODES = ("tabs", "onion")
+
+
+@dataclass(frozen=True)
+class Onion:
+    """A skin of material left under every outline instead of tabs ([tabs] mode = "onion"):
+    parts stay in the sheet until they are broken out by hand, or until an optional shallow
+    pass at the end of the sheet takes the skin off."""
+
+    skin: float = 0.5  # mm of stock left on the last pass of each outline
+    final_pass: bool = False  # take the skin off at the end, after everything else
 
 
 @dataclass(frozen=True)
@@ -93,6 +107,11 @@ class Entry:
     mode: str = "ramp"  # plunge | ramp | helix
     ramp_angle: float = 5.0  # degrees
     helix_diameter: float = 0.0  # 0 = tool diameter
+    lead_in: str = "none"  # one of LEAD_INS: "arc" enters and leaves profile cuts on arcs
+    lead_radius: float = 0.0  # of the lead arcs' tool centre path, mm; 0 = the tool radius
+
+
+LEAD_INS = ("none", "arc")
 
 
 @dataclass(frozen=True)
@@ -158,14 +177,20 @@ class Holddown:
     """How a sheet is held: screws through the waste (placed by cam/holddown.py), or none
     (a vacuum table)."""
 
-    mode: str = "none"  # none | screws | mark
+    mode: str = "none"  # one of HOLDDOWN_MODES
     diameter: float = 10.0  # screw head, mm
     clearance: float = 10.0  # from every toolpath's cutting edge to the head, mm
     edge: float = 30.0  # from the sheet edge to a screw's centre, mm
     spacing: float = 500.0  # grid pitch per sheet, mm
+    # "drill": the program's first operation drills a pilot at each screw (cam/pilots.py)
+    pilot_depth: float = 0.0  # mm below the stock top; 0 = through + depth.overcut
+    pilot_diameter: float = 0.0  # mm; 0 = the pilot tool's own (a plunge), larger = a helix
+    mark_depth: float = 1.0  # "mark": a spot this deep at each centre, for a hand drill
 
 
-HOLDDOWN_MODES = ("none", "screws", "mark")
+# none: no screws (a vacuum table); screws: positions listed; drill: pilots drilled by the
+# program, then a stop to drive the screws; mark: spots marked, then a stop
+HOLDDOWN_MODES = ("none", "screws", "drill", "mark")
 Z_ZEROS = ("stock-top", "spoilboard")
 WORK_OFFSETS = ("", "G54", "G55", "G56", "G57", "G58", "G59")
 
@@ -196,6 +221,7 @@ class Profile:
     depth: Depths = field(default_factory=Depths)
     heights: Heights = field(default_factory=Heights)
     tabs: Tabs = field(default_factory=Tabs)
+    onion: Onion = field(default_factory=Onion)
     entry: Entry = field(default_factory=Entry)
     corners: Corners = field(default_factory=Corners)
     pocket: Pocketing = field(default_factory=Pocketing)

@@ -34,7 +34,9 @@ class Move:
     j: float = 0.0
 
 
-OpKind = Literal["hole", "outline", "pocket", "drill", "engrave", "label"]
+# "pilot": a hold-down screw's pilot or mark (cut first, then a stop to drive the screws);
+# "skin": an onion skin taken off at the end of the sheet
+OpKind = Literal["hole", "outline", "pocket", "drill", "engrave", "label", "pilot", "skin"]
 
 
 @dataclass
@@ -46,6 +48,7 @@ class Operation:
     moves: list[Move]
     tabs: list[tuple[float, float]] = field(default_factory=list)  # tab centres, for previews
     tool: int = 0  # number of the tool in SheetProgram.tools; 0 = the profile's one tool
+    note: str = ""  # for the operator, written as a comment before the moves
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from .writer import Writer, fmt_number, tool_label
 class OpenSbpWriter(Writer):
     comment_style = "apostrophe"
     helical_arcs = False
+    stop_line = "PAUSE"
 
     def rate(self, mm_per_min: float) -> str:
         """Per second, as MS and JS take it."""

@@ -51,6 +51,7 @@ class Writer(ABC):
     """
 
     helical_arcs = True
+    stop_line = "M0"  # a program stop the operator resumes from
 
     def __init__(self, profile: Profile):
         self.p = profile
@@ -106,6 +107,7 @@ class Writer(ABC):
                 f" thickness)" if self.z0 else "Z0 = stock top")
         self.comment(f"{zero}, X0 Y0 = sheet lower-left corner"
                      + (f", work offset {p.work_offset}" if p.work_offset else ""))
+        self.setup_comments(program)
         if tools:
             self.tool = tools[0]
             self.start(spindle=False)
@@ -113,10 +115,16 @@ class Writer(ABC):
         else:
             self.start()
         by_number = {t.number: t for t in tools}
-        for op in program.operations:
-            if tools and op.tool and op.tool != self.tool.number:
+        ops = program.operations
+        for k, op in enumerate(ops):
+            changes = bool(tools and op.tool and op.tool != self.tool.number)
+            if k and ops[k - 1].kind == "pilot" and op.kind != "pilot":
+                self.stop_for_screws(spindle=not changes)
+            if changes:
                 self.change(by_number[op.tool], first=False)
             self.comment(f"{op.part} {op.kind}")
+            if op.note:
+                self.comment(op.note)
             moves = fit_arcs(self.pos, op.moves, p.arc_tolerance) if p.arcs else op.moves
             for m in moves:
                 if m.kind == "rapid":
@@ -125,8 +133,40 @@ class Writer(ABC):
                     self.emit_feed(m.x, m.y, m.z, m.feed)
                 else:
                     self.emit_arc(m)
+        if ops and ops[-1].kind == "pilot":  # a program of its own (one per tool)
+            self.comment("drive the hold-down screws before running the next program")
         self.end()
         return "\n".join(self.lines) + "\n"
+
+    def setup_comments(self, program: SheetProgram) -> None:
+        """What the operator does besides running the program: screws the program drills or
+        marks, a skin left under the parts. Nothing for a profile that asks for neither."""
+        p = self.p
+        h = p.holddown
+        if program.screws and h.mode in ("drill", "mark"):
+            what = ("pilots drilled" if h.mode == "drill"
+                    else f"centres marked {h.mark_depth:g} mm deep for a hand drill")
+            where = ", ".join(f"({x:g}, {y:g})" for x, y in program.screws)
+            self.comment(f"hold-down: {len(program.screws)} screws, {what} first, then a stop"
+                         f" to drive them: {where}")
+        if p.tabs.mode == "onion":
+            skin = f"onion skin {p.onion.skin:g} mm"
+            self.comment(f"{skin}: taken off by a final pass at the end" if p.onion.final_pass
+                         else f"{skin}: break out by hand")
+
+    def stop_for_screws(self, spindle: bool) -> None:
+        """After the pilots: up to clearance, spindle off, a stop for the operator to drive
+        the screws, then (`spindle`: no tool change follows) the spindle on again."""
+        p = self.p
+        self.emit_rapid(self.pos[0], self.pos[1], p.heights.clearance)
+        if p.spindle.off:
+            self.raw(self.fill(p.spindle.off))
+        self.comment("fit the screws: " + ("drill a pilot at each mark, " if p.holddown.mode
+                                           == "mark" else "") + "drive a hold-down screw into"
+                     " each pilot, then resume")
+        self.raw(self.stop_line)
+        if spindle:
+            self.spindle_on()
 
     def tool_comments(self, program: SheetProgram) -> None:
         """Which tools, in which order, and what each cuts: what the operator lays out."""
