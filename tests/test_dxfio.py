@@ -230,10 +230,11 @@ def test_real_wikihouse_file(wikihouse_dxf):
     assert len(sheets) == 27
     assert [s.index for s in sheets] == list(range(1, 28))
     # 107 LWPOLYLINEs on the outline layer; 2 of them (handles 2144, 2A84) are zero-area
-    # 4-vertex slivers lying on other parts' edges: 105 real parts.
+    # 4-vertex slivers lying on other parts' edges, and 2 (1E06, 8DA7) are 12 mm octagonal
+    # discs drawn again over 1E05 and 8DA6, turned: 103 real parts.
     placements = [p for s in sheets for p in s.placements]
-    assert len(placements) == 105
-    assert len({p.instance for p in placements}) == 105
+    assert len(placements) == 103
+    assert len({p.instance for p in placements}) == 103
     mats = [s.stock.material for s in sheets]
     assert mats == ["BirchPly"] * 5 + ["MelamineFacedPly"] * 14 + ["CladdingPanels"] * 8
     for s in sheets:  # portrait sheets stay portrait
@@ -256,7 +257,7 @@ def test_real_wikihouse_file(wikihouse_dxf):
 
 def test_real_file_as_parts_for_renesting(wikihouse_dxf):
     parts = read_dxf_parts(wikihouse_dxf)
-    assert len(parts) == 105
+    assert len(parts) == 103
     assert parts[0].name == "MicroHouse_othercomponents_v0.5-1"
     for p in parts:
         assert p.outline.is_valid and p.bounds[:2] == pytest.approx((0, 0), abs=1e-9)
@@ -598,6 +599,47 @@ def test_gaps_closed_with_one_warning_and_near_duplicates_cut_once(tmp_path):
     assert len(parts) == 2
     assert "closed 2 gap(s)" in said and "largest 0.300 mm" in said
     assert "2 outline(s) drawn twice cut once" in said
+
+
+def octagon(cx, cy, r, turn=0.0):
+    return [(cx + r * math.cos(math.radians(45 * k + turn)),
+             cy + r * math.sin(math.radians(45 * k + turn))) for k in range(8)]
+
+
+def test_near_duplicates_within_the_join_tolerance_are_cut_once(tmp_path):
+    """SketchUp draws a circle twice as octagons, one turned (the MicroHouse discs, 0.435 mm
+    apart): within the join tolerance it is one outline; a larger turned copy is not."""
+    doc = _new()
+    msp = doc.modelspace()
+    msp.add_lwpolyline(octagon(500, 500, 6.44), close=True)  # handle 2F
+    msp.add_lwpolyline(octagon(500, 500, 6.44, 15.0)[::-1], close=True)  # turned, reversed
+    msp.add_lwpolyline(octagon(1500, 500, 100), close=True)
+    msp.add_lwpolyline(octagon(1500, 500, 100, 20.0), close=True)
+    doc.saveas(tmp_path / "d.dxf")
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        parts = read_dxf_parts(tmp_path / "d.dxf")
+    said = " ".join(str(w.message) for w in rec)
+    # the small turned copy: a vertex of one is 6.44 (cos 7.5 - cos 22.5 deg) = 0.435 mm off
+    # the other's nearest edge, under the 0.5 mm join tolerance
+    d_small = 6.44 * (math.cos(math.radians(7.5)) - math.cos(math.radians(22.5)))
+    assert f"1 outline(s) drawn twice cut once (entities 30 on 2F ({d_small:.3f} mm)" in said
+    assert "within the join tolerance 0.5 mm" in said
+    # the large one (100 (cos 2.5 - cos 22.5 deg) = 7.5 mm apart): two outlines, both cut, told
+    assert "1 pair(s) of nearly equal outlines" in said and "31/32" in said
+    assert len(parts) == 3
+    with warnings.catch_warnings(record=True) as rec:  # a tighter tolerance keeps both
+        warnings.simplefilter("always")
+        parts = read_dxf_parts(tmp_path / "d.dxf", join_tolerance=0.2)
+    said = " ".join(str(w.message) for w in rec)
+    assert len(parts) == 4 and "cut once" not in said and "2 pair(s)" in said
+
+
+def test_the_microhouse_discs_drawn_twice_are_cut_once(wikihouse_dxf):
+    with pytest.warns(InputWarning, match=r"2 outline\(s\) drawn twice cut once \(entities 1E06 on "
+                      r"1E05 \(0\.435 mm\), 8DA7 on 8DA6 \(0\.435 mm\)") as rec:
+        read_cutting_file(wikihouse_dxf)
+    assert not any("nearly equal" in str(w.message) for w in rec)
 
 
 def test_border_rectangle_is_the_sheet(tmp_path):

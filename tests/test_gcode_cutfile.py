@@ -80,11 +80,12 @@ def grbl_run(wikihouse_dxf, tmp_path_factory):
     return _CACHE["grbl"]
 
 
-# Nine parts are drawn inside another part's outline, which has no hole for them: an
-# octagonal disc twice in each of two panels (sheets 4 and 5, the copy turned 22.5 degrees) and
-# offcut pieces inside panels on sheets 13, 17 and 19. Cut as drawn, each cut enters its host,
-# and run_gcode refuses the file (the simulator's check before writing); the tests here run on
-# the file without them.
+# Nine outlines are drawn inside another part's outline, which has no hole for them: an
+# octagonal disc twice in each of two panels (sheets 4 and 5: 1E06 and 8DA7 are the copies,
+# turned 15 degrees and cut once; the discs overlap the panel's 12 mm hole, inside its 9 mm
+# pocket) and offcut pieces inside panels on sheets 13, 17 and 19. Cut as drawn, each cut
+# enters its host: the reading refuses the file (test below); the other tests here run on the
+# file without them.
 INSIDE_OTHERS = ("1E05", "1E06", "8DA6", "8DA7", "26B4", "26B5", "2966", "2A41", "2A42")
 
 
@@ -171,11 +172,12 @@ def test_verify_finds_nothing_on_the_programs(grbl_run):
 
 def test_pilot_holes_smaller_than_the_default_tool_are_refused(wikihouse_dxf, tmp_path):
     out = tmp_path / "out"
+    once = drawn_once(wikihouse_dxf, tmp_path)
     with pytest.raises(UnsafeJobError) as err:
-        run_gcode(wikihouse_dxf, out, load_profile("grbl"))
+        run_gcode(once, out, load_profile("grbl"))
     msg = str(err.value)
     assert "\n" not in msg
-    assert str(wikihouse_dxf) in msg and "part 'MicroHouse_othercomponents_v0.5-" in msg
+    assert str(once) in msg and "part 'MicroHouse_othercomponents_v0.5-" in msg
     assert re.search(r"\b[25]\.00 mm wide .* (narrower|smaller) than the 6 mm tool", msg), msg
     assert not out.exists()
 
@@ -249,3 +251,55 @@ def test_the_measured_thickness_is_the_one_the_reading_checks(tmp_path):
     prof = load_profile("grbl")
     deepest = min(float(z) for z in re.findall(r"Z(-[\d.]+)", text))
     assert deepest == pytest.approx(-(12 + prof.depth.overcut), abs=0.01)
+
+
+def test_parts_drawn_on_each_other_are_refused_naming_both(wikihouse_dxf):
+    """The file as drawn: an independent look (ezdxf + shapely, no wikicut) finds each of these
+    outlines inside another outline of the cut layer; the reading refuses them all in one
+    line (exit 3), each with both entities, its sheet and where."""
+    doc = ezdxf.readfile(wikihouse_dxf)
+    cut = "LWPOLYLINE[layer=='6_anyTOOL_CUTTHROUGH_OUTSIDE']"
+    outlines = {e.dxf.handle: shapely.Polygon([tuple(p[:2]) for p in e.get_points("xy")])
+                for e in doc.modelspace().query(cut)}
+    hosts = {h: sorted(k for k, q in outlines.items() if k != h and q.area > 2 * p.area
+                       and q.contains(p)) for h, p in outlines.items()}
+    inside = {h: v for h, v in hosts.items() if v and outlines[h].area > 1}  # 2 slivers
+    assert inside == {"1E05": ["1E0C"], "1E06": ["1E0C"], "8DA6": ["8DA8"], "8DA7": ["8DA8"],
+                      "26B4": ["26B6"], "26B5": ["26B6"], "2966": ["2967"], "2A41": ["2A43"],
+                      "2A42": ["2A43"]}
+    with pytest.raises(UnsafeJobError) as err:
+        read_cutting_file(wikihouse_dxf, clearance=TOOL)
+    msg = str(err.value)
+    assert "\n" not in msg and err.value.exit_code == 3
+    found = re.findall(r"sheet (\d+): part '[^']+' \(entity (\w+)\) (lies [^']*)part '[^']+' "
+                       r"\(entity (\w+)\): [\d.]+ mm2 of one on the other near \(", msg)
+    assert [(int(k), a, b) for k, a, _how, b in found] == [
+        (4, "1E05", "1E0C"), (5, "8DA6", "8DA8"), (13, "26B5", "26B6"), (13, "26B4", "26B6"),
+        (17, "2966", "2967"), (19, "2A41", "2A43"), (19, "2A42", "2A43")]
+    assert found[0][2].startswith("lies in a hole too small for it")
+    assert found[2][2].startswith("lies inside, with no hole for it")
+    assert "the file draws parts on each other" in msg
+
+
+def test_parts_closer_than_the_tool_are_refused_naming_both_and_where(tmp_path):
+    from click.testing import CliRunner
+
+    from wikicut.cli import main
+
+    doc = ezdxf.new("R2010")
+    doc.units = 4
+    msp = doc.modelspace()
+    for x0, y0, x1, y1 in [(0, 0, 300, 200), (302, 0, 600, 200), (400, 50, 450, 100)]:
+        msp.add_lwpolyline([(x0, y0), (x1, y0), (x1, y1), (x0, y1)], close=True,
+                           dxfattribs={"layer": "6_anyTOOL_CUTTHROUGH_OUTSIDE"})
+    dxf = tmp_path / "two.dxf"
+    doc.saveas(dxf)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(main, ["gcode", str(dxf), "--profile", "grbl", "-o", str(out)],
+                           catch_exceptions=False)
+    assert r.exit_code == 3, r.output
+    assert "parts 'two-1' (entity 2F) and 'two-2' (entity 30) are 2.0 mm apart, closer than " \
+           "the 6 mm tool, near (301.0, 0.0) in the drawing" in r.output
+    assert "part 'two-3' (entity 31) lies inside, with no hole for it, part 'two-2' " \
+           "(entity 30): 2500.0 mm2" in r.output
+    assert not out.exists()

@@ -31,25 +31,28 @@ def rectangles(path: Path, rects) -> Path:
 
 def test_fusion_tab_rectangles_touching_the_board_are_refused(tmp_path):
     """Fusion 360 sketches draw holding tabs as rectangles on the board's edge: cut as parts,
-    the tool enters the board."""
+    the tool enters the board. The reading sees it before any toolpath and names each tab."""
     tabs = [(x, y, x + 20, y + 6) for x in (60, 220) for y in (200, -6)]
     dxf = rectangles(tmp_path / "fusion.dxf", [(0, 0, 300, 200), *tabs])
     out = tmp_path / "out"
     r = run("gcode", dxf, "--profile", "grbl", "-o", out)
     assert r.exit_code == 3, r.output
-    assert "gouge" in r.output and "the tool enters the part" in r.output
-    assert "part 'fusion-" in r.output and " near (" in r.output
+    assert r.output.count(" touch near (") == 4 and "would gouge the other" in r.output
+    assert "parts 'fusion-3' (entity 2F) and 'fusion-5' (entity 33) touch near (240.0, 0.0) " \
+           "in the drawing" in r.output and "the 6 mm tool needs 6 mm" in r.output
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [dxf]
 
 
 def test_skylark_pockets_cut_through_are_refused(tmp_path):
-    """Skylark's 9 mm pockets read as outlines (the reading that wrote gouging programs)."""
+    """Skylark's 9 mm pockets read as outlines (the reading that wrote gouging programs): they
+    lie over the part's edge, parts drawn on a part, refused as the file is read."""
     out = tmp_path / "out"
     r = run("gcode", SKYLARK_A, "--profile", "grbl", "--layer",
             "5_ANYTOOL_HALF_MILL_9MM_IN=auto", "-o", out)
     assert r.exit_code == 3, r.output
-    assert "gouge" in r.output and "E-XXS-A" in r.output
+    assert r.output.count(") overlaps part 'E-XXS-A-1' (entity BC)") == 5, r.output
+    assert "the file draws parts on each other" in r.output
     assert not out.exists()
 
 

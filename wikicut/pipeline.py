@@ -114,6 +114,8 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
         prof = job_profile_of(tooling, job) if tooling else None
         proofs = Proofs()
         if prof is not None:
+            from .io.dxf.clearance import CLEARANCE_TOL
+
             if job.settings.spacing < prof.tool.diameter - CLEARANCE_TOL:
                 raise UnsafeJobError(f"nest.spacing {job.settings.spacing:g} mm is less than the"
                                      f" {prof.tool.diameter:g} mm tool: each cut would gouge the"
@@ -453,30 +455,6 @@ def fit_machine(sheet: SheetLayout, profile: Profile) -> tuple[SheetLayout, bool
     return sheet, False  # fits neither way: plan_sheet refuses it, naming the travel limits
 
 
-CLEARANCE_TOL = 1e-3  # mm: parts drawn exactly one tool apart share the cut's centre line
-
-
-def check_clearance(sheet: SheetLayout, tool: float, file: Path | str) -> None:
-    """Refuse (exit 3) parts drawn closer together than the tool is wide: the cut around one
-    would gouge the other. (Overlapping contours are the DXF reader's to refuse: the shipped
-    MicroHouse file draws some holes as contours inside parts.)"""
-    import numpy as np
-    import shapely
-
-    geoms = [p.placed().outline for p in sheet.placements]
-    if len(geoms) < 2:
-        return
-    tree = shapely.STRtree(geoms)
-    a, b = tree.query(np.array(geoms, dtype=object), predicate="dwithin",
-                      distance=tool - CLEARANCE_TOL)
-    for i, j in sorted(zip(a.tolist(), b.tolist())):
-        if i < j and (d := geoms[i].distance(geoms[j])) > 0:
-            raise UnsafeJobError(
-                f"sheet {sheet.index}: parts {sheet.placements[i].instance} and"
-                f" {sheet.placements[j].instance} are {d:.1f} mm apart, closer than the"
-                f" {tool:g} mm tool: the cut around one would gouge the other", file)
-
-
 def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = False,
               layer_map: dict[str, str] | None = None, toolpaths: bool = False,
               reading: Reading | None = None, progress: Progress | None = None) -> NestResult:
@@ -491,13 +469,12 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
         reading = replace(reading, layer_map={**reading.layer_map, **layer_map})
     with staged_output(Path(outdir), force, [Path(cutfile)]) as stage:
         drawn = read_cutting_file(cutfile, display=str(cutfile), thickness=reading.thickness,
-                                  **reading.dxf_keywords())
+                                  clearance=profile.tool.diameter, **reading.dxf_keywords())
         if not drawn:
             raise UnsafeJobError("no sheets or parts found in the cutting file", cutfile)
         sheets: list[SheetLayout] = []
         notes: dict[int, str] = {}
         for s in drawn:
-            check_clearance(s, profile.tool.diameter, cutfile)
             fitted, turned = fit_machine(s, profile)
             sheets.append(fitted)
             if turned:

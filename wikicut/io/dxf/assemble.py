@@ -17,11 +17,10 @@ from .chain import SNAP_TOL
 from .entities import Drawing, Label, Piece
 from .layers import LayerOp, is_wikihouse_name
 
-__all__ = ["DUPLICATE_TOL", "SLIVER_WIDTH", "STOCK_SIZES", "DrawnPart", "DrawnSheet",
+__all__ = ["SLIVER_WIDTH", "STOCK_SIZES", "DrawnPart", "DrawnSheet",
            "assemble"]
 
 SLIVER_WIDTH = 0.1  # mm: a closed contour narrower than this on average encloses nothing
-DUPLICATE_TOL = 0.05  # mm: outlines this close everywhere are one outline drawn twice
 # Sheet sizes a border rectangle drawn around the parts is taken for (mm, either way round)
 STOCK_SIZES = ((2440, 1220), (2500, 1250), (3050, 1525), (2400, 1200), (3000, 1500),
                (1830, 915), (1220, 610))
@@ -65,11 +64,14 @@ class _Sorted:
     slivers: list[Piece] = field(default_factory=list)
 
 
-def assemble(drawing: Drawing, loops: list[Piece]) -> tuple[list[DrawnSheet], list[DrawnPart]]:
-    """Sheets (sorted rows top to bottom, then left to right) and parts in drawing mm."""
+def assemble(drawing: Drawing, loops: list[Piece], join: float = SNAP_TOL
+             ) -> tuple[list[DrawnSheet], list[DrawnPart]]:
+    """Sheets (sorted rows top to bottom, then left to right) and parts in drawing mm.
+    `join` (mm) is the tolerance the loops were joined with: outlines within it of each
+    other everywhere are one outline drawn twice."""
     shown = drawing.shown
     got = _sort_loops(loops, shown)
-    got.cut = _unique(got.cut, shown)
+    got.cut = _unique(got.cut, shown, join)
     _refuse_crossing(got.cut, shown)
     if not got.sheets:
         got.sheets, got.cut = _border(got.cut)
@@ -256,27 +258,37 @@ def _sort_sheets(sheets: list[DrawnSheet]) -> list[DrawnSheet]:
     return out
 
 
-def _unique(cut: list[tuple[Piece, Polygon]], shown: str) -> list[tuple[Piece, Polygon]]:
-    """Outlines equal within DUPLICATE_TOL (any start vertex, either direction) cut once."""
+def _unique(cut: list[tuple[Piece, Polygon]], shown: str,
+            tol: float) -> list[tuple[Piece, Polygon]]:
+    """Outlines of one kind (outline, hole) equal within `tol` (any start vertex, either
+    direction: the Hausdorff distance of their boundaries) are cut once, the first drawn.
+    `tol` is the join tolerance: ends that close are one point, so boundaries that close
+    everywhere are one outline. SketchUp redraws circles as polygons turned a little (the
+    MicroHouse file has two 12 mm discs drawn twice, 0.435 mm apart): cutting both copies
+    makes one part with a ragged edge, the tool entering it."""
     if len(cut) < 2:
         return cut
     polys = [poly for _p, poly in cut]
     tree = shapely.STRtree(polys)
-    a, b = tree.query(polys, predicate="intersects")
-    dup: dict[int, int] = {}
+    a, b = tree.query(polys, predicate="dwithin", distance=tol)
+    dup: dict[int, tuple[int, float]] = {}
     for i, j in zip(a.tolist(), b.tolist()):
-        if j <= i or j in dup or i in dup:
+        if j <= i or j in dup or i in dup or cut[i][0].op.kind != cut[j][0].op.kind:
             continue
         pi, pj = polys[i], polys[j]
-        if abs(pi.area - pj.area) > 1e-3 * max(pi.area, pj.area) + DUPLICATE_TOL:
+        # boundaries within tol everywhere enclose areas that differ by at most tol x length
+        if abs(pi.area - pj.area) > tol * max(pi.length, pj.length):
             continue
-        if shapely.hausdorff_distance(pi.exterior, pj.exterior, densify=0.25) <= DUPLICATE_TOL:
-            dup[j] = i
+        d = shapely.hausdorff_distance(pi.exterior, pj.exterior, densify=0.25)
+        if d <= tol:
+            dup[j] = (i, d)
     if dup:
-        ex = ", ".join(f"{cut[j][0].handle} = {cut[i][0].handle}" for j, i in
-                       sorted(dup.items())[:10])
-        warnings.warn(f"{shown}: {len(dup)} outline(s) drawn twice cut once (entities {ex})",
-                      InputWarning, stacklevel=3)
+        ex = ", ".join(f"{cut[j][0].handle} on {cut[i][0].handle} ({d:.3f} mm)"
+                       for j, (i, d) in sorted(dup.items())[:10])
+        more = f" and {len(dup) - 10} more" if len(dup) > 10 else ""
+        warnings.warn(f"{shown}: {len(dup)} outline(s) drawn twice cut once (entities {ex}"
+                      f"{more}: at most {max(d for _i, d in dup.values()):.3f} mm apart, "
+                      f"within the join tolerance {tol:g} mm)", InputWarning, stacklevel=3)
     return [c for k, c in enumerate(cut) if k not in dup]
 
 

@@ -36,6 +36,7 @@ class Joined:
     """The loops and open paths of a drawing, and what joining them took."""
 
     pieces: list[Piece]
+    join: float = SNAP_TOL  # mm: how far apart two points may be and still be one
     gaps: list[float] = field(default_factory=list)  # gaps closed by the join pass
     construction: list[Piece] = field(default_factory=list)  # open strokes not cut
     covered: int = 0  # loose stubs lying on another piece or shorter than the tolerance
@@ -78,7 +79,7 @@ def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL,
     # A file with outlines on an OUTSIDE layer names its cuts: open strokes on its layer 0 or
     # unknown layers are construction lines (closed loops there are still cut).
     explicit = any(p.op.kind == "outside" for p in pieces)
-    out = Joined(closed)
+    out = Joined(closed, join)
     problems: list[str] = []
     for group in loose.values():  # dict keeps first-seen order: deterministic
         group, covered = _drop_covered(group, tol)

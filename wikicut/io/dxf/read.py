@@ -20,6 +20,7 @@ from ...errors import InputError, InputWarning
 from ...model import Part, Placement, SheetLayout, Stock
 from .assemble import DrawnPart, DrawnSheet, assemble
 from .chain import MAX_JOIN_TOL, SNAP_TOL, Joined, default_join_tol, loops
+from .clearance import check_clearance
 from .entities import Drawing, read_drawing
 from .layers import DEFAULT_THICKNESS, LayerOp, sheet_material, sheet_thickness
 from .units import check_coords, settle_units, to_mm
@@ -44,7 +45,7 @@ def _analyse(path, layer_map, display, units=None, join_tolerance=None
             mm, joined = _join(drawing, scale, tol)
         check_coords(mm)
         _report(joined, shown)
-        sheets, raw = assemble(mm, joined.pieces)
+        sheets, raw = assemble(mm, joined.pieces, joined.join)
     except InputError:
         raise
     except _DAMAGED as exc:
@@ -173,12 +174,14 @@ def read_dxf_parts(path, layer_map: dict[str, str] | None = None, display: str |
 
 def read_cutting_file(path, layer_map: dict[str, str] | None = None,
                       display: str | None = None, *, units: str | None = None,
-                      join_tolerance: float | None = None,
-                      thickness: float | None = None) -> list[SheetLayout]:
+                      join_tolerance: float | None = None, thickness: float | None = None,
+                      clearance: float | None = None) -> list[SheetLayout]:
     """A cutting file as sheets: each sheet rectangle (0_SHEET_* layers) with the parts on it
     in the sheet's own frame (lower-left 0,0), placed at x=y=0 with no rotation.
     `units` and `join_tolerance` as for read_dxf_parts; `thickness` (mm, measured) replaces
-    the sheet layer's (or the default) in the stock and in the depth checks alike."""
+    the sheet layer's (or the default) in the stock and in the depth checks alike.
+    `clearance` (mm, the tool's diameter) says the file is to be cut as drawn: parts drawn
+    over each other or closer than that are refused (UnsafeJobError), naming both."""
     shown, sheets, raw = _analyse(path, layer_map, display, units, join_tolerance)
     stocks = [_parse_stock(s, thickness) for s in sheets]
     if sheets:
@@ -199,6 +202,8 @@ def read_cutting_file(path, layer_map: dict[str, str] | None = None,
         for rp in raw:
             rp.sheet = 0
     parts = _make_parts(raw, Path(path).stem, shown, lambda rp: stocks[rp.sheet].thickness)
+    if clearance is not None:
+        check_clearance([(p.name, rp) for p, rp in zip(parts, raw)], clearance, shown)
     layouts = [SheetLayout(index=i + 1, stock=stocks[i]) for i in range(len(sheets))]
     for rp, part in zip(raw, parts):
         minx, miny = sheets[rp.sheet].poly.bounds[:2]  # type: ignore[index]
