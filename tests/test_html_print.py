@@ -208,3 +208,11 @@ def test_a_sheet_cut_by_one_program_per_tool_lists_them_in_order_with_the_tool_t
     table = html[html.index('id="programs"'):html.index("<nav>")]
     assert table.index("sheet-001-1-T2.nc") < table.index("sheet-001-2-T1.nc")
     assert "T2 3 mm upcut, T1 6 mm compression" in table
+    # pilots drilled (or centres marked) by the program: the card says it stops for the screws
+    s["screws"] = [[300.0, 320.0], [900.0, 320.0]]
+    for mode, says in (("drill", "the program drills a pilot for each of 2 screws, then stops"),
+                       ("mark", "the program marks 2 screw centres, then stops"),
+                       ("screws", "2 screws to drive before cutting")):
+        rep["settings"]["holddown"] = mode
+        card = index_html(rep, [""]).split('<div class="card">')[1]
+        assert says in card and "1: 300, 320; 2: 900, 320" in card, mode

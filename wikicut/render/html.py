@@ -111,8 +111,14 @@ def _holddown(s: dict, settings: dict) -> str:
         mode = settings.get("holddown")
         return "none (vacuum table)" if mode == "none" else ""
     at = "; ".join(f"{k}: {x:g}, {y:g}" for k, (x, y) in enumerate(screws, 1))
-    return (f"{len(screws)} screws to drive before cutting, at x, y mm from X0 Y0 "
-            f'(the dark dots): <span class="screws">{at}</span>')
+    n = len(screws)
+    how = {"drill": f"the program drills a pilot for each of {n} screws, then stops: drive "
+                    "them, then go on",
+           "mark": f"the program marks {n} screw centres, then stops: drill and drive the "
+                   "screws, then go on"}.get(str(settings.get("holddown")),
+                                             f"{n} screws to drive before cutting")
+    return (f"{how}; at x, y mm from X0 Y0 (the dark dots): "
+            f'<span class="screws">{at}</span>')
 
 
 def _sort_table(s: dict) -> str:
