@@ -23,6 +23,7 @@ from .order import FEATURE_RANK, by_tool, nesting_depth, tour
 from .pilots import pilot_ops, pilot_tool_first
 from .pockets import check_pocket_depth, pocket_op
 from .safety import check_on_sheet, check_program, check_screws, check_setup, measure
+from .skin import onion, skin_depth, skin_note, skin_pass
 
 # one feature of a part: its kind, how to cut it (given the tool's Context and an Emitter;
 # returns tab centres or None), where it starts (for the tour), how deep it goes and, for a
@@ -63,18 +64,22 @@ def plan_sheet(sheet: SheetLayout, profile: Profile, proofs: Proofs | None = Non
     # pilots first, from where the machine stands; the parts' cuts are planned as if from
     # there too (the writer's stop after the pilots lifts the tool to clearance anyway)
     pilots = pilot_ops(chooser, screws, (0.0, 0.0, main.profile.heights.clearance))
+    by_instance = {pl.instance: pp for pl, pp in zip(sheet.placements, placed)}
+    notes = (skin_note(main.profile),) if onion(main.profile) else ()
     if tooling.single:
-        program = SheetProgram(sheet, pilots + ops, screws=screws)
+        ops += _skin_ops(chooser, ops, by_instance)
+        program = SheetProgram(sheet, pilots + ops, screws=screws, notes=notes)
         lift_over_keepouts(program, main.profile)
         check_program(program, main.profile, sheet)
         check_screws(program, main.profile)
     else:
         phase = pilot_tool_first(chooser.phase_key, pilots[0].tool) if pilots else (
             chooser.phase_key)
-        ops = pilots + by_tool(ops, level_of, phase)
+        ops = by_tool(ops, level_of, phase)
+        ops = pilots + ops + _skin_ops(chooser, ops, by_instance)
         used = list(dict.fromkeys(op.tool for op in ops))
         program = SheetProgram(sheet, ops, tools=tuple(chooser.use(n) for n in used),
-                               screws=screws)
+                               screws=screws, notes=notes)
         lift_over_keepouts(program, main.profile)
         for n in used:
             alone = SheetProgram(sheet, [op for op in ops if op.tool == n], screws=screws)
@@ -133,10 +138,38 @@ def _bind(fn, *args) -> Cut:
     return lambda ctx, em: fn(ctx, em, *args)
 
 
+def _outline_loop(ctx: Context) -> np.ndarray:
+    return for_direction(oriented(outside_loop(ctx, ctx.part.outline), ccw=False), ctx.profile)
+
+
 def _outline(ctx: Context, em: Emitter) -> list:
-    p = ctx.profile
-    outline = for_direction(oriented(outside_loop(ctx, ctx.part.outline), ccw=False), p)
-    return loop_op(ctx, em, outline, ctx.through, tabs=True)
+    if onion(ctx.profile):  # held by a skin instead of tabs
+        return loop_op(ctx, em, _outline_loop(ctx), skin_depth(ctx), tabs=False)
+    return loop_op(ctx, em, _outline_loop(ctx), ctx.through, tabs=True)
+
+
+def _skin_ops(ch: Chooser, ops: list[Operation], placed: dict[str, Part]) -> list[Operation]:
+    """The onion skin taken off under every outline, after everything else (none unless the
+    profile asks for it): each with the tool that cut the outline, the last tool's first."""
+    p = ch.main.profile
+    if not (onion(p) and p.onion.final_pass) or not ops:
+        return []
+    last = ops[-1].tool
+    outlines = sorted((op for op in ops if op.kind == "outline"), key=lambda op: op.tool != last)
+    m = ops[-1].moves[-1]
+    pos: P3 = (m.x, m.y, m.z)
+    out = []
+    for op in outlines:
+        setting = ch.tooling.tools[0] if ch.tooling.single else ch.tooling.setting(
+            "outline", op.tool)
+        ch.part = placed[op.part]
+        ctx = ch.context(setting)
+        em = Emitter(setting.profile, pos)
+        skin_pass(ctx, em, _outline_loop(ctx))
+        pos = em.pos
+        out.append(Operation(op.part, "skin", em.moves, tool=op.tool))
+    ch.part = None
+    return out
 
 
 def _hole(ctx: Context, em: Emitter, hole: Polygon) -> None:

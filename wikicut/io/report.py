@@ -76,9 +76,12 @@ def _stock(sheet: SheetLayout) -> dict:
 def _toolpath(prog: SheetProgram | None) -> dict | None:
     if prog is None:
         return None
-    return {"cut_length_m": _r(prog.cut_length / 1000, 2),
-            "rapid_length_m": _r(prog.rapid_length / 1000, 2),
-            "est_seconds": _r(prog.est_seconds, 1), "operations": len(prog.operations)}
+    out = {"cut_length_m": _r(prog.cut_length / 1000, 2),
+           "rapid_length_m": _r(prog.rapid_length / 1000, 2),
+           "est_seconds": _r(prog.est_seconds, 1), "operations": len(prog.operations)}
+    if prog.notes:  # only when there are any: reports of plain jobs stay as they were
+        out["notes"] = list(prog.notes)
+    return out
 
 
 def program_runs(sheets: list[dict]) -> list[dict]:

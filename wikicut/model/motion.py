@@ -77,6 +77,8 @@ class SheetProgram:
     screws: tuple[tuple[float, float], ...] = ()
     # estimated seconds per tool number (moves and spindle starts; changes not included)
     tool_seconds: dict[int, float] = field(default_factory=dict)
+    # for the operator, in the program header and the report (e.g. an onion skin left)
+    notes: tuple[str, ...] = ()
 
 
 def is_arc(m: Move) -> bool:

@@ -37,6 +37,13 @@ def _duration(seconds: float) -> str:
     return (f"{h} h " if h else "") + f"{m} min {s} s"
 
 
+def _holding(p: Profile) -> str:
+    """How the parts stay in the sheet, as the header's depth line says it."""
+    if p.tabs.mode == "onion":
+        return f"onion skin {p.onion.skin:g} mm, no tabs"
+    return f"tabs {'on' if p.tabs.enabled else 'off'}"
+
+
 def tool_label(t: ToolUse) -> str:
     """T2 3 mm "3 mm upcut": the number, the diameter and the name an operator checks."""
     name = f' "{t.name}"' if t.name else ""
@@ -93,12 +100,11 @@ class Writer(ABC):
             self.comment(f"feeds mm/min: cut {p.feeds.cut:g}, plunge {p.feeds.plunge:g},"
                          f" ramp {p.feeds.ramp:g}; entry {p.entry.mode}, {p.direction}")
             self.comment(f"depth: through {st.thickness + p.depth.overcut:g} mm in passes"
-                         f" <= {p.depth.per_pass:g} mm; tabs {'on' if p.tabs.enabled else 'off'}")
+                         f" <= {p.depth.per_pass:g} mm; {_holding(p)}")
         else:
             self.tool_comments(program)
             self.comment(f"depth: through {st.thickness + p.depth.overcut:g} mm; entry"
-                         f" {p.entry.mode}, {p.direction}; tabs"
-                         f" {'on' if p.tabs.enabled else 'off'}")
+                         f" {p.entry.mode}, {p.direction}; {_holding(p)}")
         self.comment(f"estimated time {_duration(program.est_seconds)}, cut"
                      f" {program.cut_length / 1000:.2f} m, rapid"
                      f" {program.rapid_length / 1000:.2f} m")
@@ -140,7 +146,8 @@ class Writer(ABC):
 
     def setup_comments(self, program: SheetProgram) -> None:
         """What the operator does besides running the program: screws the program drills or
-        marks, a skin left under the parts. Nothing for a profile that asks for neither."""
+        marks, the planner's notes (a skin left under the parts). Nothing for a profile that
+        asks for neither."""
         p = self.p
         h = p.holddown
         if program.screws and h.mode in ("drill", "mark"):
@@ -149,10 +156,8 @@ class Writer(ABC):
             where = ", ".join(f"({x:g}, {y:g})" for x, y in program.screws)
             self.comment(f"hold-down: {len(program.screws)} screws, {what} first, then a stop"
                          f" to drive them: {where}")
-        if p.tabs.mode == "onion":
-            skin = f"onion skin {p.onion.skin:g} mm"
-            self.comment(f"{skin}: taken off by a final pass at the end" if p.onion.final_pass
-                         else f"{skin}: break out by hand")
+        for note in program.notes:
+            self.comment(note)
 
     def stop_for_screws(self, spindle: bool) -> None:
         """After the pilots: up to clearance, spindle off, a stop for the operator to drive

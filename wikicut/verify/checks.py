@@ -126,6 +126,12 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
     deep, thru = lowest < -shallow_ok, lowest <= through
     gouging = _Swept([ln for ln, k in zip(lines, deep) if k], radii[deep])
     through_cut = _Swept([ln for ln, k in zip(lines, thru) if k], radii[thru] + 0.05)
+    # an onion skin left on purpose (no pass takes it off): outlines are cut through to it
+    skin = profile.onion.skin if profile.tabs.mode == "onion" and not profile.onion.final_pass \
+        else 0.0
+    to_skin = lowest <= through + skin
+    skin_cut = _Swept([ln for ln, k in zip(lines, to_skin) if k], radii[to_skin] + 0.05) \
+        if skin else through_cut
     for p in sheet.placements:
         part = p.placed()
         # material that must survive: the part less its pockets, engravings and relief zones
@@ -150,15 +156,17 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
         # every outline and hole edge cut through, except at tabs
         for k_ring, ring in enumerate([part.outline.exterior, *part.outline.interiors]):
             length = ring.length
-            uncut = ring.difference(through_cut.near(ring)).length
+            cut = skin_cut if k_ring == 0 else through_cut
+            uncut = ring.difference(cut.near(ring)).length
             n_tabs = (profile.tabs.count or int(length / max(profile.tabs.spacing, 1)) + 2)
             allowance = n_tabs * (profile.tabs.length + 2 * r) + 1.0
-            if not profile.tabs.enabled or k_ring > 0:
+            if not profile.tabs.enabled or profile.tabs.mode == "onion" or k_ring > 0:
                 allowance = 1.0
             if uncut > allowance:
                 kind = "outline" if k_ring == 0 else "hole"
+                to = f"down to the {skin:g} mm onion skin" if skin and k_ring == 0 else "through"
                 out.append(Violation(0, "uncut", f"{p.instance}: {uncut:.1f} mm of the {kind} "
-                                     f"is not cut through (allowed {allowance:.0f} for tabs)"))
+                                     f"is not cut {to} (allowed {allowance:.0f} for tabs)"))
     return out
 
 
