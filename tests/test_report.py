@@ -78,7 +78,7 @@ def doc_tables() -> dict[str, list[str]]:
 
 
 def optional_keys() -> dict[str, set[str]]:
-    """{section heading: keys its table says are absent when empty}."""
+    """{section heading: keys its table says are absent when empty (or false)}."""
     out: dict[str, set[str]] = {}
     section = None
     for line in DOC.read_text(encoding="utf-8").splitlines():
@@ -86,7 +86,7 @@ def optional_keys() -> dict[str, set[str]]:
         if h:
             section = h.group(1) or h.group(2).strip()
             continue
-        row = re.match(r"^\| `([^`]+)` \|[^|]*\|[^|]*\| absent when empty \|", line)
+        row = re.match(r"^\| `([^`]+)` \|[^|]*\|[^|]*\| absent when (empty|false) \|", line)
         if row and section is not None:
             out.setdefault(section, set()).add(row.group(1))
     return out
@@ -126,6 +126,23 @@ def test_doc_tables_name_exactly_the_keys_written(planned, with_programs):
                 optional = OPTIONAL.get(section, set())
                 assert list(obj) == [k for k in tables[section]
                                      if k in obj or k not in optional], section
+
+
+def test_locked_and_filler_keys_are_written_where_documented():
+    """A layout with a locked part and fillers: the optional keys appear, in order."""
+    lay = shelves()
+    first = lay.sheets[0].placements
+    lay.locked, lay.fillers, lay.fillers_left = [first[0].instance], [first[1].instance], ["x#1"]
+    rep = build_report("shelves", lay, 12.0)
+    tables = doc_tables()
+    parts = rep["sheets"][0]["parts"]
+    assert parts[0]["locked"] is True and "filler" not in parts[0]
+    assert parts[1]["filler"] is True and "locked" not in parts[1]
+    assert list(parts[0]) == [k for k in tables["sheets[].parts[]"] if k != "filler"]
+    assert list(parts[1]) == [k for k in tables["sheets[].parts[]"] if k != "locked"]
+    assert rep["totals"]["fillers"] == {"placed": 1, "left": 1}
+    assert list(rep["totals"]) == tables["totals"]
+    assert OPTIONAL["totals"] == {"fillers"}
 
 
 def _shape(v):

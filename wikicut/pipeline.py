@@ -127,13 +127,15 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
                 f"{p.sheets} sheets, {p.utilisation * 100:.1f}% used, {p.placed}/{p.total} placed")
 
         layout = nest(items, list(job.stocks), job.settings, progress=on_nest)
-        say("nest", 1.0, nest_summary(layout, len(items)))  # the log's last nest line is the
-        # result, so it agrees with the summary and the unplaced count that follow
+        # the log's last nest line is the result, so it agrees with the summary and the
+        # unplaced count that follow (fillers left out were never owed: counted apart)
+        owed = len(items) - len(layout.fillers_left)
+        say("nest", 1.0, nest_summary(layout, owed))
         problems = verify_layout(layout, job.settings.spacing)
         if problems:  # a nester bug must never reach a router
             raise RuntimeError("nested layout failed verification: " + "; ".join(problems[:3]))
         if layout.unplaced and not allow_unplaced:  # before any program is planned or written
-            raise UnsafeJobError(unplaced_message(layout.unplaced, len(items))
+            raise UnsafeJobError(unplaced_message(layout.unplaced, owed)
                                  + " (--allow-unplaced writes the sheets that fit)", job.path)
         return write_outputs(job.name, layout, outdir, profile=prof, force=force,
                              spacing=job.settings.spacing, toolpaths=toolpaths, progress=say,
