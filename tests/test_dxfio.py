@@ -569,17 +569,56 @@ def test_open_contours_all_listed_with_gaps_and_cases_named(tmp_path):
                  ((200, 100), (100, 100))]:
         msp.add_line(a, b)
     doc.saveas(tmp_path / "s.dxf")
-    with pytest.raises(InputError, match=r"share an edge .* from \(100.000, 0.000\) to "
-                                         r"\(100.000, 100.000\)"):
+    with pytest.raises(InputError) as e:
         read_dxf_parts(tmp_path / "s.dxf")
+    # the edge's entity and ends, and each of the two contours by its entities; nothing else
+    assert str(e.value) == (
+        f"{tmp_path / 's.dxf'}: two contours share an edge: entity 30 (layer 0) from "
+        "(100.000, 0.000) to (100.000, 100.000) is an edge of both the one through entities "
+        "2F, 32, 31 and the one through entities 33, 34, 35: draw each outline whole, a tool "
+        "width apart")
     doc = _new()
     msp = doc.modelspace()  # a line ending on the middle of another
     for a, b in [((0, 0), (100, 0)), ((100, 0), (100, 100)), ((100, 100), (0, 100)),
                  ((0, 100), (0, 0)), ((50, 0), (50, 50))]:
         msp.add_line(a, b)
     doc.saveas(tmp_path / "t.dxf")
-    with pytest.raises(InputError, match="T-junction"):
+    with pytest.raises(InputError, match=r"contour \(entity 33, layer 0\) ends on entity 2F at "
+                                         r"\(50.000, 0.000\), not at its end \(T-junction"):
         read_dxf_parts(tmp_path / "t.dxf")
+
+
+def test_a_collinear_overlap_is_named_once(tmp_path):
+    doc = _new()
+    msp = doc.modelspace()  # a square, and a line lying half on its bottom edge
+    for a, b in [((0, 0), (100, 0)), ((100, 0), (100, 100)), ((100, 100), (0, 100)),
+                 ((0, 100), (0, 0)), ((50, 0), (150, 0))]:
+        msp.add_line(a, b)
+    doc.saveas(tmp_path / "c.dxf")
+    with pytest.raises(InputError) as e:
+        read_dxf_parts(tmp_path / "c.dxf")
+    assert str(e.value) == (
+        f"{tmp_path / 'c.dxf'}: lines overlap along 50.000 mm from (50.000, 0.000) to "
+        "(100.000, 0.000): entity 2F and entity 33 (layer 0; collinear overlap: delete the "
+        "overlapping part of one)")
+
+
+def test_open_strokes_on_an_engraving_layer_are_engraved(tmp_path):
+    """Engraving is a stroke, not a contour: open lines there are fine (never "close it"),
+    T-junctions and branches too (letters)."""
+    doc = _doc([("6_anyTOOL_CUTTHROUGH_OUTSIDE", (0, 0, 300, 200))])
+    msp = doc.modelspace()
+    for a, b in [((20, 20), (100, 20)), ((100, 20), (100, 80)),  # an L
+                 ((150, 20), (160, 90)), ((160, 90), (170, 20)), ((155, 50), (165, 50))]:  # A
+        msp.add_line(a, b, dxfattribs={"layer": "1_anyTOOL_1mmDEEP_ENGRAVE"})
+    doc.saveas(tmp_path / "e.dxf")
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        (part,) = read_dxf_parts(tmp_path / "e.dxf")
+    assert not rec
+    assert len(part.engravings) == 3 and {g.depth for g in part.engravings} == {1.0}
+    assert sum(g.path.length for g in part.engravings) == pytest.approx(
+        80 + 60 + 2 * math.hypot(10, 70) + 10)
 
 
 def test_gaps_closed_with_one_warning_and_near_duplicates_cut_once(tmp_path):

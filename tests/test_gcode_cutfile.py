@@ -303,3 +303,14 @@ def test_parts_closer_than_the_tool_are_refused_naming_both_and_where(tmp_path):
     assert "part 'two-3' (entity 31) lies inside, with no hole for it, part 'two-2' " \
            "(entity 30): 2500.0 mm2" in r.output
     assert not out.exists()
+    doc = ezdxf.new("R2010")  # two closed outlines sharing an edge
+    doc.units = 4
+    for x0, x1 in [(0, 100), (100, 200)]:
+        doc.modelspace().add_lwpolyline([(x0, 0), (x1, 0), (x1, 100), (x0, 100)], close=True)
+    doc.saveas(dxf)
+    r = CliRunner().invoke(main, ["gcode", str(dxf), "--profile", "grbl", "-o", str(out)],
+                           catch_exceptions=False)
+    assert r.exit_code == 3, r.output
+    assert "parts 'two-1' (entity 2F) and 'two-2' (entity 30) share an edge from (100.0, 0.0)" \
+           " to (100.0, 100.0) in the drawing" in r.output
+    assert not out.exists()

@@ -19,7 +19,7 @@ from shapely.geometry import Polygon
 from wikicut.cam import plan_sheet
 from wikicut.cli import main
 from wikicut.errors import InputError, UnsafeJobError
-from wikicut.io.dxf import read_cutting_file
+from wikicut.io.dxf import read_cutting_file, read_dxf_parts
 from wikicut.io.job import job_items, load_job
 from wikicut.io.profiles import load_profile
 from wikicut.model import Part, Placement, SheetLayout, Stock
@@ -85,7 +85,6 @@ def test_a_neck_is_measured_across_its_narrowest_part():
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "skylark"
 BLOCK = EXAMPLE / "E-XXS_cnc"
-POCKET_LAYER = "5_ANYTOOL_HALF_MILL_9MM_IN=pocket:9"  # until the reader knows R12's truncation
 
 
 def run(*args, tmp_path):
@@ -96,7 +95,6 @@ def run(*args, tmp_path):
 def test_a_skylark_block_is_a_part_source(tmp_path):
     job = tmp_path / "job.toml"
     job.write_text(f'[sheet]\nwidth = 2440\nheight = 1220\nthickness = 18\n'
-                   f'[layers]\n"5_ANYTOOL_HALF_MILL_9MM_IN" = "pocket:9"\n'
                    f'[[block]]\ndir = "{BLOCK}"\nquantity = 4\n')
     j = load_job(job)
     assert j.blocks == (BLOCK / "E-XXS_production.csv",)
@@ -107,6 +105,21 @@ def test_a_skylark_block_is_a_part_source(tmp_path):
     assert all(it.part.name == it.part.label for it in items)
     a = next(it.part for it in items if it.part.label == "E-XXS-A")
     assert len(a.pockets) == 5 and {pk.depth for pk in a.pockets} == {9.0}
+
+
+def test_skylark_reads_the_same_without_a_layer_map():
+    """R12's truncated WikiHouse names need no [layers] entry: every part of the block reads
+    the same with the map the example once carried and without it."""
+    mapped = {"5_ANYTOOL_HALF_MILL_9MM_IN": "pocket:9"}
+    for dxf in sorted(BLOCK.glob("E-XXS-*.dxf")):
+        plain, with_map = read_dxf_parts(dxf), read_dxf_parts(dxf, layer_map=mapped)
+        assert len(plain) == len(with_map) == 1, dxf.name
+        a, b = plain[0], with_map[0]
+        assert a.outline.equals_exact(b.outline, 0), dxf.name
+        assert [(p.shape.wkb, p.depth) for p in a.pockets] == \
+            [(p.shape.wkb, p.depth) for p in b.pockets], dxf.name
+        assert (a.drills, a.engravings) == (b.drills, b.engravings), dxf.name
+    assert "\n[layers]" not in (EXAMPLE / "job.toml").read_text()
 
 
 def test_a_block_without_its_production_csv_is_refused(tmp_path):
@@ -124,7 +137,7 @@ def test_skylark_part_a_with_a_6_mm_tool(profile, tmp_path, rs274):
     and `wikicut verify --sheet`."""
     out = tmp_path / "out"
     r = run("gcode", BLOCK / "E-XXS-A.dxf", "--profile", profile, "--tool-diameter", 6,
-            "--layer", POCKET_LAYER, "-o", out, tmp_path=tmp_path)
+            "-o", out, tmp_path=tmp_path)
     assert r.exit_code == 0, r.output
     sheets = read_cutting_file(out / "sheet-001.dxf")
     (part,) = [pl.part for s in sheets for pl in s.placements]
@@ -164,7 +177,7 @@ def test_gcode_and_part_read_as_the_job_reads(tmp_path):
     [[part]] units."""
     opts = tmp_path / "options.toml"
     opts.write_text('[sheet]\nthickness = 18\n[dxf]\njoin_tolerance = 0.2\n'
-                    '[layers]\n"5_ANYTOOL_HALF_MILL_9MM_IN" = "pocket:9"\n')
+                    '[layers]\n"HATCHING" = "ignore"\n')
     r = run("part", BLOCK / "E-XXS-A.dxf", "--options", opts, "-o", tmp_path / "a.svg",
             tmp_path=tmp_path)
     assert r.exit_code == 0 and "5 holes" in r.output, r.output

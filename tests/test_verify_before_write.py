@@ -37,9 +37,10 @@ def test_fusion_tab_rectangles_touching_the_board_are_refused(tmp_path):
     out = tmp_path / "out"
     r = run("gcode", dxf, "--profile", "grbl", "-o", out)
     assert r.exit_code == 3, r.output
-    assert r.output.count(" touch near (") == 4 and "would gouge the other" in r.output
-    assert "parts 'fusion-3' (entity 2F) and 'fusion-5' (entity 33) touch near (240.0, 0.0) " \
-           "in the drawing" in r.output and "the 6 mm tool needs 6 mm" in r.output
+    assert r.output.count(" share an edge from (") == 4 and "would gouge the other" in r.output
+    assert "parts 'fusion-3' (entity 2F) and 'fusion-5' (entity 33) share an edge from " \
+           "(220.0, 0.0) to (240.0, 0.0) in the drawing" in r.output
+    assert "the 6 mm tool needs 6 mm" in r.output
     assert not out.exists()
     assert list(tmp_path.iterdir()) == [dxf]
 

@@ -81,6 +81,7 @@ def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL,
     explicit = any(p.op.kind == "outside" for p in pieces)
     out = Joined(closed, join)
     problems: list[str] = []
+    gaps_open = False  # an open contour among the problems: the join tolerance may help
     for group in loose.values():  # dict keeps first-seen order: deterministic
         group, covered = _drop_covered(group, tol)
         ch = _Chainer(group, tol, join, shown)
@@ -90,6 +91,7 @@ def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL,
         kind = group[0].op.kind
         if kind in _CUT or kind == "pocket":
             bad = ch.problems() if not (explicit and kind == "auto") else []
+            gaps_open = gaps_open or ch.open_named
             if kind == "auto" and explicit:
                 out.construction.extend(p for p in got if not p.closed)
                 got = [p for p in got if p.closed]
@@ -98,8 +100,10 @@ def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL,
     if problems:
         more = len(problems) - MAX_LISTED
         listed = "; ".join(problems[:MAX_LISTED]) + (f"; and {more} more" if more > 0 else "")
-        raise InputError(f"{listed} (join tolerance {join:g} mm): close them, or give a larger "
-                         "join tolerance if the gaps are an exporter's rounding", shown)
+        if gaps_open:
+            listed += (f" (join tolerance {join:g} mm): close them, or give a larger join "
+                       "tolerance if the gaps are an exporter's rounding")
+        raise InputError(listed, shown)
     return out
 
 
@@ -184,6 +188,7 @@ class _Chainer:
             self.adj.setdefault(self.node[k], []).append((k // 2, k % 2))
         self.used = [False] * len(pieces)
         self.opened: list[Piece] = []
+        self.open_named = False  # problems() named an open contour (a gap)
 
     def chain(self) -> list[Piece]:
         """Join pieces whose ends meet; open paths are returned open."""
@@ -206,12 +211,16 @@ class _Chainer:
         return out
 
     def problems(self) -> list[str]:
-        """What keeps this layer's contours from closing, each case named."""
+        """What keeps this layer's contours from closing, each case named once: a collinear
+        overlap, an edge two contours share, a T-junction, a branch, an open contour with its
+        gap (the open pieces a named overlap or shared edge leaves are not named again)."""
+        self.open_named = False
         branch = [n for n, inc in self.adj.items() if len(inc) > 2]
         if not branch and not self.opened:
             return []
-        found = self._overlaps()
-        found += self._shared_edges(branch)
+        named: set[str] = set()  # handles an overlap or shared edge has named
+        found = self._overlaps(named)
+        found += self._shared_edges(branch, named)
         if not found:
             for n in branch:
                 p = self.pieces[self.adj[n][0][0]]
@@ -219,13 +228,15 @@ class _Chainer:
                 whose = ", ".join(self.pieces[q].handle for q, _e in self.adj[n])
                 found.append(f"contour branches {p.where} at ({x:.3f}, {y:.3f}): "
                              f"{len(self.adj[n])} lines meet there (entities {whose})")
-        found += self._open_ends()
+        explained = {n for n in branch if any(self.pieces[q].handle in named
+                                               for q, _e in self.adj[n])}
+        found += self._open_ends(named, explained)
         return found
 
     def _lines(self) -> list[LineString]:
         return [LineString(p.pts) for p in self.pieces]
 
-    def _overlaps(self) -> list[str]:
+    def _overlaps(self, named: set[str]) -> list[str]:
         lines = self._lines()
         tree = shapely.STRtree(lines)
         a, b = tree.query(lines, predicate="intersects")
@@ -237,43 +248,80 @@ class _Chainer:
             if common.length > self.tol:
                 x0, y0, x1, y1 = common.bounds
                 pi, pj = self.pieces[i], self.pieces[j]
-                out.append(f"lines overlap along {common.length:.3f} from ({x0:.3f}, "
+                named.update((pi.handle, pj.handle))
+                out.append(f"lines overlap along {common.length:.3f} mm from ({x0:.3f}, "
                            f"{y0:.3f}) to ({x1:.3f}, {y1:.3f}): entity {pi.handle} and "
-                           f"entity {pj.handle} (layer {pi.layer}; collinear overlap)")
+                           f"entity {pj.handle} (layer {pi.layer}; collinear overlap: delete "
+                           "the overlapping part of one)")
         return out
 
-    def _shared_edges(self, branch: list[int]) -> list[str]:
+    def _shared_edges(self, branch: list[int], named: set[str]) -> list[str]:
         hubs = set(branch)
         out = []
         for i, p in enumerate(self.pieces):
             a, b = self.node[2 * i], self.node[2 * i + 1]
-            if a in hubs and b in hubs and a != b:
-                others = sorted({self.pieces[q].handle for q, _e in self.adj[a] + self.adj[b]
-                                 if q != i})
-                (x0, y0), (x1, y1) = self.ends[a], self.ends[b]
-                out.append(f"two contours share an edge {p.where} from ({x0:.3f}, {y0:.3f}) "
-                           f"to ({x1:.3f}, {y1:.3f}), with entities {', '.join(others)}: "
-                           "draw each outline whole, a tool width apart")
+            if not (a in hubs and b in hubs and a != b):
+                continue
+            # each contour through the edge: the pieces from one end round to the other
+            sides = [self._trail(q, a, hubs) for q, _e in self.adj[a] if q != i]
+            loops = [hs for end, hs in sides if end == b]
+            (x0, y0), (x1, y1) = self.ends[a], self.ends[b]
+            if len(loops) >= 2:
+                whose = " and ".join(f"the one through entities {', '.join(hs)}"
+                                     for hs in loops[:2])
+            else:
+                whose = "entities " + ", ".join(sorted(
+                    {self.pieces[q].handle for q, _e in self.adj[a] + self.adj[b] if q != i}))
+            named.add(p.handle)
+            named.update(h for _end, hs in sides for h in hs)
+            out.append(f"two contours share an edge: entity {p.handle} (layer {p.layer}) from "
+                       f"({x0:.3f}, {y0:.3f}) to ({x1:.3f}, {y1:.3f}) is an edge of both "
+                       f"{whose}: draw each outline whole, a tool width apart")
         return out
 
-    def _open_ends(self) -> list[str]:
+    def _trail(self, q: int, start: int, hubs: set[int]) -> tuple[int, list[str]]:
+        """Follow pieces from piece q, leaving node `start`, through plain joints until a
+        branch or a dead end: (the node it stops at, the handles on the way)."""
+        handles: list[str] = []
+        at = start
+        for _ in range(len(self.pieces)):
+            handles.append(self.pieces[q].handle)
+            ends = (self.node[2 * q], self.node[2 * q + 1])
+            at = ends[1] if ends[0] == at else ends[0]
+            nxt = [r for r, _e in self.adj[at] if r != q]
+            if at in hubs or len(nxt) != 1:
+                break
+            q = nxt[0]
+        return at, handles
+
+    def _open_ends(self, named: set[str], explained: set[int]) -> list[str]:
         lines = self._lines()
         out = []
         for p in self.opened:
             start, end = p.pts[0], p.pts[-1]
+            if p.handle in named and self._at_hub(start, explained) and \
+                    self._at_hub(end, explained):
+                continue  # a side of a shared edge or overlap already named
             on = [k for k, ln in enumerate(lines) if self.pieces[k].handle != p.handle
                   and ln.distance(shapely.Point(start)) <= self.tol
                   and min(np.hypot(*(self.ends[2 * k] - start)),
                           np.hypot(*(self.ends[2 * k + 1] - start))) > self.tol]
             if on:
                 q = self.pieces[on[0]]
+                if {p.handle, q.handle} <= named:
+                    continue  # the end of a collinear overlap, named as such
                 out.append(f"contour {p.where} ends on entity {q.handle} at ({start[0]:.3f}, "
-                           f"{start[1]:.3f}), not at its end (T-junction)")
+                           f"{start[1]:.3f}), not at its end (T-junction: split entity "
+                           f"{q.handle} there, or end the contour on a corner)")
                 continue
             gap = min(self._nearest(start, p, 0), self._nearest(end, p, -1))
+            self.open_named = True
             out.append(f"open contour {p.where} ends at ({start[0]:.3f}, {start[1]:.3f}) "
                        f"and ({end[0]:.3f}, {end[1]:.3f}), gap {gap:.3f} mm")
         return out
+
+    def _at_hub(self, pt: np.ndarray, hubs: set[int]) -> bool:
+        return any(float(np.hypot(*(self.ends[n] - pt))) <= self.tol for n in hubs)
 
     def _nearest(self, at: np.ndarray, p: Piece, own: int) -> float:
         """How far the nearest other loose end (its own other end included) is from `at`."""

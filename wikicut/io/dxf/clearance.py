@@ -63,7 +63,24 @@ def _why(ni: str, pi: DrawnPart, nj: str, pj: DrawnPart, tool: float) -> tuple[s
     both = f"parts '{ni}' (entity {pi.handle}) and '{nj}' (entity {pj.handle})"
     at = f"near ({(x0 + x1) / 2:.1f}, {(y0 + y1) / 2:.1f}) in the drawing"
     if d < SLIVER_WIDTH:  # tabs drawn against a board (Fusion 360), parts sharing an edge
-        return (f"{both} touch {at}: the cut around one would gouge the other (the "
-                f"{tool:g} mm tool needs {tool:g} mm between them)", False)
+        edge = _shared_edge(pi, pj)
+        if edge is not None:
+            (ex0, ey0), (ex1, ey1) = edge
+            at = f"from ({ex0:.1f}, {ey0:.1f}) to ({ex1:.1f}, {ey1:.1f}) in the drawing"
+        return (f"{both} {'share an edge' if edge else 'touch'} {at}: the cut around one "
+                f"would gouge the other (the {tool:g} mm tool needs {tool:g} mm between them)",
+                False)
     return (f"{both} are {d:.1f} mm apart, closer than the {tool:g} mm tool, {at}: the cut "
             "around one would gouge the other", False)
+
+
+def _shared_edge(pi: DrawnPart, pj: DrawnPart):
+    """The ends of the longest stretch two outlines' boundaries share, or None."""
+    common = shapely.intersection(pi.outline.boundary, pj.outline.boundary)
+    lines = [g for g in shapely.get_parts(shapely.line_merge(common) if common.length else common)
+             if g.geom_type == "LineString" and g.length > SLIVER_WIDTH]
+    if not lines:
+        return None
+    longest = max(lines, key=lambda g: g.length)
+    xy = shapely.get_coordinates(longest)
+    return tuple(xy[0]), tuple(xy[-1])
