@@ -105,7 +105,8 @@ class Chooser:
                     self.proofs.add(("refused", kind, s.number, key))
                 continue
             number = 0 if self.tooling.single else s.number
-            return Operation(instance, kind, em.moves, list(tabs), tool=number), em.pos
+            return Operation(instance, kind, em.moves, list(tabs), tool=number,
+                             note=em.note), em.pos
         if len(failed) < len(cands):  # remembered refusals: cut again for the message
             return self.cut(instance, kind, fn, depth, hole, pos, None)
         raise self._none_fits(failed)

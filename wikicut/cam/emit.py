@@ -19,6 +19,7 @@ class Emitter:
         self.profile = profile
         self.moves: list[Move] = []
         self.pos = pos
+        self.note = ""  # for the operator, carried by the operation (cam/leads.py)
         # plunge, cut and ramp feeds, each capped at the machine's maximum: feed_for and path
         # pick among these by the same rule
         cap = profile.feeds.max

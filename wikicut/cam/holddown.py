@@ -16,15 +16,17 @@ import shapely
 
 from ..errors import UnsafeJobError
 from ..model import HOLDDOWN_MODES, Profile, SheetLayout
+from .leads import lead_reach
 
 _STEP = 5.0  # mm: candidate spacing when searching a cell for a free spot
 
 
 def keep_distance(p: Profile) -> float:
     """From a part's outline to a screw's centre: the cutter runs outside the outline with
-    its centre a radius off and its edge a diameter off, then the clearance and the head."""
+    its centre a radius off and its edge a diameter off, then the clearance and the head
+    (and a lead arc's reach into the waste, where the profile has them)."""
     h = p.holddown
-    return 2 * p.tool.radius + h.clearance + h.diameter / 2
+    return 2 * p.tool.radius + h.clearance + h.diameter / 2 + lead_reach(p)
 
 
 def free_area(sheet: SheetLayout, p: Profile):

@@ -8,20 +8,35 @@ from shapely.geometry import LineString, Point, Polygon
 from .context import Context
 from .depth import PL, Track, descend_knots, pass_levels, walk
 from .emit import Emitter
+from .leads import lead_in, lead_out, ramp_on
 from .tabs import tab_centres, tab_function
 
 
-def loop_op(ctx: Context, em: Emitter, loop: np.ndarray, depth: float, tabs: bool) -> list[
-        tuple[float, float]]:
-    """Cut a closed loop to `depth` in passes, ramping in, with tabs on the final passes;
-    returns the tab centres."""
+def loop_op(ctx: Context, em: Emitter, loop: np.ndarray, depth: float, tabs: bool,
+            outside: bool = True) -> list[tuple[float, float]]:
+    """Cut a closed loop to `depth` in passes, ramping in, with tabs on the final passes
+    (and lead arcs in the waste, `outside` the loop for an outline, inside for a hole, where
+    the profile asks for them); returns the tab centres."""
     p = ctx.profile
     track = Track(loop, closed=True)
     line = LineString(track.pts)
     u0 = float(line.project(Point(em.pos[0], em.pos[1])))
-    x, y = track.at(u0)
-    em.approach(x, y, 0.0)
-    knots, u1 = descend_knots(track, u0, 0.0, pass_levels(depth, p), p)
+    levels = pass_levels(depth, p)
+    arc = None
+    if p.entry.lead_in == "arc":
+        u0, arc = lead_in(ctx, track, u0, outside)
+    if arc is None:
+        x, y = track.at(u0)
+        em.approach(x, y, 0.0)
+        z0 = 0.0
+    else:
+        em.approach(arc.x0, arc.y0, 0.0)
+        z0 = ramp_on(arc, levels[0], p)
+        if p.entry.mode == "plunge":
+            em.feed(arc.x0, arc.y0, z0)  # in the waste
+        em.arc(arc.x1, arc.y1, z0, arc.cx, arc.cy, arc.ccw,
+               em.rates[2] if z0 < em.pos[2] else em.rates[1])
+    knots, u1 = descend_knots(track, u0, z0, levels, p)
     centres: list[float] = []
     tab = None
     if tabs and ctx.part is not None:
@@ -29,5 +44,15 @@ def loop_op(ctx: Context, em: Emitter, loop: np.ndarray, depth: float, tabs: boo
         centres = tab_centres(track, p, perim)
         tab = tab_function(track, centres, u0, u1, p, ctx.t, ctx.through)
     em.path(walk(track, u0, u1, PL.of(knots), tab))
+    if p.entry.lead_in == "arc":
+        out = lead_out(ctx, track, u1, outside)
+        if out is not None:
+            em.arc(out.x1, out.y1, em.pos[2], out.cx, out.cy, out.ccw, em.rates[1])
+        if arc is None and out is None:
+            em.note = "no room for lead arcs: entered and left as without them"
+        elif arc is None:
+            em.note = "no room for a lead-in arc: entered as without one"
+        elif out is None:
+            em.note = "no room for a lead-out arc: left as without one"
     em.retract()
     return [track.at(c) for c in centres]

@@ -65,7 +65,7 @@ def plan_sheet(sheet: SheetLayout, profile: Profile, proofs: Proofs | None = Non
     # there too (the writer's stop after the pilots lifts the tool to clearance anyway)
     pilots = pilot_ops(chooser, screws, (0.0, 0.0, main.profile.heights.clearance))
     by_instance = {pl.instance: pp for pl, pp in zip(sheet.placements, placed)}
-    notes = (skin_note(main.profile),) if onion(main.profile) else ()
+    notes = ((skin_note(main.profile),) if onion(main.profile) else ()) + _lead_notes(ops)
     if tooling.single:
         ops += _skin_ops(chooser, ops, by_instance)
         program = SheetProgram(sheet, pilots + ops, screws=screws, notes=notes)
@@ -133,6 +133,14 @@ def _part_operations(ch: Chooser, pl: Placement, part: Part, pos: P3) -> tuple[
     return ops, pos
 
 
+def _lead_notes(ops: list[Operation]) -> tuple[str, ...]:
+    """How many profile cuts had no room for their lead arcs (each says so in the program)."""
+    short = sum(1 for op in ops if op.kind in ("outline", "hole") and op.note)
+    cuts = sum(1 for op in ops if op.kind in ("outline", "hole"))
+    return (f"lead arcs: {short} of {cuts} profile cuts without room for one (see their"
+            f" comments)",) if short else ()
+
+
 def _bind(fn, *args) -> Cut:
     """fn(ctx, em, *args) as a function of the tool's Context and the Emitter."""
     return lambda ctx, em: fn(ctx, em, *args)
@@ -174,7 +182,7 @@ def _skin_ops(ch: Chooser, ops: list[Operation], placed: dict[str, Part]) -> lis
 
 def _hole(ctx: Context, em: Emitter, hole: Polygon) -> None:
     loops = inside_loops(ctx, hole, "hole")
-    loop_op(ctx, em, for_direction(loops[0], ctx.profile), ctx.through, False)
+    loop_op(ctx, em, for_direction(loops[0], ctx.profile), ctx.through, False, outside=False)
 
 
 def _pocket(ctx: Context, em: Emitter, shape: Polygon, depth: float) -> None:
