@@ -54,12 +54,16 @@ def find_rs274() -> str | None:
     return exe
 
 
-def run_rs274(exe: str, program: Path | str, timeout: float = 120) -> subprocess.CompletedProcess:
-    """rs274 -g on a program, with a HOME of its own: rs274 maps $HOME/.tool.mmap shared, so
-    two at once under one HOME crash each other (a bus error in parallel runs)."""
+def run_rs274(exe: str, program: Path | str, timeout: float = 120,
+              tool_table: Path | str | None = None) -> subprocess.CompletedProcess:
+    """rs274 -g on a program (with `tool_table`: -t, the tools its T words name), with a
+    HOME of its own: rs274 maps $HOME/.tool.mmap shared, so two at once under one HOME crash
+    each other (a bus error in parallel runs)."""
+    table = ["-t", str(Path(tool_table).resolve())] if tool_table is not None else []
     with tempfile.TemporaryDirectory(prefix="rs274-home-") as home:
         env = {**os.environ, "HOME": home}
-        return subprocess.run([exe, "-g", str(program)], capture_output=True, text=True,
+        return subprocess.run([exe, *table, "-g", str(Path(program).resolve())],
+                              capture_output=True, text=True,
                               timeout=timeout, check=False, env=env, cwd=home)
 
 

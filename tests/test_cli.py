@@ -17,7 +17,6 @@ from wikicut.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 HOUSE = ROOT / "examples" / "house" / "job.toml"
 DXF_JOB = ROOT / "examples" / "dxf-parts" / "job.toml"
-MICROHOUSE = ROOT / "examples" / "microhouse" / "job.toml"
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -132,29 +131,6 @@ price = 0
               "--no-gcode")
     assert res.returncode == 0, res.stderr
     assert "sheets: 2 x offcut, 6 x BirchPly 2440x1220x18.3; cost 375.00" in res.stdout
-
-
-@pytest.mark.slow
-def test_nest_renests_the_whole_wikihouse_cutting_file(tmp_path):
-    """Issue 2: every part of the real MicroHouse file re-nested onto standard sheets, each
-    exactly once, spacing kept, and every program clean against its sheet."""
-    out = tmp_path / "out"
-    res = run("nest", str(MICROHOUSE), "-o", str(out), "--time-limit", "10", "--iterations",
-              "5", "-q")
-    assert res.returncode == 0, res.stderr
-    assert [ln for ln in res.stderr.splitlines() if ln.startswith("warning:")] == [
-        ln for ln in res.stderr.splitlines() if ln.strip()]  # the units notice, nothing else
-    report = _check_sheets(out, 12.0)
-    assert report["unplaced"] == [] and report["totals"]["placed"] == 103
-    assert sorted({p["name"] for s in report["sheets"] for p in s["parts"]}) == sorted(
-        f"MicroHouse_othercomponents_v0.5-{k}" for k in range(1, 104))
-    n = report["totals"]["sheets"]
-    assert 20 <= n <= 27  # the original file lays them out on 27
-    for k in range(1, n + 1):
-        res = CliRunner().invoke(main, ["verify", str(out / f"sheet-{k:03d}.nc"), "--profile",
-                                        "grbl", "--tool-diameter", "2.5", "--sheet",
-                                        str(out / f"sheet-{k:03d}.dxf")])
-        assert res.exit_code == 0, res.output
 
 
 def test_nest_dxf_job_is_deterministic(tmp_path):

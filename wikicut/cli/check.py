@@ -13,7 +13,8 @@ from .common import THICKNESS, TOOL_DIAMETER, handle_errors
 
 
 @click.command()
-@click.argument("program", type=click.Path(path_type=Path))
+@click.argument("programs", metavar="PROGRAM...", nargs=-1, required=True,
+                type=click.Path(path_type=Path))
 @click.option("--profile", required=True, help="Machine profile name or TOML path.")
 @click.option("--sheet", type=click.Path(path_type=Path),
               help="The sheet DXF: also check gouges into parts and contours left uncut.")
@@ -28,23 +29,33 @@ from .common import THICKNESS, TOOL_DIAMETER, handle_errors
 @click.option("--library", type=click.Path(path_type=Path),
               help="A tool library TOML for --material.")
 @handle_errors
-def verify(program: Path, profile, sheet, thickness, tool_diameter, tool_table, material,
-           library) -> None:
+def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter, tool_table,
+           material, library) -> None:
     """Simulate a program and report safety violations (exit 3 if any).
+
+    A sheet cut by several programs, one per tool (a machine without a tool changer:
+    sheet-001-1-T7.nc, sheet-001-2-T1.nc), is checked by giving them all in cutting order
+    (out/sheet-001*.nc does): they are simulated as one run, so the sheet's contours are
+    judged on what all of them cut.
 
     \b
     Examples:
       wikicut nest examples/house/job.toml -o out/
       wikicut verify out/sheet-001.nc --profile grbl --sheet out/sheet-001.dxf
+      wikicut verify out/sheet-001*.nc --profile grbl --sheet out/sheet-001.dxf
     """
     from ..io.profiles import load_profile
     from ..verify import verify_program
 
     prof = load_profile(profile).with_tool(tool_diameter)
-    try:
-        text = limits.read_input_bytes(program).decode("utf-8")
-    except UnicodeDecodeError:
-        raise InputError("not a text program file", program) from None
+    texts = []
+    for program in programs:
+        try:
+            texts.append(limits.read_input_bytes(program).decode("utf-8"))
+        except UnicodeDecodeError:
+            raise InputError("not a text program file", program) from None
+    texts = [t if t.endswith("\n") or not t else t + "\n" for t in texts]
+    text = "".join(texts)
     layout = None
     if sheet is not None:
         from ..io.dxf import read_cutting_file, read_screws
@@ -69,24 +80,44 @@ def verify(program: Path, profile, sheet, thickness, tool_diameter, tool_table, 
         tools = limits_from_library(load_library(library), material) | (tools or {})
     violations = verify_program(text, prof, sheet=layout, thickness=thickness,
                                 screws=screws, tools=tools)
-    report_violations(program, violations)
+    report_violations(programs, violations, [t.count("\n") for t in texts])
     if violations:
         click.echo(f"{len(violations)} violations", err=True)
         sys.exit(3)
     against = f", checked against {sheet}" if sheet else ""
-    click.echo(f"{program}: clean ({prof.name}{against})")
+    names = ", ".join(str(p) for p in programs)
+    click.echo(f"{names}: clean ({prof.name}{against})")
 
 
-def report_violations(program: Path, violations) -> None:
+def report_violations(programs: Path | tuple[Path, ...], violations,
+                      lines_per_file: list[int] | None = None) -> None:
     """One line per distinct violation: a program in the wrong dialect breaks every line the
-    same way, and 3,000 copies of one message hide the others."""
+    same way, and 3,000 copies of one message hide the others. With several programs read
+    as one, a line is named in its own file."""
+    if isinstance(programs, Path):
+        programs = (programs,)
+    counts = lines_per_file or [0] * len(programs)
+
+    def where(line: int) -> tuple[Path | str, int]:
+        if line == 0 and len(programs) > 1:  # the sheet's contours: all of them together
+            return " + ".join(str(p) for p in programs), 0
+        for prog, n in zip(programs[:-1], counts):
+            if line <= n:
+                return prog, line
+            line -= n
+        return programs[-1], line
+
     groups: dict[tuple[str, str], list[int]] = {}
     for v in violations:
         groups.setdefault((v.kind, v.message), []).append(v.line)
     for (kind, message), lines in groups.items():
+        prog, first = where(lines[0])
         more = (f" (and {len(lines) - 1} more lines like it, up to line {lines[-1]})"
                 if len(lines) > 1 else "")
-        click.echo(f"{program}:{lines[0]}: {kind}: {message}{more}")
+        if more and len(programs) > 1:
+            last_prog, last = where(lines[-1])
+            more = (f" (and {len(lines) - 1} more lines like it, up to {last_prog}:{last})")
+        click.echo(f"{prog}:{first}: {kind}: {message}{more}")
 
 
 @click.command("diff")
