@@ -162,3 +162,29 @@ def test_fillers_never_lengthen_a_strip():
     right = max(pl.placed().outline.bounds[2] for pl in lay.sheets[0].placements)
     assert right <= alone.sheets[0].used_length - roll.margin + 1e-6
     assert lay.fillers
+
+
+def test_a_lock_on_an_offcut_of_a_stock_list_uses_that_offcut():
+    """An offcut (one in stock) listed before full sheets, a part locked on it: the offcut is
+    sheet 1 with the locked part, it is not used twice, and the rest go on full sheets."""
+    offcut = Stock(1220, 1220, 18, 15, count=1, name="offcut")
+    full = Stock(2440, 1220, 18, 15, name="full")
+    items = [*panels(10), NestItem("big#1", BIG, lock=Lock(1, 15.0, 15.0, 0.0, stock=0))]
+    lay = nest(items, [offcut, full], settings())
+    check(lay)
+    assert lay.unplaced == []
+    assert lay.sheets[0].stock == offcut and at(lay, "big#1")[0].index == 1
+    assert [sh.stock.name for sh in lay.sheets[1:]] == ["full"] * (len(lay.sheets) - 1)
+    assert [sh.index for sh in lay.sheets] == list(range(1, len(lay.sheets) + 1))
+
+
+def test_a_part_nests_in_the_hole_of_a_locked_frame():
+    """Keep-outs grown from a locked frame keep its hole free: a panel goes inside it."""
+    frame = Part("frame", shapely.box(0, 0, 1000, 700).difference(shapely.box(100, 100, 900, 600)))
+    items = [NestItem("frame#1", frame, lock=Lock(1, 15.0, 15.0)),
+             NestItem("panel#1", PANEL)]
+    lay = nest(items, [Stock(1030, 730, 18, 15)], settings())
+    check(lay)
+    (sh,) = lay.sheets
+    hole = shapely.box(115, 115, 915, 615)
+    assert hole.contains(at(lay, "panel#1")[1].placed().outline)
