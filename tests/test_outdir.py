@@ -95,25 +95,87 @@ def test_force_replaces_only_a_wikicut_output_folder(job):
     assert sorted(p.name for p in job.parent.iterdir()) == ["job.toml", "mine", "out", "parts"]
 
 
-def test_a_folder_that_appears_during_the_run_is_never_replaced(job, monkeypatch):
+def _appear(where: Path, what: str) -> None:
+    """Another run's output (or a user's file) at `where`."""
+    if what == "file":
+        where.write_text("the other run's")
+        return
+    where.mkdir()
+    (where / ("report.json" if what == "output" else "notes.txt")).write_text("the other run's")
+
+
+def _meanwhile(monkeypatch, job: Path, moment: str, what: str) -> None:
+    """Make OUTDIR appear at `moment`: while the layout is written into the staging folder
+    (once per run, whatever the nest did before), or at the final rename itself (the
+    narrowest window there is). Hooks, not sleeps: the same moment on a loaded machine."""
+    out = job.parent / "out"
+    if moment == "writing":
+        import wikicut.pipeline
+
+        real = wikicut.pipeline.write_outputs
+
+        def and_meanwhile(*a, **k):
+            _appear(out, what)
+            return real(*a, **k)
+
+        monkeypatch.setattr(wikicut.pipeline, "write_outputs", and_meanwhile)
+    else:
+        real_rename = os.rename
+
+        def rename(src, dst):
+            if Path(dst) == out and ".tmp-" in Path(src).name:
+                _appear(out, what)
+            return real_rename(src, dst)
+
+        monkeypatch.setattr("wikicut.io.staging.os.rename", rename)
+
+
+@pytest.mark.parametrize("moment", ["writing", "rename"])
+@pytest.mark.parametrize("what", ["output", "folder", "file"])
+def test_a_folder_that_appears_during_the_run_is_never_replaced(job, monkeypatch, moment,
+                                                                 what):
     """The emptiness check at the start is not enough: another run may write OUTDIR while
-    this one nests. The rename refuses it (exit 2) and the other run's files stay."""
-    import wikicut.nest
-
-    real = wikicut.nest.nest
-
-    def and_meanwhile(*a, **k):
-        (job.parent / "out").mkdir()
-        (job.parent / "out" / "report.json").write_text("the other run's")
-        return real(*a, **k)
-
-    monkeypatch.setattr(wikicut.nest, "nest", and_meanwhile)
+    this one works. Whenever it appears, the rename refuses it (exit 2, one line) and what
+    is there stays."""
+    _meanwhile(monkeypatch, job, moment, what)
     code, err = nest("-o", "out")
     assert code == 2 and "appeared while this run was working" in err, err
     assert [ln for ln in err.splitlines() if ln.startswith("error")] == err.splitlines()[-1:]
-    assert os.listdir(job.parent / "out") == ["report.json"]
-    assert (job.parent / "out" / "report.json").read_text() == "the other run's"
-    assert not list(job.parent.glob(".out.*"))
+    out = job.parent / "out"
+    if what == "file":
+        assert out.read_text() == "the other run's"
+    else:
+        (mine,) = os.listdir(out)
+        assert (out / mine).read_text() == "the other run's"
+    assert sorted(p.name for p in job.parent.iterdir()) == ["job.toml", "out", "parts"]
+
+
+@pytest.mark.parametrize("moment", ["writing", "rename"])
+def test_force_never_replaces_a_user_folder_that_appeared(job, monkeypatch, moment):
+    """--force was checked against the folder at the start; a user's folder put there since
+    is refused all the same."""
+    _meanwhile(monkeypatch, job, moment, "folder")
+    code, err = nest("-o", "out", "--force")
+    assert code == 2 and "appeared while this run was working" in err, err
+    assert os.listdir(job.parent / "out") == ["notes.txt"]
+    assert sorted(p.name for p in job.parent.iterdir()) == ["job.toml", "out", "parts"]
+
+
+def test_force_keeps_the_earlier_output_when_the_rename_fails(job, monkeypatch):
+    assert nest("-o", "out")[0] == 0
+    before = sorted(os.listdir(job.parent / "out"))
+    real_rename = os.rename
+
+    def rename(src, dst):
+        if Path(dst).name == "out" and ".tmp-" in Path(src).name:
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real_rename(src, dst)
+
+    monkeypatch.setattr("wikicut.io.staging.os.rename", rename)
+    code, err = nest("-o", "out", "--force")
+    assert code == 2 and "cannot write the output folder (Permission denied)" in err, err
+    assert sorted(os.listdir(job.parent / "out")) == before
+    assert sorted(p.name for p in job.parent.iterdir()) == ["job.toml", "out", "parts"]
 
 
 def test_staging_commit_is_atomic_and_refuses_what_appeared(tmp_path):
@@ -195,3 +257,4 @@ def test_signals_end_a_run_like_ctrl_c(tmp_path, signals):
     assert err.strip() == "interrupted: nothing was written", err
     assert not out.exists()
     assert os.listdir(tmp_path) == []
+

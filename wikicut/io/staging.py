@@ -10,6 +10,7 @@ appeared meanwhile (another run) unless --force asked for it.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
@@ -50,7 +51,13 @@ def check_outdir(outdir: Path, force: bool, inputs: Iterable[Path] = ()) -> Path
     if out.exists() or out.is_symlink():
         if not out.is_dir():
             raise InputError("exists and is not a folder", shown)
-        if any(out.iterdir()):
+        try:
+            full = any(out.iterdir())
+        except FileNotFoundError:  # removed since: nothing to replace
+            full = False
+        except OSError as exc:
+            raise InputError(f"cannot read the output folder ({exc.strerror})", shown) from None
+        if full:
             if not force:
                 raise InputError("output folder exists and is not empty (use --force to replace"
                                  " it)", shown)
@@ -80,13 +87,20 @@ class Staging:
 
     def commit(self) -> None:
         """Rename the staged folder into place: atomic, and a folder that appeared (or filled)
-        since the start is replaced only with --force."""
-        out, old = self.outdir, None
-        if self.force and out.is_dir() and any(out.iterdir()):
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.rename(out, old / "x")
+        since the start is replaced only with --force, and then only a wikicut output folder.
+        Every failure, whenever the other folder appeared, is a one-line refusal that leaves
+        what is there as it was (a folder moved aside for --force is moved back)."""
+        out, aside = self.outdir, None
         try:
-            os.rename(self.tmp, out)  # replaces nothing but an empty folder
+            if self.force:
+                aside = self._move_aside(out)
+            try:
+                os.rename(self.tmp, out)  # replaces nothing but an empty folder
+            except OSError:
+                if aside is not None:  # the run failed: the earlier output stays
+                    with contextlib.suppress(OSError):
+                        os.rename(aside / "x", out)
+                raise
         except OSError as exc:
             if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
                 raise InputError("output folder appeared while this run was working (another"
@@ -95,8 +109,30 @@ class Staging:
             raise InputError(f"cannot write the output folder ({exc.strerror})",
                              self.shown) from None
         finally:
-            if old is not None:
-                shutil.rmtree(old, ignore_errors=True)
+            if aside is not None:
+                shutil.rmtree(aside, ignore_errors=True)
+
+    def _move_aside(self, out: Path) -> Path | None:
+        """For --force: a full output folder renamed into a temporary one beside it (None when
+        there is nothing to replace). What is there now is checked again, not what was there
+        at the start: another run may have put something else in its place."""
+        try:
+            full = any(out.iterdir())
+        except (FileNotFoundError, NotADirectoryError):
+            return None  # gone, or a file: the rename below refuses a file
+        if not full:
+            return None
+        if not (out / MARKER).is_file():
+            raise OSError(errno.ENOTEMPTY, "not a wikicut output folder")
+        aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+        try:
+            os.rename(out, aside / "x")
+        except FileNotFoundError:  # removed meanwhile: nothing to replace
+            return aside
+        except OSError:
+            shutil.rmtree(aside, ignore_errors=True)
+            raise
+        return aside
 
     def discard(self) -> None:
         if self.tmp.exists():
