@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import shapely
 
 from wikicut.io.profiles import load_profile
 from wikicut.model import Part, Placement, SheetLayout, Stock
-from wikicut.verify import ToolLimits, simulate, tools_from_table, verify_program
+from wikicut.verify import (
+    ToolLimits,
+    simulate,
+    stated_thickness,
+    tools_from_table,
+    verify_program,
+)
 
 HEAD = "G90 G94 G17\nG21\nG0 Z20\nM3 S18000\nG4 P2\n"
 TAIL = "G0 Z20\nM5\nM2\n"
@@ -162,3 +170,127 @@ def test_limits_from_the_tool_library():
             f"G1 Z0 F600\nG1 X20 Z-1 F{feed:.0f}\nG1 Z5\n" + TAIL)
     found = verify_program(text, prof, thickness=18, tools=limits)
     assert any("chip load" in v.message for v in found), found
+
+
+# Without --sheet (issue 33, case 4): the programs wikicut writes, each dialect, as written.
+GOLDEN = Path(__file__).parent / "golden"
+WRITTEN = {"sheet-grbl.nc": "grbl", "sheet-linuxcnc.ngc": "linuxcnc", "sheet-mach3.tap": "mach3",
+           "sheet-mach4.tap": "mach4", "sheet-shopbot.sbp": "shopbot",
+           "sheet-multi-grbl-1-T2.nc": "grbl", "sheet-multi-grbl-2-T1.nc": "grbl",
+           "sheet-multi-grbl-pause.nc": "grbl", "sheet-multi-linuxcnc.ngc": "linuxcnc",
+           "sheet-multi-mach3.tap": "mach3", "sheet-multi-mach4.tap": "mach4",
+           "sheet-multi-shopbot-1-T2.sbp": "shopbot", "sheet-multi-shopbot-2-T1.sbp": "shopbot"}
+DIALECTS = [("sheet-grbl.nc", "grbl"), ("sheet-mach3.tap", "mach3"),
+            ("sheet-shopbot.sbp", "shopbot")]
+
+
+def _deepest(text: str, prof) -> str:
+    """The through cut's depth as the program writes it (18.3 mm, in the program's units)."""
+    return "-18.3" if prof.units == "mm" else f"{-18.3 / 25.4:.4f}"
+
+
+def _cut_short(text: str, keep: float) -> str:
+    lines = text.splitlines(keepends=True)
+    return "".join(lines[:int(len(lines) * keep)])
+
+
+@pytest.mark.parametrize("name", sorted(WRITTEN))
+def test_written_programs_pass_without_the_sheet(name):
+    """Every program wikicut writes ends properly and states its thickness, which is then
+    the depth limit: the check without --sheet passes them all, as written."""
+    prof = load_profile(WRITTEN[name])
+    text = (GOLDEN / name).read_text()
+    assert stated_thickness(text, prof) == 18
+    assert verify_program(text, prof) == [], name
+
+
+@pytest.mark.parametrize("name,profile", DIALECTS)
+@pytest.mark.parametrize("cut", ["spindle-off", "program-end", "both", "two-thirds"])
+def test_a_program_that_does_not_end_is_refused(name, profile, cut):
+    prof = load_profile(profile)
+    text = (GOLDEN / name).read_text()
+    off, end = ("C7", "END") if profile == "shopbot" else ("M5", "M30" if "mach" in profile
+                                                           else "M2")
+    lines = text.splitlines(keepends=True)
+    drop = {"spindle-off": {off}, "program-end": {end}, "both": {off, end}}.get(cut, set())
+    short = ("".join(ln for ln in lines if ln.split()[-1:] not in ([w] for w in drop))
+             if drop else _cut_short(text, 2 / 3))
+    assert short != text
+    found = verify_program(short, prof)
+    (end,) = [v for v in found if v.kind == "end"]
+    assert "program is incomplete" in end.message and end.line == len(short.splitlines())
+    if cut == "two-thirds":  # nothing else is wrong with it: only the ending tells
+        assert found == [end]
+
+
+@pytest.mark.parametrize("name,profile", DIALECTS)
+def test_depth_is_checked_against_the_thickness_the_header_states(name, profile):
+    """3 mm into the spoilboard (the profile allows 1 mm of overcut) is refused from the
+    program alone; the machine's own floor (-25) would let it pass."""
+    prof = load_profile(profile)
+    text = (GOLDEN / name).read_text()
+    deep = "-21" if prof.units == "mm" else f"{-21 / 25.4:.4f}"
+    spoil = text.replace(_deepest(text, prof), deep)
+    assert spoil != text
+    found = verify_program(spoil, prof)
+    assert found and {v.kind for v in found} == {"depth"}, found
+    assert all(v.message.endswith("below the allowed -19.000") for v in found), found
+    assert any(v.message.startswith("Z-21.0") for v in found), found
+    # another CAM's program (no wikicut header) is checked against the machine's floor only
+    foreign = "\n".join(ln for ln in spoil.splitlines() if "wikicut" not in ln) + "\n"
+    assert stated_thickness(foreign, prof) is None
+    assert verify_program(foreign, prof) == []
+    assert {v.kind for v in verify_program(foreign, prof, thickness=18)} == {"depth"}
+
+
+def _verify_cli(*args):
+    from click.testing import CliRunner
+
+    from wikicut.cli import main
+
+    res = CliRunner().invoke(main, ["verify", *map(str, args)])
+    return res.exit_code, res.output
+
+
+@pytest.mark.parametrize("name,profile", DIALECTS)
+def test_verify_command_without_the_sheet(tmp_path, name, profile):
+    prog = GOLDEN / name
+    code, out = _verify_cli(prog, "--profile", profile)
+    assert code == 0 and out.strip() == f"{prog}: clean ({load_profile(profile).name})", out
+    short = tmp_path / name
+    short.write_text(_cut_short(prog.read_text(), 2 / 3))
+    code, out = _verify_cli(short, "--profile", profile)
+    assert code == 3 and ": end: no spindle off" in out, out
+    foreign = tmp_path / f"foreign-{name}"
+    foreign.write_text("".join(ln for ln in prog.read_text().splitlines(keepends=True)
+                               if "wikicut" not in ln))
+    code, out = _verify_cli(foreign, "--profile", profile)
+    assert code == 0, out
+    (note,) = [ln for ln in out.splitlines() if ln.startswith("warning")]
+    assert "depth checked only against the machine's Z limit -25 mm" in note, out
+
+
+@pytest.mark.parametrize("option,value", [("--thickness", "nan"), ("--thickness", "inf"),
+                                          ("--thickness", "-inf"), ("--tool-diameter", "nan"),
+                                          ("--tool-diameter", "inf"), ("--thickness", "-18")])
+@pytest.mark.parametrize("name,profile", [DIALECTS[0], DIALECTS[2]])
+def test_verify_refuses_a_non_finite_option(name, profile, option, value):
+    code, out = _verify_cli(GOLDEN / name, "--profile", profile, option, value)
+    assert code == 2, out
+    assert out.count("\n") == 1 and out.startswith("error: ") and option in out, out
+
+
+def test_a_profile_whose_footer_forgets_the_program_end_still_ends():
+    """The writer adds M2 where a profile's own footer has no M2/M30: the verifier refuses
+    a program that does not end, so one must never be written."""
+    from dataclasses import replace
+
+    from wikicut.cam import plan_sheet
+    from wikicut.post import write_program
+
+    part = Part("plate", shapely.box(0, 0, 200, 100))
+    sheet = SheetLayout(1, Stock(600, 400, 18, 15), [Placement("plate#1", part, 40, 40)])
+    prof = replace(load_profile("grbl"), footer=())
+    text = write_program(plan_sheet(sheet, prof), prof)
+    assert text.splitlines()[-2:] == ["M5", "M2"]
+    assert verify_program(text, prof) == []

@@ -45,7 +45,7 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
       wikicut verify out/sheet-001*.nc --profile grbl --sheet out/sheet-001.dxf
     """
     from ..io.profiles import load_profile
-    from ..verify import verify_program
+    from ..verify import stated_thickness, verify_program
 
     prof = load_profile(profile).with_tool(tool_diameter)
     texts = []
@@ -78,6 +78,10 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
         from ..verify import limits_from_library
 
         tools = limits_from_library(load_library(library), material) | (tools or {})
+    if layout is None and thickness is None and stated_thickness(text, prof) is None:
+        click.echo(f"warning: {program}: no sheet thickness (no --sheet or --thickness, no"
+                   " wikicut header): depth checked only against the machine's Z limit"
+                   f" {prof.limits.z_min:g} mm", err=True)
     violations = verify_program(text, prof, sheet=layout, thickness=thickness,
                                 screws=screws, tools=tools)
     report_violations(programs, violations, [t.count("\n") for t in texts])

@@ -9,6 +9,7 @@ from ..model import Move, Profile, ToolUse
 from .writer import Writer, fmt_number, tool_label
 
 _M6 = re.compile(r"\bM0*6\b")
+_PROGRAM_END = re.compile(r"\bM0*(?:2|30)\b", re.IGNORECASE)
 
 
 def _check_units(p: Profile) -> None:
@@ -79,6 +80,8 @@ class GcodeWriter(Writer):
             self.raw(self.fill(p.spindle.off))
         for line in p.footer:
             self.raw(self.fill(line))
+        if not any(_PROGRAM_END.search(line) for line in p.footer):
+            self.raw("M2")  # a footer of one's own may forget it; a program must end
 
     def rapid(self, words: dict[str, str], x, y, z) -> None:
         self.raw("G0 " + " ".join(f"{k}{v}" for k, v in words.items()))

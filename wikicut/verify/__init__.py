@@ -13,6 +13,7 @@ from dataclasses import replace
 from ..model import Profile, SheetLayout
 from .checks import check_motion, check_sheet, check_tools
 from .gcode import comments, read_gcode
+from .header import stated_thickness
 from .keepouts import check_keepouts
 from .motion import Segment, Violation
 from .opensbp import read_opensbp
@@ -20,16 +21,18 @@ from .screws import check_screws
 from .tools import ToolLimits, limits_from_library, tools_from_header, tools_from_table
 
 __all__ = ["Segment", "ToolLimits", "Violation", "check_motion", "check_sheet", "check_tools",
-           "limits_from_library", "program_tools", "read_program", "simulate", "tools_from_table",
-           "verify_program"]
+           "limits_from_library", "program_tools", "read_program", "simulate", "stated_thickness",
+           "tools_from_table", "verify_program"]
 
 
-def read_program(text: str, profile: Profile) -> tuple[list[Segment], list[Violation]]:
+def read_program(text: str, profile: Profile, ending: bool = False
+                 ) -> tuple[list[Segment], list[Violation]]:
     """A program's motion in mm and the lines it cannot read (or its controller would
-    refuse), in the profile's dialect."""
+    refuse), in the profile's dialect; with `ending`, also a program that does not stop the
+    spindle and end after its last move."""
     if profile.dialect == "shopbot":
-        return read_opensbp(text, profile)
-    return read_gcode(text, profile.dialect)
+        return read_opensbp(text, profile, ending)
+    return read_gcode(text, profile.dialect, ending)
 
 
 def program_tools(text: str, profile: Profile) -> dict[int, ToolLimits]:
@@ -54,8 +57,10 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
     """Every violation in a program, one per line and kind; empty when it is safe to run.
     `screws`: hold-down screw centres no cut may come near. `tools` (a tool table's, or
     limits by number) adds each tool's own limits; the tools the program's header lists give
-    their diameters where `tools` does not."""
-    segs, out = read_program(text, profile)
+    their diameters where `tools` does not. Depth is checked against the stock's thickness:
+    the sheet's, else `thickness`, else the one a wikicut header states, else only against
+    the machine's Z limit."""
+    segs, out = read_program(text, profile, ending=True)
     if isinstance(tools, list):
         tools = {t.number: t for t in tools}
     listed = program_tools(text, profile)
@@ -65,7 +70,8 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
         # diameter, not the profile's: a job may cut with another tool than its profile's)
         (number,) = listed
         segs = [replace(s, tool=number) for s in segs]
-    t = sheet.stock.thickness if sheet is not None else thickness
+    t = (sheet.stock.thickness if sheet is not None else thickness if thickness is not None
+         else stated_thickness(text, profile))
     if profile.z_zero == "spoilboard" and t is not None:  # back to Z0 = stock top
         segs = [replace(s, start=(*s.start[:2], s.start[2] - t * (k > 0)),  # the reader's
                         end=(*s.end[:2], s.end[2] - t))  # start is a guess: Z0 either way

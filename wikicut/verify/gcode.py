@@ -7,7 +7,7 @@ import re
 
 from ..model import INCH, Move
 from .dialects import DIALECTS, LINUXCNC, SIMULATED_G, Dialect
-from .motion import Segment, Violation, arc_segments
+from .motion import Segment, Violation, arc_segments, program_end
 from .tools import tool_in_comment
 
 _WORD = re.compile(r"([A-Z])\s*([-+]?(?:\d+\.?\d*|\.\d+))")
@@ -29,13 +29,20 @@ def comments(line: str) -> list[str]:
     return out
 
 
-def read_gcode(text: str, dialect: str = "linuxcnc") -> tuple[list[Segment], list[Violation]]:
+def read_gcode(text: str, dialect: str = "linuxcnc", ending: bool = False
+               ) -> tuple[list[Segment], list[Violation]]:
     """Motion of a G-code program in mm (arcs as short lines), with source line numbers, and
     the lines it cannot read or that the dialect's controller would refuse. A tool change
-    (M6) or a stop (M0, M1) is a 'change' segment where the tool stands."""
+    (M6) or a stop (M0, M1) is a 'change' segment where the tool stands. `ending`: also
+    refuse a program that does not stop the spindle (M5) and end (M2, M30) after its last
+    move, as one cut short does."""
     reader = _GcodeReader(DIALECTS.get(dialect, LINUXCNC))
+    n = 0
     for n, raw in enumerate(text.splitlines(), 1):
         reader.read_line(n, raw)
+    if ending:
+        reader.bad += program_end(reader.segs, reader.off_line, reader.end_line, n,
+                                  "M5", "M2 or M30")
     return reader.segs, reader.bad
 
 
@@ -55,6 +62,7 @@ class _GcodeReader:
         self.spindle = False
         self.rpm = 0.0
         self.tool = self.pending = 0
+        self.off_line = self.end_line = 0  # the last M5, and the last M2/M30
 
     def read_line(self, n: int, raw: str) -> None:
         """One source line: the tool named in a comment, then M, S, G, F words, then motion
@@ -113,6 +121,10 @@ class _GcodeReader:
             self.spindle = True
         elif m in (5, 2, 30):
             self.spindle = False
+            if m == 5:
+                self.off_line = n
+            else:
+                self.end_line = n
         elif m == 6:
             self.tool = self.pending
             return True

@@ -16,7 +16,7 @@ ARC_TOL = 0.005
 class Violation:
     line: int
     # travel-limit | depth | feed | rapid-in-stock | out-of-stock | gouge | uncut | syntax |
-    # dialect | tool-change | tool
+    # dialect | tool-change | tool | end
     kind: str
     message: str
 
@@ -42,3 +42,20 @@ def arc_segments(start: tuple[float, float, float], arc: Move, feed: float, line
         out.append(Segment("feed", prev, cur, feed, line, spindle, tool, rpm))
         prev = cur
     return out
+
+
+def program_end(segs: list[Segment], off_line: int, end_line: int, last_line: int,
+                off: str, end: str) -> list[Violation]:
+    """A program must stop the spindle and end after its last move: one cut short (a copy
+    that stopped, a file truncated at two thirds) leaves the spindle turning and the
+    controller waiting mid-job, and every line before the cut reads as safe."""
+    moved = max((s.line for s in segs if s.kind != "change"), default=0)
+    missing = [what for what, at in ((f"spindle off ({off})", off_line),
+                                     (f"program end ({end})", end_line)) if at <= moved]
+    if not missing and end_line < off_line:
+        missing = [f"spindle off ({off}) before the program end ({end})"]
+    if not missing:
+        return []
+    where = f" after the last move (line {moved})" if moved else ""
+    return [Violation(max(last_line, 1), "end", f"no {' and no '.join(missing)}{where}: the"
+                      " program is incomplete (cut short?)")]

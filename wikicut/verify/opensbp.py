@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ..model import INCH, Move, Profile
-from .motion import Segment, Violation, arc_segments
+from .motion import Segment, Violation, arc_segments, program_end
 from .tools import tool_in_comment
 
 _AXES = {"M2": "XY", "M3": "XYZ", "MX": "X", "MY": "Y", "MZ": "Z",
@@ -18,13 +18,19 @@ _IGNORED = frozenset(("SA", "SR", "VU", "VD", "VS", "PAUSE", "END", "SO", "CN", 
 _CONTROL = ("IF", "GOTO", "&", "MSGBOX")  # program flow: the reader follows the text as written
 
 
-def read_opensbp(text: str, profile: Profile) -> tuple[list[Segment], list[Violation]]:
+def read_opensbp(text: str, profile: Profile, ending: bool = False
+                 ) -> tuple[list[Segment], list[Violation]]:
     """Motion of an OpenSBP program in mm (arcs as short lines), with source line numbers,
     and the commands it cannot read. The units are the profile's (the file's guard checks
-    the machine's)."""
+    the machine's). `ending`: also refuse a program that does not stop the spindle (C7) and
+    END after its last move, as one cut short does."""
     reader = _SbpReader(INCH if profile.units == "inch" else 1.0)
+    n = 0
     for n, raw in enumerate(text.splitlines(), 1):
         reader.read_line(n, raw)
+    if ending:
+        reader.bad += program_end(reader.segs, reader.off_line, reader.end_line, n, "C7",
+                                  "END")
     return reader.segs, reader.bad
 
 
@@ -54,6 +60,8 @@ class _SbpReader:
         self.spindle = False
         self.rpm = 0.0
         self.tool = self.pending = 0
+        self.off_line = self.end_line = 0  # the last C7, and the last END
+        self.line = 0  # the line being read (for the settings, which take no line)
 
     def read_line(self, n: int, raw: str) -> None:
         """One source line: the tool named in a comment, then its command."""
@@ -73,9 +81,12 @@ class _SbpReader:
             self._change(n, line.upper() == "C9")
             return
         cmd, args = _command(line)
+        if cmd == "END":
+            self.end_line = n
         if cmd in _IGNORED or cmd.startswith(_CONTROL) or cmd.endswith(":"):
             return
         setting = _SETTINGS.get(cmd)
+        self.line = n
         axes = _AXES.get(cmd)
         if setting is not None:
             setting(self, args)
@@ -104,6 +115,7 @@ class _SbpReader:
     def _spindle_off(self, args: list[float | None]) -> None:
         """C7: the spindle stops."""
         self.spindle = False
+        self.off_line = self.line
 
     def _move_speeds(self, args: list[float | None]) -> None:
         """MS: XY and Z speeds, per second in program units, as mm/min."""

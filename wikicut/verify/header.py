@@ -1,0 +1,45 @@
+"""What a wikicut program's header states about its sheet, read back from the comments
+before its first command: the stock's thickness bounds how deep a cut may go when no sheet
+file is given, so a cut into the spoilboard is caught from the program alone."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from ..model import Profile
+from .gcode import comments
+
+# "sheet 1: 2440 x 1220 x 18 mm Plywood", as post/writer.py writes it (always in mm)
+_SHEET = re.compile(r"^sheet \d+: [\d.]+ x [\d.]+ x (\d+(?:\.\d*)?|\.\d+) mm\b")
+_OURS = re.compile(r"^wikicut: ")
+
+
+def header_comments(text: str, profile: Profile) -> list[str]:
+    """The comments before the program's first command, in order."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if profile.dialect == "shopbot":
+            code, sep, note = line.partition("'")
+            found = [note.strip()] if sep else []
+        else:
+            found = [c.strip() for c in comments(line)]
+            code = re.sub(r"\([^)]*\)", "", line).split(";", 1)[0]
+        if code.strip():
+            break
+        out += found
+    return out
+
+
+def stated_thickness(text: str, profile: Profile) -> float | None:
+    """The sheet thickness (mm) a wikicut program's header states, or None when the
+    program has no such header (another CAM's, or written by hand)."""
+    head = header_comments(text, profile)
+    if not head or not _OURS.match(head[0]):
+        return None
+    for c in head:
+        m = _SHEET.match(c)
+        if m:
+            t = float(m.group(1))
+            return t if math.isfinite(t) and t > 0 else None
+    return None
