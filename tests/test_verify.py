@@ -174,12 +174,9 @@ def test_limits_from_the_tool_library():
 
 # Without --sheet (issue 33, case 4): the programs wikicut writes, each dialect, as written.
 GOLDEN = Path(__file__).parent / "golden"
-WRITTEN = {"sheet-grbl.nc": "grbl", "sheet-linuxcnc.ngc": "linuxcnc", "sheet-mach3.tap": "mach3",
-           "sheet-mach4.tap": "mach4", "sheet-shopbot.sbp": "shopbot",
-           "sheet-multi-grbl-1-T2.nc": "grbl", "sheet-multi-grbl-2-T1.nc": "grbl",
-           "sheet-multi-grbl-pause.nc": "grbl", "sheet-multi-linuxcnc.ngc": "linuxcnc",
-           "sheet-multi-mach3.tap": "mach3", "sheet-multi-mach4.tap": "mach4",
-           "sheet-multi-shopbot-1-T2.sbp": "shopbot", "sheet-multi-shopbot-2-T1.sbp": "shopbot"}
+PROFILES = ("grbl", "linuxcnc", "mach3", "mach4", "shopbot")
+WRITTEN = {p.name: next(n for n in PROFILES if f"-{n}" in p.stem)  # every golden program
+           for p in GOLDEN.iterdir() if p.suffix in (".nc", ".ngc", ".tap", ".sbp")}
 DIALECTS = [("sheet-grbl.nc", "grbl"), ("sheet-mach3.tap", "mach3"),
             ("sheet-shopbot.sbp", "shopbot")]
 
