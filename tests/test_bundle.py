@@ -132,3 +132,47 @@ def test_a_bundle_counts_its_copies_area_not_its_closed_outline(monkeypatch):
     p = seen["p"]
     assert len(p.items) == 1 and p.items[0].part.area > 4 * arc().area + 100
     assert p.item_area[0] == pytest.approx(4 * arc().area)
+
+
+def chamfered() -> Part:
+    """A block with one large chamfer (packingsolver's users' job 2026-04-08_sub_2)."""
+    return Part("block", Polygon([(0, 0), (250, 0), (270, 20), (270, 200), (180, 200),
+                                  (0, 70)]))
+
+
+@pytest.mark.parametrize("spacing", [0.0, 5.0])
+def test_copies_pair_up_turned_half_way_where_the_pair_fills_its_box_better(spacing):
+    part = chamfered()
+    items = items_of(part, 5, (0.0, 90.0, 180.0, 270.0))
+    out, bundles = bundle.make_bundles(items, [SHEET], spacing)
+    assert len(out) == 3 and sorted(bundles) == ["block#1", "block#3"]  # and block#5 alone
+    b = bundles["block#1"]
+    assert b.turns == (0.0, 180.0) and [it.instance for it in b.items] == ["block#1", "block#2"]
+    pair = out[0].part.outline
+    assert bundle.box_fill(pair) >= bundle.PAIR_GAIN * bundle.box_fill(part.outline)
+    # chamfer to chamfer: the pair's box is 270 x (335 + the spacing stretched along the
+    # chamfer), the spacing kept with 2 % to spare as a bundle's copies keep it
+    x0, y0, x1, y1 = pair.bounds
+    grow = spacing * math.hypot(180, 130) / 180  # the chamfer's normal gap, read along y
+    assert sorted([x1 - x0, y1 - y0]) == pytest.approx(sorted([270.0, 335.0 + grow]),
+                                                       abs=0.01 + 0.03 * grow)
+    for rot in (0.0, 90.0, 270.0):
+        placed = Placement("block#1", out[0].part, 1000.0, 1000.0, rot)
+        copies = bundle.expand([placed], bundles)
+        assert [c.rotation for c in copies] == [rot, (rot + 180.0) % 360.0]
+        hull = placed.placed().outline.buffer(1e-6)
+        assert all(hull.contains(c.placed().outline) for c in copies)
+        big = Stock(width=3000, height=3000, margin=0)
+        assert verify_layout(Layout([SheetLayout(1, big, copies)]), spacing) == []
+
+
+def test_rectangles_and_designs_that_may_not_turn_half_way_do_not_pair():
+    panel = Part("panel", shapely.box(0, 0, 300, 200))
+    out, bundles = bundle.make_bundles(items_of(panel, 4, (0.0, 90.0, 180.0, 270.0)),
+                                       [SHEET], 0.0)
+    assert len(out) == 4 and not bundles
+    out, bundles = bundle.make_bundles(items_of(chamfered(), 4, (0.0, 90.0)), [SHEET], 0.0)
+    assert len(out) == 4 and not bundles
+    out, bundles = bundle.make_bundles(items_of(chamfered(), 4, (0.0, 180.0)), [SHEET], 0.0,
+                                       pairs=False)
+    assert len(out) == 4 and not bundles

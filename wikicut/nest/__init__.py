@@ -138,7 +138,8 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
                               fixed, max(search_end - time.monotonic(), 0.0))
     with DeferCtrlC():
         best = workers.run(p, max(1, settings.workers), settings.seed, budget, params, spec)
-    layout = bundle.expand_layout(to_layout(p, best), bundles)
+    raw = to_layout(p, best)
+    layout = bundle.expand_layout(raw, bundles)
     problems = verify_layout(layout, settings.spacing)
     if problems:
         raise RuntimeError("nester produced an invalid layout: " + "; ".join(problems[:3]))
@@ -148,10 +149,15 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
                 and not verify_layout(tight, settings.spacing)):
             layout = tight
     elif layout.sheets:
-        # exact fits the raster cannot see: the last sheet emptied into the others
-        fewer = fill_last_sheets(layout, parts, settings.spacing, res, end)
-        if len(fewer.sheets) < len(layout.sheets) and not verify_layout(fewer, settings.spacing):
-            layout = fewer
+        # exact fits the raster cannot see: the last sheet emptied into the others, a
+        # bundle as one part (a pair's copies keep their interlock), in at most half the
+        # time left, the other half the last sheet's compaction's
+        fill_end = time.monotonic() + max(end - time.monotonic(), 0.0) / 2
+        fewer = fill_last_sheets(raw, items, settings.spacing, res, fill_end)
+        if len(fewer.sheets) < len(raw.sheets):
+            fewer = bundle.expand_layout(fewer, bundles)
+            if not verify_layout(fewer, settings.spacing):
+                layout = fewer
         # the last sheet's parts slid left and down: a larger offcut
         last = compact_sheet(layout.sheets[-1], settings.spacing, res,
                              params.last_sheet_rounds, end)

@@ -13,6 +13,13 @@ a sheet, and every pair of copies in it keeps the spacing (checked exactly, as
 `verify_layout` will). The bundle's outline is the union of its copies with the gaps between
 them closed (a superset: it only keeps other parts further away). After nesting, each
 placed bundle becomes its copies again (`expand`).
+
+Other designs in several copies are **paired**: a copy and one turned half way, laid
+against each other where the two fill their bounding box best (a chamfered block's
+chamfers face to face), when the pair fills its box PAIR_GAIN times better than one copy
+fills its own and the design may turn half way from every rotation it has. A bundle of two
+whose second copy is turned: `Bundle.turns`. A rectangle never pairs (its pair fills its box
+no better); a right triangle always does.
 """
 
 from __future__ import annotations
@@ -34,14 +41,20 @@ FILL = 0.3  # designs whose area is under this share of their minimum rotated re
 GAIN = 1.5  # and whose bundle is at least this much squarer
 STEP_DEG = 3  # directions tried for the stacking
 BISECT = 20  # halvings of the stacking distance (a thousandth of a mm on a metre)
+PAIR_GAIN = 1.05  # a pair must fill its bounding box this much better than one copy
+PAIR_DEG = 2  # directions tried for the second copy of a pair, then refined ...
+PAIR_REFINE = 40  # ... by this many golden-section steps between the best's neighbours
+PAIR_MINIMA = 6  # local minima of the directions' boxes refined
 
 
 @dataclass(frozen=True)
 class Bundle:
-    """Copies of one design: copy i lies at i * step in the design's own coordinates."""
+    """Copies of one design: copy i lies at i * step in the design's own coordinates,
+    turned by turns[i] degrees about its origin first (none: all unturned)."""
 
     items: tuple[NestItem, ...]
     step: tuple[float, float]
+    turns: tuple[float, ...] = ()
 
 
 def squareness(g) -> float:
@@ -81,10 +94,11 @@ def _stack_distances(grown: Polygon, ux: np.ndarray, uy: np.ndarray) -> np.ndarr
     return np.where(clear, hi, np.nan)
 
 
-def _outline(part: Polygon, k: int, sx: float, sy: float, spacing: float) -> Polygon | None:
+def _outline(part: Polygon, k: int, sx: float, sy: float, spacing: float,
+             turns: tuple[float, ...] = ()) -> Polygon | None:
     """The bundle's outline: k copies, the gaps between them closed; None unless one
     polygon that holds every copy."""
-    copies = [affinity.translate(part, i * sx, i * sy) for i in range(k)]
+    copies = [affinity.translate(_turned(part, turns, i), i * sx, i * sy) for i in range(k)]
     union = shapely.unary_union(copies)
     r = spacing * 0.51 + 1.5  # over half the gaps between copies (`_bundle_one`)
     closed = union.buffer(r, join_style="mitre").buffer(-r, join_style="mitre")
@@ -93,6 +107,94 @@ def _outline(part: Polygon, k: int, sx: float, sy: float, spacing: float) -> Pol
         return None
     # tiny slivers left between copies are not holes anything could use
     return Polygon(out.exterior, [h for h in out.interiors if Polygon(h).area > 1.0])
+
+
+def _turned(g: Polygon, turns: tuple[float, ...], i: int) -> Polygon:
+    t = turns[i] if i < len(turns) else 0.0
+    return affinity.rotate(g, t, origin=(0.0, 0.0)) if t % 360.0 else g
+
+
+def box_fill(g) -> float:
+    """Area over the area of the axis-aligned bounding box (what quarter turns tile)."""
+    x0, y0, x1, y1 = g.bounds
+    box = (x1 - x0) * (y1 - y0)
+    return float(g.area / box) if box > 0 else 1.0
+
+
+def _contact(a: Polygon, b: Polygon, ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
+    """The least distance along each (ux, uy) at which `b` moved that far no longer meets
+    `a` (both grown, `a` prepared): bisection from a distance that surely clears."""
+    ax0, ay0, ax1, ay1 = a.bounds
+    bx0, by0, bx1, by1 = b.bounds
+    u = np.stack([ux, uy], axis=1)
+    hi = np.full(len(u), math.hypot(max(ax1, bx1) - min(ax0, bx0),
+                                    max(ay1, by1) - min(ay0, by0)) + 1.0)
+    lo = np.zeros(len(u))
+    for _ in range(BISECT + 10):
+        mid = (lo + hi) / 2
+        meets = shapely.intersects(a, _moved(b, u * mid[:, None]))
+        lo = np.where(meets, mid, lo)
+        hi = np.where(meets, hi, mid)
+    return hi
+
+
+def _pair_one(items: list[NestItem], stocks: list[Stock], spacing: float
+              ) -> tuple[Part, tuple[float, float]] | None:
+    """A copy and one turned half way against it where the two fill their bounding box
+    best: (pair part, step of the turned copy), or None when pairing does not pay."""
+    part = items[0].part
+    g = part.outline
+    turned = affinity.rotate(g, 180.0, origin=(0.0, 0.0))
+    pad = spacing / 2 * 1.02 + 1e-3 if spacing > 0 else 1e-4  # as `_bundle_one`
+    a, b = g.buffer(pad), turned.buffer(pad)
+    shapely.prepare(a)
+
+    def boxes(ang: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ux, uy = np.cos(ang), np.sin(ang)
+        d = _contact(a, b, ux, uy)
+        sx, sy = ux * d, uy * d
+        x0, y0, x1, y1 = g.bounds
+        t0, u0, t1, u1 = turned.bounds
+        w = np.maximum(x1, t1 + sx) - np.minimum(x0, t0 + sx)
+        h = np.maximum(y1, u1 + sy) - np.minimum(y0, u0 + sy)
+        return w * h, sx, sy
+
+    ang = np.radians(np.arange(0.0, 360.0, PAIR_DEG))
+    area, sx, sy = boxes(ang)
+    # the best box is often at a kink (a copy's edge level with the other's): golden
+    # section between the neighbours of each of the best local minima finds it
+    local = np.flatnonzero((area <= np.roll(area, 1)) & (area <= np.roll(area, -1)))
+    best = (float(area.min()), (float(sx[area.argmin()]), float(sy[area.argmin()])))
+    phi = (math.sqrt(5) - 1) / 2
+    for k in local[np.argsort(area[local], kind="stable")][:PAIR_MINIMA].tolist():
+        lo, hi = ang[k] - math.radians(PAIR_DEG), ang[k] + math.radians(PAIR_DEG)
+        for _ in range(PAIR_REFINE):
+            m1, m2 = hi - phi * (hi - lo), lo + phi * (hi - lo)
+            f = boxes(np.array([m1, m2]))[0]
+            if f[0] <= f[1]:
+                hi = m2
+            else:
+                lo = m1
+        fine, fx, fy = boxes(np.array([(lo + hi) / 2]))
+        if fine[0] < best[0] - 1e-9:
+            best = (float(fine[0]), (float(fx[0]), float(fy[0])))
+    step = best[1]
+    out = _outline(g, 2, step[0], step[1], spacing, (0.0, 180.0))
+    if out is None:
+        return None
+    copy = affinity.translate(turned, *step)
+    if box_fill(shapely.unary_union([g, copy])) < PAIR_GAIN * box_fill(g):
+        return None
+    if not _apart(g, copy, spacing):
+        return None
+    pair = Part(part.name, out, source=part.source)
+    return (pair, step) if _fits(pair, items[0].rotations, stocks) else None
+
+
+def _half_turns(rotations: tuple[float, ...]) -> bool:
+    """Every allowed rotation may also be turned half way (a pair's second copy)."""
+    rs = {round(float(r) % 360.0, 9) for r in rotations}
+    return all(round((r + 180.0) % 360.0, 9) in rs for r in rs)
 
 
 def _fits(part: Part, rotations: tuple[float, ...], stocks: list[Stock]) -> bool:
@@ -147,10 +249,11 @@ def _bundle_one(items: list[NestItem], stocks: list[Stock], spacing: float
 
 
 def make_bundles(items: list[NestItem], stocks: list[Stock], spacing: float,
-                 deadline: float = math.inf) -> tuple[list[NestItem], dict[str, Bundle]]:
-    """The items to nest, thin designs' copies bundled, and each bundle by the instance
-    name its item carries (its first copy's). No design is bundled after `deadline`
-    (monotonic clock): its copies are nested one by one."""
+                 deadline: float = math.inf, pairs: bool = True
+                 ) -> tuple[list[NestItem], dict[str, Bundle]]:
+    """The items to nest, thin designs' copies bundled (others' paired, with `pairs`), and
+    each bundle by the instance name its item carries (its first copy's). No design is
+    bundled after `deadline` (monotonic clock): its copies are nested one by one."""
     groups: dict[tuple[int, tuple[float, ...]], list[NestItem]] = {}
     for it in items:
         groups.setdefault((id(it.part), tuple(it.rotations)), []).append(it)
@@ -167,6 +270,17 @@ def make_bundles(items: list[NestItem], stocks: list[Stock], spacing: float,
         if (len(group) >= 2 and squareness(it.part.outline) < FILL
                 and time.monotonic() < deadline):
             made = _bundle_one(group, stocks, spacing)
+        if (made is None and pairs and len(group) >= 2 and _half_turns(it.rotations)
+                and time.monotonic() < deadline):
+            paired = _pair_one(group, stocks, spacing)
+            if paired is not None:
+                part, step = paired
+                for a in range(0, len(group) - 1, 2):
+                    chunk = tuple(group[a:a + 2])
+                    out.append(NestItem(chunk[0].instance, part, chunk[0].rotations))
+                    bundles[chunk[0].instance] = Bundle(chunk, step, (0.0, 180.0))
+                out.extend(group[len(group) - len(group) % 2:])
+                continue
         if made is None:
             out.extend(group)
             continue
@@ -191,8 +305,10 @@ def expand(placements: list[Placement], bundles: dict[str, Bundle]) -> list[Plac
         c, s = math.cos(math.radians(pl.rotation)), math.sin(math.radians(pl.rotation))
         for i, it in enumerate(b.items):
             dx, dy = i * b.step[0], i * b.step[1]
+            turn = b.turns[i] if i < len(b.turns) else 0.0
             res.append(Placement(it.instance, it.part, pl.x + c * dx - s * dy,
-                                 pl.y + s * dx + c * dy, pl.rotation))
+                                 pl.y + s * dx + c * dy, (pl.rotation + turn) % 360.0
+                                 if turn else pl.rotation))
     return res
 
 

@@ -32,7 +32,7 @@ from .compact import compact_sheet
 
 TOL = 5e-7  # mm: a contact position may be this short of the spacing (verify allows 1e-6)
 CHUNK = 4096  # candidate positions checked per shapely call
-MAX_CANDIDATES = 200_000  # per sheet and rotation; the bottom-left ones are tried first
+MAX_CANDIDATES = 200_000  # per sheet and rotation, after `_may_fit`; bottom-left ones first
 
 
 def fill_last_sheets(layout: Layout, items: list[NestItem], spacing: float, res: float,
@@ -47,9 +47,13 @@ def fill_last_sheets(layout: Layout, items: list[NestItem], spacing: float, res:
         return layout
     rotations = {it.instance: it.rotations for it in items}
     tight: dict[int, SheetLayout] = {}  # earlier sheets, compacted on first use
+    shapes = _Shapes(spacing)
     out = list(sheets)
     while len(out) >= 2 and time.monotonic() < deadline:
-        moved = _empty(out, tight, rotations, spacing, res, deadline)
+        for across in (False, True):  # column by column, then row by row
+            moved = _empty(out, tight, rotations, spacing, res, deadline, across, shapes)
+            if moved is not None:
+                break
         if moved is None:
             break
         out = moved
@@ -60,7 +64,7 @@ def fill_last_sheets(layout: Layout, items: list[NestItem], spacing: float, res:
 
 def _empty(sheets: list[SheetLayout], tight: dict[int, SheetLayout],
            rotations: dict[str, tuple[float, ...]], spacing: float, res: float,
-           deadline: float) -> list[SheetLayout] | None:
+           deadline: float, across: bool, shapes: _Shapes) -> list[SheetLayout] | None:
     """The sheets without the last one, its parts placed on the others; None if one of its
     parts finds no room (or the deadline comes first)."""
     last = sheets[-1]
@@ -79,7 +83,8 @@ def _empty(sheets: list[SheetLayout], tight: dict[int, SheetLayout],
                 c = compact_sheet(s, spacing, res, deadline=deadline, tight=True)
                 tight[id(c)] = c
                 s = targets[k] = c
-            spot = place(s, pl, rotations.get(pl.instance, (pl.rotation,)), spacing, deadline)
+            spot = place(s, pl, rotations.get(pl.instance, (pl.rotation,)), spacing, deadline,
+                         across, shapes)
             if spot is not None:
                 s = replace(s, placements=s.placements + [spot])
                 tight[id(s)] = s
@@ -90,20 +95,42 @@ def _empty(sheets: list[SheetLayout], tight: dict[int, SheetLayout],
     return targets
 
 
+class _Shapes:
+    """Placed outlines, their boxes and air (`_air`), worked out once per placement."""
+
+    def __init__(self, spacing: float) -> None:
+        self.spacing = spacing
+        self.memo: dict[int, tuple[Placement, object, tuple, float]] = {}
+
+    def of(self, pls: list[Placement]) -> tuple[list, np.ndarray, np.ndarray]:
+        rows = []
+        for p in pls:
+            m = self.memo.get(id(p))
+            if m is None or m[0] is not p:
+                g = p.placed().outline
+                m = self.memo[id(p)] = (p, g, g.bounds, _air(g, self.spacing))
+            rows.append(m)
+        return ([r[1] for r in rows], np.array([r[2] for r in rows]).reshape(-1, 4),
+                np.array([r[3] for r in rows]))
+
+
 def place(sheet: SheetLayout, pl: Placement, rotations: tuple[float, ...], spacing: float,
-          deadline: float = math.inf) -> Placement | None:
+          deadline: float = math.inf, across: bool = False,
+          shapes: _Shapes | None = None) -> Placement | None:
     """`pl` moved onto `sheet` at its first free contact position (smallest x, then y, over
-    the allowed rotations), or None. Contact positions: the part's box against the usable
-    area's edges, and `spacing` from each placed part's box, along each axis."""
+    the allowed rotations; `across`: smallest y, then x), or None. Contact positions: the
+    part's box against the usable area's edges, and `spacing` from each placed part's box,
+    along each axis. One order fills a free column that the other leaves a gap in (the
+    first free spot of a column by column order may be a corner at the top of the free
+    column's neighbour)."""
     st = sheet.stock
     usable = st.usable
     ux0, uy0, ux1, uy1 = usable.bounds
-    placed = [p.placed().outline for p in sheet.placements]
+    placed, boxes, air = (shapes or _Shapes(spacing)).of(sheet.placements)
     tree = shapely.STRtree(placed) if placed else None
     inside = usable.buffer(TOL)
     shapely.prepare(inside)
-    boxes = np.array([g.bounds for g in placed]).reshape(-1, 4)
-    best: tuple[float, float, Placement] | None = None
+    best: tuple[float, float, float, Placement] | None = None
     for rot in dict.fromkeys(float(r) % 360.0 for r in rotations):
         if time.monotonic() >= deadline:
             break
@@ -114,16 +141,24 @@ def place(sheet: SheetLayout, pl: Placement, rotations: tuple[float, ...], spaci
         ys = _lanes(uy0, uy1, h, boxes[:, 1], boxes[:, 3], spacing)
         if not xs.size or not ys.size:
             continue
-        if best is not None:  # only positions left of (or level with) the best so far
-            xs = xs[xs <= best[0] + TOL]
-        gx, gy = np.meshgrid(xs, ys, indexing="ij")  # x-major: column by column
-        cx, cy = gx.ravel()[:MAX_CANDIDATES], gy.ravel()[:MAX_CANDIDATES]
-        hit = _first_free(g, cx - bx0, cy - by0, tree, inside, spacing, deadline)
+        if best is not None:  # only positions before (or level with) the best so far
+            if across:
+                ys = ys[ys <= best[0] + TOL]
+            else:
+                xs = xs[xs <= best[0] + TOL]
+        gx, gy = np.meshgrid(xs, ys, indexing="ij")
+        keep = _may_fit(xs, ys, w, h, _air(g, spacing), boxes, air, spacing)
+        if across:  # row by row
+            gx, gy, keep = gx.T, gy.T, keep.T
+        cx, cy = gx[keep][:MAX_CANDIDATES], gy[keep][:MAX_CANDIDATES]
+        hit = _first_free(g, cx, cy, tree, inside, spacing, deadline)
         if hit is not None:
             x, y = float(cx[hit]), float(cy[hit])
-            if best is None or (x, y) < (best[0], best[1]):
-                best = (x, y, replace(pl, x=x - bx0, y=y - by0, rotation=rot))
-    return None if best is None else best[2]
+            # level: the rotation that reaches less far (a row stays low, a column narrow)
+            key = (y, x, y + h) if across else (x, y, x + w)
+            if best is None or key < best[:3]:
+                best = (*key, replace(pl, x=x - bx0, y=y - by0, rotation=rot))
+    return None if best is None else best[3]
 
 
 def _lanes(lo: float, hi: float, size: float, starts: np.ndarray, ends: np.ndarray,
@@ -135,15 +170,50 @@ def _lanes(lo: float, hi: float, size: float, starts: np.ndarray, ends: np.ndarr
     return np.unique(np.clip(c, lo, hi - size))
 
 
-def _first_free(g, dx: np.ndarray, dy: np.ndarray, tree, inside, spacing: float,
+def _air(g, spacing: float) -> float:
+    """The bounding box's area outside the outline, both grown by spacing / 2 (the buffer's
+    chords make the outline's area a little short: the air is never underestimated)."""
+    x0, y0, x1, y1 = g.bounds
+    grown = g.buffer(spacing / 2.0) if spacing > 0 else g
+    return (x1 - x0 + spacing) * (y1 - y0 + spacing) - grown.area
+
+
+def _may_fit(xs: np.ndarray, ys: np.ndarray, w: float, h: float, air: float,
+             boxes: np.ndarray, airs: np.ndarray, spacing: float) -> np.ndarray:
+    """Which box corners (xs[i], ys[j]) pass a test every free one passes: two outlines
+    grown by spacing / 2 that do not overlap share at most their boxes' air. On a full
+    sheet most contact positions fail it, and the exact check is left the few others.
+    Lane by lane along x, against the boxes that reach the lane only."""
+    keep = np.ones((xs.size, ys.size), np.bool_)
+    if not boxes.shape[0]:
+        return keep
+    h2 = spacing / 2.0
+    px0, py0, px1, py1 = (boxes[:, 0] - h2, boxes[:, 1] - h2, boxes[:, 2] + h2,
+                          boxes[:, 3] + h2)
+    y0 = ys[:, None] - h2
+    for i, x in enumerate(xs.tolist()):
+        x0 = x - h2
+        ox = np.minimum(x0 + w + spacing, px1) - np.maximum(x0, px0)
+        k = np.flatnonzero(ox > 0)
+        if not k.size:
+            continue
+        oy = np.minimum(y0 + h + spacing, py1[k]) - np.maximum(y0, py0[k])
+        over = ox[k] * np.maximum(oy, 0.0)
+        keep[i] = ~np.any(over > air + airs[k] + 1e-3, axis=1)
+    return keep
+
+
+def _first_free(g, cx: np.ndarray, cy: np.ndarray, tree, inside, spacing: float,
                 deadline: float) -> int | None:
-    """Index of the first offset (dx[i], dy[i]) at which `g` lies in `inside` and at least
-    `spacing` (less TOL) from every geometry of `tree`; None if none does."""
+    """Index of the first box corner (cx[i], cy[i]) at which `g` lies in `inside` and at
+    least `spacing` (less TOL) from every geometry of `tree`; None if none does."""
     n = len(g.exterior.coords) + sum(len(r.coords) for r in g.interiors)
-    for a in range(0, dx.size, CHUNK):
+    bx0, by0 = g.bounds[:2]
+    for a in range(0, cx.size, CHUNK):
         if time.monotonic() >= deadline:
             return None
-        ox, oy = dx[a:a + CHUNK], dy[a:a + CHUNK]
+        idx = np.arange(a, min(a + CHUNK, cx.size))
+        ox, oy = cx[idx] - bx0, cy[idx] - by0
         shifts = np.repeat(np.column_stack([ox, oy]), n, axis=0)
         cands = shapely.transform(np.full(ox.size, g, dtype=object),
                                   lambda xy, s=shifts: xy + s)
@@ -158,5 +228,5 @@ def _first_free(g, dx: np.ndarray, dy: np.ndarray, tree, inside, spacing: float,
             ok[near] = False
         free = np.flatnonzero(ok)
         if free.size:
-            return a + int(free[0])
+            return int(idx[free[0]])
     return None
