@@ -55,7 +55,7 @@ def tighten(p: Problem, best: Solution, rng: random.Random, budget: Budget,
     while budget.live():
         counts = np.bincount(best.out.stock, minlength=len(p.stocks))
         for t in range(len(p.stocks) - 1, -1, -1):
-            if counts[t] == 0:
+            if counts[t] == 0 or p.stocks[t].locked:  # a locked sheet is cut anyway
                 continue
             cap = p.st_count.copy()
             cap[t] = counts[t] - 1
