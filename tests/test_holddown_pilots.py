@@ -167,3 +167,24 @@ def test_outputs_and_cli_verify_with_the_sheet(tmp_path):
             str(out / "sheet-001.dxf")]
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("name, changer", [("grbl", "pause"), ("linuxcnc", "m6")])
+def test_one_stop_for_the_screws_where_the_tool_changes_after_the_pilots(name, changer):
+    """A change by hand is a stop already: the screws are driven there (one M0, not two);
+    an automatic changer gets the screws' own stop before its M6."""
+    prof = held(name, spindle={"min": 3000}).updated(changer={"mode": changer})
+    sheet = small_job()
+    tooling = resolve_tooling(prof, load_library(), "BirchPly", T, tools=(1, 12))
+    prog = plan_sheet(sheet, prof, tooling=tooling)
+    assert [op.tool for op in prog.operations[:2]] == [12, 1]
+    text = write_program(prog, prof)
+    lines = [re.sub(r"^N\d+ ", "", ln) for ln in body(text)]
+    first_cut = next(k for k, ln in enumerate(lines) if k > lines.index("M0")
+                     and re.match(r"G[123] .*Z-", ln))
+    stops = [ln for ln in lines[:first_cut] if ln == "M0"]
+    assert len(stops) == 1
+    if changer == "m6":
+        assert lines.index("M0") < lines.index("T1 M6")
+    assert "drive a hold-down screw into each pilot" in flat(text)
+    assert verify_program(text, prof, sheet=sheet, screws=list(prog.screws)) == []

@@ -125,7 +125,9 @@ class Writer(ABC):
         for k, op in enumerate(ops):
             changes = bool(tools and op.tool and op.tool != self.tool.number)
             if k and ops[k - 1].kind == "pilot" and op.kind != "pilot":
-                self.stop_for_screws(spindle=not changes)
+                # a change by hand stops anyway: the screws are driven at that one stop
+                self.stop_for_screws(spindle=not changes,
+                                     stop=not (changes and p.changer.mode == "pause"))
             if changes:
                 self.change(by_number[op.tool], first=False)
             self.comment(f"{op.part} {op.kind}")
@@ -159,16 +161,21 @@ class Writer(ABC):
         for note in program.notes:
             self.comment(note)
 
-    def stop_for_screws(self, spindle: bool) -> None:
+    def stop_for_screws(self, spindle: bool, stop: bool = True) -> None:
         """After the pilots: up to clearance, spindle off, a stop for the operator to drive
-        the screws, then (`spindle`: no tool change follows) the spindle on again."""
+        the screws, then (`spindle`: no tool change follows) the spindle on again. Without
+        `stop`, only what to do: the tool change by hand that follows is the stop."""
         p = self.p
+        what = ("fit the screws: " + ("drill a pilot at each mark, " if p.holddown.mode
+                                      == "mark" else "") + "drive a hold-down screw into each"
+                " pilot")
+        if not stop:
+            self.comment(f"{what} at the tool change below")
+            return
         self.emit_rapid(self.pos[0], self.pos[1], p.heights.clearance)
         if p.spindle.off:
             self.raw(self.fill(p.spindle.off))
-        self.comment("fit the screws: " + ("drill a pilot at each mark, " if p.holddown.mode
-                                           == "mark" else "") + "drive a hold-down screw into"
-                     " each pilot, then resume")
+        self.comment(f"{what}, then resume")
         self.raw(self.stop_line)
         if spindle:
             self.spindle_on()
