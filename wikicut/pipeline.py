@@ -137,11 +137,35 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
         if layout.unplaced and not allow_unplaced:  # before any program is planned or written
             raise UnsafeJobError(unplaced_message(layout.unplaced, owed)
                                  + " (--allow-unplaced writes the sheets that fit)", job.path)
-        return write_outputs(job.name, layout, outdir, profile=prof, force=force,
-                             spacing=job.settings.spacing, toolpaths=toolpaths, progress=say,
-                             settings=_settings_record(job, prof, profile),
-                             sources={it.part.name: it.part.source for it in items}, stage=stage,
-                             proofs=proofs, tooling=tooling)
+        result = write_outputs(job.name, layout, outdir, profile=prof, force=force,
+                               spacing=job.settings.spacing, toolpaths=toolpaths, progress=say,
+                               settings=_settings_record(job, prof, profile),
+                               sources={it.part.name: it.part.source for it in items},
+                               stage=stage, proofs=proofs, tooling=tooling)
+        inventory = _write_remnants(job, layout, prof, stage.tmp, result)
+    if inventory is not None:  # the outputs are in place: the shop's remnants follow them
+        from .io.remnants import replace_file
+
+        replace_file(job.inventory.path, inventory)
+    return result
+
+
+def _write_remnants(job: Job, layout: Layout, prof: Profile | None, tmp: Path,
+                    result: NestResult) -> str | None:
+    """remnants.toml into the staged folder (a job with [remnants] or an inventory), and
+    the inventory's new text, checked unchanged since the job read it."""
+    from .io.remnants import FILE_NAME, check_unchanged, remnant_outputs
+
+    if job.remnants is None:
+        return None
+    # the cut around a part takes the spacing, or the tool where it is wider
+    clearance = max(job.settings.spacing, prof.tool.diameter if prof else 0.0)
+    text, inventory = remnant_outputs(job.name, layout, job.remnants, job.inventory, clearance)
+    _write_text(tmp / FILE_NAME, text)
+    result.files.append(FILE_NAME)
+    if job.inventory is not None:
+        check_unchanged(job.inventory)
+    return inventory
 
 
 def nest_summary(layout: Layout, total: int) -> str:
@@ -166,7 +190,9 @@ def job_inputs(job: Job, profile: str | None = None) -> list[Path]:
     """Every file the job reads: an output folder must not hold one (it would be replaced)."""
     from .io.profiles import resolve_profile_path
 
-    paths = [job.path, *(jp.path for jp in job.parts), *job.blocks]
+    paths = [job.path, *(jp.path for jp in job.parts), *job.blocks, *job.remnant_files]
+    if job.inventory is not None:
+        paths.append(job.inventory.path)
     with contextlib.suppress(WikicutError):  # an unknown profile is refused when it is loaded
         paths.append(resolve_profile_path(profile or job.profile, job.base))
     return paths
@@ -434,9 +460,12 @@ def turn_sheet(sheet: SheetLayout) -> SheetLayout:
     st = sheet.stock
     turned = [Placement(p.instance, p.part, p.y, st.width - p.x, (p.rotation - 90.0) % 360.0)
               for p in sheet.placements]
-    keep = tuple(affinity.translate(affinity.rotate(z, -90.0, origin=(0, 0)), 0.0, st.width)
-                 for z in st.keepouts)
-    stock = replace(st, width=st.height, height=st.width, keepouts=keep)
+    def turn(z):
+        return affinity.translate(affinity.rotate(z, -90.0, origin=(0, 0)), 0.0, st.width)
+
+    stock = replace(st, width=st.height, height=st.width,
+                    keepouts=tuple(turn(z) for z in st.keepouts),
+                    outline=None if st.outline is None else turn(st.outline))
     return SheetLayout(sheet.index, stock, turned, sheet.used_length)
 
 

@@ -37,6 +37,8 @@ def free_area(sheet: SheetLayout, p: Profile):
     if 2 * h.edge >= min(st.width, st.height):
         return shapely.Polygon()
     room = shapely.box(h.edge, h.edge, st.width - h.edge, st.height - h.edge)
+    if st.outline is not None:  # an offcut: screws go into its material only
+        room = room.intersection(st.outline.buffer(-h.edge, join_style="mitre"))
     near = [pl.placed().outline.buffer(keep_distance(p), 8) for pl in sheet.placements]
     near += [z.buffer(h.clearance + h.diameter / 2) for z in st.keepouts]
     return room.difference(shapely.union_all(near)) if near else room

@@ -28,7 +28,7 @@ def layout_key(sheet: SheetLayout) -> tuple:
     """What makes two sheets' programs the same: stock and every placement, order aside."""
     st = sheet.stock
     stock = (st.width, st.height, st.thickness, st.material, st.margin,
-             tuple(z.wkb for z in st.keepouts))
+             tuple(z.wkb for z in st.keepouts), None if st.outline is None else st.outline.wkb)
     keys: dict[int, tuple] = {}
     places = []
     for p in sheet.placements:

@@ -50,9 +50,13 @@ from .common import (
               help="Independent searches (overrides the job); over 2 run on a Dask cluster.")
 @click.option("--scheduler", metavar="ADDRESS",
               help="Run the searches on this Dask cluster (docs/cluster.md).")
+@click.option("--inventory", type=click.Path(path_type=Path),
+              help="The shop's remnant inventory (TOML): its remnants are cut first, and it is"
+                   " updated when the job succeeds (overrides the job's [remnants]).")
 @handle_errors
 def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no_gcode,
-         toolpaths, allow_unplaced, force, open_, quiet, verbose, workers, scheduler) -> None:
+         toolpaths, allow_unplaced, force, open_, quiet, verbose, workers, scheduler,
+         inventory) -> None:
     """Nest a job's parts onto sheets and write G-code, DXF, previews and a report.
 
     \b
@@ -60,6 +64,7 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
       wikicut nest examples/house/job.toml -o out/
       wikicut nest examples/house/job.toml -o out/ --time-limit 10 --profile shopbot --force
       wikicut nest examples/house/job.toml -o layout/ --no-gcode --open
+      wikicut nest job.toml -o out/ --inventory shop-remnants.toml
     """
     from ..io.job import load_job
     from ..pipeline import run_nest, unplaced_message
@@ -68,7 +73,7 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
     t0 = time.monotonic()
     profile = cli_profile(profile)
     job = load_job(job_file, seed=seed, time_limit=time_limit, profile=profile,
-                   iterations=iterations)
+                   iterations=iterations, inventory=inventory)
     if workers:
         job = replace(job, settings=replace(job.settings, workers=workers))
     with searches_for(scheduler, job.settings.workers):

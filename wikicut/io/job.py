@@ -16,11 +16,12 @@ from ..errors import InputError, suggest
 from ..model import Lock, NestItem, NestSettings, Part, Stock
 from ..model.tooling import OPERATION_KINDS, OperationSettings
 from . import limits as lim
+from . import remnants as rem
 from .locks import check_locks, read_locks
 from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
 
 SHEET_KEYS = {"width", "height", "thickness", "margin", "count", "strip", "material", "name",
-              "price", "keepouts"}
+              "price", "keepouts", "outline", "holes"}
 NEST_KEYS = {"spacing", "rotations", "seed", "time_limit", "iterations", "workers"}
 MACHINE_KEYS = {"profile", "tool_diameter", "tools", "library", "materials", "operations"}
 OPERATION_KEYS = {"tool", "feed", "plunge", "ramp", "rpm", "per_pass"}
@@ -28,7 +29,7 @@ PART_KEYS = {"file", "quantity", "params", "rotations", "name", "units", "lock",
 BLOCK_KEYS = {"dir", "quantity", "rotations", "units"}
 DXF_KEYS = {"units", "join_tolerance"}
 TOP_KEYS = {"name", "description", "sheet", "nest", "machine", "part", "block", "layers",
-            "currency", "dxf"}
+            "currency", "dxf", "remnants"}
 READING_KEYS = {"sheet", "layers", "dxf"}  # an --options file for gcode and part
 DXF_SUFFIXES = {".dxf"}
 
@@ -86,6 +87,9 @@ class Job:
     operations: tuple[OperationSettings, ...] = ()  # [machine.operations.<kind>]
     library: Path | None = None  # a tool library beside the job; None: the shipped one
     materials: Path | None = None
+    remnants: rem.RemnantRules | None = None  # [remnants]: offcuts kept (io/remnants.py)
+    inventory: rem.RemnantFile | None = None  # the shop's remnants, as read
+    remnant_files: tuple[Path, ...] = ()  # the files of [[sheet]] from = "..."
 
     @property
     def material(self) -> str:
@@ -140,14 +144,26 @@ def _keepouts(tf: TomlFile, value: Any, key: str) -> tuple[Any, ...]:
     return tuple(zones)
 
 
-def _stock(tf: TomlFile, table: dict[str, Any], prefix: str) -> Stock:
-    check_keys(tf, table, SHEET_KEYS, prefix)
+def _stock(tf: TomlFile, table: dict[str, Any], prefix: str,
+           keys: set[str] = SHEET_KEYS) -> Stock:
+    check_keys(tf, table, keys, prefix)
 
     def num(k: str, **kw):
         return get_number(tf, table, k, prefix, **kw)
 
-    width = num("width", required=True, positive=True)
-    height = num("height", required=True, positive=True)
+    outline = rem.parse_outline(tf, table, prefix, _dxf_outlines)
+    width = num("width", required=outline is None, positive=True)
+    height = num("height", required=outline is None, positive=True)
+    if outline is not None:  # the outline's box, which a width or height given must match
+        w, h = outline.bounds[2:]
+        if (width is not None and abs(width - w) > 0.01) or (
+                height is not None and abs(height - h) > 0.01):
+            raise tf.error(f"{prefix}outline", f"spans {w:g} x {h:g} mm, not the"
+                           f" {width or w:g} x {height or h:g} given as width and height")
+        width, height = w, h
+        if get_bool(tf, table, "strip", prefix):
+            raise tf.error(f"{prefix}strip", "a roll has no outline: strip mode takes a"
+                           " rectangular [sheet]")
     thickness = num("thickness", required=True, positive=True)
     margin = num("margin", default=15.0, rng=lim.MARGIN)
     count = num("count", default=None, rng=lim.SHEET_COUNT)
@@ -155,7 +171,12 @@ def _stock(tf: TomlFile, table: dict[str, Any], prefix: str) -> Stock:
     if lim.THICKNESS.problem(thickness):
         raise tf.error(f"{prefix}thickness", f"{thickness:g} mm is not a sheet thickness"
                        " (inches or metres given?)")
-    if lim.SHEET_SIZE.problem(width) or lim.SHEET_SIZE.problem(height):
+    strip = get_bool(tf, table, "strip", prefix)
+    if lim.SHEET_SIZE.problem(height):
+        raise tf.error(f"{prefix}height", "sheet larger than 20 m: units mixed up?")
+    if strip and lim.ROLL_LENGTH.problem(width):
+        raise tf.error(f"{prefix}width", "roll longer than 1 km: units mixed up?")
+    if not strip and lim.SHEET_SIZE.problem(width):
         raise tf.error(f"{prefix}width", "sheet larger than 20 m: units mixed up?")
     if 2 * margin >= min(width, height):
         raise tf.error(f"{prefix}margin", f"{margin:g} mm leaves no room on a"
@@ -166,27 +187,90 @@ def _stock(tf: TomlFile, table: dict[str, Any], prefix: str) -> Stock:
         name=get_str(tf, table, "name", prefix, default=""),
         keepouts=(_keepouts(tf, table["keepouts"], f"{prefix}keepouts")
                   if "keepouts" in table else ()),
-        price=price, strip=get_bool(tf, table, "strip", prefix),
+        price=price, strip=strip, outline=outline,
     )
 
 
-def _stocks(tf: TomlFile, data: dict[str, Any]) -> list[Stock]:
-    """The [sheet] table or [[sheet]] tables: one thickness, strip mode alone."""
+def _dxf_outlines(path: Path, shown: str) -> list:
+    """The closed outlines of a DXF drawing an offcut (each with its holes)."""
+    from .dxf import read_dxf_parts
+
+    return [p.outline for p in read_dxf_parts(path, display=shown)]
+
+
+def _stocks(tf: TomlFile, data: dict[str, Any], inventory: rem.RemnantFile | None = None
+            ) -> tuple[list[Stock], list[Path]]:
+    """The [sheet] table or [[sheet]] tables: one thickness, strip mode alone. Remnants
+    (`from` a remnant file, and the inventory's) of the job's thickness and material come
+    first: the nester uses a kind listed earlier when it saves one listed later. Also the
+    remnant files read."""
     sheets = data.get("sheet")
     if sheets is None:
         raise InputError("missing required table [sheet]", tf.display)
     if isinstance(sheets, dict):
-        stocks = [_stock(tf, sheets, "sheet.")]
+        sheets = [sheets]
+        prefixes = ["sheet."]
     elif isinstance(sheets, list) and sheets and all(isinstance(s, dict) for s in sheets):
-        stocks = [_stock(tf, s, f"sheet[{i + 1}].") for i, s in enumerate(sheets)]
+        prefixes = [f"sheet[{i + 1}]." for i in range(len(sheets))]
     else:
         raise tf.error("sheet", "must be a [sheet] table or [[sheet]] tables")
+    stocks = [_stock(tf, s, pre) for s, pre in zip(sheets, prefixes) if "from" not in s]
+    offcuts, files = _remnant_sheets(tf, sheets, prefixes, stocks, inventory)
+    stocks = offcuts + stocks
+    if not stocks:
+        raise tf.error("sheet", "no sheet to cut: the remnant files list none of this"
+                       " thickness and material, and no other [[sheet]] is given")
     if len({s.thickness for s in stocks}) > 1:
         raise tf.error("thickness", "all sheets of a job must have the same thickness"
                        " (parametric slots follow it): split the job by thickness")
     if sum(1 for s in stocks if s.strip) and len(stocks) > 1:
-        raise tf.error("strip", "strip mode takes a single [sheet]")
-    return stocks
+        raise tf.error("strip", "strip mode takes a single [sheet] (no remnants beside it)")
+    return stocks, files
+
+
+def _remnant_sheets(tf: TomlFile, sheets: list[dict], prefixes: list[str], stocks: list[Stock],
+                    inventory: rem.RemnantFile | None) -> tuple[list[Stock], list[Path]]:
+    """The remnants the job may cut: those of the `from` files and the inventory, of the
+    job's thickness (its other sheets', else the `from` table's) and material (the `from`
+    table's, else its other sheets', else any)."""
+    out: list[Stock] = []
+    files: list[Path] = []
+    materials = {s.material for s in stocks} or None
+    thickness = stocks[0].thickness if stocks else None
+    for table, prefix in zip(sheets, prefixes):
+        if "from" not in table:
+            continue
+        check_keys(tf, table, rem.FROM_KEYS, prefix)
+        name = get_str(tf, table, "from", prefix, required=True)
+        path = tf.path.parent / name
+        if not path.exists():
+            raise tf.error(f"{prefix}from", f"remnant file '{name}' not found")
+        if inventory is not None and path.resolve() == inventory.path.resolve():
+            raise tf.error(f"{prefix}from", f"'{name}' is the job's inventory: it is drawn on"
+                           " already (list it once, as the inventory)")
+        got = rem.read_remnant_file(path, name, _stock).stocks
+        t = get_number(tf, table, "thickness", prefix, default=thickness, positive=True)
+        if t is None:
+            t = got[0].thickness if len({s.thickness for s in got}) == 1 else None
+            if t is None:
+                raise tf.error(f"{prefix}thickness", f"'{name}' holds remnants of several"
+                               " thicknesses: say which this job cuts")
+        thickness = t
+        mat = get_str(tf, table, "material", prefix)
+        out += rem.draw(got, t, {mat} if mat else materials)
+        files.append(path)
+    if inventory is not None:
+        if thickness is None:
+            raise tf.error("sheet", "the inventory holds remnants of any thickness: give the"
+                           " job a [sheet] (its thickness and material)")
+        out += rem.draw(inventory.stocks, thickness, materials)
+    seen: set[str] = set()
+    for s in out:
+        if s.remnant in seen:
+            raise tf.error("sheet", f"remnant id '{s.remnant}' is listed twice (two remnant"
+                           " files, or a file and the inventory): ids must be unique")
+        seen.add(s.remnant)
+    return out, files
 
 
 def _settings(tf: TomlFile, data: dict[str, Any], seed: int | None, time_limit: float | None,
@@ -288,13 +372,18 @@ def _job_blocks(tf: TomlFile, data: dict[str, Any]) -> tuple[list[JobPart], list
 
 
 def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | None = None,
-             profile: str | None = None, iterations: int | None = None) -> Job:
-    """Read and check a job file; command-line options override the job's values."""
+             profile: str | None = None, iterations: int | None = None,
+             inventory: str | Path | None = None) -> Job:
+    """Read and check a job file; command-line options override the job's values
+    (`inventory`: the shop's remnant file, over the job's [remnants] inventory)."""
     path = Path(path)
     tf = TomlFile.load(path)
     data = tf.data
     check_keys(tf, data, TOP_KEYS)
-    stocks = _stocks(tf, data)
+    rules = rem.rules_from_table(tf, data, inventory)
+    inv = (rem.load_inventory(rules.inventory, _stock)
+           if rules is not None and rules.inventory is not None else None)
+    stocks, remnant_files = _stocks(tf, data, inv)
     settings = _settings(tf, data, seed, time_limit, iterations)
 
     mach = get_table(tf, data, "machine")
@@ -311,7 +400,10 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
             raise tf.error(f"machine.{k}", f"file '{p}' not found")
 
     reading = _reading(tf, data, thickness=stocks[0].thickness)
-    parts = _job_parts(tf, data, path, len(stocks))
+    # a lock's `stock` counts the job's own sheets; the remnants drawn come before them
+    n_rem = sum(1 for s in stocks if s.remnant)
+    parts = [replace(jp, locks=tuple(replace(lk, stock=lk.stock + n_rem) for lk in jp.locks))
+             for jp in _job_parts(tf, data, path, len(stocks) - n_rem)]
     block_parts, csvs = _job_blocks(tf, data)
     if not parts and not block_parts:
         raise InputError("no parts: add at least one [[part]] with a file (or a [[block]])",
@@ -323,7 +415,8 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
                currency=get_str(tf, data, "currency", default="") or "", reading=reading,
                blocks=tuple(csvs), tools=rack,
                operations=operations, library=libs.get("library"),
-               materials=libs.get("materials"))
+               materials=libs.get("materials"), remnants=rules, inventory=inv,
+               remnant_files=tuple(remnant_files))
 
 
 def _rack(tf: TomlFile, value: Any) -> tuple[int, ...]:

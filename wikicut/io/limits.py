@@ -43,6 +43,10 @@ class Range:
 TOOL_DIAMETER = Range(positive=True, maximum=100.0)  # mm
 THICKNESS = Range(positive=True, maximum=200.0)  # mm: more is inches or metres mixed up
 SHEET_SIZE = Range(positive=True, maximum=20_000.0)  # mm
+# a roll's length in strip mode is only an upper bound on the length used (sparrow's
+# real-world instances give 20 to 100 m): the nester lays out no more of it than
+# every part in a row needs
+ROLL_LENGTH = Range(positive=True, maximum=1_000_000.0)  # mm
 MARGIN = Range(minimum=0.0, maximum=1_000.0)  # mm
 SPACING = Range(minimum=0.0, maximum=500.0)  # mm between parts
 TIME_LIMIT = Range(positive=True, maximum=1e6)  # s

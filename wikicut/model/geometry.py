@@ -117,15 +117,40 @@ class Stock:
     # the nester's copy of a sheet that holds locked parts (cut anyway, so using it for the
     # other parts costs no sheet); never in a layout it returns
     locked: bool = False
+    # an irregular sheet (an offcut): where the material is, within the width x height box,
+    # sheet coordinates; None: the whole box
+    outline: Polygon | None = None
+    remnant: str = ""  # the id of the remnant this sheet is, in its inventory or file
 
     @property
     def usable(self) -> Polygon:
         """Where parts may go: the sheet less its margin and keep-out zones."""
         m = self.margin
         box = shapely.box(m, m, self.width - m, self.height - m)
+        if self.outline is not None:
+            box = box.intersection(self.inner)
         if self.keepouts:
             box = box.difference(shapely.union_all(list(self.keepouts)))
         return box
+
+    @property
+    def inner(self) -> Polygon:
+        """The material less the margin along every edge, the outline's too (an offcut's
+        sawn or routed edges are sheet edges like any other)."""
+        shape = self.outline if self.outline is not None else shapely.box(
+            0.0, 0.0, self.width, self.height)
+        if self.margin <= 0:
+            return shape
+        return shape.buffer(-self.margin, join_style="mitre")
+
+    @property
+    def blocked(self) -> tuple[Polygon, ...]:
+        """Where no part may go inside the box: the keep-outs and, on an irregular sheet,
+        everything off its material (the nester rasterises both as taken cells)."""
+        if self.outline is None:
+            return self.keepouts
+        off = shapely.box(0.0, 0.0, self.width, self.height).difference(self.inner)
+        return (*self.keepouts, off) if not off.is_empty else self.keepouts
 
     @property
     def label(self) -> str:

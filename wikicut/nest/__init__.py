@@ -71,6 +71,7 @@ from .interrupt import DeferCtrlC
 from .locked import locked_stocks, place_locked
 from .params import DEFAULT, Params
 from .problem import build, resolution, settings_resolution
+from .roll import cut_rolls, on_rolls
 from .solution import Solution, to_layout
 from .warmup import load_kernels
 
@@ -107,6 +108,7 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
                         + len(items) * params.finish_per_part)
     check_fits(items, stocks)
     res = settings_resolution(settings, stocks, items)
+    given, stocks = stocks, cut_rolls(items, stocks, settings.spacing, res)
     parts = items
     items, bundles = (bundle.make_bundles(items, stocks, settings.spacing, search_end)
                       if params.bundles else (items, {}))
@@ -163,7 +165,7 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
                              params.last_sheet_rounds, end)
         if not verify_layout(replace(layout, sheets=[last]), settings.spacing):
             layout = replace(layout, sheets=layout.sheets[:-1] + [last])
-    return layout
+    return on_rolls(layout, stocks, given)
 
 
 def _nest_around(items: list[NestItem], stocks: list[Stock], settings: NestSettings,

@@ -96,7 +96,7 @@ def compact_sheet(sheet: SheetLayout, spacing: float, res: float, rounds: int = 
         edges, bare = cache[key]
         off = np.array([pl.x, pl.y, pl.x, pl.y])
         add(edges + off, (bare[0] + pl.x, bare[1] + pl.y), True)
-    for zone in st.keepouts:
+    for zone in st.blocked:
         if zone.is_empty or zone.area <= 0:
             continue
         add(_edges(zone), (0.0, 0.0), False)

@@ -57,8 +57,10 @@ class Problem:
 
 def resolution(stocks: list[Stock], items: list[NestItem]) -> float:
     """Cell size: fine enough for the smallest part, coarse enough to stay fast (about 4 mm
-    on a 2440 x 1220 sheet, 300 cells across the short side)."""
-    span = min(min(s.width, s.height) for s in stocks)
+    on a 2440 x 1220 sheet, 300 cells across the short side). Remnants listed beside full
+    sheets do not set it: a small offcut would make every full sheet's grid huge."""
+    sized = [s for s in stocks if not s.remnant] or stocks
+    span = min(min(s.width, s.height) for s in sized)
     small = min(min(b[2] - b[0], b[3] - b[1]) for b in (i.part.outline.bounds for i in items))
     res = float(max(min(span / 300.0, max(span / 1000.0, small / 4.0)), 1e-6))
     if res < 1.0 and _on_unit_grid(items):  # 1 / k: the parts' edges fall on cell edges
@@ -111,7 +113,7 @@ def build(items: list[NestItem], stocks: list[Stock], spacing: float, res: float
         for s, v in enumerate(variants):
             lim[t, s] = limits(v, st.width, st.height, st.margin, res)
     item_v0, item_v1, item_vars = _distinct(variants, lim, right, item_v0, item_v1, item_vars)
-    grids = [sheet_grid(st.width, st.height, st.margin, st.keepouts, res) for st in stocks]
+    grids = [sheet_grid(st.width, st.height, st.margin, st.blocked, res) for st in stocks]
     nu = max(g.shape[0] for g in grids)
     nv = max(g.shape[1] for g in grids)
     init = np.full((len(stocks), nu, nv), -1, np.int32)

@@ -293,6 +293,11 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
                     f'V{_f(H - m)} H{_f(W - m)} V{_f(m)} Z" fill="{C_MARGIN}" '
                     'fill-opacity="0.6" fill-rule="evenodd">'
                     f"<title>margin {_f(m)} mm</title></path>")
+    if st.outline is not None:  # an offcut: where there is no material
+        for poly in _polys(shapely.box(0, 0, W, H).difference(st.outline)):
+            body.append(f'<path class="off-stock" d="{_poly_d(poly, H)}" fill="#ffffff" '
+                        'stroke="#000" stroke-width="1"><title>no material (offcut)</title>'
+                        "</path>")
     for z in st.keepouts:
         for poly in _polys(z):
             body.append(f'<path class="keepout" d="{_poly_d(poly, H)}" fill="{C_KEEPOUT}" '

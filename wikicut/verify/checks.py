@@ -7,7 +7,7 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
-from ..model import Profile, SheetLayout
+from ..model import Profile, SheetLayout, Stock
 from .motion import Segment, Violation
 from .tools import ToolLimits
 
@@ -111,12 +111,7 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
     radii = np.array([tools[s.tool].diameter / 2 if s.tool in tools else profile.tool.radius
                       for s in cutting])
     r = float(radii.max())
-    # out of stock: cutting with the tool centre beyond the sheet by more than the radius
-    box = shapely.box(-r - 0.5, -r - 0.5, st.width + r + 0.5, st.height + r + 0.5)
-    for s in cutting:
-        ends = (shapely.Point(s.start[:2]), shapely.Point(s.end[:2]))
-        if not (box.contains(ends[0]) and box.contains(ends[1])):
-            out.append(Violation(s.line, "out-of-stock", "cutting outside the sheet"))
+    out += _out_of_stock(cutting, st, r)
     lines = [LineString([s.start[:2], s.end[:2]]) if s.start[:2] != s.end[:2]
              else shapely.Point(s.start[:2]) for s in cutting]
     # swept areas per segment, found per part through a tree: a union over the whole sheet
@@ -167,6 +162,27 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
                 to = f"down to the {skin:g} mm onion skin" if skin and k_ring == 0 else "through"
                 out.append(Violation(0, "uncut", f"{p.instance}: {uncut:.1f} mm of the {kind} "
                                      f"is not cut {to} (allowed {allowance:.0f} for tabs)"))
+    return out
+
+
+def _out_of_stock(cutting: list[Segment], st: Stock, r: float) -> list[Violation]:
+    """Cutting with the tool centre beyond the sheet by more than the radius; on an offcut,
+    beyond its material (whose notches a cut between two points inside could still cross)."""
+    out: list[Violation] = []
+    box = shapely.box(-r - 0.5, -r - 0.5, st.width + r + 0.5, st.height + r + 0.5)
+    for s in cutting:
+        ends = (shapely.Point(s.start[:2]), shapely.Point(s.end[:2]))
+        if not (box.contains(ends[0]) and box.contains(ends[1])):
+            out.append(Violation(s.line, "out-of-stock", "cutting outside the sheet"))
+    if st.outline is None:
+        return out
+    material = st.outline.buffer(r + 0.5)
+    shapely.prepare(material)
+    for s in cutting:
+        path = (LineString([s.start[:2], s.end[:2]]) if s.start[:2] != s.end[:2]
+                else shapely.Point(s.start[:2]))
+        if not material.covers(path):
+            out.append(Violation(s.line, "out-of-stock", "cutting off the offcut's material"))
     return out
 
 

@@ -1,0 +1,335 @@
+"""Remnants: the offcuts a job leaves, kept as stock for the next job.
+
+A remnant file is TOML of `[[sheet]]` tables, each a job's sheet (width, height, thickness,
+material, margin) plus its `id`, where it came from (`source`) and, for an irregular piece,
+its `outline` (and `holes`) in its own frame (lower-left bound at 0, 0). A job lists one as
+`[[sheet]] from = "remnants.toml"`; a shop's inventory is the same file with a `next_id`,
+read before a job (its remnants of the job's thickness and material become stock) and
+rewritten after it (remnants used are gone, the new ones added) only when the job succeeded.
+
+What counts as a remnant (`[remnants]` in the job): the material a sheet has left once its
+parts and the cuts around them are gone, less every strip narrower than `min_width` (an
+opening of that width), in pieces of at least `min_area_m2`. See docs/nesting.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely import affinity
+from shapely.geometry import Polygon
+
+from ..errors import InputError
+from ..model import Layout, SheetLayout, Stock
+from . import limits as lim
+from .toml import TomlFile, check_keys, get_number, get_str, get_table
+
+__all__ = ["FILE_NAME", "RemnantFile", "RemnantRules", "check_unchanged", "draw",
+           "find_remnants", "inventory_update", "load_inventory", "parse_outline",
+           "read_remnant_file", "remnant_outputs", "remnant_pieces", "remnants_text",
+           "replace_file", "rules_from_table"]
+
+FILE_NAME = "remnants.toml"  # in the output folder of a job with [remnants] or an inventory
+RULE_KEYS = {"min_width", "min_area_m2", "margin", "inventory"}
+REMNANT_KEYS = {"id", "source", "outline", "holes", "width", "height", "thickness", "margin",
+                "material", "name", "price", "keepouts"}
+FROM_KEYS = {"from", "thickness", "material"}
+SAME_THICKNESS = 0.01  # mm: a remnant of another thickness is never offered
+QUAD_SEGS = 8
+# the chords of a polygonal buffer cut inside the true arc (a fillet's chord spans up to 1.5
+# quanta of pi / 2 / QUAD_SEGS): grown by this much, the cut around a part is covered
+ARC_GROW = 1.0 / math.cos(3.0 * math.pi / (8 * QUAD_SEGS))
+# a piece's coordinates are written to 0.001 mm: the next job's margin keeps parts far
+# further from its edges than that rounding moves them
+PRECISION = 0.001
+
+
+@dataclass(frozen=True)
+class RemnantRules:
+    """Which offcuts are kept: every piece at least `min_width` across everywhere and of
+    `min_area_m2`; its sheet `margin` (None: the sheet's it came from); the shop's
+    inventory file, if any."""
+
+    min_width: float = 100.0
+    min_area_m2: float = 0.05
+    margin: float | None = None
+    inventory: Path | None = None
+
+
+@dataclass
+class RemnantFile:
+    """A remnant file as read: its sheets (one each, `remnant` = the id), where each came
+    from (id -> source), the next id to give out. A shop's inventory is rewritten only if it
+    still holds the bytes read (`digest`) when the job's outputs are written: of two jobs
+    drawing on it at once the second is refused, and no remnant is given out twice."""
+
+    path: Path
+    stocks: list[Stock] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+    next_id: int = 1
+    digest: str = ""  # of the bytes read ("" when the file did not exist)
+
+
+def rules_from_table(tf: TomlFile, data: dict[str, Any], inventory: str | Path | None
+                     ) -> RemnantRules | None:
+    """The job's [remnants] table (None when the job has none and no `inventory` is given);
+    `inventory` (the command line's) overrides the table's."""
+    if "remnants" not in data and inventory is None:
+        return None
+    t = get_table(tf, data, "remnants")
+    check_keys(tf, t, RULE_KEYS, "remnants.")
+    inv = get_str(tf, t, "inventory", "remnants.")
+    path = Path(inventory) if inventory is not None else (
+        tf.path.parent / inv if inv is not None else None)
+    return RemnantRules(
+        min_width=get_number(tf, t, "min_width", "remnants.", default=100.0, positive=True,
+                             rng=lim.SHEET_SIZE),
+        min_area_m2=get_number(tf, t, "min_area_m2", "remnants.", default=0.05,
+                               rng=lim.Range(minimum=0.0, maximum=400.0)),
+        margin=get_number(tf, t, "margin", "remnants.", default=None, rng=lim.MARGIN),
+        inventory=path)
+
+
+def _points(tf: TomlFile, value: Any, key: str) -> list[tuple[float, float]]:
+    try:
+        pts = [(float(x), float(y)) for x, y in value]
+        if len(pts) < 3 or any(isinstance(v, bool) or lim.COORDINATE.problem(v)
+                               for p in value for v in p):
+            raise ValueError
+    except (TypeError, ValueError):
+        raise tf.error(key, "must be a list of at least three [x, y] points in mm") from None
+    return pts
+
+
+def parse_outline(tf: TomlFile, table: dict[str, Any], prefix: str,
+                  read_dxf: Callable[[Path, str], list[Polygon]]) -> Polygon | None:
+    """A sheet's `outline` (a list of [x, y] points, or a DXF file holding one closed
+    outline) and `holes` (lists of points), moved so its lower-left bound is at 0, 0; None
+    for a rectangular sheet."""
+    if "outline" not in table:
+        if "holes" in table:
+            raise tf.error(f"{prefix}holes", "holes need an outline")
+        return None
+    value = table["outline"]
+    if isinstance(value, str):
+        path = tf.path.parent / value
+        if not path.exists():
+            raise tf.error(f"{prefix}outline", f"file '{value}' not found")
+        found = read_dxf(path, value)
+        if len(found) != 1:
+            raise tf.error(f"{prefix}outline", f"'{value}' holds {len(found)} closed outlines,"
+                           " expected the offcut's one")
+        poly = found[0]
+    else:
+        poly = Polygon(_points(tf, value, f"{prefix}outline"))
+    if "holes" in table:
+        holes = table["holes"]
+        if not isinstance(holes, list):
+            raise tf.error(f"{prefix}holes", "must be a list of outlines ([[x, y], ...] each)")
+        for k, h in enumerate(holes):
+            poly = poly.difference(Polygon(_points(tf, h, f"{prefix}holes[{k}]")))
+    if not poly.is_valid or poly.is_empty or poly.geom_type != "Polygon" or poly.area <= 0:
+        raise tf.error(f"{prefix}outline", "is not one valid polygon (edges crossing, or"
+                       " holes splitting it)")
+    x0, y0 = poly.bounds[:2]
+    return affinity.translate(poly, -x0, -y0)
+
+
+def read_remnant_file(path: Path, display: str,
+                      parse_stock: Callable[[TomlFile, dict, str, set[str]], Stock]
+                      ) -> RemnantFile:
+    """A remnant file; `parse_stock` reads one [sheet] table as a job does."""
+    tf = TomlFile.load(path, display)
+    check_keys(tf, tf.data, {"sheet", "next_id"})
+    sheets = tf.data.get("sheet", [])
+    if not isinstance(sheets, list) or not all(isinstance(s, dict) for s in sheets):
+        raise tf.error("sheet", "must be [[sheet]] tables")
+    out = RemnantFile(Path(path))
+    for i, t in enumerate(sheets):
+        prefix = f"sheet[{i + 1}]."
+        rid = get_str(tf, t, "id", prefix, required=True)
+        if not rid or rid in out.sources:
+            raise tf.error(f"{prefix}id", f"'{rid}' is empty or listed twice")
+        out.sources[rid] = get_str(tf, t, "source", prefix, default="") or ""
+        st = parse_stock(tf, t, prefix, REMNANT_KEYS)
+        out.stocks.append(replace(st, count=1, remnant=rid, name=st.name or f"Remnant {rid}"))
+    out.next_id = int(get_number(tf, tf.data, "next_id", default=1, rng=lim.Range(
+        integer=True, minimum=1, maximum=10**9)))
+    out.digest = _digest(Path(path).read_bytes())
+    return out
+
+
+def _digest(raw: bytes) -> str:
+    return hashlib.sha256(raw).hexdigest()
+
+
+def load_inventory(path: Path, parse_stock) -> RemnantFile:
+    """The shop's inventory (empty when the file does not exist yet: the first job makes it)."""
+    if not path.exists():
+        return RemnantFile(path)
+    return read_remnant_file(path, str(path), parse_stock)
+
+
+def draw(stocks: list[Stock], thickness: float, materials: set[str] | None) -> list[Stock]:
+    """The remnants a job may cut: its thickness (never 12 mm ply for 18 mm) and, when
+    `materials` is given, one of them."""
+    return [s for s in stocks if abs(s.thickness - thickness) <= SAME_THICKNESS
+            and (materials is None or s.material in materials)]
+
+
+def remnant_pieces(sheet: SheetLayout, clearance: float, rules: RemnantRules) -> list[Polygon]:
+    """The usable pieces of material a sheet leaves, in sheet coordinates: its material
+    (the box, or an offcut's outline; a strip only up to its used length, the rest of the
+    roll stays a roll) less every part grown by `clearance` (the cut around it) and the
+    keep-outs, opened by `min_width` (no strip narrower survives), pieces of `min_area_m2`
+    at least, largest first."""
+    st = sheet.stock
+    length = sheet.used_length if st.strip and sheet.used_length else st.width
+    shape = st.outline if st.outline is not None else shapely.box(0.0, 0.0, length, st.height)
+    grow = clearance * ARC_GROW
+    gone = [p.placed().outline.buffer(grow, quad_segs=QUAD_SEGS) for p in sheet.placements]
+    gone += list(st.keepouts)
+    free = shape.difference(shapely.union_all(gone)) if gone else shape
+    r = rules.min_width / 2
+    opened = free.buffer(-r, join_style="mitre").buffer(r, join_style="mitre")
+    opened = opened.intersection(free)
+    out = []
+    for p in shapely.get_parts(opened):
+        if p.geom_type != "Polygon":
+            continue
+        x0, y0, x1, y1 = p.bounds
+        if p.area >= rules.min_area_m2 * 1e6 and min(x1 - x0, y1 - y0) >= rules.min_width - 1e-6:
+            out.append(p)
+    out.sort(key=lambda p: (-round(p.area, 3), p.bounds))
+    return out
+
+
+def _as_stock(piece: Polygon, sheet: SheetLayout, rules: RemnantRules, rid: str) -> Stock:
+    """A piece as a sheet in its own frame (lower-left bound at 0, 0); rectangular pieces
+    carry no outline."""
+    st = sheet.stock
+    x0, y0 = piece.bounds[:2]
+    local = shapely.set_precision(affinity.translate(piece, -x0, -y0), PRECISION)
+    if local.geom_type != "Polygon":  # rounding split it: its largest part
+        local = max(shapely.get_parts(local), key=lambda g: g.area)
+    w, h = (round(v, 3) for v in local.bounds[2:])
+    rect = abs(local.area - w * h) <= 1e-9 * w * h + 1e-6
+    margin = st.margin if rules.margin is None else rules.margin
+    margin = min(margin, max(0.0, min(w, h) / 2 - 1.0))  # as a job's sheet must leave room
+    return Stock(width=w, height=h, thickness=st.thickness, margin=margin,
+                 material=st.material, count=1, outline=None if rect else local,
+                 remnant=rid, name=f"Remnant {rid}")
+
+
+def find_remnants(layout: Layout, clearance: float, rules: RemnantRules,
+                  ids: Callable[[int, int], str]) -> list[tuple[int, Stock]]:
+    """Every sheet's usable remnants as (sheet index, Stock), named by `ids(sheet, k)`."""
+    out = []
+    for sheet in layout.sheets:
+        for k, piece in enumerate(remnant_pieces(sheet, clearance, rules), 1):
+            out.append((sheet.index, _as_stock(piece, sheet, rules, ids(sheet.index, k))))
+    return out
+
+
+def _num(v: float) -> str:
+    s = f"{round(float(v), 3):.3f}".rstrip("0").rstrip(".")
+    return "0" if s in ("-0", "") else s
+
+
+def _ring(coords) -> str:
+    pts = np.asarray(coords)[:-1]
+    return "[" + ", ".join(f"[{_num(x)}, {_num(y)}]" for x, y in pts) + "]"
+
+
+def _sheet_table(st: Stock, source: str) -> list[str]:
+    lines = ["[[sheet]]", f"id = {json.dumps(st.remnant)}"]
+    if source:
+        lines.append(f"source = {json.dumps(source, ensure_ascii=False)}")
+    if st.name and st.name != f"Remnant {st.remnant}":
+        lines.append(f"name = {json.dumps(st.name, ensure_ascii=False)}")
+    lines += [f"material = {json.dumps(st.material, ensure_ascii=False)}",
+              f"thickness = {_num(st.thickness)}", f"width = {_num(st.width)}",
+              f"height = {_num(st.height)}", f"margin = {_num(st.margin)}"]
+    if st.price is not None:
+        lines.append(f"price = {_num(st.price)}")
+    if st.outline is not None:
+        lines.append(f"outline = {_ring(st.outline.exterior.coords)}")
+        if st.outline.interiors:
+            lines.append("holes = [" + ", ".join(_ring(r.coords) for r in st.outline.interiors)
+                         + "]")
+    if st.keepouts:
+        lines.append("keepouts = [" + ", ".join(_ring(z.exterior.coords) for z in st.keepouts
+                                                 if z.geom_type == "Polygon") + "]")
+    return lines
+
+
+def remnants_text(stocks: list[tuple[Stock, str]], next_id: int | None = None,
+                  title: str = "remnants") -> str:
+    """A remnant file: (stock, source) pairs as [[sheet]] tables; an inventory also keeps
+    its `next_id` (ids are never given out twice)."""
+    lines = [f"# wikicut {title}: offcuts kept as stock. A job lists them with"
+             ' [[sheet]] from = "<this file>"']
+    if next_id is not None:
+        lines.append(f"next_id = {int(next_id)}")
+    for st, source in stocks:
+        lines += ["", *_sheet_table(st, source)]
+    return "\n".join(lines) + "\n"
+
+
+def inventory_update(inv: RemnantFile, layout: Layout, new: list[tuple[int, Stock]],
+                     job_name: str) -> str:
+    """The inventory after the job: the remnants it cut gone, the ones it left added (their
+    ids already taken from `inv.next_id` on), the others as they were."""
+    used = {sh.stock.remnant for sh in layout.sheets if sh.stock.remnant}
+    kept = [(s, inv.sources.get(s.remnant, "")) for s in inv.stocks if s.remnant not in used]
+    added = [(s, f"{job_name} sheet {k}") for k, s in new]
+    return remnants_text(kept + added, inv.next_id + len(new), "remnant inventory")
+
+
+def check_unchanged(inv: RemnantFile) -> None:
+    """Refuse when the inventory changed since the job read it (another job drew on it)."""
+    now = _digest(inv.path.read_bytes()) if inv.path.exists() else ""
+    if now != inv.digest:
+        raise InputError("the remnant inventory changed while this job ran (another job?):"
+                         " nothing was written; run the job again", inv.path)
+
+
+def replace_file(path: Path, text: str) -> None:
+    """Write `text` to `path` atomically (a temporary file beside it, renamed over it)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def remnant_outputs(job_name: str, layout: Layout, rules: RemnantRules,
+                    inventory: RemnantFile | None, clearance: float) -> tuple[str, str | None]:
+    """The job's remnants.toml and, with an inventory, the inventory's new text. Without
+    one, ids are the job's name, the sheet and the piece (`house-002-1`); with one, the
+    inventory's next ids (`R0007`), never given out twice."""
+    from .staging import safe_name
+
+    if inventory is None:
+        stem = safe_name(job_name)
+        found = find_remnants(layout, clearance, rules, lambda s, k: f"{stem}-{s:03d}-{k}")
+    else:
+        count = iter(range(inventory.next_id, inventory.next_id + 10**6))
+        found = find_remnants(layout, clearance, rules, lambda s, k: f"R{next(count):04d}")
+    text = remnants_text([(st, f"{job_name} sheet {k}") for k, st in found])
+    if inventory is None:
+        return text, None
+    return text, inventory_update(inventory, layout, found, job_name)
