@@ -418,3 +418,21 @@ def test_layout_helpers_accept_an_empty_layout():
     assert remnant_pieces(SheetLayout(1, Stock(width=500, height=400, margin=0)), 12.0,
                           RemnantRules(min_width=100, min_area_m2=0.01))[0].area == 500 * 400
     assert verify_layout(Layout([]), 1) == []
+
+
+def test_a_lock_names_the_jobs_own_sheet_when_remnants_come_first(tmp_path):
+    """Remnants drawn go before the job's sheets in the stock list; a lock's `stock` still
+    counts the job's own [[sheet]] entries, so the locked plate stays on the full sheet."""
+    shop = tmp_path / "shop.toml"
+    shop.write_text(INVENTORY)
+    text = job_text("j", 200, 150, 2).replace(
+        "params = { w = 200, h = 150 }", "params = { w = 200, h = 150 }\n"
+        "lock = { sheet = 1, x = 1000, y = 100 }")
+    job = load_job(write(tmp_path, "job.toml", text), inventory=shop)
+    assert [s.remnant for s in job.stocks] == ["R0005", ""]
+    (lk,) = job.parts[0].locks
+    assert lk.stock == 1
+    res = run_nest(job, tmp_path / "out", gcode=False)
+    placed = {p.instance: (sh.stock.remnant, p.x, p.y) for sh in res.layout.sheets
+              for p in sh.placements}
+    assert placed["plate#1"] == ("", 1000, 100)
