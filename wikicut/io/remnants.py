@@ -297,16 +297,28 @@ def inventory_update(inv: RemnantFile, layout: Layout, new: list[tuple[int, Stoc
 
 
 def check_unchanged(inv: RemnantFile) -> None:
-    """Refuse when the inventory changed since the job read it (another job drew on it)."""
+    """Refuse when the inventory changed since the job read it (another job drew on it), or
+    cannot be rewritten where it is: before the outputs are written, so that nothing is."""
     now = _digest(inv.path.read_bytes()) if inv.path.exists() else ""
     if now != inv.digest:
         raise InputError("the remnant inventory changed while this job ran (another job?):"
                          " nothing was written; run the job again", inv.path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{inv.path.name}.tmp-", dir=inv.path.parent)
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise InputError(f"cannot write the remnant inventory's folder ({exc.strerror}):"
+                         " nothing was written", inv.path) from None
 
 
 def replace_file(path: Path, text: str) -> None:
     """Write `text` to `path` atomically (a temporary file beside it, renamed over it)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write ({exc.strerror}): the outputs are written, the"
+                         " inventory is as it was", path) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
