@@ -81,11 +81,18 @@ def test_plunge_entry_plunges_in_the_waste_and_wider_leads_fit(name):
     sheet = small_job()
     prog = plan_sheet(sheet, prof)
     everything = shapely.union_all([pl.placed().outline for pl in sheet.placements])
+    r = prof.tool.radius
     for op in (op for op in prog.operations if op.kind in ("outline", "hole")):
         start, m = first_cut(op)
         assert m.kind == "feed" and (m.x, m.y) == start[:2]  # the plunge, where the arc starts
-        assert everything.distance(Point(start[:2])) >= prof.tool.radius + 8.0 - 1e-6 or \
-            op.kind == "hole"
+        # every pass plunges there, in the waste, never on the part's edge
+        pos, plunges = None, []
+        for mv in op.moves:
+            if pos and mv.kind == "feed" and (mv.x, mv.y) == pos[:2] and mv.z < min(pos[2], 0):
+                plunges.append((mv.x, mv.y))
+            pos = (mv.x, mv.y, mv.z)
+        assert len(plunges) == 3 and set(plunges) == {start[:2]}
+        assert everything.distance(Point(start[:2])) >= r + 2.0
     text = write_program(prog, prof)
     assert verify_program(text, prof, sheet=sheet) == []
 

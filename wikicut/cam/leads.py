@@ -7,8 +7,8 @@ An arc is used only where the tool sweeping it touches no part (this one's inclu
 keep-out and stays on the sheet; where the nearest start has no room, the middles of the
 loop's longest straight stretches are tried, and with no room anywhere the loop is entered
 as without leads and the operation says so. The lead-in ramps down as far as the entry's
-ramp angle allows along its length (a plunge profile plunges at its start, in the waste); the
-rest of the ramp follows on the loop as without leads.
+ramp angle allows along its length and the rest of the ramp follows on the loop as without
+leads; a plunge profile plunges at its start, in the waste, every pass (cam/loops.py).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from shapely.geometry import LineString, Point, Polygon
 from .context import Context
 from .depth import PL, Track, descend_knots, pass_levels, walk
 from .emit import Emitter
-from .leads import lead_in, lead_out, ramp_on
+from .leads import Arc, lead_in, lead_out, ramp_on
 from .tabs import tab_centres, tab_function
 
 
@@ -43,7 +43,10 @@ def loop_op(ctx: Context, em: Emitter, loop: np.ndarray, depth: float, tabs: boo
         perim = float(Polygon(ctx.part.outline.exterior).length)
         centres = tab_centres(track, p, perim)
         tab = tab_function(track, centres, u0, u1, p, ctx.t, ctx.through)
-    em.path(walk(track, u0, u1, PL.of(knots), tab))
+    if arc is not None and p.entry.mode == "plunge":
+        _laps_through_the_lead(em, track, arc, u0, levels, tab)
+    else:
+        em.path(walk(track, u0, u1, PL.of(knots), tab))
     if p.entry.lead_in == "arc":
         out = lead_out(ctx, track, u1, outside)
         if out is not None:
@@ -56,3 +59,18 @@ def loop_op(ctx: Context, em: Emitter, loop: np.ndarray, depth: float, tabs: boo
             em.note = "no room for a lead-out arc: left as without one"
     em.retract()
     return [track.at(c) for c in centres]
+
+
+def _laps_through_the_lead(em: Emitter, track: Track, arc: Arc, u0: float,
+                           levels: list[float], tab: PL | None) -> None:
+    """Plunge entry with a lead-in: one lap per pass, each pass entered as the first was
+    (back out along the lead, cut already, a plunge at its start in the waste, in along it
+    again), so no pass plunges on the part's edge."""
+    per = track.period
+    for k, z in enumerate(levels):
+        if k:
+            em.arc(arc.x0, arc.y0, em.pos[2], arc.cx, arc.cy, not arc.ccw, em.rates[1])
+            em.feed(arc.x0, arc.y0, z)
+            em.arc(arc.x1, arc.y1, z, arc.cx, arc.cy, arc.ccw, em.rates[1])
+        a = u0 + k * per
+        em.path(walk(track, a, a + per, PL.of([(a, z), (a + per, z)]), tab))
