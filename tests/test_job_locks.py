@@ -219,4 +219,6 @@ def test_fillers_that_find_no_room_are_not_an_error(tmp_path):
     assert fil["left"] > 0 and fil["placed"] + fil["left"] == 600
     assert report["totals"]["sheets"] == 1 and report["unplaced"] == []
     assert f"fillers: {fil['placed']} placed, {fil['left']} left out" in res.stdout
+    html = (tmp_path / "out" / "index.html").read_text()
+    assert f"<li>Fillers: {fil['placed']} placed, {fil['left']} left out" in html
     check_sheets(sheet_outlines(tmp_path / "out", report), report)

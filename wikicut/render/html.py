@@ -280,6 +280,9 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
            (f"<li>Utilisation: {t.get('utilisation', 0) * 100:.1f}% "
             f"({t.get('part_area_m2', 0):.2f} m&sup2; of parts on "
             f"{t.get('sheet_area_m2', 0):.2f} m&sup2; of sheet)</li>")]
+    if fil := t.get("fillers"):  # only jobs with fillers; those left out are no fault
+        out.insert(-1, f"<li>Fillers: {fil['placed']} placed, {fil['left']} left out (no room"
+                       " left)</li>")
     out += _machine_lines(report)
     out.append("</ul>")
     if report.get("unplaced"):
