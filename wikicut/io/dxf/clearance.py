@@ -77,8 +77,11 @@ def _why(ni: str, pi: DrawnPart, nj: str, pj: DrawnPart, tool: float) -> tuple[s
 def _shared_edge(pi: DrawnPart, pj: DrawnPart):
     """The ends of the longest stretch two outlines' boundaries share, or None."""
     common = shapely.intersection(pi.outline.boundary, pj.outline.boundary)
-    lines = [g for g in shapely.get_parts(shapely.line_merge(common) if common.length else common)
-             if g.geom_type == "LineString" and g.length > SLIVER_WIDTH]
+    pieces = [g for g in shapely.get_parts(common) if g.geom_type == "LineString"]
+    if not pieces:
+        return None
+    merged = shapely.line_merge(shapely.multilinestrings(pieces))
+    lines = [g for g in shapely.get_parts(merged) if g.length > SLIVER_WIDTH]
     if not lines:
         return None
     longest = max(lines, key=lambda g: g.length)
