@@ -83,14 +83,16 @@ def test_a_sheet_holding_only_locked_parts_is_kept_and_numbered_as_locked():
     assert sorted(lay.locked) == ["big#1", "wedge#1"]
 
 
-def test_locked_sheets_take_their_copies_of_a_counted_stock():
-    """Two sheets in stock, one of them locked: the panels that do not fit the two are left
-    out, never put on a third."""
-    stock = Stock(2440, 1220, 18, 15, count=2)
+@pytest.mark.parametrize("count", [1, 2])
+def test_locked_sheets_take_their_copies_of_a_counted_stock(count):
+    """One or two sheets in stock, one of them locked: the panels that do not fit are left
+    out, never put on another sheet."""
+    stock = Stock(2440, 1220, 18, 15, count=count)
     items = [*panels(20), NestItem("big#1", BIG, lock=Lock(1, 15.0, 15.0))]
     lay = nest(items, [stock], settings())
     check(lay)
-    assert len(lay.sheets) == 2 and lay.unplaced
+    assert len(lay.sheets) == count and lay.unplaced
+    assert len(lay.sheets[0].placements) > 1
     assert all(sh.stock == stock for sh in lay.sheets)
 
 

@@ -26,7 +26,6 @@ def by_sheet(locked: list[NestItem]) -> dict[int, list[NestItem]]:
     such input with a line naming the part)."""
     out: dict[int, list[NestItem]] = {}
     for it in locked:
-        assert it.lock is not None
         out.setdefault(it.lock.sheet, []).append(it)
     if sorted(out) != list(range(1, len(out) + 1)):
         raise ValueError(f"locked sheets {sorted(out)}: not numbered 1 to {len(out)}")
@@ -54,14 +53,14 @@ def locked_stocks(locked: list[NestItem], stocks: list[Stock], spacing: float, r
         out.append(mine)
         taken[t] += 1
     for t, st in enumerate(stocks):
-        left = st if not taken[t] or st.count is None else None
-        if taken[t] and not st.strip and st.count is not None:
-            if st.count < taken[t]:
-                raise ValueError(f"{taken[t]} locked sheets of a stock type of {st.count}")
-            if st.count > taken[t]:
-                left = replace(st, count=st.count - taken[t])
-        if taken[t] and st.strip:
+        if not taken[t] or (st.count is None and not st.strip):
+            left: Stock | None = st
+        elif st.strip or st.count == taken[t]:  # a roll is one sheet; or all copies locked
             left = None
+        elif st.count < taken[t]:
+            raise ValueError(f"{taken[t]} locked sheets of a stock type of {st.count}")
+        else:
+            left = replace(st, count=st.count - taken[t])
         if left is not None:
             sheet_of[id(left)] = (0, st)
             out.append(left)
