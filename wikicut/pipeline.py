@@ -49,6 +49,8 @@ def job_tooling(job: Job, profile: str | None = None) -> Tooling:
     from .io.tools import load_library
 
     prof = load_profile(profile or job.profile, relative_to=job.base)
+    if job.settings.common_line:  # the job asks what its profile may not: the CAM must know
+        prof = prof.updated(nest={"common_line": True})
     lib = load_library(job.library, job.materials)
     tooling = resolve_tooling(prof, lib, job.material, job.thickness,
                               tool_diameter=job.tool_diameter, tools=job.tools,
@@ -213,6 +215,8 @@ def _settings_record(job: Job, prof: Profile | None, profile: str | None = None)
            "thickness": job.thickness, "profile": prof.name if prof else None,
            "tool_diameter": prof.tool.diameter if prof else None,
            "profile_ref": _profile_ref(job, profile) if prof else None}
+    if prof is not None and prof.nest.common_line:  # only then: plain reports stay as they were
+        rec["common_line"] = True
     if job.currency:
         rec["currency"] = job.currency
     return rec

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from shapely.geometry import LineString, Point, Polygon
 
@@ -13,10 +15,12 @@ from .tabs import tab_centres, tab_function
 
 
 def loop_op(ctx: Context, em: Emitter, loop: np.ndarray, depth: float, tabs: bool,
-            outside: bool = True) -> list[tuple[float, float]]:
-    """Cut a closed loop to `depth` in passes, ramping in, with tabs on the final passes
-    (and lead arcs in the waste, `outside` the loop for an outline, inside for a hole, where
-    the profile asks for them); returns the tab centres."""
+            outside: bool = True, avoid: Sequence[tuple[float, float]] = ()
+            ) -> list[tuple[float, float]]:
+    """Cut a closed loop to `depth` in passes, ramping in, with tabs on the final passes (off
+    the `avoid` stretches where they can be: common lines, cam/common.py) and lead arcs in
+    the waste, `outside` the loop for an outline, inside for a hole, where the profile asks
+    for them; returns the tab centres."""
     p = ctx.profile
     track = Track(loop, closed=True)
     line = LineString(track.pts)
@@ -41,7 +45,7 @@ def loop_op(ctx: Context, em: Emitter, loop: np.ndarray, depth: float, tabs: boo
     tab = None
     if tabs and ctx.part is not None:
         perim = float(Polygon(ctx.part.outline.exterior).length)
-        centres = tab_centres(track, p, perim)
+        centres = tab_centres(track, p, perim, avoid)
         tab = tab_function(track, centres, u0, u1, p, ctx.t, ctx.through)
     if arc is not None and p.entry.mode == "plunge":
         _laps_through_the_lead(em, track, arc, u0, levels, tab)

@@ -4,13 +4,17 @@ with a tool of the job's rack (see choose)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
 import numpy as np
 from shapely.geometry import GeometryCollection, Polygon
 
+from ..errors import UnsafeJobError
 from ..model import P3, Operation, Part, Placement, Profile, SheetLayout, SheetProgram
 from ..model.tooling import Tooling, ToolSetting
 from .choose import Chooser
+from .common import CommonLines
+from .common import enabled as common_on
 from .context import Context, Proofs, xy_text
 from .drills import drill_op, pocket_drill, round_hole
 from .emit import Emitter
@@ -40,7 +44,21 @@ def plan_sheet(sheet: SheetLayout, profile: Profile, proofs: Proofs | None = Non
     short rapid tour. Refuses (UnsafeJobError) anything that cannot be cut safely. `proofs`
     carries the features proven cuttable from sheet to sheet of a job (see Proofs);
     `tooling` the job's rack (None: the profile's one tool). With more than one tool, every
-    operation names its tool and the sheet is cut tool by tool (order.by_tool)."""
+    operation names its tool and the sheet is cut tool by tool (order.by_tool). With common
+    lines (cam/common.py) that leave anything out, the program records what they saved
+    against the same sheet cut without them."""
+    program, saved = _plan(sheet, profile, proofs, tooling, True)
+    if saved > 0:
+        whole, _ = _plan(sheet, profile, proofs, tooling, False)
+        program.common_line = (round(whole.cut_length - program.cut_length, 3),
+                               round(whole.est_seconds - program.est_seconds, 1))
+    return program
+
+
+def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
+          tooling: Tooling | None, common_line: bool) -> tuple[SheetProgram, float]:
+    """plan_sheet's program, with common lines where asked and `common_line`, and the
+    tool-centre length they left out."""
     tooling = tooling if tooling is not None else Tooling((ToolSetting(profile),))
     chooser = Chooser(sheet, tooling, proofs if proofs is not None else Proofs())
     main = chooser.main
@@ -50,13 +68,19 @@ def plan_sheet(sheet: SheetLayout, profile: Profile, proofs: Proofs | None = Non
     pos: P3 = (0.0, 0.0, main.profile.heights.clearance)
     ops: list[Operation] = []
     level_of: list[int] = []
+    common = (CommonLines(id(chooser.context(main))) if common_line and common_on(main.profile)
+              else None)
     for level in sorted(set(depth), reverse=True):
         group = [k for k in range(len(placed)) if depth[k] == level]
         reps = [placed[k].outline.representative_point() for k in group]
-        for gi in tour([(q.x, q.y) for q in reps], (pos[0], pos[1])):
-            k = group[gi]
+        order = [group[gi] for gi in tour([(q.x, q.y) for q in reps], (pos[0], pos[1]))]
+        if common is not None:
+            common.plan_group([sheet.placements[k].instance for k in order],
+                              [partial(_main_loop, chooser, placed[k]) for k in order])
+        for k in order:
             chooser.part = placed[k]
-            part_ops, pos = _part_operations(chooser, sheet.placements[k], placed[k], pos)
+            part_ops, pos = _part_operations(chooser, sheet.placements[k], placed[k], pos,
+                                             common)
             ops += part_ops
             level_of += [level] * len(part_ops)
     chooser.part = None
@@ -86,11 +110,11 @@ def plan_sheet(sheet: SheetLayout, profile: Profile, proofs: Proofs | None = Non
             check_program(alone, tooling.tool(n).profile, sheet)
             check_screws(alone, tooling.tool(n).profile)
     measure(program, main.profile)
-    return program
+    return program, common.saved if common is not None else 0.0
 
 
-def _part_operations(ch: Chooser, pl: Placement, part: Part, pos: P3) -> tuple[
-        list[Operation], P3]:
+def _part_operations(ch: Chooser, pl: Placement, part: Part, pos: P3,
+                     common: CommonLines | None = None) -> tuple[list[Operation], P3]:
     """The operations of one placed part: labels and engravings, pockets, drills, holes, then
     the outline (which frees the part, so it must be last)."""
     check_on_sheet(ch.context(ch.main), part)
@@ -128,7 +152,8 @@ def _part_operations(ch: Chooser, pl: Placement, part: Part, pos: P3) -> tuple[
             kind, fn, _, deep, dia, geom = group[gi]
             op, pos = ch.cut(pl.instance, kind, fn, deep, dia, pos, geom)
             ops.append(op)
-    op, pos = ch.cut(pl.instance, "outline", _outline, ch.through, None, pos, part.outline)
+    outline = _outline if common is None else _bind(_common_outline, common, pl.instance)
+    op, pos = ch.cut(pl.instance, "outline", outline, ch.through, None, pos, part.outline)
     ops.append(op)
     return ops, pos
 
@@ -154,6 +179,19 @@ def _outline(ctx: Context, em: Emitter) -> list:
     if onion(ctx.profile):  # held by a skin instead of tabs
         return loop_op(ctx, em, _outline_loop(ctx), skin_depth(ctx), tabs=False)
     return loop_op(ctx, em, _outline_loop(ctx), ctx.through, tabs=True)
+
+
+def _common_outline(ctx: Context, em: Emitter, common: CommonLines, instance: str) -> list:
+    return common.outline(ctx, em, instance, _outline_loop(ctx), loop_op)
+
+
+def _main_loop(ch: Chooser, part: Part) -> np.ndarray:
+    """A part's outline loop as the main tool would cut it (cam.common compares these)."""
+    ch.part = part
+    try:
+        return _outline_loop(ch.context(ch.main))
+    except UnsafeJobError:  # another tool cuts it (or nothing can: said when it is cut)
+        return None
 
 
 def _skin_ops(ch: Chooser, ops: list[Operation], placed: dict[str, Part]) -> list[Operation]:

@@ -12,14 +12,26 @@ from .depth import LOW, PL, Track
 
 CORNER_TURN = 20.0  # degrees of turn that make a vertex a corner (no tabs there)
 
-def tab_centres(track: Track, profile: Profile, perimeter: float) -> list[float]:
-    """Arc-length positions (on the loop) of tab centres: evenly spread, moved onto straight
-    stretches long enough to hold a tab so none sits on a corner; at least 2 on any part."""
+def tab_count(profile: Profile, perimeter: float) -> int:
+    """How many tabs hold a part of this perimeter (0: none)."""
     p = profile
     if not p.tabs.enabled or p.tabs.height <= 0 or perimeter < p.tabs.min_perimeter:
+        return 0
+    return p.tabs.count if p.tabs.count > 0 else max(2, math.ceil(perimeter / p.tabs.spacing))
+
+
+def tab_centres(track: Track, profile: Profile, perimeter: float,
+                avoid: Sequence[tuple[float, float]] = (), count: int | None = None
+                ) -> list[float]:
+    """Arc-length positions (on the loop) of tab centres: evenly spread, moved onto straight
+    stretches long enough to hold a tab so none sits on a corner; at least 2 on any part.
+    `avoid`: stretches (u0, u1) of the loop no tab may touch while others can hold one (a
+    common line, cam/common.py); `count` replaces the number the perimeter asks for."""
+    p = profile
+    n = tab_count(p, perimeter) if count is None else count
+    if n <= 0:
         return []
     span = p.tabs.length + p.tool.diameter  # the lifted stretch of the tool centre
-    n = p.tabs.count if p.tabs.count > 0 else max(2, math.ceil(perimeter / p.tabs.spacing))
     n = min(n, int(track.length // (span + p.tool.diameter)))
     if n <= 0:
         return []
@@ -28,6 +40,7 @@ def tab_centres(track: Track, profile: Profile, perimeter: float) -> list[float]
     ang = np.arctan2(d[:, 1], d[:, 0])
     turn = np.abs((np.diff(np.concatenate([ang, ang[:1]])) + np.pi) % (2 * np.pi) - np.pi)
     corners = [0.0] + [float(cum[k + 1]) for k in np.nonzero(np.degrees(turn) > CORNER_TURN)[0]]
+    corners += [float(u) % total for a, b in avoid for u in (a, b)]
     corners = sorted(set(corners))
     margin = p.tool.diameter / 2
     allowed: list[tuple[float, float]] = []
@@ -35,6 +48,9 @@ def tab_centres(track: Track, profile: Profile, perimeter: float) -> list[float]
         lo, hi = a + span / 2 + margin, b - span / 2 - margin
         if hi >= lo:
             allowed.append((lo, hi))
+    free = [(lo, hi) for lo, hi in allowed if not any(
+        _within((lo + hi) / 2, a, b, total) for a, b in avoid)]
+    allowed = free or allowed
     if not allowed:
         allowed = [(0.0, total)]
     chosen: list[float] = []
@@ -52,6 +68,11 @@ def tab_centres(track: Track, profile: Profile, perimeter: float) -> list[float]
         if all(min(abs(c - o), total - abs(c - o)) >= span + p.tool.diameter for o in chosen):
             chosen.append(c)
     return sorted(chosen)
+
+
+def _within(u: float, a: float, b: float, total: float) -> bool:
+    """u lies in the stretch a..b of a loop of length `total` (b may pass the loop's start)."""
+    return (u - a) % total <= (b - a) + 1e-9
 
 
 def tab_function(track: Track, centres: Sequence[float], u0: float, u1: float,

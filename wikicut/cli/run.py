@@ -97,6 +97,9 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
     if tot.get("est_seconds"):
         ui.info(f"estimated cutting time {tot['est_seconds'] / 3600:.2f} h, "
                 f"{tot.get('cut_length_m', 0):.0f} m of cut")
+    if com := tot.get("common_line"):
+        ui.info(f"common lines: {com['cut_saved_m']:.1f} m of cut and"
+                f" {com['seconds_saved'] / 60:.1f} min saved")
     ui.info(f"wrote {len(res.files)} files to {outdir}/ (open {outdir}/index.html)")
     if open_:
         open_in_browser(Path(outdir) / "index.html")

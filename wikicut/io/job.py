@@ -22,7 +22,8 @@ from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
 
 SHEET_KEYS = {"width", "height", "thickness", "margin", "count", "strip", "material", "name",
               "price", "keepouts", "outline", "holes"}
-NEST_KEYS = {"spacing", "rotations", "seed", "time_limit", "iterations", "workers"}
+NEST_KEYS = {"spacing", "rotations", "seed", "time_limit", "iterations", "workers",
+             "common_line"}
 MACHINE_KEYS = {"profile", "tool_diameter", "tools", "library", "materials", "operations"}
 OPERATION_KEYS = {"tool", "feed", "plunge", "ramp", "rpm", "per_pass"}
 PART_KEYS = {"file", "quantity", "params", "rotations", "name", "units", "lock", "filler"}
@@ -292,6 +293,8 @@ def _settings(tf: TomlFile, data: dict[str, Any], seed: int | None, time_limit: 
                            rng=lim.WORKERS),
         iterations=get_number(tf, nest_t, "iterations", "nest.", default=None,
                               rng=lim.ITERATIONS),
+        common_line=get_bool(tf, nest_t, "common_line", "nest.",
+                             default=defaults.common_line),
     )
     if seed is not None:
         settings = replace(settings, seed=int(seed))

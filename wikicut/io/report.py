@@ -81,7 +81,14 @@ def _toolpath(prog: SheetProgram | None) -> dict | None:
            "est_seconds": _r(prog.est_seconds, 1), "operations": len(prog.operations)}
     if prog.notes:  # only when there are any: reports of plain jobs stay as they were
         out["notes"] = list(prog.notes)
+    if prog.common_line is not None:  # likewise: only where common lines left a cut out
+        out["common_line"] = _common(*prog.common_line)
     return out
+
+
+def _common(mm: float, seconds: float) -> dict:
+    """What common lines saved: cut length and estimated time (cam/common.py)."""
+    return {"cut_saved_m": _r(mm / 1000, 2), "seconds_saved": _r(seconds, 1)}
 
 
 def program_runs(sheets: list[dict]) -> list[dict]:
@@ -133,6 +140,7 @@ def build_report(job_name: str, layout: Layout, spacing: float,
     rows: dict[str, dict] = {}  # part name -> parts row, in order of first appearance
     seen: dict[str, str] = {}  # part name -> source, of the parts placed
     tot_cut = tot_sec = 0.0
+    common = [0.0, 0.0, False]  # mm and seconds common lines saved; any at all
     for k, s in enumerate(layout.sheets):
         parts = []
         for p in s.placements:
@@ -153,6 +161,8 @@ def build_report(job_name: str, layout: Layout, spacing: float,
         if prog is not None:
             tot_cut += prog.cut_length
             tot_sec += prog.est_seconds
+            if prog.common_line is not None:
+                common = [common[0] + prog.common_line[0], common[1] + prog.common_line[1], True]
         sheets.append({
             "index": s.index, "file_dxf": f"{s.stem}.dxf",
             "file_svg": f"{s.stem}.svg",
@@ -192,7 +202,8 @@ def build_report(job_name: str, layout: Layout, spacing: float,
                    "est_seconds": _r(tot_sec, 1) if programs else None,
                    "cost": (_r(sum(prices), 2) if prices and all(p is not None for p in prices)
                             else None),
-                   **_filler_totals(layout)},
+                   **_filler_totals(layout),
+                   **({"common_line": _common(common[0], common[1])} if common[2] else {})},
     }
 
 

@@ -93,6 +93,15 @@ TAB_MODES = ("tabs", "onion")
 
 
 @dataclass(frozen=True)
+class Nesting:
+    """What the router allows the nester ([nest] in a profile; a job's [nest] may ask too)."""
+
+    # facing straight edges of neighbouring parts placed one tool diameter apart and cut
+    # once (cam/common.py, nest/common.py)
+    common_line: bool = False
+
+
+@dataclass(frozen=True)
 class Onion:
     """A skin of material left under every outline instead of tabs ([tabs] mode = "onion"):
     parts stay in the sheet until they are broken out by hand, or until an optional shallow
@@ -222,6 +231,7 @@ class Profile:
     heights: Heights = field(default_factory=Heights)
     tabs: Tabs = field(default_factory=Tabs)
     onion: Onion = field(default_factory=Onion)
+    nest: Nesting = field(default_factory=Nesting)
     entry: Entry = field(default_factory=Entry)
     corners: Corners = field(default_factory=Corners)
     pocket: Pocketing = field(default_factory=Pocketing)

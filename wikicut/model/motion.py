@@ -79,6 +79,9 @@ class SheetProgram:
     tool_seconds: dict[int, float] = field(default_factory=dict)
     # for the operator, in the program header and the report (e.g. an onion skin left)
     notes: tuple[str, ...] = ()
+    # (mm of cut, seconds) common lines saved against the sheet cut without them
+    # (cam/common.py); None when they left nothing out
+    common_line: tuple[float, float] | None = None
 
 
 def is_arc(m: Move) -> bool:

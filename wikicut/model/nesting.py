@@ -58,3 +58,6 @@ class NestSettings:
     # depends only on inputs and seed (byte-identical on any machine, for CI); time_limit
     # still caps the run.
     iterations: int | None = None
+    # straight edges of neighbours snapped one tool diameter apart and cut once
+    # (nest/common.py, cam/common.py)
+    common_line: bool = False
