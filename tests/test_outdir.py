@@ -258,3 +258,69 @@ def test_signals_end_a_run_like_ctrl_c(tmp_path, signals):
     assert not out.exists()
     assert os.listdir(tmp_path) == []
 
+
+def _drilled_job(folder: Path) -> Path:
+    """Three distinct 2000 x 1000 plates of 1,805 drills each (within the 2,000 features a
+    part may have): a nest of seconds, then minutes of planning (each plate when the job is
+    read, and each sheet again in the G-code stage), most of it in the drills' rapid tour."""
+    (folder / "parts").mkdir(parents=True)
+    for k in (1, 2, 3):
+        rows = "".join(f"[[drill]]\nx = {20 + k}\ny = {20 + 50 * r}\nd = 6\ndepth_mm = 6\n"
+                       "repeat = { count = 95, dx = 20, dy = 0 }\n" for r in range(19))
+        (folder / "parts" / f"plate-{k}.toml").write_text(
+            f'name = "plate-{k}"\n[[feature]]\ntype = "rectangle"\nx = 0\ny = 0\nw = 2000\n'
+            f"h = 1000\n{rows}")
+    job = folder / "job.toml"
+    job.write_text("[sheet]\nwidth = 2440\nheight = 1220\nthickness = 18\nmargin = 15\n"
+                   "[nest]\nspacing = 12\niterations = 1\n[machine]\nprofile = \"grbl\"\n"
+                   + "".join(f'[[part]]\nfile = "parts/plate-{k}.toml"\n' for k in (1, 2, 3)))
+    return job
+
+
+def _sigint_default() -> None:
+    """Ctrl-C as a shell delivers it: a test run started in the background ignores SIGINT,
+    and a child would inherit that."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def test_ctrl_c_while_planning_a_big_job_ends_it_at_once(tmp_path):
+    """Ctrl-C while the sheets are planned (after the nest): the run ends with exit 4 and
+    one line, with nothing written; the planner is not left to finish first (its rapid tours
+    run a round at a time, so the signal is seen within one)."""
+    import time
+
+    job = _drilled_job(tmp_path / "job")
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "wikicut.cli", "nest", str(job), "-o",
+                             str(out), "-v"], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_sigint_default)
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if line.startswith("gcode: sheet 2 of 3"):
+            break
+    assert seen and seen[-1].startswith("gcode: sheet 2 of 3"), "".join(seen)
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    after = time.monotonic() - t0
+    assert proc.returncode == 4, "".join(seen) + err
+    assert err.strip() == "interrupted: nothing was written", err
+    assert "gcode: 3 programs" not in err  # it did not plan on to the end
+    assert not out.exists() and sorted(os.listdir(tmp_path)) == ["job"], after
+
+
+def test_a_ctrl_c_held_for_a_kernel_is_never_dropped():
+    """The nester holds Ctrl-C while a compiled kernel runs and raises it at its next check;
+    one that comes after the last check is raised on the way out, not forgotten (the run
+    went on to plan and write everything)."""
+    from wikicut.nest.interrupt import DeferCtrlC
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    with pytest.raises(KeyboardInterrupt), DeferCtrlC():
+        signal.raise_signal(signal.SIGINT)
+        for _ in range(3):  # the handler runs between bytecodes: it only marks the signal
+            pass
+    assert {s: signal.getsignal(s) for s in before} == before
+    with DeferCtrlC():  # nothing pending: nothing raised
+        pass

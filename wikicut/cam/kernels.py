@@ -47,20 +47,18 @@ def clean_walk(xs, ys, zs):
 
 
 @njit(cache=True)
-def two_opt(dist, max_rounds):
-    """2-opt on an open path from fixed node 0: reverse a stretch while that shortens it."""
+def two_opt_round(dist, idx):
+    """One round of 2-opt on an open path from fixed node 0 (`idx`, changed in place):
+    reverse a stretch wherever that shortens it; whether any did."""
     n = dist.shape[0] - 1
-    idx = np.arange(n + 1)
-    improved, rounds = True, 0
-    while improved and rounds < max_rounds:
-        improved, rounds = False, rounds + 1
-        for i in range(n - 1):
-            for j in range(i + 2, n + 1):
-                a, b = idx[i], idx[i + 1]
-                c = idx[j]
-                old = dist[a, b] + (dist[c, idx[j + 1]] if j + 1 <= n else 0.0)
-                new = dist[a, c] + (dist[b, idx[j + 1]] if j + 1 <= n else 0.0)
-                if new < old - 1e-9:
-                    idx[i + 1:j + 1] = idx[i + 1:j + 1][::-1].copy()
-                    improved = True
-    return idx
+    improved = False
+    for i in range(n - 1):
+        for j in range(i + 2, n + 1):
+            a, b = idx[i], idx[i + 1]
+            c = idx[j]
+            old = dist[a, b] + (dist[c, idx[j + 1]] if j + 1 <= n else 0.0)
+            new = dist[a, c] + (dist[b, idx[j + 1]] if j + 1 <= n else 0.0)
+            if new < old - 1e-9:
+                idx[i + 1:j + 1] = idx[i + 1:j + 1][::-1].copy()
+                improved = True
+    return improved

@@ -13,7 +13,7 @@ import shapely
 from shapely.geometry import Polygon
 
 from ..model import Operation
-from .kernels import two_opt
+from .kernels import two_opt_round
 
 # the rank of each kind of feature inside a part (lower first; the outline is always last)
 FEATURE_RANK = {"label": 0, "engrave": 0, "pocket": 1, "drill": 2, "hole": 3}
@@ -38,7 +38,12 @@ def tour(points: Sequence[tuple[float, float]], start: tuple[float, float]) -> l
     path = np.vstack([np.asarray(start, dtype=float)[None], pts[order]])
     # every distance the 2-opt may need, by the same np.hypot as one at a time
     dist = np.hypot(path[:, None, 0] - path[None, :, 0], path[:, None, 1] - path[None, :, 1])
-    idx = two_opt(dist, 50)
+    idx = np.arange(n + 1)
+    # a round per kernel call: Ctrl-C is seen between rounds, not only after all of them
+    # (2-opt over a part's 2,000 drills takes seconds)
+    for _ in range(50):
+        if not two_opt_round(dist, idx):
+            break
     return [order[k - 1] for k in idx[1:].tolist()]
 
 

@@ -34,10 +34,13 @@ class DeferCtrlC:
         global _pending
         _pending = True
 
-    def __exit__(self, *exc) -> bool:
+    def __exit__(self, exc_type, *exc) -> bool:
         global _pending
+        came = _pending
         if self.old is not None:
             for sig, handler in self.old.items():
                 signal.signal(sig, handler)
         _pending = False
+        if came and exc_type is None:  # after the last check: raised here, never dropped
+            raise KeyboardInterrupt
         return False
