@@ -281,6 +281,15 @@ CASES += [
      ["--profile", "m.toml"], 2, ["m.toml", "tool.diameter", "at most 100"]),
     ("profile-limits-nan", {"m.toml": GRBL.replace("x = [-20", "x = [nan")},
      ["--profile", "m.toml"], 2, ["m.toml", "limits.x", "min < max"]),
+    ("gcode-parts-overlap", {"p.dxf": dxf_with(two_squares(-50))}, GCODE, 2,
+     ["p.dxf", "contours cross each other"]),
+    ("verify-thickness-nan", {"a.nc": "G0 Z5\nM5\nM2\n"},
+     ["verify", "a.nc", "--profile", "grbl", "--thickness", "nan"], 2, ["--thickness", "finite"]),
+    ("verify-thickness-inf", {"a.nc": "G0 Z5\nM5\nM2\n"},
+     ["verify", "a.nc", "--profile", "grbl", "--thickness", "inf"], 2, ["--thickness", "finite"]),
+    ("verify-tool-nan", {"a.nc": "G0 Z5\nM5\nM2\n"},
+     ["verify", "a.nc", "--profile", "grbl", "--tool-diameter", "nan"], 2,
+     ["--tool-diameter", "finite"]),
 ]
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import shapely
 from click.testing import CliRunner
+from conftest import run_rs274
 
 from wikicut.cli import main
 from wikicut.io.profiles import load_profile
@@ -114,8 +115,7 @@ def test_recut_a_house_part_on_an_offcut(house, tmp_path, rs274):
     res = CliRunner().invoke(main, ["verify", str(prog), "--profile", "grbl", "--sheet",
                                     str(out / sheet_rec["file_dxf"])])
     assert res.exit_code == 0, res.output
-    run = subprocess.run([rs274, "-g", str(prog)], capture_output=True, text=True, check=False,
-                         timeout=60)
+    run = run_rs274(rs274, prog, timeout=60)  # a HOME of its own (issue 33)
     assert run.returncode == 0 and "error" not in run.stdout.lower().replace("error_", "")
     assert "STRAIGHT_FEED" in run.stdout
 
