@@ -222,3 +222,12 @@ def test_fillers_that_find_no_room_are_not_an_error(tmp_path):
     html = (tmp_path / "out" / "index.html").read_text()
     assert f"<li>Fillers: {fil['placed']} placed, {fil['left']} left out" in html
     check_sheets(sheet_outlines(tmp_path / "out", report), report)
+
+
+def test_a_lock_on_a_dxf_of_several_parts_is_refused(tmp_path):
+    shutil.copy(ROOT / "examples" / "dxf-parts" / "feet.dxf", tmp_path / "feet.dxf")
+    text = JOB + '[[part]]\nfile = "feet.dxf"\nlock = { sheet = 1, x = 15, y = 600 }\n'
+    with pytest.raises(InputError) as e:
+        items_of(tmp_path, text)
+    msg = str(e.value)
+    assert "key 'part[3].lock': the file holds 2 parts; a lock places one" in msg, msg
