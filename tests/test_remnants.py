@@ -436,3 +436,23 @@ def test_a_lock_names_the_jobs_own_sheet_when_remnants_come_first(tmp_path):
     placed = {p.instance: (sh.stock.remnant, p.x, p.y) for sh in res.layout.sheets
               for p in sh.placements}
     assert placed["plate#1"] == ("", 1000, 100)
+
+
+def test_the_readme_example_pair_cuts_job_b_on_job_a_s_remnant(tmp_path):
+    """examples/remnants as the README tells: the beams leave R0001, the joinery is cut on
+    it (no new sheet), and the inventory then holds what the joinery left instead."""
+    from dataclasses import replace
+
+    here = Path(__file__).resolve().parent.parent / "examples" / "remnants"
+    shop = tmp_path / "shop-remnants.toml"
+
+    def job(name):
+        j = load_job(here / name, inventory=shop)
+        return replace(j, settings=replace(j.settings, iterations=100, workers=1))
+
+    run_nest(job("job-a.toml"), tmp_path / "out-a", gcode=False)
+    assert list(_sheets_of(shop)) == ["R0001"]
+    res = run_nest(job("job-b.toml"), tmp_path / "out-b", gcode=False)
+    assert [s.stock.remnant for s in res.layout.sheets] == ["R0001"]
+    check_exactly(res.layout.sheets[0], 12)
+    assert "R0001" not in _sheets_of(shop)

@@ -64,7 +64,7 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
       wikicut nest examples/house/job.toml -o out/
       wikicut nest examples/house/job.toml -o out/ --time-limit 10 --profile shopbot --force
       wikicut nest examples/house/job.toml -o layout/ --no-gcode --open
-      wikicut nest job.toml -o out/ --inventory shop-remnants.toml
+      wikicut nest examples/remnants/job-a.toml -o out-a/ --inventory shop-remnants.toml
     """
     from ..io.job import load_job
     from ..pipeline import run_nest, unplaced_message
