@@ -142,3 +142,25 @@ def test_the_tests_neither_flake_nor_hide(monkeypatch):
 
     with pytest.raises(pytest.fail.Exception, match="required in CI"):
         conftest.find_rs274()
+
+
+def test_outlines_on_a_frozen_layer_are_not_cut_and_said(tmp_path):
+    """Case 2 (a layer switched off is in test_dxfio): what the designer froze is hidden in
+    their CAD, so it is not cut, and the warning names the layer."""
+    import ezdxf
+    import pytest
+
+    from wikicut.errors import InputWarning
+    from wikicut.io.dxf import read_dxf_parts
+
+    doc = ezdxf.new("R2010")
+    doc.header["$INSUNITS"] = 4
+    doc.layers.add("OLD-VERSION").freeze()
+    msp = doc.modelspace()
+    for x, layer in ((0, "0"), (400, "OLD-VERSION")):
+        msp.add_lwpolyline([(x, 0), (x + 300, 0), (x + 300, 300), (x, 300)], close=True,
+                           dxfattribs={"layer": layer})
+    doc.saveas(tmp_path / "f.dxf")
+    with pytest.warns(InputWarning, match="frozen are not cut: .*OLD-VERSION"):
+        parts = read_dxf_parts(tmp_path / "f.dxf")
+    assert len(parts) == 1 and parts[0].outline.bounds == (0, 0, 300, 300)
