@@ -50,6 +50,7 @@ class Context:
         self.through = self.t + profile.depth.overcut
         self.proofs = proofs
         self.part: Part | None = None
+        self.lead_room = None  # where lead arcs may go on this sheet (cam/leads.py), made once
 
     def refuse(self, detail: str) -> UnsafeJobError:
         """The error for a feature of the current part that cannot be cut."""

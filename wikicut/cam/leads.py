@@ -80,11 +80,9 @@ class Room:
 
 def room(ctx: Context) -> Room:
     """The sheet's Room, made once per Context (a Context lives for one sheet)."""
-    found = getattr(ctx, "_lead_room", None)
-    if found is None:
-        found = Room(ctx)
-        ctx._lead_room = found
-    return found
+    if ctx.lead_room is None:
+        ctx.lead_room = Room(ctx)
+    return ctx.lead_room
 
 
 def _interior_left(track: Track) -> bool:
