@@ -113,3 +113,24 @@ def test_report_and_cli_verify_know_the_skin(tmp_path):
     assert res.exit_code == 0, res.output
     res = CliRunner().invoke(main, [*args, "--profile", "grbl"])
     assert res.exit_code == 3 and "uncut" in res.output
+
+
+@pytest.mark.parametrize("table, key, value, message", [
+    ("tabs", "mode", '"onions"', "tabs.mode"),
+    ("entry", "lead_in", '"arcs"', "entry.lead_in"),
+    ("holddown", "mode", '"drll"', "holddown.mode"),
+    ("onion", "skin", "0", "onion.skin"),
+    ("holddown", "pilot_depth", "-1", "holddown.pilot_depth"),
+])
+def test_the_new_profile_keys_are_checked(table, key, value, message, tmp_path):
+    """A bad value of a key of these features: one line naming the file and the key."""
+    from wikicut.errors import InputError
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text((PROFILE_DIR / "grbl.toml").read_text() + f"\n[{table}]\n{key} = {value}\n"
+                   if table in ("onion", "holddown") else
+                   (PROFILE_DIR / "grbl.toml").read_text().replace(
+                       f"[{table}]\n", f"[{table}]\n{key} = {value}\n", 1))
+    with pytest.raises(InputError, match=message) as err:
+        load_profile(bad)
+    assert "bad.toml" in str(err.value) and "\n" not in str(err.value)
