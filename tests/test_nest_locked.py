@@ -190,3 +190,18 @@ def test_a_part_nests_in_the_hole_of_a_locked_frame():
     (sh,) = lay.sheets
     hole = shapely.box(115, 115, 915, 615)
     assert hole.contains(at(lay, "panel#1")[1].placed().outline)
+
+
+def test_sheet_elimination_keeps_the_locked_sheets():
+    """Enough parts for several sheets and a budget that reaches sheet elimination: the
+    sheets holding locked parts stay, numbered as locked, with their parts in place."""
+    items = [*panels(24), NestItem("big#1", BIG, lock=Lock(1, 15.0, 15.0)),
+             NestItem("big#2", BIG, lock=Lock(2, 1500.0, 600.0, 180.0))]
+    lay = nest(items, [STOCK], settings(iterations=1500))
+    check(lay)
+    assert lay.unplaced == []
+    assert at(lay, "big#1")[0].index == 1 and at(lay, "big#2")[0].index == 2
+    assert at(lay, "big#2")[1].placed().outline.bounds[:2] == pytest.approx((1500.0, 600.0))
+    assert [sh.index for sh in lay.sheets] == list(range(1, len(lay.sheets) + 1))
+    # the locked sheets are used by the others (they are cut anyway)
+    assert all(len(lay.sheets[k].placements) > 1 for k in (0, 1))
