@@ -2,8 +2,9 @@
 of metres long (sparrow's real-world instances). The raster, the decoder and the overlap
 search lay out the whole strip, so a 60 m roll would cost them fifteen times a 4 m one for
 nothing: the nester works on the roll cut to the length every part needs laid in one row
-(each turned to its shortest length across the roll), which any layout it keeps beats,
-and hands the layout back on the roll as given."""
+(each at the longest of its rotations that fit across the roll: the decoder may pick any of
+them, and a part placed bottom-left always fits right of those before it, so no layout the
+search makes is cut short), and hands the layout back on the roll as given."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from ..model import Layout, NestItem, Stock
 
 
 def row_length(items: list[NestItem], stock: Stock, spacing: float, res: float) -> float:
-    """The strip length that holds every item in one row along it: per item its shortest
+    """The strip length that holds every item in one row along it: per item its longest
     extent along the strip at a rotation that fits across, plus the spacing and two cells
     of raster slack; and the margins at both ends."""
     across = stock.height - 2 * stock.margin
@@ -32,7 +33,7 @@ def row_length(items: list[NestItem], stock: Stock, spacing: float, res: float) 
                 widest = max(widest, x1 - x0)
                 if y1 - y0 <= across + 1e-9:
                     fits.append(x1 - x0)
-            lengths[key] = min(fits) if fits else widest
+            lengths[key] = max(fits) if fits else widest
         total += lengths[key] + spacing + 2 * res
     return total
 
