@@ -1,4 +1,4 @@
-"""`wikicut gcode` on the real WikiHouse cutting file (27 portrait sheets, 105 parts): sheets
+"""`wikicut gcode` on the real WikiHouse cutting file (27 portrait sheets, 103 parts): sheets
 turned to fit the machine, parts flush with the sheet edge cut, pockets and engravings to their
 layer's depth, screw pilot holes smaller than the tool refused, every program read by LinuxCNC's
 own interpreter (rs274)."""
