@@ -5,12 +5,18 @@ gouged, rs274 reads the programs, and the cut is shorter by the shared length.""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import shapely
+import shapely.affinity
+from click.testing import CliRunner
 from shapely.geometry import LineString, Point
 
 from wikicut.cam import plan_sheet
 from wikicut.cam.common import shared_stretches
 from wikicut.cam.depth import pass_levels
+from wikicut.cli import main
 from wikicut.io.profiles import load_profile
 from wikicut.model import Part, Placement, SheetLayout, Stock
 from wikicut.post import write_program
@@ -95,3 +101,122 @@ def test_off_by_default_and_parts_further_apart_are_cut_whole():
     assert apart.common_line is None
     assert write_program(apart, plain, title="t") == write_program(
         plan_sheet(ribs(gap=12.0), plain), plain, title="t")
+
+
+def beams_job(tmp_path, common: bool, name: str = "job.toml"):
+    """Four floor beams (straight-edged WikiHouse parts) on 2440 x 1220 sheets, 12 mm apart
+    unless common lines pull them together."""
+    parts = Path(__file__).resolve().parent.parent / "parts" / "floor-beam.toml"
+    job = tmp_path / name
+    job.write_text(f"""name = "beams"
+[sheet]
+width = 2440
+height = 1220
+thickness = 18
+margin = 10
+[nest]
+spacing = 12
+rotations = [0, 180]
+seed = 1
+iterations = 200
+workers = 1
+common_line = {str(common).lower()}
+[machine]
+profile = "grbl"
+[[part]]
+file = "{parts.as_posix()}"
+quantity = 4
+params = {{ length = 2200 }}
+""")
+    return job
+
+
+def nest_job(job, out):
+    res = CliRunner().invoke(main, ["nest", str(job), "-o", str(out), "--force"])
+    assert res.exit_code == 0, res.output
+    return res.output, json.loads((out / "report.json").read_text())
+
+
+def placed_outlines(report, sheet: int, job) -> list:
+    """The report's parts on a sheet, rebuilt independently from the part file (as the
+    report places them: rotated, then its bounding box's corner where the report says)."""
+    from wikicut.io.job import load_job
+    from wikicut.pipeline import job_items
+
+    part = job_items(load_job(job))[0].part
+    out = []
+    for p in report["sheets"][sheet - 1]["parts"]:
+        g = shapely.affinity.rotate(part.outline, p["rotation"], origin=(0, 0))
+        out.append(shapely.affinity.translate(g, p["bbox"][0] - g.bounds[0],
+                                              p["bbox"][1] - g.bounds[1]))
+    return out
+
+
+def test_a_job_snaps_beams_together_and_cuts_each_line_once(tmp_path, rs274):
+    out_on, out_off = tmp_path / "on", tmp_path / "off"
+    said, on = nest_job(beams_job(tmp_path, True), out_on)
+    _, off = nest_job(beams_job(tmp_path, False, "plain.toml"), out_off)
+    assert "common lines:" in said and "common_line" not in off["totals"]
+    # the layout, checked exactly: no pair closer than the tool, and every pair closer than
+    # the spacing exactly one tool diameter apart along a shared straight edge
+    snapped = 0
+    for k in range(1, len(on["sheets"]) + 1):
+        geoms = placed_outlines(on, k, tmp_path / "job.toml")
+        for i in range(len(geoms)):
+            for j in range(i + 1, len(geoms)):
+                d = geoms[i].distance(geoms[j])
+                assert d > D - 1e-6
+                if d < 12 - 1e-6:
+                    assert abs(d - D) < 1e-6
+                    band = geoms[i].buffer(D + 1e-4).intersection(geoms[j].buffer(1e-4))
+                    assert band.area > 1e-4 * 1000  # along an edge, not at a point
+                    snapped += 1
+        for g in geoms:
+            assert g.within(shapely.box(10, 10, 2430, 1210).buffer(1e-6))
+    assert snapped >= 2
+    # programs clean for the verifier (the command, from the written files) and rs274
+    from tests.conftest import run_rs274
+
+    for sheet in on["sheets"]:
+        nc = out_on / sheet["file_program"]
+        res = CliRunner().invoke(main, ["verify", str(nc), "--profile", "grbl", "--sheet",
+                                        str(out_on / sheet["file_dxf"])])
+        assert res.exit_code == 0, res.output
+        got = run_rs274(rs274, nc)
+        assert got.returncode == 0, got.stderr[-500:]
+    # shorter by the shared edges: each beam's longest top stretch (between its slots) is
+    # cut once at every pass depth; the report's saving is against the same sheets cut whole
+    saved = on["totals"]["common_line"]["cut_saved_m"]
+    assert saved > 0 and on["totals"]["common_line"]["seconds_saved"] > 0
+    passes = len(pass_levels(T + 0.3, profile(True)))
+    assert saved * 1000 > snapped * 1900 * passes
+    assert on["totals"]["cut_length_m"] < off["totals"]["cut_length_m"]
+    # deterministic: the same job again writes the same programs
+    again = tmp_path / "again"
+    nest_job(beams_job(tmp_path, True), again)
+    for sheet in on["sheets"]:
+        f = sheet["file_program"]
+        assert (again / f).read_bytes() == (out_on / f).read_bytes()
+
+
+def test_snapping_keeps_locked_parts_and_spacing_elsewhere():
+    """Two beams 12 mm apart snap to 6; a third beside them, whose edges face nothing
+    straight, keeps its 12 mm; a locked beam is never the one moved."""
+    from wikicut.model import Layout
+    from wikicut.nest.common import snap_common_lines, verify_common_layout
+
+    beam = Part("beam", shapely.box(0, 0, 1000, 200), source="parts/beam.toml")
+    disc = Part("disc", Point(0, 0).buffer(100, quad_segs=32), source="parts/disc.toml")
+    pls = [Placement("beam#1", beam, 20, 20), Placement("beam#2", beam, 20, 232),
+           Placement("disc#1", disc, 1132, 120)]
+    layout = Layout([SheetLayout(1, Stock(2440, 1220, T, 10), pls)], locked=["beam#2"])
+    snapped = snap_common_lines(layout, D, 12.0)
+    got = {p.instance: (p.x, p.y) for p in snapped.sheets[0].placements}
+    assert got["beam#2"] == (20, 232) and got["beam#1"] == (20, 26)
+    assert got["disc#1"] == (1132, 120)
+    assert verify_common_layout(snapped, 12.0, D) == []
+    assert verify_common_layout(layout, 12.0, D) == []
+    # too close without a shared edge: refused
+    bad = Layout([SheetLayout(1, Stock(2440, 1220, T, 10), [
+        Placement("beam#1", beam, 20, 20), Placement("disc#1", disc, 600, 328)])])
+    assert verify_common_layout(bad, 12.0, D)

@@ -133,7 +133,13 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
         # unplaced count that follow (fillers left out were never owed: counted apart)
         owed = len(items) - len(layout.fillers_left)
         say("nest", 1.0, nest_summary(layout, owed))
-        problems = verify_layout(layout, job.settings.spacing)
+        if prof is not None and prof.nest.common_line:  # facing edges one cut apart
+            from .nest.common import snap_common_lines, verify_common_layout
+
+            layout = snap_common_lines(layout, prof.tool.diameter, job.settings.spacing)
+            problems = verify_common_layout(layout, job.settings.spacing, prof.tool.diameter)
+        else:
+            problems = verify_layout(layout, job.settings.spacing)
         if problems:  # a nester bug must never reach a router
             raise RuntimeError("nested layout failed verification: " + "; ".join(problems[:3]))
         if layout.unplaced and not allow_unplaced:  # before any program is planned or written

@@ -1,0 +1,186 @@
+"""Common-line snapping (`[nest] common_line = true`): after the nest, parts move together
+until facing straight edges are exactly one tool diameter (`gap`) apart, so the planner cuts
+the line between them once (cam/common.py).
+
+A move takes a part, with every part already snapped to it (a rigid cluster), along the
+normal of one of its straight edges until that edge is `gap` from an antiparallel edge of a
+part of another cluster it overlaps by at least MIN_SHARE. The move is kept only when the
+moved parts stay in the usable area and every other pair stays `spacing` apart, or is itself
+a clean snap: exactly `gap` apart along such edges, with no other place where the two are
+closer than `spacing` (a sliver of waste there could come loose). The smallest move is tried
+first, locked parts never move, and the moves repeat until none is left (deterministic: no
+randomness, ties by part order).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import shapely
+from shapely import affinity
+
+from ..model import Layout, Placement, SheetLayout
+
+TOL = 1e-6  # mm: as verify_layout's
+MIN_SHARE = 50.0  # mm of shared edge, as cam/common.py's: shorter is not worth a snap
+SLIVER_AREA = 1.0  # mm2 of waste narrower than spacing allowed away from a snapped line
+
+
+def _edges(outline) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, float]]:
+    """The exterior's straight edges at least MIN_SHARE long: start, unit direction, outward
+    unit normal, length."""
+    ring = shapely.LinearRing(outline.exterior.coords)
+    c = np.asarray(ring.coords, dtype=float)[:, :2]
+    if not ring.is_ccw:
+        c = c[::-1]
+    out = []
+    for a, b in zip(c[:-1], c[1:]):
+        d = b - a
+        length = float(np.hypot(*d))
+        if length >= MIN_SHARE:
+            u = d / length
+            out.append((a, u, np.array([u[1], -u[0]]), length))
+    return out
+
+
+def _facing(ea: list, eb: list, gap: float, near: float) -> list[tuple[float, np.ndarray, object]]:
+    """Pairs of antiparallel edges (a's, b's) overlapping by MIN_SHARE, b's in front of a's
+    at a distance g with gap - TOL <= g <= gap + near: (g, a's normal, the band between
+    the overlapping stretches)."""
+    out = []
+    for pa, ua, na, la in ea:
+        for pb, ub, nb, lb in eb:
+            if float(na @ nb) > -1 + 1e-9:
+                continue
+            g = float((pb - pa) @ na)
+            qb = pb + ub * lb
+            if abs(float((qb - pa) @ na) - g) > TOL or not gap - TOL <= g <= gap + near:
+                continue
+            t0, t1 = float((pb - pa) @ ua), float((qb - pa) @ ua)
+            lo, hi = max(min(t0, t1), 0.0), min(max(t0, t1), la)
+            if hi - lo >= MIN_SHARE:
+                s0, s1 = pa + ua * lo, pa + ua * hi
+                band = shapely.Polygon([s0, s1, s1 + na * g, s0 + na * g])
+                out.append((g, na, band))
+    return out
+
+
+def snapped_pair(a, b, gap: float, spacing: float) -> bool:
+    """Two outlines cleanly snapped: straight edges exactly `gap` apart over MIN_SHARE, and
+    nowhere else closer than `spacing`."""
+    bands = [band for g, _, band in _facing(_edges(a), _edges(b), gap, 0.0)
+             if abs(g - gap) <= TOL]
+    if not bands:
+        return False
+    r = spacing / 2
+
+    def closed(g):  # g with every gap narrower than spacing filled
+        return g.buffer(r, quad_segs=32).buffer(-r, quad_segs=32)
+
+    # what only the pair encloses (each part's own notches and corners are its own affair)
+    narrow = closed(shapely.union_all([a, b])).difference(
+        shapely.union_all([closed(a), closed(b)]))
+    # next to a snapped line the closing fills its ends' corners: allowed within spacing
+    stray = narrow.difference(shapely.union_all(bands).buffer(spacing))
+    return stray.area <= SLIVER_AREA
+
+
+def _pair_ok(a, b, gap: float, spacing: float) -> bool:
+    d = a.distance(b)
+    if d >= spacing - TOL:
+        return True
+    return d >= gap - TOL and snapped_pair(a, b, gap, spacing)
+
+
+def snap_common_lines(layout: Layout, gap: float, spacing: float) -> Layout:
+    """The layout with parts moved together so facing straight edges are `gap` apart where
+    they can be (see the module's doc); a layout with nothing to snap comes back equal."""
+    locked = set(layout.locked)
+    sheets = [_snap_sheet(s, gap, spacing, locked) for s in layout.sheets]
+    return replace(layout, sheets=sheets)
+
+
+def _snap_sheet(sheet: SheetLayout, gap: float, spacing: float, locked: set[str]
+                ) -> SheetLayout:
+    pls = list(sheet.placements)
+    if len(pls) < 2 or gap >= spacing - TOL:
+        return sheet
+    geoms = [p.placed().outline for p in pls]
+    usable = sheet.stock.usable.buffer(TOL)
+    cluster = list(range(len(pls)))
+    fixed = [p.instance in locked for p in pls]
+    while True:
+        for step, i, nx, ny in _moves(geoms, cluster, fixed, gap, spacing):
+            group = [k for k, c in enumerate(cluster) if c == cluster[i]]
+            new = {k: affinity.translate(geoms[k], nx * step, ny * step) for k in group}
+            if _allowed(new, geoms, group, usable, gap, spacing):
+                break
+        else:
+            break
+        for k in group:
+            geoms[k] = new[k]
+            p = pls[k]
+            pls[k] = Placement(p.instance, p.part, p.x + nx * step, p.y + ny * step, p.rotation)
+        for k in range(len(pls)):  # every part now snapped to the moved ones joins them
+            if cluster[k] != cluster[i] and any(
+                    geoms[k].distance(geoms[m]) < spacing - TOL for m in group):
+                old = cluster[k]
+                cluster = [cluster[i] if c == old else c for c in cluster]
+    if pls == list(sheet.placements):
+        return sheet
+    return replace(sheet, placements=pls)
+
+
+def _moves(geoms: list, cluster: list[int], fixed: list[bool], gap: float, spacing: float
+           ) -> list[tuple[float, int, float, float]]:
+    """Every snap move one part's cluster could make (no cluster with a locked part), as
+    (distance, part, normal x, normal y), shortest first. A part moves at most `spacing`."""
+    tree = shapely.STRtree(geoms)
+    ii, jj = tree.query(np.array(geoms, dtype=object), predicate="dwithin",
+                        distance=gap + spacing)
+    edges = [_edges(g) for g in geoms]
+    stuck = {c for c, f in zip(cluster, fixed) if f}
+    out = []
+    for i, j in zip(ii.tolist(), jj.tolist()):
+        if i == j or cluster[i] == cluster[j] or cluster[i] in stuck:
+            continue
+        for g, na, _ in _facing(edges[i], edges[j], gap, spacing):
+            if g - gap > TOL:
+                out.append((round(g - gap, 9), i, float(na[0]), float(na[1])))
+    return sorted(set(out))
+
+
+def _allowed(new: dict, geoms: list, group: list[int], usable, gap: float,
+             spacing: float) -> bool:
+    """The moved parts inside the usable area, each pair with a part left where it was
+    `spacing` apart or cleanly snapped."""
+    if not all(usable.contains(g) for g in new.values()):
+        return False
+    others = [k for k in range(len(geoms)) if k not in new]
+    return all(_pair_ok(new[k], geoms[o], gap, spacing) for k in group for o in others
+               if new[k].distance(geoms[o]) < spacing - TOL)
+
+
+def verify_common_layout(layout: Layout, spacing: float, gap: float) -> list[str]:
+    """Exact check of a snapped layout: every part inside its sheet's usable area, every pair
+    `spacing` apart or cleanly snapped `gap` apart (snapped_pair)."""
+    problems: list[str] = []
+    for sheet in layout.sheets:
+        usable = sheet.stock.usable.buffer(TOL)
+        geoms = [p.placed().outline for p in sheet.placements]
+        for p, g in zip(sheet.placements, geoms):
+            if not usable.contains(g):
+                problems.append(f"sheet {sheet.index}: {p.instance} outside the usable area")
+        if len(geoms) < 2:
+            continue
+        tree = shapely.STRtree(geoms)
+        a, b = tree.query(np.array(geoms, dtype=object), predicate="dwithin",
+                          distance=max(spacing - TOL, 0.0))
+        for i, j in zip(a.tolist(), b.tolist()):
+            if i < j and not _pair_ok(geoms[i], geoms[j], gap, spacing):
+                d = geoms[i].distance(geoms[j])
+                problems.append(f"sheet {sheet.index}: {sheet.placements[i].instance} and "
+                                f"{sheet.placements[j].instance} are {d:.3f} mm apart, not"
+                                f" {spacing:g} and not snapped {gap:g} apart along an edge")
+    return problems
