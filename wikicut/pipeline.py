@@ -216,8 +216,9 @@ def _profile_ref(job: Job, profile: str | None) -> str:
 
 def _settings_record(job: Job, prof: Profile | None, profile: str | None = None) -> dict:
     s = job.settings
+    rots = s.rotations if isinstance(s.rotations, str) else list(s.rotations)  # "any" as is
     rec = {"seed": s.seed, "time_limit": s.time_limit, "iterations": s.iterations,
-           "spacing": s.spacing, "rotations": list(s.rotations),
+           "spacing": s.spacing, "rotations": rots,
            "thickness": job.thickness, "profile": prof.name if prof else None,
            "tool_diameter": prof.tool.diameter if prof else None,
            "profile_ref": _profile_ref(job, profile) if prof else None}

@@ -13,7 +13,7 @@ from typing import Any
 import shapely
 
 from ..errors import InputError, suggest
-from ..model import Lock, NestItem, NestSettings, Part, Stock
+from ..model import ANY, Lock, NestItem, NestSettings, Part, Stock, free_angles
 from ..model.tooling import OPERATION_KINDS, OperationSettings
 from . import limits as lim
 from . import remnants as rem
@@ -26,8 +26,10 @@ NEST_KEYS = {"spacing", "rotations", "seed", "time_limit", "iterations", "worker
              "common_line"}
 MACHINE_KEYS = {"profile", "tool_diameter", "tools", "library", "materials", "operations"}
 OPERATION_KEYS = {"tool", "feed", "plunge", "ramp", "rpm", "per_pass"}
-PART_KEYS = {"file", "quantity", "params", "rotations", "name", "units", "lock", "filler"}
-BLOCK_KEYS = {"dir", "quantity", "rotations", "units"}
+PART_KEYS = {"file", "quantity", "params", "rotations", "name", "units", "lock", "filler",
+             "grain"}
+BLOCK_KEYS = {"dir", "quantity", "rotations", "units", "grain"}
+GRAIN_ROTATIONS = (0.0, 180.0)  # a part with grain keeps it along the sheet's length
 DXF_KEYS = {"units", "join_tolerance"}
 TOP_KEYS = {"name", "description", "sheet", "nest", "machine", "part", "block", "layers",
             "currency", "dxf", "remnants"}
@@ -43,7 +45,7 @@ class JobPart:
     path: Path
     quantity: int
     params: dict[str, float] = field(default_factory=dict)
-    rotations: tuple[float, ...] | None = None
+    rotations: tuple[float, ...] | str | None = None  # degrees, ANY, None: the job's
     name: str | None = None
     key: str = "part[1]"  # where it is in the job, for messages
     units: str | None = None  # a DXF's units when the file cannot tell (None: the job's)
@@ -105,10 +107,13 @@ class Job:
         return self.path.parent
 
 
-def _rotations(tf: TomlFile, value: Any, key: str) -> tuple[float, ...]:
+def _rotations(tf: TomlFile, value: Any, key: str) -> tuple[float, ...] | str:
+    if value == ANY:
+        return ANY
     if (not isinstance(value, list) or not value
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)):
-        raise tf.error(key, f"must be a non-empty list of angles in degrees, got {value!r}")
+        raise tf.error(key, f"must be a non-empty list of angles in degrees or \"{ANY}\","
+                            f" got {value!r}")
     out: list[float] = []
     for v in value:
         if why := lim.ANGLE.problem(v):
@@ -117,6 +122,27 @@ def _rotations(tf: TomlFile, value: Any, key: str) -> tuple[float, ...]:
         if a not in out:
             out.append(a)
     return tuple(out)
+
+
+def _part_rotations(tf: TomlFile, table: dict[str, Any], where: str, file: str
+                    ) -> tuple[float, ...] | str | None:
+    """A [[part]]'s or [[block]]'s own rotations (None: the job's). With `grain = true` the
+    part keeps its grain along the sheet: half turns only (GRAIN_ROTATIONS unless given), and
+    an angle that turns it off the grain, "any" included, is refused."""
+    grain = get_bool(tf, table, "grain", where, part=file)
+    rots = _rotations(tf, table["rotations"], f"{where}rotations") if "rotations" in table else None
+    if not grain:
+        return rots
+    if rots is None:
+        return GRAIN_ROTATIONS
+    if rots == ANY:
+        raise tf.error(f"{where}rotations", f"\"{ANY}\" would turn the part off its grain"
+                       f" ({where}grain = true): give [0, 180] or drop grain", file)
+    off = [r for r in rots if float(r) % 180.0]
+    if off:
+        raise tf.error(f"{where}rotations", f"{off[0]:g} degrees turns the part off its grain"
+                       f" ({where}grain = true): half turns only, [0, 180]", file)
+    return rots
 
 
 def _keepouts(tf: TomlFile, value: Any, key: str) -> tuple[Any, ...]:
@@ -327,7 +353,7 @@ def _job_parts(tf: TomlFile, data: dict[str, Any], path: Path, n_stocks: int) ->
                 raise tf.error(f"{where}params.{k}", f"must be a number, got {v!r}")
             if why := lim.COORDINATE.problem(v):
                 raise tf.error(f"{where}params.{k}", why)
-        rots = _rotations(tf, p["rotations"], f"{where}rotations") if "rotations" in p else None
+        rots = _part_rotations(tf, p, where, file)
         ppath = (path.parent / file)
         if not ppath.exists():
             raise tf.error(f"{where}file", f"part file '{file}' not found")
@@ -487,7 +513,7 @@ def _block(tf: TomlFile, b: dict[str, Any], where: str) -> tuple[list[JobPart], 
     check_keys(tf, b, BLOCK_KEYS, where)
     rel = get_str(tf, b, "dir", where, required=True)
     n = get_number(tf, b, "quantity", where, default=1, rng=lim.QUANTITY)
-    rots = _rotations(tf, b["rotations"], f"{where}rotations") if "rotations" in b else None
+    rots = _part_rotations(tf, b, where, rel)
     units = _units(tf, b, where)
     folder = tf.path.parent / rel
     if not folder.is_dir():
@@ -571,12 +597,18 @@ def job_items(job: Job) -> list[NestItem]:
     counts: dict[str, int] = {}
     for jp, part in load_job_parts(job):
         rots = jp.rotations or job.settings.rotations
+        if rots == ANY:
+            rots = free_angles(part.outline)
         for q in range(jp.quantity):
             k = counts.get(part.name, 0) + 1
             counts[part.name] = k
-            items.append(NestItem(instance=f"{part.name}#{k}", part=part, rotations=rots,
-                                  lock=jp.locks[q] if q < len(jp.locks) else None,
-                                  filler=jp.filler))
+            lock = jp.locks[q] if q < len(jp.locks) else None
+            own = rots
+            if lock is not None and (jp.rotations or job.settings.rotations) == ANY:
+                # turned freely, a copy may be locked at any angle: its own is one it may take
+                own = tuple(dict.fromkeys((*rots, float(lock.rotation) % 360.0)))
+            items.append(NestItem(instance=f"{part.name}#{k}", part=part, rotations=own,
+                                  lock=lock, filler=jp.filler))
             if len(items) > lim.MAX_PARTS:
                 raise InputError(f"more than {lim.MAX_PARTS} parts after quantities (a whole"
                                  " house is about 1,500): split the job", job.path)

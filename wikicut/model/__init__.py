@@ -50,7 +50,7 @@ from .motion import (
     move_length,
     sweep,
 )
-from .nesting import Lock, NestItem, NestSettings, locked_placement
+from .nesting import ANY, Lock, NestItem, NestSettings, free_angles, locked_placement
 from .timing import Estimate, estimate
 from .tooling import (
     CHIP_TARGETS,
@@ -70,6 +70,7 @@ from .tooling import (
 )
 
 __all__ = [
+    "ANY", "free_angles",
     "CHANGER_MODES", "CHIP_TARGETS", "Changer", "ChipLoad", "Corners", "Cutter", "CuttingData",
     "CuttingRules", "DEFAULT_RULES", "DIALECTS", "Depths", "Drill", "Drilling", "Engraving",
     "HOLDDOWN_MODES", "Holddown", "LEAD_INS", "Onion", "TAB_MODES",

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numpy as np
+import shapely
 from shapely import affinity
+from shapely.geometry import Polygon
 
 from .geometry import Part, Placement
+
+# `rotations = "any"`: a part may turn by any angle. The raster nester tries a finite set
+# (`free_angles`): every ANY_STEP degrees, plus the turns that lay the part's own edges along
+# the sheet's axes (its minimum-area rectangle and its ANY_EDGES longest edges, each with its
+# quarter turns). Angles are rounded to ANY_DECIMALS places, the report's precision, so a
+# placement read back from the report (recut) is the one nested.
+ANY = "any"
+ANY_STEP = 10.0
+ANY_EDGES = 3
+ANY_DECIMALS = 3
 
 
 @dataclass(frozen=True)
@@ -47,10 +61,39 @@ def locked_placement(item: NestItem) -> Placement:
     return Placement(item.instance, item.part, lk.x - x0, lk.y - y0, rot)
 
 
+def free_angles(outline: Polygon) -> tuple[float, ...]:
+    """The rotations (degrees, in [0, 360)) a part with `rotations = "any"` is tried at:
+    the quarter turns, the turns that put its minimum-area rectangle and its longest edges
+    along the sheet's axes (with their quarter turns), and a uniform set ANY_STEP apart."""
+    own: list[float] = []
+    rect = shapely.oriented_envelope(outline)
+    dirs = []
+    if rect.geom_type == "Polygon":
+        r = np.asarray(rect.exterior.coords)
+        dirs.append(r[1] - r[0])
+    xy = np.asarray(outline.exterior.coords)
+    d = np.diff(xy, axis=0)
+    length = np.hypot(d[:, 0], d[:, 1])
+    # longest first; equal lengths in drawing order, so the set does not depend on sort noise
+    for k in np.argsort(-length, kind="stable")[:ANY_EDGES]:
+        if length[k] > 0:
+            dirs.append(d[k])
+    for dx, dy in dirs:
+        a = -math.degrees(math.atan2(float(dy), float(dx)))
+        own.extend(a + q for q in (0.0, 90.0, 180.0, 270.0))
+    uniform = [k * ANY_STEP for k in range(int(round(360.0 / ANY_STEP)))]
+    out: dict[float, None] = {}
+    for a in [0.0, 90.0, 180.0, 270.0, *own, *uniform]:
+        a = round(a % 360.0, ANY_DECIMALS) % 360.0
+        out[0.0 if a == 0 else a] = None
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class NestSettings:
     spacing: float = 12.0
-    rotations: tuple[float, ...] = (0.0, 90.0, 180.0, 270.0)
+    # degrees, or ANY: every part without rotations of its own turns freely (free_angles)
+    rotations: tuple[float, ...] | str = (0.0, 90.0, 180.0, 270.0)
     seed: int = 1
     time_limit: float = 30.0
     workers: int = 2
