@@ -456,3 +456,21 @@ def test_the_readme_example_pair_cuts_job_b_on_job_a_s_remnant(tmp_path):
     assert [s.stock.remnant for s in res.layout.sheets] == ["R0001"]
     check_exactly(res.layout.sheets[0], 12)
     assert "R0001" not in _sheets_of(shop)
+
+
+def test_recut_on_an_irregular_offcut_places_the_part_on_its_material(tmp_path):
+    """`wikicut recut --on` an L-shaped offcut (its lower-left 600 x 400 gone): the part goes
+    to the first spot on the material, not into the notch the box's first spot is in; the
+    program is verified against the offcut before it is written."""
+    from wikicut.recut import recut
+
+    job = load_job(write(tmp_path, "job.toml", job_text("j", 300, 200, 1).split("[remnants]")[0]))
+    run_nest(job, tmp_path / "out")
+    (tmp_path / "offcut.toml").write_text(
+        "[sheet]\nthickness = 18\nmargin = 10\n"
+        "outline = [[0, 400], [600, 400], [600, 0], [1200, 0], [1200, 800], [0, 800]]\n")
+    res = recut(tmp_path / "out", "plate#1", tmp_path / "again", offcut=tmp_path / "offcut.toml")
+    (sheet,) = res.layout.sheets
+    assert sheet.stock.outline is not None
+    check_exactly(sheet, 12)
+    assert sheet.placements[0].placed().outline.bounds[0] >= 610 - 1e-6

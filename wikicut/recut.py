@@ -69,6 +69,8 @@ def place_on(part: Part, stock: Stock, at: tuple[float, float] | None, gap: floa
 
     room = shapely.box(stock.margin, stock.margin, stock.width - stock.margin,
                        stock.height - stock.margin)
+    if stock.outline is not None:  # an irregular offcut: its material, less the margin
+        room = room.intersection(stock.inner)
     blocked = shapely.union_all([z.buffer(gap) for z in stock.keepouts]) if stock.keepouts \
         else shapely.Polygon()
     shapely.prepare(room)
