@@ -158,14 +158,17 @@ def test_rs274_runs_multi_tool_programs_with_a_tool_table(name, rs274, tmp_path)
 
 @pytest.mark.parametrize("name", ALL_PROFILES)
 def test_golden_multi_tool_programs(name, golden):
-    """Each profile's own way (M6, or one program per tool), and GRBL's pause."""
+    """Each profile's own way (M6 with G43 and LinuxCNC's tool table, or one program per
+    tool), and the pauses of GRBL (M0) and ShopBot (PAUSE)."""
     prof = profile(name)
     files = write_sheet_programs(multi_program(name), prof, title="multi (1)")
     assert files == write_sheet_programs(multi_program(name), prof, title="multi (1)")
     for f in files:
         golden(f.name.replace("sheet-001", f"sheet-multi-{name}"), f.text)
-    if name == "grbl":
-        golden("sheet-multi-grbl-pause.nc", multi_text(name, mode="pause"))
+    if name in ("grbl", "shopbot"):
+        golden(f"sheet-multi-{name}-pause.{prof.extension}", multi_text(name, mode="pause"))
+    if name == "linuxcnc":
+        golden("sheet-multi-linuxcnc.tbl", tool_table(multi_program(name).tools))
 
 
 def test_several_tools_are_never_written_as_one_program_without_changes():
