@@ -15,7 +15,16 @@ from wikicut.errors import EXIT_UNSAFE, InputError, UnsafeJobError
 from wikicut.io.job import load_job
 from wikicut.io.profiles import load_profile
 from wikicut.io.tools import load_library
-from wikicut.model import Drill, Engraving, Part, Placement, Pocket, SheetLayout, Stock
+from wikicut.model import (
+    Drill,
+    Engraving,
+    Part,
+    Placement,
+    Pocket,
+    SheetLayout,
+    Stock,
+    estimate,
+)
 from wikicut.model.tooling import OperationSettings
 
 T = 18.0
@@ -189,3 +198,38 @@ def test_a_rack_of_one_tool_writes_a_one_tool_program(lib):
     alone = plan_sheet(sheet, t.tools[0].profile)
     assert prog.tools == () and {op.tool for op in prog.operations} == {0}
     assert [op.moves for op in prog.operations] == [op.moves for op in alone.operations]
+
+
+def test_labels_are_engraved_with_a_tool_the_sheet_already_uses(lib):
+    """A label never brings a tool of its own: on a sheet the 6 mm cuts alone, the labels are
+    the 6 mm's too (no change, as with one tool); where the 2.5 mm cuts pilots anyway, the
+    labels take it (finer letters, no extra change)."""
+    prof = grbl(engrave={"labels": True})
+    t = tooling_of(lib, prof, tools=(1, 7))
+    plain = Part("rib", shapely.box(0, 0, 300, 200), label="RIB-1")
+    prog = plan_sheet(sheet_of((plain, 100, 100), (plain, 500, 100)), prof, tooling=t)
+    assert {op.kind for op in prog.operations} == {"label", "outline"}
+    assert {op.tool for op in prog.operations} == {1} and [u.number for u in prog.tools] == [1]
+    alone = plan_sheet(sheet_of((plain, 100, 100), (plain, 500, 100)), t.tools[0].profile)
+    rack = estimate(prog.operations, prof, tools=(1,))
+    one = estimate(alone.operations, prof)
+    assert rack.changes == 0 and abs(rack.cut_length - one.cut_length) < 1e-6
+    assert rack.seconds <= one.seconds * 1.01  # the same cuts; only the tour may differ
+    piloted = Part("rib", shapely.box(0, 0, 300, 200), label="RIB-1",
+                   pockets=(Pocket(Point(150, 30).buffer(1.0, quad_segs=16), 12.0),))
+    prog = plan_sheet(sheet_of((piloted, 100, 100), (plain, 500, 100)), prof, tooling=t)
+    assert {(op.kind, op.tool) for op in prog.operations} == {
+        ("label", 7), ("pocket", 7), ("outline", 1)}
+    seq = [op.tool for op in prog.operations]
+    assert sum(a != b for a, b in itertools.pairwise(seq)) == 1
+    for part in ("rib#1", "rib#2"):  # each label before its part is freed
+        kinds_of = [op.kind for op in prog.operations if op.part == part]
+        assert kinds_of[-1] == "outline" and "label" in kinds_of
+
+
+def test_a_v_bit_in_the_rack_engraves(lib):
+    prof = grbl(engrave={"labels": True})
+    t = tooling_of(lib, prof, tools=(1, 10))
+    plain = Part("rib", shapely.box(0, 0, 300, 200), label="RIB-1")
+    prog = plan_sheet(sheet_of((plain, 100, 100)), prof, tooling=t)
+    assert {(op.kind, op.tool) for op in prog.operations} == {("label", 10), ("outline", 1)}

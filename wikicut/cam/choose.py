@@ -1,10 +1,11 @@
 """The right tool for each feature: profile cuts (outlines) and holes with the largest end
 mill that keeps the geometry (its dogbones sized to it), what that tool cannot make (narrow
 slots and notches, small holes, screw pilots) with the next smaller one that can, engraving
-and labels with a V-bit or else the smallest end mill, holes a drill of their size fits with
-that drill. "Keeps the geometry" is decided by cutting: the planner's own refusals (a slot
-narrower than the tool, a corner it cannot relieve) move a feature on to the next tool, and a
-feature no tool cuts is refused with its size."""
+and labels with a V-bit or else the smallest end mill the sheet already cuts with (a label
+never costs a tool change of its own), holes a drill of their size fits with that drill.
+"Keeps the geometry" is decided by cutting: the planner's own refusals (a slot narrower than
+the tool, a corner it cannot relieve) move a feature on to the next tool, and a feature no
+tool cuts is refused with its size."""
 
 from __future__ import annotations
 
@@ -33,6 +34,9 @@ class Chooser:
         self.through = self.thickness + self.main.profile.depth.overcut
         self._ctx: dict[int, Context] = {}
         self._part = None
+        # the tools the sheet's other features use, once they are chosen (plan_sheet): labels
+        # and engravings take one of them, so they never add a tool change of their own
+        self.sheet_tools: frozenset[int] = frozenset()
         small = sorted((t for t in tooling.tools if t.number != self.main.number),
                        key=lambda t: (t.kind != "vbit", t.diameter, t.number))
         self._rank = {t.number: k for k, t in enumerate(small)}
@@ -70,8 +74,11 @@ class Chooser:
                                key=lambda t: (-t.diameter, t.number))
                 first = []
                 if kind in ("label", "engrave"):
+                    # a V-bit the job put in the rack engraves; else the finest end mill
+                    # the sheet already cuts with, else the finest of the rest
                     first = [t for t in reach if t.kind == "vbit"]
-                    mills = mills[::-1]
+                    mills = sorted(mills, key=lambda t: (t.number not in self.sheet_tools,
+                                                         t.diameter, t.number))
                 elif hole is not None and kind in ("drill", "pocket"):
                     first = [t for t in reach if t.kind == "drill"
                              and abs(t.cutter.diameter - hole) <= DRILL_FIT]
@@ -121,6 +128,13 @@ class Chooser:
             need = f": it needs a tool of at most {float(m.group(1)):g} mm"
         return UnsafeJobError(f"{err.detail}; no tool of the rack cuts it (tried {rack}){need}",
                               err.file, err.part)
+
+    def marks_tool_ok(self, op: Operation) -> bool:
+        """Whether a label or engraving has the tool it would now be given (the sheet's
+        tools being known)."""
+        depth = -min((m.z for m in op.moves), default=0.0)
+        cands = self.candidates(op.kind, depth)
+        return not cands or cands[0].number == op.tool
 
     def phase_key(self, op: Operation) -> tuple[int, int]:
         """Small tools' inside features first, then the main tool (its features and outlines),

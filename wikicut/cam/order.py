@@ -17,6 +17,7 @@ from .kernels import two_opt_round
 
 # the rank of each kind of feature inside a part (lower first; the outline is always last)
 FEATURE_RANK = {"label": 0, "engrave": 0, "pocket": 1, "drill": 2, "hole": 3}
+MARKS = ("label", "engrave")  # marks on a part's face: they never free or weaken it
 
 
 def tour(points: Sequence[tuple[float, float]], start: tuple[float, float]) -> list[int]:

@@ -23,7 +23,7 @@ from .keepouts import lift_over_keepouts
 from .labels import engrave_op, label_strokes
 from .loops import loop_op
 from .offsets import for_direction, inside_loops, oriented, outside_loop
-from .order import FEATURE_RANK, by_tool, nesting_depth, tour
+from .order import FEATURE_RANK, MARKS, by_tool, nesting_depth, tour
 from .pilots import pilot_ops, pilot_tool_first
 from .pockets import check_pocket_depth, pocket_op
 from .safety import check_on_sheet, check_program, check_screws, check_setup, measure
@@ -66,10 +66,13 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
     placed = [pl.placed() for pl in sheet.placements]
     depth = nesting_depth([pp.outline for pp in placed])
     pos: P3 = (0.0, 0.0, main.profile.heights.clearance)
-    ops: list[Operation] = []
-    level_of: list[int] = []
     common = (CommonLines(id(chooser.context(main))) if common_line and common_on(main.profile)
               else None)
+    # with a rack, a part's labels and engravings are cut with a tool the sheet's other
+    # features use (see Chooser.candidates), never with one of their own: first planned with
+    # the main tool, in line; then, if the sheet uses a finer tool anyway, again with that one
+    chooser.sheet_tools = frozenset({main.number})
+    by_part: list[tuple[int, int, P3, list[Operation]]] = []  # part, level, start, ops
     for level in sorted(set(depth), reverse=True):
         group = [k for k in range(len(placed)) if depth[k] == level]
         reps = [placed[k].outline.representative_point() for k in group]
@@ -79,15 +82,30 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
                               [partial(_main_loop, chooser, placed[k]) for k in order])
         for k in order:
             chooser.part = placed[k]
+            start = pos
             part_ops, pos = _part_operations(chooser, sheet.placements[k], placed[k], pos,
                                              common)
-            ops += part_ops
-            level_of += [level] * len(part_ops)
+            by_part.append((k, level, start, part_ops))
     chooser.part = None
     screws = place_screws(sheet, main.profile)
     # pilots first, from where the machine stands; the parts' cuts are planned as if from
     # there too (the writer's stop after the pilots lifts the tool to clearance anyway)
     pilots = pilot_ops(chooser, screws, (0.0, 0.0, main.profile.heights.clearance))
+    if not tooling.single:
+        chooser.sheet_tools = frozenset(op.tool for op in pilots + [
+            o for _, _, _, part_ops in by_part for o in part_ops] if op.kind not in MARKS)
+        if not all(chooser.marks_tool_ok(o) for _, _, _, part_ops in by_part
+                   for o in part_ops if o.kind in MARKS):
+            again = []
+            for k, level, start, part_ops in by_part:
+                chooser.part = placed[k]
+                marks, _ = _marks(chooser, sheet.placements[k], placed[k], start)
+                again.append((k, level, start,
+                              marks + [o for o in part_ops if o.kind not in MARKS]))
+            by_part = again
+            chooser.part = None
+    ops = [o for _, _, _, part_ops in by_part for o in part_ops]
+    level_of = [level for _, level, _, part_ops in by_part for _ in part_ops]
     by_instance = {pl.instance: pp for pl, pp in zip(sheet.placements, placed)}
     notes = ((skin_note(main.profile),) if onion(main.profile) else ()) + _lead_notes(ops)
     if tooling.single:
@@ -118,6 +136,22 @@ def _part_operations(ch: Chooser, pl: Placement, part: Part, pos: P3,
     """The operations of one placed part: labels and engravings, pockets, drills, holes, then
     the outline (which frees the part, so it must be last)."""
     check_on_sheet(ch.context(ch.main), part)
+    features = _mark_features(ch, part) + _inside_features(ch, part)
+    ops, pos = _cut_features(ch, pl, features, pos)
+    outline = _outline if common is None else _bind(_common_outline, common, pl.instance)
+    op, pos = ch.cut(pl.instance, "outline", outline, ch.through, None, pos, part.outline)
+    ops.append(op)
+    return ops, pos
+
+
+def _marks(ch: Chooser, pl: Placement, part: Part, pos: P3) -> tuple[list[Operation], P3]:
+    """A part's labels and engravings alone (cut before its other features: in another
+    tool's turn, order.by_tool regroups them)."""
+    return _cut_features(ch, pl, _mark_features(ch, part), pos)
+
+
+def _mark_features(ch: Chooser, part: Part) -> list[Feature]:
+    """The label (placed for the tool that will engrave it) and the engravings."""
     t = ch.thickness
     features: list[Feature] = []
     label = ch.candidates("label", ch.main.profile.engrave.depth)
@@ -133,6 +167,12 @@ def _part_operations(ch: Chooser, pl: Placement, part: Part, pos: P3,
                 f" the {t:g} mm stock")
         cut = _bind(engrave_op, np.asarray(e.path.coords), e.depth)
         features.append(("engrave", cut, tuple(e.path.coords[0])[:2], e.depth, None, None))
+    return features
+
+
+def _inside_features(ch: Chooser, part: Part) -> list[Feature]:
+    """Pockets, drills and holes."""
+    features: list[Feature] = []
     for pk in part.pockets:
         c = pk.shape.representative_point()
         hole = round_hole(pk.shape)
@@ -145,6 +185,12 @@ def _part_operations(ch: Chooser, pl: Placement, part: Part, pos: P3,
         hole = Polygon(ring)
         c = hole.representative_point()
         features.append(("hole", _bind(_hole, hole), (c.x, c.y), ch.through, None, hole))
+    return features
+
+
+def _cut_features(ch: Chooser, pl: Placement, features: list[Feature], pos: P3
+                  ) -> tuple[list[Operation], P3]:
+    """The features by rank (FEATURE_RANK), each rank in a short tour."""
     ops: list[Operation] = []
     for rank in sorted(set(FEATURE_RANK.values())):
         group = [f for f in features if FEATURE_RANK[f[0]] == rank]
@@ -152,9 +198,6 @@ def _part_operations(ch: Chooser, pl: Placement, part: Part, pos: P3,
             kind, fn, _, deep, dia, geom = group[gi]
             op, pos = ch.cut(pl.instance, kind, fn, deep, dia, pos, geom)
             ops.append(op)
-    outline = _outline if common is None else _bind(_common_outline, common, pl.instance)
-    op, pos = ch.cut(pl.instance, "outline", outline, ch.through, None, pos, part.outline)
-    ops.append(op)
     return ops, pos
 
 
