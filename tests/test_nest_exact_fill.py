@@ -88,3 +88,23 @@ def test_no_spacing_lets_parts_touch_but_never_overlap():
 
 def replace_sheet(sheet: SheetLayout, extra: Placement) -> SheetLayout:
     return SheetLayout(sheet.index, sheet.stock, sheet.placements + [extra])
+
+
+def test_a_cell_that_divides_the_main_designs_box_when_there_is_no_spacing():
+    from wikicut.nest.raster import tile_resolution
+
+    pair = Part("pair", shapely.box(0, 0, 270, 335))
+    other = Part("other", shapely.box(0, 0, 40, 40))
+    sheet = [Stock(width=7099, height=3000, margin=0)]
+    items = [NestItem(f"p{i}", pair) for i in range(10)] + [NestItem("o", other)]
+    assert tile_resolution(10.0, items, sheet, 0.0) == 5.0  # gcd(270, 335)
+    assert tile_resolution(4.0, items, sheet, 0.0) == 2.5  # the largest divisor under 4
+    assert tile_resolution(10.0, items, sheet, 3.0) == 10.0  # spacing: grown edges are not whole
+    odd = Part("odd", shapely.box(0, 0, 270.123456, 335))
+    assert tile_resolution(10.0, [NestItem("x", odd)], sheet, 0.0) == 10.0
+    mixed = items[:1] + [NestItem(f"o{i}", Part(f"b{i}", shapely.box(0, 0, 200, 200)))
+                         for i in range(5)]
+    assert tile_resolution(10.0, mixed, sheet, 0.0) == 10.0  # no design makes most of it
+    # never finer than 1000 cells across the short side
+    tiny = [NestItem("t", Part("t", shapely.box(0, 0, 270.01, 335)))]
+    assert tile_resolution(10.0, tiny, sheet, 0.0) == 10.0

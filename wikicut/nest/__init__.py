@@ -71,6 +71,7 @@ from .interrupt import DeferCtrlC
 from .locked import locked_stocks, place_locked
 from .params import DEFAULT, Params
 from .problem import build, resolution, settings_resolution
+from .raster import tile_resolution
 from .roll import cut_rolls, on_rolls
 from .solution import Solution, to_layout
 from .warmup import load_kernels
@@ -104,14 +105,19 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
     load_kernels()
     t0 = time.monotonic()
     end = t0 + settings.time_limit
-    search_end = end - (settings.time_limit * params.finish_share
+    fill_time = 0.0 if any(s.strip for s in stocks) else (settings.time_limit
+                                                          * params.exact_fill_share)
+    search_end = end - (settings.time_limit * params.finish_share + fill_time
                         + len(items) * params.finish_per_part)
     check_fits(items, stocks)
     res = settings_resolution(settings, stocks, items)
     given, stocks = stocks, cut_rolls(items, stocks, settings.spacing, res)
     parts = items
-    items, bundles = (bundle.make_bundles(items, stocks, settings.spacing, search_end)
+    items, bundles = (bundle.make_bundles(items, stocks, settings.spacing, search_end,
+                                          params.pairs)
                       if params.bundles else (items, {}))
+    if not getattr(settings, "resolution", None):
+        res = tile_resolution(res, items, stocks, settings.spacing)
     mult = bundle.counts(items, bundles)  # parts per item
     p = build(items, stocks, settings.spacing, res)
     if bundles:  # a bundle counts its copies' parts and area (its outline closes the gaps)
@@ -152,9 +158,11 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
             layout = tight
     elif layout.sheets:
         # exact fits the raster cannot see: the last sheet emptied into the others, a
-        # bundle as one part (a pair's copies keep their interlock), in at most half the
-        # time left, the other half the last sheet's compaction's
-        fill_end = time.monotonic() + max(end - time.monotonic(), 0.0) / 2
+        # bundle as one part (a pair's copies keep their interlock), in half the time left
+        # (the other half is the last sheet's compaction's), and in the time kept for it
+        # even when the search ran late
+        now = time.monotonic()
+        fill_end = now + max((end - now) / 2, fill_time)
         fewer = fill_last_sheets(raw, items, settings.spacing, res, fill_end)
         if len(fewer.sheets) < len(raw.sheets):
             fewer = bundle.expand_layout(fewer, bundles)

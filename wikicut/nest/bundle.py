@@ -42,8 +42,8 @@ GAIN = 1.5  # and whose bundle is at least this much squarer
 STEP_DEG = 3  # directions tried for the stacking
 BISECT = 20  # halvings of the stacking distance (a thousandth of a mm on a metre)
 PAIR_GAIN = 1.05  # a pair must fill its bounding box this much better than one copy
-PAIR_DEG = 2  # directions tried for the second copy of a pair, then refined ...
-PAIR_REFINE = 40  # ... by this many golden-section steps between the best's neighbours
+PAIR_DEG = 3  # directions tried for the second copy of a pair, then refined ...
+PAIR_REFINE = 24  # ... by this many golden-section steps between the best's neighbours
 PAIR_MINIMA = 6  # local minima of the directions' boxes refined
 
 
@@ -130,7 +130,7 @@ def _contact(a: Polygon, b: Polygon, ux: np.ndarray, uy: np.ndarray) -> np.ndarr
     hi = np.full(len(u), math.hypot(max(ax1, bx1) - min(ax0, bx0),
                                     max(ay1, by1) - min(ay0, by0)) + 1.0)
     lo = np.zeros(len(u))
-    for _ in range(BISECT + 10):
+    for _ in range(BISECT):
         mid = (lo + hi) / 2
         meets = shapely.intersects(a, _moved(b, u * mid[:, None]))
         lo = np.where(meets, mid, lo)
@@ -144,6 +144,8 @@ def _pair_one(items: list[NestItem], stocks: list[Stock], spacing: float
     best: (pair part, step of the turned copy), or None when pairing does not pay."""
     part = items[0].part
     g = part.outline
+    if box_fill(g) * PAIR_GAIN > 1.0:  # no pair can fill its box that much better
+        return None
     turned = affinity.rotate(g, 180.0, origin=(0.0, 0.0))
     pad = spacing / 2 * 1.02 + 1e-3 if spacing > 0 else 1e-4  # as `_bundle_one`
     a, b = g.buffer(pad), turned.buffer(pad)
@@ -162,23 +164,27 @@ def _pair_one(items: list[NestItem], stocks: list[Stock], spacing: float
     ang = np.radians(np.arange(0.0, 360.0, PAIR_DEG))
     area, sx, sy = boxes(ang)
     # the best box is often at a kink (a copy's edge level with the other's): golden
-    # section between the neighbours of each of the best local minima finds it
+    # section between the neighbours of each of the best local minima finds it (all of
+    # them at once: one shapely call per bisection step)
     local = np.flatnonzero((area <= np.roll(area, 1)) & (area <= np.roll(area, -1)))
-    best = (float(area.min()), (float(sx[area.argmin()]), float(sy[area.argmin()])))
+    ks = local[np.argsort(area[local], kind="stable")][:PAIR_MINIMA]
+    lo, hi = ang[ks] - math.radians(PAIR_DEG), ang[ks] + math.radians(PAIR_DEG)
     phi = (math.sqrt(5) - 1) / 2
-    for k in local[np.argsort(area[local], kind="stable")][:PAIR_MINIMA].tolist():
-        lo, hi = ang[k] - math.radians(PAIR_DEG), ang[k] + math.radians(PAIR_DEG)
-        for _ in range(PAIR_REFINE):
-            m1, m2 = hi - phi * (hi - lo), lo + phi * (hi - lo)
-            f = boxes(np.array([m1, m2]))[0]
-            if f[0] <= f[1]:
-                hi = m2
-            else:
-                lo = m1
-        fine, fx, fy = boxes(np.array([(lo + hi) / 2]))
-        if fine[0] < best[0] - 1e-9:
-            best = (float(fine[0]), (float(fx[0]), float(fy[0])))
+    for _ in range(PAIR_REFINE):
+        m1, m2 = hi - phi * (hi - lo), lo + phi * (hi - lo)
+        f = boxes(np.concatenate([m1, m2]))[0]
+        left = f[:ks.size] <= f[ks.size:]
+        hi, lo = np.where(left, m2, hi), np.where(left, lo, m1)
+    fine, fx, fy = boxes(np.concatenate([(lo + hi) / 2, ang[area.argmin():area.argmin() + 1]]))
+    j = int(np.argmin(fine))
+    best = (float(fine[j]), (float(fx[j]), float(fy[j])))
     step = best[1]
+    # the contact search leaves the copies a little over the spacing apart: a step
+    # rounded to a micron that still keeps it makes a pair whose box is whole millimetres
+    # where the design's is (a raster of whole cells then tiles it)
+    snap = (round(step[0], 3), round(step[1], 3))
+    if _apart(g, affinity.translate(turned, *snap), spacing):
+        step = snap
     out = _outline(g, 2, step[0], step[1], spacing, (0.0, 180.0))
     if out is None:
         return None

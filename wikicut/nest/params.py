@@ -56,10 +56,14 @@ class Params:
     ov_step0: float = 0.1  # its cuts: the first, as a share of the sheet length ...
     ov_step_min: float = 0.005  # ... and the least, before starting from the first again
     bundles: bool = True  # thin designs' copies stacked into one item (bundle.py)
+    pairs: bool = True  # other designs' copies paired, one turned half way (bundle.py)
     # share of the time limit kept after the search for the end: bundles expanded, the
     # exact check, compaction (a strip's takes seconds on a few hundred parts) and its check
     finish_share: float = 0.05
     finish_per_part: float = 2e-4  # ... and this many seconds a part (the check: 0.3 s on 1500)
+    # sheet jobs: share of the time limit the exact fill (exact_fill.py) gets at least, kept
+    # from the search; 0.17 s on 462 chamfered blocks, 0.05 s on 9 parts 1270 mm apart
+    exact_fill_share: float = 0.03
     # passes of the last sheet's exact compaction: most of the slack goes in the first few,
     # and a sheet of curved parts takes about 0.05 s a pass
     last_sheet_rounds: int = 6

@@ -19,21 +19,44 @@ from .problem import Problem
 from .solution import MODE_BOTTOM_LEFT, MODE_RIGHT_EDGE, Solution, decode
 from .walk import initial_orders
 
+UNIFORM_SHARE = 0.9  # uniform-rotation first layouts when one design has this share of the area
+
+
+def uniform_prefs(p: Problem) -> list[np.ndarray]:
+    """Rotation choices that turn every item the same way (its j-th rotation, each j), when
+    one design makes nearly all the job's area (sheet jobs). Copies of one design tile a
+    sheet best all turned alike (21 x 11 pairs of blocks, 335 x 270 mm, fill 7099 x 3000
+    mm; a layout that mixes turns holds 229), and first fit, free to choose each copy's
+    rotation, mixes them."""
+    if p.strip or not p.items:
+        return []
+    area: dict[int, float] = {}
+    for it, a in zip(p.items, p.item_area.tolist()):
+        area[id(it.part)] = area.get(id(it.part), 0.0) + a
+    if max(area.values()) < UNIFORM_SHARE * sum(area.values()):
+        return []
+    k = p.item_v1 - p.item_v0
+    if int(k.max()) < 2:
+        return []
+    return [np.where(j < k, j, -1).astype(np.int64) for j in range(int(k.max()))]
+
 
 def search(p: Problem, seed: int, budget: Budget, prm: Params) -> Solution:
     """The best layout found from the best first-fit-decreasing one."""
     n = len(p.items)
     pref0 = np.full(n, -1, np.int64)
     best: Solution | None = None
-    starts = [(mode, order) for mode in (MODE_RIGHT_EDGE, MODE_BOTTOM_LEFT)
-              for order in initial_orders(p)]
+    orders = initial_orders(p)
+    starts = [(mode, order, pref0) for mode in (MODE_RIGHT_EDGE, MODE_BOTTOM_LEFT)
+              for order in orders]
+    starts += [(MODE_BOTTOM_LEFT, orders[0], pref) for pref in uniform_prefs(p)]
     took = 0.0  # the last decode's time: on 1500 parts one takes about a second
-    for mode, order in starts:  # the first always; the others while they end in time
+    for mode, order, pref in starts:  # the first always; the others while they end in time
         # (all of them when the iterations are fixed: the result must not depend on time)
         t = time.monotonic()
         if best is not None and not budget.fixed and t + took >= budget.deadline:
             break
-        s = decode(p, order, pref0, mode)
+        s = decode(p, order, pref, mode)
         took = time.monotonic() - t
         if best is None or s.key < best.key:
             best = s
