@@ -98,7 +98,9 @@ def test_a_cell_that_divides_the_main_designs_box_when_there_is_no_spacing():
     sheet = [Stock(width=7099, height=3000, margin=0)]
     items = [NestItem(f"p{i}", pair) for i in range(10)] + [NestItem("o", other)]
     assert tile_resolution(10.0, items, sheet, 0.0) == 5.0  # gcd(270, 335)
-    assert tile_resolution(4.0, items, sheet, 0.0) == 2.5  # the largest divisor under 4
+    assert tile_resolution(4.0, items, sheet, 0.0) == 4.0  # 2.5: over 1000 cells across
+    low = [Stock(width=7099, height=2000, margin=0)]
+    assert tile_resolution(4.0, items, low, 0.0) == 2.5  # the largest divisor under 4
     assert tile_resolution(10.0, items, sheet, 3.0) == 10.0  # spacing: grown edges are not whole
     odd = Part("odd", shapely.box(0, 0, 270.123456, 335))
     assert tile_resolution(10.0, [NestItem("x", odd)], sheet, 0.0) == 10.0
