@@ -15,7 +15,8 @@ use (phases/fit.py).
 
 Thin designs in several copies (curved ribs) are first stacked into bundles, one item each,
 and expanded again at the end (bundle.py): the raster search rarely finds the one offset at
-which two such arcs nest.
+which two such arcs nest. Other designs pair up, a copy with one turned half way, where the
+pair fills its bounding box better (chamfered blocks, chamfer to chamfer).
 
 Jobs of few designs in many copies (a house kit) are also solved as a cutting-stock problem
 (phases/patterns.py): one-sheet layouts from the same decoder, priced by a linear program,
@@ -31,7 +32,10 @@ last-listed kind in use, the offcuts' layouts staying as they are). Strips
 sparrow explores (a cut through the middle, failed layouts pooled and disrupted by swapping
 two large parts). A layout with no overlap left is valid exactly as a decoded one is. In
 strip mode the result is finally compacted in exact coordinates (compact.py: every part
-slid left and down), which gives back the raster's slack between neighbours.
+slid left and down), which gives back the raster's slack between neighbours. A sheet job's
+last sheet is emptied into the others in exact coordinates where that fits
+(exact_fill.py: exact fits the raster cannot see, such as columns that fill the sheet's
+width to the micron).
 
 The time limit covers everything from the call on: bundles, the raster, the search (until
 `finish_share` of the limit is left, and `finish_per_part` more a part) and the end (the exact
