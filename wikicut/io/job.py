@@ -13,7 +13,7 @@ from typing import Any
 import shapely
 
 from ..errors import InputError, suggest
-from ..model import ANY, Lock, NestItem, NestSettings, Part, Stock, free_angles
+from ..model import ANY, Lock, NestItem, NestSettings, Part, Stock, edge_directions, free_angles
 from ..model.tooling import OPERATION_KINDS, OperationSettings
 from . import limits as lim
 from . import remnants as rem
@@ -595,10 +595,13 @@ def job_items(job: Job) -> list[NestItem]:
     """Expand quantities into nest items with unique, stable instance ids (name#k)."""
     items: list[NestItem] = []
     counts: dict[str, int] = {}
+    # a part turned freely is also laid along an irregular offcut's long edge
+    along = tuple(dict.fromkeys([0.0, *(a for st in job.stocks if st.outline is not None
+                                        for a in edge_directions(st.outline))]))
     for jp, part in load_job_parts(job):
         rots = jp.rotations or job.settings.rotations
         if rots == ANY:
-            rots = free_angles(part.outline)
+            rots = free_angles(part.outline, along)
         for q in range(jp.quantity):
             k = counts.get(part.name, 0) + 1
             counts[part.name] = k

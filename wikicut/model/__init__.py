@@ -50,7 +50,15 @@ from .motion import (
     move_length,
     sweep,
 )
-from .nesting import ANY, Lock, NestItem, NestSettings, free_angles, locked_placement
+from .nesting import (
+    ANY,
+    Lock,
+    NestItem,
+    NestSettings,
+    edge_directions,
+    free_angles,
+    locked_placement,
+)
 from .timing import Estimate, estimate
 from .tooling import (
     CHIP_TARGETS,
@@ -70,7 +78,7 @@ from .tooling import (
 )
 
 __all__ = [
-    "ANY", "free_angles",
+    "ANY", "edge_directions", "free_angles",
     "CHANGER_MODES", "CHIP_TARGETS", "Changer", "ChipLoad", "Corners", "Cutter", "CuttingData",
     "CuttingRules", "DEFAULT_RULES", "DIALECTS", "Depths", "Drill", "Drilling", "Engraving",
     "HOLDDOWN_MODES", "Holddown", "LEAD_INS", "Onion", "TAB_MODES",

@@ -61,32 +61,45 @@ def locked_placement(item: NestItem) -> Placement:
     return Placement(item.instance, item.part, lk.x - x0, lk.y - y0, rot)
 
 
-def free_angles(outline: Polygon) -> tuple[float, ...]:
+def free_angles(outline: Polygon, along: tuple[float, ...] = (0.0,)) -> tuple[float, ...]:
     """The rotations (degrees, in [0, 360)) a part with `rotations = "any"` is tried at:
-    the quarter turns, the turns that put its minimum-area rectangle and its longest edges
-    along the sheet's axes (with their quarter turns), and a uniform set ANY_STEP apart."""
+    the quarter turns, the turns that lay its minimum-area rectangle and its longest edges
+    along each direction of `along` (degrees; the sheet's axes, an offcut's long edges),
+    each with its quarter turns, and a uniform set ANY_STEP apart."""
     own: list[float] = []
-    rect = shapely.oriented_envelope(outline)
-    dirs = []
-    if rect.geom_type == "Polygon":
-        r = np.asarray(rect.exterior.coords)
-        dirs.append(r[1] - r[0])
-    xy = np.asarray(outline.exterior.coords)
-    d = np.diff(xy, axis=0)
-    length = np.hypot(d[:, 0], d[:, 1])
-    # longest first; equal lengths in drawing order, so the set does not depend on sort noise
-    for k in np.argsort(-length, kind="stable")[:ANY_EDGES]:
-        if length[k] > 0:
-            dirs.append(d[k])
-    for dx, dy in dirs:
-        a = -math.degrees(math.atan2(float(dy), float(dx)))
-        own.extend(a + q for q in (0.0, 90.0, 180.0, 270.0))
+    for dx, dy in _directions(outline, ANY_EDGES):
+        a = math.degrees(math.atan2(float(dy), float(dx)))
+        own.extend(b - a + q for b in along for q in (0.0, 90.0, 180.0, 270.0))
     uniform = [k * ANY_STEP for k in range(int(round(360.0 / ANY_STEP)))]
     out: dict[float, None] = {}
     for a in [0.0, 90.0, 180.0, 270.0, *own, *uniform]:
         a = round(a % 360.0, ANY_DECIMALS) % 360.0
         out[0.0 if a == 0 else a] = None
     return tuple(out)
+
+
+def edge_directions(outline: Polygon, n: int = 1) -> tuple[float, ...]:
+    """The directions (degrees, in [0, 90)) of `outline`'s minimum-area rectangle and its
+    `n` longest edges: what an irregular offcut's parts may be laid along (`free_angles`)."""
+    out: dict[float, None] = {}
+    for dx, dy in _directions(outline, n):
+        a = round(math.degrees(math.atan2(float(dy), float(dx))) % 90.0, ANY_DECIMALS) % 90.0
+        out[a] = None
+    return tuple(out)
+
+
+def _directions(outline: Polygon, n: int) -> list[np.ndarray]:
+    """The first edge of `outline`'s minimum-area rectangle and its `n` longest edges (ties
+    in drawing order, so the set never depends on sort noise), as vectors."""
+    dirs = []
+    rect = shapely.oriented_envelope(outline)
+    if rect.geom_type == "Polygon":
+        r = np.asarray(rect.exterior.coords)
+        dirs.append(r[1] - r[0])
+    d = np.diff(np.asarray(outline.exterior.coords), axis=0)
+    length = np.hypot(d[:, 0], d[:, 1])
+    dirs.extend(d[k] for k in np.argsort(-length, kind="stable")[:n] if length[k] > 0)
+    return dirs
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,217 @@
+"""Free rotation: `rotations = "any"` lets the nester turn a part by any angle (the turns
+that lay its own edges along the sheet, and a uniform set); parts with grain refuse it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import shapely
+from click.testing import CliRunner
+from shapely.geometry import Polygon
+
+from wikicut.cli import main
+from wikicut.errors import InputError
+from wikicut.io.job import job_items, load_job
+from wikicut.model import edge_directions, free_angles
+from wikicut.model.nesting import ANY_STEP
+
+BAR = """\
+name = "bar"
+[params]
+l = 700
+w = 60
+[[feature]]
+type = "polygon"
+points = [[0, 0], ["l", 0], ["l", "w"], [0, "w"]]
+"""
+
+TRI = """\
+name = "tri"
+[params]
+a = 300
+b = 120
+[[feature]]
+type = "polygon"
+points = [[0, 0], ["a", 0], [0, "b"]]
+"""
+
+SQUARE = """\
+[[sheet]]
+width = 640
+height = 640
+thickness = 18
+margin = 10
+"""
+
+# a triangular offcut: its long edge runs at 45 degrees
+OFFCUT = """\
+[[sheet]]
+thickness = 18
+margin = 10
+outline = [[0, 0], [1000, 0], [0, 1000]]
+"""
+
+
+def job_text(sheet: str, parts: str, rotations: str = '"any"') -> str:
+    return f"""\
+name = "turn"
+{sheet}
+[nest]
+spacing = 12
+seed = 3
+time_limit = 20
+iterations = 120
+workers = 1
+rotations = {rotations}
+[machine]
+profile = "grbl"
+tool_diameter = 6.35
+{parts}"""
+
+
+BARS = """\
+[[part]]
+file = "bar.toml"
+quantity = 2
+"""
+
+LONG_BAR_AND_TRIANGLES = """\
+[[part]]
+file = "bar.toml"
+quantity = 1
+params = { l = 1100, w = 60 }
+[[part]]
+file = "tri.toml"
+quantity = 3
+"""
+
+
+def write(tmp: Path, text: str, name: str = "job.toml") -> Path:
+    (tmp / "bar.toml").write_text(BAR)
+    (tmp / "tri.toml").write_text(TRI)
+    path = tmp / name
+    path.write_text(text)
+    return path
+
+
+def placed(report: dict, sheet: int, job: Path) -> list[tuple[str, float, Polygon]]:
+    """The parts of one sheet rebuilt from the report (the part files, turned by the report's
+    rotation, the bounding box's corner where it says): not the nester's own geometry."""
+    items = {it.instance: it.part for it in job_items(load_job(job))}
+    out = []
+    for p in report["sheets"][sheet - 1]["parts"]:
+        g = shapely.affinity.rotate(items[p["id"]].outline, p["rotation"], origin=(0, 0))
+        out.append((p["id"], p["rotation"], shapely.affinity.translate(
+            g, p["bbox"][0] - g.bounds[0], p["bbox"][1] - g.bounds[1])))
+    return out
+
+
+def nest(job: Path, out: Path) -> dict:
+    res = CliRunner().invoke(main, ["nest", str(job), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    return json.loads((out / "report.json").read_text())
+
+
+def test_the_angles_tried_lay_the_part_s_own_edges_along_the_sheet():
+    """A 100 x 30 right triangle: its hypotenuse (and minimum-area rectangle) laid along x
+    (196.699 and its quarter turns), the quarter turns, every ANY_STEP; on a triangular
+    offcut also along its 45-degree edge; all in [0, 360), rounded to the report's 0.001."""
+    tri = Polygon([(0, 0), (100, 0), (0, 30)])
+    angles = free_angles(tri)
+    assert angles[:4] == (0.0, 90.0, 180.0, 270.0)
+    for a in (196.699, 286.699, 16.699, 106.699):
+        assert a in angles
+    assert all(k * ANY_STEP in angles for k in range(int(360 / ANY_STEP)))
+    assert all(0 <= a < 360 and round(a, 3) == a for a in angles)
+    assert len(set(angles)) == len(angles)
+    assert edge_directions(Polygon([(0, 0), (1000, 0), (0, 1000)])) == (0.0, 45.0)
+    bar = shapely.box(0, 0, 1100, 60)
+    assert {45.0, 135.0, 225.0, 315.0} <= set(free_angles(bar, (0.0, 45.0)))
+    # the hypotenuse laid along the offcut's edge: 45 - 163.301
+    assert 241.699 in free_angles(tri, (0.0, 45.0))
+
+
+@pytest.mark.parametrize("sheet, parts, sheets", [(SQUARE, BARS, 1),
+                                                   (OFFCUT, LONG_BAR_AND_TRIANGLES, 1)])
+def test_parts_that_only_fit_turned_off_the_axes_are_nested_and_cut(tmp_path, sheet, parts,
+                                                                     sheets):
+    """700 mm bars on a 640 mm square sheet, a 1,100 mm bar on a triangular offcut 1,000 mm
+    along each leg: no quarter turn fits them (refused at 0/90/180/270); with "any" they are
+    placed turned off the axes, exactly inside the material less the margin and 12 mm apart
+    (shapely on the part files moved as the report says), the programs pass `wikicut verify
+    --sheet`, and the same job again writes the same bytes."""
+    fixed = write(tmp_path, job_text(sheet, parts, "[0, 90, 180, 270]"), "fixed.toml")
+    res = CliRunner().invoke(main, ["nest", str(fixed), "-o", str(tmp_path / "fixed")])
+    assert res.exit_code == 3 and "larger than every sheet's usable area" in res.output
+    assert not (tmp_path / "fixed" / "report.json").exists()
+
+    job = write(tmp_path, job_text(sheet, parts))
+    rep = nest(job, tmp_path / "out")
+    assert len(rep["sheets"]) == sheets
+    stock = load_job(job).stocks[0]
+    material = stock.outline if stock.outline is not None else shapely.box(
+        0, 0, stock.width, stock.height)
+    inside = material.buffer(-stock.margin + 1e-6, join_style="mitre")
+    parts_placed = placed(rep, 1, job)
+    assert sum(len(s["parts"]) for s in rep["sheets"]) == len(job_items(load_job(job)))
+    for pid, rot, g in parts_placed:
+        assert inside.contains(g), pid
+        if pid.startswith("bar"):
+            assert rot % 90 != 0, (pid, rot)
+    for i, (_, _, a) in enumerate(parts_placed):
+        for _, _, b in parts_placed[i + 1:]:
+            assert a.distance(b) >= 12 - 1e-6
+    for s in rep["sheets"]:
+        nc = tmp_path / "out" / s["file_program"]
+        res = CliRunner().invoke(main, ["verify", str(nc), "--profile", "grbl", "--sheet",
+                                        str(tmp_path / "out" / s["file_dxf"])])
+        assert res.exit_code == 0, res.output
+    # the report keeps the exact angle (a float, as nested) and the job's "any"
+    assert rep["settings"]["rotations"] == "any"
+    again = tmp_path / "again"
+    nest(job, again)
+    for f in sorted(p.name for p in (tmp_path / "out").iterdir()
+                    if p.suffix in {".nc", ".dxf", ".svg", ".csv"}):
+        assert (again / f).read_bytes() == (tmp_path / "out" / f).read_bytes(), f
+
+
+def test_a_part_with_grain_refuses_any_naming_the_part_and_key(tmp_path):
+    """`grain = true` keeps a part to half turns: "any" or a quarter turn on it is refused in
+    one line naming the job, the part file and the key (exit 2, nothing written); with the
+    job's "any" it takes 0/180 while the others turn freely."""
+    grained = BARS + "grain = true\n"
+    for rots, what in (('"any"', '"any" would turn the part off its grain'),
+                       ("[0, 90]", "90 degrees turns the part off its grain")):
+        job = write(tmp_path, job_text(SQUARE, grained + f"rotations = {rots}\n"))
+        with pytest.raises(InputError) as e:
+            load_job(job)
+        line = str(e.value)
+        assert "\n" not in line and "part[1].rotations" in line and "bar.toml" in line
+        assert what in line
+        res = CliRunner().invoke(main, ["nest", str(job), "-o", str(tmp_path / "out")])
+        assert res.exit_code == 2 and "part[1].rotations" in res.output
+        assert not (tmp_path / "out").exists()
+    job = write(tmp_path, job_text(SQUARE, grained + '[[part]]\nfile = "tri.toml"\n'))
+    items = job_items(load_job(job))
+    assert {it.rotations for it in items if it.part.name == "bar"} == {(0.0, 180.0)}
+    (tri,) = [it for it in items if it.part.name == "tri"]
+    assert len(tri.rotations) > 36 and tri.rotations == free_angles(tri.part.outline)
+
+
+def test_a_copy_turned_freely_may_be_locked_at_any_angle(tmp_path):
+    """A lock at 40 degrees on a part with "any" is one of its angles (refused at the quarter
+    turns): it stays there, and the other copy nests around it."""
+    lock = "lock = { sheet = 1, x = 40, y = 10, rotation = 40 }\n"
+    job = write(tmp_path, job_text(SQUARE, BARS + lock))
+    items = job_items(load_job(job))
+    assert 40.0 in items[0].rotations
+    rep = nest(job, tmp_path / "out")
+    (first,) = [p for p in rep["sheets"][0]["parts"] if p["id"] == "bar#1"]
+    assert first["rotation"] == 40.0
+    assert len(rep["sheets"]) == 1 and len(rep["sheets"][0]["parts"]) == 2
+    fixed = write(tmp_path, job_text(SQUARE, BARS.replace("2", "1") + lock,
+                                     "[0, 90, 180, 270]"), "fixed.toml")
+    with pytest.raises(InputError, match="not one of the part's rotations"):
+        job_items(load_job(fixed))
