@@ -5,6 +5,7 @@ and the refusal of what no tool in the rack can cut."""
 from __future__ import annotations
 
 import itertools
+import re
 
 import pytest
 import shapely
@@ -26,6 +27,8 @@ from wikicut.model import (
     estimate,
 )
 from wikicut.model.tooling import OperationSettings
+from wikicut.post import write_program
+from wikicut.verify import verify_program
 
 T = 18.0
 
@@ -233,3 +236,39 @@ def test_a_v_bit_in_the_rack_engraves(lib):
     plain = Part("rib", shapely.box(0, 0, 300, 200), label="RIB-1")
     prog = plan_sheet(sheet_of((plain, 100, 100)), prof, tooling=t)
     assert {(op.kind, op.tool) for op in prog.operations} == {("label", 10), ("outline", 1)}
+
+
+def _speeds_by_kind(text: str) -> dict[str, set[float]]:
+    """The spindle speed (S word) each kind of operation of a G-code program is cut at."""
+    out: dict[str, set[float]] = {}
+    speed, kind = 0.0, None
+    for line in text.splitlines():
+        m = re.match(r"\(\S+#\d+ (\w+)\)$", line)
+        if m:
+            kind = m.group(1)
+        s = re.search(r"\bS(\d+(?:\.\d+)?)", line)
+        if s:
+            speed = float(s.group(1))
+        if kind and line.startswith("G1"):
+            out.setdefault(kind, set()).add(speed)
+    return out
+
+
+@pytest.mark.parametrize("tools", [(1, 7), (1,)])
+def test_a_job_rpm_for_one_kind_is_what_the_spindle_turns(lib, tools):
+    """[machine.operations.pocket] rpm: the pockets' feeds keep the chip load at that speed,
+    so the spindle must turn at it while they are cut (the tool's first speed in the header
+    and report; S words around them), and at the tool's own for the rest."""
+    prof = grbl()
+    t = tooling_of(lib, prof, tools=tools,
+                   operations=[OperationSettings("pocket", rpm=12000.0)])
+    part = Part("plate", shapely.box(0, 0, 300, 200),
+                pockets=(Pocket(shapely.box(100, 20, 160, 60), 9.0),), source="parts/p.toml")
+    prog = plan_sheet(sheet_of((part, 100, 100)), prof, tooling=t)
+    assert [op.kind for op in prog.operations] == ["pocket", "outline"]
+    main = t.tool(1).profile
+    if len(tools) > 1:
+        assert [(u.number, u.rpm) for u in prog.tools] == [(1, 12000)]
+    text = write_program(prog, main)
+    assert _speeds_by_kind(text) == {"pocket": {12000.0}, "outline": {18000.0}}
+    assert verify_program(text, main, sheet=prog.sheet) == []

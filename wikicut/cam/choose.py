@@ -112,8 +112,12 @@ class Chooser:
                     self.proofs.add(("refused", kind, s.number, key))
                 continue
             number = 0 if self.tooling.single else s.number
+            # with a rack every operation names its speed (a tool's first may be a job's
+            # rpm for its kind); one tool only where the job sets another than the tool's
+            rpm = s.profile.spindle.speed
+            own = rpm == self.tooling.tool(s.number).profile.spindle.speed
             return Operation(instance, kind, em.moves, list(tabs), tool=number,
-                             note=em.note), em.pos
+                             note=em.note, rpm=0.0 if own and number == 0 else rpm), em.pos
         if len(failed) < len(cands):  # remembered refusals: cut again for the message
             return self.cut(instance, kind, fn, depth, hole, pos, None)
         raise self._none_fits(failed)
@@ -143,10 +147,13 @@ class Chooser:
             return (1, 0)
         return (2 if op.kind == "outline" else 0, self._rank.get(op.tool, 0))
 
-    def use(self, number: int) -> ToolUse:
+    def use(self, number: int, ops: list[Operation] = ()) -> ToolUse:
+        """Tool `number` as the program uses it: it starts at its first operation's speed
+        (a job's rpm for that kind of operation, else the tool's)."""
         t = self.tooling.tool(number)
         d = t.cutter.diameter if t.cutter else t.diameter
-        return ToolUse(number, t.name, d, t.profile.spindle.speed)
+        first = next((op.rpm for op in ops if op.tool == number), 0.0)
+        return ToolUse(number, t.name, d, first or t.profile.spindle.speed)
 
 
 def main_tool(tooling: Tooling, thickness: float) -> ToolSetting:

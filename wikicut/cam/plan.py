@@ -120,7 +120,7 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
         ops = by_tool(ops, level_of, phase)
         ops = pilots + ops + _skin_ops(chooser, ops, by_instance)
         used = list(dict.fromkeys(op.tool for op in ops))
-        program = SheetProgram(sheet, ops, tools=tuple(chooser.use(n) for n in used),
+        program = SheetProgram(sheet, ops, tools=tuple(chooser.use(n, ops) for n in used),
                                screws=screws, notes=notes)
         lift_over_keepouts(program, main.profile)
         for n in used:

@@ -49,6 +49,9 @@ class Operation:
     tabs: list[tuple[float, float]] = field(default_factory=list)  # tab centres, for previews
     tool: int = 0  # number of the tool in SheetProgram.tools; 0 = the profile's one tool
     note: str = ""  # for the operator, written as a comment before the moves
+    # spindle speed when the job sets one for this kind of operation
+    # ([machine.operations.<kind>] rpm) other than its tool's; 0 = the tool's (the profile's)
+    rpm: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class ToolUse:
     number: int  # T word, tool table pocket
     name: str
     diameter: float
-    rpm: float
+    rpm: float  # the speed it starts at: its first operation's
     length_offset: int = 0  # H word for tool length compensation; 0 = the tool's number
 
 

@@ -11,6 +11,7 @@ class OpenSbpWriter(Writer):
     comment_style = "apostrophe"
     helical_arcs = False
     stop_line = "PAUSE"
+    speed_line = "TR,{rpm}"  # a control driving its spindle's VFD sets it; others stop for it
 
     def rate(self, mm_per_min: float) -> str:
         """Per second, as MS and JS take it."""

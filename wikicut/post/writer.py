@@ -59,6 +59,7 @@ class Writer(ABC):
 
     helical_arcs = True
     stop_line = "M0"  # a program stop the operator resumes from
+    speed_line = ""  # sets the spindle's speed where its start line cannot ({rpm})
 
     def __init__(self, profile: Profile):
         self.p = profile
@@ -69,6 +70,7 @@ class Writer(ABC):
         self.pos: P3 = (0.0, 0.0, profile.heights.clearance)
         self.z0 = 0.0  # added to every Z word: the stock top's height above the program's Z0
         self.tool: ToolUse | None = None  # the tool in the spindle, in a program with tools
+        self.speed: float | None = None  # the spindle speed set last (None: the tool's)
 
     @property
     def comment_style(self) -> str:
@@ -130,6 +132,9 @@ class Writer(ABC):
                                      stop=not (changes and p.changer.mode == "pause"))
             if changes:
                 self.change(by_number[op.tool], first=False)
+            rpm = op.rpm or (self.tool.rpm if self.tool is not None else p.spindle.speed)
+            if rpm != self.current_speed:
+                self.set_speed(rpm)
             self.comment(f"{op.part} {op.kind}")
             if op.note:
                 self.comment(op.note)
@@ -184,10 +189,13 @@ class Writer(ABC):
         """Which tools, in which order, and what each cuts: what the operator lays out."""
         counts: dict[int, int] = {}
         feeds: dict[int, float] = {}
+        speeds: dict[int, dict[float, None]] = {}  # each tool's speeds, in order
         for op in program.operations:
             n = op.tool or program.tools[0].number
             counts[n] = counts.get(n, 0) + 1
             feeds[n] = max([feeds.get(n, 0.0)] + [m.feed for m in op.moves if m.kind != "rapid"])
+            if op.rpm:
+                speeds.setdefault(n, {})[op.rpm] = None
         mode = {"m6": "automatic (M6)", "pause": "by hand at a pause",
                 "split": "by hand between programs"}[self.p.changer.mode]
         numbers = tuple(t.number for t in program.tools)
@@ -197,7 +205,8 @@ class Writer(ABC):
                          f" change(s) {mode}, {self.p.changer.change_seconds:g} s each:")
         for k, t in enumerate(program.tools, 1):
             lead = f"{k}." if len(program.tools) > 1 else "tool:"
-            self.comment(f"{lead} {tool_label(t)}, {t.rpm:g} rpm, feed up to"
+            rpm = "/".join(f"{s:g}" for s in speeds.get(t.number, {t.rpm: None}))
+            self.comment(f"{lead} {tool_label(t)}, {rpm} rpm, feed up to"
                          f" {feeds.get(t.number, 0.0):g} mm/min,"
                          f" {counts.get(t.number, 0)} operations,"
                          f" {_duration(est.tool_seconds.get(t.number, 0.0))}")
@@ -211,6 +220,7 @@ class Writer(ABC):
             if p.spindle.off:
                 self.raw(self.fill(p.spindle.off))
         self.tool = tool
+        self.speed = None
         self.change_tool(tool, first)
         if not first or p.changer.mode == "m6":
             self.last = {}
@@ -218,6 +228,26 @@ class Writer(ABC):
             self._rapid(None, None, p.heights.clearance)
             self.pos = (self.pos[0], self.pos[1], p.heights.clearance)
         self.spindle_on()
+
+    @property
+    def current_speed(self) -> float:
+        if self.speed is not None:
+            return self.speed
+        return self.tool.rpm if self.tool is not None else self.p.spindle.speed
+
+    def set_speed(self, rpm: float) -> None:
+        """Another spindle speed for the next operation (a job's rpm for its kind), the tool
+        out of the material: the spindle's start line again with the speed, and its wait; a
+        stop for the operator where that line cannot set a speed (ShopBot's C6)."""
+        self.speed = rpm
+        self.comment(f"spindle speed {rpm:g} rpm")
+        if "{speed}" in self.p.spindle.on:
+            self.spindle_on()
+        else:
+            if self.speed_line:
+                self.raw(self.speed_line.format(rpm=fmt_number(rpm, 0)))
+            self.comment(f"set the spindle to {rpm:g} rpm, then continue")
+            self.raw(self.stop_line)
 
     def spindle_on(self) -> None:
         if self.p.spindle.on:
@@ -265,8 +295,8 @@ class Writer(ABC):
 
     def fill(self, line: str) -> str:
         """Profile text with {speed} / {tool} filled in (the current tool's, if any)."""
-        speed, number = ((self.p.spindle.speed, self.p.tool.number) if self.tool is None
-                         else (self.tool.rpm, self.tool.number))
+        speed = self.current_speed
+        number = self.p.tool.number if self.tool is None else self.tool.number
         return line.replace("{speed}", fmt_number(speed, 0)).replace("{tool}", str(number))
 
     def comment(self, text: str) -> None:
