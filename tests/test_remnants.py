@@ -474,3 +474,15 @@ def test_recut_on_an_irregular_offcut_places_the_part_on_its_material(tmp_path):
     assert sheet.stock.outline is not None
     check_exactly(sheet, 12)
     assert sheet.placements[0].placed().outline.bounds[0] >= 610 - 1e-6
+
+
+def test_the_nest_command_says_which_remnants_it_cut_and_kept(tmp_path):
+    shop = tmp_path / "shop.toml"
+    shop.write_text(INVENTORY)
+    job = write(tmp_path, "job.toml", job_text("j", 200, 150, 3))
+    res = CliRunner().invoke(main, ["nest", str(job), "-o", str(tmp_path / "out"), "--no-gcode",
+                                    "--inventory", str(shop)])
+    assert res.exit_code == 0, res.output
+    kept = [s for s in _sheets_of(shop) if s not in ("R0003", "R0004")]
+    assert f"remnants: cut on R0005; {len(kept)} kept" in res.output
+    assert f"and the inventory {shop}" in res.output

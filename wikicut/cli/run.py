@@ -91,6 +91,10 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
                 + cost)
     if fil := tot.get("fillers"):  # fillers left out are no fault: only counted
         ui.info(f"fillers: {fil['placed']} placed, {fil['left']} left out (no room)")
+    if job.remnants is not None:
+        from ..io.remnants import FILE_NAME, summary
+
+        ui.info(summary(res.layout, Path(outdir) / FILE_NAME, job.inventory))
     if res.layout.unplaced:  # only with --allow-unplaced
         click.echo("warning: " + unplaced_message(res.layout.unplaced, tot.get("parts", 0)),
                    err=True)

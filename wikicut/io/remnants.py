@@ -37,7 +37,7 @@ from .toml import TomlFile, check_keys, get_number, get_str, get_table
 __all__ = ["FILE_NAME", "RemnantFile", "RemnantRules", "check_unchanged", "draw",
            "find_remnants", "inventory_update", "load_inventory", "parse_outline",
            "read_remnant_file", "remnant_outputs", "remnant_pieces", "remnants_text",
-           "replace_file", "rules_from_table"]
+           "replace_file", "rules_from_table", "summary"]
 
 FILE_NAME = "remnants.toml"  # in the output folder of a job with [remnants] or an inventory
 RULE_KEYS = {"min_width", "min_area_m2", "margin", "inventory"}
@@ -345,3 +345,16 @@ def remnant_outputs(job_name: str, layout: Layout, rules: RemnantRules,
     if inventory is None:
         return text, None
     return text, inventory_update(inventory, layout, found, job_name)
+
+
+def summary(layout: Layout, written: Path, inventory: RemnantFile | None) -> str:
+    """One line for the terminal: the remnants cut, and those kept (where)."""
+    import tomllib
+
+    used = [s.stock.remnant for s in layout.sheets if s.stock.remnant]
+    kept = [s.get("id", "") for s in tomllib.loads(written.read_text(encoding="utf-8"))
+            .get("sheet", [])]
+    where = written.name + (f" and the inventory {inventory.path}" if inventory else "")
+    return (f"remnants: cut on {', '.join(used) if used else 'none'}; {len(kept)} kept"
+            + (f" ({', '.join(kept[:8])}{' ...' if len(kept) > 8 else ''})" if kept else "")
+            + f" in {where}")
