@@ -32,10 +32,19 @@ def pocket_op(ctx: Context, em: Emitter, shape: Polygon, depth: float) -> None:
     if inner.is_empty:  # cut with NARROW_TOL of play: clearing rings from that offset
         inner = room.buffer(-(ctx.r - NARROW_TOL / 2), quad_segs=QUAD_SEGS)
     step = p.pocket.stepover * p.tool.diameter
+    allowance = p.pocket.finish_allowance
+    if allowance > step + 1e-9:
+        c = shape.representative_point()
+        raise ctx.refuse(f"pocket at {xy_text((c.x, c.y))}: [pocket] finish_allowance"
+                         f" {allowance:g} mm is more than a stepover ({step:g} mm of the"
+                         f" {p.tool.diameter:g} mm tool): the finishing loop would cut more"
+                         f" than a clearing ring")
     rings: list[np.ndarray] = []
     k = 1
     while True:
-        g = inner.buffer(-step * k, quad_segs=QUAD_SEGS)
+        # the first ring `allowance` from the finishing loop, the next a stepover further on
+        g = inner.buffer(-(allowance + step * (k - 1) if allowance > 0 else step * k),
+                         quad_segs=QUAD_SEGS)
         if g.is_empty:
             break
         if hasattr(shapely, "orient_polygons"):

@@ -131,6 +131,9 @@ class Corners:
 @dataclass(frozen=True)
 class Pocketing:
     stepover: float = 0.45  # fraction of the tool diameter
+    # mm the clearing rings leave on the walls for the finishing loop to take off at each
+    # depth (a light last cut: a cleaner wall); 0 = the rings run a stepover from the wall
+    finish_allowance: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,81 @@
+"""Pockets: the finishing allowance ([pocket] finish_allowance): the clearing rings stop that
+far from the walls and the finishing loop takes the rest off at each depth; the pocket is
+still cleared whole (simulated), and the program runs in rs274 and passes the verifier."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from conftest import run_rs274
+from shapely.geometry import LineString, Point
+
+from wikicut.cam import plan_sheet
+from wikicut.errors import UnsafeJobError
+from wikicut.io.profiles import load_profile
+from wikicut.model import Part, Placement, Pocket, SheetLayout, Stock
+from wikicut.post import write_program
+from wikicut.verify import verify_program
+
+POCKET = shapely.box(100, 50, 200, 110)  # 100 x 60 mm, in part coordinates
+DEPTH = 9.0
+
+
+def grbl(allowance: float | None = None):
+    kw = {"engrave": {"labels": False}}
+    if allowance is not None:
+        kw["pocket"] = {"finish_allowance": allowance}
+    return load_profile("grbl").updated(**kw)
+
+
+def sheet() -> SheetLayout:
+    part = Part("plate", shapely.box(0, 0, 300, 200), pockets=(Pocket(POCKET, DEPTH),),
+                source="parts/plate.toml")
+    return SheetLayout(1, Stock(600, 400, 18.0, 10), [Placement("plate#1", part, 50, 50, 0.0)])
+
+
+def floor_points(prof) -> tuple[np.ndarray, shapely.Geometry]:
+    """The pocket's moves at its full depth (sheet coordinates) and the pocket there."""
+    prog = plan_sheet(sheet(), prof)
+    (op,) = [o for o in prog.operations if o.kind == "pocket"]
+    pts = np.array([(m.x, m.y) for m in op.moves if m.kind == "feed"
+                    and abs(m.z + DEPTH) < 1e-6])
+    return pts, shapely.affinity.translate(POCKET, 50, 50)
+
+
+@pytest.mark.parametrize("allowance", [0.0, 0.5, 1.2])
+def test_the_rings_leave_the_allowance_and_the_pocket_is_cleared(allowance):
+    prof = grbl(allowance)
+    r = prof.tool.radius
+    pts, pocket = floor_points(prof)
+    wall = pocket.boundary
+    d = np.array([wall.distance(Point(p)) for p in pts])
+    on_finish = d < r + 0.05  # the finishing loop (its corner reliefs go nearer)
+    rings = d[~on_finish]
+    step = prof.pocket.stepover * prof.tool.diameter
+    first = r + (allowance if allowance > 0 else step)
+    assert rings.min() == pytest.approx(first, abs=0.02)
+    swept = LineString(pts).buffer(r, quad_segs=16)
+    assert pocket.difference(swept).area < 1.0  # mm^2: cleared whole at the floor
+
+
+def test_no_allowance_is_the_default():
+    a = plan_sheet(sheet(), grbl())
+    b = plan_sheet(sheet(), grbl(0.0))
+    assert [o.moves for o in a.operations] == [o.moves for o in b.operations]
+
+
+def test_an_allowance_beyond_a_stepover_is_refused():
+    with pytest.raises(UnsafeJobError, match=r"finish_allowance 3 mm is more than a stepover"):
+        plan_sheet(sheet(), grbl(3.0))
+
+
+def test_a_pocket_with_an_allowance_runs_and_verifies(rs274, tmp_path):
+    prof = grbl(0.5)
+    prog = plan_sheet(sheet(), prof)
+    text = write_program(prog, prof)
+    assert verify_program(text, prof, sheet=prog.sheet) == []
+    f = tmp_path / "pocket.nc"
+    f.write_text(text)
+    res = run_rs274(rs274, f, timeout=60)
+    assert res.returncode == 0 and "error" not in res.stdout.lower().replace("error_", "")
