@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import shapely
 import shapely.affinity
 from click.testing import CliRunner
@@ -220,3 +221,38 @@ def test_snapping_keeps_locked_parts_and_spacing_elsewhere():
     bad = Layout([SheetLayout(1, Stock(2440, 1220, T, 10), [
         Placement("beam#1", beam, 20, 20), Placement("disc#1", disc, 600, 328)])])
     assert verify_common_layout(bad, 12.0, D)
+
+
+def test_asked_for_by_the_profile_or_the_job_and_checked_as_read(tmp_path):
+    from wikicut.errors import InputError
+    from wikicut.io.job import load_job
+    from wikicut.io.profiles import PROFILE_DIR
+
+    prof = tmp_path / "router.toml"
+    prof.write_text((PROFILE_DIR / "grbl.toml").read_text() + "\n[nest]\ncommon_line = true\n")
+    assert load_profile(str(prof)).nest.common_line
+    prof.write_text((PROFILE_DIR / "grbl.toml").read_text() + "\n[nest]\ncommon_line = 1\n")
+    with pytest.raises(InputError, match="nest.common_line"):
+        load_profile(str(prof))
+    assert load_job(beams_job(tmp_path, True)).settings.common_line
+    assert not load_job(beams_job(tmp_path, False, "plain.toml")).settings.common_line
+    bad = beams_job(tmp_path, True, "bad.toml")
+    bad.write_text(bad.read_text().replace("common_line = true", 'common_line = "yes"'))
+    with pytest.raises(InputError, match="nest.common_line"):
+        load_job(bad)
+
+
+def test_snapping_moves_parts_whose_gap_is_no_round_number():
+    """The raster leaves gaps such as 14.333... mm: the move is made exactly, so the snapped
+    pair is one tool diameter apart to within float noise and passes the exact check."""
+    from wikicut.model import Layout
+    from wikicut.nest.common import snap_common_lines, verify_common_layout
+
+    beam = Part("beam", shapely.box(0, 0, 1000, 250), source="parts/beam.toml")
+    ys = [15.0, 279.3333333333333, 543.6666666666667, 808.0]
+    layout = Layout([SheetLayout(1, Stock(2440, 1220, T, 15), [
+        Placement(f"beam#{k}", beam, 15.0, y) for k, y in enumerate(ys)])])
+    snapped = snap_common_lines(layout, D, 12.0)
+    got = sorted(p.y for p in snapped.sheets[0].placements)
+    assert all(abs(b - a - 256.0) < 1e-6 for a, b in zip(got, got[1:]))
+    assert verify_common_layout(snapped, 12.0, D) == []
