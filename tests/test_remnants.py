@@ -3,6 +3,7 @@ cut by the next job on irregular sheets; and rolls of any length in strip mode."
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import ezdxf
@@ -10,6 +11,7 @@ import pytest
 import shapely
 import tomllib
 from click.testing import CliRunner
+from conftest import run_rs274
 from shapely.geometry import Polygon
 
 from wikicut.cli import main
@@ -260,7 +262,7 @@ def _sheets_of(inventory: Path) -> dict[str, dict]:
     return {s["id"]: s for s in data.get("sheet", [])}
 
 
-def test_job_a_leaves_remnants_and_job_b_cuts_its_small_parts_on_them(tmp_path):
+def test_job_a_leaves_remnants_and_job_b_cuts_its_small_parts_on_them(tmp_path, rs274):
     """End to end: job A (three 900 x 500 plates on a full sheet) leaves an L-shaped remnant
     in the shop's inventory (and its remnants.toml); job B (six 400 x 300 plates) cuts them
     all on that remnant, not on a new sheet: placed exactly on its material, spacing kept,
@@ -299,6 +301,15 @@ def test_job_a_leaves_remnants_and_job_b_cuts_its_small_parts_on_them(tmp_path):
         res = CliRunner().invoke(main, ["verify", str(f), "--profile", "grbl", "--sheet",
                                         str(f.with_suffix(".dxf"))])
         assert res.exit_code == 0, res.output
+        # LinuxCNC's interpreter reads it, and every move below the top stays over the
+        # remnant's material (within the tool radius and half a millimetre)
+        run = run_rs274(rs274, f, timeout=60)
+        assert run.returncode == 0, run.stdout[-1500:] + run.stderr[-1500:]
+        feeds = re.findall(r"STRAIGHT_FEED\((-?[\d.]+), (-?[\d.]+), (-?[\d.]+)", run.stdout)
+        low = [(float(x), float(y)) for x, y, z in feeds if float(z) < -0.01]
+        assert low
+        material = sheet.stock.outline.buffer(prof.tool.radius + 0.5)
+        assert all(material.contains(shapely.Point(pt)) for pt in low)
     after = _sheets_of(shop)
     assert "R0010" not in after and after["R0003"] == inv["R0003"]
     assert set(new_ids[1:]) <= set(after)  # A's other remnants, untouched
