@@ -256,3 +256,27 @@ def test_snapping_moves_parts_whose_gap_is_no_round_number():
     got = sorted(p.y for p in snapped.sheets[0].placements)
     assert all(abs(b - a - 256.0) < 1e-6 for a, b in zip(got, got[1:]))
     assert verify_common_layout(snapped, 12.0, D) == []
+
+
+def test_with_a_rack_the_outline_tool_shares_the_line(tmp_path, rs274):
+    """A rack of two tools (linuxcnc, M6): the outlines' tool cuts the shared lines once, the
+    programs are clean for the verifier and rs274."""
+    from tests.conftest import run_rs274
+    from wikicut.cam.rack import resolve_tooling
+    from wikicut.io.tools import load_library
+    from wikicut.post import write_sheet_programs
+
+    prof = profile(True, "linuxcnc")
+    tooling = resolve_tooling(prof, load_library(), "BirchPly", T, tools=(1, 7))
+    main_d = max(t.diameter for t in tooling.tools)
+    sheet = ribs(gap=main_d)
+    prog = plan_sheet(sheet, prof, tooling=tooling)
+    whole = plan_sheet(sheet, profile(False, "linuxcnc"), tooling=resolve_tooling(
+        profile(False, "linuxcnc"), load_library(), "BirchPly", T, tools=(1, 7)))
+    assert prog.common_line is not None and prog.cut_length < whole.cut_length
+    text = "".join(f.text for f in write_sheet_programs(prog, prof))
+    assert verify_program(text, prof, sheet=sheet) == []
+    path = tmp_path / "rack.ngc"
+    path.write_text(text)
+    res = run_rs274(rs274, path)
+    assert res.returncode == 0, res.stderr[-500:]

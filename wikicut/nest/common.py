@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 from shapely import affinity
 
-from ..model import Layout, Placement, SheetLayout
+from ..model import Layout, Placement, SheetLayout, strip_length
 
 TOL = 1e-6  # mm: as verify_layout's
 MIN_SHARE = 50.0  # mm of shared edge, as cam/common.py's: shorter is not worth a snap
@@ -133,7 +133,9 @@ def _snap_sheet(sheet: SheetLayout, gap: float, spacing: float, reach: float,
                 cluster = [cluster[i] if c == old else c for c in cluster]
     if pls == list(sheet.placements):
         return sheet
-    return replace(sheet, placements=pls)
+    # a strip's used length follows its parts (a part may move towards the far end)
+    used = strip_length(sheet.stock, pls) if sheet.used_length is not None else None
+    return replace(sheet, placements=pls, used_length=used)
 
 
 def _moves(geoms: list, cluster: list[int], fixed: list[bool], gap: float, reach: float
