@@ -4,7 +4,7 @@ The raster keeps neighbours up to a cell apart and grows straight edges by the a
 allowance too (raster.grow), so a job that fits its sheets exactly, or with a fraction of a
 millimetre to spare, is out of its reach: twelve 300 mm squares with 50 mm spacing on a
 sheet 1000 mm wide inside its margin (three columns fill it to the micron), or two parts
-1270 mm apart that fit one sheet diagonally with 0.39 mm to spare. The search ends a
+1270 mm apart that fit one sheet corner to corner with 1.3 mm to spare. The search ends a
 sheet above such fits.
 
 So after the search, the earlier sheets are compacted in exact coordinates with tight
@@ -12,9 +12,11 @@ outlines (compact.tight_grow: straight edges exactly half the spacing out), and 
 of the last sheet goes, largest first, to the first sheet with room, bottom-left among its
 contact positions: each part's bounding box against the usable area's edges and the
 spacing from every placed part's box, at each allowed rotation, checked exactly (shapely:
-inside the usable area, at least the spacing from every other part). The result is kept
-only when the last sheet empties (one sheet fewer); then the new last sheet is tried, until
-one stays or the deadline comes. A layout it does not shorten is returned as it was.
+inside the usable area, at least the spacing from every other part); column by column,
+then, if a part finds no room, row by row. A bundle or a pair (bundle.py) is one part here:
+its copies keep their interlock. The result is kept only when the last sheet empties (one
+sheet fewer); then the new last sheet is tried, until one stays or the deadline comes. A
+layout it does not shorten is returned as it was.
 """
 
 from __future__ import annotations
@@ -46,7 +48,9 @@ def fill_last_sheets(layout: Layout, items: list[NestItem], spacing: float, res:
     if sheets[0].stock.strip:
         return layout
     rotations = {it.instance: it.rotations for it in items}
-    tight: dict[int, SheetLayout] = {}  # earlier sheets, compacted on first use
+    # earlier sheets compacted on first use, by the id of the sheet and of its compacted
+    # self (the layout's sheets and these values stay alive, so no id is reused meanwhile)
+    tight: dict[int, SheetLayout] = {}
     shapes = _Shapes(spacing)
     out = list(sheets)
     while len(out) >= 2 and time.monotonic() < deadline:
@@ -81,8 +85,8 @@ def _empty(sheets: list[SheetLayout], tight: dict[int, SheetLayout],
                 continue
             if id(s) not in tight:
                 c = compact_sheet(s, spacing, res, deadline=deadline, tight=True)
-                tight[id(c)] = c
-                s = targets[k] = c
+                tight[id(s)] = tight[id(c)] = c
+            s = targets[k] = tight[id(s)]
             spot = place(s, pl, rotations.get(pl.instance, (pl.rotation,)), spacing, deadline,
                          across, shapes)
             if spot is not None:
