@@ -497,3 +497,17 @@ def test_the_nest_command_says_which_remnants_it_cut_and_kept(tmp_path):
     kept = [s for s in _sheets_of(shop) if s not in ("R0003", "R0004")]
     assert f"remnants: cut on R0005; {len(kept)} kept" in res.output
     assert f"and the inventory {shop}" in res.output
+
+
+def test_a_batch_refuses_a_job_that_draws_on_an_inventory(tmp_path):
+    """Jobs of a batch run at once (and maybe elsewhere): one inventory cannot serve them,
+    so such a job is refused before any work is sent, naming the job."""
+    from wikicut.cluster.batch import _task
+
+    job = write(tmp_path, "job.toml", job_text("j", 200, 150, 1,
+                                               extra='inventory = "shop.toml"\n'))
+    with pytest.raises(InputError, match="batch cannot draw on a remnant inventory") as e:
+        _task(job, {}, {}, tmp_path / "out", False, set())
+    assert "job.toml" in str(e.value)
+    _task(write(tmp_path, "plain.toml", job_text("k", 200, 150, 1)), {}, {}, tmp_path / "out",
+          False, set())  # [remnants] without an inventory: remnants.toml per job, fine

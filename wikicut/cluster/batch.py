@@ -64,6 +64,10 @@ def _task(path: Path, overrides: dict, options: dict, outdir: Path, force: bool,
     from ..pipeline import job_inputs
 
     job = load_job(path, **overrides)
+    if job.inventory is not None:  # jobs at once cannot each draw on one file, and a worker
+        # elsewhere would update its own copy of it
+        raise InputError("a batch cannot draw on a remnant inventory ([remnants] inventory):"
+                         " run such jobs one by one with wikicut nest", path)
     folder = safe_name(job.name)
     if folder in seen:
         raise InputError(f"another job in the batch is also named '{job.name}'", path)
