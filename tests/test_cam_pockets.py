@@ -79,3 +79,50 @@ def test_a_pocket_with_an_allowance_runs_and_verifies(rs274, tmp_path):
     f.write_text(text)
     res = run_rs274(rs274, f, timeout=60)
     assert res.returncode == 0 and "error" not in res.stdout.lower().replace("error_", "")
+
+
+# --- a clearing tool, then the smaller one where the corners need it ---------------------------
+
+# a 100 x 60 mm pocket with a 4 mm wide, 30 mm long slot off one side: the 6 mm end mill
+# clears the body but cannot enter the slot
+NARROW = shapely.union(shapely.box(100, 50, 200, 110), shapely.box(200, 78, 230, 82))
+
+
+def rack_sheet() -> SheetLayout:
+    part = Part("plate", shapely.box(0, 0, 300, 200), pockets=(Pocket(NARROW, DEPTH),),
+                source="parts/plate.toml")
+    return SheetLayout(1, Stock(600, 400, 18.0, 10), [Placement("plate#1", part, 50, 50, 0.0)])
+
+
+def test_the_large_tool_clears_and_the_small_one_finishes_the_rest(rs274, tmp_path):
+    from wikicut.cam import resolve_tooling
+    from wikicut.io.tools import load_library
+    from wikicut.model import estimate
+    from wikicut.post import tool_table
+
+    prof = load_profile("linuxcnc").updated(engrave={"labels": False})
+    lib = load_library()
+    rack = resolve_tooling(prof, lib, "plywood", 18.0, tools=(1, 7))
+    prog = plan_sheet(rack_sheet(), prof, tooling=rack)
+    pockets = [o for o in prog.operations if o.kind == "pocket"]
+    assert sorted(o.tool for o in pockets) == [1, 7]
+    pocket = shapely.affinity.translate(NARROW, 50, 50)
+    swept = []
+    for op in pockets:
+        r = rack.tool(op.tool).profile.tool.radius
+        pts = [(m.x, m.y) for m in op.moves if m.kind == "feed" and abs(m.z + DEPTH) < 1e-6]
+        swept.append(LineString(pts).buffer(r, quad_segs=16))
+    assert pocket.difference(shapely.union_all(swept)).area < 1.0  # mm^2 left: none
+    # the rack is quicker than the small tool clearing the whole pocket
+    whole = resolve_tooling(prof, lib, "plywood", 18.0, tools=(7,))
+    alone = plan_sheet(rack_sheet(), whole.tools[0].profile, tooling=whole)
+    assert estimate(prog.operations, prof, tools=(7, 1)).seconds < estimate(
+        alone.operations, whole.tools[0].profile).seconds
+    text = write_program(prog, rack.tool(1).profile)
+    assert verify_program(text, rack.tool(1).profile, sheet=prog.sheet) == []
+    (tmp_path / "tool.tbl").write_text(tool_table(list(prog.tools)))
+    f = tmp_path / "pocket.ngc"
+    f.write_text(text)
+    res = run_rs274(rs274, f, timeout=60, tool_table=tmp_path / "tool.tbl")
+    assert res.returncode == 0 and "error" not in res.stdout.lower().replace("error_", ""), (
+        res.stdout[-800:])

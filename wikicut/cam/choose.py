@@ -16,9 +16,14 @@ from ..model import P3, Operation, SheetLayout, ToolUse
 from ..model.tooling import Tooling, ToolSetting
 from .context import Context, Proofs, shape_key
 from .emit import Emitter
+from .offsets import UNCUT_WIDTH
+from .pockets import pocket_op, reach, rest_left
 from .rack import is_end_mill
 
 DRILL_FIT = 0.1  # mm: a drill makes holes of its own diameter, within this
+# a larger tool clears a pocket it cannot finish when it reaches at least this share of it
+# (the smaller tool then finishes the walls); less, and the smaller one clears it whole
+REST_SHARE = 0.5
 
 
 class Chooser:
@@ -100,27 +105,77 @@ class Chooser:
         for s in cands:
             if key is not None and ("refused", kind, s.number, key) in self.proofs:
                 continue
-            ctx = self.context(s)
-            em = Emitter(s.profile, pos)
             try:
-                tabs = fn(ctx, em) or []
+                return self._op(s, instance, kind, fn, pos)
             except UnsafeJobError as err:
                 if len(cands) == 1:
                     raise
                 failed.append((s, err))
                 if key is not None:
                     self.proofs.add(("refused", kind, s.number, key))
-                continue
-            number = 0 if self.tooling.single else s.number
-            # with a rack every operation names its speed (a tool's first may be a job's
-            # rpm for its kind); one tool only where the job sets another than the tool's
-            rpm = s.profile.spindle.speed
-            own = rpm == self.tooling.tool(s.number).profile.spindle.speed
-            return Operation(instance, kind, em.moves, list(tabs), tool=number,
-                             note=em.note, rpm=0.0 if own and number == 0 else rpm), em.pos
         if len(failed) < len(cands):  # remembered refusals: cut again for the message
             return self.cut(instance, kind, fn, depth, hole, pos, None)
         raise self._none_fits(failed)
+
+    def _op(self, s: ToolSetting, instance: str, kind: str, fn, pos: P3
+            ) -> tuple[Operation, P3]:
+        """The feature cut with tool setting `s` (UnsafeJobError when it cannot)."""
+        em = Emitter(s.profile, pos)
+        tabs = fn(self.context(s), em) or []
+        number = 0 if self.tooling.single else s.number
+        # with a rack every operation names its speed (a tool's first may be a job's rpm for
+        # its kind); one tool only where the job sets another than the tool's
+        rpm = s.profile.spindle.speed
+        own = rpm == self.tooling.tool(s.number).profile.spindle.speed
+        return Operation(instance, kind, em.moves, list(tabs), tool=number, note=em.note,
+                         rpm=0.0 if own and number == 0 else rpm), em.pos
+
+    def cut_pocket(self, instance: str, fn, shape, depth: float, hole: float | None, pos: P3,
+                   geom) -> tuple[list[Operation], P3]:
+        """A pocket: the largest end mill that clears it whole; else, where that tool still
+        clears most of it, it clears what it reaches and the next smaller tool whose
+        finishing loops along the walls take the rest (corners, narrow parts) finishes it;
+        else the first tool that clears it whole (cut)."""
+        cands = self.candidates("pocket", depth, hole)
+        mills = [c for c in cands if is_end_mill(c.kind)]
+        if self.tooling.single or len(mills) < 2 or cands[0] is not mills[0]:
+            op, pos = self.cut(instance, "pocket", fn, depth, hole, pos, geom)
+            return [op], pos
+        big, key = mills[0], shape_key(geom)
+        if ("refused", "pocket", big.number, key) not in self.proofs:
+            try:
+                op, end = self._op(big, instance, "pocket", fn, pos)
+                return [op], end
+            except UnsafeJobError:
+                self.proofs.add(("refused", "pocket", big.number, key))
+        rest = self._rest_machined(instance, shape, depth, pos, big, mills[1:])
+        if rest is not None:
+            return rest
+        op, pos = self.cut(instance, "pocket", fn, depth, hole, pos, geom)
+        return [op], pos
+
+    def _rest_machined(self, instance: str, shape, depth: float, pos: P3, big: ToolSetting,
+                       smaller: list[ToolSetting]) -> tuple[list[Operation], P3] | None:
+        reached = reach(shape, big.profile.tool.radius)
+        if sum(q.area for q in reached) < REST_SHARE * shape.area:
+            return None  # mostly the small tool's anyway: it clears the pocket whole
+        for small in smaller:
+            try:
+                left = rest_left(self.context(small), shape, reached)
+                if not left.buffer(-UNCUT_WIDTH / 2).is_empty:
+                    continue
+                ops, end = [], pos
+                for piece in reached:
+                    op, end = self._op(big, instance, "pocket",
+                                       lambda ctx, em, q=piece: pocket_op(ctx, em, q, depth),
+                                       end)
+                    ops.append(op)
+                op, end = self._op(small, instance, "pocket",
+                                   lambda ctx, em: pocket_op(ctx, em, shape, depth, False), end)
+                return ops + [op], end
+            except UnsafeJobError:
+                continue
+        return None
 
     def _none_fits(self, failed: list[tuple[ToolSetting, UnsafeJobError]]) -> UnsafeJobError:
         err = min(failed, key=lambda f: f[0].diameter)[1]

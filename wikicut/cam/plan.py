@@ -196,6 +196,10 @@ def _cut_features(ch: Chooser, pl: Placement, features: list[Feature], pos: P3
         group = [f for f in features if FEATURE_RANK[f[0]] == rank]
         for gi in tour([f[2] for f in group], (pos[0], pos[1])):
             kind, fn, _, deep, dia, geom = group[gi]
+            if kind == "pocket" and pocket_drill(geom.geoms[1], deep, ch.main.profile) is None:
+                done, pos = ch.cut_pocket(pl.instance, fn, geom.geoms[1], deep, dia, pos, geom)
+                ops += done
+                continue
             op, pos = ch.cut(pl.instance, kind, fn, deep, dia, pos, geom)
             ops.append(op)
     return ops, pos

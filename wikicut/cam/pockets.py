@@ -10,7 +10,7 @@ from shapely.geometry import LineString, Point, Polygon
 from .context import Context, xy_text
 from .depth import PL, Track, descend_knots, pass_levels, walk
 from .emit import Emitter
-from .offsets import NARROW_TOL, QUAD_SEGS, closed_loop, for_direction, inside_loops
+from .offsets import NARROW_TOL, QUAD_SEGS, closed_loop, for_direction, inside_loops, sweep
 
 
 def check_pocket_depth(ctx: Context, shape: Polygon, depth: float) -> None:
@@ -21,9 +21,11 @@ def check_pocket_depth(ctx: Context, shape: Polygon, depth: float) -> None:
                          f" {ctx.t:g} mm stock")
 
 
-def pocket_op(ctx: Context, em: Emitter, shape: Polygon, depth: float) -> None:
+def pocket_op(ctx: Context, em: Emitter, shape: Polygon, depth: float, clear: bool = True
+              ) -> None:
     """Clear a pocket: offset rings from the inside out, then the finishing loop(s) with
-    corner reliefs, level by level."""
+    corner reliefs, level by level. Without `clear`, the finishing loops alone: the walls and
+    corners a larger tool could not reach, after it cleared the rest (see reach)."""
     check_pocket_depth(ctx, shape, depth)
     p = ctx.profile
     room = pocket_room(ctx, shape)
@@ -55,7 +57,7 @@ def pocket_op(ctx: Context, em: Emitter, shape: Polygon, depth: float) -> None:
                 level_rings.append(closed_loop(ring.coords))
         rings = level_rings + rings  # innermost first
         k += 1
-    loops = [for_direction(lp, p) for lp in rings + finish]
+    loops = [for_direction(lp, p) for lp in (rings if clear else []) + finish]
     allowed = inner.buffer(1e-3)
     zprev = 0.0
     for z in pass_levels(depth, p):
@@ -105,3 +107,20 @@ def pocket_room(ctx: Context, shape: Polygon) -> Polygon:
     if room.geom_type != "Polygon":
         room = max(room.geoms, key=lambda g: g.intersection(shape).area)
     return shapely.set_precision(room, 1e-6) if not room.is_valid else room
+
+
+def reach(shape: Polygon, r: float) -> list[Polygon]:
+    """The parts of a pocket a tool of radius r reaches from inside it (its opening: every
+    disc of radius r inside the pocket), each a pocket it can clear whole."""
+    g = shape.buffer(-r, quad_segs=QUAD_SEGS).buffer(r, quad_segs=QUAD_SEGS)
+    g = shapely.set_precision(g.intersection(shape), 1e-6)
+    return sorted((q for q in getattr(g, "geoms", [g]) if q.geom_type == "Polygon"
+                   and q.area > 1e-6), key=lambda q: q.bounds)
+
+
+def rest_left(ctx: Context, shape: Polygon, reached: list[Polygon]):
+    """What of a pocket neither the larger tool's `reached` parts nor this tool's finishing
+    loops along its walls would cut (rest machining: the larger tool clears, this one
+    finishes the corners and narrow parts)."""
+    loops = inside_loops(ctx, pocket_room(ctx, shape), "pocket", cover=shape)
+    return shape.difference(shapely.union_all([*reached, sweep(loops, ctx.r)]))
