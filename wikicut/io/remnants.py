@@ -165,7 +165,7 @@ def read_remnant_file(path: Path, display: str,
         out.stocks.append(replace(st, count=1, remnant=rid, name=st.name or f"Remnant {rid}"))
     out.next_id = int(get_number(tf, tf.data, "next_id", default=1, rng=lim.Range(
         integer=True, minimum=1, maximum=10**9)))
-    out.digest = _digest(Path(path).read_bytes())
+    out.digest = _digest(tf.text.encode("utf-8"))  # the bytes parsed, not a second read
     return out
 
 
