@@ -248,6 +248,13 @@ CASES += [
      ["job.toml", "nest.rotations", "finite"]),
     ("part-rotations-inf", {"job.toml": JOB.replace("{part_extra}", "rotations = [0, inf]")},
      [], 2, ["job.toml", "part[1].rotations", "finite"]),
+    ("rotations-not-any", {"job.toml": JOB.replace("iterations = 1", "iterations = 1\n"
+                                                   'rotations = "all"')}, [], 2,
+     ["job.toml", "nest.rotations", 'or "any"', "'all'"]),
+    ("grain-any", {"job.toml": JOB.replace("{part_extra}", 'grain = true\nrotations = "any"')},
+     [], 2, ["job.toml", "part[1].rotations", "off its grain", "part[1].grain = true"]),
+    ("grain-not-bool", {"job.toml": JOB.replace("{part_extra}", 'grain = "along"')},
+     [], 2, ["job.toml", "part[1].grain", "true or false"]),
     ("tool-diameter-1e308", {"job.toml": JOB.replace("{machine_extra}",
                                                      "tool_diameter = 1e308")}, [], 2,
      ["job.toml", "machine.tool_diameter", "at most 100"]),
