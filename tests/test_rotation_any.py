@@ -254,3 +254,15 @@ outline = [[0, 0], [1200, 0], [1200, 250], [0, 900]]
         assert res.exit_code == 0, res.output
         got = run_rs274(rs274, nc)
         assert got.returncode == 0, got.stderr[-500:]
+
+
+def test_a_part_too_big_at_every_angle_is_refused_in_one_short_line(tmp_path):
+    """A 1,000 x 60 mm bar fits the 620 mm usable square at no angle (turned 45 degrees it
+    spans 750 mm): refused with exit 3, one line that counts the angles, not forty of them."""
+    job = write(tmp_path, job_text(SQUARE, BARS + "params = { l = 1000 }\n"))
+    res = CliRunner().invoke(main, ["nest", str(job), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 3, res.output
+    (line,) = [ln for ln in res.output.splitlines() if ln.startswith("error:")]
+    assert "part 'bar'" in line and "at any of its" in line and "angles" in line
+    assert len(line) < 250
+    assert not (tmp_path / "out").exists()

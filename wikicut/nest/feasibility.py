@@ -7,6 +7,8 @@ from shapely import affinity
 from ..errors import UnsafeJobError
 from ..model import NestItem, Stock
 
+MAX_LISTED = 8  # rotations named in the refusal; more (rotations = "any") are counted
+
 
 def check_fits(items: list[NestItem], stocks: tuple[Stock, ...] | list[Stock]) -> None:
     """Refuse a part that fits no sheet at any allowed rotation (before a long search)."""
@@ -31,8 +33,10 @@ def check_fits(items: list[NestItem], stocks: tuple[Stock, ...] | list[Stock]) -
             x0, y0, x1, y1 = it.part.outline.bounds
             sizes = ", ".join(f"{s.width - 2 * s.margin:g} x {s.height - 2 * s.margin:g}"
                               for s in stocks)
+            # a free rotation's dozens of angles are no use listed on the line
+            angles = (f"any of its {len(it.rotations)} angles" if len(it.rotations) > MAX_LISTED
+                      else f"rotations {', '.join(f'{a:g}' for a in it.rotations)}")
             raise UnsafeJobError(
                 f"part is {x1 - x0:.1f} x {y1 - y0:.1f} mm, larger than every sheet's usable"
-                f" area ({sizes} mm inside the margin) at rotations"
-                f" {', '.join(f'{a:g}' for a in it.rotations)}",
+                f" area ({sizes} mm inside the margin) at {angles}",
                 it.part.source, it.part.name)
