@@ -291,3 +291,119 @@ def test_a_profile_whose_footer_forgets_the_program_end_still_ends():
     text = write_program(plan_sheet(sheet, prof), prof)
     assert text.splitlines()[-2:] == ["M5", "M2"]
     assert verify_program(text, prof) == []
+
+
+# With --sheet: every golden program against its sheet as wikicut writes it (the sheet DXF,
+# read back as `wikicut verify --sheet` reads it: pockets come from their layers).
+def _golden_sheet(name: str) -> SheetLayout:
+    from wikicut.io.dxf import read_cutting_file
+    from wikicut.io.dxf.write import sheet_dxf_text
+
+    if any(f"-{k}" in name for k in ("leads", "pilots", "onion")):
+        from tests.test_holddown_pilots import small_job as make
+    else:
+        from tests.test_gcode import sample_sheet as make
+    return _read_back(sheet_dxf_text(make()), read_cutting_file)
+
+
+def _read_back(text: str, read) -> SheetLayout:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        f = Path(d) / "sheet-001.dxf"
+        f.write_text(text)
+        (sheet,) = read(f)
+    return sheet
+
+
+def _golden_profile(name: str):
+    prof = load_profile(WRITTEN[name])
+    if "-onion" in name:  # the skin is left on purpose: the check must know it
+        from tests.test_tabs_onion import onion
+        return onion(WRITTEN[name], final_pass="-pass-" in name)
+    return prof
+
+
+# a sheet cut by several programs is checked as one run, in cutting order
+_RUNS = [[n] for n in sorted(WRITTEN) if "-1-T" not in n and "-2-T" not in n] + [
+    sorted(n for n in WRITTEN if n.startswith(f"sheet-multi-{d}-") and "-T" in n)
+    for d in ("grbl", "shopbot")]
+
+
+@pytest.mark.parametrize("run", _RUNS, ids=lambda r: r[0])
+def test_written_programs_pass_with_the_sheet_dxf(run):
+    sheet = _golden_sheet(run[0])
+    assert any(p.placed().pockets for p in sheet.placements) == ("multi" in run[0] or not any(
+        f"-{k}" in run[0] for k in ("leads", "pilots", "onion")))
+    prof = _golden_profile(run[0])
+    text = "".join((GOLDEN / n).read_text() for n in run)
+    assert verify_program(text, prof, sheet=sheet) == [], run
+
+
+def _pocket_at_depth(text: str, depth: str = "Z-9") -> tuple[list[str], int]:
+    """The golden program's lines and where its pocket's last level starts (sample_sheet's
+    pocket: 50 x 40 mm at (50, 50), 9 mm deep, cleared by rings 2.7 mm apart)."""
+    lines = text.splitlines(keepends=True)
+    start = next(k for k, ln in enumerate(lines) if ln.rstrip().endswith(depth)
+                 and ln.startswith("G1 X"))
+    return lines, start
+
+
+def test_a_pocket_left_half_cleared_is_refused():
+    """Two clearing rings of the pocket's last level taken out: the floor between the rings
+    still cut (offsets 55.7 and 63.8 mm: each sweeps 3 mm either side) is left, a square band
+    2.1 mm wide; one ring taken out leaves nothing (the rings overlap) and passes."""
+    prof = load_profile("grbl")
+    sheet = _golden_sheet("sheet-grbl.nc")
+    lines, start = _pocket_at_depth((GOLDEN / "sheet-grbl.nc").read_text())
+
+    def without(rings: tuple[str, ...]) -> str:
+        out, k = lines[:start], start
+        while k < len(lines):
+            if lines[k].rstrip() in [f"G1 X{r}" for r in rings]:
+                k += 4  # the ring's four sides, back to where it began
+                continue
+            out.append(lines[k])
+            k += 1
+        return "".join(out)
+
+    one = without(("58.4",))
+    assert one.count("\n") == len(lines) - 4
+    assert verify_program(one, prof, sheet=sheet) == []
+    two = without(("58.4", "61.1"))
+    assert two.count("\n") == len(lines) - 8
+    (v,) = verify_program(two, prof, sheet=sheet)
+    assert v.kind == "uncut" and v.line == 0
+    assert v.message.startswith("rib#1: the 9 mm pocket at (")
+    # the rings are squares 55.7 and 63.8 mm from the sheet's corner (the pocket spans
+    # 50..100 x 50..90): the band between 55.7 + 3 and 63.8 - 3 is left, less where the
+    # links between rings (X71.93, the 6 mm tool) cross it; within 2 % for the 0.05 mm the
+    # check adds to the tool and the rounded corners of the inner ring's sweep
+    area = float(v.message.split(": ")[2].split(" mm2")[0])
+    outer = shapely.box(58.7, 58.7, 100 - 8.7, 90 - 8.7)
+    inner = shapely.box(60.8, 60.8, 100 - 10.8, 90 - 10.8)
+    link = shapely.box(71.93 - 3, 70, 71.93 + 3, 90)
+    assert area == pytest.approx(outer.difference(inner).difference(link).area, rel=0.02)
+
+
+def test_a_pocket_without_its_last_level_is_refused_by_the_cli(tmp_path):
+    """The pocket cleared to 4.5 mm only (its second level's rings dropped): refused by
+    `wikicut verify --sheet` with the pocket, the area left and where, exit 3."""
+    from click.testing import CliRunner
+
+    from tests.test_gcode import sample_sheet
+    from wikicut.cli import main
+    from wikicut.io.dxf.write import sheet_dxf_text
+
+    lines, start = _pocket_at_depth((GOLDEN / "sheet-grbl.nc").read_text())
+    end = next(k for k in range(start, len(lines)) if lines[k].startswith("G0 Z5"))
+    shallow = "".join(lines[:start] + lines[end - 1:])  # keep the G1 Z0 retract
+    (tmp_path / "sheet-001.dxf").write_text(sheet_dxf_text(sample_sheet()))
+    (tmp_path / "sheet-001.nc").write_text(shallow)
+    res = CliRunner().invoke(main, ["verify", str(tmp_path / "sheet-001.nc"), "--profile",
+                                    "grbl", "--sheet", str(tmp_path / "sheet-001.dxf")])
+    assert res.exit_code != 0, res.output
+    assert "rib#1: the 9 mm pocket at (75.0, 70.0) is not cleared" in res.output, res.output
+    area = float(res.output.split("not cleared: ")[1].split(" mm2")[0])
+    # everything the one tool reaches: the 50 x 40 pocket less its four corners (r = 3 mm)
+    assert area == pytest.approx(50 * 40 - (4 - 3.14159) * 9, rel=0.01)

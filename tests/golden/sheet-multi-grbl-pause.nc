@@ -4,12 +4,12 @@
 (machine: GRBL [grbl], program units mm)
 (tools [2], in cutting order; 1 change[s] by hand at a pause, 60 s)
 (each:)
-(1. T2 3 mm "3 mm upcut", 20000 rpm, feed up to 3000 mm/min, 4)
-(operations, 1 min 8 s)
-(2. T1 6 mm "6 mm compression", 18000 rpm, feed up to 3000 mm/min, 3)
-(operations, 2 min 2 s)
+(1. T2 3 mm "3 mm upcut", 20000 rpm, feed up to 3000 mm/min, 3)
+(operations, 0 min 26 s)
+(2. T1 6 mm "6 mm compression", 18000 rpm, feed up to 3000 mm/min, 4)
+(operations, 2 min 45 s)
 (depth: through 18.3 mm; entry ramp, climb; tabs on)
-(estimated time 4 min 10 s, cut 6.72 m, rapid 0.64 m)
+(estimated time 4 min 11 s, cut 6.72 m, rapid 0.78 m)
 (Z0 = stock top, X0 Y0 = sheet lower-left corner)
 G90 G94 G17
 G21
@@ -26,8 +26,54 @@ G1 X100 F3000
 G1 X50
 G1 Z0
 G0 Z5
+(rib#1 drill)
+G0 X60 Y160
+G1 Z0 F600
+G1 Z-18.3
+G1 Z0 F3000
+G0 Z5
+(rib#1 drill)
+G0 X173 Y70
+G1 Z0 F600
+G3 X167 Y70 Z-0.825 I-3 J0 F1500
+G3 X173 Y70 Z-1.649 I3 J0
+G3 X167 Y70 Z-2.474 I-3 J0
+G3 X173 Y70 Z-3.298 I3 J0
+G3 X167 Y70 Z-4.123 I-3 J0
+G3 X173 Y70 Z-4.947 I3 J0
+G3 X167 Y70 Z-5.772 I-3 J0
+G3 X173 Y70 Z-6.596 I3 J0
+G3 X167 Y70 Z-7.421 I-3 J0
+G3 X173 Y70 Z-8.246 I3 J0
+G3 X167 Y70 Z-9.07 I-3 J0
+G3 X173 Y70 Z-9.895 I3 J0
+G3 X167 Y70 Z-10.719 I-3 J0
+G3 X173 Y70 Z-11.544 I3 J0
+G3 X167 Y70 Z-12.368 I-3 J0
+G3 X173 Y70 Z-13.193 I3 J0
+G3 X167 Y70 Z-14.018 I-3 J0
+G3 X173 Y70 Z-14.842 I3 J0
+G3 X167 Y70 Z-15.667 I-3 J0
+G3 X173 Y70 Z-16.491 I3 J0
+G3 X167 Y70 Z-17.316 I-3 J0
+G3 X173 Y70 Z-18.14 I3 J0
+G3 X167 Y70 Z-18.22 I-3 J0
+G3 X173 Y70 Z-18.3 I3 J0
+G3 X167 Y70 I-3 J0 F3000
+G3 X173 Y70 I3 J0
+G1 Z0
+G0 Z5
+G0 Z20
+M5
+(tool change: fit T1 6 mm "6 mm compression", re-zero Z on the stock)
+(top, then resume [cycle start])
+M0
+G0 Z20
+M3 S18000
+G4 P4
 (rib#1 pocket)
 G0 X69.2 Y70.8
+G0 Z5
 G1 Z0 F600
 G1 Y69.2 Z-0.14 F1500
 G1 X80.8 Z-1.155
@@ -147,54 +193,8 @@ G1 X97 Y87
 G1 X71.93
 G1 Z0
 G0 Z5
-(rib#1 drill)
-G0 X60 Y160
-G1 Z0 F600
-G1 Z-18.3
-G1 Z0 F3000
-G0 Z5
-(rib#1 drill)
-G0 X173 Y70
-G1 Z0 F600
-G3 X167 Y70 Z-0.825 I-3 J0 F1500
-G3 X173 Y70 Z-1.649 I3 J0
-G3 X167 Y70 Z-2.474 I-3 J0
-G3 X173 Y70 Z-3.298 I3 J0
-G3 X167 Y70 Z-4.123 I-3 J0
-G3 X173 Y70 Z-4.947 I3 J0
-G3 X167 Y70 Z-5.772 I-3 J0
-G3 X173 Y70 Z-6.596 I3 J0
-G3 X167 Y70 Z-7.421 I-3 J0
-G3 X173 Y70 Z-8.246 I3 J0
-G3 X167 Y70 Z-9.07 I-3 J0
-G3 X173 Y70 Z-9.895 I3 J0
-G3 X167 Y70 Z-10.719 I-3 J0
-G3 X173 Y70 Z-11.544 I3 J0
-G3 X167 Y70 Z-12.368 I-3 J0
-G3 X173 Y70 Z-13.193 I3 J0
-G3 X167 Y70 Z-14.018 I-3 J0
-G3 X173 Y70 Z-14.842 I3 J0
-G3 X167 Y70 Z-15.667 I-3 J0
-G3 X173 Y70 Z-16.491 I3 J0
-G3 X167 Y70 Z-17.316 I-3 J0
-G3 X173 Y70 Z-18.14 I3 J0
-G3 X167 Y70 Z-18.22 I-3 J0
-G3 X173 Y70 Z-18.3 I3 J0
-G3 X167 Y70 I-3 J0 F3000
-G3 X173 Y70 I3 J0
-G1 Z0
-G0 Z5
-G0 Z20
-M5
-(tool change: fit T1 6 mm "6 mm compression", re-zero Z on the stock)
-(top, then resume [cycle start])
-M0
-G0 Z20
-M3 S18000
-G4 P4
 (rib#1 hole)
 G0 X213.891 Y84.631
-G0 Z5
 G1 Z0 F600
 G1 X214.297 Y83.496 Z-0.105 F1500
 G1 X215.011 Y81.988 Z-0.251

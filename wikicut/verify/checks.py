@@ -99,8 +99,9 @@ def check_tools(segs: list[Segment], tools: dict[int, ToolLimits]) -> list[Viola
 
 def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
                 tools: dict[int, ToolLimits] | None = None) -> list[Violation]:
-    """Cutting outside the sheet, into a part (gouge), and outlines or holes left uncut;
-    each segment swept by its own tool where `tools` says its diameter."""
+    """Cutting outside the sheet, into a part (gouge), outlines or holes left uncut and
+    pocket floors left uncleared; each segment swept by its own tool where `tools` says its
+    diameter."""
     out: list[Violation] = []
     st = sheet.stock
     tools = tools or {}
@@ -127,6 +128,7 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
     to_skin = lowest <= through + skin
     skin_cut = _Swept([ln for ln, k in zip(lines, to_skin) if k], radii[to_skin] + 0.05) \
         if skin else through_cut
+    floors = _Floors(cutting, lines, radii)
     for p in sheet.placements:
         part = p.placed()
         # material that must survive: the part less its pockets, engravings and relief zones
@@ -162,6 +164,74 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
                 to = f"down to the {skin:g} mm onion skin" if skin and k_ring == 0 else "through"
                 out.append(Violation(0, "uncut", f"{p.instance}: {uncut:.1f} mm of the {kind} "
                                      f"is not cut {to} (allowed {allowance:.0f} for tabs)"))
+        out += _pocket_floors(p.instance, part, floors)
+    return out
+
+
+# A pocket's floor counts as cut where a tool passed within this of the pocket's depth
+FLOOR_TOL = 0.05  # mm
+# Uncleared floor narrower than this is a scallop, not material left standing (the planner's
+# rest machining accepts as much)
+FLOOR_SLIVER = 0.5  # mm
+FLOOR_AREA = 0.5  # mm2: less uncleared floor than this is not reported
+
+
+class _Floors:
+    """The cutting segments with their radii and lowest points, found by place, to judge
+    whether a pocket's floor was swept at its depth."""
+
+    def __init__(self, cutting: list[Segment], lines: list, radii: np.ndarray):
+        self.cutting = cutting
+        self.radii = radii
+        self.lines = np.array(lines, dtype=object)
+        self.tree = shapely.STRtree(self.lines)
+
+    def at_depth(self, region, depth: float) -> tuple[list, list[float]]:
+        """The paths near `region` at `depth` or below (each segment's part that is, a ramp
+        counting from where it reaches the depth) and their tool radii."""
+        r = float(self.radii.max())
+        near = self.tree.query(shapely.box(*region.buffer(r + 1.0).bounds))
+        zt = -depth + FLOOR_TOL
+        paths, radii = [], []
+        for k in np.sort(near):
+            s = self.cutting[k]
+            z0, z1 = s.start[2], s.end[2]
+            if min(z0, z1) > zt:
+                continue
+            a, b = s.start[:2], s.end[:2]
+            if z0 > zt or z1 > zt:  # keep the part at depth (z is linear along the segment)
+                t = (zt - z0) / (z1 - z0)
+                m = (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
+                a, b = (m, b) if z0 > zt else (a, m)
+            paths.append(LineString([a, b]) if a != b else shapely.Point(a))
+            radii.append(float(self.radii[k]))
+        return paths, radii
+
+
+def _pocket_floors(instance: str, part, floors: _Floors) -> list[Violation]:
+    """Each pocket's floor swept at its depth, but for the corners a round tool cannot reach:
+    the pocket opened by the smallest radius that cut there (every disc of that radius inside
+    it) must be covered by the tools' paths at depth."""
+    out = []
+    for pk in part.pockets:
+        paths, radii = floors.at_depth(pk.shape, pk.depth)
+        rmin = min(radii) if radii else float(floors.radii.min())
+        # the slug inside a hole of the part falls out: no floor to clear there
+        need = pk.shape.buffer(-rmin, quad_segs=16).buffer(rmin, quad_segs=16)
+        need = need.intersection(part.outline)
+        if need.is_empty:
+            continue
+        swept = (shapely.union_all(shapely.buffer(paths, np.array(radii) + FLOOR_TOL,
+                                                  quad_segs=8))
+                 if paths else shapely.Polygon())
+        left = need.difference(swept)
+        left = left.buffer(-FLOOR_SLIVER / 2).buffer(FLOOR_SLIVER / 2).intersection(left)
+        if left.area > FLOOR_AREA:
+            big = max(getattr(left, "geoms", [left]), key=lambda g: g.area)
+            c = pk.shape.representative_point()
+            out.append(Violation(0, "uncut", f"{instance}: the {pk.depth:g} mm pocket at"
+                                 f" {_where(c)} is not cleared: {left.area:.1f} mm2 of its"
+                                 f" floor left, the most near {_where(big)}"))
     return out
 
 
