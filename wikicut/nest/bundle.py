@@ -150,6 +150,8 @@ def _pair_one(items: list[NestItem], stocks: list[Stock], spacing: float
     turned = affinity.rotate(g, 180.0, origin=(0.0, 0.0))
     pad = spacing / 2 * 1.02 + 1e-3 if spacing > 0 else 1e-4  # as `_bundle_one`
     a, b = g.buffer(pad), turned.buffer(pad)
+    if a.is_empty or b.is_empty:  # an outline with no inside (invalid, or of no area)
+        return None
     shapely.prepare(a)
 
     def boxes(ang: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
