@@ -105,7 +105,9 @@ def _check_depths(rp: DrawnPart, t: float | None, shown: str, name: str) -> None
         if pk.depth >= t:
             raise InputError(f"pocket {pk.depth:g} mm deep in {t:g} mm stock "
                              f"(outline entity {rp.handle}, layer {rp.layer}): "
-                             "put it on a CUTTHROUGH_INSIDE layer", shown, name)
+                             "a through cut belongs on a CUTTHROUGH_INSIDE layer; "
+                             "if the stock is thicker, give its measured thickness",
+                             shown, name)
     for d in rp.drills:
         if d.depth is not None and d.depth >= t:
             raise InputError(f"drill {d.depth:g} mm deep in {t:g} mm stock "
