@@ -5,7 +5,7 @@
 (tool: T1 6 mm upcut, 2 flutes, 18000 rpm)
 (feeds mm/min: cut 3000, plunge 600, ramp 1500; entry ramp, climb)
 (depth: through 18.3 mm in passes <= 6.5 mm; tabs on)
-(estimated time 2 min 12 s, cut 4.27 m, rapid 1.45 m)
+(estimated time 2 min 17 s + 1 stop, cut 4.27 m, rapid 1.46 m)
 (Z0 = stock top, X0 Y0 = sheet lower-left corner)
 (hold-down: 4 screws, pilots drilled first, then a stop to drive them:)
 ([252.5, 97.5], [147.5, 297.5], [467.5, 112.5], [447.5, 297.5])

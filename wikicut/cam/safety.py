@@ -187,8 +187,10 @@ def check_screws(program: SheetProgram, p: Profile) -> None:
 def measure(program: SheetProgram, p: Profile) -> None:
     """Cut and rapid lengths and a cycle-time estimate (model.timing: feeds with acceleration,
     spindle dwells, tool changes and the final retract to clearance height)."""
-    est = estimate(program.operations, p, tools=tuple(t.number for t in program.tools))
+    est = estimate(program.operations, p, tools=tuple(t.number for t in program.tools),
+                   speeds={t.number: t.rpm for t in program.tools})
     program.cut_length = round(est.cut_length, 3)
     program.rapid_length = round(est.rapid_length, 3)
     program.est_seconds = round(est.seconds, 1)
     program.tool_seconds = {t: round(v, 1) for t, v in est.tool_seconds.items()}
+    program.stops = est.stops

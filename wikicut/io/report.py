@@ -81,6 +81,8 @@ def _toolpath(prog: SheetProgram | None) -> dict | None:
            "est_seconds": _r(prog.est_seconds, 1), "operations": len(prog.operations)}
     if prog.notes:  # only when there are any: reports of plain jobs stay as they were
         out["notes"] = list(prog.notes)
+    if prog.stops:  # likewise: stops for the operator (screws, a speed), not in est_seconds
+        out["stops"] = prog.stops
     if prog.common_line is not None:  # likewise: only where common lines left a cut out
         out["common_line"] = _common(*prog.common_line)
     return out

@@ -85,6 +85,9 @@ class SheetProgram:
     # (mm of cut, seconds) common lines saved against the sheet cut without them
     # (cam/common.py); None when they left nothing out
     common_line: tuple[float, float] | None = None
+    # program stops for the operator besides tool changes (screws, a speed set by hand):
+    # not in est_seconds, since only the operator knows how long they take
+    stops: int = 0
 
 
 def is_arc(m: Move) -> bool:

@@ -20,13 +20,17 @@ from .motion import P3, Move, Operation, is_arc, move_length
 @dataclass(frozen=True)
 class Estimate:
     """A program's lengths and time; `tool_seconds` per tool number (0 = the profile's one
-    tool) counts its moves and spindle dwells, `changes` the tool changes between them."""
+    tool) counts its moves and spindle dwells, `changes` the tool changes between them, and
+    `stops` the program stops the operator resumes from besides changes (to drive the
+    hold-down screws, to set a spindle speed by hand): counted, not timed, as no one knows
+    how long the operator takes."""
 
     cut_length: float  # mm at feed
     rapid_length: float  # mm at rapid
     seconds: float
     changes: int = 0
     tool_seconds: dict[int, float] = field(default_factory=dict)
+    stops: int = 0
 
 
 def _directions(start: P3, m: Move) -> tuple[tuple[float, float, float], ...]:
@@ -100,30 +104,18 @@ def motion_seconds(start: P3, moves: list[Move], profile: Profile) -> list[float
 
 
 def estimate(operations: list[Operation], profile: Profile, start: P3 | None = None,
-             tools: tuple[int, ...] = ()) -> Estimate:
-    """Lengths and time of a program's operations: their moves with acceleration, a spindle
-    start (dwell) per tool, a change between tools (the changer's time each), and the retract
-    to clearance at the end. `tools` lists the tool numbers in use (empty = one tool)."""
+             tools: tuple[int, ...] = (), speeds: dict[int, float] | None = None) -> Estimate:
+    """Lengths and time of a program's operations, as the writer (wikicut.post) writes them:
+    their moves with acceleration, a spindle start (dwell) per tool, a change between tools
+    (the changer's time each), the spindle started again (its dwell) where an operation's
+    speed differs from the one before and after the stop for the hold-down screws, and the
+    retract to clearance at the end. `tools` lists the tool numbers in use (empty = one
+    tool), `speeds` each tool's rpm where an operation gives none (default: its first
+    operation's, else the profile's)."""
     p = profile
     pos: P3 = start or (0.0, 0.0, p.heights.clearance)
-    moves: list[Move] = []
-    owner: list[int] = []
-    current = tools[0] if tools else 0
-    changes = 0
-    for op in operations:
-        if tools and op.tool and op.tool != current:
-            changes += 1
-            current = op.tool
-            # every change begins at clearance (the writer goes up first)
-            last = moves[-1] if moves else Move("rapid", *pos)
-            if last.z < p.heights.clearance:
-                moves.append(Move("rapid", last.x, last.y, p.heights.clearance))
-                owner.append(owner[-1] if owner else current)
-        moves.extend(op.moves)
-        owner.extend([current] * len(op.moves))
-    if moves and moves[-1].z < p.heights.clearance:
-        moves.append(Move("rapid", moves[-1].x, moves[-1].y, p.heights.clearance))
-        owner.append(owner[-1])
+    run = _Run(operations, p, pos, tools, speeds)
+    moves, owner = run.moves, run.owner
     secs = motion_seconds(pos, moves, p)
     cut = rapid = 0.0
     per_tool: dict[int, float] = {}
@@ -138,8 +130,73 @@ def estimate(operations: list[Operation], profile: Profile, start: P3 | None = N
     if operations and p.spindle.dwell > 0:
         for t in per_tool:  # the spindle starts once per tool run
             per_tool[t] += p.spindle.dwell * _runs(operations, t, tools)
-    total = sum(per_tool.values()) + changes * p.changer.change_seconds
-    return Estimate(cut, rapid, total, changes, per_tool)
+        for t, n in run.restarts.items():
+            per_tool[t] = per_tool.get(t, 0.0) + n * p.spindle.dwell
+    total = sum(per_tool.values()) + run.changes * p.changer.change_seconds
+    return Estimate(cut, rapid, total, run.changes, per_tool, run.stops)
+
+
+class _Run:
+    """A program's operations as the writer runs them: the moves in order (with the rises to
+    clearance before a change or a stop) and their tools, the changes, the operator's stops
+    and the spindle's restarts within a tool's run."""
+
+    def __init__(self, operations: list[Operation], p: Profile, pos: P3,
+                 tools: tuple[int, ...], speeds: dict[int, float] | None):
+        self.p, self.pos, self.ops, self.tools, self.speeds = p, pos, operations, tools, speeds
+        self.moves: list[Move] = []
+        self.owner: list[int] = []
+        self.current = tools[0] if tools else 0
+        self.changes = self.stops = 0
+        self.restarts: dict[int, int] = {}
+        speed = self.base(self.current)
+        for k, op in enumerate(operations):
+            change = bool(tools and op.tool and op.tool != self.current)
+            # the stop to drive the screws; a change by hand (a pause, or the next program
+            # when split) is that stop itself, and a change restarts the spindle anyway
+            if (k and operations[k - 1].kind == "pilot" and op.kind != "pilot"
+                    and not (change and p.changer.mode in ("pause", "split"))):
+                self.up()
+                self.stops += 1
+                if not change:
+                    self.restart()
+            if change:
+                self.changes += 1
+                self.current = op.tool
+                speed = self.base(self.current)
+                self.up()
+            rpm = op.rpm or self.base(self.current)
+            if rpm != speed:  # the spindle's start line again and its wait, else a stop
+                speed = rpm
+                if "{speed}" in p.spindle.on:
+                    self.restart()
+                else:
+                    self.stops += 1
+            self.moves.extend(op.moves)
+            self.owner.extend([self.current] * len(op.moves))
+        if self.moves and self.moves[-1].z < p.heights.clearance:
+            self.moves.append(Move("rapid", self.moves[-1].x, self.moves[-1].y,
+                                   p.heights.clearance))
+            self.owner.append(self.owner[-1])
+
+    def base(self, t: int) -> float:
+        """The tool's own speed: what it turns at where an operation sets none."""
+        if self.speeds and t in self.speeds:
+            return self.speeds[t]
+        if self.tools:
+            first = next((op.rpm for op in self.ops if (op.tool or self.tools[0]) == t), 0.0)
+            return first or self.p.spindle.speed
+        return self.p.spindle.speed
+
+    def up(self) -> None:
+        """To clearance before hands come near (the writer goes up first)."""
+        last = self.moves[-1] if self.moves else Move("rapid", *self.pos)
+        if last.z < self.p.heights.clearance:
+            self.moves.append(Move("rapid", last.x, last.y, self.p.heights.clearance))
+            self.owner.append(self.owner[-1] if self.owner else self.current)
+
+    def restart(self) -> None:
+        self.restarts[self.current] = self.restarts.get(self.current, 0) + 1
 
 
 def _runs(operations: list[Operation], tool: int, tools: tuple[int, ...]) -> int:

@@ -73,13 +73,15 @@ def split_by_tool(program: SheetProgram, profile: Profile | None = None) -> list
         runs[-1][1].append(op)
     out = []
     for n, ops in runs:
-        est = estimate(ops, profile, tools=(n,)) if profile is not None else None
+        est = (estimate(ops, profile, tools=(n,), speeds={n: by_number[n].rpm})
+               if profile is not None else None)
         out.append(replace(program, operations=ops, tools=(by_number[n],)) if est is None else
                    replace(program, operations=ops, tools=(by_number[n],),
                            cut_length=round(est.cut_length, 3),
                            rapid_length=round(est.rapid_length, 3),
                            est_seconds=round(est.seconds, 1),
-                           tool_seconds={t: round(v, 1) for t, v in est.tool_seconds.items()}))
+                           tool_seconds={t: round(v, 1) for t, v in est.tool_seconds.items()},
+                           stops=est.stops))
     return out
 
 

@@ -107,7 +107,10 @@ class Writer(ABC):
             self.tool_comments(program)
             self.comment(f"depth: through {st.thickness + p.depth.overcut:g} mm; entry"
                          f" {p.entry.mode}, {p.direction}; {_holding(p)}")
-        self.comment(f"estimated time {_duration(program.est_seconds)}, cut"
+        # the operator's stops are counted, not timed: only the operator knows how long
+        n = program.stops
+        stops = f" + {n} stop{'s' if n > 1 else ''}" if n else ""
+        self.comment(f"estimated time {_duration(program.est_seconds)}{stops}, cut"
                      f" {program.cut_length / 1000:.2f} m, rapid"
                      f" {program.rapid_length / 1000:.2f} m")
         self.z0 = st.thickness if p.z_zero == "spoilboard" else 0.0
@@ -199,7 +202,8 @@ class Writer(ABC):
         mode = {"m6": "automatic (M6)", "pause": "by hand at a pause",
                 "split": "by hand between programs"}[self.p.changer.mode]
         numbers = tuple(t.number for t in program.tools)
-        est = estimate(program.operations, self.p, tools=numbers)
+        est = estimate(program.operations, self.p, tools=numbers,
+                       speeds={t.number: t.rpm for t in program.tools})
         if len(program.tools) > 1:
             self.comment(f"tools ({len(program.tools)}), in cutting order; {est.changes}"
                          f" change(s) {mode}, {self.p.changer.change_seconds:g} s each:")
