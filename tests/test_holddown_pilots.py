@@ -167,6 +167,14 @@ def test_outputs_and_cli_verify_with_the_sheet(tmp_path):
             str(out / "sheet-001.dxf")]
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 0, res.output
+    # the stop for the screws is counted where the time is given, not timed
+    import json
+
+    (sheet,) = json.loads((out / "report.json").read_text())["sheets"]
+    assert sheet["toolpath"]["stops"] == 1
+    assert "+ 1 stop, cut" in (out / "sheet-001.nc").read_text()
+    index = (out / "index.html").read_text()
+    assert index.count("plus 1 stop for the operator (screws, a spindle speed)") == 2  # card, sheet
 
 
 @pytest.mark.parametrize("name, changer", [("grbl", "pause"), ("linuxcnc", "m6")])

@@ -280,6 +280,10 @@ def test_outputs_with_several_tools(name, planned_with_tools, tmp_path):
     assert "tools in order: T2 3 mm 3 mm upcut" in index
     if name == "grbl":
         assert 'href="sheet-001-2-T1.nc">program 2 (T1)</a>' in index
+        # the programs table gives each program its own time, beside the sheet's
+        for p in sheet["programs"]:
+            m, s = divmod(round(p["est_seconds"] / 60), 60)
+            assert f'>{p["file"]}</a> ({m}:{s:02d})<' in index, p
 
 
 @pytest.mark.parametrize("name,mode", [("linuxcnc", "m6"), ("mach3", "m6"), ("grbl", "pause"),

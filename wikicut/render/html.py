@@ -156,11 +156,18 @@ def _sheet_card(s: dict, run: dict | None, settings: dict) -> str:
     if tp:
         items.append(f"<li><b>Time</b> {_hm(tp['est_seconds'])} (h:mm) a sheet"
                      + (f", {_hm(tp['est_seconds'] * count)} for all {count}" if count > 1
-                        else "") + f"; {tp['cut_length_m']:.1f} m of cut</li>")
+                        else "") + _stops(tp) + f"; {tp['cut_length_m']:.1f} m of cut</li>")
     items.append(f"<li><b>Stock</b> {escape(s['stock']['name'])}, "
                  f"{len(s['parts'])} parts, {s['utilisation'] * 100:.1f}% used</li>")
     return (f'<div class="card"><ul class="steps">{"".join(items)}</ul>'
             f'<div class="parts"><b>Parts to sort</b>{_sort_table(s)}</div></div>')
+
+
+def _stops(tp: dict) -> str:
+    """The program's stops for the operator, which its time does not count."""
+    n = tp.get("stops") or 0
+    return (f" plus {n} stop{'s' if n > 1 else ''} for the operator (screws, a spindle speed)"
+            if n else "")
 
 
 def _programs_table(runs: list[dict], by_index: dict[int, dict], settings: dict) -> str:
@@ -169,13 +176,15 @@ def _programs_table(runs: list[dict], by_index: dict[int, dict], settings: dict)
     rows = []
     for r in runs:
         s = by_index.get(r["sheets"][0], {})
-        files = ([p["file"] for p in s["programs"]] if s.get("programs") else [r["file"]])
+        # one file per tool: each with its own time
+        files = ([(p["file"], f' ({_hm(p["est_seconds"])})') for p in s["programs"]]
+                 if s.get("programs") and len(s["programs"]) > 1 else [(r["file"], "")])
         dia = settings.get("tool_diameter")
         tools = (", ".join(_tool(t) for t in s.get("tools") or [])
                  or (f"{dia:g} mm" if dia is not None else ""))
         tp = s.get("toolpath")
-        rows.append("<tr><td>" + "<br>".join(f'<a href="{escape(f, True)}">{escape(f)}</a>'
-                                             for f in files)
+        rows.append("<tr><td>" + "<br>".join(f'<a href="{escape(f, True)}">{escape(f)}</a>{t}'
+                                             for f, t in files)
                     + f'</td><td>{tools}</td><td class="n">cut x {r["count"]}</td><td>'
                     + ", ".join(f'<a href="#sheet-{k}">{k}</a>' for k in r["sheets"])
                     + f'</td><td class="n">{_hm(tp["est_seconds"]) if tp else ""}</td></tr>')
@@ -327,7 +336,8 @@ def _sheet_section(s: dict, svg: str, run: dict | None, n: int, settings: dict) 
                      + (f" (cut x {count})" if count > 1 else "") + "</a>")
     tp = s.get("toolpath")
     meta = (f"{len(s['parts'])} parts, {s['utilisation'] * 100:.1f}% used"
-            + (f", {tp['cut_length_m']:.1f} m of cut, {_hm(tp['est_seconds'])}" if tp else ""))
+            + (f", {tp['cut_length_m']:.1f} m of cut, {_hm(tp['est_seconds'])}{_stops(tp)}"
+               if tp else ""))
     if s.get("tools"):  # which tool to fit, in which order, for how long
         meta += "; tools in order: " + ", ".join(
             f"{_tool(t)} ({_hm(t['est_seconds'])})" for t in s["tools"])
