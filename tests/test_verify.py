@@ -407,3 +407,35 @@ def test_a_pocket_without_its_last_level_is_refused_by_the_cli(tmp_path):
     area = float(res.output.split("not cleared: ")[1].split(" mm2")[0])
     # everything the one tool reaches: the 50 x 40 pocket less its four corners (r = 3 mm)
     assert area == pytest.approx(50 * 40 - (4 - 3.14159) * 9, rel=0.01)
+
+
+def test_a_rebate_is_judged_by_the_tool_that_cleared_it_not_the_one_beside_it(grbl):
+    """A 40 x 40 rebate on a part's edge cleared by a 6 mm tool (rows, then a loop along its
+    walls), the outline beside it cut by a 2 mm one: the rebate's inner corners are owed
+    only to the 6 mm tool's radius (the 2 mm tool grazes the rebate's open side, never
+    cutting in it). Two rows left out leave a band of its floor: refused."""
+    from wikicut.model import Pocket
+
+    part = Part("sq", shapely.box(0, 0, 100, 100),
+                pockets=(Pocket(shapely.box(0, 20, 40, 60), 5.0),))
+    sheet = SheetLayout(1, Stock(400, 300, 18, 0), [Placement("sq#1", part, 100, 100)])
+    ring = [(99, 99), (201, 99), (201, 201), (99, 201), (99, 99)]
+
+    def program(rows) -> str:
+        clear = "".join(f"G1 Y{y} F3000\nG1 X{97 if k % 2 == 0 else 137}\n"
+                        for k, y in enumerate(rows))
+        walls = "G1 X137 Y157\nG1 Y123\nG1 X97\nG1 Y157\nG1 X137\n"
+        return ("G90 G94 G17\nG21\nG0 Z20\n(fit T1 6 mm)\nM3 S18000\nG4 P2\nG0 X137 Y123\n"
+                "G0 Z5\nG1 Z-5 F600\n" + clear + walls + "G1 Z5\nG0 Z20\nM5\n"
+                "(tool change: fit T2 2 mm)\nM0\nM3 S18000\nG4 P2\nG0 X99 Y99\n"
+                "G1 Z-18.3 F600\n" + "".join(f"G1 X{x} Y{y} F3000\n" for x, y in ring[1:])
+                + "G1 Z5\n" + TAIL)
+
+    tools = {1: ToolLimits(1, 6.0), 2: ToolLimits(2, 2.0)}
+    rows = [123 + 4 * k for k in range(9)] + [157]
+    assert verify_program(program(rows), grbl, sheet=sheet, tools=tools) == []
+    gap = [y for y in rows if y not in (139, 143)]  # rows at 135 and 147: 138..144 left
+    (v,) = verify_program(program(gap), grbl, sheet=sheet, tools=tools)
+    assert v.kind == "uncut" and "the 5 mm pocket at (120.0, 140.0)" in v.message
+    area = float(v.message.split("left")[0].split(": ")[-1].split(" mm2")[0])
+    assert area == pytest.approx(6 * 34 - 0.1 * 34, rel=0.02)  # 0.05 mm more tool each side

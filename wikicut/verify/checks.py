@@ -215,7 +215,9 @@ def _pocket_floors(instance: str, part, floors: _Floors) -> list[Violation]:
     out = []
     for pk in part.pockets:
         paths, radii = floors.at_depth(pk.shape, pk.depth)
-        rmin = min(radii) if radii else float(floors.radii.min())
+        # the tools that cut in the pocket (not a cut beside it that grazes its edge)
+        inside = [r for g, r in zip(paths, radii) if g.distance(pk.shape) < r - 0.1]
+        rmin = min(inside) if inside else float(floors.radii.min())
         # the slug inside a hole of the part falls out: no floor to clear there
         need = pk.shape.buffer(-rmin, quad_segs=16).buffer(rmin, quad_segs=16)
         need = need.intersection(part.outline)
