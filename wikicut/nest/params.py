@@ -32,6 +32,10 @@ class Params:
     tighten_share: float = 0.25
     # sheets: at most this share of the time (or budget) for cutting-stock patterns
     pattern_share: float = 0.3
+    # ... and this share when the job is large (search.LEAN_DECODE): the patterns are then
+    # the search's best tool, and sheet elimination's window of a few sheets among hundreds
+    # gains little
+    lean_pattern_share: float = 0.6
     # strips: each valid layout is followed by a target this much shorter (small steps
     # leave little overlap to remove)
     ov_shrink: float = 0.002
