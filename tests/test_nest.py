@@ -1408,7 +1408,7 @@ def test_sheet_patterns_through_nest_are_deterministic():
 
 def test_the_integer_program_stops_at_the_phase_end(monkeypatch):
     """HiGHS gets a time limit (the pattern phase's end): on a large pool a node limit alone
-    ran seconds past the deadline. Stopped before any solution, the linear program rounded up
+    ran seconds past the deadline. Stopped before any solution, the linear program rounded
     stands in, or nothing (the layout before stays)."""
     import random
     import time
@@ -1488,3 +1488,19 @@ def test_sheet_patterns_only_for_repeated_designs():
                           np.array([0, 0, 1, 1]), np.ones(4))
     assert one_each.count == 3 and not applies(one_each)
     assert repeated.count == 2 and repeated.demand.tolist() == [2, 2] and applies(repeated)
+
+
+def test_the_linear_program_rounded_down_then_covered_greedily():
+    """Three designs, one copy each, and three patterns of two designs: the linear optimum
+    is half a sheet of each pattern (1.5 sheets); rounded up that is 3 sheets, rounded down
+    and the missing copies covered a sheet at a time, 2 (the integer optimum)."""
+    from wikicut.nest.phases.patterns import _rounded
+
+    a = np.array([[1, 0, 1], [1, 1, 0], [0, 1, 1]], np.float64)  # types x patterns
+    demand = np.array([1, 1, 1])
+    x = _rounded(a, demand, np.ones(3), np.array([0.5, 0.5, 0.5]))
+    assert np.all(a @ x >= demand) and x.sum() == 2
+    assert np.ceil(np.array([0.5, 0.5, 0.5])).sum() == 3
+    # whole sheets of the linear solution are kept, only the shortfall is added
+    x = _rounded(a, np.array([3, 3, 2]), np.ones(3), np.array([2.0, 1.0, 0.5]))
+    assert np.all(a @ x >= np.array([3, 3, 2])) and x[0] >= 2 and x[1] >= 1
