@@ -22,8 +22,10 @@ from wikicut.verify import ToolLimits, program_tools, verify_program
 SMALL = ToolUse(2, "3 mm upcut", 3.0, 20000)
 BIG = ToolUse(1, "6 mm compression", 6.0, 18000)
 VBIT = ToolUse(5, "60 deg V-bit", 6.0, 16000, length_offset=15)
-# the pocket stays with the tool it was planned for: on the 6 mm paths a 3 mm tool leaves a
-# 1.5 mm strip of the floor along every wall (the verifier refuses it)
+# Each operation is cut by the tool it was planned for: the pocket's 6 mm paths cut by a 3 mm
+# tool leave a 1.5 mm strip of its floor along every wall, the 6 mm drill plunged by it comes
+# out 3 mm wide and the 12 mm one bored on the 6 mm tool's helix 9 mm wide (the verifier
+# refuses each); the drills are planned for the 3 mm tool (bored on its own helices)
 INSIDE = ("engrave", "drill", "label")
 
 
@@ -33,8 +35,11 @@ def multi_program(name: str, three: bool = False) -> SheetProgram:
     prof = profile(name)
     prog = plan_sheet(sample_sheet(), prof)
     ops = prog.operations
+    drills = [o for o in plan_sheet(sample_sheet(), prof.with_tool(SMALL.diameter)).operations
+              if o.kind == "drill"]
     first = [replace(o, tool=VBIT.number) for o in ops if three and o.kind == "engrave"]
-    small = [replace(o, tool=SMALL.number) for o in ops
+    small = [replace(o, tool=SMALL.number)
+             for o in [*(o for o in ops if o.kind != "drill"), *drills]
              if o.kind in INSIDE and not (three and o.kind == "engrave")]
     big = [replace(o, tool=BIG.number) for o in ops if o.kind not in INSIDE]
     tools = ((VBIT,) if three else ()) + (SMALL, replace(BIG, diameter=prof.tool.diameter))
@@ -43,6 +48,26 @@ def multi_program(name: str, three: bool = False) -> SheetProgram:
     return replace(prog, operations=ops, tools=tools, cut_length=round(est.cut_length, 3),
                    rapid_length=round(est.rapid_length, 3), est_seconds=round(est.seconds, 1),
                    tool_seconds={t: round(v, 1) for t, v in est.tool_seconds.items()})
+
+
+def test_drills_cut_by_a_smaller_tool_than_they_were_planned_for_are_refused():
+    """The drills planned for the 6 mm tool (a 6 mm plunge, a 12 mm helix of radius 3) given
+    to the 3 mm one: the plunge comes out 3 mm wide, the helix 9 mm; each refused with the
+    part, the drill and what was cut. Planned for the 3 mm tool they pass."""
+    prof = profile("linuxcnc")
+    prog = multi_program("linuxcnc")
+    assert verify_program(write_program(prog, prof), prof, sheet=sample_sheet()) == []
+    planned = [replace(o, tool=SMALL.number) for o in plan_sheet(sample_sheet(), prof).operations
+               if o.kind == "drill"]
+    ops = [o for o in prog.operations if o.kind != "drill"]
+    k = next(k for k, o in enumerate(ops) if o.tool == BIG.number)
+    wrong = replace(prog, operations=ops[:k] + planned + ops[k:])
+    found = verify_program(write_program(wrong, prof), prof, sheet=sample_sheet())
+    assert [(v.kind, v.message) for v in found] == [
+        ("uncut", "rib#1: the 6 mm drill at (60.0, 160.0) is not cut to its diameter through:"
+                  " a 3 mm tool plunged there cuts 3.0 mm across"),
+        ("uncut", "rib#1: the 12 mm drill at (170.0, 70.0) is not cut to its diameter through:"
+                  " a 3 mm tool bored there cuts 9.0 mm across")]
 
 
 def multi_text(name: str, **changer) -> str:
@@ -269,12 +294,11 @@ def test_outputs_with_several_tools(name, planned_with_tools, tmp_path):
     assert [(t["order"], t["number"]) for t in sheet["tools"]] == [(1, 2), (2, 1)]
     assert all(t["est_seconds"] > 0 for t in sheet["tools"])
     assert sheet["tool_changes"] == 1
-    for k, f in enumerate(programs, 1):
-        text = (tmp_path / "out" / f).read_text()
+    texts = [(tmp_path / "out" / f).read_text() for f in programs]
+    for f, text in zip(programs, texts):  # the drills by one program, the outlines another
         found = verify_program(text, prof, sheet=sample_sheet())
-        if k < len(programs):  # the outlines are cut by a later program
-            found = [v for v in found if v.kind != "uncut"]
-        assert found == [], f
+        assert [v for v in found if v.kind != "uncut"] == [], f
+    assert verify_program("".join(texts), prof, sheet=sample_sheet()) == []  # in order
     preview_toolpaths(tmp_path / "out")
     index = (tmp_path / "out" / "index.html").read_text()
     assert "tools in order: T2 3 mm 3 mm upcut" in index

@@ -439,3 +439,104 @@ def test_a_rebate_is_judged_by_the_tool_that_cleared_it_not_the_one_beside_it(gr
     assert v.kind == "uncut" and "the 5 mm pocket at (120.0, 140.0)" in v.message
     area = float(v.message.split("left")[0].split(": ")[-1].split(" mm2")[0])
     assert area == pytest.approx(6 * 34 - 0.1 * 34, rel=0.02)  # 0.05 mm more tool each side
+
+
+def _helix(text: str, rc: float) -> str:
+    """sheet-grbl.nc with its 12 mm drill at (170, 70) bored on a helix of radius `rc`
+    instead of 3 (the 6 mm tool's: it reaches rc + 3 mm from the centre)."""
+    out = []
+    for ln in text.splitlines(keepends=True):
+        if "Y70" in ln and ("X173 " in ln or "X167 " in ln):
+            ln = (ln.replace("X173 ", f"X{170 + rc:g} ").replace("X167 ", f"X{170 - rc:g} ")
+                  .replace(" I-3 ", f" I{-rc:g} ").replace(" I3 ", f" I{rc:g} "))
+        out.append(ln)
+    return "".join(out)
+
+
+@pytest.mark.parametrize("rc,found", [
+    (3.0, None), (2.8, None), (3.1, None),  # 11.6 and 12.2 mm: within 0.5 mm of 12
+    (2.0, "uncut: rib#1: the 12 mm drill at (170.0, 70.0) is not cut to its diameter through:"
+          " a 6 mm tool bored there cuts 10.0 mm across"),
+    (4.0, "gouge: rib#1: the 12 mm drill at (170.0, 70.0) is cut oversize: the tool reaches"
+          " 7.00 mm from its centre")])
+def test_a_drill_bored_on_a_helix_of_the_wrong_radius_is_refused(rc, found):
+    prof = load_profile("grbl")
+    sheet = _golden_sheet("sheet-grbl.nc")
+    text = _helix((GOLDEN / "sheet-grbl.nc").read_text(), rc)
+    assert (text == (GOLDEN / "sheet-grbl.nc").read_text()) == (rc == 3.0)
+    got = [f"{v.kind}: {v.message}" for v in verify_program(text, prof, sheet=sheet)]
+    if found is None:
+        assert got == []
+    else:
+        (v,) = got
+        assert v.startswith(found), v
+
+
+def test_a_drill_plunged_by_a_larger_tool_is_refused_by_the_cli(tmp_path):
+    """The sample sheet's 6 mm drill made a 3 mm one in the sheet DXF: the 6 mm tool's plunge
+    cuts it oversize (which the gouge check lets pass: its allowance around a drill is the
+    largest tool's radius); `wikicut verify --sheet` refuses it, exit 3."""
+    from click.testing import CliRunner
+
+    from tests.test_gcode import sample_sheet
+    from wikicut.cli import main
+    from wikicut.io.dxf.write import sheet_dxf_text
+
+    dxf = sheet_dxf_text(sample_sheet())
+    small = dxf.replace("\n 40\n3.0\n", "\n 40\n1.5\n")  # the CIRCLE's radius
+    assert small.count("\n 40\n1.5\n") == 1
+    (tmp_path / "sheet-001.dxf").write_text(small)
+    prog = GOLDEN / "sheet-grbl.nc"
+    res = CliRunner().invoke(main, ["verify", str(prog), "--profile", "grbl", "--sheet",
+                                    str(tmp_path / "sheet-001.dxf")])
+    assert res.exit_code == 3, res.output
+    assert ("rib#1: the 3 mm drill at (60.0, 160.0) is cut oversize: the tool reaches 3.00 mm"
+            " from its centre") in res.output, res.output
+    assert "gouge" in res.output and "uncut" not in res.output, res.output
+
+
+def _blind_drills(grbl):
+    """A plate with a 6 mm drill (plunged) and a 10 mm one (a helix), each 5 mm deep; the
+    program's lines and where the 6 mm plunge is."""
+    from wikicut.cam import plan_sheet
+    from wikicut.model import Drill
+    from wikicut.post import write_program
+
+    part = Part("plate", shapely.box(0, 0, 200, 100),
+                drills=(Drill(50, 50, 6.0, 5.0), Drill(120, 50, 10.0, 5.0)))
+    sheet = SheetLayout(1, Stock(600, 400, 18, 15), [Placement("plate#1", part, 40, 40)])
+    prof = grbl.updated(engrave={"labels": False})
+    lines = write_program(plan_sheet(sheet, prof), prof).splitlines(keepends=True)
+    k = next(k for k, ln in enumerate(lines) if ln.startswith("G0 X90 Y90")) + 3
+    assert lines[k] == "G1 Z-5\n"
+    return sheet, prof, lines, k
+
+
+@pytest.mark.parametrize("z,found", [
+    ("-5", None), ("-5.04", None),  # within 0.05 mm of its depth
+    ("-8", "gouge: plate#1: the 6 mm drill at (90.0, 90.0), 5 mm deep, is cut 8.00 mm deep"),
+    ("-5.1", "gouge: plate#1: the 6 mm drill at (90.0, 90.0), 5 mm deep, is cut 5.10 mm deep"),
+    ("-3", "uncut: plate#1: the 6 mm drill at (90.0, 90.0), 5 mm deep, is not cut to its depth:"
+           " the tool in it reaches 3.00 mm")])
+def test_a_blind_drill_is_cut_to_its_depth(grbl, z, found):
+    sheet, prof, lines, k = _blind_drills(grbl)
+    text = "".join(lines[:k] + [f"G1 Z{z}\n"] + lines[k + 1:])
+    got = [f"{v.kind}: {v.message}" for v in verify_program(text, prof, sheet=sheet)]
+    assert got == ([] if found is None else [found])
+
+
+def test_a_blind_drill_plunged_with_a_smaller_tool_is_refused(grbl):
+    """The 6 mm blind drill plunged by a 4 mm tool (the header's tool made 4 mm): 4 mm wide,
+    refused; the 10 mm one, bored for the 6 mm tool, is then 8 mm wide, refused too (and the
+    outline, offset for the 6 mm tool, left standing by 1 mm: not the drills' business)."""
+    sheet, prof, lines, _ = _blind_drills(grbl)
+    text = "".join(lines)
+    head = next(ln for ln in lines if "T1" in ln and "6 mm" in ln)
+    small = text.replace(head, head.replace("6 mm", "4 mm", 1), 1)
+    assert small != text and verify_program(text, prof, sheet=sheet) == []
+    got = [v.message for v in verify_program(small, prof, sheet=sheet) if "drill" in v.message]
+    assert got == [
+        "plate#1: the 6 mm drill at (90.0, 90.0), 5 mm deep, is not cut to its diameter:"
+        " a 4 mm tool plunged there cuts 4.0 mm across",
+        "plate#1: the 10 mm drill at (160.0, 90.0), 5 mm deep, is not cut to its diameter:"
+        " a 4 mm tool bored there cuts 8.0 mm across"], got

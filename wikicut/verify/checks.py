@@ -99,9 +99,9 @@ def check_tools(segs: list[Segment], tools: dict[int, ToolLimits]) -> list[Viola
 
 def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
                 tools: dict[int, ToolLimits] | None = None) -> list[Violation]:
-    """Cutting outside the sheet, into a part (gouge), outlines or holes left uncut and
-    pocket floors left uncleared; each segment swept by its own tool where `tools` says its
-    diameter."""
+    """Cutting outside the sheet, into a part (gouge), outlines or holes left uncut, pocket
+    floors left uncleared and drills not cut to their diameter and depth; each segment swept
+    by its own tool where `tools` says its diameter."""
     out: list[Violation] = []
     st = sheet.stock
     tools = tools or {}
@@ -136,14 +136,18 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
         for pk in part.pockets:
             keep = keep.difference(pk.shape.buffer(0.05))
         allow = [e.path.buffer(r + 0.05) for e in part.engravings]
-        allow += [shapely.Point(d.x, d.y).buffer(max(d.diameter / 2, r) + 0.05)
-                  for d in part.drills]
         corners = _concave_corners(part.outline)
         for pk in part.pockets:  # a pocket's corners may get reliefs too
             corners += list(pk.shape.exterior.coords)
         allow += [shapely.Point(c).buffer(2 * r * 1.5) for c in corners]
         if allow:
             keep = keep.difference(shapely.union_all(allow))
+        # around a drill the drill check judges the material (an oversize hole names it)
+        zones = [_drill_zone(d, r) for d in part.drills]
+        out += _drills(p.instance, part, floors, gouging, keep.buffer(-0.05), zones,
+                       st.thickness)
+        if zones:
+            keep = keep.difference(shapely.union_all(zones))
         keep = keep.buffer(-0.05)
         if not keep.is_empty:
             hit = gouging.near(keep).intersection(keep)
@@ -185,6 +189,12 @@ class _Floors:
         self.radii = radii
         self.lines = np.array(lines, dtype=object)
         self.tree = shapely.STRtree(self.lines)
+
+    def lowest_in(self, centre, rad: float) -> float | None:
+        """The lowest Z of the paths whose centre line passes within `rad` of `centre`."""
+        near = self.tree.query(centre, predicate="dwithin", distance=rad - 1e-6)
+        zs = [min(self.cutting[k].start[2], self.cutting[k].end[2]) for k in near]
+        return min(zs) if zs else None
 
     def at_depth(self, region, depth: float) -> tuple[list, list[float]]:
         """The paths near `region` at `depth` or below (each segment's part that is, a ramp
@@ -237,6 +247,92 @@ def _pocket_floors(instance: str, part, floors: _Floors) -> list[Violation]:
     return out
 
 
+# A drill may come out this much over or under its diameter: a tool within it plunges the
+# hole (a 6.35 mm bit in a 6 mm hole), a wider hole is bored to the diameter
+DRILL_TOL = 0.5  # mm
+DRILL_AREA = 0.05  # mm2: less uncut (or overcut) than this is the polygons' rounding
+
+
+def _drill_zone(d, r: float):
+    """Around a drill, the material the drill check judges: as far as a tool centred in the
+    hole can reach."""
+    return shapely.Point(d.x, d.y).buffer(d.diameter / 2 + r + 0.05, quad_segs=16)
+
+
+def _drills(instance: str, part, floors: _Floors, gouging: _Swept, keep, zones: list,
+            thickness: float) -> list[Violation]:
+    """Each drill cut to its diameter (within DRILL_TOL) and depth: the tools' paths at its
+    depth, each swept by its radius, cover the hole (through the stock, its rim: the slug
+    falls out), and nothing deeper than an engraving cuts the part's material beyond it (a
+    tool centred in the hole: oversize; another cut: a gouge)."""
+    out = []
+    for d, zone in zip(part.drills, zones):
+        centre = shapely.Point(d.x, d.y)
+        rad = d.diameter / 2
+        depth = thickness if d.depth is None else float(d.depth)
+        what = (f"{instance}: the {d.diameter:g} mm drill at {_where(centre)}"
+                + ("" if d.depth is None else f", {d.depth:g} mm deep,"))
+        paths, radii = floors.at_depth(zone, depth)
+        # the tools that cut in the hole (their centre inside it), not a cut passing beside
+        mine = [(g, rr) for g, rr in zip(paths, radii) if g.distance(centre) < rad]
+        need = centre.buffer(rad - DRILL_TOL / 2, quad_segs=16)
+        if d.depth is None:
+            need = need.exterior
+        swept = (shapely.union_all(shapely.buffer(paths, np.array(radii) + FLOOR_TOL,
+                                                  quad_segs=8))
+                 if paths else shapely.Polygon())
+        left = need.difference(swept)
+        lowest = floors.lowest_in(centre, rad)
+        if (left.length if d.depth is None else left.area) > (
+                DRILL_AREA if d.depth is not None else 0.1):
+            through = " through" if d.depth is None else ""
+            if mine:
+                msg = f"is not cut to its diameter{through}: {_cut_text(centre, mine)}"
+            else:
+                msg = (f"is not cut {through.strip() or 'to its depth'}: "
+                       + ("no tool cuts in it" if lowest is None
+                          else f"the tool in it reaches {-lowest:.2f} mm"))
+            out.append(Violation(0, "uncut", f"{what} {msg}"))
+        # a blind hole no deeper than drawn (within FLOOR_TOL)
+        if d.depth is not None and lowest is not None and lowest < -depth - FLOOR_TOL:
+            out.append(Violation(0, "gouge", f"{what} is cut {-lowest:.2f} mm deep"))
+        material = keep.intersection(zone).difference(
+            centre.buffer(rad + DRILL_TOL / 2, quad_segs=16))
+        if material.is_empty:
+            continue
+        idx = np.sort(gouging.tree.query(zone, predicate="intersects")) \
+            if len(gouging.shapes) else np.array([], dtype=int)
+        inside = [k for k in idx if gouging.lines[k].distance(centre) < rad]
+        others = [k for k in idx if gouging.lines[k].distance(centre) >= rad]
+        for ks, own in ((inside, True), (others, False)):
+            if not ks:
+                continue
+            over = shapely.union_all(gouging.shapes[ks]).intersection(material)
+            if over.area <= DRILL_AREA:
+                continue
+            if own:
+                reach = shapely.hausdorff_distance(centre, over)
+                out.append(Violation(0, "gouge", f"{what} is cut oversize: the tool reaches"
+                                     f" {reach:.2f} mm from its centre ({over.area:.1f} mm2"
+                                     f" beyond {rad + DRILL_TOL / 2:g} mm)"))
+            elif over.area > 0.5:  # the gouge check's own threshold
+                out.append(Violation(0, "gouge", f"{instance}: the tool enters the part "
+                                     f"({over.area:.1f} mm2 near {_where(over)})"))
+    return out
+
+
+def _cut_text(centre, mine: list) -> str:
+    """What was cut in a hole at its depth: the tools and how wide their sweep reaches."""
+    tools = sorted({round(2 * rr, 3) for _, rr in mine})
+    sweep = shapely.union_all(shapely.buffer([g for g, _ in mine],
+                                             np.array([rr for _, rr in mine]), quad_segs=16))
+    across = 2 * shapely.hausdorff_distance(centre, sweep)
+    how = ("plunged" if all(g.distance(centre) < 1e-3 and g.length < 1e-3 for g, _ in mine)
+           else "bored")
+    return (f"a {'/'.join(f'{t:g}' for t in tools)} mm tool {how} there cuts"
+            f" {across:.1f} mm across")
+
+
 def _out_of_stock(cutting: list[Segment], st: Stock, r: float) -> list[Violation]:
     """Cutting with the tool centre beyond the sheet by more than the radius; on an offcut,
     beyond its material (whose notches a cut between two points inside could still cross)."""
@@ -263,6 +359,7 @@ class _Swept:
     over the segments near the geometry asked about."""
 
     def __init__(self, lines: list, radius):
+        self.lines = np.array(lines, dtype=object)
         self.shapes = np.array(shapely.buffer(lines, radius, quad_segs=8) if lines else [],
                                dtype=object)
         self.tree = shapely.STRtree(self.shapes)
