@@ -204,8 +204,18 @@ def _nest_around(items: list[NestItem], stocks: list[Stock], settings: NestSetti
     return layout
 
 
-def verify_layout(layout: Layout, spacing: float) -> list[str]:
-    """Exact check: every part inside its sheet's usable area, every pair >= spacing apart."""
+def _apart(a, b, spacing: float) -> bool:
+    d = a.distance(b)
+    return not (d < spacing - 1e-6 or (d <= 0 and a.intersection(b).area > 1e-6))
+
+
+def verify_layout(layout: Layout, spacing: float,
+                  pair_ok: Callable[[object, object], bool] | None = None,
+                  why: str = "") -> list[str]:
+    """Exact check: every part inside its sheet's usable area, every pair >= spacing apart,
+    or accepted by `pair_ok` where a layout allows closer pairs (common-line cutting: `why`
+    ends its message)."""
+    ok = pair_ok or (lambda a, b: _apart(a, b, spacing))
     problems: list[str] = []
     for sheet in layout.sheets:
         usable = sheet.stock.usable.buffer(1e-6)
@@ -219,9 +229,8 @@ def verify_layout(layout: Layout, spacing: float) -> list[str]:
         a, b = tree.query(np.array(geoms, dtype=object), predicate="dwithin",
                           distance=max(spacing - 1e-6, 0.0))
         for i, j in zip(a.tolist(), b.tolist()):
-            if i < j:
+            if i < j and not ok(geoms[i], geoms[j]):
                 d = geoms[i].distance(geoms[j])
-                if d < spacing - 1e-6 or (d <= 0 and geoms[i].intersection(geoms[j]).area > 1e-6):
-                    problems.append(f"sheet {sheet.index}: {sheet.placements[i].instance} and "
-                                    f"{sheet.placements[j].instance} are {d:.3f} mm apart")
+                problems.append(f"sheet {sheet.index}: {sheet.placements[i].instance} and "
+                                f"{sheet.placements[j].instance} are {d:.3f} mm apart{why}")
     return problems

@@ -170,24 +170,9 @@ def _allowed(new: dict, geoms: list, group: list[int], usable, gap: float,
 
 
 def verify_common_layout(layout: Layout, spacing: float, gap: float) -> list[str]:
-    """Exact check of a snapped layout: every part inside its sheet's usable area, every pair
-    `spacing` apart or cleanly snapped `gap` apart (snapped_pair)."""
-    problems: list[str] = []
-    for sheet in layout.sheets:
-        usable = sheet.stock.usable.buffer(TOL)
-        geoms = [p.placed().outline for p in sheet.placements]
-        for p, g in zip(sheet.placements, geoms):
-            if not usable.contains(g):
-                problems.append(f"sheet {sheet.index}: {p.instance} outside the usable area")
-        if len(geoms) < 2:
-            continue
-        tree = shapely.STRtree(geoms)
-        a, b = tree.query(np.array(geoms, dtype=object), predicate="dwithin",
-                          distance=max(spacing - TOL, 0.0))
-        for i, j in zip(a.tolist(), b.tolist()):
-            if i < j and not _pair_ok(geoms[i], geoms[j], gap, spacing):
-                d = geoms[i].distance(geoms[j])
-                problems.append(f"sheet {sheet.index}: {sheet.placements[i].instance} and "
-                                f"{sheet.placements[j].instance} are {d:.3f} mm apart, not"
-                                f" {spacing:g} and not snapped {gap:g} apart along an edge")
-    return problems
+    """Exact check of a snapped layout: `verify_layout`, with a pair also allowed cleanly
+    snapped `gap` apart (snapped_pair)."""
+    from . import verify_layout  # the package imports this module's neighbours first
+
+    return verify_layout(layout, spacing, pair_ok=lambda a, b: _pair_ok(a, b, gap, spacing),
+                         why=f", not {spacing:g} and not snapped {gap:g} apart along an edge")
