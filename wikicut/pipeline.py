@@ -304,7 +304,8 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
     if profile is None:
         return [], []
     from .cam import Proofs, plan_sheet
-    from .cam.repeats import repeat_groups, repeat_stem, sheets_text
+    from .cam.repeats import repeat_groups, repeat_stem
+    from .model import sheets_text
     from .post import write_sheet_programs
 
     proofs = proofs if proofs is not None else Proofs()  # shared by the sheets

@@ -52,12 +52,3 @@ def repeat_stem(first_index: int, count: int) -> str:
     return sheet_stem(first_index) + (f"-x{count}" if count > 1 else "")
 
 
-def sheets_text(indices: list[int]) -> str:
-    """Sheet numbers as runs: "3-30, 32"."""
-    runs: list[list[int]] = []
-    for i in indices:
-        if runs and i == runs[-1][1] + 1:
-            runs[-1][1] = i
-        else:
-            runs.append([i, i])
-    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)

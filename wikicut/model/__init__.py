@@ -10,6 +10,7 @@ from .geometry import (
     SheetLayout,
     Stock,
     sheet_stem,
+    sheets_text,
     strip_length,
 )
 from .machine import (
@@ -87,5 +88,6 @@ __all__ = [
     "Part", "Placement", "Pocket", "Pocketing", "Profile", "Rack", "SheetLayout", "SheetProgram",
     "Spindle", "Stock", "TOOL_TYPES", "Tabs", "Tool", "ToolLibrary", "ToolUse", "Travel",
     "arc_points", "check_cutting", "cutting_data", "depth_derate", "estimate", "is_arc",
-    "locked_placement", "move_length", "plan_passes", "sheet_stem", "strip_length", "sweep",
+    "locked_placement", "move_length", "plan_passes", "sheet_stem", "sheets_text",
+    "strip_length", "sweep",
 ]

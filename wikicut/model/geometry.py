@@ -199,6 +199,17 @@ def sheet_stem(index: int) -> str:
     return f"sheet-{index:03d}"
 
 
+def sheets_text(indices: list[int]) -> str:
+    """Sheet numbers as runs: "3-30, 32"."""
+    runs: list[list[int]] = []
+    for i in indices:
+        if runs and i == runs[-1][1] + 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)
+
+
 def strip_length(stock: Stock, placements: list[Placement]) -> float:
     """The length of a strip its placed parts use: their right-most extent plus the margin
     (never beyond the strip)."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..errors import InputError
 from ..io.report import read_report
+from ..model import sheets_text
 
 
 def _hm(seconds: float) -> str:
@@ -61,17 +62,6 @@ VIEW_JS = """<script>
   });
 })();
 </script>"""
-
-
-def _sheets_text(indices: list[int]) -> str:
-    """Sheet numbers as runs: "3-30, 32"."""
-    runs: list[list[int]] = []
-    for i in indices:
-        if runs and i == runs[-1][1] + 1:
-            runs[-1][1] = i
-        else:
-            runs.append([i, i])
-    return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in runs)
 
 
 def _tool(t: dict) -> str:
@@ -144,7 +134,7 @@ def _sheet_card(s: dict, run: dict | None, settings: dict) -> str:
     steps = _run_steps(s, settings)
     if steps:
         items.append("<li><b>Run</b>" + (f" (cut x {count}: sheets "
-                                         f"{_sheets_text(run['sheets'])}, one at a time)"
+                                         f"{sheets_text(run['sheets'])}, one at a time)"
                                          if count > 1 else "")
                      + "<ol>" + "".join(f"<li>{x}</li>" for x in steps) + "</ol></li>")
     zero = _zero(settings, s["stock"]["thickness"])
@@ -342,7 +332,7 @@ def _sheet_section(s: dict, svg: str, run: dict | None, n: int, settings: dict) 
         meta += "; tools in order: " + ", ".join(
             f"{_tool(t)} ({_hm(t['est_seconds'])})" for t in s["tools"])
     head = (f"Sheet {s['index']} of {n}" if count == 1 else
-            f"Sheet {s['index']} of {n}, cut x {count}: sheets {_sheets_text(run['sheets'])}")
+            f"Sheet {s['index']} of {n}, cut x {count}: sheets {sheets_text(run['sheets'])}")
     cls = "sheet repeat" if repeat else "sheet"
     body = svg.split("?>", 1)[-1] if svg.lstrip().startswith("<?xml") else svg
     return [f'<section class="{cls}" id="sheet-{s["index"]}"><h2>{head} '
