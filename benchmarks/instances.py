@@ -137,7 +137,8 @@ def _polygon(points, where: str, holes=()) -> Polygon:
 
 def load_strip(name_or_path: str | Path) -> StripInstance:
     """Read one strip instance by name ('albano') or path."""
-    path = _path(STRIP_DIR, name_or_path)
+    path = _path(REAL_STRIP_DIR if str(name_or_path) in real_strip_names() else STRIP_DIR,
+                 name_or_path)
     data = json.loads(path.read_text())
     items = []
     for k, it in enumerate(data["items"]):
@@ -154,6 +155,25 @@ def load_strip(name_or_path: str | Path) -> StripInstance:
     if height <= 0:
         raise InstanceError(f"{path.name}: strip_height must be > 0")
     return StripInstance(str(data.get("name") or path.stem), height, tuple(items))
+
+
+# --------------------------------------------------------------------------- real-world strips
+
+# sparrow's real-world strip instances (gardeyn0-9), shipped with the repository: see
+# benchmarks/strip_real/README.md for their source and licence. Their strips are up to 20 m
+# tall and their rolls run to 100 m and more: wikicut nests them unscaled.
+REAL_STRIP_DIR = REPO / "benchmarks" / "strip_real"
+
+
+def real_strip_names() -> list[str]:
+    return sorted((p.stem for p in REAL_STRIP_DIR.glob("*.json")),
+                  key=lambda n: (len(n), n))
+
+
+def real_strip_records() -> dict[str, float]:
+    """Density (%) of sparrow's best-ever layouts of the real-world strips."""
+    with open(REAL_STRIP_DIR / "sparrow_records_density.csv", newline="") as f:
+        return {row["instance"]: float(row["density_pct"]) for row in csv.DictReader(f)}
 
 
 # --------------------------------------------------------------------------- bin packing
@@ -348,6 +368,7 @@ def best_known() -> dict[str, BestKnown]:
     with open(BEST_DIR / "sparrow_records_density.csv", newline="") as f:
         for row in csv.DictReader(f):
             rec[row["instance"]] = float(row["density_pct"])
+    rec.update(real_strip_records())
     return {n: BestKnown(lit.get(n), rec.get(n)) for n in sorted(set(lit) | set(rec))}
 
 

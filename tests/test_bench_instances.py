@@ -36,12 +36,15 @@ def test_every_instance_is_shipped():
     assert len(INST.strip_names()) == 13
     assert len(INST.bin_names()) == 12 + 3  # shared OpenCutList jobs + benchmarks/bins/
     assert len(list(INST.USER_BINS_DIR.glob("*.json"))) == 3
+    assert INST.real_strip_names() == [f"gardeyn{k}" for k in range(10)]
 
 
-@pytest.mark.parametrize("name", INST.strip_names() if INST.STRIP_DIR.is_dir() else [])
+@pytest.mark.parametrize("name", (INST.strip_names() if INST.STRIP_DIR.is_dir() else [])
+                         + INST.real_strip_names())
 def test_strip_instances_parse(name):
     s = INST.load_strip(name)
-    raw = json.loads((INST.STRIP_DIR / f"{name}.json").read_text())
+    folder = INST.REAL_STRIP_DIR if name.startswith("gardeyn") else INST.STRIP_DIR
+    raw = json.loads((folder / f"{name}.json").read_text())
     assert s.strip_height == raw["strip_height"] > 0
     assert s.count == sum(it["demand"] for it in raw["items"]) == len(s.nest_items())
     for it in s.items:
@@ -127,6 +130,8 @@ def test_best_known_densities():
     assert best["blaz1"].literature == pytest.approx(85.49)
     assert best["albano"].sparrow_record == pytest.approx(89.821)
     assert set(INST.strip_names()) <= set(best)
+    assert best["gardeyn7"].sparrow_record == pytest.approx(87.015)
+    assert all(best[n].sparrow_record for n in INST.real_strip_names())
 
 
 def test_a_tiny_strip_instance_nests_and_verifies():
