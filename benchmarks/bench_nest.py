@@ -4,6 +4,7 @@
                                     [--skip-strip] [--skip-bins] [--skip-stock]
                                     [--skip-scaling]
     python benchmarks/bench_nest.py --timing [--limits 5 10 20] [--only JOB ...]
+    python benchmarks/bench_nest.py --users [--seconds N] [--only JOB ...]
 
 1. strip: ESICUP strip instances, density after N s beside spyrrow's with the same seconds.
 2. bins: packingsolver/OpenCutList sheet jobs and examples/house: sheets used against the area
@@ -15,6 +16,8 @@
 5. timing (--timing, alone): nest()'s wall time against its time limit (house, whole house,
    a strip, the mixed 520-part job of mixed.py), reading excluded; and the kernels' cold
    start (compiled into an empty cache) against a warm one, each in a fresh process.
+6. users (--users, alone): packingsolver's users' jobs (benchmarks/bins/): its solutions'
+   sheets, checked independently (packingsolver.py), against wikicut's, and the wall time.
 
 Every layout, ours and the others', is checked with wikicut.nest.verify_layout; a failure is
 printed as INVALID. The machines are noisy, so each comparison runs back to back in the same
@@ -514,6 +517,80 @@ def run_scaling(sizes: list[str]) -> str:
                  ["parts", "layout", "s", "sheets", "bound", "peakMB", "baseMB"], rows)
 
 
+# --------------------------------------------------------------------------- users' jobs
+
+
+def _ps_cell(sol, count: int) -> str:
+    """packingsolver's sheets, marked when its solution fails the check or is partial."""
+    if sol is None:
+        return "none"
+    cell = str(sol.sheets)
+    if sol.placed < count:
+        cell += f" ({sol.placed}/{count} placed)"
+    return cell + ("" if sol.valid else " INVALID")
+
+
+def run_users(names: list[str], seconds: float, workers: int) -> str:
+    """packingsolver's users' jobs (benchmarks/bins/): its solution's sheets (checked by
+    benchmarks/packingsolver.py) against wikicut's after `seconds`, and nest()'s wall time
+    against that limit (the job read and the kernels loaded before the clock)."""
+    import packingsolver as PS
+
+    from wikicut.nest import load_kernels
+
+    load_kernels()
+    rows, notes = [], []
+    for name in names:
+        try:
+            job = I.load_bins(name)
+            sol = PS.load_solution(job)
+        except I.InstanceError as exc:
+            rows.append([name, "-", "-", "-", "-", "-", "refused", "-", "-", "-", "-"])
+            notes.append(f"{name}: refused: {exc}")
+            print("  " + "  ".join(rows[-1]), flush=True)
+            continue
+        stocks = job.stocks()
+        bound = job.area_bound()
+        items = job.nest_items()
+        t = time.monotonic()
+        try:
+            lay = nest(items, stocks, NestSettings(spacing=job.spacing, seed=SEED,
+                                                   time_limit=seconds, workers=workers))
+        except Exception as exc:  # noqa: BLE001 - a failure is a table cell
+            wall = time.monotonic() - t
+            lay, problems = None, [f"{type(exc).__name__}: {exc}"]
+        else:
+            wall = time.monotonic() - t
+            problems = verify_layout(lay, job.spacing) + PS.check(
+                job, PS.layout_sheets(job, lay), limits=len(job.sheets) > 1)
+            if lay.unplaced:
+                problems.append(f"{len(lay.unplaced)} unplaced")
+        ours = "INVALID" if problems or lay is None else str(len(lay.sheets))
+        vs = "n/a"
+        if sol is not None and sol.valid and sol.placed == job.count and lay and not problems:
+            d = len(lay.sheets) - sol.sheets
+            vs = "=" if d == 0 else f"{d:+d}"
+        over = 100.0 * (wall / seconds - 1.0)
+        sheet = f"{job.sheet_width:.0f}x{job.sheet_height:.0f}"
+        if len(job.sheets) > 1:
+            sheet += f" +{len(job.sheets) - 1}"
+        rows.append([name, str(job.count), sheet, f"{job.spacing:.4g}/{job.margin:.4g}",
+                     _ps_cell(sol, job.count), str(bound), ours, vs, f"{wall:.2f}",
+                     f"{over:+.1f} %", "ok" if wall <= 1.05 * seconds else "OVER"])
+        if problems:
+            notes.append(f"{name}: wikicut: {'; '.join(problems[:3])}")
+        if sol is not None and not sol.valid:
+            notes.append(f"{name}: packingsolver: {'; '.join(sol.problems[:3])}")
+        notes += [f"{name}: {n}" for n in job.notes]
+        print("  " + "  ".join(rows[-1]), flush=True)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    out = table(f"Users' jobs (packingsolver's repository): sheets after {seconds:g} s, "
+                f"{workers} workers (load average {load:.1f} at the end)",
+                ["job", "parts", "sheet mm", "spc/mrg", "packingsolver", "bound", "wikicut",
+                 "vs ps", "wall s", "overrun", "<= 105 %"], rows)
+    return out + ("\n" + "\n".join(notes) if notes else "")
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -596,6 +673,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timing", action="store_true",
                     help="only the time-limit table (with --only: its jobs) and cold start")
     ap.add_argument("--limits", type=float, nargs="+", default=[5.0, 10.0, 20.0])
+    ap.add_argument("--users", action="store_true",
+                    help="only packingsolver's users' jobs (benchmarks/bins/, with --only: "
+                         "those), beside its solutions")
     ap.add_argument("--scaling-one", type=int, default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.scaling_one is not None:
@@ -605,6 +685,17 @@ def main(argv: list[str] | None = None) -> int:
         print(run_timing(a.only or TIMING_JOBS, a.limits, a.workers))
         return 0
     seconds = a.seconds if a.seconds is not None else (5.0 if a.quick else 30.0)
+    if a.users:
+        names = I.user_bin_names()
+        if a.only:
+            unknown = set(a.only) - set(names)
+            if unknown:
+                ap.error(f"unknown users' job(s): {', '.join(sorted(unknown))}")
+            names = [n for n in names if n in a.only]
+        t0 = time.monotonic()
+        print(run_users(names, seconds, a.workers))
+        print(f"total {time.monotonic() - t0:.0f} s", flush=True)
+        return 0
     strip = QUICK_STRIP if a.quick else I.strip_names() + I.real_strip_names()
     bins = QUICK_BINS if a.quick else I.bin_names() + ["house"]
     sizes = QUICK_SCALING if a.quick else SCALING_SIZES
@@ -612,7 +703,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.only:
         only = set(a.only)
         strip = [n for n in I.strip_names() + I.real_strip_names() if n in only]
-        bins = [n for n in I.bin_names() + ["house"] if n in only]
+        bins = [n for n in I.bin_names() + I.user_bin_names() + ["house"] if n in only]
         sizes = [n for n in SCALING_SIZES + [int(x) for x in only if x.isdigit()]
                  if str(n) in only]
         sizes = sorted(set(sizes))

@@ -184,21 +184,63 @@ class BinItem:
     id: str
     polygon: Polygon  # mm, holes as interiors
     copies: int
-    rotations: tuple[float, ...]
+    rotations: tuple[float, ...]  # what wikicut tries (never mirrored)
+    # the file's allowed rotations as (start, end, mirrored), degrees; (0, 0, False) if none
+    allowed: tuple[tuple[float, float, bool], ...] = ((0.0, 0.0, False),)
+
+
+@dataclass(frozen=True)
+class BinSheet:
+    """One of the file's bin types, in mm, moved so its bounding box starts at (0, 0)."""
+
+    width: float
+    height: float
+    copies: int | None  # the file's upper bound; None = unlimited
+    margin: float
+    outline: Polygon | None = None  # where the material is, when not the whole box
+    keepouts: tuple[Polygon, ...] = ()  # defects, grown by their own spacing
+    origin: tuple[float, float] = (0.0, 0.0)  # the bounding box's corner in the file, mm
+
+    def stock(self, name: str, limited: bool = False) -> Stock:
+        return Stock(width=self.width, height=self.height, thickness=18.0, margin=self.margin,
+                     count=self.copies if limited else None, name=name,
+                     outline=self.outline, keepouts=self.keepouts)
 
 
 @dataclass(frozen=True)
 class BinInstance:
-    """A multi-sheet job: one sheet type, spacing between parts, margin at the sheet edge."""
+    """A multi-sheet job: one or more sheet types, spacing between parts, a margin at each
+    sheet's edge."""
 
     name: str
     units: str  # of the file: "in" or "mm"; everything here is in mm
-    sheet_width: float
-    sheet_height: float
-    sheet_copies: int | None  # the file's upper bound; None = unlimited
-    margin: float
+    sheets: tuple[BinSheet, ...]
     spacing: float
     items: tuple[BinItem, ...]
+    objective: str = "bin-packing"
+    # what the file asks that wikicut does not do or that does not change the sheet count
+    notes: tuple[str, ...] = ()
+
+    @property
+    def scale(self) -> float:
+        """mm per unit of the file."""
+        return MM_PER_INCH if self.units == "in" else 1.0
+
+    @property
+    def sheet_width(self) -> float:
+        return self.sheets[0].width
+
+    @property
+    def sheet_height(self) -> float:
+        return self.sheets[0].height
+
+    @property
+    def sheet_copies(self) -> int | None:
+        return self.sheets[0].copies
+
+    @property
+    def margin(self) -> float:
+        return self.sheets[0].margin
 
     @property
     def count(self) -> int:
@@ -209,11 +251,21 @@ class BinInstance:
         return sum(it.polygon.area * it.copies for it in self.items)
 
     def stock(self, limited: bool = False) -> Stock:
-        """The sheet as a wikicut Stock; unlimited by default because the files' `copies` is
-        only an upper bound for packingsolver (one file even caps it at 1)."""
-        return Stock(width=self.sheet_width, height=self.sheet_height, thickness=18.0,
-                     margin=self.margin, count=self.sheet_copies if limited else None,
-                     name=self.name)
+        """The (first) sheet as a wikicut Stock; unlimited by default because the files'
+        `copies` is only an upper bound for packingsolver (one file even caps it at 1)."""
+        return self.sheets[0].stock(self.name, limited)
+
+    def stocks(self) -> list[Stock]:
+        """Every sheet type: one unlimited (as `stock`), several with the file's counts
+        (which sheet to use is then part of the job)."""
+        if len(self.sheets) == 1:
+            return [self.stock()]
+        return [b.stock(f"{self.name}-{k}", True) for k, b in enumerate(self.sheets)]
+
+    def area_bound(self) -> int:
+        """`area_lower_bound` against the largest usable sheet of the job."""
+        return area_lower_bound(self.total_area,
+                                max(self.stocks(), key=lambda s: s.usable.area))
 
     def nest_items(self) -> list[NestItem]:
         out: list[NestItem] = []
@@ -224,24 +276,50 @@ class BinInstance:
         return out
 
 
+def _job_names(folder: Path) -> list[str]:
+    return sorted(p.stem for p in folder.glob("*.json") if not p.stem.endswith("_solution"))
+
+
 def bin_names() -> list[str]:
-    """The shared OpenCutList jobs, then the users' jobs shipped here."""
-    return (sorted(p.stem for p in BINS_DIR.glob("*.json"))
-            + sorted(p.stem for p in USER_BINS_DIR.glob("*.json")))
+    """The shared OpenCutList jobs (the users' jobs: `user_bin_names`)."""
+    return _job_names(BINS_DIR)
+
+
+def user_bin_names() -> list[str]:
+    """packingsolver's users' jobs shipped in benchmarks/bins/ (most with its solution)."""
+    return _job_names(USER_BINS_DIR)
 
 
 FREE_FILL = 0.75  # a part filling less of its bounding box turns in FREE_STEP steps
 FREE_STEP = 22.5  # degrees; boards and panels keep quarter turns
 
 
+def _allowed(value, mirroring: bool, where: str) -> tuple[tuple[float, float, bool], ...]:
+    """packingsolver's `allowed_rotations` [{start, end, mirror}] and the old top-level
+    `allow_mirroring` (every unmirrored range again mirrored), as its reader expands them.
+    Missing = packingsolver's default, 0 only."""
+    out = []
+    for r in value or [{"start": 0, "end": 0}]:
+        a, b = float(r["start"]), float(r["end"])
+        if b < a:
+            raise InstanceError(f"{where}: rotation range {a}..{b} is empty")
+        out.append((a, b, bool(r.get("mirror", False))))
+    if mirroring:
+        out += [(a, b, True) for a, b, m in out if not m]
+    return tuple(out)
+
+
 def _rotations(value, where: str, step: float = 90.0) -> tuple[float, ...]:
     """packingsolver's `allowed_rotations` [{start, end}] as wikicut's discrete angles.
     A fixed angle stays; a range (free rotation) becomes the multiples of `step` in it.
-    Missing = packingsolver's default, 0 only."""
+    Mirrored ranges are left out (wikicut never mirrors a part: its toolpaths would climb
+    where they should not). Missing = packingsolver's default, 0 only."""
     if not value:
         return (0.0,)
     out: list[float] = []
     for r in value:
+        if r.get("mirror", False):
+            continue
         a, b = float(r["start"]), float(r["end"])
         if b < a:
             raise InstanceError(f"{where}: rotation range {a}..{b} is empty")
@@ -251,7 +329,9 @@ def _rotations(value, where: str, step: float = 90.0) -> tuple[float, ...]:
             ang = ang % 360.0
             if ang not in out:
                 out.append(ang)
-    return tuple(out) or (0.0,)
+    if not out:
+        raise InstanceError(f"{where}: only mirrored rotations; wikicut never mirrors a part")
+    return tuple(out)
 
 
 def _ring(shape: dict, where: str) -> list[tuple[float, float]]:
@@ -299,36 +379,96 @@ def _arc(s, t, e: dict, where: str) -> list[tuple[float, float]]:
             for k in range(n + 1)]
 
 
+def shape_polygon(shape: dict, k: float, where: str) -> Polygon:
+    """A packingsolver shape with its holes (`holes`: shapes of their own) as a polygon in
+    mm (`k` mm per file unit)."""
+    outer = [(x * k, y * k) for x, y in _ring(shape, where)]
+    holes = [[(x * k, y * k) for x, y in _ring(hh, f"{where}.holes[{j}]")]
+             for j, hh in enumerate(shape.get("holes") or [])]
+    return _polygon(outer, where, holes)
+
+
+# keys of packingsolver's reader that do not change where parts may go: costs and profits
+# weigh sheets and items in its objective, `copies_min` asks for at least so many sheets,
+# `leftover_mode` says which leftover it keeps, `id` is a label
+_NO_GEOMETRY = {"cost", "copies_min", "profit", "leftover_mode", "id"}
+_SHAPE_KEYS = {"type", "width", "height", "vertices", "elements", "is_path", "center",
+               "radius", "holes"}
+_BIN_KEYS = _SHAPE_KEYS | {"copies", "item_bin_minimum_spacing", "defects", "fixed_items"} \
+    | _NO_GEOMETRY
+_ITEM_KEYS = _SHAPE_KEYS | {"shapes", "copies", "allowed_rotations", "allow_mirroring"} \
+    | _NO_GEOMETRY
+_PARAM_KEYS = {"item_item_minimum_spacing", "open_dimension_xy_aspect_ratio",
+               "leftover_mode"}
+
+
+def _bin_sheet(b: dict, k: float, where: str) -> BinSheet:
+    if b.get("fixed_items"):
+        raise InstanceError(f"{where}: fixed_items are not supported")
+    poly = shape_polygon(b, k, where)
+    x0, y0, x1, y1 = poly.bounds
+    w, h = x1 - x0, y1 - y0
+    if w <= 0 or h <= 0:
+        raise InstanceError(f"{where}: no area")
+    moved = shapely.affinity.translate(poly, -x0, -y0)
+    boxy = abs(poly.area - w * h) <= 1e-9 * w * h and not poly.interiors
+    keepouts = []
+    for j, d in enumerate(b.get("defects") or []):
+        dw = f"{where}.defects[{j}]"
+        g = shapely.affinity.translate(shape_polygon(d, k, dw), -x0, -y0)
+        grow = float(d.get("item_defect_minimum_spacing") or 0.0) * k
+        keepouts.append(g.buffer(grow) if grow > 0 else g)
+    copies = b.get("copies")
+    return BinSheet(width=w, height=h,
+                    copies=None if copies is None or int(copies) < 0 else int(copies),
+                    margin=float(b.get("item_bin_minimum_spacing") or 0.0) * k,
+                    outline=None if boxy else moved, keepouts=tuple(keepouts),
+                    origin=(x0, y0))
+
+
 def load_bins(name_or_path: str | Path) -> BinInstance:
-    """Read one packingsolver job by name ('table') or path, in mm."""
+    """Read one packingsolver job by name ('table') or path, in mm. What the file asks that
+    wikicut cannot do is refused (InstanceError naming the file and key); what it asks that
+    wikicut leaves aside without changing where parts may go is listed in `notes`."""
     mine = USER_BINS_DIR / f"{name_or_path}.json"
     path = mine if mine.exists() else _path(BINS_DIR, name_or_path)
     data = json.loads(path.read_text())
     bins = data["bin_types"]
-    if len(bins) != 1:
-        raise InstanceError(f"{path.name}: {len(bins)} bin types; one is supported")
-    b = bins[0]
-    x0, y0, x1, y1 = Polygon(_ring(b, f"{path.name}: bin_types[0]")).bounds
-    w, h = x1 - x0, y1 - y0
-    if w <= 0 or h <= 0:
-        raise InstanceError(f"{path.name}: bin_types[0] has no area")
-    units = "in" if max(w, h) < INCH_SHEET_LIMIT else "mm"
-    k = MM_PER_INCH if units == "in" else 1.0
+    if not bins:
+        raise InstanceError(f"{path.name}: no bin_types")
+    notes: list[str] = []
+    for i, b in enumerate(bins):
+        if set(b) - _BIN_KEYS:
+            raise InstanceError(f"{path.name}: bin_types[{i}]: "
+                                f"{', '.join(sorted(set(b) - _BIN_KEYS))} not supported")
     params = data.get("parameters") or {}
+    for key in sorted(set(params) - _PARAM_KEYS):
+        # 2026-04-08's `spacing` is no key of packingsolver's (it reads spacing 0)
+        notes.append(f"parameters.{key} is not packingsolver's: ignored")
+    # units: no OpenCutList sheet is INCH_SHEET_LIMIT inches long; the same for every bin
+    side = max(max(x1 - x0, y1 - y0) for x0, y0, x1, y1 in
+               (Polygon(_ring(b, f"{path.name}: bin_types[{i}]")).bounds
+                for i, b in enumerate(bins)))
+    units = "in" if side < INCH_SHEET_LIMIT else "mm"
+    k = MM_PER_INCH if units == "in" else 1.0
+    sheets = tuple(_bin_sheet(b, k, f"{path.name}: bin_types[{i}]") for i, b in enumerate(bins))
     items = []
+    mirrored = 0
     for i, it in enumerate(data["item_types"]):
         where = f"{path.name}: item_types[{i}]"
+        extra = set(it) - _ITEM_KEYS
+        if extra - {"priority"}:
+            raise InstanceError(f"{where}: {', '.join(sorted(extra))} not supported")
         shapes = it.get("shapes", [it])
         if len(shapes) != 1:
             raise InstanceError(f"{where}: {len(shapes)} shapes; one per item is supported")
-        sh = shapes[0]
-        outer = [(x * k, y * k) for x, y in _ring(sh, where)]
-        holes = [[(x * k, y * k) for x, y in _ring(hh, f"{where}.holes[{j}]")]
-                 for j, hh in enumerate(sh.get("holes") or [])]
         copies = int(it.get("copies", 1))
         if copies < 1:
-            raise InstanceError(f"{where}: copies {copies} < 1")
-        poly = _polygon(outer, where, holes)
+            raise InstanceError(f"{where}: copies {copies}: only a fixed number of copies "
+                                "is supported")
+        poly = shape_polygon(shapes[0], k, where)
+        allowed = _allowed(it.get("allowed_rotations"), bool(it.get("allow_mirroring")), where)
+        mirrored += any(m for _, _, m in allowed)
         # free rotation: quarter turns for boards and panels (at 45 degrees they only waste
         # the sheet's corners), FREE_STEP steps for the curved and angled parts that fill
         # under FREE_FILL of their bounding box (frame, one worker, 30 s: 7 sheets in 9 of
@@ -337,14 +477,20 @@ def load_bins(name_or_path: str | Path) -> BinInstance:
         fill = poly.area / max((x1 - x0) * (y1 - y0), 1e-12)
         items.append(BinItem(str(i), poly, copies,
                              _rotations(it.get("allowed_rotations"), where,
-                                        FREE_STEP if fill < FREE_FILL else 90.0)))
-    copies = b.get("copies")
+                                        FREE_STEP if fill < FREE_FILL else 90.0),
+                             allowed))
+    if mirrored:
+        notes.append(f"mirroring allowed for {mirrored} item type(s): wikicut never mirrors")
+    if any(it.get("priority") is not None for it in data["item_types"]):
+        notes.append("item priority: no key of packingsolver's reader, ignored")
+    objective = str(data.get("objective") or "bin-packing")
+    if objective.lower().replace("-", "") not in ("binpacking", "binpackingwithleftovers"):
+        notes.append(f"objective {objective}: nested as bin packing (every part, fewest "
+                     "sheets)")
     return BinInstance(
-        name=path.stem, units=units, sheet_width=w * k, sheet_height=h * k,
-        sheet_copies=None if copies is None else int(copies),
-        margin=float(b.get("item_bin_minimum_spacing") or 0.0) * k,
+        name=path.stem, units=units, sheets=sheets,
         spacing=float(params.get("item_item_minimum_spacing") or 0.0) * k,
-        items=tuple(items))
+        items=tuple(items), objective=objective, notes=tuple(notes))
 
 
 # --------------------------------------------------------------------------- references
