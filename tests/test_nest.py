@@ -1162,7 +1162,7 @@ def test_overlap_cost_stops_at_its_limit():
     s0, s1 = int(p.var_s0[0]), int(p.var_s1[0])
     u0, u1, v0, v1 = (int(x) for x in p.lim[0, 0])
     for u, v in ((u0, v0), ((u0 + u1) // 2, (v0 + v1) // 2), (u1, v1)):
-        full = overlap.cost(S, p.rows, p.lo, p.hi, s0, s1, u, v, nu, nv)
+        full = overlap.cost(S, p.rows, p.lo, p.hi, s0, s1, u, v, nu, nv, math.inf)
         assert full > 0
         assert overlap.cost(S, p.rows, p.lo, p.hi, s0, s1, u, v, nu, nv, full * 1.01) == full
         part = overlap.cost(S, p.rows, p.lo, p.hi, s0, s1, u, v, nu, nv, full / 3)

@@ -9,7 +9,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def hit(ax, ay, x0, y0, x1, y1, axis):
     """Distance from point a, moving in -axis, to segment (x0, y0)-(x1, y1); -1 if the ray
     (backwards included) misses it or runs along it."""

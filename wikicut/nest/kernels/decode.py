@@ -59,13 +59,12 @@ class Sheets(NamedTuple):
     res: float
 
 
-@njit(cache=True)
 def empty_grid(nu: int, nv: int) -> np.ndarray:
-    """A grid with nothing occupied."""
+    """A grid with nothing occupied (plain numpy: nothing to compile)."""
     return np.full((nu, nv), -1, np.int32)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def span(rows: np.ndarray, lo: np.ndarray, hi: np.ndarray, k: int, u: int, v: int, nu: int,
          nv: int) -> tuple:
     """Interval k of a shape at origin (u, v) on an nu x nv grid: (row, first, last cell),
@@ -107,7 +106,7 @@ def first_fit(last: np.ndarray, rows: np.ndarray, lo: np.ndarray, hi: np.ndarray
                       np.zeros(1, np.int32), -1, 0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _longest(rows, lo, hi, s0, s1, v_min, v_max, nv):
     """The interval of a shape with the most cells on the grid wherever v lies in v_min..
     v_max, and that many cells (-1, 0 for none)."""
@@ -135,7 +134,7 @@ def shape_keys(rows, lo, hi, var_s0, var_s1, lim, t, nv):
     return key_k, key_n
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _row_run(last, r):
     """The longest run of free cells in row r."""
     best = 0
@@ -150,7 +149,7 @@ def _row_run(last, r):
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def forget_runs(runs, r0, r1):
     """Rows r0..r1 (clipped) changed: their longest free runs are not known any more."""
     for r in range(max(r0, 0), min(r1, runs.shape[0] - 1) + 1):

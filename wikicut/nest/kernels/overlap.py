@@ -67,9 +67,13 @@ COUNT = np.int16
 WEIGHT = np.float32
 MARK = np.int16
 _EPOCH_MAX = int(np.iinfo(MARK).max)
+# "no current position" for best_spot as int64 values: literal -1, 0 would compile the kernel
+# (and each kernel it calls) once more, for those values
+_NO_VARIANT = np.int64(-1)
+_ORIGIN = np.int64(0)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def paint(cnt, rows, lo, hi, s0, s1, u, v, delta):
     nu, nv = cnt.shape
     for k in range(s0, s1):
@@ -86,7 +90,7 @@ def prefix_rows(cnt, w, S, r0, r1):
         _sum_row(cnt, w, S, r, 0, cnt.shape[1] - 1)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _sum_row(cnt, w, S, r, a, b):
     """Row r's prefix sums of cnt * w over cells a..b, going on from S[r, a]; returns the
     last one."""
@@ -97,7 +101,7 @@ def _sum_row(cnt, w, S, r, a, b):
     return acc
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u, v, delta):
     """Add (delta 1) or take away (-1) variant s at (u, v), and refresh the prefix sums of
     the rows it covers."""
@@ -125,7 +129,7 @@ def _refresh(cnt, w, S, rows, lo, hi, s0, s1, u, v):
             _refresh_span(cnt, w, S, r, a, b)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _refresh_span(cnt, w, S, r, a, b):
     """Row r's prefix sums after cells a..b changed: summed again over a..b, the rest of
     the row shifted by the change."""
@@ -137,10 +141,11 @@ def _refresh_span(cnt, w, S, r, a, b):
 
 
 @njit(cache=True)
-def cost(S, rows, lo, hi, s0, s1, u, v, nu, nv, limit=math.inf):
+def cost(S, rows, lo, hi, s0, s1, u, v, nu, nv, limit):
     """Weighted overlap of a shape at (u, v). Every term is >= 0, so the sum can stop once
     it reaches `limit` (a position no better than the best so far): the caller's
-    comparisons come out the same, in a fraction of the rows."""
+    comparisons come out the same, in a fraction of the rows. `limit` has no default: an
+    omitted one would compile the kernel once more."""
     c = 0.0
     for k in range(s0, s1):
         r, a, b = span(rows, lo, hi, k, u, v, nu, nv)
@@ -219,7 +224,8 @@ def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v,
     best = math.inf
     if cur_s >= 0 and cur_u <= ucap[cur_s]:
         bs, bu, bv = cur_s, cur_u, cur_v
-        best = cost(S, rows, lo, hi, var_s0[cur_s], var_s1[cur_s], cur_u, cur_v, nu, nv) \
+        best = cost(S, rows, lo, hi, var_s0[cur_s], var_s1[cur_s], cur_u, cur_v, nu, nv,
+                    math.inf) \
             + bias * cur_u
     per = max(samples // offs.shape[0], 16)
     nq = cands.shape[0]
@@ -320,7 +326,7 @@ def anchors(rows, lo, hi, var_s0, var_s1, k):
     return anc
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _anchor_taken(S, anc, s, u, v, nu, nv):
     """Whether a cell under one of variant s's anchors at (u, v) is taken (cnt * w > 0)."""
     for j in range(anc.shape[1]):
@@ -371,7 +377,8 @@ def separate(grid, parts, shapes, lim, t, ucap, offs, moves, seed, tuning):
                 continue
             _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, u_of[i], v_of[i], -1)
         cands = item_vars[item_v0[i]:item_v1[i]]
-        bs, bu, bv = best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, -1, 0, 0, anc)
+        bs, bu, bv = best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, _NO_VARIANT,
+                               _ORIGIN, _ORIGIN, anc)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, bs, bu, bv, 1)
     # a move changes another part's overlap by the cells it shares with the moved part's

@@ -8,7 +8,7 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _edge_y(x1, y1, x2, y2, x):
     """y of the edge (x1, y1)-(x2, y2) at x (its ends exactly at its ends)."""
     if x == x1:
