@@ -138,11 +138,37 @@ def test_locked_and_filler_keys_are_written_where_documented():
     parts = rep["sheets"][0]["parts"]
     assert parts[0]["locked"] is True and "filler" not in parts[0]
     assert parts[1]["filler"] is True and "locked" not in parts[1]
-    assert list(parts[0]) == [k for k in tables["sheets[].parts[]"] if k != "filler"]
-    assert list(parts[1]) == [k for k in tables["sheets[].parts[]"] if k != "locked"]
+    assert list(parts[0]) == [k for k in tables["sheets[].parts[]"]
+                              if k not in ("filler", "mirrored")]
+    assert list(parts[1]) == [k for k in tables["sheets[].parts[]"]
+                              if k not in ("locked", "mirrored")]
     assert rep["totals"]["fillers"] == {"placed": 1, "left": 1}
     assert list(rep["totals"]) == [k for k in tables["totals"] if k != "common_line"]
     assert OPTIONAL["totals"] == {"fillers", "common_line"}
+
+
+def test_mirrored_key_is_written_where_documented():
+    """A part cut face down says so after its role keys; the others have no such key."""
+    lay = shelves()
+    first = lay.sheets[0].placements
+    lay.sheets[0].placements = [first[0], Placement("shelf#2", plain(), 950, 20, 90.0, True)]
+    lay.locked = [first[0].instance]
+    rep = build_report("shelves", lay, 12.0)
+    tables = doc_tables()
+    parts = rep["sheets"][0]["parts"]
+    assert "mirrored" not in parts[0] and parts[1]["mirrored"] is True
+    assert list(parts[1]) == [k for k in tables["sheets[].parts[]"]
+                              if k not in ("locked", "filler")]
+    # the box is the mirrored outline's: x -> -x, turned a quarter, moved
+    x0, y0, x1, y1 = shapely.affinity.rotate(shapely.affinity.scale(
+        plain().outline, -1, 1, origin=(0, 0)), 90, origin=(0, 0)).bounds
+    assert parts[1]["bbox"] == [950 + x0, 20 + y0, 950 + x1, 20 + y1]
+    assert "mirrored" in OPTIONAL["sheets[].parts[]"]
+
+
+def plain() -> Part:
+    """The shelf without its pocket (a part that may be cut face down)."""
+    return Part("plain", shelf().outline, drills=shelf().drills, source="parts/plain.toml")
 
 
 def _shape(v):

@@ -87,10 +87,14 @@ def _sheet_diff(index: int, old: dict | None, new: dict | None) -> SheetDiff:
     for k in a.keys() & b.keys():
         pa, pb = a[k], b[k]
         dx, dy = pb["x"] - pa["x"], pb["y"] - pa["y"]
-        if abs(dx) > MOVE_TOL or abs(dy) > MOVE_TOL or pa["rotation"] != pb["rotation"]:
+        flips = [pa.get("mirrored", False), pb.get("mirrored", False)]
+        if (abs(dx) > MOVE_TOL or abs(dy) > MOVE_TOL or pa["rotation"] != pb["rotation"]
+                or flips[0] != flips[1]):
             d.moved.append({"id": k, "dx": round(dx, 3), "dy": round(dy, 3),
                             "distance": round(math.hypot(dx, dy), 3),
-                            "rotation": [pa["rotation"], pb["rotation"]]})
+                            "rotation": [pa["rotation"], pb["rotation"]],
+                            # only where it changed (a part turned face down or up)
+                            **({"mirrored": flips} if flips[0] != flips[1] else {})})
     d.moved.sort(key=lambda m: (-m["distance"], m["id"]))
     return d
 
@@ -224,8 +228,10 @@ def diff_text(d: FolderDiff) -> str:
         for m in s.moved:
             turn = (f", turned {m['rotation'][0]:g} -> {m['rotation'][1]:g} deg"
                     if m["rotation"][0] != m["rotation"][1] else "")
+            flip = ("" if "mirrored" not in m else ", now cut face down" if m["mirrored"][1]
+                    else ", now cut face up")
             out.append(f"  moved {m['id']} by {m['distance']:.1f} mm (dx {m['dx']:+.1f}, "
-                       f"dy {m['dy']:+.1f}){turn}")
+                       f"dy {m['dy']:+.1f}){turn}{flip}")
         out += [f"  added {k}" + (f" (from sheet {was[k]})" if k in was else "")
                 for k in s.added]
         out += [f"  removed {k}" + (f" (to sheet {now[k]})" if k in now else "")

@@ -224,6 +224,8 @@ def _settings_record(job: Job, prof: Profile | None, profile: str | None = None)
            "profile_ref": _profile_ref(job, profile) if prof else None}
     if prof is not None and prof.nest.common_line:  # only then: plain reports stay as they were
         rec["common_line"] = True
+    if s.mirror:  # likewise
+        rec["mirror"] = True
     if job.currency:
         rec["currency"] = job.currency
     return rec
@@ -461,8 +463,8 @@ def _cut_box(sheet: SheetLayout, profile: Profile) -> tuple[float, float, float,
 def turn_sheet(sheet: SheetLayout) -> SheetLayout:
     """The sheet turned a quarter clockwise, lower-left corner kept at 0,0: (x, y) -> (y, W - x).
     A placement's rotation drops by 90 degrees and its offset turns with it, so every part,
-    pocket, drill and label turns exactly as drawn (a rotation, never a mirror: climb stays
-    climb)."""
+    pocket, drill and label turns exactly as drawn (a rotation, never a mirror: a part cut
+    face down stays so, and climb stays climb)."""
     from dataclasses import replace
 
     from shapely import affinity
@@ -470,8 +472,8 @@ def turn_sheet(sheet: SheetLayout) -> SheetLayout:
     from .model import Placement
 
     st = sheet.stock
-    turned = [Placement(p.instance, p.part, p.y, st.width - p.x, (p.rotation - 90.0) % 360.0)
-              for p in sheet.placements]
+    turned = [Placement(p.instance, p.part, p.y, st.width - p.x, (p.rotation - 90.0) % 360.0,
+                        p.mirrored) for p in sheet.placements]
     def turn(z):
         return affinity.translate(affinity.rotate(z, -90.0, origin=(0, 0)), 0.0, st.width)
 

@@ -1,5 +1,5 @@
 """Repeated sheets: sheets with the same layout (the same stock, the same parts in the same
-places at the same rotation) are cut by one program, run once per sheet.
+places at the same rotation, mirrored alike) are cut by one program, run once per sheet.
 
 A whole house nests dozens of sheets of wall ribs alike; an operator wants one program and
 "run it 28 times", not 28 files to tell apart. The program is named after the first sheet
@@ -34,7 +34,7 @@ def layout_key(sheet: SheetLayout) -> tuple:
     for p in sheet.placements:
         pk = keys.setdefault(id(p.part), _part_key(p.part))
         places.append((pk, round(p.x, _DECIMALS) + 0.0, round(p.y, _DECIMALS) + 0.0,
-                       round(p.rotation % 360.0, _DECIMALS) % 360.0))
+                       round(p.rotation % 360.0, _DECIMALS) % 360.0, p.mirrored))
     return stock, tuple(sorted(places))
 
 

@@ -3,7 +3,9 @@
 Columns: part (instance id), name, source, sheet, program, x, y, rotation, width, height
 (of the placed bounding box), area_m2 (holes excluded) and cut_length_m (the feed moves of
 that part's operations: outlines, holes, pockets, drills, engravings, labels; empty without
-programs). Coordinates in mm from the sheet's lower-left corner, as in report.json.
+programs). Coordinates in mm from the sheet's lower-left corner, as in report.json. When
+any part is cut face down (a job that allows mirroring), a last column `mirrored` says
+which ("yes", else empty): the part is mirrored x -> -x before its rotation.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ def part_cut_lengths(program: SheetProgram, start_z: float = 0.0) -> dict[str, f
 
 
 def _place_key(p) -> tuple:
-    return (p.part.name, round(p.x, 3), round(p.y, 3), round(p.rotation % 360.0, 3))
+    return (p.part.name, round(p.x, 3), round(p.y, 3), round(p.rotation % 360.0, 3),
+            p.mirrored)
 
 
 def _sheet_lengths(sheet: SheetLayout, program: SheetProgram | None) -> dict[str, float]:
@@ -54,7 +57,8 @@ def cutlist_csv(layout: Layout, programs: list[SheetProgram] | None = None,
     """The cut list as CSV text (',' separated, '\\n' line ends, header row first)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
+    flips = any(p.mirrored for s in layout.sheets for p in s.placements)
+    w.writerow(COLUMNS + (("mirrored",) if flips else ()))
     for k, sheet in enumerate(layout.sheets):
         prog = programs[k] if programs else None
         lengths = _sheet_lengths(sheet, prog)
@@ -65,5 +69,6 @@ def cutlist_csv(layout: Layout, programs: list[SheetProgram] | None = None,
                         program_files[k] if program_files else "",
                         f"{p.x:.3f}", f"{p.y:.3f}", f"{p.rotation % 360.0:g}",
                         f"{x1 - x0:.3f}", f"{y1 - y0:.3f}", f"{p.part.area / 1e6:.4f}",
-                        "" if cut is None else f"{cut / 1000:.3f}"])
+                        "" if cut is None else f"{cut / 1000:.3f}",
+                        *(("yes" if p.mirrored else "",) if flips else ())])
     return buf.getvalue()

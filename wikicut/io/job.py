@@ -23,12 +23,12 @@ from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
 SHEET_KEYS = {"width", "height", "thickness", "margin", "count", "strip", "material", "name",
               "price", "keepouts", "outline", "holes"}
 NEST_KEYS = {"spacing", "rotations", "seed", "time_limit", "iterations", "workers",
-             "common_line"}
+             "common_line", "mirror"}
 MACHINE_KEYS = {"profile", "tool_diameter", "tools", "library", "materials", "operations"}
 OPERATION_KEYS = {"tool", "feed", "plunge", "ramp", "rpm", "per_pass"}
 PART_KEYS = {"file", "quantity", "params", "rotations", "name", "units", "lock", "filler",
-             "grain"}
-BLOCK_KEYS = {"dir", "quantity", "rotations", "units", "grain"}
+             "grain", "mirror"}
+BLOCK_KEYS = {"dir", "quantity", "rotations", "units", "grain", "mirror"}
 GRAIN_ROTATIONS = (0.0, 180.0)  # a part with grain keeps it along the sheet's length
 DXF_KEYS = {"units", "join_tolerance"}
 TOP_KEYS = {"name", "description", "sheet", "nest", "machine", "part", "block", "layers",
@@ -52,6 +52,7 @@ class JobPart:
     label: str = ""  # a block's label (E-XXS-A): engraved on the part, its name and sort key
     locks: tuple[Lock, ...] = ()  # the first copies' places (io/locks.py)
     filler: bool = False  # only the room the other parts leave (at most `quantity`)
+    mirror: bool | None = None  # may be cut face down (None: the job's [nest] mirror)
 
 
 @dataclass(frozen=True)
@@ -321,6 +322,7 @@ def _settings(tf: TomlFile, data: dict[str, Any], seed: int | None, time_limit: 
                               rng=lim.ITERATIONS),
         common_line=get_bool(tf, nest_t, "common_line", "nest.",
                              default=defaults.common_line),
+        mirror=get_bool(tf, nest_t, "mirror", "nest.", default=defaults.mirror),
     )
     if seed is not None:
         settings = replace(settings, seed=int(seed))
@@ -363,8 +365,15 @@ def _job_parts(tf: TomlFile, data: dict[str, Any], path: Path, n_stocks: int) ->
         parts.append(JobPart(file=file, path=ppath, quantity=int(qty),
                              params={k: float(v) for k, v in params.items()}, rotations=rots,
                              name=get_str(tf, p, "name", where), key=where.rstrip("."),
-                             units=_units(tf, p, where), locks=locks, filler=filler))
+                             units=_units(tf, p, where), locks=locks, filler=filler,
+                             mirror=_mirror(tf, p, where, file)))
     return parts
+
+
+def _mirror(tf: TomlFile, table: dict[str, Any], where: str, file: str) -> bool | None:
+    """A [[part]]'s or [[block]]'s `mirror` (None: not given, the job's [nest] mirror).
+    Whether its parts' machining allows it is checked when they are read (`job_items`)."""
+    return get_bool(tf, table, "mirror", where, part=file) if "mirror" in table else None
 
 
 def _placing(tf: TomlFile, p: dict[str, Any], where: str, qty: int, n_stocks: int
@@ -515,6 +524,7 @@ def _block(tf: TomlFile, b: dict[str, Any], where: str) -> tuple[list[JobPart], 
     n = get_number(tf, b, "quantity", where, default=1, rng=lim.QUANTITY)
     rots = _part_rotations(tf, b, where, rel)
     units = _units(tf, b, where)
+    mirror = _mirror(tf, b, where, rel)
     folder = tf.path.parent / rel
     if not folder.is_dir():
         raise tf.error(f"{where}dir", f"block folder '{rel}' not found")
@@ -532,7 +542,7 @@ def _block(tf: TomlFile, b: dict[str, Any], where: str) -> tuple[list[JobPart], 
                              " block folder", csvs[0])
         out.append(JobPart(file=str(Path(rel) / dxf.name), path=dxf, quantity=qty * int(n),
                            rotations=rots, name=label, key=where.rstrip("."), units=units,
-                           label=label))
+                           label=label, mirror=mirror))
     return out, csvs[0]
 
 
@@ -602,6 +612,7 @@ def job_items(job: Job) -> list[NestItem]:
         rots = jp.rotations or job.settings.rotations
         if rots == ANY:
             rots = free_angles(part.outline, along)
+        mirror = _may_mirror(job, jp, part)
         for q in range(jp.quantity):
             k = counts.get(part.name, 0) + 1
             counts[part.name] = k
@@ -611,12 +622,28 @@ def job_items(job: Job) -> list[NestItem]:
                 # turned freely, a copy may be locked at any angle: its own is one it may take
                 own = tuple(dict.fromkeys((*rots, float(lock.rotation) % 360.0)))
             items.append(NestItem(instance=f"{part.name}#{k}", part=part, rotations=own,
-                                  lock=lock, filler=jp.filler))
+                                  lock=lock, filler=jp.filler,
+                                  mirror=mirror and lock is None))
             if len(items) > lim.MAX_PARTS:
                 raise InputError(f"more than {lim.MAX_PARTS} parts after quantities (a whole"
                                  " house is about 1,500): split the job", job.path)
     check_locks(items, job.stocks, job.settings.spacing, job.path)
     return items
+
+
+def _may_mirror(job: Job, jp: JobPart, part: Part) -> bool:
+    """Whether copies of `part` may be cut face down: where the part's `mirror` or else the
+    job's says so, and its machining is the same from either face (`Part.one_sided`). A
+    part's own `mirror = true` on a part machined into one face is refused; the job's
+    [nest] mirror leaves such parts as drawn. Grain does not stand in the way: the mirror
+    turns the part over about its own y axis, so a grain along x stays along x."""
+    if jp.mirror is False or (jp.mirror is None and not job.settings.mirror):
+        return False
+    why = part.one_sided(job.thickness)
+    if why and jp.mirror:
+        raise InputError(f"key '{jp.key}.mirror': cannot be cut face down, {why}: drop"
+                         " mirror = true for this part", job.path, part.name)
+    return not why
 
 
 def load_offcut(path: str | Path) -> Stock:

@@ -151,7 +151,8 @@ def build_report(job_name: str, layout: Layout, spacing: float,
                           "source": src,
                           "rotation": _r(p.rotation % 360.0), "x": _r(p.x), "y": _r(p.y),
                           "bbox": [_r(v) for v in p.placed().outline.bounds],
-                          **_role(p.instance, locked, fillers)})
+                          **_role(p.instance, locked, fillers),
+                          **({"mirrored": True} if p.mirrored else {})})
             seen.setdefault(p.part.name, src)
             row = rows.setdefault(p.part.name, {"name": p.part.name, "source": src,
                                                 "quantity": 0, "placed": 0, "sheets": []})

@@ -59,6 +59,7 @@ from .nesting import (
     edge_directions,
     free_angles,
     locked_placement,
+    oriented_outline,
 )
 from .timing import Estimate, estimate
 from .tooling import (
@@ -88,6 +89,6 @@ __all__ = [
     "Part", "Placement", "Pocket", "Pocketing", "Profile", "Rack", "SheetLayout", "SheetProgram",
     "Spindle", "Stock", "TOOL_TYPES", "Tabs", "Tool", "ToolLibrary", "ToolUse", "Travel",
     "arc_points", "check_cutting", "cutting_data", "depth_derate", "estimate", "is_arc",
-    "locked_placement", "move_length", "plan_passes", "sheet_stem", "sheets_text",
-    "strip_length", "sweep",
+    "locked_placement", "move_length", "oriented_outline", "plan_passes", "sheet_stem",
+    "sheets_text", "strip_length", "sweep",
 ]

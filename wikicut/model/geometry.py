@@ -2,8 +2,10 @@
 
 A part's `outline` is a shapely Polygon: its exterior is cut outside (the part), its interiors
 are through-holes and slots cut inside. Pockets, drills and engravings sit inside the outline.
-Placing a part = rotate about the origin by `rotation` degrees counter-clockwise, then
-translate by (x, y): sheet coordinates with the sheet's lower-left corner at (0, 0).
+Placing a part = mirror it (only where the job allows it: x -> -x about the part's own
+origin, the part turned face down about its vertical axis), rotate about the origin by
+`rotation` degrees counter-clockwise, then translate by (x, y): sheet coordinates with the
+sheet's lower-left corner at (0, 0).
 """
 
 from __future__ import annotations
@@ -68,10 +70,16 @@ class Part:
         """The label text shown and engraved: the label, or the part's name."""
         return self.label or self.name
 
-    def transformed(self, rotation: float, dx: float, dy: float) -> Part:
-        """This part rotated about the origin (degrees CCW) and then moved by (dx, dy)."""
+    def transformed(self, rotation: float, dx: float, dy: float, mirrored: bool = False
+                    ) -> Part:
+        """This part (mirrored x -> -x first, with `mirrored`) rotated about the origin
+        (degrees CCW) and then moved by (dx, dy). A mirrored outline's rings run the other
+        way round: the planner orients every loop itself, so climb stays climb. A label
+        anchor is moved with the part; its text is laid out readable where it lands."""
 
         def tr(g):
+            if mirrored:
+                g = affinity.scale(g, -1.0, 1.0, origin=(0.0, 0.0))
             if rotation % 360:
                 g = affinity.rotate(g, rotation, origin=(0.0, 0.0))
             if dx or dy:
@@ -90,6 +98,22 @@ class Part:
             engravings=tuple(Engraving(tr(e.path), e.depth) for e in self.engravings),
             label_at=None if self.label_at is None else tr_pt(*self.label_at),
         )
+
+    def one_sided(self, thickness: float) -> str:
+        """Why this part cannot be cut mirrored (face down), or "" when it can: a pocket, a
+        blind drill or an engraving is machined into one face, and mirrored it would be
+        cut into the other. Through cuts (the outline, its holes, through drills) are the
+        same from either face. A label is no reason: it names the part on the face cut."""
+        if self.pockets:
+            return f"it has {len(self.pockets)} pocket(s), cut into one face"
+        blind = [d for d in self.drills if d.depth is not None and d.depth < thickness - 1e-9]
+        if blind:
+            d = blind[0]
+            return (f"its drill at ({d.x:g}, {d.y:g}) is {d.depth:g} mm deep, not through"
+                    f" the {thickness:g} mm stock")
+        if self.engravings:
+            return f"it has {len(self.engravings)} engraving(s), cut into one face"
+        return ""
 
     def label_anchor(self) -> tuple[float, float]:
         """A point inside the part for its label (a point on the surface, not the centroid,
@@ -166,10 +190,11 @@ class Placement:
     x: float
     y: float
     rotation: float = 0.0
+    mirrored: bool = False  # cut face down: mirrored x -> -x before the rotation
 
     def placed(self) -> Part:
         """The part in sheet coordinates."""
-        return self.part.transformed(self.rotation, self.x, self.y)
+        return self.part.transformed(self.rotation, self.x, self.y, self.mirrored)
 
 
 @dataclass

@@ -41,13 +41,22 @@ class Lock:
 class NestItem:
     """One instance to nest, with the rotations it may take (grain-locked: 0/180). A locked
     item stays where its `lock` puts it; a `filler` only takes room left on the sheets the
-    other items need, and is never a reason for another sheet."""
+    other items need, and is never a reason for another sheet. With `mirror` it may also
+    be placed mirrored (cut face down, `Placement.mirrored`) at any of its rotations."""
 
     instance: str
     part: Part
     rotations: tuple[float, ...] = (0.0, 90.0, 180.0, 270.0)
     lock: Lock | None = None
     filler: bool = False
+    mirror: bool = False
+
+
+def oriented_outline(outline: Polygon, rotation: float, mirrored: bool = False) -> Polygon:
+    """`outline` as a placement turns it, before the move: mirrored x -> -x about the
+    origin (with `mirrored`), then rotated `rotation` degrees CCW about it."""
+    g = affinity.scale(outline, -1.0, 1.0, origin=(0.0, 0.0)) if mirrored else outline
+    return affinity.rotate(g, rotation, origin=(0.0, 0.0)) if rotation % 360.0 else g
 
 
 def locked_placement(item: NestItem) -> Placement:
@@ -117,3 +126,5 @@ class NestSettings:
     # straight edges of neighbours snapped one tool diameter apart and cut once
     # (nest/common.py, cam/common.py)
     common_line: bool = False
+    # parts may be cut face down (mirrored) where their machining allows (Part.one_sided)
+    mirror: bool = False

@@ -35,7 +35,7 @@ from shapely import affinity
 from shapely.geometry import Polygon
 
 from ..errors import UnsafeJobError
-from ..model import Layout, NestItem, Part, Placement, Stock, strip_length
+from ..model import Layout, NestItem, Part, Placement, Stock, oriented_outline, strip_length
 from .feasibility import check_fits
 
 FILL = 0.3  # designs whose area is under this share of their minimum rotated rectangle
@@ -51,11 +51,13 @@ PAIR_MINIMA = 6  # local minima of the directions' boxes refined
 @dataclass(frozen=True)
 class Bundle:
     """Copies of one design: copy i lies at i * step in the design's own coordinates,
-    turned by turns[i] degrees about its origin first (none: all unturned)."""
+    turned by turns[i] degrees about its origin first (none: all unturned), and before
+    that mirrored where mirrors[i] (none: none mirrored)."""
 
     items: tuple[NestItem, ...]
     step: tuple[float, float]
     turns: tuple[float, ...] = ()
+    mirrors: tuple[bool, ...] = ()
 
 
 def squareness(g) -> float:
@@ -96,10 +98,11 @@ def _stack_distances(grown: Polygon, ux: np.ndarray, uy: np.ndarray) -> np.ndarr
 
 
 def _outline(part: Polygon, k: int, sx: float, sy: float, spacing: float,
-             turns: tuple[float, ...] = ()) -> Polygon | None:
+             turns: tuple[float, ...] = (), mirrors: tuple[bool, ...] = ()) -> Polygon | None:
     """The bundle's outline: k copies, the gaps between them closed; None unless one
     polygon that holds every copy."""
-    copies = [affinity.translate(_turned(part, turns, i), i * sx, i * sy) for i in range(k)]
+    copies = [affinity.translate(_turned(part, turns, mirrors, i), i * sx, i * sy)
+              for i in range(k)]
     union = shapely.unary_union(copies)
     r = spacing * 0.51 + 1.5  # over half the gaps between copies (`_bundle_one`)
     closed = union.buffer(r, join_style="mitre").buffer(-r, join_style="mitre")
@@ -110,9 +113,10 @@ def _outline(part: Polygon, k: int, sx: float, sy: float, spacing: float,
     return Polygon(out.exterior, [h for h in out.interiors if Polygon(h).area > 1.0])
 
 
-def _turned(g: Polygon, turns: tuple[float, ...], i: int) -> Polygon:
-    t = turns[i] if i < len(turns) else 0.0
-    return affinity.rotate(g, t, origin=(0.0, 0.0)) if t % 360.0 else g
+def _turned(g: Polygon, turns: tuple[float, ...], mirrors: tuple[bool, ...], i: int
+            ) -> Polygon:
+    return oriented_outline(g, turns[i] if i < len(turns) else 0.0,
+                            i < len(mirrors) and mirrors[i])
 
 
 def box_fill(g) -> float:
@@ -140,16 +144,44 @@ def _contact(a: Polygon, b: Polygon, ux: np.ndarray, uy: np.ndarray) -> np.ndarr
 
 
 def _pair_one(items: list[NestItem], stocks: list[Stock], spacing: float
-              ) -> tuple[Part, tuple[float, float]] | None:
-    """A copy and one turned half way against it where the two fill their bounding box
-    best: (pair part, step of the turned copy), or None when pairing does not pay."""
+              ) -> tuple[Part, tuple[float, float], float, bool] | None:
+    """A copy and a second one against it where the two fill their bounding box best:
+    (pair part, step of the second copy, its turn, mirrored?), or None when pairing does
+    not pay. The second copy is turned half way; for items that may be mirrored, also
+    mirrored (x -> -x) as it is, or mirrored and turned half way (the mirror image about
+    the other axis): whichever pair's box is smallest, the half turn on a tie."""
     part = items[0].part
     g = part.outline
     if box_fill(g) * PAIR_GAIN > 1.0:  # no pair can fill its box that much better
         return None
-    turned = affinity.rotate(g, 180.0, origin=(0.0, 0.0))
+    seconds = [(180.0, False)] + ([(0.0, True), (180.0, True)] if items[0].mirror else [])
+    best = None
+    for turn, flip in seconds:
+        got = _pair_step(g, oriented_outline(g, turn, flip), spacing)
+        if got is not None and (best is None or got[0] < best[0] * (1.0 - 1e-9)):
+            best = (*got, turn, flip)
+    if best is None:
+        return None
+    _, step, turn, flip = best
+    out = _outline(g, 2, step[0], step[1], spacing, (0.0, turn), (False, flip))
+    if out is None:
+        return None
+    copy = affinity.translate(oriented_outline(g, turn, flip), *step)
+    if box_fill(shapely.unary_union([g, copy])) < PAIR_GAIN * box_fill(g):
+        return None
+    if not _apart(g, copy, spacing):
+        return None
+    pair = Part(part.name, out, source=part.source)
+    return (pair, step, turn, flip) if _fits(pair, items[0].rotations, stocks) else None
+
+
+def _pair_step(g: Polygon, second: Polygon, spacing: float
+               ) -> tuple[float, tuple[float, float]] | None:
+    """Where `second` (a copy of `g` turned or mirrored) goes against `g` for the smallest
+    bounding box of the two: (that box's area, the step), or None when it is far from
+    paying."""
     pad = spacing / 2 * 1.02 + 1e-3 if spacing > 0 else 1e-4  # as `_bundle_one`
-    a, b = g.buffer(pad), turned.buffer(pad)
+    a, b = g.buffer(pad), second.buffer(pad)
     if a.is_empty or b.is_empty:  # an outline with no inside (invalid, or of no area)
         return None
     shapely.prepare(a)
@@ -159,7 +191,7 @@ def _pair_one(items: list[NestItem], stocks: list[Stock], spacing: float
         d = _contact(a, b, ux, uy)
         sx, sy = ux * d, uy * d
         x0, y0, x1, y1 = g.bounds
-        t0, u0, t1, u1 = turned.bounds
+        t0, u0, t1, u1 = second.bounds
         w = np.maximum(x1, t1 + sx) - np.minimum(x0, t0 + sx)
         h = np.maximum(y1, u1 + sy) - np.minimum(y0, u0 + sy)
         return w * h, sx, sy
@@ -182,24 +214,14 @@ def _pair_one(items: list[NestItem], stocks: list[Stock], spacing: float
         hi, lo = np.where(left, m2, hi), np.where(left, lo, m1)
     fine, fx, fy = boxes(np.concatenate([(lo + hi) / 2, ang[area.argmin():area.argmin() + 1]]))
     j = int(np.argmin(fine))
-    best = (float(fine[j]), (float(fx[j]), float(fy[j])))
-    step = best[1]
+    step = (float(fx[j]), float(fy[j]))
     # the contact search leaves the copies a little over the spacing apart: a step
     # rounded to a micron that still keeps it makes a pair whose box is whole millimetres
     # where the design's is (a raster of whole cells then tiles it)
     snap = (round(step[0], 3), round(step[1], 3))
-    if _apart(g, affinity.translate(turned, *snap), spacing):
+    if _apart(g, affinity.translate(second, *snap), spacing):
         step = snap
-    out = _outline(g, 2, step[0], step[1], spacing, (0.0, 180.0))
-    if out is None:
-        return None
-    copy = affinity.translate(turned, *step)
-    if box_fill(shapely.unary_union([g, copy])) < PAIR_GAIN * box_fill(g):
-        return None
-    if not _apart(g, copy, spacing):
-        return None
-    pair = Part(part.name, out, source=part.source)
-    return (pair, step) if _fits(pair, items[0].rotations, stocks) else None
+    return float(fine[j]), step
 
 
 def _half_turns(rotations: tuple[float, ...]) -> bool:
@@ -269,14 +291,14 @@ def make_bundles(items: list[NestItem], stocks: list[Stock], spacing: float,
     """The items to nest, thin designs' copies bundled (others' paired, with `pairs`), and
     each bundle by the instance name its item carries (its first copy's). No design is
     bundled after `deadline` (monotonic clock): its copies are nested one by one."""
-    groups: dict[tuple[int, tuple[float, ...]], list[NestItem]] = {}
+    groups: dict[tuple[int, tuple[float, ...], bool], list[NestItem]] = {}
     for it in items:
-        groups.setdefault((id(it.part), tuple(it.rotations)), []).append(it)
+        groups.setdefault((id(it.part), tuple(it.rotations), it.mirror), []).append(it)
     out: list[NestItem] = []
     bundles: dict[str, Bundle] = {}
-    done: set[tuple[int, tuple[float, ...]]] = set()
+    done: set[tuple[int, tuple[float, ...], bool]] = set()
     for it in items:
-        key = (id(it.part), tuple(it.rotations))
+        key = (id(it.part), tuple(it.rotations), it.mirror)
         if key in done:
             continue
         done.add(key)
@@ -289,11 +311,13 @@ def make_bundles(items: list[NestItem], stocks: list[Stock], spacing: float,
                 and time.monotonic() < deadline):
             paired = _pair_one(group, stocks, spacing)
             if paired is not None:
-                part, step = paired
+                part, step, turn, flip = paired
                 for a in range(0, len(group) - 1, 2):
                     chunk = tuple(group[a:a + 2])
-                    out.append(NestItem(chunk[0].instance, part, chunk[0].rotations))
-                    bundles[chunk[0].instance] = Bundle(chunk, step, (0.0, 180.0))
+                    out.append(NestItem(chunk[0].instance, part, chunk[0].rotations,
+                                        mirror=chunk[0].mirror))
+                    bundles[chunk[0].instance] = Bundle(chunk, step, (0.0, turn),
+                                                        (False, flip) if flip else ())
                 out.extend(group[len(group) - len(group) % 2:])
                 continue
         if made is None:
@@ -302,7 +326,8 @@ def make_bundles(items: list[NestItem], stocks: list[Stock], spacing: float,
         part, step, k = made
         for a in range(0, len(group) - len(group) % k, k):  # bundles of k; the rest alone
             chunk = tuple(group[a:a + k])
-            out.append(NestItem(chunk[0].instance, part, chunk[0].rotations))
+            out.append(NestItem(chunk[0].instance, part, chunk[0].rotations,
+                                mirror=chunk[0].mirror))
             bundles[chunk[0].instance] = Bundle(chunk, step)
         out.extend(group[len(group) - len(group) % k:])
     return out, bundles
@@ -310,7 +335,8 @@ def make_bundles(items: list[NestItem], stocks: list[Stock], spacing: float,
 
 def expand(placements: list[Placement], bundles: dict[str, Bundle]) -> list[Placement]:
     """Placements with each placed bundle replaced by its copies (same rotation, each moved
-    by its step turned with the bundle)."""
+    by its step turned with the bundle). A bundle placed mirrored mirrors its copies too:
+    a copy's step and turn change sign and its own mirroring is undone or made."""
     res: list[Placement] = []
     for pl in placements:
         b = bundles.get(pl.instance)
@@ -318,12 +344,14 @@ def expand(placements: list[Placement], bundles: dict[str, Bundle]) -> list[Plac
             res.append(pl)
             continue
         c, s = math.cos(math.radians(pl.rotation)), math.sin(math.radians(pl.rotation))
+        sign = -1.0 if pl.mirrored else 1.0
         for i, it in enumerate(b.items):
-            dx, dy = i * b.step[0], i * b.step[1]
-            turn = b.turns[i] if i < len(b.turns) else 0.0
+            dx, dy = sign * i * b.step[0], i * b.step[1]
+            turn = sign * (b.turns[i] if i < len(b.turns) else 0.0)
+            flip = (i < len(b.mirrors) and b.mirrors[i]) != pl.mirrored
             res.append(Placement(it.instance, it.part, pl.x + c * dx - s * dy,
                                  pl.y + s * dx + c * dy, (pl.rotation + turn) % 360.0
-                                 if turn else pl.rotation))
+                                 if turn else pl.rotation, flip))
     return res
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 from shapely import affinity
 
-from ..model import Layout, Placement, SheetLayout, strip_length
+from ..model import Layout, SheetLayout, strip_length
 
 TOL = 1e-6  # mm: as verify_layout's
 MIN_SHARE = 50.0  # mm of shared edge, as cam/common.py's: shorter is not worth a snap
@@ -125,7 +125,7 @@ def _snap_sheet(sheet: SheetLayout, gap: float, spacing: float, reach: float,
         for k in group:
             geoms[k] = new[k]
             p = pls[k]
-            pls[k] = Placement(p.instance, p.part, p.x + nx * step, p.y + ny * step, p.rotation)
+            pls[k] = replace(p, x=p.x + nx * step, y=p.y + ny * step)
         for k in range(len(pls)):  # every part now snapped to the moved ones joins them
             if cluster[k] != cluster[i] and any(
                     geoms[k].distance(geoms[m]) < spacing - TOL for m in group):

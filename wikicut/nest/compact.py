@@ -19,9 +19,8 @@ import time
 from dataclasses import replace
 
 import numpy as np
-from shapely import affinity
 
-from ..model import Layout, SheetLayout, strip_length
+from ..model import Layout, SheetLayout, oriented_outline, strip_length
 from .kernels.compact import compact_pass
 from .raster import grow
 
@@ -70,7 +69,7 @@ def compact_sheet(sheet: SheetLayout, spacing: float, res: float, rounds: int = 
     if not places:
         return sheet
     st = sheet.stock
-    cache: dict[tuple[int, float], tuple[np.ndarray, tuple]] = {}
+    cache: dict[tuple[int, float, bool], tuple[np.ndarray, tuple]] = {}
     blocks, e0, e1, boxes, bares, movable = [], [], [], [], [], []
     n_e = 0
 
@@ -86,11 +85,9 @@ def compact_sheet(sheet: SheetLayout, spacing: float, res: float, rounds: int = 
         movable.append(move)
 
     for pl in places:
-        key = (id(pl.part), float(pl.rotation) % 360.0)
+        key = (id(pl.part), float(pl.rotation) % 360.0, pl.mirrored)
         if key not in cache:
-            g = pl.part.outline
-            if key[1]:
-                g = affinity.rotate(g, key[1], origin=(0.0, 0.0))
+            g = oriented_outline(pl.part.outline, key[1], pl.mirrored)
             cache[key] = (_edges(tight_grow(g, spacing) if tight else grow(g, spacing, res)),
                           g.bounds)
         edges, bare = cache[key]

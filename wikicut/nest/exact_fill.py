@@ -27,9 +27,8 @@ from dataclasses import replace
 
 import numpy as np
 import shapely
-from shapely import affinity
 
-from ..model import Layout, NestItem, Placement, SheetLayout
+from ..model import Layout, NestItem, Placement, SheetLayout, oriented_outline
 from .compact import compact_sheet
 
 TOL = 5e-7  # mm: a contact position may be this short of the spacing (verify allows 1e-6)
@@ -138,7 +137,7 @@ def place(sheet: SheetLayout, pl: Placement, rotations: tuple[float, ...], spaci
     for rot in dict.fromkeys(float(r) % 360.0 for r in rotations):
         if time.monotonic() >= deadline:
             break
-        g = affinity.rotate(pl.part.outline, rot, origin=(0.0, 0.0)) if rot else pl.part.outline
+        g = oriented_outline(pl.part.outline, rot, pl.mirrored)
         bx0, by0, bx1, by1 = g.bounds
         w, h = bx1 - bx0, by1 - by0
         xs = _lanes(ux0, ux1, w, boxes[:, 0], boxes[:, 2], spacing)

@@ -83,16 +83,20 @@ def _on_unit_grid(items: list[NestItem]) -> bool:
 
 def build(items: list[NestItem], stocks: list[Stock], spacing: float, res: float) -> Problem:
     variants: list[Variant] = []
-    cache: dict[tuple[int, float], int] = {}
+    cache: dict[tuple[int, float, bool], int] = {}
     item_v0, item_v1, item_vars, need, area = [], [], [], [], []
     for it in items:
         item_v0.append(len(item_vars))
-        for rot in it.rotations:
-            key = (id(it.part), float(rot) % 360.0)
-            if key not in cache:
-                cache[key] = len(variants)
-                variants.append(variant(it.part.outline, key[1], spacing, res))
-            item_vars.append(cache[key])
+        # an item that may be mirrored has its mirror images as variants too, after the
+        # plain ones: where a mirror image repeats a plain variant's raster (a symmetric
+        # part), `_distinct` keeps the plain one, so such a part is never cut face down
+        for flip in (False, True) if it.mirror else (False,):
+            for rot in it.rotations:
+                key = (id(it.part), float(rot) % 360.0, flip)
+                if key not in cache:
+                    cache[key] = len(variants)
+                    variants.append(variant(it.part.outline, key[1], spacing, res, flip))
+                item_vars.append(cache[key])
         item_v1.append(len(item_vars))
         # a lower bound on the cells the bare part covers (all inside the sheet grid)
         need.append(int(it.part.outline.area / (res * res)))

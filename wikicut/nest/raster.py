@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from shapely import affinity
 from shapely.geometry import Polygon
 
+from ..model import oriented_outline
 from .kernels.decode import empty_grid, stamp
 from .kernels.raster import scan
 
@@ -64,9 +64,10 @@ def intervals(geom, res: float, ox: float, oy: float, nu: int | None = None
 
 @dataclass(frozen=True)
 class Variant:
-    """One part at one rotation: where its raster's origin sits and its bare extent, all in
-    the rotated part's own frame. The origin is chosen so that the bare part's lower-left
-    bound lies exactly on a cell corner: a part as wide as the usable area still fits.
+    """One part at one rotation (mirrored first, with `mirrored`): where its raster's origin
+    sits and its bare extent, all in the turned part's own frame. The origin is chosen so
+    that the bare part's lower-left bound lies exactly on a cell corner: a part as wide as
+    the usable area still fits.
     Origin cell (u, v) on a sheet => translate by (margin + u*res - ox, margin + v*res - oy)."""
 
     rotation: float
@@ -76,6 +77,7 @@ class Variant:
     rows: np.ndarray
     lo: np.ndarray
     hi: np.ndarray
+    mirrored: bool = False
 
 
 def tile_resolution(res: float, items, stocks, spacing: float) -> float:
@@ -122,15 +124,17 @@ def grow(outline: Polygon, spacing: float, res: float) -> Polygon:
     return g
 
 
-def variant(outline: Polygon, rotation: float, spacing: float, res: float) -> Variant:
-    """Rasterise one part at one rotation (buffered by spacing / 2, holes shrunk by it)."""
-    g = affinity.rotate(outline, rotation, origin=(0.0, 0.0)) if rotation % 360 else outline
+def variant(outline: Polygon, rotation: float, spacing: float, res: float,
+            mirrored: bool = False) -> Variant:
+    """Rasterise one part at one rotation, mirrored first with `mirrored` (buffered by
+    spacing / 2, holes shrunk by it)."""
+    g = oriented_outline(outline, rotation, mirrored)
     gb = grow(g, spacing, res)
     bx0, by0 = g.bounds[0], g.bounds[1]
     ox = bx0 - math.ceil((bx0 - gb.bounds[0]) / res - 1e-9) * res
     oy = by0 - math.ceil((by0 - gb.bounds[1]) / res - 1e-9) * res
     rows, lo, hi = intervals(gb, res, ox, oy)
-    return Variant(float(rotation), ox, oy, tuple(g.bounds), rows, lo, hi)
+    return Variant(float(rotation), ox, oy, tuple(g.bounds), rows, lo, hi, mirrored)
 
 
 def limits(var: Variant, width: float, height: float, margin: float, res: float

@@ -143,7 +143,7 @@ def to_layout(p: Problem, s: Solution) -> Layout:
         m = p.stocks[int(stock[k])].margin
         x = m + int(us[i]) * p.res - v.ox
         y = m + int(vs[i]) * p.res - v.oy
-        per[k].append(Placement(it.instance, it.part, x, y, v.rotation))
+        per[k].append(Placement(it.instance, it.part, x, y, v.rotation, v.mirrored))
     sheets = []
     for k in range(stock.shape[0]):
         st = p.stocks[int(stock[k])]

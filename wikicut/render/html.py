@@ -55,7 +55,8 @@ VIEW_JS = """<script>
       if (!g || moved > 4) return;
       const d = g.dataset;
       info.textContent = 'sheet ' + svg.dataset.sheet + ': ' + d.part + ' (' + d.name + ') at x '
-        + d.x + ', y ' + d.y + ' mm, rotated ' + d.rotation + ' deg, ' + d.size + ' mm'
+        + d.x + ', y ' + d.y + ' mm, rotated ' + d.rotation + ' deg'
+        + (d.mirrored ? ', mirrored (cut face down)' : '') + ', ' + d.size + ' mm'
         + (d.source ? ', from ' + d.source : '');
       info.hidden = false;
     });

@@ -28,6 +28,7 @@ SVG_NS = "http://www.w3.org/2000/svg"
 C_SHEET, C_MARGIN, C_KEEPOUT = "#f4ead8", "#c8c8c8", "#d04040"
 C_PART, C_EDGE, C_HOLE = "#e8c990", "#5a3d10", "#1f5fa0"
 C_POCKET, C_DRILL, C_ENGRAVE = "#a8763a", "#a00000", "#333333"
+C_MIRROR = "#6a1b9a"  # the dashed edge of a part cut face down
 
 
 def _f(v: float) -> str:
@@ -115,17 +116,23 @@ def _label_area(p: Part):
 
 
 def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
-                hover: str = "") -> list[str]:
+                hover: str = "", mirrored: bool = False) -> list[str]:
     """One placed part: filled outline (holes show through), holes, pockets, drills,
     engravings and its label, in one <g class="part">; `title` (its tooltip) and `hover`
     name it, `data` (attributes) go on its element. The label is the text the router engraves
-    on it (Part.text), so the parts on a printed sheet read as the parts off the machine."""
+    on it (Part.text), so the parts on a printed sheet read as the parts off the machine. A
+    part cut face down (`mirrored`) has a dashed edge, the legend says what it means; its
+    label reads as engraved, never mirrored."""
     gid = "part-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in instance)
     out = [(f'<g class="part" id="{escape(gid, True)}" data-part="{escape(instance, True)}"'
            f"{data}>"),
            f"<title>{escape(title + hover)}</title>",
            (f'<path class="outline" d="{_poly_d(p.outline, H)}" fill="{C_PART}" '
             f'fill-rule="evenodd" stroke="{C_EDGE}" stroke-width="1.5"/>')]
+    if mirrored:
+        out.append(f'<path class="mirrored" d="{_ring(p.outline.exterior.coords, H)}" '
+                   f'fill="none" stroke="{C_MIRROR}" stroke-width="4" stroke-dasharray="14,8">'
+                   "<title>mirrored: cut face down</title></path>")
     for hole in p.outline.interiors:
         out.append(f'<path class="hole" d="{_ring(hole.coords, H)}" fill="none" '
                    f'stroke="{C_HOLE}" stroke-width="1.5"/>')
@@ -168,7 +175,7 @@ def _scale(W: float, H: float) -> float:
 
 
 def _legend(W: float, H: float, title: str, toolpaths: bool,
-            screws: bool = False) -> tuple[list[str], float]:
+            screws: bool = False, mirrored: bool = False) -> tuple[list[str], float]:
     """Sheet n of N, stock, parts, utilisation; colour key; a scale bar. Sized to the sheet
     (a 2440 mm sheet gets 28 mm text) and wrapped to its width. (lines, band height)"""
     k = _scale(W, H)
@@ -185,6 +192,9 @@ def _legend(W: float, H: float, title: str, toolpaths: bool,
             ("keep-out", f'fill="{C_KEEPOUT}" fill-opacity="0.35" stroke="none"')]
     if screws:
         keys.append(("hold-down screw (numbered)", 'fill="#333" stroke="none"'))
+    if mirrored:
+        keys.append(("mirrored: cut face down",
+                     f'fill="{C_PART}" stroke="{C_MIRROR}" stroke-dasharray="6,3"'))
     if toolpaths:
         keys += [("cut at tool width (orange shallow, red through)",
                   'fill="#c00000" fill-opacity="0.5" stroke="none"'),
@@ -245,9 +255,12 @@ def _placement_data(p) -> tuple[str, str]:
     x0, y0, x1, y1 = p.placed().outline.bounds
     vals = {"name": p.part.name, "x": _f3(p.x), "y": _f3(p.y), "rotation": _f3(p.rotation % 360),
             "size": f"{_f(x1 - x0)} x {_f(y1 - y0)}", "source": p.part.source or ""}
+    if p.mirrored:  # only then: previews of jobs without mirroring stay as they were
+        vals["mirrored"] = "yes"
     data = "".join(f' data-{k}="{escape(v, True)}"' for k, v in vals.items())
     hover = (f"\nat x {vals['x']}, y {vals['y']} mm, rotated {vals['rotation']} deg"
-             f"\n{vals['size']} mm" + (f"\n{vals['source']}" if vals["source"] else ""))
+             + (", mirrored (cut face down)" if p.mirrored else "")
+             + f"\n{vals['size']} mm" + (f"\n{vals['source']}" if vals["source"] else ""))
     return data, hover
 
 
@@ -265,7 +278,8 @@ def _assemble(head: str, body: list[str], W: float, H: float, thickness: float, 
     """The sheet's drawing (`body`: sheet, margin, keep-outs, parts) with the toolpaths, the
     origin and the legend, under a root sized to them."""
     legend, legend_h = _legend(W, H, title, moves is not None,
-                               any(ln.startswith('<circle class="screw"') for ln in body))
+                               any(ln.startswith('<circle class="screw"') for ln in body),
+                               any(ln.startswith('<path class="mirrored"') for ln in body))
     out = [*_svg_open(W, H + legend_h, f" {head}"), *body]
     if moves is not None:
         out += toolpath_overlay(moves, H, thickness, tool_diameter, changes)
@@ -306,7 +320,7 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
     for p in sheet.placements:
         data, hover = _placement_data(p)
         body += _part_group(p.placed(), H, p.instance, f"{p.instance} {p.part.name}", data,
-                            hover)
+                            hover, p.mirrored)
     fs, r = 30 * _scale(W, H), screw_diameter / 2
     for n, (x, y) in enumerate(screws, 1):  # numbered as the job sheet lists them
         body.append(f'<circle class="screw" cx="{_f(x)}" cy="{_f(H - y)}" '
