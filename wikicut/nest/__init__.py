@@ -16,7 +16,9 @@ use (phases/fit.py).
 Thin designs in several copies (curved ribs) are first stacked into bundles, one item each,
 and expanded again at the end (bundle.py): the raster search rarely finds the one offset at
 which two such arcs nest. Other designs pair up, a copy with one turned half way, where the
-pair fills its bounding box better (chamfered blocks, chamfer to chamfer).
+pair fills its bounding box better (chamfered blocks, chamfer to chamfer); parts the job lets
+be cut face down (`NestItem.mirror`) also pair with their mirror image, and the decoder tries
+their mirror images at every rotation beside the plain ones (problem.py).
 
 Jobs of few designs in many copies (a house kit) are also solved as a cutting-stock problem
 (phases/patterns.py): one-sheet layouts from the same decoder, priced by a linear program,
