@@ -184,9 +184,10 @@ class BinItem:
     id: str
     polygon: Polygon  # mm, holes as interiors
     copies: int
-    rotations: tuple[float, ...]  # what wikicut tries (never mirrored)
+    rotations: tuple[float, ...]  # what wikicut tries
     # the file's allowed rotations as (start, end, mirrored), degrees; (0, 0, False) if none
     allowed: tuple[tuple[float, float, bool], ...] = ((0.0, 0.0, False),)
+    mirror: bool = False  # wikicut may also place it mirrored, at each of its rotations
 
 
 @dataclass(frozen=True)
@@ -271,7 +272,7 @@ class BinInstance:
         out: list[NestItem] = []
         for it in self.items:
             part = Part(name=f"{self.name}-{it.id}", outline=it.polygon, source=self.name)
-            out.extend(NestItem(f"{part.name}#{k + 1}", part, it.rotations)
+            out.extend(NestItem(f"{part.name}#{k + 1}", part, it.rotations, mirror=it.mirror)
                        for k in range(it.copies))
         return out
 
@@ -312,8 +313,8 @@ def _allowed(value, mirroring: bool, where: str) -> tuple[tuple[float, float, bo
 def _rotations(value, where: str, step: float = 90.0) -> tuple[float, ...]:
     """packingsolver's `allowed_rotations` [{start, end}] as wikicut's discrete angles.
     A fixed angle stays; a range (free rotation) becomes the multiples of `step` in it.
-    Mirrored ranges are left out (wikicut never mirrors a part: its toolpaths would climb
-    where they should not). Missing = packingsolver's default, 0 only."""
+    Mirrored ranges are left out (`_mirror` says whether wikicut may mirror the item).
+    Missing = packingsolver's default, 0 only."""
     if not value:
         return (0.0,)
     out: list[float] = []
@@ -330,8 +331,20 @@ def _rotations(value, where: str, step: float = 90.0) -> tuple[float, ...]:
             if ang not in out:
                 out.append(ang)
     if not out:
-        raise InstanceError(f"{where}: only mirrored rotations; wikicut never mirrors a part")
+        raise InstanceError(f"{where}: only mirrored rotations; wikicut mirrors a part only "
+                            "beside its unmirrored rotations")
     return tuple(out)
+
+
+def _mirror(allowed: tuple[tuple[float, float, bool], ...]) -> bool | None:
+    """Whether wikicut may also place the item mirrored: it mirrors at every rotation an
+    item has, so only when the file's mirrored ranges are its unmirrored ones (as
+    `allow_mirroring` makes them); None when they differ (then it is never mirrored)."""
+    plain = sorted((a, b) for a, b, m in allowed if not m)
+    mirrored = sorted((a, b) for a, b, m in allowed if m)
+    if not mirrored:
+        return False
+    return True if mirrored == plain else None
 
 
 def _ring(shape: dict, where: str) -> list[tuple[float, float]]:
@@ -453,7 +466,7 @@ def load_bins(name_or_path: str | Path) -> BinInstance:
     k = MM_PER_INCH if units == "in" else 1.0
     sheets = tuple(_bin_sheet(b, k, f"{path.name}: bin_types[{i}]") for i, b in enumerate(bins))
     items = []
-    mirrored = 0
+    mirrored = partly = 0
     for i, it in enumerate(data["item_types"]):
         where = f"{path.name}: item_types[{i}]"
         extra = set(it) - _ITEM_KEYS
@@ -468,7 +481,9 @@ def load_bins(name_or_path: str | Path) -> BinInstance:
                                 "is supported")
         poly = shape_polygon(shapes[0], k, where)
         allowed = _allowed(it.get("allowed_rotations"), bool(it.get("allow_mirroring")), where)
-        mirrored += any(m for _, _, m in allowed)
+        mirror = _mirror(allowed)
+        mirrored += mirror is True
+        partly += mirror is None
         # free rotation: quarter turns for boards and panels (at 45 degrees they only waste
         # the sheet's corners), FREE_STEP steps for the curved and angled parts that fill
         # under FREE_FILL of their bounding box (frame, one worker, 30 s: 7 sheets in 9 of
@@ -478,9 +493,12 @@ def load_bins(name_or_path: str | Path) -> BinInstance:
         items.append(BinItem(str(i), poly, copies,
                              _rotations(it.get("allowed_rotations"), where,
                                         FREE_STEP if fill < FREE_FILL else 90.0),
-                             allowed))
+                             allowed, bool(mirror)))
     if mirrored:
-        notes.append(f"mirroring allowed for {mirrored} item type(s): wikicut never mirrors")
+        notes.append(f"mirroring allowed for {mirrored} item type(s)")
+    if partly:
+        notes.append(f"{partly} item type(s) mirrored at other rotations than unmirrored: "
+                     "never mirrored by wikicut")
     if any(it.get("priority") is not None for it in data["item_types"]):
         notes.append("item priority: no key of packingsolver's reader, ignored")
     objective = str(data.get("objective") or "bin-packing")

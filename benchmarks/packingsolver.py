@@ -121,9 +121,6 @@ def load_solution(job: I.BinInstance, path=None) -> Solution | None:
             item = job.items[i]
             angle, mirror = float(si["angle"]), bool(si.get("mirror", False))
             mirrored += mirror
-            if not _allowed(item, angle, mirror):
-                problems.append(f"{w}: item type {i} at {angle:g} degrees"
-                                f"{' mirrored' if mirror else ''}, not an allowed rotation")
             g = item.polygon
             if mirror:
                 g = shapely.affinity.scale(g, -1.0, 1.0, origin=(0.0, 0.0))
@@ -152,8 +149,8 @@ def layout_sheets(job: I.BinInstance, layout) -> list[Sheet]:
         t = names.index(sheet.stock.name)
         b = job.sheets[t]
         shape = b.outline if b.outline is not None else shapely.box(0, 0, b.width, b.height)
-        parts = tuple(Placed(by_name[p.part.name], p.instance, p.placed().outline, p.rotation)
-                      for p in sheet.placements)
+        parts = tuple(Placed(by_name[p.part.name], p.instance, p.placed().outline, p.rotation,
+                             p.mirrored) for p in sheet.placements)
         out.append(Sheet(f"sheet {sheet.index}", _usable(shape, b, (0.0, 0.0)), parts, 1, t))
     return out
 
@@ -191,11 +188,15 @@ def _sheet_problems(s: Sheet, spacing: float) -> list[str]:
 
 def check(job: I.BinInstance, sheets: list[Sheet], partial: bool = False,
           limits: bool = True) -> list[str]:
-    """Problems of a layout of `job`: parts off their sheet's usable area or closer than
-    the spacing, item types placed too often (or, unless `partial`, too rarely), bin types
-    used more often than the job allows (with `limits`: wikicut's single sheet type is
-    unlimited, see `BinInstance.stock`)."""
+    """Problems of a layout of `job`: parts off their sheet's usable area, closer than the
+    spacing or at rotations the item does not allow, item types placed too often (or,
+    unless `partial`, too rarely), bin types used more often than the job allows (with
+    `limits`: wikicut's single sheet type is unlimited, see `BinInstance.stock`)."""
     problems = [x for s in sheets for x in _sheet_problems(s, job.spacing)]
+    problems += [f"{s.label}: {p.label} (item {p.item}) at {p.angle:g} degrees"
+                 f"{' mirrored' if p.mirror else ''}, not an allowed rotation"
+                 for s in sheets for p in s.parts if not _allowed(job.items[p.item], p.angle,
+                                                                  p.mirror)]
     placed: Counter[int] = Counter()
     used: Counter[int] = Counter()
     for s in sheets:

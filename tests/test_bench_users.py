@@ -110,10 +110,12 @@ def test_several_bin_types_polygon_bins_and_offsets():
     assert moved.sheets[0].origin == (0.0, -3000.0) and moved.sheet_height == 3000.0
     assert moved.sheets[0].outline is None and moved.margin == 2.0
     assert any("priority" in n for n in moved.notes)
-    mirrored = INST.load_bins("2025-12-08")  # allow_mirroring: listed, never used
+    mirrored = INST.load_bins("2025-12-08")  # allow_mirroring: wikicut may mirror it too
     assert (0.0, 0.0, True) in mirrored.items[0].allowed
     assert mirrored.items[0].rotations == (0.0, 90.0, 180.0, 270.0)
-    assert any("mirror" in n for n in mirrored.notes)
+    assert mirrored.items[0].mirror and mirrored.nest_items()[0].mirror
+    assert not INST.load_bins("2024-08-25_2").items[0].mirror  # allow_mirroring false
+    assert INST._mirror(((0, 0, False), (90, 90, False), (0, 0, True))) is None
     no_key = INST.load_bins("2026-04-08_sub_2")
     assert no_key.spacing == 0.0 and any("parameters.spacing" in n for n in no_key.notes)
 
