@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import instances as I
 
-from wikicut.model import NestItem, NestSettings, oriented_outline
+from wikicut.model import NestSettings, oriented_outline
 from wikicut.nest import bundle, nest, verify_layout
 
 
@@ -69,6 +69,17 @@ def pair_rows(name: str, items: list[tuple[str, object, int]], spacing: float) -
         print(f"| {name} | {ident} | {copies} | {100 * bundle.box_fill(g):.1f} % | {cells} |")
 
 
+def _density(d: float | str) -> str:
+    return f"{100 * d:.1f} %" if isinstance(d, float) else d
+
+
+def _sheets(r: tuple[int, float, int] | str) -> str:
+    """sheets, the last one's utilisation and, when any, how many parts are mirrored"""
+    if isinstance(r, str):
+        return r
+    return f"{r[0]}, {100 * r[1]:.1f} %" + (f", {r[2]}" if r[2] else "")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--strip", nargs="*", default=["shapes0"])
@@ -104,8 +115,7 @@ def main() -> None:
             if ok:
                 ps.append(p)
                 ms.append(m)
-            cell = (lambda d: f"{100 * d:.1f} %" if isinstance(d, float) else d)
-            print(f"| {name} | {seed} | {cell(p)} | {cell(m)} | "
+            print(f"| {name} | {seed} | {_density(p)} | {_density(m)} | "
                   f"{f'{m / p:.3f}' if ok else '-'} | {tp:.1f} / {tm:.1f} |", flush=True)
         if ps:
             print(f"| {name} | mean | {100 * statistics.mean(ps):.1f} % | "
@@ -120,9 +130,7 @@ def main() -> None:
         for seed in a.seeds:
             p, tp = run_bins(inst, False, seed, a)
             m, tm = run_bins(inst, True, seed, a)
-            cell = (lambda r: r if isinstance(r, str) else
-                    f"{r[0]}, {100 * r[1]:.1f} %" + (f", {r[2]}" if r[2] else ""))
-            print(f"| {name} | {seed} | {cell(p)} | {cell(m)} | {tp:.1f} / {tm:.1f} |",
+            print(f"| {name} | {seed} | {_sheets(p)} | {_sheets(m)} | {tp:.1f} / {tm:.1f} |",
                   flush=True)
 
 
