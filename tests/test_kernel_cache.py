@@ -2,7 +2,7 @@
 kernel with the argument types a job passes, so a second process with the cache it filled
 compiles nothing on the paths the CLI's nest takes (a strip and its overlap removal, sheets
 and sheet elimination, a stock list, too few sheets, locked parts and fillers, free
-rotation). Fresh processes, each with its own NUMBA_CACHE_DIR: slow (the first compiles),
+rotation, mirrored parts). Fresh processes, each with its own NUMBA_CACHE_DIR: slow (the first compiles),
 so one test."""
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ items = [NestItem(f"{p.name}#{c}", p) for p in rects for c in range(2)]
 ell = Part("ell", Polygon([(0, 0), (60, 0), (60, 20), (20, 20), (20, 50), (0, 50)]))
 run = NestSettings(spacing=2.0, seed=1, time_limit=60.0, iterations=300, workers=1)
 N.nest(items, [Stock(width=300, height=200, margin=2)], run)  # sheet elimination
-N.nest(items[:12] + [NestItem(f"ell#{k}", ell) for k in range(3)],
-       [Stock(width=2000, height=120, margin=0, strip=True)], run)
+N.nest(items[:12] + [NestItem(f"ell#{k}", ell, mirror=True) for k in range(3)],
+       [Stock(width=2000, height=120, margin=0, strip=True)], run)  # mirrored variants too
 N.nest(items, [Stock(width=300, height=200, margin=2, count=1),
                Stock(width=250, height=150, margin=2)], run)  # a stock list
 N.nest(items, [Stock(width=300, height=200, margin=2, count=1)], run)  # too few sheets
