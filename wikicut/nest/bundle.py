@@ -159,7 +159,8 @@ def _pair_one(items: list[NestItem], stocks: list[Stock], spacing: float
     seconds = [(180.0, False)] + ([(0.0, True), (180.0, True)] if items[0].mirror else [])
     best = None
     for turn, flip in seconds:
-        got = _pair_step(g, oriented_outline(g, turn, flip), spacing)
+        got = _pair_step(g, oriented_outline(g, turn, flip), spacing,
+                         math.inf if best is None else best[0])
         if got is not None and (best is None or got[0] < best[0] * (1.0 - 1e-9)):
             best = (*got, turn, flip)
     if best is None:
@@ -177,11 +178,11 @@ def _pair_one(items: list[NestItem], stocks: list[Stock], spacing: float
     return (pair, step, turn, flip) if _fits(pair, items[0].rotations, stocks) else None
 
 
-def _pair_step(g: Polygon, second: Polygon, spacing: float
+def _pair_step(g: Polygon, second: Polygon, spacing: float, bar: float = math.inf
                ) -> tuple[float, tuple[float, float]] | None:
     """Where `second` (a copy of `g` turned or mirrored) goes against `g` for the smallest
     bounding box of the two: (that box's area, the step), or None when it is far from
-    paying."""
+    paying or from a box smaller than `bar` (another second copy's)."""
     pad = spacing / 2 * 1.02 + 1e-3 if spacing > 0 else 1e-4  # as `_bundle_one`
     a, b = g.buffer(pad), second.buffer(pad)
     if a.is_empty or b.is_empty:  # an outline with no inside (invalid, or of no area)
@@ -200,7 +201,8 @@ def _pair_step(g: Polygon, second: Polygon, spacing: float
 
     ang = np.radians(np.arange(0.0, 360.0, PAIR_DEG))
     area, sx, sy = boxes(ang)
-    if 2 * g.area / float(area.min()) < 0.95 * PAIR_GAIN * box_fill(g):
+    if (2 * g.area / float(area.min()) < 0.95 * PAIR_GAIN * box_fill(g)
+            or 0.95 * float(area.min()) > bar):
         return None  # far from paying: the refinement below gains a few per cent at most
     # the best box is often at a kink (a copy's edge level with the other's): golden
     # section between the neighbours of each of the best local minima finds it (all of
