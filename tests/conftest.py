@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -65,6 +66,14 @@ def run_rs274(exe: str, program: Path | str, timeout: float = 120,
         return subprocess.run([exe, *table, "-g", str(Path(program).resolve())],
                               capture_output=True, text=True,
                               timeout=timeout, check=False, env=env, cwd=home)
+
+
+def as_from_a_shell() -> None:
+    """A child's signals as an operator's terminal gives them (`preexec_fn`): a test run
+    started in the background (`cmd &` in a script, `nohup`) ignores SIGINT (and SIGHUP),
+    and a child inherits that, so a test's Ctrl-C would be lost and the child run forever."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import as_from_a_shell
 
 from wikicut.cli import main
 
@@ -152,7 +153,7 @@ def test_ctrl_c_leaves_no_output(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "wikicut.cli", "nest", str(HOUSE), "-o",
                              str(out), "--time-limit", "120"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+                            preexec_fn=as_from_a_shell)
     # Ctrl-C once the search runs (a fixed sleep raced the start-up on a loaded machine)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

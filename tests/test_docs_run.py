@@ -24,6 +24,7 @@ from pathlib import Path
 
 import click
 import pytest
+from conftest import as_from_a_shell
 
 from wikicut.cli import main
 
@@ -129,7 +130,8 @@ def test_documented_commands_run(source, workdir):
 
 def _run_watch(command: str, folder: Path, env: dict) -> None:
     proc = subprocess.Popen(["bash", "-c", f"exec {command}"], cwd=folder, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=as_from_a_shell)
     try:
         url = proc.stdout.readline().strip()
         assert url.startswith("http://127.0.0.1:"), (command, proc.stderr.read()[-2000:])

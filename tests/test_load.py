@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import as_from_a_shell
 
 ROOT = Path(__file__).resolve().parent.parent
 WHOLE_HOUSE = ROOT / "examples" / "whole-house" / "job.toml"
@@ -79,16 +80,10 @@ def test_several_hundred_parts_end_to_end(tmp_path):
     print(f"\n{n_parts} parts on {n} sheets in {elapsed:.1f} s")
 
 
-def _reset_sigint() -> None:
-    """Ctrl-C as an operator's shell gives it: a test run started in the background (`cmd &`
-    in a script) ignores SIGINT, and a child inherits that, so the signal would be lost."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def _interrupt_after(args: list[str], marker: str):
     proc = subprocess.Popen([sys.executable, "-m", "wikicut.cli", *args], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_reset_sigint)
+                            preexec_fn=as_from_a_shell)
     seen = []
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:

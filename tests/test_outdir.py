@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import as_from_a_shell
 
 from wikicut.cli import main
 from wikicut.errors import InputError
@@ -247,7 +248,8 @@ def test_signals_end_a_run_like_ctrl_c(tmp_path, signals):
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "wikicut.cli", "nest", str(HOUSE), "-o",
                              str(out), "--time-limit", "120"], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=as_from_a_shell)
     first = proc.stderr.readline()  # "nest: ..." once the search runs (no terminal: a log)
     assert first.startswith("nest:"), first
     for sig in signals:
@@ -257,6 +259,28 @@ def test_signals_end_a_run_like_ctrl_c(tmp_path, signals):
     assert err.strip() == "interrupted: nothing was written", err
     assert not out.exists()
     assert os.listdir(tmp_path) == []
+
+
+def _nohup() -> None:
+    """What `nohup` does before it runs a command: SIGHUP ignored."""
+    as_from_a_shell()
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+def test_a_run_under_nohup_outlives_its_terminal(tmp_path):
+    """`nohup wikicut nest ...`: the terminal closing (SIGHUP) while the nest runs does not
+    end the run: it finishes and writes its output (an ignored signal stays ignored)."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "wikicut.cli", "nest", str(HOUSE), "-o",
+                             str(out), "--time-limit", "4"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_nohup)
+    first = proc.stderr.readline()  # "nest: ..." once the search runs
+    assert first.startswith("nest:"), first
+    proc.send_signal(signal.SIGHUP)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert (out / "report.json").is_file()
 
 
 def _drilled_job(folder: Path) -> Path:
@@ -277,12 +301,6 @@ def _drilled_job(folder: Path) -> Path:
     return job
 
 
-def _sigint_default() -> None:
-    """Ctrl-C as a shell delivers it: a test run started in the background ignores SIGINT,
-    and a child would inherit that."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
 def test_ctrl_c_while_planning_a_big_job_ends_it_at_once(tmp_path):
     """Ctrl-C while the sheets are planned (after the nest): the run ends with exit 4 and
     one line, with nothing written; the planner is not left to finish first (its rapid tours
@@ -293,7 +311,7 @@ def test_ctrl_c_while_planning_a_big_job_ends_it_at_once(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "wikicut.cli", "nest", str(job), "-o",
                              str(out), "-v"], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, preexec_fn=_sigint_default)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=as_from_a_shell)
     seen = []
     for line in proc.stderr:
         seen.append(line)
@@ -316,11 +334,22 @@ def test_a_ctrl_c_held_for_a_kernel_is_never_dropped():
     went on to plan and write everything)."""
     from wikicut.nest.interrupt import DeferCtrlC
 
-    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
-    with pytest.raises(KeyboardInterrupt), DeferCtrlC():
-        signal.raise_signal(signal.SIGINT)
-        for _ in range(3):  # the handler runs between bytecodes: it only marks the signal
+    # Ctrl-C as in a terminal: a test run started in the background ignores SIGINT, and
+    # an ignored signal stays ignored inside DeferCtrlC too
+    outer = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM,
+                                                    signal.SIGHUP)}
+        with pytest.raises(KeyboardInterrupt), DeferCtrlC():
+            signal.raise_signal(signal.SIGINT)
+            for _ in range(3):  # the handler runs between bytecodes: it only marks it
+                pass
+        assert {s: signal.getsignal(s) for s in before} == before
+        with DeferCtrlC():  # nothing pending: nothing raised
             pass
-    assert {s: signal.getsignal(s) for s in before} == before
-    with DeferCtrlC():  # nothing pending: nothing raised
-        pass
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        with DeferCtrlC():  # ignored (a background job): still ignored, nothing raised
+            signal.raise_signal(signal.SIGINT)
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, outer)

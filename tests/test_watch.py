@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import as_from_a_shell
 
 ROOT = Path(__file__).resolve().parent.parent
 WITHIN_S = 10.0  # "within seconds": the page polls every 0.5 s, the watcher every 0.3 s
@@ -131,7 +132,7 @@ def _watch(part: Path, *args: str) -> tuple[subprocess.Popen, str]:
     """`wikicut preview PART --watch` in the background, and the URL it serves."""
     proc = subprocess.Popen([sys.executable, "-m", "wikicut.cli", "preview", str(part),
                              "--watch", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=as_from_a_shell)
     url = proc.stdout.readline().strip()
     assert url.startswith("http://127.0.0.1:"), proc.stderr.read() if proc.poll() else url
     return proc, url

@@ -224,7 +224,10 @@ def handle_errors(fn):
         debug = (ctx.find_root().obj or {}).get("debug", False)
         if threading.current_thread() is threading.main_thread():
             for sig in STOP_SIGNALS[1:]:
-                signal.signal(sig, stop_on_signal)
+                # an ignored signal stays ignored: `nohup wikicut nest ...` must outlive
+                # its terminal (Python itself leaves an ignored SIGINT alone)
+                if signal.getsignal(sig) is not signal.SIG_IGN:
+                    signal.signal(sig, stop_on_signal)
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("always", InputWarning)

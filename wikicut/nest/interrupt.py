@@ -26,7 +26,9 @@ class DeferCtrlC:
         _pending = False
         self.old = None
         if threading.current_thread() is threading.main_thread():
-            self.old = {sig: signal.signal(sig, self._on_sigint) for sig in STOPS}
+            # an ignored signal (`nohup`, a background job's SIGINT) stays ignored
+            self.old = {sig: signal.signal(sig, self._on_sigint) for sig in STOPS
+                        if signal.getsignal(sig) is not signal.SIG_IGN}
         return self
 
     @staticmethod
