@@ -68,6 +68,27 @@ def run_rs274(exe: str, program: Path | str, timeout: float = 120,
                               timeout=timeout, check=False, env=env, cwd=home)
 
 
+def need_module(module: str):
+    """A test dependency (the `test` extra): missing fails in CI, skips elsewhere."""
+    try:
+        return __import__(module)
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail(f"{module} missing in CI (pip install -e '.[test]')")
+        pytest.skip(f"{module} not installed (pip install -e '.[test]')")
+
+
+def find_chromium() -> str:
+    """Headless Chromium, the real consumer of our HTML: missing fails in CI (.ci/run
+    installs it), skips elsewhere."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium missing in CI (.ci/run installs it)")
+        pytest.skip("chromium not installed (apt-get install chromium)")
+    return browser
+
+
 def as_from_a_shell() -> None:
     """A child's signals as an operator's terminal gives them (`preexec_fn`): a test run
     started in the background (`cmd &` in a script, `nohup`) ignores SIGINT (and SIGHUP),

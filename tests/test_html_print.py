@@ -9,36 +9,17 @@ import dataclasses
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 import shapely
+from conftest import find_chromium, need_module
 
 from wikicut.io.profiles import load_profile
 from wikicut.model import Layout, Part, Placement, SheetLayout, Stock
 from wikicut.pipeline import write_outputs
-
-
-def _need(module: str):
-    """A test dependency (the `test` extra): missing fails in CI, skips elsewhere."""
-    try:
-        return __import__(module)
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail(f"{module} missing in CI (pip install -e '.[test]')")
-        pytest.skip(f"{module} not installed (pip install -e '.[test]')")
-
-
-def _chromium() -> str:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium missing in CI (.ci/run installs it)")
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    return browser
 
 
 def rib() -> Part:
@@ -60,8 +41,8 @@ def sheet(index: int, dx: float = 0.0) -> SheetLayout:
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory) -> tuple[Path, dict, object]:
     """Sheets 1, 2 and 4 alike, sheet 3 different; held by screws, zero at G55; printed."""
-    browser = _chromium()
-    pdfium = _need("pypdfium2")
+    browser = find_chromium()
+    pdfium = need_module("pypdfium2")
     tmp = tmp_path_factory.mktemp("print")
     prof = load_profile("grbl")
     prof = dataclasses.replace(prof, work_offset="G55",

@@ -2,8 +2,8 @@
 kernel with the argument types a job passes, so a second process with the cache it filled
 compiles nothing on the paths the CLI's nest takes (a strip and its overlap removal, sheets
 and sheet elimination, a stock list, too few sheets, locked parts and fillers, free
-rotation, mirrored parts). Fresh processes, each with its own NUMBA_CACHE_DIR: slow (the first compiles),
-so one test."""
+rotation, mirrored parts). Fresh processes, each with its own NUMBA_CACHE_DIR: slow (the
+first compiles), so one test."""
 
 from __future__ import annotations
 

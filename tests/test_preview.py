@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import struct
 import subprocess
 import xml.etree.ElementTree as ET
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import shapely
+from conftest import find_chromium
 
 from wikicut.io.report import SCHEMA, build_report, dumps
 from wikicut.model import Drill, Layout, Part, Placement, Pocket, SheetLayout, Stock
@@ -117,17 +117,10 @@ VISIBLE_JS = """<script>
 </script>"""
 
 
-def _chromium():
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium missing in CI (.ci/run installs it)")
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    return browser
 
 
 def test_index_html_shows_every_sheet_in_headless_chromium(tmp_path):
-    browser = _chromium()
+    browser = find_chromium()
     lay = layout(3)
     rep = build_report("job", lay, 12.0)
     html = index_html(rep, [sheet_svg(s, total=3) for s in lay.sheets], title="job")

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import as_from_a_shell
+from conftest import as_from_a_shell, find_chromium, need_module
 
 ROOT = Path(__file__).resolve().parent.parent
 WITHIN_S = 10.0  # "within seconds": the page polls every 0.5 s, the watcher every 0.3 s
@@ -34,22 +33,8 @@ STATE_JS = """JSON.stringify({
   ready: document.readyState})"""
 
 
-def _need(module: str):
-    try:
-        return __import__(module)
-    except ImportError:
-        if os.environ.get("CI"):
-            pytest.fail(f"{module} missing in CI (pip install -e '.[test]')")
-        pytest.skip(f"{module} not installed (pip install -e '.[test]')")
 
 
-def _chromium() -> str:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium missing in CI (.ci/run installs it)")
-        pytest.skip("chromium not installed (apt-get install chromium)")
-    return browser
 
 
 class Page:
@@ -57,7 +42,7 @@ class Page:
     protocol: Runtime.evaluate only, so nothing here navigates or reloads it."""
 
     def __init__(self, browser: str, url: str, home: Path):
-        websocket = _need("websocket")
+        websocket = need_module("websocket")
         home.mkdir()
         profile = home / "profile"
         self.proc = subprocess.Popen(
@@ -148,7 +133,7 @@ def test_the_open_page_follows_every_save_by_itself(tmp_path):
     """Edit a parameter: the open page reloads itself and shows the new shape within
     seconds; break the file: the page shows the error over the last shape, dimmed; fix it:
     the shape is back. Ctrl-C ends the watcher with exit 0."""
-    browser = _chromium()
+    browser = find_chromium()
     part = tmp_path / "spacer.toml"
     text = (ROOT / "parts" / "spacer.toml").read_text(encoding="utf-8")
     part.write_text(text, encoding="utf-8")
