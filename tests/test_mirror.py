@@ -24,6 +24,7 @@ from shapely.geometry import Polygon
 from wikicut.cam import plan_sheet
 from wikicut.cam.labels import label_strokes
 from wikicut.cli import main
+from wikicut.diff import diff_folders, diff_text
 from wikicut.errors import InputError
 from wikicut.io.dxf import read_cutting_file
 from wikicut.io.job import job_items, load_job
@@ -421,6 +422,20 @@ def test_a_job_with_mirroring_is_nested_cut_and_verified(tmp_path, rs274):
     assert csv[0].endswith(",mirrored") and any(ln.endswith(",yes") for ln in csv[1:])
     svg = "".join((a / f"sheet-{s['index']:03d}.svg").read_text() for s in report["sheets"])
     assert 'class="mirrored"' in svg and "mirrored: cut face down" in svg
+    # wikicut diff names a part turned face up again (a report edited so)
+    c = tmp_path / "c"
+    shutil.copytree(a, c)
+    flipped = next(p for p in hooks if p.get("mirrored"))
+    for s in report["sheets"]:
+        for p in s["parts"]:
+            if p["id"] == flipped["id"]:
+                del p["mirrored"]
+    (c / "report.json").write_text(json.dumps(report))
+    d = diff_folders(a, c)
+    (moved,) = [m for sd in d.per_sheet for m in sd.moved]
+    assert moved["id"] == flipped["id"] and moved["mirrored"] == [True, False]
+    assert f"moved {flipped['id']} by 0.0 mm (dx +0.0, dy +0.0), now cut face up" in (
+        diff_text(d))
 
 
 @pytest.mark.slow
