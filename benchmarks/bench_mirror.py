@@ -9,7 +9,9 @@ Strip rows: density = the items' area / (used length x strip height). Bin rows: 
 the last sheet's utilisation (what the next part could still use). Every layout is checked
 with wikicut.nest.verify_layout; a failure prints INVALID. `--pairs` prints, per design of
 two copies or more, how full its pair's bounding box is turned half way and mirrored
-(bundle.py), against one copy's box.
+(bundle.py), against one copy's box. `--bins hooks` is a sheet job of HOOKS brackets (the
+hook of tests/test_mirror.py, 330 x 180 mm: shapes0's third piece at 30 mm to the unit) on
+1220 x 1220 mm sheets, 10 mm apart.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import instances as I
+from shapely.geometry import Polygon
 
 from wikicut.model import NestSettings, oriented_outline
 from wikicut.nest import bundle, nest, verify_layout
@@ -42,6 +45,21 @@ def run_strip(inst: I.StripInstance, mirror: bool, seed: int, a) -> tuple[float 
     if problems or lay.unplaced or len(lay.sheets) != 1:
         return f"INVALID ({'; '.join(problems[:2]) or 'unplaced'})", el
     return inst.total_area / (lay.sheets[0].used_length * inst.strip_height), el
+
+
+HOOKS = 60
+
+
+def hooks() -> I.BinInstance:
+    pts = [(0, 2), (6, 2), (6, 0), (7, 0), (11, 4), (11, 6), (8, 6), (8, 3), (2, 3), (2, 6),
+           (0, 6)]
+    g = Polygon([(30.0 * x, 30.0 * y) for x, y in pts])
+    return I.BinInstance("hooks", "mm", (I.BinSheet(1220.0, 1220.0, None, 15.0),), 10.0,
+                         (I.BinItem("hook", g, HOOKS, (0.0, 90.0, 180.0, 270.0)),))
+
+
+def load_bins(name: str) -> I.BinInstance:
+    return hooks() if name == "hooks" else I.load_bins(name)
 
 
 def run_bins(inst: I.BinInstance, mirror: bool, seed: int, a
@@ -98,7 +116,7 @@ def main() -> None:
             inst = I.load_strip(name)
             pair_rows(name, [(it.id, it.polygon, it.demand) for it in inst.items], 0.0)
         for name in a.bins:
-            inst = I.load_bins(name)
+            inst = load_bins(name)
             pair_rows(name, [(it.id, it.polygon, it.copies) for it in inst.items],
                       inst.spacing)
         return
@@ -126,7 +144,7 @@ def main() -> None:
               " mirrored | wall s (plain / mirror) |")
         print("|---|---|---|---|---|")
     for name in a.bins:
-        inst = I.load_bins(name)
+        inst = load_bins(name)
         for seed in a.seeds:
             p, tp = run_bins(inst, False, seed, a)
             m, tm = run_bins(inst, True, seed, a)

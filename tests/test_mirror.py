@@ -422,6 +422,7 @@ def test_a_job_with_mirroring_is_nested_cut_and_verified(tmp_path, rs274):
     assert csv[0].endswith(",mirrored") and any(ln.endswith(",yes") for ln in csv[1:])
     svg = "".join((a / f"sheet-{s['index']:03d}.svg").read_text() for s in report["sheets"])
     assert 'class="mirrored"' in svg and "mirrored: cut face down" in svg
+    assert " face down)</td>" in (a / "index.html").read_text()  # the job sheet's sort table
     # wikicut diff names a part turned face up again (a report edited so)
     c = tmp_path / "c"
     shutil.copytree(a, c)
@@ -448,3 +449,4 @@ def test_without_mirror_nothing_says_so(tmp_path):
     assert "mirror" not in report
     assert "mirror" not in (out / "parts.csv").read_text()
     assert "mirror" not in (out / "sheet-001.svg").read_text()
+    assert " face down)</td>" not in (out / "index.html").read_text()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from ..model import NestItem, NestSettings, Stock
+from ..model import NestItem, NestSettings, Stock, oriented_outline
 from .kernels.decode import Choices, Shapes, Sheets
 from .kernels.overlap import COUNT, cell_boxes
 from .raster import Variant, limits, sheet_grid, variant
@@ -84,15 +84,25 @@ def _on_unit_grid(items: list[NestItem]) -> bool:
 def build(items: list[NestItem], stocks: list[Stock], spacing: float, res: float) -> Problem:
     variants: list[Variant] = []
     cache: dict[tuple[int, float, bool], int] = {}
+    plain: dict[tuple[int, tuple[float, ...]], list] = {}  # `_canon_turns` by part, rotations
     item_v0, item_v1, item_vars, need, area = [], [], [], [], []
     for it in items:
         item_v0.append(len(item_vars))
         # an item that may be mirrored has its mirror images as variants too, after the
-        # plain ones: where a mirror image repeats a plain variant's raster (a symmetric
-        # part), `_distinct` keeps the plain one, so such a part is never cut face down
+        # plain ones: a mirror image that is one of the plain turns (a symmetric part) is
+        # that turn's variant, not rasterised again, and where one repeats a plain
+        # variant's raster `_distinct` keeps the plain one: such a part is never cut face
+        # down
         for flip in (False, True) if it.mirror else (False,):
             for rot in it.rotations:
                 key = (id(it.part), float(rot) % 360.0, flip)
+                if key not in cache and flip:
+                    pk = (id(it.part), it.rotations)
+                    if pk not in plain:
+                        plain[pk] = _canon_turns(it.part.outline, it.rotations)
+                    same = _plain_turn(it.part.outline, key[1], plain[pk])
+                    if same is not None and (id(it.part), same, False) in cache:
+                        cache[key] = cache[(id(it.part), same, False)]
                 if key not in cache:
                     cache[key] = len(variants)
                     variants.append(variant(it.part.outline, key[1], spacing, res, flip))
@@ -136,6 +146,32 @@ def build(items: list[NestItem], stocks: list[Stock], spacing: float, res: float
         np.array([1 if st.strip else -1 if st.count is None else st.count for st in stocks],
                  np.int64), init,
         all(st.strip for st in stocks))
+
+
+def _canon(g):
+    """`g` moved to its box's lower-left corner at 0,0, its rings in a canonical order."""
+    x0, y0 = g.bounds[:2]
+    return shapely.normalize(shapely.transform(g, lambda c: c - (x0, y0)))
+
+
+def _canon_turns(outline, rotations: tuple[float, ...]) -> list:
+    """(rotation, box size, canonical outline) of the plain outline at each rotation."""
+    out = []
+    for r in dict.fromkeys(float(r) % 360.0 for r in rotations):
+        g = _canon(oriented_outline(outline, r))
+        out.append((r, g.bounds[2:], g))
+    return out
+
+
+def _plain_turn(outline, rotation: float, turns: list, tol: float = 1e-6) -> float | None:
+    """The rotation at which the plain outline is the mirrored one turned by `rotation`, up
+    to a move (within `tol` mm), among `turns` (`_canon_turns`), or None."""
+    flipped = _canon(oriented_outline(outline, rotation, True))
+    w, h = flipped.bounds[2:]
+    for r, (pw, ph), g in turns:
+        if abs(pw - w) <= tol and abs(ph - h) <= tol and g.equals_exact(flipped, tol):
+            return r
+    return None
 
 
 def _distinct(variants: list[Variant], lim: np.ndarray, right: list[float],

@@ -113,14 +113,18 @@ def _holddown(s: dict, settings: dict) -> str:
 
 
 def _sort_table(s: dict) -> str:
-    """The sheet's parts by the text engraved on them: what goes where off the machine."""
-    rows: dict[tuple[str, str, str], int] = {}
+    """The sheet's parts by the text engraved on them: what goes where off the machine (and
+    how many of them came off face down, mirrored: their engraved face is the back)."""
+    rows: dict[tuple[str, str, str], list[int]] = {}
     for p in s["parts"]:
         key = (str(p.get("label", p["name"])), str(p["name"]), str(p["source"]))
-        rows[key] = rows.get(key, 0) + 1
+        row = rows.setdefault(key, [0, 0])
+        row[0] += 1
+        row[1] += bool(p.get("mirrored"))
     body = "".join(f'<tr><td class="lab">{escape(lab)}</td><td>{escape(name)}</td>'
-                   f'<td class="n">{n}</td><td>{escape(src)}</td></tr>'
-                   for (lab, name, src), n in rows.items())
+                   f'<td class="n">{n}{f" ({m} face down)" if m else ""}</td>'
+                   f"<td>{escape(src)}</td></tr>"
+                   for (lab, name, src), (n, m) in rows.items())
     return ('<table class="sort"><tr><th>label</th><th>part</th><th>per sheet</th>'
             f"<th>source</th></tr>{body}</table>")
 
