@@ -1,10 +1,18 @@
 """Large mixed jobs: sheets against the area bound and wall time against the limit.
 
-    python benchmarks/bench_large.py [--sizes 500 1500] [--seconds 10] [--workers 2]
+    python benchmarks/bench_large.py [--jobs mixed user] [--sizes 500 1500] [--seconds 10]
+                                     [--workers 2] [--user-file PATH]
 
-The job is mixed.py's 24 designs from parts/ (walls, floors, roof, portal, windows,
+Two jobs. `mixed`: mixed.py's 24 designs from parts/ (walls, floors, roof, portal, windows,
 joinery) with every design's copies scaled so the job has about `size` parts; one
-2440 x 1220 sheet type, margin 15, spacing 12, wedges 0/180, the rest quarter turns.
+2440 x 1220 sheet type, margin 15, spacing 12, wedges 0/180, the rest quarter turns (a
+stand-in whose long ribs leave bands only its smallest parts fit: results/2026-12-02-large.md).
+`user`: the parts of a real OpenCutList user's job sent to packingsolver (`2026-04-08`:
+5,008 parts of 30 designs, blocks and brackets 84 to 600 mm, quarter turns, spacing and
+margin 0, on 15000 x 3000 sheets), each design's copies scaled the same way (the first
+copies of each design, so the selection is deterministic), on 2440 x 1220 sheets as issue
+36 measured it; `user-own` is the whole job on its own 15000 x 3000 sheet. The file is read
+from benchmarks/bins/ (`load_bins`; packingsolver's repository, MIT) or `--user-file`.
 `bound` is ceil(total part area / usable sheet area); `ratio` = sheets / bound (the issue's
 goal: 1,500 parts within 1.10 in 10 s). `first` is the first valid layout
 (iterations=0, one worker: construction only), `sheets` the layout after the limit. The
@@ -22,13 +30,15 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from instances import load_bins  # noqa: E402
 from mixed import DESIGNS, PARTS, THICKNESS  # noqa: E402
 
 from wikicut.io.parts import load_part  # noqa: E402
-from wikicut.model import NestItem, NestSettings, Stock  # noqa: E402
+from wikicut.model import NestItem, NestSettings, Part, Stock  # noqa: E402
 from wikicut.nest import load_kernels, nest, verify_layout  # noqa: E402
 
 SEED = 1
+USER_JOB = "2026-04-08"
 
 
 def large_job(size: int) -> tuple[list[NestItem], Stock, NestSettings]:
@@ -44,16 +54,41 @@ def large_job(size: int) -> tuple[list[NestItem], Stock, NestSettings]:
     return items, stock, NestSettings(spacing=12.0)
 
 
+def user_job(size: int | None, path: str | None
+             ) -> tuple[list[NestItem], Stock, NestSettings]:
+    """The user's job: each design's first max(1, round(copies * size / 5008)) copies on a
+    2440 x 1220 sheet; `size` None: all of them on the job's own sheet."""
+    b = load_bins(path or USER_JOB)
+    items: list[NestItem] = []
+    for it in b.items:
+        part = Part(name=f"{b.name}-{it.id}", outline=it.polygon, source=b.name)
+        n = it.copies if size is None else max(1, round(it.copies * size / b.count))
+        items += [NestItem(f"{part.name}#{k + 1}", part, it.rotations, mirror=it.mirror)
+                  for k in range(n)]
+    stock = (b.stock() if size is None else
+             Stock(width=2440, height=1220, thickness=18.0, margin=b.margin, name=b.name))
+    return items, stock, NestSettings(spacing=b.spacing)
+
+
 def bound(items: list[NestItem], stock: Stock) -> int:
     area = sum(it.part.area for it in items)
     return max(1, math.ceil(area / stock.usable.area - 1e-9))
 
 
-def run(sizes: list[int], seconds: float, workers: int) -> str:
+def job(name: str, size: int, user_file: str | None
+        ) -> tuple[list[NestItem], Stock, NestSettings]:
+    if name == "mixed":
+        return large_job(size)
+    return user_job(None if name == "user-own" else size, user_file)
+
+
+def run(jobs: list[str], sizes: list[int], seconds: float, workers: int,
+        user_file: str | None = None) -> str:
     load_kernels()
     rows = []
-    for size in sizes:
-        items, stock, settings = large_job(size)
+    cases = [(name, size) for name in jobs for size in ([0] if name == "user-own" else sizes)]
+    for name, size in cases:
+        items, stock, settings = job(name, size, user_file)
         b = bound(items, stock)
         first = nest(items, [stock], replace(settings, iterations=0, workers=1, seed=SEED,
                                              time_limit=600.0))
@@ -63,16 +98,16 @@ def run(sizes: list[int], seconds: float, workers: int) -> str:
         wall = time.monotonic() - t
         ok = "valid" if not verify_layout(lay, settings.spacing) else "INVALID"
         n = len(lay.sheets)
-        rows.append([str(len(items)), str(b), str(len(first.sheets)),
-                     f"{len(first.sheets) / b:.3f}", str(n), f"{n / b:.3f}",
-                     f"{wall:.2f}", f"{100 * (wall / seconds - 1):+.1f} %", ok])
+        rows.append([name, str(len(items)), f"{stock.width:g}x{stock.height:g}", str(b),
+                     str(len(first.sheets)), f"{len(first.sheets) / b:.3f}", str(n),
+                     f"{n / b:.3f}", f"{wall:.2f}", f"{100 * (wall / seconds - 1):+.1f} %", ok])
         print(" ".join(rows[-1]), flush=True)
-    head = ["parts", "bound", "first", "ratio", "sheets", "ratio", "wall s", "overrun",
-            "layout"]
+    head = ["job", "parts", "sheet", "bound", "first", "ratio", "sheets", "ratio", "wall s",
+            "overrun", "layout"]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
     load = os.getloadavg()[0]
-    lines = [f"Large mixed jobs: 2440x1220, spacing 12, margin 15, {seconds:g} s, "
-             f"{workers} workers (load average {load:.1f} at the end)",
+    lines = [f"Large jobs: {seconds:g} s, {workers} workers (mixed: spacing 12, margin 15; "
+             f"user: 0, 0; load average {load:.1f} at the end)",
              "  ".join(h.rjust(w) for h, w in zip(head, widths)),
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
@@ -81,11 +116,14 @@ def run(sizes: list[int], seconds: float, workers: int) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--jobs", nargs="+", default=["mixed", "user"],
+                    choices=["mixed", "user", "user-own"])
     ap.add_argument("--sizes", type=int, nargs="+", default=[500, 1500])
+    ap.add_argument("--user-file", help=f"the user's job ({USER_JOB}.json) if not in bins/")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--workers", type=int, default=2)
     a = ap.parse_args(argv)
-    print(run(a.sizes, a.seconds, a.workers))
+    print(run(a.jobs, a.sizes, a.seconds, a.workers, a.user_file))
     return 0
 
 
