@@ -166,6 +166,28 @@ def test_copies_pair_up_turned_half_way_where_the_pair_fills_its_box_better(spac
         assert verify_layout(Layout([SheetLayout(1, big, copies)]), spacing) == []
 
 
+@pytest.mark.parametrize("spacing", [0.0, 5.0])
+def test_a_triangle_with_a_cut_corner_pairs_into_its_box(spacing):
+    """A right triangle with one corner cut (420 copies in a user's job, 2026-04-08):
+    its pair turned half way closes along the hypotenuse into a 186 x 185 box less two
+    corners. No slide from the two copies on one point reaches that place, so the pair
+    is looked for from the second copy's box laid on the first's too."""
+    part = Part("tri", Polygon([(0, 0), (166, 0), (186, 20), (186, 185)]))
+    out, bundles = bundle.make_bundles(items_of(part, 4, (0.0, 90.0, 180.0, 270.0)),
+                                       [SHEET], spacing)
+    assert len(out) == 2 and sorted(bundles) == ["tri#1", "tri#3"]
+    pair = out[0].part.outline
+    x0, y0, x1, y1 = pair.bounds
+    # apart by the spacing across the hypotenuse: the box grows by about that along each
+    # axis (the normal gap read along x and y), and fills it almost whole
+    grow = spacing * math.hypot(186, 185) / 185
+    assert x1 - x0 <= 186 + grow + 0.5 and y1 - y0 <= 185 + grow + 0.5
+    assert bundle.box_fill(pair) > 0.95 - 0.01 * spacing
+    copies = bundle.expand([Placement("tri#1", out[0].part, 500.0, 500.0, 90.0)], bundles)
+    big = Stock(width=3000, height=3000, margin=0)
+    assert verify_layout(Layout([SheetLayout(1, big, copies)]), spacing) == []
+
+
 def test_rectangles_and_designs_that_may_not_turn_half_way_do_not_pair():
     panel = Part("panel", shapely.box(0, 0, 300, 200))
     out, bundles = bundle.make_bundles(items_of(panel, 4, (0.0, 90.0, 180.0, 270.0)),

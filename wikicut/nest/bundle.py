@@ -48,6 +48,9 @@ PAIR_GAIN = 1.05  # a pair must fill its bounding box this much better than one 
 PAIR_DEG = 3  # directions tried for the second copy of a pair, then refined ...
 PAIR_REFINE = 24  # ... by this many golden-section steps between the best's neighbours
 PAIR_MINIMA = 6  # local minima of the directions' boxes refined
+# the second copy's box laid on the part's is a start for the slides when the two overlap
+# by less than this share of the part there (`_pair_step`)
+LAID_OVERLAP = 0.05
 
 
 @dataclass(frozen=True)
@@ -189,43 +192,61 @@ def _pair_step(g: Polygon, second: Polygon, spacing: float, bar: float = math.in
         return None
     shapely.prepare(a)
 
-    def boxes(ang: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    x0, y0, x1, y1 = g.bounds
+    t0, u0, t1, u1 = second.bounds
+
+    def boxes(ang: np.ndarray, base: tuple[float, float]
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ux, uy = np.cos(ang), np.sin(ang)
-        d = _contact(a, b, ux, uy)
-        sx, sy = ux * d, uy * d
-        x0, y0, x1, y1 = g.bounds
-        t0, u0, t1, u1 = second.bounds
+        d = _contact(a, affinity.translate(b, *base) if base != (0.0, 0.0) else b, ux, uy)
+        sx, sy = base[0] + ux * d, base[1] + uy * d
         w = np.maximum(x1, t1 + sx) - np.minimum(x0, t0 + sx)
         h = np.maximum(y1, u1 + sy) - np.minimum(y0, u0 + sy)
         return w * h, sx, sy
 
+    # slides from the two copies on one point, and from the second copy's box laid on the
+    # part's where the two barely overlap there (else it costs a second scan for nothing):
+    # a right triangle's pair (a rectangle) closes along the hypotenuse, which no slide
+    # from the first start reaches (it slides along it, overlapping, or misses it: 420
+    # chamfered triangles of a user's job went unpaired, on sheets 70 % full)
+    laid = (x0 - t0, y0 - u0)
+    bases = [(0.0, 0.0)]
+    if g.intersection(affinity.translate(second, *laid)).area < LAID_OVERLAP * g.area:
+        bases.append(laid)
     ang = np.radians(np.arange(0.0, 360.0, PAIR_DEG))
-    area, sx, sy = boxes(ang)
-    if (2 * g.area / float(area.min()) < 0.95 * PAIR_GAIN * box_fill(g)
-            or 0.95 * float(area.min()) > bar):
-        return None  # far from paying: the refinement below gains a few per cent at most
-    # the best box is often at a kink (a copy's edge level with the other's): golden
-    # section between the neighbours of each of the best local minima finds it (all of
-    # them at once: one shapely call per bisection step)
-    local = np.flatnonzero((area <= np.roll(area, 1)) & (area <= np.roll(area, -1)))
-    ks = local[np.argsort(area[local], kind="stable")][:PAIR_MINIMA]
-    lo, hi = ang[ks] - math.radians(PAIR_DEG), ang[ks] + math.radians(PAIR_DEG)
-    phi = (math.sqrt(5) - 1) / 2
-    for _ in range(PAIR_REFINE):
-        m1, m2 = hi - phi * (hi - lo), lo + phi * (hi - lo)
-        f = boxes(np.concatenate([m1, m2]))[0]
-        left = f[:ks.size] <= f[ks.size:]
-        hi, lo = np.where(left, m2, hi), np.where(left, lo, m1)
-    fine, fx, fy = boxes(np.concatenate([(lo + hi) / 2, ang[area.argmin():area.argmin() + 1]]))
-    j = int(np.argmin(fine))
-    step = (float(fx[j]), float(fy[j]))
+    best: tuple[float, tuple[float, float]] | None = None
+    for base in bases:
+        area, sx, sy = boxes(ang, base)
+        if (2 * g.area / float(area.min()) < 0.95 * PAIR_GAIN * box_fill(g)
+                or 0.95 * float(area.min()) > bar):
+            continue  # far from paying: the refinement below gains a few per cent at most
+        # the best box is often at a kink (a copy's edge level with the other's): golden
+        # section between the neighbours of each of the best local minima finds it (all
+        # of them at once: one shapely call per bisection step)
+        local = np.flatnonzero((area <= np.roll(area, 1)) & (area <= np.roll(area, -1)))
+        ks = local[np.argsort(area[local], kind="stable")][:PAIR_MINIMA]
+        lo, hi = ang[ks] - math.radians(PAIR_DEG), ang[ks] + math.radians(PAIR_DEG)
+        phi = (math.sqrt(5) - 1) / 2
+        for _ in range(PAIR_REFINE):
+            m1, m2 = hi - phi * (hi - lo), lo + phi * (hi - lo)
+            f = boxes(np.concatenate([m1, m2]), base)[0]
+            left = f[:ks.size] <= f[ks.size:]
+            hi, lo = np.where(left, m2, hi), np.where(left, lo, m1)
+        k0 = int(area.argmin())
+        fine, fx, fy = boxes(np.concatenate([(lo + hi) / 2, ang[k0:k0 + 1]]), base)
+        j = int(np.argmin(fine))
+        if best is None or float(fine[j]) < best[0] - 1e-9:
+            best = (float(fine[j]), (float(fx[j]), float(fy[j])))
+    if best is None:
+        return None
+    step = best[1]
     # the contact search leaves the copies a little over the spacing apart: a step
     # rounded to a micron that still keeps it makes a pair whose box is whole millimetres
     # where the design's is (a raster of whole cells then tiles it)
     snap = (round(step[0], 3), round(step[1], 3))
     if _apart(g, affinity.translate(second, *snap), spacing):
         step = snap
-    return float(fine[j]), step
+    return best[0], step
 
 
 def _half_turns(rotations: tuple[float, ...]) -> bool:
