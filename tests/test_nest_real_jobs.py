@@ -1,18 +1,20 @@
-"""Three real users' jobs from packingsolver's repository (benchmarks/bins/, see its README)
-that need an exact fit: the sheet counts packingsolver reaches, at a small fixed
-`iterations`, every layout checked here independently of the nester's own check."""
+"""Real users' jobs from packingsolver's repository (benchmarks/bins/, see its README) that
+wikicut lost: three that need an exact fit, and small parts on a large sheet that need a
+finer raster. The sheet counts packingsolver reaches, at a small fixed `iterations`, every
+layout checked here independently of the nester's own check."""
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import shapely
 
 from wikicut.model import Layout, NestSettings
-from wikicut.nest import nest
+from wikicut.nest import nest, resolution
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -90,3 +92,23 @@ def test_chamfered_blocks_pair_up_chamfer_to_chamfer_on_one_sheet():
     for t in turns:  # half the copies of each orientation are turned half way
         assert sum(r % 180.0 == t and r < 180.0 for r in rots) == \
             sum(r % 180.0 == t and r >= 180.0 for r in rots)
+
+
+def test_small_parts_on_a_large_sheet_get_cells_to_match():
+    """2,077 parts of 125-250 mm, mostly near right triangles, on one 15 x 3 m sheet (79 %
+    of it): at the 10 mm cells that 300 across the sheet give, a part loses about 11 % of
+    its area to the raster and the job took 2 sheets; cells for at most 5 % (down to half
+    the sheet's cell: 5 mm) put it on one in its first layouts."""
+    job = INST.load_bins("2026-04-23_sub_2")
+    assert resolution(job.stocks(), job.nest_items()) == pytest.approx(5.0)
+    layout, _ = _nest("2026-04-23_sub_2", 0)
+    assert len(layout.sheets) == 1 and len(layout.sheets[0].placements) == 2077
+
+
+def test_the_cell_follows_the_parts_only_where_they_are_small():
+    """Sheet-sized WikiHouse parts keep 300 cells across the sheet; strips keep theirs."""
+    house = INST.load_bins("table")
+    assert resolution(house.stocks(), house.nest_items()) == pytest.approx(1219.2 / 300)
+    job = INST.load_bins("2026-04-23_sub_2")
+    strip = [replace(job.stock(), strip=True)]
+    assert resolution(strip, job.nest_items()) == pytest.approx(10.0)

@@ -111,8 +111,10 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
     load_kernels()
     t0 = time.monotonic()
     end = t0 + settings.time_limit
-    fill_time = 0.0 if any(s.strip for s in stocks) else (settings.time_limit
-                                                          * params.exact_fill_share)
+    strip = any(s.strip for s in stocks)
+    # a sheet job's end: the exact fill; a strip's: its exact compaction
+    fill_time = settings.time_limit * (params.strip_finish_share if strip
+                                       else params.exact_fill_share)
     search_end = end - (settings.time_limit * params.finish_share + fill_time
                         + len(items) * params.finish_per_part)
     check_fits(items, stocks)
@@ -122,7 +124,7 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
     # no pairs on a strip: its overlap search interlocks copies itself, and a pair's closed
     # outline and fixed offset only take arrangements away (30 s, 2 workers: gardeyn5 54.9
     # -> 60.6 %, swim 66.2 -> 69.8, shapes1 66.3 -> 72.5 without them)
-    pairs = params.pairs and not any(s.strip for s in stocks)
+    pairs = params.pairs and not strip
     items, bundles = (bundle.make_bundles(items, stocks, settings.spacing, search_end, pairs)
                       if params.bundles else (items, {}))
     if not getattr(settings, "resolution", None):

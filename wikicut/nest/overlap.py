@@ -4,7 +4,9 @@ in strikes (`separate`)."""
 
 from __future__ import annotations
 
+import math
 import random
+import time
 
 import numpy as np
 
@@ -95,11 +97,21 @@ def separate(ov: Overlap, cap: np.ndarray, rng: random.Random, budget: Budget,
     prm = ov.prm
     least, least_state = -1, None
     strikes = 0
+    per_move = 0.0  # seconds a move took in the last chunk
     while strikes < prm.ov_strikes and budget.live():
         first = least  # the loss this strike starts from (-1: not known yet)
         stale = 0
         while stale < prm.ov_no_gain and budget.live():
-            left, k = ov.run(cap, min(prm.ov_chunk, budget.left()), rng)
+            chunk = min(prm.ov_chunk, budget.left())
+            if not budget.fixed and per_move > 0 and budget.deadline < math.inf:
+                # the last chunk ends by the deadline: 200 moves of a large part take half
+                # a second on a busy machine, and the second worker's late result held the
+                # end (a strip's exact compaction) back by over a second
+                chunk = min(chunk, max(1, int((budget.deadline - time.monotonic())
+                                              / per_move)))
+            t = time.monotonic()
+            left, k = ov.run(cap, chunk, rng)
+            per_move = (time.monotonic() - t) / k
             budget.tick(k, best)
             if first < 0:
                 first = left

@@ -65,6 +65,10 @@ class Params:
     # exact check, compaction (a strip's takes seconds on a few hundred parts) and its check
     finish_share: float = 0.05
     finish_per_part: float = 2e-4  # ... and this many seconds a part (the check: 0.3 s on 1500)
+    # strips: this share more for the end, the exact compaction's: it gives back 0.5-2 % of
+    # the length, more than the search's last seconds, and on a busy machine the search's
+    # end (the second worker's result) came late enough to leave it no time at all
+    strip_finish_share: float = 0.02
     # sheet jobs: share of the time limit the exact fill (exact_fill.py) gets at least, kept
     # from the search; 0.17 s on 462 chamfered blocks, 0.05 s on 9 parts 1270 mm apart
     exact_fill_share: float = 0.03
