@@ -125,7 +125,10 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
     # outline and fixed offset only take arrangements away (30 s, 2 workers: gardeyn5 54.9
     # -> 60.6 %, swim 66.2 -> 69.8, shapes1 66.3 -> 72.5 without them)
     pairs = params.pairs and not strip
-    items, bundles = (bundle.make_bundles(items, stocks, settings.spacing, search_end, pairs)
+    # bundles and pairs by a share of the limit: on a busy machine pairing 30 designs took
+    # 9 s of 10 and left the search none (the first layout and the check then overran)
+    bundle_end = min(search_end, t0 + settings.time_limit * params.bundle_share)
+    items, bundles = (bundle.make_bundles(items, stocks, settings.spacing, bundle_end, pairs)
                       if params.bundles else (items, {}))
     if not getattr(settings, "resolution", None):
         res = tile_resolution(res, items, stocks, settings.spacing)

@@ -220,6 +220,11 @@ def _pair_step(g: Polygon, second: Polygon, spacing: float, bar: float = math.in
         if (2 * g.area / float(area.min()) < 0.95 * PAIR_GAIN * box_fill(g)
                 or 0.95 * float(area.min()) > bar):
             continue  # far from paying: the refinement below gains a few per cent at most
+        if base != (0.0, 0.0):  # laid: the pair is where the slides barely move the copy
+            k0 = int(area.argmin())
+            if best is None or float(area[k0]) < best[0] * (1.0 - 1e-6):  # ties: the first
+                best = (float(area[k0]), (float(sx[k0]), float(sy[k0])))
+            continue
         # the best box is often at a kink (a copy's edge level with the other's): golden
         # section between the neighbours of each of the best local minima finds it (all
         # of them at once: one shapely call per bisection step)

@@ -77,6 +77,9 @@ class Params:
     last_sheet_rounds: int = 6
     # share of the time limit kept for fillers (fillers.py) after the job's own parts
     filler_share: float = 0.2
+    # share of the time limit by which bundles and pairs are made (bundle.py); designs not
+    # reached by then are nested copy by copy
+    bundle_share: float = 0.3
 
 
 DEFAULT = Params()
