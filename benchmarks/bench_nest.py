@@ -613,19 +613,24 @@ def timing_job(name: str) -> tuple[list[NestItem], list[Stock], NestSettings]:
 
 
 def cold_start() -> list[list[str]]:
-    """load_kernels in fresh processes: into an empty Numba cache (compiling), then from it."""
+    """load_kernels in fresh processes: into an empty Numba cache (compiling), then from it;
+    its CPU seconds too (the wall clock of a shared machine says little), the cache entries
+    after each run (a warm run that adds some compiled them) and the load average."""
     import os
     import tempfile
 
     code = ("import time; t = time.monotonic(); import wikicut.nest as n; "
-            "i = time.monotonic() - t; print(i, n.load_kernels())")
+            "i = time.monotonic() - t; c = time.process_time(); w = n.load_kernels(); "
+            "print(i, w, time.process_time() - c)")
     rows = []
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_CACHE_DIR=cache)
         for label in ("cold (empty cache)", "warm"):
             got = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                                  text=True, check=True).stdout.split()
-            rows.append([label, f"{float(got[0]):.1f}", f"{float(got[1]):.1f}"])
+            entries = sum(1 for _ in Path(cache).rglob("*.nbc"))
+            rows.append([label, f"{float(got[0]):.1f}", f"{float(got[1]):.1f}",
+                         f"{float(got[2]):.1f}", str(entries), f"{os.getloadavg()[0]:.1f}"])
     return rows
 
 
@@ -653,7 +658,8 @@ def run_timing(jobs: list[str], limits: list[float], workers: int) -> str:
     out = table(f"Time limit kept ({workers} workers, load average {load:.1f} at the end)",
                 ["job", "parts", "limit s", "wall s", "overrun", "<= 105 %", "sheets"], rows)
     return out + "\n" + table("Kernels' cold start (fresh processes)",
-                               ["run", "import s", "load_kernels s"], cold_start())
+                               ["run", "import s", "load_kernels s", "CPU s", "entries",
+                                "load"], cold_start())
 
 
 def main(argv: list[str] | None = None) -> int:
