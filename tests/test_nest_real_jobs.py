@@ -112,3 +112,18 @@ def test_the_cell_follows_the_parts_only_where_they_are_small():
     job = INST.load_bins("2026-04-23_sub_2")
     strip = [replace(job.stock(), strip=True)]
     assert resolution(strip, job.nest_items()) == pytest.approx(10.0)
+
+
+def test_one_design_gets_its_uniform_first_layouts_even_when_decodes_are_slow(monkeypatch):
+    """A job whose first layout is slow for its time limit (a short limit, a busy machine)
+    keeps only that first layout before the sheet patterns, except the uniform ones: the
+    462 blocks tile one sheet all turned alike, and first fit that mixes turns leaves 4
+    over. Here every first layout counts as slow (LEAN_DECODE 0), deterministically."""
+    from wikicut.nest import search as search_mod
+
+    monkeypatch.setattr(search_mod, "LEAN_DECODE", 0.0)
+    job = INST.load_bins("2026-04-08_sub_2")
+    layout = nest(job.nest_items(), [job.stock()],
+                  NestSettings(spacing=job.spacing, seed=1, time_limit=30.0, workers=1))
+    _check(layout, job)
+    assert len(layout.sheets) == 1

@@ -53,7 +53,11 @@ def search(p: Problem, seed: int, budget: Budget, prm: Params) -> Solution:
     orders = initial_orders(p)
     starts = [(mode, order, pref0) for mode in (MODE_RIGHT_EDGE, MODE_BOTTOM_LEFT)
               for order in orders]
-    starts += [(MODE_BOTTOM_LEFT, orders[0], pref) for pref in uniform_prefs(p)]
+    # right after the first: a job of one design is tiled by them (462 blocks on one sheet,
+    # where the first layouts mix turns and leave 4 over), and a job whose first layout is
+    # slow for its time (a short limit, a busy machine) must not stop before them
+    uniform = [(MODE_BOTTOM_LEFT, orders[0], pref) for pref in uniform_prefs(p)]
+    starts = starts[:1] + uniform + starts[1:]
     took = 0.0  # the last decode's time: on 1500 parts one takes about a second
     # a large job of few designs (a first layout longer than LEAN_DECODE of the time): the
     # sheet patterns beat the other first layouts (each a decode of the whole job; the
@@ -63,10 +67,12 @@ def search(p: Problem, seed: int, budget: Budget, prm: Params) -> Solution:
                                                              p.item_vars, p.item_area)))
     large = False
     t0 = time.monotonic()
-    for mode, order, pref in starts:  # the first always; the others while they end in time
-        # (all of them when the iterations are fixed: the result must not depend on time)
+    for k, (mode, order, pref) in enumerate(starts):  # the first always; the others while
+        # they end in time (all of them when the iterations are fixed: the result must not
+        # depend on time), the uniform ones even in a large job
         t = time.monotonic()
-        if best is not None and not budget.fixed and (t + took >= budget.deadline or large):
+        if best is not None and not budget.fixed and (
+                t + took >= budget.deadline or (large and k > len(uniform))):
             break
         s = decode(p, order, pref, mode)
         took = time.monotonic() - t
