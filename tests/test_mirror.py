@@ -382,7 +382,7 @@ def test_a_job_with_mirroring_is_nested_cut_and_verified(tmp_path, rs274):
     job = write(tmp_path)
     a, b = tmp_path / "a", tmp_path / "b"
     for out in (a, b):
-        res = run("nest", str(job), "-o", str(out), "-q")
+        res = run("nest", str(job), "-o", str(out))
         assert res.returncode == 0, res.stderr
     names = sorted(p.name for p in a.iterdir())
     assert names == sorted(p.name for p in b.iterdir())
@@ -393,6 +393,8 @@ def test_a_job_with_mirroring_is_nested_cut_and_verified(tmp_path, rs274):
     parts = [p for s in report["sheets"] for p in s["parts"]]
     hooks = [p for p in parts if p["name"] == "hook"]
     assert any(p.get("mirrored") for p in hooks)
+    flips = sum(1 for p in hooks if p.get("mirrored"))
+    assert f"mirrored: {flips} parts cut face down (dashed in the previews)" in res.stdout
     assert not any(p.get("mirrored") for p in parts if p["name"] == "tray")
     # the sheets as drawn in their DXFs: each mirrored hook is the mirror image, every part
     # inside the margin and the spacing from every other, exactly

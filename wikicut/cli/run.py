@@ -91,6 +91,8 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
                 + cost)
     if fil := tot.get("fillers"):  # fillers left out are no fault: only counted
         ui.info(f"fillers: {fil['placed']} placed, {fil['left']} left out (no room)")
+    if flips := sum(p.mirrored for s in res.layout.sheets for p in s.placements):
+        ui.info(f"mirrored: {flips} parts cut face down (dashed in the previews)")
     if job.remnants is not None:
         from ..io.remnants import FILE_NAME, summary
 
