@@ -127,7 +127,9 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
     pairs = params.pairs and not strip
     # bundles and pairs by a share of the limit: on a busy machine pairing 30 designs took
     # 9 s of 10 and left the search none (the first layout and the check then overran)
-    bundle_end = min(search_end, t0 + settings.time_limit * params.bundle_share)
+    # (not with `iterations` set: the result must not depend on the clock more than before)
+    bundle_end = (search_end if settings.iterations is not None
+                  else min(search_end, t0 + settings.time_limit * params.bundle_share))
     items, bundles = (bundle.make_bundles(items, stocks, settings.spacing, bundle_end, pairs)
                       if params.bundles else (items, {}))
     if not getattr(settings, "resolution", None):
