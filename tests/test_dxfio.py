@@ -223,10 +223,8 @@ def test_part_off_the_sheets_refused_in_cutting_file():
 
 
 def test_real_wikihouse_file(wikihouse_dxf):
-    t0 = time.perf_counter()
+    # how fast it reads is benchmarks/bench_pipeline.py's business, not a test's
     sheets = read_cutting_file(wikihouse_dxf, display="MicroHouse.dxf")
-    elapsed = time.perf_counter() - t0
-    assert elapsed < 3.0
     assert len(sheets) == 27
     assert [s.index for s in sheets] == list(range(1, 28))
     # 107 LWPOLYLINEs on the outline layer; 2 of them (handles 2144, 2A84) are zero-area

@@ -127,7 +127,9 @@ def test_hostile_inputs_are_fast():
                  "max(" + ",".join(["1e300"] * 64) + ")" + " * 1e300"):
         with pytest.raises(ExprError):
             evaluate(text, NAMES)
-    assert time.perf_counter() - t0 < 1.0
+    # any of these evaluated would run for minutes or exhaust memory; refused, they take
+    # microseconds: a bound far above that cannot flake on a busy machine
+    assert time.perf_counter() - t0 < 10.0
 
 
 def test_expression_length_limit():
