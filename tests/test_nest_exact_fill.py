@@ -110,3 +110,26 @@ def test_a_cell_that_divides_the_main_designs_box_when_there_is_no_spacing():
     # never finer than 1000 cells across the short side
     tiny = [NestItem("t", Part("t", shapely.box(0, 0, 270.01, 335)))]
     assert tile_resolution(10.0, tiny, sheet, 0.0) == 10.0
+
+
+def test_candidates_are_checked_in_chunks_that_end_at_the_deadline(monkeypatch):
+    # one shapely call over thousands of curved candidates took 1.8 s and overran a 10 s
+    # limit: the first chunk is small, and the deadline is checked before each one
+    from wikicut.nest import exact_fill
+
+    sizes: list[int] = []
+    real = shapely.contains
+
+    def counting(a, b):
+        sizes.append(np.size(b))
+        return real(a, b)
+
+    clock = iter([0.0, 0.0, 5.0, 5.0, 5.0])
+    monkeypatch.setattr(exact_fill.shapely, "contains", counting)
+    monkeypatch.setattr(exact_fill.time, "monotonic", lambda: next(clock, 9.0))
+    g = shapely.box(0, 0, 10, 10)
+    cx = np.linspace(500.0, 600.0, 10_000)  # all outside `inside`: none is free
+    got = exact_fill._first_free(g, cx, np.zeros_like(cx), None, shapely.box(0, 0, 20, 20),
+                                 0.0, deadline=1.0)
+    assert got is None
+    assert sizes == [exact_fill.FIRST_CHUNK]  # then the clock said the deadline had passed

@@ -32,7 +32,10 @@ from ..model import Layout, NestItem, Placement, SheetLayout, oriented_outline
 from .compact import compact_sheet
 
 TOL = 5e-7  # mm: a contact position may be this short of the spacing (verify allows 1e-6)
-CHUNK = 4096  # candidate positions checked per shapely call
+CHUNK = 4096  # candidate positions checked per shapely call at most ...
+FIRST_CHUNK = 128  # ... this many in the first; the next sized to take about ...
+CHUNK_SECONDS = 0.02  # ... this long (the deadline is checked between calls)
+MIN_CHUNK = 16
 MAX_CANDIDATES = 200_000  # per sheet and rotation, after `_may_fit`; bottom-left ones first
 
 
@@ -212,10 +215,13 @@ def _first_free(g, cx: np.ndarray, cy: np.ndarray, tree, inside, spacing: float,
     least `spacing` (less TOL) from every geometry of `tree`; None if none does."""
     n = len(g.exterior.coords) + sum(len(r.coords) for r in g.interiors)
     bx0, by0 = g.bounds[:2]
-    for a in range(0, cx.size, CHUNK):
-        if time.monotonic() >= deadline:
+    a, chunk = 0, FIRST_CHUNK
+    while a < cx.size:
+        t = time.monotonic()
+        if t >= deadline:
             return None
-        idx = np.arange(a, min(a + CHUNK, cx.size))
+        idx = np.arange(a, min(a + chunk, cx.size))
+        a = idx[-1] + 1
         ox, oy = cx[idx] - bx0, cy[idx] - by0
         shifts = np.repeat(np.column_stack([ox, oy]), n, axis=0)
         cands = shapely.transform(np.full(ox.size, g, dtype=object),
@@ -232,4 +238,9 @@ def _first_free(g, cx: np.ndarray, cy: np.ndarray, tree, inside, spacing: float,
         free = np.flatnonzero(ok)
         if free.size:
             return int(idx[free[0]])
+        # the next chunk sized to take about CHUNK_SECONDS at this one's pace: curved
+        # parts touching many neighbours cost milliseconds a candidate, and one chunk of
+        # thousands overran a 10 s limit by 1.8 s (sofa_structure, no spacing)
+        took = max(time.monotonic() - t, 1e-6)
+        chunk = int(min(max(chunk * CHUNK_SECONDS / took, MIN_CHUNK), CHUNK))
     return None
