@@ -102,9 +102,13 @@ def test_nest_example_house_job(tmp_path):
             assert (out / f"sheet-{k:03d}.{ext}").exists()
     assert (out / "index.html").exists()
     # every program is clean against its own sheet: cut through, no gouge, no rapid in stock
+    # (the profile by its file name, or as the report shows it: "GRBL")
+    shown = report["settings"]["profile"]
+    assert shown == "GRBL"
     for k in range(1, n + 1):
+        name = "grbl" if k % 2 else shown
         res = CliRunner().invoke(main, ["verify", str(out / f"sheet-{k:03d}.nc"), "--profile",
-                                        "grbl", "--sheet", str(out / f"sheet-{k:03d}.dxf")])
+                                        name, "--sheet", str(out / f"sheet-{k:03d}.dxf")])
         assert res.exit_code == 0, res.output
 
 

@@ -44,10 +44,10 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
       wikicut verify out/sheet-001.nc --profile grbl --sheet out/sheet-001.dxf
       wikicut verify out/sheet-001*.nc --profile grbl --sheet out/sheet-001.dxf
     """
-    from ..io.profiles import load_profile
+    from ..io.profiles import profile_named
     from ..verify import stated_thickness, verify_program
 
-    prof = load_profile(profile).with_tool(tool_diameter)
+    prof = profile_named(profile).with_tool(tool_diameter)
     texts = []
     for program in programs:
         try:

@@ -216,12 +216,12 @@ def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force,
       wikicut nest examples/dxf-parts/job.toml -o layout/ --no-gcode
       wikicut gcode layout/sheet-001.dxf --profile shopbot -o programs/
     """
-    from ..io.profiles import load_profile
+    from ..io.profiles import profile_named
     from ..pipeline import run_gcode
 
     ui = Ui(quiet, verbose)
     reading = build_reading(options_file, layers, units, join_tolerance, thickness)
-    prof = load_profile(profile).with_tool(tool_diameter)
+    prof = profile_named(profile).with_tool(tool_diameter)
     res = run_gcode(cutfile, outdir, prof, force=force, toolpaths=toolpaths, reading=reading,
                     progress=ui.progress)
     ui.done()

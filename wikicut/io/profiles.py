@@ -82,7 +82,8 @@ def load_profile(name_or_path: str | Path, relative_to: Path | None = None) -> P
 
 def profile_named(name: str, relative_to: Path | None = None) -> Profile:
     """A profile by file name or path, or by the name a report records (a profile's `name`
-    key, e.g. "GRBL" for grbl.toml): output folders are read back with it."""
+    key, e.g. "GRBL" for grbl.toml, in any case): output folders are read back with it,
+    and an operator may type what the report shows."""
     try:
         return load_profile(name, relative_to)
     except WikicutError:
@@ -91,7 +92,7 @@ def profile_named(name: str, relative_to: Path | None = None) -> Profile:
                 prof = load_profile(shipped)
             except WikicutError:
                 continue
-            if prof.name == name:
+            if prof.name.casefold() == name.casefold():
                 return prof
         raise
 
