@@ -205,6 +205,44 @@ def test_grain_keeps_mirroring_and_a_locked_copy_stays_as_drawn(tmp_path):
     assert all(it.mirror and it.rotations == (0.0, 180.0) for it in items[1:])
 
 
+def test_a_copy_locked_face_down_stays_there_mirrored_and_its_program_verifies(tmp_path):
+    # the job's mirror off: the lock itself says this copy is cut face down
+    text = JOB.replace("mirror = true\n", "").replace(
+        'quantity = 10\n', 'quantity = 10\nlock = { sheet = 1, x = 400, y = 300, rotation = 90,'
+        ' mirror = true }\n')
+    items = items_of(tmp_path, text)
+    first = next(it for it in items if it.instance == "hook#1")
+    assert first.lock.mirrored and not first.mirror
+    out = tmp_path / "out"
+    res = run("nest", str(tmp_path / "job.toml"), "-o", str(out))
+    assert res.returncode == 0, res.stderr
+    report = json.loads((out / "report.json").read_text())
+    s = report["sheets"][0]
+    (p,) = [q for q in s["parts"] if q["id"] == "hook#1"]
+    assert p.get("mirrored") is True and p["rotation"] == 90.0
+    # the drawn outline is the mirror image turned, its box's corner where the lock put it
+    (sheet,) = read_cutting_file(out / s["file_dxf"])
+    want = oriented_outline(Polygon(hook(30.0).outline.exterior), 90.0, True)
+    want = affinity.translate(want, 400.0 - want.bounds[0], 300.0 - want.bounds[1])
+    drawn = [pl.placed().outline for pl in sheet.placements]
+    assert any(g.symmetric_difference(want).area < 1.0 for g in drawn)
+    assert not any(q.get("mirrored") for t in report["sheets"] for q in t["parts"]
+                   if q["id"] != "hook#1")
+    res = CliRunner().invoke(main, ["verify", str(out / s["file_program"]), "--profile",
+                                    "linuxcnc", "--sheet", str(out / s["file_dxf"])])
+    assert res.exit_code == 0, res.output
+
+
+def test_a_part_machined_into_one_face_cannot_be_locked_face_down(tmp_path):
+    text = JOB.replace('quantity = 3\n', 'quantity = 3\nlock = { sheet = 1, x = 400, y = 300,'
+                       ' mirror = true }\n')
+    with pytest.raises(InputError) as e:
+        items_of(tmp_path, text)
+    msg = str(e.value)
+    assert "'part[2].lock.mirror'" in msg and "cannot be cut face down" in msg, msg
+    assert "part 'tray'" in msg and "\n" not in msg
+
+
 @pytest.mark.parametrize("old, new, key, expect", [
     ("mirror = true\n", "mirror = 1\n", "'nest.mirror'", "must be true or false"),
     ('quantity = 10\n', 'quantity = 10\nmirror = "yes"\n', "'part[1].mirror'",

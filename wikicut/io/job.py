@@ -617,6 +617,12 @@ def job_items(job: Job) -> list[NestItem]:
             k = counts.get(part.name, 0) + 1
             counts[part.name] = k
             lock = jp.locks[q] if q < len(jp.locks) else None
+            if lock is not None and lock.mirrored:
+                why = part.one_sided(job.thickness)
+                if why:  # the lock is the user's word for this copy, but not against this
+                    raise InputError(f"key '{lock.key}.mirror': cannot be cut face down,"
+                                     f" {why}: drop mirror = true from the lock", job.path,
+                                     part.name)
             own = rots
             if lock is not None and (jp.rotations or job.settings.rotations) == ANY:
                 # turned freely, a copy may be locked at any angle: its own is one it may take

@@ -3,8 +3,10 @@
 `lock = { sheet = 1, x = 100, y = 200, rotation = 90 }` (or a list of such tables, one per
 copy locked) puts a copy on the output's sheet `sheet`, turned by `rotation`, the lower-left
 corner of its turned bounding box at (x, y) in sheet coordinates; `stock` picks the
-[[sheet]] entry (from 1, default 1). Refused, one line naming the part and key: a lock
-outside its sheet's usable area (margins, keep-outs), nearer another locked part than the
+[[sheet]] entry (from 1, default 1); `mirror = true` puts it face down (mirrored, then
+turned: as the nester mirrors parts; refused for a part machined into one face).
+Refused, one line naming the part and key: a lock outside its sheet's usable area
+(margins, keep-outs), nearer another locked part than the
 spacing, at a rotation the part may not take, on more sheets than the stock holds, or with
 sheet numbers that skip one.
 """
@@ -18,9 +20,9 @@ from typing import Any
 from ..errors import InputError
 from ..model import Lock, NestItem, Stock, locked_placement
 from . import limits as lim
-from .toml import TomlFile, check_keys, get_number
+from .toml import TomlFile, check_keys, get_bool, get_number
 
-LOCK_KEYS = {"sheet", "x", "y", "rotation", "stock"}
+LOCK_KEYS = {"sheet", "x", "y", "rotation", "stock", "mirror"}
 TOL = 1e-6  # mm, as the layout check allows
 
 
@@ -45,8 +47,9 @@ def read_locks(tf: TomlFile, value: Any, key: str, n_stocks: int) -> tuple[Lock,
         if stock > n_stocks:
             raise tf.error(f"{prefix}stock", f"the job lists {n_stocks} [[sheet]] entries,"
                            f" not {stock}")
+        flip = get_bool(tf, table, "mirror", prefix)
         out.append(Lock(int(sheet), float(x), float(y), float(rot) % 360.0, int(stock) - 1,
-                        where))
+                        where, flip))
     return tuple(out)
 
 

@@ -27,7 +27,8 @@ ANY_DECIMALS = 3
 class Lock:
     """Where the user put a part: the output's sheet `sheet` (from 1), of the stock list's
     type `stock` (from 0), turned by `rotation` degrees, the lower-left corner of its turned
-    bounding box at (x, y) in sheet coordinates. `key` says where the job gives it."""
+    bounding box at (x, y) in sheet coordinates; `mirrored`: cut face down (mirrored
+    x -> -x before the turn, as `Placement.mirrored`). `key` says where the job gives it."""
 
     sheet: int
     x: float
@@ -35,6 +36,7 @@ class Lock:
     rotation: float = 0.0
     stock: int = 0
     key: str = "lock"
+    mirrored: bool = False
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,9 @@ def locked_placement(item: NestItem) -> Placement:
     if lk is None:
         raise ValueError(f"{item.instance} is not locked")
     rot = float(lk.rotation) % 360.0
-    g = affinity.rotate(item.part.outline, rot, origin=(0.0, 0.0)) if rot else item.part.outline
+    g = oriented_outline(item.part.outline, rot, lk.mirrored)
     x0, y0 = g.bounds[0], g.bounds[1]
-    return Placement(item.instance, item.part, lk.x - x0, lk.y - y0, rot)
+    return Placement(item.instance, item.part, lk.x - x0, lk.y - y0, rot, lk.mirrored)
 
 
 def free_angles(outline: Polygon, along: tuple[float, ...] = (0.0,)) -> tuple[float, ...]:
