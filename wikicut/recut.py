@@ -14,9 +14,9 @@ from pathlib import Path
 
 from .errors import InputError, UnsafeJobError
 from .io.dxf import read_cutting_file
-from .io.job import load_offcut
 from .io.profiles import load_profile
 from .io.report import read_report
+from .io.stock import load_offcut
 from .model import Layout, Part, Placement, Profile, SheetLayout, Stock
 from .pipeline import NestResult, write_outputs
 

@@ -10,18 +10,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import shapely
-
 from ..errors import InputError, suggest
 from ..model import ANY, Lock, NestItem, NestSettings, Part, Stock, edge_directions, free_angles
 from ..model.tooling import OPERATION_KINDS, OperationSettings
 from . import limits as lim
 from . import remnants as rem
 from .locks import check_locks, read_locks
+from .stock import load_offcut as load_offcut  # re-exported: scripts import it from io.job
+from .stock import read_stock, read_stocks
 from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
 
-SHEET_KEYS = {"width", "height", "thickness", "margin", "count", "strip", "material", "name",
-              "price", "keepouts", "outline", "holes"}
 NEST_KEYS = {"spacing", "rotations", "seed", "time_limit", "iterations", "workers",
              "common_line", "mirror"}
 MACHINE_KEYS = {"profile", "tool_diameter", "tools", "library", "materials", "operations"}
@@ -146,161 +144,6 @@ def _part_rotations(tf: TomlFile, table: dict[str, Any], where: str, file: str
     return rots
 
 
-def _keepouts(tf: TomlFile, value: Any, key: str) -> tuple[Any, ...]:
-    """Keep-outs as [x0, y0, x1, y1] rectangles or [[x, y], ...] polygons, sheet coordinates."""
-    if not isinstance(value, list):
-        raise tf.error(key, "must be a list of [x0, y0, x1, y1] rectangles or [[x, y], ...]"
-                            " polygons")
-    zones = []
-    for i, z in enumerate(value):
-        try:
-            flat = z if len(z) == 4 and not isinstance(z[0], list) else [v for p in z for v in p]
-            if any(lim.COORDINATE.problem(float(v)) for v in flat):
-                raise ValueError  # nan, inf or far off any sheet
-            if len(z) == 4 and all(isinstance(v, (int, float)) for v in z):
-                x0, y0, x1, y1 = (float(v) for v in z)
-                if x1 <= x0 or y1 <= y0:
-                    raise ValueError
-                poly = shapely.box(x0, y0, x1, y1)
-            else:
-                poly = shapely.Polygon([(float(x), float(y)) for x, y in z])
-            if not poly.is_valid or poly.area <= 0:
-                raise ValueError
-        except (TypeError, ValueError):
-            raise tf.error(f"{key}[{i}]", f"is not a valid rectangle or polygon: {z!r}") from None
-        zones.append(poly)
-    return tuple(zones)
-
-
-def _stock(tf: TomlFile, table: dict[str, Any], prefix: str,
-           keys: set[str] = SHEET_KEYS) -> Stock:
-    check_keys(tf, table, keys, prefix)
-
-    def num(k: str, **kw):
-        return get_number(tf, table, k, prefix, **kw)
-
-    outline = rem.parse_outline(tf, table, prefix, _dxf_outlines)
-    width = num("width", required=outline is None, positive=True)
-    height = num("height", required=outline is None, positive=True)
-    if outline is not None:  # the outline's box, which a width or height given must match
-        w, h = outline.bounds[2:]
-        if (width is not None and abs(width - w) > 0.01) or (
-                height is not None and abs(height - h) > 0.01):
-            raise tf.error(f"{prefix}outline", f"spans {w:g} x {h:g} mm, not the"
-                           f" {width or w:g} x {height or h:g} given as width and height")
-        width, height = w, h
-        if get_bool(tf, table, "strip", prefix):
-            raise tf.error(f"{prefix}strip", "a roll has no outline: strip mode takes a"
-                           " rectangular [sheet]")
-    thickness = num("thickness", required=True, positive=True)
-    margin = num("margin", default=15.0, rng=lim.MARGIN)
-    count = num("count", default=None, rng=lim.SHEET_COUNT)
-    price = num("price", default=None, rng=lim.PRICE)
-    if lim.THICKNESS.problem(thickness):
-        raise tf.error(f"{prefix}thickness", f"{thickness:g} mm is not a sheet thickness"
-                       " (inches or metres given?)")
-    strip = get_bool(tf, table, "strip", prefix)
-    if lim.SHEET_SIZE.problem(height):
-        raise tf.error(f"{prefix}height", "sheet larger than 20 m: units mixed up?")
-    if strip and lim.ROLL_LENGTH.problem(width):
-        raise tf.error(f"{prefix}width", "roll longer than 1 km: units mixed up?")
-    if not strip and lim.SHEET_SIZE.problem(width):
-        raise tf.error(f"{prefix}width", "sheet larger than 20 m: units mixed up?")
-    if 2 * margin >= min(width, height):
-        raise tf.error(f"{prefix}margin", f"{margin:g} mm leaves no room on a"
-                       f" {width:g} x {height:g} sheet")
-    return Stock(
-        width=width, height=height, thickness=thickness, margin=margin, count=count,
-        material=get_str(tf, table, "material", prefix, default="Plywood"),
-        name=get_str(tf, table, "name", prefix, default=""),
-        keepouts=(_keepouts(tf, table["keepouts"], f"{prefix}keepouts")
-                  if "keepouts" in table else ()),
-        price=price, strip=strip, outline=outline,
-    )
-
-
-def _dxf_outlines(path: Path, shown: str) -> list:
-    """The closed outlines of a DXF drawing an offcut (each with its holes)."""
-    from .dxf import read_dxf_parts
-
-    return [p.outline for p in read_dxf_parts(path, display=shown)]
-
-
-def _stocks(tf: TomlFile, data: dict[str, Any], inventory: rem.RemnantFile | None = None
-            ) -> tuple[list[Stock], list[Path]]:
-    """The [sheet] table or [[sheet]] tables: one thickness, strip mode alone. Remnants
-    (`from` a remnant file, and the inventory's) of the job's thickness and material come
-    first: the nester uses a kind listed earlier when it saves one listed later. Also the
-    remnant files read."""
-    sheets = data.get("sheet")
-    if sheets is None:
-        raise InputError("missing required table [sheet]", tf.display)
-    if isinstance(sheets, dict):
-        sheets = [sheets]
-        prefixes = ["sheet."]
-    elif isinstance(sheets, list) and sheets and all(isinstance(s, dict) for s in sheets):
-        prefixes = [f"sheet[{i + 1}]." for i in range(len(sheets))]
-    else:
-        raise tf.error("sheet", "must be a [sheet] table or [[sheet]] tables")
-    stocks = [_stock(tf, s, pre) for s, pre in zip(sheets, prefixes) if "from" not in s]
-    offcuts, files = _remnant_sheets(tf, sheets, prefixes, stocks, inventory)
-    stocks = offcuts + stocks
-    if not stocks:
-        raise tf.error("sheet", "no sheet to cut: the remnant files list none of this"
-                       " thickness and material, and no other [[sheet]] is given")
-    if len({s.thickness for s in stocks}) > 1:
-        raise tf.error("thickness", "all sheets of a job must have the same thickness"
-                       " (parametric slots follow it): split the job by thickness")
-    if sum(1 for s in stocks if s.strip) and len(stocks) > 1:
-        raise tf.error("strip", "strip mode takes a single [sheet] (no remnants beside it)")
-    return stocks, files
-
-
-def _remnant_sheets(tf: TomlFile, sheets: list[dict], prefixes: list[str], stocks: list[Stock],
-                    inventory: rem.RemnantFile | None) -> tuple[list[Stock], list[Path]]:
-    """The remnants the job may cut: those of the `from` files and the inventory, of the
-    job's thickness (its other sheets', else the `from` table's) and material (the `from`
-    table's, else its other sheets', else any)."""
-    out: list[Stock] = []
-    files: list[Path] = []
-    materials = {s.material for s in stocks} or None
-    thickness = stocks[0].thickness if stocks else None
-    for table, prefix in zip(sheets, prefixes):
-        if "from" not in table:
-            continue
-        check_keys(tf, table, rem.FROM_KEYS, prefix)
-        name = get_str(tf, table, "from", prefix, required=True)
-        path = tf.path.parent / name
-        if not path.exists():
-            raise tf.error(f"{prefix}from", f"remnant file '{name}' not found")
-        if inventory is not None and path.resolve() == inventory.path.resolve():
-            raise tf.error(f"{prefix}from", f"'{name}' is the job's inventory: it is drawn on"
-                           " already (list it once, as the inventory)")
-        got = rem.read_remnant_file(path, name, _stock).stocks
-        t = get_number(tf, table, "thickness", prefix, default=thickness, positive=True)
-        if t is None:
-            t = got[0].thickness if len({s.thickness for s in got}) == 1 else None
-            if t is None:
-                raise tf.error(f"{prefix}thickness", f"'{name}' holds remnants of several"
-                               " thicknesses: say which this job cuts")
-        thickness = t
-        mat = get_str(tf, table, "material", prefix)
-        out += rem.draw(got, t, {mat} if mat else materials)
-        files.append(path)
-    if inventory is not None:
-        if thickness is None:
-            raise tf.error("sheet", "the inventory holds remnants of any thickness: give the"
-                           " job a [sheet] (its thickness and material)")
-        out += rem.draw(inventory.stocks, thickness, materials)
-    seen: set[str] = set()
-    for s in out:
-        if s.remnant in seen:
-            raise tf.error("sheet", f"remnant id '{s.remnant}' is listed twice (two remnant"
-                           " files, or a file and the inventory): ids must be unique")
-        seen.add(s.remnant)
-    return out, files
-
-
 def _settings(tf: TomlFile, data: dict[str, Any], seed: int | None, time_limit: float | None,
               iterations: int | None) -> NestSettings:
     """The [nest] table with the command line's overrides."""
@@ -419,9 +262,9 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
     data = tf.data
     check_keys(tf, data, TOP_KEYS)
     rules = rem.rules_from_table(tf, data, inventory)
-    inv = (rem.load_inventory(rules.inventory, _stock)
+    inv = (rem.load_inventory(rules.inventory, read_stock)
            if rules is not None and rules.inventory is not None else None)
-    stocks, remnant_files = _stocks(tf, data, inv)
+    stocks, remnant_files = read_stocks(tf, data, inv)
     settings = _settings(tf, data, seed, time_limit, iterations)
 
     mach = get_table(tf, data, "machine")
@@ -650,13 +493,3 @@ def _may_mirror(job: Job, jp: JobPart, part: Part) -> bool:
         raise InputError(f"key '{jp.key}.mirror': cannot be cut face down, {why}: drop"
                          " mirror = true for this part", job.path, part.name)
     return not why
-
-
-def load_offcut(path: str | Path) -> Stock:
-    """An offcut to re-cut a part on (`wikicut recut --on`): a TOML file holding one [sheet]
-    table, written as in a job (width, height, thickness, margin, keepouts ...)."""
-    tf = TomlFile.load(path)
-    check_keys(tf, tf.data, {"sheet"})
-    if not isinstance(tf.data.get("sheet"), dict):
-        raise tf.error("sheet", "an offcut file holds one [sheet] table")
-    return _stock(tf, get_table(tf, tf.data, "sheet"), "sheet.")
