@@ -1504,3 +1504,37 @@ def test_the_linear_program_rounded_down_then_covered_greedily():
     # whole sheets of the linear solution are kept, only the shortfall is added
     x = _rounded(a, np.array([3, 3, 2]), np.ones(3), np.array([2.0, 1.0, 0.5]))
     assert np.all(a @ x >= np.array([3, 3, 2])) and x[0] >= 2 and x[1] >= 1
+
+
+def test_placed_outlines_are_the_placements_outlines_exactly():
+    from wikicut.nest import placed_outlines
+
+    hook = Part("hook", Polygon([(0, 0), (90, 0), (90, 60), (60, 60), (60, 30), (0, 30)],
+                                [[(10, 5), (20, 5), (20, 15), (10, 15)]]))
+    tri = Part("tri", Polygon([(0, 0), (50, 0), (0, 40)]))
+    pls = [Placement(f"{part.name}#{k}", part, 100.0 + 37.5 * k, 200.0 - 11.25 * k, rot, flip)
+           for k, (part, rot, flip) in enumerate(
+               [(hook, 0.0, False), (tri, 90.0, False), (hook, 33.5, True), (hook, 0.0, False),
+                (tri, 270.0, True), (hook, 33.5, True)])]
+    got = placed_outlines(pls)
+    for pl, g in zip(pls, got):
+        assert shapely.equals_exact(g, pl.placed().outline, tolerance=0.0), pl.instance
+
+
+@pytest.mark.parametrize("spacing", [0.0, 5.0])
+def test_verify_layout_names_every_pair_too_close_and_every_part_outside(spacing):
+    sq = Part("sq", shapely.box(0, 0, 100, 100))
+    stock = Stock(width=1000, height=500, margin=10)
+    pls = [Placement("sq#1", sq, 20.0, 20.0),
+           Placement("sq#2", sq, 120.0 + spacing, 20.0),  # exactly the spacing: fine
+           Placement("sq#3", sq, 500.0, 20.0),
+           Placement("sq#4", sq, 590.0, 50.0),  # overlaps sq#3
+           Placement("sq#5", sq, 220.0 + 2 * spacing + 1e-3, 20.0),  # just clear of sq#2 ...
+           Placement("sq#6", sq, 950.0, 20.0)]  # ... and past the margin
+    problems = verify_layout(Layout([SheetLayout(1, stock, pls)]), spacing)
+    assert problems == ["sheet 1: sq#6 outside the usable area",
+                        "sheet 1: sq#3 and sq#4 are 0.000 mm apart"]
+    if spacing:  # nearer than the spacing, not touching
+        pls[1] = Placement("sq#2", sq, 120.0 + spacing / 2, 20.0)
+        problems = verify_layout(Layout([SheetLayout(1, stock, pls[:3])]), spacing)
+        assert problems == ["sheet 1: sq#1 and sq#2 are 2.500 mm apart"]
