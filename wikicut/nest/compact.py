@@ -26,6 +26,7 @@ from .raster import grow
 
 GAP = 1e-4  # mm left between grown outlines (verify allows parts to touch)
 MAX_ROUNDS = 30
+PASS_PER_PART = 3e-4  # s: a pass's cost a part before one is timed (1,837 blocks: 0.5 s, quiet)
 # Tight outlines (`tight_grow`) for exact fits: gaps far below verify's 1e-6 tolerance, so a
 # row of parts that fills the usable width exactly still fits; far above float noise on
 # sheet coordinates (1e-12 mm), so a slide along a contact does not catch on a corner.
@@ -67,7 +68,7 @@ def compact_sheet(sheet: SheetLayout, spacing: float, res: float, rounds: int = 
     they are. `tight`: outlines by `tight_grow` and `TIGHT_GAP` between them (exact fits;
     the raster's own outlines otherwise)."""
     places = sheet.placements
-    if not places:
+    if not places or time.monotonic() + len(places) * PASS_PER_PART >= deadline:
         return sheet
     st = sheet.stock
     cache: dict[tuple[int, float, bool], tuple[np.ndarray, tuple]] = {}
@@ -104,8 +105,10 @@ def compact_sheet(sheet: SheetLayout, spacing: float, res: float, rounds: int = 
     box, bare = np.array(boxes, np.float64), np.array(bares, np.float64)
     move = np.array(movable, np.bool_)
     dx, dy = np.zeros(len(blocks)), np.zeros(len(blocks))
-    took = 0.0  # the last pass's seconds: a pass of a strip of 80 intricate parts takes
-    # half a second or more, and one begun just before the deadline overran it by that
+    # the last pass's seconds (before the first, an estimate by the parts): a pass of a
+    # strip of 80 intricate parts takes half a second or more, a sheet of 1,837 blocks 0.5 s,
+    # and one begun just before the deadline overran it by that
+    took = len(places) * PASS_PER_PART
     for _ in range(rounds):
         t = time.monotonic()
         if t + took >= deadline:
