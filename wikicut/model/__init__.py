@@ -59,7 +59,9 @@ from .nesting import (
     edge_directions,
     free_angles,
     locked_placement,
+    moved_copies,
     oriented_outline,
+    placed_outlines,
 )
 from .timing import Estimate, estimate
 from .tooling import (
@@ -89,6 +91,7 @@ __all__ = [
     "Part", "Placement", "Pocket", "Pocketing", "Profile", "Rack", "SheetLayout", "SheetProgram",
     "Spindle", "Stock", "TOOL_TYPES", "Tabs", "Tool", "ToolLibrary", "ToolUse", "Travel",
     "arc_points", "check_cutting", "cutting_data", "depth_derate", "estimate", "is_arc",
-    "locked_placement", "move_length", "oriented_outline", "plan_passes", "sheet_stem",
+    "locked_placement", "move_length", "moved_copies", "oriented_outline",
+    "placed_outlines", "plan_passes", "sheet_stem",
     "sheets_text", "strip_length", "sweep",
 ]

@@ -61,6 +61,30 @@ def oriented_outline(outline: Polygon, rotation: float, mirrored: bool = False) 
     return affinity.rotate(g, rotation, origin=(0.0, 0.0)) if rotation % 360.0 else g
 
 
+def moved_copies(g, dxy: np.ndarray) -> np.ndarray:
+    """Copies of `g`, copy i moved by dxy[i] (one coordinate transform for them all)."""
+    m = len(shapely.get_coordinates(g))
+    return shapely.transform(np.full(len(dxy), g, dtype=object),
+                             lambda c: c + np.repeat(dxy, m, axis=0))
+
+
+def placed_outlines(placements: list[Placement]) -> np.ndarray:
+    """Each placement's outline where it lies (as `Placement.placed().outline`, without
+    the rest of the part): turned once per design and rotation, moved all at once."""
+    out = np.empty(len(placements), dtype=object)
+    groups: dict[tuple[int, float, bool], list[int]] = {}
+    turned: dict[tuple[int, float, bool], Polygon] = {}
+    for k, pl in enumerate(placements):
+        key = (id(pl.part), float(pl.rotation), bool(pl.mirrored))
+        if key not in turned:
+            turned[key] = oriented_outline(pl.part.outline, pl.rotation, pl.mirrored)
+        groups.setdefault(key, []).append(k)
+    for key, ks in groups.items():
+        out[ks] = moved_copies(turned[key], np.array([(placements[k].x, placements[k].y)
+                                                      for k in ks]))
+    return out
+
+
 def locked_placement(item: NestItem) -> Placement:
     """A locked item's placement (the lock's corner turned into the part-origin offset)."""
     lk = item.lock

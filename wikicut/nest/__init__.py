@@ -66,7 +66,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import shapely
 
-from ..model import Layout, NestItem, NestSettings, Placement, Stock, oriented_outline
+from ..model import Layout, NestItem, NestSettings, Stock, placed_outlines
 from . import bundle, workers
 from .budget import Budget
 from .compact import compact, compact_sheet
@@ -253,21 +253,3 @@ def verify_layout(layout: Layout, spacing: float,
                             f"{pls[b[k]].instance} are {d[k]:.3f} mm apart{why}")
     return problems
 
-
-def placed_outlines(placements: list[Placement]) -> np.ndarray:
-    """Each placement's outline where it lies (as `Placement.placed().outline`, without
-    the rest of the part): turned once per design and rotation, moved all at once."""
-    out = np.empty(len(placements), dtype=object)
-    groups: dict[tuple[int, float, bool], list[int]] = {}
-    turned: dict[tuple[int, float, bool], object] = {}
-    for k, pl in enumerate(placements):
-        key = (id(pl.part), float(pl.rotation), bool(pl.mirrored))
-        if key not in turned:
-            turned[key] = oriented_outline(pl.part.outline, pl.rotation, pl.mirrored)
-        groups.setdefault(key, []).append(k)
-    for key, ks in groups.items():
-        g = turned[key]
-        m = len(shapely.get_coordinates(g))
-        dxy = np.repeat(np.array([(placements[k].x, placements[k].y) for k in ks]), m, axis=0)
-        out[ks] = shapely.transform(np.full(len(ks), g, dtype=object), lambda c, d=dxy: c + d)
-    return out

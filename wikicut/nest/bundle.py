@@ -37,7 +37,16 @@ from shapely import affinity
 from shapely.geometry import Polygon
 
 from ..errors import UnsafeJobError
-from ..model import Layout, NestItem, Part, Placement, Stock, oriented_outline, strip_length
+from ..model import (
+    Layout,
+    NestItem,
+    Part,
+    Placement,
+    Stock,
+    moved_copies,
+    oriented_outline,
+    strip_length,
+)
 from .feasibility import check_fits
 
 FILL = 0.3  # designs whose area is under this share of their minimum rotated rectangle
@@ -78,13 +87,6 @@ def _apart(a: Polygon, b: Polygon, spacing: float) -> bool:
     return not (d < spacing - 1e-6 or (d <= 0 and a.intersection(b).area > 1e-6))
 
 
-def _moved(g: Polygon, dxy: np.ndarray) -> np.ndarray:
-    """Copies of `g`, copy i moved by dxy[i] (one coordinate transform for them all)."""
-    copies = np.array([g] * len(dxy), dtype=object)
-    m = len(shapely.get_coordinates(g))
-    return shapely.transform(copies, lambda c: c + np.repeat(dxy, m, axis=0))
-
-
 def _stack_distances(grown: Polygon, ux: np.ndarray, uy: np.ndarray) -> np.ndarray:
     """The least distance along each (ux, uy) at which a copy of `grown` (the part grown by
     a little over half the spacing, prepared) no longer meets it: bisection from a distance
@@ -92,11 +94,11 @@ def _stack_distances(grown: Polygon, ux: np.ndarray, uy: np.ndarray) -> np.ndarr
     x0, y0, x1, y1 = grown.bounds
     u = np.stack([ux, uy], axis=1)
     hi = np.full(len(u), math.hypot(x1 - x0, y1 - y0) + 1.0)
-    clear = ~shapely.intersects(grown, _moved(grown, u * hi[:, None]))
+    clear = ~shapely.intersects(grown, moved_copies(grown, u * hi[:, None]))
     lo = np.zeros(len(u))
     for _ in range(BISECT):
         mid = (lo + hi) / 2
-        meets = shapely.intersects(grown, _moved(grown, u * mid[:, None]))
+        meets = shapely.intersects(grown, moved_copies(grown, u * mid[:, None]))
         lo = np.where(meets, mid, lo)
         hi = np.where(meets, hi, mid)
     return np.where(clear, hi, np.nan)
@@ -142,7 +144,7 @@ def _contact(a: Polygon, b: Polygon, ux: np.ndarray, uy: np.ndarray) -> np.ndarr
     lo = np.zeros(len(u))
     for _ in range(BISECT):
         mid = (lo + hi) / 2
-        meets = shapely.intersects(a, _moved(b, u * mid[:, None]))
+        meets = shapely.intersects(a, moved_copies(b, u * mid[:, None]))
         lo = np.where(meets, mid, lo)
         hi = np.where(meets, hi, mid)
     return hi

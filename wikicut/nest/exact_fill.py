@@ -28,7 +28,15 @@ from dataclasses import replace
 import numpy as np
 import shapely
 
-from ..model import Layout, NestItem, Placement, SheetLayout, oriented_outline
+from ..model import (
+    Layout,
+    NestItem,
+    Placement,
+    SheetLayout,
+    moved_copies,
+    oriented_outline,
+    placed_outlines,
+)
 from .compact import compact_sheet
 
 TOL = 5e-7  # mm: a contact position may be this short of the spacing (verify allows 1e-6)
@@ -115,13 +123,10 @@ class _Shapes:
         self.memo: dict[int, tuple[Placement, object, tuple, float]] = {}
 
     def of(self, pls: list[Placement]) -> tuple[list, np.ndarray, np.ndarray]:
-        rows = []
-        for p in pls:
-            m = self.memo.get(id(p))
-            if m is None or m[0] is not p:
-                g = p.placed().outline
-                m = self.memo[id(p)] = (p, g, g.bounds, _air(g, self.spacing))
-            rows.append(m)
+        new = [p for p in pls if (m := self.memo.get(id(p))) is None or m[0] is not p]
+        for p, g in zip(new, placed_outlines(new)):  # outlines only, all at once
+            self.memo[id(p)] = (p, g, g.bounds, _air(g, self.spacing))
+        rows = [self.memo[id(p)] for p in pls]
         return ([r[1] for r in rows], np.array([r[2] for r in rows]).reshape(-1, 4),
                 np.array([r[3] for r in rows]))
 
@@ -219,7 +224,6 @@ def _first_free(g, cx: np.ndarray, cy: np.ndarray, tree, inside, spacing: float,
                 deadline: float) -> int | None:
     """Index of the first box corner (cx[i], cy[i]) at which `g` lies in `inside` and at
     least `spacing` (less TOL) from every geometry of `tree`; None if none does."""
-    n = len(g.exterior.coords) + sum(len(r.coords) for r in g.interiors)
     bx0, by0 = g.bounds[:2]
     a, chunk = 0, FIRST_CHUNK
     while a < cx.size:
@@ -228,10 +232,7 @@ def _first_free(g, cx: np.ndarray, cy: np.ndarray, tree, inside, spacing: float,
             return None
         idx = np.arange(a, min(a + chunk, cx.size))
         a = idx[-1] + 1
-        ox, oy = cx[idx] - bx0, cy[idx] - by0
-        shifts = np.repeat(np.column_stack([ox, oy]), n, axis=0)
-        cands = shapely.transform(np.full(ox.size, g, dtype=object),
-                                  lambda xy, s=shifts: xy + s)
+        cands = moved_copies(g, np.column_stack([cx[idx] - bx0, cy[idx] - by0]))
         ok = shapely.contains(inside, cands)
         if tree is not None and ok.any():
             if spacing > TOL:
