@@ -4,6 +4,8 @@ moves at 600 mm/min (10 mm/s), each from rest to rest (a right angle between the
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from wikicut.io.profiles import load_profile
@@ -94,3 +96,42 @@ def test_the_writer_dwells_and_stops_as_counted():
         assert sum(ln.startswith("G4 P") for ln in lines) * DWELL == pytest.approx(
             est.seconds - MOVES), (first, rpm)
         assert sum(ln == "M0" for ln in lines) == est.stops
+
+
+def test_the_moves_timed_all_at_once_equal_the_moves_timed_one_by_one():
+    """motion_seconds works on arrays (a million moves a sheet without arc fitting); its
+    reference times one move at a time: lines, rapids, arcs both ways (a full circle, a
+    helix, a tiny radius), a move of no length, a reversal."""
+    import random
+
+    from wikicut.model import timing
+
+    p = prof()
+    rng = random.Random(7)
+    moves, pos = [], (0.0, 0.0, 5.0)
+    for k in range(400):
+        kind = rng.choice(["feed", "feed", "rapid", "arc_cw", "arc_ccw"])
+        if kind.startswith("arc"):
+            i, j = rng.uniform(-40, 40), rng.uniform(-40, 40)
+            full = rng.random() < 0.2
+            if rng.random() < 0.1:
+                i, j = 1e-4, 0.0
+            cx, cy = pos[0] + i, pos[1] + j
+            rad = (i * i + j * j) ** 0.5
+            a = rng.uniform(0, 6.28)
+            x, y = (pos[0], pos[1]) if full else (cx + rad * math.cos(a), cy + rad * math.sin(a))
+            m = Move(kind, x, y, pos[2] - rng.choice([0.0, 0.0, 1.5]), rng.uniform(300, 9000),
+                     i, j)
+        elif k % 37 == 0:
+            m = Move(kind, *pos, 0.0 if kind == "rapid" else 1000.0)  # no length
+        elif k % 41 == 0:  # straight back
+            m = Move(kind, pos[0] - 10, pos[1], pos[2], 0.0 if kind == "rapid" else 2000.0)
+        else:
+            m = Move(kind, rng.uniform(0, 2440), rng.uniform(0, 1220), rng.uniform(-19, 5),
+                     0.0 if kind == "rapid" else rng.uniform(100, 12000))
+        moves.append(m)
+        pos = (m.x, m.y, m.z)
+    got = timing.motion_seconds((0.0, 0.0, 5.0), moves, p)
+    want = timing._motion_seconds_each((0.0, 0.0, 5.0), moves, p)
+    assert got == pytest.approx(want, rel=1e-9, abs=1e-12)
+    assert timing.motion_seconds((0.0, 0.0, 5.0), [], p) == []

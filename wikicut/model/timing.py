@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .machine import Profile
 from .motion import P3, Move, Operation, is_arc, move_length
 
@@ -67,7 +69,94 @@ def _move_time(d: float, v: float, a: float, v0: float, v1: float) -> float:
 
 
 def motion_seconds(start: P3, moves: list[Move], profile: Profile) -> list[float]:
-    """Seconds for each move, from rest at `start` to rest after the last."""
+    """Seconds for each move, from rest at `start` to rest after the last (all moves at once
+    in arrays: a whole house's sheet is a million moves without arc fitting;
+    `_motion_seconds_each` is the same one move at a time)."""
+    return _motion(start, moves, profile)[1].tolist()
+
+
+def _motion(start: P3, moves: list[Move], profile: Profile) -> tuple[np.ndarray, np.ndarray]:
+    """Each move's length and seconds (`motion_seconds`)."""
+    n = len(moves)
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    lim = profile.limits
+    axes = np.array([lim.accel_x, lim.accel_y, lim.accel_z])
+    end = np.array([(m.x, m.y, m.z) for m in moves], np.float64)
+    beg = np.vstack([np.asarray(start, np.float64)[None], end[:-1]])
+    kinds = [m.kind for m in moves]
+    rapid = np.array([k == "rapid" for k in kinds])
+    ccw = np.array([k == "arc_ccw" for k in kinds])
+    arc = ccw | np.array([k == "arc_cw" for k in kinds])
+    feed = np.array([m.feed for m in moves], np.float64)
+    ij = np.array([(m.i, m.j) for m in moves], np.float64)
+    d = end - beg
+    length = np.sqrt((d * d).sum(axis=1))
+    norm = np.where(length > 0, length, 1.0)
+    u0 = d / norm[:, None]
+    u1 = u0.copy()
+    if arc.any():
+        c = beg[arc, :2] + ij[arc]
+        rad = np.hypot(ij[arc, 0], ij[arc, 1])
+        a0 = np.arctan2(beg[arc, 1] - c[:, 1], beg[arc, 0] - c[:, 0])
+        a1 = np.arctan2(end[arc, 1] - c[:, 1], end[arc, 0] - c[:, 0])
+        two_pi = 2 * math.pi
+        sw = np.where(ccw[arc], (a1 - a0) % two_pi, -((a0 - a1) % two_pi))
+        sw = np.where(np.abs(sw) < 1e-9, np.where(ccw[arc], two_pi, -two_pi), sw)
+        length[arc] = np.hypot(np.abs(sw) * rad, d[arc, 2])
+        sgn = np.where(ccw[arc], 1.0, -1.0)
+        for u, pt in ((u0, beg), (u1, end)):
+            tx, ty = -sgn * (pt[arc, 1] - c[:, 1]), sgn * (pt[arc, 0] - c[:, 0])
+            tn = np.hypot(tx, ty)
+            tn = np.where(tn > 0, tn, 1.0)
+            u[arc] = np.column_stack([tx / tn, ty / tn, np.zeros(tx.shape[0])])
+    acc = np.minimum(_accels(u0, axes), _accels(u1, axes))
+    speed = np.where(rapid, profile.feeds.rapid, feed) / 60.0
+    if arc.any():
+        speed[arc] = np.minimum(speed[arc], np.sqrt(acc[arc] * np.maximum(
+            np.hypot(ij[arc, 0], ij[arc, 1]), 1e-6)))
+    speed = np.maximum(speed, 1e-6)
+    # junction speeds: the slower cruise, scaled by how straight the path goes on; G0 stops
+    # exactly at its ends (G61-like in every controller)
+    junction = np.zeros(n + 1)
+    cos = (u1[:-1] * u0[1:]).sum(axis=1)
+    inner = np.minimum(speed[:-1], speed[1:]) * np.maximum(0.0, cos)
+    junction[1:n] = np.where(rapid[:-1] | rapid[1:], 0.0, inner)
+    reach = (2 * acc * length).tolist()
+    jl = junction.tolist()
+    for k in range(n - 1, -1, -1):  # backward: can stop (or slow) in time
+        jl[k] = min(jl[k], math.sqrt(jl[k + 1] ** 2 + reach[k]))
+    for k in range(n):  # forward: can reach the speed in time
+        jl[k + 1] = min(jl[k + 1], math.sqrt(jl[k] ** 2 + reach[k]))
+    junction = np.array(jl)
+    v0 = np.minimum(junction[:-1], speed)
+    v1 = np.minimum(junction[1:], speed)
+    return length, _move_times(length, speed, acc, v0, v1)
+
+
+def _accels(u: np.ndarray, limits: np.ndarray) -> np.ndarray:
+    """`_accel` for each row of u."""
+    c = np.abs(u)
+    big = c > 1e-9
+    per = np.where(big, limits[None] / np.where(big, c, 1.0), np.inf)
+    out = per.min(axis=1)
+    return np.where(big.any(axis=1), out, limits[0])
+
+
+def _move_times(d: np.ndarray, v: np.ndarray, a: np.ndarray, v0: np.ndarray,
+                v1: np.ndarray) -> np.ndarray:
+    """`_move_time` for each move (0 for a move of no length)."""
+    d_acc = (v * v - v0 * v0) / (2 * a)
+    d_dec = (v * v - v1 * v1) / (2 * a)
+    cruise = (v - v0) / a + (v - v1) / a + (d - d_acc - d_dec) / v
+    peak = np.sqrt(np.maximum((2 * a * d + v0 * v0 + v1 * v1) / 2, np.maximum(v0, v1) ** 2))
+    short = np.maximum(peak - v0, 0.0) / a + np.maximum(peak - v1, 0.0) / a
+    out = np.where(d_acc + d_dec <= d, cruise, short)
+    return np.where(d > 1e-12, out, 0.0)
+
+
+def _motion_seconds_each(start: P3, moves: list[Move], profile: Profile) -> list[float]:
+    """`motion_seconds` one move at a time: the reference the arrays are tested against."""
     lim = profile.limits
     axes = (lim.accel_x, lim.accel_y, lim.accel_z)
     n = len(moves)
@@ -116,17 +205,13 @@ def estimate(operations: list[Operation], profile: Profile, start: P3 | None = N
     pos: P3 = start or (0.0, 0.0, p.heights.clearance)
     run = _Run(operations, p, pos, tools, speeds)
     moves, owner = run.moves, run.owner
-    secs = motion_seconds(pos, moves, p)
-    cut = rapid = 0.0
+    length, secs = _motion(pos, moves, p)
+    fast = np.array([m.kind == "rapid" for m in moves], np.bool_)
+    cut, rapid = float(length[~fast].sum()), float(length[fast].sum())
+    owners = np.array(owner, np.int64)
     per_tool: dict[int, float] = {}
-    for m, t, s in zip(moves, owner, secs):
-        d = move_length(pos, m)
-        if m.kind == "rapid":
-            rapid += d
-        else:
-            cut += d
-        per_tool[t] = per_tool.get(t, 0.0) + s
-        pos = (m.x, m.y, m.z)
+    for t in dict.fromkeys(owner):  # in the order the tools first cut
+        per_tool[t] = float(secs[owners == t].sum())
     if operations and p.spindle.dwell > 0:
         for t in per_tool:  # the spindle starts once per tool run
             per_tool[t] += p.spindle.dwell * _runs(operations, t, tools)

@@ -69,7 +69,8 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
         # one tool listed and never changed: that tool is in the spindle (the header's
         # diameter, not the profile's: a job may cut with another tool than its profile's)
         (number,) = listed
-        segs = [replace(s, tool=number) for s in segs]
+        segs = [Segment(s.kind, s.start, s.end, s.feed, s.line, s.spindle, number, s.rpm)
+                for s in segs]  # not replace(): 0.1 s a sheet of arc chords
     t = (sheet.stock.thickness if sheet is not None else thickness if thickness is not None
          else stated_thickness(text, profile))
     if profile.z_zero == "spoilboard" and t is not None:  # back to Z0 = stock top

@@ -16,12 +16,16 @@ _DISTANCE = {90: True, 91: False}  # G90/G91: absolute coordinates or not
 
 
 def _strip_comment(line: str) -> str:
+    if "(" not in line and ";" not in line:  # most lines: a million on a sheet
+        return line.strip().upper()
     line = re.sub(r"\([^)]*\)", "", line)
     return line.split(";", 1)[0].strip().upper()
 
 
 def comments(line: str) -> list[str]:
     """The comment texts of a line: (...) and after ';'."""
+    if "(" not in line and ";" not in line:
+        return []
     out = re.findall(r"\(([^)]*)\)", line)
     rest = re.sub(r"\([^)]*\)", "", line)
     if ";" in rest:
