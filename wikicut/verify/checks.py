@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from shapely.geometry import LineString
 
 from ..model import Profile, SheetLayout, Stock
 from .motion import Segment, Violation
@@ -129,7 +128,7 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
     to_skin = lowest <= through + skin
     skin_cut = _Swept(lines[to_skin], radii[to_skin] + 0.05) \
         if skin else through_cut
-    floors = _Floors(cutting, lines, radii)
+    floors = _Floors(lines, radii, ends)
     for p in sheet.placements:
         part = p.placed()
         # material that must survive: the part less its pockets, engravings and relief zones
@@ -185,38 +184,36 @@ class _Floors:
     """The cutting segments with their radii and lowest points, found by place, to judge
     whether a pocket's floor was swept at its depth."""
 
-    def __init__(self, cutting: list[Segment], lines: list, radii: np.ndarray):
-        self.cutting = cutting
+    def __init__(self, lines: np.ndarray, radii: np.ndarray, ends: np.ndarray):
         self.radii = radii
-        self.lines = np.array(lines, dtype=object)
+        self.lines = lines
+        self.ends = ends  # (n, 2, xyz)
+        self.low = ends[:, :, 2].min(axis=1)
         self.tree = shapely.STRtree(self.lines)
 
     def lowest_in(self, centre, rad: float) -> float | None:
         """The lowest Z of the paths whose centre line passes within `rad` of `centre`."""
         near = self.tree.query(centre, predicate="dwithin", distance=rad - 1e-6)
-        zs = [min(self.cutting[k].start[2], self.cutting[k].end[2]) for k in near]
-        return min(zs) if zs else None
+        return float(self.low[near].min()) if len(near) else None
 
-    def at_depth(self, region, depth: float) -> tuple[list, list[float]]:
+    def at_depth(self, region, depth: float) -> tuple[np.ndarray, np.ndarray]:
         """The paths near `region` at `depth` or below (each segment's part that is, a ramp
         counting from where it reaches the depth) and their tool radii."""
         r = float(self.radii.max())
-        near = self.tree.query(shapely.box(*region.buffer(r + 1.0).bounds))
+        near = np.sort(self.tree.query(shapely.box(*region.buffer(r + 1.0).bounds)))
         zt = -depth + FLOOR_TOL
-        paths, radii = [], []
-        for k in np.sort(near):
-            s = self.cutting[k]
-            z0, z1 = s.start[2], s.end[2]
-            if min(z0, z1) > zt:
-                continue
-            a, b = s.start[:2], s.end[:2]
-            if z0 > zt or z1 > zt:  # keep the part at depth (z is linear along the segment)
-                t = (zt - z0) / (z1 - z0)
-                m = (a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t)
-                a, b = (m, b) if z0 > zt else (a, m)
-            paths.append(LineString([a, b]) if a != b else shapely.Point(a))
-            radii.append(float(self.radii[k]))
-        return paths, radii
+        near = near[self.low[near] <= zt]
+        e = self.ends[near]
+        a, b = e[:, 0, :2].copy(), e[:, 1, :2].copy()
+        z0, z1 = e[:, 0, 2], e[:, 1, 2]
+        # keep the part at depth (z is linear along the segment)
+        ramp = (z0 > zt) | (z1 > zt)
+        t = (zt - z0[ramp]) / (z1[ramp] - z0[ramp])
+        m = a[ramp] + (b[ramp] - a[ramp]) * t[:, None]
+        down = z0[ramp] > zt  # reaches the depth on the way: from m to its end
+        a[np.flatnonzero(ramp)[down]] = m[down]
+        b[np.flatnonzero(ramp)[~down]] = m[~down]
+        return _paths(np.stack([a, b], axis=1)), self.radii[near]
 
 
 def _pocket_floors(instance: str, part, floors: _Floors) -> list[Violation]:
@@ -227,14 +224,14 @@ def _pocket_floors(instance: str, part, floors: _Floors) -> list[Violation]:
     for pk in part.pockets:
         paths, radii = floors.at_depth(pk.shape, pk.depth)
         # the tools that cut in the pocket (not a cut beside it that grazes its edge)
-        inside = [r for g, r in zip(paths, radii) if g.distance(pk.shape) < r - 0.1]
-        rmin = min(inside) if inside else float(floors.radii.min())
+        inside = radii[shapely.distance(paths, pk.shape) < radii - 0.1]
+        rmin = float(inside.min()) if inside.size else float(floors.radii.min())
         # the slug inside a hole of the part falls out: no floor to clear there
         need = pk.shape.buffer(-rmin, quad_segs=16).buffer(rmin, quad_segs=16)
         need = need.intersection(part.outline)
         if need.is_empty:
             continue
-        swept = swept_area(np.array(paths, dtype=object), np.array(radii) + FLOOR_TOL)
+        swept = swept_area(paths, radii + FLOOR_TOL)
         left = need.difference(swept)
         left = left.buffer(-FLOOR_SLIVER / 2).buffer(FLOOR_SLIVER / 2).intersection(left)
         if left.area > FLOOR_AREA:
@@ -273,11 +270,11 @@ def _drills(instance: str, part, floors: _Floors, gouging: _Swept, keep, zones: 
                 + ("" if d.depth is None else f", {d.depth:g} mm deep,"))
         paths, radii = floors.at_depth(zone, depth)
         # the tools that cut in the hole (their centre inside it), not a cut passing beside
-        mine = [(g, rr) for g, rr in zip(paths, radii) if g.distance(centre) < rad]
+        mine = [(g, float(rr)) for g, rr in zip(paths, radii) if g.distance(centre) < rad]
         need = centre.buffer(rad - DRILL_TOL / 2, quad_segs=16)
         if d.depth is None:
             need = need.exterior
-        swept = swept_area(np.array(paths, dtype=object), np.array(radii) + FLOOR_TOL)
+        swept = swept_area(paths, radii + FLOOR_TOL)
         left = need.difference(swept)
         lowest = floors.lowest_in(centre, rad)
         if (left.length if d.depth is None else left.area) > (
