@@ -3,7 +3,8 @@ first call (seconds, the first run after an install) or loads it from its cache 
 __pycache__ beside the kernels, or NUMBA_CACHE_DIR, or the user's cache folder when the
 package folder is read-only). `load_kernels` runs two tiny jobs through `nest` (a strip and
 sheets, a few hundred iterations: every kernel with the argument types a real job passes), so
-that neither cost counts against a job's time limit."""
+that neither cost counts against a job's time limit. With NUMBA_DISABLE_JIT there is nothing
+to make ready."""
 
 from __future__ import annotations
 
@@ -35,6 +36,10 @@ def load_kernels() -> float:
     if _ready:
         return 0.0
     _ready = True  # before: nest() calls this
+    from numba import config
+
+    if config.DISABLE_JIT:  # nothing to compile: the jobs would only run as slow Python
+        return 0.0
     from . import nest
 
     t = time.monotonic()
