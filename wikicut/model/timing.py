@@ -68,6 +68,9 @@ def _move_time(d: float, v: float, a: float, v0: float, v1: float) -> float:
     return max(peak - v0, 0.0) / a + max(peak - v1, 0.0) / a
 
 
+_KIND = {"rapid": 1, "arc_cw": 2, "arc_ccw": 3}  # else a straight feed
+
+
 def motion_seconds(start: P3, moves: list[Move], profile: Profile) -> list[float]:
     """Seconds for each move, from rest at `start` to rest after the last (all moves at once
     in arrays: a whole house's sheet is a million moves without arc fitting;
@@ -82,14 +85,12 @@ def _motion(start: P3, moves: list[Move], profile: Profile) -> tuple[np.ndarray,
         return np.zeros(0), np.zeros(0)
     lim = profile.limits
     axes = np.array([lim.accel_x, lim.accel_y, lim.accel_z])
-    end = np.array([(m.x, m.y, m.z) for m in moves], np.float64)
+    cols = np.array([(m.x, m.y, m.z, m.feed, m.i, m.j, _KIND.get(m.kind, 0)) for m in moves],
+                    np.float64)
+    end, feed, ij, kind = cols[:, :3], cols[:, 3], cols[:, 4:6], cols[:, 6]
     beg = np.vstack([np.asarray(start, np.float64)[None], end[:-1]])
-    kinds = [m.kind for m in moves]
-    rapid = np.array([k == "rapid" for k in kinds])
-    ccw = np.array([k == "arc_ccw" for k in kinds])
-    arc = ccw | np.array([k == "arc_cw" for k in kinds])
-    feed = np.array([m.feed for m in moves], np.float64)
-    ij = np.array([(m.i, m.j) for m in moves], np.float64)
+    rapid, ccw = kind == 1, kind == 3
+    arc = ccw | (kind == 2)
     d = end - beg
     length = np.sqrt((d * d).sum(axis=1))
     norm = np.where(length > 0, length, 1.0)

@@ -139,7 +139,9 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
         corners = _concave_corners(part.outline)
         for pk in part.pockets:  # a pocket's corners may get reliefs too
             corners += list(pk.shape.exterior.coords)
-        allow += [shapely.Point(c).buffer(2 * r * 1.5) for c in corners]
+        if corners:
+            allow += list(shapely.buffer(shapely.points(np.array(corners, np.float64)),
+                                         2 * r * 1.5))
         if allow:
             keep = keep.difference(shapely.union_all(allow))
         # around a drill the drill check judges the material (an oversize hole names it)
@@ -297,7 +299,8 @@ def _drills(instance: str, part, floors: _Floors, gouging: _Swept, keep, zones: 
         idx = gouging.query(zone)
         dist = shapely.distance(gouging.lines[idx], centre) if len(idx) else np.zeros(0)
         inside, others = idx[dist < rad].tolist(), idx[dist >= rad].tolist()
-        touching = set(gouging.query(material).tolist())
+        touching = set(idx[shapely.dwithin(gouging.lines[idx], material,
+                                           gouging.radii[idx])].tolist())
         for ks, own in ((inside, True), (others, False)):
             ks = [k for k in ks if k in touching]
             if not ks:
