@@ -4,7 +4,9 @@ whole house (examples/whole-house, ~1500 parts) and the WikiHouse Microhouse cut
 
 The real entry points run (pipeline.run_nest / run_gcode, exactly what the CLI calls); each
 stage function is wrapped with a timer that counts its own time only (a plan_sheet inside the
-preflight counts as preflight). Prints one table, stages as rows, jobs as columns.
+preflight counts as preflight); "check" is every written program simulated against its sheet
+before anything is written (wikicut.verify). Prints one table, stages as rows, jobs as
+columns.
 
     python benchmarks/bench_pipeline.py                    # all three, nest time limit 20 s
     python benchmarks/bench_pipeline.py --time-limit 60 --jobs whole-house
@@ -41,13 +43,14 @@ STAGES = [
     ("verify", "wikicut.nest", "verify_layout"),
     ("toolpath", "wikicut.cam", "plan_sheet"),
     ("gcode", "wikicut.post", "write_program"),
+    ("check", "wikicut.pipeline", "check_programs"),
     ("dxf", "wikicut.io.dxf", "write_sheet_dxf"),
     ("svg", "wikicut.render", "sheet_svg"),
     ("report", "wikicut.io.report", "build_report"),
     ("report", "wikicut.render", "index_html"),
 ]
-ORDER = ["read", "preflight", "nest", "verify", "toolpath", "gcode", "dxf", "svg", "report",
-         "other", "total"]
+ORDER = ["read", "preflight", "nest", "verify", "toolpath", "gcode", "check", "dxf", "svg",
+         "report", "other", "total"]
 
 
 class Timers:
@@ -88,6 +91,24 @@ def instrumented(timers: Timers):
             setattr(mod, fname, fn)
 
 
+# The file draws nine outlines on other parts (two discs on panels, offcuts inside panels):
+# the reading refuses it as drawn (tests/test_gcode_cutfile.py), so they are left out here.
+INSIDE_OTHERS = ("1E05", "1E06", "8DA6", "8DA7", "26B4", "26B5", "2966", "2A41", "2A42")
+
+
+def drawn_once(dxf: Path, tmp: Path) -> Path:
+    """The cutting file without the outlines drawn on other parts."""
+    import ezdxf
+
+    doc = ezdxf.readfile(dxf)
+    for handle in INSIDE_OTHERS:
+        if handle in doc.entitydb:
+            doc.modelspace().delete_entity(doc.entitydb[handle])
+    out = tmp / dxf.name
+    doc.saveas(out)
+    return out
+
+
 def run(path: Path, time_limit: float, profile: str) -> dict[str, float]:
     import wikicut.io.job
     from wikicut.io.profiles import load_profile
@@ -98,7 +119,7 @@ def run(path: Path, time_limit: float, profile: str) -> dict[str, float]:
         t0 = time.perf_counter()
         if path.suffix.lower() == ".dxf":
             prof = load_profile(profile).with_tool(2.5)
-            res = run_gcode(path, Path(tmp) / "out", prof)
+            res = run_gcode(drawn_once(path, Path(tmp)), Path(tmp) / "out", prof)
         else:
             job = wikicut.io.job.load_job(path, time_limit=time_limit)
             res = run_nest(job, Path(tmp) / "out", profile=profile)
