@@ -6,7 +6,6 @@ own interpreter (rs274)."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import ezdxf
@@ -69,11 +68,10 @@ def sheets(wikihouse_dxf):
 
 @pytest.fixture
 def grbl_run(wikihouse_dxf, tmp_path_factory):
-    """The whole file through run_gcode for GRBL, once. Arc fitting is off here only for
-    speed (post.fit_arcs takes ~55 s on these 1.2 M moves); the other dialects below keep
-    their arcs for rs274 to read."""
+    """The whole file through run_gcode for GRBL, once, as the profile writes it (arcs
+    fitted: 27 programs of about a million moves read back as G2/G3, not line by line)."""
     if "grbl" not in _CACHE:
-        prof = replace(load_profile("grbl").with_tool(TOOL), arcs=False)
+        prof = load_profile("grbl").with_tool(TOOL)
         tmp = tmp_path_factory.mktemp("grbl")
         out = tmp / "out"
         _CACHE["grbl"] = (prof, out, run_gcode(drawn_once(wikihouse_dxf, tmp), out, prof))
