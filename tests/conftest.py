@@ -16,6 +16,17 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 WIKIHOUSE_DXF = ROOT / "examples" / "microhouse" / "MicroHouse_othercomponents_v0.5.dxf"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """With workers (-n 2), compile the nest kernels once here, before they start: on a fresh
+    checkout each worker, and every CLI run they start before the cache is written, would
+    otherwise compile them itself (36 s each)."""
+    if hasattr(config, "workerinput") or not config.getoption("numprocesses", None):
+        return
+    from wikicut.nest import load_kernels
+
+    load_kernels()
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="rewrite tests/golden/ files from the current output (review the diff)")
