@@ -91,22 +91,13 @@ def instrumented(timers: Timers):
             setattr(mod, fname, fn)
 
 
-# The file draws nine outlines on other parts (two discs on panels, offcuts inside panels):
-# the reading refuses it as drawn (tests/test_gcode_cutfile.py), so they are left out here.
-INSIDE_OTHERS = ("1E05", "1E06", "8DA6", "8DA7", "26B4", "26B5", "2966", "2A41", "2A42")
-
-
 def drawn_once(dxf: Path, tmp: Path) -> Path:
-    """The cutting file without the outlines drawn on other parts."""
-    import ezdxf
+    """The cutting file without the nine outlines it draws on other parts, which the reading
+    refuses (the tests' copy: tests/test_gcode_cutfile.py says which and why)."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from test_gcode_cutfile import drawn_once as once
 
-    doc = ezdxf.readfile(dxf)
-    for handle in INSIDE_OTHERS:
-        if handle in doc.entitydb:
-            doc.modelspace().delete_entity(doc.entitydb[handle])
-    out = tmp / dxf.name
-    doc.saveas(out)
-    return out
+    return once(dxf, tmp)
 
 
 def run(path: Path, time_limit: float, profile: str) -> dict[str, float]:
