@@ -78,11 +78,12 @@ def motion_seconds(start: P3, moves: list[Move], profile: Profile) -> list[float
     return _motion(start, moves, profile)[1].tolist()
 
 
-def _motion(start: P3, moves: list[Move], profile: Profile) -> tuple[np.ndarray, np.ndarray]:
-    """Each move's length and seconds (`motion_seconds`)."""
+def _motion(start: P3, moves: list[Move], profile: Profile
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each move's length, seconds (`motion_seconds`) and whether it is a rapid."""
     n = len(moves)
     if n == 0:
-        return np.zeros(0), np.zeros(0)
+        return np.zeros(0), np.zeros(0), np.zeros(0, np.bool_)
     lim = profile.limits
     axes = np.array([lim.accel_x, lim.accel_y, lim.accel_z])
     cols = np.array([(m.x, m.y, m.z, m.feed, m.i, m.j, _KIND.get(m.kind, 0)) for m in moves],
@@ -114,8 +115,7 @@ def _motion(start: P3, moves: list[Move], profile: Profile) -> tuple[np.ndarray,
     acc = np.minimum(_accels(u0, axes), _accels(u1, axes))
     speed = np.where(rapid, profile.feeds.rapid, feed) / 60.0
     if arc.any():
-        speed[arc] = np.minimum(speed[arc], np.sqrt(acc[arc] * np.maximum(
-            np.hypot(ij[arc, 0], ij[arc, 1]), 1e-6)))
+        speed[arc] = np.minimum(speed[arc], np.sqrt(acc[arc] * np.maximum(rad, 1e-6)))
     speed = np.maximum(speed, 1e-6)
     # junction speeds: the slower cruise, scaled by how straight the path goes on; G0 stops
     # exactly at its ends (G61-like in every controller)
@@ -132,7 +132,7 @@ def _motion(start: P3, moves: list[Move], profile: Profile) -> tuple[np.ndarray,
     junction = np.array(jl)
     v0 = np.minimum(junction[:-1], speed)
     v1 = np.minimum(junction[1:], speed)
-    return length, _move_times(length, speed, acc, v0, v1)
+    return length, _move_times(length, speed, acc, v0, v1), rapid
 
 
 def _accels(u: np.ndarray, limits: np.ndarray) -> np.ndarray:
@@ -206,8 +206,7 @@ def estimate(operations: list[Operation], profile: Profile, start: P3 | None = N
     pos: P3 = start or (0.0, 0.0, p.heights.clearance)
     run = _Run(operations, p, pos, tools, speeds)
     moves, owner = run.moves, run.owner
-    length, secs = _motion(pos, moves, p)
-    fast = np.array([m.kind == "rapid" for m in moves], np.bool_)
+    length, secs, fast = _motion(pos, moves, p)
     cut, rapid = float(length[~fast].sum()), float(length[fast].sum())
     owners = np.array(owner, np.int64)
     per_tool: dict[int, float] = {}

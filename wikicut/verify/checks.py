@@ -117,7 +117,8 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
     out += _out_of_stock(cutting, ends[:, :, :2], lines, st, r)
     # swept areas per segment, found per part through a tree: a union over the whole sheet
     # for every part grows with sheets x parts and took minutes on a house
-    lowest = ends[:, :, 2].min(axis=1)
+    floors = _Floors(lines, radii, ends)
+    lowest = floors.low
     shallow_ok = profile.engrave.depth + 0.01  # engraving/labels may cross parts
     deep, thru = lowest < -shallow_ok, lowest <= through
     gouging = _Swept(lines[deep], radii[deep])
@@ -128,7 +129,6 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
     to_skin = lowest <= through + skin
     skin_cut = _Swept(lines[to_skin], radii[to_skin] + 0.05) \
         if skin else through_cut
-    floors = _Floors(lines, radii, ends)
     for p in sheet.placements:
         part = p.placed()
         # material that must survive: the part less its pockets, engravings and relief zones
@@ -296,14 +296,10 @@ def _drills(instance: str, part, floors: _Floors, gouging: _Swept, keep, zones: 
             centre.buffer(rad + DRILL_TOL / 2, quad_segs=16))
         if material.is_empty:
             continue
-        idx = gouging.query(zone)
-        dist = shapely.distance(gouging.lines[idx], centre) if len(idx) else np.zeros(0)
-        inside, others = idx[dist < rad].tolist(), idx[dist >= rad].tolist()
-        touching = set(idx[shapely.dwithin(gouging.lines[idx], material,
-                                           gouging.radii[idx])].tolist())
-        for ks, own in ((inside, True), (others, False)):
-            ks = [k for k in ks if k in touching]
-            if not ks:
+        idx = gouging.query(material)  # the cuts whose sweep reaches the material
+        dist = shapely.distance(gouging.lines[idx], centre)
+        for ks, own in ((idx[dist < rad], True), (idx[dist >= rad], False)):
+            if not ks.size:
                 continue
             over = swept_area(gouging.lines[ks], gouging.radii[ks]).intersection(material)
             if over.area <= DRILL_AREA:
