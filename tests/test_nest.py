@@ -21,7 +21,7 @@ from wikicut.nest.compact import compact_sheet
 from wikicut.nest.kernels import decode as kernels
 from wikicut.nest.params import DEFAULT
 from wikicut.nest.problem import build
-from wikicut.nest.raster import grow, intervals, limits, sheet_grid, variant
+from wikicut.nest.raster import grow, intervals, limits, sheet_grid, tile_resolution, variant
 from wikicut.nest.solution import Decoded, solution, to_layout
 
 # --- slow references -------------------------------------------------------------------------
@@ -1192,12 +1192,71 @@ def test_strip_overlap_phase_is_deterministic_and_only_shortens(monkeypatch):
     a, b = run(3000), run(3000)
     _check(a, items, 2.0)
     assert _signature(a) == _signature(b)
-    # raster lengths (no compaction): the overlap phase starts from the layout the
-    # bottom-left phase found in its 10 % of the budget, and only ever keeps shorter ones
+    # raster lengths (no compaction), on one raster: the overlap phase starts from the
+    # layout the bottom-left phase found in its 10 % of the budget, and only ever keeps
+    # shorter ones
     monkeypatch.setattr(nest_mod, "compact", lambda layout, *args: layout)
-    a = run(3000)
-    bl = run(300, replace(DEFAULT, bl_share=1.0))
+    a = run(3000, replace(DEFAULT, strip_refine=1))
+    bl = run(300, replace(DEFAULT, bl_share=1.0, strip_refine=1))
     assert a.sheets[0].used_length < bl.sheets[0].used_length - 1.0
+
+
+def test_a_strip_layout_keeps_every_part_in_place_on_a_finer_raster():
+    """on_finer: the coarse search's layout on the raster twice as fine, every part exactly
+    where it was (turns the finer raster dropped as repeats taken by the kept turn of the
+    same extent) and still cell-disjoint there (each fine cell lies in one coarse cell)."""
+    from wikicut.nest.kernels import overlap as ov_kernel
+    from wikicut.nest.phases.refine import on_finer
+    from wikicut.nest.solution import MODE_BOTTOM_LEFT, decode
+
+    rng = np.random.default_rng(4)
+    parts = [Part(f"s{i}", affinity.scale(_random_polygon(rng), 1.5, 1.5)) for i in range(5)]
+    parts.append(_rect("board", 130.0, 40.0))  # turned half way: a repeat on both rasters
+    items = _items(parts, copies=3)
+    stock = Stock(width=3000, height=260, margin=5, strip=True)
+    coarse = build(items, [stock], 2.0, 260 / 90)
+    fine = build(items, [stock], 2.0, 260 / 180)
+    n = len(items)
+    s = decode(coarse, np.arange(n), np.full(n, -1, np.int64), MODE_BOTTOM_LEFT)
+    got = on_finer(coarse, s, fine)
+    assert got is not None
+    a, b = to_layout(coarse, s), to_layout(fine, got)
+    pa = {q.instance: q for q in a.sheets[0].placements}
+    for q in b.sheets[0].placements:
+        g, h = q.placed().outline, pa[q.instance].placed().outline
+        assert shapely.equals_exact(shapely.normalize(g), shapely.normalize(h), 1e-6) or (
+            g.symmetric_difference(h).area < 1e-6)
+    assert got.key.last == pytest.approx(s.key.last, abs=1e-6)
+    assert verify_layout(b, 2.0) == []
+    cnt = np.zeros((fine.st_nu[0] + 400, fine.st_nv[0]), ov_kernel.COUNT)
+    _, var, us, vs, _, _ = got.out
+    for i in range(n):
+        sv = int(var[i])
+        ov_kernel.paint(cnt, fine.rows, fine.lo, fine.hi, fine.var_s0[sv], fine.var_s1[sv],
+                        int(us[i]), int(vs[i]), 1)
+    assert int(cnt.max()) == 1
+
+
+def test_a_strip_search_ends_on_the_finer_raster_and_only_shortens(monkeypatch):
+    """The last share of a strip's search runs on a raster twice as fine, from the coarse
+    layout: a result found there is on its cells (parts off the coarse grid), valid, the
+    same on every run, and no longer than what the coarse search alone gives for that
+    share of the budget (raster lengths: no compaction)."""
+    import wikicut.nest as nest_mod
+
+    monkeypatch.setattr(nest_mod, "compact", lambda layout, *args: layout)
+    items, run = _strip_job(21, 6, height=260, margin=5, spacing=2.0)
+    a, b = run(5000), run(5000)
+    _check(a, items, 2.0)
+    assert _signature(a) == _signature(b)
+    coarse = run(3000, replace(DEFAULT, strip_refine=1))
+    assert a.sheets[0].used_length <= coarse.sheets[0].used_length
+    stocks = [Stock(width=3000, height=260, margin=5, strip=True)]
+    res = tile_resolution(nest_mod.resolution(stocks, items), items, stocks, 2.0)
+    # a part's lower left lies on a cell corner of the raster that placed it
+    cells = [(q.placed().outline.bounds[0] - 5) / res for q in a.sheets[0].placements]
+    assert all(abs(2 * c - round(2 * c)) < 1e-6 for c in cells)
+    assert any(abs(c - round(c)) > 1e-6 for c in cells)  # some only the finer one has
 
 
 def test_strip_exploration_goes_on_from_failed_layouts(monkeypatch):

@@ -32,7 +32,10 @@ into the others (laid side by side in one grid; with a stock list, among the she
 last-listed kind in use, the offcuts' layouts staying as they are). Strips
 (phases/strip.py): after a tenth of the time, the strip is shortened 0.2 % at a time, as
 sparrow explores (a cut through the middle, failed layouts pooled and disrupted by swapping
-two large parts). A layout with no overlap left is valid exactly as a decoded one is. In
+two large parts), and for the last `strip_refine_share` of the search on a raster twice as
+fine, from the coarse search's layout carried over exactly (phases/refine.py): the coarse
+raster explores, the fine one closes the gaps a cell leaves between neighbours. A layout
+with no overlap left is valid exactly as a decoded one is. In
 strip mode the result is finally compacted in exact coordinates (compact.py: every part
 slid left and down), which gives back the raster's slack between neighbours. A sheet job's
 last sheet is emptied into the others in exact coordinates where that fits
@@ -76,7 +79,9 @@ from .fillers import fill
 from .interrupt import DeferCtrlC
 from .locked import locked_stocks, place_locked
 from .params import DEFAULT, Params
-from .problem import build, resolution, settings_resolution
+from .phases.eliminate import elim_type
+from .phases.refine import on_finer
+from .problem import Problem, build, resolution, settings_resolution
 from .raster import tile_resolution
 from .roll import cut_rolls, on_rolls
 from .solution import Solution, to_layout
@@ -161,14 +166,14 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
                               p.item_area if bundles else None, params, budget.iterations,
                               fixed, max(search_end - time.monotonic(), 0.0))
     with DeferCtrlC():
-        best = workers.run(p, max(1, settings.workers), settings.seed, budget, params, spec)
+        p, best = _search(p, items, stocks, settings, params, budget, spec)
     raw = to_layout(p, best)
     layout = bundle.expand_layout(raw, bundles)
     problems = verify_layout(layout, settings.spacing)
     if problems:
         raise RuntimeError("nester produced an invalid layout: " + "; ".join(problems[:3]))
     if p.strip and layout.sheets:  # the raster's slack between neighbours, given back exactly
-        tight = compact(layout, settings.spacing, res, end)
+        tight = compact(layout, settings.spacing, p.res, end)
         if (tight.sheets[0].used_length < layout.sheets[0].used_length
                 and not verify_layout(tight, settings.spacing)):
             layout = tight
@@ -179,17 +184,42 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
         # even when the search ran late
         now = time.monotonic()
         fill_end = now + max((end - now) / 2, fill_time)
-        fewer = fill_last_sheets(raw, items, settings.spacing, res, fill_end)
+        fewer = fill_last_sheets(raw, items, settings.spacing, p.res, fill_end)
         if len(fewer.sheets) < len(raw.sheets):
             fewer = bundle.expand_layout(fewer, bundles)
             if not verify_layout(fewer, settings.spacing):
                 layout = fewer
         # the last sheet's parts slid left and down: a larger offcut
-        last = compact_sheet(layout.sheets[-1], settings.spacing, res,
+        last = compact_sheet(layout.sheets[-1], settings.spacing, p.res,
                              params.last_sheet_rounds, end)
         if not verify_layout(replace(layout, sheets=[last]), settings.spacing):
             layout = replace(layout, sheets=layout.sheets[:-1] + [last])
     return on_rolls(layout, stocks, given)
+
+
+def _search(p: Problem, items: list[NestItem], stocks: list[Stock], settings: NestSettings,
+            params: Params, budget: Budget, spec: workers.SearchSpec
+            ) -> tuple[Problem, Solution]:
+    """The workers' search on `p`'s raster, then (strips; sheet jobs above the area bound)
+    for the last share of the budget on from its layout on a raster `strip_refine` (or
+    `sheet_refine`) times finer, unless the settings fix the cell size or a pool searches:
+    (the raster's problem, its layout), the finer one's when better."""
+    factor, share = ((params.strip_refine, params.strip_refine_share) if p.strip
+                     else (params.sheet_refine, params.sheet_refine_share))
+    refine = factor > 1 and not workers.pooled() and not getattr(settings, "resolution", None)
+    n = max(1, settings.workers)
+    coarse = budget.share(1.0 - share) if refine else budget
+    best = workers.run(p, n, settings.seed, coarse, params, spec)
+    if not refine or not (p.strip or elim_type(p, best) >= 0):
+        return p, best
+    budget.spend(coarse.used)
+    fine = build(items, stocks, settings.spacing, p.res / factor)
+    fine.item_mult, fine.item_area = p.item_mult, p.item_area
+    start = on_finer(p, best, fine)
+    if start is None or not budget.live():
+        return p, best
+    got = workers.run(fine, n, settings.seed, budget, params, start=start)
+    return (fine, got) if got.key < best.key else (p, best)
 
 
 def _nest_around(items: list[NestItem], stocks: list[Stock], settings: NestSettings,

@@ -69,6 +69,14 @@ class Params:
     # the length, more than the search's last seconds, and on a busy machine the search's
     # end (the second worker's result) came late enough to leave it no time at all
     strip_finish_share: float = 0.02
+    # strips: the last share of the search runs on a raster this many times finer, from the
+    # coarse search's layout (1: none): the coarse raster explores, the fine one gives back
+    # the cells' slack between neighbours, which the exact compaction only finds along x and y
+    strip_refine: int = 2
+    strip_refine_share: float = 0.4
+    # sheet jobs above the area bound: the same for sheet elimination
+    sheet_refine: int = 1
+    sheet_refine_share: float = 0.4
     # sheet jobs: share of the time limit the exact fill (exact_fill.py) gets at least, kept
     # from the search; 0.17 s on 462 chamfered blocks, 0.05 s on 9 parts 1270 mm apart
     exact_fill_share: float = 0.03

@@ -87,12 +87,13 @@ def _found(s: Solution) -> Found:
     return (s.order, s.pref, s.mode, tuple(s.out))
 
 
-def _child(conn, p: Problem, seed: int, budget: Budget, prm: Params) -> None:
+def _child(conn, p: Problem, seed: int, budget: Budget, prm: Params,
+           start: Solution | None) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's terminate() ends it at once
     try:
-        conn.send(_found(search(p, seed, budget, prm)))
+        conn.send(_found(search(p, seed, budget, prm, start)))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which falls back
         conn.send(repr(exc))
     finally:
@@ -110,12 +111,19 @@ def _better(p: Problem, best: Solution, got, budget: Budget) -> Solution:
     return best
 
 
+def pooled() -> bool:
+    """Whether searches go to a pool (a cluster) here."""
+    return _pool.get() is not None
+
+
 def run(p: Problem, workers: int, seed: int, budget: Budget, prm: Params,
-        spec: SearchSpec | None = None) -> Solution:
+        spec: SearchSpec | None = None, start: Solution | None = None) -> Solution:
     """The best of `workers` searches, each with the whole iteration budget: on the pool
-    when one is set (and `spec` given), else 1 or 2 locally."""
+    when one is set (and `spec` given), else 1 or 2 locally; from `start` (`search`), which
+    a pool does not take."""
     pool = _pool.get()
-    if pool is not None and spec is not None and workers > 1 and len(p.items) > 1:
+    if (pool is not None and spec is not None and start is None and workers > 1
+            and len(p.items) > 1):
         found = pool(spec, [seed + k for k in range(workers)])
         best = solution(p, found[0][0], found[0][1], found[0][2], Decoded(*found[0][3]))
         budget.improved(best)
@@ -123,20 +131,20 @@ def run(p: Problem, workers: int, seed: int, budget: Budget, prm: Params,
             best = _better(p, best, got, budget)
         return best
     if workers < 2 or len(p.items) < 2:
-        return search(p, seed, budget, prm)
+        return search(p, seed, budget, prm, start)
     quiet = Budget(budget.iterations, budget.deadline, None, budget.fixed)
     if multiprocessing.current_process().daemon or "fork" not in (
             multiprocessing.get_all_start_methods()):
         first = Budget(budget.iterations, budget.phase_end(0.5), budget.report, budget.fixed)
-        best = search(p, seed, first, prm)
-        return _better(p, best, _found(search(p, seed + 1, quiet, prm)), budget)
+        best = search(p, seed, first, prm, start)
+        return _better(p, best, _found(search(p, seed + 1, quiet, prm, start)), budget)
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(send, p, seed + 1, quiet, prm), daemon=True)
+    child = ctx.Process(target=_child, args=(send, p, seed + 1, quiet, prm, start), daemon=True)
     child.start()
     send.close()
     try:
-        best = search(p, seed, budget, prm)
+        best = search(p, seed, budget, prm, start)
         got = None
         wait_until = max(budget.deadline, time.monotonic()) + GRACE
         while time.monotonic() < wait_until and child.is_alive() or recv.poll(0):
