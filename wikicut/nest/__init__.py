@@ -79,7 +79,6 @@ from .fillers import fill
 from .interrupt import DeferCtrlC
 from .locked import locked_stocks, place_locked
 from .params import DEFAULT, Params
-from .phases.eliminate import elim_type
 from .phases.refine import on_finer
 from .problem import Problem, build, resolution, settings_resolution
 from .raster import tile_resolution
@@ -200,17 +199,19 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
 def _search(p: Problem, items: list[NestItem], stocks: list[Stock], settings: NestSettings,
             params: Params, budget: Budget, spec: workers.SearchSpec
             ) -> tuple[Problem, Solution]:
-    """The workers' search on `p`'s raster, then (strips; sheet jobs above the area bound)
-    for the last share of the budget on from its layout on a raster `strip_refine` (or
-    `sheet_refine`) times finer, unless the settings fix the cell size or a pool searches:
-    (the raster's problem, its layout), the finer one's when better."""
-    factor, share = ((params.strip_refine, params.strip_refine_share) if p.strip
-                     else (params.sheet_refine, params.sheet_refine_share))
-    refine = factor > 1 and not workers.pooled() and not getattr(settings, "resolution", None)
+    """The workers' search on `p`'s raster, then (strips) for the last `strip_refine_share`
+    of the budget on from its layout on a raster `strip_refine` times finer, unless the
+    settings fix the cell size or a pool searches: (the raster's problem, its layout), the
+    finer one's when shorter. Sheet jobs stay on one raster: sheet elimination ended on a
+    finer one (the last 40 %) emptied no sheet on the sheet and users' jobs, and lost one on
+    sofa_structure_r180 (results/2026-12-02-refine.md)."""
+    factor = params.strip_refine
+    refine = (p.strip and factor > 1 and not workers.pooled()
+              and not getattr(settings, "resolution", None))
     n = max(1, settings.workers)
-    coarse = budget.share(1.0 - share) if refine else budget
+    coarse = budget.share(1.0 - params.strip_refine_share) if refine else budget
     best = workers.run(p, n, settings.seed, coarse, params, spec)
-    if not refine or not (p.strip or elim_type(p, best) >= 0):
+    if not refine:
         return p, best
     budget.spend(coarse.used)
     fine = build(items, stocks, settings.spacing, p.res / factor)

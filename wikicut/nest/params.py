@@ -74,9 +74,6 @@ class Params:
     # the cells' slack between neighbours, which the exact compaction only finds along x and y
     strip_refine: int = 2
     strip_refine_share: float = 0.4
-    # sheet jobs above the area bound: the same for sheet elimination
-    sheet_refine: int = 1
-    sheet_refine_share: float = 0.4
     # sheet jobs: share of the time limit the exact fill (exact_fill.py) gets at least, kept
     # from the search; 0.17 s on 462 chamfered blocks, 0.05 s on 9 parts 1270 mm apart
     exact_fill_share: float = 0.03

@@ -47,12 +47,10 @@ def uniform_prefs(p: Problem) -> list[np.ndarray]:
 
 def search(p: Problem, seed: int, budget: Budget, prm: Params,
            start: Solution | None = None) -> Solution:
-    """The best layout found from the best first-fit-decreasing one; with `start` (a layout
+    """The best layout found from the best first-fit-decreasing one; with `start` (a strip
     carried onto a finer raster: refine.on_finer), overlap removal from it."""
     if start is not None:
-        if p.strip:
-            return strip_overlap(p, start, random.Random(seed), budget, prm)
-        return eliminate(p, start, random.Random(seed), budget, prm)
+        return strip_overlap(p, start, random.Random(seed), budget, prm)
     n = len(p.items)
     pref0 = np.full(n, -1, np.int64)
     best: Solution | None = None
