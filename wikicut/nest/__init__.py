@@ -219,7 +219,8 @@ def _search(p: Problem, items: list[NestItem], stocks: list[Stock], settings: Ne
     start = on_finer(p, best, fine)
     if start is None or not budget.live():
         return p, best
-    got = workers.run(fine, n, settings.seed, budget, params, start=start)
+    got = workers.run(fine, n, settings.seed, budget,
+                      replace(params, ov_shrink=params.refine_shrink), start=start)
     return (fine, got) if got.key < best.key else (p, best)
 
 

@@ -74,6 +74,9 @@ class Params:
     # the cells' slack between neighbours, which the exact compaction only finds along x and y
     strip_refine: int = 2
     strip_refine_share: float = 0.4
+    # ... where each valid layout is followed by a target this much shorter (`ov_shrink`
+    # on the coarse one): the fine raster resolves smaller gains
+    refine_shrink: float = 0.001
     # sheet jobs: share of the time limit the exact fill (exact_fill.py) gets at least, kept
     # from the search; 0.17 s on 462 chamfered blocks, 0.05 s on 9 parts 1270 mm apart
     exact_fill_share: float = 0.03
