@@ -165,7 +165,7 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
                               p.item_area if bundles else None, params, budget.iterations,
                               fixed, max(search_end - time.monotonic(), 0.0))
     with DeferCtrlC():
-        p, best = _search(p, items, stocks, settings, params, budget, spec)
+        p, best = _search(p, settings, params, budget, spec)
     raw = to_layout(p, best)
     layout = bundle.expand_layout(raw, bundles)
     problems = verify_layout(layout, settings.spacing)
@@ -196,9 +196,8 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
     return on_rolls(layout, stocks, given)
 
 
-def _search(p: Problem, items: list[NestItem], stocks: list[Stock], settings: NestSettings,
-            params: Params, budget: Budget, spec: workers.SearchSpec
-            ) -> tuple[Problem, Solution]:
+def _search(p: Problem, settings: NestSettings, params: Params, budget: Budget,
+            spec: workers.SearchSpec) -> tuple[Problem, Solution]:
     """The workers' search on `p`'s raster, then (strips) for the last `strip_refine_share`
     of the budget on from its layout on a raster `strip_refine` times finer, unless the
     settings fix the cell size or a pool searches: (the raster's problem, its layout), the
@@ -214,8 +213,7 @@ def _search(p: Problem, items: list[NestItem], stocks: list[Stock], settings: Ne
     if not refine:
         return p, best
     budget.spend(coarse.used)
-    fine = build(items, stocks, settings.spacing, p.res / factor)
-    fine.item_mult, fine.item_area = p.item_mult, p.item_area
+    fine = workers.problem(replace(spec, res=p.res / factor))
     start = on_finer(p, best, fine)
     if start is None or not budget.live():
         return p, best

@@ -1,5 +1,5 @@
 """A layout of the coarse raster carried onto a finer one of the same job, every part
-exactly where it was, for the search to go on there (`nest._refined`)."""
+exactly where it was, for the search to go on there (`nest._search`)."""
 
 from __future__ import annotations
 
@@ -43,5 +43,5 @@ def on_finer(p: Problem, s: Solution, fine: Problem) -> Solution | None:
         if not (lim[0] <= u <= lim[1] and lim[2] <= w <= lim[3]):
             return None
         var2[i], us2[i], vs2[i] = k, u, w
-    out = regroup(fine, sheet.copy(), var2, us2, vs2, stock)
+    out = regroup(fine, sheet, var2, us2, vs2, stock)
     return solution(fine, s.order, s.pref, s.mode, out)

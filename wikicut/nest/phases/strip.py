@@ -148,4 +148,3 @@ def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget
             ov.restore(pool[k][2])
             disrupt()
     return best
-
