@@ -116,11 +116,12 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
     t0 = time.monotonic()
     end = t0 + settings.time_limit
     strip = any(s.strip for s in stocks)
-    # a sheet job's end: the exact fill; a strip's: its exact compaction
-    fill_time = settings.time_limit * (params.strip_finish_share if strip
-                                       else params.exact_fill_share)
-    search_end = end - (settings.time_limit * params.finish_share + fill_time
-                        + len(items) * params.finish_per_part)
+    # kept from the search: a sheet job's exact check and exact fill; a strip's check and
+    # exact compaction
+    fill_time = settings.time_limit * params.exact_fill_share
+    keep = settings.time_limit * (params.strip_finish_share if strip
+                                  else params.finish_share + params.exact_fill_share)
+    search_end = end - (keep + len(items) * params.finish_per_part)
     check_fits(items, stocks)
     res = settings_resolution(settings, stocks, items)
     given, stocks = stocks, cut_rolls(items, stocks, settings.spacing, res)

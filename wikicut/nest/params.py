@@ -65,10 +65,10 @@ class Params:
     # exact check, compaction (a strip's takes seconds on a few hundred parts) and its check
     finish_share: float = 0.05
     finish_per_part: float = 2e-4  # ... and this many seconds a part (the check: 0.3 s on 1500)
-    # strips: this share more for the end, the exact compaction's: it gives back 0.5-2 % of
-    # the length, more than the search's last seconds, and on a busy machine the search's
-    # end (the second worker's result) came late enough to leave it no time at all
-    strip_finish_share: float = 0.02
+    # strips: this share instead, for the exact check and compaction (it gives back 0.5-2 %
+    # of the length, more than the search's last seconds, and stops at the limit): the 23
+    # strips end at 28.8-30.0 s of 30, where the sheets' 5 % on top ended them at 27.9
+    strip_finish_share: float = 0.03
     # strips: the last share of the search runs on a raster this many times finer, from the
     # coarse search's layout (1: none): the coarse raster explores, the fine one gives back
     # the cells' slack between neighbours, which the exact compaction only finds along x and y
