@@ -80,7 +80,7 @@ from .interrupt import DeferCtrlC
 from .locked import locked_stocks, place_locked
 from .params import DEFAULT, Params
 from .phases.refine import on_finer
-from .problem import Problem, build, resolution, settings_resolution
+from .problem import Problem, build, resolution
 from .raster import tile_resolution
 from .roll import cut_rolls, on_rolls
 from .solution import Solution, to_layout
@@ -123,7 +123,7 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
                                   else params.finish_share + params.exact_fill_share)
     search_end = end - (keep + len(items) * params.finish_per_part)
     check_fits(items, stocks)
-    res = settings_resolution(settings, stocks, items)
+    res = resolution(stocks, items)
     given, stocks = stocks, cut_rolls(items, stocks, settings.spacing, res)
     parts = items
     # no pairs on a strip: its overlap search interlocks copies itself, and a pair's closed
@@ -137,8 +137,7 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
                   else min(search_end, t0 + settings.time_limit * params.bundle_share))
     items, bundles = (bundle.make_bundles(items, stocks, settings.spacing, bundle_end, pairs)
                       if params.bundles else (items, {}))
-    if not getattr(settings, "resolution", None):
-        res = tile_resolution(res, items, stocks, settings.spacing)
+    res = tile_resolution(res, items, stocks, settings.spacing)
     mult = bundle.counts(items, bundles)  # parts per item
     p = build(items, stocks, settings.spacing, res)
     if bundles:  # a bundle counts its copies' parts and area (its outline closes the gaps)
@@ -200,14 +199,13 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
 def _search(p: Problem, settings: NestSettings, params: Params, budget: Budget,
             spec: workers.SearchSpec) -> tuple[Problem, Solution]:
     """The workers' search on `p`'s raster, then (strips) for the last `strip_refine_share`
-    of the budget on from its layout on a raster `strip_refine` times finer, unless the
-    settings fix the cell size or a pool searches: (the raster's problem, its layout), the
-    finer one's when shorter. Sheet jobs stay on one raster: sheet elimination ended on a
-    finer one (the last 40 %) emptied no sheet on the sheet and users' jobs, and lost one on
-    sofa_structure_r180 (results/2026-12-02-refine.md)."""
+    of the budget on from its layout on a raster `strip_refine` times finer, unless a pool
+    searches: (the raster's problem, its layout), the finer one's when shorter. Sheet jobs
+    stay on one raster: sheet elimination ended on a finer one (the last 40 %) emptied no
+    sheet on the sheet and users' jobs, and lost one on sofa_structure_r180
+    (results/2026-12-02-refine.md)."""
     factor = params.strip_refine
-    refine = (p.strip and factor > 1 and not workers.pooled()
-              and not getattr(settings, "resolution", None))
+    refine = p.strip and factor > 1 and not workers.pooled()
     n = max(1, settings.workers)
     coarse = budget.share(1.0 - params.strip_refine_share) if refine else budget
     best = workers.run(p, n, settings.seed, coarse, params, spec)
@@ -231,7 +229,7 @@ def _nest_around(items: list[NestItem], stocks: list[Stock], settings: NestSetti
     locked = [it for it in items if it.lock is not None]
     fillers = [it for it in items if it.lock is None and it.filler]
     free = [it for it in items if it.lock is None and not it.filler]
-    res = settings_resolution(settings, stocks, items)
+    res = resolution(stocks, items)
     search, sheet_of = locked_stocks(locked, stocks, settings.spacing, res)
     share = settings.time_limit * (1.0 - params.filler_share) if fillers else settings.time_limit
     layout = nest(free, search, replace(settings, time_limit=share), progress, params=params)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from ..model import NestItem, NestSettings, Stock, oriented_outline
+from ..model import NestItem, Stock, oriented_outline
 from .kernels.decode import Choices, Shapes, Sheets
 from .kernels.overlap import COUNT, cell_boxes
 from .raster import Variant, limits, sheet_grid, variant
@@ -207,13 +207,6 @@ def _distinct(variants: list[Variant], lim: np.ndarray, right: list[float],
                 out.append(s)
         v1.append(len(out))
     return v0, v1, out
-
-
-def settings_resolution(settings: NestSettings, stocks: list[Stock],
-                        items: list[NestItem]) -> float:
-    """The cell size `settings` ask for, else `resolution`."""
-    r = getattr(settings, "resolution", None)
-    return float(r) if r else resolution(stocks, items)
 
 
 def strip_limits(p: Problem, length: float) -> np.ndarray:
