@@ -119,8 +119,8 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
     # kept from the search: a sheet job's exact check and exact fill; a strip's check and
     # exact compaction
     fill_time = settings.time_limit * params.exact_fill_share
-    keep = settings.time_limit * (params.strip_finish_share if strip
-                                  else params.finish_share + params.exact_fill_share)
+    keep = (settings.time_limit * params.strip_finish_share if strip
+            else settings.time_limit * params.finish_share + fill_time)
     search_end = end - (keep + len(items) * params.finish_per_part)
     check_fits(items, stocks)
     res = resolution(stocks, items)

@@ -61,13 +61,13 @@ class Params:
     ov_step_min: float = 0.005  # ... and the least, before starting from the first again
     bundles: bool = True  # thin designs' copies stacked into one item (bundle.py)
     pairs: bool = True  # other designs' copies paired, one turned half way (bundle.py)
-    # share of the time limit kept after the search for the end: bundles expanded, the
-    # exact check, compaction (a strip's takes seconds on a few hundred parts) and its check
+    # sheet jobs: share of the time limit kept after the search for the end: bundles
+    # expanded, the exact check, the last sheet's compaction and its check
     finish_share: float = 0.05
     finish_per_part: float = 2e-4  # ... and this many seconds a part (the check: 0.3 s on 1500)
-    # strips: this share instead, for the exact check and compaction (it gives back 0.5-2 %
-    # of the length, more than the search's last seconds, and stops at the limit): the 23
-    # strips end at 28.8-30.0 s of 30, where the sheets' 5 % on top ended them at 27.9
+    # strips: this share instead, for the exact check (quick on a few hundred parts) and the
+    # exact compaction (it gives back 0.5-2 % of the length, more than the search's last
+    # seconds, and stops at the limit): the 23 strips end at 28.8-30.0 s of 30
     strip_finish_share: float = 0.03
     # strips: the last share of the search runs on a raster this many times finer, from the
     # coarse search's layout (1: none): the coarse raster explores, the fine one gives back
