@@ -1259,6 +1259,29 @@ def test_a_strip_search_ends_on_the_finer_raster_and_only_shortens(monkeypatch):
     assert any(abs(c - round(c)) > 1e-6 for c in cells)  # some only the finer one has
 
 
+def test_two_strip_workers_each_refine_their_own_layout(monkeypatch):
+    """With two workers each goes on on the finer raster from its own coarse layout: the
+    result is exactly the better of the two one-worker runs (seed, seed + 1), each of which
+    is what one worker alone finds. Refining only the better coarse layout twice (both
+    workers from the same start) gives other layouts, and loses the runner-up's chance."""
+    import wikicut.nest as nest_mod
+
+    monkeypatch.setattr(nest_mod, "compact", lambda layout, *args: layout)
+    items, _ = _strip_job(23, 6, height=260, margin=5, spacing=2.0)
+    stock = Stock(width=3000, height=260, margin=5, strip=True)
+
+    def run(workers: int, seed: int) -> Layout:
+        return nest(items, [stock], _settings(iterations=4000, spacing=2.0, seed=seed,
+                                              workers=workers, time_limit=600.0))
+
+    both, one, other = run(2, 1), run(1, 1), run(1, 2)
+    _check(both, items, 2.0)
+    lengths = [one.sheets[0].used_length, other.sheets[0].used_length]
+    assert lengths[0] != lengths[1]  # the two seeds end apart: the choice is seen
+    best = one if lengths[0] <= lengths[1] else other
+    assert _signature(both) == _signature(best)
+
+
 def test_strip_exploration_goes_on_from_failed_layouts(monkeypatch):
     """Separations cut short (50 moves, one strike) fail often: the search must go on from
     the pool of failed layouts (disrupted) and still only keep valid, shorter ones."""

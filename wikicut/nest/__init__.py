@@ -33,7 +33,7 @@ last-listed kind in use, the offcuts' layouts staying as they are). Strips
 (phases/strip.py): after a tenth of the time, the strip is shortened 0.2 % at a time, as
 sparrow explores (a cut through the middle, failed layouts pooled and disrupted by swapping
 two large parts), and for the last `strip_refine_share` of the search on a raster twice as
-fine, from the coarse search's layout carried over exactly (phases/refine.py): the coarse
+fine, each worker from its own coarse layout carried over exactly (phases/refine.py): the coarse
 raster explores, the fine one closes the gaps a cell leaves between neighbours. A layout
 with no overlap left is valid exactly as a decoded one is. In
 strip mode the result is finally compacted in exact coordinates (compact.py: every part
@@ -79,7 +79,6 @@ from .fillers import fill
 from .interrupt import DeferCtrlC
 from .locked import locked_stocks, place_locked
 from .params import DEFAULT, Params
-from .phases.refine import on_finer
 from .problem import Problem, build, resolution
 from .raster import tile_resolution
 from .roll import cut_rolls, on_rolls
@@ -198,27 +197,19 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
 
 def _search(p: Problem, settings: NestSettings, params: Params, budget: Budget,
             spec: workers.SearchSpec) -> tuple[Problem, Solution]:
-    """The workers' search on `p`'s raster, then (strips) for the last `strip_refine_share`
-    of the budget on from its layout on a raster `strip_refine` times finer, unless a pool
-    searches: (the raster's problem, its layout), the finer one's when shorter. Sheet jobs
-    stay on one raster: sheet elimination ended on a finer one (the last 40 %) emptied no
-    sheet on the sheet and users' jobs, and lost one on sofa_structure_r180
-    (results/2026-12-02-refine.md)."""
+    """The workers' search on `p`'s raster: (that problem, the best layout). Strips, unless
+    a pool searches: each worker goes on for the last `strip_refine_share` of the budget on
+    a raster `strip_refine` times finer, from its own layout (`workers.refining`); then
+    (the finer raster's problem, the best layout there). Sheet jobs stay on one raster:
+    sheet elimination ended on a finer one (the last 40 %) emptied no sheet on the sheet and
+    users' jobs, and lost one on sofa_structure_r180 (results/2026-12-02-refine.md)."""
     factor = params.strip_refine
-    refine = p.strip and factor > 1 and not workers.pooled()
     n = max(1, settings.workers)
-    coarse = budget.share(1.0 - params.strip_refine_share) if refine else budget
-    best = workers.run(p, n, settings.seed, coarse, params, spec)
-    if not refine:
-        return p, best
-    budget.spend(coarse.used)
+    if not (p.strip and factor > 1 and not workers.pooled()):
+        return p, workers.run(p, n, settings.seed, budget, params, spec)
     fine = workers.problem(replace(spec, res=p.res / factor))
-    start = on_finer(p, best, fine)
-    if start is None or not budget.live():
-        return p, best
-    got = workers.run(fine, n, settings.seed, budget,
-                      replace(params, ov_shrink=params.refine_shrink), start=start)
-    return (fine, got) if got.key < best.key else (p, best)
+    chain = workers.refining(p, params.strip_refine_share, params.refine_shrink)
+    return fine, workers.run(fine, n, settings.seed, budget, params, searcher=chain)
 
 
 def _nest_around(items: list[NestItem], stocks: list[Stock], settings: NestSettings,

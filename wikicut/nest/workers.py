@@ -16,7 +16,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -24,6 +24,7 @@ from ..model import NestItem, Stock
 from . import interrupt
 from .budget import Budget
 from .params import Params
+from .phases.refine import on_finer
 from .problem import Problem, build
 from .search import search
 from .solution import Decoded, Solution, solution
@@ -31,6 +32,8 @@ from .solution import Decoded, Solution, solution
 GRACE = 30.0  # seconds past the deadline the parent waits for the child's result
 
 Found = tuple[np.ndarray, np.ndarray, int, tuple]  # (order, pref, mode, decoded arrays)
+# one worker's search: (problem, seed, budget, tuning, start) -> its best layout on `problem`
+Searcher = Callable[[Problem, int, Budget, Params, "Solution | None"], Solution]
 
 
 @dataclass(frozen=True)
@@ -87,13 +90,38 @@ def _found(s: Solution) -> Found:
     return (s.order, s.pref, s.mode, tuple(s.out))
 
 
+def refining(coarse: Problem, share: float, shrink: float) -> Searcher:
+    """A worker's search on the coarse raster `coarse`, then for the last `share` of its
+    budget on the finer raster it is called with, from its own coarse layout carried over
+    exactly (refine.on_finer), shortening by `shrink`: the best layout, on the finer raster
+    (the coarse one carried over when the finer search found none better). Each worker
+    refines its own layout, not the best of all, so the workers' layouts stay apart to the
+    end (jakobs2 at 30 s: 23.0 long, where both refining the better coarse layout stayed at
+    24.0; docs/nesting.md, Workers)."""
+
+    def run_one(fine: Problem, seed: int, budget: Budget, prm: Params,
+                start: Solution | None = None) -> Solution:
+        first = budget.share(1.0 - share)
+        best = search(coarse, seed, first, prm)
+        budget.spend(first.used)
+        carried = on_finer(coarse, best, fine)
+        if carried is None:  # parts left out (a roll too short): the finer raster afresh
+            return search(fine, seed, budget, prm)
+        if not budget.live():
+            return carried
+        got = search(fine, seed, budget, replace(prm, ov_shrink=shrink), start=carried)
+        return got if got.key < carried.key else carried
+
+    return run_one
+
+
 def _child(conn, p: Problem, seed: int, budget: Budget, prm: Params,
-           start: Solution | None) -> None:
+           start: Solution | None, searcher: Searcher) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's terminate() ends it at once
     try:
-        conn.send(_found(search(p, seed, budget, prm, start)))
+        conn.send(_found(searcher(p, seed, budget, prm, start)))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which falls back
         conn.send(repr(exc))
     finally:
@@ -117,10 +145,11 @@ def pooled() -> bool:
 
 
 def run(p: Problem, workers: int, seed: int, budget: Budget, prm: Params,
-        spec: SearchSpec | None = None, start: Solution | None = None) -> Solution:
+        spec: SearchSpec | None = None, start: Solution | None = None,
+        searcher: Searcher = search) -> Solution:
     """The best of `workers` searches, each with the whole iteration budget: on the pool
     when one is set (and `spec` given), else 1 or 2 locally; from `start` (`search`), which
-    a pool does not take."""
+    a pool does not take. Locally each runs `searcher` (`refining`: coarse, then finer)."""
     pool = _pool.get()
     if (pool is not None and spec is not None and start is None and workers > 1
             and len(p.items) > 1):
@@ -131,20 +160,21 @@ def run(p: Problem, workers: int, seed: int, budget: Budget, prm: Params,
             best = _better(p, best, got, budget)
         return best
     if workers < 2 or len(p.items) < 2:
-        return search(p, seed, budget, prm, start)
+        return searcher(p, seed, budget, prm, start)
     quiet = Budget(budget.iterations, budget.deadline, None, budget.fixed)
     if multiprocessing.current_process().daemon or "fork" not in (
             multiprocessing.get_all_start_methods()):
         first = Budget(budget.iterations, budget.phase_end(0.5), budget.report, budget.fixed)
-        best = search(p, seed, first, prm, start)
-        return _better(p, best, _found(search(p, seed + 1, quiet, prm, start)), budget)
+        best = searcher(p, seed, first, prm, start)
+        return _better(p, best, _found(searcher(p, seed + 1, quiet, prm, start)), budget)
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(send, p, seed + 1, quiet, prm, start), daemon=True)
+    child = ctx.Process(target=_child, args=(send, p, seed + 1, quiet, prm, start, searcher),
+                        daemon=True)
     child.start()
     send.close()
     try:
-        best = search(p, seed, budget, prm, start)
+        best = searcher(p, seed, budget, prm, start)
         got = None
         wait_until = max(budget.deadline, time.monotonic()) + GRACE
         while time.monotonic() < wait_until and child.is_alive() or recv.poll(0):
