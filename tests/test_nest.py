@@ -1150,6 +1150,36 @@ def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
                 and p.lim[0, bs, 2] <= bv <= p.lim[0, bs, 3])
 
 
+def test_a_moved_part_descends_from_where_it_is_into_a_hole_between_the_samples():
+    """Every cell taken but a hole of the part's shape a few cells from where the part is:
+    the coarse samples all cost the same, so only the descent from the part's own position
+    (`Tuning.local`) slides it in; without it the part stays where it was (unless a sample
+    happens to land on the hole exactly)."""
+    from wikicut.nest.kernels import overlap
+
+    items = _items([_rect("r", 4.0, 4.0)], copies=1, rotations=(0.0,))  # 2 x 2 cells
+    p = build(items, [Stock(width=300, height=100, margin=0, strip=True)], 0.0, 2.0)
+    nu, nv = int(p.st_nu[0]), int(p.st_nv[0])
+    s = int(p.item_vars[p.item_v0[0]])
+    uh, vh = 60, 20
+    cnt = np.ones((nu, nv), np.int32) - _painted(p, np.array([s]), np.array([uh]),
+                                                  np.array([vh])).astype(np.int32)
+    S = np.zeros((nu, nv + 1))
+    overlap.prefix_rows(cnt, np.ones((nu, nv)), S, 0, nu - 1)
+    cap = p.lim[0, :, 1].copy()
+    cands = p.item_vars[p.item_v0[0]:p.item_v1[0]]
+    anc = overlap.anchors(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, 0)
+
+    def spot(local: int) -> tuple[int, int, int]:
+        return overlap.best_spot(S, cands, p.shapes(), p.lim, 0, cap, np.zeros(1, np.int64),
+                                 overlap.Tuning(1, 0.0, 0, 1.0, 0, 0, 0, local),
+                                 s, uh + 1, vh + 1, anc)
+
+    assert all(spot(4) == (s, uh, vh) for _ in range(20))
+    # a sample finds the hole's 3 x 3 cells at a stride of about 20 cells: 2 % of calls
+    assert sum(spot(0) == (s, uh + 1, vh + 1) for _ in range(20)) >= 15
+
+
 def test_overlap_cost_stops_at_its_limit():
     from wikicut.nest.kernels import overlap
 

@@ -80,7 +80,8 @@ class Overlap:
         parts = kernel.Parts(self.var_of, self.u_of, self.v_of, self.item_v0, self.item_v1,
                              p.item_vars)
         tuning = kernel.Tuning(prm.ov_samples, 0.5 / self.cnt.shape[0], prm.ov_bump,
-                               prm.ov_factor, prm.ov_anchors, prm.ov_descents, prm.ov_rot_keep)
+                               prm.ov_factor, prm.ov_anchors, prm.ov_descents, prm.ov_rot_keep,
+                               prm.ov_local)
         left, used = kernel.separate(grid, parts, p.shapes(), p.lim, self.t, cap, self.offs,
                                      moves, rng.randrange(1 << 30), tuning)
         interrupt.check()

@@ -52,6 +52,8 @@ class Params:
     ov_rot_keep: int = 4
     # a moved part descends from the best sample of only this many rotations (0: all)
     ov_descents: int = 3
+    # a moved part also descends from where it is, in steps from this many cells (0: not)
+    ov_local: int = 4
     ov_anchors: int = 2  # cells of a moved part that must be free for a coarse sample to count
     ov_chunk: int = 200  # moves per kernel call (between deadline checks)
     # sheet elimination: at most this many raster cells side by side (memory) ...

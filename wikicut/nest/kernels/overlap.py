@@ -50,7 +50,8 @@ class Parts(NamedTuple):
 class Tuning(NamedTuple):
     """How a move searches (`best_spot`, `separate`): coarse samples per rotation, the pull
     to the left per cell of u, moves without progress before contested cells get dearer and
-    by what factor, anchor cells per variant, descents (0: all), rotations sampled (0: all)."""
+    by what factor, anchor cells per variant, descents (0: all), rotations sampled (0: all),
+    the first step of a descent from the part's own position (0: none)."""
 
     samples: int
     bias: float
@@ -59,6 +60,7 @@ class Tuning(NamedTuple):
     anchors: int
     top: int = 0
     rot_keep: int = 0
+    local: int = 0
 
 # compact cell arrays, so two searches side by side (the two workers) share the cache:
 # part counts stay far below 2**15; weights need no float64 (their products are summed in
@@ -217,7 +219,7 @@ def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v,
     samples them all, so it always gets a spot. `samples`, `bias`, `top`, `rot_keep`: from
     `tuning`."""
     rows, lo, hi, var_s0, var_s1, _ = shapes
-    samples, bias, _, _, _, top, rot_keep = tuning
+    samples, bias, _, _, _, top, rot_keep, local = tuning
     nu, nv = S.shape[0], S.shape[1] - 1
     n_anc = anc.shape[1]
     bs, bu, bv = -1, 0, 0
@@ -308,6 +310,37 @@ def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v,
             d //= 2
         if lbest < best - 1e-12:
             best, bs, bu, bv = lbest, s, lu, lv
+    if local > 0 and cur_s >= 0 and cur_u <= ucap[cur_s]:
+        # a descent from where the part is: after a cut, or a neighbour's move, the least
+        # overlap is often a few cells away, between the coarse samples
+        s = cur_s
+        o = 0
+        for oo in range(offs.shape[0]):
+            if offs[oo] + lim[t, s, 0] <= cur_u:
+                o = oo
+        du0, du1 = offs[o] + lim[t, s, 0], min(offs[o] + lim[t, s, 1], ucap[s])
+        dv0, dv1 = lim[t, s, 2], lim[t, s, 3]
+        lu, lv = cur_u, cur_v
+        lbest = cost(S, rows, lo, hi, var_s0[s], var_s1[s], lu, lv, nu, nv, math.inf) \
+            + bias * lu
+        d = local
+        while d >= 1:
+            moved = True
+            while moved:
+                moved = False
+                for m in range(4):
+                    uu = lu + (d if m == 0 else -d if m == 1 else 0)
+                    vv = lv + (d if m == 2 else -d if m == 3 else 0)
+                    if uu < du0 or uu > du1 or vv < dv0 or vv > dv1:
+                        continue
+                    c = cost(S, rows, lo, hi, var_s0[s], var_s1[s], uu, vv, nu, nv,
+                              lbest - bias * uu) + bias * uu
+                    if c < lbest - 1e-12:
+                        lbest, lu, lv = c, uu, vv
+                        moved = True
+            d //= 2
+        if lbest < best - 1e-12:
+            best, bs, bu, bv = lbest, s, lu, lv
     return bs, bu, bv
 
 
@@ -362,7 +395,7 @@ def separate(grid, parts, shapes, lim, t, ucap, offs, moves, seed, tuning):
     cnt, w, S, mark = grid
     var_of, u_of, v_of, item_v0, item_v1, item_vars = parts
     rows, lo, hi, var_s0, var_s1, _ = shapes
-    _, _, bump, factor, n_anchors, _, _ = tuning
+    _, _, bump, factor, n_anchors, _, _, _ = tuning
     np.random.seed(seed)
     anc = anchors(rows, lo, hi, var_s0, var_s1, n_anchors)
     epoch = 0
