@@ -200,6 +200,29 @@ def common(rows, lo, hi, sa0, sa1, ua, va, sb0, sb1, ub, vb, nu, nv):
     return n
 
 
+@njit(cache=True, inline="always")
+def _descend(S, rows, lo, hi, s0, s1, lu, lv, lbest, d, du0, du1, dv0, dv1, nu, nv, bias):
+    """From (lu, lv) at cost `lbest`: steps of d cells along u and v while one lowers the
+    cost (within du0..du1, dv0..dv1), then of half as many, down to one cell. Returns the
+    cost and the cell reached."""
+    while d >= 1:
+        moved = True
+        while moved:
+            moved = False
+            for m in range(4):
+                uu = lu + (d if m == 0 else -d if m == 1 else 0)
+                vv = lv + (d if m == 2 else -d if m == 3 else 0)
+                if uu < du0 or uu > du1 or vv < dv0 or vv > dv1:
+                    continue
+                c = cost(S, rows, lo, hi, s0, s1, uu, vv, nu, nv, lbest - bias * uu) \
+                    + bias * uu
+                if c < lbest - 1e-12:
+                    lbest, lu, lv = c, uu, vv
+                    moved = True
+        d //= 2
+    return lbest, lu, lv
+
+
 @njit(cache=True)
 def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v, anc):
     """The least weighted-overlap position over the candidate variants and sheets (`offs`:
@@ -293,21 +316,8 @@ def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v,
         lu, lv, du0, du1 = q_box[q, 0], q_box[q, 1], q_box[q, 2], q_box[q, 3]
         dv0, dv1, dstride = q_box[q, 4], q_box[q, 5], q_box[q, 6]
         d = max(dstride // 2, 1)
-        while d >= 1:
-            moved = True
-            while moved:
-                moved = False
-                for m in range(4):
-                    uu = lu + (d if m == 0 else -d if m == 1 else 0)
-                    vv = lv + (d if m == 2 else -d if m == 3 else 0)
-                    if uu < du0 or uu > du1 or vv < dv0 or vv > dv1:
-                        continue
-                    c = cost(S, rows, lo, hi, var_s0[s], var_s1[s], uu, vv, nu, nv,
-                              lbest - bias * uu) + bias * uu
-                    if c < lbest - 1e-12:
-                        lbest, lu, lv = c, uu, vv
-                        moved = True
-            d //= 2
+        lbest, lu, lv = _descend(S, rows, lo, hi, var_s0[s], var_s1[s], lu, lv, lbest, d,
+                                 du0, du1, dv0, dv1, nu, nv, bias)
         if lbest < best - 1e-12:
             best, bs, bu, bv = lbest, s, lu, lv
     if local > 0 and cur_s >= 0 and cur_u <= ucap[cur_s]:
@@ -324,21 +334,8 @@ def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v,
         lbest = cost(S, rows, lo, hi, var_s0[s], var_s1[s], lu, lv, nu, nv, math.inf) \
             + bias * lu
         d = local
-        while d >= 1:
-            moved = True
-            while moved:
-                moved = False
-                for m in range(4):
-                    uu = lu + (d if m == 0 else -d if m == 1 else 0)
-                    vv = lv + (d if m == 2 else -d if m == 3 else 0)
-                    if uu < du0 or uu > du1 or vv < dv0 or vv > dv1:
-                        continue
-                    c = cost(S, rows, lo, hi, var_s0[s], var_s1[s], uu, vv, nu, nv,
-                              lbest - bias * uu) + bias * uu
-                    if c < lbest - 1e-12:
-                        lbest, lu, lv = c, uu, vv
-                        moved = True
-            d //= 2
+        lbest, lu, lv = _descend(S, rows, lo, hi, var_s0[s], var_s1[s], lu, lv, lbest, d,
+                                 du0, du1, dv0, dv1, nu, nv, bias)
         if lbest < best - 1e-12:
             best, bs, bu, bv = lbest, s, lu, lv
     return bs, bu, bv
