@@ -1389,6 +1389,36 @@ def test_sheet_elimination_moves_parts_between_sheets(window, monkeypatch):
     assert [len(s.placements) for s in layout.sheets] == [3]
 
 
+def test_sheet_elimination_goes_on_to_the_next_window_when_one_is_full():
+    import random
+
+    from wikicut.nest.phases.eliminate import eliminate
+
+    # sheets A and B: a 200 x 190 panel each, a band 86 mm wide beside it that takes one
+    # 80 x 150 block (not two: 2 x 150 + 4 > 190); sheet C: two blocks. With a window of
+    # one sheet, A takes one of C's blocks and then nothing more; only B's band, the next
+    # window, takes the other and empties C.
+    panel, block = _rect("panel", 200, 190), _rect("block", 80, 150)
+    items = _items([panel], copies=2, rotations=(0.0,)) + _items([block], copies=2,
+                                                                 rotations=(0.0,))
+    stock = Stock(width=300, height=200, margin=5)
+    p = build(items, [stock], 4.0, 1.0)
+    var = p.item_vars[p.item_v0].copy()
+    u = p.lim[0, var, 0].copy()
+    v = p.lim[0, var, 2].copy()
+    u[3] += 84  # C's blocks side by side
+    sheet = np.array([0, 1, 2, 2], np.int64)
+    out = (sheet, var, u, v, np.zeros(3, np.int64), np.zeros(3))
+    start = solution(p, np.arange(4), np.full(4, -1, np.int64), 0, Decoded(*out))
+    _check(to_layout(p, start), items, 4.0)
+    assert start.key[:2] == (0, 3)
+    prm = replace(DEFAULT, ov_window=1, ov_no_gain=200)  # failures sooner
+    best = eliminate(p, start, random.Random(1), Budget(30_000, math.inf), prm)
+    layout = to_layout(p, best)
+    _check(layout, items, 4.0)
+    assert [len(s.placements) for s in layout.sheets] == [2, 2]
+
+
 def test_sheet_elimination_returns_a_layout_already_at_the_bound_as_it_is():
     import random
 

@@ -61,6 +61,8 @@ class Params:
     ov_window: int = 8  # ... and at most this many sheets besides the one to empty
     ov_step0: float = 0.1  # its cuts: the first, as a share of the sheet length ...
     ov_step_min: float = 0.005  # ... and the least, before starting from the first again
+    # cuts in a row that fail before the next least-filled sheets make the window
+    ov_window_fails: int = 10
     bundles: bool = True  # thin designs' copies stacked into one item (bundle.py)
     pairs: bool = True  # other designs' copies paired, one turned half way (bundle.py)
     # sheet jobs: share of the time limit kept after the search for the end: bundles

@@ -51,7 +51,9 @@ def eliminate(p: Problem, best: Solution, rng: random.Random, budget: Budget,
     do), and separate (`overlap.separate`), parts moving freely between those sheets. On success
     cut again; on failure back to the last valid layout and half the cut (from `ov_step0` of
     the sheet's length down to `ov_step_min`, then from the top again). A cut beyond the
-    sheet's last part empties it: one sheet fewer, and the next window. Many small cuts
+    sheet's last part empties it: one sheet fewer, and the next window. After
+    `ov_window_fails` failed cuts in a row the window is as full as it gets: the next
+    window is the next sheets by fill (round again after the fullest). Many small cuts
     succeed where dropping a whole sheet's parts at once does not, and each valid layout on
     the way leaves the last sheet shorter (a larger offcut)."""
     t = elim_type(p, best)
@@ -64,6 +66,7 @@ def eliminate(p: Problem, best: Solution, rng: random.Random, budget: Budget,
     sheet_len = float(p.stocks[t].width)
     lim0 = int(p.lim[t, :, 0].min())
     mid_u, _ = variant_centres(p)
+    tried = np.zeros(len(p.items), bool)  # items of the windows given up on so far
     while budget.live() and elim_type(p, best) == t:
         sheet, var, us, vs, kind, _ = best.out
         k_sheets = int(kind.shape[0])
@@ -72,7 +75,15 @@ def eliminate(p: Problem, best: Solution, rng: random.Random, budget: Budget,
         by_fill = [int(k) for k in of_t[np.argsort(area[of_t], kind="stable")]]
         drop = by_fill[0]
         m = max(1, min(of_t.size - 1, prm.ov_window, prm.ov_max_cells // (pitch * nv) - 1))
-        slots = sorted(by_fill[1:m + 1]) + [drop]  # the sheet to empty is the last
+        # the least-filled others not in a window given up on (sheets are renumbered as
+        # they fill, so they are known by their parts), then the rest; all given up on:
+        # round again
+        old = np.bincount(sheet[tried], minlength=k_sheets) > 0
+        if all(old[k] for k in by_fill[1:]):
+            tried[:] = False
+            old[:] = False
+        window = ([k for k in by_fill[1:] if not old[k]] + [k for k in by_fill[1:] if old[k]])[:m]
+        slots = sorted(window) + [drop]  # the sheet to empty is the last
         idx = np.flatnonzero(np.isin(sheet, slots))
         offs = np.arange(m + 1, dtype=np.int64) * pitch + hang
         cnt = np.zeros(((m + 1) * pitch, nv), COUNT)
@@ -95,6 +106,7 @@ def eliminate(p: Problem, best: Solution, rng: random.Random, budget: Budget,
         cur = drop_len()
         step = prm.ov_step0 * sheet_len
         valid = ov.state()
+        fails = 0
         while budget.live():
             target = cur - step
             # at no length left, nothing may stay on it (an origin cell can lie before it)
@@ -110,11 +122,16 @@ def eliminate(p: Problem, best: Solution, rng: random.Random, budget: Budget,
             ov.reset_weights()
             if separate(ov, cap, rng, budget, best) != 0:
                 ov.restore(valid)
+                fails += 1
+                if fails >= prm.ov_window_fails and of_t.size - 1 > m:
+                    tried[np.isin(sheet, window)] = True  # as full as it gets: others next
+                    break
                 step /= 2
                 if step < prm.ov_step_min * sheet_len:
                     step = prm.ov_step0 * sheet_len
                 continue
             valid = ov.state()
+            fails = 0
             cur = drop_len()
             # back to sheets (the window's come back in the same slots), then fullest
             # first, so the last one leaves the largest offcut
@@ -131,5 +148,6 @@ def eliminate(p: Problem, best: Solution, rng: random.Random, budget: Budget,
                 best = s
                 budget.improved(best)
             if not on_drop().any():
+                tried[:] = False
                 break
     return best
