@@ -247,11 +247,14 @@ def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v,
     n_anc = anc.shape[1]
     bs, bu, bv = -1, 0, 0
     best = math.inf
-    if cur_s >= 0 and cur_u <= ucap[cur_s]:
+    stays = cur_s >= 0 and cur_u <= ucap[cur_s]  # the current position competes
+    here = math.inf  # its cost
+    if stays:
         bs, bu, bv = cur_s, cur_u, cur_v
-        best = cost(S, rows, lo, hi, var_s0[cur_s], var_s1[cur_s], cur_u, cur_v, nu, nv,
+        here = cost(S, rows, lo, hi, var_s0[cur_s], var_s1[cur_s], cur_u, cur_v, nu, nv,
                     math.inf) \
             + bias * cur_u
+        best = here
     per = max(samples // offs.shape[0], 16)
     nq = cands.shape[0]
     q_best = np.full(nq, math.inf)
@@ -320,7 +323,7 @@ def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v,
                                  du0, du1, dv0, dv1, nu, nv, bias)
         if lbest < best - 1e-12:
             best, bs, bu, bv = lbest, s, lu, lv
-    if local > 0 and cur_s >= 0 and cur_u <= ucap[cur_s]:
+    if local > 0 and stays:
         # a descent from where the part is: after a cut, or a neighbour's move, the least
         # overlap is often a few cells away, between the coarse samples
         s = cur_s
@@ -330,12 +333,8 @@ def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v,
                 o = oo
         du0, du1 = offs[o] + lim[t, s, 0], min(offs[o] + lim[t, s, 1], ucap[s])
         dv0, dv1 = lim[t, s, 2], lim[t, s, 3]
-        lu, lv = cur_u, cur_v
-        lbest = cost(S, rows, lo, hi, var_s0[s], var_s1[s], lu, lv, nu, nv, math.inf) \
-            + bias * lu
-        d = local
-        lbest, lu, lv = _descend(S, rows, lo, hi, var_s0[s], var_s1[s], lu, lv, lbest, d,
-                                 du0, du1, dv0, dv1, nu, nv, bias)
+        lbest, lu, lv = _descend(S, rows, lo, hi, var_s0[s], var_s1[s], cur_u, cur_v, here,
+                                 local, du0, du1, dv0, dv1, nu, nv, bias)
         if lbest < best - 1e-12:
             best, bs, bu, bv = lbest, s, lu, lv
     return bs, bu, bv

@@ -82,7 +82,7 @@ def eliminate(p: Problem, best: Solution, rng: random.Random, budget: Budget,
         if all(old[k] for k in by_fill[1:]):
             tried[:] = False
             old[:] = False
-        window = ([k for k in by_fill[1:] if not old[k]] + [k for k in by_fill[1:] if old[k]])[:m]
+        window = sorted(by_fill[1:], key=lambda k: bool(old[k]))[:m]  # stable: by fill
         slots = sorted(window) + [drop]  # the sheet to empty is the last
         idx = np.flatnonzero(np.isin(sheet, slots))
         offs = np.arange(m + 1, dtype=np.int64) * pitch + hang
