@@ -2,11 +2,15 @@
 
     python benchmarks/bench_nest.py [--seconds N] [--only NAME ...] [--quick]
                                     [--skip-strip] [--skip-bins] [--skip-stock]
-                                    [--skip-scaling]
+                                    [--skip-scaling] [--seeds K]
     python benchmarks/bench_nest.py --timing [--limits 5 10 20] [--only JOB ...]
     python benchmarks/bench_nest.py --users [--seconds N] [--only JOB ...]
 
 1. strip: ESICUP strip instances, density after N s beside spyrrow's with the same seconds.
+   With --seeds K each solver runs each instance with seeds 1..K (the same seeds for both):
+   a row shows the mean density of each, their lowest and highest, and the ratio of the
+   means; the time columns show the longest run. One seed decides a row where the search
+   stops on whole units (jakobs2: 23.0 or 24.0 long, both solvers): results/2026-12-03.md.
 2. bins: packingsolver/OpenCutList sheet jobs and examples/house: sheets used against the area
    lower bound and u-nesting's sheets.
 3. stock: stock lists (offcuts listed before the full sheets): the sheets of each kind, beside
@@ -103,12 +107,13 @@ def peak_rss_mb() -> float:
 # --------------------------------------------------------------------------- strip
 
 
-def wikicut_strip(inst: I.StripInstance, seconds: float, workers: int) -> dict:
+def wikicut_strip(inst: I.StripInstance, seconds: float, workers: int,
+                  seed: int = SEED) -> dict:
     items = inst.nest_items()
     stock = inst.stock()
     t = time.monotonic()
     try:
-        lay = nest(items, [stock], NestSettings(spacing=0.0, seed=SEED, time_limit=seconds,
+        lay = nest(items, [stock], NestSettings(spacing=0.0, seed=seed, time_limit=seconds,
                                                 workers=workers))
     except RuntimeError as exc:  # the nester's own final check refused its layout
         return {"status": "INVALID", "detail": str(exc), "time": time.monotonic() - t}
@@ -123,7 +128,8 @@ def wikicut_strip(inst: I.StripInstance, seconds: float, workers: int) -> dict:
             "length": used, "time": el}
 
 
-def spyrrow_strip(inst: I.StripInstance, seconds: float, workers: int) -> dict:
+def spyrrow_strip(inst: I.StripInstance, seconds: float, workers: int,
+                  seed: int = SEED) -> dict:
     """sparrow on the same instance and budget; its layout is checked like ours."""
     try:
         import spyrrow
@@ -135,7 +141,7 @@ def spyrrow_strip(inst: I.StripInstance, seconds: float, workers: int) -> dict:
     sinst = spyrrow.StripPackingInstance(inst.name, inst.strip_height, sitems)
     cfg = spyrrow.StripPackingConfig(early_termination=True,
                                      total_computation_time=max(1, round(seconds)),
-                                     num_workers=workers, seed=SEED)
+                                     num_workers=workers, seed=seed)
     t = time.monotonic()
     try:
         sol = sinst.solve(cfg)
@@ -188,7 +194,24 @@ def check_other(lay: Layout, spacing: float, total_area: float) -> list[str]:
     return real
 
 
-def run_strip(names: list[str], seconds: float, workers: int) -> str:
+def _runs(runs: list[dict]) -> dict:
+    """One solver's runs of an instance (one a seed) as one: the mean density, its lowest
+    and highest, the longest time; not ok if any run was not."""
+    bad = [r for r in runs if r["status"] != "ok"]
+    out = dict(bad[0]) if bad else {"status": "ok"}
+    out["time"] = max(r["time"] for r in runs if "time" in r) if any(
+        "time" in r for r in runs) else None
+    if not bad:
+        d = [r["density"] for r in runs]
+        out.update(density=sum(d) / len(d), lo=min(d), hi=max(d))
+    if out["time"] is None:
+        del out["time"]
+    return out
+
+
+def run_strip(names: list[str], seconds: float, workers: int, seeds: int = 1) -> str:
+    """The strip table; with `seeds` > 1 each solver runs every seed from SEED on, one
+    after the other in this process, and the row shows their mean (`_runs`)."""
     from wikicut.nest import load_kernels
 
     load_kernels()  # compiled or loaded before the first row's clock, as nest() does
@@ -197,8 +220,11 @@ def run_strip(names: list[str], seconds: float, workers: int) -> str:
     ratios = []
     for name in names:
         inst = I.load_strip(name)
-        ours = wikicut_strip(inst, seconds, workers)
-        theirs = spyrrow_strip(inst, seconds, workers)
+        mine, other = [], []
+        for seed in range(SEED, SEED + seeds):
+            mine.append(wikicut_strip(inst, seconds, workers, seed))
+            other.append(spyrrow_strip(inst, seconds, workers, seed))
+        ours, theirs = _runs(mine), _runs(other)
         ratio = (ours["density"] / theirs["density"]
                  if ours["status"] == theirs["status"] == "ok" else None)
         if ratio is not None:
@@ -215,22 +241,29 @@ def run_strip(names: list[str], seconds: float, workers: int) -> str:
             "n/a" if ratio is None else f"{ratio:.3f}",
             "n/a" if bk.literature is None else f"{bk.literature:.2f}",
             "n/a" if bk.sparrow_record is None else f"{bk.sparrow_record:.2f}",
-        ])
+        ] + ([] if seeds < 2 else [spread(ours), spread(theirs)]))
         for who, r in (("wikicut", ours), ("spyrrow", theirs)):
             if r["status"] != "ok":
                 print(f"  {name}: {who} {r['status']}: {r.get('detail', '')}", flush=True)
         print("  " + "  ".join(rows[-1]), flush=True)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    out = table(f"Strip packing: density % after {seconds:g} s, {workers} workers "
+    each = "" if seeds < 2 else f", mean of seeds {SEED}-{SEED + seeds - 1}"
+    out = table(f"Strip packing: density % after {seconds:g} s, {workers} workers{each} "
                 f"(load average {load:.1f} at the end)",
                 ["instance", "items", "wikicut%", "s", "overrun", "<= 105 %", "spyrrow%", "s",
-                 "ratio", "best%", "record%"], rows)
+                 "ratio", "best%", "record%"]
+                + ([] if seeds < 2 else ["wikicut lo-hi", "spyrrow lo-hi"]), rows)
     if ratios:
         lo, hi = min(ratios), max(ratios)
         out += (f"mean ratio wikicut/spyrrow {sum(r for r, _ in ratios) / len(ratios):.3f} "
                 f"({lo[0]:.3f} {lo[1]} .. {hi[0]:.3f} {hi[1]}), "
                 f"{sum(r < 0.97 for r, _ in ratios)} of {len(ratios)} below 0.97\n")
     return out
+
+
+def spread(r: dict) -> str:
+    """A row's lowest and highest density over its seeds."""
+    return f"{100 * r['lo']:.2f}-{100 * r['hi']:.2f}" if r["status"] == "ok" else "n/a"
 
 
 # --------------------------------------------------------------------------- bins
@@ -675,6 +708,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-stock", action="store_true")
     ap.add_argument("--skip-scaling", action="store_true")
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--seeds", type=int, default=1,
+                    help="strip table: seeds per solver and instance, mean shown (default 1)")
     ap.add_argument("--unesting-strategy", default="nfp")
     ap.add_argument("--timing", action="store_true",
                     help="only the time-limit table (with --only: its jobs) and cold start")
@@ -690,6 +725,8 @@ def main(argv: list[str] | None = None) -> int:
     if a.timing:
         print(run_timing(a.only or TIMING_JOBS, a.limits, a.workers))
         return 0
+    if a.seeds < 1:
+        ap.error("--seeds must be at least 1")
     seconds = a.seconds if a.seconds is not None else (5.0 if a.quick else 30.0)
     if a.users:
         names = I.user_bin_names()
@@ -720,8 +757,9 @@ def main(argv: list[str] | None = None) -> int:
     out = []
     t0 = time.monotonic()
     if not a.skip_strip and strip:
-        print(f"strip: {len(strip)} instances x {seconds:g} s x 2 solvers", flush=True)
-        out.append(run_strip(strip, seconds, a.workers))
+        print(f"strip: {len(strip)} instances x {seconds:g} s x 2 solvers x {a.seeds} seeds",
+              flush=True)
+        out.append(run_strip(strip, seconds, a.workers, a.seeds))
     if not a.skip_bins and bins:
         print(f"bins: {len(bins)} jobs x {seconds:g} s x 2 solvers", flush=True)
         out.append(run_bins(bins, seconds, a.workers, a.unesting_strategy))

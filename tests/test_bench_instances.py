@@ -163,6 +163,25 @@ def test_scaling_kits_are_valid_and_deterministic():
     assert any(p.outline.interiors for p in parts)  # holes, as in real kits
 
 
+def test_strip_rows_over_several_seeds_show_means_and_the_longest_run():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import bench_nest
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    runs = [{"status": "ok", "density": 0.80, "time": 29.1},
+            {"status": "ok", "density": 0.84, "time": 29.6}]
+    r = bench_nest._runs(runs)
+    assert r["status"] == "ok" and abs(r["density"] - 0.82) < 1e-12
+    assert (r["lo"], r["hi"], r["time"]) == (0.80, 0.84, 29.6)
+    assert bench_nest.spread(r) == "80.00-84.00"
+    bad = bench_nest._runs(runs + [{"status": "INVALID", "detail": "overlap", "time": 30.2}])
+    assert bad["status"] == "INVALID" and "density" not in bad and bad["time"] == 30.2
+    assert bench_nest.spread(bad) == "n/a"
+    missing = bench_nest._runs([{"status": "n/a", "detail": "spyrrow is not installed"}])
+    assert missing["status"] == "n/a" and "time" not in missing
+
+
 def test_an_offcut_that_saves_no_sheet_is_left_unused():
     """stool_x10 fits on two full sheets; the first layouts with a 1220 x 1220 offcut listed
     first put one small part on the offcut (three sheets to handle); the search drops it."""
