@@ -199,13 +199,12 @@ def _runs(runs: list[dict]) -> dict:
     and highest, the longest time; not ok if any run was not."""
     bad = [r for r in runs if r["status"] != "ok"]
     out = dict(bad[0]) if bad else {"status": "ok"}
-    out["time"] = max(r["time"] for r in runs if "time" in r) if any(
-        "time" in r for r in runs) else None
+    times = [r["time"] for r in runs if "time" in r]
+    if times:
+        out["time"] = max(times)
     if not bad:
         d = [r["density"] for r in runs]
         out.update(density=sum(d) / len(d), lo=min(d), hi=max(d))
-    if out["time"] is None:
-        del out["time"]
     return out
 
 

@@ -27,6 +27,16 @@ def _load():
 
 INST = _load()
 
+
+def _bench_nest():
+    """benchmarks/bench_nest.py, which imports `instances` from its own folder."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import bench_nest
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    return bench_nest
+
 # CI checks out ../shared beside the repository (.ci/run): there a missing folder fails
 pytestmark = pytest.mark.skipif(not INST.BENCH_DIR.is_dir() and not os.environ.get("CI"),
                                 reason="../shared/benchmarks is not beside the repo")
@@ -148,11 +158,7 @@ def test_a_tiny_strip_instance_nests_and_verifies():
 
 
 def test_scaling_kits_are_valid_and_deterministic():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import bench_nest
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    bench_nest = _bench_nest()
     for n in (50, 1500):
         items = bench_nest.wikihouse_like(n)
         assert len(items) == n and len({it.instance for it in items}) == n
@@ -164,11 +170,7 @@ def test_scaling_kits_are_valid_and_deterministic():
 
 
 def test_strip_rows_over_several_seeds_show_means_and_the_longest_run():
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        import bench_nest
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
+    bench_nest = _bench_nest()
     runs = [{"status": "ok", "density": 0.80, "time": 29.1},
             {"status": "ok", "density": 0.84, "time": 29.6}]
     r = bench_nest._runs(runs)
