@@ -1,7 +1,7 @@
 """Large mixed jobs: sheets against the area bound and wall time against the limit.
 
     python benchmarks/bench_large.py [--jobs mixed user] [--sizes 500 1500] [--seconds 10]
-                                     [--workers 2] [--user-file PATH]
+                                     [--workers 2] [--user-file PATH] [--spyrrow [SECONDS]]
 
 Two jobs. `mixed`: mixed.py's 24 designs from parts/ (walls, floors, roof, portal, windows,
 joinery) with every design's copies scaled so the job has about `size` parts; one
@@ -17,6 +17,13 @@ from benchmarks/bins/ (`load_bins`; packingsolver's repository, MIT) or `--user-
 goal: 1,500 parts within 1.10 in 10 s). `first` is the first valid layout
 (iterations=0, one worker: construction only), `sheets` the layout after the limit. The
 kernels are loaded before the clock (as nest() does); the job is built before it too.
+
+`lengths` is the layout read as one strip of the sheet's usable height: its full sheets, and
+the last one up to its rightmost part, in usable sheet lengths. With `--spyrrow [SECONDS]`
+(the limit's seconds when none given) sparrow packs the same parts as such a strip, with the
+same spacing, rotations and workers, and its length is shown in the same unit: the state of
+the art on the job, on the easier problem (a strip has no sheet edges to cut across, so n
+sheets always make a strip at most n long).
 """
 
 from __future__ import annotations
@@ -30,11 +37,21 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_nest import check_other  # noqa: E402
 from instances import load_bins  # noqa: E402
 from mixed import DESIGNS, PARTS, THICKNESS  # noqa: E402
 
 from wikicut.io.parts import load_part  # noqa: E402
-from wikicut.model import NestItem, NestSettings, Part, Stock  # noqa: E402
+from wikicut.model import (  # noqa: E402
+    Layout,
+    NestItem,
+    NestSettings,
+    Part,
+    Placement,
+    SheetLayout,
+    Stock,
+    placed_outlines,
+)
 from wikicut.nest import load_kernels, nest, verify_layout  # noqa: E402
 
 SEED = 1
@@ -75,6 +92,56 @@ def bound(items: list[NestItem], stock: Stock) -> int:
     return max(1, math.ceil(area / stock.usable.area - 1e-9))
 
 
+def lengths(lay: Layout) -> float:
+    """The layout as one strip: its full sheets, and the last one up to its rightmost part,
+    in usable sheet lengths (every sheet of one stock)."""
+    last = lay.sheets[-1]
+    x0, _, x1, _ = last.stock.usable.bounds
+    right = max(g.bounds[2] for g in placed_outlines(last.placements))
+    return len(lay.sheets) - 1 + (right - x0) / (x1 - x0)
+
+
+def spyrrow_lengths(items: list[NestItem], stock: Stock, spacing: float, seconds: float,
+                    workers: int) -> dict:
+    """sparrow on the job as a strip of the sheet's usable height (copies of a part as one
+    item with its demand): its length in usable sheet lengths, the layout checked like
+    ours."""
+    try:
+        import spyrrow
+    except ImportError:
+        return {"status": "n/a", "detail": "spyrrow is not installed"}
+    if any(it.mirror for it in items):
+        return {"status": "n/a", "detail": "sparrow does not mirror parts"}
+    groups: dict[tuple, list[NestItem]] = {}
+    for it in items:
+        groups.setdefault((id(it.part), tuple(it.rotations)), []).append(it)
+    x0, y0, x1, y1 = stock.usable.bounds
+    sitems = [spyrrow.Item(str(k), [tuple(c) for c in its[0].part.outline.exterior.coords[:-1]],
+                           demand=len(its), allowed_orientations=list(its[0].rotations))
+              for k, its in enumerate(groups.values())]
+    sinst = spyrrow.StripPackingInstance("job", y1 - y0, sitems)
+    cfg = spyrrow.StripPackingConfig(early_termination=True,
+                                     total_computation_time=max(1, round(seconds)),
+                                     num_workers=workers, seed=SEED,
+                                     min_items_separation=spacing or None)
+    t = time.monotonic()
+    sol = sinst.solve(cfg)
+    el = time.monotonic() - t
+    parts = [its[0].part for its in groups.values()]
+    strip = Stock(width=max(sol.width, 1e-9), height=y1 - y0, thickness=stock.thickness,
+                  margin=0.0, name="strip")
+    pls = [Placement(f"{p.id}#{k}", parts[int(p.id)], float(p.translation[0]),
+                     float(p.translation[1]), float(p.rotation))
+           for k, p in enumerate(sol.placed_items)]
+    area = sum(it.part.area for it in items)
+    problems = check_other(Layout([SheetLayout(1, strip, pls, sol.width)]), spacing, area)
+    if len(pls) != len(items):
+        problems.append(f"{len(items) - len(pls)} unplaced")
+    if problems:
+        return {"status": "INVALID", "detail": "; ".join(problems[:3]), "time": el}
+    return {"status": "ok", "lengths": sol.width / (x1 - x0), "time": el}
+
+
 def job(name: str, size: int, user_file: str | None
         ) -> tuple[list[NestItem], Stock, NestSettings]:
     if name == "mixed":
@@ -83,9 +150,10 @@ def job(name: str, size: int, user_file: str | None
 
 
 def run(jobs: list[str], sizes: list[int], seconds: float, workers: int,
-        user_file: str | None = None) -> str:
+        user_file: str | None = None, spyrrow: float | None = None) -> str:
     load_kernels()
     rows = []
+    notes: list[str] = []
     cases = [(name, size) for name in jobs for size in ([0] if name == "user-own" else sizes)]
     for name, size in cases:
         items, stock, settings = job(name, size, user_file)
@@ -100,18 +168,28 @@ def run(jobs: list[str], sizes: list[int], seconds: float, workers: int,
         n = len(lay.sheets)
         rows.append([name, str(len(items)), f"{stock.width:g}x{stock.height:g}", str(b),
                      str(len(first.sheets)), f"{len(first.sheets) / b:.3f}", str(n),
-                     f"{n / b:.3f}", f"{wall:.2f}", f"{100 * (wall / seconds - 1):+.1f} %", ok])
+                     f"{n / b:.3f}", f"{wall:.2f}", f"{100 * (wall / seconds - 1):+.1f} %", ok,
+                     f"{lengths(lay):.2f}"])
+        if spyrrow is not None:
+            other = spyrrow_lengths(items, stock, settings.spacing, spyrrow, workers)
+            rows[-1] += ([f"{other['lengths']:.2f}", f"{other['time']:.1f}"]
+                         if other["status"] == "ok" else [other["status"], "-"])
+            if other["status"] != "ok":
+                notes.append(f"spyrrow on {name} {len(items)}: {other['detail']}")
         print(" ".join(rows[-1]), flush=True)
     head = ["job", "parts", "sheet", "bound", "first", "ratio", "sheets", "ratio", "wall s",
-            "overrun", "layout"]
+            "overrun", "layout", "lengths"]
+    if spyrrow is not None:
+        head += ["spyrrow lengths", "s"]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
     load = os.getloadavg()[0]
-    lines = [f"Large jobs: {seconds:g} s, {workers} workers (mixed: spacing 12, margin 15; "
-             f"user: 0, 0; load average {load:.1f} at the end)",
+    against = "" if spyrrow is None else f"; spyrrow {spyrrow:g} s"
+    lines = [f"Large jobs: {seconds:g} s, {workers} workers{against} (mixed: spacing 12, "
+             f"margin 15; user: 0, 0; load average {load:.1f} at the end)",
              "  ".join(h.rjust(w) for h, w in zip(head, widths)),
              "  ".join("-" * w for w in widths)]
     lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in rows]
-    return "\n".join(lines)
+    return "\n".join(lines + notes)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -122,8 +200,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--user-file", help=f"the user's job ({USER_JOB}.json) if not in bins/")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--spyrrow", type=float, nargs="?", const=-1.0, metavar="SECONDS",
+                    help="sparrow on each job as a strip (default: the same seconds)")
     a = ap.parse_args(argv)
-    print(run(a.jobs, a.sizes, a.seconds, a.workers, a.user_file))
+    other = None if a.spyrrow is None else (a.seconds if a.spyrrow < 0 else a.spyrrow)
+    print(run(a.jobs, a.sizes, a.seconds, a.workers, a.user_file, other))
     return 0
 
 

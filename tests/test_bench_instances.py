@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import os
@@ -9,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from shapely.geometry import Polygon
 
 from wikicut.model import NestSettings
 from wikicut.nest import nest, verify_layout
@@ -30,12 +32,16 @@ INST = _load()
 
 def _bench_nest():
     """benchmarks/bench_nest.py, which imports `instances` from its own folder."""
+    return _bench("bench_nest")
+
+
+def _bench(name: str):
+    """A benchmark script of benchmarks/, which import their neighbours from that folder."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
-        import bench_nest
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(ROOT / "benchmarks"))
-    return bench_nest
 
 # CI checks out ../shared beside the repository (.ci/run): there a missing folder fails
 pytestmark = pytest.mark.skipif(not INST.BENCH_DIR.is_dir() and not os.environ.get("CI"),
@@ -199,3 +205,22 @@ def test_an_offcut_that_saves_no_sheet_is_left_unused():
                NestSettings(spacing=b.spacing, workers=1, iterations=300))
     assert lay.unplaced == [] and verify_layout(lay, b.spacing) == []
     assert [s.stock.name for s in lay.sheets] == [full.name] * 2
+
+
+def test_a_sheet_layout_read_as_a_strip_counts_the_last_sheet_to_its_rightmost_part():
+    """bench_large's `lengths`: two full sheets and a last one used to 610 of its 2410 mm
+    usable length (margin 15) read as 2.25 sheet lengths; a job with mirrored parts is not
+    offered to sparrow (it does not mirror)."""
+    from wikicut.model import Layout, NestItem, Part, Placement, SheetLayout, Stock
+
+    large = _bench("bench_large")
+    stock = Stock(width=2440, height=1220, thickness=18.0, margin=15)
+    part = Part(name="block", outline=Polygon([(0, 0), (300, 0), (300, 200), (0, 200)]))
+    sheets = [SheetLayout(k + 1, stock, [Placement(f"b#{k}", part, 15.0, 15.0, 0.0)])
+              for k in range(2)]
+    last = [Placement("b#2", part, 15.0, 15.0, 0.0), Placement("b#3", part, 325.0, 15.0, 0.0)]
+    lay = Layout(sheets + [SheetLayout(3, stock, last)])
+    assert abs(large.lengths(lay) - (2 + 610 / 2410)) < 1e-12
+    mirrored = [NestItem("b#1", part, (0.0,), mirror=True)]
+    r = large.spyrrow_lengths(mirrored, stock, 0.0, 1.0, 1)
+    assert r["status"] == "n/a"
