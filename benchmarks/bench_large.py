@@ -37,21 +37,12 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_nest import check_other  # noqa: E402
+from bench_nest import check_strip  # noqa: E402
 from instances import load_bins  # noqa: E402
 from mixed import DESIGNS, PARTS, THICKNESS  # noqa: E402
 
 from wikicut.io.parts import load_part  # noqa: E402
-from wikicut.model import (  # noqa: E402
-    Layout,
-    NestItem,
-    NestSettings,
-    Part,
-    Placement,
-    SheetLayout,
-    Stock,
-    placed_outlines,
-)
+from wikicut.model import Layout, NestItem, NestSettings, Part, Stock  # noqa: E402
 from wikicut.nest import load_kernels, nest, verify_layout  # noqa: E402
 
 SEED = 1
@@ -97,7 +88,7 @@ def lengths(lay: Layout) -> float:
     in usable sheet lengths (every sheet of one stock)."""
     last = lay.sheets[-1]
     x0, _, x1, _ = last.stock.usable.bounds
-    right = max(g.bounds[2] for g in placed_outlines(last.placements))
+    right = max(p.placed().outline.bounds[2] for p in last.placements)
     return len(lay.sheets) - 1 + (right - x0) / (x1 - x0)
 
 
@@ -127,16 +118,11 @@ def spyrrow_lengths(items: list[NestItem], stock: Stock, spacing: float, seconds
     t = time.monotonic()
     sol = sinst.solve(cfg)
     el = time.monotonic() - t
-    parts = [its[0].part for its in groups.values()]
-    strip = Stock(width=max(sol.width, 1e-9), height=y1 - y0, thickness=stock.thickness,
-                  margin=0.0, name="strip")
-    pls = [Placement(f"{p.id}#{k}", parts[int(p.id)], float(p.translation[0]),
-                     float(p.translation[1]), float(p.rotation))
-           for k, p in enumerate(sol.placed_items)]
-    area = sum(it.part.area for it in items)
-    problems = check_other(Layout([SheetLayout(1, strip, pls, sol.width)]), spacing, area)
-    if len(pls) != len(items):
-        problems.append(f"{len(items) - len(pls)} unplaced")
+    parts = {str(k): its[0].part for k, its in enumerate(groups.values())}
+    strip = Stock(width=x1 - x0, height=y1 - y0, thickness=stock.thickness, margin=0.0,
+                  name="strip")
+    problems = check_strip(sol, parts, strip, spacing, sum(it.part.area for it in items),
+                           len(items))
     if problems:
         return {"status": "INVALID", "detail": "; ".join(problems[:3]), "time": el}
     return {"status": "ok", "lengths": sol.width / (x1 - x0), "time": el}

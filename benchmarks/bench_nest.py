@@ -149,18 +149,27 @@ def spyrrow_strip(inst: I.StripInstance, seconds: float, workers: int,
         return {"status": "n/a", "detail": f"spyrrow failed: {exc}"}
     el = time.monotonic() - t
     parts = {it.id: part for it, part in zip(inst.items, inst.parts())}
-    stock = replace(inst.stock(), width=max(sol.width, 1e-9))
-    placements = [Placement(f"{p.id}#{k}", parts[p.id], float(p.translation[0]),
-                            float(p.translation[1]), float(p.rotation))
-                  for k, p in enumerate(sol.placed_items)]
-    lay = Layout([SheetLayout(1, stock, placements, sol.width)])
-    problems = check_other(lay, 0.0, inst.total_area)
-    if len(placements) != inst.count:
-        problems.append(f"{inst.count - len(placements)} unplaced")
+    problems = check_strip(sol, parts, inst.stock(), 0.0, inst.total_area, inst.count)
     if problems:
         return {"status": "INVALID", "detail": "; ".join(problems[:3]), "time": el}
     return {"status": "ok", "density": inst.total_area / (sol.width * inst.strip_height),
             "length": sol.width, "time": el}
+
+
+def check_strip(sol, parts: dict, stock: Stock, spacing: float, total_area: float,
+                count: int) -> list[str]:
+    """sparrow's strip (`sol`: its placed items, ids keys of `parts`) as a layout on `stock`
+    cut to the strip's length, checked like another solver's (`check_other`), and the parts
+    it left out."""
+    strip = replace(stock, width=max(sol.width, 1e-9))
+    placements = [Placement(f"{p.id}#{k}", parts[p.id], float(p.translation[0]),
+                            float(p.translation[1]), float(p.rotation))
+                  for k, p in enumerate(sol.placed_items)]
+    problems = check_other(Layout([SheetLayout(1, strip, placements, sol.width)]), spacing,
+                           total_area)
+    if len(placements) != count:
+        problems.append(f"{count - len(placements)} unplaced")
+    return problems
 
 
 def check_other(lay: Layout, spacing: float, total_area: float) -> list[str]:
