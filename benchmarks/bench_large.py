@@ -37,7 +37,7 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_nest import check_strip  # noqa: E402
+from bench_nest import spyrrow_solve  # noqa: E402
 from instances import load_bins  # noqa: E402
 from mixed import DESIGNS, PARTS, THICKNESS  # noqa: E402
 
@@ -97,35 +97,22 @@ def spyrrow_lengths(items: list[NestItem], stock: Stock, spacing: float, seconds
     """sparrow on the job as a strip of the sheet's usable height (copies of a part as one
     item with its demand): its length in usable sheet lengths, the layout checked like
     ours."""
-    try:
-        import spyrrow
-    except ImportError:
-        return {"status": "n/a", "detail": "spyrrow is not installed"}
     if any(it.mirror for it in items):
         return {"status": "n/a", "detail": "sparrow does not mirror parts"}
     groups: dict[tuple, list[NestItem]] = {}
     for it in items:
         groups.setdefault((id(it.part), tuple(it.rotations)), []).append(it)
     x0, y0, x1, y1 = stock.usable.bounds
-    sitems = [spyrrow.Item(str(k), [tuple(c) for c in its[0].part.outline.exterior.coords[:-1]],
-                           demand=len(its), allowed_orientations=list(its[0].rotations))
+    shapes = [(str(k), its[0].part.outline, len(its), its[0].rotations)
               for k, its in enumerate(groups.values())]
-    sinst = spyrrow.StripPackingInstance("job", y1 - y0, sitems)
-    cfg = spyrrow.StripPackingConfig(early_termination=True,
-                                     total_computation_time=max(1, round(seconds)),
-                                     num_workers=workers, seed=SEED,
-                                     min_items_separation=spacing or None)
-    t = time.monotonic()
-    sol = sinst.solve(cfg)
-    el = time.monotonic() - t
     parts = {str(k): its[0].part for k, its in enumerate(groups.values())}
     strip = Stock(width=x1 - x0, height=y1 - y0, thickness=stock.thickness, margin=0.0,
                   name="strip")
-    problems = check_strip(sol, parts, strip, spacing, sum(it.part.area for it in items),
-                           len(items))
-    if problems:
-        return {"status": "INVALID", "detail": "; ".join(problems[:3]), "time": el}
-    return {"status": "ok", "lengths": sol.width / (x1 - x0), "time": el}
+    r = spyrrow_solve("job", y1 - y0, shapes, parts, strip, spacing, seconds, workers, SEED)
+    if r["status"] != "ok":
+        return r
+    length = r.pop("solution").width
+    return {**r, "lengths": length / (x1 - x0)}
 
 
 def job(name: str, size: int, user_file: str | None

@@ -131,29 +131,45 @@ def wikicut_strip(inst: I.StripInstance, seconds: float, workers: int,
 def spyrrow_strip(inst: I.StripInstance, seconds: float, workers: int,
                   seed: int = SEED) -> dict:
     """sparrow on the same instance and budget; its layout is checked like ours."""
+    parts = {it.id: part for it, part in zip(inst.items, inst.parts())}
+    r = spyrrow_solve(inst.name, inst.strip_height,
+                      [(it.id, it.polygon, it.demand, it.orientations) for it in inst.items],
+                      parts, inst.stock(), 0.0, seconds, workers, seed)
+    if r["status"] != "ok":
+        return r
+    length = r.pop("solution").width
+    return {**r, "density": inst.total_area / (length * inst.strip_height), "length": length}
+
+
+def spyrrow_solve(name: str, height: float, shapes: list[tuple], parts: dict, stock: Stock,
+                  spacing: float, seconds: float, workers: int, seed: int) -> dict:
+    """sparrow on a strip `height` high: `shapes` (id, polygon, copies, orientations), each
+    id a key of `parts`. Its layout on `stock` cut to the strip's length is checked
+    (`check_strip`): status ok with the solution and its time, or INVALID, or n/a when
+    spyrrow is missing or fails."""
     try:
         import spyrrow
     except ImportError:
         return {"status": "n/a", "detail": "spyrrow is not installed"}
-    sitems = [spyrrow.Item(it.id, [tuple(p) for p in it.polygon.exterior.coords[:-1]],
-                           demand=it.demand, allowed_orientations=list(it.orientations))
-              for it in inst.items]
-    sinst = spyrrow.StripPackingInstance(inst.name, inst.strip_height, sitems)
+    sitems = [spyrrow.Item(i, [tuple(p) for p in poly.exterior.coords[:-1]], demand=n,
+                           allowed_orientations=list(rots))
+              for i, poly, n, rots in shapes]
+    sinst = spyrrow.StripPackingInstance(name, height, sitems)
     cfg = spyrrow.StripPackingConfig(early_termination=True,
                                      total_computation_time=max(1, round(seconds)),
-                                     num_workers=workers, seed=seed)
+                                     num_workers=workers, seed=seed,
+                                     min_items_separation=spacing or None)
     t = time.monotonic()
     try:
         sol = sinst.solve(cfg)
     except Exception as exc:  # noqa: BLE001 - a competitor's failure is a table cell
         return {"status": "n/a", "detail": f"spyrrow failed: {exc}"}
     el = time.monotonic() - t
-    parts = {it.id: part for it, part in zip(inst.items, inst.parts())}
-    problems = check_strip(sol, parts, inst.stock(), 0.0, inst.total_area, inst.count)
+    area = sum(parts[i].area * n for i, _, n, _ in shapes)
+    problems = check_strip(sol, parts, stock, spacing, area, sum(n for _, _, n, _ in shapes))
     if problems:
         return {"status": "INVALID", "detail": "; ".join(problems[:3]), "time": el}
-    return {"status": "ok", "density": inst.total_area / (sol.width * inst.strip_height),
-            "length": sol.width, "time": el}
+    return {"status": "ok", "solution": sol, "time": el}
 
 
 def check_strip(sol, parts: dict, stock: Stock, spacing: float, total_area: float,

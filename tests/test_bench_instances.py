@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from shapely.geometry import Polygon
 
-from wikicut.model import NestSettings
+from wikicut.model import Layout, NestItem, NestSettings, Part, Placement, SheetLayout, Stock
 from wikicut.nest import nest, verify_layout
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,11 +28,6 @@ def _load():
 
 
 INST = _load()
-
-
-def _bench_nest():
-    """benchmarks/bench_nest.py, which imports `instances` from its own folder."""
-    return _bench("bench_nest")
 
 
 def _bench(name: str):
@@ -164,7 +159,7 @@ def test_a_tiny_strip_instance_nests_and_verifies():
 
 
 def test_scaling_kits_are_valid_and_deterministic():
-    bench_nest = _bench_nest()
+    bench_nest = _bench("bench_nest")
     for n in (50, 1500):
         items = bench_nest.wikihouse_like(n)
         assert len(items) == n and len({it.instance for it in items}) == n
@@ -176,7 +171,7 @@ def test_scaling_kits_are_valid_and_deterministic():
 
 
 def test_strip_rows_over_several_seeds_show_means_and_the_longest_run():
-    bench_nest = _bench_nest()
+    bench_nest = _bench("bench_nest")
     runs = [{"status": "ok", "density": 0.80, "time": 29.1},
             {"status": "ok", "density": 0.84, "time": 29.6}]
     r = bench_nest._runs(runs)
@@ -211,8 +206,6 @@ def test_a_sheet_layout_read_as_a_strip_counts_the_last_sheet_to_its_rightmost_p
     """bench_large's `lengths`: two full sheets and a last one used to 610 of its 2410 mm
     usable length (margin 15) read as 2.25 sheet lengths; a job with mirrored parts is not
     offered to sparrow (it does not mirror)."""
-    from wikicut.model import Layout, NestItem, Part, Placement, SheetLayout, Stock
-
     large = _bench("bench_large")
     stock = Stock(width=2440, height=1220, thickness=18.0, margin=15)
     part = Part(name="block", outline=Polygon([(0, 0), (300, 0), (300, 200), (0, 200)]))
