@@ -1005,6 +1005,27 @@ def test_the_last_sheet_of_a_sheet_job_is_compacted():
         assert (a.x, a.y) == pytest.approx((b.x, b.y), abs=1e-3)  # nothing left to slide
 
 
+def test_every_sheet_of_a_sheet_job_is_compacted():
+    """Every sheet keeps its free material along its far end and top, where it is sawn off
+    and kept: 301.3 x 201.7 mm blocks, nine to a full sheet (three rows of three), lie
+    where the raster put them up to a cell apart; compacted, each full sheet's blocks touch
+    (its parts end at 3 x 301.3 and 3 x 201.7 mm), and nothing is left to slide on any."""
+    items = _items([_rect("block", 301.3, 201.7)], copies=14, rotations=(0.0,))
+    stock = Stock(width=1000, height=620, margin=0)
+    layout = nest(items, [stock], _settings(spacing=0.0, iterations=40))
+    _check(layout, items, 0.0)
+    assert [len(s.placements) for s in layout.sheets] == [9, 5]
+    full = layout.sheets[0]
+    x_end = max(p.placed().outline.bounds[2] for p in full.placements)
+    y_end = max(p.placed().outline.bounds[3] for p in full.placements)
+    assert x_end == pytest.approx(3 * 301.3, abs=1e-3)
+    assert y_end == pytest.approx(3 * 201.7, abs=1e-3)
+    for sheet in layout.sheets:
+        moved = compact_sheet(sheet, 0.0, 1.0)
+        for a, b in zip(sheet.placements, moved.placements):
+            assert (a.x, a.y) == pytest.approx((b.x, b.y), abs=1e-3)
+
+
 def test_strip_length_is_exact_not_rounded_up_to_raster_cells():
     # 3 x 3 squares, three to a column of a 10-high strip: exactly 6 long; the raster's
     # cells (10 / 300 does not divide 3) alone would leave a gap between the columns

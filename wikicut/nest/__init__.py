@@ -40,7 +40,8 @@ strip mode the result is finally compacted in exact coordinates (compact.py: eve
 slid left and down), which gives back the raster's slack between neighbours. A sheet job's
 last sheet is emptied into the others in exact coordinates where that fits
 (exact_fill.py: exact fits the raster cannot see, such as columns that fill the sheet's
-width to the micron).
+width to the micron); then every sheet is compacted the same way, the last first, so each
+sheet's free material lies along its far end and top, where it is sawn off and kept.
 
 The time limit covers everything from the call on: bundles, the raster, the search (until
 `finish_share` of the limit is left, and `finish_per_part` more a part) and the end (the exact
@@ -178,7 +179,7 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
     elif layout.sheets:
         # exact fits the raster cannot see: the last sheet emptied into the others, a
         # bundle as one part (a pair's copies keep their interlock), in half the time left
-        # (the other half is the last sheet's compaction's), and in the time kept for it
+        # (the other half is the sheets' compaction's), and in the time kept for it
         # even when the search ran late
         now = time.monotonic()
         fill_end = now + max((end - now) / 2, fill_time)
@@ -187,12 +188,30 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
             fewer = bundle.expand_layout(fewer, bundles)
             if not verify_layout(fewer, settings.spacing):
                 layout = fewer
-        # the last sheet's parts slid left and down: a larger offcut
-        last = compact_sheet(layout.sheets[-1], settings.spacing, p.res,
-                             params.last_sheet_rounds, end)
-        if not verify_layout(replace(layout, sheets=[last]), settings.spacing):
-            layout = replace(layout, sheets=layout.sheets[:-1] + [last])
+        layout = _compact_sheets(layout, settings.spacing, p.res, params.compact_rounds,
+                                 end)
     return on_rolls(layout, stocks, given)
+
+
+def _compact_sheets(layout: Layout, spacing: float, res: float, rounds: int,
+                    end: float) -> Layout:
+    """Every sheet's parts slid left and down in exact coordinates (compact.py): each sheet's
+    free material gathers along its far end and top, where it is sawn off and kept (a larger
+    offcut, fewer pockets too small to keep). The last sheet first (its offcut is the
+    largest), then the others in order, none begun that would end after `end` by the last
+    one's time a part; each compacted sheet is kept only if it passes the exact check."""
+    sheets = list(layout.sheets)
+    per_part = 0.0  # seconds the last sheet's compaction and check took, a part
+    for k in [len(sheets) - 1, *range(len(sheets) - 1)]:
+        sheet = sheets[k]
+        t = time.monotonic()
+        if t + per_part * len(sheet.placements) >= end:
+            break
+        tight = compact_sheet(sheet, spacing, res, rounds, end)
+        if not verify_layout(replace(layout, sheets=[tight]), spacing):
+            sheets[k] = tight
+        per_part = (time.monotonic() - t) / max(len(sheet.placements), 1)
+    return replace(layout, sheets=sheets)
 
 
 def _search(p: Problem, settings: NestSettings, params: Params, budget: Budget,

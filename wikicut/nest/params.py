@@ -66,7 +66,7 @@ class Params:
     bundles: bool = True  # thin designs' copies stacked into one item (bundle.py)
     pairs: bool = True  # other designs' copies paired, one turned half way (bundle.py)
     # sheet jobs: share of the time limit kept after the search for the end: bundles
-    # expanded, the exact check, the last sheet's compaction and its check
+    # expanded, the exact check, the sheets' compaction and its check
     finish_share: float = 0.05
     finish_per_part: float = 2e-4  # ... and this many seconds a part (the check: 0.3 s on 1500)
     # strips: this share instead, for the exact check (quick on a few hundred parts) and the
@@ -84,9 +84,9 @@ class Params:
     # sheet jobs: share of the time limit the exact fill (exact_fill.py) gets at least, kept
     # from the search; 0.17 s on 462 chamfered blocks, 0.05 s on 9 parts 1270 mm apart
     exact_fill_share: float = 0.03
-    # passes of the last sheet's exact compaction: most of the slack goes in the first few,
+    # passes of each sheet's exact compaction: most of the slack goes in the first few,
     # and a sheet of curved parts takes about 0.05 s a pass
-    last_sheet_rounds: int = 6
+    compact_rounds: int = 6
     # share of the time limit kept for fillers (fillers.py) after the job's own parts
     filler_share: float = 0.2
     # share of the time limit by which bundles and pairs are made (bundle.py); designs not
