@@ -208,7 +208,8 @@ def _compact_sheets(layout: Layout, spacing: float, res: float, rounds: int,
         if t + per_part * len(sheet.placements) >= end:
             break
         tight = compact_sheet(sheet, spacing, res, rounds, end)
-        if not verify_layout(replace(layout, sheets=[tight]), spacing):
+        # a sheet compaction left as it was (no time for a pass) was checked with the layout
+        if tight is not sheet and not verify_layout(replace(layout, sheets=[tight]), spacing):
             sheets[k] = tight
         per_part = (time.monotonic() - t) / max(len(sheet.placements), 1)
     return replace(layout, sheets=sheets)
