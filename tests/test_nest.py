@@ -1050,8 +1050,10 @@ def _painted(p, var_of, u_of, v_of) -> np.ndarray:
     return cnt
 
 
-@pytest.mark.parametrize("n_anchors, top, rot_keep", [(0, 0, 0), (2, 0, 0), (2, 3, 0), (2, 3, 2)])
-def test_separate_removes_overlap_and_keeps_the_cap(n_anchors, top, rot_keep):
+@pytest.mark.parametrize("n_anchors, top, rot_keep, pairs",
+                         [(0, 0, 0, False), (2, 0, 0, False), (2, 3, 0, False),
+                          (2, 3, 2, False), (2, 3, 2, True)])
+def test_separate_removes_overlap_and_keeps_the_cap(n_anchors, top, rot_keep, pairs):
     from wikicut.nest.kernels import overlap
 
     rng = np.random.default_rng(5)
@@ -1070,8 +1072,9 @@ def test_separate_removes_overlap_and_keeps_the_cap(n_anchors, top, rot_keep):
     overlap.prefix_rows(cnt, w, S, 0, cnt.shape[0] - 1)
     cap = np.floor((300.0 - p.var_right) / p.res).astype(np.int64)
     mark = np.zeros(cnt.shape, np.int32)
+    pw = np.ones((n, n) if pairs else (0, 0))
     left, moves = overlap.separate(
-        overlap.Grid(cnt, w, S, mark),
+        overlap.Grid(cnt, w, S, mark, pw),
         overlap.Parts(var_of, u_of, v_of, p.item_v0, p.item_v1, p.item_vars), p.shapes(),
         p.lim, 0, cap, np.zeros(1, np.int64), 5000, 1,
         overlap.Tuning(100, 0.5 / cnt.shape[0], 5, 1.3, n_anchors, top, rot_keep))
@@ -1090,7 +1093,8 @@ def test_separate_removes_overlap_and_keeps_the_cap(n_anchors, top, rot_keep):
         assert p.lim[0, s, 2] <= v_of[i] <= p.lim[0, s, 3]
 
 
-def test_separate_keeps_count_of_overlap_between_moves():
+@pytest.mark.parametrize("pairs", [False, True])
+def test_separate_keeps_count_of_overlap_between_moves(pairs):
     """The overlap separate reports (each part's cells times the other parts on them, kept
     up to date from the cells a moved part shares with its neighbours) equals a count from
     scratch, after any number of moves."""
@@ -1120,9 +1124,11 @@ def test_separate_keeps_count_of_overlap_between_moves():
     overlap.prefix_rows(cnt, w, S, 0, nu - 1)
     cap = np.floor((60.0 - p.var_right) / p.res).astype(np.int64)  # too short: never done
     mark = np.zeros(cnt.shape, np.int32)
+    n = len(items)
+    pw = np.ones((n, n) if pairs else (0, 0))
     for moves in (1, 7, 60):
         left, used = overlap.separate(
-            overlap.Grid(cnt, w, S, mark),
+            overlap.Grid(cnt, w, S, mark, pw),
             overlap.Parts(var_of, u_of, v_of, p.item_v0, p.item_v1, p.item_vars), p.shapes(),
             p.lim, 0, cap, np.zeros(1, np.int64), moves, moves,
             overlap.Tuning(100, 0.5 / nu, 5, 1.3, 2))
@@ -1134,7 +1140,10 @@ def test_separate_keeps_count_of_overlap_between_moves():
         whole = np.zeros_like(S)
         overlap.prefix_rows(cnt, w, whole, 0, nu - 1)
         assert np.allclose(S, whole, rtol=1e-12, atol=1e-9)
-    assert w.max() > 1.0
+    if pairs:  # stuck pairs got dearer, and the cells kept their weight
+        assert pw.max() > 1.0 and w.max() == 1.0
+    else:
+        assert w.max() > 1.0
 
 
 def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
@@ -1148,6 +1157,7 @@ def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
                2.0, 2.0)
     nu, nv = int(p.st_nu[0]), int(p.st_nv[0])
     anc = overlap.anchors(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, 3)
+    vbox = overlap.cell_boxes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1)
     for s in range(p.var_s0.size):
         u, v = int(p.lim[0, s, 0]), int(p.lim[0, s, 2])
         painted = _painted(p, np.array([s]), np.array([u]), np.array([v]))
@@ -1165,7 +1175,7 @@ def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
         bs, bu, bv = overlap.best_spot(S, cands, p.shapes(), p.lim, 0, cap,
                                        np.zeros(1, np.int64),
                                        overlap.Tuning(100, 0.0, 0, 1.0, 3, top, rot_keep),
-                                       -1, 0, 0, anc)
+                                       -1, 0, 0, anc, overlap.no_near(), vbox)
         assert bs in cands.tolist()
         assert (p.lim[0, bs, 0] <= bu <= p.lim[0, bs, 1]
                 and p.lim[0, bs, 2] <= bv <= p.lim[0, bs, 3])
@@ -1190,11 +1200,12 @@ def test_a_moved_part_descends_from_where_it_is_into_a_hole_between_the_samples(
     cap = p.lim[0, :, 1].copy()
     cands = p.item_vars[p.item_v0[0]:p.item_v1[0]]
     anc = overlap.anchors(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, 0)
+    vbox = overlap.cell_boxes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1)
 
     def spot(local: int) -> tuple[int, int, int]:
         return overlap.best_spot(S, cands, p.shapes(), p.lim, 0, cap, np.zeros(1, np.int64),
                                  overlap.Tuning(1, 0.0, 0, 1.0, 0, 0, 0, local),
-                                 s, uh + 1, vh + 1, anc)
+                                 s, uh + 1, vh + 1, anc, overlap.no_near(), vbox)
 
     assert all(spot(4) == (s, uh, vh) for _ in range(20))
     # a sample finds the hole's 3 x 3 cells at a stride of about 20 cells: 2 % of calls
@@ -1218,6 +1229,104 @@ def test_overlap_cost_stops_at_its_limit():
         assert overlap.cost(S, p.rows, p.lo, p.hi, s0, s1, u, v, nu, nv, full * 1.01) == full
         part = overlap.cost(S, p.rows, p.lo, p.hi, s0, s1, u, v, nu, nv, full / 3)
         assert full / 3 <= part < full  # stopped early, still no better than the limit
+
+
+def test_pair_loss_matches_a_count_by_hand_and_stops_at_its_limit():
+    """The pair loss of a part at a position, from the neighbours' sorted window (only those
+    whose box can meet it are merged), equals the sum over all neighbours of factor x
+    sqrt(shared cells + 1) counted by painting cells; it stops once it reaches the limit."""
+    from wikicut.nest.kernels import overlap
+
+    rng = np.random.default_rng(21)
+    parts = [Part(f"b{i}", _random_polygon(rng)) for i in range(5)]
+    items = _items(parts, copies=3)
+    p = build(items, [Stock(width=300, height=150, margin=0, strip=True)], 2.0, 2.0)
+    nu, nv = int(p.st_nu[0]), int(p.st_nv[0])
+    n = len(items)
+    vbox = overlap.cell_boxes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1)
+    var_of = np.array([int(rng.choice(p.item_vars[p.item_v0[i]:p.item_v1[i]]))
+                       for i in range(n)], np.int64)
+    u_of = np.array([rng.integers(p.lim[0, s, 0], p.lim[0, s, 1] + 1) for s in var_of])
+    v_of = np.array([rng.integers(p.lim[0, s, 2], p.lim[0, s, 3] + 1) for s in var_of])
+    pw = 1.0 + rng.random((n, n))
+    pw = (pw + pw.T) / 2
+    size = overlap.part_sizes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, var_of, p.item_v0,
+                              p.item_vars)
+    s0 = p.item_vars[p.item_v0[0]]
+    cells = int((p.hi[p.var_s0[s0]:p.var_s1[s0]] - p.lo[p.var_s0[s0]:p.var_s1[s0]] + 1).sum())
+    assert size[0] == pytest.approx(cells ** 0.25)
+    z = np.zeros(n, np.int64)
+    buf = (z, z.copy(), z.copy(), z.copy(), z.copy(), z.copy(), z.copy(), np.zeros(n))
+    hits = 0
+    for i in range(n):
+        near = overlap._near(i, var_of, u_of, v_of, vbox, pw, size, buf)
+        assert near.m == n - 1 and np.all(np.diff(near.u0[:near.m]) >= 0)
+        for s in p.item_vars[p.item_v0[i]:p.item_v1[i]].tolist():
+            for _ in range(15):
+                u = int(rng.integers(p.lim[0, s, 0], p.lim[0, s, 1] + 1))
+                v = int(rng.integers(p.lim[0, s, 2], p.lim[0, s, 3] + 1))
+                me = _painted(p, np.array([s]), np.array([u]), np.array([v]))
+                ref = 0.0
+                for j in range(n):
+                    if j == i:
+                        continue
+                    other = _painted(p, var_of[j:j + 1], u_of[j:j + 1], v_of[j:j + 1])
+                    shared = int(np.count_nonzero(me & other))
+                    if shared:
+                        ref += pw[i, j] * size[i] * size[j] * math.sqrt(shared + 1.0)
+                got = overlap.pair_cost(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, vbox, s, u,
+                                        v, near, nu, nv, math.inf)
+                assert got == pytest.approx(ref, rel=1e-12)
+                if ref > 0:
+                    hits += 1
+                    part = overlap.pair_cost(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, vbox,
+                                             s, u, v, near, nu, nv, ref / 3)
+                    assert ref / 3 <= part <= ref
+    assert hits > 50
+
+
+def test_pair_weights_grow_on_overlapping_pairs_and_decay_on_the_others():
+    from wikicut.nest.kernels import overlap
+
+    rng = np.random.default_rng(4)
+    parts = [Part(f"b{i}", _random_polygon(rng)) for i in range(4)]
+    items = _items(parts, copies=2)
+    p = build(items, [Stock(width=600, height=150, margin=0, strip=True)], 2.0, 2.0)
+    nu, nv = int(p.st_nu[0]), int(p.st_nv[0])
+    n = len(items)
+    vbox = overlap.cell_boxes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1)
+    var_of = p.item_vars[p.item_v0].copy()
+    u_of = p.lim[0, var_of, 0].copy()
+    v_of = p.lim[0, var_of, 2].copy()
+    u_of[n // 2:] = p.lim[0, var_of[n // 2:], 1]  # half piled at each end: some pairs apart
+    cnt = _painted(p, var_of, u_of, v_of).astype(np.int64)
+    ov = np.array([int(((cnt - 1) * _painted(p, var_of[i:i + 1], u_of[i:i + 1],
+                                             v_of[i:i + 1])).clip(0).sum())
+                   for i in range(n)], np.int64)
+    size = overlap.part_sizes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, var_of, p.item_v0,
+                              p.item_vars)
+    pw = np.full((n, n), 1.5)
+    overlap.update_pairs(pw, p.rows, p.lo, p.hi, p.var_s0, p.var_s1, vbox, var_of, u_of,
+                         v_of, ov, size, nu, nv)
+    assert np.array_equal(pw, pw.T)
+    grown = apart = 0
+    for j in range(n):
+        for k in range(j + 1, n):
+            a = _painted(p, var_of[j:j + 1], u_of[j:j + 1], v_of[j:j + 1])
+            b = _painted(p, var_of[k:k + 1], u_of[k:k + 1], v_of[k:k + 1])
+            if np.count_nonzero(a & b):
+                assert 1.5 * 1.2 - 1e-12 <= pw[j, k] <= 1.5 * 2.0 + 1e-12
+                grown += 1
+            else:
+                assert pw[j, k] == pytest.approx(1.5 * 0.95)
+                apart += 1
+    assert grown and apart
+    assert pw.max() == pytest.approx(1.5 * 2.0)  # the worst pair grows the most
+    pw[:] = 1.0
+    ov[:] = 0
+    overlap.update_pairs(pw, p.rows, p.lo, p.hi, p.var_s0, p.var_s1, vbox, var_of, u_of,
+                         v_of, ov, size, nu, nv)
+    assert np.all(pw == 1.0)  # never below 1
 
 
 def _strip_job(seed: int, designs: int, height: float, margin: float, spacing: float):

@@ -17,17 +17,26 @@ from .params import Params
 from .problem import Problem
 from .solution import Solution
 
+# the pair loss keeps a weight for every pair of parts (8 bytes each): 32 MB at this many
+PAIR_MAX_PARTS = 2000
+
 
 class Overlap:
     """Overlap-search state on one raster (a strip, or sheets side by side starting at
     `offs` along u): per-cell part counts, cell weights and their row prefix sums, each
-    part's variant and origin cell (variant -1: not placed yet, put in by the first run)."""
+    part's variant and origin cell (variant -1: not placed yet, put in by the first run).
+    With `pairs` (and `Params.ov_pairs`) moves minimise the pair loss, with a weight per
+    pair of parts (kernels/overlap.py); keep-outs need the cell loss, which counts them, and
+    more than PAIR_MAX_PARTS parts use it too."""
 
     def __init__(self, p: Problem, prm: Params, t: int, cnt: np.ndarray, var_of: np.ndarray,
                  u_of: np.ndarray, v_of: np.ndarray, item_v0: np.ndarray, item_v1: np.ndarray,
-                 offs: np.ndarray):
+                 offs: np.ndarray, pairs: bool = False):
         self.p, self.prm, self.t, self.offs = p, prm, t, offs
         cnt = cnt.astype(kernel.COUNT, copy=False)  # compact: see kernel.COUNT
+        n = var_of.shape[0]
+        n = n if pairs and prm.ov_pairs and n <= PAIR_MAX_PARTS and not cnt.any() else 0
+        self.pw = np.ones((n, n))
         self.cnt, self.var_of, self.u_of, self.v_of = cnt, var_of, u_of, v_of
         self.item_v0, self.item_v1 = item_v0, item_v1
         for i in np.flatnonzero(var_of >= 0).tolist():
@@ -41,6 +50,7 @@ class Overlap:
 
     def reset_weights(self) -> None:
         self.w[:] = 1.0
+        self.pw[:] = 1.0
         kernel.prefix_rows(self.cnt, self.w, self.S, 0, self.cnt.shape[0] - 1)
 
     def state(self) -> tuple:
@@ -76,7 +86,7 @@ class Overlap:
     def run(self, cap: np.ndarray, moves: int, rng: random.Random) -> tuple[int, int]:
         """Up to `moves` moves (kernel.separate): (overlap left, moves counted, >= 1)."""
         p, prm = self.p, self.prm
-        grid = kernel.Grid(self.cnt, self.w, self.S, self.mark)
+        grid = kernel.Grid(self.cnt, self.w, self.S, self.mark, self.pw)
         parts = kernel.Parts(self.var_of, self.u_of, self.v_of, self.item_v0, self.item_v1,
                              p.item_vars)
         tuning = kernel.Tuning(prm.ov_samples, 0.5 / self.cnt.shape[0], prm.ov_bump,

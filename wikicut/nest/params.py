@@ -47,6 +47,8 @@ class Params:
     ov_samples: int = 100  # coarse positions tried per rotation for a moved part
     ov_bump: int = 5  # moves without progress before contested cells get dearer ...
     ov_factor: float = 1.3  # ... by this factor
+    # strips: moves minimise the pair loss (sparrow's) rather than weighted cells
+    ov_pairs: bool = True
     # a move samples about this many of a part's rotations and its own (0: all): a part with
     # 16 rotations otherwise makes every move slow
     ov_rot_keep: int = 4

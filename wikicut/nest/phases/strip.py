@@ -85,7 +85,7 @@ def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget
     t = int(stock[0])
     n = len(p.items)
     ov = Overlap(p, prm, t, obstacles(p, t), var.copy(), us.copy(), vs.copy(), p.item_v0,
-                 p.item_v1, ZERO_OFFS)
+                 p.item_v1, ZERO_OFFS, pairs=True)
     by_area = np.argsort(-p.item_area, kind="stable")
     share = np.cumsum(p.item_area[by_area]) / max(float(p.item_area.sum()), 1e-12)
     large = by_area[:int(np.searchsorted(share, prm.ov_large)) + 1].tolist()
