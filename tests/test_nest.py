@@ -1231,6 +1231,16 @@ def test_overlap_cost_stops_at_its_limit():
         assert full / 3 <= part < full  # stopped early, still no better than the limit
 
 
+def _pair_problem(rng, designs: int, copies: int, width: float):
+    """Random parts on a strip 150 high: the problem, its item count, variant cell boxes."""
+    from wikicut.nest.kernels import overlap
+
+    parts = [Part(f"b{i}", _random_polygon(rng)) for i in range(designs)]
+    items = _items(parts, copies=copies)
+    p = build(items, [Stock(width=width, height=150, margin=0, strip=True)], 2.0, 2.0)
+    return p, len(items), overlap.cell_boxes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1)
+
+
 def test_pair_loss_matches_a_count_by_hand_and_stops_at_its_limit():
     """The pair loss of a part at a position, from the neighbours' sorted window (only those
     whose box can meet it are merged), equals the sum over all neighbours of factor x
@@ -1238,12 +1248,8 @@ def test_pair_loss_matches_a_count_by_hand_and_stops_at_its_limit():
     from wikicut.nest.kernels import overlap
 
     rng = np.random.default_rng(21)
-    parts = [Part(f"b{i}", _random_polygon(rng)) for i in range(5)]
-    items = _items(parts, copies=3)
-    p = build(items, [Stock(width=300, height=150, margin=0, strip=True)], 2.0, 2.0)
+    p, n, vbox = _pair_problem(rng, 5, 3, 300)
     nu, nv = int(p.st_nu[0]), int(p.st_nv[0])
-    n = len(items)
-    vbox = overlap.cell_boxes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1)
     var_of = np.array([int(rng.choice(p.item_vars[p.item_v0[i]:p.item_v1[i]]))
                        for i in range(n)], np.int64)
     u_of = np.array([rng.integers(p.lim[0, s, 0], p.lim[0, s, 1] + 1) for s in var_of])
@@ -1289,12 +1295,8 @@ def test_pair_weights_grow_on_overlapping_pairs_and_decay_on_the_others():
     from wikicut.nest.kernels import overlap
 
     rng = np.random.default_rng(4)
-    parts = [Part(f"b{i}", _random_polygon(rng)) for i in range(4)]
-    items = _items(parts, copies=2)
-    p = build(items, [Stock(width=600, height=150, margin=0, strip=True)], 2.0, 2.0)
+    p, n, vbox = _pair_problem(rng, 4, 2, 600)
     nu, nv = int(p.st_nu[0]), int(p.st_nv[0])
-    n = len(items)
-    vbox = overlap.cell_boxes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1)
     var_of = p.item_vars[p.item_v0].copy()
     u_of = p.lim[0, var_of, 0].copy()
     v_of = p.lim[0, var_of, 2].copy()
