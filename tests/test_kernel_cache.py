@@ -24,7 +24,7 @@ from shapely.geometry import Polygon, box
 import wikicut.nest as N
 import wikicut.nest.search as S
 from wikicut.model import Lock, NestItem, NestSettings, Part, Stock
-from wikicut.nest.kernels import compact, decode, overlap, raster
+from wikicut.nest.kernels import compact, decode, overlap, pairs, raster
 
 ran = {}
 for name in ("eliminate", "fit_all", "tighten", "strip_overlap"):
@@ -55,7 +55,7 @@ N.nest([NestItem(f"ell#{k}", ell) for k in range(5)], [Stock(width=200, height=1
        NestSettings(spacing=2.0, seed=1, time_limit=60.0, iterations=100, workers=1,
                     rotations="any"))
 misses, hits = {}, {}
-for mod in (compact, decode, overlap, raster):
+for mod in (compact, decode, overlap, pairs, raster):
     for name, d in vars(mod).items():
         if isinstance(d, CPUDispatcher) and d.__module__ == mod.__name__:
             misses[name] = sum(d.stats.cache_misses.values())

@@ -1050,10 +1050,10 @@ def _painted(p, var_of, u_of, v_of) -> np.ndarray:
     return cnt
 
 
-@pytest.mark.parametrize("n_anchors, top, rot_keep, pairs",
+@pytest.mark.parametrize("n_anchors, top, rot_keep, pair_loss",
                          [(0, 0, 0, False), (2, 0, 0, False), (2, 3, 0, False),
                           (2, 3, 2, False), (2, 3, 2, True)])
-def test_separate_removes_overlap_and_keeps_the_cap(n_anchors, top, rot_keep, pairs):
+def test_separate_removes_overlap_and_keeps_the_cap(n_anchors, top, rot_keep, pair_loss):
     from wikicut.nest.kernels import overlap
 
     rng = np.random.default_rng(5)
@@ -1072,7 +1072,7 @@ def test_separate_removes_overlap_and_keeps_the_cap(n_anchors, top, rot_keep, pa
     overlap.prefix_rows(cnt, w, S, 0, cnt.shape[0] - 1)
     cap = np.floor((300.0 - p.var_right) / p.res).astype(np.int64)
     mark = np.zeros(cnt.shape, np.int32)
-    pw = np.ones((n, n) if pairs else (0, 0))
+    pw = np.ones((n, n) if pair_loss else (0, 0))
     left, moves = overlap.separate(
         overlap.Grid(cnt, w, S, mark, pw),
         overlap.Parts(var_of, u_of, v_of, p.item_v0, p.item_v1, p.item_vars), p.shapes(),
@@ -1093,12 +1093,12 @@ def test_separate_removes_overlap_and_keeps_the_cap(n_anchors, top, rot_keep, pa
         assert p.lim[0, s, 2] <= v_of[i] <= p.lim[0, s, 3]
 
 
-@pytest.mark.parametrize("pairs", [False, True])
-def test_separate_keeps_count_of_overlap_between_moves(pairs):
+@pytest.mark.parametrize("pair_loss", [False, True])
+def test_separate_keeps_count_of_overlap_between_moves(pair_loss):
     """The overlap separate reports (each part's cells times the other parts on them, kept
     up to date from the cells a moved part shares with its neighbours) equals a count from
     scratch, after any number of moves."""
-    from wikicut.nest.kernels import overlap
+    from wikicut.nest.kernels import overlap, pairs
 
     rng = np.random.default_rng(11)
     parts = [Part(f"b{i}", _random_polygon(rng)) for i in range(5)]
@@ -1112,7 +1112,7 @@ def test_separate_keeps_count_of_overlap_between_moves(pairs):
         va, vb = (int(x) for x in rng.integers(-20, nv, 2))
         both = (_painted(p, np.array([sa]), np.array([ua]), np.array([va]))
                 + _painted(p, np.array([sb]), np.array([ub]), np.array([vb])))
-        assert overlap.common(p.rows, p.lo, p.hi, p.var_s0[sa], p.var_s1[sa], ua, va,
+        assert pairs.common(p.rows, p.lo, p.hi, p.var_s0[sa], p.var_s1[sa], ua, va,
                                p.var_s0[sb], p.var_s1[sb], ub, vb, nu, nv) \
             == np.count_nonzero(both == 2)
     var_of = p.item_vars[p.item_v0].copy()
@@ -1125,7 +1125,7 @@ def test_separate_keeps_count_of_overlap_between_moves(pairs):
     cap = np.floor((60.0 - p.var_right) / p.res).astype(np.int64)  # too short: never done
     mark = np.zeros(cnt.shape, np.int32)
     n = len(items)
-    pw = np.ones((n, n) if pairs else (0, 0))
+    pw = np.ones((n, n) if pair_loss else (0, 0))
     for moves in (1, 7, 60):
         left, used = overlap.separate(
             overlap.Grid(cnt, w, S, mark, pw),
@@ -1140,7 +1140,7 @@ def test_separate_keeps_count_of_overlap_between_moves(pairs):
         whole = np.zeros_like(S)
         overlap.prefix_rows(cnt, w, whole, 0, nu - 1)
         assert np.allclose(S, whole, rtol=1e-12, atol=1e-9)
-    if pairs:  # stuck pairs got dearer, and the cells kept their weight
+    if pair_loss:  # stuck pairs got dearer, and the cells kept their weight
         assert pw.max() > 1.0 and w.max() == 1.0
     else:
         assert w.max() > 1.0
@@ -1149,7 +1149,7 @@ def test_separate_keeps_count_of_overlap_between_moves(pairs):
 def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
     """Anchors prune coarse samples by one look-up each: they must be cells the variant
     covers; where every sample's anchor is taken, the variant is sampled in full."""
-    from wikicut.nest.kernels import overlap
+    from wikicut.nest.kernels import overlap, pairs
 
     rng = np.random.default_rng(3)
     parts = [Part(f"b{i}", _random_polygon(rng)) for i in range(4)]
@@ -1175,7 +1175,7 @@ def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
         bs, bu, bv = overlap.best_spot(S, cands, p.shapes(), p.lim, 0, cap,
                                        np.zeros(1, np.int64),
                                        overlap.Tuning(100, 0.0, 0, 1.0, 3, top, rot_keep),
-                                       -1, 0, 0, anc, overlap.no_near(), vbox)
+                                       -1, 0, 0, anc, pairs.no_near(), vbox)
         assert bs in cands.tolist()
         assert (p.lim[0, bs, 0] <= bu <= p.lim[0, bs, 1]
                 and p.lim[0, bs, 2] <= bv <= p.lim[0, bs, 3])
@@ -1186,7 +1186,7 @@ def test_a_moved_part_descends_from_where_it_is_into_a_hole_between_the_samples(
     the coarse samples all cost the same, so only the descent from the part's own position
     (`Tuning.local`) slides it in; without it the part stays where it was (unless a sample
     happens to land on the hole exactly)."""
-    from wikicut.nest.kernels import overlap
+    from wikicut.nest.kernels import overlap, pairs
 
     items = _items([_rect("r", 4.0, 4.0)], copies=1, rotations=(0.0,))  # 2 x 2 cells
     p = build(items, [Stock(width=300, height=100, margin=0, strip=True)], 0.0, 2.0)
@@ -1205,7 +1205,7 @@ def test_a_moved_part_descends_from_where_it_is_into_a_hole_between_the_samples(
     def spot(local: int) -> tuple[int, int, int]:
         return overlap.best_spot(S, cands, p.shapes(), p.lim, 0, cap, np.zeros(1, np.int64),
                                  overlap.Tuning(1, 0.0, 0, 1.0, 0, 0, 0, local),
-                                 s, uh + 1, vh + 1, anc, overlap.no_near(), vbox)
+                                 s, uh + 1, vh + 1, anc, pairs.no_near(), vbox)
 
     assert all(spot(4) == (s, uh, vh) for _ in range(20))
     # a sample finds the hole's 3 x 3 cells at a stride of about 20 cells: 2 % of calls
@@ -1245,7 +1245,7 @@ def test_pair_loss_matches_a_count_by_hand_and_stops_at_its_limit():
     """The pair loss of a part at a position, from the neighbours' sorted window (only those
     whose box can meet it are merged), equals the sum over all neighbours of factor x
     sqrt(shared cells + 1) counted by painting cells; it stops once it reaches the limit."""
-    from wikicut.nest.kernels import overlap
+    from wikicut.nest.kernels import pairs
 
     rng = np.random.default_rng(21)
     p, n, vbox = _pair_problem(rng, 5, 3, 300)
@@ -1256,16 +1256,14 @@ def test_pair_loss_matches_a_count_by_hand_and_stops_at_its_limit():
     v_of = np.array([rng.integers(p.lim[0, s, 2], p.lim[0, s, 3] + 1) for s in var_of])
     pw = 1.0 + rng.random((n, n))
     pw = (pw + pw.T) / 2
-    size = overlap.part_sizes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, var_of, p.item_v0,
-                              p.item_vars)
+    size = pairs.part_sizes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.item_v0, p.item_vars)
     s0 = p.item_vars[p.item_v0[0]]
     cells = int((p.hi[p.var_s0[s0]:p.var_s1[s0]] - p.lo[p.var_s0[s0]:p.var_s1[s0]] + 1).sum())
     assert size[0] == pytest.approx(cells ** 0.25)
-    z = np.zeros(n, np.int64)
-    buf = (z, z.copy(), z.copy(), z.copy(), z.copy(), z.copy(), z.copy(), np.zeros(n))
+    buf = pairs.near_buffers(n)
     hits = 0
     for i in range(n):
-        near = overlap._near(i, var_of, u_of, v_of, vbox, pw, size, buf)
+        near = pairs.neighbours(i, var_of, u_of, v_of, vbox, pw, size, buf)
         assert near.m == n - 1 and np.all(np.diff(near.u0[:near.m]) >= 0)
         for s in p.item_vars[p.item_v0[i]:p.item_v1[i]].tolist():
             for _ in range(15):
@@ -1280,19 +1278,19 @@ def test_pair_loss_matches_a_count_by_hand_and_stops_at_its_limit():
                     shared = int(np.count_nonzero(me & other))
                     if shared:
                         ref += pw[i, j] * size[i] * size[j] * math.sqrt(shared + 1.0)
-                got = overlap.pair_cost(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, vbox, s, u,
+                got = pairs.pair_cost(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, vbox, s, u,
                                         v, near, nu, nv, math.inf)
                 assert got == pytest.approx(ref, rel=1e-12)
                 if ref > 0:
                     hits += 1
-                    part = overlap.pair_cost(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, vbox,
+                    part = pairs.pair_cost(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, vbox,
                                              s, u, v, near, nu, nv, ref / 3)
                     assert ref / 3 <= part <= ref
     assert hits > 50
 
 
 def test_pair_weights_grow_on_overlapping_pairs_and_decay_on_the_others():
-    from wikicut.nest.kernels import overlap
+    from wikicut.nest.kernels import pairs
 
     rng = np.random.default_rng(4)
     p, n, vbox = _pair_problem(rng, 4, 2, 600)
@@ -1305,10 +1303,9 @@ def test_pair_weights_grow_on_overlapping_pairs_and_decay_on_the_others():
     ov = np.array([int(((cnt - 1) * _painted(p, var_of[i:i + 1], u_of[i:i + 1],
                                              v_of[i:i + 1])).clip(0).sum())
                    for i in range(n)], np.int64)
-    size = overlap.part_sizes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, var_of, p.item_v0,
-                              p.item_vars)
+    size = pairs.part_sizes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.item_v0, p.item_vars)
     pw = np.full((n, n), 1.5)
-    overlap.update_pairs(pw, p.rows, p.lo, p.hi, p.var_s0, p.var_s1, vbox, var_of, u_of,
+    pairs.update_pairs(pw, p.rows, p.lo, p.hi, p.var_s0, p.var_s1, vbox, var_of, u_of,
                          v_of, ov, size, nu, nv)
     assert np.array_equal(pw, pw.T)
     grown = apart = 0
@@ -1326,7 +1323,7 @@ def test_pair_weights_grow_on_overlapping_pairs_and_decay_on_the_others():
     assert pw.max() == pytest.approx(1.5 * 2.0)  # the worst pair grows the most
     pw[:] = 1.0
     ov[:] = 0
-    overlap.update_pairs(pw, p.rows, p.lo, p.hi, p.var_s0, p.var_s1, vbox, var_of, u_of,
+    pairs.update_pairs(pw, p.rows, p.lo, p.hi, p.var_s0, p.var_s1, vbox, var_of, u_of,
                          v_of, ov, size, nu, nv)
     assert np.all(pw == 1.0)  # never below 1
 

@@ -26,7 +26,7 @@ class Overlap:
     `offs` along u): per-cell part counts, cell weights and their row prefix sums, each
     part's variant and origin cell (variant -1: not placed yet, put in by the first run).
     With `pairs` (and `Params.ov_pairs`) moves minimise the pair loss, with a weight per
-    pair of parts (kernels/overlap.py); keep-outs need the cell loss, which counts them, and
+    pair of parts (kernels/pairs.py); keep-outs need the cell loss, which counts them, and
     more than PAIR_MAX_PARTS parts use it too."""
 
     def __init__(self, p: Problem, prm: Params, t: int, cnt: np.ndarray, var_of: np.ndarray,

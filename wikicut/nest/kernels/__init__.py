@@ -1,7 +1,7 @@
 """The nester's Numba kernels: small pure functions over numpy arrays (`@njit(cache=True)`,
 no Python objects), one module per plain-Python driver beside this package: decode (the
-bottom-left decoder), overlap (overlap removal), raster (rasterisation), compact (exact
-compaction).
+bottom-left decoder), overlap (overlap removal; pairs, its loss per pair of parts on
+strips), raster (rasterisation), compact (exact compaction).
 
 Each kernel is compiled once per install (into its cache, see nest/warmup.py), for one set
 of argument types: callers pass the same dtypes every time, and no literal where a kernel

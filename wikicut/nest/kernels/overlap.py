@@ -7,20 +7,14 @@ rotation where it overlaps least. Overlap is counted in raster cells. What a mov
 minimises is one of two losses:
 - **cells** (sheet elimination): each cell weighted, cells that stay overlapped get heavier
   (guided local search), so the parts that keep fighting over a spot look elsewhere;
-- **pairs** (strips, as sparrow weighs them): for each other part j, the square root of
-  the cells shared with it (plus one), times the two parts' sizes ((cells_i cells_j) ** 1/4)
-  and a weight per pair; pairs that stay overlapped get heavier (1.2 to 2 times, by their
-  share of the worst pair's loss), the others lighter, back towards 1. The square root
-  makes a small overlap dear: a part is pushed to leave a neighbour entirely rather than
-  spread a little overlap over several.
+- **pairs** (strips, as sparrow weighs them): a loss per pair of parts, with a weight per
+  pair (kernels/pairs.py).
 No overlap left = a valid layout at that length (cell-disjoint grown outlines, as in the
 decoder); then shorten again. Where it gives up, the last valid layout stands.
 
 The grid `cnt[u, v]` counts the parts (and keep-out zones, fixed at 1) covering each cell;
 `S[u, c]` is the row prefix sum of cnt * weight, so the weighted overlap of a part at any
-position costs one subtraction per raster interval. The pair loss merges the part's
-intervals with those of each neighbour whose box meets it (`Near`: the neighbours sorted by
-where their boxes start along u, so only a window of them is looked at).
+position costs one subtraction per raster interval.
 """
 
 from __future__ import annotations
@@ -32,6 +26,16 @@ import numpy as np
 from numba import njit
 
 from .decode import span
+from .pairs import (
+    PAIR_EPS,
+    common,
+    near_buffers,
+    neighbours,
+    no_near,
+    pair_cost,
+    part_sizes,
+    update_pairs,
+)
 
 
 class Grid(NamedTuple):
@@ -43,25 +47,6 @@ class Grid(NamedTuple):
     S: np.ndarray
     mark: np.ndarray
     pw: np.ndarray  # weight of each pair of parts (n x n); 0 x 0: the cell loss
-
-
-class Near(NamedTuple):
-    """A moved part's neighbours for the pair loss, sorted by u0: their cell boxes (u0, u1,
-    v0, v1), variants, origins and pair factors (weight x both sizes); the first m are
-    used (m 0: the cell loss), no box is wider along u than `wide` cells, and no factor
-    is below `fmin`."""
-
-    u0: np.ndarray
-    u1: np.ndarray
-    v0: np.ndarray
-    v1: np.ndarray
-    s: np.ndarray
-    u: np.ndarray
-    v: np.ndarray
-    f: np.ndarray
-    m: int
-    wide: int
-    fmin: float
 
 
 class Parts(NamedTuple):
@@ -98,13 +83,6 @@ COUNT = np.int16
 WEIGHT = np.float32
 MARK = np.int16
 _EPOCH_MAX = int(np.iinfo(MARK).max)
-# the pair loss: sqrt(shared cells + PAIR_EPS); weights of pairs apart decay by PAIR_DECAY
-# at each update, those of overlapping pairs grow by PAIR_MIN_GROWTH up to PAIR_MAX_GROWTH
-# (benchmarks/results/2026-12-03-pairs.md)
-PAIR_EPS = 1.0
-PAIR_DECAY = 0.95
-PAIR_MIN_GROWTH = 1.2
-PAIR_MAX_GROWTH = 2.0
 # "no current position" for best_spot as int64 values: literal -1, 0 would compile the kernel
 # (and each kernel it calls) once more, for those values
 _NO_VARIANT = np.int64(-1)
@@ -194,33 +172,6 @@ def cost(S, rows, lo, hi, s0, s1, u, v, nu, nv, limit):
     return c
 
 
-def no_near() -> Near:
-    """No neighbours: best_spot minimises the cell loss."""
-    z = np.zeros(0, np.int64)
-    return Near(z, z, z, z, z, z, z, np.zeros(0), 0, 0, 0.0)
-
-
-@njit(cache=True)
-def pair_cost(rows, lo, hi, var_s0, var_s1, vbox, s, u, v, near, nu, nv, limit):
-    """The pair loss of variant s at (u, v) against `near`: the sum over neighbours sharing
-    cells with it of f * sqrt(shared + PAIR_EPS). Stops once it reaches `limit`."""
-    a0, a1 = u + vbox[s, 0], u + vbox[s, 1]
-    b0, b1 = v + vbox[s, 2], v + vbox[s, 3]
-    k = np.searchsorted(near.u0[:near.m], a0 - near.wide)
-    c = 0.0
-    while k < near.m and near.u0[k] <= a1:
-        if near.u1[k] >= a0 and near.v0[k] <= b1 and near.v1[k] >= b0:
-            sj = near.s[k]
-            shared = common(rows, lo, hi, var_s0[s], var_s1[s], u, v, var_s0[sj], var_s1[sj],
-                            near.u[k], near.v[k], nu, nv)
-            if shared > 0:
-                c += near.f[k] * math.sqrt(shared + PAIR_EPS)
-                if c >= limit:
-                    return c
-        k += 1
-    return c
-
-
 @njit(cache=True, inline="always")
 def _loss(S, shapes, vbox, s, u, v, nu, nv, limit, near):
     """What a move minimises: the pair loss with neighbours, else the weighted cells.
@@ -253,33 +204,6 @@ def _over(cnt, rows, lo, hi, s0, s1, u, v):
             if cnt[r, c] > 1:
                 o += cnt[r, c] - 1
     return o
-
-
-@njit(cache=True)
-def common(rows, lo, hi, sa0, sa1, ua, va, sb0, sb1, ub, vb, nu, nv):
-    """Grid cells that shape A at (ua, va) and shape B at (ub, vb) both cover: one merge of
-    their interval lists (sorted by row, then first cell; disjoint within a row)."""
-    n = 0
-    ka, kb = sa0, sb0
-    while ka < sa1 and kb < sb1:
-        ra, rb = ua + rows[ka], ub + rows[kb]
-        if ra < rb:
-            ka += 1
-            continue
-        if rb < ra:
-            kb += 1
-            continue
-        a1, b1 = va + hi[ka], vb + hi[kb]
-        if 0 <= ra < nu:
-            x0 = max(va + lo[ka], vb + lo[kb], 0)
-            x1 = min(a1, b1, nv - 1)
-            if x1 >= x0:
-                n += x1 - x0 + 1
-        if a1 < b1:
-            ka += 1
-        else:
-            kb += 1
-    return n
 
 
 @njit(cache=True, inline="always")
@@ -463,95 +387,6 @@ def cell_boxes(rows, lo, hi, var_s0, var_s1):
 
 
 @njit(cache=True)
-def part_sizes(rows, lo, hi, var_s0, var_s1, var_of, item_v0, item_vars):
-    """Each part's size in the pair loss: its cells ** 0.25 (at its first variant), so a
-    pair's factor is the square root of the geometric mean of the two areas."""
-    n = item_v0.shape[0]
-    q = np.ones(n)
-    for i in range(n):
-        s = item_vars[item_v0[i]]
-        cells = 0
-        for k in range(var_s0[s], var_s1[s]):
-            cells += hi[k] - lo[k] + 1
-        q[i] = max(cells, 1) ** 0.25
-    return q
-
-
-@njit(cache=True)
-def _near(i, var_of, u_of, v_of, vbox, pw, size, buf):
-    """Part i's neighbours (every other placed part) for the pair loss, sorted by u0."""
-    n = var_of.shape[0]
-    u0, u1, v0, v1, ss, uu, vv, f = buf
-    key = np.empty(n, np.int64)
-    idx = np.empty(n, np.int64)
-    m = 0
-    for j in range(n):
-        if j != i and var_of[j] >= 0:
-            key[m] = u_of[j] + vbox[var_of[j], 0]
-            idx[m] = j
-            m += 1
-    order = np.argsort(key[:m], kind="mergesort")
-    wide = 0
-    fmin = math.inf
-    for k in range(m):
-        j = idx[order[k]]
-        sj = var_of[j]
-        u0[k], u1[k] = u_of[j] + vbox[sj, 0], u_of[j] + vbox[sj, 1]
-        v0[k], v1[k] = v_of[j] + vbox[sj, 2], v_of[j] + vbox[sj, 3]
-        ss[k], uu[k], vv[k] = sj, u_of[j], v_of[j]
-        f[k] = pw[i, j] * size[i] * size[j]
-        wide = max(wide, u1[k] - u0[k])
-        fmin = min(fmin, f[k])
-    return Near(u0, u1, v0, v1, ss, uu, vv, f, m, wide, fmin)
-
-
-@njit(cache=True)
-def _pair_shared(rows, lo, hi, var_s0, var_s1, vbox, var_of, u_of, v_of, j, k, nu, nv):
-    """Cells parts j and k share (0 when their boxes miss)."""
-    sj, uj, vj = var_of[j], u_of[j], v_of[j]
-    sk, uk, vk = var_of[k], u_of[k], v_of[k]
-    if uj + vbox[sj, 0] > uk + vbox[sk, 1] or uj + vbox[sj, 1] < uk + vbox[sk, 0] \
-            or vj + vbox[sj, 2] > vk + vbox[sk, 3] or vj + vbox[sj, 3] < vk + vbox[sk, 2]:
-        return 0
-    return common(rows, lo, hi, var_s0[sj], var_s1[sj], uj, vj, var_s0[sk], var_s1[sk], uk,
-                  vk, nu, nv)
-
-
-@njit(cache=True)
-def update_pairs(pw, rows, lo, hi, var_s0, var_s1, vbox, var_of, u_of, v_of, ov, size, nu,
-                 nv):
-    """Guided local search on pairs: each overlapping pair's weight grows by its share of
-    the worst pair's loss (PAIR_MIN_GROWTH .. PAIR_MAX_GROWTH), the others' decay towards
-    1."""
-    n = var_of.shape[0]
-    worst = 0.0
-    for j in range(n):
-        if ov[j] == 0:
-            continue
-        for k in range(j + 1, n):
-            if ov[k] > 0:
-                shared = _pair_shared(rows, lo, hi, var_s0, var_s1, vbox, var_of, u_of,
-                                      v_of, j, k, nu, nv)
-                if shared > 0:
-                    worst = max(worst, size[j] * size[k] * math.sqrt(shared + PAIR_EPS))
-    for j in range(n):
-        for k in range(j + 1, n):
-            loss = 0.0
-            if ov[j] > 0 and ov[k] > 0:
-                shared = _pair_shared(rows, lo, hi, var_s0, var_s1, vbox, var_of, u_of,
-                                      v_of, j, k, nu, nv)
-                if shared > 0:
-                    loss = size[j] * size[k] * math.sqrt(shared + PAIR_EPS)
-            if loss > 0.0:
-                pw[j, k] *= PAIR_MIN_GROWTH + (PAIR_MAX_GROWTH - PAIR_MIN_GROWTH) * loss / worst
-            elif pw[j, k] > 1.0:
-                pw[j, k] = max(1.0, pw[j, k] * PAIR_DECAY)
-            else:
-                continue
-            pw[k, j] = pw[j, k]
-
-
-@njit(cache=True)
 def separate(grid, parts, shapes, lim, t, ucap, offs, moves, seed, tuning):
     """Up to `moves` moves of overlapping parts; items beyond `ucap` are pulled in first,
     and items not placed yet (variant -1) put where they overlap least.
@@ -572,10 +407,9 @@ def separate(grid, parts, shapes, lim, t, ucap, offs, moves, seed, tuning):
     n = var_of.shape[0]
     vbox = cell_boxes(rows, lo, hi, var_s0, var_s1)
     pairs = pw.shape[0] == n and n > 0
-    size = part_sizes(rows, lo, hi, var_s0, var_s1, var_of, item_v0, item_vars)
-    z = np.zeros(n, np.int64)
-    buf = (z, z.copy(), z.copy(), z.copy(), z.copy(), z.copy(), z.copy(), np.zeros(n))
-    none = Near(z, z, z, z, z, z, z, buf[7], np.int64(0), np.int64(0), 0.0)
+    size = part_sizes(rows, lo, hi, var_s0, var_s1, item_v0, item_vars)
+    buf = near_buffers(n)
+    none = no_near()
     # pull in what sticks out of the strip
     for i in range(n):
         s = var_of[i]
@@ -654,7 +488,7 @@ def separate(grid, parts, shapes, lim, t, ucap, offs, moves, seed, tuning):
         b0, b1 = sv + vbox[s, 2], sv + vbox[s, 3]
         _place(cnt, w, S, rows, lo, hi, var_s0, var_s1, s, su, sv, -1)
         cands = item_vars[item_v0[i]:item_v1[i]]
-        near = _near(i, var_of, u_of, v_of, vbox, pw, size, buf) if pairs else none
+        near = neighbours(i, var_of, u_of, v_of, vbox, pw, size, buf) if pairs else none
         bs, bu, bv = best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, s, su, sv, anc,
                                near, vbox)
         var_of[i], u_of[i], v_of[i] = bs, bu, bv
