@@ -1290,6 +1290,10 @@ def test_pair_loss_matches_a_count_by_hand_and_stops_at_its_limit():
 
 
 def test_pair_weights_grow_on_overlapping_pairs_and_decay_on_the_others():
+    """Each update: an overlapping pair's weight grows 1.2 to 2 times (the worst pair the
+    most), every other pair's decays by 0.95, never below 1, as a reference over all pairs
+    computes it; the kernel visits only the heavy pairs (weight above 1), whose list it
+    keeps up to date, growing it past its first capacity."""
     from wikicut.nest.kernels import pairs
 
     rng = np.random.default_rng(4)
@@ -1299,33 +1303,51 @@ def test_pair_weights_grow_on_overlapping_pairs_and_decay_on_the_others():
     u_of = p.lim[0, var_of, 0].copy()
     v_of = p.lim[0, var_of, 2].copy()
     u_of[n // 2:] = p.lim[0, var_of[n // 2:], 1]  # half piled at each end: some pairs apart
-    cnt = _painted(p, var_of, u_of, v_of).astype(np.int64)
-    ov = np.array([int(((cnt - 1) * _painted(p, var_of[i:i + 1], u_of[i:i + 1],
-                                             v_of[i:i + 1])).clip(0).sum())
-                   for i in range(n)], np.int64)
     size = pairs.part_sizes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.item_v0, p.item_vars)
+    painted = [_painted(p, var_of[i:i + 1], u_of[i:i + 1], v_of[i:i + 1]) for i in range(n)]
+
+    def update(pw, heavy, count, on):
+        """One kernel update with only the parts in `on` placed where they overlap (the
+        others' overlap counted as 0), checked against the reference."""
+        shared = np.array([[np.count_nonzero(painted[j] & painted[k]) if on[j] and on[k]
+                            and j != k else 0 for k in range(n)] for j in range(n)])
+        ov = shared.sum(axis=1)
+        loss = np.where(shared > 0, np.outer(size, size) * np.sqrt(shared + 1.0), 0.0)
+        ref = np.where(loss > 0, pw * (1.2 + 0.8 * loss / max(loss.max(), 1e-300)),
+                       np.maximum(pw * 0.95, 1.0))
+        ref = np.where((loss == 0) & (pw <= 1.0), pw, ref)
+        np.fill_diagonal(ref, np.diag(pw))  # a part and itself: no pair
+        heavy, count = pairs.update_pairs(pw, heavy, count, p.rows, p.lo, p.hi, p.var_s0,
+                                          p.var_s1, vbox, var_of, u_of, v_of, ov, size, nu,
+                                          nv)
+        assert np.allclose(pw, ref, rtol=1e-12) and np.array_equal(pw, pw.T)
+        assert pw.min() >= 1.0
+        listed = {(int(j), int(k)) for j, k in heavy[:count]}
+        assert len(listed) == count
+        assert listed == {(j, k) for j in range(n) for k in range(j + 1, n) if pw[j, k] > 1}
+        return heavy, count, loss
+
     pw = np.full((n, n), 1.5)
-    pairs.update_pairs(pw, p.rows, p.lo, p.hi, p.var_s0, p.var_s1, vbox, var_of, u_of,
-                         v_of, ov, size, nu, nv)
-    assert np.array_equal(pw, pw.T)
-    grown = apart = 0
-    for j in range(n):
-        for k in range(j + 1, n):
-            a = _painted(p, var_of[j:j + 1], u_of[j:j + 1], v_of[j:j + 1])
-            b = _painted(p, var_of[k:k + 1], u_of[k:k + 1], v_of[k:k + 1])
-            if np.count_nonzero(a & b):
-                assert 1.5 * 1.2 - 1e-12 <= pw[j, k] <= 1.5 * 2.0 + 1e-12
-                grown += 1
-            else:
-                assert pw[j, k] == pytest.approx(1.5 * 0.95)
-                apart += 1
-    assert grown and apart
-    assert pw.max() == pytest.approx(1.5 * 2.0)  # the worst pair grows the most
+    heavy, count = pairs.heavy_pairs(pw)
+    assert count == n * (n - 1) // 2
+    heavy, count, loss = update(pw, heavy, count, np.ones(n, bool))
+    grown = np.triu(loss > 0, 1).sum()
+    assert 0 < grown < count  # some pairs apart, some overlapping
+    j, k = np.unravel_index(np.argmax(loss), loss.shape)
+    assert pw[j, k] == pytest.approx(1.5 * 2.0)  # the worst pair grows the most
     pw[:] = 1.0
-    ov[:] = 0
-    pairs.update_pairs(pw, p.rows, p.lo, p.hi, p.var_s0, p.var_s1, vbox, var_of, u_of,
-                         v_of, ov, size, nu, nv)
-    assert np.all(pw == 1.0)  # never below 1
+    heavy, count = pairs.heavy_pairs(pw)
+    assert count == 0 and heavy.shape[0] == 16
+    heavy, count, _ = update(pw, heavy, count, np.zeros(n, bool))
+    assert count == 0 and np.all(pw == 1.0)  # never below 1
+    for _ in range(40):  # overlaps come and go: pairs join the list and leave it
+        heavy, count, _ = update(pw, heavy, count, rng.random(n) < 0.7)
+    u_of[:] = p.lim[0, var_of, 0]  # all piled at one end: more heavy pairs than fit at first
+    painted[:] = [_painted(p, var_of[i:i + 1], u_of[i:i + 1], v_of[i:i + 1]) for i in range(n)]
+    pw[:] = 1.0
+    heavy, count = pairs.heavy_pairs(pw)
+    heavy, count, _ = update(pw, heavy, count, np.ones(n, bool))
+    assert count > 16 and heavy.shape[0] > 16
 
 
 def _strip_job(seed: int, designs: int, height: float, margin: float, spacing: float):

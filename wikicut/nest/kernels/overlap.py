@@ -29,6 +29,7 @@ from .decode import span
 from .pairs import (
     PAIR_EPS,
     common,
+    heavy_pairs,
     near_buffers,
     neighbours,
     no_near,
@@ -409,6 +410,7 @@ def separate(grid, parts, shapes, lim, t, ucap, offs, moves, seed, tuning):
     pairs = pw.shape[0] == n and n > 0
     size = part_sizes(rows, lo, hi, var_s0, var_s1, item_v0, item_vars)
     buf = near_buffers(n)
+    heavy, n_heavy = heavy_pairs(pw)
     none = no_near()
     # pull in what sticks out of the strip
     for i in range(n):
@@ -446,8 +448,8 @@ def separate(grid, parts, shapes, lim, t, ucap, offs, moves, seed, tuning):
         else:
             stall += 1
         if stall > bump and pairs:  # stuck: overlapping pairs dearer, the others lighter
-            update_pairs(pw, rows, lo, hi, var_s0, var_s1, vbox, var_of, u_of, v_of, ov,
-                         size, nu, nv)
+            heavy, n_heavy = update_pairs(pw, heavy, n_heavy, rows, lo, hi, var_s0, var_s1,
+                                          vbox, var_of, u_of, v_of, ov, size, nu, nv)
             stall = 0
             best_total = total
         elif stall > bump:  # stuck: make the contested cells dearer (each once)

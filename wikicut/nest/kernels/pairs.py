@@ -167,14 +167,36 @@ def _shared(rows, lo, hi, var_s0, var_s1, vbox, var_of, u_of, v_of, j, k, nu, nv
 
 
 @njit(cache=True)
-def update_pairs(pw, rows, lo, hi, var_s0, var_s1, vbox, var_of, u_of, v_of, ov, size, nu,
-                 nv):
+def heavy_pairs(pw):
+    """The pairs (j < k) whose weight is above 1, the only ones a weight update decays: a
+    growable list (pairs x 2, the first `count` used) and count. Every other pair weighs
+    exactly 1 (decay stops there), so updates cost the pairs that are heavy, not n^2."""
+    n = pw.shape[0]
+    count = 0
+    for j in range(n):
+        for k in range(j + 1, n):
+            if pw[j, k] > 1.0:
+                count += 1
+    heavy = np.zeros((max(count, 16), 2), np.int64)
+    count = 0
+    for j in range(n):
+        for k in range(j + 1, n):
+            if pw[j, k] > 1.0:
+                heavy[count, 0], heavy[count, 1] = j, k
+                count += 1
+    return heavy, count
+
+
+@njit(cache=True)
+def update_pairs(pw, heavy, count, rows, lo, hi, var_s0, var_s1, vbox, var_of, u_of, v_of,
+                 ov, size, nu, nv):
     """Guided local search on pairs: each overlapping pair's weight grows by its share of
     the worst pair's loss (PAIR_MIN_GROWTH .. PAIR_MAX_GROWTH), the others' decay towards
     1. Only parts that overlap (`ov` > 0) can make an overlapping pair: their pairs' losses
-    are found once, then every pair's weight is updated."""
+    are found once; only the heavy pairs (`heavy_pairs`) can decay. Returns the heavy
+    pairs' list and count after the update."""
     n = var_of.shape[0]
-    hot = np.flatnonzero(ov > 0)
+    hot = np.flatnonzero(ov > 0)  # ascending: j < k in each pair below
     at = np.full(n, -1, np.int64)  # each part's index in `hot` (-1: no overlap)
     at[hot] = np.arange(hot.shape[0])
     loss = np.zeros((hot.shape[0], hot.shape[0]))
@@ -187,13 +209,29 @@ def update_pairs(pw, rows, lo, hi, var_s0, var_s1, vbox, var_of, u_of, v_of, ov,
             if shared > 0:
                 loss[a, b] = size[j] * size[k] * math.sqrt(shared + PAIR_EPS)
                 worst = max(worst, loss[a, b])
-    for j in range(n):
-        for k in range(j + 1, n):
-            x = loss[at[j], at[k]] if at[j] >= 0 and at[k] >= 0 else 0.0
-            if x > 0.0:
-                pw[j, k] *= PAIR_MIN_GROWTH + (PAIR_MAX_GROWTH - PAIR_MIN_GROWTH) * x / worst
-            elif pw[j, k] > 1.0:
-                pw[j, k] = max(1.0, pw[j, k] * PAIR_DECAY)
-            else:
-                continue
+    kept = 0
+    for h in range(count):  # pairs apart lighter; the overlapping ones grow below
+        j, k = heavy[h, 0], heavy[h, 1]
+        if not (at[j] >= 0 and at[k] >= 0 and loss[at[j], at[k]] > 0.0):
+            pw[j, k] = max(1.0, pw[j, k] * PAIR_DECAY)
             pw[k, j] = pw[j, k]
+            if pw[j, k] == 1.0:
+                continue
+        heavy[kept, 0], heavy[kept, 1] = j, k
+        kept += 1
+    for a in range(hot.shape[0]):
+        for b in range(a + 1, hot.shape[0]):
+            x = loss[a, b]
+            if x <= 0.0:
+                continue
+            j, k = hot[a], hot[b]
+            if pw[j, k] == 1.0:  # heavy from now on
+                if kept == heavy.shape[0]:
+                    more = np.zeros((2 * kept, 2), np.int64)
+                    more[:kept] = heavy
+                    heavy = more
+                heavy[kept, 0], heavy[kept, 1] = j, k
+                kept += 1
+            pw[j, k] *= PAIR_MIN_GROWTH + (PAIR_MAX_GROWTH - PAIR_MIN_GROWTH) * x / worst
+            pw[k, j] = pw[j, k]
+    return heavy, kept
