@@ -1482,6 +1482,36 @@ def test_strip_exploration_goes_on_from_failed_layouts(monkeypatch):
     assert a.sheets[0].used_length <= bl.sheets[0].used_length
 
 
+def test_a_failed_cut_is_retried_from_the_last_valid_layout(monkeypatch):
+    """With retries (the finer raster's compression), a cut whose overlap stays goes back
+    to the last valid layout, never to a failed one from the pool; without them the search
+    goes on from failed layouts. Either way only valid, shorter layouts are kept."""
+    import sys
+
+    from wikicut.nest.overlap import Overlap
+
+    seen = []  # per restore by the strip search itself: did the layout overlap?
+    real_restore = Overlap.restore
+
+    def restore(self, st):
+        if sys._getframe(1).f_code.co_name == "strip_overlap":
+            seen.append(int(st[0].max()) > 1)
+        real_restore(self, st)
+
+    monkeypatch.setattr(Overlap, "restore", restore)
+    items, run = _strip_job(8, 5, height=200, margin=0, spacing=1.0)
+    base = replace(DEFAULT, ov_no_gain=50, ov_strikes=1, strip_refine=1)
+    a = run(20000, replace(base, ov_retries=1 << 30))
+    _check(a, items, 1.0)
+    assert seen and not any(seen)  # retried, always from a valid layout
+    assert _signature(a) == _signature(run(20000, replace(base, ov_retries=1 << 30)))
+    bl = run(2000, replace(base, bl_share=1.0))
+    assert a.sheets[0].used_length <= bl.sheets[0].used_length
+    seen.clear()
+    run(20000, base)
+    assert any(seen)  # no retries: the pool's failed layouts
+
+
 def test_overlap_state_moves_parts_within_their_limits():
     from wikicut.nest.overlap import Overlap
     from wikicut.nest.problem import obstacles

@@ -83,6 +83,15 @@ class Params:
     # ... where each valid layout is followed by a target this much shorter (`ov_shrink`
     # on the coarse one): the fine raster resolves smaller gains
     refine_shrink: float = 0.001
+    # strips: a cut whose overlap is not removed goes back to the last valid layout and is
+    # tried again, a cut of random size (a cell up to `ov_shrink`) at a random place along
+    # the strip, this many times at one length before the search goes on from the pool of
+    # failed layouts, disrupted ...
+    ov_retries: int = 0
+    # ... and this many times on the finer raster (no pool: sparrow's compression). A
+    # disruption there undoes the tight layout the coarse search handed over, and its
+    # overlap took the rest of the time to remove (gardeyn7: 39,000 cells, 8 s)
+    refine_retries: int = 1 << 30
     # sheet jobs: share of the time limit the exact fill (exact_fill.py) gets at least, kept
     # from the search; 0.17 s on 462 chamfered blocks, 0.05 s on 9 parts 1270 mm apart
     exact_fill_share: float = 0.03

@@ -93,7 +93,8 @@ def _found(s: Solution) -> Found:
 def refining(coarse: Problem, share: float, shrink: float) -> Searcher:
     """A worker's search on the coarse raster `coarse`, then for the last `share` of its
     budget on the finer raster it is called with, from its own coarse layout carried over
-    exactly (refine.on_finer), shortening by `shrink`: the best layout, on the finer raster
+    exactly (refine.on_finer), shortening by `shrink` and trying a failed cut again from
+    the last valid layout (`refine_retries`): the best layout, on the finer raster
     (the coarse one carried over when the finer search found none better). Each worker
     refines its own layout, not the best of all, so the workers' layouts stay apart to the
     end (jakobs2 at 30 s: 23.0 long, where both refining the better coarse layout stayed at
@@ -109,7 +110,9 @@ def refining(coarse: Problem, share: float, shrink: float) -> Searcher:
             return search(fine, seed, budget, prm)
         if not budget.live():
             return carried
-        got = search(fine, seed, budget, replace(prm, ov_shrink=shrink), start=carried)
+        got = search(fine, seed, budget,
+                     replace(prm, ov_shrink=shrink, ov_retries=prm.refine_retries),
+                     start=carried)
         return got if got.key < carried.key else carried
 
     return run_one

@@ -74,11 +74,13 @@ def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget
     """Shorten the strip by overlap removal (overlap.py) from the best bottom-left layout,
     exploring as sparrow does: shorten by `ov_shrink` (the parts right of the middle move left
     by that much, so the new overlap lies along one cut, not piled at the end) and separate;
-    on success shorten again (separation: `overlap.separate`). A failed layout
-    joins a pool at that length, and the search goes on from one of the pool (the less
-    overlap, the likelier), disrupted by swapping two large parts. The length only goes
-    down; the last valid layout stands. A layout with parts left out (a roll too short)
-    first has them put in where they overlap least, within the whole roll."""
+    on success shorten again (separation: `overlap.separate`). A failed cut is first tried
+    again `ov_retries` times from the last valid layout, smaller and at a random place;
+    then a failed layout joins a pool at that length, and the search goes on from one of
+    the pool (the less overlap, the likelier), disrupted by swapping two large parts. The
+    length only goes down; the last valid layout stands. A layout with parts left out (a
+    roll too short) first has them put in where they overlap least, within the whole
+    roll."""
     _, var, us, vs, stock, _ = best.out
     if stock.shape[0] != 1 or budget.left() <= 0:
         return best
@@ -92,8 +94,9 @@ def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget
     mid_u, mid_v = variant_centres(p)
     cap = np.zeros(0, np.int64)
 
-    def shrink(length: float) -> bool:
-        """Cap the strip at `length`; False when some part no longer fits in it at all."""
+    def shrink(length: float, at: float = 0.5) -> bool:
+        """Cap the strip at `length`, the parts right of `at` of its length moved left by
+        the cut; False when some part no longer fits in it at all."""
         nonlocal cap
         old = ov.length()
         cap = strip_cap(p, length)
@@ -101,7 +104,7 @@ def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget
         if not all(reach[p.item_vars[p.item_v0[i]:p.item_v1[i]]].any() for i in range(n)):
             return False
         cut = int(round((old - length) / p.res))
-        middle = old / 2 / p.res
+        middle = old * at / p.res
         for i in range(n if cut > 0 else 0):
             sv = int(ov.var_of[i])
             if ov.u_of[i] + mid_u[sv] > middle:
@@ -128,6 +131,8 @@ def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget
     target = (float(p.stocks[t].width) if best.key.unplaced > 0
               else best.key.last * (1 - prm.ov_shrink))
     ok = shrink(target)
+    valid = ov.state() if best.key.unplaced == 0 else None  # the last valid layout
+    retries = 0  # failed cuts at this length tried again from `valid`
     while ok and budget.live():
         left = separate(ov, cap, rng, budget, best)
         if left == 0:
@@ -138,8 +143,16 @@ def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget
                 best = s
                 budget.improved(best)
             pool.clear()
+            valid, retries = ov.state(), 0
             target = min(target, best.key.last) * (1 - prm.ov_shrink)
             ok = shrink(target)
+        elif retries < prm.ov_retries and valid is not None and budget.live():
+            # another cut from the last valid layout: elsewhere, and as small as a cell
+            retries += 1
+            ov.restore(valid)
+            target = best.key.last - rng.uniform(p.res, max(p.res, prm.ov_shrink
+                                                            * best.key.last))
+            ok = shrink(target, rng.random())
         elif budget.live():
             pool.append((left, rng.random(), ov.state()))
             pool.sort(key=lambda e: (e[0], e[1]))
