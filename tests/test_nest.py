@@ -1510,6 +1510,27 @@ def test_a_failed_cut_is_retried_from_the_last_valid_layout(monkeypatch):
     seen.clear()
     run(20000, base)
     assert any(seen)  # no retries: the pool's failed layouts
+    # the very first cut failing goes back to the layout before it, not to the cut one
+    import wikicut.nest.phases.strip as strip_mod
+
+    real_separate, real_init, calls, first = strip_mod.separate, Overlap.__init__, [], []
+
+    def init(self, *args, **kw):
+        real_init(self, *args, **kw)
+        first.append(self.u_of.copy())
+
+    def separate(ov, *args):
+        calls.append(ov.u_of.copy())
+        return 1 if len(calls) == 1 else real_separate(ov, *args)
+
+    restored = []
+    monkeypatch.setattr(Overlap, "__init__", init)
+    monkeypatch.setattr(Overlap, "restore",
+                        lambda self, st: restored.append(st[2].copy()) or real_restore(self, st))
+    monkeypatch.setattr(strip_mod, "separate", separate)
+    _check(run(20000, replace(base, ov_retries=1 << 30, ov_shrink=0.05)), items, 1.0)
+    assert not np.array_equal(first[0], calls[0])  # the cut moved parts
+    assert np.array_equal(restored[0], first[0])
 
 
 def test_overlap_state_moves_parts_within_their_limits():

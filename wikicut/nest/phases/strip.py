@@ -130,8 +130,11 @@ def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget
     # first separation puts them where they overlap least)
     target = (float(p.stocks[t].width) if best.key.unplaced > 0
               else best.key.last * (1 - prm.ov_shrink))
+    # the last valid layout (before the first cut), copied only when failed cuts are
+    # retried from it
+    keep = prm.ov_retries > 0
+    valid = ov.state() if keep and best.key.unplaced == 0 else None
     ok = shrink(target)
-    valid = ov.state() if best.key.unplaced == 0 else None  # the last valid layout
     retries = 0  # failed cuts at this length tried again from `valid`
     while ok and budget.live():
         left = separate(ov, cap, rng, budget, best)
@@ -143,7 +146,7 @@ def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget
                 best = s
                 budget.improved(best)
             pool.clear()
-            valid, retries = ov.state(), 0
+            valid, retries = (ov.state() if keep else None), 0
             target = min(target, best.key.last) * (1 - prm.ov_shrink)
             ok = shrink(target)
         elif retries < prm.ov_retries and valid is not None and budget.live():
