@@ -1418,16 +1418,19 @@ def test_a_strip_layout_keeps_every_part_in_place_on_a_finer_raster():
     assert int(cnt.max()) == 1
 
 
-def test_a_strip_search_ends_on_the_finer_raster_and_only_shortens(monkeypatch):
+@pytest.mark.parametrize("last, finest", [(0.0, 2), (DEFAULT.strip_refine_last, 4)])
+def test_a_strip_search_ends_on_the_finer_raster_and_only_shortens(monkeypatch, last, finest):
     """The last share of a strip's search runs on a raster twice as fine, from the coarse
-    layout: a result found there is on its cells (parts off the coarse grid), valid, the
-    same on every run, and no longer than what the coarse search alone gives for that
-    share of the budget (raster lengths: no compaction)."""
+    layout, and (`strip_refine_last`) its last share on one twice as fine again: a result
+    found there is on its cells (parts off the coarser grids), valid, the same on every
+    run, and no longer than what the coarse search alone gives for that share of the
+    budget (raster lengths: no compaction)."""
     import wikicut.nest as nest_mod
 
     monkeypatch.setattr(nest_mod, "compact", lambda layout, *args: layout)
     items, run = _strip_job(21, 6, height=260, margin=5, spacing=2.0)
-    a, b = run(5000), run(5000)
+    prm = replace(DEFAULT, strip_refine_last=last)
+    a, b = run(5000, prm), run(5000, prm)
     _check(a, items, 2.0)
     assert _signature(a) == _signature(b)
     coarse = run(3000, replace(DEFAULT, strip_refine=1))
@@ -1436,8 +1439,35 @@ def test_a_strip_search_ends_on_the_finer_raster_and_only_shortens(monkeypatch):
     res = tile_resolution(nest_mod.resolution(stocks, items), items, stocks, 2.0)
     # a part's lower left lies on a cell corner of the raster that placed it
     cells = [(q.placed().outline.bounds[0] - 5) / res for q in a.sheets[0].placements]
-    assert all(abs(2 * c - round(2 * c)) < 1e-6 for c in cells)
-    assert any(abs(c - round(c)) > 1e-6 for c in cells)  # some only the finer one has
+    assert all(abs(finest * c - round(finest * c)) < 1e-6 for c in cells)
+    # some only the finest raster has
+    assert any(abs(finest // 2 * c - round(finest // 2 * c)) > 1e-6 for c in cells)
+
+
+def test_the_strip_overlap_grid_ends_where_parts_can_reach(monkeypatch):
+    """The overlap search's grid on a strip ends where a part can reach from the layout it
+    starts from (the length only goes down), not at the roll's end: a fraction of the
+    roll's cells here, and the layout found is valid and fits in it."""
+    from wikicut.nest import load_kernels
+    from wikicut.nest import overlap as overlap_mod
+    from wikicut.nest.phases import strip as strip_mod
+
+    load_kernels()  # its warm-up job searches a strip too
+    grids = []
+    real = overlap_mod.Overlap.__init__
+
+    def spy(self, p, prm, t, cnt, *args, **kw):
+        grids.append((cnt.shape[0], kw.get("span"), p.res))
+        real(self, p, prm, t, cnt, *args, **kw)
+
+    monkeypatch.setattr(strip_mod.Overlap, "__init__", spy)
+    items, run = _strip_job(21, 6, height=260, margin=5, spacing=2.0)
+    lay = run(3000, replace(DEFAULT, strip_refine=1))
+    _check(lay, items, 2.0)
+    assert grids
+    nu, span, res = grids[0]
+    assert nu < 0.7 * span  # the roll, cut to one row of parts, is longer than the strip
+    assert lay.sheets[0].used_length <= 5 + nu * res  # from the sheet edge, margin 5
 
 
 def test_two_strip_workers_each_refine_their_own_layout(monkeypatch):

@@ -33,8 +33,9 @@ last-listed kind in use, the offcuts' layouts staying as they are). Strips
 (phases/strip.py): after a tenth of the time, the strip is shortened 0.2 % at a time, as
 sparrow explores (a cut through the middle, failed layouts pooled and disrupted by swapping
 two large parts), and for the last `strip_refine_share` of the search on a raster twice as
-fine, each worker from its own coarse layout carried over exactly (phases/refine.py): the coarse
-raster explores, the fine one closes the gaps a cell leaves between neighbours. A layout
+fine, each worker from its own coarse layout carried over exactly (phases/refine.py), and for
+the last `strip_refine_last` of the time on one twice as fine again: the coarse raster
+explores, each finer one closes the gaps a cell of the one before leaves between neighbours. A layout
 with no overlap left is valid exactly as a decoded one is. In
 strip mode the result is finally compacted in exact coordinates (compact.py: every part
 slid left and down), which gives back the raster's slack between neighbours. A sheet job's
@@ -219,8 +220,9 @@ def _search(p: Problem, settings: NestSettings, params: Params, budget: Budget,
             spec: workers.SearchSpec) -> tuple[Problem, Solution]:
     """The workers' search on `p`'s raster: (that problem, the best layout). Strips, unless
     a pool searches: each worker goes on for the last `strip_refine_share` of the budget on
-    a raster `strip_refine` times finer, from its own layout (`workers.refining`); then
-    (the finer raster's problem, the best layout there). Sheet jobs stay on one raster:
+    a raster `strip_refine` times finer, from its own layout (`workers.refining`), and for
+    the last `strip_refine_last` on one finer again; then (the finest raster's problem,
+    the best layout there). Sheet jobs stay on one raster:
     sheet elimination ended on a finer one (the last 40 %) emptied no sheet on the sheet and
     users' jobs, and lost one on sofa_structure_r180 (results/2026-12-02-refine.md)."""
     factor = params.strip_refine
@@ -229,6 +231,11 @@ def _search(p: Problem, settings: NestSettings, params: Params, budget: Budget,
         return p, workers.run(p, n, settings.seed, budget, params, spec)
     fine = workers.problem(replace(spec, res=p.res / factor))
     chain = workers.refining(p, params.strip_refine_share, params.refine_shrink)
+    if params.strip_refine_last > 0:
+        finer = workers.problem(replace(spec, res=fine.res / factor))
+        chain = workers.refining(fine, params.strip_refine_last, params.refine_shrink,
+                                 searcher=chain)
+        fine = finer
     return fine, workers.run(fine, n, settings.seed, budget, params, searcher=chain)
 
 

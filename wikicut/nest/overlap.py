@@ -31,8 +31,11 @@ class Overlap:
 
     def __init__(self, p: Problem, prm: Params, t: int, cnt: np.ndarray, var_of: np.ndarray,
                  u_of: np.ndarray, v_of: np.ndarray, item_v0: np.ndarray, item_v1: np.ndarray,
-                 offs: np.ndarray, pairs: bool = False):
+                 offs: np.ndarray, pairs: bool = False, span: int | None = None):
         self.p, self.prm, self.t, self.offs = p, prm, t, offs
+        # ties go left by 0.5 over this many cells along u: the sheets' (`span`) when the
+        # grid is cut shorter
+        self.span = span or cnt.shape[0]
         cnt = cnt.astype(kernel.COUNT, copy=False)  # compact: see kernel.COUNT
         n = var_of.shape[0]
         n = n if pairs and prm.ov_pairs and n <= PAIR_MAX_PARTS and not cnt.any() else 0
@@ -89,7 +92,7 @@ class Overlap:
         grid = kernel.Grid(self.cnt, self.w, self.S, self.mark, self.pw)
         parts = kernel.Parts(self.var_of, self.u_of, self.v_of, self.item_v0, self.item_v1,
                              p.item_vars)
-        tuning = kernel.Tuning(prm.ov_samples, 0.5 / self.cnt.shape[0], prm.ov_bump,
+        tuning = kernel.Tuning(prm.ov_samples, 0.5 / self.span, prm.ov_bump,
                                prm.ov_factor, prm.ov_anchors, prm.ov_descents, prm.ov_rot_keep,
                                prm.ov_local)
         left, used = kernel.separate(grid, parts, p.shapes(), p.lim, self.t, cap, self.offs,

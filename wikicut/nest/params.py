@@ -80,6 +80,11 @@ class Params:
     # the cells' slack between neighbours, which the exact compaction only finds along x and y
     strip_refine: int = 2
     strip_refine_share: float = 0.4
+    # ... and then on one `strip_refine` times finer again, for this share of the time
+    # (0: none): each finer raster first gives back the slack between neighbours that the
+    # one before left (swim: 0.7 % of the length in 0.3 s), then stalls as the one before
+    # did (results/2026-12-04-rasters.md)
+    strip_refine_last: float = 0.3
     # ... where each valid layout is followed by a target this much shorter (`ov_shrink`
     # on the coarse one): the fine raster resolves smaller gains
     refine_shrink: float = 0.001

@@ -90,8 +90,10 @@ def _found(s: Solution) -> Found:
     return (s.order, s.pref, s.mode, tuple(s.out))
 
 
-def refining(coarse: Problem, share: float, shrink: float) -> Searcher:
-    """A worker's search on the coarse raster `coarse`, then for the last `share` of its
+def refining(coarse: Problem, share: float, shrink: float,
+             searcher: Searcher = search) -> Searcher:
+    """A worker's search on the coarse raster `coarse` (`searcher`: itself a chain of
+    rasters ending on `coarse`, or one raster), then for the last `share` of its
     budget on the finer raster it is called with, from its own coarse layout carried over
     exactly (refine.on_finer), shortening by `shrink` and trying a failed cut again from
     the last valid layout (`refine_retries`): the best layout, on the finer raster
@@ -103,7 +105,7 @@ def refining(coarse: Problem, share: float, shrink: float) -> Searcher:
     def run_one(fine: Problem, seed: int, budget: Budget, prm: Params,
                 start: Solution | None = None) -> Solution:
         first = budget.share(1.0 - share)
-        best = search(coarse, seed, first, prm)
+        best = searcher(coarse, seed, first, prm)
         budget.spend(first.used)
         carried = on_finer(coarse, best, fine)
         if carried is None:  # parts left out (a roll too short): the finer raster afresh

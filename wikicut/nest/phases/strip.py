@@ -8,6 +8,7 @@ import random
 import numpy as np
 
 from ..budget import Budget
+from ..kernels.overlap import cell_boxes
 from ..overlap import Overlap, separate
 from ..params import Params
 from ..problem import Problem, obstacles, strip_cap, strip_limits, variant_centres
@@ -86,8 +87,19 @@ def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget
         return best
     t = int(stock[0])
     n = len(p.items)
-    ov = Overlap(p, prm, t, obstacles(p, t), var.copy(), us.copy(), vs.copy(), p.item_v0,
-                 p.item_v1, ZERO_OFFS, pairs=True)
+    cnt = obstacles(p, t)
+    span = cnt.shape[0]
+    if best.key.unplaced == 0:
+        # the length only goes down from here: the grid ends where a part can reach. The
+        # roll (cut to one row of parts) is about three times the strip on gardeyn6 and 7,
+        # and the finest raster's grid over all of it 27 million cells, every cell of
+        # which a cut's prefix sums went over
+        box = cell_boxes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1)
+        reach = int((strip_cap(p, best.key.last) + box[:, 1]).max()) + 2
+        if reach < span:
+            cnt = np.ascontiguousarray(cnt[:reach])
+    ov = Overlap(p, prm, t, cnt, var.copy(), us.copy(), vs.copy(), p.item_v0,
+                 p.item_v1, ZERO_OFFS, pairs=True, span=span)
     by_area = np.argsort(-p.item_area, kind="stable")
     share = np.cumsum(p.item_area[by_area]) / max(float(p.item_area.sum()), 1e-12)
     large = by_area[:int(np.searchsorted(share, prm.ov_large)) + 1].tolist()
