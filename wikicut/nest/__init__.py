@@ -35,9 +35,9 @@ sparrow explores (a cut through the middle, failed layouts pooled and disrupted 
 two large parts), and for the last `strip_refine_share` of the search on a raster twice as
 fine, each worker from its own coarse layout carried over exactly (phases/refine.py), and for
 the last `strip_refine_last` of the time on one twice as fine again: the coarse raster
-explores, each finer one closes the gaps a cell of the one before leaves between neighbours. A layout
-with no overlap left is valid exactly as a decoded one is. In
-strip mode the result is finally compacted in exact coordinates (compact.py: every part
+explores, each finer one closes the gaps a cell of the one before leaves between
+neighbours. A layout with no overlap left is valid exactly as a decoded one is. In strip
+mode the result is finally compacted in exact coordinates (compact.py: every part
 slid left and down), which gives back the raster's slack between neighbours. A sheet job's
 last sheet is emptied into the others in exact coordinates where that fits
 (exact_fill.py: exact fits the raster cannot see, such as columns that fill the sheet's
