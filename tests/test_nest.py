@@ -1444,6 +1444,47 @@ def test_a_strip_search_ends_on_the_finer_raster_and_only_shortens(monkeypatch, 
     assert any(abs(finest // 2 * c - round(finest // 2 * c)) > 1e-6 for c in cells)
 
 
+def test_a_strips_second_worker_searches_with_its_own_settings(monkeypatch, tmp_path):
+    """On a strip the two workers search unlike each other: the second (seed + 1, its own
+    process) cuts by `second_shrink` on the coarse raster and keeps at a separation for
+    `second_strikes` strikes, the first by `ov_shrink` and `ov_strikes`; the better layout
+    wins, the same on every run."""
+    import os
+
+    from wikicut.nest import search as search_mod
+
+    log = tmp_path / "overlap.log"
+    real = search_mod.strip_overlap
+
+    def spy(p, best, rng, budget, prm):
+        with open(log, "a") as f:
+            f.write(f"{os.getpid()} {prm.ov_shrink} {prm.ov_strikes}\n")
+        return real(p, best, rng, budget, prm)
+
+    monkeypatch.setattr(search_mod, "strip_overlap", spy)
+    items, _ = _strip_job(21, 6, height=260, margin=5, spacing=2.0)
+    stock = Stock(width=3000, height=260, margin=5, strip=True)
+    prm = replace(DEFAULT, second_shrink=0.005, second_strikes=4)
+
+    def run() -> Layout:
+        return nest(items, [stock], _settings(iterations=3000, spacing=2.0, workers=2,
+                                              time_limit=600.0), params=prm)
+
+    a = run()
+    _check(a, items, 2.0)
+    seen: dict[str, set[tuple[str, str]]] = {}
+    for line in log.read_text().splitlines():
+        pid, shrink, strikes = line.split()
+        seen.setdefault(pid, set()).add((shrink, strikes))
+    assert set(seen) >= {str(os.getpid())} and len(seen) == 2
+    first = seen.pop(str(os.getpid()))
+    (second,) = seen.values()
+    # the coarse raster's cut, then the finer rasters' (`refine_shrink`)
+    assert first == {(str(DEFAULT.ov_shrink), "3"), (str(DEFAULT.refine_shrink), "3")}
+    assert second == {("0.005", "4"), (str(DEFAULT.refine_shrink), "4")}
+    assert _signature(run()) == _signature(a)
+
+
 def test_the_strip_overlap_grid_ends_where_parts_can_reach(monkeypatch):
     """The overlap search's grid on a strip ends where a part can reach from the layout it
     starts from (the length only goes down), not at the roll's end: a fraction of the

@@ -221,8 +221,9 @@ def _search(p: Problem, settings: NestSettings, params: Params, budget: Budget,
     """The workers' search on `p`'s raster: (that problem, the best layout). Strips, unless
     a pool searches: each worker goes on for the last `strip_refine_share` of the budget on
     a raster `strip_refine` times finer, from its own layout (`workers.refining`), and for
-    the last `strip_refine_last` on one finer again; then (the finest raster's problem,
-    the best layout there). Sheet jobs stay on one raster:
+    the last `strip_refine_last` on one finer again, the second worker with cuts of
+    `second_shrink` and `second_strikes` strikes; then (the finest raster's problem, the
+    best layout there). Sheet jobs stay on one raster:
     sheet elimination ended on a finer one (the last 40 %) emptied no sheet on the sheet and
     users' jobs, and lost one on sofa_structure_r180 (results/2026-12-02-refine.md)."""
     factor = params.strip_refine
@@ -236,7 +237,10 @@ def _search(p: Problem, settings: NestSettings, params: Params, budget: Budget,
         chain = workers.refining(fine, params.strip_refine_last, params.refine_shrink,
                                  searcher=chain)
         fine = finer
-    return fine, workers.run(fine, n, settings.seed, budget, params, searcher=chain)
+    second = replace(params, ov_shrink=params.second_shrink,
+                     ov_strikes=params.second_strikes)
+    return fine, workers.run(fine, n, settings.seed, budget, params, searcher=chain,
+                             second=second)
 
 
 def _nest_around(items: list[NestItem], stocks: list[Stock], settings: NestSettings,

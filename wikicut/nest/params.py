@@ -41,6 +41,12 @@ class Params:
     ov_shrink: float = 0.002
     ov_no_gain: int = 2000  # moves without a new least overlap end a strike
     ov_strikes: int = 3  # strikes in a row without a 2 % gain end a separation
+    # strips: the second worker cuts by this much and keeps at a separation for this many
+    # strikes: longer cuts, more patience. Which of the two does better varies by strip
+    # (fu, jakobs2 one way, gardeyn2 the other), and the better of two unlike searches is
+    # worth more than the better of two alike (results/2026-12-04-portfolio.md)
+    second_shrink: float = 0.004
+    second_strikes: int = 5
     ov_large: float = 0.75  # disruption swaps parts among the largest that make this share
     ov_pool: int = 16  # failed layouts kept per length ...
     ov_pool_sd: float = 0.25  # ... and |N(0, sd)| * pool size picks one

@@ -151,10 +151,11 @@ def pooled() -> bool:
 
 def run(p: Problem, workers: int, seed: int, budget: Budget, prm: Params,
         spec: SearchSpec | None = None, start: Solution | None = None,
-        searcher: Searcher = search) -> Solution:
+        searcher: Searcher = search, second: Params | None = None) -> Solution:
     """The best of `workers` searches, each with the whole iteration budget: on the pool
     when one is set (and `spec` given), else 1 or 2 locally; from `start` (`search`), which
-    a pool does not take. Locally each runs `searcher` (`refining`: coarse, then finer)."""
+    a pool does not take. Locally each runs `searcher` (`refining`: coarse, then finer),
+    the second (seed + 1) with `second` when given, else `prm`."""
     pool = _pool.get()
     if (pool is not None and spec is not None and start is None and workers > 1
             and len(p.items) > 1):
@@ -167,14 +168,15 @@ def run(p: Problem, workers: int, seed: int, budget: Budget, prm: Params,
     if workers < 2 or len(p.items) < 2:
         return searcher(p, seed, budget, prm, start)
     quiet = Budget(budget.iterations, budget.deadline, None, budget.fixed)
+    other = second or prm
     if multiprocessing.current_process().daemon or "fork" not in (
             multiprocessing.get_all_start_methods()):
         first = Budget(budget.iterations, budget.phase_end(0.5), budget.report, budget.fixed)
         best = searcher(p, seed, first, prm, start)
-        return _better(p, best, _found(searcher(p, seed + 1, quiet, prm, start)), budget)
+        return _better(p, best, _found(searcher(p, seed + 1, quiet, other, start)), budget)
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(send, p, seed + 1, quiet, prm, start, searcher),
+    child = ctx.Process(target=_child, args=(send, p, seed + 1, quiet, other, start, searcher),
                         daemon=True)
     child.start()
     send.close()
