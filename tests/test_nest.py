@@ -1513,20 +1513,24 @@ def test_the_strip_overlap_grid_ends_where_parts_can_reach(monkeypatch):
 
 def test_two_strip_workers_each_refine_their_own_layout(monkeypatch):
     """With two workers each goes on on the finer raster from its own coarse layout: the
-    result is exactly the better of the two one-worker runs (seed, seed + 1), each of which
-    is what one worker alone finds. Refining only the better coarse layout twice (both
-    workers from the same start) gives other layouts, and loses the runner-up's chance."""
+    result is exactly the better of the two one-worker runs (seed; seed + 1 with the second
+    worker's settings), each of which is what one worker alone finds. Refining only the
+    better coarse layout twice (both workers from the same start) gives other layouts, and
+    loses the runner-up's chance."""
     import wikicut.nest as nest_mod
 
     monkeypatch.setattr(nest_mod, "compact", lambda layout, *args: layout)
     items, _ = _strip_job(23, 6, height=260, margin=5, spacing=2.0)
     stock = Stock(width=3000, height=260, margin=5, strip=True)
+    second = replace(DEFAULT, ov_shrink=DEFAULT.second_shrink,
+                     ov_strikes=DEFAULT.second_strikes)
 
-    def run(workers: int, seed: int) -> Layout:
+    def run(workers: int, seed: int, params=DEFAULT) -> Layout:
         return nest(items, [stock], _settings(iterations=4000, spacing=2.0, seed=seed,
-                                              workers=workers, time_limit=600.0))
+                                              workers=workers, time_limit=600.0),
+                    params=params)
 
-    both, one, other = run(2, 1), run(1, 1), run(1, 2)
+    both, one, other = run(2, 1), run(1, 1), run(1, 2, second)
     _check(both, items, 2.0)
     lengths = [one.sheets[0].used_length, other.sheets[0].used_length]
     assert lengths[0] != lengths[1]  # the two seeds end apart: the choice is seen
