@@ -1522,8 +1522,7 @@ def test_two_strip_workers_each_refine_their_own_layout(monkeypatch):
     monkeypatch.setattr(nest_mod, "compact", lambda layout, *args: layout)
     items, _ = _strip_job(23, 6, height=260, margin=5, spacing=2.0)
     stock = Stock(width=3000, height=260, margin=5, strip=True)
-    second = replace(DEFAULT, ov_shrink=DEFAULT.second_shrink,
-                     ov_strikes=DEFAULT.second_strikes)
+    second = DEFAULT.second_worker()
 
     def run(workers: int, seed: int, params=DEFAULT) -> Layout:
         return nest(items, [stock], _settings(iterations=4000, spacing=2.0, seed=seed,

@@ -237,10 +237,8 @@ def _search(p: Problem, settings: NestSettings, params: Params, budget: Budget,
         chain = workers.refining(fine, params.strip_refine_last, params.refine_shrink,
                                  searcher=chain)
         fine = finer
-    second = replace(params, ov_shrink=params.second_shrink,
-                     ov_strikes=params.second_strikes)
     return fine, workers.run(fine, n, settings.seed, budget, params, searcher=chain,
-                             second=second)
+                             second=params.second_worker())
 
 
 def _nest_around(items: list[NestItem], stocks: list[Stock], settings: NestSettings,

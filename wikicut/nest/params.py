@@ -7,7 +7,7 @@ copy (`dataclasses.replace(DEFAULT, ...)`) to `nest(..., params=...)`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -114,6 +114,11 @@ class Params:
     # share of the time limit by which bundles and pairs are made (bundle.py); designs not
     # reached by then are nested copy by copy
     bundle_share: float = 0.3
+
+    def second_worker(self) -> Params:
+        """The settings a strip's second worker searches with (`second_shrink`,
+        `second_strikes`)."""
+        return replace(self, ov_shrink=self.second_shrink, ov_strikes=self.second_strikes)
 
 
 DEFAULT = Params()
