@@ -1537,6 +1537,41 @@ def test_two_strip_workers_each_refine_their_own_layout(monkeypatch):
     assert _signature(both) == _signature(best)
 
 
+def test_a_strips_strike_ends_sooner_the_fewer_its_parts():
+    """A strike ends after `ov_no_gain` moves without a new least overlap; on a strip at
+    most `ov_no_gain_part` a part (a strike as long on 8 parts as on 160 kept a stalled
+    search at one length for seconds); a sheet's strikes keep the full count."""
+    from types import SimpleNamespace
+
+    from wikicut.nest.overlap import separate
+
+    prm = replace(DEFAULT, ov_no_gain=2000, ov_no_gain_part=20, ov_strikes=1, ov_chunk=10)
+
+    class Stuck:  # overlap that never goes down: each chunk of moves counts as stale
+        def __init__(self, strip):
+            self.prm, self.p = prm, SimpleNamespace(strip=strip, items=[0] * 8)
+
+        def run(self, cap, moves, rng):
+            return 5, moves
+
+        def state(self):
+            return None
+
+        def restore(self, st):
+            pass
+
+    def moves(ov, params=prm):
+        ov.prm = params
+        budget = Budget(10**9, math.inf)
+        assert separate(ov, None, None, budget, None) == 5
+        return budget.used
+
+    assert moves(Stuck(True)) == 10 + 20 * 8  # the first chunk, then 160 stale moves
+    assert moves(Stuck(False)) == 10 + 2000
+    assert moves(Stuck(True), replace(prm, ov_no_gain_part=0)) == 10 + 2000
+    assert moves(Stuck(True), replace(prm, ov_no_gain_part=1000)) == 10 + 2000
+
+
 def test_strip_exploration_goes_on_from_failed_layouts(monkeypatch):
     """Separations cut short (50 moves, one strike) fail often: the search must go on from
     the pool of failed layouts (disrupted) and still only keep valid, shorter ones."""

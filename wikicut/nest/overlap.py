@@ -103,19 +103,23 @@ class Overlap:
 
 def separate(ov: Overlap, cap: np.ndarray, rng: random.Random, budget: Budget,
              best: Solution) -> int:
-    """Overlap removal in strikes: moves until `ov_no_gain` of them bring no new least
-    overlap, then back to the least-overlap layout (weights kept); a strike that gains
-    under 2 % counts, `ov_strikes` of them in a row give up. Returns the overlap left (0: a
+    """Overlap removal in strikes: moves until `ov_no_gain` of them (on a strip at most
+    `ov_no_gain_part` a part) bring no new least overlap, then back to the least-overlap
+    layout (weights kept); a strike that gains under 2 % counts, `ov_strikes` of them in a
+    row give up. Returns the overlap left (0: a
     valid layout, which stays in `ov`); the moves count in `budget`, whose progress reports
     show `best`."""
     prm = ov.prm
     least, least_state = -1, None
     strikes = 0
+    no_gain = prm.ov_no_gain
+    if ov.p.strip and prm.ov_no_gain_part > 0:
+        no_gain = min(no_gain, max(prm.ov_no_gain_part * len(ov.p.items), 1))
     per_move = 0.0  # seconds a move took in the last chunk
     while strikes < prm.ov_strikes and budget.live():
         first = least  # the loss this strike starts from (-1: not known yet)
         stale = 0
-        while stale < prm.ov_no_gain and budget.live():
+        while stale < no_gain and budget.live():
             chunk = min(prm.ov_chunk, budget.left())
             if not budget.fixed and per_move > 0 and budget.deadline < math.inf:
                 # the last chunk ends by the deadline: 200 moves of a large part take half

@@ -40,6 +40,11 @@ class Params:
     # leave little overlap to remove)
     ov_shrink: float = 0.002
     ov_no_gain: int = 2000  # moves without a new least overlap end a strike
+    # ... on a strip at most this many a part: a strike as long on 12 or 50 parts as on 160
+    # kept a stalled search at one length for seconds a separation (gardeyn2's fine
+    # rasters: 7 s each); shorter ones fail sooner and the search goes on from the pool,
+    # disrupted, or from another cut (results/2026-12-04-strikes.md)
+    ov_no_gain_part: int = 10
     ov_strikes: int = 3  # strikes in a row without a 2 % gain end a separation
     # strips: the second worker cuts by this much and keeps at a separation for this many
     # strikes: longer cuts, more patience. Which of the two does better varies by strip
