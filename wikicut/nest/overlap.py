@@ -106,9 +106,8 @@ def separate(ov: Overlap, cap: np.ndarray, rng: random.Random, budget: Budget,
     """Overlap removal in strikes: moves until `ov_no_gain` of them (on a strip at most
     `ov_no_gain_part` a part) bring no new least overlap, then back to the least-overlap
     layout (weights kept); a strike that gains under 2 % counts, `ov_strikes` of them in a
-    row give up. Returns the overlap left (0: a
-    valid layout, which stays in `ov`); the moves count in `budget`, whose progress reports
-    show `best`."""
+    row give up. Returns the overlap left (0: a valid layout, which stays in `ov`); the
+    moves count in `budget`, whose progress reports show `best`."""
     prm = ov.prm
     least, least_state = -1, None
     strikes = 0
