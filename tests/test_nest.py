@@ -1289,6 +1289,77 @@ def test_pair_loss_matches_a_count_by_hand_and_stops_at_its_limit():
     assert hits > 50
 
 
+def _pair_scene(seed: int):
+    """Random parts on a strip, each but part 0 painted: (problem, prefix sums of the others'
+    counts, part 0's neighbours for the pair loss, vbox, nu, nv)."""
+    from wikicut.nest.kernels import overlap, pairs
+
+    rng = np.random.default_rng(seed)
+    p, n, vbox = _pair_problem(rng, 5, 3, 300)
+    nu, nv = int(p.st_nu[0]), int(p.st_nv[0])
+    var_of = np.array([int(rng.choice(p.item_vars[p.item_v0[i]:p.item_v1[i]]))
+                       for i in range(n)], np.int64)
+    u_of = np.array([rng.integers(p.lim[0, s, 0], p.lim[0, s, 1] + 1) for s in var_of])
+    v_of = np.array([rng.integers(p.lim[0, s, 2], p.lim[0, s, 3] + 1) for s in var_of])
+    pw = 1.0 + rng.random((n, n))
+    size = pairs.part_sizes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.item_v0, p.item_vars)
+    near = pairs.neighbours(0, var_of, u_of, v_of, vbox, (pw + pw.T) / 2, size,
+                            pairs.near_buffers(n))
+    cnt = _painted(p, var_of[1:], u_of[1:], v_of[1:])
+    S = np.zeros((nu, nv + 1))
+    overlap.prefix_rows(cnt, np.ones((nu, nv)), S, 0, nu - 1)
+    return p, S, near, vbox, nu, nv, rng
+
+
+def _descend_reference(S, shapes, vbox, s, lu, lv, lbest, d, box, nu, nv, bias, near):
+    """The descent trying all four steps every round (the kernel skips the step back)."""
+    from wikicut.nest.kernels import overlap
+
+    du0, du1, dv0, dv1 = box
+    while d >= 1:
+        moved = True
+        while moved:
+            moved = False
+            for du, dv in ((d, 0), (-d, 0), (0, d), (0, -d)):
+                uu, vv = lu + du, lv + dv
+                if not (du0 <= uu <= du1 and dv0 <= vv <= dv1):
+                    continue
+                c = overlap._loss(S, shapes, vbox, s, uu, vv, nu, nv, lbest - bias * uu,
+                                  near) + bias * uu
+                if c < lbest - 1e-12:
+                    lbest, lu, lv, moved = c, uu, vv, True
+        d //= 2
+    return lbest, lu, lv
+
+
+@pytest.mark.parametrize("pair_loss", [False, True])
+def test_descent_ends_where_one_trying_every_step_does(pair_loss):
+    """Skipping the step back to where the last step came from (known to be worse) changes
+    neither the cell reached nor its loss, with either loss and with the pull to the left."""
+    from wikicut.nest.kernels import overlap, pairs
+
+    moved = 0
+    for seed in range(3):
+        p, S, near, vbox, nu, nv, rng = _pair_scene(10 + seed)
+        near = near if pair_loss else pairs.no_near()
+        for s in p.item_vars[p.item_v0[0]:p.item_v1[0]].tolist():
+            box = tuple(int(x) for x in p.lim[0, s])
+            for _ in range(25):
+                u = int(rng.integers(box[0], box[1] + 1))
+                v = int(rng.integers(box[2], box[3] + 1))
+                bias = float(rng.choice([0.0, 0.5 / nu]))
+                start = overlap._loss(S, p.shapes(), vbox, s, u, v, nu, nv, math.inf,
+                                      near) + bias * u
+                d = int(rng.choice([1, 4, 16]))
+                got = overlap._descend(S, p.shapes(), vbox, s, u, v, start, d, *box, nu, nv,
+                                       bias, near)
+                ref = _descend_reference(S, p.shapes(), vbox, s, u, v, start, d, box, nu, nv,
+                                         bias, near)
+                assert got == ref
+                moved += (got[1], got[2]) != (u, v)
+    assert moved > 50
+
+
 def test_pair_weights_grow_on_overlapping_pairs_and_decay_on_the_others():
     """Each update: an overlapping pair's weight grows 1.2 to 2 times (the worst pair the
     most), every other pair's decays by 0.95, never below 1, as a reference over all pairs

@@ -213,10 +213,13 @@ def _descend(S, shapes, vbox, s, lu, lv, lbest, d, du0, du1, dv0, dv1, nu, nv, b
     cost (within du0..du1, dv0..dv1), then of half as many, down to one cell. Returns the
     cost and the cell reached."""
     while d >= 1:
+        back = -1  # the step back to where the last step came from: known to be worse
         moved = True
         while moved:
             moved = False
             for m in range(4):
+                if m == back:
+                    continue
                 uu = lu + (d if m == 0 else -d if m == 1 else 0)
                 vv = lv + (d if m == 2 else -d if m == 3 else 0)
                 if uu < du0 or uu > du1 or vv < dv0 or vv > dv1:
@@ -226,6 +229,7 @@ def _descend(S, shapes, vbox, s, lu, lv, lbest, d, du0, du1, dv0, dv1, nu, nv, b
                 if c < lbest - 1e-12:
                     lbest, lu, lv = c, uu, vv
                     moved = True
+                    back = m ^ 1
         d //= 2
     return lbest, lu, lv
 
