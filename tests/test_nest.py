@@ -1241,6 +1241,15 @@ def _pair_problem(rng, designs: int, copies: int, width: float):
     return p, len(items), overlap.cell_boxes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1)
 
 
+def _random_layout(rng, p, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each of n parts at a random turn and a random origin within its limits."""
+    var_of = np.array([int(rng.choice(p.item_vars[p.item_v0[i]:p.item_v1[i]]))
+                       for i in range(n)], np.int64)
+    u_of = np.array([rng.integers(p.lim[0, s, 0], p.lim[0, s, 1] + 1) for s in var_of])
+    v_of = np.array([rng.integers(p.lim[0, s, 2], p.lim[0, s, 3] + 1) for s in var_of])
+    return var_of, u_of, v_of
+
+
 def test_pair_loss_matches_a_count_by_hand_and_stops_at_its_limit():
     """The pair loss of a part at a position, from the neighbours' sorted window (only those
     whose box can meet it are merged), equals the sum over all neighbours of factor x
@@ -1250,10 +1259,7 @@ def test_pair_loss_matches_a_count_by_hand_and_stops_at_its_limit():
     rng = np.random.default_rng(21)
     p, n, vbox = _pair_problem(rng, 5, 3, 300)
     nu, nv = int(p.st_nu[0]), int(p.st_nv[0])
-    var_of = np.array([int(rng.choice(p.item_vars[p.item_v0[i]:p.item_v1[i]]))
-                       for i in range(n)], np.int64)
-    u_of = np.array([rng.integers(p.lim[0, s, 0], p.lim[0, s, 1] + 1) for s in var_of])
-    v_of = np.array([rng.integers(p.lim[0, s, 2], p.lim[0, s, 3] + 1) for s in var_of])
+    var_of, u_of, v_of = _random_layout(rng, p, n)
     pw = 1.0 + rng.random((n, n))
     pw = (pw + pw.T) / 2
     size = pairs.part_sizes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.item_v0, p.item_vars)
@@ -1297,10 +1303,7 @@ def _pair_scene(seed: int):
     rng = np.random.default_rng(seed)
     p, n, vbox = _pair_problem(rng, 5, 3, 300)
     nu, nv = int(p.st_nu[0]), int(p.st_nv[0])
-    var_of = np.array([int(rng.choice(p.item_vars[p.item_v0[i]:p.item_v1[i]]))
-                       for i in range(n)], np.int64)
-    u_of = np.array([rng.integers(p.lim[0, s, 0], p.lim[0, s, 1] + 1) for s in var_of])
-    v_of = np.array([rng.integers(p.lim[0, s, 2], p.lim[0, s, 3] + 1) for s in var_of])
+    var_of, u_of, v_of = _random_layout(rng, p, n)
     pw = 1.0 + rng.random((n, n))
     size = pairs.part_sizes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, p.item_v0, p.item_vars)
     near = pairs.neighbours(0, var_of, u_of, v_of, vbox, (pw + pw.T) / 2, size,
