@@ -83,9 +83,10 @@ class Params:
     finish_share: float = 0.05
     finish_per_part: float = 2e-4  # ... and this many seconds a part (the check: 0.3 s on 1500)
     # strips: this share instead, for the exact check (quick on a few hundred parts) and the
-    # exact compaction (it gives back 0.5-2 % of the length, more than the search's last
-    # seconds, and stops at the limit): the 23 strips end at 28.8-30.0 s of 30
-    strip_finish_share: float = 0.03
+    # exact compaction (after the finest raster it gives back 0-0.4 % of the length in
+    # 0.01-0.25 s, and stops at the limit): gardeyn4-7 and shirts end at 29.7-30.1 s of 30,
+    # where 0.03 left 0.3-0.9 s of the limit unused
+    strip_finish_share: float = 0.01
     # strips: the last share of the search runs on a raster this many times finer, from the
     # coarse search's layout (1: none): the coarse raster explores, the fine one gives back
     # the cells' slack between neighbours, which the exact compaction only finds along x and y
