@@ -92,9 +92,11 @@ class Overlap:
         grid = kernel.Grid(self.cnt, self.w, self.S, self.mark, self.pw)
         parts = kernel.Parts(self.var_of, self.u_of, self.v_of, self.item_v0, self.item_v1,
                              p.item_vars)
+        # focused samples only on strips: measured there (sheet elimination's cell loss
+        # was not)
         tuning = kernel.Tuning(prm.ov_samples, 0.5 / self.span, prm.ov_bump,
                                prm.ov_factor, prm.ov_anchors, prm.ov_descents, prm.ov_rot_keep,
-                               prm.ov_local)
+                               prm.ov_local, prm.ov_focus if p.strip else 0)
         left, used = kernel.separate(grid, parts, p.shapes(), p.lim, self.t, cap, self.offs,
                                      moves, rng.randrange(1 << 30), tuning)
         interrupt.check()

@@ -66,7 +66,8 @@ class Tuning(NamedTuple):
     """How a move searches (`best_spot`, `separate`): coarse samples per rotation, the pull
     to the left per cell of u, moves without progress before contested cells get dearer and
     by what factor, anchor cells per variant, descents (0: all), rotations sampled (0: all),
-    the first step of a descent from the part's own position (0: none)."""
+    the first step of a descent from the part's own position (0: none), samples per
+    rotation near the part's own position (0: none)."""
 
     samples: int
     bias: float
@@ -76,6 +77,7 @@ class Tuning(NamedTuple):
     top: int = 0
     rot_keep: int = 0
     local: int = 0
+    focus: int = 0
 
 # compact cell arrays, so two searches side by side (the two workers) share the cache:
 # part counts stay far below 2**15; weights need no float64 (their products are summed in
@@ -251,10 +253,12 @@ def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v,
     on the neighbouring samples, already worse. With `rot_keep` > 0 a move of a placed part
     samples each variant but its current one with chance rot_keep / their count (a part with
     16 rotations looks at about that many per move); a part put in afresh (`cur_s` -1)
-    samples them all, so it always gets a spot. `samples`, `bias`, `top`, `rot_keep`: from
-    `tuning`."""
+    samples them all, so it always gets a spot. With `focus` > 0 a moved part also samples
+    each rotation that many times (on a grid, random offset, no anchors) among the origins
+    that put its centre within half its extent of where its centre is. `samples`, `bias`,
+    `top`, `rot_keep`, `focus`: from `tuning`."""
     rows, lo, hi, var_s0, var_s1, _ = shapes
-    samples, bias, _, _, _, top, rot_keep, local = tuning
+    samples, bias, _, _, _, top, rot_keep, local, focus = tuning
     nu, nv = S.shape[0], S.shape[1] - 1
     n_anc = anc.shape[1]
     bs, bu, bv = -1, 0, 0
@@ -308,6 +312,39 @@ def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v,
                     if c < lbest:
                         lbest, lu, lv = c, u, v
                         du0, du1, dv0, dv1, dstride = u0, u1, v0, v1, stride
+        if focus > 0 and stays:
+            # samples near where the part is (sparrow's focused samples), centre on centre:
+            # the coarse ones lie a stride apart, the least overlap after a cut or a
+            # neighbour's move is often between them
+            o = 0
+            for oo in range(n_off):
+                if offs[oo] + lim[t, cur_s, 0] <= cur_u:
+                    o = oo
+            cu = 2 * cur_u + vbox[cur_s, 0] + vbox[cur_s, 1]  # twice the centre's cell
+            cv = 2 * cur_v + vbox[cur_s, 2] + vbox[cur_s, 3]
+            hu = vbox[s, 1] - vbox[s, 0] + 1
+            hv = vbox[s, 3] - vbox[s, 2] + 1
+            ou = (cu - vbox[s, 0] - vbox[s, 1]) // 2  # s's origin with the same centre
+            ov_ = (cv - vbox[s, 2] - vbox[s, 3]) // 2
+            u0 = offs[o] + lim[t, s, 0]
+            u1 = min(offs[o] + lim[t, s, 1], ucap[s])
+            v0 = lim[t, s, 2]
+            v1 = lim[t, s, 3]
+            fu0, fu1 = max(u0, ou - hu // 2), min(u1, ou + hu // 2)
+            fv0, fv1 = max(v0, ov_ - hv // 2), min(v1, ov_ + hv // 2)
+            if fu0 <= fu1 and fv0 <= fv1:
+                span_u = fu1 - fu0 + 1
+                span_v = fv1 - fv0 + 1
+                stride = max(1, int(math.sqrt(span_u * span_v / focus)))
+                su = fu0 + np.random.randint(min(stride, span_u))
+                sv0 = fv0 + np.random.randint(min(stride, span_v))
+                for u in range(su, fu1 + 1, stride):
+                    for v in range(sv0, fv1 + 1, stride):
+                        c = _loss(S, shapes, vbox, s, u, v, nu, nv,
+                                  min(lbest, tops[-1]) - bias * u, near) + bias * u
+                        if c < lbest:
+                            lbest, lu, lv = c, u, v
+                            du0, du1, dv0, dv1, dstride = u0, u1, v0, v1, stride
         if lu < 0:
             continue
         q_best[q] = lbest
@@ -403,7 +440,7 @@ def separate(grid, parts, shapes, lim, t, ucap, offs, moves, seed, tuning):
     cnt, w, S, mark, pw = grid
     var_of, u_of, v_of, item_v0, item_v1, item_vars = parts
     rows, lo, hi, var_s0, var_s1, _ = shapes
-    _, _, bump, factor, n_anchors, _, _, _ = tuning
+    _, _, bump, factor, n_anchors, _, _, _, _ = tuning
     np.random.seed(seed)
     anc = anchors(rows, lo, hi, var_s0, var_s1, n_anchors)
     epoch = 0
