@@ -70,7 +70,8 @@ class Params:
     # strips: a moved part also samples each rotation this many times near where it is
     # (sparrow's focused samples; 0: not): the coarse samples lie a stride apart and the
     # descent from its own position stops in the first dip (30 s, 8 strips, 4 seeds: mean
-    # density 82.32 -> 82.55 %; 25 samples: slower moves, no gain)
+    # density 82.32 -> 82.55 %; all 23 strips, 2 seeds: flat; 25 samples: slower moves,
+    # no gain; results/2026-12-04-focus.md)
     ov_focus: int = 9
     ov_anchors: int = 2  # cells of a moved part that must be free for a coarse sample to count
     ov_chunk: int = 200  # moves per kernel call (between deadline checks)
