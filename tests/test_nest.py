@@ -1183,12 +1183,27 @@ def test_anchor_cells_lie_on_their_variant_and_a_full_grid_still_gives_a_spot():
                 and p.lim[0, bs, 2] <= bv <= p.lim[0, bs, 3])
 
 
+def _one_move(p, cnt: np.ndarray, s: int, u: int, v: int, tuning) -> tuple[int, int, int]:
+    """Where `best_spot` (cell loss, no anchors) takes p's first item, variant s at (u, v),
+    over the part counts `cnt`."""
+    from wikicut.nest.kernels import overlap, pairs
+
+    nu, nv = cnt.shape
+    S = np.zeros((nu, nv + 1))
+    overlap.prefix_rows(cnt, np.ones((nu, nv)), S, 0, nu - 1)
+    cands = p.item_vars[p.item_v0[0]:p.item_v1[0]]
+    anc = overlap.anchors(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, 0)
+    vbox = overlap.cell_boxes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1)
+    return overlap.best_spot(S, cands, p.shapes(), p.lim, 0, p.lim[0, :, 1].copy(),
+                             np.zeros(1, np.int64), tuning, s, u, v, anc, pairs.no_near(), vbox)
+
+
 def test_a_moved_part_descends_from_where_it_is_into_a_hole_between_the_samples():
     """Every cell taken but a hole of the part's shape a few cells from where the part is:
     the coarse samples all cost the same, so only the descent from the part's own position
     (`Tuning.local`) slides it in; without it the part stays where it was (unless a sample
     happens to land on the hole exactly)."""
-    from wikicut.nest.kernels import overlap, pairs
+    from wikicut.nest.kernels import overlap
 
     items = _items([_rect("r", 4.0, 4.0)], copies=1, rotations=(0.0,))  # 2 x 2 cells
     p = build(items, [Stock(width=300, height=100, margin=0, strip=True)], 0.0, 2.0)
@@ -1197,17 +1212,10 @@ def test_a_moved_part_descends_from_where_it_is_into_a_hole_between_the_samples(
     uh, vh = 60, 20
     cnt = np.ones((nu, nv), np.int32) - _painted(p, np.array([s]), np.array([uh]),
                                                   np.array([vh])).astype(np.int32)
-    S = np.zeros((nu, nv + 1))
-    overlap.prefix_rows(cnt, np.ones((nu, nv)), S, 0, nu - 1)
-    cap = p.lim[0, :, 1].copy()
-    cands = p.item_vars[p.item_v0[0]:p.item_v1[0]]
-    anc = overlap.anchors(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, 0)
-    vbox = overlap.cell_boxes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1)
 
     def spot(local: int) -> tuple[int, int, int]:
-        return overlap.best_spot(S, cands, p.shapes(), p.lim, 0, cap, np.zeros(1, np.int64),
-                                 overlap.Tuning(1, 0.0, 0, 1.0, 0, 0, 0, local),
-                                 s, uh + 1, vh + 1, anc, pairs.no_near(), vbox)
+        return _one_move(p, cnt, s, uh + 1, vh + 1,
+                         overlap.Tuning(1, 0.0, 0, 1.0, 0, 0, 0, local))
 
     assert all(spot(4) == (s, uh, vh) for _ in range(20))
     # a sample finds the hole's 3 x 3 cells at a stride of about 20 cells: 2 % of calls
@@ -1220,7 +1228,7 @@ def test_a_moved_part_finds_a_hole_near_it_past_a_ridge_by_focused_samples():
     from where it is climbs the ring, so without focused samples it stays (unless a coarse
     sample lands near the hole: 6 % of calls); samples at every origin near it
     (`Tuning.focus` as many as the 11 x 11 origins within half its size) find the hole."""
-    from wikicut.nest.kernels import overlap, pairs
+    from wikicut.nest.kernels import overlap
 
     items = _items([_rect("r", 20.0, 20.0)], copies=1, rotations=(0.0,))  # 10 x 10 cells
     p = build(items, [Stock(width=300, height=100, margin=0, strip=True)], 0.0, 2.0)
@@ -1235,17 +1243,9 @@ def test_a_moved_part_finds_a_hole_near_it_past_a_ridge_by_focused_samples():
     cnt[uh - 10:uh + 20, vh - 10:vh + 20] = 5
     cnt[at(uc, vc)] = 1
     cnt[at(uh, vh)] = 0
-    S = np.zeros((nu, nv + 1))
-    overlap.prefix_rows(cnt, np.ones((nu, nv)), S, 0, nu - 1)
-    cap = p.lim[0, :, 1].copy()
-    cands = p.item_vars[p.item_v0[0]:p.item_v1[0]]
-    anc = overlap.anchors(p.rows, p.lo, p.hi, p.var_s0, p.var_s1, 0)
-    vbox = overlap.cell_boxes(p.rows, p.lo, p.hi, p.var_s0, p.var_s1)
 
     def spot(focus: int) -> tuple[int, int, int]:
-        return overlap.best_spot(S, cands, p.shapes(), p.lim, 0, cap, np.zeros(1, np.int64),
-                                 overlap.Tuning(1, 0.0, 0, 1.0, 0, 0, 0, 4, focus),
-                                 s, uc, vc, anc, pairs.no_near(), vbox)
+        return _one_move(p, cnt, s, uc, vc, overlap.Tuning(1, 0.0, 0, 1.0, 0, 0, 0, 4, focus))
 
     assert all(spot(121) == (s, uh, vh) for _ in range(20))
     assert sum(spot(0) == (s, uc, vc) for _ in range(20)) >= 10

@@ -236,6 +236,30 @@ def _descend(S, shapes, vbox, s, lu, lv, lbest, d, du0, du1, dv0, dv1, nu, nv, b
     return lbest, lu, lv
 
 
+@njit(cache=True, inline="always")
+def _sample_grid(S, shapes, vbox, anc, near, s, u0, u1, v0, v1, count, check, lbest, top,
+                 bias, nu, nv):
+    """About `count` samples of variant s on a grid over the origins u0..u1, v0..v1 (at a
+    random offset), skipping those with an anchor cell taken when `check`; each sum stops
+    at the lower of `lbest` and `top`. Returns the least loss below `lbest`, its origin and
+    the grid's stride; origin u -1 when none was lower."""
+    span_u = u1 - u0 + 1
+    span_v = v1 - v0 + 1
+    stride = max(1, int(math.sqrt(span_u * span_v / count)))
+    su = u0 + np.random.randint(min(stride, span_u))
+    sv0 = v0 + np.random.randint(min(stride, span_v))
+    bu, bv = -1, 0
+    for u in range(su, u1 + 1, stride):
+        for v in range(sv0, v1 + 1, stride):
+            if check and _anchor_taken(S, anc, s, u, v, nu, nv):
+                continue
+            c = _loss(S, shapes, vbox, s, u, v, nu, nv, min(lbest, top) - bias * u, near) \
+                + bias * u
+            if c < lbest:
+                lbest, bu, bv = c, u, v
+    return lbest, bu, bv, stride
+
+
 @njit(cache=True)
 def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v, anc, near,
               vbox):
@@ -298,20 +322,11 @@ def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v,
             v1 = lim[t, s, 3]
             if u0 > u1 or v0 > v1:
                 continue
-            span_u = u1 - u0 + 1
-            span_v = v1 - v0 + 1
-            stride = max(1, int(math.sqrt(span_u * span_v / per)))
-            su = u0 + np.random.randint(min(stride, span_u))
-            sv0 = v0 + np.random.randint(min(stride, span_v))
-            for u in range(su, u1 + 1, stride):
-                for v in range(sv0, v1 + 1, stride):
-                    if check and _anchor_taken(S, anc, s, u, v, nu, nv):
-                        continue
-                    c = _loss(S, shapes, vbox, s, u, v, nu, nv,
-                              min(lbest, tops[-1]) - bias * u, near) + bias * u
-                    if c < lbest:
-                        lbest, lu, lv = c, u, v
-                        du0, du1, dv0, dv1, dstride = u0, u1, v0, v1, stride
+            c, cu, cv, stride = _sample_grid(S, shapes, vbox, anc, near, s, u0, u1, v0, v1,
+                                             per, check, lbest, tops[-1], bias, nu, nv)
+            if cu >= 0:
+                lbest, lu, lv = c, cu, cv
+                du0, du1, dv0, dv1, dstride = u0, u1, v0, v1, stride
         if focus > 0 and stays:
             # samples near where the part is (sparrow's focused samples), centre on centre:
             # the coarse ones lie a stride apart, the least overlap after a cut or a
@@ -320,12 +335,12 @@ def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v,
             for oo in range(n_off):
                 if offs[oo] + lim[t, cur_s, 0] <= cur_u:
                     o = oo
-            cu = 2 * cur_u + vbox[cur_s, 0] + vbox[cur_s, 1]  # twice the centre's cell
-            cv = 2 * cur_v + vbox[cur_s, 2] + vbox[cur_s, 3]
+            mu = 2 * cur_u + vbox[cur_s, 0] + vbox[cur_s, 1]  # twice the centre's cell
+            mv = 2 * cur_v + vbox[cur_s, 2] + vbox[cur_s, 3]
             hu = vbox[s, 1] - vbox[s, 0] + 1
             hv = vbox[s, 3] - vbox[s, 2] + 1
-            ou = (cu - vbox[s, 0] - vbox[s, 1]) // 2  # s's origin with the same centre
-            ov_ = (cv - vbox[s, 2] - vbox[s, 3]) // 2
+            ou = (mu - vbox[s, 0] - vbox[s, 1]) // 2  # s's origin with the same centre
+            ov_ = (mv - vbox[s, 2] - vbox[s, 3]) // 2
             u0 = offs[o] + lim[t, s, 0]
             u1 = min(offs[o] + lim[t, s, 1], ucap[s])
             v0 = lim[t, s, 2]
@@ -333,18 +348,12 @@ def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v,
             fu0, fu1 = max(u0, ou - hu // 2), min(u1, ou + hu // 2)
             fv0, fv1 = max(v0, ov_ - hv // 2), min(v1, ov_ + hv // 2)
             if fu0 <= fu1 and fv0 <= fv1:
-                span_u = fu1 - fu0 + 1
-                span_v = fv1 - fv0 + 1
-                stride = max(1, int(math.sqrt(span_u * span_v / focus)))
-                su = fu0 + np.random.randint(min(stride, span_u))
-                sv0 = fv0 + np.random.randint(min(stride, span_v))
-                for u in range(su, fu1 + 1, stride):
-                    for v in range(sv0, fv1 + 1, stride):
-                        c = _loss(S, shapes, vbox, s, u, v, nu, nv,
-                                  min(lbest, tops[-1]) - bias * u, near) + bias * u
-                        if c < lbest:
-                            lbest, lu, lv = c, u, v
-                            du0, du1, dv0, dv1, dstride = u0, u1, v0, v1, stride
+                c, cu, cv, stride = _sample_grid(S, shapes, vbox, anc, near, s, fu0, fu1, fv0,
+                                                 fv1, focus, False, lbest, tops[-1], bias, nu,
+                                                 nv)
+                if cu >= 0:
+                    lbest, lu, lv = c, cu, cv
+                    du0, du1, dv0, dv1, dstride = u0, u1, v0, v1, stride
         if lu < 0:
             continue
         q_best[q] = lbest
