@@ -289,11 +289,17 @@ def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v,
     best = math.inf
     stays = cur_s >= 0 and cur_u <= ucap[cur_s]  # the current position competes
     here = math.inf  # its cost
+    o_cur, mu, mv = 0, 0, 0  # its sheet, and twice its centre's cell (u, v)
     if stays:
         bs, bu, bv = cur_s, cur_u, cur_v
         here = _loss(S, shapes, vbox, cur_s, cur_u, cur_v, nu, nv, math.inf, near) \
             + bias * cur_u
         best = here
+        for oo in range(offs.shape[0]):
+            if offs[oo] + lim[t, cur_s, 0] <= cur_u:
+                o_cur = oo
+        mu = 2 * cur_u + vbox[cur_s, 0] + vbox[cur_s, 1]
+        mv = 2 * cur_v + vbox[cur_s, 2] + vbox[cur_s, 3]
     per = max(samples // offs.shape[0], 16)
     nq = cands.shape[0]
     q_best = np.full(nq, math.inf)
@@ -331,18 +337,12 @@ def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v,
             # samples near where the part is (sparrow's focused samples), centre on centre:
             # the coarse ones lie a stride apart, the least overlap after a cut or a
             # neighbour's move is often between them
-            o = 0
-            for oo in range(n_off):
-                if offs[oo] + lim[t, cur_s, 0] <= cur_u:
-                    o = oo
-            mu = 2 * cur_u + vbox[cur_s, 0] + vbox[cur_s, 1]  # twice the centre's cell
-            mv = 2 * cur_v + vbox[cur_s, 2] + vbox[cur_s, 3]
             hu = vbox[s, 1] - vbox[s, 0] + 1
             hv = vbox[s, 3] - vbox[s, 2] + 1
             ou = (mu - vbox[s, 0] - vbox[s, 1]) // 2  # s's origin with the same centre
             ov_ = (mv - vbox[s, 2] - vbox[s, 3]) // 2
-            u0 = offs[o] + lim[t, s, 0]
-            u1 = min(offs[o] + lim[t, s, 1], ucap[s])
+            u0 = offs[o_cur] + lim[t, s, 0]
+            u1 = min(offs[o_cur] + lim[t, s, 1], ucap[s])
             v0 = lim[t, s, 2]
             v1 = lim[t, s, 3]
             fu0, fu1 = max(u0, ou - hu // 2), min(u1, ou + hu // 2)
@@ -384,11 +384,7 @@ def best_spot(S, cands, shapes, lim, t, ucap, offs, tuning, cur_s, cur_u, cur_v,
         # a descent from where the part is: after a cut, or a neighbour's move, the least
         # overlap is often a few cells away, between the coarse samples
         s = cur_s
-        o = 0
-        for oo in range(offs.shape[0]):
-            if offs[oo] + lim[t, s, 0] <= cur_u:
-                o = oo
-        du0, du1 = offs[o] + lim[t, s, 0], min(offs[o] + lim[t, s, 1], ucap[s])
+        du0, du1 = offs[o_cur] + lim[t, s, 0], min(offs[o_cur] + lim[t, s, 1], ucap[s])
         dv0, dv1 = lim[t, s, 2], lim[t, s, 3]
         lbest, lu, lv = _descend(S, shapes, vbox, s, cur_u, cur_v, here, local, du0, du1,
                                  dv0, dv1, nu, nv, bias, near)
