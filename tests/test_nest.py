@@ -1079,7 +1079,8 @@ def test_separate_removes_overlap_and_keeps_the_cap(n_anchors, top, rot_keep, pa
         overlap.Grid(cnt, w, S, mark, pw),
         overlap.Parts(var_of, u_of, v_of, p.item_v0, p.item_v1, p.item_vars), p.shapes(),
         p.lim, 0, cap, np.zeros(1, np.int64), 5000, 1,
-        overlap.Tuning(100, 0.5 / cnt.shape[0], 5, 1.3, n_anchors, top, rot_keep))
+        overlap.Tuning(100, 0.5 / cnt.shape[0], 5, 1.3, n_anchors, top, rot_keep),
+        np.array([-1, 0, 1 << 62, 0]), np.zeros((n, 3), np.int64))
     assert left == 0 and 0 < moves < 5000
     assert np.array_equal(cnt, _painted(p, var_of, u_of, v_of))  # the kernel's own count
     assert cnt.max() == 1
@@ -1133,7 +1134,8 @@ def test_separate_keeps_count_of_overlap_between_moves(pair_loss):
             overlap.Grid(cnt, w, S, mark, pw),
             overlap.Parts(var_of, u_of, v_of, p.item_v0, p.item_v1, p.item_vars), p.shapes(),
             p.lim, 0, cap, np.zeros(1, np.int64), moves, moves,
-            overlap.Tuning(100, 0.5 / nu, 5, 1.3, 2))
+            overlap.Tuning(100, 0.5 / nu, 5, 1.3, 2), np.array([-1, 0, 1 << 62, 0]),
+            np.zeros((n, 3), np.int64))
         assert used == moves and left > 0
         c = _painted(p, var_of, u_of, v_of).astype(np.int64)
         assert left == int((c * (c - 1)).sum())  # each part on a cell counts the others
@@ -1660,17 +1662,23 @@ def test_a_strips_strike_ends_sooner_the_fewer_its_parts():
 
     prm = replace(DEFAULT, ov_no_gain=2000, ov_no_gain_part=20, ov_strikes=1, ov_chunk=10)
 
-    class Stuck:  # overlap that never goes down: each chunk of moves counts as stale
+    class Stuck:  # overlap that never goes down: every move counts as stale, as the
+        # kernel counts (test_the_kernel_keeps_a_strikes_least_overlap_layout)
         def __init__(self, strip):
             self.prm, self.p = prm, SimpleNamespace(strip=strip, items=[0] * 8)
+            self.var_of = np.zeros(8, np.int64)
 
-        def run(self, cap, moves, rng):
+        def run(self, cap, moves, rng, strike, keep):
+            strike[3] = 5
+            if strike[0] < 0:
+                strike[0] = 5
+            for m in range(1, moves + 1):
+                strike[1] += 1
+                if strike[1] >= strike[2]:
+                    return 5, m
             return 5, moves
 
-        def state(self):
-            return None
-
-        def restore(self, st):
+        def place(self, pos):
             pass
 
     def moves(ov, params=prm):
@@ -1679,10 +1687,77 @@ def test_a_strips_strike_ends_sooner_the_fewer_its_parts():
         assert separate(ov, None, None, budget, None) == 5
         return budget.used
 
-    assert moves(Stuck(True)) == 10 + 20 * 8  # the first chunk, then 160 stale moves
-    assert moves(Stuck(False)) == 10 + 2000
-    assert moves(Stuck(True), replace(prm, ov_no_gain_part=0)) == 10 + 2000
-    assert moves(Stuck(True), replace(prm, ov_no_gain_part=1000)) == 10 + 2000
+    assert moves(Stuck(True)) == 20 * 8  # 160 stale moves
+    assert moves(Stuck(False)) == 2000
+    assert moves(Stuck(True), replace(prm, ov_no_gain_part=0)) == 2000
+    assert moves(Stuck(True), replace(prm, ov_no_gain_part=1000)) == 2000
+
+
+def test_overlapping_parts_move_in_turn_each_once_a_round():
+    """A separation moves the overlapping parts in rounds, each once a round in a random
+    order, as sparrow does (drawing one at random each move left some unmoved for many
+    moves); a part whose overlap went meanwhile is skipped, and the next round takes the
+    parts that overlap then."""
+    from wikicut.nest.kernels import overlap
+
+    ov = np.array([3, 0, 1, 4, 0, 2, 7])
+    queue = np.zeros(ov.size, np.int64)
+    turn = np.zeros(2, np.int64)
+    orders = set()
+    for _ in range(6):
+        first = [int(overlap.next_part(ov, queue, turn)) for _ in range(5)]
+        assert sorted(first) == [0, 2, 3, 5, 6]  # a round: each overlapping part once
+        orders.add(tuple(first))
+    assert len(orders) > 1  # in a random order
+    first = [int(overlap.next_part(ov, queue, turn)) for _ in range(2)]
+    gone = next(j for j in (0, 2, 3, 5, 6) if j not in first)
+    ov[gone] = 0  # its overlap went (a neighbour moved away): skipped
+    rest = [int(overlap.next_part(ov, queue, turn)) for _ in range(2)]
+    assert sorted(first + rest) == sorted({0, 2, 3, 5, 6} - {gone})
+    ov[1] = 5  # overlaps from now on: in the next round
+    assert sorted(int(overlap.next_part(ov, queue, turn)) for _ in range(5)) \
+        == sorted({0, 1, 2, 3, 5, 6} - {gone})
+
+
+def test_the_kernel_keeps_a_strikes_least_overlap_layout():
+    """The separation kernel looks at the overlap after every move: `keep` holds the
+    layout of the least overlap seen (not only where a call of 200 moves ends), and the
+    call returns once the moves without a 2 % fall reach the strike's length."""
+    from wikicut.nest.kernels import overlap
+
+    rng = np.random.default_rng(11)
+    parts = [Part(f"b{i}", _random_polygon(rng)) for i in range(5)]
+    items = _items(parts, copies=3)
+    p = build(items, [Stock(width=600, height=150, margin=0, strip=True)], 2.0, 2.0)
+    nu, nv = int(p.st_nu[0]), int(p.st_nv[0])
+    var_of = p.item_vars[p.item_v0].copy()
+    u_of = p.lim[0, var_of, 0].copy()
+    v_of = p.lim[0, var_of, 2].copy()
+    cnt = _painted(p, var_of, u_of, v_of)
+    start = int((cnt.astype(np.int64) * (cnt - 1)).sum())
+    w = np.ones(cnt.shape)
+    S = np.zeros((nu, nv + 1))
+    overlap.prefix_rows(cnt, w, S, 0, nu - 1)
+    cap = np.floor((60.0 - p.var_right) / p.res).astype(np.int64)  # too short: never done
+    n = len(items)
+    strike = np.array([-1, 0, 40, 0])
+    keep = np.zeros((n, 3), np.int64)
+    ends = []
+    for _ in range(30):
+        left, used = overlap.separate(
+            overlap.Grid(cnt, w, S, np.zeros(cnt.shape, np.int32), np.ones((n, n))),
+            overlap.Parts(var_of, u_of, v_of, p.item_v0, p.item_v1, p.item_vars),
+            p.shapes(), p.lim, 0, cap, np.zeros(1, np.int64), 7, len(ends),
+            overlap.Tuning(100, 0.5 / nu, 5, 1.3, 2), strike, keep)
+        ends.append(left)
+        if strike[1] >= strike[2]:
+            assert used <= 7  # ended within the call, where the strike ran out
+            break
+        assert used == 7
+    assert strike[1] == 40  # ran out
+    assert strike[0] <= min(min(ends), start)  # least of every state, between ends too
+    c = _painted(p, keep[:, 0], keep[:, 1], keep[:, 2]).astype(np.int64)
+    assert int((c * (c - 1)).sum()) == strike[0]  # `keep` is that layout
 
 
 def test_strip_exploration_goes_on_from_failed_layouts(monkeypatch):
@@ -1776,6 +1851,33 @@ def test_overlap_state_moves_parts_within_their_limits():
     ov.move(1, int(var[1]), 10_000, 0, cap)
     assert ov.u_of[1] == 100
     assert ov.length() == pytest.approx(100 * p.res + p.var_right[var[1]])
+
+
+def test_a_disruption_takes_the_parts_a_swapped_part_lands_on_into_the_room_it_left():
+    """After two parts swap (a disruption), the parts whose centre one of them now covers
+    move by its way back, into the room it left (sparrow's disruption); parts it does not
+    cover, and the swapped pair, stay."""
+    from wikicut.nest.overlap import Overlap
+    from wikicut.nest.phases.strip import _follow
+    from wikicut.nest.problem import obstacles
+
+    items = _items([_rect("big", 60, 60), _rect("s1", 10, 10), _rect("s2", 10, 10),
+                    _rect("s3", 10, 10), _rect("other", 20, 20)], rotations=(0.0,))
+    p = build(items, [Stock(width=500, height=100, margin=0, strip=True)], 0.0, 1.0)
+    var = p.item_vars[p.item_v0].copy()
+    # big (0) swapped from 300 to 100 along u: s1 lies under it there, s2 just clear of
+    # its cells, s3 (1) is the part it swapped with, `other` far off
+    u = np.array([100, 130, 170, 105, 400])
+    v = np.array([20, 40, 40, 30, 10])
+    ov = Overlap(p, DEFAULT, 0, obstacles(p, 0), var.copy(), u.copy(), v.copy(), p.item_v0,
+                 p.item_v1, np.zeros(1, np.int64))
+    cap = np.full(var.size, 1 << 40, np.int64)
+    _follow(ov, 0, 300, 25, (0, 3), cap)
+    assert (int(ov.u_of[1]), int(ov.v_of[1])) == (330, 45)  # by big's way back: +200, +5
+    assert ov.u_of[2] == 170 and ov.u_of[3] == 105 and ov.u_of[4] == 400  # the others stay
+    assert ov.u_of[0] == 100
+    c = _painted(p, ov.var_of, ov.u_of, ov.v_of)
+    assert np.array_equal(c, ov.cnt)  # the cells follow the parts
 
 
 def test_with_a_fixed_budget_phases_end_at_the_deadline_not_at_a_share_of_the_time():

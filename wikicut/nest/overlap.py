@@ -86,8 +86,31 @@ class Overlap:
         return float((self.u_of[placed] * self.p.res
                       + self.p.var_right[self.var_of[placed]]).max(initial=0.0))
 
-    def run(self, cap: np.ndarray, moves: int, rng: random.Random) -> tuple[int, int]:
-        """Up to `moves` moves (kernel.separate): (overlap left, moves counted, >= 1)."""
+    def positions(self) -> np.ndarray:
+        """Each part's variant and origin cell (n x 3): a layout `place` goes back to."""
+        return np.stack([self.var_of, self.u_of, self.v_of], axis=1)
+
+    def place(self, pos: np.ndarray) -> None:
+        """Back to a layout from `positions` (or a strike's `keep`); the weights stay."""
+        p = self.p
+        for i in range(pos.shape[0]):
+            old, sv = int(self.var_of[i]), int(pos[i, 0])
+            u, v = int(pos[i, 1]), int(pos[i, 2])
+            if old == sv and self.u_of[i] == u and self.v_of[i] == v:
+                continue
+            if old >= 0:
+                kernel.paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[old], p.var_s1[old],
+                             self.u_of[i], self.v_of[i], -1)
+            self.var_of[i], self.u_of[i], self.v_of[i] = sv, u, v
+            if sv >= 0:
+                kernel.paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[sv], p.var_s1[sv], u, v, 1)
+        kernel.prefix_rows(self.cnt, self.w, self.S, 0, self.cnt.shape[0] - 1)
+
+    def run(self, cap: np.ndarray, moves: int, rng: random.Random, strike: np.ndarray,
+            keep: np.ndarray) -> tuple[int, int]:
+        """Up to `moves` moves (kernel.separate, which keeps the strike's progress in
+        `strike` and its least-overlap layout in `keep`): (overlap left, moves counted,
+        >= 1)."""
         p, prm = self.p, self.prm
         grid = kernel.Grid(self.cnt, self.w, self.S, self.mark, self.pw)
         parts = kernel.Parts(self.var_of, self.u_of, self.v_of, self.item_v0, self.item_v1,
@@ -98,7 +121,7 @@ class Overlap:
                                prm.ov_factor, prm.ov_anchors, prm.ov_descents, prm.ov_rot_keep,
                                prm.ov_local, prm.ov_focus if p.strip else 0)
         left, used = kernel.separate(grid, parts, p.shapes(), p.lim, self.t, cap, self.offs,
-                                     moves, rng.randrange(1 << 30), tuning)
+                                     moves, rng.randrange(1 << 30), tuning, strike, keep)
         interrupt.check()
         return left, max(used, 1)
 
@@ -108,19 +131,24 @@ def separate(ov: Overlap, cap: np.ndarray, rng: random.Random, budget: Budget,
     """Overlap removal in strikes: moves until `ov_no_gain` of them (on a strip at most
     `ov_no_gain_part` a part) bring no new least overlap, then back to the least-overlap
     layout (weights kept); a strike that gains under 2 % counts, `ov_strikes` of them in a
-    row give up. Returns the overlap left (0: a valid layout, which stays in `ov`); the
-    moves count in `budget`, whose progress reports show `best`."""
+    row give up. The least is looked at after every move (the kernel keeps it), as sparrow
+    looks after every iteration. Returns the overlap left (0: a valid layout, which stays
+    in `ov`); the moves count in `budget`, whose progress reports show `best`."""
     prm = ov.prm
-    least, least_state = -1, None
-    strikes = 0
     no_gain = prm.ov_no_gain
     if ov.p.strip and prm.ov_no_gain_part > 0:
         no_gain = min(no_gain, max(prm.ov_no_gain_part * len(ov.p.items), 1))
+    # least overlap (-1: not known), moves since it last fell by 2 %, the strike's length,
+    # the overlap where the last call began
+    strike = np.array([-1, 0, no_gain, 0], np.int64)
+    keep = np.zeros((len(ov.var_of), 3), np.int64)
+    kept = False  # whether `keep` holds a layout
+    strikes = 0
     per_move = 0.0  # seconds a move took in the last chunk
     while strikes < prm.ov_strikes and budget.live():
-        first = least  # the loss this strike starts from (-1: not known yet)
-        stale = 0
-        while stale < no_gain and budget.live():
+        first = int(strike[0])  # the loss this strike starts from (-1: not known yet)
+        strike[1] = 0
+        while strike[1] < no_gain and budget.live():
             chunk = min(prm.ov_chunk, budget.left())
             if not budget.fixed and per_move > 0 and budget.deadline < math.inf:
                 # the last chunk ends by the deadline: 200 moves of a large part take half
@@ -128,21 +156,18 @@ def separate(ov: Overlap, cap: np.ndarray, rng: random.Random, budget: Budget,
                 # end (a strip's exact compaction) back by over a second
                 chunk = min(chunk, max(1, int((budget.deadline - time.monotonic())
                                               / per_move)))
+            least = int(strike[0])
             t = time.monotonic()
-            left, k = ov.run(cap, chunk, rng)
+            left, k = ov.run(cap, chunk, rng, strike, keep)
             per_move = (time.monotonic() - t) / k
             budget.tick(k, best)
             if first < 0:
-                first = left
+                first = int(strike[3])
             if left == 0:
                 return 0
-            if least < 0 or left < least:
-                if least < 0 or left < 0.98 * least:
-                    stale = 0
-                least, least_state = left, ov.state()
-            else:
-                stale += k
+            kept = kept or int(strike[0]) != least
+        least = int(strike[0])
         strikes = strikes + 1 if first >= 0 and first * 0.98 <= least else 0
-        if least_state is not None:
-            ov.restore(least_state)
-    return max(least, 1)
+        if kept:
+            ov.place(keep)
+    return max(int(strike[0]), 1)

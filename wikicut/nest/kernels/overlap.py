@@ -434,14 +434,45 @@ def cell_boxes(rows, lo, hi, var_s0, var_s1):
 
 
 @njit(cache=True)
-def separate(grid, parts, shapes, lim, t, ucap, offs, moves, seed, tuning):
+def next_part(ov, queue, turn):
+    """The next part to move: the overlapping parts (`ov` > 0) in turn, each once a round,
+    in a random order (as sparrow moves them), skipping those whose overlap went meanwhile;
+    a round ends, and the next is drawn, when the queue is used up. `queue` (n) and `turn`
+    (its length, the next place in it) carry the round between calls; some part must
+    overlap."""
+    while True:
+        if turn[1] >= turn[0]:
+            m = 0
+            for j in range(ov.shape[0]):
+                if ov[j] > 0:
+                    queue[m] = j
+                    m += 1
+            for j in range(m - 1, 0, -1):
+                x = np.random.randint(j + 1)
+                queue[j], queue[x] = queue[x], queue[j]
+            turn[0], turn[1] = m, 0
+        i = queue[turn[1]]
+        turn[1] += 1
+        if ov[i] > 0:
+            return i
+
+
+@njit(cache=True)
+def separate(grid, parts, shapes, lim, t, ucap, offs, moves, seed, tuning, strike, keep):
     """Up to `moves` moves of overlapping parts; items beyond `ucap` are pulled in first,
     and items not placed yet (variant -1) put where they overlap least.
     Returns the overlap left (0 = a valid layout) and the moves made. The state (`grid`,
     `parts`) is updated in place, so calls continue where the last stopped. `tuning`'s
     anchors per variant prune the coarse samples; its `top` and `rot_keep` limit the
     descents and the rotations sampled (`best_spot`; 0: none, all). With pair weights in
-    `grid` (n x n) a move minimises the pair loss, else the weighted cells."""
+    `grid` (n x n) a move minimises the pair loss, else the weighted cells.
+
+    The strike's progress is kept after every move, not only where a call ends (a call is
+    a chunk of up to 200 moves, and the overlap swings within one): `strike` holds the
+    least overlap so far (-1: none yet), the moves since it last fell by 2 % (or first
+    fell), the moves without that after which the strike ends (the call returns there),
+    and, written here, the overlap when the call began; `keep` (n x 3) gets each part's
+    variant and origin whenever the least falls."""
     cnt, w, S, mark, pw = grid
     var_of, u_of, v_of, item_v0, item_v1, item_vars = parts
     rows, lo, hi, var_s0, var_s1, _ = shapes
@@ -479,15 +510,30 @@ def separate(grid, parts, shapes, lim, t, ucap, offs, moves, seed, tuning):
         ov[i] = _over(cnt, rows, lo, hi, var_s0[s], var_s1[s], u_of[i], v_of[i])
     best_total = 1 << 62
     stall = 0
-    for m in range(moves):
+    queue = np.zeros(n, np.int64)
+    turn = np.zeros(2, np.int64)
+    for m in range(moves + 1):
         total = 0
-        k = 0
         for i in range(n):
             total += ov[i]
-            if ov[i] > 0:
-                k += 1
+        if m == 0:
+            strike[3] = total
         if total == 0:
             return 0, m
+        # the state after each move (and the first, before any) against the strike's least
+        if m > 0 or strike[0] < 0:
+            if strike[0] < 0 or total < strike[0]:
+                if strike[0] < 0 or total < 0.98 * strike[0]:
+                    strike[1] = 0
+                strike[0] = total
+                for j in range(n):
+                    keep[j, 0], keep[j, 1], keep[j, 2] = var_of[j], u_of[j], v_of[j]
+            elif m > 0:
+                strike[1] += 1
+                if strike[1] >= strike[2]:
+                    return total, m
+        if m == moves:
+            return total, moves
         if total < best_total:
             best_total = total
             stall = 0
@@ -523,14 +569,7 @@ def separate(grid, parts, shapes, lim, t, ucap, offs, moves, seed, tuning):
                         _refresh_span(cnt, w, S, r, c0, c1)
             stall = 0
             best_total = total
-        pick = np.random.randint(k)
-        i = 0
-        for j in range(n):
-            if ov[j] > 0:
-                if pick == 0:
-                    i = j
-                    break
-                pick -= 1
+        i = next_part(ov, queue, turn)
         s, su, sv = var_of[i], u_of[i], v_of[i]
         a0, a1 = su + vbox[s, 0], su + vbox[s, 1]
         b0, b1 = sv + vbox[s, 2], sv + vbox[s, 3]
@@ -558,7 +597,4 @@ def separate(grid, parts, shapes, lim, t, ucap, offs, moves, seed, tuning):
             if e0 <= c1 and e1 >= c0 and f0 <= d1 and f1 >= d0:
                 ov[j] += common(rows, lo, hi, var_s0[sj], var_s1[sj], uj, vj, var_s0[bs],
                                  var_s1[bs], bu, bv, nu, nv)
-    total = 0
-    for i in range(n):
-        total += ov[i]
-    return total, moves
+    return -1, moves  # not reached: the loop returns at m == moves
