@@ -86,12 +86,9 @@ class Overlap:
         return float((self.u_of[placed] * self.p.res
                       + self.p.var_right[self.var_of[placed]]).max(initial=0.0))
 
-    def positions(self) -> np.ndarray:
-        """Each part's variant and origin cell (n x 3): a layout `place` goes back to."""
-        return np.stack([self.var_of, self.u_of, self.v_of], axis=1)
-
     def place(self, pos: np.ndarray) -> None:
-        """Back to a layout from `positions` (or a strike's `keep`); the weights stay."""
+        """Back to a layout given by each part's variant and origin cell (n x 3: a
+        strike's `keep`, kernel.separate); the weights stay."""
         p = self.p
         for i in range(pos.shape[0]):
             old, sv = int(self.var_of[i]), int(pos[i, 0])

@@ -126,7 +126,7 @@ def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget
 
     def disrupt() -> None:
         """Swap two large parts (centre to centre), of different sizes where possible; the
-        parts each lands on follow into the room the other left (`_follow`)."""
+        parts each of the two lands on go its way back, into the room it left (`_follow`)."""
         a = rng.choice(large)
         area = p.item_area
         others = [j for j in large if abs(area[j] - area[a]) > 0.01 * area[a]]
