@@ -1877,7 +1877,7 @@ def test_a_disruption_takes_the_parts_a_swapped_part_lands_on_into_the_room_it_l
     cover, and the swapped pair, stay."""
     from wikicut.nest.overlap import Overlap
     from wikicut.nest.phases.strip import _follow
-    from wikicut.nest.problem import obstacles
+    from wikicut.nest.problem import obstacles, variant_centres
 
     items = _items([_rect("big", 60, 60), _rect("s1", 10, 10), _rect("s2", 10, 10),
                     _rect("s3", 10, 10), _rect("other", 20, 20)], rotations=(0.0,))
@@ -1890,7 +1890,7 @@ def test_a_disruption_takes_the_parts_a_swapped_part_lands_on_into_the_room_it_l
     ov = Overlap(p, DEFAULT, 0, obstacles(p, 0), var.copy(), u.copy(), v.copy(), p.item_v0,
                  p.item_v1, np.zeros(1, np.int64))
     cap = np.full(var.size, 1 << 40, np.int64)
-    _follow(ov, 0, 300, 25, (0, 3), cap)
+    _follow(ov, 0, 300, 25, (0, 3), cap, *variant_centres(p))
     assert (int(ov.u_of[1]), int(ov.v_of[1])) == (330, 45)  # by big's way back: +200, +5
     assert ov.u_of[2] == 170 and ov.u_of[3] == 105 and ov.u_of[4] == 400  # the others stay
     assert ov.u_of[0] == 100

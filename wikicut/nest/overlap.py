@@ -89,18 +89,10 @@ class Overlap:
     def place(self, pos: np.ndarray) -> None:
         """Back to a layout given by each part's variant and origin cell (n x 3: a
         strike's `keep`, kernel.separate); the weights stay."""
-        p = self.p
         for i in range(pos.shape[0]):
-            old, sv = int(self.var_of[i]), int(pos[i, 0])
-            u, v = int(pos[i, 1]), int(pos[i, 2])
-            if old == sv and self.u_of[i] == u and self.v_of[i] == v:
-                continue
-            if old >= 0:
-                kernel.paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[old], p.var_s1[old],
-                             self.u_of[i], self.v_of[i], -1)
-            self.var_of[i], self.u_of[i], self.v_of[i] = sv, u, v
-            if sv >= 0:
-                kernel.paint(self.cnt, p.rows, p.lo, p.hi, p.var_s0[sv], p.var_s1[sv], u, v, 1)
+            sv, u, v = int(pos[i, 0]), int(pos[i, 1]), int(pos[i, 2])
+            if sv != self.var_of[i] or u != self.u_of[i] or v != self.v_of[i]:
+                self.move_to(i, sv, u, v)
         kernel.prefix_rows(self.cnt, self.w, self.S, 0, self.cnt.shape[0] - 1)
 
     def run(self, cap: np.ndarray, moves: int, rng: random.Random, strike: np.ndarray,
@@ -138,8 +130,7 @@ def separate(ov: Overlap, cap: np.ndarray, rng: random.Random, budget: Budget,
     # least overlap (-1: not known), moves since it last fell by 2 %, the strike's length,
     # the overlap where the last call began
     strike = np.array([-1, 0, no_gain, 0], np.int64)
-    keep = np.zeros((len(ov.var_of), 3), np.int64)
-    kept = False  # whether `keep` holds a layout
+    keep = np.zeros((len(ov.var_of), 3), np.int64)  # the least's layout, once it is known
     strikes = 0
     per_move = 0.0  # seconds a move took in the last chunk
     while strikes < prm.ov_strikes and budget.live():
@@ -153,7 +144,6 @@ def separate(ov: Overlap, cap: np.ndarray, rng: random.Random, budget: Budget,
                 # end (a strip's exact compaction) back by over a second
                 chunk = min(chunk, max(1, int((budget.deadline - time.monotonic())
                                               / per_move)))
-            least = int(strike[0])
             t = time.monotonic()
             left, k = ov.run(cap, chunk, rng, strike, keep)
             per_move = (time.monotonic() - t) / k
@@ -162,9 +152,8 @@ def separate(ov: Overlap, cap: np.ndarray, rng: random.Random, budget: Budget,
                 first = int(strike[3])
             if left == 0:
                 return 0
-            kept = kept or int(strike[0]) != least
         least = int(strike[0])
         strikes = strikes + 1 if first >= 0 and first * 0.98 <= least else 0
-        if kept:
+        if least >= 0:
             ov.place(keep)
     return max(int(strike[0]), 1)

@@ -136,8 +136,8 @@ def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget
         du, dv = mid_u[sb] - mid_u[sa], mid_v[sb] - mid_v[sa]  # a's origin to b's, centred
         ov.move(a, sa, round(ub + du), round(vb + dv), cap)
         ov.move(b, sb, round(ua - du), round(va - dv), cap)
-        _follow(ov, a, ua, va, (a, b), cap)
-        _follow(ov, b, ub, vb, (a, b), cap)
+        _follow(ov, a, ua, va, (a, b), cap, mid_u, mid_v)
+        _follow(ov, b, ub, vb, (a, b), cap, mid_u, mid_v)
         ov.reset_weights()
 
     pool: list[tuple[int, float, tuple]] = []
@@ -182,16 +182,16 @@ def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget
 
 
 def _follow(ov: Overlap, i: int, fu: int, fv: int, swapped: tuple[int, int],
-            cap: np.ndarray) -> None:
+            cap: np.ndarray, mid_u: np.ndarray, mid_v: np.ndarray) -> None:
     """After a disruption's swap: the parts whose centre part i now covers (not the two
     swapped) move by i's way back, into the room i left (its origin was (fu, fv)), as
     sparrow disrupts. A large part swapped with a smaller one otherwise lands on the small
-    one's neighbours, and the separation after it starts from their pile."""
+    one's neighbours, and the separation after it starts from their pile. `mid_u`,
+    `mid_v`: the variants' centres (problem.variant_centres)."""
     p = ov.p
     si, ui, vi = int(ov.var_of[i]), int(ov.u_of[i]), int(ov.v_of[i])
     k = slice(int(p.var_s0[si]), int(p.var_s1[si]))
     rows, lo, hi = p.rows[k] + ui, p.lo[k] + vi, p.hi[k] + vi  # i's cells: row, first, last
-    mid_u, mid_v = variant_centres(p)
     for j in range(len(ov.var_of)):
         sj = int(ov.var_of[j])
         if j in swapped or sj < 0:
