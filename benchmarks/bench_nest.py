@@ -2,12 +2,13 @@
 
     python benchmarks/bench_nest.py [--seconds N] [--only NAME ...] [--quick]
                                     [--skip-strip] [--skip-bins] [--skip-stock]
-                                    [--skip-scaling] [--seeds K]
+                                    [--skip-scaling] [--seeds K] [--first-seed S]
     python benchmarks/bench_nest.py --timing [--limits 5 10 20] [--only JOB ...]
     python benchmarks/bench_nest.py --users [--seconds N] [--only JOB ...]
 
 1. strip: ESICUP strip instances, density after N s beside spyrrow's with the same seconds.
-   With --seeds K each solver runs each instance with seeds 1..K (the same seeds for both):
+   With --seeds K each solver runs each instance with seeds 1..K (the same seeds for both;
+   --first-seed S: S..S+K-1, a second table on seeds the first did not run):
    a row shows the mean density of each, their lowest and highest, and the ratio of the
    means; the time columns show the longest run. One seed decides a row where the search
    stops on whole units (jakobs2: 23.0 or 24.0 long, both solvers): results/2026-12-03.md.
@@ -233,9 +234,10 @@ def _runs(runs: list[dict]) -> dict:
     return out
 
 
-def run_strip(names: list[str], seconds: float, workers: int, seeds: int = 1) -> str:
-    """The strip table; with `seeds` > 1 each solver runs every seed from SEED on, one
-    after the other in this process, and the row shows their mean (`_runs`)."""
+def run_strip(names: list[str], seconds: float, workers: int, seeds: int = 1,
+              first: int = SEED) -> str:
+    """The strip table; with `seeds` > 1 each solver runs every seed from `first` on,
+    one after the other in this process, and the row shows their mean (`_runs`)."""
     from wikicut.nest import load_kernels
 
     load_kernels()  # compiled or loaded before the first row's clock, as nest() does
@@ -245,7 +247,7 @@ def run_strip(names: list[str], seconds: float, workers: int, seeds: int = 1) ->
     for name in names:
         inst = I.load_strip(name)
         mine, other = [], []
-        for seed in range(SEED, SEED + seeds):
+        for seed in range(first, first + seeds):
             mine.append(wikicut_strip(inst, seconds, workers, seed))
             other.append(spyrrow_strip(inst, seconds, workers, seed))
         ours, theirs = _runs(mine), _runs(other)
@@ -271,7 +273,8 @@ def run_strip(names: list[str], seconds: float, workers: int, seeds: int = 1) ->
                 print(f"  {name}: {who} {r['status']}: {r.get('detail', '')}", flush=True)
         print("  " + "  ".join(rows[-1]), flush=True)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    each = "" if seeds < 2 else f", mean of seeds {SEED}-{SEED + seeds - 1}"
+    each = (f", seed {first}" if first != SEED else "") if seeds < 2 \
+        else f", mean of seeds {first}-{first + seeds - 1}"
     out = table(f"Strip packing: density % after {seconds:g} s, {workers} workers{each} "
                 f"(load average {load:.1f} at the end)",
                 ["instance", "items", "wikicut%", "s", "overrun", "<= 105 %", "spyrrow%", "s",
@@ -734,6 +737,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seeds", type=int, default=1,
                     help="strip table: seeds per solver and instance, mean shown (default 1)")
+    ap.add_argument("--first-seed", type=int, default=SEED, metavar="S",
+                    help=f"strip table: the first seed (default {SEED})")
     ap.add_argument("--unesting-strategy", default="nfp")
     ap.add_argument("--timing", action="store_true",
                     help="only the time-limit table (with --only: its jobs) and cold start")
@@ -783,7 +788,7 @@ def main(argv: list[str] | None = None) -> int:
     if not a.skip_strip and strip:
         print(f"strip: {len(strip)} instances x {seconds:g} s x 2 solvers x {a.seeds} seeds",
               flush=True)
-        out.append(run_strip(strip, seconds, a.workers, a.seeds))
+        out.append(run_strip(strip, seconds, a.workers, a.seeds, a.first_seed))
     if not a.skip_bins and bins:
         print(f"bins: {len(bins)} jobs x {seconds:g} s x 2 solvers", flush=True)
         out.append(run_bins(bins, seconds, a.workers, a.unesting_strategy))
