@@ -273,8 +273,10 @@ def run_strip(names: list[str], seconds: float, workers: int, seeds: int = 1,
                 print(f"  {name}: {who} {r['status']}: {r.get('detail', '')}", flush=True)
         print("  " + "  ".join(rows[-1]), flush=True)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    each = (f", seed {first}" if first != SEED else "") if seeds < 2 \
-        else f", mean of seeds {first}-{first + seeds - 1}"
+    if seeds > 1:
+        each = f", mean of seeds {first}-{first + seeds - 1}"
+    else:
+        each = f", seed {first}" if first != SEED else ""
     out = table(f"Strip packing: density % after {seconds:g} s, {workers} workers{each} "
                 f"(load average {load:.1f} at the end)",
                 ["instance", "items", "wikicut%", "s", "overrun", "<= 105 %", "spyrrow%", "s",
