@@ -536,8 +536,11 @@ def test_grow_is_never_smaller_than_the_exact_offset():
             assert shapely.covers(grow(g, spacing, 4.0).buffer(1e-9), pts).all()
 
 
-def test_variant_origin_puts_the_bare_lower_left_on_a_cell_corner():
+def test_variant_origin_is_a_cell_corner_at_the_grown_or_the_bare_lower_left():
+    """The raster's origin is the grown outline's lower-left (the fewest cells), or along
+    an axis given in `bare` the bare part's lower-left, a whole number of cells below."""
     rng = np.random.default_rng(7)
+    fewer = 0
     for _ in range(60):
         g = _random_polygon(rng)
         res = float(rng.uniform(0.5, 6.0))
@@ -546,12 +549,19 @@ def test_variant_origin_puts_the_bare_lower_left_on_a_cell_corner():
         var = variant(g, rot, spacing, res)
         gr = affinity.rotate(g, rot, origin=(0, 0))
         assert var.bare == pytest.approx(gr.bounds, abs=1e-9)
+        gb = grow(gr, spacing, res)
+        assert (var.ox, var.oy) == pytest.approx(gb.bounds[:2], abs=1e-9)
+        on_bare = variant(g, rot, spacing, res, bare=(True, True))
         for k in (0, 1):
-            steps = (var.bare[k] - (var.ox, var.oy)[k]) / res
+            steps = (on_bare.bare[k] - (on_bare.ox, on_bare.oy)[k]) / res
             assert abs(steps - round(steps)) < 1e-9
-        # the origin is at or below the buffered outline's lower-left: no band dropped
-        gb = gr.buffer(spacing / 2)
-        assert var.ox <= gb.bounds[0] + 1e-6 and var.oy <= gb.bounds[1] + 1e-6
+        # at or below the buffered outline's lower-left: no band dropped
+        assert on_bare.ox <= gb.bounds[0] + 1e-6 and on_bare.oy <= gb.bounds[1] + 1e-6
+        # never more cells, and on most parts with a spacing fewer bands
+        bands, bare_bands = np.unique(var.rows).size, np.unique(on_bare.rows).size
+        assert bands <= bare_bands
+        fewer += bands < bare_bands
+    assert fewer >= 30
 
 
 def test_limits_keep_the_bare_part_exactly_inside_the_margin():
@@ -575,13 +585,22 @@ def test_limits_keep_the_bare_part_exactly_inside_the_margin():
 
 
 def test_a_part_as_wide_as_the_usable_area_has_exactly_one_column():
-    part = shapely.box(-7.3, 2.1, 572.7, 40.0)  # 580 wide: a 600 sheet less 2 x 10 mm margin
+    """Its grown outline cannot fit the usable width, so its raster's origin puts the bare
+    part on a cell corner along x (its spacing band over the margin); a narrower part's
+    stays at its grown outline's lower-left."""
+    part = Part("wide", shapely.box(-7.3, 2.1, 572.7, 40.0))  # 580: 600 less 2 x 10 margin
+    narrow = Part("narrow", shapely.box(0.0, 0.0, 300.0, 40.0))
+    stock = Stock(width=600.0, height=300.0, margin=10.0)
     for res in (4.0, 3.3, 7.77):
-        var = variant(part, 0.0, 12.0, res)
-        u_min, u_max, _, _ = limits(var, 600.0, 300.0, 10.0, res)
+        p = build(_items([part, narrow], copies=1, rotations=(0.0,)), [stock], 12.0, res)
+        wide, thin = p.variants
+        u_min, u_max, _, _ = p.lim[0, 0]
         assert u_min == u_max
-        x0, _, x1, _ = _placed(var, part, u_min, 0, res, 10.0).bounds
+        x0, _, x1, _ = _placed(wide, part.outline, int(u_min), 0, res, 10.0).bounds
         assert x0 == pytest.approx(10.0, abs=1e-9) and x1 == pytest.approx(590.0, abs=1e-9)
+        gb = grow(part.outline, 12.0, res)
+        assert wide.oy == pytest.approx(gb.bounds[1], abs=1e-9)  # y: room to spare
+        assert (thin.ox, thin.oy) == pytest.approx(grow(narrow.outline, 12.0, res).bounds[:2])
 
 
 def test_sheet_grid_marks_exactly_the_usable_cells_keep_outs_touch():
@@ -1570,8 +1589,9 @@ def test_a_strip_search_ends_on_the_finer_raster_and_only_shortens(monkeypatch, 
     assert a.sheets[0].used_length == pytest.approx(chain[-1][2] + 2 * 5, abs=1e-6)
     stocks = [Stock(width=3000, height=260, margin=5, strip=True)]
     res = tile_resolution(nest_mod.resolution(stocks, items), items, stocks, 2.0)
-    # a part's lower left lies on a cell corner of the raster that placed it
-    cells = [(q.placed().outline.bounds[0] - 5) / res for q in a.sheets[0].placements]
+    # a part's grown outline's lower left lies on a cell corner of the raster that placed it
+    cells = [(grow(q.placed().outline, 2.0, res).bounds[0] - 5) / res
+             for q in a.sheets[0].placements]
     assert all(abs(finest * c - round(finest * c)) < 1e-6 for c in cells)
     # some only the finest raster has
     assert any(abs(finest // 2 * c - round(finest // 2 * c)) > 1e-6 for c in cells)

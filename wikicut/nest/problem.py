@@ -5,7 +5,7 @@ type's initial grid. The decode kernel and the overlap search read nothing else.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
@@ -13,7 +13,7 @@ import shapely
 from ..model import NestItem, Stock, oriented_outline
 from .kernels.decode import Choices, Shapes, Sheets
 from .kernels.overlap import COUNT, cell_boxes
-from .raster import Variant, limits, sheet_grid, variant
+from .raster import Variant, bare_origin, limits, sheet_grid, variant
 
 
 @dataclass
@@ -119,7 +119,11 @@ def build(items: list[NestItem], stocks: list[Stock], spacing: float, res: float
                         cache[key] = cache[(id(it.part), same, False)]
                 if key not in cache:
                     cache[key] = len(variants)
-                    variants.append(variant(it.part.outline, key[1], spacing, res, flip))
+                    v = variant(it.part.outline, key[1], spacing, res, flip)
+                    bare = _bare_axes(v, stocks, res)
+                    if any(bare):
+                        v = variant(it.part.outline, key[1], spacing, res, flip, bare)
+                    variants.append(v)
                 item_vars.append(cache[key])
         item_v1.append(len(item_vars))
         # a lower bound on the cells the bare part covers (all inside the sheet grid)
@@ -160,6 +164,21 @@ def build(items: list[NestItem], stocks: list[Stock], spacing: float, res: float
         np.array([1 if st.strip else -1 if st.count is None else st.count for st in stocks],
                  np.int64), init,
         all(st.strip for st in stocks))
+
+
+def _bare_axes(v: Variant, stocks: list[Stock], res: float) -> tuple[bool, bool]:
+    """Per axis: whether the raster's origin must put the bare part on a cell corner, as
+    the grown outline's origin (`raster.variant`) leaves the part no position on a stock
+    where the bare part's gives one (a part as wide as the usable area)."""
+    alt = replace(v, ox=bare_origin(v.bare[0], v.ox, res), oy=bare_origin(v.bare[1], v.oy, res))
+    need = [False, False]
+    for st in stocks:
+        a = limits(v, st.width, st.height, st.margin, res)
+        b = limits(alt, st.width, st.height, st.margin, res)
+        for k in (0, 1):
+            if a[2 * k + 1] < a[2 * k] and b[2 * k + 1] >= b[2 * k]:
+                need[k] = True
+    return need[0], need[1]
 
 
 def _canon(g):

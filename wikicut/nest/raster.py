@@ -65,9 +65,9 @@ def intervals(geom, res: float, ox: float, oy: float, nu: int | None = None
 @dataclass(frozen=True)
 class Variant:
     """One part at one rotation (mirrored first, with `mirrored`): where its raster's origin
-    sits and its bare extent, all in the turned part's own frame. The origin is chosen so
-    that the bare part's lower-left bound lies exactly on a cell corner: a part as wide as
-    the usable area still fits.
+    sits and its bare extent, all in the turned part's own frame. The origin is a cell
+    corner at the grown outline's lower-left, or along an axis at the bare part's (see
+    `variant`).
     Origin cell (u, v) on a sheet => translate by (margin + u*res - ox, margin + v*res - oy)."""
 
     rotation: float
@@ -124,15 +124,29 @@ def grow(outline: Polygon, spacing: float, res: float) -> Polygon:
     return g
 
 
+def bare_origin(bare0: float, grown0: float, res: float) -> float:
+    """Along one axis: the origin that puts the bare part's lower bound `bare0` on a cell
+    corner, a whole number of cells at or below the grown outline's `grown0`."""
+    return bare0 - math.ceil((bare0 - grown0) / res - 1e-9) * res
+
+
 def variant(outline: Polygon, rotation: float, spacing: float, res: float,
-            mirrored: bool = False) -> Variant:
+            mirrored: bool = False, bare: tuple[bool, bool] = (False, False)) -> Variant:
     """Rasterise one part at one rotation, mirrored first with `mirrored` (buffered by
-    spacing / 2, holes shrunk by it)."""
+    spacing / 2, holes shrunk by it).
+
+    The raster's origin is the cell corner at the grown outline's lower-left: no origin
+    gives fewer cells. With the bare part on a corner instead, the spacing band takes a
+    whole cell more on the left and below. A 0.1 mm spacing on 6.5 mm cells cost a
+    5,008-part job a sixth sheet that way (benchmarks/results/2026-12-05-align.md).
+    `bare` (x, y): along that axis, the bare part's lower-left on the corner. A part as wide
+    as the usable area then still fits, its spacing band over the margin; `problem.build`
+    asks for it where the grown origin leaves a part no place on a stock."""
     g = oriented_outline(outline, rotation, mirrored)
     gb = grow(g, spacing, res)
-    bx0, by0 = g.bounds[0], g.bounds[1]
-    ox = bx0 - math.ceil((bx0 - gb.bounds[0]) / res - 1e-9) * res
-    oy = by0 - math.ceil((by0 - gb.bounds[1]) / res - 1e-9) * res
+    gx0, gy0 = gb.bounds[0], gb.bounds[1]
+    ox = bare_origin(g.bounds[0], gx0, res) if bare[0] else gx0
+    oy = bare_origin(g.bounds[1], gy0, res) if bare[1] else gy0
     rows, lo, hi = intervals(gb, res, ox, oy)
     return Variant(float(rotation), ox, oy, tuple(g.bounds), rows, lo, hi, mirrored)
 
