@@ -959,6 +959,52 @@ def test_offcuts_listed_first_save_a_full_sheet():
     assert names.count("offcut") == 2 and len(names) == 8
 
 
+def test_a_stock_lists_bound_counts_the_sheets_only_one_type_can_hold():
+    """With a stock list the bound is a `sheets_rank`: per type, the sheets the parts that
+    fit no other type need by area. A 100 mm square fits only the 200 mm sheet listed
+    second: one sheet of it is the best layout there is, and the first layout reaches it."""
+    from wikicut.nest.problem import lower, only_needs
+    from wikicut.nest.solution import MODE_BOTTOM_LEFT, decode
+
+    small = Stock(width=50, height=50, margin=0, name="small")
+    large = Stock(width=200, height=200, margin=0, name="large")
+    block, chip = _rect("block", 100, 100), _rect("chip", 40, 40)
+    p = build(_items([block]), [small, large], 0.0, 1.0)
+    assert only_needs(p).tolist() == [0, 1] and lower(p) == 2  # one item: base 2
+    # a part that fits either type adds nothing: it may go where the others leave room
+    p = build(_items([block, chip]), [small, large], 0.0, 1.0)
+    assert only_needs(p).tolist() == [0, 1] and lower(p) == 3
+    s = decode(p, np.arange(2), np.full(2, -1, np.int64), MODE_BOTTOM_LEFT)
+    assert s.key.unplaced == 0 and s.key.sheets == lower(p)
+    lay = nest(_items([block]), [small, large], _settings(iterations=10_000))
+    assert [sh.stock.name for sh in lay.sheets] == ["large"]
+
+
+def test_a_stock_lists_bound_is_never_above_a_layout():
+    """Random stock lists and parts: every decoded layout ranks at the bound or above."""
+    from wikicut.nest.problem import lower
+    from wikicut.nest.solution import MODE_BOTTOM_LEFT, decode
+
+    rng = np.random.default_rng(31)
+    for _ in range(25):
+        stocks = [Stock(width=float(rng.uniform(60, 300)), height=float(rng.uniform(60, 300)),
+                        margin=float(rng.choice([0.0, 5.0])), name=f"s{k}")
+                  for k in range(int(rng.integers(2, 4)))]
+        parts = [_rect(f"r{k}", float(rng.uniform(10, 150)), float(rng.uniform(10, 150)))
+                 for k in range(int(rng.integers(1, 6)))]
+        items = _items(parts, copies=int(rng.integers(1, 4)))
+        try:
+            check = build(items, stocks, 2.0, 2.0)
+        except ValueError:
+            continue
+        n = len(items)
+        for _ in range(5):
+            s = decode(check, rng.permutation(n).astype(np.int64), np.full(n, -1, np.int64),
+                       MODE_BOTTOM_LEFT)
+            if s.key.unplaced == 0:
+                assert s.key.sheets >= lower(check)
+
+
 def test_strip_mode_used_length_is_the_parts_extent_plus_the_margin():
     rng = np.random.default_rng(13)
     parts = [Part(f"s{i}", affinity.scale(_random_polygon(rng), 2.0, 2.0)) for i in range(5)]

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..budget import Budget
 from ..params import Params
-from ..problem import Problem
+from ..problem import Problem, only_needs
 from ..solution import Solution, decode
 from ..walk import Walk, move_forward
 
@@ -52,10 +52,12 @@ def tighten(p: Problem, best: Solution, rng: random.Random, budget: Budget,
     is kept, and with it the tighter counts, for the rest of the search. Returns the problem
     with those counts and the layout."""
     tried: set[tuple[int, ...]] = set()
+    need = only_needs(p)  # fewer than these no layout has
     while budget.live():
         counts = np.bincount(best.out.stock, minlength=len(p.stocks))
         for t in range(len(p.stocks) - 1, -1, -1):
-            if counts[t] == 0 or p.stocks[t].locked:  # a locked sheet is cut anyway
+            # a locked sheet is cut anyway (its need is 0)
+            if counts[t] <= need[t] or p.stocks[t].locked:
                 continue
             cap = p.st_count.copy()
             cap[t] = counts[t] - 1
