@@ -963,21 +963,27 @@ def test_a_stock_lists_bound_counts_the_sheets_only_one_type_can_hold():
     """With a stock list the bound is a `sheets_rank`: per type, the sheets the parts that
     fit no other type need by area. A 100 mm square fits only the 200 mm sheet listed
     second: one sheet of it is the best layout there is, and the first layout reaches it."""
-    from wikicut.nest.problem import lower, only_needs
+    from wikicut.nest.problem import least_sheets, lower
     from wikicut.nest.solution import MODE_BOTTOM_LEFT, decode
 
     small = Stock(width=50, height=50, margin=0, name="small")
     large = Stock(width=200, height=200, margin=0, name="large")
     block, chip = _rect("block", 100, 100), _rect("chip", 40, 40)
     p = build(_items([block]), [small, large], 0.0, 1.0)
-    assert only_needs(p).tolist() == [0, 1] and lower(p) == 2  # one item: base 2
+    assert least_sheets(p).tolist() == [0, 1] and lower(p) == 2  # one item: base 2
     # a part that fits either type adds nothing: it may go where the others leave room
     p = build(_items([block, chip]), [small, large], 0.0, 1.0)
-    assert only_needs(p).tolist() == [0, 1] and lower(p) == 3
+    assert least_sheets(p).tolist() == [0, 1] and lower(p) == 3
     s = decode(p, np.arange(2), np.full(2, -1, np.int64), MODE_BOTTOM_LEFT)
     assert s.key.unplaced == 0 and s.key.sheets == lower(p)
     lay = nest(_items([block]), [small, large], _settings(iterations=10_000))
     assert [sh.stock.name for sh in lay.sheets] == ["large"]
+    # what the other types cannot hold at their counts: one 100 mm offcut holds one of
+    # four 90 mm squares, so a full sheet is needed too; a part that fits anywhere: 1
+    offcut = Stock(width=100, height=100, margin=0, count=1, name="offcut")
+    p = build(_items([_rect("sq", 90, 90)], copies=4), [offcut, large], 0.0, 1.0)
+    assert least_sheets(p).tolist() == [0, 1] and lower(p) == 5  # base 5
+    assert lower(build(_items([chip]), [offcut, large], 0.0, 1.0)) == 1
 
 
 def test_a_stock_lists_bound_is_never_above_a_layout():

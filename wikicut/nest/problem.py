@@ -242,21 +242,22 @@ def strip_cap(p: Problem, length: float) -> np.ndarray:
 
 def lower(p: Problem) -> int:
     """The `solution.sheets_rank` no layout can beat; 0 for strips. One stock type: its area
-    bound. A stock list: `only_needs` weighted as the rank weights each type. A layout that
-    reaches it is the best there is: one 100 mm part that fits only the second of two
-    sheet types is on one sheet of it at once, where the search ran to its limit after an
-    area bound of the first type, which no layout could equal."""
+    bound. A stock list: `least_sheets` weighted as the rank weights each type, and at
+    least one sheet. A layout that reaches it is the best there is: one 100 mm part that
+    fits only the second of two sheet types is on one sheet of it at once, where the search
+    ran to its limit after an area bound of the first type, which no layout could equal."""
     if p.strip:
         return 0
     if len(p.stocks) == 1:
         return max(1, area_bound(float(p.item_area.sum()), p.stocks[0]))
     base = len(p.items) + 1  # as `solution.sheets_rank`
-    return sum(base ** t * int(n) for t, n in enumerate(only_needs(p).tolist()))
+    return max(1, sum(base ** t * int(n) for t, n in enumerate(least_sheets(p).tolist())))
 
 
-def only_needs(p: Problem) -> np.ndarray:
-    """Per stock type, the sheets of it that the items fitting no other type need at least
-    (by their area; 0 for a locked sheet, which is cut anyway)."""
+def least_sheets(p: Problem) -> np.ndarray:
+    """Per stock type, the sheets of it every layout has at least (0 for a locked sheet,
+    which is cut anyway): the items that fit no other type need them by their area, and
+    so does whatever area the other types cannot hold at their counts."""
     lim = p.lim[:, p.item_vars]  # type x item variant x (u_min, u_max, v_min, v_max)
     room = (lim[:, :, 0] <= lim[:, :, 1]) & (lim[:, :, 2] <= lim[:, :, 3])
     only = np.zeros(len(p.stocks))
@@ -264,8 +265,16 @@ def only_needs(p: Problem) -> np.ndarray:
         fits = room[:, p.item_v0[i]:p.item_v1[i]].any(axis=1)
         if int(fits.sum()) == 1:
             only[int(np.argmax(fits))] += float(p.item_area[i])
-    return np.array([0 if st.locked else max(int(a > 0), area_bound(a, st))
-                     for a, st in zip(only.tolist(), p.stocks)], np.int64)
+    total = float(p.item_area.sum())
+    cap = [math.inf if st.count is None else st.count * st.usable.area for st in p.stocks]
+    out = []
+    for t, st in enumerate(p.stocks):
+        others = sum(c for k, c in enumerate(cap) if k != t)
+        over = total - others  # what the other types cannot hold
+        n = max(int(only[t] > 0), area_bound(only[t], st),
+                area_bound(over, st) if over > 0 else 0)
+        out.append(0 if st.locked else n)
+    return np.array(out, np.int64)
 
 
 def area_bound(area: float, stock: Stock) -> int:

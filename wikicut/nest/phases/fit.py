@@ -10,7 +10,7 @@ import numpy as np
 
 from ..budget import Budget
 from ..params import Params
-from ..problem import Problem, only_needs
+from ..problem import Problem, least_sheets
 from ..solution import Solution, decode
 from ..walk import Walk, move_forward
 
@@ -52,7 +52,7 @@ def tighten(p: Problem, best: Solution, rng: random.Random, budget: Budget,
     is kept, and with it the tighter counts, for the rest of the search. Returns the problem
     with those counts and the layout."""
     tried: set[tuple[int, ...]] = set()
-    need = only_needs(p)  # fewer than these no layout has
+    need = least_sheets(p)  # fewer than these no layout has
     while budget.live():
         counts = np.bincount(best.out.stock, minlength=len(p.stocks))
         for t in range(len(p.stocks) - 1, -1, -1):
