@@ -250,8 +250,15 @@ def lower(p: Problem) -> int:
         return 0
     if len(p.stocks) == 1:
         return max(1, area_bound(float(p.item_area.sum()), p.stocks[0]))
-    base = len(p.items) + 1  # as `solution.sheets_rank`
-    return max(1, sum(base ** t * int(n) for t, n in enumerate(least_sheets(p).tolist())))
+    return max(1, sum(w * n for w, n in zip(rank_weights(p), least_sheets(p).tolist())))
+
+
+def rank_weights(p: Problem) -> list[int]:
+    """What one sheet of each stock type of a stock list adds to `solution.sheets_rank`:
+    (items + 1) ** type, more than any count of the types listed before it can reach; 0
+    for a sheet holding locked parts, which is cut anyway."""
+    base = len(p.items) + 1  # more sheets than any one type can hold
+    return [0 if st.locked else base ** t for t, st in enumerate(p.stocks)]
 
 
 def least_sheets(p: Problem) -> np.ndarray:

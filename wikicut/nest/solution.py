@@ -23,7 +23,7 @@ import numpy as np
 from ..model import Layout, Placement, SheetLayout, strip_length
 from . import interrupt
 from .kernels import decode as kernel
-from .problem import Problem
+from .problem import Problem, rank_weights
 
 MODE_RIGHT_EDGE = 0  # smallest right edge first: strips and the last sheet's offcut
 MODE_BOTTOM_LEFT = 1  # smallest x then y: column by column
@@ -105,8 +105,8 @@ def sheets_rank(p: Problem, stock: np.ndarray) -> int:
     is cut anyway: it counts nothing, so the search fills it before any other."""
     if len(p.stocks) == 1:
         return int(stock.shape[0])
-    base = len(p.items) + 1  # more sheets than any one type can hold
-    return sum(base ** int(t) for t in stock.tolist() if not p.stocks[int(t)].locked)
+    weight = rank_weights(p)
+    return sum(weight[t] for t in stock.tolist())
 
 
 def regroup(p: Problem, sheet: np.ndarray, var: np.ndarray, us: np.ndarray,
