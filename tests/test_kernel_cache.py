@@ -1,5 +1,6 @@
 """The nest kernels compile once per install: `load_kernels` (nest/warmup.py) compiles every
-kernel with the argument types a job passes, so a second process with the cache it filled
+kernel with the argument types a job passes (the overlap kernels in a process of their own
+when there are two cores), so a second process with the cache it filled
 compiles nothing on the paths the CLI's nest takes (a strip and its overlap removal, sheets
 and sheet elimination, a stock list, too few sheets, locked parts and fillers, free
 rotation, mirrored parts). Fresh processes, each with its own NUMBA_CACHE_DIR: slow (the
@@ -13,7 +14,21 @@ import subprocess
 import sys
 from pathlib import Path
 
-FILL = "import wikicut.nest as n; n.load_kernels()"
+FILL = r'''
+import json
+from numba.core.registry import CPUDispatcher
+
+import wikicut.nest as N
+from wikicut.nest.kernels import compact, decode, overlap, pairs, raster
+
+N.load_kernels()
+here = sorted(f"{mod.__name__.rsplit('.', 1)[1]}.{name}"
+              for mod in (compact, decode, overlap, pairs, raster)
+              for name, d in vars(mod).items()
+              if isinstance(d, CPUDispatcher) and d.__module__ == mod.__name__
+              and sum(d.stats.cache_misses.values()))
+print(json.dumps(here))
+'''
 
 JOBS = r'''
 import json
@@ -73,9 +88,19 @@ def test_a_filled_kernel_cache_compiles_nothing(tmp_path):
     cache = tmp_path / "numba"
     cache.mkdir()
     env = dict(os.environ, NUMBA_CACHE_DIR=str(cache))
-    subprocess.run([sys.executable, "-c", FILL], env=env, check=True, timeout=900)
+    fill = subprocess.run([sys.executable, "-c", FILL], env=env, check=True, timeout=900,
+                          capture_output=True, text=True).stdout
     filled = _files(cache)
     assert filled, "load_kernels wrote no cache entries"
+    here = json.loads(fill.splitlines()[-1])  # the kernels the first process compiled itself
+    assert "decode.decode" in here and "raster.scan" in here, here
+    cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+             else os.cpu_count() or 1)
+    by_helper = [k for k in here if k.startswith(("overlap.", "pairs."))]
+    if cores >= 2:  # a second process compiled the overlap kernels meanwhile
+        assert not by_helper, f"compiled beside the overlap kernels' process: {by_helper}"
+    else:
+        assert "overlap.separate" in by_helper, here
     out = subprocess.run([sys.executable, "-c", JOBS], env=env, check=True, timeout=900,
                          capture_output=True, text=True).stdout
     got = json.loads(out.splitlines()[-1])

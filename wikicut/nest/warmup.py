@@ -4,10 +4,20 @@ __pycache__ beside the kernels, or NUMBA_CACHE_DIR, or the user's cache folder w
 package folder is read-only). `load_kernels` runs two tiny jobs through `nest` (a strip and
 sheets, a few hundred iterations: every kernel with the argument types a real job passes), so
 that neither cost counts against a job's time limit. With NUMBA_DISABLE_JIT there is nothing
-to make ready."""
+to make ready.
+
+On the first run after an install (no cache yet) with more than one core, a second process
+compiles the overlap kernels (`compile_overlap`) while this one compiles the decoder's,
+raster's and compaction's through the sheet job; the strip job then loads what the other
+process wrote (an idle machine: 25 s to 17 s). The overlap kernels do not need the others
+compiled: the other process runs those as plain Python, for one small layout."""
 
 from __future__ import annotations
 
+import os
+import random
+import subprocess
+import sys
 import time
 
 from shapely.geometry import Polygon, box
@@ -15,6 +25,8 @@ from shapely.geometry import Polygon, box
 from ..model import NestItem, NestSettings, Part, Stock
 
 _ready = False
+# seconds to wait for the overlap kernels' process (16 s on an idle core; minutes at load 10)
+HELPER_WAIT = 900.0
 
 
 def _jobs() -> list[tuple[list[NestItem], list[Stock], NestSettings]]:
@@ -43,6 +55,75 @@ def load_kernels() -> float:
     from . import nest
 
     t = time.monotonic()
-    for items, stocks, settings in _jobs():
-        nest(items, stocks, settings)
+    helper = _overlap_helper()
+    strip, sheets = _jobs()
+    try:
+        nest(*sheets)  # the decoder, raster and compaction kernels
+        if helper is not None:
+            # its kernels are in the cache then (if not, they compile below, as without it)
+            helper.wait(timeout=HELPER_WAIT)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt) as e:
+        if helper is not None:
+            helper.kill()
+            helper.wait()
+        if not isinstance(e, subprocess.TimeoutExpired):
+            raise
+    nest(*strip)  # and the overlap kernels
     return time.monotonic() - t
+
+
+def _overlap_helper() -> subprocess.Popen | None:
+    """A process compiling the overlap kernels (`compile_overlap`), when they have no cache
+    yet and a second core can take them; None otherwise."""
+    from .kernels import overlap
+
+    index = getattr(getattr(getattr(overlap.separate, "_cache", None), "_cache_file", None),
+                    "_index_path", None)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if not sys.executable or index is None or os.path.exists(index) or (cores or 1) < 2:
+        return None
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-c", "from wikicut.nest.warmup import compile_overlap; "
+             "compile_overlap()"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+    except OSError:  # no interpreter to start (an embedded one): compile here
+        return None
+
+
+def compile_overlap() -> None:
+    """Compile (into the cache) the overlap kernels with the argument types the strip's and
+    sheet elimination's overlap removal pass, on the strip job's parts. The raster,
+    decoder and compaction kernels run as plain Python here (their compile is the other
+    process's): every module's reference to them is swapped for the Python function."""
+    from numba.core.registry import CPUDispatcher
+
+    from . import kernels
+    from .budget import Budget
+    from .overlap import Overlap, separate
+    from .params import DEFAULT
+    from .phases.strip import ZERO_OFFS
+    from .problem import build, obstacles, resolution, strip_cap, variant_centres
+
+    package = __name__.rpartition(".")[0]
+    plain = {f"{kernels.__name__}.{m}" for m in ("compact", "decode", "raster")}
+    compiled = {f"{kernels.__name__}.{m}" for m in ("overlap", "pairs")}
+    for name, mod in list(sys.modules.items()):
+        # the overlap kernels' own references (the decoder's helpers they inline) stay
+        if mod is None or not name.startswith(package) or name in compiled:
+            continue
+        for attr, f in list(vars(mod).items()):
+            if isinstance(f, CPUDispatcher) and f.__module__ in plain:
+                setattr(mod, attr, f.py_func)
+    items, stocks, settings = _jobs()[0]
+    p = build(items, stocks, settings.spacing, resolution(stocks, items))
+    variant_centres(p)
+    n = len(p.items)
+    var = p.item_vars[p.item_v0].copy()
+    us = p.lim[0, var, 0].copy()
+    vs = p.lim[0, var, 2].copy()
+    for pairs in (True, False):  # a strip's pair loss, sheet elimination's cell loss
+        ov = Overlap(p, DEFAULT, 0, obstacles(p, 0), var.copy(), us.copy(), vs.copy(),
+                     p.item_v0, p.item_v1, ZERO_OFFS, pairs=pairs, span=None)
+        separate(ov, strip_cap(p, float(stocks[0].width)), random.Random(1),
+                 Budget(200 * n, float("inf")), None)
