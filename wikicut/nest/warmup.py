@@ -80,7 +80,9 @@ def _overlap_helper() -> subprocess.Popen | None:
     index = getattr(getattr(getattr(overlap.separate, "_cache", None), "_cache_file", None),
                     "_index_path", None)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    if not sys.executable or index is None or os.path.exists(index) or (cores or 1) < 2:
+    # a frozen executable would take the -c for its own command line
+    if (not sys.executable or getattr(sys, "frozen", False) or index is None
+            or os.path.exists(index) or (cores or 1) < 2):
         return None
     try:
         return subprocess.Popen(
