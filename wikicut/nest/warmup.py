@@ -62,12 +62,12 @@ def load_kernels() -> float:
         if helper is not None:
             # its kernels are in the cache then (if not, they compile below, as without it)
             helper.wait(timeout=HELPER_WAIT)
-    except (subprocess.TimeoutExpired, KeyboardInterrupt) as e:
-        if helper is not None:
+    except subprocess.TimeoutExpired:
+        pass
+    finally:  # never left running: out of time, or the sheet job interrupted
+        if helper is not None and helper.poll() is None:
             helper.kill()
             helper.wait()
-        if not isinstance(e, subprocess.TimeoutExpired):
-            raise
     nest(*strip)  # and the overlap kernels
     return time.monotonic() - t
 
