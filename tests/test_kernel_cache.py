@@ -14,6 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from wikicut.nest.warmup import cores
+
 FILL = r'''
 import json
 from numba.core.registry import CPUDispatcher
@@ -94,10 +96,8 @@ def test_a_filled_kernel_cache_compiles_nothing(tmp_path):
     assert filled, "load_kernels wrote no cache entries"
     here = json.loads(fill.splitlines()[-1])  # the kernels the first process compiled itself
     assert "decode.decode" in here and "raster.scan" in here, here
-    cores = (len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-             else os.cpu_count() or 1)
     by_helper = [k for k in here if k.startswith(("overlap.", "pairs."))]
-    if cores >= 2:  # a second process compiled the overlap kernels meanwhile
+    if cores() >= 2:  # a second process compiled the overlap kernels meanwhile
         assert not by_helper, f"compiled beside the overlap kernels' process: {by_helper}"
     else:
         assert "overlap.separate" in by_helper, here

@@ -72,6 +72,13 @@ def load_kernels() -> float:
     return time.monotonic() - t
 
 
+def cores() -> int:
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def _overlap_helper() -> subprocess.Popen | None:
     """A process compiling the overlap kernels (`compile_overlap`), when they have no cache
     yet and a second core can take them; None otherwise."""
@@ -79,10 +86,9 @@ def _overlap_helper() -> subprocess.Popen | None:
 
     index = getattr(getattr(getattr(overlap.separate, "_cache", None), "_cache_file", None),
                     "_index_path", None)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     # a frozen executable would take the -c for its own command line
     if (not sys.executable or getattr(sys, "frozen", False) or index is None
-            or os.path.exists(index) or (cores or 1) < 2):
+            or os.path.exists(index) or cores() < 2):
         return None
     try:
         return subprocess.Popen(
