@@ -10,7 +10,9 @@ On the first run after an install (no cache yet) with more than one core, a seco
 compiles the overlap kernels (`compile_overlap`) while this one compiles the decoder's,
 raster's and compaction's through the sheet job; the strip job then loads what the other
 process wrote (an idle machine: 25 s to 17 s). The overlap kernels do not need the others
-compiled: the other process runs those as plain Python, for one small layout."""
+compiled: the other process runs those as plain Python, for one small layout. This process
+finishes first (13 s against 16 s), so a caller's own first work (`meanwhile`: the job's
+parts planned alone, which compiles the toolpath stage's kernels) runs in that wait."""
 
 from __future__ import annotations
 
@@ -19,12 +21,14 @@ import random
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 from shapely.geometry import Polygon, box
 
 from ..model import NestItem, NestSettings, Part, Stock
 
 _ready = False
+_loading = False  # the warm-up jobs' own nest() calls must not start another
 # seconds to wait for the overlap kernels' process (16 s on an idle core; minutes at load 10)
 HELPER_WAIT = 900.0
 
@@ -42,33 +46,44 @@ def _jobs() -> list[tuple[list[NestItem], list[Stock], NestSettings]]:
             (items, [Stock(width=120, height=100, margin=2)], quick)]
 
 
-def load_kernels() -> float:
-    """Compile or load every nest kernel, once per process; the seconds it took."""
-    global _ready
-    if _ready:
-        return 0.0
-    _ready = True  # before: nest() calls this
+def load_kernels(meanwhile: Callable[[], object] | None = None) -> float:
+    """Compile or load every nest kernel, once per process; the seconds it took (with
+    `meanwhile`'s). `meanwhile`: a caller's work to run while the overlap kernels' process
+    compiles (at once when the kernels are ready already); an exception from it ends the
+    warm-up (the process stopped) and propagates, and the next call starts it again."""
+    global _ready, _loading
     from numba import config
 
-    if config.DISABLE_JIT:  # nothing to compile: the jobs would only run as slow Python
+    if _loading:
         return 0.0
+    t = time.monotonic()
+    if _ready or config.DISABLE_JIT:  # nothing (more) to compile
+        if meanwhile is not None:
+            meanwhile()
+        return time.monotonic() - t
     from . import nest
 
-    t = time.monotonic()
-    helper = _overlap_helper()
-    strip, sheets = _jobs()
+    _loading = True
     try:
-        nest(*sheets)  # the decoder, raster and compaction kernels
-        if helper is not None:
-            # its kernels are in the cache then (if not, they compile below, as without it)
-            helper.wait(timeout=HELPER_WAIT)
-    except subprocess.TimeoutExpired:
-        pass
-    finally:  # never left running: out of time, or the sheet job interrupted
-        if helper is not None and helper.poll() is None:
-            helper.kill()
-            helper.wait()
-    nest(*strip)  # and the overlap kernels
+        helper = _overlap_helper()
+        strip, sheets = _jobs()
+        try:
+            nest(*sheets)  # the decoder, raster and compaction kernels
+            if meanwhile is not None:
+                meanwhile()
+            if helper is not None:
+                # its kernels are in the cache then (if not, they compile below, as without it)
+                helper.wait(timeout=HELPER_WAIT)
+        except subprocess.TimeoutExpired:
+            pass
+        finally:  # never left running: out of time, the sheet job or `meanwhile` interrupted
+            if helper is not None and helper.poll() is None:
+                helper.kill()
+                helper.wait()
+        nest(*strip)  # and the overlap kernels
+        _ready = True
+    finally:
+        _loading = False
     return time.monotonic() - t
 
 
