@@ -41,15 +41,26 @@ class _Helper:
 def cold(monkeypatch):
     """load_kernels as on a first run after an install (a second process started); the
     log of what happened, in order."""
+    import wikicut.nest as nest_mod
+
     log: list[str] = []
+    real = nest_mod.nest
+
+    def nest(items, stocks, settings, *a, **k):
+        log.append("strip job" if stocks[0].strip else "sheet job")
+        return real(items, stocks, settings, *a, **k)
+
     monkeypatch.setattr(warmup, "_ready", False)
     monkeypatch.setattr(warmup, "_overlap_helper", lambda: _Helper(log))
+    monkeypatch.setattr(nest_mod, "nest", nest)
     return log
 
 
-def test_meanwhile_runs_before_the_wait_for_the_second_process(cold):
+def test_meanwhile_runs_first_while_the_second_process_compiles(cold):
+    """Before the sheet job (an uncuttable part is refused in seconds), after the second
+    process started."""
     warmup.load_kernels(meanwhile=lambda: cold.append("meanwhile"))
-    assert cold == ["meanwhile", "helper waited for"]
+    assert cold == ["meanwhile", "sheet job", "helper waited for", "strip job"]
     assert warmup._ready
     cold.clear()
     warmup.load_kernels(meanwhile=lambda: cold.append("meanwhile"))  # ready: at once
@@ -65,7 +76,8 @@ def test_a_failing_meanwhile_stops_the_second_process_and_the_next_call_starts_a
     assert cold == ["helper killed"]
     assert not warmup._ready and not warmup._loading
     warmup.load_kernels()
-    assert cold == ["helper killed", "helper waited for"] and warmup._ready
+    assert cold == ["helper killed", "sheet job", "helper waited for", "strip job"]
+    assert warmup._ready
 
 
 def test_the_pipeline_plans_the_parts_while_the_kernels_get_ready(monkeypatch, tmp_path):

@@ -129,8 +129,8 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
                 load_arc_kernel()
 
             # the parts planned alone (which compiles the toolpath kernels on the first run
-            # after an install) while the nest kernels' second process compiles: 44 -> 41 s
-            # for the first house run, on two idle cores
+            # after an install) while the nest kernels' second process compiles: a first
+            # house run 44 -> 41 s on two idle cores, an uncuttable part refused as soon
             load_kernels(meanwhile=plan_parts)
 
         def on_nest(p) -> None:

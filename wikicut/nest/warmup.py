@@ -10,9 +10,10 @@ On the first run after an install (no cache yet) with more than one core, a seco
 compiles the overlap kernels (`compile_overlap`) while this one compiles the decoder's,
 raster's and compaction's through the sheet job; the strip job then loads what the other
 process wrote (an idle machine: 25 s to 17 s). The overlap kernels do not need the others
-compiled: the other process runs those as plain Python, for one small layout. This process
-finishes first (13 s against 16 s), so a caller's own first work (`meanwhile`: the job's
-parts planned alone, which compiles the toolpath stage's kernels) runs in that wait."""
+compiled: the other process runs those as plain Python, for one small layout. Its share
+takes longer (16 s against 13 s), so a caller's own first work (`meanwhile`: the job's
+parts planned alone, which compiles the toolpath stage's kernels) runs here first, before
+the sheet job, at no cost to the warm-up's end."""
 
 from __future__ import annotations
 
@@ -49,8 +50,9 @@ def _jobs() -> list[tuple[list[NestItem], list[Stock], NestSettings]]:
 def load_kernels(meanwhile: Callable[[], object] | None = None) -> float:
     """Compile or load every nest kernel, once per process; the seconds it took (with
     `meanwhile`'s). `meanwhile`: a caller's work to run while the overlap kernels' process
-    compiles (at once when the kernels are ready already); an exception from it ends the
-    warm-up (the process stopped) and propagates, and the next call starts it again."""
+    compiles, before this process compiles its own (at once when the kernels are ready
+    already); an exception from it ends the warm-up (the process stopped) and propagates,
+    and the next call starts it again."""
     global _ready, _loading
     from numba import config
 
@@ -68,9 +70,9 @@ def load_kernels(meanwhile: Callable[[], object] | None = None) -> float:
         helper = _overlap_helper()
         strip, sheets = _jobs()
         try:
-            nest(*sheets)  # the decoder, raster and compaction kernels
-            if meanwhile is not None:
+            if meanwhile is not None:  # first: an error it finds is reported in seconds
                 meanwhile()
+            nest(*sheets)  # the decoder, raster and compaction kernels
             if helper is not None:
                 # its kernels are in the cache then (if not, they compile below, as without it)
                 helper.wait(timeout=HELPER_WAIT)
