@@ -81,6 +81,50 @@ def test_cut_list(repeated):
     assert abs(cuts[0] + cuts[1] - first) < 0.05  # the parts' cuts make up the sheet's
 
 
+def _shared_sheets(dxs: list[float]) -> Layout:
+    """Sheets of one rib design and one stock (shared objects, as a nested job's are), the
+    first rib of sheet k moved by dxs[k]."""
+    part, st = rib(), Stock(1220, 640, 18.3, 15, material="BirchPly")
+    return Layout([SheetLayout(k + 1, st, [Placement(f"rib#{2 * k + 1}", part, 20 + dx, 20, 0.0),
+                                           Placement(f"rib#{2 * k + 2}", part, 720, 20, 90.0)])
+                   for k, dx in enumerate(dxs)])
+
+
+def test_the_check_runs_once_per_program_and_exact_geometry(tmp_path, monkeypatch):
+    """A repeated layout's sheets with their parts exactly where the first sheet's lie pass
+    with it; one that is only alike to a thousandth of a mm (the same program: repeats.py
+    rounds) is checked on its own, as is a different layout."""
+    import wikicut.verify as verify
+
+    calls: list[int] = []
+    real = verify.verify_program
+
+    def counted(text, profile, sheet=None, **k):
+        calls.append(sheet.index)
+        return real(text, profile, sheet=sheet, **k)
+
+    monkeypatch.setattr(verify, "verify_program", counted)
+    lay = _shared_sheets([0.0, 0.0, 5.0, 0.0, 0.0004])
+    write_outputs("ribs", lay, tmp_path / "out", profile=load_profile("grbl"), spacing=12.0)
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.nc")) == [
+        "sheet-001-x4.nc", "sheet-003.nc"]
+    assert calls == [1, 3, 5]
+
+
+def test_a_program_is_checked_against_every_sheet_whose_parts_lie_elsewhere():
+    """Sheet 2 given sheet 1's program (as a wrong grouping would) with a rib 5 mm away:
+    the check still runs on it, and refuses it by the part."""
+    from wikicut.errors import UnsafeJobError
+    from wikicut.pipeline import _programs, check_programs
+
+    prof = load_profile("grbl")
+    lay = _shared_sheets([0.0, 5.0])
+    _, files = _programs("ribs", Layout(lay.sheets[:1]), prof, {}, lambda *a: None, None)
+    check_programs(Layout([lay.sheets[0]] * 2), files * 2, prof)  # the same sheet: passes
+    with pytest.raises(UnsafeJobError, match=r"part 'rib#3': sheet 2 .*gouge"):
+        check_programs(lay, files * 2, prof)
+
+
 @pytest.fixture(scope="module")
 def house(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("house") / "out"

@@ -349,14 +349,23 @@ def check_programs(layout: Layout, sheet_files: list[list[ProgramFile]], profile
     """Run every sheet's programs (in order, as one) through the independent simulator
     (wikicut.verify) against the sheet before anything is written: a program it rejects is a
     reading, planner or writer bug, and never reaches a router. Refuses with the first
-    violation's part, place and rule."""
+    violation's part, place and rule. A repeated layout's sheets (cam/repeats.py) whose
+    parts lie exactly where the ones of a sheet already passed lie, to the last bit, with
+    the same program, pass with it: the simulator would read the same text against the
+    same geometry (a whole house: 119 sheets, 22 programs, 53 s of checks)."""
     from .verify import verify_program
 
+    passed: set[tuple] = set()
     for sheet, files in zip(layout.sheets, sheet_files):
+        text = "".join(f.text for f in files)
         screws = list(files[0].program.screws) if files and files[0].program else None
-        bad = verify_program("".join(f.text for f in files), profile, sheet=sheet,
-                             screws=screws)
+        same = (text, tuple(screws or ()), id(sheet.stock), tuple(sorted(
+            (id(p.part), p.x, p.y, p.rotation, p.mirrored) for p in sheet.placements)))
+        if same in passed:
+            continue
+        bad = verify_program(text, profile, sheet=sheet, screws=screws)
         if not bad:
+            passed.add(same)
             continue
         v = bad[0]
         name = files[0].name if len(files) == 1 else f"{sheet.stem}'s programs"
