@@ -14,9 +14,11 @@ contact positions: each part's bounding box against the usable area's edges and 
 spacing from every placed part's box, at each allowed rotation, checked exactly (shapely:
 inside the usable area, at least the spacing from every other part); column by column,
 then, if a part finds no room, row by row. A bundle or a pair (bundle.py) is one part here:
-its copies keep their interlock. The result is kept only when the last sheet empties (one
-sheet fewer); then the new last sheet is tried, until one stays or the deadline comes. A
-layout it does not shorten is returned as it was.
+its copies keep their interlock. Row by row, a part without a contact position, and every
+part after it, gets the exact free regions and ejection chains (chains.py), copy by copy.
+The result is kept only when the last sheet empties (one sheet fewer); then the new last
+sheet is tried, until one stays or the deadline comes. A layout it does not shorten is
+returned as it was.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from ..model import (
     oriented_outline,
     placed_outlines,
 )
+from .bundle import Bundle, expand
+from .chains import Chains
 from .compact import compact_sheet
 
 TOL = 5e-7  # mm: a contact position may be this short of the spacing (verify allows 1e-6)
@@ -49,7 +53,8 @@ MAX_CANDIDATES = 200_000  # per sheet and rotation, after `_may_fit`; bottom-lef
 
 
 def fill_last_sheets(layout: Layout, items: list[NestItem], spacing: float, res: float,
-                     deadline: float = math.inf) -> Layout:
+                     deadline: float = math.inf,
+                     bundles: dict[str, Bundle] | None = None) -> Layout:
     """The layout with as many of its last sheets emptied into the earlier ones as exact
     placement allows (see the module docstring); only for a single stock type, not a strip.
     `items`: the job's items (their allowed rotations); `deadline`: monotonic clock."""
@@ -71,7 +76,8 @@ def fill_last_sheets(layout: Layout, items: list[NestItem], spacing: float, res:
     out = list(sheets)
     while len(out) >= 2 and time.monotonic() < deadline:
         for across in (False, True):  # column by column, then row by row
-            moved = _empty(out, tight, rotations, spacing, res, deadline, across, shapes)
+            moved = _empty(out, tight, rotations, spacing, res, deadline, across, shapes,
+                           bundles or {})
             if moved is not None:
                 break
         if moved is None:
@@ -84,16 +90,24 @@ def fill_last_sheets(layout: Layout, items: list[NestItem], spacing: float, res:
 
 def _empty(sheets: list[SheetLayout], tight: dict[int, SheetLayout],
            rotations: dict[str, tuple[float, ...]], spacing: float, res: float,
-           deadline: float, across: bool, shapes: _Shapes) -> list[SheetLayout] | None:
+           deadline: float, across: bool, shapes: _Shapes,
+           bundles: dict[str, Bundle]) -> list[SheetLayout] | None:
     """The sheets without the last one, its parts placed on the others; None if one of its
-    parts finds no room (or the deadline comes first)."""
+    parts finds no room (or the deadline comes first). The second pass (`across`) gives a
+    part without a box contact position its chance in the exact free regions and by
+    ejection chains (chains.py), after the others."""
     last = sheets[-1]
     targets = list(sheets[:-1])
     need = sum(p.part.area for p in last.placements)
     free = sum(s.stock.usable.area - sum(p.part.area for p in s.placements) for s in targets)
     if need > free:
         return None
+    ch: Chains | None = None
     for pl in sorted(last.placements, key=lambda p: -p.part.area):
+        if ch is not None:  # chains took over
+            if not _chain(ch, pl, bundles, deadline):
+                return None
+            continue
         for k, s in enumerate(targets):
             if time.monotonic() >= deadline:
                 return None
@@ -111,8 +125,32 @@ def _empty(sheets: list[SheetLayout], tight: dict[int, SheetLayout],
                 targets[k] = s
                 break
         else:
-            return None
-    return targets
+            if not across:  # the first pass: the first part without room ends it
+                return None
+            # the second: the exact free regions and chains (chains.py) for this part and
+            # the rest, on the targets compacted as the box contacts had them
+            for k, s in enumerate(targets):
+                if id(s) not in tight:
+                    c = compact_sheet(s, spacing, res, deadline=deadline, tight=True)
+                    tight[id(s)] = tight[id(c)] = c
+                targets[k] = tight[id(s)]
+            ch = Chains(targets, rotations, spacing, deadline)
+            if not _chain(ch, pl, bundles, deadline):
+                return None
+    return targets if ch is None else ch.layouts()
+
+
+def _chain(ch: Chains, pl: Placement, bundles: dict[str, Bundle],
+           deadline: float) -> bool:
+    """`pl` placed by `ch` in a free region or by a chain; a bundle or pair copy by copy
+    (its copies may find room apart where together they find none)."""
+    b = bundles.get(pl.instance)
+    if b is None:
+        return ch.place(pl) or ch.eject(pl)
+    for it in b.items:
+        ch.rotations[it.instance] = it.rotations
+    copies = sorted(expand([pl], bundles), key=lambda q: -q.part.area)
+    return all(ch.place(q) or ch.eject(q) for q in copies) and time.monotonic() < deadline
 
 
 class _Shapes:
