@@ -194,7 +194,18 @@ class Chains:
         obst = [sh.grown[i] for i in near.tolist() if i not in skip]
         ifr = box(lo_x, lo_y, hi_x, hi_y)
         nfps = _sums(obst + [[e] for e in self.edges], pieces)
-        free = ifr.difference(shapely.union_all(nfps)) if nfps.size else ifr
+        free = ifr
+        if nfps.size:  # those covering most of it first: a window they cover ends early
+            bb = shapely.bounds(nfps)  # their boxes' overlap with the window, a guide
+            cover = (np.clip(np.minimum(bb[:, 2], hi_x) - np.maximum(bb[:, 0], lo_x), 0, None)
+                     * np.clip(np.minimum(bb[:, 3], hi_y) - np.maximum(bb[:, 1], lo_y), 0,
+                               None))
+            for i in np.argsort(-cover, kind="stable").tolist():
+                if cover[i] <= 0:
+                    break
+                free = free.difference(nfps[i])
+                if free.is_empty:
+                    return None
         if free.is_empty or free.area <= 0:
             return None
         c = shapely.get_coordinates(free)
