@@ -103,7 +103,8 @@ class _Sheet:
 
     layout: SheetLayout
     outlines: list  # exact, where they lie
-    grown: list[list[np.ndarray]]  # convex pieces of each outline grown
+    keys: list[tuple]  # each placement's design and turn (its grown pieces: Chains.memo)
+    offsets: np.ndarray  # ... and where it lies
     boxes: np.ndarray  # the grown outlines' bounds
 
 
@@ -133,15 +134,19 @@ class Chains:
         self.no_chain: dict[tuple, int] = {}  # designs without a chain, at `changes`
         self.sheets = [self._sheet(s) for s in sheets]
         self.turned: dict[tuple[int, float, bool], tuple[Polygon, list[np.ndarray]]] = {}
+        self.nfp: dict[tuple, np.ndarray] = {}  # (obstacle's design and turn, part's)
+        self.edge_nfp: dict[tuple, np.ndarray] = {}
 
     def _sheet(self, s: SheetLayout) -> _Sheet:
         rows = [self._one(q) for q in s.placements]
-        boxes = np.array([r[2] for r in rows]).reshape(-1, 4)
-        return _Sheet(s, [r[0] for r in rows], [r[1] for r in rows], boxes)
+        return _Sheet(s, [r[0] for r in rows], [r[1] for r in rows],
+                      np.array([r[2] for r in rows]).reshape(-1, 2),
+                      np.array([r[3] for r in rows]).reshape(-1, 4))
 
     def _one(self, q: Placement) -> tuple:
-        """A placement's outline where it lies, its grown convex pieces and their bounds
-        (the pieces worked out once per design and turn, then moved)."""
+        """A placement's outline where it lies, its design and turn, where it lies, and its
+        grown outline's bounds (the grown convex pieces worked out once per design and
+        turn: `memo`)."""
         key = (id(q.part), float(q.rotation), bool(q.mirrored))
         row = self.memo.get(key)
         if row is None:
@@ -149,10 +154,30 @@ class Chains:
             pieces = _pieces(g.buffer(self.grow, join_style="mitre"))
             allv = np.vstack(pieces)
             row = self.memo[key] = (g, pieces, np.concatenate([allv.min(0), allv.max(0)]))
-        g, pieces, bounds = row
+        g, _, bounds = row
         d = np.array([q.x, q.y])
-        return (shapely.transform(g, lambda c: c + d), [p + d for p in pieces],
-                bounds + np.concatenate([d, d]))
+        return (shapely.transform(g, lambda c: c + d), key, d, bounds + np.concatenate([d, d]))
+
+    def _nfps(self, keys: list[tuple], offsets: np.ndarray, pkey: tuple,
+              ppieces: list[np.ndarray]) -> np.ndarray:
+        """The no-fit polygons of the obstacles (design and turn, where they lie) and the
+        usable area's edges against the part (design and turn `pkey`): each design pair's
+        worked out once, then moved."""
+        hulls, offs = [], []
+        for k, d in zip(keys, offsets):
+            h = self.nfp.get((k, pkey))
+            if h is None:
+                h = self.nfp[(k, pkey)] = _sums([self.memo[k][1]], ppieces)
+            hulls.append(h)
+            offs.append(np.broadcast_to(d, (len(h), 2)))
+        if pkey not in self.edge_nfp:
+            self.edge_nfp[pkey] = _sums([[e] for e in self.edges], ppieces)
+        if hulls:
+            moved = np.concatenate(hulls)
+            at = np.repeat(np.concatenate(offs), shapely.get_num_coordinates(moved), axis=0)
+            moved = shapely.transform(moved, lambda c: c + at)
+            return np.concatenate([moved, self.edge_nfp[pkey]])
+        return self.edge_nfp[pkey]
 
     def layouts(self) -> list[SheetLayout]:
         return [s.layout for s in self.sheets]
@@ -170,7 +195,7 @@ class Chains:
 
     # -- placing a part on one sheet ------------------------------------------------------
 
-    def _free_spot(self, sh: _Sheet, g: Polygon, pieces: list[np.ndarray],
+    def _free_spot(self, sh: _Sheet, g: Polygon, pieces: list[np.ndarray], pkey: tuple,
                    skip: set[int], window: tuple[float, float, float, float] | None
                    ) -> tuple[float, float] | None:
         """The leftmost, then lowest translation t (within `window` of translations, if
@@ -191,9 +216,10 @@ class Chains:
         b = sh.boxes
         near = np.flatnonzero((b[:, 2] - gx0 >= lo_x) & (b[:, 0] - gx1 <= hi_x)
                               & (b[:, 3] - gy0 >= lo_y) & (b[:, 1] - gy1 <= hi_y))
-        obst = [sh.grown[i] for i in near.tolist() if i not in skip]
+        if skip:
+            near = np.array([i for i in near.tolist() if i not in skip], np.int64)
         ifr = box(lo_x, lo_y, hi_x, hi_y)
-        nfps = _sums(obst + [[e] for e in self.edges], pieces)
+        nfps = self._nfps([sh.keys[i] for i in near.tolist()], sh.offsets[near], pkey, pieces)
         free = ifr
         if nfps.size:  # those covering most of it first: a window they cover ends early
             bb = shapely.bounds(nfps)  # their boxes' overlap with the window, a guide
@@ -240,7 +266,9 @@ class Chains:
             if time.monotonic() >= self.deadline:
                 return None
             g, pieces = self._turn(pl, rot)
-            t = self._free_spot(sh, g, pieces, skip, window_of(g) if window_of else None)
+            pkey = (id(pl.part), rot, bool(pl.mirrored))
+            t = self._free_spot(sh, g, pieces, pkey, skip,
+                                window_of(g) if window_of else None)
             if t is not None:
                 key = (t[0] + g.bounds[0], t[1] + g.bounds[1], t[0] + g.bounds[2])
                 if best is None or key < best[0]:

@@ -163,6 +163,7 @@ class _Shapes:
     def of(self, pls: list[Placement]) -> tuple[list, np.ndarray, np.ndarray]:
         new = [p for p in pls if (m := self.memo.get(id(p))) is None or m[0] is not p]
         for p, g in zip(new, placed_outlines(new)):  # outlines only, all at once
+            shapely.prepare(g)  # the exact check's predicates run against it
             self.memo[id(p)] = (p, g, g.bounds, _air(g, self.spacing))
         rows = [self.memo[id(p)] for p in pls]
         return ([r[1] for r in rows], np.array([r[2] for r in rows]).reshape(-1, 4),
@@ -277,7 +278,9 @@ def _first_free(g, cx: np.ndarray, cy: np.ndarray, tree, inside, spacing: float,
                 near, _ = tree.query(cands, predicate="dwithin", distance=spacing - TOL)
             else:  # no spacing: touching is fine, sharing interior is not
                 a_, b_ = tree.query(cands, predicate="intersects")
-                clash = shapely.relate_pattern(cands[a_], tree.geometries[b_], "T********")
+                # interiors meet where they touch nowhere else (a prepared predicate:
+                # the general relate took 14 s of a 35 s fill at no spacing)
+                clash = ~shapely.touches(tree.geometries[b_], cands[a_])
                 near = a_[clash]
             ok[near] = False
         free = np.flatnonzero(ok)
