@@ -143,3 +143,26 @@ def test_keep_outs_and_an_offcut_outline_are_respected():
         assert all(usable.buffer(1e-6).contains(p.placed().outline)
                    for p in lay.sheets[0].placements)
         assert n >= 25
+
+
+@pytest.mark.parametrize("quad_segs", [4, 16, 200])
+def test_convex_pieces_hold_the_outline_and_stay_few(quad_segs):
+    # a disc with a slot, a C-shaped ring (1,537 vertices at 200 segments a quarter): the
+    # pieces are convex, cover the outline, and number at most MAX_PIECES (the ring's
+    # 758 then become its hull, which still holds it)
+    from shapely.geometry import Point
+
+    from wikicut.nest.chains import MAX_PIECES, _pieces
+
+    slot = Point(0, 0).buffer(100, quad_segs=quad_segs).difference(shapely.box(-20, -200, 20, 0))
+    ring = (Point(0, 0).buffer(100, quad_segs=quad_segs)
+            .difference(Point(0, 0).buffer(60, quad_segs=quad_segs))
+            .difference(shapely.box(-10, -200, 10, 0)))
+    tee = Polygon([(0, 20), (20, 0), (552.7, 0), (572.7, 20), (572.7, 137), (300.7, 137),
+                   (280.7, 157), (280.7, 327), (90.7, 327), (90.7, 157), (70.7, 137), (0, 137)])
+    for g in (slot, ring, tee):
+        pieces = [Polygon(p) for p in _pieces(g)]
+        assert 1 <= len(pieces) <= min(MAX_PIECES, 32)
+        assert all(p.convex_hull.area - p.area <= 1e-6 * p.area for p in pieces)
+        assert shapely.union_all(pieces).buffer(1e-7).contains(g)
+    assert len(_pieces(tee)) == 3 and len(_pieces(slot)) <= 4

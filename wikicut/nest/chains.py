@@ -39,6 +39,7 @@ DELTA = 1e-4  # mm beyond the spacing that every no-fit polygon is grown by
 TOL = 5e-7  # mm: a position may be this short of the spacing (verify allows 1e-6)
 NEAR = 5.0  # mm beyond the spacing: two parts this close are a pair to move out together
 VERTICES = 8  # free region vertices checked exactly at most, leftmost first
+MAX_PIECES = 32  # convex pieces of an outline at most (beyond: its convex hull)
 
 
 def _floating(g):
@@ -47,35 +48,52 @@ def _floating(g):
     return shapely.set_precision(g, 0.0) if shapely.get_precision(g) else g
 
 
+def _convex(g) -> bool:
+    return g.geom_type == "Polygon" and g.convex_hull.area - g.area <= 1e-9 * max(g.area, 1.0)
+
+
 def _pieces(g: Polygon) -> list[np.ndarray]:
     """Convex pieces of `g` (its exterior: nothing is placed in a hole), as vertex arrays:
-    its triangles, neighbours merged while their union stays convex (Hertel and Mehlhorn:
-    a T-bracket's 11 triangles make 3 pieces, and every no-fit polygon is a piece times a
-    piece)."""
+    its triangles, merged across each shared edge, once, where the union stays convex
+    (Hertel and Mehlhorn: a T-bracket's 11 triangles make 3 pieces, and every no-fit
+    polygon is a piece times a piece). More than MAX_PIECES (a flattened curve: a C-shaped
+    ring of 1,537 vertices is 758): its convex hull, which holds it, so the free regions
+    only shrink."""
     g = shapely.make_valid(Polygon(g.exterior))
     if g.geom_type != "Polygon":  # a grown outline that touches itself: its largest part
         g = max(getattr(g, "geoms", [g]), key=lambda h: h.area)
-    if g.convex_hull.area - g.area <= 1e-9 * max(g.area, 1.0):
+    if _convex(g):
         return [np.asarray(g.exterior.coords)[:-1]]
-    pieces = list(shapely.constrained_delaunay_triangles(g).geoms)
-    merged = True
-    while merged:
-        merged = False
-        for i in range(len(pieces)):
-            for j in range(i + 1, len(pieces)):
-                a, b = pieces[i], pieces[j]
-                if a.intersection(b).length <= 1e-9:  # no shared edge
-                    continue
-                u = a.union(b)
-                if (u.geom_type == "Polygon"
-                        and u.convex_hull.area - u.area <= 1e-9 * max(u.area, 1.0)):
-                    pieces[i] = u.convex_hull
-                    del pieces[j]
-                    merged = True
-                    break
-            if merged:
-                break
-    return [np.asarray(shapely.normalize(p).exterior.coords)[:-1] for p in pieces]
+    tris = list(shapely.constrained_delaunay_triangles(g).geoms)
+    # the triangles' shared edges, by their end points
+    edges: dict[tuple, list[int]] = {}
+    for i, t in enumerate(tris):
+        c = [tuple(v) for v in np.asarray(t.exterior.coords)[:3]]
+        for a, b in ((c[0], c[1]), (c[1], c[2]), (c[2], c[0])):
+            edges.setdefault((a, b) if a < b else (b, a), []).append(i)
+    root = list(range(len(tris)))
+    poly: dict[int, Polygon] = dict(enumerate(tris))
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    for ts in edges.values():
+        if len(ts) != 2:
+            continue
+        a, b = find(ts[0]), find(ts[1])
+        if a == b:
+            continue
+        u = poly[a].union(poly[b])
+        if _convex(u):
+            root[b] = a
+            poly[a] = u.convex_hull
+            del poly[b]
+    if len(poly) > MAX_PIECES:
+        return [np.asarray(shapely.normalize(g.convex_hull).exterior.coords)[:-1]]
+    return [np.asarray(shapely.normalize(p).exterior.coords)[:-1] for p in poly.values()]
 
 
 def _sums(obstacles: list[list[np.ndarray]], part: list[np.ndarray]) -> np.ndarray:
