@@ -33,10 +33,10 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon, box
 
-from ..model import Placement, SheetLayout, oriented_outline
+from ..model import Placement, SheetLayout, moved_copies, oriented_outline
+from .clearance import TOL, clashing
 
 DELTA = 1e-4  # mm beyond the spacing that every no-fit polygon is grown by
-TOL = 5e-7  # mm: a position may be this short of the spacing (verify allows 1e-6)
 NEAR = 5.0  # mm beyond the spacing: two parts this close are a pair to move out together
 VERTICES = 8  # free region vertices checked exactly at most, leftmost first
 MAX_PIECES = 32  # convex pieces of an outline at most (beyond: its convex hull)
@@ -96,17 +96,16 @@ def _pieces(g: Polygon) -> list[np.ndarray]:
     return [np.asarray(shapely.normalize(p).exterior.coords)[:-1] for p in poly.values()]
 
 
-def _sums(obstacles: list[list[np.ndarray]], part: list[np.ndarray]) -> np.ndarray:
-    """The no-fit polygons of each obstacle's pieces against the part's: convex hulls of
-    a - b over the vertices a of an obstacle's piece and b of a part's piece."""
+def _sums(obstacle: list[np.ndarray], part: list[np.ndarray]) -> np.ndarray:
+    """The no-fit polygons of an obstacle's convex pieces against the part's: convex hulls
+    of a - b over the vertices a of an obstacle's piece and b of a part's piece."""
     pts, idx, k = [], [], 0
-    for pieces in obstacles:
-        for a in pieces:
-            for b in part:
-                d = (a[:, None, :] - b[None, :, :]).reshape(-1, 2)
-                pts.append(d)
-                idx.append(np.full(len(d), k))
-                k += 1
+    for a in obstacle:
+        for b in part:
+            d = (a[:, None, :] - b[None, :, :]).reshape(-1, 2)
+            pts.append(d)
+            idx.append(np.full(len(d), k))
+            k += 1
     if not k:
         return np.empty(0, dtype=object)
     hulls = shapely.convex_hull(shapely.multipoints(np.concatenate(pts),
@@ -116,14 +115,15 @@ def _sums(obstacles: list[list[np.ndarray]], part: list[np.ndarray]) -> np.ndarr
 
 @dataclass
 class _Sheet:
-    """One sheet being filled: its placements, their outlines grown by the spacing and
-    DELTA, and those outlines' convex pieces."""
+    """One sheet being filled: its placements, their outlines where they lie, and what
+    finds their no-fit polygons (Chains.memo, Chains.nfp)."""
 
     layout: SheetLayout
     outlines: list  # exact, where they lie
     keys: list[tuple]  # each placement's design and turn (its grown pieces: Chains.memo)
     offsets: np.ndarray  # ... and where it lies
     boxes: np.ndarray  # the grown outlines' bounds
+    free: float  # the usable area less the parts'
 
 
 class Chains:
@@ -159,7 +159,8 @@ class Chains:
         rows = [self._one(q) for q in s.placements]
         return _Sheet(s, [r[0] for r in rows], [r[1] for r in rows],
                       np.array([r[2] for r in rows]).reshape(-1, 2),
-                      np.array([r[3] for r in rows]).reshape(-1, 4))
+                      np.array([r[3] for r in rows]).reshape(-1, 4),
+                      s.stock.usable.area - sum(q.part.area for q in s.placements))
 
     def _one(self, q: Placement) -> tuple:
         """A placement's outline where it lies, its design and turn, where it lies, and its
@@ -185,11 +186,11 @@ class Chains:
         for k, d in zip(keys, offsets):
             h = self.nfp.get((k, pkey))
             if h is None:
-                h = self.nfp[(k, pkey)] = _sums([self.memo[k][1]], ppieces)
+                h = self.nfp[(k, pkey)] = _sums(self.memo[k][1], ppieces)
             hulls.append(h)
             offs.append(np.broadcast_to(d, (len(h), 2)))
         if pkey not in self.edge_nfp:
-            self.edge_nfp[pkey] = _sums([[e] for e in self.edges], ppieces)
+            self.edge_nfp[pkey] = _sums(self.edges, ppieces)
         if hulls:
             moved = np.concatenate(hulls)
             at = np.repeat(np.concatenate(offs), shapely.get_num_coordinates(moved), axis=0)
@@ -254,26 +255,15 @@ class Chains:
             return None
         c = shapely.get_coordinates(free)
         order = np.lexsort((c[:, 1], c[:, 0]))
+        # the first few vertices, checked exactly as exact fill checks its own
+        ts = c[order[:VERTICES]]
+        cands = moved_copies(g, ts)
+        ok = shapely.contains(self.inside, cands)
         others = [o for i, o in enumerate(sh.outlines) if i not in skip]
-        for i in order[:VERTICES].tolist():
-            t = (float(c[i, 0]), float(c[i, 1]))
-            if self._clear(g, t, others):
-                return t
-        return None
-
-    def _clear(self, g: Polygon, t: tuple[float, float], others: list) -> bool:
-        """`g` + t inside the usable area and at least the spacing (less TOL) from `others`:
-        exact fill's own test."""
-        cand = shapely.transform(g, lambda c: c + np.asarray(t))
-        if not shapely.contains(self.inside, cand):
-            return False
-        if not others:
-            return True
-        tree = shapely.STRtree(others)
-        if self.spacing > TOL:
-            return not tree.query(cand, predicate="dwithin", distance=self.spacing - TOL).size
-        hit = tree.query(cand, predicate="intersects")
-        return not np.any(shapely.relate_pattern(cand, tree.geometries[hit], "T********"))
+        if others and ok.any():
+            ok[clashing(shapely.STRtree(others), cands, self.spacing)] = False
+        hit = np.flatnonzero(ok)
+        return (float(ts[hit[0], 0]), float(ts[hit[0], 1])) if hit.size else None
 
     def _best_on(self, sh: _Sheet, pl: Placement, skip: set[int] = frozenset(),
                  window_of=None) -> Placement | None:
@@ -307,8 +297,7 @@ class Chains:
         key = (id(sh.layout), id(pl.part), bool(pl.mirrored))
         if key in self.full:
             return None
-        free = sh.layout.stock.usable.area - sum(q.part.area for q in sh.layout.placements)
-        spot = None if free < pl.part.area else self._best_on(sh, pl)
+        spot = None if sh.free < pl.part.area else self._best_on(sh, pl)
         if spot is None and time.monotonic() < self.deadline:
             self.full[key] = (sh.layout, pl.part)  # both kept alive: their ids stay theirs
         return spot
@@ -353,13 +342,11 @@ class Chains:
         for larger in (False, True):
             for k in range(len(self.sheets)):
                 sh = self.sheets[k]
-                free = (sh.layout.stock.usable.area
-                        - sum(q.part.area for q in sh.layout.placements))
                 for vs in self._victims(k, pl, larger):
                     if time.monotonic() >= self.deadline:
                         return False
                     out = sum(sh.layout.placements[i].part.area for i in vs)
-                    if free + out >= pl.part.area and self._chain(k, pl, vs):
+                    if sh.free + out >= pl.part.area and self._chain(k, pl, vs):
                         return True
         return False
 

@@ -41,9 +41,9 @@ from ..model import (
 )
 from .bundle import Bundle, expand
 from .chains import Chains
+from .clearance import TOL, clashing
 from .compact import compact_sheet
 
-TOL = 5e-7  # mm: a contact position may be this short of the spacing (verify allows 1e-6)
 CHUNK = 4096  # candidate positions checked per shapely call at most ...
 FIRST_CHUNK = 128  # ... this many in the first; the next sized to take about ...
 CHUNK_SECONDS = 0.02  # ... this long (the deadline is checked between calls)
@@ -102,6 +102,14 @@ def _empty(sheets: list[SheetLayout], tight: dict[int, SheetLayout],
     free = sum(s.stock.usable.area - sum(p.part.area for p in s.placements) for s in targets)
     if need > free:
         return None
+    def tightened(k: int) -> SheetLayout:  # target k compacted with tight outlines, once
+        s = targets[k]
+        if id(s) not in tight:
+            c = compact_sheet(s, spacing, res, deadline=deadline, tight=True)
+            tight[id(s)] = tight[id(c)] = c
+        targets[k] = tight[id(s)]
+        return targets[k]
+
     ch: Chains | None = None
     for pl in sorted(last.placements, key=lambda p: -p.part.area):
         if ch is not None:  # chains took over
@@ -113,10 +121,7 @@ def _empty(sheets: list[SheetLayout], tight: dict[int, SheetLayout],
                 return None
             if s.stock.usable.area - sum(p.part.area for p in s.placements) < pl.part.area:
                 continue
-            if id(s) not in tight:
-                c = compact_sheet(s, spacing, res, deadline=deadline, tight=True)
-                tight[id(s)] = tight[id(c)] = c
-            s = targets[k] = tight[id(s)]
+            s = tightened(k)
             spot = place(s, pl, rotations.get(pl.instance, (pl.rotation,)), spacing, deadline,
                          across, shapes)
             if spot is not None:
@@ -129,12 +134,8 @@ def _empty(sheets: list[SheetLayout], tight: dict[int, SheetLayout],
                 return None
             # the second: the exact free regions and chains (chains.py) for this part and
             # the rest, on the targets compacted as the box contacts had them
-            for k, s in enumerate(targets):
-                if id(s) not in tight:
-                    c = compact_sheet(s, spacing, res, deadline=deadline, tight=True)
-                    tight[id(s)] = tight[id(c)] = c
-                targets[k] = tight[id(s)]
-            ch = Chains(targets, rotations, spacing, deadline)
+            ch = Chains([tightened(k) for k in range(len(targets))], rotations, spacing,
+                        deadline)
             if not _chain(ch, pl, bundles, deadline):
                 return None
     return targets if ch is None else ch.layouts()
@@ -274,16 +275,7 @@ def _first_free(g, cx: np.ndarray, cy: np.ndarray, tree, inside, spacing: float,
         cands = moved_copies(g, np.column_stack([cx[idx] - bx0, cy[idx] - by0]))
         ok = shapely.contains(inside, cands)
         if tree is not None and ok.any():
-            if spacing > TOL:
-                near, _ = tree.query(cands, predicate="dwithin", distance=spacing - TOL)
-            else:  # no spacing: touching is fine, sharing interior is not
-                a_, b_ = tree.query(cands, predicate="intersects")
-                # interiors meet where they intersect but do not touch: a prepared
-                # predicate, far cheaper than the general relate on neighbours that touch
-                # along edges (results/2026-12-05-chains.md)
-                clash = ~shapely.touches(tree.geometries[b_], cands[a_])
-                near = a_[clash]
-            ok[near] = False
+            ok[clashing(tree, cands, spacing)] = False
         free = np.flatnonzero(ok)
         if free.size:
             return int(idx[free[0]])
