@@ -938,6 +938,26 @@ def test_a_roll_too_short_for_any_order_is_fitted_by_overlap_removal():
     assert lay.unplaced == [] and verify_layout(lay, 0) == []
 
 
+@pytest.mark.parametrize("copies", [1, 2])
+@pytest.mark.parametrize("iterations", [1, 50, None])
+def test_a_strip_part_too_long_to_stand_up_stays_on_the_strip(copies, iterations):
+    """A 2200 mm beam on a 1220 mm roll: its quarter turns have no origin at all (too tall).
+    The strip's cut counted them as reaching the shorter length, and the beam, clamped to
+    the cut, was moved past the first origin, where the grid has no cells: one copy crashed
+    the disruption (nothing to swap with), the others left the usable area (the exact check
+    refused the layout: an internal error)."""
+    beam = Part(name="beam", outline=Polygon([(0, 0), (2200, 0), (2200, 300), (2080, 300),
+                                              (2080, 225), (120, 225), (120, 300), (0, 300)]),
+                source="beam.toml")
+    items = [NestItem(f"beam#{q}", beam, (0.0, 90.0, 180.0, 270.0))
+             for q in range(1, copies + 1)]
+    roll = Stock(width=5000, height=1220, margin=15, strip=True)
+    lay = nest(items, [roll], NestSettings(spacing=12, seed=1, workers=1, time_limit=2,
+                                           iterations=iterations))
+    assert lay.unplaced == [] and verify_layout(lay, 12) == []
+    assert all(p.rotation in (0.0, 180.0) for p in lay.sheets[0].placements)
+
+
 def test_offcuts_listed_first_save_a_full_sheet():
     """The example house takes 7 full sheets; with two 1220 x 1220 offcuts listed first it
     takes 6 and both offcuts. The decoder alone opens an offcut only for a part no open

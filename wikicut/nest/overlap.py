@@ -65,10 +65,12 @@ class Overlap:
         kernel.prefix_rows(self.cnt, self.w, self.S, 0, self.cnt.shape[0] - 1)
 
     def move(self, i: int, sv: int, u: int, v: int, cap: np.ndarray) -> None:
-        """Part i to variant sv at (u, v), clamped to its limits (u also to `cap`). The
-        prefix sums are left stale: reset_weights or restore refresh them."""
+        """Part i to variant sv at (u, v), clamped to its limits, and u to `cap` where the
+        limits allow (never below the first origin: the grid has no cells there, so a part
+        beyond it would overlap nothing and leave the stock). The prefix sums are left
+        stale: reset_weights or restore refresh them."""
         lim = self.p.lim[self.t, sv]
-        self.move_to(i, sv, int(min(max(u, lim[0]), min(lim[1], cap[sv]))),
+        self.move_to(i, sv, int(max(min(u, lim[1], cap[sv]), lim[0])),
                      int(min(max(v, lim[2]), lim[3])))
 
     def move_to(self, i: int, sv: int, u: int, v: int) -> None:

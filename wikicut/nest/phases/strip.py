@@ -112,7 +112,9 @@ def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget
         nonlocal cap
         old = ov.length()
         cap = strip_cap(p, length)
-        reach = np.minimum(p.lim[t, :, 1], cap) >= p.lim[t, :, 0]
+        # a turn too tall for the strip has no origin at all (its v range is empty)
+        reach = ((np.minimum(p.lim[t, :, 1], cap) >= p.lim[t, :, 0])
+                 & (p.lim[t, :, 3] >= p.lim[t, :, 2]))
         if not all(reach[p.item_vars[p.item_v0[i]:p.item_v1[i]]].any() for i in range(n)):
             return False
         cut = int(round((old - length) / p.res))
@@ -171,13 +173,15 @@ def strip_overlap(p: Problem, best: Solution, rng: random.Random, budget: Budget
             target = best.key.last - rng.uniform(p.res, max(p.res, prm.ov_shrink
                                                             * best.key.last))
             ok = shrink(target, rng.random())
-        elif budget.live():
+        elif n > 1 and budget.live():  # a disruption swaps two parts
             pool.append((left, rng.random(), ov.state()))
             pool.sort(key=lambda e: (e[0], e[1]))
             del pool[prm.ov_pool:]
             k = min(int(abs(rng.gauss(0.0, prm.ov_pool_sd)) * len(pool)), len(pool) - 1)
             ov.restore(pool[k][2])
             disrupt()
+        else:  # one part: nothing to swap it with, and it did not fit shorter
+            break
     return best
 
 
