@@ -4,6 +4,7 @@ no traceback, and no output folder."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import ezdxf
@@ -261,6 +262,9 @@ CASES += [
     ("keepout-nan", {"job.toml": JOB.replace("margin = 15", "margin = 15\n"
                                              "keepouts = [[0, 0, nan, 100]]")}, [], 2,
      ["job.toml", "sheet.keepouts[0]", "not a valid rectangle"]),
+    ("keepout-off-the-sheet", {"job.toml": JOB.replace("margin = 15", "margin = 15\nkeepouts = "
+                                                      "[[0, 0, 100, 100], [5000, 0, 5100, 100]]")},
+     [], 2, ["job.toml", "sheet.keepouts[1]", "lies outside the"]),
     ("keepout-polygon-inf", {"job.toml": JOB.replace("margin = 15", "margin = 15\nkeepouts = "
                                                      "[[[0, 0], [inf, 0], [0, 9]]]")}, [], 2,
      ["job.toml", "sheet.keepouts[0]", "not a valid rectangle"]),
@@ -287,6 +291,10 @@ CASES += [
     ("profile-tool-huge", {"m.toml": GRBL.replace("diameter = 6.0", "diameter = 1e308")},
      ["--profile", "m.toml"], 2, ["m.toml", "tool.diameter", "at most 100"]),
     ("profile-limits-nan", {"m.toml": GRBL.replace("x = [-20", "x = [nan")},
+     ["--profile", "m.toml"], 2, ["m.toml", "limits.x", "finite"]),
+    ("profile-limits-km", {"m.toml": re.sub(r"x = \[-20, \d+\]", "x = [-20, 1000100]", GRBL)},
+     ["--profile", "m.toml"], 2, ["m.toml", "limits.x", "at most 1e+06, got 1000100"]),
+    ("profile-limits-reversed", {"m.toml": re.sub(r"x = \[-20, \d+\]", "x = [20, -20]", GRBL)},
      ["--profile", "m.toml"], 2, ["m.toml", "limits.x", "min < max"]),
     ("gcode-parts-overlap", {"p.dxf": dxf_with(two_squares(-50))}, GCODE, 2,
      ["p.dxf", "contours cross each other"]),

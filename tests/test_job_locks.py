@@ -82,7 +82,7 @@ def test_lock_and_filler_keys_reach_the_items(tmp_path):
 
 @pytest.mark.parametrize("old, new, key, expect", [
     # outside the sheet: past the right edge, into the margin
-    ("x = 1300, y = 15 }", "x = 2400, y = 15 }", "'part[1].lock[2]'", "at x = 2400"),
+    ("x = 1300, y = 15 }", "x = 2400, y = 15 }", "'part[1].lock[2]' (line 21)", "at x = 2400"),
     ("x = 1300, y = 15 }", "x = 1400, y = 5 }", "'part[1].lock[2]'",
      "not inside sheet 1's usable area"),
     # on top of the other locked copy, and nearer it than the spacing
@@ -93,9 +93,9 @@ def test_lock_and_filler_keys_reach_the_items(tmp_path):
     ("x = 1300, y = 15 }", "x = 1300, y = 15, rotation = 45 }",
      "'part[1].lock[2].rotation'", "45 is not one of the part's rotations (0, 90, 180, 270)"),
     ("x = 1300, y = 15 }", "x = 1300, y = 15 }]\nrotations = [0, 180]\n#",
-     "'part[1].lock[1].rotation'", "90 is not one of the part's rotations (0, 180)"),
+     "'part[1].lock[1].rotation' (line 20)", "90 is not one of the part's rotations (0, 180)"),
     ("{ sheet = 1, x = 1300", "{ sheet = 3, x = 1300",
-     "'part[1].lock[2].sheet'", "no part is locked on sheet 2"),
+     "'part[1].lock[2].sheet' (line 21)", "locked on sheet 3, but no part is locked on sheet 2"),
     ("margin = 15\n", "margin = 15\ncount = 1\n", None, None),  # one sheet, one locked sheet: fine
     ("{ sheet = 1, x = 1300", "{ sheet = 2, x = 1300", None, None),
     ("quantity = 8", "quantity = 1", "'part[1].lock'", "2 locks for a quantity of 1"),
@@ -127,8 +127,8 @@ def test_two_locked_sheets_on_a_one_sheet_stock_are_refused(tmp_path):
         "{ sheet = 1, x = 1300", "{ sheet = 2, x = 1300")
     with pytest.raises(InputError) as e:
         items_of(tmp_path, text)
-    assert ("key 'part[1].lock[2].sheet': 2 sheets of sheet[1] hold locked parts, but it has 1"
-            in str(e.value)), str(e.value)
+    assert ("key 'part[1].lock[2].sheet' (line 22): 2 sheets of sheet[1] hold locked parts,"
+            " but it has 1" in str(e.value)), str(e.value)
 
 
 def test_the_command_refuses_a_lock_outside_the_sheet_with_exit_2(tmp_path):

@@ -139,6 +139,20 @@ def test_fillers_alone_open_no_sheet():
     assert lay.sheets == [] and lay.fillers == [] and len(lay.fillers_left) == 3
 
 
+def test_a_filler_larger_than_every_sheet_is_named_in_a_warning():
+    """A filler no sheet takes is left out as one that found no room, but said: a typo in
+    its parameters (a 3000 mm wedge) went unnoticed."""
+    from wikicut.errors import InputWarning
+
+    long = Part("long-wedge", shapely.Polygon([(0, 0), (3000, 8), (3000, 28), (0, 36)]),
+                source="long.toml")
+    items = panels(2) + [NestItem(f"long-wedge#{k}", long, filler=True) for k in (1, 2)]
+    with pytest.warns(InputWarning, match=r"long.toml: filler 'long-wedge': part is 3000.0 x"
+                                          r" 36.0 mm, larger than every sheet's usable area"):
+        lay = nest(items, [STOCK], settings())
+    assert len(lay.fillers_left) == 2 and lay.unplaced == []
+
+
 def test_fillers_around_a_locked_part_keep_the_spacing_to_it():
     items = [NestItem("big#1", BIG, lock=Lock(1, 1000.0, 300.0, 0.0)),
              *(NestItem(f"wedge#{k}", WEDGE, filler=True) for k in range(1, 200))]

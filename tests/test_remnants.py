@@ -257,6 +257,23 @@ def test_an_id_listed_twice_or_the_inventory_listed_with_from_is_refused(tmp_pat
             inventory=tmp_path / "shop.toml")
 
 
+@pytest.mark.parametrize("next_id", ["", "next_id = 1\n"])
+def test_new_remnant_ids_pass_over_the_ids_an_inventory_already_lists(tmp_path, next_id):
+    """A hand-made inventory (no next_id, or one at or below an id it lists): the job's
+    remnants get ids it does not list. They were counted from next_id alone: R0001 listed
+    twice after the job, and the next job refused the inventory."""
+    shop = tmp_path / "shop.toml"
+    shop.write_text(next_id + "[[sheet]]" + INVENTORY.split("[[sheet]]")[1].replace(
+        "R0003", "R0001"))  # a 12 mm remnant: not offered to the job
+    a = write(tmp_path, "a.toml", job_text("job-a", 900, 500, 3))
+    run_nest(load_job(a, inventory=shop), tmp_path / "outA", gcode=False)
+    data = tomllib.loads(shop.read_text())
+    ids = [s["id"] for s in data["sheet"]]
+    assert len(ids) > 1 and len(set(ids)) == len(ids) and "R0001" in ids
+    assert all(int(i[1:]) < data["next_id"] for i in ids if i != "R0001")
+    load_job(write(tmp_path, "b.toml", job_text("job-b", 400, 300, 6)), inventory=shop)
+
+
 def _sheets_of(inventory: Path) -> dict[str, dict]:
     data = tomllib.loads(inventory.read_text())
     return {s["id"]: s for s in data.get("sheet", [])}
@@ -511,3 +528,40 @@ def test_a_batch_refuses_a_job_that_draws_on_an_inventory(tmp_path):
     assert "job.toml" in str(e.value)
     _task(write(tmp_path, "plain.toml", job_text("k", 200, 150, 1)), {}, {}, tmp_path / "out",
           False, set())  # [remnants] without an inventory: remnants.toml per job, fine
+
+
+def test_an_offcut_is_used_as_much_as_its_material_not_its_box():
+    """An L-shaped offcut, three quarters of its 1000 x 800 box: a 300 x 400 part uses 20 %
+    of it, where the box made it 15 % (the summary, the SVG's title and report.json)."""
+    from wikicut.io.report import build_report
+    from wikicut.pipeline import nest_summary
+
+    ell = Polygon([(0, 0), (1000, 0), (1000, 400), (500, 400), (500, 800), (0, 800)])
+    stock = Stock(width=1000, height=800, outline=ell, margin=10)
+    part = Part("plate", shapely.box(0, 0, 300, 400), source="plate.toml")
+    sheet = SheetLayout(1, stock, [Placement("plate#1", part, 20, 20)])
+    assert sheet.area == pytest.approx(600_000)
+    assert sheet.utilisation == pytest.approx(0.2)
+    assert "20.0% used" in nest_summary(Layout([sheet]), 1)
+    totals = build_report("j", Layout([sheet]), 10.0)["totals"]
+    assert totals["sheet_area_m2"] == 0.6 and totals["utilisation"] == 0.2
+
+
+def test_remnants_of_the_material_in_another_case_are_offered_and_none_offered_is_said(
+        tmp_path):
+    """"plywood" in the inventory is the job's "Plywood" (the remnant was silently left out);
+    a remnant file of which nothing is offered (18.2 mm measured for an 18 mm job) says so
+    in a warning, where the job used to cut new sheets beside it without a word."""
+    from wikicut.errors import InputWarning
+
+    (tmp_path / "shop.toml").write_text(INVENTORY.replace('"Plywood"', '"plywood "'))
+    job = load_job(write(tmp_path, "job.toml", job_text("j", 200, 100, 1)),
+                   inventory=tmp_path / "shop.toml")
+    assert [s.remnant for s in job.stocks] == ["R0005", ""]
+    (tmp_path / "rem.toml").write_text(INVENTORY.replace("thickness = 18", "thickness = 18.2"))
+    with pytest.warns(InputWarning, match=r"rem.toml: none of its 3 remnants is 18 mm Plywood"
+                                          r" \(they are 12 mm Plywood, 18.2 mm OSB, 18.2 mm"
+                                          r" Plywood\): none offered"):
+        job = load_job(write(tmp_path, "job.toml", job_text(
+            "j", 200, 100, 1, sheet=SHEET + '[[sheet]]\nfrom = "rem.toml"\n')))
+    assert [s.remnant for s in job.stocks] == [""]

@@ -150,6 +150,8 @@ def test_recut_a_house_part_on_an_offcut(house, tmp_path, rs274):
     assert rec["settings"]["thickness"] == 18.3 and rec["settings"]["profile"] == "GRBL"
     (sheet_rec,) = rec["sheets"]
     assert sheet_rec["stock"]["width"] == 1200.0 and len(sheet_rec["parts"]) == 1
+    # engraved as the job engraved it (the part's label), not as the DXF's copy id
+    assert sheet_rec["parts"][0]["label"] == placed["label"] != placed["id"]
     w = placed["bbox"][2] - placed["bbox"][0]
     h = placed["bbox"][3] - placed["bbox"][1]
     b = sheet_rec["parts"][0]["bbox"]

@@ -351,3 +351,27 @@ def test_cli_verify_with_a_material_checks_the_library_limits(tmp_path):
     res = CliRunner().invoke(main, ["verify", str(ngc), "--profile", "linuxcnc",
                                     "--thickness", "18", "--material", "cheese"])
     assert res.exit_code != 0 and "cheese" in res.output + (res.stderr or "")
+
+
+def test_a_one_tool_linuxcnc_job_writes_the_tool_table_its_header_changes_to(rs274, tmp_path):
+    """The linuxcnc profile's header selects its tool (T<n> M6): a job's 12 mm tool is T9 of
+    the library, which rs274 (and LinuxCNC) refuse when no table lists it. The table was
+    written only for racks, and such a program stopped at its first line."""
+    from wikicut.model import Layout
+    from wikicut.pipeline import write_outputs
+
+    prof = profile("linuxcnc").with_tool(5.0)  # the sample's 6 mm drills need a smaller one
+    prof = replace(prof, tool=replace(prof.tool, number=9))
+    out = tmp_path / "out"
+    res = write_outputs("one", Layout(sheets=[sample_sheet()]), out, profile=prof,
+                        settings={"profile": "linuxcnc"})
+    assert "tool.tbl" in res.files
+    text = (out / "sheet-001.ngc").read_text()
+    (number,) = set(re.findall(r"\bT(\d+) M6", text))
+    assert (out / "tool.tbl").read_text().startswith(f"T{number} P{number} D5 Z0 ;")
+    env = dict(os.environ, HOME=str(tmp_path))
+    run = subprocess.run([rs274, "-t", str(out / "tool.tbl"), "-g", str(out / "sheet-001.ngc")],
+                         capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path,
+                         check=False)
+    assert run.returncode == 0, run.stdout[-1500:] + run.stderr[-1500:]
+    assert "error" not in run.stdout.lower().replace("error_", ""), run.stdout[-1500:]

@@ -188,11 +188,9 @@ def _write_remnants(job: Job, layout: Layout, prof: Profile | None, tmp: Path,
 
 def nest_summary(layout: Layout, total: int) -> str:
     """"N sheets, U% used, P/T placed" with U rounded as report.json's totals are."""
-    from .io.report import sheet_length
-
     placed = sum(len(sh.placements) for sh in layout.sheets)
     area = sum(pl.part.area for sh in layout.sheets for pl in sh.placements)
-    sheets = sum(sheet_length(sh) * sh.stock.height for sh in layout.sheets)
+    sheets = sum(sh.area for sh in layout.sheets)
     used = round(area / sheets, 4) if sheets else 0.0
     return f"{len(layout.sheets)} sheets, {used * 100:.1f}% used, {placed}/{total} placed"
 
@@ -388,12 +386,22 @@ TOOL_TABLE = "tool.tbl"
 
 def _tool_table(programs: list[SheetProgram], profile: Profile | None) -> str:
     """LinuxCNC's tool table for the tools the programs change to (T<n> M6 needs it)."""
+    import re
+
+    from .model.motion import ToolUse
     from .post import tool_table
 
-    tools = [t for p in programs for t in p.tools]
-    if profile is None or profile.dialect != "linuxcnc" or not tools:
+    if profile is None or profile.dialect != "linuxcnc":
         return ""
-    return tool_table(tools)
+    tools = [t for p in programs for t in p.tools]
+    if not tools and programs and any(re.search(r"\bM0*6\b", ln.upper())
+                                      for ln in profile.header):
+        # one tool, changed to by the profile's header: rs274 and LinuxCNC refuse a T word
+        # the table does not list (a 12 mm tool's T9 stopped the program at its first line)
+        t = profile.tool
+        tools = [ToolUse(t.number, f"{t.diameter:g} mm {t.type}", t.diameter,
+                         profile.spindle.speed)]
+    return tool_table(tools) if tools else ""
 
 
 def _tool_width(profile: Profile | None) -> float:

@@ -46,9 +46,35 @@ def part_as_cut(outdir: Path, sheet: dict, placed: dict) -> Part:
         for p in s.placements:
             got = p.part.outline.bounds
             if all(abs(a - b) <= _MATCH for a, b in zip(got, want)):
-                return replace(p.part, name=placed["name"], label=p.part.label or placed["name"],
-                               source=placed["source"])
+                # the DXF's text is the copy's id; the part's label is what the job engraved
+                label = placed.get("label") or p.part.label or placed["name"]
+                return replace(p.part, name=placed["name"], label=label, source=placed["source"])
     raise InputError(f"part {placed['id']} not found at {want} in the sheet's DXF", dxf)
+
+
+def sheet_stock(st: dict, where: Path) -> Stock:
+    """The sheet's stock from its report record, with the offcut's material and the
+    keep-outs (absent from older reports and from plain sheets): a part placed on it goes
+    on the board and clear of the clamps, as the nested parts did."""
+    rings = st.get("outline")
+    return Stock(width=st["width"], height=st["height"], thickness=st["thickness"],
+                 margin=st["margin"], material=st["material"], name=st["name"],
+                 outline=_polygon(rings[0], rings[1:], where, "outline") if rings else None,
+                 keepouts=tuple(_polygon(z, [], where, "keepouts")
+                                for z in st.get("keepouts", ())))
+
+
+def _polygon(shell, holes, where: Path, key: str):
+    """A valid polygon from report rings, or a one-line refusal naming the key."""
+    import shapely
+
+    try:
+        poly = shapely.Polygon(shell, holes)
+    except (TypeError, ValueError, shapely.errors.GEOSException):
+        poly = None
+    if poly is None or poly.is_empty or not poly.is_valid or poly.area <= 0:
+        raise InputError(f"sheet stock `{key}` is not a valid polygon", where)
+    return poly
 
 
 def recut_profile(report: dict, profile: str | None) -> Profile:
@@ -112,8 +138,7 @@ def recut(outdir: Path, part: str, dest: Path, *, offcut: Path | None = None,
             raise InputError(f"offcut is {stock.thickness:g} mm thick, the job's sheets"
                              f" {st['thickness']:g} mm: re-cut from the same board", offcut)
     else:
-        stock = Stock(width=st["width"], height=st["height"], thickness=st["thickness"],
-                      margin=st["margin"], material=st["material"], name=st["name"])
+        stock = sheet_stock(st, Path(outdir) / "report.json")
     pl = place_on(shape, stock, at, prof.tool.diameter)
     layout = Layout(sheets=[SheetLayout(1, stock, [pl])])
     settings = {"profile": prof.name, "profile_ref": report["settings"].get("profile_ref"),

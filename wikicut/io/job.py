@@ -463,7 +463,7 @@ def job_items(job: Job) -> list[NestItem]:
             if lock is not None and lock.mirrored:
                 why = part.one_sided(job.thickness)
                 if why:  # the lock is the user's word for this copy, but not against this
-                    raise InputError(f"key '{lock.key}.mirror': cannot be cut face down,"
+                    raise InputError(f"{lock.where('.mirror')}: cannot be cut face down,"
                                      f" {why}: drop mirror = true from the lock", job.path,
                                      part.name)
             own = rots

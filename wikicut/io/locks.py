@@ -13,6 +13,7 @@ sheet numbers that skip one.
 
 from __future__ import annotations
 
+import re
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,8 @@ def read_locks(tf: TomlFile, value: Any, key: str, n_stocks: int) -> tuple[Lock,
         raise tf.error(key, "must be a table { sheet = 1, x = ..., y = ..., rotation = ... }"
                             " or a list of them")
     out = []
-    for table, where in tables:
+    lines = _table_lines(tf, key, len(tables))
+    for (table, where), line in zip(tables, lines):
         prefix = f"{where}."
         check_keys(tf, table, LOCK_KEYS, prefix)
         sheet = get_number(tf, table, "sheet", prefix, required=True, rng=lim.SHEET_COUNT)
@@ -49,8 +51,19 @@ def read_locks(tf: TomlFile, value: Any, key: str, n_stocks: int) -> tuple[Lock,
                            f" not {stock}")
         flip = get_bool(tf, table, "mirror", prefix)
         out.append(Lock(int(sheet), float(x), float(y), float(rot) % 360.0, int(stock) - 1,
-                        where, flip))
+                        where, flip, line))
     return tuple(out)
+
+
+def _table_lines(tf: TomlFile, key: str, n: int) -> list[int | None]:
+    """The lines of the `n` inline tables a lock key gives (each copy's lock may sit on a
+    line of its own), from the key's line on; the key's line where they cannot be told."""
+    first = tf.line(key)
+    if first is None:
+        return [None] * n
+    rest = "\n".join(tf.text.split("\n")[first - 1:]).split("[[", 1)[0]
+    found = [first + rest.count("\n", 0, m.start()) for m in re.finditer(r"\{", rest)][:n]
+    return found if len(found) == n else [first] * n
 
 
 def check_locks(items: list[NestItem], stocks: tuple[Stock, ...] | list[Stock],
@@ -63,29 +76,30 @@ def check_locks(items: list[NestItem], stocks: tuple[Stock, ...] | list[Stock],
     for it in locked:
         lk = it.lock
         if not any(abs((lk.rotation - r + 180.0) % 360.0 - 180.0) < 1e-9 for r in it.rotations):
-            raise InputError(f"key '{lk.key}.rotation': {lk.rotation:g} is not one of the part's"
+            raise InputError(f"{lk.where('.rotation')}: {lk.rotation:g} is not one of the part's"
                              f" rotations ({', '.join(f'{r:g}' for r in it.rotations)})",
                              file, it.part.name)
         sheets.setdefault(lk.sheet, []).append(it)
     for k in range(1, max(sheets) + 1):
         if k not in sheets:
             first = sheets[min(s for s in sheets if s > k)][0]
-            raise InputError(f"key '{first.lock.key}.sheet': no part is locked on sheet {k}: locked"
-                             f" sheets are numbered 1, 2, ... without a gap", file,
+            raise InputError(f"{first.lock.where('.sheet')}: locked on sheet {first.lock.sheet},"
+                             f" but no part is locked on sheet {k}: locked sheets are numbered"
+                             " 1, 2, ... without a gap", file,
                              first.part.name)
     per_stock = [0] * len(stocks)
     for k, its in sorted(sheets.items()):
         t = its[0].lock.stock
         for it in its[1:]:
             if it.lock.stock != t:
-                raise InputError(f"key '{it.lock.key}.stock': sheet {k} is sheet[{t + 1}] for"
+                raise InputError(f"{it.lock.where('.stock')}: sheet {k} is sheet[{t + 1}] for"
                                  f" {its[0].instance}, not sheet[{it.lock.stock + 1}]", file,
                                  it.part.name)
         per_stock[t] += 1
         st = stocks[t]
         have = 1 if st.strip else st.count
         if have is not None and per_stock[t] > have:
-            raise InputError(f"key '{its[0].lock.key}.sheet': {per_stock[t]} sheets of"
+            raise InputError(f"{its[0].lock.where('.sheet')}: {per_stock[t]} sheets of"
                              f" sheet[{t + 1}] hold locked parts, but it has {have}", file,
                              its[0].part.name)
         _check_sheet(its, st, k, spacing, file)
@@ -99,7 +113,7 @@ def _check_sheet(its: list[NestItem], st: Stock, k: int, spacing: float,
     for it, g in zip(its, placed):
         if not usable.contains(g):
             lk = it.lock
-            raise InputError(f"key '{lk.key}': at x = {lk.x:g}, y = {lk.y:g}, rotation"
+            raise InputError(f"{lk.where()}: at x = {lk.x:g}, y = {lk.y:g}, rotation"
                              f" {lk.rotation:g} the part is not inside sheet {k}'s usable area"
                              f" ({st.width:g} x {st.height:g} mm less the {st.margin:g} mm"
                              " margin and keep-outs)", file, it.part.name)
@@ -107,5 +121,5 @@ def _check_sheet(its: list[NestItem], st: Stock, k: int, spacing: float,
         d = ga.distance(gb)
         if d < spacing - TOL or (d <= 0 and ga.intersection(gb).area > TOL):
             what = "overlaps" if d <= 0 else f"is {d:.3f} mm from"
-            raise InputError(f"key '{b.lock.key}': {b.instance} {what} {a.instance}, locked on"
+            raise InputError(f"{b.lock.where()}: {b.instance} {what} {a.instance}, locked on"
                              f" sheet {k} too (spacing {spacing:g} mm)", file, b.part.name)

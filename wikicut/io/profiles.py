@@ -193,9 +193,11 @@ def _read_limits(tf: TomlFile, table: dict) -> Travel:
             raise InputError(f"missing required key 'limits.{key}'", tf.display)
         lim = table[key]
         if (not isinstance(lim, list) or len(lim) != 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool)
-                           and COORDINATE.problem(v) is None for v in lim)
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in lim)
                 or lim[0] >= lim[1]):
             raise tf.error(f"limits.{key}", f"must be [min, max] with min < max, got {lim!r}")
+        for v in lim:  # a travel of a kilometre is a typo, not a machine
+            if (why := COORDINATE.problem(v)) is not None:
+                raise tf.error(f"limits.{key}", f"each end {why} mm")
         values[f"{key}_min"], values[f"{key}_max"] = float(lim[0]), float(lim[1])
     return Travel(**values)

@@ -19,6 +19,7 @@ import json
 import math
 import os
 import tempfile
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -29,7 +30,7 @@ import shapely
 from shapely import affinity
 from shapely.geometry import Polygon
 
-from ..errors import InputError
+from ..errors import InputError, InputWarning
 from ..model import Layout, SheetLayout, Stock
 from . import limits as lim
 from .toml import TomlFile, check_keys, get_number, get_str, get_table
@@ -180,11 +181,26 @@ def load_inventory(path: Path, parse_stock) -> RemnantFile:
     return read_remnant_file(path, str(path), parse_stock)
 
 
-def draw(stocks: list[Stock], thickness: float, materials: set[str] | None) -> list[Stock]:
+def draw(stocks: list[Stock], thickness: float, materials: set[str] | None,
+         where: str) -> list[Stock]:
     """The remnants a job may cut: its thickness (never 12 mm ply for 18 mm) and, when
-    `materials` is given, one of them."""
-    return [s for s in stocks if abs(s.thickness - thickness) <= SAME_THICKNESS
-            and (materials is None or s.material in materials)]
+    `materials` is given, one of them (as written, but for case and spaces: "plywood" is
+    "Plywood"). Remnants in `where` (a file) of which none is offered are named in a
+    warning: a job that silently cut new sheets beside them looked like one that had none."""
+    want = None if materials is None else {_material_key(m) for m in materials}
+    out = [s for s in stocks if abs(s.thickness - thickness) <= SAME_THICKNESS
+           and (want is None or _material_key(s.material) in want)]
+    if stocks and not out:
+        kinds = sorted({f"{s.thickness:g} mm {s.material}" for s in stocks})
+        mats = "" if materials is None else " " + " or ".join(sorted(materials))
+        warnings.warn(f"{where}: none of its {len(stocks)} remnants is {thickness:g} mm{mats}"
+                      f" (they are {', '.join(kinds[:4])}{' ...' if len(kinds) > 4 else ''}):"
+                      " none offered", InputWarning, stacklevel=2)
+    return out
+
+
+def _material_key(material: str) -> str:
+    return " ".join(material.split()).casefold()
 
 
 def remnant_pieces(sheet: SheetLayout, clearance: float, rules: RemnantRules) -> list[Polygon]:
@@ -287,13 +303,29 @@ def remnants_text(stocks: list[tuple[Stock, str]], next_id: int | None = None,
 
 
 def inventory_update(inv: RemnantFile, layout: Layout, new: list[tuple[int, Stock]],
-                     job_name: str) -> str:
+                     job_name: str, next_id: int) -> str:
     """The inventory after the job: the remnants it cut gone, the ones it left added (their
-    ids already taken from `inv.next_id` on), the others as they were."""
+    ids already given out, below `next_id`), the others as they were."""
     used = {sh.stock.remnant for sh in layout.sheets if sh.stock.remnant}
     kept = [(s, inv.sources.get(s.remnant, "")) for s in inv.stocks if s.remnant not in used]
     added = [(s, f"{job_name} sheet {k}") for k, s in new]
-    return remnants_text(kept + added, inv.next_id + len(new), "remnant inventory")
+    return remnants_text(kept + added, next_id, "remnant inventory")
+
+
+class _Ids:
+    """An inventory's next ids, `R0007` on: from its `next_id`, passing over any id already
+    in it (a hand-made inventory without `next_id`, or with one too low, listed R0001 twice
+    after the job, and the next job refused the file)."""
+
+    def __init__(self, inv: RemnantFile) -> None:
+        self.taken = set(inv.sources)
+        self.next = inv.next_id
+
+    def __call__(self, sheet: int, piece: int) -> str:
+        while f"R{self.next:04d}" in self.taken:
+            self.next += 1
+        self.next += 1
+        return f"R{self.next - 1:04d}"
 
 
 def check_unchanged(inv: RemnantFile) -> None:
@@ -339,12 +371,12 @@ def remnant_outputs(job_name: str, layout: Layout, rules: RemnantRules,
         stem = safe_name(job_name)
         found = find_remnants(layout, clearance, rules, lambda s, k: f"{stem}-{s:03d}-{k}")
     else:
-        count = iter(range(inventory.next_id, inventory.next_id + 10**6))
-        found = find_remnants(layout, clearance, rules, lambda s, k: f"R{next(count):04d}")
+        ids = _Ids(inventory)
+        found = find_remnants(layout, clearance, rules, ids)
     text = remnants_text([(st, f"{job_name} sheet {k}") for k, st in found])
     if inventory is None:
         return text, None
-    return text, inventory_update(inventory, layout, found, job_name)
+    return text, inventory_update(inventory, layout, found, job_name, ids.next)
 
 
 def summary(layout: Layout, written: Path, inventory: RemnantFile | None) -> str:

@@ -68,9 +68,22 @@ def offcut(sheet: SheetLayout, spacing: float = 0.0) -> dict:
 
 def _stock(sheet: SheetLayout) -> dict:
     st = sheet.stock
-    return {"name": st.label, "width": _r(st.width), "height": _r(st.height),
-            "thickness": _r(st.thickness), "material": st.material, "margin": _r(st.margin),
-            "price": None if st.price is None else _r(st.price, 2)}
+    out = {"name": st.label, "width": _r(st.width), "height": _r(st.height),
+           "thickness": _r(st.thickness), "material": st.material, "margin": _r(st.margin),
+           "price": None if st.price is None else _r(st.price, 2)}
+    # only where there are any, so plain jobs' reports stay as they were: `wikicut recut`
+    # places a part on the same board, around the same clamps
+    if st.outline is not None:
+        out["outline"] = [_ring(r.coords) for r in (st.outline.exterior, *st.outline.interiors)]
+    if st.keepouts:
+        out["keepouts"] = [_ring(z.exterior.coords) for z in st.keepouts]
+    return out
+
+
+def _ring(coords) -> list[list[float]]:
+    """A closed ring's points, the closing point (shapely repeats the first) left out."""
+    pts = list(coords)
+    return [[_r(p[0]), _r(p[1])] for p in pts[:-1]]
 
 
 def _toolpath(prog: SheetProgram | None) -> dict | None:
@@ -184,7 +197,7 @@ def build_report(job_name: str, layout: Layout, spacing: float,
                                      "sheets": []})
         row["quantity"] += 1
     part_area = sum(p.part.area for s in layout.sheets for p in s.placements)
-    sheet_area = sum(sheet_length(s) * s.stock.height for s in layout.sheets)
+    sheet_area = sum(s.area for s in layout.sheets)
     prices = [s.stock.price for s in layout.sheets]
     placed = sum(len(s.placements) for s in layout.sheets)
     record = {"spacing": _r(spacing)}

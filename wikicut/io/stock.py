@@ -88,13 +88,20 @@ def read_stock(tf: TomlFile, table: dict[str, Any], prefix: str,
     if 2 * margin >= min(width, height):
         raise tf.error(f"{prefix}margin", f"{margin:g} mm leaves no room on a"
                        f" {width:g} x {height:g} sheet")
+    keepouts = (_keepouts(tf, table["keepouts"], f"{prefix}keepouts")
+                if "keepouts" in table else ())
+    sheet = shapely.box(0.0, 0.0, width, height)
+    for i, z in enumerate(keepouts):
+        # a clamp put off the sheet (x and y swapped, another sheet's size) keeps nothing
+        # out where the clamp really is
+        if not z.intersects(sheet) or z.intersection(sheet).area <= 0:
+            raise tf.error(f"{prefix}keepouts[{i}]", f"lies outside the {width:g} x"
+                           f" {height:g} mm sheet (x along the width, y along the height)")
     return Stock(
         width=width, height=height, thickness=thickness, margin=margin, count=count,
         material=get_str(tf, table, "material", prefix, default="Plywood"),
         name=get_str(tf, table, "name", prefix, default=""),
-        keepouts=(_keepouts(tf, table["keepouts"], f"{prefix}keepouts")
-                  if "keepouts" in table else ()),
-        price=price, strip=strip, outline=outline,
+        keepouts=keepouts, price=price, strip=strip, outline=outline,
     )
 
 
@@ -164,13 +171,14 @@ def _remnant_sheets(tf: TomlFile, sheets: list[dict], prefixes: list[str], stock
                                " thicknesses: say which this job cuts")
         thickness = t
         mat = get_str(tf, table, "material", prefix)
-        out += rem.draw(got, t, {mat} if mat else materials)
+        out += rem.draw(got, t, {mat} if mat else materials, name)
         files.append(path)
     if inventory is not None:
         if thickness is None:
             raise tf.error("sheet", "the inventory holds remnants of any thickness: give the"
                            " job a [sheet] (its thickness and material)")
-        out += rem.draw(inventory.stocks, thickness, materials)
+        out += rem.draw(inventory.stocks, thickness, materials,
+                        f"the inventory {inventory.path.name}")
     seen: set[str] = set()
     for s in out:
         if s.remnant in seen:

@@ -54,6 +54,11 @@ class TomlFile:
 
     def where(self, dotted: str) -> str:
         """"key 'a.b' (line N)" for messages; `part[3].x` looks after the 3rd [[part]]."""
+        line = self.line(dotted)
+        return f"key '{dotted}'" + (f" (line {line})" if line else "")
+
+    def line(self, dotted: str) -> int | None:
+        """The 1-based line of a dotted key (see `where`), if it can be found."""
         start = 0
         m = re.match(r"^(\w+)\[(\d+)\]\.", dotted)
         if m:  # an array of tables: skip to its n-th header
@@ -65,7 +70,7 @@ class TomlFile:
         line = key_line(self.text[start:], dotted.split(".")[-1].split("[")[0])
         if line is not None:
             line += self.text.count("\n", 0, start)
-        return f"key '{dotted}'" + (f" (line {line})" if line else "")
+        return line
 
     def error(self, dotted: str, what: str, part: str | None = None) -> InputError:
         return InputError(f"{self.where(dotted)}: {what}", self.display, part)

@@ -178,7 +178,7 @@ class Stock:
 
     @property
     def label(self) -> str:
-        return self.name or f"{self.material} {self.width:g}x{self.height:g}x{self.thickness:g}"
+        return self.name or f"{self.material} {self.width:.7g}x{self.height:.7g}x{self.thickness:g}"
 
 
 @dataclass(frozen=True)
@@ -212,10 +212,20 @@ class SheetLayout:
         return sheet_stem(self.index)
 
     @property
+    def area(self) -> float:
+        """The material this sheet counts for: the strip's used length in strip mode, an
+        offcut's outline (not its box: a job on an L-shaped remnant used half of what it
+        had, not a seventh), else the whole sheet."""
+        if self.used_length:
+            return self.used_length * self.stock.height
+        if self.stock.outline is not None:
+            return float(self.stock.outline.area)
+        return self.stock.width * self.stock.height
+
+    @property
     def utilisation(self) -> float:
-        """Part area over sheet area (the strip's used length in strip mode)."""
-        w = self.used_length if self.used_length else self.stock.width
-        area = w * self.stock.height
+        """Part area over the sheet's material (`area`)."""
+        area = self.area
         return sum(p.part.area for p in self.placements) / area if area > 0 else 0.0
 
 

@@ -28,7 +28,8 @@ class Lock:
     """Where the user put a part: the output's sheet `sheet` (from 1), of the stock list's
     type `stock` (from 0), turned by `rotation` degrees, the lower-left corner of its turned
     bounding box at (x, y) in sheet coordinates; `mirrored`: cut face down (mirrored
-    x -> -x before the turn, as `Placement.mirrored`). `key` says where the job gives it."""
+    x -> -x before the turn, as `Placement.mirrored`). `key` and `line` say where the job
+    gives it."""
 
     sheet: int
     x: float
@@ -37,6 +38,11 @@ class Lock:
     stock: int = 0
     key: str = "lock"
     mirrored: bool = False
+    line: int | None = None
+
+    def where(self, sub: str = "") -> str:
+        """"key 'part[2].lock.sheet' (line 14)" for messages (`sub`: ".sheet")."""
+        return f"key '{self.key}{sub}'" + (f" (line {self.line})" if self.line else "")
 
 
 @dataclass(frozen=True)

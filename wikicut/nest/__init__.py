@@ -76,7 +76,7 @@ from . import bundle, workers
 from .budget import Budget
 from .compact import compact, compact_sheet
 from .exact_fill import fill_last_sheets
-from .feasibility import check_fits
+from .feasibility import check_fits, warn_fillers
 from .fillers import fill
 from .interrupt import DeferCtrlC
 from .locked import locked_stocks, place_locked
@@ -248,6 +248,7 @@ def _nest_around(items: list[NestItem], stocks: list[Stock], settings: NestSetti
     t0 = time.monotonic()
     locked = [it for it in items if it.lock is not None]
     fillers = [it for it in items if it.lock is None and it.filler]
+    warn_fillers(fillers, stocks)
     free = [it for it in items if it.lock is None and not it.filler]
     res = resolution(stocks, items)
     search, sheet_of = locked_stocks(locked, stocks, settings.spacing, res)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
+
 from shapely import affinity
 
-from ..errors import UnsafeJobError
+from ..errors import InputWarning, UnsafeJobError
 from ..model import NestItem, Stock
 
 MAX_LISTED = 8  # rotations named in the refusal; more (rotations = "any") are counted
@@ -12,6 +14,23 @@ MAX_LISTED = 8  # rotations named in the refusal; more (rotations = "any") are c
 
 def check_fits(items: list[NestItem], stocks: tuple[Stock, ...] | list[Stock]) -> None:
     """Refuse a part that fits no sheet at any allowed rotation (before a long search)."""
+    for it, why in too_large(items, stocks):
+        raise UnsafeJobError(why, it.part.source, it.part.name)
+
+
+def warn_fillers(items: list[NestItem], stocks: tuple[Stock, ...] | list[Stock]) -> None:
+    """Name, in a warning, each filler design that fits no sheet: it is left out as one with
+    no room left would be, and a filler never placed looked like one that found no room
+    (a typo in its parameters went unnoticed)."""
+    for it, why in too_large([i for i in items if i.filler], stocks):
+        warnings.warn(f"{it.part.source}: filler '{it.part.name}': {why}: never placed",
+                      InputWarning, stacklevel=2)
+
+
+def too_large(items: list[NestItem], stocks: tuple[Stock, ...] | list[Stock]
+              ) -> list[tuple[NestItem, str]]:
+    """The first copy of each design that fits no sheet at any allowed rotation, with why."""
+    out = []
     seen: set[tuple[int, tuple[float, ...]]] = set()
     for it in items:
         key = (id(it.part), it.rotations)
@@ -36,7 +55,6 @@ def check_fits(items: list[NestItem], stocks: tuple[Stock, ...] | list[Stock]) -
             # a free rotation's dozens of angles are no use listed on the line
             angles = (f"any of its {len(it.rotations)} angles" if len(it.rotations) > MAX_LISTED
                       else f"rotations {', '.join(f'{a:g}' for a in it.rotations)}")
-            raise UnsafeJobError(
-                f"part is {x1 - x0:.1f} x {y1 - y0:.1f} mm, larger than every sheet's usable"
-                f" area ({sizes} mm inside the margin) at {angles}",
-                it.part.source, it.part.name)
+            out.append((it, f"part is {x1 - x0:.1f} x {y1 - y0:.1f} mm, larger than every"
+                            f" sheet's usable area ({sizes} mm inside the margin) at {angles}"))
+    return out

@@ -92,7 +92,7 @@ class Writer(ABC):
         self.comment(f"wikicut: {title or f'sheet {sheet.index}'}")
         if part:
             self.comment(f"program {part} for this sheet: run them in order")
-        self.comment(f"sheet {sheet.index}: {st.width:g} x {st.height:g} x {st.thickness:g} mm"
+        self.comment(f"sheet {sheet.index}: {st.width:.7g} x {st.height:.7g} x {st.thickness:g} mm"
                      f" {st.material}")
         self.comment(f"parts ({len(instances)}): {', '.join(instances)}")
         self.comment(f"machine: {p.name} ({p.dialect}), program units {unit}")

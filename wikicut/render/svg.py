@@ -269,7 +269,7 @@ def _sheet_title(sheet: SheetLayout, total: int | None) -> str:
     of = f" of {total}" if total else ""
     used = f", strip {_f(sheet.used_length)} mm used" if sheet.used_length else ""
     return (f"Sheet {sheet.index}{of}: {st.label}, {len(sheet.placements)} parts, "
-            f"{sheet.utilisation * 100:.1f}% used{used}")
+            f"{round(sheet.utilisation, 4) * 100:.1f}% used{used}")  # as report.json rounds it
 
 
 def _assemble(head: str, body: list[str], W: float, H: float, thickness: float, title: str,

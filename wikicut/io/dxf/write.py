@@ -14,12 +14,13 @@ from pathlib import Path
 
 import ezdxf
 import shapely
+from shapely.geometry import Polygon
 
 from ...model import Part, SheetLayout, Stock
 from .layers import ENGRAVE_MAX_DEPTH
 
-__all__ = ["part_dxf_text", "read_screws", "sheet_dxf_text", "write_part_dxf",
-           "write_sheet_dxf"]
+__all__ = ["LAYER_KEEPOUTS", "LAYER_MATERIAL", "part_dxf_text", "read_screws",
+           "sheet_dxf_text", "write_part_dxf", "write_sheet_dxf"]
 
 LAYER_OUTSIDE = "6_anyTOOL_CUTTHROUGH_OUTSIDE"
 LAYER_INSIDE = "3_anyTOOL_CUTTHROUGH_INSIDE"
@@ -27,6 +28,10 @@ LAYER_ENGRAVE = "1_anyTOOL_1mmDEEP_INSIDE"
 LAYER_DRILL = "2_anyTOOL_DRILL"
 LAYER_LABELS = "DONOTCUT_LABELS"
 LAYER_SCREWS = "DONOTCUT_SCREWS"  # hold-down screws: drawn for the operator, never cut
+# An offcut's material and a sheet's keep-outs: DONOTCUT so no other CAM cuts them, and read
+# back by read_cutting_file so a program checked against the file meets the real board
+LAYER_MATERIAL = "DONOTCUT_MATERIAL"
+LAYER_KEEPOUTS = "DONOTCUT_KEEPOUTS"
 _ROUND = 4
 _BAD_LAYER_CHARS = re.compile(r'[<>/\\":;?*|=`,\s]+')
 
@@ -105,8 +110,7 @@ class _Writer:
 
     def part(self, part: Part, instance: str,
              anchor: tuple[float, float] | None = None) -> None:
-        poly = shapely.orient_polygons(part.outline) if hasattr(shapely, "orient_polygons") \
-            else shapely.geometry.polygon.orient(part.outline)
+        poly = _oriented(part.outline)
         self.ring(poly.exterior.coords, LAYER_OUTSIDE, 6)
         for hole in poly.interiors:
             self.ring(hole.coords, LAYER_INSIDE, 3)
@@ -152,6 +156,7 @@ def sheet_dxf_text(sheet: SheetLayout, screws=()) -> str:
     w.ring([(0, 0), (width, 0), (width, st.height), (0, st.height)],
            sheet_layer(replace(st, width=width)), 7)
     w.extents(0.0, 0.0, width, st.height)
+    _stock_zones(w, st, shapely.box(0.0, 0.0, width, st.height))
     placed = [pl.placed() for pl in sheet.placements]
     for pl, part in zip(sheet.placements, placed):
         w.part(part, pl.instance, _free_anchor(part, placed))
@@ -159,6 +164,26 @@ def sheet_dxf_text(sheet: SheetLayout, screws=()) -> str:
         w.msp.add_point((round(x, _ROUND) + 0.0, round(y, _ROUND) + 0.0, 0.0),
                         dxfattribs={"layer": w.layer(LAYER_SCREWS, 1)})
     return w.text()
+
+
+def _stock_zones(w: _Writer, st: Stock, drawn: Polygon) -> None:
+    """The offcut's material rings and each keep-out on their DONOTCUT layers, only where the
+    stock has them, so a plain sheet's file stays byte for byte as it was. Keep-outs off the
+    drawn rectangle (beyond a strip's used length) mean nothing for this file."""
+    if st.outline is not None:
+        poly = _oriented(st.outline)
+        for ring in (poly.exterior, *poly.interiors):
+            w.ring(ring.coords, LAYER_MATERIAL, 8)
+    for zone in st.keepouts:
+        if zone.intersection(drawn).area > 0:
+            w.ring(zone.exterior.coords, LAYER_KEEPOUTS, 1)
+
+
+def _oriented(poly: Polygon) -> Polygon:
+    """Exterior counter-clockwise, holes clockwise (as CAD programs draw them)."""
+    if hasattr(shapely, "orient_polygons"):
+        return shapely.orient_polygons(poly)
+    return shapely.geometry.polygon.orient(poly)
 
 
 def _free_anchor(part: Part, placed: list[Part]) -> tuple[float, float]:
