@@ -16,14 +16,20 @@ from pathlib import Path
 
 import ezdxf
 import numpy as np
+import shapely
 from ezdxf.math import bulge_to_arc
 
 from ...errors import InputError, InputWarning
 from .layers import LayerOp, classify_layer
 
-__all__ = ["CHORD_TOL", "MAX_BLOCK_DEPTH", "MAX_ENTITIES", "MAX_FILE_BYTES",
+__all__ = ["CHORD_TOL", "DAMAGED", "MAX_BLOCK_DEPTH", "MAX_ENTITIES", "MAX_FILE_BYTES",
            "MAX_SPLINE_POINTS", "UNIT_NAMES", "Drawing", "DrawingUnits", "Label", "Piece",
            "dedupe_consecutive", "hidden_layers", "read_drawing", "unit_scale"]
+
+# what damaged entity data the checks did not foresee raises, inside ezdxf, shapely or here:
+# each reader turns it into one InputError naming the file, never a raw exception
+DAMAGED = (ValueError, TypeError, KeyError, IndexError, AttributeError, StopIteration,
+           ArithmeticError, AssertionError, ezdxf.DXFError, shapely.errors.GEOSException)
 
 CHORD_TOL = 0.01  # mm: max distance between a flattened arc and the true arc
 # Budgets: documented in docs/dxf.md; real cutting files stay far below each of them.
