@@ -2,14 +2,17 @@
 lie exactly one tool diameter apart, their kerf-offset outlines coincide along a stretch, and
 the part cut later leaves that stretch to the pass that already cut it through.
 
-The part cut first cuts its whole outline, its tabs kept off the stretches it shares. The
-part cut later cuts only the rest of its outline: each remaining piece is an open path that
-starts and ends on the earlier part's groove (air at every depth, so the tool goes straight
-down into it), cut back and forth in passes (each pass from where the last ended), with
-tabs on the pieces. A part whose pieces cannot hold the tabs it needs, or whose outline
-another tool cuts, is cut whole (the shared stretch then again, in air). Only outlines of
-one nesting level (parts in the same holes, or none) are compared: their cutting order is
-the planner's tour, known before they are cut.
+No tab sits on a shared stretch (it would tie two parts together, or be cut away by the
+neighbour's pass): each part's tabs, as many as it would have alone, go on its unshared
+stretches. The part cut first cuts its whole outline. A part cut later cuts only the rest of
+its outline: each remaining piece is an open path that starts and ends on the earlier
+part's groove (air, so the tool goes straight down into it), cut back and forth in passes
+(each pass from where the last ended), with its tabs on the pieces. A part whose unshared
+stretches cannot hold its tabs is held by an onion skin instead (cam/skin.py): cut before its
+neighbours, down to the skin, which a final pass takes off at the end of the sheet. A part
+whose outline another tool cuts is cut whole. Only outlines of one nesting level (parts in
+the same holes, or none) are compared: their cutting order is the planner's tour, known
+before they are cut.
 """
 
 from __future__ import annotations
@@ -17,16 +20,19 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
+import shapely
 
 from ..model import Profile
 from .context import Context
 from .depth import PL, Track, pass_levels, walk
 from .emit import Emitter
-from .tabs import tab_centres, tab_count, tab_function
+from .skin import skin_depth, skin_pass
+from .tabs import tab_centres, tab_function
 
 SHARE_TOL = 1e-4  # mm: tool-centre lines this close are one cut (1e-4 mm of part edge)
 MIN_SEGMENT = 1.0  # mm: shorter segments of a loop are arcs' chords, never a common line
 MIN_SHARE = 50.0  # mm: a shorter shared stretch saves less than the extra entry it costs
+NEAR_TOL = 1e-3  # mm: grooves overlapping by less are side by side (parts `spacing` apart)
 
 
 def enabled(profile: Profile) -> bool:
@@ -65,9 +71,42 @@ def shared_stretches(loop: np.ndarray, others: Sequence[np.ndarray],
         for x, y in zip(lo.tolist(), hi.tolist()):
             if y - x > tol:
                 found.append((float(cum[i]) + x, float(cum[i]) + y))
+    return [(x, y) for x, y in _merged(found, total, tol) if y - x >= min_length]
+
+
+def near_stretches(loop: np.ndarray, others: Sequence[np.ndarray], reach: float
+                   ) -> list[tuple[float, float]]:
+    """The stretches (u0, u1) of a closed loop, by arc length from its first point, that come
+    within `reach` of one of `others`, merged; a stretch over the loop's start ends past its
+    length. With `reach` the tool's diameter, where the grooves round two parts overlap: a
+    tab there would stand in the neighbour's groove (and meet its tabs or its ramps)."""
+    loop = _closed(loop)
+    lo, hi = loop.min(axis=0) - reach, loop.max(axis=0) + reach
+    close = [o for o in map(_closed, others)
+             if (o.max(axis=0) >= lo).all() and (o.min(axis=0) <= hi).all()]
+    if not close:
+        return []
+    line = shapely.LineString(loop)
+    total = float(line.length)
+    zone = shapely.union_all([shapely.LineString(o).buffer(reach, quad_segs=16) for o in close])
+    found = []
+    for g in shapely.get_parts(line.intersection(zone)):
+        if g.geom_type != "LineString" or g.length <= 0:
+            continue  # where the loop only touches the zone
+        us = shapely.line_locate_point(line, shapely.points(np.asarray(g.coords)))
+        if len(us) > 1 and us[-1] < us[-2]:
+            us[-1] = total  # a piece that ends at the loop's end (its first point again)
+        found.append((float(us[0]), float(us[-1])))
+    return _merged(found, total, SHARE_TOL)
+
+
+def _merged(found: list[tuple[float, float]], total: float, tol: float
+            ) -> list[tuple[float, float]]:
+    """Stretches of a loop of length `total` merged where they meet, one across the loop's
+    start made one stretch ending past its length."""
     if not found:
         return []
-    found.sort()
+    found = sorted(found)
     merged = [list(found[0])]
     for x, y in found[1:]:
         if x <= merged[-1][1] + tol:
@@ -77,7 +116,7 @@ def shared_stretches(loop: np.ndarray, others: Sequence[np.ndarray],
     if len(merged) > 1 and merged[0][0] <= tol and merged[-1][1] >= total - tol:
         first = merged.pop(0)  # one stretch across the loop's start
         merged[-1][1] = total + first[1]
-    return [(x, y) for x, y in merged if y - x >= min_length]
+    return [(x, y) for x, y in merged]
 
 
 def _closed(loop: np.ndarray) -> np.ndarray:
@@ -97,90 +136,143 @@ def _piece(track: Track, u0: float, u1: float) -> np.ndarray:
 
 class CommonLines:
     """The common lines of one sheet: which stretches of each part's outline loop it shares
-    with the other parts of its level (no tabs there), and the loops cut so far by the tool
-    that cuts outlines (the later part leaves what they cut). `saved` is the tool-centre
-    length (mm, once per pass depth) left out so far."""
+    with the other parts of its level (no tabs there), where each part's tabs go, which parts
+    have no room for them off those stretches (`skinned`: held by a skin instead), and the
+    loops cut so far by the tool that cuts outlines (the later part leaves what they cut).
+    `saved` is the tool-centre length (mm, once per pass depth) left out so far."""
 
-    def __init__(self, key: int):
-        self.key = key  # id() of the Context of the tool the loops are compared for
+    def __init__(self, ctx: Context):
+        self.key = id(ctx)  # the Context of the tool the loops are compared for
+        self.profile = ctx.profile
         self.loops: dict[str, np.ndarray] = {}
         self.avoid: dict[str, list[tuple[float, float]]] = {}
+        self.centres: dict[str, list[float]] = {}
+        self.skinned: list[str] = []
         self.cut: list[np.ndarray] = []
+        self.cut_to_skin: list[np.ndarray] = []  # the skinned parts' loops among them
+        self.skin_off: list[np.ndarray] = []  # skins taken off so far (end of the sheet)
         self.saved = 0.0
 
     def plan_group(self, instances: Sequence[str],
-                   loop_of: Sequence[Callable[[], np.ndarray | None]]) -> None:
-        """The loops of one nesting level's parts (in cutting order) and the stretches each
-        shares with another: tabs stay off them."""
-        self.cut = []  # another level: its parts never share with this one's
+                   loop_of: Sequence[Callable[[], np.ndarray | None]],
+                   perimeters: Sequence[float]) -> list[int]:
+        """The loops of one nesting level's parts (in the tour's order), the stretches each
+        shares with another (tabs stay off them) and each part's tabs; returns the order to
+        cut them in: the parts held by a skin first (see `outline`), then the rest, each in
+        the tour's order."""
+        self.cut, self.cut_to_skin = [], []  # another level: never shares with this one
         found = [f() for f in loop_of]
-        loops = [_closed(g) for g in found if g is not None]
-        names = [n for n, g in zip(instances, found) if g is not None]
-        for k, name in enumerate(names):
-            self.loops[name] = loops[k]
-            # every shared stretch, however short: a tab on one would be cut away by the
-            # neighbour's pass, or hold nothing
-            self.avoid[name] = shared_stretches(loops[k], loops[:k] + loops[k + 1:],
-                                                min_length=0.0)
+        keys = [k for k, g in enumerate(found) if g is not None]
+        loops = [_closed(found[k]) for k in keys]
+        skin = set()
+        reach = self.profile.tool.diameter - NEAR_TOL  # where grooves overlap
+        for j, k in enumerate(keys):
+            name = instances[k]
+            self.loops[name] = loops[j]
+            # every stretch where its groove meets a neighbour's, however short: a tab there
+            # would be cut away by the neighbour's pass, or tie the part to the neighbour
+            avoid = near_stretches(loops[j], loops[:j] + loops[j + 1:], reach)
+            self.avoid[name] = avoid
+            track = Track(loops[j], closed=True)
+            usual = tab_centres(track, self.profile, perimeters[k])
+            self.centres[name] = tab_centres(track, self.profile, perimeters[k], avoid)
+            if avoid and len(self.centres[name]) < len(usual):
+                skin.add(k)
+                self.skinned.append(name)
+        return [k for k in range(len(instances)) if k in skin] + [
+            k for k in range(len(instances)) if k not in skin]
 
     def outline(self, ctx: Context, em: Emitter, instance: str, loop: np.ndarray,
                 loop_op: Callable) -> list:
-        """Cut one part's outline: the whole loop (tabs off its shared stretches) when no
-        part cut before shares any of it, else the pieces the earlier parts left."""
+        """Cut one part's outline: the whole loop when no part cut before shares any of it,
+        else the pieces the earlier parts left; with its tabs off every shared stretch. A part
+        whose unshared stretches cannot hold the tabs it would have alone is cut down to an
+        onion skin instead (taken off at the end of the sheet, see `skin_note`), before its
+        neighbours, which leave the stretches it shares with them to it: a tab anywhere else
+        would tie it to a neighbour, not to the waste."""
         loop = _closed(loop)
         planned = self.loops.get(instance)
         same = (ctx is not None and id(ctx) == self.key and planned is not None
                 and planned.shape == loop.shape and np.array_equal(planned, loop))
         if not same:  # another tool's loop: cut whole, compared with nothing
             return loop_op(ctx, em, loop, ctx.through, tabs=True)
-        avoid = self.avoid.get(instance, [])
+        skin = instance in self.skinned
+        depth = skin_depth(ctx) if skin else ctx.through
         done = shared_stretches(loop, self.cut)
-        tabs = None if not done else self._pieces(ctx, loop, done, avoid)
-        if tabs is None:
-            out = loop_op(ctx, em, loop, ctx.through, tabs=True, avoid=avoid)
+        if not done:
+            out = loop_op(ctx, em, loop, depth, tabs=not skin, avoid=self.avoid[instance])
         else:
-            out = self._cut_pieces(ctx, em, tabs)
+            centres = [] if skin else self.centres[instance]
+            soft = [] if skin else shared_stretches(loop, self.cut_to_skin, min_length=0.0)
+            pieces = self._pieces(loop, done, centres, soft, len(pass_levels(depth, ctx.profile)))
+            out = self._cut_pieces(ctx, em, pieces, depth)
             levels = len(pass_levels(ctx.through, ctx.profile))
             self.saved += levels * sum(b - a for a, b in done)
         self.cut.append(loop)
+        if skin:
+            self.cut_to_skin.append(loop)
         return out
 
-    def _pieces(self, ctx: Context, loop: np.ndarray, done: list[tuple[float, float]],
-                avoid: list[tuple[float, float]]) -> list | None:
-        """The open pieces left between the stretches already cut, each with its tab
-        centres: None when they cannot hold the tabs the whole part needs."""
-        p = ctx.profile
+    def take_off_skin(self, ctx: Context, em: Emitter, loop: np.ndarray) -> None:
+        """Take the skin off under a skinned part's outline at the end of the sheet (the
+        last part's whole loop: cam/skin.py), less what the skin passes before it took off
+        already (two skinned parts side by side): the rest in pieces, each down into the
+        groove at its start (cut through) and along it once, at the through depth."""
+        loop = _closed(loop)
+        done = shared_stretches(loop, self.skin_off)
+        self.skin_off.append(loop)
+        if not done:
+            skin_pass(ctx, em, loop)
+            return
+        for pts, _ in self._pieces(loop, done, [], [], 1):
+            track = Track(pts, closed=False)
+            x, y = track.at(0.0)
+            em.approach(x, y, -ctx.through)
+            em.path(walk(track, 0.0, track.length,
+                         PL.of([(0.0, -ctx.through), (track.length, -ctx.through)])))
+            em.retract()
+
+    def skin_note(self) -> str | None:
+        """What the operator is told of the parts held by a skin (None: there are none)."""
+        if not self.skinned:
+            return None
+        return (f"common lines: {', '.join(self.skinned)} without room for tabs off the"
+                f" edges shared with neighbours: held by a {self.profile.onion.skin:g} mm"
+                f" onion skin instead, taken off by a final pass at the end of the sheet")
+
+    @staticmethod
+    def _pieces(loop: np.ndarray, done: list[tuple[float, float]], centres: list[float],
+                soft: list[tuple[float, float]], levels: int) -> list:
+        """The open pieces left between the stretches already cut, each with the part's tab
+        centres that fall on it (all of them: tabs stay off every shared stretch). A piece
+        runs so that its last pass goes down at an end on a groove cut through where it has
+        one (not on a `soft` stretch, a skinned neighbour's groove cut only to the skin)."""
         track = Track(loop, closed=True)
         total = track.length
         spans = sorted(done)
-        pieces = []
+
+        def on_skin(u: float) -> bool:
+            return any((u - a + SHARE_TOL) % total <= b - a + 2 * SHARE_TOL for a, b in soft)
+
+        out = []
         for k, (_, b) in enumerate(spans):
             a_next = spans[(k + 1) % len(spans)][0] + (total if k + 1 == len(spans) else 0.0)
-            if a_next - b > 1e-6:
-                pieces.append((b, a_next))
-        if not pieces:
-            return None
-        perim = float(ctx.part.outline.exterior.length) if ctx.part is not None else total
-        need = tab_count(p, perim)
-        left = sum(e - s for s, e in pieces)
-        out, held = [], 0
-        for s, e in pieces:
-            pts = _piece(track, s, e)
-            ptrack = Track(pts, closed=False)
-            local = [(max(a - s, 0.0), min(b - s, e - s)) for a, b in _shifted(avoid, s, total)
-                     if b > s and a < e]
-            n = max(1, round(need * (e - s) / left)) if need else 0
-            centres = tab_centres(ptrack, p, perim, local, count=n) if n else []
-            held += len(centres)
-            out.append((pts, centres))
-        if need and held < min(need, 2):
-            return None
+            if a_next - b <= 1e-6:
+                continue
+            mine = sorted(c + lap - b for c in centres for lap in (0.0, total)
+                          if b <= c + lap <= a_next)
+            pts = _piece(track, b, a_next)
+            last, other = (b, a_next) if levels % 2 else (a_next, b)  # where it goes down
+            if on_skin(last) and not on_skin(other):
+                length = a_next - b
+                pts, mine = pts[::-1].copy(), [length - c for c in reversed(mine)]
+            out.append((pts, mine))
         return out
 
-    def _cut_pieces(self, ctx: Context, em: Emitter, pieces: list) -> list:
+    def _cut_pieces(self, ctx: Context, em: Emitter, pieces: list, depth: float) -> list:
         """Each piece back and forth in passes, down into the groove at its ends."""
         p = ctx.profile
-        levels = pass_levels(ctx.through, p)
+        levels = pass_levels(depth, p)
         tabs_xy: list[tuple[float, float]] = []
         for pts, centres in pieces:
             fwd = Track(pts, closed=False)
@@ -199,14 +291,3 @@ class CommonLines:
                 em.path(walk(track, 0.0, length, PL.of([(0.0, z), (length, z)]), tab))
             em.retract()
         return tabs_xy
-
-
-def _shifted(stretches: list[tuple[float, float]], s: float, total: float
-             ) -> list[tuple[float, float]]:
-    """Loop stretches moved by whole laps so those a piece from s may meet come after s."""
-    out = []
-    for a, b in stretches:
-        for lap in (-total, 0.0, total):
-            if b + lap > s:
-                out.append((a + lap, b + lap))
-    return out

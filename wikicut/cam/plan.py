@@ -66,7 +66,7 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
     placed = [pl.placed() for pl in sheet.placements]
     depth = nesting_depth([pp.outline for pp in placed])
     pos: P3 = (0.0, 0.0, main.profile.heights.clearance)
-    common = (CommonLines(id(chooser.context(main))) if common_line and common_on(main.profile)
+    common = (CommonLines(chooser.context(main)) if common_line and common_on(main.profile)
               else None)
     # with a rack, a part's labels and engravings are cut with a tool the sheet's other
     # features use (see Chooser.candidates), never with one of their own: first planned with
@@ -77,9 +77,11 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
         group = [k for k in range(len(placed)) if depth[k] == level]
         reps = [placed[k].outline.representative_point() for k in group]
         order = [group[gi] for gi in tour([(q.x, q.y) for q in reps], (pos[0], pos[1]))]
-        if common is not None:
-            common.plan_group([sheet.placements[k].instance for k in order],
-                              [partial(_main_loop, chooser, placed[k]) for k in order])
+        if common is not None:  # parts held by a skin first (see CommonLines.outline)
+            order = [order[i] for i in common.plan_group(
+                [sheet.placements[k].instance for k in order],
+                [partial(_main_loop, chooser, placed[k]) for k in order],
+                [placed[k].outline.exterior.length for k in order])]
         for k in order:
             chooser.part = placed[k]
             start = pos
@@ -107,9 +109,11 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
     ops = [o for _, _, _, part_ops in by_part for o in part_ops]
     level_of = [level for _, level, _, part_ops in by_part for _ in part_ops]
     by_instance = {pl.instance: pp for pl, pp in zip(sheet.placements, placed)}
-    notes = ((skin_note(main.profile),) if onion(main.profile) else ()) + _lead_notes(ops)
+    skinned = common if common is not None and common.skinned else None
+    notes = (((skin_note(main.profile),) if onion(main.profile) else ())
+             + ((skinned.skin_note(),) if skinned else ()) + _lead_notes(ops))
     if tooling.single:
-        ops += _skin_ops(chooser, ops, by_instance)
+        ops += _skin_ops(chooser, ops, by_instance, skinned)
         program = SheetProgram(sheet, pilots + ops, screws=screws, notes=notes)
         lift_over_keepouts(program, main.profile)
         check_program(program, main.profile, sheet)
@@ -118,7 +122,7 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
         phase = pilot_tool_first(chooser.phase_key, pilots[0].tool) if pilots else (
             chooser.phase_key)
         ops = by_tool(ops, level_of, phase)
-        ops = pilots + ops + _skin_ops(chooser, ops, by_instance)
+        ops = pilots + ops + _skin_ops(chooser, ops, by_instance, skinned)
         used = list(dict.fromkeys(op.tool for op in ops))
         program = SheetProgram(sheet, ops, tools=tuple(chooser.use(n, ops) for n in used),
                                screws=screws, notes=notes)
@@ -241,14 +245,19 @@ def _main_loop(ch: Chooser, part: Part) -> np.ndarray:
         return None
 
 
-def _skin_ops(ch: Chooser, ops: list[Operation], placed: dict[str, Part]) -> list[Operation]:
+def _skin_ops(ch: Chooser, ops: list[Operation], placed: dict[str, Part],
+              skinned: CommonLines | None = None) -> list[Operation]:
     """The onion skin taken off under every outline, after everything else (none unless the
-    profile asks for it): each with the tool that cut the outline, the last tool's first."""
+    profile asks for it), or under the outlines of the parts `skinned` holds by a skin alone
+    (common lines left no room for their tabs: cam/common.py): each with the tool that cut
+    the outline, the last tool's first."""
     p = ch.main.profile
-    if not (onion(p) and p.onion.final_pass) or not ops:
+    every = onion(p) and p.onion.final_pass
+    if not (every or skinned) or not ops:
         return []
     last = ops[-1].tool
-    outlines = sorted((op for op in ops if op.kind == "outline"), key=lambda op: op.tool != last)
+    outlines = sorted((op for op in ops if op.kind == "outline"
+                       and (every or op.part in skinned.skinned)), key=lambda op: op.tool != last)
     m = ops[-1].moves[-1]
     pos: P3 = (m.x, m.y, m.z)
     out = []
@@ -258,7 +267,10 @@ def _skin_ops(ch: Chooser, ops: list[Operation], placed: dict[str, Part]) -> lis
         ch.part = placed[op.part]
         ctx = ch.context(setting)
         em = Emitter(setting.profile, pos)
-        skin_pass(ctx, em, _outline_loop(ctx))
+        if skinned is not None:
+            skinned.take_off_skin(ctx, em, _outline_loop(ctx))
+        else:
+            skin_pass(ctx, em, _outline_loop(ctx))
         pos = em.pos
         out.append(Operation(op.part, "skin", em.moves, tool=op.tool))
     ch.part = None

@@ -25,8 +25,10 @@ def tab_centres(track: Track, profile: Profile, perimeter: float,
                 ) -> list[float]:
     """Arc-length positions (on the loop) of tab centres: evenly spread, moved onto straight
     stretches long enough to hold a tab so none sits on a corner; at least 2 on any part.
-    `avoid`: stretches (u0, u1) of the loop no tab may touch while others can hold one (a
-    common line, cam/common.py); `count` replaces the number the perimeter asks for."""
+    `avoid`: stretches (u0, u1) of the loop no tab may touch (a common line, cam/common.py:
+    a tab there would tie the part to its neighbour); the tabs they displace are packed into
+    the stretches left, as many as fit, and none where nothing is left. `count` replaces the
+    number the perimeter asks for."""
     p = profile
     n = tab_count(p, perimeter) if count is None else count
     if n <= 0:
@@ -48,10 +50,12 @@ def tab_centres(track: Track, profile: Profile, perimeter: float,
         lo, hi = a + span / 2 + margin, b - span / 2 - margin
         if hi >= lo:
             allowed.append((lo, hi))
-    free = [(lo, hi) for lo, hi in allowed if not any(
-        _within((lo + hi) / 2, a, b, total) for a, b in avoid)]
-    allowed = free or allowed
-    if not allowed:
+    if avoid:
+        allowed = [(lo, hi) for lo, hi in allowed if not any(
+            _within((lo + hi) / 2, a, b, total) for a, b in avoid)]
+        if not allowed:
+            return []
+    elif not allowed:
         allowed = [(0.0, total)]
     chosen: list[float] = []
     for i in range(n):
@@ -67,7 +71,30 @@ def tab_centres(track: Track, profile: Profile, perimeter: float,
         c = best[1]
         if all(min(abs(c - o), total - abs(c - o)) >= span + p.tool.diameter for o in chosen):
             chosen.append(c)
+    if avoid and len(chosen) < n:
+        chosen = _pack(chosen, allowed, n, span + p.tool.diameter, total)
     return sorted(chosen)
+
+
+def _pack(chosen: list[float], allowed: list[tuple[float, float]], n: int, gap: float,
+          total: float) -> list[float]:
+    """More tabs, up to n, in the allowed stretches: each time the point (on a 1 mm grid and
+    the stretches' ends) farthest round the loop from every tab so far, while that is at
+    least `gap` (deterministic, and spread as evenly as the stretches allow)."""
+    cand = np.unique(np.concatenate([np.append(np.arange(lo, hi, 1.0), hi)
+                                     for lo, hi in allowed]) % total)
+    chosen = list(chosen)
+    while len(chosen) < n and cand.size:
+        if chosen:
+            d = np.abs(cand[:, None] - np.asarray(chosen)[None, :])
+            far = np.minimum(d, total - d).min(axis=1)
+        else:
+            far = np.full(cand.size, total)
+        k = int(np.argmax(far))
+        if far[k] < gap - 1e-9:
+            break
+        chosen.append(float(cand[k]))
+    return chosen
 
 
 def _within(u: float, a: float, b: float, total: float) -> bool:

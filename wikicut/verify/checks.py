@@ -129,8 +129,10 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
     to_skin = lowest <= through + skin
     skin_cut = _Swept(lines[to_skin], radii[to_skin] + 0.05) \
         if skin else through_cut
-    for p in sheet.placements:
-        part = p.placed()
+    placed = [p.placed() for p in sheet.placements]
+    outlines = shapely.STRtree([part.outline for part in placed])
+    bridged: set[frozenset[int]] = set()  # pairs of parts a tab ties together, said once
+    for k_part, (p, part) in enumerate(zip(sheet.placements, placed)):
         # material that must survive: the part less its pockets, engravings and relief zones
         keep = part.outline
         for pk in part.pockets:
@@ -160,7 +162,11 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
         for k_ring, ring in enumerate([part.outline.exterior, *part.outline.interiors]):
             length = ring.length
             cut = skin_cut if k_ring == 0 else through_cut
-            uncut = ring.difference(cut.near(ring)).length
+            left = ring.difference(cut.near(ring))
+            uncut = left.length
+            if k_ring == 0 and uncut > 0:
+                out += _tabs_between_parts(k_part, sheet, placed, outlines, left, gouging,
+                                           cut, r, bridged)
             n_tabs = (profile.tabs.count or int(length / max(profile.tabs.spacing, 1)) + 2)
             allowance = n_tabs * (profile.tabs.length + 2 * r) + 1.0
             if not profile.tabs.enabled or profile.tabs.mode == "onion" or k_ring > 0:
@@ -171,6 +177,40 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
                 out.append(Violation(0, "uncut", f"{p.instance}: {uncut:.1f} mm of the {kind} "
                                      f"is not cut {to} (allowed {allowance:.0f} for tabs)"))
         out += _pocket_floors(p.instance, part, floors)
+    return out
+
+
+# A tab shorter than this along the outline is the polygons' rounding, not a tab
+TAB_MIN = 0.5  # mm
+
+
+def _tabs_between_parts(k: int, sheet: SheetLayout, placed: list, outlines, left, gouging,
+                        cut, r: float, bridged: set[frozenset[int]]) -> list[Violation]:
+    """The stretches of part k's outline left uncut (its tabs) whose material, what the
+    grooves left at their bottom, reaches another part: such a tab ties two parts together
+    instead of a part to the waste (a tab on an edge two parts share, a neighbour's pass
+    lifted over it, or two parts' tabs meeting where their grooves do)."""
+    out: list[Violation] = []
+    me = sheet.placements[k].instance
+    for tab in shapely.get_parts(left):
+        if tab.length < TAB_MIN:
+            continue
+        window = tab.buffer(2 * r + 1.0)
+        others = [j for j in outlines.query(window, predicate="intersects").tolist()
+                  if j != k and frozenset((k, j)) not in bridged]
+        if not others:
+            continue
+        # the bottom of the grooves near the tab: swept by a cut, not cut through
+        floor = gouging.near(window).intersection(window).difference(cut.near(window))
+        floor = floor.difference(placed[k].outline.buffer(-0.05))
+        held = [g for g in shapely.get_parts(floor) if g.distance(tab) < 0.05]
+        for j in others:
+            if any(g.distance(placed[j].outline) < 0.05 for g in held):
+                bridged.add(frozenset((k, j)))
+                other = sheet.placements[j].instance
+                out.append(Violation(0, "tab", f"tab between parts {me} and {other}: the"
+                                     f" material left uncut near {_where(tab)} ties {me}"
+                                     f" to {other}, not to the waste"))
     return out
 
 
