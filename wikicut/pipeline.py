@@ -146,7 +146,9 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
         if prof is not None and prof.nest.common_line:  # facing edges one cut apart
             from .nest.common import snap_common_lines, verify_common_layout
 
-            layout = snap_common_lines(layout, prof.tool.diameter, job.settings.spacing)
+            # a part may turn half way to face a plain edge where its rotations allow
+            layout = snap_common_lines(layout, prof.tool.diameter, job.settings.spacing,
+                                       rotations={it.instance: it.rotations for it in items})
             problems = verify_common_layout(layout, job.settings.spacing, prof.tool.diameter)
         else:
             problems = verify_layout(layout, job.settings.spacing)
