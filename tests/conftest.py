@@ -56,6 +56,21 @@ def wikihouse_dxf() -> Path:
     return WIKIHOUSE_DXF
 
 
+def rect_part(name: str = "rect", w: float = 600, h: float = 300, label: str = "") -> str:
+    """A parametric rectangle part file's text (w x h by default), for jobs written by tests."""
+    head = f'name = "{name}"\n' + (f'label = "{label}"\n' if label else "")
+    return head + f"""[params]
+w = {w:g}
+h = {h:g}
+[[feature]]
+type = "rectangle"
+x = 0
+y = 0
+w = "w"
+h = "h"
+"""
+
+
 def find_rs274() -> str | None:
     """LinuxCNC's standalone interpreter, the real consumer our G-code is tested against;
     missing is a failure in CI (.ci/run installs linuxcnc-uspace), a skip elsewhere."""

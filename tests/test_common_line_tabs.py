@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 from click.testing import CliRunner
+from conftest import rect_part
 
 from wikicut.cli import main
 from wikicut.io.profiles import load_profile
@@ -25,27 +26,33 @@ T = 18.0
 D = 6.0  # the grbl profile's tool
 THROUGH = -T + 1e-3
 
-RECT = """name = "rect"
-description = "plain rectangle"
-label = "R {w}x{h}"
-
-[params]
-w = 600
-h = 300
-
-[[feature]]
-type = "rectangle"
-x = 0
-y = 0
-w = "w"
-h = "h"
-"""
+RECT = rect_part(label="R {w}x{h}")
 
 
-def _job(tmp_path: Path, body: str) -> Path:
+def _job(tmp_path: Path, name: str, size: tuple[int, int], spacing: float, rotations: str,
+         iterations: int, part: str) -> Path:
+    """A job of rectangles (rect.toml) with common lines on the grbl profile's 6 mm tool."""
     (tmp_path / "rect.toml").write_text(RECT)
     job = tmp_path / "job.toml"
-    job.write_text(body)
+    job.write_text(f"""name = "{name}"
+[sheet]
+width = {size[0]}
+height = {size[1]}
+thickness = 18
+margin = 15
+[nest]
+spacing = {spacing:g}
+rotations = {rotations}
+seed = 1
+iterations = {iterations}
+workers = 1
+common_line = true
+[machine]
+profile = "grbl"
+[[part]]
+file = "rect.toml"
+{part}
+""")
     return job
 
 
@@ -54,51 +61,14 @@ def grid_job(tmp_path: Path) -> Path:
     shares all four edges, the others two or three."""
     locks = ", ".join(f"{{ sheet = 1, x = {20 + 306 * i}, y = {20 + 206 * j}, rotation = 0 }}"
                       for j in range(3) for i in range(3))
-    return _job(tmp_path, f"""name = "gridlock"
-[sheet]
-width = 1000
-height = 700
-thickness = 18
-margin = 15
-[nest]
-spacing = 6
-rotations = [0]
-seed = 1
-iterations = 20
-workers = 1
-common_line = true
-[machine]
-profile = "grbl"
-[[part]]
-file = "rect.toml"
-quantity = 9
-params = {{ w = 300, h = 200 }}
-lock = [{locks}]
-""")
+    return _job(tmp_path, "gridlock", (1000, 700), 6, "[0]", 20,
+                f"quantity = 9\nparams = {{ w = 300, h = 200 }}\nlock = [{locks}]")
 
 
 def g6_job(tmp_path: Path) -> Path:
     """Ten 600 x 300 parts nested with common lines: some are boxed in by neighbours."""
-    return _job(tmp_path, """name = "g6"
-[sheet]
-width = 2440
-height = 1220
-thickness = 18
-margin = 15
-[nest]
-spacing = 20
-rotations = [0, 90]
-seed = 1
-iterations = 200
-workers = 1
-common_line = true
-[machine]
-profile = "grbl"
-[[part]]
-file = "rect.toml"
-quantity = 10
-params = { w = 600, h = 300 }
-""")
+    return _job(tmp_path, "g6", (2440, 1220), 20, "[0, 90]", 200,
+                "quantity = 10\nparams = { w = 600, h = 300 }")
 
 
 def nest(job: Path, out: Path) -> dict:

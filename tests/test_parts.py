@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import shapely
 import shapely.affinity
+from conftest import rect_part
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import LineString, Polygon
@@ -156,18 +157,7 @@ def test_roof_rib_stands_plumb_at_its_pitch(pitch):
 
 # --- the format ------------------------------------------------------------------------
 
-BOX = """
-name = "box"
-[params]
-w = 400
-h = 200
-[[feature]]
-type = "rectangle"
-x = 0
-y = 0
-w = "w"
-h = "h"
-"""
+BOX = "\n" + rect_part("box", 400, 200)  # line numbers as the tests expect them
 
 
 def test_minimal_part_and_source(tmp_path):

@@ -11,7 +11,7 @@ import pytest
 import shapely
 import tomllib
 from click.testing import CliRunner
-from conftest import run_rs274
+from conftest import rect_part, run_rs274
 from shapely.geometry import Polygon
 
 from wikicut.cli import main
@@ -23,18 +23,7 @@ from wikicut.nest import nest, verify_layout
 from wikicut.pipeline import job_profile, run_nest
 from wikicut.verify import verify_program
 
-PLATE = """\
-name = "plate"
-[params]
-w = 300
-h = 200
-[[feature]]
-type = "rectangle"
-x = 0
-y = 0
-w = "w"
-h = "h"
-"""
+PLATE = rect_part("plate", 300, 200)
 
 SHEET = """\
 [[sheet]]

@@ -12,23 +12,13 @@ import ezdxf
 import pytest
 import shapely
 from click.testing import CliRunner
+from conftest import rect_part
 
 from wikicut.cli import main
 from wikicut.errors import InputError
 from wikicut.io.dxf import read_cutting_file
 
-PLATE = """\
-name = "plate"
-[params]
-w = 200
-h = 150
-[[feature]]
-type = "rectangle"
-x = 0
-y = 0
-w = "w"
-h = "h"
-"""
+PLATE = rect_part("plate", 200, 150)
 
 # An L-shaped offcut (its top-left 600 x 400 gone: the notch) with a square hole, and a
 # clamp at the lower right
