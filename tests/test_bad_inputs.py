@@ -256,6 +256,9 @@ CASES += [
      [], 2, ["job.toml", "part[1].rotations", "off its grain", "part[1].grain = true"]),
     ("grain-not-bool", {"job.toml": JOB.replace("{part_extra}", 'grain = "along"')},
      [], 2, ["job.toml", "part[1].grain", "true or false"]),
+    ("tool-not-in-the-rack", {"job.toml": JOB.replace(
+        "{machine_extra}", "tools = [1, 7]\n[machine.operations.pocket]\ntool = 9")}, [], 2,
+     ["job.toml", "tool = 9: T9 is not in the rack (T1, T7)"]),
     ("tool-diameter-1e308", {"job.toml": JOB.replace("{machine_extra}",
                                                      "tool_diameter = 1e308")}, [], 2,
      ["job.toml", "machine.tool_diameter", "at most 100"]),
@@ -296,6 +299,9 @@ CASES += [
      ["--profile", "m.toml"], 2, ["m.toml", "limits.x", "at most 1e+06, got 1000100"]),
     ("profile-limits-reversed", {"m.toml": re.sub(r"x = \[-20, \d+\]", "x = [20, -20]", GRBL)},
      ["--profile", "m.toml"], 2, ["m.toml", "limits.x", "min < max"]),
+    ("gcode-larger-than-the-machine", {"p.dxf": dxf_with(lambda msp: msp.add_lwpolyline(
+        [(0, 0), (3000, 0), (3000, 500), (0, 500)], close=True))}, GCODE, 3,
+     ["p.dxf", "sheet 1: its parts span 3007.0 x 507.0 mm", "travel (2580 x 1280 mm)"]),
     ("gcode-parts-overlap", {"p.dxf": dxf_with(two_squares(-50))}, GCODE, 2,
      ["p.dxf", "contours cross each other"]),
     ("verify-thickness-nan", {"a.nc": "G0 Z5\nM5\nM2\n"},

@@ -52,9 +52,15 @@ def job_tooling(job: Job, profile: str | None = None) -> Tooling:
     if job.settings.common_line:  # the job asks what its profile may not: the CAM must know
         prof = prof.updated(nest={"common_line": True})
     lib = load_library(job.library, job.materials)
-    tooling = resolve_tooling(prof, lib, job.material, job.thickness,
-                              tool_diameter=job.tool_diameter, tools=job.tools,
-                              operations=job.operations)
+    try:
+        tooling = resolve_tooling(prof, lib, job.material, job.thickness,
+                                  tool_diameter=job.tool_diameter, tools=job.tools,
+                                  operations=job.operations)
+    except WikicutError as exc:  # the job's [machine] asked for it: name the job
+        if exc.file is None:
+            exc.file = job.path
+            exc.args = (exc.message,)
+        raise
     said = set()
     for t in (*tooling.tools, *(s for _, _, s in tooling.special)):
         for w in t.data.warnings if t.data else ():
@@ -550,6 +556,15 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
         notes: dict[int, str] = {}
         for s in drawn:
             fitted, turned = fit_machine(s, profile)
+            if not _within(_cut_box(fitted, profile), profile):
+                # the drawing, not the profile, is what is too large: say so in its terms
+                x0, y0, x1, y1 = _cut_box(s, profile)
+                lim = profile.limits
+                raise UnsafeJobError(
+                    f"sheet {s.index}: its parts span {x1 - x0:.1f} x {y1 - y0:.1f} mm with the"
+                    f" tool, more than the {profile.name} machine's travel"
+                    f" ({lim.x_max - lim.x_min:g} x {lim.y_max - lim.y_min:g} mm) either way"
+                    " round", cutfile)
             sheets.append(fitted)
             if turned:
                 notes[s.index] = TURN_NOTE
