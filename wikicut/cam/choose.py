@@ -15,6 +15,7 @@ from ..errors import UnsafeJobError
 from ..model import P3, Operation, SheetLayout, ToolUse
 from ..model.tooling import Tooling, ToolSetting
 from .context import Context, Proofs, shape_key
+from .drills import drilling_profile
 from .emit import Emitter
 from .offsets import UNCUT_WIDTH
 from .pockets import pocket_op, reach, rest_left
@@ -59,7 +60,8 @@ class Chooser:
     def context(self, setting: ToolSetting) -> Context:
         ctx = self._ctx.get(id(setting))
         if ctx is None:
-            ctx = self._ctx[id(setting)] = Context(self.sheet, setting.profile, self.proofs)
+            ctx = self._ctx[id(setting)] = Context(self.sheet, drilling_profile(setting),
+                                                   self.proofs)
             ctx.part = self._part
         return ctx
 

@@ -17,6 +17,7 @@ from .header import stated_thickness
 from .keepouts import check_keepouts
 from .motion import Segment, Violation
 from .opensbp import read_opensbp
+from .plunges import check_plunges
 from .screws import check_screws
 from .tools import ToolLimits, limits_from_library, tools_from_header, tools_from_table
 
@@ -81,6 +82,7 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
     out += check_screws(segs, profile, screws or [])
     out += check_keepouts(segs, profile, sheet.stock.keepouts if sheet is not None else ())
     out += check_tools(segs, known)
+    out += check_plunges(segs, known)  # a plunge deeper than the tool may cut a pass
     if sheet is not None:
         out += check_sheet(segs, profile, sheet, known)
     out.sort(key=lambda v: (v.line, v.kind))

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ..model import ToolLibrary
+from ..model.tooling import Tooling
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,20 @@ def limits_from_library(library: ToolLibrary, material: str) -> dict[int, ToolLi
         chip = c.chip_load.get(mat.key)
         out[c.number] = ToolLimits(c.number, c.diameter, c.pass_limit(mat) if chip else None,
                                    None, c.max_rpm, chip.max if chip else None, c.flutes)
+    return out
+
+
+def limits_from_tooling(tooling: Tooling) -> dict[int, ToolLimits]:
+    """Each library tool's deepest pass as a job resolved it (the check before writing): the
+    deepest of its settings for the job's kinds of operation, each already checked against
+    the library's ceiling. A profile's own tool (no library entry) has no such limit."""
+    out: dict[int, ToolLimits] = {}
+    for s in (*tooling.tools, *(s for _, _, s in tooling.special)):
+        if s.cutter is None or s.data is None:
+            continue
+        old = out.get(s.number)
+        deepest = max(s.data.depth_per_pass, old.max_depth_per_pass if old else 0.0)
+        out[s.number] = ToolLimits(s.number, s.cutter.diameter, deepest)
     return out
 
 

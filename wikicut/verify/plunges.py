@@ -1,0 +1,68 @@
+"""Plunges no deeper than the tool's depth per pass.
+
+A straight plunge loads the whole tip of an end mill at once: a long, thin cutter (the
+2.5 mm long-reach pilot tool) snaps when it is driven its full reach into the sheet in one
+move, which is why its maker says "helical or pecking entry only". A plunge here is a feed
+move down in Z whose XY travel is within the tool's radius; its depth is the new material
+it cuts, measured from where the tool already is, the stock top, or the floor an earlier cut
+of a tool at least as wide left at that spot (a peck going back down its own hole cuts only
+below the last peck). Checked only where a tool's depth per pass is known (a tool library,
+or the job's tooling in the check before writing)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .motion import Segment, Violation
+from .tools import ToolLimits
+
+# an earlier cut counts as having cleared the spot when its centre line passes this close
+SAME_SPOT = 0.01  # mm
+# a plunge deeper than the limit by less than this is the program's rounding
+DEPTH_TOL = 1e-3  # mm
+
+
+def check_plunges(segs: list[Segment], tools: dict[int, ToolLimits]) -> list[Violation]:
+    """A plunge cutting deeper than its tool's depth per pass, one violation a plunge."""
+    cuts = [s for s in segs if s.kind == "feed" and s.start != s.end]
+    if not cuts or not any(t.max_depth_per_pass is not None for t in tools.values()):
+        return []
+    a = np.array([s.start for s in cuts], np.float64)
+    b = np.array([s.end for s in cuts], np.float64)
+    dia = np.array([tools[s.tool].diameter if s.tool in tools else 0.0 for s in cuts])
+    out: list[Violation] = []
+    for k, s in enumerate(cuts):
+        t = tools.get(s.tool)
+        if t is None or t.max_depth_per_pass is None or s.end[2] >= s.start[2]:
+            continue
+        if np.hypot(s.end[0] - s.start[0], s.end[1] - s.start[1]) > t.diameter / 2:
+            continue  # a ramp: the depth checks of passes judge it
+        top = min(s.start[2], 0.0)
+        if top - s.end[2] <= t.max_depth_per_pass + DEPTH_TOL:
+            continue
+        top = min(top, _floor(a[:k], b[:k], dia[:k] >= t.diameter - 1e-9, s.end[:2]))
+        depth = top - s.end[2]
+        if depth > t.max_depth_per_pass + DEPTH_TOL:
+            out.append(Violation(s.line, "plunge", f"plunge {depth:.3f} mm into the material in"
+                                 f" one move, T{t.number} may cut {t.max_depth_per_pass:g} mm"
+                                 " per pass (peck or ramp)"))
+    return out
+
+
+def _floor(a: np.ndarray, b: np.ndarray, wide: np.ndarray, xy) -> float:
+    """The deepest Z the centre of an earlier, wide enough cut reached at `xy` (0: none)."""
+    a, b = a[wide], b[wide]
+    if not len(a):
+        return 0.0
+    p = np.asarray(xy, np.float64)
+    d = b[:, :2] - a[:, :2]
+    n = np.einsum("ij,ij->i", d, d)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        u = np.clip(np.where(n > 0, np.einsum("ij,ij->i", p - a[:, :2], d) / n, 0.0), 0.0, 1.0)
+    near = np.hypot(*(a[:, :2] + d * u[:, None] - p).T) <= SAME_SPOT
+    if not near.any():
+        return 0.0
+    # a plunge clears its whole column; another cut its depth where it passes the spot
+    z = np.where(n[near] > 0, a[near, 2] + (b[near, 2] - a[near, 2]) * u[near],
+                 np.minimum(a[near, 2], b[near, 2]))
+    return float(min(z.min(), 0.0))
