@@ -14,7 +14,7 @@ from shapely.geometry import LinearRing, LineString, Polygon
 from ...errors import InputError, InputWarning
 from ...model import Drill, Engraving, Pocket
 from .chain import SNAP_TOL
-from .entities import Drawing, Label, Piece
+from .entities import Drawing, Label, Piece, name_entities
 from .layers import LayerOp, is_wikihouse_name
 
 __all__ = ["SLIVER_WIDTH", "STOCK_SIZES", "DrawnPart", "DrawnSheet",
@@ -74,7 +74,7 @@ def assemble(drawing: Drawing, loops: list[Piece], join: float = SNAP_TOL
     got.cut = _unique(got.cut, shown, join)
     _refuse_crossing(got.cut, shown)
     if not got.sheets:
-        got.sheets, got.cut = _border(got.cut)
+        got.sheets, got.cut = _border(got.cut, shown)
     sheets = _sort_sheets(got.sheets)
     named = any(is_wikihouse_name(p.layer) for p in loops)
     parts = _outlines(got.cut, shown, named)
@@ -82,6 +82,11 @@ def assemble(drawing: Drawing, loops: list[Piece], join: float = SNAP_TOL
     for p in got.slivers:  # debris on or inside a part is dropped; anywhere else refused
         if not owners.near(LineString(p.pts)):
             raise InputError(f"zero-area contour {p.where}: remove it", shown)
+    if got.slivers:
+        layers = ", ".join(sorted({repr(p.layer) for p in got.slivers}))
+        warnings.warn(f"{shown}: {len(got.slivers)} zero-area contour(s) on or inside parts "
+                      f"not cut ({name_entities(got.slivers)}; layer(s) {layers}): they "
+                      "enclose nothing", InputWarning, stacklevel=3)
     _add_pockets(owners, got.pockets)
     for p, line in got.engravings:
         depth = p.op.depth if p.op.depth is not None else 1.0
@@ -327,10 +332,15 @@ def _is_stock(poly: Polygon) -> bool:
     return any(abs(w - a) <= 0.01 * a and abs(h - b) <= 0.01 * b for a, b in STOCK_SIZES)
 
 
-def _border(cut: list[tuple[Piece, Polygon]]) -> tuple[list[DrawnSheet],
-                                                       list[tuple[Piece, Polygon]]]:
-    """A rectangle around everything is the sheet, not a part with the parts as holes: when
-    it is of a stock size, or when what it holds nests two deep (parts with their holes)."""
+def _border(cut: list[tuple[Piece, Polygon]], shown: str
+            ) -> tuple[list[DrawnSheet], list[tuple[Piece, Polygon]]]:
+    """A rectangle of a stock size around every other contour, drawn on a layer that says
+    nothing (layer 0, an unknown name) and holding no contour of a hole layer, is the sheet,
+    not a part with the parts as holes; a warning names it. Anything else is read by
+    nesting (outline, hole, part in the hole, its hole, ...), as CAD/CAM tools do: a frame
+    with its insert drawn inside it looks just like a small sheet with a part on it, so a
+    rectangle that could be either is cut as a part, with a warning saying how to make it
+    the sheet."""
     if len(cut) < 2:
         return [], cut
     k = max(range(len(cut)), key=lambda i: (cut[i][1].area, -i))
@@ -341,11 +351,26 @@ def _border(cut: list[tuple[Piece, Polygon]]) -> tuple[list[DrawnSheet],
     rest = [c for i, c in enumerate(cut) if i != k]
     if not all(rect.contains(poly) for _q, poly in rest):
         return [], cut
-    polys = [poly for _q, poly in rest]
-    deep = any(par is not None for par in _parents(polys))
-    if not (_is_stock(rect) or deep):
-        return [], cut
-    return [DrawnSheet(box, p.layer, p.handle, LayerOp("sheet", None))], rest
+    parent = _parents([poly for _q, poly in rest])
+    holes = any(par is None and q.op.kind == "inside" for (q, _poly), par in zip(rest, parent))
+    minx, miny, maxx, maxy = rect.bounds
+    size = f"{maxx - minx:g} x {maxy - miny:g} mm"
+    if p.op.kind == "auto" and _is_stock(rect) and not holes:
+        warnings.warn(f"{shown}: the {size} rectangle {p.where} around every other contour "
+                      "is read as the sheet (a stock size, on no sheet layer), not cut; "
+                      "draw it on a 0_SHEET layer to say so, or on a cut layer to cut it",
+                      InputWarning, stacklevel=3)
+        return [DrawnSheet(box, p.layer, p.handle, LayerOp("sheet", None))], rest
+    if p.op.kind == "outside":  # the layer says it is cut; a stock size is worth a word
+        ambiguous, why = _is_stock(rect), "it is on an OUTSIDE layer"
+    else:  # parts with holes inside it: a sheet, or a frame with an insert?
+        ambiguous = not holes and any(par is not None for par in parent)
+        why = "by nesting: outline, hole, part in the hole, its hole, ..."
+    if ambiguous:
+        warnings.warn(f"{shown}: the {size} rectangle {p.where} around every other contour "
+                      f"is cut as a part ({why}); if it is the sheet, draw it on a 0_SHEET "
+                      "layer", InputWarning, stacklevel=3)
+    return [], cut
 
 
 def _outlines(cut: list[tuple[Piece, Polygon]], shown: str,

@@ -18,7 +18,7 @@ import shapely
 from shapely.geometry import LineString
 
 from ...errors import InputError
-from .entities import Piece, dedupe_consecutive
+from .entities import CHORD_TOL, Piece, circle_pts, dedupe_consecutive
 
 __all__ = ["DEFAULT_JOIN_TOL", "MAX_JOIN_TOL", "SNAP_TOL", "Joined", "default_join_tol", "loops"]
 
@@ -39,7 +39,8 @@ class Joined:
     join: float = SNAP_TOL  # mm: how far apart two points may be and still be one
     gaps: list[float] = field(default_factory=list)  # gaps closed by the join pass
     construction: list[Piece] = field(default_factory=list)  # open strokes not cut
-    covered: int = 0  # loose stubs lying on another piece or shorter than the tolerance
+    # loose stubs lying on another piece or shorter than the tolerance, not cut
+    covered: list[Piece] = field(default_factory=list)
 
 
 def default_join_tol(pieces: list[Piece], scale: float) -> float:
@@ -68,7 +69,7 @@ def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL,
             continue  # exact duplicate: CAD copies lines onto themselves
         seen.add(key_f)
         if not p.closed and len(p.pts) > 2 and np.hypot(*(p.pts[0] - p.pts[-1])) <= tol:
-            p = replace(p, pts=p.pts[:-1], closed=True)
+            p = _closed(p, p.pts[:-1], [p.circle], True)
         if p.closed:
             closed.append(p)
         else:
@@ -107,10 +108,11 @@ def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL,
     return out
 
 
-def _drop_covered(group: list[Piece], tol: float) -> tuple[list[Piece], int]:
-    """The pieces less those lying wholly (within tol) on another one of the group."""
+def _drop_covered(group: list[Piece], tol: float) -> tuple[list[Piece], list[Piece]]:
+    """The pieces less those lying wholly (within tol) on another one of the group, and
+    those."""
     if len(group) < 2:
-        return group, 0
+        return group, []
     lines = [LineString(p.pts) for p in group]
     tree = shapely.STRtree(lines)
     a, b = tree.query(lines, predicate="dwithin", distance=tol)
@@ -120,7 +122,8 @@ def _drop_covered(group: list[Piece], tol: float) -> tuple[list[Piece], int]:
             continue
         if shapely.difference(lines[i], shapely.buffer(lines[j], tol)).length <= tol:
             dropped.add(i)
-    return [p for k, p in enumerate(group) if k not in dropped], len(dropped)
+    return ([p for k, p in enumerate(group) if k not in dropped],
+            [p for k, p in enumerate(group) if k in dropped])
 
 
 def _cluster(ends: np.ndarray, tol: float) -> list[int]:
@@ -187,6 +190,7 @@ class _Chainer:
         for k in range(len(self.ends)):
             self.adj.setdefault(self.node[k], []).append((k // 2, k % 2))
         self.used = [False] * len(pieces)
+        self.walked: list[int] = []  # the pieces the last walk went through, in order
         self.opened: list[Piece] = []
         self.open_named = False  # problems() named an open contour (a gap)
 
@@ -197,15 +201,15 @@ class _Chainer:
         for i, e in [(i, e) for i in range(len(self.pieces)) for e in (0, 1)]:
             if not self.used[i] and len(adj[node[2 * i + e]]) != 2:  # trails from ends first
                 parts, a, b = self._walk(i, e)
-                out.append(_joined(self.pieces[i], parts, a == b and len(parts) > 0))
+                out.append(self._joined(parts, a == b and len(parts) > 0))
         for i in range(len(self.pieces)):  # what is left are cycles
             if not self.used[i]:
                 parts, a, b = self._walk(i, 0)
-                out.append(_joined(self.pieces[i], parts, a == b))
+                out.append(self._joined(parts, a == b))
         # an open path no longer than the join tolerance (a stub whose ends the gap pass
         # joined to each other) outlines nothing
         specks = [p for p in out if not p.closed and _length(p.pts) <= self.join]
-        self.specks = len(specks)
+        self.specks = specks
         out = [p for p in out if not any(p is q for q in specks)]
         self.opened = [p for p in out if not p.closed]
         return out
@@ -330,14 +334,25 @@ class _Chainer:
             return math.inf
         return float(np.hypot(*(np.array(others) - at).T).min())
 
+    def _joined(self, parts: list[np.ndarray], closed: bool) -> Piece:
+        """The pieces just walked (self.walked) as one piece."""
+        first = self.pieces[self.walked[0]]
+        pts = dedupe_consecutive(np.concatenate(parts))
+        if closed and len(pts) > 2:
+            return _closed(first, pts[:-1], [self.pieces[k].circle for k in self.walked],
+                           len(pts) > 3)
+        return replace(first, pts=pts, closed=False, circle=None)
+
     def _walk(self, start_piece: int, start_end: int) -> tuple[list[np.ndarray], int, int]:
         """Follow pieces from one end until a dead end, a branch or back to the start."""
         node, ends, adj = self.node, self.ends, self.adj
         parts = []
         pi, pe = start_piece, start_end
         first_node = node[2 * pi + pe]
+        self.walked = []
         while True:
             self.used[pi] = True
+            self.walked.append(pi)
             pts = self.pieces[pi].pts if pe == 0 else self.pieces[pi].pts[::-1]
             pts = pts.copy()
             pts[0] = ends[node[2 * pi + pe]]
@@ -353,12 +368,23 @@ class _Chainer:
             pi, pe = nxt[0]
 
 
+def _area(pts: np.ndarray) -> float:
+    x, y = pts[:, 0], pts[:, 1]
+    return abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))) / 2
+
+
 def _length(pts: np.ndarray) -> float:
     return float(np.hypot(*np.diff(pts, axis=0).T).sum()) if len(pts) > 1 else 0.0
 
 
-def _joined(first: Piece, parts: list[np.ndarray], closed: bool) -> Piece:
-    pts = dedupe_consecutive(np.concatenate(parts))
-    if closed and len(pts) > 2:
-        pts = pts[:-1]
-    return replace(first, pts=pts, closed=closed and len(pts) > 2, circle=None)
+def _closed(p: Piece, pts: np.ndarray, circles: list, closed: bool) -> Piece:
+    """`p` closed with points `pts` (`closed` says whether it stays closed when it is not
+    a circle); pieces that all lie on one circle (ARCs that meet all the way round) are
+    that circle, flattened as a CIRCLE is (exact width: see circle_pts)."""
+    c = circles[0]
+    same = c is not None and all(
+        o is not None and math.hypot(o[0] - c[0], o[1] - c[1]) <= 1e-6 * max(1.0, c[2])
+        and abs(o[2] - c[2]) <= 1e-6 * max(1.0, c[2]) for o in circles)
+    if same and len(pts) > 2 and _area(pts) >= 0.9 * math.pi * c[2] ** 2:
+        return replace(p, pts=circle_pts(c[0], c[1], c[2], CHORD_TOL), closed=True, circle=c)
+    return replace(p, pts=pts, closed=closed, circle=None)

@@ -23,8 +23,9 @@ from ...errors import InputError, InputWarning
 from .layers import LayerOp, classify_layer
 
 __all__ = ["CHORD_TOL", "DAMAGED", "MAX_BLOCK_DEPTH", "MAX_ENTITIES", "MAX_FILE_BYTES",
-           "MAX_SPLINE_POINTS", "UNIT_NAMES", "Drawing", "DrawingUnits", "Label", "Piece",
-           "dedupe_consecutive", "hidden_layers", "read_drawing", "unit_scale"]
+           "MAX_SPLINE_POINTS", "MIN_CIRCLE_SIDES", "UNIT_NAMES", "Drawing", "DrawingUnits",
+           "Label", "Piece", "circle_pts", "dedupe_consecutive", "full_circle", "hidden_layers",
+           "name_entities", "read_drawing", "unit_scale"]
 
 # what damaged entity data the checks did not foresee raises, inside ezdxf, shapely or here:
 # each reader turns it into one InputError naming the file, never a raw exception
@@ -32,6 +33,7 @@ DAMAGED = (ValueError, TypeError, KeyError, IndexError, AttributeError, StopIter
            ArithmeticError, AssertionError, ezdxf.DXFError, shapely.errors.GEOSException)
 
 CHORD_TOL = 0.01  # mm: max distance between a flattened arc and the true arc
+MIN_CIRCLE_SIDES = 32  # a full circle's polygon: within 0.7% of its area, whatever its size
 # Budgets: documented in docs/dxf.md; real cutting files stay far below each of them.
 MAX_BLOCK_DEPTH = 20  # INSERT nesting levels (real files: 1-2)
 MAX_ENTITIES = 1_000_000  # entities after block expansion (a whole house: ~10,000)
@@ -58,7 +60,8 @@ class Piece:
     layer: str
     op: LayerOp
     handle: str
-    circle: tuple[float, float, float] | None = None  # centre x, y, radius
+    # centre x, y, radius: a closed piece is that circle; an open one (an ARC) lies on it
+    circle: tuple[float, float, float] | None = None
 
     @property
     def where(self) -> str:
@@ -96,6 +99,15 @@ class Drawing:
     units: DrawingUnits = DrawingUnits(1.0, "mm", True)
 
 
+def name_entities(pieces: list[Piece], most: int = 5) -> str:
+    """'entities 1A3, 1B0, 1C2 and 4 more': the handles of pieces a warning counts, each
+    once, so that the designer can find them."""
+    handles = list(dict.fromkeys(p.handle for p in pieces))
+    more = f" and {len(handles) - most} more" if len(handles) > most else ""
+    word = "entity" if len(handles) == 1 else "entities"
+    return f"{word} {', '.join(handles[:most])}{more}"
+
+
 def arc_segments(r: float, sweep: float, tol: float) -> int:
     """Segments so that the chord error stays <= tol (at least 8 per full turn)."""
     sweep = abs(sweep)
@@ -111,6 +123,39 @@ def arc_pts(cx: float, cy: float, r: float, a0: float, sweep: float, tol: float)
     n = arc_segments(r, sweep, tol)
     t = a0 + sweep * np.linspace(0.0, 1.0, n + 1)
     return np.column_stack((cx + r * np.cos(t), cy + r * np.sin(t)))
+
+
+def circle_pts(cx: float, cy: float, r: float, tol: float) -> np.ndarray:
+    """A full circle as a polygon with its vertices on it, a multiple of 4 of them (at least
+    MIN_CIRCLE_SIDES) starting at 0 degrees: its width either way is the diameter exactly
+    and its area within 0.7% of the circle's, however coarsely it is flattened, so whether a
+    circle on a pocket layer is a drilled hole never depends on the drawing's size or units
+    (a 2 mm circle flattened to 23 sides measured 1.995 mm across and was refused as a
+    pocket narrower than a 2.5 mm tool instead of being drilled)."""
+    n = max(MIN_CIRCLE_SIDES, 4 * math.ceil(arc_segments(r, 2 * math.pi, tol) / 4))
+    t = np.arange(n) * (2 * math.pi / n)
+    return np.column_stack((cx + r * np.cos(t), cy + r * np.sin(t)))
+
+
+def full_circle(verts: list[tuple[float, float, float]]) -> tuple[float, float, float] | None:
+    """(cx, cy, r) when a closed polyline's bulges all lie on one circle and go round it
+    once (two half-circle bulges, as CAD writes a round hole as a polyline), else None."""
+    if len(verts) < 2:
+        return None
+    got = None
+    sweep = 0.0
+    for i, (x0, y0, b) in enumerate(verts):
+        x1, y1, _ = verts[(i + 1) % len(verts)]
+        if not abs(b) > 1e-12 or (x0 == x1 and y0 == y1):
+            return None
+        c, _a0, _a1, r = bulge_to_arc((x0, y0), (x1, y1), b)
+        if got is None:
+            got = (float(c.x), float(c.y), float(r))
+        elif math.hypot(c.x - got[0], c.y - got[1]) > 1e-9 * max(1.0, r) or \
+                abs(r - got[2]) > 1e-9 * max(1.0, r):
+            return None
+        sweep += 4.0 * math.atan(b)
+    return got if abs(abs(sweep) - 2 * math.pi) < 1e-6 else None
 
 
 def bulge_pts(verts: list[tuple[float, float, float]], closed: bool, tol: float) -> np.ndarray:
@@ -168,18 +213,23 @@ def _circle(e, tol, fail):
     c, r = e.dxf.center, float(e.dxf.radius)
     if not r > 0:
         fail(f"CIRCLE of radius {r:g}")
-    pts = _to_wcs(e, arc_pts(c.x, c.y, r, 0.0, 2 * math.pi, tol)[:-1])
     cw = _to_wcs(e, np.array([(c.x, c.y)]))[0]
-    return pts, True, (float(cw[0]), float(cw[1]), r)
+    return _circle_loop(float(cw[0]), float(cw[1]), r, tol)
+
+
+def _circle_loop(cx: float, cy: float, r: float, tol: float):
+    return circle_pts(cx, cy, r, tol), True, (cx, cy, r)
 
 
 def _arc(e, tol, fail):
     c, r = e.dxf.center, float(e.dxf.radius)
     a0 = math.radians(e.dxf.start_angle)
     sweep = (math.radians(e.dxf.end_angle) - a0) % (2 * math.pi)
-    if sweep < 1e-12:
-        sweep = 2 * math.pi
-    return _to_wcs(e, arc_pts(c.x, c.y, r, a0, sweep, tol)), False, None
+    cx, cy = (float(v) for v in _to_wcs(e, np.array([(c.x, c.y)]))[0])
+    if sweep < 1e-12 and r > 0:  # an ARC that goes all the way round is a circle
+        return _circle_loop(cx, cy, r, tol)
+    # open, it remembers its circle: ARCs that meet all the way round are one (chain)
+    return _to_wcs(e, arc_pts(c.x, c.y, r, a0, sweep, tol)), False, (cx, cy, r)
 
 
 def _lwpolyline(e, tol, fail):
@@ -187,7 +237,18 @@ def _lwpolyline(e, tol, fail):
     if not verts:
         return None
     closed = bool(e.closed)
-    return _to_wcs(e, bulge_pts(verts, closed, tol)), closed, None
+    return _bulged(e, verts, closed, tol, True)
+
+
+def _bulged(e, verts, closed: bool, tol: float, ocs: bool):
+    """Points of a polyline (in WCS when `ocs`), a closed one going once round one circle
+    flattened as that circle."""
+    ring = full_circle(verts) if closed else None
+    if ring is not None:
+        c = _to_wcs(e, np.array([ring[:2]]))[0] if ocs else ring[:2]
+        return _circle_loop(float(c[0]), float(c[1]), ring[2], tol)
+    pts = bulge_pts(verts, closed, tol)
+    return (_to_wcs(e, pts) if ocs else pts), closed, None
 
 
 def _polyline(e, tol, fail):
@@ -203,9 +264,7 @@ def _polyline(e, tol, fail):
         return None
     if e.is_3d_polyline and len(zs) > 1:
         fail("3D POLYLINE that is not flat")
-    closed = bool(e.is_closed)
-    pts = bulge_pts(verts, closed, tol)
-    return (_to_wcs(e, pts) if e.is_2d_polyline else pts), closed, None
+    return _bulged(e, verts, bool(e.is_closed), tol, e.is_2d_polyline)
 
 
 def _ellipse(e, tol, fail):
@@ -289,6 +348,7 @@ class _Collector:
         self._ops: dict[str, LayerOp] = {}
         self.pieces: list[Piece] = []
         self.labels: list[Label] = []
+        self.unengraved: list[str] = []  # text on engraving layers: "'ENGR' (entity .., ..)"
 
     def op(self, layer: str) -> LayerOp:
         op = self._ops.get(layer)
@@ -311,7 +371,9 @@ class _Collector:
             return
         op = self.op(layer)
         if kind in ("TEXT", "MTEXT", "ATTRIB"):
-            self._label(e, kind)
+            lab = self._label(e, kind)
+            if op.kind == "engrave" and lab is not None:
+                self.unengraved.append(f"'{lab.text}' {where}")
             return
         if kind in _ANNOTATIONS or op.kind == "ignore":
             return
@@ -358,7 +420,7 @@ class _Collector:
             pts = pts[:-1]
         self.pieces.append(Piece(pts, closed, layer, op, handle, circle))
 
-    def _label(self, e, kind: str) -> None:
+    def _label(self, e, kind: str) -> Label | None:
         try:
             if kind == "MTEXT":
                 text = e.plain_text()
@@ -370,10 +432,12 @@ class _Collector:
                 p = p2 if p2 is not None and _align.name != "LEFT" else p1
                 h = float(e.dxf.get("height", 2.5))
         except Exception:  # noqa: BLE001 - an unreadable note never stops a cut
-            return
+            return None
         text = " ".join(str(text).split())
-        if text:
-            self.labels.append(Label(float(p.x), float(p.y), text, h))
+        if not text:
+            return None
+        self.labels.append(Label(float(p.x), float(p.y), text, h))
+        return self.labels[-1]
 
 
 def _expanded(doc, shown: str) -> int:
@@ -455,6 +519,13 @@ def read_drawing(path: str | Path, layer_map: dict[str, str] | None = None,
     col = _Collector(shown, layer_map, CHORD_TOL / du.scale, hidden_layers(doc))
     for entity in doc.modelspace():
         col.entity(entity, None, entity.dxf.handle, 0)
+    if col.unengraved:
+        n = len(col.unengraved)
+        listed = ", ".join(col.unengraved[:5]) + (f" and {n - 5} more" if n > 5 else "")
+        warnings.warn(f"{shown}: {n} text(s) on an engraving layer not engraved as drawn: "
+                      f"{listed}: wikicut engraves the lines, arcs and polylines there (a "
+                      "part's name is engraved as its label where labels are on); explode "
+                      "the text to single-line curves in CAD", InputWarning, stacklevel=2)
     if col.skipped:
         names = ", ".join(f"'{n}'" for n in sorted(col.skipped))
         warnings.warn(f"{shown}: layers switched off or frozen are not cut: {names}",

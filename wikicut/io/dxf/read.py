@@ -21,7 +21,7 @@ from ...model import Part, Placement, SheetLayout, Stock
 from .assemble import DrawnPart, DrawnSheet, assemble
 from .chain import MAX_JOIN_TOL, SNAP_TOL, Joined, default_join_tol, loops
 from .clearance import check_clearance
-from .entities import DAMAGED, Drawing, read_drawing
+from .entities import DAMAGED, Drawing, name_entities, read_drawing
 from .layers import DEFAULT_THICKNESS, LayerOp, sheet_material, sheet_thickness
 from .units import check_coords, settle_units, to_mm
 from .zones import with_zones
@@ -65,14 +65,15 @@ def _report(joined: Joined, shown: str) -> None:
         warnings.warn(f"{shown}: closed {len(joined.gaps)} gap(s) between line ends, the "
                       f"largest {max(joined.gaps):.3f} mm", InputWarning, stacklevel=4)
     if joined.covered:
-        warnings.warn(f"{shown}: {joined.covered} stub(s) (lying on another line, or "
-                      "shorter than the join tolerance) not cut", InputWarning, stacklevel=4)
+        warnings.warn(f"{shown}: {len(joined.covered)} stub(s) (lying on another line, or "
+                      "shorter than the join tolerance) not cut "
+                      f"({name_entities(joined.covered)})", InputWarning, stacklevel=4)
     if joined.construction:
         layers = sorted({p.layer for p in joined.construction})
         warnings.warn(f"{shown}: {len(joined.construction)} open stroke(s) on layer(s) "
                       f"{', '.join(repr(n) for n in layers)} not cut (construction lines: "
-                      "the file names its cuts on WikiHouse layers)", InputWarning,
-                      stacklevel=4)
+                      "the file names its cuts on WikiHouse layers; "
+                      f"{name_entities(joined.construction)})", InputWarning, stacklevel=4)
 
 
 def _join_tolerance(value: float | None, shown: str) -> float | None:
