@@ -1,10 +1,12 @@
 """Two output folders compared the way CI needs: what changed on the sheets and in the
 programs, not a text diff of G-code.
 
-Per sheet (by index): parts added, removed, and moved (by how much, turned by how much), from
-report.json. Per program: cut length and estimated time (the report's), deepest cut, tools and
-the first move that differs, read back through the verifier's simulator (comments and headers
-do not count). `equal` when nothing of that differs.
+Per sheet (by index): the sheet added or removed, parts added, removed (to another sheet, left
+unplaced, or no longer in the job), moved (their box's lower-left corner, by how much, turned
+by how much) and resized, from report.json. Per program file of each sheet (a sheet cut with
+several tools has one per tool, `sheets[].programs`; every one is compared): cut length and
+estimated time, deepest cut, tools and the first move that differs, read back through the
+verifier's simulator (comments and headers do not count). `equal` when nothing of that differs.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import math
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
@@ -19,11 +22,12 @@ from pathlib import Path
 from .errors import InputError, WikicutError
 from .io.profiles import profile_named
 from .io.report import read_report
-from .verify import read_program
+from .verify import program_tools, read_program
 
 __all__ = ["FolderDiff", "ProgramDiff", "SheetDiff", "diff_folders", "diff_html", "diff_text"]
 
 MOVE_TOL = 0.001  # mm: report.json keeps 3 decimals
+SIZE_TOL = 0.01  # mm: a part's box this much larger or smaller is the same size
 SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
@@ -33,10 +37,18 @@ class SheetDiff:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     moved: list[dict] = field(default_factory=list)  # id, dx, dy, distance, rotation old/new
+    resized: list[dict] = field(default_factory=list)  # id, size [[w, h] old, [w, h] new]
+    status: str = "both"  # "added" or "removed": the sheet is in one folder only
+    left_job: list[str] = field(default_factory=list)  # removed, and in no sheet nor unplaced
+    new_in_job: list[str] = field(default_factory=list)  # added, and not in the old job at all
+    programs: tuple[list[str], list[str]] = ([], [])  # the sheet's program files, run order
+    est_seconds: tuple[float | None, float | None] = (None, None)  # the sheet's, all files
+    cut_length_m: tuple[float | None, float | None] = (None, None)
 
     @property
     def changed(self) -> bool:
-        return bool(self.added or self.removed or self.moved)
+        return bool(self.status != "both" or self.added or self.removed or self.moved
+                    or self.resized)
 
 
 @dataclass
@@ -66,7 +78,7 @@ class FolderDiff:
     cut_length_m: tuple[float | None, float | None]
     unplaced: tuple[list[str], list[str]]
     per_sheet: list[SheetDiff]
-    programs: list[ProgramDiff]
+    programs: list[ProgramDiff]  # every program file of every sheet, in sheet and run order
 
     @property
     def equal(self) -> bool:
@@ -80,13 +92,24 @@ class FolderDiff:
         return out
 
 
+def _corner_and_size(p: dict) -> tuple[float, float, float, float]:
+    """A placed part's box: lower-left corner and size (x, y and nothing else in reports
+    without one). A part turned 180 degrees keeps its box where x, y move with its length."""
+    b = p.get("bbox")
+    if not b:
+        return p["x"], p["y"], 0.0, 0.0
+    return b[0], b[1], b[2] - b[0], b[3] - b[1]
+
+
 def _sheet_diff(index: int, old: dict | None, new: dict | None) -> SheetDiff:
     a = {p["id"]: p for p in (old or {}).get("parts", [])}
     b = {p["id"]: p for p in (new or {}).get("parts", [])}
-    d = SheetDiff(index, added=[k for k in b if k not in a], removed=[k for k in a if k not in b])
+    d = SheetDiff(index, added=[k for k in b if k not in a], removed=[k for k in a if k not in b],
+                  status="both" if old and new else "added" if new else "removed")
     for k in a.keys() & b.keys():
         pa, pb = a[k], b[k]
-        dx, dy = pb["x"] - pa["x"], pb["y"] - pa["y"]
+        (xa, ya, wa, ha), (xb, yb, wb, hb) = _corner_and_size(pa), _corner_and_size(pb)
+        dx, dy = xb - xa, yb - ya
         flips = [pa.get("mirrored", False), pb.get("mirrored", False)]
         if (abs(dx) > MOVE_TOL or abs(dy) > MOVE_TOL or pa["rotation"] != pb["rotation"]
                 or flips[0] != flips[1]):
@@ -95,15 +118,26 @@ def _sheet_diff(index: int, old: dict | None, new: dict | None) -> SheetDiff:
                             "rotation": [pa["rotation"], pb["rotation"]],
                             # only where it changed (a part turned face down or up)
                             **({"mirrored": flips} if flips[0] != flips[1] else {})})
+        turn = (pb["rotation"] - pa["rotation"]) % 180
+        if turn in (0, 90):  # a quarter turn swaps the box's sides; other angles: unknown
+            size = (wb, hb) if turn == 0 else (hb, wb)
+            if abs(size[0] - wa) > SIZE_TOL or abs(size[1] - ha) > SIZE_TOL:
+                d.resized.append({"id": k, "size": [[round(wa, 3), round(ha, 3)],
+                                                    [round(wb, 3), round(hb, 3)]]})
     d.moved.sort(key=lambda m: (-m["distance"], m["id"]))
+    d.resized.sort(key=lambda m: m["id"])
     return d
 
 
 _TOOL = re.compile(r"(?<![A-Z])T\s*(\d+)")
 
 
-def _tools(text: str) -> list[int]:
-    """The tools a program calls for, in order (T words outside comments)."""
+def _tools(text: str, profile) -> list[int]:
+    """The tools a program calls for, in order: the tools its header lists (a wikicut
+    program's, GRBL ones included, which have no T words), else its T words."""
+    listed = list(program_tools(text, profile))
+    if listed:
+        return listed
     out: list[int] = []
     for line in text.splitlines():
         line = re.sub(r"\(.*?\)|;.*|'.*", "", line).upper()
@@ -113,19 +147,65 @@ def _tools(text: str) -> list[int]:
     return out
 
 
-def _read(folder: Path, name: str | None, profile):
-    """(text, moves) of a program file of the folder, or (None, []) when there is none."""
+def _files(sheet: dict | None) -> list[dict]:
+    """A sheet's program files in the order they run: file, tools (None: read them from the
+    program), est_seconds and cut_length_m (None: measure it from the program's moves)."""
+    if not sheet:
+        return []
+    tp = sheet.get("toolpath") or {}
+    listed = sheet.get("programs") or []
+    if len(listed) > 1:  # one file per tool: the report times each, the moves give its cut
+        return [{"file": p.get("file"), "tools": list(p.get("tools") or []) or None,
+                 "est_seconds": p.get("est_seconds"), "cut_length_m": None} for p in listed]
+    name = (listed[0].get("file") if listed else None) or sheet.get("file_program")
     if not name:
-        return None, []
-    path = folder / Path(name).name  # never outside the folder
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        raise InputError("program missing or unreadable", path) from None
-    moves, bad = read_program(text, profile)
-    if bad:
-        raise InputError(f"line {bad[0].line}: {bad[0].message}", path)
-    return text, moves
+        return []
+    tools = (listed[0].get("tools") if listed else None) or [
+        t["number"] for t in sheet.get("tools") or []]
+    return [{"file": name, "tools": list(tools) or None, "est_seconds": tp.get("est_seconds"),
+             "cut_length_m": tp.get("cut_length_m")}]
+
+
+def _pair(old: list[dict], new: list[dict]) -> list[tuple[dict | None, dict | None]]:
+    """A sheet's old and new program files side by side: by their tools where those tell
+    them apart (the T7 file with the T7 file), the rest in run order."""
+    def key(p):
+        return tuple(p["tools"] or ())
+
+    ka, kb = Counter(map(key, old)), Counter(map(key, new))
+    match: dict[int, int] = {}
+    for i, p in enumerate(old):
+        if key(p) and ka[key(p)] == 1 and kb[key(p)] == 1:
+            match[i] = next(j for j, q in enumerate(new) if key(q) == key(p))
+    rest = [j for j in range(len(new)) if j not in match.values()]
+    for i, j in zip([i for i in range(len(old)) if i not in match], rest):
+        match[i] = j
+    pairs = [(old[i], new[match[i]] if i in match else None) for i in range(len(old))]
+    pairs += [(None, new[j]) for j in range(len(new)) if j not in match.values()]
+    # in the new run order, files no longer run where they were
+    place = {id(q): j for j, q in enumerate(new)} | {id(q): i - 0.5 for i, q in enumerate(old)}
+    return sorted(pairs, key=lambda ab: place[id(ab[1] if ab[1] is not None else ab[0])])
+
+
+class _Programs:
+    """The program files of one folder, each read and simulated once (a program cut on many
+    sheets is compared for each of them)."""
+
+    def __init__(self, folder: Path, profile):
+        self.folder, self.profile, self.cache = folder, profile, {}
+
+    def read(self, name: str) -> tuple[str, list]:
+        if name not in self.cache:
+            path = self.folder / Path(name).name  # never outside the folder
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                raise InputError("program missing or unreadable", path) from None
+            moves, bad = read_program(text, self.profile)
+            if bad:
+                raise InputError(f"line {bad[0].line}: {bad[0].message}", path)
+            self.cache[name] = (text, moves)
+        return self.cache[name]
 
 
 def _same(a, b) -> bool:
@@ -138,19 +218,25 @@ def _move_text(m) -> str:
     return f"{m.kind} to X{x:.3f} Y{y:.3f} Z{z:.3f}"
 
 
-def _program_diff(index: int, folders: tuple[Path, Path], sheets: tuple[dict, dict],
-                  profiles) -> ProgramDiff:
-    names = [s.get("file_program") if s else None for s in sheets]
-    read = [_read(f, n, p) for f, n, p in zip(folders, names, profiles)]
-    tp = [(s or {}).get("toolpath") or {} for s in sheets]
-    deep = [round(-min((m.end[2] for m in moves if m.kind == "feed"), default=0.0), 3)
-            if text is not None else None for text, moves in read]
-    d = ProgramDiff(index, names[0], names[1],
-                    cut_length_m=(tp[0].get("cut_length_m"), tp[1].get("cut_length_m")),
-                    est_seconds=(tp[0].get("est_seconds"), tp[1].get("est_seconds")),
-                    deepest_mm=(deep[0], deep[1]),
-                    tools=(_tools(read[0][0] or ""), _tools(read[1][0] or "")))
-    (_, ma), (_, mb) = read
+def _program_diff(index: int, pair: tuple[dict | None, dict | None],
+                  readers: tuple[_Programs, _Programs]) -> ProgramDiff:
+    figures = []
+    for p, r in zip(pair, readers):
+        if p is None:
+            figures.append((None, None, None, [], []))
+            continue
+        text, moves = r.read(p["file"])
+        cut = p["cut_length_m"]
+        if cut is None:
+            cut = round(sum(math.dist(m.start, m.end) for m in moves if m.kind == "feed")
+                        / 1000, 2)
+        deep = round(-min((m.end[2] for m in moves if m.kind == "feed"), default=0.0), 3)
+        figures.append((cut, p["est_seconds"], deep, p["tools"] or _tools(text, r.profile),
+                        moves))
+    (ca, ea, da, ta, ma), (cb, eb, db, tb, mb) = figures
+    d = ProgramDiff(index, pair[0] and pair[0]["file"], pair[1] and pair[1]["file"],
+                    cut_length_m=(ca, cb), est_seconds=(ea, eb), deepest_mm=(da, db),
+                    tools=(ta, tb))
     for k in range(max(len(ma), len(mb))):
         a = ma[k] if k < len(ma) else None
         b = mb[k] if k < len(mb) else None
@@ -173,8 +259,19 @@ def _profile(report: dict, folder: Path):
         raise InputError(f"cannot read its programs: {exc}", folder) from None
 
 
+def _where_parts_went(per_sheet: list[SheetDiff], reps: list[dict]) -> None:
+    """Mark the parts removed from the job altogether and those new to it (distinct from
+    parts moved to another sheet or left unplaced)."""
+    jobs = [{p["id"] for s in r.get("sheets", []) for p in s.get("parts", [])}
+            | {u["id"] for u in r.get("unplaced", [])} for r in reps]
+    for s in per_sheet:
+        s.left_job = [k for k in s.removed if k not in jobs[1]]
+        s.new_in_job = [k for k in s.added if k not in jobs[0]]
+
+
 def diff_folders(old: Path, new: Path) -> FolderDiff:
-    """Compare two wikicut output folders (bad input: InputError)."""
+    """Compare two wikicut output folders (bad input: InputError, a program file the report
+    names and the folder lacks among them)."""
     folders = (Path(old), Path(new))
     for f in folders:
         if not f.is_dir():
@@ -183,11 +280,21 @@ def diff_folders(old: Path, new: Path) -> FolderDiff:
     profiles = [_profile(r, f) for r, f in zip(reps, folders)]
     by_index = [{s["index"]: s for s in r.get("sheets", [])} for r in reps]
     indices = sorted(by_index[0].keys() | by_index[1].keys())
-    per_sheet = [_sheet_diff(k, by_index[0].get(k), by_index[1].get(k)) for k in indices]
+    per_sheet = []
     programs = []
-    if all(profiles):
-        programs = [_program_diff(k, folders, (by_index[0].get(k), by_index[1].get(k)),
-                                  profiles) for k in indices]
+    readers = tuple(_Programs(f, p) for f, p in zip(folders, profiles))
+    for k in indices:
+        sheets = (by_index[0].get(k), by_index[1].get(k))
+        s = _sheet_diff(k, *sheets)
+        files = [_files(sh) for sh in sheets]
+        s.programs = ([p["file"] for p in files[0]], [p["file"] for p in files[1]])
+        tp = [(sh or {}).get("toolpath") or {} for sh in sheets]
+        s.est_seconds = (tp[0].get("est_seconds"), tp[1].get("est_seconds"))
+        s.cut_length_m = (tp[0].get("cut_length_m"), tp[1].get("cut_length_m"))
+        per_sheet.append(s)
+        if all(profiles):
+            programs += [_program_diff(k, pair, readers) for pair in _pair(*files)]
+    _where_parts_went(per_sheet, reps)
     tots = [r.get("totals", {}) for r in reps]
     return FolderDiff(str(old), str(new), (len(by_index[0]), len(by_index[1])),
                       (tots[0].get("est_seconds"), tots[1].get("est_seconds")),
@@ -197,12 +304,76 @@ def diff_folders(old: Path, new: Path) -> FolderDiff:
                       per_sheet, programs)
 
 
+def _value(v, unit: str = "", scale: float = 1.0, digits: int = 1) -> str:
+    return "none" if v is None else f"{v * scale:.{digits}f}{unit}"
+
+
 def _change(pair, unit: str = "", scale: float = 1.0, digits: int = 1) -> str:
     a, b = pair
     if a is None or b is None:
-        return f"{a} -> {b}"
+        return f"{_value(a, unit, scale, digits)} -> {_value(b, unit, scale, digits)}"
     a, b = a * scale, b * scale
     return f"{a:.{digits}f}{unit} -> {b:.{digits}f}{unit} ({b - a:+.{digits}f}{unit})"
+
+
+def _figures(seconds, metres) -> str:
+    return f"{_value(seconds, ' min', 1 / 60)}, {_value(metres, ' m', digits=2)}"
+
+
+def _its(progs: list[ProgramDiff], side: int) -> str:
+    """" (its program sheet-007.nc: 34.8 min, 79.24 m)" of a sheet only one folder has."""
+    got = [(p.new if side else p.old, p.est_seconds[side], p.cut_length_m[side])
+           for p in progs if (p.new if side else p.old)]
+    if not got:
+        return ""
+    return (f" (its program{'s' if len(got) > 1 else ''} "
+            + "; ".join(f"{f}: {_figures(t, c)}" for f, t, c in got) + ")")
+
+
+def _mm(v: float) -> str:
+    return f"{round(v, 1):g}"
+
+
+def _program_lines(p: ProgramDiff) -> list[str]:
+    if p.new is None:
+        return [f"  program {p.old} no longer run"
+                f" (was {_figures(p.est_seconds[0], p.cut_length_m[0])})"]
+    if p.old is None:
+        return [f"  program {p.new} added ({_figures(p.est_seconds[1], p.cut_length_m[1])}"
+                f", deepest {_value(p.deepest_mm[1], ' mm', digits=2)}, tools {p.tools[1]})"]
+    name = p.new if p.old == p.new else f"{p.old} -> {p.new}"
+    out = [f"  program {name}: time {_change(p.est_seconds, ' min', 1 / 60)}"
+           f", cut {_change(p.cut_length_m, ' m', digits=2)}, deepest "
+           f"{_change(p.deepest_mm, ' mm', digits=2)}, tools {p.tools[0]} -> {p.tools[1]}"]
+    f = p.first_difference
+    if f:
+        out.append(f"  first differing move #{f['move']}: line {f['old_line']} "
+                   f"{f['old']} | line {f['new_line']} {f['new']}")
+    return out
+
+
+def _part_lines(s: SheetDiff, was: dict, now: dict, unplaced: list[set[str]]) -> list[str]:
+    """A sheet's parts moved, resized, added (from where) and removed (to where)."""
+    out = []
+    for m in s.moved:
+        turn = (f", turned {m['rotation'][0]:g} -> {m['rotation'][1]:g} deg"
+                if m["rotation"][0] != m["rotation"][1] else "")
+        flip = ("" if "mirrored" not in m else ", now cut face down" if m["mirrored"][1]
+                else ", now cut face up")
+        out.append(f"  moved {m['id']} by {m['distance']:.1f} mm (dx {m['dx']:+.1f}, "
+                   f"dy {m['dy']:+.1f}){turn}{flip}")
+    for r in s.resized:
+        (wa, ha), (wb, hb) = r["size"]
+        out.append(f"  {r['id']} resized {_mm(wa)} x {_mm(ha)} -> {_mm(wb)} x {_mm(hb)}")
+    for k in s.added:
+        out.append(f"  {k} new in the job" if k in s.new_in_job else f"  added {k}" + (
+            f" (from sheet {was[k]})" if k in was
+            else " (was unplaced)" if k in unplaced[0] else ""))
+    for k in s.removed:
+        out.append(f"  {k} no longer in the job" if k in s.left_job else f"  removed {k}" + (
+            f" (to sheet {now[k]})" if k in now
+            else " (now unplaced)" if k in unplaced[1] else ""))
+    return out
 
 
 def diff_text(d: FolderDiff) -> str:
@@ -216,35 +387,35 @@ def diff_text(d: FolderDiff) -> str:
     if d.unplaced[0] != d.unplaced[1]:
         out.append(f"unplaced: {', '.join(d.unplaced[0]) or 'none'} -> "
                    f"{', '.join(d.unplaced[1]) or 'none'}")
-    progs = {p.sheet: p for p in d.programs}
+    progs: dict[int, list[ProgramDiff]] = {}
+    for p in d.programs:
+        progs.setdefault(p.sheet, []).append(p)
     was = {k: s.index for s in d.per_sheet for k in s.removed}  # which sheet a part left
     now = {k: s.index for s in d.per_sheet for k in s.added}
+    unplaced = [set(u) for u in d.unplaced]
     for s in d.per_sheet:
-        p = progs.get(s.index)
-        if not s.changed and not (p and p.changed):
+        ps = progs.get(s.index, [])
+        if not s.changed and not any(p.changed for p in ps):
             continue
-        out.append(f"sheet {s.index}: {len(s.moved)} moved, {len(s.added)} added, "
-                   f"{len(s.removed)} removed")
-        for m in s.moved:
-            turn = (f", turned {m['rotation'][0]:g} -> {m['rotation'][1]:g} deg"
-                    if m["rotation"][0] != m["rotation"][1] else "")
-            flip = ("" if "mirrored" not in m else ", now cut face down" if m["mirrored"][1]
-                    else ", now cut face up")
-            out.append(f"  moved {m['id']} by {m['distance']:.1f} mm (dx {m['dx']:+.1f}, "
-                       f"dy {m['dy']:+.1f}){turn}{flip}")
-        out += [f"  added {k}" + (f" (from sheet {was[k]})" if k in was else "")
-                for k in s.added]
-        out += [f"  removed {k}" + (f" (to sheet {now[k]})" if k in now else "")
-                for k in s.removed]
-        if p and p.changed:
-            out.append(f"  program {p.new or p.old}: time {_change(p.est_seconds, ' min', 1 / 60)}"
-                       f", cut {_change(p.cut_length_m, ' m', digits=2)}, deepest "
-                       f"{_change(p.deepest_mm, ' mm', digits=2)}, tools "
-                       f"{p.tools[0]} -> {p.tools[1]}")
-            f = p.first_difference
-            if f:
-                out.append(f"  first differing move #{f['move']}: line {f['old_line']} "
-                           f"{f['old']} | line {f['new_line']} {f['new']}")
+        if s.status == "removed":
+            out.append(f"sheet {s.index} removed{_its(ps, 0)}")
+        elif s.status == "added":
+            out.append(f"sheet {s.index} added{_its(ps, 1)}")
+        else:
+            out.append(f"sheet {s.index}: {len(s.moved)} moved, "
+                       + (f"{len(s.resized)} resized, " if s.resized else "")
+                       + f"{len(s.added)} added, {len(s.removed)} removed")
+        out += _part_lines(s, was, now, unplaced)
+        if s.status != "both":
+            continue
+        several = max(len(s.programs[0]), len(s.programs[1])) > 1
+        if several and (s.est_seconds[0] != s.est_seconds[1]
+                        or s.cut_length_m[0] != s.cut_length_m[1]):
+            out.append(f"  all its programs: time {_change(s.est_seconds, ' min', 1 / 60)}"
+                       f", cut {_change(s.cut_length_m, ' m', digits=2)}")
+        for p in ps:
+            if p.changed:
+                out += _program_lines(p)
     return "\n".join(out) + "\n"
 
 
@@ -288,8 +459,9 @@ def diff_html(d: FolderDiff) -> str:
         k = s.index
         old, box = _outlines(folders[0], by_index[0].get(k))
         new, box2 = _outlines(folders[1], by_index[1].get(k))
-        moved = {m["id"] for m in s.moved} | set(s.added) | set(s.removed)
-        out.append(f"<h2>Sheet {k}</h2>")
+        moved = ({m["id"] for m in s.moved} | {r["id"] for r in s.resized} | set(s.added)
+                 | set(s.removed))
+        out.append(f"<h2>Sheet {k}{'' if s.status == 'both' else f' ({s.status})'}</h2>")
         out.append(f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{box or box2}" '
                    f'data-sheet="{k}" stroke-width="2">')
         for cls, parts in (("old", old), ("new", new)):

@@ -132,10 +132,12 @@ def report_violations(programs: Path | tuple[Path, ...], violations,
               help="Also write a page with both layouts overlaid.")
 @handle_errors
 def diff_cmd(old: Path, new: Path, as_json, html_file) -> None:
-    """Compare two output folders for CI: per sheet the parts added, removed or moved, per
-    program the cut length, estimated time, deepest cut, tools and first differing move.
+    """Compare two output folders for CI: sheets added or removed, per sheet the parts added,
+    removed, moved or resized, per program file (every one of a sheet cut with several tools)
+    the cut length, estimated time, deepest cut, tools and first differing move.
 
-    Exit 0 when they are the same, 1 when they differ (as diff does), 2 on bad input.
+    Exit 0 when they are the same, 1 when they differ (as diff does), 2 on bad input (a
+    program file the report names and the folder lacks, for one).
 
     \b
     Examples:

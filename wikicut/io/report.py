@@ -108,12 +108,16 @@ def _common(mm: float, seconds: float) -> dict:
 
 def program_runs(sheets: list[dict]) -> list[dict]:
     """Each distinct program once, with the sheets it cuts (a repeated layout is one program
-    run `count` times: cam/repeats.py), in order of its first sheet."""
+    run `count` times: cam/repeats.py), in order of its first sheet. A layout cut in one file
+    per tool is one run naming all its files (`files`, only there: the job sheet keeps one
+    row and one page per layout, and reports of one-file jobs stay as they were)."""
     runs: dict[str, dict] = {}
     for s in sheets:
         if s["file_program"]:
-            run = runs.setdefault(s["file_program"], {"file": s["file_program"], "count": 0,
-                                                      "sheets": []})
+            files = [p["file"] for p in s.get("programs") or []]
+            run = runs.setdefault(s["file_program"], {
+                "file": s["file_program"], "count": 0, "sheets": [],
+                **({"files": files} if len(files) > 1 else {})})
             run["count"] += 1
             run["sheets"].append(s["index"])
     return list(runs.values())
