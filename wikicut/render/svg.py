@@ -20,6 +20,7 @@ from shapely.geometry import LineString, Polygon
 
 from ..errors import InputError
 from ..model import Part, SheetLayout
+from ..model.label import place_label
 from .toolpaths import C_RAPID, C_TAB, Motion, toolpath_overlay
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -115,12 +116,39 @@ def _label_area(p: Part):
     return free if free.area > 0.05 * p.outline.area else p.outline
 
 
+CAP = 0.72  # cap height of a sans-serif font, in em: the drawn capitals as tall as engraved
+
+
+def _label_text(p: Part, H: float, radius: float) -> str:
+    """The part's label as the planner engraves it (model.place_label, for a tool of
+    `radius`): at the centre of the strokes' box, set where the font sets them (as wide,
+    capitals as tall), turned as they are. A label with no room to be engraved is drawn
+    grey at the part's widest place, so the part can still be told on the sheet."""
+    place = place_label(p, radius)
+    if place is None:
+        x, y, size, vertical = label_box(_label_area(p), p.text)
+        turn = f' transform="rotate(-90 {_f(x)} {_f(H - y)})"' if vertical else ""
+        return (f'<text class="label unengraved" x="{_f(x)}" y="{_f(H - y)}" '
+                f'font-size="{_f(size)}"{turn} font-family="sans-serif" text-anchor="middle" '
+                'dominant-baseline="middle" font-style="italic" fill="#777">'
+                + escape(p.text) + "</text>")
+    x, y, h = place.x, H - place.y, place.height
+    turn = f' transform="rotate({_f(-place.angle)} {_f(x)} {_f(y)})"' if place.angle else ""
+    sx, sy = place.start
+    return (f'<text class="label" x="{_f(x)}" y="{_f(y)}" dx="{_f(sx)}" dy="{_f(-sy)}" '
+            f'font-size="{_f(h / CAP)}" textLength="{_f(place.width)}" '
+            f'lengthAdjust="spacingAndGlyphs"{turn} font-family="sans-serif" fill="#222">'
+            + escape(place.text) + "</text>")
+
+
 def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
-                hover: str = "", mirrored: bool = False) -> list[str]:
+                hover: str = "", mirrored: bool = False, label_radius: float = 0.0
+                ) -> list[str]:
     """One placed part: filled outline (holes show through), holes, pockets, drills,
     engravings and its label, in one <g class="part">; `title` (its tooltip) and `hover`
     name it, `data` (attributes) go on its element. The label is the text the router engraves
-    on it (Part.text), so the parts on a printed sheet read as the parts off the machine. A
+    on it (Part.text) where it engraves it (see _label_text; `label_radius`: the engraving
+    tool's), so the parts on a printed sheet read as the parts off the machine. A
     part cut face down (`mirrored`) has a dashed edge, the legend says what it means; its
     label reads as engraved, never mirrored."""
     gid = "part-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in instance)
@@ -161,11 +189,7 @@ def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
         pts = " ".join(f"{_f(x)},{_f(H - y)}" for x, y in e.path.coords)
         out.append(f'<polyline class="engraving" points="{pts}" fill="none" stroke="{C_ENGRAVE}"'
                    ' stroke-width="0.8"/>')
-    x, y, size, vertical = label_box(_label_area(p), p.text)
-    turn = f' transform="rotate(-90 {_f(x)} {_f(H - y)})"' if vertical else ""
-    out.append(f'<text class="label" x="{_f(x)}" y="{_f(H - y)}" font-size="{_f(size)}"'
-               f'{turn} font-family="sans-serif" text-anchor="middle" '
-               'dominant-baseline="middle" fill="#222">' + escape(p.text) + "</text>")
+    out.append(_label_text(p, H, label_radius))
     out.append("</g>")
     return out
 
@@ -292,13 +316,17 @@ def _assemble(head: str, body: list[str], W: float, H: float, thickness: float, 
 def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
               tool_diameter: float = 0.0, spacing: float = 0.0, total: int | None = None,
               changes: Sequence[tuple[int, int, float]] = (),
-              screws: Iterable[tuple[float, float]] = (), screw_diameter: float = 10.0) -> str:
+              screws: Iterable[tuple[float, float]] = (), screw_diameter: float = 10.0,
+              label_radius: float | None = None) -> str:
     """One sheet in mm: margin and keep-outs shaded, parts filled and labelled, hold-down
     screws, origin, a legend; with `moves` (the written program read back by
     wikicut.verify.simulate) the router's moves drawn over it at the tool's width
-    (`changes`: render.tool_changes). `total` is the job's sheet count."""
+    (`changes`: render.tool_changes). `total` is the job's sheet count. Labels are drawn
+    where a tool of `label_radius` engraves them (None: half `tool_diameter`, the job's
+    tool; a rack that engraves with another tool passes that one's)."""
     st = sheet.stock
     W, H, m = st.width, st.height, st.margin
+    radius = tool_diameter / 2 if label_radius is None else label_radius
     body = [f"<title>Sheet {sheet.index}: {escape(st.label)}</title>",
             (f'<rect class="sheet" x="0" y="0" width="{_f(W)}" height="{_f(H)}" '
              f'fill="{C_SHEET}" stroke="#000" stroke-width="2"/>')]
@@ -320,7 +348,7 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
     for p in sheet.placements:
         data, hover = _placement_data(p)
         body += _part_group(p.placed(), H, p.instance, f"{p.instance} {p.part.name}", data,
-                            hover, p.mirrored)
+                            hover, p.mirrored, radius)
     fs, r = 30 * _scale(W, H), screw_diameter / 2
     for n, (x, y) in enumerate(screws, 1):  # numbered as the job sheet lists them
         body.append(f'<circle class="screw" cx="{_f(x)}" cy="{_f(H - y)}" '
