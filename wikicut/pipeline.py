@@ -272,7 +272,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
                                       tooling)
     prog_files = [fs[0].name for fs in sheet_files]
     if profile is not None:
-        check_programs(layout, sheet_files, profile)
+        check_programs(layout, sheet_files, profile, tooling)
     report = build_report(name, layout, spacing, programs=programs or None,
                           program_files=prog_files or None, settings=settings,
                           sources=sources,
@@ -351,16 +351,20 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
     return programs, files
 
 
-def check_programs(layout: Layout, sheet_files: list[list[ProgramFile]], profile: Profile
-                   ) -> None:
+def check_programs(layout: Layout, sheet_files: list[list[ProgramFile]], profile: Profile,
+                   tooling: Tooling | None = None) -> None:
     """Run every sheet's programs (in order, as one) through the independent simulator
     (wikicut.verify) against the sheet before anything is written: a program it rejects is a
     reading, planner or writer bug, and never reaches a router. Refuses with the first
     violation's part, place and rule. A repeated layout's sheets (cam/repeats.py) whose
     parts lie exactly where the ones of a sheet already passed lie, to the last bit, with
     the same program, pass with it: the simulator would read the same text against the
-    same geometry (a whole house: 119 sheets, 22 programs, 53 s of checks)."""
+    same geometry (a whole house: 119 sheets, 22 programs, 53 s of checks). `tooling`: the
+    job's library tools, whose depth per pass each plunge and pass is held to."""
     from .verify import verify_program
+    from .verify.tools import limits_from_tooling
+
+    limits = limits_from_tooling(tooling) if tooling is not None else None
 
     passed: set[tuple] = set()
     for sheet, files in zip(layout.sheets, sheet_files):
@@ -370,7 +374,7 @@ def check_programs(layout: Layout, sheet_files: list[list[ProgramFile]], profile
             (id(p.part), p.x, p.y, p.rotation, p.mirrored) for p in sheet.placements)))
         if same in passed:
             continue
-        bad = verify_program(text, profile, sheet=sheet, screws=screws)
+        bad = verify_program(text, profile, sheet=sheet, screws=screws, tools=limits)
         if not bad:
             passed.add(same)
             continue
