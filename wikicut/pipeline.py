@@ -398,16 +398,13 @@ TOOL_TABLE = "tool.tbl"
 
 def _tool_table(programs: list[SheetProgram], profile: Profile | None) -> str:
     """LinuxCNC's tool table for the tools the programs change to (T<n> M6 needs it)."""
-    import re
-
     from .model.motion import ToolUse
-    from .post import tool_table
+    from .post import header_changes_tool, tool_table
 
     if profile is None or profile.dialect != "linuxcnc":
         return ""
     tools = [t for p in programs for t in p.tools]
-    if not tools and programs and any(re.search(r"\bM0*6\b", ln.upper())
-                                      for ln in profile.header):
+    if not tools and programs and header_changes_tool(profile):
         # one tool, changed to by the profile's header: rs274 and LinuxCNC refuse a T word
         # the table does not list (a 12 mm tool's T9 stopped the program at its first line)
         t = profile.tool

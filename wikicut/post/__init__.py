@@ -10,12 +10,13 @@ from dataclasses import dataclass, replace
 
 from ..model import Profile, SheetProgram, ToolUse, estimate, sheet_stem
 from .arcfit import fit_arcs
-from .gcode import GcodeWriter, MachWriter
+from .gcode import GcodeWriter, MachWriter, header_changes_tool
 from .opensbp import OpenSbpWriter
 from .writer import Writer, fmt_number, tool_label
 
 __all__ = [
     "GcodeWriter",
+    "header_changes_tool",
     "MachWriter",
     "OpenSbpWriter",
     "ProgramFile",

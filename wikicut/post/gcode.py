@@ -9,6 +9,12 @@ from ..model import Move, Profile, ToolUse
 from .writer import Writer, fmt_number, tool_label
 
 _M6 = re.compile(r"\bM0*6\b")
+
+
+def header_changes_tool(profile: Profile) -> bool:
+    """Whether the profile's header changes tool itself (`T{tool} M6`): a one-tool program
+    then still names its tool, which LinuxCNC's tool table must list."""
+    return any(_M6.search(line.upper()) for line in profile.header)
 _PROGRAM_END = re.compile(r"\bM0*(?:2|30)\b", re.IGNORECASE)
 
 
