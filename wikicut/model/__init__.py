@@ -57,6 +57,7 @@ from .nesting import (
     NestItem,
     NestSettings,
     edge_directions,
+    floating,
     free_angles,
     locked_placement,
     moved_copies,
@@ -91,7 +92,7 @@ __all__ = [
     "Part", "Placement", "Pocket", "Pocketing", "Profile", "Rack", "SheetLayout", "SheetProgram",
     "Spindle", "Stock", "TOOL_TYPES", "Tabs", "Tool", "ToolLibrary", "ToolUse", "Travel",
     "arc_points", "check_cutting", "cutting_data", "depth_derate", "estimate", "is_arc",
-    "locked_placement", "move_length", "moved_copies", "oriented_outline",
+    "floating", "locked_placement", "move_length", "moved_copies", "oriented_outline",
     "placed_outlines", "plan_passes", "sheet_stem",
     "sheets_text", "strip_length", "sweep",
 ]

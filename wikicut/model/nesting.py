@@ -60,6 +60,15 @@ class NestItem:
     mirror: bool = False
 
 
+def floating(g):
+    """`g` without a precision grid. A part snapped to a grid keeps it (GEOS then snaps
+    what a buffer or an overlay of it makes to that grid too), but a pickled copy (a
+    search sent to a cluster's worker) loses it: geometry the nester derives from outlines
+    is made from the floating form, the same wherever it runs. A buffer by 0.1 micron of
+    an outline on a 0.001 mm grid would even be empty."""
+    return shapely.set_precision(g, 0.0) if shapely.get_precision(g) else g
+
+
 def oriented_outline(outline: Polygon, rotation: float, mirrored: bool = False) -> Polygon:
     """`outline` as a placement turns it, before the move: mirrored x -> -x about the
     origin (with `mirrored`), then rotated `rotation` degrees CCW about it."""

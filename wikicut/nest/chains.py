@@ -33,19 +33,13 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon, box
 
-from ..model import Placement, SheetLayout, moved_copies, oriented_outline
+from ..model import Placement, SheetLayout, floating, moved_copies, oriented_outline
 from .clearance import TOL, clashing
 
 DELTA = 1e-4  # mm beyond the spacing that every no-fit polygon is grown by
 NEAR = 5.0  # mm beyond the spacing: two parts this close are a pair to move out together
 VERTICES = 8  # free region vertices checked exactly at most, leftmost first
 MAX_PIECES = 32  # convex pieces of an outline at most (beyond: its convex hull)
-
-
-def _floating(g):
-    """`g` without a precision grid (a part read at 0.001 mm has one, and a buffer by DELTA
-    on it is empty)."""
-    return shapely.set_precision(g, 0.0) if shapely.get_precision(g) else g
 
 
 def _convex(g) -> bool:
@@ -135,7 +129,7 @@ class Chains:
         self.rotations, self.spacing, self.deadline = rotations, spacing, deadline
         self.grow = spacing + DELTA
         st = sheets[0].stock
-        self.usable = _floating(st.usable)
+        self.usable = floating(st.usable)
         self.inside = self.usable.buffer(TOL)
         shapely.prepare(self.inside)
         # where the usable area is not, inside a frame round it (keep-outs, an offcut's
@@ -169,7 +163,7 @@ class Chains:
         key = (id(q.part), float(q.rotation), bool(q.mirrored))
         row = self.memo.get(key)
         if row is None:
-            g = _floating(oriented_outline(q.part.outline, q.rotation, q.mirrored))
+            g = floating(oriented_outline(q.part.outline, q.rotation, q.mirrored))
             pieces = _pieces(g.buffer(self.grow, join_style="mitre"))
             allv = np.vstack(pieces)
             row = self.memo[key] = (g, pieces, np.concatenate([allv.min(0), allv.max(0)]))
@@ -204,7 +198,7 @@ class Chains:
     def _turn(self, pl: Placement, rot: float) -> tuple[Polygon, list[np.ndarray]]:
         key = (id(pl.part), rot, bool(pl.mirrored))
         if key not in self.turned:
-            g = _floating(oriented_outline(pl.part.outline, rot, pl.mirrored))
+            g = floating(oriented_outline(pl.part.outline, rot, pl.mirrored))
             self.turned[key] = (g, _pieces(g))
         return self.turned[key]
 

@@ -20,7 +20,7 @@ import numpy as np
 import shapely
 from shapely.geometry import Polygon
 
-from ..model import oriented_outline
+from ..model import floating, oriented_outline
 from .kernels.decode import empty_grid, stamp
 from .kernels.raster import scan
 
@@ -142,7 +142,7 @@ def variant(outline: Polygon, rotation: float, spacing: float, res: float,
     `bare` (x, y): along that axis, the bare part's lower-left on the corner. A part as wide
     as the usable area then still fits, its spacing band over the margin; `problem.build`
     asks for it where the grown origin leaves a part no place on a stock."""
-    g = oriented_outline(outline, rotation, mirrored)
+    g = oriented_outline(floating(outline), rotation, mirrored)
     gb = grow(g, spacing, res)
     gx0, gy0 = gb.bounds[0], gb.bounds[1]
     ox = bare_origin(g.bounds[0], gx0, res) if bare[0] else gx0
