@@ -74,10 +74,15 @@ PARTS = {
 ROTATE = re.compile(r"rotate\(([-\d.]+) ([-\d.]+) ([-\d.]+)\)")
 
 
-@pytest.fixture(scope="module")
-def job(tmp_path_factory):
+# the same parts with a rack: the 6 mm spiral cuts, the 12.7 mm V-bit engraves the labels,
+# so each label is placed for the V-bit's radius, not the spiral's
+RACK = JOB.replace('tool_diameter = 6\n', 'tools = [1, 10]\n')
+
+
+@pytest.fixture(scope="module", params=["one tool", "rack"])
+def job(tmp_path_factory, request):
     d = tmp_path_factory.mktemp("labels")
-    (d / "job.toml").write_text(JOB)
+    (d / "job.toml").write_text(JOB if request.param == "one tool" else RACK)
     for name, text in PARTS.items():
         (d / f"{name}.toml").write_text(text)
     out = d / "out"
@@ -134,7 +139,9 @@ def test_every_preview_label_is_where_the_router_engraves_it(job):
     checked = 0
     for s in report["sheets"]:
         shown = _shown((job / s["file_svg"]).read_text())
-        cut = _engraved((job / s["file_program"]).read_text())
+        # a sheet cut in one program per tool (a rack on GRBL): all of them, in order
+        names = [q["file"] for q in s.get("programs") or []] or [s["file_program"]]
+        cut = _engraved("".join((job / n).read_text() for n in names))
         assert set(shown) == set(cut), "every part's label is both drawn and engraved"
         for inst, (x, y, angle, box) in shown.items():
             # the engraved strokes turned back by the preview's angle about its point: that

@@ -293,7 +293,9 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
             svg = sheet_svg(sheet, moves, _tool_width(profile), total=len(layout.sheets),
                             changes=tool_changes(text) if moves else (),
                             screws=programs[k].screws if programs else (),
-                            screw_diameter=profile.holddown.diameter if profile else 10.0)
+                            screw_diameter=profile.holddown.diameter if profile else 10.0,
+                            label_radius=_label_radius(programs[k] if programs else None,
+                                                       tooling))
             _write_text(tmp / f"{stem}.svg", svg)
             svgs.append(svg)
             files += [f"{stem}.dxf", f"{stem}.svg"]
@@ -415,6 +417,18 @@ def _tool_table(programs: list[SheetProgram], profile: Profile | None) -> str:
 
 def _tool_width(profile: Profile | None) -> float:
     return profile.tool.diameter if profile is not None else 0.0
+
+
+def _label_radius(program: SheetProgram | None, tooling: Tooling | None) -> float | None:
+    """The radius of the tool that engraves the sheet's labels where a rack gives them
+    one of their own (the preview places each label for it, as the program did); None: the
+    profile's tool."""
+    if program is None or tooling is None:
+        return None
+    for op in program.operations:
+        if op.kind == "label" and op.tool:
+            return tooling.tool(op.tool).profile.tool.radius
+    return None
 
 
 def preview_toolpaths(outdir: Path, profile: str | None = None) -> Path:
