@@ -70,6 +70,15 @@ def test_cut_list(repeated):
     assert rows[0]["program"] == "sheet-001-x3.nc" and rows[0]["source"] == "parts/rib.toml"
     assert float(rows[1]["rotation"]) == 90.0
     assert float(rows[0]["width"]) == 500.0 and float(rows[0]["height"]) == 120.0
+    # the box's lower-left where the part lies, whatever its turn (x, y: the placement)
+    report = json.loads((repeated / "report.json").read_text())
+    placed = {q["id"]: q for s in report["sheets"] for q in s["parts"]}
+    for r in rows:
+        box = placed[r["part"]]["bbox"]
+        assert abs(float(r["box_x"]) - box[0]) < 1e-3 and abs(float(r["box_y"]) - box[1]) < 1e-3
+        assert abs(float(r["width"]) - (box[2] - box[0])) < 1e-3, r
+    turned = [r for r in rows if float(r["rotation"]) == 90.0]
+    assert turned and all(float(r["box_x"]) < float(r["x"]) - 100 for r in turned)
     area = rib().area / 1e6
     assert all(abs(float(r["area_m2"]) - area) < 1e-4 for r in rows)
     perimeter = rib().outline.length / 1000  # through the stock in passes: several times it

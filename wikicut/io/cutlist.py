@@ -1,9 +1,12 @@
 """parts.csv: the cut list, one row per placed part, for spreadsheets and ERP.
 
-Columns: part (instance id), name, source, sheet, program, x, y, rotation, width, height
-(of the placed bounding box), area_m2 (holes excluded) and cut_length_m (the feed moves of
-that part's operations: outlines, holes, pockets, drills, engravings, labels; empty without
-programs). Coordinates in mm from the sheet's lower-left corner, as in report.json. When
+Columns: part (instance id), name, source, sheet, program, x, y, rotation (the placement
+as report.json and the sheet DXF give it: the part's own origin moved to x, y after its
+turn, so a part turned 90 degrees lies left of x), box_x, box_y, width, height (the placed
+part's bounding box: its lower-left corner and size, where an operator finds it on the
+sheet), area_m2 (holes excluded) and cut_length_m (the feed moves of that part's
+operations: outlines, holes, pockets, drills, engravings, labels; empty without programs).
+Coordinates in mm from the sheet's lower-left corner. When
 any part is cut face down (a job that allows mirroring), a last column `mirrored` says
 which ("yes", else empty): the part is mirrored x -> -x before its rotation.
 """
@@ -16,8 +19,8 @@ import io
 from ..model import P3, Layout, SheetLayout, SheetProgram, move_length
 from .report import portable_source
 
-COLUMNS = ("part", "name", "source", "sheet", "program", "x", "y", "rotation", "width",
-           "height", "area_m2", "cut_length_m")
+COLUMNS = ("part", "name", "source", "sheet", "program", "x", "y", "rotation", "box_x",
+           "box_y", "width", "height", "area_m2", "cut_length_m")
 
 
 def part_cut_lengths(program: SheetProgram, start_z: float = 0.0) -> dict[str, float]:
@@ -68,7 +71,7 @@ def cutlist_csv(layout: Layout, programs: list[SheetProgram] | None = None,
             w.writerow([p.instance, p.part.name, portable_source(p.part.source), sheet.index,
                         program_files[k] if program_files else "",
                         f"{p.x:.3f}", f"{p.y:.3f}", f"{p.rotation % 360.0:g}",
-                        f"{x1 - x0:.3f}", f"{y1 - y0:.3f}", f"{p.part.area / 1e6:.4f}",
+                        f"{x0:.3f}", f"{y0:.3f}", f"{x1 - x0:.3f}", f"{y1 - y0:.3f}", f"{p.part.area / 1e6:.4f}",
                         "" if cut is None else f"{cut / 1000:.3f}",
                         *(("yes" if p.mirrored else "",) if flips else ())])
     return buf.getvalue()
