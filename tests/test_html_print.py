@@ -197,3 +197,13 @@ def test_a_sheet_cut_by_one_program_per_tool_lists_them_in_order_with_the_tool_t
         rep["settings"]["holddown"] = mode
         card = index_html(rep, [""]).split('<div class="card">')[1]
         assert says in card and "1: 300, 320; 2: 900, 320" in card, mode
+
+
+def test_a_tool_named_by_its_size_is_not_sized_twice():
+    from wikicut.render.html import _tool
+
+    lib = {"number": 7, "diameter": 2.5, "name": "2.5 mm 2-flute upcut, long reach"}
+    assert _tool(lib) == "T7 2.5 mm 2-flute upcut, long reach"
+    assert _tool({**lib, "name": "2.5 mm"}) == "T7 2.5 mm"
+    assert _tool({**lib, "name": "25 mm surfacing"}) == "T7 2.5 mm 25 mm surfacing"
+    assert _tool({**lib, "name": "upcut <long>"}) == "T7 2.5 mm upcut &lt;long&gt;"

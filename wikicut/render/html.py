@@ -66,7 +66,12 @@ VIEW_JS = """<script>
 
 
 def _tool(t: dict) -> str:
-    return f"T{t['number']} {t['diameter']:g} mm {escape(str(t['name']))}"
+    """T1 6 mm and the tool's name, without its size twice when the name starts with it
+    (library names do: "6 mm 2-flute compression spiral")."""
+    size, name = f"{t['diameter']:g} mm", str(t["name"])
+    if name == size or name.startswith(size + " "):
+        name = name[len(size):].strip()
+    return f"T{t['number']} {size}" + (f" {escape(name)}" if name else "")
 
 
 def _run_steps(s: dict, settings: dict) -> list[str]:
