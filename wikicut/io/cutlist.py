@@ -71,7 +71,8 @@ def cutlist_csv(layout: Layout, programs: list[SheetProgram] | None = None,
             w.writerow([p.instance, p.part.name, portable_source(p.part.source), sheet.index,
                         program_files[k] if program_files else "",
                         f"{p.x:.3f}", f"{p.y:.3f}", f"{p.rotation % 360.0:g}",
-                        f"{x0:.3f}", f"{y0:.3f}", f"{x1 - x0:.3f}", f"{y1 - y0:.3f}", f"{p.part.area / 1e6:.4f}",
+                        f"{x0:.3f}", f"{y0:.3f}", f"{x1 - x0:.3f}", f"{y1 - y0:.3f}",
+                        f"{p.part.area / 1e6:.4f}",
                         "" if cut is None else f"{cut / 1000:.3f}",
                         *(("yes" if p.mirrored else "",) if flips else ())])
     return buf.getvalue()
