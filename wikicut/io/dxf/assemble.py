@@ -62,6 +62,8 @@ class _Sorted:
     engravings: list[tuple[Piece, LineString]] = field(default_factory=list)
     drills: list[Piece] = field(default_factory=list)
     slivers: list[Piece] = field(default_factory=list)
+    # contours that double back on themselves: (piece, spike length mm, where)
+    spikes: list[tuple[Piece, float, tuple[float, float]]] = field(default_factory=list)
 
 
 def assemble(drawing: Drawing, loops: list[Piece], join: float = SNAP_TOL
@@ -70,12 +72,20 @@ def assemble(drawing: Drawing, loops: list[Piece], join: float = SNAP_TOL
     `join` (mm) is the tolerance the loops were joined with: outlines within it of each
     other everywhere are one outline drawn twice."""
     shown = drawing.shown
-    got = _sort_loops(loops, shown)
+    got = _sort_loops(loops, shown, join)
+    if got.spikes:
+        ex = ", ".join(f"{p.handle} on layer {p.layer} ({n:.3f} mm near ({x:.3f}, {y:.3f}))"
+                       for p, n, (x, y) in got.spikes[:10])
+        more = f" and {len(got.spikes) - 10} more" if len(got.spikes) > 10 else ""
+        warnings.warn(f"{shown}: {len(got.spikes)} contour(s) double back on themselves "
+                      f"along a zero-width spike, cut without it (entities {ex}{more}; at "
+                      f"most the join tolerance {join:.3g} mm)", InputWarning, stacklevel=3)
     got.cut = _unique(got.cut, shown, join)
     _refuse_crossing(got.cut, shown)
     if not got.sheets:
         got.sheets, got.cut = _border(got.cut, shown)
     sheets = _sort_sheets(got.sheets)
+    _inner_borders(got.cut, sheets, shown)
     named = any(is_wikihouse_name(p.layer) for p in loops)
     parts = _outlines(got.cut, shown, named)
     owners = _Owners(parts, shown)
@@ -107,7 +117,7 @@ def assemble(drawing: Drawing, loops: list[Piece], join: float = SNAP_TOL
     return sheets, parts
 
 
-def _sort_loops(loops: list[Piece], shown: str) -> _Sorted:
+def _sort_loops(loops: list[Piece], shown: str, join: float = SNAP_TOL) -> _Sorted:
     out = _Sorted()
     for p in loops:
         k = p.op.kind
@@ -119,7 +129,7 @@ def _sort_loops(loops: list[Piece], shown: str) -> _Sorted:
             line = LineString(np.vstack([p.pts, p.pts[:1]]) if p.closed else p.pts)
             out.engravings.append((p, line))
             continue
-        poly = _polygon(p, shown)
+        poly = _polygon(p, shown, join, out.spikes)
         if poly is None:
             out.slivers.append(p)
         elif k == "drill":
@@ -210,9 +220,13 @@ def _place_on_sheets(parts: list[DrawnPart], sheets: list[DrawnSheet]) -> None:
             rp.sheet = min(inside)
 
 
-def _polygon(p: Piece, shown: str) -> Polygon | None:
+def _polygon(p: Piece, shown: str, join: float = SNAP_TOL,
+             spikes: list | None = None) -> Polygon | None:
     """The loop as a polygon; None for a zero-width sliver (CAD debris: SketchUp leaves
-    collapsed arcs in the real MicroHouse file), which the caller drops or refuses."""
+    collapsed arcs in the real MicroHouse file), which the caller drops or refuses. A loop
+    that doubles back on itself along a zero-width spike no longer than `join` (mm) is the
+    polygon without it, the spike recorded in `spikes` (AtFAB's CNC Maker Bench legs, from
+    Illustrator: an outline runs 0.443 mm back up the line it came down)."""
     if not p.closed:
         raise InputError(f"open contour {p.where} ends at ({p.pts[-1][0]:.3f}, "
                          f"{p.pts[-1][1]:.3f})", shown)
@@ -232,9 +246,37 @@ def _polygon(p: Piece, shown: str) -> Polygon | None:
         if isinstance(fixed, Polygon) and abs(fixed.area - abs(poly.area)) <= \
                 1e-5 * fixed.area:
             return shapely.normalize(fixed)
+        spiked = _without_spikes(poly, join)
+        if spiked is not None:
+            shape, length, at = spiked
+            if spikes is not None:
+                spikes.append((p, length, at))
+            return shape
         x, y = _self_crossing(ring)
         raise InputError(f"self-intersecting contour {p.where} near ({x:.3f}, {y:.3f})", shown)
     return poly
+
+
+def _without_spikes(poly: Polygon, join: float
+                    ) -> tuple[Polygon, float, tuple[float, float]] | None:
+    """A ring that goes out and back along the same line (a spike of zero width) encloses
+    one polygon of the same area plus that line: (the polygon, the spike's length, a point
+    on it) when the spike is no longer than `join`, else None (a real crossing, or a spike
+    long enough to be a drawing error worth refusing)."""
+    fixed = shapely.make_valid(poly)
+    members = list(shapely.get_parts(shapely.get_parts(fixed)))
+    shapes = [g for g in members if g.geom_type == "Polygon"]
+    lines = [g for g in members if g.geom_type == "LineString"]
+    if len(shapes) != 1 or not lines or len(shapes) + len(lines) != len(members):
+        return None
+    shape = shapes[0]
+    if abs(shape.area - abs(poly.area)) > 1e-6 * max(shape.area, 1e-9):
+        return None
+    length = float(sum(g.length for g in lines))
+    if length > join:
+        return None
+    x, y = shapely.get_coordinates(lines[0])[0]
+    return shapely.normalize(shape), length, (float(x), float(y))
 
 
 def _sheet(p: Piece, shown: str) -> DrawnSheet:
@@ -293,7 +335,7 @@ def _unique(cut: list[tuple[Piece, Polygon]], shown: str,
         more = f" and {len(dup) - 10} more" if len(dup) > 10 else ""
         warnings.warn(f"{shown}: {len(dup)} outline(s) drawn twice cut once (entities {ex}"
                       f"{more}: at most {max(d for _i, d in dup.values()):.3f} mm apart, "
-                      f"within the join tolerance {tol:g} mm)", InputWarning, stacklevel=3)
+                      f"within the join tolerance {tol:.3g} mm)", InputWarning, stacklevel=3)
     return [c for k, c in enumerate(cut) if k not in dup]
 
 
@@ -373,6 +415,46 @@ def _border(cut: list[tuple[Piece, Polygon]], shown: str
     return [], cut
 
 
+def _inner_borders(cut: list[tuple[Piece, Polygon]], sheets: list[DrawnSheet],
+                   shown: str) -> None:
+    """On a sheet (drawn, or a stock-size border), a rectangle on a layer that says nothing
+    around every other contour on it, holding parts with holes, is cut as a part by nesting
+    (the contours in it its holes, what lies in those parts cut from their waste), as
+    `_border` reads it without a sheet: it could be a frame with inserts, or a margin line
+    drawn inside the sheet, which nesting turns inside out (AtFAB's CNC Maker Bench TOP
+    sheet: a 1-inch margin rectangle inside the 96 x 48 inch sheet made the table tops
+    holes and their cross-shaped holes parts). Said in a warning, as there."""
+    if len(cut) < 3:
+        return
+    for s in sheets:
+        area = s.poly.buffer(SNAP_TOL, join_style="mitre")
+        on = [i for i, (_p, poly) in enumerate(cut) if area.covers(poly)]
+        if len(on) < 3:
+            continue
+        k = max(on, key=lambda i: (cut[i][1].area, -i))
+        p, rect = cut[k]
+        box = shapely.box(*rect.bounds)
+        if p.op.kind != "auto" or abs(rect.area - box.area) > 1e-4 * box.area:
+            continue
+        rest = [cut[i] for i in on if i != k]
+        if not all(rect.contains(poly) for _q, poly in rest):
+            continue
+        parent = _parents([poly for _q, poly in rest])
+        if any(par is None and q.op.kind == "inside" for (q, _poly), par in zip(rest, parent)):
+            continue  # its holes say it is a part
+        if not any(par is not None for par in parent):
+            continue  # a panel with plain holes: nothing else it could be
+        minx, miny, maxx, maxy = rect.bounds
+        tops = sum(par is None for par in parent)
+        sheet = f" (entity {s.handle})" if s.handle else ""
+        warnings.warn(f"{shown}: the {maxx - minx:g} x {maxy - miny:g} mm rectangle {p.where} "
+                      f"inside the sheet{sheet} around every other contour on it is cut as a "
+                      f"part (by nesting: the {tops} contour(s) directly inside it are its "
+                      "holes, the contours inside those are parts cut from their waste); "
+                      "if it is a margin or border line, not a part, delete it or move it to a "
+                      "layer that is not cut", InputWarning, stacklevel=3)
+
+
 def _outlines(cut: list[tuple[Piece, Polygon]], shown: str,
               named: bool = False) -> list[DrawnPart]:
     """Outlines with their holes: explicit layers decide, "auto" loops by nesting."""
@@ -422,12 +504,24 @@ def _outlines(cut: list[tuple[Piece, Polygon]], shown: str,
 def _check_hole(cut, polys, i: int, par: int | None, prole: str | None, shown: str) -> None:
     p = cut[i][0]
     if prole is None:
-        raise InputError(f"hole or slot {p.where} is not inside any part outline", shown)
+        raise InputError(f"hole or slot {p.where} is not inside any part outline"
+                         f"{_inside_hint(p)}", shown)
     if prole == "hole":
         raise InputError(f"hole or slot {p.where} lies inside another hole "
-                         f"{cut[par][0].where}", shown)  # type: ignore[index]
+                         f"{cut[par][0].where}{_inside_hint(p)}", shown)  # type: ignore[index]
     if polys[i].interiors:
         raise InputError(f"hole or slot {p.where} touches itself around an island", shown)
+
+
+def _inside_hint(p: Piece) -> str:
+    """What to do when a layer read as holes by its name holds part outlines: AtFAB's CNC
+    Maker Bench files draw the sheet, the parts and their holes all on INSIDE_CUT. A
+    WikiHouse-named file means it, and gets no hint."""
+    if is_wikihouse_name(p.layer) or p.op.kind != "inside":
+        return ""
+    return (f": layer '{p.layer}' is read as through holes (by its name); if it holds part "
+            f"outlines too, read it by nesting: --layer \"{p.layer}=auto\" (a job's "
+            f"[layers] \"{p.layer}\" = \"auto\")")
 
 
 def _self_crossing(ring: LinearRing) -> tuple[float, float]:

@@ -102,7 +102,7 @@ def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL,
         more = len(problems) - MAX_LISTED
         listed = "; ".join(problems[:MAX_LISTED]) + (f"; and {more} more" if more > 0 else "")
         if gaps_open:
-            listed += (f" (join tolerance {join:g} mm): close them, or give a larger join "
+            listed += (f" (join tolerance {join:.3g} mm): close them, or give a larger join "
                        "tolerance if the gaps are an exporter's rounding")
         raise InputError(listed, shown)
     return out
@@ -193,6 +193,8 @@ class _Chainer:
         self.walked: list[int] = []  # the pieces the last walk went through, in order
         self.opened: list[Piece] = []
         self.open_named = False  # problems() named an open contour (a gap)
+        self.trails: dict[int, list[str]] = {}  # id(open path) -> handles walked through
+        self.trail_nodes: dict[int, tuple[int, int]] = {}  # id(open path) -> its end nodes
 
     def chain(self) -> list[Piece]:
         """Join pieces whose ends meet; open paths are returned open."""
@@ -202,6 +204,8 @@ class _Chainer:
             if not self.used[i] and len(adj[node[2 * i + e]]) != 2:  # trails from ends first
                 parts, a, b = self._walk(i, e)
                 out.append(self._joined(parts, a == b and len(parts) > 0))
+                self.trails[id(out[-1])] = [self.pieces[k].handle for k in self.walked]
+                self.trail_nodes[id(out[-1])] = (a, b)
         for i in range(len(self.pieces)):  # what is left are cycles
             if not self.used[i]:
                 parts, a, b = self._walk(i, 0)
@@ -214,6 +218,9 @@ class _Chainer:
         self.opened = [p for p in out if not p.closed]
         return out
 
+    def _trail_of(self, piece: Piece) -> list[str]:
+        return self.trails.get(id(piece), [piece.handle])
+
     def problems(self) -> list[str]:
         """What keeps this layer's contours from closing, each case named once: a collinear
         overlap, an edge two contours share, a T-junction, a branch, an open contour with its
@@ -225,6 +232,7 @@ class _Chainer:
         named: set[str] = set()  # handles an overlap or shared edge has named
         found = self._overlaps(named)
         found += self._shared_edges(branch, named)
+        found += self._shared_trails(set(branch), named)
         if not found:
             for n in branch:
                 p = self.pieces[self.adj[n][0][0]]
@@ -281,6 +289,32 @@ class _Chainer:
             out.append(f"two contours share an edge: entity {p.handle} (layer {p.layer}) from "
                        f"({x0:.3f}, {y0:.3f}) to ({x1:.3f}, {y1:.3f}) is an edge of both "
                        f"{whose}: draw each outline whole, a tool width apart")
+        return out
+
+    def _shared_trails(self, hubs: set[int], named: set[str]) -> list[str]:
+        """Contours sharing an edge drawn in several pieces (Inkscape, laser layouts cut on
+        common lines): three or more open paths joining the same two junctions. Each path
+        is named by the entities it runs through; an edge of one piece is named by
+        _shared_edges."""
+        between: dict[tuple[int, int], list[Piece]] = {}
+        for p in self.opened:
+            a, b = self.trail_nodes.get(id(p), (-1, -1))
+            if a != b and a in hubs and b in hubs:
+                between.setdefault((min(a, b), max(a, b)), []).append(p)
+        out = []
+        for (a, b), paths in between.items():
+            trails = [self._trail_of(p) for p in paths]
+            if len(paths) < 3 or all(set(t) <= named for t in trails):
+                continue  # named already, as an edge of one piece
+            for t in trails:
+                named.update(t)
+            (x0, y0), (x1, y1) = self.ends[a], self.ends[b]
+            listed = "; ".join(f"entities {', '.join(t[:6])}"
+                               + (f" and {len(t) - 6} more" if len(t) > 6 else "")
+                               for t in trails[:4])
+            out.append(f"contours share an edge (layer {paths[0].layer}): {len(paths)} paths "
+                       f"join ({x0:.3f}, {y0:.3f}) and ({x1:.3f}, {y1:.3f}) ({listed}): "
+                       "draw each outline whole, a tool width apart")
         return out
 
     def _trail(self, q: int, start: int, hubs: set[int]) -> tuple[int, list[str]]:

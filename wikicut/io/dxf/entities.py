@@ -510,7 +510,9 @@ def read_drawing(path: str | Path, layer_map: dict[str, str] | None = None,
     if forced is not None:
         du = DrawingUnits(forced, f"units='{units}'", stated=True)
     elif insunits == 0:
-        why = "no HEADER section" if not has_header else "$INSUNITS=0"
+        # an R12 header has no $INSUNITS at all (SketchUp's and Rhino's R12 exports)
+        why = ("no HEADER section" if not has_header else "$INSUNITS=0"
+               if "$INSUNITS" in doc.header else "no $INSUNITS in the header")
         du = DrawingUnits(1.0, f"unitless ({why}), read as mm", stated=False)
     else:
         du = DrawingUnits(_UNITS[insunits], f"$INSUNITS={insunits}", stated=True,
