@@ -301,7 +301,7 @@ def test_outputs_with_several_tools(name, planned_with_tools, tmp_path):
     assert verify_program("".join(texts), prof, sheet=sample_sheet()) == []  # in order
     preview_toolpaths(tmp_path / "out")
     index = (tmp_path / "out" / "index.html").read_text()
-    assert "tools in order: T2 3 mm 3 mm upcut" in index
+    assert "tools in order: T2 3 mm upcut" in index
     if name == "grbl":
         assert 'href="sheet-001-2-T1.nc">program 2 (T1)</a>' in index
         # the programs table gives each program its own time, beside the sheet's
