@@ -71,6 +71,11 @@ class Writer(ABC):
         self.z0 = 0.0  # added to every Z word: the stock top's height above the program's Z0
         self.tool: ToolUse | None = None  # the tool in the spindle, in a program with tools
         self.speed: float | None = None  # the spindle speed set last (None: the tool's)
+        # where the machine stands is not known at the start, after a change or a stop (the
+        # operator may have jogged it, a changer parks it): with keep-outs on the sheet, the
+        # first move across from there is made over the clamps, at `high`
+        self.lost = True
+        self.high: float | None = None
 
     @property
     def comment_style(self) -> str:
@@ -114,6 +119,8 @@ class Writer(ABC):
                      f" {program.cut_length / 1000:.2f} m, rapid"
                      f" {program.rapid_length / 1000:.2f} m")
         self.z0 = st.thickness if p.z_zero == "spoilboard" else 0.0
+        self.high = p.heights.over_keepouts if st.keepouts else None
+        self.lost = True
         zero = (f"Z0 = spoilboard top (stock top at Z{self.num(self.z0)}, the measured"
                 f" thickness)" if self.z0 else "Z0 = stock top")
         self.comment(f"{zero}, X0 Y0 = sheet lower-left corner"
@@ -185,6 +192,7 @@ class Writer(ABC):
             self.raw(self.fill(p.spindle.off))
         self.comment(f"{what}, then resume")
         self.raw(self.stop_line)
+        self.stopped()
         if spindle:
             self.spindle_on()
 
@@ -219,6 +227,7 @@ class Writer(ABC):
         """Change to `tool`: up to clearance, spindle off, the dialect's change, every axis
         word written afresh (a new tool's length moves Z), up again, spindle on at its rpm."""
         p = self.p
+        before = self.current_speed
         if not first:
             self.emit_rapid(self.pos[0], self.pos[1], p.heights.clearance)
             if p.spindle.off:
@@ -226,11 +235,25 @@ class Writer(ABC):
         self.tool = tool
         self.speed = None
         self.change_tool(tool, first)
+        self.lost = True
         if not first or p.changer.mode == "m6":
             self.last = {}
             self.feed_word = None
             self._rapid(None, None, p.heights.clearance)
             self.pos = (self.pos[0], self.pos[1], p.heights.clearance)
+        if (not first and p.changer.mode == "m6" and "{speed}" not in p.spindle.on
+                and tool.rpm != before):
+            # an automatic change where the spindle's start line cannot set a speed
+            # (ShopBot's C6): nobody is there to set it by hand, and the new tool would turn
+            # at the old one's speed (a 2.5 mm cutter at a 12 mm one's 9,000 rpm takes twice
+            # its chip load): the speed command where the dialect has one, and a stop (the
+            # first tool's speed is the operator's at the start, as the header says)
+            if self.speed_line:
+                self.raw(self.speed_line.format(rpm=fmt_number(tool.rpm, 0)))
+            self.comment(f"set the spindle to {tool.rpm:g} rpm for T{tool.number}, then"
+                         " continue")
+            self.raw(self.stop_line)
+            self.stopped()
         self.spindle_on()
 
     @property
@@ -248,10 +271,27 @@ class Writer(ABC):
         if "{speed}" in self.p.spindle.on:
             self.spindle_on()
         else:
+            # the operator's hands go to the spindle at this stop: up to clearance and the
+            # spindle off first, as at a change by hand, then on again at the new speed
+            p = self.p
+            if self.pos[2] < p.heights.clearance:  # Z alone: XY may not be written yet
+                self._rapid(None, None, p.heights.clearance)
+                self.pos = (self.pos[0], self.pos[1], p.heights.clearance)
+            if p.spindle.off:
+                self.raw(self.fill(p.spindle.off))
             if self.speed_line:
                 self.raw(self.speed_line.format(rpm=fmt_number(rpm, 0)))
             self.comment(f"set the spindle to {rpm:g} rpm, then continue")
             self.raw(self.stop_line)
+            self.stopped()
+            self.spindle_on()
+
+    def stopped(self) -> None:
+        """After a stop for the operator: where the machine stands is not known (it may have
+        been jogged), so the next moves write every axis word again and the first move
+        across is made over the keep-outs' clamps."""
+        self.lost = True
+        self.last = {k: v for k, v in self.last.items() if k == "Z"}
 
     def spindle_on(self) -> None:
         if self.p.spindle.on:
@@ -337,8 +377,13 @@ class Writer(ABC):
         return out
 
     def emit_rapid(self, x: float, y: float, z: float) -> None:
-        z0 = self.pos[2]
         xy_moves = self.words(x, y, None) != {}
+        if xy_moves and self.lost:  # from a place not known: over the clamps first
+            if self.high is not None and self.pos[2] < self.high:
+                self._rapid(None, None, self.high)
+                self.pos = (self.pos[0], self.pos[1], self.high)
+            self.lost = False
+        z0 = self.pos[2]
         z_moves = self.words(None, None, z) != {}
         if xy_moves and z_moves:  # never a diagonal rapid: up first, or across then down
             if z > z0:

@@ -8,6 +8,7 @@ import shapely
 
 from ..model import Profile, SheetLayout, Stock
 from .motion import Segment, Violation
+from .plunges import floor_at
 from .tools import ToolLimits
 
 
@@ -64,12 +65,25 @@ def _check_change(s: Segment, profile: Profile, moved: bool) -> list[Violation]:
     return out
 
 
-def check_tools(segs: list[Segment], tools: dict[int, ToolLimits]) -> list[Violation]:
+def resolution(profile: Profile) -> float:
+    """mm within which two depths the program writes are one: a written number is rounded to
+    the profile's decimals in its units, so a step between two of them may be off by one unit
+    of the last decimal (0.0001 in = 0.00254 mm on a ShopBot), and a pass the planner made
+    exactly as deep as the tool allows must not read as deeper (never less than 1e-3 mm)."""
+    return max(1e-3, 10.0 ** -profile.decimals / profile.unit_scale * (1 + 1e-9))
+
+
+def check_tools(segs: list[Segment], tools: dict[int, ToolLimits],
+                tol: float = 1e-3) -> list[Violation]:
     """Each tool's own limits where known: feed, spindle speed and depth per pass (the step
-    below the deepest level the tool has cut at since it last came out of the stock)."""
+    below the deepest level the tool has cut at since it last came out of the stock, or
+    below the floor earlier cuts of a tool at least as wide left at both ends of the move:
+    an onion skin taken off down its own groove cuts only the skin; `tol`: mm of the
+    program's rounding, see resolution)."""
     out: list[Violation] = []
     level = 0.0
-    for s in segs:
+    cuts = _Cuts(segs, tools)
+    for k, s in enumerate(segs):
         if s.kind == "change" or s.kind == "rapid":
             level = 0.0 if s.kind == "rapid" and s.start[:2] != s.end[:2] else level
             continue
@@ -89,11 +103,40 @@ def check_tools(segs: list[Segment], tools: dict[int, ToolLimits]) -> list[Viola
         if s.start[:2] == s.end[:2]:
             continue  # a plunge (or pecking) is no pass
         z = min(s.start[2], s.end[2])
-        if t.max_depth_per_pass is not None and level - z > t.max_depth_per_pass + 1e-3:
-            out.append(Violation(s.line, "tool", f"pass {level - z:.3f} mm deep, T{t.number}"
-                                 f" may cut {t.max_depth_per_pass:g} mm per pass"))
+        if t.max_depth_per_pass is not None and level - z > t.max_depth_per_pass + tol:
+            level = min(level, cuts.floor(k, s, t.diameter))
+            if level - z > t.max_depth_per_pass + tol:
+                out.append(Violation(s.line, "tool", f"pass {level - z:.3f} mm deep,"
+                                     f" T{t.number} may cut {t.max_depth_per_pass:g} mm per"
+                                     " pass"))
         level = min(level, z)
     return out
+
+
+class _Cuts:
+    """The program's cutting moves as arrays, made when first asked: where earlier cuts left
+    the floor (plunges.floor_at)."""
+
+    def __init__(self, segs: list[Segment], tools: dict[int, ToolLimits]):
+        self.segs = segs
+        self.tools = tools
+        self.arrays = None
+
+    def floor(self, k: int, s: Segment, diameter: float) -> float:
+        """The floor earlier cuts (before segment k) of a tool at least `diameter` wide left
+        under both ends of s: the shallower of the two (0: the stock top)."""
+        if self.arrays is None:
+            idx = [i for i, g in enumerate(self.segs) if g.kind == "feed" and g.start != g.end]
+            self.arrays = (np.array(idx, np.int64).reshape(-1),
+                           np.array([self.segs[i].start for i in idx], np.float64).reshape(-1, 3),
+                           np.array([self.segs[i].end for i in idx], np.float64).reshape(-1, 3),
+                           np.array([self.tools[self.segs[i].tool].diameter
+                                     if self.segs[i].tool in self.tools else 0.0 for i in idx]))
+        idx, a, b, dia = self.arrays
+        n = int(np.searchsorted(idx, k))
+        wide = dia[:n] >= diameter - 1e-9
+        return max(floor_at(a[:n], b[:n], wide, s.start[:2]),
+                   floor_at(a[:n], b[:n], wide, s.end[:2]))
 
 
 def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,

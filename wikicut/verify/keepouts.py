@@ -1,5 +1,10 @@
 """Keep-outs checked on a program as the controller runs it: nothing passes over a sheet's
-keep-out zones (clamps, damaged areas) below the profile's clamp height plus safe height."""
+keep-out zones (clamps, damaged areas) below the profile's clamp height plus safe height.
+
+Where the machine stands is not known at the start of a program, nor after a tool change or
+a stop (the operator may jog it, a changer parks it elsewhere): the first move across from
+there may pass over any keep-out, so it is held to the clamp clearance wherever it goes. A
+move straight up goes away from everything and is never a collision."""
 
 from __future__ import annotations
 
@@ -17,15 +22,35 @@ def check_keepouts(segs: list[Segment], profile: Profile, zones) -> list[Violati
     shapely.prepare(area)
     high = profile.heights.over_keepouts - 1e-3
     out: list[Violation] = []
-    for k, s in enumerate(segs):
-        if min(s.start[2], s.end[2]) >= high:
+    lost = True  # where the tool stands is not known (the start, a change, a stop)
+    for s in segs:
+        if s.kind == "change":
+            lost = True
             continue
-        if k == 0 and s.kind == "rapid":
-            continue  # from wherever the machine stands before the program: not the program's
-        path = (shapely.LineString([s.start[:2], s.end[:2]]) if s.start[:2] != s.end[:2]
-                else shapely.Point(s.start[:2]))
+        across = s.start[:2] != s.end[:2]
+        if not across and s.end[2] >= s.start[2]:
+            continue  # straight up
+        z = min(s.start[2], s.end[2])
+        if lost:
+            if z >= high:
+                lost = lost and not across
+                continue
+            if not out or out[-1].line != s.line:
+                what = "moves across" if across else "moves down"
+                out.append(Violation(s.line, "keepout",
+                                     f"{s.kind} {what} at Z{z:.2f} from where the machine"
+                                     " stands (not known at the start, after a change or a"
+                                     " stop), below the clamp clearance"
+                                     f" Z{profile.heights.over_keepouts:g}: it may pass over"
+                                     " a keep-out"))
+            lost = lost and not across
+            continue
+        if z >= high:
+            continue
+        path = shapely.LineString([s.start[:2], s.end[:2]]) if across \
+            else shapely.Point(s.start[:2])
         if area.intersects(path) and (not out or out[-1].line != s.line):
             out.append(Violation(s.line, "keepout",
-                                 f"{s.kind} over a keep-out at Z{min(s.start[2], s.end[2]):.2f},"
+                                 f"{s.kind} over a keep-out at Z{z:.2f},"
                                  f" below the clamp clearance Z{profile.heights.over_keepouts:g}"))
     return out

@@ -22,8 +22,10 @@ SAME_SPOT = 0.01  # mm
 DEPTH_TOL = 1e-3  # mm
 
 
-def check_plunges(segs: list[Segment], tools: dict[int, ToolLimits]) -> list[Violation]:
-    """A plunge cutting deeper than its tool's depth per pass, one violation a plunge."""
+def check_plunges(segs: list[Segment], tools: dict[int, ToolLimits],
+                  tol: float = DEPTH_TOL) -> list[Violation]:
+    """A plunge cutting deeper than its tool's depth per pass, one violation a plunge (`tol`:
+    mm of the program's rounding, at least DEPTH_TOL: checks.resolution)."""
     cuts = [s for s in segs if s.kind == "feed" and s.start != s.end]
     if not cuts or not any(t.max_depth_per_pass is not None for t in tools.values()):
         return []
@@ -38,18 +40,18 @@ def check_plunges(segs: list[Segment], tools: dict[int, ToolLimits]) -> list[Vio
         if np.hypot(s.end[0] - s.start[0], s.end[1] - s.start[1]) > t.diameter / 2:
             continue  # a ramp: the depth checks of passes judge it
         top = min(s.start[2], 0.0)
-        if top - s.end[2] <= t.max_depth_per_pass + DEPTH_TOL:
+        if top - s.end[2] <= t.max_depth_per_pass + tol:
             continue
-        top = min(top, _floor(a[:k], b[:k], dia[:k] >= t.diameter - 1e-9, s.end[:2]))
+        top = min(top, floor_at(a[:k], b[:k], dia[:k] >= t.diameter - 1e-9, s.end[:2]))
         depth = top - s.end[2]
-        if depth > t.max_depth_per_pass + DEPTH_TOL:
+        if depth > t.max_depth_per_pass + tol:
             out.append(Violation(s.line, "plunge", f"plunge {depth:.3f} mm into the material in"
                                  f" one move, T{t.number} may cut {t.max_depth_per_pass:g} mm"
                                  " per pass (peck or ramp)"))
     return out
 
 
-def _floor(a: np.ndarray, b: np.ndarray, wide: np.ndarray, xy) -> float:
+def floor_at(a: np.ndarray, b: np.ndarray, wide: np.ndarray, xy) -> float:
     """The deepest Z the centre of an earlier, wide enough cut reached at `xy` (0: none)."""
     a, b = a[wide], b[wide]
     if not len(a):
