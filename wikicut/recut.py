@@ -9,6 +9,7 @@ sheet's (pipeline.write_outputs), into a new folder.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from .errors import InputError, UnsafeJobError
 from .io.dxf import read_cutting_file
 from .io.profiles import load_profile
 from .io.report import read_report
+from .io.staging import staged_output
 from .io.stock import load_offcut
 from .model import Layout, Part, Placement, Profile, SheetLayout, Stock
 from .pipeline import NestResult, write_outputs
@@ -126,23 +128,68 @@ def place_on(part: Part, stock: Stock, at: tuple[float, float] | None, gap: floa
 def recut(outdir: Path, part: str, dest: Path, *, offcut: Path | None = None,
           at: tuple[float, float] | None = None, profile: str | None = None,
           force: bool = False) -> NestResult:
-    """Write the program (and DXF, preview, report) for one part of a job into `dest`."""
-    report = read_report(outdir)
+    """Write the program (and DXF, preview, report) for one part of a job into `dest`.
+    `dest` may not be (or hold) the job's folder or the offcut file: with --force the
+    folder would be replaced, and the job's sheets gone with it."""
+    if at is not None and not all(math.isfinite(v) and abs(v) <= 1e6 for v in at):
+        raise InputError(f"--at {at[0]:g},{at[1]:g}: give a finite spot on the sheet, in mm")
+    rep_path = Path(outdir) / "report.json"
+    report = _report(outdir, rep_path)
     sheet, placed = find_part(report, part)
-    shape = part_as_cut(outdir, sheet, placed)
-    prof = recut_profile(report, profile)
-    st = sheet["stock"]
-    if offcut is not None:
-        stock = load_offcut(offcut)
-        if abs(stock.thickness - st["thickness"]) > 0.5:
-            raise InputError(f"offcut is {stock.thickness:g} mm thick, the job's sheets"
-                             f" {st['thickness']:g} mm: re-cut from the same board", offcut)
-    else:
-        stock = sheet_stock(st, Path(outdir) / "report.json")
-    pl = place_on(shape, stock, at, prof.tool.diameter)
-    layout = Layout(sheets=[SheetLayout(1, stock, [pl])])
-    settings = {"profile": prof.name, "profile_ref": report["settings"].get("profile_ref"),
-                "tool_diameter": prof.tool.diameter, "thickness": stock.thickness,
-                "recut_of": placed["id"], "recut_from_sheet": sheet["index"]}
-    return write_outputs(f"recut {placed['id']}", layout, dest, profile=prof, force=force,
-                         spacing=report["settings"].get("spacing", 0.0), settings=settings)
+    st = sheet.get("stock")
+    if not isinstance(st, dict) or not all(
+            _number(st.get(k)) for k in ("width", "height", "thickness", "margin")):
+        raise InputError(f"sheet {sheet['index']}: `stock` lacks its width, height, thickness"
+                         " or margin", rep_path)
+    if not _box(placed.get("bbox")):
+        raise InputError(f"part {placed['id']}: `bbox` is not [x0, y0, x1, y1]", rep_path)
+    inputs = [Path(outdir), *([Path(offcut)] if offcut is not None else [])]
+    with staged_output(Path(dest), force, inputs) as stage:
+        shape = part_as_cut(outdir, sheet, placed)
+        prof = recut_profile(report, profile)
+        if offcut is not None:
+            stock = load_offcut(offcut)
+            if abs(stock.thickness - st["thickness"]) > 0.5:
+                raise InputError(f"offcut is {stock.thickness:g} mm thick, the job's sheets"
+                                 f" {st['thickness']:g} mm: re-cut from the same board", offcut)
+        else:
+            stock = sheet_stock(st, rep_path)
+        pl = place_on(shape, stock, at, prof.tool.diameter)
+        layout = Layout(sheets=[SheetLayout(1, stock, [pl])])
+        job = report.get("settings", {})
+        settings = {"profile": prof.name, "profile_ref": job.get("profile_ref"),
+                    "tool_diameter": prof.tool.diameter, "thickness": stock.thickness,
+                    "recut_of": placed["id"], "recut_from_sheet": sheet["index"]}
+        return write_outputs(f"recut {placed['id']}", layout, dest, profile=prof, force=force,
+                             spacing=job.get("spacing", 0.0),
+                             settings=settings, stage=stage)
+
+
+def _report(outdir: Path, rep_path: Path) -> dict:
+    """The job's report.json with what recut reads of it checked for its type: a report
+    edited by hand is one line of bad input, not a KeyError deep inside."""
+    try:
+        report = read_report(outdir)
+    except OSError as exc:  # report.json a folder, or unreadable
+        raise InputError(f"cannot read ({exc.strerror})", rep_path) from None
+    sheets = report.get("sheets")
+    if not isinstance(report.get("settings", {}), dict) or not isinstance(sheets, list):
+        raise InputError("not a wikicut report: `settings` or `sheets` is not what it"
+                         " should be", rep_path)
+    for i, sh in enumerate(sheets):
+        parts = sh.get("parts") if isinstance(sh, dict) else None
+        if (not isinstance(parts, list) or not isinstance(sh.get("index"), int)
+                or not isinstance(sh.get("file_dxf"), str) or not all(
+                    isinstance(p, dict) and isinstance(p.get("id"), str)
+                    and isinstance(p.get("name"), str) for p in parts)):
+            raise InputError(f"not a wikicut report: `sheets[{i}]` lacks its index, DXF or"
+                             " parts (each with an id and a name)", rep_path)
+    return report
+
+
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _box(v) -> bool:
+    return isinstance(v, list) and len(v) == 4 and all(map(_number, v))

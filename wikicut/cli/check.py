@@ -50,10 +50,13 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
     prof = profile_named(profile).with_tool(tool_diameter)
     texts = []
     for program in programs:
+        raw = limits.read_input_bytes(program)
         try:
-            texts.append(limits.read_input_bytes(program).decode("utf-8"))
+            texts.append(raw.decode("utf-8"))
         except UnicodeDecodeError:
             raise InputError("not a text program file", program) from None
+        if b"\x00" in raw:  # valid UTF-8, but a binary file (a zip, an image) all the same
+            raise InputError("binary file, not a text program file", program)
     texts = [t if t.endswith("\n") or not t else t + "\n" for t in texts]
     text = "".join(texts)
     layout = None
@@ -73,13 +76,22 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
             tools = tools_from_table(tool_table.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError):
             raise InputError("tool table missing or unreadable", tool_table) from None
+        # a table read as no tools (another format, the wrong file) or with a diameter no
+        # tool has left the sheet checks on the profile's tool without a word
+        if not tools:
+            raise InputError("no tools found: expected LinuxCNC tool table lines such as"
+                             " 'T1 P1 D6.000 ;6 mm end mill'", tool_table)
+        for n, t in sorted(tools.items()):
+            if why := limits.TOOL_DIAMETER.problem(t.diameter):
+                raise InputError(f"T{n}: diameter {why}", tool_table)
     if material is not None:
         from ..io.tools import load_library
         from ..verify import limits_from_library
 
         tools = limits_from_library(load_library(library), material) | (tools or {})
     if layout is None and thickness is None and stated_thickness(text, prof) is None:
-        click.echo(f"warning: {program}: no sheet thickness (no --sheet or --thickness, no"
+        names = ", ".join(map(str, programs))
+        click.echo(f"warning: {names}: no sheet thickness (no --sheet or --thickness, no"
                    " wikicut header): depth checked only against the machine's Z limit"
                    f" {prof.limits.z_min:g} mm", err=True)
     violations = verify_program(text, prof, sheet=layout, thickness=thickness,
@@ -152,7 +164,11 @@ def diff_cmd(old: Path, new: Path, as_json, html_file) -> None:
 
     d = diff_folders(old, new)
     if html_file is not None:
-        html_file.write_text(diff_html(d), encoding="utf-8", newline="\n")
+        page = diff_html(d)
+        try:
+            html_file.write_text(page, encoding="utf-8", newline="\n")
+        except OSError as exc:  # a folder at that name, no such folder, read-only
+            raise InputError(f"cannot write the page ({exc.strerror})", html_file) from None
     if as_json:
         click.echo(json.dumps(d.as_dict(), indent=1, sort_keys=True))
     else:

@@ -3,7 +3,9 @@ numbers checked at the edge, signals."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
 import signal
 import sys
 import threading
@@ -133,7 +135,11 @@ ITERATIONS = Number(limits.ITERATIONS)
 WORKERS = Number(limits.WORKERS)
 
 
-JOIN_TOLERANCE = Number(limits.Range(positive=True, maximum=100.0))  # mm; the reader limits it
+# the DXF reader's own limit (io/dxf/chain.MAX_JOIN_TOL, held equal by a test; not imported:
+# that loads ezdxf for `wikicut --help`): a wider one was refused later, naming the DXF
+# instead of the flag
+MAX_JOIN_TOL = 5.0  # mm
+JOIN_TOLERANCE = Number(limits.Range(positive=True, maximum=MAX_JOIN_TOL))
 
 
 UNITS = click.Choice(["mm", "cm", "m", "inch", "ft"])
@@ -159,7 +165,7 @@ def build_reading(options_file, layers, units, join_tolerance, thickness):
     """The reading the flags ask for, over the --options file's."""
     from dataclasses import replace
 
-    from ..io.job import Reading, load_reading
+    from ..io.job import Reading, check_layer_map, load_reading
 
     base = load_reading(options_file) if options_file else Reading()
     layer_map = dict(base.layer_map)
@@ -167,6 +173,11 @@ def build_reading(options_file, layers, units, join_tolerance, thickness):
         name, sep, op = v.partition("=")
         if not sep or not name.strip() or not op.strip():
             raise InputError(f"--layer expects NAME=OPERATION, got '{v}'")
+        if bad := check_layer_map({name.strip(): op.strip()}):
+            raise InputError(f"--layer {v}: {bad[1]}")
+        # a flag wins over the --options file's entry for that layer, whatever its case
+        layer_map = {k: o for k, o in layer_map.items()
+                     if k.strip().lower() != name.strip().lower()}
         layer_map[name.strip()] = op.strip()
     return replace(base, layer_map=layer_map, units=units or base.units,
                    join_tolerance=join_tolerance or base.join_tolerance,
@@ -246,8 +257,14 @@ def handle_errors(fn):
                 traceback.print_exc()
             click.echo("\ninterrupted: nothing was written", err=True)
             sys.exit(EXIT_INTERRUPTED)
-        except click.exceptions.Exit:
-            raise
+        except BrokenPipeError:
+            # the reader stopped (`wikicut parts | head -3`): no more to say, and no "internal
+            # error" either; the shell's code for a writer ended by a closed pipe
+            with contextlib.suppress(OSError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(128 + signal.SIGPIPE)
+        except (click.exceptions.Exit, click.ClickException):
+            raise  # a usage error found in the command (`--on` and `--at`): Group.main says it
         except Exception as exc:  # a bug: still one line, with how to get the traceback
             if debug:
                 raise
@@ -264,6 +281,9 @@ def parse_params(values: tuple[str, ...]) -> dict[str, float]:
         name, sep, num = v.partition("=")
         if not sep or not name.strip():
             raise InputError(f"-p expects NAME=VALUE, got '{v}'")
+        if name.strip() in out:  # which was meant? the last silently won
+            raise InputError(f"-p {name.strip()} given twice ({out[name.strip()]:g} and"
+                             f" {num.strip()}): give it once")
         try:
             out[name.strip()] = float(num)
         except ValueError:

@@ -70,18 +70,26 @@ def write_single(output: Path, force: bool, part_obj) -> None:
     import os
     import tempfile
 
+    if output.is_dir():
+        raise InputError("is a folder: give a file name ending in .dxf or .svg", output)
     if output.exists() and not force:
         raise InputError("exists (use --force to overwrite)", output)
     suffix = output.suffix.lower()
     if suffix not in (".dxf", ".svg"):
         raise InputError("output must end in .dxf or .svg", output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    blocked = next((d for d in output.parents if d.exists() and not d.is_dir()), None)
+    if blocked is not None:
+        raise InputError(f"cannot write here: {blocked} is a file, not a folder", output)
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent)
+    except OSError as exc:  # a file where a folder should be, a read-only place
+        raise InputError(f"cannot write here ({exc.strerror})", output) from None
     os.close(fd)
     umask = os.umask(0)
     os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # the user's normal permissions, not mkstemp's 0600
     try:
+        os.chmod(tmp, 0o666 & ~umask)  # the user's normal permissions, not mkstemp's 0600
         if suffix == ".dxf":
             from ..io.dxf import write_part_dxf
 
@@ -91,6 +99,8 @@ def write_single(output: Path, force: bool, part_obj) -> None:
 
             Path(tmp).write_text(part_svg(part_obj), encoding="utf-8", newline="\n")
         os.replace(tmp, output)
+    except OSError as exc:  # a full disk, a folder made at that name meanwhile
+        raise InputError(f"cannot write ({exc.strerror})", output) from None
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -140,6 +150,10 @@ def preview(target: Path, params, thickness, output, toolpaths, profile, watch, 
                              target)
         if params:
             raise InputError("-p is for a part file, not an output folder", target)
+        if (target / "report.json").exists():
+            from ..diff import checked_report
+
+            checked_report(target)  # a report edited by hand: one line, not a crash
         if toolpaths:
             from ..pipeline import preview_toolpaths
 
@@ -204,6 +218,7 @@ def serve_watch(target: Path, params: dict[str, float], thickness: float, port: 
 
 
 @click.command("profiles")
+@handle_errors
 def profiles_cmd() -> None:
     """List the machine profiles that ship with wikicut.
 
@@ -227,6 +242,7 @@ def profiles_cmd() -> None:
 
 @click.command("parts")
 @click.argument("folder", type=click.Path(path_type=Path), required=False)
+@handle_errors
 def parts_cmd(folder: Path | None) -> None:
     """List the parametric parts in a folder (default: the shipped parts/ library).
 
@@ -240,7 +256,12 @@ def parts_cmd(folder: Path | None) -> None:
     from ..io.shipped import shipped_dir
 
     folder = folder or shipped_dir("parts")
-    for f in sorted(folder.glob("*.toml")):
+    if not folder.is_dir():  # a typo listed nothing, and said nothing
+        raise InputError("no such folder" if not folder.exists() else "not a folder", folder)
+    files = sorted(folder.glob("*.toml"))
+    if not files:
+        raise InputError("no part files (*.toml) in this folder", folder)
+    for f in files:
         try:
             info = part_info(f)
             ps = ", ".join(f"{k}={v:g}" for k, v in info.get("parameters", {}).items())

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from ..errors import EXIT_INTERRUPTED
+from ..io import limits
 from .common import (
     ITERATIONS,
     SEED,
@@ -236,6 +237,9 @@ def parse_xy(ctx, param, value):
         x, y = (float(v) for v in value.split(","))
     except ValueError:
         raise click.BadParameter("give X,Y in mm, e.g. 100,50") from None
+    for v in (x, y):  # nan or inf reached the geometry as an internal error
+        if why := limits.COORDINATE.problem(v):
+            raise click.BadParameter(f"'{value}': {why}")
     return x, y
 
 

@@ -207,10 +207,27 @@ def _job_parts(tf: TomlFile, data: dict[str, Any], path: Path, n_stocks: int) ->
         locks, filler = _placing(tf, p, where, int(qty), n_stocks)
         parts.append(JobPart(file=file, path=ppath, quantity=int(qty),
                              params={k: float(v) for k, v in params.items()}, rotations=rots,
-                             name=get_str(tf, p, "name", where), key=where.rstrip("."),
+                             name=_part_name(tf, p, where), key=where.rstrip("."),
                              units=_units(tf, p, where), locks=locks, filler=filler,
                              mirror=_mirror(tf, p, where, file)))
     return parts
+
+
+def _part_name(tf: TomlFile, p: dict[str, Any], where: str) -> str | None:
+    """A [[part]]'s `name`, held to a part file's rules: an empty one was ignored without a
+    word (the file's name used), and one of any length engraved and written everywhere."""
+    name = get_str(tf, p, "name", where)
+    if name is None:
+        return None
+    if not name.strip():
+        raise tf.error(f"{where}name", "must not be empty (leave it out for the part"
+                       " file's own name)")
+    if len(name) > lim.MAX_LABEL:
+        raise tf.error(f"{where}name", f"{len(name)} characters: longer than the"
+                       f" {lim.MAX_LABEL} a name may be")
+    if any(not c.isprintable() for c in name):
+        raise tf.error(f"{where}name", f"{name!r} holds a line break or control character")
+    return name
 
 
 def _mirror(tf: TomlFile, table: dict[str, Any], where: str, file: str) -> bool | None:
@@ -337,15 +354,44 @@ def _units(tf: TomlFile, table: dict[str, Any], prefix: str) -> str | None:
 
 def _reading(tf: TomlFile, data: dict[str, Any], thickness: float | None) -> Reading:
     """The [layers] map and the [dxf] table (units, join_tolerance)."""
+    from .dxf.chain import MAX_JOIN_TOL
+
     layers = get_table(tf, data, "layers")
     for k, v in layers.items():
         if not isinstance(v, str):
             raise tf.error(f"layers.{k}", f"must be a string naming the operation, got {v!r}")
+    # checked here, where the key and its line are known: a typo ('drlil') or a bad depth
+    # was refused only when a DXF was read, naming neither the job nor the key
+    bad = check_layer_map(layers)
+    if bad is not None:
+        raise tf.error(f"layers.{bad[0]}", bad[1])
     dxf = get_table(tf, data, "dxf")
     check_keys(tf, dxf, DXF_KEYS, "dxf.")
-    tol = get_number(tf, dxf, "join_tolerance", "dxf.", default=None, positive=True)
+    tol = get_number(tf, dxf, "join_tolerance", "dxf.", default=None,
+                     rng=lim.Range(positive=True, maximum=MAX_JOIN_TOL))
     return Reading(layer_map=dict(layers), units=_units(tf, dxf, "dxf."),
                    join_tolerance=tol, thickness=thickness)
+
+
+def check_layer_map(layers: dict[str, str]) -> tuple[str, str] | None:
+    """(layer name, what is wrong) for the first entry of a layer map that names no
+    operation, or two names the reader takes for one layer (it ignores case and spaces
+    round them: the second would be ignored); None when all are good."""
+    from ..errors import WikicutError
+    from .dxf import classify_layer
+
+    seen: dict[str, str] = {}
+    for k, v in layers.items():
+        same = seen.setdefault(k.strip().lower(), k)
+        if same != k:
+            return k, (f"the same layer as '{same}' (names are read without regard to case"
+                       " and spaces): give it once")
+        try:
+            classify_layer(k, {k: v})
+        except WikicutError as exc:
+            said = f"layer map for '{k}': "
+            return k, exc.detail[len(said):] if exc.detail.startswith(said) else exc.detail
+    return None
 
 
 def load_reading(path: str | Path) -> Reading:

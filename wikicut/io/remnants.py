@@ -133,12 +133,28 @@ def parse_outline(tf: TomlFile, table: dict[str, Any], prefix: str,
         poly = found[0]
     else:
         poly = Polygon(_points(tf, value, f"{prefix}outline"))
+    if not poly.is_valid or poly.is_empty or poly.area <= 0:  # before any hole is cut from it
+        raise tf.error(f"{prefix}outline", "is not one valid polygon (edges crossing, or"
+                       " no area)")
     if "holes" in table:
         holes = table["holes"]
         if not isinstance(holes, list):
             raise tf.error(f"{prefix}holes", "must be a list of outlines ([[x, y], ...] each)")
+        outer = poly
         for k, h in enumerate(holes):
-            poly = poly.difference(Polygon(_points(tf, h, f"{prefix}holes[{k}]")))
+            key = f"{prefix}holes[{k}]"
+            hole = Polygon(_points(tf, h, key))
+            if not hole.is_valid or hole.area <= 0:
+                raise tf.error(key, "is not a valid polygon (edges crossing, or no area)")
+            # a hole off the material (another frame, x and y swapped) or across its edge
+            # was dropped or made a notch without a word: parts were nested over the
+            # damage it marks
+            if not outer.contains(hole):
+                where = ("lies outside the outline" if outer.intersection(hole).area <= 0
+                         else "crosses the outline's edge")
+                raise tf.error(key, f"{where}: a hole must lie inside the material (draw a"
+                               " notch in the outline itself)")
+            poly = poly.difference(hole)
     if not poly.is_valid or poly.is_empty or poly.geom_type != "Polygon" or poly.area <= 0:
         raise tf.error(f"{prefix}outline", "is not one valid polygon (edges crossing, or"
                        " holes splitting it)")

@@ -42,6 +42,8 @@ def load_part(path: str | Path, params: dict[str, float] | None = None, thicknes
     if len(name) > MAX_LABEL:
         raise tf.error("name", f"{len(name)} characters: longer than the {MAX_LABEL} a name may"
                        " be")
+    if any(not c.isprintable() for c in name):  # as a job's [[part]] name
+        raise tf.error("name", f"{name!r} holds a line break or control character")
     check_keys(tf, data, TOP_KEYS, part=name)
     ctx = Context(tf, name, expression_names(tf, name, params, thickness, data))
     thickness = ctx.names["thickness"]
@@ -64,8 +66,8 @@ def load_part(path: str | Path, params: dict[str, float] | None = None, thicknes
         if not body.contains(shapely.Point(label_at)):
             raise tf.error("label_at", f"label position ({label_at[0]:g}, {label_at[1]:g}) is "
                            "not on the part", name)
-    height = ctx.num(data, "label_height", "label_height", 25.0)
-    require_positive(ctx, "label_height", label_height=height)
+    height = ctx.num(data, "label_height", "", 25.0)
+    require_positive(ctx, "", label_height=height)
     return Part(name=name, outline=body, pockets=tuple(out_pockets), drills=drills,
                 engravings=engr, label=label, source=tf.display, label_at=label_at,
                 label_height=height)

@@ -171,5 +171,9 @@ def part_info(path: str | Path) -> dict:
     tf = TomlFile.load(path)
     name = tf.data.get("name", Path(path).stem)
     desc = tf.data.get("description", "")
-    return {"name": str(name), "description": desc if isinstance(desc, str) else str(desc),
-            "parameters": declared_params(tf, tf.data, name if isinstance(name, str) else None)}
+    if not isinstance(name, str) or not name.strip():  # as load_part refuses it
+        raise tf.error("name", "must be a non-empty string")
+    if not isinstance(desc, str):
+        raise tf.error("description", f"must be a string, got {desc!r}", name)
+    return {"name": name, "description": desc,
+            "parameters": declared_params(tf, tf.data, name)}

@@ -50,16 +50,19 @@ class Context:
         self.tf, self.name, self.names = tf, name, names
 
     def num(self, table: dict, key: str, where: str, default: float | None = None) -> float:
+        """`table[key]` evaluated; `where` is the table's dotted key ("" for the file's top
+        level, whose keys are named alone: 'label_height', not 'label_height.label_height')."""
+        dotted = f"{where}.{key}" if where else key
         if key not in table:
             if default is None:
-                raise InputError(f"missing required key '{where}.{key}'", self.tf.display,
+                raise InputError(f"missing required key '{dotted}'", self.tf.display,
                                  self.name)
             return default
         try:
             v = evaluate(table[key], self.names)
         except ExprError as exc:
-            raise self.tf.error(f"{where}.{key}", str(exc), self.name) from None
-        return self.sane(v, f"{where}.{key}")
+            raise self.tf.error(dotted, str(exc), self.name) from None
+        return self.sane(v, dotted)
 
     def sane(self, v: float, dotted: str) -> float:
         """Refuse sizes no plywood part has, before shapely is asked to build them."""
@@ -151,7 +154,8 @@ def feature_shape(ctx: Context, f: dict, where: str):
 def require_positive(ctx: Context, where: str, **vals: float) -> None:
     for k, v in vals.items():
         if v <= 0:
-            raise ctx.tf.error(f"{where}.{k}", f"must be greater than 0, got {v:g}", ctx.name)
+            raise ctx.tf.error(f"{where}.{k}" if where else k, f"must be greater than 0,"
+                               f" got {v:g}", ctx.name)
 
 
 def copies(ctx: Context, f: dict, where: str, geom_or_pt):
