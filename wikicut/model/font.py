@@ -2,8 +2,9 @@
 
 Glyphs are data (wikicut/model/data/font.json, a 4 x 6 grid per character, cap height 6) like
 vpype's Hershey fonts, read as package data so an installed wheel finds them; lower case is
-engraved as capitals, unknown characters as '?'. It lives in the model because the planner
-engraves with it and the previews lay labels out with it (model/label.py).
+engraved as capitals, characters the font lacks as '?' (engraved_text: the text as the
+router writes it). It lives in the model because the planner engraves with it and the
+previews lay labels out with it (model/label.py).
 """
 
 from __future__ import annotations
@@ -21,9 +22,22 @@ def font_data() -> dict:
     return json.loads(files(__package__).joinpath("data", "font.json").read_text(encoding="utf-8"))
 
 
-def _glyph(ch: str) -> list:
+def engraved_char(ch: str) -> str:
+    """The character the font engraves for `ch`: itself in capitals, '?' for a character the
+    font lacks."""
     glyphs = font_data()["glyphs"]
-    return glyphs.get(ch.upper(), glyphs["?"])
+    up = ch.upper()
+    return up if up in glyphs else "?"
+
+
+def engraved_text(text: str) -> str:
+    """The text as the router engraves it, one character for each of `text`'s (so as wide):
+    what an operator reads on the part."""
+    return "".join(engraved_char(ch) for ch in text)
+
+
+def _glyph(ch: str) -> list:
+    return font_data()["glyphs"][engraved_char(ch)]
 
 
 def text_strokes(text: str, height: float) -> list[np.ndarray]:

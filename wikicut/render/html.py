@@ -9,6 +9,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..io.report import read_report
 from ..model import sheets_text
+from ..model.font import engraved_text
 
 
 def _hm(seconds: float) -> str:
@@ -117,16 +118,26 @@ def _holddown(s: dict, settings: dict) -> str:
             f'<span class="screws">{at}</span>')
 
 
+def _engraved(label: str) -> str:
+    """What the router engraves for a label whose characters its font lacks (it engraves
+    '?' for each; lower case is engraved in capitals, which needs no note)."""
+    cut = engraved_text(label)
+    return ("" if cut == label.upper() else
+            f' <span class="engraved">(engraved: {escape(cut)})</span>')
+
+
 def _sort_table(s: dict) -> str:
-    """The sheet's parts by the text engraved on them: what goes where off the machine (and
-    how many of them came off face down, mirrored: their engraved face is the back)."""
+    """The sheet's parts by the text engraved on them (and what the router engraves where
+    its font lacks a character): what goes where off the machine (and how many of them came
+    off face down, mirrored: their engraved face is the back)."""
     rows: dict[tuple[str, str, str], list[int]] = {}
     for p in s["parts"]:
         key = (str(p.get("label", p["name"])), str(p["name"]), str(p["source"]))
         row = rows.setdefault(key, [0, 0])
         row[0] += 1
         row[1] += bool(p.get("mirrored"))
-    body = "".join(f'<tr><td class="lab">{escape(lab)}</td><td>{escape(name)}</td>'
+    body = "".join(f'<tr><td class="lab">{escape(lab)}{_engraved(lab)}</td>'
+                   f"<td>{escape(name)}</td>"
                    f'<td class="n">{n}{f" ({m} face down)" if m else ""}</td>'
                    f"<td>{escape(src)}</td></tr>"
                    for (lab, name, src), (n, m) in rows.items())
@@ -228,8 +239,13 @@ def _machine_lines(report: dict) -> list[str]:
                    + "</li>")
     if st.get("profile") is not None:
         dia = st.get("tool_diameter")
-        out.append(f"<li>Machine: profile {escape(str(st['profile']))}"
-                   + (f", {dia:g} mm tool" if dia is not None else "") + "</li>")
+        rack: dict[int, dict] = {}  # the tools the programs cut with, in order of first use
+        for s in sheets:
+            for t in s.get("tools") or []:
+                rack.setdefault(t["number"], t)
+        tools = ("; tools " + "; ".join(_tool(t) for t in rack.values()) if rack
+                 else f", {dia:g} mm tool" if dia is not None else "")
+        out.append(f"<li>Machine: profile {escape(str(st['profile']))}{tools}</li>")
     bits = [f"{k} {escape(str(st[k]))}" for k in ("spacing", "seed") if st.get(k) is not None]
     if bits:
         out.append(f'<li class="meta">Settings: {", ".join(bits)}</li>')
@@ -278,6 +294,7 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
             ".card{display:flex;flex-wrap:wrap;gap:1em;margin-top:.4em;font-size:90%}"
             ".card ul.steps{flex:1 1 28em;margin:0;padding-left:1.2em}.card ol{margin:0}"
             ".card .parts{flex:1 1 22em}td.lab{font-weight:bold}"
+            "td.lab .engraved{font-weight:normal;color:#a00}"
             f"{PRINT_CSS}</style></head><body>"),
            f"<h1>{name}</h1>",
            ('<p class="meta screen">Wheel to zoom, drag to pan, double-click to see the whole '

@@ -20,8 +20,9 @@ from shapely.geometry import LineString, Polygon
 
 from ..errors import InputError
 from ..model import Part, SheetLayout
+from ..model.font import engraved_text
 from ..model.label import place_label
-from .toolpaths import C_RAPID, C_TAB, Motion, toolpath_overlay
+from .toolpaths import C_RAPID, C_TAB, Motion, rack_tools, toolpath_overlay
 
 SVG_NS = "http://www.w3.org/2000/svg"
 
@@ -119,11 +120,20 @@ def _label_area(p: Part):
 CAP = 0.72  # cap height of a sans-serif font, in em: the drawn capitals as tall as engraved
 
 
+def _as_engraved(text: str) -> str:
+    """What the router engraves for a label whose characters its font lacks (it engraves
+    '?' for each), as an attribute; "" when it engraves the text (lower case in capitals)."""
+    cut = engraved_text(text)
+    return "" if cut == text.upper() else f' data-engraved="{escape(cut, True)}"'
+
+
 def _label_text(p: Part, H: float, radius: float) -> str:
     """The part's label as the planner engraves it (model.place_label, for a tool of
     `radius`): at the centre of the strokes' box, set where the font sets them (as wide,
     capitals as tall), turned as they are. A label with no room to be engraved is drawn
-    grey at the part's widest place, so the part can still be told on the sheet."""
+    grey at the part's widest place, so the part can still be told on the sheet. Where the
+    font lacks a character of the label (it engraves '?': font.engraved_text) the text
+    engraved is in the label's data-engraved."""
     place = place_label(p, radius)
     if place is None:
         x, y, size, vertical = label_box(_label_area(p), p.text)
@@ -137,8 +147,8 @@ def _label_text(p: Part, H: float, radius: float) -> str:
     sx, sy = place.start
     return (f'<text class="label" x="{_f(x)}" y="{_f(y)}" dx="{_f(sx)}" dy="{_f(-sy)}" '
             f'font-size="{_f(h / CAP)}" textLength="{_f(place.width)}" '
-            f'lengthAdjust="spacingAndGlyphs"{turn} font-family="sans-serif" fill="#222">'
-            + escape(place.text) + "</text>")
+            f'lengthAdjust="spacingAndGlyphs"{turn}{_as_engraved(place.text)} '
+            'font-family="sans-serif" fill="#222">' + escape(place.text) + "</text>")
 
 
 def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
@@ -199,9 +209,11 @@ def _scale(W: float, H: float) -> float:
 
 
 def _legend(W: float, H: float, title: str, toolpaths: bool,
-            screws: bool = False, mirrored: bool = False) -> tuple[list[str], float]:
-    """Sheet n of N, stock, parts, utilisation; colour key; a scale bar. Sized to the sheet
-    (a 2440 mm sheet gets 28 mm text) and wrapped to its width. (lines, band height)"""
+            screws: bool = False, mirrored: bool = False,
+            rack: Sequence[tuple[int, float, str]] = ()) -> tuple[list[str], float]:
+    """Sheet n of N, stock, parts, utilisation; colour key (with a rack, `rack`: each tool's
+    colour); a scale bar. Sized to the sheet (a 2440 mm sheet gets 28 mm text) and wrapped
+    to its width. (lines, band height)"""
     k = _scale(W, H)
     fs = min(28 * k, W * 0.95 / (CHAR_W * max(len(title), 1)))
     out = ['<g class="legend" font-family="sans-serif">',
@@ -219,10 +231,15 @@ def _legend(W: float, H: float, title: str, toolpaths: bool,
     if mirrored:
         keys.append(("mirrored: cut face down",
                      f'fill="{C_PART}" stroke="{C_MIRROR}" stroke-dasharray="6,3"'))
-    if toolpaths:
+    if toolpaths and rack:  # each tool its colour, paler where it cuts shallower
+        keys += [(f"T{t} {_f(d)} mm cut" + (" (paler: shallower)" if i == 0 else ""),
+                  f'fill="{c}" fill-opacity="0.5" stroke="none"')
+                 for i, (t, d, c) in enumerate(rack)]
+    elif toolpaths:
         keys += [("cut at tool width (orange shallow, red through)",
-                  'fill="#c00000" fill-opacity="0.5" stroke="none"'),
-                 ("tab (material left)", f'fill="{C_TAB}" stroke="none"'),
+                  'fill="#c00000" fill-opacity="0.5" stroke="none"')]
+    if toolpaths:
+        keys += [("tab (material left)", f'fill="{C_TAB}" stroke="none"'),
                  ("rapid", f'fill="none" stroke="{C_RAPID}" stroke-dasharray="6,4"')]
     bar = 500.0 if W >= 1200 else 100.0 if W >= 250 else 10.0
     x, y = 10 * k, H + 55 * k
@@ -303,7 +320,8 @@ def _assemble(head: str, body: list[str], W: float, H: float, thickness: float, 
     origin and the legend, under a root sized to them."""
     legend, legend_h = _legend(W, H, title, moves is not None,
                                any(ln.startswith('<circle class="screw"') for ln in body),
-                               any(ln.startswith('<path class="mirrored"') for ln in body))
+                               any(ln.startswith('<path class="mirrored"') for ln in body),
+                               rack_tools(changes) if moves is not None else ())
     out = [*_svg_open(W, H + legend_h, f" {head}"), *body]
     if moves is not None:
         out += toolpath_overlay(moves, H, thickness, tool_diameter, changes)
@@ -389,29 +407,34 @@ def part_svg(part: Part) -> str:
     label, overall dimension lines and a one-line summary."""
     x0, y0, x1, y1 = part.outline.bounds
     w, h = x1 - x0, y1 - y0
-    pad = 40.0
+    # text follows the part's size (a 2.3 m portal side shrunk to a window gets 46 mm text,
+    # as readable as a bowtie's 7 mm), and the margins follow the text
+    big = max(w, h)
+    fs = max(6.0, min(0.04 * big, max(16.0, 0.02 * big)))
+    gap = max(20.0, fs + 8.0)  # from the part to a dimension line, the figure between them
+    pad = max(40.0, gap + fs + 8.0)
     W, H = w + 2 * pad, h + 2 * pad
     moved = part.transformed(0.0, pad - x0, pad - y0)
-    fs = max(6.0, min(16.0, 0.04 * max(w, h)))
-    out = [*_svg_open(W, H + 30),
+    info = (f"{escape(part.name)}: {_f(w)} x {_f(h)} mm, {part.area / 1e6:.3f} m2, "
+            f"{len(part.outline.interiors)} holes, {len(part.pockets)} pockets, "
+            f"{len(part.drills)} drills")
+    fi = max(6.0, min(max(16.0, 0.02 * big), W * 0.95 / (CHAR_W * max(len(info), 1))))
+    out = [*_svg_open(W, H + max(30.0, 1.9 * fi)),
            f'<rect x="0" y="0" width="{_f(W)}" height="{_f(H)}" fill="{C_SHEET}"/>']
     out += _part_group(moved, H, part.name, part.text)
-    dy, dx = pad + h + 20, pad - 20  # dimension lines below and left of the part
-    out.append(f'<g class="dimensions" stroke="#444" stroke-width="0.8" fill="none">'
-               f'<path d="M{_f(pad)},{_f(dy - 6)} V{_f(dy + 6)} M{_f(pad)},{_f(dy)} '
-               f'H{_f(pad + w)} M{_f(pad + w)},{_f(dy - 6)} V{_f(dy + 6)}"/>'
-               f'<path d="M{_f(dx - 6)},{_f(pad)} H{_f(dx + 6)} M{_f(dx)},{_f(pad)} '
-               f'V{_f(pad + h)} M{_f(dx - 6)},{_f(pad + h)} H{_f(dx + 6)}"/></g>')
+    dy, dx = pad + h + gap, pad - gap  # dimension lines below and left of the part
+    t, sw = max(6.0, 0.4 * fs), max(0.8, fs / 20)  # ticks and lines as the text grows
+    out.append(f'<g class="dimensions" stroke="#444" stroke-width="{_f(sw)}" fill="none">'
+               f'<path d="M{_f(pad)},{_f(dy - t)} V{_f(dy + t)} M{_f(pad)},{_f(dy)} '
+               f'H{_f(pad + w)} M{_f(pad + w)},{_f(dy - t)} V{_f(dy + t)}"/>'
+               f'<path d="M{_f(dx - t)},{_f(pad)} H{_f(dx + t)} M{_f(dx)},{_f(pad)} '
+               f'V{_f(pad + h)} M{_f(dx - t)},{_f(pad + h)} H{_f(dx + t)}"/></g>')
     out.append(f'<text class="dimension" x="{_f(pad + w / 2)}" y="{_f(dy - 4)}" '
                f'font-size="{_f(fs)}" font-family="sans-serif" text-anchor="middle">'
                f"{_f(w)} mm</text>")
     out.append(f'<text class="dimension" x="{_f(dx - 4)}" y="{_f(pad + h / 2)}" '
                f'font-size="{_f(fs)}" font-family="sans-serif" text-anchor="middle" '
                f'transform="rotate(-90 {_f(dx - 4)} {_f(pad + h / 2)})">{_f(h)} mm</text>')
-    info = (f"{escape(part.name)}: {_f(w)} x {_f(h)} mm, {part.area / 1e6:.3f} m2, "
-            f"{len(part.outline.interiors)} holes, {len(part.pockets)} pockets, "
-            f"{len(part.drills)} drills")
-    fi = max(6.0, min(16.0, W * 0.95 / (CHAR_W * max(len(info), 1))))
-    out.append(f'<text x="{_f(pad / 4)}" y="{_f(H + 20)}" font-size="{_f(fi)}" '
-               f'font-family="sans-serif">{info}</text></svg>')
+    out.append(f'<text class="summary" x="{_f(pad / 4)}" y="{_f(H + 1.25 * fi)}" '
+               f'font-size="{_f(fi)}" font-family="sans-serif">{info}</text></svg>')
     return "\n".join(out) + "\n"

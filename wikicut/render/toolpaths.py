@@ -48,12 +48,17 @@ def depth_colour(z: float, thickness: float) -> str:
 
 
 def _cut(run: list[tuple[float, float]], z: float, H: float, thickness: float,
-         width: float) -> list[str]:
+         width: float, tool: tuple[int, str] | None = None) -> list[str]:
+    """One stroke of cut at the tool's width: coloured by depth, or with a rack (`tool`:
+    its number and colour) by the tool, paler the shallower."""
     if len(run) < 2:
         return []
     pts = " ".join(f"{_f(x)},{_f(H - y)}" for x, y in run)
-    return [(f'<polyline class="cut" points="{pts}" data-z="{_f(z)}" '
-            f'stroke="{depth_colour(z, thickness)}" stroke-width="{_f(width)}"/>')]
+    if tool is None:
+        return [(f'<polyline class="cut" points="{pts}" data-z="{_f(z)}" '
+                f'stroke="{depth_colour(z, thickness)}" stroke-width="{_f(width)}"/>')]
+    return [(f'<polyline class="cut" points="{pts}" data-z="{_f(z)}" data-tool="{tool[0]}" '
+             f'stroke="{tool_colour(tool[1], z, thickness)}" stroke-width="{_f(width)}"/>')]
 
 
 @dataclass(frozen=True)
@@ -112,18 +117,55 @@ def _tab_marks(tabs: Sequence[Tab], H: float, thickness: float, tool_diameter: f
     return out
 
 
-_CHANGE = re.compile(r"tool change:\s*T(\d+)\s+([\d.]+)\s*mm")
+# the tool a program (or the rest of it) cuts with, as the writers announce it: a change
+# ("tool change: T2 3 mm ...", "tool change: fit T1 6 mm ..." at a pause), the tool to fit
+# before starting ("fit T7 2.5 mm ..."), or a program file's header ("tool: T7 2.5 mm ...":
+# a rack cut in one program per tool, the files read one after the other)
+_CHANGE = re.compile(r"(?:tool change:\s*(?:fit\s+)?|[(';]\s*fit\s+|[(';]\s*tool:\s*)"
+                     r"T(\d+)\s+([\d.]+)\s*mm")
+
+# one colour per tool of a rack (in the order the tools cut), none of them the colours of
+# the rapids, the tabs or the parts
+TOOL_COLOURS = ("#d62728", "#7b3fb5", "#e07b00", "#0f8f8f", "#c2185b", "#5d4037")
 
 
 def tool_changes(text: str) -> list[tuple[int, int, float]]:
-    """(line, tool, diameter in mm) of each tool change a program announces (the writers'
-    "tool change: T2 3 mm ..." comment before it)."""
-    out = []
+    """(line, tool, diameter in mm) of each tool a program announces, where it announces it:
+    each change (the writers' "tool change: T2 3 mm ..." comment before it, or "tool change:
+    fit T2 3 mm ..." where the machine pauses for it), the tool fitted before starting, and
+    each program file's own tool (the files of a sheet cut in one program per tool, read in
+    order). A tool announced again before the next one (a header, then its "fit" line)
+    counts once."""
+    out: list[tuple[int, int, float]] = []
     for n, line in enumerate(text.splitlines(), 1):
         m = _CHANGE.search(line)
         if m:
-            out.append((n, int(m.group(1)), float(m.group(2))))
+            tool, dia = int(m.group(1)), float(m.group(2))
+            if out and out[-1][1:] == (tool, dia):
+                continue
+            out.append((n, tool, dia))
     return out
+
+
+def rack_tools(changes: Sequence[tuple[int, int, float]]) -> list[tuple[int, float, str]]:
+    """The tools a sheet's program cuts with, in order, each with its colour: (tool,
+    diameter, colour); [] for a program of one tool (its cuts coloured by depth alone)."""
+    seen: dict[int, float] = {}
+    for _, tool, dia in changes:
+        seen.setdefault(tool, dia)
+    if len(seen) < 2:
+        return []
+    return [(t, d, TOOL_COLOURS[k % len(TOOL_COLOURS)]) for k, (t, d) in enumerate(seen.items())]
+
+
+def tool_colour(colour: str, z: float, thickness: float) -> str:
+    """A rack tool's colour for a cut at depth z: full for a cut through, paler the shallower
+    (an engraving is the palest)."""
+    f = -z / thickness if thickness > 0 else 1.0
+    f = max(0.0, min(1.0, f))
+    mix = 0.6 * (1.0 - f)  # toward white
+    rgb = [int(colour[k:k + 2], 16) for k in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * mix):02x}" for c in rgb)
 
 
 def toolpath_overlay(moves: Iterable[Motion], H: float, thickness: float,
@@ -134,6 +176,9 @@ def toolpath_overlay(moves: Iterable[Motion], H: float, thickness: float,
     moves = list(moves)
     width = max(tool_diameter, 0.3)
     pending = sorted(changes)
+    colours = {t: c for t, _, c in rack_tools(changes)}  # a rack: each tool its colour
+    current: tuple[int, str] | None = None  # the tool cutting, with a rack
+    known: int | None = None  # the tool cutting, once a program names it
     out = [(f'<g class="toolpaths" fill="none" stroke-linecap="round" stroke-linejoin="round" '
            f'stroke-opacity="0.5" data-tool="{_f(tool_diameter)}">')]
     labels: list[str] = []
@@ -152,21 +197,31 @@ def toolpath_overlay(moves: Iterable[Motion], H: float, thickness: float,
     for m in moves:
         (x0, y0, z0), (x1, y1, z1) = m.start, m.end
         if pending and m.line > pending[0][0]:  # the next tool is in from here
-            out += _cut(run, run_z, H, thickness, width)
+            out += _cut(run, run_z, H, thickness, width, current)
             run = []
             while pending and m.line > pending[0][0]:
                 _, tool, dia = pending.pop(0)
             width = max(dia, 0.3)
-            out.append(f'<g class="toolchange" stroke-opacity="1"><title>tool change: T{tool} '
-                       f'{_f(dia)} mm</title><circle cx="{_f(x0)}" cy="{_f(H - y0)}" r="8" '
-                       f'stroke="#606" stroke-width="2"/><text x="{_f(x0 + 10)}" '
-                       f'y="{_f(H - y0 - 10)}" font-size="16" font-family="sans-serif" '
-                       f'fill="#606">T{tool} {_f(dia)} mm</text></g>')
+            first = known is None
+            # marked where it goes in: each tool of a rack, and a tool other than the one
+            # the preview was asked to draw (a program of one tool at its width: no mark)
+            mark = tool != known and (bool(colours) or not first
+                                      or abs(dia - tool_diameter) > EPS)
+            known = tool
+            current = (tool, colours[tool]) if tool in colours else None
+            if mark:
+                what = "first tool" if first else "tool change"
+                ink = colours.get(tool, "#606")
+                out.append(f'<g class="toolchange" stroke-opacity="1"><title>{what}: T{tool} '
+                           f'{_f(dia)} mm</title><circle cx="{_f(x0)}" cy="{_f(H - y0)}" r="8" '
+                           f'stroke="{ink}" stroke-width="2"/><text x="{_f(x0 + 10)}" '
+                           f'y="{_f(H - y0 - 10)}" font-size="16" font-family="sans-serif" '
+                           f'fill="{ink}">T{tool} {_f(dia)} mm</text></g>')
         cutting = m.kind == "feed" and min(z0, z1) < -EPS and abs(x1 - x0) + abs(y1 - y0) > EPS
         level = cutting and abs(z1 - z0) <= EPS
         same = level and not ramp and abs(z0 - run_z) <= EPS
         if not (run and (same or (cutting and not level and ramp))):
-            out += _cut(run, run_z, H, thickness, width)
+            out += _cut(run, run_z, H, thickness, width, current)
             run = []
         if cutting:
             if not run:
@@ -184,7 +239,7 @@ def toolpath_overlay(moves: Iterable[Motion], H: float, thickness: float,
         elif entry is not None:  # out of the stock: number the cut if it went deeper than
             number()  # an engraving (one number per stroke of text is noise)
             entry = None
-    out += _cut(run, run_z, H, thickness, width)
+    out += _cut(run, run_z, H, thickness, width, current)
     number()
     out += _tab_marks(tab_spans(moves), H, thickness, tool_diameter, changes)
     out += labels
