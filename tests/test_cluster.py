@@ -192,3 +192,28 @@ def test_a_jobs_searches_give_the_same_bytes_locally_and_on_the_cluster(cluster,
     assert cli.returncode == 0, cli.stderr
     with connect(None, 2) as client, searches_on(client):  # a LocalCluster
         assert _files(tmp_path / "cluster-4") == _alone(job, tmp_path / "local-4", workers=4)
+
+
+def test_a_bug_reading_one_job_is_that_jobs_line(cluster, tmp_path, monkeypatch):
+    """A job that crashes the reader on the client (a bug, not bad input) is reported as its
+    own failure; the other jobs still run and land."""
+    import wikicut.io.job as job_io
+    from wikicut.cluster.batch import run_batch
+
+    address, _procs = cluster
+    jobs = _jobs(tmp_path / "jobs")[:2]
+    real = job_io.load_job
+
+    def load(path, **kw):
+        if Path(path).stem == "small-2":
+            raise RuntimeError("reader bug")
+        return real(path, **kw)
+
+    monkeypatch.setattr(job_io, "load_job", load)
+    res = run_batch(jobs, tmp_path / "out", address=address, overrides={"iterations": 5},
+                    options={"gcode": False})
+    assert [j.ok for j in res.jobs] == [True, False]
+    assert res.jobs[1].error == "internal error: RuntimeError: reader bug"
+    assert res.exit_code == 3
+    assert (tmp_path / "out" / "small-1" / "report.json").exists()
+    assert not (tmp_path / "out" / "small-2").exists()

@@ -119,8 +119,12 @@ def run_batch(paths: list[Path], outdir: Path, *, address: str | None = None,
         except WikicutError as exc:
             outcomes[k] = JobOutcome(str(path), Path(path).stem, False, error=str(exc),
                                      exit_code=exc.exit_code)
-            if say:
-                say(outcomes[k])
+        except Exception as exc:  # noqa: BLE001 - a bug reading one job must not stop the batch
+            outcomes[k] = JobOutcome(str(path), Path(path).stem, False,
+                                     error=f"internal error: {type(exc).__name__}: {exc}",
+                                     exit_code=1)
+        if k in outcomes and say:
+            say(outcomes[k])
     with connect(address, workers) as client:
         n_workers = len(client.nthreads())
         run = uuid.uuid4().hex  # keys unique on a scheduler others share
