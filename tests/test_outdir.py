@@ -353,3 +353,19 @@ def test_a_ctrl_c_held_for_a_kernel_is_never_dropped():
             assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
     finally:
         signal.signal(signal.SIGINT, outer)
+
+
+def test_a_failed_run_leaves_no_folders_it_made_for_the_output(job):
+    """-o new/deeper/out, and the job cannot be cut (a part larger than the sheet): exit 3,
+    and neither new/ nor new/deeper/ is left behind; a folder that was there stays."""
+    job.write_text(JOB.replace("width = 1220", "width = 100"))
+    code, said = nest("-o", "new/deeper/out")
+    assert code == 3, said
+    assert not Path("new").exists()
+    Path("kept").mkdir()
+    code, said = nest("-o", "kept/deeper/out")
+    assert code == 3, said
+    assert Path("kept").is_dir() and not Path("kept/deeper").exists()
+    job.write_text(JOB)
+    assert nest("-o", "new/deeper/out")[0] == 0  # and a run that succeeds keeps them
+    assert (Path("new/deeper/out") / "report.json").is_file()

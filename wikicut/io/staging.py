@@ -75,6 +75,8 @@ class Staging:
         self.force = force
         self.outdir = check_outdir(self.shown, force, inputs)
         parent = self.outdir.parent
+        # the folders above it this run makes: a failed run takes them away again
+        self.made = [d for d in (parent, *parent.parents) if not d.exists()]
         try:
             parent.mkdir(parents=True, exist_ok=True)
             self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.outdir.name}.tmp-", dir=parent))
@@ -82,6 +84,7 @@ class Staging:
             os.umask(umask)
             os.chmod(self.tmp, 0o777 & ~umask)  # the user's permissions, not mkdtemp's 0700
         except OSError as exc:
+            self._unmake()
             raise InputError(f"cannot write the output folder here ({exc.strerror})",
                              self.shown) from None
 
@@ -137,6 +140,16 @@ class Staging:
     def discard(self) -> None:
         if self.tmp.exists():
             shutil.rmtree(self.tmp, ignore_errors=True)
+        self._unmake()
+
+    def _unmake(self) -> None:
+        """The folders above the output this run made, removed while still empty (another
+        run may have put something in one since)."""
+        for d in self.made:  # deepest first
+            try:
+                d.rmdir()
+            except OSError:
+                break
 
 
 @contextmanager
