@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WEDGE = (ROOT / "parts" / "wedge.toml").as_posix()
 
 JOB = f"""\
-name = "s67"
+name = "walk"
 [sheet]
 width = 1220
 height = 610
@@ -38,7 +38,7 @@ quantity = 2
 """
 
 OFFCUT_JOB = f"""\
-name = "s67"
+name = "walk"
 [sheet]
 thickness = 18
 outline = [[0, 0], [1000, 0], [1000, 500], [0, 500]]
@@ -226,7 +226,7 @@ def test_output_piped_into_head_is_no_internal_error():
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
     """A small job's output with programs and without (--no-gcode)."""
-    base = tmp_path_factory.mktemp("s67")
+    base = tmp_path_factory.mktemp("walk")
     job = base / "job.toml"
     job.write_text(JOB)
     for name, extra in (("cut", []), ("layout", ["--no-gcode"])):
@@ -340,3 +340,25 @@ def test_verify_binary_program(tmp_path):
     prog = tmp_path / "x.nc"
     prog.write_bytes(b"\x00\x01\x02")
     one_line_error(run("verify", str(prog), "--profile", "grbl"), 2, "x.nc", "binary")
+
+
+def test_recut_finds_the_jobs_own_profile_file_from_anywhere(tmp_path):
+    """A job with its own profile file (a path from the job's folder): recut run from
+    another folder finds it beside the output folder; gone, it is one line asking for
+    --profile, never a shipped profile of the same name in its place."""
+    base = tmp_path / "shop"
+    base.mkdir()
+    (base / "router.toml").write_text((ROOT / "profiles" / "grbl.toml").read_text()
+                                      .replace('name = "GRBL"', 'name = "Our router"'))
+    (base / "job.toml").write_text(JOB + '[machine]\nprofile = "router.toml"\n')
+    res = run("nest", "job.toml", "-o", "out", "-q", cwd=base)
+    assert res.exit_code == 0, res.output
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    res = run("recut", str(base / "out"), "wedge#1", "-o", "re", cwd=elsewhere)
+    assert res.exit_code == 0, res.output
+    assert "Our router" in (elsewhere / "re" / "report.json").read_text()
+    (base / "router.toml").unlink()
+    res = run("recut", str(base / "out"), "wedge#1", "-o", "re2", cwd=elsewhere)
+    one_line_error(res, 2, "give --profile")
+    assert not (elsewhere / "re2").exists()

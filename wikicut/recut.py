@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .errors import InputError, UnsafeJobError
 from .io.dxf import read_cutting_file
-from .io.profiles import load_profile
+from .io.profiles import load_profile, resolve_profile_path
 from .io.report import read_report
 from .io.staging import staged_output
 from .io.stock import load_offcut
@@ -79,12 +79,25 @@ def _polygon(shell, holes, where: Path, key: str):
     return poly
 
 
-def recut_profile(report: dict, profile: str | None) -> Profile:
-    """The job's profile and tool (report settings), or `profile` when given."""
+def recut_profile(report: dict, profile: str | None, outdir: Path | None = None) -> Profile:
+    """The job's profile and tool (report settings), or `profile` when given. A profile
+    file the report names is a path relative to the job: looked for from here, then beside
+    the output folder (where the job usually is)."""
     st = report.get("settings", {})
     ref = profile or st.get("profile_ref")
     if not ref:
         raise InputError("the report names no machine profile: give --profile")
+    if profile is None and outdir is not None:
+        ref = str(ref)
+        here = resolve_profile_path(ref)
+        beside = resolve_profile_path(ref, Path(outdir).parent)
+        if here.suffix == ".toml" and not here.is_file() and beside.is_file():
+            ref = str(beside)
+        elif here.suffix == ".toml" and not here.is_file():
+            # never a shipped profile of the same name instead: its limits may differ
+            raise InputError(f"the report's machine profile '{ref}' (a path from the job's"
+                             " folder) is neither here nor beside the output folder: give"
+                             " --profile", Path(outdir) / "report.json")
     return load_profile(ref).with_tool(st.get("tool_diameter"))
 
 
@@ -146,7 +159,7 @@ def recut(outdir: Path, part: str, dest: Path, *, offcut: Path | None = None,
     inputs = [Path(outdir), *([Path(offcut)] if offcut is not None else [])]
     with staged_output(Path(dest), force, inputs) as stage:
         shape = part_as_cut(outdir, sheet, placed)
-        prof = recut_profile(report, profile)
+        prof = recut_profile(report, profile, outdir)
         if offcut is not None:
             stock = load_offcut(offcut)
             if abs(stock.thickness - st["thickness"]) > 0.5:
