@@ -83,14 +83,20 @@ def test_a_program_of_one_tool_keeps_its_depth_colours_and_no_tool_mark():
 # -- labels the font cannot engrave ------------------------------------------------------
 
 def test_a_label_the_font_cannot_engrave_says_what_is_engraved():
-    """A label with <, &, quotes or é is engraved with '?' for each: the sheet drew the
-    typed text and the job sheet listed it to sort by, with no hint of what is on the part."""
+    """A label with <, &, quotes or é is engraved with '?' for each, and lower case in
+    capitals: the sheet draws what is engraved (the typed text in data-label), and the job
+    sheet lists the typed text to sort by with what is on the part."""
     part = Part("rib", shapely.box(0, 0, 400, 200), label='rib <&"é">')
     sheet = SheetLayout(1, Stock(600, 300, 18, 10), [Placement("rib#1", part, 20, 20)])
     svg = sheet_svg(sheet, total=1)
     label = ET.fromstring(svg).findall(f".//{SVG}text[@class='label']")
-    assert len(label) == 1 and label[0].text == 'rib <&"é">'
-    assert label[0].get("data-engraved") == "RIB ??????"
+    assert len(label) == 1 and label[0].text == "RIB ??????"
+    assert label[0].get("data-label") == 'rib <&"é">'
+    plain = Part("post", shapely.box(0, 0, 400, 200), label="post 1")
+    svg1 = sheet_svg(SheetLayout(1, Stock(600, 300, 18, 10), [Placement("p#1", plain, 20, 20)]),
+                     total=1)
+    (drawn,) = ET.fromstring(svg1).findall(f".//{SVG}text[@class='label']")
+    assert drawn.text == "POST 1" and drawn.get("data-label") == "post 1"
     report = {"job": "j", "settings": {}, "totals": {"sheets": 1},
               "sheets": [{"index": 1, "file_dxf": "sheet-001.dxf", "file_svg": "sheet-001.svg",
                           "file_program": None, "utilisation": 0.5,

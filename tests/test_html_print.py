@@ -121,7 +121,7 @@ def test_the_sheet_page_shows_the_layout_fitted_with_its_labels_and_screws(print
     w, h = page.get_size()
     # the labels in the drawing are the engraved text (one per part), above the card
     assert _labels_in_drawing(page, "R7", h * 0.35) == 2
-    assert _labels_in_drawing(page, "post", h * 0.35) == 1
+    assert _labels_in_drawing(page, "POST", h * 0.35) == 1  # in capitals, as engraved
     assert _labels_in_drawing(page, "rib#1", 0) == 0  # instance ids are not engraved
     scale = 2.0
     img = page.render(scale=scale, rev_byteorder=True).to_numpy()[:, :, :3].astype(int)

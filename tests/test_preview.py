@@ -53,7 +53,8 @@ def test_sheet_svg_is_xml_with_one_part_element_each():
     for g in parts:  # a title with id and name; the visible label is the engraved text
         assert g.find(f"{SVG}title").text.startswith(g.get("data-part") + ' rib <&"x">\n')
         label = [t for t in g.iter(f"{SVG}text") if t.get("class") == "label"]
-        assert len(label) == 1 and label[0].text == 'rib <&"x">'
+        assert len(label) == 1 and label[0].text == "RIB ???X??"  # as engraved
+        assert label[0].get("data-label") == 'rib <&"x">'
     assert sheet_svg(lay.sheets[0]) == svg  # deterministic
 
 

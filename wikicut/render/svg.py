@@ -121,10 +121,10 @@ CAP = 0.72  # cap height of a sans-serif font, in em: the drawn capitals as tall
 
 
 def _as_engraved(text: str) -> str:
-    """What the router engraves for a label whose characters its font lacks (it engraves
-    '?' for each), as an attribute; "" when it engraves the text (lower case in capitals)."""
+    """The label as typed, as an attribute, where the router engraves it otherwise (in
+    capitals, '?' for a character its font lacks: the drawing shows what is engraved)."""
     cut = engraved_text(text)
-    return "" if cut == text.upper() else f' data-engraved="{escape(cut, True)}"'
+    return "" if cut == text else f' data-label="{escape(text, True)}"'
 
 
 def _label_text(p: Part, H: float, radius: float) -> str:
@@ -132,8 +132,8 @@ def _label_text(p: Part, H: float, radius: float) -> str:
     `radius`): at the centre of the strokes' box, set where the font sets them (as wide,
     capitals as tall), turned as they are. A label with no room to be engraved is drawn
     grey at the part's widest place, so the part can still be told on the sheet. Where the
-    font lacks a character of the label (it engraves '?': font.engraved_text) the text
-    engraved is in the label's data-engraved."""
+    font lacks a character of the label it engraves '?' (font.engraved_text), and so does
+    the drawing, in capitals as engraved; the text as typed is then in data-label."""
     place = place_label(p, radius)
     if place is None:
         x, y, size, vertical = label_box(_label_area(p), p.text)
@@ -148,7 +148,8 @@ def _label_text(p: Part, H: float, radius: float) -> str:
     return (f'<text class="label" x="{_f(x)}" y="{_f(y)}" dx="{_f(sx)}" dy="{_f(-sy)}" '
             f'font-size="{_f(h / CAP)}" textLength="{_f(place.width)}" '
             f'lengthAdjust="spacingAndGlyphs"{turn}{_as_engraved(place.text)} '
-            'font-family="sans-serif" fill="#222">' + escape(place.text) + "</text>")
+            'font-family="sans-serif" fill="#222">' + escape(engraved_text(place.text))
+            + "</text>")
 
 
 def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
