@@ -184,7 +184,8 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
         # even when the search ran late
         now = time.monotonic()
         fill_end = now + max((end - now) / 2, fill_time)
-        fewer = fill_last_sheets(raw, items, settings.spacing, p.res, fill_end, bundles)
+        fewer = fill_last_sheets(raw, items, settings.spacing, p.res, fill_end, bundles,
+                                 stocks)
         if len(fewer.sheets) < len(raw.sheets):
             fewer = bundle.expand_layout(fewer, bundles)
             if not verify_layout(fewer, settings.spacing):

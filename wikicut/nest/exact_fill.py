@@ -35,6 +35,7 @@ from ..model import (
     NestItem,
     Placement,
     SheetLayout,
+    Stock,
     moved_copies,
     oriented_outline,
     placed_outlines,
@@ -54,15 +55,20 @@ MAX_CANDIDATES = 200_000  # per sheet and rotation, after `_may_fit`; bottom-lef
 
 def fill_last_sheets(layout: Layout, items: list[NestItem], spacing: float, res: float,
                      deadline: float = math.inf,
-                     bundles: dict[str, Bundle] | None = None) -> Layout:
+                     bundles: dict[str, Bundle] | None = None,
+                     stocks: list[Stock] | None = None) -> Layout:
     """The layout with as many of its last sheets emptied into the earlier ones as exact
-    placement allows (see the module docstring); only for a single stock type, not a strip.
-    `items`: the job's items (their allowed rotations); `deadline`: monotonic clock."""
+    placement allows (see the module docstring); not for a strip. `items`: the job's items
+    (their allowed rotations); `deadline`: monotonic clock. A stock list (`stocks`, as
+    listed: the sheets' types in the order `solution.sheets_rank` weighs them, the last
+    listed heaviest) may empty any sheet but one holding locked parts' room: each sheet
+    fewer ranks better, whichever its type, and the search's raster misses such fits as it
+    does on one type (two 1300 mm bars left on a triangular offcut beside a full sheet with
+    room for them). Its sheets are tried the heaviest type first, the emptiest first."""
     sheets = layout.sheets
-    if len(sheets) < 2 or any(s.stock is not sheets[0].stock for s in sheets):
+    if len(sheets) < 2 or any(s.stock.strip for s in sheets):
         return layout
-    if sheets[0].stock.strip:
-        return layout
+    one = all(s.stock is sheets[0].stock for s in sheets)
     # too little time for the parts there are: the compaction and the candidate search
     # cost about this much a part (2,215 parts: 1.0 s on a quiet machine), and a fill begun
     # anyway ran 1.8 s past a 10 s limit at load 8
@@ -75,17 +81,81 @@ def fill_last_sheets(layout: Layout, items: list[NestItem], spacing: float, res:
     shapes = _Shapes(spacing)
     out = list(sheets)
     while len(out) >= 2 and time.monotonic() < deadline:
-        for across in (False, True):  # column by column, then row by row
-            moved = _empty(out, tight, rotations, spacing, res, deadline, across, shapes,
-                           bundles or {})
-            if moved is not None:
+        moved = None
+        for k in ([len(out) - 1] if one else _candidates(out, stocks)):
+            order = [*out[:k], *out[k + 1:], out[k]]  # the sheet to empty last
+            for across in (False, True):  # column by column, then row by row
+                moved = _empty(order, tight, rotations, spacing, res, deadline, across,
+                               shapes, bundles or {})
+                if moved is not None:
+                    break
+            if moved is not None or time.monotonic() >= deadline:
                 break
+        if moved is None:  # the last two sheets' parts laid afresh on one
+            moved = _repack(out, rotations, spacing, deadline, shapes)
         if moved is None:
             break
         out = moved
     if len(out) == len(sheets):
         return layout
-    return replace(layout, sheets=out)
+    return replace(layout, sheets=[s if s.index == i + 1 else replace(s, index=i + 1)
+                                   for i, s in enumerate(out)])
+
+
+REPACK_MAX = 300  # parts of the last two sheets, at most, laid afresh on one
+REPACK_TURNS = 8  # turns tried for all of them alike, at most
+
+
+def _repack(sheets: list[SheetLayout], rotations: dict[str, tuple[float, ...]],
+            spacing: float, deadline: float, shapes: _Shapes) -> list[SheetLayout] | None:
+    """The sheets with the last two (of one stock type, neither holding locked parts' room)
+    replaced by one: their parts, largest first, each at its first free contact position on
+    the empty sheet (`place`), every part turned alike (each turn all of them may take),
+    then each turned as it places best; column by column, then row by row. None if no way
+    fits them all. Emptying the last sheet keeps the others' layouts, which may not leave
+    the room an exact grid needs: twelve 593.5 x 388.67 mm panels fill a sheet's 2410 x
+    1190 mm four by three to the micron (12 mm spacing), where the search, whose raster
+    cannot see that fit, mixed their turns and put three on a second sheet."""
+    if len(sheets) < 2:
+        return None
+    a, b = sheets[-2], sheets[-1]
+    if a.stock is not b.stock or a.stock.locked:
+        return None
+    pls = sorted([*a.placements, *b.placements], key=lambda p: -p.part.area)
+    if len(pls) > REPACK_MAX or sum(p.part.area for p in pls) > a.stock.usable.area:
+        return None
+    allowed = [tuple(dict.fromkeys(float(r) % 360.0 for r in rotations.get(
+        p.instance, (p.rotation,)))) for p in pls]
+    common = [r for r in allowed[0] if all(r in rs for rs in allowed[1:])]
+    for turn in [*common[:REPACK_TURNS], None]:
+        for across in (False, True):
+            s = replace(a, placements=[])
+            for pl, rots in zip(pls, allowed):
+                if time.monotonic() >= deadline:
+                    return None
+                spot = place(s, pl, rots if turn is None else (turn,), spacing, deadline,
+                             across, shapes)
+                if spot is None and turn is not None and len(rots) > 1:
+                    spot = place(s, pl, rots, spacing, deadline, across, shapes)
+                if spot is None:
+                    break
+                s = replace(s, placements=[*s.placements, spot])
+            else:
+                return [*sheets[:-2], s]
+    return None
+
+
+def _candidates(sheets: list[SheetLayout], stocks: list[Stock] | None) -> list[int]:
+    """A stock list's sheets to try emptying: not one holding locked parts' room (cut
+    anyway: emptying it saves nothing), the type listed last first, the emptiest first."""
+    rank = {id(st): t for t, st in enumerate(stocks or [])}
+    first = {}
+    for s in sheets:  # types not in `stocks`: in the layout's order
+        first.setdefault(id(s.stock), len(rank) + len(first))
+    kind = {**first, **rank}
+    cands = [k for k, s in enumerate(sheets) if not s.stock.locked]
+    return sorted(cands, key=lambda k: (-kind[id(sheets[k].stock)],
+                                        sum(p.part.area for p in sheets[k].placements), k))
 
 
 def _empty(sheets: list[SheetLayout], tight: dict[int, SheetLayout],

@@ -4,7 +4,10 @@ search lay out the whole strip, so a 60 m roll would cost them fifteen times a 4
 nothing: the nester works on the roll cut to the length every part needs laid in one row
 (each at the longest of its rotations that fit across the roll: the decoder may pick any of
 them, and a part placed bottom-left always fits right of those before it, so no layout the
-search makes is cut short), and hands the layout back on the roll as given."""
+search makes is cut short), and hands the layout back on the roll as given. Keep-outs (a
+roll's clamps, the room of parts locked on it: locked.py) may stand anywhere along it, even
+across its whole width, so the row starts after the last of them: the roll is cut no
+shorter than their far end plus that row."""
 
 from __future__ import annotations
 
@@ -44,7 +47,9 @@ def cut_rolls(items: list[NestItem], stocks: list[Stock], spacing: float, res: f
     out = []
     for st in stocks:
         if st.strip:
-            need = row_length(items, st, spacing, res)
+            # the row laid right of every keep-out (and a cell for the keep-outs' raster)
+            reach = max((float(k.bounds[2]) for k in st.keepouts), default=0.0)
+            need = row_length(items, st, spacing, res) + (reach + res if reach > 0 else 0.0)
             if need < st.width:
                 st = replace(st, width=need)
         out.append(st)

@@ -67,6 +67,25 @@ def tighten(p: Problem, best: Solution, rng: random.Random, budget: Budget,
             q = replace(p, st_count=cap)
             s = decode(q, best.order, best.pref, best.mode)
             budget.spend(1)
+            if s.key.unplaced == 0 and not s.key < best.key:
+                # the decoder opened more of the sheets listed after this type for what it
+                # no longer holds (two 1300 mm bars off a triangular offcut onto a second
+                # full sheet, where the first has room for them): hold those at the best
+                # layout's counts, so what is left out is fitted into the sheets there are
+                held = cap.copy()
+                for k in range(t + 1, len(p.stocks)):
+                    if held[k] < 0 or held[k] > counts[k]:
+                        held[k] = counts[k]
+                q = replace(p, st_count=held)
+                s = decode(q, best.order, best.pref, best.mode)
+                budget.spend(1)
+                if s.key.unplaced > 0:  # first what was left out, then the rest in order
+                    out = s.out.sheet[s.order] < 0
+                    front = np.concatenate([s.order[out], s.order[~out]])
+                    f = decode(q, front, best.pref, best.mode)
+                    budget.spend(1)
+                    if f.fit < s.fit:
+                        s = f
             if s.key.unplaced > 0:
                 part = budget.share(prm.tighten_share, report=False)
                 s = fit_all(q, s, rng, part, prm)
