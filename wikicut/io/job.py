@@ -463,14 +463,18 @@ def read_production_csv(path: Path) -> list[tuple[str, int]]:
 
 
 def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
-    """Render every part file of the job at the job's measured thickness."""
+    """Render every part file of the job at the job's measured thickness. An entry of the
+    job's [layers] naming no layer of any of its DXFs is warned of (a misspelt name leaves
+    its layer read with the default operation)."""
     out: list[tuple[JobPart, Part]] = []
+    layers_seen: list[str] = []
     for jp in job.parts:
         display = jp.file
         if jp.path.suffix.lower() in DXF_SUFFIXES:
             from .dxf import read_dxf_parts
 
             found = read_dxf_parts(jp.path, display=display, thickness=job.thickness,
+                                   layers_seen=layers_seen,
                                    **job.reading.dxf_keywords(jp.units))
             if not found:
                 raise InputError("no closed part outlines found", display)
@@ -487,7 +491,30 @@ def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
             raise InputError(f"key '{jp.key}.lock': the file holds {len(found)} parts; a lock"
                              " places one (give it a file of its own)", job.path, found[0].name)
         out.extend((jp, p) for p in found)
+    _unused_layers(job, layers_seen)
     return out
+
+
+def _unused_layers(job: Job, names: list[str]) -> None:
+    """One warning line per [layers] key that matches no layer of the job's DXFs."""
+    import warnings
+
+    from ..errors import InputWarning
+    from .dxf.layers import unmatched_layers, unused_entry
+
+    keys = unmatched_layers(job.reading.layer_map, names)
+    if not keys:
+        return
+    try:
+        tf: TomlFile | None = TomlFile.load(job.path)
+    except InputError:
+        tf = None
+    dxfs = any(jp.path.suffix.lower() in DXF_SUFFIXES for jp in job.parts)
+    for key in keys:
+        where = tf.where(f"layers.{key}") if tf is not None else f"key 'layers.{key}'"
+        what = (unused_entry(key, names, "the job's DXFs") if dxfs else
+                "is not used: the job reads no DXF")
+        warnings.warn(f"{job.path}: {where} {what}", InputWarning, stacklevel=3)
 
 
 def job_items(job: Job) -> list[NestItem]:

@@ -91,7 +91,9 @@ def assemble(drawing: Drawing, loops: list[Piece], join: float = SNAP_TOL
     owners = _Owners(parts, shown)
     for p in got.slivers:  # debris on or inside a part is dropped; anywhere else refused
         if not owners.near(LineString(p.pts)):
-            raise InputError(f"zero-area contour {p.where}: remove it", shown)
+            x, y = p.pts[0]
+            raise InputError(f"zero-area contour {p.where} at ({x:.3f}, {y:.3f}), on no "
+                             "part: remove it", shown)
     if got.slivers:
         layers = ", ".join(sorted({repr(p.layer) for p in got.slivers}))
         warnings.warn(f"{shown}: {len(got.slivers)} zero-area contour(s) on or inside parts "
@@ -121,6 +123,9 @@ def _sort_loops(loops: list[Piece], shown: str, join: float = SNAP_TOL) -> _Sort
     out = _Sorted()
     for p in loops:
         k = p.op.kind
+        if p.closed and _collapsed(p):  # a contour of no size (a CIRCLE of radius 1e-9)
+            out.slivers.append(p)
+            continue
         if k == "sheet":
             if p.closed:
                 out.sheets.append(_sheet(p, shown))
@@ -142,6 +147,12 @@ def _sort_loops(loops: list[Piece], shown: str, join: float = SNAP_TOL) -> _Sort
         else:
             out.cut.append((p, poly))
     return out
+
+
+def _collapsed(p: Piece) -> bool:
+    """A closed contour whose points are all one point (within 1e-6 mm): it encloses
+    nothing and draws nothing, on any layer."""
+    return bool(np.all(np.ptp(p.pts, axis=0) <= 1e-6)) if len(p.pts) else True
 
 
 class _Owners:

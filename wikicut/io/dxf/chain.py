@@ -1,9 +1,10 @@
 """Loose pieces joined into loops: CAD files draw outlines as separate LINEs and ARCs.
 
-Exact duplicates are dropped and endpoints closer than SNAP_TOL meet. Then, as exporters
-(Rhino, Grasshopper) leave outlines open by a fraction of a millimetre, the ends still loose
-are joined to the nearest loose end within the join tolerance: nearest pairs first and only
-loose ends, so that a wide tolerance never merges corners of contours that already close.
+Exact duplicates are cut once (`Joined.copies`: the reader says so) and endpoints closer
+than SNAP_TOL meet. Then, as exporters (Rhino, Grasshopper) leave outlines open by a fraction
+of a millimetre, the ends still loose are joined to the nearest loose end within the join
+tolerance: nearest pairs first and only loose ends, so that a wide tolerance never merges
+corners of contours that already close.
 A contour on a cut or pocket layer that stays open, branches, overlaps or ends on another
 is refused, every one of them named (up to MAX_LISTED).
 """
@@ -41,6 +42,8 @@ class Joined:
     construction: list[Piece] = field(default_factory=list)  # open strokes not cut
     # loose stubs lying on another piece or shorter than the tolerance, not cut
     covered: list[Piece] = field(default_factory=list)
+    # entities drawn twice exactly, on one layer: (the copy not cut, the one cut)
+    copies: list[tuple[Piece, Piece]] = field(default_factory=list)
 
 
 def default_join_tol(pieces: list[Piece], scale: float) -> float:
@@ -58,29 +61,35 @@ def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL,
     """Closed loops and open paths after de-duplication and chaining of loose pieces.
     `tol` and `join` (default: tol) in mm."""
     join = tol if join is None else max(join, tol)
-    seen: set[bytes] = set()
+    seen: dict[bytes, Piece] = {}
+    copies: list[tuple[Piece, Piece]] = []
     closed: list[Piece] = []
+    specks: list[Piece] = []
     loose: dict[str, list[Piece]] = {}
     for p in pieces:
         r = np.round(p.pts, 6)
         key_f = (p.layer + ("C" if p.closed else "O")).encode() + r.tobytes()
         key_r = (p.layer + ("C" if p.closed else "O")).encode() + r[::-1].tobytes()
-        if key_f in seen or key_r in seen:
-            continue  # exact duplicate: CAD copies lines onto themselves
-        seen.add(key_f)
+        first = seen.get(key_f) or seen.get(key_r)
+        if first is not None:  # exact duplicate: CAD copies lines onto themselves
+            copies.append((p, first))  # cut once, and said (a sheet drawn twice is one)
+            continue
+        seen[key_f] = p
         if not p.closed and len(p.pts) > 2 and np.hypot(*(p.pts[0] - p.pts[-1])) <= tol:
             p = _closed(p, p.pts[:-1], [p.circle], True)
         if p.closed:
             closed.append(p)
         else:
             length = float(np.hypot(*np.diff(p.pts, axis=0).T).sum())
-            if length <= tol:
-                continue  # a speck: nothing to cut
+            if length <= tol:  # a speck: nothing to cut, said with the stubs
+                specks.append(p)
+                continue
             loose.setdefault(p.layer, []).append(p)
     # A file with outlines on an OUTSIDE layer names its cuts: open strokes on its layer 0 or
     # unknown layers are construction lines (closed loops there are still cut).
     explicit = any(p.op.kind == "outside" for p in pieces)
-    out = Joined(closed, join)
+    out = Joined(closed, join, copies=[c for c in copies if c[0].op.kind != "sheet"],
+                 covered=[p for p in specks if p.op.kind != "sheet"])
     problems: list[str] = []
     gaps_open = False  # an open contour among the problems: the join tolerance may help
     for group in loose.values():  # dict keeps first-seen order: deterministic

@@ -97,6 +97,9 @@ class Drawing:
     labels: list[Label]
     shown: str
     units: DrawingUnits = DrawingUnits(1.0, "mm", True)
+    # the file's layer names: those holding entities first (as met), then the layer
+    # table's other names; a layer map's entry matching none of them is not used
+    layers: tuple[str, ...] = ()
 
 
 def name_entities(pieces: list[Piece], most: int = 5) -> str:
@@ -349,6 +352,7 @@ class _Collector:
         self.pieces: list[Piece] = []
         self.labels: list[Label] = []
         self.unengraved: list[str] = []  # text on engraving layers: "'ENGR' (entity .., ..)"
+        self.used: dict[str, None] = {}  # the layers entities are on, in the order met
 
     def op(self, layer: str) -> LayerOp:
         op = self._ops.get(layer)
@@ -362,6 +366,7 @@ class _Collector:
         if parent_layer is not None and layer == "0":
             layer = parent_layer  # block entities on layer 0 take the INSERT's layer
         where = f"(entity {handle}, layer {layer})"
+        self.used.setdefault(layer)
         if layer in self.hidden:
             if kind not in _ANNOTATIONS and kind not in ("TEXT", "MTEXT"):
                 self.skipped.add(layer)
@@ -412,10 +417,14 @@ class _Collector:
     def _add(self, got, kind: str, where: str, layer: str, op: LayerOp, handle: str) -> None:
         pts, closed, circle = got
         pts = dedupe_consecutive(np.asarray(pts, dtype=float)[:, :2])
-        if len(pts) < 2:
-            return  # a zero-length line or a point: no geometry to cut
         if not np.all(np.isfinite(pts)):
             raise InputError(f"{kind} with non-finite coordinates {where}", self.shown)
+        if len(pts) < 2 and not (closed and len(pts)):
+            return  # a zero-length line or a point: no geometry to cut
+        if len(pts) < 2:
+            # a closed contour collapsed to a point (a CIRCLE of radius 1e-9): kept as a
+            # zero-area contour, which assembling reports (on a part) or refuses (elsewhere)
+            pts = np.vstack([pts, pts])
         if closed and len(pts) > 2 and np.all(np.abs(pts[0] - pts[-1]) < 1e-9):
             pts = pts[:-1]
         self.pieces.append(Piece(pts, closed, layer, op, handle, circle))
@@ -532,4 +541,16 @@ def read_drawing(path: str | Path, layer_map: dict[str, str] | None = None,
         names = ", ".join(f"'{n}'" for n in sorted(col.skipped))
         warnings.warn(f"{shown}: layers switched off or frozen are not cut: {names}",
                       InputWarning, stacklevel=2)
-    return Drawing(col.pieces, col.labels, shown, du)
+    return Drawing(col.pieces, col.labels, shown, du,
+                   tuple(dict.fromkeys([*col.used, *_table_layers(doc)])))
+
+
+def _table_layers(doc) -> list[str]:
+    """The names in the layer table (a damaged entry names nothing)."""
+    out = []
+    for layer in doc.layers:
+        try:
+            out.append(str(layer.dxf.name))
+        except Exception:  # noqa: BLE001 - a damaged layer table entry
+            continue
+    return out

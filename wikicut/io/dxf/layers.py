@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from ...errors import InputError
 
 __all__ = ["DEFAULT_LAYER_MAP", "ENGRAVE_MAX_DEPTH", "LayerOp", "classify_layer",
-           "is_wikihouse_name", "sheet_material", "sheet_thickness"]
+           "is_wikihouse_name", "sheet_material", "sheet_thickness", "unmatched_layers",
+           "unused_entry"]
 
 ENGRAVE_MAX_DEPTH = 1.5  # mm: shallower "mmDEEP" layers are engravings, not pockets
 DEFAULT_THICKNESS = 18.0
@@ -197,3 +198,28 @@ def classify_layer(name: str, layer_map: dict[str, str] | None = None) -> LayerO
 def is_wikihouse_name(name: str) -> bool:
     """A name in WikiHouse's '<n>_anyTOOL_...' style: such a file names every cut it wants."""
     return bool(re.match(r"^\s*\d+_(ANY|\d+MM)?TOOL", name, re.IGNORECASE))
+
+
+def unmatched_layers(layer_map: dict[str, str] | None, names) -> list[str]:
+    """The keys of a layer map that name no layer in `names` (matched as classify_layer
+    matches them: any case, spaces round them ignored): a misspelt name would otherwise
+    leave its layer read with the default operation, without a word."""
+    have = {str(n).strip().lower() for n in names}
+    return [k for k in (layer_map or {}) if k.strip().lower() not in have]
+
+
+def unused_entry(key: str, names, whose: str = "the file") -> str:
+    """"matches no layer of the file (did you mean 'Holes'?), so it is not used; the layers
+    there: 'A', 'B' and 3 more": what to say of a layer map entry that matches no layer of
+    `whose` (the file, the job's DXFs); `names` those layers, the ones in use first."""
+    import difflib
+
+    names = [str(n) for n in names]
+    by_low = {n.strip().lower(): n for n in names}
+    near = difflib.get_close_matches(key.strip().lower(), sorted(by_low), n=1, cutoff=0.6)
+    hint = f" (did you mean '{by_low[near[0]]}'?)" if near else ""
+    most = 6
+    listed = ", ".join(repr(n) for n in names[:most])
+    more = f" and {len(names) - most} more" if len(names) > most else ""
+    have = f"the layers there: {listed}{more}" if names else "it has no layers"
+    return f"matches no layer of {whose}{hint}, so it is not used; {have}"

@@ -22,7 +22,14 @@ from .assemble import DrawnPart, DrawnSheet, assemble
 from .chain import MAX_JOIN_TOL, SNAP_TOL, Joined, default_join_tol, loops
 from .clearance import check_clearance
 from .entities import DAMAGED, Drawing, name_entities, read_drawing
-from .layers import DEFAULT_THICKNESS, LayerOp, sheet_material, sheet_thickness
+from .layers import (
+    DEFAULT_THICKNESS,
+    LayerOp,
+    sheet_material,
+    sheet_thickness,
+    unmatched_layers,
+    unused_entry,
+)
 from .units import check_coords, settle_units, to_mm
 from .zones import with_zones
 
@@ -30,15 +37,18 @@ __all__ = ["read_cutting_file", "read_dxf_parts"]
 
 
 
-def _analyse(path, layer_map, display, units=None, join_tolerance=None
+def _analyse(path, layer_map, display, units=None, join_tolerance=None, layers_seen=None
              ) -> tuple[str, list[DrawnSheet], list[DrawnPart], float]:
     """Read and assemble, and the mm per drawing unit it settled on; damaged entity data the
     checks did not foresee still gives one InputError naming the file, never a raw
-    exception."""
+    exception. `layers_seen` (a list) takes the file's layer names, for a caller that
+    checks its layer map against several files; without it the entries of `layer_map` that
+    match no layer of this file are warned of here."""
     shown = display or str(path)
     tol = _join_tolerance(join_tolerance, shown)
     try:
         drawing = read_drawing(path, layer_map, shown, units=units)
+        _unused_layers(drawing, layer_map, layers_seen)
         mm, joined = _join(drawing, drawing.units.scale, tol)
         scale = settle_units(drawing.units, joined.pieces, shown, units is not None)
         if scale != drawing.units.scale:
@@ -52,6 +62,20 @@ def _analyse(path, layer_map, display, units=None, join_tolerance=None
         raise InputError(f"damaged or unsupported DXF data ({type(exc).__name__}: {exc})",
                          shown) from None
     return shown, sheets, raw, scale
+
+
+def _unused_layers(drawing: Drawing, layer_map: dict[str, str] | None,
+                   layers_seen: list[str] | None) -> None:
+    """Before assembling (a misspelt layer read as "auto" may be why it is refused): each
+    entry of the layer map naming no layer of the file, in one line, or the file's layers
+    added to `layers_seen` for the caller to say so of all its files."""
+    if layers_seen is not None:
+        layers_seen.extend(n for n in drawing.layers if n not in layers_seen)
+        return
+    for key in unmatched_layers(layer_map, drawing.layers):
+        warnings.warn(f"{drawing.shown}: layer map entry '{key}' (key 'layers.{key}', or "
+                      f"--layer {key}=...) {unused_entry(key, drawing.layers)}",
+                      InputWarning, stacklevel=4)
 
 
 def _join(drawing: Drawing, scale: float, tol: float | None) -> tuple[Drawing, Joined]:
@@ -68,6 +92,17 @@ def _report(joined: Joined, shown: str) -> None:
         warnings.warn(f"{shown}: {len(joined.covered)} stub(s) (lying on another line, or "
                       "shorter than the join tolerance) not cut "
                       f"({name_entities(joined.covered)})", InputWarning, stacklevel=4)
+    if joined.copies:
+        n = len(joined.copies)
+        pairs = ", ".join(f"{p.handle} on {q.handle}" for p, q in joined.copies[:5])
+        more = f" and {n - 5} more" if n > 5 else ""
+        layers = ", ".join(sorted({repr(p.layer) for p, _q in joined.copies}))
+        # said of the copy alone: whether the first drawn is cut, another warning may say
+        # (a construction line drawn twice is not cut at all)
+        warnings.warn(f"{shown}: {n} entity(ies) drawn twice exactly (an exact copy on the "
+                      f"same layer, each named on the one it copies): the copies are not cut "
+                      f"(entities {pairs}{more}; layer(s) {layers})", InputWarning,
+                      stacklevel=4)
     if joined.construction:
         layers = sorted({p.layer for p in joined.construction})
         warnings.warn(f"{shown}: {len(joined.construction)} open stroke(s) on layer(s) "
@@ -144,13 +179,17 @@ def _make_parts(raw: list[DrawnPart], stem: str, shown: str,
 
 def read_dxf_parts(path, layer_map: dict[str, str] | None = None, display: str | None = None,
                    thickness: float | None = None, *, units: str | None = None,
-                   join_tolerance: float | None = None) -> list[Part]:
+                   join_tolerance: float | None = None,
+                   layers_seen: list[str] | None = None) -> list[Part]:
     """Every outline in a DXF with what lies inside it, as Parts moved to bounding-box min
     (0, 0). Names are '<stem>-<n>' in sheet-then-position order, or the TEXT inside the part.
     Pocket depths are checked against `thickness`, else against the part's sheet layer.
     `units` ("mm", "cm", "m", "inch", "ft") overrides the file's; `join_tolerance` (mm) is
-    how far apart loose ends may be and still meet."""
-    shown, sheets, raw, _scale = _analyse(path, layer_map, display, units, join_tolerance)
+    how far apart loose ends may be and still meet. An entry of `layer_map` naming no layer
+    of the file is warned of, unless `layers_seen` (a list) is given: the file's layer names
+    are added to it, for a caller reading several files with one map to say so once."""
+    shown, sheets, raw, _scale = _analyse(path, layer_map, display, units, join_tolerance,
+                                          layers_seen)
     stocks = [_parse_stock(s) for s in sheets]
 
     def thick(rp: DrawnPart) -> float | None:
@@ -178,17 +217,20 @@ def read_dxf_parts(path, layer_map: dict[str, str] | None = None, display: str |
 def read_cutting_file(path, layer_map: dict[str, str] | None = None,
                       display: str | None = None, *, units: str | None = None,
                       join_tolerance: float | None = None, thickness: float | None = None,
-                      clearance: float | None = None) -> list[SheetLayout]:
+                      clearance: float | None = None,
+                      layers_seen: list[str] | None = None) -> list[SheetLayout]:
     """A cutting file as sheets: each sheet rectangle (0_SHEET_* layers) with the parts on it
     in the sheet's own frame (lower-left 0,0), placed at x=y=0 with no rotation.
-    `units` and `join_tolerance` as for read_dxf_parts; `thickness` (mm, measured) replaces
-    the sheet layer's (or the default) in the stock and in the depth checks alike.
+    `units`, `join_tolerance` and `layers_seen` as for read_dxf_parts; `thickness` (mm,
+    measured) replaces the sheet layer's (or the default) in the stock and in the depth
+    checks alike.
     `clearance` (mm, the tool's diameter) says the file is to be cut as drawn: parts drawn
     over each other or closer than that are refused (UnsafeJobError), naming both.
     Closed polylines on DONOTCUT_MATERIAL and DONOTCUT_KEEPOUTS (an offcut's board and a
     sheet's clamps, as sheet_dxf_text writes them) become the sheet's `Stock.outline` and
     `Stock.keepouts`."""
-    shown, sheets, raw, scale = _analyse(path, layer_map, display, units, join_tolerance)
+    shown, sheets, raw, scale = _analyse(path, layer_map, display, units, join_tolerance,
+                                         layers_seen)
     stocks = with_zones(path, shown, scale, sheets,
                          [_parse_stock(s, thickness) for s in sheets])
     if sheets:
