@@ -369,3 +369,29 @@ def test_a_failed_run_leaves_no_folders_it_made_for_the_output(job):
     job.write_text(JOB)
     assert nest("-o", "new/deeper/out")[0] == 0  # and a run that succeeds keeps them
     assert (Path("new/deeper/out") / "report.json").is_file()
+
+
+def test_an_output_folder_holding_an_offcut_outline_or_tool_library_is_refused(job):
+    """An offcut's outline read from a DXF, and a tool library or materials file beside the
+    job, are inputs too: an earlier output folder holding one is never replaced by --force
+    (the run would delete what it reads), and a batch sends them to its workers."""
+    import ezdxf
+
+    from wikicut.io.job import load_job
+    from wikicut.pipeline import job_inputs
+
+    assert nest("-o", "old")[0] == 0
+    doc = ezdxf.new()
+    doc.modelspace().add_lwpolyline([(0, 0), (1000, 0), (1000, 400), (500, 700), (0, 700)],
+                                    close=True)
+    doc.saveas("old/offcut.dxf")
+    job.write_text(JOB.replace("width = 1220\nheight = 1220\n", 'outline = "old/offcut.dxf"\n'))
+    code, said = nest("-o", "old", "--force")
+    assert code == 2 and "contains the input file offcut.dxf" in said, said
+    assert Path("old/offcut.dxf").is_file() and Path("old/report.json").is_file()
+    assert Path("old/offcut.dxf").resolve() in [p.resolve() for p in job_inputs(load_job(job))]
+    Path("lib").mkdir()
+    Path("lib/tools.toml").write_text("")
+    job.write_text(JOB + '[machine]\nprofile = "grbl"\nlibrary = "lib/tools.toml"\n')
+    assert Path("lib/tools.toml").resolve() in [
+        p.resolve() for p in job_inputs(load_job(job))]

@@ -217,6 +217,7 @@ def job_inputs(job: Job, profile: str | None = None) -> list[Path]:
     paths = [job.path, *(jp.path for jp in job.parts), *job.blocks, *job.remnant_files]
     if job.inventory is not None:
         paths.append(job.inventory.path)
+    paths += [p for p in (job.library, job.materials) if p is not None]
     with contextlib.suppress(WikicutError):  # an unknown profile is refused when it is loaded
         paths.append(resolve_profile_path(profile or job.profile, job.base))
     return paths

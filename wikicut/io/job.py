@@ -91,7 +91,8 @@ class Job:
     materials: Path | None = None
     remnants: rem.RemnantRules | None = None  # [remnants]: offcuts kept (io/remnants.py)
     inventory: rem.RemnantFile | None = None  # the shop's remnants, as read
-    remnant_files: tuple[Path, ...] = ()  # the files of [[sheet]] from = "..."
+    # the files its sheets are read from: [[sheet]] from = "..." and DXF outlines
+    remnant_files: tuple[Path, ...] = ()
 
     @property
     def material(self) -> str:

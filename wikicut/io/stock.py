@@ -117,7 +117,7 @@ def read_stocks(tf: TomlFile, data: dict[str, Any], inventory: rem.RemnantFile |
     """The [sheet] table or [[sheet]] tables: one thickness, strip mode alone. Remnants
     (`from` a remnant file, and the inventory's) of the job's thickness and material come
     first: the nester uses a kind listed earlier when it saves one listed later. Also the
-    remnant files read."""
+    files read for them: remnant files and DXF outlines."""
     sheets = data.get("sheet")
     if sheets is None:
         raise InputError("missing required table [sheet]", tf.display)
@@ -130,6 +130,9 @@ def read_stocks(tf: TomlFile, data: dict[str, Any], inventory: rem.RemnantFile |
         raise tf.error("sheet", "must be a [sheet] table or [[sheet]] tables")
     stocks = [read_stock(tf, s, pre) for s, pre in zip(sheets, prefixes) if "from" not in s]
     offcuts, files = _remnant_sheets(tf, sheets, prefixes, stocks, inventory)
+    # an offcut's outline drawn in a DXF is read too: an input like any other
+    files += [tf.path.parent / s["outline"] for s in sheets
+              if "from" not in s and isinstance(s.get("outline"), str)]
     stocks = offcuts + stocks
     if not stocks:
         raise tf.error("sheet", "no sheet to cut: the remnant files list none of this"
