@@ -44,8 +44,8 @@ def test_a_speed_changed_between_operations_waits_for_the_spindle_again():
 
 def test_a_speed_set_by_hand_is_a_stop_not_minutes():
     p = prof(on="M3")  # the start line cannot set a speed: the writer stops for the operator
-    est = estimate(ops(p, rpm=12000), p)
-    assert est.seconds == pytest.approx(MOVES + DWELL) and est.stops == 1
+    est = estimate(ops(p, rpm=12000), p)  # with the spindle off, and on again with its wait
+    assert est.seconds == pytest.approx(MOVES + 2 * DWELL) and est.stops == 1
 
 
 def test_the_screw_stop_restarts_the_spindle_and_counts_one_stop():

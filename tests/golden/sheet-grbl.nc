@@ -5,7 +5,7 @@
 (tool: T1 6 mm upcut, 2 flutes, 18000 rpm)
 (feeds mm/min: cut 3000, plunge 600, ramp 1500; entry ramp, climb)
 (depth: through 18.3 mm in passes <= 6.5 mm; tabs on)
-(estimated time 3 min 6 s, cut 6.72 m, rapid 0.63 m)
+(estimated time 3 min 7 s, cut 6.76 m, rapid 0.63 m)
 (Z0 = stock top, X0 Y0 = sheet lower-left corner)
 G90 G94 G17
 G21
@@ -145,7 +145,13 @@ G0 Z5
 (rib#1 drill)
 G0 X60 Y160
 G1 Z0 F600
-G1 Z-18.3
+G1 Z-6.1
+G1 Z0 F3000
+G1 Z-5.6
+G1 Z-12.2 F600
+G1 Z0 F3000
+G1 Z-11.7
+G1 Z-18.3 F600
 G1 Z0 F3000
 G0 Z5
 (rib#1 drill)

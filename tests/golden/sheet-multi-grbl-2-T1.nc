@@ -4,9 +4,9 @@
 (parts [2]: rib#1, cleat#1)
 (machine: GRBL [grbl], program units mm)
 (tool: T1 6 mm "6 mm compression", 18000 rpm, feed up to 3000 mm/min, 4)
-(operations, 2 min 45 s)
+(operations, 2 min 46 s)
 (depth: through 18.3 mm; entry ramp, climb; tabs on)
-(estimated time 2 min 45 s, cut 6.31 m, rapid 0.41 m)
+(estimated time 2 min 46 s, cut 6.31 m, rapid 0.43 m)
 (Z0 = stock top, X0 Y0 = sheet lower-left corner)
 G90 G94 G17
 G21

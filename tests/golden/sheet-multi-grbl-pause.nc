@@ -7,9 +7,9 @@
 (1. T2 3 mm "3 mm upcut", 20000 rpm, feed up to 3000 mm/min, 3)
 (operations, 0 min 33 s)
 (2. T1 6 mm "6 mm compression", 18000 rpm, feed up to 3000 mm/min, 4)
-(operations, 2 min 45 s)
+(operations, 2 min 46 s)
 (depth: through 18.3 mm; entry ramp, climb; tabs on)
-(estimated time 4 min 19 s, cut 6.94 m, rapid 0.78 m)
+(estimated time 4 min 19 s, cut 6.94 m, rapid 0.79 m)
 (Z0 = stock top, X0 Y0 = sheet lower-left corner)
 G90 G94 G17
 G21

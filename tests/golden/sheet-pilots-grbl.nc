@@ -5,7 +5,7 @@
 (tool: T1 6 mm upcut, 2 flutes, 18000 rpm)
 (feeds mm/min: cut 3000, plunge 600, ramp 1500; entry ramp, climb)
 (depth: through 18.3 mm in passes <= 6.5 mm; tabs on)
-(estimated time 2 min 17 s + 1 stop, cut 4.27 m, rapid 1.46 m)
+(estimated time 2 min 22 s + 1 stop, cut 4.41 m, rapid 1.46 m)
 (Z0 = stock top, X0 Y0 = sheet lower-left corner)
 (hold-down: 4 screws, pilots drilled first, then a stop to drive them:)
 ([252.5, 97.5], [147.5, 297.5], [467.5, 112.5], [447.5, 297.5])
@@ -19,22 +19,46 @@ G4 P4
 G0 X252.5 Y97.5
 G0 Z5
 G1 Z0 F600
-G1 Z-18.3
+G1 Z-6.1
+G1 Z0 F3000
+G1 Z-5.6
+G1 Z-12.2 F600
+G1 Z0 F3000
+G1 Z-11.7
+G1 Z-18.3 F600
 G1 Z0 F3000
 G0 Z5
 G0 X467.5 Y112.5
 G1 Z0 F600
-G1 Z-18.3
+G1 Z-6.1
+G1 Z0 F3000
+G1 Z-5.6
+G1 Z-12.2 F600
+G1 Z0 F3000
+G1 Z-11.7
+G1 Z-18.3 F600
 G1 Z0 F3000
 G0 Z5
 G0 X447.5 Y297.5
 G1 Z0 F600
-G1 Z-18.3
+G1 Z-6.1
+G1 Z0 F3000
+G1 Z-5.6
+G1 Z-12.2 F600
+G1 Z0 F3000
+G1 Z-11.7
+G1 Z-18.3 F600
 G1 Z0 F3000
 G0 Z5
 G0 X147.5
 G1 Z0 F600
-G1 Z-18.3
+G1 Z-6.1
+G1 Z0 F3000
+G1 Z-5.6
+G1 Z-12.2 F600
+G1 Z0 F3000
+G1 Z-11.7
+G1 Z-18.3 F600
 G1 Z0 F3000
 G0 Z5
 G0 Z20

@@ -1,6 +1,6 @@
-"""Drills: a hole the tool's size is plunged (pecking if asked, and always for a library tool
-deeper than its depth per pass), a larger one is bored along a helix, a wide blind one is
-cleared as a pocket."""
+"""Drills: a hole the tool's size is plunged (pecking, never deeper at once than the tool's
+depth per pass), a larger one is bored along a helix, a wide blind one is cleared as a
+pocket."""
 
 from __future__ import annotations
 
@@ -22,14 +22,13 @@ PECK_CLEAR = 0.5
 
 
 def drilling_profile(setting: ToolSetting) -> Profile:
-    """The profile a tool of the library drills with: it pecks no deeper than its depth per
-    pass (the most its maker lets it cut at once, or less where the job says). A straight
-    plunge loads the whole tip: the 2.5 mm long-reach pilot tool, 1 x D per pass, snaps when
-    driven 18 mm into plywood in one move. A profile's own tool (no library entry, no such
-    limit) plunges as its `[drill] peck` says."""
+    """The profile a tool drills with: it pecks no deeper than its depth per pass (a library
+    tool's: the most its maker lets it cut at once, or less where the job says; a profile's
+    own tool's: the profile's `[depth] per_pass`, or the job's for that kind), or
+    `[drill] peck` where that is shallower. A straight plunge loads the whole tip: the 2.5 mm
+    long-reach pilot tool, 1 x D per pass, snaps when driven 18 mm into plywood in one move,
+    and any end mill driven the sheet's depth at once packs its flutes with chips."""
     p = setting.profile
-    if setting.cutter is None:
-        return p
     peck = p.depth.per_pass if p.drill.peck <= 0 else min(p.drill.peck, p.depth.per_pass)
     return p if peck == p.drill.peck else p.updated(drill={"peck": peck})
 

@@ -185,10 +185,12 @@ def check_screws(program: SheetProgram, p: Profile) -> None:
 
 
 def measure(program: SheetProgram, p: Profile) -> None:
-    """Cut and rapid lengths and a cycle-time estimate (model.timing: feeds with acceleration,
-    spindle dwells, tool changes and the final retract to clearance height)."""
+    """Cut and rapid lengths and a cycle-time estimate (model.timing: the moves as the writer
+    writes them, with acceleration, spindle dwells, tool changes, the rises before stops and
+    changes and over the clamps, and the final retract to clearance height)."""
     est = estimate(program.operations, p, tools=tuple(t.number for t in program.tools),
-                   speeds={t.number: t.rpm for t in program.tools})
+                   speeds={t.number: t.rpm for t in program.tools},
+                   high=p.heights.over_keepouts if program.sheet.stock.keepouts else None)
     program.cut_length = round(est.cut_length, 3)
     program.rapid_length = round(est.rapid_length, 3)
     program.est_seconds = round(est.seconds, 1)

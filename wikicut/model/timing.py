@@ -194,17 +194,22 @@ def _motion_seconds_each(start: P3, moves: list[Move], profile: Profile) -> list
 
 
 def estimate(operations: list[Operation], profile: Profile, start: P3 | None = None,
-             tools: tuple[int, ...] = (), speeds: dict[int, float] | None = None) -> Estimate:
+             tools: tuple[int, ...] = (), speeds: dict[int, float] | None = None,
+             high: float | None = None) -> Estimate:
     """Lengths and time of a program's operations, as the writer (wikicut.post) writes them:
-    their moves with acceleration, a spindle start (dwell) per tool, a change between tools
-    (the changer's time each), the spindle started again (its dwell) where an operation's
-    speed differs from the one before and after the stop for the hold-down screws, and the
-    retract to clearance at the end. `tools` lists the tool numbers in use (empty = one
-    tool), `speeds` each tool's rpm where an operation gives none (default: its first
-    operation's, else the profile's)."""
+    their moves with acceleration (a rapid that changes XY and Z split as the writer splits
+    it: up first, or across then down), a spindle start (dwell) per tool, a change between
+    tools (the changer's time each), the spindle started again (its dwell) where an
+    operation's speed differs from the one before and after the stop for the hold-down
+    screws, the rise to clearance before every stop and change, and the retract to clearance
+    at the end. `tools` lists the tool numbers in use (empty = one tool), `speeds` each
+    tool's rpm where an operation gives none (default: its first operation's, else the
+    profile's). `high`: the height the first move across is made at where the machine's
+    place is not known (at the start, after a change or a stop): the profile's
+    `heights.over_keepouts` on a sheet with keep-outs, else None."""
     p = profile
     pos: P3 = start or (0.0, 0.0, p.heights.clearance)
-    run = _Run(operations, p, pos, tools, speeds)
+    run = _Run(operations, p, pos, tools, speeds, high)
     moves, owner = run.moves, run.owner
     length, secs, fast = _motion(pos, moves, p)
     cut, rapid = float(length[~fast].sum()), float(length[fast].sum())
@@ -223,46 +228,52 @@ def estimate(operations: list[Operation], profile: Profile, start: P3 | None = N
 
 class _Run:
     """A program's operations as the writer runs them: the moves in order (with the rises to
-    clearance before a change or a stop) and their tools, the changes, the operator's stops
-    and the spindle's restarts within a tool's run."""
+    clearance before a change or a stop, over the clamps before the first move across from
+    a place not known, and each rapid split as the writer splits it) and their tools, the
+    changes, the operator's stops and the spindle's restarts within a tool's run."""
 
     def __init__(self, operations: list[Operation], p: Profile, pos: P3,
-                 tools: tuple[int, ...], speeds: dict[int, float] | None):
+                 tools: tuple[int, ...], speeds: dict[int, float] | None,
+                 high: float | None = None):
         self.p, self.pos, self.ops, self.tools, self.speeds = p, pos, operations, tools, speeds
+        self.high = high
+        self.at: P3 = pos  # where the writer stands
+        self.lost = True  # where the machine stands is not known (the writer's `lost`)
+        self.scale, self.decimals = p.unit_scale, p.decimals
         self.moves: list[Move] = []
         self.owner: list[int] = []
         self.current = tools[0] if tools else 0
         self.changes = self.stops = 0
         self.restarts: dict[int, int] = {}
         speed = self.base(self.current)
+        set_speed = "{speed}" in p.spindle.on
         for k, op in enumerate(operations):
             change = bool(tools and op.tool and op.tool != self.current)
             # the stop to drive the screws; a change by hand (a pause, or the next program
             # when split) is that stop itself, and a change restarts the spindle anyway
             if (k and operations[k - 1].kind == "pilot" and op.kind != "pilot"
                     and not (change and p.changer.mode in ("pause", "split"))):
-                self.up()
-                self.stops += 1
+                self.stop()
                 if not change:
                     self.restart()
             if change:
+                before = speed
+                self.up()
                 self.changes += 1
                 self.current = op.tool
                 speed = self.base(self.current)
-                self.up()
+                self.lost = True
+                if p.changer.mode == "m6" and not set_speed and speed != before:
+                    self.stops += 1  # an automatic change stops to set the new speed
             rpm = op.rpm or self.base(self.current)
-            if rpm != speed:  # the spindle's start line again and its wait, else a stop
-                speed = rpm
-                if "{speed}" in p.spindle.on:
-                    self.restart()
-                else:
-                    self.stops += 1
-            self.moves.extend(op.moves)
-            self.owner.extend([self.current] * len(op.moves))
-        if self.moves and self.moves[-1].z < p.heights.clearance:
-            self.moves.append(Move("rapid", self.moves[-1].x, self.moves[-1].y,
-                                   p.heights.clearance))
-            self.owner.append(self.owner[-1])
+            if rpm != speed:  # the spindle's start line again and its wait, after a stop
+                speed = rpm  # for the operator where that line cannot set the speed
+                if not set_speed:
+                    self.stop()
+                self.restart()
+            self.add(op.moves)
+        if self.moves and self.at[2] < p.heights.clearance:
+            self.push(Move("rapid", self.at[0], self.at[1], p.heights.clearance))
 
     def base(self, t: int) -> float:
         """The tool's own speed: what it turns at where an operation sets none."""
@@ -273,12 +284,55 @@ class _Run:
             return first or self.p.spindle.speed
         return self.p.spindle.speed
 
+    def push(self, m: Move) -> None:
+        self.moves.append(m)
+        self.owner.append(self.current)
+        self.at = (m.x, m.y, m.z)
+
+    def add(self, moves: list[Move]) -> None:
+        """An operation's moves; a rapid as the writer writes it (Writer.emit_rapid)."""
+        rapids = [k for k, m in enumerate(moves) if m.kind == "rapid"]
+        done = 0
+        for k in rapids:
+            if k > done:
+                self.moves.extend(moves[done:k])
+                self.owner.extend([self.current] * (k - done))
+                m = moves[k - 1]
+                self.at = (m.x, m.y, m.z)
+            self.rapid(moves[k])
+            done = k + 1
+        if done < len(moves):
+            self.moves.extend(moves[done:])
+            self.owner.extend([self.current] * (len(moves) - done))
+            m = moves[-1]
+            self.at = (m.x, m.y, m.z)
+
+    def rapid(self, m: Move) -> None:
+        x0, y0, z0 = self.at
+        across = self.differs(m.x, x0) or self.differs(m.y, y0)
+        if across and self.lost:  # from a place not known: over the clamps first
+            if self.high is not None and z0 < self.high:
+                self.push(Move("rapid", x0, y0, self.high))
+                z0 = self.high
+            self.lost = False
+        if across and self.differs(m.z, z0):  # never a diagonal rapid
+            self.push(Move("rapid", x0, y0, m.z) if m.z > z0 else Move("rapid", m.x, m.y, z0))
+        self.push(m)
+
+    def differs(self, a: float, b: float) -> bool:
+        """Whether two coordinates are written as different words."""
+        return round(a * self.scale, self.decimals) != round(b * self.scale, self.decimals)
+
     def up(self) -> None:
         """To clearance before hands come near (the writer goes up first)."""
-        last = self.moves[-1] if self.moves else Move("rapid", *self.pos)
-        if last.z < self.p.heights.clearance:
-            self.moves.append(Move("rapid", last.x, last.y, self.p.heights.clearance))
-            self.owner.append(self.owner[-1] if self.owner else self.current)
+        if self.at[2] < self.p.heights.clearance:
+            self.push(Move("rapid", self.at[0], self.at[1], self.p.heights.clearance))
+
+    def stop(self) -> None:
+        """A stop for the operator: up to clearance first; the place is not known after."""
+        self.up()
+        self.stops += 1
+        self.lost = True
 
     def restart(self) -> None:
         self.restarts[self.current] = self.restarts.get(self.current, 0) + 1

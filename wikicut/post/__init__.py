@@ -64,8 +64,12 @@ class ProgramFile:
 
 def split_by_tool(program: SheetProgram, profile: Profile | None = None) -> list[SheetProgram]:
     """The program as one program per run of operations with the same tool, in cutting
-    order (a tool used twice, apart, gets two); measured again when given the profile."""
+    order (a tool used twice, apart, gets two); measured again when given the profile, each
+    from where the one before it leaves the machine (they run in order, as the sheet's
+    program does: each program's time is its tool's share of the sheet's)."""
     by_number = {t.number: t for t in program.tools}
+    high = (profile.heights.over_keepouts if profile is not None and program.sheet.stock.keepouts
+            else None)
     runs: list[list] = []
     for op in program.operations:
         n = op.tool or program.tools[0].number
@@ -73,9 +77,14 @@ def split_by_tool(program: SheetProgram, profile: Profile | None = None) -> list
             runs.append([n, []])
         runs[-1][1].append(op)
     out = []
+    start = None  # the first program starts where the writer assumes (X0 Y0, clearance)
     for n, ops in runs:
-        est = (estimate(ops, profile, tools=(n,), speeds={n: by_number[n].rpm})
-               if profile is not None else None)
+        est = (estimate(ops, profile, start, tools=(n,), speeds={n: by_number[n].rpm},
+                        high=high) if profile is not None else None)
+        if profile is not None:  # the next starts where this one ends, run in order
+            last = next((m for op in reversed(ops) for m in reversed(op.moves)), None)
+            if last is not None:
+                start = (last.x, last.y, max(last.z, profile.heights.clearance))
         out.append(replace(program, operations=ops, tools=(by_number[n],)) if est is None else
                    replace(program, operations=ops, tools=(by_number[n],),
                            cut_length=round(est.cut_length, 3),

@@ -109,7 +109,7 @@ class Writer(ABC):
             self.comment(f"depth: through {st.thickness + p.depth.overcut:g} mm in passes"
                          f" <= {p.depth.per_pass:g} mm; {_holding(p)}")
         else:
-            self.tool_comments(program)
+            self.tool_comments(program, bool(part))
             self.comment(f"depth: through {st.thickness + p.depth.overcut:g} mm; entry"
                          f" {p.entry.mode}, {p.direction}; {_holding(p)}")
         # the operator's stops are counted, not timed: only the operator knows how long
@@ -196,8 +196,10 @@ class Writer(ABC):
         if spindle:
             self.spindle_on()
 
-    def tool_comments(self, program: SheetProgram) -> None:
-        """Which tools, in which order, and what each cuts: what the operator lays out."""
+    def tool_comments(self, program: SheetProgram, part: bool = False) -> None:
+        """Which tools, in which order, and what each cuts: what the operator lays out.
+        `part`: one of a sheet's programs, measured from where the one before leaves the
+        machine (post.split_by_tool): its tool's time is the one measured so."""
         counts: dict[int, int] = {}
         feeds: dict[int, float] = {}
         speeds: dict[int, dict[float, None]] = {}  # each tool's speeds, in order
@@ -211,7 +213,10 @@ class Writer(ABC):
                 "split": "by hand between programs"}[self.p.changer.mode]
         numbers = tuple(t.number for t in program.tools)
         est = estimate(program.operations, self.p, tools=numbers,
-                       speeds={t.number: t.rpm for t in program.tools})
+                       speeds={t.number: t.rpm for t in program.tools},
+                       high=self.p.heights.over_keepouts if program.sheet.stock.keepouts
+                       else None)
+        seconds = program.tool_seconds if part and program.tool_seconds else est.tool_seconds
         if len(program.tools) > 1:
             self.comment(f"tools ({len(program.tools)}), in cutting order; {est.changes}"
                          f" change(s) {mode}, {self.p.changer.change_seconds:g} s each:")
@@ -221,7 +226,7 @@ class Writer(ABC):
             self.comment(f"{lead} {tool_label(t)}, {rpm} rpm, feed up to"
                          f" {feeds.get(t.number, 0.0):g} mm/min,"
                          f" {counts.get(t.number, 0)} operations,"
-                         f" {_duration(est.tool_seconds.get(t.number, 0.0))}")
+                         f" {_duration(seconds.get(t.number, 0.0))}")
 
     def change(self, tool: ToolUse, first: bool) -> None:
         """Change to `tool`: up to clearance, spindle off, the dialect's change, every axis

@@ -38,16 +38,22 @@ def limits_from_library(library: ToolLibrary, material: str) -> dict[int, ToolLi
 
 
 def limits_from_tooling(tooling: Tooling) -> dict[int, ToolLimits]:
-    """Each library tool's deepest pass as a job resolved it (the check before writing): the
-    deepest of its settings for the job's kinds of operation, each already checked against
-    the library's ceiling. A profile's own tool (no library entry) has no such limit."""
+    """Each tool's deepest pass as a job resolved it (the check before writing): the deepest
+    of its settings for the job's kinds of operation, a library tool's each already checked
+    against the library's ceiling, a profile's own tool's (no library entry) its profile's
+    `[depth] per_pass` or the job's `per_pass` for that kind."""
     out: dict[int, ToolLimits] = {}
     for s in (*tooling.tools, *(s for _, _, s in tooling.special)):
-        if s.cutter is None or s.data is None:
+        if s.cutter is not None and s.data is not None:
+            number, diameter, step = s.number, s.cutter.diameter, s.data.depth_per_pass
+        elif s.cutter is None:
+            tool = s.profile.tool
+            number, diameter, step = tool.number, tool.diameter, s.profile.depth.per_pass
+        else:
             continue
-        old = out.get(s.number)
-        deepest = max(s.data.depth_per_pass, old.max_depth_per_pass if old else 0.0)
-        out[s.number] = ToolLimits(s.number, s.cutter.diameter, deepest)
+        old = out.get(number)
+        deepest = max(step, old.max_depth_per_pass if old else 0.0)
+        out[number] = ToolLimits(number, diameter, deepest)
     return out
 
 
