@@ -127,3 +127,21 @@ def test_a_jobs_per_pass_for_the_profiles_tool_is_its_limit():
     assert max(_plunge_steps(text, main)) <= 4.0 + 1e-6
     assert verify_program(text, main, sheet=_sheet(),
                           tools=limits_from_tooling(tooling)) == []
+
+
+def test_without_a_rack_the_check_before_writing_holds_the_profiles_tool_too():
+    """`wikicut gcode` and `recut` have no rack: check_programs holds the profile's own tool
+    to its depth per pass all the same."""
+    from wikicut.errors import UnsafeJobError
+    from wikicut.model import Layout
+    from wikicut.pipeline import check_programs
+    from wikicut.post import ProgramFile
+
+    prof = _profile()
+    text = _program(prof)
+    pecks = re.compile(r"^G1 Z-6\.1\n(?:G1 Z[-\d.]+(?: F\d+)?\n)*?G1 Z-18\.3 F600\n", re.M)
+    layout = Layout([_sheet()])
+    check_programs(layout, [[ProgramFile("sheet-001.nc", text)]], prof)  # as written: passes
+    old = pecks.sub("G1 Z-18.3\n", text, count=1)
+    with pytest.raises(UnsafeJobError, match="plunge 18.300 mm into the material in one move"):
+        check_programs(layout, [[ProgramFile("sheet-001.nc", old)]], prof)

@@ -363,11 +363,14 @@ def check_programs(layout: Layout, sheet_files: list[list[ProgramFile]], profile
     parts lie exactly where the ones of a sheet already passed lie, to the last bit, with
     the same program, pass with it: the simulator would read the same text against the
     same geometry (a whole house: 119 sheets, 22 programs, 53 s of checks). `tooling`: the
-    job's library tools, whose depth per pass each plunge and pass is held to."""
+    job's tools (None: the profile's), whose depth per pass each plunge and pass is held to."""
+    from .model.tooling import Tooling, ToolSetting
     from .verify import verify_program
     from .verify.tools import limits_from_tooling
 
-    limits = limits_from_tooling(tooling) if tooling is not None else None
+    # without a rack (wikicut gcode, recut) the profile's own tool and its depth per pass
+    limits = limits_from_tooling(tooling if tooling is not None
+                                 else Tooling((ToolSetting(profile),)))
 
     passed: set[tuple] = set()
     for sheet, files in zip(layout.sheets, sheet_files):
