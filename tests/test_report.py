@@ -143,6 +143,9 @@ def test_locked_and_filler_keys_are_written_where_documented():
     assert list(parts[1]) == [k for k in tables["sheets[].parts[]"]
                               if k not in ("locked", "mirrored")]
     assert rep["totals"]["fillers"] == {"placed": 1, "left": 1}
+    # a filler left out was asked for: its row counts it (placed less than quantity)
+    row = next(r for r in rep["parts"] if r["name"] == "x")
+    assert (row["quantity"], row["placed"], row["sheets"]) == (1, 0, [])
     assert list(rep["totals"]) == [k for k in tables["totals"] if k != "common_line"]
     assert OPTIONAL["totals"] == {"fillers", "common_line"}
 
@@ -311,3 +314,12 @@ def test_unplaced_parts_name_their_file_even_with_no_copy_placed():
                      "beam#2": "parts/beam.toml"}
     beam = next(r for r in rep["parts"] if r["name"] == "beam")
     assert beam["source"] == "parts/beam.toml" and beam["quantity"] == 2 and beam["placed"] == 0
+
+
+def test_a_report_that_cannot_be_read_is_one_line(tmp_path):
+    from wikicut.errors import InputError
+    from wikicut.io.report import read_report
+
+    (tmp_path / "report.json").mkdir()
+    with pytest.raises(InputError, match="cannot read the report"):
+        read_report(tmp_path)

@@ -200,6 +200,12 @@ def build_report(job_name: str, layout: Layout, spacing: float,
         row = rows.setdefault(name, {"name": name, "source": src, "quantity": 0, "placed": 0,
                                      "sheets": []})
         row["quantity"] += 1
+    for inst in layout.fillers_left:  # asked for, and no fault when left out
+        name = instance_name(inst)
+        src = seen.get(name) or portable_source((sources or {}).get(name, ""))
+        row = rows.setdefault(name, {"name": name, "source": src, "quantity": 0, "placed": 0,
+                                     "sheets": []})
+        row["quantity"] += 1
     part_area = sum(p.part.area for s in layout.sheets for p in s.placements)
     sheet_area = sum(s.area for s in layout.sheets)
     prices = [s.stock.price for s in layout.sheets]
@@ -259,6 +265,8 @@ def read_report(outdir: Path) -> dict:
         raise InputError("no report.json here: not a wikicut output folder", outdir) from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"not a readable report: {exc}", rep_path) from None
+    except OSError as exc:  # a folder named report.json, no permission
+        raise InputError(f"cannot read the report ({exc.strerror})", rep_path) from None
     if not isinstance(report, dict) or report.get("schema") != "wikicut-report/1":
         raise InputError("unknown report schema (expected wikicut-report/1)", rep_path)
     return report
