@@ -115,3 +115,27 @@ def test_the_pipeline_plans_the_parts_while_the_kernels_get_ready(monkeypatch, t
     wikicut.run_job(job, tmp_path / "out", force=True)
     # the last: nest's own call, which finds the kernels ready
     assert order == ["load_kernels", "preflight", "arc kernel", "nest", "load_kernels"]
+
+
+def test_parts_planned_alone_before_the_nest_engrave_no_labels(monkeypatch):
+    """The preflight proves each part cuttable; a label never fails a job, so its strokes are
+    not planned there (they were a third of the preflight's time on the microhouse), and the
+    sheets planned after the nest still engrave them."""
+    import shapely
+
+    import wikicut.cam.labels as labels
+    from wikicut.cam import Proofs, plan_sheet
+    from wikicut.io.profiles import load_profile
+    from wikicut.model import NestItem, Part, Placement, SheetLayout, Stock
+    from wikicut.pipeline import preflight_toolpaths
+
+    calls = []
+    real = labels.place_label
+    monkeypatch.setattr(labels, "place_label", lambda *a, **k: calls.append(1) or real(*a, **k))
+    part = Part("panel", shapely.box(0, 0, 600, 300), label="PANEL-1")
+    prof = load_profile("grbl")
+    stock = Stock(1220, 610, 18, 15)
+    preflight_toolpaths([NestItem("panel#1", part)], prof, (stock,), Proofs())
+    assert calls == []
+    program = plan_sheet(SheetLayout(1, stock, [Placement("panel#1", part, 100, 100)]), prof)
+    assert calls and any(op.kind == "label" for op in program.operations)

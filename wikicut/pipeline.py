@@ -99,12 +99,16 @@ def preflight_toolpaths(items, profile: Profile, stocks: tuple[Stock, ...],
 
 
 def _unbounded(profile: Profile, stock: Stock) -> Profile:
+    """The profile for a part planned alone: no travel limit in its way, and no labels (a
+    label never fails a job: one that cannot be placed is left off; engraving every
+    stroke of them took a third of the planning here)."""
     from dataclasses import replace
 
     lim = profile.limits
     return replace(profile, limits=replace(lim, x_min=min(lim.x_min, 0), y_min=min(lim.y_min, 0),
                                            x_max=max(lim.x_max, stock.width + 100),
-                                           y_max=max(lim.y_max, stock.height + 100)))
+                                           y_max=max(lim.y_max, stock.height + 100)),
+                   engrave=replace(profile.engrave, labels=False))
 
 
 def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
