@@ -56,6 +56,28 @@ def wikihouse_dxf() -> Path:
     return WIKIHOUSE_DXF
 
 
+def panel_part(drill: float | None = None) -> str:
+    """A 300 x 200 panel part file's text with an 80 x 50 hole in its middle and, given its
+    diameter, a drill at (40, 40): the programs tests of stops, clamps and estimates cut."""
+    text = """name = "panel"
+label = "P"
+[[feature]]
+type = "rectangle"
+x = 0
+y = 0
+w = 300
+h = 200
+[[feature]]
+type = "rectangle"
+cx = 150
+cy = 100
+w = 80
+h = 50
+op = "cut"
+"""
+    return text + (f"[[drill]]\nx = 40\ny = 40\nd = {drill:g}\n" if drill is not None else "")
+
+
 def rect_part(name: str = "rect", w: float = 600, h: float = 300, label: str = "") -> str:
     """A parametric rectangle part file's text (w x h by default), for jobs written by tests."""
     head = f'name = "{name}"\n' + (f'label = "{label}"\n' if label else "")

@@ -18,6 +18,7 @@ import math
 from pathlib import Path
 
 import pytest
+from conftest import panel_part
 
 from wikicut.io.job import load_job
 from wikicut.io.profiles import load_profile
@@ -27,27 +28,6 @@ from wikicut.verify import simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PART = """\
-name = "panel"
-label = "P"
-[[feature]]
-type = "rectangle"
-x = 0
-y = 0
-w = 300
-h = 200
-[[feature]]
-type = "rectangle"
-cx = 150
-cy = 100
-w = 80
-h = 50
-op = "cut"
-[[drill]]
-x = 40
-y = 40
-d = {drill}
-"""
 
 CLAMPS = "keepouts = [[0, 0, 100, 100], [900, 250, 1000, 350]]"
 
@@ -63,7 +43,7 @@ def _profile_copy(folder: Path, base: str, subs: list[tuple[str, str]]) -> str:
 
 
 def _job(folder: Path, profile: str, tools: str, extra: str = "", sheet: str = "") -> Path:
-    (folder / "panel.toml").write_text(PART.format(drill=3 if tools else 6))
+    (folder / "panel.toml").write_text(panel_part(drill=3 if tools else 6))
     job = folder / "job.toml"
     job.write_text(f"""name = "est"
 [sheet]

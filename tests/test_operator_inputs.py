@@ -109,7 +109,7 @@ def test_remnant_file_with_a_crossed_hole_is_bad_input(tmp_path):
         "outline = [[0, 0], [500, 0], [500, 400], [0, 400]]\n"
         "holes = [[[100, 100], [300, 300], [300, 100], [100, 300]]]\n")
     job = tmp_path / "job.toml"
-    job.write_text(f'name = "s67"\n[[sheet]]\nfrom = "rem.toml"\n[[part]]\nfile = "{WEDGE}"\n')
+    job.write_text(f'name = "walk"\n[[sheet]]\nfrom = "rem.toml"\n[[part]]\nfile = "{WEDGE}"\n')
     res = run("nest", str(job), "-o", str(tmp_path / "out"), "--no-gcode")
     one_line_error(res, 2, "rem.toml", "sheet[1].holes[0]")
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import run_rs274
+from conftest import panel_part, run_rs274
 
 from wikicut.cli import main
 from wikicut.io.profiles import load_profile
@@ -26,33 +26,12 @@ from wikicut.verify import read_program, verify_program
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PART = """\
-name = "panel"
-label = "P"
-[[feature]]
-type = "rectangle"
-x = 0
-y = 0
-w = 300
-h = 200
-[[feature]]
-type = "rectangle"
-cx = 150
-cy = 100
-w = 80
-h = 50
-op = "cut"
-[[drill]]
-x = 40
-y = 40
-d = 2.5
-"""
 
 
 def _job(folder: Path, profile: str, tools: str, extra: str = "", sheet: str = "") -> Path:
-    (folder / "panel.toml").write_text(PART)
+    (folder / "panel.toml").write_text(panel_part(2.5))
     job = folder / "job.toml"
-    job.write_text(f"""name = "s67"
+    job.write_text(f"""name = "walk"
 [sheet]
 width = 1000
 height = 600
@@ -99,7 +78,7 @@ def _profile_copy(folder: Path, base: str, subs: list[tuple[str, str]]) -> str:
     for a, b in subs:
         assert a in text, a
         text = text.replace(a, b, 1)
-    path = folder / f"{base}-s67.toml"
+    path = folder / f"{base}-copy.toml"
     path.write_text(text)
     return str(path)
 
@@ -214,7 +193,7 @@ def test_shopbot_automatic_change_sets_the_new_tools_speed(tmp_path):
     off at clearance; before, the new tool ran at the old one's speed, told only in a
     comment nobody reads at an automatic change."""
     prof = _profile_copy(tmp_path, "shopbot", [('mode = "split"', 'mode = "m6"')])
-    (tmp_path / "panel.toml").write_text(PART)
+    (tmp_path / "panel.toml").write_text(panel_part(2.5))
     job = _job(tmp_path, prof, "[9, 7]").read_text().replace("spacing = 12", "spacing = 30")
     (tmp_path / "job.toml").write_text(job)
     out = tmp_path / "out"

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import panel_part
 
 from wikicut.cli import main
 from wikicut.io.profiles import load_profile
@@ -23,29 +24,12 @@ from wikicut.verify import ToolLimits, verify_program
 
 ROOT = Path(__file__).resolve().parent.parent
 
-PART = """\
-name = "panel"
-label = "P"
-[[feature]]
-type = "rectangle"
-x = 0
-y = 0
-w = 300
-h = 200
-[[feature]]
-type = "rectangle"
-cx = 150
-cy = 100
-w = 80
-h = 50
-op = "cut"
-"""
 
 
 def _job(folder: Path, profile: str, tools: str = "[1]") -> Path:
-    (folder / "panel.toml").write_text(PART)
+    (folder / "panel.toml").write_text(panel_part())
     job = folder / "job.toml"
-    job.write_text(f"""name = "s67"
+    job.write_text(f"""name = "walk"
 [sheet]
 width = 1000
 height = 600
