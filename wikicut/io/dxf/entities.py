@@ -7,6 +7,7 @@ once for the whole file.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import stat
@@ -298,6 +299,61 @@ _FLATTEN = {"LINE": _line, "CIRCLE": _circle, "ARC": _arc, "LWPOLYLINE": _lwpoly
 
 
 _HEADER_RE = re.compile(rb"SECTION\s*\r?\n\s*2\s*\r?\n\s*HEADER\b")
+_LEADING_BLANKS = re.compile(rb"(?:[ \t]*\r?\n)+(?=[ \t]*0[ \t]*\r?\n)")
+_DUP_HANDLE_RE = re.compile(r"non-unique entity handle #?([0-9A-Fa-f]+)")
+
+
+def _read_text(data: bytes):
+    """An ASCII DXF from its bytes, in the encoding its header gives (as ezdxf.readfile)."""
+    import io
+
+    from ezdxf.filemanagement import dxf_stream_info
+
+    info = dxf_stream_info(io.StringIO(data.decode("utf-8", errors="ignore")))
+    return ezdxf.read(io.StringIO(data.decode(info.encoding, errors="surrogateescape")))
+
+
+class _EzdxfLog(logging.Handler):
+    """While a file is read, ezdxf's log lines (one per repaired entity, printed raw on the
+    terminal) are held and said in one warning naming the file: a file with its entity
+    handles used twice (SketchUp's R12 export of WikiHouse StepUp) gets the copies new
+    handles, so a message naming a handle may name one the file does not have."""
+
+    def __init__(self, shown: str):
+        super().__init__(logging.WARNING)
+        self.shown = shown
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self):
+        log = logging.getLogger("ezdxf")
+        self._propagate = log.propagate
+        log.addHandler(self)
+        log.propagate = False
+        return self
+
+    def __exit__(self, *exc) -> None:
+        log = logging.getLogger("ezdxf")
+        log.removeHandler(self)
+        log.propagate = self._propagate
+        if exc[0] is None:
+            self.say()
+
+    def say(self) -> None:
+        dup = [m.group(1).upper() for m in map(_DUP_HANDLE_RE.search, self.messages) if m]
+        rest = [m for m in self.messages if not _DUP_HANDLE_RE.search(m)]
+        if dup:
+            more = f" and {len(dup) - 5} more" if len(dup) > 5 else ""
+            warnings.warn(f"{self.shown}: {len(dup)} entity handle(s) used twice in the file "
+                          f"({', '.join(dup[:5])}{more}): the copies were given new handles, "
+                          "so an entity named here by handle may not be found by it in CAD",
+                          InputWarning, stacklevel=5)
+        if rest:
+            more = f" (and {len(rest) - 1} more message(s))" if len(rest) > 1 else ""
+            warnings.warn(f"{self.shown}: the DXF reader repaired the file: "
+                          f"{rest[0]}{more}", InputWarning, stacklevel=5)
 
 
 def open_dxf(path: Path, shown: str):
@@ -327,7 +383,13 @@ def open_dxf(path: Path, shown: str):
         raise InputError("binary data, not a DXF file", shown)
     has_header = head.startswith(b"AutoCAD Binary DXF") or bool(_HEADER_RE.search(data))
     try:
-        return ezdxf.readfile(path), has_header
+        with _EzdxfLog(shown):
+            lead = _LEADING_BLANKS.match(data)
+            if lead and not head.startswith(b"AutoCAD Binary DXF"):
+                # blank lines before the first group code (a file saved through a text
+                # editor or a web page): ezdxf calls it "not a DXF file"; CAD reads on
+                return _read_text(data[lead.end():]), has_header
+            return ezdxf.readfile(path), has_header
     except ezdxf.DXFStructureError as exc:
         raise InputError(f"not a DXF file or damaged/truncated ({exc})", shown) from None
     except OSError as exc:  # ezdxf says "is not a DXF file" with an IOError

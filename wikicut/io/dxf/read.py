@@ -25,6 +25,7 @@ from .entities import DAMAGED, Drawing, name_entities, read_drawing
 from .layers import (
     DEFAULT_THICKNESS,
     LayerOp,
+    is_wikihouse_name,
     sheet_material,
     sheet_thickness,
     unmatched_layers,
@@ -49,11 +50,21 @@ def _analyse(path, layer_map, display, units=None, join_tolerance=None, layers_s
     try:
         drawing = read_drawing(path, layer_map, shown, units=units)
         _unused_layers(drawing, layer_map, layers_seen)
-        mm, joined = _join(drawing, drawing.units.scale, tol)
-        scale = settle_units(drawing.units, joined.pieces, shown, units is not None)
-        if scale != drawing.units.scale:
+        try:
+            mm, joined = _join(drawing, drawing.units.scale, tol)
+        except InputError:
+            # refused while joining (an open contour): its ends, gap and tolerance are told
+            # in mm only once the units are settled, from the contours closed as drawn
+            scale = _settle_before_join(drawing, shown, units is not None)
+            if scale == drawing.units.scale:
+                raise
             mm, joined = _join(drawing, scale, tol)
+        else:
+            scale = settle_units(drawing.units, joined.pieces, shown, units is not None)
+            if scale != drawing.units.scale:
+                mm, joined = _join(drawing, scale, tol)
         check_coords(mm)
+        _off_sheet_layers(joined, shown)
         _report(joined, shown)
         sheets, raw = assemble(mm, joined.pieces, joined.join)
     except InputError:
@@ -62,6 +73,60 @@ def _analyse(path, layer_map, display, units=None, join_tolerance=None, layers_s
         raise InputError(f"damaged or unsupported DXF data ({type(exc).__name__}: {exc})",
                          shown) from None
     return shown, sheets, raw, scale
+
+
+def _settle_before_join(drawing: Drawing, shown: str, forced: bool) -> float:
+    """The units settle_units picks from the contours closed as drawn (closed polylines,
+    circles), its warning said only when that changes the scale."""
+    if forced:
+        return drawing.units.scale
+    closed = [p for p in to_mm(drawing, drawing.units.scale).pieces if p.closed]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        scale = settle_units(drawing.units, closed, shown, False)
+    if scale != drawing.units.scale:
+        settle_units(drawing.units, closed, shown, False)  # now said
+    return scale
+
+
+def _off_sheet_layers(joined: Joined, shown: str) -> None:
+    """In a WikiHouse cutting file (WikiHouse layer names and sheet rectangles), a layer of
+    no known name whose every entity lies outside every sheet is the sheet's title or notes
+    drawn as curves (Skylark 250's 'TC' layer: the block's name in letters above the
+    sheets), not parts: its closed contours are not cut (nor nested as parts), with one
+    warning naming the layer and how to cut it."""
+    if not any(is_wikihouse_name(p.layer) for p in joined.pieces):
+        return
+    sheets = [Polygon(p.pts) for p in joined.pieces
+              if p.closed and p.op.kind == "sheet" and len(p.pts) >= 3]
+    sheets = [g for g in sheets if g.is_valid and g.area > 0]
+    if not sheets:
+        return
+    area = shapely.union_all(sheets)
+    shapely.prepare(area)
+    by_layer: dict[str, list] = {}
+    for p in (*joined.pieces, *joined.construction):
+        if p.op.kind == "auto" and p.op.guessed:
+            by_layer.setdefault(p.layer, []).append(p)
+    for layer, pieces in by_layer.items():
+        if not pieces or any(_touches(area, p) for p in pieces):
+            continue
+        off = {id(p) for p in pieces}
+        joined.pieces = [p for p in joined.pieces if id(p) not in off]
+        joined.construction = [p for p in joined.construction if id(p) not in off]
+        closed = [p for p in pieces if p.closed]
+        warnings.warn(f"{shown}: layer '{layer}' (not a WikiHouse layer name) lies wholly "
+                      f"outside the sheets: its {len(pieces)} entity(ies) ({len(closed)} "
+                      "closed) are not cut, as a title or notes drawn as curves "
+                      f"({name_entities(pieces)}); to cut its closed contours as parts "
+                      f"give --layer '{layer}=auto' (a job's [layers])", InputWarning,
+                      stacklevel=4)
+
+
+def _touches(area, p) -> bool:
+    if len(p.pts) == 1:
+        return bool(area.intersects(shapely.Point(p.pts[0])))
+    return bool(area.intersects(shapely.LineString(p.pts)))
 
 
 def _unused_layers(drawing: Drawing, layer_map: dict[str, str] | None,
