@@ -4,6 +4,8 @@ still cleared whole (simulated), and the program runs in rs274 and passes the ve
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import shapely
@@ -126,3 +128,27 @@ def test_the_large_tool_clears_and_the_small_one_finishes_the_rest(rs274, tmp_pa
     res = run_rs274(rs274, f, timeout=60, tool_table=tmp_path / "tool.tbl")
     assert res.returncode == 0 and "error" not in res.stdout.lower().replace("error_", ""), (
         res.stdout[-800:])
+
+
+@pytest.mark.parametrize("x, y", [(0, 0), (-1278, 22), (-1270, 30), (-980.01, 893.0931246168)])
+def test_a_lap_at_the_foot_of_a_notch_is_cut_wherever_the_part_lies(x, y):
+    """A half-round lap whose flat side lies on the foot of a dovetail notch (WikiHouse
+    Skylark's corner pieces; the coordinates are the real file's, 7.8e-15 mm apart): the
+    tool clears its corners from the notch, which the outline cut removes anyway. Whether
+    the pocket and the notch touched depended on the last bits of where the part lay: the
+    nest refused the part ("pocket 4.32 mm wide ... narrower than the 6 mm tool") that the
+    same file cut as drawn passed."""
+    a, b = (1374.0545542071864, 261.50000167607965), (1416.539445800611, 261.5000016760905)
+    cx, r = (a[0] + b[0]) / 2, (b[0] - a[0]) / 2
+    arc = [(cx + r * math.cos(math.pi * k / 48), 261.5 - r * math.sin(math.pi * k / 48))
+           for k in range(1, 48)]
+    lap = shapely.Polygon([b, *arc, a])
+    notch = shapely.Polygon([(1356.297000008126, 261.5000016760751),
+                             (1434.2970000080823, 261.5000016760951), (1423.4, 330),
+                             (1367.2, 330)])
+    part = Part("lap", shapely.box(1300, 0, 1500, 317.5).difference(notch),
+                pockets=(Pocket(lap, 9.0),))
+    sheet = SheetLayout(1, Stock(2440, 1220, 18, 0), [Placement("lap#1", part, x, y, 0.0)])
+    prof = load_profile("grbl")
+    program = plan_sheet(sheet, prof)
+    assert verify_program(write_program(program, prof), prof, sheet=sheet) == []

@@ -12,6 +12,8 @@ from .depth import PL, Track, descend_knots, pass_levels, walk
 from .emit import Emitter
 from .offsets import NARROW_TOL, QUAD_SEGS, closed_loop, for_direction, inside_loops, sweep
 
+TOUCH = 1e-6  # mm: a pocket side this close to the part's outline lies on it
+
 
 def check_pocket_depth(ctx: Context, shape: Polygon, depth: float) -> None:
     """A pocket may not go deeper than the stock (a through cut is a hole)."""
@@ -100,7 +102,12 @@ def pocket_room(ctx: Context, shape: Polygon) -> Polygon:
     for ring in part.outline.interiors:
         hole = Polygon(ring)
         free.append(hole.difference(hole.buffer(-d, quad_segs=QUAD_SEGS)))
-    near = shape.buffer(d, quad_segs=QUAD_SEGS).intersection(shapely.union_all(free))
+    # the free band reaches TOUCH into the part: a pocket whose side lies on the outline
+    # (a lap at the foot of a notch) touches the band along that side only to the last bit,
+    # and moved elsewhere on the sheet it may not; a room in two pieces then kept the
+    # pocket alone and refused its corners as too narrow
+    near = shape.buffer(d, quad_segs=QUAD_SEGS).intersection(
+        shapely.union_all(free).buffer(TOUCH))
     if near.is_empty or near.area < 1e-6:
         return shape
     room = shape.union(near)
