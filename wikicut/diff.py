@@ -6,11 +6,15 @@ unplaced, or no longer in the job), moved (their box's lower-left corner, by how
 by how much) and resized, from report.json. Per program file of each sheet (a sheet cut with
 several tools has one per tool, `sheets[].programs`; every one is compared): cut length and
 estimated time, deepest cut, tools and the first move that differs, read back through the
-verifier's simulator (comments and headers do not count). `equal` when nothing of that differs.
+verifier's simulator (comments and headers do not count). Then everything else, for CI: every
+key of report.json those do not already judge (`report`), and every file of the folders, byte
+for byte (`files`: a DXF, an SVG, parts.csv, a comment in a program, a file added or removed).
+`equal` only when the folders hold the same files with the same bytes.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -80,12 +84,18 @@ class FolderDiff:
     unplaced: tuple[list[str], list[str]]
     per_sheet: list[SheetDiff]
     programs: list[ProgramDiff]  # every program file of every sheet, in sheet and run order
+    # report.json keys the above do not judge: {key, old, new} (old/new null: not there)
+    report: list[dict] = field(default_factory=list)
+    # every file that differs, by name: {file, change (added|removed|changed), explained
+    # (the changes above account for it), lines (changed lines), line, old, new (the first)}
+    files: list[dict] = field(default_factory=list)
 
     @property
     def equal(self) -> bool:
         return (self.sheets[0] == self.sheets[1] and self.unplaced[0] == self.unplaced[1]
                 and not any(s.changed for s in self.per_sheet)
-                and not any(p.changed for p in self.programs))
+                and not any(p.changed for p in self.programs)
+                and not self.report and not self.files)
 
     def as_dict(self) -> dict:
         out = asdict(self)
@@ -285,13 +295,26 @@ class _Programs:
 
 
 def _same(a, b) -> bool:
-    return a.kind == b.kind and all(abs(p - q) <= MOVE_TOL
-                                    for p, q in zip(a.end + a.start, b.end + b.start))
+    """The same move: kind, ends, feed rate (a feed move's), spindle, tool and speed."""
+    return (a.kind == b.kind and all(abs(p - q) <= MOVE_TOL
+                                     for p, q in zip(a.end + a.start, b.end + b.start))
+            and (a.kind != "feed" or abs(a.feed - b.feed) <= MOVE_TOL)
+            and (a.spindle, a.tool, a.rpm) == (b.spindle, b.tool, b.rpm))
 
 
-def _move_text(m) -> str:
+def _move_text(m, other=None) -> str:
+    """A move as one line; its tool, speed and spindle too where they differ from `other`."""
     x, y, z = m.end
-    return f"{m.kind} to X{x:.3f} Y{y:.3f} Z{z:.3f}"
+    out = f"{m.kind} to X{x:.3f} Y{y:.3f} Z{z:.3f}"
+    if m.kind == "feed":
+        out += f" F{m.feed:g}"
+    if other is not None and m.tool != other.tool:
+        out += f" tool T{m.tool}"
+    if other is not None and m.rpm != other.rpm:
+        out += f" S{m.rpm:g}"
+    if other is not None and m.spindle != other.spindle:
+        out += " spindle on" if m.spindle else " spindle off"
+    return out
 
 
 def _program_diff(index: int, pair: tuple[dict | None, dict | None],
@@ -319,8 +342,8 @@ def _program_diff(index: int, pair: tuple[dict | None, dict | None],
         if a is None or b is None or not _same(a, b):
             d.first_difference = {"move": k + 1, "old_line": a.line if a else None,
                                   "new_line": b.line if b else None,
-                                  "old": _move_text(a) if a else "(end)",
-                                  "new": _move_text(b) if b else "(end)"}
+                                  "old": _move_text(a, b) if a else "(end)",
+                                  "new": _move_text(b, a) if b else "(end)"}
             break
     return d
 
@@ -343,6 +366,155 @@ def _where_parts_went(per_sheet: list[SheetDiff], reps: list[dict]) -> None:
     for s in per_sheet:
         s.left_job = [k for k in s.removed if k not in jobs[1]]
         s.new_in_job = [k for k in s.added if k not in jobs[0]]
+
+
+_GONE = object()  # a key one report lacks
+_KEYS = ("index", "id", "file", "name")  # what tells a list's records apart, in that order
+PART_PLACE = ("x", "y", "rotation", "bbox", "mirrored")  # judged as moved or resized
+
+
+def _keyed(items: list) -> str | None:
+    """The key naming each record of a list of records (sheets by index, parts by id...),
+    or None for a plain list (compared as a whole value)."""
+    if not items or not all(isinstance(v, dict) for v in items):
+        return None
+    for k in _KEYS:
+        vals = [v.get(k) for v in items]
+        if all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in vals) \
+                and len(set(vals)) == len(vals):
+            return k
+    return None
+
+
+def _walk(a, b, path: str, out: list[dict], skip) -> None:
+    if skip(path, a, b) or a == b and type(a) is type(b):
+        return
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in sorted(a.keys() | b.keys()):
+            _walk(a.get(k, _GONE), b.get(k, _GONE), f"{path}.{k}" if path else k, out, skip)
+        return
+    key = None
+    if isinstance(a, list) and isinstance(b, list):  # an empty list takes the other's key
+        key = (_keyed(a) if _keyed(a) == _keyed(b) else None) if a and b else _keyed(a or b)
+    if key is not None:
+        ka = [v[key] for v in a]
+        kb = [v[key] for v in b]
+        both = set(ka) & set(kb)
+        if [k for k in ka if k in both] != [k for k in kb if k in both]:
+            out.append({"key": f"{path} (order)", "old": [k for k in ka if k in both],
+                        "new": [k for k in kb if k in both]})
+        ra, rb = dict(zip(ka, a)), dict(zip(kb, b))
+        for k in ka + [k for k in kb if k not in ra]:
+            _walk(ra.get(k, _GONE), rb.get(k, _GONE), f"{path}[{k}]", out, skip)
+        return
+    out.append({"key": path, "old": None if a is _GONE else a,
+                "new": None if b is _GONE else b})
+
+
+def _report_changes(reps: list[dict], per_sheet: list[SheetDiff]) -> list[dict]:
+    """report.json's keys that differ and that the sheet, part and program comparisons do
+    not already judge: settings, utilisation, offcuts, screws, labels, the parts table..."""
+    sheets = {s.index: s for s in per_sheet}
+    judged = {"totals.sheets", "totals.est_seconds", "totals.cut_length_m"}
+    placed = re.compile(r"sheets\[(\d+)\]\.parts\[(.+)\]\.(\w+)$")
+    sheet_key = re.compile(r"sheets\[(\d+)\](?:\.(toolpath\.est_seconds|"
+                           r"toolpath\.cut_length_m|file_program|programs.*))?$")
+    part = re.compile(r"sheets\[(\d+)\]\.parts\[([^\]]+)\]$")
+
+    def skip(path: str, a, b) -> bool:
+        if path in judged or (path.startswith("unplaced[") and (a is _GONE or b is _GONE)):
+            return True
+        if m := sheet_key.match(path):  # a sheet added or removed, its programs' figures
+            return m.group(2) is not None or a is _GONE or b is _GONE
+        if m := part.match(path):  # a part added to or removed from the sheet
+            return a is _GONE or b is _GONE
+        if m := placed.match(path):  # a part's place, where the diff says it moved
+            s = sheets.get(int(m.group(1)))
+            ids = {d["id"] for d in (s.moved + s.resized)} if s else set()
+            return m.group(3) in PART_PLACE and m.group(2) in ids
+        return False
+
+    out: list[dict] = []
+    _walk(reps[0], reps[1], "", out, skip)
+    return out
+
+
+def _lines(data: bytes) -> list[str]:
+    return data.decode("utf-8", errors="replace").splitlines()
+
+
+def _file_changes(folders: tuple[Path, Path]) -> list[dict]:
+    """Every file of the two folders that is not the same bytes in both, by its name
+    relative to its folder (sorted): added, removed, or changed at which lines."""
+    names = [{p.relative_to(f).as_posix() for p in f.rglob("*") if p.is_file()}
+             for f in folders]
+    out = []
+    for name in sorted(names[0] | names[1]):
+        if name not in names[0] or name not in names[1]:
+            out.append({"file": name, "change": "added" if name in names[1] else "removed",
+                        "explained": False, "lines": None, "line": None, "old": None,
+                        "new": None, "where": None})
+            continue
+        a, b = ((f / name).read_bytes() for f in folders)
+        if a == b:
+            continue
+        la, lb = _lines(a), _lines(b)
+        differ = [k for k, (x, y) in enumerate(zip(la, lb)) if x != y]
+        first = differ[0] if differ else min(len(la), len(lb))
+        out.append({"file": name, "change": "changed", "explained": False,
+                    "lines": len(differ) + abs(len(la) - len(lb)) or 1, "line": first + 1,
+                    "old": la[first][:120] if first < len(la) else None,
+                    "new": lb[first][:120] if first < len(lb) else None,
+                    "where": _dxf_where(la, first) if name.lower().endswith(".dxf") else None})
+    return out
+
+
+def _dxf_where(lines: list[str], k: int) -> str | None:
+    """Where line k (0-based) of a DXF is: the group code it holds a value of, the entity
+    and its layer ("group 10 of a LWPOLYLINE on layer OUTSIDE_CUT")."""
+    start = k - (k % 2)  # a DXF is code/value line pairs
+    code = lines[start].strip() if start < len(lines) else "?"
+    kind = layer = None
+    j = start
+    while j >= 0:  # back to the group 0 that opens the entity (9: a header variable)
+        if lines[j].strip() == "9" and j + 1 < len(lines):
+            return f"group {code} of header variable {lines[j + 1].strip()}"
+        if lines[j].strip() == "0" and j + 1 < len(lines):
+            kind = lines[j + 1].strip()
+            break
+        j -= 2
+    if j >= 0:
+        for i in range(j + 2, min(len(lines) - 1, j + 200), 2):
+            if lines[i].strip() == "0":
+                break
+            if lines[i].strip() == "8":
+                layer = lines[i + 1].strip()
+                break
+    if kind is None:
+        return f"group {code}"
+    return f"group {code} of a {kind}" + (f" on layer {layer}" if layer else "")
+
+
+def _explain(files: list[dict], d: FolderDiff, reps: list[dict]) -> None:
+    """Mark the files whose difference the changes found account for: a changed sheet's
+    DXF, SVG and programs, a changed program, report.json, parts.csv and index.html when the
+    report says something changed."""
+    known: set[str] = set()
+    for p in d.programs:
+        if p.changed:
+            known |= {p.old, p.new} - {None}
+    by_index = [{s["index"]: s for s in r.get("sheets", [])} for r in reps]
+    for s in d.per_sheet:
+        if s.changed:
+            for sh in (by_index[0].get(s.index), by_index[1].get(s.index)):
+                known |= {Path(str(sh.get(k))).name for k in ("file_dxf", "file_svg")
+                          if sh and sh.get(k)}
+    if reps[0] != reps[1]:
+        known |= {"report.json", "parts.csv", "index.html"}
+    if any(p.changed for p in d.programs):
+        known.add("index.html")  # the job sheet lists the programs (and draws toolpaths)
+    for f in files:
+        f["explained"] = f["file"] in known
 
 
 def diff_folders(old: Path, new: Path) -> FolderDiff:
@@ -376,12 +548,16 @@ def diff_folders(old: Path, new: Path) -> FolderDiff:
             programs += [_program_diff(k, pair, readers) for pair in _pair(*files)]
     _where_parts_went(per_sheet, reps)
     tots = [r.get("totals", {}) for r in reps]
-    return FolderDiff(str(old), str(new), (len(by_index[0]), len(by_index[1])),
-                      (tots[0].get("est_seconds"), tots[1].get("est_seconds")),
-                      (tots[0].get("cut_length_m"), tots[1].get("cut_length_m")),
-                      ([u["id"] for u in reps[0].get("unplaced", [])],
-                       [u["id"] for u in reps[1].get("unplaced", [])]),
-                      per_sheet, programs)
+    d = FolderDiff(str(old), str(new), (len(by_index[0]), len(by_index[1])),
+                   (tots[0].get("est_seconds"), tots[1].get("est_seconds")),
+                   (tots[0].get("cut_length_m"), tots[1].get("cut_length_m")),
+                   ([u["id"] for u in reps[0].get("unplaced", [])],
+                    [u["id"] for u in reps[1].get("unplaced", [])]),
+                   per_sheet, programs)
+    d.report = _report_changes(reps, per_sheet)
+    d.files = _file_changes(folders)
+    _explain(d.files, d, reps)
+    return d
 
 
 def _value(v, unit: str = "", scale: float = 1.0, digits: int = 1) -> str:
@@ -460,10 +636,11 @@ def diff_text(d: FolderDiff) -> str:
     """The differences, one line each (empty when equal)."""
     if d.equal:
         return ""
-    out = [f"sheets: {d.sheets[0]} -> {d.sheets[1]}"]
-    if d.est_seconds != (None, None):
+    out = [f"sheets: {d.sheets[0]} -> {d.sheets[1]}"] if d.sheets[0] != d.sheets[1] else []
+    if d.est_seconds[0] != d.est_seconds[1]:
         out.append("estimated cutting time: " + _change(d.est_seconds, " min", 1 / 60))
-        out.append("cut length: " + _change(d.cut_length_m, " m"))
+    if d.cut_length_m[0] != d.cut_length_m[1]:
+        out.append("cut length: " + _change(d.cut_length_m, " m", digits=2))
     if d.unplaced[0] != d.unplaced[1]:
         out.append(f"unplaced: {', '.join(d.unplaced[0]) or 'none'} -> "
                    f"{', '.join(d.unplaced[1]) or 'none'}")
@@ -496,7 +673,55 @@ def diff_text(d: FolderDiff) -> str:
         for p in ps:
             if p.changed:
                 out += _program_lines(p)
+    out += _report_lines(d.report) + _file_lines(d.files)
     return "\n".join(out) + "\n"
+
+
+REPORT_LINES = 20  # report.json keys named one a line; the rest counted
+
+
+def _json_value(v) -> str:
+    if v is None:
+        return "(none)"
+    text = json.dumps(v, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _report_lines(changes: list[dict]) -> list[str]:
+    out = [f"report.json {c['key']}: {_json_value(c['old'])} -> {_json_value(c['new'])}"
+           for c in changes[:REPORT_LINES]]
+    if len(changes) > REPORT_LINES:
+        out.append(f"report.json: and {len(changes) - REPORT_LINES} more keys changed"
+                   " (--json lists them all)")
+    return out
+
+
+def _quote(line: str | None) -> str:
+    if line is None:
+        return "(end of file)"
+    return json.dumps(line if len(line) <= 60 else line[:57] + "...", ensure_ascii=False)
+
+
+def _file_lines(files: list[dict]) -> list[str]:
+    """A line for each file whose difference nothing above accounts for; one line naming
+    the files that changed with the changes above."""
+    out = []
+    for f in files:
+        if f["explained"]:
+            continue
+        if f["change"] != "changed":
+            out.append(f"file {f['file']} {f['change']}")
+        else:
+            n = f["lines"]
+            out.append(f"file {f['file']} changed: {n} line{'s' if n != 1 else ''} differ"
+                       f"{'s' if n == 1 else ''}, first line {f['line']}"
+                       + (f" ({f['where']})" if f.get("where") else "") + ": "
+                       f"{_quote(f['old'])} -> {_quote(f['new'])}")
+    also = [f["file"] for f in files if f["explained"]]
+    if also:
+        out.append(f"files changed with them: {', '.join(also[:8])}"
+                   + (f" and {len(also) - 8} more" if len(also) > 8 else ""))
+    return out
 
 
 def _outlines(folder: Path, sheet: dict | None) -> tuple[list[tuple[str, str]], str | None]:

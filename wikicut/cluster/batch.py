@@ -160,8 +160,8 @@ def _outcome(fut, path: Path, task: JobTask, folder: str, outdir: Path,
         base.error = f"{type(exc).__name__}: " + " ".join(str(exc).split())[:300]
         base.exit_code = EXIT_UNSAFE
         return base
-    for key in ("seconds", "warmup", "worker"):
-        setattr(base, key, got[key])
+    base.seconds, base.warmup = round(got["seconds"], 3), round(got["warmup"], 3)
+    base.worker = got["worker"]
     if not got["ok"]:
         base.error, base.exit_code = got["error"], got["exit_code"]
         return base
