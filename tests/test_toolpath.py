@@ -242,6 +242,7 @@ def test_safety_rules_on_every_move():
                 engravings=(Engraving(LineString([(150, 20), (250, 20)]), 1.0),))
     prog = plan_sheet(sheet_of((part, 100, 100, 0), (slotted(name="b"), 500, 100, 0)), prof)
     pos = (0.0, 0.0, prof.heights.clearance)
+    floor: dict[tuple[float, float], float] = {}  # the deepest cut so far, at a drill's spot
     for op in prog.operations:
         for m in op.moves:
             assert m.z >= -(T + prof.depth.max_overcut) - 1e-9
@@ -253,9 +254,14 @@ def test_safety_rules_on_every_move():
                 assert 0 < m.feed <= prof.feeds.max
             if m.kind == "feed" and m.z < min(pos[2], 0) - 1e-9:  # going down into stock
                 if (m.x, m.y) == pos[:2]:
-                    assert m.feed == prof.feeds.plunge  # vertical: only at plunge feed
+                    # vertical into material only at plunge feed; back down a peck's own
+                    # hole, stopping short of its floor, faster (a drilling cycle's return)
+                    down_the_hole = m.z >= floor.get((m.x, m.y), 0.0) + 1e-9
+                    assert m.feed == prof.feeds.plunge or down_the_hole
                 else:
                     assert m.feed <= prof.feeds.ramp
+            if m.kind == "feed" and (m.x, m.y) == pos[:2]:
+                floor[(m.x, m.y)] = min(floor.get((m.x, m.y), 0.0), m.z)
             pos = (m.x, m.y, m.z)
     assert min(m.z for m in moves_of(prog, "outline")) == pytest.approx(-(T + prof.depth.overcut))
     assert min(m.z for m in moves_of(prog, "pocket")) == pytest.approx(-9.0)
