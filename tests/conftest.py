@@ -78,6 +78,54 @@ op = "cut"
     return text + (f"[[drill]]\nx = 40\ny = 40\nd = {drill:g}\n" if drill is not None else "")
 
 
+def panel_job(folder: Path, profile: str, tools: str = "[1]", extra: str = "", sheet: str = "",
+              spacing: float = 12, drill: float | None = None, name: str = "walk") -> Path:
+    """folder/job.toml: two `panel_part`s on a 1000 x 600 sheet of 18 mm birch, 5 iterations,
+    on `profile` with the rack `tools` ("": the profile's tool); `extra` and `sheet` are
+    lines added to [machine] and [sheet]."""
+    (folder / "panel.toml").write_text(panel_part(drill))
+    job = folder / "job.toml"
+    rack = f"tools = {tools}" if tools else ""
+    job.write_text(f"""name = "{name}"
+[sheet]
+width = 1000
+height = 600
+thickness = 18
+margin = 10
+material = "BirchPly"
+{sheet}
+[nest]
+spacing = {spacing:g}
+seed = 1
+time_limit = 2
+iterations = 5
+[machine]
+profile = "{profile}"
+{rack}
+{extra}
+[[part]]
+file = "panel.toml"
+quantity = 2
+""")
+    return job
+
+
+def check_layout(layout, spacing: float) -> None:
+    """Every part inside its sheet's usable area, every pair at least `spacing` apart (and
+    apart at all where spacing is 0 is not asked): an exact check independent of the
+    nester's own."""
+    from itertools import combinations
+
+    for sh in layout.sheets:
+        usable = sh.stock.usable.buffer(1e-6)
+        outs = [(pl.instance, pl.placed().outline) for pl in sh.placements]
+        for name, g in outs:
+            assert usable.contains(g), (sh.index, name)
+        for (a, ga), (b, gb) in combinations(outs, 2):
+            assert ga.distance(gb) >= spacing - 1e-6, (sh.index, a, b, ga.distance(gb))
+            assert not ga.intersects(gb) or spacing == 0
+
+
 def rect_part(name: str = "rect", w: float = 600, h: float = 300, label: str = "") -> str:
     """A parametric rectangle part file's text (w x h by default), for jobs written by tests."""
     head = f'name = "{name}"\n' + (f'label = "{label}"\n' if label else "")

@@ -18,7 +18,7 @@ import math
 from pathlib import Path
 
 import pytest
-from conftest import panel_part
+from conftest import panel_job
 
 from wikicut.io.job import load_job
 from wikicut.io.profiles import load_profile
@@ -43,30 +43,8 @@ def _profile_copy(folder: Path, base: str, subs: list[tuple[str, str]]) -> str:
 
 
 def _job(folder: Path, profile: str, tools: str, extra: str = "", sheet: str = "") -> Path:
-    (folder / "panel.toml").write_text(panel_part(drill=3 if tools else 6))
-    job = folder / "job.toml"
-    job.write_text(f"""name = "est"
-[sheet]
-width = 1000
-height = 600
-thickness = 18
-margin = 10
-material = "BirchPly"
-{sheet}
-[nest]
-spacing = 30
-seed = 1
-time_limit = 2
-iterations = 5
-[machine]
-profile = "{profile}"
-{f"tools = {tools}" if tools else ""}
-{extra}
-[[part]]
-file = "panel.toml"
-quantity = 2
-""")
-    return job
+    return panel_job(folder, profile, tools, extra, sheet, spacing=30,
+                     drill=3 if tools else 6, name="est")
 
 
 def _lengths(text: str, prof) -> tuple[float, float]:

@@ -4,10 +4,9 @@ checked with shapely here, independently of the nester's own check."""
 
 from __future__ import annotations
 
-from itertools import combinations
-
 import pytest
 import shapely
+from conftest import check_layout
 from shapely import affinity
 
 from wikicut.model import Layout, Lock, NestItem, NestSettings, Part, Stock
@@ -27,15 +26,7 @@ def settings(**kw) -> NestSettings:
 
 
 def check(layout: Layout, spacing: float = SPACING) -> None:
-    """Every part inside its sheet's usable area, every pair at least `spacing` apart."""
-    for sh in layout.sheets:
-        usable = sh.stock.usable.buffer(1e-6)
-        outs = [(pl.instance, pl.placed().outline) for pl in sh.placements]
-        for name, g in outs:
-            assert usable.contains(g), (sh.index, name)
-        for (a, ga), (b, gb) in combinations(outs, 2):
-            assert ga.distance(gb) >= spacing - 1e-6, (sh.index, a, b, ga.distance(gb))
-            assert not ga.intersects(gb) or spacing == 0
+    check_layout(layout, spacing)
 
 
 def placed(layout: Layout) -> dict[str, tuple[int, float, float, float]]:

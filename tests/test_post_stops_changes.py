@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import panel_part, run_rs274
+from conftest import panel_job, panel_part, run_rs274
 
 from wikicut.cli import main
 from wikicut.io.profiles import load_profile
@@ -29,30 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _job(folder: Path, profile: str, tools: str, extra: str = "", sheet: str = "") -> Path:
-    (folder / "panel.toml").write_text(panel_part(2.5))
-    job = folder / "job.toml"
-    job.write_text(f"""name = "walk"
-[sheet]
-width = 1000
-height = 600
-thickness = 18
-margin = 10
-material = "BirchPly"
-{sheet}
-[nest]
-spacing = 12
-seed = 1
-time_limit = 2
-iterations = 5
-[machine]
-profile = "{profile}"
-tools = {tools}
-{extra}
-[[part]]
-file = "panel.toml"
-quantity = 2
-""")
-    return job
+    return panel_job(folder, profile, tools, extra, sheet, drill=2.5)
 
 
 def _nest(job: Path, out: Path):

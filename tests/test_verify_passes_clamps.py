@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import panel_part
+from conftest import panel_job
 
 from wikicut.cli import main
 from wikicut.io.profiles import load_profile
@@ -27,28 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _job(folder: Path, profile: str, tools: str = "[1]") -> Path:
-    (folder / "panel.toml").write_text(panel_part())
-    job = folder / "job.toml"
-    job.write_text(f"""name = "walk"
-[sheet]
-width = 1000
-height = 600
-thickness = 18
-margin = 10
-material = "BirchPly"
-[nest]
-spacing = 12
-seed = 1
-time_limit = 2
-iterations = 5
-[machine]
-profile = "{profile}"
-tools = {tools}
-[[part]]
-file = "panel.toml"
-quantity = 2
-""")
-    return job
+    return panel_job(folder, profile, tools)
 
 
 def _nest(job: Path, out: Path):
