@@ -55,6 +55,9 @@ def rounded_rect_area(w, h, r):
     ("1_anyTOOL_1mmDEEP_INSIDE", LayerOp("engrave", 1.0)),
     ("4_anyTOOL_1mmDEEP_POCKET", LayerOp("pocket", 1.0)),
     ("1_anyTOOL_3mmDEEP_ENGRAVE", LayerOp("engrave", 3.0)),
+    # the tool on the line: a groove at that depth, not a pocket (old WikiHouse files)
+    ("1_3mmTOOL_2mmDEEP_CENTRE", LayerOp("engrave", 2.0)),
+    ("2_anyTOOL_4mmDEEP_CENTER", LayerOp("engrave", 4.0)),
     ("2_anyTOOL_DRILL", LayerOp("drill", None)),
     ("0_SHEET_BirchPly 2440x1220x18", LayerOp("sheet", None, "BirchPly")),
     ("000_SHEET_MelamineFacedPly18mm", LayerOp("sheet", None, "MelamineFacedPly")),
@@ -617,6 +620,18 @@ def test_open_strokes_on_an_engraving_layer_are_engraved(tmp_path):
     assert len(part.engravings) == 3 and {g.depth for g in part.engravings} == {1.0}
     assert sum(g.path.length for g in part.engravings) == pytest.approx(
         80 + 60 + 2 * math.hypot(10, 70) + 10)
+
+
+def test_a_closed_contour_on_a_centre_layer_is_a_groove_along_it_not_a_pocket(tmp_path):
+    """`1_3mmTOOL_2mmDEEP_CENTRE` (older WikiHouse files): the tool on the line, 2 mm deep.
+    Read as a pocket, a closed contour there had its whole area cleared."""
+    doc = _doc([("6_anyTOOL_CUTTHROUGH_OUTSIDE", (0, 0, 300, 200))])
+    doc.modelspace().add_circle((150, 100), 40, dxfattribs={"layer": "1_3mmTOOL_2mmDEEP_CENTRE"})
+    doc.saveas(tmp_path / "c.dxf")
+    (part,) = read_dxf_parts(tmp_path / "c.dxf")
+    assert part.pockets == ()
+    (groove,) = part.engravings
+    assert groove.depth == 2.0 and groove.path.length == pytest.approx(2 * math.pi * 40, rel=1e-3)
 
 
 def test_gaps_closed_with_one_warning_and_near_duplicates_cut_once(tmp_path):

@@ -107,6 +107,10 @@ def _depth_layer(up: str, depth: float | None) -> LayerOp | None:
         return LayerOp("engrave", depth if depth is not None else 1.0)
     if "POCKET" in up:
         return LayerOp("pocket", depth) if depth is not None else None
+    if depth is not None and (_truncated(up, "CENTRE") or _truncated(up, "CENTER")):
+        # the tool on the line (WikiHouse's `1_3mmTOOL_2mmDEEP_CENTRE`): a groove along it
+        # at that depth, whatever the depth; never the area inside a closed one cleared
+        return LayerOp("engrave", depth)
     if depth is not None:
         return LayerOp("engrave" if depth <= ENGRAVE_MAX_DEPTH else "pocket", depth)
     return None
