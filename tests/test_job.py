@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,20 @@ def test_bad_job_values_are_one_line_errors(tmp_path, old, new, expect):
         load_job(p)
     msg = str(err.value)
     assert "\n" not in msg and msg.startswith(str(p)) and expect in msg
+
+
+def test_a_thickness_in_inches_is_read_as_mm_with_a_warning(tmp_path):
+    """0.72 is a 3/4 in board typed in inches: kept as given (mm), but said, with its line."""
+    from wikicut.errors import InputWarning
+
+    p = write_job(tmp_path, GOOD.replace("thickness = 18.3", "thickness = 0.72"))
+    with pytest.warns(InputWarning, match=r"key 'sheet.thickness' \(line \d+\): 0.72 mm is"
+                      r" thinner .* \(0.72 in would be 18.288 mm\)"):
+        job = load_job(p)
+    assert job.thickness == 0.72
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        load_job(write_job(tmp_path, GOOD))  # 18.3 mm: nothing said
 
 
 def test_part_larger_than_every_sheet_is_refused():

@@ -10,17 +10,19 @@ read the same way.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Any
 
 import shapely
 
-from ..errors import InputError
+from ..errors import InputError, InputWarning
 from ..model import Stock
 from . import limits as lim
 from . import remnants as rem
 from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
 
+THIN = 2.0  # mm: a sheet thinner is a thickness in inches, most likely (0.75 for 3/4 in)
 SHEET_KEYS = {"width", "height", "thickness", "margin", "count", "strip", "material", "name",
               "price", "keepouts", "outline", "holes"}
 
@@ -78,6 +80,11 @@ def read_stock(tf: TomlFile, table: dict[str, Any], prefix: str,
     if lim.THICKNESS.problem(thickness):
         raise tf.error(f"{prefix}thickness", f"{thickness:g} mm is not a sheet thickness"
                        " (inches or metres given?)")
+    if thickness < THIN:  # 0.75 is a 3/4 in sheet in inches: every depth would follow it
+        warnings.warn(f"{tf.display}: {tf.where(prefix + 'thickness')}: {thickness:g} mm is"
+                      f" thinner than any board a router cuts parts from ({thickness:g} in"
+                      f" would be {thickness * 25.4:g} mm): thickness is in mm",
+                      InputWarning, stacklevel=3)
     strip = get_bool(tf, table, "strip", prefix)
     if lim.SHEET_SIZE.problem(height):
         raise tf.error(f"{prefix}height", "sheet larger than 20 m: units mixed up?")
