@@ -68,6 +68,7 @@ def test_cut_list(repeated):
     assert len(rows) == 8
     assert rows[0]["part"] == "rib#1" and rows[0]["sheet"] == "1"
     assert rows[0]["program"] == "sheet-001-x3.nc" and rows[0]["source"] == "parts/rib.toml"
+    assert rows[0]["label"] == "rib"  # no label of its own: its name is engraved
     assert float(rows[1]["rotation"]) == 90.0
     assert float(rows[0]["width"]) == 500.0 and float(rows[0]["height"]) == 120.0
     # the box's lower-left where the part lies, whatever its turn (x, y: the placement)
@@ -318,3 +319,18 @@ def test_spoilboard_zero_and_work_offset(name, tmp_path):
     assert verify_program(low, spoil, sheet=sheet(1)) == []
     if name == "grbl":  # read as stock-top zero, the parts are left uncut: refused
         assert verify_program(low, base, sheet=sheet(1))
+
+
+def test_the_cut_list_tells_parts_of_one_file_apart_by_label():
+    """Two lengths of one part file share its name; the label engraved on each tells them
+    apart on the cut list, as on the part."""
+    from wikicut.io.cutlist import cutlist_csv
+
+    st = Stock(2440, 1220, 18, 15)
+    long_, short = (Part("wall-rib", shapely.box(0, 0, n, 250), label=f"WALL RIB {n}")
+                    for n in (2400, 1800))
+    lay = Layout([SheetLayout(1, st, [Placement("wall-rib#1", long_, 20, 20),
+                                      Placement("wall-rib#2", short, 20, 300)])])
+    rows = list(csv.DictReader(cutlist_csv(lay).splitlines()))
+    assert [(r["name"], r["label"]) for r in rows] == [("wall-rib", "WALL RIB 2400"),
+                                                      ("wall-rib", "WALL RIB 1800")]

@@ -1,14 +1,15 @@
 """parts.csv: the cut list, one row per placed part, for spreadsheets and ERP.
 
-Columns: part (instance id), name, source, sheet, program, x, y, rotation (the placement
-as report.json and the sheet DXF give it: the part's own origin moved to x, y after its
-turn, so a part turned 90 degrees lies left of x), box_x, box_y, width, height (the placed
-part's bounding box: its lower-left corner and size, where an operator finds it on the
-sheet), area_m2 (holes excluded) and cut_length_m (the feed moves of that part's
-operations: outlines, holes, pockets, drills, engravings, labels; empty without programs).
-Coordinates in mm from the sheet's lower-left corner. When
-any part is cut face down (a job that allows mirroring), a last column `mirrored` says
-which ("yes", else empty): the part is mirrored x -> -x before its rotation.
+Columns: part (instance id), name, label (the text engraved on it: copies of one part file
+with other parameters share a name, not a label), source, sheet, program, x, y, rotation
+(the placement as report.json and the sheet DXF give it: the part's own origin moved to
+x, y after its turn, so a part turned 90 degrees lies left of x), box_x, box_y, width,
+height (the placed part's bounding box: its lower-left corner and size, where an operator
+finds it on the sheet), area_m2 (holes excluded) and cut_length_m (the feed moves of that
+part's operations: outlines, holes, pockets, drills, engravings, labels; empty without
+programs). Coordinates in mm from the sheet's lower-left corner. When any part is cut face
+down (a job that allows mirroring), a last column `mirrored` says which ("yes", else
+empty): the part is mirrored x -> -x before its rotation.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import io
 from ..model import P3, Layout, SheetLayout, SheetProgram, move_length
 from .report import portable_source
 
-COLUMNS = ("part", "name", "source", "sheet", "program", "x", "y", "rotation", "box_x",
+COLUMNS = ("part", "name", "label", "source", "sheet", "program", "x", "y", "rotation", "box_x",
            "box_y", "width", "height", "area_m2", "cut_length_m")
 
 
@@ -68,7 +69,8 @@ def cutlist_csv(layout: Layout, programs: list[SheetProgram] | None = None,
         for p in sheet.placements:
             x0, y0, x1, y1 = p.placed().outline.bounds
             cut = lengths.get(p.instance)
-            w.writerow([p.instance, p.part.name, portable_source(p.part.source), sheet.index,
+            w.writerow([p.instance, p.part.name, p.part.text, portable_source(p.part.source),
+                        sheet.index,
                         program_files[k] if program_files else "",
                         f"{p.x:.3f}", f"{p.y:.3f}", f"{p.rotation % 360.0:g}",
                         f"{x0:.3f}", f"{y0:.3f}", f"{x1 - x0:.3f}", f"{y1 - y0:.3f}",
