@@ -25,11 +25,10 @@ from pathlib import Path
 
 from .errors import InputError, WikicutError
 from .io.profiles import profile_named
-from .io.report import read_report
+from .io.report import checked_report
 from .verify import program_tools, read_program
 
-__all__ = ["FolderDiff", "ProgramDiff", "SheetDiff", "checked_report", "diff_folders",
-           "diff_html", "diff_text"]
+__all__ = ["FolderDiff", "ProgramDiff", "SheetDiff", "diff_folders", "diff_html", "diff_text"]
 
 MOVE_TOL = 0.001  # mm: report.json keeps 3 decimals
 SIZE_TOL = 0.01  # mm: a part's box this much larger or smaller is the same size
@@ -101,81 +100,6 @@ class FolderDiff:
         out = asdict(self)
         out["equal"] = self.equal
         return out
-
-
-def _is_num(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def _is_int(v) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def _table(report: dict, key: str, bad, kind=dict, required: bool = True):
-    v = report.get(key)
-    if v is None and not required:
-        return kind()
-    if not isinstance(v, kind):
-        bad(f"`{key}` is not {'an object' if kind is dict else 'a list'}")
-    return v
-
-
-def checked_report(folder: Path) -> dict:
-    """A folder's report.json, with the keys diff and the previews read checked for their
-    types: a report edited by hand (or by another tool) is one line of bad input, never a
-    crash deep inside (`sheets[0].index` a string, `parts` missing)."""
-    rep_path = Path(folder) / "report.json"
-    try:
-        report = read_report(Path(folder))
-    except OSError as exc:  # report.json a folder, or unreadable
-        raise InputError(f"cannot read ({exc.strerror})", rep_path) from None
-
-    def bad(what: str):
-        raise InputError(f"not a wikicut report: {what}", rep_path)
-
-    _table(report, "settings", bad, required=False)
-    _table(report, "totals", bad, required=False)
-    seen: set[int] = set()
-    for i, sh in enumerate(_table(report, "sheets", bad, list)):
-        if not isinstance(sh, dict):
-            bad(f"`sheets[{i}]` is not an object")
-        if not _is_int(sh.get("index")) or sh["index"] in seen:
-            bad(f"`sheets[{i}].index` is not a sheet number of its own")
-        seen.add(sh["index"])
-        _check_sheet(sh, f"sheets[{i}]", bad)
-    for j, u in enumerate(_table(report, "unplaced", bad, list, required=False)):
-        if not isinstance(u, dict) or not isinstance(u.get("id"), str):
-            bad(f"`unplaced[{j}]` is not a part with its id")
-    return report
-
-
-def _check_sheet(sh: dict, at: str, bad) -> None:
-    """One `sheets[]` record's files, programs, tools and parts (see checked_report)."""
-    for k in ("file_dxf", "file_svg", "file_program"):
-        if sh.get(k) is not None and not isinstance(sh[k], str):
-            bad(f"`{at}.{k}` is not a file name")
-    for k, kind in (("toolpath", dict), ("programs", list), ("tools", list)):
-        if sh.get(k) is not None and not isinstance(sh[k], kind):
-            bad(f"`{at}.{k}` is not {'an object' if kind is dict else 'a list'}")
-    for j, pr in enumerate(sh.get("programs") or []):
-        if (not isinstance(pr, dict) or not isinstance(pr.get("file"), str)
-                or not all(map(_is_int, pr.get("tools") or []))):
-            bad(f"`{at}.programs[{j}]` is not a program file with its tools")
-    for j, t in enumerate(sh.get("tools") or []):
-        if not isinstance(t, dict) or not _is_int(t.get("number")):
-            bad(f"`{at}.tools[{j}]` is not a tool with its number")
-    parts = sh.get("parts")
-    if not isinstance(parts, list):
-        bad(f"`{at}.parts` is not a list")
-    for j, p in enumerate(parts):
-        if not (isinstance(p, dict) and isinstance(p.get("id"), str)
-                and isinstance(p.get("name"), str)):
-            bad(f"`{at}.parts[{j}]` is not a part with its id and name")
-        if not all(_is_num(p.get(k)) for k in ("x", "y", "rotation")):
-            bad(f"`{at}.parts[{j}]` lacks its x, y or rotation")
-        b = p.get("bbox")
-        if b is not None and not (isinstance(b, list) and len(b) == 4 and all(map(_is_num, b))):
-            bad(f"`{at}.parts[{j}].bbox` is not [x0, y0, x1, y1]")
 
 
 def _corner_and_size(p: dict) -> tuple[float, float, float, float]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from .errors import InputError, UnsafeJobError
 from .io.dxf import read_cutting_file
 from .io.profiles import load_profile, resolve_profile_path
-from .io.report import read_report
+from .io.report import checked_report, is_number
 from .io.staging import staged_output
 from .io.stock import load_offcut
 from .model import Layout, Part, Placement, Profile, SheetLayout, Stock
@@ -151,7 +151,7 @@ def recut(outdir: Path, part: str, dest: Path, *, offcut: Path | None = None,
     sheet, placed = find_part(report, part)
     st = sheet.get("stock")
     if not isinstance(st, dict) or not all(
-            _number(st.get(k)) for k in ("width", "height", "thickness", "margin")):
+            is_number(st.get(k)) for k in ("width", "height", "thickness", "margin")):
         raise InputError(f"sheet {sheet['index']}: `stock` lacks its width, height, thickness"
                          " or margin", rep_path)
     if not _box(placed.get("bbox")):
@@ -179,30 +179,14 @@ def recut(outdir: Path, part: str, dest: Path, *, offcut: Path | None = None,
 
 
 def _report(outdir: Path, rep_path: Path) -> dict:
-    """The job's report.json with what recut reads of it checked for its type: a report
-    edited by hand is one line of bad input, not a KeyError deep inside."""
-    try:
-        report = read_report(outdir)
-    except OSError as exc:  # report.json a folder, or unreadable
-        raise InputError(f"cannot read ({exc.strerror})", rep_path) from None
-    sheets = report.get("sheets")
-    if not isinstance(report.get("settings", {}), dict) or not isinstance(sheets, list):
-        raise InputError("not a wikicut report: `settings` or `sheets` is not what it"
-                         " should be", rep_path)
-    for i, sh in enumerate(sheets):
-        parts = sh.get("parts") if isinstance(sh, dict) else None
-        if (not isinstance(parts, list) or not isinstance(sh.get("index"), int)
-                or not isinstance(sh.get("file_dxf"), str) or not all(
-                    isinstance(p, dict) and isinstance(p.get("id"), str)
-                    and isinstance(p.get("name"), str) for p in parts)):
-            raise InputError(f"not a wikicut report: `sheets[{i}]` lacks its index, DXF or"
-                             " parts (each with an id and a name)", rep_path)
+    """The job's report.json checked as diff and the previews check it (checked_report),
+    and each sheet's DXF named: recut reads the part from it."""
+    report = checked_report(outdir)
+    for i, sh in enumerate(report["sheets"]):
+        if not isinstance(sh.get("file_dxf"), str):
+            raise InputError(f"not a wikicut report: `sheets[{i}]` lacks its DXF", rep_path)
     return report
 
 
-def _number(v) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-
 def _box(v) -> bool:
-    return isinstance(v, list) and len(v) == 4 and all(map(_number, v))
+    return isinstance(v, list) and len(v) == 4 and all(map(is_number, v))

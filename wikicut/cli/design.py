@@ -151,7 +151,7 @@ def preview(target: Path, params, thickness, output, toolpaths, profile, watch, 
         if params:
             raise InputError("-p is for a part file, not an output folder", target)
         if (target / "report.json").exists():
-            from ..diff import checked_report
+            from ..io.report import checked_report
 
             checked_report(target)  # a report edited by hand: one line, not a crash
         if toolpaths:

@@ -7,6 +7,7 @@ in layout order, no timestamps and no paths beyond the relative file names given
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path, PurePath
 
 from ..errors import InputError
@@ -270,3 +271,76 @@ def read_report(outdir: Path) -> dict:
     if not isinstance(report, dict) or report.get("schema") != "wikicut-report/1":
         raise InputError("unknown report schema (expected wikicut-report/1)", rep_path)
     return report
+
+
+def is_number(v) -> bool:
+    """A finite number (not a bool): what a report's coordinates and sizes must be."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _table(report: dict, key: str, bad, kind=dict, required: bool = True):
+    v = report.get(key)
+    if v is None and not required:
+        return kind()
+    if not isinstance(v, kind):
+        bad(f"`{key}` is not {'an object' if kind is dict else 'a list'}")
+    return v
+
+
+def checked_report(folder: Path) -> dict:
+    """A folder's report.json, with the keys diff and the previews read checked for their
+    types: a report edited by hand (or by another tool) is one line of bad input, never a
+    crash deep inside (`sheets[0].index` a string, `parts` missing)."""
+    rep_path = Path(folder) / "report.json"
+    report = read_report(Path(folder))
+
+    def bad(what: str):
+        raise InputError(f"not a wikicut report: {what}", rep_path)
+
+    _table(report, "settings", bad, required=False)
+    _table(report, "totals", bad, required=False)
+    seen: set[int] = set()
+    for i, sh in enumerate(_table(report, "sheets", bad, list)):
+        if not isinstance(sh, dict):
+            bad(f"`sheets[{i}]` is not an object")
+        if not _is_int(sh.get("index")) or sh["index"] in seen:
+            bad(f"`sheets[{i}].index` is not a sheet number of its own")
+        seen.add(sh["index"])
+        _check_sheet(sh, f"sheets[{i}]", bad)
+    for j, u in enumerate(_table(report, "unplaced", bad, list, required=False)):
+        if not isinstance(u, dict) or not isinstance(u.get("id"), str):
+            bad(f"`unplaced[{j}]` is not a part with its id")
+    return report
+
+
+def _check_sheet(sh: dict, at: str, bad) -> None:
+    """One `sheets[]` record's files, programs, tools and parts (see checked_report)."""
+    for k in ("file_dxf", "file_svg", "file_program"):
+        if sh.get(k) is not None and not isinstance(sh[k], str):
+            bad(f"`{at}.{k}` is not a file name")
+    for k, kind in (("toolpath", dict), ("programs", list), ("tools", list)):
+        if sh.get(k) is not None and not isinstance(sh[k], kind):
+            bad(f"`{at}.{k}` is not {'an object' if kind is dict else 'a list'}")
+    for j, pr in enumerate(sh.get("programs") or []):
+        if (not isinstance(pr, dict) or not isinstance(pr.get("file"), str)
+                or not all(map(_is_int, pr.get("tools") or []))):
+            bad(f"`{at}.programs[{j}]` is not a program file with its tools")
+    for j, t in enumerate(sh.get("tools") or []):
+        if not isinstance(t, dict) or not _is_int(t.get("number")):
+            bad(f"`{at}.tools[{j}]` is not a tool with its number")
+    parts = sh.get("parts")
+    if not isinstance(parts, list):
+        bad(f"`{at}.parts` is not a list")
+    for j, p in enumerate(parts):
+        if not (isinstance(p, dict) and isinstance(p.get("id"), str)
+                and isinstance(p.get("name"), str)):
+            bad(f"`{at}.parts[{j}]` is not a part with its id and name")
+        if not all(is_number(p.get(k)) for k in ("x", "y", "rotation")):
+            bad(f"`{at}.parts[{j}]` lacks its x, y or rotation")
+        b = p.get("bbox")
+        if b is not None and not (isinstance(b, list) and len(b) == 4 and all(map(is_number, b))):
+            bad(f"`{at}.parts[{j}].bbox` is not [x0, y0, x1, y1]")
