@@ -85,3 +85,15 @@ def test_bad_input_is_exit_2(runs, tmp_path):
     assert res.returncode == 2 and "not a folder" in res.stderr
     res = wikicut("diff", str(runs / "a"), str(tmp_path))
     assert res.returncode == 2 and "not a wikicut output folder" in res.stderr
+
+
+def test_parts_rows_of_one_name_are_told_apart_by_label():
+    """Wall ribs 2400 and 1800 long are two rows of one name: a change in one names it."""
+    from wikicut.diff.report_keys import report_changes
+
+    def rep(short: int) -> dict:
+        return {"parts": [{"name": "wall-rib", "label": "WALL RIB 2400", "quantity": 8},
+                          {"name": "wall-rib", "label": "WALL RIB 1800", "quantity": short}]}
+
+    changes = report_changes([rep(4), rep(5)], [])
+    assert changes == [{"key": "parts[WALL RIB 1800].quantity", "old": 4, "new": 5}]

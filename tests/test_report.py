@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -323,3 +324,21 @@ def test_a_report_that_cannot_be_read_is_one_line(tmp_path):
     (tmp_path / "report.json").mkdir()
     with pytest.raises(InputError, match="cannot read the report"):
         read_report(tmp_path)
+
+
+def test_one_part_file_at_two_lengths_is_two_rows():
+    """Wall ribs 2400 and 1800 long share a part name, not a label: each length is a row of
+    its own (asked for, placed, sheets), not one row of all the ribs."""
+    lay = shelves()
+    long_, short = replace(shelf(), label="SHELF 600"), replace(shelf(), label="SHELF 400")
+    sheet = lay.sheets[0]
+    pls = [replace(sheet.placements[0], part=long_), replace(sheet.placements[1], part=short,
+                                                             instance="shelf#3")]
+    lay = Layout([SheetLayout(1, sheet.stock, pls)], unplaced=["shelf#2", "shelf#4"])
+    labels = {"shelf#1": "SHELF 600", "shelf#2": "SHELF 600", "shelf#3": "SHELF 400",
+              "shelf#4": "SHELF 400"}
+    rep = build_report("shelves", lay, 12.0, settings=SETTINGS, labels=labels)
+    rows = {(r["name"], r["label"]): (r["quantity"], r["placed"], r["sheets"])
+            for r in rep["parts"]}
+    assert rows == {("shelf", "SHELF 600"): (2, 1, [1]), ("shelf", "SHELF 400"): (2, 1, [1])}
+    assert [u["label"] for u in rep["unplaced"]] == ["SHELF 600", "SHELF 400"]

@@ -171,6 +171,7 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
                                spacing=job.settings.spacing, toolpaths=toolpaths, progress=say,
                                settings=_settings_record(job, prof, profile),
                                sources={it.part.name: it.part.source for it in items},
+                               labels={it.instance: it.part.text for it in items},
                                stage=stage, proofs=proofs, tooling=tooling)
         inventory = _write_remnants(job, layout, prof, stage.tmp, result)
     if inventory is not None:  # the outputs are in place: the shop's remnants follow them
@@ -256,16 +257,17 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
                   force: bool = False, spacing: float = 0.0, toolpaths: bool = False,
                   progress: Progress | None = None, settings: dict | None = None,
                   sources: dict[str, str] | None = None,
+                  labels: dict[str, str] | None = None,
                   notes: dict[int, str] | None = None,
                   stage: Staging | None = None, proofs: Proofs | None = None,
                   tooling: Tooling | None = None) -> NestResult:
     """Plan and write every output for a layout (a DXF and an SVG per sheet, a program per
     distinct layout when there is a profile, index.html, report.json, parts.csv); nothing
     appears unless all succeeded. `sources` (part name -> file) names the files of parts
-    left unplaced; `notes` (sheet index -> text) go into that sheet's program header. Inside
-    a caller's `stage` (begun before its slow work) the files go there and the caller
-    commits. `proofs` carries what the preflight proved cuttable; `tooling` the job's rack
-    (None: the profile's tool)."""
+    left unplaced, `labels` (instance id -> label text) their labels; `notes` (sheet index
+    -> text) go into that sheet's program header. Inside a caller's `stage` (begun before
+    its slow work) the files go there and the caller commits. `proofs` carries what the
+    preflight proved cuttable; `tooling` the job's rack (None: the profile's tool)."""
     from .io.cutlist import cutlist_csv
     from .io.dxf import write_sheet_dxf
     from .io.report import build_report, dumps
@@ -280,7 +282,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
         check_programs(layout, sheet_files, profile, tooling)
     report = build_report(name, layout, spacing, programs=programs or None,
                           program_files=prog_files or None, settings=settings,
-                          sources=sources,
+                          sources=sources, labels=labels,
                           program_parts=[[(f.name, f.program) for f in fs]
                                          for fs in sheet_files] or None, profile=profile)
     files: list[str] = []

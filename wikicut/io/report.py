@@ -140,14 +140,22 @@ def _tools(prog: SheetProgram | None, parts: list[tuple[str, SheetProgram]] | No
                                 if a.tool and b.tool and a.tool != b.tool)}
 
 
+def _row(rows: dict[tuple[str, str], dict], name: str, label: str, source: str) -> dict:
+    """The parts row of (name, label), begun empty on first use."""
+    return rows.setdefault((name, label), {"name": name, "label": label, "source": source,
+                                           "quantity": 0, "placed": 0, "sheets": []})
+
+
 def build_report(job_name: str, layout: Layout, spacing: float,
                  programs: list[SheetProgram] | None = None,
                  program_files: list[str] | None = None, settings: dict | None = None,
                  sources: dict[str, str] | None = None,
                  program_parts: list[list[tuple[str, SheetProgram]]] | None = None,
-                 profile: Profile | None = None) -> dict:
+                 profile: Profile | None = None,
+                 labels: dict[str, str] | None = None) -> dict:
     """The report of a nested (and maybe planned) layout; see docs/report-schema.md.
-    `sources` (part name -> file) names the files of parts of which no copy was placed;
+    `sources` (part name -> file) names the files of parts of which no copy was placed,
+    `labels` (instance id -> label text) the labels of copies not placed;
     `program_parts` each sheet's program files (name, what it cuts) where it has several;
     `profile` (the machine the programs are for) adds where zero is and how the sheet is
     held to the settings, for the job sheet."""
@@ -157,7 +165,10 @@ def build_report(job_name: str, layout: Layout, spacing: float,
         raise ValueError(f"{len(program_files)} program files for {len(layout.sheets)} sheets")
     sheets = []
     locked, fillers = set(layout.locked), set(layout.fillers)
-    rows: dict[str, dict] = {}  # part name -> parts row, in order of first appearance
+    # (part name, label) -> parts row, in order of first appearance: one part file at two
+    # lengths shares a name, not a label, and is cut and counted as two parts
+    rows: dict[tuple[str, str], dict] = {}
+    labels = labels or {}
     seen: dict[str, str] = {}  # part name -> source, of the parts placed
     tot_cut = tot_sec = 0.0
     common = [0.0, 0.0, False]  # mm and seconds common lines saved; any at all
@@ -172,8 +183,7 @@ def build_report(job_name: str, layout: Layout, spacing: float,
                           **_role(p.instance, locked, fillers),
                           **({"mirrored": True} if p.mirrored else {})})
             seen.setdefault(p.part.name, src)
-            row = rows.setdefault(p.part.name, {"name": p.part.name, "source": src,
-                                                "quantity": 0, "placed": 0, "sheets": []})
+            row = _row(rows, p.part.name, p.part.text, src)
             row["quantity"] += 1
             row["placed"] += 1
             if s.index not in row["sheets"]:
@@ -197,16 +207,13 @@ def build_report(job_name: str, layout: Layout, spacing: float,
     for inst in layout.unplaced:
         name = instance_name(inst)
         src = seen.get(name) or portable_source((sources or {}).get(name, ""))
-        unplaced.append({"id": inst, "name": name, "source": src})
-        row = rows.setdefault(name, {"name": name, "source": src, "quantity": 0, "placed": 0,
-                                     "sheets": []})
-        row["quantity"] += 1
+        label = labels.get(inst, name)
+        unplaced.append({"id": inst, "name": name, "label": label, "source": src})
+        _row(rows, name, label, src)["quantity"] += 1
     for inst in layout.fillers_left:  # asked for, and no fault when left out
         name = instance_name(inst)
         src = seen.get(name) or portable_source((sources or {}).get(name, ""))
-        row = rows.setdefault(name, {"name": name, "source": src, "quantity": 0, "placed": 0,
-                                     "sheets": []})
-        row["quantity"] += 1
+        _row(rows, name, labels.get(inst, name), src)["quantity"] += 1
     part_area = sum(p.part.area for s in layout.sheets for p in s.placements)
     sheet_area = sum(s.area for s in layout.sheets)
     prices = [s.stock.price for s in layout.sheets]
