@@ -5,8 +5,11 @@ than SNAP_TOL meet. Then, as exporters (Rhino, Grasshopper) leave outlines open 
 of a millimetre, the ends still loose are joined to the nearest loose end within the join
 tolerance: nearest pairs first and only loose ends, so that a wide tolerance never merges
 corners of contours that already close.
-A contour on a cut or pocket layer that stays open, branches, overlaps or ends on another
-is refused, every one of them named (up to MAX_LISTED).
+A contour on a cut or pocket layer that closes on itself where one of its lines runs on past
+the corner (LibreCAD: a side drawn 1 mm past the bottom edge) is cut as the loop, the
+overshoot not (`Joined.tails`), when that tail lies outside the loop and is no longer than
+MAX_OVERSHOOT. A contour that stays open, branches, overlaps or ends on another is refused,
+every one of them named (up to MAX_LISTED).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ DEFAULT_JOIN_TOL = 0.5  # mm: Rhino/Grasshopper leave gaps up to 0.36 mm (WikiHo
 JOIN_TOL_PER_SIZE = 0.002  # x the drawing's diagonal: small (inch) parts join tighter
 MAX_JOIN_TOL = 5.0  # mm: a wider gap is a drawing error, not an exporter's rounding
 MAX_LISTED = 10  # problems named one by one in a refusal; the rest counted
+MAX_OVERSHOOT = 5.0  # mm: a line drawn on past a corner by more is not drafting slop
 
 _CUT = ("outside", "inside", "auto")
 
@@ -44,6 +48,10 @@ class Joined:
     covered: list[Piece] = field(default_factory=list)
     # entities drawn twice exactly, on one layer: (the copy not cut, the one cut)
     copies: list[tuple[Piece, Piece]] = field(default_factory=list)
+    # contours closed where a line runs on past the corner: (the loop cut, the entity the
+    # tail is on, its length in mm, the corner, the tail's far end)
+    tails: list[tuple[Piece, str, float, tuple[float, float], tuple[float, float]]] = \
+        field(default_factory=list)
 
 
 def default_join_tol(pieces: list[Piece], scale: float) -> float:
@@ -99,6 +107,9 @@ def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL,
         out.covered += covered + ch.specks
         out.gaps.extend(ch.gaps)
         kind = group[0].op.kind
+        if (kind in _CUT or kind == "pocket") and not (explicit and kind == "auto"):
+            got = ch.trim_tails(got)
+            out.tails += ch.tails
         if kind in _CUT or kind == "pocket":
             bad = ch.problems() if not (explicit and kind == "auto") else []
             gaps_open = gaps_open or ch.open_named
@@ -204,6 +215,8 @@ class _Chainer:
         self.open_named = False  # problems() named an open contour (a gap)
         self.trails: dict[int, list[str]] = {}  # id(open path) -> handles walked through
         self.trail_nodes: dict[int, tuple[int, int]] = {}  # id(open path) -> its end nodes
+        self.trail_idx: dict[int, list[int]] = {}  # id(open path) -> pieces walked, in order
+        self.tails: list = []  # Joined.tails of this layer
 
     def chain(self) -> list[Piece]:
         """Join pieces whose ends meet; open paths are returned open."""
@@ -215,6 +228,7 @@ class _Chainer:
                 out.append(self._joined(parts, a == b and len(parts) > 0))
                 self.trails[id(out[-1])] = [self.pieces[k].handle for k in self.walked]
                 self.trail_nodes[id(out[-1])] = (a, b)
+                self.trail_idx[id(out[-1])] = list(self.walked)
         for i in range(len(self.pieces)):  # what is left are cycles
             if not self.used[i]:
                 parts, a, b = self._walk(i, 0)
@@ -224,6 +238,25 @@ class _Chainer:
         specks = [p for p in out if not p.closed and _length(p.pts) <= self.join]
         self.specks = specks
         out = [p for p in out if not any(p is q for q in specks)]
+        self.opened = [p for p in out if not p.closed]
+        return out
+
+    def trim_tails(self, got: list[Piece]) -> list[Piece]:
+        """`got` with each open path that closes on itself, a line running on past the
+        corner outside the loop by up to MAX_OVERSHOOT, as the loop (the tail said in
+        self.tails); the rest as they were."""
+        out = []
+        for p in got:
+            cut = None if p.closed else _overshoot(p.pts, self.tol)
+            if cut is None or cut[1] > MAX_OVERSHOOT:
+                out.append(p)
+                continue
+            loop, length, at, tip, at_start = cut
+            trail = self._trail_of(p)
+            loop_piece = replace(p, pts=loop, closed=True, circle=None)
+            self.tails.append((loop_piece, trail[0] if at_start else trail[-1], length,
+                               (float(at[0]), float(at[1])), (float(tip[0]), float(tip[1]))))
+            out.append(loop_piece)
         self.opened = [p for p in out if not p.closed]
         return out
 
@@ -349,17 +382,33 @@ class _Chainer:
             if p.handle in named and self._at_hub(start, explained) and \
                     self._at_hub(end, explained):
                 continue  # a side of a shared edge or overlap already named
-            on = [k for k, ln in enumerate(lines) if self.pieces[k].handle != p.handle
-                  and ln.distance(shapely.Point(start)) <= self.tol
-                  and min(np.hypot(*(self.ends[2 * k] - start)),
-                          np.hypot(*(self.ends[2 * k + 1] - start))) > self.tol]
-            if on:
+            walked = self.trail_idx.get(id(p), [])
+            said = False
+            for pt, own, other in ((start, walked[:1], end), (end, walked[-1:], start)):
+                on = [k for k, ln in enumerate(lines) if k not in own
+                      and ln.distance(shapely.Point(pt)) <= self.tol
+                      and min(np.hypot(*(self.ends[2 * k] - pt)),
+                              np.hypot(*(self.ends[2 * k + 1] - pt))) > self.tol]
+                if not on:
+                    continue
                 q = self.pieces[on[0]]
-                if {p.handle, q.handle} <= named:
-                    continue  # the end of a collinear overlap, named as such
-                out.append(f"contour {p.where} ends on entity {q.handle} at ({start[0]:.3f}, "
-                           f"{start[1]:.3f}), not at its end (T-junction: split entity "
-                           f"{q.handle} there, or end the contour on a corner)")
+                said = True
+                if {p.handle, q.handle} <= named and on[0] not in walked:
+                    break  # the end of a collinear overlap, named as such
+                if on[0] in walked:  # it closes on itself: a line drawn past the corner
+                    past = float(np.hypot(*(other - pt)))
+                    out.append(f"contour {p.where} closes on itself at ({pt[0]:.3f}, "
+                               f"{pt[1]:.3f}), on entity {q.handle}, not at its end: entity "
+                               f"{q.handle} runs on {past:.3f} mm past that corner to "
+                               f"({other[0]:.3f}, {other[1]:.3f}) (trim it at the corner; an "
+                               f"overshoot outside the contour up to {MAX_OVERSHOOT:g} mm is "
+                               "left uncut)")
+                else:
+                    out.append(f"contour {p.where} ends on entity {q.handle} at ({pt[0]:.3f}, "
+                               f"{pt[1]:.3f}), not at its end (T-junction: split entity "
+                               f"{q.handle} there, or end the contour on a corner)")
+                break
+            if said:
                 continue
             gap = min(self._nearest(start, p, 0), self._nearest(end, p, -1))
             self.open_named = True
@@ -409,6 +458,39 @@ class _Chainer:
             if not nxt or self.used[nxt[0][0]]:
                 return parts, first_node, far
             pi, pe = nxt[0]
+
+
+def _overshoot(pts: np.ndarray, tol: float):
+    """An open path that ends on itself (within tol of one of its own segments, not at a
+    vertex it just left) is a loop and a tail: a line drawn on past the corner the loop
+    closes at. (loop points, tail length, the corner, the tail's far end, whether the tail
+    is at the path's start) when exactly one end does so, the loop has an area and the tail
+    lies outside it; else None."""
+    found = []
+    for at_start, seq in ((True, pts), (False, pts[::-1])):
+        e = seq[-1]
+        a, b = seq[:-2], seq[1:-1]  # every segment but the last, which ends at e
+        if not len(a):
+            continue
+        d = b - a
+        dd = np.maximum((d * d).sum(axis=1), 1e-300)
+        t = np.clip(((e - a) * d).sum(axis=1) / dd, 0.0, 1.0)
+        near = a + t[:, None] * d
+        hit = np.nonzero(np.hypot(*(near - e).T) <= tol)[0]
+        if not len(hit):
+            continue
+        i = int(hit[0])
+        corner = near[i]
+        loop = dedupe_consecutive(np.vstack([corner, seq[i + 1:-1]]))
+        tail = dedupe_consecutive(np.vstack([seq[:i + 1], corner]))
+        if len(loop) < 3 or len(tail) < 2 or _area(loop) <= tol * _length(loop):
+            continue
+        poly = shapely.Polygon(loop)
+        if not poly.is_valid or LineString(tail).intersection(poly).length > tol:
+            continue
+        found.append((loop, _length(tail), corner, seq[0], at_start))
+    # a path ending on itself at both ends is no plain overshoot
+    return found[0] if len(found) == 1 else None
 
 
 def _area(pts: np.ndarray) -> float:

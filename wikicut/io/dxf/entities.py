@@ -298,6 +298,7 @@ _FLATTEN = {"LINE": _line, "CIRCLE": _circle, "ARC": _arc, "LWPOLYLINE": _lwpoly
             "POLYLINE": _polyline, "ELLIPSE": _ellipse, "SPLINE": _spline}
 
 
+_CALLOUT = re.compile(r"[\u00d8\u2300]|%%c", re.IGNORECASE)  # a diameter: Ø, ⌀, %%c
 _HEADER_RE = re.compile(rb"SECTION\s*\r?\n\s*2\s*\r?\n\s*HEADER\b")
 _LEADING_BLANKS = re.compile(rb"(?:[ \t]*\r?\n)+(?=[ \t]*0[ \t]*\r?\n)")
 _DUP_HANDLE_RE = re.compile(r"non-unique entity handle #?([0-9A-Fa-f]+)")
@@ -414,6 +415,7 @@ class _Collector:
         self.pieces: list[Piece] = []
         self.labels: list[Label] = []
         self.unengraved: list[str] = []  # text on engraving layers: "'ENGR' (entity .., ..)"
+        self.points: list[tuple[str, str]] = []  # POINTs on cut layers: (handle, layer)
         self.used: dict[str, None] = {}  # the layers entities are on, in the order met
 
     def op(self, layer: str) -> LayerOp:
@@ -443,6 +445,10 @@ class _Collector:
                 self.unengraved.append(f"'{lab.text}' {where}")
             return
         if kind in _ANNOTATIONS or op.kind == "ignore":
+            return
+        if kind == "POINT":  # no outline to cut: Fusion 360 exports a sketch's points
+            if op.kind != "sheet":
+                self.points.append((handle, layer))
             return
         if kind not in _GEOMETRY:
             if op.kind == "sheet":
@@ -505,8 +511,8 @@ class _Collector:
         except Exception:  # noqa: BLE001 - an unreadable note never stops a cut
             return None
         text = " ".join(str(text).split())
-        if not text:
-            return None
+        if not text or _CALLOUT.search(text):
+            return None  # a hole's diameter callout (LibreCAD: '1/4"%%C') names no part
         self.labels.append(Label(float(p.x), float(p.y), text, h))
         return self.labels[-1]
 
@@ -599,6 +605,15 @@ def read_drawing(path: str | Path, layer_map: dict[str, str] | None = None,
                       f"{listed}: wikicut engraves the lines, arcs and polylines there (a "
                       "part's name is engraved as its label where labels are on); explode "
                       "the text to single-line curves in CAD", InputWarning, stacklevel=2)
+    if col.points:
+        n = len(col.points)
+        handles = ", ".join(h for h, _ in col.points[:5]) + (f" and {n - 5} more" if n > 5
+                                                             else "")
+        layers = ", ".join(repr(x) for x in dict.fromkeys(lay for _, lay in col.points))
+        warnings.warn(f"{shown}: {n} POINT entit{'y' if n == 1 else 'ies'} not cut (a point "
+                      f"has no outline; CAD exports sketch points so): entit"
+                      f"{'y' if n == 1 else 'ies'} {handles} on layer(s) {layers}",
+                      InputWarning, stacklevel=2)
     if col.skipped:
         names = ", ".join(f"'{n}'" for n in sorted(col.skipped))
         warnings.warn(f"{shown}: layers switched off or frozen are not cut: {names}",
