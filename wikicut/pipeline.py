@@ -128,6 +128,9 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
         proofs = Proofs()
         if prof is not None:
             from .io.dxf.clearance import CLEARANCE_TOL
+            from .io.profiles import check_stock_fits
+
+            check_stock_fits(prof, job.stocks)  # before the search, not after it
 
             if job.settings.spacing < prof.tool.diameter - CLEARANCE_TOL:
                 raise UnsafeJobError(f"nest.spacing {job.settings.spacing:g} mm is less than the"

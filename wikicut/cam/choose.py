@@ -90,7 +90,9 @@ class Chooser:
                     first = [t for t in reach if t.kind == "drill"
                              and abs(t.cutter.diameter - hole) <= DRILL_FIT]
                 numbers = [t.number for t in first + mills]
-        return [tl.setting(kind, n) for n in numbers]
+        # a tool alone in the rack, or the one a job forces on a kind, reaches too: its
+        # shank would rub (or a V-bit gouge) below its flutes
+        return [tl.setting(kind, n) for n in numbers if tl.tool(n).reach >= depth - 1e-9]
 
     def cut(self, instance: str, kind: str, fn, depth: float, hole: float | None, pos: P3,
             geom=None) -> tuple[Operation, P3]:
@@ -99,7 +101,14 @@ class Chooser:
         cands = self.candidates(kind, depth, hole)
         if not cands:
             ctx = self.context(self.main)
-            longest = max(t.reach for t in self.tooling.tools)
+            tl = self.tooling
+            forced = None if tl.single else tl.forced_tool(kind) or tl.forced_tool("all")
+            if forced is not None:
+                key = kind if tl.forced_tool(kind) is not None else "all"
+                raise ctx.refuse(f"{kind} {depth:g} mm deep: T{forced}, the job's"
+                                 f" [machine.operations.{key}] tool, has only"
+                                 f" {tl.tool(forced).reach:g} mm of flutes")
+            longest = max(t.reach for t in tl.tools)
             raise ctx.refuse(f"{kind} {depth:g} mm deep: no tool in the rack reaches it (the"
                              f" longest flutes are {longest:g} mm)")
         key = None if geom is None or len(cands) == 1 else shape_key(geom)

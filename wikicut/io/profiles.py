@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from dataclasses import MISSING, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError, WikicutError
+from ..errors import InputError, UnsafeJobError, WikicutError
 from ..model.machine import (
     CHANGER_MODES,
     DIALECTS,
     HOLDDOWN_MODES,
+    INCH,
     LEAD_INS,
     TAB_MODES,
     WORK_OFFSETS,
@@ -25,7 +26,14 @@ from .limits import COORDINATE, TOOL_DIAMETER
 from .shipped import shipped_dir
 from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from ..model.geometry import Stock
+
 PROFILE_DIR = shipped_dir("profiles")
+# mm: a tool this thin in an inch profile is its diameter typed in inches (1/4 in as 0.25)
+INCH_LOOKING_TOOL = 1.0
 
 
 # Keys every profile must give: (table, key); "" is the top level.
@@ -129,6 +137,15 @@ def parse_profile(tf: TomlFile) -> Profile:
         raise tf.error("changer.mode", "GRBL has no M6: use \"split\" (one program per tool)"
                        " or \"pause\" (M0)")
     sp = prof.spindle
+    for key, example in (("on", "\"M3 S{speed}\", or \"M3\" for a speed set by hand"),
+                         ("off", "\"M5\"")):
+        if not getattr(sp, key).strip():  # the verifier refuses every cut, or the program end
+            raise tf.error(f"spindle.{key}", f"is empty: give the line that turns the spindle"
+                           f" {key} ({example}; C6/C7 on a ShopBot)")
+    if prof.units == "inch" and prof.tool.diameter < INCH_LOOKING_TOOL:
+        raise tf.error("tool.diameter", f"{prof.tool.diameter:g} mm: a profile's lengths are"
+                       " mm (feeds mm/min) whatever `units` says, which sets only the"
+                       f" program's units: a 1/4 in tool is diameter = {INCH / 4:g}")
     if (sp.min > 0) != (sp.max > 0) or sp.min > sp.max:
         raise tf.error("spindle.min", "give the spindle's range as both min and max (rpm),"
                        f" min <= max, got {sp.min:g}..{sp.max:g}")
@@ -138,6 +155,43 @@ def parse_profile(tf: TomlFile) -> Profile:
     if prof.tabs.height and prof.tabs.enabled and prof.tabs.length <= 0:
         raise tf.error("tabs.length", "must be greater than 0")
     return prof
+
+
+def check_stock_fits(profile: Profile, stocks: Iterable[Stock]) -> None:
+    """Refuse, before any nesting, a sheet whose parts the machine cannot reach: anywhere
+    in the sheet's usable area (inside its margin) a part may be nested, and the tool's
+    centre runs its radius outside the part. Strips are left to the planner (a roll is
+    longer than any bed; only the length used is cut)."""
+    lim, r = profile.limits, profile.tool.radius
+    for st in stocks:
+        if st.strip or st.usable.is_empty:
+            continue
+        x0, y0, x1, y1 = st.usable.bounds
+        need = (x0 - r, y0 - r, x1 + r, y1 + r)
+        have = (lim.x_min, lim.y_min, lim.x_max, lim.y_max)
+        if _inside(need, have):
+            continue
+        hint = ""
+        if _inside((y0 - r, x0 - r, y1 + r, x1 + r), have):
+            hint = (f" (turned, as width = {st.height:g} and height = {st.width:g}, it"
+                    " fits)")
+        if profile.units == "inch" and max(lim.x_max - lim.x_min, lim.y_max - lim.y_min) * INCH \
+                >= max(st.width, st.height):
+            hint += (" ([limits] are mm whatever `units` says: 96 in is"
+                    f" {96 * INCH:g} mm)")
+        raise UnsafeJobError(
+            f"a {st.width:g} x {st.height:g} mm sheet (margin {st.margin:g}) is larger than"
+            f" the {profile.name} machine's travel: its parts, cut with the"
+            f" {profile.tool.diameter:g} mm tool, need x {need[0]:g}..{need[2]:g},"
+            f" y {need[1]:g}..{need[3]:g}; [limits] give x {lim.x_min:g}..{lim.x_max:g},"
+            f" y {lim.y_min:g}..{lim.y_max:g}{hint}. Give the sheet's size as the machine"
+            " takes it (or a wider margin)", profile.source)
+
+
+def _inside(box: tuple[float, ...], travel: tuple[float, ...]) -> bool:
+    """Whether the box (x0, y0, x1, y1) lies inside the travel (same order)."""
+    return (box[0] >= travel[0] - 1e-6 and box[1] >= travel[1] - 1e-6
+            and box[2] <= travel[2] + 1e-6 and box[3] <= travel[3] + 1e-6)
 
 
 def _read_table(tf: TomlFile, table: dict, section: str, defaults: Any,

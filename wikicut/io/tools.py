@@ -17,7 +17,13 @@ from .toml import TomlFile, check_keys, get_number, get_str, get_table
 SCHEMA = 1
 LIBRARY = "library.toml"
 MATERIALS = "materials.toml"
+INCH = 25.4
+# a cutter's flutes longer than this many diameters: no such cutter, a length in the wrong
+# units (a 6 mm tool's diameter typed as 0.236 in beside its 22 mm flutes); T7 is 8.8 x D
+SLENDER = 20.0
 
+_LENGTHS = {"diameter", "flute_length", "upcut_length", "tip_diameter", "shank",
+            "overall_length"}  # mm, or inches where the library says units = "inch"
 _TOOL_NUMBERS = {"diameter", "flute_length", "max_rpm", "rpm_nominal", "min_rpm",
                  "upcut_length", "angle", "tip_diameter", "point_angle", "shank",
                  "overall_length"}
@@ -41,8 +47,10 @@ def load_library(library: str | Path | None = None,
     mats, rules = load_materials(materials)
     tf = _load(library, LIBRARY)
     data = tf.data
-    check_keys(tf, data, {"schema", "tool", "source"})
+    check_keys(tf, data, {"schema", "units", "tool", "source"})
     _schema(tf)
+    scale = INCH if get_str(tf, data, "units", default="mm", choices=("mm", "inch")) == "inch" \
+        else 1.0
     sources = _sources(tf)
     rows = data.get("tool")
     if not isinstance(rows, list) or not rows or not all(isinstance(r, dict) for r in rows):
@@ -50,7 +58,7 @@ def load_library(library: str | Path | None = None,
     keys = {m.key for m in mats}
     tools: list[Cutter] = []
     for i, row in enumerate(rows, 1):
-        tool = _tool(tf, row, f"tool[{i}].", keys, sources)
+        tool = _tool(tf, row, f"tool[{i}].", keys, sources, scale, rules)
         if any(t.number == tool.number for t in tools):
             raise tf.error(f"tool[{i}].number", f"T{tool.number} is listed twice")
         tools.append(tool)
@@ -126,13 +134,14 @@ def _rules(tf: TomlFile, table: dict[str, Any]) -> CuttingRules:
 
 
 def _tool(tf: TomlFile, row: dict[str, Any], prefix: str, materials: set[str],
-          sources: set[str]) -> Cutter:
+          sources: set[str], scale: float = 1.0, rules: CuttingRules | None = None) -> Cutter:
     check_keys(tf, row, _TOOL_KEYS, prefix)
     for key in sorted(_TOOL_REQUIRED):
         if key not in row:
             raise InputError(f"missing required key '{prefix}{key}'", tf.display)
     nums = {k: get_number(tf, row, k, prefix, minimum=0.0,
                           positive=k in ("diameter", "flute_length", "max_rpm", "rpm_nominal"))
+            * (scale if k in _LENGTHS else 1.0)
             for k in _TOOL_NUMBERS if k in row}
     nums.setdefault("rpm_nominal", min(18000.0, nums["max_rpm"]))
     tool = Cutter(
@@ -140,13 +149,14 @@ def _tool(tf: TomlFile, row: dict[str, Any], prefix: str, materials: set[str],
         name=get_str(tf, row, "name", prefix),
         type=get_str(tf, row, "type", prefix, choices=TOOL_TYPES),
         flutes=get_number(tf, row, "flutes", prefix, positive=True, integer=True),
-        chip_load=_chip_loads(tf, row, prefix, materials),
+        chip_load=_chip_loads(tf, row, prefix, materials, scale),
         max_depth_per_pass=_depth_multiples(tf, row, prefix),
         use=get_str(tf, row, "use", prefix, default=""),
         basis=get_str(tf, row, "basis", prefix, default=""),
         notes=get_str(tf, row, "notes", prefix, default=""),
         sources=_source_list(tf, row, prefix, sources),
         **nums)
+    _check_units(tf, tool, prefix, scale, rules or CuttingRules())
     if not tool.min_rpm <= tool.rpm_nominal <= tool.max_rpm:
         raise tf.error(f"{prefix}rpm_nominal", f"{tool.rpm_nominal:g} is outside min_rpm"
                        f" {tool.min_rpm:g} .. max_rpm {tool.max_rpm:g}")
@@ -172,13 +182,35 @@ def _tool(tf: TomlFile, row: dict[str, Any], prefix: str, materials: set[str],
     return tool
 
 
+def _check_units(tf: TomlFile, tool: Cutter, prefix: str, scale: float,
+                 rules: CuttingRules) -> None:
+    """Refuse numbers that only make sense in the other unit: a length or a chip load typed
+    in inches in a file read in mm (or the other way round). Cutting with them would plan
+    a 6 mm cutter's paths for a 0.24 mm one: every part gouged by the difference."""
+    unit = "in" if scale != 1.0 else "mm"
+    other = ("the whole file is read in inches: give mm, or drop units = \"inch\""
+             if scale != 1.0 else "lengths are mm unless the file says units = \"inch\"")
+    if tool.flute_length > SLENDER * tool.diameter:
+        raise tf.error(f"{prefix}diameter", f"{tool.diameter / scale:g} {unit} beside"
+                       f" {tool.flute_length / scale:g} {unit} of flutes"
+                       f" ({tool.flute_length / tool.diameter:.0f} x D): no cutter is that"
+                       f" slender; is one of them in other units? ({other})")
+    for key, rng in tool.chip_load.items():
+        if rng.max < rules.rubbing_floor:
+            raise tf.error(f"{prefix}chip_load.{key}", f"[{rng.min / scale:g},"
+                           f" {rng.max / scale:g}] {unit}/tooth is below the rubbing floor"
+                           f" ({rules.rubbing_floor / scale:g} {unit}): is it in other units?"
+                           f" ({other})")
+
+
 def _chip_loads(tf: TomlFile, row: dict[str, Any], prefix: str,
-                materials: set[str]) -> dict[str, ChipLoad]:
+                materials: set[str], scale: float = 1.0) -> dict[str, ChipLoad]:
     table = get_table(tf, row, "chip_load", prefix)
     if not table:
         raise tf.error(f"{prefix}chip_load", "rates no material")
     check_keys(tf, table, materials, f"{prefix}chip_load.")
-    return {k: ChipLoad(*_range(tf, v, f"{prefix}chip_load.{k}")) for k, v in table.items()}
+    return {k: ChipLoad(*_range(tf, v, f"{prefix}chip_load.{k}")).scaled(scale)
+            for k, v in table.items()}
 
 
 def _depth_multiples(tf: TomlFile, row: dict[str, Any], prefix: str) -> dict[str, float]:

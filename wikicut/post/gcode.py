@@ -63,16 +63,19 @@ class GcodeWriter(Writer):
         """M6 with length compensation, or an M0 pause for a change by hand (never at the
         start: the operator fits the first tool before running the program)."""
         mode = self.p.changer.mode
+        # a spindle started without an S word runs at the speed set by hand (as OpenSBP's C6)
+        rpm = "" if "{speed}" in self.p.spindle.on else f", spindle at {tool.rpm:g} rpm"
         if mode == "m6":
             self.comment(f"tool change: {tool_label(tool)}")
             self.raw(f"T{tool.number} M6")
             self.raw(f"G43 H{tool.length_offset or tool.number}")
         elif mode == "pause" and not first:
-            self.comment(f"tool change: fit {tool_label(tool)}, re-zero Z on the stock top,"
-                         f" then resume (cycle start)")
+            self.comment(f"tool change: fit {tool_label(tool)}{rpm}, re-zero Z on the stock"
+                         " top, then resume (cycle start)")
             self.raw("M0")
         else:
-            self.comment(f"fit {tool_label(tool)} and zero Z on the stock top before starting")
+            self.comment(f"fit {tool_label(tool)}{rpm} and zero Z on the stock top before"
+                         " starting")
 
     def dwell(self, seconds: float) -> None:
         """Wait for the spindle to reach speed (G4 P in seconds, as GRBL and LinuxCNC read it)."""
