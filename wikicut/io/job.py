@@ -307,6 +307,13 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
     if not parts and not block_parts:
         raise InputError("no parts: add at least one [[part]] with a file (or a [[block]])",
                          tf.display)
+    if not block_parts and all(jp.filler for jp in parts):  # no part asks for a sheet:
+        # the job wrote no sheet and said "no room" (blocks are never fillers)
+        first = parts[0]
+        raise tf.error(f"{first.key}.filler", "every part of the job is a filler: fillers only"
+                       " take the room other parts leave on the sheets those need, and no"
+                       " part needs one (drop filler = true from the parts the job must cut)",
+                       first.name or Path(first.file).stem)
     _check_total(tf, parts + block_parts)
     return Job(path=path, name=get_str(tf, data, "name", default=path.stem) or path.stem,
                stocks=tuple(stocks), settings=settings, profile=prof, tool_diameter=tool,

@@ -18,6 +18,8 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+import shapely
+
 from ..errors import InputError
 from ..model import Lock, NestItem, Stock, locked_placement
 from . import limits as lim
@@ -88,20 +90,24 @@ def check_locks(items: list[NestItem], stocks: tuple[Stock, ...] | list[Stock],
                              " 1, 2, ... without a gap", file,
                              first.part.name)
     per_stock = [0] * len(stocks)
+    # a lock's stock counts the job's own [[sheet]] tables, after the remnants drawn
+    # (io/job.py): the messages name the table the user wrote (sheet[2] was the job's
+    # only [sheet] when the inventory offered one remnant)
+    n_rem = sum(1 for s in stocks if s.remnant)
     for k, its in sorted(sheets.items()):
         t = its[0].lock.stock
         for it in its[1:]:
             if it.lock.stock != t:
-                raise InputError(f"{it.lock.where('.stock')}: sheet {k} is sheet[{t + 1}] for"
-                                 f" {its[0].instance}, not sheet[{it.lock.stock + 1}]", file,
-                                 it.part.name)
+                raise InputError(f"{it.lock.where('.stock')}: sheet {k} is sheet[{t - n_rem + 1}]"
+                                 f" for {its[0].instance}, not sheet[{it.lock.stock - n_rem + 1}]",
+                                 file, it.part.name)
         per_stock[t] += 1
         st = stocks[t]
         have = 1 if st.strip else st.count
         if have is not None and per_stock[t] > have:
             raise InputError(f"{its[0].lock.where('.sheet')}: {per_stock[t]} sheets of"
-                             f" sheet[{t + 1}] hold locked parts, but it has {have}", file,
-                             its[0].part.name)
+                             f" sheet[{t - n_rem + 1}] hold locked parts, but it has {have}",
+                             file, its[0].part.name)
         _check_sheet(its, st, k, spacing, file)
 
 
@@ -116,10 +122,24 @@ def _check_sheet(its: list[NestItem], st: Stock, k: int, spacing: float,
             raise InputError(f"{lk.where()}: at x = {lk.x:g}, y = {lk.y:g}, rotation"
                              f" {lk.rotation:g} the part is not inside sheet {k}'s usable area"
                              f" ({st.width:g} x {st.height:g} mm less the {st.margin:g} mm"
-                             " margin and keep-outs)", file, it.part.name)
+                             f" margin and keep-outs): {_where_out(g, st)}", file, it.part.name)
     for (a, ga), (b, gb) in combinations(zip(its, placed), 2):
         d = ga.distance(gb)
         if d < spacing - TOL or (d <= 0 and ga.intersection(gb).area > TOL):
             what = "overlaps" if d <= 0 else f"is {d:.3f} mm from"
             raise InputError(f"{b.lock.where()}: {b.instance} {what} {a.instance}, locked on"
                              f" sheet {k} too (spacing {spacing:g} mm)", file, b.part.name)
+
+
+def _where_out(g, st: Stock) -> str:
+    """Why a locked outline is off the usable area, the first that holds: off the material
+    (in an L-shaped offcut's notch the message named only the box, which holds the part),
+    over a keep-out, in the margin."""
+    material = st.outline if st.outline is not None else shapely.box(0, 0, st.width, st.height)
+    if not material.buffer(TOL).contains(g):
+        return ("it lies off the offcut's material (its outline)" if st.outline is not None
+                else "it lies off the sheet")
+    for i, z in enumerate(st.keepouts):
+        if z.intersection(g).area > TOL:
+            return f"it lies over keepouts[{i}]"
+    return "it lies in the margin"

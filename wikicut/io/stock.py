@@ -187,8 +187,17 @@ def _remnant_sheets(tf: TomlFile, sheets: list[dict], prefixes: list[str], stock
         if thickness is None:
             raise tf.error("sheet", "the inventory holds remnants of any thickness: give the"
                            " job a [sheet] (its thickness and material)")
-        out += rem.draw(inventory.stocks, thickness, materials,
-                        f"the inventory {inventory.path.name}")
+        offered = rem.draw(inventory.stocks, thickness, materials,
+                           f"the inventory {inventory.path.name}")
+        if offered and any(s.strip for s in stocks):
+            # a roll is cut alone; the shop's offcuts of its thickness wait for a sheet job
+            # (refused as "remnants beside a strip" before, which a roll job never listed)
+            warnings.warn(f"the inventory {inventory.path.name}: its {len(offered)} remnants"
+                          f" of {thickness:g} mm are not offered to a roll (strip mode cuts"
+                          " the roll alone); they stay in it",
+                          InputWarning, stacklevel=2)
+            offered = []
+        out += offered
     seen: set[str] = set()
     for s in out:
         if s.remnant in seen:
