@@ -259,3 +259,27 @@ def test_the_tool_docs_name_every_machine_key_a_job_may_give():
 def test_the_linuxcnc_profile_says_a_rack_applies_tool_lengths():
     head = (ROOT / "profiles" / "linuxcnc.toml").read_text(encoding="utf-8").split("\nname")[0]
     assert "G43 H" in head and "tool.tbl" in head
+
+
+def test_verify_checks_against_a_shops_own_materials_file(tmp_path):
+    """A shop's library rating a material of its own materials file: `wikicut verify
+    --material` reads both (--materials), as the job does; without it the library's rating
+    of an unknown material is refused at its key, exit 2."""
+    shipped = Path(__file__).resolve().parent.parent / "tools"
+    mats = (shipped / "materials.toml").read_text(encoding="utf-8")
+    block = mats[mats.index("[material.plywood]"):mats.index("[material.mdf]")]
+    (tmp_path / "materials.toml").write_text(
+        mats + "\n" + block.replace("[material.plywood]", "[material.bamboo]")
+        .replace('aliases = ["BirchPly", "SprucePly", "SoftPly", "ply", "plywood"]',
+                 'aliases = ["bamboo-ply"]'), encoding="utf-8")
+    lib = (shipped / "library.toml").read_text(encoding="utf-8")
+    (tmp_path / "library.toml").write_text(
+        lib.replace("[tool.chip_load]\n", "[tool.chip_load]\nbamboo = [0.05, 0.2]\n", 1),
+        encoding="utf-8")
+    program = str(Path(__file__).parent / "golden" / "sheet-linuxcnc.ngc")
+    args = ["verify", program, "--profile", "linuxcnc", "--thickness", "18.3", "--material",
+            "bamboo", "--library", str(tmp_path / "library.toml")]
+    res = CliRunner().invoke(main, args + ["--materials", str(tmp_path / "materials.toml")])
+    assert res.exit_code in (0, 3) and "Traceback" not in res.output, res.output
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 2 and "chip_load.bamboo" in res.output, res.output

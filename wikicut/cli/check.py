@@ -28,9 +28,12 @@ from .common import THICKNESS, TOOL_DIAMETER, handle_errors
               " rpm, chip load) from the tool library (--library, else the shipped one).")
 @click.option("--library", type=click.Path(path_type=Path),
               help="A tool library TOML for --material.")
+@click.option("--materials", type=click.Path(path_type=Path),
+              help="The materials TOML the library rates (a job's [machine] materials;"
+              " else the shipped one).")
 @handle_errors
 def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter, tool_table,
-           material, library) -> None:
+           material, library, materials) -> None:
     """Simulate a program and report safety violations (exit 3 if any).
 
     A sheet cut by several programs, one per tool (a machine without a tool changer:
@@ -88,7 +91,7 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
         from ..io.tools import load_library
         from ..verify import limits_from_library
 
-        tools = limits_from_library(load_library(library), material) | (tools or {})
+        tools = limits_from_library(load_library(library, materials), material) | (tools or {})
     if layout is None and thickness is None and stated_thickness(text, prof) is None:
         names = ", ".join(map(str, programs))
         click.echo(f"warning: {names}: no sheet thickness (no --sheet or --thickness, no"
