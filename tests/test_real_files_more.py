@@ -7,7 +7,7 @@ the reading it must give: parts, sizes to 0.1 mm, holes and the warnings, or the
   bottom edge (was refused as a 1 mm gap, and a join tolerance over 1 mm made the plate a
   trapezoid); hole callouts '1/4"%%C' in MTEXT (were taken for the plate's name);
 - adafruit/template-LaserCutter (QCAD, dxflib 3.12.2.0): a rocket of SPLINEs with 0.6-0.7
-  unit gaps and a closed LWPOLYLINE of one point;
+  unit gaps and a closed LWPOLYLINE of one point, in PostScript points with $INSUNITS=0;
 - voron2/250_Deck_Panel (Fusion 360): a clean panel with slots and a round hole.
 """
 
@@ -142,6 +142,18 @@ def test_qcad_rocket_gaps_are_named_then_read_with_a_wider_tolerance():
     assert _size(rocket.outline) == (538.9, 847.7)
     assert not rocket.outline.interiors
     assert any("closed 6 gap(s)" in s and "0.705 mm" in s for s in said)
+    assert any("zero-area contour(s) on or inside parts not cut (entity 6C" in s for s in said)
+
+
+def test_qcad_rocket_in_points_reads_at_its_size_on_the_page():
+    """Given its units, the template is its true size on the A3 page, and its 0.6-0.7 point
+    gaps (0.2-0.25 mm) are within the default join tolerance."""
+    path = REAL / "adafruit" / "template-LaserCutter.dxf"
+    (rocket,), said = _read(path, units="pt")
+    assert _size(rocket.outline) == (190.1, 299.1)  # 538.9 x 847.7 points
+    assert rocket.outline.area == pytest.approx(269_039 * (25.4 / 72) ** 2, rel=1e-3)
+    assert not rocket.outline.interiors
+    assert any("closed 5 gap(s)" in s and "0.249 mm" in s for s in said)
     assert any("zero-area contour(s) on or inside parts not cut (entity 6C" in s for s in said)
 
 

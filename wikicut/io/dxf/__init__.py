@@ -1,13 +1,15 @@
 """DXF in and out: WikiHouse cutting files and plain CAD outlines <-> Parts and sheets.
 
-layers (layer names -> operations), entities (entity -> points in mm), chain (loose pieces
--> loops), assemble (loops -> parts with holes, pockets, drills, labels), read (the public
-readers), write (sheet and part DXFs, same layout -> same bytes).
+layers (layer names -> operations), document (a file -> an ezdxf document, or why not),
+flatten (an entity -> points), drawing (the pieces and notes read), collect (a document ->
+a Drawing), units (unit names, $INSUNITS and their plausibility), chain (loose pieces ->
+loops), assemble (loops -> parts with holes, pockets, drills, labels), clearance, zones,
+read (the public readers), write (sheet and part DXFs, same layout -> same bytes).
 """
 
-from .entities import UNIT_NAMES
 from .layers import DEFAULT_LAYER_MAP, LayerOp, classify_layer
 from .read import read_cutting_file, read_dxf_parts
+from .units import UNIT_NAMES
 from .write import part_dxf_text, read_screws, sheet_dxf_text, write_part_dxf, write_sheet_dxf
 
 __all__ = [

@@ -14,7 +14,7 @@ from shapely.geometry import LinearRing, LineString, Polygon
 from ...errors import InputError, InputWarning
 from ...model import Drill, Engraving, Pocket
 from .chain import SNAP_TOL
-from .entities import Drawing, Label, Piece, name_entities
+from .drawing import Drawing, Label, Piece, name_entities
 from .layers import LayerOp, is_wikihouse_name
 
 __all__ = ["SLIVER_WIDTH", "STOCK_SIZES", "DrawnPart", "DrawnSheet",

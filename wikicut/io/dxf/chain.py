@@ -22,7 +22,8 @@ import shapely
 from shapely.geometry import LineString
 
 from ...errors import InputError
-from .entities import CHORD_TOL, Piece, circle_pts, dedupe_consecutive
+from .drawing import Piece
+from .flatten import CHORD_TOL, circle_pts, dedupe_consecutive
 
 __all__ = ["DEFAULT_JOIN_TOL", "MAX_JOIN_TOL", "SNAP_TOL", "Joined", "default_join_tol", "loops"]
 

@@ -21,7 +21,9 @@ from ...model import Part, Placement, SheetLayout, Stock
 from .assemble import DrawnPart, DrawnSheet, assemble
 from .chain import MAX_JOIN_TOL, SNAP_TOL, Joined, default_join_tol, loops
 from .clearance import check_clearance
-from .entities import DAMAGED, Drawing, name_entities, read_drawing
+from .collect import read_drawing
+from .document import DAMAGED
+from .drawing import Drawing, name_entities
 from .layers import (
     DEFAULT_THICKNESS,
     LayerOp,
@@ -258,7 +260,7 @@ def read_dxf_parts(path, layer_map: dict[str, str] | None = None, display: str |
     """Every outline in a DXF with what lies inside it, as Parts moved to bounding-box min
     (0, 0). Names are '<stem>-<n>' in sheet-then-position order, or the TEXT inside the part.
     Pocket depths are checked against `thickness`, else against the part's sheet layer.
-    `units` ("mm", "cm", "m", "inch", "ft") overrides the file's; `join_tolerance` (mm) is
+    `units` ("mm", "cm", "m", "inch", "ft", "pt") overrides the file's; `join_tolerance` (mm) is
     how far apart loose ends may be and still meet. An entry of `layer_map` naming no layer
     of the file is warned of, unless `layers_seen` (a list) is given: the file's layer names
     are added to it, for a caller reading several files with one map to say so once."""

@@ -1,10 +1,12 @@
 """Drawing units: what the file or the user says, checked against the size of what it draws.
 
-The check runs on the assembled loops (LINE-only files included), both ways: an outline tens
-of metres long whose numbers are a plausible size in mm is read as mm (SketchUp writes
-WikiHouse files in mm with $INSUNITS=1, the real MicroHouse file among them); a unitless
-drawing whose largest outline is a few centimetres is read as mm with a warning that names
-the inch reading. The user's `units` is never second-guessed.
+The user's name for the units ("units" keyword, job key, --units) wins; else the header's
+$INSUNITS, a file without one being unitless and read as mm. The check runs on the assembled
+loops (LINE-only files included), both ways: an outline tens of metres long whose numbers are
+a plausible size in mm is read as mm (SketchUp writes WikiHouse files in mm with
+$INSUNITS=1, the real MicroHouse file among them); a unitless drawing whose largest outline
+is a few centimetres is read as mm with a warning that names the inch reading. The user's
+`units` is never second-guessed.
 """
 
 from __future__ import annotations
@@ -15,16 +17,59 @@ from dataclasses import replace
 import numpy as np
 
 from ...errors import InputError, InputWarning
-from .entities import Drawing, DrawingUnits, Piece
+from .drawing import Drawing, DrawingUnits, Piece
 
-__all__ = ["MAX_COORD", "MAX_PART", "SMALL_PART", "check_coords", "largest", "settle_units",
-           "to_mm"]
+__all__ = ["MAX_COORD", "MAX_PART", "SMALL_PART", "UNIT_NAMES", "check_coords",
+           "drawing_units", "given_units", "largest", "settle_units", "to_mm", "unit_scale"]
+
+# $INSUNITS -> mm factor: unitless, inches, feet, mm, cm, m, microinches, mils, microns, dm
+_INSUNITS = {0: 1.0, 1: 25.4, 2: 304.8, 4: 1.0, 5: 10.0, 6: 1000.0, 8: 25.4e-6, 9: 0.0254,
+             13: 0.001, 14: 100.0}
+# The names a user gives for drawing units -> mm factor. "pt" is the PostScript point
+# (1/72 inch): templates exported from a PDF keep their page's points with $INSUNITS=0.
+UNIT_NAMES = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "inch": 25.4, "ft": 304.8, "pt": 25.4 / 72}
+_ALIASES = {"in": "inch", "inches": "inch", "feet": "ft", "foot": "ft", "point": "pt",
+            "points": "pt"}
 
 MAX_COORD = 1e6  # mm: beyond this the file is surely in other units than it says
 MAX_PART = 10_000.0  # mm: no sheet or part a router cuts is longer than this
 SMALL_PART = 100.0  # mm: a unitless drawing whose largest outline is shorter may be inches
 
 _SIZED = ("sheet", "outside", "inside", "auto", "pocket", "drill")
+
+
+def unit_scale(units: str, shown: str | None = None) -> float:
+    """The mm factor of a units name the user gave ("mm", "cm", "m", "inch", "ft", "pt")."""
+    key = str(units).strip().lower()
+    key = _ALIASES.get(key, key)
+    if key not in UNIT_NAMES:
+        raise InputError(f"units '{units}' not one of {', '.join(UNIT_NAMES)}", shown)
+    return UNIT_NAMES[key]
+
+
+def given_units(units: str | None, shown: str) -> DrawingUnits | None:
+    """The units the user gave, checked before the file is opened, or None."""
+    if units is None:
+        return None
+    return DrawingUnits(unit_scale(units, shown), f"units='{units}'", stated=True)
+
+
+def drawing_units(doc, has_header: bool, given: DrawingUnits | None,
+                  shown: str) -> DrawingUnits:
+    """How the drawing's numbers become mm: the units given, else the header's $INSUNITS."""
+    insunits = int(doc.header.get("$INSUNITS", 0) or 0) if has_header else 0
+    if given is None and insunits not in _INSUNITS:
+        raise InputError(f"unsupported drawing units $INSUNITS={insunits}; "
+                         "save the DXF in mm or inches, or give the units", shown)
+    if given is not None:
+        return given
+    if insunits == 0:
+        # an R12 header has no $INSUNITS at all (SketchUp's and Rhino's R12 exports)
+        why = ("no HEADER section" if not has_header else "$INSUNITS=0"
+               if "$INSUNITS" in doc.header else "no $INSUNITS in the header")
+        return DrawingUnits(1.0, f"unitless ({why}), read as mm", stated=False)
+    return DrawingUnits(_INSUNITS[insunits], f"$INSUNITS={insunits}", stated=True,
+                        insunits=insunits)
 
 
 def to_mm(drawing: Drawing, scale: float) -> Drawing:

@@ -18,7 +18,8 @@ from shapely.geometry import Polygon
 from ...errors import InputError, InputWarning
 from ...model import Stock
 from .assemble import DrawnSheet
-from .entities import CHORD_TOL, DAMAGED, open_dxf
+from .document import DAMAGED, open_dxf
+from .flatten import CHORD_TOL
 from .write import LAYER_KEEPOUTS, LAYER_MATERIAL
 
 __all__ = ["with_zones"]

@@ -1,0 +1,242 @@
+"""Reading a DXF into a Drawing: one pass over the model space collects the pieces, flattened
+in drawing units, and the notes, each by its layer's operation.
+
+Blocks are exploded (entities on layer 0 take the INSERT's layer), hidden layers are not cut,
+and the drawing units are decided once for the whole file.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import InputError, InputWarning
+from .document import open_dxf
+from .drawing import Drawing, Label, Piece
+from .flatten import CHORD_TOL, GEOMETRY, dedupe_consecutive, flatten_entity
+from .layers import LayerOp, classify_layer
+from .units import drawing_units, given_units
+
+__all__ = ["MAX_BLOCK_DEPTH", "MAX_ENTITIES", "hidden_layers", "read_drawing"]
+
+# Budgets: documented in docs/dxf.md; real cutting files stay far below each of them.
+MAX_BLOCK_DEPTH = 20  # INSERT nesting levels (real files: 1-2)
+MAX_ENTITIES = 1_000_000  # entities after block expansion (a whole house: ~10,000)
+
+_ANNOTATIONS = {"TEXT", "MTEXT", "ATTRIB", "ATTDEF", "DIMENSION", "ARC_DIMENSION",
+                "LARGE_RADIAL_DIMENSION", "LEADER", "MLEADER", "MULTILEADER", "VIEWPORT",
+                "XLINE", "RAY"}
+_CALLOUT = re.compile(r"[\u00d8\u2300]|%%c", re.IGNORECASE)  # a diameter: Ø, ⌀, %%c
+
+
+class _Collector:
+    """One pass over the model space: pieces and labels in drawing units."""
+
+    def __init__(self, shown: str, layer_map: dict[str, str] | None, tol: float,
+                 hidden: set[str]):
+        self.shown = shown
+        self.hidden = hidden
+        self.skipped: set[str] = set()
+        self.layer_map = layer_map
+        self.tol = tol
+        self._ops: dict[str, LayerOp] = {}
+        self.pieces: list[Piece] = []
+        self.labels: list[Label] = []
+        self.unengraved: list[str] = []  # text on engraving layers: "'ENGR' (entity .., ..)"
+        self.points: list[tuple[str, str]] = []  # POINTs on cut layers: (handle, layer)
+        self.used: dict[str, None] = {}  # the layers entities are on, in the order met
+
+    def op(self, layer: str) -> LayerOp:
+        op = self._ops.get(layer)
+        if op is None:
+            op = self._ops[layer] = classify_layer(layer, self.layer_map)
+        return op
+
+    def entity(self, e, parent_layer: str | None, handle: str, depth: int) -> None:
+        kind = e.dxftype()
+        layer = e.dxf.get("layer", "0")
+        if parent_layer is not None and layer == "0":
+            layer = parent_layer  # block entities on layer 0 take the INSERT's layer
+        where = f"(entity {handle}, layer {layer})"
+        self.used.setdefault(layer)
+        if layer in self.hidden:
+            if kind not in _ANNOTATIONS and kind not in ("TEXT", "MTEXT"):
+                self.skipped.add(layer)
+            return
+        if kind == "INSERT":
+            self._insert(e, layer, handle, depth, where)
+            return
+        op = self.op(layer)
+        if kind in ("TEXT", "MTEXT", "ATTRIB"):
+            lab = self._label(e, kind)
+            if op.kind == "engrave" and lab is not None:
+                self.unengraved.append(f"'{lab.text}' {where}")
+            return
+        if kind in _ANNOTATIONS or op.kind == "ignore":
+            return
+        if kind == "POINT":  # no outline to cut: Fusion 360 exports a sketch's points
+            if op.kind != "sheet":
+                self.points.append((handle, layer))
+            return
+        if kind not in GEOMETRY:
+            if op.kind == "sheet":
+                return
+            raise InputError(f"unsupported entity {kind} on cut layer {where}: draw it with "
+                             "lines, arcs, circles or polylines", self.shown)
+        got = self._flatten(e, kind, where)
+        if got is not None:
+            self._add(got, kind, where, layer, op, handle)
+
+    def _insert(self, e, layer: str, handle: str, depth: int, where: str) -> None:
+        if depth > MAX_BLOCK_DEPTH:
+            raise InputError(f"blocks nested too deeply {where}", self.shown)
+        try:
+            tiles = list(e.multi_insert()) if e.mcount > 1 else [e]  # MINSERT: rows x cols
+            subs = [sub for tile in tiles for sub in tile.virtual_entities()]
+        except Exception as exc:  # noqa: BLE001 - bad block refs raise many types
+            raise InputError(f"cannot explode block reference {where}: {exc}",
+                             self.shown) from None
+        for sub in subs:
+            self.entity(sub, layer, handle, depth + 1)
+
+    def _flatten(self, e, kind: str, where: str):
+        def fail(detail: str):
+            raise InputError(f"{detail} {where}", self.shown)
+
+        try:
+            return flatten_entity(e, kind, self.tol, fail)
+        except InputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - malformed entity data
+            raise InputError(f"cannot read {kind} {where}: {exc}", self.shown) from None
+
+    def _add(self, got, kind: str, where: str, layer: str, op: LayerOp, handle: str) -> None:
+        pts, closed, circle = got
+        pts = dedupe_consecutive(np.asarray(pts, dtype=float)[:, :2])
+        if not np.all(np.isfinite(pts)):
+            raise InputError(f"{kind} with non-finite coordinates {where}", self.shown)
+        if len(pts) < 2 and not (closed and len(pts)):
+            return  # a zero-length line or a point: no geometry to cut
+        if len(pts) < 2:
+            # a closed contour collapsed to a point (a CIRCLE of radius 1e-9): kept as a
+            # zero-area contour, which assembling reports (on a part) or refuses (elsewhere)
+            pts = np.vstack([pts, pts])
+        if closed and len(pts) > 2 and np.all(np.abs(pts[0] - pts[-1]) < 1e-9):
+            pts = pts[:-1]
+        self.pieces.append(Piece(pts, closed, layer, op, handle, circle))
+
+    def _label(self, e, kind: str) -> Label | None:
+        try:
+            if kind == "MTEXT":
+                text = e.plain_text()
+                p = e.dxf.insert
+                h = float(e.dxf.get("char_height", 2.5))
+            else:
+                text = e.dxf.text
+                _align, p1, p2 = e.get_placement()
+                p = p2 if p2 is not None and _align.name != "LEFT" else p1
+                h = float(e.dxf.get("height", 2.5))
+        except Exception:  # noqa: BLE001 - an unreadable note never stops a cut
+            return None
+        text = " ".join(str(text).split())
+        if not text or _CALLOUT.search(text):
+            return None  # a hole's diameter callout (LibreCAD: '1/4"%%C') names no part
+        self.labels.append(Label(float(p.x), float(p.y), text, h))
+        return self.labels[-1]
+
+
+def _expanded(doc, shown: str) -> int:
+    """Entities the model space holds once every INSERT and MINSERT is expanded, counted
+    before expanding: 8 levels of 10 INSERTs would be 10^8 entities from a few KB."""
+    memo: dict[str, tuple[int, int]] = {}  # block -> (entities, nesting depth)
+
+    def walk(entities, name: str, depth: int) -> tuple[int, int]:
+        if depth > MAX_BLOCK_DEPTH:
+            raise InputError(f"blocks nested deeper than {MAX_BLOCK_DEPTH} levels (block "
+                             f"'{name}'): over the reader's limit", shown)
+        total, deepest = 0, 0
+        for e in entities:
+            if e.dxftype() != "INSERT":
+                total += 1
+                continue
+            bname = e.dxf.get("name", "")
+            if bname not in memo:
+                block = doc.blocks.get(bname)
+                memo[bname] = (0, 0)  # a block that inserts itself counts as empty here
+                memo[bname] = walk(block, bname, depth + 1) if block is not None else (1, 0)
+            n, d = memo[bname]
+            total += max(1, int(e.mcount)) * n
+            deepest = max(deepest, d + 1)
+            if total > MAX_ENTITIES:
+                break
+        return total, deepest
+
+    total, _ = walk(doc.modelspace(), "*Model_Space", 0)
+    if total > MAX_ENTITIES:
+        raise InputError(f"more than {MAX_ENTITIES:,} entities once blocks are expanded: "
+                         "over the reader's limit (no cutting file comes near it)", shown)
+    return total
+
+
+def hidden_layers(doc) -> set[str]:
+    """Layers switched off or frozen: what the designer hid is not cut."""
+    out = set()
+    for layer in doc.layers:
+        try:
+            if layer.is_off() or layer.is_frozen():
+                out.add(layer.dxf.name)
+        except Exception:  # noqa: BLE001 - a damaged layer table entry hides nothing
+            continue
+    return out
+
+
+def read_drawing(path: str | Path, layer_map: dict[str, str] | None = None,
+                 shown: str | None = None, units: str | None = None) -> Drawing:
+    """Every piece of cut geometry and every note of a DXF, flattened, in drawing units
+    (`Drawing.units` says how they scale to mm). `units` ("mm", "cm", "m", "inch", "ft", "pt")
+    overrides what the file says."""
+    path = Path(path)
+    shown = shown or str(path)
+    given = given_units(units, shown)
+    doc, has_header = open_dxf(path, shown)
+    du = drawing_units(doc, has_header, given, shown)
+    _expanded(doc, shown)
+    col = _Collector(shown, layer_map, CHORD_TOL / du.scale, hidden_layers(doc))
+    for entity in doc.modelspace():
+        col.entity(entity, None, entity.dxf.handle, 0)
+    if col.unengraved:
+        n = len(col.unengraved)
+        listed = ", ".join(col.unengraved[:5]) + (f" and {n - 5} more" if n > 5 else "")
+        warnings.warn(f"{shown}: {n} text(s) on an engraving layer not engraved as drawn: "
+                      f"{listed}: wikicut engraves the lines, arcs and polylines there (a "
+                      "part's name is engraved as its label where labels are on); explode "
+                      "the text to single-line curves in CAD", InputWarning, stacklevel=2)
+    if col.points:
+        n = len(col.points)
+        handles = ", ".join(h for h, _ in col.points[:5]) + (f" and {n - 5} more" if n > 5
+                                                             else "")
+        layers = ", ".join(repr(x) for x in dict.fromkeys(lay for _, lay in col.points))
+        warnings.warn(f"{shown}: {n} POINT entit{'y' if n == 1 else 'ies'} not cut (a point "
+                      f"has no outline; CAD exports sketch points so): entit"
+                      f"{'y' if n == 1 else 'ies'} {handles} on layer(s) {layers}",
+                      InputWarning, stacklevel=2)
+    if col.skipped:
+        names = ", ".join(f"'{n}'" for n in sorted(col.skipped))
+        warnings.warn(f"{shown}: layers switched off or frozen are not cut: {names}",
+                      InputWarning, stacklevel=2)
+    return Drawing(col.pieces, col.labels, shown, du,
+                   tuple(dict.fromkeys([*col.used, *_table_layers(doc)])))
+
+
+def _table_layers(doc) -> list[str]:
+    """The names in the layer table (a damaged entry names nothing)."""
+    out = []
+    for layer in doc.layers:
+        try:
+            out.append(str(layer.dxf.name))
+        except Exception:  # noqa: BLE001 - a damaged layer table entry
+            continue
+    return out
