@@ -231,3 +231,16 @@ def test_a_lock_on_a_dxf_of_several_parts_is_refused(tmp_path):
         items_of(tmp_path, text)
     msg = str(e.value)
     assert "key 'part[3].lock': the file holds 2 parts; a lock places one" in msg, msg
+
+
+@pytest.mark.parametrize("lock, key", [
+    ("{ sheet = 0, x = 1000, y = 100 }", "part[1].lock[1].sheet"),
+    ("{ sheet = 1, x = 1000 }", "part[1].lock[1].y"),
+])
+def test_a_lock_number_refused_names_the_part_as_well_as_its_key(tmp_path, lock, key):
+    """A [[part]]'s key errors (a lock's numbers among them) name the part the entry is."""
+    text = JOB.replace("lock = [{ sheet = 1, x = 1000, y = 100, rotation = 90 },",
+                       f"lock = [{lock},")
+    with pytest.raises(InputError) as err:
+        load_job(write(tmp_path, text))
+    assert "part 'spacer'" in str(err.value) and key in str(err.value)

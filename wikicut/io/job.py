@@ -189,29 +189,39 @@ def _job_parts(tf: TomlFile, data: dict[str, Any], path: Path, n_stocks: int) ->
                          f" {lim.MAX_PART_ENTRIES} a job may list", tf.display)
     parts = []
     for i, p in enumerate(raw_parts):
-        where = f"part[{i + 1}]."
-        check_keys(tf, p, PART_KEYS, where)
-        file = get_str(tf, p, "file", where, required=True)
-        qty = get_number(tf, p, "quantity", where, default=1, rng=lim.QUANTITY)
-        params = get_table(tf, p, "params", where)
-        for k, v in params.items():
-            if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise tf.error(f"{where}params.{k}", f"must be a number, got {v!r}")
-            if why := lim.COORDINATE.problem(v):
-                raise tf.error(f"{where}params.{k}", why)
-        rots = _part_rotations(tf, p, where, file)
-        ppath = (path.parent / file)
-        if not ppath.exists():
-            raise tf.error(f"{where}file", f"part file '{file}' not found")
-        if ppath.suffix.lower() in DXF_SUFFIXES and params:
-            raise tf.error(f"{where}params", "a DXF part takes no parameters")
-        locks, filler = _placing(tf, p, where, int(qty), n_stocks)
-        parts.append(JobPart(file=file, path=ppath, quantity=int(qty),
-                             params={k: float(v) for k, v in params.items()}, rotations=rots,
-                             name=_part_name(tf, p, where), key=where.rstrip("."),
-                             units=_units(tf, p, where), locks=locks, filler=filler,
-                             mirror=_mirror(tf, p, where, file)))
+        try:
+            parts.append(_job_part(tf, p, f"part[{i + 1}].", path, n_stocks))
+        except InputError as exc:  # the key names the entry; the part names what it is
+            if exc.part is None and isinstance(p.get("file"), str) and p["file"].strip():
+                exc.part = str(p.get("name") or Path(p["file"]).stem)
+            raise
     return parts
+
+
+def _job_part(tf: TomlFile, p: dict[str, Any], where: str, path: Path,
+              n_stocks: int) -> JobPart:
+    """One [[part]] table."""
+    check_keys(tf, p, PART_KEYS, where)
+    file = get_str(tf, p, "file", where, required=True)
+    qty = get_number(tf, p, "quantity", where, default=1, rng=lim.QUANTITY)
+    params = get_table(tf, p, "params", where)
+    for k, v in params.items():
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise tf.error(f"{where}params.{k}", f"must be a number, got {v!r}")
+        if why := lim.COORDINATE.problem(v):
+            raise tf.error(f"{where}params.{k}", why)
+    rots = _part_rotations(tf, p, where, file)
+    ppath = (path.parent / file)
+    if not ppath.exists():
+        raise tf.error(f"{where}file", f"part file '{file}' not found")
+    if ppath.suffix.lower() in DXF_SUFFIXES and params:
+        raise tf.error(f"{where}params", "a DXF part takes no parameters")
+    locks, filler = _placing(tf, p, where, int(qty), n_stocks)
+    return JobPart(file=file, path=ppath, quantity=int(qty),
+                   params={k: float(v) for k, v in params.items()}, rotations=rots,
+                   name=_part_name(tf, p, where), key=where.rstrip("."),
+                   units=_units(tf, p, where), locks=locks, filler=filler,
+                   mirror=_mirror(tf, p, where, file))
 
 
 def _part_name(tf: TomlFile, p: dict[str, Any], where: str) -> str | None:
