@@ -283,3 +283,12 @@ def test_verify_checks_against_a_shops_own_materials_file(tmp_path):
     assert res.exit_code in (0, 3) and "Traceback" not in res.output, res.output
     res = CliRunner().invoke(main, args)
     assert res.exit_code == 2 and "chip_load.bamboo" in res.output, res.output
+
+
+def test_a_rack_tool_missing_from_the_library_names_the_jobs_key(tmp_path):
+    """T99 in [machine] tools is the job's mistake: the line names the job and its key."""
+    job = panel_job(tmp_path, "linuxcnc", tools="[1, 99]")
+    res = CliRunner().invoke(main, ["nest", str(job), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 2, res.output
+    assert "job.toml: key 'machine.tools': no tool T99" in res.output
+    assert not (tmp_path / "out").exists()

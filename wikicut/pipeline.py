@@ -52,6 +52,11 @@ def job_tooling(job: Job, profile: str | None = None) -> Tooling:
     if job.settings.common_line:  # the job asks what its profile may not: the CAM must know
         prof = prof.updated(nest={"common_line": True})
     lib = load_library(job.library, job.materials)
+    have = [t.number for t in lib.tools]
+    if missing := [n for n in job.tools if n not in have]:  # the job's key, not the library
+        raise InputError(f"key 'machine.tools': no tool {', '.join(f'T{n}' for n in missing)}"
+                         f" in the tool library {lib.source} (it holds"
+                         f" {', '.join(f'T{n}' for n in have)})", job.path)
     try:
         tooling = resolve_tooling(prof, lib, job.material, job.thickness,
                                   tool_diameter=job.tool_diameter, tools=job.tools,
