@@ -6,6 +6,7 @@ gouged, rs274 reads the programs, and the cut is shorter by the shared length.""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import shapely
@@ -307,3 +308,21 @@ def test_with_a_rack_the_outline_tool_shares_the_line(tmp_path, rs274):
     path.write_text(text)
     res = run_rs274(rs274, path)
     assert res.returncode == 0, res.stderr[-500:]
+
+
+def test_common_lines_asked_beside_an_onion_skin_are_off_with_a_warning(tmp_path):
+    """An onion skin cuts no outline through, so no part is freed by a neighbour's pass:
+    the job asking for common lines is told they are off, and its parts keep the spacing."""
+    grbl = Path(__file__).resolve().parent.parent / "profiles" / "grbl.toml"
+    text = grbl.read_text(encoding="utf-8")
+    (tmp_path / "onion.toml").write_text(text.replace('# mode = "tabs"', 'mode = "onion"', 1),
+                                         encoding="utf-8")
+    job = beams_job(tmp_path, True)
+    job.write_text(job.read_text().replace('profile = "grbl"', 'profile = "onion.toml"'))
+    said, rep = nest_job(job, tmp_path / "out")
+    assert "common-line cutting is off" in said and "onion skin" in said
+    assert "common_line" not in rep["settings"] and "common_line" not in rep["totals"]
+    for k in range(1, len(rep["sheets"]) + 1):
+        geoms = placed_outlines(rep, k, job)
+        assert len(geoms) < 2 or min(geoms[i].distance(geoms[j]) for i in range(len(geoms))
+                   for j in range(i + 1, len(geoms))) > 12 - 1e-6

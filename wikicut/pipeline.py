@@ -161,7 +161,7 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
         # unplaced count that follow (fillers left out were never owed: counted apart)
         owed = len(items) - len(layout.fillers_left)
         say("nest", 1.0, nest_summary(layout, owed))
-        if prof is not None and prof.nest.common_line:  # facing edges one cut apart
+        if prof is not None and common_lines(prof, job):  # facing edges one cut apart
             from .nest.common import snap_common_lines, verify_common_layout
 
             # a part may turn half way to face a plain edge where its rotations allow
@@ -207,6 +207,22 @@ def _write_remnants(job: Job, layout: Layout, prof: Profile | None, tmp: Path,
     return inventory
 
 
+def common_lines(prof: Profile, job: Job) -> bool:
+    """Whether the parts are placed for common-line cutting: asked for and possible, with a
+    warning when asked for and not possible (the parts are then nested at the spacing)."""
+    import warnings
+
+    from .cam.common import enabled
+    from .errors import InputWarning
+
+    if prof.nest.common_line and not enabled(prof):
+        warnings.warn(f"{job.path}: common-line cutting is off: the {prof.name} profile holds"
+                      " parts by an onion skin, so no outline is cut through and no part is"
+                      " freed by a neighbour's pass (parts nested nest.spacing apart)",
+                      InputWarning, stacklevel=2)
+    return enabled(prof)
+
+
 def nest_summary(layout: Layout, total: int) -> str:
     """"N sheets, U% used, P/T placed" with U rounded as report.json's totals are."""
     placed = sum(len(sh.placements) for sh in layout.sheets)
@@ -245,6 +261,8 @@ def _profile_ref(job: Job, profile: str | None) -> str:
 
 
 def _settings_record(job: Job, prof: Profile | None, profile: str | None = None) -> dict:
+    from .cam.common import enabled
+
     s = job.settings
     rots = s.rotations if isinstance(s.rotations, str) else list(s.rotations)  # "any" as is
     rec = {"seed": s.seed, "time_limit": s.time_limit, "iterations": s.iterations,
@@ -252,7 +270,7 @@ def _settings_record(job: Job, prof: Profile | None, profile: str | None = None)
            "thickness": job.thickness, "profile": prof.name if prof else None,
            "tool_diameter": prof.tool.diameter if prof else None,
            "profile_ref": _profile_ref(job, profile) if prof else None}
-    if prof is not None and prof.nest.common_line:  # only then: plain reports stay as they were
+    if prof is not None and enabled(prof):  # only then: plain reports stay as they were
         rec["common_line"] = True
     if s.mirror:  # likewise
         rec["mirror"] = True
