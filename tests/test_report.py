@@ -148,6 +148,9 @@ def test_locked_and_filler_keys_are_written_where_documented():
     row = next(r for r in rep["parts"] if r["name"] == "x")
     assert (row["quantity"], row["placed"], row["sheets"]) == (1, 0, [])
     assert list(rep["totals"]) == [k for k in tables["totals"] if k != "common_line"]
+    # ... and is named, apart from the unplaced (no fault)
+    assert rep["fillers_left"] == [{"id": "x#1", "name": "x", "label": "x", "source": ""}]
+    assert list(rep) == [k for k in tables["Top level"]]
     assert OPTIONAL["totals"] == {"fillers", "common_line"}
 
 

@@ -26,6 +26,8 @@ def portable_source(shown: str) -> str:
     """A part's source as written into outputs: as given when relative, the file name alone
     when absolute, so reports and previews hold no machine-specific paths (and stay
     byte-identical across checkouts). Error messages keep the path as given."""
+    if not shown:  # no file known (a part of which no copy was placed): "", never "."
+        return ""
     path = PurePath(shown)
     return path.name if path.is_absolute() else path.as_posix()
 
@@ -210,10 +212,13 @@ def build_report(job_name: str, layout: Layout, spacing: float,
         label = labels.get(inst, name)
         unplaced.append({"id": inst, "name": name, "label": label, "source": src})
         _row(rows, name, label, src)["quantity"] += 1
+    fillers_left = []
     for inst in layout.fillers_left:  # asked for, and no fault when left out
         name = instance_name(inst)
         src = seen.get(name) or portable_source((sources or {}).get(name, ""))
-        _row(rows, name, labels.get(inst, name), src)["quantity"] += 1
+        label = labels.get(inst, name)
+        fillers_left.append({"id": inst, "name": name, "label": label, "source": src})
+        _row(rows, name, label, src)["quantity"] += 1
     part_area = sum(p.part.area for s in layout.sheets for p in s.placements)
     sheet_area = sum(s.area for s in layout.sheets)
     prices = [s.stock.price for s in layout.sheets]
@@ -226,6 +231,7 @@ def build_report(job_name: str, layout: Layout, spacing: float,
     return {
         "schema": SCHEMA, "job": job_name, "settings": record,
         "sheets": sheets, "programs": program_runs(sheets), "unplaced": unplaced,
+        **({"fillers_left": fillers_left} if fillers_left else {}),
         "parts": list(rows.values()),
         "totals": {"sheets": len(layout.sheets), "parts": placed + len(unplaced),
                    "placed": placed, "unplaced": len(unplaced),
