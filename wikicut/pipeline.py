@@ -126,6 +126,10 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
     from .post.arcfit import load_kernel as load_arc_kernel
 
     say = progress or (lambda stage, frac, msg: None)
+    if job.inventory is not None:  # read for the folder it replaces (an undone draw), or not
+        from .io.remnants import check_replaced
+
+        check_replaced(job.inventory, Path(outdir), force)
     with staged_output(Path(outdir), force, job_inputs(job, profile if gcode else None)) as stage:
         items = job_items(job)
         tooling = job_tooling(job, profile) if gcode else None
@@ -192,8 +196,9 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
 def _write_remnants(job: Job, layout: Layout, prof: Profile | None, tmp: Path,
                     result: NestResult) -> str | None:
     """remnants.toml into the staged folder (a job with [remnants] or an inventory), and
-    the inventory's new text, checked unchanged since the job read it."""
-    from .io.remnants import FILE_NAME, check_unchanged, remnant_outputs
+    the inventory's new text, checked unchanged since the job read it; with an inventory,
+    the record of this draw on it (UNDO_FILE), which a run replacing the folder undoes."""
+    from .io.remnants import FILE_NAME, UNDO_FILE, check_unchanged, remnant_outputs, undo_record
 
     if job.remnants is None:
         return None
@@ -203,6 +208,8 @@ def _write_remnants(job: Job, layout: Layout, prof: Profile | None, tmp: Path,
     _write_text(tmp / FILE_NAME, text)
     result.files.append(FILE_NAME)
     if job.inventory is not None:
+        _write_text(tmp / UNDO_FILE, undo_record(job.inventory, inventory))
+        result.files.append(UNDO_FILE)
         check_unchanged(job.inventory)
     return inventory
 

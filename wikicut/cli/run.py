@@ -74,7 +74,12 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
     t0 = time.monotonic()
     profile = cli_profile(profile)
     job = load_job(job_file, seed=seed, time_limit=time_limit, profile=profile,
-                   iterations=iterations, inventory=inventory)
+                   iterations=iterations, inventory=inventory,
+                   replacing=outdir if force else None)
+    if job.inventory is not None and job.inventory.undone is not None:
+        from ..io.remnants import undo_note
+
+        ui.info(undo_note(job.inventory))
     if workers:
         job = replace(job, settings=replace(job.settings, workers=workers))
     with searches_for(scheduler, job.settings.workers):

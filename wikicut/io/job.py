@@ -282,15 +282,18 @@ def _job_blocks(tf: TomlFile, data: dict[str, Any]) -> tuple[list[JobPart], list
 
 def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | None = None,
              profile: str | None = None, iterations: int | None = None,
-             inventory: str | Path | None = None) -> Job:
+             inventory: str | Path | None = None, replacing: str | Path | None = None
+             ) -> Job:
     """Read and check a job file; command-line options override the job's values
-    (`inventory`: the shop's remnant file, over the job's [remnants] inventory)."""
+    (`inventory`: the shop's remnant file, over the job's [remnants] inventory;
+    `replacing`: the output folder a --force run replaces, whose own draw on the inventory
+    is undone first, see io/remnants.py `load_inventory`)."""
     path = Path(path)
     tf = TomlFile.load(path)
     data = tf.data
     check_keys(tf, data, TOP_KEYS)
     rules = rem.rules_from_table(tf, data, inventory)
-    inv = (rem.load_inventory(rules.inventory, read_stock)
+    inv = (rem.load_inventory(rules.inventory, read_stock, replacing)
            if rules is not None and rules.inventory is not None else None)
     stocks, remnant_files = read_stocks(tf, data, inv)
     settings = _settings(tf, data, seed, time_limit, iterations)

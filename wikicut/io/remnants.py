@@ -6,6 +6,8 @@ its `outline` (and `holes`) in its own frame (lower-left bound at 0, 0). A job l
 `[[sheet]] from = "remnants.toml"`; a shop's inventory is the same file with a `next_id`,
 read before a job (its remnants of the job's thickness and material become stock) and
 rewritten after it (remnants used are gone, the new ones added) only when the job succeeded.
+The job's output folder then records that draw (UNDO_FILE): a run that replaces the folder
+(--force) undoes it first, so re-planning a job never spends its remnants twice.
 
 What counts as a remnant (`[remnants]` in the job): the material a sheet has left once its
 parts and the cuts around them are gone, less every strip narrower than `min_width` (an
@@ -27,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+import tomllib
 from shapely import affinity
 from shapely.geometry import Polygon
 
@@ -35,12 +38,15 @@ from ..model import Layout, SheetLayout, Stock
 from . import limits as lim
 from .toml import TomlFile, check_keys, get_number, get_str, get_table
 
-__all__ = ["FILE_NAME", "RemnantFile", "RemnantRules", "check_unchanged", "draw",
-           "find_remnants", "inventory_update", "load_inventory", "parse_outline",
-           "read_remnant_file", "remnant_outputs", "remnant_pieces", "remnants_text",
-           "replace_file", "rules_from_table", "summary"]
+__all__ = ["FILE_NAME", "UNDO_FILE", "DrawRecord", "RemnantFile", "RemnantRules",
+           "check_replaced", "check_unchanged", "draw", "find_remnants", "inventory_update",
+           "load_inventory", "parse_outline", "read_remnant_file", "remnant_outputs",
+           "remnant_pieces", "remnants_text", "replace_file", "rules_from_table", "summary",
+           "undo_note", "undo_record"]
 
 FILE_NAME = "remnants.toml"  # in the output folder of a job with [remnants] or an inventory
+UNDO_FILE = "inventory-undo.json"  # in the output folder of a job that rewrote an inventory
+UNDO_SCHEMA = "wikicut-inventory-undo/1"
 RULE_KEYS = {"min_width", "min_area_m2", "margin", "inventory"}
 REMNANT_KEYS = {"id", "source", "outline", "holes", "width", "height", "thickness", "margin",
                 "material", "name", "price", "keepouts"}
@@ -67,18 +73,44 @@ class RemnantRules:
     inventory: Path | None = None
 
 
+@dataclass(frozen=True)
+class DrawRecord:
+    """What a job did to the inventory, as its output folder records it (UNDO_FILE): the
+    inventory's text it drew from (None: there was no file yet), the sha256 of the text it
+    wrote, the ids it took and added, and the `next_id` it left."""
+
+    folder: Path  # the output folder, as given
+    inventory: Path  # resolved
+    before: str | None
+    sha256: str
+    took: tuple[str, ...]
+    added: tuple[str, ...]
+    next_id: int
+
+    def describe(self) -> str:
+        return (f"took {', '.join(self.took) or 'none'},"
+                f" added {', '.join(self.added) or 'none'}")
+
+
 @dataclass
 class RemnantFile:
     """A remnant file as read: its sheets (one each, `remnant` = the id), where each came
     from (id -> source), the next id to give out. A shop's inventory is rewritten only if it
     still holds the bytes read (`digest`) when the job's outputs are written: of two jobs
-    drawing on it at once the second is refused, and no remnant is given out twice."""
+    drawing on it at once the second is refused, and no remnant is given out twice.
+
+    `text` is what the sheets were parsed from (None: no file), which the job's output
+    folder records so that replacing the folder can undo the draw. Undoing one (`undone`)
+    parses the recorded text while `digest` stays that of the file as it is."""
 
     path: Path
     stocks: list[Stock] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
     next_id: int = 1
     digest: str = ""  # of the bytes read ("" when the file did not exist)
+    text: str | None = None  # the text parsed (None when the file did not exist)
+    replacing: Path | None = None  # the output folder (resolved) it was read to replace
+    undone: DrawRecord | None = None  # that folder's draw, undone in `stocks` and `sources`
 
 
 def rules_from_table(tf: TomlFile, data: dict[str, Any], inventory: str | Path | None
@@ -166,7 +198,11 @@ def read_remnant_file(path: Path, display: str,
                       parse_stock: Callable[[TomlFile, dict, str, set[str]], Stock]
                       ) -> RemnantFile:
     """A remnant file; `parse_stock` reads one [sheet] table as a job does."""
-    tf = TomlFile.load(path, display)
+    return _parse(TomlFile.load(path, display), parse_stock)
+
+
+def _parse(tf: TomlFile, parse_stock) -> RemnantFile:
+    path = tf.path
     check_keys(tf, tf.data, {"sheet", "next_id"})
     sheets = tf.data.get("sheet", [])
     if not isinstance(sheets, list) or not all(isinstance(s, dict) for s in sheets):
@@ -183,6 +219,7 @@ def read_remnant_file(path: Path, display: str,
     out.next_id = int(get_number(tf, tf.data, "next_id", default=1, rng=lim.Range(
         integer=True, minimum=1, maximum=10**9)))
     out.digest = _digest(tf.text.encode("utf-8"))  # the bytes parsed, not a second read
+    out.text = tf.text
     return out
 
 
@@ -190,11 +227,129 @@ def _digest(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def load_inventory(path: Path, parse_stock) -> RemnantFile:
-    """The shop's inventory (empty when the file does not exist yet: the first job makes it)."""
+def load_inventory(path: Path, parse_stock, replacing: Path | None = None) -> RemnantFile:
+    """The shop's inventory (empty when the file does not exist yet: the first job makes it).
+
+    `replacing`: the output folder this run replaces (--force). When it records a draw on
+    this inventory (UNDO_FILE) and the file is still what that run wrote, the job draws from
+    the inventory as it was before (the recorded text); when the file is as it was before
+    (restored by hand), there is nothing to undo; when it is neither (other jobs drew on it
+    since), the run is refused. Either way the new run's ids start past the ones the
+    replaced run gave out: an id in its old remnants.toml never names another board."""
+    rec = None if replacing is None else _read_draw(Path(replacing), path)
+    if rec is None:
+        return _load(path, parse_stock)
+    state = _state(rec, path)
+    if state == "changed":
+        raise InputError(f"{_shown(rec.folder)} was cut from this inventory ({rec.describe()})"
+                         " and it changed since (other jobs drew on it): that draw cannot be"
+                         " undone, nothing was written; write to a new folder, or restore the"
+                         " inventory by hand", path)
+    if state == "restored":
+        inv = _load(path, parse_stock)
+    else:  # the file is what the replaced run wrote: draw from what it read
+        if rec.before is None:
+            inv = RemnantFile(path)
+        else:
+            shown = f"{path} (as {_shown(rec.folder)} read it, {UNDO_FILE})"
+            try:
+                data = tomllib.loads(rec.before)
+            except tomllib.TOMLDecodeError as exc:
+                raise InputError(f"TOML syntax error: {exc}", shown) from None
+            inv = _parse(TomlFile(path, data, rec.before, shown), parse_stock)
+        inv.digest = rec.sha256  # the file is checked unchanged against what is there now
+        inv.undone = rec
+    inv.next_id = max(inv.next_id, rec.next_id)
+    inv.replacing = Path(replacing).resolve()
+    return inv
+
+
+def _load(path: Path, parse_stock) -> RemnantFile:
     if not path.exists():
         return RemnantFile(path)
     return read_remnant_file(path, str(path), parse_stock)
+
+
+def _file_digest(path: Path) -> str:
+    """The sha256 of the file as it is now ("" when there is none)."""
+    return _digest(path.read_bytes()) if path.exists() else ""
+
+
+def _shown(folder: Path) -> str:
+    return str(folder).rstrip("/\\") + "/"
+
+
+def undo_record(inv: RemnantFile, written: str) -> str:
+    """The output folder's record (UNDO_FILE) of a job that rewrites `inv` as `written`:
+    enough to put the inventory back as the job read it, and to see that nothing else drew
+    on it since (the sha256 of what the job wrote)."""
+    after = tomllib.loads(written)
+    ids = [str(t.get("id", "")) for t in after.get("sheet", [])]
+    record = {"schema": UNDO_SCHEMA, "inventory": str(inv.path.resolve()),
+              "before": inv.text, "sha256": _digest(written.encode("utf-8")),
+              "took": [i for i in inv.sources if i not in ids],
+              "added": [i for i in ids if i not in inv.sources],
+              "next_id": int(after.get("next_id", 1))}
+    return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+
+
+def _read_draw(folder: Path, inventory: Path) -> DrawRecord | None:
+    """The draw on `inventory` an output folder records (None: no record, or one of another
+    inventory file). A record that cannot be read is refused: replacing the folder without
+    it could spend its remnants twice."""
+    p = folder / UNDO_FILE
+    if not p.is_file():
+        return None
+    try:
+        rec = json.loads(p.read_text(encoding="utf-8"))
+        if rec.get("schema") != UNDO_SCHEMA:
+            raise ValueError
+        before = rec["before"]
+        draw = DrawRecord(folder, Path(rec["inventory"]), before, str(rec["sha256"]),
+                    tuple(map(str, rec["took"])), tuple(map(str, rec["added"])),
+                    int(rec["next_id"]))
+        if before is not None and not isinstance(before, str):
+            raise ValueError
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        raise InputError(f"cannot read its {UNDO_FILE} (the draw on the remnant inventory that"
+                         " replacing it would undo): write to a new folder", folder) from None
+    return draw if draw.inventory == inventory.resolve() else None
+
+
+def _state(rec: DrawRecord, path: Path) -> str:
+    """"restored" (the inventory is as the recorded run read it), "undo" (as it wrote it),
+    or "changed" (neither)."""
+    now = path.read_bytes() if path.exists() else None
+    if now == (None if rec.before is None else rec.before.encode("utf-8")):
+        return "restored"  # first: a run that changed nothing wrote what it read
+    return "undo" if now is not None and _digest(now) == rec.sha256 else "changed"
+
+
+def undo_note(inv: RemnantFile) -> str:
+    """The info line of a run that undoes the draw of the folder it replaces."""
+    rec = inv.undone
+    if rec is None:
+        return ""
+    return (f"{_shown(rec.folder)} was cut from {inv.path} before: its draw ({rec.describe()})"
+            " is undone first")
+
+
+def check_replaced(inv: RemnantFile, outdir: Path, force: bool) -> None:
+    """Refuse a run whose inventory was read for another output folder than the one it
+    writes: an undone draw written elsewhere leaves the folder that made it beside an
+    inventory without it, and a folder replaced without its draw undone spends its remnants
+    twice (load_job's `replacing` is the folder a --force run replaces)."""
+    out = Path(outdir).resolve()
+    if inv.undone is not None and (not force or out != inv.replacing):
+        raise InputError(f"the inventory was read undoing the draw of"
+                         f" {_shown(inv.undone.folder)}: the job must replace that folder"
+                         " (--force), nothing was written", outdir)
+    if force and inv.replacing != out:
+        rec = _read_draw(Path(outdir), inv.path)
+        if rec is not None and _state(rec, inv.path) != "restored":
+            raise InputError(f"holds a draw on the inventory {inv.path} ({rec.describe()}):"
+                             " read the job for replacing it (load_job(..., replacing=...))"
+                             " so that draw is undone first; nothing was written", outdir)
 
 
 def draw(stocks: list[Stock], thickness: float, materials: set[str] | None,
@@ -347,8 +502,7 @@ class _Ids:
 def check_unchanged(inv: RemnantFile) -> None:
     """Refuse when the inventory changed since the job read it (another job drew on it), or
     cannot be rewritten where it is: before the outputs are written, so that nothing is."""
-    now = _digest(inv.path.read_bytes()) if inv.path.exists() else ""
-    if now != inv.digest:
+    if _file_digest(inv.path) != inv.digest:
         raise InputError("the remnant inventory changed while this job ran (another job?):"
                          " nothing was written; run the job again", inv.path)
     try:
@@ -397,8 +551,6 @@ def remnant_outputs(job_name: str, layout: Layout, rules: RemnantRules,
 
 def summary(layout: Layout, written: Path, inventory: RemnantFile | None) -> str:
     """One line for the terminal: the remnants cut, and those kept (where)."""
-    import tomllib
-
     used = [s.stock.remnant for s in layout.sheets if s.stock.remnant]
     kept = [s.get("id", "") for s in tomllib.loads(written.read_text(encoding="utf-8"))
             .get("sheet", [])]
