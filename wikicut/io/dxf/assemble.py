@@ -350,6 +350,28 @@ def _unique(cut: list[tuple[Piece, Polygon]], shown: str,
     return [c for k, c in enumerate(cut) if k not in dup]
 
 
+def _where_crossed(pa: Piece, a: Polygon, pb: Piece, b: Polygon) -> str:
+    """Where two contours cross, told where the operator looks: the point their edges
+    cross, and, when one lies mostly inside the other (a nested part run 0.02 mm over the
+    plate's edge), how far it runs out; a point inside their common area can lie far from
+    both crossings."""
+    edges = shapely.get_coordinates(shapely.intersection(a.exterior, b.exterior))
+    if not len(edges):  # touching only inside: fall back to the common area
+        pt = shapely.intersection(a, b).representative_point()
+        return f"overlap near ({pt.x:.3f}, {pt.y:.3f})"
+    x, y = edges[0]
+    told = f"cross at ({x:.3f}, {y:.3f})"
+    common = shapely.intersection(a, b).area
+    for inner, outer, pin, pout in ((a, b, pa, pb), (b, a, pb, pa)):
+        out = shapely.difference(inner, outer)
+        if 0 < out.area < common:
+            far = float(shapely.distance(shapely.points(shapely.get_coordinates(out)),
+                                         outer.exterior).max())
+            return (f"{told}: entity {pin.handle} runs up to {far:.3f} mm outside "
+                    f"entity {pout.handle}")
+    return told
+
+
 def _refuse_crossing(cut: list[tuple[Piece, Polygon]], shown: str) -> None:
     """Two contours that cross each other make no part: which one is the cut?"""
     if len(cut) < 2:
@@ -370,9 +392,9 @@ def _refuse_crossing(cut: list[tuple[Piece, Polygon]], shown: str) -> None:
                 # file has such pairs): both were cut before, kept, and told
                 twins.append(f"{cut[i][0].handle}/{cut[j][0].handle}")
                 continue
-            pt = common.representative_point()
+            where = _where_crossed(cut[i][0], polys[i], cut[j][0], polys[j])
             raise InputError(f"contours cross each other: {cut[i][0].where} and "
-                             f"{cut[j][0].where} overlap near ({pt.x:.3f}, {pt.y:.3f})", shown)
+                             f"{cut[j][0].where} {where}", shown)
     if twins:
         warnings.warn(f"{shown}: {len(twins)} pair(s) of nearly equal outlines lie on each "
                       f"other (entities {', '.join(twins[:10])}): both are cut; delete one "

@@ -2,7 +2,10 @@
 
 A file is refused before ezdxf reads it when it is not a regular file, is over the size budget,
 empty or binary; blank lines before the first group code are read past (CAD does); ezdxf's
-log lines about what it repaired become warnings naming the file.
+log lines about what it repaired become warnings naming the file. An R12 file whose table
+records carry R2000 subclass markers (DeepNestSharp's nest exports) stops ezdxf's strict loader
+at a record it cannot name, though CAD opens it: such a file is read again in ezdxf's recover
+mode, with one warning, and refused if that reading finds the entities damaged.
 """
 
 from __future__ import annotations
@@ -86,6 +89,38 @@ class _EzdxfLog(logging.Handler):
                           f"{rest[0]}{more}", InputWarning, stacklevel=5)
 
 
+def _recovered(data: bytes, shown: str, why: Exception):
+    """The document ezdxf's recover mode reads from `data`, said in one warning; an
+    InputError when its audit finds damage it could only mend by dropping entities."""
+    import io
+
+    from ezdxf import recover
+
+    try:
+        doc, auditor = recover.read(io.BytesIO(data))
+    except Exception as exc:  # noqa: BLE001 - as the strict loader: anything, one line
+        raise InputError(f"not a readable DXF file ({type(why).__name__}: {why}; "
+                         f"recover mode: {type(exc).__name__}: {exc})", shown) from None
+    if auditor.has_errors:
+        first = auditor.errors[0].message
+        raise InputError(f"not a readable DXF file ({type(why).__name__}: {why}); read in "
+                         f"recover mode it has {len(auditor.errors)} damaged record(s), the "
+                         f"first: {first}", shown)
+    if "name has to be a string" in str(why):
+        stopped = ("a table record has no name where R12 puts it (an R12 file with R2000 "
+                   "subclass markers, as DeepNestSharp writes)")
+    else:
+        stopped = f"the strict loader stopped ({type(why).__name__}: {why})"
+    if auditor.fixes:  # say what the audit changed: a fix may be an entity taken out
+        more = f" and {len(auditor.fixes) - 1} more" if len(auditor.fixes) > 1 else ""
+        audit = f"its audit mended: {auditor.fixes[0].message}{more}"
+    else:
+        audit = "its audit found nothing damaged or mended"
+    warnings.warn(f"{shown}: read in ezdxf's recover mode: {stopped}; {audit}", InputWarning,
+                  stacklevel=4)
+    return doc
+
+
 def open_dxf(path: Path, shown: str):
     """The ezdxf document and whether the file has a HEADER section (ezdxf fills in
     $INSUNITS=6, metres, when there is none), or one InputError saying why the file is not
@@ -122,6 +157,10 @@ def open_dxf(path: Path, shown: str):
             return ezdxf.readfile(path), has_header
     except ezdxf.DXFStructureError as exc:
         raise InputError(f"not a DXF file or damaged/truncated ({exc})", shown) from None
+    except ezdxf.DXFTypeError as exc:
+        # a symbol-table record without a name where the strict loader looks for it
+        with _EzdxfLog(shown):
+            return _recovered(data, shown, exc), has_header
     except OSError as exc:  # ezdxf says "is not a DXF file" with an IOError
         why = exc.strerror or "not a DXF file"
         raise InputError(f"cannot read file: {why}", shown) from None
