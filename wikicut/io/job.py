@@ -89,7 +89,7 @@ class Job:
     operations: tuple[OperationSettings, ...] = ()  # [machine.operations.<kind>]
     library: Path | None = None  # a tool library beside the job; None: the shipped one
     materials: Path | None = None
-    remnants: rem.RemnantRules | None = None  # [remnants]: offcuts kept (io/remnants.py)
+    remnants: rem.RemnantRules | None = None  # [remnants]: offcuts kept (io/remnants/)
     inventory: rem.RemnantFile | None = None  # the shop's remnants, as read
     # the files its sheets are read from: [[sheet]] from = "..." and DXF outlines
     remnant_files: tuple[Path, ...] = ()
@@ -287,7 +287,7 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
     """Read and check a job file; command-line options override the job's values
     (`inventory`: the shop's remnant file, over the job's [remnants] inventory;
     `replacing`: the output folder a --force run replaces, whose own draw on the inventory
-    is undone first, see io/remnants.py `load_inventory`)."""
+    is undone first, see io/remnants/inventory.py `load_inventory`)."""
     path = Path(path)
     tf = TomlFile.load(path)
     data = tf.data

@@ -3,7 +3,7 @@
 A sheet is a rectangle (width, height) or an irregular offcut (`outline` and `holes`, as
 points or a DXF drawing it), with its thickness, margin, keep-outs (clamps, damaged areas)
 and price. A `[[sheet]] from = "..."` table draws on a remnant file instead, as the job's
-inventory does (io/remnants.py): each remnant is read by `read_stock` too, so it is checked
+inventory does (io/remnants/): each remnant is read by `read_stock` too, so it is checked
 as the job's own sheets are. An offcut file for `wikicut recut --on` is one [sheet] table,
 read the same way.
 """

@@ -1,0 +1,35 @@
+"""Remnants: the offcuts a job leaves, kept as stock for the next job.
+
+A remnant file is TOML of `[[sheet]]` tables, each a job's sheet (width, height, thickness,
+material, margin) plus its `id`, where it came from (`source`) and, for an irregular piece,
+its `outline` (and `holes`) in its own frame (lower-left bound at 0, 0). A job lists one as
+`[[sheet]] from = "remnants.toml"`; a shop's inventory is the same file with a `next_id`,
+read before a job (its remnants of the job's thickness and material become stock) and
+rewritten after it (remnants used are gone, the new ones added) only when the job succeeded.
+The job's output folder then records that draw (UNDO_FILE): a run that replaces the folder
+(--force) undoes it first, so re-planning a job never spends its remnants twice.
+
+What counts as a remnant (`[remnants]` in the job): the material a sheet has left once its
+parts and the cuts around them are gone, less every strip narrower than `min_width` (an
+opening of that width), in pieces of at least `min_area_m2`. See docs/nesting.md.
+"""
+
+from .files import (
+    FILE_NAME,
+    FROM_KEYS,
+    RemnantFile,
+    draw,
+    parse_outline,
+    read_remnant_file,
+    remnants_text,
+)
+from .inventory import check_unchanged, inventory_update, load_inventory, replace_file
+from .offcuts import find_remnants, remnant_outputs, remnant_pieces, summary
+from .rules import RemnantRules, rules_from_table
+from .undo import UNDO_FILE, DrawRecord, check_replaced, undo_note, undo_record
+
+__all__ = ["FILE_NAME", "FROM_KEYS", "UNDO_FILE", "DrawRecord", "RemnantFile", "RemnantRules",
+           "check_replaced", "check_unchanged", "draw", "find_remnants", "inventory_update",
+           "load_inventory", "parse_outline", "read_remnant_file", "remnant_outputs",
+           "remnant_pieces", "remnants_text", "replace_file", "rules_from_table", "summary",
+           "undo_note", "undo_record"]
