@@ -292,3 +292,14 @@ def test_a_rack_tool_missing_from_the_library_names_the_jobs_key(tmp_path):
     assert res.exit_code == 2, res.output
     assert "job.toml: key 'machine.tools': no tool T99" in res.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_hole_refused_names_the_small_tool_too_short_for_it(tmp_path):
+    """A 4 mm through hole in a rack of a 6 mm cutter and a 3 mm one with 12 mm flutes: the
+    refusal says why the 3 mm tool, which would fit the hole, is no help."""
+    job = panel_job(tmp_path, "linuxcnc", tools="[1, 5]", drill=4.0)
+    res = CliRunner().invoke(main, ["nest", str(job), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 3, res.output
+    assert "smaller than the 6 mm tool" in res.output
+    assert "T5 (3 mm) has only 12 mm of flutes" in res.output
+    assert not (tmp_path / "out").exists()

@@ -120,13 +120,14 @@ class Chooser:
                 return self._op(s, instance, kind, fn, pos)
             except UnsafeJobError as err:
                 if len(cands) == 1:
+                    err.detail += self._too_short(depth)
                     raise
                 failed.append((s, err))
                 if key is not None:
                     self.proofs.add(("refused", kind, s.number, key))
         if len(failed) < len(cands):  # remembered refusals: cut again for the message
             return self.cut(instance, kind, fn, depth, hole, pos, None)
-        raise self._none_fits(failed)
+        raise self._none_fits(failed, depth)
 
     def _op(self, s: ToolSetting, instance: str, kind: str, fn, pos: P3
             ) -> tuple[Operation, P3]:
@@ -188,7 +189,8 @@ class Chooser:
                 continue
         return None
 
-    def _none_fits(self, failed: list[tuple[ToolSetting, UnsafeJobError]]) -> UnsafeJobError:
+    def _none_fits(self, failed: list[tuple[ToolSetting, UnsafeJobError]], depth: float
+                   ) -> UnsafeJobError:
         err = min(failed, key=lambda f: f[0].diameter)[1]
         rack = ", ".join(f"T{t.number} {t.diameter:g} mm" for t, _ in failed)
         m = re.search(r"(\d+(?:\.\d+)?) mm wide", err.detail) or re.search(
@@ -196,8 +198,18 @@ class Chooser:
         need = ""
         if m:
             need = f": it needs a tool of at most {float(m.group(1)):g} mm"
-        return UnsafeJobError(f"{err.detail}; no tool of the rack cuts it (tried {rack}){need}",
-                              err.file, err.part)
+        return UnsafeJobError(f"{err.detail}; no tool of the rack cuts it (tried {rack}){need}"
+                              f"{self._too_short(depth)}", err.file, err.part)
+
+    def _too_short(self, depth: float) -> str:
+        """The rack's tools left out of a refused feature for their flutes, named: a small
+        tool that would fit a hole is no help when it cannot reach its depth."""
+        tl = self.tooling
+        if tl.single:
+            return ""
+        short = [t for t in tl.tools if t.reach < depth - 1e-9]
+        return "".join(f"; T{t.number} ({t.diameter:g} mm) has only {t.reach:g} mm of flutes"
+                       f" for its {depth:g} mm depth" for t in short)
 
     def marks_tool_ok(self, op: Operation) -> bool:
         """Whether a label or engraving has the tool it would now be given (the sheet's
