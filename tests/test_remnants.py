@@ -233,6 +233,17 @@ def test_the_job_is_offered_only_remnants_of_its_thickness_and_material_first(tm
     assert [s.remnant for s in job.stocks] == ["X3"]
 
 
+def test_an_inventory_in_a_folder_that_does_not_exist_is_refused_before_the_nest(tmp_path):
+    """The first job makes the inventory file, not its folder: a mistyped folder is said
+    when the job is read, not after the whole nest."""
+    with pytest.raises(InputError, match="folder does not exist"):
+        load_job(write(tmp_path, "job.toml", job_text("j", 200, 100, 1)),
+                 inventory=tmp_path / "no-such-folder" / "shop.toml")
+    job = load_job(write(tmp_path, "job.toml", job_text("j", 200, 100, 1)),
+                   inventory=tmp_path / "shop.toml")  # the file itself may be missing
+    assert job.inventory is not None and not job.inventory.stocks
+
+
 def test_an_id_listed_twice_or_the_inventory_listed_with_from_is_refused(tmp_path):
     (tmp_path / "shop.toml").write_text(INVENTORY)
     (tmp_path / "rem.toml").write_text(INVENTORY)

@@ -55,6 +55,9 @@ def load_inventory(path: Path, parse_stock, replacing: Path | None = None) -> Re
 
 def _load(path: Path, parse_stock) -> RemnantFile:
     if not path.exists():
+        if not path.resolve().parent.is_dir():  # said now, not after the whole nest
+            raise InputError("the remnant inventory's folder does not exist (the first job"
+                             " makes the file, not its folder)", path)
         return RemnantFile(path)
     return read_remnant_file(path, str(path), parse_stock)
 
