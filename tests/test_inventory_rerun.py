@@ -215,3 +215,21 @@ def test_the_api_refuses_a_forced_run_that_would_skip_or_misplace_the_undo(here)
     with pytest.raises(InputError, match="must replace that folder"):
         run_nest(undone, here / "out-b", gcode=False, force=False)
     assert snapshot(here) == before
+
+
+def test_a_remnant_file_of_an_inventory_job_listed_with_from_warns(here):
+    """out-a/remnants.toml's remnants went into the inventory too: a job cutting them from
+    that file, without the inventory, is told the inventory will still offer them."""
+    nest(here, "job-a.toml", "out-a")
+    text = (here / "job-b.toml").read_text()
+    text = text.replace("[sheet]\n", "[[sheet]]\n", 1).replace(
+        "[nest]", '[[sheet]]\nfrom = "out-a/remnants.toml"\n\n[nest]', 1)
+    (here / "job-c.toml").write_text(text)
+    res = CliRunner().invoke(main, ["nest", str(here / "job-c.toml"), "-o",
+                                    str(here / "out-c"), *RUN])
+    assert res.exit_code == 0, res.output
+    assert "added its remnants to the inventory" in res.output and "inv.toml" in res.output
+    res = CliRunner().invoke(main, ["nest", str(here / "job-c.toml"), "-o",
+                                    str(here / "out-d"), "--inventory",
+                                    str(here / "other.toml"), *RUN])
+    assert "added its remnants to the inventory" in res.output  # another inventory: too

@@ -173,6 +173,16 @@ def _remnant_sheets(tf: TomlFile, sheets: list[dict], prefixes: list[str], stock
             raise tf.error(f"{prefix}from", f"'{name}' is the job's inventory: it is drawn on"
                            " already (list it once, as the inventory)")
         got = rem.read_remnant_file(path, name, read_stock).stocks
+        kept = rem.recorded_inventory(path.parent)
+        if kept is not None and (inventory is None or kept != inventory.path.resolve()):
+            # the job that wrote this file also added its remnants to the shop's inventory,
+            # which this job does not update: a later job would be offered them again
+            warnings.warn(f"{tf.display}: {tf.where(f'{prefix}from')}: '{name}' was written"
+                          f" by a job that added its remnants to the inventory {kept} too;"
+                          " this job does not update that inventory, which will still offer"
+                          " what it cuts"
+                          f" (cut them as the inventory: --inventory {kept})",
+                          InputWarning, stacklevel=2)
         t = get_number(tf, table, "thickness", prefix, default=thickness, positive=True)
         if t is None:
             t = got[0].thickness if len({s.thickness for s in got}) == 1 else None

@@ -26,10 +26,17 @@ from .files import (
 from .inventory import check_unchanged, inventory_update, load_inventory, replace_file
 from .offcuts import find_remnants, remnant_outputs, remnant_pieces, summary
 from .rules import RemnantRules, rules_from_table
-from .undo import UNDO_FILE, DrawRecord, check_replaced, undo_note, undo_record
+from .undo import (
+    UNDO_FILE,
+    DrawRecord,
+    check_replaced,
+    recorded_inventory,
+    undo_note,
+    undo_record,
+)
 
 __all__ = ["FILE_NAME", "FROM_KEYS", "UNDO_FILE", "DrawRecord", "RemnantFile", "RemnantRules",
            "check_replaced", "check_unchanged", "draw", "find_remnants", "inventory_update",
-           "load_inventory", "parse_outline", "read_remnant_file", "remnant_outputs",
-           "remnant_pieces", "remnants_text", "replace_file", "rules_from_table", "summary",
-           "undo_note", "undo_record"]
+           "load_inventory", "parse_outline", "read_remnant_file", "recorded_inventory",
+           "remnant_outputs", "remnant_pieces", "remnants_text", "replace_file",
+           "rules_from_table", "summary", "undo_note", "undo_record"]

@@ -55,6 +55,16 @@ def undo_record(inv: RemnantFile, written: str) -> str:
     return json.dumps(record, indent=2, ensure_ascii=False) + "\n"
 
 
+def recorded_inventory(folder: Path) -> Path | None:
+    """The inventory an output folder's job rewrote (its UNDO_FILE's), or None: no record,
+    or one that cannot be read (only a hint hangs on it)."""
+    try:
+        rec = json.loads((folder / UNDO_FILE).read_text(encoding="utf-8"))
+        return Path(rec["inventory"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def read_draw(folder: Path, inventory: Path) -> DrawRecord | None:
     """The draw on `inventory` an output folder records (None: no record, or one of another
     inventory file). A record that cannot be read is refused: replacing the folder without
