@@ -240,6 +240,13 @@ def profiles_cmd() -> None:
     click.echo(f"(in {PROFILE_DIR}; copy one and pass its path to --profile)")
 
 
+def _range_text(lo: float | None, hi: float | None) -> str:
+    """' (600..2410)', ' (>= 600)' or ' (<= 2410)'."""
+    if lo is not None and hi is not None:
+        return f" ({lo:g}..{hi:g})"
+    return f" (>= {lo:g})" if lo is not None else f" (<= {hi:g})"
+
+
 @click.command("parts")
 @click.argument("folder", type=click.Path(path_type=Path), required=False)
 @handle_errors
@@ -264,7 +271,9 @@ def parts_cmd(folder: Path | None) -> None:
     for f in files:
         try:
             info = part_info(f)
-            ps = ", ".join(f"{k}={v:g}" for k, v in info.get("parameters", {}).items())
+            ranges = info.get("ranges", {})
+            ps = ", ".join(f"{k}={v:g}{_range_text(*ranges[k]) if k in ranges else ''}"
+                           for k, v in info.get("parameters", {}).items())
             click.echo(f"{f.name:<26} {info.get('description', '')}")
             if ps:
                 click.echo(f"{'':<26} params: {ps}")

@@ -500,9 +500,15 @@ def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
             if not found:
                 raise InputError("no closed part outlines found", display)
         else:
-            from .parts import load_part
+            from .parts import ParamError, load_part
 
-            found = [load_part(jp.path, jp.params, thickness=job.thickness, display=display)]
+            try:
+                found = [load_part(jp.path, jp.params, thickness=job.thickness,
+                                   display=display)]
+            except ParamError as exc:  # named where the job sets it, and where it is declared
+                at = f"{display}, {exc.origin}" if exc.origin else display
+                raise TomlFile.load(job.path).error(f"{jp.key}.params.{exc.param}",
+                                                    f"{exc.why} ({at})", exc.part) from None
         if jp.name:
             found = ([replace(found[0], name=jp.name)] if len(found) == 1 else
                      [replace(p, name=f"{jp.name}-{k + 1}") for k, p in enumerate(found)])

@@ -8,13 +8,15 @@ measured ply thickness, so slots follow the plywood actually in stock. Format: d
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import shapely
 from shapely.geometry import Polygon
 
-from ...errors import InputError, suggest
+from ...errors import InputError, InputWarning, suggest
 from ...model import Part, Pocket
+from ...model.label import MIN_HEIGHT, place_label
 from ..limits import MAX_FEATURES, MAX_LABEL
 from ..toml import TomlFile, check_keys
 from .schema import OPS, TOP_KEYS, expression_names, fill_label
@@ -44,6 +46,9 @@ def load_part(path: str | Path, params: dict[str, float] | None = None, thicknes
                        " be")
     if any(not c.isprintable() for c in name):  # as a job's [[part]] name
         raise tf.error("name", f"{name!r} holds a line break or control character")
+    if "units" in data:  # a designer used to CAD units: say what the numbers are
+        raise tf.error("units", "part files are always in mm (write inches as N * 25.4)",
+                       name)
     check_keys(tf, data, TOP_KEYS, part=name)
     ctx = Context(tf, name, expression_names(tf, name, params, thickness, data))
     thickness = ctx.names["thickness"]
@@ -51,14 +56,16 @@ def load_part(path: str | Path, params: dict[str, float] | None = None, thicknes
     body, pockets = _features(ctx, data, thickness)
     grown = body.buffer(1e-6)
     out_pockets = []
-    for where, pg, depth in pockets:
+    for where, pg, depth, copy in pockets:
         pg = snap(pg)
         if pg.is_empty or pg.geom_type != "Polygon" or not grown.contains(pg):
-            raise tf.error(f"{where}.op", "pocket lies outside the part or over a hole", name)
+            raise tf.error(f"{where}.op", f"pocket{copy} lies outside the part or over a hole",
+                           name)
         out_pockets.append(Pocket(pg, depth))
 
-    drills = read_drills(ctx, data, body, thickness)
-    engr = read_engravings(ctx, data, grown, thickness)
+    sunk = [(p[0], pk.shape, pk.depth) for p, pk in zip(pockets, out_pockets)]
+    drills = read_drills(ctx, data, body, thickness, sunk)
+    engr = read_engravings(ctx, data, grown, thickness, sunk)
     label = fill_label(tf, name, data.get("label", name), ctx.names)
     label_at = None
     if "label_at" in data:
@@ -68,19 +75,32 @@ def load_part(path: str | Path, params: dict[str, float] | None = None, thicknes
                            "not on the part", name)
     height = ctx.num(data, "label_height", "", 25.0)
     require_positive(ctx, "", label_height=height)
-    return Part(name=name, outline=body, pockets=tuple(out_pockets), drills=drills,
+    part = Part(name=name, outline=body, pockets=tuple(out_pockets), drills=drills,
                 engravings=engr, label=label, source=tf.display, label_at=label_at,
                 label_height=height)
+    _warn_unfit_label(tf, part)
+    return part
+
+
+def _warn_unfit_label(tf: TomlFile, part: Part) -> None:
+    """One warning when the label cannot be engraved even by the finest tool (a label never
+    fails a job, but must not vanish without a word)."""
+    if place_label(part, 0.0) is not None:
+        return
+    key = "label" if "label" in tf.data else "name"
+    warnings.warn(f"{tf.display}: part '{part.name}': {tf.where(key)}: label '{part.text}'"
+                  f" does not fit on the part even {MIN_HEIGHT:g} mm high: it will not be"
+                  " engraved (shorten it)", InputWarning, stacklevel=3)
 
 
 def _features(ctx: Context, data: dict, thickness: float
-              ) -> tuple[Polygon, list[tuple[str, Polygon, float]]]:
+              ) -> tuple[Polygon, list[tuple[str, Polygon, float, str]]]:
     """The [[feature]] tables in file order: the body (one polygon, snapped to the grid) and
-    the pockets as (where, shape, depth)."""
+    the pockets as (where, shape, depth, which copy: '' or ' (copy 2 of 4)')."""
     tf, name = ctx.tf, ctx.name
     body = None
     split_at: str | None = None  # the feature after which the part stayed in pieces
-    pockets: list[tuple[str, Polygon, float]] = []
+    pockets: list[tuple[str, Polygon, float, str]] = []
     shapes = 0
     for k, f in enumerate(ctx.tables(data, "feature")):
         where = f"feature[{k + 1}]"
@@ -106,7 +126,9 @@ def _features(ctx: Context, data: dict, thickness: float
             if not 0 < depth < thickness:
                 raise tf.error(f"{where}.depth_mm", f"pocket depth {depth:g} mm must be between"
                                f" 0 and the {thickness:g} mm thickness", name)
-            pockets += [(where, pg, depth) for pg in geoms]
+            n = len(geoms)
+            pockets += [(where, pg, depth, f" (copy {j + 1} of {n})" if n > 1 else "")
+                        for j, pg in enumerate(geoms)]
         if body is not None and body.geom_type == "Polygon":
             split_at = None
         elif split_at is None:

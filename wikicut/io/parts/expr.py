@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import re
+import warnings
 from collections.abc import Mapping
 
 from ...errors import suggest
@@ -57,9 +59,23 @@ def parse(text: str) -> ast.expr:
     if not text.strip():
         raise ExprError("empty expression")
     try:
-        return ast.parse(text.strip(), mode="eval").body
+        with warnings.catch_warnings():  # "invalid decimal literal" ('96in') is an error here
+            warnings.simplefilter("ignore", SyntaxWarning)
+            return ast.parse(text.strip(), mode="eval").body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
-        raise ExprError(f"expression '{text}' is not valid arithmetic") from None
+        raise ExprError(f"expression '{text}' is not valid arithmetic{unit_hint(text)}"
+                        ) from None
+
+
+# a number with a unit written after it ("96in", "2 ft", "12mm"): part files take none
+_UNIT = re.compile(r"""\d\s*(mm|cm|m|in|inch|inches|ft|feet|"|')(?![A-Za-z_])""")
+
+
+def unit_hint(text: str) -> str:
+    """A hint for a number written with a unit, else ''."""
+    if _UNIT.search(text):
+        return " (part files are in mm and take no units: write inches as N * 25.4)"
+    return ""
 
 
 def names_used(text: str | float) -> set[str]:

@@ -4,6 +4,7 @@ engravings, each checked against the part it belongs to and snapped to a fixed g
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -191,8 +192,22 @@ def copies(ctx: Context, f: dict, where: str, geom_or_pt):
 
 
 
-def read_drills(ctx: Context, data: dict, body: Polygon, thickness: float) -> tuple[Drill, ...]:
-    """[[drill]] tables: points inside the part; no depth = through."""
+Sunk = Sequence[tuple[str, Polygon, float]]  # the part's pockets: (feature key, shape, depth)
+
+
+def _in_pocket(pockets: Sunk, geom, depth: float) -> tuple[str, float] | None:
+    """(key, depth) of the pockets `geom` lies wholly in that are cleared at least `depth`
+    deep: a blind drill or engraving there cuts nothing, and would vanish without a word."""
+    deep = [(w, pg, d) for w, pg, d in pockets if d >= depth - 1e-9 and pg.intersects(geom)]
+    if deep and shapely.union_all([pg for _, pg, _ in deep]).buffer(1e-6).contains(geom):
+        return deep[0][0], min(d for _, _, d in deep)
+    return None
+
+
+def read_drills(ctx: Context, data: dict, body: Polygon, thickness: float,
+                pockets: Sunk = ()) -> tuple[Drill, ...]:
+    """[[drill]] tables: points inside the part; no depth = through. A blind drill must
+    reach below the floor of a pocket it is in (its depth is from the top face)."""
     drills: list[Drill] = []
     for k, d in enumerate(ctx.tables(data, "drill")):
         where = f"drill[{k + 1}]"
@@ -212,13 +227,20 @@ def read_drills(ctx: Context, data: dict, body: Polygon, thickness: float) -> tu
             if not body.contains(pt.buffer(dia / 2)):
                 raise ctx.tf.error(f"{where}.x", f"drill at ({pt.x:g}, {pt.y:g}) is not inside "
                                    "the part", ctx.name)
+            sunk = _in_pocket(pockets, pt.buffer(dia / 2), depth) if depth else None
+            if sunk:
+                raise ctx.tf.error(f"{where}.depth_mm", f"drill at ({pt.x:g}, {pt.y:g}) is"
+                                   f" {depth:g} mm deep, in the pocket of {sunk[0]} cleared"
+                                   f" {sunk[1]:g} mm deep: it would cut nothing (depth is"
+                                   " from the top face)", ctx.name)
             drills.append(Drill(round(pt.x, 6), round(pt.y, 6), dia, depth))
     return tuple(drills)
 
 
-def read_engravings(ctx: Context, data: dict, grown: Polygon, thickness: float
-                ) -> tuple[Engraving, ...]:
-    """[[engrave]] tables: single-stroke lines on the part (marks, assembly arrows)."""
+def read_engravings(ctx: Context, data: dict, grown: Polygon, thickness: float,
+                    pockets: Sunk = ()) -> tuple[Engraving, ...]:
+    """[[engrave]] tables: single-stroke lines on the part (marks, assembly arrows), not
+    wholly in a pocket at least as deep (depth is from the top face)."""
     out: list[Engraving] = []
     for k, e in enumerate(ctx.tables(data, "engrave")):
         where = f"engrave[{k + 1}]"
@@ -234,6 +256,11 @@ def read_engravings(ctx: Context, data: dict, grown: Polygon, thickness: float
         for ln in copies(ctx, e, where, line):
             if ln.length <= 0 or not grown.contains(ln):
                 raise ctx.tf.error(f"{where}.points", "engraving runs off the part", ctx.name)
+            sunk = _in_pocket(pockets, ln, depth)
+            if sunk:
+                raise ctx.tf.error(f"{where}.depth_mm", f"engraving {depth:g} mm deep lies in"
+                                   f" the pocket of {sunk[0]} cleared {sunk[1]:g} mm deep: it"
+                                   " would cut nothing (depth is from the top face)", ctx.name)
             out.append(Engraving(snap(ln), depth))
     return tuple(out)
 
