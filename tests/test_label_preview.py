@@ -165,3 +165,23 @@ def test_every_preview_label_is_where_the_router_engraves_it(job):
     # the job has labels turned along a slanted part, turned up, and shrunk
     assert any(a not in (0.0, 90.0) for a in angles), angles
     assert 90.0 in angles and min(heights) < 20, (angles, heights)
+
+
+def test_a_label_without_room_is_said_in_the_program_not_dropped_silently():
+    """A 30 mm key has no room for its name at the tool's width: the program (and the
+    report's notes) say which part goes unlabelled; the panel beside it is engraved."""
+    import shapely
+
+    from wikicut.cam import plan_sheet
+    from wikicut.model import Part, Placement, SheetLayout, Stock
+
+    st = Stock(1000, 600, 18, 10)
+    panel = Part("panel", shapely.box(0, 0, 400, 300), label="PANEL")
+    key = Part("key", shapely.box(0, 0, 30, 30), label="KEY 12")
+    sheet = SheetLayout(1, st, [Placement("panel#1", panel, 20, 20, 0.0),
+                                Placement("key#1", key, 500, 20, 0.0)])
+    prog = plan_sheet(sheet, load_profile("grbl"))
+    assert {op.part for op in prog.operations if op.kind == "label"} == {"panel#1"}
+    assert [n for n in prog.notes if n.startswith("labels:")] == [
+        "labels: 1 of 2 parts without room for theirs at the engraving tool's width, not"
+        " engraved (key#1)"]

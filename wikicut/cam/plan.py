@@ -111,7 +111,8 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
     by_instance = {pl.instance: pp for pl, pp in zip(sheet.placements, placed)}
     skinned = common if common is not None and common.skinned else None
     notes = (((skin_note(main.profile),) if onion(main.profile) else ())
-             + ((skinned.skin_note(),) if skinned else ()) + _lead_notes(ops))
+             + ((skinned.skin_note(),) if skinned else ()) + _lead_notes(ops)
+             + _label_notes(chooser, sheet, ops))
     if tooling.single:
         ops += _skin_ops(chooser, ops, by_instance, skinned)
         program = SheetProgram(sheet, pilots + ops, screws=screws, notes=notes)
@@ -215,6 +216,21 @@ def _lead_notes(ops: list[Operation]) -> tuple[str, ...]:
     cuts = sum(1 for op in ops if op.kind in ("outline", "hole"))
     return (f"lead arcs: {short} of {cuts} profile cuts without room for one (see their"
             f" comments)",) if short else ()
+
+
+def _label_notes(ch: Chooser, sheet: SheetLayout, ops: list[Operation]) -> tuple[str, ...]:
+    """Which parts' labels had no room for the tool that engraves them (said, not dropped
+    without a word: the preview shows no label on them either)."""
+    label = ch.candidates("label", ch.main.profile.engrave.depth)
+    if not label or not label[0].profile.engrave.labels:
+        return ()
+    done = {op.part for op in ops if op.kind == "label"}
+    left = [pl.instance for pl in sheet.placements if pl.instance not in done]
+    if not left:
+        return ()
+    more = f" and {len(left) - 6} more" if len(left) > 6 else ""
+    return (f"labels: {len(left)} of {len(sheet.placements)} parts without room for theirs"
+            f" at the engraving tool's width, not engraved ({', '.join(left[:6])}{more})",)
 
 
 def _bind(fn, *args) -> Cut:
