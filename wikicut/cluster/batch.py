@@ -15,8 +15,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from ..errors import EXIT_INPUT, EXIT_UNSAFE, InputError, WikicutError
-from ..io.staging import safe_name, staged_output
+from ..io.staging import check_outdir, safe_name, staged_output
 from .connect import connect
+from .same import environment
 from .summary import batch_html
 from .task import JobTask, prepare
 
@@ -72,14 +73,12 @@ def _task(path: Path, overrides: dict, options: dict, outdir: Path, force: bool,
     if folder in seen:
         raise InputError(f"another job in the batch is also named '{job.name}'", path)
     seen.add(folder)
-    if (outdir / folder).exists() and not force:
-        raise InputError(f"{outdir / folder} already exists (--force replaces it)", path)
-    inputs = {}
-    for p in job_inputs(job, options.get("profile")):
-        p = Path(p).resolve()
-        if p.is_file():
-            inputs[str(p)] = p.read_bytes()
-    return JobTask(str(Path(path).resolve()), inputs, overrides, options), folder
+    files = [Path(p).resolve() for p in job_inputs(job, options.get("profile"))]
+    # the folder it will land in, checked as `nest` checks it, before any work is sent
+    check_outdir(outdir / folder, force, files)
+    inputs = {str(p): p.read_bytes() for p in files if p.is_file()}
+    return JobTask(str(Path(path).resolve()), inputs, overrides, options,
+                   environment()), folder
 
 
 def _write_atomic(path: Path, text: str) -> None:
@@ -109,7 +108,8 @@ def run_batch(paths: list[Path], outdir: Path, *, address: str | None = None,
     t0 = time.monotonic()
     overrides, options = overrides or {}, options or {}
     outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
+    if outdir.exists() and not outdir.is_dir():  # every job would fail after its work
+        raise InputError("exists and is not a folder", outdir)
     outcomes: dict[int, JobOutcome] = {}
     pending: dict[int, tuple[JobTask, str]] = {}
     seen: set[str] = set()
@@ -142,6 +142,7 @@ def run_batch(paths: list[Path], outdir: Path, *, address: str | None = None,
             raise
     result = BatchResult([outcomes[k] for k in range(len(paths))], time.monotonic() - t0,
                          n_workers)
+    outdir.mkdir(parents=True, exist_ok=True)  # not before: a batch refused writes nothing
     _write_atomic(outdir / "batch.json", json.dumps(
         {"seconds": round(result.seconds, 3), "workers": result.workers,
          "exit_code": result.exit_code, "jobs": [asdict(j) for j in result.jobs]}, indent=2)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import WikicutError
+from .same import check_same
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class JobTask:
     inputs: dict[str, bytes]
     overrides: dict = field(default_factory=dict)  # load_job's seed, time_limit, ...
     options: dict = field(default_factory=dict)  # run_nest's gcode, toolpaths, ...
+    environment: dict = field(default_factory=dict)  # the client's (same.environment)
 
 
 def _same_here(inputs: dict[str, bytes]) -> bool:
@@ -58,8 +60,13 @@ def prepare(task: JobTask) -> dict:
     from ..pipeline import run_nest
 
     t0 = time.monotonic()
-    warm = load_kernels()
     where = f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        check_same(task.environment, where)
+    except WikicutError as exc:  # before the kernels: another wikicut's may not even load
+        return {"ok": False, "error": str(exc), "exit_code": exc.exit_code, "worker": where,
+                "seconds": time.monotonic() - t0, "warmup": 0.0}
+    warm = load_kernels()
     try:
         with tempfile.TemporaryDirectory(prefix="wikicut-job-") as tmp:
             job = load_job(_materialise(task, Path(tmp)), **task.overrides)
