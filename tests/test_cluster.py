@@ -217,3 +217,13 @@ def test_a_bug_reading_one_job_is_that_jobs_line(cluster, tmp_path, monkeypatch)
     assert res.exit_code == 3
     assert (tmp_path / "out" / "small-1" / "report.json").exists()
     assert not (tmp_path / "out" / "small-2").exists()
+
+
+def test_a_rolls_searches_refine_on_the_cluster_as_they_do_locally(tmp_path):
+    """A strip (a roll) ends each search on finer rasters, the second worker with its own
+    settings: on a cluster too, so the result is the two local processes' byte for byte."""
+    job = _job(tmp_path, "roll", 1, {"bracket.dxf": 3, "lid.dxf": 2}, width=6000)
+    job.write_text(job.read_text().replace("margin = 15", "margin = 15\nstrip = true"))
+    local2 = _alone(job, tmp_path / "local-2")
+    with connect(None, 2) as client, searches_on(client):  # a LocalCluster
+        assert _alone(job, tmp_path / "cluster-2") == local2

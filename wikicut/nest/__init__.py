@@ -219,26 +219,21 @@ def _compact_sheets(layout: Layout, spacing: float, res: float, rounds: int,
 
 def _search(p: Problem, settings: NestSettings, params: Params, budget: Budget,
             spec: workers.SearchSpec) -> tuple[Problem, Solution]:
-    """The workers' search on `p`'s raster: (that problem, the best layout). Strips, unless
-    a pool searches: each worker goes on for the last `strip_refine_share` of the budget on
-    a raster `strip_refine` times finer, from its own layout (`workers.refining`), and for
-    the last `strip_refine_last` on one finer again, the second worker with cuts of
-    `second_shrink` and `second_strikes` strikes; then (the finest raster's problem, the
-    best layout there). Sheet jobs stay on one raster:
+    """The workers' search on `p`'s raster: (that problem, the best layout). Strips: each
+    worker goes on for the last `strip_refine_share` of the budget on a raster
+    `strip_refine` times finer, from its own layout (`workers.refining`), and for the last
+    `strip_refine_last` on one finer again, the second worker (on a pool: every other one)
+    with cuts of `second_shrink` and `second_strikes` strikes; then (the finest raster's
+    problem, the best layout there). Sheet jobs stay on one raster:
     sheet elimination ended on a finer one (the last 40 %) emptied no sheet on the sheet and
     users' jobs, and lost one on sofa_structure_r180 (results/2026-12-02-refine.md)."""
-    factor = params.strip_refine
     n = max(1, settings.workers)
-    if not (p.strip and factor > 1 and not workers.pooled()):
+    if not (p.strip and params.strip_refine > 1):
         return p, workers.run(p, n, settings.seed, budget, params, spec)
-    fine = workers.problem(replace(spec, res=p.res / factor))
-    chain = workers.refining(p, params.strip_refine_share, params.refine_shrink)
-    if params.strip_refine_last > 0:
-        finer = workers.problem(replace(spec, res=fine.res / factor))
-        chain = workers.refining(fine, params.strip_refine_last, params.refine_shrink,
-                                 searcher=chain)
-        fine = finer
-    return fine, workers.run(fine, n, settings.seed, budget, params, searcher=chain,
+    # a pool's searches run the same chain where they run (workers.search_spec)
+    spec = replace(spec, refine=True, seed0=settings.seed)
+    fine, chain = workers.strip_chain(spec, p)
+    return fine, workers.run(fine, n, settings.seed, budget, params, spec, searcher=chain,
                              second=params.second_worker())
 
 

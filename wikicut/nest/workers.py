@@ -50,6 +50,10 @@ class SearchSpec:
     iterations: int
     fixed: bool
     seconds: float  # the search's time from when it starts (a deadline is per machine)
+    # a strip's search ends on finer rasters (`strip_chain`), and the search of a seed an
+    # odd number past `seed0` runs with `Params.second_worker()`: as the two local workers
+    refine: bool = False
+    seed0: int = 0
 
 
 Pool = Callable[[SearchSpec, list[int]], list[Found]]
@@ -76,14 +80,35 @@ def problem(spec: SearchSpec) -> Problem:
 
 
 def search_spec(spec: SearchSpec, seed: int) -> Found:
-    """One search where it runs (a cluster's worker): kernels loaded once per process."""
+    """One search where it runs (a cluster's worker): kernels loaded once per process. A
+    strip's (`spec.refine`) runs the chain of rasters the local workers run, on the finest
+    problem, so a pool's result is the local one."""
     from .warmup import load_kernels
 
     load_kernels()
-    s = search(problem(spec), seed,
-               Budget(spec.iterations, time.monotonic() + spec.seconds, None, spec.fixed),
-               spec.params)
-    return _found(s)
+    budget = Budget(spec.iterations, time.monotonic() + spec.seconds, None, spec.fixed)
+    if not spec.refine:
+        return _found(search(problem(spec), seed, budget, spec.params))
+    fine, chain = strip_chain(spec)
+    prm = spec.params if (seed - spec.seed0) % 2 == 0 else spec.params.second_worker()
+    return _found(chain(fine, seed, budget, prm, None))
+
+
+def strip_chain(spec: SearchSpec, coarse: Problem | None = None) -> tuple[Problem, Searcher]:
+    """A strip's search on the coarse raster (`coarse`, else built from `spec`), then for
+    the last `strip_refine_share` of the budget on one `strip_refine` times finer, and for
+    the last `strip_refine_last` on one finer again: (the finest problem, the searcher to
+    call with it)."""
+    prm = spec.params
+    factor = prm.strip_refine
+    coarse = coarse if coarse is not None else problem(spec)
+    fine = problem(replace(spec, res=coarse.res / factor))
+    chain = refining(coarse, prm.strip_refine_share, prm.refine_shrink)
+    if prm.strip_refine_last > 0:
+        finer = problem(replace(spec, res=fine.res / factor))
+        chain = refining(fine, prm.strip_refine_last, prm.refine_shrink, searcher=chain)
+        fine = finer
+    return fine, chain
 
 
 def _found(s: Solution) -> Found:
