@@ -83,6 +83,7 @@ def load_materials(path: str | Path | None = None) -> tuple[tuple[Material, ...]
         if not isinstance(row, dict):
             raise tf.error(f"material.{key}", "must be a table")
         mat = _material(tf, key, row, prefix, sources)
+        _check_multiple(tf, f"{prefix}max_depth_per_pass", mat.max_depth_per_pass, rules)
         for name in {n.lower() for n in (mat.key, *mat.aliases)}:
             if name in seen:
                 raise tf.error(f"{prefix}aliases", f"'{name}' already names material"
@@ -175,11 +176,22 @@ def _tool(tf: TomlFile, row: dict[str, Any], prefix: str, materials: set[str],
                        f" {tool.type})")
     if tool.point_angle >= 180:
         raise tf.error(f"{prefix}point_angle", f"must be below 180, got {tool.point_angle:g}")
-    for key in tool.max_depth_per_pass:
+    for key, multiple in tool.max_depth_per_pass.items():
         if key not in tool.chip_load:
             raise tf.error(f"{prefix}max_depth_per_pass.{key}",
                            f"the tool has no chip_load for {key}")
+        if tool.type != "drill":  # a drill's depth per pass is a peck, not a side cut
+            _check_multiple(tf, f"{prefix}max_depth_per_pass.{key}", multiple,
+                            rules or CuttingRules())
     return tool
+
+
+def _check_multiple(tf: TomlFile, dotted: str, multiple: float, rules: CuttingRules) -> None:
+    """Refuse a depth per pass beyond the makers' derate rule (Amana, AST: chip loads are
+    given for 1, 2 and 3 x D and no deeper): below it the chip load would be a guess."""
+    if multiple > rules.derate_max_multiple + 1e-9:
+        raise tf.error(dotted, f"{multiple:g} x D is deeper than the makers' charts go"
+                       f" (rules.derate_max_multiple = {rules.derate_max_multiple:g} x D)")
 
 
 def _check_units(tf: TomlFile, tool: Cutter, prefix: str, scale: float,

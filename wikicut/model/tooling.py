@@ -270,6 +270,7 @@ def check_cutting(tool: Cutter, material: Material, machine: MachineLimits, *, r
         plunge = ramp = feed
     _check_feeds(tool.label, machine, feed, plunge, ramp)
     _check_pass(tool, material, depth_per_pass)
+    _check_charted(tool, depth_per_pass, rules)
     rng = _range(tool, material, depth_per_pass, rules)
     chip = feed / (rpm * tool.flutes)
     at = f"in {material.key} at {depth_per_pass:.3g} mm per pass"
@@ -357,6 +358,16 @@ def _range(tool: Cutter, material: Material, depth_per_pass: float,
     if tool.type == "drill":
         return rng
     return rng.scaled(depth_derate(depth_per_pass, tool.diameter, rules))
+
+
+def _check_charted(tool: Cutter, depth_per_pass: float, rules: CuttingRules) -> None:
+    """Refuse a side cut deeper than the makers' derate rule goes (3 x D): the derate is
+    held there, so a deeper pass would take the 3 x D chip load on a longer edge."""
+    deepest = rules.derate_max_multiple * tool.diameter
+    if tool.type != "drill" and depth_per_pass > deepest + 1e-9:
+        raise UnsafeJobError(f"{tool.label}: depth per pass {depth_per_pass:g} mm is deeper"
+                             f" than the makers' charts go ({rules.derate_max_multiple:g} x D ="
+                             f" {deepest:g} mm)")
 
 
 def _check_pass(tool: Cutter, material: Material, per_pass: float) -> None:
