@@ -303,3 +303,25 @@ def test_a_hole_refused_names_the_small_tool_too_short_for_it(tmp_path):
     assert "smaller than the 6 mm tool" in res.output
     assert "T5 (3 mm) has only 12 mm of flutes" in res.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_drills_plunge_set_by_the_job_is_its_feed(tmp_path):
+    """[machine.operations.drill] plunge for a drill bit (it only moves down): the holes
+    are drilled at that feed (it was ignored for the derived one); feed and plunge both
+    given and unlike are refused at the key."""
+    extra = "[machine.operations.drill]\ntool = 12\nplunge = 400"
+    shipped = Path(__file__).resolve().parent.parent / "profiles" / "linuxcnc.toml"
+    (tmp_path / "slow.toml").write_text(  # a spindle that turns as slowly as the drill wants
+        shipped.read_text(encoding="utf-8").replace("min = 8000", "min = 3000", 1),
+        encoding="utf-8")
+    job = panel_job(tmp_path, "slow.toml", tools="[1, 12]", drill=5.0, extra=extra)
+    res = CliRunner().invoke(main, ["nest", str(job), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    text = next((tmp_path / "out").glob("sheet-001*.ngc")).read_text()
+    drilling = text[text.index("T12 M6"):]
+    drilling = drilling[:drilling.index(")", drilling.index("(panel#1 drill)") + 16)]
+    assert re.findall(r"F(\d+)", drilling) == ["400"], drilling
+    job = panel_job(tmp_path, "slow.toml", tools="[1, 12]", drill=5.0,
+                    extra=extra + "\nfeed = 600")
+    res = CliRunner().invoke(main, ["nest", str(job), "-o", str(tmp_path / "out2")])
+    assert res.exit_code == 2 and "operations.drill" in res.output, res.output

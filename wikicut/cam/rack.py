@@ -129,6 +129,13 @@ def _setting(cutter: Cutter, profile: Profile, mat: Material, machine: MachineLi
         rpm = ov.rpm
     if ov is not None and ov.feed is not None:
         feed = ov.feed
+    if cutter.type == "drill" and ov is not None and ov.plunge is not None:
+        # a drill only moves down: its feed is its plunge, so the job's plunge sets it
+        if ov.feed is not None and ov.feed != ov.plunge:
+            raise InputError(f"[machine.operations.{ov.kind}]: feed {ov.feed:g} and plunge"
+                             f" {ov.plunge:g} for T{cutter.number}, a drill, which only"
+                             " plunges: give one of them")
+        feed = ov.plunge
     fr = library.rules
     plunge = ov.plunge if ov is not None and ov.plunge is not None else round(
         fr.plunge_fraction * feed)
