@@ -312,7 +312,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
                                       tooling)
     prog_files = [fs[0].name for fs in sheet_files]
     if profile is not None:
-        check_programs(layout, sheet_files, profile, tooling)
+        check_programs(layout, sheet_files, profile, tooling, progress)
     report = build_report(name, layout, spacing, programs=programs or None,
                           program_files=prog_files or None, settings=settings,
                           sources=sources, labels=labels,
@@ -322,6 +322,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
     with nullcontext(stage) if stage else staged_output(Path(outdir), force) as staging:
         tmp = staging.tmp
         svgs = []
+        label_places: dict = {}  # shared by a repeated layout's sheets (render.sheet_svg)
         say = progress or (lambda stage, frac, msg: None)
         for k, sheet in enumerate(layout.sheets):
             say("write", k / max(len(layout.sheets), 1), f"sheet {k + 1} of {len(layout.sheets)}")
@@ -335,7 +336,8 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
                             screws=programs[k].screws if programs else (),
                             screw_diameter=profile.holddown.diameter if profile else 10.0,
                             label_radius=_label_radius(programs[k] if programs else None,
-                                                       tooling))
+                                                       tooling),
+                            labels=label_places)
             _write_text(tmp / f"{stem}.svg", svg)
             svgs.append(svg)
             files += [f"{stem}.dxf", f"{stem}.svg"]
@@ -394,7 +396,7 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
 
 
 def check_programs(layout: Layout, sheet_files: list[list[ProgramFile]], profile: Profile,
-                   tooling: Tooling | None = None) -> None:
+                   tooling: Tooling | None = None, progress: Progress | None = None) -> None:
     """Run every sheet's programs (in order, as one) through the independent simulator
     (wikicut.verify) against the sheet before anything is written: a program it rejects is a
     reading, planner or writer bug, and never reaches a router. Refuses with the first
@@ -402,7 +404,9 @@ def check_programs(layout: Layout, sheet_files: list[list[ProgramFile]], profile
     parts lie exactly where the ones of a sheet already passed lie, to the last bit, with
     the same program, pass with it: the simulator would read the same text against the
     same geometry (a whole house: 119 sheets, 22 programs, 53 s of checks). `tooling`: the
-    job's tools (None: the profile's), whose depth per pass each plunge and pass is held to."""
+    job's tools (None: the profile's), whose depth per pass each plunge and pass is held to.
+    `progress` hears of each check ("verify" stage): the longest step after the nesting,
+    which said nothing while it ran."""
     from .model.tooling import Tooling, ToolSetting
     from .verify import verify_program
     from .verify.tools import limits_from_tooling
@@ -411,14 +415,19 @@ def check_programs(layout: Layout, sheet_files: list[list[ProgramFile]], profile
     limits = limits_from_tooling(tooling if tooling is not None
                                  else Tooling((ToolSetting(profile),)))
 
+    say = progress or (lambda stage, frac, msg: None)
     passed: set[tuple] = set()
-    for sheet, files in zip(layout.sheets, sheet_files):
+    checked = 0
+    for k, (sheet, files) in enumerate(zip(layout.sheets, sheet_files)):
         text = "".join(f.text for f in files)
         screws = list(files[0].program.screws) if files and files[0].program else None
         same = (text, tuple(screws or ()), id(sheet.stock), tuple(sorted(
             (id(p.part), p.x, p.y, p.rotation, p.mirrored) for p in sheet.placements)))
         if same in passed:
             continue
+        say("verify", k / max(len(layout.sheets), 1),
+            f"sheet {sheet.index} of {len(layout.sheets)}")
+        checked += 1
         bad = verify_program(text, profile, sheet=sheet, screws=screws, tools=limits)
         if not bad:
             passed.add(same)
@@ -436,6 +445,7 @@ def check_programs(layout: Layout, sheet_files: list[list[ProgramFile]], profile
                              f" {v.kind}: {detail}{more}; nothing written",
                              (part.part.source or None) if part else None,
                              part.instance if part else None)
+    say("verify", 1.0, f"{checked} programs checked for {len(layout.sheets)} sheets")
 
 
 TOOL_TABLE = "tool.tbl"

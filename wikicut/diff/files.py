@@ -33,10 +33,31 @@ def file_changes(folders: tuple[Path, Path]) -> list[dict]:
         first = differ[0] if differ else min(len(la), len(lb))
         out.append({"file": name, "change": "changed", "explained": False,
                     "lines": len(differ) + abs(len(la) - len(lb)) or 1, "line": first + 1,
-                    "old": la[first][:120] if first < len(la) else None,
-                    "new": lb[first][:120] if first < len(lb) else None,
+                    **_around(la[first] if first < len(la) else None,
+                              lb[first] if first < len(lb) else None),
                     "where": _dxf_where(la, first) if name.lower().endswith(".dxf") else None})
     return out
+
+
+LINE_CHARS = 120  # of a long line, this much is kept: the part round the first difference
+
+
+def _around(a: str | None, b: str | None) -> dict:
+    """The first differing line of each file ("old", "new"), a long one cut to LINE_CHARS
+    round its first differing character (marked "..." where cut): cut from its start, two
+    lines that differ only further on read the same (an SVG legend's "Sheet 1 of 122" and
+    "of 119" at character 140)."""
+    if a is None or b is None:
+        return {"old": None if a is None else a[:LINE_CHARS],
+                "new": None if b is None else b[:LINE_CHARS]}
+    col = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    start = max(0, col - LINE_CHARS // 3) if max(len(a), len(b)) > LINE_CHARS else 0
+
+    def cut(s: str) -> str:
+        out = s[start:start + LINE_CHARS]
+        return ("..." if start else "") + out + ("..." if start + LINE_CHARS < len(s) else "")
+
+    return {"old": cut(a), "new": cut(b)}
 
 
 def _dxf_where(lines: list[str], k: int) -> str | None:

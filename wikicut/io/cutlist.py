@@ -43,12 +43,17 @@ def _place_key(p) -> tuple:
             p.mirrored)
 
 
-def _sheet_lengths(sheet: SheetLayout, program: SheetProgram | None) -> dict[str, float]:
+def _sheet_lengths(sheet: SheetLayout, program: SheetProgram | None,
+                   measured: dict[int, dict[str, float]]) -> dict[str, float]:
     """Cut length per instance of `sheet`; a repeated layout's program was planned on its
-    first sheet, so its instances are matched to this sheet's by part and place."""
+    first sheet, so its instances are matched to this sheet's by part and place. `measured`
+    keeps each program's lengths (by id): a layout cut 26 times is measured once, not 26
+    times (a whole house: 119 sheets, 15 programs)."""
     if program is None:
         return {}
-    lengths = part_cut_lengths(program)
+    lengths = measured.get(id(program))
+    if lengths is None:
+        lengths = measured[id(program)] = part_cut_lengths(program)
     if program.sheet is sheet:
         return lengths
     theirs = {_place_key(p): p.instance for p in program.sheet.placements}
@@ -63,9 +68,10 @@ def cutlist_csv(layout: Layout, programs: list[SheetProgram] | None = None,
     w = csv.writer(buf, lineterminator="\n")
     flips = any(p.mirrored for s in layout.sheets for p in s.placements)
     w.writerow(COLUMNS + (("mirrored",) if flips else ()))
+    measured: dict[int, dict[str, float]] = {}
     for k, sheet in enumerate(layout.sheets):
         prog = programs[k] if programs else None
-        lengths = _sheet_lengths(sheet, prog)
+        lengths = _sheet_lengths(sheet, prog, measured)
         for p in sheet.placements:
             x0, y0, x1, y1 = p.placed().outline.bounds
             cut = lengths.get(p.instance)

@@ -21,7 +21,7 @@ from shapely.geometry import LineString, Polygon
 from ..errors import InputError
 from ..model import Part, SheetLayout
 from ..model.font import engraved_text
-from ..model.label import place_label
+from ..model.label import LabelPlace, place_label
 from .toolpaths import C_RAPID, C_TAB, Motion, rack_tools, toolpath_overlay
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -127,14 +127,17 @@ def _as_engraved(text: str) -> str:
     return "" if cut == text else f' data-label="{escape(text, True)}"'
 
 
-def _label_text(p: Part, H: float, radius: float) -> str:
+def _label_text(p: Part, H: float, radius: float, place: LabelPlace | None | bool = True
+                ) -> str:
     """The part's label as the planner engraves it (model.place_label, for a tool of
     `radius`): at the centre of the strokes' box, set where the font sets them (as wide,
     capitals as tall), turned as they are. A label with no room to be engraved is drawn
     grey at the part's widest place, so the part can still be told on the sheet. Where the
     font lacks a character of the label it engraves '?' (font.engraved_text), and so does
-    the drawing, in capitals as engraved; the text as typed is then in data-label."""
-    place = place_label(p, radius)
+    the drawing, in capitals as engraved; the text as typed is then in data-label.
+    `place`: the label's place when the caller found it already (True: find it here)."""
+    if place is True:
+        place = place_label(p, radius)
     if place is None:
         x, y, size, vertical = label_box(_label_area(p), p.text)
         turn = f' transform="rotate(-90 {_f(x)} {_f(H - y)})"' if vertical else ""
@@ -153,15 +156,16 @@ def _label_text(p: Part, H: float, radius: float) -> str:
 
 
 def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
-                hover: str = "", mirrored: bool = False, label_radius: float = 0.0
-                ) -> list[str]:
+                hover: str = "", mirrored: bool = False, label_radius: float = 0.0,
+                label: LabelPlace | None | bool = True) -> list[str]:
     """One placed part: filled outline (holes show through), holes, pockets, drills,
     engravings and its label, in one <g class="part">; `title` (its tooltip) and `hover`
     name it, `data` (attributes) go on its element. The label is the text the router engraves
     on it (Part.text) where it engraves it (see _label_text; `label_radius`: the engraving
     tool's), so the parts on a printed sheet read as the parts off the machine. A
     part cut face down (`mirrored`) has a dashed edge, the legend says what it means; its
-    label reads as engraved, never mirrored."""
+    label reads as engraved, never mirrored. `label`: its place, found already (True:
+    find it here)."""
     gid = "part-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in instance)
     out = [(f'<g class="part" id="{escape(gid, True)}" data-part="{escape(instance, True)}"'
            f"{data}>"),
@@ -200,7 +204,7 @@ def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
         pts = " ".join(f"{_f(x)},{_f(H - y)}" for x, y in e.path.coords)
         out.append(f'<polyline class="engraving" points="{pts}" fill="none" stroke="{C_ENGRAVE}"'
                    ' stroke-width="0.8"/>')
-    out.append(_label_text(p, H, label_radius))
+    out.append(_label_text(p, H, label_radius, label))
     out.append("</g>")
     return out
 
@@ -292,9 +296,10 @@ def _svg_open(W: float, Ht: float, extra: str = "") -> list[str]:
             f"<style>{PRINT_CSS.format(w=_f(W), h=_f(Ht))}</style>"]
 
 
-def _placement_data(p) -> tuple[str, str]:
-    """A placement as data- attributes (for the page's details panel) and tooltip lines."""
-    x0, y0, x1, y1 = p.placed().outline.bounds
+def _placement_data(p, placed: Part | None = None) -> tuple[str, str]:
+    """A placement as data- attributes (for the page's details panel) and tooltip lines
+    (`placed`: the part in sheet coordinates, when the caller has it)."""
+    x0, y0, x1, y1 = (placed or p.placed()).outline.bounds
     vals = {"name": p.part.name, "x": _f3(p.x), "y": _f3(p.y), "rotation": _f3(p.rotation % 360),
             "size": f"{_f(x1 - x0)} x {_f(y1 - y0)}", "source": p.part.source or ""}
     if p.mirrored:  # only then: previews of jobs without mirroring stay as they were
@@ -336,13 +341,16 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
               tool_diameter: float = 0.0, spacing: float = 0.0, total: int | None = None,
               changes: Sequence[tuple[int, int, float]] = (),
               screws: Iterable[tuple[float, float]] = (), screw_diameter: float = 10.0,
-              label_radius: float | None = None) -> str:
+              label_radius: float | None = None, labels: dict | None = None) -> str:
     """One sheet in mm: margin and keep-outs shaded, parts filled and labelled, hold-down
     screws, origin, a legend; with `moves` (the written program read back by
     wikicut.verify.simulate) the router's moves drawn over it at the tool's width
     (`changes`: render.tool_changes). `total` is the job's sheet count. Labels are drawn
     where a tool of `label_radius` engraves them (None: half `tool_diameter`, the job's
-    tool; a rack that engraves with another tool passes that one's)."""
+    tool; a rack that engraves with another tool passes that one's). `labels`: a dict the
+    caller keeps across the sheets of one layout (its parts alive meanwhile), where each
+    label's place is kept by part, placement and radius: a layout cut 26 times has its
+    labels placed once, not 26 times (finding a place is most of a sheet's drawing)."""
     st = sheet.stock
     W, H, m = st.width, st.height, st.margin
     radius = tool_diameter / 2 if label_radius is None else label_radius
@@ -365,9 +373,16 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
                         'fill-opacity="0.35" stroke="#a02020" stroke-dasharray="8,4">'
                         "<title>keep-out</title></path>")
     for p in sheet.placements:
-        data, hover = _placement_data(p)
-        body += _part_group(p.placed(), H, p.instance, f"{p.instance} {p.part.name}", data,
-                            hover, p.mirrored, radius)
+        placed = p.placed()
+        data, hover = _placement_data(p, placed)
+        label: LabelPlace | None | bool = True
+        if labels is not None:
+            key = (id(p.part), p.x, p.y, p.rotation, p.mirrored, radius)
+            if key not in labels:
+                labels[key] = place_label(placed, radius)
+            label = labels[key]
+        body += _part_group(placed, H, p.instance, f"{p.instance} {p.part.name}", data,
+                            hover, p.mirrored, radius, label)
     fs, r = 30 * _scale(W, H), screw_diameter / 2
     for n, (x, y) in enumerate(screws, 1):  # numbered as the job sheet lists them
         body.append(f'<circle class="screw" cx="{_f(x)}" cy="{_f(H - y)}" '
