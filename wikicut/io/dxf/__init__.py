@@ -3,8 +3,11 @@
 layers (layer names -> operations), document (a file -> an ezdxf document, or why not),
 flatten (an entity -> points), drawing (the pieces and notes read), collect (a document ->
 a Drawing), units (unit names, $INSUNITS and their plausibility), chain (loose pieces ->
-loops), assemble (loops -> parts with holes, pockets, drills, labels), clearance, zones,
-read (the public readers), write (sheet and part DXFs, same layout -> same bytes).
+loops), contours (a loop -> a polygon; contours drawn twice or crossing), containment (which
+contour lies in which), drawn (a part and a sheet as found), features (pockets, engravings,
+drills, labels -> their parts), assemble (loops -> parts with holes, pockets, drills, labels),
+clearance, zones, read (the public readers), write (sheet and part DXFs, same layout -> same
+bytes).
 """
 
 from .layers import DEFAULT_LAYER_MAP, LayerOp, classify_layer

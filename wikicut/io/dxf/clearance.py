@@ -7,7 +7,8 @@ from __future__ import annotations
 import shapely
 
 from ...errors import UnsafeJobError
-from .assemble import SLIVER_WIDTH, DrawnPart
+from .contours import SLIVER_WIDTH
+from .drawn import DrawnPart
 
 __all__ = ["CLEARANCE_TOL", "check_clearance"]
 

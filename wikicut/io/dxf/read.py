@@ -18,12 +18,13 @@ from shapely.geometry import Polygon
 
 from ...errors import InputError, InputWarning
 from ...model import Part, Placement, SheetLayout, Stock
-from .assemble import DrawnPart, DrawnSheet, assemble
+from .assemble import assemble
 from .chain import MAX_JOIN_TOL, SNAP_TOL, Joined, default_join_tol, loops
 from .clearance import check_clearance
 from .collect import read_drawing
 from .document import DAMAGED
 from .drawing import Drawing, name_entities
+from .drawn import DrawnPart, DrawnSheet
 from .layers import (
     DEFAULT_THICKNESS,
     LayerOp,

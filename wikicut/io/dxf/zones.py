@@ -17,8 +17,8 @@ from shapely.geometry import Polygon
 
 from ...errors import InputError, InputWarning
 from ...model import Stock
-from .assemble import DrawnSheet
 from .document import DAMAGED, open_dxf
+from .drawn import DrawnSheet
 from .flatten import CHORD_TOL
 from .write import LAYER_KEEPOUTS, LAYER_MATERIAL
 
