@@ -111,15 +111,15 @@ def _meanwhile(monkeypatch, job: Path, moment: str, what: str) -> None:
     narrowest window there is). Hooks, not sleeps: the same moment on a loaded machine."""
     out = job.parent / "out"
     if moment == "writing":
-        import wikicut.pipeline
+        import wikicut.pipeline.job  # where run_nest looks write_outputs up
 
-        real = wikicut.pipeline.write_outputs
+        real = wikicut.pipeline.job.write_outputs
 
         def and_meanwhile(*a, **k):
             _appear(out, what)
             return real(*a, **k)
 
-        monkeypatch.setattr(wikicut.pipeline, "write_outputs", and_meanwhile)
+        monkeypatch.setattr(wikicut.pipeline.job, "write_outputs", and_meanwhile)
     else:
         real_rename = os.rename
 

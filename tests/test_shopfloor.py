@@ -125,7 +125,7 @@ def test_a_program_is_checked_against_every_sheet_whose_parts_lie_elsewhere():
     """Sheet 2 given sheet 1's program (as a wrong grouping would) with a rib 5 mm away:
     the check still runs on it, and refuses it by the part."""
     from wikicut.errors import UnsafeJobError
-    from wikicut.pipeline import _programs, check_programs
+    from wikicut.pipeline.outputs import _programs, check_programs
 
     prof = load_profile("grbl")
     lay = _shared_sheets([0.0, 5.0])

@@ -84,7 +84,7 @@ def test_the_pipeline_plans_the_parts_while_the_kernels_get_ready(monkeypatch, t
     """run_nest's part planning (the refusal of an uncuttable part) and the arc kernel run
     inside load_kernels' `meanwhile`, before the nest starts."""
     import wikicut.nest as nest_mod
-    import wikicut.pipeline as pipeline
+    import wikicut.pipeline.job as pipeline  # where run_nest looks the preflight up
 
     nest_mod.load_kernels()  # ready before: only run_nest's own calls are recorded
     order: list[str] = []

@@ -1,0 +1,117 @@
+"""A cutting file laid out elsewhere, each sheet fitted to the machine's travel (turned a
+quarter where only that fits) and written as programs in its own coordinates."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from ..errors import UnsafeJobError
+from ..io.job import Reading
+from ..io.staging import staged_output
+from ..model import Layout, Profile, SheetLayout
+from .outputs import NestResult, Progress, write_outputs
+
+TURN_NOTE = "turned 90 deg clockwise from the drawing to fit the machine's travel"
+
+
+def _within(box: tuple[float, float, float, float], profile: Profile) -> bool:
+    """Whether an XY box lies inside the machine's travel (work coordinates, X0 Y0 = sheet
+    corner)."""
+    x0, y0, x1, y1 = box
+    tol = 1e-6
+    return (x0 >= profile.limits.x_min - tol and y0 >= profile.limits.y_min - tol
+            and x1 <= profile.limits.x_max + tol and y1 <= profile.limits.y_max + tol)
+
+
+def _cut_box(sheet: SheetLayout, profile: Profile) -> tuple[float, float, float, float]:
+    """Where the tool centre goes: every part's bounds grown by the tool radius plus the
+    edge slack the toolpath allows (parts drawn flush with the sheet edge)."""
+    from ..cam import EDGE_SLACK
+
+    boxes = [pl.placed().outline.bounds for pl in sheet.placements]
+    if not boxes:
+        return (0.0, 0.0, 0.0, 0.0)
+    g = profile.tool.radius + EDGE_SLACK
+    return (min(b[0] for b in boxes) - g, min(b[1] for b in boxes) - g,
+            max(b[2] for b in boxes) + g, max(b[3] for b in boxes) + g)
+
+
+def turn_sheet(sheet: SheetLayout) -> SheetLayout:
+    """The sheet turned a quarter clockwise, lower-left corner kept at 0,0: (x, y) -> (y, W - x).
+    A placement's rotation drops by 90 degrees and its offset turns with it, so every part,
+    pocket, drill and label turns exactly as drawn (a rotation, never a mirror: a part cut
+    face down stays so, and climb stays climb)."""
+    from dataclasses import replace
+
+    from shapely import affinity
+
+    from ..model import Placement
+
+    st = sheet.stock
+    turned = [Placement(p.instance, p.part, p.y, st.width - p.x, (p.rotation - 90.0) % 360.0,
+                        p.mirrored) for p in sheet.placements]
+    def turn(z):
+        return affinity.translate(affinity.rotate(z, -90.0, origin=(0, 0)), 0.0, st.width)
+
+    stock = replace(st, width=st.height, height=st.width,
+                    keepouts=tuple(turn(z) for z in st.keepouts),
+                    outline=None if st.outline is None else turn(st.outline))
+    return SheetLayout(sheet.index, stock, turned, sheet.used_length)
+
+
+def fit_machine(sheet: SheetLayout, profile: Profile) -> tuple[SheetLayout, bool]:
+    """The sheet as drawn if it fits the machine's travel, else turned 90 degrees if that fits
+    (WikiHouse sheets are drawn portrait, most routers are landscape). A sheet fits when its
+    rectangle does, or failing that, where the tool goes. (sheet, turned?)"""
+    st = sheet.stock
+    turned = turn_sheet(sheet)
+    if _within((0.0, 0.0, st.width, st.height), profile):
+        return sheet, False
+    if _within((0.0, 0.0, st.height, st.width), profile):
+        return turned, True
+    if _within(_cut_box(sheet, profile), profile):
+        return sheet, False
+    if _within(_cut_box(turned, profile), profile):
+        return turned, True
+    return sheet, False  # fits neither way: plan_sheet refuses it, naming the travel limits
+
+
+def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = False,
+              layer_map: dict[str, str] | None = None, toolpaths: bool = False,
+              reading: Reading | None = None, progress: Progress | None = None) -> NestResult:
+    """Programs for a cutting file laid out elsewhere: one per sheet, in its own coordinates
+    (turned 90 degrees, and said so in the program header, when only that fits the machine).
+    `reading` is read as a job reads its DXF parts (a measured thickness replaces the
+    drawing's); `layer_map` adds to its layer map."""
+    from ..io.dxf import read_cutting_file
+
+    reading = reading or Reading()
+    if layer_map:
+        reading = replace(reading, layer_map={**reading.layer_map, **layer_map})
+    with staged_output(Path(outdir), force, [Path(cutfile)]) as stage:
+        drawn = read_cutting_file(cutfile, display=str(cutfile), thickness=reading.thickness,
+                                  clearance=profile.tool.diameter, **reading.dxf_keywords())
+        if not drawn:
+            raise UnsafeJobError("no sheets or parts found in the cutting file", cutfile)
+        sheets: list[SheetLayout] = []
+        notes: dict[int, str] = {}
+        for s in drawn:
+            fitted, turned = fit_machine(s, profile)
+            if not _within(_cut_box(fitted, profile), profile):
+                # the drawing, not the profile, is what is too large: say so in its terms
+                x0, y0, x1, y1 = _cut_box(s, profile)
+                lim = profile.limits
+                raise UnsafeJobError(
+                    f"sheet {s.index}: its parts span {x1 - x0:.1f} x {y1 - y0:.1f} mm with the"
+                    f" tool, more than the {profile.name} machine's travel"
+                    f" ({lim.x_max - lim.x_min:g} x {lim.y_max - lim.y_min:g} mm) either way"
+                    " round", cutfile)
+            sheets.append(fitted)
+            if turned:
+                notes[s.index] = TURN_NOTE
+        settings = {"profile": profile.name, "tool_diameter": profile.tool.diameter,
+                    "turned_sheets": sorted(notes)}
+        return write_outputs(Path(cutfile).stem, Layout(sheets=sheets), outdir, profile=profile,
+                             force=force, toolpaths=toolpaths, progress=progress,
+                             settings=settings, notes=notes, stage=stage)

@@ -1,0 +1,272 @@
+"""The whole job, part files to an output folder, written all at once or not at all
+(io.staging)."""
+
+from __future__ import annotations
+
+import contextlib
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import InputError, UnsafeJobError, WikicutError
+from ..io.job import Job, job_items
+from ..io.profiles import load_profile
+from ..io.staging import staged_output
+from ..model import Layout, Profile, SheetLayout, Stock
+from .outputs import NestResult, Progress, write_outputs, write_text
+
+if TYPE_CHECKING:
+    from ..cam import Proofs
+    from ..model.tooling import Tooling
+
+
+def job_profile(job: Job, profile: str | None = None) -> Profile:
+    """The profile of the job's main tool (the one that cuts the outlines)."""
+    return job_profile_of(job_tooling(job, profile), job)
+
+
+def job_tooling(job: Job, profile: str | None = None) -> Tooling:
+    """The job's tools with their feeds (cam.resolve_tooling); chip-load warnings are shown
+    as InputWarning lines."""
+    import warnings
+
+    from ..cam import resolve_tooling
+    from ..errors import InputWarning
+    from ..io.tools import load_library
+
+    prof = load_profile(profile or job.profile, relative_to=job.base)
+    if job.settings.common_line:  # the job asks what its profile may not: the CAM must know
+        prof = prof.updated(nest={"common_line": True})
+    lib = load_library(job.library, job.materials)
+    have = [t.number for t in lib.tools]
+    if missing := [n for n in job.tools if n not in have]:  # the job's key, not the library
+        raise InputError(f"key 'machine.tools': no tool {', '.join(f'T{n}' for n in missing)}"
+                         f" in the tool library {lib.source} (it holds"
+                         f" {', '.join(f'T{n}' for n in have)})", job.path)
+    try:
+        tooling = resolve_tooling(prof, lib, job.material, job.thickness,
+                                  tool_diameter=job.tool_diameter, tools=job.tools,
+                                  operations=job.operations)
+    except WikicutError as exc:  # the job's [machine] asked for it: name the job
+        if exc.file is None:
+            exc.file = job.path
+            exc.args = (exc.message,)
+        raise
+    said = set()
+    for t in (*tooling.tools, *(s for _, _, s in tooling.special)):
+        for w in t.data.warnings if t.data else ():
+            if w not in said:
+                said.add(w)
+                warnings.warn(w, InputWarning, stacklevel=2)
+    return tooling
+
+
+def job_profile_of(tooling: Tooling, job: Job) -> Profile:
+    from ..cam.choose import main_tool
+
+    return main_tool(tooling, job.thickness).profile
+
+
+def preflight_toolpaths(items, profile: Profile, stocks: tuple[Stock, ...],
+                        proofs: Proofs | None = None, tooling: Tooling | None = None) -> None:
+    """Plan each distinct part alone before nesting, so an uncuttable part (a slot narrower
+    than the tool) is refused in seconds rather than after a long search. `proofs` keeps
+    what was proven for the sheets planned later."""
+    from ..cam import plan_sheet
+    from ..model import Placement
+
+    seen: set[int] = set()
+    for it in items:
+        if id(it.part) in seen:
+            continue
+        seen.add(id(it.part))
+        x0, y0, x1, y1 = it.part.outline.bounds
+        pad = profile.tool.diameter * 2 + 10
+        stock = Stock(width=x1 - x0 + 2 * pad, height=y1 - y0 + 2 * pad,
+                      thickness=stocks[0].thickness, margin=0)
+        sheet = SheetLayout(1, stock, [Placement(it.instance, it.part, pad - x0, pad - y0, 0.0)])
+        wide = tooling.map_profiles(partial(_unbounded, stock=stock)) if tooling else None
+        plan_sheet(sheet, _unbounded(profile, stock), proofs, wide)
+
+
+def _unbounded(profile: Profile, stock: Stock) -> Profile:
+    """The profile for a part planned alone: no travel limit in its way, and no labels (a
+    label never fails a job: one that cannot be placed is left off; engraving every
+    stroke of them took a third of the planning here)."""
+    from dataclasses import replace
+
+    lim = profile.limits
+    return replace(profile, limits=replace(lim, x_min=min(lim.x_min, 0), y_min=min(lim.y_min, 0),
+                                           x_max=max(lim.x_max, stock.width + 100),
+                                           y_max=max(lim.y_max, stock.height + 100)),
+                   engrave=replace(profile.engrave, labels=False))
+
+
+def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
+             profile: str | None = None, toolpaths: bool = False,
+             allow_unplaced: bool = False, progress: Progress | None = None) -> NestResult:
+    """Nest a job and write its outputs (DXF, G-code, SVG, index.html, report.json). Parts
+    left unplaced refuse the job (nothing written) unless `allow_unplaced`."""
+    from ..cam import Proofs
+    from ..nest import load_kernels, nest, verify_layout
+    from ..post.arcfit import load_kernel as load_arc_kernel
+
+    say = progress or (lambda stage, frac, msg: None)
+    if job.inventory is not None:  # read for the folder it replaces (an undone draw), or not
+        from ..io.remnants import check_replaced
+
+        check_replaced(job.inventory, Path(outdir), force)
+    with staged_output(Path(outdir), force, job_inputs(job, profile if gcode else None)) as stage:
+        items = job_items(job)
+        tooling = job_tooling(job, profile) if gcode else None
+        prof = job_profile_of(tooling, job) if tooling else None
+        proofs = Proofs()
+        if prof is not None:
+            from ..io.dxf.clearance import CLEARANCE_TOL
+            from ..io.profiles import check_stock_fits
+
+            check_stock_fits(prof, job.stocks)  # before the search, not after it
+
+            if job.settings.spacing < prof.tool.diameter - CLEARANCE_TOL:
+                raise UnsafeJobError(f"nest.spacing {job.settings.spacing:g} mm is less than the"
+                                     f" {prof.tool.diameter:g} mm tool: each cut would gouge the"
+                                     " part beside it", job.path)
+
+            def plan_parts() -> None:
+                preflight_toolpaths(items, prof, job.stocks, proofs, tooling)
+                load_arc_kernel()
+
+            # the parts planned alone (which compiles the toolpath kernels on the first run
+            # after an install) while the nest kernels' second process compiles: a first
+            # house run 44 -> 41 s on two idle cores, and an uncuttable part refused before
+            # the nest kernels compile (3.9 s, not 16)
+            load_kernels(meanwhile=plan_parts)
+
+        def on_nest(p) -> None:
+            say("nest", min(1.0, p.elapsed / max(job.settings.time_limit, 1e-9)),
+                f"{p.sheets} sheets, {p.utilisation * 100:.1f}% used, {p.placed}/{p.total} placed")
+
+        layout = nest(items, list(job.stocks), job.settings, progress=on_nest)
+        # the log's last nest line is the result, so it agrees with the summary and the
+        # unplaced count that follow (fillers left out were never owed: counted apart)
+        owed = len(items) - len(layout.fillers_left)
+        say("nest", 1.0, nest_summary(layout, owed))
+        if prof is not None and common_lines(prof, job):  # facing edges one cut apart
+            from ..nest.common import snap_common_lines, verify_common_layout
+
+            # a part may turn half way to face a plain edge where its rotations allow
+            layout = snap_common_lines(layout, prof.tool.diameter, job.settings.spacing,
+                                       rotations={it.instance: it.rotations for it in items})
+            problems = verify_common_layout(layout, job.settings.spacing, prof.tool.diameter)
+        else:
+            problems = verify_layout(layout, job.settings.spacing)
+        if problems:  # a nester bug must never reach a router
+            raise RuntimeError("nested layout failed verification: " + "; ".join(problems[:3]))
+        if layout.unplaced and not allow_unplaced:  # before any program is planned or written
+            raise UnsafeJobError(unplaced_message(layout.unplaced, owed)
+                                 + " (--allow-unplaced writes the sheets that fit)", job.path)
+        result = write_outputs(job.name, layout, outdir, profile=prof, force=force,
+                               spacing=job.settings.spacing, toolpaths=toolpaths, progress=say,
+                               settings=_settings_record(job, prof, profile),
+                               sources={it.part.name: it.part.source for it in items},
+                               labels={it.instance: it.part.text for it in items},
+                               stage=stage, proofs=proofs, tooling=tooling)
+        inventory = _write_remnants(job, layout, prof, stage.tmp, result)
+    if inventory is not None:  # the outputs are in place: the shop's remnants follow them
+        from ..io.remnants import replace_file
+
+        replace_file(job.inventory.path, inventory)
+    return result
+
+
+def _write_remnants(job: Job, layout: Layout, prof: Profile | None, tmp: Path,
+                    result: NestResult) -> str | None:
+    """remnants.toml into the staged folder (a job with [remnants] or an inventory), and
+    the inventory's new text, checked unchanged since the job read it; with an inventory,
+    the record of this draw on it (UNDO_FILE), which a run replacing the folder undoes."""
+    from ..io.remnants import FILE_NAME, UNDO_FILE, check_unchanged, remnant_outputs, undo_record
+
+    if job.remnants is None:
+        return None
+    # the cut around a part takes the spacing, or the tool where it is wider
+    clearance = max(job.settings.spacing, prof.tool.diameter if prof else 0.0)
+    text, inventory = remnant_outputs(job.name, layout, job.remnants, job.inventory, clearance)
+    write_text(tmp / FILE_NAME, text)
+    result.files.append(FILE_NAME)
+    if job.inventory is not None:
+        write_text(tmp / UNDO_FILE, undo_record(job.inventory, inventory))
+        result.files.append(UNDO_FILE)
+        check_unchanged(job.inventory)
+    return inventory
+
+
+def common_lines(prof: Profile, job: Job) -> bool:
+    """Whether the parts are placed for common-line cutting: asked for and possible, with a
+    warning when asked for and not possible (the parts are then nested at the spacing)."""
+    import warnings
+
+    from ..cam.common import enabled
+    from ..errors import InputWarning
+
+    if prof.nest.common_line and not enabled(prof):
+        warnings.warn(f"{job.path}: common-line cutting is off: the {prof.name} profile holds"
+                      " parts by an onion skin, so no outline is cut through and no part is"
+                      " freed by a neighbour's pass (parts nested nest.spacing apart)",
+                      InputWarning, stacklevel=2)
+    return enabled(prof)
+
+
+def nest_summary(layout: Layout, total: int) -> str:
+    """"N sheets, U% used, P/T placed" with U rounded as report.json's totals are."""
+    placed = sum(len(sh.placements) for sh in layout.sheets)
+    area = sum(pl.part.area for sh in layout.sheets for pl in sh.placements)
+    sheets = sum(sh.area for sh in layout.sheets)
+    used = round(area / sheets, 4) if sheets else 0.0
+    return f"{len(layout.sheets)} sheets, {used * 100:.1f}% used, {placed}/{total} placed"
+
+
+def unplaced_message(unplaced: list[str], total: int) -> str:
+    """Which parts did not fit, named (the first 12; a count for the rest)."""
+    more = f" and {len(unplaced) - 12} more" if len(unplaced) > 12 else ""
+    return (f"{len(unplaced)} of {total} parts did not fit the stock: "
+            + ", ".join(unplaced[:12]) + more)
+
+
+def job_inputs(job: Job, profile: str | None = None) -> list[Path]:
+    """Every file the job reads: an output folder must not hold one (it would be replaced)."""
+    from ..io.profiles import resolve_profile_path
+
+    paths = [job.path, *(jp.path for jp in job.parts), *job.blocks, *job.remnant_files]
+    if job.inventory is not None:
+        paths.append(job.inventory.path)
+    paths += [p for p in (job.library, job.materials) if p is not None]
+    with contextlib.suppress(WikicutError):  # an unknown profile is refused when it is loaded
+        paths.append(resolve_profile_path(profile or job.profile, job.base))
+    return paths
+
+
+def _profile_ref(job: Job, profile: str | None) -> str:
+    """How `wikicut recut` finds the job's profile again: a shipped profile's name, or the
+    path to its file as given (only its name when absolute: reports hold no machine paths)."""
+    from ..io.report import portable_source
+
+    return portable_source(str(profile or job.profile))
+
+
+def _settings_record(job: Job, prof: Profile | None, profile: str | None = None) -> dict:
+    from ..cam.common import enabled
+
+    s = job.settings
+    rots = s.rotations if isinstance(s.rotations, str) else list(s.rotations)  # "any" as is
+    rec = {"seed": s.seed, "time_limit": s.time_limit, "iterations": s.iterations,
+           "spacing": s.spacing, "rotations": rots,
+           "thickness": job.thickness, "profile": prof.name if prof else None,
+           "tool_diameter": prof.tool.diameter if prof else None,
+           "profile_ref": _profile_ref(job, profile) if prof else None}
+    if prof is not None and enabled(prof):  # only then: plain reports stay as they were
+        rec["common_line"] = True
+    if s.mirror:  # likewise
+        rec["mirror"] = True
+    if job.currency:
+        rec["currency"] = job.currency
+    return rec

@@ -1,0 +1,284 @@
+"""A layout's outputs: each sheet planned, its programs checked by the independent simulator,
+then every file written into the output folder at once (io.staging); and a written folder's
+previews redrawn from its programs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import InputError, UnsafeJobError
+from ..io.staging import Staging, staged_output
+from ..model import Layout, Profile, SheetProgram
+
+if TYPE_CHECKING:
+    from ..cam import Proofs
+    from ..model.tooling import Tooling
+    from ..post import ProgramFile
+
+Progress = Callable[[str, float, str], None]  # (stage, fraction 0..1, message)
+
+
+@dataclass
+class NestResult:
+    layout: Layout
+    programs: list[SheetProgram] = field(default_factory=list)
+    report: dict = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    outdir: Path | None = None
+
+
+def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile | None,
+                  force: bool = False, spacing: float = 0.0, toolpaths: bool = False,
+                  progress: Progress | None = None, settings: dict | None = None,
+                  sources: dict[str, str] | None = None,
+                  labels: dict[str, str] | None = None,
+                  notes: dict[int, str] | None = None,
+                  stage: Staging | None = None, proofs: Proofs | None = None,
+                  tooling: Tooling | None = None) -> NestResult:
+    """Plan and write every output for a layout (a DXF and an SVG per sheet, a program per
+    distinct layout when there is a profile, index.html, report.json, parts.csv); nothing
+    appears unless all succeeded. `sources` (part name -> file) names the files of parts
+    left unplaced, `labels` (instance id -> label text) their labels; `notes` (sheet index
+    -> text) go into that sheet's program header. Inside a caller's `stage` (begun before
+    its slow work) the files go there and the caller commits. `proofs` carries what the
+    preflight proved cuttable; `tooling` the job's rack (None: the profile's tool)."""
+    from ..io.cutlist import cutlist_csv
+    from ..io.dxf import write_sheet_dxf
+    from ..io.report import build_report, dumps
+    from ..render import index_html, sheet_svg, tool_changes
+    from ..verify import simulate  # the preview draws the program as written, read back
+
+    programs, sheet_files = _programs(name, layout, profile, notes or {},
+                                      progress or (lambda stage, frac, msg: None), proofs,
+                                      tooling)
+    prog_files = [fs[0].name for fs in sheet_files]
+    if profile is not None:
+        check_programs(layout, sheet_files, profile, tooling, progress)
+    report = build_report(name, layout, spacing, programs=programs or None,
+                          program_files=prog_files or None, settings=settings,
+                          sources=sources, labels=labels,
+                          program_parts=[[(f.name, f.program) for f in fs]
+                                         for fs in sheet_files] or None, profile=profile)
+    files: list[str] = []
+    with nullcontext(stage) if stage else staged_output(Path(outdir), force) as staging:
+        tmp = staging.tmp
+        svgs = []
+        label_places: dict = {}  # shared by a repeated layout's sheets (render.sheet_svg)
+        say = progress or (lambda stage, frac, msg: None)
+        for k, sheet in enumerate(layout.sheets):
+            say("write", k / max(len(layout.sheets), 1), f"sheet {k + 1} of {len(layout.sheets)}")
+            stem = sheet.stem
+            write_sheet_dxf(sheet, tmp / f"{stem}.dxf", programs[k].screws if programs else ())
+            # a sheet cut in one program per tool is drawn from all of them, in order
+            text = "".join(f.text for f in sheet_files[k]) if programs else ""
+            moves = simulate(text, profile) if toolpaths and programs else None
+            svg = sheet_svg(sheet, moves, _tool_width(profile), total=len(layout.sheets),
+                            changes=tool_changes(text) if moves else (),
+                            screws=programs[k].screws if programs else (),
+                            screw_diameter=profile.holddown.diameter if profile else 10.0,
+                            label_radius=_label_radius(programs[k] if programs else None,
+                                                       tooling),
+                            labels=label_places)
+            write_text(tmp / f"{stem}.svg", svg)
+            svgs.append(svg)
+            files += [f"{stem}.dxf", f"{stem}.svg"]
+            for f in sheet_files[k] if programs else []:
+                if f.name not in files:  # a repeated layout's: written once
+                    write_text(tmp / f.name, f.text)
+                    files.append(f.name)
+        table = _tool_table(programs, profile)
+        if table:
+            write_text(tmp / TOOL_TABLE, table)
+            files.append(TOOL_TABLE)
+        write_text(tmp / "index.html", index_html(report, svgs, title=name))
+        write_text(tmp / "report.json", dumps(report))
+        write_text(tmp / "parts.csv", cutlist_csv(layout, programs, prog_files))
+        files += ["index.html", "report.json", "parts.csv"]
+        say("write", 1.0, f"{len(files)} files")
+    return NestResult(layout, programs, report, files, Path(outdir))
+
+
+def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[int, str],
+              say: Progress, proofs: Proofs | None, tooling: Tooling | None = None
+              ) -> tuple[list[SheetProgram], list[list[ProgramFile]]]:
+    """Each sheet's planned program and the files it is written as: one, or one per tool
+    where the machine changes tools between programs (none without a profile). A repeated
+    layout's sheets share its files."""
+    if profile is None:
+        return [], []
+    from ..cam import Proofs, plan_sheet
+    from ..cam.repeats import repeat_groups, repeat_stem
+    from ..model import sheets_text
+    from ..post import write_sheet_programs
+
+    proofs = proofs if proofs is not None else Proofs()  # shared by the sheets
+    sheets = layout.sheets
+    programs: list[SheetProgram] = [None] * len(sheets)  # type: ignore[list-item]
+    files: list[list[ProgramFile]] = [[] for _ in sheets]  # a repeated layout's: shared
+    groups = repeat_groups(layout)
+    for g, group in enumerate(groups):
+        first = sheets[group[0]]
+        say("gcode", g / max(len(groups), 1), f"sheet {first.index} of {len(sheets)}")
+        program = plan_sheet(first, profile, proofs, tooling)
+        note = notes.get(first.index)
+        if len(group) == 1:
+            title = f"{name} sheet {first.index}"
+        else:
+            title = (f"{name} sheet {first.index}, cut x {len(group)}"
+                     f" (sheets {sheets_text([sheets[k].index for k in group])})")
+        written = write_sheet_programs(program, profile,
+                                       title=title + (f" ({note})" if note else ""),
+                                       stem=repeat_stem(first.index, len(group)))
+        for k in group:
+            programs[k] = program
+            files[k] = written
+    say("gcode", 1.0, f"{len(groups)} programs for {len(sheets)} sheets")
+    return programs, files
+
+
+def check_programs(layout: Layout, sheet_files: list[list[ProgramFile]], profile: Profile,
+                   tooling: Tooling | None = None, progress: Progress | None = None) -> None:
+    """Run every sheet's programs (in order, as one) through the independent simulator
+    (wikicut.verify) against the sheet before anything is written: a program it rejects is a
+    reading, planner or writer bug, and never reaches a router. Refuses with the first
+    violation's part, place and rule. A repeated layout's sheets (cam/repeats.py) whose
+    parts lie exactly where the ones of a sheet already passed lie, to the last bit, with
+    the same program, pass with it: the simulator would read the same text against the
+    same geometry (a whole house: 119 sheets, 22 programs, 53 s of checks). `tooling`: the
+    job's tools (None: the profile's), whose depth per pass each plunge and pass is held to.
+    `progress` hears of each check ("verify" stage): the longest step after the nesting,
+    which said nothing while it ran."""
+    from ..model.tooling import Tooling, ToolSetting
+    from ..verify import verify_program
+    from ..verify.tools import limits_from_tooling
+
+    # without a rack (wikicut gcode, recut) the profile's own tool and its depth per pass
+    limits = limits_from_tooling(tooling if tooling is not None
+                                 else Tooling((ToolSetting(profile),)))
+
+    say = progress or (lambda stage, frac, msg: None)
+    passed: set[tuple] = set()
+    checked = 0
+    for k, (sheet, files) in enumerate(zip(layout.sheets, sheet_files)):
+        text = "".join(f.text for f in files)
+        screws = list(files[0].program.screws) if files and files[0].program else None
+        same = (text, tuple(screws or ()), id(sheet.stock), tuple(sorted(
+            (id(p.part), p.x, p.y, p.rotation, p.mirrored) for p in sheet.placements)))
+        if same in passed:
+            continue
+        say("verify", k / max(len(layout.sheets), 1),
+            f"sheet {sheet.index} of {len(layout.sheets)}")
+        checked += 1
+        bad = verify_program(text, profile, sheet=sheet, screws=screws, tools=limits)
+        if not bad:
+            passed.add(same)
+            continue
+        v = bad[0]
+        name = files[0].name if len(files) == 1 else f"{sheet.stem}'s programs"
+        where = f"line {v.line} of {name}" if v.line and len(files) == 1 else name
+        detail, part = v.message, None
+        for pl in sheet.placements:
+            if detail.startswith(f"{pl.instance}: "):
+                part, detail = pl, detail[len(pl.instance) + 2:]
+                break
+        more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+        raise UnsafeJobError(f"sheet {sheet.index} ({where}) fails the check before writing:"
+                             f" {v.kind}: {detail}{more}; nothing written",
+                             (part.part.source or None) if part else None,
+                             part.instance if part else None)
+    say("verify", 1.0, f"{checked} programs checked for {len(layout.sheets)} sheets")
+
+
+TOOL_TABLE = "tool.tbl"
+
+
+def _tool_table(programs: list[SheetProgram], profile: Profile | None) -> str:
+    """LinuxCNC's tool table for the tools the programs change to (T<n> M6 needs it)."""
+    from ..model.motion import ToolUse
+    from ..post import header_changes_tool, tool_table
+
+    if profile is None or profile.dialect != "linuxcnc":
+        return ""
+    tools = [t for p in programs for t in p.tools]
+    if not tools and programs and header_changes_tool(profile):
+        # one tool, changed to by the profile's header: rs274 and LinuxCNC refuse a T word
+        # the table does not list (a 12 mm tool's T9 stopped the program at its first line)
+        t = profile.tool
+        tools = [ToolUse(t.number, f"{t.diameter:g} mm {t.type}", t.diameter,
+                         profile.spindle.speed)]
+    return tool_table(tools) if tools else ""
+
+
+def _tool_width(profile: Profile | None) -> float:
+    return profile.tool.diameter if profile is not None else 0.0
+
+
+def _label_radius(program: SheetProgram | None, tooling: Tooling | None) -> float | None:
+    """The radius of the tool that engraves the sheet's labels where a rack gives them
+    one of their own (the preview places each label for it, as the program did); None: the
+    profile's tool."""
+    if program is None or tooling is None:
+        return None
+    for op in program.operations:
+        if op.kind == "label" and op.tool:
+            return tooling.tool(op.tool).profile.tool.radius
+    return None
+
+
+def preview_toolpaths(outdir: Path, profile: str | None = None) -> Path:
+    """Redraw an output folder's sheet previews over its programs as written (read back by
+    the verifier's simulator, never a new nest or plan) and rebuild index.html. The profile
+    is the one the report names (or `profile`), with the report's tool diameter."""
+    from ..io.profiles import profile_named
+    from ..io.report import read_report
+    from ..render import tool_changes, with_toolpaths, write_preview_folder
+    from ..verify import read_program
+
+    outdir = Path(outdir)
+    report = read_report(outdir)
+    st = report.get("settings", {})
+    name = profile or st.get("profile")
+    if not name:
+        raise InputError("the report names no machine profile (written with --no-gcode?): "
+                         "no programs to draw", outdir / "report.json")
+    prof = profile_named(name, outdir).with_tool(st.get("tool_diameter"))
+    for s in report.get("sheets", []):
+        # a sheet cut in one program per tool: all of them, in order
+        names = [p.get("file") for p in s.get("programs") or []] or [s.get("file_program")]
+        svg_path = outdir / Path(str(s.get("file_svg", ""))).name
+        prog = outdir / Path(str(names[0] or "")).name
+        try:
+            text = "".join((outdir / Path(str(n or "")).name).read_text(encoding="utf-8")
+                           for n in names)
+            svg = svg_path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise InputError("program or sheet preview missing or unreadable", prog) from None
+        moves, bad = read_program(text, prof)
+        if bad:
+            raise InputError(f"line {bad[0].line}: {bad[0].message} (not a {prof.name} "
+                             "program? pass --profile)", prog)
+        _replace_text(svg_path, with_toolpaths(svg, moves, prof.tool.diameter,
+                                               tool_changes(text)))
+    return write_preview_folder(outdir)
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Rewrite a file atomically (a plain new file: the umask's permissions)."""
+    import os
+
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        write_text(tmp, text)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_text(path: Path, text: str) -> None:
+    """UTF-8 with "\n" line ends whatever the platform: every output file is the same bytes."""
+    path.write_text(text, encoding="utf-8", newline="\n")
