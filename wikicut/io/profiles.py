@@ -168,11 +168,10 @@ def check_stock_fits(profile: Profile, stocks: Iterable[Stock]) -> None:
             continue
         x0, y0, x1, y1 = st.usable.bounds
         need = (x0 - r, y0 - r, x1 + r, y1 + r)
-        have = (lim.x_min, lim.y_min, lim.x_max, lim.y_max)
-        if _inside(need, have):
+        if lim.holds(need):
             continue
         hint = ""
-        if _inside((y0 - r, x0 - r, y1 + r, x1 + r), have):
+        if lim.holds((y0 - r, x0 - r, y1 + r, x1 + r)):
             hint = (f" (turned, as width = {st.height:g} and height = {st.width:g}, it"
                     " fits)")
         if profile.units == "inch" and max(lim.x_max - lim.x_min, lim.y_max - lim.y_min) * INCH \
@@ -186,12 +185,6 @@ def check_stock_fits(profile: Profile, stocks: Iterable[Stock]) -> None:
             f" y {need[1]:g}..{need[3]:g}; [limits] give x {lim.x_min:g}..{lim.x_max:g},"
             f" y {lim.y_min:g}..{lim.y_max:g}{hint}. Give the sheet's size as the machine"
             " takes it (or a wider margin)", profile.source)
-
-
-def _inside(box: tuple[float, ...], travel: tuple[float, ...]) -> bool:
-    """Whether the box (x0, y0, x1, y1) lies inside the travel (same order)."""
-    return (box[0] >= travel[0] - 1e-6 and box[1] >= travel[1] - 1e-6
-            and box[2] <= travel[2] + 1e-6 and box[3] <= travel[3] + 1e-6)
 
 
 def _read_table(tf: TomlFile, table: dict, section: str, defaults: Any,

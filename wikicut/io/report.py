@@ -205,20 +205,20 @@ def build_report(job_name: str, layout: Layout, spacing: float,
             "offcut": offcut(s, spacing), "parts": parts, "toolpath": _toolpath(prog),
             "screws": [[_r(x), _r(y)] for x, y in (prog.screws if prog else ())],
             **_tools(prog, program_parts[k] if program_parts else None)})
-    unplaced = []
-    for inst in layout.unplaced:
-        name = instance_name(inst)
-        src = seen.get(name) or portable_source((sources or {}).get(name, ""))
-        label = labels.get(inst, name)
-        unplaced.append({"id": inst, "name": name, "label": label, "source": src})
-        _row(rows, name, label, src)["quantity"] += 1
-    fillers_left = []
-    for inst in layout.fillers_left:  # asked for, and no fault when left out
-        name = instance_name(inst)
-        src = seen.get(name) or portable_source((sources or {}).get(name, ""))
-        label = labels.get(inst, name)
-        fillers_left.append({"id": inst, "name": name, "label": label, "source": src})
-        _row(rows, name, label, src)["quantity"] += 1
+
+    def left_out(instances: list[str]) -> list[dict]:
+        """Copies not placed, named, each counted as asked for in its parts row."""
+        out = []
+        for inst in instances:
+            name = instance_name(inst)
+            src = seen.get(name) or portable_source((sources or {}).get(name, ""))
+            label = labels.get(inst, name)
+            out.append({"id": inst, "name": name, "label": label, "source": src})
+            _row(rows, name, label, src)["quantity"] += 1
+        return out
+
+    unplaced = left_out(layout.unplaced)
+    fillers_left = left_out(layout.fillers_left)  # asked for, and no fault when left out
     part_area = sum(p.part.area for s in layout.sheets for p in s.placements)
     sheet_area = sum(s.area for s in layout.sheets)
     prices = [s.stock.price for s in layout.sheets]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, suggest
+from ..model.machine import INCH
 from ..model.tooling import TOOL_TYPES, ChipLoad, Cutter, CuttingRules, Material, ToolLibrary
 from . import shipped
 from .toml import TomlFile, check_keys, get_number, get_str, get_table
@@ -17,7 +18,6 @@ from .toml import TomlFile, check_keys, get_number, get_str, get_table
 SCHEMA = 1
 LIBRARY = "library.toml"
 MATERIALS = "materials.toml"
-INCH = 25.4
 # a cutter's flutes longer than this many diameters: no such cutter, a length in the wrong
 # units (a 6 mm tool's diameter typed as 0.236 in beside its 22 mm flutes); T7 is 8.8 x D
 SLENDER = 20.0

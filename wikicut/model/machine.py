@@ -164,6 +164,13 @@ class Travel:
     accel_y: float = 500.0
     accel_z: float = 300.0
 
+    def holds(self, box: tuple[float, float, float, float]) -> bool:
+        """Whether an XY box (x0, y0, x1, y1) lies inside the travel."""
+        x0, y0, x1, y1 = box
+        tol = 1e-6
+        return (x0 >= self.x_min - tol and y0 >= self.y_min - tol
+                and x1 <= self.x_max + tol and y1 <= self.y_max + tol)
+
 
 CHANGER_MODES = ("split", "pause", "m6")
 

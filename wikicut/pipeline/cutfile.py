@@ -15,15 +15,6 @@ from .outputs import NestResult, Progress, write_outputs
 TURN_NOTE = "turned 90 deg clockwise from the drawing to fit the machine's travel"
 
 
-def _within(box: tuple[float, float, float, float], profile: Profile) -> bool:
-    """Whether an XY box lies inside the machine's travel (work coordinates, X0 Y0 = sheet
-    corner)."""
-    x0, y0, x1, y1 = box
-    tol = 1e-6
-    return (x0 >= profile.limits.x_min - tol and y0 >= profile.limits.y_min - tol
-            and x1 <= profile.limits.x_max + tol and y1 <= profile.limits.y_max + tol)
-
-
 def _cut_box(sheet: SheetLayout, profile: Profile) -> tuple[float, float, float, float]:
     """Where the tool centre goes: every part's bounds grown by the tool radius plus the
     edge slack the toolpath allows (parts drawn flush with the sheet edge)."""
@@ -66,13 +57,13 @@ def fit_machine(sheet: SheetLayout, profile: Profile) -> tuple[SheetLayout, bool
     rectangle does, or failing that, where the tool goes. (sheet, turned?)"""
     st = sheet.stock
     turned = turn_sheet(sheet)
-    if _within((0.0, 0.0, st.width, st.height), profile):
+    if profile.limits.holds((0.0, 0.0, st.width, st.height)):
         return sheet, False
-    if _within((0.0, 0.0, st.height, st.width), profile):
+    if profile.limits.holds((0.0, 0.0, st.height, st.width)):
         return turned, True
-    if _within(_cut_box(sheet, profile), profile):
+    if profile.limits.holds(_cut_box(sheet, profile)):
         return sheet, False
-    if _within(_cut_box(turned, profile), profile):
+    if profile.limits.holds(_cut_box(turned, profile)):
         return turned, True
     return sheet, False  # fits neither way: plan_sheet refuses it, naming the travel limits
 
@@ -98,7 +89,7 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
         notes: dict[int, str] = {}
         for s in drawn:
             fitted, turned = fit_machine(s, profile)
-            if not _within(_cut_box(fitted, profile), profile):
+            if not profile.limits.holds(_cut_box(fitted, profile)):
                 # the drawing, not the profile, is what is too large: say so in its terms
                 x0, y0, x1, y1 = _cut_box(s, profile)
                 lim = profile.limits
