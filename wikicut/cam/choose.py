@@ -76,22 +76,21 @@ class Chooser:
             if forced is not None:
                 numbers = [forced]
             else:
-                reach = [t for t in tl.tools if t.reach >= depth - 1e-9]
-                mills = sorted((t for t in reach if is_end_mill(t.kind)),
+                mills = sorted((t for t in tl.tools if is_end_mill(t.kind)),
                                key=lambda t: (-t.diameter, t.number))
                 first = []
                 if kind in ("label", "engrave"):
                     # a V-bit the job put in the rack engraves; else the finest end mill
                     # the sheet already cuts with, else the finest of the rest
-                    first = [t for t in reach if t.kind == "vbit"]
+                    first = [t for t in tl.tools if t.kind == "vbit"]
                     mills = sorted(mills, key=lambda t: (t.number not in self.sheet_tools,
                                                          t.diameter, t.number))
                 elif hole is not None and kind in ("drill", "pocket"):
-                    first = [t for t in reach if t.kind == "drill"
+                    first = [t for t in tl.tools if t.kind == "drill"
                              and abs(t.cutter.diameter - hole) <= DRILL_FIT]
                 numbers = [t.number for t in first + mills]
-        # a tool alone in the rack, or the one a job forces on a kind, reaches too: its
-        # shank would rub (or a V-bit gouge) below its flutes
+        # only tools whose flutes reach the depth, the one alone in the rack and the one a
+        # job forces on a kind too: a shank would rub (or a V-bit gouge) below its flutes
         return [tl.setting(kind, n) for n in numbers if tl.tool(n).reach >= depth - 1e-9]
 
     def cut(self, instance: str, kind: str, fn, depth: float, hole: float | None, pos: P3,
