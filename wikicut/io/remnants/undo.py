@@ -59,16 +59,22 @@ def recorded_inventory(folder: Path) -> Path | None:
     """The inventory an output folder's job rewrote (its UNDO_FILE's), or None: no record,
     or one that cannot be read (only a hint hangs on it)."""
     try:
-        rec = json.loads((folder / UNDO_FILE).read_text(encoding="utf-8"))
-        return Path(rec["inventory"])
-    except (OSError, ValueError, KeyError, TypeError):
+        rec = _record(folder)
+    except InputError:
         return None
+    return None if rec is None else rec.inventory
 
 
 def read_draw(folder: Path, inventory: Path) -> DrawRecord | None:
     """The draw on `inventory` an output folder records (None: no record, or one of another
     inventory file). A record that cannot be read is refused: replacing the folder without
     it could spend its remnants twice."""
+    draw = _record(folder)
+    return draw if draw is not None and draw.inventory == inventory.resolve() else None
+
+
+def _record(folder: Path) -> DrawRecord | None:
+    """The folder's record (None: it has none); an InputError when it cannot be read."""
     p = folder / UNDO_FILE
     if not p.is_file():
         return None
@@ -78,14 +84,14 @@ def read_draw(folder: Path, inventory: Path) -> DrawRecord | None:
             raise ValueError
         before = rec["before"]
         draw = DrawRecord(folder, Path(rec["inventory"]), before, str(rec["sha256"]),
-                    tuple(map(str, rec["took"])), tuple(map(str, rec["added"])),
-                    int(rec["next_id"]))
+                          tuple(map(str, rec["took"])), tuple(map(str, rec["added"])),
+                          int(rec["next_id"]))
         if before is not None and not isinstance(before, str):
             raise ValueError
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         raise InputError(f"cannot read its {UNDO_FILE} (the draw on the remnant inventory that"
                          " replacing it would undo): write to a new folder", folder) from None
-    return draw if draw.inventory == inventory.resolve() else None
+    return draw
 
 
 def draw_state(rec: DrawRecord, path: Path) -> str:
