@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -139,6 +140,25 @@ y = 0
 w = "w"
 h = "h"
 """
+
+
+def run_wikicut(*args: str) -> subprocess.CompletedProcess:
+    """The command line as an operator runs it (a process of its own, from the repository)."""
+    return subprocess.run([sys.executable, "-m", "wikicut.cli", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=600, check=False)
+
+
+def profile_copy(folder: Path, base: str, subs: list[tuple[str, str]],
+                 name: str | None = None) -> str:
+    """A shipped profile copied into `folder` (as `name`, else BASE-copy.toml) with each
+    (text, replacement) of `subs` made once: every text must be there."""
+    text = (ROOT / "profiles" / f"{base}.toml").read_text(encoding="utf-8")
+    for a, b in subs:
+        assert a in text, a
+        text = text.replace(a, b, 1)
+    path = folder / (name or f"{base}-copy.toml")
+    path.write_text(text, encoding="utf-8")
+    return str(path)
 
 
 def find_rs274() -> str | None:

@@ -10,11 +10,10 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import run_wikicut
 
 from wikicut.cluster.batch import BatchResult, JobOutcome
 from wikicut.cluster.summary import batch_html
@@ -23,15 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 JOB = ROOT / "examples" / "dxf-parts" / "job.toml"
 
 
-def wikicut(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "wikicut.cli", *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=600, check=False)
-
-
 @pytest.fixture(scope="module")
 def base(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("ci") / "base"
-    res = wikicut("nest", str(JOB), "-o", str(out), "--iterations", "5", "-q")
+    res = run_wikicut("nest", str(JOB), "-o", str(out), "--iterations", "5", "-q")
     assert res.returncode == 0, res.stderr
     return out
 
@@ -52,10 +46,10 @@ def sub_once(path: Path, pattern: str, repl: str) -> None:
 
 def test_identical_folders_are_equal_and_say_only_so(base, tmp_path):
     same = changed(base, tmp_path, "same", lambda p: None)
-    res = wikicut("diff", str(base), str(same))
+    res = run_wikicut("diff", str(base), str(same))
     assert res.returncode == 0, res.stdout + res.stderr
     assert res.stdout.strip() == f"{base} and {same}: the same sheets, parts and moves"
-    data = json.loads(wikicut("diff", str(base), str(same), "--json").stdout)
+    data = json.loads(run_wikicut("diff", str(base), str(same), "--json").stdout)
     assert data["equal"] is True and data["files"] == [] and data["report"] == []
 
 
@@ -68,7 +62,7 @@ def test_a_feed_rate_changed_is_a_difference(base, tmp_path):
                  rf"\g<1> F{int(feed.group(1)) - 100}")
 
     new = changed(base, tmp_path, "feed", edit)
-    res = wikicut("diff", str(base), str(new))
+    res = run_wikicut("diff", str(base), str(new))
     assert res.returncode == 1, res.stdout + res.stderr
     assert "program sheet-001.nc: " in res.stdout
     first = next(ln for ln in res.stdout.splitlines() if "first differing move" in ln)
@@ -79,7 +73,7 @@ def test_a_feed_rate_changed_is_a_difference(base, tmp_path):
 def test_one_z_changed_names_the_move(base, tmp_path):
     new = changed(base, tmp_path, "z", lambda p: sub_once(
         p / "sheet-001.nc", r"^(G1 .*)Z(-[\d.]+)", r"\g<1>Z-0.123"))
-    res = wikicut("diff", str(base), str(new))
+    res = run_wikicut("diff", str(base), str(new))
     assert res.returncode == 1 and "Z-0.123" in res.stdout, res.stdout + res.stderr
 
 
@@ -97,11 +91,11 @@ def test_one_z_changed_names_the_move(base, tmp_path):
 def test_a_file_only_change_is_a_difference(base, tmp_path, name, edit, needle):
     """An SVG, parts.csv, a comment, a file added or removed: "the same", exit 0."""
     new = changed(base, tmp_path, name, edit)
-    res = wikicut("diff", str(base), str(new))
+    res = run_wikicut("diff", str(base), str(new))
     assert res.returncode == 1, res.stdout + res.stderr
     assert needle in res.stdout, res.stdout
     assert len(res.stdout.splitlines()) == 1, res.stdout  # one line for one change
-    data = json.loads(wikicut("diff", str(base), str(new), "--json").stdout)
+    data = json.loads(run_wikicut("diff", str(base), str(new), "--json").stdout)
     assert data["equal"] is False and len(data["files"]) == 1
 
 
@@ -114,7 +108,7 @@ def test_a_dxf_change_names_the_entity_and_layer(base, tmp_path):
         (p / "sheet-001.dxf").write_text("\n".join(lines))
 
     new = changed(base, tmp_path, "dxf", edit)
-    res = wikicut("diff", str(base), str(new))
+    res = run_wikicut("diff", str(base), str(new))
     assert res.returncode == 1, res.stdout + res.stderr
     assert re.fullmatch(r"file sheet-001\.dxf changed: 1 line differs, first line \d+ "
                         r"\(group 10 of a LWPOLYLINE on layer \S+\): \S+ -> \S+\n",
@@ -130,7 +124,7 @@ def test_report_only_changes_are_named_by_key(base, tmp_path):
         (p / "report.json").write_text(json.dumps(rep, indent=2) + "\n")
 
     new = changed(base, tmp_path, "rep", edit)
-    res = wikicut("diff", str(base), str(new))
+    res = run_wikicut("diff", str(base), str(new))
     assert res.returncode == 1, res.stdout + res.stderr
     rep = json.loads((base / "report.json").read_text())
     pid = rep["sheets"][0]["parts"][0]["id"]
@@ -148,8 +142,8 @@ def test_json_is_stable_and_sorted(base, tmp_path):
         shutil.copy(p / "sheet-001.svg", p / "extra.svg")
 
     new = changed(base, tmp_path, "many", edit)
-    one = wikicut("diff", str(base), str(new), "--json").stdout
-    assert one == wikicut("diff", str(base), str(new), "--json").stdout
+    one = run_wikicut("diff", str(base), str(new), "--json").stdout
+    assert one == run_wikicut("diff", str(base), str(new), "--json").stdout
     data = json.loads(one)
     names = [f["file"] for f in data["files"]]
     assert names == sorted(names) == ["extra.svg", "parts.csv", "sheet-001.svg"]
@@ -160,7 +154,7 @@ def test_unchanged_totals_are_not_lines(base, tmp_path):
     """A program changed and nothing else: no "sheets: 1 -> 1", no "+0.0 min" totals."""
     new = changed(base, tmp_path, "z2", lambda p: sub_once(
         p / "sheet-001.nc", r"^(G1 .*)Z(-[\d.]+)", r"\g<1>Z-0.123"))
-    res = wikicut("diff", str(base), str(new))
+    res = run_wikicut("diff", str(base), str(new))
     assert res.returncode == 1
     assert not res.stdout.startswith("sheets: ") and "estimated cutting time" not in res.stdout
     assert "files changed with them: sheet-001.nc" in res.stdout

@@ -6,12 +6,12 @@ gouged, rs274 reads the programs, and the cut is shorter by the shared length.""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import shapely
 import shapely.affinity
 from click.testing import CliRunner
+from conftest import profile_copy
 from shapely.geometry import LineString, Point
 
 from wikicut.cam import plan_sheet
@@ -313,10 +313,7 @@ def test_with_a_rack_the_outline_tool_shares_the_line(tmp_path, rs274):
 def test_common_lines_asked_beside_an_onion_skin_are_off_with_a_warning(tmp_path):
     """An onion skin cuts no outline through, so no part is freed by a neighbour's pass:
     the job asking for common lines is told they are off, and its parts keep the spacing."""
-    grbl = Path(__file__).resolve().parent.parent / "profiles" / "grbl.toml"
-    text = grbl.read_text(encoding="utf-8")
-    (tmp_path / "onion.toml").write_text(text.replace('# mode = "tabs"', 'mode = "onion"', 1),
-                                         encoding="utf-8")
+    profile_copy(tmp_path, "grbl", [('# mode = "tabs"', 'mode = "onion"')], "onion.toml")
     job = beams_job(tmp_path, True)
     job.write_text(job.read_text().replace('profile = "grbl"', 'profile = "onion.toml"'))
     said, rep = nest_job(job, tmp_path / "out")

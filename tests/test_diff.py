@@ -7,20 +7,15 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from conftest import run_wikicut
 
 ROOT = Path(__file__).resolve().parent.parent
 HOUSE = ROOT / "examples" / "house" / "job.toml"
-
-
-def wikicut(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "wikicut.cli", *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=600, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +25,7 @@ def runs(tmp_path_factory):
     seeds = {"a": "1", "b": "1", "c": "7"}
 
     def one(name: str) -> subprocess.CompletedProcess:
-        return wikicut("nest", str(HOUSE), "-o", str(tmp / name), "--seed", seeds[name],
+        return run_wikicut("nest", str(HOUSE), "-o", str(tmp / name), "--seed", seeds[name],
                        "--iterations", "120", "-q")
 
     with ThreadPoolExecutor(3) as pool:
@@ -40,17 +35,17 @@ def runs(tmp_path_factory):
 
 
 def test_identical_runs_are_equal(runs):
-    res = wikicut("diff", str(runs / "a"), str(runs / "b"))
+    res = run_wikicut("diff", str(runs / "a"), str(runs / "b"))
     assert res.returncode == 0, res.stdout + res.stderr
     assert "the same sheets, parts and moves" in res.stdout
-    res = wikicut("diff", str(runs / "a"), str(runs / "b"), "--json")
+    res = run_wikicut("diff", str(runs / "a"), str(runs / "b"), "--json")
     assert res.returncode == 0 and json.loads(res.stdout)["equal"] is True
 
 
 def test_other_seed_names_moved_parts_and_the_change_in_cutting_time(runs, tmp_path):
     old, new = runs / "a", runs / "c"
     page = tmp_path / "diff.html"
-    res = wikicut("diff", str(old), str(new), "--html", str(page))
+    res = run_wikicut("diff", str(old), str(new), "--html", str(page))
     assert res.returncode == 1, res.stderr
     ra = json.loads((old / "report.json").read_text())
     rc = json.loads((new / "report.json").read_text())
@@ -67,7 +62,7 @@ def test_other_seed_names_moved_parts_and_the_change_in_cutting_time(runs, tmp_p
     for _, pid in moved:
         assert f"  moved {pid} by " in res.stdout
     assert "first differing move" in res.stdout and "program sheet-001.nc: time" in res.stdout
-    data = json.loads(wikicut("diff", str(old), str(new), "--json").stdout)
+    data = json.loads(run_wikicut("diff", str(old), str(new), "--json").stdout)
     assert data["equal"] is False and data["sheets"] == [len(ra["sheets"]), len(rc["sheets"])]
     got = {(s["index"], m["id"]) for s in data["per_sheet"] for m in s["moved"]}
     assert got == set(moved)
@@ -81,9 +76,9 @@ def test_other_seed_names_moved_parts_and_the_change_in_cutting_time(runs, tmp_p
 
 
 def test_bad_input_is_exit_2(runs, tmp_path):
-    res = wikicut("diff", str(runs / "a"), str(tmp_path / "nope"))
+    res = run_wikicut("diff", str(runs / "a"), str(tmp_path / "nope"))
     assert res.returncode == 2 and "not a folder" in res.stderr
-    res = wikicut("diff", str(runs / "a"), str(tmp_path))
+    res = run_wikicut("diff", str(runs / "a"), str(tmp_path))
     assert res.returncode == 2 and "not a wikicut output folder" in res.stderr
 
 

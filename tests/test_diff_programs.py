@@ -11,12 +11,11 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from conftest import rect_part
+from conftest import rect_part, run_wikicut
 
 from wikicut.io.report import program_runs
 
@@ -35,11 +34,6 @@ def job(plates: int, rack: bool, per_pass: float | None = None) -> str:
             + f'[[part]]\nfile = "{"plate" if rack else "rect"}.toml"\nquantity = {plates}\n')
 
 
-def wikicut(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "wikicut.cli", *args], capture_output=True,
-                          text=True, cwd=ROOT, timeout=600, check=False)
-
-
 @pytest.fixture(scope="module")
 def outs(tmp_path_factory) -> Path:
     """rack: 3 plates on one sheet, two programs; deep: the same with 2.4 mm outline passes;
@@ -53,7 +47,7 @@ def outs(tmp_path_factory) -> Path:
         (tmp / f"{name}.toml").write_text(text)
 
     def nest(name: str) -> subprocess.CompletedProcess:
-        return wikicut("nest", str(tmp / f"{name}.toml"), "-o", str(tmp / name),
+        return run_wikicut("nest", str(tmp / f"{name}.toml"), "-o", str(tmp / name),
                        "--iterations", "5", "-q")
 
     with ThreadPoolExecutor(len(jobs)) as pool:
@@ -85,12 +79,12 @@ def shift_first_feed(program: Path, dx: float = 40.0) -> int:
 def test_a_change_in_the_second_program_of_a_sheet_is_found(outs, tmp_path):
     new = copy(outs / "rack", tmp_path / "mod")
     line = shift_first_feed(new / "sheet-001-2-T1.nc")
-    res = wikicut("diff", str(outs / "rack"), str(new))
+    res = run_wikicut("diff", str(outs / "rack"), str(new))
     assert res.returncode == 1, res.stdout + res.stderr
     assert "program sheet-001-2-T1.nc: " in res.stdout
     assert "first differing move #" in res.stdout and f"| line {line} feed to X" in res.stdout
     assert "sheet-001-1-T7.nc" not in res.stdout  # the first program is the same
-    data = json.loads(wikicut("diff", str(outs / "rack"), str(new), "--json").stdout)
+    data = json.loads(run_wikicut("diff", str(outs / "rack"), str(new), "--json").stdout)
     assert [(p["old"], p["new"]) for p in data["programs"]] == [
         ("sheet-001-1-T7.nc", "sheet-001-1-T7.nc"), ("sheet-001-2-T1.nc", "sheet-001-2-T1.nc")]
     assert data["programs"][1]["first_difference"]["new_line"] == line
@@ -100,7 +94,7 @@ def test_a_change_in_the_second_program_of_a_sheet_is_found(outs, tmp_path):
 def test_a_missing_second_program_is_bad_input(outs, tmp_path):
     new = copy(outs / "rack", tmp_path / "del")
     (new / "sheet-001-2-T1.nc").unlink()
-    res = wikicut("diff", str(outs / "rack"), str(new))
+    res = run_wikicut("diff", str(outs / "rack"), str(new))
     assert res.returncode == 2, res.stdout + res.stderr
     assert "sheet-001-2-T1.nc: program missing or unreadable" in res.stderr
 
@@ -108,7 +102,7 @@ def test_a_missing_second_program_is_bad_input(outs, tmp_path):
 def test_each_program_of_a_sheet_has_its_own_time_cut_and_depth(outs):
     """Outline passes of 2.4 mm: T1's program takes longer; the sheet's totals are given once
     for all its programs, not filed under the first; T7's depth is not the sheet's."""
-    res = wikicut("diff", str(outs / "rack"), str(outs / "deep"))
+    res = run_wikicut("diff", str(outs / "rack"), str(outs / "deep"))
     assert res.returncode == 1, res.stderr
     old, new = (json.loads((outs / n / "report.json").read_text())["sheets"][0]
                 for n in ("rack", "deep"))
@@ -119,7 +113,7 @@ def test_each_program_of_a_sheet_has_its_own_time_cut_and_depth(outs):
     sheet = [s["toolpath"]["est_seconds"] for s in (old, new)]
     assert (f"all its programs: time {sheet[0] / 60:.1f} min -> {sheet[1] / 60:.1f} min"
             in res.stdout)
-    data = json.loads(wikicut("diff", str(outs / "rack"), str(outs / "deep"), "--json").stdout)
+    data = json.loads(run_wikicut("diff", str(outs / "rack"), str(outs / "deep"), "--json").stdout)
     by_file = {p["new"]: p for p in data["programs"]}
     assert by_file["sheet-001-2-T1.nc"]["deepest_mm"][1] >= 18.0  # through the sheet
     assert by_file["sheet-001-1-T7.nc"]["tools"] == [[7], [7]]
@@ -129,7 +123,7 @@ def test_each_program_of_a_sheet_has_its_own_time_cut_and_depth(outs):
 
 
 def test_a_removed_sheet_and_parts_that_left_the_job(outs, tmp_path):
-    res = wikicut("diff", str(outs / "two"), str(outs / "one"), "--html",
+    res = run_wikicut("diff", str(outs / "two"), str(outs / "one"), "--html",
                   str(tmp_path / "d.html"))
     assert res.returncode == 1, res.stderr
     gone = json.loads((outs / "two" / "report.json").read_text())["sheets"][1]
@@ -142,7 +136,7 @@ def test_a_removed_sheet_and_parts_that_left_the_job(outs, tmp_path):
         assert f"removed {pid}" not in res.stdout
     html = (tmp_path / "d.html").read_text()
     assert "Sheet 2 (removed)" in html and "plate#8 no longer in the job" in html
-    data = json.loads(wikicut("diff", str(outs / "two"), str(outs / "one"), "--json").stdout)
+    data = json.loads(run_wikicut("diff", str(outs / "two"), str(outs / "one"), "--json").stdout)
     s2 = next(s for s in data["per_sheet"] if s["index"] == 2)
     assert s2["status"] == "removed" and s2["programs"] == [["sheet-002.nc"], []]
     assert "plate#8" in s2["left_job"] + next(
@@ -155,18 +149,18 @@ def test_a_part_moved_to_another_sheet_is_not_said_to_leave_the_job(outs, tmp_pa
     a, b = rep["sheets"][0]["parts"], rep["sheets"][1]["parts"]
     a[0], b[0] = b[0], a[0]  # ids swap sheets, the same places
     (new / "report.json").write_text(json.dumps(rep))
-    res = wikicut("diff", str(outs / "two"), str(new))
+    res = run_wikicut("diff", str(outs / "two"), str(new))
     assert res.returncode == 1
     assert f"removed {a[0]['id']} (to sheet 1)" in res.stdout
     assert "no longer in the job" not in res.stdout
-    data = json.loads(wikicut("diff", str(outs / "two"), str(new), "--json").stdout)
+    data = json.loads(run_wikicut("diff", str(outs / "two"), str(new), "--json").stdout)
     assert [s["left_job"] for s in data["per_sheet"]] == [[], []]
 
 
 def test_grbl_programs_name_their_tools(outs, tmp_path):
     new = copy(outs / "two", tmp_path / "grbl")
     shift_first_feed(new / "sheet-001.nc")
-    res = wikicut("diff", str(outs / "two"), str(new))
+    res = run_wikicut("diff", str(outs / "two"), str(new))
     assert res.returncode == 1 and "tools [1] -> [1]" in res.stdout, res.stdout
 
 
@@ -177,7 +171,7 @@ def test_sheets_that_come_to_share_a_program_name_both_files(outs, tmp_path):
     for s in rep["sheets"]:
         s["file_program"] = "sheet-001-x2.nc"
     (new / "report.json").write_text(json.dumps(rep))
-    res = wikicut("diff", str(outs / "two"), str(new))
+    res = run_wikicut("diff", str(outs / "two"), str(new))
     assert res.returncode == 1
     assert "program sheet-002.nc -> sheet-001-x2.nc: " in res.stdout
     assert "program sheet-001.nc -> sheet-001-x2.nc: " in res.stdout
@@ -198,7 +192,7 @@ def test_a_resized_part_is_not_moved(outs, tmp_path):
         shutil.copy(f, tmp_path / "old")
     (tmp_path / "old" / "report.json").write_text(json.dumps(old))
     (new / "report.json").write_text(json.dumps(rep))
-    res = wikicut("diff", str(tmp_path / "old"), str(new))
+    res = run_wikicut("diff", str(tmp_path / "old"), str(new))
     assert res.returncode == 1
     w, h = q["bbox"][2] - q["bbox"][0], q["bbox"][3] - q["bbox"][1]
     assert f"  {p['id']} resized {w:g} x {h:g} -> {w - 20:g} x {h:g}" in res.stdout

@@ -18,7 +18,7 @@ import math
 from pathlib import Path
 
 import pytest
-from conftest import panel_job
+from conftest import panel_job, profile_copy
 
 from wikicut.io.job import load_job
 from wikicut.io.profiles import load_profile
@@ -30,16 +30,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 CLAMPS = "keepouts = [[0, 0, 100, 100], [900, 250, 1000, 350]]"
-
-
-def _profile_copy(folder: Path, base: str, subs: list[tuple[str, str]]) -> str:
-    text = (ROOT / "profiles" / f"{base}.toml").read_text()
-    for a, b in subs:
-        assert a in text, a
-        text = text.replace(a, b, 1)
-    path = folder / f"{base}-est.toml"
-    path.write_text(text)
-    return str(path)
 
 
 def _job(folder: Path, profile: str, tools: str, extra: str = "", sheet: str = "") -> Path:
@@ -63,7 +53,7 @@ def _lengths(text: str, prof) -> tuple[float, float]:
 
 
 def _nest(folder: Path, base: str, subs, tools: str, extra: str = "", sheet: str = ""):
-    prof = _profile_copy(folder, base, subs)
+    prof = profile_copy(folder, base, subs, f"{base}-est.toml")
     job = load_job(_job(folder, prof, tools, extra, sheet))
     out = folder / "out"
     res = run_nest(job, out, force=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import panel_job, panel_part, run_rs274
+from conftest import panel_job, panel_part, profile_copy, run_rs274
 
 from wikicut.cli import main
 from wikicut.io.profiles import load_profile
@@ -50,16 +50,6 @@ def _verify(out: Path, profile: str) -> None:
     assert res.exit_code == 0, res.output
 
 
-def _profile_copy(folder: Path, base: str, subs: list[tuple[str, str]]) -> str:
-    text = (ROOT / "profiles" / f"{base}.toml").read_text()
-    for a, b in subs:
-        assert a in text, a
-        text = text.replace(a, b, 1)
-    path = folder / f"{base}-copy.toml"
-    path.write_text(text)
-    return str(path)
-
-
 def _stops(text: str, profile: str) -> list[tuple[int, bool, float]]:
     """Each stop for the operator: its line, whether the spindle turns and the Z there."""
     segs, bad = read_program(text, load_profile(profile))
@@ -73,7 +63,7 @@ def _stops(text: str, profile: str) -> list[tuple[int, bool, float]]:
 ])
 def test_a_speed_the_spindle_line_cannot_set_stops_with_the_spindle_off(tmp_path, base,
                                                                          subs):
-    prof = _profile_copy(tmp_path, base, subs)
+    prof = profile_copy(tmp_path, base, subs)
     out = tmp_path / "out"
     res = _nest(_job(tmp_path, prof, "[1, 7]" if base == "grbl" else "[2, 7]",
                      "[machine.operations.label]\nrpm = 12000"), out)
@@ -106,7 +96,7 @@ def test_clamps_first_move_from_an_unknown_place_is_over_them(tmp_path, base, to
     """Clamps at the sheet's corner and on its far edge, 60 mm high: the job is written
     (it was refused for the rise over the corner clamp), the first move across of every
     program and after every tool change is at clamp + safe, and it verifies and runs."""
-    prof = _profile_copy(tmp_path, base, [("clearance = 20", "clearance = 20\nclamp = 60")])
+    prof = profile_copy(tmp_path, base, [("clearance = 20", "clearance = 20\nclamp = 60")])
     out = tmp_path / "out"
     res = _nest(_job(tmp_path, prof, tools,
                      sheet="keepouts = [[0, 0, 100, 100], [900, 250, 1000, 350]]"), out)
@@ -169,7 +159,7 @@ def test_shopbot_automatic_change_sets_the_new_tools_speed(tmp_path):
     change to the other speed the program sets it (TR) and stops for it with the spindle
     off at clearance; before, the new tool ran at the old one's speed, told only in a
     comment nobody reads at an automatic change."""
-    prof = _profile_copy(tmp_path, "shopbot", [('mode = "split"', 'mode = "m6"')])
+    prof = profile_copy(tmp_path, "shopbot", [('mode = "split"', 'mode = "m6"')])
     (tmp_path / "panel.toml").write_text(panel_part(2.5))
     job = _job(tmp_path, prof, "[9, 7]").read_text().replace("spacing = 12", "spacing = 30")
     (tmp_path / "job.toml").write_text(job)

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import find_rs274, panel_job, run_rs274
+from conftest import find_rs274, panel_job, profile_copy, run_rs274
 
 from wikicut.cli import main
 from wikicut.errors import InputError
@@ -310,10 +310,8 @@ def test_a_drills_plunge_set_by_the_job_is_its_feed(tmp_path):
     are drilled at that feed (it was ignored for the derived one); feed and plunge both
     given and unlike are refused at the key."""
     extra = "[machine.operations.drill]\ntool = 12\nplunge = 400"
-    shipped = Path(__file__).resolve().parent.parent / "profiles" / "linuxcnc.toml"
-    (tmp_path / "slow.toml").write_text(  # a spindle that turns as slowly as the drill wants
-        shipped.read_text(encoding="utf-8").replace("min = 8000", "min = 3000", 1),
-        encoding="utf-8")
+    # a spindle that turns as slowly as the drill wants
+    profile_copy(tmp_path, "linuxcnc", [("min = 8000", "min = 3000")], "slow.toml")
     job = panel_job(tmp_path, "slow.toml", tools="[1, 12]", drill=5.0, extra=extra)
     res = CliRunner().invoke(main, ["nest", str(job), "-o", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
