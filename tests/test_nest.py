@@ -865,6 +865,34 @@ def test_with_iterations_set_the_layout_is_deterministic(workers):
     assert _signature(d) == _signature(a)
 
 
+def test_neighbouring_seeds_share_no_search(monkeypatch, tmp_path):
+    """Two workers of seed 1 and two of seed 2 search from four different seeds: a user who
+    tries seed 2 after seed 1 gets a new search (were the second worker's seed + 1, it would
+    be seed 2's first, and a job it wins would give both the same layout)."""
+    import random
+    from types import SimpleNamespace
+
+    from wikicut.nest import search as search_mod
+
+    log = tmp_path / "seeds.log"
+
+    def recording(seed):  # in both processes: the forked worker appends to the same file
+        with open(log, "a") as f:
+            f.write(f"{seed}\n")
+        return random.Random(seed)
+
+    monkeypatch.setattr(search_mod, "random", SimpleNamespace(Random=recording))
+    items, stocks = _det_job()
+    seeds = {}
+    for seed in (1, 2):
+        log.write_text("")
+        lay = nest(items, stocks, _settings(iterations=40, workers=2, seed=seed))
+        _check(lay, items, 6.0)
+        seeds[seed] = set(log.read_text().split())
+    assert len(seeds[1]) == len(seeds[2]) == 2
+    assert not seeds[1] & seeds[2]
+
+
 class _BusyClock:
     """A machine so busy that 50 s pass during the first 200 clock readings (then the clock
     stops): a phase that ended at its share of the time would end early."""
@@ -1670,7 +1698,7 @@ def test_a_strip_search_ends_on_the_finer_raster_and_only_shortens(monkeypatch, 
 
 
 def test_a_strips_second_worker_searches_with_its_own_settings(monkeypatch, tmp_path):
-    """On a strip the two workers search unlike each other: the second (seed + 1, its own
+    """On a strip the two workers search unlike each other: the second (its own seed and
     process) cuts by `second_shrink` on the coarse raster and keeps at a separation for
     `second_strikes` strikes, the first by `ov_shrink` and `ov_strikes`; the better layout
     wins, the same on every run."""
@@ -1738,8 +1766,8 @@ def test_the_strip_overlap_grid_ends_where_parts_can_reach(monkeypatch):
 
 def test_two_strip_workers_each_refine_their_own_layout(monkeypatch):
     """With two workers each goes on on the finer raster from its own coarse layout: the
-    result is exactly the better of the two one-worker runs (seed; seed + 1 with the second
-    worker's settings), each of which is what one worker alone finds. Refining only the
+    result is exactly the better of the two one-worker runs (seed; the second worker's seed
+    with its settings), each of which is what one worker alone finds. Refining only the
     better coarse layout twice (both workers from the same start) gives other layouts, and
     loses the runner-up's chance."""
     import wikicut.nest as nest_mod
@@ -1754,7 +1782,9 @@ def test_two_strip_workers_each_refine_their_own_layout(monkeypatch):
                                               workers=workers, time_limit=600.0),
                     params=params)
 
-    both, one, other = run(2, 1), run(1, 1), run(1, 2, second)
+    from wikicut.nest.workers import worker_seed
+
+    both, one, other = run(2, 1), run(1, 1), run(1, worker_seed(1, 1), second)
     _check(both, items, 2.0)
     lengths = [one.sheets[0].used_length, other.sheets[0].used_length]
     assert lengths[0] != lengths[1]  # the two seeds end apart: the choice is seen

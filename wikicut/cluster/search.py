@@ -1,6 +1,7 @@
-"""One job's independent searches (seed, seed + 1, ...) as Dask tasks: the nester's
-`workers.run` hands them over inside `searches_on(client)`; a search lost with its worker
-is run again elsewhere (the same seed and iterations: the same result, in the time left).
+"""One job's independent searches (a seed a worker: nest.workers.worker_seed) as Dask tasks:
+the nester's `workers.run` hands them over inside `searches_on(client)`; a search lost with its
+worker is run again elsewhere (the same seed and iterations: the same result, in the time
+left).
 
 The time limit is one deadline for all of them, kept on the scheduler's clock (each worker
 knows its own clock's offset to it): a search that waited for a free worker, or runs again

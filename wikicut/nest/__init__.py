@@ -51,12 +51,11 @@ compilation, or loading from Numba's cache, comes before the clock starts (warmu
 per process.
 
 search.py runs the phases in turn, each given the one `Budget` (budget.py) or a share of it;
-their tuning is `params.Params`. Two workers (seed, seed + 1; workers.py) search in parallel
-when `settings.workers` > 1 (on a cluster, `workers` of them: wikicut.cluster); the best
-result wins, ties to the lower seed. With
-`settings.iterations` set (counting decodes and overlap moves), the result depends only on
-the inputs and the seed. The exact shapely check (`verify_layout`) has the last word before
-a layout is returned.
+their tuning is `params.Params`. Two workers (each its own seed: workers.worker_seed) search in
+parallel when `settings.workers` > 1 (on a cluster, `workers` of them: wikicut.cluster); the
+best result wins, ties to the first. With `settings.iterations` set (counting decodes and
+overlap moves), the result depends only on the inputs and the seed. The exact shapely check
+(`verify_layout`) has the last word before a layout is returned.
 
 Parts the user locked in place and fillers (parts that only take the room left) are set
 aside first, the search runs on the others around them (locked.py, fillers.py).

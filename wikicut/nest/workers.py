@@ -1,6 +1,8 @@
-"""Independent searches (seed, seed + 1, ...), the best result kept, ties to the lower seed.
+"""Independent searches (worker k from `worker_seed(seed, k)`), the best result kept, ties to
+the first.
 
-Locally (the default) two: the parent searches with `seed`, a forked child with seed + 1. The
+Locally (the default) two: the parent searches with `seed`, a forked child with the second
+worker's seed. The
 child ignores Ctrl-C and SIGHUP: the parent decides (interrupt.py). A daemonic process (a Dask
 worker's) may not have children: it runs the two searches one after the other, each with the
 whole iteration budget (the same result) and half of the time. Inside `searching_on(pool)`
@@ -30,6 +32,10 @@ from .search import search
 from .solution import Decoded, Solution, solution
 
 GRACE = 30.0  # seconds past the deadline the parent waits for the child's result
+# Worker k > 0 searches from seed + k * SEED_STRIDE so that neighbouring seeds (1, then 2:
+# what a user tries next) share no search. Were it seed + k, the second worker of seed 1
+# would be the first of seed 2, and a job its second worker wins would give both one layout.
+SEED_STRIDE = 1 << 32
 
 Found = tuple[np.ndarray, np.ndarray, int, tuple]  # (order, pref, mode, decoded arrays)
 # one worker's search: (problem, seed, budget, tuning, start) -> its best layout on `problem`
@@ -50,8 +56,8 @@ class SearchSpec:
     iterations: int
     fixed: bool
     seconds: float  # the search's time from when it starts (a deadline is per machine)
-    # a strip's search ends on finer rasters (`strip_chain`), and the search of a seed an
-    # odd number past `seed0` runs with `Params.second_worker()`: as the two local workers
+    # a strip's search ends on finer rasters (`strip_chain`), and the search of an odd
+    # worker (`worker_index`) runs with `Params.second_worker()`: as the two local workers
     refine: bool = False
     seed0: int = 0
 
@@ -68,6 +74,16 @@ def searching_on(pool: Pool | None) -> Iterator[None]:
         yield
     finally:
         _pool.reset(token)
+
+
+def worker_seed(seed: int, k: int) -> int:
+    """The seed worker k of a run with `seed` searches from (k = 0: `seed` itself)."""
+    return seed + k * SEED_STRIDE
+
+
+def worker_index(seed0: int, seed: int) -> int:
+    """Which worker of a run with `seed0` searches from `seed` (`worker_seed`'s inverse)."""
+    return (seed - seed0) // SEED_STRIDE
 
 
 def problem(spec: SearchSpec) -> Problem:
@@ -90,7 +106,8 @@ def search_spec(spec: SearchSpec, seed: int) -> Found:
     if not spec.refine:
         return _found(search(problem(spec), seed, budget, spec.params))
     fine, chain = strip_chain(spec)
-    prm = spec.params if (seed - spec.seed0) % 2 == 0 else spec.params.second_worker()
+    prm = (spec.params if worker_index(spec.seed0, seed) % 2 == 0
+           else spec.params.second_worker())
     return _found(chain(fine, seed, budget, prm, None))
 
 
@@ -180,14 +197,14 @@ def run(p: Problem, workers: int, seed: int, budget: Budget, prm: Params,
     """The best of `workers` searches, each with the whole iteration budget: on the pool
     when one is set (and `spec` given), else 1 or 2 locally; from `start` (`search`), which
     a pool does not take. Locally each runs `searcher` (`refining`: coarse, then finer),
-    the second (seed + 1) with `second` when given, else `prm`."""
+    the second (`worker_seed(seed, 1)`) with `second` when given, else `prm`."""
     pool = _pool.get()
     if (pool is not None and spec is not None and start is None and workers > 1
             and len(p.items) > 1):
-        found = pool(spec, [seed + k for k in range(workers)])
+        found = pool(spec, [worker_seed(seed, k) for k in range(workers)])
         best = solution(p, found[0][0], found[0][1], found[0][2], Decoded(*found[0][3]))
         budget.improved(best)
-        for got in found[1:]:  # in seed order: ties stay with the lower seed
+        for got in found[1:]:  # in worker order: ties stay with the first
             best = _better(p, best, got, budget)
         return best
     if workers < 2 or len(p.items) < 2:
@@ -198,11 +215,12 @@ def run(p: Problem, workers: int, seed: int, budget: Budget, prm: Params,
             multiprocessing.get_all_start_methods()):
         first = Budget(budget.iterations, budget.phase_end(0.5), budget.report, budget.fixed)
         best = searcher(p, seed, first, prm, start)
-        return _better(p, best, _found(searcher(p, seed + 1, quiet, other, start)), budget)
+        return _better(p, best, _found(searcher(p, worker_seed(seed, 1), quiet, other, start)),
+                       budget)
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
-    child = ctx.Process(target=_child, args=(send, p, seed + 1, quiet, other, start, searcher),
-                        daemon=True)
+    child = ctx.Process(target=_child, daemon=True,
+                        args=(send, p, worker_seed(seed, 1), quiet, other, start, searcher))
     child.start()
     send.close()
     try:
