@@ -47,6 +47,8 @@ class _Collector:
         self.labels: list[Label] = []
         self.unengraved: list[str] = []  # text on engraving layers: "'ENGR' (entity .., ..)"
         self.points: list[tuple[str, str]] = []  # POINTs on cut layers: (handle, layer)
+        # geometry on layers not cut for a reason worth a word (bend lines): by reason
+        self.unseen: dict[str, list[tuple[str, str]]] = {}
         self.used: dict[str, None] = {}  # the layers entities are on, in the order met
 
     def op(self, layer: str) -> LayerOp:
@@ -75,7 +77,11 @@ class _Collector:
             if op.kind == "engrave" and lab is not None:
                 self.unengraved.append(f"'{lab.text}' {where}")
             return
-        if kind in _ANNOTATIONS or op.kind == "ignore":
+        if kind in _ANNOTATIONS:
+            return
+        if op.kind == "ignore":
+            if op.unseen:
+                self.unseen.setdefault(op.unseen, []).append((handle, layer))
             return
         if kind == "POINT":  # no outline to cut: Fusion 360 exports a sketch's points
             if op.kind != "sheet":
@@ -93,6 +99,11 @@ class _Collector:
     def _insert(self, e, layer: str, handle: str, depth: int, where: str) -> None:
         if depth > MAX_BLOCK_DEPTH:
             raise InputError(f"blocks nested too deeply {where}", self.shown)
+        if e.dxf.get("zscale", 1.0) == 0.0:
+            # LibreCAD writes every INSERT with z scale 0. A flat block is drawn the same at
+            # any z scale (CAD shows it), but ezdxf cannot transform its arcs' and circles'
+            # normals through a matrix that flattens z: read it at z scale 1.
+            e.dxf.zscale = 1.0
         try:
             tiles = list(e.multi_insert()) if e.mcount > 1 else [e]  # MINSERT: rows x cols
             subs = [sub for tile in tiles for sub in tile.virtual_entities()]
@@ -223,6 +234,15 @@ def read_drawing(path: str | Path, layer_map: dict[str, str] | None = None,
                       f"has no outline; CAD exports sketch points so): entit"
                       f"{'y' if n == 1 else 'ies'} {handles} on layer(s) {layers}",
                       InputWarning, stacklevel=2)
+    for why, seen in col.unseen.items():
+        n = len(seen)
+        handles = ", ".join(h for h, _ in seen[:5]) + (f" and {n - 5} more" if n > 5 else "")
+        layers = ", ".join(repr(x) for x in dict.fromkeys(lay for _, lay in seen))
+        first = next(iter(dict.fromkeys(lay for _, lay in seen)))
+        warnings.warn(f"{shown}: {n} entit{'y' if n == 1 else 'ies'} on layer(s) {layers} "
+                      f"not cut: {why} (entit{'y' if n == 1 else 'ies'} {handles}); to "
+                      f"mark them, map the layer to an engraving (--layer "
+                      f"'{first}=engrave:0.5', a job's [layers])", InputWarning, stacklevel=2)
     if col.skipped:
         names = ", ".join(f"'{n}'" for n in sorted(col.skipped))
         warnings.warn(f"{shown}: layers switched off or frozen are not cut: {names}",

@@ -56,6 +56,11 @@ _CUT_DEPTH_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*mm_?D(?:E(?:E)?)?$", re.IGNOREC
 _SIZE_TAIL_RE = re.compile(r"[\s_-]*\d+(?:\.\d+)?(?:\s*[x×]\s*\d*(?:\.\d+)?)*\s*(?:mm)?$",
                            re.IGNORECASE)
 R12_NAME_LENGTH = 26  # AutoCAD R12 cuts layer names here
+# A sheet-metal flat pattern's bend lines and the edges of its bend zones (Fusion 360: BEND,
+# BEND_EXTENT; Inventor: IV_BEND, IV_BEND_DOWN): marks for the press brake, never cuts
+_BEND_RE = re.compile(r"^(IV_)?BEND(S|_?LINES?)?(_?EXTENTS?)?(_(UP|DOWN))?$", re.IGNORECASE)
+_BEND_LINES = ("bend marks of a sheet-metal flat pattern (its bend lines and the edges of its "
+               "bend zones, as Fusion 360 and Inventor export them), for the press brake")
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,9 @@ class LayerOp:
     # "auto" only because nothing else matched (not the user's map, nor a known name): such a
     # layer's contours inside parts are refused in a file that follows WikiHouse names
     guessed: bool = field(default=False, compare=False)
+    # why an "ignore" layer that no one would think of as notes is not cut, said in one
+    # warning with its entities ("" = a layer of notes, dropped without a word)
+    unseen: str = field(default="", compare=False)
 
 
 def _num(text: str) -> float:
@@ -194,6 +202,8 @@ def classify_layer(name: str, layer_map: dict[str, str] | None = None) -> LayerO
     op = _by_pattern(name)
     if op is not None:
         return op
+    if _BEND_RE.match(name.strip()):
+        return LayerOp("ignore", None, unseen=_BEND_LINES)
     if low in DEFAULT_LAYER_MAP:
         return _from_value(DEFAULT_LAYER_MAP[low], name)
     return LayerOp("auto", None, guessed=True)
