@@ -3,7 +3,8 @@ thread each: the kernels hold the GIL) sized to the machine.
 
 A scheduler address is tried first with a bounded handshake: Dask's own `Client` waits
 without end for an answer from a server that accepts the connection but is no scheduler
-(the dashboard's port, any web server), and calls a malformed address an internal error."""
+(the dashboard's port, any web server), and calls a malformed address an internal error.
+Then the scheduler and its workers are asked what code they run (same.check_cluster)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import os
 from collections.abc import Iterator
 
 from ..errors import InputError
+from .same import check_cluster
 
 CONNECT_SECONDS = 20.0  # to reach the scheduler and hear it answer (docs/cluster.md)
 WORKER_SECONDS = 60.0  # for a first worker on a scheduler that has none (docs/cluster.md)
@@ -67,6 +69,7 @@ def connect(address: str | None = None, workers: int | None = None) -> Iterator:
                 raise InputError(f"the Dask scheduler at {address} has no workers (waited"
                                  f" {WORKER_SECONDS:g} s): start them with 'dask worker"
                                  f" {address} --nthreads 1'") from None
+            check_cluster(client, address)
             yield client
         return
     n = workers or os.cpu_count() or 1

@@ -106,7 +106,17 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
              profile: str | None = None, toolpaths: bool = False,
              allow_unplaced: bool = False, progress: Progress | None = None) -> NestResult:
     """Nest a job and write its outputs (DXF, G-code, SVG, index.html, report.json). Parts
-    left unplaced refuse the job (nothing written) unless `allow_unplaced`."""
+    left unplaced refuse the job (nothing written) unless `allow_unplaced`. A job drawing
+    on an inventory holds its lock until the inventory is rewritten, or the run fails."""
+    from ..io.remnants import holding
+
+    with holding(job.inventory):
+        return _run_nest(job, outdir, gcode=gcode, force=force, profile=profile,
+                         toolpaths=toolpaths, allow_unplaced=allow_unplaced, progress=progress)
+
+
+def _run_nest(job: Job, outdir: Path, *, gcode: bool, force: bool, profile: str | None,
+              toolpaths: bool, allow_unplaced: bool, progress: Progress | None) -> NestResult:
     from ..cam import Proofs
     from ..nest import load_kernels, nest, verify_layout
     from ..post.arcfit import load_kernel as load_arc_kernel

@@ -7,7 +7,8 @@ its `outline` (and `holes`) in its own frame (lower-left bound at 0, 0). A job l
 read before a job (its remnants of the job's thickness and material become stock) and
 rewritten after it (remnants used are gone, the new ones added) only when the job succeeded.
 The job's output folder then records that draw (UNDO_FILE): a run that replaces the folder
-(--force) undoes it first, so re-planning a job never spends its remnants twice.
+(--force) undoes it first, so re-planning a job never spends its remnants twice. One run at
+a time draws on an inventory: its OS lock is held from the read to the rewrite.
 
 What counts as a remnant (`[remnants]` in the job): the material a sheet has left once its
 parts and the cuts around them are gone, less every strip narrower than `min_width` (an
@@ -24,6 +25,7 @@ from .files import (
     remnants_text,
 )
 from .inventory import check_unchanged, inventory_update, load_inventory, replace_file
+from .inventory_lock import InventoryLock, holding
 from .offcuts import find_remnants, remnant_outputs, remnant_pieces, summary
 from .rules import RemnantRules, rules_from_table
 from .undo import (
@@ -35,8 +37,9 @@ from .undo import (
     undo_record,
 )
 
-__all__ = ["FILE_NAME", "FROM_KEYS", "UNDO_FILE", "DrawRecord", "RemnantFile", "RemnantRules",
-           "check_replaced", "check_unchanged", "draw", "find_remnants", "inventory_update",
-           "load_inventory", "parse_outline", "read_remnant_file", "recorded_inventory",
-           "remnant_outputs", "remnant_pieces", "remnants_text", "replace_file",
-           "rules_from_table", "summary", "undo_note", "undo_record"]
+__all__ = ["FILE_NAME", "FROM_KEYS", "UNDO_FILE", "DrawRecord", "InventoryLock", "RemnantFile",
+           "RemnantRules", "check_replaced", "check_unchanged", "draw", "find_remnants",
+           "holding", "inventory_update", "load_inventory", "parse_outline",
+           "read_remnant_file", "recorded_inventory", "remnant_outputs", "remnant_pieces",
+           "remnants_text", "replace_file", "rules_from_table", "summary", "undo_note",
+           "undo_record"]

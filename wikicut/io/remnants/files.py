@@ -21,6 +21,7 @@ from .. import limits as lim
 from ..toml import TomlFile, check_keys, get_number, get_str
 
 if TYPE_CHECKING:
+    from .inventory_lock import InventoryLock
     from .undo import DrawRecord
 
 FILE_NAME = "remnants.toml"  # in the output folder of a job with [remnants] or an inventory
@@ -49,6 +50,8 @@ class RemnantFile:
     text: str | None = None  # the text parsed (None when the file did not exist)
     replacing: Path | None = None  # the output folder (resolved) it was read to replace
     undone: DrawRecord | None = None  # that folder's draw, undone in `stocks` and `sources`
+    # an inventory's: held from its read to the end of its rewrite (inventory_lock.py)
+    lock: InventoryLock | None = field(default=None, repr=False, compare=False)
 
 
 def digest(raw: bytes) -> str:

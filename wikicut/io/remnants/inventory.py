@@ -1,5 +1,6 @@
 """The shop's inventory: a remnant file with a `next_id`, read before a job and rewritten
-after it only when the job succeeded and nothing else drew on it meanwhile."""
+after it only when the job succeeded and nothing else drew on it meanwhile (its lock held
+from the read to the rewrite, inventory_lock.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from ...errors import InputError
 from ...model import Layout, Stock
 from ..toml import TomlFile
 from .files import RemnantFile, digest, parse_remnants, read_remnant_file, remnants_text
+from .inventory_lock import InventoryLock
 from .undo import UNDO_FILE, draw_state, read_draw, shown_folder
 
 
@@ -24,7 +26,25 @@ def load_inventory(path: Path, parse_stock, replacing: Path | None = None) -> Re
     the inventory as it was before (the recorded text); when the file is as it was before
     (restored by hand), there is nothing to undo; when it is neither (other jobs drew on it
     since), the run is refused. Either way the new run's ids start past the ones the
-    replaced run gave out: an id in its old remnants.toml never names another board."""
+    replaced run gave out: an id in its old remnants.toml never names another board.
+
+    The inventory's lock (inventory_lock.py) is taken before it is read and held by the
+    result (`lock`) until the job's run ends: another process drawing on it meanwhile is
+    refused."""
+    if not Path(path).resolve().parent.is_dir():  # said now, not after the whole nest
+        raise InputError("the remnant inventory's folder does not exist (the first job"
+                         " makes the file, not its folder)", path)
+    hold = InventoryLock(path)
+    try:
+        inv = _read(path, parse_stock, replacing)
+    except BaseException:
+        hold.release()
+        raise
+    inv.lock = hold
+    return inv
+
+
+def _read(path: Path, parse_stock, replacing: Path | None) -> RemnantFile:
     rec = None if replacing is None else read_draw(Path(replacing), path)
     if rec is None:
         return _load(path, parse_stock)
@@ -55,9 +75,6 @@ def load_inventory(path: Path, parse_stock, replacing: Path | None = None) -> Re
 
 def _load(path: Path, parse_stock) -> RemnantFile:
     if not path.exists():
-        if not path.resolve().parent.is_dir():  # said now, not after the whole nest
-            raise InputError("the remnant inventory's folder does not exist (the first job"
-                             " makes the file, not its folder)", path)
         return RemnantFile(path)
     return read_remnant_file(path, str(path), parse_stock)
 
