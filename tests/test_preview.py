@@ -168,10 +168,11 @@ def test_holes_pockets_drills_margin_keepouts_and_legend_are_distinct():
     assert len(set(fills.values())) == 3
     title = _svg_parts(svg, "legend-title")[0].text
     assert title.startswith("Sheet 1 of 3: ") and "3 parts" in title and "% used" in title
-    root = ET.fromstring(svg)  # mm in the viewBox (the sheet + legend band), fits a window
-    assert root.get("width") is None and root.get("viewBox").startswith("0 0 2440 ")
+    root = ET.fromstring(svg)  # mm in the viewBox (the sheet + legend band), fits a window;
+    # 16 mm left of the sheet, so the origin mark about its corner is drawn whole
+    assert root.get("width") is None and root.get("viewBox").startswith("-16 0 2456 ")
     height = root.get("viewBox").split()[3]  # to scale on paper
-    assert f"@media print{{svg:root{{width:2440mm;height:{height}mm}}}}" in svg
+    assert f"@media print{{svg:root{{width:2456mm;height:{height}mm}}}}" in svg
     origin = _svg_parts(svg, "origin")  # X0 Y0 at the lower-left corner, X right, Y up
     assert len(origin) == 1 and origin[0].find(f"{SVG}circle").get("cy") == "1220"
     assert [t.text for t in origin[0].iter(f"{SVG}text")] == ["X", "Y"]

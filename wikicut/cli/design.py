@@ -129,7 +129,7 @@ def write_single(output: Path, force: bool, part_obj) -> None:
 @handle_errors
 def preview(target: Path, params, thickness, output, toolpaths, profile, watch, port,
             open_) -> None:
-    """Preview a part file (SVG) or an output folder (rebuilds and opens its index.html).
+    """Preview a part file (SVG) or an output folder (rebuilds its index.html).
 
     A folder's index.html is rebuilt from its report.json and sheet SVGs. The path of the
     preview is printed.

@@ -58,6 +58,12 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
     prog_files = [fs[0].name for fs in sheet_files]
     if profile is not None:
         check_programs(layout, sheet_files, profile, tooling, progress)
+        if left := unlabelled(layout, programs):  # on the terminal, not only in the notes
+            import warnings
+
+            from ..errors import InputWarning
+
+            warnings.warn(unlabelled_message(left), InputWarning, stacklevel=2)
     report = build_report(name, layout, spacing, programs=programs or None,
                           program_files=prog_files or None, settings=settings,
                           sources=sources, labels=labels,
@@ -138,6 +144,46 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
             files[k] = written
     say("gcode", 1.0, f"{len(groups)} programs for {len(sheets)} sheets")
     return programs, files
+
+
+LABELS_NOTE = "labels: "  # how cam.plan's note on labels left unengraved begins
+
+
+def unlabelled(layout: Layout, programs: list[SheetProgram]) -> dict[int, list[str]]:
+    """Sheet number -> the parts whose label the program does not engrave (no room at the
+    engraving tool's width: the program's notes say so). A repeated layout's program was
+    planned on its first sheet: the other sheets' parts are found by their place."""
+    out: dict[int, list[str]] = {}
+    for sheet, prog in zip(layout.sheets, programs):
+        if not any(n.startswith(LABELS_NOTE) for n in prog.notes):
+            continue
+        done = {op.part for op in prog.operations if op.kind == "label"}
+        if prog.sheet is not sheet:
+            first = {_place(pl): pl.instance for pl in prog.sheet.placements}
+            done = {pl.instance for pl in sheet.placements if first.get(_place(pl)) in done}
+        if left := [pl.instance for pl in sheet.placements if pl.instance not in done]:
+            out[sheet.index] = left
+    return out
+
+
+def _place(pl) -> tuple:
+    """A placement's part and place, as cam.repeats tells repeated layouts apart."""
+    return (pl.part.name, pl.part.text, round(pl.x, 3) + 0.0, round(pl.y, 3) + 0.0,
+            round(pl.rotation % 360.0, 3) % 360.0, pl.mirrored)
+
+
+def unlabelled_message(left: dict[int, list[str]]) -> str:
+    """One line: how many labels are not engraved and the parts (the first 12), by sheet."""
+    n = sum(len(v) for v in left.values())
+    named, shown = [], 0
+    for index, parts in left.items():
+        take = parts[:max(0, 12 - shown)]
+        if take:
+            named.append(f"{', '.join(take)} on sheet {index}")
+            shown += len(take)
+    more = f" and {n - shown} more" if n > shown else ""
+    return (f"{n} part label{'s' if n > 1 else ''} not engraved (no room at the engraving"
+            f" tool's width; drawn grey in the previews): {'; '.join(named)}{more}")
 
 
 def check_programs(layout: Layout, sheet_files: list[list[ProgramFile]], profile: Profile,

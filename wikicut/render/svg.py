@@ -4,8 +4,9 @@ SVGs are in mm (viewBox): opened in a browser they fit the window, printed they 
 scale (a print stylesheet gives the size in mm). y is flipped so the sheet's lower-left is
 bottom-left as on the machine, marked with the origin and the axes; one <g class="part"> per
 placed part (with its placement in data- attributes) so tools, tests and the page find
-them. Output is deterministic text (fixed number formatting) and valid XML; every user
-string is escaped (part names may hold <&">).
+them, its engraved label and its id (ID_MAX) drawn on it. Output is deterministic text
+(fixed number formatting) and valid XML; every user string is escaped (part names may hold
+<&">).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 import shapely
+from shapely import affinity
 from shapely.geometry import LineString, Polygon
 
 from ..errors import InputError
@@ -31,6 +33,7 @@ C_SHEET, C_MARGIN, C_KEEPOUT = "#f4ead8", "#c8c8c8", "#d04040"
 C_PART, C_EDGE, C_HOLE = "#e8c990", "#5a3d10", "#1f5fa0"
 C_POCKET, C_DRILL, C_ENGRAVE = "#a8763a", "#a00000", "#333333"
 C_MIRROR = "#6a1b9a"  # the dashed edge of a part cut face down
+C_LABEL, C_UNENGRAVED, C_ID = "#222", "#777", "#00707a"  # label, label not engraved, part id
 
 
 def _f(v: float) -> str:
@@ -74,17 +77,17 @@ def _chord(poly: Polygon, cx: float, cy: float, vertical: bool) -> LineString | 
 CHAR_W = 0.68  # average advance of a sans-serif character, in em (generous: labels stay in)
 
 
-def label_box(poly, text: str, max_size: float = 40.0) -> tuple[float, float, float, bool]:
-    """Where a label fits inside a part: (x, y, font size, vertical?).
-
-    Tries the middle of the longest straight run through the widest inscribed circle (a point
-    deep inside, even in an L, a ring or a bowtie), across and up; the text's box must lie
-    inside the part, shrinking until it does. Tall narrow parts get their label turned 90
-    degrees.
-    """
+def _fit_text(poly, n: int, max_size: float, min_size: float, tall: float = 0.8
+              ) -> tuple[float, float, float, bool] | None:
+    """Where `n` characters fit inside `poly` at the largest size from `max_size` down to
+    `min_size`: (x, y, font size, vertical?), or None. Tries the middle of the longest
+    straight run through the widest inscribed circle (a point deep inside, even in an L, a
+    ring or a bowtie), across and up; the text's box must lie inside, shrinking until it
+    does; `tall`: the box's height in em."""
+    if poly.is_empty:
+        return None
     circle = shapely.maximum_inscribed_circle(poly)
     (cx, cy), _ = circle.coords
-    n = max(len(text), 1)
     best = (0.0, cx, cy, False)
     for vertical in (False, True):
         seg = _chord(poly, cx, cy, vertical)
@@ -93,8 +96,8 @@ def label_box(poly, text: str, max_size: float = 40.0) -> tuple[float, float, fl
         mid = seg.interpolate(0.5, normalized=True)
         for x, y in ((mid.x, mid.y), (cx, cy)):
             size = min(max_size, seg.length * 0.92 / (CHAR_W * n))
-            while size > best[0] and size >= 3.0:
-                hw, hh = CHAR_W * n * size / 2, 0.4 * size
+            while size > best[0] and size >= min_size:
+                hw, hh = CHAR_W * n * size / 2, tall * size / 2
                 if vertical:
                     hw, hh = hh, hw
                 if poly.contains(shapely.box(x - hw, y - hh, x + hw, y + hh)):
@@ -102,9 +105,18 @@ def label_box(poly, text: str, max_size: float = 40.0) -> tuple[float, float, fl
                     break
                 size *= 0.85
     size, x, y, vertical = best
-    if size == 0.0:  # nothing fits (a sliver): a small label at the deepest point
+    return None if size == 0.0 else (x, y, size, vertical)
+
+
+def label_box(poly, text: str, max_size: float = 40.0) -> tuple[float, float, float, bool]:
+    """Where a label fits inside a part: (x, y, font size, vertical?); tall narrow parts get
+    their label turned 90 degrees (see _fit_text). Where nothing fits (a sliver): a small
+    label at the deepest point."""
+    fit = _fit_text(poly, max(len(text), 1), max_size, 3.0)
+    if fit is None:
+        (cx, cy), _ = shapely.maximum_inscribed_circle(poly).coords
         return cx, cy, 3.0, False
-    return x, y, size, vertical
+    return fit
 
 
 def _label_area(p: Part):
@@ -127,23 +139,29 @@ def _as_engraved(text: str) -> str:
     return "" if cut == text else f' data-label="{escape(text, True)}"'
 
 
-def _label_text(p: Part, H: float, radius: float, place: LabelPlace | None | bool = True
-                ) -> str:
+def _unengraved_box(p: Part) -> tuple[float, float, float, bool]:
+    """Where a label with no room to be engraved is drawn: the part's widest place."""
+    return label_box(_label_area(p), p.text)
+
+
+def _label_text(p: Part, H: float, radius: float, place: LabelPlace | None | bool = True,
+                box: tuple[float, float, float, bool] | None = None) -> str:
     """The part's label as the planner engraves it (model.place_label, for a tool of
     `radius`): at the centre of the strokes' box, set where the font sets them (as wide,
     capitals as tall), turned as they are. A label with no room to be engraved is drawn
-    grey at the part's widest place, so the part can still be told on the sheet. Where the
-    font lacks a character of the label it engraves '?' (font.engraved_text), and so does
-    the drawing, in capitals as engraved; the text as typed is then in data-label.
-    `place`: the label's place when the caller found it already (True: find it here)."""
+    grey at the part's widest place (`box`, when the caller found it), so the part can
+    still be told on the sheet. Where the font lacks a character of the label it engraves
+    '?' (font.engraved_text), and so does the drawing, in capitals as engraved; the text as
+    typed is then in data-label. `place`: the label's place when the caller found it
+    already (True: find it here)."""
     if place is True:
         place = place_label(p, radius)
     if place is None:
-        x, y, size, vertical = label_box(_label_area(p), p.text)
+        x, y, size, vertical = box or _unengraved_box(p)
         turn = f' transform="rotate(-90 {_f(x)} {_f(H - y)})"' if vertical else ""
         return (f'<text class="label unengraved" x="{_f(x)}" y="{_f(H - y)}" '
                 f'font-size="{_f(size)}"{turn} font-family="sans-serif" text-anchor="middle" '
-                'dominant-baseline="middle" font-style="italic" fill="#777">'
+                f'dominant-baseline="middle" font-style="italic" fill="{C_UNENGRAVED}">'
                 + escape(p.text) + "</text>")
     x, y, h = place.x, H - place.y, place.height
     turn = f' transform="rotate({_f(-place.angle)} {_f(x)} {_f(y)})"' if place.angle else ""
@@ -151,13 +169,95 @@ def _label_text(p: Part, H: float, radius: float, place: LabelPlace | None | boo
     return (f'<text class="label" x="{_f(x)}" y="{_f(y)}" dx="{_f(sx)}" dy="{_f(-sy)}" '
             f'font-size="{_f(h / CAP)}" textLength="{_f(place.width)}" '
             f'lengthAdjust="spacingAndGlyphs"{turn}{_as_engraved(place.text)} '
-            'font-family="sans-serif" fill="#222">' + escape(engraved_text(place.text))
+            f'font-family="sans-serif" fill="{C_LABEL}">' + escape(engraved_text(place.text))
             + "</text>")
+
+
+# A part's id (its instance, "wall-rib#3") written on it, as nesting programs print their
+# sheets: a printed sheet tells which shape is which. Teal, never the black of an engraved
+# label or the grey italic of one not engraved: the router cuts no id. From ID_MAX down to
+# ID_MIN mm (on a 2440 mm sheet; smaller sheets scale them as their legend) at the part's
+# roomiest place clear of its label, holes, pockets and drills; an id that does not fit
+# there is replaced by a short key (a, b, ... lower case: engraved labels are capitals,
+# screws are numbered), which the legend lists with the id.
+ID_MAX, ID_MIN = 28.0, 16.0
+ID_TALL = 1.1  # em a line of lower case and figures takes (ascenders, descenders)
+
+
+def _label_zone(p: Part, place: LabelPlace | None,
+                box: tuple[float, float, float, bool] | None, gap: float):
+    """Where the part's drawn label lies (`place`, else the grey `box`), `gap` around."""
+    if place is not None:
+        sx, sy, h = *place.start, place.height  # the text's box about its centre, turned
+        zone = affinity.rotate(shapely.box(sx, sy - 0.25 * h, sx + place.width, sy + h),
+                               place.angle, origin=(0, 0))
+        zone = affinity.translate(zone, place.x, place.y)
+    else:
+        x, y, size, vertical = box
+        hw, hh = CHAR_W * max(len(p.text), 1) * size / 2, 0.5 * size
+        if vertical:
+            hw, hh = hh, hw
+        zone = shapely.box(x - hw, y - hh, x + hw, y + hh)
+    return zone.buffer(gap, join_style="mitre")
+
+
+def _id_room(p: Part, place: LabelPlace | None,
+             box: tuple[float, float, float, bool] | None, gap: float):
+    """Where the part's id may be written: the part less its pockets, drills, engravings
+    and its label, `gap` from the label and a third of it from the part's edges."""
+    room = _label_area(p).difference(_label_zone(p, place, box, gap))
+    if p.engravings:
+        room = room.difference(shapely.union_all([e.path.buffer(gap / 2)
+                                                  for e in p.engravings]))
+    return room.buffer(-gap / 3, join_style="mitre")
+
+
+def _fit(room, fits: dict, n: int, hi: float, lo: float):
+    """_fit_text for `n` characters (a key's: -n), kept in `fits`: a repeated layout's ids
+    are mostly as long as its first sheet's."""
+    if n not in fits:
+        fits[n] = _fit_text(room, abs(n), hi, lo, ID_TALL)
+    return fits[n]
+
+
+def _natural(text: str) -> list:
+    """A sort key reading the numbers in `text` as numbers (wedge#2 before wedge#10)."""
+    return [int(t) if i % 2 else t for i, t in enumerate(re.split(r"([0-9]+)", text))]
+
+
+def _deepest(geom) -> tuple[float, float]:
+    """The point of `geom` farthest inside it (its widest inscribed circle's centre)."""
+    (x, y), _ = shapely.maximum_inscribed_circle(geom).coords
+    return x, y
+
+
+def id_key(n: int) -> str:
+    """The n-th short key (0-based): a .. z, aa, ab, ..."""
+    out = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(ord("a") + r) + out
+    return out
+
+
+def _id_text(fit: tuple[float, float, float, bool], H: float, text: str,
+             key_of: str | None = None) -> str:
+    """The id (or, with `key_of`, the key standing for that id) as drawn."""
+    x, y, size, vertical = fit
+    turn = f' transform="rotate(-90 {_f(x)} {_f(H - y)})"' if vertical else ""
+    cls, data = (("part-id key", f' data-id="{escape(key_of, True)}"') if key_of is not None
+                 else ("part-id", ""))
+    return (f'<text class="{cls}" x="{_f(x)}" y="{_f(H - y)}" font-size="{_f(size)}"{turn}'
+            f'{data} font-family="sans-serif" text-anchor="middle" dominant-baseline="middle" '
+            f'fill="{C_ID}">{escape(text)}</text>')
 
 
 def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
                 hover: str = "", mirrored: bool = False, label_radius: float = 0.0,
-                label: LabelPlace | None | bool = True) -> list[str]:
+                label: LabelPlace | None | bool = True,
+                box: tuple[float, float, float, bool] | None = None,
+                mark: str = "") -> list[str]:
     """One placed part: filled outline (holes show through), holes, pockets, drills,
     engravings and its label, in one <g class="part">; `title` (its tooltip) and `hover`
     name it, `data` (attributes) go on its element. The label is the text the router engraves
@@ -165,7 +265,8 @@ def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
     tool's), so the parts on a printed sheet read as the parts off the machine. A
     part cut face down (`mirrored`) has a dashed edge, the legend says what it means; its
     label reads as engraved, never mirrored. `label`: its place, found already (True:
-    find it here)."""
+    find it here); `box`: where a label not engraved is drawn, found already; `mark`: the
+    part's id as drawn (sheet_svg), over everything else of it."""
     gid = "part-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in instance)
     out = [(f'<g class="part" id="{escape(gid, True)}" data-part="{escape(instance, True)}"'
            f"{data}>"),
@@ -204,7 +305,9 @@ def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
         pts = " ".join(f"{_f(x)},{_f(H - y)}" for x, y in e.path.coords)
         out.append(f'<polyline class="engraving" points="{pts}" fill="none" stroke="{C_ENGRAVE}"'
                    ' stroke-width="0.8"/>')
-    out.append(_label_text(p, H, label_radius, label))
+    out.append(_label_text(p, H, label_radius, label, box))
+    if mark:
+        out.append(mark)
     out.append("</g>")
     return out
 
@@ -215,22 +318,32 @@ def _scale(W: float, H: float) -> float:
 
 def _legend(W: float, H: float, title: str, toolpaths: bool,
             screws: bool = False, mirrored: bool = False,
-            rack: Sequence[tuple[int, float, str]] = ()) -> tuple[list[str], float]:
+            rack: Sequence[tuple[int, float, str]] = (), unengraved: bool = False,
+            ids: Sequence[tuple[str, str]] = ()) -> tuple[list[str], float]:
     """Sheet n of N, stock, parts, utilisation; colour key (with a rack, `rack`: each tool's
-    colour); a scale bar. Sized to the sheet (a 2440 mm sheet gets 28 mm text) and wrapped
-    to its width. (lines, band height)"""
+    colour) with the kinds of text on the parts (`unengraved`: a label not engraved is
+    drawn); a scale bar; the parts whose id stands as a key (`ids`: (key, id)). Sized to
+    the sheet (a 2440 mm sheet gets 28 mm text) and wrapped to its width.
+    (lines, band height)"""
     k = _scale(W, H)
     fs = min(28 * k, W * 0.95 / (CHAR_W * max(len(title), 1)))
     out = ['<g class="legend" font-family="sans-serif">',
            (f'<text class="legend-title" x="{_f(10 * k)}" y="{_f(H + 35 * k)}" '
             f'font-size="{_f(fs)}">{escape(title)}</text>')]
-    keys = [("part", f'fill="{C_PART}" stroke="{C_EDGE}"'),
-            ("hole", f'fill="{C_SHEET}" stroke="{C_HOLE}"'),
-            ("pocket", f'fill="{C_POCKET}" stroke="#6b4a1c"'),
-            ("drill", f'fill="#fff" stroke="{C_DRILL}"'),
-            ("engraving", f'fill="none" stroke="{C_ENGRAVE}"'),
-            ("margin", f'fill="{C_MARGIN}" stroke="none"'),
-            ("keep-out", f'fill="{C_KEEPOUT}" fill-opacity="0.35" stroke="none"')]
+    # (name, a swatch's style, or a text sample drawn as on the parts: (text, its style))
+    keys: list[tuple[str, str | tuple[str, str]]] = [
+        ("part", f'fill="{C_PART}" stroke="{C_EDGE}"'),
+        ("hole", f'fill="{C_SHEET}" stroke="{C_HOLE}"'),
+        ("pocket", f'fill="{C_POCKET}" stroke="#6b4a1c"'),
+        ("drill", f'fill="#fff" stroke="{C_DRILL}"'),
+        ("engraving", f'fill="none" stroke="{C_ENGRAVE}"'),
+        ("margin", f'fill="{C_MARGIN}" stroke="none"'),
+        ("keep-out", f'fill="{C_KEEPOUT}" fill-opacity="0.35" stroke="none"'),
+        ("label, engraved", ("AB", f'fill="{C_LABEL}"'))]
+    if unengraved:
+        keys.append(("label, no room: not engraved",
+                     ("AB", f'fill="{C_UNENGRAVED}" font-style="italic"')))
+    keys.append(("part id, not cut", ("id", f'fill="{C_ID}"')))
     if screws:
         keys.append(("hold-down screw (numbered)", 'fill="#333" stroke="none"'))
     if mirrored:
@@ -252,8 +365,13 @@ def _legend(W: float, H: float, title: str, toolpaths: bool,
         step = (36 + 11 * len(name) + 30) * k
         if x + step > W - 10 * k:
             x, y = 10 * k, y + 30 * k
-        out.append(f'<rect x="{_f(x)}" y="{_f(y)}" width="{_f(30 * k)}" height="{_f(20 * k)}" '
-                   f'{style} stroke-width="{_f(1.5 * k)}"/>')
+        if isinstance(style, tuple):
+            sample, look = style
+            out.append(f'<text x="{_f(x + 15 * k)}" y="{_f(y + 16 * k)}" '
+                       f'font-size="{_f(20 * k)}" text-anchor="middle" {look}>{sample}</text>')
+        else:
+            out.append(f'<rect x="{_f(x)}" y="{_f(y)}" width="{_f(30 * k)}" '
+                       f'height="{_f(20 * k)}" {style} stroke-width="{_f(1.5 * k)}"/>')
         out.append(f'<text x="{_f(x + 36 * k)}" y="{_f(y + 16 * k)}" font-size="{_f(20 * k)}">'
                    f"{escape(name)}</text>")
         x += step
@@ -264,8 +382,25 @@ def _legend(W: float, H: float, title: str, toolpaths: bool,
                f'V{_f(y)}" fill="none" stroke="#000" stroke-width="{_f(2 * k)}"/>')
     out.append(f'<text x="{_f(bx + bar / 2)}" y="{_f(y + 16 * k)}" font-size="{_f(18 * k)}" '
                f'text-anchor="middle">{_f(bar)} mm</text>')
+    if ids:  # the keys standing for ids too long for their parts, in a row of their own
+        head = "ids too long for their part:"
+        x, y = 10 * k, y + 30 * k
+        out.append(f'<text class="id-keys" x="{_f(x)}" y="{_f(y + 16 * k)}" '
+                   f'font-size="{_f(20 * k)}">{head}</text>')
+        x += (10.5 * len(head) + 10) * k
+        for key, ident in ids:
+            step = (12 * (len(key) + len(ident)) + 40) * k
+            if x + step > W - 10 * k:
+                x, y = 10 * k, y + 30 * k
+            out.append(f'<text class="id-key" x="{_f(x)}" y="{_f(y + 16 * k)}" '
+                       f'font-size="{_f(20 * k)}"><tspan fill="{C_ID}" font-weight="bold">'
+                       f"{escape(key)}</tspan> {escape(ident)}</text>")
+            x += step
     out.append("</g>")
     return out, y + 35 * k - H
+
+
+ORIGIN_PAD = 16.0  # mm left of the sheet (on a 2440 mm one): the origin mark is whole
 
 
 def _origin(H: float, k: float) -> list[str]:
@@ -289,11 +424,12 @@ def _origin(H: float, k: float) -> list[str]:
 PRINT_CSS = "@media print{{svg:root{{width:{w}mm;height:{h}mm}}}}"
 
 
-def _svg_open(W: float, Ht: float, extra: str = "") -> list[str]:
+def _svg_open(W: float, Ht: float, extra: str = "", left: float = 0.0) -> list[str]:
     """The root element: a viewBox in mm and no size, so a browser fits it to the window; the
-    size in mm only for printing (svg:root: not when the SVG is inlined in index.html)."""
-    return [f'<svg xmlns="{SVG_NS}" viewBox="0 0 {_f(W)} {_f(Ht)}"{extra}>',
-            f"<style>{PRINT_CSS.format(w=_f(W), h=_f(Ht))}</style>"]
+    size in mm only for printing (svg:root: not when the SVG is inlined in index.html).
+    `left`: mm shown left of x = 0 (the origin mark drawn about the sheet's corner)."""
+    return [f'<svg xmlns="{SVG_NS}" viewBox="{_f(-left)} 0 {_f(W + left)} {_f(Ht)}"{extra}>',
+            f"<style>{PRINT_CSS.format(w=_f(W + left), h=_f(Ht))}</style>"]
 
 
 def _placement_data(p, placed: Part | None = None) -> tuple[str, str]:
@@ -319,6 +455,9 @@ def _sheet_title(sheet: SheetLayout, total: int | None) -> str:
             f"{round(sheet.utilisation, 4) * 100:.1f}% used{used}")  # as report.json rounds it
 
 
+_KEY = re.compile(r'<text class="part-id key" [^>]*data-id="([^"]*)"[^>]*>([^<]*)</text>')
+
+
 def _assemble(head: str, body: list[str], W: float, H: float, thickness: float, title: str,
               moves: Iterable[Motion] | None, tool_diameter: float,
               changes: Sequence[tuple[int, int, float]] = ()) -> str:
@@ -327,8 +466,14 @@ def _assemble(head: str, body: list[str], W: float, H: float, thickness: float, 
     legend, legend_h = _legend(W, H, title, moves is not None,
                                any(ln.startswith('<circle class="screw"') for ln in body),
                                any(ln.startswith('<path class="mirrored"') for ln in body),
-                               rack_tools(changes) if moves is not None else ())
-    out = [*_svg_open(W, H + legend_h, f" {head}"), *body]
+                               rack_tools(changes) if moves is not None else (),
+                               any(ln.startswith('<text class="label unengraved"')
+                                   for ln in body),
+                               sorted(((html.unescape(m.group(2)),
+                                        html.unescape(m.group(1)))
+                                       for m in map(_KEY.match, body) if m),
+                                      key=lambda kv: (len(kv[0]), kv[0])))
+    out = [*_svg_open(W, H + legend_h, f" {head}", ORIGIN_PAD * _scale(W, H)), *body]
     if moves is not None:
         out += toolpath_overlay(moves, H, thickness, tool_diameter, changes)
     out += _origin(H, _scale(W, H))
@@ -349,8 +494,9 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
     where a tool of `label_radius` engraves them (None: half `tool_diameter`, the job's
     tool; a rack that engraves with another tool passes that one's). `labels`: a dict the
     caller keeps across the sheets of one layout (its parts alive meanwhile), where each
-    label's place is kept by part, placement and radius: a layout cut 26 times has its
-    labels placed once, not 26 times (finding a place is most of a sheet's drawing)."""
+    label's place (and the room left for the part's id) is kept by part, placement and
+    radius: a layout cut 26 times has its labels placed once, not 26 times (finding a place
+    is most of a sheet's drawing). Each part's id is written on it (see ID_MAX)."""
     st = sheet.stock
     W, H, m = st.width, st.height, st.margin
     radius = tool_diameter / 2 if label_radius is None else label_radius
@@ -372,17 +518,37 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
             body.append(f'<path class="keepout" d="{_poly_d(poly, H)}" fill="{C_KEEPOUT}" '
                         'fill-opacity="0.35" stroke="#a02020" stroke-dasharray="8,4">'
                         "<title>keep-out</title></path>")
+    k = _scale(W, H)
+    lo, hi = ID_MIN * k, ID_MAX * k
+    parts = []
     for p in sheet.placements:
         placed = p.placed()
+        key = (id(p.part), p.x, p.y, p.rotation, p.mirrored, radius)
+        found = labels.get(key) if labels is not None else None
+        if found is None:
+            place = place_label(placed, radius)
+            box = None if place is not None else _unengraved_box(placed)
+            gap = max(0.3 * (place.height if place is not None else box[2]), lo / 3)
+            found = (place, box, _id_room(placed, place, box, gap), {})
+            if labels is not None:
+                labels[key] = found
+        parts.append((p, placed, *found))
+    # the ids too long for their parts stand as keys, given in the ids' order (the legend
+    # lists them so: bowtie#2 before bowtie#10)
+    long = sorted((p.instance for p, _, _, _, room, fits in parts
+                   if _fit(room, fits, len(p.instance), hi, lo) is None), key=_natural)
+    keys = {inst: id_key(n) for n, inst in enumerate(long)}
+    for p, placed, place, box, room, fits in parts:
         data, hover = _placement_data(p, placed)
-        label: LabelPlace | None | bool = True
-        if labels is not None:
-            key = (id(p.part), p.x, p.y, p.rotation, p.mirrored, radius)
-            if key not in labels:
-                labels[key] = place_label(placed, radius)
-            label = labels[key]
+        if p.instance in keys:  # the key where it fits, no larger than the least id
+            text = keys[p.instance]
+            at = (_fit(room, fits, -len(text), lo, lo / 2)
+                  or (*_deepest(room if not room.is_empty else placed.outline), lo / 2, False))
+            mark = _id_text(at, H, text, key_of=p.instance)
+        else:
+            mark = _id_text(_fit(room, fits, len(p.instance), hi, lo), H, p.instance)
         body += _part_group(placed, H, p.instance, f"{p.instance} {p.part.name}", data,
-                            hover, p.mirrored, radius, label)
+                            hover, p.mirrored, radius, place, box, mark)
     fs, r = 30 * _scale(W, H), screw_diameter / 2
     for n, (x, y) in enumerate(screws, 1):  # numbered as the job sheet lists them
         body.append(f'<circle class="screw" cx="{_f(x)}" cy="{_f(H - y)}" '
@@ -395,9 +561,9 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
                      tool_diameter, changes)
 
 
-_ROOT = re.compile(r'<svg [^>]*viewBox="0 0 ([\d.]+) [\d.]+" (data-sheet="\d+" '
+_ROOT = re.compile(r'<svg [^>]*viewBox="[-\d.]+ 0 [\d.]+ [\d.]+" (data-sheet="\d+" '
                    r'data-thickness="([\d.]+)")>')
-_SHEET = re.compile(r'<rect class="sheet" x="0" y="0" width="[\d.]+" height="([\d.]+)"')
+_SHEET = re.compile(r'<rect class="sheet" x="0" y="0" width="([\d.]+)" height="([\d.]+)"')
 _TITLE = re.compile(r'<text class="legend-title"[^>]*>(.*?)</text>')
 
 
@@ -413,8 +579,8 @@ def with_toolpaths(svg: str, moves: Iterable[Motion], tool_diameter: float,
     if not (root and sheet and title and ends and lines[1].startswith("<style>")):
         raise InputError("not a sheet preview written by this version of wikicut (run the "
                          "job again)")
-    W, H, t = float(root.group(1)), float(sheet.group(1)), float(root.group(3))
-    return _assemble(root.group(2), lines[2:ends[0]], W, H, t, html.unescape(title.group(1)),
+    W, H, t = float(sheet.group(1)), float(sheet.group(2)), float(root.group(2))
+    return _assemble(root.group(1), lines[2:ends[0]], W, H, t, html.unescape(title.group(1)),
                      moves, tool_diameter, changes)
 
 
