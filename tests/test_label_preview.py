@@ -185,3 +185,24 @@ def test_a_label_without_room_is_said_in_the_program_not_dropped_silently():
     assert [n for n in prog.notes if n.startswith("labels:")] == [
         "labels: 1 of 2 parts without room for theirs at the engraving tool's width, not"
         " engraved (key#1)"]
+
+
+@pytest.mark.parametrize("radius", [0.0, 3.0])
+def test_a_label_keeps_clear_of_the_parts_own_engraving_even_with_no_tool(radius):
+    """A part whose drawing engraves its own name across its middle (Skylark's LABELS
+    layers): the label goes beside it, never over it, also in a layout drawn with no tool
+    (`--no-gcode`: radius 0), where a line's buffer of 0 was empty."""
+    import shapely
+    from shapely.geometry import LineString
+
+    from wikicut.model import Part
+    from wikicut.model.geometry import Engraving
+    from wikicut.model.label import place_label
+
+    engraving = LineString([(150, 100), (450, 100)])
+    part = Part("E-XXS-B", shapely.box(0, 0, 600, 200), label="E-XXS-B",
+                engravings=(Engraving(engraving, 1.0),))
+    place = place_label(part, radius)
+    assert place is not None
+    strokes = shapely.MultiLineString([s[:, :2] for s in place.strokes])
+    assert strokes.distance(engraving) >= 2 * radius + 1.0 - 1e-6

@@ -17,6 +17,7 @@ from .geometry import Part
 
 MIN_HEIGHT = 4.0  # below this a label is not engraved: too small to read in plywood
 SHRINK = 0.8  # a label that does not fit is tried again this much smaller
+ENGRAVING_GAP = 1.0  # mm a label keeps from an engraving's line at the least
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,7 +45,9 @@ def label_room(part: Part, radius: float):
     keep = Polygon(part.outline.exterior, [h.coords for h in part.outline.interiors])
     avoid = [pk.shape for pk in part.pockets]
     avoid += [Point(d.x, d.y).buffer(d.diameter / 2) for d in part.drills]
-    avoid += [e.path.buffer(radius) for e in part.engravings]
+    # an engraving is a groove, not a line: at radius 0 (a layout drawn with no tool) a
+    # buffer of 0 would be empty and the label could be drawn over it
+    avoid += [e.path.buffer(max(radius, ENGRAVING_GAP)) for e in part.engravings]
     if avoid:
         keep = keep.difference(shapely.union_all(avoid))
     return keep.buffer(-(radius + 1.0))
