@@ -8,7 +8,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from click.testing import CliRunner
+from conftest import panel_job
 
+from wikicut.cli import main
 from wikicut.errors import InputError, UnsafeJobError
 from wikicut.io.profiles import load_profile
 from wikicut.io.tools import load_library, shipped_dir
@@ -149,6 +152,43 @@ def test_nothing_derived_beyond_a_makers_limit(lib, profile):
                 assert cd.chip_load <= mat.chart_chip_load(tool.diameter).max + 5e-4
             if tool.type != "drill":
                 assert cd.depth_per_pass <= lib.rules.derate_max_multiple * tool.diameter
+
+
+# Edge of Arlington Saw & Tool, "CNC Routers: Things to Avoid": drills turn far slower than
+# router bits; boring bits go in drill heads, and a hole bored in a router spindle at "4-5000
+# RPM at most" ("turn the RPM down as low as possible": no floor).
+EOA_HOLE_RPM = (4000, 5000)
+
+
+def test_the_drills_speeds_are_the_sources(lib):
+    t12 = lib.tool(12)
+    assert t12.type == "drill" and "eoasaw_avoid" in t12.sources
+    assert t12.max_rpm == EOA_HOLE_RPM[1] and t12.min_rpm == 0
+    assert EOA_HOLE_RPM[0] <= t12.rpm_nominal <= EOA_HOLE_RPM[1]
+
+
+@pytest.mark.parametrize("profile", ["grbl", "linuxcnc", "mach3", "mach4", "shopbot"])
+def test_the_drill_on_a_shipped_spindle_is_refused_in_one_line_that_says_why(lib, tmp_path,
+                                                                            profile):
+    """No shipped spindle turns as slowly as a drill (their minimum is 7,000-8,000 rpm): a
+    rack holding T12 is refused before anything is cut, in one line naming the tool, the
+    profile, both speeds and what to do; nothing is written."""
+    prof = load_profile(profile)
+    assert prof.spindle.min > lib.tool(12).max_rpm
+    job = panel_job(tmp_path, profile, tools="[1, 12]", drill=5.0)
+    res = CliRunner().invoke(main, ["nest", str(job), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 3, res.output
+    lines = res.output.strip().splitlines()
+    assert lines == [f"error: {job}: T12 (5 mm carbide-tipped dowel / brad-point drill):"
+                     f" {prof.name}'s slowest spindle speed {prof.spindle.min:g} rpm is above"
+                     " the tool's max_rpm 5000: this spindle cannot run it; leave T12 out of"
+                     " the rack (holes are then bored by an end mill that fits them) or use a"
+                     " machine profile whose [spindle] min is 5000 or less"], lines
+    assert not (tmp_path / "out").exists()
+    # as it says: without T12 the end mill bores the 5 mm hole (T7, 2.5 mm, fits it)
+    job = panel_job(tmp_path, profile, tools="[1, 7]", drill=5.0)
+    res = CliRunner().invoke(main, ["nest", str(job), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
 
 
 def test_a_pass_beyond_the_charts_is_refused(lib):

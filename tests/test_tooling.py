@@ -153,7 +153,9 @@ def test_entry_feeds_follow_the_rules(lib, ply):
      r" in plywood at 12 mm per pass$"),
     (lambda lib, ply: cutting_data(lib.tool(12), ply, MachineLimits.of(load_profile("grbl")),
                                    18.3),
-     r"GRBL's slowest spindle speed 8000 rpm is above the tool's max_rpm 6000$"),
+     r"GRBL's slowest spindle speed 8000 rpm is above the tool's max_rpm 5000: this spindle"
+     r" cannot run it; leave T12 out of the rack \(holes are then bored by an end mill that"
+     r" fits them\) or use a machine profile whose \[spindle\] min is 5000 or less$"),
     (lambda lib, ply: cutting_data(lib.tool(1), ply, RIGID, 0.0),
      r"cut depth 0 mm is not positive$"),
 ])

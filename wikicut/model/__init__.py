@@ -77,6 +77,7 @@ from .tooling import (
     Material,
     ToolLibrary,
     check_cutting,
+    chip_factor,
     cutting_data,
     depth_derate,
     plan_passes,
@@ -91,8 +92,8 @@ __all__ = [
     "Material", "Move", "MoveKind", "NestItem", "NestSettings", "OpKind", "Operation", "P3",
     "Part", "Placement", "Pocket", "Pocketing", "Profile", "Rack", "SheetLayout", "SheetProgram",
     "Spindle", "Stock", "TOOL_TYPES", "Tabs", "Tool", "ToolLibrary", "ToolUse", "Travel",
-    "arc_points", "check_cutting", "cutting_data", "depth_derate", "estimate", "is_arc",
-    "floating", "locked_placement", "move_length", "moved_copies", "oriented_outline",
+    "arc_points", "check_cutting", "chip_factor", "cutting_data", "depth_derate", "estimate",
+    "is_arc", "floating", "locked_placement", "move_length", "moved_copies", "oriented_outline",
     "placed_outlines", "plan_passes", "sheet_stem",
     "sheets_text", "strip_length", "sweep",
 ]

@@ -210,6 +210,15 @@ def depth_derate(depth_per_pass: float, diameter: float,
     return 1.0 - rules.derate_per_diameter * extra
 
 
+def chip_factor(kind: str, depth_per_pass: float, diameter: float,
+                rules: CuttingRules = DEFAULT_RULES) -> float:
+    """The share of a tool's rated maximum chip load it may take on a pass `depth_per_pass`
+    deep: the depth derate for a side cut; none for a drill (its per-lip load is not derated:
+    its depth per pass is a peck). The planner's feeds and the verifier's check of a written
+    program both judge by this one rule."""
+    return 1.0 if kind == "drill" else depth_derate(depth_per_pass, diameter, rules)
+
+
 def plan_passes(tool: Cutter, material: Material, depth: float,
                 per_pass: float | None = None) -> tuple[int, float]:
     """(passes, depth per pass) for a cut `depth` deep: equal passes no deeper than the tool
@@ -241,9 +250,13 @@ def cutting_data(tool: Cutter, material: Material, machine: MachineLimits, depth
     lo, hi = max(machine.spindle_min, tool.min_rpm), min(machine.spindle_max, tool.max_rpm)
     if lo > hi:
         if machine.spindle_min > tool.max_rpm:
+            bores = (" (holes are then bored by an end mill that fits them)"
+                     if tool.type == "drill" else "")
             raise UnsafeJobError(f"{tool.label}: {machine.name}'s slowest spindle speed"
                                  f" {machine.spindle_min:g} rpm is above the tool's max_rpm"
-                                 f" {tool.max_rpm:g}")
+                                 f" {tool.max_rpm:g}: this spindle cannot run it; leave"
+                                 f" T{tool.number} out of the rack{bores} or use a machine"
+                                 f" profile whose [spindle] min is {tool.max_rpm:g} or less")
         raise UnsafeJobError(f"{tool.label}: needs at least {tool.min_rpm:g} rpm, above"
                              f" {machine.name}'s fastest spindle speed {machine.spindle_max:g}")
     target = getattr(_range(tool, material, step, rules), chip)
@@ -352,12 +365,9 @@ def _tool_warnings(tool: Cutter, depth_per_pass: float) -> list[str]:
 
 def _range(tool: Cutter, material: Material, depth_per_pass: float,
            rules: CuttingRules) -> ChipLoad:
-    """The tool's range at this depth per pass; a drill's per-lip load is not derated (the
-    derate is for a side cut, and a drill's depth per pass is its peck)."""
-    rng = tool.rated(material)
-    if tool.type == "drill":
-        return rng
-    return rng.scaled(depth_derate(depth_per_pass, tool.diameter, rules))
+    """The tool's range at this depth per pass (chip_factor)."""
+    return tool.rated(material).scaled(chip_factor(tool.type, depth_per_pass, tool.diameter,
+                                                   rules))
 
 
 def _check_charted(tool: Cutter, depth_per_pass: float, rules: CuttingRules) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..model import Profile, SheetLayout
-from .checks import check_motion, check_sheet, check_tools, resolution
+from .checks import check_motion, check_sheet, check_tools, resolution, sliver
 from .gcode import comments, read_gcode
 from .header import stated_thickness
 from .keepouts import check_keepouts
@@ -82,7 +82,7 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
     out += check_screws(segs, profile, screws or [])
     out += check_keepouts(segs, profile, sheet.stock.keepouts if sheet is not None else ())
     tol = resolution(profile)  # a depth written in inches to 4 decimals is 0.0025 mm coarse
-    out += check_tools(segs, known, tol)
+    out += check_tools(segs, known, tol, sliver(profile))
     out += check_plunges(segs, known, tol)  # a plunge deeper than the tool may cut a pass
     if sheet is not None:
         out += check_sheet(segs, profile, sheet, known)

@@ -7,8 +7,8 @@ import numpy as np
 import shapely
 
 from ..model import Profile, SheetLayout, Stock
-from .motion import Segment, Violation
-from .plunges import floor_at
+from .motion import ARC_TOL, Segment, Violation
+from .plunges import floor_at, passing
 from .tools import ToolLimits
 
 
@@ -73,16 +73,26 @@ def resolution(profile: Profile) -> float:
     return max(1e-3, 10.0 ** -profile.decimals / profile.unit_scale * (1 + 1e-9))
 
 
+def sliver(profile: Profile) -> float:
+    """mm of material beside an earlier cut a side cut may take and still be judged on the
+    earlier cut's floor: two passes of one outline are arcs fitted apart (each within the
+    profile's arc_tolerance, read back as chords within ARC_TOL), and so thin a strip is no
+    pass."""
+    return 0.05 + 2 * (profile.arc_tolerance + ARC_TOL)
+
+
 def check_tools(segs: list[Segment], tools: dict[int, ToolLimits],
-                tol: float = 1e-3) -> list[Violation]:
-    """Each tool's own limits where known: feed, spindle speed and depth per pass (the step
-    below the deepest level the tool has cut at since it last came out of the stock, or
-    below the floor earlier cuts of a tool at least as wide left at both ends of the move:
-    an onion skin taken off down its own groove cuts only the skin; `tol`: mm of the
-    program's rounding, see resolution)."""
+                tol: float = 1e-3, slack: float = 0.1) -> list[Violation]:
+    """Each tool's own limits where known: feed, spindle speed, chip load and depth per pass
+    (the step below the deepest level the tool has cut at since it last came out of the
+    stock, or below the floor earlier cuts of a tool at least as wide left at both ends of
+    the move: an onion skin taken off down its own groove cuts only the skin; `tol`: mm of
+    the program's rounding, see resolution). A side cut's chip load is judged on the depth
+    it cuts (_deep_chips; `slack`: see sliver)."""
     out: list[Violation] = []
     level = 0.0
     cuts = _Cuts(segs, tools)
+    deep: list[int] = []  # side cuts whose chip load their depth may not allow
     for k, s in enumerate(segs):
         if s.kind == "change" or s.kind == "rapid":
             level = 0.0 if s.kind == "rapid" and s.start[:2] != s.end[:2] else level
@@ -93,16 +103,19 @@ def check_tools(segs: list[Segment], tools: dict[int, ToolLimits],
         if t.max_feed is not None and s.start != s.end and s.feed > t.max_feed + 1e-6:
             out.append(Violation(s.line, "tool", f"feed {s.feed:g} mm/min above T{t.number}'s"
                                  f" {t.max_feed:g}"))
-        if (t.max_chip_load is not None and t.flutes and s.rpm > 0 and s.start != s.end
-                and s.feed / (s.rpm * t.flutes) > t.max_chip_load * (1 + 1e-6)):
-            out.append(Violation(s.line, "tool", f"chip load {s.feed / (s.rpm * t.flutes):.3f}"
-                                 f" mm/tooth above T{t.number}'s {t.max_chip_load:g}"))
+        z = min(s.start[2], s.end[2])
+        chip = _chip_load(s, t)
+        if chip is not None and chip > t.max_chip_load * (1 + 1e-6):
+            out.append(Violation(s.line, "tool", f"chip load {chip:.3f} mm/tooth above"
+                                 f" T{t.number}'s {t.max_chip_load:g}"))
+        elif (chip is not None and s.start[:2] != s.end[:2]
+              and chip > t.chip_limit(-z - tol) * (1 + 1e-6)):
+            deep.append(k)  # too much for a pass as deep as the stock top: measure its pass
         if t.max_rpm is not None and s.rpm > t.max_rpm + 1e-6:
             out.append(Violation(s.line, "tool", f"spindle {s.rpm:g} rpm above T{t.number}'s"
                                  f" {t.max_rpm:g}"))
         if s.start[:2] == s.end[:2]:
             continue  # a plunge (or pecking) is no pass
-        z = min(s.start[2], s.end[2])
         if t.max_depth_per_pass is not None and level - z > t.max_depth_per_pass + tol:
             level = min(level, cuts.floor(k, s, t.diameter))
             if level - z > t.max_depth_per_pass + tol:
@@ -110,21 +123,51 @@ def check_tools(segs: list[Segment], tools: dict[int, ToolLimits],
                                      f" T{t.number} may cut {t.max_depth_per_pass:g} mm per"
                                      " pass"))
         level = min(level, z)
+    return out + _deep_chips(segs, deep, tools, cuts, tol, slack)
+
+
+def _chip_load(s: Segment, t: ToolLimits) -> float | None:
+    """The chip load (mm per tooth) of a cutting move, where the tool's maximum is known."""
+    if t.max_chip_load is None or not t.flutes or s.rpm <= 0 or s.start == s.end:
+        return None
+    return s.feed / (s.rpm * t.flutes)
+
+
+def _deep_chips(segs: list[Segment], ks: list[int], tools: dict[int, ToolLimits],
+                cuts: _Cuts, tol: float, slack: float) -> list[Violation]:
+    """The side cuts `ks` whose chip load is above their tool's maximum derated for the depth
+    of the pass they cut, as the planner derates it (ToolLimits.chip_limit): the depth is
+    measured below the floor the tool's rim meets (_Cuts.floors): each pass of a slot cut in
+    passes takes one step, a slot cut in one pass its whole depth."""
+    if not ks:
+        return []
+    out = []
+    for k, floor in zip(ks, cuts.floors(ks, slack)):
+        s = segs[k]
+        t = tools[s.tool]
+        chip = s.feed / (s.rpm * t.flutes)
+        depth = floor - min(s.start[2], s.end[2])
+        limit = t.chip_limit(max(depth - tol, 0.0))
+        if chip > limit * (1 + 1e-6):
+            share = 100 * limit / t.max_chip_load
+            out.append(Violation(s.line, "tool", f"chip load {chip:.3f} mm/tooth above"
+                                 f" T{t.number}'s {limit:.3f} for a pass {depth:.3f} mm deep"
+                                 f" ({depth / t.diameter:.2f} x D: {share:.0f} % of its"
+                                 f" {t.max_chip_load:g}, the makers' derate for deep passes)"))
     return out
 
 
 class _Cuts:
-    """The program's cutting moves as arrays, made when first asked: where earlier cuts left
-    the floor (plunges.floor_at)."""
+    """The program's cutting moves as arrays (and trees), made when first asked: where
+    earlier cuts left the floor (plunges.floor_at, floors)."""
 
     def __init__(self, segs: list[Segment], tools: dict[int, ToolLimits]):
         self.segs = segs
         self.tools = tools
         self.arrays = None
+        self.trees = None
 
-    def floor(self, k: int, s: Segment, diameter: float) -> float:
-        """The floor earlier cuts (before segment k) of a tool at least `diameter` wide left
-        under both ends of s: the shallower of the two (0: the stock top)."""
+    def _arrays(self):
         if self.arrays is None:
             idx = [i for i, g in enumerate(self.segs) if g.kind == "feed" and g.start != g.end]
             self.arrays = (np.array(idx, np.int64).reshape(-1),
@@ -132,11 +175,62 @@ class _Cuts:
                            np.array([self.segs[i].end for i in idx], np.float64).reshape(-1, 3),
                            np.array([self.tools[self.segs[i].tool].diameter
                                      if self.segs[i].tool in self.tools else 0.0 for i in idx]))
-        idx, a, b, dia = self.arrays
+        return self.arrays
+
+    def floor(self, k: int, s: Segment, diameter: float) -> float:
+        """The floor earlier cuts (before segment k) of a tool at least `diameter` wide left
+        under both ends of s: the shallower of the two (0: the stock top)."""
+        idx, a, b, dia = self._arrays()
         n = int(np.searchsorted(idx, k))
         wide = dia[:n] >= diameter - 1e-9
         return max(floor_at(a[:n], b[:n], wide, s.start[:2]),
                    floor_at(a[:n], b[:n], wide, s.end[:2]))
+
+    def floors(self, ks: list[int], slack: float) -> np.ndarray:
+        """Where the material under each side cut `ks` stood before it: the shallowest, over
+        points on its tool's rim (ahead and to both sides at its end, and at its middle when
+        it is longer than the tool's radius), of the floor earlier cuts swept there (the
+        deepest Z of those whose tool came within `slack` of the point; 0: the stock top). A
+        groove cut deeper along an earlier pass stands at that pass, a slot cut at once at the
+        stock top, a move inside a bored hole at the bore's floor."""
+        idx, a, b, dia = self._arrays()
+        start = np.array([self.segs[k].start[:2] for k in ks], np.float64).reshape(-1, 2)
+        end = np.array([self.segs[k].end[:2] for k in ks], np.float64).reshape(-1, 2)
+        radius = np.array([self.tools[self.segs[k].tool].diameter / 2 for k in ks])
+        length = np.hypot(*(end - start).T)  # side cuts: never 0
+        ahead = (end - start) / length[:, None]
+        side = ahead[:, ::-1] * (-1.0, 1.0)
+        rims = np.stack([ahead, side, -side], 1) * radius[:, None, None]  # (m, 3, 2)
+        long = np.flatnonzero(length > radius)
+        points = np.concatenate([(end[:, None] + rims).reshape(-1, 2),
+                                 ((start + end)[long, None] / 2 + rims[long]).reshape(-1, 2)])
+        owner = np.concatenate([np.repeat(np.arange(len(ks)), 3), np.repeat(long, 3)])
+        before = np.searchsorted(idx, ks)[owner]  # the cuts before each move
+        lowest = np.zeros(len(points))  # the stock top where no cut passed
+        for width, tree, cut in self._trees():
+            pi, ci = tree.query(shapely.points(points), predicate="dwithin",
+                                distance=width / 2 + slack)
+            ci = cut[ci]
+            keep = ci < before[pi]
+            pi, ci = pi[keep], ci[keep]
+            dist, z = passing(points[pi], a[ci], b[ci])
+            swept = dist <= width / 2 + slack
+            np.minimum.at(lowest, pi[swept], z[swept])
+        floor = np.full(len(ks), -np.inf)
+        np.maximum.at(floor, owner, lowest)
+        return floor
+
+    def _trees(self) -> list[tuple[float, shapely.STRtree, np.ndarray]]:
+        """A tree of the cuts' centre lines per tool width (a wide V-bit's few cuts would
+        widen every query), with the cuts' indices."""
+        if self.trees is None:
+            _, a, b, dia = self._arrays()
+            self.trees = []
+            for width in np.unique(dia):
+                cut = np.flatnonzero(dia == width)
+                lines = shapely.linestrings(np.stack([a[cut, :2], b[cut, :2]], 1))
+                self.trees.append((float(width), shapely.STRtree(lines), cut))
+        return self.trees
 
 
 def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,

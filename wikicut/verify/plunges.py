@@ -56,15 +56,21 @@ def floor_at(a: np.ndarray, b: np.ndarray, wide: np.ndarray, xy) -> float:
     a, b = a[wide], b[wide]
     if not len(a):
         return 0.0
-    p = np.asarray(xy, np.float64)
+    dist, z = passing(np.asarray(xy, np.float64), a, b)
+    near = dist <= SAME_SPOT
+    if not near.any():
+        return 0.0
+    return float(min(z[near].min(), 0.0))
+
+
+def passing(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """How near each cut a -> b (rows of XYZ) passes the point p (XY, or one row per cut), and
+    the Z of its centre there: a cut its depth where it passes; a plunge its bottom (it
+    clears its whole column)."""
     d = b[:, :2] - a[:, :2]
     n = np.einsum("ij,ij->i", d, d)
     with np.errstate(divide="ignore", invalid="ignore"):
         u = np.clip(np.where(n > 0, np.einsum("ij,ij->i", p - a[:, :2], d) / n, 0.0), 0.0, 1.0)
-    near = np.hypot(*(a[:, :2] + d * u[:, None] - p).T) <= SAME_SPOT
-    if not near.any():
-        return 0.0
-    # a plunge clears its whole column; another cut its depth where it passes the spot
-    z = np.where(n[near] > 0, a[near, 2] + (b[near, 2] - a[near, 2]) * u[near],
-                 np.minimum(a[near, 2], b[near, 2]))
-    return float(min(z.min(), 0.0))
+    dist = np.hypot(*(a[:, :2] + d * u[:, None] - p).T)
+    z = np.where(n > 0, a[:, 2] + (b[:, 2] - a[:, 2]) * u, np.minimum(a[:, 2], b[:, 2]))
+    return dist, z

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ..model import ToolLibrary
-from ..model.tooling import Tooling
+from ..model.tooling import DEFAULT_RULES, CuttingRules, Tooling, chip_factor
 
 
 @dataclass(frozen=True)
@@ -21,19 +21,31 @@ class ToolLimits:
     max_depth_per_pass: float | None = None  # mm
     max_feed: float | None = None  # mm/min
     max_rpm: float | None = None
-    max_chip_load: float | None = None  # mm per tooth, with `flutes`
+    max_chip_load: float | None = None  # mm per tooth at 1 x D, with `flutes`
     flutes: int = 0
+    kind: str = ""  # the library's tool type ("drill": its chip load is not derated)
+    rules: CuttingRules = DEFAULT_RULES  # how the chip load falls on deeper passes
+
+    def chip_limit(self, depth_per_pass: float) -> float | None:
+        """The largest chip load on a side cut `depth_per_pass` deep: the maker's maximum,
+        derated as the planner derates it (model.tooling.chip_factor)."""
+        if self.max_chip_load is None:
+            return None
+        return self.max_chip_load * chip_factor(self.kind, depth_per_pass, self.diameter,
+                                                self.rules)
 
 
 def limits_from_library(library: ToolLibrary, material: str) -> dict[int, ToolLimits]:
     """Each tool's limits in `material` from a tool library: the deepest pass, the fastest
-    spindle and the largest chip load its maker rates (unrated tools: diameter and rpm)."""
+    spindle and the largest chip load its maker rates, derated for deep passes by the
+    library's rules (unrated tools: diameter and rpm)."""
     mat = library.material(material)
     out = {}
     for c in library.tools:
         chip = c.chip_load.get(mat.key)
         out[c.number] = ToolLimits(c.number, c.diameter, c.pass_limit(mat) if chip else None,
-                                   None, c.max_rpm, chip.max if chip else None, c.flutes)
+                                   None, c.max_rpm, chip.max if chip else None, c.flutes,
+                                   c.type, library.rules)
     return out
 
 
