@@ -9,6 +9,7 @@ from ..model import Move, Profile, ToolUse
 from .writer import Writer, fmt_number, tool_label
 
 _M6 = re.compile(r"\bM0*6\b")
+MAX_LINE_NUMBER = 99999
 
 
 def header_changes_tool(profile: Profile) -> bool:
@@ -36,7 +37,9 @@ class GcodeWriter(Writer):
 
     def raw(self, line: str, number: bool = True) -> None:
         if number and self.p.line_numbers and line.strip() != "%":
-            self.n += 10
+            # N has at most five digits (RS274/NGC; Mach): past N99990 the count starts again,
+            # as CAM posts for Mach do
+            self.n = self.n + 10 if self.n + 10 <= MAX_LINE_NUMBER else 10
             line = f"N{self.n} {line}"
         self.lines.append(line)
 
@@ -70,9 +73,8 @@ class GcodeWriter(Writer):
             self.raw(f"T{tool.number} M6")
             self.raw(f"G43 H{tool.length_offset or tool.number}")
         elif mode == "pause" and not first:
-            self.comment(f"tool change: fit {tool_label(tool)}{rpm}, re-zero Z on the stock"
-                         " top, then resume (cycle start)")
-            self.raw("M0")
+            self.stop(f"tool change: fit {tool_label(tool)}{rpm}, re-zero Z on the stock top,"
+                      " then resume (cycle start)")
         else:
             self.comment(f"fit {tool_label(tool)}{rpm} and zero Z on the stock top before"
                          " starting")
@@ -117,8 +119,19 @@ class GcodeWriter(Writer):
 
 
 class MachWriter(GcodeWriter):
-    """Mach3/Mach4: G-code whose G4 P counts seconds where others may read milliseconds."""
+    """Mach3/Mach4: G-code whose dwell needs a decimal point. Mach4 reads G4 P without one as
+    milliseconds ("G4 P4" is 4 ms: the cut starts before the spindle is at speed) and with one
+    as seconds; Mach3 reads P in seconds unless its General Config says milliseconds."""
+
+    def __init__(self, profile: Profile):
+        super().__init__(profile)
+        self.told = False  # the operator told once how the dwell is read
 
     def dwell(self, seconds: float) -> None:
-        self.comment("dwell in seconds (Mach: G4 P in seconds, not ms)")
-        super().dwell(seconds)
+        if not self.told:
+            self.comment("the spindle's wait: G4 P in seconds, with a decimal point (Mach4 reads"
+                         " P4 as 4 ms); in Mach3 leave 'G04 Dwell param in Milliseconds'"
+                         " unticked")
+            self.told = True
+        p = fmt_number(seconds, 2)
+        self.raw(f"G4 P{p}" + ("" if "." in p else ".0"))

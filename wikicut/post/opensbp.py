@@ -34,6 +34,13 @@ class OpenSbpWriter(Writer):
         if spindle:
             self.spindle_on()
 
+    def stop(self, message: str) -> None:
+        """PAUSE without a time shows the comment line just above it in its dialog, that line
+        only: the message is written on it whole, never wrapped (the operator would read only
+        its end, without the tool to fit)."""
+        self.raw("' " + self.plain(message), number=False)
+        self.raw("PAUSE")
+
     def dwell(self, seconds: float) -> None:
         self.raw(f"PAUSE {fmt_number(seconds, 1)}")
 
@@ -47,9 +54,8 @@ class OpenSbpWriter(Writer):
             self.raw(f"&Tool = {tool.number}")
             self.raw("C9")
         elif mode == "pause" and not first:
-            self.comment(f"tool change: fit {tool_label(tool)}{rpm}, re-zero Z on the stock"
-                         f" top (C2), then continue")
-            self.raw("PAUSE")
+            self.stop(f"tool change: fit {tool_label(tool)}{rpm}, re-zero Z on the stock top"
+                      " (C2), then continue")
         else:
             self.comment(f"fit {tool_label(tool)}{rpm} and zero Z on the stock top before"
                          f" starting")
@@ -65,8 +71,7 @@ class OpenSbpWriter(Writer):
         self.raw("END")
         self.raw("")
         self.raw("UNIT_ERROR:")
-        self.comment(f"This file is in {units}: set the ShopBot to {units} and run again")
-        self.raw("PAUSE")
+        self.stop(f"This file is in {units}: set the ShopBot to {units} and run again")
         self.raw("END")
 
     def rapid(self, words: dict[str, str], x, y, z) -> None:

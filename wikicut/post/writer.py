@@ -11,6 +11,7 @@ arcs as lines (chord error <= arc_tolerance) when the profile has `arcs = false`
 
 from __future__ import annotations
 
+import re
 import textwrap
 from abc import ABC, abstractmethod
 
@@ -18,6 +19,12 @@ from ..model import P3, Move, Profile, SheetProgram, ToolUse, arc_points, estima
 from .arcfit import fit_arcs
 
 COMMENT_WIDTH = 70  # characters of comment text per line
+# Comments LinuxCNC (and Mach, for MSG) act on: "(MSG," shows a message, "(ABORT," ends the
+# program, "(PY," runs Python, "(LOGOPEN," opens a file, "(PROBEOPEN name)" another. A comment of
+# ours that happens to open so (a job name, a part list wrapped there) is written "(- ...)".
+_ACTIVE_COMMENT = re.compile(
+    r"\s*(?:(?:m\s*s\s*g|debug|print|log|logopen|logappend|abort|py|pyrun)\s*,"
+    r"|probeopen\b|(?:log|probe)close\b)", re.IGNORECASE)
 
 
 def fmt_number(v: float, decimals: int) -> str:
@@ -190,8 +197,7 @@ class Writer(ABC):
         self.emit_rapid(self.pos[0], self.pos[1], p.heights.clearance)
         if p.spindle.off:
             self.raw(self.fill(p.spindle.off))
-        self.comment(f"{what}, then resume")
-        self.raw(self.stop_line)
+        self.stop(f"{what}, then resume")
         self.stopped()
         if spindle:
             self.spindle_on()
@@ -255,9 +261,7 @@ class Writer(ABC):
             # first tool's speed is the operator's at the start, as the header says)
             if self.speed_line:
                 self.raw(self.speed_line.format(rpm=fmt_number(tool.rpm, 0)))
-            self.comment(f"set the spindle to {tool.rpm:g} rpm for T{tool.number}, then"
-                         " continue")
-            self.raw(self.stop_line)
+            self.stop(f"set the spindle to {tool.rpm:g} rpm for T{tool.number}, then continue")
             self.stopped()
         self.spindle_on()
 
@@ -286,8 +290,7 @@ class Writer(ABC):
                 self.raw(self.fill(p.spindle.off))
             if self.speed_line:
                 self.raw(self.speed_line.format(rpm=fmt_number(rpm, 0)))
-            self.comment(f"set the spindle to {rpm:g} rpm, then continue")
-            self.raw(self.stop_line)
+            self.stop(f"set the spindle to {rpm:g} rpm, then continue")
             self.stopped()
             self.spindle_on()
 
@@ -348,21 +351,32 @@ class Writer(ABC):
         number = self.p.tool.number if self.tool is None else self.tool.number
         return line.replace("{speed}", fmt_number(speed, 0)).replace("{tool}", str(number))
 
+    @staticmethod
+    def plain(text: str) -> str:
+        """Comment text on one line, in ASCII: what every controller reads in a comment."""
+        return " ".join(str(text).split()).encode("ascii", "replace").decode("ascii")
+
     def comment(self, text: str) -> None:
         """Comment lines, wrapped: controllers limit line length (GRBL 80, LinuxCNC 256)."""
-        text = " ".join(str(text).split())
-        text = text.encode("ascii", "replace").decode("ascii")
+        text = self.plain(text)
         style = self.comment_style
         if style == "paren":
             text = text.replace("(", "[").replace(")", "]")
         for chunk in textwrap.wrap(text, COMMENT_WIDTH, break_long_words=True,
                                    break_on_hyphens=False) or [""]:
+            if style != "apostrophe" and _ACTIVE_COMMENT.match(chunk):
+                chunk = "- " + chunk  # read as text, not as a command
             if style == "paren":
                 self.raw(f"({chunk})", number=False)
             elif style == "semicolon":
                 self.raw("; " + chunk, number=False)
             else:
                 self.raw("' " + chunk, number=False)
+
+    def stop(self, message: str) -> None:
+        """A program stop the operator resumes from, after the comment saying what to do."""
+        self.comment(message)
+        self.raw(self.stop_line)
 
     def raw(self, line: str, number: bool = True) -> None:
         """One line as given (`number`: a dialect may number it)."""
