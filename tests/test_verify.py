@@ -108,7 +108,26 @@ def test_grbl_refuses_words_other_controllers_read(grbl, words, kind):
     if kind == "dialect":
         for name in ("linuxcnc", "mach3"):
             text_ok = text.replace("M3", "M5\nM3") if "M6" in words else text
+            if name == "mach3":  # Mach4 reads a P without a decimal point in ms
+                text_ok = text_ok.replace("G4 P2\n", "G4 P2.0\n")
             assert verify_program(text_ok, load_profile(name), thickness=18) == [], name
+
+
+def test_mach_dwell_needs_a_decimal_point_and_arc_centres_may_be_set_incremental():
+    """Mach4 reads G4 P2 as 2 ms (the cut would start before the spindle is at speed): the
+    verifier says so on Mach programs only. G91.1 (arc centres incremental, as the simulator
+    reads I and J) is accepted where the controller knows it; G90.1 is refused."""
+    mach = load_profile("mach3")
+    text = HEAD + "G0 X10\n" + TAIL
+    found = [v for v in verify_program(text, mach, thickness=18) if v.kind == "dialect"]
+    assert [v.line for v in found] == [5] and "2 ms" in found[0].message
+    assert verify_program(text.replace("G4 P2\n", "G4 P2.0\n"), mach, thickness=18) == []
+    assert verify_program(text, load_profile("linuxcnc"), thickness=18) == []
+    for name in ("mach3", "linuxcnc", "grbl"):
+        fixed = text.replace("G4 P2\n", "G4 P2.0\n").replace("G17\n", "G17 G91.1\n")
+        assert verify_program(fixed, load_profile(name), thickness=18) == [], name
+        absolute = fixed.replace("G91.1", "G90.1")
+        assert verify_program(absolute, load_profile(name), thickness=18), name
 
 
 @pytest.mark.parametrize("change", ["G0 Z20\nT2 M6\nG43 H2\n",  # spindle still on

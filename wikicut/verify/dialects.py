@@ -56,4 +56,8 @@ MACH = Dialect(
 DIALECTS = {"grbl": GRBL, "linuxcnc": LINUXCNC, "mach": MACH}
 
 # What the simulator itself follows; other accepted codes cannot be checked (refused as such).
-SIMULATED_G = _codes(0, 1, 2, 3, 4, 17, 20, 21, 40, 43, 49, range(54, 60), 61, 64, 80, 90, 91, 94)
+# G91.1 (arc centres incremental) is the simulator's own reading of I and J; a post writes it
+# where the controller's own setting may say otherwise (Mach's IJ mode, LinuxCNC's G90.1 left
+# from MDI). G90.1 stays refused.
+SIMULATED_G = _codes(0, 1, 2, 3, 4, 17, 20, 21, 40, 43, 49, range(54, 60), 61, 64, 80, 90, 91,
+                     91.1, 94)

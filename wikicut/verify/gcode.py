@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ..model import INCH, Move
-from .dialects import DIALECTS, LINUXCNC, SIMULATED_G, Dialect
+from .dialects import DIALECTS, LINUXCNC, MACH, SIMULATED_G, Dialect
 from .motion import Segment, Violation, arc_segments, program_end
 from .tools import tool_in_comment
 
@@ -93,6 +93,11 @@ class _GcodeReader:
             p = tuple(self.pos)
             self.segs.append(Segment("change", p, p, 0.0, n, self.spindle, self.tool, self.rpm))
         dwell = self._g_words(n, gs)
+        if dwell and self.d is MACH:
+            p = next((val for letter, val in words if letter == "P"), None)
+            if p is not None and "." not in p:  # Mach4 counts such a P in milliseconds
+                self.bad.append(Violation(n, "dialect", f"G4 P{p} is {p} ms on Mach4 (a P"
+                                          f" without a decimal point): write P{p}.0 for seconds"))
         if "F" in w:
             self.feed = w["F"] * self.scale
         if dwell or not any(k in w for k in "XYZ"):
