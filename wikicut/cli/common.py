@@ -142,7 +142,7 @@ MAX_JOIN_TOL = 5.0  # mm
 JOIN_TOLERANCE = Number(limits.Range(positive=True, maximum=MAX_JOIN_TOL))
 
 
-UNITS = click.Choice(["mm", "cm", "m", "inch", "ft", "pt"])
+UNITS = click.Choice(["mm", "cm", "m", "inch", "ft", "pt", "px"])
 
 
 def reading_options(fn):

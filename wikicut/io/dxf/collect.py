@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import InputError, InputWarning
-from .document import open_dxf
-from .drawing import Drawing, Label, Piece
+from .document import Opened, open_dxf
+from .drawing import Drawing, DrawingUnits, Label, Piece
 from .flatten import CHORD_TOL, GEOMETRY, dedupe_consecutive, flatten_entity
 from .layers import LayerOp, classify_layer
 from .units import drawing_units, given_units
@@ -29,6 +29,16 @@ MAX_ENTITIES = 1_000_000  # entities after block expansion (a whole house: ~10,0
 _ANNOTATIONS = {"TEXT", "MTEXT", "ATTRIB", "ATTDEF", "DIMENSION", "ARC_DIMENSION",
                 "LARGE_RADIAL_DIMENSION", "LEADER", "MLEADER", "MULTILEADER", "VIEWPORT",
                 "XLINE", "RAY"}
+# Pictures and scene aids: a raster image, a PDF/DWF/DGN underlay or an OLE object traced
+# over, a wipeout masking what lies under it on screen, a light. None is an outline (a CAM
+# import skips them too); they are not cut, with one warning naming them.
+_PICTURES = {"IMAGE", "PDFUNDERLAY", "PDFREFERENCE", "DWFUNDERLAY", "DGNUNDERLAY",
+             "OLE2FRAME", "OLEFRAME", "WIPEOUT", "LIGHT"}
+# Geometry held as ACIS solid-modelling data or as 3D faces: drawn, but not as a flat outline
+# ezdxf can give (its path and disassemble modules read none of them): refused, with the way
+# to a flat drawing.
+_SOLIDS = {"3DSOLID", "BODY", "SURFACE", "EXTRUDEDSURFACE", "LOFTEDSURFACE", "PLANESURFACE",
+           "REVOLVEDSURFACE", "SWEPTSURFACE", "MESH", "3DFACE"}
 _CALLOUT = re.compile(r"[\u00d8\u2300]|%%c", re.IGNORECASE)  # a diameter: Ø, ⌀, %%c
 
 
@@ -47,6 +57,7 @@ class _Collector:
         self.labels: list[Label] = []
         self.unengraved: list[str] = []  # text on engraving layers: "'ENGR' (entity .., ..)"
         self.points: list[tuple[str, str]] = []  # POINTs on cut layers: (handle, layer)
+        self.pictures: list[tuple[str, str, str]] = []  # images, underlays: (kind, handle, layer)
         # geometry on layers not cut for a reason worth a word (bend lines): by reason
         self.unseen: dict[str, list[tuple[str, str]]] = {}
         self.used: dict[str, None] = {}  # the layers entities are on, in the order met
@@ -65,7 +76,8 @@ class _Collector:
         where = f"(entity {handle}, layer {layer})"
         self.used.setdefault(layer)
         if layer in self.hidden:
-            if kind not in _ANNOTATIONS and kind not in ("TEXT", "MTEXT"):
+            if kind not in _ANNOTATIONS and kind not in _PICTURES and kind not in ("TEXT",
+                                                                                  "MTEXT"):
                 self.skipped.add(layer)
             return
         if kind == "INSERT":
@@ -83,18 +95,24 @@ class _Collector:
             if op.unseen:
                 self.unseen.setdefault(op.unseen, []).append((handle, layer))
             return
-        if kind == "POINT":  # no outline to cut: Fusion 360 exports a sketch's points
-            if op.kind != "sheet":
-                self.points.append((handle, layer))
+        if kind == "POINT" or kind in _PICTURES:
+            self._no_outline(kind, handle, layer, op)
             return
         if kind not in GEOMETRY:
             if op.kind == "sheet":
                 return
-            raise InputError(f"unsupported entity {kind} on cut layer {where}: draw it with "
-                             "lines, arcs, circles or polylines", self.shown)
+            raise InputError(f"unsupported entity {kind} on cut layer {where}: "
+                             f"{_redraw(kind)}", self.shown)
         got = self._flatten(e, kind, where)
         if got is not None:
             self._add(got, kind, where, layer, op, handle)
+
+    def _no_outline(self, kind: str, handle: str, layer: str, op: LayerOp) -> None:
+        """A POINT, image, underlay or light: nothing to cut, said in one warning each."""
+        if kind in _PICTURES:
+            self.pictures.append((kind, handle, layer))
+        elif op.kind != "sheet":  # a POINT: Fusion 360 exports a sketch's points
+            self.points.append((handle, layer))
 
     def _insert(self, e, layer: str, handle: str, depth: int, where: str) -> None:
         if depth > MAX_BLOCK_DEPTH:
@@ -159,6 +177,26 @@ class _Collector:
         return self.labels[-1]
 
 
+def _redraw(kind: str) -> str:
+    """How to draw an entity the reader cannot cut as something it can."""
+    if kind == "REGION":
+        return ("a REGION keeps its outline as ACIS solid-modelling data, which wikicut does "
+                "not read: explode it to lines and arcs in CAD (EXPLODE)")
+    if kind in _SOLIDS:
+        return ("a 3D solid, surface or mesh is not a flat outline: export the part's outline "
+                "(a flat pattern or a 2D projection) as lines, arcs or polylines")
+    return "draw it with lines, arcs, circles or polylines"
+
+
+def _named(seen: list[tuple[str, str]]) -> tuple[str, str, int]:
+    """('1A, 1B and 4 more', "'Layer1', 'Cut'", count) of (handle, layer) pairs a warning
+    names: a few handles, then a count, and each layer once."""
+    n = len(seen)
+    handles = ", ".join(h for h, _ in seen[:5]) + (f" and {n - 5} more" if n > 5 else "")
+    layers = ", ".join(repr(x) for x in dict.fromkeys(lay for _, lay in seen))
+    return handles, layers, n
+
+
 def _expanded(doc, shown: str) -> int:
     """Entities the model space holds once every INSERT and MINSERT is expanded, counted
     before expanding: 8 levels of 10 INSERTs would be 10^8 entities from a few KB."""
@@ -186,7 +224,7 @@ def _expanded(doc, shown: str) -> int:
         return total, deepest
 
     total, _ = walk(doc.modelspace(), "*Model_Space", 0)
-    if total > MAX_ENTITIES:
+    if total > MAX_ENTITIES:  # counted for the whole file by the caller too
         raise InputError(f"more than {MAX_ENTITIES:,} entities once blocks are expanded: "
                          "over the reader's limit (no cutting file comes near it)", shown)
     return total
@@ -206,18 +244,23 @@ def hidden_layers(doc) -> set[str]:
 
 def read_drawing(path: str | Path, layer_map: dict[str, str] | None = None,
                  shown: str | None = None, units: str | None = None) -> Drawing:
-    """Every piece of cut geometry and every note of a DXF, flattened, in drawing units
-    (`Drawing.units` says how they scale to mm). `units` ("mm", "cm", "m", "inch", "ft", "pt")
-    overrides what the file says."""
+    """Every piece of cut geometry and every note of a DXF (of each DXF document in it),
+    flattened, in drawing units (`Drawing.units` says how they scale to mm). `units` ("mm",
+    "cm", "m", "inch", "ft", "pt", "px") overrides what the file says."""
     path = Path(path)
     shown = shown or str(path)
     given = given_units(units, shown)
-    doc, has_header = open_dxf(path, shown)
-    du = drawing_units(doc, has_header, given, shown)
-    _expanded(doc, shown)
-    col = _Collector(shown, layer_map, CHORD_TOL / du.scale, hidden_layers(doc))
-    for entity in doc.modelspace():
-        col.entity(entity, None, entity.dxf.handle, 0)
+    opened = open_dxf(path, shown)
+    du = _one_units(opened, given, shown)
+    if sum(_expanded(o.doc, o.shown) for o in opened) > MAX_ENTITIES:
+        raise InputError(f"more than {MAX_ENTITIES:,} entities once blocks are expanded: "
+                         "over the reader's limit (no cutting file comes near it)", shown)
+    col = _Collector(shown, layer_map, CHORD_TOL / du.scale, set())
+    for o in opened:
+        col.hidden = hidden_layers(o.doc)
+        of = "" if len(opened) == 1 else f" of document {o.number}"
+        for entity in o.doc.modelspace():
+            col.entity(entity, None, f"{entity.dxf.handle}{of}", 0)
     if col.unengraved:
         n = len(col.unengraved)
         listed = ", ".join(col.unengraved[:5]) + (f" and {n - 5} more" if n > 5 else "")
@@ -226,18 +269,15 @@ def read_drawing(path: str | Path, layer_map: dict[str, str] | None = None,
                       "part's name is engraved as its label where labels are on); explode "
                       "the text to single-line curves in CAD", InputWarning, stacklevel=2)
     if col.points:
-        n = len(col.points)
-        handles = ", ".join(h for h, _ in col.points[:5]) + (f" and {n - 5} more" if n > 5
-                                                             else "")
-        layers = ", ".join(repr(x) for x in dict.fromkeys(lay for _, lay in col.points))
+        handles, layers, n = _named(col.points)
         warnings.warn(f"{shown}: {n} POINT entit{'y' if n == 1 else 'ies'} not cut (a point "
                       f"has no outline; CAD exports sketch points so): entit"
                       f"{'y' if n == 1 else 'ies'} {handles} on layer(s) {layers}",
                       InputWarning, stacklevel=2)
+    if col.pictures:
+        _say_pictures(col.pictures, shown)
     for why, seen in col.unseen.items():
-        n = len(seen)
-        handles = ", ".join(h for h, _ in seen[:5]) + (f" and {n - 5} more" if n > 5 else "")
-        layers = ", ".join(repr(x) for x in dict.fromkeys(lay for _, lay in seen))
+        handles, layers, n = _named(seen)
         first = next(iter(dict.fromkeys(lay for _, lay in seen)))
         warnings.warn(f"{shown}: {n} entit{'y' if n == 1 else 'ies'} on layer(s) {layers} "
                       f"not cut: {why} (entit{'y' if n == 1 else 'ies'} {handles}); to "
@@ -247,8 +287,38 @@ def read_drawing(path: str | Path, layer_map: dict[str, str] | None = None,
         names = ", ".join(f"'{n}'" for n in sorted(col.skipped))
         warnings.warn(f"{shown}: layers switched off or frozen are not cut: {names}",
                       InputWarning, stacklevel=2)
-    return Drawing(col.pieces, col.labels, shown, du,
-                   tuple(dict.fromkeys([*col.used, *_table_layers(doc)])))
+    tables = [name for o in opened for name in _table_layers(o.doc)]
+    return Drawing(col.pieces, col.labels, shown, du, tuple(dict.fromkeys([*col.used, *tables])))
+
+
+def _one_units(opened: list[Opened], given: DrawingUnits | None, shown: str) -> DrawingUnits:
+    """The drawing units of the file's documents, which must agree (OpenSCAD's are all
+    unitless); several documents are said in one warning, as CAD shows only the first."""
+    each = [drawing_units(o.doc, o.has_header, given, o.shown, o.inkscape) for o in opened]
+    for o, du in zip(opened[1:], each[1:]):
+        if du.scale != each[0].scale:
+            raise InputError(f"its DXF documents are in different units: document 1 "
+                             f"{each[0].said}, document {o.number} {du.said}: join them into "
+                             "one drawing in CAD", shown)
+    if len(opened) > 1:
+        warnings.warn(f"{shown}: {len(opened)} DXF documents one after another in the file "
+                      "(OpenSCAD writes one for each top-level object): all read, as one "
+                      "drawing; CAD opens only the first", InputWarning, stacklevel=3)
+    return each[0]
+
+
+def _say_pictures(pictures: list[tuple[str, str, str]], shown: str) -> None:
+    """One warning for the images, underlays, wipeouts and lights not cut."""
+    handles, layers, n = _named([(h, lay) for _, h, lay in pictures])
+    kinds = ", ".join(dict.fromkeys(k for k, _, _ in pictures))
+    word, draw = ("entity", "it draws") if n == 1 else ("entities", "they draw")
+    masked = ("; a WIPEOUT only hides what lies under it in CAD, and that is cut as drawn"
+              if any(k == "WIPEOUT" for k, _, _ in pictures) else "")
+    warnings.warn(f"{shown}: {n} {word} not cut, as {draw} no outline: {kinds} ({word} "
+                  f"{handles} on layer(s) {layers}): images, underlays (PDF, DWF, DGN), OLE "
+                  "objects and lights are pictures to trace over and scene aids, not drawings; "
+                  f"trace what is to be cut with lines, arcs or polylines{masked}",
+                  InputWarning, stacklevel=3)
 
 
 def _table_layers(doc) -> list[str]:

@@ -48,6 +48,8 @@ class DrawingUnits:
     said: str  # "$INSUNITS=1", "unitless (no HEADER section), read as mm", "units='inch'"
     stated: bool  # the file or the user said so (the plausibility check only warns)
     insunits: int | None = None
+    # unstated units a known exporter may have written in: (unit name, why), said in a warning
+    alt: tuple[str, str] | None = None
 
 
 @dataclass

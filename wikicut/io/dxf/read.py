@@ -261,10 +261,10 @@ def read_dxf_parts(path, layer_map: dict[str, str] | None = None, display: str |
     """Every outline in a DXF with what lies inside it, as Parts moved to bounding-box min
     (0, 0). Names are '<stem>-<n>' in sheet-then-position order, or the TEXT inside the part.
     Pocket depths are checked against `thickness`, else against the part's sheet layer.
-    `units` ("mm", "cm", "m", "inch", "ft", "pt") overrides the file's; `join_tolerance` (mm) is
-    how far apart loose ends may be and still meet. An entry of `layer_map` naming no layer
-    of the file is warned of, unless `layers_seen` (a list) is given: the file's layer names
-    are added to it, for a caller reading several files with one map to say so once."""
+    `units` ("mm", "cm", "m", "inch", "ft", "pt", "px") overrides the file's; `join_tolerance`
+    (mm) is how far apart loose ends may be and still meet. An entry of `layer_map` naming no
+    layer of the file is warned of, unless `layers_seen` (a list) is given: the file's layer
+    names are added to it, for a caller reading several files with one map to say so once."""
     shown, sheets, raw, _scale = _analyse(path, layer_map, display, units, join_tolerance,
                                           layers_seen)
     stocks = [_parse_stock(s) for s in sheets]

@@ -5,8 +5,9 @@ $INSUNITS, a file without one being unitless and read as mm. The check runs on t
 loops (LINE-only files included), both ways: an outline tens of metres long whose numbers are
 a plausible size in mm is read as mm (SketchUp writes WikiHouse files in mm with
 $INSUNITS=1, the real MicroHouse file among them); a unitless drawing whose largest outline
-is a few centimetres is read as mm with a warning that names the inch reading. The user's
-`units` is never second-guessed.
+is a few centimetres is read as mm with a warning that names the inch reading, and a
+unitless file of Inkscape's DXF R14 export with one naming the unit that export writes
+unstated (pt before Inkscape 1.2, px after). The user's `units` is never second-guessed.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ __all__ = ["MAX_COORD", "MAX_PART", "SMALL_PART", "UNIT_NAMES", "check_coords",
 _INSUNITS = {0: 1.0, 1: 25.4, 2: 304.8, 4: 1.0, 5: 10.0, 6: 1000.0, 8: 25.4e-6, 9: 0.0254,
              13: 0.001, 14: 100.0}
 # The names a user gives for drawing units -> mm factor. "pt" is the PostScript point
-# (1/72 inch): templates exported from a PDF keep their page's points with $INSUNITS=0.
-UNIT_NAMES = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "inch": 25.4, "ft": 304.8, "pt": 25.4 / 72}
+# (1/72 inch): templates exported from a PDF keep their page's points with $INSUNITS=0;
+# "px" the CSS pixel (1/96 inch) of an SVG, which Inkscape's DXF export can write.
+UNIT_NAMES = {"mm": 1.0, "cm": 10.0, "m": 1000.0, "inch": 25.4, "ft": 304.8, "pt": 25.4 / 72,
+              "px": 25.4 / 96}
 _ALIASES = {"in": "inch", "inches": "inch", "feet": "ft", "foot": "ft", "point": "pt",
-            "points": "pt"}
+            "points": "pt", "pixel": "px", "pixels": "px"}
 
 MAX_COORD = 1e6  # mm: beyond this the file is surely in other units than it says
 MAX_PART = 10_000.0  # mm: no sheet or part a router cuts is longer than this
@@ -39,7 +42,8 @@ _SIZED = ("sheet", "outside", "inside", "auto", "pocket", "drill")
 
 
 def unit_scale(units: str, shown: str | None = None) -> float:
-    """The mm factor of a units name the user gave ("mm", "cm", "m", "inch", "ft", "pt")."""
+    """The mm factor of a units name the user gave ("mm", "cm", "m", "inch", "ft", "pt",
+    "px")."""
     key = str(units).strip().lower()
     key = _ALIASES.get(key, key)
     if key not in UNIT_NAMES:
@@ -55,8 +59,10 @@ def given_units(units: str | None, shown: str) -> DrawingUnits | None:
 
 
 def drawing_units(doc, has_header: bool, given: DrawingUnits | None,
-                  shown: str) -> DrawingUnits:
-    """How the drawing's numbers become mm: the units given, else the header's $INSUNITS."""
+                  shown: str, inkscape: bool = False) -> DrawingUnits:
+    """How the drawing's numbers become mm: the units given, else the header's $INSUNITS.
+    A file of Inkscape's DXF R14 export that states no unit is read as mm, and names the
+    unit that export may have written it in (see `settle_units`)."""
     insunits = int(doc.header.get("$INSUNITS", 0) or 0) if has_header else 0
     if given is None and insunits not in _INSUNITS:
         raise InputError(f"unsupported drawing units $INSUNITS={insunits}; "
@@ -65,9 +71,20 @@ def drawing_units(doc, has_header: bool, given: DrawingUnits | None,
         return given
     if insunits == 0:
         # an R12 header has no $INSUNITS at all (SketchUp's and Rhino's R12 exports)
-        why = ("no HEADER section" if not has_header else "$INSUNITS=0"
-               if "$INSUNITS" in doc.header else "no $INSUNITS in the header")
-        return DrawingUnits(1.0, f"unitless ({why}), read as mm", stated=False)
+        said = "$INSUNITS" in doc.header
+        why = ("no HEADER section" if not has_header else "$INSUNITS=0" if said
+               else "no $INSUNITS in the header")
+        alt = None
+        if inkscape and said:
+            # from 1.2 on it writes the unit it was given, and 0 only for "px (unitless)"
+            alt = ("px", "$INSUNITS=0 is what Inkscape's DXF R14 export writes for its base "
+                   "unit px (1/96 in)")
+        elif inkscape:
+            # before 1.2 it wrote no unit, whichever base unit the user chose: pt unless
+            # changed (the first of its options, and its script's default)
+            alt = ("pt", "Inkscape's DXF R14 export before 1.2 records no units, and its base "
+                   "unit is pt (1/72 in) unless the user chose another")
+        return DrawingUnits(1.0, f"unitless ({why}), read as mm", stated=False, alt=alt)
     return DrawingUnits(_INSUNITS[insunits], f"$INSUNITS={insunits}", stated=True,
                         insunits=insunits)
 
@@ -106,7 +123,13 @@ def settle_units(units: DrawingUnits, loops_mm: list[Piece], shown: str,
                       f"{big / 1000:.1f} m long; read as millimetres ({raw:.0f} mm): "
                       "check the sizes, or give the units", InputWarning, stacklevel=3)
         return 1.0
-    if not units.stated and big < SMALL_PART:
+    if not units.stated and units.alt:
+        name, why = units.alt
+        in_alt = big * UNIT_NAMES[name]
+        warnings.warn(f"{shown}: {units.said}; {why}: the largest outline is {big:.1f} mm "
+                      f"long; if the drawing is in {name}, give units = '{name}' ({in_alt:.1f} "
+                      "mm)", InputWarning, stacklevel=3)
+    elif not units.stated and big < SMALL_PART:
         warnings.warn(f"{shown}: {units.said}: the largest outline is {big:.1f} mm long; "
                       f"if the drawing is in inches ({big * 25.4:.0f} mm), give units = "
                       "'inch'", InputWarning, stacklevel=3)

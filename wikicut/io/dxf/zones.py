@@ -73,8 +73,8 @@ def _zone_rings(path, shown: str, scale: float) -> list[_Ring]:
     data = Path(path).read_bytes()
     if not any(name.encode() in data for name in _ZONES):
         return []
-    doc, _ = open_dxf(Path(path), shown)
-    return [_ring(e, shown, scale) for e in doc.modelspace().query("LWPOLYLINE POLYLINE")
+    return [_ring(e, o.shown, scale) for o in open_dxf(Path(path), shown)
+            for e in o.doc.modelspace().query("LWPOLYLINE POLYLINE")
             if e.dxf.get("layer", "0") in _ZONES]
 
 
