@@ -205,6 +205,24 @@ def find_chromium() -> str:
     return browser
 
 
+def print_pdf(page: Path, tmp: Path) -> Path:
+    """`page` (an index.html) printed to tmp/job.pdf by headless Chromium, as an operator
+    prints it: a browser of its own (profile, HOME) so no shared lock or cache."""
+    browser = find_chromium()
+    pdf = tmp / "job.pdf"
+    home = tmp / "home"
+    home.mkdir()
+    res = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={home / 'profile'}", "--no-pdf-header-footer",
+         f"--print-to-pdf={pdf}", page.as_uri()],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "HOME": str(home)}, cwd=home)
+    assert pdf.exists() and pdf.stat().st_size > 10_000, res.stderr[-2000:]
+    return pdf
+
+
 def as_from_a_shell() -> None:
     """A child's signals as an operator's terminal gives them (`preexec_fn`): a test run
     started in the background (`cmd &` in a script, `nohup`) ignores SIGINT (and SIGHUP),

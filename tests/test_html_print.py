@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import re
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 import shapely
-from conftest import find_chromium, need_module
+from conftest import need_module, print_pdf
 
 from wikicut.io.profiles import load_profile
 from wikicut.model import Layout, Part, Placement, SheetLayout, Stock
@@ -41,7 +39,6 @@ def sheet(index: int, dx: float = 0.0) -> SheetLayout:
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory) -> tuple[Path, dict, object]:
     """Sheets 1, 2 and 4 alike, sheet 3 different; held by screws, zero at G55; printed."""
-    browser = find_chromium()
     pdfium = need_module("pypdfium2")
     tmp = tmp_path_factory.mktemp("print")
     prof = load_profile("grbl")
@@ -51,17 +48,7 @@ def printed(tmp_path_factory) -> tuple[Path, dict, object]:
     write_outputs("ribs <&>", Layout([sheet(1), sheet(2), sheet(3, dx=5.0), sheet(4)]), out,
                   profile=prof, spacing=12.0,
                   settings={"profile": prof.name, "tool_diameter": prof.tool.diameter})
-    pdf = tmp / "job.pdf"
-    home = tmp / "home"  # a browser of its own: no shared profile, lock or cache
-    home.mkdir()
-    res = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={home / 'profile'}", "--no-pdf-header-footer",
-         f"--print-to-pdf={pdf}", (out / "index.html").as_uri()],
-        capture_output=True, text=True, timeout=120, check=False,
-        env={**os.environ, "HOME": str(home)}, cwd=home)
-    assert pdf.exists() and pdf.stat().st_size > 10_000, res.stderr[-2000:]
+    pdf = print_pdf(out / "index.html", tmp)
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     return out, report, pdfium.PdfDocument(str(pdf))
 

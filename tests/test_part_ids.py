@@ -5,14 +5,12 @@ the terminal, not only in the program's notes."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 import xml.etree.ElementTree as ET
 
 import pytest
 import shapely
-from conftest import find_chromium, need_module, run_wikicut
+from conftest import need_module, print_pdf, run_wikicut
 
 from wikicut.errors import InputWarning
 from wikicut.io.profiles import load_profile
@@ -158,23 +156,12 @@ def test_origin_mark_is_whole_in_the_view():
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory):
     """Two sheets written by the pipeline and printed by Chromium, as a designer would."""
-    browser = find_chromium()
     pdfium = need_module("pypdfium2")
     tmp = tmp_path_factory.mktemp("ids")
     out = tmp / "out"
     write_outputs("ids", Layout([ribs(1), ribs(2)]), out, profile=load_profile("grbl"),
                   spacing=12.0)
-    pdf = tmp / "job.pdf"
-    home = tmp / "home"
-    home.mkdir()
-    res = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={home / 'profile'}", "--no-pdf-header-footer",
-         f"--print-to-pdf={pdf}", (out / "index.html").as_uri()],
-        capture_output=True, text=True, timeout=120, check=False,
-        env={**os.environ, "HOME": str(home)}, cwd=home)
-    assert pdf.exists() and pdf.stat().st_size > 10_000, res.stderr[-2000:]
+    pdf = print_pdf(out / "index.html", tmp)
     return out, pdfium.PdfDocument(str(pdf))
 
 
