@@ -93,3 +93,28 @@ def test_verify_checks_with_the_tool_the_program_names(tmp_path):
     r = run("verify", prog, "--profile", "grbl", "--sheet", sheet)
     assert r.exit_code == 0 and "clean" in r.output, r.output
 
+
+
+def test_the_check_before_writing_judges_chip_loads_in_the_jobs_material(tmp_path, monkeypatch):
+    """A library tool's programs are held to its maker's chip load in the job's material
+    (as `wikicut verify --material`): here a writer bug that runs the spindle at 12,000 rpm,
+    the feeds left for 18,000, takes 0.293 mm a tooth where T1 takes 0.269 at that depth."""
+    rectangles(tmp_path / "plate.dxf", [(0, 0, 300, 200)])
+    job = tmp_path / "job.toml"
+    job.write_text('[sheet]\nwidth = 1200\nheight = 800\nthickness = 18\nmaterial = "Plywood"\n'
+                   '[nest]\niterations = 20\n[machine]\ntool_diameter = 6\n'
+                   '[[part]]\nfile = "plate.dxf"\n')
+    real = wikicut.post.write_program
+
+    def slow(program, profile, title=""):
+        text = real(program, profile, title)
+        assert "S18000" in text
+        return text.replace("S18000", "S12000")
+
+    monkeypatch.setattr(wikicut.post, "write_program", slow)
+    out = tmp_path / "out"
+    r = run("nest", job, "-o", out)
+    assert r.exit_code == 3, r.output
+    assert "fails the check before writing: tool: chip load 0.293 mm/tooth above T1's 0.269" \
+        in r.output, r.output
+    assert not out.exists()

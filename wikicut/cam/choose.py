@@ -14,7 +14,7 @@ import re
 from ..errors import UnsafeJobError
 from ..model import P3, Operation, SheetLayout, ToolUse
 from ..model.tooling import Tooling, ToolSetting
-from .context import Context, Proofs, shape_key
+from .context import Context, PlaceRefusal, Proofs, shape_key
 from .drills import drilling_profile
 from .emit import Emitter
 from .offsets import UNCUT_WIDTH
@@ -31,8 +31,10 @@ class Chooser:
     """The tools of one sheet: a Context per tool setting, the part being cut, and the choice
     of tool for each feature (remembered across sheets, by shape, in the job's Proofs)."""
 
-    def __init__(self, sheet: SheetLayout, tooling: Tooling, proofs: Proofs):
+    def __init__(self, sheet: SheetLayout, tooling: Tooling, proofs: Proofs,
+                 placed: tuple = ()):
         self.sheet = sheet
+        self.placed = tuple(placed)  # the sheet's parts as placed (Context.placed)
         self.tooling = tooling
         self.proofs = proofs
         self.thickness = float(sheet.stock.thickness)
@@ -63,6 +65,7 @@ class Chooser:
             ctx = self._ctx[id(setting)] = Context(self.sheet, drilling_profile(setting),
                                                    self.proofs)
             ctx.part = self._part
+            ctx.placed, ctx.groove = self.placed, self.main.profile.tool.diameter
         return ctx
 
     def candidates(self, kind: str, depth: float, hole: float | None = None
@@ -93,6 +96,23 @@ class Chooser:
         # job forces on a kind too: a shank would rub (or a V-bit gouge) below its flutes
         return [tl.setting(kind, n) for n in numbers if tl.tool(n).reach >= depth - 1e-9]
 
+    def none_reaches(self, kind: str, depth: float) -> str:
+        """Why no tool may cut a `kind` `depth` mm deep (candidates() is empty): each tool
+        of the rack and what rules it out."""
+        tl = self.tooling
+        forced = None if tl.single else tl.forced_tool(kind) or tl.forced_tool("all")
+        marks = kind in ("label", "engrave")
+        if forced is not None:
+            key = kind if tl.forced_tool(kind) is not None else "all"
+            why = [f"T{forced}, the job's [machine.operations.{key}] tool, has only"
+                   f" {tl.tool(forced).reach:g} mm of flutes"]
+        else:
+            why = [f"T{t.number} ({t.diameter:g} mm) "
+                   + ("is a drill" if marks and t.kind == "drill"
+                      else f"has only {t.reach:g} mm of flutes") for t in tl.tools]
+        verb = "engraves" if marks else "cuts"
+        return f"no tool in the rack {verb} {depth:g} mm deep: {'; '.join(why)}"
+
     def cut(self, instance: str, kind: str, fn, depth: float, hole: float | None, pos: P3,
             geom=None) -> tuple[Operation, P3]:
         """Cut one feature with the first candidate tool that can; refuse it, with its size,
@@ -117,6 +137,8 @@ class Chooser:
                 continue
             try:
                 return self._op(s, instance, kind, fn, pos)
+            except PlaceRefusal:
+                raise
             except UnsafeJobError as err:
                 if len(cands) == 1:
                     err.detail += self._too_short(depth)

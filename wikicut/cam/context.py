@@ -39,6 +39,12 @@ def shape_key(g) -> bytes:
     return shapely.to_wkb(moved)
 
 
+class PlaceRefusal(UnsafeJobError):
+    """A feature refused for where its part lies on the sheet (beside which parts), not for
+    its shape: no other tool is tried for it, and no tool is remembered as unable to cut the
+    shape (cam.choose)."""
+
+
 class Context:
     """The sheet being planned and the part being cut."""
 
@@ -50,6 +56,10 @@ class Context:
         self.through = self.t + profile.depth.overcut
         self.proofs = proofs
         self.part: Part | None = None
+        # the sheet's parts as placed, and the widest groove cut round an outline (the
+        # main tool's): a tab stays off where its groove meets another part's (cam/plan.py)
+        self.placed: tuple[Part, ...] = ()
+        self.groove = 0.0
         self.lead_room = None  # where lead arcs may go on this sheet (cam/leads.py), made once
 
     def refuse(self, detail: str) -> UnsafeJobError:

@@ -13,9 +13,10 @@ from ..errors import UnsafeJobError
 from ..model import P3, Operation, Part, Placement, Profile, SheetLayout, SheetProgram
 from ..model.tooling import Tooling, ToolSetting
 from .choose import Chooser
-from .common import CommonLines
+from .common import NEAR_TOL, CommonLines, near_stretches
 from .common import enabled as common_on
-from .context import Context, Proofs, xy_text
+from .context import Context, PlaceRefusal, Proofs, xy_text
+from .depth import Track
 from .drills import drill_op, pocket_drill, round_hole
 from .emit import Emitter
 from .holddown import place_screws
@@ -28,6 +29,7 @@ from .pilots import pilot_ops, pilot_tool_first
 from .pockets import check_pocket_depth, pocket_op
 from .safety import check_on_sheet, check_program, check_screws, check_setup, measure
 from .skin import onion, skin_depth, skin_note, skin_pass
+from .tabs import tab_centres
 
 # one feature of a part: its kind, how to cut it (given the tool's Context and an Emitter;
 # returns tab centres or None), where it starts (for the tour), how deep it goes and, for a
@@ -60,10 +62,13 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
     """plan_sheet's program, with common lines where asked and `common_line`, and the
     tool-centre length they left out."""
     tooling = tooling if tooling is not None else Tooling((ToolSetting(profile),))
-    chooser = Chooser(sheet, tooling, proofs if proofs is not None else Proofs())
+    placed = [pl.placed() for pl in sheet.placements]
+    # the sheet cut without common lines is only measured (plan_sheet), with its parts one
+    # tool apart: its tabs are placed as if each part were alone, as the saving is judged
+    chooser = Chooser(sheet, tooling, proofs if proofs is not None else Proofs(),
+                      placed if common_line else ())
     main = chooser.main
     check_setup(sheet, main.profile, chooser.through)
-    placed = [pl.placed() for pl in sheet.placements]
     depth = nesting_depth([pp.outline for pp in placed])
     pos: P3 = (0.0, 0.0, main.profile.heights.clearance)
     common = (CommonLines(chooser.context(main)) if common_line and common_on(main.profile)
@@ -219,18 +224,35 @@ def _lead_notes(ops: list[Operation]) -> tuple[str, ...]:
 
 
 def _label_notes(ch: Chooser, sheet: SheetLayout, ops: list[Operation]) -> tuple[str, ...]:
-    """Which parts' labels had no room for the tool that engraves them (said, not dropped
-    without a word: the preview shows no label on them either)."""
-    label = ch.candidates("label", ch.main.profile.engrave.depth)
-    if not label or not label[0].profile.engrave.labels:
-        return ()
+    """What became of the parts' labels, said (never dropped without a word): the parts
+    whose drawing engraves their own (a LABELS layer: wikicut adds none), those without
+    room for theirs at the width of the tool that engraves them (the preview shows them
+    grey), and all of them where no tool of the rack reaches the engraving depth."""
+    own = [pl.instance for pl in sheet.placements if pl.part.engraves_label]
+    notes = (f"drawn labels: {len(own)} of {len(sheet.placements)} parts engrave the label"
+             f" their drawing gives (a LABELS layer), not wikicut's ({_some(own)})",
+             ) if own else ()
+    depth = ch.main.profile.engrave.depth
+    left = [pl.instance for pl in sheet.placements if not pl.part.engraves_label]
+    if not left or not ch.main.profile.engrave.labels:
+        return notes
+    label = ch.candidates("label", depth)
+    if not label:
+        return notes + (f"labels: none engraved: {ch.none_reaches('label', depth)}",)
+    if not label[0].profile.engrave.labels:
+        return notes
     done = {op.part for op in ops if op.kind == "label"}
-    left = [pl.instance for pl in sheet.placements if pl.instance not in done]
+    left = [i for i in left if i not in done]
     if not left:
-        return ()
-    more = f" and {len(left) - 6} more" if len(left) > 6 else ""
-    return (f"labels: {len(left)} of {len(sheet.placements)} parts without room for theirs"
-            f" at the engraving tool's width, not engraved ({', '.join(left[:6])}{more})",)
+        return notes
+    return notes + (f"labels: {len(left)} of {len(sheet.placements)} parts without room for"
+                    f" theirs at the engraving tool's width, not engraved ({_some(left)})",)
+
+
+def _some(instances: list[str], most: int = 6) -> str:
+    """The first `most` parts by id, and how many more."""
+    more = f" and {len(instances) - most} more" if len(instances) > most else ""
+    return ", ".join(instances[:most]) + more
 
 
 def _bind(fn, *args) -> Cut:
@@ -245,7 +267,42 @@ def _outline_loop(ctx: Context) -> np.ndarray:
 def _outline(ctx: Context, em: Emitter) -> list:
     if onion(ctx.profile):  # held by a skin instead of tabs
         return loop_op(ctx, em, _outline_loop(ctx), skin_depth(ctx), tabs=False)
-    return loop_op(ctx, em, _outline_loop(ctx), ctx.through, tabs=True)
+    loop = _outline_loop(ctx)
+    avoid = _no_waste(ctx, loop)
+    tabs = loop_op(ctx, em, loop, ctx.through, tabs=True, avoid=avoid)
+    if avoid and not tabs and tab_centres(Track(loop, closed=True), ctx.profile,
+                                          ctx.part.outline.exterior.length):
+        raise _no_tab_room(ctx)
+    return tabs
+
+
+def _no_tab_room(ctx: Context) -> PlaceRefusal:
+    """A part whose cut meets its neighbours' wherever a tab could go: held by nothing once
+    cut, it is refused (a wider spacing leaves the waste its tabs need)."""
+    near = 2 * ctx.r + ctx.groove
+    me = next(pl.instance for pl, q in zip(ctx.sheet.placements, ctx.placed) if q is ctx.part)
+    others = [pl.instance for pl, q in zip(ctx.sheet.placements, ctx.placed)
+              if q is not ctx.part and q.outline.distance(ctx.part.outline) < near]
+    d = 2 * ctx.r
+    grooves = (f"two {d:g} mm grooves" if abs(d - ctx.groove) < 1e-9
+               else f"a {d:g} mm and a {ctx.groove:g} mm groove")
+    return PlaceRefusal(
+        f"{me} has no room for its tabs: the cut round it meets the cuts round"
+        f" {', '.join(others[:4])}{' and more' if len(others) > 4 else ''} wherever a tab"
+        f" could go (parts nearer than {near:g} mm, {grooves}, leave no waste between them"
+        f" to hold one); set [nest] spacing to {near:g} mm or more", ctx.part.source or None,
+        ctx.part.name)
+
+
+def _no_waste(ctx: Context, loop: np.ndarray) -> list[tuple[float, float]]:
+    """The stretches of an outline's loop where its groove meets the groove cut round another
+    part (parts nearer than two tools apart): no waste is left there for a tab to hold on to,
+    so a tab there would be cut away by the neighbour's pass, or meet the neighbour's tab and
+    tie the two parts together. Measured against the other parts' edges with the widest
+    groove cut round them (Context.groove); grooves that only touch are side by side."""
+    rings = [np.asarray(r.coords) for q in ctx.placed if q is not ctx.part
+             for r in (q.outline.exterior, *q.outline.interiors)]
+    return near_stretches(loop, rings, ctx.r + ctx.groove - NEAR_TOL) if rings else []
 
 
 def _common_outline(ctx: Context, em: Emitter, common: CommonLines, instance: str) -> list:

@@ -92,7 +92,7 @@ def resolve_tooling(profile: Profile, library: ToolLibrary, material: str, thick
                 merged = _merge(ops.get("all"), ov)
                 special.append((kind, c.number,
                                 _setting(c, profile, mat, machine, through, library, merged)))
-    return Tooling(tuple(base), tuple(forced), tuple(special))
+    return Tooling(tuple(base), tuple(forced), tuple(special), library.rules)
 
 
 def tool_profile(profile: Profile, cutter: Cutter, cd: CuttingData, width: float) -> Profile:

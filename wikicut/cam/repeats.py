@@ -19,7 +19,7 @@ def _part_key(part) -> tuple:
     """A part's cutting identity: its name and its geometry (parts of one name may differ,
     e.g. a parametric rib at two lengths)."""
     geo = (part.outline.wkb, tuple((q.shape.wkb, q.depth) for q in part.pockets),
-           tuple(part.drills), tuple((e.path.wkb, e.depth) for e in part.engravings),
+           tuple(part.drills), tuple((e.path.wkb, e.depth, e.label) for e in part.engravings),
            part.label_at, part.label_height)
     return (part.name, part.text, hash(geo))
 

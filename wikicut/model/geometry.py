@@ -37,10 +37,14 @@ class Drill:
 
 @dataclass(frozen=True)
 class Engraving:
-    """A single-stroke line routed `depth` mm deep (markings, WikiHouse 1mmDEEP layers)."""
+    """A single-stroke line routed `depth` mm deep (markings, WikiHouse 1mmDEEP layers).
+    `label`: a stroke of the part's name as its drawing engraves it (a layer named LABELS,
+    WikiHouse's `1_ANYTOOL_1MMDEEP_LABELS_S...`): the part then has its label, and wikicut
+    engraves none of its own on it (two names, two spellings, on one part)."""
 
     path: LineString
     depth: float = 1.0
+    label: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,11 @@ class Part:
         """The label text shown and engraved: the label, or the part's name."""
         return self.label or self.name
 
+    @property
+    def engraves_label(self) -> bool:
+        """Whether the part's drawing engraves its label itself (Engraving.label)."""
+        return any(e.label for e in self.engravings)
+
     def transformed(self, rotation: float, dx: float, dy: float, mirrored: bool = False
                     ) -> Part:
         """This part (mirrored x -> -x first, with `mirrored`) rotated about the origin
@@ -95,7 +104,7 @@ class Part:
             outline=tr(self.outline),
             pockets=tuple(Pocket(tr(p.shape), p.depth) for p in self.pockets),
             drills=tuple(Drill(*tr_pt(d.x, d.y), d.diameter, d.depth) for d in self.drills),
-            engravings=tuple(Engraving(tr(e.path), e.depth) for e in self.engravings),
+            engravings=tuple(replace(e, path=tr(e.path)) for e in self.engravings),
             label_at=None if self.label_at is None else tr_pt(*self.label_at),
         )
 

@@ -70,9 +70,10 @@ def place_label(part: Part, radius: float,
     """Where the part's label (Part.text) is engraved by a tool of `radius`: at the part's
     label anchor, else its widest point; across, along its length or up; at its label
     height, shrunk until it fits clear of holes and features. None when it cannot fit (a
-    label never fails a job). `font`: text -> strokes at a cap height."""
+    label never fails a job), and on a part whose drawing engraves its own (Part.engraves_label).
+    `font`: text -> strokes at a cap height."""
     text = part.text
-    if not text.strip():
+    if not text.strip() or part.engraves_label:
         return None
     room = label_room(part, radius)
     if room.is_empty:

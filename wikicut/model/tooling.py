@@ -458,6 +458,7 @@ class Tooling:
     tools: tuple[ToolSetting, ...]
     forced: tuple[tuple[str, int], ...] = ()
     special: tuple[tuple[str, int, ToolSetting], ...] = ()
+    rules: CuttingRules = DEFAULT_RULES  # the library's, that the feeds were derived by
 
     def tool(self, number: int) -> ToolSetting:
         for t in self.tools:
@@ -488,4 +489,4 @@ class Tooling:
         def m(s: ToolSetting) -> ToolSetting:
             return ToolSetting(fn(s.profile), s.cutter, s.data)
         return Tooling(tuple(m(t) for t in self.tools), self.forced,
-                       tuple((k, n, m(s)) for k, n, s in self.special))
+                       tuple((k, n, m(s)) for k, n, s in self.special), self.rules)

@@ -63,7 +63,8 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
 
             from ..errors import InputWarning
 
-            warnings.warn(unlabelled_message(left), InputWarning, stacklevel=2)
+            warnings.warn(unlabelled_message(left, _no_label_tool(programs)), InputWarning,
+                          stacklevel=2)
     report = build_report(name, layout, spacing, programs=programs or None,
                           program_files=prog_files or None, settings=settings,
                           sources=sources, labels=labels,
@@ -147,17 +148,20 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
 
 
 LABELS_NOTE = "labels: "  # how cam.plan's note on labels left unengraved begins
+NO_LABEL_TOOL = LABELS_NOTE + "none engraved: "  # ... for want of a tool: the reason follows
 
 
 def unlabelled(layout: Layout, programs: list[SheetProgram]) -> dict[int, list[str]]:
     """Sheet number -> the parts whose label the program does not engrave (no room at the
-    engraving tool's width: the program's notes say so). A repeated layout's program was
+    engraving tool's width, or no tool reaches its depth: the program's notes say so); a
+    part whose drawing engraves its own label has it. A repeated layout's program was
     planned on its first sheet: the other sheets' parts are found by their place."""
     out: dict[int, list[str]] = {}
     for sheet, prog in zip(layout.sheets, programs):
         if not any(n.startswith(LABELS_NOTE) for n in prog.notes):
             continue
         done = {op.part for op in prog.operations if op.kind == "label"}
+        done |= {pl.instance for pl in prog.sheet.placements if pl.part.engraves_label}
         if prog.sheet is not sheet:
             first = {_place(pl): pl.instance for pl in prog.sheet.placements}
             done = {pl.instance for pl in sheet.placements if first.get(_place(pl)) in done}
@@ -172,8 +176,16 @@ def _place(pl) -> tuple:
             round(pl.rotation % 360.0, 3) % 360.0, pl.mirrored)
 
 
-def unlabelled_message(left: dict[int, list[str]]) -> str:
-    """One line: how many labels are not engraved and the parts (the first 12), by sheet."""
+def _no_label_tool(programs: list[SheetProgram]) -> str:
+    """Why no label is engraved, where no tool of the rack reaches their depth (one reason
+    for the whole job: the rack and the depth are the job's); "" otherwise."""
+    return next((n[len(NO_LABEL_TOOL):] for p in programs for n in p.notes
+                 if n.startswith(NO_LABEL_TOOL)), "")
+
+
+def unlabelled_message(left: dict[int, list[str]], why: str = "") -> str:
+    """One line: how many labels are not engraved, why (`why`, else no room at the
+    engraving tool's width) and the parts (the first 12), by sheet."""
     n = sum(len(v) for v in left.values())
     named, shown = [], 0
     for index, parts in left.items():
@@ -182,8 +194,9 @@ def unlabelled_message(left: dict[int, list[str]]) -> str:
             named.append(f"{', '.join(take)} on sheet {index}")
             shown += len(take)
     more = f" and {n - shown} more" if n > shown else ""
-    return (f"{n} part label{'s' if n > 1 else ''} not engraved (no room at the engraving"
-            f" tool's width; drawn grey in the previews): {'; '.join(named)}{more}")
+    why = why or "no room at the engraving tool's width; drawn grey in the previews"
+    return (f"{n} part label{'s' if n > 1 else ''} not engraved ({why}):"
+            f" {'; '.join(named)}{more}")
 
 
 def check_programs(layout: Layout, sheet_files: list[list[ProgramFile]], profile: Profile,

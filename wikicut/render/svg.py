@@ -156,6 +156,8 @@ def _label_text(p: Part, H: float, radius: float, place: LabelPlace | None | boo
     already (True: find it here)."""
     if place is True:
         place = place_label(p, radius)
+    if place is None and p.engraves_label:
+        return ""  # its drawing's label: drawn with its engravings
     if place is None:
         x, y, size, vertical = box or _unengraved_box(p)
         turn = f' transform="rotate(-90 {_f(x)} {_f(H - y)})"' if vertical else ""
@@ -186,7 +188,10 @@ ID_TALL = 1.1  # em a line of lower case and figures takes (ascenders, descender
 
 def _label_zone(p: Part, place: LabelPlace | None,
                 box: tuple[float, float, float, bool] | None, gap: float):
-    """Where the part's drawn label lies (`place`, else the grey `box`), `gap` around."""
+    """Where the part's drawn label lies (`place`, else the grey `box`; neither: its
+    drawing's own, among its engravings), `gap` around."""
+    if place is None and box is None:
+        return shapely.Polygon()
     if place is not None:
         sx, sy, h = *place.start, place.height  # the text's box about its centre, turned
         zone = affinity.rotate(shapely.box(sx, sy - 0.25 * h, sx + place.width, sy + h),
@@ -527,8 +532,10 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
         found = labels.get(key) if labels is not None else None
         if found is None:
             place = place_label(placed, radius)
-            box = None if place is not None else _unengraved_box(placed)
-            gap = max(0.3 * (place.height if place is not None else box[2]), lo / 3)
+            box = (None if place is not None or placed.engraves_label
+                   else _unengraved_box(placed))
+            gap = max(0.3 * (place.height if place is not None else box[2] if box else 0.0),
+                      lo / 3)
             found = (place, box, _id_room(placed, place, box, gap), {})
             if labels is not None:
                 labels[key] = found

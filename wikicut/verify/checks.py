@@ -332,7 +332,9 @@ def _tabs_between_parts(k: int, sheet: SheetLayout, placed: list, outlines, left
     for tab in shapely.get_parts(left):
         if tab.length < TAB_MIN:
             continue
-        window = tab.buffer(2 * r + 1.0)
+        # the tab's floor reaches a groove (2r) from the part, a neighbour's as far from it:
+        # parts up to two grooves apart may be tied
+        window = tab.buffer(4 * r + 1.0)
         others = [j for j in outlines.query(window, predicate="intersects").tolist()
                   if j != k and frozenset((k, j)) not in bridged]
         if not others:

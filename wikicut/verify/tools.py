@@ -50,22 +50,32 @@ def limits_from_library(library: ToolLibrary, material: str) -> dict[int, ToolLi
 
 
 def limits_from_tooling(tooling: Tooling) -> dict[int, ToolLimits]:
-    """Each tool's deepest pass as a job resolved it (the check before writing): the deepest
-    of its settings for the job's kinds of operation, a library tool's each already checked
-    against the library's ceiling, a profile's own tool's (no library entry) its profile's
-    `[depth] per_pass` or the job's `per_pass` for that kind."""
+    """Each tool's limits as a job resolved it (the check before writing): the deepest of its
+    settings for the job's kinds of operation, a library tool's each already checked against
+    the library's ceiling, a profile's own tool's (no library entry) its profile's
+    `[depth] per_pass` or the job's `per_pass` for that kind; a library tool's fastest
+    spindle and its maker's largest chip load in the job's material, derated for deep
+    passes by the rules its feeds were derived by (the verifier's --material check, on
+    every program written). A profile's own tool has no rating: its chip load is not
+    judged."""
     out: dict[int, ToolLimits] = {}
     for s in (*tooling.tools, *(s for _, _, s in tooling.special)):
-        if s.cutter is not None and s.data is not None:
-            number, diameter, step = s.number, s.cutter.diameter, s.data.depth_per_pass
-        elif s.cutter is None:
+        c, chip = s.cutter, None
+        if c is not None and s.data is not None:
+            number, diameter, step = s.number, c.diameter, s.data.depth_per_pass
+            chip = c.chip_load.get(s.data.material)
+        elif c is None:
             tool = s.profile.tool
             number, diameter, step = tool.number, tool.diameter, s.profile.depth.per_pass
         else:
             continue
         old = out.get(number)
         deepest = max(step, old.max_depth_per_pass if old else 0.0)
-        out[number] = ToolLimits(number, diameter, deepest)
+        if chip is None:
+            out[number] = ToolLimits(number, diameter, deepest)
+        else:
+            out[number] = ToolLimits(number, diameter, deepest, None, c.max_rpm, chip.max,
+                                     c.flutes, c.type, tooling.rules)
     return out
 
 

@@ -12,6 +12,7 @@ from .containment import even_odd
 from .contours import SLIVER_WIDTH
 from .drawing import Label, Piece
 from .drawn import DrawnPart
+from .layers import names_label
 
 __all__ = ["Owners", "add_drills", "add_engravings", "add_labels", "add_pockets"]
 
@@ -72,12 +73,14 @@ def add_pockets(owners: Owners, pockets: list[tuple[Piece, Polygon]]) -> None:
 
 def add_engravings(owners: Owners, engravings: list[tuple[Piece, LineString]]) -> None:
     """An engraving is cut on the part that holds most of it, only where there is material;
-    a layer without a depth engraves 1 mm deep."""
+    a layer without a depth engraves 1 mm deep. One on a layer named for labels is the
+    part's label (Engraving.label)."""
     for p, line in engravings:
         depth = p.op.depth if p.op.depth is not None else 1.0
+        label = names_label(p.layer)
         rp, clipped = owners.owner(line, p, "engraving")
         for g in clipped:
-            rp.engravings.append(Engraving(g, float(depth)))  # type: ignore[union-attr]
+            rp.engravings.append(Engraving(g, float(depth), label))  # type: ignore[union-attr]
 
 
 def add_drills(owners: Owners, drills: list[Piece]) -> None:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from ...errors import InputError
 
 __all__ = ["DEFAULT_LAYER_MAP", "ENGRAVE_MAX_DEPTH", "LayerOp", "classify_layer",
-           "is_wikihouse_name", "sheet_material", "sheet_thickness", "unmatched_layers",
-           "unused_entry"]
+           "is_wikihouse_name", "names_label", "sheet_material", "sheet_thickness",
+           "unmatched_layers", "unused_entry"]
 
 ENGRAVE_MAX_DEPTH = 1.5  # mm: shallower "mmDEEP" layers are engravings, not pockets
 DEFAULT_THICKNESS = 18.0
@@ -212,6 +212,12 @@ def classify_layer(name: str, layer_map: dict[str, str] | None = None) -> LayerO
 def is_wikihouse_name(name: str) -> bool:
     """A name in WikiHouse's '<n>_anyTOOL_...' style: such a file names every cut it wants."""
     return bool(re.match(r"^\s*\d+_(ANY|\d+MM)?TOOL", name, re.IGNORECASE))
+
+
+def names_label(name: str) -> bool:
+    """A layer whose name says it holds the parts' labels (a word LABEL or LABELS:
+    WikiHouse's `1_ANYTOOL_1MMDEEP_LABELS_S...`): what it engraves is the part's label."""
+    return any(w in ("LABEL", "LABELS") for w in re.split(r"[\s_\-]+", name.upper()))
 
 
 def unmatched_layers(layer_map: dict[str, str] | None, names) -> list[str]:

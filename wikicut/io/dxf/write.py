@@ -47,7 +47,9 @@ def pocket_layer(depth: float) -> str:
     return f"4_anyTOOL_{_g(depth)}mmDEEP_POCKET"
 
 
-def engrave_layer(depth: float, closed: bool) -> str:
+def engrave_layer(depth: float, closed: bool, label: bool = False) -> str:
+    if label:  # the part's own label, read back as one (layers.names_label)
+        return f"1_anyTOOL_{_g(depth)}mmDEEP_ENGRAVE_LABELS"
     if depth == 1.0 and not closed:
         return LAYER_ENGRAVE
     return f"1_anyTOOL_{_g(depth)}mmDEEP_ENGRAVE"
@@ -125,7 +127,7 @@ class _Writer:
                                 dxfattribs={"layer": self.layer(drill_layer(d.depth), 2)})
         for e in part.engravings:
             closed = e.path.is_closed
-            self.ring(e.path.coords, engrave_layer(e.depth, closed), 1, closed)
+            self.ring(e.path.coords, engrave_layer(e.depth, closed, e.label), 1, closed)
         x, y = anchor if anchor is not None else part.label_anchor()
         text = self.msp.add_text(instance, height=round(part.label_height, _ROUND),
                                  dxfattribs={"layer": self.layer(LAYER_LABELS, 8)})
