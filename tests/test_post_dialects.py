@@ -80,3 +80,20 @@ def test_shopbot_pause_shows_the_whole_message():
     assert screws[0] == ("' fit the screws: drill a pilot at each mark, drive a hold-down screw"
                          " into each pilot, then resume")
     assert all(m.startswith("' ") for m in changes + screws)
+
+
+def test_every_tool_change_says_to_zero_z_where_the_header_puts_z0():
+    """A program with Z0 on the spoilboard: each change (by hand or at the start) says to zero
+    on the spoilboard, as the header does. Told "the stock top", the operator would zero the
+    new tool a sheet's thickness too high and cut in the air."""
+    from tests.test_tool_changes import flat, multi_program
+
+    for name in ("grbl", "linuxcnc", "mach3", "shopbot"):
+        for mode in ("pause", "m6"):
+            prof = profile(name).updated(changer={"mode": mode}, z_zero="spoilboard")
+            text = write_program(multi_program(name), prof, title="multi (1)")
+            said = re.findall(r"zero Z on (the \w+ top)", flat(text))
+            assert "Z0 = spoilboard top" in text, name
+            if mode == "pause":
+                assert said, (name, mode)
+            assert set(said) <= {"the spoilboard top"}, (name, mode, said)

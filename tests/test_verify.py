@@ -559,3 +559,18 @@ def test_a_blind_drill_plunged_with_a_smaller_tool_is_refused(grbl):
         " a 4 mm tool plunged there cuts 4.0 mm across",
         "plate#1: the 10 mm drill at (160.0, 90.0), 5 mm deep, is not cut to its diameter:"
         " a 4 mm tool bored there cuts 8.0 mm across"], got
+
+
+@pytest.mark.parametrize("name,profile", DIALECTS)
+def test_a_program_checked_with_another_dialects_profile_is_one_line(name, profile):
+    """A wikicut program checked with a profile of another dialect broke on every line
+    (11,096 lines for a ShopBot program under --profile grbl): one line now names what its
+    header says it was written for, exit 2. A sheet's DXF given as the program: one line."""
+    prog = GOLDEN / name
+    other = "grbl" if load_profile(profile).dialect != "grbl" else "shopbot"
+    code, out = _verify_cli(prog, "--profile", other)
+    assert code == 2 and len(out.strip().splitlines()) == 1, out
+    assert f"written for {load_profile(profile).name} ({load_profile(profile).dialect})" in out
+    code, out = _verify_cli(GOLDEN / "sheet_small.dxf", "--profile", profile)
+    assert code == 2 and len(out.strip().splitlines()) == 1, out
+    assert "a DXF drawing, not a program: give a sheet's DXF with --sheet" in out

@@ -60,6 +60,7 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
             raise InputError("not a text program file", program) from None
         if b"\x00" in raw:  # valid UTF-8, but a binary file (a zip, an image) all the same
             raise InputError("binary file, not a text program file", program)
+        _check_is_program(program, texts[-1], prof)
     texts = [t if t.endswith("\n") or not t else t + "\n" for t in texts]
     text = "".join(texts)
     layout = None
@@ -106,6 +107,22 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
     against = f", checked against {sheet}" if sheet else ""
     names = ", ".join(str(p) for p in programs)
     click.echo(f"{names}: clean ({prof.name}{against})")
+
+
+def _check_is_program(program: Path, text: str, prof) -> None:
+    """One line, not thousands of violations, for a file that is no program for this
+    profile: a DXF drawing (a sheet file given as a program), or a wikicut program whose
+    header says it was written for another dialect."""
+    from ..verify import stated_machine
+
+    head = [ln.strip() for ln in text.splitlines()[:4]]
+    if len(head) >= 2 and head[0] == "0" and head[1].upper() == "SECTION":
+        raise InputError("a DXF drawing, not a program: give a sheet's DXF with --sheet", program)
+    said = stated_machine(text)
+    if said is not None and said[1] != prof.dialect:
+        raise InputError(f"written for {said[0]} ({said[1]}), as its header says, but checked"
+                         f" with the {prof.name} profile ({prof.dialect}): give the profile it"
+                         " was written for (--profile)", program)
 
 
 def report_violations(programs: Path | tuple[Path, ...], violations,

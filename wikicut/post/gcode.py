@@ -73,11 +73,11 @@ class GcodeWriter(Writer):
             self.raw(f"T{tool.number} M6")
             self.raw(f"G43 H{tool.length_offset or tool.number}")
         elif mode == "pause" and not first:
-            self.stop(f"tool change: fit {tool_label(tool)}{rpm}, re-zero Z on the stock top,"
-                      " then resume (cycle start)")
+            self.stop(f"tool change: fit {tool_label(tool)}{rpm}, re-zero Z on"
+                      f" {self.zero_surface}, then resume (cycle start)")
         else:
-            self.comment(f"fit {tool_label(tool)}{rpm} and zero Z on the stock top before"
-                         " starting")
+            self.comment(f"fit {tool_label(tool)}{rpm} and zero Z on {self.zero_surface}"
+                         " before starting")
 
     def dwell(self, seconds: float) -> None:
         """Wait for the spindle to reach speed (G4 P in seconds, as GRBL and LinuxCNC read it)."""

@@ -54,11 +54,11 @@ class OpenSbpWriter(Writer):
             self.raw(f"&Tool = {tool.number}")
             self.raw("C9")
         elif mode == "pause" and not first:
-            self.stop(f"tool change: fit {tool_label(tool)}{rpm}, re-zero Z on the stock top"
-                      " (C2), then continue")
+            self.stop(f"tool change: fit {tool_label(tool)}{rpm}, re-zero Z on"
+                      f" {self.zero_surface} (C2), then continue")
         else:
-            self.comment(f"fit {tool_label(tool)}{rpm} and zero Z on the stock top before"
-                         f" starting")
+            self.comment(f"fit {tool_label(tool)}{rpm} and zero Z on {self.zero_surface}"
+                         " before starting")
 
     def end(self) -> None:
         p = self.p

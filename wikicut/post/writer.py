@@ -356,6 +356,12 @@ class Writer(ABC):
         """Comment text on one line, in ASCII: what every controller reads in a comment."""
         return " ".join(str(text).split()).encode("ascii", "replace").decode("ascii")
 
+    @property
+    def zero_surface(self) -> str:
+        """Where the operator zeroes Z, as the header's Z0 says: every tool change says the
+        same (a tool zeroed on the stock top of a spoilboard-zeroed program cuts in the air)."""
+        return "the spoilboard top" if self.p.z_zero == "spoilboard" else "the stock top"
+
     def comment(self, text: str) -> None:
         """Comment lines, wrapped: controllers limit line length (GRBL 80, LinuxCNC 256)."""
         text = self.plain(text)

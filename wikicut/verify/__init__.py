@@ -13,7 +13,7 @@ from dataclasses import replace
 from ..model import Profile, SheetLayout
 from .checks import check_motion, check_sheet, check_tools, resolution, sliver
 from .gcode import comments, read_gcode
-from .header import stated_thickness
+from .header import stated_machine, stated_thickness
 from .keepouts import check_keepouts
 from .motion import Segment, Violation
 from .opensbp import read_opensbp
@@ -22,7 +22,8 @@ from .screws import check_screws
 from .tools import ToolLimits, limits_from_library, tools_from_header, tools_from_table
 
 __all__ = ["Segment", "ToolLimits", "Violation", "check_motion", "check_sheet", "check_tools",
-           "limits_from_library", "program_tools", "read_program", "simulate", "stated_thickness",
+           "limits_from_library", "program_tools", "read_program", "simulate", "stated_machine",
+           "stated_thickness",
            "tools_from_table", "verify_program"]
 
 

@@ -13,6 +13,24 @@ from .gcode import comments
 # "sheet 1: 2440 x 1220 x 18 mm Plywood", as post/writer.py writes it (always in mm)
 _SHEET = re.compile(r"^sheet \d+: [\d.]+ x [\d.]+ x (\d+(?:\.\d*)?|\.\d+) mm\b")
 _OURS = re.compile(r"^wikicut: ")
+# "machine: GRBL (grbl), program units mm" in any dialect's comments: "(machine: GRBL [grbl],"
+# (G-code turns the parentheses round), "; machine: ...", "' machine: ShopBot (shopbot), ..."
+_MACHINE = re.compile(r"^\s*(?:N\d+\s*)?[(;']\s*machine: (.+?) [\[(](\w+)[\])], program units")
+_HEAD_LINES = 40  # a wikicut header is shorter than this
+
+
+def stated_machine(text: str) -> tuple[str, str] | None:
+    """(machine name, dialect) a wikicut program's header says it was written for, read in
+    whatever comment style it has (None: no such header). A program checked with another
+    dialect's profile breaks on every line: one line saying so tells the operator more."""
+    lines = text.splitlines()[:_HEAD_LINES]
+    if not lines or "wikicut: " not in lines[0]:
+        return None
+    for line in lines:
+        m = _MACHINE.match(line)
+        if m:
+            return m.group(1), m.group(2)
+    return None
 
 
 def header_comments(text: str, profile: Profile) -> list[str]:
