@@ -37,7 +37,7 @@ iterations = 150
 workers = 1
 [machine]
 profile = "grbl"
-tool_diameter = 6.35
+tool_diameter = 6     # two grooves fill the 12 mm spacing: tabs hold wherever parts meet
 [[part]]
 file = "spacer.toml"
 quantity = 8

@@ -89,7 +89,8 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
                             screw_diameter=profile.holddown.diameter if profile else 10.0,
                             label_radius=_label_radius(programs[k] if programs else None,
                                                        tooling),
-                            labels=label_places)
+                            labels=label_places,
+                            unengraved=_none_engraved(programs[k], profile) if programs else "")
             write_text(tmp / f"{stem}.svg", svg)
             svgs.append(svg)
             files += [f"{stem}.dxf", f"{stem}.svg"]
@@ -181,6 +182,16 @@ def _no_label_tool(programs: list[SheetProgram]) -> str:
     for the whole job: the rack and the depth are the job's); "" otherwise."""
     return next((n[len(NO_LABEL_TOOL):] for p in programs for n in p.notes
                  if n.startswith(NO_LABEL_TOOL)), "")
+
+
+def _none_engraved(program: SheetProgram, profile: Profile) -> str:
+    """Why the program engraves none of wikicut's labels, for the preview's legend (its
+    labels then drawn grey); "" where it engraves each that has room."""
+    if any(n.startswith(NO_LABEL_TOOL) for n in program.notes):
+        return "no tool reaches their depth"
+    if not profile.engrave.labels:
+        return "[engrave] labels = false"
+    return ""
 
 
 def unlabelled_message(left: dict[int, list[str]], why: str = "") -> str:

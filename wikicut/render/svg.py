@@ -22,7 +22,7 @@ from shapely.geometry import LineString, Polygon
 
 from ..errors import InputError
 from ..model import Part, SheetLayout
-from ..model.font import engraved_text
+from ..model.font import engraved_text, text_strokes, text_width
 from ..model.label import LabelPlace, place_label
 from .toolpaths import C_RAPID, C_TAB, Motion, rack_tools, toolpath_overlay
 
@@ -110,12 +110,15 @@ def _fit_text(poly, n: int, max_size: float, min_size: float, tall: float = 0.8
 
 def label_box(poly, text: str, max_size: float = 40.0) -> tuple[float, float, float, bool]:
     """Where a label fits inside a part: (x, y, font size, vertical?); tall narrow parts get
-    their label turned 90 degrees (see _fit_text). Where nothing fits (a sliver): a small
-    label at the deepest point."""
-    fit = _fit_text(poly, max(len(text), 1), max_size, 3.0)
+    their label turned 90 degrees (see _fit_text). Where nothing fits at 3 mm (a sliver, a
+    disc named by a long file name), it is drawn smaller, down to what the part's widest
+    circle holds: read by zooming in, never spilt across the neighbours and off the sheet."""
+    n = max(len(text), 1)
+    fit = _fit_text(poly, n, max_size, 3.0) or _fit_text(poly, n, 3.0, 0.1)
     if fit is None:
-        (cx, cy), _ = shapely.maximum_inscribed_circle(poly).coords
-        return cx, cy, 3.0, False
+        (cx, cy), (ex, ey) = shapely.maximum_inscribed_circle(poly).coords
+        r = ((ex - cx) ** 2 + (ey - cy) ** 2) ** 0.5
+        return cx, cy, 1.8 * r / (CHAR_W * n + 0.8), False
     return fit
 
 
@@ -145,7 +148,7 @@ def _unengraved_box(p: Part) -> tuple[float, float, float, bool]:
 
 
 def _label_text(p: Part, H: float, radius: float, place: LabelPlace | None | bool = True,
-                box: tuple[float, float, float, bool] | None = None) -> str:
+                box: tuple[float, float, float, bool] | None = None, why: str = "") -> str:
     """The part's label as the planner engraves it (model.place_label, for a tool of
     `radius`): at the centre of the strokes' box, set where the font sets them (as wide,
     capitals as tall), turned as they are. A label with no room to be engraved is drawn
@@ -153,7 +156,8 @@ def _label_text(p: Part, H: float, radius: float, place: LabelPlace | None | boo
     still be told on the sheet. Where the font lacks a character of the label it engraves
     '?' (font.engraved_text), and so does the drawing, in capitals as engraved; the text as
     typed is then in data-label. `place`: the label's place when the caller found it
-    already (True: find it here)."""
+    already (True: find it here); `why`: why the program engraves no label, where that is
+    not for want of room (in data-why, for the legend)."""
     if place is True:
         place = place_label(p, radius)
     if place is None and p.engraves_label:
@@ -161,7 +165,8 @@ def _label_text(p: Part, H: float, radius: float, place: LabelPlace | None | boo
     if place is None:
         x, y, size, vertical = box or _unengraved_box(p)
         turn = f' transform="rotate(-90 {_f(x)} {_f(H - y)})"' if vertical else ""
-        return (f'<text class="label unengraved" x="{_f(x)}" y="{_f(H - y)}" '
+        data = f' data-why="{escape(why, True)}"' if why else ""
+        return (f'<text class="label unengraved"{data} x="{_f(x)}" y="{_f(H - y)}" '
                 f'font-size="{_f(size)}"{turn} font-family="sans-serif" text-anchor="middle" '
                 f'dominant-baseline="middle" font-style="italic" fill="{C_UNENGRAVED}">'
                 + escape(p.text) + "</text>")
@@ -262,7 +267,7 @@ def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
                 hover: str = "", mirrored: bool = False, label_radius: float = 0.0,
                 label: LabelPlace | None | bool = True,
                 box: tuple[float, float, float, bool] | None = None,
-                mark: str = "") -> list[str]:
+                mark: str = "", why: str = "") -> list[str]:
     """One placed part: filled outline (holes show through), holes, pockets, drills,
     engravings and its label, in one <g class="part">; `title` (its tooltip) and `hover`
     name it, `data` (attributes) go on its element. The label is the text the router engraves
@@ -271,7 +276,10 @@ def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
     part cut face down (`mirrored`) has a dashed edge, the legend says what it means; its
     label reads as engraved, never mirrored. `label`: its place, found already (True:
     find it here); `box`: where a label not engraved is drawn, found already; `mark`: the
-    part's id as drawn (sheet_svg), over everything else of it."""
+    part's id as drawn (sheet_svg), over everything else of it; `why`: why the program
+    engraves no label (sheet_svg's `unengraved`). A label the part's drawing engraves (its
+    file's strokes) is drawn as dark and as thick as a label's letters: it is the label the
+    part comes off the machine with, not a faint marking."""
     gid = "part-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in instance)
     out = [(f'<g class="part" id="{escape(gid, True)}" data-part="{escape(instance, True)}"'
            f"{data}>"),
@@ -306,52 +314,78 @@ def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
                    f'stroke="{C_DRILL}" stroke-width="0.8"/><path d="M{_f(cx - k)},{_f(cy - k)} '
                    f'L{_f(cx + k)},{_f(cy + k)} M{_f(cx - k)},{_f(cy + k)} L{_f(cx + k)},'
                    f'{_f(cy - k)}" stroke="{C_DRILL}" stroke-width="0.6"/></g>')
+    drawn = _drawn_label_width(p)
     for e in p.engravings:
         pts = " ".join(f"{_f(x)},{_f(H - y)}" for x, y in e.path.coords)
-        out.append(f'<polyline class="engraving" points="{pts}" fill="none" stroke="{C_ENGRAVE}"'
-                   ' stroke-width="0.8"/>')
-    out.append(_label_text(p, H, label_radius, label, box))
+        look = ((f'class="engraving label" points="{pts}" fill="none" stroke="{C_LABEL}" '
+                 f'stroke-width="{_f(drawn)}" stroke-linecap="round" stroke-linejoin="round"')
+                if e.label else
+                f'class="engraving" points="{pts}" fill="none" stroke="{C_ENGRAVE}" '
+                'stroke-width="0.8"')
+        out.append(f"<polyline {look}/>")
+    out.append(_label_text(p, H, label_radius, label, box, why))
     if mark:
         out.append(mark)
     out.append("</g>")
     return out
 
 
+STEM = 0.12  # a sans-serif capital's stem, in cap heights: how thick a drawn label is drawn
+
+
+def _drawn_label_width(p: Part) -> float:
+    """The stroke width a label the part's drawing engraves is drawn at: its letters' stem
+    in the font the previews write labels in (the line's height, across its strokes' least
+    box), so it reads as a label; 0 without one."""
+    lines = [e.path for e in p.engravings if e.label]
+    if not lines:
+        return 0.0
+    box = shapely.MultiLineString(lines).minimum_rotated_rectangle
+    if not isinstance(box, Polygon):
+        return 0.8
+    (ax, ay), (bx, by), (cx, cy) = list(box.exterior.coords)[:3]
+    tall = min(((bx - ax) ** 2 + (by - ay) ** 2) ** 0.5, ((cx - bx) ** 2 + (cy - by) ** 2) ** 0.5)
+    return min(max(STEM * tall, 0.8), 6.0)
+
+
 def _scale(W: float, H: float) -> float:
     return max(0.2, min(1.0, max(W, H) / 2440.0))  # text size follows the sheet
 
 
-def _legend(W: float, H: float, title: str, toolpaths: bool,
-            screws: bool = False, mirrored: bool = False,
-            rack: Sequence[tuple[int, float, str]] = (), unengraved: bool = False,
+def _legend(W: float, H: float, title: str, toolpaths: bool, shown: set[str],
+            rack: Sequence[tuple[int, float, str]] = (), whys: Sequence[str] = (),
             ids: Sequence[tuple[str, str]] = ()) -> tuple[list[str], float]:
     """Sheet n of N, stock, parts, utilisation; colour key (with a rack, `rack`: each tool's
-    colour) with the kinds of text on the parts (`unengraved`: a label not engraved is
-    drawn); a scale bar; the parts whose id stands as a key (`ids`: (key, id)). Sized to
-    the sheet (a 2440 mm sheet gets 28 mm text) and wrapped to its width.
-    (lines, band height)"""
+    colour) of the things the sheet has (`shown`: _SHOWN's names) with the kinds of label
+    on its parts (`whys`: why labels are not engraved, other than for room); a scale bar;
+    the parts whose id stands as a key (`ids`: (key, id)). Sized to the sheet (a 2440 mm
+    sheet gets 28 mm text) and wrapped to its width. (lines, band height)"""
     k = _scale(W, H)
     fs = min(28 * k, W * 0.95 / (CHAR_W * max(len(title), 1)))
     out = ['<g class="legend" font-family="sans-serif">',
            (f'<text class="legend-title" x="{_f(10 * k)}" y="{_f(H + 35 * k)}" '
             f'font-size="{_f(fs)}">{escape(title)}</text>')]
-    # (name, a swatch's style, or a text sample drawn as on the parts: (text, its style))
-    keys: list[tuple[str, str | tuple[str, str]]] = [
-        ("part", f'fill="{C_PART}" stroke="{C_EDGE}"'),
-        ("hole", f'fill="{C_SHEET}" stroke="{C_HOLE}"'),
-        ("pocket", f'fill="{C_POCKET}" stroke="#6b4a1c"'),
-        ("drill", f'fill="#fff" stroke="{C_DRILL}"'),
-        ("engraving", f'fill="none" stroke="{C_ENGRAVE}"'),
-        ("margin", f'fill="{C_MARGIN}" stroke="none"'),
-        ("keep-out", f'fill="{C_KEEPOUT}" fill-opacity="0.35" stroke="none"'),
-        ("label, engraved", ("AB", f'fill="{C_LABEL}"'))]
-    if unengraved:
-        keys.append(("label, no room: not engraved",
-                     ("AB", f'fill="{C_UNENGRAVED}" font-style="italic"')))
+    # (name, a swatch's style, a text sample drawn as on the parts: (text, its style), or
+    # None: single strokes, as a drawing's own label is drawn)
+    every: list[tuple[str, str, str | tuple[str, str] | None]] = [
+        ("part", "part", f'fill="{C_PART}" stroke="{C_EDGE}"'),
+        ("hole", "hole", f'fill="{C_SHEET}" stroke="{C_HOLE}"'),
+        ("pocket", "pocket", f'fill="{C_POCKET}" stroke="#6b4a1c"'),
+        ("drill", "drill", f'fill="#fff" stroke="{C_DRILL}"'),
+        ("engraving", "engraving", f'fill="none" stroke="{C_ENGRAVE}"'),
+        ("margin", "margin", f'fill="{C_MARGIN}" stroke="none"'),
+        ("keep-out", "keep-out", f'fill="{C_KEEPOUT}" fill-opacity="0.35" stroke="none"'),
+        ("label", "label, engraved", ("AB", f'fill="{C_LABEL}"')),
+        ("drawn label", "label, engraved as drawn", None),
+        ("no room", "label, no room: not engraved",
+         ("AB", f'fill="{C_UNENGRAVED}" font-style="italic"'))]
+    keys = [(name, style) for what, name, style in every if what == "part" or what in shown]
+    keys += [(f"label, not engraved: {why}",
+              ("AB", f'fill="{C_UNENGRAVED}" font-style="italic"')) for why in whys]
     keys.append(("part id, not cut", ("id", f'fill="{C_ID}"')))
-    if screws:
+    if "screw" in shown:
         keys.append(("hold-down screw (numbered)", 'fill="#333" stroke="none"'))
-    if mirrored:
+    if "mirrored" in shown:
         keys.append(("mirrored: cut face down",
                      f'fill="{C_PART}" stroke="{C_MIRROR}" stroke-dasharray="6,3"'))
     if toolpaths and rack:  # each tool its colour, paler where it cuts shallower
@@ -370,7 +404,9 @@ def _legend(W: float, H: float, title: str, toolpaths: bool,
         step = (36 + 11 * len(name) + 30) * k
         if x + step > W - 10 * k:
             x, y = 10 * k, y + 30 * k
-        if isinstance(style, tuple):
+        if style is None:
+            out.append(_stroke_sample(x + 15 * k, y + 16 * k, 14 * k))
+        elif isinstance(style, tuple):
             sample, look = style
             out.append(f'<text x="{_f(x + 15 * k)}" y="{_f(y + 16 * k)}" '
                        f'font-size="{_f(20 * k)}" text-anchor="middle" {look}>{sample}</text>')
@@ -403,6 +439,17 @@ def _legend(W: float, H: float, title: str, toolpaths: bool,
             x += step
     out.append("</g>")
     return out, y + 35 * k - H
+
+
+def _stroke_sample(mid: float, base: float, cap: float) -> str:
+    """"AB" in the engraving font's single strokes, `cap` tall on `base` about `mid`, drawn
+    as a drawing's own label is (_drawn_label_width)."""
+    x = mid - text_width("AB", cap) / 2
+    d = " ".join("M" + " L".join(f"{_f(x + px)},{_f(base - py)}" for px, py in stroke)
+                 for stroke in text_strokes("AB", cap))
+    return (f'<path class="sample engraving label" d="{d}" fill="none" stroke="{C_LABEL}" '
+            f'stroke-width="{_f(STEM * cap)}" stroke-linecap="round" '
+            'stroke-linejoin="round"/>')
 
 
 ORIGIN_PAD = 16.0  # mm left of the sheet (on a 2440 mm one): the origin mark is whole
@@ -460,6 +507,14 @@ def _sheet_title(sheet: SheetLayout, total: int | None) -> str:
             f"{round(sheet.utilisation, 4) * 100:.1f}% used{used}")  # as report.json rounds it
 
 
+# what the legend names, each where the drawing has one: (name, how its element begins)
+_SHOWN = (("hole", '<path class="hole"'), ("pocket", '<path class="pocket"'),
+          ("drill", '<g class="drill">'), ("engraving", '<polyline class="engraving" '),
+          ("margin", '<path class="margin"'), ("keep-out", '<path class="keepout"'),
+          ("label", '<text class="label" '), ("drawn label", '<polyline class="engraving label"'),
+          ("no room", '<text class="label unengraved" x='), ("screw", '<circle class="screw"'),
+          ("mirrored", '<path class="mirrored"'))
+_WHY = re.compile(r'<text class="label unengraved" data-why="([^"]*)"')
 _KEY = re.compile(r'<text class="part-id key" [^>]*data-id="([^"]*)"[^>]*>([^<]*)</text>')
 
 
@@ -468,12 +523,10 @@ def _assemble(head: str, body: list[str], W: float, H: float, thickness: float, 
               changes: Sequence[tuple[int, int, float]] = ()) -> str:
     """The sheet's drawing (`body`: sheet, margin, keep-outs, parts) with the toolpaths, the
     origin and the legend, under a root sized to them."""
-    legend, legend_h = _legend(W, H, title, moves is not None,
-                               any(ln.startswith('<circle class="screw"') for ln in body),
-                               any(ln.startswith('<path class="mirrored"') for ln in body),
-                               rack_tools(changes) if moves is not None else (),
-                               any(ln.startswith('<text class="label unengraved"')
-                                   for ln in body),
+    shown = {name for name, start in _SHOWN if any(ln.startswith(start) for ln in body)}
+    whys = sorted({html.unescape(m.group(1)) for m in map(_WHY.match, body) if m})
+    legend, legend_h = _legend(W, H, title, moves is not None, shown,
+                               rack_tools(changes) if moves is not None else (), whys,
                                sorted(((html.unescape(m.group(2)),
                                         html.unescape(m.group(1)))
                                        for m in map(_KEY.match, body) if m),
@@ -491,7 +544,8 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
               tool_diameter: float = 0.0, spacing: float = 0.0, total: int | None = None,
               changes: Sequence[tuple[int, int, float]] = (),
               screws: Iterable[tuple[float, float]] = (), screw_diameter: float = 10.0,
-              label_radius: float | None = None, labels: dict | None = None) -> str:
+              label_radius: float | None = None, labels: dict | None = None,
+              unengraved: str = "") -> str:
     """One sheet in mm: margin and keep-outs shaded, parts filled and labelled, hold-down
     screws, origin, a legend; with `moves` (the written program read back by
     wikicut.verify.simulate) the router's moves drawn over it at the tool's width
@@ -501,7 +555,10 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
     caller keeps across the sheets of one layout (its parts alive meanwhile), where each
     label's place (and the room left for the part's id) is kept by part, placement and
     radius: a layout cut 26 times has its labels placed once, not 26 times (finding a place
-    is most of a sheet's drawing). Each part's id is written on it (see ID_MAX)."""
+    is most of a sheet's drawing). Each part's id is written on it (see ID_MAX).
+    `unengraved`: why the sheet's program engraves none of wikicut's labels (no tool of the
+    rack reaches their depth, the profile turns them off): each is then drawn grey, as one
+    without room, and the legend says why; "": each engraved where it has room."""
     st = sheet.stock
     W, H, m = st.width, st.height, st.margin
     radius = tool_diameter / 2 if label_radius is None else label_radius
@@ -528,10 +585,10 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
     parts = []
     for p in sheet.placements:
         placed = p.placed()
-        key = (id(p.part), p.x, p.y, p.rotation, p.mirrored, radius)
+        key = (id(p.part), p.x, p.y, p.rotation, p.mirrored, radius, unengraved)
         found = labels.get(key) if labels is not None else None
         if found is None:
-            place = place_label(placed, radius)
+            place = None if unengraved else place_label(placed, radius)
             box = (None if place is not None or placed.engraves_label
                    else _unengraved_box(placed))
             gap = max(0.3 * (place.height if place is not None else box[2] if box else 0.0),
@@ -555,7 +612,7 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
         else:
             mark = _id_text(_fit(room, fits, len(p.instance), hi, lo), H, p.instance)
         body += _part_group(placed, H, p.instance, f"{p.instance} {p.part.name}", data,
-                            hover, p.mirrored, radius, place, box, mark)
+                            hover, p.mirrored, radius, place, box, mark, unengraved)
     fs, r = 30 * _scale(W, H), screw_diameter / 2
     for n, (x, y) in enumerate(screws, 1):  # numbered as the job sheet lists them
         body.append(f'<circle class="screw" cx="{_f(x)}" cy="{_f(H - y)}" '
