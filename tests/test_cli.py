@@ -14,6 +14,8 @@ from click.testing import CliRunner
 from conftest import as_from_a_shell
 
 from wikicut.cli import main
+from wikicut.io.shipped import shipped_dir
+from wikicut.model import Layout
 
 ROOT = Path(__file__).resolve().parent.parent
 HOUSE = ROOT / "examples" / "house" / "job.toml"
@@ -38,7 +40,10 @@ def test_profiles_and_parts_listing():
     assert res.exit_code == 0 and "grbl" in res.output and "BROKEN" not in res.output
     res = runner.invoke(main, ["parts"])
     assert res.exit_code == 0 and "BROKEN" not in res.output
-    assert len([ln for ln in res.output.splitlines() if ln.split(" ")[0].endswith(".toml")]) >= 8
+    # by the name a job gives them (file = "wall-rib"), and where they are, as profiles
+    names = [ln.split(" ")[0] for ln in res.output.splitlines() if ln[:1].isalpha()]
+    assert len(names) >= 8 and "wall-rib" in names and not any("." in n for n in names)
+    assert f"(in {shipped_dir('parts')}; a job names one by name, file = " in res.output
 
 
 def test_missing_job_is_one_line_exit_2(tmp_path):
@@ -238,3 +243,18 @@ def test_terminal_progress_is_a_bar_per_stage_with_time_left(monkeypatch, capsys
     lines = capsys.readouterr().err.split("\n")
     assert lines[0].split("\r")[-1].startswith("  nest [###############     ] 3 sheets, ~")
     assert "left" in lines[0] and lines[1].split("\r")[-1].startswith(" gcode [##########")
+
+
+def test_summary_counts_one_sheet_and_one_part(tmp_path, monkeypatch):
+    """"1 part on 1 sheet", in the summary and the nest stage's last line alike."""
+    (tmp_path / "job.toml").write_text('name = "one"\n[sheet]\nwidth = 1220\nheight = 610\n'
+                                       'thickness = 18\n[nest]\niterations = 2\n'
+                                       '[[part]]\nfile = "wedge"\n')
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, ["nest", "job.toml", "-o", "out", "--no-gcode"])
+    assert res.exit_code == 0, res.output
+    assert "one: 1 part on 1 sheet, " in res.stdout
+    assert "nest: 1 sheet, " in res.stderr and " sheets" not in res.stderr
+    from wikicut.pipeline import nest_summary
+
+    assert nest_summary(Layout([]), 0).startswith("0 sheets, ")

@@ -98,7 +98,7 @@ def test_gcode_cuts_the_block_and_leaves_its_title(tmp_path):
     res = CliRunner().invoke(main, ["gcode", str(path), "--profile", "grbl",
                                     "--tool-diameter", "6", "-o", str(tmp_path / "out")])
     assert res.exit_code == 0, res.output
-    assert "1 parts" in res.output and "layer 'TC'" in res.output
+    assert "1 sheet, 1 part ->" in res.output and "layer 'TC'" in res.output
 
 
 def _studio(tmp_path):

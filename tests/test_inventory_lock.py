@@ -8,10 +8,10 @@ from __future__ import annotations
 import gc
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
-import tomllib
 from click.testing import CliRunner
 from conftest import ROOT, rect_part
 

@@ -119,3 +119,34 @@ def test_part_larger_than_every_sheet_is_refused():
     assert err.value.exit_code == 3
     # fits when rotated onto a longer sheet
     check_fits([NestItem("beam#1", big, (0.0, 90.0))], [Stock(3100, 1220, 18, 15)])
+
+
+def test_a_job_outside_the_checkout_names_a_shipped_part(tmp_path):
+    """As after `pip install .`: the job's folder holds no part file; `file = "spacer"`
+    (no folder, no suffix, as a profile is named) is the shipped part, wherever the package
+    keeps it, and is shown as the shipped profiles are (parts/spacer.toml)."""
+    from wikicut.io.job import load_job_parts
+    from wikicut.io.shipped import shipped_dir
+
+    job = tmp_path / "job.toml"
+    job.write_text(GOOD.replace('file = "rib.toml"', 'file = "spacer"')
+                   .replace("params = { length = 2400 }\n", ""))
+    (jp,) = load_job(job).parts
+    assert jp.file == "spacer" and jp.path == shipped_dir("parts") / "spacer.toml"
+    ((_, part),) = load_job_parts(load_job(job))
+    assert part.name == "spacer" and part.source == "parts/spacer.toml"
+
+
+@pytest.mark.parametrize(("file", "expect"), [
+    ("spacr", "key 'part[1].file' (line 17): no shipped part 'spacr' (did you mean 'spacer'?);"
+              " shipped parts: bowtie, cassette-side, "),
+    ("../../parts/spacer.toml", "key 'part[1].file' (line 17): part file"
+                                " '../../parts/spacer.toml' not found; a shipped part 'spacer'"
+                                ' exists: to use it, file = "spacer"'),
+])
+def test_a_part_named_wrong_lists_the_shipped_parts(tmp_path, file, expect):
+    job = tmp_path / "job.toml"
+    job.write_text(GOOD.replace('file = "rib.toml"', f'file = "{file}"'))
+    with pytest.raises(InputError) as err:
+        load_job(job)
+    assert str(err.value).startswith(f"{job}: part '") and expect in str(err.value)

@@ -432,7 +432,8 @@ def test_a_job_with_mirroring_is_nested_cut_and_verified(tmp_path, rs274):
     hooks = [p for p in parts if p["name"] == "hook"]
     assert any(p.get("mirrored") for p in hooks)
     flips = sum(1 for p in hooks if p.get("mirrored"))
-    assert f"mirrored: {flips} parts cut face down (dashed in the previews)" in res.stdout
+    said = f"{flips} part" + ("s" if flips > 1 else "")
+    assert f"mirrored: {said} cut face down (dashed in the previews)" in res.stdout
     assert not any(p.get("mirrored") for p in parts if p["name"] == "tray")
     # the sheets as drawn in their DXFs: each mirrored hook is the mirror image, every part
     # inside the margin and the spacing from every other, exactly

@@ -27,6 +27,10 @@ iterations = 20
 [[part]]
 file = "spacer.toml"
 quantity = 2
+
+[[part]]
+file = "wedge"  # a shipped part, by name: inside the installed package
+quantity = 1
 """
 
 
@@ -65,7 +69,8 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
         assert f"\n{name} " in "\n" + profiles
     assert str(tmp_path / "venv") in profiles  # the copy inside the installed package
     parts = run([wikicut, "parts"], work, env)
-    assert "wall-rib.toml" in parts and "BROKEN" not in parts
+    assert "\nwall-rib " in parts and "BROKEN" not in parts
+    assert f"(in {tmp_path / 'venv'}" in parts  # where a job's `file = "wall-rib"` is read
 
     # The wheel is under test here, not the Numba kernels: compiled afresh for a new install
     # location they take minutes on a shared machine, run as Python they take seconds.
@@ -74,7 +79,8 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path: Path) -> None:
     (work / "spacer.toml").write_bytes((ROOT / "parts" / "spacer.toml").read_bytes())
     run([wikicut, "nest", "-q", "job.toml", "-o", "out"], work, env)
     assert (work / "out" / "sheet-001.nc").exists()
-    assert (work / "out" / "report.json").exists()
+    report = (work / "out" / "report.json").read_text(encoding="utf-8")
+    assert '"parts/wedge.toml"' in report  # named as the shipped profiles are
 
 
 def test_io_public_names_resolve() -> None:

@@ -4,12 +4,12 @@ cut by the next job on irregular sheets; and rolls of any length in strip mode."
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import ezdxf
 import pytest
 import shapely
-import tomllib
 from click.testing import CliRunner
 from conftest import rect_part, run_rs274
 from shapely.geometry import Polygon

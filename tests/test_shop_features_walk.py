@@ -4,11 +4,11 @@ with `iterations` set, read or nested without G-code where the programs are not 
 
 from __future__ import annotations
 
+import tomllib
 import warnings
 from pathlib import Path
 
 import pytest
-import tomllib
 from click.testing import CliRunner
 from conftest import rect_part
 

@@ -295,10 +295,17 @@ def parse_params(values: tuple[str, ...]) -> dict[str, float]:
 
 def cli_profile(profile: str | None) -> str | None:
     """A profile path given on the command line is relative to the current folder (the job
-    file's `profile` key is relative to the job)."""
-    if profile and (profile.endswith(".toml") or "/" in profile or "\\" in profile):
-        return str(Path(profile).resolve())
-    return profile
+    file's `profile` key is relative to the job); one to no file is refused here, as given.
+    A name is left to the command (a report's name for a profile may do: `profile_named`)."""
+    from ..io.shipped import is_shipped_name
+
+    if not profile or is_shipped_name(profile):
+        return profile
+    from ..io.profiles import missing_profile
+
+    if why := missing_profile(profile, use="--profile {}"):
+        raise InputError(f"--profile {profile}: {why}")
+    return str(Path(profile).resolve())
 
 
 def open_in_browser(path: Path) -> None:

@@ -251,7 +251,10 @@ def _range_text(lo: float | None, hi: float | None) -> str:
 @click.argument("folder", type=click.Path(path_type=Path), required=False)
 @handle_errors
 def parts_cmd(folder: Path | None) -> None:
-    """List the parametric parts in a folder (default: the shipped parts/ library).
+    """List the parametric parts in a folder (default: the shipped part library).
+
+    A job names a shipped part by its name, as it names a profile (file = "wall-rib"),
+    and a part file of its own by its path from the job (file = "my-parts/rib.toml").
 
     \b
     Examples:
@@ -262,6 +265,7 @@ def parts_cmd(folder: Path | None) -> None:
     from ..io.parts import part_info
     from ..io.shipped import shipped_dir
 
+    shipped = folder is None
     folder = folder or shipped_dir("parts")
     if not folder.is_dir():  # a typo listed nothing, and said nothing
         raise InputError("no such folder" if not folder.exists() else "not a folder", folder)
@@ -269,13 +273,17 @@ def parts_cmd(folder: Path | None) -> None:
     if not files:
         raise InputError("no part files (*.toml) in this folder", folder)
     for f in files:
+        name = f.stem if shipped else f.name  # as a job gives it
         try:
             info = part_info(f)
             ranges = info.get("ranges", {})
             ps = ", ".join(f"{k}={v:g}{_range_text(*ranges[k]) if k in ranges else ''}"
                            for k, v in info.get("parameters", {}).items())
-            click.echo(f"{f.name:<26} {info.get('description', '')}")
+            click.echo(f"{name:<26} {info.get('description', '')}")
             if ps:
                 click.echo(f"{'':<26} params: {ps}")
         except WikicutError as exc:
-            click.echo(f"{f.name:<26} BROKEN: {exc}")
+            click.echo(f"{name:<26} BROKEN: {exc}")
+    if shipped:
+        click.echo(f'(in {folder}; a job names one by name, file = "{files[0].stem}", or'
+                   " copies it and gives its path)")

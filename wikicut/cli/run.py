@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import EXIT_INTERRUPTED
+from ..errors import EXIT_INTERRUPTED, InputError
 from ..io import limits
 from .common import (
     ITERATIONS,
@@ -69,6 +69,7 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
     """
     from ..io.job import load_job
     from ..pipeline import run_nest, unplaced_message
+    from ..pipeline.job import counted
 
     ui = Ui(quiet, verbose)
     t0 = time.monotonic()
@@ -87,8 +88,9 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
                        toolpaths=toolpaths, allow_unplaced=allow_unplaced, progress=ui.progress)
     ui.done()
     tot = res.report.get("totals", {})
-    ui.info(f"{job.name}: {tot.get('placed', 0)} parts on {tot.get('sheets', 0)} sheets, "
-            f"{tot.get('utilisation', 0) * 100:.1f}% used, {time.monotonic() - t0:.1f} s")
+    ui.info(f"{job.name}: {counted(tot.get('placed', 0), 'part')} on"
+            f" {counted(tot.get('sheets', 0), 'sheet')}, {tot.get('utilisation', 0) * 100:.1f}%"
+            f" used, {time.monotonic() - t0:.1f} s")
     kinds = Counter(s.stock.label for s in res.layout.sheets)
     if len(kinds) > 1:  # a stock list: which sheets to fetch (offcuts used, sheets saved)
         listed = [st.label for st in job.stocks]
@@ -98,7 +100,7 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
     if fil := tot.get("fillers"):  # fillers left out are no fault: only counted
         ui.info(f"fillers: {fil['placed']} placed, {fil['left']} left out (no room)")
     if flips := sum(p.mirrored for s in res.layout.sheets for p in s.placements):
-        ui.info(f"mirrored: {flips} parts cut face down (dashed in the previews)")
+        ui.info(f"mirrored: {counted(flips, 'part')} cut face down (dashed in the previews)")
     if job.remnants is not None:
         from ..io.remnants import FILE_NAME, summary
 
@@ -112,7 +114,7 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
     if com := tot.get("common_line"):
         ui.info(f"common lines: {com['cut_saved_m']:.1f} m of cut and"
                 f" {com['seconds_saved'] / 60:.1f} min saved")
-    ui.info(f"wrote {len(res.files)} files to {outdir}/ (open {outdir}/index.html)")
+    ui.info(f"wrote {counted(len(res.files), 'file')} to {outdir}/ (open {outdir}/index.html)")
     if open_:
         open_in_browser(Path(outdir) / "index.html")
 
@@ -162,6 +164,7 @@ def batch(jobs, outdir: Path, scheduler, workers, time_limit, seed, iterations, 
       wikicut batch examples/house/job.toml -o out2/ --workers 1 --seed 7
     """
     from ..cluster import run_batch
+    from ..pipeline.job import counted
 
     profile = cli_profile(profile)
     given = (("seed", seed), ("time_limit", time_limit), ("iterations", iterations),
@@ -176,7 +179,7 @@ def batch(jobs, outdir: Path, scheduler, workers, time_limit, seed, iterations, 
         if j.ok:
             written.append(j.name)
         if j.ok and not quiet:
-            click.echo(f"{j.name}: {j.sheets} sheets, {j.utilisation * 100:.1f}% used, "
+            click.echo(f"{j.name}: {counted(j.sheets, 'sheet')}, {j.utilisation * 100:.1f}% used, "
                        f"{j.seconds:.1f} s")
         elif not j.ok:
             click.echo(f"error: {j.name}: {j.error}", err=True)
@@ -192,8 +195,8 @@ def batch(jobs, outdir: Path, scheduler, workers, time_limit, seed, iterations, 
         sys.exit(EXIT_INTERRUPTED)
     if not quiet:
         ok = sum(j.ok for j in res.jobs)
-        click.echo(f"{ok} of {len(res.jobs)} jobs prepared in {res.seconds:.1f} s on "
-                   f"{res.workers} workers; wrote {outdir}/index.html")
+        click.echo(f"{ok} of {counted(len(res.jobs), 'job')} prepared in {res.seconds:.1f} s"
+                   f" on {counted(res.workers, 'worker')}; wrote {outdir}/index.html")
     sys.exit(res.exit_code)
 
 
@@ -222,17 +225,27 @@ def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force,
       wikicut nest examples/dxf-parts/job.toml -o layout/ --no-gcode
       wikicut gcode layout/sheet-001.dxf --profile shopbot -o programs/
     """
-    from ..io.profiles import profile_named
+    from ..errors import UnsafeJobError
+    from ..io.profiles import depth_problem, missing_profile, profile_named
     from ..pipeline import run_gcode
+    from ..pipeline.job import counted
 
     ui = Ui(quiet, verbose)
     reading = build_reading(options_file, layers, units, join_tolerance, thickness)
-    prof = profile_named(profile).with_tool(tool_diameter)
+    try:
+        prof = profile_named(profile).with_tool(tool_diameter)
+    except InputError:  # a name or a path to no file: said as given, with the shipped one
+        if why := missing_profile(profile, use="--profile {}"):
+            raise InputError(f"--profile {profile}: {why}") from None
+        raise
+    if thickness is not None and (why := depth_problem(prof, thickness)):
+        raise UnsafeJobError(f"--thickness {why}")
     res = run_gcode(cutfile, outdir, prof, force=force, toolpaths=toolpaths, reading=reading,
                     progress=ui.progress)
     ui.done()
-    ui.info(f"{cutfile.name}: {len(res.layout.sheets)} sheets, "
-            f"{sum(len(s.placements) for s in res.layout.sheets)} parts -> {outdir}/")
+    parts = sum(len(s.placements) for s in res.layout.sheets)
+    ui.info(f"{cutfile.name}: {counted(len(res.layout.sheets), 'sheet')},"
+            f" {counted(parts, 'part')} -> {outdir}/")
 
 
 def parse_xy(ctx, param, value):

@@ -37,7 +37,7 @@ def check_scheduler(address: str) -> None:
 
     try:
         asyncio.run(hello())
-    except (OSError, TimeoutError, asyncio.TimeoutError):
+    except (OSError, TimeoutError):
         raise InputError(f"cannot reach the Dask scheduler at {address} within {seconds:g} s"
                          " (is it running, and is this its address and port?)") from None
     except ValueError as exc:  # no port, an unknown scheme (http://)

@@ -16,6 +16,7 @@ from ..model.tooling import OPERATION_KINDS, OperationSettings
 from . import limits as lim
 from . import remnants as rem
 from .locks import check_locks, read_locks
+from .shipped import is_shipped_name, shipped_dir, shipped_names
 from .stock import load_offcut as load_offcut  # re-exported: scripts import it from io.job
 from .stock import read_stock, read_stocks
 from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
@@ -33,6 +34,7 @@ TOP_KEYS = {"name", "description", "sheet", "nest", "machine", "part", "block", 
             "currency", "dxf", "remnants"}
 READING_KEYS = {"sheet", "layers", "dxf"}  # an --options file for gcode and part
 DXF_SUFFIXES = {".dxf"}
+PART_SUFFIXES = (".toml", ".dxf")  # a part file's path ends so; a shipped part is named
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,12 @@ class JobPart:
     locks: tuple[Lock, ...] = ()  # the first copies' places (io/locks.py)
     filler: bool = False  # only the room the other parts leave (at most `quantity`)
     mirror: bool | None = None  # may be cut face down (None: the job's [nest] mirror)
+
+    @property
+    def shown(self) -> str:
+        """The file as messages and reports name it: as the job gives it, a shipped part
+        named as the shipped profiles are (parts/wall-rib.toml)."""
+        return f"parts/{self.path.name}" if is_shipped_name(self.file, PART_SUFFIXES) else self.file
 
 
 @dataclass(frozen=True)
@@ -211,9 +219,7 @@ def _job_part(tf: TomlFile, p: dict[str, Any], where: str, path: Path,
         if why := lim.COORDINATE.problem(v):
             raise tf.error(f"{where}params.{k}", why)
     rots = _part_rotations(tf, p, where, file)
-    ppath = (path.parent / file)
-    if not ppath.exists():
-        raise tf.error(f"{where}file", f"part file '{file}' not found")
+    ppath = _part_file(tf, file, f"{where}file", path.parent)
     if ppath.suffix.lower() in DXF_SUFFIXES and params:
         raise tf.error(f"{where}params", "a DXF part takes no parameters")
     locks, filler = _placing(tf, p, where, int(qty), n_stocks)
@@ -222,6 +228,26 @@ def _job_part(tf: TomlFile, p: dict[str, Any], where: str, path: Path,
                    name=_part_name(tf, p, where), key=where.rstrip("."),
                    units=_units(tf, p, where), locks=locks, filler=filler,
                    mirror=_mirror(tf, p, where, file))
+
+
+def _part_file(tf: TomlFile, file: str, key: str, base: Path) -> Path:
+    """A [[part]]'s file: a shipped part by name (`wall-rib`, as a profile is named: no
+    folder, no .toml), which an installed wikicut carries inside the package, else a path
+    relative to the job."""
+    names = shipped_names("parts")
+    if is_shipped_name(file, PART_SUFFIXES):
+        if file in names:
+            return shipped_dir("parts") / f"{file}.toml"
+        raise tf.error(key, f"no shipped part '{file}'{suggest(file, names)}; shipped parts:"
+                       f" {', '.join(names)} (a part file of your own is a path relative to"
+                       " the job, ending in .toml or .dxf)")
+    path = base / file
+    if not path.exists():
+        stem = Path(file).stem
+        shipped = (f"; a shipped part '{stem}' exists: to use it, file = \"{stem}\""
+                   if stem in names and Path(file).suffix.lower() == ".toml" else "")
+        raise tf.error(key, f"part file '{file}' not found{shipped}")
+    return path
 
 
 def _part_name(tf: TomlFile, p: dict[str, Any], where: str) -> str | None:
@@ -278,6 +304,21 @@ def _job_blocks(tf: TomlFile, data: dict[str, Any]) -> tuple[list[JobPart], list
         parts += block_parts
         csvs.append(csv)
     return parts, csvs
+
+
+def thickness_key(job: Job) -> str:
+    """"key 'sheet.thickness' (line 5)": where the job gives its thickness, for a message
+    about it (the first [[sheet]] that gives one; its [sheet] table when the thickness is
+    its remnants')."""
+    tf = TomlFile.load(job.path)
+    sheets = tf.data.get("sheet")
+    if isinstance(sheets, dict) and "thickness" in sheets:
+        return tf.where("sheet.thickness")
+    if isinstance(sheets, list):
+        for i, s in enumerate(sheets):
+            if isinstance(s, dict) and "thickness" in s:
+                return tf.where(f"sheet[{i + 1}].thickness")
+    return tf.where("sheet")
 
 
 def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | None = None,
@@ -490,7 +531,7 @@ def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
     out: list[tuple[JobPart, Part]] = []
     layers_seen: list[str] = []
     for jp in job.parts:
-        display = jp.file
+        display = jp.shown
         if jp.path.suffix.lower() in DXF_SUFFIXES:
             from .dxf import read_dxf_parts
 

@@ -41,7 +41,9 @@ class Range:
 
 
 TOOL_DIAMETER = Range(positive=True, maximum=100.0)  # mm
-THICKNESS = Range(positive=True, maximum=200.0)  # mm: more is inches or metres mixed up
+# mm: sheet goods a router cuts parts from (plywood, OSB, MDF: 3 to 50 mm); more is a typo
+# (183 for 18.3) or inches or metres mixed up
+THICKNESS = Range(positive=True, maximum=100.0)
 SHEET_SIZE = Range(positive=True, maximum=20_000.0)  # mm
 # a roll's length in strip mode is only an upper bound on the length used (sparrow's
 # real-world instances give 20 to 100 m): the nester lays out no more of it than

@@ -9,7 +9,7 @@ from dataclasses import MISSING, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError, UnsafeJobError, WikicutError
+from ..errors import InputError, UnsafeJobError, WikicutError, suggest
 from ..model.machine import (
     CHANGER_MODES,
     DIALECTS,
@@ -23,7 +23,7 @@ from ..model.machine import (
     Travel,
 )
 from .limits import COORDINATE, TOOL_DIAMETER
-from .shipped import shipped_dir
+from .shipped import is_shipped_name, shipped_dir, shipped_names
 from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
 
 if TYPE_CHECKING:
@@ -61,29 +61,49 @@ _TABLES = {f.name: f.default_factory for f in fields(Profile)
 
 def available_profiles() -> list[str]:
     """Names of the profiles shipped in profiles/."""
-    return sorted(p.stem for p in PROFILE_DIR.glob("*.toml"))
+    return shipped_names("profiles")
 
 
 def resolve_profile_path(name_or_path: str | Path, relative_to: Path | None = None) -> Path:
     """A profile name from profiles/ or a path to a profile TOML (relative to the job)."""
     s = str(name_or_path)
-    if s.endswith(".toml") or "/" in s or "\\" in s:
+    if not is_shipped_name(s):
         p = Path(s)
         if not p.is_absolute() and relative_to is not None:
             p = relative_to / p
         return p
     p = PROFILE_DIR / f"{s}.toml"
     if not p.exists():
-        from ..errors import suggest
-
-        raise InputError(f"unknown machine profile '{s}'{suggest(s, available_profiles())};"
-                         f" shipped profiles: {', '.join(available_profiles())}")
+        raise InputError(str(missing_profile(s)))
     return p
+
+
+def missing_profile(ref: str, relative_to: Path | None = None,
+                    use: str = "give its name, '{}'") -> str | None:
+    """Why `ref` names no profile (None when it names one): a name no profile ships under,
+    or a path to no file, with the shipped profile of that name when there is one (`use`
+    says how to name it where `ref` was given: `profile = "{}"` in a job, `--profile {}`)."""
+    s = str(ref)
+    names = available_profiles()
+    if is_shipped_name(s):
+        if s in names:
+            return None
+        return (f"unknown machine profile '{s}'{suggest(s, names)}; shipped profiles:"
+                f" {', '.join(names)}")
+    path = resolve_profile_path(s, relative_to)
+    if path.exists():
+        return None  # whatever else is wrong with it, the loader says
+    stem = Path(s).stem
+    shipped = (f"; a shipped profile '{stem}' exists: to use it, {use.format(stem)}"
+               if stem in names else "")
+    return f"file '{s}' not found{f' ({path})' if path != Path(s) else ''}{shipped}"
 
 
 def load_profile(name_or_path: str | Path, relative_to: Path | None = None) -> Profile:
     path = resolve_profile_path(name_or_path, relative_to)
     shown = f"profiles/{path.name}" if path.parent == PROFILE_DIR else str(name_or_path)
+    if not path.exists():
+        raise InputError(str(missing_profile(str(name_or_path), relative_to)), shown)
     tf = TomlFile.load(path, display=shown)
     return parse_profile(tf)
 
@@ -185,6 +205,20 @@ def check_stock_fits(profile: Profile, stocks: Iterable[Stock]) -> None:
             f" y {need[1]:g}..{need[3]:g}; [limits] give x {lim.x_min:g}..{lim.x_max:g},"
             f" y {lim.y_min:g}..{lim.y_max:g}{hint}. Give the sheet's size as the machine"
             " takes it (or a wider margin)", profile.source)
+
+
+def depth_problem(profile: Profile, thickness: float) -> str | None:
+    """Why the machine cannot cut through stock this thick (None when it can): the through
+    cut goes the profile's overcut below the stock, and its Z travel below the stock top
+    ([limits] z) ends before. Said where the thickness was given (a job's key, --thickness),
+    which is the number to check first: 183 for 18.3 is a typo, not a machine to change."""
+    through = thickness + profile.depth.overcut
+    if -through >= profile.limits.z_min - 1e-9:  # cam.safety.check_setup's bound
+        return None
+    where = f" in {profile.source}" if profile.source else ""
+    return (f"{thickness:g} mm: a through cut {through:g} mm deep is beyond the {profile.name}"
+            f" machine's Z travel ({-profile.limits.z_min:g} mm below the stock top, [limits] z"
+            f"{where})")
 
 
 def _read_table(tf: TomlFile, table: dict, section: str, defaults: Any,

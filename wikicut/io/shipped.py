@@ -12,7 +12,7 @@ from __future__ import annotations
 from importlib.resources import files
 from pathlib import Path
 
-__all__ = ["SHIPPED", "shipped_dir"]
+__all__ = ["SHIPPED", "is_shipped_name", "shipped_dir", "shipped_names"]
 
 SHIPPED = ("profiles", "parts", "tools")
 
@@ -26,3 +26,15 @@ def shipped_dir(name: str) -> Path:
     if inside.is_dir():
         return Path(str(inside))
     return Path(str(package)).parent / name
+
+
+def shipped_names(name: str) -> list[str]:
+    """The names of the TOML files in the shipped folder `name` (grbl, wall-rib, ...)."""
+    return sorted(p.stem for p in shipped_dir(name).glob("*.toml"))
+
+
+def is_shipped_name(ref: str, suffixes: tuple[str, ...] = (".toml",)) -> bool:
+    """Whether a job or the command line names a shipped file (`grbl`, `wall-rib`) rather
+    than giving a path (`my-router.toml`, `../parts/rib.toml`): no folder, and none of the
+    file suffixes a path to such a file ends in."""
+    return not any(c in ref for c in "/\\") and Path(ref).suffix.lower() not in suffixes

@@ -79,7 +79,8 @@ def read_stock(tf: TomlFile, table: dict[str, Any], prefix: str,
     price = num("price", default=None, rng=lim.PRICE)
     if lim.THICKNESS.problem(thickness):
         raise tf.error(f"{prefix}thickness", f"{thickness:g} mm is not a sheet thickness"
-                       " (inches or metres given?)")
+                       f" (at most {lim.THICKNESS.maximum:g} mm: a typo, or inches or metres"
+                       " given?)")
     if thickness < THIN:  # 0.75 is a 3/4 in sheet in inches: every depth would follow it
         warnings.warn(f"{tf.display}: {tf.where(prefix + 'thickness')}: {thickness:g} mm is"
                       f" thinner than any board a router cuts parts from ({thickness:g} in"

@@ -8,14 +8,9 @@ from __future__ import annotations
 
 import math
 import re
-import sys
+import tomllib
 from pathlib import Path
 from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 from ..errors import InputError, suggest
 from .limits import MAX_TOML_BYTES, Range, read_input_bytes

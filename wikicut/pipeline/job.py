@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError, UnsafeJobError, WikicutError
-from ..io.job import Job, job_items
-from ..io.profiles import load_profile
+from ..io.job import Job, job_items, thickness_key
+from ..io.profiles import depth_problem, load_profile, missing_profile
 from ..io.staging import staged_output
+from ..io.toml import TomlFile
 from ..model import Layout, Profile, SheetLayout, Stock
 from .outputs import NestResult, Progress, write_outputs, write_text
 
@@ -34,6 +35,11 @@ def job_tooling(job: Job, profile: str | None = None) -> Tooling:
     from ..errors import InputWarning
     from ..io.tools import load_library
 
+    if profile is not None:  # the command line's, over the job's
+        if why := missing_profile(profile, job.base, use="--profile {}"):
+            raise InputError(f"--profile {profile}: {why}")
+    elif why := missing_profile(job.profile, job.base, use='profile = "{}"'):
+        raise TomlFile.load(job.path).error("machine.profile", why)  # the job's key, and line
     prof = load_profile(profile or job.profile, relative_to=job.base)
     if job.settings.common_line:  # the job asks what its profile may not: the CAM must know
         prof = prof.updated(nest={"common_line": True})
@@ -136,6 +142,8 @@ def _run_nest(job: Job, outdir: Path, *, gcode: bool, force: bool, profile: str 
             from ..io.profiles import check_stock_fits
 
             check_stock_fits(prof, job.stocks)  # before the search, not after it
+            if why := depth_problem(prof, job.thickness):  # the job's number, not the machine
+                raise UnsafeJobError(f"{thickness_key(job)}: {why}", job.path)
 
             if job.settings.spacing < prof.tool.diameter - CLEARANCE_TOL:
                 raise UnsafeJobError(f"nest.spacing {job.settings.spacing:g} mm is less than the"
@@ -154,7 +162,8 @@ def _run_nest(job: Job, outdir: Path, *, gcode: bool, force: bool, profile: str 
 
         def on_nest(p) -> None:
             say("nest", min(1.0, p.elapsed / max(job.settings.time_limit, 1e-9)),
-                f"{p.sheets} sheets, {p.utilisation * 100:.1f}% used, {p.placed}/{p.total} placed")
+                f"{counted(p.sheets, 'sheet')}, {p.utilisation * 100:.1f}% used,"
+                f" {p.placed}/{p.total} placed")
 
         layout = nest(items, list(job.stocks), job.settings, progress=on_nest)
         # the log's last nest line is the result, so it agrees with the summary and the
@@ -232,13 +241,19 @@ def nest_summary(layout: Layout, total: int) -> str:
     area = sum(pl.part.area for sh in layout.sheets for pl in sh.placements)
     sheets = sum(sh.area for sh in layout.sheets)
     used = round(area / sheets, 4) if sheets else 0.0
-    return f"{len(layout.sheets)} sheets, {used * 100:.1f}% used, {placed}/{total} placed"
+    return (f"{counted(len(layout.sheets), 'sheet')}, {used * 100:.1f}% used,"
+            f" {placed}/{total} placed")
+
+
+def counted(n: int, noun: str) -> str:
+    """"1 sheet", "2 sheets", "0 sheets": a count with its noun (a regular plural)."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def unplaced_message(unplaced: list[str], total: int) -> str:
     """Which parts did not fit, named (the first 12; a count for the rest)."""
     more = f" and {len(unplaced) - 12} more" if len(unplaced) > 12 else ""
-    return (f"{len(unplaced)} of {total} parts did not fit the stock: "
+    return (f"{len(unplaced)} of {counted(total, 'part')} did not fit the stock: "
             + ", ".join(unplaced[:12]) + more)
 
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
-
 import tomllib
+from pathlib import Path
 
 from ...errors import InputError
 from ...model import Layout, Stock

@@ -4,11 +4,11 @@ them, opened by `min_width`, kept as the job's remnants.toml (and in the invento
 from __future__ import annotations
 
 import math
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
 import shapely
-import tomllib
 from shapely import affinity
 from shapely.geometry import Polygon
 

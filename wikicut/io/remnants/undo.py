@@ -5,10 +5,9 @@ it, so re-planning a job never spends its remnants twice."""
 from __future__ import annotations
 
 import json
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-
-import tomllib
 
 from ...errors import InputError
 from .files import RemnantFile, digest
