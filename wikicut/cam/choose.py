@@ -42,6 +42,7 @@ class Chooser:
         self.through = self.thickness + self.main.profile.depth.overcut
         self._ctx: dict[int, Context] = {}
         self._part = None
+        self._grooves = None  # the grooves round the parts (Context.grooves)
         # the tools the sheet's other features use, once they are chosen (plan_sheet): labels
         # and engravings take one of them, so they never add a tool change of their own
         self.sheet_tools: frozenset[int] = frozenset()
@@ -59,13 +60,23 @@ class Chooser:
         for ctx in self._ctx.values():
             ctx.part = part
 
+    @property
+    def grooves(self):
+        return self._grooves
+
+    @grooves.setter
+    def grooves(self, grooves) -> None:
+        self._grooves = grooves
+        for ctx in self._ctx.values():
+            ctx.grooves = grooves
+
     def context(self, setting: ToolSetting) -> Context:
         ctx = self._ctx.get(id(setting))
         if ctx is None:
             ctx = self._ctx[id(setting)] = Context(self.sheet, drilling_profile(setting),
                                                    self.proofs)
             ctx.part = self._part
-            ctx.placed, ctx.groove = self.placed, self.main.profile.tool.diameter
+            ctx.placed, ctx.grooves = self.placed, self._grooves
         return ctx
 
     def candidates(self, kind: str, depth: float, hole: float | None = None
@@ -112,6 +123,22 @@ class Chooser:
                       else f"has only {t.reach:g} mm of flutes") for t in tl.tools]
         verb = "engraves" if marks else "cuts"
         return f"no tool in the rack {verb} {depth:g} mm deep: {'; '.join(why)}"
+
+    def first_able(self, kind: str, depth: float, fn, geom) -> tuple[Context, object] | None:
+        """The tool `cut` will give a feature, as far as `fn` (its loop: fn(context)) decides
+        it, and what fn made with it: the first candidate the shape was not refused by whose
+        fn does not refuse it; None when none can."""
+        cands = self.candidates(kind, depth)
+        key = None if len(cands) <= 1 else shape_key(geom)
+        for s in cands:
+            if key is not None and ("refused", kind, s.number, key) in self.proofs:
+                continue
+            ctx = self.context(s)
+            try:
+                return ctx, fn(ctx)
+            except UnsafeJobError:
+                continue
+        return None
 
     def cut(self, instance: str, kind: str, fn, depth: float, hole: float | None, pos: P3,
             geom=None) -> tuple[Operation, P3]:

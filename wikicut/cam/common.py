@@ -10,9 +10,11 @@ part's groove (air, so the tool goes straight down into it), cut back and forth 
 (each pass from where the last ended), with its tabs on the pieces. A part whose unshared
 stretches cannot hold its tabs is held by an onion skin instead (cam/skin.py): cut before its
 neighbours, down to the skin, which a final pass takes off at the end of the sheet. A part
-whose outline another tool cuts is cut whole. Only outlines of one nesting level (parts in
-the same holes, or none) are compared: their cutting order is the planner's tour, known
-before they are cut.
+whose outline another tool cuts is cut whole (cam/plan.py). Only outlines of one nesting
+level (parts in the same holes, or none) are compared: their cutting order is the planner's
+tour, known before they are cut. The grooves no common line spares (round the parts of
+other levels or cut by another tool, in holes: cam/grooves.py) keep tabs off too; a part they
+leave no room for tabs is refused, as without common lines.
 """
 
 from __future__ import annotations
@@ -74,21 +76,23 @@ def shared_stretches(loop: np.ndarray, others: Sequence[np.ndarray],
     return [(x, y) for x, y in _merged(found, total, tol) if y - x >= min_length]
 
 
-def near_stretches(loop: np.ndarray, others: Sequence[np.ndarray], reach: float
-                   ) -> list[tuple[float, float]]:
+def near_stretches(loop: np.ndarray, others: Sequence[np.ndarray],
+                   reach: float | Sequence[float]) -> list[tuple[float, float]]:
     """The stretches (u0, u1) of a closed loop, by arc length from its first point, that come
-    within `reach` of one of `others`, merged; a stretch over the loop's start ends past its
-    length. With `reach` the tool's diameter, where the grooves round two parts overlap: a
-    tab there would stand in the neighbour's groove (and meet its tabs or its ramps)."""
+    within `reach` of one of `others` (one reach for all, or one each), merged; a stretch
+    over the loop's start ends past its length. With `reach` the two tools' radii, where the
+    grooves round two parts overlap: a tab there would stand in the neighbour's groove (and
+    meet its tabs or its ramps)."""
     loop = _closed(loop)
-    lo, hi = loop.min(axis=0) - reach, loop.max(axis=0) + reach
-    close = [o for o in map(_closed, others)
-             if (o.max(axis=0) >= lo).all() and (o.min(axis=0) <= hi).all()]
+    reaches = np.broadcast_to(np.asarray(reach, dtype=float), (len(others),))
+    lo, hi = loop.min(axis=0), loop.max(axis=0)
+    close = [(o, d) for o, d in zip(map(_closed, others), reaches.tolist())
+             if (o.max(axis=0) >= lo - d).all() and (o.min(axis=0) <= hi + d).all()]
     if not close:
         return []
     line = shapely.LineString(loop)
     total = float(line.length)
-    zone = shapely.union_all([shapely.LineString(o).buffer(reach, quad_segs=16) for o in close])
+    zone = shapely.union_all([shapely.LineString(o).buffer(d, quad_segs=16) for o, d in close])
     found = []
     for g in shapely.get_parts(line.intersection(zone)):
         if g.geom_type != "LineString" or g.length <= 0:
@@ -144,6 +148,9 @@ class CommonLines:
     def __init__(self, ctx: Context):
         self.key = id(ctx)  # the Context of the tool the loops are compared for
         self.profile = ctx.profile
+        self.r = ctx.r
+        self.grooves = ctx.grooves  # the sheet's grooves, each its tool's (cam/grooves.py)
+        self.no_room: set[str] = set()  # parts the other grooves leave no room for tabs
         self.loops: dict[str, np.ndarray] = {}
         self.avoid: dict[str, list[tuple[float, float]]] = {}
         self.centres: dict[str, list[float]] = {}
@@ -164,6 +171,7 @@ class CommonLines:
         found = [f() for f in loop_of]
         keys = [k for k, g in enumerate(found) if g is not None]
         loops = [_closed(found[k]) for k in keys]
+        compared = {instances[k] for k in keys}
         skin = set()
         reach = self.profile.tool.diameter - NEAR_TOL  # where grooves overlap
         for j, k in enumerate(keys):
@@ -172,10 +180,16 @@ class CommonLines:
             # every stretch where its groove meets a neighbour's, however short: a tab there
             # would be cut away by the neighbour's pass, or tie the part to the neighbour
             avoid = near_stretches(loops[j], loops[:j] + loops[j + 1:], reach)
-            self.avoid[name] = avoid
+            # and the grooves no common line spares, cut whole: round the parts another
+            # tool cuts, round those of other levels, in holes
+            other = ([] if self.grooves is None else
+                     self.grooves.meeting(name, loops[j], self.r, skip=compared))
+            self.avoid[name] = avoid + other
             track = Track(loops[j], closed=True)
-            usual = tab_centres(track, self.profile, perimeters[k])
-            self.centres[name] = tab_centres(track, self.profile, perimeters[k], avoid)
+            usual = tab_centres(track, self.profile, perimeters[k], other)
+            if other and not usual and tab_centres(track, self.profile, perimeters[k]):
+                self.no_room.add(name)  # refused when cut (cam/plan.py)
+            self.centres[name] = tab_centres(track, self.profile, perimeters[k], avoid + other)
             if avoid and len(self.centres[name]) < len(usual):
                 skin.add(k)
                 self.skinned.append(name)
@@ -189,13 +203,9 @@ class CommonLines:
         whose unshared stretches cannot hold the tabs it would have alone is cut down to an
         onion skin instead (taken off at the end of the sheet, see `skin_note`), before its
         neighbours, which leave the stretches it shares with them to it: a tab anywhere else
-        would tie it to a neighbour, not to the waste."""
+        would tie it to a neighbour, not to the waste. Only for a loop they planned
+        (`plans`)."""
         loop = _closed(loop)
-        planned = self.loops.get(instance)
-        same = (ctx is not None and id(ctx) == self.key and planned is not None
-                and planned.shape == loop.shape and np.array_equal(planned, loop))
-        if not same:  # another tool's loop: cut whole, compared with nothing
-            return loop_op(ctx, em, loop, ctx.through, tabs=True)
         skin = instance in self.skinned
         depth = skin_depth(ctx) if skin else ctx.through
         done = shared_stretches(loop, self.cut)
@@ -212,6 +222,14 @@ class CommonLines:
         if skin:
             self.cut_to_skin.append(loop)
         return out
+
+    def plans(self, ctx: Context, instance: str, loop: np.ndarray) -> bool:
+        """Whether a part's outline loop, cut in `ctx`, is one these common lines planned:
+        cut by the tool they compared (another tool's is cut whole, cam/plan.py)."""
+        loop = _closed(loop)
+        planned = self.loops.get(instance)
+        return (ctx is not None and id(ctx) == self.key and planned is not None
+                and planned.shape == loop.shape and np.array_equal(planned, loop))
 
     def take_off_skin(self, ctx: Context, em: Emitter, loop: np.ndarray) -> None:
         """Take the skin off under a skinned part's outline at the end of the sheet (the

@@ -56,10 +56,11 @@ class Context:
         self.through = self.t + profile.depth.overcut
         self.proofs = proofs
         self.part: Part | None = None
-        # the sheet's parts as placed, and the widest groove cut round an outline (the
-        # main tool's): a tab stays off where its groove meets another part's (cam/plan.py)
+        # the sheet's parts as placed, and the grooves cut round them and in their holes,
+        # each by its own tool: a tab stays off where its groove meets another part's
+        # (cam/plan.py; None: tabs placed as if each part were alone)
         self.placed: tuple[Part, ...] = ()
-        self.groove = 0.0
+        self.grooves = None
         self.lead_room = None  # where lead arcs may go on this sheet (cam/leads.py), made once
 
     def refuse(self, detail: str) -> UnsafeJobError:

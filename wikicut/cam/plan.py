@@ -13,12 +13,13 @@ from ..errors import UnsafeJobError
 from ..model import P3, Operation, Part, Placement, Profile, SheetLayout, SheetProgram
 from ..model.tooling import Tooling, ToolSetting
 from .choose import Chooser
-from .common import NEAR_TOL, CommonLines, near_stretches
+from .common import CommonLines
 from .common import enabled as common_on
 from .context import Context, PlaceRefusal, Proofs, xy_text
 from .depth import Track
 from .drills import drill_op, pocket_drill, round_hole
 from .emit import Emitter
+from .grooves import Groove, Grooves
 from .holddown import place_screws
 from .keepouts import lift_over_keepouts
 from .labels import engrave_op, label_strokes
@@ -69,6 +70,8 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
                       placed if common_line else ())
     main = chooser.main
     check_setup(sheet, main.profile, chooser.through)
+    if common_line and _tabbed(main.profile):
+        chooser.grooves = _grooves(chooser, sheet, placed)
     depth = nesting_depth([pp.outline for pp in placed])
     pos: P3 = (0.0, 0.0, main.profile.heights.clearance)
     common = (CommonLines(chooser.context(main)) if common_line and common_on(main.profile)
@@ -272,20 +275,52 @@ def _outline(ctx: Context, em: Emitter) -> list:
     tabs = loop_op(ctx, em, loop, ctx.through, tabs=True, avoid=avoid)
     if avoid and not tabs and tab_centres(Track(loop, closed=True), ctx.profile,
                                           ctx.part.outline.exterior.length):
-        raise _no_tab_room(ctx)
+        raise _no_tab_room(ctx, loop)
     return tabs
 
 
-def _no_tab_room(ctx: Context) -> PlaceRefusal:
+def _tabbed(p: Profile) -> bool:
+    """Whether the profile holds parts by tabs (their places depend on the neighbours)."""
+    return p.tabs.enabled and p.tabs.height > 0 and not onion(p)
+
+
+def _grooves(ch: Chooser, sheet: SheetLayout, placed: list[Part]) -> Grooves:
+    """Every groove the sheet's through cuts leave, round each part and in each of its
+    holes, with the tool that will cut it (the first that makes its loop: Chooser.first_able)
+    and so as wide as that tool: a part cut by a finer tool, or in a hole another tool cuts,
+    is judged by its own groove. A feature no tool can cut has none (refused when cut)."""
+    out = []
+    for pl, part in zip(sheet.placements, placed):
+        ch.part = part
+        got = ch.first_able("outline", ch.through, _outline_loop, part.outline)
+        if got is not None:
+            out.append(Groove(pl.instance, np.asarray(part.outline.exterior.coords), got[0].r,
+                              True))
+        for ring in part.outline.interiors:
+            hole = Polygon(ring)
+            got = ch.first_able("hole", ch.through, partial(_hole_loop, hole=hole), hole)
+            if got is not None:
+                out.append(Groove(pl.instance, np.asarray(ring.coords), got[0].r, False))
+    ch.part = None
+    return Grooves(out)
+
+
+def _instance(ctx: Context) -> str:
+    """The id of the part being cut."""
+    return next(pl.instance for pl, q in zip(ctx.sheet.placements, ctx.placed)
+                if q is ctx.part)
+
+
+def _no_tab_room(ctx: Context, loop: np.ndarray) -> PlaceRefusal:
     """A part whose cut meets its neighbours' wherever a tab could go: held by nothing once
     cut, it is refused (a wider spacing leaves the waste its tabs need)."""
-    near = 2 * ctx.r + ctx.groove
-    me = next(pl.instance for pl, q in zip(ctx.sheet.placements, ctx.placed) if q is ctx.part)
-    others = [pl.instance for pl, q in zip(ctx.sheet.placements, ctx.placed)
-              if q is not ctx.part and q.outline.distance(ctx.part.outline) < near]
-    d = 2 * ctx.r
-    grooves = (f"two {d:g} mm grooves" if abs(d - ctx.groove) < 1e-9
-               else f"a {d:g} mm and a {ctx.groove:g} mm groove")
+    me = _instance(ctx)
+    met = ctx.grooves.met_by(me, loop, ctx.r)
+    others = list(dict.fromkeys(g.instance for g in met))
+    d, e = 2 * ctx.r, 2 * max(g.radius for g in met)
+    near = d + e
+    grooves = (f"two {d:g} mm grooves" if abs(d - e) < 1e-9
+               else f"a {d:g} mm and a {e:g} mm groove")
     return PlaceRefusal(
         f"{me} has no room for its tabs: the cut round it meets the cuts round"
         f" {', '.join(others[:4])}{' and more' if len(others) > 4 else ''} wherever a tab"
@@ -295,18 +330,24 @@ def _no_tab_room(ctx: Context) -> PlaceRefusal:
 
 
 def _no_waste(ctx: Context, loop: np.ndarray) -> list[tuple[float, float]]:
-    """The stretches of an outline's loop where its groove meets the groove cut round another
-    part (parts nearer than two tools apart): no waste is left there for a tab to hold on to,
-    so a tab there would be cut away by the neighbour's pass, or meet the neighbour's tab and
-    tie the two parts together. Measured against the other parts' edges with the widest
-    groove cut round them (Context.groove); grooves that only touch are side by side."""
-    rings = [np.asarray(r.coords) for q in ctx.placed if q is not ctx.part
-             for r in (q.outline.exterior, *q.outline.interiors)]
-    return near_stretches(loop, rings, ctx.r + ctx.groove - NEAR_TOL) if rings else []
+    """The stretches of an outline's loop where its groove meets a groove cut round another
+    part or in one's hole (Context.grooves, each as wide as its own tool): no waste is left
+    there for a tab to hold on to, so a tab there would be cut away by the other pass, or
+    meet the neighbour's tab and tie the two parts together."""
+    if ctx.grooves is None:
+        return []
+    return ctx.grooves.meeting(_instance(ctx), loop, ctx.r)
 
 
 def _common_outline(ctx: Context, em: Emitter, common: CommonLines, instance: str) -> list:
-    return common.outline(ctx, em, instance, _outline_loop(ctx), loop_op)
+    """An outline with common lines: as planned for them (CommonLines.outline), or, cut by
+    another tool than theirs, whole, its tabs off every other groove (_outline)."""
+    loop = _outline_loop(ctx)
+    if not common.plans(ctx, instance, loop):
+        return _outline(ctx, em)
+    if instance in common.no_room:
+        raise _no_tab_room(ctx, loop)
+    return common.outline(ctx, em, instance, loop, loop_op)
 
 
 def _main_loop(ch: Chooser, part: Part) -> np.ndarray:
@@ -351,8 +392,11 @@ def _skin_ops(ch: Chooser, ops: list[Operation], placed: dict[str, Part],
 
 
 def _hole(ctx: Context, em: Emitter, hole: Polygon) -> None:
-    loops = inside_loops(ctx, hole, "hole")
-    loop_op(ctx, em, for_direction(loops[0], ctx.profile), ctx.through, False, outside=False)
+    loop_op(ctx, em, _hole_loop(ctx, hole), ctx.through, False, outside=False)
+
+
+def _hole_loop(ctx: Context, hole: Polygon) -> np.ndarray:
+    return for_direction(inside_loops(ctx, hole, "hole")[0], ctx.profile)
 
 
 def _pocket(ctx: Context, em: Emitter, shape: Polygon, depth: float) -> None:

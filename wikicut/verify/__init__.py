@@ -80,7 +80,7 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
                         end=(*s.end[:2], s.end[2] - t))  # start is a guess: Z0 either way
                 for k, s in enumerate(segs)]
     out += check_motion(segs, profile, t)
-    out += check_screws(segs, profile, screws or [])
+    out += check_screws(segs, profile, screws or [], known)
     out += check_keepouts(segs, profile, sheet.stock.keepouts if sheet is not None else ())
     tol = resolution(profile)  # a depth written in inches to 4 decimals is 0.0025 mm coarse
     out += check_tools(segs, known, tol, sliver(profile))

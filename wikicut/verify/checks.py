@@ -9,7 +9,7 @@ import shapely
 from ..model import Profile, SheetLayout, Stock
 from .motion import ARC_TOL, Segment, Violation
 from .plunges import floor_at, passing
-from .tools import ToolLimits
+from .tools import ToolLimits, cut_radii, unknown_radius
 
 
 def check_motion(segs: list[Segment], profile: Profile,
@@ -237,7 +237,9 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
                 tools: dict[int, ToolLimits] | None = None) -> list[Violation]:
     """Cutting outside the sheet, into a part (gouge), outlines or holes left uncut, pocket
     floors left uncleared and drills not cut to their diameter and depth; each segment swept
-    by its own tool where `tools` says its diameter."""
+    by its own tool where `tools` says its diameter (cut_radii), and judged by the zones
+    that tool may cut into (its reliefs, along engravings, in a drill's hole), not the
+    widest tool's: a wide V-bit in the rack licenses no end mill to cut wider."""
     out: list[Violation] = []
     st = sheet.stock
     tools = tools or {}
@@ -245,13 +247,11 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
     cutting = [s for s in segs if s.kind == "feed" and min(s.start[2], s.end[2]) < -1e-6]
     if not cutting:
         return out
-    radii = np.array([tools[s.tool].diameter / 2 if s.tool in tools else profile.tool.radius
-                      for s in cutting])
-    r = float(radii.max())
+    radii = cut_radii(cutting, tools, unknown_radius(profile, tools))
     # geometry for all segments at once (a house's sheet is some 16,000 arc chords)
     ends = np.array([(s.start, s.end) for s in cutting], np.float64)  # (n, 2, xyz)
     lines = _paths(ends[:, :, :2])
-    out += _out_of_stock(cutting, ends[:, :, :2], lines, st, r)
+    out += _out_of_stock(cutting, ends[:, :, :2], lines, st, radii)
     # swept areas per segment, found per part through a tree: a union over the whole sheet
     # for every part grows with sheets x parts and took minutes on a house
     floors = _Floors(lines, radii, ends)
@@ -269,41 +269,32 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
     placed = [p.placed() for p in sheet.placements]
     outlines = shapely.STRtree([part.outline for part in placed])
     bridged: set[frozenset[int]] = set()  # pairs of parts a tab ties together, said once
+    # the widest groove below the engraving depth: how far a neighbour's tab may reach
+    wide = float(gouging.radii.max()) if len(gouging.lines) else float(radii.min())
     for k_part, (p, part) in enumerate(zip(sheet.placements, placed)):
-        # material that must survive: the part less its pockets, engravings and relief zones
-        keep = part.outline
-        for pk in part.pockets:
-            keep = keep.difference(pk.shape.buffer(0.05))
-        allow = [e.path.buffer(r + 0.05) for e in part.engravings]
-        corners = _concave_corners(part.outline)
-        for pk in part.pockets:  # a pocket's corners may get reliefs too
-            corners += list(pk.shape.exterior.coords)
-        if corners:
-            allow += list(shapely.buffer(shapely.points(np.array(corners, np.float64)),
-                                         2 * r * 1.5))
-        if allow:
-            keep = keep.difference(shapely.union_all(allow))
+        keep = _Keep(part)
         # around a drill the drill check judges the material (an oversize hole names it)
-        zones = [_drill_zone(d, r) for d in part.drills]
-        out += _drills(p.instance, part, floors, gouging, keep.buffer(-0.05), zones,
-                       st.thickness)
+        zones = [_drill_zone(d, gouging) for d in part.drills]
+        out += _drills(p.instance, part, floors, gouging, keep, zones, st.thickness)
         if zones:
-            keep = keep.difference(shapely.union_all(zones))
-        keep = keep.buffer(-0.05)
-        if not keep.is_empty:
-            hit = gouging.near(keep).intersection(keep)
-            if hit.area > 0.5:
-                out.append(Violation(0, "gouge", f"{p.instance}: the tool enters the part "
-                                     f"({hit.area:.1f} mm2 near {_where(hit)})"))
+            keep = keep.less(shapely.union_all(zones))
+        hit = (shapely.Polygon() if keep.inner.is_empty
+               else gouging.hits(gouging.query(keep.inner), keep.at))
+        if hit.area > 0.5:
+            out.append(Violation(0, "gouge", f"{p.instance}: the tool enters the part "
+                                 f"({hit.area:.1f} mm2 near {_where(hit)})"))
         # every outline and hole edge cut through, except at tabs
         for k_ring, ring in enumerate([part.outline.exterior, *part.outline.interiors]):
             length = ring.length
             cut = skin_cut if k_ring == 0 else through_cut
-            left = ring.difference(cut.near(ring))
+            near = cut.query(ring)
+            left = ring.difference(swept_area(cut.lines[near], cut.radii[near]))
             uncut = left.length
+            # the tool that cut the ring: its tabs are as long as it is wide
+            r = float(cut.radii[near].max()) - 0.05 if len(near) else float(radii.max())
             if k_ring == 0 and uncut > 0:
                 out += _tabs_between_parts(k_part, sheet, placed, outlines, left, gouging,
-                                           cut, r, bridged)
+                                           cut, r, wide, bridged)
             n_tabs = (profile.tabs.count or int(length / max(profile.tabs.spacing, 1)) + 2)
             allowance = n_tabs * (profile.tabs.length + 2 * r) + 1.0
             if not profile.tabs.enabled or profile.tabs.mode == "onion" or k_ring > 0:
@@ -322,19 +313,21 @@ TAB_MIN = 0.5  # mm
 
 
 def _tabs_between_parts(k: int, sheet: SheetLayout, placed: list, outlines, left, gouging,
-                        cut, r: float, bridged: set[frozenset[int]]) -> list[Violation]:
+                        cut, r: float, wide: float, bridged: set[frozenset[int]]
+                        ) -> list[Violation]:
     """The stretches of part k's outline left uncut (its tabs) whose material, what the
     grooves left at their bottom, reaches another part: such a tab ties two parts together
     instead of a part to the waste (a tab on an edge two parts share, a neighbour's pass
-    lifted over it, or two parts' tabs meeting where their grooves do)."""
+    lifted over it, or two parts' tabs meeting where their grooves do). `r`: the radius of
+    the tool that cut the outline; `wide`: of the widest that cuts grooves."""
     out: list[Violation] = []
     me = sheet.placements[k].instance
     for tab in shapely.get_parts(left):
         if tab.length < TAB_MIN:
             continue
-        # the tab's floor reaches a groove (2r) from the part, a neighbour's as far from it:
-        # parts up to two grooves apart may be tied
-        window = tab.buffer(4 * r + 1.0)
+        # the tab's floor reaches a groove (2r) from the part, a neighbour's groove as far
+        # again as it is wide: parts up to the two grooves apart may be tied
+        window = tab.buffer(2 * r + 2 * wide + 1.0)
         others = [j for j in outlines.query(window, predicate="intersects").tolist()
                   if j != k and frozenset((k, j)) not in bridged]
         if not others:
@@ -430,13 +423,54 @@ DRILL_TOL = 0.5  # mm
 DRILL_AREA = 0.05  # mm2: less uncut (or overcut) than this is the polygons' rounding
 
 
-def _drill_zone(d, r: float):
-    """Around a drill, the material the drill check judges: as far as a tool centred in the
-    hole can reach."""
-    return shapely.Point(d.x, d.y).buffer(d.diameter / 2 + r + 0.05, quad_segs=16)
+def _drill_zone(d, gouging: _Swept):
+    """Around a drill, the material the drill check judges: as far as the tools centred in
+    the hole (their centre line within its radius) reach."""
+    centre = shapely.Point(d.x, d.y)
+    rad = d.diameter / 2
+    idx = gouging.query(centre.buffer(rad, quad_segs=16))
+    own = gouging.radii[idx][shapely.distance(gouging.lines[idx], centre) < rad]
+    reach = float(own.max()) if own.size else 0.0
+    return centre.buffer(rad + reach + 0.05, quad_segs=16)
 
 
-def _drills(instance: str, part, floors: _Floors, gouging: _Swept, keep, zones: list,
+class _Keep:
+    """The material of a part that must survive each tool's cuts: the part less its pockets,
+    and less the zones a tool of that radius may cut into, its own width from them: along
+    the part's engravings, and at its concave corners and its pockets' (reliefs); `less`
+    takes more away. `at(radius)` is shrunk by 0.05 mm (a cut that grazes the edge)."""
+
+    def __init__(self, part, away=None):
+        self.part = part
+        body = part.outline
+        for pk in part.pockets:
+            body = body.difference(pk.shape.buffer(0.05))
+        if away is not None:
+            body = body.difference(away)
+        self.body = body
+        self.inner = body.buffer(-0.05)  # what a cut along the edge does not reach
+        self.away = away
+        corners = _concave_corners(part.outline)
+        for pk in part.pockets:  # a pocket's corners may get reliefs too
+            corners += list(pk.shape.exterior.coords)
+        self.corners = shapely.points(np.array(corners, np.float64).reshape(-1, 2))
+        self.paths = [e.path for e in part.engravings]
+        self._at: dict[float, object] = {}
+
+    def less(self, away) -> _Keep:
+        return _Keep(self.part, away if self.away is None else self.away.union(away))
+
+    def at(self, radius: float):
+        got = self._at.get(radius)
+        if got is None:
+            allow = [*shapely.buffer(np.asarray(self.paths, dtype=object), radius + 0.05),
+                     *shapely.buffer(self.corners, 2 * radius * 1.5)]
+            got = self.body.difference(shapely.union_all(allow)) if allow else self.body
+            got = self._at[radius] = got.buffer(-0.05)
+        return got
+
+
+def _drills(instance: str, part, floors: _Floors, gouging: _Swept, keep: _Keep, zones: list,
             thickness: float) -> list[Violation]:
     """Each drill cut to its diameter (within DRILL_TOL) and depth: the tools' paths at its
     depth, each swept by its radius, cover the hole (through the stock, its rim: the slug
@@ -471,16 +505,20 @@ def _drills(instance: str, part, floors: _Floors, gouging: _Swept, keep, zones: 
         # a blind hole no deeper than drawn (within FLOOR_TOL)
         if d.depth is not None and lowest is not None and lowest < -depth - FLOOR_TOL:
             out.append(Violation(0, "gouge", f"{what} is cut {-lowest:.2f} mm deep"))
-        material = keep.intersection(zone).difference(
-            centre.buffer(rad + DRILL_TOL / 2, quad_segs=16))
-        if material.is_empty:
+        hole = centre.buffer(rad + DRILL_TOL / 2, quad_segs=16)
+        region = keep.inner.intersection(zone).difference(hole)
+        if region.is_empty:
             continue
-        idx = gouging.query(material)  # the cuts whose sweep reaches the material
+        idx = gouging.query(region)  # the cuts whose sweep reaches the material
+
+        def material(radius: float, zone=zone, hole=hole):
+            return keep.at(radius).intersection(zone).difference(hole)
+
         dist = shapely.distance(gouging.lines[idx], centre)
         for ks, own in ((idx[dist < rad], True), (idx[dist >= rad], False)):
             if not ks.size:
                 continue
-            over = swept_area(gouging.lines[ks], gouging.radii[ks]).intersection(material)
+            over = gouging.hits(ks, material)
             if over.area <= DRILL_AREA:
                 continue
             if own:
@@ -519,18 +557,23 @@ def _paths(xy: np.ndarray) -> np.ndarray:
 
 
 def _out_of_stock(cutting: list[Segment], xy: np.ndarray, lines: np.ndarray, st: Stock,
-                  r: float) -> list[Violation]:
-    """Cutting with the tool centre beyond the sheet by more than the radius; on an offcut,
-    beyond its material (whose notches a cut between two points inside could still cross)."""
-    lo, hi = -r - 0.5, np.array([st.width + r + 0.5, st.height + r + 0.5])
+                  radii: np.ndarray) -> list[Violation]:
+    """Cutting with the tool centre beyond the sheet by more than its tool's radius; on an
+    offcut, beyond its material (whose notches a cut between two points inside could still
+    cross)."""
+    r = radii[:, None, None]  # (n, end, xy) against each segment's own radius
+    lo, hi = -r - 0.5, np.array([st.width, st.height]) + r + 0.5
     outside = np.any((xy <= lo) | (xy >= hi), axis=(1, 2))
     out = [Violation(cutting[k].line, "out-of-stock", "cutting outside the sheet")
            for k in np.flatnonzero(outside).tolist()]
     if st.outline is None:
         return out
-    material = st.outline.buffer(r + 0.5)
-    shapely.prepare(material)
-    off = ~shapely.covers(material, lines)
+    off = np.zeros(len(lines), bool)
+    for rad in np.unique(radii).tolist():
+        mine = np.flatnonzero(radii == rad)
+        material = st.outline.buffer(rad + 0.5)
+        shapely.prepare(material)
+        off[mine] = ~shapely.covers(material, lines[mine])
     out += [Violation(cutting[k].line, "out-of-stock", "cutting off the offcut's material")
             for k in np.flatnonzero(off).tolist()]
     return out
@@ -562,6 +605,20 @@ class _Swept:
     def near(self, geom):
         idx = self.query(geom)
         return swept_area(self.lines[idx], self.radii[idx])
+
+    def hits(self, idx: np.ndarray, material):
+        """Where the segments `idx` sweep `material(radius)`, the material a tool of that
+        radius must leave: each tool's cuts judged by its own zones."""
+        rad = self.radii[idx]
+        found = []
+        for r in np.unique(rad).tolist():
+            mine = idx[rad == r]
+            keep = material(r)
+            if keep.is_empty:
+                continue
+            swept = swept_area(self.lines[mine], self.radii[mine])
+            found.append(swept.intersection(keep))
+        return shapely.union_all(found) if found else shapely.Polygon()
 
 
 def swept_area(lines: np.ndarray, radii: np.ndarray):

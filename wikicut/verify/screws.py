@@ -1,5 +1,6 @@
 """Hold-down screws checked on a program as the controller runs it: no move below the stock
-top comes within the tool radius, the head's radius and the clearance of a screw centre
+top comes within its tool's radius (tools.cut_radii), the head's radius and the clearance of
+a screw centre
 (screws from the sheet DXF's DONOTCUT_SCREWS layer or the report). Independent of
 cam/holddown.py, which placed them, and of cam/safety.py, which checked the planned moves.
 
@@ -14,13 +15,16 @@ import numpy as np
 
 from ..model import Profile
 from .motion import Segment, Violation
+from .tools import ToolLimits, cut_radii, unknown_radius
 
 PILOT_TOL = 0.05  # mm: a plunged pilot's tool centre within this of the screw centre
 
 
 def check_screws(segs: list[Segment], profile: Profile,
-                 screws: list[tuple[float, float]]) -> list[Violation]:
-    """One violation per program line whose cut passes too near a screw."""
+                 screws: list[tuple[float, float]],
+                 tools: dict[int, ToolLimits] | None = None) -> list[Violation]:
+    """One violation per program line whose cut passes too near a screw; each cut as wide
+    as its own tool where `tools` knows it."""
     cuts = [s for s in segs if min(s.start[2], s.end[2]) < 0]
     if not screws or not cuts:
         return []
@@ -29,7 +33,9 @@ def check_screws(segs: list[Segment], profile: Profile,
     if not cuts:
         return out
     h = profile.holddown
-    need = profile.tool.radius + h.diameter / 2 + h.clearance - 1e-3
+    tools = tools or {}
+    need = cut_radii(cuts, tools, unknown_radius(profile, tools)) + (
+        h.diameter / 2 + h.clearance - 1e-3)
     a = np.array([s.start[:2] for s in cuts], dtype=float)
     d = np.array([s.end[:2] for s in cuts], dtype=float) - a
     dd = np.maximum((d ** 2).sum(axis=1), 1e-18)
@@ -40,7 +46,7 @@ def check_screws(segs: list[Segment], profile: Profile,
         for k in np.flatnonzero(dist < need)[:1]:
             out.append(Violation(cuts[k].line, "screw",
                                  f"cut passes {dist[k]:.1f} mm from the hold-down screw at"
-                                 f" ({x:g}, {y:g}); needs {need:.1f} mm (tool radius, head,"
+                                 f" ({x:g}, {y:g}); needs {need[k]:.1f} mm (tool radius, head,"
                                  f" clearance)"))
     return out
 

@@ -7,11 +7,17 @@ known is not checked (a tool table gives diameters only).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
-from ..model import ToolLibrary
+import numpy as np
+
+from ..model import Profile, ToolLibrary
 from ..model.tooling import DEFAULT_RULES, CuttingRules, Tooling, chip_factor
+from .motion import Segment
+
+CONE_STEP = 0.05  # mm: a V-bit's cut radius is judged in steps this fine
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,17 @@ class ToolLimits:
     flutes: int = 0
     kind: str = ""  # the library's tool type ("drill": its chip load is not derated)
     rules: CuttingRules = DEFAULT_RULES  # how the chip load falls on deeper passes
+    angle: float = 0.0  # a V-bit's included angle, degrees (0: not known)
+    tip: float = 0.0  # the flat at a V-bit's tip, mm
+
+    def radius_at(self, depth: float) -> float:
+        """How far from its centre the tool cuts `depth` mm below the stock top: its radius,
+        a V-bit's (its angle known) the cone's there, rounded up to CONE_STEP (a few widths
+        on a ramp, not one a step), never more than its radius."""
+        if self.kind != "vbit" or not 0.0 < self.angle < 180.0:
+            return self.diameter / 2
+        cone = self.tip / 2 + max(depth, 0.0) * math.tan(math.radians(self.angle / 2))
+        return min(math.ceil(cone / CONE_STEP - 1e-6) * CONE_STEP, self.diameter / 2)
 
     def chip_limit(self, depth_per_pass: float) -> float | None:
         """The largest chip load on a side cut `depth_per_pass` deep: the maker's maximum,
@@ -45,7 +62,7 @@ def limits_from_library(library: ToolLibrary, material: str) -> dict[int, ToolLi
         chip = c.chip_load.get(mat.key)
         out[c.number] = ToolLimits(c.number, c.diameter, c.pass_limit(mat) if chip else None,
                                    None, c.max_rpm, chip.max if chip else None, c.flutes,
-                                   c.type, library.rules)
+                                   c.type, library.rules, c.angle, c.tip_diameter)
     return out
 
 
@@ -75,8 +92,27 @@ def limits_from_tooling(tooling: Tooling) -> dict[int, ToolLimits]:
             out[number] = ToolLimits(number, diameter, deepest)
         else:
             out[number] = ToolLimits(number, diameter, deepest, None, c.max_rpm, chip.max,
-                                     c.flutes, c.type, tooling.rules)
+                                     c.flutes, c.type, tooling.rules, c.angle, c.tip_diameter)
     return out
+
+
+def cut_radii(segs: list[Segment], tools: dict[int, ToolLimits], fallback: float
+              ) -> np.ndarray:
+    """How far from its centre each segment's tool cuts: its own tool's radius where `tools`
+    knows it (a V-bit's, its angle known, the cone's at the segment's deepest point), else
+    `fallback`."""
+    out = np.empty(len(segs))
+    for k, s in enumerate(segs):
+        t = tools.get(s.tool)
+        out[k] = fallback if t is None else t.radius_at(-min(s.start[2], s.end[2]))
+    return out
+
+
+def unknown_radius(profile: Profile, tools: dict[int, ToolLimits]) -> float:
+    """The radius a segment whose tool is not known is judged with: the largest of the
+    profile's tool and the tools known (a cut's footprint is never taken smaller than it may
+    be)."""
+    return max([profile.tool.radius, *(t.diameter / 2 for t in tools.values())])
 
 
 _TABLE = re.compile(r"^\s*T(\d+)\b[^;]*?\bD\s*([-+]?\d*\.?\d+)", re.IGNORECASE)
