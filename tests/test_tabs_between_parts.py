@@ -165,3 +165,37 @@ def test_the_house_with_a_v_bit_in_the_rack_is_cut(tmp_path):
                     "--iterations", "3")
     assert r.returncode == 0, r.stderr[-2000:]
     assert list((tmp_path / "out").glob("sheet-*.sbp"))
+
+
+def test_a_spacing_under_two_grooves_is_said_before_the_nest(tmp_path):
+    """With tabs, parts nearer than two grooves leave no waste between them: said before the
+    nest (a job of small parts packed on every side is refused only after it), once, naming
+    the spacing that leaves room; not for a spacing of two grooves, onion skin or common
+    lines."""
+    from dataclasses import replace
+
+    from wikicut.pipeline.job import tab_room_note
+
+    shopbot, grbl = load_profile("shopbot"), load_profile("grbl")  # 6.35 mm, 6 mm tools
+    assert "12.7 mm" in tab_room_note(shopbot, 12.0)
+    assert tab_room_note(shopbot, 12.7) == tab_room_note(grbl, 12.0) == ""
+    assert tab_room_note(replace(shopbot, tabs=replace(shopbot.tabs, mode="onion")), 12.0) == ""
+    job = tmp_path / "job.toml"
+    job.write_text(f"""name = "t"
+[sheet]
+width = 1200
+height = 600
+thickness = 18
+[nest]
+spacing = 12
+iterations = 5
+workers = 1
+[machine]
+profile = "shopbot"
+[[part]]
+file = "{ROOT / 'parts' / 'spacer.toml'}"
+quantity = 2
+""")
+    res = run_wikicut("nest", str(job), "-o", str(tmp_path / "out"), "-q")
+    said = [ln for ln in res.stderr.splitlines() if "under two 6.35 mm grooves" in ln]
+    assert len(said) == 1 and "set [nest] spacing to 12.7 mm" in said[0], res.stderr

@@ -14,6 +14,7 @@ from ..io.profiles import depth_problem, load_profile, missing_profile
 from ..io.staging import staged_output
 from ..io.toml import TomlFile
 from ..model import Layout, Profile, SheetLayout, Stock
+from ..words import counted
 from .outputs import NestResult, Progress, write_outputs, write_text
 
 if TYPE_CHECKING:
@@ -26,6 +27,16 @@ def job_profile(job: Job, profile: str | None = None) -> Profile:
     return job_profile_of(job_tooling(job, profile), job)
 
 
+def check_profile_ref(job: Job, profile: str | None = None) -> None:
+    """Refuse a profile that names none, where it was given (--profile, or the job's key and
+    line), even when no program is written: a typo is not left for the next run to find."""
+    if profile is not None:  # the command line's, over the job's
+        if why := missing_profile(profile, job.base, use="--profile {}"):
+            raise InputError(f"--profile {profile}: {why}")
+    elif why := missing_profile(job.profile, job.base, use='profile = "{}"'):
+        raise TomlFile.load(job.path).error("machine.profile", why)  # the job's key, and line
+
+
 def job_tooling(job: Job, profile: str | None = None) -> Tooling:
     """The job's tools with their feeds (cam.resolve_tooling); chip-load warnings are shown
     as InputWarning lines."""
@@ -35,11 +46,7 @@ def job_tooling(job: Job, profile: str | None = None) -> Tooling:
     from ..errors import InputWarning
     from ..io.tools import load_library
 
-    if profile is not None:  # the command line's, over the job's
-        if why := missing_profile(profile, job.base, use="--profile {}"):
-            raise InputError(f"--profile {profile}: {why}")
-    elif why := missing_profile(job.profile, job.base, use='profile = "{}"'):
-        raise TomlFile.load(job.path).error("machine.profile", why)  # the job's key, and line
+    check_profile_ref(job, profile)
     prof = load_profile(profile or job.profile, relative_to=job.base)
     if job.settings.common_line:  # the job asks what its profile may not: the CAM must know
         prof = prof.updated(nest={"common_line": True})
@@ -128,6 +135,8 @@ def _run_nest(job: Job, outdir: Path, *, gcode: bool, force: bool, profile: str 
     from ..post.arcfit import load_kernel as load_arc_kernel
 
     say = progress or (lambda stage, frac, msg: None)
+    if not gcode:  # job_tooling checks it otherwise
+        check_profile_ref(job, profile)
     if job.inventory is not None:  # read for the folder it replaces (an undone draw), or not
         from ..io.remnants import check_replaced
 
@@ -149,6 +158,12 @@ def _run_nest(job: Job, outdir: Path, *, gcode: bool, force: bool, profile: str 
                 raise UnsafeJobError(f"nest.spacing {job.settings.spacing:g} mm is less than the"
                                      f" {prof.tool.diameter:g} mm tool: each cut would gouge the"
                                      " part beside it", job.path)
+            if note := tab_room_note(prof, job.settings.spacing):
+                import warnings
+
+                from ..errors import InputWarning
+
+                warnings.warn(f"{job.path}: {note}", InputWarning, stacklevel=2)
 
             def plan_parts() -> None:
                 preflight_toolpaths(items, prof, job.stocks, proofs, tooling)
@@ -219,6 +234,22 @@ def _write_remnants(job: Job, layout: Layout, prof: Profile | None, tmp: Path,
     return inventory
 
 
+def tab_room_note(prof: Profile, spacing: float) -> str:
+    """Said before the nest, not only after it: parts nearer than two grooves share one cut
+    between them, so tabs go only on their other edges, and a part the nest packs in on
+    every side (fillers among their like) has none and refuses the job."""
+    from ..io.dxf.clearance import CLEARANCE_TOL
+
+    t, two = prof.tabs, 2 * prof.tool.diameter
+    if (not t.enabled or t.mode != "tabs" or prof.nest.common_line
+            or spacing >= two - CLEARANCE_TOL):
+        return ""
+    return (f"nest.spacing {spacing:g} mm is under two {prof.tool.diameter:g} mm grooves"
+            f" ({two:g} mm): where parts are nearer, no waste is left between them for tabs;"
+            f" a part with no other edge for its tabs refuses the job after the nest (set"
+            f" [nest] spacing to {two:g} mm, or [tabs] mode = \"onion\" in the profile)")
+
+
 def common_lines(prof: Profile, job: Job) -> bool:
     """Whether the parts are placed for common-line cutting: asked for and possible, with a
     warning when asked for and not possible (the parts are then nested at the spacing)."""
@@ -243,11 +274,6 @@ def nest_summary(layout: Layout, total: int) -> str:
     used = round(area / sheets, 4) if sheets else 0.0
     return (f"{counted(len(layout.sheets), 'sheet')}, {used * 100:.1f}% used,"
             f" {placed}/{total} placed")
-
-
-def counted(n: int, noun: str) -> str:
-    """"1 sheet", "2 sheets", "0 sheets": a count with its noun (a regular plural)."""
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def unplaced_message(unplaced: list[str], total: int) -> str:
