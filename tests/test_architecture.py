@@ -15,17 +15,19 @@ ROOT = Path(wikicut.__file__).resolve().parent
 # stage -> the stages it may import (besides itself)
 ALLOWED = {
     "errors": set(),
-    "model": {"errors"},
-    "io": {"model", "errors"},
-    "nest": {"model", "errors"},
-    "cam": {"model", "errors"},
-    "post": {"model", "errors"},
-    "verify": {"model", "errors"},
-    "render": {"model", "errors", "io"},
-    "diff": {"model", "errors", "io", "verify", "render"},
-    "pipeline": {"model", "errors", "io", "nest", "cam", "post", "verify", "render"},
-    "cluster": {"model", "errors", "io", "nest", "pipeline"},
-    "recut": {"model", "errors", "io", "nest", "cam", "post", "verify", "render", "pipeline"},
+    "words": set(),
+    "model": {"errors", "words"},
+    "io": {"model", "errors", "words"},
+    "nest": {"model", "errors", "words"},
+    "cam": {"model", "errors", "words"},
+    "post": {"model", "errors", "words"},
+    "verify": {"model", "errors", "words"},
+    "render": {"model", "errors", "words", "io"},
+    "diff": {"model", "errors", "words", "io", "verify", "render"},
+    "pipeline": {"model", "errors", "words", "io", "nest", "cam", "post", "verify", "render"},
+    "cluster": {"model", "errors", "words", "io", "nest", "pipeline"},
+    "recut": {"model", "errors", "words", "io", "nest", "cam", "post", "verify", "render",
+              "pipeline"},
 }
 
 

@@ -294,6 +294,12 @@ CASES += [
       "--profile shopbot"]),
     ("profile-option-typo", {}, ["--profile", "shopbt"], 2,
      ["--profile shopbt", "unknown machine profile", "did you mean 'shopbot'"]),
+    # no program is written, but a profile that names none is refused all the same
+    ("no-gcode-profile-option-typo", {}, ["--no-gcode", "--profile", "grbll"], 2,
+     ["--profile grbll: unknown machine profile 'grbll'", "did you mean 'grbl'"]),
+    ("no-gcode-job-profile-typo", {"job.toml": JOB.replace('"{profile}"', '"grbll"')},
+     ["--no-gcode"], 2, ["job.toml: key 'machine.profile' (line 12): unknown machine profile"
+                         " 'grbll'", "did you mean 'grbl'"]),
     ("gcode-profile-file-missing", {"p.dxf": dxf_with(square)},
      ["gcode", "p.dxf", "--profile", "shopbot.toml", "-o", "out"], 2,
      ["--profile shopbot.toml", "file 'shopbot.toml' not found",
@@ -331,6 +337,16 @@ CASES += [
      ["p.dxf", "sheet 1: its parts span 3007.0 x 507.0 mm", "travel (2580 x 1280 mm)"]),
     ("gcode-thickness-beyond-z-travel", {"p.dxf": dxf_with(square)}, [*GCODE, "-t", "36"], 3,
      ["--thickness 36 mm: a through cut 36.3 mm deep", "GRBL machine's Z travel"]),
+    # the --options file's key and line, not the profile's Z limit
+    ("gcode-options-thickness-beyond-z-travel",
+     {"p.dxf": dxf_with(square), "o.toml": "[dxf]\n\n[sheet]\nthickness = 36\n"},
+     [*GCODE, "--options", "o.toml"], 3,
+     ["o.toml: key 'sheet.thickness' (line 4): 36 mm: a through cut 36.3 mm deep is beyond the"
+      " GRBL machine's Z travel (25 mm below the stock top, [limits] z in profiles/grbl.toml)"]),
+    ("verify-thickness-beyond-z-travel", {"a.nc": "G0 Z5\nM5\nM2\n"},
+     ["verify", "a.nc", "--profile", "grbl", "--thickness", "36"], 3,
+     ["--thickness 36 mm: a through cut 36.3 mm deep is beyond the GRBL machine's Z travel"
+      " (25 mm below the stock top, [limits] z in profiles/grbl.toml)"]),
     ("gcode-parts-overlap", {"p.dxf": dxf_with(two_squares(-50))}, GCODE, 2,
      ["p.dxf", "contours cross each other"]),
     ("verify-thickness-nan", {"a.nc": "G0 Z5\nM5\nM2\n"},

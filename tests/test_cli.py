@@ -258,3 +258,31 @@ def test_summary_counts_one_sheet_and_one_part(tmp_path, monkeypatch):
     from wikicut.pipeline import nest_summary
 
     assert nest_summary(Layout([]), 0).startswith("0 sheets, ")
+
+
+def test_one_part_on_one_sheet_reads_singular_in_every_output(tmp_path, monkeypatch):
+    """A one-part, one-sheet job: the stage lines, index.html's title and cards, the SVG's
+    legend and a batch's page say "1 part", "1 sheet", "1 program" ("1 parts" was said)."""
+    import re
+
+    from wikicut.cluster.batch import BatchResult, JobOutcome
+    from wikicut.cluster.summary import batch_html
+
+    (tmp_path / "job.toml").write_text('name = "one"\n[sheet]\nwidth = 1220\nheight = 610\n'
+                                       'thickness = 18\n[nest]\niterations = 2\n'
+                                       '[[part]]\nfile = "wedge"\n')
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(main, ["nest", "job.toml", "-o", "out"])
+    assert res.exit_code == 0, res.output
+    assert "gcode: 1 program for 1 sheet\n" in res.stderr, res.stderr
+    assert "verify: 1 program checked for 1 sheet\n" in res.stderr, res.stderr
+    page = (tmp_path / "out" / "index.html").read_text()
+    svg = (tmp_path / "out" / "sheet-001.svg").read_text()
+    assert "<title>one: 1 sheet</title>" in page
+    assert "<li><b>Stock</b> Plywood 1220x610x18, 1 part, " in page
+    assert "Sheet 1 of 1: Plywood 1220x610x18, 1 part, " in svg
+    batch = batch_html(BatchResult([JobOutcome("job.toml", "one", True, "one", 1)], 1.0, 1))
+    assert "<h1>Batch: 1 of 1 job prepared</h1>" in batch and "s on 1 worker</p>" in batch
+    slip = re.compile(r"\b1 (part|sheet|program|file|job|worker|screw|hole)s\b")
+    for text in (res.stderr, res.stdout, page, svg, batch):
+        assert not slip.findall(text), slip.findall(text)

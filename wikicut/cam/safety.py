@@ -26,9 +26,11 @@ def check_setup(sheet: SheetLayout, profile: Profile, through: float) -> None:
     if through > t + p.depth.max_overcut + 1e-9:
         raise UnsafeJobError(f"through-cut depth {through:g} mm is beyond the {t:g} mm stock"
                              f" + {p.depth.max_overcut:g} mm allowed overcut", p.source or None)
-    if -through < p.limits.z_min - 1e-9:
-        raise UnsafeJobError(f"through-cut depth {through:g} mm is below the machine's Z limit"
-                             f" ({p.limits.z_min:g})", p.source or None)
+    if -through < p.limits.z_min - 1e-9:  # the stock's thickness said first: the likelier slip
+        where = f" in {p.source}" if p.source else ""
+        raise UnsafeJobError(f"sheet {sheet.index}: {t:g} mm stock: a through cut {through:g} mm"
+                             f" deep is beyond the {p.name} machine's Z travel"
+                             f" ({-p.limits.z_min:g} mm below the stock top, [limits] z{where})")
     if max(p.heights.clearance, p.heights.safe) > p.limits.z_max + 1e-9:
         raise UnsafeJobError(f"clearance height {p.heights.clearance:g} mm is above the machine's"
                              f" Z limit ({p.limits.z_max:g})", p.source or None)

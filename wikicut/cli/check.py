@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError
+from ..errors import InputError, UnsafeJobError
 from ..io import limits
+from ..words import counted
 from .common import THICKNESS, TOOL_DIAMETER, handle_errors
 
 
@@ -47,10 +48,12 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
       wikicut verify out/sheet-001.nc --profile grbl --sheet out/sheet-001.dxf
       wikicut verify out/sheet-001*.nc --profile grbl --sheet out/sheet-001.dxf
     """
-    from ..io.profiles import profile_named
+    from ..io.profiles import depth_problem, profile_named
     from ..verify import stated_thickness, verify_program
 
     prof = profile_named(profile).with_tool(tool_diameter)
+    if thickness is not None and (why := depth_problem(prof, thickness)):
+        raise UnsafeJobError(f"--thickness {why}")  # the number given, not the machine
     texts = []
     for program in programs:
         raw = limits.read_input_bytes(program)
@@ -102,7 +105,7 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
                                 screws=screws, tools=tools)
     report_violations(programs, violations, [t.count("\n") for t in texts])
     if violations:
-        click.echo(f"{len(violations)} violations", err=True)
+        click.echo(counted(len(violations), "violation"), err=True)
         sys.exit(3)
     against = f", checked against {sheet}" if sheet else ""
     names = ", ".join(str(p) for p in programs)

@@ -9,6 +9,7 @@ import click
 
 from ..errors import InputError, WikicutError
 from ..io import limits
+from ..words import counted
 from .common import (
     THICKNESS,
     Number,
@@ -45,7 +46,7 @@ def part(part_file: Path, params, thickness, output: Path, force, units, join_to
     part_obj = load_any_part(part_file, parse_params(params), reading.thickness or 18.0, reading)
     write_single(output, force, part_obj)
     click.echo(f"{part_obj.name}: {part_obj.area / 1e6:.3f} m2, "
-               f"{len(part_obj.outline.interiors)} holes -> {output}")
+               f"{counted(len(part_obj.outline.interiors), 'hole')} -> {output}")
 
 
 def load_any_part(path: Path, params: dict[str, float], thickness: float, reading=None):

@@ -69,7 +69,7 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
     """
     from ..io.job import load_job
     from ..pipeline import run_nest, unplaced_message
-    from ..pipeline.job import counted
+    from ..words import counted
 
     ui = Ui(quiet, verbose)
     t0 = time.monotonic()
@@ -164,7 +164,7 @@ def batch(jobs, outdir: Path, scheduler, workers, time_limit, seed, iterations, 
       wikicut batch examples/house/job.toml -o out2/ --workers 1 --seed 7
     """
     from ..cluster import run_batch
-    from ..pipeline.job import counted
+    from ..words import counted
 
     profile = cli_profile(profile)
     given = (("seed", seed), ("time_limit", time_limit), ("iterations", iterations),
@@ -228,7 +228,7 @@ def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force,
     from ..errors import UnsafeJobError
     from ..io.profiles import depth_problem, missing_profile, profile_named
     from ..pipeline import run_gcode
-    from ..pipeline.job import counted
+    from ..words import counted
 
     ui = Ui(quiet, verbose)
     reading = build_reading(options_file, layers, units, join_tolerance, thickness)
@@ -240,6 +240,11 @@ def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force,
         raise
     if thickness is not None and (why := depth_problem(prof, thickness)):
         raise UnsafeJobError(f"--thickness {why}")
+    if reading.thickness is not None and (why := depth_problem(prof, reading.thickness)):
+        from ..io.toml import TomlFile  # the --options file's key: the number to check first
+
+        raise UnsafeJobError(f"{TomlFile.load(options_file).where('sheet.thickness')}: {why}",
+                             options_file)
     res = run_gcode(cutfile, outdir, prof, force=force, toolpaths=toolpaths, reading=reading,
                     progress=ui.progress)
     ui.done()

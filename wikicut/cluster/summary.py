@@ -6,6 +6,8 @@ from __future__ import annotations
 from html import escape
 from typing import TYPE_CHECKING
 
+from ..words import counted
+
 if TYPE_CHECKING:
     from .batch import BatchResult
 
@@ -30,7 +32,7 @@ def batch_html(result: BatchResult) -> str:
                         f"<td>{escape(j.error or 'failed')}</td></tr>")
     return ("<!DOCTYPE html>\n<html lang=en><head><meta charset=utf-8>"
             f"<title>wikicut batch</title><style>{STYLE}</style></head><body>\n"
-            f"<h1>Batch: {ok} of {len(result.jobs)} jobs prepared</h1>\n"
-            f"<p>{result.seconds:.1f} s on {result.workers} workers</p>\n"
+            f"<h1>Batch: {ok} of {counted(len(result.jobs), 'job')} prepared</h1>\n"
+            f"<p>{result.seconds:.1f} s on {counted(result.workers, 'worker')}</p>\n"
             "<table><tr><th>job</th><th>sheets</th><th>used</th><th>parts</th><th>time</th>"
             "<th>error</th></tr>\n" + "\n".join(rows) + "\n</table></body></html>\n")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from ..errors import InputError, UnsafeJobError
 from ..io.staging import Staging, staged_output
 from ..model import Layout, Profile, SheetProgram
+from ..words import counted
 
 if TYPE_CHECKING:
     from ..cam import Proofs
@@ -106,7 +107,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
         write_text(tmp / "report.json", dumps(report))
         write_text(tmp / "parts.csv", cutlist_csv(layout, programs, prog_files))
         files += ["index.html", "report.json", "parts.csv"]
-        say("write", 1.0, f"{len(files)} files")
+        say("write", 1.0, counted(len(files), "file"))
     return NestResult(layout, programs, report, files, Path(outdir))
 
 
@@ -144,7 +145,7 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
         for k in group:
             programs[k] = program
             files[k] = written
-    say("gcode", 1.0, f"{len(groups)} programs for {len(sheets)} sheets")
+    say("gcode", 1.0, f"{counted(len(groups), 'program')} for {counted(len(sheets), 'sheet')}")
     return programs, files
 
 
@@ -260,7 +261,8 @@ def check_programs(layout: Layout, sheet_files: list[list[ProgramFile]], profile
                              f" {v.kind}: {detail}{more}; nothing written",
                              (part.part.source or None) if part else None,
                              part.instance if part else None)
-    say("verify", 1.0, f"{checked} programs checked for {len(layout.sheets)} sheets")
+    say("verify", 1.0, f"{counted(checked, 'program')} checked for"
+                        f" {counted(len(layout.sheets), 'sheet')}")
 
 
 TOOL_TABLE = "tool.tbl"

@@ -10,6 +10,7 @@ from ..errors import InputError
 from ..io.report import read_report
 from ..model import sheets_text
 from ..model.font import engraved_text
+from ..words import counted
 
 
 def _hm(seconds: float) -> str:
@@ -109,11 +110,11 @@ def _holddown(s: dict, settings: dict) -> str:
         return "none (vacuum table)" if mode == "none" else ""
     at = "; ".join(f"{k}: {x:g}, {y:g}" for k, (x, y) in enumerate(screws, 1))
     n = len(screws)
-    how = {"drill": f"the program drills a pilot for each of {n} screws, then stops: drive "
-                    "them, then go on",
-           "mark": f"the program marks {n} screw centres, then stops: drill and drive the "
-                   "screws, then go on"}.get(str(settings.get("holddown")),
-                                             f"{n} screws to drive before cutting")
+    how = {"drill": f"the program drills a pilot for each of {counted(n, 'screw')}, then"
+                    " stops: drive them, then go on",
+           "mark": f"the program marks {counted(n, 'screw centre')}, then stops: drill and"
+                   " drive the screws, then go on"}.get(str(settings.get("holddown")),
+                                             f"{counted(n, 'screw')} to drive before cutting")
     return (f"{how}; at x, y mm from X0 Y0 (the dark dots): "
             f'<span class="screws">{at}</span>')
 
@@ -169,7 +170,7 @@ def _sheet_card(s: dict, run: dict | None, settings: dict) -> str:
                      + (f", {_hm(tp['est_seconds'] * count)} for all {count}" if count > 1
                         else "") + _stops(tp) + f"; {tp['cut_length_m']:.1f} m of cut</li>")
     items.append(f"<li><b>Stock</b> {escape(s['stock']['name'])}, "
-                 f"{len(s['parts'])} parts, {s['utilisation'] * 100:.1f}% used</li>")
+                 f"{counted(len(s['parts']), 'part')}, {s['utilisation'] * 100:.1f}% used</li>")
     return (f'<div class="card"><ul class="steps">{"".join(items)}</ul>'
             f'<div class="parts"><b>Parts to sort</b>{_sort_table(s)}</div></div>')
 
@@ -234,7 +235,7 @@ def _machine_lines(report: dict) -> list[str]:
         out.append(f"<li>Zero: {_zero(st, sheets[0]['stock']['thickness'])}</li>")
     if st.get("holddown") is not None:
         out.append(f"<li>Hold-down: {escape(str(st['holddown']))}"
-                   + (f", {sum(len(s['screws']) for s in sheets)} screws in all (each "
+                   + (f", {counted(sum(len(s['screws']) for s in sheets), 'screw')} in all (each "
                       "sheet's page lists its own)" if st["holddown"] != "none" else "")
                    + "</li>")
     if st.get("profile") is not None:
@@ -279,7 +280,7 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
     name = escape(title or str(report.get("job", "")))
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-           f"<title>{name}: {t.get('sheets', 0)} sheets</title>",
+           f"<title>{name}: {counted(t.get('sheets', 0), 'sheet')}</title>",
            ("<style>body{font-family:sans-serif;margin:1em;color:#222}"
             "section.sheet{margin:1.5em 0}section.sheet h2{margin:.2em 0}"
             "section.sheet svg{display:block;width:100%;height:auto;max-width:1400px;"
@@ -312,7 +313,7 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
     out += _machine_lines(report)
     out.append("</ul>")
     if report.get("unplaced"):
-        out.append(f'<p class="unplaced">{len(report["unplaced"])} parts did not fit: '
+        out.append(f'<p class="unplaced">{counted(len(report["unplaced"]), "part")} did not fit: '
                    + ", ".join(escape(u["id"]) for u in report["unplaced"]) + "</p>")
     runs = {r["file"]: r for r in report.get("programs", [])}
     if runs:
@@ -352,7 +353,7 @@ def _sheet_section(s: dict, svg: str, run: dict | None, n: int, settings: dict) 
         links.append(f'<a href="{escape(s["file_program"], True)}">program'
                      + (f" (cut x {count})" if count > 1 else "") + "</a>")
     tp = s.get("toolpath")
-    meta = (f"{len(s['parts'])} parts, {s['utilisation'] * 100:.1f}% used"
+    meta = (f"{counted(len(s['parts']), 'part')}, {s['utilisation'] * 100:.1f}% used"
             + (f", {tp['cut_length_m']:.1f} m of cut, {_hm(tp['est_seconds'])}{_stops(tp)}"
                if tp else ""))
     if s.get("tools"):  # which tool to fit, in which order, for how long

@@ -24,6 +24,7 @@ from ..errors import InputError
 from ..model import Part, SheetLayout
 from ..model.font import engraved_text, text_strokes, text_width
 from ..model.label import LabelPlace, place_label
+from ..words import counted
 from .toolpaths import C_RAPID, C_TAB, Motion, rack_tools, toolpath_overlay
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -503,7 +504,7 @@ def _sheet_title(sheet: SheetLayout, total: int | None) -> str:
     st = sheet.stock
     of = f" of {total}" if total else ""
     used = f", strip {_f(sheet.used_length)} mm used" if sheet.used_length else ""
-    return (f"Sheet {sheet.index}{of}: {st.label}, {len(sheet.placements)} parts, "
+    return (f"Sheet {sheet.index}{of}: {st.label}, {counted(len(sheet.placements), 'part')}, "
             f"{round(sheet.utilisation, 4) * 100:.1f}% used{used}")  # as report.json rounds it
 
 
@@ -662,8 +663,8 @@ def part_svg(part: Part) -> str:
     W, H = w + 2 * pad, h + 2 * pad
     moved = part.transformed(0.0, pad - x0, pad - y0)
     info = (f"{escape(part.name)}: {_f(w)} x {_f(h)} mm, {part.area / 1e6:.3f} m2, "
-            f"{len(part.outline.interiors)} holes, {len(part.pockets)} pockets, "
-            f"{len(part.drills)} drills")
+            f"{counted(len(part.outline.interiors), 'hole')},"
+            f" {counted(len(part.pockets), 'pocket')}, {counted(len(part.drills), 'drill')}")
     fi = max(6.0, min(max(16.0, 0.02 * big), W * 0.95 / (CHAR_W * max(len(info), 1))))
     out = [*_svg_open(W, H + max(30.0, 1.9 * fi)),
            f'<rect x="0" y="0" width="{_f(W)}" height="{_f(H)}" fill="{C_SHEET}"/>']
