@@ -271,6 +271,7 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
     bridged: set[frozenset[int]] = set()  # pairs of parts a tab ties together, said once
     # the widest groove below the engraving depth: how far a neighbour's tab may reach
     wide = float(gouging.radii.max()) if len(gouging.lines) else float(radii.min())
+    material = st.outline if st.outline is not None else shapely.box(0, 0, st.width, st.height)
     for k_part, (p, part) in enumerate(zip(sheet.placements, placed)):
         keep = _Keep(part)
         # around a drill the drill check judges the material (an oversize hole names it)
@@ -295,6 +296,9 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
             if k_ring == 0 and uncut > 0:
                 out += _tabs_between_parts(k_part, sheet, placed, outlines, left, gouging,
                                            cut, r, wide, bridged)
+                if not skin:  # a skin holds the part all round
+                    out += _held_by_nothing(k_part, sheet, placed, outlines, left,
+                                            through_cut, r, wide, material)
             n_tabs = (profile.tabs.count or int(length / max(profile.tabs.spacing, 1)) + 2)
             allowance = n_tabs * (profile.tabs.length + 2 * r) + 1.0
             if not profile.tabs.enabled or profile.tabs.mode == "onion" or k_ring > 0:
@@ -344,6 +348,55 @@ def _tabs_between_parts(k: int, sheet: SheetLayout, placed: list, outlines, left
                                      f" material left uncut near {_where(tab)} ties {me}"
                                      f" to {other}, not to the waste"))
     return out
+
+
+def _held_by_nothing(k: int, sheet: SheetLayout, placed: list, outlines, left, through_cut,
+                     r: float, wide: float, material) -> list[Violation]:
+    """Part k, its outline cut through but for its tabs (`left`), held by none of them: the
+    material each tab leaves at the bottom of the grooves, followed away from the part, is
+    closed in by cuts through the sheet (a neighbour's groove over the tab's far end, or the
+    sheet's edge) within two grooves of it, so it reaches no waste (a tab tied to another
+    part is _tabs_between_parts'). Loose at its last pass, the part may be thrown by the
+    cutter, or shift and be recut. A part whose groove runs off the sheet stands on the
+    sheet's edge and is held as the sheet is (clamps, vacuum): not judged. `r`: the radius
+    of the tool that cut the outline; `wide`: of the widest that cuts grooves; `material`:
+    the stock's."""
+    tabs = [t for t in shapely.get_parts(left) if t.length >= TAB_MIN]
+    if not tabs:
+        return []
+    part = placed[k].outline
+    if part.distance(material.exterior) < 2 * r:
+        return []  # its groove runs off the sheet: the part is at its edge, held as it is
+    # the tab's material spans its groove (2r); a neighbour's groove as far again as it is
+    # wide: a tab whose material reaches past both reaches waste
+    reach = 2 * r + 2 * wide + 1.0
+    area = shapely.union_all([t.buffer(reach) for t in tabs])
+    edge = area.boundary.intersection(material.buffer(-0.01))  # the window's, not the sheet's
+    shapely.prepare(edge)
+    left_standing = (area.intersection(material).difference(through_cut.near(area))
+                     .difference(part))
+    pieces = shapely.get_parts(left_standing)
+    into: list[str] = []
+    for tab in tabs:
+        mine = [g for g in pieces if g.distance(tab) < 0.05]
+        if any(g.distance(edge) < 0.05 for g in mine):
+            return []  # reaches waste beyond the grooves
+        if any(j != k for g in mine for j in outlines.query(g, predicate="intersects")):
+            return []  # tied to another part: _tabs_between_parts says so
+        near = sorted((placed[j].outline.distance(tab), j) for j in
+                      outlines.query(tab, predicate="dwithin", distance=reach).tolist()
+                      if j != k)
+        into.append(f"the cut round {sheet.placements[near[0][1]].instance}" if near
+                    else "the sheet's edge" if any(g.distance(material.exterior) < 0.05
+                                                   for g in mine)
+                    else "a cut through the sheet")
+    me = sheet.placements[k].instance
+    names = list(dict.fromkeys(into))
+    what = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    each = f"each of its {len(tabs)} tabs runs" if len(tabs) > 1 else "its one tab runs"
+    return [Violation(0, "tab", f"part {me} is held by nothing: {each} into {what} (the"
+                      f" first near {_where(tabs[0])}), no waste beyond; loose once cut"
+                      " through, it may be thrown by the cutter or shift and be recut")]
 
 
 # A pocket's floor counts as cut where a tool passed within this of the pocket's depth
