@@ -343,10 +343,6 @@ CASES += [
      [*GCODE, "--options", "o.toml"], 3,
      ["o.toml: key 'sheet.thickness' (line 4): 36 mm: a through cut 36.3 mm deep is beyond the"
       " GRBL machine's Z travel (25 mm below the stock top, [limits] z in profiles/grbl.toml)"]),
-    ("verify-thickness-beyond-z-travel", {"a.nc": "G0 Z5\nM5\nM2\n"},
-     ["verify", "a.nc", "--profile", "grbl", "--thickness", "36"], 3,
-     ["--thickness 36 mm: a through cut 36.3 mm deep is beyond the GRBL machine's Z travel"
-      " (25 mm below the stock top, [limits] z in profiles/grbl.toml)"]),
     ("gcode-parts-overlap", {"p.dxf": dxf_with(two_squares(-50))}, GCODE, 2,
      ["p.dxf", "contours cross each other"]),
     ("verify-thickness-nan", {"a.nc": "G0 Z5\nM5\nM2\n"},

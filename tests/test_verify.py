@@ -574,3 +574,13 @@ def test_a_program_checked_with_another_dialects_profile_is_one_line(name, profi
     code, out = _verify_cli(GOLDEN / "sheet_small.dxf", "--profile", profile)
     assert code == 2 and len(out.strip().splitlines()) == 1, out
     assert "a DXF drawing, not a program: give a sheet's DXF with --sheet" in out
+
+
+def test_verify_judges_the_moves_not_whether_the_stock_could_be_cut_through(tmp_path):
+    """A program that only engraves 36 mm stock on a machine that cannot cut 36 mm through is
+    clean: verify judges what the program does (a job or `gcode` with that stock is refused
+    before anything is planned)."""
+    prog = tmp_path / "engrave.nc"
+    prog.write_text(HEAD + "G0 X10 Y10\nG0 Z5\nG1 Z-1 F600\nG1 X50 F3000\nG1 Z5\n" + TAIL)
+    code, out = _verify_cli(prog, "--profile", "grbl", "--thickness", "36")
+    assert code == 0 and "clean" in out, out

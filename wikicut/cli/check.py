@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError, UnsafeJobError
+from ..errors import InputError
 from ..io import limits
 from ..words import counted
 from .common import THICKNESS, TOOL_DIAMETER, handle_errors
@@ -48,12 +48,10 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
       wikicut verify out/sheet-001.nc --profile grbl --sheet out/sheet-001.dxf
       wikicut verify out/sheet-001*.nc --profile grbl --sheet out/sheet-001.dxf
     """
-    from ..io.profiles import depth_problem, profile_named
+    from ..io.profiles import profile_named
     from ..verify import stated_thickness, verify_program
 
     prof = profile_named(profile).with_tool(tool_diameter)
-    if thickness is not None and (why := depth_problem(prof, thickness)):
-        raise UnsafeJobError(f"--thickness {why}")  # the number given, not the machine
     texts = []
     for program in programs:
         raw = limits.read_input_bytes(program)
