@@ -312,3 +312,28 @@ def test_parts_closer_than_the_tool_are_refused_naming_both_and_where(tmp_path):
     assert "parts 'two-1' (entity 2F) and 'two-2' (entity 30) share an edge from (100.0, 0.0)" \
            " to (100.0, 100.0) in the drawing" in r.output
     assert not out.exists()
+
+
+def test_a_drawn_sheet_thicker_than_the_machine_cuts_names_the_drawing(tmp_path):
+    """A cutting file whose sheet layer says 36 mm, on a machine whose Z travel ends 25 mm
+    below the stock top: refused in the drawing's terms (its sheet, the number to check
+    first), nothing written; given the stock's measured thickness, it is cut."""
+    doc = ezdxf.new("R2010")
+    doc.header["$INSUNITS"] = 4
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (1220, 0), (1220, 610), (0, 610)], close=True,
+                       dxfattribs={"layer": "0_SHEET_BirchPly 1220x610x36"})
+    msp.add_lwpolyline([(100, 100), (400, 100), (400, 300), (100, 300)], close=True,
+                       dxfattribs={"layer": "6_ANYTOOL_CUTTHROUGH_OUTSIDE"})
+    path = tmp_path / "thick.dxf"
+    doc.saveas(path)
+    grbl = load_profile("grbl")
+    with pytest.raises(UnsafeJobError) as e:
+        run_gcode(path, tmp_path / "out", grbl)
+    assert "sheet 1, as the drawing gives it (its sheet layer, else 18 mm): 36 mm" in str(e.value)
+    assert "give the stock's with --thickness" in str(e.value)
+    assert not (tmp_path / "out").exists()
+    from wikicut.io.job import Reading
+
+    res = run_gcode(path, tmp_path / "out", grbl, reading=Reading(thickness=18.0))
+    assert len(res.layout.sheets) == 1

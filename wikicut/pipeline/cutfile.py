@@ -76,6 +76,7 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
     `reading` is read as a job reads its DXF parts (a measured thickness replaces the
     drawing's); `layer_map` adds to its layer map."""
     from ..io.dxf import read_cutting_file
+    from ..io.profiles import depth_problem
 
     reading = reading or Reading()
     if layer_map:
@@ -88,6 +89,11 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
         sheets: list[SheetLayout] = []
         notes: dict[int, str] = {}
         for s in drawn:
+            if reading.thickness is None and (why := depth_problem(profile, s.stock.thickness)):
+                # the drawing's number (its sheet layer's name), not the machine, to check first
+                raise UnsafeJobError(f"sheet {s.index}, as the drawing gives it (its sheet layer,"
+                                     f" else 18 mm): {why}; give the stock's with --thickness",
+                                     cutfile)
             fitted, turned = fit_machine(s, profile)
             if not profile.limits.holds(_cut_box(fitted, profile)):
                 # the drawing, not the profile, is what is too large: say so in its terms
