@@ -10,7 +10,7 @@ sheet: the parts of each physical sheet are still found and sorted by its own nu
 
 from __future__ import annotations
 
-from ..model import Layout, SheetLayout, sheet_stem
+from ..model import Layout, Placement, SheetLayout, sheet_stem
 
 _DECIMALS = 3  # placements equal to a thousandth of a mm (or degree) are the same cut
 
@@ -24,6 +24,14 @@ def _part_key(part) -> tuple:
     return (part.name, part.text, hash(geo))
 
 
+def place_key(p: Placement, part_key: tuple | None = None) -> tuple:
+    """One placement as repeated layouts are told apart: its part's cutting identity
+    (`part_key`, when known already) and its place, to a thousandth."""
+    pk = _part_key(p.part) if part_key is None else part_key
+    return (pk, round(p.x, _DECIMALS) + 0.0, round(p.y, _DECIMALS) + 0.0,
+            round(p.rotation % 360.0, _DECIMALS) % 360.0, p.mirrored)
+
+
 def layout_key(sheet: SheetLayout) -> tuple:
     """What makes two sheets' programs the same: stock and every placement, order aside."""
     st = sheet.stock
@@ -32,9 +40,7 @@ def layout_key(sheet: SheetLayout) -> tuple:
     keys: dict[int, tuple] = {}
     places = []
     for p in sheet.placements:
-        pk = keys.setdefault(id(p.part), _part_key(p.part))
-        places.append((pk, round(p.x, _DECIMALS) + 0.0, round(p.y, _DECIMALS) + 0.0,
-                       round(p.rotation % 360.0, _DECIMALS) % 360.0, p.mirrored))
+        places.append(place_key(p, keys.setdefault(id(p.part), _part_key(p.part))))
     return stock, tuple(sorted(places))
 
 

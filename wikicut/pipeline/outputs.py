@@ -158,6 +158,8 @@ def unlabelled(layout: Layout, programs: list[SheetProgram]) -> dict[int, list[s
     engraving tool's width, or no tool reaches its depth: the program's notes say so); a
     part whose drawing engraves its own label has it. A repeated layout's program was
     planned on its first sheet: the other sheets' parts are found by their place."""
+    from ..cam.repeats import place_key
+
     out: dict[int, list[str]] = {}
     for sheet, prog in zip(layout.sheets, programs):
         if not any(n.startswith(LABELS_NOTE) for n in prog.notes):
@@ -165,17 +167,11 @@ def unlabelled(layout: Layout, programs: list[SheetProgram]) -> dict[int, list[s
         done = {op.part for op in prog.operations if op.kind == "label"}
         done |= {pl.instance for pl in prog.sheet.placements if pl.part.engraves_label}
         if prog.sheet is not sheet:
-            first = {_place(pl): pl.instance for pl in prog.sheet.placements}
-            done = {pl.instance for pl in sheet.placements if first.get(_place(pl)) in done}
+            first = {place_key(pl): pl.instance for pl in prog.sheet.placements}
+            done = {pl.instance for pl in sheet.placements if first.get(place_key(pl)) in done}
         if left := [pl.instance for pl in sheet.placements if pl.instance not in done]:
             out[sheet.index] = left
     return out
-
-
-def _place(pl) -> tuple:
-    """A placement's part and place, as cam.repeats tells repeated layouts apart."""
-    return (pl.part.name, pl.part.text, round(pl.x, 3) + 0.0, round(pl.y, 3) + 0.0,
-            round(pl.rotation % 360.0, 3) % 360.0, pl.mirrored)
 
 
 def _no_label_tool(programs: list[SheetProgram]) -> str:

@@ -316,6 +316,13 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
 TAB_MIN = 0.5  # mm
 
 
+def _tab_reach(r: float, wide: float) -> float:
+    """How far a tab's material is followed from it: across its own groove (2r), then a
+    neighbour's groove as far again as it is wide. What lies within it ties the tab to a
+    part (_tabs_between_parts) or closes it in (_held_by_nothing): one reach for both."""
+    return 2 * r + 2 * wide + 1.0
+
+
 def _tabs_between_parts(k: int, sheet: SheetLayout, placed: list, outlines, left, gouging,
                         cut, r: float, wide: float, bridged: set[frozenset[int]]
                         ) -> list[Violation]:
@@ -329,9 +336,7 @@ def _tabs_between_parts(k: int, sheet: SheetLayout, placed: list, outlines, left
     for tab in shapely.get_parts(left):
         if tab.length < TAB_MIN:
             continue
-        # the tab's floor reaches a groove (2r) from the part, a neighbour's groove as far
-        # again as it is wide: parts up to the two grooves apart may be tied
-        window = tab.buffer(2 * r + 2 * wide + 1.0)
+        window = tab.buffer(_tab_reach(r, wide))  # parts up to two grooves apart may be tied
         others = [j for j in outlines.query(window, predicate="intersects").tolist()
                   if j != k and frozenset((k, j)) not in bridged]
         if not others:
@@ -367,9 +372,7 @@ def _held_by_nothing(k: int, sheet: SheetLayout, placed: list, outlines, left, t
     part = placed[k].outline
     if part.distance(material.exterior) < 2 * r:
         return []  # its groove runs off the sheet: the part is at its edge, held as it is
-    # the tab's material spans its groove (2r); a neighbour's groove as far again as it is
-    # wide: a tab whose material reaches past both reaches waste
-    reach = 2 * r + 2 * wide + 1.0
+    reach = _tab_reach(r, wide)  # a tab whose material reaches past both grooves holds
     area = shapely.union_all([t.buffer(reach) for t in tabs])
     edge = area.boundary.intersection(material.buffer(-0.01))  # the window's, not the sheet's
     shapely.prepare(edge)
