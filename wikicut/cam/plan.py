@@ -30,7 +30,7 @@ from .pilots import pilot_ops, pilot_tool_first
 from .pockets import check_pocket_depth, pocket_op
 from .safety import check_on_sheet, check_program, check_screws, check_setup, measure
 from .skin import onion, skin_depth, skin_note, skin_pass
-from .tabs import tab_centres
+from .tabs import tab_centres, tabbed
 
 # one feature of a part: its kind, how to cut it (given the tool's Context and an Emitter;
 # returns tab centres or None), where it starts (for the tour), how deep it goes and, for a
@@ -70,7 +70,7 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
                       placed if common_line else ())
     main = chooser.main
     check_setup(sheet, main.profile, chooser.through)
-    if common_line and _tabbed(main.profile):
+    if common_line and tabbed(main.profile):
         chooser.grooves = _grooves(chooser, sheet, placed)
     depth = nesting_depth([pp.outline for pp in placed])
     pos: P3 = (0.0, 0.0, main.profile.heights.clearance)
@@ -277,11 +277,6 @@ def _outline(ctx: Context, em: Emitter) -> list:
                                           ctx.part.outline.exterior.length):
         raise _no_tab_room(ctx, loop)
     return tabs
-
-
-def _tabbed(p: Profile) -> bool:
-    """Whether the profile holds parts by tabs (their places depend on the neighbours)."""
-    return p.tabs.enabled and p.tabs.height > 0 and not onion(p)
 
 
 def _grooves(ch: Chooser, sheet: SheetLayout, placed: list[Part]) -> Grooves:

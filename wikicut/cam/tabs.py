@@ -12,6 +12,12 @@ from .depth import LOW, PL, Track
 
 CORNER_TURN = 20.0  # degrees of turn that make a vertex a corner (no tabs there)
 
+def tabbed(p: Profile) -> bool:
+    """Whether the profile holds parts by tabs (their places depend on the neighbours):
+    on, of some height, and no onion skin instead."""
+    return p.tabs.enabled and p.tabs.height > 0 and p.tabs.mode != "onion"
+
+
 def tab_count(profile: Profile, perimeter: float) -> int:
     """How many tabs hold a part of this perimeter (0: none)."""
     p = profile

@@ -238,11 +238,11 @@ def tab_room_note(prof: Profile, spacing: float) -> str:
     """Said before the nest, not only after it: parts nearer than two grooves share one cut
     between them, so tabs go only on their other edges, and a part the nest packs in on
     every side (fillers among their like) has none and refuses the job."""
+    from ..cam.tabs import tabbed
     from ..io.dxf.clearance import CLEARANCE_TOL
 
-    t, two = prof.tabs, 2 * prof.tool.diameter
-    if (not t.enabled or t.mode != "tabs" or prof.nest.common_line
-            or spacing >= two - CLEARANCE_TOL):
+    two = 2 * prof.tool.diameter
+    if not tabbed(prof) or prof.nest.common_line or spacing >= two - CLEARANCE_TOL:
         return ""
     return (f"nest.spacing {spacing:g} mm is under two {prof.tool.diameter:g} mm grooves"
             f" ({two:g} mm): where parts are nearer, no waste is left between them for tabs;"
