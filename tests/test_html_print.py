@@ -109,7 +109,7 @@ def test_the_sheet_page_shows_the_layout_fitted_with_its_labels_and_screws(print
     # the labels in the drawing are the engraved text (one per part), above the card
     assert _labels_in_drawing(page, "R7", h * 0.35) == 2
     assert _labels_in_drawing(page, "POST", h * 0.35) == 1  # in capitals, as engraved
-    # each part's id is written on it too, once, apart from its label (render.svg ID_MAX)
+    # each part's id is written on it too, once, apart from its label (render.labels ID_MAX)
     assert _labels_in_drawing(page, "rib#1", h * 0.35) == 1
     scale = 2.0
     img = page.render(scale=scale, rev_byteorder=True).to_numpy()[:, :, :3].astype(int)

@@ -127,7 +127,7 @@ def _shown(svg: str) -> dict[str, tuple]:
             assert (float(m.group(2)), float(m.group(3))) == (x, y)
         angle = -float(m.group(1)) if m else 0.0
         x0, base = float(t.get("dx", 0)), -float(t.get("dy", 0))
-        cap = float(t.get("font-size")) * 0.72  # render.svg.CAP
+        cap = float(t.get("font-size")) * 0.72  # render.labels.CAP
         out[g.get("data-part")] = (x, H - y, angle,
                                    (x0, base, x0 + float(t.get("textLength", 0)), base + cap))
     return out

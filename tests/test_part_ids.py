@@ -108,7 +108,7 @@ def test_each_part_shows_its_id_inside_it_or_a_key_the_legend_lists():
             if "rotate(-90" in (t.get("transform") or ""):
                 w, h = h, w
             assert part.contains(shapely.box(x - w, y - h, x + w, y + h)), pl.instance
-            assert size >= 16 * 1220 / 2440  # render.svg.ID_MIN on a sheet this size
+            assert size >= 16 * 1220 / 2440  # render.labels.ID_MIN on a sheet this size
         else:  # a key, which the legend gives with the id
             assert t.get("class") == "part-id key" and t.get("data-id") == pl.instance
     assert ids["rib#1"].get("class") == "part-id"

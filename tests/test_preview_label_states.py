@@ -146,7 +146,7 @@ def test_a_label_with_no_room_at_all_stays_inside_its_part():
     """A 10 mm disc named by a long file name (MicroHouse's): its grey label is drawn inside
     it however small, never across its neighbours and off the sheet."""
     from wikicut.render import label_box
-    from wikicut.render.svg import CHAR_W
+    from wikicut.render.labels import CHAR_W
 
     disc = shapely.Point(0, 0).buffer(5.0)
     text = "MicroHouse_othercomponents_v0.5-14"

@@ -17,251 +17,50 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 import shapely
-from shapely import affinity
-from shapely.geometry import LineString, Polygon
 
 from ..errors import InputError
 from ..model import Part, SheetLayout
-from ..model.font import engraved_text, text_strokes, text_width
+from ..model.font import text_strokes, text_width
 from ..model.label import LabelPlace, place_label
 from ..words import counted
+from .labels import (
+    CHAR_W,
+    ID_MAX,
+    ID_MIN,
+    STEM,
+    deepest,
+    drawn_label_width,
+    fit_id,
+    id_key,
+    id_room,
+    id_text,
+    label_text,
+    natural_key,
+    unengraved_box,
+)
+from .style import (
+    C_DRILL,
+    C_EDGE,
+    C_ENGRAVE,
+    C_HOLE,
+    C_ID,
+    C_KEEPOUT,
+    C_LABEL,
+    C_MARGIN,
+    C_MIRROR,
+    C_PART,
+    C_POCKET,
+    C_SHEET,
+    C_UNENGRAVED,
+    mm,
+    mm3,
+    poly_path,
+    polygons,
+    ring_path,
+)
 from .toolpaths import C_RAPID, C_TAB, Motion, rack_tools, toolpath_overlay
 
 SVG_NS = "http://www.w3.org/2000/svg"
-
-# colours: one place, so the legend always matches the drawing
-C_SHEET, C_MARGIN, C_KEEPOUT = "#f4ead8", "#c8c8c8", "#d04040"
-C_PART, C_EDGE, C_HOLE = "#e8c990", "#5a3d10", "#1f5fa0"
-C_POCKET, C_DRILL, C_ENGRAVE = "#a8763a", "#a00000", "#333333"
-C_MIRROR = "#6a1b9a"  # the dashed edge of a part cut face down
-C_LABEL, C_UNENGRAVED, C_ID = "#222", "#777", "#00707a"  # label, label not engraved, part id
-
-
-def _f(v: float) -> str:
-    """A number as short fixed text (2 decimals, trailing zeros trimmed, never -0)."""
-    s = f"{v:.2f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
-
-
-def _f3(v: float) -> str:
-    """A placement as report.json gives it (3 decimals)."""
-    s = f"{v:.3f}".rstrip("0").rstrip(".")
-    return "0" if s in ("-0", "") else s
-
-
-def _ring(coords, H: float) -> str:
-    pts = list(coords)
-    return "M" + " L".join(f"{_f(x)},{_f(H - y)}" for x, y in pts[:-1]) + " Z"
-
-
-def _poly_d(poly: Polygon, H: float) -> str:
-    return " ".join([_ring(poly.exterior.coords, H)] + [_ring(r.coords, H) for r in poly.interiors])
-
-
-def _polys(geom) -> list[Polygon]:
-    return [g for g in getattr(geom, "geoms", [geom]) if isinstance(g, Polygon) and not g.is_empty]
-
-
-def _chord(poly: Polygon, cx: float, cy: float, vertical: bool) -> LineString | None:
-    """The straight run inside the part through (cx, cy): where a label has room."""
-    x0, y0, x1, y1 = poly.bounds
-    line = (LineString([(cx, y0 - 1), (cx, y1 + 1)]) if vertical
-            else LineString([(x0 - 1, cy), (x1 + 1, cy)]))
-    pt = shapely.Point(cx, cy)
-    inter = line.intersection(poly)
-    for seg in getattr(inter, "geoms", [inter]):
-        if isinstance(seg, LineString) and not seg.is_empty and seg.distance(pt) < 1e-6:
-            return seg
-    return None
-
-
-CHAR_W = 0.68  # average advance of a sans-serif character, in em (generous: labels stay in)
-
-
-def _fit_text(poly, n: int, max_size: float, min_size: float, tall: float = 0.8
-              ) -> tuple[float, float, float, bool] | None:
-    """Where `n` characters fit inside `poly` at the largest size from `max_size` down to
-    `min_size`: (x, y, font size, vertical?), or None. Tries the middle of the longest
-    straight run through the widest inscribed circle (a point deep inside, even in an L, a
-    ring or a bowtie), across and up; the text's box must lie inside, shrinking until it
-    does; `tall`: the box's height in em."""
-    if poly.is_empty:
-        return None
-    circle = shapely.maximum_inscribed_circle(poly)
-    (cx, cy), _ = circle.coords
-    best = (0.0, cx, cy, False)
-    for vertical in (False, True):
-        seg = _chord(poly, cx, cy, vertical)
-        if seg is None:
-            continue
-        mid = seg.interpolate(0.5, normalized=True)
-        for x, y in ((mid.x, mid.y), (cx, cy)):
-            size = min(max_size, seg.length * 0.92 / (CHAR_W * n))
-            while size > best[0] and size >= min_size:
-                hw, hh = CHAR_W * n * size / 2, tall * size / 2
-                if vertical:
-                    hw, hh = hh, hw
-                if poly.contains(shapely.box(x - hw, y - hh, x + hw, y + hh)):
-                    best = (size, x, y, vertical)
-                    break
-                size *= 0.85
-    size, x, y, vertical = best
-    return None if size == 0.0 else (x, y, size, vertical)
-
-
-def label_box(poly, text: str, max_size: float = 40.0) -> tuple[float, float, float, bool]:
-    """Where a label fits inside a part: (x, y, font size, vertical?); tall narrow parts get
-    their label turned 90 degrees (see _fit_text). Where nothing fits at 3 mm (a sliver, a
-    disc named by a long file name), it is drawn smaller, down to what the part's widest
-    circle holds: read by zooming in, never spilt across the neighbours and off the sheet."""
-    n = max(len(text), 1)
-    fit = _fit_text(poly, n, max_size, 3.0) or _fit_text(poly, n, 3.0, 0.1)
-    if fit is None:
-        (cx, cy), (ex, ey) = shapely.maximum_inscribed_circle(poly).coords
-        r = ((ex - cx) ** 2 + (ey - cy) ** 2) ** 0.5
-        return cx, cy, 1.8 * r / (CHAR_W * n + 0.8), False
-    return fit
-
-
-def _label_area(p: Part):
-    """The part less its pockets and drills: where its label can be read."""
-    cut = [pk.shape for pk in p.pockets] + [shapely.Point(d.x, d.y).buffer(d.diameter / 2 + 2)
-                                            for d in p.drills]
-    if not cut:
-        return p.outline
-    free = p.outline.difference(shapely.union_all(cut))
-    return free if free.area > 0.05 * p.outline.area else p.outline
-
-
-CAP = 0.72  # cap height of a sans-serif font, in em: the drawn capitals as tall as engraved
-
-
-def _as_engraved(text: str) -> str:
-    """The label as typed, as an attribute, where the router engraves it otherwise (in
-    capitals, '?' for a character its font lacks: the drawing shows what is engraved)."""
-    cut = engraved_text(text)
-    return "" if cut == text else f' data-label="{escape(text, True)}"'
-
-
-def _unengraved_box(p: Part) -> tuple[float, float, float, bool]:
-    """Where a label with no room to be engraved is drawn: the part's widest place."""
-    return label_box(_label_area(p), p.text)
-
-
-def _label_text(p: Part, H: float, radius: float, place: LabelPlace | None | bool = True,
-                box: tuple[float, float, float, bool] | None = None, why: str = "") -> str:
-    """The part's label as the planner engraves it (model.place_label, for a tool of
-    `radius`): at the centre of the strokes' box, set where the font sets them (as wide,
-    capitals as tall), turned as they are. A label with no room to be engraved is drawn
-    grey at the part's widest place (`box`, when the caller found it), so the part can
-    still be told on the sheet. Where the font lacks a character of the label it engraves
-    '?' (font.engraved_text), and so does the drawing, in capitals as engraved; the text as
-    typed is then in data-label. `place`: the label's place when the caller found it
-    already (True: find it here); `why`: why the program engraves no label, where that is
-    not for want of room (in data-why, for the legend)."""
-    if place is True:
-        place = place_label(p, radius)
-    if place is None and p.engraves_label:
-        return ""  # its drawing's label: drawn with its engravings
-    if place is None:
-        x, y, size, vertical = box or _unengraved_box(p)
-        turn = f' transform="rotate(-90 {_f(x)} {_f(H - y)})"' if vertical else ""
-        data = f' data-why="{escape(why, True)}"' if why else ""
-        return (f'<text class="label unengraved"{data} x="{_f(x)}" y="{_f(H - y)}" '
-                f'font-size="{_f(size)}"{turn} font-family="sans-serif" text-anchor="middle" '
-                f'dominant-baseline="middle" font-style="italic" fill="{C_UNENGRAVED}">'
-                + escape(p.text) + "</text>")
-    x, y, h = place.x, H - place.y, place.height
-    turn = f' transform="rotate({_f(-place.angle)} {_f(x)} {_f(y)})"' if place.angle else ""
-    sx, sy = place.start
-    return (f'<text class="label" x="{_f(x)}" y="{_f(y)}" dx="{_f(sx)}" dy="{_f(-sy)}" '
-            f'font-size="{_f(h / CAP)}" textLength="{_f(place.width)}" '
-            f'lengthAdjust="spacingAndGlyphs"{turn}{_as_engraved(place.text)} '
-            f'font-family="sans-serif" fill="{C_LABEL}">' + escape(engraved_text(place.text))
-            + "</text>")
-
-
-# A part's id (its instance, "wall-rib#3") written on it, as nesting programs print their
-# sheets: a printed sheet tells which shape is which. Teal, never the black of an engraved
-# label or the grey italic of one not engraved: the router cuts no id. From ID_MAX down to
-# ID_MIN mm (on a 2440 mm sheet; smaller sheets scale them as their legend) at the part's
-# roomiest place clear of its label, holes, pockets and drills; an id that does not fit
-# there is replaced by a short key (a, b, ... lower case: engraved labels are capitals,
-# screws are numbered), which the legend lists with the id.
-ID_MAX, ID_MIN = 28.0, 16.0
-ID_TALL = 1.1  # em a line of lower case and figures takes (ascenders, descenders)
-
-
-def _label_zone(p: Part, place: LabelPlace | None,
-                box: tuple[float, float, float, bool] | None, gap: float):
-    """Where the part's drawn label lies (`place`, else the grey `box`; neither: its
-    drawing's own, among its engravings), `gap` around."""
-    if place is None and box is None:
-        return shapely.Polygon()
-    if place is not None:
-        sx, sy, h = *place.start, place.height  # the text's box about its centre, turned
-        zone = affinity.rotate(shapely.box(sx, sy - 0.25 * h, sx + place.width, sy + h),
-                               place.angle, origin=(0, 0))
-        zone = affinity.translate(zone, place.x, place.y)
-    else:
-        x, y, size, vertical = box
-        hw, hh = CHAR_W * max(len(p.text), 1) * size / 2, 0.5 * size
-        if vertical:
-            hw, hh = hh, hw
-        zone = shapely.box(x - hw, y - hh, x + hw, y + hh)
-    return zone.buffer(gap, join_style="mitre")
-
-
-def _id_room(p: Part, place: LabelPlace | None,
-             box: tuple[float, float, float, bool] | None, gap: float):
-    """Where the part's id may be written: the part less its pockets, drills, engravings
-    and its label, `gap` from the label and a third of it from the part's edges."""
-    room = _label_area(p).difference(_label_zone(p, place, box, gap))
-    if p.engravings:
-        room = room.difference(shapely.union_all([e.path.buffer(gap / 2)
-                                                  for e in p.engravings]))
-    return room.buffer(-gap / 3, join_style="mitre")
-
-
-def _fit(room, fits: dict, n: int, hi: float, lo: float):
-    """_fit_text for `n` characters (a key's: -n), kept in `fits`: a repeated layout's ids
-    are mostly as long as its first sheet's."""
-    if n not in fits:
-        fits[n] = _fit_text(room, abs(n), hi, lo, ID_TALL)
-    return fits[n]
-
-
-def _natural(text: str) -> list:
-    """A sort key reading the numbers in `text` as numbers (wedge#2 before wedge#10)."""
-    return [int(t) if i % 2 else t for i, t in enumerate(re.split(r"([0-9]+)", text))]
-
-
-def _deepest(geom) -> tuple[float, float]:
-    """The point of `geom` farthest inside it (its widest inscribed circle's centre)."""
-    (x, y), _ = shapely.maximum_inscribed_circle(geom).coords
-    return x, y
-
-
-def id_key(n: int) -> str:
-    """The n-th short key (0-based): a .. z, aa, ab, ..."""
-    out = ""
-    n += 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(ord("a") + r) + out
-    return out
-
-
-def _id_text(fit: tuple[float, float, float, bool], H: float, text: str,
-             key_of: str | None = None) -> str:
-    """The id (or, with `key_of`, the key standing for that id) as drawn."""
-    x, y, size, vertical = fit
-    turn = f' transform="rotate(-90 {_f(x)} {_f(H - y)})"' if vertical else ""
-    cls, data = (("part-id key", f' data-id="{escape(key_of, True)}"') if key_of is not None
-                 else ("part-id", ""))
-    return (f'<text class="{cls}" x="{_f(x)}" y="{_f(H - y)}" font-size="{_f(size)}"{turn}'
-            f'{data} font-family="sans-serif" text-anchor="middle" dominant-baseline="middle" '
-            f'fill="{C_ID}">{escape(text)}</text>')
 
 
 def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
@@ -272,7 +71,7 @@ def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
     """One placed part: filled outline (holes show through), holes, pockets, drills,
     engravings and its label, in one <g class="part">; `title` (its tooltip) and `hover`
     name it, `data` (attributes) go on its element. The label is the text the router engraves
-    on it (Part.text) where it engraves it (see _label_text; `label_radius`: the engraving
+    on it (Part.text) where it engraves it (see label_text; `label_radius`: the engraving
     tool's), so the parts on a printed sheet read as the parts off the machine. A
     part cut face down (`mirrored`) has a dashed edge, the legend says what it means; its
     label reads as engraved, never mirrored. `label`: its place, found already (True:
@@ -285,68 +84,50 @@ def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
     out = [(f'<g class="part" id="{escape(gid, True)}" data-part="{escape(instance, True)}"'
            f"{data}>"),
            f"<title>{escape(title + hover)}</title>",
-           (f'<path class="outline" d="{_poly_d(p.outline, H)}" fill="{C_PART}" '
+           (f'<path class="outline" d="{poly_path(p.outline, H)}" fill="{C_PART}" '
             f'fill-rule="evenodd" stroke="{C_EDGE}" stroke-width="1.5"/>')]
     if mirrored:
-        out.append(f'<path class="mirrored" d="{_ring(p.outline.exterior.coords, H)}" '
+        out.append(f'<path class="mirrored" d="{ring_path(p.outline.exterior.coords, H)}" '
                    f'fill="none" stroke="{C_MIRROR}" stroke-width="4" stroke-dasharray="14,8">'
                    "<title>mirrored: cut face down</title></path>")
     for hole in p.outline.interiors:
-        out.append(f'<path class="hole" d="{_ring(hole.coords, H)}" fill="none" '
+        out.append(f'<path class="hole" d="{ring_path(hole.coords, H)}" fill="none" '
                    f'stroke="{C_HOLE}" stroke-width="1.5"/>')
     for pk in p.pockets:
-        for poly in _polys(pk.shape):
-            out.append(f'<path class="pocket" d="{_poly_d(poly, H)}" fill="{C_POCKET}" '
+        for poly in polygons(pk.shape):
+            out.append(f'<path class="pocket" d="{poly_path(poly, H)}" fill="{C_POCKET}" '
                        'fill-rule="evenodd" stroke="#6b4a1c" stroke-width="0.8">'
-                       f"<title>pocket {_f(pk.depth)} mm deep</title></path>")
+                       f"<title>pocket {mm(pk.depth)} mm deep</title></path>")
         x0, y0, x1, y1 = pk.shape.bounds
         fs = min(14.0, (x1 - x0) / 5, (y1 - y0) / 2)
         if fs >= 5:
             c = pk.shape.representative_point()
-            out.append(f'<text class="depth" x="{_f(c.x)}" y="{_f(H - c.y)}" font-size="{_f(fs)}"'
+            out.append(f'<text class="depth" x="{mm(c.x)}" y="{mm(H - c.y)}" font-size="{mm(fs)}"'
                        ' font-family="sans-serif" text-anchor="middle" '
-                       f'dominant-baseline="middle" fill="#fff">{_f(pk.depth)}</text>')
+                       f'dominant-baseline="middle" fill="#fff">{mm(pk.depth)}</text>')
     for d in p.drills:
         r, cx, cy = d.diameter / 2, d.x, H - d.y
         k = r * 0.7
-        depth = "through" if d.depth is None else f"{_f(d.depth)} mm deep"
-        out.append(f'<g class="drill"><title>drill {_f(d.diameter)} mm, {depth}</title>'
-                   f'<circle cx="{_f(cx)}" cy="{_f(cy)}" r="{_f(r)}" fill="#fff" '
-                   f'stroke="{C_DRILL}" stroke-width="0.8"/><path d="M{_f(cx - k)},{_f(cy - k)} '
-                   f'L{_f(cx + k)},{_f(cy + k)} M{_f(cx - k)},{_f(cy + k)} L{_f(cx + k)},'
-                   f'{_f(cy - k)}" stroke="{C_DRILL}" stroke-width="0.6"/></g>')
-    drawn = _drawn_label_width(p)
+        depth = "through" if d.depth is None else f"{mm(d.depth)} mm deep"
+        out.append(f'<g class="drill"><title>drill {mm(d.diameter)} mm, {depth}</title>'
+                   f'<circle cx="{mm(cx)}" cy="{mm(cy)}" r="{mm(r)}" fill="#fff" '
+                   f'stroke="{C_DRILL}" stroke-width="0.8"/><path d="M{mm(cx - k)},{mm(cy - k)} '
+                   f'L{mm(cx + k)},{mm(cy + k)} M{mm(cx - k)},{mm(cy + k)} L{mm(cx + k)},'
+                   f'{mm(cy - k)}" stroke="{C_DRILL}" stroke-width="0.6"/></g>')
+    drawn = drawn_label_width(p)
     for e in p.engravings:
-        pts = " ".join(f"{_f(x)},{_f(H - y)}" for x, y in e.path.coords)
+        pts = " ".join(f"{mm(x)},{mm(H - y)}" for x, y in e.path.coords)
         look = ((f'class="engraving label" points="{pts}" fill="none" stroke="{C_LABEL}" '
-                 f'stroke-width="{_f(drawn)}" stroke-linecap="round" stroke-linejoin="round"')
+                 f'stroke-width="{mm(drawn)}" stroke-linecap="round" stroke-linejoin="round"')
                 if e.label else
                 f'class="engraving" points="{pts}" fill="none" stroke="{C_ENGRAVE}" '
                 'stroke-width="0.8"')
         out.append(f"<polyline {look}/>")
-    out.append(_label_text(p, H, label_radius, label, box, why))
+    out.append(label_text(p, H, label_radius, label, box, why))
     if mark:
         out.append(mark)
     out.append("</g>")
     return out
-
-
-STEM = 0.12  # a sans-serif capital's stem, in cap heights: how thick a drawn label is drawn
-
-
-def _drawn_label_width(p: Part) -> float:
-    """The stroke width a label the part's drawing engraves is drawn at: its letters' stem
-    in the font the previews write labels in (the line's height, across its strokes' least
-    box), so it reads as a label; 0 without one."""
-    lines = [e.path for e in p.engravings if e.label]
-    if not lines:
-        return 0.0
-    box = shapely.MultiLineString(lines).minimum_rotated_rectangle
-    if not isinstance(box, Polygon):
-        return 0.8
-    (ax, ay), (bx, by), (cx, cy) = list(box.exterior.coords)[:3]
-    tall = min(((bx - ax) ** 2 + (by - ay) ** 2) ** 0.5, ((cx - bx) ** 2 + (cy - by) ** 2) ** 0.5)
-    return min(max(STEM * tall, 0.8), 6.0)
 
 
 def _scale(W: float, H: float) -> float:
@@ -364,8 +145,8 @@ def _legend(W: float, H: float, title: str, toolpaths: bool, shown: set[str],
     k = _scale(W, H)
     fs = min(28 * k, W * 0.95 / (CHAR_W * max(len(title), 1)))
     out = ['<g class="legend" font-family="sans-serif">',
-           (f'<text class="legend-title" x="{_f(10 * k)}" y="{_f(H + 35 * k)}" '
-            f'font-size="{_f(fs)}">{escape(title)}</text>')]
+           (f'<text class="legend-title" x="{mm(10 * k)}" y="{mm(H + 35 * k)}" '
+            f'font-size="{mm(fs)}">{escape(title)}</text>')]
     # (name, a swatch's style, a text sample drawn as on the parts: (text, its style), or
     # None: single strokes, as a drawing's own label is drawn)
     every: list[tuple[str, str, str | tuple[str, str] | None]] = [
@@ -390,7 +171,7 @@ def _legend(W: float, H: float, title: str, toolpaths: bool, shown: set[str],
         keys.append(("mirrored: cut face down",
                      f'fill="{C_PART}" stroke="{C_MIRROR}" stroke-dasharray="6,3"'))
     if toolpaths and rack:  # each tool its colour, paler where it cuts shallower
-        keys += [(f"T{t} {_f(d)} mm cut" + (" (paler: shallower)" if i == 0 else ""),
+        keys += [(f"T{t} {mm(d)} mm cut" + (" (paler: shallower)" if i == 0 else ""),
                   f'fill="{c}" fill-opacity="0.5" stroke="none"')
                  for i, (t, d, c) in enumerate(rack)]
     elif toolpaths:
@@ -409,33 +190,33 @@ def _legend(W: float, H: float, title: str, toolpaths: bool, shown: set[str],
             out.append(_stroke_sample(x + 15 * k, y + 16 * k, 14 * k))
         elif isinstance(style, tuple):
             sample, look = style
-            out.append(f'<text x="{_f(x + 15 * k)}" y="{_f(y + 16 * k)}" '
-                       f'font-size="{_f(20 * k)}" text-anchor="middle" {look}>{sample}</text>')
+            out.append(f'<text x="{mm(x + 15 * k)}" y="{mm(y + 16 * k)}" '
+                       f'font-size="{mm(20 * k)}" text-anchor="middle" {look}>{sample}</text>')
         else:
-            out.append(f'<rect x="{_f(x)}" y="{_f(y)}" width="{_f(30 * k)}" '
-                       f'height="{_f(20 * k)}" {style} stroke-width="{_f(1.5 * k)}"/>')
-        out.append(f'<text x="{_f(x + 36 * k)}" y="{_f(y + 16 * k)}" font-size="{_f(20 * k)}">'
+            out.append(f'<rect x="{mm(x)}" y="{mm(y)}" width="{mm(30 * k)}" '
+                       f'height="{mm(20 * k)}" {style} stroke-width="{mm(1.5 * k)}"/>')
+        out.append(f'<text x="{mm(x + 36 * k)}" y="{mm(y + 16 * k)}" font-size="{mm(20 * k)}">'
                    f"{escape(name)}</text>")
         x += step
     if x + 20 * k + bar > W - 10 * k:
         x, y = 10 * k, y + 30 * k
     bx = max(x + 20 * k, W - bar - 20 * k)
-    out.append(f'<path class="scale" d="M{_f(bx)},{_f(y)} V{_f(y + 20 * k)} H{_f(bx + bar)} '
-               f'V{_f(y)}" fill="none" stroke="#000" stroke-width="{_f(2 * k)}"/>')
-    out.append(f'<text x="{_f(bx + bar / 2)}" y="{_f(y + 16 * k)}" font-size="{_f(18 * k)}" '
-               f'text-anchor="middle">{_f(bar)} mm</text>')
+    out.append(f'<path class="scale" d="M{mm(bx)},{mm(y)} V{mm(y + 20 * k)} H{mm(bx + bar)} '
+               f'V{mm(y)}" fill="none" stroke="#000" stroke-width="{mm(2 * k)}"/>')
+    out.append(f'<text x="{mm(bx + bar / 2)}" y="{mm(y + 16 * k)}" font-size="{mm(18 * k)}" '
+               f'text-anchor="middle">{mm(bar)} mm</text>')
     if ids:  # the keys standing for ids too long for their parts, in a row of their own
         head = "ids too long for their part:"
         x, y = 10 * k, y + 30 * k
-        out.append(f'<text class="id-keys" x="{_f(x)}" y="{_f(y + 16 * k)}" '
-                   f'font-size="{_f(20 * k)}">{head}</text>')
+        out.append(f'<text class="id-keys" x="{mm(x)}" y="{mm(y + 16 * k)}" '
+                   f'font-size="{mm(20 * k)}">{head}</text>')
         x += (10.5 * len(head) + 10) * k
         for key, ident in ids:
             step = (12 * (len(key) + len(ident)) + 40) * k
             if x + step > W - 10 * k:
                 x, y = 10 * k, y + 30 * k
-            out.append(f'<text class="id-key" x="{_f(x)}" y="{_f(y + 16 * k)}" '
-                       f'font-size="{_f(20 * k)}"><tspan fill="{C_ID}" font-weight="bold">'
+            out.append(f'<text class="id-key" x="{mm(x)}" y="{mm(y + 16 * k)}" '
+                       f'font-size="{mm(20 * k)}"><tspan fill="{C_ID}" font-weight="bold">'
                        f"{escape(key)}</tspan> {escape(ident)}</text>")
             x += step
     out.append("</g>")
@@ -444,12 +225,12 @@ def _legend(W: float, H: float, title: str, toolpaths: bool, shown: set[str],
 
 def _stroke_sample(mid: float, base: float, cap: float) -> str:
     """"AB" in the engraving font's single strokes, `cap` tall on `base` about `mid`, drawn
-    as a drawing's own label is (_drawn_label_width)."""
+    as a drawing's own label is (drawn_label_width)."""
     x = mid - text_width("AB", cap) / 2
-    d = " ".join("M" + " L".join(f"{_f(x + px)},{_f(base - py)}" for px, py in stroke)
+    d = " ".join("M" + " L".join(f"{mm(x + px)},{mm(base - py)}" for px, py in stroke)
                  for stroke in text_strokes("AB", cap))
     return (f'<path class="sample engraving label" d="{d}" fill="none" stroke="{C_LABEL}" '
-            f'stroke-width="{_f(STEM * cap)}" stroke-linecap="round" '
+            f'stroke-width="{mm(STEM * cap)}" stroke-linecap="round" '
             'stroke-linejoin="round"/>')
 
 
@@ -461,15 +242,15 @@ def _origin(H: float, k: float) -> list[str]:
     a, h = 120 * k, 12 * k
     return ['<g class="origin" stroke="#000" fill="#000" font-family="sans-serif">',
             "<title>origin X0 Y0: the sheet's lower-left corner</title>",
-            f'<circle cx="0" cy="{_f(H)}" r="{_f(8 * k)}" fill="none" stroke-width="{_f(2 * k)}"/>',
-            (f'<path d="M0,{_f(H)} H{_f(a)} M0,{_f(H)} V{_f(H - a)}" fill="none" '
-             f'stroke-width="{_f(2.5 * k)}"/>'),
-            (f'<path d="M{_f(a + h)},{_f(H)} L{_f(a)},{_f(H - h / 2)} L{_f(a)},{_f(H + h / 2)} Z '
-             f'M0,{_f(H - a - h)} L{_f(-h / 2)},{_f(H - a)} L{_f(h / 2)},{_f(H - a)} Z" '
+            f'<circle cx="0" cy="{mm(H)}" r="{mm(8 * k)}" fill="none" stroke-width="{mm(2 * k)}"/>',
+            (f'<path d="M0,{mm(H)} H{mm(a)} M0,{mm(H)} V{mm(H - a)}" fill="none" '
+             f'stroke-width="{mm(2.5 * k)}"/>'),
+            (f'<path d="M{mm(a + h)},{mm(H)} L{mm(a)},{mm(H - h / 2)} L{mm(a)},{mm(H + h / 2)} Z '
+             f'M0,{mm(H - a - h)} L{mm(-h / 2)},{mm(H - a)} L{mm(h / 2)},{mm(H - a)} Z" '
              'stroke="none"/>'),
-            (f'<text x="{_f(a + h + 4 * k)}" y="{_f(H - 4 * k)}" font-size="{_f(20 * k)}" '
+            (f'<text x="{mm(a + h + 4 * k)}" y="{mm(H - 4 * k)}" font-size="{mm(20 * k)}" '
              'stroke="none">X</text>'),
-            (f'<text x="{_f(6 * k)}" y="{_f(H - a - h)}" font-size="{_f(20 * k)}" '
+            (f'<text x="{mm(6 * k)}" y="{mm(H - a - h)}" font-size="{mm(20 * k)}" '
              'stroke="none">Y</text>'),
             "</g>"]
 
@@ -481,16 +262,16 @@ def _svg_open(W: float, Ht: float, extra: str = "", left: float = 0.0) -> list[s
     """The root element: a viewBox in mm and no size, so a browser fits it to the window; the
     size in mm only for printing (svg:root: not when the SVG is inlined in index.html).
     `left`: mm shown left of x = 0 (the origin mark drawn about the sheet's corner)."""
-    return [f'<svg xmlns="{SVG_NS}" viewBox="{_f(-left)} 0 {_f(W + left)} {_f(Ht)}"{extra}>',
-            f"<style>{PRINT_CSS.format(w=_f(W + left), h=_f(Ht))}</style>"]
+    return [f'<svg xmlns="{SVG_NS}" viewBox="{mm(-left)} 0 {mm(W + left)} {mm(Ht)}"{extra}>',
+            f"<style>{PRINT_CSS.format(w=mm(W + left), h=mm(Ht))}</style>"]
 
 
 def _placement_data(p, placed: Part | None = None) -> tuple[str, str]:
     """A placement as data- attributes (for the page's details panel) and tooltip lines
     (`placed`: the part in sheet coordinates, when the caller has it)."""
     x0, y0, x1, y1 = (placed or p.placed()).outline.bounds
-    vals = {"name": p.part.name, "x": _f3(p.x), "y": _f3(p.y), "rotation": _f3(p.rotation % 360),
-            "size": f"{_f(x1 - x0)} x {_f(y1 - y0)}", "source": p.part.source or ""}
+    vals = {"name": p.part.name, "x": mm3(p.x), "y": mm3(p.y), "rotation": mm3(p.rotation % 360),
+            "size": f"{mm(x1 - x0)} x {mm(y1 - y0)}", "source": p.part.source or ""}
     if p.mirrored:  # only then: previews of jobs without mirroring stay as they were
         vals["mirrored"] = "yes"
     data = "".join(f' data-{k}="{escape(v, True)}"' for k, v in vals.items())
@@ -503,7 +284,7 @@ def _placement_data(p, placed: Part | None = None) -> tuple[str, str]:
 def _sheet_title(sheet: SheetLayout, total: int | None) -> str:
     st = sheet.stock
     of = f" of {total}" if total else ""
-    used = f", strip {_f(sheet.used_length)} mm used" if sheet.used_length else ""
+    used = f", strip {mm(sheet.used_length)} mm used" if sheet.used_length else ""
     return (f"Sheet {sheet.index}{of}: {st.label}, {counted(len(sheet.placements), 'part')}, "
             f"{round(sheet.utilisation, 4) * 100:.1f}% used{used}")  # as report.json rounds it
 
@@ -564,21 +345,21 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
     W, H, m = st.width, st.height, st.margin
     radius = tool_diameter / 2 if label_radius is None else label_radius
     body = [f"<title>Sheet {sheet.index}: {escape(st.label)}</title>",
-            (f'<rect class="sheet" x="0" y="0" width="{_f(W)}" height="{_f(H)}" '
+            (f'<rect class="sheet" x="0" y="0" width="{mm(W)}" height="{mm(H)}" '
              f'fill="{C_SHEET}" stroke="#000" stroke-width="2"/>')]
     if m > 0:
-        body.append(f'<path class="margin" d="M0,0 H{_f(W)} V{_f(H)} H0 Z M{_f(m)},{_f(m)} '
-                    f'V{_f(H - m)} H{_f(W - m)} V{_f(m)} Z" fill="{C_MARGIN}" '
+        body.append(f'<path class="margin" d="M0,0 H{mm(W)} V{mm(H)} H0 Z M{mm(m)},{mm(m)} '
+                    f'V{mm(H - m)} H{mm(W - m)} V{mm(m)} Z" fill="{C_MARGIN}" '
                     'fill-opacity="0.6" fill-rule="evenodd">'
-                    f"<title>margin {_f(m)} mm</title></path>")
+                    f"<title>margin {mm(m)} mm</title></path>")
     if st.outline is not None:  # an offcut: where there is no material
-        for poly in _polys(shapely.box(0, 0, W, H).difference(st.outline)):
-            body.append(f'<path class="off-stock" d="{_poly_d(poly, H)}" fill="#ffffff" '
+        for poly in polygons(shapely.box(0, 0, W, H).difference(st.outline)):
+            body.append(f'<path class="off-stock" d="{poly_path(poly, H)}" fill="#ffffff" '
                         'stroke="#000" stroke-width="1"><title>no material (offcut)</title>'
                         "</path>")
     for z in st.keepouts:
-        for poly in _polys(z):
-            body.append(f'<path class="keepout" d="{_poly_d(poly, H)}" fill="{C_KEEPOUT}" '
+        for poly in polygons(z):
+            body.append(f'<path class="keepout" d="{poly_path(poly, H)}" fill="{C_KEEPOUT}" '
                         'fill-opacity="0.35" stroke="#a02020" stroke-dasharray="8,4">'
                         "<title>keep-out</title></path>")
     k = _scale(W, H)
@@ -591,37 +372,37 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
         if found is None:
             place = None if unengraved else place_label(placed, radius)
             box = (None if place is not None or placed.engraves_label
-                   else _unengraved_box(placed))
+                   else unengraved_box(placed))
             gap = max(0.3 * (place.height if place is not None else box[2] if box else 0.0),
                       lo / 3)
-            found = (place, box, _id_room(placed, place, box, gap), {})
+            found = (place, box, id_room(placed, place, box, gap), {})
             if labels is not None:
                 labels[key] = found
         parts.append((p, placed, *found))
     # the ids too long for their parts stand as keys, given in the ids' order (the legend
     # lists them so: bowtie#2 before bowtie#10)
     long = sorted((p.instance for p, _, _, _, room, fits in parts
-                   if _fit(room, fits, len(p.instance), hi, lo) is None), key=_natural)
+                   if fit_id(room, fits, len(p.instance), hi, lo) is None), key=natural_key)
     keys = {inst: id_key(n) for n, inst in enumerate(long)}
     for p, placed, place, box, room, fits in parts:
         data, hover = _placement_data(p, placed)
         if p.instance in keys:  # the key where it fits, no larger than the least id
             text = keys[p.instance]
-            at = (_fit(room, fits, -len(text), lo, lo / 2)
-                  or (*_deepest(room if not room.is_empty else placed.outline), lo / 2, False))
-            mark = _id_text(at, H, text, key_of=p.instance)
+            at = (fit_id(room, fits, -len(text), lo, lo / 2)
+                  or (*deepest(room if not room.is_empty else placed.outline), lo / 2, False))
+            mark = id_text(at, H, text, key_of=p.instance)
         else:
-            mark = _id_text(_fit(room, fits, len(p.instance), hi, lo), H, p.instance)
+            mark = id_text(fit_id(room, fits, len(p.instance), hi, lo), H, p.instance)
         body += _part_group(placed, H, p.instance, f"{p.instance} {p.part.name}", data,
                             hover, p.mirrored, radius, place, box, mark, unengraved)
     fs, r = 30 * _scale(W, H), screw_diameter / 2
     for n, (x, y) in enumerate(screws, 1):  # numbered as the job sheet lists them
-        body.append(f'<circle class="screw" cx="{_f(x)}" cy="{_f(H - y)}" '
-                    f'r="{_f(r)}" fill="#333" stroke="#fff">'
-                    f"<title>hold-down screw {n} at x {_f(x)}, y {_f(y)}</title></circle>")
-        body.append(f'<text class="screw-n" x="{_f(x + r + 2)}" y="{_f(H - y - r)}" '
-                    f'font-size="{_f(fs)}" font-family="sans-serif" fill="#333">{n}</text>')
-    head = f'data-sheet="{sheet.index}" data-thickness="{_f(st.thickness)}"'
+        body.append(f'<circle class="screw" cx="{mm(x)}" cy="{mm(H - y)}" '
+                    f'r="{mm(r)}" fill="#333" stroke="#fff">'
+                    f"<title>hold-down screw {n} at x {mm(x)}, y {mm(y)}</title></circle>")
+        body.append(f'<text class="screw-n" x="{mm(x + r + 2)}" y="{mm(H - y - r)}" '
+                    f'font-size="{mm(fs)}" font-family="sans-serif" fill="#333">{n}</text>')
+    head = f'data-sheet="{sheet.index}" data-thickness="{mm(st.thickness)}"'
     return _assemble(head, body, W, H, st.thickness, _sheet_title(sheet, total), moves,
                      tool_diameter, changes)
 
@@ -662,26 +443,26 @@ def part_svg(part: Part) -> str:
     pad = max(40.0, gap + fs + 8.0)
     W, H = w + 2 * pad, h + 2 * pad
     moved = part.transformed(0.0, pad - x0, pad - y0)
-    info = (f"{escape(part.name)}: {_f(w)} x {_f(h)} mm, {part.area / 1e6:.3f} m2, "
+    info = (f"{escape(part.name)}: {mm(w)} x {mm(h)} mm, {part.area / 1e6:.3f} m2, "
             f"{counted(len(part.outline.interiors), 'hole')},"
             f" {counted(len(part.pockets), 'pocket')}, {counted(len(part.drills), 'drill')}")
     fi = max(6.0, min(max(16.0, 0.02 * big), W * 0.95 / (CHAR_W * max(len(info), 1))))
     out = [*_svg_open(W, H + max(30.0, 1.9 * fi)),
-           f'<rect x="0" y="0" width="{_f(W)}" height="{_f(H)}" fill="{C_SHEET}"/>']
+           f'<rect x="0" y="0" width="{mm(W)}" height="{mm(H)}" fill="{C_SHEET}"/>']
     out += _part_group(moved, H, part.name, part.text)
     dy, dx = pad + h + gap, pad - gap  # dimension lines below and left of the part
     t, sw = max(6.0, 0.4 * fs), max(0.8, fs / 20)  # ticks and lines as the text grows
-    out.append(f'<g class="dimensions" stroke="#444" stroke-width="{_f(sw)}" fill="none">'
-               f'<path d="M{_f(pad)},{_f(dy - t)} V{_f(dy + t)} M{_f(pad)},{_f(dy)} '
-               f'H{_f(pad + w)} M{_f(pad + w)},{_f(dy - t)} V{_f(dy + t)}"/>'
-               f'<path d="M{_f(dx - t)},{_f(pad)} H{_f(dx + t)} M{_f(dx)},{_f(pad)} '
-               f'V{_f(pad + h)} M{_f(dx - t)},{_f(pad + h)} H{_f(dx + t)}"/></g>')
-    out.append(f'<text class="dimension" x="{_f(pad + w / 2)}" y="{_f(dy - 4)}" '
-               f'font-size="{_f(fs)}" font-family="sans-serif" text-anchor="middle">'
-               f"{_f(w)} mm</text>")
-    out.append(f'<text class="dimension" x="{_f(dx - 4)}" y="{_f(pad + h / 2)}" '
-               f'font-size="{_f(fs)}" font-family="sans-serif" text-anchor="middle" '
-               f'transform="rotate(-90 {_f(dx - 4)} {_f(pad + h / 2)})">{_f(h)} mm</text>')
-    out.append(f'<text class="summary" x="{_f(pad / 4)}" y="{_f(H + 1.25 * fi)}" '
-               f'font-size="{_f(fi)}" font-family="sans-serif">{info}</text></svg>')
+    out.append(f'<g class="dimensions" stroke="#444" stroke-width="{mm(sw)}" fill="none">'
+               f'<path d="M{mm(pad)},{mm(dy - t)} V{mm(dy + t)} M{mm(pad)},{mm(dy)} '
+               f'H{mm(pad + w)} M{mm(pad + w)},{mm(dy - t)} V{mm(dy + t)}"/>'
+               f'<path d="M{mm(dx - t)},{mm(pad)} H{mm(dx + t)} M{mm(dx)},{mm(pad)} '
+               f'V{mm(pad + h)} M{mm(dx - t)},{mm(pad + h)} H{mm(dx + t)}"/></g>')
+    out.append(f'<text class="dimension" x="{mm(pad + w / 2)}" y="{mm(dy - 4)}" '
+               f'font-size="{mm(fs)}" font-family="sans-serif" text-anchor="middle">'
+               f"{mm(w)} mm</text>")
+    out.append(f'<text class="dimension" x="{mm(dx - 4)}" y="{mm(pad + h / 2)}" '
+               f'font-size="{mm(fs)}" font-family="sans-serif" text-anchor="middle" '
+               f'transform="rotate(-90 {mm(dx - 4)} {mm(pad + h / 2)})">{mm(h)} mm</text>')
+    out.append(f'<text class="summary" x="{mm(pad / 4)}" y="{mm(H + 1.25 * fi)}" '
+               f'font-size="{mm(fi)}" font-family="sans-serif">{info}</text></svg>')
     return "\n".join(out) + "\n"
