@@ -1,8 +1,9 @@
 """Tabs hold a part to the waste, never to another part: where two parts lie nearer than two
 grooves apart their cuts merge and no waste is left between them, so no tab goes there (it
 would be cut away by the neighbour's pass, or meet the neighbour's tab and tie the two); a
-part with nowhere else for a tab is refused; the verifier sees such a tie however far the
-two grooves reach. The same with common lines, for parts another tool cuts and for parts in
+part with nowhere else for a tab is held by an onion skin instead (test_skin_fallback.py), or
+refused where the profile says so; the verifier sees such a tie however far the two grooves
+reach. The same with common lines, for parts another tool cuts and for parts in
 other parts' holes, each groove as wide as the tool that cuts it."""
 
 from __future__ import annotations
@@ -57,10 +58,11 @@ def test_the_verifier_sees_tabs_that_tie_parts_two_grooves_apart(monkeypatch):
 
 
 @pytest.mark.parametrize("common", [False, True])
-def test_a_part_with_no_waste_round_it_for_a_tab_is_refused(common):
+def test_a_part_with_no_waste_round_it_for_a_tab_is_refused_where_the_profile_says_so(common):
     """A plate in a frame's window, GAP from its edges all round: its cut meets the
     window's wherever a tab could go; with common lines too (the plate and the frame are of
-    two nesting levels: no common line spares the window's groove)."""
+    two nesting levels: no common line spares the window's groove). The profile's [tabs]
+    no_room = "refuse" refuses it rather than hold it by a skin, and the message says so."""
     frame = Part("frame", shapely.box(0, 0, 400, 400).difference(shapely.box(100, 100, 300,
                                                                                300)))
     plate = Part("plate", shapely.box(0, 0, 200 - 2 * GAP, 200 - 2 * GAP))
@@ -70,8 +72,10 @@ def test_a_part_with_no_waste_round_it_for_a_tab_is_refused(common):
     with pytest.raises(UnsafeJobError, match=r"plate#1 has no room for its tabs: the cut"
                        r" round it meets the cuts round frame#1 .*\(parts nearer than 12\.7"
                        r" mm, two 6\.35 mm grooves, .*\); set \[nest\] spacing to 12\.7 mm"
-                       r" or more"):
-        plan_sheet(sheet, load_profile("shopbot").updated(nest={"common_line": common}))
+                       r" or more \(the profile holds no part by an onion skin instead:"
+                       r" \[tabs\] no_room = \"refuse\"\)"):
+        plan_sheet(sheet, load_profile("shopbot").updated(nest={"common_line": common},
+                                                          tabs={"no_room": "refuse"}))
 
 
 def test_with_common_lines_a_part_in_a_hole_keeps_its_tabs_off_the_holes_groove():
@@ -92,10 +96,11 @@ def test_with_common_lines_a_part_in_a_hole_keeps_its_tabs_off_the_holes_groove(
     assert verify_program(write_program(prog, prof), prof, sheet=sheet) == []
 
 
-def _rack(common: bool):
+def _rack(common: bool, no_room: str = "skin"):
     """linuxcnc with T1 (6 mm) and T7 (2.5 mm), labels off."""
     prof = load_profile("linuxcnc").updated(engrave={"labels": False},
-                                            nest={"common_line": common})
+                                            nest={"common_line": common},
+                                            tabs={"no_room": no_room})
     return prof, resolve_tooling(prof, load_library(), "BirchPly", 18.0, tools=(1, 7))
 
 
@@ -139,14 +144,15 @@ def _framed(gap: float) -> SheetLayout:
 @pytest.mark.parametrize("common", [False, True])
 def test_grooves_are_as_wide_as_the_tool_that_cuts_each(common):
     """The plate (T1, 6 mm) in a window T7 (2.5 mm) cuts: 10 mm from it leaves 1.5 mm of
-    waste between the grooves for its tabs (cut and clean), 8 mm none (refused, naming
-    both grooves), with common lines or without."""
+    waste between the grooves for its tabs (cut and clean), 8 mm none (refused where the
+    profile refuses a skin instead, naming both grooves), with common lines or without."""
     prof, tooling = _rack(common)
     prog = plan_sheet(_framed(10.0), prof, tooling=tooling)
     (op,) = [o for o in prog.operations if o.part == "plate#1" and o.kind == "outline"]
     assert op.tool == 1 and len(op.tabs) >= 2
     assert [o.tool for o in prog.operations if o.part == "frame#1" and o.kind == "hole"] == [7]
     assert _rack_check(prog, prof, tooling, _framed(10.0)) == []
+    prof, tooling = _rack(common, "refuse")
     with pytest.raises(UnsafeJobError, match=r"plate#1 has no room for its tabs: .* \(parts"
                        r" nearer than 8\.5 mm, a 6 mm and a 2\.5 mm groove, .*\); set"
                        r" \[nest\] spacing to 8\.5 mm or more"):

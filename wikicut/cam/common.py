@@ -14,7 +14,8 @@ whose outline another tool cuts is cut whole (cam/plan.py). Only outlines of one
 level (parts in the same holes, or none) are compared: their cutting order is the planner's
 tour, known before they are cut. The grooves no common line spares (round the parts of
 other levels or cut by another tool, in holes: cam/grooves.py) keep tabs off too; a part they
-leave no room for tabs is refused, as without common lines.
+leave no room for tabs is held by a skin too, as without common lines (skin.NoRoom: said as
+such, and refused where the profile says so).
 """
 
 from __future__ import annotations
@@ -188,9 +189,9 @@ class CommonLines:
             track = Track(loops[j], closed=True)
             usual = tab_centres(track, self.profile, perimeters[k], other)
             if other and not usual and tab_centres(track, self.profile, perimeters[k]):
-                self.no_room.add(name)  # refused when cut (cam/plan.py)
+                self.no_room.add(name)  # held by a skin, or refused, when cut (cam/plan.py)
             self.centres[name] = tab_centres(track, self.profile, perimeters[k], avoid + other)
-            if avoid and len(self.centres[name]) < len(usual):
+            if name in self.no_room or avoid and len(self.centres[name]) < len(usual):
                 skin.add(k)
                 self.skinned.append(name)
         return [k for k in range(len(instances)) if k in skin] + [
@@ -251,10 +252,12 @@ class CommonLines:
             em.retract()
 
     def skin_note(self) -> str | None:
-        """What the operator is told of the parts held by a skin (None: there are none)."""
-        if not self.skinned:
+        """What the operator is told of the parts held by a skin for their shared edges
+        (None: there are none; those the other grooves leave no room for: skin.NoRoom)."""
+        shared = [n for n in self.skinned if n not in self.no_room]
+        if not shared:
             return None
-        return (f"common lines: {', '.join(self.skinned)} without room for tabs off the"
+        return (f"common lines: {', '.join(shared)} without room for tabs off the"
                 f" edges shared with neighbours: held by a {self.profile.onion.skin:g} mm"
                 f" onion skin instead, taken off by a final pass at the end of the sheet")
 

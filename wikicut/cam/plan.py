@@ -29,7 +29,7 @@ from .order import FEATURE_RANK, MARKS, by_tool, nesting_depth, tour
 from .pilots import pilot_ops, pilot_tool_first
 from .pockets import check_pocket_depth, pocket_op
 from .safety import check_on_sheet, check_program, check_screws, check_setup, measure
-from .skin import onion, skin_depth, skin_note, skin_pass
+from .skin import NoRoom, no_room_refusal, onion, skin_depth, skin_note, skin_pass
 from .tabs import tab_centres, tabbed
 
 # one feature of a part: its kind, how to cut it (given the tool's Context and an Emitter;
@@ -76,6 +76,7 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
     pos: P3 = (0.0, 0.0, main.profile.heights.clearance)
     common = (CommonLines(chooser.context(main)) if common_line and common_on(main.profile)
               else None)
+    held = NoRoom(main.profile)  # parts held by a skin for want of room for tabs
     # with a rack, a part's labels and engravings are cut with a tool the sheet's other
     # features use (see Chooser.candidates), never with one of their own: first planned with
     # the main tool, in line; then, if the sheet uses a finer tool anyway, again with that one
@@ -90,11 +91,13 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
                 [sheet.placements[k].instance for k in order],
                 [partial(_main_loop, chooser, placed[k]) for k in order],
                 [placed[k].outline.exterior.length for k in order])]
+        elif chooser.grooves is not None:
+            order = _held_first(chooser, placed, order)
         for k in order:
             chooser.part = placed[k]
             start = pos
             part_ops, pos = _part_operations(chooser, sheet.placements[k], placed[k], pos,
-                                             common)
+                                             common, held)
             by_part.append((k, level, start, part_ops))
     chooser.part = None
     screws = place_screws(sheet, main.profile)
@@ -118,11 +121,11 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
     level_of = [level for _, level, _, part_ops in by_part for _ in part_ops]
     by_instance = {pl.instance: pp for pl, pp in zip(sheet.placements, placed)}
     skinned = common if common is not None and common.skinned else None
-    notes = (((skin_note(main.profile),) if onion(main.profile) else ())
-             + ((skinned.skin_note(),) if skinned else ()) + _lead_notes(ops)
-             + _label_notes(chooser, sheet, ops))
+    notes = tuple(n for n in (skin_note(main.profile) if onion(main.profile) else None,
+                              skinned.skin_note() if skinned else None, held.note())
+                  if n) + _lead_notes(ops, held) + _label_notes(chooser, sheet, ops)
     if tooling.single:
-        ops += _skin_ops(chooser, ops, by_instance, skinned)
+        ops += _skin_ops(chooser, ops, by_instance, skinned, held)
         program = SheetProgram(sheet, pilots + ops, screws=screws, notes=notes)
         lift_over_keepouts(program, main.profile)
         check_program(program, main.profile, sheet)
@@ -131,7 +134,7 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
         phase = pilot_tool_first(chooser.phase_key, pilots[0].tool) if pilots else (
             chooser.phase_key)
         ops = by_tool(ops, level_of, phase)
-        ops = pilots + ops + _skin_ops(chooser, ops, by_instance, skinned)
+        ops = pilots + ops + _skin_ops(chooser, ops, by_instance, skinned, held)
         used = list(dict.fromkeys(op.tool for op in ops))
         program = SheetProgram(sheet, ops, tools=tuple(chooser.use(n, ops) for n in used),
                                screws=screws, notes=notes)
@@ -145,13 +148,14 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
 
 
 def _part_operations(ch: Chooser, pl: Placement, part: Part, pos: P3,
-                     common: CommonLines | None = None) -> tuple[list[Operation], P3]:
+                     common: CommonLines | None, held: NoRoom) -> tuple[list[Operation], P3]:
     """The operations of one placed part: labels and engravings, pockets, drills, holes, then
     the outline (which frees the part, so it must be last)."""
     check_on_sheet(ch.context(ch.main), part)
     features = _mark_features(ch, part) + _inside_features(ch, part)
     ops, pos = _cut_features(ch, pl, features, pos)
-    outline = _outline if common is None else _bind(_common_outline, common, pl.instance)
+    outline = (_bind(_outline, held) if common is None
+               else _bind(_common_outline, common, held, pl.instance))
     op, pos = ch.cut(pl.instance, "outline", outline, ch.through, None, pos, part.outline)
     ops.append(op)
     return ops, pos
@@ -218,9 +222,11 @@ def _cut_features(ch: Chooser, pl: Placement, features: list[Feature], pos: P3
     return ops, pos
 
 
-def _lead_notes(ops: list[Operation]) -> tuple[str, ...]:
-    """How many profile cuts had no room for their lead arcs (each says so in the program)."""
-    short = sum(1 for op in ops if op.kind in ("outline", "hole") and op.note)
+def _lead_notes(ops: list[Operation], held: NoRoom) -> tuple[str, ...]:
+    """How many profile cuts had no room for their lead arcs (each says so in the program;
+    an outline's comment may say only that it is held by a skin: `held`)."""
+    short = sum(1 for op in ops if op.kind in ("outline", "hole") and op.note
+                and op.note != held.comments.get(op.part))
     cuts = sum(1 for op in ops if op.kind in ("outline", "hole"))
     return (f"lead arcs: {short} of {cuts} profile cuts without room for one (see their"
             f" comments)",) if short else ()
@@ -267,16 +273,60 @@ def _outline_loop(ctx: Context) -> np.ndarray:
     return for_direction(oriented(outside_loop(ctx, ctx.part.outline), ccw=False), ctx.profile)
 
 
-def _outline(ctx: Context, em: Emitter) -> list:
+def _outline(ctx: Context, em: Emitter, held: NoRoom) -> list:
     if onion(ctx.profile):  # held by a skin instead of tabs
         return loop_op(ctx, em, _outline_loop(ctx), skin_depth(ctx), tabs=False)
     loop = _outline_loop(ctx)
     avoid = _no_waste(ctx, loop)
-    tabs = loop_op(ctx, em, loop, ctx.through, tabs=True, avoid=avoid)
-    if avoid and not tabs and tab_centres(Track(loop, closed=True), ctx.profile,
-                                          ctx.part.outline.exterior.length):
-        raise _no_tab_room(ctx, loop)
+    if not _no_room(ctx, loop, avoid):
+        return loop_op(ctx, em, loop, ctx.through, tabs=True, avoid=avoid)
+    _may_hold(ctx, loop)
+    tabs = loop_op(ctx, em, loop, skin_depth(ctx), tabs=False)
+    _hold(ctx, em, loop, held)
     return tabs
+
+
+def _no_room(ctx: Context, loop: np.ndarray, avoid: list[tuple[float, float]]) -> bool:
+    """Whether the grooves round the neighbours (`avoid`: _no_waste) leave an outline no room
+    for the tabs it would have alone."""
+    if not avoid:
+        return False
+    track, perimeter = Track(loop, closed=True), ctx.part.outline.exterior.length
+    return (not tab_centres(track, ctx.profile, perimeter, avoid)
+            and bool(tab_centres(track, ctx.profile, perimeter)))
+
+
+def _may_hold(ctx: Context, loop: np.ndarray) -> None:
+    """Refuse a part with no room for its tabs that no onion skin may hold instead."""
+    if why := no_room_refusal(ctx):
+        raise _no_tab_room(ctx, loop, why)
+
+
+def _hold(ctx: Context, em: Emitter, loop: np.ndarray, held: NoRoom) -> None:
+    """A part with no room for its tabs, cut down to the skin: recorded in `held` (its skin
+    is taken off at the end of the sheet), and said at its outline."""
+    others, near, _ = _neighbours(ctx, loop)
+    comment = held.add(_instance(ctx), others, near)
+    em.note = "; ".join(n for n in (comment, em.note) if n)
+
+
+def _held_first(ch: Chooser, placed: list[Part], order: list[int]) -> list[int]:
+    """One nesting level's parts in cutting order, those the grooves round their neighbours
+    leave no room for tabs (held by a skin: _outline) first, as common lines order theirs: a
+    part cut down to the skin while the stock round it is whole. Judged with the main tool's
+    loop; a part another tool cuts keeps its place."""
+    first = []
+    for k in order:
+        ch.part = placed[k]
+        ctx = ch.context(ch.main)
+        try:
+            loop = _outline_loop(ctx)
+        except UnsafeJobError:  # another tool cuts it (or nothing can: said when it is cut)
+            continue
+        if _no_room(ctx, loop, _no_waste(ctx, loop)):
+            first.append(k)
+    ch.part = None
+    return first + [k for k in order if k not in first]
 
 
 def _grooves(ch: Chooser, sheet: SheetLayout, placed: list[Part]) -> Grooves:
@@ -306,22 +356,28 @@ def _instance(ctx: Context) -> str:
                 if q is ctx.part)
 
 
-def _no_tab_room(ctx: Context, loop: np.ndarray) -> PlaceRefusal:
-    """A part whose cut meets its neighbours' wherever a tab could go: held by nothing once
-    cut, it is refused (a wider spacing leaves the waste its tabs need)."""
-    me = _instance(ctx)
-    met = ctx.grooves.met_by(me, loop, ctx.r)
+def _neighbours(ctx: Context, loop: np.ndarray) -> tuple[list[str], float, str]:
+    """The parts whose grooves meet the current part's (`loop`), the spacing that would
+    leave waste between them (mm) and the grooves, said."""
+    met = ctx.grooves.met_by(_instance(ctx), loop, ctx.r)
     others = list(dict.fromkeys(g.instance for g in met))
     d, e = 2 * ctx.r, 2 * max(g.radius for g in met)
-    near = d + e
     grooves = (f"two {d:g} mm grooves" if abs(d - e) < 1e-9
                else f"a {d:g} mm and a {e:g} mm groove")
+    return others, d + e, grooves
+
+
+def _no_tab_room(ctx: Context, loop: np.ndarray, why: str) -> PlaceRefusal:
+    """A part whose cut meets its neighbours' wherever a tab could go, which no onion skin
+    may hold instead (`why`): held by nothing once cut, it is refused (a wider spacing
+    leaves the waste its tabs need)."""
+    others, near, grooves = _neighbours(ctx, loop)
     return PlaceRefusal(
-        f"{me} has no room for its tabs: the cut round it meets the cuts round"
+        f"{_instance(ctx)} has no room for its tabs: the cut round it meets the cuts round"
         f" {', '.join(others[:4])}{' and more' if len(others) > 4 else ''} wherever a tab"
         f" could go (parts nearer than {near:g} mm, {grooves}, leave no waste between them"
-        f" to hold one); set [nest] spacing to {near:g} mm or more", ctx.part.source or None,
-        ctx.part.name)
+        f" to hold one); set [nest] spacing to {near:g} mm or more ({why})",
+        ctx.part.source or None, ctx.part.name)
 
 
 def _no_waste(ctx: Context, loop: np.ndarray) -> list[tuple[float, float]]:
@@ -334,15 +390,20 @@ def _no_waste(ctx: Context, loop: np.ndarray) -> list[tuple[float, float]]:
     return ctx.grooves.meeting(_instance(ctx), loop, ctx.r)
 
 
-def _common_outline(ctx: Context, em: Emitter, common: CommonLines, instance: str) -> list:
+def _common_outline(ctx: Context, em: Emitter, common: CommonLines, held: NoRoom,
+                    instance: str) -> list:
     """An outline with common lines: as planned for them (CommonLines.outline), or, cut by
-    another tool than theirs, whole, its tabs off every other groove (_outline)."""
+    another tool than theirs, whole, its tabs off every other groove (_outline). A part the
+    grooves no common line spares leave no room for tabs is one of their skinned parts."""
     loop = _outline_loop(ctx)
     if not common.plans(ctx, instance, loop):
-        return _outline(ctx, em)
-    if instance in common.no_room:
-        raise _no_tab_room(ctx, loop)
-    return common.outline(ctx, em, instance, loop, loop_op)
+        return _outline(ctx, em, held)
+    if instance not in common.no_room:
+        return common.outline(ctx, em, instance, loop, loop_op)
+    _may_hold(ctx, loop)
+    tabs = common.outline(ctx, em, instance, loop, loop_op)
+    _hold(ctx, em, loop, held)
+    return tabs
 
 
 def _main_loop(ch: Chooser, part: Part) -> np.ndarray:
@@ -355,18 +416,20 @@ def _main_loop(ch: Chooser, part: Part) -> np.ndarray:
 
 
 def _skin_ops(ch: Chooser, ops: list[Operation], placed: dict[str, Part],
-              skinned: CommonLines | None = None) -> list[Operation]:
+              skinned: CommonLines | None, held: NoRoom) -> list[Operation]:
     """The onion skin taken off under every outline, after everything else (none unless the
     profile asks for it), or under the outlines of the parts `skinned` holds by a skin alone
-    (common lines left no room for their tabs: cam/common.py): each with the tool that cut
-    the outline, the last tool's first."""
+    (common lines left no room for their tabs: cam/common.py) and of those `held` holds
+    (the grooves round their neighbours left none): each with the tool that cut the outline,
+    the last tool's first."""
     p = ch.main.profile
     every = onion(p) and p.onion.final_pass
-    if not (every or skinned) or not ops:
+    alone = set(skinned.skinned if skinned else ()) | set(held.parts)
+    if not (every or alone) or not ops:
         return []
     last = ops[-1].tool
     outlines = sorted((op for op in ops if op.kind == "outline"
-                       and (every or op.part in skinned.skinned)), key=lambda op: op.tool != last)
+                       and (every or op.part in alone)), key=lambda op: op.tool != last)
     m = ops[-1].moves[-1]
     pos: P3 = (m.x, m.y, m.z)
     out = []
@@ -376,12 +439,13 @@ def _skin_ops(ch: Chooser, ops: list[Operation], placed: dict[str, Part],
         ch.part = placed[op.part]
         ctx = ch.context(setting)
         em = Emitter(setting.profile, pos)
-        if skinned is not None:
+        if skinned is not None and op.part in skinned.skinned:
             skinned.take_off_skin(ctx, em, _outline_loop(ctx))
         else:
             skin_pass(ctx, em, _outline_loop(ctx))
         pos = em.pos
-        out.append(Operation(op.part, "skin", em.moves, tool=op.tool))
+        out.append(Operation(op.part, "skin", em.moves, tool=op.tool,
+                             note=held.comments.get(op.part, "")))
     ch.part = None
     return out
 

@@ -87,9 +87,13 @@ class Tabs:
     height: float = 4.0
     min_perimeter: float = 300.0  # smaller outlines get none
     mode: str = "tabs"  # one of TAB_MODES: "onion" leaves a skin instead ([onion])
+    # one of TAB_NO_ROOM: a part the grooves round its neighbours leave no room for tabs is
+    # held by an onion skin ([onion] skin), or refuses the job
+    no_room: str = "skin"
 
 
 TAB_MODES = ("tabs", "onion")
+TAB_NO_ROOM = ("skin", "refuse")
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import contextlib
+import warnings
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import InputError, UnsafeJobError, WikicutError
+from ..errors import InputError, InputWarning, UnsafeJobError, WikicutError
 from ..io.job import Job, job_items, thickness_key
 from ..io.profiles import depth_problem, load_profile, missing_profile
 from ..io.staging import staged_output
@@ -40,10 +41,7 @@ def check_profile_ref(job: Job, profile: str | None = None) -> None:
 def job_tooling(job: Job, profile: str | None = None) -> Tooling:
     """The job's tools with their feeds (cam.resolve_tooling); chip-load warnings are shown
     as InputWarning lines."""
-    import warnings
-
     from ..cam import resolve_tooling
-    from ..errors import InputWarning
     from ..io.tools import load_library
 
     check_profile_ref(job, profile)
@@ -205,6 +203,8 @@ def _run_nest(job: Job, outdir: Path, *, gcode: bool, force: bool, profile: str 
                                sources={it.part.name: it.part.source for it in items},
                                labels={it.instance: it.part.text for it in items},
                                stage=stage, proofs=proofs, tooling=tooling)
+        if prof is not None and (note := skin_held_note(result, prof, job.settings.spacing)):
+            warnings.warn(f"{job.path}: {note}", InputWarning, stacklevel=2)
         inventory = _write_remnants(job, layout, prof, stage.tmp, result)
     if inventory is not None:  # the outputs are in place: the shop's remnants follow them
         from ..io.remnants import replace_file
@@ -237,26 +237,52 @@ def _write_remnants(job: Job, layout: Layout, prof: Profile | None, tmp: Path,
 def tab_room_note(prof: Profile, spacing: float) -> str:
     """Said before the nest, not only after it: parts nearer than two grooves share one cut
     between them, so tabs go only on their other edges, and a part the nest packs in on
-    every side (fillers among their like) has none and refuses the job."""
+    every side (fillers among their like) has none: it is held by an onion skin instead, or
+    refuses the job where the profile says so ([tabs] no_room)."""
     from ..cam.tabs import tabbed
     from ..io.dxf.clearance import CLEARANCE_TOL
 
     two = 2 * prof.tool.diameter
     if not tabbed(prof) or prof.nest.common_line or spacing >= two - CLEARANCE_TOL:
         return ""
+    then = ("refuses the job after the nest" if prof.tabs.no_room == "refuse" else
+            f"is held by a {prof.onion.skin:g} mm onion skin instead, taken off by a final"
+            " pass at the end of the sheet")
     return (f"nest.spacing {spacing:g} mm is under two {prof.tool.diameter:g} mm grooves"
             f" ({two:g} mm): where parts are nearer, no waste is left between them for tabs;"
-            f" a part with no other edge for its tabs refuses the job after the nest (set"
-            f" [nest] spacing to {two:g} mm, or [tabs] mode = \"onion\" in the profile)")
+            f" a part with no other edge for its tabs {then} (set [nest] spacing to"
+            f" {two:g} mm, or [tabs] mode = \"onion\" in the profile)")
+
+
+def skin_held_note(result: NestResult, prof: Profile, spacing: float) -> str:
+    """Said once for the job, after the nest: how many parts on which sheets the grooves
+    round their neighbours left no room for tabs, held by an onion skin instead (each
+    program's notes and the comments at those parts name them)."""
+    from ..cam.skin import held_by_skin
+    from ..model import sheets_text
+
+    held = [(sh.index, len(held_by_skin(prog)))
+            for sh, prog in zip(result.layout.sheets, result.programs)]
+    held = [(i, n) for i, n in held if n]
+    if not held:
+        return ""
+    total = sum(n for _, n in held)
+    on = "sheet" if len(held) == 1 else "sheets"
+    two = 2 * prof.tool.diameter  # the widest groove twice: room for any tool's tabs
+    under = (f" (nest.spacing {spacing:g} mm is under two {prof.tool.diameter:g} mm grooves)"
+             if spacing < two else "")
+    wider = f"; set [nest] spacing to {two:g} mm or more to give them tabs" if under else ""
+    return (f"{counted(total, 'part')} on {on} {sheets_text([i for i, _ in held])} held by a"
+            f" {prof.onion.skin:g} mm onion skin instead of tabs: the grooves round their"
+            f" neighbours{under} meet theirs wherever a tab could go; each is cut down to the"
+            f" skin before the parts round it, and a final pass takes the skin off at the end"
+            f" of the sheet (the programs' notes name them){wider}")
 
 
 def common_lines(prof: Profile, job: Job) -> bool:
     """Whether the parts are placed for common-line cutting: asked for and possible, with a
     warning when asked for and not possible (the parts are then nested at the spacing)."""
-    import warnings
-
     from ..cam.common import enabled
-    from ..errors import InputWarning
 
     if prof.nest.common_line and not enabled(prof):
         warnings.warn(f"{job.path}: common-line cutting is off: the {prof.name} profile holds"
