@@ -9,7 +9,7 @@ import shapely
 from conftest import run_wikicut
 
 import wikicut.cam.plan
-import wikicut.verify.checks
+import wikicut.verify.sheet
 from wikicut.cam import plan_sheet
 from wikicut.io.dxf.write import write_sheet_dxf
 from wikicut.io.profiles import load_profile
@@ -49,7 +49,7 @@ def test_a_part_whose_every_tab_runs_into_a_neighbours_groove_is_refused(monkeyp
     assert [v.kind for v in bad] == ["tab"], bad
     assert bad[0].message.startswith("part plate#1 is held by nothing: each of its 2 tabs"
                                      " runs into the cut round frame#1 (the first near ("), bad
-    monkeypatch.setattr(wikicut.verify.checks, "_held_by_nothing", lambda *a: [])
+    monkeypatch.setattr(wikicut.verify.sheet, "held_by_nothing", lambda *a: [])
     assert verify_program(text, prof, sheet=sheet) == []
 
 

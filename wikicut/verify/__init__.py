@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from ..model import Profile, SheetLayout
-from .checks import check_motion, check_sheet, check_tools, resolution, sliver
+from .checks import check_motion, check_tools, resolution, sliver
 from .gcode import comments, read_gcode
 from .header import stated_machine, stated_thickness
 from .keepouts import check_keepouts
@@ -19,6 +19,7 @@ from .motion import Segment, Violation
 from .opensbp import read_opensbp
 from .plunges import check_plunges
 from .screws import check_screws
+from .sheet import check_sheet
 from .tools import ToolLimits, limits_from_library, tools_from_header, tools_from_table
 
 __all__ = ["Segment", "ToolLimits", "Violation", "check_motion", "check_sheet", "check_tools",

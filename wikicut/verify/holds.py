@@ -1,0 +1,99 @@
+"""Whether each part's tabs hold it to the waste: not to another part (a tab two parts
+share), and not to material the cuts round it close in (held by nothing once cut)."""
+
+from __future__ import annotations
+
+import shapely
+
+from ..model import SheetLayout
+from .motion import Violation
+from .swept import where
+
+# A tab shorter than this along the outline is the polygons' rounding, not a tab
+TAB_MIN = 0.5  # mm
+
+
+def tab_reach(r: float, wide: float) -> float:
+    """How far a tab's material is followed from it: across its own groove (2r), then a
+    neighbour's groove as far again as it is wide. What lies within it ties the tab to a
+    part (tabs_between_parts) or closes it in (held_by_nothing): one reach for both."""
+    return 2 * r + 2 * wide + 1.0
+
+
+def tabs_between_parts(k: int, sheet: SheetLayout, placed: list, outlines, left, gouging,
+                        cut, r: float, wide: float, bridged: set[frozenset[int]]
+                        ) -> list[Violation]:
+    """The stretches of part k's outline left uncut (its tabs) whose material, what the
+    grooves left at their bottom, reaches another part: such a tab ties two parts together
+    instead of a part to the waste (a tab on an edge two parts share, a neighbour's pass
+    lifted over it, or two parts' tabs meeting where their grooves do). `r`: the radius of
+    the tool that cut the outline; `wide`: of the widest that cuts grooves."""
+    out: list[Violation] = []
+    me = sheet.placements[k].instance
+    for tab in shapely.get_parts(left):
+        if tab.length < TAB_MIN:
+            continue
+        window = tab.buffer(tab_reach(r, wide))  # parts up to two grooves apart may be tied
+        others = [j for j in outlines.query(window, predicate="intersects").tolist()
+                  if j != k and frozenset((k, j)) not in bridged]
+        if not others:
+            continue
+        # the bottom of the grooves near the tab: swept by a cut, not cut through
+        floor = gouging.near(window).intersection(window).difference(cut.near(window))
+        floor = floor.difference(placed[k].outline.buffer(-0.05))
+        held = [g for g in shapely.get_parts(floor) if g.distance(tab) < 0.05]
+        for j in others:
+            if any(g.distance(placed[j].outline) < 0.05 for g in held):
+                bridged.add(frozenset((k, j)))
+                other = sheet.placements[j].instance
+                out.append(Violation(0, "tab", f"tab between parts {me} and {other}: the"
+                                     f" material left uncut near {where(tab)} ties {me}"
+                                     f" to {other}, not to the waste"))
+    return out
+
+
+def held_by_nothing(k: int, sheet: SheetLayout, placed: list, outlines, left, through_cut,
+                     r: float, wide: float, material) -> list[Violation]:
+    """Part k, its outline cut through but for its tabs (`left`), held by none of them: the
+    material each tab leaves at the bottom of the grooves, followed away from the part, is
+    closed in by cuts through the sheet (a neighbour's groove over the tab's far end, or the
+    sheet's edge) within two grooves of it, so it reaches no waste (a tab tied to another
+    part is tabs_between_parts'). Loose at its last pass, the part may be thrown by the
+    cutter, or shift and be recut. A part whose groove runs off the sheet stands on the
+    sheet's edge and is held as the sheet is (clamps, vacuum): not judged. `r`: the radius
+    of the tool that cut the outline; `wide`: of the widest that cuts grooves; `material`:
+    the stock's."""
+    tabs = [t for t in shapely.get_parts(left) if t.length >= TAB_MIN]
+    if not tabs:
+        return []
+    part = placed[k].outline
+    if part.distance(material.exterior) < 2 * r:
+        return []  # its groove runs off the sheet: the part is at its edge, held as it is
+    reach = tab_reach(r, wide)  # a tab whose material reaches past both grooves holds
+    area = shapely.union_all([t.buffer(reach) for t in tabs])
+    edge = area.boundary.intersection(material.buffer(-0.01))  # the window's, not the sheet's
+    shapely.prepare(edge)
+    left_standing = (area.intersection(material).difference(through_cut.near(area))
+                     .difference(part))
+    pieces = shapely.get_parts(left_standing)
+    into: list[str] = []
+    for tab in tabs:
+        mine = [g for g in pieces if g.distance(tab) < 0.05]
+        if any(g.distance(edge) < 0.05 for g in mine):
+            return []  # reaches waste beyond the grooves
+        if any(j != k for g in mine for j in outlines.query(g, predicate="intersects")):
+            return []  # tied to another part: tabs_between_parts says so
+        near = sorted((placed[j].outline.distance(tab), j) for j in
+                      outlines.query(tab, predicate="dwithin", distance=reach).tolist()
+                      if j != k)
+        into.append(f"the cut round {sheet.placements[near[0][1]].instance}" if near
+                    else "the sheet's edge" if any(g.distance(material.exterior) < 0.05
+                                                   for g in mine)
+                    else "a cut through the sheet")
+    me = sheet.placements[k].instance
+    names = list(dict.fromkeys(into))
+    what = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    each = f"each of its {len(tabs)} tabs runs" if len(tabs) > 1 else "its one tab runs"
+    return [Violation(0, "tab", f"part {me} is held by nothing: {each} into {what} (the"
+                      f" first near {where(tabs[0])}), no waste beyond; loose once cut"
+                      " through, it may be thrown by the cutter or shift and be recut")]

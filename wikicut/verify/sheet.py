@@ -1,0 +1,118 @@
+"""The rules a program must keep on its sheet: no cutting outside the stock (or an offcut's
+material), none into a part, every outline and hole cut through but for its tabs, each tab
+holding its part to the waste (holds.py), pocket floors cleared and drills cut to their
+diameter and depth (floors.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+
+from ..model import Profile, SheetLayout, Stock
+from .floors import Floors, Keep, drill_zone, drills, pocket_floors
+from .holds import held_by_nothing, tabs_between_parts
+from .motion import Segment, Violation
+from .swept import Swept, centre_lines, swept_area, where
+from .tools import ToolLimits, cut_radii, unknown_radius
+
+
+def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
+                tools: dict[int, ToolLimits] | None = None) -> list[Violation]:
+    """Cutting outside the sheet, into a part (gouge), outlines or holes left uncut, pocket
+    floors left uncleared and drills not cut to their diameter and depth; each segment swept
+    by its own tool where `tools` says its diameter (cut_radii), and judged by the zones
+    that tool may cut into (its reliefs, along engravings, in a drill's hole), not the
+    widest tool's: a wide V-bit in the rack licenses no end mill to cut wider."""
+    out: list[Violation] = []
+    st = sheet.stock
+    tools = tools or {}
+    through = -st.thickness + 1e-3
+    cutting = [s for s in segs if s.kind == "feed" and min(s.start[2], s.end[2]) < -1e-6]
+    if not cutting:
+        return out
+    radii = cut_radii(cutting, tools, unknown_radius(profile, tools))
+    # geometry for all segments at once (a house's sheet is some 16,000 arc chords)
+    ends = np.array([(s.start, s.end) for s in cutting], np.float64)  # (n, 2, xyz)
+    lines = centre_lines(ends[:, :, :2])
+    out += _out_of_stock(cutting, ends[:, :, :2], lines, st, radii)
+    # swept areas per segment, found per part through a tree: a union over the whole sheet
+    # for every part grows with sheets x parts and took minutes on a house
+    floors = Floors(lines, radii, ends)
+    lowest = floors.low
+    shallow_ok = profile.engrave.depth + 0.01  # engraving/labels may cross parts
+    deep, thru = lowest < -shallow_ok, lowest <= through
+    gouging = Swept(lines[deep], radii[deep])
+    through_cut = Swept(lines[thru], radii[thru] + 0.05)
+    # an onion skin left on purpose (no pass takes it off): outlines are cut through to it
+    skin = profile.onion.skin if profile.tabs.mode == "onion" and not profile.onion.final_pass \
+        else 0.0
+    to_skin = lowest <= through + skin
+    skin_cut = Swept(lines[to_skin], radii[to_skin] + 0.05) \
+        if skin else through_cut
+    placed = [p.placed() for p in sheet.placements]
+    outlines = shapely.STRtree([part.outline for part in placed])
+    bridged: set[frozenset[int]] = set()  # pairs of parts a tab ties together, said once
+    # the widest groove below the engraving depth: how far a neighbour's tab may reach
+    wide = float(gouging.radii.max()) if len(gouging.lines) else float(radii.min())
+    material = st.outline if st.outline is not None else shapely.box(0, 0, st.width, st.height)
+    for k_part, (p, part) in enumerate(zip(sheet.placements, placed)):
+        keep = Keep(part)
+        # around a drill the drill check judges the material (an oversize hole names it)
+        zones = [drill_zone(d, gouging) for d in part.drills]
+        out += drills(p.instance, part, floors, gouging, keep, zones, st.thickness)
+        if zones:
+            keep = keep.less(shapely.union_all(zones))
+        hit = (shapely.Polygon() if keep.inner.is_empty
+               else gouging.hits(gouging.query(keep.inner), keep.at))
+        if hit.area > 0.5:
+            out.append(Violation(0, "gouge", f"{p.instance}: the tool enters the part "
+                                 f"({hit.area:.1f} mm2 near {where(hit)})"))
+        # every outline and hole edge cut through, except at tabs
+        for k_ring, ring in enumerate([part.outline.exterior, *part.outline.interiors]):
+            length = ring.length
+            cut = skin_cut if k_ring == 0 else through_cut
+            near = cut.query(ring)
+            left = ring.difference(swept_area(cut.lines[near], cut.radii[near]))
+            uncut = left.length
+            # the tool that cut the ring: its tabs are as long as it is wide
+            r = float(cut.radii[near].max()) - 0.05 if len(near) else float(radii.max())
+            if k_ring == 0 and uncut > 0:
+                out += tabs_between_parts(k_part, sheet, placed, outlines, left, gouging,
+                                           cut, r, wide, bridged)
+                if not skin:  # a skin holds the part all round
+                    out += held_by_nothing(k_part, sheet, placed, outlines, left,
+                                            through_cut, r, wide, material)
+            n_tabs = (profile.tabs.count or int(length / max(profile.tabs.spacing, 1)) + 2)
+            allowance = n_tabs * (profile.tabs.length + 2 * r) + 1.0
+            if not profile.tabs.enabled or profile.tabs.mode == "onion" or k_ring > 0:
+                allowance = 1.0
+            if uncut > allowance:
+                kind = "outline" if k_ring == 0 else "hole"
+                to = f"down to the {skin:g} mm onion skin" if skin and k_ring == 0 else "through"
+                out.append(Violation(0, "uncut", f"{p.instance}: {uncut:.1f} mm of the {kind} "
+                                     f"is not cut {to} (allowed {allowance:.0f} for tabs)"))
+        out += pocket_floors(p.instance, part, floors)
+    return out
+
+
+def _out_of_stock(cutting: list[Segment], xy: np.ndarray, lines: np.ndarray, st: Stock,
+                  radii: np.ndarray) -> list[Violation]:
+    """Cutting with the tool centre beyond the sheet by more than its tool's radius; on an
+    offcut, beyond its material (whose notches a cut between two points inside could still
+    cross)."""
+    r = radii[:, None, None]  # (n, end, xy) against each segment's own radius
+    lo, hi = -r - 0.5, np.array([st.width, st.height]) + r + 0.5
+    outside = np.any((xy <= lo) | (xy >= hi), axis=(1, 2))
+    out = [Violation(cutting[k].line, "out-of-stock", "cutting outside the sheet")
+           for k in np.flatnonzero(outside).tolist()]
+    if st.outline is None:
+        return out
+    off = np.zeros(len(lines), bool)
+    for rad in np.unique(radii).tolist():
+        mine = np.flatnonzero(radii == rad)
+        material = st.outline.buffer(rad + 0.5)
+        shapely.prepare(material)
+        off[mine] = ~shapely.covers(material, lines[mine])
+    out += [Violation(cutting[k].line, "out-of-stock", "cutting off the offcut's material")
+            for k in np.flatnonzero(off).tolist()]
+    return out
