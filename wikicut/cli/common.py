@@ -156,18 +156,23 @@ def reading_options(fn):
                      help="Map a DXF layer to an operation, as the job's [layers] (repeatable)."),
         click.option("--options", "options_file", type=click.Path(path_type=Path),
                      help="A TOML with the job's [layers], [dxf] and [sheet] thickness keys."),
+        click.option("--drawn-thickness", type=THICKNESS,
+                     help="The ply (mm) the DXF's slots were drawn for, over its sheet layer's:"
+                          " its slots are fitted to the measured --thickness."),
     ]):
         fn = opt(fn)
     return fn
 
 
-def build_reading(options_file, layers, units, join_tolerance, thickness):
+def build_reading(options_file, layers, units, join_tolerance, thickness,
+                  drawn_thickness=None):
     """The reading the flags ask for, over the --options file's."""
     from dataclasses import replace
 
     from ..io.job import Reading, check_layer_map, load_reading
 
-    base = load_reading(options_file) if options_file else Reading()
+    base = load_reading(options_file) if options_file else Reading(
+        slot_keys=("--drawn-thickness", "[dxf] slots (an --options file)", "--drawn-thickness"))
     layer_map = dict(base.layer_map)
     for v in layers:
         name, sep, op = v.partition("=")
@@ -181,7 +186,8 @@ def build_reading(options_file, layers, units, join_tolerance, thickness):
         layer_map[name.strip()] = op.strip()
     return replace(base, layer_map=layer_map, units=units or base.units,
                    join_tolerance=join_tolerance or base.join_tolerance,
-                   thickness=thickness if thickness is not None else base.thickness)
+                   thickness=thickness if thickness is not None else base.thickness,
+                   drawn_given=drawn_thickness)
 
 
 class Group(click.Group):

@@ -34,7 +34,7 @@ from .common import (
 @reading_options
 @handle_errors
 def part(part_file: Path, params, thickness, output: Path, force, units, join_tolerance, layers,
-         options_file) -> None:
+         options_file, drawn_thickness) -> None:
     """Render one parametric part file to DXF (or SVG).
 
     \b
@@ -42,7 +42,8 @@ def part(part_file: Path, params, thickness, output: Path, force, units, join_to
       wikicut part parts/wall-rib.toml -o wall-rib.dxf
       wikicut part parts/spacer.toml -p length=600 -t 17.6 -o spacer.svg
     """
-    reading = build_reading(options_file, layers, units, join_tolerance, thickness)
+    reading = build_reading(options_file, layers, units, join_tolerance, thickness,
+                            drawn_thickness)
     part_obj = load_any_part(part_file, parse_params(params), reading.thickness or 18.0, reading)
     write_single(output, force, part_obj)
     click.echo(f"{part_obj.name}: {part_obj.area / 1e6:.3f} m2, "
@@ -55,7 +56,8 @@ def load_any_part(path: Path, params: dict[str, float], thickness: float, readin
 
         if params:
             raise InputError("a DXF part takes no parameters", path)
-        kw = reading.dxf_keywords() if reading is not None else {}
+        kw = ({**reading.dxf_keywords(), "slots": reading.slot_rule()}
+              if reading is not None else {})
         found = read_dxf_parts(path, display=str(path), thickness=thickness, **kw)
         if len(found) != 1:
             raise InputError(f"holds {len(found)} parts; preview the folder or a job instead",

@@ -215,7 +215,7 @@ def batch(jobs, outdir: Path, scheduler, workers, time_limit, seed, iterations, 
 @click.option("-v", "--verbose", is_flag=True)
 @handle_errors
 def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force, thickness,
-          units, join_tolerance, layers, options_file, quiet, verbose) -> None:
+          units, join_tolerance, layers, options_file, drawn_thickness, quiet, verbose) -> None:
     """Write programs for a cutting file made elsewhere (WikiHouse layer convention).
 
     One program per sheet found in the file, each in that sheet's own coordinates.
@@ -231,7 +231,8 @@ def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force,
     from ..words import counted
 
     ui = Ui(quiet, verbose)
-    reading = build_reading(options_file, layers, units, join_tolerance, thickness)
+    reading = build_reading(options_file, layers, units, join_tolerance, thickness,
+                            drawn_thickness)
     try:
         prof = profile_named(profile).with_tool(tool_diameter)
     except InputError:  # a name or a path to no file: said as given, with the shipped one

@@ -16,6 +16,10 @@ from ..model.tooling import OPERATION_KINDS, OperationSettings
 from . import limits as lim
 from . import remnants as rem
 from .locks import check_locks, read_locks
+from .reading import DXF_KEYS as DXF_KEYS  # re-exported: the keys a job's [dxf] takes
+from .reading import SLOT_KEYS, Reading, read_slot_keys, read_units, reading_of
+from .reading import check_layer_map as check_layer_map  # re-exported, as load_reading
+from .reading import load_reading as load_reading
 from .shipped import is_shipped_name, shipped_dir, shipped_names
 from .stock import load_offcut as load_offcut  # re-exported: scripts import it from io.job
 from .stock import read_stock, read_stocks
@@ -26,13 +30,11 @@ NEST_KEYS = {"spacing", "rotations", "seed", "time_limit", "iterations", "worker
 MACHINE_KEYS = {"profile", "tool_diameter", "tools", "library", "materials", "operations"}
 OPERATION_KEYS = {"tool", "feed", "plunge", "ramp", "rpm", "per_pass"}
 PART_KEYS = {"file", "quantity", "params", "rotations", "name", "units", "lock", "filler",
-             "grain", "mirror"}
-BLOCK_KEYS = {"dir", "quantity", "rotations", "units", "grain", "mirror"}
+             "grain", "mirror", *SLOT_KEYS}
+BLOCK_KEYS = {"dir", "quantity", "rotations", "units", "grain", "mirror", *SLOT_KEYS}
 GRAIN_ROTATIONS = (0.0, 180.0)  # a part with grain keeps it along the sheet's length
-DXF_KEYS = {"units", "join_tolerance"}
 TOP_KEYS = {"name", "description", "sheet", "nest", "machine", "part", "block", "layers",
             "currency", "dxf", "remnants"}
-READING_KEYS = {"sheet", "layers", "dxf"}  # an --options file for gcode and part
 DXF_SUFFIXES = {".dxf"}
 PART_SUFFIXES = (".toml", ".dxf")  # a part file's path ends so; a shipped part is named
 
@@ -53,31 +55,14 @@ class JobPart:
     locks: tuple[Lock, ...] = ()  # the first copies' places (io/locks.py)
     filler: bool = False  # only the room the other parts leave (at most `quantity`)
     mirror: bool | None = None  # may be cut face down (None: the job's [nest] mirror)
+    drawn_thickness: float | None = None  # the ply a DXF was drawn for, over its sheet layer
+    slots: str | None = None  # its slots "fit" or "as drawn" (None: the job's)
 
     @property
     def shown(self) -> str:
         """The file as messages and reports name it: as the job gives it, a shipped part
         named as the shipped profiles are (parts/wall-rib.toml)."""
         return f"parts/{self.path.name}" if is_shipped_name(self.file, PART_SUFFIXES) else self.file
-
-
-@dataclass(frozen=True)
-class Reading:
-    """How a DXF is read, the same for a job and for `gcode` and `part`: the layer map, the
-    units when the file cannot tell, how far apart loose ends may be and still meet (mm),
-    the measured thickness (None: the drawing's or the job's)."""
-
-    layer_map: dict[str, str] = field(default_factory=dict)
-    units: str | None = None
-    join_tolerance: float | None = None
-    thickness: float | None = None
-
-    def dxf_keywords(self, units: str | None = None) -> dict[str, Any]:
-        """Keywords for read_dxf_parts and read_cutting_file (`units` overrides)."""
-        return {"layer_map": self.layer_map or None, "units": units or self.units,
-                "join_tolerance": self.join_tolerance}
-
-
 
 
 @dataclass(frozen=True)
@@ -223,11 +208,16 @@ def _job_part(tf: TomlFile, p: dict[str, Any], where: str, path: Path,
     if ppath.suffix.lower() in DXF_SUFFIXES and params:
         raise tf.error(f"{where}params", "a DXF part takes no parameters")
     locks, filler = _placing(tf, p, where, int(qty), n_stocks)
+    drawn, slots = read_slot_keys(tf, p, where, file)
+    if ppath.suffix.lower() not in DXF_SUFFIXES and (drawn is not None or slots is not None):
+        key = "drawn_thickness" if drawn is not None else "slots"
+        raise tf.error(f"{where}{key}", "a parametric part's slots follow the stock's thickness"
+                       " by its own parameters: drawn_thickness and slots are for DXF parts")
     return JobPart(file=file, path=ppath, quantity=int(qty),
                    params={k: float(v) for k, v in params.items()}, rotations=rots,
                    name=_part_name(tf, p, where), key=where.rstrip("."),
-                   units=_units(tf, p, where), locks=locks, filler=filler,
-                   mirror=_mirror(tf, p, where, file))
+                   units=read_units(tf, p, where), locks=locks, filler=filler,
+                   mirror=_mirror(tf, p, where, file), drawn_thickness=drawn, slots=slots)
 
 
 def _part_file(tf: TomlFile, file: str, key: str, base: Path) -> Path:
@@ -352,7 +342,7 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
         if not p.exists():
             raise tf.error(f"machine.{k}", f"file '{p}' not found")
 
-    reading = _reading(tf, data, thickness=stocks[0].thickness)
+    reading = reading_of(tf, data, thickness=stocks[0].thickness)
     # a lock's `stock` counts the job's own sheets; the remnants drawn come before them
     n_rem = sum(1 for s in stocks if s.remnant)
     parts = [replace(jp, locks=tuple(replace(lk, stock=lk.stock + n_rem) for lk in jp.locks))
@@ -402,71 +392,6 @@ def _operations(tf: TomlFile, table: dict[str, Any]) -> tuple[OperationSettings,
     return tuple(out)
 
 
-def _units(tf: TomlFile, table: dict[str, Any], prefix: str) -> str | None:
-    units = get_str(tf, table, "units", prefix)
-    if units is None:
-        return None
-    from .dxf import UNIT_NAMES
-
-    if units not in UNIT_NAMES:
-        raise tf.error(f"{prefix}units", f"'{units}' is not one of "
-                       f"{', '.join(UNIT_NAMES)}{suggest(units, list(UNIT_NAMES))}")
-    return units
-
-
-def _reading(tf: TomlFile, data: dict[str, Any], thickness: float | None) -> Reading:
-    """The [layers] map and the [dxf] table (units, join_tolerance)."""
-    from .dxf.chain import MAX_JOIN_TOL
-
-    layers = get_table(tf, data, "layers")
-    for k, v in layers.items():
-        if not isinstance(v, str):
-            raise tf.error(f"layers.{k}", f"must be a string naming the operation, got {v!r}")
-    # checked here, where the key and its line are known: a typo ('drlil') or a bad depth
-    # was refused only when a DXF was read, naming neither the job nor the key
-    bad = check_layer_map(layers)
-    if bad is not None:
-        raise tf.error(f"layers.{bad[0]}", bad[1])
-    dxf = get_table(tf, data, "dxf")
-    check_keys(tf, dxf, DXF_KEYS, "dxf.")
-    tol = get_number(tf, dxf, "join_tolerance", "dxf.", default=None,
-                     rng=lim.Range(positive=True, maximum=MAX_JOIN_TOL))
-    return Reading(layer_map=dict(layers), units=_units(tf, dxf, "dxf."),
-                   join_tolerance=tol, thickness=thickness)
-
-
-def check_layer_map(layers: dict[str, str]) -> tuple[str, str] | None:
-    """(layer name, what is wrong) for the first entry of a layer map that names no
-    operation, or two names the reader takes for one layer (it ignores case and spaces
-    round them: the second would be ignored); None when all are good."""
-    from ..errors import WikicutError
-    from .dxf import classify_layer
-
-    seen: dict[str, str] = {}
-    for k, v in layers.items():
-        same = seen.setdefault(k.strip().lower(), k)
-        if same != k:
-            return k, (f"the same layer as '{same}' (names are read without regard to case"
-                       " and spaces): give it once")
-        try:
-            classify_layer(k, {k: v})
-        except WikicutError as exc:
-            said = f"layer map for '{k}': "
-            return k, exc.detail[len(said):] if exc.detail.startswith(said) else exc.detail
-    return None
-
-
-def load_reading(path: str | Path) -> Reading:
-    """An --options file for `gcode` and `part`: the job's [layers], [dxf] and
-    [sheet] thickness keys, nothing else."""
-    tf = TomlFile.load(Path(path))
-    check_keys(tf, tf.data, READING_KEYS)
-    sheet = get_table(tf, tf.data, "sheet")
-    check_keys(tf, sheet, {"thickness"}, "sheet.")
-    t = get_number(tf, sheet, "thickness", "sheet.", default=None, rng=lim.THICKNESS)
-    return _reading(tf, tf.data, thickness=t)
-
-
 def _block(tf: TomlFile, b: dict[str, Any], where: str) -> tuple[list[JobPart], Path]:
     """A [[block]]: a WikiHouse Skylark block folder (one DXF per label and
     <name>_production.csv with Label,Quantity) times `quantity` blocks."""
@@ -474,8 +399,9 @@ def _block(tf: TomlFile, b: dict[str, Any], where: str) -> tuple[list[JobPart], 
     rel = get_str(tf, b, "dir", where, required=True)
     n = get_number(tf, b, "quantity", where, default=1, rng=lim.QUANTITY)
     rots = _part_rotations(tf, b, where, rel)
-    units = _units(tf, b, where)
+    units = read_units(tf, b, where)
     mirror = _mirror(tf, b, where, rel)
+    drawn, slots = read_slot_keys(tf, b, where, rel)
     folder = tf.path.parent / rel
     if not folder.is_dir():
         raise tf.error(f"{where}dir", f"block folder '{rel}' not found")
@@ -493,7 +419,7 @@ def _block(tf: TomlFile, b: dict[str, Any], where: str) -> tuple[list[JobPart], 
                              " block folder", csvs[0])
         out.append(JobPart(file=str(Path(rel) / dxf.name), path=dxf, quantity=qty * int(n),
                            rotations=rots, name=label, key=where.rstrip("."), units=units,
-                           label=label, mirror=mirror))
+                           label=label, mirror=mirror, drawn_thickness=drawn, slots=slots))
     return out, csvs[0]
 
 
@@ -530,13 +456,16 @@ def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
     its layer read with the default operation)."""
     out: list[tuple[JobPart, Part]] = []
     layers_seen: list[str] = []
+    fitted: list = []  # io.dxf SlotFit records of every DXF, said once for the job
     for jp in job.parts:
         display = jp.shown
+        mine = len(fitted)  # this file's records follow
         if jp.path.suffix.lower() in DXF_SUFFIXES:
             from .dxf import read_dxf_parts
 
+            rule = job.reading.slot_rule(jp.drawn_thickness, jp.slots, jp.key)
             found = read_dxf_parts(jp.path, display=display, thickness=job.thickness,
-                                   layers_seen=layers_seen,
+                                   layers_seen=layers_seen, slots=rule, fitted=fitted,
                                    **job.reading.dxf_keywords(jp.units))
             if not found:
                 raise InputError("no closed part outlines found", display)
@@ -550,9 +479,12 @@ def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
                 at = f"{display}, {exc.origin}" if exc.origin else display
                 raise TomlFile.load(job.path).error(f"{jp.key}.params.{exc.param}",
                                                     f"{exc.why} ({at})", exc.part) from None
+        drawn_names = [p.name for p in found]
         if jp.name:
             found = ([replace(found[0], name=jp.name)] if len(found) == 1 else
                      [replace(p, name=f"{jp.name}-{k + 1}") for k, p in enumerate(found)])
+            renamed = dict(zip(drawn_names, (p.name for p in found)))  # said by the job's names
+            fitted[mine:] = [replace(f, part=renamed.get(f.part, f.part)) for f in fitted[mine:]]
         if jp.label:
             found = [replace(p, label=jp.label) for p in found]
         if jp.locks and len(found) > 1:
@@ -560,7 +492,20 @@ def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
                              " places one (give it a file of its own)", job.path, found[0].name)
         out.extend((jp, p) for p in found)
     _unused_layers(job, layers_seen)
+    _said_slots(job, fitted)
     return out
+
+
+def _said_slots(job: Job, fitted: list) -> None:
+    """One warning line for the job's slots fitted to its stock, one for slots left as
+    drawn for want of the ply they were drawn for (io/dxf/fitting.py)."""
+    import warnings
+
+    from ..errors import InputWarning
+    from .dxf import slot_warnings
+
+    for line in slot_warnings(fitted, job.reading.slot_rule()):
+        warnings.warn(f"{job.path}: {line}", InputWarning, stacklevel=3)
 
 
 def _unused_layers(job: Job, names: list[str]) -> None:

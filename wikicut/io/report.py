@@ -190,6 +190,8 @@ def build_report(job_name: str, layout: Layout, spacing: float,
             row["placed"] += 1
             if s.index not in row["sheets"]:
                 row["sheets"].append(s.index)
+            if p.part.slots_fitted:  # a DXF part's slots fitted to the stock (io/dxf/fitting)
+                row["slots_fitted"] = p.part.slots_fitted
         prog = programs[k] if programs else None
         if prog is not None:
             tot_cut += prog.cut_length

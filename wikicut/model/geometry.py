@@ -60,6 +60,7 @@ class Part:
     source: str = ""
     label_at: tuple[float, float] | None = None  # where the label goes; None = inside, chosen
     label_height: float = 25.0
+    slots_fitted: int = 0  # a DXF part's slots fitted to the stock's thickness (io/dxf/fitting)
 
     @property
     def area(self) -> float:

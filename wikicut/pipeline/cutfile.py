@@ -79,11 +79,20 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
     from ..io.profiles import depth_problem
 
     reading = reading or Reading()
+    if reading.drawn_given is not None and reading.thickness is None:
+        import warnings
+
+        from ..errors import InputWarning
+
+        warnings.warn(f"{cutfile}: --drawn-thickness {reading.drawn_given:g} without the"
+                      " measured --thickness: the sheets are cut at the drawing's thickness"
+                      " and no slot is fitted", InputWarning, stacklevel=2)
     if layer_map:
         reading = replace(reading, layer_map={**reading.layer_map, **layer_map})
     with staged_output(Path(outdir), force, [Path(cutfile)]) as stage:
         drawn = read_cutting_file(cutfile, display=str(cutfile), thickness=reading.thickness,
-                                  clearance=profile.tool.diameter, **reading.dxf_keywords())
+                                  clearance=profile.tool.diameter, slots=reading.slot_rule(),
+                                  **reading.dxf_keywords())
         if not drawn:
             raise UnsafeJobError("no sheets or parts found in the cutting file", cutfile)
         sheets: list[SheetLayout] = []

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from ...errors import InputError
 
 __all__ = ["DEFAULT_LAYER_MAP", "ENGRAVE_MAX_DEPTH", "LayerOp", "classify_layer",
-           "is_wikihouse_name", "names_label", "sheet_material", "sheet_thickness",
-           "unmatched_layers", "unused_entry"]
+           "is_wikihouse_name", "named_thickness", "names_label", "sheet_material",
+           "sheet_thickness", "unmatched_layers", "unused_entry"]
 
 ENGRAVE_MAX_DEPTH = 1.5  # mm: shallower "mmDEEP" layers are engravings, not pockets
 DEFAULT_THICKNESS = 18.0
@@ -97,14 +97,21 @@ def sheet_material(name: str) -> str:
 
 
 def sheet_thickness(name: str) -> float:
-    """The stock thickness a sheet layer's name gives ('..._2440x1220x18', '..._18mm')."""
+    """The stock thickness a sheet layer's name gives ('..._2440x1220x18', '..._18mm'), else
+    DEFAULT_THICKNESS."""
+    t = named_thickness(name)
+    return DEFAULT_THICKNESS if t is None else t
+
+
+def named_thickness(name: str) -> float | None:
+    """The thickness a sheet layer's name gives, or None when it names none."""
     m = _SIZE_RE.search(name)
     if m:
         return float(m.group(3))
     t = _THICK_RE.search(name)
     if t:
         return float(t.group(1))
-    return DEFAULT_THICKNESS
+    return None
 
 
 def _depth_layer(up: str, depth: float | None) -> LayerOp | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import shapely
@@ -25,10 +26,12 @@ from .collect import read_drawing
 from .document import DAMAGED
 from .drawing import Drawing, name_entities
 from .drawn import DrawnPart, DrawnSheet
+from .fitting import SlotFit, SlotRule, fit_part_slots, slot_warnings
 from .layers import (
     DEFAULT_THICKNESS,
     LayerOp,
     is_wikihouse_name,
+    named_thickness,
     sheet_material,
     sheet_thickness,
     unmatched_layers,
@@ -254,17 +257,47 @@ def _make_parts(raw: list[DrawnPart], stem: str, shown: str,
     return out
 
 
+def _fit_slots(parts: list[Part], raw: list[DrawnPart], sheets: list[DrawnSheet],
+               rule: SlotRule | None, stock: float | None, shown: str,
+               fitted: list[SlotFit] | None) -> list[Part]:
+    """The parts with their thickness slots fitted to `stock` mm ply (io/dxf/fitting.py),
+    the drawn outlines (`raw`) updated alike. What was done is added to `fitted` for the
+    caller to say once for all its files, or said here of this file."""
+    if rule is None or stock is None:
+        return parts
+    out, records = [], []
+    for part, rp in zip(parts, raw):
+        layer = sheets[rp.sheet].layer if rp.sheet is not None and rp.sheet < len(sheets) else ""
+        outline, rec = fit_part_slots(rp.outline, rule, stock, named_thickness(layer), layer,
+                                      shown, part.name)
+        if rec is not None:
+            records.append(rec)
+        rp.outline = outline
+        n = len(rec.widths) if rec is not None and rec.drawn is not None else 0
+        out.append(replace(part, outline=outline, slots_fitted=n) if n else part)
+    if fitted is not None:
+        fitted.extend(records)
+    else:
+        for line in slot_warnings(records, rule):
+            warnings.warn(f"{shown}: {line}", InputWarning, stacklevel=3)
+    return out
+
+
 def read_dxf_parts(path, layer_map: dict[str, str] | None = None, display: str | None = None,
                    thickness: float | None = None, *, units: str | None = None,
                    join_tolerance: float | None = None,
-                   layers_seen: list[str] | None = None) -> list[Part]:
+                   layers_seen: list[str] | None = None, slots: SlotRule | None = None,
+                   fitted: list[SlotFit] | None = None) -> list[Part]:
     """Every outline in a DXF with what lies inside it, as Parts moved to bounding-box min
     (0, 0). Names are '<stem>-<n>' in sheet-then-position order, or the TEXT inside the part.
     Pocket depths are checked against `thickness`, else against the part's sheet layer.
     `units` ("mm", "cm", "m", "inch", "ft", "pt", "px") overrides the file's; `join_tolerance`
     (mm) is how far apart loose ends may be and still meet. An entry of `layer_map` naming no
     layer of the file is warned of, unless `layers_seen` (a list) is given: the file's layer
-    names are added to it, for a caller reading several files with one map to say so once."""
+    names are added to it, for a caller reading several files with one map to say so once.
+    With `slots` (a SlotRule) and the stock's `thickness`, the parts' thickness slots are
+    fitted to the stock (io/dxf/fitting.py); what was done is said, or added to `fitted`
+    (a list) for a caller to say once for all its files."""
     shown, sheets, raw, _scale = _analyse(path, layer_map, display, units, join_tolerance,
                                           layers_seen)
     stocks = [_parse_stock(s) for s in sheets]
@@ -283,7 +316,8 @@ def read_dxf_parts(path, layer_map: dict[str, str] | None = None, display: str |
                 raise InputError(f"parts cut out of the part (entity {rp.handle}, layer "
                                  f"{rp.layer}) split it in pieces", shown)
             rp.outline = shapely.normalize(rest)
-    parts = _make_parts(raw, Path(path).stem, shown, thick)
+    parts = _fit_slots(_make_parts(raw, Path(path).stem, shown, thick), raw, sheets, slots,
+                       thickness, shown, fitted)
     out = []
     for p in parts:
         minx, miny, _, _ = p.outline.bounds
@@ -295,7 +329,8 @@ def read_cutting_file(path, layer_map: dict[str, str] | None = None,
                       display: str | None = None, *, units: str | None = None,
                       join_tolerance: float | None = None, thickness: float | None = None,
                       clearance: float | None = None,
-                      layers_seen: list[str] | None = None) -> list[SheetLayout]:
+                      layers_seen: list[str] | None = None, slots: SlotRule | None = None,
+                      fitted: list[SlotFit] | None = None) -> list[SheetLayout]:
     """A cutting file as sheets: each sheet rectangle (0_SHEET_* layers) with the parts on it
     in the sheet's own frame (lower-left 0,0), placed at x=y=0 with no rotation.
     `units`, `join_tolerance` and `layers_seen` as for read_dxf_parts; `thickness` (mm,
@@ -305,7 +340,8 @@ def read_cutting_file(path, layer_map: dict[str, str] | None = None,
     over each other or closer than that are refused (UnsafeJobError), naming both.
     Closed polylines on DONOTCUT_MATERIAL and DONOTCUT_KEEPOUTS (an offcut's board and a
     sheet's clamps, as sheet_dxf_text writes them) become the sheet's `Stock.outline` and
-    `Stock.keepouts`."""
+    `Stock.keepouts`. `slots` and `fitted` as for read_dxf_parts: the slots are fitted only
+    to a measured `thickness`."""
     shown, sheets, raw, scale = _analyse(path, layer_map, display, units, join_tolerance,
                                          layers_seen)
     stocks = with_zones(path, shown, scale, sheets,
@@ -328,6 +364,7 @@ def read_cutting_file(path, layer_map: dict[str, str] | None = None,
         for rp in raw:
             rp.sheet = 0
     parts = _make_parts(raw, Path(path).stem, shown, lambda rp: stocks[rp.sheet].thickness)
+    parts = _fit_slots(parts, raw, sheets, slots, thickness, shown, fitted)
     if clearance is not None:
         check_clearance([(p.name, rp) for p, rp in zip(parts, raw)], clearance, shown)
     layouts = [SheetLayout(index=i + 1, stock=stocks[i]) for i in range(len(sheets))]
