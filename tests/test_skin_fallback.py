@@ -236,3 +236,23 @@ def test_packed_wedges_with_a_profile_that_refuses(tmp_path):
     assert "has no room for its tabs" in r.stderr
     assert '[tabs] no_room = "refuse"' in r.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_cutting_file_with_packed_wedges_says_which_parts_a_skin_holds(tmp_path):
+    """The wedges' sheet as a cutting file laid out elsewhere (`wikicut gcode`): the same
+    parts held by a skin, and one warning naming how many, with no spacing to advise on
+    (the file's layout is not ours)."""
+    job = tmp_path / "job.toml"
+    job.write_text(WEDGES.format(profile="shopbot"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_wikicut("nest", str(job), "-o", str(out), "-q", "--no-gcode").returncode == 0
+    progs = tmp_path / "progs"
+    r = run_wikicut("gcode", str(out / "sheet-001.dxf"), "--profile", "shopbot", "-o",
+                    str(progs))
+    assert r.returncode == 0, r.stderr[-2000:]
+    said = [ln for ln in r.stderr.splitlines() if "instead of tabs" in ln]
+    assert len(said) == 1, r.stderr
+    assert said[0].startswith(f"warning: {out / 'sheet-001.dxf'}: 3 parts on sheet 1 held by"
+                              " a 0.5 mm onion skin instead of tabs: the grooves round their"
+                              " neighbours meet theirs wherever a tab could go;"), said[0]
+    assert "spacing" not in said[0]

@@ -3,13 +3,15 @@ quarter where only that fits) and written as programs in its own coordinates."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import replace
 from pathlib import Path
 
-from ..errors import UnsafeJobError
+from ..errors import InputWarning, UnsafeJobError
 from ..io.job import Reading
 from ..io.staging import staged_output
 from ..model import Layout, Profile, SheetLayout
+from .job import skin_held_note
 from .outputs import NestResult, Progress, write_outputs
 
 TURN_NOTE = "turned 90 deg clockwise from the drawing to fit the machine's travel"
@@ -80,10 +82,6 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
 
     reading = reading or Reading()
     if reading.drawn_given is not None and reading.thickness is None:
-        import warnings
-
-        from ..errors import InputWarning
-
         warnings.warn(f"{cutfile}: --drawn-thickness {reading.drawn_given:g} without the"
                       " measured --thickness: the sheets are cut at the drawing's thickness"
                       " and no slot is fitted", InputWarning, stacklevel=2)
@@ -118,6 +116,10 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
                 notes[s.index] = TURN_NOTE
         settings = {"profile": profile.name, "tool_diameter": profile.tool.diameter,
                     "turned_sheets": sorted(notes)}
-        return write_outputs(Path(cutfile).stem, Layout(sheets=sheets), outdir, profile=profile,
-                             force=force, toolpaths=toolpaths, progress=progress,
-                             settings=settings, notes=notes, stage=stage)
+        result = write_outputs(Path(cutfile).stem, Layout(sheets=sheets), outdir,
+                               profile=profile, force=force, toolpaths=toolpaths,
+                               progress=progress, settings=settings, notes=notes, stage=stage)
+        # laid out elsewhere: no spacing of ours to advise on
+        if note := skin_held_note(result, profile, float("inf")):
+            warnings.warn(f"{cutfile}: {note}", InputWarning, stacklevel=2)
+        return result
