@@ -210,8 +210,9 @@ def test_gcode_fits_a_cutting_file_to_its_measured_ply(tmp_path):
     res = CliRunner().invoke(main, ["gcode", str(plain), "--profile", "grbl", "-t", "17.6",
                                     "-o", str(tmp_path / "c"), "-q"])
     assert res.exit_code == 0
-    assert ("hold 2 slots 18.5 mm wide, as for 18 mm ply, cut as drawn in the 17.6 mm stock"
-            in res.stderr and "set --drawn-thickness = 18" in res.stderr), res.stderr
+    assert ("1 part (plain-1) holds 2 slots 18.5 mm wide, as for 18 mm ply, cut as drawn in"
+            " the 17.6 mm stock" in res.stderr and "set --drawn-thickness 18 (" in res.stderr
+            ), res.stderr
     res = CliRunner().invoke(main, ["gcode", str(plain), "--profile", "grbl", "-t", "17.6",
                                     "--drawn-thickness", "18", "-o", str(tmp_path / "d"), "-q"])
     assert res.exit_code == 0 and "18.5 -> 18.1 mm wide" in res.stderr, res.output

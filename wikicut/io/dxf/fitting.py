@@ -99,6 +99,11 @@ def fit_part_slots(outline: Polygon, rule: SlotRule, stock: float, layer_says: f
     return fitted, SlotFit(file, part, drawn, source, stock, tuple(s.width for s in slots))
 
 
+def _setting(key: str, value: str) -> str:
+    """How the user sets `key` to `value`: a flag takes it after a space, a TOML key after =."""
+    return f"{key} {value}" if key.startswith("--") else f"{key} = {value}"
+
+
 def _mm(v: float) -> str:
     return f"{v:.2f}".rstrip("0").rstrip(".")
 
@@ -130,12 +135,13 @@ def slot_warnings(fits: list[SlotFit], rule: SlotRule) -> list[str]:
         every = [w for f in unknown for w in f.widths]
         lo, hi = min(every), max(every)
         widths = f"{_mm(lo)} mm" if _mm(lo) == _mm(hi) else f"{_mm(lo)}-{_mm(hi)} mm"
-        out.append(f"{counted(len(unknown), 'part')} ({names}{more}) hold {counted(n, 'slot')}"
-                   f" {widths} wide, as for {USUAL:g} mm ply, cut as drawn in the"
-                   f" {unknown[0].stock:g} mm stock: nothing says which ply the parts were"
-                   " drawn for (no sheet layer names one); to fit them set"
-                   f" {rule.default_key} = {USUAL:g} (the ply they were drawn for), or"
-                   f" {rule.mode_key} = \"{AS_DRAWN}\" to keep them as drawn")
+        holds = "holds" if len(unknown) == 1 else "hold"
+        out.append(f"{counted(len(unknown), 'part')} ({names}{more}) {holds}"
+                   f" {counted(n, 'slot')} {widths} wide, as for {USUAL:g} mm ply, cut as drawn"
+                   f" in the {unknown[0].stock:g} mm stock: nothing says which ply the parts"
+                   " were drawn for (no sheet layer names one); to fit them set"
+                   f" {_setting(rule.default_key, f'{USUAL:g}')} (the ply they were drawn for),"
+                   f" or {rule.mode_key} = \"{AS_DRAWN}\" to keep them as drawn")
     for key in [] if done else sorted({f.source for f in fits if f.drawn is not None
                                        and not f.source.startswith("sheet layer")}):
         mine = [f for f in fits if f.source == key]
