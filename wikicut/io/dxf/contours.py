@@ -164,7 +164,8 @@ def refuse_crossing(cut: list[tuple[Piece, Polygon]], shown: str) -> None:
     polys = [poly for _p, poly in cut]
     tree = shapely.STRtree(polys)
     a, b = tree.query(polys, predicate="overlaps")
-    twins = []
+    twins: list[str] = []
+    straddling: list[tuple[int, int]] = []
     for i, j in zip(a.tolist(), b.tolist()):
         if i < j and cut[i][0].op.kind == cut[j][0].op.kind != "inside":
             # a hole drawn over another part's edge is the MicroHouse's way: not refused
@@ -177,10 +178,54 @@ def refuse_crossing(cut: list[tuple[Piece, Polygon]], shown: str) -> None:
                 # file has such pairs): both were cut before, kept, and told
                 twins.append(f"{cut[i][0].handle}/{cut[j][0].handle}")
                 continue
+            if (k := _straddles(polys, i, j)) is not None:
+                straddling.append(k)
+                continue
             where = _where_crossed(cut[i][0], polys[i], cut[j][0], polys[j])
             raise InputError(f"contours cross each other: {cut[i][0].where} and "
                              f"{cut[j][0].where} {where}", shown)
+    if straddling:
+        _refuse_straddling(cut, polys, straddling, shown)
     if twins:
         warnings.warn(f"{shown}: {len(twins)} pair(s) of nearly equal outlines lie on each "
                       f"other (entities {', '.join(twins[:10])}): both are cut; delete one "
                       "copy if it is drawn twice", InputWarning, stacklevel=3)
+
+
+def _straddles(polys: list[Polygon], i: int, j: int) -> tuple[int, int] | None:
+    """(small, big) when one of two crossing contours is a small one centred on the
+    other's edge (at most 1 % of its area, its centre within half its size of that
+    edge): a laser design's stress-relief hole drawn on a corner (the relay box of
+    DaveBerkeley/lasercut: 0.5 mm circles on the corners of its nut traps), not a part
+    drawn over another."""
+    for s, b in ((i, j), (j, i)):
+        small, big = polys[s], polys[b]
+        if small.area > 0.01 * big.area:
+            continue
+        minx, miny, maxx, maxy = small.bounds
+        if shapely.distance(small.centroid, big.exterior) <= 0.5 * max(maxx - minx,
+                                                                        maxy - miny):
+            return s, b
+    return None
+
+
+def _refuse_straddling(cut: list[tuple[Piece, Polygon]], polys: list[Polygon],
+                       pairs: list[tuple[int, int]], shown: str) -> None:
+    """Cut as drawn, a small contour on a part's edge takes a notch out of it, as a laser
+    cuts it; a router bit is wider than such a relief and cannot: which shape is meant is
+    the designer's to say, so all of them are named at once, with the way out."""
+    s, b = pairs[0]
+    minx, miny, maxx, maxy = polys[s].bounds
+    c = polys[s].centroid
+    others = sorted({cut[k][0].handle for k, _b in pairs[1:]} - {cut[s][0].handle})
+    more = ""
+    if others:
+        listed = ", ".join(others[:10]) + (f" and {len(others) - 10} more"
+                                           if len(others) > 10 else "")
+        more = f"; so are {len(others)} more (entities {listed})"
+    raise InputError(
+        f"contours cross each other: {cut[s][0].where}, {maxx - minx:.2f} x "
+        f"{maxy - miny:.2f} mm, is drawn on the edge of {cut[b][0].where}, centred at "
+        f"({c.x:.3f}, {c.y:.3f}){more}: a small contour on a part's edge is a notch only "
+        "a laser cuts as drawn (a stress-relief hole?): delete them, or draw each notch "
+        "into the part's outline", shown)
