@@ -28,11 +28,15 @@ def _framed(gap: float) -> SheetLayout:
         Placement("plate#1", plate, 120 + gap, 120 + gap, 0.0)])
 
 
-def _tabs_anywhere(monkeypatch, sheet: SheetLayout) -> tuple[str, object]:
+def _tabs_anywhere(monkeypatch, sheet: SheetLayout, through: bool = False
+                   ) -> tuple[str, object]:
     """The ShopBot program for `sheet` (6.35 mm tool) with tabs wherever the spacing puts
-    them, the neighbours' grooves or not."""
+    them, the neighbours' grooves or not; `through`: the window cut through as if it held
+    no part (test_slug_holes.py: its slug is held)."""
     prof = load_profile("shopbot")
     monkeypatch.setattr(wikicut.cam.plan, "_no_waste", lambda ctx, loop: [])
+    if through:
+        monkeypatch.setattr(wikicut.cam.plan, "find_slugs", lambda *a: {})
     prog = plan_sheet(sheet, prof)
     (op,) = [o for o in prog.operations if o.part == "plate#1" and o.kind == "outline"]
     assert len(op.tabs) >= 2
@@ -44,19 +48,20 @@ def test_a_part_whose_every_tab_runs_into_a_neighbours_groove_is_refused(monkeyp
     through the far end of each of the plate's tabs. The rest of the verifier passes the
     program (as it did before this check): only the new check refuses it, in one line."""
     sheet = _framed(12.0)
-    text, prof = _tabs_anywhere(monkeypatch, sheet)
+    text, prof = _tabs_anywhere(monkeypatch, sheet, through=True)
     bad = verify_program(text, prof, sheet=sheet)
     assert [v.kind for v in bad] == ["tab"], bad
     assert bad[0].message.startswith("part plate#1 is held by nothing: each of its 2 tabs"
                                      " runs into the cut round frame#1 (the first near ("), bad
     monkeypatch.setattr(wikicut.verify.sheet, "held_by_nothing", lambda *a: [])
+    monkeypatch.setattr(wikicut.verify.sheet, "loose_slugs", lambda *a: [])
     assert verify_program(text, prof, sheet=sheet) == []
 
 
 def test_the_cli_refuses_it_given_the_sheet(monkeypatch, tmp_path):
     """`wikicut verify --sheet` says the same, exit 3."""
     sheet = _framed(12.0)
-    text, _ = _tabs_anywhere(monkeypatch, sheet)
+    text, _ = _tabs_anywhere(monkeypatch, sheet, through=True)
     (tmp_path / "sheet-001.sbp").write_text(text, encoding="utf-8")
     write_sheet_dxf(sheet, tmp_path / "sheet-001.dxf")
     r = run_wikicut("verify", str(tmp_path / "sheet-001.sbp"), "--profile", "shopbot",

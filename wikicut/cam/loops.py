@@ -15,12 +15,13 @@ from .tabs import tab_centres, tab_function
 
 
 def loop_op(ctx: Context, em: Emitter, loop: np.ndarray, depth: float, tabs: bool,
-            outside: bool = True, avoid: Sequence[tuple[float, float]] = ()
-            ) -> list[tuple[float, float]]:
+            outside: bool = True, avoid: Sequence[tuple[float, float]] = (),
+            perimeter: float | None = None) -> list[tuple[float, float]]:
     """Cut a closed loop to `depth` in passes, ramping in, with tabs on the final passes (off
     the `avoid` stretches where they can be: common lines, cam/common.py) and lead arcs in
     the waste, `outside` the loop for an outline, inside for a hole, where the profile asks
-    for them; returns the tab centres."""
+    for them; returns the tab centres. `perimeter`: of the edge whose tabs these are (a hole
+    holding its slug: cam/slugs.py); the part's outline by default."""
     p = ctx.profile
     track = Track(loop, closed=True)
     line = LineString(track.pts)
@@ -44,7 +45,8 @@ def loop_op(ctx: Context, em: Emitter, loop: np.ndarray, depth: float, tabs: boo
     centres: list[float] = []
     tab = None
     if tabs and ctx.part is not None:
-        perim = float(Polygon(ctx.part.outline.exterior).length)
+        perim = (float(Polygon(ctx.part.outline.exterior).length) if perimeter is None
+                 else perimeter)
         centres = tab_centres(track, p, perim, avoid)
         tab = tab_function(track, centres, u0, u1, p, ctx.t, ctx.through)
     if arc is not None and p.entry.mode == "plunge":

@@ -30,6 +30,7 @@ from .pilots import pilot_ops, pilot_tool_first
 from .pockets import check_pocket_depth, pocket_op
 from .safety import check_on_sheet, check_program, check_screws, check_setup, measure
 from .skin import NoRoom, no_room_refusal, onion, skin_depth, skin_note, skin_pass
+from .slugs import HOLDS, Slug, SlugSkins, find_slugs, slug_hole
 from .tabs import tab_centres, tabbed
 
 # one feature of a part: its kind, how to cut it (given the tool's Context and an Emitter;
@@ -77,6 +78,8 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
     common = (CommonLines(chooser.context(main)) if common_line and common_on(main.profile)
               else None)
     held = NoRoom(main.profile)  # parts held by a skin for want of room for tabs
+    slugs = find_slugs(sheet, placed)  # holes holding parts: they hold their slugs
+    skins = SlugSkins()
     # with a rack, a part's labels and engravings are cut with a tool the sheet's other
     # features use (see Chooser.candidates), never with one of their own: first planned with
     # the main tool, in line; then, if the sheet uses a finer tool anyway, again with that one
@@ -97,7 +100,7 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
             chooser.part = placed[k]
             start = pos
             part_ops, pos = _part_operations(chooser, sheet.placements[k], placed[k], pos,
-                                             common, held)
+                                             common, held, slugs, skins)
             by_part.append((k, level, start, part_ops))
     chooser.part = None
     screws = place_screws(sheet, main.profile)
@@ -125,7 +128,8 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
                               skinned.skin_note() if skinned else None, held.note())
                   if n) + _lead_notes(ops, held) + _label_notes(chooser, sheet, ops)
     if tooling.single:
-        ops += _skin_ops(chooser, ops, by_instance, skinned, held)
+        ops += _skin_ops(chooser, ops, by_instance, skinned, held, skins)
+        notes += (skins.note(),) if skins.left else ()
         program = SheetProgram(sheet, pilots + ops, screws=screws, notes=notes)
         lift_over_keepouts(program, main.profile)
         check_program(program, main.profile, sheet)
@@ -134,7 +138,8 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
         phase = pilot_tool_first(chooser.phase_key, pilots[0].tool) if pilots else (
             chooser.phase_key)
         ops = by_tool(ops, level_of, phase)
-        ops = pilots + ops + _skin_ops(chooser, ops, by_instance, skinned, held)
+        ops = pilots + ops + _skin_ops(chooser, ops, by_instance, skinned, held, skins)
+        notes += (skins.note(),) if skins.left else ()
         used = list(dict.fromkeys(op.tool for op in ops))
         program = SheetProgram(sheet, ops, tools=tuple(chooser.use(n, ops) for n in used),
                                screws=screws, notes=notes)
@@ -148,11 +153,14 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
 
 
 def _part_operations(ch: Chooser, pl: Placement, part: Part, pos: P3,
-                     common: CommonLines | None, held: NoRoom) -> tuple[list[Operation], P3]:
-    """The operations of one placed part: labels and engravings, pockets, drills, holes, then
-    the outline (which frees the part, so it must be last)."""
+                     common: CommonLines | None, held: NoRoom,
+                     slugs: dict[tuple[str, int], Slug], skins: SlugSkins
+                     ) -> tuple[list[Operation], P3]:
+    """The operations of one placed part: labels and engravings, pockets, drills, holes (one
+    holding parts holds their slug: `slugs`, cam/slugs.py), then the outline (which frees the
+    part, so it must be last)."""
     check_on_sheet(ch.context(ch.main), part)
-    features = _mark_features(ch, part) + _inside_features(ch, part)
+    features = _mark_features(ch, part) + _inside_features(ch, part, pl.instance, slugs, skins)
     ops, pos = _cut_features(ch, pl, features, pos)
     outline = (_bind(_outline, held) if common is None
                else _bind(_common_outline, common, held, pl.instance))
@@ -187,7 +195,9 @@ def _mark_features(ch: Chooser, part: Part) -> list[Feature]:
     return features
 
 
-def _inside_features(ch: Chooser, part: Part) -> list[Feature]:
+def _inside_features(ch: Chooser, part: Part, instance: str = "",
+                     slugs: dict[tuple[str, int], Slug] | None = None,
+                     skins: SlugSkins | None = None) -> list[Feature]:
     """Pockets, drills and holes."""
     features: list[Feature] = []
     for pk in part.pockets:
@@ -198,10 +208,12 @@ def _inside_features(ch: Chooser, part: Part) -> list[Feature]:
     for d in part.drills:
         deep = ch.through if d.depth is None else float(d.depth)
         features.append(("drill", _bind(drill_op, d), (d.x, d.y), deep, d.diameter, None))
-    for ring in part.outline.interiors:
+    for i, ring in enumerate(part.outline.interiors):
         hole = Polygon(ring)
         c = hole.representative_point()
-        features.append(("hole", _bind(_hole, hole), (c.x, c.y), ch.through, None, hole))
+        slug = (slugs or {}).get((instance, i))
+        cut = _bind(_hole, hole) if slug is None else _bind(_slug_hole, slug, skins)
+        features.append(("hole", cut, (c.x, c.y), ch.through, None, hole))
     return features
 
 
@@ -225,8 +237,9 @@ def _cut_features(ch: Chooser, pl: Placement, features: list[Feature], pos: P3
 def _lead_notes(ops: list[Operation], held: NoRoom) -> tuple[str, ...]:
     """How many profile cuts had no room for their lead arcs (each says so in the program;
     an outline's comment may say only that it is held by a skin: `held`)."""
-    short = sum(1 for op in ops if op.kind in ("outline", "hole") and op.note
-                and op.note != held.comments.get(op.part))
+    short = sum(1 for op in ops if op.kind in ("outline", "hole") and any(
+        n and n != held.comments.get(op.part) and not n.startswith(HOLDS)
+        for n in op.note.split("; ")))
     cuts = sum(1 for op in ops if op.kind in ("outline", "hole"))
     return (f"lead arcs: {short} of {cuts} profile cuts without room for one (see their"
             f" comments)",) if short else ()
@@ -416,42 +429,75 @@ def _main_loop(ch: Chooser, part: Part) -> np.ndarray:
 
 
 def _skin_ops(ch: Chooser, ops: list[Operation], placed: dict[str, Part],
-              skinned: CommonLines | None, held: NoRoom) -> list[Operation]:
+              skinned: CommonLines | None, held: NoRoom, skins: SlugSkins
+              ) -> list[Operation]:
     """The onion skin taken off under every outline, after everything else (none unless the
     profile asks for it), or under the outlines of the parts `skinned` holds by a skin alone
     (common lines left no room for their tabs: cam/common.py) and of those `held` holds
     (the grooves round their neighbours left none): each with the tool that cut the outline,
-    the last tool's first."""
+    the last tool's first. A hole cut down to the skin to hold its slug (`skins`) has its
+    skin taken off after every part in it is freed; while one is still tabbed to the slug
+    the skin stays (SlugSkins.left)."""
     p = ch.main.profile
     every = onion(p) and p.onion.final_pass
     alone = set(skinned.skinned if skinned else ()) | set(held.parts)
-    if not (every or alone) or not ops:
+    slug_of = {id(op): s for op in ops if (s := skins.of(op)) is not None}
+    if not (every or alone or slug_of) or not ops or (onion(p) and not every):
         return []
+    tabbed_in = {op.part for op in ops if op.kind == "outline" and op.tabs}
+    take = []
+    for op in ops:
+        if op.kind == "outline" and (every or op.part in alone):
+            take.append(op)
+        elif id(op) in slug_of:
+            s = slug_of[id(op)]
+            if every or all(q in alone or q not in tabbed_in for q in s.parts):
+                take.append(op)
+            else:
+                skins.left.append(s)
     last = ops[-1].tool
-    outlines = sorted((op for op in ops if op.kind == "outline"
-                       and (every or op.part in alone)), key=lambda op: op.tool != last)
+    outlines = sorted(take, key=lambda op: op.tool != last)
+    if not _freed_first(outlines, slug_of):  # the tools' order would free a slug too soon
+        outlines = take
     m = ops[-1].moves[-1]
     pos: P3 = (m.x, m.y, m.z)
     out = []
     for op in outlines:
+        slug = slug_of.get(id(op))
         setting = ch.tooling.tools[0] if ch.tooling.single else ch.tooling.setting(
-            "outline", op.tool)
+            op.kind, op.tool)
         ch.part = placed[op.part]
         ctx = ch.context(setting)
         em = Emitter(setting.profile, pos)
-        if skinned is not None and op.part in skinned.skinned:
+        if slug is not None:
+            skin_pass(ctx, em, _hole_loop(ctx, slug.hole))
+            note = f"{HOLDS} {slug.names()} in it: its skin taken off after theirs"
+        elif skinned is not None and op.part in skinned.skinned:
             skinned.take_off_skin(ctx, em, _outline_loop(ctx))
+            note = held.comments.get(op.part, "")
         else:
             skin_pass(ctx, em, _outline_loop(ctx))
+            note = held.comments.get(op.part, "")
         pos = em.pos
-        out.append(Operation(op.part, "skin", em.moves, tool=op.tool,
-                             note=held.comments.get(op.part, "")))
+        out.append(Operation(op.part, "skin", em.moves, tool=op.tool, note=note))
     ch.part = None
     return out
 
 
+def _freed_first(ops: list[Operation], slug_of: dict[int, Slug]) -> bool:
+    """Whether every slug's skin comes after the skins of the parts in it."""
+    at = {op.part: k for k, op in enumerate(ops) if op.kind == "outline"}
+    return all(at.get(q, -1) < k for k, op in enumerate(ops) if id(op) in slug_of
+               for q in slug_of[id(op)].parts)
+
+
 def _hole(ctx: Context, em: Emitter, hole: Polygon) -> None:
     loop_op(ctx, em, _hole_loop(ctx, hole), ctx.through, False, outside=False)
+
+
+def _slug_hole(ctx: Context, em: Emitter, slug: Slug, skins: SlugSkins) -> list:
+    """A hole holding parts, holding its slug (cam/slugs.py)."""
+    return slug_hole(ctx, em, _hole_loop(ctx, slug.hole), slug, skins)
 
 
 def _hole_loop(ctx: Context, hole: Polygon) -> np.ndarray:

@@ -1,5 +1,6 @@
 """Whether each part's tabs hold it to the waste: not to another part (a tab two parts
-share), and not to material the cuts round it close in (held by nothing once cut)."""
+share), not to material the cuts round it close in (held by nothing once cut), and not to
+the waste in another part's hole cut through all round (a loose slug)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import shapely
 
 from ..model import SheetLayout
 from .motion import Violation
-from .swept import where
+from .swept import swept_area, where
 
 # A tab shorter than this along the outline is the polygons' rounding, not a tab
 TAB_MIN = 0.5  # mm
@@ -97,3 +98,71 @@ def held_by_nothing(k: int, sheet: SheetLayout, placed: list, outlines, left, th
     return [Violation(0, "tab", f"part {me} is held by nothing: {each} into {what} (the"
                       f" first near {where(tabs[0])}), no waste beyond; loose once cut"
                       " through, it may be thrown by the cutter or shift and be recut")]
+
+
+def slugs(placed: list) -> list[tuple[int, int, list[int]]]:
+    """The holes that hold parts: (part k, its `ring`-th hole, the parts lying in it)."""
+    bodies = shapely.STRtree([shapely.Polygon(p.outline.exterior) for p in placed])
+    out = []
+    for k, part in enumerate(placed):
+        for i, ring in enumerate(part.outline.interiors):
+            inside = sorted(int(j) for j in bodies.query(shapely.Polygon(ring),
+                                                         predicate="contains") if j != k)
+            if inside:
+                out.append((k, i, inside))
+    return out
+
+
+def closed_at(ring, through_cut) -> int | None:
+    """The first through cut (its index in program order among `through_cut`'s) by which
+    `ring` is cut through all round, no stretch of it left as long as a tab; None: never."""
+    near = through_cut.query(ring)
+
+    def closed(m: int) -> bool:
+        left = ring.difference(swept_area(through_cut.lines[near[:m]],
+                                          through_cut.radii[near[:m]]))
+        return all(g.length < TAB_MIN for g in shapely.get_parts(left))
+
+    if not len(near) or not closed(len(near)):
+        return None
+    lo, hi = 1, len(near)  # the shortest prefix of the cuts near it that closes it
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if closed(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return int(near[lo - 1])
+
+
+def loose_slugs(sheet: SheetLayout, placed: list, through_cut, skin_cut, lines: list[int],
+                skip: set[int]) -> list[Violation]:
+    """Parts in another part's hole still held (by their tabs, or a skin) to the waste in
+    it, the slug, when that hole is cut through all round (no tab, no skin): the slug is
+    loose with them tied to it, beside the cutter finishing the hole and under all that is
+    cut after. A part freed before (its outline cut through all round) is not tied to it.
+    `skin_cut`: cuts down to the profile's onion skin (how the part is held, said); `lines`:
+    each through cut's program line; `skip`: parts already said to be held by nothing."""
+    out: list[Violation] = []
+    for k, i, inside in slugs(placed):
+        hole = placed[k].outline.interiors[i]
+        at = closed_at(hole, through_cut)
+        if at is None:
+            continue
+        holder = sheet.placements[k].instance
+        for j in inside:
+            ring = placed[j].outline.exterior
+            if j in skip:
+                continue
+            freed = closed_at(ring, through_cut)
+            if freed is not None and freed < at:
+                continue
+            left = ring.difference(skin_cut.near(ring))
+            by = ("its skin holds" if all(g.length < TAB_MIN for g in shapely.get_parts(left))
+                  else "its tabs hold")
+            out.append(Violation(0, "tab", f"part {sheet.placements[j].instance} is tied to a"
+                                 f" loose slug: {by} it to the waste in {holder}'s hole"
+                                 f" near {where(shapely.Polygon(hole))}, cut through all"
+                                 f" round (no tab, no skin) at line {lines[at]}; the slug"
+                                 " may shift or be thrown by the cutter"))
+    return out

@@ -1,6 +1,7 @@
 """The rules a program must keep on its sheet: no cutting outside the stock (or an offcut's
-material), none into a part, every outline and hole cut through but for its tabs, each tab
-holding its part to the waste (holds.py), pocket floors cleared and drills cut to their
+material), none into a part, every outline and hole cut through but for its tabs (a hole
+holding parts may keep tabs or a skin for its slug), each tab holding its part to the waste
+and no part tied to a loose slug (holds.py), pocket floors cleared and drills cut to their
 diameter and depth (floors.py)."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import shapely
 
 from ..model import Profile, SheetLayout, Stock
 from .floors import Floors, Keep, drill_zone, drills, pocket_floors
-from .holds import held_by_nothing, tabs_between_parts
+from .holds import held_by_nothing, loose_slugs, slugs, tabs_between_parts
 from .motion import Segment, Violation
 from .swept import Swept, centre_lines, swept_area, where
 from .tools import ToolLimits, cut_radii, unknown_radius
@@ -51,7 +52,14 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
         if skin else through_cut
     placed = [p.placed() for p in sheet.placements]
     outlines = shapely.STRtree([part.outline for part in placed])
+    # a hole holding parts holds their slug as an outline its part: by tabs or a skin
+    holding = {(k, i) for k, i, _ in slugs(placed)}
+    slug_cut = None
+    if holding:
+        deep_enough = lowest <= through + profile.onion.skin
+        slug_cut = Swept(lines[deep_enough], radii[deep_enough] + 0.05)
     bridged: set[frozenset[int]] = set()  # pairs of parts a tab ties together, said once
+    unheld: set[int] = set()  # parts held by nothing (not tied to a slug either)
     # the widest groove below the engraving depth: how far a neighbour's tab may reach
     wide = float(gouging.radii.max()) if len(gouging.lines) else float(radii.min())
     material = st.outline if st.outline is not None else shapely.box(0, 0, st.width, st.height)
@@ -70,28 +78,37 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
         # every outline and hole edge cut through, except at tabs
         for k_ring, ring in enumerate([part.outline.exterior, *part.outline.interiors]):
             length = ring.length
-            cut = skin_cut if k_ring == 0 else through_cut
+            held = k_ring > 0 and (k_part, k_ring - 1) in holding
+            cut = skin_cut if k_ring == 0 else slug_cut if held else through_cut
             near = cut.query(ring)
             left = ring.difference(swept_area(cut.lines[near], cut.radii[near]))
             uncut = left.length
             # the tool that cut the ring: its tabs are as long as it is wide
             r = float(cut.radii[near].max()) - 0.05 if len(near) else float(radii.max())
-            if k_ring == 0 and uncut > 0:
+            if (k_ring == 0 or held) and uncut > 0:
                 out += tabs_between_parts(k_part, sheet, placed, outlines, left, gouging,
                                            cut, r, wide, bridged)
-                if not skin:  # a skin holds the part all round
-                    out += held_by_nothing(k_part, sheet, placed, outlines, left,
+                if not skin and k_ring == 0:  # a skin holds the part all round
+                    loose = held_by_nothing(k_part, sheet, placed, outlines, left,
                                             through_cut, r, wide, material)
+                    out += loose
+                    if loose:
+                        unheld.add(k_part)
             n_tabs = (profile.tabs.count or int(length / max(profile.tabs.spacing, 1)) + 2)
             allowance = n_tabs * (profile.tabs.length + 2 * r) + 1.0
-            if not profile.tabs.enabled or profile.tabs.mode == "onion" or k_ring > 0:
+            if not profile.tabs.enabled or profile.tabs.mode == "onion" or (k_ring > 0
+                                                                             and not held):
                 allowance = 1.0
             if uncut > allowance:
                 kind = "outline" if k_ring == 0 else "hole"
-                to = f"down to the {skin:g} mm onion skin" if skin and k_ring == 0 else "through"
+                to = (f"down to the {skin:g} mm onion skin" if skin and k_ring == 0 else
+                      "through or down to the onion skin" if held else "through")
                 out.append(Violation(0, "uncut", f"{p.instance}: {uncut:.1f} mm of the {kind} "
                                      f"is not cut {to} (allowed {allowance:.0f} for tabs)"))
         out += pocket_floors(p.instance, part, floors)
+    if holding:
+        thru_lines = [cutting[k].line for k in np.flatnonzero(thru).tolist()]
+        out += loose_slugs(sheet, placed, through_cut, slug_cut, thru_lines, unheld)
     return out
 
 
