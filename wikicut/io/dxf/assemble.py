@@ -12,7 +12,7 @@ from shapely.geometry import LineString, Polygon
 
 from ...errors import InputError, InputWarning
 from .chain import SNAP_TOL
-from .containment import border, inner_borders, outlines
+from .containment import border, frames_as_sheets, inner_borders, outlines
 from .contours import collapsed, loop_polygon, refuse_crossing, unique
 from .drawing import Drawing, Piece, name_entities
 from .drawn import DrawnPart, DrawnSheet
@@ -34,6 +34,8 @@ class _Sorted:
     slivers: list[Piece] = field(default_factory=list)
     # contours that double back on themselves: (piece, spike length mm, where)
     spikes: list[tuple[Piece, float, tuple[float, float]]] = field(default_factory=list)
+    # closed polylines on layers of notes: never cut, perhaps the sheets
+    frames: list[tuple[Piece, Polygon]] = field(default_factory=list)
 
 
 def assemble(drawing: Drawing, loops: list[Piece], join: float = SNAP_TOL
@@ -54,6 +56,8 @@ def assemble(drawing: Drawing, loops: list[Piece], join: float = SNAP_TOL
     refuse_crossing(got.cut, shown)
     if not got.sheets:
         got.sheets, got.cut = border(got.cut, shown)
+    if not got.sheets:
+        got.sheets = frames_as_sheets(got.frames, got.cut, shown)
     sheets = _sort_sheets(got.sheets)
     inner_borders(got.cut, sheets, shown)
     named = any(is_wikihouse_name(p.layer) for p in loops)
@@ -70,7 +74,7 @@ def assemble(drawing: Drawing, loops: list[Piece], join: float = SNAP_TOL
                       f"not cut ({name_entities(got.slivers)}; layer(s) {layers}): they "
                       "enclose nothing", InputWarning, stacklevel=3)
     add_pockets(owners, got.pockets)
-    add_engravings(owners, got.engravings)
+    _say_off_parts(add_engravings(owners, got.engravings), shown)
     add_drills(owners, got.drills)
     add_labels(owners, drawing.labels)
     _place_on_sheets(parts, sheets)
@@ -78,6 +82,18 @@ def assemble(drawing: Drawing, loops: list[Piece], join: float = SNAP_TOL
                                -round(rp.outline.bounds[3], 3),
                                round(rp.outline.bounds[0], 3)))
     return sheets, parts
+
+
+def _say_off_parts(off: list[Piece], shown: str) -> None:
+    """Strokes on layers named for letters (LABEL, TEXT) that lie on no part: one warning."""
+    if not off:
+        return
+    layers = list(dict.fromkeys(p.layer for p in off))
+    warnings.warn(f"{shown}: {len(off)} stroke(s) on layer(s) "
+                  f"{', '.join(repr(n) for n in layers)} (named for letters or labels) lie on "
+                  f"no part: not cut ({name_entities(off)}); to cut its closed contours as "
+                  f"parts give --layer '{layers[0]}=auto' (a job's [layers])", InputWarning,
+                  stacklevel=4)
 
 
 def _sort_loops(loops: list[Piece], shown: str, join: float = SNAP_TOL) -> _Sorted:
@@ -90,6 +106,11 @@ def _sort_loops(loops: list[Piece], shown: str, join: float = SNAP_TOL) -> _Sort
         if k == "sheet":
             if p.closed:
                 out.sheets.append(_sheet(p, shown))
+            continue
+        if k == "ignore":  # a layer of notes: only its closed polylines come this far
+            poly = Polygon(p.pts) if p.closed and len(p.pts) >= 3 else Polygon()
+            if poly.is_valid and poly.area > 0:
+                out.frames.append((p, poly))
             continue
         if k == "engrave" or (k == "pocket" and not p.closed):
             line = LineString(np.vstack([p.pts, p.pts[:1]]) if p.closed else p.pts)

@@ -86,7 +86,7 @@ class _Collector:
         op = self.op(layer)
         if kind in ("TEXT", "MTEXT", "ATTRIB"):
             lab = self._label(e, kind)
-            if op.kind == "engrave" and lab is not None:
+            if op.kind == "engrave" and not op.lettering and lab is not None:
                 self.unengraved.append(f"'{lab.text}' {where}")
             return
         if kind in _ANNOTATIONS:
@@ -94,6 +94,8 @@ class _Collector:
         if op.kind == "ignore":
             if op.unseen:
                 self.unseen.setdefault(op.unseen, []).append((handle, layer))
+            elif op.frames and kind in ("LWPOLYLINE", "POLYLINE"):
+                self._frame(e, kind, where, layer, op, handle)
             return
         if kind == "POINT" or kind in _PICTURES:
             self._no_outline(kind, handle, layer, op)
@@ -105,6 +107,16 @@ class _Collector:
                              f"{_redraw(kind)}", self.shown)
         got = self._flatten(e, kind, where)
         if got is not None:
+            self._add(got, kind, where, layer, op, handle)
+
+    def _frame(self, e, kind: str, where: str, layer: str, op: LayerOp, handle: str) -> None:
+        """A closed polyline on a layer of notes, kept in case it is a sheet drawn round the
+        parts (containment.frames_as_sheets); nothing else there is read, nor refused."""
+        try:
+            got = self._flatten(e, kind, where)
+        except InputError:
+            return
+        if got is not None and got[1]:
             self._add(got, kind, where, layer, op, handle)
 
     def _no_outline(self, kind: str, handle: str, layer: str, op: LayerOp) -> None:

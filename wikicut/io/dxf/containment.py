@@ -16,7 +16,8 @@ from .drawing import Piece
 from .drawn import DrawnPart, DrawnSheet
 from .layers import LayerOp, is_wikihouse_name
 
-__all__ = ["STOCK_SIZES", "border", "even_odd", "inner_borders", "outlines", "parents"]
+__all__ = ["STOCK_SIZES", "border", "even_odd", "frames_as_sheets", "inner_borders",
+           "outlines", "parents"]
 
 # Sheet sizes a border rectangle drawn around the parts is taken for (mm, either way round)
 STOCK_SIZES = ((2440, 1220), (2500, 1250), (3050, 1525), (2400, 1200), (3000, 1500),
@@ -71,6 +72,11 @@ def outlines(cut: list[tuple[Piece, Polygon]], shown: str,
         prole = role.get(par) if par is not None else None
         k = p.op.kind
         if k == "auto":
+            if p.op.unsure and prole == "outline":  # a pocket is never cut through
+                raise InputError(
+                    f"layer '{p.layer}' {p.op.unsure}, and it holds a contour inside a part "
+                    f"{p.where}: say what it is in the layer map, e.g. \"{p.layer}\" = "
+                    f"\"pocket:9\" (--layer '{p.layer}=pocket:9')", shown)
             if p.op.guessed and named and prole == "outline":
                 raise InputError(
                     f"layer '{p.layer}' is not a layer wikicut knows, and it holds a contour "
@@ -92,13 +98,32 @@ def outlines(cut: list[tuple[Piece, Polygon]], shown: str,
         shape = Polygon(polys[i].exterior, list(polys[i].interiors)
                         + [polys[j].exterior for j in holes[i]])
         if not shape.is_valid:
-            why = shapely.is_valid_reason(shape)
-            raise InputError(f"part outline {p.where} with its holes is not a valid shape "
-                             f"({why}): holes overlap each other?", shown)
+            raise InputError(f"part outline {p.where} with its holes is not a valid shape: "
+                             f"{_why_invalid(cut, polys, holes[i], shape)}", shown)
         rp = DrawnPart(shape, p.handle, p.layer)
         rp.cutouts = [Polygon(polys[j].exterior) for j in cutouts.get(i, [])]
         out.append(rp)
     return out
+
+
+def _why_invalid(cut, polys, holes: list[int], shape: Polygon) -> str:
+    """Which two of a part's holes overlap (each by entity and layer), and whether they are
+    one contour drawn on two layers; else what GEOS says."""
+    for n, a in enumerate(holes):
+        for b in holes[n + 1:]:
+            if not polys[a].intersects(polys[b]):
+                continue
+            common = polys[a].intersection(polys[b])
+            if common.is_empty or shapely.get_dimensions(common) < 1:
+                continue  # holes meeting at a point make a valid shape
+            pa, pb = cut[a][0], cut[b][0]
+            same = polys[a].hausdorff_distance(polys[b]) <= SNAP_TOL
+            odd = pa if pa.op.kind == "auto" and pb.op.kind != "auto" else pb  # not named so
+            twice = (f": one contour drawn on both layers; if '{odd.layer}' is no through cut, "
+                     f"say what it is in the layer map (--layer '{odd.layer}=ignore')"
+                     if same and pa.layer != pb.layer else "")
+            return f"its holes {pa.where} and {pb.where} overlap{twice}"
+    return f"{shapely.is_valid_reason(shape)} (a hole crossing the outline or another hole)"
 
 
 def _check_hole(cut, polys, i: int, par: int | None, prole: str | None, shown: str) -> None:
@@ -169,6 +194,35 @@ def border(cut: list[tuple[Piece, Polygon]], shown: str
                       f"is cut as a part ({why}); if it is the sheet, draw it on a 0_SHEET "
                       "layer", InputWarning, stacklevel=3)
     return [], cut
+
+
+def frames_as_sheets(frames: list[tuple[Piece, Polygon]], cut: list[tuple[Piece, Polygon]],
+                     shown: str) -> list[DrawnSheet]:
+    """Rectangles of a stock size on a layer of notes (AtFAB draws its 96 x 48 inch sheets on
+    000_NOTES or 000_NO-PLOT) are the sheets when every contour to cut lies in one of them:
+    the parts keep their places on the sheet, said in one warning. Otherwise none is."""
+    boxes: list[tuple[Piece, Polygon]] = []
+    for p, poly in frames:
+        box = shapely.box(*poly.bounds)
+        square = abs(poly.area - box.area) <= 1e-4 * box.area
+        if square and _is_stock(box) and not any(box.equals_exact(b, 1e-6) for _q, b in boxes):
+            boxes.append((p, box))
+    if not boxes or not cut:
+        return []
+    holds = [[j for j, (_q, b) in enumerate(boxes) if b.covers(poly)] for _p, poly in cut]
+    if not all(holds):
+        return []
+    used = sorted({js[0] for js in holds})
+    p, box = boxes[used[0]]
+    minx, miny, maxx, maxy = box.bounds
+    layers = ", ".join(dict.fromkeys(repr(boxes[j][0].layer) for j in used))
+    warnings.warn(f"{shown}: {len(used)} rectangle(s) of a stock size ({maxx - minx:g} x "
+                  f"{maxy - miny:g} mm) on layer(s) {layers} (notes, not cut; entities "
+                  f"{', '.join(boxes[j][0].handle for j in used)}) around the parts are read "
+                  "as the sheet(s); draw them on a 0_SHEET layer to say so", InputWarning,
+                  stacklevel=3)
+    return [DrawnSheet(boxes[j][1], boxes[j][0].layer, boxes[j][0].handle,
+                       LayerOp("sheet", None, "Plywood")) for j in used]
 
 
 def inner_borders(cut: list[tuple[Piece, Polygon]], sheets: list[DrawnSheet],

@@ -71,16 +71,22 @@ def add_pockets(owners: Owners, pockets: list[tuple[Piece, Polygon]]) -> None:
                     rp.pockets.append(Pocket(g, float(p.op.depth)))  # type: ignore[union-attr]
 
 
-def add_engravings(owners: Owners, engravings: list[tuple[Piece, LineString]]) -> None:
+def add_engravings(owners: Owners, engravings: list[tuple[Piece, LineString]]) -> list[Piece]:
     """An engraving is cut on the part that holds most of it, only where there is material;
     a layer without a depth engraves 1 mm deep. One on a layer named for labels is the
-    part's label (Engraving.label)."""
+    part's label (Engraving.label). Those on a layer named for letters (LayerOp.lettering)
+    that touch no part are not cut: returned, for the caller to say so."""
+    off: list[Piece] = []
     for p, line in engravings:
+        if p.op.lettering and not len(owners.tree.query(line, predicate="intersects")):
+            off.append(p)  # a title, a sheet's notes or a frame drawn as lines
+            continue
         depth = p.op.depth if p.op.depth is not None else 1.0
         label = names_label(p.layer)
         rp, clipped = owners.owner(line, p, "engraving")
         for g in clipped:
             rp.engravings.append(Engraving(g, float(depth), label))  # type: ignore[union-attr]
+    return off
 
 
 def add_drills(owners: Owners, drills: list[Piece]) -> None:

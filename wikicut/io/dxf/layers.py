@@ -2,9 +2,11 @@
 
 A layer's name says what it is (WikiHouse convention, matched by pattern because real files
 vary: any case, `<d>mmDEEP`, `HALF_MILL_<d>MM`, and R12's 26-character truncations such as
-`4_ANYTOOL_CUTTHROUGH_OUTSI` or `5_ANYTOOL_HALF_MILL_9MM_IN`); other layers go through a
-layer map, and unknown layers are outline-or-hole by nesting (`guessed`) so that plain DXFs
-work.
+`4_ANYTOOL_CUTTHROUGH_OUTSI` or `5_ANYTOOL_HALF_MILL_9MM_IN`). Other cutting files' names
+that say plainly what they are read alike, by the words in them (camelCase split, any case):
+AtFAB's `CUT_THRU`, `CUT_THRU-INSIDE`, `000_NOTES`; `TOP-POCKET-INSIDE_10.0MM` (the depth
+last); `back_labelLayer`. Other layers go through a layer map, and unknown layers are
+outline-or-hole by nesting (`guessed`) so that plain DXFs work.
 """
 
 from __future__ import annotations
@@ -39,8 +41,6 @@ DEFAULT_LAYER_MAP: dict[str, str] = {
     "engraving": "engrave:1",
     "drill": "drill",
     "drills": "drill",
-    "text": "ignore",
-    "labels": "ignore",
     "notes": "ignore",
     "dimensions": "ignore",
 }
@@ -61,6 +61,25 @@ R12_NAME_LENGTH = 26  # AutoCAD R12 cuts layer names here
 _BEND_RE = re.compile(r"^(IV_)?BEND(S|_?LINES?)?(_?EXTENTS?)?(_(UP|DOWN))?$", re.IGNORECASE)
 _BEND_LINES = ("bend marks of a sheet-metal flat pattern (its bend lines and the edges of its "
                "bend zones, as Fusion 360 and Inventor export them), for the press brake")
+# Words a layer's name is read by (`_words`): a through cut (AtFAB's CUT_THRU), its side, a
+# pocket (AtFAB's CUT_PCKT_375), and layers not cut (AtFAB's 000_NOTES and 000_NO-PLOT)
+_THROUGH = {"THRU", "CUTTHRU", "THROUGH", "CUTTHROUGH"}
+_IN = {"INSIDE", "IN", "INNER"}
+_OUT = {"OUTSIDE", "OUT", "OUTER"}
+_POCKET = {"POCKET", "POCKETS", "PCKT"}
+_NOTES = {"NOTE", "NOTES", "NOPLOT", "NOPRINT", "NONPLOT", "NONPRINT"}
+# Letters and marks drawn as lines (a 19-inch rack box's `front_labelLayer`, AtFAB's
+# 000_TEXT): engraved where they lie on a part, never parts or holes
+_LETTERING = {"LABEL", "LABELS", "TEXT", "TEXTS", "LETTERING", "LETTERS", "MARKING",
+              "MARKINGS", "ENGRAVING", "ENGRAVINGS", "ETCH", "ETCHING"}
+# A chamfer along the line (a V-bit's, `TOP-CHAMFER-ONLINE_8.0MM`): a router bit wikicut
+# does not drive; the part is whole without it
+_CHAMFER_LINES = ("a chamfer along the line (a V-bit's), which wikicut does not cut: the "
+                  "parts are cut without it")
+# `TOP-POCKET-INSIDE_10.0MM`, `POCKET-INSIDE_T6MM_20.00MM`: the depth last, after the tool
+_TAIL_DEPTH_RE = re.compile(r"(?<![A-Z\d.])(\d+(?:[.,]\d+)?)\s*MM\s*$", re.IGNORECASE)
+# `TOP-HOLE-6.0MM-DIAM_12.0MM`: a hole of that diameter, the depth last
+_DIAM_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*MM[\s_\-]*(DIAMETER|DIAM|DIA)(?![A-Z])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -80,6 +99,15 @@ class LayerOp:
     # why an "ignore" layer that no one would think of as notes is not cut, said in one
     # warning with its entities ("" = a layer of notes, dropped without a word)
     unseen: str = field(default="", compare=False)
+    # an "engrave" layer named for letters (LABEL, TEXT, MARKING): what lies on no part is
+    # not cut, said in one warning, where an ENGRAVE layer's stroke there is refused
+    lettering: bool = field(default=False, compare=False)
+    # an "auto" layer whose name says what it is but not enough to cut it (a pocket without
+    # its depth): its contours are refused, saying this, never cut through
+    unsure: str = field(default="", compare=False)
+    # an "ignore" layer of notes whose closed polylines may be the sheets drawn round the
+    # parts (AtFAB's 000_NOTES, 000_NO-PLOT): never cut, but read as sheets (containment)
+    frames: bool = field(default=False, compare=False)
 
 
 def _num(text: str) -> float:
@@ -120,8 +148,11 @@ def _depth_layer(up: str, depth: float | None) -> LayerOp | None:
         return LayerOp("drill", depth)
     if "ENGRAVE" in up:
         return LayerOp("engrave", depth if depth is not None else 1.0)
-    if "POCKET" in up:
-        return LayerOp("pocket", depth) if depth is not None else None
+    if "POCKET" in up or _POCKET & _words(up):
+        if depth is None:
+            return LayerOp("auto", None, guessed=True,
+                           unsure="names a pocket but not its depth in mm")
+        return LayerOp("pocket", depth)
     if depth is not None and (_truncated(up, "CENTRE") or _truncated(up, "CENTER")):
         # the tool on the line (WikiHouse's `1_3mmTOOL_2mmDEEP_CENTRE`): a groove along it
         # at that depth, whatever the depth; never the area inside a closed one cleared
@@ -129,6 +160,19 @@ def _depth_layer(up: str, depth: float | None) -> LayerOp | None:
     if depth is not None:
         return LayerOp("engrave" if depth <= ENGRAVE_MAX_DEPTH else "pocket", depth)
     return None
+
+
+def _words(name: str) -> set[str]:
+    """The words of a layer name, upper case: split at anything not a letter or digit, at
+    letters meeting digits and at camelCase ('back_labelLayer' -> BACK, LABEL, LAYER)."""
+    return {w.upper() for w in re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+", name)}
+
+
+def _tail_depth(name: str) -> float | None:
+    """The depth a name gives last (`TOP-POCKET-INSIDE_10.0MM`), for the layers whose name
+    says what the tool does below the top: never a tool's size (`_T6MM`)."""
+    m = _TAIL_DEPTH_RE.search(name.strip())
+    return _num(m.group(1)) if m else None
 
 
 def _truncated(up: str, word: str) -> bool:
@@ -159,19 +203,38 @@ def _by_pattern(name: str) -> LayerOp | None:
         return LayerOp("ignore", None)
     if re.search(r"(^|[^A-Z])SHEET", up):
         return LayerOp("sheet", None, sheet_material(name))
+    words = _words(name)
+    if words & _NOTES or _says_no_plot(up):  # notes, and what is not to be plotted
+        return LayerOp("ignore", None, frames=True)
     depth = _depth_of(name)
-    if "DRILL" in up or "ENGRAVE" in up or "POCKET" in up or depth is not None:
+    if depth is None and ("ENGRAVE" in up or "POCKET" in up or words & _POCKET):
+        depth = _tail_depth(name)
+    if depth is None and words & {"HOLE", "DRILL"} and _DIAM_RE.search(name):
+        depth = _tail_depth(_DIAM_RE.sub("", name))  # the diameter said, the depth last
+        if depth is not None and "DRILL" not in up:
+            return LayerOp("pocket", depth)  # a blind hole of its drawn size, cleared
+    if "DRILL" in up or "ENGRAVE" in up or "POCKET" in up or words & _POCKET or depth is not None:
         return _depth_layer(up, depth)
-    if "MILL" in up:
-        return None  # a mill-out without its depth: never guessed into a through cut
-    through = "CUTTHROUGH" in up or "CUT_THROUGH" in up or "THROUGH" in up
-    if "OUTSIDE" in up or (through and _truncated(up, "OUTSIDE")):
+    if "MILL" in up:  # a mill-out without its depth: never guessed into a through cut
+        return LayerOp("auto", None, guessed=True,
+                       unsure="names a mill-out but not its depth in mm")
+    if "CHAMFER" in words:
+        return LayerOp("ignore", None, unseen=_CHAMFER_LINES)
+    if words & _LETTERING:
+        return LayerOp("engrave", 1.0, lettering=True)
+    through = "THROUGH" in up or bool(words & _THROUGH)
+    if "OUTSIDE" in up or (through and (words & _OUT or _truncated(up, "OUTSIDE"))):
         return LayerOp("outside", None)
-    if "INSIDE" in up or (through and _truncated(up, "INSIDE")):
+    if "INSIDE" in up or (through and (words & _IN or _truncated(up, "INSIDE"))):
         return LayerOp("inside", None)
     if through:
         return LayerOp("auto", None)
     return None
+
+
+def _says_no_plot(up: str) -> bool:
+    """NO-PLOT, NON_PRINT, DO NOT PRINT: the words of NOPLOT apart."""
+    return bool(re.search(r"(^|[^A-Z])(NO|NON|DO[\s_\-]*NOT)[\s_\-]*(PLOT|PRINT)", up))
 
 
 def _from_value(value: str, name: str) -> LayerOp:
@@ -223,8 +286,9 @@ def is_wikihouse_name(name: str) -> bool:
 
 def names_label(name: str) -> bool:
     """A layer whose name says it holds the parts' labels (a word LABEL or LABELS:
-    WikiHouse's `1_ANYTOOL_1MMDEEP_LABELS_S...`): what it engraves is the part's label."""
-    return any(w in ("LABEL", "LABELS") for w in re.split(r"[\s_\-]+", name.upper()))
+    WikiHouse's `1_ANYTOOL_1MMDEEP_LABELS_S...`, `front_labelLayer`): what it engraves is
+    the part's label."""
+    return bool(_words(name) & {"LABEL", "LABELS"})
 
 
 def unmatched_layers(layer_map: dict[str, str] | None, names) -> list[str]:

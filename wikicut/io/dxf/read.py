@@ -187,7 +187,7 @@ def _report(joined: Joined, shown: str) -> None:
         layers = sorted({p.layer for p in joined.construction})
         warnings.warn(f"{shown}: {len(joined.construction)} open stroke(s) on layer(s) "
                       f"{', '.join(repr(n) for n in layers)} not cut (construction lines: "
-                      "the file names its cuts on WikiHouse layers; "
+                      "the file names its part outlines on an OUTSIDE layer; "
                       f"{name_entities(joined.construction)})", InputWarning, stacklevel=4)
 
 
