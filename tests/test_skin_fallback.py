@@ -88,7 +88,7 @@ def test_a_part_with_no_room_for_tabs_is_held_by_a_skin(common):
     assert held_by_skin(prog) == ["plate#1"]
     assert [n for n in prog.notes if "plate#1" in n] == [
         "no room for tabs: plate#1 held by a 0.5 mm onion skin instead (the grooves round"
-        " their neighbours meet theirs wherever a tab could go: parts nearer than 12.7 mm),"
+        " their neighbours meet theirs wherever a tab could go: parts nearer than 13.7 mm),"
         " taken off by a final pass at the end of the sheet"]
     text = write_program(prog, prof)
     assert "' no room for tabs: the cuts round frame#1 meet its" in text
@@ -121,7 +121,7 @@ def test_a_skin_that_is_no_skin_in_the_stock_refuses_it_saying_why():
     the message says why no skin holds it."""
     prof = load_profile("shopbot").updated(onion={"skin": 20.0})
     with pytest.raises(UnsafeJobError, match=r"plate#1 has no room for its tabs: .*; set"
-                       r" \[nest\] spacing to 12\.7 mm or more \(no onion skin can hold it"
+                       r" \[nest\] spacing to 13\.7 mm or more \(no onion skin can hold it"
                        r" instead: onion\.skin 20 mm is not within the 18 mm stock\)"):
         plan_sheet(_framed(), prof)
 
@@ -144,7 +144,7 @@ def test_with_a_rack_the_skin_is_taken_off_by_the_tool_that_cut_the_outline():
     assert op.tool == 1 and op.tabs == []
     assert _deepest(op) == pytest.approx(T - prof.onion.skin, abs=1e-6)
     assert [(o.part, o.kind, o.tool) for o in prog.operations][-1] == ("plate#1", "skin", 1)
-    assert "parts nearer than 8.5 mm" in next(n for n in prog.notes if "plate#1" in n)
+    assert "parts nearer than 9.5 mm" in next(n for n in prog.notes if "plate#1" in n)
     text = "".join(f.text for f in write_sheet_programs(prog, prof))
     assert verify_program(text, prof, sheet=sheet, tools=limits_from_tooling(tooling)) == []
 
@@ -205,16 +205,16 @@ def test_packed_wedges_on_a_shopbot_are_cut(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     said = [ln for ln in r.stderr.splitlines() if "instead of tabs" in ln]
     assert len(said) == 1, r.stderr
-    assert said[0].startswith(f"warning: {job}: 3 parts on sheet 1 held by a 0.5 mm onion skin"
+    assert said[0].startswith(f"warning: {job}: 4 parts on sheet 1 held by a 0.5 mm onion skin"
                               " instead of tabs: the grooves round their neighbours"
-                              " (nest.spacing 12 mm is under two 6.35 mm grooves) meet"
-                              " theirs wherever a tab could go;"), said[0]
-    assert said[0].endswith("set [nest] spacing to 12.7 mm or more to give them tabs")
+                              " (nest.spacing 12 mm is under two 6.35 mm grooves and 1 mm of"
+                              " web) meet theirs wherever a tab could go;"), said[0]
+    assert said[0].endswith("set [nest] spacing to 13.7 mm or more to give them tabs")
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     (sheet,) = report["sheets"]
     (note,) = [n for n in sheet["toolpath"]["notes"] if n.startswith("no room for tabs: ")]
     held = note[len("no room for tabs: "):].split(" held by")[0].split(", ")
-    assert len(held) == 3 and all(h.startswith("wedge#") for h in held)
+    assert len(held) == 4 and all(h.startswith("wedge#") for h in held)
     program = out / sheet["file_program"]
     v = run_wikicut("verify", str(program), "--profile", "shopbot", "--sheet",
                     str(out / "sheet-001.dxf"))
@@ -255,7 +255,7 @@ def test_a_cutting_file_with_packed_wedges_says_which_parts_a_skin_holds(tmp_pat
     assert r.returncode == 0, r.stderr[-2000:]
     said = [ln for ln in r.stderr.splitlines() if "instead of tabs" in ln]
     assert len(said) == 1, r.stderr
-    assert said[0].startswith(f"warning: {out / 'sheet-001.dxf'}: 3 parts on sheet 1 held by"
+    assert said[0].startswith(f"warning: {out / 'sheet-001.dxf'}: 4 parts on sheet 1 held by"
                               " a 0.5 mm onion skin instead of tabs: the grooves round their"
                               " neighbours meet theirs wherever a tab could go;"), said[0]
     assert "spacing" not in said[0]

@@ -25,7 +25,7 @@ height = 1220
 thickness = 18
 margin = 10
 [nest]
-spacing = 12
+spacing = 13  # two 6 mm grooves and the 1 mm web tabs hold to (MIN_WEB)
 seed = 1
 time_limit = 5
 [machine]

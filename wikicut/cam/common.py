@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import shapely
 
-from ..model import Profile
+from ..model import MIN_WEB, Profile
 from .context import Context
 from .depth import PL, Track, pass_levels, walk
 from .emit import Emitter
@@ -35,7 +35,9 @@ from .tabs import tab_centres, tab_function
 SHARE_TOL = 1e-4  # mm: tool-centre lines this close are one cut (1e-4 mm of part edge)
 MIN_SEGMENT = 1.0  # mm: shorter segments of a loop are arcs' chords, never a common line
 MIN_SHARE = 50.0  # mm: a shorter shared stretch saves less than the extra entry it costs
-NEAR_TOL = 1e-3  # mm: grooves overlapping by less are side by side (parts `spacing` apart)
+# mm: a web between two grooves thinner than MIN_WEB by less still holds a tab (parts nested
+# two grooves and MIN_WEB apart, to the loops' rounding)
+NEAR_TOL = 1e-3
 
 
 def enabled(profile: Profile) -> bool:
@@ -81,9 +83,10 @@ def near_stretches(loop: np.ndarray, others: Sequence[np.ndarray],
                    reach: float | Sequence[float]) -> list[tuple[float, float]]:
     """The stretches (u0, u1) of a closed loop, by arc length from its first point, that come
     within `reach` of one of `others` (one reach for all, or one each), merged; a stretch
-    over the loop's start ends past its length. With `reach` the two tools' radii, where the
-    grooves round two parts overlap: a tab there would stand in the neighbour's groove (and
-    meet its tabs or its ramps)."""
+    over the loop's start ends past its length. With `reach` the two tools' radii and MIN_WEB,
+    where the grooves round two parts overlap or leave a sliver of web between them: a tab
+    there would stand in the neighbour's groove (and meet its tabs or its ramps), or hold to
+    nothing once the neighbour's pass tears the sliver away."""
     loop = _closed(loop)
     reaches = np.broadcast_to(np.asarray(reach, dtype=float), (len(others),))
     lo, hi = loop.min(axis=0), loop.max(axis=0)
@@ -174,12 +177,14 @@ class CommonLines:
         loops = [_closed(found[k]) for k in keys]
         compared = {instances[k] for k in keys}
         skin = set()
-        reach = self.profile.tool.diameter - NEAR_TOL  # where grooves overlap
+        # where grooves overlap, or leave less than MIN_WEB between them (no waste to hold)
+        reach = self.profile.tool.diameter + MIN_WEB - NEAR_TOL
         for j, k in enumerate(keys):
             name = instances[k]
             self.loops[name] = loops[j]
             # every stretch where its groove meets a neighbour's, however short: a tab there
-            # would be cut away by the neighbour's pass, or tie the part to the neighbour
+            # would be cut away by the neighbour's pass, tie the part to the neighbour, or
+            # hold to a sliver of web the neighbour's pass tears away
             avoid = near_stretches(loops[j], loops[:j] + loops[j + 1:], reach)
             # and the grooves no common line spares, cut whole: round the parts another
             # tool cuts, round those of other levels, in holes

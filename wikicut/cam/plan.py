@@ -10,7 +10,7 @@ import numpy as np
 from shapely.geometry import GeometryCollection, Polygon
 
 from ..errors import UnsafeJobError
-from ..model import P3, Operation, Part, Placement, Profile, SheetLayout, SheetProgram
+from ..model import MIN_WEB, P3, Operation, Part, Placement, Profile, SheetLayout, SheetProgram
 from ..model.tooling import Tooling, ToolSetting
 from .choose import Chooser
 from .common import CommonLines
@@ -371,13 +371,13 @@ def _instance(ctx: Context) -> str:
 
 def _neighbours(ctx: Context, loop: np.ndarray) -> tuple[list[str], float, str]:
     """The parts whose grooves meet the current part's (`loop`), the spacing that would
-    leave waste between them (mm) and the grooves, said."""
+    leave waste between them (mm: both grooves and MIN_WEB of ply) and the grooves, said."""
     met = ctx.grooves.met_by(_instance(ctx), loop, ctx.r)
     others = list(dict.fromkeys(g.instance for g in met))
     d, e = 2 * ctx.r, 2 * max(g.radius for g in met)
     grooves = (f"two {d:g} mm grooves" if abs(d - e) < 1e-9
                else f"a {d:g} mm and a {e:g} mm groove")
-    return others, d + e, grooves
+    return others, round(d + e + MIN_WEB, 6), f"{grooves} and {MIN_WEB:g} mm of web"
 
 
 def _no_tab_room(ctx: Context, loop: np.ndarray, why: str) -> PlaceRefusal:
@@ -395,9 +395,10 @@ def _no_tab_room(ctx: Context, loop: np.ndarray, why: str) -> PlaceRefusal:
 
 def _no_waste(ctx: Context, loop: np.ndarray) -> list[tuple[float, float]]:
     """The stretches of an outline's loop where its groove meets a groove cut round another
-    part or in one's hole (Context.grooves, each as wide as its own tool): no waste is left
-    there for a tab to hold on to, so a tab there would be cut away by the other pass, or
-    meet the neighbour's tab and tie the two parts together."""
+    part or in one's hole (Context.grooves, each as wide as its own tool), or leaves less
+    than MIN_WEB of ply between them: no waste is left there for a tab to hold on to, so a
+    tab there would be cut away by the other pass, meet the neighbour's tab and tie the two
+    parts together, or hold to a sliver the other pass tears away."""
     if ctx.grooves is None:
         return []
     return ctx.grooves.meeting(_instance(ctx), loop, ctx.r)

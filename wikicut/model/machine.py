@@ -95,6 +95,12 @@ class Tabs:
 TAB_MODES = ("tabs", "onion")
 TAB_NO_ROOM = ("skin", "refuse")
 
+# The least ply a tab's far side must reach between its own groove and a neighbour's to hold
+# to waste (mm): two through grooves nearer than this leave a sliver the second pass tears
+# away, so a tab there holds its part to nothing. The planner keeps tabs off such stretches
+# and the verifier does not count so thin a web as waste (one number for both).
+MIN_WEB = 1.0
+
 
 @dataclass(frozen=True)
 class Nesting:

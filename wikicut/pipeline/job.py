@@ -238,20 +238,39 @@ def tab_room_note(prof: Profile, spacing: float) -> str:
     """Said before the nest, not only after it: parts nearer than two grooves share one cut
     between them, so tabs go only on their other edges, and a part the nest packs in on
     every side (fillers among their like) has none: it is held by an onion skin instead, or
-    refuses the job where the profile says so ([tabs] no_room)."""
+    refuses the job where the profile says so ([tabs] no_room). Between two grooves and two
+    grooves and MIN_WEB (the shipped examples' 12 mm for a 6 mm tool) parts at the spacing
+    leave a web too thin for tabs too, but most edges face wider waste: what the nest leaves
+    without room is said after it (skin_held_note), with the spacing that gives them tabs."""
     from ..cam.tabs import tabbed
     from ..io.dxf.clearance import CLEARANCE_TOL
 
-    two = 2 * prof.tool.diameter
-    if not tabbed(prof) or prof.nest.common_line or spacing >= two - CLEARANCE_TOL:
+    two = tab_spacing(prof)
+    if (not tabbed(prof) or prof.nest.common_line
+            or spacing >= 2 * prof.tool.diameter - CLEARANCE_TOL):
         return ""
     then = ("refuses the job after the nest" if prof.tabs.no_room == "refuse" else
             f"is held by a {prof.onion.skin:g} mm onion skin instead, taken off by a final"
             " pass at the end of the sheet")
     return (f"nest.spacing {spacing:g} mm is under two {prof.tool.diameter:g} mm grooves"
-            f" ({two:g} mm): where parts are nearer, no waste is left between them for tabs;"
+            f" ({2 * prof.tool.diameter:g} mm; tabs need {_grooves_and_web(prof)}, {two:g}"
+            f" mm): where parts are nearer, no waste is left between them for tabs;"
             f" a part with no other edge for its tabs {then} (set [nest] spacing to"
             f" {two:g} mm, or [tabs] mode = \"onion\" in the profile)")
+
+
+def tab_spacing(prof: Profile) -> float:
+    """The least spacing that leaves tabs waste to hold to between any two parts: the widest
+    groove twice and MIN_WEB of ply between them."""
+    from ..model import MIN_WEB
+
+    return round(2 * prof.tool.diameter + MIN_WEB, 6)
+
+
+def _grooves_and_web(prof: Profile) -> str:
+    from ..model import MIN_WEB
+
+    return f"two {prof.tool.diameter:g} mm grooves and {MIN_WEB:g} mm of web"
 
 
 def skin_held_note(result: NestResult, prof: Profile, spacing: float) -> str:
@@ -268,8 +287,8 @@ def skin_held_note(result: NestResult, prof: Profile, spacing: float) -> str:
         return ""
     total = sum(n for _, n in held)
     on = "sheet" if len(held) == 1 else "sheets"
-    two = 2 * prof.tool.diameter  # the widest groove twice: room for any tool's tabs
-    under = (f" (nest.spacing {spacing:g} mm is under two {prof.tool.diameter:g} mm grooves)"
+    two = tab_spacing(prof)  # the widest groove twice and a web: room for any tool's tabs
+    under = (f" (nest.spacing {spacing:g} mm is under {_grooves_and_web(prof)})"
              if spacing < two else "")
     wider = f"; set [nest] spacing to {two:g} mm or more to give them tabs" if under else ""
     return (f"{counted(total, 'part')} on {on} {sheets_text([i for i, _ in held])} held by a"

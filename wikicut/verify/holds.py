@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import shapely
 
-from ..model import SheetLayout
+from ..model import MIN_WEB, SheetLayout
 from .motion import Violation
 from .swept import swept_area, where
 
 # A tab shorter than this along the outline is the polygons' rounding, not a tab
 TAB_MIN = 0.5  # mm
+# How much thinner than MIN_WEB a web the planner left may look here and still hold: the
+# cuts are swept 0.05 mm wide of their tool (Swept), on both sides of a web at most
+WEB_TOL = 0.1  # mm
 
 
 def tab_reach(r: float, wide: float) -> float:
@@ -59,7 +62,8 @@ def held_by_nothing(k: int, sheet: SheetLayout, placed: list, outlines, left, th
     material each tab leaves at the bottom of the grooves, followed away from the part, is
     closed in by cuts through the sheet (a neighbour's groove over the tab's far end, or the
     sheet's edge) within two grooves of it, so it reaches no waste (a tab tied to another
-    part is tabs_between_parts'). Loose at its last pass, the part may be thrown by the
+    part is tabs_between_parts'); a web thinner than MIN_WEB between two of them is no
+    waste (_webs_dropped). Loose at its last pass, the part may be thrown by the
     cutter, or shift and be recut. A part whose groove runs off the sheet stands on the
     sheet's edge and is held as the sheet is (clamps, vacuum): not judged. `r`: the radius
     of the tool that cut the outline; `wide`: of the widest that cuts grooves; `material`:
@@ -76,7 +80,7 @@ def held_by_nothing(k: int, sheet: SheetLayout, placed: list, outlines, left, th
     shapely.prepare(edge)
     left_standing = (area.intersection(material).difference(through_cut.near(area))
                      .difference(part))
-    pieces = shapely.get_parts(left_standing)
+    pieces = shapely.get_parts(_webs_dropped(left_standing))
     into: list[str] = []
     for tab in tabs:
         mine = [g for g in pieces if g.distance(tab) < 0.05]
@@ -98,6 +102,16 @@ def held_by_nothing(k: int, sheet: SheetLayout, placed: list, outlines, left, th
     return [Violation(0, "tab", f"part {me} is held by nothing: {each} into {what} (the"
                       f" first near {where(tabs[0])}), no waste beyond; loose once cut"
                       " through, it may be thrown by the cutter or shift and be recut")]
+
+
+def _webs_dropped(standing):
+    """What is left standing less its webs thinner than MIN_WEB (an opening: what a disc of
+    that width cannot pass through is dropped): a sliver between two through grooves is torn
+    away by the second pass, so a tab whose material reaches waste only through one holds
+    to nothing. Wider material keeps its shape, the tabs' own (as wide as their groove)
+    too."""
+    half = (MIN_WEB - WEB_TOL) / 2
+    return standing.buffer(-half, quad_segs=4).buffer(half, quad_segs=4)
 
 
 def slugs(placed: list) -> list[tuple[int, int, list[int]]]:
