@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,13 @@ def rs274() -> str:
     if exe is None:
         pytest.skip("rs274 (LinuxCNC's standalone interpreter) not installed")
     return exe
+
+
+def read_said(path, **kw):
+    """A DXF's parts (read_dxf_parts) and every warning said while reading it."""
+    from wikicut.io.dxf import read_dxf_parts
+
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        parts = read_dxf_parts(path, **kw)
+    return parts, [str(w.message) for w in rec]

@@ -21,7 +21,7 @@ from pathlib import Path
 import ezdxf
 import pytest
 import shapely
-from conftest import run_wikicut
+from conftest import read_said, run_wikicut
 
 from wikicut.errors import InputError
 from wikicut.io.dxf import read_cutting_file, read_dxf_parts, write_sheet_dxf
@@ -29,13 +29,6 @@ from wikicut.io.dxf import read_cutting_file, read_dxf_parts, write_sheet_dxf
 REAL = Path(__file__).resolve().parent / "data" / "real"
 LAZY = REAL / "openscad_lazy_union" / "lazy_union.dxf"
 INKSCAPE = REAL / "inkscape_1_2"
-
-
-def _read(path, **kw):
-    with warnings.catch_warnings(record=True) as rec:
-        warnings.simplefilter("always")
-        parts = read_dxf_parts(path, **kw)
-    return parts, [str(w.message) for w in rec]
 
 
 def _shapes(parts):
@@ -49,9 +42,9 @@ def test_every_document_of_an_openscad_lazy_union_export_is_read():
     data = LAZY.read_bytes()
     # ezdxf, as CAD, reads only the first: the plate's 8 lines
     assert data.count(b"\nEOF\n") == 2 and len(ezdxf.readfile(LAZY).modelspace()) == 8
-    parts, said = _read(LAZY)
+    parts, said = read_said(LAZY)
     # the plate with its slot, and the disc of the second document
-    assert _shapes(parts) == _shapes(_read(REAL / "openscad_lazy_union" / "both_union.dxf")[0])
+    assert _shapes(parts) == _shapes(read_said(REAL / "openscad_lazy_union" / "both_union.dxf")[0])
     assert [(round(p.outline.area), len(p.outline.interiors)) for p in parts] == \
         [(6600, 1), (706, 0)]
     assert said == [f"{LAZY}: 2 DXF documents one after another in the file (OpenSCAD writes "
@@ -63,7 +56,7 @@ def test_every_document_of_an_openscad_lazy_union_export_is_read():
 def test_what_follows_the_last_document_and_is_none_is_not_read(tmp_path, tail):
     path = tmp_path / "lazy.dxf"
     path.write_bytes(LAZY.read_bytes() + tail)
-    parts, said = _read(path)
+    parts, said = read_said(path)
     assert len(parts) == 2 and len(said) == 1
 
 
@@ -80,7 +73,7 @@ def test_entities_of_a_later_document_are_named_by_it(tmp_path):
     both.write_bytes(first.read_bytes() + second.read_bytes())
     with pytest.raises(InputError, match=rf"open contour \(entity {line.dxf.handle} of "
                        r"document 2, layer 0\)"):
-        _read(both)
+        read_said(both)
 
 
 def test_documents_in_different_units_are_refused(tmp_path):
@@ -94,7 +87,7 @@ def test_documents_in_different_units_are_refused(tmp_path):
     both = tmp_path / "both.dxf"
     both.write_bytes(paths[0].read_bytes() + paths[1].read_bytes())
     with pytest.raises(InputError) as err:
-        _read(both)
+        read_said(both)
     assert str(err.value) == (f"{both}: its DXF documents are in different units: document 1 "
                               "$INSUNITS=4, document 2 $INSUNITS=1: join them into one "
                               "drawing in CAD")
@@ -104,7 +97,7 @@ def test_a_damaged_later_document_is_named(tmp_path):
     path = tmp_path / "two.dxf"
     path.write_bytes(LAZY.read_bytes() + b"  0\nSECTION\n  2\nENTITIES\n  0\nLINE\n 10\n")
     with pytest.raises(InputError, match=rf"^{path} \(document 3 of 3\): "):
-        _read(path)
+        read_said(path)
 
 
 def test_a_lazy_union_export_as_a_jobs_part_file(tmp_path):
@@ -123,42 +116,42 @@ def test_a_lazy_union_export_as_a_jobs_part_file(tmp_path):
 def test_inkscape_1_2_writes_insunits_0_for_px_and_says_so():
     path = INKSCAPE / "plate_px.dxf"
     assert b"$INSUNITS\n 70\n     0\n" in path.read_bytes()
-    (plate,), said = _read(path)
+    (plate,), said = read_said(path)
     assert plate.outline.bounds == pytest.approx((0, 0, 453.54331, 226.77165), abs=1e-5)
     assert said == [f"{path}: unitless ($INSUNITS=0), read as mm; $INSUNITS=0 is what "
                     "Inkscape's DXF R14 export writes for its base unit px (1/96 in): the "
                     "largest outline is 453.5 mm long; if the drawing is in px, give units = "
                     "'px' (120.0 mm)"]
-    (plate,), said = _read(path, units="px")
+    (plate,), said = read_said(path, units="px")
     assert plate.outline.bounds == pytest.approx((0, 0, 120, 60), abs=1e-5)
     assert said == []
     # the same plate drawn in mm: Inkscape says so, and nothing more is said
     path = INKSCAPE / "plate_mm.dxf"
     assert b"$INSUNITS\n 70\n     4\n" in path.read_bytes()
-    (plate,), said = _read(path)
+    (plate,), said = read_said(path)
     assert plate.outline.bounds == pytest.approx((0, 0, 120, 60), abs=1e-6)
     assert len(plate.outline.interiors) == 1 and said == []
 
 
 def test_inkscape_before_1_2_records_no_units_and_is_said(tmp_path):
     path = REAL / "cadquery" / "genshi.dxf"
-    (part,), said = _read(path)
+    (part,), said = read_said(path)
     assert said[0] == (
         f"{path}: unitless (no $INSUNITS in the header), read as mm; Inkscape's DXF R14 "
         "export before 1.2 records no units, and its base unit is pt (1/72 in) unless the "
         "user chose another: the largest outline is 77.8 mm long; if the drawing is in pt, "
         "give units = 'pt' (27.5 mm)")
-    (in_pt,), said = _read(path, units="pt")
+    (in_pt,), said = read_said(path, units="pt")
     assert in_pt.area == pytest.approx(part.area * (25.4 / 72) ** 2, rel=2e-3)
     assert not any("Inkscape" in s for s in said)
     # Fusion 360 writes AC1014 with $HANDSEED FFFF too, in another order and with its units
-    _, said = _read(REAL / "laser4diy" / "laserenclosure4_v8_mainsheet_x.dxf")
+    _, said = read_said(REAL / "laser4diy" / "laserenclosure4_v8_mainsheet_x.dxf")
     assert not any("Inkscape" in s for s in said)
     doc = ezdxf.new("R2000")
     doc.header["$INSUNITS"] = 0
     doc.modelspace().add_lwpolyline([(0, 0), (300, 0), (300, 200), (0, 200)], close=True)
     doc.saveas(tmp_path / "plain.dxf")
-    assert _read(tmp_path / "plain.dxf")[1] == []
+    assert read_said(tmp_path / "plain.dxf")[1] == []
 
 
 # --- wikicut's own sheet DXFs, re-imported ---------------------------------------------------

@@ -6,23 +6,13 @@ draw them. The files are written by ezdxf, as CAD writes these entities.
 
 from __future__ import annotations
 
-import warnings
-
 import ezdxf
 import pytest
-from conftest import run_wikicut
+from conftest import read_said, run_wikicut
 from ezdxf.acis import api as acis
 from ezdxf.render import MeshBuilder, forms
 
 from wikicut.errors import InputError
-from wikicut.io.dxf import read_dxf_parts
-
-
-def _read(path, **kw):
-    with warnings.catch_warnings(record=True) as rec:
-        warnings.simplefilter("always")
-        parts = read_dxf_parts(path, **kw)
-    return parts, [str(w.message) for w in rec]
 
 
 def _plate(doc):
@@ -63,7 +53,7 @@ def test_an_image_traced_over_is_not_cut_and_said(tmp_path):
                         dxfattribs={"layer": "Trace"})
     path = tmp_path / "traced.dxf"
     doc.saveas(path)
-    (part,), said = _read(path)
+    (part,), said = read_said(path)
     assert part.outline.area == pytest.approx(100 * 50 - 20 * 10)
     assert len(part.outline.interiors) == 1
     assert said == [
@@ -83,7 +73,7 @@ def test_underlays_wipeouts_ole_objects_and_lights_are_one_warning(tmp_path):
     kinds[1].dxf.layer = "Mask"
     path = tmp_path / "aids.dxf"
     doc.saveas(path)
-    (part,), said = _read(path)
+    (part,), said = read_said(path)
     assert part.outline.area == pytest.approx(4800)
     (line,) = said
     handles = ", ".join(e.dxf.handle for e in kinds)
@@ -108,7 +98,7 @@ def test_pictures_in_blocks_on_hidden_or_ignored_layers(tmp_path):
     msp.add_image(photo, insert=(0, 0), size_in_units=(10, 7.5), dxfattribs={"layer": "Off"})
     path = tmp_path / "logo.dxf"
     doc.saveas(path)
-    (part,), said = _read(path)
+    (part,), said = read_said(path)
     # the picture in the block is named by its block reference, on the reference's layer;
     # one on a layer not cut, or switched off, is not a word (nor the switched-off layer)
     assert said == [
@@ -126,7 +116,7 @@ def test_solids_and_meshes_are_refused_with_the_way_to_a_flat_outline(tmp_path, 
     path = tmp_path / "solid.dxf"
     doc.saveas(path)
     with pytest.raises(InputError) as err:
-        _read(path)
+        read_said(path)
     assert str(err.value) == (
         f"{path}: unsupported entity {kind} on cut layer (entity {made.dxf.handle}, layer 0): "
         "a 3D solid, surface or mesh is not a flat outline: export the part's outline (a flat "
@@ -145,7 +135,7 @@ def test_a_region_is_refused_with_explode(tmp_path):
                        rf"{region.dxf.handle}, layer Cut\): a REGION keeps its outline as "
                        r"ACIS solid-modelling data, which wikicut does not read: explode it "
                        r"to lines and arcs in CAD \(EXPLODE\)$"):
-        _read(path)
+        read_said(path)
 
 
 def test_a_traced_photo_from_the_command_line(tmp_path):

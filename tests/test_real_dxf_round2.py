@@ -15,28 +15,19 @@ and the thickness slots fitting finds in it:
 from __future__ import annotations
 
 import collections
-import warnings
 from pathlib import Path
 
 import independent_dxf
 import pytest
-from conftest import run_wikicut
+from conftest import read_said, run_wikicut
 
 from wikicut.errors import InputError
-from wikicut.io.dxf import read_dxf_parts
 from wikicut.io.dxf.fitting import SlotFit, SlotRule
 from wikicut.io.dxf.slots import find_slots
 
 REAL = Path(__file__).resolve().parent / "data" / "real"
 RELAY = REAL / "lasercut_daveberkeley" / "relay_box_1_1.dxf"
 HINGE = REAL / "lasercut_daveberkeley" / "hinge_test_1_0.dxf"
-
-
-def _read(path, **kw):
-    with warnings.catch_warnings(record=True) as rec:
-        warnings.simplefilter("always")
-        parts = read_dxf_parts(path, **kw)
-    return parts, [str(w.message) for w in rec]
 
 
 def _holes(parts) -> int:
@@ -71,7 +62,7 @@ READ = [
 @pytest.mark.parametrize("name, shapes, said", READ, ids=[c[0] for c in READ])
 def test_what_each_file_reads_as(name, shapes, said):
     path = REAL / name
-    parts, lines = _read(path)
+    parts, lines = read_said(path)
     got = collections.Counter((_size(p.outline), len(p.outline.interiors)) for p in parts)
     assert got == shapes
     assert not any(p.pockets or p.engravings for p in parts)
@@ -103,7 +94,7 @@ def test_the_slots_found_are_the_joints_and_only_they(name, slots):
     """Drawn for 1/8 in board, the 3.5 mm slots (the joints: through slots for the
     other panels' tabs, half-lap notches from an edge) are found; the finger joints'
     notches, the LED holes and the round holes are not. Drawn for 18 mm, nothing is."""
-    parts, _ = _read(REAL / name)
+    parts, _ = read_said(REAL / name)
     found = sorted((round(s.width, 3), round(s.length, 2))
                    for p in parts for s in find_slots(p.outline, 3.175))
     assert found == sorted(slots)
@@ -112,12 +103,12 @@ def test_the_slots_found_are_the_joints_and_only_they(name, slots):
 
 def test_atles_slots_are_fitted_to_the_measured_board():
     fits: list[SlotFit] = []
-    (part,), said = _read(REAL / "atles" / "end2.dxf", thickness=3.5,
+    (part,), said = read_said(REAL / "atles" / "end2.dxf", thickness=3.5,
                           slots=SlotRule(given=3.175, given_key="--drawn-thickness"),
                           fitted=fits)
     (fit,) = fits
     assert fit.drawn == 3.175 and fit.stock == 3.5 and fit.widths == (3.5,) * 8
-    (drawn,), _ = _read(REAL / "atles" / "end2.dxf")
+    (drawn,), _ = read_said(REAL / "atles" / "end2.dxf")
     # each slot 0.325 mm wider, both faces moved: 8 slots, 7 through and one notch
     grown = part.outline.area - drawn.outline.area
     assert grown == pytest.approx(-0.325 * (4 * 43.94 + 34.28 + 15 + 10 + 51.5), rel=0.02)
@@ -129,7 +120,7 @@ def test_stress_relief_circles_on_corners_are_named_at_once():
     notches only a laser cuts as drawn: all named in one line with the way out (was: the
     first of them named as a contour running 0.177 mm outside the part, no way out)."""
     with pytest.raises(InputError) as err:
-        _read(RELAY)
+        read_said(RELAY)
     msg = str(err.value)
     assert msg == (
         f"{RELAY}: contours cross each other: (entity DD, layer 0), 0.50 x 0.50 mm, is drawn "
@@ -148,7 +139,7 @@ def test_without_its_relief_circles_the_relay_box_reads_as_the_independent_readi
         msp.delete_entity(e)
     trimmed = tmp_path / "relay_box.dxf"
     doc.saveas(trimmed)
-    parts, _ = _read(trimmed)
+    parts, _ = read_said(trimmed)
     ind = independent_dxf.read(trimmed, 1.0)
     assert (len(parts), _holes(parts)) == (ind.parts, ind.holes) == (6, 29)
     assert sorted((_size(p.outline), len(p.outline.interiors)) for p in parts) == [
@@ -171,7 +162,7 @@ def test_a_living_hinge_of_open_slits_is_refused_by_its_first_slits():
     layer: a router would need each as a groove through the board, which the file does
     not say."""
     with pytest.raises(InputError) as err:
-        _read(HINGE)
+        read_said(HINGE)
     msg = str(err.value)
     assert msg.startswith(f"{HINGE}: contour (entity 2B, layer 0) ends on entity 27 at "
                           "(35.000, 20.000), not at its end (T-junction")
@@ -185,4 +176,4 @@ def test_a_small_part_over_a_plates_edge_is_still_named_as_crossing():
     another, run over its edge, keeps its reading (DeepNestSharp's nest export)."""
     path = REAL / "deepnestsharp" / "ReadMeExampleSmall.dxf"
     with pytest.raises(InputError, match=r"entity 24 runs up to 0\.013 mm outside entity 1E"):
-        _read(path)
+        read_said(path)

@@ -21,21 +21,15 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import read_said
 
 from wikicut.cli import main
 from wikicut.errors import InputError
-from wikicut.io.dxf import read_cutting_file, read_dxf_parts
+from wikicut.io.dxf import read_cutting_file
 
 REAL = Path(__file__).resolve().parent / "data" / "real"
 DEEPNEST = REAL / "deepnestsharp"
 MALLET = REAL / "wikihouse_viewer" / "mallet2.dxf"
-
-
-def _read(path, **kw):
-    with warnings.catch_warnings(record=True) as rec:
-        warnings.simplefilter("always")
-        parts = read_dxf_parts(path, **kw)
-    return parts, [str(w.message) for w in rec]
 
 
 def _size(part):
@@ -44,7 +38,7 @@ def _size(part):
 
 
 def test_an_r12_file_with_r2000_subclass_markers_is_read_in_recover_mode():
-    (part,), said = _read(DEEPNEST / "150x100.dxf")
+    (part,), said = read_said(DEEPNEST / "150x100.dxf")
     assert _size(part) == (150.0, 100.0)
     assert part.outline.area == pytest.approx(15000.0)
     (line,) = [s for s in said if "recover mode" in s]
@@ -65,7 +59,7 @@ def test_the_recovered_file_is_cut_from_the_command_line(tmp_path):
 
 def test_a_nested_part_over_the_plate_edge_is_refused_where_the_edges_cross():
     with pytest.raises(InputError) as err:
-        _read(DEEPNEST / "ReadMeExampleSmall.dxf")
+        read_said(DEEPNEST / "ReadMeExampleSmall.dxf")
     msg = str(err.value)
     assert msg.startswith(str(DEEPNEST / "ReadMeExampleSmall.dxf"))
     assert re.search(r"\(entity 1E, layer Plate H200 W600\) and \(entity 24, layer "
@@ -95,7 +89,7 @@ def test_the_refused_nest_writes_nothing(tmp_path):
 
 
 def test_an_autocad_part_with_gaps_and_stubs_is_read_and_said():
-    (part,), said = _read(DEEPNEST / "_4.dxf")
+    (part,), said = read_said(DEEPNEST / "_4.dxf")
     assert _size(part) == (82.1, 164.9)
     assert not part.outline.interiors
     assert any("closed 3 gap(s)" in s and "0.019 mm" in s for s in said), said
@@ -103,7 +97,7 @@ def test_an_autocad_part_with_gaps_and_stubs_is_read_and_said():
 
 
 def test_an_autocad_part_with_seven_holes():
-    (part,), said = _read(DEEPNEST / "_6.dxf")
+    (part,), said = read_said(DEEPNEST / "_6.dxf")
     assert _size(part) == (226.8, 145.3)
     widths = sorted(round(h.bounds[2] - h.bounds[0], 1) for h in part.outline.interiors)
     assert widths == [5.0, 12.3, 12.3, 12.3, 12.3, 12.3, 20.8]
@@ -111,7 +105,7 @@ def test_an_autocad_part_with_seven_holes():
 
 
 def test_the_wikihouse_mallet_from_sketchup():
-    parts, said = _read(MALLET)
+    parts, said = read_said(MALLET)
     assert sorted(_size(p) for p in parts) == [(100.0, 150.0)] * 2 + [(350.0, 150.0)] * 2
     assert all(not p.outline.interiors for p in parts)
     assert any("$INSUNITS=1" in s and "read as millimetres (2400 mm)" in s for s in said)
@@ -130,4 +124,4 @@ def test_the_mallet_as_cut_is_one_board():
 def test_contours_crossing_name_the_crossing_in_a_refused_inkscape_file():
     with pytest.raises(InputError, match=r"\(entity 101, layer Capa_1\) cross at \(25\.472, "
                        r"6\.072\): entity 101 runs up to 3\.372 mm outside entity 100"):
-        _read(REAL / "freecad_library" / "inkscape.dxf")
+        read_said(REAL / "freecad_library" / "inkscape.dxf")

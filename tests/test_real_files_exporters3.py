@@ -19,27 +19,19 @@ warnings, or the refusal.
 from __future__ import annotations
 
 import collections
-import warnings
 from pathlib import Path
 
 import ezdxf
 import pytest
 import shapely
-from conftest import run_wikicut
+from conftest import read_said, run_wikicut
 
 from wikicut.errors import InputError
-from wikicut.io.dxf import classify_layer, read_dxf_parts
+from wikicut.io.dxf import classify_layer
 
 REAL = Path(__file__).resolve().parent / "data" / "real"
 MASTER = REAL / "purple_tentacle" / "master.dxf"
 FLAT = REAL / "laser4diy" / "laserenclosure4_v8_mainsheet.dxf"
-
-
-def _read(path, **kw):
-    with warnings.catch_warnings(record=True) as rec:
-        warnings.simplefilter("always")
-        parts = read_dxf_parts(path, **kw)
-    return parts, [str(w.message) for w in rec]
 
 
 def _size(geom) -> tuple[float, float]:
@@ -66,11 +58,11 @@ def test_blocks_with_z_scale_0_are_read_as_librecad_draws_them():
     assert len(inserts) == 69 and {float(e.dxf.zscale) for e in inserts} == {0.0}
     names = [layer.dxf.name for layer in doc.layers]
     only_plate = {n: "auto" if n == "Plate" else "ignore" for n in names}
-    cutouts, said = _read(MASTER, layer_map=only_plate)
+    cutouts, said = read_said(MASTER, layer_map=only_plate)
     assert said == []
     got = collections.Counter(_size(p.outline) for p in cutouts)
     assert got == {(18.0, 16.0): 80, (15.5, 12.8): 14, (3.0, 3.0): 3}
-    (plate,), _ = _read(REAL / "purple_tentacle" / "plate.dxf")
+    (plate,), _ = read_said(REAL / "purple_tentacle" / "plate.dxf")
     exported = _holes(plate)
     assert exported.pop((3.2, 3.2)) == 7
     assert got == exported
@@ -81,7 +73,7 @@ def test_blocks_with_z_scale_0_are_read_as_librecad_draws_them():
 
 def test_the_design_master_is_refused_for_its_open_construction_lines():
     with pytest.raises(InputError) as err:
-        _read(MASTER)
+        read_said(MASTER)
     msg = str(err.value)
     assert msg.startswith(f"{MASTER}: open contour (entity 162, layer Case) ends at "
                           "(-188.366, -93.524) and (188.366, -93.524), gap 376.732 mm;")
@@ -99,7 +91,7 @@ def test_the_design_master_is_refused_from_the_command_line(tmp_path):
 
 
 def test_the_plate_librecad_exported():
-    (plate,), said = _read(REAL / "purple_tentacle" / "plate.dxf")
+    (plate,), said = read_said(REAL / "purple_tentacle" / "plate.dxf")
     assert _size(plate.outline) == (377.4, 214.5)
     assert _holes(plate) == {(18.0, 16.0): 80, (15.5, 12.8): 14, (3.2, 3.2): 7, (3.0, 3.0): 3}
     assert said == []
@@ -118,8 +110,8 @@ def test_names_that_only_start_like_bend_are_read_as_before(name):
 
 
 def test_a_flat_pattern_is_its_outline_and_holes_and_its_bends_are_said():
-    (part,), said = _read(FLAT)
-    (twin,), twin_said = _read(REAL / "laser4diy" / "laserenclosure4_v8_mainsheet_x.dxf")
+    (part,), said = read_said(FLAT)
+    (twin,), twin_said = read_said(REAL / "laser4diy" / "laserenclosure4_v8_mainsheet_x.dxf")
     assert twin_said == []
     assert _size(part.outline) == (776.5, 790.0)
     assert len(part.outline.interiors) == 212
@@ -137,7 +129,7 @@ def test_a_flat_pattern_is_its_outline_and_holes_and_its_bends_are_said():
 
 
 def test_bend_lines_mapped_to_an_engraving_are_engraved():
-    (part,), said = _read(FLAT, layer_map={"BEND": "engrave:0.5"})
+    (part,), said = read_said(FLAT, layer_map={"BEND": "engrave:0.5"})
     lines = sorted((round(e.path.coords[0][0], 2), round(e.path.length, 2), e.depth)
                    for e in part.engravings)
     assert lines == [(192.13, 790.0, 0.5), (584.39, 790.0, 0.5)]
@@ -159,14 +151,14 @@ def test_a_makerjs_plate_whose_header_has_only_its_units():
     path = REAL / "hackpiano" / "plate.dxf"
     head = path.read_bytes()[:200]
     assert b"$INSUNITS" in head and b"$ACADVER" not in path.read_bytes()
-    (plate,), said = _read(path)
+    (plate,), said = read_said(path)
     assert _dims(plate.outline) == pytest.approx((200.025, 57.15), abs=0.001)
     assert _holes(plate) == {(14.0, 14.0): 16}
     assert said == []
 
 
 def test_a_kicad_plot_of_a_keyboard_plate():
-    (plate,), said = _read(REAL / "lumberjack" / "lumberjack-full.dxf")
+    (plate,), said = read_said(REAL / "lumberjack" / "lumberjack-full.dxf")
     assert _dims(plate.outline) == pytest.approx((285.75, 95.25), abs=0.005)
     assert _holes(plate) == {(14.0, 14.0): 48, (14.1, 14.0): 4, (33.1, 15.4): 2,
                              (52.4, 90.5): 1}
@@ -175,7 +167,7 @@ def test_a_kicad_plot_of_a_keyboard_plate():
 
 def test_a_kicad_plot_of_the_acrylic_cover():
     # the README: 95 x 57 mm of 2 mm acrylic with four M2 holes at the corners
-    (cover,), _ = _read(REAL / "lumberjack" / "cover.dxf")
+    (cover,), _ = read_said(REAL / "lumberjack" / "cover.dxf")
     assert _dims(cover.outline) == pytest.approx((57.15, 95.25), abs=0.001)
     assert _holes(cover) == {(2.4, 2.4): 4}
 
@@ -183,7 +175,7 @@ def test_a_kicad_plot_of_the_acrylic_cover():
 def test_openscads_newer_writer():
     path = REAL / "zwerg" / "plate.dxf"
     assert path.read_bytes().startswith(b"999\nDXF from OpenSCAD\n")
-    (plate,), said = _read(path)
+    (plate,), said = read_said(path)
     assert _size(plate.outline) == (147.3, 109.8)
     assert _holes(plate) == {(14.0, 14.0): 23, (19.1, 19.1): 2}
     assert said == []

@@ -20,18 +20,12 @@ from pathlib import Path
 import ezdxf
 import pytest
 import shapely
+from conftest import read_said
 
 from wikicut.errors import InputError
 from wikicut.io.dxf import read_cutting_file, read_dxf_parts
 
 REAL = Path(__file__).resolve().parent / "data" / "real"
-
-
-def _read(path, **kw):
-    with warnings.catch_warnings(record=True) as rec:
-        warnings.simplefilter("always")
-        parts = read_dxf_parts(path, **kw)
-    return parts, [str(w.message) for w in rec]
 
 
 def _size(poly) -> tuple[float, float]:
@@ -40,7 +34,7 @@ def _size(poly) -> tuple[float, float]:
 
 
 def test_fusion_lamp_reads_past_its_sketch_points():
-    parts, said = _read(REAL / "plywood_lamp" / "plywood_lamp.dxf")
+    parts, said = read_said(REAL / "plywood_lamp" / "plywood_lamp.dxf")
     assert len(parts) == 15
     sizes = sorted(_size(p.outline) for p in parts)
     assert sizes == [(20.0, 41.0)] * 12 + [(112.5, 104.9), (112.5, 105.0), (112.5, 105.0)]
@@ -64,7 +58,7 @@ def test_a_point_on_a_cut_layer_is_not_cut_and_said(tmp_path):
     pt = msp.add_point((10, 10), dxfattribs={"layer": "CUT"})
     msp.add_point((500, 500), dxfattribs={"layer": "0_SHEET_BirchPly"})  # a sheet's: quiet
     doc.saveas(tmp_path / "p.dxf")
-    (part,), said = _read(tmp_path / "p.dxf")
+    (part,), said = read_said(tmp_path / "p.dxf")
     assert _size(part.outline) == (100.0, 50.0)
     assert [s for s in said if "POINT" in s] == [
         f"{tmp_path / 'p.dxf'}: 1 POINT entity not cut (a point has no outline; CAD exports "
@@ -73,7 +67,7 @@ def test_a_point_on_a_cut_layer_is_not_cut_and_said(tmp_path):
 
 def test_librecad_plate_whose_side_runs_past_the_corner_is_the_plate():
     path = REAL / "adafruit" / "mount_plate.dxf"
-    (plate,), said = _read(path)
+    (plate,), said = read_said(path)
     assert _size(plate.outline) == (210.0, 169.0)
     assert plate.outline.area == pytest.approx(210 * 169 - sum(
         shapely.Polygon(r).area for r in plate.outline.interiors))
@@ -120,7 +114,7 @@ def test_an_overshoot_longer_than_5_mm_is_refused_and_named(tmp_path):
 
 def test_an_overshoot_up_to_5_mm_outside_is_not_cut(tmp_path):
     path, handle = _overshot(tmp_path, 3.0)
-    (part,), said = _read(path)
+    (part,), said = read_said(path)
     assert _size(part.outline) == (100.0, 60.0)
     assert part.outline.area == pytest.approx(6000.0)
     assert any(f"entity {handle} (layer 0) runs 3.000 mm past (0.000, 0.000) to "
@@ -136,7 +130,7 @@ def test_qcad_rocket_gaps_are_named_then_read_with_a_wider_tolerance():
     # the other end of that path stops 0.578 mm short of spline 6E's end, on 6E
     assert ("contour (entity 64, layer 0) ends on entity 6E at (524.228, 349.923), not at "
             "its end (T-junction") in msg and "join tolerance 0.5 mm" in msg
-    (rocket,), said = _read(path, join_tolerance=0.8)
+    (rocket,), said = read_said(path, join_tolerance=0.8)
     # $INSUNITS=0: read as mm, though QCAD kept the points (1/72 in) of the A3 template
     # it came from (the rocket is 190 mm wide on the page)
     assert _size(rocket.outline) == (538.9, 847.7)
@@ -149,7 +143,7 @@ def test_qcad_rocket_in_points_reads_at_its_size_on_the_page():
     """Given its units, the template is its true size on the A3 page, and its 0.6-0.7 point
     gaps (0.2-0.25 mm) are within the default join tolerance."""
     path = REAL / "adafruit" / "template-LaserCutter.dxf"
-    (rocket,), said = _read(path, units="pt")
+    (rocket,), said = read_said(path, units="pt")
     assert _size(rocket.outline) == (190.1, 299.1)  # 538.9 x 847.7 points
     assert rocket.outline.area == pytest.approx(269_039 * (25.4 / 72) ** 2, rel=1e-3)
     assert not rocket.outline.interiors
@@ -158,7 +152,7 @@ def test_qcad_rocket_in_points_reads_at_its_size_on_the_page():
 
 
 def test_voron_deck_panel_reads_with_its_slots_and_hole():
-    (panel,), said = _read(REAL / "voron2" / "250_Deck_Panel.dxf")
+    (panel,), said = read_said(REAL / "voron2" / "250_Deck_Panel.dxf")
     assert said == []
     assert _size(panel.outline) == (369.0, 369.0)
     holes = sorted(_size(shapely.Polygon(r)) for r in panel.outline.interiors)
