@@ -157,10 +157,6 @@ def _run_nest(job: Job, outdir: Path, *, gcode: bool, force: bool, profile: str 
                                      f" {prof.tool.diameter:g} mm tool: each cut would gouge the"
                                      " part beside it", job.path)
             if note := tab_room_note(prof, job.settings.spacing):
-                import warnings
-
-                from ..errors import InputWarning
-
                 warnings.warn(f"{job.path}: {note}", InputWarning, stacklevel=2)
 
             def plan_parts() -> None:
