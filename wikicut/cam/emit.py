@@ -26,6 +26,11 @@ class Emitter:
         self.rates = (min(profile.feeds.plunge, cap), min(profile.feeds.cut, cap),
                       min(profile.feeds.ramp, profile.feeds.cut, cap))
 
+    def say_first(self, text: str) -> None:
+        """Put `text` before what the operation's comment says already (why the cut is as it
+        is comes before how it was entered)."""
+        self.note = "; ".join(n for n in (text, self.note) if n)
+
     def feed_for(self, a: P3, b: P3) -> float:
         f_plunge, f_cut, f_ramp = self.rates
         dxy = math.hypot(b[0] - a[0], b[1] - a[1])

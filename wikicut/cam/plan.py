@@ -320,7 +320,7 @@ def _hold(ctx: Context, em: Emitter, loop: np.ndarray, held: NoRoom) -> None:
     is taken off at the end of the sheet), and said at its outline."""
     others, near, _ = _neighbours(ctx, loop)
     comment = held.add(_instance(ctx), others, near)
-    em.note = "; ".join(n for n in (comment, em.note) if n)
+    em.say_first(comment)
 
 
 def _held_first(ch: Chooser, placed: list[Part], order: list[int]) -> list[int]:

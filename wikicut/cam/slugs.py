@@ -111,7 +111,7 @@ def slug_hole(ctx: Context, em: Emitter, loop: np.ndarray, slug: Slug,
     if tab_centres(track, p, perimeter, avoid):
         tabs = loop_op(ctx, em, loop, ctx.through, True, outside=False, avoid=avoid,
                        perimeter=perimeter)
-        em.note = "; ".join(n for n in (f"{why}: tabs hold it", em.note) if n)
+        em.say_first(f"{why}: tabs hold it")
         return tabs
     if refusal := no_room_refusal(ctx):
         raise PlaceRefusal(
@@ -127,6 +127,5 @@ def _skinned(ctx: Context, em: Emitter, loop: np.ndarray, slug: Slug, skins: Slu
     """The hole cut down to the onion skin, recorded for the final skin pass."""
     loop_op(ctx, em, loop, skin_depth(ctx), False, outside=False)
     skins.add(slug)
-    em.note = "; ".join(n for n in (f"{why}: cut down to a {ctx.profile.onion.skin:g} mm"
-                                    " onion skin", em.note) if n)
+    em.say_first(f"{why}: cut down to a {ctx.profile.onion.skin:g} mm onion skin")
     return []
