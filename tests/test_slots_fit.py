@@ -28,6 +28,9 @@ MICROHOUSE = ROOT / "examples" / "microhouse" / "MicroHouse_othercomponents_v0.5
 # thickness slots per Skylark E-XXS part (18.5 mm wide: 18 mm ply + 0.5), measured
 SKYLARK_SLOTS = {"A": 6, "B": 7, "C": 6, "D": 1, "F": 2, "G": 7, "H": 7, "I": 6, "J": 1,
                  "L": 1, "N": 1, "O": 1, "Q": 2}
+# ... and slots for two sheets side by side (36.5 mm: two 18 mm plies + 0.5), measured
+SKYLARK_DOUBLES = {"A": 1, "B": 2, "C": 1, "G": 1, "H": 2, "I": 1, "J": 2, "K": 4, "L": 2,
+                   "M": 1, "R": 1}
 
 
 def said(fn, *args, **kw):
@@ -37,9 +40,9 @@ def said(fn, *args, **kw):
     return got, [str(w.message) for w in rec if issubclass(w.category, InputWarning)]
 
 
-def widths(outline, drawn, narrower=0.05, min_length=5.0):
+def widths(outline, drawn, narrower=0.05, min_length=5.0, plies=(1,)):
     return sorted(round(s.width, 4) for s in find_slots(outline, drawn, narrower=narrower,
-                                                        min_length=min_length))
+                                                        min_length=min_length, plies=plies))
 
 
 def skylark(label: str, **kw):
@@ -49,17 +52,26 @@ def skylark(label: str, **kw):
 
 @pytest.mark.parametrize("label", sorted(SKYLARK_SLOTS) + ["E", "K", "M", "P", "R", "S"])
 def test_skylark_slots_follow_the_ply(label):
+    """Each slot moves by the stock's difference from 18 mm once per sheet it takes: 18.5
+    mm slots by it, 36.5 mm ones (two sheets) by twice it; the 12.5 mm slots stay."""
     drawn = skylark(label)
-    n = SKYLARK_SLOTS.get(label, 0)
+    n, m = SKYLARK_SLOTS.get(label, 0), SKYLARK_DOUBLES.get(label, 0)
     assert widths(drawn.outline, 18.0) == [18.5] * n
-    others = widths(drawn.outline, 12.0, narrower=0.0)  # the 12.5 mm slots: no ply's
+    assert widths(drawn.outline, 18.0, plies=(2,)) == pytest.approx([36.5] * m, abs=1e-3)
+    # the 12.5 mm slots: no ply's (4 mm long at least: a 5.75 mm ledge beside R's slot for
+    # two sheets is 4.55 mm after it is widened)
+    others = widths(drawn.outline, 12.0, narrower=0.0, min_length=4.0)
     for stock in (18.6, 17.6):
         fitted = skylark(label, thickness=stock, slots=SlotRule(default=18.0))
-        assert fitted.slots_fitted == n
+        assert fitted.slots_fitted == n + m
         assert widths(fitted.outline, stock) == pytest.approx([18.5 + stock - 18.0] * n)
-        assert widths(fitted.outline, 12.0, narrower=0.0) == others
+        two = 36.5 + 2 * (stock - 18.0)
+        got = widths(fitted.outline, stock, plies=(2,))
+        assert sum(w == pytest.approx(two, abs=1e-3) for w in got) == m
+        assert widths(fitted.outline, 18.0, plies=(2,)) == []  # none left as drawn
+        assert widths(fitted.outline, 12.0, narrower=0.0, min_length=4.0) == others
         removed = drawn.outline.area - fitted.outline.area
-        assert (removed > 0) == (stock > 18 and n > 0) and fitted.outline.is_valid
+        assert (removed > 0) == (stock > 18 and n + m > 0) and fitted.outline.is_valid
         assert fitted.pockets == drawn.pockets and fitted.drills == drawn.drills
 
 
@@ -73,8 +85,8 @@ def test_skylark_block_at_186_in_a_job(tmp_path):
     parts, lines = said(load_job_parts, load_job(job_dir / "job.toml"))
     slot_lines = [ln for ln in lines if "slot" in ln]
     assert len(slot_lines) == 1, lines
-    assert "13 parts (E-XXS-A, E-XXS-B, E-XXS-C, E-XXS-D, E-XXS-F and 8 more) hold 48 slots" \
-           " 18.5 mm wide" in slot_lines[0]
+    assert "16 parts (E-XXS-A, E-XXS-B, E-XXS-C, E-XXS-D, E-XXS-F and 11 more) hold 66 slots" \
+           " 18.5-36.5 mm wide, as for 18 mm ply (one sheet or two)" in slot_lines[0]
     assert "set key 'dxf.drawn_thickness' = 18" in slot_lines[0]
     assert all(p.slots_fitted == 0 for _, p in parts)
     # the job says: every slot fitted, said once for the job
@@ -82,12 +94,14 @@ def test_skylark_block_at_186_in_a_job(tmp_path):
                                                                 "[[block]]"))
     parts, lines = said(load_job_parts, load_job(job_dir / "job.toml"))
     slot_lines = [ln for ln in lines if "slot" in ln]
-    assert slot_lines == [f"{job_dir / 'job.toml'}: fitted 48 slots in 13 parts to the 18.6 mm"
-                          " stock: 18.5 -> 19.1 mm wide (drawn for 18 mm ply, as key"
+    assert slot_lines == [f"{job_dir / 'job.toml'}: fitted 66 slots in 16 parts to the 18.6 mm"
+                          " stock: 18.5 -> 19.1 mm (48), 36.5 -> 37.7 mm (18) wide (drawn for"
+                          " 18 mm ply, as key"
                           " 'dxf.drawn_thickness' (line 7) says; dxf.slots = \"as drawn\""
                           " keeps them as drawn)"]
     assert {p.name: p.slots_fitted for _, p in parts if p.slots_fitted} == {
-        f"E-XXS-{k}": n for k, n in SKYLARK_SLOTS.items()}
+        f"E-XXS-{k}": SKYLARK_SLOTS.get(k, 0) + SKYLARK_DOUBLES.get(k, 0)
+        for k in {*SKYLARK_SLOTS, *SKYLARK_DOUBLES}}
     # the block keeps them as drawn: over the job's key, without a word
     with_key = text.replace("[[block]]", "[dxf]\ndrawn_thickness = 18\n[[block]]")
     (job_dir / "job.toml").write_text(with_key + 'slots = "as drawn"\n')
@@ -97,8 +111,8 @@ def test_skylark_block_at_186_in_a_job(tmp_path):
     # the block's own drawn_thickness, named as the block's key
     (job_dir / "job.toml").write_text(text + "drawn_thickness = 18.2\n")
     parts, lines = said(load_job_parts, load_job(job_dir / "job.toml"))
-    assert "18.5 -> 18.9 mm wide (drawn for 18.2 mm ply, as key 'block[1].drawn_thickness'" \
-           " says; dxf.slots" in " ".join(lines)
+    assert "18.5 -> 18.9 mm (48), 36.5 -> 37.3 mm (18) wide (drawn for 18.2 mm ply, as key" \
+           " 'block[1].drawn_thickness' says; dxf.slots" in " ".join(lines)
 
 
 @pytest.mark.parametrize("table,line,expect", [
@@ -136,8 +150,8 @@ def test_bad_slot_keys_are_one_line_errors(tmp_path, table, line, expect):
 
 def test_nest_a_skylark_job_at_186_end_to_end(tmp_path):
     """`wikicut nest` on Skylark parts cut from 18.6 mm ply: one warning, the report's
-    count per part, and the sheet's DXF and program as cut: slots 19.1 mm wide, the
-    program accepted by the verifier against that sheet."""
+    count per part, and the sheet's DXF and program as cut: slots 19.1 mm wide (37.7 for
+    two sheets), the program accepted by the verifier against that sheet."""
     for k in ("D", "G", "J"):
         shutil.copy(SKYLARK / f"E-XXS-{k}.dxf", tmp_path)
     (tmp_path / "job.toml").write_text(
@@ -149,19 +163,22 @@ def test_nest_a_skylark_job_at_186_end_to_end(tmp_path):
     res = CliRunner().invoke(main, ["nest", str(tmp_path / "job.toml"), "-o", str(out), "-q"])
     assert res.exit_code == 0, res.output
     warned = [ln for ln in res.stderr.splitlines() if "slot" in ln]
-    assert warned == [f"warning: {tmp_path / 'job.toml'}: fitted 9 slots in 3 parts to the"
-                      " 18.6 mm stock: 18.5 -> 19.1 mm wide (drawn for 18 mm ply, as key"
+    assert warned == [f"warning: {tmp_path / 'job.toml'}: fitted 12 slots in 3 parts to the"
+                      " 18.6 mm stock: 18.5 -> 19.1 mm (9), 36.5 -> 37.7 mm (3) wide (drawn for"
+                      " 18 mm ply, as key"
                       " 'dxf.drawn_thickness' (line 15) says; dxf.slots = \"as drawn\" keeps"
                       " them as drawn)"]
     report = json.loads((out / "report.json").read_text())
     assert {r["name"]: r.get("slots_fitted") for r in report["parts"]} == {
-        "E-XXS-D": 1, "E-XXS-G": 7, "E-XXS-J": 1}
+        "E-XXS-D": 1, "E-XXS-G": 8, "E-XXS-J": 3}
     prof = load_profile("grbl")
-    slots = {"E-XXS-D": 1, "E-XXS-G": 7, "E-XXS-J": 1}
+    slots = {"E-XXS-D": (1, 0), "E-XXS-G": (7, 1), "E-XXS-J": (1, 2)}
     for sheet in report["sheets"]:
         (layout,) = read_cutting_file(out / sheet["file_dxf"])
         for pl in layout.placements:  # named by instance: E-XXS-G#1
-            assert widths(pl.part.outline, 18.6) == [19.1] * slots[pl.part.name.split("#")[0]]
+            n, m = slots[pl.part.name.split("#")[0]]
+            assert widths(pl.part.outline, 18.6) == [19.1] * n
+            assert widths(pl.part.outline, 18.6, plies=(2,)).count(37.7) == m
         program = (out / sheet["file_program"]).read_text()
         assert verify_program(program, prof, sheet=layout) == []
 
@@ -237,15 +254,16 @@ def test_part_takes_the_drawn_thickness(tmp_path):
 
 def test_wren_and_microhouse():
     """Wren's sheet layer names no thickness: its slots are said and left; given the ply,
-    its 18, 18.25 and 19 mm slots follow, its 10 and 28 mm ones stay. MicroHouse's sheet
-    layers name 18 mm: its three 18 mm slots follow the stock with no key."""
+    its 18, 18.25 and 19 mm slots follow, and its 36 and 37 mm ones for two sheets by twice
+    as much; its 10 and 28 mm ones stay. MicroHouse's sheet layers name 18 mm: its three
+    18 mm slots and one 36 mm follow the stock with no key."""
     drawn = read_dxf_parts(WREN)
     parts, lines = said(read_dxf_parts, WREN, thickness=18.6, slots=SlotRule())
     assert [p.outline.wkb for p in parts] == [p.outline.wkb for p in drawn]
-    assert "16 parts" in lines[-1] and "44 slots 18-19 mm wide" in lines[-1]
+    assert "16 parts" in lines[-1] and "48 slots 18-37 mm wide" in lines[-1]
     parts, lines = said(read_dxf_parts, WREN, thickness=18.6, slots=SlotRule(default=18.0))
-    assert "fitted 44 slots in 16 parts to the 18.6 mm stock: 18 -> 18.6 mm (29), 19 -> 19.6 mm" \
-           " (13), 18.25 -> 18.85 mm (2) wide" in lines[-1]
+    assert "fitted 48 slots in 16 parts to the 18.6 mm stock: 18 -> 18.6 mm (29), 19 -> 19.6 mm" \
+           " (13), 18.25 -> 18.85 mm (2), 36 -> 37.2 mm (2), 37 -> 38.2 mm (2) wide" in lines[-1]
     # (4 mm long at least: some 10 mm recesses 5 mm long beside a slot are 4.7 mm after)
     others = [widths(p.outline, w, narrower=0.0, min_length=4.0) for p in drawn
               for w in (10.0, 28.0)]
@@ -253,6 +271,7 @@ def test_wren_and_microhouse():
     assert [widths(p.outline, w, narrower=0.0, min_length=4.0) for p in parts
             for w in (10.0, 28.0)] == others
     parts, lines = said(read_dxf_parts, MICROHOUSE, thickness=18.6, slots=SlotRule())
-    assert sum(p.slots_fitted for p in parts) == 3
-    assert ("fitted 3 slots in 2 parts to the 18.6 mm stock: 18 -> 18.6 mm wide (drawn for"
-            " 18 mm ply, as sheet layer '000_SHEET_MelamineFacedPly18mm' says") in lines[-1]
+    assert sum(p.slots_fitted for p in parts) == 4
+    assert ("fitted 4 slots in 3 parts to the 18.6 mm stock: 18 -> 18.6 mm (3), 36 -> 37.2 mm"
+            " (1) wide (drawn for 18 mm ply, as sheet layer '000_SHEET_MelamineFacedPly18mm'"
+            " says") in lines[-1]

@@ -57,7 +57,8 @@ class SlotRule:
 @dataclass(frozen=True)
 class SlotFit:
     """One part's slots: drawn `widths` (mm) for `drawn` mm ply (None: nothing says which,
-    and these are the slots 18-19 mm wide left as drawn), cut from `stock` mm ply."""
+    and these are the slots 18-19 mm wide, or 36-37 for two sheets, left as drawn), cut
+    from `stock` mm ply; `plies`: the sheets each slot takes (one where not given)."""
 
     file: str
     part: str
@@ -65,10 +66,17 @@ class SlotFit:
     source: str  # where `drawn` comes from
     stock: float
     widths: tuple[float, ...]
+    plies: tuple[int, ...] = ()
 
     @property
     def delta(self) -> float:
+        """The change in width per sheet a slot takes (mm)."""
         return 0.0 if self.drawn is None else self.stock - self.drawn
+
+    def fitted(self) -> list[tuple[float, float]]:
+        """(drawn, fitted) width of each slot, mm."""
+        plies = self.plies or (1,) * len(self.widths)
+        return [(w, w + self.delta * k) for w, k in zip(self.widths, plies)]
 
 
 def fit_part_slots(outline: Polygon, rule: SlotRule, stock: float, layer_says: float | None,
@@ -83,8 +91,8 @@ def fit_part_slots(outline: Polygon, rule: SlotRule, stock: float, layer_says: f
         if abs(stock - USUAL) <= SAME:
             return outline, None
         found = find_slots(outline, USUAL, narrower=0.0)
-        return outline, (SlotFit(file, part, None, "", stock, tuple(s.width for s in found))
-                         if found else None)
+        return outline, (SlotFit(file, part, None, "", stock, tuple(s.width for s in found),
+                                 tuple(s.plies for s in found)) if found else None)
     delta = stock - drawn
     if abs(delta) <= SAME:
         return outline, None
@@ -96,7 +104,8 @@ def fit_part_slots(outline: Polygon, rule: SlotRule, stock: float, layer_says: f
                          f" {stock:g} mm stock: {exc} (drawing coordinates); draw the part for"
                          f" this ply, or keep its slots as drawn ({rule.mode_key} ="
                          f" \"{AS_DRAWN}\")", file, part) from None
-    return fitted, SlotFit(file, part, drawn, source, stock, tuple(s.width for s in slots))
+    return fitted, SlotFit(file, part, drawn, source, stock, tuple(s.width for s in slots),
+                           tuple(s.plies for s in slots))
 
 
 def _setting(key: str, value: str) -> str:
@@ -117,7 +126,7 @@ def slot_warnings(fits: list[SlotFit], rule: SlotRule) -> list[str]:
     done = [f for f in fits if f.drawn is not None and f.widths]
     if done:
         n = sum(len(f.widths) for f in done)
-        moves = Counter((_mm(w), _mm(w + f.delta)) for f in done for w in f.widths)
+        moves = Counter((_mm(w), _mm(to)) for f in done for w, to in f.fitted())
         said = ", ".join(f"{a} -> {b} mm" + (f" ({k})" if len(moves) > 1 else "")
                          for (a, b), k in sorted(moves.items(), key=lambda m: (-m[1], m[0])))
         plies = sorted({(f.drawn, f.source) for f in done})
@@ -136,9 +145,10 @@ def slot_warnings(fits: list[SlotFit], rule: SlotRule) -> list[str]:
         lo, hi = min(every), max(every)
         widths = f"{_mm(lo)} mm" if _mm(lo) == _mm(hi) else f"{_mm(lo)}-{_mm(hi)} mm"
         holds = "holds" if len(unknown) == 1 else "hold"
+        two = " (one sheet or two)" if any(k > 1 for f in unknown for k in f.plies) else ""
         out.append(f"{counted(len(unknown), 'part')} ({names}{more}) {holds}"
-                   f" {counted(n, 'slot')} {widths} wide, as for {USUAL:g} mm ply, cut as drawn"
-                   f" in the {unknown[0].stock:g} mm stock: nothing says which ply the parts"
+                   f" {counted(n, 'slot')} {widths} wide, as for {USUAL:g} mm ply{two}, cut as"
+                   f" drawn in the {unknown[0].stock:g} mm stock: nothing says which ply the parts"
                    " were drawn for (no sheet layer names one); to fit them set"
                    f" {_setting(rule.default_key, f'{USUAL:g}')} (the ply they were drawn for),"
                    f" or {rule.mode_key} = \"{AS_DRAWN}\" to keep them as drawn")

@@ -4,10 +4,12 @@ A DXF part is drawn for one ply (18 mm, say) and cut from the ply in stock, whic
 quite that. A slot that takes a sheet of ply is a pair of parallel straight faces facing
 each other across nothing: the material lies beyond each face, the space between them over
 the length they share is empty, and its width is the drawn ply plus the designer's
-clearance. Such a slot (a notch from the outline, or a closed slot in a hole) is found by
-those properties alone, at any angle, and fitted by moving its faces apart (or together) by
-the difference between the stock and the drawn ply, half each unless one face runs on past
-the slot. docs/dxf.md (Slots) tells the rules.
+clearance; a slot that takes two sheets side by side (two ribs laminated, Skylark's and
+Wren's) is two plies plus the clearance. Such a slot (a notch from the outline, or a closed
+slot in a hole) is found by those properties alone, at any angle, and fitted by moving its
+faces apart (or together) by the difference between the stock and the drawn ply, once for
+each sheet it takes, half each unless one face runs on past the slot. docs/dxf.md (Slots)
+tells the rules.
 """
 
 from __future__ import annotations
@@ -21,12 +23,13 @@ from shapely import affinity
 from shapely.geometry import LineString, Polygon
 from shapely.geometry.polygon import orient
 
-__all__ = ["MIN_LENGTH", "NARROWER", "WIDER", "Slot", "SlotFitError", "find_slots",
+__all__ = ["MIN_LENGTH", "NARROWER", "PLIES", "WIDER", "Slot", "SlotFitError", "find_slots",
            "fit_slots"]
 
 MIN_LENGTH = 5.0  # mm: the shortest stretch two faces share that is taken for a slot
 NARROWER = 0.05  # mm: a slot may be drawn this much narrower than its ply (a press fit)
 WIDER = 1.0  # mm: ... or up to this much wider (the designer's clearance)
+PLIES = (1, 2)  # how many sheets side by side a slot may take (the clearance counts once)
 LINE_TOL = 0.005  # mm: vertices this near one straight line are one face (split edges)
 BEND = 0.01  # sine of the turn between edges still one face (0.6 deg): not an arc's first chord
 PARALLEL = 1e-4  # sine of the angle two faces may make and still be a slot's (0.006 deg)
@@ -49,7 +52,8 @@ class Slot:
     slot's empty space runs on past each end of the stretch before material closes it
     (rounded corners, a dogbone, the bottom of a notch), 0 where it opens out. `runs` is
     how far face A, then face B, runs on before and after the stretch (mm). `hole`: the
-    faces lie on a hole (a closed slot), not on the outline (a notch)."""
+    faces lie on a hole (a closed slot), not on the outline (a notch). `plies`: how many
+    sheets it takes side by side, so how many times the stock's difference it moves by."""
 
     start: tuple[float, float]
     along: tuple[float, float]
@@ -59,6 +63,7 @@ class Slot:
     ends: tuple[float, float] = (0.0, 0.0)
     runs: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
     hole: bool = False
+    plies: int = 1
 
     @property
     def shares(self) -> tuple[float, float]:
@@ -140,10 +145,12 @@ def _faces(coords) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def find_slots(outline: Polygon, drawn: float, *, narrower: float = NARROWER,
-               wider: float = WIDER, min_length: float = MIN_LENGTH) -> tuple[Slot, ...]:
+               wider: float = WIDER, min_length: float = MIN_LENGTH,
+               plies: tuple[int, ...] = PLIES) -> tuple[Slot, ...]:
     """The slots of a part drawn for `drawn` mm ply: pairs of antiparallel straight faces,
-    material beyond each, between `drawn - narrower` and `drawn + wider` apart, sharing at
-    least `min_length` mm with nothing between them. In a fixed order (ring, then face)."""
+    material beyond each, between `k * drawn - narrower` and `k * drawn + wider` apart for
+    a k of `plies` (the sheets the slot takes), sharing at least `min_length` mm with
+    nothing between them. In a fixed order (ring, then face)."""
     poly = orient(outline, 1.0)  # material on the left of every edge, holes included
     faces: list[tuple[np.ndarray, np.ndarray, bool]] = []
     for k, ring in enumerate([poly.exterior, *poly.interiors]):
@@ -168,9 +175,13 @@ def find_slots(outline: Polygon, drawn: float, *, narrower: float = NARROWER,
     cross = np.abs(u[:, 0][:, None] * u[:, 1][None, :] - u[:, 1][:, None] * u[:, 0][None, :])
     lo = np.maximum(0.0, np.minimum(t0, t1))
     hi = np.minimum(length[:, None], np.maximum(t0, t1))
-    lo_w, hi_w = drawn - narrower, drawn + wider
-    ok = ((dot < 0) & (cross <= PARALLEL) & (np.abs(w0 - w1) <= TAPER)
-          & (np.minimum(w0, w1) >= lo_w - 1e-9) & (np.maximum(w0, w1) <= hi_w + 1e-9)
+    # the sheets each pair's width takes (0: none); the windows never overlap while the
+    # clearance is less than a ply
+    k = np.zeros(dot.shape, dtype=np.int64)
+    for n in sorted(plies, reverse=True):
+        lo_w, hi_w = n * drawn - narrower, n * drawn + wider
+        k[(np.minimum(w0, w1) >= lo_w - 1e-9) & (np.maximum(w0, w1) <= hi_w + 1e-9)] = n
+    ok = ((dot < 0) & (cross <= PARALLEL) & (np.abs(w0 - w1) <= TAPER) & (k > 0)
           & (hi - lo >= min_length) & np.triu(np.ones_like(dot, dtype=bool), 1))
     found = []
     for i, j in zip(*np.nonzero(ok)):
@@ -182,7 +193,8 @@ def find_slots(outline: Polygon, drawn: float, *, narrower: float = NARROWER,
                     along=(float(u[i, 0]), float(u[i, 1])),
                     across=(float(-left[i, 0]), float(-left[i, 1])),
                     width=w, length=float(hi[i, j] - lo[i, j]),
-                    runs=tuple(float(max(r, 0.0)) for r in runs), hole=faces[i][2])
+                    runs=tuple(float(max(r, 0.0)) for r in runs), hole=faces[i][2],
+                    plies=int(k[i, j]))
         found.append(slot)
     if not found:
         return ()
@@ -246,7 +258,8 @@ def _cuts(slot: Slot, poly: Polygon, delta: float) -> list[Polygon]:
 
 def fit_slots(outline: Polygon, slots: tuple[Slot, ...] | list[Slot], delta: float
               ) -> Polygon:
-    """The outline with every slot `delta` mm wider (narrower where negative), each face
+    """The outline with every slot `delta` mm wider per sheet it takes (narrower where
+    negative: a two-sheet slot by twice that), each face
     moved by its share of it (Slot.shares: half each, unless one face runs on past the
     slot): widening clears the slot's space moved that far into each face (a rounded
     corner or a dogbone moves with its face, the bottom stays); narrowing adds a strip
@@ -256,21 +269,26 @@ def fit_slots(outline: Polygon, slots: tuple[Slot, ...] | list[Slot], delta: flo
     if not slots or delta == 0:
         return outline
     if delta > 0:
-        cuts = [g for s in slots for g in _cuts(s, outline, delta)]
+        cuts = [g for s in slots for g in _cuts(s, outline, delta * s.plies)]
         out = outline.difference(shapely.union_all(cuts))
     else:
-        if any(-delta >= s.width for s in slots):
-            raise SlotFitError(f"narrowing by {-delta:g} mm closes a slot")
+        if any(-delta * s.plies >= s.width for s in slots):
+            raise SlotFitError(f"narrowing by {-delta:g} mm a sheet closes a slot")
         strips = []
         for s in slots:
             share_a, share_b = s.shares
-            # a hair into the face and past the stretch's ends, to be one with the face
-            # and the walls across its ends (the hair left outside is simplified away)
+            d = delta * s.plies
+            # into the face as far as the faces may stray from the straight, parallel pair
+            # the slot is measured as (a long slot's faces a thousandth of a mm apart in
+            # angle leave the strip short of its face at one end: a spike), and a hair past
+            # the stretch's ends, to be one with the walls across them (the hair left
+            # outside is simplified away)
             lo, hi = -TOUCH, s.length + TOUCH
+            into = TAPER + LINE_TOL
             if share_a:
-                strips.append(s.box(lo, hi, -TOUCH, -delta * share_a))
+                strips.append(s.box(lo, hi, -into, -d * share_a))
             if share_b:
-                strips.append(s.box(lo, hi, s.width + delta * share_b, s.width + TOUCH))
+                strips.append(s.box(lo, hi, s.width + d * share_b, s.width + into))
         out = outline.union(shapely.union_all(strips))
     # the steps a strip's reach into its face leaves at the face's ends (TOUCH high), and
     # any such sliver where a cut meets an edge it runs along, are no edges to cut
@@ -278,10 +296,10 @@ def fit_slots(outline: Polygon, slots: tuple[Slot, ...] | list[Slot], delta: flo
     if _same_shape(outline, out):
         return shapely.normalize(out)
     if len(slots) == 1:
-        raise SlotFitError(_broken(slots[0], delta))
+        raise SlotFitError(_broken(slots[0], delta * slots[0].plies))
     for s in slots:  # named: the first that alone changes the part's shape
         fit_slots(outline, (s,), delta)
-    raise SlotFitError(_broken(slots[0], delta, together=True))
+    raise SlotFitError(_broken(slots[0], delta * slots[0].plies, together=True))
 
 
 def _same_shape(before: Polygon, after) -> bool:
