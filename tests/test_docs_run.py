@@ -5,7 +5,8 @@ checkout).
 
 Two things are not the commands' own: `pip install` (the environment the tests run in is
 that install) and the test command itself are left out, and the copied example jobs get a
-2 s `time_limit` (the small-job variant: the same commands, a shorter search). A line is a
+2 s `time_limit`, as does a `--time-limit` on the command line (the small-job variant: the
+same commands, a shorter search). A line is a
 synopsis, not an example, when it holds a placeholder (OUTDIR, [--seed N], A|B).
 `wikicut diff` may exit 1 (its documented "they differ"); a `--watch` preview must serve its
 page and end with exit 0 on Ctrl-C.
@@ -31,6 +32,7 @@ from wikicut.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\b[A-Z][A-Z_]{2,}\b|\[|\|")
 FAST_LIMIT = "time_limit = 2"
+FAST_OPTION = (re.compile(r"--time-limit[ =]\S+"), "--time-limit 2")
 
 
 def _commands(lines: list[str]) -> list[str]:
@@ -122,6 +124,7 @@ def test_documented_commands_run(source, workdir):
         if "--watch" in command:  # serves until Ctrl-C: it must serve its page, then stop
             _run_watch(command, folder, env)
             continue
+        command = FAST_OPTION[0].sub(FAST_OPTION[1], command)
         res = subprocess.run(["bash", "-c", command], cwd=folder, env=env, capture_output=True,
                              text=True, timeout=900, check=False)
         ok = (0, 1) if command.startswith("wikicut diff") else (0,)
