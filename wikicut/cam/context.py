@@ -21,6 +21,7 @@ class Proofs:
 
     def __init__(self) -> None:
         self._seen: set[tuple] = set()
+        self._made: dict[tuple, object] = {}
 
     def __contains__(self, key: tuple) -> bool:
         return key in self._seen
@@ -29,6 +30,15 @@ class Proofs:
         if len(self._seen) >= self.MAX:
             self._seen.clear()
         self._seen.add(key)
+
+    def made(self, key: tuple, make):
+        """make(), once a key: what a feature as placed (its exact coordinates in `key`) made,
+        remembered for the next time a sheet's planning asks for the same feature."""
+        if key not in self._made:
+            if len(self._made) >= self.MAX:
+                self._made.clear()
+            self._made[key] = make()
+        return self._made[key]
 
 
 def shape_key(g) -> bytes:

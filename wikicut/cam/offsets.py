@@ -217,12 +217,34 @@ def _check_edge(ctx: Context, region: Polygon, loops: list[np.ndarray], word: st
 def outside_loop(ctx: Context, outline: Polygon) -> np.ndarray:
     """The tool-centre loop round a part's outside, with reliefs in its inside corners."""
     try:
-        return _outside(ctx, outline, ctx.r)
+        return _outside_once(ctx, outline, ctx.r)
     except UnsafeJobError as first:
         try:
-            return _outside(ctx, outline, ctx.r - NARROW_TOL / 2)
+            return _outside_once(ctx, outline, ctx.r - NARROW_TOL / 2)
         except UnsafeJobError:
             raise first from None
+
+
+def _outside_once(ctx: Context, outline: Polygon, r: float) -> np.ndarray:
+    """_outside, made once for an outline where it lies (and refused once): a sheet's planner
+    asks three times for each part's (its groove, whether a skin holds it, its cut), and a
+    refusal (a notch the main tool cannot reach, so a finer tool cuts the part) is no proof
+    remembered by shape (a third of a MicroHouse's planning, repeated)."""
+    p = ctx.profile
+    key = ("outside", r, ctx.r, p.corners.relief, p.tool.diameter, shapely.to_wkb(outline))
+
+    def make() -> np.ndarray | str:
+        try:
+            return _outside(ctx, outline, r)
+        except UnsafeJobError as err:
+            if type(err) is not UnsafeJobError:
+                raise
+            return err.detail
+
+    got = ctx.proofs.made(key, make)
+    if isinstance(got, str):
+        raise ctx.refuse(got)
+    return got.copy()
 
 
 def _outside(ctx: Context, outline: Polygon, r: float) -> np.ndarray:

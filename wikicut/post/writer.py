@@ -218,10 +218,12 @@ class Writer(ABC):
         mode = {"m6": "automatic (M6)", "pause": "by hand at a pause",
                 "split": "by hand between programs"}[self.p.changer.mode]
         numbers = tuple(t.number for t in program.tools)
-        est = estimate(program.operations, self.p, tools=numbers,
-                       speeds={t.number: t.rpm for t in program.tools},
-                       high=self.p.heights.over_keepouts if program.sheet.stock.keepouts
-                       else None)
+        # one of a sheet's programs has its tool's time (split_by_tool) and one tool: the
+        # estimate of the whole would go unused (a second a MicroHouse)
+        est = None if part and program.tool_seconds and len(program.tools) <= 1 else estimate(
+            program.operations, self.p, tools=numbers,
+            speeds={t.number: t.rpm for t in program.tools},
+            high=self.p.heights.over_keepouts if program.sheet.stock.keepouts else None)
         seconds = program.tool_seconds if part and program.tool_seconds else est.tool_seconds
         if len(program.tools) > 1:
             self.comment(f"tools ({len(program.tools)}), in cutting order; {est.changes}"

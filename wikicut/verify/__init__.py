@@ -28,14 +28,15 @@ __all__ = ["Segment", "ToolLimits", "Violation", "check_motion", "check_sheet", 
            "tools_from_table", "verify_program"]
 
 
-def read_program(text: str, profile: Profile, ending: bool = False
+def read_program(text: str, profile: Profile, ending: bool = False, tool: int = 0
                  ) -> tuple[list[Segment], list[Violation]]:
     """A program's motion in mm and the lines it cannot read (or its controller would
     refuse), in the profile's dialect; with `ending`, also a program that does not stop the
-    spindle and end after its last move."""
+    spindle and end after its last move. `tool`: the one tool its header lists, in the
+    spindle where the program never changes tools."""
     if profile.dialect == "shopbot":
-        return read_opensbp(text, profile, ending)
-    return read_gcode(text, profile.dialect, ending)
+        return read_opensbp(text, profile, ending, tool)
+    return read_gcode(text, profile.dialect, ending, tool)
 
 
 def program_tools(text: str, profile: Profile) -> dict[int, ToolLimits]:
@@ -63,17 +64,14 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
     their diameters where `tools` does not. Depth is checked against the stock's thickness:
     the sheet's, else `thickness`, else the one a wikicut header states, else only against
     the machine's Z limit."""
-    segs, out = read_program(text, profile, ending=True)
     if isinstance(tools, list):
         tools = {t.number: t for t in tools}
     listed = program_tools(text, profile)
     known = listed | (tools or {})
-    if len(listed) == 1 and all(s.tool == 0 for s in segs):
-        # one tool listed and never changed: that tool is in the spindle (the header's
-        # diameter, not the profile's: a job may cut with another tool than its profile's)
-        (number,) = listed
-        segs = [Segment(s.kind, s.start, s.end, s.feed, s.line, s.spindle, number, s.rpm)
-                for s in segs]  # not replace(): 0.1 s a sheet of arc chords
+    # one tool listed and never changed: that tool is in the spindle (the header's diameter,
+    # not the profile's: a job may cut with another tool than its profile's)
+    segs, out = read_program(text, profile, ending=True,
+                             tool=next(iter(listed)) if len(listed) == 1 else 0)
     t = (sheet.stock.thickness if sheet is not None else thickness if thickness is not None
          else stated_thickness(text, profile))
     if profile.z_zero == "spoilboard" and t is not None:  # back to Z0 = stock top

@@ -4,6 +4,8 @@ are sheet.py's."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import shapely
 
@@ -24,12 +26,13 @@ def check_motion(segs: list[Segment], profile: Profile,
     lim = ((profile.limits.x_min, profile.limits.x_max),
            (profile.limits.y_min, profile.limits.y_max),
            (profile.limits.z_min, profile.limits.z_max))
-    moved = False  # before the first move, where the tool stands is not known
-    for s in segs:
+    # before the first move, where the tool stands is not known
+    first = next((k for k, s in enumerate(segs) if s.kind != "change"), len(segs))
+    for k in _suspects(segs, lim, floor, profile.feeds.max, eps).tolist():
+        s = segs[k]
         if s.kind == "change":
-            out += _check_change(s, profile, moved)
+            out += _check_change(s, profile, k > first)
             continue
-        moved = True
         for p in (s.start, s.end):
             for ax, (lo, hi), v in zip("XYZ", lim, p):
                 if v < lo - eps or v > hi + eps:
@@ -52,6 +55,29 @@ def check_motion(segs: list[Segment], profile: Profile,
             if zmin < -eps and not s.spindle:
                 out.append(Violation(s.line, "feed", "cutting with the spindle off"))
     return out
+
+
+def _suspects(segs: list[Segment], lim, floor: float, max_feed: float, eps: float
+              ) -> np.ndarray:
+    """The segments check_motion must look at one by one: changes, and the moves its tests
+    do not all pass at once (the others, nearly all of a sheet's 50,000, say nothing)."""
+    if not segs:
+        return np.zeros(0, np.int64)
+    a = np.array([s.start for s in segs], np.float64)
+    b = np.array([s.end for s in segs], np.float64)
+    kind = np.array([s.kind for s in segs])
+    lo = np.array([x for x, _ in lim]) - eps
+    hi = np.array([x for _, x in lim]) + eps
+    inside = ((a >= lo) & (a <= hi) & (b >= lo) & (b <= hi)).all(axis=1)
+    zmin = np.minimum(a[:, 2], b[:, 2])
+    quiet = inside & ~(zmin < floor - 1e-3)
+    feed = np.array([s.feed for s in segs], np.float64)
+    spindle = np.array([s.spindle for s in segs], bool)
+    moving = (a != b).any(axis=1)
+    cutting = quiet & (kind == "feed") & ~(moving & ((feed <= 0) | (feed > max_feed + 1e-6)))
+    cutting &= ~((zmin < -eps) & ~spindle)
+    rapid = quiet & (kind == "rapid") & ~(zmin < -eps)
+    return np.flatnonzero(~(cutting | rapid))
 
 
 def _check_change(s: Segment, profile: Profile, moved: bool) -> list[Violation]:
@@ -91,16 +117,16 @@ def check_tools(segs: list[Segment], tools: dict[int, ToolLimits],
     the program's rounding, see resolution). A side cut's chip load is judged on the depth
     it cuts (_deep_chips; `slack`: see sliver)."""
     out: list[Violation] = []
-    level = 0.0
     cuts = _Cuts(segs, tools)
     deep: list[int] = []  # side cuts whose chip load their depth may not allow
-    for k, s in enumerate(segs):
-        if s.kind == "change" or s.kind == "rapid":
-            level = 0.0 if s.kind == "rapid" and s.start[:2] != s.end[:2] else level
-            continue
-        t = tools.get(s.tool)
-        if t is None:
-            continue
+    look, before, group = _tool_suspects(segs, tools, tol, cuts)
+    floors, at = math.inf, -1  # the floors met since the tool last came out of the stock
+    for k in look.tolist():
+        s = segs[k]
+        t = tools[s.tool]
+        if group[k] != at:
+            floors, at = math.inf, group[k]
+        level = min(before[k], floors)
         if t.max_feed is not None and s.start != s.end and s.feed > t.max_feed + 1e-6:
             out.append(Violation(s.line, "tool", f"feed {s.feed:g} mm/min above T{t.number}'s"
                                  f" {t.max_feed:g}"))
@@ -118,13 +144,70 @@ def check_tools(segs: list[Segment], tools: dict[int, ToolLimits],
         if s.start[:2] == s.end[:2]:
             continue  # a plunge (or pecking) is no pass
         if t.max_depth_per_pass is not None and level - z > t.max_depth_per_pass + tol:
-            level = min(level, cuts.floor(k, s, t.diameter))
+            level = floors = min(level, cuts.floor(k, s, t.diameter))
             if level - z > t.max_depth_per_pass + tol:
                 out.append(Violation(s.line, "tool", f"pass {level - z:.3f} mm deep,"
                                      f" T{t.number} may cut {t.max_depth_per_pass:g} mm per"
                                      " pass"))
-        level = min(level, z)
     return out + _deep_chips(segs, deep, tools, cuts, tol, slack)
+
+
+def _tool_suspects(segs: list[Segment], tools: dict[int, ToolLimits], tol: float,
+                   cuts: _Cuts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The cuts check_tools must look at one by one (those its tests, taken at once over
+    the arrays, do not all pass: a few of a sheet's 50,000), the level each pass is judged
+    from before the floors of earlier cuts are asked (the deepest the tool has cut at since
+    a rapid last moved it across: that run is its `group`), and each segment's group. The
+    arrays made on the way are `cuts`' too."""
+    n = len(segs)
+    if not n or not tools:
+        return np.zeros(0, np.int64), np.zeros(n), np.zeros(n, np.int64)
+    a = np.array([s.start for s in segs], np.float64).reshape(-1, 3)
+    b = np.array([s.end for s in segs], np.float64).reshape(-1, 3)
+    kind = np.array([s.kind for s in segs])
+    number = np.array([s.tool for s in segs], np.int64)
+    feed = np.array([s.feed for s in segs], np.float64)
+    rpm = np.array([s.rpm for s in segs], np.float64)
+    across = (a[:, :2] != b[:, :2]).any(axis=1)
+    moving = (a != b).any(axis=1)
+    z = np.minimum(a[:, 2], b[:, 2])
+    cutting = (kind != "change") & (kind != "rapid")
+    known = np.zeros(n, bool)
+    diameter = np.zeros(n)
+    limits = {name: np.full(n, np.nan) for name in ("feed", "chip", "rpm", "step", "deep")}
+    flutes = np.zeros(n)
+    for number_, t in tools.items():
+        mine = cutting & (number == number_)
+        known |= mine
+        for name, v in (("feed", t.max_feed), ("chip", t.max_chip_load), ("rpm", t.max_rpm),
+                        ("step", t.max_depth_per_pass)):
+            limits[name][mine] = np.nan if v is None else v
+        flutes[mine] = t.flutes
+        diameter[number == number_] = t.diameter
+        side = np.flatnonzero(mine & across & (rpm > 0) & (flutes != 0) & moving)
+        if t.max_chip_load is not None and len(side):  # the limit at each depth, once
+            at, back = np.unique(-z[side] - tol, return_inverse=True)
+            limits["deep"][side] = np.array([t.chip_limit(float(d)) for d in at])[
+                back.reshape(-1)]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        chip = np.where((rpm > 0) & (flutes != 0) & moving, feed / (rpm * flutes), np.nan)
+    # the level before each segment, as the loop keeps it but for the floors
+    reset = (kind == "rapid") & across
+    group = np.cumsum(reset)
+    step = np.where(known & across, z, np.inf)
+    before = np.empty(n)
+    edges = [0, *np.flatnonzero(reset).tolist(), n]
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        if hi > lo:
+            before[lo:hi] = np.minimum.accumulate(np.concatenate(([0.0], step[lo:hi - 1])))
+    look = known & ((moving & (feed > limits["feed"] + 1e-6))
+                    | (chip > limits["chip"] * (1 + 1e-6))
+                    | (across & (chip > limits["deep"] * (1 + 1e-6)))
+                    | (rpm > limits["rpm"] + 1e-6)
+                    | (across & (before - z > limits["step"] + tol)))
+    fed = np.flatnonzero((kind == "feed") & moving)
+    cuts.arrays = (fed, a[fed], b[fed], diameter[fed])
+    return np.flatnonzero(look), before, group
 
 
 def _chip_load(s: Segment, t: ToolLimits) -> float | None:

@@ -3,6 +3,8 @@ diameter and depth and no wider, judged by what the tools' paths swept at that d
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import shapely
 
@@ -86,15 +88,22 @@ DRILL_TOL = 0.5  # mm
 DRILL_AREA = 0.05  # mm2: less uncut (or overcut) than this is the polygons' rounding
 
 
-def drill_zone(d, gouging: Swept):
+def drill_zone(d, gouging: Swept) -> tuple[object, tuple[float, float, float]]:
     """Around a drill, the material the drill check judges: as far as the tools centred in
-    the hole (their centre line within its radius) reach."""
+    the hole (their centre line within its radius) reach; and the disc inside it (inner)."""
     centre = shapely.Point(d.x, d.y)
     rad = d.diameter / 2
     idx = gouging.query(centre.buffer(rad, quad_segs=16))
     own = gouging.radii[idx][shapely.distance(gouging.lines[idx], centre) < rad]
     reach = float(own.max()) if own.size else 0.0
-    return centre.buffer(rad + reach + 0.05, quad_segs=16)
+    return centre.buffer(rad + reach + 0.05, quad_segs=16), inner(d.x, d.y, rad + reach + 0.05)
+
+
+def inner(x: float, y: float, radius: float) -> tuple[float, float, float]:
+    """The disc inside a point's 16-segment buffer (64 chords) of `radius`: its inradius,
+    less 1e-6 mm, far more than the rounding of the overlays that cut the buffer out of
+    something (Swept.query's `clear`)."""
+    return (x, y, radius * math.cos(math.pi / 64) - 1e-6)
 
 
 class Keep:
@@ -103,7 +112,7 @@ class Keep:
     the part's engravings, and at its concave corners and its pockets' (reliefs); `less`
     takes more away. `at(radius)` is shrunk by 0.05 mm (a cut that grazes the edge)."""
 
-    def __init__(self, part, away=None):
+    def __init__(self, part, away=None, allowed: dict | None = None):
         self.part = part
         body = part.outline
         for pk in part.pockets:
@@ -119,18 +128,31 @@ class Keep:
         self.corners = shapely.points(np.array(corners, np.float64).reshape(-1, 2))
         self.paths = [e.path for e in part.engravings]
         self._at: dict[float, object] = {}
+        # the zones each radius may cut into, whatever else is taken away: shared with less()
+        # (a part with drills asks both; joining a part's hundreds of reliefs is the slow
+        # step of the check)
+        self._allowed = {} if allowed is None else allowed
 
     def less(self, away) -> Keep:
-        return Keep(self.part, away if self.away is None else self.away.union(away))
+        return Keep(self.part, away if self.away is None else self.away.union(away),
+                    self._allowed)
 
     def at(self, radius: float):
         got = self._at.get(radius)
         if got is None:
-            allow = [*shapely.buffer(np.asarray(self.paths, dtype=object), radius + 0.05),
-                     *shapely.buffer(self.corners, 2 * radius * 1.5)]
-            got = self.body.difference(shapely.union_all(allow)) if allow else self.body
+            allow = self.allowed(radius)
+            got = self.body.difference(allow) if allow is not None else self.body
             got = self._at[radius] = got.buffer(-0.05)
         return got
+
+    def allowed(self, radius: float):
+        """Along the engravings and round the corners, what a tool of `radius` may cut (None:
+        nothing)."""
+        if radius not in self._allowed:
+            allow = [*shapely.buffer(np.asarray(self.paths, dtype=object), radius + 0.05),
+                     *shapely.buffer(self.corners, 2 * radius * 1.5)]
+            self._allowed[radius] = shapely.union_all(allow) if allow else None
+        return self._allowed[radius]
 
 
 def drills(instance: str, part, floors: Floors, gouging: Swept, keep: Keep, zones: list,
@@ -138,9 +160,10 @@ def drills(instance: str, part, floors: Floors, gouging: Swept, keep: Keep, zone
     """Each drill cut to its diameter (within DRILL_TOL) and depth: the tools' paths at its
     depth, each swept by its radius, cover the hole (through the stock, its rim: the slug
     falls out), and nothing deeper than an engraving cuts the part's material beyond it (a
-    tool centred in the hole: oversize; another cut: a gouge)."""
+    tool centred in the hole: oversize; another cut: a gouge). `zones`: each drill's
+    (drill_zone)."""
     out = []
-    for d, zone in zip(part.drills, zones):
+    for d, (zone, _) in zip(part.drills, zones):
         centre = shapely.Point(d.x, d.y)
         rad = d.diameter / 2
         depth = thickness if d.depth is None else float(d.depth)
@@ -172,7 +195,8 @@ def drills(instance: str, part, floors: Floors, gouging: Swept, keep: Keep, zone
         region = keep.inner.intersection(zone).difference(hole)
         if region.is_empty:
             continue
-        idx = gouging.query(region)  # the cuts whose sweep reaches the material
+        # the cuts whose sweep reaches the material (none inside the hole, cut out of it)
+        idx = gouging.query(region, clear=[inner(d.x, d.y, rad + DRILL_TOL / 2)])
 
         def material(radius: float, zone=zone, hole=hole):
             return keep.at(radius).intersection(zone).difference(hole)

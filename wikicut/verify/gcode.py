@@ -7,7 +7,7 @@ import re
 
 from ..model import INCH, Move
 from .dialects import DIALECTS, LINUXCNC, MACH, SIMULATED_G, Dialect
-from .motion import Segment, Violation, arc_segments, program_end
+from .motion import Segment, Violation, arc_segments, program_end, with_only_tool
 from .tools import tool_in_comment
 
 _WORD = re.compile(r"([A-Z])\s*([-+]?(?:\d+\.?\d*|\.\d+))")
@@ -33,28 +33,30 @@ def comments(line: str) -> list[str]:
     return out
 
 
-def read_gcode(text: str, dialect: str = "linuxcnc", ending: bool = False
+def read_gcode(text: str, dialect: str = "linuxcnc", ending: bool = False, tool: int = 0
                ) -> tuple[list[Segment], list[Violation]]:
     """Motion of a G-code program in mm (arcs as short lines), with source line numbers, and
     the lines it cannot read or that the dialect's controller would refuse. A tool change
     (M6) or a stop (M0, M1) is a 'change' segment where the tool stands. `ending`: also
     refuse a program that does not stop the spindle (M5) and end (M2, M30) after its last
-    move, as one cut short does."""
-    reader = _GcodeReader(DIALECTS.get(dialect, LINUXCNC))
+    move, as one cut short does. `tool`: the one tool the header lists, in the spindle
+    where the program never changes tools (motion.with_only_tool)."""
+    reader = _GcodeReader(DIALECTS.get(dialect, LINUXCNC), tool)
     n = 0
     for n, raw in enumerate(text.splitlines(), 1):
         reader.read_line(n, raw)
+    segs = with_only_tool(reader.segs, reader.changed, tool)
     if ending:
-        reader.bad += program_end(reader.segs, reader.off_line, reader.end_line, n,
+        reader.bad += program_end(segs, reader.off_line, reader.end_line, n,
                                   "M5", "M2 or M30")
-    return reader.segs, reader.bad
+    return segs, reader.bad
 
 
 class _GcodeReader:
     """The controller's modal state between lines (units, distance mode, motion, feed,
     spindle, tool), so each word group can be read by its own method."""
 
-    def __init__(self, dialect: Dialect) -> None:
+    def __init__(self, dialect: Dialect, tool: int = 0) -> None:
         self.d = dialect
         self.segs: list[Segment] = []
         self.bad: list[Violation] = []
@@ -65,17 +67,21 @@ class _GcodeReader:
         self.motion: float | None = None
         self.spindle = False
         self.rpm = 0.0
-        self.tool = self.pending = 0
+        self.tool, self.pending = tool, 0
+        self.changed: int | None = None  # the segments before the first tool change
         self.off_line = self.end_line = 0  # the last M5, and the last M2/M30
 
     def read_line(self, n: int, raw: str) -> None:
         """One source line: the tool named in a comment, then M, S, G, F words, then motion
         (the order a controller applies them in within a line)."""
-        for c in comments(raw):
-            fit = tool_in_comment(c)
-            if fit is not None:
-                self.tool = fit
-        line = _strip_comment(raw)
+        if "(" in raw or ";" in raw:
+            for c in comments(raw):
+                fit = tool_in_comment(c)
+                if fit is not None:
+                    self._change_tool(fit)
+            line = _strip_comment(raw)
+        else:  # most lines: no comment to read or strip
+            line = raw.strip().upper()
         if not line or line == "%":
             return
         words = _WORD.findall(line)
@@ -100,7 +106,7 @@ class _GcodeReader:
                                           f" without a decimal point): write P{p}.0 for seconds"))
         if "F" in w:
             self.feed = w["F"] * self.scale
-        if dwell or not any(k in w for k in "XYZ"):
+        if dwell or ("X" not in w and "Y" not in w and "Z" not in w):
             return
         self._move(n, w)
 
@@ -135,13 +141,18 @@ class _GcodeReader:
             else:
                 self.end_line = n
         elif m == 6:
-            self.tool = self.pending
+            self._change_tool(self.pending)
             return True
         elif m in (0, 1):
             return True
         elif m not in (7, 8, 9):
             self.bad.append(Violation(n, "syntax", f"unknown M{m:g}"))
         return False
+
+    def _change_tool(self, tool: int) -> None:
+        if self.changed is None:
+            self.changed = len(self.segs)
+        self.tool = tool
 
     def _g_words(self, n: int, gs: list[float]) -> bool:
         """Units, distance and motion modes; True for a dwell (G4: its X or P is no move)."""

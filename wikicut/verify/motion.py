@@ -44,6 +44,21 @@ def arc_segments(start: tuple[float, float, float], arc: Move, feed: float, line
     return out
 
 
+def with_only_tool(segs: list[Segment], changed: int | None, tool: int) -> list[Segment]:
+    """Segments read with `tool` in the spindle from the start (the one tool a header lists),
+    as they are where the program never changes tools: each with that tool; where it does
+    (its first change made the `changed`-th segment on), the tool is known only from the
+    change: the ones before it have none (0), unless no segment ever has one. Reading with
+    the tool at once spares rebuilding every segment (0.1 s a sheet of arc chords)."""
+    if not tool or changed is None:
+        return segs
+    if all(s.tool == 0 for s in segs[changed:]):
+        return segs[:changed] + [Segment(s.kind, s.start, s.end, s.feed, s.line, s.spindle,
+                                         tool, s.rpm) for s in segs[changed:]]
+    return [Segment(s.kind, s.start, s.end, s.feed, s.line, s.spindle, 0, s.rpm)
+            for s in segs[:changed]] + segs[changed:]
+
+
 def program_end(segs: list[Segment], off_line: int, end_line: int, last_line: int,
                 off: str, end: str) -> list[Violation]:
     """A program must stop the spindle and end after its last move: one cut short (a copy

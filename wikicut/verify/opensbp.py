@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ..model import INCH, Move, Profile
-from .motion import Segment, Violation, arc_segments, program_end
+from .motion import Segment, Violation, arc_segments, program_end, with_only_tool
 from .tools import tool_in_comment
 
 _AXES = {"M2": "XY", "M3": "XYZ", "MX": "X", "MY": "Y", "MZ": "Z",
@@ -18,20 +18,21 @@ _IGNORED = frozenset(("SA", "SR", "VU", "VD", "VS", "PAUSE", "END", "SO", "CN", 
 _CONTROL = ("IF", "GOTO", "&", "MSGBOX")  # program flow: the reader follows the text as written
 
 
-def read_opensbp(text: str, profile: Profile, ending: bool = False
+def read_opensbp(text: str, profile: Profile, ending: bool = False, tool: int = 0
                  ) -> tuple[list[Segment], list[Violation]]:
     """Motion of an OpenSBP program in mm (arcs as short lines), with source line numbers,
     and the commands it cannot read. The units are the profile's (the file's guard checks
     the machine's). `ending`: also refuse a program that does not stop the spindle (C7) and
-    END after its last move, as one cut short does."""
-    reader = _SbpReader(INCH if profile.units == "inch" else 1.0)
+    END after its last move, as one cut short does. `tool`: the one tool the header lists,
+    in the spindle where the program never changes tools (motion.with_only_tool)."""
+    reader = _SbpReader(INCH if profile.units == "inch" else 1.0, tool)
     n = 0
     for n, raw in enumerate(text.splitlines(), 1):
         reader.read_line(n, raw)
+    segs = with_only_tool(reader.segs, reader.changed, tool)
     if ending:
-        reader.bad += program_end(reader.segs, reader.off_line, reader.end_line, n, "C7",
-                                  "END")
-    return reader.segs, reader.bad
+        reader.bad += program_end(segs, reader.off_line, reader.end_line, n, "C7", "END")
+    return segs, reader.bad
 
 
 def _command(line: str) -> tuple[str, list[float | None]]:
@@ -51,7 +52,7 @@ class _SbpReader:
     """The state a ShopBot carries between commands (position, MS speeds, spindle, tool), so
     each command family can be read by its own method."""
 
-    def __init__(self, scale: float) -> None:
+    def __init__(self, scale: float, tool: int = 0) -> None:
         self.scale = scale
         self.segs: list[Segment] = []
         self.bad: list[Violation] = []
@@ -59,7 +60,8 @@ class _SbpReader:
         self.ms_xy = self.ms_z = 0.0
         self.spindle = False
         self.rpm = 0.0
-        self.tool = self.pending = 0
+        self.tool, self.pending = tool, 0
+        self.changed: int | None = None  # the segments before the first tool change
         self.off_line = self.end_line = 0  # the last C7, and the last END
         self.line = 0  # the line being read (for the settings, which take no line)
 
@@ -68,7 +70,7 @@ class _SbpReader:
         if "'" in raw:
             fit = tool_in_comment(raw.split("'", 1)[1])
             if fit is not None:
-                self.tool = fit
+                self._change_tool(fit)
         line = raw.split("'", 1)[0].strip()
         if not line:
             return
@@ -100,9 +102,14 @@ class _SbpReader:
     def _change(self, n: int, atc: bool) -> None:
         """An ATC change (C9, to the tool &Tool named) or a stop for one (PAUSE)."""
         if atc:
-            self.tool = self.pending
+            self._change_tool(self.pending)
         p = tuple(self.pos)
         self.segs.append(Segment("change", p, p, 0.0, n, self.spindle, self.tool, self.rpm))
+
+    def _change_tool(self, tool: int) -> None:
+        if self.changed is None:
+            self.changed = len(self.segs)
+        self.tool = tool
 
     def _spindle_speed(self, args: list[float | None]) -> None:
         """TR: the rpm (kept when the argument is missing)."""

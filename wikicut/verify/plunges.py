@@ -31,17 +31,22 @@ def check_plunges(segs: list[Segment], tools: dict[int, ToolLimits],
         return []
     a = np.array([s.start for s in cuts], np.float64)
     b = np.array([s.end for s in cuts], np.float64)
-    dia = np.array([tools[s.tool].diameter if s.tool in tools else 0.0 for s in cuts])
+    number = np.array([s.tool for s in cuts], np.int64)
+    dia = np.zeros(len(cuts))
+    step = np.full(len(cuts), np.nan)  # each cut's tool's depth per pass (nan: not known)
+    for n, t in tools.items():
+        mine = number == n
+        dia[mine] = t.diameter
+        step[mine] = np.nan if t.max_depth_per_pass is None else t.max_depth_per_pass
+    # the plunges deeper than a pass from the stock top or where the tool stood: the few the
+    # loop below measures against the floors earlier cuts left (nan compares False)
+    deep = ((b[:, 2] < a[:, 2]) & ~(np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]) > dia / 2)
+            & (np.minimum(a[:, 2], 0.0) - b[:, 2] > step + tol))
     out: list[Violation] = []
-    for k, s in enumerate(cuts):
-        t = tools.get(s.tool)
-        if t is None or t.max_depth_per_pass is None or s.end[2] >= s.start[2]:
-            continue
-        if np.hypot(s.end[0] - s.start[0], s.end[1] - s.start[1]) > t.diameter / 2:
-            continue  # a ramp: the depth checks of passes judge it
+    for k in np.flatnonzero(deep).tolist():
+        s = cuts[k]
+        t = tools[s.tool]
         top = min(s.start[2], 0.0)
-        if top - s.end[2] <= t.max_depth_per_pass + tol:
-            continue
         top = min(top, floor_at(a[:k], b[:k], dia[:k] >= t.diameter - 1e-9, s.end[:2]))
         depth = top - s.end[2]
         if depth > t.max_depth_per_pass + tol:

@@ -13,7 +13,7 @@ from ..model import Profile, SheetLayout, Stock
 from .floors import Floors, Keep, drill_zone, drills, pocket_floors
 from .holds import held_by_nothing, loose_slugs, slugs, tabs_between_parts
 from .motion import Segment, Violation
-from .swept import Swept, centre_lines, swept_area, where
+from .swept import Boxes, Swept, centre_lines, swept_area, where
 from .tools import ToolLimits, cut_radii, unknown_radius
 
 
@@ -42,22 +42,25 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
     lowest = floors.low
     shallow_ok = profile.engrave.depth + 0.01  # engraving/labels may cross parts
     deep, thru = lowest < -shallow_ok, lowest <= through
-    gouging = Swept(lines[deep], radii[deep])
-    through_cut = Swept(lines[thru], radii[thru] + 0.05)
     # an onion skin left on purpose (no pass takes it off): outlines are cut through to it
     skin = profile.onion.skin if profile.tabs.mode == "onion" and not profile.onion.final_pass \
         else 0.0
     to_skin = lowest <= through + skin
-    skin_cut = Swept(lines[to_skin], radii[to_skin] + 0.05) \
-        if skin else through_cut
     placed = [p.placed() for p in sheet.placements]
     outlines = shapely.STRtree([part.outline for part in placed])
     # a hole holding parts holds their slug as an outline its part: by tabs or a skin
     holding = {(k, i) for k, i, _ in slugs(placed)}
+    deep_enough = lowest <= through + profile.onion.skin
+    # one tree for the sets of cuts through (or to the skin), swept 0.05 mm wider than their
+    # tools; the gouges' own, as wide as the tools (a part's own outline pass stays out)
+    boxes = Boxes(lines, radii + 0.05, thru | to_skin | (deep_enough & bool(holding)))
+    gouging = Swept(lines[deep], radii[deep])
+    through_cut = Swept(lines[thru], radii[thru] + 0.05, (boxes, thru))
+    skin_cut = Swept(lines[to_skin], radii[to_skin] + 0.05, (boxes, to_skin)) \
+        if skin else through_cut
     slug_cut = None
     if holding:
-        deep_enough = lowest <= through + profile.onion.skin
-        slug_cut = Swept(lines[deep_enough], radii[deep_enough] + 0.05)
+        slug_cut = Swept(lines[deep_enough], radii[deep_enough] + 0.05, (boxes, deep_enough))
     bridged: set[frozenset[int]] = set()  # pairs of parts a tab ties together, said once
     unheld: set[int] = set()  # parts held by nothing (not tied to a slug either)
     # the widest groove below the engraving depth: how far a neighbour's tab may reach
@@ -69,9 +72,11 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
         zones = [drill_zone(d, gouging) for d in part.drills]
         out += drills(p.instance, part, floors, gouging, keep, zones, st.thickness)
         if zones:
-            keep = keep.less(shapely.union_all(zones))
+            keep = keep.less(shapely.union_all([z for z, _ in zones]))
+        # the zones are cut out of the material: the cuts inside them cannot reach it
         hit = (shapely.Polygon() if keep.inner.is_empty
-               else gouging.hits(gouging.query(keep.inner), keep.at))
+               else gouging.hits(gouging.query(keep.inner, clear=[c for _, c in zones]),
+                                 keep.at))
         if hit.area > 0.5:
             out.append(Violation(0, "gouge", f"{p.instance}: the tool enters the part "
                                  f"({hit.area:.1f} mm2 near {where(hit)})"))

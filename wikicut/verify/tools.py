@@ -101,10 +101,17 @@ def cut_radii(segs: list[Segment], tools: dict[int, ToolLimits], fallback: float
     """How far from its centre each segment's tool cuts: its own tool's radius where `tools`
     knows it (a V-bit's, its angle known, the cone's at the segment's deepest point), else
     `fallback`."""
-    out = np.empty(len(segs))
-    for k, s in enumerate(segs):
-        t = tools.get(s.tool)
-        out[k] = fallback if t is None else t.radius_at(-min(s.start[2], s.end[2]))
+    out = np.full(len(segs), float(fallback))
+    if not tools or not segs:
+        return out
+    number = np.array([s.tool for s in segs], np.int64)
+    z = np.array([(s.start[2], s.end[2]) for s in segs], np.float64).reshape(-1, 2)
+    depth = -np.minimum(z[:, 0], z[:, 1])
+    for n, t in tools.items():
+        mine = np.flatnonzero(number == n)
+        if len(mine):  # a V-bit's radius at each depth its cuts reach, once a depth
+            at, back = np.unique(depth[mine], return_inverse=True)
+            out[mine] = np.array([t.radius_at(float(d)) for d in at])[back.reshape(-1)]
     return out
 
 
