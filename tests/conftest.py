@@ -149,6 +149,38 @@ def run_wikicut(*args: str) -> subprocess.CompletedProcess:
                           text=True, cwd=ROOT, timeout=600, check=False)
 
 
+# The example jobs several test modules nest and then only read, each run once per test worker
+# (session fixtures); `pytest -n 2` runs with --dist loadgroup (pyproject.toml), and each
+# fixture's tests carry its xdist_group mark, so the worker that nests a job runs all its
+# readers. A fixed budget: the same outputs on any machine. A test that writes into an
+# output folder copies it first (shutil.copytree).
+HOUSE = ROOT / "examples" / "house" / "job.toml"
+HOUSE_NEST = ("nest", str(HOUSE), "--iterations", "120", "-q")
+SKYLARK = ROOT / "examples" / "skylark" / "job.toml"
+SKYLARK_NEST = ("nest", str(SKYLARK), "--iterations", "3")
+
+
+@pytest.fixture(scope="session")
+def house_run(tmp_path_factory) -> Path:
+    """The example house (71 parts, GRBL) as `wikicut HOUSE_NEST -o OUT` writes it
+    (mark its tests xdist_group("house")); the output folder."""
+    out = tmp_path_factory.mktemp("house") / "out"
+    res = run_wikicut(*HOUSE_NEST, "-o", str(out))
+    assert res.returncode == 0, res.stderr[-2000:]
+    return out
+
+
+@pytest.fixture(scope="session")
+def skylark_run(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """The Skylark E-XXS block (29 parts) as `wikicut SKYLARK_NEST -o OUT` writes it, not
+    quiet: (the output folder, the run, whose stderr says any warning). Mark its tests
+    xdist_group("skylark")."""
+    out = tmp_path_factory.mktemp("skylark") / "out"
+    res = run_wikicut(*SKYLARK_NEST, "-o", str(out))
+    assert res.returncode == 0, res.stderr[-2000:]
+    return out, res
+
+
 def profile_copy(folder: Path, base: str, subs: list[tuple[str, str]],
                  name: str | None = None) -> str:
     """A shipped profile copied into `folder` (as `name`, else BASE-copy.toml) with each

@@ -9,31 +9,29 @@ import re
 import subprocess
 import xml.etree.ElementTree as ET
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
-from conftest import run_wikicut
-
-ROOT = Path(__file__).resolve().parent.parent
-HOUSE = ROOT / "examples" / "house" / "job.toml"
+from conftest import HOUSE_NEST, run_wikicut
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """The house at seed 1 (twice) and seed 7, a fixed search budget: deterministic."""
+def runs(tmp_path_factory, house_run):
+    """The house at its seed 1 (twice: conftest's run and one here) and at seed 7, a fixed
+    search budget: deterministic. Folders a, b and c."""
     tmp = tmp_path_factory.mktemp("runs")
-    seeds = {"a": "1", "b": "1", "c": "7"}
+    (tmp / "a").symlink_to(house_run, target_is_directory=True)
+    more = {"b": (), "c": ("--seed", "7")}
 
     def one(name: str) -> subprocess.CompletedProcess:
-        return run_wikicut("nest", str(HOUSE), "-o", str(tmp / name), "--seed", seeds[name],
-                       "--iterations", "120", "-q")
+        return run_wikicut(*HOUSE_NEST, "-o", str(tmp / name), *more[name])
 
-    with ThreadPoolExecutor(3) as pool:
-        for res in pool.map(one, seeds):
+    with ThreadPoolExecutor(2) as pool:
+        for res in pool.map(one, more):
             assert res.returncode == 0, res.stderr
     return tmp
 
 
+@pytest.mark.xdist_group("house")
 def test_identical_runs_are_equal(runs):
     res = run_wikicut("diff", str(runs / "a"), str(runs / "b"))
     assert res.returncode == 0, res.stdout + res.stderr
@@ -42,6 +40,7 @@ def test_identical_runs_are_equal(runs):
     assert res.returncode == 0 and json.loads(res.stdout)["equal"] is True
 
 
+@pytest.mark.xdist_group("house")
 def test_other_seed_names_moved_parts_and_the_change_in_cutting_time(runs, tmp_path):
     old, new = runs / "a", runs / "c"
     page = tmp_path / "diff.html"
@@ -75,6 +74,7 @@ def test_other_seed_names_moved_parts_and_the_change_in_cutting_time(runs, tmp_p
     assert {p for c, p in paths if c == "new"} == {p["id"] for p in rc["sheets"][0]["parts"]}
 
 
+@pytest.mark.xdist_group("house")
 def test_bad_input_is_exit_2(runs, tmp_path):
     res = run_wikicut("diff", str(runs / "a"), str(tmp_path / "nope"))
     assert res.returncode == 2 and "not a folder" in res.stderr

@@ -8,6 +8,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from conftest import ROOT, profile_copy, run_wikicut
 
 from wikicut.cam import plan_sheet
@@ -71,13 +72,11 @@ def test_a_written_sheet_read_back_keeps_the_drawings_label(tmp_path):
     assert len({op.part for op in prog.operations if op.kind == "label"}) == 1
 
 
-def test_every_skylark_program_engraves_one_label_per_part(tmp_path):
+@pytest.mark.xdist_group("skylark")
+def test_every_skylark_program_engraves_one_label_per_part(skylark_run):
     """The real block, nested and written: on every part the file's label, never wikicut's
     beside it; report and programs say so."""
-    out = tmp_path / "out"
-    r = run_wikicut("nest", str(ROOT / "examples" / "skylark" / "job.toml"), "-o", str(out),
-                    "--iterations", "3")
-    assert r.returncode == 0, r.stderr[-2000:]
+    out, r = skylark_run  # the example job nested and written (conftest.SKYLARK_NEST)
     assert "not engraved" not in r.stderr, r.stderr
     report = json.loads((out / "report.json").read_text())
     programs = sorted(out.glob("sheet-*.nc"))

@@ -69,7 +69,8 @@ def sheets(wikihouse_dxf):
 @pytest.fixture
 def grbl_run(wikihouse_dxf, tmp_path_factory):
     """The whole file through run_gcode for GRBL, once, as the profile writes it (arcs
-    fitted: 27 programs of about a million moves read back as G2/G3, not line by line)."""
+    fitted: 27 programs of about a million moves read back as G2/G3, not line by line).
+    Its tests carry xdist_group("wikihouse-grbl"): with -n 2, one worker runs them all."""
     if "grbl" not in _CACHE:
         prof = load_profile("grbl").with_tool(TOOL)
         tmp = tmp_path_factory.mktemp("grbl")
@@ -97,6 +98,7 @@ def drawn_once(dxf: Path, tmp: Path) -> Path:
     return path
 
 
+@pytest.mark.xdist_group("wikihouse-grbl")
 def test_every_sheet_gives_a_program_and_a_sheet_dxf(grbl_run):
     _prof, out, res = grbl_run
     assert sorted(p.name for p in out.glob("sheet-*.nc")) == [
@@ -106,6 +108,7 @@ def test_every_sheet_gives_a_program_and_a_sheet_dxf(grbl_run):
     assert res.report["settings"]["turned_sheets"] == list(range(1, 28))
 
 
+@pytest.mark.xdist_group("wikihouse-grbl")
 def test_portrait_sheets_are_turned_and_say_so(grbl_run, sheets):
     _prof, out, res = grbl_run
     for drawn, cut in zip(sheets, res.layout.sheets):
@@ -116,6 +119,7 @@ def test_portrait_sheets_are_turned_and_say_so(grbl_run, sheets):
             "]", "")
 
 
+@pytest.mark.xdist_group("wikihouse-grbl")
 def test_rs274_accepts_every_program_within_depth_and_above_stock(grbl_run, sheets):
     prof, out, res = grbl_run
     for sheet in res.layout.sheets:
@@ -125,6 +129,7 @@ def test_rs274_accepts_every_program_within_depth_and_above_stock(grbl_run, shee
             assert min(z for *_, z in moves) <= -sheet.stock.thickness
 
 
+@pytest.mark.xdist_group("wikihouse-grbl")
 def test_pockets_and_pilots_are_cut_to_their_layer_depth(grbl_run):
     _prof, _out, res = grbl_run
     deepest: dict[str, float] = {}
@@ -160,6 +165,7 @@ def test_shopbot_plans_the_sheets_its_travel_holds(sheets):
         plan_sheet(sheet, prof)
 
 
+@pytest.mark.xdist_group("wikihouse-grbl")
 def test_verify_finds_nothing_on_the_programs(grbl_run):
     from wikicut import verify
     prof, out, res = grbl_run

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import struct
 import subprocess
 import xml.etree.ElementTree as ET
@@ -326,19 +327,18 @@ def _program_moves(text: str) -> tuple[set[tuple[float, float]], int]:
     return ends, rapids
 
 
-def test_preview_toolpaths_from_the_folder_draws_the_programs_written(tmp_path):
-    """Issue 35: a short nest, then `preview OUTDIR --toolpaths`: the parts stand where the
+@pytest.mark.xdist_group("house")
+def test_preview_toolpaths_from_the_folder_draws_the_programs_written(house_run, tmp_path):
+    """Issue 35: a nest, then `preview OUTDIR --toolpaths`: the parts stand where the
     report (the layout the programs were planned from) puts them, and the moves drawn are
     the programs', read here independently; nothing is nested again."""
     from click.testing import CliRunner
+    from conftest import HOUSE_NEST
 
     from wikicut.cli import main
 
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    job = os.path.join(root, "examples", "house", "job.toml")
     out = tmp_path / "out"
-    res = CliRunner().invoke(main, ["nest", job, "-o", str(out), "--time-limit", "2", "-q"])
-    assert res.exit_code == 0, res.output
+    shutil.copytree(house_run, out)  # the example nested and written (conftest.HOUSE_NEST)
     report = json.loads((out / "report.json").read_text())
     first = (out / "sheet-001.svg").read_text()
     res = CliRunner().invoke(main, ["preview", str(out), "--toolpaths"])
@@ -363,11 +363,12 @@ def test_preview_toolpaths_from_the_folder_draws_the_programs_written(tmp_path):
     assert index.count('class="toolpaths"') == len(report["sheets"])
     # drawn by `nest --toolpaths` from the programs just written: the same picture
     again = tmp_path / "again"
-    res = CliRunner().invoke(main, ["nest", job, "-o", str(again), "--time-limit", "2", "-q",
-                                    "--toolpaths"])
+    res = CliRunner().invoke(main, [*HOUSE_NEST, "-o", str(again), "--toolpaths"])
     assert res.exit_code == 0, res.output
     assert _svg_parts((again / "sheet-001.svg").read_text(), "cut")
     assert first != (out / "sheet-001.svg").read_text()
+    for s in report["sheets"]:
+        assert (again / s["file_svg"]).read_text() == (out / s["file_svg"]).read_text()
 
 
 def test_golden_small_sheet(golden):

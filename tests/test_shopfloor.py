@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,9 +16,6 @@ from wikicut.cli import main
 from wikicut.io.profiles import load_profile
 from wikicut.model import Layout, Part, Placement, SheetLayout, Stock
 from wikicut.pipeline import write_outputs
-
-ROOT = Path(__file__).resolve().parent.parent
-HOUSE = ROOT / "examples" / "house" / "job.toml"
 
 
 def rib() -> Part:
@@ -135,16 +130,14 @@ def test_a_program_is_checked_against_every_sheet_whose_parts_lie_elsewhere():
         check_programs(lay, files * 2, prof)
 
 
-@pytest.fixture(scope="module")
-def house(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("house") / "out"
-    res = subprocess.run([sys.executable, "-m", "wikicut.cli", "nest", str(HOUSE), "-o", str(out),
-                          "--time-limit", "10", "--iterations", "20", "-q"], cwd=ROOT,
-                         capture_output=True, text=True, check=False, timeout=600)
-    assert res.returncode == 0, res.stderr
-    return out
+@pytest.fixture
+def house(house_run) -> Path:
+    """The example house nested and written (conftest.HOUSE_NEST); recut and the checks here
+    only read it."""
+    return house_run
 
 
+@pytest.mark.xdist_group("house")
 def test_recut_a_house_part_on_an_offcut(house, tmp_path, rs274):
     offcut = tmp_path / "offcut.toml"
     offcut.write_text('[sheet]\nwidth = 1200\nheight = 600\nthickness = 18.3\nmargin = 10\n'
@@ -176,6 +169,7 @@ def test_recut_a_house_part_on_an_offcut(house, tmp_path, rs274):
     assert "STRAIGHT_FEED" in run.stdout
 
 
+@pytest.mark.xdist_group("house")
 def test_recut_at_a_spot_and_refusals(house, tmp_path):
     out = tmp_path / "at"
     res = CliRunner().invoke(main, ["recut", str(house), "wall-rib", "--at", "20,300", "-o",
@@ -193,6 +187,7 @@ def test_recut_at_a_spot_and_refusals(house, tmp_path):
     assert res.exit_code != 0 and "no part 'no-such-part'" in res.output
 
 
+@pytest.mark.xdist_group("house")
 def test_holddown_screws_on_every_house_sheet_clear_of_every_toolpath(house):
     """Screws in the waste of every sheet of the example house, each at least the tool
     radius + head radius + clearance from every cut's centre line (measured here on the

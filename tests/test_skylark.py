@@ -158,11 +158,10 @@ def test_skylark_part_a_with_a_6_mm_tool(profile, tmp_path, rs274):
         assert "error" not in rr.stdout.lower().replace("error_", ""), rr.stdout[-500:]
 
 
-def test_the_whole_e_xxs_block_nests_and_cuts_with_a_6_mm_tool(tmp_path):
+@pytest.mark.xdist_group("skylark")
+def test_the_whole_e_xxs_block_nests_and_cuts_with_a_6_mm_tool(skylark_run, tmp_path):
     """19 labels, 29 parts from the production CSV, a 6 mm tool; every program verified."""
-    out = tmp_path / "out"
-    r = run("nest", EXAMPLE / "job.toml", "-o", out, "--iterations", 50, tmp_path=tmp_path)
-    assert r.exit_code == 0, r.output
+    out, _ = skylark_run  # the example job nested and written (conftest.SKYLARK_NEST)
     report = json.loads((out / "report.json").read_text())
     assert report["totals"]["parts"] == 29 and not report["unplaced"]
     assert len(report["parts"]) == 19
