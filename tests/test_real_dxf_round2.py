@@ -93,12 +93,16 @@ ATLES_SLOTS = [
 def test_the_slots_found_are_the_joints_and_only_they(name, slots):
     """Drawn for 1/8 in board, the 3.5 mm slots (the joints: through slots for the
     other panels' tabs, half-lap notches from an edge) are found; the finger joints'
-    notches, the LED holes and the round holes are not. Drawn for 18 mm, nothing is."""
+    notches, the LED holes and the round holes are not. Drawn for 18 mm, no slot for one
+    sheet is, and for two sheets only the lid's four 36.4 mm notches (the width decides: a notch
+    of that width is taken for two 18 mm sheets' slot if the user says 18 mm ply)."""
     parts, _ = read_said(REAL / name)
     found = sorted((round(s.width, 3), round(s.length, 2))
                    for p in parts for s in find_slots(p.outline, 3.175))
     assert found == sorted(slots)
-    assert not [s for p in parts for s in find_slots(p.outline, 18.0)]
+    assert not [s for p in parts for s in find_slots(p.outline, 18.0, plies=(1,))]
+    two = [round(s.width, 3) for p in parts for s in find_slots(p.outline, 18.0, plies=(2,))]
+    assert two == ([36.376] * 4 if name == "atles/top.dxf" else [])
 
 
 def test_atles_slots_are_fitted_to_the_measured_board():
