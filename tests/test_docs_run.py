@@ -32,7 +32,8 @@ from wikicut.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER = re.compile(r"\b[A-Z][A-Z_]{2,}\b|\[|\|")
 FAST_LIMIT = "time_limit = 2"
-FAST_OPTION = (re.compile(r"--time-limit[ =]\S+"), "--time-limit 2")
+TIME_OPTION = re.compile(r"--time-limit[ =]\S+")
+FAST_OPTION = "--time-limit 2"
 
 
 def _commands(lines: list[str]) -> list[str]:
@@ -124,7 +125,7 @@ def test_documented_commands_run(source, workdir):
         if "--watch" in command:  # serves until Ctrl-C: it must serve its page, then stop
             _run_watch(command, folder, env)
             continue
-        command = FAST_OPTION[0].sub(FAST_OPTION[1], command)
+        command = TIME_OPTION.sub(FAST_OPTION, command)
         res = subprocess.run(["bash", "-c", command], cwd=folder, env=env, capture_output=True,
                              text=True, timeout=900, check=False)
         ok = (0, 1) if command.startswith("wikicut diff") else (0,)

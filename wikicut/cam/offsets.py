@@ -231,7 +231,7 @@ def _outside_once(ctx: Context, outline: Polygon, r: float) -> np.ndarray:
     refusal (a notch the main tool cannot reach, so a finer tool cuts the part) is no proof
     remembered by shape (a third of a MicroHouse's planning, repeated)."""
     p = ctx.profile
-    key = ("outside", r, ctx.r, p.corners.relief, p.tool.diameter, shapely.to_wkb(outline))
+    key = ("outside", r, ctx.r, p.corners.relief, shapely.to_wkb(outline))
 
     def make() -> np.ndarray | str:
         try:

@@ -14,7 +14,7 @@ from ..io.job import Job, job_items, thickness_key
 from ..io.profiles import depth_problem, load_profile, missing_profile
 from ..io.staging import staged_output
 from ..io.toml import TomlFile
-from ..model import Layout, Profile, SheetLayout, Stock
+from ..model import MIN_WEB, Layout, Profile, SheetLayout, Stock
 from ..words import counted
 from .outputs import NestResult, Progress, write_outputs, write_text
 
@@ -258,14 +258,10 @@ def tab_room_note(prof: Profile, spacing: float) -> str:
 def tab_spacing(prof: Profile) -> float:
     """The least spacing that leaves tabs waste to hold to between any two parts: the widest
     groove twice and MIN_WEB of ply between them."""
-    from ..model import MIN_WEB
-
     return round(2 * prof.tool.diameter + MIN_WEB, 6)
 
 
 def _grooves_and_web(prof: Profile) -> str:
-    from ..model import MIN_WEB
-
     return f"two {prof.tool.diameter:g} mm grooves and {MIN_WEB:g} mm of web"
 
 

@@ -58,7 +58,7 @@ class SlotRule:
 class SlotFit:
     """One part's slots: drawn `widths` (mm) for `drawn` mm ply (None: nothing says which,
     and these are the slots 18-19 mm wide, or 36-37 for two sheets, left as drawn), cut
-    from `stock` mm ply; `plies`: the sheets each slot takes (one where not given)."""
+    from `stock` mm ply; `plies`: the sheets each slot takes."""
 
     file: str
     part: str
@@ -66,7 +66,7 @@ class SlotFit:
     source: str  # where `drawn` comes from
     stock: float
     widths: tuple[float, ...]
-    plies: tuple[int, ...] = ()
+    plies: tuple[int, ...]
 
     @property
     def delta(self) -> float:
@@ -75,8 +75,7 @@ class SlotFit:
 
     def fitted(self) -> list[tuple[float, float]]:
         """(drawn, fitted) width of each slot, mm."""
-        plies = self.plies or (1,) * len(self.widths)
-        return [(w, w + self.delta * k) for w, k in zip(self.widths, plies)]
+        return [(w, w + self.delta * k) for w, k in zip(self.widths, self.plies)]
 
 
 def fit_part_slots(outline: Polygon, rule: SlotRule, stock: float, layer_says: float | None,
