@@ -34,6 +34,17 @@ def test_help_has_examples_on_every_command():
         assert res.exit_code == 0 and "Example" in res.output, cmd
 
 
+def test_python_dash_m_wikicut_is_the_command():
+    """`python -m wikicut`, for a venv whose scripts are not on PATH: the same command, under
+    its own name in usage lines."""
+    res = subprocess.run([sys.executable, "-m", "wikicut", "nest", "--help"], capture_output=True,
+                         text=True, cwd=ROOT, timeout=120)
+    assert res.returncode == 0 and res.stdout.startswith("Usage: wikicut nest "), res.stdout
+    res = subprocess.run([sys.executable, "-m", "wikicut", "nest", "no-such-job.toml"],
+                         capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert res.returncode == 2 and "wikicut nest --help" in res.stderr, res.stderr
+
+
 def test_profiles_and_parts_listing():
     runner = CliRunner()
     res = runner.invoke(main, ["profiles"])
