@@ -243,6 +243,18 @@ def test_a_part_machined_into_one_face_cannot_be_locked_face_down(tmp_path):
     assert "part 'tray'" in msg and "\n" not in msg
 
 
+def test_a_lock_face_down_against_the_parts_mirror_false_is_refused(tmp_path):
+    # the part's mirror = false means never: a lock saying otherwise is a contradiction to
+    # name, not a copy to turn over quietly
+    text = JOB.replace('quantity = 10\n', 'quantity = 10\nmirror = false\nlock = { sheet = 1,'
+                       ' x = 400, y = 300, mirror = true }\n')
+    with pytest.raises(InputError) as e:
+        items_of(tmp_path, text)
+    msg = str(e.value)
+    assert "'part[1].lock.mirror'" in msg and "mirror = false" in msg, msg
+    assert "part 'hook'" in msg and "\n" not in msg
+
+
 @pytest.mark.parametrize("old, new, key, expect", [
     ("mirror = true\n", "mirror = 1\n", "'nest.mirror'", "must be true or false"),
     ('quantity = 10\n', 'quantity = 10\nmirror = "yes"\n', "'part[1].mirror'",

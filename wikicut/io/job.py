@@ -546,6 +546,9 @@ def job_items(job: Job) -> list[NestItem]:
             k = counts.get(part.name, 0) + 1
             counts[part.name] = k
             lock = jp.locks[q] if q < len(jp.locks) else None
+            if lock is not None and lock.mirrored and jp.mirror is False:
+                raise InputError(f"{lock.where('.mirror')}: the part says mirror = false (never"
+                                 " face down): drop one of the two", job.path, part.name)
             if lock is not None and lock.mirrored:
                 why = part.one_sided(job.thickness)
                 if why:  # the lock is the user's word for this copy, but not against this
