@@ -120,6 +120,10 @@ CASES = [
      ["job.toml", "nest.spacng", "line 8", "did you mean 'spacing'"]),
     ("job-negative-margin", {"job.toml": JOB.replace("margin = 15", "margin = -5")}, [], 2,
      ["job.toml", "sheet.margin", "must be at least 0"]),
+    # a plain table's key is found under its own header, not at an earlier table's same key
+    ("job-table-key-line", {"job.toml": JOB.replace("[[part]]", "[remnants]\nmargin = -1\n"
+                                                    "[[part]]")}, [], 2,
+     ["job.toml", "key 'remnants.margin' (line 15)", "must be at least 0"]),
     ("job-missing-value", {"job.toml": JOB.replace("thickness = 18\n", "")}, [], 2,
      ["job.toml", "missing required key 'sheet.thickness'"]),
     ("job-missing-part-file", {"job.toml": JOB.replace("{part}", "nope.toml")}, [], 2,

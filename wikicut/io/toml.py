@@ -62,6 +62,14 @@ class TomlFile:
             n = int(m.group(2))
             if 0 < n <= len(heads):
                 start = heads[n - 1]
+        else:  # a plain table's key: from its [table] header (the longest that is there)
+            names = dotted.split(".")[:-1]
+            for k in range(len(names), 0, -1):
+                head = r"\s*\.\s*".join(re.escape(x) for x in names[:k])
+                h = re.search(rf"^\s*\[\s*{head}\s*\]", self.text, re.MULTILINE)
+                if h:
+                    start = h.start()
+                    break
         line = key_line(self.text[start:], dotted.split(".")[-1].split("[")[0])
         if line is not None:
             line += self.text.count("\n", 0, start)
