@@ -218,6 +218,8 @@ def test_a_job_snaps_beams_together_and_cuts_each_line_once(tmp_path, rs274):
     # every pass depth; the report's saving is against the same sheets cut whole
     saved = on["totals"]["common_line"]["cut_saved_m"]
     assert saved > 0 and on["totals"]["common_line"]["seconds_saved"] > 0
+    html = (out_on / "index.html").read_text()
+    assert f"<li>Common lines: {saved:.1f} m of cut and" in html
     passes = len(pass_levels(T + 0.3, profile(True)))
     assert saved * 1000 > snapped * 1900 * passes
     assert on["totals"]["cut_length_m"] < off["totals"]["cut_length_m"]

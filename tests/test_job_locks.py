@@ -203,6 +203,19 @@ def test_a_job_with_locked_parts_and_fillers_is_nested_cut_and_verified(tmp_path
     assert json.loads((bare / "report.json").read_text())["totals"]["sheets"] == len(sheets)
 
 
+def test_fillers_all_placed_are_said_so(tmp_path):
+    # with a price on the one kind of sheet: its cost line as well
+    job = write(tmp_path, JOB.replace("quantity = 80", "quantity = 5").replace(
+        "margin = 15\n", "margin = 15\nprice = 40\n", 1))
+    res = run("nest", str(job), "-o", str(tmp_path / "out"), "--no-gcode")
+    assert res.returncode == 0, res.stderr
+    assert "fillers: 5 placed, all wanted" in res.stdout and "left out" not in res.stdout
+    sheets = json.loads((tmp_path / "out" / "report.json").read_text())["totals"]["sheets"]
+    assert f"sheets: cost {40 * sheets:.2f}" in res.stdout, res.stdout
+    html = (tmp_path / "out" / "index.html").read_text()
+    assert "<li>Fillers: 5 placed, all wanted</li>" in html
+
+
 def test_fillers_that_find_no_room_are_not_an_error(tmp_path):
     """A sheet nearly full of locked parts: the fillers that do not fit are counted as
     left, and the command exits 0 (parts of the job left out would exit 3)."""

@@ -92,13 +92,16 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
             f" {counted(tot.get('sheets', 0), 'sheet')}, {tot.get('utilisation', 0) * 100:.1f}%"
             f" used, {time.monotonic() - t0:.1f} s")
     kinds = Counter(s.stock.label for s in res.layout.sheets)
+    cost = f"cost {tot['cost']:.2f}" if tot.get("cost") is not None else ""
     if len(kinds) > 1:  # a stock list: which sheets to fetch (offcuts used, sheets saved)
         listed = [st.label for st in job.stocks]
-        cost = f"; cost {tot['cost']:.2f}" if tot.get("cost") is not None else ""
         ui.info("sheets: " + ", ".join(f"{kinds[k]} x {k}" for k in sorted(kinds, key=listed.index))
-                + cost)
+                + (f"; {cost}" if cost else ""))
+    elif cost:  # one kind of sheet with a price
+        ui.info(f"sheets: {cost}")
     if fil := tot.get("fillers"):  # fillers left out are no fault: only counted
-        ui.info(f"fillers: {fil['placed']} placed, {fil['left']} left out (no room)")
+        ui.info(f"fillers: {fil['placed']} placed, " + (f"{fil['left']} left out (no room)"
+                                                         if fil["left"] else "all wanted"))
     if flips := sum(p.mirrored for s in res.layout.sheets for p in s.placements):
         ui.info(f"mirrored: {counted(flips, 'part')} cut face down (dashed in the previews)")
     if job.remnants is not None:

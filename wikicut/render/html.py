@@ -229,6 +229,9 @@ def _machine_lines(report: dict) -> list[str]:
     if t.get("cut_length_m") is not None:
         out.append(f"<li>Cut length: {t['cut_length_m']:.1f} m, estimated machine time "
                    f"{_hm(t.get('est_seconds') or 0)} (h:mm)</li>")
+    if com := t.get("common_line"):
+        out.append(f"<li>Common lines: {com['cut_saved_m']:.1f} m of cut and "
+                   f"{com['seconds_saved'] / 60:.1f} min saved</li>")
     if t.get("cost") is not None:
         out.append(f"<li>Material cost: {t['cost']:.2f}{' ' + escape(cur) if cur else ''}</li>")
     if st.get("z_zero") is not None and sheets:
@@ -308,8 +311,9 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
             f"({t.get('part_area_m2', 0):.2f} m&sup2; of parts on "
             f"{t.get('sheet_area_m2', 0):.2f} m&sup2; of sheet)</li>")]
     if fil := t.get("fillers"):  # only jobs with fillers; those left out are no fault
-        out.insert(-1, f"<li>Fillers: {fil['placed']} placed, {fil['left']} left out (no room"
-                       " left)</li>")
+        out.insert(-1, f"<li>Fillers: {fil['placed']} placed, "
+                       + (f"{fil['left']} left out (no room left)" if fil["left"] else
+                          "all wanted") + "</li>")
     out += _machine_lines(report)
     out.append("</ul>")
     if report.get("unplaced"):
