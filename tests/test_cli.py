@@ -45,6 +45,20 @@ def test_python_dash_m_wikicut_is_the_command():
     assert res.returncode == 2 and "wikicut nest --help" in res.stderr, res.stderr
 
 
+def test_part_and_preview_take_a_shipped_part_by_name(tmp_path):
+    # as a job names it (file = "wall-rib"): the package's file, from any folder
+    runner = CliRunner()
+    with runner.isolated_filesystem(temp_dir=tmp_path):
+        res = runner.invoke(main, ["part", "wall-rib", "-p", "length=2000", "-o", "rib.dxf"])
+        assert res.exit_code == 0 and "wall-rib" in res.output, res.output
+        assert Path("rib.dxf").stat().st_size > 0
+        res = runner.invoke(main, ["preview", "spacer", "-o", "spacer.svg"])
+        assert res.exit_code == 0 and Path("spacer.svg").read_text().startswith("<svg")
+        res = runner.invoke(main, ["part", "wal-rib", "-o", "x.dxf"])
+        assert res.exit_code == 2 and "did you mean 'wall-rib'" in res.output
+        assert not Path("x.dxf").exists()
+
+
 def test_profiles_and_parts_listing():
     runner = CliRunner()
     res = runner.invoke(main, ["profiles"])

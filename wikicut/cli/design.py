@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import InputError, WikicutError
+from ..errors import InputError, WikicutError, suggest
 from ..io import limits
 from ..words import counted
 from .common import (
@@ -40,6 +40,7 @@ def part(part_file: Path, params, thickness, output: Path, force, units, join_to
     \b
     Examples:
       wikicut part parts/wall-rib.toml -o wall-rib.dxf
+      wikicut part wall-rib -p length=2000 -o wall-rib.dxf   # a shipped part, by name
       wikicut part parts/spacer.toml -p length=600 -t 17.6 -o spacer.svg
     """
     reading = build_reading(options_file, layers, units, join_tolerance, thickness,
@@ -50,7 +51,24 @@ def part(part_file: Path, params, thickness, output: Path, force, units, join_to
                f"{counted(len(part_obj.outline.interiors), 'hole')} -> {output}")
 
 
+def shipped_or_path(path: Path) -> Path:
+    """A part given as a job gives a shipped one (`wall-rib`: no folder, no suffix) is the
+    package's file of that name, where no such file is here."""
+    from ..io.job import PART_SUFFIXES
+    from ..io.shipped import is_shipped_name, shipped_dir, shipped_names
+
+    ref = str(path)
+    if path.exists() or not is_shipped_name(ref, PART_SUFFIXES):
+        return path
+    names = shipped_names("parts")
+    if ref not in names:
+        raise InputError(f"no such file, nor a shipped part of that name{suggest(ref, names)};"
+                         f" shipped parts: {', '.join(names)}", path)
+    return shipped_dir("parts") / f"{ref}.toml"
+
+
 def load_any_part(path: Path, params: dict[str, float], thickness: float, reading=None):
+    path = shipped_or_path(path)
     if path.suffix.lower() == ".dxf":
         from ..io.dxf import read_dxf_parts
 
@@ -174,6 +192,7 @@ def preview(target: Path, params, thickness, output, toolpaths, profile, watch, 
         return
     if toolpaths:
         raise InputError("--toolpaths is for an output folder", target)
+    target = shipped_or_path(target)
     if watch:
         serve_watch(target, parse_params(params), thickness, port, open_)
         return
