@@ -61,6 +61,38 @@ def test_parts_on_a_long_roll_go_after_a_clamp_across_it():
     assert min(pl.placed().outline.bounds[0] for pl in lay.sheets[0].placements) >= 2000
 
 
+def test_a_clamp_at_the_far_end_of_a_long_roll_does_not_lengthen_the_raster():
+    """A clamp 999 m along a 1 km roll: the nester's roll is cut to the parts' row (it
+    was cut after the clamp, a raster 1 km long and 10 GB), and the layout is on the roll
+    as given."""
+    from wikicut.nest.roll import cut_rolls, row_length
+
+    roll = Stock(1_000_000, 1220, 18, 15, strip=True,
+                 keepouts=(shapely.box(999_000, 0, 999_100, 100),))
+    items = [NestItem(f"board#{k}", rect("board", 500, 1100), rotations=(0.0, 180.0))
+             for k in (1, 2, 3)]
+    (cut,) = cut_rolls(items, [roll], SPACING, 4.0)
+    assert cut.width == row_length(items, roll, SPACING, 4.0) < 2000
+    lay = nest(items, [roll], settings())
+    check(lay)
+    assert lay.unplaced == [] and lay.sheets[0].stock.width == 1_000_000
+
+
+def test_clamps_across_a_roll_along_the_row_push_it_on():
+    """Clamp bars across the roll every 700 mm, 200 mm wide: a 500 mm board fits between
+    two, not a 600 mm one, so each bar the row reaches pushes the rest past it: the roll is
+    cut long enough for all of them to be placed."""
+    bars = tuple(shapely.box(x, 0, x + 200, 1220) for x in range(400, 20_000, 700))
+    roll = Stock(50_000, 1220, 18, 15, strip=True, keepouts=bars)
+    items = [NestItem(f"board#{k}", rect("board", 600, 1100), rotations=(0.0, 180.0))
+             for k in range(1, 7)]
+    lay = nest(items, [roll], settings())
+    check(lay)
+    assert lay.unplaced == []
+    for pl in lay.sheets[0].placements:
+        assert not any(pl.placed().outline.intersects(b) for b in bars)
+
+
 # --- a stock list: an offcut used for nothing beside a full sheet with room
 
 REPO = Path(__file__).resolve().parent.parent

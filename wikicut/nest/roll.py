@@ -6,8 +6,10 @@ nothing: the nester works on the roll cut to the length every part needs laid in
 them, and a part placed bottom-left always fits right of those before it, so no layout the
 search makes is cut short), and hands the layout back on the roll as given. Keep-outs (a
 roll's clamps, the room of parts locked on it: locked.py) may stand anywhere along it, even
-across its whole width, so the row starts after the last of them: the roll is cut no
-shorter than their far end plus that row."""
+across its whole width, and each one the row reaches may push the rest of the row past it:
+by its own length, and at most one item and its spacing that did not fit before it. Keep-outs
+beyond what the row so needs are left off (a clamp at the far end of a 1 km roll must not
+make the raster 1 km long)."""
 
 from __future__ import annotations
 
@@ -47,13 +49,40 @@ def cut_rolls(items: list[NestItem], stocks: list[Stock], spacing: float, res: f
     out = []
     for st in stocks:
         if st.strip:
-            # the row laid right of every keep-out (and a cell for the keep-outs' raster)
-            reach = max((float(k.bounds[2]) for k in st.keepouts), default=0.0)
-            need = row_length(items, st, spacing, res) + (reach + res if reach > 0 else 0.0)
+            need = row_length(items, st, spacing, res)
+            longest = _longest(items)
+            for x0, x1 in _spans(st):  # along the roll, merged
+                if x0 >= need:
+                    break  # the row ends before it
+                # the row goes on past it: its length, and an item that did not fit before
+                need += (x1 - x0) + longest + spacing + 3 * res
             if need < st.width:
                 st = replace(st, width=need)
         out.append(st)
     return out
+
+
+def _longest(items: list[NestItem]) -> float:
+    """The longest extent of any item at any of its rotations (mm)."""
+    longest = 0.0
+    for it in {(id(it.part), it.rotations): it for it in items}.values():
+        for r in it.rotations:
+            g = affinity.rotate(it.part.outline, r, origin=(0, 0)) if r % 360 else \
+                it.part.outline
+            x0, _, x1, _ = g.bounds
+            longest = max(longest, x1 - x0)
+    return longest
+
+
+def _spans(st: Stock) -> list[tuple[float, float]]:
+    """The stretches along the roll its keep-outs cover, merged and in order."""
+    spans: list[tuple[float, float]] = []
+    for x0, x1 in sorted((float(k.bounds[0]), float(k.bounds[2])) for k in st.keepouts):
+        if spans and x0 <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], x1))
+        else:
+            spans.append((x0, x1))
+    return spans
 
 
 def on_rolls(layout: Layout, cut: list[Stock], given: list[Stock]) -> Layout:
