@@ -59,6 +59,14 @@ def test_part_and_preview_take_a_shipped_part_by_name(tmp_path):
         assert not Path("x.dxf").exists()
 
 
+def test_wikicut_alone_prints_its_help_whole():
+    res = subprocess.run([sys.executable, "-m", "wikicut"], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    out = res.stdout + res.stderr
+    assert out.startswith("Usage: wikicut") and "\nCommands:\n" in out, out
+    assert "error:" not in out
+
+
 def test_profiles_and_parts_listing():
     runner = CliRunner()
     res = runner.invoke(main, ["profiles"])

@@ -190,6 +190,11 @@ def build_reading(options_file, layers, units, join_tolerance, thickness,
                    drawn_given=drawn_thickness)
 
 
+# click 8.2 on: the help a command given no arguments prints, raised as a usage error
+# (8.1 prints it itself and exits 0)
+NO_ARGS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class Group(click.Group):
     """Usage errors (an unknown option, `--tool-diameter nan`) as one line, exit 2, like
     every other bad input."""
@@ -198,6 +203,9 @@ class Group(click.Group):
         kwargs.pop("standalone_mode", None)
         try:
             rv = super().main(*args, standalone_mode=False, **kwargs)
+        except NO_ARGS_HELP as exc:  # `wikicut` alone: the help, whole
+            click.echo(exc.ctx.get_help() if exc.ctx else exc.format_message(), err=True)
+            sys.exit(exc.exit_code)
         except click.UsageError as exc:
             where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
             click.echo(f"error: {' '.join(exc.format_message().split())}{where}", err=True)
