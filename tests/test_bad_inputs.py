@@ -153,6 +153,8 @@ CASES = [
      ["p.toml", "colour"]),
     ("unknown-profile", {}, ["--profile", "grbll"], 2, ["unknown machine profile 'grbll'",
                                                        "did you mean 'grbl'"]),
+    ("profile-in-capitals", {}, ["--profile", "GRBL"], 2, ["unknown machine profile 'GRBL'",
+                                                           "did you mean 'grbl'"]),
     ("profile-missing-value", {"m.toml": (ROOT / "profiles" / "grbl.toml").read_text()
                                .replace("diameter = 6.0\n", "")}, ["--profile", "m.toml"], 2,
      ["m.toml", "missing required key 'tool.diameter'"]),

@@ -56,7 +56,8 @@ class UnsafeJobError(WikicutError):
 
 def suggest(name: str, valid: list[str] | tuple[str, ...] | set[str]) -> str:
     """' (did you mean 'x'?)' for the nearest valid key, or '' when nothing is close."""
-    close = difflib.get_close_matches(name, sorted(valid), n=1, cutoff=0.5)
+    same = [v for v in sorted(valid) if v.lower() == name.lower()]  # GRBL for grbl
+    close = same or difflib.get_close_matches(name, sorted(valid), n=1, cutoff=0.5)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
