@@ -45,7 +45,7 @@ from .common import (
               help="Write the sheets even when some parts did not fit (else exit 3).")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("--open", "open_", is_flag=True, help="Open index.html when done.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but warnings and errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Print every progress step.")
 @click.option("--workers", type=WORKERS,
               help="Independent searches (overrides the job); over 2 run on a Dask cluster.")
@@ -151,7 +151,7 @@ def searches_for(scheduler: str | None, workers: int):
 @click.option("--toolpaths", is_flag=True, help="Draw toolpaths over the SVG previews.")
 @click.option("--allow-unplaced", is_flag=True, help="Write jobs with parts left over.")
 @click.option("--force", is_flag=True, help="Replace existing job folders.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but warnings and errors.")
 @handle_errors
 def batch(jobs, outdir: Path, scheduler, workers, time_limit, seed, iterations, profile,
           no_gcode, toolpaths, allow_unplaced, force, quiet) -> None:
@@ -206,7 +206,8 @@ def batch(jobs, outdir: Path, scheduler, workers, time_limit, seed, iterations, 
 @click.command()
 @click.argument("cutfile", type=click.Path(path_type=Path))
 @click.option("--profile", required=True, help="Machine profile name or TOML path.")
-@click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), required=True)
+@click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), required=True,
+              help="Output folder (created; must not exist unless --force).")
 @click.option("--tool-diameter", type=TOOL_DIAMETER,
               help="Override the profile's tool diameter (mm).")
 @click.option("--toolpaths", is_flag=True, help="Draw toolpaths over the SVG previews.")
@@ -214,8 +215,8 @@ def batch(jobs, outdir: Path, scheduler, workers, time_limit, seed, iterations, 
 @click.option("-t", "--thickness", type=THICKNESS,
               help="Measured stock thickness in mm (default: the sheet layer's, else 18).")
 @reading_options
-@click.option("-q", "--quiet", is_flag=True)
-@click.option("-v", "--verbose", is_flag=True)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing but warnings and errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Print every progress step.")
 @handle_errors
 def gcode(cutfile: Path, profile, outdir: Path, tool_diameter, toolpaths, force, thickness,
           units, join_tolerance, layers, options_file, drawn_thickness, quiet, verbose) -> None:
@@ -277,7 +278,8 @@ def parse_xy(ctx, param, value):
               help="An offcut TOML ([sheet] table as in a job) to cut the part on.")
 @click.option("--at", "at", callback=parse_xy, metavar="X,Y",
               help="Put the part's lower-left corner here on a sheet like its own (mm).")
-@click.option("-o", "--output", "dest", type=click.Path(path_type=Path), required=True)
+@click.option("-o", "--output", "dest", type=click.Path(path_type=Path), required=True,
+              help="Output folder for the part's program, DXF and preview.")
 @click.option("--profile", help="Machine profile (default: the job's, from report.json).")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @handle_errors
