@@ -105,6 +105,41 @@ def test_ci_runs_the_readme_test_command():
     assert command and ci == command.group(0)
 
 
+# the DXF reading options, given in a synopsis as [READING] (README: "READING is how a DXF
+# is read")
+READING = {"--units", "--join-tolerance", "--layer", "--options", "--drawn-thickness"}
+
+
+def test_readme_synopsis_gives_every_option():
+    """Each command's synopsis in README's Commands block names every option its --help
+    lists (batch names nest's by "nest's ... ..."): an option added to a command and not to
+    the README is found here."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Commands", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    synopsis: dict[str, str] = {}
+    name = None
+    for line in block.splitlines():
+        m = re.match(r"wikicut (\w+)", line)
+        if m:
+            name = m.group(1)
+        if name:
+            synopsis[name] = synopsis.get(name, "") + " " + line.split("#")[0]
+    missing = []
+    for cmd, command in sorted(main.commands.items()):
+        if cmd == "batch":
+            continue
+        text = synopsis.get(cmd, "")
+        if "[READING]" in text:
+            text += " " + " ".join(READING)
+        for param in command.params:
+            if not isinstance(param, click.Option) or param.name == "help":
+                continue
+            if not any(re.search(rf"(?<![\w-]){re.escape(o)}(?![\w-])", text)
+                       for o in param.opts):
+                missing.append(f"{cmd} {param.opts[-1]}")
+    assert not missing, missing
+
+
 SLOW = {"README", "gcode --help"}  # the MicroHouse file's 27 sheets: a minute or two
 # Examples that need what a temporary folder cannot hold (reported to their command's owner)
 NOT_RUNNABLE: dict[str, str] = {}
