@@ -98,6 +98,33 @@ def test_no_tool_keys_keep_the_profiles_own_feeds(lib):
     assert t.profile is prof and t.cutter is None
 
 
+def test_with_no_rack_a_kinds_tool_is_the_profiles_own_or_refused(lib):
+    """No rack: `tool = 7` for outlines was dropped without a word (everything cut with
+    T1); the profile's own number is what it is."""
+    own = OperationSettings("outline", tool=1, feed=5000.0)
+    assert tooling_of(lib, grbl(), operations=[own]).setting("outline", 1).profile.feeds.cut \
+        == 5000
+    with pytest.raises(InputError, match=r"\[machine.operations.outline\] tool = 7: the job has"
+                       r" no rack, so GRBL's own tool T1 cuts everything: give \[machine\]"
+                       r" tools = \[1, 7\]"):
+        tooling_of(lib, grbl(), operations=[OperationSettings("outline", tool=7)])
+
+
+def test_the_profiles_own_tool_is_held_to_the_materials_depth_per_pass(lib):
+    """A tool the library does not rate: no deeper a pass than the material's ceiling
+    (plywood 1.5 x D: 9 mm for the 6 mm tool), from the profile or the job (a profile's
+    per_pass = 40 cut 18.3 mm in one pass)."""
+    deep = grbl().updated(depth={"per_pass": 40.0})
+    with pytest.raises(UnsafeJobError, match=r"6 mm tool: depth per pass 40 mm \(GRBL's \[depth\]"
+                       r" per_pass\) is over 1.5 x its diameter \(9 mm\)") as err:
+        tooling_of(lib, deep)
+    assert err.value.exit_code == EXIT_UNSAFE
+    with pytest.raises(UnsafeJobError, match=r"\[machine.operations.pocket\] per_pass"):
+        tooling_of(lib, grbl(), operations=[OperationSettings("pocket", per_pass=9.5)])
+    ok = tooling_of(lib, grbl(), operations=[OperationSettings("pocket", per_pass=9.0)])
+    assert ok.setting("pocket", 1).profile.depth.per_pass == 9.0
+
+
 @pytest.mark.parametrize("ov, message", [
     (OperationSettings("outline", feed=9000.0), r"feed 9000 mm/min is above GRBL's max feed 8000"),
     (OperationSettings("outline", per_pass=13.0),

@@ -72,7 +72,7 @@ def resolve_tooling(profile: Profile, library: ToolLibrary, material: str, thick
     elif not numbers:
         numbers = profile.tools.rack
     if not numbers:
-        return _profile_tool(profile, ops)
+        return _profile_tool(profile, ops, _ceiling(library, material))
     mat = library.material(material)
     cutters = [library.tool(n) for n in numbers]
     base = [_setting(c, profile, mat, machine, through, library, ops.get("all"))
@@ -182,12 +182,51 @@ def _with_settings(profile: Profile, ov: OperationSettings | None) -> Profile:
                            depth={"per_pass": per_pass}, spindle={"speed": rpm})
 
 
-def _profile_tool(profile: Profile, ops: dict[str, OperationSettings]) -> Tooling:
-    """No rack: the profile's own tool and feeds, with the job's settings per kind."""
+def _profile_tool(profile: Profile, ops: dict[str, OperationSettings], ceiling: float
+                  ) -> Tooling:
+    """No rack: the profile's own tool and feeds, with the job's settings per kind. A
+    kind's `tool` can only be that tool; its depth per pass is held to `ceiling` times its
+    diameter (the material's, for a tool the library does not rate)."""
+    own = profile.tool.number
+    for kind, ov in ops.items():
+        if ov.tool is not None and ov.tool != own:
+            raise InputError(f"[machine.operations.{kind}] tool = {ov.tool}: the job has no rack,"
+                             f" so {profile.name}'s own tool T{own} cuts everything: give"
+                             f" [machine] tools = [{own}, {ov.tool}] (from the tool library)"
+                             f" to use T{ov.tool}")
     base = ToolSetting(_with_settings(profile, ops.get("all")))
-    special = tuple((kind, base.number, ToolSetting(_with_settings(base.profile, ov)))
-                    for kind, ov in ops.items() if kind != "all" and ov.sets_cutting)
-    return Tooling((base,), (), special)
+    _per_pass_within(base.profile, ops.get("all"), "all", ceiling)
+    special = []
+    for kind, ov in ops.items():
+        if kind != "all" and ov.sets_cutting:
+            setting = ToolSetting(_with_settings(base.profile, ov))
+            _per_pass_within(setting.profile, ov, kind, ceiling)
+            special.append((kind, base.number, setting))
+    return Tooling((base,), (), tuple(special))
+
+
+def _ceiling(library: ToolLibrary, material: str) -> float:
+    """How deep a pass may be, in diameters, for a tool the library does not rate: the job's
+    material's ceiling, or for a material the table does not know the highest it gives."""
+    try:
+        return library.material(material).max_depth_per_pass
+    except InputError:
+        return max(m.max_depth_per_pass for m in library.materials)
+
+
+def _per_pass_within(profile: Profile, ov: OperationSettings | None, kind: str,
+                     ceiling: float) -> None:
+    """Refuse a depth per pass deeper than `ceiling` diameters of the profile's own tool
+    (exit 3, naming the key that set it)."""
+    d, per_pass = profile.tool.diameter, profile.depth.per_pass
+    if per_pass <= ceiling * d + 1e-6:
+        return
+    key = (f"[machine.operations.{kind}] per_pass" if ov is not None and ov.per_pass is not None
+           else f"{profile.name}'s [depth] per_pass")
+    raise UnsafeJobError(f"{d:g} mm tool: depth per pass {per_pass:g} mm ({key}) is over"
+                         f" {ceiling:g} x its diameter ({ceiling * d:g} mm), the most a tool"
+                         " the library does not rate may take in this material: lower it, or"
+                         " cut with a library tool ([machine] tools) rated deeper")
 
 
 def _own_tool(profile: Profile, library: ToolLibrary, mat: Material, diameter: float,
@@ -204,4 +243,4 @@ def _own_tool(profile: Profile, library: ToolLibrary, mat: Material, diameter: f
             f" of that diameter rated for {mat.key} (it has {', '.join(sizes)} mm), and the job"
             " gives no feeds for it: add the tool to the library, or give"
             " [machine.operations.all] feed and per_pass")
-    return _profile_tool(profile.with_tool(diameter), ops)
+    return _profile_tool(profile.with_tool(diameter), ops, mat.max_depth_per_pass)
