@@ -138,6 +138,7 @@ def test_settings_beyond_the_limits_are_refused(lib, ov, message):
         tooling_of(lib, grbl(), tools=(1, 7), operations=[OperationSettings(ov.kind, tool=1,
                    feed=ov.feed, per_pass=ov.per_pass, rpm=ov.rpm)])
     assert err.value.exit_code == EXIT_UNSAFE
+    assert str(err.value).startswith(f"[machine.operations.{ov.kind}]: T1 ")  # who set it
 
 
 def test_settings_within_the_limits_apply_to_their_kind(lib):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from contextlib import contextmanager, nullcontext
 
 from ..errors import InputError, UnsafeJobError
 from ..model import Profile
@@ -75,8 +76,9 @@ def resolve_tooling(profile: Profile, library: ToolLibrary, material: str, thick
         return _profile_tool(profile, ops, _ceiling(library, material))
     mat = library.material(material)
     cutters = [library.tool(n) for n in numbers]
-    base = [_setting(c, profile, mat, machine, through, library, ops.get("all"))
-            for c in cutters]
+    with _said_by("all") if _sets(ops.get("all")) else nullcontext():
+        base = [_setting(c, profile, mat, machine, through, library, ops.get("all"))
+                for c in cutters]
     forced: list[tuple[str, int]] = []
     special: list[tuple[str, int, ToolSetting]] = []
     for kind, ov in ops.items():
@@ -90,9 +92,24 @@ def resolve_tooling(profile: Profile, library: ToolLibrary, material: str, thick
         for c in cutters:
             if ov.tool is None or ov.tool == c.number:
                 merged = _merge(ops.get("all"), ov)
-                special.append((kind, c.number,
-                                _setting(c, profile, mat, machine, through, library, merged)))
+                with _said_by(kind):
+                    special.append((kind, c.number, _setting(c, profile, mat, machine, through,
+                                                             library, merged)))
     return Tooling(tuple(base), tuple(forced), tuple(special), library.rules)
+
+
+def _sets(ov: OperationSettings | None) -> bool:
+    return ov is not None and ov.sets_cutting
+
+
+@contextmanager
+def _said_by(kind: str):
+    """A refusal of settings the job gives for a kind names the table that gave them."""
+    try:
+        yield
+    except UnsafeJobError as exc:
+        raise UnsafeJobError(f"[machine.operations.{kind}]: {exc.detail}", exc.file,
+                             exc.part) from exc
 
 
 def tool_profile(profile: Profile, cutter: Cutter, cd: CuttingData, width: float) -> Profile:
@@ -194,12 +211,14 @@ def _profile_tool(profile: Profile, ops: dict[str, OperationSettings], ceiling: 
                              f" so {profile.name}'s own tool T{own} cuts everything: give"
                              f" [machine] tools = [{own}, {ov.tool}] (from the tool library)"
                              f" to use T{ov.tool}")
-    base = ToolSetting(_with_settings(profile, ops.get("all")))
+    with _said_by("all") if _sets(ops.get("all")) else nullcontext():
+        base = ToolSetting(_with_settings(profile, ops.get("all")))
     _per_pass_within(base.profile, ops.get("all"), "all", ceiling)
     special = []
     for kind, ov in ops.items():
         if kind != "all" and ov.sets_cutting:
-            setting = ToolSetting(_with_settings(base.profile, ov))
+            with _said_by(kind):
+                setting = ToolSetting(_with_settings(base.profile, ov))
             _per_pass_within(setting.profile, ov, kind, ceiling)
             special.append((kind, base.number, setting))
     return Tooling((base,), (), tuple(special))
