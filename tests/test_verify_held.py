@@ -46,7 +46,8 @@ def _tabs_anywhere(monkeypatch, sheet: SheetLayout, through: bool = False
 def test_a_part_whose_every_tab_runs_into_a_neighbours_groove_is_refused(monkeypatch):
     """12 mm from the window, less than two 6.35 mm grooves: the window's groove cuts
     through the far end of each of the plate's tabs. The rest of the verifier passes the
-    program (as it did before this check): only the new check refuses it, in one line."""
+    program: only the hold checks refuse it, held_by_nothing in one line (held_apart, over
+    the whole sheet, names no part already named)."""
     sheet = _framed(12.0)
     text, prof = _tabs_anywhere(monkeypatch, sheet, through=True)
     bad = verify_program(text, prof, sheet=sheet)
@@ -55,6 +56,7 @@ def test_a_part_whose_every_tab_runs_into_a_neighbours_groove_is_refused(monkeyp
                                      " runs into the cut round frame#1 (the first near ("), bad
     monkeypatch.setattr(wikicut.verify.sheet, "held_by_nothing", lambda *a: [])
     monkeypatch.setattr(wikicut.verify.sheet, "loose_slugs", lambda *a: [])
+    monkeypatch.setattr(wikicut.verify.sheet, "held_apart", lambda *a: [])
     assert verify_program(text, prof, sheet=sheet) == []
 
 

@@ -1,6 +1,7 @@
 """Whether each part's tabs hold it to the waste: not to another part (a tab two parts
-share), not to material the cuts round it close in (held by nothing once cut), and not to
-the waste in another part's hole cut through all round (a loose slug)."""
+share), not to material the cuts round it close in (held by nothing once cut), not to
+the waste in another part's hole cut through all round (a loose slug), and, over the whole
+sheet, not only to waste that the grooves of several parts close in between them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import shapely
 
 from ..model import MIN_WEB, SheetLayout
 from .motion import Violation
-from .swept import swept_area, where
+from .swept import Swept, swept_area, where
 
 # A tab shorter than this along the outline is the polygons' rounding, not a tab
 TAB_MIN = 0.5  # mm
@@ -104,6 +105,105 @@ def held_by_nothing(k: int, sheet: SheetLayout, placed: list, outlines, left, th
                       " through, it may be thrown by the cutter or shift and be recut")]
 
 
+def held_apart(sheet: SheetLayout, placed: list, outlines, tabs: dict[int, tuple],
+               through_cut: Swept, material, holding: set[tuple[int, int]], said: set[int]
+               ) -> list[Violation]:
+    """Parts held to the sheet by nothing, judged over the whole sheet: the waste left
+    standing once every cut through is made (less its webs thinner than MIN_WEB,
+    _webs_dropped) falls into pieces; a piece touching the stock's outer edge stands on it
+    and is held as the sheet is (clamps, vacuum), as is a part whose groove runs off the
+    sheet. A part is tied to each piece its outline is not cut through against (its tabs'
+    material at the bottom of the grooves, a hole's tabs or skin to its slug) and to each
+    part one of its tabs touches; a part with tabs tied by none of these, however many
+    parts and pieces away, to the sheet's edge is loose once cut: the grooves of several
+    parts close in a piece of waste larger than held_by_nothing's window, and their tabs
+    hold only to it and to one another. `tabs`: each part's outline left uncut and the
+    radius of the tool that cut it; `holding`: the holes (part, ring) that hold parts;
+    `said`: parts a check before already named."""
+    edge = material.exterior
+    free = {k: [t for t in shapely.get_parts(left) if t.length >= TAB_MIN]
+            for k, (left, _) in tabs.items()}
+    at_edge = {k for k, (_, r) in tabs.items() if placed[k].outline.distance(edge) < 2 * r}
+    judged = [k for k in sorted(tabs) if free[k] and k not in said and k not in at_edge]
+    if not judged:
+        return []
+    # each part's body with the holes that hold parts: the waste in the others holds none
+    bodies = [shapely.Polygon(p.outline.exterior, [ring for i, ring in
+                                                   enumerate(p.outline.interiors)
+                                                   if (k, i) in holding])
+              for k, p in enumerate(placed)]
+    solid = shapely.union_all(bodies)
+    cut = swept_area(*_outside(through_cut, solid))
+    standing = material.difference(shapely.union(cut, solid))
+    pieces = shapely.get_parts(_webs_dropped(standing))
+    n = len(placed)
+    root = list(range(n + len(pieces) + 1))  # parts, then pieces, then the sheet's edge
+
+    def find(a: int) -> int:
+        while root[a] != a:
+            root[a] = root[root[a]]
+            a = root[a]
+        return a
+
+    def join(a: int, b: int) -> None:
+        root[find(a)] = find(b)
+
+    frame = n + len(pieces)
+    tree = shapely.STRtree(pieces)
+    for i in tree.query(edge, predicate="dwithin", distance=0.05).tolist():
+        join(n + i, frame)
+    for k in at_edge:
+        join(k, frame)
+    # a part's body is left out of the standing waste: a piece within a hair of it is tied
+    # to it where its outline or a hole's is not cut through
+    ks, ps = tree.query(bodies, predicate="dwithin", distance=0.05)
+    for k, i in zip(ks.tolist(), ps.tolist()):
+        join(k, n + i)
+    for k, mine in free.items():  # a tab on an edge two parts share: no waste between
+        for t in mine:
+            for j in outlines.query(t, predicate="dwithin", distance=0.05).tolist():
+                if j != k:
+                    join(k, j)
+    loose: dict[int, list[int]] = {}
+    for k in judged:
+        if find(k) != find(frame):
+            loose.setdefault(find(k), []).append(k)
+    return [_apart(sheet, group, [g for i, g in enumerate(pieces)
+                                  if find(n + i) == find(group[0])])
+            for group in loose.values()]
+
+
+def _apart(sheet: SheetLayout, group: list[int], closed: list) -> Violation:
+    """held_apart's line for the parts `group`, their tabs into the pieces `closed`."""
+    names = [sheet.placements[k].instance for k in group]
+    if len(names) == 1:
+        who, runs, it, them = f"part {names[0]} is", "its tabs run", "it", "it"
+    else:
+        who = f"parts {', '.join(names[:-1])} and {names[-1]} are"
+        runs, it, them = "their tabs run", "they", "them"
+    closed = sorted(closed, key=lambda g: -g.area)
+    what = f"{len(closed)} pieces of waste" if len(closed) > 1 else "a piece of waste"
+    into = (f"into {what} closed in by grooves"
+            f" ({', '.join(f'{g.area:.0f} mm2 near {where(g)}' for g in closed)})"
+            if closed else "only to one another")
+    return Violation(0, "tab", f"{who} held by nothing: {runs} {into}, no tab ties {them} to"
+                     f" the waste at the sheet's edge; loose once cut through, {it} may be"
+                     " thrown by the cutter or shift and be recut")
+
+
+def _outside(cut: Swept, solid) -> tuple:
+    """`cut`'s segments and radii less those swept inside `solid` (its box, the radius
+    beyond each end, properly inside): a drill's helix or a hole's groove in a part's body
+    changes no waste outside it, and they are half a house sheet's through cuts: left in,
+    they doubled the time of the sweeps' union."""
+    b = cut.bounds
+    r = cut.radii
+    boxes = shapely.box(b[:, 0] - r, b[:, 1] - r, b[:, 2] + r, b[:, 3] + r)
+    shapely.prepare(solid)
+    keep = ~shapely.contains_properly(solid, boxes)
+    return cut.lines[keep], r[keep]
+
+
 def _webs_dropped(standing):
     """What is left standing less its webs thinner than MIN_WEB (an opening: what a disc of
     that width cannot pass through is dropped): a sliver between two through grooves is torn
@@ -156,7 +256,8 @@ def loose_slugs(sheet: SheetLayout, placed: list, through_cut, skin_cut, lines: 
     loose with them tied to it, beside the cutter finishing the hole and under all that is
     cut after. A part freed before (its outline cut through all round) is not tied to it.
     `skin_cut`: cuts down to the profile's onion skin (how the part is held, said); `lines`:
-    each through cut's program line; `skip`: parts already said to be held by nothing."""
+    each through cut's program line; `skip`: parts already said to be held by nothing, to
+    which those it ties to a loose slug are added (held_apart names neither again)."""
     out: list[Violation] = []
     for k, i, inside in slugs(placed):
         hole = placed[k].outline.interiors[i]
@@ -179,4 +280,5 @@ def loose_slugs(sheet: SheetLayout, placed: list, through_cut, skin_cut, lines: 
                                  f" near {where(shapely.Polygon(hole))}, cut through all"
                                  f" round (no tab, no skin) at line {lines[at]}; the slug"
                                  " may shift or be thrown by the cutter"))
+            skip.add(j)
     return out

@@ -11,7 +11,7 @@ import shapely
 
 from ..model import Profile, SheetLayout, Stock
 from .floors import Floors, Keep, drill_zone, drills, pocket_floors
-from .holds import held_by_nothing, loose_slugs, slugs, tabs_between_parts
+from .holds import held_apart, held_by_nothing, loose_slugs, slugs, tabs_between_parts
 from .motion import Segment, Violation
 from .swept import Boxes, Swept, centre_lines, swept_area, where
 from .tools import ToolLimits, cut_radii, unknown_radius
@@ -63,6 +63,7 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
         slug_cut = Swept(lines[deep_enough], radii[deep_enough] + 0.05, (boxes, deep_enough))
     bridged: set[frozenset[int]] = set()  # pairs of parts a tab ties together, said once
     unheld: set[int] = set()  # parts held by nothing (not tied to a slug either)
+    tabs: dict[int, tuple] = {}  # each part's outline left uncut, and its tool's radius
     # the widest groove below the engraving depth: how far a neighbour's tab may reach
     wide = float(gouging.radii.max()) if len(gouging.lines) else float(radii.min())
     material = st.outline if st.outline is not None else shapely.box(0, 0, st.width, st.height)
@@ -94,6 +95,7 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
                 out += tabs_between_parts(k_part, sheet, placed, outlines, left, gouging,
                                            cut, r, wide, bridged)
                 if not skin and k_ring == 0:  # a skin holds the part all round
+                    tabs[k_part] = (left, r)
                     loose = held_by_nothing(k_part, sheet, placed, outlines, left,
                                             through_cut, r, wide, material)
                     out += loose
@@ -114,6 +116,9 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
     if holding:
         thru_lines = [cutting[k].line for k in np.flatnonzero(thru).tolist()]
         out += loose_slugs(sheet, placed, through_cut, slug_cut, thru_lines, unheld)
+    # over the whole sheet: parts whose tabs hold only to waste their grooves close in
+    said = unheld | {k for pair in bridged for k in pair}
+    out += held_apart(sheet, placed, outlines, tabs, through_cut, material, holding, said)
     return out
 
 
