@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -22,7 +23,8 @@ from .common import THICKNESS, TOOL_DIAMETER, handle_errors
 @click.option("--thickness", type=THICKNESS,
               help="Stock thickness in mm (default: from --sheet).")
 @click.option("--tool-diameter", type=TOOL_DIAMETER,
-              help="Override the profile's tool diameter (mm).")
+              help="The diameter (mm) of the one tool the program cuts with, over its"
+              " header's and the profile's (several tools: --tool-table).")
 @click.option("--tool-table", type=click.Path(path_type=Path),
               help="A LinuxCNC tool table (tool.tbl): each tool's diameter for the sheet checks.")
 @click.option("--material", help="Check each tool's limits in this material (depth per pass,"
@@ -93,7 +95,13 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
         from ..io.tools import load_library
         from ..verify import limits_from_library
 
-        tools = limits_from_library(load_library(library, materials), material) | (tools or {})
+        rated = limits_from_library(load_library(library, materials), material)
+        # a table's tool is the library's of that number as wide as the table says: its
+        # limits (and a refusal in this material) kept
+        tools = rated | {n: replace(rated[n], diameter=t.diameter) if n in rated else t
+                         for n, t in (tools or {}).items()}
+    if tool_diameter is not None:
+        tools = _one_tool(programs, texts, prof, tools, tool_diameter)
     if layout is None and thickness is None and stated_thickness(text, prof) is None:
         names = ", ".join(map(str, programs))
         click.echo(f"warning: {names}: no sheet thickness (no --sheet or --thickness, no"
@@ -113,8 +121,9 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
 def _check_is_program(program: Path, text: str, prof) -> None:
     """One line, not thousands of violations, for a file that is no program for this
     profile: a DXF drawing (a sheet file given as a program), or a wikicut program whose
-    header says it was written for another dialect."""
-    from ..verify import stated_machine
+    header says it was written for another dialect or with Z0 elsewhere (every depth a
+    sheet's thickness off: without the sheet it reads clean)."""
+    from ..verify import stated_machine, stated_z_zero
 
     head = [ln.strip() for ln in text.splitlines()[:4]]
     if len(head) >= 2 and head[0] == "0" and head[1].upper() == "SECTION":
@@ -124,6 +133,37 @@ def _check_is_program(program: Path, text: str, prof) -> None:
         raise InputError(f"written for {said[0]} ({said[1]}), as its header says, but checked"
                          f" with the {prof.name} profile ({prof.dialect}): give the profile it"
                          " was written for (--profile)", program)
+    zero = stated_z_zero(text, prof)
+    if zero is not None and zero != prof.z_zero:
+        where = {"stock-top": "stock top", "spoilboard": "spoilboard top"}
+        raise InputError(f"written with Z0 = {where[zero]}, as its header says, but checked"
+                         f" with the {prof.name} profile (z_zero = \"{prof.z_zero}\": Z0 ="
+                         f" {where[prof.z_zero]}): give the profile it was written for"
+                         " (--profile)", program)
+
+
+def _one_tool(programs: tuple[Path, ...], texts: list[str], prof, tools, diameter: float):
+    """`tools` with --tool-diameter the diameter of the one tool the programs' headers list
+    (its limits kept): the header's diameter would take over from the profile's, and a
+    wider cutter in the spindle go unchecked. Headers listing several tools need each
+    one's: refused, pointing to --tool-table."""
+    from ..verify import program_tools
+
+    listed: dict = {}
+    for text in texts:
+        listed |= program_tools(text, prof)
+    if len(listed) > 1:
+        several = [p for p, t in zip(programs, texts) if len(program_tools(t, prof)) > 1]
+        numbers = ", ".join(f"T{n}" for n in sorted(listed))
+        what = (f"its header lists {len(listed)} tools ({numbers})" if len(several) == 1
+                else f"cut with {len(listed)} tools ({numbers}), as the headers say")
+        raise InputError(f"{what}: --tool-diameter gives one tool's diameter; give each"
+                         " tool's with --tool-table", ", ".join(map(str, several or programs)))
+    if not listed:  # no header: the profile's tool (with the diameter) is the one
+        return tools
+    ((n, header),) = listed.items()
+    tools = tools or {}
+    return tools | {n: replace(tools.get(n, header), diameter=float(diameter))}
 
 
 def report_violations(programs: Path | tuple[Path, ...], violations,

@@ -18,7 +18,8 @@ from .tools import ToolLimits
 def check_motion(segs: list[Segment], profile: Profile,
                  thickness: float | None = None) -> list[Violation]:
     """Travel limits, depth (the stock's thickness plus the allowed overcut, else the
-    machine's Z limit), rapids in the stock, feeds and the spindle, segment by segment."""
+    machine's Z limit), rapids in the stock (but straight up out of the kerf), feeds and
+    the spindle, segment by segment."""
     out: list[Violation] = []
     floor = (-(thickness + profile.depth.max_overcut) if thickness is not None
              else profile.limits.z_min)
@@ -43,7 +44,7 @@ def check_motion(segs: list[Segment], profile: Profile,
         if zmin < floor - 1e-3:
             out.append(Violation(s.line, "depth", f"Z{zmin:.3f} is below the allowed {floor:.3f}"))
         if s.kind == "rapid":
-            if zmin < -eps:
+            if zmin < -eps and not _straight_up(s):
                 out.append(Violation(s.line, "rapid-in-stock", f"rapid move at Z{zmin:.3f}"))
         else:
             moving = s.start != s.end
@@ -76,8 +77,15 @@ def _suspects(segs: list[Segment], lim, floor: float, max_feed: float, eps: floa
     moving = (a != b).any(axis=1)
     cutting = quiet & (kind == "feed") & ~(moving & ((feed <= 0) | (feed > max_feed + 1e-6)))
     cutting &= ~((zmin < -eps) & ~spindle)
-    rapid = quiet & (kind == "rapid") & ~(zmin < -eps)
+    up = ((a[:, :2] == b[:, :2]).all(axis=1)) & (b[:, 2] >= a[:, 2])
+    rapid = quiet & (kind == "rapid") & ~((zmin < -eps) & ~up)
     return np.flatnonzero(~(cutting | rapid))
+
+
+def _straight_up(s: Segment) -> bool:
+    """A rapid that only rises, X and Y unchanged: the tool leaves along its own axis
+    through its own kerf (as VCarve's and Fusion's posts retract), touching nothing."""
+    return s.start[:2] == s.end[:2] and s.end[2] >= s.start[2]
 
 
 def _check_change(s: Segment, profile: Profile, moved: bool) -> list[Violation]:
@@ -115,8 +123,9 @@ def check_tools(segs: list[Segment], tools: dict[int, ToolLimits],
     stock, or below the floor earlier cuts of a tool at least as wide left at both ends of
     the move: an onion skin taken off down its own groove cuts only the skin; `tol`: mm of
     the program's rounding, see resolution). A side cut's chip load is judged on the depth
-    it cuts (_deep_chips; `slack`: see sliver)."""
-    out: list[Violation] = []
+    it cuts (_deep_chips; `slack`: see sliver). A tool the library does not rate for the
+    material may not cut it at all."""
+    out: list[Violation] = _unrated(segs, tools)
     cuts = _Cuts(segs, tools)
     deep: list[int] = []  # side cuts whose chip load their depth may not allow
     look, before, group = _tool_suspects(segs, tools, tol, cuts)
@@ -150,6 +159,20 @@ def check_tools(segs: list[Segment], tools: dict[int, ToolLimits],
                                      f" T{t.number} may cut {t.max_depth_per_pass:g} mm per"
                                      " pass"))
     return out + _deep_chips(segs, deep, tools, cuts, tol, slack)
+
+
+def _unrated(segs: list[Segment], tools: dict[int, ToolLimits]) -> list[Violation]:
+    """A tool the library does not rate for the material may not cut it: one violation per
+    such tool, at its first cut into the stock (every cut after it is the same)."""
+    out = []
+    for n, t in sorted(tools.items()):
+        if t.unrated:
+            first = next((s for s in segs if s.tool == n and s.kind == "feed"
+                          and min(s.start[2], s.end[2]) < -1e-6), None)
+            if first is not None:
+                out.append(Violation(first.line, "tool", f"{t.unrated}: the tool library"
+                                     " refuses it in this material"))
+    return out
 
 
 def _tool_suspects(segs: list[Segment], tools: dict[int, ToolLimits], tol: float,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import UnsafeJobError
 from ..model import Profile, ToolLibrary
 from ..model.tooling import DEFAULT_RULES, CuttingRules, Tooling, chip_factor
 from .motion import Segment
@@ -33,6 +34,7 @@ class ToolLimits:
     rules: CuttingRules = DEFAULT_RULES  # how the chip load falls on deeper passes
     angle: float = 0.0  # a V-bit's included angle, degrees (0: not known)
     tip: float = 0.0  # the flat at a V-bit's tip, mm
+    unrated: str = ""  # why the library refuses the tool in the material: it may not cut
 
     def radius_at(self, depth: float) -> float:
         """How far from its centre the tool cuts `depth` mm below the stock top: its radius,
@@ -55,14 +57,18 @@ class ToolLimits:
 def limits_from_library(library: ToolLibrary, material: str) -> dict[int, ToolLimits]:
     """Each tool's limits in `material` from a tool library: the deepest pass, the fastest
     spindle and the largest chip load its maker rates, derated for deep passes by the
-    library's rules (unrated tools: diameter and rpm)."""
+    library's rules. A tool not rated for the material is refused in it, as the planner
+    refuses it: its limits say why, and any cut it makes is a violation."""
     mat = library.material(material)
     out = {}
     for c in library.tools:
-        chip = c.chip_load.get(mat.key)
+        try:
+            chip, unrated = c.rated(mat), ""
+        except UnsafeJobError as exc:
+            chip, unrated = None, exc.detail
         out[c.number] = ToolLimits(c.number, c.diameter, c.pass_limit(mat) if chip else None,
                                    None, c.max_rpm, chip.max if chip else None, c.flutes,
-                                   c.type, library.rules, c.angle, c.tip_diameter)
+                                   c.type, library.rules, c.angle, c.tip_diameter, unrated)
     return out
 
 
