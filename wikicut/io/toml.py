@@ -41,7 +41,8 @@ class TomlFile:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise InputError(f"TOML syntax error: {exc}", shown) from None
+            raise InputError(f"TOML syntax error: {_given_twice(text, str(exc)) or exc}",
+                             shown) from None
         return cls(path, data, text, shown)
 
     def line_of(self, key: str) -> int | None:
@@ -77,6 +78,30 @@ class TomlFile:
 
     def error(self, dotted: str, what: str, part: str | None = None) -> InputError:
         return InputError(f"{self.where(dotted)}: {what}", self.display, part)
+
+
+def _given_twice(text: str, said: str) -> str | None:
+    """tomllib's "Cannot overwrite a value (at line N, ...)" with the key it means: the
+    dotted key set again on line N, and the line it was first set on."""
+    m = re.match(r"Cannot overwrite a value \(at line (\d+), column \d+\)", said)
+    lines = text.splitlines()
+    if m is None or not 0 < int(m.group(1)) <= len(lines):
+        return None
+    n = int(m.group(1))
+    key = re.match(r"\s*([\w\"'.-]+)\s*=", lines[n - 1])
+    if key is None:
+        return None
+    name = key.group(1).strip("\"'")
+    table, first = "", None
+    for i, line in enumerate(lines[:n - 1], 1):
+        head = re.match(r"\s*\[([^\[\]]+)\]\s*(#.*)?$", line)
+        if head:
+            table, first = head.group(1).strip(), None
+        elif re.match(rf"\s*[\"']?{re.escape(name)}[\"']?\s*=", line):
+            first = i
+    dotted = f"{table}.{name}" if table else name
+    again = f", first at line {first}" if first else ""
+    return f"key '{dotted}' given twice (line {n}{again}): keep one"
 
 
 def key_line(text: str, key: str) -> int | None:
