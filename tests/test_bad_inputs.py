@@ -116,8 +116,8 @@ def inch_header_mm_numbers(msp):
 CASES = [
     ("job-toml-syntax", {"job.toml": "[sheet\nwidth = 1"}, [], 2,
      ["job.toml", "TOML syntax error", "line 1"]),
-    ("job-key-twice", {"job.toml": JOB.replace("iterations = 1\n", "iterations = 1\nspacing = 10\n")},
-     [], 2, ["job.toml", "key 'nest.spacing' given twice (line 11, first at line 8)"]),
+    ("job-key-twice",
+     {"job.toml": JOB.replace("iterations = 1\n", "iterations = 1\nspacing = 10\n")}, [], 2, ["job.toml", "key 'nest.spacing' given twice (line 11, first at line 8)"]),
     ("job-unknown-key", {"job.toml": JOB.replace("spacing", "spacng")}, [], 2,
      ["job.toml", "nest.spacng", "line 8", "did you mean 'spacing'"]),
     ("job-negative-margin", {"job.toml": JOB.replace("margin = 15", "margin = -5")}, [], 2,
