@@ -105,6 +105,38 @@ def test_off_by_default_and_parts_further_apart_are_cut_whole():
         plan_sheet(ribs(gap=13.0), plain), plain, title="t")
 
 
+def test_common_lines_that_would_make_the_sheet_slower_are_not_kept():
+    """Two wall ribs, 20 mm apart, share only a stretch of their short ends with a spacer
+    beside them: cut length is saved, but each broken loop needs its own entries and
+    rapids and, with fast feeds and deep passes, costs more time than the cut saves. The
+    sheet is then cut plain, as it lies (parts one tool apart, tabs off the grooves round
+    the neighbours), and says nothing of common lines."""
+    from conftest import ROOT
+
+    from wikicut.io.parts.build import load_part
+
+    rib = load_part(ROOT / "parts" / "wall-rib.toml", {"length": 2000}, thickness=T)
+    spacer = load_part(ROOT / "parts" / "spacer.toml", thickness=T)
+    x0, y0, x1, _ = rib.outline.bounds
+    sx0, sy0, _, _ = shapely.affinity.rotate(spacer.outline, 90, origin=(0, 0)).bounds
+    right = 20 - x0 + (x1 - x0) + D  # the ribs' right ends one tool from the spacer
+    sheet = SheetLayout(1, Stock(2440, 1220, T, 15), [
+        Placement("wall-rib#1", rib, 20 - x0, 20 - y0),
+        Placement("wall-rib#2", rib, 20 - x0, 20 - y0 + 270),
+        Placement("spacer#1", spacer, right - sx0, 20 - sy0, 90.0)])
+    fast = {"feeds": {"cut": 7036.0, "plunge": 2322.0, "ramp": 3518.0},
+            "depth": {"per_pass": 9.15}}
+    on, off = profile(True).updated(**fast), profile(False).updated(**fast)
+    prog = plan_sheet(sheet, on)
+    text = write_program(prog, on, title="t")
+    assert prog.common_line is None
+    assert text == write_program(plan_sheet(sheet, off), on, title="t")
+    assert verify_program(text, on, sheet=sheet) == []
+    # with the profile's own feeds the same sheet is quicker with them, and keeps them
+    kept = plan_sheet(sheet, profile(True))
+    assert kept.common_line is not None and kept.common_line[0] > 0 < kept.common_line[1]
+
+
 # the floor beam (parts/floor-beam.toml) without its slots: a slot opening towards a snapped
 # neighbour would be closed off, its core a loose stick, so the snapper leaves it (see
 # test_common_snap_waste.py); these beams share every long edge

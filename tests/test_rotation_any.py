@@ -193,7 +193,9 @@ def test_a_part_with_grain_refuses_any_naming_the_part_and_key(tmp_path):
         res = CliRunner().invoke(main, ["nest", str(job), "-o", str(tmp_path / "out")])
         assert res.exit_code == 2 and "part[1].rotations" in res.output
         assert not (tmp_path / "out").exists()
-    job = write(tmp_path, job_text(SQUARE, grained + '[[part]]\nfile = "tri.toml"\n'))
+    # on a sheet the grained bar fits along (on the square it fits only across the diagonal)
+    wide = SQUARE.replace("width = 640", "width = 800")
+    job = write(tmp_path, job_text(wide, grained + '[[part]]\nfile = "tri.toml"\n'))
     items = job_items(load_job(job))
     assert {it.rotations for it in items if it.part.name == "bar"} == {(0.0, 180.0)}
     (tri,) = [it for it in items if it.part.name == "tri"]
@@ -258,11 +260,72 @@ outline = [[0, 0], [1200, 0], [1200, 250], [0, 900]]
 
 def test_a_part_too_big_at_every_angle_is_refused_in_one_short_line(tmp_path):
     """A 1,000 x 60 mm bar fits the 620 mm usable square at no angle (turned 45 degrees it
-    spans 750 mm): refused with exit 3, one line that counts the angles, not forty of them."""
+    spans 750 mm): refused with exit 3, one line that says so (no angle at all, not forty of
+    them, nor "any of its angles" as if another might do)."""
     job = write(tmp_path, job_text(SQUARE, BARS + "params = { l = 1000 }\n"))
     res = CliRunner().invoke(main, ["nest", str(job), "-o", str(tmp_path / "out")])
     assert res.exit_code == 3, res.output
     (line,) = [ln for ln in res.output.splitlines() if ln.startswith("error:")]
-    assert "part 'bar'" in line and "at any of its" in line and "angles" in line
+    assert "part 'bar'" in line and line.endswith("at any angle") and "would fit" not in line
     assert len(line) < 250
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_bar_that_fits_only_across_the_diagonal_is_placed_there(tmp_path):
+    """A 1100 x 40 mm bar on a 1000 x 600 sheet (980 x 580 inside the margin) fits only
+    turned between 29.17 and 29.71 degrees (or the mirror of that), between the sampled
+    angles: the angle it fits at is added to its free angles (the same every time), and
+    it is nested there, inside the usable area."""
+    sheet = SQUARE.replace("width = 640", "width = 1000").replace("height = 640", "height = 600")
+    job = write(tmp_path, job_text(sheet, BARS.replace("quantity = 2", "quantity = 1")
+                                   + "params = { l = 1100, w = 40 }\n"))
+    (it,) = job_items(load_job(job))
+    sampled = free_angles(it.part.outline)
+    added = [a for a in it.rotations if a not in sampled]
+    assert added and all(29.17 < a % 180 < 29.71 or 150.29 < a % 180 < 150.83 for a in added)
+    assert it.rotations == job_items(load_job(job))[0].rotations
+    rep = nest(job, tmp_path / "out")
+    ((_, rot, g),) = placed(rep, 1, job)
+    assert rot in added
+    assert shapely.box(10, 10, 990, 590).buffer(1e-6).contains(g)
+
+
+def test_the_angle_a_part_fits_at_is_found_exactly():
+    """fitting_angle against a fine sweep on random convex parts and boxes: an angle it
+    gives fits, and where the sweep finds one it finds one too."""
+    import numpy as np
+
+    from wikicut.model.nesting import fits_turned, fitting_angle
+
+    rng = np.random.default_rng(7)
+    found = 0
+    for _ in range(150):
+        pts = rng.uniform(0, 1, (6, 2)) * [rng.uniform(500, 1300), rng.uniform(10, 300)]
+        part = shapely.MultiPoint(pts).convex_hull
+        box = [(rng.uniform(300, 1000), rng.uniform(100, 700))]
+        a = fitting_angle(part, box)
+        sweep = fits_turned(part, np.arange(0.0, 360.0, 0.01), box).any()
+        assert (a is not None) == sweep
+        assert a is None or fits_turned(part, (a,), box)[0]
+        found += a is not None and not fits_turned(part, free_angles(part), box).any()
+    assert found  # some fit only between the sampled angles
+
+
+@pytest.mark.parametrize("sheet, keys, key, fit", [
+    ((800, 300), "rotations = [90, 270]\n", "part[1].rotations", "at rotations 0, 180"),
+    ((300, 800), "grain = true\n", "part[1].grain", "at rotations 90, 270"),
+])
+def test_a_part_its_rotations_keep_off_the_sheet_is_refused_naming_the_key(
+        tmp_path, sheet, keys, key, fit):
+    """A 700 mm bar whose own rotations (or grain: half turns) keep it across a sheet it
+    fits along: refused before the search, with exit 3, in one line naming the job file
+    and the key that restricts it (with its line), and the turns that would fit."""
+    w, h = sheet
+    text = SQUARE.replace("width = 640", f"width = {w}").replace("height = 640", f"height = {h}")
+    job = write(tmp_path, job_text(text, BARS + keys, rotations="[0, 90, 180, 270]"))
+    res = CliRunner().invoke(main, ["nest", str(job), "-o", str(tmp_path / "out")])
+    assert res.exit_code == 3, res.output
+    (line,) = [ln for ln in res.output.splitlines() if ln.startswith("error:")]
+    assert line.startswith(f"error: {job}: part 'bar': key '{key}' (line ")
+    assert line.endswith(f"it would fit {fit}") and "bar.toml" not in line
     assert not (tmp_path / "out").exists()

@@ -48,34 +48,46 @@ def plan_sheet(sheet: SheetLayout, profile: Profile, proofs: Proofs | None = Non
     short rapid tour. Refuses (UnsafeJobError) anything that cannot be cut safely. `proofs`
     carries the features proven cuttable from sheet to sheet of a job (see Proofs);
     `tooling` the job's rack (None: the profile's one tool). With more than one tool, every
-    operation names its tool and the sheet is cut tool by tool (order.by_tool). With common
-    lines (cam/common.py) that leave anything out, the program records what they saved
-    against the same sheet cut without them."""
-    program, saved = _plan(sheet, profile, proofs, tooling, True)
-    if saved > 0:
-        whole, _ = _plan(sheet, profile, proofs, tooling, False)
-        program.common_line = (round(whole.cut_length - program.cut_length, 3),
-                               round(whole.est_seconds - program.est_seconds, 1))
-    return program
+    operation names its tool and the sheet is cut tool by tool (order.by_tool). Common lines
+    (cam/common.py) that leave anything out are kept only where they also make the program
+    quicker: it then records what they saved against the same sheet cut without them. Short
+    shared stretches can cost more in entries and rapids than they save in cut; such a sheet
+    is cut plain, its parts where the nest put them."""
+    program, saved = _plan(sheet, profile, proofs, tooling, True, True)
+    if saved <= 0:
+        return program
+    alone, _ = _plan(sheet, profile, proofs, tooling, False, False)
+    program.common_line = (round(alone.cut_length - program.cut_length, 3),
+                           round(alone.est_seconds - program.est_seconds, 1))
+    if alone.est_seconds > program.est_seconds:
+        return program
+    try:
+        plain, _ = _plan(sheet, profile, proofs, tooling, True, False)
+    except UnsafeJobError:  # a part only the common lines' skins can hold: they stay
+        return program
+    # the plain cut keeps a part with no room for tabs on a skin, taken off in a final pass:
+    # that can make it the slower after all
+    return plain if plain.est_seconds <= program.est_seconds else program
 
 
 def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
-          tooling: Tooling | None, common_line: bool) -> tuple[SheetProgram, float]:
-    """plan_sheet's program, with common lines where asked and `common_line`, and the
-    tool-centre length they left out."""
+          tooling: Tooling | None, grooves: bool, shared: bool
+          ) -> tuple[SheetProgram, float]:
+    """plan_sheet's program, with tabs off the grooves round the neighbours (`grooves`) and
+    common lines where asked and `shared`, and the tool-centre length they left out."""
     tooling = tooling if tooling is not None else Tooling((ToolSetting(profile),))
     placed = [pl.placed() for pl in sheet.placements]
-    # the sheet cut without common lines is only measured (plan_sheet), with its parts one
-    # tool apart: its tabs are placed as if each part were alone, as the saving is judged
+    # without `grooves` the sheet is only measured (plan_sheet), with its parts one tool
+    # apart: its tabs are placed as if each part were alone, as the saving is judged
     chooser = Chooser(sheet, tooling, proofs if proofs is not None else Proofs(),
-                      placed if common_line else ())
+                      placed if grooves else ())
     main = chooser.main
     check_setup(sheet, main.profile, chooser.through)
-    if common_line and tabbed(main.profile):
+    if grooves and tabbed(main.profile):
         chooser.grooves = _grooves(chooser, sheet, placed)
     depth = nesting_depth([pp.outline for pp in placed])
     pos: P3 = (0.0, 0.0, main.profile.heights.clearance)
-    common = (CommonLines(chooser.context(main)) if common_line and common_on(main.profile)
+    common = (CommonLines(chooser.context(main)) if shared and common_on(main.profile)
               else None)
     held = NoRoom(main.profile)  # parts held by a skin for want of room for tabs
     slugs = find_slugs(sheet, placed)  # holes holding parts: they hold their slugs

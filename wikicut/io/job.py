@@ -10,8 +10,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, suggest
+from ..errors import InputError, UnsafeJobError, suggest
 from ..model import ANY, Lock, NestItem, NestSettings, Part, Stock, edge_directions, free_angles
+from ..model.nesting import turned_away
 from ..model.tooling import OPERATION_KINDS, OperationSettings
 from . import limits as lim
 from . import remnants as rem
@@ -540,7 +541,10 @@ def job_items(job: Job) -> list[NestItem]:
     for jp, part in load_job_parts(job):
         rots = jp.rotations or job.settings.rotations
         if rots == ANY:
-            rots = free_angles(part.outline, along)
+            rots = free_angles(part.outline, along, job.stocks)
+        elif len(jp.locks) < jp.quantity and not jp.filler and (
+                why := turned_away(part, rots, job.stocks)):  # before the search: the key
+            raise UnsafeJobError(f"{_turns_key(job, jp)}: {why}", job.path, part.name)
         mirror = _may_mirror(job, jp, part)
         for q in range(jp.quantity):
             k = counts.get(part.name, 0) + 1
@@ -567,6 +571,23 @@ def job_items(job: Job) -> list[NestItem]:
                                  " house is about 1,500): split the job", job.path)
     check_locks(items, job.stocks, job.settings.spacing, job.path)
     return items
+
+
+def _turns_key(job: Job, jp: JobPart) -> str:
+    """Where the job gives a part's rotations, with its line: the part's own `rotations`,
+    its `grain` (half turns), or else [nest] rotations."""
+    try:
+        tf: TomlFile | None = TomlFile.load(job.path)
+    except InputError:
+        tf = None
+    key = "nest.rotations"
+    if jp.rotations is not None:
+        head, _, n = jp.key.rstrip("]").partition("[")
+        tables = tf.data.get(head) if tf is not None else None
+        table = tables[int(n) - 1] if isinstance(tables, list) and n.isdigit() else {}
+        grain = "rotations" not in table and table.get("grain") is True
+        key = f"{jp.key}.{'grain' if grain else 'rotations'}"
+    return tf.where(key) if tf is not None else f"key '{key}'"
 
 
 def _may_mirror(job: Job, jp: JobPart, part: Part) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,17 +11,21 @@ import shapely
 from shapely import affinity
 from shapely.geometry import Polygon
 
-from .geometry import Part, Placement
+from .geometry import Part, Placement, Stock
 
 # `rotations = "any"`: a part may turn by any angle. The raster nester tries a finite set
 # (`free_angles`): every ANY_STEP degrees, plus the turns that lay the part's own edges along
 # the sheet's axes (its minimum-area rectangle and its ANY_EDGES longest edges, each with its
-# quarter turns). Angles are rounded to ANY_DECIMALS places, the report's precision, so a
-# placement read back from the report (recut) is the one nested.
+# quarter turns), plus, for a part that fits the sheet at none of those, one that it fits at
+# (`fitting_angle`: a long bar across the diagonal). Angles are rounded to ANY_DECIMALS
+# places, the report's precision, so a placement read back from the report (recut) is the
+# one nested.
 ANY = "any"
 ANY_STEP = 10.0
 ANY_EDGES = 3
 ANY_DECIMALS = 3
+MAX_LISTED = 8  # rotations named in a refusal; more (rotations = "any") are counted
+QUARTER = (0.0, 90.0, 180.0, 270.0)
 
 
 @dataclass(frozen=True)
@@ -111,11 +116,15 @@ def locked_placement(item: NestItem) -> Placement:
     return Placement(item.instance, item.part, lk.x - x0, lk.y - y0, rot, lk.mirrored)
 
 
-def free_angles(outline: Polygon, along: tuple[float, ...] = (0.0,)) -> tuple[float, ...]:
+def free_angles(outline: Polygon, along: tuple[float, ...] = (0.0,),
+                stocks: Sequence[Stock] = ()) -> tuple[float, ...]:
     """The rotations (degrees, in [0, 360)) a part with `rotations = "any"` is tried at:
     the quarter turns, the turns that lay its minimum-area rectangle and its longest edges
     along each direction of `along` (degrees; the sheet's axes, an offcut's long edges),
-    each with its quarter turns, and a uniform set ANY_STEP apart."""
+    each with its quarter turns, and a uniform set ANY_STEP apart. Where it fits none of
+    `stocks` at any of those but does at some angle (a bar longer than the sheet, across
+    its diagonal), that angle and its half turn too: a part that fits is never refused for
+    the sampling."""
     own: list[float] = []
     for dx, dy in _directions(outline, ANY_EDGES):
         a = math.degrees(math.atan2(float(dy), float(dx)))
@@ -123,9 +132,139 @@ def free_angles(outline: Polygon, along: tuple[float, ...] = (0.0,)) -> tuple[fl
     uniform = [k * ANY_STEP for k in range(int(round(360.0 / ANY_STEP)))]
     out: dict[float, None] = {}
     for a in [0.0, 90.0, 180.0, 270.0, *own, *uniform]:
-        a = round(a % 360.0, ANY_DECIMALS) % 360.0
-        out[0.0 if a == 0 else a] = None
+        out[_angle(a)] = None
+    boxes = usable_boxes(stocks)
+    if boxes and not fits_turned(outline, tuple(out), boxes).any():
+        a = fitting_angle(outline, boxes)
+        if a is not None:
+            out.update({a: None, _angle(a + 180.0): None})
     return tuple(out)
+
+
+def _angle(a: float) -> float:
+    """`a` in [0, 360), rounded to ANY_DECIMALS places (never -0.0)."""
+    a = round(a % 360.0, ANY_DECIMALS) % 360.0
+    return 0.0 if a == 0 else a
+
+
+def usable_boxes(stocks: Sequence[Stock]) -> list[tuple[float, float]]:
+    """Each stock's width and height inside its margin: what a part's bounding box must fit
+    (as the nester's raster sees a sheet)."""
+    return [(s.width - 2 * s.margin, s.height - 2 * s.margin) for s in stocks]
+
+
+def fits_turned(outline: Polygon, angles: Sequence[float],
+                boxes: Sequence[tuple[float, float]]) -> np.ndarray:
+    """For each angle (degrees CCW), whether `outline`'s bounding box, turned by it, fits
+    one of `boxes` (width, height; to 1e-9 mm)."""
+    hull = _hull(outline)
+    t = np.radians(np.asarray(angles, dtype=float))[:, None]
+    x = hull[:, 0] * np.cos(t) - hull[:, 1] * np.sin(t)
+    y = hull[:, 0] * np.sin(t) + hull[:, 1] * np.cos(t)
+    w, h = x.max(axis=1) - x.min(axis=1), y.max(axis=1) - y.min(axis=1)
+    ok = np.zeros(len(angles), dtype=bool)
+    for bw, bh in boxes:
+        ok |= (w <= bw + 1e-9) & (h <= bh + 1e-9)
+    return ok
+
+
+def fitting_angle(outline: Polygon, boxes: Sequence[tuple[float, float]]) -> float | None:
+    """An angle (degrees, in [0, 360), ANY_DECIMALS places) at which `outline`'s bounding box
+    fits one of `boxes` (width, height), or None when it fits none at any angle. Exact: turned
+    by t, two vertices of its hull a distance r apart in direction f lie r cos(t + f) apart
+    across and r sin(t + f) up, so each pair farther apart than a box's side rules out an arc
+    of angles round -f (across) or 90 - f (up); what the arcs leave is where it fits. The
+    middle of the widest gap (the most room either way) of any box is taken; a gap narrower
+    than the angles' rounding is no fit."""
+    hull = _hull(outline)
+    best: tuple[float, float] | None = None  # gap width, angle
+    for bw, bh in boxes:
+        if bw <= 0 or bh <= 0:
+            continue
+        arcs = []
+        for p in hull:
+            d = p - hull
+            r = np.hypot(d[:, 0], d[:, 1])
+            f = np.degrees(np.arctan2(d[:, 1], d[:, 0]))
+            for side, centre in ((bw, -f), (bh, 90.0 - f)):
+                k = r > side
+                half = np.degrees(np.arccos(side / r[k]))
+                arcs.append(np.column_stack([centre[k] - half, centre[k] + half]))
+        gap = _widest_gap(np.concatenate(arcs))
+        if gap is None:
+            continue
+        a = _angle(gap[1])
+        if (best is None or gap[0] > best[0]) and fits_turned(outline, (a,), [(bw, bh)])[0]:
+            best = (gap[0], a)
+    return None if best is None else best[1]
+
+
+def turned_away(part: Part, rotations: tuple[float, ...],
+                stocks: tuple[Stock, ...] | list[Stock]) -> str | None:
+    """Why `part` fits no sheet at `rotations` when another turn would fit: the rotations
+    (or the grain that gives them) are what is wrong, not the part. None when it fits at
+    one of them, or at no angle (too large whatever the turn: check_fits says so)."""
+    boxes = usable_boxes(stocks)
+    if fits_turned(part.outline, rotations, boxes).any() or not _other_turns(part, boxes):
+        return None
+    return turns_refusal(part, rotations, stocks)
+
+
+def turns_refusal(part: Part, rotations: tuple[float, ...],
+                  stocks: tuple[Stock, ...] | list[Stock]) -> str:
+    """Why `part` fits no sheet at `rotations`: its size, the sheets' usable areas, and the
+    turns it would fit at (the quarter turns that do, else one angle that does), or that it
+    fits at no angle at all."""
+    x0, y0, x1, y1 = part.outline.bounds
+    sizes = ", ".join(f"{s.width - 2 * s.margin:g} x {s.height - 2 * s.margin:g}"
+                      for s in stocks)
+    other = _other_turns(part, usable_boxes(stocks))
+    # a free rotation's dozens of angles are no use listed on the line
+    at = ("at any angle" if not other
+          else f"at any of its {len(rotations)} angles; {other}" if len(rotations) > MAX_LISTED
+          else f"at rotations {', '.join(f'{a:g}' for a in rotations)}; {other}")
+    return (f"part is {x1 - x0:.1f} x {y1 - y0:.1f} mm, larger than every sheet's usable area"
+            f" ({sizes} mm inside the margin) {at}")
+
+
+def _other_turns(part: Part, boxes: list[tuple[float, float]]) -> str:
+    """The quarter turns at which `part` fits one of `boxes`, or else one angle it fits
+    at, said ("" when it fits at no angle)."""
+    quarter = [a for a, ok in zip(QUARTER, fits_turned(part.outline, QUARTER, boxes)) if ok]
+    if quarter:
+        return (f"it would fit at rotation{'s' if len(quarter) > 1 else ''}"
+                f" {', '.join(f'{a:g}' for a in quarter)}")
+    turn = fitting_angle(part.outline, boxes)
+    return "" if turn is None else f"it would fit turned {turn:g} degrees"
+
+
+def _widest_gap(arcs: np.ndarray) -> tuple[float, float] | None:
+    """The widest stretch of the circle (degrees) that none of the open `arcs` (lo, hi)
+    covers: (its width, its middle), None when they cover it all but single angles."""
+    if not len(arcs):
+        return 360.0, 0.0
+    if (arcs[:, 1] - arcs[:, 0] >= 360.0).any():
+        return None
+    lo = np.mod(arcs[:, 0], 360.0)
+    hi = lo + (arcs[:, 1] - arcs[:, 0])
+    over = hi > 360.0  # an arc across 0 in two pieces
+    lo, hi = np.concatenate([lo, np.zeros(over.sum())]), np.concatenate([hi, hi[over] - 360])
+    order = np.argsort(lo, kind="stable")
+    lo, hi = lo[order], np.maximum.accumulate(np.minimum(hi[order], 360.0))
+    # gaps: before the first arc (wrapping from the end of the last) and between arcs
+    starts = np.concatenate([[hi[-1] - 360.0], hi[:-1]])
+    widths = lo - starts
+    k = int(np.argmax(widths))
+    if widths[k] <= 0:
+        return None
+    return float(widths[k]), float((starts[k] + lo[k]) / 2.0) % 360.0
+
+
+def _hull(outline: Polygon) -> np.ndarray:
+    """The vertices of `outline`'s convex hull (what its bounding box at any angle rests on)."""
+    hull = outline.convex_hull
+    coords = hull.exterior.coords if hull.geom_type == "Polygon" else hull.coords
+    return np.asarray(coords, dtype=float)[:, :2]
 
 
 def edge_directions(outline: Polygon, n: int = 1) -> tuple[float, ...]:

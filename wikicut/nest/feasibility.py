@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import warnings
 
-from shapely import affinity
-
 from ..errors import InputWarning, UnsafeJobError
 from ..model import NestItem, Stock
-
-MAX_LISTED = 8  # rotations named in the refusal; more (rotations = "any") are counted
+from ..model.nesting import fits_turned, turns_refusal, usable_boxes
 
 
 def check_fits(items: list[NestItem], stocks: tuple[Stock, ...] | list[Stock]) -> None:
@@ -37,24 +34,6 @@ def too_large(items: list[NestItem], stocks: tuple[Stock, ...] | list[Stock]
         if key in seen:
             continue
         seen.add(key)
-        ok = False
-        for ang in it.rotations:
-            g = affinity.rotate(it.part.outline, ang, origin=(0, 0)) if ang else it.part.outline
-            x0, y0, x1, y1 = g.bounds
-            w, h = x1 - x0, y1 - y0
-            for s in stocks:
-                if w <= s.width - 2 * s.margin + 1e-9 and h <= s.height - 2 * s.margin + 1e-9:
-                    ok = True
-                    break
-            if ok:
-                break
-        if not ok:
-            x0, y0, x1, y1 = it.part.outline.bounds
-            sizes = ", ".join(f"{s.width - 2 * s.margin:g} x {s.height - 2 * s.margin:g}"
-                              for s in stocks)
-            # a free rotation's dozens of angles are no use listed on the line
-            angles = (f"any of its {len(it.rotations)} angles" if len(it.rotations) > MAX_LISTED
-                      else f"rotations {', '.join(f'{a:g}' for a in it.rotations)}")
-            out.append((it, f"part is {x1 - x0:.1f} x {y1 - y0:.1f} mm, larger than every"
-                            f" sheet's usable area ({sizes} mm inside the margin) at {angles}"))
+        if not fits_turned(it.part.outline, it.rotations, usable_boxes(stocks)).any():
+            out.append((it, turns_refusal(it.part, it.rotations, stocks)))
     return out
