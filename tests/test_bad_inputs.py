@@ -326,6 +326,11 @@ CASES += [
      ["job.toml", "nest.workers", "at most 4096"]),
     ("job-param-nan", {"job.toml": JOB.replace("{part_extra}", "params = { width = nan }")},
      [], 2, ["job.toml", "part[1].params.width", "finite"]),
+    # a parameter the part accepts but that makes a feature invalid: the job named too
+    ("job-param-breaks-a-feature",
+     {"job.toml": JOB.replace("{part_extra}", "params = { width = -400 }")}, [], 2,
+     ["p.toml", "feature[1].w", "got -400", "with width = -400",
+      "key 'part[1].params' (line 17)"]),
     ("time-limit-nan", {}, ["--time-limit", "nan"], 2, ["--time-limit", "finite"]),
     ("time-limit-negative", {}, ["--time-limit", "-1"], 2,
      ["--time-limit", "greater than 0"]),

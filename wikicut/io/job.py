@@ -480,6 +480,14 @@ def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
                 at = f"{display}, {exc.origin}" if exc.origin else display
                 raise TomlFile.load(job.path).error(f"{jp.key}.params.{exc.param}",
                                                     f"{exc.why} ({at})", exc.part) from None
+            except InputError as exc:
+                if not jp.params:
+                    raise
+                # a feature the job's parameters make invalid: the job is where to look too
+                given = ", ".join(f"{k} = {v:g}" for k, v in jp.params.items())
+                where = TomlFile.load(job.path).where(f"{jp.key}.params")
+                raise InputError(f"{exc.detail} (with {given}: {job.path}, {where})",
+                                 exc.file, exc.part) from None
         drawn_names = [p.name for p in found]
         if jp.name:
             found = ([replace(found[0], name=jp.name)] if len(found) == 1 else
