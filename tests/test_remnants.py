@@ -15,7 +15,7 @@ from conftest import rect_part, run_rs274
 from shapely.geometry import Polygon
 
 from wikicut.cli import main
-from wikicut.errors import InputError
+from wikicut.errors import InputError, InputWarning
 from wikicut.io.job import load_job
 from wikicut.io.remnants import RemnantRules, remnant_pieces
 from wikicut.model import Layout, NestItem, NestSettings, Part, Placement, SheetLayout, Stock
@@ -165,6 +165,23 @@ outline = "offcut.dxf"
     assert st.outline.area == pytest.approx(900 * 300 + 400 * 400)
 
 
+def test_an_offcut_drawn_in_a_dxf_is_read_with_the_jobs_dxf_and_layers_tables(tmp_path):
+    """The outline's DXF is read as the job's part DXFs are: [dxf] units for a file that
+    does not say its own, [layers] for a layer that is not the offcut (a dimension line
+    drawn beside it)."""
+    doc = ezdxf.new("R2010")
+    doc.header["$INSUNITS"] = 0  # unitless
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (40, 0), (40, 30), (0, 30)], close=True)
+    msp.add_line((0, -2), (40, -2), dxfattribs={"layer": "DIM"})
+    doc.saveas(tmp_path / "offcut.dxf")
+    sheet = '[sheet]\nthickness = 18\noutline = "offcut.dxf"\n'
+    tables = '[dxf]\nunits = "inch"\n[layers]\n"DIM" = "ignore"\n'
+    (st,) = load_job(write(tmp_path, "job.toml", job_text("j", 200, 100, 1, sheet=sheet,
+                                                          extra=tables))).stocks
+    assert (st.width, st.height) == pytest.approx((40 * 25.4, 30 * 25.4))
+
+
 @pytest.mark.parametrize("sheet, what", [
     ('[sheet]\nthickness = 18\noutline = [[0, 0], [100, 100], [100, 0], [0, 100]]\n',
      "sheet.outline"),  # edges crossing
@@ -181,6 +198,28 @@ def test_bad_outlines_are_refused_in_one_line_naming_the_key(tmp_path, sheet, wh
     with pytest.raises(InputError) as e:
         load_job(write(tmp_path, "job.toml", job_text("j", 200, 100, 1, sheet=sheet)))
     assert what in str(e.value) and "\n" not in str(e.value)
+
+
+L_SHEET = ("[sheet]\nthickness = 18\noutline = [[0, 0], [1200, 0], [1200, 300], [500, 300],"
+           " [500, 800], [0, 800]]\n")
+
+
+@pytest.mark.parametrize("sheet", [
+    L_SHEET + "keepouts = [[800, 500, 900, 600]]\n",  # in the L's notch
+    L_SHEET + "holes = [[[100, 100], [300, 100], [300, 250], [100, 250]]]\n"
+    "keepouts = [[150, 150, 250, 200]]\n",  # inside a hole
+], ids=["notch", "hole"])
+def test_a_keepout_off_an_offcuts_material_is_refused_as_one_off_its_box_is(tmp_path, sheet):
+    """A clamp drawn where the offcut has no material (its notch, a hole) keeps nothing out
+    where the clamp really is: refused in one line naming the keep-out."""
+    with pytest.raises(InputError) as e:
+        load_job(write(tmp_path, "job.toml", job_text("j", 200, 100, 1, sheet=sheet)))
+    msg = str(e.value)
+    assert "sheet.keepouts[0]" in msg and "material" in msg and "\n" not in msg
+    # on the material, the same keep-out is taken
+    (st,) = load_job(write(tmp_path, "job.toml", job_text(
+        "j", 200, 100, 1, sheet=L_SHEET + "keepouts = [[800, 100, 900, 200]]\n"))).stocks
+    assert len(st.keepouts) == 1
 
 
 # --- remnant files and the inventory ---------------------------------------------------------
@@ -231,6 +270,27 @@ def test_the_job_is_offered_only_remnants_of_its_thickness_and_material_first(tm
     job = load_job(write(tmp_path, "job.toml", job_text(
         "j", 200, 100, 1, sheet='[[sheet]]\nfrom = "rem.toml"\nthickness = 12\n')))
     assert [s.remnant for s in job.stocks] == ["X3"]
+
+
+EMPTY_REMNANTS = '# wikicut remnants: offcuts kept as stock.\n'
+
+
+def test_a_remnant_file_holding_no_remnants_is_said_to_hold_none(tmp_path):
+    """A job that kept no remnant writes a file of none: drawing on it alone is refused
+    saying so (not as a file of several thicknesses); beside a sheet of the job's own, the
+    job cuts that sheet."""
+    (tmp_path / "none.toml").write_text(EMPTY_REMNANTS)
+    for extra in ("", "thickness = 18\n"):
+        with pytest.raises(InputError) as e:
+            load_job(write(tmp_path, "job.toml", job_text(
+                "j", 200, 100, 1, sheet=f'[[sheet]]\nfrom = "none.toml"\n{extra}')))
+        msg = str(e.value)
+        assert "sheet[1].from" in msg and "holds no remnants" in msg, msg
+        assert "several" not in msg and "\n" not in msg
+    with pytest.warns(InputWarning, match="'none.toml' holds no remnants"):
+        job = load_job(write(tmp_path, "job.toml", job_text(
+            "j", 200, 100, 1, sheet=SHEET + '[[sheet]]\nfrom = "none.toml"\n')))
+    assert [s.remnant for s in job.stocks] == [""]
 
 
 def test_an_inventory_in_a_folder_that_does_not_exist_is_refused_before_the_nest(tmp_path):

@@ -11,6 +11,7 @@ read the same way.
 from __future__ import annotations
 
 import warnings
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -60,7 +61,7 @@ def read_stock(tf: TomlFile, table: dict[str, Any], prefix: str,
     def num(k: str, **kw):
         return get_number(tf, table, k, prefix, **kw)
 
-    outline = rem.parse_outline(tf, table, prefix, _dxf_outlines)
+    outline = rem.parse_outline(tf, table, prefix, partial(_dxf_outlines, tf))
     width = num("width", required=outline is None, positive=True)
     height = num("height", required=outline is None, positive=True)
     if outline is not None:  # the outline's box, which a width or height given must match
@@ -105,6 +106,12 @@ def read_stock(tf: TomlFile, table: dict[str, Any], prefix: str,
         if not z.intersects(sheet) or z.intersection(sheet).area <= 0:
             raise tf.error(f"{prefix}keepouts[{i}]", f"lies outside the {width:g} x"
                            f" {height:g} mm sheet (x along the width, y along the height)")
+        # so does one in an offcut's notch or hole: no material there to clamp
+        if outline is not None and z.intersection(outline).area <= 0:
+            raise tf.error(f"{prefix}keepouts[{i}]", "lies off the offcut's material (in a"
+                           " notch of its outline, or in a hole), where there is nothing to"
+                           " clamp: keep-outs are in the outline's frame, its lower-left"
+                           " bound at 0, 0")
     return Stock(
         width=width, height=height, thickness=thickness, margin=margin, count=count,
         material=get_str(tf, table, "material", prefix, default="Plywood"),
@@ -113,11 +120,15 @@ def read_stock(tf: TomlFile, table: dict[str, Any], prefix: str,
     )
 
 
-def _dxf_outlines(path: Path, shown: str) -> list:
-    """The closed outlines of a DXF drawing an offcut (each with its holes)."""
+def _dxf_outlines(tf: TomlFile, path: Path, shown: str) -> list:
+    """The closed outlines of a DXF drawing an offcut (each with its holes), read as the
+    file naming it (`tf`, a job) reads its part DXFs: its [layers] map, its [dxf] units and
+    join_tolerance. Map entries for its parts' layers are not warned of here."""
     from .dxf import read_dxf_parts
+    from .reading import reading_of
 
-    return [p.outline for p in read_dxf_parts(path, display=shown)]
+    kw = reading_of(tf, tf.data, None).dxf_keywords()
+    return [p.outline for p in read_dxf_parts(path, display=shown, layers_seen=[], **kw)]
 
 
 def read_stocks(tf: TomlFile, data: dict[str, Any], inventory: rem.RemnantFile | None = None
@@ -160,6 +171,7 @@ def _remnant_sheets(tf: TomlFile, sheets: list[dict], prefixes: list[str], stock
     table's, else its other sheets', else any)."""
     out: list[Stock] = []
     files: list[Path] = []
+    empty: list[tuple[str, str]] = []  # (key, name) of the files that hold none
     materials = {s.material for s in stocks} or None
     thickness = stocks[0].thickness if stocks else None
     for table, prefix in zip(sheets, prefixes):
@@ -184,6 +196,12 @@ def _remnant_sheets(tf: TomlFile, sheets: list[dict], prefixes: list[str], stock
                           " what it cuts"
                           f" (cut them as the inventory: --inventory {kept})",
                           InputWarning, stacklevel=2)
+        files.append(path)
+        if not got:  # its job kept none: it says nothing of the thickness
+            get_number(tf, table, "thickness", prefix, positive=True)  # checked all the same
+            get_str(tf, table, "material", prefix)
+            empty.append((f"{prefix}from", name))
+            continue
         t = get_number(tf, table, "thickness", prefix, default=thickness, positive=True)
         if t is None:
             t = got[0].thickness if len({s.thickness for s in got}) == 1 else None
@@ -193,7 +211,8 @@ def _remnant_sheets(tf: TomlFile, sheets: list[dict], prefixes: list[str], stock
         thickness = t
         mat = get_str(tf, table, "material", prefix)
         out += rem.draw(got, t, {mat} if mat else materials, name)
-        files.append(path)
+    _say_empty(tf, empty, only=len(empty) == sum("from" in s for s in sheets) and not stocks
+               and (inventory is None or not inventory.stocks))
     if inventory is not None:
         if thickness is None:
             raise tf.error("sheet", "the inventory holds remnants of any thickness: give the"
@@ -216,6 +235,18 @@ def _remnant_sheets(tf: TomlFile, sheets: list[dict], prefixes: list[str], stock
                            " files, or a file and the inventory): ids must be unique")
         seen.add(s.remnant)
     return out, files
+
+
+def _say_empty(tf: TomlFile, empty: list[tuple[str, str]], only: bool) -> None:
+    """Remnant files (key, name) that hold none: refused when they are the `only` stock
+    the job lists, else said."""
+    if empty and only:
+        key, name = empty[0]
+        raise tf.error(key, f"'{name}' holds no remnants (the job that wrote it kept none):"
+                       " no sheet to cut; give the job a [[sheet]] of its own")
+    for key, name in empty:
+        warnings.warn(f"{tf.display}: {tf.where(key)}: '{name}' holds no remnants (the job"
+                      " that wrote it kept none): none offered", InputWarning, stacklevel=3)
 
 
 def load_offcut(path: str | Path) -> Stock:

@@ -19,6 +19,8 @@ from ..words import counted
 from .outputs import NestResult, Progress, write_outputs, write_text
 
 if TYPE_CHECKING:
+    from shapely import Geometry
+
     from ..cam import Proofs
     from ..model.tooling import Tooling
 
@@ -218,9 +220,12 @@ def _write_remnants(job: Job, layout: Layout, prof: Profile | None, tmp: Path,
 
     if job.remnants is None:
         return None
-    # the cut around a part takes the spacing, or the tool where it is wider
+    # the cut around a part takes the spacing, or the tool where it is wider; the programs
+    # say what else their tools took (lead arcs, ramps, screw holes)
     clearance = max(job.settings.spacing, prof.tool.diameter if prof else 0.0)
-    text, inventory = remnant_outputs(job.name, layout, job.remnants, job.inventory, clearance)
+    taken = _programs_cut(result, prof, clearance) if prof else []
+    text, inventory = remnant_outputs(job.name, layout, job.remnants, job.inventory, clearance,
+                                      taken)
     write_text(tmp / FILE_NAME, text)
     result.files.append(FILE_NAME)
     if job.inventory is not None:
@@ -228,6 +233,20 @@ def _write_remnants(job: Job, layout: Layout, prof: Profile | None, tmp: Path,
         result.files.append(UNDO_FILE)
         check_unchanged(job.inventory)
     return inventory
+
+
+def _programs_cut(result: NestResult, prof: Profile, clearance: float) -> list[Geometry]:
+    """What each sheet's program cuts or screws into beyond its parts grown by `clearance`,
+    in sheet order (a repeated layout's sheets share their program: swept once)."""
+    from ..io.remnants import cut_away
+
+    h = prof.holddown
+    keep = h.diameter / 2 + h.clearance  # the screw's head and the clearance kept round it
+    swept: dict[int, Geometry] = {}
+    for program in result.programs:
+        if id(program) not in swept:
+            swept[id(program)] = cut_away(program, prof.tool.diameter, keep, clearance)
+    return [swept[id(program)] for program in result.programs]
 
 
 def tab_room_note(prof: Profile, spacing: float) -> str:

@@ -11,10 +11,12 @@ The job's output folder then records that draw (UNDO_FILE): a run that replaces 
 a time draws on an inventory: its OS lock is held from the read to the rewrite.
 
 What counts as a remnant (`[remnants]` in the job): the material a sheet has left once its
-parts and the cuts around them are gone, less every strip narrower than `min_width` (an
-opening of that width), in pieces of at least `min_area_m2`. See docs/nesting.md.
+parts and the cuts around them are gone, and whatever else its program cut or screwed into
+(lead arcs, screw holes: cuts.py), less every strip narrower than `min_width` (an opening
+of that width), in pieces of at least `min_area_m2`. See docs/nesting.md.
 """
 
+from .cuts import cut_away
 from .files import (
     FILE_NAME,
     FROM_KEYS,
@@ -38,8 +40,8 @@ from .undo import (
 )
 
 __all__ = ["FILE_NAME", "FROM_KEYS", "UNDO_FILE", "DrawRecord", "InventoryLock", "RemnantFile",
-           "RemnantRules", "check_replaced", "check_unchanged", "draw", "find_remnants",
-           "holding", "inventory_update", "load_inventory", "parse_outline",
+           "RemnantRules", "check_replaced", "check_unchanged", "cut_away", "draw",
+           "find_remnants", "holding", "inventory_update", "load_inventory", "parse_outline",
            "read_remnant_file", "recorded_inventory", "remnant_outputs", "remnant_pieces",
            "remnants_text", "replace_file", "rules_from_table", "summary", "undo_note",
            "undo_record"]
