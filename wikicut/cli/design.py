@@ -40,7 +40,7 @@ def part(part_file: Path, params, thickness, output: Path, force, units, join_to
     \b
     Examples:
       wikicut part parts/wall-rib.toml -o wall-rib.dxf
-      wikicut part wall-rib -p length=2000 -o wall-rib.dxf   # a shipped part, by name
+      wikicut part wall-rib -p length=2000 -o rib-2000.dxf   # a shipped part, by name
       wikicut part parts/spacer.toml -p length=600 -t 17.6 -o spacer.svg
     """
     reading = build_reading(options_file, layers, units, join_tolerance, thickness,
