@@ -3,12 +3,14 @@ several parts close in a piece of waste between them, larger than the window a t
 followed in (held_by_nothing), and parts whose tabs all run into it are held only to it and
 to one another, loose once cut. Here a cup's grooves and its lid's close in the waste round
 a plate standing in the cup; the lid's tabs and the plate's run into that waste alone, the
-cup's into the waste round the sheet. The planner is made to put the tabs there."""
+cup's into the waste round the sheet. The planner is made to put the tabs there (it keeps
+them off waste the grooves close in: test_tabs_closed_waste.py)."""
 
 from __future__ import annotations
 
 import shapely
 
+import wikicut.cam.grooves
 import wikicut.cam.plan
 from wikicut.cam import plan_sheet
 from wikicut.io.profiles import load_profile
@@ -58,6 +60,7 @@ def _program(monkeypatch, lid_to_frame: bool) -> list:
         return planned(ctx, loop) + ([] if region is None else _only_in(loop, region))
 
     monkeypatch.setattr(wikicut.cam.plan, "_no_waste", tabs_in)
+    monkeypatch.setattr(wikicut.cam.grooves.Grooves, "closed_off", lambda *_: [])
     sheet = _cupped()
     prog = plan_sheet(sheet, prof)
     tabs = {o.part: o.tabs for o in prog.operations if o.kind == "outline"}

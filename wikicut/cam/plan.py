@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import partial
 
 import numpy as np
-from shapely.geometry import GeometryCollection, Polygon
+from shapely.geometry import GeometryCollection, Polygon, box
 
 from ..errors import UnsafeJobError
 from ..model import MIN_WEB, P3, Operation, Part, Placement, Profile, SheetLayout, SheetProgram
@@ -19,7 +19,7 @@ from .context import Context, PlaceRefusal, Proofs, xy_text
 from .depth import Track
 from .drills import drill_op, pocket_drill, round_hole
 from .emit import Emitter
-from .grooves import Groove, Grooves
+from .grooves import SWEPT, Groove, Grooves, closed_in
 from .holddown import place_screws
 from .keepouts import lift_over_keepouts
 from .labels import engrave_op, label_strokes
@@ -83,14 +83,14 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
                       placed if grooves else ())
     main = chooser.main
     check_setup(sheet, main.profile, chooser.through)
+    slugs = find_slugs(sheet, placed)  # holes holding parts: they hold their slugs
     if grooves and tabbed(main.profile):
-        chooser.grooves = _grooves(chooser, sheet, placed)
+        chooser.grooves = _grooves(chooser, sheet, placed, slugs)
     depth = nesting_depth([pp.outline for pp in placed])
     pos: P3 = (0.0, 0.0, main.profile.heights.clearance)
     common = (CommonLines(chooser.context(main)) if shared and common_on(main.profile)
               else None)
     held = NoRoom(main.profile)  # parts held by a skin for want of room for tabs
-    slugs = find_slugs(sheet, placed)  # holes holding parts: they hold their slugs
     skins = SlugSkins()
     # with a rack, a part's labels and engravings are cut with a tool the sheet's other
     # features use (see Chooser.candidates), never with one of their own: first planned with
@@ -354,25 +354,39 @@ def _held_first(ch: Chooser, placed: list[Part], order: list[int]) -> list[int]:
     return first + [k for k in order if k not in first]
 
 
-def _grooves(ch: Chooser, sheet: SheetLayout, placed: list[Part]) -> Grooves:
+def _grooves(ch: Chooser, sheet: SheetLayout, placed: list[Part],
+             slugs: dict[tuple[str, int], Slug]) -> Grooves:
     """Every groove the sheet's through cuts leave, round each part and in each of its
     holes, with the tool that will cut it (the first that makes its loop: Chooser.first_able)
     and so as wide as that tool: a part cut by a finer tool, or in a hole another tool cuts,
-    is judged by its own groove. A feature no tool can cut has none (refused when cut)."""
-    out = []
+    is judged by its own groove. A feature no tool can cut has none (refused when cut). And
+    the pieces of waste they close in (grooves.closed_in): each part grown by its groove, a
+    hole holding parts (`slugs`) left open, shrunk by its own; a hole that holds none is cut
+    out of the part, no waste. Keepouts are not cut: their material is the stock's."""
+    out, grown, held, at_edge = [], [], [], []
+    st = sheet.stock
+    material = st.outline if st.outline is not None else box(0, 0, st.width, st.height)
     for pl, part in zip(sheet.placements, placed):
         ch.part = part
         got = ch.first_able("outline", ch.through, _outline_loop, part.outline)
+        r = got[0].r if got is not None else 0.0
         if got is not None:
-            out.append(Groove(pl.instance, np.asarray(part.outline.exterior.coords), got[0].r,
-                              True))
-        for ring in part.outline.interiors:
+            out.append(Groove(pl.instance, np.asarray(part.outline.exterior.coords), r, True))
+        if part.outline.distance(material.exterior) < 2 * r:
+            at_edge.append(pl.instance)  # its groove runs off the stock: held as the sheet is
+        body = Polygon(part.outline.exterior).buffer(2 * r + SWEPT)
+        for i, ring in enumerate(part.outline.interiors):
             hole = Polygon(ring)
             got = ch.first_able("hole", ch.through, partial(_hole_loop, hole=hole), hole)
             if got is not None:
                 out.append(Groove(pl.instance, np.asarray(ring.coords), got[0].r, False))
+            if (pl.instance, i) in slugs:
+                slug = hole.buffer(-(2 * got[0].r + SWEPT)) if got is not None else hole
+                held.append(slug)
+                body = body.difference(slug)
+        grown.append(body)
     ch.part = None
-    return Grooves(out)
+    return Grooves(out, closed_in(material, grown, held), at_edge)
 
 
 def _instance(ctx: Context) -> str:
@@ -382,11 +396,15 @@ def _instance(ctx: Context) -> str:
 
 
 def _neighbours(ctx: Context, loop: np.ndarray) -> tuple[list[str], float, str]:
-    """The parts whose grooves meet the current part's (`loop`), the spacing that would
-    leave waste between them (mm: both grooves and MIN_WEB of ply) and the grooves, said."""
-    met = ctx.grooves.met_by(_instance(ctx), loop, ctx.r)
-    others = list(dict.fromkeys(g.instance for g in met))
-    d, e = 2 * ctx.r, 2 * max(g.radius for g in met)
+    """The parts whose grooves meet the current part's (`loop`), or close in the waste
+    beyond it (Grooves.closing), the spacing that would leave waste between them (mm: both
+    grooves and MIN_WEB of ply) and the grooves, said."""
+    me = _instance(ctx)
+    met = ctx.grooves.met_by(me, loop, ctx.r)
+    met += [g for g in ctx.grooves.closing(me, loop, ctx.r) if g not in met]
+    # none: its own groove closes in the waste beyond it (a notch's mouth it cuts away)
+    others = list(dict.fromkeys(g.instance for g in met)) or [me]
+    d, e = 2 * ctx.r, 2 * max((g.radius for g in met), default=ctx.r)
     grooves = (f"two {d:g} mm grooves" if abs(d - e) < 1e-9
                else f"a {d:g} mm and a {e:g} mm groove")
     return others, round(d + e + MIN_WEB, 6), f"{grooves} and {MIN_WEB:g} mm of web"
