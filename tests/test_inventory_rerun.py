@@ -234,3 +234,22 @@ def test_a_remnant_file_of_an_inventory_job_listed_with_from_warns(here):
                                     str(here / "out-d"), "--inventory",
                                     str(here / "other.toml"), *RUN])
     assert "added its remnants to the inventory" in res.output  # another inventory: too
+
+
+def test_a_forced_rerun_given_no_inventory_is_refused_and_nothing_changes(here):
+    """The folder drew on the inventory; replaced by a run given none, its record went and
+    the draw stayed spent (R0001 gone, R0002 listed) with no word."""
+    after_a, _ = cut_a_then_b(here)
+    before = snapshot(here)
+    res = CliRunner().invoke(main, ["nest", str(here / "job-b.toml"), "-o",
+                                    str(here / "out-b"), "--force", *RUN])
+    assert res.exit_code == 2, res.output
+    line = res.output.strip()
+    assert "holds a draw on the inventory" in line and "took R0001, added R0002" in line
+    assert f"give --inventory {(here / 'inv.toml').resolve()}" in line and "\n" not in line
+    assert snapshot(here) == before
+    # with the inventory put back by hand there is nothing to undo: replaced as asked
+    (here / "inv.toml").write_text(after_a)
+    res = CliRunner().invoke(main, ["nest", str(here / "job-b.toml"), "-o",
+                                    str(here / "out-b"), "--force", *RUN])
+    assert res.exit_code == 0, res.output

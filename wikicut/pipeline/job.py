@@ -141,6 +141,10 @@ def _run_nest(job: Job, outdir: Path, *, gcode: bool, force: bool, profile: str 
         from ..io.remnants import check_replaced
 
         check_replaced(job.inventory, Path(outdir), force)
+    elif force:  # a folder that drew on one, replaced by a run given none
+        from ..io.remnants import check_no_draw_left
+
+        check_no_draw_left(Path(outdir))
     with staged_output(Path(outdir), force, job_inputs(job, profile if gcode else None)) as stage:
         items = job_items(job)
         tooling = job_tooling(job, profile) if gcode else None

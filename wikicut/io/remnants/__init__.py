@@ -33,6 +33,7 @@ from .rules import RemnantRules, rules_from_table
 from .undo import (
     UNDO_FILE,
     DrawRecord,
+    check_no_draw_left,
     check_replaced,
     recorded_inventory,
     undo_note,
@@ -40,8 +41,8 @@ from .undo import (
 )
 
 __all__ = ["FILE_NAME", "FROM_KEYS", "UNDO_FILE", "DrawRecord", "InventoryLock", "RemnantFile",
-           "RemnantRules", "check_replaced", "check_unchanged", "cut_away", "draw",
-           "find_remnants", "holding", "inventory_update", "load_inventory", "parse_outline",
-           "read_remnant_file", "recorded_inventory", "remnant_outputs", "remnant_pieces",
-           "remnants_text", "replace_file", "rules_from_table", "summary", "undo_note",
-           "undo_record"]
+           "RemnantRules", "check_no_draw_left", "check_replaced", "check_unchanged", "cut_away",
+           "draw", "find_remnants", "holding", "inventory_update", "load_inventory",
+           "parse_outline", "read_remnant_file", "recorded_inventory", "remnant_outputs",
+           "remnant_pieces", "remnants_text", "replace_file", "rules_from_table", "summary",
+           "undo_note", "undo_record"]

@@ -93,6 +93,19 @@ def _record(folder: Path) -> DrawRecord | None:
     return draw
 
 
+def check_no_draw_left(outdir: Path) -> None:
+    """Refuse to replace (--force) a folder that drew on a remnant inventory by a run given
+    none: the draw would stay spent on the inventory (its remnants taken, the new ones
+    listed) with its record gone. An inventory already put back as the run read it, or gone,
+    is no draw to undo."""
+    rec = _record(Path(outdir))
+    if rec is None or not rec.inventory.exists() or draw_state(rec, rec.inventory) == "restored":
+        return
+    raise InputError(f"holds a draw on the inventory {rec.inventory} ({rec.describe()}):"
+                     f" give --inventory {rec.inventory} (or the job's [remnants] inventory)"
+                     " so replacing it undoes that draw first; nothing was written", outdir)
+
+
 def draw_state(rec: DrawRecord, path: Path) -> str:
     """"restored" (the inventory is as the recorded run read it), "undo" (as it wrote it),
     or "changed" (neither)."""
