@@ -236,6 +236,24 @@ def test_a_remnant_file_of_an_inventory_job_listed_with_from_warns(here):
     assert "added its remnants to the inventory" in res.output  # another inventory: too
 
 
+def test_remnants_another_job_took_from_the_inventory_since_are_not_offered(here):
+    """out-a/remnants.toml's R0001 was cut since by job b, drawing on the inventory: a job
+    listing the file is not offered it as a whole board (it was, with only the warning that
+    the inventory would still offer it)."""
+    cut_a_then_b(here)
+    text = (here / "job-b.toml").read_text()
+    text = text.replace("[sheet]\n", "[[sheet]]\n", 1).replace(
+        "[nest]", '[[sheet]]\nfrom = "out-a/remnants.toml"\n\n[nest]', 1)
+    (here / "job-c.toml").write_text(text)
+    res = CliRunner().invoke(main, ["nest", str(here / "job-c.toml"), "-o",
+                                    str(here / "out-c"), *RUN])
+    assert res.exit_code == 0, res.output
+    assert ("'out-a/remnants.toml' holds no remnants (every one taken from the inventory"
+            in " ".join(res.output.split())), res.output
+    report = json.loads((here / "out-c" / "report.json").read_text())
+    assert not any("R0001" in json.dumps(s["stock"]) for s in report["sheets"])
+
+
 def test_a_forced_rerun_given_no_inventory_is_refused_and_nothing_changes(here):
     """The folder drew on the inventory; replaced by a run given none, its record went and
     the draw stayed spent (R0001 gone, R0002 listed) with no word."""

@@ -171,7 +171,7 @@ def _remnant_sheets(tf: TomlFile, sheets: list[dict], prefixes: list[str], stock
     table's, else its other sheets', else any)."""
     out: list[Stock] = []
     files: list[Path] = []
-    empty: list[tuple[str, str]] = []  # (key, name) of the files that hold none
+    empty: list[tuple[str, str, str]] = []  # (key, name, why) of the files that hold none
     materials = {s.material for s in stocks} or None
     thickness = stocks[0].thickness if stocks else None
     for table, prefix in zip(sheets, prefixes):
@@ -196,11 +196,20 @@ def _remnant_sheets(tf: TomlFile, sheets: list[dict], prefixes: list[str], stock
                           " what it cuts"
                           f" (cut them as the inventory: --inventory {kept})",
                           InputWarning, stacklevel=2)
+        why = "the job that wrote it kept none"
+        if kept is not None and got and (gone := _taken_since(got, kept)):
+            # another job has cut them since, drawing on the inventory: not there to cut
+            got = [st for st in got if st.remnant not in gone]
+            why = f"every one taken from the inventory {kept} since, by another job"
+            if got:
+                warnings.warn(f"{tf.display}: {tf.where(f'{prefix}from')}: '{name}':"
+                              f" {', '.join(gone)} taken from the inventory {kept} since"
+                              " (cut by another job): not offered", InputWarning, stacklevel=2)
         files.append(path)
         if not got:  # its job kept none: it says nothing of the thickness
             get_number(tf, table, "thickness", prefix, positive=True)  # checked all the same
             get_str(tf, table, "material", prefix)
-            empty.append((f"{prefix}from", name))
+            empty.append((f"{prefix}from", name, why))
             continue
         t = get_number(tf, table, "thickness", prefix, default=thickness, positive=True)
         if t is None:
@@ -237,16 +246,26 @@ def _remnant_sheets(tf: TomlFile, sheets: list[dict], prefixes: list[str], stock
     return out, files
 
 
-def _say_empty(tf: TomlFile, empty: list[tuple[str, str]], only: bool) -> None:
-    """Remnant files (key, name) that hold none: refused when they are the `only` stock
-    the job lists, else said."""
+def _taken_since(got: list[Stock], inventory: Path) -> list[str]:
+    """The ids of `got` (remnants a job that drew on `inventory` kept) the inventory no
+    longer lists: a later job took them. Read, not locked: this job does not write it."""
+    if not inventory.is_file():
+        return []
+    listed = {st.remnant for st in rem.read_remnant_file(inventory, str(inventory),
+                                                         read_stock).stocks}
+    return [st.remnant for st in got if st.remnant and st.remnant not in listed]
+
+
+def _say_empty(tf: TomlFile, empty: list[tuple[str, str, str]], only: bool) -> None:
+    """Remnant files (key, name, why) that hold none to cut: refused when they are the
+    `only` stock the job lists, else said."""
     if empty and only:
-        key, name = empty[0]
-        raise tf.error(key, f"'{name}' holds no remnants (the job that wrote it kept none):"
-                       " no sheet to cut; give the job a [[sheet]] of its own")
-    for key, name in empty:
-        warnings.warn(f"{tf.display}: {tf.where(key)}: '{name}' holds no remnants (the job"
-                      " that wrote it kept none): none offered", InputWarning, stacklevel=3)
+        key, name, why = empty[0]
+        raise tf.error(key, f"'{name}' holds no remnants ({why}): no sheet to cut; give the"
+                       " job a [[sheet]] of its own")
+    for key, name, why in empty:
+        warnings.warn(f"{tf.display}: {tf.where(key)}: '{name}' holds no remnants ({why}):"
+                      " none offered", InputWarning, stacklevel=3)
 
 
 def load_offcut(path: str | Path) -> Stock:
