@@ -182,6 +182,34 @@ def test_an_offcut_drawn_in_a_dxf_is_read_with_the_jobs_dxf_and_layers_tables(tm
     assert (st.width, st.height) == pytest.approx((40 * 25.4, 30 * 25.4))
 
 
+def test_an_offcut_drawn_as_a_sheet_is_read_by_the_layer_map_and_said_how(tmp_path):
+    """An offcut drawn on a SHEET layer (a sheet boundary, so refused as not a rectangle)
+    says how an outline is read; mapped to a cut layer in [layers] it is the offcut, and
+    that [layers] key is not said to be unused (it was: "the job reads no DXF")."""
+    import warnings
+
+    from wikicut.io.job import job_items
+
+    doc = ezdxf.new("R2010")
+    doc.header["$INSUNITS"] = 4
+    doc.modelspace().add_lwpolyline([(0, 0), (900, 0), (900, 300), (400, 500), (0, 500)],
+                                    close=True, dxfattribs={"layer": "SHEET"})
+    doc.saveas(tmp_path / "offcut.dxf")
+    sheet = '[sheet]\nthickness = 18\noutline = "offcut.dxf"\n'
+    with pytest.raises(InputError) as e:
+        load_job(write(tmp_path, "job.toml", job_text("j", 200, 100, 1, sheet=sheet)))
+    assert "an offcut's outline is read as a part's" in str(e.value)
+    assert '[layers] ("LAYER" = "outside")' in str(e.value)
+    job = load_job(write(tmp_path, "job.toml", job_text(
+        "j", 200, 100, 1, sheet=sheet, extra='[layers]\n"SHEET" = "outside"\n')))
+    assert job.stocks[0].outline.area == pytest.approx(shapely.Polygon(
+        [(0, 0), (900, 0), (900, 300), (400, 500), (0, 500)]).area)
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        job_items(job)
+    assert not [w for w in said if "layers.SHEET" in str(w.message)], said
+
+
 @pytest.mark.parametrize("sheet, what", [
     ('[sheet]\nthickness = 18\noutline = [[0, 0], [100, 100], [100, 0], [0, 100]]\n',
      "sheet.outline"),  # edges crossing

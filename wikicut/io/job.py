@@ -500,6 +500,11 @@ def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
             raise InputError(f"key '{jp.key}.lock': the file holds {len(found)} parts; a lock"
                              " places one (give it a file of its own)", job.path, found[0].name)
         out.extend((jp, p) for p in found)
+    for path in _outline_dxfs(job):  # offcuts drawn in DXFs are read with [layers] too
+        from .dxf import read_dxf_parts
+
+        read_dxf_parts(path, display=str(path), layers_seen=layers_seen,
+                       **job.reading.dxf_keywords())
     _unused_layers(job, layers_seen)
     _said_slots(job, fitted)
     return out
@@ -517,6 +522,11 @@ def _said_slots(job: Job, fitted: list) -> None:
         warnings.warn(f"{job.path}: {line}", InputWarning, stacklevel=3)
 
 
+def _outline_dxfs(job: Job) -> list[Path]:
+    """The DXFs the job's offcut outlines are drawn in (`outline = "offcut.dxf"`)."""
+    return [f for f in job.remnant_files if f.suffix.lower() in DXF_SUFFIXES]
+
+
 def _unused_layers(job: Job, names: list[str]) -> None:
     """One warning line per [layers] key that matches no layer of the job's DXFs."""
     import warnings
@@ -531,7 +541,8 @@ def _unused_layers(job: Job, names: list[str]) -> None:
         tf: TomlFile | None = TomlFile.load(job.path)
     except InputError:
         tf = None
-    dxfs = any(jp.path.suffix.lower() in DXF_SUFFIXES for jp in job.parts)
+    dxfs = (any(jp.path.suffix.lower() in DXF_SUFFIXES for jp in job.parts)
+            or bool(_outline_dxfs(job)))
     for key in keys:
         where = tf.where(f"layers.{key}") if tf is not None else f"key 'layers.{key}'"
         what = (unused_entry(key, names, "the job's DXFs") if dxfs else

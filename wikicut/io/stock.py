@@ -128,7 +128,13 @@ def _dxf_outlines(tf: TomlFile, path: Path, shown: str) -> list:
     from .reading import reading_of
 
     kw = reading_of(tf, tf.data, None).dxf_keywords()
-    return [p.outline for p in read_dxf_parts(path, display=shown, layers_seen=[], **kw)]
+    try:
+        return [p.outline for p in read_dxf_parts(path, display=shown, layers_seen=[], **kw)]
+    except InputError as exc:  # drawn as a sheet or on a layer not cut: say how it is read
+        raise InputError(f"{exc.detail}; an offcut's outline is read as a part's, a closed"
+                         " contour on a cut layer: map the layer it is drawn on to one in the"
+                         " job's [layers] (\"LAYER\" = \"outside\")", exc.file,
+                         exc.part) from None
 
 
 def read_stocks(tf: TomlFile, data: dict[str, Any], inventory: rem.RemnantFile | None = None
@@ -186,25 +192,7 @@ def _remnant_sheets(tf: TomlFile, sheets: list[dict], prefixes: list[str], stock
             raise tf.error(f"{prefix}from", f"'{name}' is the job's inventory: it is drawn on"
                            " already (list it once, as the inventory)")
         got = rem.read_remnant_file(path, name, read_stock).stocks
-        kept = rem.recorded_inventory(path.parent)
-        if kept is not None and (inventory is None or kept != inventory.path.resolve()):
-            # the job that wrote this file also added its remnants to the shop's inventory,
-            # which this job does not update: a later job would be offered them again
-            warnings.warn(f"{tf.display}: {tf.where(f'{prefix}from')}: '{name}' was written"
-                          f" by a job that added its remnants to the inventory {kept} too;"
-                          " this job does not update that inventory, which will still offer"
-                          " what it cuts"
-                          f" (cut them as the inventory: --inventory {kept})",
-                          InputWarning, stacklevel=2)
-        why = "the job that wrote it kept none"
-        if kept is not None and got and (gone := _taken_since(got, kept)):
-            # another job has cut them since, drawing on the inventory: not there to cut
-            got = [st for st in got if st.remnant not in gone]
-            why = f"every one taken from the inventory {kept} since, by another job"
-            if got:
-                warnings.warn(f"{tf.display}: {tf.where(f'{prefix}from')}: '{name}':"
-                              f" {', '.join(gone)} taken from the inventory {kept} since"
-                              " (cut by another job): not offered", InputWarning, stacklevel=2)
+        got, why = _inventory_said(tf, prefix, name, got, inventory, path)
         files.append(path)
         if not got:  # its job kept none: it says nothing of the thickness
             get_number(tf, table, "thickness", prefix, positive=True)  # checked all the same
@@ -244,6 +232,32 @@ def _remnant_sheets(tf: TomlFile, sheets: list[dict], prefixes: list[str], stock
                            " files, or a file and the inventory): ids must be unique")
         seen.add(s.remnant)
     return out, files
+
+
+def _inventory_said(tf: TomlFile, prefix: str, name: str, got: list[Stock],
+                    inventory: rem.RemnantFile | None, path: Path) -> tuple[list[Stock], str]:
+    """A `from` file's remnants less those its job's inventory has given out since (another
+    job cut them), with what is said of them; and why none are left when none are."""
+    kept = rem.recorded_inventory(path.parent)
+    if kept is not None and (inventory is None or kept != inventory.path.resolve()):
+        # the job that wrote this file also added its remnants to the shop's inventory,
+        # which this job does not update: a later job would be offered them again
+        warnings.warn(f"{tf.display}: {tf.where(f'{prefix}from')}: '{name}' was written"
+                      f" by a job that added its remnants to the inventory {kept} too;"
+                      " this job does not update that inventory, which will still offer"
+                      " what it cuts"
+                      f" (cut them as the inventory: --inventory {kept})",
+                      InputWarning, stacklevel=3)
+    why = "the job that wrote it kept none"
+    if kept is not None and got and (gone := _taken_since(got, kept)):
+        # another job has cut them since, drawing on the inventory: not there to cut
+        got = [st for st in got if st.remnant not in gone]
+        why = f"every one taken from the inventory {kept} since, by another job"
+        if got:
+            warnings.warn(f"{tf.display}: {tf.where(f'{prefix}from')}: '{name}':"
+                          f" {', '.join(gone)} taken from the inventory {kept} since"
+                          " (cut by another job): not offered", InputWarning, stacklevel=3)
+    return got, why
 
 
 def _taken_since(got: list[Stock], inventory: Path) -> list[str]:
