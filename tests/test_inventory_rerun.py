@@ -218,16 +218,22 @@ def test_the_api_refuses_a_forced_run_that_would_skip_or_misplace_the_undo(here)
     assert snapshot(here) == before
 
 
-def test_a_remnant_file_of_an_inventory_job_listed_with_from_warns(here):
-    """out-a/remnants.toml's remnants went into the inventory too: a job cutting them from
-    that file, without the inventory, is told the inventory will still offer them."""
-    nest(here, "job-a.toml", "out-a")
+def cut_c_from_a(here: Path):
+    """Job c: job b's parts on out-a/remnants.toml (`from`) beside a sheet of its own, no
+    inventory given."""
     text = (here / "job-b.toml").read_text()
     text = text.replace("[sheet]\n", "[[sheet]]\n", 1).replace(
         "[nest]", '[[sheet]]\nfrom = "out-a/remnants.toml"\n\n[nest]', 1)
     (here / "job-c.toml").write_text(text)
-    res = CliRunner().invoke(main, ["nest", str(here / "job-c.toml"), "-o",
-                                    str(here / "out-c"), *RUN])
+    return CliRunner().invoke(main, ["nest", str(here / "job-c.toml"), "-o",
+                                     str(here / "out-c"), *RUN])
+
+
+def test_a_remnant_file_of_an_inventory_job_listed_with_from_warns(here):
+    """out-a/remnants.toml's remnants went into the inventory too: a job cutting them from
+    that file, without the inventory, is told the inventory will still offer them."""
+    nest(here, "job-a.toml", "out-a")
+    res = cut_c_from_a(here)
     assert res.exit_code == 0, res.output
     assert "added its remnants to the inventory" in res.output and "inv.toml" in res.output
     res = CliRunner().invoke(main, ["nest", str(here / "job-c.toml"), "-o",
@@ -241,12 +247,7 @@ def test_remnants_another_job_took_from_the_inventory_since_are_not_offered(here
     listing the file is not offered it as a whole board (it was, with only the warning that
     the inventory would still offer it)."""
     cut_a_then_b(here)
-    text = (here / "job-b.toml").read_text()
-    text = text.replace("[sheet]\n", "[[sheet]]\n", 1).replace(
-        "[nest]", '[[sheet]]\nfrom = "out-a/remnants.toml"\n\n[nest]', 1)
-    (here / "job-c.toml").write_text(text)
-    res = CliRunner().invoke(main, ["nest", str(here / "job-c.toml"), "-o",
-                                    str(here / "out-c"), *RUN])
+    res = cut_c_from_a(here)
     assert res.exit_code == 0, res.output
     assert ("'out-a/remnants.toml' holds no remnants (every one taken from the inventory"
             in " ".join(res.output.split())), res.output

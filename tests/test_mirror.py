@@ -233,26 +233,21 @@ def test_a_copy_locked_face_down_stays_there_mirrored_and_its_program_verifies(t
     assert res.exit_code == 0, res.output
 
 
-def test_a_part_machined_into_one_face_cannot_be_locked_face_down(tmp_path):
-    text = JOB.replace('quantity = 3\n', 'quantity = 3\nlock = { sheet = 1, x = 400, y = 300,'
-                       ' mirror = true }\n')
-    with pytest.raises(InputError) as e:
-        items_of(tmp_path, text)
-    msg = str(e.value)
-    assert "'part[2].lock.mirror'" in msg and "cannot be cut face down" in msg, msg
-    assert "part 'tray'" in msg and "\n" not in msg
-
-
-def test_a_lock_face_down_against_the_parts_mirror_false_is_refused(tmp_path):
+@pytest.mark.parametrize("old, new, key, part, expect", [
+    ('quantity = 3\n', 'quantity = 3\nlock = { sheet = 1, x = 400, y = 300, mirror = true }\n',
+     "'part[2].lock.mirror'", "tray", "cannot be cut face down"),
     # the part's mirror = false means never: a lock saying otherwise is a contradiction to
     # name, not a copy to turn over quietly
-    text = JOB.replace('quantity = 10\n', 'quantity = 10\nmirror = false\nlock = { sheet = 1,'
-                       ' x = 400, y = 300, mirror = true }\n')
+    ('quantity = 10\n', 'quantity = 10\nmirror = false\nlock = { sheet = 1, x = 400, y = 300,'
+     ' mirror = true }\n', "'part[1].lock.mirror'", "hook", "mirror = false"),
+])
+def test_a_copy_locked_face_down_that_may_not_be_is_refused(tmp_path, old, new, key, part,
+                                                             expect):
     with pytest.raises(InputError) as e:
-        items_of(tmp_path, text)
+        items_of(tmp_path, JOB.replace(old, new, 1))
     msg = str(e.value)
-    assert "'part[1].lock.mirror'" in msg and "mirror = false" in msg, msg
-    assert "part 'hook'" in msg and "\n" not in msg
+    assert key in msg and expect in msg, msg
+    assert f"part '{part}'" in msg and "\n" not in msg
 
 
 @pytest.mark.parametrize("old, new, key, expect", [
