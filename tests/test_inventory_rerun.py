@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -45,6 +46,11 @@ def nest(here: Path, job: str, out: str, *extra: str, inventory: str = "inv.toml
         args.remove("--no-gcode")
     res = CliRunner().invoke(main, args)
     assert res.exit_code == code, res.output
+    # the count the write stage says is the one the summary says (remnants.toml and the
+    # inventory's undo record included)
+    said = re.findall(r"write: (\d+) files", res.output)
+    wrote = re.findall(r"wrote (\d+) files", res.output)
+    assert said == wrote, res.output
     return res.output
 
 

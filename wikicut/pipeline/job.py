@@ -199,15 +199,18 @@ def _run_nest(job: Job, outdir: Path, *, gcode: bool, force: bool, profile: str 
         if layout.unplaced and not allow_unplaced:  # before any program is planned or written
             raise UnsafeJobError(unplaced_message(layout.unplaced, owed)
                                  + " (--allow-unplaced writes the sheets that fit)", job.path)
+        kept: list[str | None] = []  # the inventory's new text, from the remnants written
         result = write_outputs(job.name, layout, outdir, profile=prof, force=force,
                                spacing=job.settings.spacing, toolpaths=toolpaths, progress=say,
                                settings=_settings_record(job, prof, profile),
                                sources={it.part.name: it.part.source for it in items},
                                labels={it.instance: it.part.text for it in items},
-                               stage=stage, proofs=proofs, tooling=tooling)
+                               stage=stage, proofs=proofs, tooling=tooling,
+                               then=lambda r: kept.append(
+                                   _write_remnants(job, layout, prof, stage.tmp, r)))
         if prof is not None and (note := skin_held_note(result, prof, job.settings.spacing)):
             warnings.warn(f"{job.path}: {note}", InputWarning, stacklevel=2)
-        inventory = _write_remnants(job, layout, prof, stage.tmp, result)
+        inventory = kept[0]
     if inventory is not None:  # the outputs are in place: the shop's remnants follow them
         from ..io.remnants import replace_file
 

@@ -39,14 +39,16 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
                   labels: dict[str, str] | None = None,
                   notes: dict[int, str] | None = None,
                   stage: Staging | None = None, proofs: Proofs | None = None,
-                  tooling: Tooling | None = None) -> NestResult:
+                  tooling: Tooling | None = None,
+                  then: Callable[[NestResult], None] | None = None) -> NestResult:
     """Plan and write every output for a layout (a DXF and an SVG per sheet, a program per
     distinct layout when there is a profile, index.html, report.json, parts.csv); nothing
     appears unless all succeeded. `sources` (part name -> file) names the files of parts
     left unplaced, `labels` (instance id -> label text) their labels; `notes` (sheet index
     -> text) go into that sheet's program header. Inside a caller's `stage` (begun before
     its slow work) the files go there and the caller commits. `proofs` carries what the
-    preflight proved cuttable; `tooling` the job's rack (None: the profile's tool)."""
+    preflight proved cuttable; `tooling` the job's rack (None: the profile's tool); `then`
+    writes more files into the same folder before the count is said (a job's remnants)."""
     from ..io.cutlist import cutlist_csv
     from ..io.dxf import write_sheet_dxf
     from ..io.report import build_report, dumps
@@ -107,8 +109,11 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
         write_text(tmp / "report.json", dumps(report))
         write_text(tmp / "parts.csv", cutlist_csv(layout, programs, prog_files))
         files += ["index.html", "report.json", "parts.csv"]
-        say("write", 1.0, counted(len(files), "file"))
-    return NestResult(layout, programs, report, files, Path(outdir))
+        result = NestResult(layout, programs, report, files, Path(outdir))
+        if then is not None:
+            then(result)
+        say("write", 1.0, counted(len(result.files), "file"))
+    return result
 
 
 def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[int, str],
