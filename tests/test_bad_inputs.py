@@ -145,7 +145,7 @@ CASES = [
     ("part-larger-than-sheets", {"p.dxf": dxf_with(long_beam)}, [], 3,
      ["p.dxf", "larger than every sheet"]),
     ("slot-narrower-than-tool", {"p.dxf": dxf_with(narrow_slot)}, [], 3,
-     ["p.dxf", "narrower than"]),
+     ["p.dxf", "narrower than", "in the part's drawing", "(102.0, 150.0)"]),
     ("expr-division-by-zero", {"p.toml": PART.format(w="width / (height - 300)")}, [], 2,
      ["p.toml", "division by zero"]),
     ("expr-unknown-name", {"p.toml": PART.format(w="widht * 2")}, [], 2,

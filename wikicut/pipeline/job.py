@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import warnings
 from functools import partial
 from pathlib import Path
@@ -99,7 +100,23 @@ def preflight_toolpaths(items, profile: Profile, stocks: tuple[Stock, ...],
                       thickness=stocks[0].thickness, margin=0)
         sheet = SheetLayout(1, stock, [Placement(it.instance, it.part, pad - x0, pad - y0, 0.0)])
         wide = tooling.map_profiles(partial(_unbounded, stock=stock)) if tooling else None
-        plan_sheet(sheet, _unbounded(profile, stock), proofs, wide)
+        try:
+            plan_sheet(sheet, _unbounded(profile, stock), proofs, wide)
+        except UnsafeJobError as exc:
+            raise _in_drawing(exc, pad - x0, pad - y0) from None
+
+
+# a place as cam.context.xy_text writes it: "(x, y)", mm
+_PLACE = re.compile(r"\((-?\d+(?:\.\d+)?), (-?\d+(?:\.\d+)?)\)")
+
+
+def _in_drawing(exc: UnsafeJobError, dx: float, dy: float) -> UnsafeJobError:
+    """A part planned alone (preflight_toolpaths) is moved by (dx, dy) onto a sheet of its
+    own: its refusal gives each place where the part's file draws it, as the designer
+    looks for it, not on that sheet."""
+    detail = _PLACE.sub(lambda m: f"({float(m[1]) - dx:.1f}, {float(m[2]) - dy:.1f}) in the"
+                        " part's drawing", exc.detail)
+    return UnsafeJobError(detail, exc.file, exc.part)
 
 
 def _unbounded(profile: Profile, stock: Stock) -> Profile:
