@@ -63,6 +63,28 @@ def test_an_image_traced_over_is_not_cut_and_said(tmp_path):
         "with lines, arcs or polylines"]
 
 
+def test_hatches_and_solid_fills_are_not_cut_and_said(tmp_path):
+    """A hatch painting the plate (its own layer, or the plate's) and a 2D SOLID: fills,
+    not outlines, as a CAM import skips them (they were refused as unsupported on a cut
+    layer); the plate is read as drawn."""
+    doc = _new()
+    msp = _plate(doc)
+    hatch = msp.add_hatch(dxfattribs={"layer": "HATCH"})
+    hatch.paths.add_polyline_path([(0, 0), (100, 0), (100, 50), (0, 50)], is_closed=True)
+    own = msp.add_hatch()
+    own.paths.add_polyline_path([(40, 20), (60, 20), (60, 30), (40, 30)], is_closed=True)
+    solid = msp.add_solid([(110, 0), (130, 0), (110, 20)], dxfattribs={"layer": "HATCH"})
+    path = tmp_path / "hatched.dxf"
+    doc.saveas(path)
+    (part,), said = read_said(path)
+    assert part.outline.area == pytest.approx(100 * 50 - 20 * 10)
+    assert len(said) == 1 and "3 entities not cut, as they draw no outline: HATCH, SOLID" in said[0]
+    for e in (hatch, own, solid):
+        assert e.dxf.handle in said[0]
+    assert "hatches and solid fills paint an area, they do not outline it" in said[0]
+    assert "images, underlays" not in said[0]
+
+
 def test_underlays_wipeouts_ole_objects_and_lights_are_one_warning(tmp_path):
     doc = _new()
     msp = _plate(doc)

@@ -34,6 +34,10 @@ _ANNOTATIONS = {"TEXT", "MTEXT", "ATTRIB", "ATTDEF", "DIMENSION", "ARC_DIMENSION
 # import skips them too); they are not cut, with one warning naming them.
 _PICTURES = {"IMAGE", "PDFUNDERLAY", "PDFREFERENCE", "DWFUNDERLAY", "DGNUNDERLAY",
              "OLE2FRAME", "OLEFRAME", "WIPEOUT", "LIGHT"}
+# Fills: a hatch or a solid (2D) fill paints an area CAD draws its outline round, or not at
+# all; a CAM import skips them. Not cut, said with the pictures (the outline to cut is drawn
+# with lines, arcs or polylines, as the parts round a hatch are).
+_FILLS = {"HATCH", "MPOLYGON", "SOLID", "TRACE"}
 # Geometry held as ACIS solid-modelling data or as 3D faces: drawn, but not as a flat outline
 # ezdxf can give (its path and disassemble modules read none of them): refused, with the way
 # to a flat drawing.
@@ -76,8 +80,7 @@ class _Collector:
         where = f"(entity {handle}, layer {layer})"
         self.used.setdefault(layer)
         if layer in self.hidden:
-            if kind not in _ANNOTATIONS and kind not in _PICTURES and kind not in ("TEXT",
-                                                                                  "MTEXT"):
+            if not ({kind} & (_ANNOTATIONS | _PICTURES | _FILLS) or kind in ("TEXT", "MTEXT")):
                 self.skipped.add(layer)
             return
         if kind == "INSERT":
@@ -97,7 +100,7 @@ class _Collector:
             elif op.frames and kind in ("LWPOLYLINE", "POLYLINE"):
                 self._frame(e, kind, where, layer, op, handle)
             return
-        if kind == "POINT" or kind in _PICTURES:
+        if kind == "POINT" or kind in _PICTURES or kind in _FILLS:
             self._no_outline(kind, handle, layer, op)
             return
         if kind not in GEOMETRY:
@@ -120,8 +123,9 @@ class _Collector:
             self._add(got, kind, where, layer, op, handle)
 
     def _no_outline(self, kind: str, handle: str, layer: str, op: LayerOp) -> None:
-        """A POINT, image, underlay or light: nothing to cut, said in one warning each."""
-        if kind in _PICTURES:
+        """A POINT, image, underlay, light or fill: nothing to cut, said in one warning
+        each."""
+        if kind in _PICTURES or kind in _FILLS:
             self.pictures.append((kind, handle, layer))
         elif op.kind != "sheet":  # a POINT: Fusion 360 exports a sketch's points
             self.points.append((handle, layer))
@@ -326,11 +330,14 @@ def _say_pictures(pictures: list[tuple[str, str, str]], shown: str) -> None:
     word, draw = ("entity", "it draws") if n == 1 else ("entities", "they draw")
     masked = ("; a WIPEOUT only hides what lies under it in CAD, and that is cut as drawn"
               if any(k == "WIPEOUT" for k, _, _ in pictures) else "")
+    found = {k for k, _, _ in pictures}
+    what = "; ".join(w for w, ks in (
+        ("images, underlays (PDF, DWF, DGN), OLE objects and lights are pictures to trace"
+         " over and scene aids, not drawings", _PICTURES),
+        ("hatches and solid fills paint an area, they do not outline it", _FILLS)) if found & ks)
     warnings.warn(f"{shown}: {n} {word} not cut, as {draw} no outline: {kinds} ({word} "
-                  f"{handles} on layer(s) {layers}): images, underlays (PDF, DWF, DGN), OLE "
-                  "objects and lights are pictures to trace over and scene aids, not drawings; "
-                  f"trace what is to be cut with lines, arcs or polylines{masked}",
-                  InputWarning, stacklevel=3)
+                  f"{handles} on layer(s) {layers}): {what}; trace what is to be cut with"
+                  f" lines, arcs or polylines{masked}", InputWarning, stacklevel=3)
 
 
 def _table_layers(doc) -> list[str]:
