@@ -550,6 +550,27 @@ def test_minsert_frozen_layers_crossing_and_open_pocket(tmp_path):
         read_dxf_parts(tmp_path / "p.dxf", join_tolerance=0.1)
 
 
+def test_a_block_inserted_on_a_layer_switched_off_shows_what_it_puts_on_other_layers(tmp_path):
+    """As CAD shows it: an INSERT's layer switched off hides the block's layer-0 entities
+    (they take that layer), not those it puts on layers shown; frozen, it hides the whole
+    block. The block's rectangle on a cut layer was dropped with the off layer."""
+    doc = _new()
+    blk = doc.blocks.new("B")
+    blk.add_lwpolyline([(0, 0), (60, 0), (60, 40), (0, 40)], close=True,
+                       dxfattribs={"layer": "CUT"})
+    blk.add_lwpolyline([(100, 0), (130, 0), (130, 30), (100, 30)], close=True)  # layer 0
+    doc.layers.add("CUT")
+    doc.layers.add("OFF").off()
+    doc.layers.add("FROZEN").freeze()
+    msp = doc.modelspace()
+    msp.add_blockref("B", (0, 0), dxfattribs={"layer": "OFF"})
+    msp.add_blockref("B", (0, 500), dxfattribs={"layer": "FROZEN"})
+    doc.saveas(tmp_path / "b.dxf")
+    with pytest.warns(InputWarning, match="'FROZEN', 'OFF'"):
+        (part,) = read_dxf_parts(tmp_path / "b.dxf")
+    assert part.outline.bounds == (0.0, 0.0, 60.0, 40.0)
+
+
 def test_open_contours_all_listed_with_gaps_and_cases_named(tmp_path):
     doc = _new()
     msp = doc.modelspace()

@@ -53,6 +53,7 @@ class _Collector:
                  hidden: set[str]):
         self.shown = shown
         self.hidden = hidden
+        self.frozen: set[str] = set()  # of the hidden layers, the frozen ones
         self.skipped: set[str] = set()
         self.layer_map = layer_map
         self.tol = tol
@@ -79,7 +80,9 @@ class _Collector:
             layer = parent_layer  # block entities on layer 0 take the INSERT's layer
         where = f"(entity {handle}, layer {layer})"
         self.used.setdefault(layer)
-        if layer in self.hidden:
+        # an INSERT on a layer switched off (not frozen) hides only what it puts on that
+        # layer (its layer-0 entities): its entities on layers shown are seen, as in CAD
+        if layer in self.hidden and not (kind == "INSERT" and layer not in self.frozen):
             if not ({kind} & (_ANNOTATIONS | _PICTURES | _FILLS) or kind in ("TEXT", "MTEXT")):
                 self.skipped.add(layer)
             return
@@ -246,12 +249,13 @@ def _expanded(doc, shown: str) -> int:
     return total
 
 
-def hidden_layers(doc) -> set[str]:
-    """Layers switched off or frozen: what the designer hid is not cut."""
+def hidden_layers(doc, frozen_only: bool = False) -> set[str]:
+    """Layers switched off or frozen (`frozen_only`: frozen): what the designer hid is not
+    cut."""
     out = set()
     for layer in doc.layers:
         try:
-            if layer.is_off() or layer.is_frozen():
+            if layer.is_frozen() or (not frozen_only and layer.is_off()):
                 out.add(layer.dxf.name)
         except Exception:  # noqa: BLE001 - a damaged layer table entry hides nothing
             continue
@@ -273,7 +277,7 @@ def read_drawing(path: str | Path, layer_map: dict[str, str] | None = None,
                          "over the reader's limit (no cutting file comes near it)", shown)
     col = _Collector(shown, layer_map, CHORD_TOL / du.scale, set())
     for o in opened:
-        col.hidden = hidden_layers(o.doc)
+        col.hidden, col.frozen = hidden_layers(o.doc), hidden_layers(o.doc, frozen_only=True)
         of = "" if len(opened) == 1 else f" of document {o.number}"
         for entity in o.doc.modelspace():
             col.entity(entity, None, f"{entity.dxf.handle}{of}", 0)
