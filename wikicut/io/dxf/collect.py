@@ -35,8 +35,8 @@ _ANNOTATIONS = {"TEXT", "MTEXT", "ATTRIB", "ATTDEF", "DIMENSION", "ARC_DIMENSION
 _PICTURES = {"IMAGE", "PDFUNDERLAY", "PDFREFERENCE", "DWFUNDERLAY", "DGNUNDERLAY",
              "OLE2FRAME", "OLEFRAME", "WIPEOUT", "LIGHT"}
 # Fills: a hatch or a solid (2D) fill paints an area CAD draws its outline round, or not at
-# all; a CAM import skips them. Not cut, said with the pictures (the outline to cut is drawn
-# with lines, arcs or polylines, as the parts round a hatch are).
+# all; a CAM import skips them. On a layer read by shape (auto) not cut, said with the
+# pictures; on a layer that names a cut, refused (draw the outline to cut).
 _FILLS = {"HATCH", "MPOLYGON", "SOLID", "TRACE"}
 # Geometry held as ACIS solid-modelling data or as 3D faces: drawn, but not as a flat outline
 # ezdxf can give (its path and disassemble modules read none of them): refused, with the way
@@ -103,7 +103,9 @@ class _Collector:
             elif op.frames and kind in ("LWPOLYLINE", "POLYLINE"):
                 self._frame(e, kind, where, layer, op, handle)
             return
-        if kind == "POINT" or kind in _PICTURES or kind in _FILLS:
+        # a fill on a layer named for a cut may be the designer's way to draw it: refused
+        # below, to be drawn as an outline; on a layer whose part is found by shape, a fill
+        if kind == "POINT" or kind in _PICTURES or (kind in _FILLS and op.kind == "auto"):
             self._no_outline(kind, handle, layer, op)
             return
         if kind not in GEOMETRY:
