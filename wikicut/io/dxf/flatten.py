@@ -195,11 +195,54 @@ def _spline(e, tol, fail):
         fail(f"SPLINE with {n:,} control points: over the reader's limit of "
              f"{MAX_SPLINE_POINTS:,}")
     ct = e.construction_tool()
-    pts = np.array([(v.x, v.y) for v in ct.flattening(tol, segments=8)])
+    knots = ct.knots()
+    lo, hi = knots[ct.degree], knots[ct.count]
+    if (lo, hi) == (knots[0], knots[-1]):  # clamped: the whole knot vector is the curve
+        pts = np.array([(v.x, v.y) for v in ct.flattening(tol, segments=8)])
+    elif hi > lo:
+        pts = _domain_pts(ct, lo, hi, tol)
+    else:
+        fail("SPLINE whose knots leave it no parameter range")
     closed = bool(e.closed) or (len(pts) > 2 and np.allclose(pts[0], pts[-1], atol=1e-9))
     if closed and np.allclose(pts[0], pts[-1], atol=1e-9):
         pts = pts[:-1]
     return pts, closed, None
+
+
+def _domain_pts(ct, lo: float, hi: float, tol: float) -> np.ndarray:
+    """Points of an unclamped B-spline (periodic ones, as Rhino and Fusion write closed
+    curves) over its valid domain [lo, hi] = [knot[degree], knot[count]], the part AutoCAD
+    draws: beyond it the basis functions no longer sum to 1 and ezdxf's flattening, which
+    runs over the whole knot vector, draws stray tails towards the origin. Each knot span
+    starts as 8 segments, halved while a midpoint lies more than tol off its chord."""
+    spans = np.unique([lo, hi, *(k for k in ct.knots() if lo < k < hi)])
+    ts = np.concatenate([np.linspace(a, b, 9)[:-1] for a, b in zip(spans[:-1], spans[1:])]
+                        + [spans[-1:]])
+    pts = [(v.x, v.y) for v in ct.points(ts)]
+    out = [pts[0]]
+    for i in range(len(ts) - 1):
+        stack = [(ts[i + 1], pts[i + 1], ts[i], 0)]  # (t1, p1, t0, depth): chords still to check
+        p_prev = pts[i]
+        while stack:
+            t1, p1, t0, depth = stack.pop()
+            tm = 0.5 * (t0 + t1)
+            vm = ct.point(tm)
+            pm = (vm.x, vm.y)
+            if depth < 24 and _off_chord(pm, p_prev, p1) > tol:
+                stack.append((t1, p1, tm, depth + 1))
+                stack.append((tm, pm, t0, depth + 1))
+            else:
+                out.append(p1)
+                p_prev = p1
+    return np.array(out)
+
+
+def _off_chord(p, a, b) -> float:
+    """Distance of point p from the segment a-b."""
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    den = dx * dx + dy * dy
+    u = 0.0 if den == 0 else min(1.0, max(0.0, ((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / den))
+    return math.hypot(p[0] - a[0] - u * dx, p[1] - a[1] - u * dy)
 
 
 _FLATTEN = {"LINE": _line, "CIRCLE": _circle, "ARC": _arc, "LWPOLYLINE": _lwpolyline,
