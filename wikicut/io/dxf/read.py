@@ -165,11 +165,13 @@ def _report(joined: Joined, shown: str) -> None:
                       f"({name_entities(joined.covered)})", InputWarning, stacklevel=4)
     if joined.tails:
         n = len(joined.tails)
+        closed = len({id(t[0]) for t in joined.tails})  # a crossing corner: two lines run on
         listed = ", ".join(f"entity {h} (layer {loop.layer}) runs {length:.3f} mm past "
                            f"({at[0]:.3f}, {at[1]:.3f}) to ({tip[0]:.3f}, {tip[1]:.3f})"
                            for loop, h, length, at, tip in joined.tails[:5])
         more = f" and {n - 5} more" if n > 5 else ""
-        warnings.warn(f"{shown}: {n} contour(s) closed where a line runs on past the corner: "
+        warnings.warn(f"{shown}: {closed} contour(s) closed where a line runs on past the"
+                      " corner: "
                       f"the overshoot is not cut ({listed}{more})", InputWarning,
                       stacklevel=4)
     if joined.copies:
