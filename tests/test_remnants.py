@@ -208,6 +208,17 @@ def test_an_offcut_drawn_as_a_sheet_is_read_by_the_layer_map_and_said_how(tmp_pa
         warnings.simplefilter("always")
         job_items(job)
     assert not [w for w in said if "layers.SHEET" in str(w.message)], said
+    # read once: what its reading says (a gap closed) is said once, not again for the map
+    doc = ezdxf.new("R2010")
+    doc.header["$INSUNITS"] = 4
+    pts = [(0, 0), (900, 0), (900, 300), (400, 500), (0, 500), (0, 0.2)]
+    for a, b in zip(pts, pts[1:]):
+        doc.modelspace().add_line(a, b, dxfattribs={"layer": "SHEET"})
+    doc.saveas(tmp_path / "offcut.dxf")
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        job_items(load_job(tmp_path / "job.toml"))
+    assert len([w for w in said if "closed 1 gap(s)" in str(w.message)]) == 1, said
 
 
 @pytest.mark.parametrize("sheet, what", [

@@ -87,6 +87,7 @@ class Job:
     inventory: rem.RemnantFile | None = None  # the shop's remnants, as read
     # the files its sheets are read from: [[sheet]] from = "..." and DXF outlines
     remnant_files: tuple[Path, ...] = ()
+    outline_layers: tuple[str, ...] = ()  # the layers of those DXF outlines, as read
 
     @property
     def material(self) -> str:
@@ -327,7 +328,8 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
     rules = rem.rules_from_table(tf, data, inventory)
     inv = (rem.load_inventory(rules.inventory, read_stock, replacing)
            if rules is not None and rules.inventory is not None else None)
-    stocks, remnant_files = read_stocks(tf, data, inv)
+    outline_layers: list[str] = []
+    stocks, remnant_files = read_stocks(tf, data, inv, outline_layers)
     settings = _settings(tf, data, seed, time_limit, iterations)
 
     mach = get_table(tf, data, "machine")
@@ -367,7 +369,7 @@ def load_job(path: str | Path, *, seed: int | None = None, time_limit: float | N
                blocks=tuple(csvs), tools=rack,
                operations=operations, library=libs.get("library"),
                materials=libs.get("materials"), remnants=rules, inventory=inv,
-               remnant_files=tuple(remnant_files))
+               remnant_files=tuple(remnant_files), outline_layers=tuple(outline_layers))
 
 
 def _rack(tf: TomlFile, value: Any) -> tuple[int, ...]:
@@ -456,7 +458,7 @@ def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
     job's [layers] naming no layer of any of its DXFs is warned of (a misspelt name leaves
     its layer read with the default operation)."""
     out: list[tuple[JobPart, Part]] = []
-    layers_seen: list[str] = []
+    layers_seen = list(job.outline_layers)  # offcuts drawn in DXFs read [layers] too
     fitted: list = []  # io.dxf SlotFit records of every DXF, said once for the job
     for jp in job.parts:
         display = jp.shown
@@ -500,11 +502,6 @@ def load_job_parts(job: Job) -> list[tuple[JobPart, Part]]:
             raise InputError(f"key '{jp.key}.lock': the file holds {len(found)} parts; a lock"
                              " places one (give it a file of its own)", job.path, found[0].name)
         out.extend((jp, p) for p in found)
-    for path in _outline_dxfs(job):  # offcuts drawn in DXFs are read with [layers] too
-        from .dxf import read_dxf_parts
-
-        read_dxf_parts(path, display=str(path), layers_seen=layers_seen,
-                       **job.reading.dxf_keywords())
     _unused_layers(job, layers_seen)
     _said_slots(job, fitted)
     return out
@@ -522,11 +519,6 @@ def _said_slots(job: Job, fitted: list) -> None:
         warnings.warn(f"{job.path}: {line}", InputWarning, stacklevel=3)
 
 
-def _outline_dxfs(job: Job) -> list[Path]:
-    """The DXFs the job's offcut outlines are drawn in (`outline = "offcut.dxf"`)."""
-    return [f for f in job.remnant_files if f.suffix.lower() in DXF_SUFFIXES]
-
-
 def _unused_layers(job: Job, names: list[str]) -> None:
     """One warning line per [layers] key that matches no layer of the job's DXFs."""
     import warnings
@@ -542,7 +534,7 @@ def _unused_layers(job: Job, names: list[str]) -> None:
     except InputError:
         tf = None
     dxfs = (any(jp.path.suffix.lower() in DXF_SUFFIXES for jp in job.parts)
-            or bool(_outline_dxfs(job)))
+            or bool(job.outline_layers))
     for key in keys:
         where = tf.where(f"layers.{key}") if tf is not None else f"key 'layers.{key}'"
         what = (unused_entry(key, names, "the job's DXFs") if dxfs else

@@ -55,13 +55,15 @@ def _keepouts(tf: TomlFile, value: Any, key: str) -> tuple[Any, ...]:
 
 
 def read_stock(tf: TomlFile, table: dict[str, Any], prefix: str,
-               keys: set[str] = SHEET_KEYS) -> Stock:
+               keys: set[str] = SHEET_KEYS, layers_seen: list[str] | None = None) -> Stock:
+    """One [sheet] table; `layers_seen` gathers the layers of an outline's DXF."""
     check_keys(tf, table, keys, prefix)
 
     def num(k: str, **kw):
         return get_number(tf, table, k, prefix, **kw)
 
-    outline = rem.parse_outline(tf, table, prefix, partial(_dxf_outlines, tf))
+    seen = layers_seen if layers_seen is not None else []
+    outline = rem.parse_outline(tf, table, prefix, partial(_dxf_outlines, tf, seen=seen))
     width = num("width", required=outline is None, positive=True)
     height = num("height", required=outline is None, positive=True)
     if outline is not None:  # the outline's box, which a width or height given must match
@@ -120,16 +122,17 @@ def read_stock(tf: TomlFile, table: dict[str, Any], prefix: str,
     )
 
 
-def _dxf_outlines(tf: TomlFile, path: Path, shown: str) -> list:
+def _dxf_outlines(tf: TomlFile, path: Path, shown: str, seen: list[str]) -> list:
     """The closed outlines of a DXF drawing an offcut (each with its holes), read as the
     file naming it (`tf`, a job) reads its part DXFs: its [layers] map, its [dxf] units and
-    join_tolerance. Map entries for its parts' layers are not warned of here."""
+    join_tolerance. Its layers go into `seen`: the job warns of map entries no DXF of it
+    uses once its parts' are read (io/job.py)."""
     from .dxf import read_dxf_parts
     from .reading import reading_of
 
     kw = reading_of(tf, tf.data, None).dxf_keywords()
     try:
-        return [p.outline for p in read_dxf_parts(path, display=shown, layers_seen=[], **kw)]
+        return [p.outline for p in read_dxf_parts(path, display=shown, layers_seen=seen, **kw)]
     except InputError as exc:  # drawn as a sheet or on a layer not cut: say how it is read
         raise InputError(f"{exc.detail}; an offcut's outline is read as a part's, a closed"
                          " contour on a cut layer: map the layer it is drawn on to one in the"
@@ -137,12 +140,13 @@ def _dxf_outlines(tf: TomlFile, path: Path, shown: str) -> list:
                          exc.part) from None
 
 
-def read_stocks(tf: TomlFile, data: dict[str, Any], inventory: rem.RemnantFile | None = None
-                ) -> tuple[list[Stock], list[Path]]:
+def read_stocks(tf: TomlFile, data: dict[str, Any], inventory: rem.RemnantFile | None = None,
+                layers_seen: list[str] | None = None) -> tuple[list[Stock], list[Path]]:
     """The [sheet] table or [[sheet]] tables: one thickness, strip mode alone. Remnants
     (`from` a remnant file, and the inventory's) of the job's thickness and material come
     first: the nester uses a kind listed earlier when it saves one listed later. Also the
-    files read for them: remnant files and DXF outlines."""
+    files read for them: remnant files and DXF outlines (whose layers go into
+    `layers_seen`)."""
     sheets = data.get("sheet")
     if sheets is None:
         raise InputError("missing required table [sheet]", tf.display)
@@ -153,7 +157,8 @@ def read_stocks(tf: TomlFile, data: dict[str, Any], inventory: rem.RemnantFile |
         prefixes = [f"sheet[{i + 1}]." for i in range(len(sheets))]
     else:
         raise tf.error("sheet", "must be a [sheet] table or [[sheet]] tables")
-    stocks = [read_stock(tf, s, pre) for s, pre in zip(sheets, prefixes) if "from" not in s]
+    stocks = [read_stock(tf, s, pre, layers_seen=layers_seen)
+              for s, pre in zip(sheets, prefixes) if "from" not in s]
     offcuts, files = _remnant_sheets(tf, sheets, prefixes, stocks, inventory)
     # an offcut's outline drawn in a DXF is read too: an input like any other
     files += [tf.path.parent / s["outline"] for s in sheets
