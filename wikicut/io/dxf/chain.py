@@ -9,9 +9,9 @@ A contour on a cut or pocket layer that closes on itself where one of its lines 
 the corner (LibreCAD: a side drawn 1 mm past the bottom edge) is cut as the loop, the
 overshoot not (`Joined.tails`), when that tail lies outside the loop and is no longer than
 MAX_OVERSHOOT. Two lines drawn past each other at a corner are both cut back to their
-crossing, before the join pass (which would join their ends across the corner), on the same
-terms. A contour that stays open, branches, overlaps or ends on another is refused,
-every one of them named (up to MAX_LISTED).
+crossing (crossings.py), before the join pass (which would join their ends across the
+corner), on the same terms. A contour that stays open, branches, overlaps or ends on
+another is refused, every one of them named (up to MAX_LISTED).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import shapely
 from shapely.geometry import LineString
 
 from ...errors import InputError
+from .crossings import crossings, loop_at, trimmed
 from .drawing import Piece
 from .flatten import CHORD_TOL, circle_pts, dedupe_consecutive
 
@@ -131,117 +132,34 @@ def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL,
     return out
 
 
-@dataclass(frozen=True)
-class _Crossing:
-    """Two loose ends whose end segments cross short of both ends: lines drawn on past
-    each other at a corner. `ends` index the chained pieces' endpoints (2 * piece + end)."""
-
-    ends: tuple[int, int]
-    corner: tuple[float, float]
-    past: tuple[float, float]  # mm each end runs on past the corner
-
-
 def _chained(group: list[Piece], tol: float, join: float, shown: str,
              trims: bool) -> tuple[_Chainer, list[Piece]]:
     """The group chained. With `trims` (a cut or pocket layer), two lines crossing at a
     corner, each running on past the other by more than tol and at most MAX_OVERSHOOT, are
-    first cut back to the crossing, and so said in the chainer's tails, where the contour
-    then closes with both overshoots outside it; elsewhere the pieces are chained as drawn
-    (an overshoot into the part may be meant as a cut)."""
-    crossings = _crossings(group, tol, join) if trims else []
+    first cut back to the crossing (crossings.py), and so said in the chainer's tails, where
+    the contour then closes with both overshoots outside it; elsewhere the pieces are
+    chained as drawn (an overshoot into the part may be meant as a cut)."""
+    ends = _ends(group)
+    found = crossings(group, ends, _cluster(ends, tol), tol, join, MAX_OVERSHOOT) if trims else []
     while True:
-        ch = _Chainer(_trimmed(group, crossings), tol, join, shown)
+        ch = _Chainer(trimmed(group, found), tol, join, shown)
         got = ch.chain()
-        kept = [c for c in crossings if _loop_at(c, got, group, tol) is not None]
-        if kept == crossings:
+        at = {c: loop_at(c, got, group, tol) for c in found}
+        kept = [c for c in found if at[c] is not None]
+        if kept == found:
             break
-        crossings = kept
-    for c in crossings:
-        loop = _loop_at(c, got, group, tol)
+        found = kept
+    for c in found:
         for k, past in zip(c.ends, c.past):
             tip = group[k // 2].pts[-(k % 2)]
-            ch.tails.append((loop, group[k // 2].handle, past, c.corner,
+            ch.tails.append((at[c], group[k // 2].handle, past, c.corner,
                              (float(tip[0]), float(tip[1]))))
     return ch, got
 
 
-def _crossings(group: list[Piece], tol: float, join: float) -> list[_Crossing]:
-    """Pairs of loose ends (no other end within tol) whose end segments cross each other,
-    and no other loose end's, between tol and MAX_OVERSHOOT short of both ends, with no
-    other end within `join` of the crossing."""
-    ends = np.array([[p.pts[0], p.pts[-1]] for p in group]).reshape(-1, 2)
-    node = _cluster(ends, tol)
-    count: dict[int, int] = {}
-    for n in node:
-        count[n] = count.get(n, 0) + 1
-    loose = [k for k in range(len(ends)) if count[node[k]] == 1]
-    if len(loose) < 2:
-        return []
-    # the end segment of each loose end, from the end inwards
-    segs = np.array([[ends[k], group[k // 2].pts[1 if k % 2 == 0 else -2]] for k in loose])
-    tree = shapely.STRtree(shapely.linestrings(segs))
-    a, b = tree.query(shapely.linestrings(segs), predicate="intersects")
-    met: dict[int, list[tuple[int, np.ndarray, float, float]]] = {}
-    for i, j in zip(a.tolist(), b.tolist()):
-        if i == j or loose[i] // 2 == loose[j] // 2 and len(group[loose[i] // 2].pts) == 2:
-            continue  # a segment meets itself
-        hit = _cross(segs[i], segs[j], tol)
-        if hit is not None:
-            met.setdefault(i, []).append((j, *hit))
-    out = []
-    for i, hits in sorted(met.items()):
-        if len(hits) != 1:
-            continue
-        j, at, pi, pj = hits[0]
-        if j < i or len(met.get(j, ())) != 1:
-            continue
-        near = np.hypot(*(ends - at).T) <= join
-        near[[loose[i], loose[j]]] = False
-        if near.any():
-            continue  # a third line ends there: a branch, not drafting slop
-        out.append(_Crossing((loose[i], loose[j]), (float(at[0]), float(at[1])), (pi, pj)))
-    return out
-
-
-def _cross(s: np.ndarray, t: np.ndarray, tol: float):
-    """Where segments s and t (each from its loose end inwards) cross, and how far that is
-    from each loose end, when it is more than tol and at most MAX_OVERSHOOT from both and
-    more than tol short of both inner ends; else None."""
-    ds, dt = s[1] - s[0], t[1] - t[0]
-    den = ds[0] * dt[1] - ds[1] * dt[0]
-    ls, lt = float(np.hypot(*ds)), float(np.hypot(*dt))
-    if abs(den) <= 1e-9 * ls * lt:
-        return None  # parallel: an overlap, named as such
-    w = t[0] - s[0]
-    u = (w[0] * dt[1] - w[1] * dt[0]) / den
-    v = (w[0] * ds[1] - w[1] * ds[0]) / den
-    ps, pt = u * ls, v * lt
-    if not (tol < ps <= MAX_OVERSHOOT and tol < pt <= MAX_OVERSHOOT
-            and ps < ls - tol and pt < lt - tol):
-        return None
-    return s[0] + u * ds, float(ps), float(pt)
-
-
-def _trimmed(group: list[Piece], crossings: list[_Crossing]) -> list[Piece]:
-    """The pieces with each crossing's two ends moved back to the crossing."""
-    pts = {}
-    for c in crossings:
-        for k in c.ends:
-            pts.setdefault(k // 2, group[k // 2].pts.copy())[-(k % 2)] = c.corner
-    return [replace(p, pts=pts[i]) if i in pts else p for i, p in enumerate(group)]
-
-
-def _loop_at(c: _Crossing, got: list[Piece], group: list[Piece], tol: float) -> Piece | None:
-    """The closed contour through crossing c's corner, when both overshoots lie outside
-    it; else None."""
-    for p in got:
-        if not p.closed or np.hypot(*(p.pts - c.corner).T).min() > tol:
-            continue
-        poly = shapely.Polygon(p.pts)
-        tails = [LineString([c.corner, group[k // 2].pts[-(k % 2)]]) for k in c.ends]
-        if poly.is_valid and all(t.intersection(poly).length <= tol for t in tails):
-            return p
-    return None
+def _ends(group: list[Piece]) -> np.ndarray:
+    """Each piece's first and last point, in turn (end k is piece k // 2's)."""
+    return np.array([[p.pts[0], p.pts[-1]] for p in group]).reshape(-1, 2)
 
 
 def _drop_covered(group: list[Piece], tol: float) -> tuple[list[Piece], list[Piece]]:
@@ -319,7 +237,7 @@ class _Chainer:
 
     def __init__(self, pieces: list[Piece], tol: float, join: float, shown: str):
         self.pieces, self.tol, self.join, self.shown = pieces, tol, join, shown
-        self.ends = np.array([[p.pts[0], p.pts[-1]] for p in pieces]).reshape(-1, 2)
+        self.ends = _ends(pieces)
         self.node = _cluster(self.ends, tol)
         self.gaps = _close_gaps(self.ends, self.node, join) if join > tol else []
         self.adj: dict[int, list[tuple[int, int]]] = {}  # node -> [(piece, end 0/1)]
