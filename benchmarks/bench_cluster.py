@@ -49,7 +49,8 @@ def batch_table(jobs: list[str], iterations: int, scheduler: str | None) -> str:
 
 def house_table(workers: list[int], iterations: int, scheduler: str | None) -> str:
     from wikicut.cluster import connect, searches_on
-    from wikicut.io.job import job_items, load_job
+    from wikicut.io.items import job_items
+    from wikicut.io.job import load_job
     from wikicut.nest import load_kernels, nest
 
     job = load_job(ROOT / "examples" / "whole-house" / "job.toml", iterations=iterations)

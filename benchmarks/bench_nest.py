@@ -299,7 +299,8 @@ def spread(r: dict) -> str:
 
 
 def _house() -> tuple[list[NestItem], Stock, NestSettings]:
-    from wikicut.io.job import job_items, load_job
+    from wikicut.io.items import job_items
+    from wikicut.io.job import load_job
 
     job = load_job(HOUSE_JOB)
     return job_items(job), job.stocks[0], job.settings
@@ -662,7 +663,8 @@ TIMING_JOBS = ["house", "whole-house", "swim", "mixed"]
 def timing_job(name: str) -> tuple[list[NestItem], list[Stock], NestSettings]:
     """A job of the timing table, read (its reading is not timed)."""
     if name in ("house", "whole-house"):
-        from wikicut.io.job import job_items, load_job
+        from wikicut.io.items import job_items
+        from wikicut.io.job import load_job
 
         job = load_job(REPO / "examples" / name / "job.toml")
         return job_items(job), list(job.stocks), job.settings

@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT))
 from wikicut.cam import Proofs, plan_sheet, resolve_tooling  # noqa: E402
 from wikicut.cam.choose import main_tool  # noqa: E402
 from wikicut.io.dxf import read_cutting_file  # noqa: E402
-from wikicut.io.job import job_items, load_job  # noqa: E402
+from wikicut.io.items import job_items  # noqa: E402
+from wikicut.io.job import load_job  # noqa: E402
 from wikicut.io.profiles import load_profile  # noqa: E402
 from wikicut.io.tools import load_library  # noqa: E402
 from wikicut.model import estimate  # noqa: E402

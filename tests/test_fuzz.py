@@ -99,7 +99,8 @@ def _toml_sources() -> list[Path]:
 
 @pytest.mark.parametrize("src", _toml_sources(), ids=lambda p: p.name)
 def test_toml_readers_refuse_cleanly(src, tmp_path):
-    from wikicut.io.job import job_items, load_job
+    from wikicut.io.items import job_items
+    from wikicut.io.job import load_job
     from wikicut.io.parts import load_part
 
     is_job = src.name == "job.toml"

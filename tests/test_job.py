@@ -125,7 +125,7 @@ def test_a_job_outside_the_checkout_names_a_shipped_part(tmp_path):
     """As after `pip install .`: the job's folder holds no part file; `file = "spacer"`
     (no folder, no suffix, as a profile is named) is the shipped part, wherever the package
     keeps it, and is shown as the shipped profiles are (parts/spacer.toml)."""
-    from wikicut.io.job import load_job_parts
+    from wikicut.io.items import load_job_parts
     from wikicut.io.shipped import shipped_dir
 
     job = tmp_path / "job.toml"

@@ -17,7 +17,8 @@ from click.testing import CliRunner
 from wikicut.cli import main
 from wikicut.errors import InputError
 from wikicut.io.dxf import read_cutting_file
-from wikicut.io.job import job_items, load_job
+from wikicut.io.items import job_items
+from wikicut.io.job import load_job
 
 ROOT = Path(__file__).resolve().parent.parent
 SPACING = 12.0

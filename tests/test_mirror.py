@@ -27,7 +27,8 @@ from wikicut.cli import main
 from wikicut.diff import diff_folders, diff_text
 from wikicut.errors import InputError
 from wikicut.io.dxf import read_cutting_file
-from wikicut.io.job import job_items, load_job
+from wikicut.io.items import job_items
+from wikicut.io.job import load_job
 from wikicut.io.profiles import load_profile
 from wikicut.model import (
     Drill,

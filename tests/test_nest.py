@@ -993,7 +993,8 @@ def test_offcuts_listed_first_save_a_full_sheet():
     from dataclasses import replace
     from pathlib import Path
 
-    from wikicut.io.job import job_items, load_job
+    from wikicut.io.items import job_items
+    from wikicut.io.job import load_job
 
     job = load_job(Path(__file__).resolve().parents[1] / "examples" / "house" / "job.toml")
     items = job_items(job)

@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from wikicut.cli import main
 from wikicut.errors import InputError, InputWarning
-from wikicut.io.job import load_job, load_job_parts
+from wikicut.io.items import load_job_parts
+from wikicut.io.job import load_job
 from wikicut.io.parts import load_part, part_info
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from shapely.geometry import LineString, Polygon
 
 from wikicut.errors import InputError
-from wikicut.io.job import load_job, load_job_parts
+from wikicut.io.items import load_job_parts
+from wikicut.io.job import load_job
 from wikicut.io.parts import load_part, part_info, part_parameters, quad_segs
 
 ROOT = Path(__file__).resolve().parent.parent

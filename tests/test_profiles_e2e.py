@@ -12,7 +12,8 @@ import pytest
 from conftest import find_rs274, run_rs274
 
 from wikicut.io.dxf import read_cutting_file
-from wikicut.io.job import job_items, load_job
+from wikicut.io.items import job_items
+from wikicut.io.job import load_job
 from wikicut.io.profiles import load_profile
 from wikicut.nest import nest
 from wikicut.pipeline import job_profile, write_outputs

@@ -188,7 +188,7 @@ def test_an_offcut_drawn_as_a_sheet_is_read_by_the_layer_map_and_said_how(tmp_pa
     that [layers] key is not said to be unused (it was: "the job reads no DXF")."""
     import warnings
 
-    from wikicut.io.job import job_items
+    from wikicut.io.items import job_items
 
     doc = ezdxf.new("R2010")
     doc.header["$INSUNITS"] = 4

@@ -13,7 +13,8 @@ from shapely.geometry import Polygon
 
 from wikicut.cli import main
 from wikicut.errors import InputError
-from wikicut.io.job import job_items, load_job
+from wikicut.io.items import job_items
+from wikicut.io.job import load_job
 from wikicut.model import edge_directions, free_angles
 from wikicut.model.nesting import ANY_STEP
 

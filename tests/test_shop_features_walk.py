@@ -14,7 +14,8 @@ from conftest import rect_part
 
 from wikicut.cli import main
 from wikicut.errors import InputError, InputWarning
-from wikicut.io.job import job_items, load_job
+from wikicut.io.items import job_items
+from wikicut.io.job import load_job
 from wikicut.pipeline import run_nest
 
 SHOP = """\

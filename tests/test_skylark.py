@@ -20,7 +20,8 @@ from wikicut.cam import plan_sheet
 from wikicut.cli import main
 from wikicut.errors import InputError, UnsafeJobError
 from wikicut.io.dxf import read_cutting_file, read_dxf_parts
-from wikicut.io.job import job_items, load_job
+from wikicut.io.items import job_items
+from wikicut.io.job import load_job
 from wikicut.io.profiles import load_profile
 from wikicut.model import Part, Placement, SheetLayout, Stock
 from wikicut.post import write_program

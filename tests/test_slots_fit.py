@@ -17,7 +17,8 @@ from click.testing import CliRunner
 from wikicut.cli import main
 from wikicut.errors import InputError, InputWarning
 from wikicut.io.dxf import SlotRule, find_slots, read_cutting_file, read_dxf_parts
-from wikicut.io.job import load_job, load_job_parts
+from wikicut.io.items import load_job_parts
+from wikicut.io.job import load_job
 from wikicut.io.profiles import load_profile
 from wikicut.verify import verify_program
 

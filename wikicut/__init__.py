@@ -26,7 +26,7 @@ __version__ = "0.1.0"
 _HOME = {
     # inputs
     "load_job": ("io.job", "load_job"),
-    "job_items": ("io.job", "job_items"),
+    "job_items": ("io.items", "job_items"),
     "load_profile": ("io.profiles", "load_profile"),
     "available_profiles": ("io.profiles", "available_profiles"),
     "load_part": ("io.parts", "load_part"),

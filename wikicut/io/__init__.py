@@ -9,8 +9,8 @@ from typing import Any
 # public name -> the module of wikicut.io that defines it
 _HOME = {
     "TomlFile": "toml",
-    "Job": "job", "JobPart": "job", "load_job": "job", "load_job_parts": "job",
-    "job_items": "job",
+    "Job": "job", "JobPart": "job", "load_job": "job", "load_job_parts": "items",
+    "job_items": "items",
     "available_profiles": "profiles", "load_profile": "profiles", "parse_profile": "profiles",
     "resolve_profile_path": "profiles",
     "load_library": "tools",

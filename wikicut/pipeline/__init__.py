@@ -4,7 +4,7 @@ fitted to the machine (`cutfile`)."""
 
 from __future__ import annotations
 
-from ..io.job import job_items
+from ..io.items import job_items
 from .cutfile import TURN_NOTE, fit_machine, run_gcode, turn_sheet
 from .job import (
     common_lines,

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError, InputWarning, UnsafeJobError, WikicutError
-from ..io.job import Job, job_items, thickness_key
+from ..io.items import job_items
+from ..io.job import Job, thickness_key
 from ..io.profiles import depth_problem, load_profile, missing_profile
 from ..io.staging import staged_output
 from ..io.toml import TomlFile
