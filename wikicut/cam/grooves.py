@@ -15,13 +15,12 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
-from ..model import MIN_WEB
+from ..model import MIN_WEB, webs_dropped
 from .common import NEAR_TOL, near_stretches
 
-# mm: the verifier sweeps each cut this much wider than its tool, and keeps a web of waste
-# MIN_WEB less WEB_TOL thick (its sweep on both sides): the waste is judged here as there
+# mm: the verifier sweeps each cut this much wider than its tool: the waste is judged here
+# as there (model.webs_dropped)
 SWEPT = 0.05
-WEB_TOL = 0.1
 # mm beyond a groove within which a closed-in piece of waste keeps tabs off its stretch: a
 # piece only a dropped web apart from the waste at the sheet's edge is closed in all the same
 CLOSED_TOL = MIN_WEB
@@ -122,8 +121,7 @@ def closed_in(material, grown: Sequence, slugs: Sequence) -> list:
     if not grown:
         return []
     standing = material.difference(shapely.union_all(list(grown)))
-    half = (MIN_WEB - WEB_TOL) / 2
-    pieces = shapely.get_parts(standing.buffer(-half, quad_segs=4).buffer(half, quad_segs=4))
+    pieces = shapely.get_parts(webs_dropped(standing))
     held = shapely.union_all([material.exterior, *(s.boundary for s in slugs)])
     pieces = [g for g in pieces if shapely.distance(g, held) >= SWEPT]
     return sorted(pieces, key=lambda g: g.bounds)

@@ -38,6 +38,7 @@ from .machine import (
     Tabs,
     Tool,
     Travel,
+    webs_dropped,
 )
 from .motion import (
     P3,
@@ -88,7 +89,7 @@ __all__ = [
     "ANY", "edge_directions", "free_angles",
     "CHANGER_MODES", "CHIP_TARGETS", "Changer", "ChipLoad", "Corners", "Cutter", "CuttingData",
     "CuttingRules", "DEFAULT_RULES", "DIALECTS", "Depths", "Drill", "Drilling", "Engraving",
-    "HOLDDOWN_MODES", "Holddown", "LEAD_INS", "MIN_WEB", "Onion", "TAB_MODES",
+    "HOLDDOWN_MODES", "Holddown", "LEAD_INS", "MIN_WEB", "Onion", "TAB_MODES", "webs_dropped",
     "Entry", "Estimate", "Feeds", "Heights", "INCH", "Layout", "Lock", "MachineLimits", "Marking",
     "Material", "Move", "MoveKind", "NestItem", "NestSettings", "OpKind", "Operation", "P3",
     "Part", "Placement", "Pocket", "Pocketing", "Profile", "Rack", "SheetLayout", "SheetProgram",

@@ -100,6 +100,20 @@ TAB_NO_ROOM = ("skin", "refuse")
 # away, so a tab there holds its part to nothing. The planner keeps tabs off such stretches
 # and the verifier does not count so thin a web as waste (one number for both).
 MIN_WEB = 1.0
+# How much thinner than MIN_WEB a web may look to the verifier and still hold: it sweeps each
+# cut 0.05 mm wider than its tool (verify/swept.py), on both sides of a web at most
+WEB_TOL = 0.1
+
+
+def webs_dropped(standing):
+    """What is left standing of a sheet (a shapely geometry) less its webs thinner than
+    MIN_WEB, to WEB_TOL (an opening: what a disc of that width cannot pass through is
+    dropped): a sliver between two through grooves is torn away by the second pass, so a
+    tab whose material reaches waste only through one holds to nothing. Wider material
+    keeps its shape, the tabs' own (as wide as their groove) too. The planner judges the
+    waste by it as the verifier does."""
+    half = (MIN_WEB - WEB_TOL) / 2
+    return standing.buffer(-half, quad_segs=4).buffer(half, quad_segs=4)
 
 
 @dataclass(frozen=True)

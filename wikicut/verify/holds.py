@@ -7,15 +7,12 @@ from __future__ import annotations
 
 import shapely
 
-from ..model import MIN_WEB, SheetLayout
+from ..model import SheetLayout, webs_dropped
 from .motion import Violation
 from .swept import Swept, swept_area, where
 
 # A tab shorter than this along the outline is the polygons' rounding, not a tab
 TAB_MIN = 0.5  # mm
-# How much thinner than MIN_WEB a web the planner left may look here and still hold: the
-# cuts are swept 0.05 mm wide of their tool (Swept), on both sides of a web at most
-WEB_TOL = 0.1  # mm
 
 
 def tab_reach(r: float, wide: float) -> float:
@@ -64,7 +61,7 @@ def held_by_nothing(k: int, sheet: SheetLayout, placed: list, outlines, left, th
     closed in by cuts through the sheet (a neighbour's groove over the tab's far end, or the
     sheet's edge) within two grooves of it, so it reaches no waste (a tab tied to another
     part is tabs_between_parts'); a web thinner than MIN_WEB between two of them is no
-    waste (_webs_dropped). Loose at its last pass, the part may be thrown by the
+    waste (webs_dropped). Loose at its last pass, the part may be thrown by the
     cutter, or shift and be recut. A part whose groove runs off the sheet stands on the
     sheet's edge and is held as the sheet is (clamps, vacuum): not judged. `r`: the radius
     of the tool that cut the outline; `wide`: of the widest that cuts grooves; `material`:
@@ -81,7 +78,7 @@ def held_by_nothing(k: int, sheet: SheetLayout, placed: list, outlines, left, th
     shapely.prepare(edge)
     left_standing = (area.intersection(material).difference(through_cut.near(area))
                      .difference(part))
-    pieces = shapely.get_parts(_webs_dropped(left_standing))
+    pieces = shapely.get_parts(webs_dropped(left_standing))
     into: list[str] = []
     for tab in tabs:
         mine = [g for g in pieces if g.distance(tab) < 0.05]
@@ -110,7 +107,7 @@ def held_apart(sheet: SheetLayout, placed: list, outlines, tabs: dict[int, tuple
                ) -> list[Violation]:
     """Parts held to the sheet by nothing, judged over the whole sheet: the waste left
     standing once every cut through is made (less its webs thinner than MIN_WEB,
-    _webs_dropped) falls into pieces; a piece touching the stock's outer edge stands on it
+    webs_dropped) falls into pieces; a piece touching the stock's outer edge stands on it
     and is held as the sheet is (clamps, vacuum), as is a part whose groove runs off the
     sheet. A part is tied to each piece its outline is not cut through against (its tabs'
     material at the bottom of the grooves, a hole's tabs or skin to its slug) and to each
@@ -135,7 +132,7 @@ def held_apart(sheet: SheetLayout, placed: list, outlines, tabs: dict[int, tuple
     solid = shapely.union_all(bodies)
     cut = swept_area(*_outside(through_cut, solid))
     standing = material.difference(shapely.union(cut, solid))
-    pieces = shapely.get_parts(_webs_dropped(standing))
+    pieces = shapely.get_parts(webs_dropped(standing))
     n = len(placed)
     root = list(range(n + len(pieces) + 1))  # parts, then pieces, then the sheet's edge
 
@@ -202,16 +199,6 @@ def _outside(cut: Swept, solid) -> tuple:
     shapely.prepare(solid)
     keep = ~shapely.contains_properly(solid, boxes)
     return cut.lines[keep], r[keep]
-
-
-def _webs_dropped(standing):
-    """What is left standing less its webs thinner than MIN_WEB (an opening: what a disc of
-    that width cannot pass through is dropped): a sliver between two through grooves is torn
-    away by the second pass, so a tab whose material reaches waste only through one holds
-    to nothing. Wider material keeps its shape, the tabs' own (as wide as their groove)
-    too."""
-    half = (MIN_WEB - WEB_TOL) / 2
-    return standing.buffer(-half, quad_segs=4).buffer(half, quad_segs=4)
 
 
 def slugs(placed: list) -> list[tuple[int, int, list[int]]]:
