@@ -254,7 +254,7 @@ def _inventory_said(tf: TomlFile, prefix: str, name: str, got: list[Stock],
                       f" (cut them as the inventory: --inventory {kept})",
                       InputWarning, stacklevel=3)
     why = "the job that wrote it kept none"
-    if kept is not None and got and (gone := _taken_since(got, kept)):
+    if kept is not None and got and (gone := _taken_since(got, kept, inventory)):
         # another job has cut them since, drawing on the inventory: not there to cut
         got = [st for st in got if st.remnant not in gone]
         why = f"every one taken from the inventory {kept} since, by another job"
@@ -265,13 +265,18 @@ def _inventory_said(tf: TomlFile, prefix: str, name: str, got: list[Stock],
     return got, why
 
 
-def _taken_since(got: list[Stock], inventory: Path) -> list[str]:
-    """The ids of `got` (remnants a job that drew on `inventory` kept) the inventory no
-    longer lists: a later job took them. Read, not locked: this job does not write it."""
-    if not inventory.is_file():
+def _taken_since(got: list[Stock], kept: Path, inventory: rem.RemnantFile | None
+                 ) -> list[str]:
+    """The ids of `got` (remnants a job that drew on the inventory `kept` kept) that
+    inventory no longer lists: a later job took them. The job's own inventory as it was
+    read; another read, not locked (this job does not write it)."""
+    if inventory is not None and kept == inventory.path.resolve():
+        stocks = inventory.stocks
+    elif kept.is_file():
+        stocks = rem.read_remnant_file(kept, str(kept), read_stock).stocks
+    else:
         return []
-    listed = {st.remnant for st in rem.read_remnant_file(inventory, str(inventory),
-                                                         read_stock).stocks}
+    listed = {st.remnant for st in stocks}
     return [st.remnant for st in got if st.remnant and st.remnant not in listed]
 
 
