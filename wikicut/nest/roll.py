@@ -24,23 +24,7 @@ def row_length(items: list[NestItem], stock: Stock, spacing: float, res: float) 
     """The strip length that holds every item in one row along it: per item its longest
     extent along the strip at a rotation that fits across, plus the spacing and two cells
     of raster slack; and the margins at both ends."""
-    across = stock.height - 2 * stock.margin
-    total = 2 * stock.margin
-    lengths: dict[tuple[int, tuple[float, ...]], float] = {}
-    for it in items:
-        key = (id(it.part), it.rotations)
-        if key not in lengths:
-            fits, widest = [], 0.0
-            for r in it.rotations:
-                g = affinity.rotate(it.part.outline, r, origin=(0, 0)) if r % 360 else \
-                    it.part.outline
-                x0, y0, x1, y1 = g.bounds
-                widest = max(widest, x1 - x0)
-                if y1 - y0 <= across + 1e-9:
-                    fits.append(x1 - x0)
-            lengths[key] = max(fits) if fits else widest
-        total += lengths[key] + spacing + 2 * res
-    return total
+    return _row(items, _extents(items, stock), spacing, res, stock)
 
 
 def cut_rolls(items: list[NestItem], stocks: list[Stock], spacing: float, res: float
@@ -49,8 +33,9 @@ def cut_rolls(items: list[NestItem], stocks: list[Stock], spacing: float, res: f
     out = []
     for st in stocks:
         if st.strip:
-            need = row_length(items, st, spacing, res)
-            longest = _longest(items)
+            extents = _extents(items, st)
+            need = _row(items, extents, spacing, res, st)
+            longest = max(widest for _, widest in extents.values())
             for x0, x1 in _spans(st):  # along the roll, merged
                 if x0 >= need:
                     break  # the row ends before it
@@ -62,16 +47,37 @@ def cut_rolls(items: list[NestItem], stocks: list[Stock], spacing: float, res: f
     return out
 
 
-def _longest(items: list[NestItem]) -> float:
-    """The longest extent of any item at any of its rotations (mm)."""
-    longest = 0.0
-    for it in {(id(it.part), it.rotations): it for it in items}.values():
+Key = tuple[int, tuple[float, ...]]  # a part and its rotations: items alike in the row
+
+
+def _extents(items: list[NestItem], stock: Stock) -> dict[Key, tuple[float, float]]:
+    """Per part and rotations: its longest extent along the strip at a rotation that fits
+    across it (the widest where none does), and its longest at any rotation (mm)."""
+    across = stock.height - 2 * stock.margin
+    out: dict[Key, tuple[float, float]] = {}
+    for it in items:
+        key = (id(it.part), it.rotations)
+        if key in out:
+            continue
+        fits, widest = [], 0.0
         for r in it.rotations:
             g = affinity.rotate(it.part.outline, r, origin=(0, 0)) if r % 360 else \
                 it.part.outline
-            x0, _, x1, _ = g.bounds
-            longest = max(longest, x1 - x0)
-    return longest
+            x0, y0, x1, y1 = g.bounds
+            widest = max(widest, x1 - x0)
+            if y1 - y0 <= across + 1e-9:
+                fits.append(x1 - x0)
+        out[key] = (max(fits) if fits else widest, widest)
+    return out
+
+
+def _row(items: list[NestItem], extents: dict[Key, tuple[float, float]], spacing: float,
+         res: float, stock: Stock) -> float:
+    """row_length from the items' extents."""
+    total = 2 * stock.margin
+    for it in items:
+        total += extents[(id(it.part), it.rotations)][0] + spacing + 2 * res
+    return total
 
 
 def _spans(st: Stock) -> list[tuple[float, float]]:
