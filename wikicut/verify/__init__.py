@@ -8,13 +8,12 @@ sheet, gouges into parts and contours left uncut. It is the independent check of
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
 
 from ..model import Profile, SheetLayout
 from .checks import check_motion, check_tools, resolution, sliver
 from .gcode import comments, read_gcode
-from .header import header_comments, stated_machine, stated_thickness
+from .header import stated_machine, stated_thickness, stated_z_zero
 from .keepouts import check_keepouts
 from .motion import Segment, Violation
 from .opensbp import read_opensbp
@@ -47,26 +46,6 @@ def program_tools(text: str, profile: Profile) -> dict[int, ToolLimits]:
     else:
         found = [c.strip() for ln in text.splitlines() for c in comments(ln)]
     return tools_from_header(found)
-
-
-# "Z0 = stock top, X0 Y0 = ..." or "Z0 = spoilboard top (stock top at Z18, ...)", as
-# post/writer.py writes it: the profile's z_zero it was written with
-_Z_ZERO = re.compile(r"^Z0 = (stock|spoilboard) top\b")
-
-
-def stated_z_zero(text: str, profile: Profile) -> str | None:
-    """Where a wikicut program's header says Z0 is, as a profile's `z_zero` says it
-    ("stock-top" or "spoilboard"; None: no such header). Checked with a profile that sets
-    Z0 elsewhere, every depth is a sheet's thickness off, and no check without the sheet
-    can tell."""
-    head = header_comments(text, profile)
-    if not head or not head[0].startswith("wikicut: "):
-        return None
-    for c in head:
-        m = _Z_ZERO.match(c)
-        if m:
-            return "stock-top" if m.group(1) == "stock" else "spoilboard"
-    return None
 
 
 def simulate(text: str, profile: Profile) -> list[Segment]:

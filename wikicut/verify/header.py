@@ -61,3 +61,23 @@ def stated_thickness(text: str, profile: Profile) -> float | None:
             t = float(m.group(1))
             return t if math.isfinite(t) and t > 0 else None
     return None
+
+
+# "Z0 = stock top, X0 Y0 = ..." or "Z0 = spoilboard top (stock top at Z18, ...)", as
+# post/writer.py writes it: the profile's z_zero it was written with
+_Z_ZERO = re.compile(r"^Z0 = (stock|spoilboard) top\b")
+
+
+def stated_z_zero(text: str, profile: Profile) -> str | None:
+    """Where a wikicut program's header says Z0 is, as a profile's `z_zero` says it
+    ("stock-top" or "spoilboard"; None: no such header). Checked with a profile that sets
+    Z0 elsewhere, every depth is a sheet's thickness off, and no check without the sheet
+    can tell."""
+    head = header_comments(text, profile)
+    if not head or not _OURS.match(head[0]):
+        return None
+    for c in head:
+        m = _Z_ZERO.match(c)
+        if m:
+            return "stock-top" if m.group(1) == "stock" else "spoilboard"
+    return None
