@@ -149,11 +149,12 @@ def _one_tool(programs: tuple[Path, ...], texts: list[str], prof, tools, diamete
     one's: refused, pointing to --tool-table."""
     from ..verify import program_tools
 
+    each = [program_tools(text, prof) for text in texts]
     listed: dict = {}
-    for text in texts:
-        listed |= program_tools(text, prof)
+    for tools_of in each:
+        listed |= tools_of
     if len(listed) > 1:
-        several = [p for p, t in zip(programs, texts) if len(program_tools(t, prof)) > 1]
+        several = [p for p, t in zip(programs, each) if len(t) > 1]
         numbers = ", ".join(f"T{n}" for n in sorted(listed))
         what = (f"its header lists {len(listed)} tools ({numbers})" if len(several) == 1
                 else f"cut with {len(listed)} tools ({numbers}), as the headers say")
