@@ -52,15 +52,20 @@ def header_comments(text: str, profile: Profile) -> list[str]:
 def stated_thickness(text: str, profile: Profile) -> float | None:
     """The sheet thickness (mm) a wikicut program's header states, or None when the
     program has no such header (another CAM's, or written by hand)."""
+    m = _stated(text, profile, _SHEET)
+    if m is None:
+        return None
+    t = float(m.group(1))
+    return t if math.isfinite(t) and t > 0 else None
+
+
+def _stated(text: str, profile: Profile, line: re.Pattern) -> re.Match | None:
+    """The first line of a wikicut program's header that `line` matches (None: no such
+    line, or no wikicut header)."""
     head = header_comments(text, profile)
     if not head or not _OURS.match(head[0]):
         return None
-    for c in head:
-        m = _SHEET.match(c)
-        if m:
-            t = float(m.group(1))
-            return t if math.isfinite(t) and t > 0 else None
-    return None
+    return next((m for c in head if (m := line.match(c))), None)
 
 
 # "Z0 = stock top, X0 Y0 = ..." or "Z0 = spoilboard top (stock top at Z18, ...)", as
@@ -73,11 +78,7 @@ def stated_z_zero(text: str, profile: Profile) -> str | None:
     ("stock-top" or "spoilboard"; None: no such header). Checked with a profile that sets
     Z0 elsewhere, every depth is a sheet's thickness off, and no check without the sheet
     can tell."""
-    head = header_comments(text, profile)
-    if not head or not _OURS.match(head[0]):
+    m = _stated(text, profile, _Z_ZERO)
+    if m is None:
         return None
-    for c in head:
-        m = _Z_ZERO.match(c)
-        if m:
-            return "stock-top" if m.group(1) == "stock" else "spoilboard"
-    return None
+    return "stock-top" if m.group(1) == "stock" else "spoilboard"
