@@ -12,7 +12,7 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from wikicut.cam import plan_sheet, resolve_tooling
-from wikicut.errors import EXIT_UNSAFE, InputError, UnsafeJobError
+from wikicut.errors import EXIT_INPUT, EXIT_UNSAFE, InputError, UnsafeJobError
 from wikicut.io.job import load_job
 from wikicut.io.profiles import load_profile
 from wikicut.io.tools import load_library
@@ -83,10 +83,10 @@ def test_tool_diameter_alone_brings_the_library_tools_feeds(lib):
 
 
 def test_tool_diameter_the_library_lacks_is_refused_unless_feeds_are_given(lib):
-    with pytest.raises(UnsafeJobError, match=r"tool_diameter 4 mm: the tool library"
-                       r" tools/library.toml has no end mill of that diameter") as err:
+    with pytest.raises(InputError, match=r"key 'machine.tool_diameter': no end mill of"
+                       r" 4 mm rated for \w+ in the tool library tools/library.toml") as err:
         tooling_of(lib, grbl(), tool_diameter=4.0)
-    assert err.value.exit_code == EXIT_UNSAFE
+    assert err.value.exit_code == EXIT_INPUT
     given = OperationSettings("all", feed=1500.0, per_pass=3.0)
     t = tooling_of(lib, grbl(), tool_diameter=4.0, operations=[given]).tools[0]
     assert (t.diameter, t.profile.feeds.cut, t.profile.depth.per_pass) == (4.0, 1500, 3.0)

@@ -138,12 +138,53 @@ def place_on(part: Part, stock: Stock, at: tuple[float, float] | None, gap: floa
                          f" avoided)")
 
 
-def recut(outdir: Path, part: str, dest: Path, *, offcut: Path | None = None,
+def is_remnant_id(on: str | Path, inventory: Path | None) -> bool:
+    """Whether `--on` names a remnant by its id (R0007) rather than an offcut file: always
+    with --inventory; else when no such file exists and it has no suffix or folder."""
+    if inventory is not None:
+        return True
+    text = str(on)
+    return not Path(text).exists() and not Path(text).suffix and not any(
+        c in text for c in "/\\")
+
+
+def remnant_stock(rid: str, outdir: Path, inventory: Path | None = None) -> tuple[Stock, Path]:
+    """The remnant `rid` and the file it was found in: `inventory`, else the inventory the
+    job drew on (its output folder records it), else the job's own remnants.toml. An id the
+    file does not list is refused naming the file: one it gave out before (below its
+    `next_id`, never given twice) was taken since by a job that cut it."""
+    from .io import remnants as rem
+    from .io.stock import read_stock
+
+    path = inventory or rem.recorded_inventory(Path(outdir))
+    if path is None:
+        path = Path(outdir) / rem.FILE_NAME
+        if not path.is_file():
+            raise InputError(f"--on {rid}: no offcut file of that name, and the job kept no"
+                             " remnants to find that id in: give the shop's inventory with"
+                             " --inventory FILE")
+    if not Path(path).is_file():
+        raise InputError(f"--on {rid}: remnant inventory not found", path)
+    inv = rem.read_remnant_file(Path(path), str(path), read_stock)
+    for st in inv.stocks:
+        if st.remnant == rid:
+            return st, Path(path)
+    ids = [st.remnant for st in inv.stocks]
+    listed = (", ".join(ids[:20]) + (" ..." if len(ids) > 20 else "")) if ids else "none"
+    num = rid[1:] if rid[:1] == "R" and rid[1:].isdigit() else ""
+    if num and int(num) < inv.next_id:
+        raise InputError(f"--on {rid}: remnant {rid} is already taken (a job cut it since; ids"
+                         f" are never given out twice); its remnants now: {listed}", path)
+    raise InputError(f"--on {rid}: no remnant of that id (its remnants: {listed})", path)
+
+
+def recut(outdir: Path, part: str, dest: Path, *, offcut: Path | str | None = None,
           at: tuple[float, float] | None = None, profile: str | None = None,
-          force: bool = False) -> NestResult:
-    """Write the program (and DXF, preview, report) for one part of a job into `dest`.
-    `dest` may not be (or hold) the job's folder or the offcut file: with --force the
-    folder would be replaced, and the job's sheets gone with it."""
+          force: bool = False, inventory: Path | None = None) -> NestResult:
+    """Write the program (and DXF, preview, report) for one part of a job into `dest`, on
+    `offcut` (a file, or a remnant's id: remnant_stock) or at a spot of a sheet like its own.
+    `dest` may not be (or hold) the job's folder, the offcut file or the inventory: with
+    --force the folder would be replaced, and the job's sheets gone with it."""
     if at is not None and not all(math.isfinite(v) and abs(v) <= 1e6 for v in at):
         raise InputError(f"--at {at[0]:g},{at[1]:g}: give a finite spot on the sheet, in mm")
     rep_path = Path(outdir) / "report.json"
@@ -156,15 +197,22 @@ def recut(outdir: Path, part: str, dest: Path, *, offcut: Path | None = None,
                          " or margin", rep_path)
     if not _box(placed.get("bbox")):
         raise InputError(f"part {placed['id']}: `bbox` is not [x0, y0, x1, y1]", rep_path)
-    inputs = [Path(outdir), *([Path(offcut)] if offcut is not None else [])]
+    if inventory is not None and offcut is None:
+        raise InputError("--inventory names where the remnant of --on ID is: give --on too")
+    remnant = None
+    if offcut is not None and is_remnant_id(offcut, inventory):
+        remnant = remnant_stock(str(offcut), Path(outdir), inventory)
+    board = remnant[1] if remnant else Path(offcut) if offcut is not None else None
+    inputs = [Path(outdir), *([board] if board is not None else [])]
     with staged_output(Path(dest), force, inputs) as stage:
         shape = part_as_cut(outdir, sheet, placed)
         prof = recut_profile(report, profile, outdir)
         if offcut is not None:
-            stock = load_offcut(offcut)
+            stock = remnant[0] if remnant else load_offcut(offcut)
             if abs(stock.thickness - st["thickness"]) > 0.5:
-                raise InputError(f"offcut is {stock.thickness:g} mm thick, the job's sheets"
-                                 f" {st['thickness']:g} mm: re-cut from the same board", offcut)
+                what = f"--on {offcut}: remnant" if remnant else "offcut"
+                raise InputError(f"{what} is {stock.thickness:g} mm thick, the job's sheets"
+                                 f" {st['thickness']:g} mm: re-cut from the same board", board)
         else:
             stock = sheet_stock(st, rep_path)
         pl = place_on(shape, stock, at, prof.tool.diameter)

@@ -51,8 +51,8 @@ def resolve_tooling(profile: Profile, library: ToolLibrary, material: str, thick
     """The job's tooling. The rack is the job's `tools`, else a library tool of the job's
     `tool_diameter`, else the profile's `[tools] rack`; with none of them the profile's own
     tool cuts with the profile's own feeds (as before racks). Refuses (exit 3) settings
-    outside a tool's or the machine's limits, and a `tool_diameter` the library has no tool
-    of when the job gives no feeds for it."""
+    outside a tool's or the machine's limits; refuses as bad input (exit 2) a `tool_diameter`
+    the library has no tool of when the job gives no feeds for it."""
     ops = {o.kind: o for o in operations}
     for kind in ops:
         if kind != "all" and kind not in OPERATION_KINDS:
@@ -251,15 +251,18 @@ def _per_pass_within(profile: Profile, ov: OperationSettings | None, kind: str,
 def _own_tool(profile: Profile, library: ToolLibrary, mat: Material, diameter: float,
               ops: dict[str, OperationSettings]) -> Tooling:
     """`tool_diameter` with no such tool in the library: the job must give its feeds (the
-    profile's are for its own tool), unless it is the profile's own diameter."""
+    profile's are for its own tool), unless it is the profile's own diameter. Without them
+    the job asks for a tool nobody described, most often a mistyped diameter: bad input,
+    named by its key with the diameters the library has (exit 2), not an unsafe job."""
     given = ops.get("all")
     if abs(diameter - profile.tool.diameter) > SAME_DIAMETER and (
             given is None or given.feed is None or given.per_pass is None):
         sizes = sorted({f"{c.diameter:g}" for c in library.tools if c.type in END_MILLS
                         and mat.key in c.chip_load}, key=float)
-        raise UnsafeJobError(
-            f"tool_diameter {diameter:g} mm: the tool library {library.source} has no end mill"
-            f" of that diameter rated for {mat.key} (it has {', '.join(sizes)} mm), and the job"
-            " gives no feeds for it: add the tool to the library, or give"
+        has = f"it holds {', '.join(sizes)} mm" if sizes else "it holds none"
+        raise InputError(
+            f"key 'machine.tool_diameter': no end mill of {diameter:g} mm rated for {mat.key}"
+            f" in the tool library {library.source} ({has}), and the job gives no feeds for"
+            " it: use one of those diameters, add the tool to the library, or give"
             " [machine.operations.all] feed and per_pass")
     return _profile_tool(profile.with_tool(diameter), ops, mat.max_depth_per_pass)

@@ -274,8 +274,12 @@ def parse_xy(ctx, param, value):
 @click.command()
 @click.argument("outdir", type=click.Path(path_type=Path))
 @click.argument("part")
-@click.option("--on", "offcut", type=click.Path(path_type=Path),
-              help="An offcut TOML ([sheet] table as in a job) to cut the part on.")
+@click.option("--on", "offcut", metavar="OFFCUT.toml|ID",
+              help="An offcut TOML ([sheet] table as in a job) to cut the part on, or a"
+                   " remnant's id (R0007): from --inventory, else the inventory the job drew"
+                   " on, else the job's remnants.toml.")
+@click.option("--inventory", type=click.Path(path_type=Path),
+              help="The remnant inventory (or remnant file) the --on id is in.")
 @click.option("--at", "at", callback=parse_xy, metavar="X,Y",
               help="Put the part's lower-left corner here on a sheet like its own (mm).")
 @click.option("-o", "--output", "dest", type=click.Path(path_type=Path), required=True,
@@ -283,11 +287,12 @@ def parse_xy(ctx, param, value):
 @click.option("--profile", help="Machine profile (default: the job's, from report.json).")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @handle_errors
-def recut(outdir: Path, part, offcut, at, dest: Path, profile, force) -> None:
+def recut(outdir: Path, part, offcut, inventory, at, dest: Path, profile, force) -> None:
     """Cut one part of a finished job again, alone, on an offcut or at a given spot.
 
     PART is an instance id (wall-rib#3) or a part name (its first copy). Thickness,
     profile and tool come from OUTDIR/report.json, the geometry from the sheet's DXF.
+    --on takes an offcut file or a kept remnant's id (R0007) as the inventory lists it.
 
     \b
     Examples:
@@ -300,5 +305,5 @@ def recut(outdir: Path, part, offcut, at, dest: Path, profile, force) -> None:
     if offcut is not None and at is not None:
         raise click.UsageError("give --on or --at, not both")
     res = run_recut(outdir, part, dest, offcut=offcut, at=at, profile=cli_profile(profile),
-                    force=force)
+                    force=force, inventory=inventory)
     click.echo(f"{part}: {res.report['sheets'][0]['file_program']} -> {dest}/")

@@ -105,6 +105,7 @@ def job_items(job: Job) -> list[NestItem]:
     """Expand quantities into nest items with unique, stable instance ids (name#k)."""
     items: list[NestItem] = []
     counts: dict[str, int] = {}
+    copies = {False: 0, True: 0}  # parts, filler copies
     # a part turned freely is also laid along an irregular offcut's long edge
     along = tuple(dict.fromkeys([0.0, *(a for st in job.stocks if st.outline is not None
                                         for a in edge_directions(st.outline))]))
@@ -136,11 +137,23 @@ def job_items(job: Job) -> list[NestItem]:
             items.append(NestItem(instance=f"{part.name}#{k}", part=part, rotations=own,
                                   lock=lock, filler=jp.filler,
                                   mirror=mirror and lock is None))
-            if len(items) > lim.MAX_PARTS:
-                raise InputError(f"more than {lim.MAX_PARTS} parts after quantities (a whole"
-                                 " house is about 1,500): split the job", job.path)
+            copies[jp.filler] += 1
+            _check_count(copies, job)
     check_locks(items, job.stocks, job.settings.spacing, job.path)
     return items
+
+
+def _check_count(copies: dict[bool, int], job: Job) -> None:
+    """Refuse a job of more parts than MAX_PARTS, or more filler copies than MAX_FILLERS
+    (a DXF of many parts multiplies its quantity). Fillers count apart: they never add a
+    sheet, and only as many as the room left could hold are searched (nest/fillers.py)."""
+    if copies[False] > lim.MAX_PARTS:
+        raise InputError(f"more than {lim.MAX_PARTS} parts after quantities (a whole"
+                         " house is about 1,500): split the job", job.path)
+    if copies[True] > lim.MAX_FILLERS:
+        raise InputError(f"more than the {lim.MAX_FILLERS} filler copies a job may offer (a"
+                         f" cap apart from its {lim.MAX_PARTS} parts) after quantities:"
+                         " lower the fillers' quantity", job.path)
 
 
 def _turns_key(job: Job, jp: JobPart) -> str:

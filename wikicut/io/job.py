@@ -277,10 +277,15 @@ def _placing(tf: TomlFile, p: dict[str, Any], where: str, qty: int, n_stocks: in
 
 
 def _check_total(tf: TomlFile, parts: list[JobPart]) -> None:
-    total = sum(jp.quantity for jp in parts)
+    total = sum(jp.quantity for jp in parts if not jp.filler)
     if total > lim.MAX_PARTS:
         raise InputError(f"{total} parts after quantities: more than the {lim.MAX_PARTS} a job"
                          " may nest (a whole house is about 1,500): split the job", tf.display)
+    fillers = sum(jp.quantity for jp in parts if jp.filler)  # no sheet of their own: apart
+    if fillers > lim.MAX_FILLERS:
+        raise InputError(f"{fillers} filler copies after quantities: more than the"
+                         f" {lim.MAX_FILLERS} a job may offer (a cap apart from its"
+                         f" {lim.MAX_PARTS} parts): lower the fillers' quantity", tf.display)
 
 
 def _job_blocks(tf: TomlFile, data: dict[str, Any]) -> tuple[list[JobPart], list[Path]]:

@@ -67,6 +67,9 @@ MAX_TOML_BYTES = 4 * 2**20  # a job, part or profile (a 1,500-part job is ~100 K
 # is the slow step, so 1.25 M [[part]] tables are refused by size before it
 MAX_PART_ENTRIES = 10_000  # [[part]] tables in a job
 MAX_PARTS = 5_000  # parts after quantities (a whole house: 1,500; 5,000 take minutes)
+# filler copies, counted apart: they add no sheet, and their own search (nest/fillers.py) is
+# given only as many as the room left could hold, so the cap bounds reading them
+MAX_FILLERS = 5_000
 MAX_FEATURES = 2_000  # feature shapes of one part after repeats (a rib: a few dozen)
 MAX_LABEL = 200  # characters of a part's label or name
 MAX_DERIVED = 200  # derived names in one part file (each may use the ones before)

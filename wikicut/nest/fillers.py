@@ -6,6 +6,11 @@ type of one copy whose parts are keep-outs, grown by half the spacing as locked 
 fillers are nested onto those sheets alone with the same search, which puts as many in as
 it can (parts left out count first in its key) and can open no other sheet; the fillers it
 places join their sheets. A filler left out is no fault: the job asked for at most so many.
+
+So the search is given no more copies of a filler than the room left could hold by area
+(`room_for`): `quantity` is the most wanted, and a large one ("as many as fit") must cost
+no more than the room does. Fillers are counted apart from the job's parts (io/limits.py
+MAX_FILLERS) for that reason.
 """
 
 from __future__ import annotations
@@ -47,6 +52,20 @@ def _fits(it: NestItem, stocks: list[Stock]) -> bool:
     return False
 
 
+def room_for(fillers: list[NestItem], area: float) -> list[NestItem]:
+    """The copies of each filler, first ones first, that `area` (mm², the room left) could
+    hold by their material alone: disjoint copies never hold more, so the others could
+    never be placed and are left out before the search rather than by it."""
+    out: list[NestItem] = []
+    taken: dict[str, float] = {}
+    for it in fillers:
+        used = taken.get(it.part.name, 0.0) + it.part.area
+        if used <= area * (1.0 + 1e-9):
+            taken[it.part.name] = used
+            out.append(it)
+    return out
+
+
 def fill(layout: Layout, fillers: list[NestItem], spacing: float, res: float,
          nester: Nester) -> Layout:
     """`layout` with as many of `fillers` as `nester` fits into the room its sheets leave;
@@ -58,6 +77,7 @@ def fill(layout: Layout, fillers: list[NestItem], spacing: float, res: float,
     stocks = [s for s in room if s is not None]
     # as plain items: the nester sets fillers aside
     fits = [replace(it, filler=False) for it in fillers if stocks and _fits(it, stocks)]
+    fits = room_for(fits, sum(s.usable.area for s in stocks))
     sub = nester(fits, stocks) if fits else Layout([])
     index = {id(s): k for k, s in enumerate(room) if s is not None}
     sheets = [replace(sh, placements=list(sh.placements)) for sh in layout.sheets]
