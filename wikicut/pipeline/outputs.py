@@ -48,11 +48,12 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
     -> text) go into that sheet's program header. Inside a caller's `stage` (begun before
     its slow work) the files go there and the caller commits. `proofs` carries what the
     preflight proved cuttable; `tooling` the job's rack (None: the profile's tool); `then`
-    writes more files into the same folder before the count is said (a job's remnants)."""
+    writes more files into the same folder before the count is said (a job's remnants,
+    which index.html, written after them, lists)."""
     from ..io.cutlist import cutlist_csv
     from ..io.dxf import write_sheet_dxf
     from ..io.report import build_report, dumps
-    from ..render import index_html, sheet_svg, tool_changes
+    from ..render import index_html, kept_remnants, sheet_svg, tool_changes
     from ..verify import simulate  # the preview draws the program as written, read back
 
     programs, sheet_files = _programs(name, layout, profile, notes or {},
@@ -93,7 +94,8 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
                             label_radius=_label_radius(programs[k] if programs else None,
                                                        tooling),
                             labels=label_places,
-                            unengraved=_none_engraved(programs[k], profile) if programs else "")
+                            unengraved=_none_engraved(programs[k], profile) if programs else "",
+                            locked=layout.locked, fillers=layout.fillers)
             write_text(tmp / f"{stem}.svg", svg)
             svgs.append(svg)
             files += [f"{stem}.dxf", f"{stem}.svg"]
@@ -105,13 +107,17 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
         if table:
             write_text(tmp / TOOL_TABLE, table)
             files.append(TOOL_TABLE)
-        write_text(tmp / "index.html", index_html(report, svgs, title=name))
         write_text(tmp / "report.json", dumps(report))
-        write_text(tmp / "parts.csv", cutlist_csv(layout, programs, prog_files))
+        write_text(tmp / "parts.csv", cutlist_csv(
+            layout, programs, prog_files, [[(f.name, f.program) for f in fs]
+                                           for fs in sheet_files]))
         files += ["index.html", "report.json", "parts.csv"]
         result = NestResult(layout, programs, report, files, Path(outdir))
         if then is not None:
             then(result)
+        # after `then`: the page lists the remnants it kept (remnants.toml)
+        write_text(tmp / "index.html", index_html(report, svgs, title=name,
+                                                  remnants=kept_remnants(tmp)))
         say("write", 1.0, counted(len(result.files), "file"))
     return result
 

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import os
+import tomllib
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
+from shapely.geometry import Polygon
+
 from ..errors import InputError
+from ..io.remnants import FILE_NAME as REMNANTS
 from ..io.report import read_report
 from ..model import sheets_text
 from ..model.font import engraved_text
 from ..words import counted
+from .style import mm
 
 
 def _hm(seconds: float) -> str:
@@ -58,7 +64,9 @@ VIEW_JS = """<script>
       const d = g.dataset;
       info.textContent = 'sheet ' + svg.dataset.sheet + ': ' + d.part + ' (' + d.name + ') at x '
         + d.x + ', y ' + d.y + ' mm, rotated ' + d.rotation + ' deg'
-        + (d.mirrored ? ', mirrored (cut face down)' : '') + ', ' + d.size + ' mm'
+        + (d.mirrored ? ', mirrored (cut face down)' : '')
+        + (d.locked ? ', locked (placed by its lock)' : '')
+        + (d.filler ? ', filler (only the room left)' : '') + ', ' + d.size + ' mm'
         + (d.source ? ', from ' + d.source : '');
       info.hidden = false;
     });
@@ -146,10 +154,11 @@ def _sort_table(s: dict) -> str:
             f"<th>source</th></tr>{body}</table>")
 
 
-def _sheet_card(s: dict, run: dict | None, settings: dict) -> str:
+def _sheet_card(s: dict, run: dict | None, settings: dict,
+                kept: dict[int, list[dict]] | None = None) -> str:
     """What an operator needs at the machine for a sheet (or a layout cut N times): the
-    programs in order with their tools, where zero is, the screws, the time, and the
-    parts to sort."""
+    programs in order with their tools, where zero is, the screws, the time, the parts to
+    sort and the offcuts to keep as remnants (`kept`: sheet index -> its remnants)."""
     count = run["count"] if run else 1
     tp = s.get("toolpath")
     items = []
@@ -171,8 +180,75 @@ def _sheet_card(s: dict, run: dict | None, settings: dict) -> str:
                         else "") + _stops(tp) + f"; {tp['cut_length_m']:.1f} m of cut</li>")
     items.append(f"<li><b>Stock</b> {escape(s['stock']['name'])}, "
                  f"{counted(len(s['parts']), 'part')}, {s['utilisation'] * 100:.1f}% used</li>")
+    keep = _keep_line(run["sheets"] if count > 1 else [s["index"]], kept or {})
+    if keep:
+        items.append(f"<li><b>Keep</b> {keep}</li>")
     return (f'<div class="card"><ul class="steps">{"".join(items)}</ul>'
             f'<div class="parts"><b>Parts to sort</b>{_sort_table(s)}</div></div>')
+
+
+def kept_remnants(folder: Path) -> list[dict]:
+    """The offcuts a job keeps as stock, as the remnants.toml in `folder` lists them (its
+    [[sheet]] tables; none without the file). report.json does not hold them: the remnants
+    are found after it, from the programs written."""
+    f = Path(folder) / REMNANTS
+    try:
+        tables = tomllib.loads(f.read_text(encoding="utf-8")).get("sheet", [])
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raise InputError("remnants file unreadable", f) from None
+    return [t for t in tables if isinstance(t, dict)] if isinstance(tables, list) else []
+
+
+def _remnant_sheet(r: dict) -> int | None:
+    """The sheet a remnant was cut from: its `source` is "<job> sheet <n>"."""
+    _, sep, n = str(r.get("source", "")).rpartition(" sheet ")
+    return int(n) if sep and n.isdigit() else None
+
+
+def _remnant_area(r: dict) -> float:
+    """Its material in mm2: an irregular piece's outline less its holes, else its box."""
+    if r.get("outline"):
+        try:
+            return float(Polygon(r["outline"], r.get("holes") or []).area)
+        except (TypeError, ValueError):
+            pass  # a hand-edited file: its box is all this page can say
+    return float(r.get("width", 0)) * float(r.get("height", 0))
+
+
+def _remnant_size(r: dict) -> str:
+    """Its box (what to saw it along) and area."""
+    shape = f", irregular (its outline in {REMNANTS})" if r.get("outline") else ""
+    return (f"{mm(float(r.get('width', 0)))} x {mm(float(r.get('height', 0)))} mm{shape}, "
+            f"{_remnant_area(r) / 1e6:.2f} m&sup2;")
+
+
+def _keep_line(sheets: list[int], kept: dict[int, list[dict]]) -> str:
+    """The remnants to set aside from these sheets (a layout cut N times: each sheet's,
+    named by its number), by id, as remnants.toml lists them."""
+    many = len(sheets) > 1
+    out = [f"{f'sheet {k}: ' if many else ''}<b>{escape(str(r.get('id', '')))}</b>"
+           f" {_remnant_size(r)}" for k in sheets for r in kept.get(k, [])]
+    return ("; ".join(out) + f" (as stock in <a href=\"{REMNANTS}\">{REMNANTS}</a>)"
+            if out else "")
+
+
+def _remnants_table(remnants: Sequence[dict], indices: set[int]) -> str:
+    """The offcuts the job keeps as stock for the next job: id, the sheet each comes off,
+    its box and area, its stock."""
+    rows = []
+    for r in remnants:
+        k = _remnant_sheet(r)
+        where = (f'<a href="#sheet-{k}">{k}</a>' if k in indices
+                 else escape(str(r.get("source", ""))))
+        stock = f"{float(r.get('thickness', 0)):g} mm {escape(str(r.get('material', '')))}"
+        rows.append(f'<tr><td class="lab">{escape(str(r.get("id", "")))}</td><td>{where}</td>'
+                    f"<td>{_remnant_size(r)}</td><td>{stock}</td></tr>")
+    return (f'<h2 id="remnants">Remnants to keep</h2><p class="meta">Offcuts kept as stock'
+            f' in <a href="{REMNANTS}">{REMNANTS}</a>: the next job lists it with [[sheet]]'
+            f' from = "{REMNANTS}".</p><table><tr><th>remnant</th><th>off sheet</th>'
+            "<th>size (its box), area</th><th>stock</th></tr>" + "".join(rows) + "</table>")
 
 
 def _stops(tp: dict) -> str:
@@ -271,11 +347,13 @@ PRINT_CSS = (
     "a{color:inherit;text-decoration:none}}")
 
 
-def index_html(report: dict, svgs: list[str], title: str = "") -> str:
+def index_html(report: dict, svgs: list[str], title: str = "",
+               remnants: Sequence[dict] = ()) -> str:
     """The job on one self-contained page (inline CSS, SVGs and a few lines of script, no
     network): summary, every sheet with links to its files (zoom and pan, a part's details
-    on click), what to run on it and the parts to sort, and the parts list. Printed, it is
-    the job sheet: the job on page one, then one page per sheet (per distinct layout)."""
+    on click), what to run on it, the parts to sort and the offcuts to keep, and the parts
+    list. Printed, it is the job sheet: the job on page one, then one page per sheet (per
+    distinct layout). `remnants`: the job's remnants.toml tables (kept_remnants)."""
     t = report.get("totals", {})
     sheets = report.get("sheets", [])
     st = report.get("settings", {})
@@ -314,7 +392,16 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
         out.insert(-1, f"<li>Fillers: {fil['placed']} placed, "
                        + (f"{fil['left']} left out (no room left)" if fil["left"] else
                           "all wanted") + "</li>")
-    out += _machine_lines(report)
+    lines = _machine_lines(report)
+    if remnants:  # beside the offcut and the stock, before the settings' small print
+        area = sum(_remnant_area(r) for r in remnants) / 1e6
+        at = next((k for k, ln in enumerate(lines) if ln.startswith('<li class="meta">')),
+                  len(lines))
+        lines.insert(at, f'<li>Remnants kept: <a href="#remnants">{len(remnants)}</a> ('
+                     + ", ".join(escape(str(r.get("id", ""))) for r in remnants[:8])
+                     + (" ..." if len(remnants) > 8 else "")
+                     + f"), {area:.2f} m&sup2; in {REMNANTS}</li>")
+    out += lines
     out.append("</ul>")
     if report.get("unplaced"):
         out.append(f'<p class="unplaced">{counted(len(report["unplaced"]), "part")} did not fit: '
@@ -322,11 +409,17 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
     runs = {r["file"]: r for r in report.get("programs", [])}
     if runs:
         out.append(_programs_table(list(runs.values()), {s["index"]: s for s in sheets}, st))
+    kept: dict[int, list[dict]] = {}
+    for r in remnants:
+        if (k := _remnant_sheet(r)) is not None:
+            kept.setdefault(k, []).append(r)
+    if remnants:
+        out.append(_remnants_table(remnants, {s["index"] for s in sheets}))
     if sheets:
         out.append("<nav>Sheets: " + " ".join(f'<a href="#sheet-{s["index"]}">{s["index"]}</a>'
                                                for s in sheets) + "</nav>")
     for s, svg in zip(sheets, svgs):
-        out += _sheet_section(s, svg, runs.get(s.get("file_program") or ""), n, st)
+        out += _sheet_section(s, svg, runs.get(s.get("file_program") or ""), n, st, kept)
     out.append('<div id="parts-list"><h2 id="parts">Parts</h2><table><tr><th>part</th>'
                "<th>source</th><th>quantity</th><th>placed</th><th>sheets</th></tr>")
     for p in report.get("parts", []):
@@ -341,7 +434,8 @@ def index_html(report: dict, svgs: list[str], title: str = "") -> str:
     return "\n".join(out) + "\n"
 
 
-def _sheet_section(s: dict, svg: str, run: dict | None, n: int, settings: dict) -> list[str]:
+def _sheet_section(s: dict, svg: str, run: dict | None, n: int, settings: dict,
+                   kept: dict[int, list[dict]] | None = None) -> list[str]:
     """One sheet: its heading and files, the drawing, and its card. A sheet cut by the
     program of an earlier sheet is marked `repeat` (printed once, with that sheet)."""
     count = run["count"] if run else 1
@@ -370,7 +464,7 @@ def _sheet_section(s: dict, svg: str, run: dict | None, n: int, settings: dict) 
     return [f'<section class="{cls}" id="sheet-{s["index"]}"><h2>{head} '
             f'<span class="screen">{" ".join(links)}</span></h2>',
             f'<p class="meta screen">{escape(s["stock"]["name"])}: {meta}</p>', body.strip(),
-            _sheet_card(s, run, settings), "</section>"]
+            _sheet_card(s, run, settings, kept), "</section>"]
 
 
 def write_preview_folder(outdir: Path) -> Path:
@@ -385,7 +479,8 @@ def write_preview_folder(outdir: Path) -> Path:
             svgs.append(f.read_text(encoding="utf-8"))
         except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError):
             raise InputError("sheet preview missing or unreadable", f) from None
-    html = index_html(report, svgs, title=str(report.get("job", "")))
+    html = index_html(report, svgs, title=str(report.get("job", "")),
+                      remnants=kept_remnants(outdir))
     index = outdir / "index.html"
     tmp = outdir / f".index.html.{os.getpid()}.tmp"  # a plain file: the umask's permissions
     try:

@@ -9,6 +9,9 @@ C_SHEET, C_MARGIN, C_KEEPOUT = "#f4ead8", "#c8c8c8", "#d04040"
 C_PART, C_EDGE, C_HOLE = "#e8c990", "#5a3d10", "#1f5fa0"
 C_POCKET, C_DRILL, C_ENGRAVE = "#a8763a", "#a00000", "#333333"
 C_MIRROR = "#6a1b9a"  # the dashed edge of a part cut face down
+# a locked part's heavy solid edge and a filler's dotted one: told apart from the nested
+# parts, and from each other, on a job sheet printed in grey too
+C_LOCKED, C_FILLER = "#0d47a1", "#2e7d32"
 C_LABEL, C_UNENGRAVED, C_ID = "#222", "#777", "#00707a"  # label, label not engraved, part id
 
 

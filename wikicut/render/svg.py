@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from html import escape
 
 import shapely
@@ -42,10 +42,12 @@ from .style import (
     C_DRILL,
     C_EDGE,
     C_ENGRAVE,
+    C_FILLER,
     C_HOLE,
     C_ID,
     C_KEEPOUT,
     C_LABEL,
+    C_LOCKED,
     C_MARGIN,
     C_MIRROR,
     C_PART,
@@ -67,27 +69,38 @@ def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
                 hover: str = "", mirrored: bool = False, label_radius: float = 0.0,
                 label: LabelPlace | None | bool = True,
                 box: tuple[float, float, float, bool] | None = None,
-                mark: str = "", why: str = "") -> list[str]:
+                mark: str = "", why: str = "", role: str = "") -> list[str]:
     """One placed part: filled outline (holes show through), holes, pockets, drills,
     engravings and its label, in one <g class="part">; `title` (its tooltip) and `hover`
     name it, `data` (attributes) go on its element. The label is the text the router engraves
     on it (Part.text) where it engraves it (see label_text; `label_radius`: the engraving
     tool's), so the parts on a printed sheet read as the parts off the machine. A
     part cut face down (`mirrored`) has a dashed edge, the legend says what it means; its
-    label reads as engraved, never mirrored. `label`: its place, found already (True:
-    find it here); `box`: where a label not engraved is drawn, found already; `mark`: the
-    part's id as drawn (sheet_svg), over everything else of it; `why`: why the program
-    engraves no label (sheet_svg's `unengraved`). A label the part's drawing engraves (its
-    file's strokes) is drawn as dark and as thick as a label's letters: it is the label the
-    part comes off the machine with, not a faint marking."""
+    label reads as engraved, never mirrored. `role`: "locked" (placed by its lock: a heavy
+    edge) or "filler" (a dotted edge), so a designer tells them from the parts nested.
+    `label`: its place, found already (True: find it here); `box`: where a label not
+    engraved is drawn, found already; `mark`: the part's id as drawn (sheet_svg), over
+    everything else of it; `why`: why the program engraves no label (sheet_svg's
+    `unengraved`). A label the part's drawing engraves (its file's strokes) is drawn as
+    dark and as thick as a label's letters: it is the label the part comes off the machine
+    with, not a faint marking."""
     gid = "part-" + "".join(c if c.isalnum() or c in "-_" else "_" for c in instance)
     out = [(f'<g class="part" id="{escape(gid, True)}" data-part="{escape(instance, True)}"'
            f"{data}>"),
            f"<title>{escape(title + hover)}</title>",
            (f'<path class="outline" d="{poly_path(p.outline, H)}" fill="{C_PART}" '
             f'fill-rule="evenodd" stroke="{C_EDGE}" stroke-width="1.5"/>')]
+    edge = ring_path(p.outline.exterior.coords, H)
+    if role == "locked":  # under a mirrored part's dashes: a lock face down shows both
+        out.append(f'<path class="locked" d="{edge}" fill="none" stroke="{C_LOCKED}" '
+                   'stroke-width="5" stroke-linejoin="round">'
+                   f"<title>{ROLES['locked']}</title></path>")
+    elif role == "filler":
+        out.append(f'<path class="filler" d="{edge}" fill="none" stroke="{C_FILLER}" '
+                   'stroke-width="3" stroke-dasharray="1,6" stroke-linecap="round">'
+                   f"<title>{ROLES['filler']}</title></path>")
     if mirrored:
-        out.append(f'<path class="mirrored" d="{ring_path(p.outline.exterior.coords, H)}" '
+        out.append(f'<path class="mirrored" d="{edge}" '
                    f'fill="none" stroke="{C_MIRROR}" stroke-width="4" stroke-dasharray="14,8">'
                    "<title>mirrored: cut face down</title></path>")
     for hole in p.outline.interiors:
@@ -130,6 +143,10 @@ def _part_group(p: Part, H: float, instance: str, title: str, data: str = "",
     return out
 
 
+# what a locked part and a placed filler are, in the legend and their tooltips
+ROLES = {"locked": "locked: placed by its lock", "filler": "filler: only the room left"}
+
+
 def _scale(W: float, H: float) -> float:
     return max(0.2, min(1.0, max(W, H) / 2440.0))  # text size follows the sheet
 
@@ -167,9 +184,7 @@ def _legend(W: float, H: float, title: str, toolpaths: bool, shown: set[str],
     keys.append(("part id, not cut", ("id", f'fill="{C_ID}"')))
     if "screw" in shown:
         keys.append(("hold-down screw (numbered)", 'fill="#333" stroke="none"'))
-    if "mirrored" in shown:
-        keys.append(("mirrored: cut face down",
-                     f'fill="{C_PART}" stroke="{C_MIRROR}" stroke-dasharray="6,3"'))
+    keys += [(name, style) for what, name, style in _edge_keys(k) if what in shown]
     if toolpaths and rack:  # each tool its colour, paler where it cuts shallower
         keys += [(f"T{t} {mm(d)} mm cut" + (" (paler: shallower)" if i == 0 else ""),
                   f'fill="{c}" fill-opacity="0.5" stroke="none"')
@@ -192,9 +207,10 @@ def _legend(W: float, H: float, title: str, toolpaths: bool, shown: set[str],
             sample, look = style
             out.append(f'<text x="{mm(x + 15 * k)}" y="{mm(y + 16 * k)}" '
                        f'font-size="{mm(20 * k)}" text-anchor="middle" {look}>{sample}</text>')
-        else:
+        else:  # the edge as thick as the drawing's where that is what tells it apart
+            width = "" if "stroke-width" in style else f' stroke-width="{mm(1.5 * k)}"'
             out.append(f'<rect x="{mm(x)}" y="{mm(y)}" width="{mm(30 * k)}" '
-                       f'height="{mm(20 * k)}" {style} stroke-width="{mm(1.5 * k)}"/>')
+                       f'height="{mm(20 * k)}" {style}{width}/>')
         out.append(f'<text x="{mm(x + 36 * k)}" y="{mm(y + 16 * k)}" font-size="{mm(20 * k)}">'
                    f"{escape(name)}</text>")
         x += step
@@ -221,6 +237,18 @@ def _legend(W: float, H: float, title: str, toolpaths: bool, shown: set[str],
             x += step
     out.append("</g>")
     return out, y + 35 * k - H
+
+
+def _edge_keys(k: float) -> list[tuple[str, str, str]]:
+    """The parts drawn with an edge of their own (_part_group), as the legend keys them:
+    (what, name, the swatch's style); locked and filler swatches as heavy as their edges."""
+    return [("mirrored", "mirrored: cut face down",
+             f'fill="{C_PART}" stroke="{C_MIRROR}" stroke-dasharray="6,3"'),
+            ("locked", ROLES["locked"],
+             f'fill="{C_PART}" stroke="{C_LOCKED}" stroke-width="{mm(4 * k)}"'),
+            ("filler", ROLES["filler"],
+             f'fill="{C_PART}" stroke="{C_FILLER}" stroke-width="{mm(3 * k)}" '
+             f'stroke-dasharray="{mm(1 * k)},{mm(5 * k)}" stroke-linecap="round"')]
 
 
 def _stroke_sample(mid: float, base: float, cap: float) -> str:
@@ -266,18 +294,26 @@ def _svg_open(W: float, Ht: float, extra: str = "", left: float = 0.0) -> list[s
             f"<style>{PRINT_CSS.format(w=mm(W + left), h=mm(Ht))}</style>"]
 
 
-def _placement_data(p, placed: Part | None = None) -> tuple[str, str]:
+def _placement_data(p, placed: Part | None = None, role: str = "") -> tuple[str, str]:
     """A placement as data- attributes (for the page's details panel) and tooltip lines
-    (`placed`: the part in sheet coordinates, when the caller has it)."""
+    (`placed`: the part in sheet coordinates, when the caller has it; `role`: "locked" or
+    "filler", as _part_group's). A locked part's tooltip gives its box's lower-left corner:
+    the x and y its lock was given."""
     x0, y0, x1, y1 = (placed or p.placed()).outline.bounds
     vals = {"name": p.part.name, "x": mm3(p.x), "y": mm3(p.y), "rotation": mm3(p.rotation % 360),
             "size": f"{mm(x1 - x0)} x {mm(y1 - y0)}", "source": p.part.source or ""}
     if p.mirrored:  # only then: previews of jobs without mirroring stay as they were
         vals["mirrored"] = "yes"
+    if role:  # likewise: data-locked, data-filler
+        vals[role] = "yes"
     data = "".join(f' data-{k}="{escape(v, True)}"' for k, v in vals.items())
     hover = (f"\nat x {vals['x']}, y {vals['y']} mm, rotated {vals['rotation']} deg"
              + (", mirrored (cut face down)" if p.mirrored else "")
              + f"\n{vals['size']} mm" + (f"\n{vals['source']}" if vals["source"] else ""))
+    if role == "locked":
+        hover += f"\n{ROLES['locked']}, its box's lower-left corner at x {mm3(x0)}, y {mm3(y0)}"
+    elif role == "filler":
+        hover += f"\n{ROLES['filler']}"
     return data, hover
 
 
@@ -295,7 +331,8 @@ _SHOWN = (("hole", '<path class="hole"'), ("pocket", '<path class="pocket"'),
           ("margin", '<path class="margin"'), ("keep-out", '<path class="keepout"'),
           ("label", '<text class="label" '), ("drawn label", '<polyline class="engraving label"'),
           ("no room", '<text class="label unengraved" x='), ("screw", '<circle class="screw"'),
-          ("mirrored", '<path class="mirrored"'))
+          ("mirrored", '<path class="mirrored"'), ("locked", '<path class="locked"'),
+          ("filler", '<path class="filler"'))
 _WHY = re.compile(r'<text class="label unengraved" data-why="([^"]*)"')
 _KEY = re.compile(r'<text class="part-id key" [^>]*data-id="([^"]*)"[^>]*>([^<]*)</text>')
 
@@ -327,7 +364,8 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
               changes: Sequence[tuple[int, int, float]] = (),
               screws: Iterable[tuple[float, float]] = (), screw_diameter: float = 10.0,
               label_radius: float | None = None, labels: dict | None = None,
-              unengraved: str = "") -> str:
+              unengraved: str = "", locked: Collection[str] = (),
+              fillers: Collection[str] = ()) -> str:
     """One sheet in mm: margin and keep-outs shaded, parts filled and labelled, hold-down
     screws, origin, a legend; with `moves` (the written program read back by
     wikicut.verify.simulate) the router's moves drawn over it at the tool's width
@@ -340,7 +378,9 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
     is most of a sheet's drawing). Each part's id is written on it (see ID_MAX).
     `unengraved`: why the sheet's program engraves none of wikicut's labels (no tool of the
     rack reaches their depth, the profile turns them off): each is then drawn grey, as one
-    without room, and the legend says why; "": each engraved where it has room."""
+    without room, and the legend says why; "": each engraved where it has room. `locked`
+    and `fillers`: the instance ids placed by their lock and the fillers placed
+    (Layout.locked, Layout.fillers), each drawn with an edge of its own."""
     st = sheet.stock
     W, H, m = st.width, st.height, st.margin
     radius = tool_diameter / 2 if label_radius is None else label_radius
@@ -384,8 +424,11 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
     long = sorted((p.instance for p, _, _, _, room, fits in parts
                    if fit_id(room, fits, len(p.instance), hi, lo) is None), key=natural_key)
     keys = {inst: id_key(n) for n, inst in enumerate(long)}
+    locked, fillers = set(locked), set(fillers)
     for p, placed, place, box, room, fits in parts:
-        data, hover = _placement_data(p, placed)
+        role = ("locked" if p.instance in locked else
+                "filler" if p.instance in fillers else "")
+        data, hover = _placement_data(p, placed, role)
         if p.instance in keys:  # the key where it fits, no larger than the least id
             text = keys[p.instance]
             at = (fit_id(room, fits, -len(text), lo, lo / 2)
@@ -394,7 +437,7 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
         else:
             mark = id_text(fit_id(room, fits, len(p.instance), hi, lo), H, p.instance)
         body += _part_group(placed, H, p.instance, f"{p.instance} {p.part.name}", data,
-                            hover, p.mirrored, radius, place, box, mark, unengraved)
+                            hover, p.mirrored, radius, place, box, mark, unengraved, role)
     fs, r = 30 * _scale(W, H), screw_diameter / 2
     for n, (x, y) in enumerate(screws, 1):  # numbered as the job sheet lists them
         body.append(f'<circle class="screw" cx="{mm(x)}" cy="{mm(H - y)}" '
