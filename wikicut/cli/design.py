@@ -45,8 +45,13 @@ def part(part_file: Path, params, thickness, output: Path, force, units, join_to
     """
     reading = build_reading(options_file, layers, units, join_tolerance, thickness,
                             drawn_thickness)
-    part_obj = load_any_part(part_file, parse_params(params), reading.thickness or 18.0, reading)
-    write_single(output, force, part_obj)
+    made_for = reading.thickness or 18.0
+    part_obj = load_any_part(part_file, parse_params(params), made_for, reading)
+    # the DXF says the ply its slots are for where they are: a parametric part's follow the
+    # thickness, a DXF part's only where they were fitted to it (else they stay as drawn)
+    dxf_part = shipped_or_path(part_file).suffix.lower() == ".dxf"
+    write_single(output, force, part_obj,
+                 thickness=made_for if not dxf_part or part_obj.slots_fitted else None)
     click.echo(f"{part_obj.name}: {part_obj.area / 1e6:.3f} m2, "
                f"{counted(len(part_obj.outline.interiors), 'hole')} -> {output}")
 
@@ -86,8 +91,9 @@ def load_any_part(path: Path, params: dict[str, float], thickness: float, readin
     return load_part(path, params, thickness=thickness, display=str(path))
 
 
-def write_single(output: Path, force: bool, part_obj) -> None:
-    """Write one file atomically (temp + rename): no half-written output."""
+def write_single(output: Path, force: bool, part_obj, thickness: float | None = None) -> None:
+    """Write one file atomically (temp + rename): no half-written output. A DXF says the
+    `thickness` the part was made for, where given (io.dxf.part_dxf_text)."""
     import os
     import tempfile
 
@@ -114,7 +120,7 @@ def write_single(output: Path, force: bool, part_obj) -> None:
         if suffix == ".dxf":
             from ..io.dxf import write_part_dxf
 
-            write_part_dxf(part_obj, tmp)
+            write_part_dxf(part_obj, tmp, thickness)
         else:
             from ..render import part_svg
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..errors import InputWarning, UnsafeJobError
+from ..io.dxf.write import SheetMarks, read_sheet_marks
 from ..io.job import Reading
 from ..io.staging import staged_output
 from ..model import Layout, Profile, SheetLayout
@@ -70,6 +71,26 @@ def fit_machine(sheet: SheetLayout, profile: Profile) -> tuple[SheetLayout, bool
     return sheet, False  # fits neither way: plan_sheet refuses it, naming the travel limits
 
 
+def as_marked(sheets: list[SheetLayout], marks: SheetMarks) -> list[SheetLayout]:
+    """The sheets of a sheet DXF wikicut wrote, as its job named them (read_sheet_marks):
+    each part with its name and the label the router engraves and the operator sorts by
+    (the file's text gives only its id), and the sheet's number in the job where the file
+    is that one sheet. A file with no marks is returned as read."""
+    if not marks.parts and marks.sheet is None:
+        return sheets
+    out = []
+    for s in sheets:
+        placements = []
+        for pl in s.placements:
+            named = marks.parts.get(pl.instance)
+            part = pl.part if named is None else replace(pl.part, name=named[0],
+                                                         label=named[1])
+            placements.append(replace(pl, part=part))
+        index = marks.sheet if marks.sheet is not None and len(sheets) == 1 else s.index
+        out.append(SheetLayout(index, s.stock, placements, s.used_length))
+    return out
+
+
 def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = False,
               layer_map: dict[str, str] | None = None, toolpaths: bool = False,
               reading: Reading | None = None, progress: Progress | None = None) -> NestResult:
@@ -91,6 +112,7 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
         drawn = read_cutting_file(cutfile, display=str(cutfile), thickness=reading.thickness,
                                   clearance=profile.tool.diameter, slots=reading.slot_rule(),
                                   **reading.dxf_keywords())
+        drawn = as_marked(drawn, read_sheet_marks(cutfile, str(cutfile)))
         if not drawn:
             raise UnsafeJobError("no sheets or parts found in the cutting file", cutfile)
         sheets: list[SheetLayout] = []

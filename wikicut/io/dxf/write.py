@@ -1,7 +1,10 @@
 """Writing DXF: a WikiHouse-style cutting file for one sheet (or one part).
 
 Header metadata is fixed, so the same layout always gives the same bytes. Layer names follow
-the WikiHouse convention (layers.py reads them back as the same operations).
+the WikiHouse convention (layers.py reads them back as the same operations). A sheet's number
+and each part's name and label ride along as XDATA of the application WIKICUT (on the sheet
+rectangle and on the part's id text), which CAD keeps and neither draws nor cuts:
+`wikicut gcode` on the sheet alone, at another thickness, cuts and names it as the job did.
 """
 
 from __future__ import annotations
@@ -9,7 +12,8 @@ from __future__ import annotations
 import contextlib
 import io
 import re
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import ezdxf
@@ -17,10 +21,11 @@ import shapely
 from shapely.geometry import Polygon
 
 from ...model import Part, SheetLayout, Stock
+from .document import open_dxf
 from .layers import ENGRAVE_MAX_DEPTH
 
-__all__ = ["LAYER_KEEPOUTS", "LAYER_MATERIAL", "part_dxf_text", "read_screws",
-           "sheet_dxf_text", "write_part_dxf", "write_sheet_dxf"]
+__all__ = ["LAYER_KEEPOUTS", "LAYER_MATERIAL", "SheetMarks", "part_dxf_text", "read_screws",
+           "read_sheet_marks", "sheet_dxf_text", "write_part_dxf", "write_sheet_dxf"]
 
 LAYER_OUTSIDE = "6_anyTOOL_CUTTHROUGH_OUTSIDE"
 LAYER_INSIDE = "3_anyTOOL_CUTTHROUGH_INSIDE"
@@ -33,6 +38,9 @@ LAYER_SCREWS = "DONOTCUT_SCREWS"  # hold-down screws: drawn for the operator, ne
 LAYER_MATERIAL = "DONOTCUT_MATERIAL"
 LAYER_KEEPOUTS = "DONOTCUT_KEEPOUTS"
 _ROUND = 4
+APPID = "WIKICUT"  # the XDATA application of what wikicut says of its own sheet files
+_XSTR = 250  # characters per XDATA string (DXF allows 255 bytes): longer text is split
+_MAX_SHEET = 10**6
 _BAD_LAYER_CHARS = re.compile(r'[<>/\\":;?*|=`,\s]+')
 
 
@@ -84,6 +92,7 @@ class _Writer:
         self.doc.header["$INSUNITS"] = 4
         self.doc.header["$MEASUREMENT"] = 1
         self.msp = self.doc.modelspace()
+        self.marked = False  # any XDATA of APPID: the application is registered last
 
     def extents(self, x0: float, y0: float, x1: float, y1: float) -> None:
         """Real extents, so CAD programs open the file zoomed on the drawing."""
@@ -97,7 +106,21 @@ class _Writer:
             self.doc.layers.add(name, color=color)
         return name
 
-    def ring(self, coords, layer: str, color: int, closed: bool = True) -> None:
+    def mark(self, entity, *pairs: tuple[str, str | int]) -> None:
+        """XDATA on `entity`: (key, value) pairs, a number as a 32-bit integer, a text as a
+        {group} of strings (any length, empty too)."""
+        self.marked = True
+        tags: list[tuple[int, str | int]] = []
+        for key, value in pairs:
+            tags.append((1000, key))
+            if isinstance(value, int):
+                tags.append((1071, value))
+            else:
+                tags += [(1002, "{"), *((1000, value[k:k + _XSTR])
+                                        for k in range(0, len(value), _XSTR)), (1002, "}")]
+        entity.set_xdata(APPID, tags)
+
+    def ring(self, coords, layer: str, color: int, closed: bool = True):
         pts = [(round(x, _ROUND) + 0.0, round(y, _ROUND) + 0.0) for x, y in coords]
         if closed and len(pts) > 1 and pts[0] == pts[-1]:
             pts = pts[:-1]
@@ -106,12 +129,14 @@ class _Writer:
             if p != clean[-1]:
                 clean.append(p)
         if len(clean) < 2:
-            return
-        self.msp.add_lwpolyline(clean, format="xy", close=closed,
-                                dxfattribs={"layer": self.layer(layer, color)})
+            return None
+        return self.msp.add_lwpolyline(clean, format="xy", close=closed,
+                                       dxfattribs={"layer": self.layer(layer, color)})
 
     def part(self, part: Part, instance: str,
-             anchor: tuple[float, float] | None = None) -> None:
+             anchor: tuple[float, float] | None = None, marked: bool = False) -> None:
+        """The part's cuts and, on LAYER_LABELS, its `instance` text; `marked`: that text
+        carries the part's name and label (read_sheet_marks)."""
         poly = _oriented(part.outline)
         self.ring(poly.exterior.coords, LAYER_OUTSIDE, 6)
         for hole in poly.interiors:
@@ -133,8 +158,13 @@ class _Writer:
                                  dxfattribs={"layer": self.layer(LAYER_LABELS, 8)})
         text.set_placement((round(x, _ROUND) + 0.0, round(y, _ROUND) + 0.0),
                            align=ezdxf.enums.TextEntityAlignment.MIDDLE_CENTER)
+        if marked:
+            self.mark(text, ("name", part.name), ("label", part.label))
 
     def text(self) -> str:
+        if self.marked and APPID not in self.doc.appids:
+            # registered after every entity, so their handles are as in a file without it
+            self.doc.appids.add(APPID)
         stream = io.StringIO()
         _sort_classes(self.doc)
         with _fixed_meta():  # no timestamps, GUIDs or ezdxf version in the output
@@ -155,13 +185,15 @@ def sheet_dxf_text(sheet: SheetLayout, screws=()) -> str:
     w = _Writer()
     st = sheet.stock
     width = sheet.used_length if sheet.used_length else st.width
-    w.ring([(0, 0), (width, 0), (width, st.height), (0, st.height)],
-           sheet_layer(replace(st, width=width)), 7)
+    rect = w.ring([(0, 0), (width, 0), (width, st.height), (0, st.height)],
+                  sheet_layer(replace(st, width=width)), 7)
+    if rect is not None:
+        w.mark(rect, ("sheet", sheet.index))
     w.extents(0.0, 0.0, width, st.height)
     _stock_zones(w, st, shapely.box(0.0, 0.0, width, st.height))
     placed = [pl.placed() for pl in sheet.placements]
     for pl, part in zip(sheet.placements, placed):
-        w.part(part, pl.instance, _free_anchor(part, placed))
+        w.part(part, pl.instance, _free_anchor(part, placed), marked=True)
     for x, y in screws:
         w.msp.add_point((round(x, _ROUND) + 0.0, round(y, _ROUND) + 0.0, 0.0),
                         dxfattribs={"layer": w.layer(LAYER_SCREWS, 1)})
@@ -202,9 +234,17 @@ def _free_anchor(part: Part, placed: list[Part]) -> tuple[float, float]:
     return p.x, p.y
 
 
-def part_dxf_text(part: Part) -> str:
-    """One part in its own coordinates with WikiHouse layers, as a string."""
+def part_dxf_text(part: Part, thickness: float | None = None) -> str:
+    """One part in its own coordinates with WikiHouse layers, as a string. `thickness`: the
+    ply it was made for, said as WikiHouse files say it, by a sheet rectangle round the part
+    (`0_SHEET_Plywood_2400x250x17.6`, a layer no CAM cuts): a job reading the file at
+    another thickness fits its slots to that stock (io/dxf/fitting.py)."""
     w = _Writer()
+    if thickness is not None:
+        x0, y0, x1, y1 = part.bounds
+        w.ring([(x0, y0), (x1, y0), (x1, y1), (x0, y1)],
+               sheet_layer(Stock(width=round(x1 - x0, 3), height=round(y1 - y0, 3),
+                                 thickness=thickness)), 7)
     w.part(part, part.text)
     w.extents(*part.bounds)
     return w.text()
@@ -226,6 +266,68 @@ def read_screws(path) -> list[tuple[float, float]]:
             for e in doc.modelspace().query(f'POINT[layer=="{LAYER_SCREWS}"]')]
 
 
-def write_part_dxf(part: Part, path) -> None:
-    """Write one part as a DXF (same part -> same bytes)."""
-    _write(part_dxf_text(part), path)
+def write_part_dxf(part: Part, path, thickness: float | None = None) -> None:
+    """Write one part as a DXF (same part -> same bytes), made for `thickness` mm ply when
+    given (part_dxf_text)."""
+    _write(part_dxf_text(part, thickness), path)
+
+
+@dataclass(frozen=True)
+class SheetMarks:
+    """What a sheet DXF wikicut wrote says of itself besides its cuts: the sheet's number in
+    its job (None: no single one) and, by the id its label text gives (`floor-beam#3`),
+    each part's (name, label)."""
+
+    sheet: int | None = None
+    parts: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+
+
+def read_sheet_marks(path, shown: str | None = None) -> SheetMarks:
+    """The marks sheet_dxf_text writes (XDATA of APPID), read back; none from a file that
+    holds no WIKICUT XDATA (every file but a sheet wikicut wrote is not parsed again)."""
+    path = Path(path)
+    if APPID.encode() not in path.read_bytes():
+        return SheetMarks()
+    sheets: list[int] = []
+    parts: dict[str, tuple[str, str]] = {}
+    for opened in open_dxf(path, shown or str(path)):
+        for e in opened.doc.modelspace():
+            if not e.has_xdata(APPID):
+                continue
+            got = _unmark(e.get_xdata(APPID))
+            if isinstance(got.get("sheet"), int) and 0 < got["sheet"] <= _MAX_SHEET:
+                sheets.append(got["sheet"])
+            if (e.dxftype() == "TEXT" and e.dxf.get("layer") == LAYER_LABELS
+                    and isinstance(got.get("name"), str) and got["name"]):
+                label = got.get("label")
+                # keyed as the reader names the part: the text with its spaces collapsed
+                parts[" ".join(e.dxf.text.split())] = (got["name"],
+                                                       label if isinstance(label, str) else "")
+    return SheetMarks(sheets[0] if len(sheets) == 1 else None, parts)
+
+
+def _unmark(tags) -> dict[str, str | int]:
+    """The (key, value) pairs Writer.mark wrote; what does not fit that shape is passed over
+    (XDATA another program changed)."""
+    out: dict[str, str | int] = {}
+    tags = list(tags)
+    k = 0
+    while k + 1 < len(tags):
+        code, key = tags[k].code, tags[k].value
+        nxt = tags[k + 1]
+        if code != 1000:
+            k += 1
+        elif nxt.code in (1070, 1071):
+            out[str(key)] = int(nxt.value)
+            k += 2
+        elif nxt.code == 1002 and nxt.value == "{":
+            end = next((j for j in range(k + 2, len(tags))
+                        if tags[j].code == 1002 and tags[j].value == "}"), None)
+            if end is None:
+                break
+            if all(t.code == 1000 for t in tags[k + 2:end]):
+                out[str(key)] = "".join(str(t.value) for t in tags[k + 2:end])
+            k = end + 1
+        else:
+            k += 1
+    return out
