@@ -85,12 +85,13 @@ def test_plunge_entry_plunges_in_the_waste_and_wider_leads_fit(name):
     for op in (op for op in prog.operations if op.kind in ("outline", "hole")):
         start, m = first_cut(op)
         assert m.kind == "feed" and (m.x, m.y) == start[:2]  # the plunge, where the arc starts
-        # every pass plunges there, in the waste, never on the part's edge
-        pos, plunges = None, []
+        # every pass plunges there, in the waste, never on the part's edge (the lead-out
+        # goes back down the loop's own kerf between its passes: no deeper than it was cut)
+        pos, plunges, deepest = None, [], 0.0
         for mv in op.moves:
-            if pos and mv.kind == "feed" and (mv.x, mv.y) == pos[:2] and mv.z < min(pos[2], 0):
+            if pos and mv.kind == "feed" and (mv.x, mv.y) == pos[:2] and mv.z < deepest:
                 plunges.append((mv.x, mv.y))
-            pos = (mv.x, mv.y, mv.z)
+            pos, deepest = (mv.x, mv.y, mv.z), min(deepest, mv.z)
         assert len(plunges) == 3 and set(plunges) == {start[:2]}
         assert everything.distance(Point(start[:2])) >= r + 2.0
     text = write_program(prog, prof)

@@ -8,7 +8,10 @@ keep-out and stays on the sheet; where the nearest start has no room, the middle
 loop's longest straight stretches are tried, and with no room anywhere the loop is entered
 as without leads and the operation says so. The lead-in ramps down as far as the entry's
 ramp angle allows along its length and the rest of the ramp follows on the loop as without
-leads; a plunge profile plunges at its start, in the waste, every pass (cam/loops.py).
+leads; a plunge profile plunges at its start, in the waste, every pass (cam/loops.py). The
+lead-out leaves the loop into waste no pass has cut: it is cut one pass level at a time, out
+along it and back, down the loop's own kerf between, before the tool leaves along it at the
+loop's depth (a single sweep there would take the stock's whole depth sideways at once).
 """
 
 from __future__ import annotations

@@ -56,7 +56,7 @@ def loop_op(ctx: Context, em: Emitter, loop: np.ndarray, depth: float, tabs: boo
     if p.entry.lead_in == "arc":
         out = lead_out(ctx, track, u1, outside)
         if out is not None:
-            em.arc(out.x1, out.y1, em.pos[2], out.cx, out.cy, out.ccw, em.rates[1])
+            _leave_in_passes(em, out, levels)
         if arc is None and out is None:
             em.note = "no room for lead arcs: entered and left as without them"
         elif arc is None:
@@ -80,3 +80,17 @@ def _laps_through_the_lead(em: Emitter, track: Track, arc: Arc, u0: float,
             em.arc(arc.x1, arc.y1, z, arc.cx, arc.cy, arc.ccw, em.rates[1])
         a = u0 + k * per
         em.path(walk(track, a, a + per, PL.of([(a, z), (a + per, z)]), tab))
+
+
+def _leave_in_passes(em: Emitter, out: Arc, levels: list[float]) -> None:
+    """The lead-out sweeps waste no pass has cut: it is cut as the loop was, one pass level
+    deeper each time (up the loop's kerf to the first, back to the loop along the arc and
+    down the kerf between them), so no sweep takes more than a pass of new material, and the
+    last leaves the part's edge at the loop's own depth."""
+    z_end = em.pos[2]
+    steps = [z for z in levels if z > z_end + 1e-9] + [z_end]
+    for k, z in enumerate(steps):
+        if k:
+            em.arc(out.x0, out.y0, steps[k - 1], out.cx, out.cy, not out.ccw, em.rates[1])
+        em.feed(out.x0, out.y0, z)
+        em.arc(out.x1, out.y1, z, out.cx, out.cy, out.ccw, em.rates[1])
