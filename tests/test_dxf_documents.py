@@ -140,7 +140,7 @@ def test_inkscape_before_1_2_records_no_units_and_is_said(tmp_path):
         f"{path}: unitless (no $INSUNITS in the header), read as mm; Inkscape's DXF R14 "
         "export before 1.2 records no units, and its base unit is pt (1/72 in) unless the "
         "user chose another: the largest outline is 77.8 mm long; if the drawing is in pt, "
-        "give units = 'pt' (27.5 mm)")
+        "give units = 'pt' (27.5 mm); if in inches (1977 mm), give units = 'inch'")
     (in_pt,), said = read_said(path, units="pt")
     assert in_pt.area == pytest.approx(part.area * (25.4 / 72) ** 2, rel=2e-3)
     assert not any("Inkscape" in s for s in said)

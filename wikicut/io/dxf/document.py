@@ -7,7 +7,9 @@ records carry R2000 subclass markers (DeepNestSharp's nest exports) stops ezdxf'
 at a record it cannot name, though CAD opens it: such a file is read again in ezdxf's recover
 mode, with one warning, and refused if that reading finds the entities damaged. A file
 holding several documents one after another (OpenSCAD's export of several top-level objects)
-gives each of them.
+gives each of them. LWPOLYLINEs written in R12's flat form, without subclass markers (the
+woodgears.ca gear template generator), are given them, with one warning; another entity so
+written is refused, named by its type and line.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import stat
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import ezdxf
 import shapely
@@ -38,6 +41,15 @@ _HEADER_RE = re.compile(rb"SECTION\s*\r?\n\s*2\s*\r?\n\s*HEADER\b")
 _LEADING_BLANKS = re.compile(rb"(?:[ \t]*\r?\n)+(?=[ \t]*0[ \t]*\r?\n)")
 _DUP_HANDLE_RE = re.compile(r"non-unique entity handle #?([0-9A-Fa-f]+)")
 _NEXT_DOCUMENT = re.compile(rb"[ \t\r\n]*(?:0|999)[ \t]*\r?\n")
+_MISSING_SUBCLASS = re.compile(r"missing '(\w+)' subclass in (\w+)\(")
+# Entities of DXF R2000 and later that a generator may write in R12's flat form, without
+# the subclass markers ezdxf's loader needs (CAD reads them): the woodgears.ca gear template
+# generator writes its gears as LWPOLYLINEs so, in a file of an ENTITIES section alone. The
+# markers are added, AcDbEntity's group codes first (its layer), then the entity's own
+# subclass (the closed flag, the vertices).
+_FLAT_SUBCLASS = {"LWPOLYLINE": "AcDbPolyline"}
+_BASE_CODES = frozenset({5, 105, 330})  # handle and owner: before any subclass marker
+_ENTITY_CODES = frozenset({6, 8, 48, 60, 62, 67, 284, 347, 348, 370, 390, 410, 420, 430, 440})
 # The start of the template Inkscape's R14 export writes every file with (extensions
 # dxf_outlines.py and dxf14_header.txt or dxf_templates.py): before 1.2 its HEADER holds
 # $ACADVER, $HANDSEED and $MEASUREMENT only; from 1.2 on $INSUNITS too. Its *ACTIVE viewport
@@ -178,8 +190,9 @@ def open_dxf(path: Path, shown: str) -> list[Opened]:
     if len(parts) == 1:
         return [_open_one(data, shown, path)]
     n = len(parts)
-    return [_open_one(part, f"{shown} (document {k} of {n})", None, k)
-            for k, part in enumerate(parts, 1)]
+    firsts = [1 + sum(q.count(b"\n") for q in parts[:k]) for k in range(n)]
+    return [_open_one(part, f"{shown} (document {k} of {n})", None, k, first)
+            for k, (part, first) in enumerate(zip(parts, firsts), 1)]
 
 
 def _documents(data: bytes) -> list[bytes]:
@@ -215,8 +228,126 @@ def _eof_end(data: bytes, i: int) -> int | None:
     return min(line_end + 1, len(data))
 
 
-def _open_one(data: bytes, shown: str, path: Path | None, number: int = 1) -> Opened:
-    """One document from its bytes (read from `path` when it is the whole file)."""
+def _tags(data: bytes) -> list[tuple[int, bytes]] | None:
+    """The (group code, value line) pairs of an ASCII DXF, or None when a code is not a
+    number (not a plain tag stream: left to ezdxf to say)."""
+    lines = data.splitlines(keepends=True)
+    out = []
+    for i in range(0, len(lines) - 1, 2):
+        try:
+            out.append((int(lines[i]), lines[i + 1]))
+        except ValueError:
+            return None
+    return out
+
+
+def _entities(tags: list[tuple[int, bytes]]) -> list[tuple[str, int, int]]:
+    """Each entity (and any other 0-group record) as (type, index of its 0 tag, index
+    past its last tag)."""
+    starts = [k for k, (code, _v) in enumerate(tags) if code == 0] + [len(tags)]
+    return [(tags[a][1].strip().decode("ascii", "replace"), a, b)
+            for a, b in zip(starts, starts[1:])]
+
+
+def _add_markers(data: bytes, etype: str, marker: str
+                 ) -> tuple[bytes, dict[str, int], tuple[int, str] | None]:
+    """`data` with the subclass markers added to every entity of a type in _FLAT_SUBCLASS
+    written without any (nor 102 groups, whose place cannot be told), how many of each type,
+    and the line (1-based, in `data`) of the first `etype` entity without `marker` left as
+    it was, with why. ezdxf reads the markers only in a document of DXF R13 or later: a file
+    without a HEADER section is given one saying R2000 (AC1015), nothing more; in a file
+    whose header says R12 nothing is added."""
+    tags = _tags(data)
+    if tags is None:
+        return data, {}, None
+    nl = b"\n"  # ezdxf reads text without newline translation: CRLF lines are written LF
+    values = [v.strip() for _c, v in tags]
+    header = any(c == 2 and v == b"HEADER" for (c, _v), v in zip(tags, values))
+    version = next((values[k + 1] for k, v in enumerate(values[:-1])
+                    if v == b"$ACADVER" and tags[k][0] == 9), b"AC1009")
+    repairs = not header or version > b"AC1009"
+    entities = _entities(tags)
+    out: list[tuple[int, bytes]] = tags[:entities[0][1]] if entities else list(tags)
+    done: dict[str, int] = {}
+    left = None
+    for name, a, b in entities:
+        if name == "SECTION" and not header and repairs:  # the first section
+            out += [(0, b"SECTION" + nl), (2, b"HEADER" + nl), (9, b"$ACADVER" + nl),
+                    (1, b"AC1015" + nl), (0, b"ENDSEC" + nl)]
+            header = True
+        body = tags[a + 1:b]
+        codes = {code for code, _v in body}
+        sub = _FLAT_SUBCLASS.get(name)
+        if sub is None or not repairs or 100 in codes or 102 in codes:
+            if left is None and name == etype and \
+                    not any(c == 100 and v.strip() == marker.encode() for c, v in body):
+                if sub is None:
+                    why = f"the reader adds them to {', '.join(_FLAT_SUBCLASS)} only"
+                elif not repairs:
+                    said = version.decode(errors="replace")
+                    why = f"the file's header says DXF R12 ({said}), which has no {name}"
+                else:
+                    why = "its subclass markers are there, out of place"
+                left = (2 * a + 2, why)  # the line of the entity's type name
+            out += tags[a:b]
+            continue
+        done[name] = done.get(name, 0) + 1
+        out.append(tags[a])
+        out += [t for t in body if t[0] in _BASE_CODES]
+        out.append((100, b"AcDbEntity" + nl))
+        out += [t for t in body if t[0] in _ENTITY_CODES]
+        out.append((100, sub.encode() + nl))
+        out += [t for t in body if t[0] not in _BASE_CODES | _ENTITY_CODES]
+    text = b"".join(f"{code:>3}".encode() + nl + value.rstrip(b"\r\n") + nl
+                    for code, value in out)
+    return text, done, left
+
+
+def _with_markers(data: bytes, shown: str, exc: Exception, first_line: int):
+    """The document read from `data` once the entities written without subclass markers
+    (see _FLAT_SUBCLASS) have them, said in one warning; an InputError naming the entity
+    type and line when ezdxf's `exc` says an entity lacks a marker not added so."""
+    lead = _LEADING_BLANKS.match(data)
+    start = lead.end() if lead else 0
+    missing = _MISSING_SUBCLASS.search(str(exc))
+    fixed, done, left = _add_markers(data[start:], missing[2], missing[1]) if missing else \
+        (data, {}, None)
+    if left is not None or not done:
+        _unsupported(data, start, first_line, exc, shown)
+    what = ", ".join(f"{n} {name}(s)" for name, n in done.items())
+    added = ", ".join(f"'100 {_FLAT_SUBCLASS[name]}'" for name in done)
+    try:
+        with _EzdxfLog(shown):
+            doc = _read_text(fixed)
+    except ezdxf.DXFStructureError as again:  # another entity type without markers
+        _unsupported(data, start, first_line, again, shown)
+    warnings.warn(f"{shown}: repaired before reading: {what} written without subclass "
+                  "markers (R12's flat form, as the woodgears.ca gear template generator "
+                  "writes them; ezdxf cannot read them so) were given them ('100 AcDbEntity' "
+                  f"before the layer, {added} before the closed flag and vertices)",
+                  InputWarning, stacklevel=4)
+    return doc
+
+
+def _unsupported(data: bytes, start: int, first_line: int, exc: Exception,
+                 shown: str) -> NoReturn:
+    """Refuse the file: the entity ezdxf's `exc` names as lacking a subclass marker, by its
+    type and line in the file when it is found, else as ezdxf says it."""
+    missing = _MISSING_SUBCLASS.search(str(exc))
+    left = _add_markers(data[start:], missing[2], missing[1])[2] if missing else None
+    if missing is None or left is None:
+        raise InputError(f"not a DXF file or damaged/truncated ({exc})", shown) from None
+    line = first_line + data[:start].count(b"\n") + left[0] - 1
+    raise InputError(f"{missing[2]} at line {line} has no '{missing[1]}' subclass marker: an "
+                     "entity of DXF R2000 or later written in R12's flat form (no subclass "
+                     "markers) or with its markers out of place, a structure not supported "
+                     f"({left[1]}): save the file as DXF R12 or R2000 from CAD", shown)
+
+
+def _open_one(data: bytes, shown: str, path: Path | None, number: int = 1,
+              first_line: int = 1) -> Opened:
+    """One document from its bytes (read from `path` when it is the whole file), its first
+    line the file's `first_line`."""
     binary = data.startswith(b"AutoCAD Binary DXF")
     has_header = binary or bool(_HEADER_RE.search(data))
     inkscape = bool(_INKSCAPE_R14.match(data))
@@ -235,7 +366,9 @@ def _open_one(data: bytes, shown: str, path: Path | None, number: int = 1) -> Op
                 return opened(_read_text(data))
             return opened(ezdxf.readfile(path))
     except ezdxf.DXFStructureError as exc:
-        raise InputError(f"not a DXF file or damaged/truncated ({exc})", shown) from None
+        if binary:
+            raise InputError(f"not a DXF file or damaged/truncated ({exc})", shown) from None
+        return opened(_with_markers(data, shown, exc, first_line))
     except ezdxf.DXFTypeError as exc:
         # a symbol-table record without a name where the strict loader looks for it
         with _EzdxfLog(shown):

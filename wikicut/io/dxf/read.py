@@ -37,7 +37,7 @@ from .layers import (
     unmatched_layers,
     unused_entry,
 )
-from .units import check_coords, settle_units, to_mm
+from .units import check_coords, extent, settle_units, to_mm, units_hint
 from .zones import with_zones
 
 __all__ = ["read_cutting_file", "read_dxf_parts"]
@@ -58,12 +58,15 @@ def _analyse(path, layer_map, display, units=None, join_tolerance=None, layers_s
         _unused_layers(drawing, layer_map, layers_seen)
         try:
             mm, joined = _join(drawing, drawing.units.scale, tol)
-        except InputError:
+        except InputError as exc:
             # refused while joining (an open contour): its ends, gap and tolerance are told
             # in mm only once the units are settled, from the contours closed as drawn
-            scale = _settle_before_join(drawing, shown, units is not None)
+            scale, hint = _settle_before_join(drawing, shown, units is not None)
             if scale == drawing.units.scale:
-                raise
+                if not hint:
+                    raise
+                # the units a small drawing may be in are the likeliest cure of its gaps
+                raise InputError(f"{exc.detail}; {hint}", exc.file, exc.part) from None
             mm, joined = _join(drawing, scale, tol)
         else:
             scale = settle_units(drawing.units, joined.pieces, shown, units is not None)
@@ -81,18 +84,22 @@ def _analyse(path, layer_map, display, units=None, join_tolerance=None, layers_s
     return shown, sheets, raw, scale
 
 
-def _settle_before_join(drawing: Drawing, shown: str, forced: bool) -> float:
+def _settle_before_join(drawing: Drawing, shown: str, forced: bool) -> tuple[float, str]:
     """The units settle_units picks from the contours closed as drawn (closed polylines,
-    circles), its warning said only when that changes the scale."""
+    circles), its warning said only when that changes the scale; else, for the refusal to
+    carry, what it tells of a unitless drawing's size (the units it may be in), from what
+    every piece spans: the outlines of a file refused while joining are not closed."""
     if forced:
-        return drawing.units.scale
-    closed = [p for p in to_mm(drawing, drawing.units.scale).pieces if p.closed]
+        return drawing.units.scale, ""
+    mm = to_mm(drawing, drawing.units.scale)
+    closed = [p for p in mm.pieces if p.closed]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         scale = settle_units(drawing.units, closed, shown, False)
     if scale != drawing.units.scale:
         settle_units(drawing.units, closed, shown, False)  # now said
-    return scale
+        return scale, ""
+    return scale, units_hint(drawing.units, extent(mm.pieces), spans=True) or ""
 
 
 def _off_sheet_layers(joined: Joined, shown: str) -> None:

@@ -7,7 +7,8 @@ a plausible size in mm is read as mm (SketchUp writes WikiHouse files in mm with
 $INSUNITS=1, the real MicroHouse file among them); a unitless drawing whose largest outline
 is a few centimetres is read as mm with a warning that names the inch reading, and a
 unitless file of Inkscape's DXF R14 export with one naming the unit that export writes
-unstated (pt before Inkscape 1.2, px after). The user's `units` is never second-guessed.
+unstated (pt before Inkscape 1.2, px after), and inches too when it is that small. The
+user's `units` is never second-guessed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from ...errors import InputError, InputWarning
 from .drawing import Drawing, DrawingUnits, Piece
 
 __all__ = ["MAX_COORD", "MAX_PART", "SMALL_PART", "UNIT_NAMES", "check_coords",
-           "drawing_units", "given_units", "largest", "settle_units", "to_mm", "unit_scale"]
+           "drawing_units", "extent", "given_units", "largest", "settle_units", "to_mm",
+           "unit_scale", "units_hint"]
 
 # $INSUNITS -> mm factor: unitless, inches, feet, mm, cm, m, microinches, mils, microns, dm
 _INSUNITS = {0: 1.0, 1: 25.4, 2: 304.8, 4: 1.0, 5: 10.0, 6: 1000.0, 8: 25.4e-6, 9: 0.0254,
@@ -123,17 +125,39 @@ def settle_units(units: DrawingUnits, loops_mm: list[Piece], shown: str,
                       f"{big / 1000:.1f} m long; read as millimetres ({raw:.0f} mm): "
                       "check the sizes, or give the units", InputWarning, stacklevel=3)
         return 1.0
-    if not units.stated and units.alt:
-        name, why = units.alt
-        in_alt = big * UNIT_NAMES[name]
-        warnings.warn(f"{shown}: {units.said}; {why}: the largest outline is {big:.1f} mm "
-                      f"long; if the drawing is in {name}, give units = '{name}' ({in_alt:.1f} "
-                      "mm)", InputWarning, stacklevel=3)
-    elif not units.stated and big < SMALL_PART:
-        warnings.warn(f"{shown}: {units.said}: the largest outline is {big:.1f} mm long; "
-                      f"if the drawing is in inches ({big * 25.4:.0f} mm), give units = "
-                      "'inch'", InputWarning, stacklevel=3)
+    hint = units_hint(units, big)
+    if hint:
+        warnings.warn(f"{shown}: {hint}", InputWarning, stacklevel=3)
     return s
+
+
+def units_hint(units: DrawingUnits, big: float, spans: bool = False) -> str | None:
+    """What to tell of a unitless drawing whose largest outline is `big` mm long (`spans`:
+    the drawing spans `big` mm, nothing being closed yet): the unit its exporter writes
+    unstated (Inkscape), and inches when it is under SMALL_PART; None when there is nothing
+    to tell."""
+    if units.stated or big <= 0.0 or not (units.alt or big < SMALL_PART):
+        return None
+    size = f"the drawing spans {big:.1f} mm" if spans else \
+        f"the largest outline is {big:.1f} mm long"
+    inch = f"inches ({big * 25.4:.0f} mm), give units = 'inch'"
+    if not units.alt:
+        return f"{units.said}: {size}; if the drawing is in {inch}"
+    name, why = units.alt
+    said = (f"{units.said}; {why}: {size}; if the drawing is in {name}, give units = "
+            f"'{name}' ({big * UNIT_NAMES[name]:.1f} mm)")
+    if big < SMALL_PART:  # small enough to be inches, as a unitless drawing of any other
+        said += f"; if in {inch}"
+    return said
+
+
+def extent(pieces: list[Piece]) -> float:
+    """The longest side of the box round every piece on a cut, pocket or sheet layer."""
+    pts = [p.pts for p in pieces if p.op.kind in _SIZED and len(p.pts)]
+    if not pts:
+        return 0.0
+    allp = np.concatenate(pts)
+    return float((allp.max(axis=0) - allp.min(axis=0)).max())
 
 
 def check_coords(drawing: Drawing) -> None:
