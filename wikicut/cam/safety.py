@@ -17,8 +17,23 @@ EDGE_SLACK = 0.5  # mm: a cutting tool centre may pass this far beyond radius of
 CHECK_TOL = 0.01  # mm: chord error of arcs sampled for the safety checks (well inside EDGE_SLACK)
 
 
+def _stock_top_z(p: Profile, thickness: float) -> float:
+    """The stock top's Z in the program's work coordinates: [limits] z is the machine's
+    travel in the Z the program writes (a controller's soft limits act on it), while the
+    planner's moves are from the stock top."""
+    return float(thickness) if p.z_zero == "spoilboard" else 0.0
+
+
+def _written_frame(p: Profile, thickness: float) -> str:
+    """Where the program's Z0 is, said beside a written Z that is out of the travel."""
+    if p.z_zero != "spoilboard":
+        return " (Z0 on the stock top)"
+    return f" (Z0 on the spoilboard: the {thickness:g} mm stock's top at Z{thickness:g})"
+
+
 def check_setup(sheet: SheetLayout, profile: Profile, through: float) -> None:
-    """Refuse a stock, through-cut depth or clearance height no part could be cut with."""
+    """Refuse a stock, through-cut depth or clearance height no part could be cut with: the
+    depth against the stock, every written Z against the machine's travel ([limits] z)."""
     p = profile
     t = float(sheet.stock.thickness)
     if t <= 0:
@@ -26,14 +41,30 @@ def check_setup(sheet: SheetLayout, profile: Profile, through: float) -> None:
     if through > t + p.depth.max_overcut + 1e-9:
         raise UnsafeJobError(f"through-cut depth {through:g} mm is beyond the {t:g} mm stock"
                              f" + {p.depth.max_overcut:g} mm allowed overcut", p.source or None)
-    if -through < p.limits.z_min - 1e-9:  # the stock's thickness said first: the likelier slip
-        where = f" in {p.source}" if p.source else ""
+    z0 = _stock_top_z(p, t)
+    where = f" in {p.source}" if p.source else ""
+    if z0 - through < p.limits.z_min - 1e-9:  # the stock's thickness said first: the likelier slip
+        if not z0:
+            raise UnsafeJobError(f"sheet {sheet.index}: {t:g} mm stock: a through cut"
+                                 f" {through:g} mm deep is beyond the {p.name} machine's Z travel"
+                                 f" ({-p.limits.z_min:g} mm below the stock top, [limits]"
+                                 f" z{where})")
         raise UnsafeJobError(f"sheet {sheet.index}: {t:g} mm stock: a through cut {through:g} mm"
-                             f" deep is beyond the {p.name} machine's Z travel"
-                             f" ({-p.limits.z_min:g} mm below the stock top, [limits] z{where})")
-    if max(p.heights.clearance, p.heights.safe) > p.limits.z_max + 1e-9:
-        raise UnsafeJobError(f"clearance height {p.heights.clearance:g} mm is above the machine's"
+                             f" deep, Z{z0 - through:g} written{_written_frame(p, t)}, is below"
+                             f" [limits] z min {p.limits.z_min:g} of the {p.name} machine{where}")
+    h = p.heights
+    high = [(h.clearance, "[heights] clearance"), (h.safe, "[heights] safe")]
+    if sheet.stock.keepouts:  # rapids cross the clamps at clamp + safe
+        high.append((h.over_keepouts, "[heights] clamp + safe"))
+    top, key = max(high, key=lambda k: k[0])
+    if top + z0 <= p.limits.z_max + 1e-9:
+        return
+    if not z0 and top == max(h.clearance, h.safe):
+        raise UnsafeJobError(f"clearance height {h.clearance:g} mm is above the machine's"
                              f" Z limit ({p.limits.z_max:g})", p.source or None)
+    raise UnsafeJobError(f"sheet {sheet.index}: {key} {top:g} mm over the stock top is"
+                         f" Z{top + z0:g} written{_written_frame(p, t)}, above [limits] z max"
+                         f" {p.limits.z_max:g} of the {p.name} machine{where}")
 
 
 def check_on_sheet(ctx: Context, part: Part) -> None:
@@ -79,7 +110,8 @@ def program_suspect(program: SheetProgram, p: Profile, sheet: SheetLayout) -> bo
     w, h = sheet.stock.width, sheet.stock.height
     r = p.tool.radius
     floor = -(t + p.depth.max_overcut) - 1e-9
-    if (z < floor).any() or (z < p.limits.z_min - 1e-9).any():
+    z0 = _stock_top_z(p, t)
+    if (z < floor).any() or (z + z0 < p.limits.z_min - 1e-9).any():
         return True
     low = z < 0
     if (low & ((x + r + EDGE_SLACK < 0) | (y + r + EDGE_SLACK < 0) | (x - r - EDGE_SLACK > w)
@@ -87,7 +119,7 @@ def program_suspect(program: SheetProgram, p: Profile, sheet: SheetLayout) -> bo
         return True
     lim = p.limits
     inside = ((lim.x_min - 1e-6 <= x) & (x <= lim.x_max + 1e-6) & (lim.y_min - 1e-6 <= y)
-              & (y <= lim.y_max + 1e-6) & (z <= lim.z_max + 1e-9))
+              & (y <= lim.y_max + 1e-6) & (z + z0 <= lim.z_max + 1e-9))
     if not inside.all():
         return True
     cut = ~rapid
@@ -109,6 +141,7 @@ def check_moves(program: SheetProgram, p: Profile, sheet: SheetLayout) -> None:
     w, h = sheet.stock.width, sheet.stock.height
     r = p.tool.radius
     floor = -(t + p.depth.max_overcut) - 1e-9
+    z0 = _stock_top_z(p, t)
     lim = p.limits
     pos: P3 = (0.0, 0.0, p.heights.clearance)
     first = True
@@ -126,14 +159,18 @@ def check_moves(program: SheetProgram, p: Profile, sheet: SheetLayout) -> None:
             elif m.feed <= 0 or m.feed > p.feeds.max + 1e-9:
                 raise UnsafeJobError(f"internal: feed {m.feed:g} out of range, {where}")
             for x, y, z in pts:
-                if z < floor or z < p.limits.z_min - 1e-9:
+                if z < floor:
                     raise UnsafeJobError(f"cut to Z{z:.2f} is deeper than the {t:g} mm stock +"
                                          f" {p.depth.max_overcut:g} mm allowed overcut ({where})")
+                if not lim.z_min - 1e-9 <= z + z0 <= lim.z_max + 1e-9:
+                    raise UnsafeJobError(f"Z{z + z0:.2f} written{_written_frame(p, t)} is outside"
+                                         f" [limits] z {lim.z_min:g}..{lim.z_max:g}: {where}",
+                                         p.source or None)
                 if z < 0 and (x + r + EDGE_SLACK < 0 or y + r + EDGE_SLACK < 0
                               or x - r - EDGE_SLACK > w or y - r - EDGE_SLACK > h):
                     raise UnsafeJobError(f"cut outside the {w:g}x{h:g} sheet: {where}")
                 if not (lim.x_min - 1e-6 <= x <= lim.x_max + 1e-6
-                        and lim.y_min - 1e-6 <= y <= lim.y_max + 1e-6 and z <= lim.z_max + 1e-9):
+                        and lim.y_min - 1e-6 <= y <= lim.y_max + 1e-6):
                     raise UnsafeJobError(f"move outside the machine's travel limits"
                                          f" (x {lim.x_min:g}..{lim.x_max:g},"
                                          f" y {lim.y_min:g}..{lim.y_max:g}): {where}",

@@ -153,8 +153,9 @@ def parse_profile(tf: TomlFile) -> Profile:
     if prof.holddown.mode not in HOLDDOWN_MODES:
         raise tf.error("holddown.mode", f"'{prof.holddown.mode}' is not one of"
                        f" {', '.join(HOLDDOWN_MODES)}")
-    if prof.limits.z_min > 0:
-        raise tf.error("limits.z", "minimum must be at or below the stock top (0)")
+    if prof.limits.z_min > 0:  # a through cut goes below Z0, wherever Z0 is set
+        zero = "the spoilboard top" if prof.z_zero == "spoilboard" else "the stock top"
+        raise tf.error("limits.z", f"minimum must be at or below Z0 ({zero})")
     if prof.dialect == "grbl" and prof.changer.mode == "m6":
         raise tf.error("changer.mode", "GRBL has no M6: use \"split\" (one program per tool)"
                        " or \"pause\" (M0)")
@@ -210,17 +211,32 @@ def check_stock_fits(profile: Profile, stocks: Iterable[Stock]) -> None:
 
 
 def depth_problem(profile: Profile, thickness: float) -> str | None:
-    """Why the machine cannot cut through stock this thick (None when it can): the through
-    cut goes the profile's overcut below the stock, and its Z travel below the stock top
-    ([limits] z) ends before. Said where the thickness was given (a job's key, --thickness),
-    which is the number to check first: 183 for 18.3 is a typo, not a machine to change."""
+    """Why the machine cannot cut stock this thick (None when it can): [limits] z is its
+    travel in the Z the program writes, and every written Z must be in it, the through cut
+    (the profile's overcut below the stock) and the clearance height over the stock top
+    (cam.safety.check_setup's bounds). With Z0 on the stock top, only the through cut
+    depends on the thickness; with Z0 on the spoilboard, only the heights over the stock.
+    Said where the thickness was given (a job's key, --thickness), which is the number to
+    check first: 183 for 18.3 is a typo, not a machine to change."""
     through = thickness + profile.depth.overcut
-    if -through >= profile.limits.z_min - 1e-9:  # cam.safety.check_setup's bound
-        return None
-    where = f" in {profile.source}" if profile.source else ""
-    return (f"{thickness:g} mm: a through cut {through:g} mm deep is beyond the {profile.name}"
-            f" machine's Z travel ({-profile.limits.z_min:g} mm below the stock top, [limits] z"
-            f"{where})")
+    lim, where = profile.limits, f" in {profile.source}" if profile.source else ""
+    if profile.z_zero != "spoilboard":
+        if -through >= lim.z_min - 1e-9:
+            return None
+        return (f"{thickness:g} mm: a through cut {through:g} mm deep is beyond the"
+                f" {profile.name} machine's Z travel ({-lim.z_min:g} mm below the stock top,"
+                f" [limits] z{where})")
+    top = max(profile.heights.clearance, profile.heights.safe)
+    if thickness + top > lim.z_max + 1e-9:
+        return (f"{thickness:g} mm: with Z0 on the spoilboard the stock top is Z{thickness:g}"
+                f" and the clearance height {top:g} mm over it is Z{thickness + top:g}"
+                f" written, above [limits] z max {lim.z_max:g} of the {profile.name}"
+                f" machine{where}")
+    if -profile.depth.overcut < lim.z_min - 1e-9:
+        return (f"{thickness:g} mm: with Z0 on the spoilboard a through cut {through:g} mm deep"
+                f" is Z{-profile.depth.overcut:g} written, below [limits] z min"
+                f" {lim.z_min:g} of the {profile.name} machine{where}")
+    return None
 
 
 def _read_table(tf: TomlFile, table: dict, section: str, defaults: Any,

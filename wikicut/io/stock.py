@@ -157,8 +157,9 @@ def read_stocks(tf: TomlFile, data: dict[str, Any], inventory: rem.RemnantFile |
         prefixes = [f"sheet[{i + 1}]." for i in range(len(sheets))]
     else:
         raise tf.error("sheet", "must be a [sheet] table or [[sheet]] tables")
-    stocks = [read_stock(tf, s, pre, layers_seen=layers_seen)
-              for s, pre in zip(sheets, prefixes) if "from" not in s]
+    given = [(s, pre) for s, pre in zip(sheets, prefixes) if "from" not in s]
+    stocks = [read_stock(tf, s, pre, layers_seen=layers_seen) for s, pre in given]
+    _one_thickness(tf, stocks, [pre for _, pre in given])
     offcuts, files = _remnant_sheets(tf, sheets, prefixes, stocks, inventory)
     # an offcut's outline drawn in a DXF is read too: an input like any other
     files += [tf.path.parent / s["outline"] for s in sheets
@@ -167,12 +168,23 @@ def read_stocks(tf: TomlFile, data: dict[str, Any], inventory: rem.RemnantFile |
     if not stocks:
         raise tf.error("sheet", "no sheet to cut: the remnant files list none of this"
                        " thickness and material, and no other [[sheet]] is given")
-    if len({s.thickness for s in stocks}) > 1:
-        raise tf.error("thickness", "all sheets of a job must have the same thickness"
+    if len({s.thickness for s in stocks}) > 1:  # the remnants are read of one thickness
+        raise tf.error("sheet", "all sheets of a job must have the same thickness"
                        " (parametric slots follow it): split the job by thickness")
     if sum(1 for s in stocks if s.strip) and len(stocks) > 1:
         raise tf.error("strip", "strip mode takes a single [sheet] (no remnants beside it)")
     return stocks, files
+
+
+def _one_thickness(tf: TomlFile, stocks: list[Stock], prefixes: list[str]) -> None:
+    """Refuse sheets of another thickness than the first, naming the first that differs:
+    parametric slots follow the one thickness of a job."""
+    for st, pre in zip(stocks[1:], prefixes[1:]):
+        if st.thickness != stocks[0].thickness:
+            raise tf.error(f"{pre}thickness", f"{st.thickness:g} mm, but {prefixes[0]}thickness"
+                           f" is {stocks[0].thickness:g} mm: all sheets of a job must have the"
+                           " same thickness (parametric slots follow it): split the job by"
+                           " thickness")
 
 
 def _remnant_sheets(tf: TomlFile, sheets: list[dict], prefixes: list[str], stocks: list[Stock],

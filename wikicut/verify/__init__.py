@@ -74,11 +74,14 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
                              tool=next(iter(listed)) if len(listed) == 1 else 0)
     t = (sheet.stock.thickness if sheet is not None else thickness if thickness is not None
          else stated_thickness(text, profile))
-    if profile.z_zero == "spoilboard" and t is not None:  # back to Z0 = stock top
-        segs = [replace(s, start=(*s.start[:2], s.start[2] - t * (k > 0)),  # the reader's
-                        end=(*s.end[:2], s.end[2] - t))  # start is a guess: Z0 either way
+    # the stock's checks are from its top; the machine's travel ([limits]) is in the Z
+    # the program writes, `z0` above the stock-top frame
+    z0 = t if profile.z_zero == "spoilboard" and t is not None else 0.0
+    if z0:  # back to Z0 = stock top
+        segs = [replace(s, start=(*s.start[:2], s.start[2] - z0 * (k > 0)),  # the reader's
+                        end=(*s.end[:2], s.end[2] - z0))  # start is a guess: Z0 either way
                 for k, s in enumerate(segs)]
-    out += check_motion(segs, profile, t)
+    out += check_motion(segs, profile, t, z0)
     out += check_screws(segs, profile, screws or [], known)
     out += check_keepouts(segs, profile, sheet.stock.keepouts if sheet is not None else ())
     tol = resolution(profile)  # a depth written in inches to 4 decimals is 0.0025 mm coarse

@@ -16,17 +16,19 @@ from .tools import ToolLimits
 
 
 def check_motion(segs: list[Segment], profile: Profile,
-                 thickness: float | None = None) -> list[Violation]:
+                 thickness: float | None = None, z0: float = 0.0) -> list[Violation]:
     """Travel limits, depth (the stock's thickness plus the allowed overcut, else the
     machine's Z limit), rapids in the stock (but straight up out of the kerf), feeds and
-    the spindle, segment by segment."""
+    the spindle, segment by segment. `segs` are from the stock top; `z0` is the stock top's
+    Z in the program's own work coordinates (the sheet's thickness with Z0 on the
+    spoilboard): [limits] z is the machine's travel in the Z the program writes."""
     out: list[Violation] = []
     floor = (-(thickness + profile.depth.max_overcut) if thickness is not None
              else profile.limits.z_min)
     eps = 1e-6
     lim = ((profile.limits.x_min, profile.limits.x_max),
            (profile.limits.y_min, profile.limits.y_max),
-           (profile.limits.z_min, profile.limits.z_max))
+           (profile.limits.z_min - z0, profile.limits.z_max - z0))
     # before the first move, where the tool stands is not known
     first = next((k for k, s in enumerate(segs) if s.kind != "change"), len(segs))
     for k in _suspects(segs, lim, floor, profile.feeds.max, eps).tolist():
@@ -34,11 +36,12 @@ def check_motion(segs: list[Segment], profile: Profile,
         if s.kind == "change":
             out += _check_change(s, profile, k > first)
             continue
-        for p in (s.start, s.end):
+        # the reader's start of its first move is a guess (Z0), never written
+        for p in (s.end,) if k == first else (s.start, s.end):
             for ax, (lo, hi), v in zip("XYZ", lim, p):
                 if v < lo - eps or v > hi + eps:
-                    out.append(Violation(s.line, "travel-limit",
-                                         f"{ax}{v:.3f} outside the machine's {lo:g}..{hi:g}"))
+                    out.append(Violation(s.line, "travel-limit", _outside(ax, v, lo, hi, z0,
+                                                                          profile)))
                     break
         zmin = min(s.start[2], s.end[2])
         if zmin < floor - 1e-3:
@@ -56,6 +59,17 @@ def check_motion(segs: list[Segment], profile: Profile,
             if zmin < -eps and not s.spindle:
                 out.append(Violation(s.line, "feed", "cutting with the spindle off"))
     return out
+
+
+def _outside(ax: str, v: float, lo: float, hi: float, z0: float, profile: Profile) -> str:
+    """One axis word out of the machine's travel; a Z as the program writes it, with where
+    its Z0 is (the limits are in the program's work coordinates)."""
+    if ax != "Z":
+        return f"{ax}{v:.3f} outside the machine's {lo:g}..{hi:g}"
+    zero = "the spoilboard" if profile.z_zero == "spoilboard" else "the stock top"
+    side, key = ("above", "max") if v > hi else ("below", "min")
+    return (f"Z{v + z0:.3f} written (Z0 on {zero}) is {side} [limits] z {key}"
+            f" {(hi if v > hi else lo) + z0:g}")
 
 
 def _suspects(segs: list[Segment], lim, floor: float, max_feed: float, eps: float
