@@ -60,8 +60,9 @@ def _rs274_clean(exe: str, program: Path, table: Path | None) -> None:
 @pytest.mark.slow
 def test_microhouse_cuts_with_its_rack_one_program_per_tool(tmp_path, rs274):
     """GRBL has no M6: a sheet with 2 mm pilots is two programs, T7's pilots (and labels)
-    first, then T1's outlines, checked together against the sheet (each alone leaves the
-    other's contours uncut); a sheet without is one program, T1's, labels included."""
+    first, then T1's outlines, checked together against the sheet (one alone is refused,
+    naming the other: its contours would be left uncut); a sheet without is one program,
+    T1's, labels included."""
     out = tmp_path / "out"
     res = _nest(out)
     assert res.returncode == 0, res.stderr
@@ -84,7 +85,8 @@ def test_microhouse_cuts_with_its_rack_one_program_per_tool(tmp_path, rs274):
         if len(progs) > 1:
             alone = CliRunner().invoke(main, ["verify", str(progs[0]), "--profile", "grbl",
                                               "--sheet", str(out / f"sheet-{k:03d}.dxf")])
-            assert alone.exit_code == 3 and "uncut" in alone.output  # the outlines are T1's
+            # the outlines are T1's: one program of the set alone is refused, naming the other
+            assert alone.exit_code == 2 and "given without program 2" in alone.output
     assert ["T7", "T1"] in racks  # the pilots need T7 on some sheets
     assert {tuple(r) for r in racks} <= {("T7", "T1"), ("T1",)}  # no change for labels alone
 

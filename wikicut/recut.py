@@ -3,17 +3,20 @@ bad sheet, and is cut again, alone, on an offcut or at a chosen spot of a fresh 
 
 Everything comes from the job's output folder: the part's geometry as cut from its sheet's
 DXF (so no part file, parameters or nesting are needed), the thickness, machine profile and
-tool diameter from report.json. The program is planned, verified and written like any
-sheet's (pipeline.write_outputs), into a new folder.
+the job's tools (its rack, tools per operation and feeds: `settings.tooling`) from
+report.json. The program is planned, verified and written like any sheet's
+(pipeline.write_outputs), into a new folder.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .errors import InputError, UnsafeJobError
+from .errors import InputError, InputWarning, UnsafeJobError, WikicutError
 from .io.dxf import read_cutting_file
 from .io.profiles import load_profile, resolve_profile_path
 from .io.report import checked_report, is_number
@@ -21,6 +24,9 @@ from .io.staging import staged_output
 from .io.stock import load_offcut
 from .model import Layout, Part, Placement, Profile, SheetLayout, Stock
 from .pipeline import NestResult, write_outputs
+
+if TYPE_CHECKING:
+    from .model.tooling import OperationSettings, Tooling
 
 _MATCH = 0.01  # mm: a DXF part is the report's part when their boxes agree this closely
 
@@ -79,26 +85,117 @@ def _polygon(shell, holes, where: Path, key: str):
     return poly
 
 
-def recut_profile(report: dict, profile: str | None, outdir: Path | None = None) -> Profile:
-    """The job's profile and tool (report settings), or `profile` when given. A profile
-    file the report names is a path relative to the job: looked for from here, then beside
-    the output folder (where the job usually is)."""
+def recut_profile(report: dict, profile: str | None, outdir: Path | None = None,
+                  thickness: float | None = None) -> tuple[Profile, Tooling | None]:
+    """The profile of the job's main tool and the job's tooling (recut_tooling), cutting
+    stock `thickness` (the job's when None); or `profile`'s when given. A profile file the
+    report names is a path relative to the job: looked for from here, then beside the
+    output folder (where the job usually is)."""
     st = report.get("settings", {})
     ref = profile or st.get("profile_ref")
     if not ref:
         raise InputError("the report names no machine profile: give --profile")
     if profile is None and outdir is not None:
-        ref = str(ref)
-        here = resolve_profile_path(ref)
-        beside = resolve_profile_path(ref, Path(outdir).parent)
-        if here.suffix == ".toml" and not here.is_file() and beside.is_file():
-            ref = str(beside)
-        elif here.suffix == ".toml" and not here.is_file():
-            # never a shipped profile of the same name instead: its limits may differ
-            raise InputError(f"the report's machine profile '{ref}' (a path from the job's"
-                             " folder) is neither here nor beside the output folder: give"
-                             " --profile", Path(outdir) / "report.json")
-    return load_profile(ref).with_tool(st.get("tool_diameter"))
+        ref = str(_beside(resolve_profile_path(str(ref)), str(ref), outdir, "machine profile",
+                          "give --profile") or ref)
+    base = load_profile(ref)
+    thick = thickness if thickness is not None else st.get("thickness")
+    tooling = recut_tooling(report, base, thick, outdir)
+    if tooling is None:
+        return base.with_tool(st.get("tool_diameter")), None
+    from .cam.choose import main_tool
+
+    return main_tool(tooling, thick).profile, tooling
+
+
+def _beside(here: Path, ref: str, outdir: Path, what: str, remedy: str) -> Path | None:
+    """A file the report names by its path from the job's folder: None when `here` (from
+    the current folder, or a shipped one) is it, else the one beside the output folder,
+    where the job usually is."""
+    if here.suffix != ".toml" or here.is_file():
+        return None
+    beside = Path(outdir).parent / ref
+    if beside.is_file():
+        return beside
+    # never a shipped file of the same name instead: its limits may differ
+    raise InputError(f"the report's {what} '{ref}' (a path from the job's folder) is neither"
+                     f" here nor beside the output folder: {remedy}",
+                     Path(outdir) / "report.json")
+
+
+def recut_tooling(report: dict, base: Profile, thickness: float,
+                  outdir: Path | None = None) -> Tooling | None:
+    """The job's tooling built again as the job built it (cam.resolve_tooling) from the
+    report's `settings.tooling`: its rack, tools per operation and feeds. None for a report
+    without it: the profile's one tool, said in a warning where the job may have had a rack
+    (a `wikicut gcode` folder never has one)."""
+    from .cam import resolve_tooling
+    from .io.tools import load_library
+
+    st = report.get("settings", {})
+    where = Path(outdir) / "report.json" if outdir is not None else None
+    rec = st.get("tooling")
+    if rec is None:
+        if "turned_sheets" not in st:
+            shown = f"{where}: " if where else ""
+            warnings.warn(f"{shown}no `settings.tooling` (a report from before wikicut"
+                          " recorded it): the job's rack is unknown, so the part is recut with"
+                          f" {base.name}'s own {st.get('tool_diameter') or base.tool.diameter:g}"
+                          " mm tool and feeds", InputWarning, stacklevel=2)
+        return None
+    tools, ops, material, files = _tooling_of(rec, where)
+    lib, mats = (f if f is None or outdir is None else
+                 _beside(Path(f), f, outdir, f"tool {k} file", "put it there") or f
+                 for k, f in zip(("library", "materials"), files))
+    try:
+        library = load_library(lib, mats)
+        if not tools:  # the profile's own tool, of the job's tool_diameter, its rack unused
+            base = base.with_tool(st.get("tool_diameter")).updated(tools={"rack": ()})
+        return resolve_tooling(base, library, material, thickness, tools=tools,
+                               operations=ops)
+    except WikicutError as exc:  # the report's record asked for it: name the report
+        if exc.file is None:
+            exc.file = where
+            exc.args = (exc.message,)
+        raise
+
+
+def _tooling_of(rec, where: Path | None) -> tuple[tuple[int, ...],
+                                                   tuple[OperationSettings, ...], str,
+                                                   tuple[str | None, str | None]]:
+    """(rack, operations, material, (library, materials)) of a `settings.tooling` record,
+    or a one-line refusal naming the key a hand-edited report broke."""
+    from .io.report import OPERATION_KEYS
+    from .model.tooling import OperationSettings
+
+    def bad(key: str, what: str):
+        raise InputError(f"not a wikicut report: `settings.tooling{key}` {what}", where)
+
+    if not isinstance(rec, dict):
+        bad("", "is not an object")
+    tools = rec.get("tools")
+    if not isinstance(tools, list) or not all(
+            isinstance(n, int) and not isinstance(n, bool) for n in tools):
+        bad(".tools", "is not a list of tool numbers")
+    ops = rec.get("operations")
+    if not isinstance(ops, dict):
+        bad(".operations", "is not an object")
+    out = []
+    for kind, vals in ops.items():
+        if not isinstance(vals, dict) or not set(vals) <= set(OPERATION_KEYS) or not all(
+                is_number(v) for v in vals.values()):
+            bad(f".operations.{kind}", f"is not {{{', '.join(OPERATION_KEYS)}}} numbers")
+        tool = vals.get("tool")
+        if tool is not None and (not isinstance(tool, int) or isinstance(tool, bool)):
+            bad(f".operations.{kind}.tool", "is not a tool number")
+        out.append(OperationSettings(kind, **vals))
+    if not isinstance(rec.get("material"), str):
+        bad(".material", "is not a material name")
+    files = (rec.get("library"), rec.get("materials"))
+    for key, f in zip(("library", "materials"), files):
+        if f is not None and not isinstance(f, str):
+            bad(f".{key}", "is not a file name")
+    return tuple(tools), tuple(out), rec["material"], files
 
 
 def place_on(part: Part, stock: Stock, at: tuple[float, float] | None, gap: float) -> Placement:
@@ -136,6 +233,25 @@ def place_on(part: Part, stock: Stock, at: tuple[float, float] | None, gap: floa
                          f" {'at that spot on ' if at else ''}the {stock.width:g} x"
                          f" {stock.height:g} mm stock (margin {stock.margin:g}, keep-outs"
                          f" avoided)")
+
+
+def as_placed(pl: Placement, placed: dict) -> Placement:
+    """`pl`, the part as cut from its sheet (part_as_cut) placed again (place_on), as the
+    placement of the part itself, in report.json's terms: the job's placement (`placed`,
+    mirrored, turned by `rotation`, moved by `x`, `y`) followed by `pl`'s. Where the part's
+    origin lies on its old sheet comes from the report (its offset from the box's corner)
+    and the DXF (the box), so the new placement is as exact as the sheet DXF."""
+    from shapely import Point, affinity
+
+    g = pl.part
+    gx, gy = g.outline.bounds[:2]
+    ox, oy = gx + placed["x"] - placed["bbox"][0], gy + placed["y"] - placed["bbox"][1]
+    rot, mirrored = float(placed["rotation"]), bool(placed.get("mirrored"))
+    own = g.transformed(0.0, -ox, -oy).transformed(-rot, 0.0, 0.0).transformed(
+        0.0, 0.0, 0.0, mirrored)
+    at = affinity.rotate(Point(ox, oy), pl.rotation, origin=(0.0, 0.0))
+    return Placement(pl.instance, own, at.x + pl.x, at.y + pl.y, (rot + pl.rotation) % 360.0,
+                     mirrored)
 
 
 def is_remnant_id(on: str | Path, inventory: Path | None) -> bool:
@@ -206,7 +322,6 @@ def recut(outdir: Path, part: str, dest: Path, *, offcut: Path | str | None = No
     inputs = [Path(outdir), *([board] if board is not None else [])]
     with staged_output(Path(dest), force, inputs) as stage:
         shape = part_as_cut(outdir, sheet, placed)
-        prof = recut_profile(report, profile, outdir)
         if offcut is not None:
             stock = remnant[0] if remnant else load_offcut(offcut)
             if abs(stock.thickness - st["thickness"]) > 0.5:
@@ -215,15 +330,17 @@ def recut(outdir: Path, part: str, dest: Path, *, offcut: Path | str | None = No
                                  f" {st['thickness']:g} mm: re-cut from the same board", board)
         else:
             stock = sheet_stock(st, rep_path)
-        pl = place_on(shape, stock, at, prof.tool.diameter)
+        prof, tooling = recut_profile(report, profile, outdir, stock.thickness)
+        pl = as_placed(place_on(shape, stock, at, prof.tool.diameter), placed)
         layout = Layout(sheets=[SheetLayout(1, stock, [pl])])
         job = report.get("settings", {})
         settings = {"profile": prof.name, "profile_ref": job.get("profile_ref"),
+                    **({"tooling": job["tooling"]} if tooling is not None else {}),
                     "tool_diameter": prof.tool.diameter, "thickness": stock.thickness,
                     "recut_of": placed["id"], "recut_from_sheet": sheet["index"]}
         return write_outputs(f"recut {placed['id']}", layout, dest, profile=prof, force=force,
                              spacing=job.get("spacing", 0.0),
-                             settings=settings, stage=stage)
+                             settings=settings, stage=stage, tooling=tooling)
 
 
 def _report(outdir: Path, rep_path: Path) -> dict:

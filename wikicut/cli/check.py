@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import sys
+import traceback
 from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from ..errors import InputError
+from ..errors import InputError, WikicutError
 from ..io import limits
 from ..words import counted
 from .common import THICKNESS, TOOL_DIAMETER, handle_errors
@@ -40,9 +42,10 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
     """Simulate a program and report safety violations (exit 3 if any).
 
     A sheet cut by several programs, one per tool (a machine without a tool changer:
-    sheet-001-1-T7.nc, sheet-001-2-T1.nc), is checked by giving them all in cutting order
-    (out/sheet-001*.nc does): they are simulated as one run, so the sheet's contours are
-    judged on what all of them cut.
+    sheet-001-1-T7.nc, sheet-001-2-T1.nc), is checked by giving them all (out/sheet-001*.nc
+    does): they are simulated as one run in the order their headers state ("program 1 of
+    2"), as the operator runs them, so the sheet's contours are judged on what all of them
+    cut; with --sheet, one of them missing is refused.
 
     \b
     Examples:
@@ -64,6 +67,7 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
         if b"\x00" in raw:  # valid UTF-8, but a binary file (a zip, an image) all the same
             raise InputError("binary file, not a text program file", program)
         _check_is_program(program, texts[-1], prof)
+    programs, texts = _in_stated_order(programs, texts, prof, sheet is not None)
     texts = [t if t.endswith("\n") or not t else t + "\n" for t in texts]
     text = "".join(texts)
     layout = None
@@ -118,12 +122,70 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
     click.echo(f"{names}: clean ({prof.name}{against})")
 
 
+def _in_stated_order(programs: tuple[Path, ...], texts: list[str], prof, whole: bool
+                     ) -> tuple[tuple[Path, ...], list[str]]:
+    """The programs (and their texts) with each sheet's set in the order their headers
+    state (program 1 of 2, then 2 of 2), the order the operator runs them: given the other
+    way round, the labels were checked as engraved before the pass that frees their parts,
+    and run so they are. A program of a set given twice is refused; one missing too when
+    the sheet is checked (`whole`: its contours are judged on what all of them cut), else
+    said in one line."""
+    from ..verify.header import stated_program
+
+    stated = [stated_program(text, prof) for text in texts]
+    sets: dict[tuple[str, int], list[int]] = {}
+    for i, said in enumerate(stated):
+        if said is not None:
+            sets.setdefault((said[0], said[2]), []).append(i)
+    order = list(range(len(programs)))
+    for (_, n), mine in sets.items():
+        number = {i: stated[i][1] for i in mine}
+        for k in sorted(set(number.values())):
+            same = [programs[i] for i in mine if number[i] == k]
+            if len(same) > 1:
+                raise InputError(f"each says it is program {k} of {n} of the same sheet:"
+                                 " give each program once", ", ".join(map(str, same)))
+        missing = sorted(set(range(1, n + 1)) - set(number.values()))
+        if missing:
+            given = ", ".join(f"{number[i]} of {n}" for i in mine)
+            names = ", ".join(map(str, _named(programs[mine[0]], number[mine[0]], missing)))
+            what = (f"program{'s' if len(missing) > 1 else ''}"
+                    f" {', '.join(map(str, missing))}{f' ({names})' if names else ''}")
+            files = ", ".join(str(programs[i]) for i in mine)
+            if whole:
+                raise InputError(f"program {given} for its sheet, given without {what}: the"
+                                 " sheet is checked on what all of its programs cut: give them"
+                                 " all", files)
+            click.echo(f"warning: {files}: program {given} for its sheet, given without"
+                       f" {what}: checked without it; run all of them, in order", err=True)
+        for slot, i in zip(mine, sorted(mine, key=number.get)):
+            order[slot] = i
+    if order != list(range(len(programs))):
+        ran = ", ".join(str(programs[i]) for i in order)
+        click.echo(f"warning: {', '.join(map(str, programs))}: given out of the order their"
+                   f" headers state: checked as they are run, {ran}", err=True)
+    return tuple(programs[i] for i in order), [texts[i] for i in order]
+
+
+def _named(program: Path, k: int, missing: list[int]) -> list[Path]:
+    """The files beside `program` (program k of its sheet, named as wikicut names them:
+    sheet-001-2-T1.nc) that hold the `missing` programs of its set, where there are."""
+    import glob
+
+    m = re.fullmatch(r"(.+)-(\d+)-T\d+", program.stem)
+    if m is None or int(m.group(2)) != k:
+        return []
+    stem = glob.escape(str(program.parent / m.group(1)))
+    return [Path(f) for j in missing
+            for f in sorted(glob.glob(f"{stem}-{j}-T*{glob.escape(program.suffix)}"))]
+
+
 def _check_is_program(program: Path, text: str, prof) -> None:
     """One line, not thousands of violations, for a file that is no program for this
     profile: a DXF drawing (a sheet file given as a program), or a wikicut program whose
     header says it was written for another dialect or with Z0 elsewhere (every depth a
     sheet's thickness off: without the sheet it reads clean)."""
-    from ..verify import stated_machine, stated_z_zero
+    from ..verify import read_program, stated_machine, stated_z_zero
 
     head = [ln.strip() for ln in text.splitlines()[:4]]
     if len(head) >= 2 and head[0] == "0" and head[1].upper() == "SECTION":
@@ -140,6 +202,12 @@ def _check_is_program(program: Path, text: str, prof) -> None:
                          f" with the {prof.name} profile (z_zero = \"{prof.z_zero}\": Z0 ="
                          f" {where[prof.z_zero]}): give the profile it was written for"
                          " (--profile)", program)
+    first = [ln for ln in text.splitlines()[:40] if ln.strip()]  # a log, a listing, prose
+    unread = {v.line for v in read_program("\n".join(first), prof)[1] if v.kind == "syntax"}
+    if first and 2 * len(unread) > len(first):
+        what = "an OpenSBP" if prof.dialect == "shopbot" else "a G-code"
+        raise InputError(f"not {what} program: {len(unread)} of the first {len(first)} lines"
+                         " unreadable", program)
 
 
 def _one_tool(programs: tuple[Path, ...], texts: list[str], prof, tools, diameter: float):
@@ -185,9 +253,16 @@ def report_violations(programs: Path | tuple[Path, ...], violations,
             line -= n
         return programs[-1], line
 
+    def at(m) -> str:  # a line a message names, in its own file too
+        prog, line = where(int(m.group(1)))
+        return f"at {prog}:{line}"
+
     groups: dict[tuple[str, str], list[int]] = {}
     for v in violations:
-        groups.setdefault((v.kind, v.message), []).append(v.line)
+        message = v.message
+        if len(programs) > 1:
+            message = re.sub(r"\bat line (\d+)\b", at, message)
+        groups.setdefault((v.kind, message), []).append(v.line)
     for (kind, message), lines in groups.items():
         prog, first = where(lines[0])
         more = (f" (and {len(lines) - 1} more lines like it, up to line {lines[-1]})"
@@ -196,6 +271,11 @@ def report_violations(programs: Path | tuple[Path, ...], violations,
             last_prog, last = where(lines[-1])
             more = (f" (and {len(lines) - 1} more lines like it, up to {last_prog}:{last})")
         click.echo(f"{prog}:{first}: {kind}: {message}{more}")
+
+
+# `wikicut diff`'s exit code for a bug: 1 says "the folders differ", and a CI gating on it
+# must not read a crash as that
+EXIT_DIFF_BUG = 5
 
 
 @click.command("diff")
@@ -211,7 +291,8 @@ def diff_cmd(old: Path, new: Path, as_json, html_file) -> None:
     the cut length, estimated time, deepest cut, tools and first differing move.
 
     Exit 0 when they are the same, 1 when they differ (as diff does), 2 on bad input (a
-    program file the report names and the folder lacks, for one).
+    program file the report names and the folder lacks, for one; the machine profile the job
+    ran with gone or changed), 5 on an internal error (a bug: never 1, "they differ").
 
     \b
     Examples:
@@ -220,6 +301,21 @@ def diff_cmd(old: Path, new: Path, as_json, html_file) -> None:
       wikicut diff old-out/ new-out/
       wikicut diff old-out/ new-out/ --json --html diff.html
     """
+    try:
+        equal = _diff(old, new, as_json, html_file)
+    except (WikicutError, BrokenPipeError, click.ClickException, click.exceptions.Exit):
+        raise  # handle_errors says these, with their own codes
+    except Exception as exc:
+        if (click.get_current_context().find_root().obj or {}).get("debug", False):
+            traceback.print_exc()
+        click.echo(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the"
+                   " traceback, and please report it)", err=True)
+        sys.exit(EXIT_DIFF_BUG)
+    sys.exit(0 if equal else 1)
+
+
+def _diff(old: Path, new: Path, as_json: bool, html_file: Path | None) -> bool:
+    """Print the differences (and write the page): whether the folders are the same."""
     import json
 
     from ..diff import diff_folders, diff_html, diff_text
@@ -237,4 +333,4 @@ def diff_cmd(old: Path, new: Path, as_json, html_file) -> None:
         click.echo(diff_text(d) or f"{old} and {new}: the same sheets, parts and moves", nl=False)
         if d.equal:
             click.echo("")
-    sys.exit(0 if d.equal else 1)
+    return d.equal

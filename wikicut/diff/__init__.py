@@ -5,10 +5,12 @@ Per sheet (by index): the sheet added or removed, parts added, removed (to anoth
 unplaced, or no longer in the job), moved (their box's lower-left corner, by how much, turned
 by how much) and resized, from report.json. Per program file of each sheet (a sheet cut with
 several tools has one per tool, `sheets[].programs`; every one is compared): cut length and
-estimated time, deepest cut, tools and the first move that differs, read back through the
-verifier's simulator (comments and headers do not count). Then everything else, for CI: every
-key of report.json those do not already judge (`report`), and every file of the folders, byte
-for byte (`files`: a DXF, an SVG, parts.csv, a comment in a program, a file added or removed).
+estimated time, deepest cut (from the stock's top, wherever the programs set Z0), tools and
+the first move that differs, read back through the verifier's simulator with the machine
+profile the job ran with (`settings.profile_ref`; comments and headers do not count). Then
+everything else, for CI: every key of report.json those do not already judge (`report`), and
+every file of the folders, byte for byte (`files`: a DXF, an SVG, parts.csv, a comment in a
+program, a file added or removed).
 `equal` only when the folders hold the same files with the same bytes.
 """
 

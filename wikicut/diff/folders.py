@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError, WikicutError
-from ..io.profiles import profile_named
+from ..io.profiles import load_profile, profile_named, resolve_profile_path
 from ..io.report import checked_report
+from ..io.shipped import is_shipped_name
 from .files import explain_files, file_changes
 from .programs import FolderPrograms, pair_programs, program_diff, program_files
 from .report_keys import report_changes
@@ -16,14 +17,63 @@ from .sheets import sheet_diff, where_parts_went
 
 
 def _profile(report: dict, folder: Path):
-    """The profile a folder's programs are read with (None: it was written without them)."""
+    """The profile a folder's programs were written with (None: it was written without
+    them): the one its job ran with, `settings.profile_ref` (a shipped profile's name, or a
+    file's path from the job's folder), never another of the same display name; refused
+    when that file is gone or no longer says what the report records."""
     st = report.get("settings", {})
     if not st.get("profile"):
         return None
+    rep = folder / "report.json"
+    ref = st.get("profile_ref")
+    if not ref:  # `wikicut gcode` records only the profile's name
+        try:
+            prof = profile_named(st["profile"], folder)
+        except WikicutError as exc:
+            raise InputError(f"cannot read its programs: {exc}", folder) from None
+    else:
+        prof = _profile_file(ref, folder)
+    said = [("name", prof.name, st["profile"])]
+    for key, now in (("z_zero", prof.z_zero), ("work_offset", prof.work_offset or None),
+                     ("holddown", prof.holddown.mode)):
+        if key in st:  # written with the programs
+            said.append((key, now, st[key]))
+    for key, now, was in said:
+        if now != was:
+            what = (f"the job's machine profile {prof.source} has changed since the job ran"
+                    if ref else f"the profile found by its name, {prof.source}, is not the"
+                    " one the job ran with (the report names no file: settings.profile_ref)")
+            raise InputError(f"cannot read its programs: {what} (its {key} is {_quoted(now)},"
+                             f" settings.{'profile' if key == 'name' else key}"
+                             f" {_quoted(was)})", rep)
+    return prof.with_tool(st.get("tool_diameter"))
+
+
+def _quoted(v) -> str:
+    return "none" if v is None else f"'{v}'"
+
+
+def _profile_file(ref: str, folder: Path):
+    """The profile `settings.profile_ref` names: a shipped one, or a file from the job's
+    folder, which the report does not record: looked for from here, then beside the output
+    folder (where a job usually writes it), as `wikicut recut` does."""
+    rep = folder / "report.json"
+    if is_shipped_name(ref):
+        found = ref
+    else:
+        found = next((p for p in (resolve_profile_path(ref),
+                                  resolve_profile_path(ref, folder.resolve().parent))
+                      if p.is_file()), None)
+        if found is None:
+            raise InputError(f"cannot read its programs: the job's machine profile '{ref}'"
+                             " (settings.profile_ref, a path from the job's folder) is"
+                             " neither here nor beside the output folder: run diff from"
+                             " the job's folder", rep)
     try:
-        return profile_named(st["profile"], folder).with_tool(st.get("tool_diameter"))
+        return load_profile(found)
     except WikicutError as exc:
-        raise InputError(f"cannot read its programs: {exc}", folder) from None
+        raise InputError(f"cannot read its programs: the job's machine profile '{ref}'"
+                         f" (settings.profile_ref) no longer loads: {exc}", rep) from None
 
 
 def diff_folders(old: Path, new: Path) -> FolderDiff:

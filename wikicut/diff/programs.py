@@ -10,11 +10,14 @@ from collections import Counter
 from pathlib import Path
 
 from ..errors import InputError
-from ..verify import program_tools, read_program
+from ..io.report import is_number
+from ..verify import program_tools, read_program, stated_machine, stated_thickness, stated_z_zero
 from .result import ProgramDiff
 from .sheets import MOVE_TOL
 
 _TOOL = re.compile(r"(?<![A-Z])T\s*(\d+)")
+# "machine: GRBL [grbl], program units mm" in a wikicut header, in any comment style
+_UNITS = re.compile(r"machine: .+ [\[(]\w+[\])], program units (\w+)")
 
 
 def _tools(text: str, profile) -> list[int]:
@@ -34,21 +37,26 @@ def _tools(text: str, profile) -> list[int]:
 
 def program_files(sheet: dict | None) -> list[dict]:
     """A sheet's program files in the order they run: file, tools (None: read them from the
-    program), est_seconds and cut_length_m (None: measure it from the program's moves)."""
+    program), est_seconds and cut_length_m (None: measure it from the program's moves) and
+    the sheet's thickness."""
     if not sheet:
         return []
     tp = sheet.get("toolpath") or {}
+    stock = sheet.get("stock")
+    thick = stock.get("thickness") if isinstance(stock, dict) else None
+    thick = thick if is_number(thick) else None  # where a header does not say it
     listed = sheet.get("programs") or []
     if len(listed) > 1:  # one file per tool: the report times each, the moves give its cut
         return [{"file": p.get("file"), "tools": list(p.get("tools") or []) or None,
-                 "est_seconds": p.get("est_seconds"), "cut_length_m": None} for p in listed]
+                 "est_seconds": p.get("est_seconds"), "cut_length_m": None,
+                 "thickness": thick} for p in listed]
     name = (listed[0].get("file") if listed else None) or sheet.get("file_program")
     if not name:
         return []
     tools = (listed[0].get("tools") if listed else None) or [
         t["number"] for t in sheet.get("tools") or []]
     return [{"file": name, "tools": list(tools) or None, "est_seconds": tp.get("est_seconds"),
-             "cut_length_m": tp.get("cut_length_m")}]
+             "cut_length_m": tp.get("cut_length_m"), "thickness": thick}]
 
 
 def pair_programs(old: list[dict], new: list[dict]) -> list[tuple[dict | None, dict | None]]:
@@ -86,11 +94,37 @@ class FolderPrograms:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError):
                 raise InputError("program missing or unreadable", path) from None
+            self._same_profile(text, path)
             moves, bad = read_program(text, self.profile)
             if bad:
                 raise InputError(f"line {bad[0].line}: {bad[0].message}", path)
             self.cache[name] = (text, moves)
         return self.cache[name]
+
+    def _same_profile(self, text: str, path: Path) -> None:
+        """Refuse a program its header says was written for another machine, dialect,
+        units or Z0 than the profile now says: read with it, every move would differ."""
+        prof = self.profile
+        machine = stated_machine(text)
+        units = _UNITS.search("\n".join(text.splitlines()[:40]))
+        said = [("machine", machine and machine[0], prof.name),
+                ("dialect", machine and machine[1], prof.dialect),
+                ("program units", units and {"in": "inch"}.get(units[1], units[1]),
+                 prof.units),
+                ("Z0", stated_z_zero(text, prof), prof.z_zero)]
+        for what, was, now in said:
+            if was is not None and was != now:
+                raise InputError(f"written with {what} '{was}', but the job's machine profile"
+                                 f" {prof.source} now says '{now}': it has changed since the"
+                                 " job ran", path)
+
+    def stock_top(self, text: str, thickness) -> float:
+        """How far above Z0 the stock's top is in a program (its header's Z0 and sheet
+        thickness, else the report's): depths are measured from there, as verify does."""
+        if (stated_z_zero(text, self.profile) or self.profile.z_zero) != "spoilboard":
+            return 0.0
+        t = stated_thickness(text, self.profile)
+        return t if t is not None else thickness if thickness is not None else 0.0
 
 
 def _same(a, b) -> bool:
@@ -129,7 +163,8 @@ def program_diff(index: int, pair: tuple[dict | None, dict | None],
         if cut is None:
             cut = round(sum(math.dist(m.start, m.end) for m in moves if m.kind == "feed")
                         / 1000, 2)
-        deep = round(-min((m.end[2] for m in moves if m.kind == "feed"), default=0.0), 3)
+        top = r.stock_top(text, p.get("thickness"))  # Z0 on the spoilboard: not a deeper cut
+        deep = round(top - min((m.end[2] for m in moves if m.kind == "feed"), default=top), 3)
         figures.append((cut, p["est_seconds"], deep, p["tools"] or _tools(text, r.profile),
                         moves))
     (ca, ea, da, ta, ma), (cb, eb, db, tb, mb) = figures

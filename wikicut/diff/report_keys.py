@@ -47,8 +47,10 @@ def _walk(a, b, path: str, out: list[dict], skip) -> None:
         for k in ka + [k for k in kb if k not in ra]:
             _walk(ra.get(k, _GONE), rb.get(k, _GONE), f"{path}[{k}]", out, skip)
         return
-    out.append({"key": path, "old": None if a is _GONE else a,
-                "new": None if b is _GONE else b})
+    change = {"key": path, "old": None if a is _GONE else a, "new": None if b is _GONE else b}
+    if a is _GONE or b is _GONE:  # not null: settings keys a command did not write
+        change["absent"] = "old" if a is _GONE else "new"
+    out.append(change)
 
 
 def report_changes(reps: list[dict], per_sheet: list[SheetDiff]) -> list[dict]:

@@ -54,7 +54,8 @@ class FolderDiff:
     unplaced: tuple[list[str], list[str]]
     per_sheet: list[SheetDiff]
     programs: list[ProgramDiff]  # every program file of every sheet, in sheet and run order
-    # report.json keys the above do not judge: {key, old, new} (old/new null: not there)
+    # report.json keys the above do not judge: {key, old, new}, and absent ("old" or
+    # "new") when one report lacks the key (its value is then given as null)
     report: list[dict] = field(default_factory=list)
     # every file that differs, by name: {file, change (added|removed|changed), explained
     # (the changes above account for it), lines (changed lines), line, old, new (the first)}

@@ -201,16 +201,19 @@ def diff_text(d: FolderDiff) -> str:
     return "\n".join(out) + "\n"
 
 
-def _json_value(v) -> str:
-    if v is None:
-        return "(none)"
+def _json_value(v, absent: bool = False) -> str:
+    """A report value as JSON (null as `null`); a key the report lacks as "(absent)": in
+    `settings` the two differ (work_offset null: the programs select no offset; absent:
+    written without programs)."""
+    if absent:
+        return "(absent)"
     text = json.dumps(v, sort_keys=True, ensure_ascii=False)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _report_lines(changes: list[dict]) -> list[str]:
-    out = [f"report.json {c['key']}: {_json_value(c['old'])} -> {_json_value(c['new'])}"
-           for c in changes[:REPORT_LINES]]
+    out = [f"report.json {c['key']}: {_json_value(c['old'], c.get('absent') == 'old')} -> "
+           f"{_json_value(c['new'], c.get('absent') == 'new')}" for c in changes[:REPORT_LINES]]
     if len(changes) > REPORT_LINES:
         out.append(f"report.json: and {len(changes) - REPORT_LINES} more keys changed"
                    " (--json lists them all)")

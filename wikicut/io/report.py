@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from pathlib import Path, PurePath
 
 from ..errors import InputError
 from ..model import Layout, Profile, SheetLayout, SheetProgram
+from ..model.tooling import OperationSettings, Tooling
 
 SCHEMA = "wikicut-report/1"
 
@@ -249,6 +251,35 @@ def build_report(job_name: str, layout: Layout, spacing: float,
     }
 
 
+def tooling_record(tooling: Tooling, operations: Iterable[OperationSettings], material: str,
+                   library: Path | None = None, materials: Path | None = None,
+                   base: Path | None = None) -> dict:
+    """`settings.tooling`: what `wikicut recut` needs to build the job's tooling again with
+    cam.resolve_tooling (a part cut again with the job's rack, tools per operation and feeds,
+    not the profile's one tool). The rack as resolved (the job's `tools`, its profile's rack,
+    or the library tool of its `tool_diameter`: [] where the profile's own tool cut), the
+    job's `[machine.operations]` as given, its material, and the tool library and materials
+    files as paths from the job's folder `base` (null: the shipped ones)."""
+    rack = [t.number for t in tooling.tools] if all(t.cutter for t in tooling.tools) else []
+    ops = {o.kind: {k: getattr(o, k) for k in OPERATION_KEYS if getattr(o, k) is not None}
+           for o in operations}
+    return {"tools": rack, "operations": ops, "material": material,
+            "library": _job_file(library, base), "materials": _job_file(materials, base)}
+
+
+OPERATION_KEYS = ("tool", "feed", "plunge", "ramp", "rpm", "per_pass")  # OperationSettings'
+
+
+def _job_file(path: Path | None, base: Path | None) -> str | None:
+    """A file the job named, as a path from the job's folder where it lies below it, else
+    by name (portable_source: no machine paths in the report)."""
+    if path is None:
+        return None
+    if base is not None and Path(path).is_relative_to(base):
+        return Path(path).relative_to(base).as_posix()
+    return portable_source(str(path))
+
+
 def _role(instance: str, locked: set[str], fillers: set[str]) -> dict:
     """A placed part's `locked` or `filler` flag, only where it is one (reports of jobs
     without either stay as they were)."""
@@ -316,8 +347,17 @@ def checked_report(folder: Path) -> dict:
     def bad(what: str):
         raise InputError(f"not a wikicut report: {what}", rep_path)
 
-    _table(report, "settings", bad, required=False)
-    _table(report, "totals", bad, required=False)
+    st = _table(report, "settings", bad, required=False)
+    for k in ("profile", "profile_ref", "z_zero"):  # diff loads the profile by them
+        if st.get(k) is not None and not isinstance(st[k], str):
+            bad(f"`settings.{k}` is not a name")
+    for k in ("tool_diameter", "thickness"):
+        if st.get(k) is not None and not is_number(st[k]):
+            bad(f"`settings.{k}` is not a number")
+    tots = _table(report, "totals", bad, required=False)
+    for k in ("est_seconds", "cut_length_m"):  # diff subtracts them
+        if tots.get(k) is not None and not is_number(tots[k]):
+            bad(f"`totals.{k}` is not a number")
     seen: set[int] = set()
     for i, sh in enumerate(_table(report, "sheets", bad, list)):
         if not isinstance(sh, dict):
@@ -326,6 +366,14 @@ def checked_report(folder: Path) -> dict:
             bad(f"`sheets[{i}].index` is not a sheet number of its own")
         seen.add(sh["index"])
         _check_sheet(sh, f"sheets[{i}]", bad)
+        # the figures diff compares (its programs' files and tools: _check_sheet)
+        figures = [(f"toolpath.{k}", (sh.get("toolpath") or {}).get(k))
+                   for k in ("est_seconds", "cut_length_m")]
+        figures += [(f"programs[{j}].est_seconds", pr.get("est_seconds"))
+                    for j, pr in enumerate(sh.get("programs") or [])]
+        for k, v in figures:
+            if v is not None and not is_number(v):
+                bad(f"`sheets[{i}].{k}` is not a number")
     for j, u in enumerate(_table(report, "unplaced", bad, list, required=False)):
         if not isinstance(u, dict) or not isinstance(u.get("id"), str):
             bad(f"`unplaced[{j}]` is not a part with its id")

@@ -220,7 +220,7 @@ def _run_nest(job: Job, outdir: Path, *, gcode: bool, force: bool, profile: str 
         kept: list[str | None] = []  # the inventory's new text, from the remnants written
         result = write_outputs(job.name, layout, outdir, profile=prof, force=force,
                                spacing=job.settings.spacing, toolpaths=toolpaths, progress=say,
-                               settings=_settings_record(job, prof, profile),
+                               settings=_settings_record(job, prof, profile, tooling),
                                sources={it.part.name: it.part.source for it in items},
                                labels={it.instance: it.part.text for it in items},
                                stage=stage, proofs=proofs, tooling=tooling,
@@ -378,15 +378,27 @@ def job_inputs(job: Job, profile: str | None = None) -> list[Path]:
 
 
 def _profile_ref(job: Job, profile: str | None) -> str:
-    """How `wikicut recut` finds the job's profile again: a shipped profile's name, or the
-    path to its file as given (only its name when absolute: reports hold no machine paths)."""
+    """How `wikicut recut` and `wikicut diff` find the job's profile again: a shipped
+    profile's name, or the path to its file from the job's folder (reports hold no machine
+    paths; --profile comes here absolute, from the folder the command ran in)."""
+    import os
+
     from ..io.report import portable_source
+    from ..io.shipped import is_shipped_name
 
-    return portable_source(str(profile or job.profile))
+    ref = str(profile or job.profile)
+    if is_shipped_name(ref) or not Path(ref).is_absolute():
+        return portable_source(ref)
+    try:
+        return Path(os.path.relpath(ref, job.base.resolve())).as_posix()
+    except ValueError:  # on another drive (Windows): no path from the job, its name
+        return portable_source(ref)
 
 
-def _settings_record(job: Job, prof: Profile | None, profile: str | None = None) -> dict:
+def _settings_record(job: Job, prof: Profile | None, profile: str | None = None,
+                     tooling: Tooling | None = None) -> dict:
     from ..cam.common import enabled
+    from ..io.report import tooling_record
 
     s = job.settings
     rots = s.rotations if isinstance(s.rotations, str) else list(s.rotations)  # "any" as is
@@ -395,6 +407,9 @@ def _settings_record(job: Job, prof: Profile | None, profile: str | None = None)
            "thickness": job.thickness, "profile": prof.name if prof else None,
            "tool_diameter": prof.tool.diameter if prof else None,
            "profile_ref": _profile_ref(job, profile) if prof else None}
+    if tooling is not None:  # `wikicut recut` cuts a part again with the same tools and feeds
+        rec["tooling"] = tooling_record(tooling, job.operations, job.material, job.library,
+                                        job.materials, job.base)
     if prof is not None and enabled(prof):  # only then: plain reports stay as they were
         rec["common_line"] = True
     if s.mirror:  # likewise

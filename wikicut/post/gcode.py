@@ -31,6 +31,8 @@ def _check_units(p: Profile) -> None:
 class GcodeWriter(Writer):
     """G-code as GRBL and LinuxCNC read it; line numbers and comment style from the profile."""
 
+    arc_centres = ""  # the word that makes I/J incremental where a setting may say otherwise
+
     def __init__(self, profile: Profile):
         super().__init__(profile)
         self.n = 0  # the last line number written
@@ -55,6 +57,8 @@ class GcodeWriter(Writer):
             self.raw(self.fill(line))
         if not re.search(r"\bG2[01]\b", " ".join(p.header).upper()):
             self.raw("G20" if p.units == "inch" else "G21")
+        if self.arc_centres and self.arc_centres not in " ".join(p.header).upper().split():
+            self.raw(self.arc_centres)  # a header of one's own may leave it out
         if p.work_offset:
             self.raw(p.work_offset)
         self.raw(f"G0 Z{self.num(p.heights.clearance + self.z0)}")
@@ -122,6 +126,9 @@ class MachWriter(GcodeWriter):
     """Mach3/Mach4: G-code whose dwell needs a decimal point. Mach4 reads G4 P without one as
     milliseconds ("G4 P4" is 4 ms: the cut starts before the spindle is at speed) and with one
     as seconds; Mach3 reads P in seconds unless its General Config says milliseconds."""
+
+    arc_centres = "G91.1"  # Mach's IJ mode is a General Config setting: absolute cuts every
+    # arc round the wrong centre
 
     def __init__(self, profile: Profile):
         super().__init__(profile)

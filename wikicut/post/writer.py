@@ -11,6 +11,7 @@ arcs as lines (chord error <= arc_tolerance) when the profile has `arcs = false`
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 from abc import ABC, abstractmethod
@@ -19,6 +20,11 @@ from ..model import P3, Move, Profile, SheetProgram, ToolUse, arc_points, estima
 from .arcfit import fit_arcs
 
 COMMENT_WIDTH = 70  # characters of comment text per line
+# An I/J arc is refused when its radius to the end differs from its radius to the start by
+# more than 0.005 mm and 0.1 % of the radius (GRBL 1.1 error 33; LinuxCNC allows 0.028 mm;
+# Mach and ShopBot document none): the strictest rule, held for every dialect. Rounding
+# to the profile's decimals moves both ends of an arc.
+ARC_SLACK_MM, ARC_SLACK_SHARE = 0.005, 0.001
 # Comments LinuxCNC (and Mach, for MSG) act on: "(MSG," shows a message, "(ABORT," ends the
 # program, "(PY," runs Python, "(LOGOPEN," opens a file, "(PROBEOPEN name)" another. A comment of
 # ours that happens to open so (a job name, a part list wrapped there) is written "(- ...)".
@@ -447,5 +453,37 @@ class Writer(ABC):
         sx = float(self.last.get("X", self.num(x0))) / self.scale
         sy = float(self.last.get("Y", self.num(y0))) / self.scale
         i, j = self.num(x0 + m.i - sx), self.num(y0 + m.j - sy)
-        self.arc(m, i, j, self.rate(m.feed), m.kind == "arc_ccw")
+        ij = self._true_centre(sx, sy, m, i, j)
+        if ij is None:  # no written centre the controller accepts: as lines
+            for x, y, z in arc_points(self.pos, m, self.p.arc_tolerance):
+                self.emit_feed(x, y, z, m.feed)
+            return
+        self.arc(m, *ij, self.rate(m.feed), m.kind == "arc_ccw")
         self.pos = (m.x, m.y, m.z)
+
+    def _true_centre(self, sx: float, sy: float, m: Move, i: str, j: str
+                     ) -> tuple[str, str] | None:
+        """I and J (as written) whose radii to the arc's written start and end agree within
+        ARC_SLACK: the rounded centre, else the nearest of its neighbours one last digit
+        away that does, else None (too few decimals for so small an arc)."""
+        unit = 10.0 ** -self.p.decimals  # one last digit, in program units
+        ex, ey = (float(self.num(m.x)) / self.scale, float(self.num(m.y)) / self.scale)
+        fi, fj = float(i), float(j)
+        best = None
+        for di, dj in sorted(((a, b) for a in (-1, 0, 1) for b in (-1, 0, 1)),
+                             key=lambda d: abs(d[0]) + abs(d[1])):
+            ci, cj = (fi + di * unit) / self.scale, (fj + dj * unit) / self.scale
+            r0 = math.hypot(ci, cj)
+            if r0 <= 0:  # no arc (ShopBot refuses a CG of zero diameter)
+                continue
+            off = abs(math.hypot(ex - sx - ci, ey - sy - cj) - r0)
+            if off <= ARC_SLACK_MM or off <= ARC_SLACK_SHARE * r0:
+                if not (di or dj):
+                    return i, j
+                if best is None or off < best[0]:
+                    best = (off, di, dj)
+        if best is None:
+            return None
+        _, di, dj = best
+        return (fmt_number(fi + di * unit, self.p.decimals),
+                fmt_number(fj + dj * unit, self.p.decimals))

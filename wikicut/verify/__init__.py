@@ -36,7 +36,11 @@ def read_program(text: str, profile: Profile, ending: bool = False, tool: int = 
     spindle where the program never changes tools."""
     if profile.dialect == "shopbot":
         return read_opensbp(text, profile, ending, tool)
-    return read_gcode(text, profile.dialect, ending, tool)
+    # a program wikicut wrote waits for the spindle as its profile says (as a ShopBot one
+    # pauses): one that does not was changed since; a hand-written one is not held to it
+    ours = text.lstrip().startswith("(wikicut: ")
+    return read_gcode(text, profile.dialect, ending, tool,
+                      wait=profile.spindle.dwell if ours else 0.0)
 
 
 def program_tools(text: str, profile: Profile) -> dict[int, ToolLimits]:

@@ -9,7 +9,7 @@ G-code references.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 def _codes(*items: float | range) -> frozenset[float]:
@@ -61,3 +61,40 @@ DIALECTS = {"grbl": GRBL, "linuxcnc": LINUXCNC, "mach": MACH}
 # from MDI). G90.1 stays refused.
 SIMULATED_G = _codes(0, 1, 2, 3, 4, 17, 20, 21, 40, 43, 49, range(54, 60), 61, 64, 80, 90, 91,
                      91.1, 94)
+
+
+@dataclass(frozen=True)
+class ArcRule:
+    """How far an I/J arc's radius to its end may differ from its radius to its start, in mm:
+    the controller refuses the arc when the difference exceeds both `absolute` and
+    `relative` x the radius."""
+
+    absolute: float
+    relative: float
+    source: str
+    most: float = float("inf")  # refused past this whatever the radius
+
+    def problem(self, r_start: float, r_end: float) -> str | None:
+        """What is wrong with an arc of these radii, or None when the controller runs it."""
+        d = abs(r_end - r_start)
+        if d <= self.absolute or (d <= self.most and d <= self.relative * max(r_start, r_end)):
+            return None
+        return (f"radius to the arc's end differs from its radius to the start by {d:.4f} mm"
+                f" (r {r_start:.4f} mm): {self.source}")
+
+
+# GRBL 1.1 gcode.c: error 33 past 0.005 mm and 0.1 % of the radius (or 0.5 mm). LinuxCNC 2.9
+# interp_arc.cc arc_data_ijk: past CENTER_ARC_RADIUS_TOLERANCE_MM (0.02 x sqrt 2 mm; in G20
+# 0.002 x sqrt 2 in, looser) and SPIRAL_RELATIVE_TOLERANCE 0.1 % (rs274 of 2.9 refuses
+# exactly so). Mach3/4 and ShopBot's control document none: held to GRBL's, the strictest.
+_GRBL_ARC = ArcRule(0.005, 0.001, "GRBL refuses more than 0.005 mm and 0.1 % (error 33)",
+                    most=0.5)
+ARC_RULES = {
+    "grbl": _GRBL_ARC,
+    "linuxcnc": ArcRule(0.02 * 2 ** 0.5, 0.001, "LinuxCNC refuses more than 0.028 mm and"
+                        " 0.1 % (\"Radius to end of arc differs from radius to start\")"),
+    "mach": replace(_GRBL_ARC, source="held to GRBL's 0.005 mm and 0.1 % (Mach documents no"
+                    " tolerance)"),
+    "shopbot": replace(_GRBL_ARC, source="held to GRBL's 0.005 mm and 0.1 % (ShopBot documents"
+                       " no tolerance for CG)"),
+}

@@ -3,10 +3,11 @@ tool in the spindle; each word checked against the controller's dialect."""
 
 from __future__ import annotations
 
+import math
 import re
 
 from ..model import INCH, Move
-from .dialects import DIALECTS, LINUXCNC, MACH, SIMULATED_G, Dialect
+from .dialects import ARC_RULES, DIALECTS, LINUXCNC, MACH, SIMULATED_G, Dialect
 from .motion import Segment, Violation, arc_segments, program_end, with_only_tool
 from .tools import tool_in_comment
 
@@ -33,15 +34,17 @@ def comments(line: str) -> list[str]:
     return out
 
 
-def read_gcode(text: str, dialect: str = "linuxcnc", ending: bool = False, tool: int = 0
-               ) -> tuple[list[Segment], list[Violation]]:
+def read_gcode(text: str, dialect: str = "linuxcnc", ending: bool = False, tool: int = 0,
+               wait: float = 0.0) -> tuple[list[Segment], list[Violation]]:
     """Motion of a G-code program in mm (arcs as short lines), with source line numbers, and
     the lines it cannot read or that the dialect's controller would refuse. A tool change
     (M6) or a stop (M0, M1) is a 'change' segment where the tool stands. `ending`: also
     refuse a program that does not stop the spindle (M5) and end (M2, M30) after its last
     move, as one cut short does. `tool`: the one tool the header lists, in the spindle
-    where the program never changes tools (motion.with_only_tool)."""
-    reader = _GcodeReader(DIALECTS.get(dialect, LINUXCNC), tool)
+    where the program never changes tools (motion.with_only_tool). `wait`: the seconds the
+    spindle needs to reach speed (the profile's [spindle] dwell): a cut after a spindle
+    start without a G4 that long is refused."""
+    reader = _GcodeReader(DIALECTS.get(dialect, LINUXCNC), tool, wait)
     n = 0
     for n, raw in enumerate(text.splitlines(), 1):
         reader.read_line(n, raw)
@@ -56,8 +59,12 @@ class _GcodeReader:
     """The controller's modal state between lines (units, distance mode, motion, feed,
     spindle, tool), so each word group can be read by its own method."""
 
-    def __init__(self, dialect: Dialect, tool: int = 0) -> None:
+    def __init__(self, dialect: Dialect, tool: int = 0, wait: float = 0.0) -> None:
         self.d = dialect
+        self.arc_rule = ARC_RULES[dialect.name]
+        self.wait = wait
+        self.started = 0  # the line of a spindle start not yet waited for (0: none)
+        self.centres = False  # G91.1 read: I and J from the arc's start, whatever Mach's setting
         self.segs: list[Segment] = []
         self.bad: list[Violation] = []
         self.scale = 1.0
@@ -99,11 +106,13 @@ class _GcodeReader:
             p = tuple(self.pos)
             self.segs.append(Segment("change", p, p, 0.0, n, self.spindle, self.tool, self.rpm))
         dwell = self._g_words(n, gs)
-        if dwell and self.d is MACH:
+        if dwell:
             p = next((val for letter, val in words if letter == "P"), None)
-            if p is not None and "." not in p:  # Mach4 counts such a P in milliseconds
+            if p is not None and "." not in p and self.d is MACH:  # Mach4: milliseconds
                 self.bad.append(Violation(n, "dialect", f"G4 P{p} is {p} ms on Mach4 (a P"
                                           f" without a decimal point): write P{p}.0 for seconds"))
+            elif p is not None and float(p) >= self.wait - 1e-9:
+                self.started = 0
         if "F" in w:
             self.feed = w["F"] * self.scale
         if dwell or ("X" not in w and "Y" not in w and "Z" not in w):
@@ -133,6 +142,8 @@ class _GcodeReader:
         if m not in self.d.m:
             self.bad.append(Violation(n, "dialect", f"M{m:g} is not {self.d.name} G-code"))
         elif m in (3, 4):
+            if not self.spindle:
+                self.started = n
             self.spindle = True
         elif m in (5, 2, 30):
             self.spindle = False
@@ -170,6 +181,8 @@ class _GcodeReader:
                 self.absolute = _DISTANCE[gi]
             elif gi in (0, 1, 2, 3):
                 self.motion = gi
+            elif g == 91.1:
+                self.centres = True
             elif gi == 4:
                 dwell = True
             elif g not in SIMULATED_G:
@@ -187,12 +200,27 @@ class _GcodeReader:
             self.bad.append(Violation(n, "syntax", "coordinates without a motion mode"))
             return
         on = self.rpm if self.spindle else 0.0
+        if self.motion != 0 and self.spindle and self.started and self.wait > 0:
+            self.bad.append(Violation(n, "feed", f"cuts without waiting for the spindle"
+                                      f" started on line {self.started} (no G4 P{self.wait:g}"
+                                      " or longer): the tool enters the stock before it is"
+                                      " at speed"))
+            self.started = 0
         if self.motion in (2, 3):
             if "R" in w:
                 self.bad.append(Violation(n, "syntax", "R arcs are not checked; use I/J"))
                 return
+            if self.d is MACH and not self.centres:
+                self.bad.append(Violation(n, "dialect", "I/J arc before any G91.1: a Mach set"
+                                          " to absolute IJ mode (General Config) cuts it round"
+                                          " the wrong centre; write G91.1 in the header"))
+                self.centres = True  # said once
             cx = pos[0] + w.get("I", 0.0) * self.scale
             cy = pos[1] + w.get("J", 0.0) * self.scale
+            why = self.arc_rule.problem(math.hypot(cx - pos[0], cy - pos[1]),
+                                        math.hypot(new[0] - cx, new[1] - cy))
+            if why:
+                self.bad.append(Violation(n, "dialect", why))
             kind = "arc_cw" if self.motion == 2 else "arc_ccw"
             arc = Move(kind, *new, i=cx - pos[0], j=cy - pos[1])
             self.segs += arc_segments(tuple(pos), arc, self.feed, n, self.spindle, self.tool, on)

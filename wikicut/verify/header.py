@@ -82,3 +82,19 @@ def stated_z_zero(text: str, profile: Profile) -> str | None:
     if m is None:
         return None
     return "stock-top" if m.group(1) == "stock" else "spoilboard"
+
+
+# "program 2 of 3 for this sheet: run them in order", as post/writer.py writes it on each
+# program of a sheet split one per tool
+_PROGRAM = re.compile(r"^program (\d+) of (\d+) for this sheet\b")
+
+
+def stated_program(text: str, profile: Profile) -> tuple[str, int, int] | None:
+    """(the header's title line, k, n) of a wikicut program that says it is program k of a
+    sheet's n (None: a whole sheet's program, or no wikicut header). The operator runs them
+    in that order, so the sheet is checked on them in that order, all of them."""
+    m = _stated(text, profile, _PROGRAM)
+    if m is None:
+        return None
+    k, n = int(m.group(1)), int(m.group(2))
+    return (header_comments(text, profile)[0], k, n) if 1 <= k <= n else None

@@ -1,10 +1,12 @@
 """Whether each part's tabs hold it to the waste: not to another part (a tab two parts
 share), not to material the cuts round it close in (held by nothing once cut), not to
 the waste in another part's hole cut through all round (a loose slug), and, over the whole
-sheet, not only to waste that the grooves of several parts close in between them."""
+sheet, not only to waste that the grooves of several parts close in between them; and
+nothing cut in a part once it is cut free."""
 
 from __future__ import annotations
 
+import numpy as np
 import shapely
 
 from ..model import SheetLayout, webs_dropped
@@ -214,10 +216,13 @@ def slugs(placed: list) -> list[tuple[int, int, list[int]]]:
     return out
 
 
-def closed_at(ring, through_cut) -> int | None:
+def closed_at(ring, through_cut, before: int | None = None) -> int | None:
     """The first through cut (its index in program order among `through_cut`'s) by which
-    `ring` is cut through all round, no stretch of it left as long as a tab; None: never."""
+    `ring` is cut through all round, no stretch of it left as long as a tab; None: never
+    (or, with `before`, not by the through cuts before that one)."""
     near = through_cut.query(ring)
+    if before is not None:
+        near = near[near < before]
 
     def closed(m: int) -> bool:
         left = ring.difference(swept_area(through_cut.lines[near[:m]],
@@ -268,4 +273,40 @@ def loose_slugs(sheet: SheetLayout, placed: list, through_cut, skin_cut, lines: 
                                  f" round (no tab, no skin) at line {lines[at]}; the slug"
                                  " may shift or be thrown by the cutter"))
             skip.add(j)
+    return out
+
+
+def cut_when_loose(sheet: SheetLayout, placed: list, cutting: list, tree, through_cut: Swept,
+                   through: np.ndarray) -> list[Violation]:
+    """Cuts inside a part (an engraving, a pocket, a hole, a drill) after its outline was cut
+    through all round, no tab or skin left: the part is loose on the spoilboard by then,
+    and the cutter shifts it (the cut lands elsewhere) or throws it. A program set run out
+    of order does it (the labels engraved after the pass that takes the skin off), as does
+    an edited program. `cutting`: the sheet's cutting segments, whose centre lines `tree`
+    holds; `through`: the indices among them of `through_cut`'s."""
+    out: list[Violation] = []
+    for k, part in enumerate(placed):
+        ring = part.outline.exterior
+        # inside its outline by more than a hair (its own outline passes run beside it),
+        # its holes and what lies in them too: cut free, all of that moves with it
+        body = shapely.Polygon(ring).buffer(-0.05)
+        if body.is_empty:
+            continue
+        shapely.prepare(body)
+        inside = tree.query(body, predicate="intersects")
+        if not len(inside):
+            continue
+        # its own features come before its outline: the ring is not closed before its last
+        # cut inside in a program in order (one sweep, not a search)
+        last = int(inside.max())
+        at = closed_at(ring, through_cut, int(np.searchsorted(through, last)))
+        if at is None:
+            continue
+        freed = int(through[at])
+        late = sorted({cutting[i].line for i in inside.tolist() if i > freed})
+        out += [Violation(line, "loose", f"{sheet.placements[k].instance}: cut inside the part"
+                          f" after its outline was cut through all round (no tab or skin"
+                          f" left) at line {cutting[freed].line}: loose by then, the part may"
+                          " shift or be thrown by the cutter; cut inside it before its outline")
+                for line in late]
     return out

@@ -3,9 +3,11 @@ TR, tool changes (C9 with &Tool) and stops for one (PAUSE)."""
 
 from __future__ import annotations
 
+import math
 import re
 
 from ..model import INCH, Move, Profile
+from .dialects import ARC_RULES
 from .motion import Segment, Violation, arc_segments, program_end, with_only_tool
 from .tools import tool_in_comment
 
@@ -16,6 +18,13 @@ _AXES = {"M2": "XY", "M3": "XYZ", "MX": "X", "MY": "Y", "MZ": "Z",
 _IGNORED = frozenset(("SA", "SR", "VU", "VD", "VS", "PAUSE", "END", "SO", "CN", "RETURN",
                       "JS"))  # no motion: modes, values, output switches, jog speeds
 _CONTROL = ("IF", "GOTO", "&", "MSGBOX")  # program flow: the reader follows the text as written
+# the units guard: %(25) is 0 in inches, 1 in millimetres; the program jumps away on the other
+_GUARD = re.compile(r"IF\s*%\(\s*25\s*\)\s*=\s*([01])\s*THEN\s*GOTO\b")
+# the speed the operator is told to set where C6 cannot ("fit T1 6.35 mm, spindle at 18000
+# rpm", "set the spindle to 16000 rpm"), or the one tool's in the header ("tool: T1 6.35 mm
+# upcut, 2 flutes, 18000 rpm"), as post/ writes them
+_STATED_RPM = re.compile(r"\bspindle (?:at|to) (\d+(?:\.\d*)?) rpm\b"
+                         r"|(?:^| )tool: T\d+ [^,]*, [^,]*, (\d+(?:\.\d*)?) rpm\b")
 
 
 def read_opensbp(text: str, profile: Profile, ending: bool = False, tool: int = 0
@@ -25,10 +34,11 @@ def read_opensbp(text: str, profile: Profile, ending: bool = False, tool: int = 
     the machine's). `ending`: also refuse a program that does not stop the spindle (C7) and
     END after its last move, as one cut short does. `tool`: the one tool the header lists,
     in the spindle where the program never changes tools (motion.with_only_tool)."""
-    reader = _SbpReader(INCH if profile.units == "inch" else 1.0, tool)
+    reader = _SbpReader(INCH if profile.units == "inch" else 1.0, tool, profile)
     n = 0
     for n, raw in enumerate(text.splitlines(), 1):
         reader.read_line(n, raw)
+    reader.bad += reader.guards()
     segs = with_only_tool(reader.segs, reader.changed, tool)
     if ending:
         reader.bad += program_end(segs, reader.off_line, reader.end_line, n, "C7", "END")
@@ -52,8 +62,15 @@ class _SbpReader:
     """The state a ShopBot carries between commands (position, MS speeds, spindle, tool), so
     each command family can be read by its own method."""
 
-    def __init__(self, scale: float, tool: int = 0) -> None:
+    def __init__(self, scale: float, tool: int = 0, profile: Profile | None = None) -> None:
         self.scale = scale
+        self.profile = profile
+        self.ours = False  # a wikicut program (its first line says so): its guards are known
+        self.guard: int | None = None  # the %(25) value the units guard jumps away on
+        self.first_move = 0  # the line of the first move
+        self.started = 0  # the line of a C6 not yet waited for (0: none)
+        self.unwaited = 0  # the first cut after a C6 without the spindle's wait
+        self.told = ""  # the comment lines read since the last command, joined
         self.segs: list[Segment] = []
         self.bad: list[Violation] = []
         self.pos = [0.0, 0.0, 0.0]
@@ -68,12 +85,14 @@ class _SbpReader:
     def read_line(self, n: int, raw: str) -> None:
         """One source line: the tool named in a comment, then its command."""
         if "'" in raw:
-            fit = tool_in_comment(raw.split("'", 1)[1])
-            if fit is not None:
-                self._change_tool(fit)
+            self._comment(n, raw.split("'", 1)[1].strip())
         line = raw.split("'", 1)[0].strip()
         if not line:
             return
+        self.told = ""
+        guard = _GUARD.match(line.upper())
+        if guard:
+            self.guard = int(guard.group(1))
         if line.startswith("&"):  # a variable: &Tool = n names the next tool for C9
             m = re.fullmatch(r"&TOOL\s*=\s*(\d+)", line.upper())
             if m:
@@ -83,6 +102,10 @@ class _SbpReader:
             self._change(n, line.upper() == "C9")
             return
         cmd, args = _command(line)
+        if cmd == "PAUSE" and args == [] and line.split()[1:]:  # PAUSE n: a wait of n s
+            self._paused(line.split()[1])
+        if cmd == "JS":
+            self._jog_speeds(n, args)
         if cmd == "END":
             self.end_line = n
         if cmd in _IGNORED or cmd.startswith(_CONTROL) or cmd.endswith(":"):
@@ -98,6 +121,19 @@ class _SbpReader:
             self._arc(n, args)
         else:
             self.bad.append(Violation(n, "syntax", f"unknown OpenSBP command '{cmd}'"))
+
+    def _comment(self, n: int, said: str) -> None:
+        """A comment: the tool it names, the speed it tells the operator to set (the one
+        the cuts are made at, where C6 cannot set it), whether the program is wikicut's."""
+        fit = tool_in_comment(said)
+        if fit is not None:
+            self._change_tool(fit)
+        self.ours = self.ours or (n == 1 and said.startswith("wikicut: "))
+        # a comment wrapped over lines ("spindle at" / "18000 rpm") read as one
+        self.told = f"{self.told} {said}" if self.told else said
+        rpm = ([None] + list(_STATED_RPM.finditer(self.told)))[-1]  # the last told
+        if rpm:
+            self.rpm = float(rpm.group(1) or rpm.group(2))
 
     def _change(self, n: int, atc: bool) -> None:
         """An ATC change (C9, to the tool &Tool named) or a stop for one (PAUSE)."""
@@ -116,8 +152,66 @@ class _SbpReader:
         self.rpm = args[0] if args and args[0] is not None else self.rpm
 
     def _spindle_on(self, args: list[float | None]) -> None:
-        """C6: the spindle starts."""
+        """C6: the spindle starts, at the speed TR or the operator set (as the program's
+        comments tell it), else at the profile's: a speed never set would leave every chip
+        load unchecked."""
+        if not self.spindle:
+            self.started = self.line
         self.spindle = True
+        if not self.rpm and self.profile is not None:
+            self.rpm = self.profile.spindle.speed
+
+    def _paused(self, arg: str) -> None:
+        """PAUSE n: n seconds' wait, the spindle's to reach speed after C6."""
+        try:
+            seconds = float(arg)
+        except ValueError:
+            return
+        if self.profile is None or seconds >= self.profile.spindle.dwell - 1e-9:
+            self.started = 0
+
+    def _jog_speeds(self, n: int, args: list[float | None]) -> None:
+        """JS: XY and Z jog speeds (per second): every J move runs at them, so one above the
+        profile's rapid drives the machine faster than its profile says it may go."""
+        p = self.profile
+        if p is None:
+            return
+        for ax, v in zip(("XY", "Z"), args[:2]):
+            if v is not None and v * self.scale * 60 > p.feeds.rapid + 1e-6:
+                self.bad.append(Violation(n, "feed", f"JS {ax} jog {v:g}/s is"
+                                          f" {v * self.scale * 60:.0f} mm/min, above the"
+                                          f" profile's [feeds] rapid {p.feeds.rapid:g}"))
+
+    def _moved(self, n: int, cut: bool) -> None:
+        """Before a move: where the guards must already stand."""
+        self.first_move = self.first_move or n
+        if cut and self.spindle and self.started:
+            self.unwaited = self.unwaited or n
+            self.started = 0
+
+    def guards(self) -> list[Violation]:
+        """What a wikicut program always writes and this one lacks: the units guard before
+        the first move, and the spindle's wait (PAUSE n) after C6 before the first cut."""
+        p = self.profile
+        if p is None or not self.first_move:
+            return []
+        out = []
+        want = 1 if p.units == "inch" else 0  # the value of the *other* units
+        units = "inches" if p.units == "inch" else "millimetres"
+        if self.guard is not None and self.guard != want:
+            out.append(Violation(self.first_move, "dialect", f"the units guard jumps away on"
+                                 f" %(25)={self.guard}, the program's own {units}: write"
+                                 f" IF %(25)={want} THEN GOTO UNIT_ERROR"))
+        elif self.guard is None and self.ours:
+            out.append(Violation(self.first_move, "dialect", f"no units guard (IF %(25)={want}"
+                                 f" THEN GOTO UNIT_ERROR) before the first move: a ShopBot"
+                                 f" set to the other units reads every move of this {units}"
+                                 " program 25.4 times off"))
+        if self.unwaited and self.ours and p.spindle.dwell > 0:
+            out.append(Violation(self.unwaited, "feed", f"cuts without waiting for the spindle"
+                                 f" (no PAUSE {p.spindle.dwell:g} after C6): the tool enters"
+                                 " the stock before it is at speed"))
+        return out
 
     def _spindle_off(self, args: list[float | None]) -> None:
         """C7: the spindle stops."""
@@ -133,6 +227,7 @@ class _SbpReader:
 
     def _line_move(self, n: int, cmd: str, axes: str, args: list[float | None]) -> None:
         """J (rapid) or M (feed) on the command's axes; an empty argument keeps that axis."""
+        self._moved(n, cmd.startswith("M"))
         new = list(self.pos)
         for i, ax in enumerate(axes):
             if i < len(args) and args[i] is not None:
@@ -155,6 +250,11 @@ class _SbpReader:
         except (IndexError, TypeError):
             self.bad.append(Violation(n, "syntax", "CG needs dia, x, y, i, j"))
             return
+        self._moved(n, True)
+        cx, cy = self.pos[0] + i, self.pos[1] + j
+        why = ARC_RULES["shopbot"].problem(math.hypot(i, j), math.hypot(x - cx, y - cy))
+        if why:
+            self.bad.append(Violation(n, "dialect", why))
         z = self.pos[2] + (pz if pz else 0.0)
         arc = Move("arc_cw" if cw else "arc_ccw", x, y, z, i=i, j=j)
         self.segs += arc_segments(tuple(self.pos), arc, self.ms_xy, n, self.spindle, self.tool,

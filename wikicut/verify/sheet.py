@@ -1,8 +1,8 @@
 """The rules a program must keep on its sheet: no cutting outside the stock (or an offcut's
 material), none into a part, every outline and hole cut through but for its tabs (a hole
-holding parts may keep tabs or a skin for its slug), each tab holding its part to the waste
-and no part tied to a loose slug (holds.py), pocket floors cleared and drills cut to their
-diameter and depth (floors.py)."""
+holding parts may keep tabs or a skin for its slug), each tab holding its part to the waste,
+no part tied to a loose slug and nothing cut in a part once cut free (holds.py), pocket
+floors cleared and drills cut to their diameter and depth (floors.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,14 @@ import shapely
 
 from ..model import Profile, SheetLayout, Stock
 from .floors import Floors, Keep, drill_zone, drills, pocket_floors
-from .holds import held_apart, held_by_nothing, loose_slugs, slugs, tabs_between_parts
+from .holds import (
+    cut_when_loose,
+    held_apart,
+    held_by_nothing,
+    loose_slugs,
+    slugs,
+    tabs_between_parts,
+)
 from .motion import Segment, Violation
 from .swept import Boxes, Swept, centre_lines, swept_area, where
 from .tools import ToolLimits, cut_radii, unknown_radius
@@ -113,9 +120,11 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
                 out.append(Violation(0, "uncut", f"{p.instance}: {uncut:.1f} mm of the {kind} "
                                      f"is not cut {to} (allowed {allowance:.0f} for tabs)"))
         out += pocket_floors(p.instance, part, floors)
+    thru_at = np.flatnonzero(thru)
     if holding:
-        thru_lines = [cutting[k].line for k in np.flatnonzero(thru).tolist()]
+        thru_lines = [cutting[k].line for k in thru_at.tolist()]
         out += loose_slugs(sheet, placed, through_cut, slug_cut, thru_lines, unheld)
+    out += cut_when_loose(sheet, placed, cutting, floors.tree, through_cut, thru_at)
     # over the whole sheet: parts whose tabs hold only to waste their grooves close in
     said = unheld | {k for pair in bridged for k in pair}
     out += held_apart(sheet, placed, outlines, tabs, through_cut, material, holding, said)
