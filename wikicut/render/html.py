@@ -418,8 +418,10 @@ def index_html(report: dict, svgs: list[str], title: str = "",
     if sheets:
         out.append("<nav>Sheets: " + " ".join(f'<a href="#sheet-{s["index"]}">{s["index"]}</a>'
                                                for s in sheets) + "</nav>")
+    # "of N" only where the sheets are 1..N: a re-run of a job's sheet 3 alone is "Sheet 3"
+    of = n if [s.get("index") for s in sheets] == list(range(1, n + 1)) else None
     for s, svg in zip(sheets, svgs):
-        out += _sheet_section(s, svg, runs.get(s.get("file_program") or ""), n, st, kept)
+        out += _sheet_section(s, svg, runs.get(s.get("file_program") or ""), of, st, kept)
     out.append('<div id="parts-list"><h2 id="parts">Parts</h2><table><tr><th>part</th>'
                "<th>source</th><th>quantity</th><th>placed</th><th>sheets</th></tr>")
     for p in report.get("parts", []):
@@ -434,10 +436,11 @@ def index_html(report: dict, svgs: list[str], title: str = "",
     return "\n".join(out) + "\n"
 
 
-def _sheet_section(s: dict, svg: str, run: dict | None, n: int, settings: dict,
+def _sheet_section(s: dict, svg: str, run: dict | None, n: int | None, settings: dict,
                    kept: dict[int, list[dict]] | None = None) -> list[str]:
     """One sheet: its heading and files, the drawing, and its card. A sheet cut by the
-    program of an earlier sheet is marked `repeat` (printed once, with that sheet)."""
+    program of an earlier sheet is marked `repeat` (printed once, with that sheet). `n`:
+    the output's sheet count, None where its sheets are not numbered 1..n."""
     count = run["count"] if run else 1
     repeat = bool(run) and run["sheets"][0] != s["index"]
     links = [f'<a href="{escape(s["file_dxf"], True)}">DXF</a>',
@@ -457,8 +460,9 @@ def _sheet_section(s: dict, svg: str, run: dict | None, n: int, settings: dict,
     if s.get("tools"):  # which tool to fit, in which order, for how long
         meta += "; tools in order: " + ", ".join(
             f"{_tool(t)} ({_hm(t['est_seconds'])})" for t in s["tools"])
-    head = (f"Sheet {s['index']} of {n}" if count == 1 else
-            f"Sheet {s['index']} of {n}, cut x {count}: sheets {sheets_text(run['sheets'])}")
+    head = f"Sheet {s['index']}" + (f" of {n}" if n else "")
+    if count > 1:
+        head += f", cut x {count}: sheets {sheets_text(run['sheets'])}"
     cls = "sheet repeat" if repeat else "sheet"
     body = svg.split("?>", 1)[-1] if svg.lstrip().startswith("<?xml") else svg
     return [f'<section class="{cls}" id="sheet-{s["index"]}"><h2>{head} '

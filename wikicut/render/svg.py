@@ -19,6 +19,7 @@ from html import escape
 import shapely
 
 from ..errors import InputError
+from ..io.report import portable_source
 from ..model import Part, SheetLayout
 from ..model.font import text_strokes, text_width
 from ..model.label import LabelPlace, place_label
@@ -301,7 +302,8 @@ def _placement_data(p, placed: Part | None = None, role: str = "") -> tuple[str,
     the x and y its lock was given."""
     x0, y0, x1, y1 = (placed or p.placed()).outline.bounds
     vals = {"name": p.part.name, "x": mm3(p.x), "y": mm3(p.y), "rotation": mm3(p.rotation % 360),
-            "size": f"{mm(x1 - x0)} x {mm(y1 - y0)}", "source": p.part.source or ""}
+            "size": f"{mm(x1 - x0)} x {mm(y1 - y0)}",
+            "source": portable_source(p.part.source or "")}  # as report.json names it
     if p.mirrored:  # only then: previews of jobs without mirroring stay as they were
         vals["mirrored"] = "yes"
     if role:  # likewise: data-locked, data-filler
@@ -318,8 +320,10 @@ def _placement_data(p, placed: Part | None = None, role: str = "") -> tuple[str,
 
 
 def _sheet_title(sheet: SheetLayout, total: int | None) -> str:
+    """The legend's title: "of N" only where the sheet is one of 1..N (a re-run of one sheet
+    of a job, by `wikicut gcode`, keeps its number, 3, in an output of 1 sheet)."""
     st = sheet.stock
-    of = f" of {total}" if total else ""
+    of = f" of {total}" if total and 1 <= sheet.index <= total else ""
     used = f", strip {mm(sheet.used_length)} mm used" if sheet.used_length else ""
     return (f"Sheet {sheet.index}{of}: {st.label}, {counted(len(sheet.placements), 'part')}, "
             f"{round(sheet.utilisation, 4) * 100:.1f}% used{used}")  # as report.json rounds it
@@ -369,7 +373,8 @@ def sheet_svg(sheet: SheetLayout, moves: Iterable[Motion] | None = None,
     """One sheet in mm: margin and keep-outs shaded, parts filled and labelled, hold-down
     screws, origin, a legend; with `moves` (the written program read back by
     wikicut.verify.simulate) the router's moves drawn over it at the tool's width
-    (`changes`: render.tool_changes). `total` is the job's sheet count. Labels are drawn
+    (`changes`: render.tool_changes). `total` is the output's sheet count (said as
+    "of N" where the sheet's number is within it). Labels are drawn
     where a tool of `label_radius` engraves them (None: half `tool_diameter`, the job's
     tool; a rack that engraves with another tool passes that one's). `labels`: a dict the
     caller keeps across the sheets of one layout (its parts alive meanwhile), where each

@@ -240,8 +240,10 @@ def _check_depths(rp: DrawnPart, t: float | None, shown: str, name: str) -> None
 
 
 def _make_parts(raw: list[DrawnPart], stem: str, shown: str,
-                thickness_of: Callable[[DrawnPart], float | None]) -> list[Part]:
-    """Named Parts in drawing coordinates (not yet moved), checking pocket depths."""
+                thickness_of: Callable[[DrawnPart], float | None],
+                source: str | None = None) -> list[Part]:
+    """Named Parts in drawing coordinates (not yet moved), checking pocket depths. Each
+    part's `source` is `source`, else the file as `shown` (as the job gives it)."""
     used: set[str] = set()
     out: list[Part] = []
     for n, rp in enumerate(raw, start=1):
@@ -259,7 +261,7 @@ def _make_parts(raw: list[DrawnPart], stem: str, shown: str,
             drills=tuple(rp.drills),
             engravings=tuple(rp.engravings),
             label=lab.text if lab else "",
-            source=shown,
+            source=shown if source is None else source,
             label_at=(lab.x, lab.y) if lab else None,
             label_height=lab.height if lab and lab.height > 0 else 25.0,
         ))
@@ -372,7 +374,11 @@ def read_cutting_file(path, layer_map: dict[str, str] | None = None,
                         margin=0.0)]
         for rp in raw:
             rp.sheet = 0
-    parts = _make_parts(raw, Path(path).stem, shown, lambda rp: stocks[rp.sheet].thickness)
+    # a cutting file is given from the current folder, not from a job: its parts' source is
+    # its absolute path, which the outputs give by name (io.report.portable_source), the
+    # same from wherever it was run and however it was typed; messages name it in full
+    parts = _make_parts(raw, Path(path).stem, shown, lambda rp: stocks[rp.sheet].thickness,
+                        source=str(Path(path).absolute()))
     parts = _fit_slots(parts, raw, sheets, slots, thickness, shown, fitted)
     if clearance is not None:
         check_clearance([(p.name, rp) for p, rp in zip(parts, raw)], clearance, shown)

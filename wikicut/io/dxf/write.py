@@ -95,11 +95,25 @@ class _Writer:
         self.marked = False  # any XDATA of APPID: the application is registered last
 
     def extents(self, x0: float, y0: float, x1: float, y1: float) -> None:
-        """Real extents, so CAD programs open the file zoomed on the drawing."""
+        """Real extents, so CAD programs open the file zoomed on the drawing. ezdxf copies
+        $EXTMIN/$EXTMAX and $LIMMIN/$LIMMAX from the modelspace's layout when it saves, so
+        they are set there (and in the header too: it copies no extents of which a corner
+        is (0, 0, 0), as a sheet's lower-left is); AutoCAD opens on the *Active viewport's
+        view instead, so that is centred on the drawing too (in place: no new handle
+        shifts the entities')."""
         lo = (round(x0, _ROUND) + 0.0, round(y0, _ROUND) + 0.0, 0.0)
         hi = (round(x1, _ROUND) + 0.0, round(y1, _ROUND) + 0.0, 0.0)
         self.doc.header["$EXTMIN"], self.doc.header["$EXTMAX"] = lo, hi
-        self.doc.header["$LIMMIN"], self.doc.header["$LIMMAX"] = lo[:2], hi[:2]
+        self.msp.reset_extents(lo, hi)
+        self.msp.reset_limits(lo[:2], hi[:2])
+        for vport in self.doc.viewports.get_config("*Active"):
+            vport.dxf.center = (round((lo[0] + hi[0]) / 2, _ROUND) + 0.0,
+                                round((lo[1] + hi[1]) / 2, _ROUND) + 0.0)
+            # the height in view: the drawing's, or more where its width would not fit a
+            # view of the viewport's shape (width / height = its aspect ratio)
+            aspect = vport.dxf.get("aspect_ratio") or 1.34  # DXF's default, as ezdxf writes
+            vport.dxf.height = round(max(hi[1] - lo[1], (hi[0] - lo[0]) / aspect),
+                                     _ROUND) or 1.0
 
     def layer(self, name: str, color: int) -> str:
         if name not in self.doc.layers:
