@@ -156,8 +156,10 @@ def test_each_tool_keeps_its_limits():
             "G1 X20 Z-4 F1500\nG1 X50 F3000\nG1 X60 Z-9\nG1 X100\nG1 Z5\n" + TAIL)
     assert verify_program(text, prof, thickness=18) == []
     deep = verify_program(text, prof, thickness=18, tools=[ToolLimits(2, 3.0, 4.0)])
+    # the ramp and the cut after it go beyond where the 4 mm pass ended: 9 mm of new material
     assert [(v.line, v.kind, v.message) for v in deep] == [
-        (16, "tool", "pass 5.000 mm deep, T2 may cut 4 mm per pass")]
+        (k, "tool", "side cut 9.000 mm deep into material no earlier cut reached, T2 may cut"
+         " 4 mm per pass") for k in (16, 17)]
     fast = verify_program(text, prof, thickness=18, tools=[ToolLimits(2, 3.0, max_feed=2500)])
     assert [v.line for v in fast] == [15, 16, 17, 18]  # the retract too: F is modal
     slow = [ToolLimits(2, 3.0, max_rpm=18000)]

@@ -20,7 +20,13 @@ from .opensbp import read_opensbp
 from .plunges import check_plunges
 from .screws import check_screws
 from .sheet import check_sheet
-from .tools import ToolLimits, limits_from_library, tools_from_header, tools_from_table
+from .tools import (
+    ToolLimits,
+    limits_from_library,
+    tools_from_header,
+    tools_from_table,
+    unknown_radius,
+)
 
 __all__ = ["Segment", "ToolLimits", "Violation", "check_motion", "check_sheet", "check_tools",
            "limits_from_library", "program_tools", "read_program", "simulate", "stated_machine",
@@ -85,7 +91,10 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
         segs = [replace(s, start=(*s.start[:2], s.start[2] - z0 * (k > 0)),  # the reader's
                         end=(*s.end[:2], s.end[2] - z0))  # start is a guess: Z0 either way
                 for k, s in enumerate(segs)]
-    out += check_motion(segs, profile, t, z0)
+    # a tool touches the sheet within its radius of it (the widest known: see unknown_radius)
+    r = unknown_radius(profile, known)
+    stock = (-r, -r, sheet.stock.width + r, sheet.stock.height + r) if sheet is not None else None
+    out += check_motion(segs, profile, t, z0, stock)
     out += check_screws(segs, profile, screws or [], known)
     out += check_keepouts(segs, profile, sheet.stock.keepouts if sheet is not None else ())
     tol = resolution(profile)  # a depth written in inches to 4 decimals is 0.0025 mm coarse

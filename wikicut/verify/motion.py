@@ -16,7 +16,7 @@ ARC_TOL = 0.005
 class Violation:
     line: int
     # travel-limit | depth | feed | rapid-in-stock | out-of-stock | gouge | uncut | syntax |
-    # dialect | tool-change | tool | plunge | end | loose
+    # dialect | tool-change | tool | plunge | end | loose | rapid-low
     kind: str
     message: str
 
