@@ -102,7 +102,8 @@ def test_counts_agree_when_parts_do_not_fit(tmp_path):
     progress = re.findall(r"(\d+)/(\d+) placed", res.stderr)
     placed, total = map(int, progress[-1])
     summary = int(re.search(r"(\d+) parts? on 1 sheet,", res.stdout).group(1))
-    unplaced = int(re.search(r"warning: (\d+) of 71 parts did not fit", res.stderr).group(1))
+    unplaced = int(re.search(r"warning: job\.toml: (\d+) of 71 parts did not fit",
+                             res.stderr).group(1))
     used = re.findall(r"(\d+\.\d)% used", res.stderr)[-1]
     assert f"{used}% used" in res.stdout, (res.stdout, res.stderr)
     assert placed == summary and placed + unplaced == total == 71, (res.stdout, res.stderr)

@@ -115,7 +115,7 @@ def test_recut_finds_the_id_in_the_inventory_the_job_drew_on(shop, tmp_path):
 
 @pytest.mark.parametrize("rid, needle", [
     ("R0009", "no remnant of that id (its remnants: R0003, R0004)"),
-    ("R0002", "remnant R0002 is already taken"),
+    ("R0002", "remnant R0002 is no longer in the inventory"),
     ("R0004", "remnant is 12 mm thick"),
 ])
 def test_recut_refuses_a_remnant_id_it_cannot_use(shop, tmp_path, rid, needle):

@@ -24,6 +24,7 @@ from .io.staging import staged_output
 from .io.stock import load_offcut
 from .model import Layout, Part, Placement, Profile, SheetLayout, Stock
 from .pipeline import NestResult, write_outputs
+from .pipeline.job import profile_ref
 
 if TYPE_CHECKING:
     from .model.tooling import OperationSettings, Tooling
@@ -229,10 +230,14 @@ def place_on(part: Part, stock: Stock, at: tuple[float, float] | None, gap: floa
             if room.contains(moved) and not blocked.intersects(moved):
                 return Placement(name, part, tx - x0, ty - y0, rot)
     x0, y0, x1, y1 = part.outline.bounds
+    # an irregular offcut's box may hold the part where its material does not: name both
+    board = f"remnant {stock.remnant}" if stock.remnant else "the offcut"
+    what = (f"{board}'s outline ({stock.width:g} x {stock.height:g} mm box,"
+            f" {stock.outline.area / 1e6:.3f} m2 of material;" if stock.outline is not None
+            else f"the {stock.width:g} x {stock.height:g} mm stock (")
     raise UnsafeJobError(f"part {part.name} ({x1 - x0:.0f} x {y1 - y0:.0f} mm) does not fit"
-                         f" {'at that spot on ' if at else ''}the {stock.width:g} x"
-                         f" {stock.height:g} mm stock (margin {stock.margin:g}, keep-outs"
-                         f" avoided)")
+                         f" {'at that spot on ' if at else ''}{what} margin"
+                         f" {stock.margin:g}, keep-outs avoided)")
 
 
 def as_placed(pl: Placement, placed: dict) -> Placement:
@@ -268,7 +273,7 @@ def remnant_stock(rid: str, outdir: Path, inventory: Path | None = None) -> tupl
     """The remnant `rid` and the file it was found in: `inventory`, else the inventory the
     job drew on (its output folder records it), else the job's own remnants.toml. An id the
     file does not list is refused naming the file: one it gave out before (below its
-    `next_id`, never given twice) was taken since by a job that cut it."""
+    `next_id`, never given twice) has left it since, cut by a job or undone by a re-run."""
     from .io import remnants as rem
     from .io.stock import read_stock
 
@@ -289,8 +294,11 @@ def remnant_stock(rid: str, outdir: Path, inventory: Path | None = None) -> tupl
     listed = (", ".join(ids[:20]) + (" ..." if len(ids) > 20 else "")) if ids else "none"
     num = rid[1:] if rid[:1] == "R" and rid[1:].isdigit() else ""
     if num and int(num) < inv.next_id:
-        raise InputError(f"--on {rid}: remnant {rid} is already taken (a job cut it since; ids"
-                         f" are never given out twice); its remnants now: {listed}", path)
+        # the inventory keeps no record of why an id left it: a job that cut the remnant
+        # and a re-run (--force) that undid the draw adding it look alike
+        raise InputError(f"--on {rid}: remnant {rid} is no longer in the inventory (taken by a"
+                         " job, or removed by a --force re-run that undid the draw adding it;"
+                         f" ids are never given out twice); its remnants now: {listed}", path)
     raise InputError(f"--on {rid}: no remnant of that id (its remnants: {listed})", path)
 
 
@@ -334,7 +342,11 @@ def recut(outdir: Path, part: str, dest: Path, *, offcut: Path | str | None = No
         pl = as_placed(place_on(shape, stock, at, prof.tool.diameter), placed)
         layout = Layout(sheets=[SheetLayout(1, stock, [pl])])
         job = report.get("settings", {})
-        settings = {"profile": prof.name, "profile_ref": job.get("profile_ref"),
+        # the profile cut with: --profile's (its path from the folder `dest` is in, where
+        # diff and recut look beside it), else the job's as its report names it
+        ref = (job.get("profile_ref") if profile is None
+               else profile_ref(profile, Path(dest).resolve().parent))
+        settings = {"profile": prof.name, "profile_ref": ref,
                     **({"tooling": job["tooling"]} if tooling is not None else {}),
                     "tool_diameter": prof.tool.diameter, "thickness": stock.thickness,
                     "recut_of": placed["id"], "recut_from_sheet": sheet["index"]}

@@ -68,7 +68,7 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
       wikicut nest examples/remnants/job-a.toml -o out-a/ --inventory shop-remnants.toml
     """
     from ..io.job import load_job
-    from ..pipeline import run_nest, unplaced_message
+    from ..pipeline import run_nest
     from ..words import counted
 
     ui = Ui(quiet, verbose)
@@ -108,9 +108,6 @@ def nest(job_file: Path, outdir: Path, time_limit, seed, iterations, profile, no
         from ..io.remnants import FILE_NAME, summary
 
         ui.info(summary(res.layout, Path(outdir) / FILE_NAME, job.inventory))
-    if res.layout.unplaced:  # only with --allow-unplaced
-        click.echo("warning: " + unplaced_message(res.layout.unplaced, tot.get("parts", 0)),
-                   err=True)
     if tot.get("est_seconds"):
         ui.info(f"estimated cutting time {tot['est_seconds'] / 3600:.2f} h, "
                 f"{tot.get('cut_length_m', 0):.0f} m of cut")

@@ -6,9 +6,10 @@ corner of its turned bounding box at (x, y) in sheet coordinates; `stock` picks 
 [[sheet]] entry (from 1, default 1); `mirror = true` puts it face down (mirrored, then
 turned: as the nester mirrors parts; refused for a part machined into one face).
 Refused, one line naming the part and key: a lock outside its sheet's usable area
-(margins, keep-outs), nearer another locked part than the
-spacing, at a rotation the part may not take, on more sheets than the stock holds, or with
-sheet numbers that skip one.
+(margins, keep-outs), nearer a keep-out than half the spacing (as near as the nester puts
+a part), nearer another locked part than the spacing (as near as two nested parts), at a
+rotation the part may not take, on more sheets than the stock holds, or with sheet numbers
+that skip one.
 """
 
 from __future__ import annotations
@@ -123,12 +124,34 @@ def _check_sheet(its: list[NestItem], st: Stock, k: int, spacing: float,
                              f" {lk.rotation:g} the part is not inside sheet {k}'s usable area"
                              f" ({st.width:g} x {st.height:g} mm less the {st.margin:g} mm"
                              f" margin and keep-outs): {_where_out(g, st)}", file, it.part.name)
+        _check_keepouts(it, g, st, k, spacing, file)
     for (a, ga), (b, gb) in combinations(zip(its, placed), 2):
         d = ga.distance(gb)
         if d < spacing - TOL or (d <= 0 and ga.intersection(gb).area > TOL):
             what = "overlaps" if d <= 0 else f"is {d:.3f} mm from"
             raise InputError(f"{b.lock.where()}: {b.instance} {what} {a.instance}, locked on"
                              f" sheet {k} too (spacing {spacing:g} mm)", file, b.part.name)
+
+
+def _check_keepouts(it: NestItem, g, st: Stock, k: int, spacing: float,
+                    file: str | Path) -> None:
+    """A locked outline at least half the spacing from every keep-out, as the nester keeps
+    the parts it places (each grown by spacing / 2 against the keep-outs, nest/raster.py and
+    nest/compact.py): the cut around a part runs its tool's centre a radius out, and the
+    spacing is never under the tool (pipeline/job.py refuses it), so the tool stays off the
+    keep-out where the verifier would refuse the program only after planning it."""
+    clear = spacing / 2.0
+    if clear <= TOL:
+        return
+    for i, z in enumerate(st.keepouts):
+        d = z.distance(g)
+        if d < clear - TOL:
+            lk = it.lock
+            raise InputError(f"{lk.where()}: at x = {lk.x:g}, y = {lk.y:g}, rotation"
+                             f" {lk.rotation:g} the part is {d:.3f} mm from keepouts[{i}] on"
+                             f" sheet {k}, nearer than nested parts go ({clear:g} mm, half the"
+                             f" {spacing:g} mm spacing, so the tool cutting round a part stays"
+                             " off the keep-out)", file, it.part.name)
 
 
 def _where_out(g, st: Stock) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterable
 from pathlib import Path, PurePath
 
@@ -38,6 +39,16 @@ def instance_name(instance: str) -> str:
     """The part name of an instance id "name#k" (names may themselves contain '#')."""
     name, sep, k = instance.rpartition("#")
     return name if sep and k.isdigit() else instance
+
+
+def instance_order(instance: str) -> tuple:
+    """Instance ids in natural order: by part name (its numbers read as numbers: rib-2
+    before rib-10), then copy number (SHELF#5 before SHELF#10), as a reader counts them."""
+    name = instance_name(instance)
+    k = instance[len(name) + 1:]
+    chunks = re.split(r"(\d+)", name.casefold())
+    return ([int(c) if i % 2 else c for i, c in enumerate(chunks)],
+            int(k) if k.isdigit() else -1, instance)
 
 
 def sheet_length(sheet: SheetLayout) -> float:
@@ -211,9 +222,10 @@ def build_report(job_name: str, layout: Layout, spacing: float,
             **_tools(prog, program_parts[k] if program_parts else None)})
 
     def left_out(instances: list[str]) -> list[dict]:
-        """Copies not placed, named, each counted as asked for in its parts row."""
+        """Copies not placed, named (in natural order: instance_order), each counted as
+        asked for in its parts row."""
         out = []
-        for inst in instances:
+        for inst in sorted(instances, key=instance_order):
             name = instance_name(inst)
             src = seen.get(name) or portable_source((sources or {}).get(name, ""))
             label = labels.get(inst, name)

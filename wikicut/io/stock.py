@@ -24,6 +24,8 @@ from . import remnants as rem
 from .toml import TomlFile, check_keys, get_bool, get_number, get_str, get_table
 
 THIN = 2.0  # mm: a sheet thinner is a thickness in inches, most likely (0.75 for 3/4 in)
+# how the DXF reader begins its refusal of a drawing with no closed contour on a cut layer
+NOT_ON_A_CUT_LAYER = ("no part outlines found", "sheet boundary")
 SHEET_KEYS = {"width", "height", "thickness", "margin", "count", "strip", "material", "name",
               "price", "keepouts", "outline", "holes"}
 
@@ -133,10 +135,17 @@ def _dxf_outlines(tf: TomlFile, path: Path, shown: str, seen: list[str]) -> list
     kw = reading_of(tf, tf.data, None).dxf_keywords()
     try:
         return [p.outline for p in read_dxf_parts(path, display=shown, layers_seen=seen, **kw)]
-    except InputError as exc:  # drawn as a sheet or on a layer not cut: say how it is read
-        raise InputError(f"{exc.detail}; an offcut's outline is read as a part's, a closed"
-                         " contour on a cut layer: map the layer it is drawn on to one in the"
-                         " job's [layers] (\"LAYER\" = \"outside\")", exc.file,
+    except InputError as exc:
+        if exc.detail.startswith(NOT_ON_A_CUT_LAYER):
+            # drawn as a sheet or on a layer not cut: say how it is read
+            raise InputError(f"{exc.detail}; an offcut's outline is read as a part's, a"
+                             " closed contour on a cut layer: map the layer it is drawn on to"
+                             " one in the job's [layers] (\"LAYER\" = \"outside\")",
+                             exc.file, exc.part) from None
+        # an open or self-crossing contour, an entity not read: the drawing is wrong where
+        # the reader says, and no layer map mends it
+        raise InputError(f"{exc.detail}; the offcut's outline must be one closed contour"
+                         " that does not cross itself: fix the drawing", exc.file,
                          exc.part) from None
 
 

@@ -37,7 +37,9 @@ GRACE = 30.0  # seconds past the deadline the parent waits for the child's resul
 # would be the first of seed 2, and a job its second worker wins would give both one layout.
 SEED_STRIDE = 1 << 32
 
-Found = tuple[np.ndarray, np.ndarray, int, tuple]  # (order, pref, mode, decoded arrays)
+# (order, pref, mode, decoded arrays, the iterations used when the deadline stopped the search
+# with fixed ones left: None when it did not: Budget.stopped)
+Found = tuple[np.ndarray, np.ndarray, int, tuple, "int | None"]
 # one worker's search: (problem, seed, budget, tuning, start) -> its best layout on `problem`
 Searcher = Callable[[Problem, int, Budget, Params, "Solution | None"], Solution]
 
@@ -104,11 +106,11 @@ def search_spec(spec: SearchSpec, seed: int) -> Found:
     load_kernels()
     budget = Budget(spec.iterations, time.monotonic() + spec.seconds, None, spec.fixed)
     if not spec.refine:
-        return _found(search(problem(spec), seed, budget, spec.params))
+        return _found(search(problem(spec), seed, budget, spec.params), budget)
     fine, chain = strip_chain(spec)
     prm = (spec.params if worker_index(spec.seed0, seed) % 2 == 0
            else spec.params.second_worker())
-    return _found(chain(fine, seed, budget, prm, None))
+    return _found(chain(fine, seed, budget, prm, None), budget)
 
 
 def strip_chain(spec: SearchSpec, coarse: Problem | None = None) -> tuple[Problem, Searcher]:
@@ -128,8 +130,8 @@ def strip_chain(spec: SearchSpec, coarse: Problem | None = None) -> tuple[Proble
     return fine, chain
 
 
-def _found(s: Solution) -> Found:
-    return (s.order, s.pref, s.mode, tuple(s.out))
+def _found(s: Solution, budget: Budget) -> Found:
+    return (s.order, s.pref, s.mode, tuple(s.out), budget.stopped)
 
 
 def refining(coarse: Problem, share: float, shrink: float,
@@ -168,7 +170,7 @@ def _child(conn, p: Problem, seed: int, budget: Budget, prm: Params,
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's terminate() ends it at once
     try:
-        conn.send(_found(searcher(p, seed, budget, prm, start)))
+        conn.send(_found(searcher(p, seed, budget, prm, start), budget))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which falls back
         conn.send(repr(exc))
     finally:
@@ -178,7 +180,8 @@ def _child(conn, p: Problem, seed: int, budget: Budget, prm: Params,
 
 def _better(p: Problem, best: Solution, got, budget: Budget) -> Solution:
     if isinstance(got, tuple):
-        order, pref, mode, out = got
+        order, pref, mode, out, stopped = got
+        budget.cut_short(stopped)  # won or lost, a search cut short could have ended otherwise
         other = solution(p, order, pref, mode, Decoded(*out))
         if other.key < best.key:
             budget.improved(other)
@@ -203,6 +206,7 @@ def run(p: Problem, workers: int, seed: int, budget: Budget, prm: Params,
             and len(p.items) > 1):
         found = pool(spec, [worker_seed(seed, k) for k in range(workers)])
         best = solution(p, found[0][0], found[0][1], found[0][2], Decoded(*found[0][3]))
+        budget.cut_short(found[0][4])
         budget.improved(best)
         for got in found[1:]:  # in worker order: ties stay with the first
             best = _better(p, best, got, budget)
@@ -215,8 +219,9 @@ def run(p: Problem, workers: int, seed: int, budget: Budget, prm: Params,
             multiprocessing.get_all_start_methods()):
         first = Budget(budget.iterations, budget.phase_end(0.5), budget.report, budget.fixed)
         best = searcher(p, seed, first, prm, start)
-        return _better(p, best, _found(searcher(p, worker_seed(seed, 1), quiet, other, start)),
-                       budget)
+        budget.cut_short(first.stopped)
+        return _better(p, best, _found(searcher(p, worker_seed(seed, 1), quiet, other, start),
+                                       quiet), budget)
     ctx = multiprocessing.get_context("fork")
     recv, send = ctx.Pipe(duplex=False)
     child = ctx.Process(target=_child, daemon=True,

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ..errors import InputWarning, UnsafeJobError
 from ..io.dxf.write import SheetMarks, read_sheet_marks
 from ..io.job import Reading
 from ..io.staging import staged_output
 from ..model import Layout, Profile, SheetLayout
-from .job import skin_held_note
+from .job import profile_ref, skin_held_note
 from .outputs import NestResult, Progress, write_outputs
 
 TURN_NOTE = "turned 90 deg clockwise from the drawing to fit the machine's travel"
@@ -137,6 +137,7 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
             if turned:
                 notes[s.index] = TURN_NOTE
         settings = {"profile": profile.name, "tool_diameter": profile.tool.diameter,
+                    "profile_ref": _profile_ref(profile, Path(outdir).resolve().parent),
                     "turned_sheets": sorted(notes)}
         result = write_outputs(Path(cutfile).stem, Layout(sheets=sheets), outdir,
                                profile=profile, force=force, toolpaths=toolpaths,
@@ -145,3 +146,20 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
         if note := skin_held_note(result, profile, float("inf")):
             warnings.warn(f"{cutfile}: {note}", InputWarning, stacklevel=2)
         return result
+
+
+def _profile_ref(profile: Profile, base: Path) -> str | None:
+    """`settings.profile_ref` of the profile a cutting file is cut with (there is no job
+    file): a shipped one's name, else its file's path from `base`, the folder the output
+    folder is in (where `wikicut diff` and `recut` look beside it); None for a profile read
+    from no file."""
+    from ..io.profiles import PROFILE_DIR
+
+    src = profile.source
+    if not src:
+        return None
+    shipped = PurePosixPath(src)
+    if shipped.parent.as_posix() == "profiles" and (PROFILE_DIR / shipped.name).is_file():
+        return shipped.stem  # load_profile names a shipped file so
+    return profile_ref(str(Path(src).resolve()), base)
+

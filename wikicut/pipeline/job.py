@@ -149,7 +149,7 @@ def run_nest(job: Job, outdir: Path, *, gcode: bool = True, force: bool = False,
 def _run_nest(job: Job, outdir: Path, *, gcode: bool, force: bool, profile: str | None,
               toolpaths: bool, allow_unplaced: bool, progress: Progress | None) -> NestResult:
     from ..cam import Proofs
-    from ..nest import load_kernels, nest, verify_layout
+    from ..nest import load_kernels, verify_layout
     from ..post.arcfit import load_kernel as load_arc_kernel
 
     say = progress or (lambda stage, frac, msg: None)
@@ -198,7 +198,7 @@ def _run_nest(job: Job, outdir: Path, *, gcode: bool, force: bool, profile: str 
                 f"{counted(p.sheets, 'sheet')}, {p.utilisation * 100:.1f}% used,"
                 f" {p.placed}/{p.total} placed")
 
-        layout = nest(items, list(job.stocks), job.settings, progress=on_nest)
+        layout, done = _nested(job, items, on_nest)
         # the log's last nest line is the result, so it agrees with the summary and the
         # unplaced count that follow (fillers left out were never owed: counted apart)
         owed = len(items) - len(layout.fillers_left)
@@ -214,13 +214,13 @@ def _run_nest(job: Job, outdir: Path, *, gcode: bool, force: bool, profile: str 
             problems = verify_layout(layout, job.settings.spacing)
         if problems:  # a nester bug must never reach a router
             raise RuntimeError("nested layout failed verification: " + "; ".join(problems[:3]))
-        if layout.unplaced and not allow_unplaced:  # before any program is planned or written
-            raise UnsafeJobError(unplaced_message(layout.unplaced, owed)
-                                 + " (--allow-unplaced writes the sheets that fit)", job.path)
+        if layout.unplaced:  # before any program is planned or written
+            _left_unplaced(job, layout.unplaced, owed, allow_unplaced)
         kept: list[str | None] = []  # the inventory's new text, from the remnants written
         result = write_outputs(job.name, layout, outdir, profile=prof, force=force,
                                spacing=job.settings.spacing, toolpaths=toolpaths, progress=say,
-                               settings=_settings_record(job, prof, profile, tooling),
+                               settings=_settings_record(job, prof, profile, tooling,
+                                                         done),
                                sources={it.part.name: it.part.source for it in items},
                                labels={it.instance: it.part.text for it in items},
                                stage=stage, proofs=proofs, tooling=tooling,
@@ -234,6 +234,31 @@ def _run_nest(job: Job, outdir: Path, *, gcode: bool, force: bool, profile: str 
 
         replace_file(job.inventory.path, inventory)
     return result
+
+
+def _nested(job: Job, items, on_nest) -> tuple[Layout, int | None]:
+    """The job's layout, and the iterations a search had used when the time limit ended it
+    with fixed ones left (None: the run is what its iterations give on any machine), said
+    in a warning."""
+    from ..nest import nest
+    from ..nest.budget import watching
+
+    with watching() as cut:
+        layout = nest(items, list(job.stocks), job.settings, progress=on_nest)
+    if cut.done is not None:
+        note = cut_short_note(job.settings.time_limit, cut.done, cut.of)
+        warnings.warn(f"{job.path}: {note}", InputWarning, stacklevel=4)
+    return layout, cut.done
+
+
+def _left_unplaced(job: Job, unplaced: list[str], owed: int, allowed: bool) -> None:
+    """Parts left unplaced refuse the job, or with `allowed` (--allow-unplaced) are named in
+    a warning while the sheets that fit are written."""
+    if not allowed:
+        raise UnsafeJobError(unplaced_message(unplaced, owed)
+                             + " (--allow-unplaced writes the sheets that fit)", job.path)
+    warnings.warn(f"{job.path}: {unplaced_message(unplaced, owed)}", InputWarning,
+                  stacklevel=4)
 
 
 def _write_remnants(job: Job, layout: Layout, prof: Profile | None, tmp: Path,
@@ -358,10 +383,23 @@ def nest_summary(layout: Layout, total: int) -> str:
 
 
 def unplaced_message(unplaced: list[str], total: int) -> str:
-    """Which parts did not fit, named (the first 12; a count for the rest)."""
+    """Which parts did not fit, named in natural order (SHELF#5 before SHELF#10: the first
+    12; a count for the rest)."""
+    from ..io.report import instance_order
+
+    unplaced = sorted(unplaced, key=instance_order)
     more = f" and {len(unplaced) - 12} more" if len(unplaced) > 12 else ""
     return (f"{len(unplaced)} of {counted(total, 'part')} did not fit the stock: "
             + ", ".join(unplaced[:12]) + more)
+
+
+def cut_short_note(time_limit: float, done: int, of: int) -> str:
+    """Said when the time limit ended a search of fixed iterations before they were spent:
+    its layout is the one this machine reached in the time, not the one the iterations
+    give on any machine (report.json's settings.iterations_done)."""
+    return (f"the {time_limit:g} s time limit ended the search after {done} of its {of}"
+            " iterations: this layout depends on the machine's speed and load and is not"
+            " reproducible (give a time limit the iterations fit in, or fewer iterations)")
 
 
 def job_inputs(job: Job, profile: str | None = None) -> list[Path]:
@@ -381,28 +419,38 @@ def _profile_ref(job: Job, profile: str | None) -> str:
     """How `wikicut recut` and `wikicut diff` find the job's profile again: a shipped
     profile's name, or the path to its file from the job's folder (reports hold no machine
     paths; --profile comes here absolute, from the folder the command ran in)."""
+    return profile_ref(str(profile or job.profile), job.base)
+
+
+def profile_ref(ref: str, base: Path) -> str:
+    """`settings.profile_ref` of a profile named `ref` (a shipped name, a path relative to
+    `base`, or an absolute one): the name, or the path from `base`."""
     import os
 
     from ..io.report import portable_source
     from ..io.shipped import is_shipped_name
 
-    ref = str(profile or job.profile)
     if is_shipped_name(ref) or not Path(ref).is_absolute():
         return portable_source(ref)
     try:
-        return Path(os.path.relpath(ref, job.base.resolve())).as_posix()
+        return Path(os.path.relpath(ref, Path(base).resolve())).as_posix()
     except ValueError:  # on another drive (Windows): no path from the job, its name
         return portable_source(ref)
 
 
 def _settings_record(job: Job, prof: Profile | None, profile: str | None = None,
-                     tooling: Tooling | None = None) -> dict:
+                     tooling: Tooling | None = None, done: int | None = None) -> dict:
+    """`settings` of the report: what repeats the run (`done`: the iterations a search had
+    used when the time limit ended it, fixed ones left: cut_short_note)."""
     from ..cam.common import enabled
     from ..io.report import tooling_record
 
     s = job.settings
     rots = s.rotations if isinstance(s.rotations, str) else list(s.rotations)  # "any" as is
     rec = {"seed": s.seed, "time_limit": s.time_limit, "iterations": s.iterations,
+           **({"iterations_done": done} if done is not None else {}),
+           # the layout depends on it too (each worker its own search: the best wins)
+           "workers": s.workers,
            "spacing": s.spacing, "rotations": rots,
            "thickness": job.thickness, "profile": prof.name if prof else None,
            "tool_diameter": prof.tool.diameter if prof else None,

@@ -17,23 +17,36 @@ FLOOR_TOL = 0.05  # mm
 # rest machining accepts as much)
 FLOOR_SLIVER = 0.5  # mm
 FLOOR_AREA = 0.5  # mm2: less uncleared floor than this is not reported
+# A move whose own sweep cuts this much of a gouge is where the gouge is reported (the first
+# so, in program order; else the one that cuts most): a chord grazing by rounding is not it
+MOVE_AREA = 0.05  # mm2
 
 
 class Floors:
     """The cutting segments with their radii and lowest points, found by place, to judge
     whether a pocket's floor was swept at its depth."""
 
-    def __init__(self, lines: np.ndarray, radii: np.ndarray, ends: np.ndarray):
+    def __init__(self, lines: np.ndarray, radii: np.ndarray, ends: np.ndarray,
+                 source: np.ndarray | None = None):
         self.radii = radii
         self.lines = lines
         self.ends = ends  # (n, 2, xyz)
         self.low = ends[:, :, 2].min(axis=1)
         self.tree = shapely.STRtree(self.lines)
+        # each segment's line in the program (0: not known)
+        self.source = np.zeros(len(lines), np.int64) if source is None else source
 
     def lowest_in(self, centre, rad: float) -> float | None:
         """The lowest Z of the paths whose centre line passes within `rad` of `centre`."""
         near = self.tree.query(centre, predicate="dwithin", distance=rad - 1e-6)
         return float(self.low[near].min()) if len(near) else None
+
+    def first_below(self, centre, rad: float, z: float) -> int:
+        """The program line of the first path (in program order) whose centre line passes
+        within `rad` of `centre` below `z` (0: none)."""
+        near = self.tree.query(centre, predicate="dwithin", distance=rad - 1e-6)
+        below = np.sort(near[self.low[near] < z])
+        return int(self.source[below[0]]) if len(below) else 0
 
     def at_depth(self, region, depth: float) -> tuple[np.ndarray, np.ndarray]:
         """The paths near `region` at `depth` or below (each segment's part that is, a ramp
@@ -156,12 +169,13 @@ class Keep:
 
 
 def drills(instance: str, part, floors: Floors, gouging: Swept, keep: Keep, zones: list,
-            thickness: float) -> list[Violation]:
+           thickness: float, source: np.ndarray) -> list[Violation]:
     """Each drill cut to its diameter (within DRILL_TOL) and depth: the tools' paths at its
     depth, each swept by its radius, cover the hole (through the stock, its rim: the slug
     falls out), and nothing deeper than an engraving cuts the part's material beyond it (a
     tool centred in the hole: oversize; another cut: a gouge). `zones`: each drill's
-    (drill_zone)."""
+    (drill_zone); `source`: the program line of each of `gouging`'s segments, where a cut
+    too deep or too wide is reported."""
     out = []
     for d, (zone, _) in zip(part.drills, zones):
         centre = shapely.Point(d.x, d.y)
@@ -190,7 +204,8 @@ def drills(instance: str, part, floors: Floors, gouging: Swept, keep: Keep, zone
             out.append(Violation(0, "uncut", f"{what} {msg}"))
         # a blind hole no deeper than drawn (within FLOOR_TOL)
         if d.depth is not None and lowest is not None and lowest < -depth - FLOOR_TOL:
-            out.append(Violation(0, "gouge", f"{what} is cut {-lowest:.2f} mm deep"))
+            out.append(Violation(floors.first_below(centre, rad, -depth - FLOOR_TOL), "gouge",
+                                 f"{what} is cut {-lowest:.2f} mm deep"))
         hole = centre.buffer(rad + DRILL_TOL / 2, quad_segs=16)
         region = keep.inner.intersection(zone).difference(hole)
         if region.is_empty:
@@ -208,15 +223,37 @@ def drills(instance: str, part, floors: Floors, gouging: Swept, keep: Keep, zone
             over = gouging.hits(ks, material)
             if over.area <= DRILL_AREA:
                 continue
+            line = first_entering(gouging, ks, material, source)
             if own:
                 reach = shapely.hausdorff_distance(centre, over)
-                out.append(Violation(0, "gouge", f"{what} is cut oversize: the tool reaches"
+                out.append(Violation(line, "gouge", f"{what} is cut oversize: the tool reaches"
                                      f" {reach:.2f} mm from its centre ({over.area:.1f} mm2"
                                      f" beyond {rad + DRILL_TOL / 2:g} mm)"))
             elif over.area > 0.5:  # the gouge check's own threshold
-                out.append(Violation(0, "gouge", f"{instance}: the tool enters the part "
+                out.append(Violation(line, "gouge", f"{instance}: the tool enters the part "
                                      f"({over.area:.1f} mm2 near {where(over)})"))
     return out
+
+
+def first_entering(gouging: Swept, idx: np.ndarray, material, source: np.ndarray) -> int:
+    """The program line of the move among `idx` (gouging's segments, in program order) that
+    a gouge into `material(radius)` is reported at, so an editor or a CI log jumps to it:
+    the first whose own sweep cuts MOVE_AREA of it, else the one that cuts most (0: none)."""
+    cuts = np.zeros(len(idx))
+    rad = gouging.radii[idx]
+    for r in np.unique(rad).tolist():
+        mine = np.flatnonzero(rad == r)
+        keep = material(r)
+        if keep.is_empty:
+            continue
+        shapely.prepare(keep)
+        sweeps = shapely.buffer(gouging.lines[idx[mine]], r, quad_segs=8)
+        hit = shapely.intersects(keep, sweeps)
+        cuts[mine[hit]] = shapely.area(shapely.intersection(sweeps[hit], keep))
+    if not len(cuts) or cuts.max() <= 0:
+        return 0
+    k = int(np.flatnonzero(cuts >= min(MOVE_AREA, cuts.max()))[0])
+    return int(source[idx[k]])
 
 
 def _cut_text(centre, mine: list) -> str:

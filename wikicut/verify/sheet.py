@@ -10,7 +10,7 @@ import numpy as np
 import shapely
 
 from ..model import Profile, SheetLayout, Stock
-from .floors import Floors, Keep, drill_zone, drills, pocket_floors
+from .floors import Floors, Keep, drill_zone, drills, first_entering, pocket_floors
 from .holds import (
     cut_when_loose,
     held_apart,
@@ -45,7 +45,8 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
     out += _out_of_stock(cutting, ends[:, :, :2], lines, st, radii)
     # swept areas per segment, found per part through a tree: a union over the whole sheet
     # for every part grows with sheets x parts and took minutes on a house
-    floors = Floors(lines, radii, ends)
+    source = np.array([s.line for s in cutting], np.int64)  # each segment's program line
+    floors = Floors(lines, radii, ends, source)
     lowest = floors.low
     shallow_ok = profile.engrave.depth + 0.01  # engraving/labels may cross parts
     deep, thru = lowest < -shallow_ok, lowest <= through
@@ -62,6 +63,7 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
     # tools; the gouges' own, as wide as the tools (a part's own outline pass stays out)
     boxes = Boxes(lines, radii + 0.05, thru | to_skin | (deep_enough & bool(holding)))
     gouging = Swept(lines[deep], radii[deep])
+    gouge_lines = source[deep]
     through_cut = Swept(lines[thru], radii[thru] + 0.05, (boxes, thru))
     skin_cut = Swept(lines[to_skin], radii[to_skin] + 0.05, (boxes, to_skin)) \
         if skin else through_cut
@@ -78,16 +80,18 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
         keep = Keep(part)
         # around a drill the drill check judges the material (an oversize hole names it)
         zones = [drill_zone(d, gouging) for d in part.drills]
-        out += drills(p.instance, part, floors, gouging, keep, zones, st.thickness)
+        out += drills(p.instance, part, floors, gouging, keep, zones, st.thickness,
+                      gouge_lines)
         if zones:
             keep = keep.less(shapely.union_all([z for z, _ in zones]))
         # the zones are cut out of the material: the cuts inside them cannot reach it
-        hit = (shapely.Polygon() if keep.inner.is_empty
-               else gouging.hits(gouging.query(keep.inner, clear=[c for _, c in zones]),
-                                 keep.at))
-        if hit.area > 0.5:
-            out.append(Violation(0, "gouge", f"{p.instance}: the tool enters the part "
-                                 f"({hit.area:.1f} mm2 near {where(hit)})"))
+        idx = (np.zeros(0, np.int64) if keep.inner.is_empty
+               else gouging.query(keep.inner, clear=[c for _, c in zones]))
+        hit = gouging.hits(idx, keep.at) if len(idx) else shapely.Polygon()
+        if hit.area > 0.5:  # said at the move that cut into the part
+            out.append(Violation(first_entering(gouging, idx, keep.at, gouge_lines), "gouge",
+                                 f"{p.instance}: the tool enters the part"
+                                 f" ({hit.area:.1f} mm2 near {where(hit)})"))
         # every outline and hole edge cut through, except at tabs
         for k_ring, ring in enumerate([part.outline.exterior, *part.outline.interiors]):
             length = ring.length
