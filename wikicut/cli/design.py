@@ -281,6 +281,8 @@ def _range_text(lo: float | None, hi: float | None) -> str:
 def parts_cmd(folder: Path | None) -> None:
     """List the parametric parts in a folder (default: the shipped part library).
 
+    Other TOML files there (jobs: no [[feature]] table, a [sheet]) are skipped, and counted.
+
     A job names a shipped part by its name, as it names a profile (file = "wall-rib"),
     and a part file of its own by its path from the job (file = "my-parts/rib.toml").
 
@@ -300,6 +302,12 @@ def parts_cmd(folder: Path | None) -> None:
     files = sorted(folder.glob("*.toml"))
     if not files:
         raise InputError("no part files (*.toml) in this folder", folder)
+    others = [f.name for f in files if not _is_part_file(f)]
+    files = [f for f in files if f.name not in others]
+    if not files:
+        raise InputError(f"no part files in this folder: its {counted(len(others), 'TOML file')}"
+                         f" {'has' if len(others) == 1 else 'have'} no [[feature]] table and"
+                         " keys a part file does not take (jobs, profiles?)", folder)
     for f in files:
         name = f.stem if shipped else f.name  # as a job gives it
         try:
@@ -312,6 +320,25 @@ def parts_cmd(folder: Path | None) -> None:
                 click.echo(f"{'':<26} params: {ps}")
         except WikicutError as exc:
             click.echo(f"{name:<26} BROKEN: {exc}")
+    if others:
+        shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+        click.echo(f"({counted(len(others), 'file')} skipped, not parts: no [[feature]] table"
+                   f" and keys a part file does not take: {shown})")
     if shipped:
         click.echo(f'(in {folder}; a job names one by name, file = "{files[0].stem}", or'
                    " copies it and gives its path)")
+
+
+def _is_part_file(path: Path) -> bool:
+    """Whether a TOML file in a parts folder is a part: a part is built from its [[feature]]
+    tables (the one key every part file needs), which a job, a profile or a tool library
+    never has; they have keys a part does not take ([sheet], [[part]]). A file with neither
+    is a broken part, as is one that cannot be read: listed as BROKEN, not passed over."""
+    from ..io.parts.schema import TOP_KEYS
+    from ..io.toml import TomlFile
+
+    try:
+        data = TomlFile.load(path).data
+    except WikicutError:
+        return True
+    return "feature" in data or set(data) <= TOP_KEYS

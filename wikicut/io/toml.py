@@ -1,11 +1,14 @@
 """Reading the TOML data files (jobs, parts, profiles) with errors that name file, key and line.
 
-tomllib gives no positions for values, so `key_line` finds the line of a key in the source text:
-good enough to point an operator at the right line of a hand-edited file.
+tomllib gives no positions for values, so `key_lines` scans the source text for the line of
+every key by its full path (tables, arrays of tables, inline tables, array elements): an
+operator is pointed at the very line of a hand-edited file that is wrong.
 """
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import math
 import re
 import tomllib
@@ -24,6 +27,7 @@ class TomlFile:
         self.data = data
         self.text = text
         self.display = display or str(path)
+        self._lines: dict[KeyPath, int] | None = None
 
     @classmethod
     def load(cls, path: str | Path, display: str | None = None) -> TomlFile:
@@ -46,7 +50,7 @@ class TomlFile:
         return cls(path, data, text, shown)
 
     def line_of(self, key: str) -> int | None:
-        return key_line(self.text, key)
+        return self.line(key)
 
     def where(self, dotted: str) -> str:
         """"key 'a.b' (line N)" for messages; `part[3].x` looks after the 3rd [[part]]."""
@@ -54,27 +58,17 @@ class TomlFile:
         return f"key '{dotted}'" + (f" (line {line})" if line else "")
 
     def line(self, dotted: str) -> int | None:
-        """The 1-based line of a dotted key (see `where`), if it can be found."""
-        start = 0
-        m = re.match(r"^(\w+)\[(\d+)\]\.", dotted)
-        if m:  # an array of tables: skip to its n-th header
-            heads = [h.start() for h in re.finditer(rf"^\s*\[\[\s*{m.group(1)}\s*\]\]",
-                                                    self.text, re.MULTILINE)]
-            n = int(m.group(2))
-            if 0 < n <= len(heads):
-                start = heads[n - 1]
-        else:  # a plain table's key: from its [table] header (the longest that is there)
-            names = dotted.split(".")[:-1]
-            for k in range(len(names), 0, -1):
-                head = r"\s*\.\s*".join(re.escape(x) for x in names[:k])
-                h = re.search(rf"^\s*\[\s*{head}\s*\]", self.text, re.MULTILINE)
-                if h:
-                    start = h.start()
-                    break
-        line = key_line(self.text[start:], dotted.split(".")[-1].split("[")[0])
-        if line is not None:
-            line += self.text.count("\n", 0, start)
-        return line
+        """The 1-based line of a dotted key (see `where`), if it can be found: the key itself,
+        else the nearest table or array above it the file writes (a key left to its default
+        is reported at its table's header)."""
+        if self._lines is None:
+            self._lines = key_lines(self.text)
+        path = split_dotted(dotted)
+        while path:
+            if (line := self._lines.get(path)) is not None:
+                return line
+            path = path[:-1]
+        return None
 
     def error(self, dotted: str, what: str, part: str | None = None) -> InputError:
         return InputError(f"{self.where(dotted)}: {what}", self.display, part)
@@ -104,17 +98,177 @@ def _given_twice(text: str, said: str) -> str | None:
     return f"key '{dotted}' given twice (line {n}{again}): keep one"
 
 
-def key_line(text: str, key: str) -> int | None:
-    """1-based line where `key = ...` or `[key]` first appears, if it can be found."""
-    pat = re.compile(rf"^\s*(\[\[?\s*)?[\"']?{re.escape(key)}[\"']?\s*(=|\]|\.)",
-                     re.MULTILINE)
-    m = pat.search(text)
-    if m is None:
-        pat = re.compile(rf"[\s{{,][\"']?{re.escape(key)}[\"']?\s*=")
-        m = pat.search(text)
-    if m is None:
-        return None
-    return text.count("\n", 0, m.start()) + 1
+KeyPath = tuple[str | int, ...]
+
+_BARE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def split_dotted(dotted: str) -> KeyPath:
+    """A key as messages name it, `part[3].params.length` or `layers."CUT"`, as the path
+    `key_lines` keys by: ('part', 3, 'params', 'length'); indices count from 1."""
+    out: list[str | int] = []
+    for m in re.finditer(r'"([^"]*)"|\'([^\']*)\'|\[(\d+)\]|([^.\[\]"\']+)', dotted):
+        if m.group(3) is not None:
+            out.append(int(m.group(3)))
+        else:
+            out.append(next(g for g in (m.group(1), m.group(2), m.group(4)) if g is not None))
+    return tuple(out)
+
+
+def key_lines(text: str) -> dict[KeyPath, int]:
+    """The 1-based line of every key, table and array element a TOML text writes, by its
+    full path: `[[part]]`'s second table is ('part', 2), a key in an inline table
+    `mirror = { x = 1 }` under it ('part', 2, 'mirror', 'x'), an array's third element
+    (..., 3). Only this scanner knows positions (tomllib gives none); the text has already
+    parsed, so it need not check the syntax, only follow strings, comments and nesting."""
+    scan = _Scanner(text)
+    with contextlib.suppress(IndexError, ValueError):  # not expected of parsed TOML: keep
+        scan.document()                                # what was found
+    return scan.lines
+
+
+class _Scanner:
+    def __init__(self, text: str):
+        self.t = text
+        self.i = 0
+        self.breaks = [m.start() for m in re.finditer("\n", text)]
+        self.lines: dict[KeyPath, int] = {}
+        self.written: set[KeyPath] = set()  # paths a header or key names, not only implied
+        self.arrays: dict[KeyPath, int] = {}  # an array of tables: the headers seen so far
+
+    def line_at(self, i: int) -> int:
+        return bisect.bisect_right(self.breaks, i - 1) + 1
+
+    def mark(self, path: KeyPath, line: int) -> None:
+        """`path` is written on `line`; the tables it lies in are implied there if nothing
+        else names them."""
+        if path not in self.written:
+            self.lines[path] = line
+            self.written.add(path)
+        for k in range(1, len(path)):
+            self.lines.setdefault(path[:k], line)
+
+    def document(self) -> None:
+        table: KeyPath = ()
+        while True:
+            self.blank(newlines=True)
+            if self.i >= len(self.t):
+                return
+            start, line = self.i, self.line_at(self.i)
+            if self.t.startswith("[[", self.i):
+                self.i += 2
+                keys = self.keys()
+                base = self.resolve(keys[:-1]) + keys[-1:]
+                self.arrays[base] = self.arrays.get(base, 0) + 1
+                table = base + (self.arrays[base],)
+                self.mark(table, line)
+                self.i = self.t.index("]]", self.i) + 2
+            elif self.t[self.i] == "[":
+                self.i += 1
+                table = self.resolve(self.keys())
+                self.mark(table, line)
+                self.i = self.t.index("]", self.i) + 1
+            else:
+                self.pair(table)
+            if self.i == start:
+                return
+
+    def resolve(self, keys: KeyPath) -> KeyPath:
+        """A header's names as a path: through an array of tables, its last table."""
+        path: KeyPath = ()
+        for k in keys:
+            path += (k,)
+            if path in self.arrays:
+                path += (self.arrays[path],)
+        return path
+
+    def pair(self, table: KeyPath) -> None:
+        line = self.line_at(self.i)
+        path = table + self.keys()
+        self.blank()
+        if self.t[self.i] != "=":
+            raise ValueError("no '=' after a key")
+        self.i += 1
+        self.mark(path, line)
+        self.value(path)
+
+    def keys(self) -> KeyPath:
+        """A dotted key (bare or quoted names, spaces around the dots)."""
+        out: list[str] = []
+        while True:
+            self.blank()
+            c = self.t[self.i]
+            if c in "\"'":
+                s = self.i
+                self.string()
+                out.append(tomllib.loads(f"k = {self.t[s:self.i]}")["k"])
+            else:
+                m = _BARE.match(self.t, self.i)
+                if m is None:
+                    raise ValueError("no key")
+                out.append(m.group(0))
+                self.i = m.end()
+            self.blank()
+            if self.t[self.i] != ".":
+                return tuple(out)
+            self.i += 1
+
+    def value(self, path: KeyPath) -> None:
+        self.blank()
+        c = self.t[self.i]
+        if c in "\"'":
+            self.string()
+        elif c in "{[":
+            self.i += 1
+            n = 0
+            while True:
+                self.blank(newlines=True)
+                if self.t[self.i] in "}]":
+                    self.i += 1
+                    return
+                if self.t[self.i] == ",":
+                    self.i += 1
+                elif c == "{":
+                    self.pair(path)
+                else:
+                    n += 1
+                    self.mark(path + (n,), self.line_at(self.i))
+                    self.value(path + (n,))
+        else:
+            m = re.compile(r"[^,\]}#\r\n]+").match(self.t, self.i)
+            if m is None:
+                raise ValueError("no value")
+            self.i = m.end()
+
+    def string(self) -> None:
+        q = self.t[self.i]
+        if self.t.startswith(q * 3, self.i):  # multi-line: ends at the first """ (or ''')
+            j = self.i + 3
+            while not self.t.startswith(q * 3, j):
+                j += 2 if q == '"' and self.t[j] == "\\" else 1
+            j += 3
+            extra = 0  # a closing quote or two may end the text itself: """a "q""""
+
+            while extra < 2 and j < len(self.t) and self.t[j] == q:
+                j, extra = j + 1, extra + 1
+            self.i = j
+            return
+        j = self.i + 1
+        while self.t[j] != q:
+            j += 2 if q == '"' and self.t[j] == "\\" else 1
+        self.i = j + 1
+
+    def blank(self, newlines: bool = False) -> None:
+        """Past spaces (and, with `newlines`, line breaks and comments)."""
+        while self.i < len(self.t):
+            c = self.t[self.i]
+            if c in " \t" or (newlines and c in "\r\n"):
+                self.i += 1
+            elif newlines and c == "#":
+                end = self.t.find("\n", self.i)
+                self.i = len(self.t) if end < 0 else end
+            else:
+                return
 
 
 def check_keys(tf: TomlFile, table: dict[str, Any], allowed: set[str] | list[str], prefix: str = "",
