@@ -148,7 +148,7 @@ def test_the_open_page_follows_every_save_by_itself(tmp_path):
         page.evaluate("window.__testMark = 'before the save'; 1")
         assert page.state()["mark"] == "before the save"
 
-        part.write_text(text.replace("length = 560 ", "length = 900 "), encoding="utf-8")
+        part.write_text(text.replace("default = 560,", "default = 900,"), encoding="utf-8")
         st, took = page.wait(lambda s: s.get("info") and _length(s["info"]) > 1000,
                              "the new shape")
         assert st["mark"] is None  # a new document: the page reloaded itself
@@ -162,7 +162,7 @@ def test_the_open_page_follows_every_save_by_itself(tmp_path):
         assert st["mark"] is None and st["stale"]  # the last good shape, dimmed
         assert _length(st["info"]) > 1000
 
-        part.write_text(text.replace("length = 560 ", "length = 600 "), encoding="utf-8")
+        part.write_text(text.replace("default = 560,", "default = 600,"), encoding="utf-8")
         st, _ = page.wait(lambda s: not s.get("error") and s.get("info")
                           and _length(s["info"]) < 900, "the fixed shape")
         assert not st["stale"]

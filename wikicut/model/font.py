@@ -30,6 +30,12 @@ def engraved_char(ch: str) -> str:
     return up if up in glyphs else "?"
 
 
+def unengravable(text: str) -> str:
+    """The characters of `text` the font lacks (engraved as '?'), each once, in order: what
+    a warning names, so that 'WAND ?RGER' on the part is no surprise."""
+    return "".join(dict.fromkeys(ch for ch in text if engraved_char(ch) == "?" and ch != "?"))
+
+
 def engraved_text(text: str) -> str:
     """The text as the router engraves it, one character for each of `text`'s (so as wide):
     what an operator reads on the part."""

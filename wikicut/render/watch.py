@@ -1,6 +1,7 @@
 """Live part editing: a part file re-rendered on every save, served on 127.0.0.1 to a page
 that reloads itself (a few lines of polling script, no dependencies). A part that fails to
-load shows its one-line error in the page, over the last shape that loaded."""
+load shows its one-line error in the page, over the last shape that loaded; so does one
+that meets a bug (an internal error), and the server keeps running."""
 
 from __future__ import annotations
 
@@ -56,11 +57,20 @@ class PartWatch:
             svg, error = None, str(exc)
         except OSError as exc:
             svg, error = None, f"{self.path}: {exc.strerror}"
+        except Exception as exc:  # a bug: said in the page, as the CLI says it; the server
+            # keeps serving, and the next save is rendered again
+            svg, error = None, f"internal error: {type(exc).__name__}: {exc} ({self._debug()})"
         with self.lock:
             self.svg = svg if svg is not None else self.svg
             self.error = error
             self.version += 1
         return True
+
+    def _debug(self) -> str:
+        """How to see the traceback of a bug met in a render: the same render from the CLI."""
+        params = "".join(f" -p {k}={v:g}" for k, v in self.params.items())
+        return (f"run `wikicut --debug part {self.path}{params} -t {self.thickness:g} -o"
+                " OUT.svg` for the traceback, and please report it")
 
     def page(self) -> str:
         with self.lock:

@@ -204,6 +204,8 @@ def fill_label(tf: TomlFile, name: str, label: Any, names: dict[str, float]) -> 
     if len(label) > MAX_LABEL:
         raise tf.error("label", f"{len(label)} characters: longer than the {MAX_LABEL} a label"
                        " may be", name)
+    if any(not c.isprintable() for c in label):  # engraved on one line, as a name is
+        raise tf.error("label", f"{label!r} holds a line break or control character", name)
 
     def fill(m: re.Match) -> str:
         tok = m.group(0)

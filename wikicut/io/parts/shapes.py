@@ -1,10 +1,9 @@
-"""The geometry of a part file: feature shapes, their repeats and mirror images, drills and
-engravings, each checked against the part it belongs to and snapped to a fixed grid."""
+"""The geometry of a part file: what a feature's numbers are evaluated against, the shape
+each feature draws, and the fixed grid every shape is snapped to."""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -13,7 +12,6 @@ from shapely import affinity
 from shapely.geometry import LineString, Polygon
 
 from ...errors import InputError, suggest
-from ...model import Drill, Engraving
 from ..toml import TomlFile, check_keys
 from .expr import ExprError, evaluate
 
@@ -28,7 +26,11 @@ SHAPE_KEYS = {
 DEFAULT_OP = {"rectangle": "add", "circle": "add", "polygon": "add", "slot": "cut",
               "notch": "cut", "tenon": "add"}
 COMMON = {"type", "op", "depth_mm", "repeat", "mirror"}
-MAX_MM = 100_000.0  # no coordinate or size beyond 100 m
+MAX_MM = 100_000.0  # no coordinate or size beyond 100 m (no angle beyond 100,000 degrees)
+MIN_MM = 0.01  # no size below the chord error of an arc: nothing a router cuts is smaller
+BELOW = f"below the {MIN_MM:g} mm smallest size a part file takes (check the numbers)"
+FLAT = 1e-9  # mm: a rounded box's inner side shorter than this is no side at all
+WALL = 0.05  # mm: how far past a slot's side its wall is looked for
 CHORD = 0.01  # mm: largest gap between a true arc and its polygon
 
 
@@ -67,10 +69,14 @@ class Context:
 
     def sane(self, v: float, dotted: str) -> float:
         """Refuse sizes no plywood part has, before shapely is asked to build them."""
-        if abs(v) > MAX_MM:
-            raise self.tf.error(dotted, f"{v:g} is beyond {MAX_MM:g} mm: too large for a part",
-                                self.name)
-        return v
+        key = dotted.rsplit(".", 1)[-1]
+        if abs(v) <= MAX_MM or key == "count":  # a count has its own range (copies)
+            return v
+        if key == "angle":
+            raise self.tf.error(dotted, f"{v:g} degrees is beyond {MAX_MM:g}: write the angle"
+                                " between -360 and 360", self.name)
+        raise self.tf.error(dotted, f"{v:g} is beyond {MAX_MM:g} mm: too large for a part",
+                            self.name)
 
     def point(self, pt: Any, where: str) -> tuple[float, float]:
         if not isinstance(pt, list) or len(pt) != 2:
@@ -89,15 +95,24 @@ class Context:
         return v
 
 
-def feature_shape(ctx: Context, f: dict, where: str):
+def feature_kind(ctx: Context, f: dict, where: str) -> str:
+    """The feature's `type`: one of SHAPE_KEYS, else a one-line refusal."""
     kind = f.get("type")
     if kind is None:
         raise ctx.tf.error(f"{where}.type", f"missing: one of {', '.join(SHAPE_KEYS)}",
                            ctx.name)
+    if not isinstance(kind, str):
+        raise ctx.tf.error(f"{where}.type", f"must be a string, one of {', '.join(SHAPE_KEYS)};"
+                           f" got {kind!r}", ctx.name)
     if kind not in SHAPE_KEYS:
         raise ctx.tf.error(f"{where}.type", f"unknown shape {kind!r}"
-                           f"{suggest(str(kind), SHAPE_KEYS)}; one of {', '.join(SHAPE_KEYS)}",
+                           f"{suggest(kind, SHAPE_KEYS)}; one of {', '.join(SHAPE_KEYS)}",
                            ctx.name)
+    return kind
+
+
+def feature_shape(ctx: Context, f: dict, where: str):
+    kind = feature_kind(ctx, f, where)
     check_keys(ctx.tf, f, SHAPE_KEYS[kind] | COMMON, f"{where}.", ctx.name)
     n = lambda k, d=None: ctx.num(f, k, where, d)  # noqa: E731 (this feature's numbers)
     if kind == "rectangle":
@@ -109,19 +124,25 @@ def feature_shape(ctx: Context, f: dict, where: str):
             x, y = n("cx") - w / 2, n("cy") - h / 2
         else:
             x, y = n("x"), n("y")
-        g = shapely.box(x, y, x + w, y + h)
         require_positive(ctx, where, w=w, h=h)
         r = n("radius", 0.0)
         if r < 0 or r >= min(w, h) / 2:
             raise ctx.tf.error(f"{where}.radius", f"corner radius {r:g} must be at least 0 and"
                                f" less than half the shorter side ({min(w, h) / 2:g})", ctx.name)
-        if r > 0:
-            g = g.buffer(-r, join_style="mitre").buffer(r, quad_segs=quad_segs(r))
+        g = _rounded_box(x, y, w, h, r) if r > 0 else shapely.box(x, y, x + w, y + h)
         ang = n("angle", 0.0)
         g = affinity.rotate(g, ang, origin="center") if ang else g
     elif kind == "circle":
-        r = n("r") if "r" in f else n("d") / 2
-        require_positive(ctx, where, r=r)
+        if "r" in f and "d" in f:
+            raise ctx.tf.error(f"{where}.d", "give r (radius) or d (diameter), not both",
+                               ctx.name)
+        if "r" not in f and "d" not in f:
+            raise InputError(f"missing required key '{where}.r' (or '{where}.d', the"
+                             " diameter)", ctx.tf.display, ctx.name)
+        key = "r" if "r" in f else "d"
+        size = n(key)
+        require_positive(ctx, where, **{key: size})
+        r = size if key == "r" else size / 2
         g = shapely.Point(n("cx"), n("cy")).buffer(r, quad_segs=quad_segs(r))
     elif kind == "polygon":
         pts = f.get("points")
@@ -134,6 +155,11 @@ def feature_shape(ctx: Context, f: dict, where: str):
                                ctx.name)
         if not g.is_valid:
             raise ctx.tf.error(f"{where}.points", "polygon is self-intersecting", ctx.name)
+        box = g.minimum_rotated_rectangle.exterior.coords
+        across = min(math.dist(box[0], box[1]), math.dist(box[1], box[2]))
+        if across < MIN_MM:
+            raise ctx.tf.error(f"{where}.points", f"polygon is {across:.3g} mm across: {BELOW}",
+                               ctx.name)
     elif kind in ("slot", "tenon"):
         long_key = "depth" if kind == "slot" else "length"
         width, length = n("width"), n(long_key)
@@ -142,9 +168,7 @@ def feature_shape(ctx: Context, f: dict, where: str):
         if back < 0:
             raise ctx.tf.error(f"{where}.{'extend' if kind == 'slot' else 'overlap'}",
                                f"must be at least 0, got {back:g}", ctx.name)
-        g = shapely.box(-back, -width / 2, length, width / 2)
-        g = affinity.rotate(g, n("angle", 90.0), origin=(0, 0))
-        g = affinity.translate(g, n("x"), n("y"))
+        g = _aimed(ctx, f, where, shapely.box(-back, -width / 2, length, width / 2))
     else:  # notch: a rectangle cut from an edge
         w, h = n("w"), n("h")
         require_positive(ctx, where, w=w, h=h)
@@ -152,118 +176,54 @@ def feature_shape(ctx: Context, f: dict, where: str):
     return g
 
 
+def slot_walls(ctx: Context, f: dict, where: str):
+    """Thin strips just outside a slot's two long sides over its depth (not its extend),
+    placed as the slot is: where the material it runs between must be."""
+    width, length = ctx.num(f, "width", where), ctx.num(f, "depth", where)
+    return _aimed(ctx, f, where, shapely.MultiPolygon([
+        shapely.box(0, width / 2, length, width / 2 + WALL),
+        shapely.box(0, -width / 2 - WALL, length, -width / 2)]))
+
+
+def _aimed(ctx: Context, f: dict, where: str, g):
+    """A slot or tenon drawn along +x from the origin, turned to its angle and moved to its
+    start (x, y)."""
+    g = affinity.rotate(g, ctx.num(f, "angle", where, 90.0), origin=(0, 0))
+    return affinity.translate(g, ctx.num(f, "x", where), ctx.num(f, "y", where))
+
+
+def _rounded_box(x: float, y: float, w: float, h: float, r: float):
+    """The box with corners rounded to r: its inner box grown by r. The inner box is the box
+    shrunk by r, unless that lost it (it vanished once r came within a hair of half the
+    shorter side, and the feature with it): then it is drawn, or a line or a point (a
+    stadium, a circle) where a side is gone."""
+    iw, ih = w - 2 * r, h - 2 * r
+    x0, y0 = x + r, y + r
+    core = shapely.box(x, y, x + w, y + h).buffer(-r, join_style="mitre")
+    if core.geom_type == "Polygon" and not core.is_empty and max(
+            abs(a - b) for a, b in zip(core.bounds, (x0, y0, x0 + iw, y0 + ih))) <= 1e-7:
+        pass  # the shrunk box holds: its vertex order is the one the outputs were made with
+    elif iw > FLAT and ih > FLAT:
+        core = shapely.box(x0, y0, x0 + iw, y0 + ih)
+    elif iw > FLAT:
+        core = LineString([(x0, y + h / 2), (x0 + iw, y + h / 2)])
+    elif ih > FLAT:
+        core = LineString([(x + w / 2, y0), (x + w / 2, y0 + ih)])
+    else:
+        core = shapely.Point(x + w / 2, y + h / 2)
+    return core.buffer(r, quad_segs=quad_segs(r))
+
+
 def require_positive(ctx: Context, where: str, **vals: float) -> None:
+    """Sizes greater than 0 and at least MIN_MM (a size of 1e-300 vanished on the grid, and
+    a cut of it was then said to miss the part)."""
     for k, v in vals.items():
         if v <= 0:
             raise ctx.tf.error(f"{where}.{k}" if where else k, f"must be greater than 0,"
                                f" got {v:g}", ctx.name)
-
-
-def copies(ctx: Context, f: dict, where: str, geom_or_pt):
-    """The feature itself plus its linear repeats and mirror images."""
-    out = [geom_or_pt]
-    rep = f.get("repeat")
-    if rep is not None:
-        if not isinstance(rep, dict):
-            raise ctx.tf.error(f"{where}.repeat", "must be a table {count, dx, dy}", ctx.name)
-        check_keys(ctx.tf, rep, {"count", "dx", "dy"}, f"{where}.repeat.", ctx.name)
-        count = ctx.num(rep, "count", f"{where}.repeat")
-        if count != int(count) or not 1 <= count <= 1000:
-            raise ctx.tf.error(f"{where}.repeat.count", "must be a whole number 1..1000",
+        if v < MIN_MM:
+            raise ctx.tf.error(f"{where}.{k}" if where else k, f"{v:.3g} mm: {BELOW}",
                                ctx.name)
-        dx = ctx.num(rep, "dx", f"{where}.repeat", 0.0)
-        dy = ctx.num(rep, "dy", f"{where}.repeat", 0.0)
-        out = [affinity.translate(geom_or_pt, k * dx, k * dy) for k in range(int(count))]
-    mir = f.get("mirror")
-    if mir is not None:
-        if not isinstance(mir, dict):
-            raise ctx.tf.error(f"{where}.mirror", "must be a table {x = X} or {y = Y}", ctx.name)
-        check_keys(ctx.tf, mir, {"x", "y"}, f"{where}.mirror.", ctx.name)
-        extra = []
-        if "x" in mir:  # mirror about the vertical line x = X
-            X = ctx.num(mir, "x", f"{where}.mirror")
-            extra += [affinity.scale(g, -1, 1, origin=(X, 0)) for g in out]
-        if "y" in mir:
-            Y = ctx.num(mir, "y", f"{where}.mirror")
-            extra += [affinity.scale(g, 1, -1, origin=(0, Y)) for g in out + extra]
-        out += extra
-    return out
-
-
-
-
-Sunk = Sequence[tuple[str, Polygon, float]]  # the part's pockets: (feature key, shape, depth)
-
-
-def _in_pocket(pockets: Sunk, geom, depth: float) -> tuple[str, float] | None:
-    """(key, depth) of the pockets `geom` lies wholly in that are cleared at least `depth`
-    deep: a blind drill or engraving there cuts nothing, and would vanish without a word."""
-    deep = [(w, pg, d) for w, pg, d in pockets if d >= depth - 1e-9 and pg.intersects(geom)]
-    if deep and shapely.union_all([pg for _, pg, _ in deep]).buffer(1e-6).contains(geom):
-        return deep[0][0], min(d for _, _, d in deep)
-    return None
-
-
-def read_drills(ctx: Context, data: dict, body: Polygon, thickness: float,
-                pockets: Sunk = ()) -> tuple[Drill, ...]:
-    """[[drill]] tables: points inside the part; no depth = through. A blind drill must
-    reach below the floor of a pocket it is in (its depth is from the top face)."""
-    drills: list[Drill] = []
-    for k, d in enumerate(ctx.tables(data, "drill")):
-        where = f"drill[{k + 1}]"
-        check_keys(ctx.tf, d, {"x", "y", "d", "depth_mm", "repeat", "mirror"}, f"{where}.",
-                   ctx.name)
-        dia = ctx.num(d, "d", where)
-        require_positive(ctx, where, d=dia)
-        depth = None
-        if "depth_mm" in d:
-            depth = ctx.num(d, "depth_mm", where)
-            if not 0 < depth < thickness:
-                raise ctx.tf.error(f"{where}.depth_mm", f"drill depth {depth:g} mm must be "
-                                   f"between 0 and the {thickness:g} mm thickness (leave it "
-                                   "out for a through hole)", ctx.name)
-        centre = shapely.Point(ctx.num(d, "x", where), ctx.num(d, "y", where))
-        for pt in copies(ctx, d, where, centre):
-            if not body.contains(pt.buffer(dia / 2)):
-                raise ctx.tf.error(f"{where}.x", f"drill at ({pt.x:g}, {pt.y:g}) is not inside "
-                                   "the part", ctx.name)
-            sunk = _in_pocket(pockets, pt.buffer(dia / 2), depth) if depth else None
-            if sunk:
-                raise ctx.tf.error(f"{where}.depth_mm", f"drill at ({pt.x:g}, {pt.y:g}) is"
-                                   f" {depth:g} mm deep, in the pocket of {sunk[0]} cleared"
-                                   f" {sunk[1]:g} mm deep: it would cut nothing (depth is"
-                                   " from the top face)", ctx.name)
-            drills.append(Drill(round(pt.x, 6), round(pt.y, 6), dia, depth))
-    return tuple(drills)
-
-
-def read_engravings(ctx: Context, data: dict, grown: Polygon, thickness: float,
-                    pockets: Sunk = ()) -> tuple[Engraving, ...]:
-    """[[engrave]] tables: single-stroke lines on the part (marks, assembly arrows), not
-    wholly in a pocket at least as deep (depth is from the top face)."""
-    out: list[Engraving] = []
-    for k, e in enumerate(ctx.tables(data, "engrave")):
-        where = f"engrave[{k + 1}]"
-        check_keys(ctx.tf, e, {"points", "depth_mm", "repeat", "mirror"}, f"{where}.", ctx.name)
-        raw = e.get("points")
-        if not isinstance(raw, list) or len(raw) < 2:
-            raise ctx.tf.error(f"{where}.points", "needs at least 2 [x, y] points", ctx.name)
-        line = LineString([ctx.point(p, f"{where}.points") for p in raw])
-        depth = ctx.num(e, "depth_mm", where, 1.0)
-        if not 0 < depth < thickness:
-            raise ctx.tf.error(f"{where}.depth_mm", f"engraving depth {depth:g} mm must be "
-                               f"between 0 and the {thickness:g} mm thickness", ctx.name)
-        for ln in copies(ctx, e, where, line):
-            if ln.length <= 0 or not grown.contains(ln):
-                raise ctx.tf.error(f"{where}.points", "engraving runs off the part", ctx.name)
-            sunk = _in_pocket(pockets, ln, depth)
-            if sunk:
-                raise ctx.tf.error(f"{where}.depth_mm", f"engraving {depth:g} mm deep lies in"
-                                   f" the pocket of {sunk[0]} cleared {sunk[1]:g} mm deep: it"
-                                   " would cut nothing (depth is from the top face)", ctx.name)
-            out.append(Engraving(snap(ln), depth))
-    return tuple(out)
-
 
 
 def snap(g):
