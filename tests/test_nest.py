@@ -2055,9 +2055,9 @@ def test_sheet_elimination_moves_parts_between_sheets(window, monkeypatch):
     out = (np.arange(3, dtype=np.int64), var, p.lim[0, var, 0].copy(),
            p.lim[0, var, 2].copy(), np.zeros(3, np.int64), np.zeros(3))
     start = solution(p, np.arange(3), np.full(3, -1, np.int64), 0, Decoded(*out))
-    assert start.key[1] == 3
+    assert start.key.sheets == 3
     best = eliminate(p, start, random.Random(1), Budget(20000, math.inf), prm)
-    assert best.key[:2] == (0, 1)
+    assert (best.key.unplaced, best.key.sheets) == (0, 1)
     layout = to_layout(p, best)
     _check(layout, items, 4.0)
     assert [len(s.placements) for s in layout.sheets] == [3]
@@ -2085,7 +2085,7 @@ def test_sheet_elimination_goes_on_to_the_next_window_when_one_is_full():
     out = (sheet, var, u, v, np.zeros(3, np.int64), np.zeros(3))
     start = solution(p, np.arange(4), np.full(4, -1, np.int64), 0, Decoded(*out))
     _check(to_layout(p, start), items, 4.0)
-    assert start.key[:2] == (0, 3)
+    assert (start.key.unplaced, start.key.sheets) == (0, 3)
     prm = replace(DEFAULT, ov_window=1, ov_no_gain=200)  # failures sooner
     best = eliminate(p, start, random.Random(1), Budget(30_000, math.inf), prm)
     layout = to_layout(p, best)
@@ -2107,7 +2107,7 @@ def test_sheet_elimination_returns_a_layout_already_at_the_bound_as_it_is():
     out = (np.zeros(3, np.int64), var, u, p.lim[0, var, 2].copy(), np.zeros(1, np.int64),
            np.zeros(1))
     start = solution(p, np.arange(3), np.full(3, -1, np.int64), 0, Decoded(*out))
-    assert start.key[:2] == (0, 1)
+    assert (start.key.unplaced, start.key.sheets) == (0, 1)
     assert eliminate(p, start, random.Random(1), Budget(1000, math.inf), DEFAULT) is start
 
 
@@ -2207,10 +2207,10 @@ def test_sheet_patterns_beat_first_fit_decreasing_on_a_cutting_stock_job():
     items, stock = _cutting_stock_job()
     p = build(items, [stock], 4.0, 1.0)
     first = decode(p, initial_orders(p)[0], np.full(len(items), -1, np.int64), 0)
-    assert first.key[:2] == (0, 7)
+    assert (first.key.unplaced, first.key.sheets) == (0, 7)
     budget = Budget(10**6, math.inf)
     best = patterns.solve(p, first, random.Random(1), budget, DEFAULT)
-    assert best.key[:2] == (0, 6) and budget.used > 0
+    assert (best.key.unplaced, best.key.sheets) == (0, 6) and budget.used > 0
     layout = to_layout(p, best)
     _check(layout, items, 4.0)
     assert len(layout.sheets) == 6
@@ -2248,7 +2248,7 @@ def test_the_integer_program_stops_at_the_phase_end(monkeypatch):
     monkeypatch.setattr(patterns, "milp", spy)
     budget = Budget(10**12, time.monotonic() + 5.0)
     best = patterns.solve(p, first, random.Random(1), budget, DEFAULT)
-    assert best.key[:2] == (0, 6)
+    assert (best.key.unplaced, best.key.sheets) == (0, 6)
     limit = seen[-1]["time_limit"]
     assert 0.0 <= limit <= 0.3 * 5.0 and seen[-1]["node_limit"] == patterns.MILP_NODES
 

@@ -50,24 +50,29 @@ def plan_sheet(sheet: SheetLayout, profile: Profile, proofs: Proofs | None = Non
     `tooling` the job's rack (None: the profile's one tool). With more than one tool, every
     operation names its tool and the sheet is cut tool by tool (order.by_tool). Common lines
     (cam/common.py) that leave anything out are kept only where they also make the program
-    quicker: it then records what they saved against the same sheet cut without them. Short
-    shared stretches can cost more in entries and rapids than they save in cut; such a sheet
-    is cut plain, its parts where the nest put them."""
+    quicker than the sheet cut plain (as it lies, tabs off the grooves round the neighbours):
+    it then records what they saved against that plain program. Short shared stretches can
+    cost more in entries and rapids than they save in cut; such a sheet is cut plain, its
+    parts where the nest put them, and records nothing saved."""
     program, saved = _plan(sheet, profile, proofs, tooling, True, True)
     if saved <= 0:
         return program
-    alone, _ = _plan(sheet, profile, proofs, tooling, False, False)
-    program.common_line = (round(alone.cut_length - program.cut_length, 3),
-                           round(alone.est_seconds - program.est_seconds, 1))
-    if alone.est_seconds > program.est_seconds:
-        return program
     try:
         plain, _ = _plan(sheet, profile, proofs, tooling, True, False)
-    except UnsafeJobError:  # a part only the common lines' skins can hold: they stay
-        return program
-    # the plain cut keeps a part with no room for tabs on a skin, taken off in a final pass:
-    # that can make it the slower after all
-    return plain if plain.est_seconds <= program.est_seconds else program
+    except UnsafeJobError:
+        # a part only the common lines' skins can hold: they stay, and what they saved is
+        # judged against the parts cut as if each were alone (their own tabs)
+        other, _ = _plan(sheet, profile, proofs, tooling, False, False)
+    else:
+        # the plain cut keeps a part with no room for tabs on a skin, taken off in a final
+        # pass: that can make it the slower after all
+        if plain.est_seconds <= program.est_seconds:
+            return plain
+        other = plain
+    if other.est_seconds > program.est_seconds:
+        program.common_line = (round(other.cut_length - program.cut_length, 3),
+                               round(other.est_seconds - program.est_seconds, 1))
+    return program
 
 
 def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
@@ -78,7 +83,8 @@ def _plan(sheet: SheetLayout, profile: Profile, proofs: Proofs | None,
     tooling = tooling if tooling is not None else Tooling((ToolSetting(profile),))
     placed = [pl.placed() for pl in sheet.placements]
     # without `grooves` the sheet is only measured (plan_sheet), with its parts one tool
-    # apart: its tabs are placed as if each part were alone, as the saving is judged
+    # apart: its tabs are placed as if each part were alone, as the saving is judged where
+    # the sheet cannot be cut plain
     chooser = Chooser(sheet, tooling, proofs if proofs is not None else Proofs(),
                       placed if grooves else ())
     main = chooser.main

@@ -10,14 +10,23 @@ part, in the raster as in exact compaction. Everything the search does with keep
 without a change to a kernel. The locked parts join their sheet afterwards, on the stock as
 listed; a locked sheet the search left empty is still in the layout, so no phase can
 remove a sheet that holds a locked part.
+
+The decoder opens a sheet only for a part no open sheet takes: from an order whose first
+part fits only the listed stock, every later part that fits there stays there and the
+locked sheets, cut anyway, stay empty. The search's first layouts therefore start with the
+parts the locked sheets take (`locked_first`).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+
 from ..model import Layout, NestItem, SheetLayout, Stock, locked_placement, strip_length
+from .problem import Problem
 from .raster import grow
+from .solution import decode_raw
 
 
 def by_sheet(locked: list[NestItem]) -> dict[int, list[NestItem]]:
@@ -88,3 +97,16 @@ def place_locked(layout: Layout, locked: list[NestItem], stocks: list[Stock],
         sheets.append(SheetLayout(k, st, pls, strip_length(st, pls) if st.strip else None))
     sheets += [replace(sh, index=len(groups) + i + 1) for i, sh in enumerate(rest)]
     return replace(layout, sheets=sheets, locked=sorted(it.instance for it in locked))
+
+
+def locked_first(p: Problem, order: np.ndarray, pref: np.ndarray, mode: int) -> np.ndarray:
+    """`order` with the items the locked sheets take, laid on them alone in this order, moved
+    to its front (in order, the others after them): decoded, the locked sheets are filled
+    first, as they are laid alone, and the rest goes on the listed stock. `order` itself
+    when no stock type, or every one, is a locked sheet."""
+    locked = np.array([st.locked for st in p.stocks], np.bool_)
+    if not locked.any() or locked.all():
+        return order
+    out = decode_raw(p, order, pref, mode, count=np.where(locked, p.st_count, 0))
+    on = out.sheet[order] >= 0
+    return np.concatenate([order[on], order[~on]])

@@ -10,6 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from .budget import Budget
+from .locked import locked_first
 from .params import Params
 from .phases import patterns
 from .phases.eliminate import elim_type, eliminate
@@ -78,7 +79,7 @@ def search(p: Problem, seed: int, budget: Budget, prm: Params,
         if best is not None and not budget.fixed and (
                 t + took >= budget.deadline or (large and k > len(uniform))):
             break
-        s = decode(p, order, pref, mode)
+        s = decode(p, locked_first(p, order, pref, mode), pref, mode)
         took = time.monotonic() - t
         large = few_designs and took > LEAN_DECODE * (budget.deadline - t0)
         if best is None or s.key < best.key:

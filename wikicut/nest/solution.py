@@ -4,10 +4,11 @@ The decoder (and every phase that lays parts out another way) yields a `Decoded`
 its sheet (-1: left out), variant and origin cell, per sheet its stock type and how far its
 bare parts reach along x. A `Solution` adds the order that produced it and two keys:
 
-- `key` (`Key`): what the whole search minimises. Parts left out, then sheets (`sheets_rank`),
-  then the part area on the last sheet (which the next moves try to empty, and which
-  otherwise leaves the largest offcut), then its length. A strip: parts left out, sheets,
-  length.
+- `key` (`Key`): what the whole search minimises. Parts left out, then the part area left
+  out (before anything about the sheets: the last sheet's area would otherwise reward leaving
+  the largest part out), then sheets (`sheets_rank`), then the part area on the last sheet
+  (which the next moves try to empty, and which otherwise leaves the largest offcut), then
+  its length. A strip: parts left out, area left out, sheets, length.
 - `fit` (`FitKey`): parts left out, then the part area left out, then the length: smoother
   where parts are left out (a roll too short, a strip's target length) and the count alone
   sits on long plateaus.
@@ -40,6 +41,7 @@ class Decoded(NamedTuple):
 
 class Key(NamedTuple):
     unplaced: int
+    area_out: float  # part area left out
     sheets: int  # `sheets_rank` (a strip: its sheets)
     last: float  # part area on the last sheet (a strip: the length used)
     length: float  # the last sheet's length used (a strip: 0)
@@ -83,16 +85,16 @@ def solution(p: Problem, order: np.ndarray, pref: np.ndarray, mode: int,
     n_sheets = stock.shape[0]
     unplaced = int(np.count_nonzero(sheet < 0) if p.item_mult is None
                    else p.item_mult[sheet < 0].sum())  # parts, not items
-    fit = FitKey(unplaced, round(float(p.item_area[sheet < 0].sum()), 6),
-                 round(float(maxx.max()), 6) if n_sheets else 0.0)
+    area_out = round(float(p.item_area[sheet < 0].sum()), 6)
+    fit = FitKey(unplaced, area_out, round(float(maxx.max()), 6) if n_sheets else 0.0)
     if n_sheets == 0:
-        key = Key(unplaced, 0, 0.0, 0.0)
+        key = Key(unplaced, area_out, 0, 0.0, 0.0)
     elif p.strip:
-        key = Key(unplaced, n_sheets, round(float(maxx.max()), 6), 0.0)
+        key = Key(unplaced, area_out, n_sheets, round(float(maxx.max()), 6), 0.0)
     else:
         last = n_sheets - 1
         last_area = float(p.item_area[sheet == last].sum())
-        key = Key(unplaced, sheets_rank(p, stock), round(last_area, 3),
+        key = Key(unplaced, area_out, sheets_rank(p, stock), round(last_area, 3),
                   round(float(maxx[last]), 6))
     return Solution(order, pref, mode, out, key, fit)
 
