@@ -25,7 +25,7 @@ def main(ctx: click.Context, debug: bool) -> None:
     \b
     Examples:
       wikicut nest examples/house/job.toml -o out/
-      wikicut part parts/wall-rib.toml -p length=2000 -o wall-rib.dxf
+      wikicut part wall-rib -p length=2000 -o wall-rib.dxf
       wikicut gcode out/sheet-001.dxf --profile shopbot -o programs/
       wikicut verify out/sheet-001.nc --profile grbl --sheet out/sheet-001.dxf
     """

@@ -39,7 +39,7 @@ def part(part_file: Path, params, thickness, output: Path, force, units, join_to
 
     \b
     Examples:
-      wikicut part parts/wall-rib.toml -o wall-rib.dxf
+      wikicut part wall-rib -o wall-rib.dxf
       wikicut part wall-rib -p length=2000 -o rib-2000.dxf   # a shipped part, by name
       wikicut part parts/spacer.toml -p length=600 -t 17.6 -o spacer.svg
     """
@@ -164,7 +164,7 @@ def preview(target: Path, params, thickness, output, toolpaths, profile, watch, 
     \b
     Examples:
       wikicut preview parts/roof-rib.toml -p pitch=40 --open
-      wikicut preview parts/wall-rib.toml -p length=2000 -o wall-rib.svg
+      wikicut preview wall-rib -p length=2000 -o wall-rib.svg
       wikicut preview parts/spacer.toml --watch --open   # edit, save: the page follows
       wikicut nest examples/house/job.toml -o out/
       wikicut preview out/ --toolpaths --open

@@ -41,13 +41,6 @@ class Floors:
         near = self.tree.query(centre, predicate="dwithin", distance=rad - 1e-6)
         return float(self.low[near].min()) if len(near) else None
 
-    def first_below(self, centre, rad: float, z: float) -> int:
-        """The program line of the first path (in program order) whose centre line passes
-        within `rad` of `centre` below `z` (0: none)."""
-        near = self.tree.query(centre, predicate="dwithin", distance=rad - 1e-6)
-        below = np.sort(near[self.low[near] < z])
-        return int(self.source[below[0]]) if len(below) else 0
-
     def at_depth(self, region, depth: float) -> tuple[np.ndarray, np.ndarray]:
         """The paths near `region` at `depth` or below (each segment's part that is, a ramp
         counting from where it reaches the depth) and their tool radii."""
@@ -173,11 +166,19 @@ def drills(instance: str, part, floors: Floors, gouging: Swept, keep: Keep, zone
     """Each drill cut to its diameter (within DRILL_TOL) and depth: the tools' paths at its
     depth, each swept by its radius, cover the hole (through the stock, its rim: the slug
     falls out), and nothing deeper than an engraving cuts the part's material beyond it (a
-    tool centred in the hole: oversize; another cut: a gouge). `zones`: each drill's
-    (drill_zone); `source`: the program line of each of `gouging`'s segments, where a cut
-    too deep or too wide is reported."""
+    tool centred in the hole: oversize; another cut: a gouge). Drills that overlap (a
+    counterbore over a through hole, two holes run into a slot) are one hole: a drill's
+    material is what no drill of the part takes at that depth, so one drill's cuts may reach
+    into the next, down to its depth. `zones`: each drill's (drill_zone); `source`: the
+    program line of each of `gouging`'s segments, where a cut too deep or too wide is
+    reported."""
     out = []
-    for d, (zone, _) in zip(part.drills, zones):
+    if not part.drills:
+        return out
+    holes = [shapely.Point(d.x, d.y).buffer(d.diameter / 2 + DRILL_TOL / 2, quad_segs=16)
+             for d in part.drills]
+    reaches = shapely.STRtree(holes)
+    for k, (d, (zone, _)) in enumerate(zip(part.drills, zones)):
         centre = shapely.Point(d.x, d.y)
         rad = d.diameter / 2
         depth = thickness if d.depth is None else float(d.depth)
@@ -202,16 +203,23 @@ def drills(instance: str, part, floors: Floors, gouging: Swept, keep: Keep, zone
                        + ("no tool cuts in it" if lowest is None
                           else f"the tool in it reaches {-lowest:.2f} mm"))
             out.append(Violation(0, "uncut", f"{what} {msg}"))
-        # a blind hole no deeper than drawn (within FLOOR_TOL)
-        if d.depth is not None and lowest is not None and lowest < -depth - FLOOR_TOL:
-            out.append(Violation(floors.first_below(centre, rad, -depth - FLOOR_TOL), "gouge",
-                                 f"{what} is cut {-lowest:.2f} mm deep"))
-        hole = centre.buffer(rad + DRILL_TOL / 2, quad_segs=16)
+        # the drills whose holes meet this one's zone (itself first): their holes are not
+        # its material
+        near = [k, *(j for j in np.sort(reaches.query(zone, predicate="intersects")).tolist()
+                     if j != k)]
+        # a blind hole no deeper than drawn (within FLOOR_TOL) but where a deeper drill is
+        if d.depth is not None:
+            deep = _below_floor(part.drills, holes, near, floors, depth)
+            if deep is not None:
+                out.append(Violation(deep[0], "gouge", f"{what} is cut {deep[1]:.2f} mm deep"))
+        hole = holes[k] if len(near) == 1 else shapely.union_all([holes[j] for j in near])
         region = keep.inner.intersection(zone).difference(hole)
         if region.is_empty:
             continue
-        # the cuts whose sweep reaches the material (none inside the hole, cut out of it)
-        idx = gouging.query(region, clear=[inner(d.x, d.y, rad + DRILL_TOL / 2)])
+        # the cuts whose sweep reaches the material (none inside the holes, cut out of it)
+        idx = gouging.query(region, clear=[inner(part.drills[j].x, part.drills[j].y,
+                                                 part.drills[j].diameter / 2 + DRILL_TOL / 2)
+                                           for j in near])
 
         def material(radius: float, zone=zone, hole=hole):
             return keep.at(radius).intersection(zone).difference(hole)
@@ -233,6 +241,38 @@ def drills(instance: str, part, floors: Floors, gouging: Swept, keep: Keep, zone
                 out.append(Violation(line, "gouge", f"{instance}: the tool enters the part "
                                      f"({over.area:.1f} mm2 near {where(over)})"))
     return out
+
+
+def _below_floor(drills: list, holes: list, near: list[int], floors: Floors, depth: float
+                 ) -> tuple[int, float] | None:
+    """Where the cuts of the drills `near` (their centre line in one of their holes) take the
+    floor of the blind drill `near[0]`, `depth` deep: deeper than it, and where no drill
+    `near` at least that deep is (within FLOOR_TOL). The program line of the first such cut
+    and the deepest they reach, or None. A cut of a pocket or an outline beside the hole is
+    not a drill's: the gouge check judges it."""
+    d = drills[near[0]]
+    floor = shapely.Point(d.x, d.y).buffer(d.diameter / 2, quad_segs=16)
+    cand = np.unique(np.concatenate([
+        floors.tree.query(shapely.Point(drills[j].x, drills[j].y), predicate="dwithin",
+                          distance=drills[j].diameter / 2 - 1e-6) for j in near]))
+    cand = np.sort(cand[floors.low[cand] < -depth - FLOOR_TOL]) if len(cand) else cand
+    if not len(cand):
+        return None
+    sweeps = shapely.buffer(floors.lines[cand], floors.radii[cand], quad_segs=16)
+    bad = []
+    for c, sweep in zip(cand.tolist(), sweeps):
+        low = -float(floors.low[c])
+        # a through drill goes as deep as any cut may (the motion check bounds that)
+        deeper = [holes[j] for j in near
+                  if drills[j].depth is None or float(drills[j].depth) >= low - FLOOR_TOL]
+        cut = sweep.intersection(floor)
+        if deeper:
+            cut = cut.difference(shapely.union_all(deeper))
+        if cut.area > DRILL_AREA:
+            bad.append(c)
+    if not bad:
+        return None
+    return int(floors.source[bad[0]]), -float(floors.low[bad].min())
 
 
 def first_entering(gouging: Swept, idx: np.ndarray, material, source: np.ndarray) -> int:
