@@ -5,15 +5,13 @@ tool library has no tool of (bad input, not an unsafe job)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import ezdxf
 import pytest
-from click.testing import CliRunner
+from clirun import one_line_error, run
 from conftest import rect_part
 
-from wikicut.cli import main
 from wikicut.errors import EXIT_INPUT, InputError
 from wikicut.io import limits as lim
 from wikicut.io.items import job_items
@@ -24,27 +22,6 @@ from wikicut.nest.fillers import fill, filler_stocks
 
 ROOT = Path(__file__).resolve().parent.parent
 WEDGE = (ROOT / "parts" / "wedge.toml").as_posix()
-
-
-def run(*args: str, cwd: Path | None = None):
-    old = Path.cwd()
-    if cwd is not None:
-        os.chdir(cwd)
-    try:
-        return CliRunner().invoke(main, list(args))
-    finally:
-        os.chdir(old)
-
-
-def one_line_error(res, code: int, *needles: str) -> str:
-    out = res.output
-    assert res.exit_code == code, out
-    assert "Traceback" not in out and "internal error" not in out, out
-    lines = [ln for ln in out.splitlines() if ln.startswith("error:")]
-    assert len(lines) == 1, out
-    for n in needles:
-        assert n in lines[0], lines[0]
-    return lines[0]
 
 
 def job_text(parts: str, machine: str = "") -> str:

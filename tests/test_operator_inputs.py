@@ -6,16 +6,14 @@ they were."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from clirun import one_line_error, run
 
-from wikicut.cli import main
 from wikicut.io.job import load_job
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,27 +44,6 @@ outline = [[0, 0], [1000, 0], [1000, 500], [0, 500]]
 [[part]]
 file = "{WEDGE}"
 """
-
-
-def run(*args: str, cwd: Path | None = None):
-    old = Path.cwd()
-    if cwd is not None:
-        os.chdir(cwd)
-    try:
-        return CliRunner().invoke(main, list(args))
-    finally:
-        os.chdir(old)
-
-
-def one_line_error(res, code: int, *needles: str) -> str:
-    """The run's error: exit `code`, no traceback, no internal error, the needles in it."""
-    out = res.output
-    assert res.exit_code == code, out
-    assert "Traceback" not in out and "internal error" not in out, out
-    line = next(ln for ln in out.splitlines() if ln.startswith("error:"))
-    for n in needles:
-        assert n in line, line
-    return line
 
 
 def tree(folder: Path) -> dict[str, bytes]:

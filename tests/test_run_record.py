@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 import shapely
-from click.testing import CliRunner
+from clirun import run
 
-from wikicut.cli import main
 from wikicut.diff import diff_folders
 from wikicut.io.profiles import load_profile
 from wikicut.io.report import build_report
@@ -28,16 +27,6 @@ from wikicut.verify import verify_program
 ROOT = Path(__file__).resolve().parent.parent
 DXF = ROOT / "examples" / "dxf-parts"
 WEDGE = (ROOT / "parts" / "wedge.toml").as_posix()
-
-
-def run(*args: str, cwd: Path | None = None):
-    old = Path.cwd()
-    if cwd is not None:
-        os.chdir(cwd)
-    try:
-        return CliRunner().invoke(main, list(args))
-    finally:
-        os.chdir(old)
 
 
 def _many(folder: Path, **nest) -> Path:
