@@ -12,7 +12,8 @@ MAX_OVERSHOOT. Two lines drawn past each other at a corner are both cut back to 
 crossing (crossings.py), before the join pass (which would join their ends across the
 corner), on the same terms. A contour that stays open, branches, overlaps or ends on
 another is refused, every one of them named (up to MAX_LISTED), an open contour with what
-its gap is (and a larger join tolerance advised only when one within MAX_JOIN_TOL spans it).
+its gap is (and a larger join tolerance advised only when one within MAX_JOIN_TOL spans it:
+open_ends.py).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ...errors import InputError
 from .crossings import crossings, loop_at, trimmed
 from .drawing import Piece
 from .flatten import CHORD_TOL, circle_pts, dedupe_consecutive
+from .open_ends import gap_advice, open_contour
 
 __all__ = ["DEFAULT_JOIN_TOL", "MAX_JOIN_TOL", "SNAP_TOL", "Joined", "default_join_tol", "loops"]
 
@@ -129,25 +131,8 @@ def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL,
     if problems:
         more = len(problems) - MAX_LISTED
         listed = "; ".join(problems[:MAX_LISTED]) + (f"; and {more} more" if more > 0 else "")
-        raise InputError(listed + _gap_advice(join, joinable, far), shown)
+        raise InputError(listed + gap_advice(join, joinable, far, MAX_JOIN_TOL), shown)
     return out
-
-
-def _gap_advice(join: float, joinable: list[float], far: int) -> str:
-    """What a larger join tolerance would do for the open contours named: the tolerance that
-    spans their widest gap, when it is within MAX_JOIN_TOL; that a wider gap is a line
-    missing, when no other reason was given."""
-    said = []
-    if joinable:
-        need = min(MAX_JOIN_TOL, math.ceil(max(joinable) * 1000 - 1e-6) / 1000)
-        said.append(f"close them, or give a larger join tolerance ({need:g} mm spans the "
-                    "widest gap) if the gaps are an exporter's rounding")
-    if far:
-        said.append(f"a gap over {MAX_JOIN_TOL:g} mm (the most a join tolerance may be) is a "
-                    "line missing, not an exporter's rounding: draw it")
-    if not said:
-        return ""
-    return f" (join tolerance {join:.3g} mm): " + "; ".join(said)
 
 
 def _chained(group: list[Piece], tol: float, join: float, shown: str,
@@ -465,90 +450,20 @@ class _Chainer:
                 break
             if said:
                 continue
-            out.append(self._open_contour(p, tree, lines))
+            out.append(open_contour(self, p, tree, lines, MAX_JOIN_TOL))
         return out
-
-    def _open_contour(self, p: Piece, tree: shapely.STRtree, lines: list[LineString]) -> str:
-        """An open contour named with its ends and what keeps them apart (see _gaps_said),
-        counted in self.joinable when a join tolerance within MAX_JOIN_TOL spans its gaps.
-        Ends at branch points (other contours' lines meet there) have no gap; loose ends
-        each within the join tolerance of another contour's line, too far from any loose end
-        to be joined, are a side drawn once for two contours (common-line cutting)."""
-        start, end = p.pts[0], p.pts[-1]
-        nodes = self.trail_nodes.get(id(p)) or (self._node_at(start), self._node_at(end))
-        said = (f"open contour {p.where} ends at ({start[0]:.3f}, {start[1]:.3f}) and "
-                f"({end[0]:.3f}, {end[1]:.3f})")
-        meet = {w: len(self.adj[n]) for w, n in zip(("first", "second"), nodes)}
-        loose = [(pt, n, w) for pt, n, w in zip((start, end), nodes, meet) if meet[w] == 1]
-        if not loose:
-            return (f"{said}, both points where {meet['first']} and {meet['second']} lines "
-                    "meet (branch points): other contours touch or cross it there, and no "
-                    "join tolerance tells them apart; draw each outline whole, a tool width "
-                    "apart")
-        said += "".join(f" (the {w} where {k} lines meet)" for w, k in meet.items() if k > 2)
-        near = [(*self._nearest_loose(n, nodes), w) for _pt, n, w in loose]
-        said += _gaps_said(near)
-        if max(d for d, _h, _w in near) <= MAX_JOIN_TOL:  # a tolerance must span the wider
-            self.joinable.append(max(d for d, _h, _w in near))
-            return said
-        walked = set(self.trail_idx.get(id(p), ()))
-        by_line = [self._lines_near(pt, walked, tree, lines) for pt, _n, _w in loose]
-        if not all(by_line):
-            self.far += 1
-            return said
-        common = set.intersection(*(set(d) for d in by_line))
-        if common:  # one line of another contour near every loose end: name that one
-            h = min(common, key=lambda h: max(d[h] for d in by_line))
-            hs = [h] * len(by_line)
-        else:
-            hs = [min(d, key=d.get) for d in by_line]
-        dists = [f"{d[h]:.3f} mm" for d, h in zip(by_line, hs)]
-        if len(loose) == 1:
-            return (f"{said}: its loose end lies {dists[0]} from entity {hs[0]}, another "
-                    "contour's line, not on it: end it on a corner of its own")
-        if common:
-            lie = f"both lie {dists[0]}" if dists[0] == dists[1] else \
-                f"lie {dists[0]} and {dists[1]}"
-            lie += f" from entity {hs[0]}, another contour's line"
-        else:
-            lie = (f"lie {dists[0]} from entity {hs[0]} and {dists[1]} from entity {hs[1]}, "
-                   "other contours' lines")
-        return (f"{said}: its ends {lie}: the side between them is drawn once, as a line of "
-                "the other contour (common-line cutting); draw each outline whole, a tool "
-                "width apart")
 
     def _at_hub(self, pt: np.ndarray, hubs: set[int]) -> bool:
         return any(float(np.hypot(*(self.ends[n] - pt))) <= self.tol for n in hubs)
 
-    def _node_at(self, pt: np.ndarray) -> int:
+    def node_at(self, pt: np.ndarray) -> int:
         return self.node[int(np.argmin(np.hypot(*(self.ends - pt).T)))]
 
-    def _nearest_loose(self, n: int, own: tuple[int, int]) -> tuple[float, str | None]:
-        """How far the nearest other loose end (a node only one line ends at) is from node
-        `n`, and the entity ending there (None: the contour's own other end, on a tie too)."""
+    def loose_nodes(self) -> list[int]:
+        """The nodes only one line ends at (open_ends.py asks, for each open contour)."""
         if self._loose is None:
             self._loose = [m for m, inc in self.adj.items() if len(inc) == 1]
-        others = [m for m in self._loose if m != n]
-        if not others:
-            return math.inf, None
-        d = np.hypot(*(self.ends[others] - self.ends[n]).T)
-        best = float(d.min())
-        near = [m for m, x in zip(others, d.tolist()) if x == best]
-        if any(m in own for m in near):
-            return best, None
-        return best, self.pieces[self.adj[near[0]][0][0]].handle
-
-    def _lines_near(self, pt: np.ndarray, walked: set[int], tree: shapely.STRtree,
-                    lines: list[LineString]) -> dict[str, float]:
-        """The lines of other contours within the join tolerance of `pt` (as its ends would
-        be joined), by entity, and how far each is."""
-        at = shapely.Point(pt)
-        found: dict[str, float] = {}
-        for k in tree.query(at, predicate="dwithin", distance=self.join).tolist():
-            if k not in walked:
-                h = self.pieces[k].handle
-                found[h] = min(found.get(h, math.inf), float(lines[k].distance(at)))
-        return found
+        return self._loose
 
     def _joined(self, parts: list[np.ndarray], closed: bool) -> Piece:
         """The pieces just walked (self.walked) as one piece."""
@@ -582,31 +497,6 @@ class _Chainer:
             if not nxt or self.used[nxt[0][0]]:
                 return parts, first_node, far
             pi, pe = nxt[0]
-
-
-def _gaps_said(near: list[tuple[float, str | None, str]]) -> str:
-    """The gaps at an open contour's loose ends, each given as (how far the nearest other
-    loose end is, the entity ending there or None for the contour's own other end, which
-    end): "gap" alone when its ends are each other's nearest, else from which end to whose
-    (a contour drawn in pieces that miss each other: its own ends may lie far apart)."""
-    if len(near) == 2 and near[0][1] is None and near[1][1] is None:
-        return f", gap {near[0][0]:.3f} mm"  # its ends are each other's nearest loose end
-    near = sorted(near, key=lambda t: t[0])
-    (d0, h0, w0), rest = near[0], near[1:]
-    if math.isinf(d0):
-        return ", no other loose end"
-    if rest and h0 and rest[0][1] and f"{d0:.3f}" == f"{rest[0][0]:.3f}":
-        hs = sorted({h0, rest[0][1]})
-        return (f", gap {d0:.3f} mm from each end to the nearest loose end (entit"
-                f"{'y' if len(hs) == 1 else 'ies'} {' and '.join(hs)})")
-
-    def whose(h: str | None) -> str:
-        return "its other end" if h is None else f"entity {h}'s"
-
-    said = f", gap {d0:.3f} mm from the {w0} end to the nearest loose end ({whose(h0)})"
-    for d, h, w in rest:
-        said += f", {d:.3f} mm from the {w} ({whose(h)})"
-    return said
 
 
 def _overshoot(pts: np.ndarray, tol: float):
