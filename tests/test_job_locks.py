@@ -211,6 +211,12 @@ def test_fillers_all_placed_are_said_so(tmp_path):
     res = run("nest", str(job), "-o", str(tmp_path / "out"), "--no-gcode")
     assert res.returncode == 0, res.stderr
     assert "fillers: 5 placed, all wanted" in res.stdout and "left out" not in res.stdout
+    # the search's progress counts the two locked spacers with the six it nests, on the sheet
+    # they share: 8/8 and about the last line's use less five wedges (not 6/6 and 38.5 %)
+    said = [ln for ln in res.stderr.splitlines() if ln.startswith("nest:")]
+    assert said[0].endswith(" 8/8 placed") and said[-1].endswith(" 13/13 placed"), res.stderr
+    used = [float(ln.split("% used")[0].rsplit(" ", 1)[1]) for ln in said]
+    assert used[-1] - 1.5 < used[0] <= used[-1], res.stderr
     sheets = json.loads((tmp_path / "out" / "report.json").read_text())["totals"]["sheets"]
     assert f"sheets: cost {40 * sheets:.2f}" in res.stdout, res.stdout
     html = (tmp_path / "out" / "index.html").read_text()

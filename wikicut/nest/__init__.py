@@ -100,6 +100,7 @@ class NestProgress:
     placed: int
     total: int
     improved: bool
+    area: float = 0.0  # mm2 of material the sheets (or the strip so far) counted take
 
 
 def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
@@ -153,11 +154,15 @@ def nest(items: list[NestItem], stocks: list[Stock], settings: NestSettings,
                 area = (float(maxx.max()) + 2 * st.margin) * st.height
             else:
                 area = sum(p.stocks[t].width * p.stocks[t].height for t in stock.tolist())
+            used = int(stock.shape[0])
+            # a locked sheet is cut whatever the search does with it (locked.py)
+            idle = [st for t, st in enumerate(p.stocks) if st.locked and t not in stock]
+            area += sum(st.width * st.height for st in idle)
             area = area or 1.0
             placed = int(mult[sheet >= 0].sum())
             util = float(p.item_area[sheet >= 0].sum()) / area
-            progress(NestProgress(int(stock.shape[0]), util, time.monotonic() - t0, placed,
-                                  len(parts), improved))
+            progress(NestProgress(used + len(idle), util, time.monotonic() - t0, placed,
+                                  len(parts), improved, area))
 
     fixed = settings.iterations is not None
     budget = Budget(settings.iterations if fixed else 10**12, search_end, report, fixed)
@@ -248,6 +253,8 @@ def _nest_around(items: list[NestItem], stocks: list[Stock], settings: NestSetti
     res = resolution(stocks, items)
     search, sheet_of = locked_stocks(locked, stocks, settings.spacing, res)
     share = settings.time_limit * (1.0 - params.filler_share) if fillers else settings.time_limit
+    if progress is not None and locked:
+        progress = _with_locked(progress, locked)
     layout = nest(free, search, replace(settings, time_limit=share), progress, params=params)
     if locked:
         layout = place_locked(layout, locked, stocks, sheet_of)
@@ -259,6 +266,18 @@ def _nest_around(items: list[NestItem], stocks: list[Stock], settings: NestSetti
     if problems:
         raise RuntimeError("nester produced an invalid layout: " + "; ".join(problems[:3]))
     return layout
+
+
+def _with_locked(progress: Callable[[NestProgress], None], locked: list[NestItem]
+                 ) -> Callable[[NestProgress], None]:
+    """`progress` told of the locked parts too: the search's reports count only the parts it
+    places, against sheets the locked parts share (the fillers come after, counted apart)."""
+    n, a = len(locked), sum(it.part.area for it in locked)
+
+    def told(pr: NestProgress) -> None:
+        progress(replace(pr, placed=pr.placed + n, total=pr.total + n,
+                         utilisation=pr.utilisation + a / pr.area))
+    return told
 
 
 def verify_layout(layout: Layout, spacing: float,
