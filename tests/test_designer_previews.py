@@ -83,15 +83,15 @@ def test_a_program_of_one_tool_keeps_its_depth_colours_and_no_tool_mark():
 # -- labels the font cannot engrave ------------------------------------------------------
 
 def test_a_label_the_font_cannot_engrave_says_what_is_engraved():
-    """A label with <, &, quotes or é is engraved with '?' for each, and lower case in
+    """A label with <, &, quotes or 日 is engraved with '?' for each, and lower case in
     capitals: the sheet draws what is engraved (the typed text in data-label), and the job
     sheet lists the typed text to sort by with what is on the part."""
-    part = Part("rib", shapely.box(0, 0, 400, 200), label='rib <&"é">')
+    part = Part("rib", shapely.box(0, 0, 400, 200), label='rib <&"日">')
     sheet = SheetLayout(1, Stock(600, 300, 18, 10), [Placement("rib#1", part, 20, 20)])
     svg = sheet_svg(sheet, total=1)
     label = ET.fromstring(svg).findall(f".//{SVG}text[@class='label']")
     assert len(label) == 1 and label[0].text == "RIB ??????"
-    assert label[0].get("data-label") == 'rib <&"é">'
+    assert label[0].get("data-label") == 'rib <&"日">'
     plain = Part("post", shapely.box(0, 0, 400, 200), label="post 1")
     svg1 = sheet_svg(SheetLayout(1, Stock(600, 300, 18, 10), [Placement("p#1", plain, 20, 20)]),
                      total=1)
@@ -102,7 +102,7 @@ def test_a_label_the_font_cannot_engrave_says_what_is_engraved():
                           "file_program": None, "utilisation": 0.5,
                           "stock": {"name": "ply", "thickness": 18},
                           "offcut": {"x_from": 0, "width": 0, "area_m2": 0},
-                          "parts": [{"id": "rib#1", "name": "rib", "label": 'rib <&"é">',
+                          "parts": [{"id": "rib#1", "name": "rib", "label": 'rib <&"日">',
                                      "source": "rib.toml"},
                                     {"id": "post#1", "name": "post", "label": "post",
                                      "source": "post.toml"}]}]}

@@ -29,4 +29,4 @@ def test_lower_case_and_unknown_characters():
     assert [s.tolist() for s in text_strokes("rib", 6)] == \
         [s.tolist() for s in text_strokes("RIB", 6)]
     q = [s.tolist() for s in text_strokes("?", 6)]
-    assert [s.tolist() for s in text_strokes("\u00e9", 6)] == q
+    assert [s.tolist() for s in text_strokes("\u65e5", 6)] == q

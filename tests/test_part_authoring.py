@@ -379,9 +379,9 @@ def test_label_characters_the_font_lacks_are_named_in_one_warning(tmp_path):
     with pytest.warns(InputWarning) as said:
         load_part(path, thickness=18.3)
     assert [str(w.message) for w in said] == [
-        "p.toml: part 'p': key 'label' (line 1): label 'Wand Ärger ½ — ø12 日本': the"
-        " engraving font has no Ä ½ — ø 日 本: engraved as '?' (it has A-Z, 0-9, space and #"
-        " ' ( ) * + , - . / : = ? _)"]
+        "p.toml: part 'p': key 'label' (line 1): label 'Wand Ärger ½ — ø12 日本': 'Ä'"
+        " engraved as 'A', '½' as '1/2', '—' as '-', 'ø' as 'O'; the engraving font has no"
+        " 日 本: engraved as '?' (it has A-Z, 0-9, space and # ' ( ) * + , - . / : = ? _)"]
 
 
 def test_label_with_a_line_break_is_refused_as_a_name_is(tmp_path):
