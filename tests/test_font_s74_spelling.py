@@ -172,3 +172,25 @@ def test_a_nest_engraves_a_non_ascii_label_as_its_spelling(tmp_path):
     assert f"(engraved: {spelt})" in (out / "index.html").read_text(encoding="utf-8")
     with (out / "parts.csv").open(encoding="utf-8", newline="") as f:
         assert [row["label"] for row in csv.DictReader(f)] == [typed]  # the label as typed
+
+
+def test_a_dxf_part_named_by_its_text_is_warned_of_as_a_part_file_is(tmp_path):
+    # the drawing's TEXT names the part and wikicut engraves it with its own font: the same
+    # warning as a part file's label, naming the file, the part and its outline's entity
+    import ezdxf
+
+    from wikicut.io.dxf import read_dxf_parts
+    doc = ezdxf.new()
+    msp = doc.modelspace()
+    msp.add_lwpolyline([(0, 0), (400, 0), (400, 300), (0, 300)], close=True,
+                       dxfattribs={"layer": "OUTSIDE"})
+    msp.add_text("Façade 日", dxfattribs={"height": 20, "insert": (50, 100)})
+    path = tmp_path / "walls.dxf"
+    doc.saveas(path)
+    with pytest.warns(InputWarning) as got:
+        (part,) = read_dxf_parts(path, units="mm")
+    said = [str(w.message) for w in got if "label" in str(w.message)]
+    assert len(said) == 1 and said[0].startswith(f"{path}: part 'Façade 日' (outline entity ")
+    assert said[0].endswith(": label 'Façade 日': 'ç' engraved as 'C'; the engraving font has "
+                            "no 日: engraved as '?' (it has A-Z, 0-9, space and # ' ( ) * + ,"
+                            " - . / : = ? _)"), said[0]

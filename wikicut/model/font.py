@@ -111,3 +111,19 @@ def text_width(text: str, height: float) -> float:
     f = font_data()
     s = height / f["cap_height"]
     return ((len(cut) - 1) * f["advance"] + 4) * s
+
+
+def engraving_said(text: str) -> str:
+    """What a warning says of a label engraved otherwise than typed: the characters spelled
+    with other glyphs ("'ç' engraved as 'C'") and those the font lacks (engraved as '?');
+    "" when the font engraves it as typed (in capitals)."""
+    said = [", ".join(f"{ch!r} {'engraved as' if i == 0 else 'as'} {cut!r}"
+                      for i, (ch, cut) in enumerate(spelled(text).items()))]
+    lacks = unengravable(text)
+    if lacks:
+        has = "".join(sorted(c for c in font_data()["glyphs"]
+                             if not c.isalnum() and not c.isspace()))
+        said.append(f"the engraving font has no {' '.join(lacks)}: engraved as '?' (it has "
+                    f"A-Z, 0-9, space and {' '.join(has)})")
+    return "; ".join(w for w in said if w)
+

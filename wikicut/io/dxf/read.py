@@ -19,6 +19,7 @@ from shapely.geometry import Polygon
 
 from ...errors import InputError, InputWarning
 from ...model import Part, Placement, SheetLayout, Stock
+from ...model.font import engraving_said
 from .assemble import assemble
 from .chain import MAX_JOIN_TOL, SNAP_TOL, Joined, default_join_tol, loops
 from .clearance import check_clearance
@@ -265,6 +266,10 @@ def _make_parts(raw: list[DrawnPart], stem: str, shown: str,
             label_at=(lab.x, lab.y) if lab else None,
             label_height=lab.height if lab and lab.height > 0 else 25.0,
         ))
+        how = "" if out[-1].engraves_label else engraving_said(out[-1].text)
+        if how:  # the drawing's text or file name, engraved by wikicut's font
+            warnings.warn(f"{shown}: part {name!r} (outline entity {rp.handle}): label "
+                          f"{out[-1].text!r}: {how}", InputWarning, stacklevel=3)
     return out
 
 

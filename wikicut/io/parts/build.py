@@ -16,7 +16,7 @@ from shapely.geometry import Polygon
 
 from ...errors import InputError, InputWarning, suggest
 from ...model import Part, Pocket
-from ...model.font import spelled, unengravable
+from ...model.font import engraving_said
 from ...model.label import MIN_HEIGHT, place_label
 from ..limits import MAX_FEATURES, MAX_LABEL
 from ..toml import TomlFile, check_keys
@@ -101,15 +101,9 @@ def _warn_label(tf: TomlFile, part: Part) -> None:
         warnings.warn(f"{said} does not fit on the part even {MIN_HEIGHT:g} mm high: it will"
                       " not be engraved (shorten it)", InputWarning, stacklevel=3)
         return
-    # one line for both: what is spelled with other glyphs ('ç' as 'C'), what the font lacks
-    said_how = [", ".join(f"{ch!r} {'engraved as' if i == 0 else 'as'} {cut!r}"
-                          for i, (ch, cut) in enumerate(spelled(part.text).items()))]
-    lacks = unengravable(part.text)
-    if lacks:
-        said_how.append(f"the engraving font has no {' '.join(lacks)}: engraved as '?' (it"
-                        " has A-Z, 0-9, space and # ' ( ) * + , - . / : = ? _)")
-    if said_how := [w for w in said_how if w]:
-        warnings.warn(f"{said}: {'; '.join(said_how)}", InputWarning, stacklevel=3)
+    how = engraving_said(part.text)  # one line for what is spelled and what is '?'
+    if how:
+        warnings.warn(f"{said}: {how}", InputWarning, stacklevel=3)
 
 
 def _features(ctx: Context, data: dict, thickness: float
