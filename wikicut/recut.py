@@ -27,6 +27,7 @@ from .pipeline import NestResult, write_outputs
 from .pipeline.job import profile_ref
 
 if TYPE_CHECKING:
+    from .io.remnants import RemnantFile
     from .model.tooling import OperationSettings, Tooling
 
 _MATCH = 0.01  # mm: a DXF part is the report's part when their boxes agree this closely
@@ -269,13 +270,12 @@ def is_remnant_id(on: str | Path, inventory: Path | None) -> bool:
         c in text for c in "/\\")
 
 
-def remnant_stock(rid: str, outdir: Path, inventory: Path | None = None) -> tuple[Stock, Path]:
-    """The remnant `rid` and the file it was found in: `inventory`, else the inventory the
-    job drew on (its output folder records it), else the job's own remnants.toml. An id the
-    file does not list is refused naming the file: one it gave out before (below its
-    `next_id`, never given twice) has left it since, cut by a job or undone by a re-run."""
+def remnant_file(rid: str, outdir: Path, inventory: Path | None = None) -> tuple[Path, bool]:
+    """Where the remnant `rid` is looked for, and whether that file is a shop's inventory:
+    `inventory`, else the inventory the job drew on (its output folder records it), both
+    rewritten after the recut as after a job; else the job's own remnants.toml, a record of
+    what the job left, read only."""
     from .io import remnants as rem
-    from .io.stock import read_stock
 
     path = inventory or rem.recorded_inventory(Path(outdir))
     if path is None:
@@ -284,12 +284,28 @@ def remnant_stock(rid: str, outdir: Path, inventory: Path | None = None) -> tupl
             raise InputError(f"--on {rid}: no offcut file of that name, and the job kept no"
                              " remnants to find that id in: give the shop's inventory with"
                              " --inventory FILE")
+        return path, False
     if not Path(path).is_file():
         raise InputError(f"--on {rid}: remnant inventory not found", path)
-    inv = rem.read_remnant_file(Path(path), str(path), read_stock)
+    return Path(path), True
+
+
+def remnant_stock(rid: str, outdir: Path, inventory: Path | None = None) -> tuple[Stock, Path]:
+    """The remnant `rid` and the file it was found in (remnant_file), read only."""
+    from .io import remnants as rem
+    from .io.stock import read_stock
+
+    path, _ = remnant_file(rid, outdir, inventory)
+    return listed_remnant(rid, rem.read_remnant_file(path, str(path), read_stock)), path
+
+
+def listed_remnant(rid: str, inv: RemnantFile) -> Stock:
+    """The remnant `rid` of a remnant file as read. An id the file does not list is refused
+    naming the file: one it gave out before (below its `next_id`, never given twice) has
+    left it since, cut by a job (or a recut), or undone by a re-run."""
     for st in inv.stocks:
         if st.remnant == rid:
-            return st, Path(path)
+            return st
     ids = [st.remnant for st in inv.stocks]
     listed = (", ".join(ids[:20]) + (" ..." if len(ids) > 20 else "")) if ids else "none"
     num = rid[1:] if rid[:1] == "R" and rid[1:].isdigit() else ""
@@ -298,17 +314,26 @@ def remnant_stock(rid: str, outdir: Path, inventory: Path | None = None) -> tupl
         # and a re-run (--force) that undid the draw adding it look alike
         raise InputError(f"--on {rid}: remnant {rid} is no longer in the inventory (taken by a"
                          " job, or removed by a --force re-run that undid the draw adding it;"
-                         f" ids are never given out twice); its remnants now: {listed}", path)
-    raise InputError(f"--on {rid}: no remnant of that id (its remnants: {listed})", path)
+                         f" ids are never given out twice); its remnants now: {listed}",
+                         inv.path)
+    raise InputError(f"--on {rid}: no remnant of that id (its remnants: {listed})", inv.path)
 
 
 def recut(outdir: Path, part: str, dest: Path, *, offcut: Path | str | None = None,
           at: tuple[float, float] | None = None, profile: str | None = None,
           force: bool = False, inventory: Path | None = None) -> NestResult:
     """Write the program (and DXF, preview, report) for one part of a job into `dest`, on
-    `offcut` (a file, or a remnant's id: remnant_stock) or at a spot of a sheet like its own.
+    `offcut` (a file, or a remnant's id: remnant_file) or at a spot of a sheet like its own.
     `dest` may not be (or hold) the job's folder, the offcut file or the inventory: with
-    --force the folder would be replaced, and the job's sheets gone with it."""
+    --force the folder would be replaced, and the job's sheets gone with it.
+
+    A recut on a shop's remnant draws on its inventory as a job does: under its lock from
+    the read to the rewrite, the remnant taken out and what the recut leaves of it added,
+    the file rewritten only once the outputs are in place, and the draw recorded in `dest`
+    (a --force recut into it undoes it first)."""
+    from .io import remnants as rem
+    from .io.stock import read_stock
+
     if at is not None and not all(math.isfinite(v) and abs(v) <= 1e6 for v in at):
         raise InputError(f"--at {at[0]:g},{at[1]:g}: give a finite spot on the sheet, in mm")
     rep_path = Path(outdir) / "report.json"
@@ -323,36 +348,122 @@ def recut(outdir: Path, part: str, dest: Path, *, offcut: Path | str | None = No
         raise InputError(f"part {placed['id']}: `bbox` is not [x0, y0, x1, y1]", rep_path)
     if inventory is not None and offcut is None:
         raise InputError("--inventory names where the remnant of --on ID is: give --on too")
-    remnant = None
+    found = shop = None
     if offcut is not None and is_remnant_id(offcut, inventory):
-        remnant = remnant_stock(str(offcut), Path(outdir), inventory)
-    board = remnant[1] if remnant else Path(offcut) if offcut is not None else None
-    inputs = [Path(outdir), *([board] if board is not None else [])]
-    with staged_output(Path(dest), force, inputs) as stage:
-        shape = part_as_cut(outdir, sheet, placed)
-        if offcut is not None:
-            stock = remnant[0] if remnant else load_offcut(offcut)
-            if abs(stock.thickness - st["thickness"]) > 0.5:
-                what = f"--on {offcut}: remnant" if remnant else "offcut"
-                raise InputError(f"{what} is {stock.thickness:g} mm thick, the job's sheets"
-                                 f" {st['thickness']:g} mm: re-cut from the same board", board)
-        else:
-            stock = sheet_stock(st, rep_path)
-        prof, tooling = recut_profile(report, profile, outdir, stock.thickness)
-        pl = as_placed(place_on(shape, stock, at, prof.tool.diameter), placed)
-        layout = Layout(sheets=[SheetLayout(1, stock, [pl])])
-        job = report.get("settings", {})
-        # the profile cut with: --profile's (its path from the folder `dest` is in, where
-        # diff and recut look beside it), else the job's as its report names it
-        ref = (job.get("profile_ref") if profile is None
-               else profile_ref(profile, Path(dest).resolve().parent))
-        settings = {"profile": prof.name, "profile_ref": ref,
-                    **({"tooling": job["tooling"]} if tooling is not None else {}),
-                    "tool_diameter": prof.tool.diameter, "thickness": stock.thickness,
-                    "recut_of": placed["id"], "recut_from_sheet": sheet["index"]}
-        return write_outputs(f"recut {placed['id']}", layout, dest, profile=prof, force=force,
-                             spacing=job.get("spacing", 0.0),
-                             settings=settings, stage=stage, tooling=tooling)
+        path, is_shop = remnant_file(str(offcut), Path(outdir), inventory)
+        # an inventory's lock is taken by its read, and held by `shop` until the rewrite
+        found = (rem.load_inventory(path, read_stock, Path(dest) if force else None) if is_shop
+                 else rem.read_remnant_file(path, str(path), read_stock))
+        shop = found if is_shop else None
+    with rem.holding(shop):
+        remnant = listed_remnant(str(offcut), found) if found is not None else None
+        if remnant is not None:
+            _check_same_kind(str(offcut), remnant, st, found.path)
+        _check_draws(dest, force, shop)
+        board = found.path if found is not None else Path(offcut) if offcut is not None \
+            else None
+        inputs = [Path(outdir), *([board] if board is not None else [])]
+        kept: list[str] = []  # the inventory's new text (written with the outputs)
+        with staged_output(Path(dest), force, inputs) as stage:
+            shape = part_as_cut(outdir, sheet, placed)
+            if remnant is not None:
+                stock = remnant
+            elif offcut is not None:
+                stock = load_offcut(offcut)
+                if abs(stock.thickness - st["thickness"]) > 0.5:
+                    raise InputError(f"offcut is {stock.thickness:g} mm thick, the job's sheets"
+                                     f" {st['thickness']:g} mm: re-cut from the same board",
+                                     board)
+            else:
+                stock = sheet_stock(st, rep_path)
+            prof, tooling = recut_profile(report, profile, outdir, stock.thickness)
+            pl = as_placed(place_on(shape, stock, at, prof.tool.diameter), placed)
+            layout = Layout(sheets=[SheetLayout(1, stock, [pl])])
+            job = report.get("settings", {})
+            # the profile cut with: --profile's (its path from the folder `dest` is in, where
+            # diff and recut look beside it), else the job's as its report names it
+            ref = (job.get("profile_ref") if profile is None
+                   else profile_ref(profile, Path(dest).resolve().parent))
+            settings = {"profile": prof.name, "profile_ref": ref,
+                        **({"tooling": job["tooling"]} if tooling is not None else {}),
+                        "tool_diameter": prof.tool.diameter, "thickness": stock.thickness,
+                        "recut_of": placed["id"], "recut_from_sheet": sheet["index"]}
+            name = f"recut {placed['id']}"
+            spacing = job.get("spacing", 0.0)
+            spacing = spacing if is_number(spacing) else 0.0
+            then = None if shop is None else lambda r: kept.append(
+                _draw_on(shop, name, layout, prof, spacing, stage.tmp, r))
+            result = write_outputs(name, layout, dest, profile=prof, force=force,
+                                   spacing=spacing, settings=settings, stage=stage,
+                                   tooling=tooling, then=then)
+        if kept:  # the outputs are in place: the shop's remnants follow them
+            rem.replace_file(shop.path, kept[0])
+    return result
+
+
+def _check_same_kind(rid: str, remnant: Stock, st: dict, where: Path) -> None:
+    """Refuse a remnant a job would not be offered (io.remnants.same_kind): its thickness
+    and material against those of the sheet the part was cut from (any material for a
+    report that records none)."""
+    from .io.remnants import same_kind
+
+    mat = st.get("material") if isinstance(st.get("material"), str) else None
+    if not same_kind(remnant, st["thickness"], None if mat is None else {mat}):
+        job = f"{st['thickness']:g} mm thick" + (f" {mat}" if mat is not None else "")
+        raise InputError(f"--on {rid}: remnant is {remnant.thickness:g} mm thick"
+                         f" {remnant.material}, the job's sheets {job}: a remnant is cut only"
+                         " for parts of its thickness and material, as a job draws them",
+                         where)
+
+
+def _check_draws(dest: Path, force: bool, shop: RemnantFile | None) -> None:
+    """Refuse to replace (--force) a folder whose draw on an inventory this run would not
+    undo (io.remnants.check_replaced, check_no_draw_left): its remnant would stay taken
+    with the record of it gone."""
+    from .io import remnants as rem
+
+    if shop is not None:
+        rem.check_replaced(shop, Path(dest), force)
+    drew = rem.recorded_inventory(Path(dest)) if force else None
+    if force and (shop is None or (drew is not None and drew != shop.path.resolve())):
+        rem.check_no_draw_left(Path(dest), remedy="write to a new folder, or recut on a"
+                               " remnant of that inventory, which undoes it")
+
+
+def _draw_on(shop: RemnantFile, name: str, layout: Layout, prof: Profile, spacing: float,
+             tmp: Path, result: NestResult) -> str:
+    """The inventory's new text: the remnant cut taken out, the pieces the recut leaves of
+    it (found as a job's, with the default `[remnants]` rules: the job's are not in its
+    report) added with new ids; remnants.toml and the record of this draw (UNDO_FILE) go
+    into the staged folder, once the inventory is checked unchanged since it was read."""
+    from .io import remnants as rem
+    from .pipeline.outputs import write_text
+
+    clearance = max(spacing, prof.tool.diameter)  # as a job's: the cut around the part
+    keep = prof.holddown.diameter / 2 + prof.holddown.clearance
+    taken = [rem.cut_away(p, prof.tool.diameter, keep, clearance) for p in result.programs]
+    text, inventory = rem.remnant_outputs(name, layout, rem.RemnantRules(), shop, clearance,
+                                          taken)
+    write_text(tmp / rem.FILE_NAME, text)
+    write_text(tmp / rem.UNDO_FILE, rem.undo_record(shop, inventory))
+    result.files += [rem.FILE_NAME, rem.UNDO_FILE]
+    rem.check_unchanged(shop)
+    return inventory
+
+
+def inventory_note(dest: Path) -> str:
+    """One line for the terminal: what a recut's draw on an inventory (recorded in `dest`)
+    took out of it and added ("" for a recut that drew on none)."""
+    from .io import remnants as rem
+
+    rec = rem.recorded_draw(Path(dest))
+    if rec is None:
+        return ""
+    rules = rem.RemnantRules()
+    added = (f"what is left of it added as {', '.join(rec.added)}" if rec.added
+             else f"nothing left of it to keep (no piece {rules.min_width:g} mm wide and"
+             f" {rules.min_area_m2:g} m2)")
+    return f"inventory {rec.inventory}: {', '.join(rec.took) or 'nothing'} taken out, {added}"
 
 
 def _report(outdir: Path, rep_path: Path) -> dict:

@@ -276,7 +276,9 @@ def parse_xy(ctx, param, value):
                    " remnant's id (R0007): from --inventory, else the inventory the job drew"
                    " on, else the job's remnants.toml.")
 @click.option("--inventory", type=click.Path(path_type=Path),
-              help="The remnant inventory (or remnant file) the --on id is in.")
+              help="The remnant inventory (or remnant file) the --on id is in: the remnant"
+                   " leaves it once the part's program is written, and what is left of it"
+                   " joins it.")
 @click.option("--at", "at", callback=parse_xy, metavar="X,Y",
               help="Put the part's lower-left corner here on a sheet like its own (mm).")
 @click.option("-o", "--output", "dest", type=click.Path(path_type=Path), required=True,
@@ -297,6 +299,7 @@ def recut(outdir: Path, part, offcut, inventory, at, dest: Path, profile, force)
       wikicut recut out/ spacer --at 100,100 -o recut/
       wikicut verify recut/sheet-001.nc --profile grbl --sheet recut/sheet-001.dxf
     """
+    from ..recut import inventory_note
     from ..recut import recut as run_recut
 
     if offcut is not None and at is not None:
@@ -304,3 +307,5 @@ def recut(outdir: Path, part, offcut, inventory, at, dest: Path, profile, force)
     res = run_recut(outdir, part, dest, offcut=offcut, at=at, profile=cli_profile(profile),
                     force=force, inventory=inventory)
     click.echo(f"{part}: {res.report['sheets'][0]['file_program']} -> {dest}/")
+    if note := inventory_note(dest):
+        click.echo(note)

@@ -25,6 +25,7 @@ from .files import (
     parse_outline,
     read_remnant_file,
     remnants_text,
+    same_kind,
 )
 from .inventory import check_unchanged, inventory_update, load_inventory, replace_file
 from .inventory_lock import InventoryLock, holding
@@ -35,6 +36,7 @@ from .undo import (
     DrawRecord,
     check_no_draw_left,
     check_replaced,
+    recorded_draw,
     recorded_inventory,
     undo_note,
     undo_record,
@@ -43,6 +45,6 @@ from .undo import (
 __all__ = ["FILE_NAME", "FROM_KEYS", "UNDO_FILE", "DrawRecord", "InventoryLock", "RemnantFile",
            "RemnantRules", "check_no_draw_left", "check_replaced", "check_unchanged", "cut_away",
            "draw", "find_remnants", "holding", "inventory_update", "load_inventory",
-           "parse_outline", "read_remnant_file", "recorded_inventory", "remnant_outputs",
-           "remnant_pieces", "remnants_text", "replace_file", "rules_from_table", "summary",
-           "undo_note", "undo_record"]
+           "parse_outline", "read_remnant_file", "recorded_draw", "recorded_inventory",
+           "remnant_outputs", "remnant_pieces", "remnants_text", "replace_file",
+           "rules_from_table", "same_kind", "summary", "undo_note", "undo_record"]

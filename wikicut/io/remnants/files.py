@@ -156,9 +156,7 @@ def draw(stocks: list[Stock], thickness: float, materials: set[str] | None,
     `materials` is given, one of them (as written, but for case and spaces: "plywood" is
     "Plywood"). Remnants in `where` (a file) of which none is offered are named in a
     warning: a job that silently cut new sheets beside them looked like one that had none."""
-    want = None if materials is None else {_material_key(m) for m in materials}
-    out = [s for s in stocks if abs(s.thickness - thickness) <= SAME_THICKNESS
-           and (want is None or _material_key(s.material) in want)]
+    out = [s for s in stocks if same_kind(s, thickness, materials)]
     if stocks and not out:
         kinds = sorted({f"{s.thickness:g} mm {s.material}" for s in stocks})
         mats = "" if materials is None else " " + " or ".join(sorted(materials))
@@ -166,6 +164,14 @@ def draw(stocks: list[Stock], thickness: float, materials: set[str] | None,
                       f" (they are {', '.join(kinds[:4])}{' ...' if len(kinds) > 4 else ''}):"
                       " none offered", InputWarning, stacklevel=2)
     return out
+
+
+def same_kind(stock: Stock, thickness: float, materials: set[str] | None) -> bool:
+    """Whether a remnant may be cut for parts of `thickness` and one of `materials` (None:
+    any): a job's draw and a recut on a remnant hold to the one rule."""
+    return abs(stock.thickness - thickness) <= SAME_THICKNESS and (
+        materials is None
+        or _material_key(stock.material) in {_material_key(m) for m in materials})
 
 
 def _material_key(material: str) -> str:

@@ -57,11 +57,17 @@ def undo_record(inv: RemnantFile, written: str) -> str:
 def recorded_inventory(folder: Path) -> Path | None:
     """The inventory an output folder's job rewrote (its UNDO_FILE's), or None: no record,
     or one that cannot be read (only a hint hangs on it)."""
+    rec = recorded_draw(folder)
+    return None if rec is None else rec.inventory
+
+
+def recorded_draw(folder: Path) -> DrawRecord | None:
+    """The draw an output folder records (its UNDO_FILE), or None: no record, or one that
+    cannot be read (for what a run says it did, never for undoing it: read_draw)."""
     try:
-        rec = _record(folder)
+        return _record(Path(folder))
     except InputError:
         return None
-    return None if rec is None else rec.inventory
 
 
 def read_draw(folder: Path, inventory: Path) -> DrawRecord | None:
@@ -93,17 +99,19 @@ def _record(folder: Path) -> DrawRecord | None:
     return draw
 
 
-def check_no_draw_left(outdir: Path) -> None:
+def check_no_draw_left(outdir: Path, remedy: str | None = None) -> None:
     """Refuse to replace (--force) a folder that drew on a remnant inventory by a run given
     none: the draw would stay spent on the inventory (its remnants taken, the new ones
     listed) with its record gone. An inventory already put back as the run read it, or gone,
-    is no draw to undo."""
+    is no draw to undo. `remedy`: what the refused command can do instead (a job's: give
+    it the inventory)."""
     rec = _record(Path(outdir))
     if rec is None or not rec.inventory.exists() or draw_state(rec, rec.inventory) == "restored":
         return
+    remedy = remedy or (f"give --inventory {rec.inventory} (or the job's [remnants] inventory)"
+                        " so replacing it undoes that draw first")
     raise InputError(f"holds a draw on the inventory {rec.inventory} ({rec.describe()}):"
-                     f" give --inventory {rec.inventory} (or the job's [remnants] inventory)"
-                     " so replacing it undoes that draw first; nothing was written", outdir)
+                     f" {remedy}; nothing was written", outdir)
 
 
 def draw_state(rec: DrawRecord, path: Path) -> str:
