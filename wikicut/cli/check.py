@@ -111,8 +111,10 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
         click.echo(f"warning: {names}: no sheet thickness (no --sheet or --thickness, no"
                    " wikicut header): depth checked only against the machine's Z limit"
                    f" {prof.limits.z_min:g} mm", err=True)
+    notes: list[str] = []
     violations = verify_program(text, prof, sheet=layout, thickness=thickness,
-                                screws=screws, tools=tools)
+                                screws=screws, tools=tools, notes=notes)
+    _warn(programs, notes)
     report_violations(programs, violations, [t.count("\n") for t in texts])
     if violations:
         click.echo(counted(len(violations), "violation"), err=True)
@@ -120,6 +122,12 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
     against = f", checked against {sheet}" if sheet else ""
     names = ", ".join(str(p) for p in programs)
     click.echo(f"{names}: clean ({prof.name}{against})")
+
+
+def _warn(programs: tuple[Path, ...], notes: list[str]) -> None:
+    """One warning line for each thing the check assumed where the programs do not say."""
+    for note in notes:
+        click.echo(f"warning: {', '.join(map(str, programs))}: {note}", err=True)
 
 
 def _in_stated_order(programs: tuple[Path, ...], texts: list[str], prof, whole: bool

@@ -117,7 +117,8 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
             then(result)
         # after `then`: the page lists the remnants it kept (remnants.toml)
         write_text(tmp / "index.html", index_html(report, svgs, title=name,
-                                                  remnants=kept_remnants(tmp)))
+                                                  remnants=kept_remnants(tmp),
+                                                  tool_table=TOOL_TABLE if table else ""))
         say("write", 1.0, counted(len(result.files), "file"))
     return result
 
@@ -150,7 +151,7 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
         else:
             title = (f"{name} sheet {first.index}, cut x {len(group)}"
                      f" (sheets {sheets_text([sheets[k].index for k in group])})")
-        written = write_sheet_programs(program, profile,
+        written = write_sheet_programs(program, _stating_passes(profile, tooling),
                                        title=title + (f" ({note})" if note else ""),
                                        stem=repeat_stem(first.index, len(group)))
         for k in group:
@@ -158,6 +159,20 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
             files[k] = written
     say("gcode", 1.0, f"{counted(len(groups), 'program')} for {counted(len(sheets), 'sheet')}")
     return programs, files
+
+
+def _stating_passes(profile: Profile, tooling: Tooling | None) -> Profile:
+    """The profile a program is written with, its depth per pass the deepest its own tool
+    cuts any kind at (a kind's per_pass may be deeper than the job's): the header's
+    "passes <=" is what `wikicut verify` holds the program to without a tool library."""
+    if tooling is None or not tooling.special:
+        return profile
+    from ..verify.tools import limits_from_tooling
+
+    t = limits_from_tooling(tooling).get(profile.tool.number)
+    if t is None or t.max_depth_per_pass is None or t.max_depth_per_pass <= profile.depth.per_pass:
+        return profile
+    return profile.updated(depth={"per_pass": t.max_depth_per_pass})
 
 
 LABELS_NOTE = "labels: "  # how cam.plan's note on labels left unengraved begins

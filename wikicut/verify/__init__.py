@@ -13,7 +13,7 @@ from dataclasses import replace
 from ..model import Profile, SheetLayout
 from .checks import check_motion, check_tools, resolution, sliver
 from .gcode import comments, read_gcode
-from .header import stated_machine, stated_thickness, stated_z_zero
+from .header import stated_machine, stated_pass, stated_thickness, stated_z_zero
 from .keepouts import check_keepouts
 from .motion import Segment, Violation
 from .opensbp import read_opensbp
@@ -34,14 +34,15 @@ __all__ = ["Segment", "ToolLimits", "Violation", "check_motion", "check_sheet", 
            "tools_from_table", "verify_program"]
 
 
-def read_program(text: str, profile: Profile, ending: bool = False, tool: int = 0
-                 ) -> tuple[list[Segment], list[Violation]]:
+def read_program(text: str, profile: Profile, ending: bool = False, tool: int = 0,
+                 notes: list[str] | None = None) -> tuple[list[Segment], list[Violation]]:
     """A program's motion in mm and the lines it cannot read (or its controller would
     refuse), in the profile's dialect; with `ending`, also a program that does not stop the
     spindle and end after its last move. `tool`: the one tool its header lists, in the
-    spindle where the program never changes tools."""
+    spindle where the program never changes tools. `notes`: appended with what the reader
+    assumed where the program does not say (a ShopBot one's spindle speed)."""
     if profile.dialect == "shopbot":
-        return read_opensbp(text, profile, ending, tool)
+        return read_opensbp(text, profile, ending, tool, notes)
     # a program wikicut wrote waits for the spindle as its profile says (as a ShopBot one
     # pauses): one that does not was changed since; a hand-written one is not held to it
     ours = text.lstrip().startswith("(wikicut: ")
@@ -66,22 +67,39 @@ def simulate(text: str, profile: Profile) -> list[Segment]:
 def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None,
                    thickness: float | None = None,
                    screws: list[tuple[float, float]] | None = None,
-                   tools: dict[int, ToolLimits] | list[ToolLimits] | None = None
-                   ) -> list[Violation]:
+                   tools: dict[int, ToolLimits] | list[ToolLimits] | None = None,
+                   notes: list[str] | None = None) -> list[Violation]:
     """Every violation in a program, one per line and kind; empty when it is safe to run.
     `screws`: hold-down screw centres no cut may come near. `tools` (a tool table's, or
     limits by number) adds each tool's own limits; the tools the program's header lists give
-    their diameters where `tools` does not. Depth is checked against the stock's thickness:
+    their diameters where `tools` does not, and the depth per pass a wikicut header states
+    ("passes <= 6.5 mm") that of its one tool where `tools` gives none, so a side cut or a
+    plunge deeper than planned is refused without a library. Depth is checked against the
+    stock's thickness:
     the sheet's, else `thickness`, else the one a wikicut header states, else only against
-    the machine's Z limit."""
+    the machine's Z limit. `notes`: appended with what the check assumed where the program
+    does not say and a limit depends on it (one line each, for the operator: no violation)."""
     if isinstance(tools, list):
         tools = {t.number: t for t in tools}
     listed = program_tools(text, profile)
     known = listed | (tools or {})
+    step = stated_pass(text, profile)
+    if step is not None and len(listed) == 1:
+        # no depth per pass known for the one tool (no library): its header's, a wikicut
+        # program's word on how deep it was planned to cut a pass
+        (n,) = listed
+        if known[n].max_depth_per_pass is None:
+            known = known | {n: replace(known[n], max_depth_per_pass=step)}
     # one tool listed and never changed: that tool is in the spindle (the header's diameter,
     # not the profile's: a job may cut with another tool than its profile's)
+    assumed: list[str] = []
     segs, out = read_program(text, profile, ending=True,
-                             tool=next(iter(listed)) if len(listed) == 1 else 0)
+                             tool=next(iter(listed)) if len(listed) == 1 else 0, notes=assumed)
+    if assumed and notes is not None:  # said where a speed limit of a tool cutting is known
+        used = {s.tool for s in segs if s.kind == "feed"}
+        if any(known[n].max_chip_load is not None or known[n].max_rpm is not None
+               for n in used & known.keys()):
+            notes += assumed
     t = (sheet.stock.thickness if sheet is not None else thickness if thickness is not None
          else stated_thickness(text, profile))
     # the stock's checks are from its top; the machine's travel ([limits]) is in the Z
@@ -96,7 +114,8 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
     stock = (-r, -r, sheet.stock.width + r, sheet.stock.height + r) if sheet is not None else None
     out += check_motion(segs, profile, t, z0, stock)
     out += check_screws(segs, profile, screws or [], known)
-    out += check_keepouts(segs, profile, sheet.stock.keepouts if sheet is not None else ())
+    out += check_keepouts(segs, profile, sheet.stock.keepouts if sheet is not None else (),
+                          z0)
     tol = resolution(profile)  # a depth written in inches to 4 decimals is 0.0025 mm coarse
     out += check_tools(segs, known, tol, sliver(profile))
     out += check_plunges(segs, known, tol)  # a plunge deeper than the tool may cut a pass

@@ -34,7 +34,6 @@ def check_motion(segs: list[Segment], profile: Profile,
     # before the first move, where the tool stands is not known
     first = next((k for k, s in enumerate(segs) if s.kind != "change"), len(segs))
     low = _low_rapids(segs, profile, thickness, z0, stock, resolution(profile))
-    where = " written (Z0 on the spoilboard)" if profile.z_zero == "spoilboard" else ""
     for k in np.union1d(_suspects(segs, lim, floor, profile.feeds.max, eps),
                         np.array(list(low), np.int64)).tolist():
         s = segs[k]
@@ -50,17 +49,17 @@ def check_motion(segs: list[Segment], profile: Profile,
                     break
         zmin = min(s.start[2], s.end[2])
         if zmin < floor - 1e-3:
-            out.append(Violation(s.line, "depth", f"Z{zmin + z0:.3f}{where} is below the"
+            out.append(Violation(s.line, "depth", f"{written_z(zmin, z0, profile)} is below the"
                                  f" allowed {floor + z0:.3f}"))
         if s.kind == "rapid":
             if zmin < -eps and not _straight_up(s):
                 out.append(Violation(s.line, "rapid-in-stock", f"rapid move at"
-                                     f" Z{zmin + z0:.3f}{where}, below the stock top"
+                                     f" {written_z(zmin, z0, profile)}, below the stock top"
                                      f" Z{z0:g}"))
             elif k in low:
                 h = profile.heights.safe
                 out.append(Violation(s.line, "rapid-low", f"rapid across the stock at"
-                                     f" Z{low[k] + z0:.3f}{where}, below the safe height"
+                                     f" {written_z(low[k], z0, profile)}, below the safe height"
                                      f" Z{h + z0:g} ([heights] safe {h:g} mm over the stock"
                                      " top): warped stock is gouged"))
         else:
@@ -96,8 +95,9 @@ def _low_rapids(segs: list[Segment], profile: Profile, thickness: float | None, 
         xy = np.concatenate([a[cut, :2], b[cut, :2]])
         r = profile.tool.radius
         stock = (*(xy.min(axis=0) - r), *(xy.max(axis=0) + r))
-    # until the program says a Z, every point of it is the reader's guess: Z0 as written
-    said = np.flatnonzero((kind != "change") & (b[:, 2] != -z0))
+    # until the program writes a Z, every point of it is the reader's guess (Z0): a first
+    # Z written as that same Z0 (the stock top) says where the tool is all the same
+    said = np.flatnonzero((kind != "change") & np.array([s.said for s in segs]))
     if not len(said):
         return {}
     z = np.minimum(a[:, 2], b[:, 2])
@@ -114,6 +114,14 @@ def _low_rapids(segs: list[Segment], profile: Profile, thickness: float | None, 
     over = shapely.intersects(shapely.linestrings(np.stack([a[ks, :2], b[ks, :2]], 1)),
                               shapely.box(x0, y0, x1, y1))
     return {int(k): float(z[k]) for k in ks[over]}
+
+
+def written_z(z: float, z0: float, profile: Profile, digits: int = 3) -> str:
+    """A Z from the stock top as the program writes it (`z0`: the stock top's Z in the
+    program's work coordinates), saying so where Z0 is not the stock top: the operator
+    finds the line by the number in it."""
+    where = " written (Z0 on the spoilboard)" if profile.z_zero == "spoilboard" else ""
+    return f"Z{z + z0:.{digits}f}{where}"
 
 
 def _outside(ax: str, v: float, lo: float, hi: float, z0: float, profile: Profile) -> str:

@@ -70,6 +70,7 @@ class _GcodeReader:
         self.scale = 1.0
         self.absolute = True
         self.pos = [0.0, 0.0, 0.0]
+        self.said = False  # an absolute Z written yet (before it, Z0 is the reader's guess)
         self.feed = 0.0
         self.motion: float | None = None
         self.spindle = False
@@ -200,6 +201,7 @@ class _GcodeReader:
             self.bad.append(Violation(n, "syntax", "coordinates without a motion mode"))
             return
         on = self.rpm if self.spindle else 0.0
+        self.said = self.said or ("Z" in w and self.absolute)
         if self.motion != 0 and self.spindle and self.started and self.wait > 0:
             self.bad.append(Violation(n, "feed", f"cuts without waiting for the spindle"
                                       f" started on line {self.started} (no G4 P{self.wait:g}"
@@ -223,8 +225,10 @@ class _GcodeReader:
                 self.bad.append(Violation(n, "dialect", why))
             kind = "arc_cw" if self.motion == 2 else "arc_ccw"
             arc = Move(kind, *new, i=cx - pos[0], j=cy - pos[1])
-            self.segs += arc_segments(tuple(pos), arc, self.feed, n, self.spindle, self.tool, on)
+            self.segs += arc_segments(tuple(pos), arc, self.feed, n, self.spindle, self.tool, on,
+                                      self.said)
         else:
             self.segs.append(Segment("rapid" if self.motion == 0 else "feed", tuple(pos),
-                                     tuple(new), self.feed, n, self.spindle, self.tool, on))
+                                     tuple(new), self.feed, n, self.spindle, self.tool, on,
+                                     self.said))
         self.pos = new

@@ -68,6 +68,23 @@ def _stated(text: str, profile: Profile, line: re.Pattern) -> re.Match | None:
     return next((m for c in head if (m := line.match(c))), None)
 
 
+# "depth: through 18.6 mm in passes <= 6.5 mm; tabs on", as post/writer.py writes it for a
+# program cut with its profile's own tool (always in mm)
+_PASSES = re.compile(r"^depth: through [\d.]+ mm in passes <= (\d+(?:\.\d*)?|\.\d+) mm\b")
+
+
+def stated_pass(text: str, profile: Profile) -> float | None:
+    """The depth per pass (mm) a wikicut program's header states its one tool cuts at, or
+    None (no such header, or one listing several tools, each cut as its job set). Without
+    a tool library, the header's word is the only limit known: a pass deeper than it was
+    not planned so."""
+    m = _stated(text, profile, _PASSES)
+    if m is None:
+        return None
+    step = float(m.group(1))
+    return step if math.isfinite(step) and step > 0 else None
+
+
 # "Z0 = stock top, X0 Y0 = ..." or "Z0 = spoilboard top (stock top at Z18, ...)", as
 # post/writer.py writes it: the profile's z_zero it was written with
 _Z_ZERO = re.compile(r"^Z0 = (stock|spoilboard) top\b")

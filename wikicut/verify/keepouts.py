@@ -11,16 +11,21 @@ from __future__ import annotations
 import shapely
 
 from ..model import Profile
+from .checks import written_z
 from .motion import Segment, Violation
 
 
-def check_keepouts(segs: list[Segment], profile: Profile, zones) -> list[Violation]:
-    """One violation per program line moving over a keep-out too low."""
+def check_keepouts(segs: list[Segment], profile: Profile, zones, z0: float = 0.0
+                   ) -> list[Violation]:
+    """One violation per program line moving over a keep-out too low. `segs` are from the
+    stock top; every Z a message quotes is as the program writes it (`z0`: the stock top's
+    Z there, see checks.check_motion)."""
     if not zones or not segs:
         return []
     area = shapely.union_all(list(zones))
     shapely.prepare(area)
     high = profile.heights.over_keepouts - 1e-3
+    clear = f"the clamp clearance Z{profile.heights.over_keepouts + z0:g}"
     out: list[Violation] = []
     lost = True  # where the tool stands is not known (the start, a change, a stop)
     for s in segs:
@@ -38,11 +43,10 @@ def check_keepouts(segs: list[Segment], profile: Profile, zones) -> list[Violati
             if not out or out[-1].line != s.line:
                 what = "moves across" if across else "moves down"
                 out.append(Violation(s.line, "keepout",
-                                     f"{s.kind} {what} at Z{z:.2f} from where the machine"
-                                     " stands (not known at the start, after a change or a"
-                                     " stop), below the clamp clearance"
-                                     f" Z{profile.heights.over_keepouts:g}: it may pass over"
-                                     " a keep-out"))
+                                     f"{s.kind} {what} at {written_z(z, z0, profile, 2)}"
+                                     " from where the machine stands (not known at the"
+                                     " start, after a change or a stop), below"
+                                     f" {clear}: it may pass over a keep-out"))
             lost = lost and not across
             continue
         if z >= high:
@@ -51,6 +55,6 @@ def check_keepouts(segs: list[Segment], profile: Profile, zones) -> list[Violati
             else shapely.Point(s.start[:2])
         if area.intersects(path) and (not out or out[-1].line != s.line):
             out.append(Violation(s.line, "keepout",
-                                 f"{s.kind} over a keep-out at Z{z:.2f},"
-                                 f" below the clamp clearance Z{profile.heights.over_keepouts:g}"))
+                                 f"{s.kind} over a keep-out at"
+                                 f" {written_z(z, z0, profile, 2)}, below {clear}"))
     return out

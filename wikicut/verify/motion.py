@@ -31,15 +31,19 @@ class Segment:
     spindle: bool = True
     tool: int = 0  # the tool in the spindle, when the program says (0: the profile's)
     rpm: float = 0.0  # the spindle speed last set (0: not set)
+    # False until the program first writes a Z: till then its Z is the reader's guess (Z0),
+    # where the machine stood when it started (a first Z0 written says it, and is judged)
+    said: bool = True
 
 
 def arc_segments(start: tuple[float, float, float], arc: Move, feed: float, line: int,
-                 spindle: bool, tool: int = 0, rpm: float = 0.0) -> list[Segment]:
+                 spindle: bool, tool: int = 0, rpm: float = 0.0, said: bool = True
+                 ) -> list[Segment]:
     """An arc as short feed segments (chord error ARC_TOL)."""
     out = []
     prev = start
     for cur in arc_points(start, arc, ARC_TOL):
-        out.append(Segment("feed", prev, cur, feed, line, spindle, tool, rpm))
+        out.append(Segment("feed", prev, cur, feed, line, spindle, tool, rpm, said))
         prev = cur
     return out
 
@@ -54,8 +58,8 @@ def with_only_tool(segs: list[Segment], changed: int | None, tool: int) -> list[
         return segs
     if all(s.tool == 0 for s in segs[changed:]):
         return segs[:changed] + [Segment(s.kind, s.start, s.end, s.feed, s.line, s.spindle,
-                                         tool, s.rpm) for s in segs[changed:]]
-    return [Segment(s.kind, s.start, s.end, s.feed, s.line, s.spindle, 0, s.rpm)
+                                         tool, s.rpm, s.said) for s in segs[changed:]]
+    return [Segment(s.kind, s.start, s.end, s.feed, s.line, s.spindle, 0, s.rpm, s.said)
             for s in segs[:changed]] + segs[changed:]
 
 

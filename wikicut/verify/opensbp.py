@@ -27,18 +27,24 @@ _STATED_RPM = re.compile(r"\bspindle (?:at|to) (\d+(?:\.\d*)?) rpm\b"
                          r"|(?:^| )tool: T\d+ [^,]*, [^,]*, (\d+(?:\.\d*)?) rpm\b")
 
 
-def read_opensbp(text: str, profile: Profile, ending: bool = False, tool: int = 0
-                 ) -> tuple[list[Segment], list[Violation]]:
+def read_opensbp(text: str, profile: Profile, ending: bool = False, tool: int = 0,
+                 notes: list[str] | None = None) -> tuple[list[Segment], list[Violation]]:
     """Motion of an OpenSBP program in mm (arcs as short lines), with source line numbers,
     and the commands it cannot read. The units are the profile's (the file's guard checks
     the machine's). `ending`: also refuse a program that does not stop the spindle (C7) and
     END after its last move, as one cut short does. `tool`: the one tool the header lists,
-    in the spindle where the program never changes tools (motion.with_only_tool)."""
+    in the spindle where the program never changes tools (motion.with_only_tool). `notes`:
+    appended with what the reader had to assume where the program does not say (one line
+    each): the spindle speed, where neither TR nor a comment states it."""
     reader = _SbpReader(INCH if profile.units == "inch" else 1.0, tool, profile)
     n = 0
     for n, raw in enumerate(text.splitlines(), 1):
         reader.read_line(n, raw)
     reader.bad += reader.guards()
+    if reader.assumed and notes is not None:
+        notes.append("no spindle speed stated (no TR command, no 'spindle at ... rpm'"
+                     " comment) where C6 starts the spindle: the profile's"
+                     f" {profile.spindle.speed:g} rpm assumed for the chip-load checks")
     segs = with_only_tool(reader.segs, reader.changed, tool)
     if ending:
         reader.bad += program_end(segs, reader.off_line, reader.end_line, n, "C7", "END")
@@ -74,9 +80,11 @@ class _SbpReader:
         self.segs: list[Segment] = []
         self.bad: list[Violation] = []
         self.pos = [0.0, 0.0, 0.0]
+        self.said = False  # a Z written yet (before it, Z0 is the reader's guess)
         self.ms_xy = self.ms_z = 0.0
         self.spindle = False
         self.rpm = 0.0
+        self.assumed = False  # a C6 run at the profile's speed, none stated
         self.tool, self.pending = tool, 0
         self.changed: int | None = None  # the segments before the first tool change
         self.off_line = self.end_line = 0  # the last C7, and the last END
@@ -160,6 +168,7 @@ class _SbpReader:
         self.spindle = True
         if not self.rpm and self.profile is not None:
             self.rpm = self.profile.spindle.speed
+            self.assumed = True
 
     def _paused(self, arg: str) -> None:
         """PAUSE n: n seconds' wait, the spindle's to reach speed after C6."""
@@ -232,11 +241,12 @@ class _SbpReader:
         for i, ax in enumerate(axes):
             if i < len(args) and args[i] is not None:
                 new["XYZ".index(ax)] = args[i] * self.scale
+                self.said = self.said or ax == "Z"
         kind = "rapid" if cmd.startswith("J") else "feed"
         f = self.ms_z if cmd == "MZ" else self.ms_xy
         self.segs.append(Segment(kind, tuple(self.pos), tuple(new), f, n,
                                  self.spindle or kind == "rapid", self.tool,
-                                 self.rpm if self.spindle else 0.0))
+                                 self.rpm if self.spindle else 0.0, self.said))
         self.pos = new
 
     def _arc(self, n: int, args: list[float | None]) -> None:
@@ -258,7 +268,7 @@ class _SbpReader:
         z = self.pos[2] + (pz if pz else 0.0)
         arc = Move("arc_cw" if cw else "arc_ccw", x, y, z, i=i, j=j)
         self.segs += arc_segments(tuple(self.pos), arc, self.ms_xy, n, self.spindle, self.tool,
-                                  self.rpm if self.spindle else 0.0)
+                                  self.rpm if self.spindle else 0.0, self.said)
         self.pos = [x, y, z]
 
 
