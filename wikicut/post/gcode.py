@@ -10,6 +10,11 @@ from .writer import Writer, fmt_number, tool_label
 
 _M6 = re.compile(r"\bM0*6\b")
 MAX_LINE_NUMBER = 99999
+# the header's line on tool lengths where each change applies one (G43 H<n>): one comment
+# line (at most COMMENT_WIDTH); LinuxCNC reads them from the tool.tbl written beside its
+# programs (post.tool_table), Mach from its own table
+LENGTHS_TBL = "tool lengths in tool.tbl are 0: touch off each tool before running"
+LENGTHS = "G43 applies each tool's length: measure every tool before running"
 
 
 def header_changes_tool(profile: Profile) -> bool:
@@ -82,6 +87,14 @@ class GcodeWriter(Writer):
         else:
             self.comment(f"fit {tool_label(tool)}{rpm} and zero Z on {self.zero_surface}"
                          " before starting")
+
+    def lengths_note(self) -> str:
+        """G43 H<n> after each M6 applies the tool's length from the controller's table: one
+        left at the 0 of the tool.tbl written beside LinuxCNC programs (or never measured into
+        Mach's) cuts with every tool but the one Z was zeroed with too deep or in the air."""
+        if self.p.changer.mode != "m6":
+            return ""
+        return LENGTHS_TBL if self.p.dialect == "linuxcnc" else LENGTHS
 
     def dwell(self, seconds: float) -> None:
         """Wait for the spindle to reach speed (G4 P in seconds, as GRBL and LinuxCNC read it)."""

@@ -57,6 +57,21 @@ def _holding(p: Profile) -> str:
     return f"tabs {'on' if p.tabs.enabled else 'off'}"
 
 
+def _depth(program: SheetProgram, p: Profile) -> tuple[str, str]:
+    """What the header's depth line says of this program: how deep it cuts below the stock
+    top ("through" only when it cuts through), and how the parts stay in the sheet ("" when
+    it cuts no outline). One of a sheet's programs (one per tool) may only engrave: the
+    sheet's through depth would tell its operator a V-bit goes 18 mm down."""
+    t = program.sheet.stock.thickness
+    lowest = min((m.z for op in program.operations for m in op.moves), default=0.0)
+    deepest = round(max(-lowest, 0.0), 3) + 0.0  # never "-0"
+    if deepest >= t - 1e-6:
+        return f"through {deepest:g} mm", _holding(p)
+    # an onion skin's outlines stop the skin short of through, and still hold the parts so
+    skinned = p.tabs.mode == "onion" and deepest >= t - p.onion.skin - 1e-6
+    return f"{deepest:g} mm, not through", _holding(p) if skinned else ""
+
+
 def tool_label(t: ToolUse) -> str:
     """T2 3 mm "3 mm upcut": the number, the diameter and the name an operator checks."""
     name = f' "{t.name}"' if t.name else ""
@@ -104,6 +119,7 @@ class Writer(ABC):
         unit = "in" if p.units == "inch" else "mm"
         instances = [pl.instance for pl in sheet.placements]
         tools = program.tools
+        depth, hold = _depth(program, p)
         if len(tools) > 1 and p.changer.mode == "split":
             raise ValueError("a program with several tools on a machine that changes them"
                              " between programs: write it with write_sheet_programs")
@@ -119,12 +135,12 @@ class Writer(ABC):
                          f" {p.tool.flutes} flutes, {p.spindle.speed:g} rpm")
             self.comment(f"feeds mm/min: cut {p.feeds.cut:g}, plunge {p.feeds.plunge:g},"
                          f" ramp {p.feeds.ramp:g}; entry {p.entry.mode}, {p.direction}")
-            self.comment(f"depth: through {st.thickness + p.depth.overcut:g} mm in passes"
-                         f" <= {p.depth.per_pass:g} mm; {_holding(p)}")
+            self.comment(f"depth: {depth}{'' if depth.startswith('through') else ','} in"
+                         f" passes <= {p.depth.per_pass:g} mm" + (f"; {hold}" if hold else ""))
         else:
             self.tool_comments(program, bool(part))
-            self.comment(f"depth: through {st.thickness + p.depth.overcut:g} mm; entry"
-                         f" {p.entry.mode}, {p.direction}; {_holding(p)}")
+            self.comment(f"depth: {depth}; entry {p.entry.mode}, {p.direction}"
+                         + (f"; {hold}" if hold else ""))
         # the operator's stops are counted, not timed: only the operator knows how long
         n = program.stops
         stops = f" + {n} stop{'s' if n > 1 else ''}" if n else ""
@@ -138,6 +154,8 @@ class Writer(ABC):
                 f" thickness)" if self.z0 else "Z0 = stock top")
         self.comment(f"{zero}, X0 Y0 = sheet lower-left corner"
                      + (f", work offset {p.work_offset}" if p.work_offset else ""))
+        if tools and self.lengths_note():
+            self.comment(self.lengths_note())
         self.setup_comments(program)
         if tools:
             self.tool = tools[0]
@@ -173,6 +191,11 @@ class Writer(ABC):
             self.comment("drive the hold-down screws before running the next program")
         self.end()
         return "\n".join(self.lines) + "\n"
+
+    def lengths_note(self) -> str:
+        """What the operator measures before running a program with tools, where the
+        dialect's change applies each tool's length ("" where it does not)."""
+        return ""
 
     def setup_comments(self, program: SheetProgram) -> None:
         """What the operator does besides running the program: screws the program drills or

@@ -281,9 +281,9 @@ def _programs_table(runs: list[dict], by_index: dict[int, dict], settings: dict)
             + "".join(rows) + "</table>")
 
 
-def _machine_lines(report: dict) -> list[str]:
+def _machine_lines(report: dict, tool_table: str = "") -> list[str]:
     """The job's summary beyond the totals: stock, offcut, time, cost, zero, hold-down and
-    the machine, as <li> lines."""
+    the machine, as <li> lines (`tool_table`: index_html's)."""
     t, st = report.get("totals", {}), report.get("settings", {})
     sheets = report.get("sheets", [])
     cur = st.get("currency") or ""
@@ -325,6 +325,9 @@ def _machine_lines(report: dict) -> list[str]:
                 rack.setdefault(t["number"], t)
         tools = ("; tools " + "; ".join(_tool(t) for t in rack.values()) if rack
                  else f", {dia:g} mm tool" if dia is not None else "")
+        if rack and tool_table:  # as the programs' header says, where G43 applies them
+            tools += (f"; tool lengths in {escape(tool_table)} are 0: touch off each tool"
+                      " before running")
         out.append(f"<li>Machine: profile {escape(str(st['profile']))}{tools}</li>")
     bits = [f"{k} {escape(str(st[k]))}" for k in ("spacing", "seed") if st.get(k) is not None]
     if bits:
@@ -348,12 +351,13 @@ PRINT_CSS = (
 
 
 def index_html(report: dict, svgs: list[str], title: str = "",
-               remnants: Sequence[dict] = ()) -> str:
+               remnants: Sequence[dict] = (), tool_table: str = "") -> str:
     """The job on one self-contained page (inline CSS, SVGs and a few lines of script, no
     network): summary, every sheet with links to its files (zoom and pan, a part's details
     on click), what to run on it, the parts to sort and the offcuts to keep, and the parts
     list. Printed, it is the job sheet: the job on page one, then one page per sheet (per
-    distinct layout). `remnants`: the job's remnants.toml tables (kept_remnants)."""
+    distinct layout). `remnants`: the job's remnants.toml tables (kept_remnants);
+    `tool_table`: the tool table written beside the programs, every length 0 ("": none)."""
     t = report.get("totals", {})
     sheets = report.get("sheets", [])
     st = report.get("settings", {})
@@ -392,7 +396,7 @@ def index_html(report: dict, svgs: list[str], title: str = "",
         out.insert(-1, f"<li>Fillers: {fil['placed']} placed, "
                        + (f"{fil['left']} left out (no room left)" if fil["left"] else
                           "all wanted") + "</li>")
-    lines = _machine_lines(report)
+    lines = _machine_lines(report, tool_table)
     if remnants:  # beside the offcut and the stock, before the settings' small print
         area = sum(_remnant_area(r) for r in remnants) / 1e6
         at = next((k for k, ln in enumerate(lines) if ln.startswith('<li class="meta">')),
@@ -471,6 +475,9 @@ def _sheet_section(s: dict, svg: str, run: dict | None, n: int | None, settings:
             _sheet_card(s, run, settings, kept), "</section>"]
 
 
+TOOL_TABLE = "tool.tbl"  # what pipeline.outputs writes beside LinuxCNC programs
+
+
 def write_preview_folder(outdir: Path) -> Path:
     """Rebuild an output folder's index.html from its report.json and sheet SVGs (after an
     upgrade, or when index.html was lost); written atomically. Returns the index path."""
@@ -484,7 +491,8 @@ def write_preview_folder(outdir: Path) -> Path:
         except (FileNotFoundError, IsADirectoryError, UnicodeDecodeError):
             raise InputError("sheet preview missing or unreadable", f) from None
     html = index_html(report, svgs, title=str(report.get("job", "")),
-                      remnants=kept_remnants(outdir))
+                      remnants=kept_remnants(outdir),
+                      tool_table=TOOL_TABLE if (outdir / TOOL_TABLE).is_file() else "")
     index = outdir / "index.html"
     tmp = outdir / f".index.html.{os.getpid()}.tmp"  # a plain file: the umask's permissions
     try:

@@ -70,7 +70,8 @@ def _stated(text: str, profile: Profile, line: re.Pattern) -> re.Match | None:
 
 # "depth: through 18.6 mm in passes <= 6.5 mm; tabs on", as post/writer.py writes it for a
 # program cut with its profile's own tool (always in mm)
-_PASSES = re.compile(r"^depth: through [\d.]+ mm in passes <= (\d+(?:\.\d*)?|\.\d+) mm\b")
+_PASSES = re.compile(r"^depth: (?:through )?[\d.]+ mm(?:, not through,)? in passes <= "
+                     r"(\d+(?:\.\d*)?|\.\d+) mm\b")
 
 
 def stated_pass(text: str, profile: Profile) -> float | None:
