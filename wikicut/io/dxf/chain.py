@@ -103,6 +103,9 @@ def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL,
     # A file with outlines on an OUTSIDE layer names its cuts: open strokes on its layer 0 or
     # unknown layers are construction lines (closed loops there are still cut).
     explicit = any(p.op.kind == "outside" for p in pieces)
+    # the closed contours a refused open one may end on (a line drawn across an LWPOLYLINE)
+    rims = [p for p in closed if (p.op.kind in _CUT or p.op.kind == "pocket")
+            and len(p.pts) >= 3]
     out = Joined(closed, join, copies=[c for c in copies if c[0].op.kind != "sheet"],
                  covered=[p for p in specks if p.op.kind != "sheet"])
     problems: list[str] = []
@@ -112,7 +115,7 @@ def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL,
         group, covered = _drop_covered(group, tol)
         kind = group[0].op.kind
         trims = (kind in _CUT or kind == "pocket") and not (explicit and kind == "auto")
-        ch, got = _chained(group, tol, join, shown, trims)
+        ch, got = _chained(group, tol, join, shown, trims, rims)
         out.covered += covered + ch.specks
         out.gaps.extend(ch.gaps)
         if trims:
@@ -136,16 +139,17 @@ def loops(pieces: list[Piece], shown: str, tol: float = SNAP_TOL,
 
 
 def _chained(group: list[Piece], tol: float, join: float, shown: str,
-             trims: bool) -> tuple[_Chainer, list[Piece]]:
+             trims: bool, rims: list[Piece] | None = None) -> tuple[_Chainer, list[Piece]]:
     """The group chained. With `trims` (a cut or pocket layer), two lines crossing at a
     corner, each running on past the other by more than tol and at most MAX_OVERSHOOT, are
     first cut back to the crossing (crossings.py), and so said in the chainer's tails, where
     the contour then closes with both overshoots outside it; elsewhere the pieces are
-    chained as drawn (an overshoot into the part may be meant as a cut)."""
+    chained as drawn (an overshoot into the part may be meant as a cut). `rims`: the closed
+    contours of the drawing, which a refusal names when an open contour ends on one."""
     ends = _ends(group)
     found = crossings(group, ends, _cluster(ends, tol), tol, join, MAX_OVERSHOOT) if trims else []
     while True:
-        ch = _Chainer(trimmed(group, found), tol, join, shown)
+        ch = _Chainer(trimmed(group, found), tol, join, shown, rims)
         got = ch.chain()
         at = {c: loop_at(c, got, group, tol) for c in found}
         kept = [c for c in found if at[c] is not None]
@@ -238,8 +242,12 @@ def _close_gaps(ends: np.ndarray, node: list[int], join: float) -> list[float]:
 class _Chainer:
     """The loose pieces of one layer as a graph: endpoints are nodes, pieces are edges."""
 
-    def __init__(self, pieces: list[Piece], tol: float, join: float, shown: str):
+    def __init__(self, pieces: list[Piece], tol: float, join: float, shown: str,
+                 rims: list[Piece] | None = None):
         self.pieces, self.tol, self.join, self.shown = pieces, tol, join, shown
+        self.rims = rims or []  # closed contours (any cut layer) an open one may end on
+        self._rim_tree: shapely.STRtree | None = None  # of their rings, when asked
+        self._rim_rings: list = []
         self.ends = _ends(pieces)
         self.node = _cluster(self.ends, tol)
         self.gaps = _close_gaps(self.ends, self.node, join) if join > tol else []
@@ -450,8 +458,47 @@ class _Chainer:
                 break
             if said:
                 continue
-            out.append(open_contour(self, p, tree, lines, MAX_JOIN_TOL))
+            out.append(self._on_rim(p) or open_contour(self, p, tree, lines, MAX_JOIN_TOL))
         return out
+
+    def _on_rim(self, p: Piece) -> str | None:
+        """A T-junction with a closed contour (an LWPOLYLINE, a CIRCLE: no end to split it
+        at) when an end of open contour `p` lies on one (within tol, as on a loose line, and
+        the flattening's CHORD_TOL: a CIRCLE's polygon lies inside it); a contour running
+        from edge to edge inside it divides it. None when neither end does."""
+        if not self.rims:
+            return None
+        if self._rim_tree is None:
+            self._rim_rings = [shapely.LinearRing(r.pts) for r in self.rims]
+            self._rim_tree = shapely.STRtree(self._rim_rings)
+        ends = (p.pts[0], p.pts[-1])
+        hit: list[int | None] = []
+        for pt in ends:
+            at = shapely.Point(pt)
+            near = [(float(self._rim_rings[k].distance(at)), k) for k in
+                    self._rim_tree.query(at, predicate="dwithin",
+                                         distance=self.tol + CHORD_TOL).tolist()]
+            hit.append(min(near)[1] if near else None)
+        if hit[0] is None and hit[1] is None:
+            return None
+        (x0, y0), (x1, y1) = ends
+        if hit[0] == hit[1]:
+            r = self.rims[hit[0]]  # type: ignore[index]
+            mid = LineString(p.pts).interpolate(0.5, normalized=True)
+            inside = shapely.Polygon(r.pts).contains(mid)
+            side = "across" if inside else "outside"
+            what = ("it divides that contour in two; draw each piece's outline as a closed "
+                    "contour of its own, or delete the line" if inside else
+                    "a closed contour takes no branch; draw the outline whole, or delete "
+                    "the line")
+            return (f"contour {p.where} runs {side} the closed contour {r.where} from "
+                    f"({x0:.3f}, {y0:.3f}) to ({x1:.3f}, {y1:.3f}), both ends on its edge "
+                    f"(T-junction: {what})")
+        k, (x, y) = (hit[0], ends[0]) if hit[0] is not None else (hit[1], ends[1])
+        r = self.rims[k]  # type: ignore[index]
+        return (f"contour {p.where} ends on the closed contour {r.where} at ({x:.3f}, "
+                f"{y:.3f}), not at a corner of its own (T-junction: a closed contour takes no "
+                "branch; end the contour on a corner of its own, or delete it)")
 
     def _at_hub(self, pt: np.ndarray, hubs: set[int]) -> bool:
         return any(float(np.hypot(*(self.ends[n] - pt))) <= self.tol for n in hubs)

@@ -22,6 +22,11 @@ __all__ = ["STOCK_SIZES", "border", "even_odd", "frames_as_sheets", "inner_borde
 # Sheet sizes a border rectangle drawn around the parts is taken for (mm, either way round)
 STOCK_SIZES = ((2440, 1220), (2500, 1250), (3050, 1525), (2400, 1200), (3000, 1500),
                (1830, 915), (1220, 610))
+# mm a part may run past a stock-size rectangle drawn around the parts and that rectangle
+# still be the sheet (jsphpl/standesk draws a part 0.43 mm over its 2500 x 1250 panel): a
+# slip of the hand, a tenth of what the size itself is matched by (1 % of 610 mm); a part
+# farther out says the rectangle is not the sheet
+OVERRUN_TOL = 1.0
 
 
 def parents(polys: list[Polygon]) -> list[int | None]:
@@ -159,11 +164,12 @@ def border(cut: list[tuple[Piece, Polygon]], shown: str
             ) -> tuple[list[DrawnSheet], list[tuple[Piece, Polygon]]]:
     """A rectangle of a stock size around every other contour, drawn on a layer that says
     nothing (layer 0, an unknown name) and holding no contour of a hole layer, is the sheet,
-    not a part with the parts as holes; a warning names it. Anything else is read by
-    nesting (outline, hole, part in the hole, its hole, ...), as CAD/CAM tools do: a frame
-    with its insert drawn inside it looks just like a small sheet with a part on it, so a
-    rectangle that could be either is cut as a part, with a warning saying how to make it
-    the sheet."""
+    not a part with the parts as holes; a warning names it, and any contour running past it
+    by up to OVERRUN_TOL. Anything else is read by nesting (outline, hole, part in the
+    hole, its hole, ...), as CAD/CAM tools do: a frame with its insert drawn inside it looks
+    just like a small sheet with a part on it, so a rectangle that could be either is cut
+    as a part, with a warning saying how to make it the sheet (and naming the contour
+    that crosses it, when one does)."""
     if len(cut) < 2:
         return [], cut
     k = max(range(len(cut)), key=lambda i: (cut[i][1].area, -i))
@@ -172,28 +178,73 @@ def border(cut: list[tuple[Piece, Polygon]], shown: str
     if p.op.kind not in ("auto", "outside") or abs(rect.area - box.area) > 1e-4 * box.area:
         return [], cut
     rest = [c for i, c in enumerate(cut) if i != k]
-    if not all(rect.contains(poly) for _q, poly in rest):
+    past = _past(box, rest)
+    if past is None:
         return [], cut
     parent = parents([poly for _q, poly in rest])
     holes = any(par is None and q.op.kind == "inside" for (q, _poly), par in zip(rest, parent))
     minx, miny, maxx, maxy = rect.bounds
     size = f"{maxx - minx:g} x {maxy - miny:g} mm"
-    if p.op.kind == "auto" and _is_stock(rect) and not holes:
+    over = past[0][1] if past else 0.0
+    if p.op.kind == "auto" and _is_stock(rect) and not holes and over <= OVERRUN_TOL:
+        slip = (f", though {_named(past)} (at most {OVERRUN_TOL:g} mm: a slip of the "
+                "drawing, which nesting puts right; cut as drawn, such a part is refused)"
+                if past else "")
         warnings.warn(f"{shown}: the {size} rectangle {p.where} around every other contour "
-                      "is read as the sheet (a stock size, on no sheet layer), not cut; "
+                      f"is read as the sheet (a stock size, on no sheet layer), not cut{slip}; "
                       "draw it on a 0_SHEET layer to say so, or on a cut layer to cut it",
                       InputWarning, stacklevel=3)
         return [DrawnSheet(box, p.layer, p.handle, LayerOp("sheet", None))], rest
+    if p.op.kind == "auto" and _is_stock(rect) and not holes:
+        warnings.warn(f"{shown}: the {size} rectangle {p.where} around the other contours "
+                      f"is cut as a part, not read as the sheet: {_named(past)}, more than "
+                      f"the {OVERRUN_TOL:g} mm a part may run past the sheet drawn around "
+                      "it; if it is the sheet, draw it on a 0_SHEET layer with every part "
+                      "inside it", InputWarning, stacklevel=3)
+        return [], cut
     if p.op.kind == "outside":  # the layer says it is cut; a stock size is worth a word
         ambiguous, why = _is_stock(rect), "it is on an OUTSIDE layer"
     else:  # parts with holes inside it: a sheet, or a frame with an insert?
         ambiguous = not holes and any(par is not None for par in parent)
         why = "by nesting: outline, hole, part in the hole, its hole, ..."
-    if ambiguous:
+    # a part cut across another part's edge damages both (a hole drawn over a part's edge
+    # is the MicroHouse's way: contours.refuse_crossing lets it be)
+    past = [t for t in past if t[0].op.kind != "inside"]
+    if past:
+        warnings.warn(f"{shown}: the {size} rectangle {p.where} around the other contours is "
+                      f"cut as a part ({why}), and {_named(past)}; if it is the sheet, draw "
+                      "it on a 0_SHEET layer with every part inside it", InputWarning,
+                      stacklevel=3)
+    elif ambiguous:
         warnings.warn(f"{shown}: the {size} rectangle {p.where} around every other contour "
                       f"is cut as a part ({why}); if it is the sheet, draw it on a 0_SHEET "
                       "layer", InputWarning, stacklevel=3)
     return [], cut
+
+
+def _past(box: Polygon, rest: list[tuple[Piece, Polygon]]
+          ) -> list[tuple[Piece, float]] | None:
+    """The contours of `rest` that run past `box` (an axis-aligned rectangle), with how far
+    (mm; the farthest first), when every one of them lies at least partly inside it; None
+    when one lies wholly outside (the rectangle is not around them). A contour past it by
+    no more than SNAP_TOL lies on it (float noise of a part drawn flush with its edge)."""
+    out = []
+    for q, poly in rest:
+        if box.contains(poly):
+            continue
+        if not box.relate_pattern(poly, "T********"):  # no area in common
+            return None
+        far = float(shapely.distance(box, shapely.points(shapely.get_coordinates(poly))).max())
+        if far > SNAP_TOL:
+            out.append((q, far))
+    return sorted(out, key=lambda t: -t[1])
+
+
+def _named(past: list[tuple[Piece, float]]) -> str:
+    """The contour running farthest past a rectangle, and how many others do."""
+    q, far = past[0]
+    more = f" (and {len(past) - 1} more contour(s))" if len(past) > 1 else ""
+    return f"the contour {q.where} crosses its edge, running {far:.3f} mm past it{more}"
 
 
 def frames_as_sheets(frames: list[tuple[Piece, Polygon]], cut: list[tuple[Piece, Polygon]],

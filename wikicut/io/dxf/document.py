@@ -9,7 +9,8 @@ mode, with one warning, and refused if that reading finds the entities damaged. 
 holding several documents one after another (OpenSCAD's export of several top-level objects)
 gives each of them. LWPOLYLINEs written in R12's flat form, without subclass markers (the
 woodgears.ca gear template generator), are given them, with one warning; another entity so
-written is refused, named by its type and line.
+written is refused, named by its type and line. STYLE table records ending in an empty 1071
+group (LibreCAD 2.0's dxfrw 0.5.0) are given 0 there, with one warning.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ _LEADING_BLANKS = re.compile(rb"(?:[ \t]*\r?\n)+(?=[ \t]*0[ \t]*\r?\n)")
 _DUP_HANDLE_RE = re.compile(r"non-unique entity handle #?([0-9A-Fa-f]+)")
 _NEXT_DOCUMENT = re.compile(rb"[ \t\r\n]*(?:0|999)[ \t]*\r?\n")
 _MISSING_SUBCLASS = re.compile(r"missing '(\w+)' subclass in (\w+)\(")
+# LibreCAD 2.0's DXF library (dxfrw 0.5.0) ends each STYLE table record with a 1071 group
+# (the font's flags, a 32-bit integer) whose value it leaves empty; CAD reads past it,
+# ezdxf's loader stops at it ("Invalid tag (code=1071, value="")")
+_EMPTY_FONT_FLAGS = re.compile(r'Invalid tag \(code=1071, value=""\)')
 # Entities of DXF R2000 and later that a generator may write in R12's flat form, without
 # the subclass markers ezdxf's loader needs (CAD reads them): the woodgears.ca gear template
 # generator writes its gears as LWPOLYLINEs so, in a file of an ENTITIES section alone. The
@@ -329,6 +334,39 @@ def _with_markers(data: bytes, shown: str, exc: Exception, first_line: int):
     return doc
 
 
+def _with_font_flags(data: bytes, shown: str, exc: Exception):
+    """The document read from `data` once the empty 1071 groups of its STYLE table records
+    (see _EMPTY_FONT_FLAGS) say 0, no font flags, said in one warning; the refusal ezdxf's
+    `exc` gave when there is none such."""
+    lead = _LEADING_BLANKS.match(data)
+    tags = _tags(data[lead.end() if lead else 0:]) or []
+    records = _entities(tags)
+    out = tags[:records[0][1]] if records else []
+    styles: list[str] = []
+    for name, a, b in records:
+        record = tags[a:b]
+        if name == "STYLE" and any(c == 1071 and not v.strip() for c, v in record):
+            styles.append(next((v.strip().decode("ascii", "replace") for c, v in record
+                                if c == 2), "?"))
+            record = [(c, b"0" if c == 1071 and not v.strip() else v) for c, v in record]
+        out += record
+    if not styles:
+        raise InputError(f"not a DXF file or damaged/truncated ({exc})", shown) from None
+    text = b"".join(f"{code:>3}".encode() + b"\n" + value.rstrip(b"\r\n") + b"\n"
+                    for code, value in out)
+    try:
+        with _EzdxfLog(shown):
+            doc = _read_text(text)
+    except ezdxf.DXFStructureError as again:
+        raise InputError(f"not a DXF file or damaged/truncated ({again})", shown) from None
+    warnings.warn(f"{shown}: repaired before reading: {len(styles)} text style(s) "
+                  f"({', '.join(repr(n) for n in styles[:5])}) end with an empty 1071 group "
+                  "(the font's flags, a number), as LibreCAD 2.0's DXF library dxfrw 0.5 "
+                  "writes them, which ezdxf cannot read; each was given 1071 = 0 (no font "
+                  "flags)", InputWarning, stacklevel=4)
+    return doc
+
+
 def _unsupported(data: bytes, start: int, first_line: int, exc: Exception,
                  shown: str) -> NoReturn:
     """Refuse the file: the entity ezdxf's `exc` names as lacking a subclass marker, by its
@@ -368,6 +406,8 @@ def _open_one(data: bytes, shown: str, path: Path | None, number: int = 1,
     except ezdxf.DXFStructureError as exc:
         if binary:
             raise InputError(f"not a DXF file or damaged/truncated ({exc})", shown) from None
+        if _EMPTY_FONT_FLAGS.search(str(exc)):
+            return opened(_with_font_flags(data, shown, exc))
         return opened(_with_markers(data, shown, exc, first_line))
     except ezdxf.DXFTypeError as exc:
         # a symbol-table record without a name where the strict loader looks for it
