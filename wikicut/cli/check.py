@@ -95,25 +95,19 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
         for n, t in sorted(tools.items()):
             if why := limits.TOOL_DIAMETER.problem(t.diameter):
                 raise InputError(f"T{n}: diameter {why}", tool_table)
-    if material is not None:
-        from ..io.tools import load_library
-        from ..verify import limits_from_library
-
-        rated = limits_from_library(load_library(library, materials), material)
-        # a table's tool is the library's of that number as wide as the table says: its
-        # limits (and a refusal in this material) kept
-        tools = rated | {n: replace(rated[n], diameter=t.diameter) if n in rated else t
-                         for n, t in (tools or {}).items()}
+    table = set(tools) if tools is not None else None
     if tool_diameter is not None:
         tools = _one_tool(programs, texts, prof, tools, tool_diameter)
+    notes: list[str] = []
+    if material is not None:
+        tools = _rated(programs, texts, prof, tools, material, library, materials, notes)
     if layout is None and thickness is None and stated_thickness(text, prof) is None:
         names = ", ".join(map(str, programs))
         click.echo(f"warning: {names}: no sheet thickness (no --sheet or --thickness, no"
                    " wikicut header): depth checked only against the machine's Z limit"
                    f" {prof.limits.z_min:g} mm", err=True)
-    notes: list[str] = []
     violations = verify_program(text, prof, sheet=layout, thickness=thickness,
-                                screws=screws, tools=tools, notes=notes)
+                                screws=screws, tools=tools, notes=notes, table=table)
     _warn(programs, notes)
     report_violations(programs, violations, [t.count("\n") for t in texts])
     if violations:
@@ -216,6 +210,32 @@ def _check_is_program(program: Path, text: str, prof) -> None:
         what = "an OpenSBP" if prof.dialect == "shopbot" else "a G-code"
         raise InputError(f"not {what} program: {len(unread)} of the first {len(first)} lines"
                          " unreadable", program)
+
+
+def _rated(programs: tuple[Path, ...], texts: list[str], prof, given, material: str,
+           library, materials, notes: list[str]):
+    """Each tool's limits in `material` from the tool library, for the tools the programs
+    are said to cut with: a tool table's or --tool-diameter's (`given`) over the headers'
+    (the type and flutes they state kept). One the library holds of that number and
+    diameter keeps its limits (and a refusal in this material); one of another diameter
+    is judged as the tool it is, said in `notes` (verify.limits_as_stated). A table's tools
+    the programs never select or list (a shop's whole tool.tbl) are not judged."""
+    from ..io.tools import load_library
+    from ..verify import limits_as_stated, program_tools, selected_tools
+
+    stated: dict = {}
+    used: set[int] = set()
+    for text in texts:
+        stated |= program_tools(text, prof, kinds=True)
+        used |= {n for _, n in selected_tools(text, prof)}
+    given = given or {}
+    stated |= {n: replace(stated[n], diameter=t.diameter) if n in stated else t
+               for n, t in given.items() if n in stated or n in used}
+    rated, said = limits_as_stated(load_library(library, materials), material, stated,
+                                   ", ".join(map(str, programs)))
+    notes += said
+    # a given tool the library has no number for: its diameter, unrated
+    return rated | {n: t for n, t in given.items() if n not in rated}
 
 
 def _one_tool(programs: tuple[Path, ...], texts: list[str], prof, tools, diameter: float):

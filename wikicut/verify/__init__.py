@@ -8,20 +8,23 @@ sheet, gouges into parts and contours left uncut. It is the independent check of
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import replace
 
 from ..model import Profile, SheetLayout
 from .checks import check_motion, check_tools, resolution, sliver
-from .gcode import comments, read_gcode
+from .gcode import comments, read_gcode, tool_words
 from .header import stated_machine, stated_pass, stated_thickness, stated_z_zero
 from .keepouts import check_keepouts
 from .motion import Segment, Violation
 from .opensbp import read_opensbp
+from .opensbp import tool_words as sbp_tool_words
 from .plunges import check_plunges
 from .screws import check_screws
 from .sheet import check_sheet
 from .tools import (
     ToolLimits,
+    limits_as_stated,
     limits_from_library,
     tools_from_header,
     tools_from_table,
@@ -29,9 +32,9 @@ from .tools import (
 )
 
 __all__ = ["Segment", "ToolLimits", "Violation", "check_motion", "check_sheet", "check_tools",
-           "limits_from_library", "program_tools", "read_program", "simulate", "stated_machine",
-           "stated_thickness", "stated_z_zero",
-           "tools_from_table", "verify_program"]
+           "limits_as_stated", "limits_from_library", "program_tools", "read_program",
+           "selected_tools", "simulate", "stated_machine", "stated_thickness", "stated_z_zero",
+           "tools_from_table", "unlisted_tools", "verify_program"]
 
 
 def read_program(text: str, profile: Profile, ending: bool = False, tool: int = 0,
@@ -50,13 +53,31 @@ def read_program(text: str, profile: Profile, ending: bool = False, tool: int = 
                       wait=profile.spindle.dwell if ours else 0.0)
 
 
-def program_tools(text: str, profile: Profile) -> dict[int, ToolLimits]:
-    """The tools a program's header lists (number and diameter)."""
+def program_tools(text: str, profile: Profile, kinds: bool = False) -> dict[int, ToolLimits]:
+    """The tools a program's header lists (number and diameter; with `kinds`, also the type
+    and flutes it says)."""
     if profile.dialect == "shopbot":
         found = [ln.split("'", 1)[1].strip() for ln in text.splitlines() if "'" in ln]
     else:
         found = [c.strip() for ln in text.splitlines() for c in comments(ln)]
-    return tools_from_header(found)
+    return tools_from_header(found, kinds)
+
+
+def selected_tools(text: str, profile: Profile) -> list[tuple[int, int]]:
+    """(line, tool) for each tool the program selects (a T word, &Tool, a change by hand's
+    "fit T<n>"), in the profile's dialect."""
+    return sbp_tool_words(text) if profile.dialect == "shopbot" else tool_words(text)
+
+
+def unlisted_tools(text: str, profile: Profile, table: Collection[int]) -> list[Violation]:
+    """A violation at each line that selects a tool the controller's tool table lacks:
+    LinuxCNC stops there ("Requested tool 7 not found"), after the cuts before it; any
+    other controller cuts with a tool whose diameter no check knew."""
+    words = selected_tools(text, profile)
+    why = ('LinuxCNC stops here ("tool not found"), after the cuts before it' if
+           profile.dialect == "linuxcnc" else "its diameter is not known to the checks")
+    return [Violation(line, "tool", f"T{n} is not in the tool table: {why}; add T{n} to it")
+            for line, n in words if n and n not in table]  # T0: no tool, in none
 
 
 def simulate(text: str, profile: Profile) -> list[Segment]:
@@ -68,7 +89,8 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
                    thickness: float | None = None,
                    screws: list[tuple[float, float]] | None = None,
                    tools: dict[int, ToolLimits] | list[ToolLimits] | None = None,
-                   notes: list[str] | None = None) -> list[Violation]:
+                   notes: list[str] | None = None,
+                   table: Collection[int] | None = None) -> list[Violation]:
     """Every violation in a program, one per line and kind; empty when it is safe to run.
     `screws`: hold-down screw centres no cut may come near. `tools` (a tool table's, or
     limits by number) adds each tool's own limits; the tools the program's header lists give
@@ -78,7 +100,9 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
     stock's thickness:
     the sheet's, else `thickness`, else the one a wikicut header states, else only against
     the machine's Z limit. `notes`: appended with what the check assumed where the program
-    does not say and a limit depends on it (one line each, for the operator: no violation)."""
+    does not say and a limit depends on it (one line each, for the operator: no violation).
+    `table`: the tool numbers the controller's tool table holds (a tool.tbl given): a tool
+    the program selects that it lacks is refused at that line (unlisted_tools)."""
     if isinstance(tools, list):
         tools = {t.number: t for t in tools}
     listed = program_tools(text, profile)
@@ -119,6 +143,8 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
     tol = resolution(profile)  # a depth written in inches to 4 decimals is 0.0025 mm coarse
     out += check_tools(segs, known, tol, sliver(profile))
     out += check_plunges(segs, known, tol)  # a plunge deeper than the tool may cut a pass
+    if table is not None:
+        out += unlisted_tools(text, profile, table)
     if sheet is not None:
         out += check_sheet(segs, profile, sheet, known)
     out.sort(key=lambda v: (v.line, v.kind))

@@ -9,7 +9,7 @@ import re
 from ..model import INCH, Move
 from .dialects import ARC_RULES, DIALECTS, LINUXCNC, MACH, SIMULATED_G, Dialect
 from .motion import Segment, Violation, arc_segments, program_end, with_only_tool
-from .tools import tool_in_comment
+from .tools import fit_in_comment, tool_in_comment
 
 _WORD = re.compile(r"([A-Z])\s*([-+]?(?:\d+\.?\d*|\.\d+))")
 _UNITS = {20: INCH, 21: 1.0}  # G20/G21: mm per program unit
@@ -31,6 +31,21 @@ def comments(line: str) -> list[str]:
     rest = re.sub(r"\([^)]*\)", "", line)
     if ";" in rest:
         out.append(rest.split(";", 1)[1].strip())
+    return out
+
+
+def tool_words(text: str) -> list[tuple[int, int]]:
+    """(line, tool) for each tool a G-code program selects: a T word (the one a controller
+    looks up in its tool table there), or a change by hand's "fit T<n>" comment."""
+    out = []
+    for n, raw in enumerate(text.splitlines(), 1):
+        if "T" not in raw and "t" not in raw:  # most lines
+            continue
+        for c in comments(raw):
+            if (fit := fit_in_comment(c)) is not None:
+                out.append((n, fit))
+        out += [(n, int(float(v))) for letter, v in _WORD.findall(_strip_comment(raw))
+                if letter == "T"]
     return out
 
 

@@ -9,7 +9,7 @@ import re
 from ..model import INCH, Move, Profile
 from .dialects import ARC_RULES
 from .motion import Segment, Violation, arc_segments, program_end, with_only_tool
-from .tools import tool_in_comment
+from .tools import fit_in_comment, tool_in_comment
 
 _AXES = {"M2": "XY", "M3": "XYZ", "MX": "X", "MY": "Y", "MZ": "Z",
          "J2": "XY", "J3": "XYZ", "JX": "X", "JY": "Y", "JZ": "Z"}  # command -> its axes
@@ -23,8 +23,22 @@ _GUARD = re.compile(r"IF\s*%\(\s*25\s*\)\s*=\s*([01])\s*THEN\s*GOTO\b")
 # the speed the operator is told to set where C6 cannot ("fit T1 6.35 mm, spindle at 18000
 # rpm", "set the spindle to 16000 rpm"), or the one tool's in the header ("tool: T1 6.35 mm
 # upcut, 2 flutes, 18000 rpm"), as post/ writes them
+_TOOL = re.compile(r"&TOOL\s*=\s*(\d+)")  # names the tool the next C9 fetches
 _STATED_RPM = re.compile(r"\bspindle (?:at|to) (\d+(?:\.\d*)?) rpm\b"
                          r"|(?:^| )tool: T\d+ [^,]*, [^,]*, (\d+(?:\.\d*)?) rpm\b")
+
+
+def tool_words(text: str) -> list[tuple[int, int]]:
+    """(line, tool) for each tool an OpenSBP program selects: &Tool = n (the tool C9
+    fetches), or a change by hand's "fit T<n>" comment."""
+    out = []
+    for n, raw in enumerate(text.splitlines(), 1):
+        code, _, note = raw.partition("'")
+        if (fit := fit_in_comment(note)) is not None:
+            out.append((n, fit))
+        if m := _TOOL.fullmatch(code.strip().upper()):
+            out.append((n, int(m.group(1))))
+    return out
 
 
 def read_opensbp(text: str, profile: Profile, ending: bool = False, tool: int = 0,
@@ -102,7 +116,7 @@ class _SbpReader:
         if guard:
             self.guard = int(guard.group(1))
         if line.startswith("&"):  # a variable: &Tool = n names the next tool for C9
-            m = re.fullmatch(r"&TOOL\s*=\s*(\d+)", line.upper())
+            m = _TOOL.fullmatch(line.upper())
             if m:
                 self.pending = int(m.group(1))
             return

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..errors import UnsafeJobError
+from ..errors import InputError, UnsafeJobError
 from ..model import Profile, ToolLibrary
 from ..model.tooling import DEFAULT_RULES, CuttingRules, Tooling, chip_factor
 from .motion import Segment
 
 CONE_STEP = 0.05  # mm: a V-bit's cut radius is judged in steps this fine
+SAME_DIAMETER = 0.01  # mm: a stated tool this close to the library's of its number is that tool
+# the tools a material's chip-load chart rates by diameter: 2-flute solid carbide spirals
+CHARTED = ("upcut", "downcut", "compression")
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,47 @@ def limits_from_library(library: ToolLibrary, material: str) -> dict[int, ToolLi
                                    None, c.max_rpm, chip.max if chip else None, c.flutes,
                                    c.type, library.rules, c.angle, c.tip_diameter, unrated)
     return out
+
+
+def limits_as_stated(library: ToolLibrary, material: str, stated: dict[int, ToolLimits],
+                     source: str = "") -> tuple[dict[int, ToolLimits], list[str]]:
+    """Each tool's limits in `material` (limits_from_library), with the tools a program is
+    stated to cut with (its header, a tool table, --tool-diameter: number and diameter) and
+    one line for each taken otherwise than by its number. A stated tool as wide as the
+    library's of its number is that tool. One of another diameter is not: judged as the
+    library's, its gouges would be the wider tool's and its passes held to the other's
+    ceiling. It is held as the planner holds a tool the library does not rate (its pass to
+    the material's `max_depth_per_pass` x D) and, a spiral, to the chip load the material's
+    chart gives its diameter (the rows the library's spirals are derived from, for 2 flutes:
+    the flutes stated, else 2). One the chart cannot rate (a V-bit, a drill, no type
+    stated) is refused (InputError, `source` named): nothing rates a tool of that size."""
+    rated = limits_from_library(library, material)
+    mat = library.material(material)
+    out, said = dict(rated), []
+    for n, t in sorted(stated.items()):
+        own = rated.get(n)
+        if own is None:  # no library tool of that number: none taken for it
+            continue
+        if abs(own.diameter - t.diameter) <= SAME_DIAMETER:
+            out[n] = replace(own, diameter=t.diameter)
+            continue
+        both = (f"the program's T{n} is {t.diameter:g} mm, the library's T{n} is"
+                f" {own.diameter:g} mm ({library.tool(n).name})")
+        if t.kind not in CHARTED or not mat.chart:
+            what = f"{t.diameter:g} mm {t.kind or 'tool of no stated type'}"
+            raise InputError(f"{both}: nothing in the library rates a {what} in {mat.key}:"
+                             " give the library the program was written with (--library), or"
+                             " check without --material", source)
+        step = mat.max_depth_per_pass * t.diameter
+        chip = mat.chart_chip_load(t.diameter).max
+        flutes = t.flutes or 2
+        out[n] = ToolLimits(n, t.diameter, step, None, None, chip, flutes, t.kind,
+                            library.rules)
+        assumed = "" if t.flutes else ", 2 flutes assumed"
+        said.append(f"{both}: judged as a {t.diameter:g} mm {t.kind} the library does not"
+                    f" rate: passes up to {mat.max_depth_per_pass:g} x D ({step:g} mm), chip"
+                    f" load up to {chip:.3f} mm/tooth ({mat.key}'s chart at 1 x D{assumed})")
+    return out, said
 
 
 def limits_from_tooling(tooling: Tooling) -> dict[int, ToolLimits]:
@@ -130,6 +174,11 @@ def unknown_radius(profile: Profile, tools: dict[int, ToolLimits]) -> float:
 
 _TABLE = re.compile(r"^\s*T(\d+)\b[^;]*?\bD\s*([-+]?\d*\.?\d+)", re.IGNORECASE)
 _HEADER = re.compile(r"^\s*(?:\d+\.|tool:)\s+T(\d+)\s+(\d*\.?\d+) mm\b")
+# the type and flutes in the rest of a header's tool line: the profile's tool's ("upcut, 2
+# flutes") or a library tool's name ("2.5 mm 2-flute upcut, long reach", "90 deg V-bit")
+_KIND = re.compile(r"\b(upcut|downcut|compression|ball|drill|v-?bit)\b", re.IGNORECASE)
+_FLUTES = re.compile(r"\b(\d+|single)[- ](?:o-)?flutes?\b", re.IGNORECASE)
+_FIT = re.compile(r"\bfit\s+T(\d+)\b")
 _CURRENT = re.compile(r"(?:\bfit|tool change:)\s+T(\d+)\b")
 
 
@@ -143,14 +192,30 @@ def tools_from_table(text: str) -> dict[int, ToolLimits]:
     return out
 
 
-def tools_from_header(comments: list[str]) -> dict[int, ToolLimits]:
-    """Tools listed in a program's header comments ("1. T2 3 mm ...", "tool: T2 3 mm ...")."""
+def tools_from_header(comments: list[str], kinds: bool = False) -> dict[int, ToolLimits]:
+    """Tools listed in a program's header comments ("1. T2 3 mm ...", "tool: T2 3 mm ...");
+    with `kinds`, also each one's type and flutes where the line says them (a library
+    rates a tool of a diameter it does not hold only knowing what it is)."""
     out = {}
     for c in comments:
         m = _HEADER.match(c)
         if m:
-            out[int(m.group(1))] = ToolLimits(int(m.group(1)), float(m.group(2)))
+            t = ToolLimits(int(m.group(1)), float(m.group(2)))
+            rest = c[m.end():]
+            if kinds and (kind := _KIND.search(rest)):
+                t = replace(t, kind=kind.group(1).lower().replace("-", ""))
+            if kinds and (flutes := _FLUTES.search(rest)):
+                count = flutes.group(1).lower()
+                t = replace(t, flutes=1 if count == "single" else int(count))
+            out[t.number] = t
     return out
+
+
+def fit_in_comment(comment: str) -> int | None:
+    """The tool a change by hand fits ("fit T2 ..."): the program's choice of it, as a T
+    word is a controller's."""
+    m = _FIT.search(comment)
+    return int(m.group(1)) if m else None
 
 
 def tool_in_comment(comment: str) -> int | None:
