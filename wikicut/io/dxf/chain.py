@@ -29,7 +29,7 @@ from ...errors import InputError
 from .crossings import crossings, loop_at, trimmed
 from .drawing import Piece
 from .flatten import CHORD_TOL, circle_pts, dedupe_consecutive
-from .open_ends import gap_advice, open_contour
+from .open_ends import gap_advice, on_rim, open_contour
 
 __all__ = ["DEFAULT_JOIN_TOL", "MAX_JOIN_TOL", "SNAP_TOL", "Joined", "default_join_tol", "loops"]
 
@@ -246,8 +246,7 @@ class _Chainer:
                  rims: list[Piece] | None = None):
         self.pieces, self.tol, self.join, self.shown = pieces, tol, join, shown
         self.rims = rims or []  # closed contours (any cut layer) an open one may end on
-        self._rim_tree: shapely.STRtree | None = None  # of their rings, when asked
-        self._rim_rings: list = []
+        self._rims: tuple[list, shapely.STRtree] | None = None  # their rings, when asked
         self.ends = _ends(pieces)
         self.node = _cluster(self.ends, tol)
         self.gaps = _close_gaps(self.ends, self.node, join) if join > tol else []
@@ -458,53 +457,21 @@ class _Chainer:
                 break
             if said:
                 continue
-            out.append(self._on_rim(p) or open_contour(self, p, tree, lines, MAX_JOIN_TOL))
+            out.append(on_rim(self, p) or open_contour(self, p, tree, lines, MAX_JOIN_TOL))
         return out
-
-    def _on_rim(self, p: Piece) -> str | None:
-        """A T-junction with a closed contour (an LWPOLYLINE, a CIRCLE: no end to split it
-        at) when an end of open contour `p` lies on one (within tol, as on a loose line, and
-        the flattening's CHORD_TOL: a CIRCLE's polygon lies inside it); a contour running
-        from edge to edge inside it divides it. None when neither end does."""
-        if not self.rims:
-            return None
-        if self._rim_tree is None:
-            self._rim_rings = [shapely.LinearRing(r.pts) for r in self.rims]
-            self._rim_tree = shapely.STRtree(self._rim_rings)
-        ends = (p.pts[0], p.pts[-1])
-        hit: list[int | None] = []
-        for pt in ends:
-            at = shapely.Point(pt)
-            near = [(float(self._rim_rings[k].distance(at)), k) for k in
-                    self._rim_tree.query(at, predicate="dwithin",
-                                         distance=self.tol + CHORD_TOL).tolist()]
-            hit.append(min(near)[1] if near else None)
-        if hit[0] is None and hit[1] is None:
-            return None
-        (x0, y0), (x1, y1) = ends
-        if hit[0] == hit[1]:
-            r = self.rims[hit[0]]  # type: ignore[index]
-            mid = LineString(p.pts).interpolate(0.5, normalized=True)
-            inside = shapely.Polygon(r.pts).contains(mid)
-            side = "across" if inside else "outside"
-            what = ("it divides that contour in two; draw each piece's outline as a closed "
-                    "contour of its own, or delete the line" if inside else
-                    "a closed contour takes no branch; draw the outline whole, or delete "
-                    "the line")
-            return (f"contour {p.where} runs {side} the closed contour {r.where} from "
-                    f"({x0:.3f}, {y0:.3f}) to ({x1:.3f}, {y1:.3f}), both ends on its edge "
-                    f"(T-junction: {what})")
-        k, (x, y) = (hit[0], ends[0]) if hit[0] is not None else (hit[1], ends[1])
-        r = self.rims[k]  # type: ignore[index]
-        return (f"contour {p.where} ends on the closed contour {r.where} at ({x:.3f}, "
-                f"{y:.3f}), not at a corner of its own (T-junction: a closed contour takes no "
-                "branch; end the contour on a corner of its own, or delete it)")
 
     def _at_hub(self, pt: np.ndarray, hubs: set[int]) -> bool:
         return any(float(np.hypot(*(self.ends[n] - pt))) <= self.tol for n in hubs)
 
     def node_at(self, pt: np.ndarray) -> int:
         return self.node[int(np.argmin(np.hypot(*(self.ends - pt).T)))]
+
+    def rim_rings(self) -> tuple[list, shapely.STRtree]:
+        """The rims' rings and a tree of them (open_ends.on_rim asks, for refusals only)."""
+        if self._rims is None:
+            rings = [shapely.LinearRing(r.pts) for r in self.rims]
+            self._rims = (rings, shapely.STRtree(rings))
+        return self._rims
 
     def loose_nodes(self) -> list[int]:
         """The nodes only one line ends at (open_ends.py asks, for each open contour)."""

@@ -13,8 +13,9 @@ import shapely
 from shapely.geometry import LineString
 
 from .drawing import Piece
+from .flatten import CHORD_TOL
 
-__all__ = ["gap_advice", "open_contour"]
+__all__ = ["gap_advice", "on_rim", "open_contour"]
 
 
 def gap_advice(join: float, joinable: list[float], far: int, most: float) -> str:
@@ -83,6 +84,44 @@ def open_contour(ch, p: Piece, tree: shapely.STRtree, lines: list[LineString],
     return (f"{said}: its ends {lie}: the side between them is drawn once, as a line of "
             "the other contour (common-line cutting); draw each outline whole, a tool "
             "width apart")
+
+
+def on_rim(ch, p: Piece) -> str | None:
+    """A T-junction of open contour `p` of chainer `ch` with a closed contour (an
+    LWPOLYLINE, a CIRCLE: no end to split it at) when an end of `p` lies on one (within tol,
+    as on a loose line, and the flattening's CHORD_TOL: a CIRCLE's polygon lies inside it);
+    a contour running from edge to edge inside it divides it. None when neither end does."""
+    if not ch.rims:
+        return None
+    rings, tree = ch.rim_rings()
+    ends = (p.pts[0], p.pts[-1])
+    hit: list[int | None] = []
+    for pt in ends:
+        at = shapely.Point(pt)
+        near = [(float(rings[k].distance(at)), k) for k in
+                tree.query(at, predicate="dwithin",
+                                     distance=ch.tol + CHORD_TOL).tolist()]
+        hit.append(min(near)[1] if near else None)
+    if hit[0] is None and hit[1] is None:
+        return None
+    (x0, y0), (x1, y1) = ends
+    if hit[0] == hit[1]:
+        r = ch.rims[hit[0]]  # type: ignore[index]
+        mid = LineString(p.pts).interpolate(0.5, normalized=True)
+        inside = shapely.Polygon(r.pts).contains(mid)
+        side = "across" if inside else "outside"
+        what = ("it divides that contour in two; draw each piece's outline as a closed "
+                "contour of its own, or delete the line" if inside else
+                "a closed contour takes no branch; draw the outline whole, or delete "
+                "the line")
+        return (f"contour {p.where} runs {side} the closed contour {r.where} from "
+                f"({x0:.3f}, {y0:.3f}) to ({x1:.3f}, {y1:.3f}), both ends on its edge "
+                f"(T-junction: {what})")
+    k, (x, y) = (hit[0], ends[0]) if hit[0] is not None else (hit[1], ends[1])
+    r = ch.rims[k]  # type: ignore[index]
+    return (f"contour {p.where} ends on the closed contour {r.where} at ({x:.3f}, "
+            f"{y:.3f}), not at a corner of its own (T-junction: a closed contour takes no "
+            "branch; end the contour on a corner of its own, or delete it)")
 
 
 def _nearest_loose(ch, n: int, own: tuple[int, int]) -> tuple[float, str | None]:
