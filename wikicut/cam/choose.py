@@ -118,7 +118,7 @@ class Chooser:
             why = [f"T{forced}, the job's [machine.operations.{key}] tool, has only"
                    f" {tl.tool(forced).reach:g} mm of flutes"]
         else:
-            why = [f"T{t.number} ({t.diameter:g} mm) "
+            why = [f"T{t.number} ({_size(t):g} mm) "
                    + ("is a drill" if marks and t.kind == "drill"
                       else f"has only {t.reach:g} mm of flutes") for t in tl.tools]
         verb = "engraves" if marks else "cuts"
@@ -168,14 +168,14 @@ class Chooser:
                 raise
             except UnsafeJobError as err:
                 if len(cands) == 1:
-                    err.detail += self._too_short(depth)
+                    err.detail += self._too_short(kind, depth)
                     raise
                 failed.append((s, err))
                 if key is not None:
                     self.proofs.add(("refused", kind, s.number, key))
         if len(failed) < len(cands):  # remembered refusals: cut again for the message
             return self.cut(instance, kind, fn, depth, hole, pos, None)
-        raise self._none_fits(failed, depth)
+        raise self._none_fits(failed, kind, depth)
 
     def _op(self, s: ToolSetting, instance: str, kind: str, fn, pos: P3
             ) -> tuple[Operation, P3]:
@@ -237,8 +237,8 @@ class Chooser:
                 continue
         return None
 
-    def _none_fits(self, failed: list[tuple[ToolSetting, UnsafeJobError]], depth: float
-                   ) -> UnsafeJobError:
+    def _none_fits(self, failed: list[tuple[ToolSetting, UnsafeJobError]], kind: str,
+                   depth: float) -> UnsafeJobError:
         err = min(failed, key=lambda f: f[0].diameter)[1]
         rack = ", ".join(f"T{t.number} {t.diameter:g} mm" for t, _ in failed)
         m = re.search(r"(\d+(?:\.\d+)?) mm wide", err.detail) or re.search(
@@ -247,16 +247,18 @@ class Chooser:
         if m:
             need = f": it needs a tool of at most {float(m.group(1)):g} mm"
         return UnsafeJobError(f"{err.detail}; no tool of the rack cuts it (tried {rack}){need}"
-                              f"{self._too_short(depth)}", err.file, err.part)
+                              f"{self._too_short(kind, depth)}", err.file, err.part)
 
-    def _too_short(self, depth: float) -> str:
+    def _too_short(self, kind: str, depth: float) -> str:
         """The rack's tools left out of a refused feature for their flutes, named: a small
-        tool that would fit a hole is no help when it cannot reach its depth."""
+        tool that would fit a hole is no help when it cannot reach its depth. A V-bit only
+        engraves: it is no candidate for any other cut, whatever its flutes."""
         tl = self.tooling
         if tl.single:
             return ""
-        short = [t for t in tl.tools if t.reach < depth - 1e-9]
-        return "".join(f"; T{t.number} ({t.diameter:g} mm) has only {t.reach:g} mm of flutes"
+        marks = kind in ("label", "engrave")
+        short = [t for t in tl.tools if t.reach < depth - 1e-9 and (marks or t.kind != "vbit")]
+        return "".join(f"; T{t.number} ({_size(t):g} mm) has only {t.reach:g} mm of flutes"
                        f" for its {depth:g} mm depth" for t in short)
 
     def marks_tool_ok(self, op: Operation) -> bool:
@@ -280,6 +282,12 @@ class Chooser:
         d = t.cutter.diameter if t.cutter else t.diameter
         first = next((op.rpm for op in ops if op.tool == number), 0.0)
         return ToolUse(number, t.name, d, first or t.profile.spindle.speed)
+
+
+def _size(t: ToolSetting) -> float:
+    """A tool's diameter as its library names it (a V-bit's `diameter` is its width at the
+    depth it engraves)."""
+    return t.cutter.diameter if t.cutter else t.diameter
 
 
 def main_tool(tooling: Tooling, thickness: float) -> ToolSetting:

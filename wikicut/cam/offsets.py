@@ -22,14 +22,25 @@ from .depth import TOL
 
 QUAD_SEGS = 16  # buffer arcs: 5.6 deg steps, chord error 0.004 mm on a 6 mm tool
 DOGBONE_MAX_ANGLE = 170.0  # degrees: flatter corners lose too little to be worth a relief
+# mm: a corner the tool misses by no more than this is cut. It is the chord error arcs are
+# flattened with (io.dxf CHORD_TOL, a part file's CHORD): the facet corners of a drawn arc or
+# circle, which a tool smaller than its radius misses by less, are no corners to relieve: a
+# 0.006 mm out-and-back at each of a 3.2 mm hole's 32 facets, every pass of a 2.5 mm tool,
+# is a stop and reversal each on a controller that does not blend.
+RELIEF_MIN = 0.01
 UNCUT_WIDTH = 0.5  # mm: an unreachable sliver this wide means a feature too narrow to cut
 EDGE_REACH = 0.05  # mm: a through edge this close to the tool is cut (the simulator's rule)
 EDGE_SHORT = 1.0  # mm of a hole's edge may lie beyond it (the simulator allows as much)
+ROUND_SIDES = 32  # a drawn circle's polygon has at least as many (io.dxf MIN_CIRCLE_SIDES)
 NARROW_TOL = 0.02  # mm: a slot this much narrower than the tool is still cut (runout is more)
 
 
 def feature_width(region: Polygon, near: Point | None = None, r: float = 10.0) -> float:
-    """The width of a feature (twice its largest inscribed circle), near a point if given."""
+    """The width of a feature (twice its largest inscribed circle), near a point if given; a
+    drawn circle's is its diameter (the inscribed circle of its polygon falls short of it by
+    the chord error: a 4 mm circle would read 3.98 mm)."""
+    if (d := circle_diameter(region)) is not None:
+        return d
     g = region if near is None else region.intersection(near.buffer(4 * r))
     if g.is_empty:
         g = region
@@ -37,6 +48,21 @@ def feature_width(region: Polygon, near: Point | None = None, r: float = 10.0) -
         g = max(getattr(g, "geoms", [g]), key=lambda q: q.area)
     line = shapely.maximum_inscribed_circle(g, tolerance=0.01)
     return 2.0 * float(line.length)
+
+
+def circle_diameter(region) -> float | None:
+    """The diameter of a drawn circle: a polygon of at least ROUND_SIDES vertices all on one
+    circle (as a DXF CIRCLE or a part file's circle is flattened); None for any other shape."""
+    if region.geom_type != "Polygon" or region.interiors:
+        return None
+    pts = np.asarray(region.exterior.coords, dtype=float)[:-1, :2]
+    if len(pts) < ROUND_SIDES:
+        return None
+    c = np.asarray(region.centroid.coords[0], dtype=float)
+    d = np.hypot(*(pts - c).T)
+    if d.max() - d.min() > 1e-6 * max(1.0, float(d.max())):
+        return None
+    return 2.0 * float(d.mean())
 
 
 def width_at(feature, c: Point, r: float) -> float:
@@ -58,9 +84,10 @@ def width_at(feature, c: Point, r: float) -> float:
 def relief_loop(loop: np.ndarray, boundary, r: float, mode: str) -> np.ndarray:
     """The loop with an out-and-back excursion at every corner the round tool cannot reach:
     a sharp vertex of the offset loop (angle < DOGBONE_MAX_ANGLE) whose corner point, r/sin(a/2)
-    away along the bisector, is a corner of the feature. Dogbone: along the bisector until the
-    tool touches the corner point; T-bone: along the longer adjacent edge until it does.
-    Corners sharper than 60 degrees get none: the excursion would run down a V."""
+    away along the bisector, is a corner of the feature that the tool misses by more than
+    RELIEF_MIN. Dogbone: along the bisector until the tool touches the corner point; T-bone:
+    along the longer adjacent edge until it does. Corners sharper than 60 degrees get none:
+    the excursion would run down a V."""
     if mode == "none" or len(loop) < 4:
         return loop
     pts = loop[:-1]
@@ -84,7 +111,7 @@ def relief_loop(loop: np.ndarray, boundary, r: float, mode: str) -> np.ndarray:
             continue
         w = q - c
         dist = math.hypot(*w)
-        if dist <= r + 1e-3 or dist > 2 * r + 1e-3:
+        if dist <= r + RELIEF_MIN or dist > 2 * r + 1e-3:
             continue  # no relief needed; or a corner under 60 deg, where one would gouge both
             # walls for more than a tool radius (a V-notch: the cover check refuses it)
         end = c + w * (r / dist)

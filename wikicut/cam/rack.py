@@ -233,8 +233,24 @@ def _ceiling(library: ToolLibrary, material: str) -> float:
         return max(m.max_depth_per_pass for m in library.materials)
 
 
+def check_profile_tool(profile: Profile, library: ToolLibrary, material: str) -> None:
+    """Refuse (exit 3) the profile's own tool, cut with the profile's own feeds and depth per
+    pass (`wikicut gcode`, which has no rack), where a job's nest would refuse it: a pass
+    deeper than `material`'s ceiling in diameters (a 1.5 mm tool given to a profile whose
+    6.5 mm passes were set for its 6 mm one)."""
+    ceiling = _ceiling(library, material)
+    try:
+        shown = library.material(material).key
+    except InputError:
+        shown = material
+    _per_pass_within(profile, None, "all", ceiling, where=shown,
+                     remedy="give a larger tool, or lower it in a copy of the profile")
+
+
 def _per_pass_within(profile: Profile, ov: OperationSettings | None, kind: str,
-                     ceiling: float) -> None:
+                     ceiling: float, where: str = "this material",
+                     remedy: str = "lower it, or cut with a library tool ([machine] tools)"
+                                   " rated deeper") -> None:
     """Refuse a depth per pass deeper than `ceiling` diameters of the profile's own tool
     (exit 3, naming the key that set it)."""
     d, per_pass = profile.tool.diameter, profile.depth.per_pass
@@ -244,8 +260,7 @@ def _per_pass_within(profile: Profile, ov: OperationSettings | None, kind: str,
            else f"{profile.name}'s [depth] per_pass")
     raise UnsafeJobError(f"{d:g} mm tool: depth per pass {per_pass:g} mm ({key}) is over"
                          f" {ceiling:g} x its diameter ({ceiling * d:g} mm), the most a tool"
-                         " the library does not rate may take in this material: lower it, or"
-                         " cut with a library tool ([machine] tools) rated deeper")
+                         f" the library does not rate may take in {where}: {remedy}")
 
 
 def _own_tool(profile: Profile, library: ToolLibrary, mat: Material, diameter: float,

@@ -206,7 +206,9 @@ def batch(jobs, outdir: Path, scheduler, workers, time_limit, seed, iterations, 
 @click.option("-o", "--output", "outdir", type=click.Path(path_type=Path), required=True,
               help="Output folder (created; must not exist unless --force).")
 @click.option("--tool-diameter", type=TOOL_DIAMETER,
-              help="Override the profile's tool diameter (mm).")
+              help="Override the profile's tool diameter (mm); the profile's depth per pass"
+                   " must stay within the sheet material's ceiling for it (1.5 x D in"
+                   " plywood), as nest holds it.")
 @click.option("--toolpaths", is_flag=True, help="Draw toolpaths over the SVG previews.")
 @click.option("--force", is_flag=True, help="Replace an existing output folder.")
 @click.option("-t", "--thickness", type=THICKNESS,

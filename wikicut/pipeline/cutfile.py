@@ -98,8 +98,10 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
     (turned 90 degrees, and said so in the program header, when only that fits the machine).
     `reading` is read as a job reads its DXF parts (a measured thickness replaces the
     drawing's); `layer_map` adds to its layer map."""
+    from ..cam.rack import check_profile_tool
     from ..io.dxf import read_cutting_file
     from ..io.profiles import depth_problem
+    from ..io.tools import load_library
 
     reading = reading or Reading()
     if reading.drawn_given is not None and reading.thickness is None:
@@ -117,7 +119,12 @@ def run_gcode(cutfile: Path, outdir: Path, profile: Profile, *, force: bool = Fa
             raise UnsafeJobError("no sheets or parts found in the cutting file", cutfile)
         sheets: list[SheetLayout] = []
         notes: dict[int, str] = {}
+        library = load_library()
         for s in drawn:
+            try:  # the profile's own tool and depth per pass, held to what nest holds them to
+                check_profile_tool(profile, library, s.stock.material)
+            except UnsafeJobError as exc:
+                raise UnsafeJobError(f"sheet {s.index}: {exc.detail}", cutfile) from None
             if reading.thickness is None and (why := depth_problem(profile, s.stock.thickness)):
                 # the drawing's number (its sheet layer's name), not the machine, to check first
                 raise UnsafeJobError(f"sheet {s.index}, as the drawing gives it (its sheet layer,"

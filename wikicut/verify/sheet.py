@@ -99,9 +99,11 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
             cut = skin_cut if k_ring == 0 else slug_cut if held else through_cut
             near = cut.query(ring)
             left = ring.difference(swept_area(cut.lines[near], cut.radii[near]))
-            uncut = left.length
             # the tool that cut the ring: its tabs are as long as it is wide
             r = float(cut.radii[near].max()) - 0.05 if len(near) else float(radii.max())
+            if profile.corners.relief == "none" and not left.is_empty:
+                left = _beside_round_corners(left, ring, k_ring == 0, r)
+            uncut = left.length
             if (k_ring == 0 or held) and uncut > 0:
                 out += tabs_between_parts(k_part, sheet, placed, outlines, left, gouging,
                                            cut, r, wide, bridged)
@@ -133,6 +135,27 @@ def check_sheet(segs: list[Segment], profile: Profile, sheet: SheetLayout,
     said = unheld | {k for pair in bridged for k in pair}
     out += held_apart(sheet, placed, outlines, tabs, through_cut, material, holding, said)
     return out
+
+
+def _beside_round_corners(left, ring, outline: bool, r: float):
+    """What is left of a ring but its inside corners, which `[corners] relief = "none"` asks
+    to be left round by the radius r of the tool that cut it: ring points that a tool of
+    that radius, kept on its side (inside a hole, outside an outline), misses by more than
+    the 0.05 mm the through cuts are swept wider but by no more than r (a corner of 60
+    degrees or more; a slot narrower than the tool is missed by more, and stays uncut)."""
+    q = 16
+    body = shapely.Polygon(ring)
+    if outline:  # what the tool leaves: the part with its inside corners filled
+        kept = body.buffer(r, quad_segs=q).buffer(-r, quad_segs=q)
+        corners = kept.buffer(-0.05, quad_segs=q).difference(
+            kept.buffer(-(r + 0.05), quad_segs=q))
+    else:
+        inner = body.buffer(-r, quad_segs=q)
+        if inner.is_empty:  # the tool fits nowhere in it: no corner of it is rounded
+            return left
+        swept = inner.buffer(r, quad_segs=q)
+        corners = swept.buffer(r + 0.05, quad_segs=q).difference(swept.buffer(0.05, quad_segs=q))
+    return left.difference(corners)
 
 
 def _out_of_stock(cutting: list[Segment], xy: np.ndarray, lines: np.ndarray, st: Stock,
