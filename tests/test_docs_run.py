@@ -9,11 +9,16 @@ that install) and the test command itself are left out, and the copied example j
 same commands, a shorter search). A line is a
 synopsis, not an example, when it holds a placeholder (OUTDIR, [--seed N], A|B).
 `wikicut diff` may exit 1 (its documented "they differ"); a `--watch` preview must serve its
-page and end with exit 0 on Ctrl-C.
+page and end with exit 0 on Ctrl-C. A plain `wikicut nest JOB -o OUT/` that another source
+has already run over the same copied inputs, into a folder not there yet, is run once: its
+output folder is copied in (the same command on the same files; the sources that share
+one carry one xdist group, so one worker runs them all and the house is written once, not
+five times).
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -140,6 +145,16 @@ def test_readme_synopsis_gives_every_option():
     assert not missing, missing
 
 
+# `wikicut nest JOB -o OUT/` and nothing else: the nest a source runs before reading its output
+PLAIN_NEST = re.compile(r"^wikicut nest (\S+\.toml) -o (\S+?)/?$")
+SHARED = "docs-nest"  # the xdist group of the sources that run one PLAIN_NEST alike
+
+
+def _shares_a_nest(source: str) -> bool:
+    return sum(PLAIN_NEST.match(c) is not None and c in cmds
+               for c in SOURCES[source] for cmds in SOURCES.values()) > 1
+
+
 SLOW = {"README", "gcode --help"}  # the MicroHouse file's 27 sheets: a minute or two
 # Examples that need what a temporary folder cannot hold (reported to their command's owner)
 NOT_RUNNABLE: dict[str, str] = {}
@@ -147,13 +162,33 @@ NOT_RUNNABLE: dict[str, str] = {}
 
 def _marks(source: str) -> list:
     marks = [pytest.mark.slow] if source in SLOW else []
+    if _shares_a_nest(source):
+        marks.append(pytest.mark.xdist_group(SHARED))
     if source in NOT_RUNNABLE:
         marks.append(pytest.mark.xfail(reason=NOT_RUNNABLE[source], strict=False))
     return marks
 
 
+def _inputs_digest(folder: Path) -> str:
+    """What a nest in `folder` may read: the copied examples, parts, profiles and tools, as
+    they are now (a command before it may have changed them)."""
+    h = hashlib.sha256()
+    for name in ("examples", "parts", "profiles", "tools"):
+        for f in sorted((folder / name).rglob("*")):
+            if f.is_file():
+                h.update(str(f.relative_to(folder)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="session")
+def nests_run(tmp_path_factory) -> dict:
+    """(command, inputs digest) -> the output folder its run wrote with exit 0, for this
+    worker's sources."""
+    return {"dir": tmp_path_factory.mktemp("docs-nests")}
+
+
 @pytest.mark.parametrize("source", [pytest.param(s, marks=_marks(s)) for s in SOURCES])
-def test_documented_commands_run(source, workdir):
+def test_documented_commands_run(source, workdir, nests_run):
     """The commands of one source, in order, as a reader would type them."""
     folder, env = workdir
     for command in SOURCES[source]:
@@ -161,10 +196,19 @@ def test_documented_commands_run(source, workdir):
             _run_watch(command, folder, env)
             continue
         command = TIME_OPTION.sub(FAST_OPTION, command)
+        plain = PLAIN_NEST.match(command)
+        key = (command, _inputs_digest(folder)) if plain else None
+        out = folder / plain.group(2) if plain else None
+        if key in nests_run and not out.exists():  # this very run, done for another source
+            shutil.copytree(nests_run[key], out)
+            continue
         res = subprocess.run(["bash", "-c", command], cwd=folder, env=env, capture_output=True,
                              text=True, timeout=900, check=False)
         ok = (0, 1) if command.startswith("wikicut diff") else (0,)
         assert res.returncode in ok, f"{source}: {command}\n{res.stderr[-2000:]}"
+        if key is not None and key not in nests_run and out.is_dir():
+            nests_run[key] = nests_run["dir"] / str(len(nests_run))
+            shutil.copytree(out, nests_run[key])
 
 
 def _run_watch(command: str, folder: Path, env: dict) -> None:

@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 JOBS = {"house": ROOT / "examples" / "house" / "job.toml",
         "dxf-parts": ROOT / "examples" / "dxf-parts" / "job.toml"}
 PROFILES = ["grbl", "linuxcnc", "mach3", "mach4", "shopbot"]
+# one worker runs them all (-n 2, --dist loadgroup): the layouts are nested once, not per worker
+pytestmark = pytest.mark.xdist_group("profiles-e2e")
 
 
 @pytest.fixture(scope="module")
