@@ -77,7 +77,9 @@ def test_multiple_stocks_and_keepouts(tmp_path):
     ("quantity = 8", "quantity = 0", "key 'part[1].quantity' (line 18): must be greater than 0"),
     ("quantity = 8", "quantity = 2.5", "must be a whole number"),
     ('file = "rib.toml"', 'file = "nope.toml"', "part file 'nope.toml' not found"),
-    ("thickness = 18.3", "thickness = 0.72", None),
+    ("thickness = 18.3", "thickness = 0.72",
+     "key 'sheet.thickness' (line 5): 0.72 mm is thinner than any board a router cuts parts "
+     "from (0.72 in would be 18.288 mm): give the thickness in mm"),
     ("thickness = 18.3", "thickness = 720", "is not a sheet thickness"),
     ("rotations = [0, 180]", "rotations = []", "must be a non-empty list of angles"),
     ("seed = 1", "seed = 'one'", "must be a number, got 'one'"),
@@ -96,15 +98,13 @@ def test_bad_job_values_are_one_line_errors(tmp_path, old, new, expect):
     assert "\n" not in msg and msg.startswith(str(p)) and expect in msg
 
 
-def test_a_thickness_in_inches_is_read_as_mm_with_a_warning(tmp_path):
-    """0.72 is a 3/4 in board typed in inches: kept as given (mm), but said, with its line."""
-    from wikicut.errors import InputWarning
-
+def test_a_thickness_in_inches_is_refused_not_cut_a_millimetre_deep(tmp_path):
+    """0.72 is a 3/4 in board typed in inches: every depth would follow it (a program cutting
+    1 mm into the board, the sheet wasted), so it is refused; 18.3 mm says nothing."""
     p = write_job(tmp_path, GOOD.replace("thickness = 18.3", "thickness = 0.72"))
-    with pytest.warns(InputWarning, match=r"key 'sheet.thickness' \(line \d+\): 0.72 mm is"
-                      r" thinner .* \(0.72 in would be 18.288 mm\)"):
-        job = load_job(p)
-    assert job.thickness == 0.72
+    with pytest.raises(InputError, match=r"key 'sheet.thickness' \(line \d+\): 0.72 mm is"
+                       r" thinner .* \(0.72 in would be 18.288 mm\)"):
+        load_job(p)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         load_job(write_job(tmp_path, GOOD))  # 18.3 mm: nothing said

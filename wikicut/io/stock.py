@@ -87,10 +87,9 @@ def read_stock(tf: TomlFile, table: dict[str, Any], prefix: str,
                        f" (at most {lim.THICKNESS.maximum:g} mm: a typo, or inches or metres"
                        " given?)")
     if thickness < THIN:  # 0.75 is a 3/4 in sheet in inches: every depth would follow it
-        warnings.warn(f"{tf.display}: {tf.where(prefix + 'thickness')}: {thickness:g} mm is"
-                      f" thinner than any board a router cuts parts from ({thickness:g} in"
-                      f" would be {thickness * 25.4:g} mm): thickness is in mm",
-                      InputWarning, stacklevel=3)
+        raise tf.error(f"{prefix}thickness", f"{thickness:g} mm is thinner than any board a "
+                       f"router cuts parts from ({thickness:g} in would be "
+                       f"{thickness * 25.4:g} mm): give the thickness in mm")
     strip = get_bool(tf, table, "strip", prefix)
     if lim.SHEET_SIZE.problem(height):
         raise tf.error(f"{prefix}height", "sheet larger than 20 m: units mixed up?")
