@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from shapely.geometry import Polygon
 
 from ...model import Drill, Engraving, Pocket
-from .drawing import Label
+from .drawing import Label, Piece
 from .layers import LayerOp
 
 __all__ = ["DrawnPart", "DrawnSheet"]
@@ -28,6 +28,11 @@ class DrawnPart:
     sheet: int | None = None  # index into the sorted sheets
     # outlines of parts cut out of this one: in place, their own cut makes the hole
     cutouts: list[Polygon] = field(default_factory=list)
+    # the contour each pocket, drill and engraving was drawn as (in their order), for a
+    # refusal to name its own entity and layer
+    pocket_from: list[Piece] = field(default_factory=list)
+    drill_from: list[Piece] = field(default_factory=list)
+    engraving_from: list[Piece] = field(default_factory=list)
 
 
 @dataclass

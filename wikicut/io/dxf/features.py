@@ -12,7 +12,7 @@ from .containment import even_odd
 from .contours import SLIVER_WIDTH
 from .drawing import Label, Piece
 from .drawn import DrawnPart
-from .layers import names_label
+from .layers import names_label, on_back
 
 __all__ = ["Owners", "add_drills", "add_engravings", "add_labels", "add_pockets"]
 
@@ -50,6 +50,8 @@ class Owners:
         if best is None:
             if self.near(geom):
                 return None, []  # drawn wholly beside a part's edge: air, nothing to cut
+            if p.op.back:  # a back view drawn beside the parts
+                raise InputError(on_back(what, p.where, p.layer), self.shown)
             raise InputError(f"{what} {p.where} is not inside any part outline", self.shown)
         kind = LineString if isinstance(geom, LineString) else Polygon
         pieces = [g for g in shapely.get_parts(best_clip) if isinstance(g, kind)]
@@ -69,6 +71,7 @@ def add_pockets(owners: Owners, pockets: list[tuple[Piece, Polygon]]) -> None:
             for g in clipped:
                 if g.area >= 1e-3:
                     rp.pockets.append(Pocket(g, float(p.op.depth)))  # type: ignore[union-attr]
+                    rp.pocket_from.append(p)  # type: ignore[union-attr]
 
 
 def add_engravings(owners: Owners, engravings: list[tuple[Piece, LineString]]) -> list[Piece]:
@@ -86,6 +89,7 @@ def add_engravings(owners: Owners, engravings: list[tuple[Piece, LineString]]) -
         rp, clipped = owners.owner(line, p, "engraving")
         for g in clipped:
             rp.engravings.append(Engraving(g, float(depth), label))  # type: ignore[union-attr]
+            rp.engraving_from.append(p)  # type: ignore[union-attr]
     return off
 
 
@@ -95,8 +99,10 @@ def add_drills(owners: Owners, drills: list[Piece]) -> None:
         cx, cy, r = p.circle  # type: ignore[misc]
         rp = owners.smallest(shapely.Point(cx, cy), "within")
         if rp is None:
-            raise InputError(f"drill {p.where} is not inside any part outline", owners.shown)
+            raise InputError(on_back("drill", p.where, p.layer) if p.op.back else
+                             f"drill {p.where} is not inside any part outline", owners.shown)
         rp.drills.append(Drill(cx, cy, 2 * r, p.op.depth))
+        rp.drill_from.append(p)
 
 
 def add_labels(owners: Owners, labels: list[Label]) -> None:

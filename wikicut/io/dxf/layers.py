@@ -12,12 +12,12 @@ outline-or-hole by nesting (`guessed`) so that plain DXFs work.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ...errors import InputError
 
 __all__ = ["DEFAULT_LAYER_MAP", "ENGRAVE_MAX_DEPTH", "LayerOp", "classify_layer",
-           "is_wikihouse_name", "named_thickness", "names_label", "sheet_material",
+           "is_wikihouse_name", "named_thickness", "names_label", "on_back", "sheet_material",
            "sheet_thickness", "unmatched_layers", "unused_entry"]
 
 ENGRAVE_MAX_DEPTH = 1.5  # mm: shallower "mmDEEP" layers are engravings, not pockets
@@ -76,10 +76,26 @@ _LETTERING = {"LABEL", "LABELS", "TEXT", "TEXTS", "LETTERING", "LETTERS", "MARKI
 # does not drive; the part is whole without it
 _CHAMFER_LINES = ("a chamfer along the line (a V-bit's), which wikicut does not cut: the "
                   "parts are cut without it")
-# `TOP-POCKET-INSIDE_10.0MM`, `POCKET-INSIDE_T6MM_20.00MM`: the depth last, after the tool
+# `TOP-POCKET-INSIDE_10.0MM`, `POCKET-INSIDE_T6MM_20.00MM`: the depth last, after the tool.
+# R12 writers put '_' for every '.' in a layer name (OpenDesk's `TOP-POCKET-INSIDE_9_000MM`,
+# 9 mm): between digits, in a name not in WikiHouse's '<n>_...' style, it is the decimal point
 _TAIL_DEPTH_RE = re.compile(r"(?<![A-Z\d.])(\d+(?:[.,]\d+)?)\s*MM\s*$", re.IGNORECASE)
+_TAIL_DEPTH_R12_RE = re.compile(r"(?<![A-Z\d.])(\d+(?:[.,_]\d+)?)\s*MM\s*$", re.IGNORECASE)
 # `TOP-HOLE-6.0MM-DIAM_12.0MM`: a hole of that diameter, the depth last
-_DIAM_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*MM[\s_\-]*(DIAMETER|DIAM|DIA)(?![A-Z])", re.IGNORECASE)
+_DIAM_RE = re.compile(r"(\d+(?:[.,_]\d+)?)\s*MM[\s_\-]*(DIAMETER|DIAM|DIA)(?![A-Z])",
+                      re.IGNORECASE)
+# the depth after a diameter in mm, its own MM left off or cut off at R12's 26 characters
+# (`TOP-HOLE-6_000MM-DIAM_14_0`, `TOP-HOLE-6.000MM-DIAM_14.0`): the number, the digits after
+# its decimal point (None: it has none)
+_BARE_DEPTH_RE = re.compile(r"(?<![A-Z\d.,])(\d+)(?:[.,_](\d*))?\s*$", re.IGNORECASE)
+# The back face (OpenDesk's `REV-POCKET-INSIDE_5.000MM`, `REV-HOLE-14.763MM-DIAM_4.000MM`):
+# machined after the sheet is turned over, which wikicut does not do
+_BACK_RE = re.compile(r"^\s*REV[\s_\-]", re.IGNORECASE)
+# A board of stock drawn round the parts (OpenDesk's `BOARD_$TH-NOMINAL`, `$TH` standing for
+# the thickness): the sheet, where the name says it is stock; a PCB's `BOARD` or
+# `Board_Outline` is a part's outline
+_BOARD_RE = re.compile(r"(^|[^A-Z])BOARDS?([^A-Z]|$)", re.IGNORECASE)
+_STOCK_WORDS = re.compile(r"\$TH|NOMINAL", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -108,6 +124,9 @@ class LayerOp:
     # an "ignore" layer of notes whose closed polylines may be the sheets drawn round the
     # parts (AtFAB's 000_NOTES, 000_NO-PLOT): never cut, but read as sheets (containment)
     frames: bool = field(default=False, compare=False)
+    # a layer of the back face (`REV-POCKET-...`): what it holds inside a part is refused,
+    # never cut on the top
+    back: bool = field(default=False, compare=False)
 
 
 def _num(text: str) -> float:
@@ -116,7 +135,8 @@ def _num(text: str) -> float:
 
 def sheet_material(name: str) -> str:
     """'0_SHEET_BirchPly 2440x1220x18' -> 'BirchPly': the name less prefix, sizes, thickness."""
-    rest = re.sub(r"^.*?SHEET", "", name, count=1, flags=re.IGNORECASE)
+    rest = re.sub(r"^.*?(SHEET|BOARD)", "", name, count=1, flags=re.IGNORECASE)
+    rest = _STOCK_WORDS.sub("", rest)  # `BOARD_$TH-NOMINAL`: the board, no material named
     rest = _SIZE_RE.sub("", rest)
     rest = _THICK_RE.sub("", rest)
     rest = _SIZE_TAIL_RE.sub("", rest.strip(" _-"))  # "SPRUCEPLY_2440X122" (truncated size)
@@ -144,8 +164,18 @@ def named_thickness(name: str) -> float | None:
 
 def _depth_layer(up: str, depth: float | None) -> LayerOp | None:
     """Drills, engravings and pockets: the layers named by what the tool does below the top."""
+    if depth is not None and depth <= 0:  # nothing to cut, or a depth misread: never guessed
+        return LayerOp("auto", None, guessed=True,
+                       unsure=f"gives a depth of {depth:g} mm")
     if "DRILL" in up:
         return LayerOp("drill", depth)
+    if depth is not None and (_truncated(up, "CENTRE") or _truncated(up, "CENTER")
+                              or _words(up) & {"ONLINE"} or "ON-LINE" in up
+                              or "ON_LINE" in up):
+        # the tool on the line (WikiHouse's `1_3mmTOOL_2mmDEEP_CENTRE`, OpenDesk's
+        # `TOP-POCKET-ONLINE-2MM`): a groove along it at that depth, whatever the depth;
+        # never the area inside a closed one cleared
+        return LayerOp("engrave", depth)
     if "ENGRAVE" in up:
         return LayerOp("engrave", depth if depth is not None else 1.0)
     if "POCKET" in up or _POCKET & _words(up):
@@ -153,10 +183,6 @@ def _depth_layer(up: str, depth: float | None) -> LayerOp | None:
             return LayerOp("auto", None, guessed=True,
                            unsure="names a pocket but not its depth in mm")
         return LayerOp("pocket", depth)
-    if depth is not None and (_truncated(up, "CENTRE") or _truncated(up, "CENTER")):
-        # the tool on the line (WikiHouse's `1_3mmTOOL_2mmDEEP_CENTRE`): a groove along it
-        # at that depth, whatever the depth; never the area inside a closed one cleared
-        return LayerOp("engrave", depth)
     if depth is not None:
         return LayerOp("engrave" if depth <= ENGRAVE_MAX_DEPTH else "pocket", depth)
     return None
@@ -171,8 +197,28 @@ def _words(name: str) -> set[str]:
 def _tail_depth(name: str) -> float | None:
     """The depth a name gives last (`TOP-POCKET-INSIDE_10.0MM`), for the layers whose name
     says what the tool does below the top: never a tool's size (`_T6MM`)."""
-    m = _TAIL_DEPTH_RE.search(name.strip())
-    return _num(m.group(1)) if m else None
+    rx = _TAIL_DEPTH_RE if is_wikihouse_name(name) else _TAIL_DEPTH_R12_RE
+    m = rx.search(name.strip())
+    return _num(m.group(1).replace("_", ".")) if m else None
+
+
+def _hole_depth(name: str) -> tuple[float | None, str]:
+    """The depth a blind hole's name gives after its diameter in mm (`TOP-HOLE-6.0MM-DIAM_12.0MM`)
+    and, when its depth cannot be told, why: R12's 26-character limit may cut off the
+    trailing MM (`TOP-HOLE-6.000MM-DIAM_14.0`, `TOP-HOLE-6_000MM-DIAM_14_0`: 14 mm, the
+    diameter being in mm) and the number's own digits with it."""
+    rest = _DIAM_RE.sub("", name).strip()
+    depth = _tail_depth(rest)
+    if depth is not None:
+        return depth, ""
+    m = _BARE_DEPTH_RE.search(rest)
+    if m is None:
+        return None, ""
+    whole, frac = m.group(1), m.group(2)
+    if len(name.strip()) >= R12_NAME_LENGTH and not frac:
+        # '14' or '14.' at the cut: the number may have lost digits
+        return None, "names a blind hole but its depth is cut short at 26 characters"
+    return float(f"{whole}.{frac}" if frac else whole), ""
 
 
 def _truncated(up: str, word: str) -> bool:
@@ -201,7 +247,7 @@ def _by_pattern(name: str) -> LayerOp | None:
     up = name.upper().strip()
     if "DONOTCUT" in up or "DO_NOT_CUT" in up or "DO NOT CUT" in up:
         return LayerOp("ignore", None)
-    if re.search(r"(^|[^A-Z])SHEET", up):
+    if re.search(r"(^|[^A-Z])SHEET", up) or (_BOARD_RE.search(up) and _says_stock(name)):
         return LayerOp("sheet", None, sheet_material(name))
     words = _words(name)
     if words & _NOTES or _says_no_plot(up):  # notes, and what is not to be plotted
@@ -210,11 +256,15 @@ def _by_pattern(name: str) -> LayerOp | None:
     if depth is None and ("ENGRAVE" in up or "POCKET" in up or words & _POCKET):
         depth = _tail_depth(name)
     if depth is None and words & {"HOLE", "DRILL"} and _DIAM_RE.search(name):
-        depth = _tail_depth(_DIAM_RE.sub("", name))  # the diameter said, the depth last
-        if depth is not None and "DRILL" not in up:
-            return LayerOp("pocket", depth)  # a blind hole of its drawn size, cleared
+        depth, unsure = _hole_depth(name)  # the diameter said, the depth last
+        if unsure:
+            return _back(name, LayerOp("auto", None, guessed=True, unsure=unsure))
+        if depth is not None and depth > 0 and "DRILL" not in up:
+            # a blind hole of its drawn size, cleared
+            return _back(name, LayerOp("pocket", depth))
     if "DRILL" in up or "ENGRAVE" in up or "POCKET" in up or words & _POCKET or depth is not None:
-        return _depth_layer(up, depth)
+        op = _depth_layer(up, depth)
+        return op if op is None else _back(name, op)
     if "MILL" in up:  # a mill-out without its depth: never guessed into a through cut
         return LayerOp("auto", None, guessed=True,
                        unsure="names a mill-out but not its depth in mm")
@@ -230,6 +280,26 @@ def _by_pattern(name: str) -> LayerOp | None:
     if through:
         return LayerOp("auto", None)
     return None
+
+
+def _back(name: str, op: LayerOp) -> LayerOp:
+    """A pocket, engraving or drill layer of the back face (`REV-...`), so marked."""
+    if _BACK_RE.match(name) and op.kind in ("pocket", "engrave", "drill", "auto"):
+        return replace(op, back=True)
+    return op
+
+
+def on_back(what: str, where: str, layer: str) -> str:
+    """What to say of a pocket, drill or engraving on a back-face layer (`op.back`)."""
+    return (f"{what} {where} is on the back face, which wikicut does not machine: give "
+            f"--layer '{layer}=ignore' (a job's [layers]) to cut the front only, then turn "
+            "the part over to cut it")
+
+
+def _says_stock(name: str) -> bool:
+    """A BOARD layer's name says it is the stock: `$TH` (the thickness) or NOMINAL in it,
+    a size (`2440x1220x18`) or a thickness in mm."""
+    return bool(_STOCK_WORDS.search(name) or _SIZE_RE.search(name) or _THICK_RE.search(name))
 
 
 def _says_no_plot(up: str) -> bool:

@@ -33,6 +33,7 @@ from .layers import (
     LayerOp,
     is_wikihouse_name,
     named_thickness,
+    on_back,
     sheet_material,
     sheet_thickness,
     unmatched_layers,
@@ -225,19 +226,31 @@ def _parse_stock(sheet: DrawnSheet, thickness: float | None = None) -> Stock:
 
 
 def _check_depths(rp: DrawnPart, t: float | None, shown: str, name: str) -> None:
+    """What the part's pockets, drills and engravings ask of the stock: the top face and,
+    in `t` mm stock, less than through; each refusal names the contour's own entity and
+    layer and the layer map entry that cuts it (a pocket named 0 mm deep is refused as
+    its layer is read: layers.py)."""
+    for what, drawn in (("pocket", rp.pocket_from), ("drill", rp.drill_from),
+                        ("engraving", rp.engraving_from)):
+        back = [p for p in drawn if p.op.back]
+        if back:
+            p = back[0]
+            more = f" ({len(back) - 1} more on the part)" if len(back) > 1 else ""
+            raise InputError(on_back(what, f"{p.where}{more}", p.layer), shown, name)
     if t is None:
         return
-    for pk in rp.pockets:
+    for pk, p in zip(rp.pockets, rp.pocket_from):
         if pk.depth >= t:
-            raise InputError(f"pocket {pk.depth:g} mm deep in {t:g} mm stock "
-                             f"(outline entity {rp.handle}, layer {rp.layer}): "
-                             "a through cut belongs on a CUTTHROUGH_INSIDE layer; "
-                             "if the stock is thicker, give its measured thickness",
-                             shown, name)
-    for d in rp.drills:
+            raise InputError(f"pocket {pk.depth:g} mm deep in {t:g} mm stock {p.where}: "
+                             f"to cut it through give --layer '{p.layer}=inside' (a job's "
+                             "[layers]); if the stock is thicker, give its measured "
+                             "thickness", shown, name)
+    for d, p in zip(rp.drills, rp.drill_from):
         if d.depth is not None and d.depth >= t:
-            raise InputError(f"drill {d.depth:g} mm deep in {t:g} mm stock "
-                             f"(outline entity {rp.handle})", shown, name)
+            raise InputError(f"drill {d.depth:g} mm deep in {t:g} mm stock {p.where}: to "
+                             f"drill it through give --layer '{p.layer}=drill' (a job's "
+                             "[layers]); if the stock is thicker, give its measured "
+                             "thickness", shown, name)
 
 
 def _make_parts(raw: list[DrawnPart], stem: str, shown: str,
