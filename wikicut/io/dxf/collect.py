@@ -43,6 +43,8 @@ _FILLS = {"HATCH", "MPOLYGON", "SOLID", "TRACE"}
 # to a flat drawing.
 _SOLIDS = {"3DSOLID", "BODY", "SURFACE", "EXTRUDEDSURFACE", "LOFTEDSURFACE", "PLANESURFACE",
            "REVOLVEDSURFACE", "SWEPTSURFACE", "MESH", "3DFACE"}
+# what a layer does, as a refusal names it ("auto", "outside", "inside": a cut layer)
+_ROLES = {"engrave": "engraving", "pocket": "pocket", "drill": "drill"}
 _CALLOUT = re.compile(r"[\u00d8\u2300]|%%c", re.IGNORECASE)  # a diameter: Ø, ⌀, %%c
 
 
@@ -73,7 +75,14 @@ class _Collector:
             op = self._ops[layer] = classify_layer(layer, self.layer_map)
         return op
 
-    def entity(self, e, parent_layer: str | None, handle: str, depth: int) -> None:
+    def entity(self, e, parent_layer: str | None, handle: str, depth: int,
+               top: str | None = None, via: tuple[str, ...] = ()) -> None:
+        """Entity `e`, named `handle` (inside a block: its place there, see _insert); `top`
+        names the model-space INSERT it came from, for the warnings that list what is not
+        cut (the designer selects that), `handle` for what is cut or refused. `via`: the
+        INSERTs from the model space down to `e`, itself included (its own handle in its
+        block), when `e` lies in a block."""
+        top = handle if top is None else top
         kind = e.dxftype()
         layer = e.dxf.get("layer", "0")
         if parent_layer is not None and layer == "0":
@@ -87,7 +96,7 @@ class _Collector:
                 self.skipped.add(layer)
             return
         if kind == "INSERT":
-            self._insert(e, layer, handle, depth, where)
+            self._insert(e, layer, depth, where, top, via or (handle,))
             return
         op = self.op(layer)
         if kind in ("TEXT", "MTEXT", "ATTRIB"):
@@ -99,20 +108,23 @@ class _Collector:
             return
         if op.kind == "ignore":
             if op.unseen:
-                self.unseen.setdefault(op.unseen, []).append((handle, layer))
+                self.unseen.setdefault(op.unseen, []).append((top, layer))
             elif op.frames and kind in ("LWPOLYLINE", "POLYLINE"):
                 self._frame(e, kind, where, layer, op, handle)
             return
         # a fill on a layer named for a cut may be the designer's way to draw it: refused
-        # below, to be drawn as an outline; on a layer whose part is found by shape, a fill
-        if kind == "POINT" or kind in _PICTURES or (kind in _FILLS and op.kind == "auto"):
-            self._no_outline(kind, handle, layer, op)
+        # below, to be drawn as an outline; on a layer whose part is found by shape, or on
+        # one engraved (a router engraves strokes, a fill is a laser's raster), a fill
+        # paints what the lines there outline, or nothing wikicut can cut
+        if kind == "POINT" or kind in _PICTURES or (kind in _FILLS and
+                                                    op.kind in ("auto", "engrave")):
+            self._no_outline(kind, top, layer, op)
             return
         if kind not in GEOMETRY:
             if op.kind == "sheet":
                 return
-            raise InputError(f"unsupported entity {kind} on cut layer {where}: "
-                             f"{_redraw(kind)}", self.shown)
+            raise InputError(f"unsupported entity {kind} on {_ROLES.get(op.kind, 'cut')} "
+                             f"layer {where}: {_redraw(kind)}", self.shown)
         got = self._flatten(e, kind, where)
         if got is not None:
             self._add(got, kind, where, layer, op, handle)
@@ -135,7 +147,12 @@ class _Collector:
         elif op.kind != "sheet":  # a POINT: Fusion 360 exports a sketch's points
             self.points.append((handle, layer))
 
-    def _insert(self, e, layer: str, handle: str, depth: int, where: str) -> None:
+    def _insert(self, e, layer: str, depth: int, where: str, top: str,
+                via: tuple[str, ...]) -> None:
+        """The block's entities, each named by its handle in the block definition (else its
+        place in it, #1 first), the block, and the INSERTs down to it from the model space
+        (`via`, this one last): one INSERT puts many entities on the sheet, and blocks
+        inserted in one may draw an outline twice (crkbd's key plates)."""
         if depth > MAX_BLOCK_DEPTH:
             raise InputError(f"blocks nested too deeply {where}", self.shown)
         if e.dxf.get("zscale", 1.0) == 0.0:
@@ -145,12 +162,20 @@ class _Collector:
             e.dxf.zscale = 1.0
         try:
             tiles = list(e.multi_insert()) if e.mcount > 1 else [e]  # MINSERT: rows x cols
-            subs = [sub for tile in tiles for sub in tile.virtual_entities()]
+            subs = [(t, k, sub) for t, tile in enumerate(tiles)
+                    for k, sub in enumerate(tile.virtual_entities())]
         except Exception as exc:  # noqa: BLE001 - bad block refs raise many types
             raise InputError(f"cannot explode block reference {where}: {exc}",
                              self.shown) from None
-        for sub in subs:
-            self.entity(sub, layer, handle, depth + 1)
+        block = e.dxf.get("name", "")
+        for t, k, sub in subs:
+            src = getattr(sub, "source_of_copy", None)
+            own = src.dxf.get("handle") if src is not None else None
+            own = own or f"#{k + 1}"
+            at = f" tile {t + 1}" if len(tiles) > 1 else ""  # a MINSERT's rows x columns
+            down = (*via[:-1], via[-1] + at)
+            self.entity(sub, layer, f"{own} in block '{block}' via INSERT "
+                        f"{' > '.join(down)}", depth + 1, top, (*down, own))
 
     def _flatten(self, e, kind: str, where: str):
         def fail(detail: str):

@@ -62,6 +62,9 @@ def open_contour(ch, p: Piece, tree: shapely.STRtree, lines: list[LineString],
     walked = set(ch.trail_idx.get(id(p), ()))
     by_line = [_lines_near(ch, pt, walked, tree, lines) for pt, _n, _w in loose]
     if not all(by_line):
+        inside = _inside_rim(ch, p)
+        if inside is not None:
+            return _stroke(ch, p, said, inside)
         ch.far += 1
         return said
     common = set.intersection(*(set(d) for d in by_line))
@@ -84,6 +87,43 @@ def open_contour(ch, p: Piece, tree: shapely.STRtree, lines: list[LineString],
     return (f"{said}: its ends {lie}: the side between them is drawn once, as a line of "
             "the other contour (common-line cutting); draw each outline whole, a tool "
             "width apart")
+
+
+def _inside_rim(ch, p: Piece) -> Piece | None:
+    """The innermost closed contour of a cut layer (ch.rims) that open contour `p` lies
+    wholly inside of, clear of its edge; None when there is none."""
+    if not ch.rims:
+        return None
+    rings, tree = ch.rim_rings()
+    line = LineString(p.pts)
+    best: tuple[float, int] | None = None
+    for k in tree.query(line).tolist():
+        poly = shapely.Polygon(rings[k])
+        if poly.is_valid and poly.contains(line) and \
+                rings[k].distance(line) > ch.tol + CHORD_TOL and \
+                (best is None or poly.area < best[0]):
+            best = (poly.area, k)
+    return None if best is None else ch.rims[best[1]]
+
+
+def _stroke(ch, p: Piece, said: str, rim: Piece) -> str:
+    """Open contour `p`, too far from any loose end to be joined, lies inside closed
+    contour `rim`: a stroke inside a part (the OpenROV shell's score lines), no outline
+    with a line missing (a straight one closes round nothing). Its way out: a layer that
+    engraves it, or none; the whole layer mapped when no closed contour is cut from it."""
+    (x0, y0), (x1, y1) = p.pts[0], p.pts[-1]
+    chord = LineString([p.pts[0], p.pts[-1]])
+    straight = bool(shapely.distance(shapely.points(p.pts), chord).max() <= ch.tol)
+    if straight:
+        said = (f"open contour {p.where} from ({x0:.3f}, {y0:.3f}) to ({x1:.3f}, "
+                f"{y1:.3f})")
+    alone = not any(r.layer == p.layer for r in ch.rims)
+    move = (f"map its layer to an engraving (--layer '{p.layer}=engrave', a job's "
+            "[layers])" if alone else "move it to an engraving layer")
+    hole = "" if straight else "; if it is a hole's outline, draw the line missing"
+    return (f"{said} lies inside the closed contour {rim.where}, clear of its edge: an "
+            "open stroke inside a part (a score or slit line?), which a cut layer does not "
+            f"cut (it takes closed contours): {move}, or delete it{hole}")
 
 
 def on_rim(ch, p: Piece) -> str | None:
