@@ -295,7 +295,23 @@ def turns_refusal(part: Part, rotations: tuple[float, ...],
           else f"at any of its {len(rotations)} angles; {other}" if len(rotations) > MAX_LISTED
           else f"at rotations {', '.join(f'{a:g}' for a in rotations)}; {other}")
     return (f"part is {x1 - x0:.1f} x {y1 - y0:.1f} mm, larger than every sheet's usable area"
-            f" ({sizes}) {at}")
+            f" ({sizes}) {at}{_inches_hint(stocks)}")
+
+
+_INCH = 25.4  # mm
+_INCH_SHEET = (24.0, 150.0)  # inches: the sides of a sheet bought by the inch (2 ft to 12.5 ft)
+
+
+def _inches_hint(stocks: tuple[Stock, ...] | list[Stock]) -> str:
+    """'; 96 x 48 in would be 2438.4 x 1219.2 mm: sheet sizes are in mm' where every sheet is
+    given in numbers that are a sheet's size in inches (a job written by the inch), else ""."""
+    lo, hi = _INCH_SHEET
+    sizes = list(dict.fromkeys((s.width, s.height) for s in stocks))
+    if not sizes or not all(lo <= side <= hi for size in sizes for side in size):
+        return ""
+    said = ", ".join(f"{w:g} x {h:g} in would be {w * _INCH:.1f} x {h * _INCH:.1f} mm"
+                     for w, h in sizes[:3])
+    return f"; {said}: sheet sizes are in mm"
 
 
 def _other_turns(part: Part, boxes: list[Room]) -> str:

@@ -50,6 +50,14 @@ _DEPTH_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*mm\s*_?\s*DEEP", re.IGNORECASE)
 _SIZE_RE = re.compile(r"(\d+(?:\.\d+)?)\s*[x×]\s*(\d+(?:\.\d+)?)\s*[x×]\s*(\d+(?:\.\d+)?)",
                       re.IGNORECASE)
 _THICK_RE = re.compile(r"(\d+(?:\.\d+)?)\s*mm", re.IGNORECASE)
+# a thickness in inches: '0.75in', '3/4in', '23-32 INCH' (a fraction with a denominator
+# of 2 to 64, a '-' standing for the '/' no layer name holds)
+_INCH_RE = re.compile(r"(?<![\d.])(?:(\d{1,2})\s*[/-]\s*(2|4|8|16|32|64)|(\d+(?:\.\d+)?))"
+                      r"\s*in(?:ch(?:es)?)?(?![a-z])", re.IGNORECASE)
+# the unit a size's thickness is given in ('2440x1220x18mm', '96x48x0.75in')
+_UNIT_AFTER_RE = re.compile(r"\s*(?:mm|(in(?:ch(?:es)?)?))(?![a-z])", re.IGNORECASE)
+INCH = 25.4  # mm
+MAX_SHEET = 10_000.0  # mm: no sheet is longer; a size read as longer is not in those units
 _HALF_MILL_RE = re.compile(r"HALF_?\s*MILL\D*?(\d+(?:[.,]\d+)?)\s*MM", re.IGNORECASE)
 # "9mmDEE" / "9MMD": a depth cut short by R12's 26-character limit
 _CUT_DEPTH_RE = re.compile(r"(\d+(?:[.,]\d+)?)\s*mm_?D(?:E(?:E)?)?$", re.IGNORECASE)
@@ -137,28 +145,47 @@ def sheet_material(name: str) -> str:
     """'0_SHEET_BirchPly 2440x1220x18' -> 'BirchPly': the name less prefix, sizes, thickness."""
     rest = re.sub(r"^.*?(SHEET|BOARD)", "", name, count=1, flags=re.IGNORECASE)
     rest = _STOCK_WORDS.sub("", rest)  # `BOARD_$TH-NOMINAL`: the board, no material named
-    rest = _SIZE_RE.sub("", rest)
+    rest = re.sub(_SIZE_RE.pattern + _UNIT_AFTER_RE.pattern + "?", "", rest,
+                  flags=re.IGNORECASE)
     rest = _THICK_RE.sub("", rest)
+    rest = _INCH_RE.sub("", rest)  # a thickness in inches ('_3-4in'), as named_thickness reads it
     rest = _SIZE_TAIL_RE.sub("", rest.strip(" _-"))  # "SPRUCEPLY_2440X122" (truncated size)
     rest = rest.strip(" _-")
     return rest or "Plywood"
 
 
-def sheet_thickness(name: str) -> float:
-    """The stock thickness a sheet layer's name gives ('..._2440x1220x18', '..._18mm'), else
-    DEFAULT_THICKNESS."""
-    t = named_thickness(name)
+def sheet_thickness(name: str, scale: float = 1.0) -> float:
+    """The stock thickness (mm) a sheet layer's name gives ('..._2440x1220x18', '..._18mm'),
+    else DEFAULT_THICKNESS; `scale` as for named_thickness."""
+    t = named_thickness(name, scale)
     return DEFAULT_THICKNESS if t is None else t
 
 
-def named_thickness(name: str) -> float | None:
-    """The thickness a sheet layer's name gives, or None when it names none."""
+def named_thickness(name: str, scale: float = 1.0) -> float | None:
+    """The thickness (mm) a sheet layer's name gives, or None when it names none.
+
+    A number with its own unit is read in it ('_18mm', '_0.75in', '_23-32in': a fraction,
+    as '/' is no character of a layer name); the last of a size without one
+    ('96x48x0.703') is in the drawing's units, `scale` mm each, as the sheet drawn beside
+    it is, unless the size read so is no sheet at all (a WikiHouse name's 2440x1220x18 in
+    a drawing in inches): then the name is in mm, as those names are."""
     m = _SIZE_RE.search(name)
     if m:
-        return float(m.group(3))
+        t = float(m.group(3))
+        unit = _UNIT_AFTER_RE.match(name, m.end())
+        if unit:
+            return round(t * (INCH if unit.group(1) else 1.0), 6)
+        if max(float(m.group(1)), float(m.group(2))) * scale > MAX_SHEET:
+            return t
+        return round(t * scale, 6)
     t = _THICK_RE.search(name)
     if t:
         return float(t.group(1))
+    inch = _INCH_RE.search(name)
+    if inch:
+        if inch.group(3) is not None:
+            return round(float(inch.group(3)) * INCH, 6)
+        return round(float(inch.group(1)) / float(inch.group(2)) * INCH, 6)
     return None
 
 

@@ -27,7 +27,7 @@ from .collect import read_drawing
 from .document import DAMAGED
 from .drawing import Drawing, name_entities
 from .drawn import DrawnPart, DrawnSheet
-from .fitting import SlotFit, SlotRule, fit_part_slots, slot_warnings
+from .fitting import SlotFit, SlotRule, fit_part_slots, in_inches, slot_warnings
 from .layers import (
     DEFAULT_THICKNESS,
     LayerOp,
@@ -215,12 +215,14 @@ def _join_tolerance(value: float | None, shown: str) -> float | None:
     return tol
 
 
-def _parse_stock(sheet: DrawnSheet, thickness: float | None = None) -> Stock:
-    """Stock from a sheet rectangle (its own size and orientation) and its layer name; a
+def _parse_stock(sheet: DrawnSheet, thickness: float | None = None, scale: float = 1.0
+                 ) -> Stock:
+    """Stock from a sheet rectangle (its own size and orientation) and its layer name (a
+    thickness there in the drawing's units, `scale` mm each, unless it names its own); a
     measured `thickness` replaces the one the layer name gives."""
     minx, miny, maxx, maxy = sheet.poly.bounds
     material = sheet.op.material or sheet_material(sheet.layer)
-    t = thickness if thickness is not None else sheet_thickness(sheet.layer)
+    t = thickness if thickness is not None else sheet_thickness(sheet.layer, scale)
     return Stock(width=round(maxx - minx, 2), height=round(maxy - miny, 2),
                  thickness=t, margin=0.0, material=material)
 
@@ -288,17 +290,19 @@ def _make_parts(raw: list[DrawnPart], stem: str, shown: str,
 
 def _fit_slots(parts: list[Part], raw: list[DrawnPart], sheets: list[DrawnSheet],
                rule: SlotRule | None, stock: float | None, shown: str,
-               fitted: list[SlotFit] | None) -> list[Part]:
+               fitted: list[SlotFit] | None, scale: float) -> list[Part]:
     """The parts with their thickness slots fitted to `stock` mm ply (io/dxf/fitting.py),
     the drawn outlines (`raw`) updated alike. What was done is added to `fitted` for the
-    caller to say once for all its files, or said here of this file."""
+    caller to say once for all its files, or said here of this file. A sheet layer's
+    thickness is in the drawing's units (`scale` mm each) unless it names its own, and a
+    drawing in inches is likelier drawn for inch ply."""
     if rule is None or stock is None:
         return parts
     out, records = [], []
     for part, rp in zip(parts, raw):
         layer = sheets[rp.sheet].layer if rp.sheet is not None and rp.sheet < len(sheets) else ""
-        outline, rec = fit_part_slots(rp.outline, rule, stock, named_thickness(layer), layer,
-                                      shown, part.name)
+        outline, rec = fit_part_slots(rp.outline, rule, stock, named_thickness(layer, scale),
+                                      layer, shown, part.name, inches=in_inches(scale))
         if rec is not None:
             records.append(rec)
         rp.outline = outline
@@ -327,9 +331,9 @@ def read_dxf_parts(path, layer_map: dict[str, str] | None = None, display: str |
     With `slots` (a SlotRule) and the stock's `thickness`, the parts' thickness slots are
     fitted to the stock (io/dxf/fitting.py); what was done is said, or added to `fitted`
     (a list) for a caller to say once for all its files."""
-    shown, sheets, raw, _scale = _analyse(path, layer_map, display, units, join_tolerance,
-                                          layers_seen)
-    stocks = [_parse_stock(s) for s in sheets]
+    shown, sheets, raw, scale = _analyse(path, layer_map, display, units, join_tolerance,
+                                         layers_seen)
+    stocks = [_parse_stock(s, scale=scale) for s in sheets]
 
     def thick(rp: DrawnPart) -> float | None:
         if thickness is not None:
@@ -346,7 +350,7 @@ def read_dxf_parts(path, layer_map: dict[str, str] | None = None, display: str |
                                  f"{rp.layer}) split it in pieces", shown)
             rp.outline = shapely.normalize(rest)
     parts = _fit_slots(_make_parts(raw, Path(path).stem, shown, thick), raw, sheets, slots,
-                       thickness, shown, fitted)
+                       thickness, shown, fitted, scale)
     out = []
     for p in parts:
         minx, miny, _, _ = p.outline.bounds
@@ -374,7 +378,7 @@ def read_cutting_file(path, layer_map: dict[str, str] | None = None,
     shown, sheets, raw, scale = _analyse(path, layer_map, display, units, join_tolerance,
                                          layers_seen)
     stocks = with_zones(path, shown, scale, sheets,
-                         [_parse_stock(s, thickness) for s in sheets])
+                         [_parse_stock(s, thickness, scale) for s in sheets])
     if sheets:
         for rp in raw:
             if rp.sheet is None:
@@ -397,7 +401,7 @@ def read_cutting_file(path, layer_map: dict[str, str] | None = None,
     # same from wherever it was run and however it was typed; messages name it in full
     parts = _make_parts(raw, Path(path).stem, shown, lambda rp: stocks[rp.sheet].thickness,
                         source=str(Path(path).absolute()))
-    parts = _fit_slots(parts, raw, sheets, slots, thickness, shown, fitted)
+    parts = _fit_slots(parts, raw, sheets, slots, thickness, shown, fitted, scale)
     if clearance is not None:
         check_clearance([(p.name, rp) for p, rp in zip(parts, raw)], clearance, shown)
     layouts = [SheetLayout(index=i + 1, stock=stocks[i]) for i in range(len(sheets))]
