@@ -12,7 +12,7 @@ from conftest import run_rs274
 from shapely.geometry import LineString, Point
 
 from wikicut.cam import plan_sheet
-from wikicut.errors import UnsafeJobError
+from wikicut.errors import InputError
 from wikicut.io.profiles import load_profile
 from wikicut.model import Drill, Engraving, Part, Placement, Pocket, SheetLayout, Stock
 from wikicut.post import fmt_number, program_filename, write_program
@@ -222,7 +222,7 @@ def test_inch_programs_convert_at_the_edge():
 
 
 def test_a_header_in_the_wrong_units_is_refused():
-    with pytest.raises(UnsafeJobError, match="G21 but the profile's units are inch"):
+    with pytest.raises(InputError, match="G21 but the profile's units are inch"):
         program_text("grbl", units="inch")
 
 

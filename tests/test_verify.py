@@ -66,12 +66,14 @@ def test_sheet_checks_find_gouge_and_uncut(grbl):
     path = "".join(f"G1 X{x:.3f} Y{y:.3f}\n" for x, y in ring[1:])
     good = (HEAD + f"G0 X{ring[0][0]:.3f} Y{ring[0][1]:.3f}\nG1 Z-18.3 F600\n" + path
             + "G1 Z5\n" + TAIL)
-    assert kinds(good, grbl, sheet=sheet) == set()
+    # through in one pass: a tool that may cut so deep (the profile's may not)
+    deep = {1: ToolLimits(1, grbl.tool.diameter, 20.0)}
+    assert kinds(good, grbl, sheet=sheet, tools=deep) == set()
     through_part = good.replace("G1 Z-18.3 F600\n", "G1 Z-18.3 F600\nG1 X150 Y150\n"
                                 f"G1 X{ring[0][0]:.3f} Y{ring[0][1]:.3f}\n")
-    assert "gouge" in kinds(through_part, grbl, sheet=sheet)
+    assert "gouge" in kinds(through_part, grbl, sheet=sheet, tools=deep)
     shallow = good.replace("Z-18.3", "Z-10")
-    assert "uncut" in kinds(shallow, grbl, sheet=sheet)
+    assert "uncut" in kinds(shallow, grbl, sheet=sheet, tools=deep)
 
 
 def test_opensbp_is_simulated():

@@ -28,7 +28,8 @@ from .common import THICKNESS, TOOL_DIAMETER, handle_errors
               help="The diameter (mm) of the one tool the program cuts with, over its"
               " header's and the profile's (several tools: --tool-table).")
 @click.option("--tool-table", type=click.Path(path_type=Path),
-              help="A LinuxCNC tool table (tool.tbl): each tool's diameter for the sheet checks.")
+              help="A LinuxCNC tool table (tool.tbl): each tool's diameter for the sheet checks,"
+              " in the profile's program units (inches for an inch profile).")
 @click.option("--material", help="Check each tool's limits in this material (depth per pass,"
               " rpm, chip load) from the tool library (--library, else the shipped one).")
 @click.option("--library", type=click.Path(path_type=Path),
@@ -84,7 +85,7 @@ def verify(programs: tuple[Path, ...], profile, sheet, thickness, tool_diameter,
         from ..verify import tools_from_table
 
         try:
-            tools = tools_from_table(tool_table.read_text(encoding="utf-8"))
+            tools = _in_mm(tools_from_table(tool_table.read_text(encoding="utf-8")), prof)
         except (OSError, UnicodeDecodeError):
             raise InputError("tool table missing or unreadable", tool_table) from None
         # a table read as no tools (another format, the wrong file) or with a diameter no
@@ -212,6 +213,13 @@ def _check_is_program(program: Path, text: str, prof) -> None:
                          " unreadable", program)
 
 
+def _in_mm(tools: dict, prof) -> dict:
+    """A tool table's tools with their diameters in mm: LinuxCNC reads its table in the
+    machine's units, an inch shop's inches, as wikicut writes it beside inch programs
+    (D0.25 for a 1/4 in tool)."""
+    return {n: replace(t, diameter=t.diameter / prof.unit_scale) for n, t in tools.items()}
+
+
 def _rated(programs: tuple[Path, ...], texts: list[str], prof, given, material: str,
            library, materials, notes: list[str]):
     """Each tool's limits in `material` from the tool library, for the tools the programs
@@ -219,9 +227,12 @@ def _rated(programs: tuple[Path, ...], texts: list[str], prof, given, material: 
     (the type and flutes they state kept). One the library holds of that number and
     diameter keeps its limits (and a refusal in this material); one of another diameter
     is judged as the tool it is, said in `notes` (verify.limits_as_stated). A table's tools
-    the programs never select or list (a shop's whole tool.tbl) are not judged."""
+    the programs never select or list (a shop's whole tool.tbl) are not judged. Programs
+    whose headers list no tool, selecting none or the profile's number (no tool table's
+    for it), are cut with the profile's tool (--tool-diameter's diameter): it is rated as
+    its type and flutes."""
     from ..io.tools import load_library
-    from ..verify import limits_as_stated, program_tools, selected_tools
+    from ..verify import limits_as_stated, program_tools, selected_tools, spindle_tool
 
     stated: dict = {}
     used: set[int] = set()
@@ -231,8 +242,13 @@ def _rated(programs: tuple[Path, ...], texts: list[str], prof, given, material: 
     given = given or {}
     stated |= {n: replace(stated[n], diameter=t.diameter) if n in stated else t
                for n, t in given.items() if n in stated or n in used}
+    whose, own = "the program's", spindle_tool(prof)
+    if not stated and (not used or own.number in used - given.keys()):
+        # no header: the profile's tool, in the spindle or selected by its number, as
+        # verify_program judges it
+        stated, whose = {own.number: own}, "the profile's"
     rated, said = limits_as_stated(load_library(library, materials), material, stated,
-                                   ", ".join(map(str, programs)))
+                                   ", ".join(map(str, programs)), whose)
     notes += said
     # a given tool the library has no number for: its diameter, unrated
     return rated | {n: t for n, t in given.items() if n not in rated}

@@ -5,6 +5,7 @@ Every key is checked; unknown keys are refused with the nearest valid key sugges
 
 from __future__ import annotations
 
+import re
 from dataclasses import MISSING, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,15 @@ if TYPE_CHECKING:
 PROFILE_DIR = shipped_dir("profiles")
 # mm: a tool this thin in an inch profile is its diameter typed in inches (1/4 in as 0.25)
 INCH_LOOKING_TOOL = 1.0
+# mm: a G64 P or Q tolerance wider than this in an inch header is a mm value kept from a mm
+# profile (LinuxCNC reads it in the program's units: P0.02 lets the path stray 0.508 mm and
+# joints cut loose); inch shops write 0.0005 to 0.005 in
+MM_LOOKING_BLEND = 0.005 * INCH + 1e-9
+# [limits] this many times smaller than a sheet, that span it read as inches, were typed in
+# inches
+INCH_LOOKING_TRAVEL = 3.0
+_G64 = re.compile(r"(?<![A-Z])G0*64(?![\d.])")
+_BLEND_WORD = re.compile(r"([PQ])\s*([-+]?(?:\d+\.?\d*|\.\d+))")
 
 
 # Keys every profile must give: (table, key); "" is the top level.
@@ -156,6 +166,8 @@ def parse_profile(tf: TomlFile) -> Profile:
     if prof.limits.z_min > 0:  # a through cut goes below Z0, wherever Z0 is set
         zero = "the spoilboard top" if prof.z_zero == "spoilboard" else "the stock top"
         raise tf.error("limits.z", f"minimum must be at or below Z0 ({zero})")
+    if prof.dialect != "shopbot":
+        _check_header(tf, prof)
     if prof.dialect == "grbl" and prof.changer.mode == "m6":
         raise tf.error("changer.mode", "GRBL has no M6: use \"split\" (one program per tool)"
                        " or \"pause\" (M0)")
@@ -180,6 +192,41 @@ def parse_profile(tf: TomlFile) -> Profile:
     return prof
 
 
+def _check_header(tf: TomlFile, prof: Profile) -> None:
+    """A G-code header in the other unit system's numbers: a G20/G21 that is not the
+    profile's scales every move by 25.4, and an inch header's G64 P/Q written in mm lets the
+    path stray 25.4 times as far as meant. Both are the profile's to fix (exit 2)."""
+    other = "G21" if prof.units == "inch" else "G20"
+    if re.search(rf"\b{other}\b", " ".join(prof.header).upper()):
+        raise tf.error("header", f"selects {other} but the profile's units are {prof.units}"
+                       f" (`units = \"{prof.units}\"`): give {'G20' if other == 'G21' else 'G21'}"
+                       " or change `units`")
+    if prof.units != "inch":
+        return
+    for line in prof.header:
+        code = re.sub(r"\([^)]*\)", "", line.upper()).split(";", 1)[0]
+        g64 = _G64.search(code)
+        if g64 is None:
+            continue
+        for word, value in _BLEND_WORD.findall(code[g64.end():]):
+            v = abs(float(value))
+            if v * INCH > MM_LOOKING_BLEND:
+                raise tf.error("header", f"line '{line}': {word}{value} is {v:g} in ="
+                               f" {v * INCH:.4g} mm in an inch program (units = \"inch\"):"
+                               f" write {word}{_in_inches(v, prof.decimals)}")
+
+
+def _in_inches(mm: float, decimals: int) -> str:
+    """A header value typed in mm, as the inch program must say it (0.02 -> 0.0008): at
+    least 4 decimals (a ten-thousandth of an inch, 0.0025 mm), more until one is not 0."""
+    v = mm / INCH
+    for d in range(max(decimals, 4), 9):
+        s = f"{v:.{d}f}".rstrip("0").rstrip(".")
+        if s not in ("0", "-0"):
+            return s
+    return f"{v:g}"
+
+
 def check_stock_fits(profile: Profile, stocks: Iterable[Stock]) -> None:
     """Refuse, before any nesting, a sheet whose parts the machine cannot reach: anywhere
     in the sheet's usable area (inside its margin) a part may be nested, and the tool's
@@ -197,8 +244,7 @@ def check_stock_fits(profile: Profile, stocks: Iterable[Stock]) -> None:
         if lim.holds((y0 - r, x0 - r, y1 + r, x1 + r)):
             hint = (f" (turned, as width = {st.height:g} and height = {st.width:g}, it"
                     " fits)")
-        if profile.units == "inch" and max(lim.x_max - lim.x_min, lim.y_max - lim.y_min) * INCH \
-                >= max(st.width, st.height):
+        if _inch_looking(lim, st.width, st.height):
             hint += (" ([limits] are mm whatever `units` says: 96 in is"
                     f" {96 * INCH:g} mm)")
         raise UnsafeJobError(
@@ -208,6 +254,18 @@ def check_stock_fits(profile: Profile, stocks: Iterable[Stock]) -> None:
             f" y {need[1]:g}..{need[3]:g}; [limits] give x {lim.x_min:g}..{lim.x_max:g},"
             f" y {lim.y_min:g}..{lim.y_max:g}{hint}. Give the sheet's size as the machine"
             " takes it (or a wider margin)", profile.source)
+
+
+def _inch_looking(lim: Travel, width: float, height: float) -> bool:
+    """Whether [limits] look typed in inches: read as inches they span the sheet (either way
+    round, within 5 %: a 96 x 48 in bed for a 2440 x 1220 mm sheet), while as mm they are a
+    fraction of it (0..97). A mm bed a few mm short of the sheet is not, whatever `units`."""
+    x, y = lim.x_max - lim.x_min, lim.y_max - lim.y_min
+    spans = sorted((x, y))
+    sheet = sorted((width, height))
+    if not all(t * INCH >= 0.95 * s for t, s in zip(spans, sheet)):
+        return False
+    return spans[1] * INCH_LOOKING_TRAVEL < sheet[1]
 
 
 def depth_problem(profile: Profile, thickness: float) -> str | None:

@@ -176,7 +176,7 @@ class Marking:
 @dataclass(frozen=True)
 class Travel:
     """The machine's travel in the program's work coordinates (X0 Y0 sheet corner, Z0 where
-    the profile's `z_zero` puts it): the numbers the program writes."""
+    the profile's `z_zero` puts it), in mm whatever the program's units."""
 
     x_min: float = 0.0
     x_max: float = 2500.0

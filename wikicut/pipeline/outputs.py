@@ -304,7 +304,7 @@ def _tool_table(programs: list[SheetProgram], profile: Profile | None) -> str:
         t = profile.tool
         tools = [ToolUse(t.number, f"{t.diameter:g} mm {t.type}", t.diameter,
                          profile.spindle.speed)]
-    return tool_table(tools) if tools else ""
+    return tool_table(tools, profile.units) if tools else ""
 
 
 def _tool_width(profile: Profile | None) -> float:

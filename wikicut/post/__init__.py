@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..model import Profile, SheetProgram, ToolUse, estimate, sheet_stem
+from ..model import INCH, Profile, SheetProgram, ToolUse, estimate, sheet_stem
 from .arcfit import fit_arcs
 from .gcode import GcodeWriter, MachWriter, header_changes_tool
 from .opensbp import OpenSbpWriter
@@ -116,11 +116,15 @@ def write_sheet_programs(program: SheetProgram, profile: Profile, title: str = "
     return out
 
 
-def tool_table(tools: list[ToolUse]) -> str:
+def tool_table(tools: list[ToolUse], units: str = "mm") -> str:
     """A LinuxCNC tool table (tool.tbl) for these tools: pocket = number, no length offset
-    (touch each tool off, or measure it, before the job)."""
-    lines = []
+    (touch each tool off, or measure it, before the job). LinuxCNC reads its diameters in
+    the machine's units, an inch shop's inches: with `units` "inch" they are written in
+    inches, under a comment line that says so (a 1/4 in tool is D0.25, not D6.35)."""
+    inch = units == "inch"
+    lines = ["; diameters in inches, as the programs (G20)"] if inch else []
     for t in sorted({t.number: t for t in tools}.values(), key=lambda t: t.number):
         name = " ".join(f"{t.name or tool_label(t)}".split())
-        lines.append(f"T{t.number} P{t.number} D{fmt_number(t.diameter, 4)} Z0 ;{name}")
+        d = fmt_number(t.diameter / INCH, 5) if inch else fmt_number(t.diameter, 4)
+        lines.append(f"T{t.number} P{t.number} D{d} Z0 ;{name}")
     return "\n".join(lines) + "\n"

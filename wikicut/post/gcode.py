@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ..errors import UnsafeJobError
+from ..errors import InputError
 from ..model import Move, Profile, ToolUse
-from .writer import Writer, fmt_number, tool_label
+from .writer import Writer, fmt_down, fmt_number, tool_label
 
 _M6 = re.compile(r"\bM0*6\b")
 MAX_LINE_NUMBER = 99999
@@ -25,12 +25,13 @@ _PROGRAM_END = re.compile(r"\bM0*(?:2|30)\b", re.IGNORECASE)
 
 
 def _check_units(p: Profile) -> None:
-    """A header that selects the other unit system would scale every move: refuse it."""
+    """A header that selects the other unit system would scale every move: refuse it, as
+    the profile's loader does (a bad profile: exit 2), for a profile made in code."""
     text = " ".join(p.header).upper()
     other = "G21" if p.units == "inch" else "G20"
     if re.search(rf"\b{other}\b", text):
-        raise UnsafeJobError(f"header selects {other} but the profile's units are {p.units}",
-                             p.source or None)
+        raise InputError(f"header selects {other} but the profile's units are {p.units}",
+                         p.source or None)
 
 
 class GcodeWriter(Writer):
@@ -51,7 +52,8 @@ class GcodeWriter(Writer):
         self.lines.append(line)
 
     def rate(self, mm_per_min: float) -> str:
-        return fmt_number(min(mm_per_min, self.p.feeds.max) * self.scale, 1)
+        """Per minute, rounded down: never above the machine's or the tool's limit."""
+        return fmt_down(min(mm_per_min, self.p.feeds.max) * self.scale, 1)
 
     def start(self, spindle: bool = True) -> None:
         p = self.p

@@ -4,7 +4,7 @@ a units guard, no line numbers and no helical arcs (those are written as lines).
 from __future__ import annotations
 
 from ..model import Move, ToolUse
-from .writer import Writer, fmt_number, tool_label
+from .writer import Writer, fmt_down, fmt_number, tool_label
 
 
 class OpenSbpWriter(Writer):
@@ -12,11 +12,13 @@ class OpenSbpWriter(Writer):
     helical_arcs = False
     stop_line = "PAUSE"
     speed_line = "TR,{rpm}"  # a control driving its spindle's VFD sets it; others stop for it
+    feed_unit = "/s"  # MS and JS
 
     def rate(self, mm_per_min: float) -> str:
-        """Per second, as MS and JS take it."""
+        """Per second, as MS and JS take it, rounded down: 7000 mm/min to the nearest 4
+        decimals of in/s is 7000.04, above a machine's 7000."""
         v = min(mm_per_min, self.p.feeds.max) * self.scale / 60.0
-        return fmt_number(v, max(self.p.decimals, 1))
+        return fmt_down(v, max(self.p.decimals, 1))
 
     def start(self, spindle: bool = True) -> None:
         """Absolute mode, a units guard (a file read in the wrong units would scale every move
@@ -27,7 +29,7 @@ class OpenSbpWriter(Writer):
         self.raw(f"IF %(25)={1 - metric} THEN GOTO UNIT_ERROR")
         for line in p.header:
             self.raw(self.fill(line))
-        rapid = fmt_number(p.feeds.rapid * self.scale / 60.0, max(p.decimals, 1))
+        rapid = fmt_down(p.feeds.rapid * self.scale / 60.0, max(p.decimals, 1))
         self.raw(f"JS,{rapid},{rapid}")
         self.raw(f"JZ,{self.num(p.heights.clearance + self.z0)}")
         self.last["Z"] = self.num(p.heights.clearance + self.z0)

@@ -43,6 +43,15 @@ def fmt_number(v: float, decimals: int) -> str:
     return s
 
 
+def fmt_down(v: float, decimals: int) -> str:
+    """As fmt_number, but never above `v`: a feed or speed written at the machine's or a
+    tool's limit must read back within it (8000 mm/min rounded to F315.0 in/min is 8001, and
+    the verifier refuses it). Float noise a billionth of the last digit under is not rounded
+    away (3000.0 stays 3000, not 2999.9)."""
+    q = 10.0 ** decimals
+    return fmt_number(math.floor(v * q + 1e-9) / q, decimals)
+
+
 def _duration(seconds: float) -> str:
     s = round(seconds)
     h, rem = divmod(s, 3600)
@@ -86,6 +95,7 @@ class Writer(ABC):
     """
 
     helical_arcs = True
+    feed_unit = "/min"  # the time a feed word's rate is per (OpenSBP: per second)
     stop_line = "M0"  # a program stop the operator resumes from
     speed_line = ""  # sets the spindle's speed where its start line cannot ({rpm})
 
@@ -108,6 +118,12 @@ class Writer(ABC):
     @property
     def comment_style(self) -> str:
         return self.p.comment_style
+
+    @property
+    def feed_units(self) -> str:
+        """The units feeds are written in ("in/min", "mm/s"): the header states them so, as
+        the moves below it are read."""
+        return ("in" if self.p.units == "inch" else "mm") + self.feed_unit
 
     def program(self, program: SheetProgram, title: str = "", part: str = "") -> str:
         """The whole program for one sheet ('\\n' line ends, final newline). With tools
@@ -133,8 +149,9 @@ class Writer(ABC):
         if not tools:
             self.comment(f"tool: T{p.tool.number} {p.tool.diameter:g} mm {p.tool.type},"
                          f" {p.tool.flutes} flutes, {p.spindle.speed:g} rpm")
-            self.comment(f"feeds mm/min: cut {p.feeds.cut:g}, plunge {p.feeds.plunge:g},"
-                         f" ramp {p.feeds.ramp:g}; entry {p.entry.mode}, {p.direction}")
+            self.comment(f"feeds {self.feed_units}: cut {self.rate(p.feeds.cut)}, plunge"
+                         f" {self.rate(p.feeds.plunge)}, ramp {self.rate(p.feeds.ramp)};"
+                         f" entry {p.entry.mode}, {p.direction}")
             self.comment(f"depth: {depth}{'' if depth.startswith('through') else ','} in"
                          f" passes <= {p.depth.per_pass:g} mm" + (f"; {hold}" if hold else ""))
         else:
@@ -261,7 +278,7 @@ class Writer(ABC):
             lead = f"{k}." if len(program.tools) > 1 else "tool:"
             rpm = "/".join(f"{s:g}" for s in speeds.get(t.number, {t.rpm: None}))
             self.comment(f"{lead} {tool_label(t)}, {rpm} rpm, feed up to"
-                         f" {feeds.get(t.number, 0.0):g} mm/min,"
+                         f" {self.rate(feeds.get(t.number, 0.0))} {self.feed_units},"
                          f" {counts.get(t.number, 0)} operations,"
                          f" {_duration(seconds.get(t.number, 0.0))}")
 
@@ -291,7 +308,7 @@ class Writer(ABC):
             # its chip load): the speed command where the dialect has one, and a stop (the
             # first tool's speed is the operator's at the start, as the header says)
             if self.speed_line:
-                self.raw(self.speed_line.format(rpm=fmt_number(tool.rpm, 0)))
+                self.raw(self.speed_line.format(rpm=fmt_down(tool.rpm, 0)))
             self.stop(f"set the spindle to {tool.rpm:g} rpm for T{tool.number}, then continue")
             self.stopped()
         self.spindle_on()
@@ -320,7 +337,7 @@ class Writer(ABC):
             if p.spindle.off:
                 self.raw(self.fill(p.spindle.off))
             if self.speed_line:
-                self.raw(self.speed_line.format(rpm=fmt_number(rpm, 0)))
+                self.raw(self.speed_line.format(rpm=fmt_down(rpm, 0)))
             self.stop(f"set the spindle to {rpm:g} rpm, then continue")
             self.stopped()
             self.spindle_on()
@@ -380,7 +397,7 @@ class Writer(ABC):
         """Profile text with {speed} / {tool} filled in (the current tool's, if any)."""
         speed = self.current_speed
         number = self.p.tool.number if self.tool is None else self.tool.number
-        return line.replace("{speed}", fmt_number(speed, 0)).replace("{tool}", str(number))
+        return line.replace("{speed}", fmt_down(speed, 0)).replace("{tool}", str(number))
 
     @staticmethod
     def plain(text: str) -> str:

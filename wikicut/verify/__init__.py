@@ -26,6 +26,7 @@ from .tools import (
     ToolLimits,
     limits_as_stated,
     limits_from_library,
+    spindle_tool,
     tools_from_header,
     tools_from_table,
     unknown_radius,
@@ -33,8 +34,8 @@ from .tools import (
 
 __all__ = ["Segment", "ToolLimits", "Violation", "check_motion", "check_sheet", "check_tools",
            "limits_as_stated", "limits_from_library", "program_tools", "read_program",
-           "selected_tools", "simulate", "stated_machine", "stated_thickness", "stated_z_zero",
-           "tools_from_table", "unlisted_tools", "verify_program"]
+           "selected_tools", "simulate", "spindle_tool", "stated_machine", "stated_thickness",
+           "stated_z_zero", "tools_from_table", "unlisted_tools", "verify_program"]
 
 
 def read_program(text: str, profile: Profile, ending: bool = False, tool: int = 0,
@@ -96,24 +97,46 @@ def verify_program(text: str, profile: Profile, sheet: SheetLayout | None = None
     limits by number) adds each tool's own limits; the tools the program's header lists give
     their diameters where `tools` does not, and the depth per pass a wikicut header states
     ("passes <= 6.5 mm") that of its one tool where `tools` gives none, so a side cut or a
-    plunge deeper than planned is refused without a library. Depth is checked against the
-    stock's thickness:
-    the sheet's, else `thickness`, else the one a wikicut header states, else only against
-    the machine's Z limit. `notes`: appended with what the check assumed where the program
-    does not say and a limit depends on it (one line each, for the operator: no violation).
+    plunge deeper than planned is refused without a library. A program whose header lists no
+    tool (another CAM's) and that selects none (no T word) or the profile's number (T1 M6)
+    is cut with the profile's tool (spindle_tool): judged as that tool, its depth per pass
+    the profile's `[depth] per_pass` where `tools` gives none (such a program states no
+    pass), and said in `notes`. Depth is checked against the stock's thickness: the
+    sheet's, else `thickness`, else the one a wikicut header states, else only against the
+    machine's Z limit. `notes`: appended with what the check assumed where the program does
+    not say and a limit depends on it (one line each, for the operator: no violation).
     `table`: the tool numbers the controller's tool table holds (a tool.tbl given): a tool
     the program selects that it lacks is refused at that line (unlisted_tools)."""
     if isinstance(tools, list):
         tools = {t.number: t for t in tools}
     listed = program_tools(text, profile)
-    known = listed | (tools or {})
     step = stated_pass(text, profile)
+    own = spindle_tool(profile)
+    selected = set() if listed else {n for _, n in selected_tools(text, profile)}
+    unnamed = not listed and not selected
+    implied = not listed and (unnamed or own.number in selected)
+    if implied:
+        # no header: the profile's tool is the one in the spindle (no T word) or the one its
+        # number selects, held to the profile's pass (such a program states none)
+        listed = {own.number: ToolLimits(own.number, own.diameter)}
+        step = profile.depth.per_pass
+        if unnamed and tools and own.number in tools:  # the limits given for it, its width
+            tools = tools | {own.number: replace(tools[own.number], diameter=own.diameter)}
+    known = listed | (tools or {})
     if step is not None and len(listed) == 1:
         # no depth per pass known for the one tool (no library): its header's, a wikicut
         # program's word on how deep it was planned to cut a pass
         (n,) = listed
         if known[n].max_depth_per_pass is None:
             known = known | {n: replace(known[n], max_depth_per_pass=step)}
+    if implied and notes is not None:
+        (n,) = listed
+        deepest = known[n].max_depth_per_pass
+        limit = f", passes up to {deepest:g} mm" if deepest is not None else ""
+        why = ("no tool named (no wikicut header, no T word): judged as cut with the"
+               " profile's tool" if unnamed else
+               f"T{n} listed in no header: judged as the profile's tool of that number")
+        notes.append(f"{why}, T{n} {known[n].diameter:g} mm{limit}")
     # one tool listed and never changed: that tool is in the spindle (the header's diameter,
     # not the profile's: a job may cut with another tool than its profile's)
     assumed: list[str] = []

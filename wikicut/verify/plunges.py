@@ -17,6 +17,7 @@ from .motion import Segment, Violation
 from .tools import ToolLimits
 
 # an earlier cut counts as having cleared the spot when its centre line passes this close
+# (at least: see same_spot)
 SAME_SPOT = 0.01  # mm
 # a plunge deeper than the limit by less than this is the program's rounding
 DEPTH_TOL = 1e-3  # mm
@@ -43,11 +44,12 @@ def check_plunges(segs: list[Segment], tools: dict[int, ToolLimits],
     deep = ((b[:, 2] < a[:, 2]) & ~(np.hypot(b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]) > dia / 2)
             & (np.minimum(a[:, 2], 0.0) - b[:, 2] > step + tol))
     out: list[Violation] = []
+    near = same_spot(tol)
     for k in np.flatnonzero(deep).tolist():
         s = cuts[k]
         t = tools[s.tool]
         top = min(s.start[2], 0.0)
-        top = min(top, floor_at(a[:k], b[:k], dia[:k] >= t.diameter - 1e-9, s.end[:2]))
+        top = min(top, floor_at(a[:k], b[:k], dia[:k] >= t.diameter - 1e-9, s.end[:2], near))
         depth = top - s.end[2]
         if depth > t.max_depth_per_pass + tol:
             out.append(Violation(s.line, "plunge", f"plunge {depth:.3f} mm into the material in"
@@ -56,16 +58,27 @@ def check_plunges(segs: list[Segment], tools: dict[int, ToolLimits],
     return out
 
 
-def floor_at(a: np.ndarray, b: np.ndarray, wide: np.ndarray, xy) -> float:
-    """The deepest Z the centre of an earlier, wide enough cut reached at `xy` (0: none)."""
+def same_spot(tol: float) -> float:
+    """mm within which a plunge is where an earlier cut passed, for a program written to
+    `tol` mm (checks.resolution): each written X and Y is off its planned place by up to half
+    a unit of the last decimal, the plunge's and the earlier cut's ends alike, so the two
+    may lie a unit's diagonal apart (0.036 mm in inches to 3 decimals: a final pass
+    re-entering its own kerf); never under SAME_SPOT."""
+    return max(SAME_SPOT, tol * np.sqrt(2.0))
+
+
+def floor_at(a: np.ndarray, b: np.ndarray, wide: np.ndarray, xy,
+             near: float = SAME_SPOT) -> float:
+    """The deepest Z the centre of an earlier, wide enough cut reached at `xy` (0: none),
+    one passing within `near` mm of it."""
     a, b = a[wide], b[wide]
     if not len(a):
         return 0.0
     dist, z = passing(np.asarray(xy, np.float64), a, b)
-    near = dist <= SAME_SPOT
-    if not near.any():
+    hit = dist <= near
+    if not hit.any():
         return 0.0
-    return float(min(z[near].min(), 0.0))
+    return float(min(z[hit].min(), 0.0))
 
 
 def passing(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

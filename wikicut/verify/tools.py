@@ -75,8 +75,17 @@ def limits_from_library(library: ToolLibrary, material: str) -> dict[int, ToolLi
     return out
 
 
+def spindle_tool(profile: Profile) -> ToolLimits:
+    """The tool a program that names none (no wikicut header, no T word: another CAM's
+    post, one written by hand) is cut with: the one in the spindle, the profile's (its
+    number, diameter, type and flutes)."""
+    t = profile.tool
+    return ToolLimits(t.number, t.diameter, flutes=t.flutes, kind=t.type)
+
+
 def limits_as_stated(library: ToolLibrary, material: str, stated: dict[int, ToolLimits],
-                     source: str = "") -> tuple[dict[int, ToolLimits], list[str]]:
+                     source: str = "", whose: str = "the program's"
+                     ) -> tuple[dict[int, ToolLimits], list[str]]:
     """Each tool's limits in `material` (limits_from_library), with the tools a program is
     stated to cut with (its header, a tool table, --tool-diameter: number and diameter) and
     one line for each taken otherwise than by its number. A stated tool as wide as the
@@ -86,7 +95,9 @@ def limits_as_stated(library: ToolLibrary, material: str, stated: dict[int, Tool
     the material's `max_depth_per_pass` x D) and, a spiral, to the chip load the material's
     chart gives its diameter (the rows the library's spirals are derived from, for 2 flutes:
     the flutes stated, else 2). One the chart cannot rate (a V-bit, a drill, no type
-    stated) is refused (InputError, `source` named): nothing rates a tool of that size."""
+    stated) is refused (InputError, `source` named): nothing rates a tool of that size.
+    `whose`: the stated tools' owner, as the lines name them ("the profile's": a program
+    naming no tool, spindle_tool)."""
     rated = limits_from_library(library, material)
     mat = library.material(material)
     out, said = dict(rated), []
@@ -97,7 +108,7 @@ def limits_as_stated(library: ToolLibrary, material: str, stated: dict[int, Tool
         if abs(own.diameter - t.diameter) <= SAME_DIAMETER:
             out[n] = replace(own, diameter=t.diameter)
             continue
-        both = (f"the program's T{n} is {t.diameter:g} mm, the library's T{n} is"
+        both = (f"{whose} T{n} is {t.diameter:g} mm, the library's T{n} is"
                 f" {own.diameter:g} mm ({library.tool(n).name})")
         if t.kind not in CHARTED or not mat.chart:
             what = f"{t.diameter:g} mm {t.kind or 'tool of no stated type'}"
