@@ -198,7 +198,7 @@ def test_a_drill_cut_too_deep_is_reported_at_the_plunge():
     from tests.test_verify import _blind_drills
 
     sheet, prof, lines, k = _blind_drills(load_profile("grbl"))
-    text = "".join(lines[:k] + ["G1 Z-8\n"] + lines[k + 1:])
+    text = "".join(lines[:k] + ["G1 Z-6.5\n"] + lines[k + 1:])  # the pass stated: a gouge alone
     (v,) = verify_program(text, prof, sheet=sheet)
     assert (v.kind, v.line) == ("gouge", k + 1), v
 
