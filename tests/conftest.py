@@ -58,9 +58,10 @@ def wikihouse_dxf() -> Path:
     return WIKIHOUSE_DXF
 
 
-def panel_part(drill: float | None = None) -> str:
-    """A 300 x 200 panel part file's text with an 80 x 50 hole in its middle and, given its
-    diameter, a drill at (40, 40): the programs tests of stops, clamps and estimates cut."""
+def panel_part(drill: float | None = None, pocket: float | None = None) -> str:
+    """A 300 x 200 panel part file's text with an 80 x 50 hole in its middle (given a depth
+    in `pocket`, a pocket that deep instead) and, given its diameter, a drill at (40, 40):
+    the programs tests of stops, clamps, estimates and pocket clearing cut."""
     text = """name = "panel"
 label = "P"
 [[feature]]
@@ -77,6 +78,8 @@ w = 80
 h = 50
 op = "cut"
 """
+    if pocket is not None:
+        text = text.replace('op = "cut"\n', f'op = "pocket"\ndepth_mm = {pocket:g}\n')
     return text + (f"[[drill]]\nx = 40\ny = 40\nd = {drill:g}\n" if drill is not None else "")
 
 

@@ -8,35 +8,18 @@ from __future__ import annotations
 import re
 
 from click.testing import CliRunner
-from conftest import profile_copy
+from conftest import panel_part, profile_copy
 
 from wikicut.cli import main
 
 INCH_LCNC = [('units = "mm"', 'units = "inch"'), ("G17 G21", "G17 G20"),
              ('"G64 P0.02"', '"G64 P0.0008"'), ("diameter = 6.0", "diameter = 6.35")]
-# a 300 x 200 panel with a 80 x 50 pocket 6 mm deep: a tool read narrower than it is
-# leaves the pocket's floor standing between its passes, and the verifier says so
-POCKETED = """name = "panel"
-label = "P"
-[[feature]]
-type = "rectangle"
-x = 0
-y = 0
-w = 300
-h = 200
-[[feature]]
-type = "rectangle"
-cx = 150
-cy = 100
-w = 80
-h = 50
-op = "pocket"
-depth_mm = 6
-"""
 
 
 def _job(folder, profile: str):
-    (folder / "panel.toml").write_text(POCKETED)
+    # an 80 x 50 pocket 6 mm deep: a tool read narrower than it is leaves the pocket's
+    # floor standing between its passes, and the verifier says so
+    (folder / "panel.toml").write_text(panel_part(pocket=6))
     job = folder / "job.toml"
     job.write_text(f"""name = "inch"
 [sheet]

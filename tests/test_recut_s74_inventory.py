@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from clirun import one_line_error, run
 from shapely.geometry import Polygon
+from test_loose_ends import job_text
 
 from wikicut.errors import EXIT_INPUT, EXIT_UNSAFE
 from wikicut.io.remnants import UNDO_FILE, inventory_lock
@@ -22,23 +23,7 @@ from wikicut.io.remnants import UNDO_FILE, inventory_lock
 ROOT = Path(__file__).resolve().parent.parent
 WEDGE = (ROOT / "parts" / "wedge.toml").as_posix()  # 140 x 36 mm
 
-JOB = f"""\
-name = "shop"
-[sheet]
-width = 1220
-height = 610
-thickness = 18
-margin = 15
-[nest]
-spacing = 12
-time_limit = 5
-iterations = 1
-[machine]
-profile = "grbl"
-[[part]]
-file = "{WEDGE}"
-quantity = 2
-"""
+JOB = job_text(f'[[part]]\nfile = "{WEDGE}"\nquantity = 2\n')  # the loose-ends job's sheet
 
 
 def remnant(rid: str, width: float, height: float, thickness: float = 18,
