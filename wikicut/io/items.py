@@ -158,12 +158,15 @@ def _check_count(copies: dict[bool, int], job: Job) -> None:
 
 def _turns_key(job: Job, jp: JobPart) -> str:
     """Where the job gives a part's rotations, with its line: the part's own `rotations`,
-    its `grain` (half turns), or else [nest] rotations."""
+    its `grain` (half turns), or else [nest] rotations; where no one set them (the default
+    quarter turns), the part's own entry, as a key the job does not have is nowhere to look."""
     try:
         tf: TomlFile | None = TomlFile.load(job.path)
     except InputError:
         tf = None
-    key = "nest.rotations"
+    nest_t = tf.data.get("nest") if tf is not None else None
+    key = ("nest.rotations" if isinstance(nest_t, dict) and "rotations" in nest_t
+           else jp.key)
     if jp.rotations is not None:
         head, _, n = jp.key.rstrip("]").partition("[")
         tables = tf.data.get(head) if tf is not None else None

@@ -89,6 +89,19 @@ _CHAMFER_LINES = ("a chamfer along the line (a V-bit's), which wikicut does not 
 # 9 mm): between digits, in a name not in WikiHouse's '<n>_...' style, it is the decimal point
 _TAIL_DEPTH_RE = re.compile(r"(?<![A-Z\d.])(\d+(?:[.,]\d+)?)\s*MM\s*$", re.IGNORECASE)
 _TAIL_DEPTH_R12_RE = re.compile(r"(?<![A-Z\d.])(\d+(?:[.,_]\d+)?)\s*MM\s*$", re.IGNORECASE)
+# `2MM_POCKET_1MM_CUTTER` (OpenDesk): the depth first, before POCKET; the size after it
+# names the cutter, which wikicut does not take from a layer (the profile's tool cuts it)
+_LEAD_DEPTH_RE = re.compile(r"(?<![A-Z\d.])(\d+(?:[.,_]\d+)?)\s*MM[\s_\-]*(?:POCKETS?|PCKT)"
+                            r"(?![A-Z])", re.IGNORECASE)
+# `TOP-POCKET-OUTSIDE_1.000MM` (OpenDesk): the tool clears outside the line, as on a
+# CUT-OUTSIDE layer. OpenDesk draws it as the inner edge of a pocket whose outer edge is a
+# POCKET-INSIDE contour of the same depth (a ring: the counterbore round a 9 mm hole, r 4.5
+# in r 7; the rebate round an opening): an island of that pocket, never cleared. Alone it
+# would be a groove a tool wide round its outside, whose width a layer does not give: such
+# a contour is refused (`back`, said by `on_back`), never its area cleared
+_TOOL_OUTSIDE = ("clears outside its line (OpenDesk's tool side, as on a CUT-OUTSIDE layer): "
+                 "the inner edge of a pocket whose outer edge, a POCKET-INSIDE contour as "
+                 "deep, is not drawn round it")
 # `TOP-HOLE-6.0MM-DIAM_12.0MM`: a hole of that diameter, the depth last
 _DIAM_RE = re.compile(r"(\d+(?:[.,_]\d+)?)\s*MM[\s_\-]*(DIAMETER|DIAM|DIA)(?![A-Z])",
                       re.IGNORECASE)
@@ -132,8 +145,9 @@ class LayerOp:
     # an "ignore" layer of notes whose closed polylines may be the sheets drawn round the
     # parts (AtFAB's 000_NOTES, 000_NO-PLOT): never cut, but read as sheets (containment)
     frames: bool = field(default=False, compare=False)
-    # a layer of the back face (`REV-POCKET-...`): what it holds inside a part is refused,
-    # never cut on the top
+    # a layer wikicut does not machine as drawn, the back face (`REV-POCKET-...`) or a
+    # pocket with the tool outside its line (`TOP-POCKET-OUTSIDE_...`): what it holds inside
+    # a part is refused, saying why (`on_back`), never cut on the top nor cleared
     back: bool = field(default=False, compare=False)
 
 
@@ -209,10 +223,18 @@ def _depth_layer(up: str, depth: float | None) -> LayerOp | None:
         if depth is None:
             return LayerOp("auto", None, guessed=True,
                            unsure="names a pocket but not its depth in mm")
-        return LayerOp("pocket", depth)
+        # an island of the pocket round it (features.add_pockets groups one depth's
+        # contours even-odd): only one that is no pocket's island is refused
+        return LayerOp("pocket", depth, back=_tool_outside(up))
     if depth is not None:
         return LayerOp("engrave" if depth <= ENGRAVE_MAX_DEPTH else "pocket", depth)
     return None
+
+
+def _tool_outside(up: str) -> bool:
+    """A pocket layer's name puts the tool outside its line (`TOP-POCKET-OUTSIDE_9.000MM`,
+    cut at R12's 26 characters `..._OUTSI`)."""
+    return bool(_words(up) & _OUT) or _truncated(up, "OUTSIDE")
 
 
 def _words(name: str) -> set[str]:
@@ -226,6 +248,12 @@ def _tail_depth(name: str) -> float | None:
     says what the tool does below the top: never a tool's size (`_T6MM`)."""
     rx = _TAIL_DEPTH_RE if is_wikihouse_name(name) else _TAIL_DEPTH_R12_RE
     m = rx.search(name.strip())
+    return _num(m.group(1).replace("_", ".")) if m else None
+
+
+def _lead_depth(name: str) -> float | None:
+    """The depth a pocket's name gives first (`2MM_POCKET_1MM_CUTTER`): never the cutter's."""
+    m = _LEAD_DEPTH_RE.search(name)
     return _num(m.group(1).replace("_", ".")) if m else None
 
 
@@ -282,6 +310,7 @@ def _by_pattern(name: str) -> LayerOp | None:
     depth = _depth_of(name)
     if depth is None and ("ENGRAVE" in up or "POCKET" in up or words & _POCKET):
         depth = _tail_depth(name)
+        depth = _lead_depth(name) if depth is None else depth
     if depth is None and words & {"HOLE", "DRILL"} and _DIAM_RE.search(name):
         depth, unsure = _hole_depth(name)  # the diameter said, the depth last
         if unsure:
@@ -317,7 +346,13 @@ def _back(name: str, op: LayerOp) -> LayerOp:
 
 
 def on_back(what: str, where: str, layer: str) -> str:
-    """What to say of a pocket, drill or engraving on a back-face layer (`op.back`)."""
+    """What to say of a pocket, drill or engraving on a layer wikicut does not machine as
+    drawn (`op.back`): the back face, or a pocket with the tool outside its line."""
+    up = layer.upper()
+    if not _BACK_RE.match(layer) and ("POCKET" in up or _POCKET & _words(up)) \
+            and _tool_outside(up):
+        return (f"{what} {where} {_TOOL_OUTSIDE}: draw that edge, or give --layer "
+                f"'{layer}=ignore' (a job's [layers]) to cut the part without it")
     return (f"{what} {where} is on the back face, which wikicut does not machine: give "
             f"--layer '{layer}=ignore' (a job's [layers]) to cut the front only, then turn "
             "the part over to cut it")
