@@ -81,7 +81,7 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
         label_places: dict = {}  # shared by a repeated layout's sheets (render.sheet_svg)
         say = progress or (lambda stage, frac, msg: None)
         for k, sheet in enumerate(layout.sheets):
-            say("write", k / max(len(layout.sheets), 1), f"sheet {k + 1} of {len(layout.sheets)}")
+            say("write", k / max(len(layout.sheets), 1), sheet_of(sheet.index, len(layout.sheets)))
             stem = sheet.stem
             write_sheet_dxf(sheet, tmp / f"{stem}.dxf", programs[k].screws if programs else ())
             # a sheet cut in one program per tool is drawn from all of them, in order
@@ -123,6 +123,12 @@ def write_outputs(name: str, layout: Layout, outdir: Path, *, profile: Profile |
     return result
 
 
+def sheet_of(index: int, total: int) -> str:
+    """A sheet in the progress line: "of N" only where it is one of 1..N, as the previews
+    say it (a re-run of sheet 3 of a job by `wikicut gcode` is "sheet 3", not "3 of 1")."""
+    return f"sheet {index} of {total}" if 1 <= index <= total else f"sheet {index}"
+
+
 def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[int, str],
               say: Progress, proofs: Proofs | None, tooling: Tooling | None = None
               ) -> tuple[list[SheetProgram], list[list[ProgramFile]]]:
@@ -143,7 +149,7 @@ def _programs(name: str, layout: Layout, profile: Profile | None, notes: dict[in
     groups = repeat_groups(layout)
     for g, group in enumerate(groups):
         first = sheets[group[0]]
-        say("gcode", g / max(len(groups), 1), f"sheet {first.index} of {len(sheets)}")
+        say("gcode", g / max(len(groups), 1), sheet_of(first.index, len(sheets)))
         program = plan_sheet(first, profile, proofs, tooling)
         note = notes.get(first.index)
         if len(group) == 1:
@@ -263,8 +269,7 @@ def check_programs(layout: Layout, sheet_files: list[list[ProgramFile]], profile
             (id(p.part), p.x, p.y, p.rotation, p.mirrored) for p in sheet.placements)))
         if same in passed:
             continue
-        say("verify", k / max(len(layout.sheets), 1),
-            f"sheet {sheet.index} of {len(layout.sheets)}")
+        say("verify", k / max(len(layout.sheets), 1), sheet_of(sheet.index, len(layout.sheets)))
         checked += 1
         bad = verify_program(text, profile, sheet=sheet, screws=screws, tools=limits)
         if not bad:

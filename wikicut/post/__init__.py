@@ -92,7 +92,40 @@ def split_by_tool(program: SheetProgram, profile: Profile | None = None) -> list
                            est_seconds=round(est.seconds, 1),
                            tool_seconds={t: round(v, 1) for t, v in est.tool_seconds.items()},
                            stops=est.stops))
-    return out
+    return [replace(part, notes=notes) for part, notes in zip(out, _split_notes(program, out))]
+
+
+# What each of the planner's notes (cam/plan.py; free text) is about, by how it begins: the
+# kinds of operation that cut it, so a program split off by tool says only what it cuts
+NOTE_KINDS: tuple[tuple[str, frozenset[str]], ...] = (
+    ("onion skin ", frozenset({"outline", "skin"})),  # cam/skin.py skin_note
+    ("no room for tabs:", frozenset({"outline", "skin"})),  # cam/skin.py NoRoom.note
+    ("common lines:", frozenset({"outline", "skin"})),  # cam/common.py skin_note
+    ("lead arcs:", frozenset({"outline", "hole"})),  # cam/plan.py _lead_notes
+    ("slug skins:", frozenset({"hole"})),  # cam/slugs.py SlugSkins.note: holes left skinned
+    ("drawn labels:", frozenset({"engrave"})),  # a LABELS layer is cut as an engraving
+    ("labels: none engraved:", frozenset()),  # no tool reaches their depth: no label cut
+    ("labels:", frozenset({"label"})),  # some without room at the engraving tool's width
+)
+
+
+def _split_notes(program: SheetProgram, parts: list[SheetProgram]) -> list[tuple[str, ...]]:
+    """Each split program's notes: those about the kinds of operation it cuts (NOTE_KINDS).
+    A note about none of them (labels none engraved: no tool reaches their depth, or a note
+    NOTE_KINDS does not know) stays with the programs that cut the outlines, the ones that
+    free the parts and end the sheet, where the operator looks for what is left to do (the
+    last program where none does)."""
+    if not parts:
+        return []
+    kinds = [frozenset(op.kind for op in part.operations) for part in parts]
+    outlines = [k for k, ks in enumerate(kinds) if "outline" in ks] or [len(parts) - 1]
+    out: list[list[str]] = [[] for _ in parts]
+    for note in program.notes:
+        about = next((ks for head, ks in NOTE_KINDS if note.startswith(head)), frozenset())
+        cut = [k for k, ks in enumerate(kinds) if ks & about] or outlines
+        for k in cut:
+            out[k].append(note)
+    return [tuple(n) for n in out]
 
 
 def write_sheet_programs(program: SheetProgram, profile: Profile, title: str = "",
