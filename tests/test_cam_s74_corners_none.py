@@ -45,3 +45,17 @@ def test_square_corners_left_round_pass_the_check_before_writing():
 
 def test_with_tabs_off_the_notch_corners_of_the_outline_pass_too():
     assert _verified(_profile(tabs={"enabled": False})) == []
+
+
+def test_a_notch_narrower_than_the_tool_left_uncut_is_still_found():
+    """Round corners excuse one corner each: a 4 x 3 notch (hole or edge) the 6 mm tool
+    cannot enter lies wholly within its radius, but it is two corners, a feature not cut."""
+    prof = _profile(tabs={"enabled": False})
+    plain = _sheet()
+    text = write_program(plan_sheet(plain, prof), prof)
+    part = plain.placements[0].part
+    for notch in (shapely.box(60, 58, 64, 61), shapely.box(10, 97, 14, 100.5)):
+        body = shapely.set_precision(part.outline.difference(notch), 1e-6)
+        drawn = replace(plain, placements=[replace(plain.placements[0],
+                                                   part=replace(part, outline=body))])
+        assert "uncut" in [v.kind for v in verify_program(text, prof, sheet=drawn)]

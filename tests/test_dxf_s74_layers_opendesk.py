@@ -222,3 +222,6 @@ def test_opendesk_board_is_the_sheet():
     assert [(s.stock.width, s.stock.height) for s in sheets] == [(1220.0, 2440.0)] * 3
     assert sum(len(s.placements) for s in sheets) == 50
     assert classify_layer("Board").kind == "auto"
+    # a thickness alone is no board of stock: a PCB's 1.6 mm, a layer of 18 mm parts
+    assert [classify_layer(n).kind for n in ("PCB_BOARD_1.6MM", "BOARD_18MM",
+                                               "0_BOARD_18mmPLY")] == ["auto", "auto", "sheet"]

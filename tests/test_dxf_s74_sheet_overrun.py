@@ -95,3 +95,20 @@ def test_a_part_farther_past_the_rectangle_makes_it_a_part_said(tmp_path):
     assert "is cut as a part, not read as the sheet: the contour (entity 31, layer " \
         "CUT-OUTSIDE-18MM) crosses its edge, running 5.000 mm past it" in crossed[0]
 
+
+
+def test_a_cutting_file_of_sheets_alone_reads_as_empty_sheets(tmp_path):
+    # three sheet rectangles, no part (a job's empty sheet, written alone): read as three
+    # empty sheets, as an empty sheet among others is; the clearance check crashed on it
+    import ezdxf
+
+    from wikicut.io.dxf import read_cutting_file
+    doc = ezdxf.new()
+    for k in range(3):
+        doc.modelspace().add_lwpolyline([(k * 2500, 0), (k * 2500 + 2440, 0),
+                                         (k * 2500 + 2440, 1220), (k * 2500, 1220)],
+                                        close=True, dxfattribs={"layer": "0_SHEET_18MM"})
+    path = tmp_path / "sheets.dxf"
+    doc.saveas(path)
+    sheets = read_cutting_file(path, clearance=6.0)
+    assert [(len(s.placements), s.stock.width) for s in sheets] == [(0, 2440.0)] * 3

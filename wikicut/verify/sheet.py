@@ -142,20 +142,41 @@ def _beside_round_corners(left, ring, outline: bool, r: float):
     to be left round by the radius r of the tool that cut it: ring points that a tool of
     that radius, kept on its side (inside a hole, outside an outline), misses by more than
     the 0.05 mm the through cuts are swept wider but by no more than r (a corner of 60
-    degrees or more; a slot narrower than the tool is missed by more, and stays uncut)."""
+    degrees or more), each such place about one corner of the ring. A notch or slot the tool
+    cannot enter is missed about two corners or more: it stays uncut, however shallow."""
     q = 16
     body = shapely.Polygon(ring)
     if outline:  # what the tool leaves: the part with its inside corners filled
         kept = body.buffer(r, quad_segs=q).buffer(-r, quad_segs=q)
         corners = kept.buffer(-0.05, quad_segs=q).difference(
             kept.buffer(-(r + 0.05), quad_segs=q))
+        missed = kept.difference(body)
     else:
         inner = body.buffer(-r, quad_segs=q)
         if inner.is_empty:  # the tool fits nowhere in it: no corner of it is rounded
             return left
         swept = inner.buffer(r, quad_segs=q)
         corners = swept.buffer(r + 0.05, quad_segs=q).difference(swept.buffer(0.05, quad_segs=q))
-    return left.difference(corners)
+        missed = body.difference(swept)
+    sharp = shapely.points(_sharp_vertices(np.asarray(ring.coords)))
+    rounded = [g.buffer(0.06) for g in getattr(missed, "geoms", [missed])
+               if not g.is_empty and int(shapely.dwithin(sharp, g, 0.06).sum()) == 1]
+    if not rounded:
+        return left
+    return left.difference(corners.intersection(shapely.union_all(rounded)))
+
+
+def _sharp_vertices(pts: np.ndarray, turn: float = 20.0) -> np.ndarray:
+    """The vertices of a closed ring (first point repeated last) where it turns by more than
+    `turn` degrees: its corners, not the facets of a drawn arc (a few degrees each)."""
+    p = pts[:-1] if len(pts) > 1 and np.allclose(pts[0], pts[-1]) else pts
+    if len(p) < 3:
+        return p
+    a = p - np.roll(p, 1, axis=0)
+    b = np.roll(p, -1, axis=0) - p
+    ang = np.degrees(np.abs(np.arctan2(a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0],
+                                       (a * b).sum(axis=1))))
+    return p[ang > turn]
 
 
 def _out_of_stock(cutting: list[Segment], xy: np.ndarray, lines: np.ndarray, st: Stock,

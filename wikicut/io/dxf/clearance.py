@@ -20,6 +20,8 @@ def check_clearance(parts: list[tuple[str, DrawnPart]], tool: float, shown: str)
     """Refuse (exit 3) parts of one sheet drawn over each other or closer together than the
     `tool` diameter: the cut around one would enter the other. Every such pair is named, with
     both entities and where (drawing coordinates)."""
+    if not parts:
+        return
     found: list[str] = []
     drawn_on = False
     outlines = [rp.outline for _n, rp in parts]

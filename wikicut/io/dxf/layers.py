@@ -117,6 +117,7 @@ _BACK_RE = re.compile(r"^\s*REV[\s_\-]", re.IGNORECASE)
 # `Board_Outline` is a part's outline
 _BOARD_RE = re.compile(r"(^|[^A-Z])BOARDS?([^A-Z]|$)", re.IGNORECASE)
 _STOCK_WORDS = re.compile(r"\$TH|NOMINAL", re.IGNORECASE)
+_SHEET_MATERIAL_RE = re.compile(r"PLY|MDF|OSB|BIRCH|SPRUCE|PINE|CHIPBOARD|PARTICLE", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -360,8 +361,12 @@ def on_back(what: str, where: str, layer: str) -> str:
 
 def _says_stock(name: str) -> bool:
     """A BOARD layer's name says it is the stock: `$TH` (the thickness) or NOMINAL in it,
-    a size (`2440x1220x18`) or a thickness in mm."""
-    return bool(_STOCK_WORDS.search(name) or _SIZE_RE.search(name) or _THICK_RE.search(name))
+    a size (`2440x1220x18`), or a thickness of 3 mm or more with a sheet material
+    (`0_BOARD_18mmPLY`): a PCB's `BOARD_1.6MM` or a layer of parts `BOARD_18MM` stays cut."""
+    if _STOCK_WORDS.search(name) or _SIZE_RE.search(name):
+        return True
+    t = _THICK_RE.search(name)
+    return bool(t and float(t.group(1)) >= 3.0 and _SHEET_MATERIAL_RE.search(name))
 
 
 def _says_no_plot(up: str) -> bool:
