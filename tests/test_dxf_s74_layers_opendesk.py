@@ -56,6 +56,9 @@ def _plate(tmp_path, features, name="plate.dxf"):
 def test_r12_underscore_is_the_decimal_point_of_a_pocket_depth():
     op = classify_layer("TOP-POCKET-INSIDE_9_000MM")
     assert (op.kind, op.depth) == ("pocket", 9.0)
+    # only a writer's three decimals (or zeros): a shop's tool 6, depth 12 stays 12 mm
+    assert [classify_layer(n).depth for n in ("POCKET_6_12MM", "POCKET_2_18MM",
+                                              "TOP-POCKET-INSIDE_4_0MM")] == [12.0, 18.0, 4.0]
 
 
 def test_a_pocket_named_0_mm_deep_is_refused_naming_its_layer(tmp_path):

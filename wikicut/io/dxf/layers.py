@@ -87,11 +87,14 @@ _CHAMFER_LINES = ("a chamfer along the line (a V-bit's), which wikicut does not 
 # `TOP-POCKET-INSIDE_10.0MM`, `POCKET-INSIDE_T6MM_20.00MM`: the depth last, after the tool.
 # R12 writers put '_' for every '.' in a layer name (OpenDesk's `TOP-POCKET-INSIDE_9_000MM`,
 # 9 mm): between digits, in a name not in WikiHouse's '<n>_...' style, it is the decimal point
+# where the digits after it are three (a writer's "%.3f") or zeros; `POCKET_6_12MM` is a
+# tool 6 and a depth of 12, as a shop's own names put them, not 6.12 mm
 _TAIL_DEPTH_RE = re.compile(r"(?<![A-Z\d.])(\d+(?:[.,]\d+)?)\s*MM\s*$", re.IGNORECASE)
-_TAIL_DEPTH_R12_RE = re.compile(r"(?<![A-Z\d.])(\d+(?:[.,_]\d+)?)\s*MM\s*$", re.IGNORECASE)
+_R12_NUMBER = r"\d+(?:[.,]\d+|_\d{3}(?!\d)|_0+(?!\d))?"
+_TAIL_DEPTH_R12_RE = re.compile(rf"(?<![A-Z\d.])({_R12_NUMBER})\s*MM\s*$", re.IGNORECASE)
 # `2MM_POCKET_1MM_CUTTER` (OpenDesk): the depth first, before POCKET; the size after it
 # names the cutter, which wikicut does not take from a layer (the profile's tool cuts it)
-_LEAD_DEPTH_RE = re.compile(r"(?<![A-Z\d.])(\d+(?:[.,_]\d+)?)\s*MM[\s_\-]*(?:POCKETS?|PCKT)"
+_LEAD_DEPTH_RE = re.compile(rf"(?<![A-Z\d.])({_R12_NUMBER})\s*MM[\s_\-]*(?:POCKETS?|PCKT)"
                             r"(?![A-Z])", re.IGNORECASE)
 # `TOP-POCKET-OUTSIDE_1.000MM` (OpenDesk): the tool clears outside the line, as on a
 # CUT-OUTSIDE layer. OpenDesk draws it as the inner edge of a pocket whose outer edge is a
@@ -103,7 +106,7 @@ _TOOL_OUTSIDE = ("clears outside its line (OpenDesk's tool side, as on a CUT-OUT
                  "the inner edge of a pocket whose outer edge, a POCKET-INSIDE contour as "
                  "deep, is not drawn round it")
 # `TOP-HOLE-6.0MM-DIAM_12.0MM`: a hole of that diameter, the depth last
-_DIAM_RE = re.compile(r"(\d+(?:[.,_]\d+)?)\s*MM[\s_\-]*(DIAMETER|DIAM|DIA)(?![A-Z])",
+_DIAM_RE = re.compile(rf"({_R12_NUMBER})\s*MM[\s_\-]*(DIAMETER|DIAM|DIA)(?![A-Z])",
                       re.IGNORECASE)
 # the depth after a diameter in mm, its own MM left off or cut off at R12's 26 characters
 # (`TOP-HOLE-6_000MM-DIAM_14_0`, `TOP-HOLE-6.000MM-DIAM_14.0`): the number, the digits after
