@@ -196,8 +196,7 @@ def _check_header(tf: TomlFile, prof: Profile) -> None:
     """A G-code header in the other unit system's numbers: a G20/G21 that is not the
     profile's scales every move by 25.4, and an inch header's G64 P/Q written in mm lets the
     path stray 25.4 times as far as meant. Both are the profile's to fix (exit 2)."""
-    other = "G21" if prof.units == "inch" else "G20"
-    if re.search(rf"\b{other}\b", " ".join(prof.header).upper()):
+    if other := prof.header_units_against:
         raise tf.error("header", f"selects {other} but the profile's units are {prof.units}"
                        f" (`units = \"{prof.units}\"`): give {'G20' if other == 'G21' else 'G21'}"
                        " or change `units`")

@@ -7,6 +7,7 @@ same key names, so the file and the code read alike. Lengths in mm, feeds in mm/
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 
 INCH = 25.4
@@ -281,6 +282,13 @@ class Profile:
     def unit_scale(self) -> float:
         """Multiply mm by this to get program units."""
         return 1.0 / INCH if self.units == "inch" else 1.0
+
+    @property
+    def header_units_against(self) -> str | None:
+        """The other unit system's word (G21 in an inch profile, G20 in a mm one) where the
+        header selects it, which would scale every move by 25.4; None where it does not."""
+        other = "G21" if self.units == "inch" else "G20"
+        return other if re.search(rf"\b{other}\b", " ".join(self.header).upper()) else None
 
     def updated(self, **changes) -> Profile:
         """This profile with some values changed: top-level fields by name, a table's keys as

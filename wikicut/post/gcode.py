@@ -27,9 +27,7 @@ _PROGRAM_END = re.compile(r"\bM0*(?:2|30)\b", re.IGNORECASE)
 def _check_units(p: Profile) -> None:
     """A header that selects the other unit system would scale every move: refuse it, as
     the profile's loader does (a bad profile: exit 2), for a profile made in code."""
-    text = " ".join(p.header).upper()
-    other = "G21" if p.units == "inch" else "G20"
-    if re.search(rf"\b{other}\b", text):
+    if other := p.header_units_against:
         raise InputError(f"header selects {other} but the profile's units are {p.units}",
                          p.source or None)
 

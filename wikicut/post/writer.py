@@ -171,8 +171,8 @@ class Writer(ABC):
                 f" thickness)" if self.z0 else "Z0 = stock top")
         self.comment(f"{zero}, X0 Y0 = sheet lower-left corner"
                      + (f", work offset {p.work_offset}" if p.work_offset else ""))
-        if tools and self.lengths_note():
-            self.comment(self.lengths_note())
+        if tools and (lengths := self.lengths_note()):
+            self.comment(lengths)
         self.setup_comments(program)
         if tools:
             self.tool = tools[0]
